@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+
+# ---- build ------------------------------------------------------------------
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1
+
+# Restore first, from the project files only, so the layer is cached until a
+# project or package version changes.
+COPY global.json Directory.Build.props Directory.Packages.props ./
+COPY src/Portal.Domain/Portal.Domain.csproj src/Portal.Domain/
+COPY src/Portal.Infrastructure/Portal.Infrastructure.csproj src/Portal.Infrastructure/
+COPY src/Portal.Web/Portal.Web.csproj src/Portal.Web/
+COPY migrations/Portal.Migrations.Sqlite/Portal.Migrations.Sqlite.csproj migrations/Portal.Migrations.Sqlite/
+COPY migrations/Portal.Migrations.Postgres/Portal.Migrations.Postgres.csproj migrations/Portal.Migrations.Postgres/
+RUN dotnet restore src/Portal.Web/Portal.Web.csproj
+
+# The web root is the top-level wwwroot/, linked into Portal.Web by its csproj.
+COPY . .
+RUN dotnet publish src/Portal.Web/Portal.Web.csproj -c Release -o /app --no-restore
+
+# ---- runtime ----------------------------------------------------------------
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+ENV ASPNETCORE_URLS=http://+:8080 \
+    ASPNETCORE_HTTP_PORTS= \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_NOLOGO=1
+
+COPY --from=build /app ./
+
+# App_Data (SQLite database, local state) lives under the content root; it is
+# the only place the non-root user may write to.
+RUN mkdir -p /app/App_Data && chown "$APP_UID" /app/App_Data
+
+# The image's built-in non-root `app` user (APP_UID=1654).
+USER $APP_UID
+
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "Portal.Web.dll"]

@@ -1,0 +1,50 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Audit;
+
+public sealed record AuditFilter(
+    string? Actor = null, string? Action = null, string? TargetType = null, string? TargetId = null,
+    DateTime? From = null, DateTime? To = null);
+
+public sealed record AuditEntry(
+    long Id, DateTime OccurredAt, string? Tenant, string Actor, string Action, string TargetType,
+    string TargetId, string Outcome, string? ClientAddress, string? Summary);
+
+/// <summary>Reads the audit trail, newest first, filtered and paged on the server.</summary>
+public sealed class AuditLog(PortalDbContext db)
+{
+    public Task<Page<AuditEntry>> ForTenantAsync(Guid tenantId, AuditFilter filter, PageRequest page, CancellationToken ct) =>
+        QueryAsync(db.AuditEvents.Where(a => a.TenantId == tenantId), filter, page, ct);
+
+    public Task<Page<AuditEntry>> AcrossPlatformAsync(AuditFilter filter, PageRequest page, CancellationToken ct) =>
+        QueryAsync(db.AuditEvents, filter, page, ct);
+
+    private static async Task<Page<AuditEntry>> QueryAsync(
+        IQueryable<Domain.Audit.AuditEvent> events, AuditFilter filter, PageRequest page, CancellationToken ct)
+    {
+        var query = events.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(filter.Actor))
+            query = query.Where(a => a.ActorName.StartsWith(filter.Actor.Trim()));
+        if (!string.IsNullOrWhiteSpace(filter.Action))
+            query = query.Where(a => a.Action.StartsWith(filter.Action.Trim()));
+        if (!string.IsNullOrWhiteSpace(filter.TargetType))
+            query = query.Where(a => a.TargetType == filter.TargetType.Trim());
+        if (!string.IsNullOrWhiteSpace(filter.TargetId))
+            query = query.Where(a => a.TargetId == filter.TargetId.Trim());
+        if (filter.From is { } from)
+            query = query.Where(a => a.OccurredAt >= from);
+        if (filter.To is { } to)
+            query = query.Where(a => a.OccurredAt < to);
+
+        var total = await query.CountAsync(ct);
+        var items = await query
+            .OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id)
+            .Skip(page.Skip).Take(page.Size)
+            .Select(a => new AuditEntry(a.Id, a.OccurredAt, a.TenantSlug, a.ActorName, a.Action, a.TargetType,
+                a.TargetId, a.Outcome.ToString(), a.ClientAddress, a.Summary))
+            .ToListAsync(ct);
+        return new Page<AuditEntry>(items, page.Number, page.Size, total);
+    }
+}

@@ -1,0 +1,78 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Identity;
+using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
+
+namespace Portal.Infrastructure;
+
+public static class DependencyInjection
+{
+    public const string SqliteMigrations = "Portal.Migrations.Sqlite";
+    public const string PostgresMigrations = "Portal.Migrations.Postgres";
+
+    /// <summary>Registers persistence, Data Protection and the use cases of every feature.</summary>
+    public static IServiceCollection AddPortalInfrastructure(this IServiceCollection services, IConfiguration configuration,
+        string contentRoot)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Email), "Portal:Admin:Email must not be empty.")
+            .ValidateOnStart();
+
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var connectionString = configuration.GetConnectionString("Portal");
+        services.AddDbContext<PortalDbContext>(options =>
+        {
+            ConfigureProvider(options, database.Provider, connectionString, contentRoot);
+            options.UseOpenIddict();
+        });
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<TenantScope>();
+        services.AddScoped<TenantAccessResolver>();
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<AuditLog>();
+        services.AddScoped<TenantAdministration>();
+        services.AddScoped<MemberDirectory>();
+        services.AddScoped<InvitationAcceptance>();
+        services.AddScoped<ServiceAccounts>();
+        services.AddScoped<FirstAdmin>();
+        services.AddScoped<DatabaseMigrator>();
+        services.AddSingleton<OidcKeyRing>();
+
+        services.AddDataProtection()
+            .SetApplicationName("developer-center")
+            .PersistKeysToDbContext<PortalDbContext>();
+        return services;
+    }
+
+    public static void ConfigureProvider(DbContextOptionsBuilder options, DatabaseProvider provider, string? connectionString,
+        string contentRoot)
+    {
+        switch (provider)
+        {
+            case DatabaseProvider.Postgres:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                    throw new InvalidOperationException(
+                        "Portal:Database:Provider is Postgres but ConnectionStrings:Portal is empty.");
+                options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(PostgresMigrations));
+                break;
+            default:
+                options.UseSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite(contentRoot) : connectionString,
+                    sqlite => sqlite.MigrationsAssembly(SqliteMigrations));
+                break;
+        }
+    }
+
+    private static string DefaultSqlite(string contentRoot)
+    {
+        var folder = Path.Combine(contentRoot, "App_Data");
+        Directory.CreateDirectory(folder);
+        return $"Data Source={Path.Combine(folder, "portal.db")}";
+    }
+}

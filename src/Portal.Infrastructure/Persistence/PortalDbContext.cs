@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Audit;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Identity;
+using Portal.Infrastructure.Tenancy;
+
+namespace Portal.Infrastructure.Persistence;
+
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, TenantScope tenantScope)
+    : IdentityDbContext<PortalUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<TenantMembership> Memberships => Set<TenantMembership>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<OidcSigningKey> OidcSigningKeys => Set<OidcSigningKey>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
+    private Guid CurrentTenantId => tenantScope.TenantId;
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+
+        builder.Entity<TenantMembership>().HasQueryFilter(m => m.TenantId == CurrentTenantId);
+        builder.Entity<Invitation>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
+        builder.Entity<ServiceAccount>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
+    }
+}

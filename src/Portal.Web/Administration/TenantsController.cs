@@ -1,0 +1,112 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Administration;
+
+public sealed class CreateTenantForm
+{
+    [Display(Name = "Slug")]
+    public string? Slug { get; set; }
+
+    [Display(Name = "Display name")]
+    public string? DisplayName { get; set; }
+}
+
+public sealed record TenantListModel(Page<TenantSummary> Tenants, string? Search, CreateTenantForm Form);
+
+public sealed class TenantDetailModel
+{
+    public required Tenant Tenant { get; init; }
+    public string? DisplayName { get; set; }
+    public string? ConfirmSlug { get; set; }
+}
+
+/// <summary>The platform admin's tenant pages.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+[Authorize(TenantPolicies.PlatformAdmin)]
+public sealed class TenantsController(TenantAdministration tenants) : Controller
+{
+    [HttpGet("/admin")]
+    public IActionResult Overview() => View("~/Administration/Views/Administration/Overview.cshtml");
+
+    [HttpGet("/admin/tenants")]
+    public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct) =>
+        View(new TenantListModel(await tenants.ListAsync(search, new PageRequest(page, null), ct), search, new CreateTenantForm()));
+
+    [HttpPost("/admin/tenants")]
+    public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreateTenantForm form, CancellationToken ct)
+    {
+        var created = await tenants.CreateAsync(HttpContext.ToActor(), form.Slug, form.DisplayName, ct);
+        if (!created.Succeeded)
+        {
+            ModelState.AddProblem(created.Problem!, "Form");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Index", new TenantListModel(await tenants.ListAsync(null, new PageRequest(1, null), ct), null, form));
+        }
+        TempData["Flash"] = $"Tenant '{created.Value.Slug}' was created. Add its first tenant admin under Members.";
+        return Redirect($"/admin/tenants/{created.Value.Slug}");
+    }
+
+    [HttpGet("/admin/tenants/{tenant}")]
+    public async Task<IActionResult> Detail(string tenant, CancellationToken ct) =>
+        await tenants.FindAsync(tenant, ct) is { } found
+            ? View(new TenantDetailModel { Tenant = found, DisplayName = found.DisplayName })
+            : NotFound();
+
+    [HttpPost("/admin/tenants/{tenant}/rename")]
+    public async Task<IActionResult> Rename(string tenant, string? displayName, CancellationToken ct)
+    {
+        if (await tenants.FindAsync(tenant, ct) is not { } found)
+            return NotFound();
+        var renamed = await tenants.RenameAsync(HttpContext.ToActor(), found, displayName, ct);
+        if (!renamed.Succeeded)
+        {
+            ModelState.AddProblem(renamed.Problem!);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", new TenantDetailModel { Tenant = found, DisplayName = displayName });
+        }
+        TempData["Flash"] = "The tenant was renamed.";
+        return Redirect($"/admin/tenants/{found.Slug}");
+    }
+
+    [HttpPost("/admin/tenants/{tenant}/suspend")]
+    public Task<IActionResult> Suspend(string tenant, CancellationToken ct) =>
+        ChangeStatus(tenant, found => tenants.SuspendAsync(HttpContext.ToActor(), found, ct), "suspended: its members can read but not change it", ct);
+
+    [HttpPost("/admin/tenants/{tenant}/resume")]
+    public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
+        ChangeStatus(tenant, found => tenants.ResumeAsync(HttpContext.ToActor(), found, ct), "active again", ct);
+
+    [HttpPost("/admin/tenants/{tenant}/delete")]
+    public async Task<IActionResult> Delete(string tenant, string? confirmSlug, CancellationToken ct)
+    {
+        if (await tenants.FindAsync(tenant, ct) is not { } found)
+            return NotFound();
+        if (!string.Equals(confirmSlug?.Trim(), found.Slug, StringComparison.Ordinal))
+        {
+            ModelState.AddModelError(nameof(TenantDetailModel.ConfirmSlug), $"Type '{found.Slug}' to confirm the deletion.");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", new TenantDetailModel { Tenant = found, DisplayName = found.DisplayName, ConfirmSlug = confirmSlug });
+        }
+        await tenants.DeleteAsync(HttpContext.ToActor(), found, ct);
+        TempData["Flash"] = $"Tenant '{found.Slug}' was deleted. Its audit trail is kept.";
+        return Redirect("/admin/tenants");
+    }
+
+    private async Task<IActionResult> ChangeStatus(string tenant, Func<Tenant, Task<Domain.Common.Result<Tenant>>> change,
+        string outcome, CancellationToken ct)
+    {
+        if (await tenants.FindAsync(tenant, ct) is not { } found)
+            return NotFound();
+        var changed = await change(found);
+        TempData["Flash"] = changed.Succeeded ? $"Tenant '{found.Slug}' is {outcome}." : changed.Problem!.Message;
+        return Redirect($"/admin/tenants/{found.Slug}");
+    }
+}

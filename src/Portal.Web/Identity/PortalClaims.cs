@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Portal.Domain.Audit;
+using Portal.Infrastructure.Tenancy;
+
+namespace Portal.Web.Identity;
+
+/// <summary>The claims the portal puts in cookies and tokens, and how a request's caller is read from them.</summary>
+public static class PortalClaims
+{
+    public const string PlatformAdmin = "portal:platform_admin";
+    public const string ServiceAccount = "portal:service_account";
+    public const string Subject = "sub";
+    public const string Name = "name";
+
+    public static Guid? UserId(this ClaimsPrincipal principal)
+    {
+        if (principal.HasClaim(c => c.Type == ServiceAccount))
+            return null;
+        var id = principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? principal.FindFirstValue(Subject);
+        return Guid.TryParse(id, out var userId) ? userId : null;
+    }
+
+    public static bool IsPlatformAdmin(this ClaimsPrincipal principal) =>
+        principal.HasClaim(PlatformAdmin, "true");
+
+    public static Caller ToCaller(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirstValue(ServiceAccount), out var accountId)
+            ? new Caller(null, accountId)
+            : new Caller(principal.UserId(), null);
+
+    public static string DisplayName(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue(ClaimTypes.Name) ?? principal.FindFirstValue(Name)
+        ?? principal.FindFirstValue(Subject) ?? "unknown";
+
+    /// <summary>The actor recorded in audit events for this request.</summary>
+    public static Actor ToActor(this HttpContext http) =>
+        new(http.User.UserId(), http.User.DisplayName(), http.Connection.RemoteIpAddress?.ToString(), http.User.IsPlatformAdmin());
+}

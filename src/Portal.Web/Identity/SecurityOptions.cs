@@ -1,0 +1,21 @@
+namespace Portal.Web.Identity;
+
+/// <summary>Bound from <c>Portal:Security</c>.</summary>
+public sealed class SecurityOptions
+{
+    public const string Section = "Portal:Security";
+    public int LoginAttemptsPerMinute { get; set; } = 10;
+    public int LockoutAttempts { get; set; } = 5;
+    public int LockoutMinutes { get; set; } = 15;
+}
+
+/// <summary>Bound from <c>Portal:Oidc</c>.</summary>
+public sealed class OidcOptions
+{
+    public const string Section = "Portal:Oidc";
+    public const string CliClientId = "portal-cli";
+    public const string ApiScope = "portal.api";
+    public bool RequireHttps { get; set; }
+    public int AccessTokenMinutes { get; set; } = 60;
+    public List<string> CliRedirectUris { get; set; } = [];
+}

@@ -1,0 +1,26 @@
+using Portal.Infrastructure;
+using Portal.Web;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    WebRootPath = WebRoot.Locate(),
+});
+
+builder.AddPortalLogging();
+builder.Services.AddPortalInfrastructure(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddPortalIdentity(builder.Configuration);
+builder.Services.AddPortalWeb(builder.Configuration);
+
+var app = builder.Build();
+
+await app.PrepareDatabaseAsync();
+app.UsePortalPipeline();
+app.MapPortalEndpoints();
+
+await app.RunAsync();
+
+/// <summary>Entry point, visible to the test host.</summary>
+public partial class Program;

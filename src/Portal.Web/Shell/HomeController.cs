@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Shell;
+
+/// <summary>The start page, each tenant's dashboard, and the areas that later features fill.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+public sealed class HomeController(TenantAdministration tenants) : Controller
+{
+    [HttpGet("/"), Authorize]
+    public async Task<IActionResult> Index(CancellationToken ct)
+    {
+        var mine = await tenants.ListForUserAsync(User.UserId() ?? Guid.Empty, User.IsPlatformAdmin(), ct);
+        if (mine.Count > 0)
+            return Redirect($"/t/{mine[0].Slug}");
+        return User.IsPlatformAdmin() ? Redirect("/admin") : View("NoTenant");
+    }
+
+    [HttpGet("/t/{tenant}"), Authorize(TenantPolicies.Read)]
+    public IActionResult Dashboard() => View(HttpContext.TenantAccess());
+
+    [HttpGet("/t/{tenant}/{area:regex(^(applications|environments|middleware|monitoring|quotas)$)}"), Authorize(TenantPolicies.Read)]
+    public IActionResult Area(string area) => View("Area", AreaToCome.For(area));
+
+    [HttpGet("/admin/clusters"), Authorize(TenantPolicies.PlatformAdmin)]
+    public IActionResult Clusters() => View("Area", AreaToCome.For("clusters"));
+}
+
+/// <summary>What an area of the portal will hold, said to the user until it does.</summary>
+public sealed record AreaToCome(string Title, string Icon, string Summary, IReadOnlyList<string> WillShow)
+{
+    public static AreaToCome For(string area) => area switch
+    {
+        "applications" => new("Applications", "box-seam",
+            "Take an application from a container image to running, change it, scale it, watch it and roll it back.",
+            ["Deploy a container image to an environment, with every deploy kept as a revision", "Live status of pods, events and logs",
+             "Rollback, scaling, autoscaling and promotion between environments with a diff"]),
+        "environments" => new("Environments", "layers",
+            "Dev, test, prod or any name you choose: each environment is a namespace in a resource pool with its share of your quota.",
+            ["Create an environment in a pool", "Split the tenant's quota among environments", "History of every operation on them"]),
+        "middleware" => new("Middleware", "database",
+            "An app store of databases, caches and queues, run in your environments and bound to your applications.",
+            ["PostgreSQL, MySQL, Redis, RabbitMQ, MongoDB, Kafka, Elasticsearch and more", "Plans, credentials and connection strings",
+             "Bindings that inject connection settings into applications"]),
+        "monitoring" => new("Monitoring", "activity",
+            "Dashboards and alerts for your applications and middleware.",
+            ["CPU, memory, restarts and replicas over time", "Alert rules with webhook and email notifications", "Firing and resolved alerts"]),
+        "quotas" => new("Quotas & Pools", "pie-chart",
+            "What the platform granted your tenant in each resource pool, and how much of it is allocated and used.",
+            ["Granted, allocated, requested and used CPU, memory, storage and pods", "Shares per environment"]),
+        _ => new("Clusters & Hosts", "hdd-network",
+            "The Kubernetes clusters the platform runs on, and their hosts.",
+            ["Register clusters by kubeconfig, including the built-in sandbox cluster", "Hosts with capacity, pressure and readiness",
+             "Resource pools carved from clusters and node labels"]),
+    };
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Portal.Web.Common;
+
+namespace Portal.Web.Tenancy;
+
+/// <summary>
+/// Says why a request was forbidden: as problem details for the API, and on the error page for the
+/// browser (the reason travels in the request's items to the re-executed error page).
+/// </summary>
+internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    public const string ReasonKey = "portal:forbidden-reason";
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    {
+        if (result.Forbidden)
+        {
+            var reason = result.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message
+                ?? "You do not have access to this.";
+            if (ApiProblems.IsApiRequest(context))
+            {
+                await ApiProblems.WriteAsync(context, StatusCodes.Status403Forbidden, ApiProblems.Forbidden, "Forbidden", reason);
+                return;
+            }
+            context.Items[ReasonKey] = reason;
+        }
+        await _default.HandleAsync(next, context, policy, result);
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+
+namespace Portal.Web.Tenancy;
+
+public sealed record MemberRequest(string? Email, string? Role);
+
+public sealed record RoleRequest(string? Role);
+
+public sealed record InvitationCreated(InvitationView Invitation, string Link);
+
+public sealed record ServiceAccountRequest(string? Name, string? Role);
+
+/// <summary>Members, invitations and service accounts of a tenant.</summary>
+[Route("api/v1/tenants/{tenant}")]
+public sealed class MembersApiController(MemberDirectory members, ServiceAccounts accounts) : ApiControllerBase
+{
+    [HttpGet("members"), Authorize(TenantPolicies.Read)]
+    public Task<Page<MemberView>> List(string? search, int? page, int? pageSize, CancellationToken ct) =>
+        members.ListAsync(search, new PageRequest(page, pageSize), ct);
+
+    [HttpPost("members"), Authorize(TenantPolicies.Manage)]
+    [ProducesResponseType<MemberView>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> Add(MemberRequest request, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var added = await members.AddExistingUserAsync(HttpContext.ToActor(), access.Tenant, request.Email, request.Role, ct);
+        return added.Succeeded
+            ? Created($"/api/v1/tenants/{access.Tenant.Slug}/members/{added.Value.UserId}", added.Value)
+            : this.ToActionResult(added.Problem!);
+    }
+
+    [HttpPatch("members/{memberId:guid}"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> ChangeRole(Guid memberId, RoleRequest request, CancellationToken ct)
+    {
+        var changed = await members.ChangeRoleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, memberId, request.Role, ct);
+        return changed.Succeeded ? Ok(changed.Value) : this.ToActionResult(changed.Problem!);
+    }
+
+    [HttpDelete("members/{memberId:guid}"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Remove(Guid memberId, CancellationToken ct)
+    {
+        var removed = await members.RemoveAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, memberId, ct);
+        return removed.Succeeded ? NoContent() : this.ToActionResult(removed.Problem!);
+    }
+
+    [HttpGet("invitations"), Authorize(TenantPolicies.AdminRead)]
+    public Task<IReadOnlyList<InvitationView>> Invitations(CancellationToken ct) => members.PendingInvitationsAsync(ct);
+
+    [HttpPost("invitations"), Authorize(TenantPolicies.Manage)]
+    [ProducesResponseType<InvitationCreated>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> Invite(MemberRequest request, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var invited = await members.InviteAsync(HttpContext.ToActor(), access.Tenant, request.Email, request.Role, ct);
+        if (!invited.Succeeded)
+            return this.ToActionResult(invited.Problem!);
+        var link = $"{Request.Scheme}://{Request.Host}/invitations/{invited.Value.Token}";
+        return Created($"/api/v1/tenants/{access.Tenant.Slug}/invitations", new InvitationCreated(invited.Value.Invitation, link));
+    }
+
+    [HttpDelete("invitations/{invitationId:guid}"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Revoke(Guid invitationId, CancellationToken ct)
+    {
+        var revoked = await members.RevokeInvitationAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, invitationId, ct);
+        return revoked.Succeeded ? NoContent() : this.ToActionResult(revoked.Problem!);
+    }
+
+    [HttpGet("service-accounts"), Authorize(TenantPolicies.AdminRead)]
+    public Task<IReadOnlyList<ServiceAccountView>> ServiceAccounts(CancellationToken ct) => accounts.ListAsync(ct);
+
+    /// <summary>Creates a service account; the response holds its client secret, which is never shown again.</summary>
+    [HttpPost("service-accounts"), Authorize(TenantPolicies.Manage)]
+    [ProducesResponseType<IssuedServiceAccount>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> CreateServiceAccount(ServiceAccountRequest request, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var created = await accounts.CreateAsync(HttpContext.ToActor(), access.Tenant, request.Name, request.Role, ct);
+        return created.Succeeded
+            ? Created($"/api/v1/tenants/{access.Tenant.Slug}/service-accounts/{created.Value.Account.Id}", created.Value)
+            : this.ToActionResult(created.Problem!);
+    }
+
+    [HttpDelete("service-accounts/{serviceAccountId:guid}"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> DeleteServiceAccount(Guid serviceAccountId, CancellationToken ct)
+    {
+        var deleted = await accounts.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, serviceAccountId, ct);
+        return deleted.Succeeded ? NoContent() : this.ToActionResult(deleted.Problem!);
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+
+namespace Portal.Web.Tenancy;
+
+public sealed class MemberForm
+{
+    public string? Email { get; set; }
+    public string? Role { get; set; } = "Developer";
+}
+
+public sealed record MembersModel(
+    TenantAccess Access, Page<MemberView> Members, IReadOnlyList<InvitationView> Invitations, string? Search,
+    MemberForm Form, string? InvitationLink);
+
+/// <summary>The members page of a tenant: everyone reads it, tenant admins change it.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+[Route("t/{tenant}/members")]
+public sealed class MembersController(MemberDirectory members) : Controller
+{
+    [HttpGet(""), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct) =>
+        View(await BuildAsync(search, page, new MemberForm(), TempData["InvitationLink"] as string, ct));
+
+    [HttpPost(""), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Add([Bind(Prefix = "Form")] MemberForm form, string intent, CancellationToken ct)
+    {
+        var tenant = HttpContext.TenantAccess().Tenant;
+        var actor = HttpContext.ToActor();
+        if (intent == "invite")
+        {
+            var invited = await members.InviteAsync(actor, tenant, form.Email, form.Role, ct);
+            if (invited.Succeeded)
+            {
+                TempData["Flash"] = $"Invitation created for {invited.Value.Invitation.Email}. Send them the link below; it is shown once.";
+                TempData["InvitationLink"] = $"{Request.Scheme}://{Request.Host}/invitations/{invited.Value.Token}";
+                return Redirect($"/t/{tenant.Slug}/members");
+            }
+            return await RefuseAsync(form, invited.Problem!, ct);
+        }
+        var added = await members.AddExistingUserAsync(actor, tenant, form.Email, form.Role, ct);
+        if (!added.Succeeded)
+            return await RefuseAsync(form, added.Problem!, ct);
+        TempData["Flash"] = $"{added.Value.Email} is now a member, as {added.Value.Role}.";
+        return Redirect($"/t/{tenant.Slug}/members");
+    }
+
+    [HttpPost("{memberId:guid}/role"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> ChangeRole(Guid memberId, string? role, CancellationToken ct)
+    {
+        var tenant = HttpContext.TenantAccess().Tenant;
+        var changed = await members.ChangeRoleAsync(HttpContext.ToActor(), tenant, memberId, role, ct);
+        TempData["Flash"] = changed.Succeeded ? $"{changed.Value.Email} is now {changed.Value.Role}." : changed.Problem!.Message;
+        return Redirect($"/t/{tenant.Slug}/members");
+    }
+
+    [HttpPost("{memberId:guid}/remove"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Remove(Guid memberId, CancellationToken ct)
+    {
+        var tenant = HttpContext.TenantAccess().Tenant;
+        var removed = await members.RemoveAsync(HttpContext.ToActor(), tenant, memberId, ct);
+        TempData["Flash"] = removed.Succeeded ? "The member was removed." : removed.Problem!.Message;
+        return Redirect($"/t/{tenant.Slug}/members");
+    }
+
+    [HttpPost("invitations/{invitationId:guid}/revoke"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Revoke(Guid invitationId, CancellationToken ct)
+    {
+        var tenant = HttpContext.TenantAccess().Tenant;
+        var revoked = await members.RevokeInvitationAsync(HttpContext.ToActor(), tenant, invitationId, ct);
+        TempData["Flash"] = revoked.Succeeded ? "The invitation was revoked." : revoked.Problem!.Message;
+        return Redirect($"/t/{tenant.Slug}/members");
+    }
+
+    private async Task<IActionResult> RefuseAsync(MemberForm form, Domain.Common.Problem problem, CancellationToken ct)
+    {
+        ModelState.AddProblem(problem, "Form");
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return View("Index", await BuildAsync(null, 1, form, null, ct));
+    }
+
+    private async Task<MembersModel> BuildAsync(string? search, int? page, MemberForm form, string? link, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var invitations = access.Role.Allows(TenantRole.TenantAdmin)
+            ? await members.PendingInvitationsAsync(ct)
+            : [];
+        return new MembersModel(access, await members.ListAsync(search, new PageRequest(page, null), ct), invitations, search, form, link);
+    }
+}

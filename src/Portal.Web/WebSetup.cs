@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Razor;
+using Microsoft.Extensions.Options;
+using Portal.Infrastructure.Identity;
+using Portal.Infrastructure.Persistence;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+
+namespace Portal.Web;
+
+public static class WebSetup
+{
+    public static void AddPortalLogging(this WebApplicationBuilder builder)
+    {
+        // Structured logs: set Logging:Console:FormatterName to "json" for one JSON object per line.
+        builder.Logging.AddConsole(options => options.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? "simple");
+        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+    }
+
+    /// <summary>MVC with feature folders, the API's problem details and OpenAPI document, health checks.</summary>
+    public static IServiceCollection AddPortalWeb(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
+            .AddJsonOptions(json => json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
+            .ConfigureApiBehaviorOptions(api =>
+            {
+                api.InvalidModelStateResponseFactory = context =>
+                {
+                    var problem = new ValidationProblemDetails(context.ModelState)
+                    {
+                        Status = StatusCodes.Status400BadRequest,
+                        Type = ApiProblems.Validation,
+                        Title = "The request is invalid",
+                        Instance = context.HttpContext.Request.Path,
+                    };
+                    return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
+                };
+            });
+        services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureViewLocations()));
+        services.AddProblemDetails();
+        services.AddOpenApi("v1", openApi =>
+        {
+            openApi.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Developer center API";
+                document.Info.Description = "Bearer tokens come from /connect/token (client credentials for service accounts, " +
+                    "authorization code + PKCE for the CLI). Errors are RFC 7807 problem details.";
+                return Task.CompletedTask;
+            });
+        });
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        return services;
+    }
+
+    /// <summary>Migrates the database when configured to, and makes sure the first admin and the CLI client exist.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+            await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+        await services.GetRequiredService<FirstAdmin>().EnsureAsync(Console.Out, app.Lifetime.ApplicationStopping);
+        await services.GetRequiredService<OidcClientRegistration>().EnsureCliClientAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    public static void UsePortalPipeline(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/error/500");
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.UseSecurityHeaders();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+    }
+
+    public static void MapPortalEndpoints(this WebApplication app)
+    {
+        app.MapControllers();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(ui =>
+        {
+            ui.RoutePrefix = "api/docs";
+            ui.SwaggerEndpoint("/openapi/v1.json", "Developer center API v1");
+            ui.DocumentTitle = "Developer center API";
+        });
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var url in app.Urls)
+                Console.WriteLine($"Developer center listening on {url}");
+        });
+    }
+}
