@@ -1,0 +1,38 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Portal.Web.Tests.Support;
+
+/// <summary>An HTTP client that behaves like a browser on the server-rendered pages: cookies and anti-forgery tokens.</summary>
+public sealed partial class BrowserSession(PortalFactory factory)
+{
+    public HttpClient Http { get; } = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    public async Task SignInAsync(string email, string password)
+    {
+        var response = await PostFormAsync("/account/login", new() { ["Email"] = email, ["Password"] = password }, "/account/login");
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"Sign-in of {email} failed: {(int)response.StatusCode}");
+    }
+
+    public Task<HttpResponseMessage> GetAsync(string url) => Http.GetAsync(url);
+
+    /// <summary>Posts a form the way the page would, with the anti-forgery token of a page that holds a form.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string url, Dictionary<string, string> fields, string? tokenPage = null)
+    {
+        var token = await AntiforgeryTokenAsync(tokenPage ?? "/account/password");
+        var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token };
+        return await Http.PostAsync(url, new FormUrlEncodedContent(form));
+    }
+
+    private async Task<string> AntiforgeryTokenAsync(string page)
+    {
+        var html = await Http.GetStringAsync(page);
+        var match = TokenPattern().Match(html);
+        Assert.True(match.Success, $"No anti-forgery token on {page}");
+        return WebUtility.HtmlDecode(match.Groups[1].Value);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+}

@@ -1,0 +1,50 @@
+namespace Portal.Web.Tests.Support;
+
+/// <summary>One portal per test class; tests keep apart by using names of their own.</summary>
+public abstract class PortalFixture : IAsyncLifetime
+{
+    private PortalFactory? _factory;
+    private string? _unavailable;
+
+    protected abstract DatabaseKind Kind { get; }
+
+    /// <summary>The running portal, or a skipped test when its database is not configured outside CI.</summary>
+    public PortalFactory Factory
+    {
+        get
+        {
+            Skip.If(_unavailable is not null, _unavailable);
+            return _factory!;
+        }
+    }
+
+    public Task InitializeAsync()
+    {
+        if (Kind == DatabaseKind.Postgres && TestDatabases.PostgresServer is null)
+        {
+            if (TestDatabases.InCi)
+                throw new InvalidOperationException("CI=true but PORTAL_TEST_POSTGRES is not set: the PostgreSQL tests cannot run.");
+            _unavailable = "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
+            return Task.CompletedTask;
+        }
+        _factory = new PortalFactory(Kind);
+        _ = _factory.Server; // start now, so that a database that cannot be reached fails here
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+    }
+}
+
+public sealed class SqlitePortal : PortalFixture
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+}
+
+public sealed class PostgresPortal : PortalFixture
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
+}
