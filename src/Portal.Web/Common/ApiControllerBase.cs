@@ -11,5 +11,4 @@ namespace Portal.Web.Common;
 [ApiController]
 [Authorize(AuthenticationSchemes = IdentitySetup.Bearer)]
 [IgnoreAntiforgeryToken]
-[Produces("application/json")]
 public abstract class ApiControllerBase : ControllerBase;
