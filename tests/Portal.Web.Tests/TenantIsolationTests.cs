@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Tenancy;
+using Portal.Web.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Portal.Web.Tests;
+
+/// <summary>
+/// Every endpoint whose route names a tenant, found in the app's endpoint data source so that new endpoints
+/// are covered without touching this test, is called by members of tenant A (each role) with tenant B's
+/// identifiers. They get 403 or 404 and never B's data. A Viewer of A cannot change A either.
+/// </summary>
+public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper output) : IClassFixture<SqlitePortal>
+{
+    private const string SecretOfB = "Beta Secret Corp";
+    private static readonly TenantRole[] Roles = [TenantRole.Viewer, TenantRole.Developer, TenantRole.TenantAdmin];
+    private Arrange Arrange => new(portal.Factory);
+
+    private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account)
+    {
+        public IReadOnlyDictionary<string, string> RouteValues => new Dictionary<string, string>
+        {
+            ["tenant"] = Tenant.Slug,
+            ["memberId"] = Member.Id.ToString(),
+            ["invitationId"] = InvitationId.ToString(),
+            ["serviceAccountId"] = Account.Id.ToString(),
+            ["area"] = "applications",
+        };
+    }
+
+    private sealed record TenantEndpoint(string Pattern, string Method, bool IsApi)
+    {
+        public bool Changes => Method != "GET";
+
+        public string Url(IReadOnlyDictionary<string, string> values) =>
+            "/" + System.Text.RegularExpressions.Regex.Replace(Pattern, @"\{(\w+)(:[^}]*)?\}", m =>
+                values.TryGetValue(m.Groups[1].Value, out var value)
+                    ? value
+                    : throw new InvalidOperationException(
+                        $"The route '{Pattern}' has a parameter '{m.Groups[1].Value}' this test has no value of tenant B for: add one to RouteValues."));
+    }
+
+    [Fact]
+    public async Task Members_of_tenant_A_get_403_or_404_and_no_data_for_every_endpoint_of_tenant_B()
+    {
+        var endpoints = TenantEndpoints();
+        Assert.True(endpoints.Count >= 25, $"Only {endpoints.Count} tenant endpoints were found; the enumeration is broken.");
+        var a = await WorldAsync("Alpha Corp");
+        var b = await WorldAsync(SecretOfB);
+        var leaks = new List<string>();
+
+        foreach (var role in Roles)
+        {
+            var session = await Arrange.SignedInAsync(await Arrange.MemberAsync(a.Tenant, role));
+            var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(a.Tenant, role));
+            foreach (var endpoint in endpoints)
+            {
+                var url = endpoint.Url(b.RouteValues);
+                var response = await SendAsync(endpoint, url, session, api);
+                var body = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.NotFound) || body.Contains(SecretOfB) || body.Contains(b.Member.Email))
+                    leaks.Add($"{role} {endpoint.Method} {url} → {(int)response.StatusCode}");
+            }
+        }
+
+        output.WriteLine($"{endpoints.Count} endpoints × {Roles.Length} roles checked");
+        Assert.Empty(leaks);
+    }
+
+    [Fact]
+    public async Task A_viewer_cannot_change_anything_in_their_own_tenant()
+    {
+        var a = await WorldAsync("Viewer Land");
+        var session = await Arrange.SignedInAsync(await Arrange.MemberAsync(a.Tenant, TenantRole.Viewer));
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(a.Tenant, TenantRole.Viewer));
+        var changes = TenantEndpoints().Where(e => e.Changes).ToList();
+        Assert.NotEmpty(changes);
+        var allowed = new List<string>();
+
+        foreach (var endpoint in changes)
+        {
+            var response = await SendAsync(endpoint, endpoint.Url(a.RouteValues), session, api);
+            if (response.StatusCode != HttpStatusCode.Forbidden)
+                allowed.Add($"{endpoint.Method} {endpoint.Pattern} → {(int)response.StatusCode}");
+        }
+
+        Assert.Empty(allowed);
+    }
+
+    private List<TenantEndpoint> TenantEndpoints() =>
+        portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.Parameters.Any(p => p.Name == "tenant"))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(method => new TenantEndpoint(e.RoutePattern.RawText!.TrimStart('/'), method,
+                    e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))))
+            .Distinct()
+            .ToList();
+
+    private async Task<TenantWorld> WorldAsync(string name)
+    {
+        var tenant = await Arrange.TenantAsync(displayName: name);
+        var member = await Arrange.MemberAsync(tenant, TenantRole.Developer);
+        await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin);
+        var invitation = await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("invitee")}@portal.test", TenantRole.Viewer);
+        var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
+        return new TenantWorld(tenant, member, invitation, account);
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(TenantEndpoint endpoint, string url, BrowserSession session, HttpClient api)
+    {
+        if (endpoint.IsApi)
+        {
+            var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), url);
+            if (endpoint.Changes)
+                request.Content = JsonContent.Create(new { email = "probe@portal.test", role = "Viewer", name = "probe", displayName = "probe" });
+            return api.SendAsync(request);
+        }
+        return endpoint.Changes
+            ? session.PostFormAsync(url, new() { ["Form.Email"] = "probe@portal.test", ["Form.Role"] = "Viewer", ["role"] = "Viewer", ["intent"] = "invite" })
+            : session.GetAsync(url);
+    }
+}
