@@ -1,0 +1,77 @@
+using Microsoft.Playwright;
+
+namespace Portal.Browser.Tests;
+
+/// <summary>
+/// One portal and one headless Chromium per test class. The system Chromium is used; no browser is ever downloaded.
+/// </summary>
+public sealed class PortalFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    /// <summary>Screenshots taken along the journeys, kept as test artifacts.</summary>
+    public static readonly string ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
+
+    private PortalServer? _server;
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    public Uri BaseAddress => Server.BaseAddress;
+
+    private PortalServer Server => _server ?? throw new InvalidOperationException("The portal was not started.");
+    private IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium was not started.");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            return; // Each test reports it, with RequireChromium.
+
+        _server = new PortalServer();
+        _ = _server.BaseAddress; // Starts the portal now rather than in the middle of a test.
+        Assertions.SetDefaultExpectTimeout(15_000);
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run"],
+        });
+        Directory.CreateDirectory(ScreenshotFolder);
+    }
+
+    /// <summary>Fails on CI, where Chromium must be installed, and skips the test elsewhere when it is missing.</summary>
+    public static void RequireChromium()
+    {
+        if (File.Exists(ChromiumPath))
+            return;
+        var message = $"The browser tests need Chromium at {ChromiumPath}; install it (e.g. apt-get install chromium).";
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+            Assert.Fail(message);
+        Skip.If(true, message);
+    }
+
+    /// <summary>A page in a new browser context: its own cookies, so a new context is a signed-out user.</summary>
+    public async Task<IPage> NewSignedOutPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Saves a full-page screenshot as <c>artifacts/screenshots/{name}.png</c>.</summary>
+    public static Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, $"{name}.png"), FullPage = true });
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+            await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        if (_server is not null)
+            await _server.DisposeAsync();
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Playwright;
+
+namespace Portal.Browser.Tests;
+
+/// <summary>What a user does on the portal's pages, in the words of the journeys.</summary>
+public static class PortalPages
+{
+    public static async Task SignInAsync(this IPage page, string email, string password)
+    {
+        await page.Locator("#Email").FillAsync(email);
+        await page.Locator("#Password").FillAsync(password);
+        await page.Locator("#sign-in").ClickAsync();
+    }
+
+    /// <summary>The row of the audit table for <paramref name="action"/>, e.g. <c>tenant.created</c>.</summary>
+    public static ILocator AuditRow(this IPage page, string action) =>
+        page.Locator("#audit tbody tr").Filter(new LocatorFilterOptions
+        {
+            Has = page.Locator("td code").GetByText(action, new LocatorGetByTextOptions { Exact = true }),
+        });
+
+    /// <summary>The cell of an audit row under the column header <paramref name="column"/>.</summary>
+    public static async Task<ILocator> AuditCellAsync(this IPage page, ILocator row, string column)
+    {
+        var headers = await page.Locator("#audit thead th").AllInnerTextsAsync();
+        var index = headers.ToList().FindIndex(header => header.Trim() == column);
+        if (index < 0)
+            throw new InvalidOperationException($"The audit table has no column '{column}', only: {string.Join(", ", headers)}.");
+        return row.Locator("td").Nth(index);
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Portal.Browser.Tests;
+
+/// <summary>
+/// The portal on a real Kestrel port (so a real browser can reach it), with its own SQLite file and first admin.
+/// </summary>
+public sealed class PortalServer : WebApplicationFactory<Program>
+{
+    public const string AdminEmail = "admin@portal.test";
+    public const string AdminPassword = "Admin-Passw0rd";
+
+    private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"portal-browser-{Guid.NewGuid():N}.db");
+
+    public PortalServer() => UseKestrel(0);
+
+    /// <summary>Where the portal listens, e.g. <c>http://127.0.0.1:41234</c>; starts it on first use.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
+            return new Uri(addresses.Addresses.First());
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Portal:Database:Provider", "Sqlite");
+        // No pooling: the file is closed when the portal stops, and can be deleted.
+        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={_databaseFile};Pooling=False");
+        builder.UseSetting("Portal:Admin:Email", AdminEmail);
+        builder.UseSetting("Portal:Admin:Password", AdminPassword);
+        builder.UseSetting("Portal:Security:LoginAttemptsPerMinute", "1000");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var file in new[] { _databaseFile, _databaseFile + "-wal", _databaseFile + "-shm" })
+            File.Delete(file);
+    }
+}
