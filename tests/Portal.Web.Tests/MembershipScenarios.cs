@@ -147,6 +147,21 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
         Assert.Contains("this needs TenantAdmin", await audit.Content.ReadAsStringAsync());
     }
 
+    [SkippableFact]
+    public async Task A_refused_change_is_audited_as_denied_in_the_tenant()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
+
+        var response = await viewer.PostFormAsync($"/t/{tenant.Slug}/members",
+            new() { ["Form.Email"] = "someone@portal.test", ["Form.Role"] = "TenantAdmin", ["intent"] = "invite" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var denied = await Arrange.QueryAsync(db => db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "access.denied"));
+        Assert.Equal(Domain.Audit.AuditOutcome.Denied, denied.Outcome);
+        Assert.Equal($"POST /t/{tenant.Slug}/members", denied.TargetId);
+    }
+
     [GeneratedRegex("id=\"invitation-link\"[^>]*value=\"https?://[^/]+(/invitations/[0-9a-f]+)\"")]
     private static partial Regex InvitationLink();
 }

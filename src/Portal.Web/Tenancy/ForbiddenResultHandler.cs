@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Portal.Domain.Audit;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Persistence;
 using Portal.Web.Common;
+using Portal.Web.Identity;
 
 namespace Portal.Web.Tenancy;
 
@@ -19,6 +23,8 @@ internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHan
         {
             var reason = result.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message
                 ?? "You do not have access to this.";
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                await RecordDeniedChangeAsync(context, reason);
             if (ApiProblems.IsApiRequest(context))
             {
                 await ApiProblems.WriteAsync(context, StatusCodes.Status403Forbidden, ApiProblems.Forbidden, "Forbidden", reason);
@@ -27,5 +33,15 @@ internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHan
             context.Items[ReasonKey] = reason;
         }
         await _default.HandleAsync(next, context, policy, result);
+    }
+
+    /// <summary>A refused attempt to change something is part of the trail, in the tenant it aimed at.</summary>
+    private static async Task RecordDeniedChangeAsync(HttpContext context, string reason)
+    {
+        var audit = context.RequestServices.GetRequiredService<AuditTrail>();
+        var tenant = context.TryTenantAccess()?.Tenant;
+        audit.Record(context.ToActor(), tenant, "access.denied", "endpoint", $"{context.Request.Method} {context.Request.Path}",
+            reason, AuditOutcome.Denied);
+        await context.RequestServices.GetRequiredService<PortalDbContext>().SaveChangesAsync(context.RequestAborted);
     }
 }
