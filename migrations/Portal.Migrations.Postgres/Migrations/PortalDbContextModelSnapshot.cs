@@ -418,8 +418,8 @@ namespace Portal.Migrations.Postgres.Migrations
 
                     b.Property<string>("TargetId")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
 
                     b.Property<string>("TargetType")
                         .IsRequired()

@@ -405,7 +405,7 @@ namespace Portal.Migrations.Sqlite.Migrations
 
                     b.Property<string>("TargetId")
                         .IsRequired()
-                        .HasMaxLength(128)
+                        .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("TargetType")

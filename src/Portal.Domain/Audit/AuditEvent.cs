@@ -14,6 +14,8 @@ public enum AuditOutcome
 public sealed class AuditEvent
 {
     public const int MaxSummaryLength = 4000;
+    public const int MaxTargetIdLength = 300;
+    public const int MaxActorNameLength = 256;
 
     public long Id { get; private set; }
     public Guid? TenantId { get; private set; }
@@ -37,13 +39,15 @@ public sealed class AuditEvent
         TenantId = tenantId;
         TenantSlug = tenantSlug;
         ActorId = actor.UserId;
-        ActorName = actor.Name;
+        ActorName = Clip(actor.Name, MaxActorNameLength);
         ClientAddress = actor.ClientAddress;
         Action = action;
         TargetType = targetType;
-        TargetId = targetId;
+        TargetId = Clip(targetId, MaxTargetIdLength);
         Outcome = outcome;
         OccurredAt = occurredAt;
-        Summary = summary is { Length: > MaxSummaryLength } ? summary[..MaxSummaryLength] : summary;
+        Summary = summary is null ? null : Clip(summary, MaxSummaryLength);
     }
+
+    private static string Clip(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "…";
 }

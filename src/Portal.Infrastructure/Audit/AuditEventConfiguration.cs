@@ -10,10 +10,10 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
     {
         audit.ToTable("AuditEvents");
         audit.Property(a => a.TenantSlug).HasMaxLength(40);
-        audit.Property(a => a.ActorName).HasMaxLength(256).IsRequired();
+        audit.Property(a => a.ActorName).HasMaxLength(AuditEvent.MaxActorNameLength).IsRequired();
         audit.Property(a => a.Action).HasMaxLength(64).IsRequired();
         audit.Property(a => a.TargetType).HasMaxLength(64).IsRequired();
-        audit.Property(a => a.TargetId).HasMaxLength(128).IsRequired();
+        audit.Property(a => a.TargetId).HasMaxLength(AuditEvent.MaxTargetIdLength).IsRequired();
         audit.Property(a => a.Outcome).HasConversion<string>().HasMaxLength(20);
         audit.Property(a => a.ClientAddress).HasMaxLength(64);
         audit.Property(a => a.Summary).HasMaxLength(AuditEvent.MaxSummaryLength);

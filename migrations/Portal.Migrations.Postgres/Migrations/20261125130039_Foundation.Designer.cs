@@ -12,7 +12,7 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Migrations.Postgres.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261125124041_Foundation")]
+    [Migration("20261125130039_Foundation")]
     partial class Foundation
     {
         /// <inheritdoc />
@@ -421,8 +421,8 @@ namespace Portal.Migrations.Postgres.Migrations
 
                     b.Property<string>("TargetId")
                         .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
 
                     b.Property<string>("TargetType")
                         .IsRequired()

@@ -11,7 +11,7 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261125124035_Foundation")]
+    [Migration("20261125130028_Foundation")]
     partial class Foundation
     {
         /// <inheritdoc />
@@ -408,7 +408,7 @@ namespace Portal.Migrations.Sqlite.Migrations
 
                     b.Property<string>("TargetId")
                         .IsRequired()
-                        .HasMaxLength(128)
+                        .HasMaxLength(300)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("TargetType")
