@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -45,9 +46,15 @@ public static class DependencyInjection
         services.AddScoped<DatabaseMigrator>();
         services.AddSingleton<OidcKeyRing>();
 
-        services.AddDataProtection()
+        var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")
             .PersistKeysToDbContext<PortalDbContext>();
+        // Without a certificate the key ring sits in the database as it is; with one, it is encrypted there too.
+        if (configuration["Portal:DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+        {
+            dataProtection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(
+                certificatePath, configuration["Portal:DataProtection:CertificatePassword"]));
+        }
         return services;
     }
 
