@@ -23,26 +23,26 @@ public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelp
         // The platform admin signs in; with no tenant yet, the start page is the administration.
         var admin = await portal.NewSignedOutPageAsync();
         await admin.GotoAsync("/account/login");
-        await PortalFixture.ScreenshotAsync(admin, "01-login");
+        await admin.SaveScreenshotAsync("01-login");
         await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
         await Expect(admin).ToHaveURLAsync(Url("/admin"));
-        await PortalFixture.ScreenshotAsync(admin, "02-administration");
+        await admin.SaveScreenshotAsync("02-administration");
 
         // They create the tenant Acme Corp.
         await admin.GotoAsync("/admin/tenants");
-        await PortalFixture.ScreenshotAsync(admin, "03-tenants");
+        await admin.SaveScreenshotAsync("03-tenants");
         await admin.Locator("#Form_Slug").FillAsync("acme");
         await admin.Locator("#Form_DisplayName").FillAsync("Acme Corp");
         await admin.Locator("#create-tenant").ClickAsync();
         await Expect(admin).ToHaveURLAsync(Url("/admin/tenants/acme"));
         await Expect(admin.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Acme Corp");
         await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Tenant 'acme' was created.");
-        await PortalFixture.ScreenshotAsync(admin, "04-tenant-created");
+        await admin.SaveScreenshotAsync("04-tenant-created");
 
         // They invite dev@acme.test as the tenant's admin, and copy the link that is shown once.
         await admin.Locator("#open-members").ClickAsync();
         await Expect(admin).ToHaveURLAsync(Url("/t/acme/members"));
-        await PortalFixture.ScreenshotAsync(admin, "05-members");
+        await admin.SaveScreenshotAsync("05-members");
         await admin.Locator("#Form_Email").FillAsync(MemberEmail);
         await admin.Locator("#Form_Role").SelectOptionAsync("TenantAdmin");
         await admin.Locator("#invite-member").ClickAsync();
@@ -50,14 +50,14 @@ public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelp
         await Expect(linkField).ToHaveValueAsync(new Regex("^" + Regex.Escape(Url("/invitations/")) + ".+"));
         await Expect(admin.Locator("#invitations")).ToContainTextAsync(MemberEmail);
         var invitationLink = await linkField.InputValueAsync();
-        await PortalFixture.ScreenshotAsync(admin, "06-invitation-link");
+        await admin.SaveScreenshotAsync("06-invitation-link");
 
         // The new member, signed out in their own browser, opens the link and creates their account.
         var member = await portal.NewSignedOutPageAsync();
         await member.GotoAsync(invitationLink);
         await Expect(member.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Join Acme Corp");
         await Expect(member.Locator("main")).ToContainTextAsync($"This invitation is for {MemberEmail}, as TenantAdmin");
-        await PortalFixture.ScreenshotAsync(member, "07-invitation");
+        await member.SaveScreenshotAsync("07-invitation");
         await member.Locator("#Form_DisplayName").FillAsync("Dana Developer");
         await member.Locator("#Form_Password").FillAsync(MemberPassword);
         await member.Locator("#Form_ConfirmPassword").FillAsync(MemberPassword);
@@ -68,7 +68,7 @@ public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelp
         await Expect(member.GetByRole(AriaRole.Status)).ToContainTextAsync("Welcome to Acme Corp.");
         await Expect(member.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Acme Corp");
         await Expect(member.Locator("main")).ToContainTextAsync("Your role: TenantAdmin");
-        await PortalFixture.ScreenshotAsync(member, "08-tenant-dashboard");
+        await member.SaveScreenshotAsync("08-tenant-dashboard");
 
         // The tenant's audit trail tells who did what.
         await member.GotoAsync("/t/acme/audit");
@@ -76,13 +76,13 @@ public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelp
         await ExpectAuditEventAsync(member, "tenant.created", PortalServer.AdminEmail);
         await ExpectAuditEventAsync(member, "member.invited", PortalServer.AdminEmail);
         await ExpectAuditEventAsync(member, "invitation.accepted", MemberEmail);
-        await PortalFixture.ScreenshotAsync(member, "09-audit");
+        await member.SaveScreenshotAsync("09-audit");
 
         // The dashboard on a phone.
         await member.SetViewportSizeAsync(390, 844);
         await member.GotoAsync("/t/acme");
         await Expect(member.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Acme Corp");
-        await PortalFixture.ScreenshotAsync(member, "10-tenant-dashboard-phone");
+        await member.SaveScreenshotAsync("10-tenant-dashboard-phone");
     }
 
     private string Url(string path) => new Uri(portal.BaseAddress, path).ToString();

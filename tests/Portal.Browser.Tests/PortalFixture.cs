@@ -15,10 +15,11 @@ public sealed class PortalFixture : IAsyncLifetime
     private PortalServer? _server;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private Uri? _baseAddress;
 
-    public Uri BaseAddress => Server.BaseAddress;
+    /// <summary>Where the portal listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The portal was not started.");
 
-    private PortalServer Server => _server ?? throw new InvalidOperationException("The portal was not started.");
     private IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium was not started.");
 
     public async Task InitializeAsync()
@@ -27,7 +28,7 @@ public sealed class PortalFixture : IAsyncLifetime
             return; // Each test reports it, with RequireChromium.
 
         _server = new PortalServer();
-        _ = _server.BaseAddress; // Starts the portal now rather than in the middle of a test.
+        _baseAddress = _server.Start();
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -61,10 +62,6 @@ public sealed class PortalFixture : IAsyncLifetime
         });
         return await context.NewPageAsync();
     }
-
-    /// <summary>Saves a full-page screenshot as <c>artifacts/screenshots/{name}.png</c>.</summary>
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, $"{name}.png"), FullPage = true });
 
     public async Task DisposeAsync()
     {

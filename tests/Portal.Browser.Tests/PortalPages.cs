@@ -12,6 +12,14 @@ public static class PortalPages
         await page.Locator("#sign-in").ClickAsync();
     }
 
+    /// <summary>Saves a full-page screenshot of the page as <c>artifacts/screenshots/{name}.png</c>.</summary>
+    public static Task SaveScreenshotAsync(this IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = Path.Combine(PortalFixture.ScreenshotFolder, $"{name}.png"),
+            FullPage = true,
+        });
+
     /// <summary>The row of the audit table for <paramref name="action"/>, e.g. <c>tenant.created</c>.</summary>
     public static ILocator AuditRow(this IPage page, string action) =>
         page.Locator("#audit tbody tr").Filter(new LocatorFilterOptions

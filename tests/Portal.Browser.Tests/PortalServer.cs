@@ -19,15 +19,12 @@ public sealed class PortalServer : WebApplicationFactory<Program>
 
     public PortalServer() => UseKestrel(0);
 
-    /// <summary>Where the portal listens, e.g. <c>http://127.0.0.1:41234</c>; starts it on first use.</summary>
-    public Uri BaseAddress
+    /// <summary>Starts the portal and answers where it listens, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri Start()
     {
-        get
-        {
-            StartServer();
-            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
-            return new Uri(addresses.Addresses.First());
-        }
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>();
+        return new Uri(addresses.Addresses.First());
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -17,11 +17,11 @@ public sealed class SignInTests(PortalFixture portal, ITestOutputHelper output) 
         await page.GotoAsync("/");
         await Expect(page).ToHaveURLAsync(new Regex("/account/login\\?ReturnUrl=%2F$"));
         await Expect(page.Locator("#sign-in")).ToBeVisibleAsync();
-        await PortalFixture.ScreenshotAsync(page, "11-start-page-signed-out");
+        await page.SaveScreenshotAsync("11-start-page-signed-out");
 
         await page.SignInAsync(PortalServer.AdminEmail, "Wrong-Passw0rd");
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The email or the password is wrong.");
         await Expect(page.Locator("#user-menu")).ToHaveCountAsync(0);
-        await PortalFixture.ScreenshotAsync(page, "12-wrong-password");
+        await page.SaveScreenshotAsync("12-wrong-password");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore;
@@ -129,6 +130,26 @@ public sealed class DataProtectionAtRestTests
         {
             File.Delete(path);
         }
+    }
+}
+
+public sealed class PublicUrlTests
+{
+    [Fact]
+    public async Task Invitation_links_use_the_configured_public_address()
+    {
+        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        {
+            ["Portal:PublicUrl"] = "https://portal.example.test/",
+        });
+        var arrange = new Arrange(factory);
+        var tenant = await arrange.TenantAsync();
+        var api = await arrange.ApiClientAsync(await arrange.ServiceAccountAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin));
+
+        var response = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/invitations", new { email = "far@portal.test", role = "Viewer" });
+
+        var link = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("link").GetString();
+        Assert.StartsWith("https://portal.example.test/invitations/", link);
     }
 }
 

@@ -32,6 +32,10 @@ public static class PortalClaims
         principal.FindFirstValue(ClaimTypes.Name) ?? principal.FindFirstValue(Name)
         ?? principal.FindFirstValue(Subject) ?? "unknown";
 
+    /// <summary>The name a person chose for themselves, for greeting them; audit records use the sign-in name.</summary>
+    public static string ShownName(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue("display_name") is { Length: > 0 } name ? name : principal.DisplayName();
+
     /// <summary>The actor recorded in audit events for this request.</summary>
     public static Actor ToActor(this HttpContext http) =>
         new(http.User.UserId(), http.User.DisplayName(), http.Connection.RemoteIpAddress?.ToString(), http.User.IsPlatformAdmin());

@@ -59,7 +59,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
         var invited = await members.InviteAsync(HttpContext.ToActor(), access.Tenant, request.Email, request.Role, ct);
         if (!invited.Succeeded)
             return this.ToActionResult(invited.Problem!);
-        var link = $"{Request.Scheme}://{Request.Host}/invitations/{invited.Value.Token}";
+        var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
         return Created($"/api/v1/tenants/{access.Tenant.Slug}/invitations", new InvitationCreated(invited.Value.Invitation, link));
     }
 

@@ -38,7 +38,7 @@ public sealed class MembersController(MemberDirectory members) : Controller
             if (invited.Succeeded)
             {
                 TempData["Flash"] = $"Invitation created for {invited.Value.Invitation.Email}. Send them the link below; it is shown once.";
-                TempData["InvitationLink"] = $"{Request.Scheme}://{Request.Host}/invitations/{invited.Value.Token}";
+                TempData["InvitationLink"] = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
                 return Redirect($"/t/{tenant.Slug}/members");
             }
             return await RefuseAsync(form, invited.Problem!, ct);

@@ -49,5 +49,5 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
     }
 
     private async Task<ServiceAccountsModel> BuildAsync(ServiceAccountForm form, IssuedServiceAccount? issued, CancellationToken ct) =>
-        new(HttpContext.TenantAccess(), await accounts.ListAsync(ct), form, issued, $"{Request.Scheme}://{Request.Host}/connect/token");
+        new(HttpContext.TenantAccess(), await accounts.ListAsync(ct), form, issued, PublicUrl.For(HttpContext, "/connect/token"));
 }
