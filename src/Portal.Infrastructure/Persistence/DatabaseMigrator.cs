@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Portal.Infrastructure.Persistence;
@@ -8,7 +10,9 @@ public sealed class DatabaseMigrator(PortalDbContext db, ILogger<DatabaseMigrato
 {
     public async Task MigrateAsync(CancellationToken ct)
     {
-        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        // Asking a database that does not exist yet for its migrations fails noisily; a new one gets them all.
+        var exists = await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(ct);
+        var pending = exists ? (await db.Database.GetPendingMigrationsAsync(ct)).ToList() : db.Database.GetMigrations().ToList();
         if (pending.Count == 0)
             return;
         logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, pending);
