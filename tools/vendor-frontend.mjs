@@ -11,6 +11,8 @@ const files = [
   ["bootstrap-icons/font/bootstrap-icons.min.css", "bootstrap-icons/bootstrap-icons.min.css"],
   ["bootstrap-icons/font/fonts", "bootstrap-icons/fonts"],
   ["bootstrap-icons/LICENSE", "bootstrap-icons/LICENSE"],
+  ["@microsoft/signalr/dist/browser/signalr.min.js", "signalr/signalr.min.js"],
+  ["@microsoft/signalr/dist/browser/signalr.min.js.map", "signalr/signalr.min.js.map"],
 ];
 
 rmSync("wwwroot/lib", { recursive: true, force: true });

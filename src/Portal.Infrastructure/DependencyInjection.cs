@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Clusters;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tenancy;
@@ -45,6 +47,18 @@ public static class DependencyInjection
         services.AddScoped<FirstAdmin>();
         services.AddScoped<DatabaseMigrator>();
         services.AddSingleton<OidcKeyRing>();
+
+        services.AddOptions<ClusterWatchOptions>().Bind(configuration.GetSection(ClusterWatchOptions.Section))
+            .Validate(o => o.FlushInterval > TimeSpan.Zero, "Portal:Clusters:FlushInterval must be positive.").ValidateOnStart();
+        services.AddSingleton<KubeconfigVault>();
+        services.AddSingleton<KubernetesClients>();
+        services.AddSingleton<IClusterGateway, KubernetesClusterGateway>();
+        services.AddSingleton<IHostChangeNotifier, NoHostChangeNotifier>();
+        services.AddSingleton<ClusterWatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<ClusterWatcher>());
+        services.AddScoped<ClusterRegistry>();
+        services.AddScoped<HostInventory>();
+        services.AddScoped<ClusterJobs>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.Extensions.Options;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Clusters;
+using Portal.Web.Clusters;
 using Portal.Web.Common;
 using Portal.Web.Identity;
 
@@ -52,6 +54,9 @@ public static class WebSetup
             });
         });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddSignalR();
+        services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
+        services.AddPortalJobs(configuration);
         services.Configure<ForwardedHeadersOptions>(forwarded =>
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         return services;
@@ -85,6 +90,8 @@ public static class WebSetup
     public static void MapPortalEndpoints(this WebApplication app)
     {
         app.MapControllers();
+        app.MapHub<HostsHub>(HostsHub.Path);
+        app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -448,6 +448,171 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ApiServer")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Health")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("KubernetesVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("LastCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("LastContactAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("ProtectedKubeconfig")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Clusters", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Addresses")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Conditions")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("CpuAllocatableMillis")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CpuCapacityMillis")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CpuRequestedMillis")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CpuUsageMillis")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("EphemeralStorageBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<long>("MemoryAllocatableBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MemoryCapacityBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MemoryRequestedBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("MemoryUsageBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<DateTime>("ObservedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("PodAllocatable")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PodCapacity")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("PodCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Pressures")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("Ready")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Roles")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Taints")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<bool>("Unschedulable")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId", "CpuRequestedMillis");
+
+                    b.HasIndex("ClusterId", "MemoryRequestedBytes");
+
+                    b.HasIndex("ClusterId", "Name")
+                        .IsUnique();
+
+                    b.HasIndex("ClusterId", "PodCount");
+
+                    b.HasIndex("ClusterId", "Ready", "Name");
+
+                    b.ToTable("Hosts", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Tenancy.Invitation", b =>
                 {
                     b.Property<Guid>("Id")
@@ -776,6 +941,15 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Navigation("Application");
 
                     b.Navigation("Authorization");
+                });
+
+            modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>
+                {
+                    b.HasOne("Portal.Domain.Clusters.Cluster", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Domain.Tenancy.Invitation", b =>

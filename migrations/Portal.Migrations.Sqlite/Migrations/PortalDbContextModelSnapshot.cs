@@ -435,6 +435,171 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApiServer")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DisplayName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Health")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KubernetesVersion")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastCheckedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LastContactAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedKubeconfig")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RegisteredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("Clusters", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Addresses")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ClusterId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Conditions")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CpuAllocatableMillis")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CpuCapacityMillis")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CpuRequestedMillis")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CpuUsageMillis")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EphemeralStorageBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MemoryAllocatableBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MemoryCapacityBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MemoryRequestedBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MemoryUsageBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ObservedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("PodAllocatable")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PodCapacity")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("PodCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Pressures")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Ready")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Roles")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Taints")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Unschedulable")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId", "CpuRequestedMillis");
+
+                    b.HasIndex("ClusterId", "MemoryRequestedBytes");
+
+                    b.HasIndex("ClusterId", "Name")
+                        .IsUnique();
+
+                    b.HasIndex("ClusterId", "PodCount");
+
+                    b.HasIndex("ClusterId", "Ready", "Name");
+
+                    b.ToTable("Hosts", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Tenancy.Invitation", b =>
                 {
                     b.Property<Guid>("Id")
@@ -761,6 +926,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Navigation("Application");
 
                     b.Navigation("Authorization");
+                });
+
+            modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>
+                {
+                    b.HasOne("Portal.Domain.Clusters.Cluster", null)
+                        .WithMany()
+                        .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Domain.Tenancy.Invitation", b =>

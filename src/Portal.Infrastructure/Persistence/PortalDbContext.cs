@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
+using Portal.Domain.Clusters;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Tenancy;
@@ -18,6 +19,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<ServiceAccount> ServiceAccounts => Set<ServiceAccount>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<OidcSigningKey> OidcSigningKeys => Set<OidcSigningKey>();
+    public DbSet<Cluster> Clusters => Set<Cluster>();
+    public DbSet<ClusterHost> Hosts => Set<ClusterHost>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>

@@ -10,7 +10,8 @@ internal static class SecurityHeaders
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "same-origin";
         headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
-        if (!http.Request.Path.StartsWithSegments("/api/docs"))
+        // The API reference and the jobs dashboard are third-party pages with inline scripts.
+        if (!http.Request.Path.StartsWithSegments("/api/docs") && !http.Request.Path.StartsWithSegments(JobsSetup.DashboardPath))
         {
             headers.ContentSecurityPolicy =
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +

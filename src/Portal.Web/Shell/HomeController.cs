@@ -24,9 +24,6 @@ public sealed class HomeController(TenantAdministration tenants) : Controller
 
     [HttpGet("/t/{tenant}/{area:regex(^(applications|environments|middleware|monitoring|quotas)$)}"), Authorize(TenantPolicies.Read)]
     public IActionResult Area(string area) => View("Area", AreaToCome.For(area));
-
-    [HttpGet("/admin/clusters"), Authorize(TenantPolicies.PlatformAdmin)]
-    public IActionResult Clusters() => View("Area", AreaToCome.For("clusters"));
 }
 
 /// <summary>What an area of the portal will hold, said to the user until it does.</summary>
@@ -48,12 +45,8 @@ public sealed record AreaToCome(string Title, string Icon, string Summary, IRead
         "monitoring" => new("Monitoring", "activity",
             "Dashboards and alerts for your applications and middleware.",
             ["CPU, memory, restarts and replicas over time", "Alert rules with webhook and email notifications", "Firing and resolved alerts"]),
-        "quotas" => new("Quotas & Pools", "pie-chart",
+        _ => new("Quotas & Pools", "pie-chart",
             "What the platform granted your tenant in each resource pool, and how much of it is allocated and used.",
             ["Granted, allocated, requested and used CPU, memory, storage and pods", "Shares per environment"]),
-        _ => new("Clusters & Hosts", "hdd-network",
-            "The Kubernetes clusters the platform runs on, and their hosts.",
-            ["Register clusters by kubeconfig, including the built-in sandbox cluster", "Hosts with capacity, pressure and readiness",
-             "Resource pools carved from clusters and node labels"]),
     };
 }

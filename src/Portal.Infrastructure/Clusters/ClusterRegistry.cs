@@ -1,0 +1,83 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Audit;
+using Portal.Domain.Clusters;
+using Portal.Domain.Common;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Clusters;
+
+public sealed record ClusterSummary(
+    Guid Id, string Name, string DisplayName, string ApiServer, ClusterHealth Health, string? Version,
+    DateTime? LastContactAt, DateTime? LastCheckedAt, string? LastError, DateTime RegisteredAt,
+    int Nodes, int ReadyNodes, int Pods, long CpuAllocatableMillis, long CpuRequestedMillis,
+    long MemoryAllocatableBytes, long MemoryRequestedBytes);
+
+/// <summary>The platform admin's use cases on clusters: register by kubeconfig, list, check, remove.</summary>
+public sealed class ClusterRegistry(
+    PortalDbContext db, IClusterGateway gateway, KubeconfigVault vault, KubernetesClients clients, AuditTrail audit,
+    TimeProvider clock, ClusterWatcher watcher)
+{
+    public async Task<Result<Cluster>> RegisterAsync(Actor actor, string? name, string? displayName, string? kubeconfig, CancellationToken ct)
+    {
+        var nameCheck = Cluster.Register(name, displayName, "", "", null, actor.Name, clock.GetUtcNow().UtcDateTime);
+        if (!nameCheck.Succeeded)
+            return nameCheck;
+        if (await db.Clusters.AnyAsync(c => c.Name == nameCheck.Value.Name, ct))
+            return Problem.Conflict($"A cluster named '{nameCheck.Value.Name}' is registered already.", "Name");
+
+        var probe = await gateway.ProbeAsync(kubeconfig ?? "", ct);
+        if (!probe.Succeeded)
+            return probe.Problem!;
+
+        var cluster = Cluster.Register(name, displayName, probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version,
+            actor.Name, clock.GetUtcNow().UtcDateTime).Value;
+        db.Clusters.Add(cluster);
+        audit.Record(actor, null, "cluster.registered", "cluster", cluster.Name, $"API server {cluster.ApiServer}, Kubernetes {cluster.KubernetesVersion}");
+        if (!await db.TrySaveUniqueAsync(ct))
+            return Problem.Conflict($"A cluster named '{cluster.Name}' is registered already.", "Name");
+        watcher.Start(cluster.Id);
+        return cluster;
+    }
+
+    public async Task<IReadOnlyList<ClusterSummary>> ListAsync(CancellationToken ct) =>
+        await Summaries(db.Clusters.AsNoTracking()).OrderBy(c => c.Name).ToListAsync(ct);
+
+    public Task<ClusterSummary?> SummaryAsync(string name, CancellationToken ct) =>
+        Summaries(db.Clusters.AsNoTracking().Where(c => c.Name == name)).FirstOrDefaultAsync(ct);
+
+    public Task<Cluster?> FindAsync(string name, CancellationToken ct) => db.Clusters.FirstOrDefaultAsync(c => c.Name == name, ct);
+
+    /// <summary>Contacts the cluster and records the outcome: the health shown on the cluster pages.</summary>
+    public async Task CheckAsync(Cluster cluster, CancellationToken ct)
+    {
+        var probe = await gateway.CheckAsync(cluster.Id, ct);
+        if (probe.Succeeded)
+            cluster.RecordContact(probe.Value.Version, clock.GetUtcNow().UtcDateTime);
+        else
+            cluster.RecordFailure(probe.Problem!.Message, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Forgets a cluster and its hosts inventory; nothing in the cluster itself changes.</summary>
+    public async Task RemoveAsync(Actor actor, Cluster cluster, CancellationToken ct)
+    {
+        await watcher.StopAsync(cluster.Id);
+        db.Clusters.Remove(cluster);
+        audit.Record(actor, null, "cluster.removed", "cluster", cluster.Name, $"API server {cluster.ApiServer}");
+        await db.SaveChangesAsync(ct);
+        clients.Forget(cluster.Id);
+    }
+
+    private IQueryable<ClusterSummary> Summaries(IQueryable<Cluster> clusters) =>
+        clusters.Select(c => new ClusterSummary(
+            c.Id, c.Name, c.DisplayName, c.ApiServer, c.Health, c.KubernetesVersion, c.LastContactAt, c.LastCheckedAt, c.LastError,
+            c.RegisteredAt,
+            db.Hosts.Count(h => h.ClusterId == c.Id),
+            db.Hosts.Count(h => h.ClusterId == c.Id && h.Ready),
+            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (int?)h.PodCount) ?? 0,
+            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.CpuAllocatableMillis) ?? 0,
+            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.CpuRequestedMillis) ?? 0,
+            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryAllocatableBytes) ?? 0,
+            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryRequestedBytes) ?? 0));
+}

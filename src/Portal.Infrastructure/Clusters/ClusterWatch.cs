@@ -1,0 +1,258 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portal.Domain.Clusters;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Clusters;
+
+/// <summary>
+/// The list+watch cache of one cluster's nodes and pods. Each kind is listed in pages, then watched from the
+/// list's resource version; a dropped stream is resumed from the last version seen, and a 410 Gone (the
+/// version is too old) starts over with a fresh list. Changes are folded into the hosts inventory in
+/// batches, and pushed to browsers.
+/// </summary>
+public sealed class ClusterWatch(
+    Guid clusterId, KubernetesClients clients, IServiceScopeFactory scopes, IHostChangeNotifier notifier,
+    ClusterWatchOptions options, TimeProvider clock, ILogger<ClusterWatch> logger)
+{
+    private const int ListPageSize = 500;
+    private const int WatchSeconds = 300;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, NodeSnapshot> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodLoad> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Cpu, long Memory, int Count)> _load = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private bool _nodesListed;
+
+    /// <summary>Watch events handled since the start, lists included: what the benchmark counts.</summary>
+    public long EventsProcessed => Interlocked.Read(ref _events);
+    private long _events;
+
+    /// <summary>Times a watch had to start over with a fresh list (410 Gone).</summary>
+    public int Relists => _relists;
+    private int _relists;
+
+    public int NodeCount { get { lock (_gate) return _nodes.Count; } }
+    public int PodCount { get { lock (_gate) return _pods.Count; } }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var client = await clients.ForAsync(clusterId, ct);
+                await Task.WhenAll(
+                    WatchAsync<V1Node, V1NodeList>(
+                        (rv, cont) => client.CoreV1.ListNodeWithHttpMessagesAsync(resourceVersion: rv, limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
+                        (rv, onError) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
+                        ReplaceNodes, ApplyNode, ct),
+                    WatchAsync<V1Pod, V1PodList>(
+                        (rv, cont) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(resourceVersion: rv, limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
+                        (rv, onError) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
+                        ReplacePods, ApplyPod, ct),
+                    FlushLoopAsync(ct));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "The watch of cluster {Cluster} failed; starting again in {Delay}", clusterId, backoff);
+                await Task.Delay(backoff, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backoff = TimeSpan.FromSeconds(Math.Min(30, backoff.TotalSeconds * 2));
+            }
+        }
+    }
+
+    private async Task WatchAsync<TItem, TList>(
+        Func<string?, string?, Task<HttpOperationResponse<TList>>> list,
+        Func<string, Action<Exception>, IAsyncEnumerable<(WatchEventType, TItem)>> watch,
+        Action<IReadOnlyList<TItem>> replace, Action<WatchEventType, TItem> apply, CancellationToken ct)
+        where TItem : IKubernetesObject<V1ObjectMeta>
+        where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
+    {
+        string? version = null;
+        while (!ct.IsCancellationRequested)
+        {
+            if (version is null)
+                version = await ListAllAsync(list, replace, ct);
+            var gone = false;
+            try
+            {
+                await foreach (var (type, item) in watch(version, e => gone |= IsGone(e)))
+                {
+                    version = item.Metadata?.ResourceVersion ?? version;
+                    Interlocked.Increment(ref _events);
+                    if (type != WatchEventType.Bookmark)
+                        apply(type, item);
+                }
+                if (gone)
+                    throw new KubernetesException(new V1Status { Code = (int)HttpStatusCode.Gone, Reason = "Expired" });
+            }
+            catch (Exception e) when (IsGone(e))
+            {
+                logger.LogInformation("Cluster {Cluster}: {Kind} watch version {Version} expired; listing again", clusterId, typeof(TItem).Name, version);
+                Interlocked.Increment(ref _relists);
+                version = null;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
+            {
+                // The stream dropped: resume from the last version seen.
+                logger.LogDebug(e, "Cluster {Cluster}: {Kind} watch dropped at version {Version}", clusterId, typeof(TItem).Name, version);
+            }
+        }
+    }
+
+    private async Task<string> ListAllAsync<TItem, TList>(
+        Func<string?, string?, Task<HttpOperationResponse<TList>>> list, Action<IReadOnlyList<TItem>> replace, CancellationToken ct)
+        where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
+    {
+        var items = new List<TItem>();
+        string? next = null;
+        string version;
+        do
+        {
+            using var response = await list(null, next);
+            items.AddRange(response.Body.Items);
+            next = response.Body.Metadata?.ContinueProperty;
+            version = response.Body.Metadata?.ResourceVersion ?? "0";
+        }
+        while (!string.IsNullOrEmpty(next) && !ct.IsCancellationRequested);
+        Interlocked.Add(ref _events, items.Count);
+        replace(items);
+        return version;
+    }
+
+    private static bool IsGone(Exception e) => e switch
+    {
+        KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
+        HttpOperationException h => h.Response.StatusCode == HttpStatusCode.Gone,
+        _ => false,
+    };
+
+    private void ReplaceNodes(IReadOnlyList<V1Node> nodes)
+    {
+        lock (_gate)
+        {
+            _dirty.UnionWith(_nodes.Keys);
+            _nodes.Clear();
+            foreach (var node in nodes)
+                _nodes[node.Metadata.Name] = NodeReading.From(node);
+            _dirty.UnionWith(_nodes.Keys);
+            _nodesListed = true;
+        }
+    }
+
+    private void ApplyNode(WatchEventType type, V1Node node)
+    {
+        lock (_gate)
+        {
+            if (type == WatchEventType.Deleted)
+                _nodes.Remove(node.Metadata.Name);
+            else
+                _nodes[node.Metadata.Name] = NodeReading.From(node);
+            _dirty.Add(node.Metadata.Name);
+        }
+    }
+
+    private void ReplacePods(IReadOnlyList<V1Pod> pods)
+    {
+        lock (_gate)
+        {
+            _dirty.UnionWith(_load.Keys);
+            _pods.Clear();
+            _load.Clear();
+            foreach (var pod in pods)
+                Add(NodeReading.From(pod));
+        }
+    }
+
+    private void ApplyPod(WatchEventType type, V1Pod pod)
+    {
+        lock (_gate)
+        {
+            var key = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
+            if (_pods.Remove(key, out var previous))
+                Subtract(previous);
+            if (type != WatchEventType.Deleted)
+                Add(NodeReading.From(pod));
+        }
+    }
+
+    private void Add(PodLoad pod)
+    {
+        _pods[$"{pod.Namespace}/{pod.Name}"] = pod;
+        if (!pod.HoldsResources)
+            return;
+        var load = _load.GetValueOrDefault(pod.NodeName!);
+        _load[pod.NodeName!] = (load.Cpu + pod.CpuRequestedMillis, load.Memory + pod.MemoryRequestedBytes, load.Count + 1);
+        _dirty.Add(pod.NodeName!);
+    }
+
+    private void Subtract(PodLoad pod)
+    {
+        if (!pod.HoldsResources || !_load.TryGetValue(pod.NodeName!, out var load))
+            return;
+        _load[pod.NodeName!] = (load.Cpu - pod.CpuRequestedMillis, load.Memory - pod.MemoryRequestedBytes, load.Count - 1);
+        _dirty.Add(pod.NodeName!);
+    }
+
+    private async Task FlushLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.FlushInterval, clock);
+        while (await timer.WaitForNextTickAsync(ct))
+            await FlushAsync(ct);
+    }
+
+    /// <summary>Writes the hosts whose node or load changed since the last flush, and says so to browsers.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        List<(string Name, NodeSnapshot? Node, (long Cpu, long Memory, int Count) Load)> changes;
+        lock (_gate)
+        {
+            if (!_nodesListed || _dirty.Count == 0)
+                return;
+            changes = _dirty.Select(name => (name, _nodes.GetValueOrDefault(name), _load.GetValueOrDefault(name))).ToList();
+            _dirty.Clear();
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var changed = new List<HostRow>();
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        foreach (var batch in changes.Chunk(500))
+        {
+            var names = batch.Select(c => c.Name).ToList();
+            var hosts = await db.Hosts.Where(h => h.ClusterId == clusterId && names.Contains(h.Name)).ToDictionaryAsync(h => h.Name, ct);
+            foreach (var (name, node, load) in batch)
+            {
+                if (node is null)
+                {
+                    if (hosts.TryGetValue(name, out var gone))
+                        db.Hosts.Remove(gone);
+                    continue;
+                }
+                if (!hosts.TryGetValue(name, out var host))
+                {
+                    host = new ClusterHost(clusterId, name);
+                    db.Hosts.Add(host);
+                }
+                var shown = host.Observe(node, now) | host.ObserveLoad(load.Cpu, load.Memory, load.Count);
+                if (shown)
+                    changed.Add(HostRows.From(host));
+            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+        if (changed.Count > 0)
+            await notifier.HostsChangedAsync(clusterId, changed, ct);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Portal.Domain.Clusters;
+using Portal.Domain.Common;
+
+namespace Portal.Infrastructure.Clusters;
+
+/// <summary>The cluster gateway on KubernetesClient. Failures come back as sentences a platform admin can act on.</summary>
+public sealed class KubernetesClusterGateway(KubernetesClients clients) : IClusterGateway
+{
+    /// <summary>How long a probe of a kubeconfig may take in all, retries included, before the page gets its answer.</summary>
+    public static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(15);
+
+    public async Task<Result<ClusterProbe>> ProbeAsync(string kubeconfig, CancellationToken ct)
+    {
+        var config = KubeconfigReader.Read(kubeconfig);
+        if (!config.Succeeded)
+            return config.Problem!;
+        using var client = clients.Create(config.Value);
+        return await VersionAsync(client, config.Value.Host, ct);
+    }
+
+    public async Task<Result<ClusterProbe>> CheckAsync(Guid clusterId, CancellationToken ct)
+    {
+        IKubernetes client;
+        try
+        {
+            client = await clients.ForAsync(clusterId, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problem.Invalid("Kubeconfig", e.Message);
+        }
+        return await VersionAsync(client, client.BaseUri.ToString(), ct);
+    }
+
+    public async Task<Result> SetUnschedulableAsync(Guid clusterId, string nodeName, bool unschedulable, CancellationToken ct)
+    {
+        try
+        {
+            var client = await clients.ForAsync(clusterId, ct);
+            var body = new { spec = new { unschedulable } };
+            var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(body), V1Patch.PatchType.MergePatch);
+            await client.CoreV1.PatchNodeAsync(patch, nodeName, cancellationToken: ct);
+            return Result.Ok();
+        }
+        catch (Exception e) when (Explain(e, "the cluster") is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    private static async Task<Result<ClusterProbe>> VersionAsync(IKubernetes client, string server, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(ProbeDeadline);
+        try
+        {
+            var version = await client.Version.GetCodeAsync(deadline.Token);
+            return new ClusterProbe(server, version.GitVersion);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return Problem.Invalid("Kubeconfig", $"The API server at {server} did not answer within {ProbeDeadline.TotalSeconds:0} seconds.");
+        }
+        catch (Exception e) when (Explain(e, server) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    /// <summary>Turns what went wrong on the way to an API server into a sentence; null for what is not about that.</summary>
+    public static Problem? Explain(Exception e, string server) => e switch
+    {
+        HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } =>
+            Problem.Invalid("Kubeconfig", $"The API server at {server} refused the kubeconfig's credentials (401 Unauthorized)."),
+        HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } =>
+            Problem.Invalid("Kubeconfig", $"The kubeconfig's user may not do this on {server} (403 Forbidden)."),
+        HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } =>
+            Problem.NotFound($"The object on {server}"),
+        HttpOperationException http =>
+            Problem.Invalid("Kubeconfig", $"The API server at {server} answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}."),
+        HttpRequestException { InnerException: AuthenticationException } =>
+            Problem.Invalid("Kubeconfig", $"The certificate of {server} is not trusted by the kubeconfig's certificate authority."),
+        HttpRequestException { InnerException: SocketException socket } =>
+            Problem.Invalid("Kubeconfig", $"The API server at {server} cannot be reached: {socket.SocketErrorCode switch
+            {
+                SocketError.ConnectionRefused => "the connection was refused",
+                SocketError.HostNotFound or SocketError.NoData => "its host name is unknown",
+                SocketError.TimedOut => "the connection timed out",
+                _ => socket.Message,
+            }}."),
+        HttpRequestException request =>
+            Problem.Invalid("Kubeconfig", $"The API server at {server} cannot be reached: {request.Message}"),
+        Polly.Timeout.TimeoutRejectedException =>
+            Problem.Invalid("Kubeconfig", $"The API server at {server} did not answer in time."),
+        _ => null,
+    };
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+using Portal.Sandbox.Api;
+
+namespace Portal.Sandbox.Faults;
+
+/// <summary>Applies the request-level faults (latency, 429, 500) to API calls; watch faults live in the watch handler.</summary>
+internal sealed class FaultInjection(SandboxFaults faults)
+{
+    /// <summary>Returns false when the request was answered with an injected failure.</summary>
+    public async Task<bool> ApplyAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        if (!path.StartsWith("/api", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        if (faults.Latency is { Ticks: > 0 } latency)
+        {
+            await Task.Delay(latency, context.RequestAborted);
+        }
+        if (SandboxFaults.Roll(faults.ThrottleRate))
+        {
+            context.Response.Headers.RetryAfter = faults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var status = ApiException.Status(429, "TooManyRequests", "Too many requests, please try again later.");
+            status["details"] = new System.Text.Json.Nodes.JsonObject { ["retryAfterSeconds"] = faults.RetryAfterSeconds };
+            await KubernetesApi.WriteJsonAsync(context, 429, status);
+            return false;
+        }
+        if (SandboxFaults.Roll(faults.ErrorRate))
+        {
+            await KubernetesApi.WriteJsonAsync(context, 500, ApiException.Status(500, "InternalError", "Internal error occurred: injected by the sandbox fault settings"));
+            return false;
+        }
+        return true;
+    }
+}

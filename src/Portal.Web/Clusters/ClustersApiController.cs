@@ -1,0 +1,82 @@
+using Hangfire;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Persistence;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Clusters;
+
+public sealed record RegisterClusterRequest(string? Name, string? DisplayName, string? Kubeconfig);
+
+/// <summary>Clusters and their hosts, for platform admins. Kubeconfigs go in and never come out.</summary>
+[Route("api/v1/clusters")]
+[Authorize(TenantPolicies.PlatformAdmin)]
+public sealed class ClustersApiController(ClusterRegistry clusters, HostInventory hosts, IBackgroundJobClient jobs, AuditTrail audit, PortalDbContext db)
+    : ApiControllerBase
+{
+    [HttpGet("")]
+    public Task<IReadOnlyList<ClusterSummary>> List(CancellationToken ct) => clusters.ListAsync(ct);
+
+    [HttpPost("")]
+    [ProducesResponseType<ClusterSummary>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> Register(RegisterClusterRequest request, CancellationToken ct)
+    {
+        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Kubeconfig, ct);
+        return registered.Succeeded
+            ? Created($"/api/v1/clusters/{registered.Value.Name}", await clusters.SummaryAsync(registered.Value.Name, ct))
+            : this.ToActionResult(registered.Problem!);
+    }
+
+    [HttpGet("{cluster}")]
+    public async Task<IActionResult> Get(string cluster, CancellationToken ct) =>
+        await clusters.SummaryAsync(cluster, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
+
+    [HttpDelete("{cluster}")]
+    public async Task<IActionResult> Remove(string cluster, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
+        await clusters.RemoveAsync(HttpContext.ToActor(), found, ct);
+        return NoContent();
+    }
+
+    [HttpGet("{cluster}/hosts")]
+    public async Task<IActionResult> Hosts(string cluster, [FromQuery] HostQuery query, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
+        var page = await hosts.ListAsync(found.Id, query.ToFilter(), new PageRequest(query.Page, query.PageSize), ct);
+        return Ok(new Page<HostView>(page.Items.Select(HostView.From).ToList(), page.Number, page.Size, page.Total));
+    }
+
+    [HttpGet("{cluster}/hosts/{host}")]
+    public async Task<IActionResult> Host(string cluster, string host, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is not { } node)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Host '{host}' of cluster '{cluster}'"));
+        return Ok(HostView.From(ClustersController.HostRowOf(node)));
+    }
+
+    /// <summary>Marks the host unschedulable, as a job; 202 until the cluster confirms through its watch.</summary>
+    [HttpPost("{cluster}/hosts/{host}/cordon")]
+    public Task<IActionResult> Cordon(string cluster, string host, CancellationToken ct) => SetUnschedulable(cluster, host, true, ct);
+
+    [HttpPost("{cluster}/hosts/{host}/uncordon")]
+    public Task<IActionResult> Uncordon(string cluster, string host, CancellationToken ct) => SetUnschedulable(cluster, host, false, ct);
+
+    private async Task<IActionResult> SetUnschedulable(string cluster, string host, bool unschedulable, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Host '{host}' of cluster '{cluster}'"));
+        var actor = HttpContext.ToActor();
+        audit.Record(actor, null, unschedulable ? "host.cordon-requested" : "host.uncordon-requested", "host", $"{found.Name}/{host}");
+        await db.SaveChangesAsync(ct);
+        var job = jobs.Enqueue<ClusterJobs>(j => j.SetUnschedulableAsync(found.Id, host, unschedulable, actor.Name, actor.ClientAddress, CancellationToken.None));
+        return Accepted(new { job });
+    }
+}

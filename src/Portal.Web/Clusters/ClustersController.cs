@@ -1,0 +1,144 @@
+using Hangfire;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Audit;
+using Portal.Domain.Clusters;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Common;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Clusters;
+
+public sealed class RegisterClusterForm
+{
+    public string? Name { get; set; }
+    public string? DisplayName { get; set; }
+    public string? Kubeconfig { get; set; }
+    public IFormFile? KubeconfigFile { get; set; }
+}
+
+public sealed record ClusterListModel(IReadOnlyList<ClusterSummary> Clusters, RegisterClusterForm Form);
+
+public sealed record HostListModel(ClusterSummary Cluster, Page<HostView> Hosts, HostQuery Query);
+
+public sealed record HostDetailModel(ClusterSummary Cluster, ClusterHost Host, HostView View);
+
+public sealed class HostQuery
+{
+    public string? Search { get; set; }
+    public HostState State { get; set; }
+    public HostSort Sort { get; set; }
+    public bool Desc { get; set; }
+    public int? Page { get; set; }
+    public int? PageSize { get; set; }
+
+    public HostFilter ToFilter() => new(Search, State, Sort, Desc);
+}
+
+/// <summary>The platform admin's clusters and hosts pages.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+[Authorize(TenantPolicies.PlatformAdmin)]
+[Route("admin/clusters")]
+public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, IBackgroundJobClient jobs, AuditTrail audit,
+    Infrastructure.Persistence.PortalDbContext db) : Controller
+{
+    [HttpGet("")]
+    public async Task<IActionResult> Index(CancellationToken ct) =>
+        View(new ClusterListModel(await clusters.ListAsync(ct), new RegisterClusterForm()));
+
+    [HttpPost("")]
+    [RequestSizeLimit(KubeconfigReader.MaxLength * 2)]
+    public async Task<IActionResult> Register([Bind(Prefix = "Form")] RegisterClusterForm form, CancellationToken ct)
+    {
+        var kubeconfig = form.Kubeconfig;
+        if (form.KubeconfigFile is { Length: > 0 } file)
+        {
+            using var reader = new StreamReader(file.OpenReadStream());
+            kubeconfig = await reader.ReadToEndAsync(ct);
+        }
+        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), form.Name, form.DisplayName, kubeconfig, ct);
+        if (!registered.Succeeded)
+        {
+            ModelState.AddProblem(registered.Problem!, "Form");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            form.Kubeconfig = null; // never rendered back
+            return View("Index", new ClusterListModel(await clusters.ListAsync(ct), form));
+        }
+        TempData["Flash"] = $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";
+        return Redirect($"/admin/clusters/{registered.Value.Name}");
+    }
+
+    [HttpGet("{cluster}")]
+    public async Task<IActionResult> Detail(string cluster, CancellationToken ct) =>
+        await clusters.SummaryAsync(cluster, ct) is { } found ? View(found) : NotFound();
+
+    [HttpPost("{cluster}/check")]
+    public async Task<IActionResult> Check(string cluster, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found)
+            return NotFound();
+        await clusters.CheckAsync(found, ct);
+        TempData["Flash"] = found.Health == ClusterHealth.Healthy ? "The cluster answered." : $"The cluster did not answer: {found.LastError}";
+        return Redirect($"/admin/clusters/{found.Name}");
+    }
+
+    [HttpPost("{cluster}/remove")]
+    public async Task<IActionResult> Remove(string cluster, string? confirmName, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found)
+            return NotFound();
+        if (!string.Equals(confirmName?.Trim(), found.Name, StringComparison.Ordinal))
+        {
+            TempData["Flash"] = $"Type '{found.Name}' to confirm the removal.";
+            return Redirect($"/admin/clusters/{found.Name}");
+        }
+        await clusters.RemoveAsync(HttpContext.ToActor(), found, ct);
+        TempData["Flash"] = $"Cluster '{found.Name}' was removed from the portal; nothing changed in the cluster itself.";
+        return Redirect("/admin/clusters");
+    }
+
+    [HttpGet("{cluster}/hosts")]
+    public async Task<IActionResult> Hosts(string cluster, [FromQuery] HostQuery query, CancellationToken ct)
+    {
+        if (await clusters.SummaryAsync(cluster, ct) is not { } found)
+            return NotFound();
+        var page = await hosts.ListAsync(found.Id, query.ToFilter(), new PageRequest(query.Page, query.PageSize ?? 50), ct);
+        var views = new Page<HostView>(page.Items.Select(HostView.From).ToList(), page.Number, page.Size, page.Total);
+        return View(new HostListModel(found, views, query));
+    }
+
+    [HttpGet("{cluster}/hosts/{host}")]
+    public async Task<IActionResult> HostDetail(string cluster, string host, CancellationToken ct)
+    {
+        if (await clusters.SummaryAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is not { } node)
+            return NotFound();
+        return View(new HostDetailModel(found, node, HostView.From(HostRowOf(node))));
+    }
+
+    [HttpPost("{cluster}/hosts/{host}/cordon")]
+    public Task<IActionResult> Cordon(string cluster, string host, CancellationToken ct) => SetUnschedulable(cluster, host, true, ct);
+
+    [HttpPost("{cluster}/hosts/{host}/uncordon")]
+    public Task<IActionResult> Uncordon(string cluster, string host, CancellationToken ct) => SetUnschedulable(cluster, host, false, ct);
+
+    private async Task<IActionResult> SetUnschedulable(string cluster, string host, bool unschedulable, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
+            return NotFound();
+        var actor = HttpContext.ToActor();
+        audit.Record(actor, null, unschedulable ? "host.cordon-requested" : "host.uncordon-requested", "host", $"{found.Name}/{host}");
+        await db.SaveChangesAsync(ct);
+        jobs.Enqueue<ClusterJobs>(j => j.SetUnschedulableAsync(found.Id, host, unschedulable, actor.Name, actor.ClientAddress, CancellationToken.None));
+        TempData["Flash"] = unschedulable
+            ? $"Cordoning {host}: no new pods will be scheduled on it. The page updates when the cluster confirms."
+            : $"Uncordoning {host}. The page updates when the cluster confirms.";
+        return Redirect($"/admin/clusters/{found.Name}/hosts/{host}");
+    }
+
+    internal static HostRow HostRowOf(ClusterHost h) => new(h.Name, h.Roles, h.Ready, h.Unschedulable, h.Pressures,
+        h.CpuAllocatableMillis, h.CpuRequestedMillis, h.CpuUsageMillis, h.MemoryAllocatableBytes, h.MemoryRequestedBytes,
+        h.MemoryUsageBytes, h.PodCount, h.PodAllocatable, h.CreatedAt);
+}

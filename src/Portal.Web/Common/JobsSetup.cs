@@ -1,0 +1,63 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
+using Portal.Web.Identity;
+
+namespace Portal.Web.Common;
+
+/// <summary>Bound from <c>Portal:Jobs</c>.</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Portal:Jobs";
+
+    /// <summary>Run a job server in this process (every replica may).</summary>
+    public bool RunServer { get; set; } = true;
+
+    public int Workers { get; set; } = 4;
+}
+
+/// <summary>
+/// Hangfire: every change to the outside world and every recurring check runs as a job. Jobs are kept in
+/// PostgreSQL in production, so that replicas share them; the embedded SQLite mode keeps them in memory.
+/// </summary>
+public static class JobsSetup
+{
+    public const string DashboardPath = "/admin/jobs";
+
+    public static IServiceCollection AddPortalJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        services.AddHangfire(hangfire =>
+        {
+            hangfire.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+            if (database.Provider == DatabaseProvider.Postgres)
+                hangfire.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(configuration.GetConnectionString("Portal")));
+            else
+                hangfire.UseInMemoryStorage();
+        });
+        if (jobs.RunServer)
+            services.AddHangfireServer(server => server.WorkerCount = Math.Max(1, jobs.Workers));
+        return services;
+    }
+
+    public static void MapPortalJobs(this WebApplication app)
+    {
+        app.UseHangfireDashboard(DashboardPath, new DashboardOptions
+        {
+            Authorization = [new PlatformAdminOnly()],
+            DashboardTitle = "Developer center jobs",
+            AppPath = "/admin",
+        });
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        recurring.AddOrUpdate<ClusterJobs>("cluster-health", jobs => jobs.CheckHealthAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<ClusterJobs>("node-metrics", jobs => jobs.SampleNodeMetricsAsync(CancellationToken.None), Cron.Minutely());
+    }
+
+    private sealed class PlatformAdminOnly : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) => context.GetHttpContext().User.IsPlatformAdmin();
+    }
+}
