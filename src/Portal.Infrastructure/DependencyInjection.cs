@@ -48,8 +48,8 @@ public static class DependencyInjection
         services.AddScoped<DatabaseMigrator>();
         services.AddSingleton<OidcKeyRing>();
 
-        services.AddOptions<ClusterWatchOptions>().Bind(configuration.GetSection(ClusterWatchOptions.Section))
-            .Validate(o => o.FlushInterval > TimeSpan.Zero, "Portal:Clusters:FlushInterval must be positive.").ValidateOnStart();
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section))
+            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero, "Portal:Clusters:FlushInterval and ProbeTimeout must be positive.").ValidateOnStart();
         services.AddSingleton<KubeconfigVault>();
         services.AddSingleton<KubernetesClients>();
         services.AddSingleton<IClusterGateway, KubernetesClusterGateway>();

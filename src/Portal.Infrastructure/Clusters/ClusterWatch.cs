@@ -18,7 +18,7 @@ namespace Portal.Infrastructure.Clusters;
 /// </summary>
 public sealed class ClusterWatch(
     Guid clusterId, KubernetesClients clients, IServiceScopeFactory scopes, IHostChangeNotifier notifier,
-    ClusterWatchOptions options, TimeProvider clock, ILogger<ClusterWatch> logger)
+    ClusterOptions options, TimeProvider clock, ILogger<ClusterWatch> logger)
 {
     private const int ListPageSize = 500;
     private const int WatchSeconds = 300;

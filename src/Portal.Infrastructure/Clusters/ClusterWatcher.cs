@@ -9,9 +9,12 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Clusters;
 
 /// <summary>Bound from <c>Portal:Clusters</c>.</summary>
-public sealed class ClusterWatchOptions
+public sealed class ClusterOptions
 {
     public const string Section = "Portal:Clusters";
+
+    /// <summary>How long checking a kubeconfig or a cluster may take in all, retries included, before the answer is "no".</summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Keep a list+watch of every registered cluster's nodes and pods (off in tests that do not need it).</summary>
     public bool Watch { get; set; } = true;
@@ -22,7 +25,7 @@ public sealed class ClusterWatchOptions
 
 /// <summary>Runs one <see cref="ClusterWatch"/> per registered cluster for the life of the portal.</summary>
 public sealed class ClusterWatcher(
-    IServiceScopeFactory scopes, KubernetesClients clients, IHostChangeNotifier notifier, IOptions<ClusterWatchOptions> options,
+    IServiceScopeFactory scopes, KubernetesClients clients, IHostChangeNotifier notifier, IOptions<ClusterOptions> options,
     TimeProvider clock, ILoggerFactory logs) : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, (ClusterWatch Watch, CancellationTokenSource Stop, Task Running)> _watches = new();

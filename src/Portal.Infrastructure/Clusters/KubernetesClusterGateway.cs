@@ -4,16 +4,16 @@ using System.Security.Authentication;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Options;
 using Portal.Domain.Clusters;
 using Portal.Domain.Common;
 
 namespace Portal.Infrastructure.Clusters;
 
 /// <summary>The cluster gateway on KubernetesClient. Failures come back as sentences a platform admin can act on.</summary>
-public sealed class KubernetesClusterGateway(KubernetesClients clients) : IClusterGateway
+public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions<ClusterOptions> options) : IClusterGateway
 {
-    /// <summary>How long a probe of a kubeconfig may take in all, retries included, before the page gets its answer.</summary>
-    public static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(15);
+    private TimeSpan ProbeDeadline => options.Value.ProbeTimeout;
 
     public async Task<Result<ClusterProbe>> ProbeAsync(string kubeconfig, CancellationToken ct)
     {
@@ -54,7 +54,7 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients) : IClust
         }
     }
 
-    private static async Task<Result<ClusterProbe>> VersionAsync(IKubernetes client, string server, CancellationToken ct)
+    private async Task<Result<ClusterProbe>> VersionAsync(IKubernetes client, string server, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(ProbeDeadline);
