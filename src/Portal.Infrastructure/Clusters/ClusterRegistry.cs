@@ -41,7 +41,7 @@ public sealed class ClusterRegistry(
     }
 
     public async Task<IReadOnlyList<ClusterSummary>> ListAsync(CancellationToken ct) =>
-        await Summaries(db.Clusters.AsNoTracking()).OrderBy(c => c.Name).ToListAsync(ct);
+        await Summaries(db.Clusters.AsNoTracking().OrderBy(c => c.Name)).ToListAsync(ct);
 
     public Task<ClusterSummary?> SummaryAsync(string name, CancellationToken ct) =>
         Summaries(db.Clusters.AsNoTracking().Where(c => c.Name == name)).FirstOrDefaultAsync(ct);

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portal.Sandbox.Api;
+using Portal.Sandbox.Faults;
+using Portal.Sandbox.Logs;
+using Portal.Sandbox.Metrics;
+using Portal.Sandbox.Simulation;
+using Portal.Sandbox.Storage;
+
+namespace Portal.Sandbox.Hosting;
+
+/// <summary>
+/// A running sandbox: an in-memory Kubernetes API server on loopback with simulated nodes and controllers.
+/// Dispose it to stop the server and the controllers; all state is lost then.
+/// </summary>
+public sealed class SandboxCluster : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _simulation = Task.CompletedTask;
+
+    private SandboxCluster(WebApplication app, SandboxOptions options, ResourceRegistry registry, SandboxFaults faults, Uri baseAddress, string token, string readOnlyToken)
+    {
+        _app = app;
+        Options = options;
+        Objects = registry;
+        Faults = faults;
+        BaseAddress = baseAddress;
+        Token = token;
+        ReadOnlyToken = readOnlyToken;
+        Kubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, token, "sandbox-admin");
+        ReadOnlyKubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, readOnlyToken, Authentication.ReadOnlyUser);
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>kubeconfig YAML: cluster and context "sandbox", the admin bearer token as user.</summary>
+    public string Kubeconfig { get; }
+
+    /// <summary>kubeconfig YAML for the viewer token, which may only get, list and watch.</summary>
+    public string ReadOnlyKubeconfig { get; }
+
+    public string Token { get; }
+
+    public string ReadOnlyToken { get; }
+
+    public SandboxOptions Options { get; }
+
+    /// <summary>Fault injection switches, effective on the next request.</summary>
+    public SandboxFaults Faults { get; }
+
+    /// <summary>The registry (validated writes) in front of the store, for seeding and inspection in tests.</summary>
+    public ResourceRegistry Objects { get; }
+
+    public ResourceStore Store => Objects.Store;
+
+    public static async Task<SandboxCluster> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    {
+        var token = options.Token ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var readOnlyToken = options.ReadOnlyToken ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MinResponseDataRate = null;
+        });
+        builder.Services.AddSandbox(options, token, readOnlyToken);
+        var app = builder.Build();
+        var authentication = app.Services.GetRequiredService<Authentication>();
+        var faultInjection = app.Services.GetRequiredService<FaultInjection>();
+        var api = app.Services.GetRequiredService<KubernetesApi>();
+        app.Run(async context =>
+        {
+            if (await authentication.AuthenticateAsync(context) && await faultInjection.ApplyAsync(context))
+            {
+                await api.HandleAsync(context);
+            }
+        });
+
+        var registry = app.Services.GetRequiredService<ResourceRegistry>();
+        Seed(registry, options, app.Services.GetRequiredService<NodeFleet>());
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+
+        var cluster = new SandboxCluster(app, options, registry, app.Services.GetRequiredService<SandboxFaults>(), baseAddress, token, readOnlyToken);
+        if (options.RunControllers)
+        {
+            var loop = app.Services.GetRequiredService<SimulationLoop>();
+            cluster._simulation = Task.Run(() => loop.RunAsync(cluster._stopping.Token), CancellationToken.None);
+        }
+        return cluster;
+    }
+
+    private static void Seed(ResourceRegistry registry, SandboxOptions options, NodeFleet fleet)
+    {
+        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.SeedNamespaces).Distinct())
+        {
+            registry.Create(ResourceKinds.Namespace, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
+        }
+        fleet.CreateNodes();
+    }
+
+    /// <summary>Writes <see cref="Kubeconfig"/> to a file, e.g. for kubectl --kubeconfig.</summary>
+    public Task WriteKubeconfigAsync(string path, CancellationToken cancellationToken = default) =>
+        File.WriteAllTextAsync(path, Kubeconfig, cancellationToken);
+
+    /// <summary>Creates Running pods directly bound to nodes, bypassing scheduling, for benchmarks at scale.</summary>
+    public int SeedRunningPods(string ns, int count, string cpuRequest = "10m", string memoryRequest = "16Mi") =>
+        BulkSeeder.SeedRunningPods(Objects, ns, count, cpuRequest, memoryRequest);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _simulation;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping is the expected way out of the loop.
+        }
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+}
