@@ -57,6 +57,8 @@ public static class WebSetup
         services.AddSignalR();
         services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
         services.AddPortalJobs(configuration);
+        services.AddSingleton<EmbeddedSandbox>();
+        services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.Configure<ForwardedHeadersOptions>(forwarded =>
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
         return services;

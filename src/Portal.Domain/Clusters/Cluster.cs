@@ -59,6 +59,14 @@ public sealed class Cluster
         };
     }
 
+    /// <summary>Points the cluster at a new kubeconfig (rotated credentials, a moved API server) that was just probed.</summary>
+    public void ReplaceKubeconfig(string apiServer, string protectedKubeconfig, string? version, DateTime now)
+    {
+        ApiServer = apiServer;
+        ProtectedKubeconfig = protectedKubeconfig;
+        RecordContact(version, now);
+    }
+
     public void RecordContact(string? version, DateTime now)
     {
         Health = ClusterHealth.Healthy;

@@ -31,7 +31,8 @@ public sealed class ClusterJobs(
             try
             {
                 var client = await clients.ForAsync(clusterId, ct);
-                var metrics = await client.GetKubernetesNodesMetricsAsync();
+                // The client's metrics call takes no cancellation token: stop waiting for it when the job is cancelled.
+                var metrics = await client.GetKubernetesNodesMetricsAsync().WaitAsync(ct);
                 var usage = metrics.Items.ToDictionary(m => m.Metadata.Name,
                     m => (Cpu: Quantity.CpuMillis(Read(m.Usage, "cpu")), Memory: Quantity.Whole(Read(m.Usage, "memory"))));
                 var hosts = await db.Hosts.Where(h => h.ClusterId == clusterId).ToListAsync(ct);

@@ -40,6 +40,23 @@ public sealed class ClusterRegistry(
         return cluster;
     }
 
+    /// <summary>Replaces a cluster's kubeconfig after probing the new one; its watch starts over with it.</summary>
+    public async Task<Result<Cluster>> ReplaceKubeconfigAsync(Actor actor, Cluster cluster, string? kubeconfig, CancellationToken ct)
+    {
+        var probe = await gateway.ProbeAsync(kubeconfig ?? "", ct);
+        if (!probe.Succeeded)
+            return probe.Problem!;
+        var before = cluster.ApiServer;
+        cluster.ReplaceKubeconfig(probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version, clock.GetUtcNow().UtcDateTime);
+        audit.Record(actor, null, "cluster.kubeconfig-replaced", "cluster", cluster.Name,
+            new ChangeSummary().Field("API server", before, cluster.ApiServer).ToString() is { Length: > 0 } change ? change : "same API server, new credentials");
+        await db.SaveChangesAsync(ct);
+        await watcher.StopAsync(cluster.Id);
+        clients.Forget(cluster.Id);
+        watcher.Start(cluster.Id);
+        return cluster;
+    }
+
     public async Task<IReadOnlyList<ClusterSummary>> ListAsync(CancellationToken ct) =>
         await Summaries(db.Clusters.AsNoTracking().OrderBy(c => c.Name)).ToListAsync(ct);
 

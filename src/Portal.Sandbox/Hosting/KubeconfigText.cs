@@ -2,13 +2,15 @@ namespace Portal.Sandbox.Hosting;
 
 internal static class KubeconfigText
 {
-    public static string Render(string cluster, Uri server, string token, string user) => $"""
+    private const string Empty = "{}";
+
+    public static string Render(string cluster, Uri server, string token, string user, string? certificateAuthority) => $"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: {cluster}
           cluster:
-            server: {server.GetLeftPart(UriPartial.Authority)}
+            server: {server.GetLeftPart(UriPartial.Authority)}{(certificateAuthority is null ? "" : "\n    certificate-authority-data: " + certificateAuthority)}
         users:
         - name: {user}
           user:
@@ -20,7 +22,7 @@ internal static class KubeconfigText
             user: {user}
             namespace: default
         current-context: {cluster}
-        preferences: {{}}
+        preferences: {Empty}
 
         """;
 }

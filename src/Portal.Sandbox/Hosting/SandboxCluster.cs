@@ -25,7 +25,7 @@ public sealed class SandboxCluster : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _simulation = Task.CompletedTask;
 
-    private SandboxCluster(WebApplication app, SandboxOptions options, ResourceRegistry registry, SandboxFaults faults, Uri baseAddress, string token, string readOnlyToken)
+    private SandboxCluster(WebApplication app, SandboxOptions options, ResourceRegistry registry, SandboxFaults faults, Uri baseAddress, string token, string readOnlyToken, string? certificateAuthority)
     {
         _app = app;
         Options = options;
@@ -34,8 +34,9 @@ public sealed class SandboxCluster : IAsyncDisposable
         BaseAddress = baseAddress;
         Token = token;
         ReadOnlyToken = readOnlyToken;
-        Kubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, token, "sandbox-admin");
-        ReadOnlyKubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, readOnlyToken, Authentication.ReadOnlyUser);
+        Kubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, token, "sandbox-admin", certificateAuthority);
+        ReadOnlyKubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, readOnlyToken, Authentication.ReadOnlyUser, certificateAuthority);
+        CertificateAuthorityData = certificateAuthority;
     }
 
     public Uri BaseAddress { get; }
@@ -47,6 +48,9 @@ public sealed class SandboxCluster : IAsyncDisposable
     public string ReadOnlyKubeconfig { get; }
 
     public string Token { get; }
+
+    /// <summary>Base64 PEM of the self-signed serving certificate (kubeconfig certificate-authority-data); null without TLS.</summary>
+    public string? CertificateAuthorityData { get; }
 
     public string ReadOnlyToken { get; }
 
@@ -60,6 +64,9 @@ public sealed class SandboxCluster : IAsyncDisposable
 
     public ResourceStore Store => Objects.Store;
 
+    /// <summary>Signalled when the host shuts down (SIGTERM, Ctrl+C in the standalone process).</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     public static async Task<SandboxCluster> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
         var token = options.Token ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
@@ -67,9 +74,16 @@ public sealed class SandboxCluster : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        var certificate = options.UseTls ? ServingCertificate.Create() : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
+            });
             kestrel.Limits.MinResponseDataRate = null;
         });
         builder.Services.AddSandbox(options, token, readOnlyToken);
@@ -88,10 +102,11 @@ public sealed class SandboxCluster : IAsyncDisposable
         var registry = app.Services.GetRequiredService<ResourceRegistry>();
         Seed(registry, options, app.Services.GetRequiredService<NodeFleet>());
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
 
-        var cluster = new SandboxCluster(app, options, registry, app.Services.GetRequiredService<SandboxFaults>(), baseAddress, token, readOnlyToken);
+        var authority = certificate is null ? null : ServingCertificate.PemBase64(certificate);
+        var cluster = new SandboxCluster(app, options, registry, app.Services.GetRequiredService<SandboxFaults>(), baseAddress, token, readOnlyToken, authority);
         if (options.RunControllers)
         {
             var loop = app.Services.GetRequiredService<SimulationLoop>();

@@ -6,6 +6,9 @@ public sealed class SandboxOptions
     /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; set; }
 
+    /// <summary>Serve HTTPS with a self-signed certificate; kubectl sends bearer tokens only over TLS.</summary>
+    public bool UseTls { get; set; } = true;
+
     public string ClusterName { get; set; } = "sandbox";
 
     public int NodeCount { get; set; } = 3;

@@ -36,6 +36,16 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     public async Task<IActionResult> Get(string cluster, CancellationToken ct) =>
         await clusters.SummaryAsync(cluster, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
 
+    /// <summary>Replaces the kubeconfig (rotated credentials); the new one must work before it is kept.</summary>
+    [HttpPut("{cluster}/kubeconfig")]
+    public async Task<IActionResult> ReplaceKubeconfig(string cluster, RegisterClusterRequest request, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
+        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, request.Kubeconfig, ct);
+        return replaced.Succeeded ? Ok(await clusters.SummaryAsync(found.Name, ct)) : this.ToActionResult(replaced.Problem!);
+    }
+
     [HttpDelete("{cluster}")]
     public async Task<IActionResult> Remove(string cluster, CancellationToken ct)
     {

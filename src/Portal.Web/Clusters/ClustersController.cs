@@ -85,6 +85,17 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         return Redirect($"/admin/clusters/{found.Name}");
     }
 
+    [HttpPost("{cluster}/kubeconfig")]
+    [RequestSizeLimit(KubeconfigReader.MaxLength * 2)]
+    public async Task<IActionResult> ReplaceKubeconfig(string cluster, string? kubeconfig, CancellationToken ct)
+    {
+        if (await clusters.FindAsync(cluster, ct) is not { } found)
+            return NotFound();
+        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, kubeconfig, ct);
+        TempData["Flash"] = replaced.Succeeded ? "The kubeconfig was replaced; the cluster answered with it." : $"The kubeconfig was not replaced: {replaced.Problem!.Message}";
+        return Redirect($"/admin/clusters/{found.Name}");
+    }
+
     [HttpPost("{cluster}/remove")]
     public async Task<IActionResult> Remove(string cluster, string? confirmName, CancellationToken ct)
     {

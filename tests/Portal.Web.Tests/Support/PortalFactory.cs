@@ -38,6 +38,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Portal:Security:LoginAttemptsPerMinute", "10000");
+        // Most tests need neither a cluster nor a job server; those that do turn them on.
+        builder.UseSetting("Portal:Sandbox:Enabled", "false");
+        builder.UseSetting("Portal:Jobs:RunServer", "false");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
     }
