@@ -33,6 +33,10 @@ public sealed class ClusterWatch(
     public long EventsProcessed => Interlocked.Read(ref _events);
     private long _events;
 
+    /// <summary>Watch requests made: one per kind at the start, and one more each time a stream ends or drops.</summary>
+    public int WatchesStarted => _watchesStarted;
+    private int _watchesStarted;
+
     /// <summary>Times a watch had to start over with a fresh list (410 Gone).</summary>
     public int Relists => _relists;
     private int _relists;
@@ -47,7 +51,9 @@ public sealed class ClusterWatch(
         {
             try
             {
-                var client = await clients.ForAsync(clusterId, ct);
+                // A client of its own: disposing it is what ends its long watch requests when the watch stops.
+                using var client = await clients.CreateDedicatedAsync(clusterId, ct);
+                await using var stopping = ct.Register(client.Dispose);
                 await Task.WhenAll(
                     WatchAsync<V1Node, V1NodeList>(
                         (rv, cont) => client.CoreV1.ListNodeWithHttpMessagesAsync(resourceVersion: rv, limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
@@ -59,7 +65,7 @@ public sealed class ClusterWatch(
                         ReplacePods, ApplyPod, ct),
                     FlushLoopAsync(ct));
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
                 return;
             }
@@ -85,6 +91,7 @@ public sealed class ClusterWatch(
             if (version is null)
                 version = await ListAllAsync(list, replace, ct);
             var gone = false;
+            Interlocked.Increment(ref _watchesStarted);
             try
             {
                 await foreach (var (type, item) in watch(version, e => gone |= IsGone(e)))

@@ -34,6 +34,9 @@ public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVau
         }
     }
 
+    /// <summary>A client for one user only, such as a watch that must be able to end its own requests; the caller disposes it.</summary>
+    public Task<IKubernetes> CreateDedicatedAsync(Guid clusterId, CancellationToken ct) => CreateAsync(clusterId).WaitAsync(ct);
+
     /// <summary>Forgets a cluster's client, after the cluster was removed or its kubeconfig replaced.</summary>
     public void Forget(Guid clusterId)
     {

@@ -14,7 +14,8 @@ using Portal.Sandbox.Storage;
 namespace Portal.Sandbox.Api;
 
 /// <summary>Routes Kubernetes REST paths to the registry and writes the wire format clients expect.</summary>
-internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions options, SandboxFaults faults, PodLogs logs, MetricsApi metrics)
+internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions options, SandboxFaults faults, PodLogs logs, MetricsApi metrics,
+    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
@@ -292,7 +293,8 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         }
 
         using var _ = subscription;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // Streams end when the sandbox stops, instead of holding its shutdown until they time out.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         deadline.CancelAfter(faults.DropWatchAfter is { } drop && drop < timeout ? drop : timeout);
         var token = deadline.Token;
         var sent = 0;
