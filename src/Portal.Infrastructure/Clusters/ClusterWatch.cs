@@ -55,14 +55,14 @@ public sealed class ClusterWatch(
                 using var client = await clients.CreateDedicatedAsync(clusterId, ct);
                 await using var stopping = ct.Register(client.Dispose);
                 await Task.WhenAll(
-                    WatchAsync<V1Node, V1NodeList>(
-                        (rv, cont) => client.CoreV1.ListNodeWithHttpMessagesAsync(resourceVersion: rv, limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
+                    WatchAsync<V1Node, V1NodeList, NodeSnapshot>(
+                        cont => client.CoreV1.ListNodeWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
                         (rv, onError) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
-                        ReplaceNodes, ApplyNode, ct),
-                    WatchAsync<V1Pod, V1PodList>(
-                        (rv, cont) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(resourceVersion: rv, limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
+                        NodeReading.From, ReplaceNodes, ApplyNode, ct),
+                    WatchAsync<V1Pod, V1PodList, PodLoad>(
+                        cont => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
                         (rv, onError) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
-                        ReplacePods, ApplyPod, ct),
+                        NodeReading.From, ReplacePods, ApplyPod, ct),
                     FlushLoopAsync(ct));
             }
             catch (Exception) when (ct.IsCancellationRequested)
@@ -78,35 +78,39 @@ public sealed class ClusterWatch(
         }
     }
 
-    private async Task WatchAsync<TItem, TList>(
-        Func<string?, string?, Task<HttpOperationResponse<TList>>> list,
+    /// <summary>
+    /// Lists one kind in pages, keeping only what the portal reads of each object (a page at a time, so that
+    /// a large cluster never sits in memory whole), then watches it from the list's version.
+    /// </summary>
+    private async Task WatchAsync<TItem, TList, TReading>(
+        Func<string?, Task<HttpOperationResponse<TList>>> listPage,
         Func<string, Action<Exception>, IAsyncEnumerable<(WatchEventType, TItem)>> watch,
-        Action<IReadOnlyList<TItem>> replace, Action<WatchEventType, TItem> apply, CancellationToken ct)
+        Func<TItem, TReading> read, Action<List<TReading>> replace, Action<WatchEventType, TReading> apply, CancellationToken ct)
         where TItem : IKubernetesObject<V1ObjectMeta>
         where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
     {
         string? version = null;
         while (!ct.IsCancellationRequested)
         {
-            if (version is null)
-                version = await ListAllAsync(list, replace, ct);
             var gone = false;
-            Interlocked.Increment(ref _watchesStarted);
             try
             {
+                version ??= await ListAllAsync(listPage, read, replace, ct);
+                Interlocked.Increment(ref _watchesStarted);
                 await foreach (var (type, item) in watch(version, e => gone |= IsGone(e)))
                 {
                     version = item.Metadata?.ResourceVersion ?? version;
                     Interlocked.Increment(ref _events);
                     if (type != WatchEventType.Bookmark)
-                        apply(type, item);
+                        apply(type, read(item));
                 }
                 if (gone)
                     throw new KubernetesException(new V1Status { Code = (int)HttpStatusCode.Gone, Reason = "Expired" });
             }
             catch (Exception e) when (IsGone(e))
             {
-                logger.LogInformation("Cluster {Cluster}: {Kind} watch version {Version} expired; listing again", clusterId, typeof(TItem).Name, version);
+                // The watch's version, or a list's continue token, is older than the server keeps.
+                logger.LogInformation("Cluster {Cluster}: {Kind} version {Version} expired; listing again", clusterId, typeof(TItem).Name, version);
                 Interlocked.Increment(ref _relists);
                 version = null;
             }
@@ -118,23 +122,24 @@ public sealed class ClusterWatch(
         }
     }
 
-    private async Task<string> ListAllAsync<TItem, TList>(
-        Func<string?, string?, Task<HttpOperationResponse<TList>>> list, Action<IReadOnlyList<TItem>> replace, CancellationToken ct)
+    private async Task<string> ListAllAsync<TItem, TList, TReading>(
+        Func<string?, Task<HttpOperationResponse<TList>>> listPage, Func<TItem, TReading> read, Action<List<TReading>> replace,
+        CancellationToken ct)
         where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
     {
-        var items = new List<TItem>();
+        var readings = new List<TReading>();
         string? next = null;
         string version;
         do
         {
-            using var response = await list(null, next);
-            items.AddRange(response.Body.Items);
+            using var response = await listPage(next);
+            readings.AddRange(response.Body.Items.Select(read));
             next = response.Body.Metadata?.ContinueProperty;
             version = response.Body.Metadata?.ResourceVersion ?? "0";
         }
         while (!string.IsNullOrEmpty(next) && !ct.IsCancellationRequested);
-        Interlocked.Add(ref _events, items.Count);
-        replace(items);
+        Interlocked.Add(ref _events, readings.Count);
+        replace(readings);
         return version;
     }
 
@@ -145,32 +150,32 @@ public sealed class ClusterWatch(
         _ => false,
     };
 
-    private void ReplaceNodes(IReadOnlyList<V1Node> nodes)
+    private void ReplaceNodes(List<NodeSnapshot> nodes)
     {
         lock (_gate)
         {
             _dirty.UnionWith(_nodes.Keys);
             _nodes.Clear();
             foreach (var node in nodes)
-                _nodes[node.Metadata.Name] = NodeReading.From(node);
+                _nodes[node.Name] = node;
             _dirty.UnionWith(_nodes.Keys);
             _nodesListed = true;
         }
     }
 
-    private void ApplyNode(WatchEventType type, V1Node node)
+    private void ApplyNode(WatchEventType type, NodeSnapshot node)
     {
         lock (_gate)
         {
             if (type == WatchEventType.Deleted)
-                _nodes.Remove(node.Metadata.Name);
+                _nodes.Remove(node.Name);
             else
-                _nodes[node.Metadata.Name] = NodeReading.From(node);
-            _dirty.Add(node.Metadata.Name);
+                _nodes[node.Name] = node;
+            _dirty.Add(node.Name);
         }
     }
 
-    private void ReplacePods(IReadOnlyList<V1Pod> pods)
+    private void ReplacePods(List<PodLoad> pods)
     {
         lock (_gate)
         {
@@ -178,19 +183,18 @@ public sealed class ClusterWatch(
             _pods.Clear();
             _load.Clear();
             foreach (var pod in pods)
-                Add(NodeReading.From(pod));
+                Add(pod);
         }
     }
 
-    private void ApplyPod(WatchEventType type, V1Pod pod)
+    private void ApplyPod(WatchEventType type, PodLoad pod)
     {
         lock (_gate)
         {
-            var key = $"{pod.Metadata.NamespaceProperty}/{pod.Metadata.Name}";
-            if (_pods.Remove(key, out var previous))
+            if (_pods.Remove($"{pod.Namespace}/{pod.Name}", out var previous))
                 Subtract(previous);
             if (type != WatchEventType.Deleted)
-                Add(NodeReading.From(pod));
+                Add(pod);
         }
     }
 

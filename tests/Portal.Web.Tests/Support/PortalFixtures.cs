@@ -8,6 +8,9 @@ public abstract class PortalFixture : IAsyncLifetime
 
     protected abstract DatabaseKind Kind { get; }
 
+    /// <summary>Settings beyond the test defaults, such as turning the embedded sandbox on.</summary>
+    protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
     /// <summary>The running portal, or a skipped test when its database is not configured outside CI.</summary>
     public PortalFactory Factory
     {
@@ -27,7 +30,7 @@ public abstract class PortalFixture : IAsyncLifetime
             _unavailable = "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
             return Task.CompletedTask;
         }
-        _factory = new PortalFactory(Kind);
+        _factory = new PortalFactory(Kind, Settings);
         _ = _factory.Server; // start now, so that a database that cannot be reached fails here
         return Task.CompletedTask;
     }
@@ -47,4 +50,18 @@ public sealed class SqlitePortal : PortalFixture
 public sealed class PostgresPortal : PortalFixture
 {
     protected override DatabaseKind Kind => DatabaseKind.Postgres;
+}
+
+/// <summary>A portal on SQLite with its embedded sandbox cluster and a job server, for journeys that reach a cluster.</summary>
+public sealed class SandboxPortal : PortalFixture
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Portal:Sandbox:Enabled"] = "true",
+        ["Portal:Sandbox:PodStartDelay"] = "00:00:00.050",
+        ["Portal:Jobs:RunServer"] = "true",
+        ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
+    };
 }
