@@ -90,6 +90,36 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         Assert.Empty(allowed);
     }
 
+    [Fact]
+    public async Task Platform_endpoints_refuse_every_tenant_member_and_service_account()
+    {
+        var platformEndpoints = portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+                .Any(a => a.Policy == Portal.Web.Tenancy.TenantPolicies.PlatformAdmin))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+                .Select(method => new TenantEndpoint(e.RoutePattern.RawText!.TrimStart('/'), method,
+                    e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))))
+            .Distinct()
+            .ToList();
+        Assert.True(platformEndpoints.Count >= 20, $"Only {platformEndpoints.Count} platform endpoints were found; the enumeration is broken.");
+        var a = await WorldAsync("Gamma Corp");
+        var values = new Dictionary<string, string>(a.RouteValues) { ["cluster"] = "sandbox", ["host"] = "sandbox-node-01" };
+        var allowed = new List<string>();
+
+        var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(a.Tenant, TenantRole.TenantAdmin));
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(a.Tenant, TenantRole.TenantAdmin));
+        foreach (var endpoint in platformEndpoints)
+        {
+            var response = await SendAsync(endpoint, endpoint.Url(values), tenantAdmin, api);
+            if (response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized))
+                allowed.Add($"{endpoint.Method} {endpoint.Pattern} → {(int)response.StatusCode}");
+        }
+
+        output.WriteLine($"{platformEndpoints.Count} platform endpoints checked");
+        Assert.Empty(allowed);
+    }
+
     private List<TenantEndpoint> TenantEndpoints() =>
         portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
