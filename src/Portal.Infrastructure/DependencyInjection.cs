@@ -49,13 +49,14 @@ public static class DependencyInjection
         services.AddSingleton<OidcKeyRing>();
 
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section))
-            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero, "Portal:Clusters:FlushInterval and ProbeTimeout must be positive.").ValidateOnStart();
+            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration >= TimeSpan.FromSeconds(1), "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second.").ValidateOnStart();
         services.AddSingleton<KubeconfigVault>();
         services.AddSingleton<KubernetesClients>();
         services.AddSingleton<IClusterGateway, KubernetesClusterGateway>();
         services.AddSingleton<IHostChangeNotifier, NoHostChangeNotifier>();
         services.AddSingleton<ClusterWatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterWatcher>());
+        services.AddScoped<ClusterWatchLeases>();
         services.AddScoped<ClusterRegistry>();
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();

@@ -4,10 +4,20 @@ namespace Portal.Browser.Tests;
 
 /// <summary>
 /// One portal and one headless Chromium per test class. The system Chromium is used; no browser is ever downloaded.
+/// A test class that needs other portal settings derives its own fixture and passes them to the base constructor.
 /// </summary>
-public sealed class PortalFixture : IAsyncLifetime
+public class PortalFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
+
+    private readonly IReadOnlyDictionary<string, string>? _settings;
+
+    public PortalFixture()
+    {
+    }
+
+    /// <summary>A portal with <paramref name="settings"/> on top of <see cref="PortalServer"/>'s own.</summary>
+    protected PortalFixture(IReadOnlyDictionary<string, string> settings) => _settings = settings;
 
     /// <summary>Screenshots taken along the journeys, kept as test artifacts.</summary>
     public static readonly string ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
@@ -27,7 +37,7 @@ public sealed class PortalFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             return; // Each test reports it, with RequireChromium.
 
-        _server = new PortalServer();
+        _server = new PortalServer(_settings);
         _baseAddress = _server.Start();
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();

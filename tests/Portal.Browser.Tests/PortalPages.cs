@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Browser.Tests;
 
@@ -35,5 +36,27 @@ public static class PortalPages
         if (index < 0)
             throw new InvalidOperationException($"The audit table has no column '{column}', only: {string.Join(", ", headers)}.");
         return row.Locator("td").Nth(index);
+    }
+
+    /// <summary>
+    /// Reloads the page until <paramref name="locator"/> matches <paramref name="count"/> elements, for what a page
+    /// shows only as of its rendering (e.g. hosts written a moment after the page was served). Each look waits up to a
+    /// second before the next reload; the last one fails with Playwright's own message.
+    /// </summary>
+    public static async Task ReloadUntilCountAsync(this IPage page, ILocator locator, int count, int timeoutMs = 15_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (true)
+        {
+            try
+            {
+                await Expect(locator).ToHaveCountAsync(count, new LocatorAssertionsToHaveCountOptions { Timeout = 1_000 });
+                return;
+            }
+            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
+            {
+                await page.ReloadAsync();
+            }
+        }
     }
 }

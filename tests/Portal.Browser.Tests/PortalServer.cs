@@ -17,7 +17,14 @@ public sealed class PortalServer : WebApplicationFactory<Program>
 
     private readonly string _databaseFile = Path.Combine(Path.GetTempPath(), $"portal-browser-{Guid.NewGuid():N}.db");
 
-    public PortalServer() => UseKestrel(0);
+    /// <summary>Settings of one test class on top of the defaults below, e.g. <c>Portal:Sandbox:Enabled</c>.</summary>
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    public PortalServer(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        _settings = settings ?? new Dictionary<string, string>();
+        UseKestrel(0);
+    }
 
     /// <summary>Starts the portal and answers where it listens, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public Uri Start()
@@ -36,6 +43,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Portal:Security:LoginAttemptsPerMinute", "1000");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
     }
 
     public override async ValueTask DisposeAsync()

@@ -90,6 +90,23 @@ public sealed class ClusterWatchTests
         Assert.All(outcomes, Assert.True);
     }
 
+    [Fact]
+    public async Task Of_two_replicas_one_watches_a_cluster_and_the_other_takes_over_when_it_stops()
+    {
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1);
+        await cluster.EventuallyAsync(h => h.Count == 1, "one host, watched by the first replica");
+        var second = cluster.StartReplica();
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+
+        Assert.True(cluster.Watch.WatchesStarted > 0);
+        Assert.Equal(0, second.Find(cluster.ClusterId)!.WatchesStarted);
+
+        await cluster.Watcher.StopAsync(cluster.ClusterId);
+        await Eventually(() => second.Find(cluster.ClusterId)!.WatchesStarted > 0, "the second replica to take over");
+        await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-takeover", "200m", "64Mi"), "default");
+        await cluster.EventuallyAsync(h => h[0].CpuRequestedMillis == 200, "the pod, seen by the second replica");
+    }
+
     private static V1Pod Pod(string name, string cpu, string memory) => new()
     {
         Metadata = new V1ObjectMeta { Name = name },

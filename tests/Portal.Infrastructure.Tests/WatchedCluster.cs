@@ -20,15 +20,18 @@ public sealed class WatchedCluster : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly string _databaseFile;
+    private readonly IConfiguration _configuration;
+    private readonly List<ServiceProvider> _replicas = [];
 
     public SandboxCluster Sandbox { get; }
     public IKubernetes Kubernetes { get; }
     public Guid ClusterId { get; private set; }
     public ClusterWatch Watch => _services.GetRequiredService<ClusterWatcher>().Find(ClusterId)!;
 
-    private WatchedCluster(ServiceProvider services, string databaseFile, SandboxCluster sandbox)
+    private WatchedCluster(ServiceProvider services, IConfiguration configuration, string databaseFile, SandboxCluster sandbox)
     {
         _services = services;
+        _configuration = configuration;
         _databaseFile = databaseFile;
         Sandbox = sandbox;
         Kubernetes = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(new MemoryStream(Encoding.UTF8.GetBytes(sandbox.Kubeconfig))));
@@ -44,14 +47,10 @@ public sealed class WatchedCluster : IAsyncDisposable
         {
             ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
             ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
+            ["Portal:Clusters:LeaseDuration"] = "00:00:01",
         }).Build();
-        var services = new ServiceCollection()
-            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton<IConfiguration>(configuration)
-            .AddPortalInfrastructure(configuration, Path.GetTempPath())
-            .BuildServiceProvider();
-        var cluster = new WatchedCluster(services, databaseFile, sandbox);
-        await using var scope = services.CreateAsyncScope();
+        var cluster = new WatchedCluster(Replica(configuration), configuration, databaseFile, sandbox);
+        await using var scope = cluster._services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default);
         var registered = await scope.ServiceProvider.GetRequiredService<ClusterRegistry>()
             .RegisterAsync(Actor.System, "sandbox", null, sandbox.Kubeconfig, default);
@@ -59,6 +58,24 @@ public sealed class WatchedCluster : IAsyncDisposable
         cluster.ClusterId = registered.Value.Id;
         return cluster;
     }
+
+    /// <summary>Another portal replica on the same database, watching the same cluster if it gets the lease.</summary>
+    public ClusterWatcher StartReplica()
+    {
+        var replica = Replica(_configuration);
+        _replicas.Add(replica);
+        var watcher = replica.GetRequiredService<ClusterWatcher>();
+        watcher.Start(ClusterId);
+        return watcher;
+    }
+
+    public ClusterWatcher Watcher => _services.GetRequiredService<ClusterWatcher>();
+
+    private static ServiceProvider Replica(IConfiguration configuration) => new ServiceCollection()
+        .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+        .AddSingleton(configuration)
+        .AddPortalInfrastructure(configuration, Path.GetTempPath())
+        .BuildServiceProvider();
 
     public async Task<List<ClusterHost>> HostsAsync()
     {
@@ -86,6 +103,11 @@ public sealed class WatchedCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var replica in _replicas)
+        {
+            await replica.GetRequiredService<ClusterWatcher>().StopAsync(ClusterId);
+            await replica.DisposeAsync();
+        }
         await _services.GetRequiredService<ClusterWatcher>().StopAsync(ClusterId);
         await _services.DisposeAsync();
         Kubernetes.Dispose();

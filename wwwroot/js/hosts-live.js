@@ -18,6 +18,11 @@
     connection.on("hostsChanged", hosts => {
         for (const host of hosts) {
             const row = table.querySelector(`tr[data-host="${CSS.escape(host.name)}"]`);
+            if (!row && table.dataset.reloadOnFirstHosts === "true") {
+                // The page said "no host yet" for the whole cluster: its first hosts have arrived.
+                location.reload();
+                return;
+            }
             if (row) {
                 const set = (field, html) => { const cell = row.querySelector(`[data-field="${field}"]`); if (cell) cell.innerHTML = html; };
                 set("status", statusHtml(host));

@@ -764,6 +764,25 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("TenantMemberships", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Infrastructure.Clusters.ClusterWatchLease", b =>
+                {
+                    b.Property<Guid>("ClusterId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("ClusterId");
+
+                    b.ToTable("ClusterWatchLeases", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Infrastructure.Identity.OidcSigningKey", b =>
                 {
                     b.Property<int>("Id")

@@ -751,6 +751,25 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("TenantMemberships", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Infrastructure.Clusters.ClusterWatchLease", b =>
+                {
+                    b.Property<Guid>("ClusterId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ClusterId");
+
+                    b.ToTable("ClusterWatchLeases", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Infrastructure.Identity.OidcSigningKey", b =>
                 {
                     b.Property<int>("Id")

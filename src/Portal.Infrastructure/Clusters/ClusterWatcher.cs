@@ -21,15 +21,24 @@ public sealed class ClusterOptions
 
     /// <summary>How often observed changes are written to the hosts inventory and pushed to browsers.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a replica's claim to watch a cluster lasts unless renewed (it renews every third of it).</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>Runs one <see cref="ClusterWatch"/> per registered cluster for the life of the portal.</summary>
+/// <summary>
+/// Runs one <see cref="ClusterWatch"/> per registered cluster for the life of the portal, on the replica that
+/// holds the cluster's watch lease; the other replicas stand by and take over when the lease expires.
+/// </summary>
 public sealed class ClusterWatcher(
     IServiceScopeFactory scopes, KubernetesClients clients, IHostChangeNotifier notifier, IOptions<ClusterOptions> options,
     TimeProvider clock, ILoggerFactory logs) : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, (ClusterWatch Watch, CancellationTokenSource Stop, Task Running)> _watches = new();
     private CancellationToken _stopping = CancellationToken.None;
+
+    /// <summary>This replica's name in the watch leases.</summary>
+    public string Holder { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,8 +62,51 @@ public sealed class ClusterWatcher(
         {
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
             var watch = new ClusterWatch(id, clients, scopes, notifier, options.Value, clock, logs.CreateLogger<ClusterWatch>());
-            return (watch, stop, Task.Run(() => watch.RunAsync(stop.Token)));
+            return (watch, stop, Task.Run(() => LeadAsync(id, watch, stop.Token)));
         });
+    }
+
+    /// <summary>Watches the cluster while this replica holds its lease, renewing it; waits for it otherwise.</summary>
+    private async Task LeadAsync(Guid clusterId, ClusterWatch watch, CancellationToken ct)
+    {
+        var renewEvery = options.Value.LeaseDuration / 3;
+        while (!ct.IsCancellationRequested)
+        {
+            if (!await HoldAsync(clusterId, ct))
+            {
+                await Task.Delay(renewEvery, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var running = watch.RunAsync(leading.Token);
+            while (!running.IsCompleted)
+            {
+                await Task.WhenAny(running, Task.Delay(renewEvery, clock, ct));
+                if (!running.IsCompleted && (ct.IsCancellationRequested || !await HoldAsync(clusterId, ct)))
+                    await leading.CancelAsync();
+            }
+            await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ClusterWatchLeases>().ReleaseAsync(clusterId, Holder, CancellationToken.None);
+    }
+
+    private async Task<bool> HoldAsync(Guid clusterId, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<ClusterWatchLeases>().TryHoldAsync(clusterId, Holder, options.Value.LeaseDuration, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The watch lease of cluster {Cluster} could not be taken or renewed", clusterId);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     public async Task StopAsync(Guid clusterId)

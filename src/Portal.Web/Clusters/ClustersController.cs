@@ -64,7 +64,9 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         {
             ModelState.AddProblem(registered.Problem!, "Form");
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            form.Kubeconfig = null; // never rendered back
+            // A kubeconfig holds credentials: it is never rendered back, not even the one just refused.
+            ModelState.SetModelValue("Form.Kubeconfig", rawValue: null, attemptedValue: "");
+            form.Kubeconfig = null;
             return View("Index", new ClusterListModel(await clusters.ListAsync(ct), form));
         }
         TempData["Flash"] = $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";
