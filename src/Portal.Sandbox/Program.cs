@@ -10,14 +10,15 @@ public static class SandboxProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        var options = SandboxCommandLine.Parse(args, out var kubeconfigPath, out var error);
-        if (options is null)
+        var arguments = SandboxCommandLine.Parse(args, out var error);
+        if (arguments is null)
         {
             Console.Error.WriteLine(error);
             Console.Error.WriteLine(SandboxCommandLine.Usage);
             return 2;
         }
-        using var stop = new CancellationTokenSource();
+        // Not disposed: ProcessExit is raised after Main returns, and cancelling a disposed source would throw then.
+        var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
             e.Cancel = true;
@@ -25,7 +26,23 @@ public static class SandboxProgram
         };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
+        var (options, kubeconfigPath, seedPods, seedNamespace) = arguments;
         await using var cluster = await SandboxCluster.StartAsync(options, stop.Token);
+        if (seedPods > 0)
+        {
+            var seeding = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                cluster.SeedRunningPods(seedNamespace, seedPods);
+            }
+            catch (Api.ApiException e)
+            {
+                Console.Error.WriteLine($"cannot seed pods in namespace {seedNamespace}: {e.Message}");
+                return 2;
+            }
+            Console.Error.WriteLine(FormattableString.Invariant(
+                $"seeded {seedPods} running pods in namespace {seedNamespace} across {options.NodeCount} nodes in {seeding.Elapsed.TotalSeconds:F1} s"));
+        }
         if (kubeconfigPath is not null)
         {
             await cluster.WriteKubeconfigAsync(kubeconfigPath, stop.Token);
@@ -36,7 +53,7 @@ public static class SandboxProgram
         try
         {
             using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, cluster.Stopping);
-    await Task.Delay(Timeout.Infinite, either.Token);
+            await Task.Delay(Timeout.Infinite, either.Token);
         }
         catch (OperationCanceledException)
         {

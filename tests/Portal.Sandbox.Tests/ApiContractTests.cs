@@ -154,6 +154,59 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
     }
 
     [Fact]
+    public async Task A_paged_list_across_namespaces_with_a_selector_returns_each_match_once_and_ends_with_the_last_match()
+    {
+        var first = await sandbox.NewNamespaceAsync();
+        var second = await sandbox.NewNamespaceAsync();
+        var expected = new List<string>();
+        foreach (var ns in new[] { first, second }.Order(StringComparer.Ordinal))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                var picked = i % 2 == 0;
+                var labels = new Dictionary<string, string> { ["pick"] = picked ? ns : "no" };
+                await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"cm-{i}", Labels = labels } }, ns);
+                if (picked)
+                {
+                    expected.Add($"{ns}/cm-{i}");
+                }
+            }
+        }
+        var selector = $"pick in ({first},{second})";
+        var seen = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var page = await Client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: selector, limit: 2, continueParameter: token);
+            seen.AddRange(page.Items.Select(i => $"{i.Metadata.NamespaceProperty}/{i.Metadata.Name}"));
+            token = page.Metadata.ContinueProperty;
+            pages++;
+        }
+        while (!string.IsNullOrEmpty(token));
+
+        Assert.Equal(expected, seen);
+        Assert.Equal(3, pages);
+    }
+
+    [Fact]
+    public async Task A_continue_token_still_resumes_after_the_last_returned_object_is_deleted()
+    {
+        var ns = await sandbox.NewNamespaceAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"cm-{i}" } }, ns);
+        }
+        var page = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 2);
+        await Client.CoreV1.DeleteNamespacedConfigMapAsync("cm-1", ns);
+
+        var rest = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 2, continueParameter: page.Metadata.ContinueProperty);
+
+        Assert.Equal(["cm-2", "cm-3"], rest.Items.Select(i => i.Metadata.Name));
+        Assert.Null(rest.Metadata.ContinueProperty);
+    }
+
+    [Fact]
     public async Task Strategic_merge_patch_merges_containers_by_name()
     {
         var ns = await sandbox.NewNamespaceAsync();

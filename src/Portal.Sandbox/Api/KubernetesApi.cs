@@ -14,8 +14,7 @@ using Portal.Sandbox.Storage;
 namespace Portal.Sandbox.Api;
 
 /// <summary>Routes Kubernetes REST paths to the registry and writes the wire format clients expect.</summary>
-internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions options, SandboxFaults faults, PodLogs logs, MetricsApi metrics,
-    Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
+internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions options, SandboxFaults faults, PodLogs logs, MetricsApi metrics)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
@@ -184,47 +183,48 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         var fields = FieldSelector.Parse(query["fieldSelector"]);
         var limit = int.TryParse(query["limit"], out var l) && l > 0 ? l : int.MaxValue;
         var resourceVersion = Store.ResourceVersion;
-        var items = Store.List(kind, ns);
-        var start = 0;
+        ListPosition? after = null;
         if (query["continue"].ToString() is { Length: > 0 } token)
         {
-            var (tokenVersion, lastKey) = ContinueToken.Decode(token);
+            (var tokenVersion, after) = ContinueToken.Decode(token);
             if (tokenVersion < Store.OldestResumableVersion)
             {
                 throw ApiException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
             }
-            start = items.FindIndex(i => string.CompareOrdinal(SortKey(i), lastKey) > 0);
-            if (start < 0)
-            {
-                start = items.Count;
-            }
         }
+        // Objects are read in chunks from where the last page ended, so a page costs what it returns plus what the
+        // selectors skip, and the selectors run outside the store's lock. An unpaged list is one chunk: a snapshot.
+        var chunkSize = limit == int.MaxValue ? int.MaxValue : Math.Max(limit, 255) + 1;
         var page = new List<StoredObject>();
-        var index = start;
-        for (; index < items.Count && page.Count < limit; index++)
+        var more = false;
+        while (!more)
         {
-            var item = items[index];
-            if ((labels.IsEmpty || labels.Matches(item.Labels)) && (fields.IsEmpty || fields.Matches(item)))
+            var chunk = Store.ListAfter(kind, ns, after, chunkSize);
+            foreach (var item in chunk)
             {
+                if (!Matches(item, labels, fields))
+                {
+                    continue;
+                }
+                if (page.Count == limit)
+                {
+                    more = true;
+                    break;
+                }
                 page.Add(item);
             }
+            if (chunk.Count < chunkSize)
+            {
+                break;
+            }
+            after = ListPosition.Of(chunk[^1]);
         }
+        // remainingItemCount is optional and the API server leaves it out when it is expensive; counting it would
+        // make every page walk the rest of the table again.
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) };
-        if (page.Count == limit && index < items.Count)
+        if (more)
         {
-            var remaining = 0;
-            for (var i = index; i < items.Count; i++)
-            {
-                if ((labels.IsEmpty || labels.Matches(items[i].Labels)) && (fields.IsEmpty || fields.Matches(items[i])))
-                {
-                    remaining++;
-                }
-            }
-            if (remaining > 0)
-            {
-                metadata["continue"] = ContinueToken.Encode(resourceVersion, SortKey(page[^1]));
-                metadata["remainingItemCount"] = remaining;
-            }
+            metadata["continue"] = ContinueToken.Encode(resourceVersion, page[^1]);
         }
         if (TablePrinter.Wants(context.Request.Headers.Accept))
         {
@@ -252,8 +252,6 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         writer.Write("]}"u8);
         await writer.FlushAsync(context.RequestAborted);
     }
-
-    private static string SortKey(StoredObject item) => item.Namespace + "\u0000" + item.Name;
 
     private async Task WatchAsync(HttpContext context, ResourceKind kind, string? ns)
     {
@@ -293,8 +291,8 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         }
 
         using var _ = subscription;
-        // Streams end when the sandbox stops, instead of holding its shutdown until they time out.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        // RequestAborted also fires when the sandbox stops (see SandboxCluster), so the stream does not hold up shutdown.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(faults.DropWatchAfter is { } drop && drop < timeout ? drop : timeout);
         var token = deadline.Token;
         var sent = 0;
@@ -563,18 +561,24 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
     }
 }
 
-/// <summary>Opaque list continuation: the list's resourceVersion and the last key returned.</summary>
+/// <summary>Opaque list continuation: the list's resourceVersion and the namespace and name of the last object returned.</summary>
 internal static class ContinueToken
 {
-    public static string Encode(long resourceVersion, string lastKey) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(Json.ToText(new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = resourceVersion, ["start"] = lastKey })));
+    private const char Separator = '\u0000';
 
-    public static (long ResourceVersion, string LastKey) Decode(string token)
+    public static string Encode(long resourceVersion, StoredObject last) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(Json.ToText(new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = resourceVersion, ["start"] = last.Namespace + Separator + last.Name })));
+
+    public static (long ResourceVersion, ListPosition After) Decode(string token)
     {
         try
         {
             var node = JsonNode.Parse(Convert.FromBase64String(token));
-            return (node.Long("rv") ?? 0, node.Str("start") ?? "");
+            var start = node.Str("start") ?? "";
+            var separator = start.IndexOf(Separator, StringComparison.Ordinal);
+            // A key without a separator sorts before every name in the namespace it names.
+            var after = separator < 0 ? new ListPosition(start, "") : new ListPosition(start[..separator], start[(separator + 1)..]);
+            return (node.Long("rv") ?? 0, after);
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {

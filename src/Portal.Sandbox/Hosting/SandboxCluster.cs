@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Faults;
@@ -87,12 +88,18 @@ public sealed class SandboxCluster : IAsyncDisposable
             kestrel.Limits.MinResponseDataRate = null;
         });
         builder.Services.AddSandbox(options, token, readOnlyToken);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         var app = builder.Build();
         var authentication = app.Services.GetRequiredService<Authentication>();
         var faultInjection = app.Services.GetRequiredService<FaultInjection>();
         var api = app.Services.GetRequiredService<KubernetesApi>();
         app.Run(async context =>
         {
+            // Watches, follow=true logs and injected latency wait on RequestAborted. Ending them when the sandbox
+            // stops lets Kestrel's graceful shutdown finish at once instead of waiting out the shutdown timeout
+            // for clients that never hang up.
+            using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
+            context.RequestAborted = aborted.Token;
             if (await authentication.AuthenticateAsync(context) && await faultInjection.ApplyAsync(context))
             {
                 await api.HandleAsync(context);

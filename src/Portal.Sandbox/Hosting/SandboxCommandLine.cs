@@ -11,12 +11,17 @@ public static class SandboxCommandLine
                               [--pod-start-delay-ms 1000] [--event-history 50000]
                               [--latency-ms N] [--error-rate 0..1] [--throttle-rate 0..1] [--retry-after-seconds N]
                               [--drop-watch-after-events N] [--drop-watch-after-seconds N] [--expire-watches]
+                              [--seed-pods N] [--seed-namespace bench]
         """;
 
-    public static SandboxOptions? Parse(IReadOnlyList<string> args, out string? kubeconfigPath, out string? error)
+    public const string DefaultSeedNamespace = "bench";
+
+    public static StandaloneArguments? Parse(IReadOnlyList<string> args, out string? error)
     {
         var options = new SandboxOptions { Port = 6443 };
-        kubeconfigPath = null;
+        string? kubeconfigPath = null;
+        var seedPods = 0;
+        var seedNamespace = DefaultSeedNamespace;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -53,6 +58,8 @@ public static class SandboxCommandLine
                     case "--retry-after-seconds": options.Faults.RetryAfterSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--drop-watch-after-events": options.Faults.DropWatchAfterEvents = int.Parse(value, CultureInfo.InvariantCulture); break;
                     case "--drop-watch-after-seconds": options.Faults.DropWatchAfter = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
+                    case "--seed-pods": seedPods = int.Parse(value, CultureInfo.InvariantCulture); break;
+                    case "--seed-namespace": seedNamespace = value; break;
                     default:
                         error = $"unknown flag {flag}";
                         return null;
@@ -64,6 +71,15 @@ public static class SandboxCommandLine
                 return null;
             }
         }
-        return options;
+        if (seedPods < 0)
+        {
+            error = $"invalid value for --seed-pods: {seedPods}";
+            return null;
+        }
+        return new StandaloneArguments(options, kubeconfigPath, seedPods, seedNamespace);
     }
 }
+
+/// <summary>What the standalone process was asked for besides the cluster's options.</summary>
+/// <param name="SeedPods">Running pods to create at start (<see cref="SandboxCluster.SeedRunningPods"/>), e.g. to measure memory at scale.</param>
+public sealed record StandaloneArguments(SandboxOptions Options, string? KubeconfigPath, int SeedPods, string SeedNamespace);

@@ -62,6 +62,12 @@ public sealed class SandboxOptions
 
     public bool RunControllers { get; set; } = true;
 
+    /// <summary>
+    /// How long stopping waits for requests still in flight before cutting them off. Streams end by themselves
+    /// when the sandbox stops; this bounds anything that does not.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Scheduled/Pulled/Created/Started events per pod; off for large benchmarks.</summary>
     public bool RecordPodLifecycleEvents { get; set; } = true;
 
