@@ -1,0 +1,77 @@
+using Portal.Domain.Common;
+
+namespace Portal.Domain.Quotas;
+
+/// <summary>
+/// An amount of each resource the platform hands out. Requests and limits are kept apart: a tenant may be
+/// granted 8 CPU of requests and 16 of limits, as Kubernetes' ResourceQuota counts them.
+/// </summary>
+public readonly record struct ResourceAmounts(
+    long CpuRequestMillis, long CpuLimitMillis, long MemoryRequestBytes, long MemoryLimitBytes,
+    long StorageBytes, int Pods, int MiddlewareInstances)
+{
+    public static ResourceAmounts Zero => default;
+
+    public static ResourceAmounts operator +(ResourceAmounts a, ResourceAmounts b) => new(
+        a.CpuRequestMillis + b.CpuRequestMillis, a.CpuLimitMillis + b.CpuLimitMillis,
+        a.MemoryRequestBytes + b.MemoryRequestBytes, a.MemoryLimitBytes + b.MemoryLimitBytes,
+        a.StorageBytes + b.StorageBytes, a.Pods + b.Pods, a.MiddlewareInstances + b.MiddlewareInstances);
+
+    public static ResourceAmounts operator -(ResourceAmounts a, ResourceAmounts b) => new(
+        a.CpuRequestMillis - b.CpuRequestMillis, a.CpuLimitMillis - b.CpuLimitMillis,
+        a.MemoryRequestBytes - b.MemoryRequestBytes, a.MemoryLimitBytes - b.MemoryLimitBytes,
+        a.StorageBytes - b.StorageBytes, a.Pods - b.Pods, a.MiddlewareInstances - b.MiddlewareInstances);
+
+    public bool IsNegative => Dimensions().Any(d => d.Amount < 0);
+
+    /// <summary>
+    /// The dimensions where <paramref name="needed"/> exceeds what is <paramref name="available"/>, each said in
+    /// people's units: "needs 2 CPU requests, 0.5 left of 8".
+    /// </summary>
+    public static IReadOnlyList<string> Shortfalls(ResourceAmounts needed, ResourceAmounts available, ResourceAmounts total) =>
+        Zip(needed, available, total)
+            .Where(d => d.First > d.Second)
+            .Select(d => $"needs {d.Format(d.First)} {d.Name}, {d.Format(Math.Max(0, d.Second))} left of {d.Format(d.Third)}")
+            .ToList();
+
+    /// <summary>The dimensions where <paramref name="asked"/> is below <paramref name="held"/>: "CPU requests: 2 asked, 3 held".</summary>
+    public static IReadOnlyList<string> BelowHeld(ResourceAmounts asked, ResourceAmounts held) =>
+        Zip(asked, held, held)
+            .Where(d => d.First < d.Second)
+            .Select(d => $"{d.Name}: {d.Format(d.First)} asked, {d.Format(d.Second)} held")
+            .ToList();
+
+    private static IEnumerable<(string Name, long First, long Second, long Third, Func<long, string> Format)> Zip(
+        ResourceAmounts first, ResourceAmounts second, ResourceAmounts third) =>
+        first.Dimensions().Zip(second.Dimensions(), third.Dimensions())
+            .Select(d => (d.First.Name, d.First.Amount, d.Second.Amount, d.Third.Amount, d.First.Format));
+
+    /// <summary>Checks the shape of an amount a person entered: nothing negative, limits not below requests.</summary>
+    public Result Validate(string field = "Amounts")
+    {
+        if (IsNegative)
+            return Problem.Invalid(field, "Amounts cannot be negative.");
+        if (CpuLimitMillis < CpuRequestMillis)
+            return Problem.Invalid(field, $"The CPU limit ({Quantity.FormatCpu(CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(CpuRequestMillis)}).");
+        if (MemoryLimitBytes < MemoryRequestBytes)
+            return Problem.Invalid(field, $"The memory limit ({Quantity.FormatBytes(MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(MemoryRequestBytes)}).");
+        return Result.Ok();
+    }
+
+    public override string ToString() => string.Join(", ", Dimensions().Select(d => $"{d.Format(d.Amount)} {d.Name}"));
+
+    private IEnumerable<Dimension> Dimensions()
+    {
+        yield return new("CPU requests", CpuRequestMillis, Cpu);
+        yield return new("CPU limits", CpuLimitMillis, Cpu);
+        yield return new("memory requests", MemoryRequestBytes, Quantity.FormatBytes);
+        yield return new("memory limits", MemoryLimitBytes, Quantity.FormatBytes);
+        yield return new("storage", StorageBytes, Quantity.FormatBytes);
+        yield return new("pods", Pods, n => n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return new("middleware instances", MiddlewareInstances, n => n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static string Cpu(long millis) => Quantity.FormatCpu(millis);
+
+    private readonly record struct Dimension(string Name, long Amount, Func<long, string> Format);
+}
