@@ -57,6 +57,7 @@ public static class WebSetup
         services.AddSignalR();
         services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
         services.AddPortalJobs(configuration);
+        services.AddScoped<HostCordoning>();
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.Configure<ForwardedHeadersOptions>(forwarded =>

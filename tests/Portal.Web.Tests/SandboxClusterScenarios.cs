@@ -65,6 +65,23 @@ public sealed class SandboxClusterScenarios(SandboxPortal portal) : IClassFixtur
         Assert.DoesNotContain("kubeconfig", cluster.GetRawText(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Cordoning_through_the_api_is_accepted_as_a_job()
+    {
+        var admin = await Arrange.AdminAsync();
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync(h => h.Name == "sandbox-node-03").ContinueWith(t => t.Result ? "" : null)), "the host");
+        var api = await AdminApiAsync(admin);
+
+        var accepted = await api.PostAsync("/api/v1/clusters/sandbox/hosts/sandbox-node-03/cordon", null);
+        var unknown = await api.PostAsync("/api/v1/clusters/sandbox/hosts/no-such-node/cordon", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync(h => h.Name == "sandbox-node-03" && h.Unschedulable)
+            .ContinueWith(t => t.Result ? "" : null)), "the host cordoned");
+        await api.PostAsync("/api/v1/clusters/sandbox/hosts/sandbox-node-03/uncordon", null);
+    }
+
     /// <summary>A platform admin's API client: a user token from the CLI's authorization code flow.</summary>
     private async Task<HttpClient> AdminApiAsync(BrowserSession admin)
     {

@@ -1,10 +1,7 @@
-using Hangfire;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Common;
-using Portal.Infrastructure.Persistence;
 using Portal.Web.Common;
 using Portal.Web.Identity;
 using Portal.Web.Tenancy;
@@ -16,8 +13,7 @@ public sealed record RegisterClusterRequest(string? Name, string? DisplayName, s
 /// <summary>Clusters and their hosts, for platform admins. Kubeconfigs go in and never come out.</summary>
 [Route("api/v1/clusters")]
 [Authorize(TenantPolicies.PlatformAdmin)]
-public sealed class ClustersApiController(ClusterRegistry clusters, HostInventory hosts, IBackgroundJobClient jobs, AuditTrail audit, PortalDbContext db)
-    : ApiControllerBase
+public sealed class ClustersApiController(ClusterRegistry clusters, HostInventory hosts, HostCordoning cordoning) : ApiControllerBase
 {
     [HttpGet("")]
     public Task<IReadOnlyList<ClusterSummary>> List(CancellationToken ct) => clusters.ListAsync(ct);
@@ -83,10 +79,7 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Host '{host}' of cluster '{cluster}'"));
-        var actor = HttpContext.ToActor();
-        audit.Record(actor, null, unschedulable ? "host.cordon-requested" : "host.uncordon-requested", "host", $"{found.Name}/{host}");
-        await db.SaveChangesAsync(ct);
-        var job = jobs.Enqueue<ClusterJobs>(j => j.SetUnschedulableAsync(found.Id, host, unschedulable, actor.Name, actor.ClientAddress, CancellationToken.None));
+        var job = await cordoning.RequestAsync(HttpContext.ToActor(), found, host, unschedulable, ct);
         return Accepted(new { job });
     }
 }

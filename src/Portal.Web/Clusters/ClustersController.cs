@@ -1,9 +1,6 @@
-using Hangfire;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Portal.Domain.Audit;
 using Portal.Domain.Clusters;
-using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Common;
 using Portal.Web.Common;
@@ -42,8 +39,7 @@ public sealed class HostQuery
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
 [Route("admin/clusters")]
-public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, IBackgroundJobClient jobs, AuditTrail audit,
-    Infrastructure.Persistence.PortalDbContext db) : Controller
+public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, HostCordoning cordoning) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -141,10 +137,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
             return NotFound();
-        var actor = HttpContext.ToActor();
-        audit.Record(actor, null, unschedulable ? "host.cordon-requested" : "host.uncordon-requested", "host", $"{found.Name}/{host}");
-        await db.SaveChangesAsync(ct);
-        jobs.Enqueue<ClusterJobs>(j => j.SetUnschedulableAsync(found.Id, host, unschedulable, actor.Name, actor.ClientAddress, CancellationToken.None));
+        await cordoning.RequestAsync(HttpContext.ToActor(), found, host, unschedulable, ct);
         TempData["Flash"] = unschedulable
             ? $"Cordoning {host}: no new pods will be scheduled on it. The page updates when the cluster confirms."
             : $"Uncordoning {host}. The page updates when the cluster confirms.";
