@@ -60,6 +60,7 @@ public static class DependencyInjection
         services.AddScoped<ClusterRegistry>();
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
+        services.AddScoped<Quotas.PoolCatalog>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

@@ -28,6 +28,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             ["invitationId"] = InvitationId.ToString(),
             ["serviceAccountId"] = Account.Id.ToString(),
             ["area"] = "applications",
+            ["pool"] = "some-pool",
         };
     }
 

@@ -22,6 +22,51 @@ public readonly record struct ResourceAmounts(
         a.MemoryRequestBytes - b.MemoryRequestBytes, a.MemoryLimitBytes - b.MemoryLimitBytes,
         a.StorageBytes - b.StorageBytes, a.Pods - b.Pods, a.MiddlewareInstances - b.MiddlewareInstances);
 
+    /// <summary>Reads amounts as people write them ("8", "500m", "32Gi"), naming the field that is unreadable.</summary>
+    public static Result<ResourceAmounts> Parse(string? cpuRequests, string? cpuLimits, string? memoryRequests, string? memoryLimits,
+        string? storage, string? pods, string? middlewareInstances)
+    {
+        long? Read(string? text, string field, bool cpu, out Problem? problem)
+        {
+            problem = null;
+            if (string.IsNullOrWhiteSpace(text))
+                return 0;
+            if (!Quantity.TryParse(text, out var value) || value < 0)
+            {
+                problem = Problem.Invalid(field, $"'{text}' is not an amount; write e.g. {(cpu ? "'8' or '500m'" : "'32Gi' or '512Mi'")}.");
+                return null;
+            }
+            return cpu ? (long)Math.Ceiling(value * 1000m) : (long)Math.Ceiling(value);
+        }
+        static Result<int> Count(string? text, string field) =>
+            string.IsNullOrWhiteSpace(text) ? 0
+            : int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+            : Problem.Invalid(field, $"'{text}' is not a whole number.");
+
+        var values = new long[5];
+        (string? Text, string Field, bool Cpu)[] inputs =
+        [
+            (cpuRequests, "CpuRequests", true), (cpuLimits, "CpuLimits", true), (memoryRequests, "MemoryRequests", false),
+            (memoryLimits, "MemoryLimits", false), (storage, "Storage", false),
+        ];
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var read = Read(inputs[i].Text, inputs[i].Field, inputs[i].Cpu, out var problem);
+            if (read is null)
+                return problem!;
+            values[i] = read.Value;
+        }
+        var podCount = Count(pods, "Pods");
+        if (!podCount.Succeeded)
+            return podCount.Problem!;
+        var instances = Count(middlewareInstances, "MiddlewareInstances");
+        if (!instances.Succeeded)
+            return instances.Problem!;
+        var amounts = new ResourceAmounts(values[0], values[1], values[2], values[3], values[4], podCount.Value, instances.Value);
+        var shape = amounts.Validate();
+        return shape.Succeeded ? amounts : shape.Problem!;
+    }
+
     public bool IsNegative => Dimensions().Any(d => d.Amount < 0);
 
     /// <summary>

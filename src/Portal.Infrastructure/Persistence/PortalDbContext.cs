@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
 using Portal.Domain.Clusters;
+using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Tenancy;
@@ -21,6 +22,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<OidcSigningKey> OidcSigningKeys => Set<OidcSigningKey>();
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<ClusterHost> Hosts => Set<ClusterHost>();
+    public DbSet<ResourcePool> ResourcePools => Set<ResourcePool>();
+    public DbSet<TenantQuota> TenantQuotas => Set<TenantQuota>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
@@ -35,5 +38,6 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<TenantMembership>().HasQueryFilter(m => m.TenantId == CurrentTenantId);
         builder.Entity<Invitation>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
         builder.Entity<ServiceAccount>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
+        builder.Entity<TenantQuota>().HasQueryFilter(q => q.TenantId == CurrentTenantId);
     }
 }

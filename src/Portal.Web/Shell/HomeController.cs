@@ -22,7 +22,7 @@ public sealed class HomeController(TenantAdministration tenants) : Controller
     [HttpGet("/t/{tenant}"), Authorize(TenantPolicies.Read)]
     public IActionResult Dashboard() => View(HttpContext.TenantAccess());
 
-    [HttpGet("/t/{tenant}/{area:regex(^(applications|environments|middleware|monitoring|quotas)$)}"), Authorize(TenantPolicies.Read)]
+    [HttpGet("/t/{tenant}/{area:regex(^(applications|environments|middleware|monitoring)$)}"), Authorize(TenantPolicies.Read)]
     public IActionResult Area(string area) => View("Area", AreaToCome.For(area));
 }
 
@@ -42,11 +42,8 @@ public sealed record AreaToCome(string Title, string Icon, string Summary, IRead
             "An app store of databases, caches and queues, run in your environments and bound to your applications.",
             ["PostgreSQL, MySQL, Redis, RabbitMQ, MongoDB, Kafka, Elasticsearch and more", "Plans, credentials and connection strings",
              "Bindings that inject connection settings into applications"]),
-        "monitoring" => new("Monitoring", "activity",
+        _ => new("Monitoring", "activity",
             "Dashboards and alerts for your applications and middleware.",
             ["CPU, memory, restarts and replicas over time", "Alert rules with webhook and email notifications", "Firing and resolved alerts"]),
-        _ => new("Quotas & Pools", "pie-chart",
-            "What the platform granted your tenant in each resource pool, and how much of it is allocated and used.",
-            ["Granted, allocated, requested and used CPU, memory, storage and pods", "Shares per environment"]),
     };
 }

@@ -1,0 +1,66 @@
+using Portal.Domain.Common;
+using Portal.Domain.Tenancy;
+
+namespace Portal.Domain.Quotas;
+
+/// <summary>
+/// A named slice of capacity: a whole registered cluster, or the nodes of one that match a label selector.
+/// Its capacity is computed from those nodes, live; the pool itself keeps where it is and how far its
+/// CPU and memory may be overcommitted.
+/// </summary>
+public sealed class ResourcePool
+{
+    public const int RegionMaxLength = 64;
+
+    public Guid Id { get; private set; }
+    public string Name { get; private set; } = "";
+    public string DisplayName { get; private set; } = "";
+    public Guid ClusterId { get; private set; }
+    public string NodeSelector { get; private set; } = "";
+    public string Region { get; private set; } = "";
+    public decimal CpuOvercommit { get; private set; } = 1m;
+    public decimal MemoryOvercommit { get; private set; } = 1m;
+    public DateTime CreatedAt { get; private set; }
+
+    private ResourcePool() { }
+
+    public static Result<ResourcePool> Create(string? name, string? displayName, Guid clusterId, string? nodeSelector, string? region,
+        decimal cpuOvercommit, decimal memoryOvercommit, DateTime now)
+    {
+        var validName = TenantSlug.Create(name, "Name");
+        if (!validName.Succeeded)
+            return Problem.Invalid("Name", validName.Problem!.Message.Replace("slug", "pool name", StringComparison.Ordinal));
+        var validDisplay = Tenancy.DisplayName.Create(string.IsNullOrWhiteSpace(displayName) ? name : displayName);
+        if (!validDisplay.Succeeded)
+            return validDisplay.Problem!;
+        var selector = Quotas.NodeSelector.Parse(nodeSelector);
+        if (!selector.Succeeded)
+            return selector.Problem!;
+        var validRegion = region?.Trim() ?? "";
+        if (validRegion.Length == 0 || validRegion.Length > RegionMaxLength)
+            return Problem.Invalid("Region", $"A region or datacenter (e.g. 'bj' or 'dc-east') of 1 to {RegionMaxLength} characters is required.");
+        var overcommit = OvercommitPolicy.Create(cpuOvercommit, memoryOvercommit);
+        if (!overcommit.Succeeded)
+            return overcommit.Problem!;
+        return new ResourcePool
+        {
+            Id = Guid.NewGuid(), Name = validName.Value.Value, DisplayName = validDisplay.Value, ClusterId = clusterId,
+            NodeSelector = selector.Value.ToString(), Region = validRegion, CpuOvercommit = cpuOvercommit,
+            MemoryOvercommit = memoryOvercommit, CreatedAt = now,
+        };
+    }
+
+    public OvercommitPolicy Overcommit => new(CpuOvercommit, MemoryOvercommit);
+
+    public NodeSelector Selector => Quotas.NodeSelector.Parse(NodeSelector).Value;
+
+    public Result ChangeOvercommit(decimal cpu, decimal memory)
+    {
+        var overcommit = OvercommitPolicy.Create(cpu, memory);
+        if (!overcommit.Succeeded)
+            return overcommit.Problem!;
+        CpuOvercommit = cpu;
+        MemoryOvercommit = memory;
+        return Result.Ok();
+    }
+}

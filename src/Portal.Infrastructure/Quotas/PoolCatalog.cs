@@ -1,0 +1,136 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Audit;
+using Portal.Domain.Common;
+using Portal.Domain.Quotas;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Quotas;
+
+/// <summary>A pool with its live figures: what its nodes offer, what is promised to tenants, requested and used.</summary>
+public sealed record PoolSummary(
+    Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
+    decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
+    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants);
+
+public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAmounts Granted, DateTime ChangedAt, string ChangedBy);
+
+/// <summary>A tenant's quota in one pool, as the tenant's quota page shows it.</summary>
+public sealed record TenantQuotaView(string Pool, string PoolName, string Region, ResourceAmounts Granted, DateTime ChangedAt);
+
+/// <summary>
+/// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
+/// (no cluster reports them as capacity); a tenant's quota does.
+/// </summary>
+public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock)
+{
+    public async Task<Result<ResourcePool>> CreateAsync(Actor actor, string? name, string? displayName, string? clusterName,
+        string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, CancellationToken ct)
+    {
+        var clusterId = await db.Clusters.Where(c => c.Name == clusterName).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
+        if (clusterId is null)
+            return Problem.Invalid("Cluster", $"No cluster is registered as '{clusterName}'.");
+        var created = ResourcePool.Create(name, displayName, clusterId.Value, nodeSelector, region, cpuOvercommit, memoryOvercommit,
+            clock.GetUtcNow().UtcDateTime);
+        if (!created.Succeeded)
+            return created;
+        if (await db.ResourcePools.AnyAsync(p => p.Name == created.Value.Name, ct))
+            return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
+        db.ResourcePools.Add(created.Value);
+        audit.Record(actor, null, "pool.created", "pool", created.Value.Name,
+            $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}', region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}");
+        if (!await db.TrySaveUniqueAsync(ct))
+            return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
+        return created;
+    }
+
+    public Task<ResourcePool?> FindAsync(string name, CancellationToken ct) => db.ResourcePools.FirstOrDefaultAsync(p => p.Name == name, ct);
+
+    public async Task<IReadOnlyList<PoolSummary>> ListAsync(CancellationToken ct) => await SummarizeAsync(db.ResourcePools.AsNoTracking(), ct);
+
+    public async Task<PoolSummary?> SummaryAsync(string name, CancellationToken ct) =>
+        (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Name == name), ct)).FirstOrDefault();
+
+    public async Task<IReadOnlyList<QuotaGrantView>> GrantsAsync(Guid poolId, CancellationToken ct) =>
+        await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking()
+            .Where(q => q.PoolId == poolId)
+            .Join(db.Tenants, q => q.TenantId, t => t.Id, (q, t) => new { q, t })
+            .OrderBy(x => x.t.Slug)
+            .Select(x => new QuotaGrantView(x.t.Slug, x.t.DisplayName, x.q.Granted, x.q.ChangedAt, x.q.ChangedBy))
+            .ToListAsync(ct);
+
+    /// <summary>The quotas of the tenant in scope, one per pool.</summary>
+    public async Task<IReadOnlyList<TenantQuotaView>> ForTenantAsync(CancellationToken ct) =>
+        await db.TenantQuotas.AsNoTracking()
+            .Join(db.ResourcePools, q => q.PoolId, p => p.Id, (q, p) => new { q, p })
+            .OrderBy(x => x.p.Name)
+            .Select(x => new TenantQuotaView(x.p.Name, x.p.DisplayName, x.p.Region, x.q.Granted, x.q.ChangedAt))
+            .ToListAsync(ct);
+
+    /// <summary>Grants (or changes) a tenant's quota in a pool, within what the pool can promise.</summary>
+    public async Task<Result<TenantQuota>> GrantAsync(Actor actor, ResourcePool pool, string? tenantSlug, ResourceAmounts requested, CancellationToken ct)
+    {
+        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Slug == tenantSlug, ct);
+        if (tenant is null)
+            return Problem.Invalid("Tenant", $"There is no tenant '{tenantSlug}'.");
+        var summary = (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Id == pool.Id), ct)).Single();
+        var quotas = db.TenantQuotas.IgnoreQueryFilters();
+        var existing = await quotas.FirstOrDefaultAsync(q => q.PoolId == pool.Id && q.TenantId == tenant.Id, ct);
+        var grantedToOthers = summary.Granted - (existing?.Granted ?? ResourceAmounts.Zero);
+
+        // Environments and workloads come with the environments feature; until then a tenant holds nothing in a pool.
+        var check = QuotaGrant.Check(pool.Name, requested, summary.Capacity, pool.Overcommit, grantedToOthers,
+            ResourceAmounts.Zero, ResourceAmounts.Zero);
+        if (!check.Succeeded)
+            return check.Problem!;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (existing is null)
+        {
+            existing = new TenantQuota(tenant.Id, pool.Id, requested, actor.Name, now);
+            db.TenantQuotas.Add(existing);
+            audit.Record(actor, tenant, "quota.granted", "quota", $"{pool.Name}/{tenant.Slug}", requested.ToString());
+        }
+        else
+        {
+            var before = existing.Granted;
+            existing.Change(requested, actor.Name, now);
+            audit.Record(actor, tenant, "quota.changed", "quota", $"{pool.Name}/{tenant.Slug}", $"'{before}' → '{requested}'");
+        }
+        await db.SaveChangesAsync(ct);
+        return existing;
+    }
+
+    private async Task<List<PoolSummary>> SummarizeAsync(IQueryable<ResourcePool> pools, CancellationToken ct)
+    {
+        var rows = await pools.OrderBy(p => p.Name)
+            .Join(db.Clusters, p => p.ClusterId, c => c.Id, (p, c) => new { Pool = p, Cluster = c.Name })
+            .ToListAsync(ct);
+        if (rows.Count == 0)
+            return [];
+        var clusterIds = rows.Select(r => r.Pool.ClusterId).Distinct().ToList();
+        var hosts = await db.Hosts.AsNoTracking().Where(h => clusterIds.Contains(h.ClusterId))
+            .Select(h => new { h.ClusterId, h.Labels, h.CpuAllocatableMillis, h.MemoryAllocatableBytes, h.PodAllocatable,
+                h.CpuRequestedMillis, h.MemoryRequestedBytes, h.CpuUsageMillis, h.MemoryUsageBytes })
+            .ToListAsync(ct);
+        var poolIds = rows.Select(r => r.Pool.Id).ToList();
+        var grants = await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking().Where(q => poolIds.Contains(q.PoolId))
+            .Select(q => new { q.PoolId, q.Granted }).ToListAsync(ct);
+
+        return rows.Select(row =>
+        {
+            var selector = row.Pool.Selector;
+            var members = hosts.Where(h => h.ClusterId == row.Pool.ClusterId && selector.Matches(h.Labels)).ToList();
+            var cpu = members.Sum(h => h.CpuAllocatableMillis);
+            var memory = members.Sum(h => h.MemoryAllocatableBytes);
+            var capacity = new ResourceAmounts(cpu, cpu, memory, memory, long.MaxValue / 4, (int)Math.Min(int.MaxValue, members.Sum(h => h.PodAllocatable)), int.MaxValue / 4);
+            var poolGrants = grants.Where(g => g.PoolId == row.Pool.Id).ToList();
+            var granted = poolGrants.Aggregate(ResourceAmounts.Zero, (sum, g) => sum + g.Granted);
+            return new PoolSummary(row.Pool.Id, row.Pool.Name, row.Pool.DisplayName, row.Cluster, row.Pool.Region, row.Pool.NodeSelector,
+                row.Pool.CpuOvercommit, row.Pool.MemoryOvercommit, members.Count, capacity, row.Pool.Overcommit.Grantable(capacity), granted,
+                members.Sum(h => h.CpuRequestedMillis), members.Sum(h => h.MemoryRequestedBytes),
+                members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count);
+        }).ToList();
+    }
+}

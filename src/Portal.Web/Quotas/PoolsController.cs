@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Quotas;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Quotas;
+
+public sealed record PoolListModel(IReadOnlyList<PoolSummary> Pools, IReadOnlyList<ClusterSummary> Clusters, CreatePoolForm Form);
+
+public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantView> Grants, IReadOnlyList<TenantLink> Tenants, QuotaForm Form);
+
+/// <summary>The platform admin's resource pools: capacity from live nodes, quotas granted to tenants.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+[Authorize(TenantPolicies.PlatformAdmin)]
+[Route("admin/pools")]
+public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants) : Controller
+{
+    [HttpGet("")]
+    public async Task<IActionResult> Index(CancellationToken ct) =>
+        View(new PoolListModel(await pools.ListAsync(ct), await clusters.ListAsync(ct), new CreatePoolForm()));
+
+    [HttpPost("")]
+    public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreatePoolForm form, CancellationToken ct)
+    {
+        var created = await pools.CreateAsync(HttpContext.ToActor(), form.Name, form.DisplayName, form.Cluster, form.NodeSelector,
+            form.Region, form.CpuOvercommit, form.MemoryOvercommit, ct);
+        if (!created.Succeeded)
+        {
+            ModelState.AddProblem(created.Problem!, "Form");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Index", new PoolListModel(await pools.ListAsync(ct), await clusters.ListAsync(ct), form));
+        }
+        TempData["Flash"] = $"Pool '{created.Value.Name}' was created. Grant tenants quota in it.";
+        return Redirect($"/admin/pools/{created.Value.Name}");
+    }
+
+    [HttpGet("{pool}")]
+    public async Task<IActionResult> Detail(string pool, CancellationToken ct) =>
+        await pools.SummaryAsync(pool, ct) is { } found ? View(await BuildAsync(found, new QuotaForm(), ct)) : NotFound();
+
+    [HttpPost("{pool}/quotas")]
+    public async Task<IActionResult> Grant(string pool, [Bind(Prefix = "Form")] QuotaForm form, CancellationToken ct)
+    {
+        if (await pools.FindAsync(pool, ct) is not { } found)
+            return NotFound();
+        var amounts = form.ToAmounts();
+        var granted = amounts.Succeeded
+            ? await pools.GrantAsync(HttpContext.ToActor(), found, form.Tenant, amounts.Value, ct)
+            : amounts.Problem!;
+        if (!granted.Succeeded)
+        {
+            ModelState.AddProblem(granted.Problem!, "Form");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync((await pools.SummaryAsync(pool, ct))!, form, ct));
+        }
+        TempData["Flash"] = $"Tenant '{form.Tenant}' now has {granted.Value.Granted} in pool '{found.Name}'.";
+        return Redirect($"/admin/pools/{found.Name}");
+    }
+
+    private async Task<PoolDetailModel> BuildAsync(PoolSummary pool, QuotaForm form, CancellationToken ct) =>
+        new(pool, await pools.GrantsAsync(pool.Id, ct), await tenants.ListForUserAsync(Guid.Empty, isPlatformAdmin: true, ct), form);
+}

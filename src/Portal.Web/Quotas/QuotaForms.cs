@@ -1,0 +1,38 @@
+using Portal.Domain.Common;
+using Portal.Domain.Quotas;
+
+namespace Portal.Web.Quotas;
+
+public sealed class CreatePoolForm
+{
+    public string? Name { get; set; }
+    public string? DisplayName { get; set; }
+    public string? Cluster { get; set; }
+    public string? NodeSelector { get; set; }
+    public string? Region { get; set; }
+    public decimal CpuOvercommit { get; set; } = 1m;
+    public decimal MemoryOvercommit { get; set; } = 1m;
+}
+
+/// <summary>Quota amounts as people type them: "8", "500m", "32Gi".</summary>
+public sealed class QuotaForm
+{
+    public string? Tenant { get; set; }
+    public string? CpuRequests { get; set; }
+    public string? CpuLimits { get; set; }
+    public string? MemoryRequests { get; set; }
+    public string? MemoryLimits { get; set; }
+    public string? Storage { get; set; }
+    public string? Pods { get; set; }
+    public string? MiddlewareInstances { get; set; }
+
+    public Result<ResourceAmounts> ToAmounts() =>
+        ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
+}
+
+public static class AmountText
+{
+    public static string Cpu(long millis) => Quantity.FormatCpu(millis);
+    public static string Bytes(long bytes) => Quantity.FormatBytes(bytes);
+    public static int Percent(long part, long whole) => whole <= 0 ? 0 : (int)Math.Min(999, part * 100 / whole);
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Quotas;
+using Portal.Infrastructure.Quotas;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Quotas;
+
+public sealed record CreatePoolRequest(string? Name, string? DisplayName, string? Cluster, string? NodeSelector, string? Region,
+    decimal? CpuOvercommit, decimal? MemoryOvercommit);
+
+public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
+    string? Pods, string? MiddlewareInstances);
+
+/// <summary>Pools (platform admins) and the quotas granted in them; a tenant reads its own quotas.</summary>
+public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
+{
+    [HttpGet("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IReadOnlyList<PoolSummary>> List(CancellationToken ct) => pools.ListAsync(ct);
+
+    [HttpPost("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
+    [ProducesResponseType<PoolSummary>(StatusCodes.Status201Created)]
+    public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
+    {
+        var created = await pools.CreateAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Cluster, request.NodeSelector,
+            request.Region, request.CpuOvercommit ?? 1m, request.MemoryOvercommit ?? 1m, ct);
+        return created.Succeeded
+            ? Created($"/api/v1/pools/{created.Value.Name}", await pools.SummaryAsync(created.Value.Name, ct))
+            : this.ToActionResult(created.Problem!);
+    }
+
+    [HttpGet("api/v1/pools/{pool}"), Authorize(TenantPolicies.PlatformAdmin)]
+    public async Task<IActionResult> Get(string pool, CancellationToken ct) =>
+        await pools.SummaryAsync(pool, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+
+    [HttpGet("api/v1/pools/{pool}/quotas"), Authorize(TenantPolicies.PlatformAdmin)]
+    public async Task<IActionResult> Grants(string pool, CancellationToken ct) =>
+        await pools.FindAsync(pool, ct) is { } found ? Ok(await pools.GrantsAsync(found.Id, ct)) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+
+    /// <summary>Grants or changes the tenant's quota in the pool; refused with the numbers when the pool cannot promise it.</summary>
+    [HttpPut("api/v1/pools/{pool}/quotas/{tenant}"), Authorize(TenantPolicies.PlatformAdmin)]
+    public async Task<IActionResult> Grant(string pool, string tenant, QuotaRequest request, CancellationToken ct)
+    {
+        if (await pools.FindAsync(pool, ct) is not { } found)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+        var amounts = ResourceAmounts.Parse(request.CpuRequests, request.CpuLimits, request.MemoryRequests, request.MemoryLimits,
+            request.Storage, request.Pods, request.MiddlewareInstances);
+        if (!amounts.Succeeded)
+            return this.ToActionResult(amounts.Problem!);
+        var granted = await pools.GrantAsync(HttpContext.ToActor(), found, tenant, amounts.Value, ct);
+        return granted.Succeeded ? Ok(granted.Value.Granted) : this.ToActionResult(granted.Problem!);
+    }
+
+    [HttpGet("api/v1/tenants/{tenant}/quotas"), Authorize(TenantPolicies.Read)]
+    public Task<IReadOnlyList<TenantQuotaView>> ForTenant(CancellationToken ct) => pools.ForTenantAsync(ct);
+}

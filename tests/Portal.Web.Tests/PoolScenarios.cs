@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Clusters;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
+using Portal.Web.Tests.Support;
+
+namespace Portal.Web.Tests;
+
+/// <summary>Resource pools and tenant quotas, on each database provider.</summary>
+public abstract class PoolScenarios(PortalFixture portal)
+{
+    private Arrange Arrange => new(portal.Factory);
+
+    [SkippableFact]
+    public async Task A_pool_of_labelled_nodes_has_their_capacity_and_grants_quota_within_it()
+    {
+        var cluster = await SeedClusterAsync();
+        var tenant = await Arrange.TenantAsync();
+        var admin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+
+        var created = await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var granted = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "6", cpuLimits: "8"));
+        var detail = await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
+        Assert.Contains("2 node(s) matching zone=a", detail);
+        Assert.Contains("<td>8</td>", detail);
+        Assert.True(await Arrange.QueryAsync(db => db.AuditEvents.AnyAsync(a => a.Action == "quota.granted" && a.TenantId == tenant.Id)));
+        var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
+        var quotas = await (await tenantAdmin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
+        Assert.Contains("6 / 8", quotas);
+    }
+
+    [SkippableFact]
+    public async Task A_grant_beyond_the_pool_is_refused_with_the_numbers_and_writes_nothing()
+    {
+        var cluster = await SeedClusterAsync();
+        var tenant = await Arrange.TenantAsync();
+        var admin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1.5", ["Form.MemoryOvercommit"] = "1",
+        });
+
+        var refused = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "13", cpuLimits: "13"));
+        var unreadable = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "lots", cpuLimits: "13"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("needs 13 CPU requests, 12 left of 12", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
+        Assert.Contains("'lots' is not an amount", WebUtility.HtmlDecode(await unreadable.Content.ReadAsStringAsync()));
+        Assert.Equal(0, await Arrange.QueryAsync(db => db.TenantQuotas.IgnoreQueryFilters().CountAsync(q => q.TenantId == tenant.Id)));
+    }
+
+    [SkippableFact]
+    public async Task A_tenant_reads_its_quotas_through_the_api_but_cannot_grant_itself_more()
+    {
+        var cluster = await SeedClusterAsync();
+        var tenant = await Arrange.TenantAsync();
+        var admin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.Region"] = "bj", ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "2", cpuLimits: "4"));
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
+
+        var quotas = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/quotas");
+        var selfGrant = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/quotas/{tenant.Slug}", new { cpuRequests = "64", cpuLimits = "64" });
+
+        var quota = Assert.Single(quotas.EnumerateArray());
+        Assert.Equal(2000, quota.GetProperty("granted").GetProperty("cpuRequestMillis").GetInt64());
+        Assert.Equal(HttpStatusCode.Forbidden, selfGrant.StatusCode);
+    }
+
+    private static Dictionary<string, string> Grant(string tenant, string cpu, string cpuLimits) => new()
+    {
+        ["Form.Tenant"] = tenant, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpuLimits, ["Form.MemoryRequests"] = "8Gi",
+        ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
+    };
+
+    /// <summary>A cluster with four 4-CPU hosts, two of them labelled zone=a.</summary>
+    private async Task<string> SeedClusterAsync()
+    {
+        var name = Arrange.Unique("c");
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var cluster = Cluster.Register(name, null, "http://127.0.0.1:1", scope.ServiceProvider.GetRequiredService<KubeconfigVault>().Protect("unused"),
+            "v1.31.0", "test", DateTime.UtcNow).Value;
+        db.Clusters.Add(cluster);
+        for (var i = 0; i < 4; i++)
+        {
+            var host = new ClusterHost(cluster.Id, $"node-{i}");
+            host.Observe(new NodeSnapshot(host.Name, "", "worker", $"kubernetes.io/hostname=node-{i}\nzone={(i < 2 ? "a" : "b")}", "", "Ready=True||",
+                true, false, "", 4000, 16L << 30, 110, 100L << 30, 4000, 16L << 30, 110, DateTime.UtcNow), DateTime.UtcNow);
+            db.Hosts.Add(host);
+        }
+        await db.SaveChangesAsync();
+        return name;
+    }
+}
+
+[Trait("Database", "Sqlite")]
+public sealed class PoolsOnSqlite(SqlitePortal portal) : PoolScenarios(portal), IClassFixture<SqlitePortal>;
+
+[Trait("Database", "Postgres")]
+public sealed class PoolsOnPostgres(PostgresPortal portal) : PoolScenarios(portal), IClassFixture<PostgresPortal>;
