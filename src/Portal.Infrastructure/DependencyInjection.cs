@@ -61,6 +61,8 @@ public static class DependencyInjection
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();
+        services.AddScoped<Environments.EnvironmentDirectory>();
+        services.AddScoped<Environments.EnvironmentProvisioner>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

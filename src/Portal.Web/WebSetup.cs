@@ -58,6 +58,7 @@ public static class WebSetup
         services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
         services.AddPortalJobs(configuration);
         services.AddScoped<HostCordoning>();
+        services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.Configure<ForwardedHeadersOptions>(forwarded =>

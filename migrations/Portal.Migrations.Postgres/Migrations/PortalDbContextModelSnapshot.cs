@@ -614,6 +614,143 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("Hosts", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Environments.TenantEnvironment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Share", "Portal.Domain.Environments.TenantEnvironment.Share#ResourceAmounts", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<long>("CpuLimitMillis")
+                                .HasColumnType("bigint")
+                                .HasColumnName("CpuLimitMillis");
+
+                            b1.Property<long>("CpuRequestMillis")
+                                .HasColumnType("bigint")
+                                .HasColumnName("CpuRequestMillis");
+
+                            b1.Property<long>("MemoryLimitBytes")
+                                .HasColumnType("bigint")
+                                .HasColumnName("MemoryLimitBytes");
+
+                            b1.Property<long>("MemoryRequestBytes")
+                                .HasColumnType("bigint")
+                                .HasColumnName("MemoryRequestBytes");
+
+                            b1.Property<int>("MiddlewareInstances")
+                                .HasColumnType("integer")
+                                .HasColumnName("MiddlewareInstances");
+
+                            b1.Property<int>("Pods")
+                                .HasColumnType("integer")
+                                .HasColumnName("Pods");
+
+                            b1.Property<long>("StorageBytes")
+                                .HasColumnType("bigint")
+                                .HasColumnName("StorageBytes");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Namespace")
+                        .IsUnique();
+
+                    b.HasIndex("PoolId");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Environments", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Domain.Operations.Operation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("_steps")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("Steps");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TargetType", "TargetId");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("Operations", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Quotas.ResourcePool", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1081,6 +1218,30 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasOne("Portal.Domain.Clusters.Cluster", null)
                         .WithMany()
                         .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Environments.TenantEnvironment", b =>
+                {
+                    b.HasOne("Portal.Domain.Quotas.ResourcePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Portal.Domain.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Operations.Operation", b =>
+                {
+                    b.HasOne("Portal.Domain.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -601,6 +601,143 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("Hosts", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Environments.TenantEnvironment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Namespace")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("PoolId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Share", "Portal.Domain.Environments.TenantEnvironment.Share#ResourceAmounts", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<long>("CpuLimitMillis")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("CpuLimitMillis");
+
+                            b1.Property<long>("CpuRequestMillis")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("CpuRequestMillis");
+
+                            b1.Property<long>("MemoryLimitBytes")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("MemoryLimitBytes");
+
+                            b1.Property<long>("MemoryRequestBytes")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("MemoryRequestBytes");
+
+                            b1.Property<int>("MiddlewareInstances")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("MiddlewareInstances");
+
+                            b1.Property<int>("Pods")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("Pods");
+
+                            b1.Property<long>("StorageBytes")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("StorageBytes");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Namespace")
+                        .IsUnique();
+
+                    b.HasIndex("PoolId");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Environments", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Domain.Operations.Operation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TargetId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TargetType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("_steps")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("Steps");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TargetType", "TargetId");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("Operations", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Quotas.ResourcePool", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1066,6 +1203,30 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasOne("Portal.Domain.Clusters.Cluster", null)
                         .WithMany()
                         .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Environments.TenantEnvironment", b =>
+                {
+                    b.HasOne("Portal.Domain.Quotas.ResourcePool", null)
+                        .WithMany()
+                        .HasForeignKey("PoolId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Portal.Domain.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Operations.Operation", b =>
+                {
+                    b.HasOne("Portal.Domain.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

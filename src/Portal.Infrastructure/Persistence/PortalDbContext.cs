@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
 using Portal.Domain.Clusters;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
 using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Identity;
@@ -24,6 +26,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<ClusterHost> Hosts => Set<ClusterHost>();
     public DbSet<ResourcePool> ResourcePools => Set<ResourcePool>();
     public DbSet<TenantQuota> TenantQuotas => Set<TenantQuota>();
+    public DbSet<TenantEnvironment> Environments => Set<TenantEnvironment>();
+    public DbSet<Operation> Operations => Set<Operation>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
@@ -39,5 +43,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Invitation>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
         builder.Entity<ServiceAccount>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
         builder.Entity<TenantQuota>().HasQueryFilter(q => q.TenantId == CurrentTenantId);
+        builder.Entity<TenantEnvironment>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+        builder.Entity<Operation>().HasQueryFilter(o => o.TenantId == CurrentTenantId);
     }
 }

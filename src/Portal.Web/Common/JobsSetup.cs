@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Identity;
@@ -30,14 +31,16 @@ public static class JobsSetup
     {
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        services.AddHangfire(hangfire =>
-        {
-            hangfire.SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
-            if (database.Provider == DatabaseProvider.Postgres)
-                hangfire.UsePostgreSqlStorage(postgres => postgres.UseNpgsqlConnection(configuration.GetConnectionString("Portal")));
-            else
-                hangfire.UseInMemoryStorage();
-        });
+        // One storage per host, made when first needed (after migrations have created the database): Hangfire's
+        // own registration hands out its static JobStorage.Current, which hosts in one process (test hosts) would
+        // share and dispose under each other.
+        services.AddSingleton<JobStorage>(_ => database.Provider == DatabaseProvider.Postgres
+            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(configuration.GetConnectionString("Portal")!, new PostgreSqlStorageOptions()),
+                new PostgreSqlStorageOptions())
+            : new Hangfire.InMemory.InMemoryStorage());
+        services.AddHangfire((provider, hangfire) => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()
+            .UseStorage(provider.GetRequiredService<JobStorage>()));
         if (jobs.RunServer)
             services.AddHangfireServer(server => server.WorkerCount = Math.Max(1, jobs.Workers));
         return services;

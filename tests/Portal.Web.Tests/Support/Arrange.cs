@@ -69,6 +69,19 @@ public sealed class Arrange(PortalFactory factory)
         return issued.Value.Invitation.Id;
     }
 
+    /// <summary>A failed operation of the tenant, as a job would have left it.</summary>
+    public async Task<Guid> FailedOperationAsync(Tenant tenant)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var operation = new Portal.Domain.Operations.Operation(tenant.Id, "environment.create", "environment", "gone", "test-setup", DateTime.UtcNow);
+        operation.Start();
+        operation.Fail("test failure", DateTime.UtcNow);
+        db.Operations.Add(operation);
+        await db.SaveChangesAsync();
+        return operation.Id;
+    }
+
     public async Task<BrowserSession> SignedInAsync(TestUser user)
     {
         var session = new BrowserSession(factory);

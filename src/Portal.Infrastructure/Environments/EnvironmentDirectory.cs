@@ -1,0 +1,89 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Audit;
+using Portal.Domain.Common;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
+using Portal.Domain.Quotas;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Environments;
+
+public sealed record EnvironmentView(Guid Id, string Name, string Pool, string Region, string Namespace, EnvironmentState State,
+    ResourceAmounts Share, DateTime CreatedAt);
+
+public sealed record OperationView(Guid Id, string Kind, string TargetType, string TargetId, string RequestedBy, OperationState State,
+    DateTime CreatedAt, DateTime? FinishedAt, string? Error, int Attempts, IReadOnlyList<OperationStep> Steps);
+
+/// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
+public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue)
+{
+    public async Task<IReadOnlyList<EnvironmentView>> ListAsync(CancellationToken ct) =>
+        await db.Environments.AsNoTracking()
+            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new { e, p })
+            .OrderBy(x => x.e.Name)
+            .Select(x => new EnvironmentView(x.e.Id, x.e.Name, x.p.Name, x.p.Region, x.e.Namespace, x.e.State, x.e.Share, x.e.CreatedAt))
+            .ToListAsync(ct);
+
+    public async Task<IReadOnlyList<OperationView>> OperationsAsync(int take, CancellationToken ct)
+    {
+        var operations = await db.Operations.AsNoTracking().OrderByDescending(o => o.CreatedAt).Take(Math.Clamp(take, 1, 200)).ToListAsync(ct);
+        return operations.Select(o => new OperationView(o.Id, o.Kind, o.TargetType, o.TargetId, o.RequestedBy, o.State, o.CreatedAt,
+            o.FinishedAt, o.Error, o.Attempts, o.Steps)).ToList();
+    }
+
+    /// <summary>
+    /// Creates an environment with its share of the tenant's quota in a pool: admitted against what is left
+    /// of the quota, saved with its operation in one transaction, then handed to the job that makes the namespace.
+    /// </summary>
+    public async Task<Result<Operation>> CreateAsync(Actor actor, Tenant tenant, string? name, string? poolName, ResourceAmounts share,
+        CancellationToken ct)
+    {
+        if (tenant.IsReadOnly)
+            return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no environment can be created.");
+        var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Name == poolName, ct);
+        if (pool is null)
+            return Problem.Invalid("Pool", $"There is no pool '{poolName}'.");
+        var quota = await db.TenantQuotas.AsNoTracking().FirstOrDefaultAsync(q => q.PoolId == pool.Id, ct);
+        if (quota is null)
+            return Problem.Invalid("Pool", $"This tenant has no quota in pool '{pool.Name}'; a platform admin grants it.");
+        var created = TenantEnvironment.Create(tenant, pool.Id, name, share, clock.GetUtcNow().UtcDateTime);
+        if (!created.Succeeded)
+            return created.Problem!;
+        var environment = created.Value;
+        if (await db.Environments.AnyAsync(e => e.Name == environment.Name, ct))
+            return Problem.Conflict($"An environment named '{environment.Name}' exists already.", "Name");
+
+        var taken = (await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct))
+            .Aggregate(ResourceAmounts.Zero, (sum, s) => sum + s);
+        var admitted = QuotaAdmission.Admit(pool.Name, share, quota.Granted, taken);
+        if (!admitted.Succeeded)
+            return admitted.Problem!;
+
+        var operation = new Operation(tenant.Id, "environment.create", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
+        db.Environments.Add(environment);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, "environment.created", "environment", environment.Name,
+            $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}");
+        if (!await db.TrySaveUniqueAsync(ct))
+            return Problem.Conflict($"An environment named '{environment.Name}' or its namespace exists already.", "Name");
+        queue.Enqueue(operation);
+        return operation;
+    }
+
+    /// <summary>Queues a failed operation again; its job resumes after the steps already done.</summary>
+    public async Task<Result<Operation>> RetryAsync(Actor actor, Tenant tenant, Guid operationId, CancellationToken ct)
+    {
+        var operation = await db.Operations.FirstOrDefaultAsync(o => o.Id == operationId, ct);
+        if (operation is null)
+            return Problem.NotFound("The operation");
+        var retried = operation.Retry();
+        if (!retried.Succeeded)
+            return retried.Problem!;
+        audit.Record(actor, tenant, "operation.retried", "operation", operation.Id.ToString(), $"{operation.Kind} of {operation.TargetId}");
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(operation);
+        return operation;
+    }
+}

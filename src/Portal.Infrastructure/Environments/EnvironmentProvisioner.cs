@@ -1,0 +1,202 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
+using Portal.Domain.Quotas;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Environments;
+
+/// <summary>
+/// The job behind "create environment": makes the namespace, its ResourceQuota (the environment's share), a
+/// LimitRange with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
+/// Every step creates or replaces its object, so the job can run twice; a resumed job skips steps already done.
+/// </summary>
+public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients clients, TimeProvider clock, ILogger<EnvironmentProvisioner> logger)
+{
+    public const string ManagedBy = "portal";
+
+    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    {
+        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
+        if (operation is null || !operation.Start())
+            return;
+        await db.SaveChangesAsync(ct);
+        var environment = await db.Environments.IgnoreQueryFilters()
+            .FirstAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct);
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
+        var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
+        var labels = new Dictionary<string, string>
+        {
+            ["app.kubernetes.io/managed-by"] = ManagedBy, ["portal/tenant"] = tenant.Slug, ["portal/environment"] = environment.Name,
+        };
+
+        try
+        {
+            var client = await clients.ForAsync(pool.ClusterId, ct);
+            await StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
+            await StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+            await StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
+            await StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
+            environment.MarkReady();
+            operation.Succeed(clock.GetUtcNow().UtcDateTime);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
+            environment.MarkFailed();
+            operation.Fail(Explain(e), clock.GetUtcNow().UtcDateTime);
+        }
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private async Task StepAsync(Operation operation, string step, Func<Task> apply, CancellationToken ct)
+    {
+        if (operation.HasDone(step))
+            return;
+        operation.BeginStep(step, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+        await apply();
+        operation.CompleteStep(step, clock.GetUtcNow().UtcDateTime);
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static async Task ApplyNamespaceAsync(IKubernetes client, string name, Dictionary<string, string> labels, CancellationToken ct)
+    {
+        var desired = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
+        await CreateOrReplaceAsync(
+            () => client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: ct),
+            async () =>
+            {
+                var current = await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+                current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
+                await client.CoreV1.ReplaceNamespaceAsync(current, name, cancellationToken: ct);
+            });
+    }
+
+    private static async Task ApplyResourceQuotaAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
+    {
+        var share = environment.Share;
+        var hard = new Dictionary<string, ResourceQuantity>
+        {
+            ["requests.cpu"] = new($"{share.CpuRequestMillis}m"), ["limits.cpu"] = new($"{share.CpuLimitMillis}m"),
+            ["requests.memory"] = new(share.MemoryRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["limits.memory"] = new(share.MemoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["requests.storage"] = new(share.StorageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        var desired = new V1ResourceQuota { Metadata = new V1ObjectMeta { Name = "portal-quota", Labels = labels }, Spec = new V1ResourceQuotaSpec { Hard = hard } };
+        await CreateOrReplaceAsync(
+            () => client.CoreV1.CreateNamespacedResourceQuotaAsync(desired, environment.Namespace, cancellationToken: ct),
+            async () =>
+            {
+                var current = await client.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", environment.Namespace, cancellationToken: ct);
+                current.Spec = desired.Spec;
+                current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
+                await client.CoreV1.ReplaceNamespacedResourceQuotaAsync(current, "portal-quota", environment.Namespace, cancellationToken: ct);
+            });
+    }
+
+    private static async Task ApplyLimitRangeAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
+    {
+        var desired = new V1LimitRange
+        {
+            Metadata = new V1ObjectMeta { Name = "portal-defaults", Labels = labels },
+            Spec = new V1LimitRangeSpec
+            {
+                Limits =
+                [
+                    new V1LimitRangeItem
+                    {
+                        Type = "Container",
+                        DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
+                        DefaultProperty = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("512Mi") },
+                    },
+                ],
+            },
+        };
+        await CreateOrReplaceAsync(
+            () => client.CoreV1.CreateNamespacedLimitRangeAsync(desired, environment.Namespace, cancellationToken: ct),
+            async () =>
+            {
+                var current = await client.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", environment.Namespace, cancellationToken: ct);
+                current.Spec = desired.Spec;
+                await client.CoreV1.ReplaceNamespacedLimitRangeAsync(current, "portal-defaults", environment.Namespace, cancellationToken: ct);
+            });
+    }
+
+    private static async Task ApplyNetworkPolicyAsync(IKubernetes client, TenantEnvironment environment, string tenant,
+        Dictionary<string, string> labels, CancellationToken ct)
+    {
+        // Pods of this namespace accept traffic only from namespaces of the same tenant.
+        var desired = new V1NetworkPolicy
+        {
+            Metadata = new V1ObjectMeta { Name = "portal-tenant-isolation", Labels = labels },
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = new V1LabelSelector(),
+                PolicyTypes = ["Ingress"],
+                Ingress =
+                [
+                    new V1NetworkPolicyIngressRule
+                    {
+                        FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["portal/tenant"] = tenant } } }],
+                    },
+                ],
+            },
+        };
+        await CreateOrReplaceAsync(
+            () => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(desired, environment.Namespace, cancellationToken: ct),
+            async () =>
+            {
+                var current = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", environment.Namespace, cancellationToken: ct);
+                current.Spec = desired.Spec;
+                await client.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(current, "portal-tenant-isolation", environment.Namespace, cancellationToken: ct);
+            });
+    }
+
+    private static async Task CreateOrReplaceAsync(Func<Task> create, Func<Task> replace)
+    {
+        try
+        {
+            await create();
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            await replace();
+        }
+    }
+
+    private static Dictionary<string, string> Merge(IDictionary<string, string>? current, Dictionary<string, string> wanted)
+    {
+        var merged = new Dictionary<string, string>(current ?? new Dictionary<string, string>());
+        foreach (var (key, value) in wanted)
+            merged[key] = value;
+        return merged;
+    }
+
+    /// <summary>The cluster's own words when it refused (its Status message), else what went wrong on the way.</summary>
+    private static string Explain(Exception e) => e switch
+    {
+        HttpOperationException http when TryStatus(http.Response.Content) is { } message => $"The cluster refused: {message}",
+        HttpOperationException http => $"The cluster answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}.",
+        _ => KubernetesClusterGateway.Explain(e, "the cluster")?.Message ?? e.Message,
+    };
+
+    private static string? TryStatus(string? content)
+    {
+        try
+        {
+            return content is null ? null : KubernetesJson.Deserialize<V1Status>(content)?.Message;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}

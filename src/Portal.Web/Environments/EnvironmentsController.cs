@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Environments;
+using Portal.Infrastructure.Quotas;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Quotas;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Environments;
+
+public sealed class EnvironmentForm
+{
+    public string? Name { get; set; }
+    public string? Pool { get; set; }
+    public QuotaForm Share { get; set; } = new();
+}
+
+public sealed record EnvironmentsModel(TenantAccess Access, IReadOnlyList<EnvironmentView> Environments, IReadOnlyList<TenantQuotaView> Quotas,
+    EnvironmentForm Form);
+
+public sealed record OperationsModel(TenantAccess Access, IReadOnlyList<OperationView> Operations);
+
+/// <summary>A tenant's environments and the operations that make them.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+public sealed class EnvironmentsController(EnvironmentDirectory environments, PoolCatalog pools) : Controller
+{
+    [HttpGet("/t/{tenant}/environments"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Index(CancellationToken ct) => View(await BuildAsync(new EnvironmentForm(), ct));
+
+    [HttpPost("/t/{tenant}/environments"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Create(EnvironmentForm form, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var share = form.Share.ToAmounts();
+        var created = share.Succeeded
+            ? await environments.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Pool, share.Value, ct)
+            : share.Problem!;
+        if (!created.Succeeded)
+        {
+            ModelState.AddProblem(created.Problem!, created.Problem!.Field is "Name" or "Pool" ? null : "Share");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Index", await BuildAsync(form, ct));
+        }
+        TempData["Flash"] = $"Creating environment '{form.Name}': follow it under Operations.";
+        return Redirect($"/t/{access.Tenant.Slug}/operations");
+    }
+
+    [HttpGet("/t/{tenant}/operations"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Operations(CancellationToken ct) =>
+        View(new OperationsModel(HttpContext.TenantAccess(), await environments.OperationsAsync(100, ct)));
+
+    [HttpPost("/t/{tenant}/operations/{operationId:guid}/retry"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Retry(Guid operationId, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var retried = await environments.RetryAsync(HttpContext.ToActor(), access.Tenant, operationId, ct);
+        TempData["Flash"] = retried.Succeeded ? "The operation was queued again." : retried.Problem!.Message;
+        return Redirect($"/t/{access.Tenant.Slug}/operations");
+    }
+
+    private async Task<EnvironmentsModel> BuildAsync(EnvironmentForm form, CancellationToken ct) =>
+        new(HttpContext.TenantAccess(), await environments.ListAsync(ct), await pools.ForTenantAsync(ct), form);
+}

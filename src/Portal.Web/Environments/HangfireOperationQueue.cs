@@ -1,0 +1,22 @@
+using Hangfire;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Environments;
+
+namespace Portal.Web.Environments;
+
+/// <summary>Hands operations to Hangfire: each kind of operation has the job that carries it out.</summary>
+internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs) : IOperationQueue
+{
+    public void Enqueue(Operation operation)
+    {
+        var id = operation.Id;
+        switch (operation.Kind)
+        {
+            case "environment.create":
+                jobs.Enqueue<EnvironmentProvisioner>(job => job.RunAsync(id, CancellationToken.None));
+                break;
+            default:
+                throw new InvalidOperationException($"No job carries out operations of kind '{operation.Kind}'.");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text;
+using k8s;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Environments;
+using Portal.Web.Clusters;
+using Portal.Web.Tests.Support;
+
+namespace Portal.Web.Tests;
+
+/// <summary>Environments made in the embedded sandbox cluster by their operation's job.</summary>
+public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
+{
+    private Arrange Arrange => new(portal.Factory);
+
+    [Fact]
+    public async Task A_tenant_admin_creates_an_environment_and_its_namespace_quota_limits_and_policy_appear_in_the_cluster()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+
+        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "prod", cpu: "2", cpuLimits: "3"));
+
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)), "the environment to be ready");
+        using var cluster = SandboxClient();
+        var ns = await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-prod");
+        var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns.Metadata.Name);
+        var limits = await cluster.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", ns.Metadata.Name);
+        var policy = await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns.Metadata.Name);
+        Assert.Equal("portal", ns.Metadata.Labels["app.kubernetes.io/managed-by"]);
+        Assert.Equal(tenant.Slug, ns.Metadata.Labels["portal/tenant"]);
+        Assert.Equal("prod", ns.Metadata.Labels["portal/environment"]);
+        Assert.Equal(2000, Domain.Common.Quantity.CpuMillis(quota.Spec.Hard["requests.cpu"].ToString()));
+        Assert.Equal(3000, Domain.Common.Quantity.CpuMillis(quota.Spec.Hard["limits.cpu"].ToString()));
+        Assert.NotEmpty(limits.Spec.Limits);
+        Assert.Equal(tenant.Slug, policy.Spec.Ingress[0].FromProperty[0].NamespaceSelector.MatchLabels["portal/tenant"]);
+        var operations = await (await admin.GetAsync($"/t/{tenant.Slug}/operations")).Content.ReadAsStringAsync();
+        Assert.Contains("Succeeded", operations);
+        Assert.Contains("network-policy", operations);
+    }
+
+    [Fact]
+    public async Task A_share_beyond_what_is_left_of_the_quota_is_refused_with_the_numbers_and_nothing_is_written()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "dev", cpu: "3", cpuLimits: "3"));
+
+        var refused = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "prod", cpu: "2", cpuLimits: "2"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("needs 2 CPU requests, 1 left of 4", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().CountAsync(e => e.TenantId == tenant.Id)));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id)));
+    }
+
+    [Fact]
+    public async Task The_job_finishes_an_operation_whose_namespace_an_earlier_run_already_made_and_a_rerun_changes_nothing()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        using var cluster = SandboxClient();
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = $"{tenant.Slug}-qa" } });
+
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "qa", cpu: "1", cpuLimits: "1"));
+        var operationId = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().Where(o => o.TenantId == tenant.Id).Select(o => o.Id).SingleAsync());
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.Id == operationId && o.State == OperationState.Succeeded)), "the operation to succeed");
+        await using (var scope = portal.Factory.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<EnvironmentProvisioner>().RunAsync(operationId, default);
+
+        var operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        Assert.Equal(OperationState.Succeeded, operation.State);
+        Assert.Equal(1, operation.Attempts);
+        Assert.Equal("portal", (await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-qa")).Metadata.Labels["app.kubernetes.io/managed-by"]);
+    }
+
+    [Fact]
+    public async Task A_viewer_sees_environments_but_cannot_create_one()
+    {
+        var (tenant, _, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
+
+        var list = await viewer.GetAsync($"/t/{tenant.Slug}/environments");
+        var create = await viewer.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "x", cpu: "1", cpuLimits: "1"));
+
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
+    }
+
+    private async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu)
+    {
+        var platformAdmin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
+        await platformAdmin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var tenant = await Arrange.TenantAsync();
+        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
+        {
+            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpu, ["Form.MemoryRequests"] = "8Gi",
+            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
+        return (tenant, await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin)), pool);
+    }
+
+    private static Dictionary<string, string> Share(string pool, string name, string cpu, string cpuLimits) => new()
+    {
+        ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpuLimits, ["Share.MemoryRequests"] = "1Gi",
+        ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
+    };
+
+    private IKubernetes SandboxClient() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
+        new MemoryStream(Encoding.UTF8.GetBytes(portal.Factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}
