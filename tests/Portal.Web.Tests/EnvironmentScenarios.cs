@@ -78,6 +78,39 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Drift_repair_puts_back_a_quota_edited_and_a_policy_deleted_by_hand_and_audits_it()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "stage", cpu: "2", cpuLimits: "2"));
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)), "the environment to be ready");
+        using var cluster = SandboxClient();
+        var ns = $"{tenant.Slug}-stage";
+        var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns);
+        quota.Spec.Hard["requests.cpu"] = new k8s.Models.ResourceQuantity("100");
+        await cluster.CoreV1.ReplaceNamespacedResourceQuotaAsync(quota, "portal-quota", ns);
+        await cluster.NetworkingV1.DeleteNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns);
+
+        await RepairDriftAsync();
+        await RepairDriftAsync();
+
+        var repaired = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns);
+        Assert.Equal(2000, Domain.Common.Quantity.CpuMillis(repaired.Spec.Hard["requests.cpu"].ToString()));
+        Assert.NotNull(await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns));
+        var audits = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-repaired")
+            .Select(a => a.Summary).ToListAsync());
+        var summary = Assert.Single(audits);
+        Assert.Contains("ResourceQuota restored (requests.cpu)", summary);
+        Assert.Contains("NetworkPolicy re-created", summary);
+    }
+
+    private async Task RepairDriftAsync()
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<EnvironmentDriftRepair>().RunAsync(default);
+    }
+
+    [Fact]
     public async Task A_viewer_sees_environments_but_cannot_create_one()
     {
         var (tenant, _, pool) = await TenantWithQuotaAsync(cpu: "4");

@@ -31,10 +31,7 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
             .FirstAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
-        var labels = new Dictionary<string, string>
-        {
-            ["app.kubernetes.io/managed-by"] = ManagedBy, ["portal/tenant"] = tenant.Slug, ["portal/environment"] = environment.Name,
-        };
+        var labels = Labels(tenant.Slug, environment.Name);
 
         try
         {
@@ -55,6 +52,21 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
         await db.SaveChangesAsync(CancellationToken.None);
     }
 
+    internal static Dictionary<string, string> Labels(string tenant, string environment) => new()
+    {
+        ["app.kubernetes.io/managed-by"] = ManagedBy, ["portal/tenant"] = tenant, ["portal/environment"] = environment,
+    };
+
+    /// <summary>The ResourceQuota's hard limits for an environment's share, in the units Kubernetes reports.</summary>
+    internal static Dictionary<string, ResourceQuantity> Hard(ResourceAmounts share) => new()
+    {
+        ["requests.cpu"] = new($"{share.CpuRequestMillis}m"), ["limits.cpu"] = new($"{share.CpuLimitMillis}m"),
+        ["requests.memory"] = new(share.MemoryRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ["limits.memory"] = new(share.MemoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ["requests.storage"] = new(share.StorageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    };
+
     private async Task StepAsync(Operation operation, string step, Func<Task> apply, CancellationToken ct)
     {
         if (operation.HasDone(step))
@@ -66,7 +78,7 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
         await db.SaveChangesAsync(ct);
     }
 
-    private static async Task ApplyNamespaceAsync(IKubernetes client, string name, Dictionary<string, string> labels, CancellationToken ct)
+    internal static async Task ApplyNamespaceAsync(IKubernetes client, string name, Dictionary<string, string> labels, CancellationToken ct)
     {
         var desired = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
         await CreateOrReplaceAsync(
@@ -79,18 +91,9 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
             });
     }
 
-    private static async Task ApplyResourceQuotaAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
+    internal static async Task ApplyResourceQuotaAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
     {
-        var share = environment.Share;
-        var hard = new Dictionary<string, ResourceQuantity>
-        {
-            ["requests.cpu"] = new($"{share.CpuRequestMillis}m"), ["limits.cpu"] = new($"{share.CpuLimitMillis}m"),
-            ["requests.memory"] = new(share.MemoryRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ["limits.memory"] = new(share.MemoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ["requests.storage"] = new(share.StorageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        };
-        var desired = new V1ResourceQuota { Metadata = new V1ObjectMeta { Name = "portal-quota", Labels = labels }, Spec = new V1ResourceQuotaSpec { Hard = hard } };
+        var desired = new V1ResourceQuota { Metadata = new V1ObjectMeta { Name = "portal-quota", Labels = labels }, Spec = new V1ResourceQuotaSpec { Hard = Hard(environment.Share) } };
         await CreateOrReplaceAsync(
             () => client.CoreV1.CreateNamespacedResourceQuotaAsync(desired, environment.Namespace, cancellationToken: ct),
             async () =>
@@ -102,7 +105,7 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
             });
     }
 
-    private static async Task ApplyLimitRangeAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
+    internal static async Task ApplyLimitRangeAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
     {
         var desired = new V1LimitRange
         {
@@ -130,7 +133,7 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
             });
     }
 
-    private static async Task ApplyNetworkPolicyAsync(IKubernetes client, TenantEnvironment environment, string tenant,
+    internal static async Task ApplyNetworkPolicyAsync(IKubernetes client, TenantEnvironment environment, string tenant,
         Dictionary<string, string> labels, CancellationToken ct)
     {
         // Pods of this namespace accept traffic only from namespaces of the same tenant.

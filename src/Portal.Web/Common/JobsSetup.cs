@@ -57,6 +57,7 @@ public static class JobsSetup
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<ClusterJobs>("cluster-health", jobs => jobs.CheckHealthAsync(CancellationToken.None), Cron.Minutely());
         recurring.AddOrUpdate<ClusterJobs>("node-metrics", jobs => jobs.SampleNodeMetricsAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>("environment-drift", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
     }
 
     private sealed class PlatformAdminOnly : IDashboardAuthorizationFilter
