@@ -59,6 +59,25 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_quota_cannot_be_reduced_below_what_the_environments_hold_and_the_split_is_shown()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "dev", cpu: "3", cpuLimits: "3"));
+        var platformAdmin = await Arrange.AdminAsync();
+
+        var reduced = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
+        {
+            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "2", ["Form.CpuLimits"] = "4", ["Form.MemoryRequests"] = "8Gi",
+            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
+        });
+        var quotas = await (await admin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, reduced.StatusCode);
+        Assert.Contains("CPU requests: 2 asked, 3 held", WebUtility.HtmlDecode(await reduced.Content.ReadAsStringAsync()));
+        Assert.Contains("1 environment(s) hold 3 of 4 CPU requests", quotas);
+    }
+
+    [Fact]
     public async Task The_job_finishes_an_operation_whose_namespace_an_earlier_run_already_made_and_a_rerun_changes_nothing()
     {
         var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");

@@ -17,7 +17,8 @@ public sealed record PoolSummary(
 public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAmounts Granted, DateTime ChangedAt, string ChangedBy);
 
 /// <summary>A tenant's quota in one pool, as the tenant's quota page shows it.</summary>
-public sealed record TenantQuotaView(string Pool, string PoolName, string Region, ResourceAmounts Granted, DateTime ChangedAt);
+public sealed record TenantQuotaView(string Pool, string PoolName, string Region, ResourceAmounts Granted, ResourceAmounts Allocated,
+    int Environments, DateTime ChangedAt);
 
 /// <summary>
 /// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
@@ -61,12 +62,21 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             .ToListAsync(ct);
 
     /// <summary>The quotas of the tenant in scope, one per pool.</summary>
-    public async Task<IReadOnlyList<TenantQuotaView>> ForTenantAsync(CancellationToken ct) =>
-        await db.TenantQuotas.AsNoTracking()
+    public async Task<IReadOnlyList<TenantQuotaView>> ForTenantAsync(CancellationToken ct)
+    {
+        var quotas = await db.TenantQuotas.AsNoTracking()
             .Join(db.ResourcePools, q => q.PoolId, p => p.Id, (q, p) => new { q, p })
             .OrderBy(x => x.p.Name)
-            .Select(x => new TenantQuotaView(x.p.Name, x.p.DisplayName, x.p.Region, x.q.Granted, x.q.ChangedAt))
+            .Select(x => new { x.p.Id, x.p.Name, x.p.DisplayName, x.p.Region, x.q.Granted, x.q.ChangedAt })
             .ToListAsync(ct);
+        var shares = await db.Environments.AsNoTracking().Select(e => new { e.PoolId, e.Share }).ToListAsync(ct);
+        return quotas.Select(q =>
+        {
+            var inPool = shares.Where(s => s.PoolId == q.Id).ToList();
+            return new TenantQuotaView(q.Name, q.DisplayName, q.Region, q.Granted,
+                inPool.Aggregate(ResourceAmounts.Zero, (sum, s) => sum + s.Share), inPool.Count, q.ChangedAt);
+        }).ToList();
+    }
 
     /// <summary>Grants (or changes) a tenant's quota in a pool, within what the pool can promise.</summary>
     public async Task<Result<TenantQuota>> GrantAsync(Actor actor, ResourcePool pool, string? tenantSlug, ResourceAmounts requested, CancellationToken ct)
@@ -79,9 +89,13 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         var existing = await quotas.FirstOrDefaultAsync(q => q.PoolId == pool.Id && q.TenantId == tenant.Id, ct);
         var grantedToOthers = summary.Granted - (existing?.Granted ?? ResourceAmounts.Zero);
 
-        // Environments and workloads come with the environments feature; until then a tenant holds nothing in a pool.
+        var allocated = (await db.Environments.IgnoreQueryFilters().AsNoTracking()
+                .Where(e => e.TenantId == tenant.Id && e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct))
+            .Aggregate(ResourceAmounts.Zero, (sum, share) => sum + share);
+        // What the tenant's environments hold is the floor: their ResourceQuotas add up to it. Usage by
+        // workloads stays within those, so it needs no separate floor.
         var check = QuotaGrant.Check(pool.Name, requested, summary.Capacity, pool.Overcommit, grantedToOthers,
-            ResourceAmounts.Zero, ResourceAmounts.Zero);
+            allocated, ResourceAmounts.Zero);
         if (!check.Succeeded)
             return check.Problem!;
 

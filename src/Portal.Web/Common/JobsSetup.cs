@@ -38,11 +38,21 @@ public static class JobsSetup
             ? new PostgreSqlStorage(new NpgsqlConnectionFactory(configuration.GetConnectionString("Portal")!, new PostgreSqlStorageOptions()),
                 new PostgreSqlStorageOptions())
             : new Hangfire.InMemory.InMemoryStorage());
+        // The client, the recurring job manager and the server's activator are bound to this host's storage and
+        // services explicitly, for the same reason (Hangfire's defaults fall back to its static globals).
+        services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(provider.GetRequiredService<JobStorage>()));
+        services.AddSingleton<IRecurringJobManager>(provider => new RecurringJobManager(provider.GetRequiredService<JobStorage>()));
         services.AddHangfire((provider, hangfire) => hangfire
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()
             .UseStorage(provider.GetRequiredService<JobStorage>()));
         if (jobs.RunServer)
-            services.AddHangfireServer(server => server.WorkerCount = Math.Max(1, jobs.Workers));
+        {
+            services.AddHangfireServer((provider, server) =>
+            {
+                server.WorkerCount = Math.Max(1, jobs.Workers);
+                server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
+            });
+        }
         return services;
     }
 
