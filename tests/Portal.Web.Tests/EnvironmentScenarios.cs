@@ -123,6 +123,41 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Contains("NetworkPolicy re-created", summary);
     }
 
+    [Fact]
+    public async Task Changing_a_share_updates_the_resource_quota_and_deleting_removes_the_namespace()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "temp", cpu: "1", cpuLimits: "1"));
+        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        using var cluster = SandboxClient();
+        var ns = $"{tenant.Slug}-temp";
+
+        var tooMuch = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/share", ShareOnly(cpu: "5"));
+        var changed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/share", ShareOnly(cpu: "3"));
+        await EventuallyAsync(async () => Domain.Common.Quantity.CpuMillis(
+            (await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns)).Spec.Hard["requests.cpu"].ToString()) == 3000, "the new quota in the cluster");
+        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready again");
+        var unconfirmed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "nope" });
+        var deleted = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "temp" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooMuch.StatusCode);
+        Assert.Contains("needs 5 CPU requests, 4 left of 4", WebUtility.HtmlDecode(await tooMuch.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
+        await EventuallyAsync(async () => (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0, "the namespace to be gone");
+    }
+
+    private Task<bool> EnvironmentIs(Tenant tenant, EnvironmentState state) =>
+        Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id && e.State == state));
+
+    private static Dictionary<string, string> ShareOnly(string cpu) => new()
+    {
+        ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = "1Gi", ["Share.MemoryLimits"] = "1Gi",
+        ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
+    };
+
     private async Task RepairDriftAsync()
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();

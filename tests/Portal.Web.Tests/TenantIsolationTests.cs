@@ -19,7 +19,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     private static readonly TenantRole[] Roles = [TenantRole.Viewer, TenantRole.Developer, TenantRole.TenantAdmin];
     private Arrange Arrange => new(portal.Factory);
 
-    private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId)
+    private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId, string Environment)
     {
         public IReadOnlyDictionary<string, string> RouteValues => new Dictionary<string, string>
         {
@@ -28,6 +28,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             ["invitationId"] = InvitationId.ToString(),
             ["serviceAccountId"] = Account.Id.ToString(),
             ["operationId"] = OperationId.ToString(),
+            ["environment"] = Environment,
             ["area"] = "applications",
             ["pool"] = "some-pool",
         };
@@ -139,7 +140,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin);
         var invitation = await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("invitee")}@portal.test", TenantRole.Viewer);
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
-        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant));
+        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), await Arrange.EnvironmentAsync(tenant));
     }
 
     private static Task<HttpResponseMessage> SendAsync(TenantEndpoint endpoint, string url, BrowserSession session, HttpClient api)

@@ -9,6 +9,7 @@ public enum EnvironmentState
     Provisioning = 1,
     Ready = 2,
     Failed = 3,
+    Deleting = 4,
 }
 
 /// <summary>
@@ -47,6 +48,18 @@ public sealed class TenantEnvironment : ITenantOwned
             State = EnvironmentState.Provisioning, CreatedAt = now,
         };
     }
+
+    public Result ChangeShare(ResourceAmounts share)
+    {
+        var shape = share.Validate("Share");
+        if (!shape.Succeeded)
+            return shape;
+        Share = share;
+        State = EnvironmentState.Provisioning;
+        return Result.Ok();
+    }
+
+    public void MarkDeleting() => State = EnvironmentState.Deleting;
 
     public void MarkReady() => State = EnvironmentState.Ready;
 

@@ -72,6 +72,48 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         return operation;
     }
 
+    /// <summary>Changes an environment's share: admitted against the rest of the quota, applied to its ResourceQuota by a job.</summary>
+    public async Task<Result<Operation>> ChangeShareAsync(Actor actor, Tenant tenant, string environmentName, ResourceAmounts share, CancellationToken ct)
+    {
+        var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        if (environment is null)
+            return Problem.NotFound($"Environment '{environmentName}'");
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
+        var quota = await db.TenantQuotas.AsNoTracking().FirstOrDefaultAsync(q => q.PoolId == pool.Id, ct);
+        var others = (await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct))
+            .Aggregate(ResourceAmounts.Zero, (sum, s) => sum + s);
+        var admitted = QuotaAdmission.Admit(pool.Name, share, quota?.Granted ?? ResourceAmounts.Zero, others);
+        if (!admitted.Succeeded)
+            return admitted.Problem!;
+        var before = environment.Share;
+        var changed = environment.ChangeShare(share);
+        if (!changed.Succeeded)
+            return changed.Problem!;
+        var operation = new Operation(tenant.Id, "environment.update-quota", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{before}' → '{share}'");
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(operation);
+        return operation;
+    }
+
+    /// <summary>Deletes an environment and its namespace, with everything running in it, as a job.</summary>
+    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string environmentName, string? confirmName, CancellationToken ct)
+    {
+        var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        if (environment is null)
+            return Problem.NotFound($"Environment '{environmentName}'");
+        if (!string.Equals(confirmName?.Trim(), environment.Name, StringComparison.Ordinal))
+            return Problem.Invalid("ConfirmName", $"Type '{environment.Name}' to confirm: its namespace '{environment.Namespace}' and every workload in it will be deleted.");
+        environment.MarkDeleting();
+        var operation = new Operation(tenant.Id, "environment.delete", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, "environment.deleted", "environment", environment.Name, $"namespace '{environment.Namespace}'");
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(operation);
+        return operation;
+    }
+
     /// <summary>Queues a failed operation again; its job resumes after the steps already done.</summary>
     public async Task<Result<Operation>> RetryAsync(Actor actor, Tenant tenant, Guid operationId, CancellationToken ct)
     {

@@ -36,11 +36,24 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
         try
         {
             var client = await clients.ForAsync(pool.ClusterId, ct);
-            await StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
-            await StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
-            await StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
-            await StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
-            environment.MarkReady();
+            switch (operation.Kind)
+            {
+                case "environment.delete":
+                    await StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment.Namespace, ct), ct);
+                    db.Environments.Remove(environment);
+                    break;
+                case "environment.update-quota":
+                    await StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                    environment.MarkReady();
+                    break;
+                default:
+                    await StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
+                    await StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                    await StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
+                    await StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
+                    environment.MarkReady();
+                    break;
+            }
             operation.Succeed(clock.GetUtcNow().UtcDateTime);
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -76,6 +89,18 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
         await apply();
         operation.CompleteStep(step, clock.GetUtcNow().UtcDateTime);
         await db.SaveChangesAsync(ct);
+    }
+
+    private static async Task DeleteNamespaceAsync(IKubernetes client, string name, CancellationToken ct)
+    {
+        try
+        {
+            await client.CoreV1.DeleteNamespaceAsync(name, propagationPolicy: "Foreground", cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Gone already: an earlier run of this job, or someone else, deleted it.
+        }
     }
 
     internal static async Task ApplyNamespaceAsync(IKubernetes client, string name, Dictionary<string, string> labels, CancellationToken ct)

@@ -32,6 +32,26 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
             : this.ToActionResult(created.Problem!);
     }
 
+    /// <summary>Changes an environment's share of the quota; 202 with the operation that updates its ResourceQuota.</summary>
+    [HttpPut("environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> ChangeShare(string environment, QuotaRequest share, CancellationToken ct)
+    {
+        var amounts = ResourceAmounts.Parse(share.CpuRequests, share.CpuLimits, share.MemoryRequests, share.MemoryLimits, share.Storage,
+            share.Pods, share.MiddlewareInstances);
+        if (!amounts.Succeeded)
+            return this.ToActionResult(amounts.Problem!);
+        var changed = await environments.ChangeShareAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, amounts.Value, ct);
+        return changed.Succeeded ? Accepted(new { operation = changed.Value.Id }) : this.ToActionResult(changed.Problem!);
+    }
+
+    /// <summary>Deletes the environment and its namespace; <c>confirm</c> must repeat its name.</summary>
+    [HttpDelete("environments/{environment}"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Delete(string environment, string? confirm, CancellationToken ct)
+    {
+        var deleted = await environments.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, confirm, ct);
+        return deleted.Succeeded ? Accepted(new { operation = deleted.Value.Id }) : this.ToActionResult(deleted.Problem!);
+    }
+
     [HttpGet("operations"), Authorize(TenantPolicies.Read)]
     public Task<IReadOnlyList<OperationView>> Operations(int? take, CancellationToken ct) => environments.OperationsAsync(take ?? 50, ct);
 }

@@ -48,6 +48,39 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return Redirect($"/t/{access.Tenant.Slug}/operations");
     }
 
+    [HttpPost("/t/{tenant}/environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> ChangeShare(string environment, [Bind(Prefix = "Share")] QuotaForm share, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var amounts = share.ToAmounts();
+        var changed = amounts.Succeeded
+            ? await environments.ChangeShareAsync(HttpContext.ToActor(), access.Tenant, environment, amounts.Value, ct)
+            : amounts.Problem!;
+        if (!changed.Succeeded)
+        {
+            ModelState.AddProblem(changed.Problem! with { Field = null });
+            Response.StatusCode = changed.Problem!.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+            return View("Index", await BuildAsync(new EnvironmentForm(), ct));
+        }
+        TempData["Flash"] = $"Changing the share of '{environment}': follow it under Operations.";
+        return Redirect($"/t/{access.Tenant.Slug}/operations");
+    }
+
+    [HttpPost("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> Delete(string environment, string? confirmName, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var deleted = await environments.DeleteAsync(HttpContext.ToActor(), access.Tenant, environment, confirmName, ct);
+        if (!deleted.Succeeded)
+        {
+            ModelState.AddProblem(deleted.Problem! with { Field = null });
+            Response.StatusCode = deleted.Problem!.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+            return View("Index", await BuildAsync(new EnvironmentForm(), ct));
+        }
+        TempData["Flash"] = $"Deleting '{environment}' and its namespace: follow it under Operations.";
+        return Redirect($"/t/{access.Tenant.Slug}/operations");
+    }
+
     [HttpGet("/t/{tenant}/operations"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Operations(CancellationToken ct) =>
         View(new OperationsModel(HttpContext.TenantAccess(), await environments.OperationsAsync(100, ct)));

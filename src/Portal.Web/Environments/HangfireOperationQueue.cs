@@ -12,7 +12,7 @@ internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs) : IOpera
         var id = operation.Id;
         switch (operation.Kind)
         {
-            case "environment.create":
+            case "environment.create" or "environment.update-quota" or "environment.delete":
                 jobs.Enqueue<EnvironmentProvisioner>(job => job.RunAsync(id, CancellationToken.None));
                 break;
             default:

@@ -69,6 +69,21 @@ public sealed class Arrange(PortalFactory factory)
         return issued.Value.Invitation.Id;
     }
 
+    /// <summary>An environment row of the tenant in a pool of a stand-in cluster (no cluster is contacted).</summary>
+    public async Task<string> EnvironmentAsync(Tenant tenant)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var cluster = Portal.Domain.Clusters.Cluster.Register(Unique("c"), null, "http://127.0.0.1:1", "unused", "v1", "test-setup", DateTime.UtcNow).Value;
+        var pool = Portal.Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow).Value;
+        var environment = Portal.Domain.Environments.TenantEnvironment.Create(tenant, pool.Id, "env", Portal.Domain.Quotas.ResourceAmounts.Zero, DateTime.UtcNow).Value;
+        db.Clusters.Add(cluster);
+        db.ResourcePools.Add(pool);
+        db.Environments.Add(environment);
+        await db.SaveChangesAsync();
+        return environment.Name;
+    }
+
     /// <summary>A failed operation of the tenant, as a job would have left it.</summary>
     public async Task<Guid> FailedOperationAsync(Tenant tenant)
     {
