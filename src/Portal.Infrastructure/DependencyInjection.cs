@@ -63,6 +63,7 @@ public static class DependencyInjection
         services.AddScoped<Quotas.PoolCatalog>();
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
+        services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();
         services.AddScoped<Environments.EnvironmentDriftRepair>();
 
         var dataProtection = services.AddDataProtection()

@@ -59,6 +59,7 @@ public static class WebSetup
         services.AddPortalJobs(configuration);
         services.AddScoped<HostCordoning>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
+        services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.Configure<ForwardedHeadersOptions>(forwarded =>
@@ -95,6 +96,7 @@ public static class WebSetup
     {
         app.MapControllers();
         app.MapHub<HostsHub>(HostsHub.Path);
+        app.MapHub<Environments.OperationsHub>(Environments.OperationsHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

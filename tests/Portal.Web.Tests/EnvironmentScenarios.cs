@@ -7,7 +7,9 @@ using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Environments;
+using Microsoft.AspNetCore.SignalR.Client;
 using Portal.Web.Clusters;
+using Portal.Web.Environments;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -215,5 +217,80 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
                 Assert.Fail($"Timed out waiting for {what}");
             await Task.Delay(100);
         }
+    }
+}
+
+/// <summary>Operations pushed live over SignalR to the members of their tenant, and to nobody else.</summary>
+public sealed class LiveOperationScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
+{
+    private Arrange Arrange => new(portal.Factory);
+
+    [Fact]
+    public async Task A_member_following_another_tenant_is_refused()
+    {
+        var mine = await Arrange.TenantAsync();
+        var theirs = await Arrange.TenantAsync();
+        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(mine, TenantRole.Viewer));
+
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync("Follow", theirs.Slug));
+
+        Assert.Contains("not a member", refused.Message);
+    }
+
+    [Fact]
+    public async Task A_member_following_their_tenant_sees_an_environment_operation_advance_to_success()
+    {
+        var platformAdmin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await Arrange.QueryAsync(db => db.Hosts.AnyAsync()) && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        await platformAdmin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var tenant = await Arrange.TenantAsync();
+        await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
+        {
+            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "2", ["Form.CpuLimits"] = "2", ["Form.MemoryRequests"] = "2Gi",
+            ["Form.MemoryLimits"] = "2Gi", ["Form.Storage"] = "10Gi", ["Form.Pods"] = "10", ["Form.MiddlewareInstances"] = "0",
+        });
+        var states = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var succeeded = new TaskCompletionSource();
+        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Viewer));
+        connection.On<OperationUpdate>("operationChanged", update =>
+        {
+            states.Enqueue(update.State);
+            if (update.State == "Succeeded")
+                succeeded.TrySetResult();
+        });
+        await connection.InvokeAsync("Follow", tenant.Slug);
+
+        var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
+        {
+            ["Name"] = "live", ["Pool"] = pool, ["Share.CpuRequests"] = "1", ["Share.CpuLimits"] = "1", ["Share.MemoryRequests"] = "1Gi",
+            ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "1Gi", ["Share.Pods"] = "5",
+        });
+        await succeeded.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains("Running", states);
+        Assert.Equal("Succeeded", states.Last());
+    }
+
+    private async Task<HubConnection> ConnectAsync(TestServiceAccount account)
+    {
+        var token = await Arrange.TokenAsync(portal.Factory.CreateClient(), account.ClientId, account.Secret);
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(portal.Factory.Server.BaseAddress, OperationsHub.Path), options =>
+            {
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+                options.HttpMessageHandlerFactory = _ => portal.Factory.Server.CreateHandler();
+                options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .Build();
+        await connection.StartAsync();
+        return connection;
     }
 }

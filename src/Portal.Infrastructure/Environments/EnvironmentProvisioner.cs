@@ -17,7 +17,8 @@ namespace Portal.Infrastructure.Environments;
 /// LimitRange with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
 /// Every step creates or replaces its object, so the job can run twice; a resumed job skips steps already done.
 /// </summary>
-public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients clients, TimeProvider clock, ILogger<EnvironmentProvisioner> logger)
+public sealed class EnvironmentProvisioner(
+    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, TimeProvider clock, ILogger<EnvironmentProvisioner> logger)
 {
     public const string ManagedBy = "portal";
 
@@ -26,7 +27,7 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
         var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
         if (operation is null || !operation.Start())
             return;
-        await db.SaveChangesAsync(ct);
+        await SaveAsync(operation, ct);
         var environment = await db.Environments.IgnoreQueryFilters()
             .FirstAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
@@ -62,7 +63,14 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
             environment.MarkFailed();
             operation.Fail(Explain(e), clock.GetUtcNow().UtcDateTime);
         }
-        await db.SaveChangesAsync(CancellationToken.None);
+        await SaveAsync(operation, CancellationToken.None);
+    }
+
+    /// <summary>Every recorded step is saved, then reported to the browsers that follow the tenant's operations.</summary>
+    private async Task SaveAsync(Operation operation, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        await progress.ReportAsync(operation, ct);
     }
 
     internal static Dictionary<string, string> Labels(string tenant, string environment) => new()
@@ -85,10 +93,10 @@ public sealed class EnvironmentProvisioner(PortalDbContext db, KubernetesClients
         if (operation.HasDone(step))
             return;
         operation.BeginStep(step, clock.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(ct);
+        await SaveAsync(operation, ct);
         await apply();
         operation.CompleteStep(step, clock.GetUtcNow().UtcDateTime);
-        await db.SaveChangesAsync(ct);
+        await SaveAsync(operation, ct);
     }
 
     private static async Task DeleteNamespaceAsync(IKubernetes client, string name, CancellationToken ct)

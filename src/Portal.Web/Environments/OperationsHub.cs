@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Identity;
+
+namespace Portal.Web.Environments;
+
+/// <summary>
+/// Live operations: a member follows their tenant and receives its operations as their steps advance. Browsers
+/// come with their session cookie, tools (the CLI, service accounts) with a bearer token.
+/// </summary>
+[Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
+public sealed class OperationsHub(TenantAccessResolver access) : Hub
+{
+    public const string Path = "/hubs/operations";
+
+    public async Task Follow(string tenant)
+    {
+        var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), Context.ConnectionAborted)
+            ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
+        await Groups.AddToGroupAsync(Context.ConnectionId, Group(found.Tenant.Id), Context.ConnectionAborted);
+    }
+
+    public static string Group(Guid tenantId) => $"tenant:{tenantId:N}";
+}
+
+/// <summary>An operation as the operations page shows it, pushed as it changes.</summary>
+public sealed record OperationUpdate(Guid Id, string Kind, string TargetId, string State, string? Error, IReadOnlyList<OperationStep> Steps);
+
+internal sealed class SignalROperationProgress(IHubContext<OperationsHub> hub) : IOperationProgress
+{
+    public Task ReportAsync(Operation operation, CancellationToken ct) =>
+        hub.Clients.Group(OperationsHub.Group(operation.TenantId)).SendAsync("operationChanged",
+            new OperationUpdate(operation.Id, operation.Kind, operation.TargetId, operation.State.ToString(), operation.Error, operation.Steps.ToList()), ct);
+}
