@@ -251,11 +251,12 @@ public sealed class LiveOperationScenarios(SandboxPortal portal) : IClassFixture
             ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
         });
         var tenant = await Arrange.TenantAsync();
-        await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
+        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
         {
             ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "2", ["Form.CpuLimits"] = "2", ["Form.MemoryRequests"] = "2Gi",
             ["Form.MemoryLimits"] = "2Gi", ["Form.Storage"] = "10Gi", ["Form.Pods"] = "10", ["Form.MiddlewareInstances"] = "0",
         });
+        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         var states = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var succeeded = new TaskCompletionSource();
         await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Viewer));
@@ -268,12 +269,13 @@ public sealed class LiveOperationScenarios(SandboxPortal portal) : IClassFixture
         await connection.InvokeAsync("Follow", tenant.Slug);
 
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
-        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
+        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
         {
             ["Name"] = "live", ["Pool"] = pool, ["Share.CpuRequests"] = "1", ["Share.CpuLimits"] = "1", ["Share.MemoryRequests"] = "1Gi",
             ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "1Gi", ["Share.Pods"] = "5",
         });
-        await succeeded.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        await succeeded.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Contains("Running", states);
         Assert.Equal("Succeeded", states.Last());

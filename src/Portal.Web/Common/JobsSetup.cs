@@ -44,7 +44,8 @@ public static class JobsSetup
         services.AddSingleton<IRecurringJobManager>(provider => new RecurringJobManager(provider.GetRequiredService<JobStorage>()));
         services.AddHangfire((provider, hangfire) => hangfire
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()
-            .UseStorage(provider.GetRequiredService<JobStorage>()));
+            .UseStorage(provider.GetRequiredService<JobStorage>())
+            .UseLogProvider(new HostBoundLogProvider(provider.GetRequiredService<ILoggerFactory>())));
         if (jobs.RunServer)
         {
             services.AddHangfireServer((provider, server) =>
