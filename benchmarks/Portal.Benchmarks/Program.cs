@@ -24,6 +24,8 @@ const string ClusterName = "bench";
 
 using var run = new CancellationTokenSource(TimeSpan.FromMinutes(8));
 var ct = run.Token;
+if (args.Contains("--quota-pages"))
+    return await QuotaPagesBenchmark.RunAsync(RepositoryRoot(), ct);
 var clock = Stopwatch.StartNew();
 void Progress(string what) => Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds,6:F1}s] {what}"));
 

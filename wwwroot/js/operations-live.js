@@ -15,21 +15,26 @@
     const show = text => { if (state) state.textContent = text; };
 
     const connection = new signalR.HubConnectionBuilder().withUrl("/hubs/operations").withAutomaticReconnect().build();
-    connection.on("operationChanged", operation => {
+    const apply = (operation, reloadIfNew) => {
         const row = table.querySelector(`tr[data-operation="${CSS.escape(operation.id)}"]`);
-        if (!row) { location.reload(); return; }
+        if (!row) { if (reloadIfNew) location.reload(); return; }
         row.querySelector('[data-field="state"]').innerHTML = operation.state === "Failed"
             ? `<span class="badge text-bg-danger">Failed</span><div class="small text-danger">${escape(operation.error)}</div>`
             : badges[operation.state] ?? escape(operation.state);
         row.querySelector('[data-field="steps"]').innerHTML = operation.steps.map(step =>
             `<div>${step.finishedAt && !step.error ? "✓" : step.error ? "✗" : "…"} ${escape(step.name)} ` +
             `<span class="text-body-secondary">${time(step.startedAt)}${step.finishedAt ? "–" + time(step.finishedAt) : ""}</span></div>`).join("");
+    };
+    connection.on("operationChanged", operation => {
+        apply(operation, true);
         show(`live · updated ${new Date().toLocaleTimeString()}`);
     });
+    // Following answers with the operations as they are now: whatever changed before it is caught up here.
+    const follow = () => connection.invoke("Follow", table.dataset.tenant)
+        .then(operations => { operations.forEach(operation => apply(operation, false)); show("live"); });
     connection.onreconnecting(() => show("reconnecting…"));
-    connection.onreconnected(() => connection.invoke("Follow", table.dataset.tenant).then(() => show("live")));
+    connection.onreconnected(follow);
     connection.start()
-        .then(() => connection.invoke("Follow", table.dataset.tenant))
-        .then(() => show("live"))
+        .then(follow)
         .catch(() => show("not live: reload to see changes"));
 })();

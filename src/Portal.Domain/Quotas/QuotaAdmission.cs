@@ -4,8 +4,8 @@ namespace Portal.Domain.Quotas;
 
 /// <summary>
 /// The portal's own admission, before anything reaches a cluster: a change that needs more than the
-/// tenant has left in the pool is refused with the numbers ("needs 2 CPU requests, 0.5 left of 8 in pool
-/// 'bj-prod'"). The cluster's ResourceQuota is the second line.
+/// tenant has left in the pool is refused with the numbers ("Over quota in pool 'bj-prod': needs 2 CPU
+/// requests, 0.5 left of 8."). The cluster's ResourceQuota is the second line.
 /// </summary>
 public static class QuotaAdmission
 {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Portal.Domain.Operations;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Identity;
 
@@ -11,15 +12,21 @@ namespace Portal.Web.Environments;
 /// come with their session cookie, tools (the CLI, service accounts) with a bearer token.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class OperationsHub(TenantAccessResolver access) : Hub
+public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirectory environments) : Hub
 {
     public const string Path = "/hubs/operations";
 
-    public async Task Follow(string tenant)
+    /// <summary>
+    /// Joins the tenant's group, then answers with its recent operations as they are now, so that nothing that
+    /// changed between rendering the page and joining is missed.
+    /// </summary>
+    public async Task<IReadOnlyList<OperationUpdate>> Follow(string tenant)
     {
         var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), Context.ConnectionAborted)
             ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(found.Tenant.Id), Context.ConnectionAborted);
+        return (await environments.OperationsAsync(100, Context.ConnectionAborted))
+            .Select(o => new OperationUpdate(o.Id, o.Kind, o.TargetId, o.State.ToString(), o.Error, o.Steps)).ToList();
     }
 
     public static string Group(Guid tenantId) => $"tenant:{tenantId:N}";
