@@ -151,6 +151,60 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await EventuallyAsync(async () => (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0, "the namespace to be gone");
     }
 
+    [Fact]
+    public async Task A_job_killed_after_its_first_step_resumes_from_the_next_one()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await using (var scope = portal.Factory.Services.CreateAsyncScope())
+        {
+            // The operation is created without the queue: this test runs its job by hand.
+            var services = scope.ServiceProvider;
+            services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+            var directory = new EnvironmentDirectory(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
+                services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), TimeProvider.System, new NoQueue());
+            var created = await directory.CreateAsync(Domain.Audit.Actor.System, tenant, "crashy", pool,
+                new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0), default);
+            Assert.True(created.Succeeded, created.Problem?.Message);
+        }
+        var operationId = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().Where(o => o.TenantId == tenant.Id).Select(o => o.Id).SingleAsync());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunJobAsync(operationId, new DiesAfterStep("namespace")));
+        var halfway = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        await RunJobAsync(operationId, new DiesAfterStep(null));
+        var done = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+
+        Assert.Equal(OperationState.Running, halfway.State);
+        Assert.True(halfway.HasDone("namespace"));
+        Assert.Equal(OperationState.Succeeded, done.State);
+        Assert.Equal(2, done.Attempts);
+        Assert.Equal(halfway.Steps.Single(s => s.Name == "namespace").StartedAt, done.Steps.Single(s => s.Name == "namespace").StartedAt);
+        Assert.Equal(["namespace", "resource-quota", "limit-range", "network-policy"], done.Steps.Select(s => s.Name));
+    }
+
+    private async Task RunJobAsync(Guid operationId, IOperationProgress progress)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var job = new EnvironmentProvisioner(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
+            services.GetRequiredService<Infrastructure.Clusters.KubernetesClients>(), progress, TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<EnvironmentProvisioner>.Instance);
+        await job.RunAsync(operationId, default);
+    }
+
+    /// <summary>Stands in for a process killed right after a step was saved.</summary>
+    private sealed class DiesAfterStep(string? step) : IOperationProgress
+    {
+        public Task ReportAsync(Operation operation, CancellationToken ct) =>
+            step is not null && operation.HasDone(step) ? throw new OperationCanceledException("killed") : Task.CompletedTask;
+    }
+
+    private sealed class NoQueue : IOperationQueue
+    {
+        public void Enqueue(Operation operation)
+        {
+        }
+    }
+
     private Task<bool> EnvironmentIs(Tenant tenant, EnvironmentState state) =>
         Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id && e.State == state));
 
