@@ -116,6 +116,11 @@ public abstract class TenantAdministrationScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task The_provider_migrations_match_the_model() =>
+        Assert.False(await Arrange.QueryAsync(db => Task.FromResult(db.Database.HasPendingModelChanges())),
+            "The model changed without a migration for this provider: run dotnet-ef migrations add (see README).");
+
+    [SkippableFact]
     public async Task A_tenant_member_cannot_reach_the_administration_pages()
     {
         var tenant = await Arrange.TenantAsync();

@@ -20,16 +20,7 @@ internal sealed class TenantEnvironmentConfiguration : IEntityTypeConfiguration<
         environment.HasIndex(e => new { e.TenantId, e.Name }).IsUnique();
         environment.HasIndex(e => e.Namespace).IsUnique();
         environment.HasIndex(e => e.PoolId);
-        environment.ComplexProperty(e => e.Share, share =>
-        {
-            share.Property(s => s.CpuRequestMillis).HasColumnName("CpuRequestMillis");
-            share.Property(s => s.CpuLimitMillis).HasColumnName("CpuLimitMillis");
-            share.Property(s => s.MemoryRequestBytes).HasColumnName("MemoryRequestBytes");
-            share.Property(s => s.MemoryLimitBytes).HasColumnName("MemoryLimitBytes");
-            share.Property(s => s.StorageBytes).HasColumnName("StorageBytes");
-            share.Property(s => s.Pods).HasColumnName("Pods");
-            share.Property(s => s.MiddlewareInstances).HasColumnName("MiddlewareInstances");
-        });
+        environment.ComplexProperty(e => e.Share, Quotas.ResourceAmountsColumns.Map);
         environment.HasOne<Tenant>().WithMany().HasForeignKey(e => e.TenantId).OnDelete(DeleteBehavior.Cascade);
         environment.HasOne<ResourcePool>().WithMany().HasForeignKey(e => e.PoolId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -33,17 +33,23 @@ internal sealed class TenantQuotaConfiguration : IEntityTypeConfiguration<Tenant
         quota.HasIndex(q => new { q.TenantId, q.PoolId }).IsUnique();
         quota.HasIndex(q => q.PoolId);
         quota.Property(q => q.ChangedBy).HasMaxLength(256).IsRequired();
-        quota.ComplexProperty(q => q.Granted, granted =>
-        {
-            granted.Property(g => g.CpuRequestMillis).HasColumnName("CpuRequestMillis");
-            granted.Property(g => g.CpuLimitMillis).HasColumnName("CpuLimitMillis");
-            granted.Property(g => g.MemoryRequestBytes).HasColumnName("MemoryRequestBytes");
-            granted.Property(g => g.MemoryLimitBytes).HasColumnName("MemoryLimitBytes");
-            granted.Property(g => g.StorageBytes).HasColumnName("StorageBytes");
-            granted.Property(g => g.Pods).HasColumnName("Pods");
-            granted.Property(g => g.MiddlewareInstances).HasColumnName("MiddlewareInstances");
-        });
+        quota.ComplexProperty(q => q.Granted, ResourceAmountsColumns.Map);
         quota.HasOne<Tenant>().WithMany().HasForeignKey(q => q.TenantId).OnDelete(DeleteBehavior.Cascade);
         quota.HasOne<ResourcePool>().WithMany().HasForeignKey(q => q.PoolId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+/// <summary>Resource amounts as plain columns named after their dimension, in every table that holds them.</summary>
+internal static class ResourceAmountsColumns
+{
+    public static void Map(ComplexPropertyBuilder<ResourceAmounts> amounts)
+    {
+        amounts.Property(a => a.CpuRequestMillis).HasColumnName(nameof(ResourceAmounts.CpuRequestMillis));
+        amounts.Property(a => a.CpuLimitMillis).HasColumnName(nameof(ResourceAmounts.CpuLimitMillis));
+        amounts.Property(a => a.MemoryRequestBytes).HasColumnName(nameof(ResourceAmounts.MemoryRequestBytes));
+        amounts.Property(a => a.MemoryLimitBytes).HasColumnName(nameof(ResourceAmounts.MemoryLimitBytes));
+        amounts.Property(a => a.StorageBytes).HasColumnName(nameof(ResourceAmounts.StorageBytes));
+        amounts.Property(a => a.Pods).HasColumnName(nameof(ResourceAmounts.Pods));
+        amounts.Property(a => a.MiddlewareInstances).HasColumnName(nameof(ResourceAmounts.MiddlewareInstances));
     }
 }
