@@ -24,6 +24,9 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
 {
     private const int ExpectTimeout = 20_000;
 
+    /// <summary>An operation runs four steps against the cluster; on a loaded 2-core CI machine that can take a while.</summary>
+    private const int OperationTimeout = 60_000;
+
     [SkippableFact]
     public async Task A_platform_admin_grants_a_tenant_quota_in_a_pool_and_the_tenant_admin_creates_environments_within_it()
     {
@@ -75,7 +78,7 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await CreateEnvironmentAsync(admin, "dev", "2");
         await admin.SaveScreenshotAsync("23-dev-created");
         await CreateEnvironmentAsync(admin, "prod", "4");
-        await Expect(OperationState(admin, "dev")).ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = ExpectTimeout });
+        await Expect(OperationState(admin, "dev")).ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = OperationTimeout });
         await admin.SaveScreenshotAsync("24-operations");
 
         // 4. Both environments are Ready, and the quota page counts their shares.
@@ -134,7 +137,7 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await Expect(page).ToHaveURLAsync(Url("/t/acme/operations"), new() { Timeout = ExpectTimeout });
         await Expect(page.Locator("#live-state")).ToHaveTextAsync(new Regex("^live"), new() { Timeout = ExpectTimeout });
         // No reload: the state arrives over SignalR (or from Follow's catch-up of what changed before it joined).
-        await Expect(OperationState(page, name)).ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = ExpectTimeout });
+        await Expect(OperationState(page, name)).ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = OperationTimeout });
     }
 
     /// <summary>The state cell of the environment.create operation of <paramref name="environment"/>.</summary>
