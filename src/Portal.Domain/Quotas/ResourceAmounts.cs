@@ -12,6 +12,8 @@ public readonly record struct ResourceAmounts(
 {
     public static ResourceAmounts Zero => default;
 
+    public static ResourceAmounts Sum(IEnumerable<ResourceAmounts> amounts) => amounts.Aggregate(Zero, (sum, a) => sum + a);
+
     public static ResourceAmounts operator +(ResourceAmounts a, ResourceAmounts b) => new(
         a.CpuRequestMillis + b.CpuRequestMillis, a.CpuLimitMillis + b.CpuLimitMillis,
         a.MemoryRequestBytes + b.MemoryRequestBytes, a.MemoryLimitBytes + b.MemoryLimitBytes,

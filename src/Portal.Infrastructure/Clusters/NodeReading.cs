@@ -52,7 +52,8 @@ internal static class NodeReading
         resources is not null && resources.TryGetValue(name, out var q) ? Quantity.Whole(q.ToString()) : 0;
 }
 
-internal static class HostRows
+/// <summary>A host as the inventory lists it.</summary>
+public static class HostRows
 {
     public static HostRow From(ClusterHost h) => new(h.Name, h.Roles, h.Ready, h.Unschedulable, h.Pressures,
         h.CpuAllocatableMillis, h.CpuRequestedMillis, h.CpuUsageMillis,

@@ -55,8 +55,7 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         if (await db.Environments.AnyAsync(e => e.Name == environment.Name, ct))
             return Problem.Conflict($"An environment named '{environment.Name}' exists already.", "Name");
 
-        var taken = (await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct))
-            .Aggregate(ResourceAmounts.Zero, (sum, s) => sum + s);
+        var taken = ResourceAmounts.Sum(await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
         var admitted = QuotaAdmission.Admit(pool.Name, share, quota.Granted, taken);
         if (!admitted.Succeeded)
             return admitted.Problem!;
@@ -80,8 +79,8 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
             return Problem.NotFound($"Environment '{environmentName}'");
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var quota = await db.TenantQuotas.AsNoTracking().FirstOrDefaultAsync(q => q.PoolId == pool.Id, ct);
-        var others = (await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct))
-            .Aggregate(ResourceAmounts.Zero, (sum, s) => sum + s);
+        var others = ResourceAmounts.Sum(await db.Environments.AsNoTracking()
+            .Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct));
         var admitted = QuotaAdmission.Admit(pool.Name, share, quota?.Granted ?? ResourceAmounts.Zero, others);
         if (!admitted.Succeeded)
             return admitted.Problem!;

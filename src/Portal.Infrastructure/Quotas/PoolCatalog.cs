@@ -74,7 +74,7 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         {
             var inPool = shares.Where(s => s.PoolId == q.Id).ToList();
             return new TenantQuotaView(q.Name, q.DisplayName, q.Region, q.Granted,
-                inPool.Aggregate(ResourceAmounts.Zero, (sum, s) => sum + s.Share), inPool.Count, q.ChangedAt);
+                ResourceAmounts.Sum(inPool.Select(s => s.Share)), inPool.Count, q.ChangedAt);
         }).ToList();
     }
 
@@ -89,9 +89,8 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         var existing = await quotas.FirstOrDefaultAsync(q => q.PoolId == pool.Id && q.TenantId == tenant.Id, ct);
         var grantedToOthers = summary.Granted - (existing?.Granted ?? ResourceAmounts.Zero);
 
-        var allocated = (await db.Environments.IgnoreQueryFilters().AsNoTracking()
-                .Where(e => e.TenantId == tenant.Id && e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct))
-            .Aggregate(ResourceAmounts.Zero, (sum, share) => sum + share);
+        var allocated = ResourceAmounts.Sum(await db.Environments.IgnoreQueryFilters().AsNoTracking()
+            .Where(e => e.TenantId == tenant.Id && e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
         // What the tenant's environments hold is the floor: their ResourceQuotas add up to it. Usage by
         // workloads stays within those, so it needs no separate floor.
         var check = QuotaGrant.Check(pool.Name, requested, summary.Capacity, pool.Overcommit, grantedToOthers,
@@ -140,7 +139,7 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             var memory = members.Sum(h => h.MemoryAllocatableBytes);
             var capacity = new ResourceAmounts(cpu, cpu, memory, memory, long.MaxValue / 4, (int)Math.Min(int.MaxValue, members.Sum(h => h.PodAllocatable)), int.MaxValue / 4);
             var poolGrants = grants.Where(g => g.PoolId == row.Pool.Id).ToList();
-            var granted = poolGrants.Aggregate(ResourceAmounts.Zero, (sum, g) => sum + g.Granted);
+            var granted = ResourceAmounts.Sum(poolGrants.Select(g => g.Granted));
             return new PoolSummary(row.Pool.Id, row.Pool.Name, row.Pool.DisplayName, row.Cluster, row.Pool.Region, row.Pool.NodeSelector,
                 row.Pool.CpuOvercommit, row.Pool.MemoryOvercommit, members.Count, capacity, row.Pool.Overcommit.Grantable(capacity), granted,
                 members.Sum(h => h.CpuRequestedMillis), members.Sum(h => h.MemoryRequestedBytes),

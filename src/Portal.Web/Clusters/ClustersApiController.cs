@@ -65,7 +65,7 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is not { } node)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Host '{host}' of cluster '{cluster}'"));
-        return Ok(HostView.From(ClustersController.HostRowOf(node)));
+        return Ok(HostView.From(HostRows.From(node)));
     }
 
     /// <summary>Marks the host unschedulable, as a job; 202 until the cluster confirms through its watch.</summary>

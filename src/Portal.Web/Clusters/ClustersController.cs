@@ -124,7 +124,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
     {
         if (await clusters.SummaryAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is not { } node)
             return NotFound();
-        return View(new HostDetailModel(found, node, HostView.From(HostRowOf(node))));
+        return View(new HostDetailModel(found, node, HostView.From(HostRows.From(node))));
     }
 
     [HttpPost("{cluster}/hosts/{host}/cordon")]
@@ -144,7 +144,4 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         return Redirect($"/admin/clusters/{found.Name}/hosts/{host}");
     }
 
-    internal static HostRow HostRowOf(ClusterHost h) => new(h.Name, h.Roles, h.Ready, h.Unschedulable, h.Pressures,
-        h.CpuAllocatableMillis, h.CpuRequestedMillis, h.CpuUsageMillis, h.MemoryAllocatableBytes, h.MemoryRequestedBytes,
-        h.MemoryUsageBytes, h.PodCount, h.PodAllocatable, h.CreatedAt);
 }

@@ -22,8 +22,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
     public async Task<IActionResult> Create(EnvironmentRequest request, CancellationToken ct)
     {
         var share = request.Share ?? new QuotaRequest(null, null, null, null, null, null, null);
-        var amounts = ResourceAmounts.Parse(share.CpuRequests, share.CpuLimits, share.MemoryRequests, share.MemoryLimits, share.Storage,
-            share.Pods, share.MiddlewareInstances);
+        var amounts = share.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
         var created = await environments.CreateAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, request.Name, request.Pool, amounts.Value, ct);
@@ -36,8 +35,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
     [HttpPut("environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeShare(string environment, QuotaRequest share, CancellationToken ct)
     {
-        var amounts = ResourceAmounts.Parse(share.CpuRequests, share.CpuLimits, share.MemoryRequests, share.MemoryLimits, share.Storage,
-            share.Pods, share.MiddlewareInstances);
+        var amounts = share.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
         var changed = await environments.ChangeShareAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, amounts.Value, ct);

@@ -12,7 +12,11 @@ public sealed record CreatePoolRequest(string? Name, string? DisplayName, string
     decimal? CpuOvercommit, decimal? MemoryOvercommit);
 
 public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
-    string? Pods, string? MiddlewareInstances);
+    string? Pods, string? MiddlewareInstances)
+{
+    public Domain.Common.Result<ResourceAmounts> ToAmounts() =>
+        ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
+}
 
 /// <summary>Pools (platform admins) and the quotas granted in them; a tenant reads its own quotas.</summary>
 public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
@@ -45,8 +49,7 @@ public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
     {
         if (await pools.FindAsync(pool, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
-        var amounts = ResourceAmounts.Parse(request.CpuRequests, request.CpuLimits, request.MemoryRequests, request.MemoryLimits,
-            request.Storage, request.Pods, request.MiddlewareInstances);
+        var amounts = request.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
         var granted = await pools.GrantAsync(HttpContext.ToActor(), found, tenant, amounts.Value, ct);
