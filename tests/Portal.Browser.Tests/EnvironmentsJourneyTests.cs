@@ -88,7 +88,7 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await admin.SaveScreenshotAsync("25-environments-ready");
 
         await admin.GotoAsync("/t/acme/quotas");
-        await Expect(admin.Locator("main")).ToContainTextAsync("2 environment(s) hold 6 of 8 CPU requests", new() { Timeout = ExpectTimeout });
+        await Expect(admin.Locator("main")).ToContainTextAsync("Allocated to environments6 of 8", new() { Timeout = ExpectTimeout });
         await admin.SaveScreenshotAsync("26-tenant-quotas");
 
         // 5. A third environment needing 4 CPU does not fit in the 2 left, and is refused with the numbers.

@@ -90,8 +90,24 @@ public sealed class ClusterHostTests
     [Fact]
     public void Finished_pods_hold_no_resources_on_their_node()
     {
-        Assert.True(new PodLoad("ns", "a", "node-1", "Running", 100, 1).HoldsResources);
-        Assert.False(new PodLoad("ns", "b", "node-1", "Succeeded", 100, 1).HoldsResources);
-        Assert.False(new PodLoad("ns", "c", null, "Pending", 100, 1).HoldsResources);
+        Assert.True(new PodLoad("ns", "a", "node-1", "Running", 100, 1, 200, 2).HoldsResources);
+        Assert.False(new PodLoad("ns", "b", "node-1", "Succeeded", 100, 1, 200, 2).HoldsResources);
+        Assert.False(new PodLoad("ns", "c", null, "Pending", 100, 1, 200, 2).HoldsResources);
+    }
+
+    [Fact]
+    public void Unscheduled_pods_count_against_their_namespace_quota_and_finished_ones_do_not()
+    {
+        Assert.True(new PodLoad("ns", "c", null, "Pending", 100, 1, 200, 2).CountsAgainstQuota);
+        Assert.False(new PodLoad("ns", "d", "node-1", "Failed", 100, 1, 200, 2).CountsAgainstQuota);
+    }
+
+    [Fact]
+    public void Workload_totals_add_and_take_away_pod_by_pod()
+    {
+        var pod = new PodLoad("ns", "a", "node-1", "Running", 250, 512, 500, 1024);
+        var two = WorkloadTotals.Of(pod) + WorkloadTotals.Of(pod);
+        Assert.Equal(new WorkloadTotals(500, 1000, 1024, 2048, 2), two);
+        Assert.Equal(WorkloadTotals.Of(pod), two - WorkloadTotals.Of(pod));
     }
 }

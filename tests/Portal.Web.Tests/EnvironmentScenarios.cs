@@ -76,7 +76,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
 
         Assert.Equal(HttpStatusCode.BadRequest, reduced.StatusCode);
         Assert.Contains("CPU requests: 2 asked, 3 held", WebUtility.HtmlDecode(await reduced.Content.ReadAsStringAsync()));
-        Assert.Contains("1 environment(s) hold 3 of 4 CPU requests", quotas);
+        Assert.Contains("aria-label=\"Allocated to environments: 3 of 4\"", quotas);
     }
 
     [Fact]
@@ -139,17 +139,94 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await EventuallyAsync(async () => Domain.Common.Quantity.CpuMillis(
             (await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns)).Spec.Hard["requests.cpu"].ToString()) == 3000, "the new quota in the cluster");
         await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready again");
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("web", replicas: 1, cpu: "100m"), ns);
+        var confirmPage = await (await admin.GetAsync($"/t/{tenant.Slug}/environments/temp/delete")).Content.ReadAsStringAsync();
         var unconfirmed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "nope" });
         var deleted = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "temp" });
 
         Assert.Equal(HttpStatusCode.BadRequest, tooMuch.StatusCode);
         Assert.Contains("needs 5 CPU requests, 4 left of 4", WebUtility.HtmlDecode(await tooMuch.Content.ReadAsStringAsync()));
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        Assert.Contains("Deployment</strong> web", confirmPage);
         Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        Assert.Contains("Environment 'temp' still runs Deployment 'web'", WebUtility.HtmlDecode(await unconfirmed.Content.ReadAsStringAsync()));
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
         await EventuallyAsync(async () => (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0, "the namespace to be gone");
     }
+
+    [Fact]
+    public async Task An_environment_where_nothing_runs_is_deleted_without_typing_its_name()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "empty", cpu: "1", cpuLimits: "1"));
+        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+
+        var confirmPage = await (await admin.GetAsync($"/t/{tenant.Slug}/environments/empty/delete")).Content.ReadAsStringAsync();
+        var deleted = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/empty/delete", []);
+
+        Assert.Contains("Nothing runs in it.", confirmPage);
+        Assert.DoesNotContain("id=\"confirmName\"", confirmPage);
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
+    }
+
+    [Fact]
+    public async Task The_quota_page_shows_what_workloads_request_and_use_in_each_environment()
+    {
+        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "work", cpu: "2", cpuLimits: "2"));
+        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        using var cluster = SandboxClient();
+        var ns = $"{tenant.Slug}-work";
+
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("api", replicas: 3, cpu: "250m"), ns);
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.NamespaceLoads.AnyAsync(l => l.Namespace == ns && l.Pods == 3)), "the watch to count 3 pods");
+        await using (var scope = portal.Factory.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<Infrastructure.Clusters.ClusterJobs>().SampleMetricsAsync(default);
+        var page = await (await admin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
+        var environmentsPage = await admin.GetAsync($"/t/{tenant.Slug}/environments");
+
+        Assert.Contains("aria-label=\"Requested by workloads: 0.75 of 4\"", page);
+        Assert.Contains("aria-label=\"Limits of workloads: 1.5 of 4\"", page);
+        Assert.Contains("aria-label=\"Requested: 0.75 of 2\"", page);
+        var load = await Arrange.QueryAsync(db => db.NamespaceLoads.SingleAsync(l => l.Namespace == ns));
+        Assert.True(load.CpuUsageMillis > 0, "metrics give the namespace a CPU usage");
+        Assert.Contains($"used now {Domain.Common.Quantity.FormatCpu(load.CpuUsageMillis!.Value)}", page);
+        Assert.Contains("3 / 10", await environmentsPage.Content.ReadAsStringAsync());
+    }
+
+    private static k8s.Models.V1Deployment Deployment(string name, int replicas, string cpu) => new()
+    {
+        Metadata = new() { Name = name },
+        Spec = new()
+        {
+            Replicas = replicas,
+            Selector = new() { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+            Template = new()
+            {
+                Metadata = new() { Labels = new Dictionary<string, string> { ["app"] = name } },
+                Spec = new()
+                {
+                    Containers =
+                    [
+                        new()
+                        {
+                            Name = name, Image = "nginx:1.27",
+                            Resources = new()
+                            {
+                                Requests = new Dictionary<string, k8s.Models.ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new("64Mi") },
+                                Limits = new Dictionary<string, k8s.Models.ResourceQuantity>
+                                {
+                                    ["cpu"] = new($"{Domain.Common.Quantity.CpuMillis(cpu) * 2}m"), ["memory"] = new("128Mi"),
+                                },
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    };
 
     [Fact]
     public async Task A_job_killed_after_its_first_step_resumes_from_the_next_one()
@@ -161,7 +238,8 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
             var services = scope.ServiceProvider;
             services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
             var directory = new EnvironmentDirectory(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
-                services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), TimeProvider.System, new NoQueue());
+                services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), TimeProvider.System, new NoQueue(),
+                services.GetRequiredService<Domain.Clusters.IClusterGateway>());
             var created = await directory.CreateAsync(Domain.Audit.Actor.System, tenant, "crashy", pool,
                 new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0), default);
             Assert.True(created.Succeeded, created.Problem?.Message);

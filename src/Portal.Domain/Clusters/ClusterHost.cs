@@ -88,9 +88,13 @@ public sealed record NodeSnapshot(
     bool Unschedulable, string Pressures, long CpuCapacityMillis, long MemoryCapacityBytes, long PodCapacity,
     long EphemeralStorageBytes, long CpuAllocatableMillis, long MemoryAllocatableBytes, long PodAllocatable, DateTime CreatedAt);
 
-/// <summary>What the portal reads of a pod for the hosts inventory: where it runs and what it requests.</summary>
-public sealed record PodLoad(string Namespace, string Name, string? NodeName, string Phase, long CpuRequestedMillis, long MemoryRequestedBytes)
+/// <summary>What the portal reads of a pod: where it runs, what it requests and what it may use at most.</summary>
+public sealed record PodLoad(string Namespace, string Name, string? NodeName, string Phase, long CpuRequestedMillis, long MemoryRequestedBytes,
+    long CpuLimitMillis, long MemoryLimitBytes)
 {
+    /// <summary>Pods that count against their namespace's ResourceQuota: every pod not yet finished, scheduled or not.</summary>
+    public bool CountsAgainstQuota => Phase is not ("Succeeded" or "Failed");
+
     /// <summary>Pods that hold resources on their node, as the scheduler counts them.</summary>
-    public bool HoldsResources => NodeName is not null && Phase is not ("Succeeded" or "Failed");
+    public bool HoldsResources => NodeName is not null && CountsAgainstQuota;
 }

@@ -5,6 +5,12 @@ namespace Portal.Domain.Clusters;
 /// <summary>What a kubeconfig leads to, when it works.</summary>
 public sealed record ClusterProbe(string ApiServer, string Version);
 
+/// <summary>Something running in a namespace, as a person names it: "Deployment api, 2/3 ready".</summary>
+public sealed record RunningWorkload(string Kind, string Name, int Ready, int Desired)
+{
+    public override string ToString() => $"{Kind} '{Name}' ({Ready}/{Desired} ready)";
+}
+
 /// <summary>
 /// The portal's way to a Kubernetes cluster. Implementations speak the Kubernetes API; nothing here
 /// depends on which cluster, real or simulated, is behind it.
@@ -17,4 +23,7 @@ public interface IClusterGateway
     Task<Result<ClusterProbe>> CheckAsync(Guid clusterId, CancellationToken ct);
 
     Task<Result> SetUnschedulableAsync(Guid clusterId, string nodeName, bool unschedulable, CancellationToken ct);
+
+    /// <summary>The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.</summary>
+    Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(Guid clusterId, string @namespace, CancellationToken ct);
 }

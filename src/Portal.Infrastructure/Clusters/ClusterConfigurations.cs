@@ -39,3 +39,15 @@ internal sealed class HostConfiguration : IEntityTypeConfiguration<ClusterHost>
         host.HasIndex(h => new { h.ClusterId, h.PodCount });
     }
 }
+
+internal sealed class NamespaceLoadConfiguration : IEntityTypeConfiguration<NamespaceLoad>
+{
+    public void Configure(EntityTypeBuilder<NamespaceLoad> load)
+    {
+        load.ToTable("NamespaceLoads");
+        load.Property(l => l.Namespace).HasMaxLength(63).IsRequired();
+        load.HasOne<Cluster>().WithMany().HasForeignKey(l => l.ClusterId).OnDelete(DeleteBehavior.Cascade);
+        // Quota pages look loads up by the namespaces of a tenant's environments.
+        load.HasIndex(l => new { l.ClusterId, l.Namespace }).IsUnique();
+    }
+}

@@ -23,8 +23,8 @@ public sealed class ClusterJobs(
             await registry.CheckAsync(cluster, ct);
     }
 
-    /// <summary>Samples node usage from metrics.k8s.io into the hosts inventory.</summary>
-    public async Task SampleNodeMetricsAsync(CancellationToken ct)
+    /// <summary>Samples usage from metrics.k8s.io: per node into the hosts inventory, per namespace into its workload load.</summary>
+    public async Task SampleMetricsAsync(CancellationToken ct)
     {
         foreach (var clusterId in await db.Clusters.Where(c => c.Health == ClusterHealth.Healthy).Select(c => c.Id).ToListAsync(ct))
         {
@@ -41,6 +41,7 @@ public sealed class ClusterJobs(
                     if (usage.TryGetValue(host.Name, out var used))
                         host.ObserveUsage(used.Cpu, used.Memory);
                 }
+                await SamplePodMetricsAsync(client, clusterId, ct);
                 await db.SaveChangesAsync(ct);
                 await notifier.HostsChangedAsync(clusterId, hosts.Select(HostRows.From).ToList(), ct);
             }
@@ -48,6 +49,21 @@ public sealed class ClusterJobs(
             {
                 logger.LogWarning(e, "Node metrics of cluster {Cluster} could not be sampled", clusterId);
             }
+        }
+    }
+
+    private async Task SamplePodMetricsAsync(IKubernetes client, Guid clusterId, CancellationToken ct)
+    {
+        var pods = await client.GetKubernetesPodsMetricsAsync().WaitAsync(ct);
+        var usage = pods.Items
+            .GroupBy(p => p.Metadata.NamespaceProperty)
+            .ToDictionary(g => g.Key, g => (
+                Cpu: g.SelectMany(p => p.Containers).Sum(c => Quantity.CpuMillis(Read(c.Usage, "cpu"))),
+                Memory: g.SelectMany(p => p.Containers).Sum(c => Quantity.Whole(Read(c.Usage, "memory")))));
+        foreach (var load in await db.NamespaceLoads.Where(l => l.ClusterId == clusterId).ToListAsync(ct))
+        {
+            var used = usage.GetValueOrDefault(load.Namespace);
+            load.ObserveUsage(used.Cpu, used.Memory);
         }
     }
 

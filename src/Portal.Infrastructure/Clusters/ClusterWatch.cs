@@ -27,6 +27,10 @@ public sealed class ClusterWatch(
     private readonly Dictionary<string, PodLoad> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (long Cpu, long Memory, int Count)> _load = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WorkloadTotals> _namespaces = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
+    private bool _podsListed;
+    private bool _podsRelisted;
     private bool _nodesListed;
 
     /// <summary>Watch events handled since the start, lists included: what the benchmark counts.</summary>
@@ -180,10 +184,13 @@ public sealed class ClusterWatch(
         lock (_gate)
         {
             _dirty.UnionWith(_load.Keys);
+            _dirtyNamespaces.UnionWith(_namespaces.Keys);
             _pods.Clear();
             _load.Clear();
+            _namespaces.Clear();
             foreach (var pod in pods)
                 Add(pod);
+            _podsListed = _podsRelisted = true;
         }
     }
 
@@ -201,6 +208,11 @@ public sealed class ClusterWatch(
     private void Add(PodLoad pod)
     {
         _pods[$"{pod.Namespace}/{pod.Name}"] = pod;
+        if (pod.CountsAgainstQuota)
+        {
+            _namespaces[pod.Namespace] = _namespaces.GetValueOrDefault(pod.Namespace) + WorkloadTotals.Of(pod);
+            _dirtyNamespaces.Add(pod.Namespace);
+        }
         if (!pod.HoldsResources)
             return;
         var load = _load.GetValueOrDefault(pod.NodeName!);
@@ -210,6 +222,15 @@ public sealed class ClusterWatch(
 
     private void Subtract(PodLoad pod)
     {
+        if (pod.CountsAgainstQuota && _namespaces.TryGetValue(pod.Namespace, out var totals))
+        {
+            var left = totals - WorkloadTotals.Of(pod);
+            if (left.Pods == 0)
+                _namespaces.Remove(pod.Namespace);
+            else
+                _namespaces[pod.Namespace] = left;
+            _dirtyNamespaces.Add(pod.Namespace);
+        }
         if (!pod.HoldsResources || !_load.TryGetValue(pod.NodeName!, out var load))
             return;
         _load[pod.NodeName!] = (load.Cpu - pod.CpuRequestedMillis, load.Memory - pod.MemoryRequestedBytes, load.Count - 1);
@@ -223,8 +244,64 @@ public sealed class ClusterWatch(
             await FlushAsync(ct);
     }
 
-    /// <summary>Writes the hosts whose node or load changed since the last flush, and says so to browsers.</summary>
+    /// <summary>Writes what changed since the last flush: hosts (said to browsers too) and namespaces' workload totals.</summary>
     public async Task FlushAsync(CancellationToken ct)
+    {
+        await FlushNamespacesAsync(ct);
+        await FlushHostsAsync(ct);
+    }
+
+    private async Task FlushNamespacesAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        bool relisted;
+        lock (_gate)
+        {
+            relisted = _podsRelisted;
+            _podsRelisted = false;
+        }
+        // After a fresh list, rows written before it (by this replica or another) may name namespaces now empty.
+        var stored = relisted
+            ? await db.NamespaceLoads.Where(l => l.ClusterId == clusterId).Select(l => l.Namespace).ToListAsync(ct)
+            : [];
+        List<(string Namespace, WorkloadTotals Totals)> changes;
+        lock (_gate)
+        {
+            if (!_podsListed)
+                return;
+            _dirtyNamespaces.UnionWith(stored);
+            changes = _dirtyNamespaces.Select(ns => (ns, _namespaces.GetValueOrDefault(ns))).ToList();
+            _dirtyNamespaces.Clear();
+        }
+        if (changes.Count == 0)
+            return;
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var batch in changes.Chunk(500))
+        {
+            var names = batch.Select(c => c.Namespace).ToList();
+            var loads = await db.NamespaceLoads.Where(l => l.ClusterId == clusterId && names.Contains(l.Namespace)).ToDictionaryAsync(l => l.Namespace, ct);
+            foreach (var (name, totals) in batch)
+            {
+                if (totals.Pods == 0)
+                {
+                    if (loads.TryGetValue(name, out var emptied))
+                        db.NamespaceLoads.Remove(emptied);
+                    continue;
+                }
+                if (!loads.TryGetValue(name, out var load))
+                {
+                    load = new NamespaceLoad(clusterId, name);
+                    db.NamespaceLoads.Add(load);
+                }
+                load.Observe(totals, now);
+            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    private async Task FlushHostsAsync(CancellationToken ct)
     {
         List<(string Name, NodeSnapshot? Node, (long Cpu, long Memory, int Count) Load)> changes;
         lock (_gate)

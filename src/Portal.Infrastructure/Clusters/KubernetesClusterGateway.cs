@@ -54,6 +54,36 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
+    public async Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(Guid clusterId, string @namespace, CancellationToken ct)
+    {
+        try
+        {
+            var client = await clients.ForAsync(clusterId, ct);
+            var deployments = client.AppsV1.ListNamespacedDeploymentAsync(@namespace, cancellationToken: ct);
+            var statefulSets = client.AppsV1.ListNamespacedStatefulSetAsync(@namespace, cancellationToken: ct);
+            var jobs = client.BatchV1.ListNamespacedJobAsync(@namespace, cancellationToken: ct);
+            var pods = client.CoreV1.ListNamespacedPodAsync(@namespace, cancellationToken: ct);
+            await Task.WhenAll(deployments, statefulSets, jobs, pods);
+            var workloads = new List<RunningWorkload>();
+            workloads.AddRange((await deployments).Items.Select(d =>
+                new RunningWorkload("Deployment", d.Metadata.Name, d.Status?.ReadyReplicas ?? 0, d.Spec?.Replicas ?? 1)));
+            workloads.AddRange((await statefulSets).Items.Select(s =>
+                new RunningWorkload("StatefulSet", s.Metadata.Name, s.Status?.ReadyReplicas ?? 0, s.Spec?.Replicas ?? 1)));
+            workloads.AddRange((await jobs).Items
+                .Where(j => j.Status?.CompletionTime is null && !(j.Status?.Conditions ?? []).Any(c => c.Type is "Complete" or "Failed" && c.Status == "True"))
+                .Select(j => new RunningWorkload("Job", j.Metadata.Name, j.Status?.Active ?? 0, j.Spec?.Parallelism ?? 1)));
+            workloads.AddRange((await pods).Items
+                .Where(p => (p.Metadata.OwnerReferences ?? []).Count == 0 && p.Status?.Phase is not ("Succeeded" or "Failed"))
+                .Select(p => new RunningWorkload("Pod", p.Metadata.Name,
+                    (p.Status?.Conditions ?? []).Any(c => c.Type == "Ready" && c.Status == "True") ? 1 : 0, 1)));
+            return workloads.OrderBy(w => w.Kind, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (Explain(e, "the cluster") is { } problem)
+        {
+            return problem;
+        }
+    }
+
     private async Task<Result<ClusterProbe>> VersionAsync(IKubernetes client, string server, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);

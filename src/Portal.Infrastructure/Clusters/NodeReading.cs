@@ -35,14 +35,18 @@ internal static class NodeReading
 
     public static PodLoad From(V1Pod pod)
     {
-        long cpu = 0, memory = 0;
+        long cpu = 0, memory = 0, cpuLimit = 0, memoryLimit = 0;
         foreach (var container in pod.Spec?.Containers ?? [])
         {
             var requests = container.Resources?.Requests;
+            var limits = container.Resources?.Limits;
             cpu += Cpu(requests);
             memory += Bytes(requests, "memory");
+            cpuLimit += Cpu(limits);
+            memoryLimit += Bytes(limits, "memory");
         }
-        return new PodLoad(pod.Metadata.NamespaceProperty, pod.Metadata.Name, pod.Spec?.NodeName, pod.Status?.Phase ?? "Pending", cpu, memory);
+        return new PodLoad(pod.Metadata.NamespaceProperty, pod.Metadata.Name, pod.Spec?.NodeName, pod.Status?.Phase ?? "Pending",
+            cpu, memory, cpuLimit, memoryLimit);
     }
 
     private static long Cpu(IDictionary<string, ResourceQuantity>? resources) =>

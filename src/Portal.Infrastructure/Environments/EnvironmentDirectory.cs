@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
+using Portal.Domain.Clusters;
 using Portal.Domain.Common;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
@@ -10,21 +11,33 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Environments;
 
-public sealed record EnvironmentView(Guid Id, string Name, string Pool, string Region, string Namespace, EnvironmentState State,
-    ResourceAmounts Share, DateTime CreatedAt);
-
 public sealed record OperationView(Guid Id, string Kind, string TargetType, string TargetId, string RequestedBy, OperationState State,
     DateTime CreatedAt, DateTime? FinishedAt, string? Error, int Attempts, IReadOnlyList<OperationStep> Steps);
 
-/// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
-public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue)
+/// <summary>
+/// What deleting an environment would take down: the workloads running in its namespace, or why they could not be
+/// listed. Deleting asks for the environment's name typed out unless the namespace is known to be empty.
+/// </summary>
+public sealed record EnvironmentDeletion(EnvironmentUsage Environment, IReadOnlyList<RunningWorkload> Workloads, string? WorkloadsUnknown)
 {
-    public async Task<IReadOnlyList<EnvironmentView>> ListAsync(CancellationToken ct) =>
-        await db.Environments.AsNoTracking()
-            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new { e, p })
-            .OrderBy(x => x.e.Name)
-            .Select(x => new EnvironmentView(x.e.Id, x.e.Name, x.p.Name, x.p.Region, x.e.Namespace, x.e.State, x.e.Share, x.e.CreatedAt))
-            .ToListAsync(ct);
+    private const int NamedAtMost = 5;
+
+    public bool NeedsConfirmation => Workloads.Count > 0 || WorkloadsUnknown is not null;
+
+    public string Warning => WorkloadsUnknown is not null
+        ? $"The workloads of namespace '{Environment.Namespace}' could not be listed ({WorkloadsUnknown}); anything running there will be deleted with it."
+        : Workloads.Count == 0
+            ? $"Namespace '{Environment.Namespace}' runs nothing."
+            : $"Environment '{Environment.Name}' still runs {string.Join(", ", Workloads.Take(NamedAtMost))}" +
+              (Workloads.Count > NamedAtMost ? $" and {Workloads.Count - NamedAtMost} more" : "") +
+              $"; they will be deleted with namespace '{Environment.Namespace}'.";
+}
+
+/// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
+public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, IClusterGateway gateway)
+{
+    public async Task<IReadOnlyList<EnvironmentUsage>> ListAsync(CancellationToken ct) =>
+        await db.EnvironmentUsage().ToListAsync(ct);
 
     public async Task<IReadOnlyList<OperationView>> OperationsAsync(int take, CancellationToken ct)
     {
@@ -96,18 +109,39 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         return operation;
     }
 
-    /// <summary>Deletes an environment and its namespace, with everything running in it, as a job.</summary>
-    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string environmentName, string? confirmName, CancellationToken ct)
+    /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
+    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(string environmentName, CancellationToken ct)
     {
-        var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        var environment = await db.EnvironmentUsage(environmentName).FirstOrDefaultAsync(ct);
         if (environment is null)
             return Problem.NotFound($"Environment '{environmentName}'");
-        if (!string.Equals(confirmName?.Trim(), environment.Name, StringComparison.Ordinal))
-            return Problem.Invalid("ConfirmName", $"Type '{environment.Name}' to confirm: its namespace '{environment.Namespace}' and every workload in it will be deleted.");
+        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
+        var workloads = await gateway.ListWorkloadsAsync(clusterId, environment.Namespace, ct);
+        return workloads.Succeeded
+            ? new EnvironmentDeletion(environment, workloads.Value, null)
+            : workloads.Problem!.Code == "not-found"
+                ? new EnvironmentDeletion(environment, [], null)
+                : new EnvironmentDeletion(environment, [], workloads.Problem.Message.TrimEnd('.'));
+    }
+
+    /// <summary>
+    /// Deletes an environment and its namespace, with everything running in it, as a job. When something runs there
+    /// (or that cannot be known), the environment's name must be typed to confirm, and the refusal names what runs.
+    /// </summary>
+    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string environmentName, string? confirmName, CancellationToken ct)
+    {
+        var deletion = await PrepareDeletionAsync(environmentName, ct);
+        if (!deletion.Succeeded)
+            return deletion.Problem!;
+        if (deletion.Value.Environment.State == EnvironmentState.Deleting)
+            return Problem.Conflict($"Environment '{environmentName}' is being deleted already.");
+        if (deletion.Value.NeedsConfirmation && !string.Equals(confirmName?.Trim(), environmentName, StringComparison.Ordinal))
+            return Problem.Invalid("ConfirmName", $"{deletion.Value.Warning} Type '{environmentName}' to confirm.");
+        var environment = await db.Environments.FirstAsync(e => e.Name == environmentName, ct);
         environment.MarkDeleting();
         var operation = new Operation(tenant.Id, "environment.delete", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "environment.deleted", "environment", environment.Name, $"namespace '{environment.Namespace}'");
+        audit.Record(actor, tenant, "environment.deleted", "environment", environment.Name, deletion.Value.Warning);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;

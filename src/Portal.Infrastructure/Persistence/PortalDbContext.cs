@@ -24,6 +24,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<OidcSigningKey> OidcSigningKeys => Set<OidcSigningKey>();
     public DbSet<Cluster> Clusters => Set<Cluster>();
     public DbSet<ClusterHost> Hosts => Set<ClusterHost>();
+    public DbSet<NamespaceLoad> NamespaceLoads => Set<NamespaceLoad>();
     public DbSet<ResourcePool> ResourcePools => Set<ResourcePool>();
     public DbSet<TenantQuota> TenantQuotas => Set<TenantQuota>();
     public DbSet<TenantEnvironment> Environments => Set<TenantEnvironment>();

@@ -1,9 +1,11 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
+using Portal.Domain.Clusters;
 using Portal.Domain.Common;
 using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Quotas;
@@ -16,9 +18,12 @@ public sealed record PoolSummary(
 
 public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAmounts Granted, DateTime ChangedAt, string ChangedBy);
 
-/// <summary>A tenant's quota in one pool, as the tenant's quota page shows it.</summary>
+/// <summary>
+/// A tenant's quota in one pool, as the tenant's quota page shows it: granted, allocated to environments as their
+/// shares, requested (and limited) by the pods running in them, and used now; with the same figures per environment.
+/// </summary>
 public sealed record TenantQuotaView(string Pool, string PoolName, string Region, ResourceAmounts Granted, ResourceAmounts Allocated,
-    int Environments, DateTime ChangedAt);
+    WorkloadTotals Requested, long CpuUsedMillis, long MemoryUsedBytes, IReadOnlyList<EnvironmentUsage> Environments, DateTime ChangedAt);
 
 /// <summary>
 /// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
@@ -69,12 +74,14 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             .OrderBy(x => x.p.Name)
             .Select(x => new { x.p.Id, x.p.Name, x.p.DisplayName, x.p.Region, x.q.Granted, x.q.ChangedAt })
             .ToListAsync(ct);
-        var shares = await db.Environments.AsNoTracking().Select(e => new { e.PoolId, e.Share }).ToListAsync(ct);
+        var environments = await db.EnvironmentUsage().ToListAsync(ct);
         return quotas.Select(q =>
         {
-            var inPool = shares.Where(s => s.PoolId == q.Id).ToList();
+            var inPool = environments.Where(e => e.PoolId == q.Id).ToList();
             return new TenantQuotaView(q.Name, q.DisplayName, q.Region, q.Granted,
-                ResourceAmounts.Sum(inPool.Select(s => s.Share)), inPool.Count, q.ChangedAt);
+                ResourceAmounts.Sum(inPool.Select(e => e.Share)),
+                inPool.Aggregate(default(WorkloadTotals), (sum, e) => sum + e.Workloads),
+                inPool.Sum(e => e.CpuUsedMillis ?? 0), inPool.Sum(e => e.MemoryUsedBytes ?? 0), inPool, q.ChangedAt);
         }).ToList();
     }
 

@@ -67,7 +67,8 @@ public static class JobsSetup
         });
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<ClusterJobs>("cluster-health", jobs => jobs.CheckHealthAsync(CancellationToken.None), Cron.Minutely());
-        recurring.AddOrUpdate<ClusterJobs>("node-metrics", jobs => jobs.SampleNodeMetricsAsync(CancellationToken.None), Cron.Minutely());
+        recurring.RemoveIfExists("node-metrics");
+        recurring.AddOrUpdate<ClusterJobs>("metrics", jobs => jobs.SampleMetricsAsync(CancellationToken.None), Cron.Minutely());
         recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>("environment-drift", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
     }
 

@@ -15,7 +15,7 @@ public sealed record EnvironmentRequest(string? Name, string? Pool, QuotaRequest
 public sealed class EnvironmentsApiController(EnvironmentDirectory environments) : ApiControllerBase
 {
     [HttpGet("environments"), Authorize(TenantPolicies.Read)]
-    public Task<IReadOnlyList<EnvironmentView>> List(CancellationToken ct) => environments.ListAsync(ct);
+    public Task<IReadOnlyList<EnvironmentUsage>> List(CancellationToken ct) => environments.ListAsync(ct);
 
     /// <summary>Creates an environment; 202 with the operation that makes its namespace.</summary>
     [HttpPost("environments"), Authorize(TenantPolicies.Manage)]

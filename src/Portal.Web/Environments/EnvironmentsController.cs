@@ -18,8 +18,10 @@ public sealed class EnvironmentForm
     public QuotaForm Share { get; set; } = new();
 }
 
-public sealed record EnvironmentsModel(TenantAccess Access, IReadOnlyList<EnvironmentView> Environments, IReadOnlyList<TenantQuotaView> Quotas,
+public sealed record EnvironmentsModel(TenantAccess Access, IReadOnlyList<EnvironmentUsage> Environments, IReadOnlyList<TenantQuotaView> Quotas,
     EnvironmentForm Form);
+
+public sealed record DeleteEnvironmentModel(TenantAccess Access, EnvironmentDeletion Deletion);
 
 public sealed record OperationsModel(TenantAccess Access, IReadOnlyList<OperationView> Operations);
 
@@ -66,6 +68,14 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return Redirect($"/t/{access.Tenant.Slug}/operations");
     }
 
+    /// <summary>Says what runs in the environment before it is deleted, and asks for its name when something does.</summary>
+    [HttpGet("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
+    public async Task<IActionResult> ConfirmDelete(string environment, CancellationToken ct)
+    {
+        var deletion = await environments.PrepareDeletionAsync(environment, ct);
+        return deletion.Succeeded ? View("Delete", new DeleteEnvironmentModel(HttpContext.TenantAccess(), deletion.Value)) : NotFound();
+    }
+
     [HttpPost("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(string environment, string? confirmName, CancellationToken ct)
     {
@@ -73,9 +83,12 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var deleted = await environments.DeleteAsync(HttpContext.ToActor(), access.Tenant, environment, confirmName, ct);
         if (!deleted.Succeeded)
         {
-            ModelState.AddProblem(deleted.Problem! with { Field = null });
-            Response.StatusCode = deleted.Problem!.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
-            return View("Index", await BuildAsync(new EnvironmentForm(), ct));
+            if (deleted.Problem!.Code == "not-found")
+                return NotFound();
+            ModelState.AddProblem(deleted.Problem! with { Field = deleted.Problem.Field == "ConfirmName" ? "confirmName" : null });
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            var deletion = await environments.PrepareDeletionAsync(environment, ct);
+            return View("Delete", new DeleteEnvironmentModel(access, deletion.Value));
         }
         TempData["Flash"] = $"Deleting '{environment}' and its namespace: follow it under Operations.";
         return Redirect($"/t/{access.Tenant.Slug}/operations");

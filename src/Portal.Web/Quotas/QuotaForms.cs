@@ -36,3 +36,11 @@ public static class AmountText
     public static string Bytes(long bytes) => Quantity.FormatBytes(bytes);
     public static int Percent(long part, long whole) => whole <= 0 ? 0 : (int)Math.Min(999, part * 100 / whole);
 }
+
+/// <summary>One bar of a quota page: a part of a whole, labelled, with both figures written out.</summary>
+public sealed record UsageMeter(string Label, long Part, long Whole, string PartText, string WholeText)
+{
+    public static UsageMeter Cpu(string label, long part, long whole) => new(label, part, whole, AmountText.Cpu(part), AmountText.Cpu(whole));
+    public static UsageMeter Bytes(string label, long part, long whole) => new(label, part, whole, AmountText.Bytes(part), AmountText.Bytes(whole));
+    public static UsageMeter Count(string label, long part, long whole) => new(label, part, whole, part.ToString(System.Globalization.CultureInfo.InvariantCulture), whole.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
