@@ -65,6 +65,9 @@ public static class DependencyInjection
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();
         services.AddScoped<Environments.EnvironmentDriftRepair>();
+        services.AddOptions<Operations.OperationOptions>().Bind(configuration.GetSection(Operations.OperationOptions.Section))
+            .Validate(o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero, "Portal:Operations:QueuedFor and StalledAfter must be positive.").ValidateOnStart();
+        services.AddScoped<Operations.OperationSweeper>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

@@ -760,6 +760,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<DateTime>("LastActivityAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("RequestedBy")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -789,6 +792,8 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasColumnName("Steps");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("State", "LastActivityAt");
 
                     b.HasIndex("TargetType", "TargetId");
 

@@ -747,6 +747,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime>("LastActivityAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RequestedBy")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -776,6 +779,8 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasColumnName("Steps");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("State", "LastActivityAt");
 
                     b.HasIndex("TargetType", "TargetId");
 

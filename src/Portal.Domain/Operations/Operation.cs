@@ -36,6 +36,8 @@ public sealed class Operation
     public DateTime? FinishedAt { get; private set; }
     public string? Error { get; private set; }
     public int Attempts { get; private set; }
+    /// <summary>When the operation last moved (queued, started, a step, the end): how the sweeper tells a lost one.</summary>
+    public DateTime LastActivityAt { get; private set; }
     public IReadOnlyList<OperationStep> Steps => _steps;
 
     private Operation() { }
@@ -50,19 +52,35 @@ public sealed class Operation
         RequestedBy = requestedBy;
         State = OperationState.Queued;
         CreatedAt = now;
+        LastActivityAt = now;
     }
 
     public bool IsFinished => State is OperationState.Succeeded or OperationState.Failed;
 
     /// <summary>Starts (or resumes) the work; false when there is nothing to do because it already ended.</summary>
-    public bool Start()
+    public bool Start(DateTime now)
     {
         if (IsFinished)
             return false;
         State = OperationState.Running;
         Attempts++;
+        LastActivityAt = now;
         return true;
     }
+
+    /// <summary>
+    /// Whether the operation seems lost: queued but never picked up (the process died between saving it and
+    /// queueing its job, or the queue lost it), or running without a step for longer than any step takes.
+    /// </summary>
+    public bool IsStalled(DateTime now, TimeSpan queuedFor, TimeSpan runningFor) => State switch
+    {
+        OperationState.Queued => now - LastActivityAt > queuedFor,
+        OperationState.Running => now - LastActivityAt > runningFor,
+        _ => false,
+    };
+
+    /// <summary>Notes that the operation's job was queued again, so that it is not swept twice in a row.</summary>
+    public void Requeued(DateTime now) => LastActivityAt = now;
 
     /// <summary>Whether a step finished in an earlier run, so that a resumed job skips it.</summary>
     public bool HasDone(string step) => _steps.Any(s => s.Name == step && s.Done);
@@ -71,6 +89,7 @@ public sealed class Operation
     {
         _steps.RemoveAll(s => s.Name == step && !s.Done);
         _steps.Add(new OperationStep(step, now, null, null));
+        LastActivityAt = now;
     }
 
     public void CompleteStep(string step, DateTime now)
@@ -79,6 +98,7 @@ public sealed class Operation
         if (index < 0)
             throw new InvalidOperationException($"Step '{step}' was not begun.");
         _steps[index] = _steps[index] with { FinishedAt = now, Error = null };
+        LastActivityAt = now;
     }
 
     /// <summary>Ends in failure with a reason a person understands (e.g. the cluster's quota message).</summary>
@@ -90,6 +110,7 @@ public sealed class Operation
         State = OperationState.Failed;
         Error = reason;
         FinishedAt = now;
+        LastActivityAt = now;
     }
 
     public void Succeed(DateTime now)
@@ -97,16 +118,18 @@ public sealed class Operation
         State = OperationState.Succeeded;
         Error = null;
         FinishedAt = now;
+        LastActivityAt = now;
     }
 
     /// <summary>Queues a failed operation again; its finished steps stay done.</summary>
-    public Result Retry()
+    public Result Retry(DateTime now)
     {
         if (State != OperationState.Failed)
             return Problem.Conflict($"Only a failed operation can be retried; this one is {State}.");
         State = OperationState.Queued;
         Error = null;
         FinishedAt = null;
+        LastActivityAt = now;
         return Result.Ok();
     }
 }

@@ -50,6 +50,8 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
                     steps => steps.ToList()));
         operation.HasIndex(o => new { o.TenantId, o.CreatedAt });
         operation.HasIndex(o => new { o.TargetType, o.TargetId });
+        // The sweeper looks for operations queued or running without progress for a while.
+        operation.HasIndex(o => new { o.State, o.LastActivityAt });
         operation.HasOne<Tenant>().WithMany().HasForeignKey(o => o.TenantId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -153,7 +153,7 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         var operation = await db.Operations.FirstOrDefaultAsync(o => o.Id == operationId, ct);
         if (operation is null)
             return Problem.NotFound("The operation");
-        var retried = operation.Retry();
+        var retried = operation.Retry(clock.GetUtcNow().UtcDateTime);
         if (!retried.Succeeded)
             return retried.Problem!;
         audit.Record(actor, tenant, "operation.retried", "operation", operation.Id.ToString(), $"{operation.Kind} of {operation.TargetId}");

@@ -25,7 +25,7 @@ public sealed class EnvironmentProvisioner(
     public async Task RunAsync(Guid operationId, CancellationToken ct)
     {
         var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
-        if (operation is null || !operation.Start())
+        if (operation is null || !operation.Start(clock.GetUtcNow().UtcDateTime))
             return;
         await SaveAsync(operation, ct);
         var environment = await db.Environments.IgnoreQueryFilters()

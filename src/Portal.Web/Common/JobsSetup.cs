@@ -69,6 +69,7 @@ public static class JobsSetup
         recurring.AddOrUpdate<ClusterJobs>("cluster-health", jobs => jobs.CheckHealthAsync(CancellationToken.None), Cron.Minutely());
         recurring.RemoveIfExists("node-metrics");
         recurring.AddOrUpdate<ClusterJobs>("metrics", jobs => jobs.SampleMetricsAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<Infrastructure.Operations.OperationSweeper>("operation-sweep", jobs => jobs.RunAsync(CancellationToken.None), Cron.Minutely());
         recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>("environment-drift", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
     }
 
