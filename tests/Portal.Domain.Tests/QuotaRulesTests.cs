@@ -115,6 +115,35 @@ public sealed class NamespaceNameTests
     }
 }
 
+public sealed class OvercommitChangeTests
+{
+    private static readonly ResourceAmounts Capacity = new(8000, 8000, 32L << 30, 32L << 30, 0, 220, 0);
+
+    [Fact]
+    public void Lowering_overcommit_below_what_tenants_were_granted_is_refused_with_the_numbers()
+    {
+        var pool = ResourcePool.Create("bj-prod", null, Guid.NewGuid(), null, "bj", 2m, 1m, DateTime.UtcNow).Value;
+        var granted = new ResourceAmounts(12000, 16000, 8L << 30, 8L << 30, 0, 10, 0);
+
+        var refused = pool.ChangeOvercommit(1.25m, 1m, Capacity, granted);
+        var raised = pool.ChangeOvercommit(2.5m, 1.5m, Capacity, granted);
+
+        Assert.False(refused.Succeeded);
+        Assert.Contains("CPU requests: 12 granted, 10 grantable; CPU limits: 16 granted, 10 grantable", refused.Problem!.Message);
+        Assert.True(raised.Succeeded);
+        Assert.Equal(new OvercommitPolicy(2.5m, 1.5m), pool.Overcommit);
+    }
+
+    [Fact]
+    public void An_overcommit_ratio_below_one_is_refused()
+    {
+        var pool = ResourcePool.Create("bj-prod", null, Guid.NewGuid(), null, "bj", 1m, 1m, DateTime.UtcNow).Value;
+
+        Assert.Equal("Overcommit", pool.ChangeOvercommit(0.5m, 1m, Capacity, ResourceAmounts.Zero).Problem!.Field);
+        Assert.Equal(OvercommitPolicy.None, pool.Overcommit);
+    }
+}
+
 public sealed class OperationTests
 {
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);

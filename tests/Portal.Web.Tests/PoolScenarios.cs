@@ -86,6 +86,41 @@ public abstract class PoolScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.Forbidden, selfGrant.StatusCode);
     }
 
+    [SkippableFact]
+    public async Task Overcommit_can_be_raised_but_not_lowered_below_what_tenants_were_granted()
+    {
+        var cluster = await SeedClusterAsync();
+        var tenant = await Arrange.TenantAsync();
+        var admin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var raised = await admin.PostFormAsync($"/admin/pools/{pool}/overcommit", new() { ["CpuOvercommit"] = "2", ["MemoryOvercommit"] = "1" });
+        var granted = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "12", cpuLimits: "12"));
+        var lowered = await admin.PostFormAsync($"/admin/pools/{pool}/overcommit", new() { ["CpuOvercommit"] = "1", ["MemoryOvercommit"] = "1" });
+        var loweredByApi = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/overcommit", new { cpu = 1.25m, memory = 1m });
+        var unreadable = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/overcommit", new { cpu = 0.5m, memory = 1m });
+
+        Assert.Equal(HttpStatusCode.Redirect, raised.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, lowered.StatusCode);
+        Assert.Contains("CPU requests: 12 granted, 8 grantable", WebUtility.HtmlDecode(await lowered.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.Conflict, loweredByApi.StatusCode);
+        Assert.Contains("12 granted, 10 grantable", await loweredByApi.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
+        var stored = await Arrange.QueryAsync(db => db.ResourcePools.SingleAsync(p => p.Name == pool));
+        Assert.Equal(2m, stored.CpuOvercommit);
+        var audits = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.Action == "pool.overcommit-changed" && a.TargetId == pool)
+            .Select(a => a.Outcome).ToListAsync());
+        Assert.Equal(1, audits.Count(o => o == Domain.Audit.AuditOutcome.Succeeded));
+        Assert.Equal(3, audits.Count(o => o == Domain.Audit.AuditOutcome.Denied));
+    }
+
     private static Dictionary<string, string> Grant(string tenant, string cpu, string cpuLimits) => new()
     {
         ["Form.Tenant"] = tenant, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpuLimits, ["Form.MemoryRequests"] = "8Gi",

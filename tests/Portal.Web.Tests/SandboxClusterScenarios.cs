@@ -54,7 +54,7 @@ public sealed class SandboxClusterScenarios(SandboxPortal portal) : IClassFixtur
     {
         var admin = await Arrange.AdminAsync();
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.CountAsync().ContinueWith(t => t.Result >= 3 ? "" : null)), "three hosts");
-        var api = await AdminApiAsync(admin);
+        var api = await Arrange.UserApiClientAsync(admin);
 
         var page = await api.GetFromJsonAsync<JsonElement>("/api/v1/clusters/sandbox/hosts?pageSize=2&sort=Name");
         var cluster = await api.GetFromJsonAsync<JsonElement>("/api/v1/clusters/sandbox");
@@ -70,7 +70,7 @@ public sealed class SandboxClusterScenarios(SandboxPortal portal) : IClassFixtur
     {
         var admin = await Arrange.AdminAsync();
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync(h => h.Name == "sandbox-node-03").ContinueWith(t => t.Result ? "" : null)), "the host");
-        var api = await AdminApiAsync(admin);
+        var api = await Arrange.UserApiClientAsync(admin);
 
         var accepted = await api.PostAsync("/api/v1/clusters/sandbox/hosts/sandbox-node-03/cordon", null);
         var unknown = await api.PostAsync("/api/v1/clusters/sandbox/hosts/no-such-node/cordon", null);
@@ -80,25 +80,6 @@ public sealed class SandboxClusterScenarios(SandboxPortal portal) : IClassFixtur
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync(h => h.Name == "sandbox-node-03" && h.Unschedulable)
             .ContinueWith(t => t.Result ? "" : null)), "the host cordoned");
         await api.PostAsync("/api/v1/clusters/sandbox/hosts/sandbox-node-03/uncordon", null);
-    }
-
-    /// <summary>A platform admin's API client: a user token from the CLI's authorization code flow.</summary>
-    private async Task<HttpClient> AdminApiAsync(BrowserSession admin)
-    {
-        var verifier = new string('v', 64);
-        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var authorize = await admin.GetAsync("/connect/authorize?client_id=portal-cli&response_type=code&scope=openid%20portal.api" +
-            $"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge={challenge}&code_challenge_method=S256");
-        var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["code"].ToString();
-        var client = portal.Factory.CreateClient();
-        var tokens = await (await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "portal-cli", ["code"] = code,
-            ["redirect_uri"] = "http://127.0.0.1:8765/callback", ["code_verifier"] = verifier,
-        }))).Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
-        return client;
     }
 
     private static async Task<string> EventuallyAsync(Func<Task<string?>> probe, string what)

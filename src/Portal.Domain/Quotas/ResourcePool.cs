@@ -54,11 +54,28 @@ public sealed class ResourcePool
 
     public NodeSelector Selector => Quotas.NodeSelector.Parse(NodeSelector).Value;
 
-    public Result ChangeOvercommit(decimal cpu, decimal memory)
+    /// <summary>
+    /// Changes how far the pool may be overcommitted; lowering it below what tenants were granted already is refused
+    /// with the numbers, since taking quota back is a decision about each tenant, not about the pool.
+    /// </summary>
+    public Result ChangeOvercommit(decimal cpu, decimal memory, ResourceAmounts capacity, ResourceAmounts granted)
     {
         var overcommit = OvercommitPolicy.Create(cpu, memory);
         if (!overcommit.Succeeded)
             return overcommit.Problem!;
+        var grantable = overcommit.Value.Grantable(capacity);
+        var beyond = new List<string>();
+        if (granted.CpuRequestMillis > grantable.CpuRequestMillis)
+            beyond.Add($"CPU requests: {Quantity.FormatCpu(granted.CpuRequestMillis)} granted, {Quantity.FormatCpu(grantable.CpuRequestMillis)} grantable");
+        if (granted.CpuLimitMillis > grantable.CpuLimitMillis)
+            beyond.Add($"CPU limits: {Quantity.FormatCpu(granted.CpuLimitMillis)} granted, {Quantity.FormatCpu(grantable.CpuLimitMillis)} grantable");
+        if (granted.MemoryRequestBytes > grantable.MemoryRequestBytes)
+            beyond.Add($"memory requests: {Quantity.FormatBytes(granted.MemoryRequestBytes)} granted, {Quantity.FormatBytes(grantable.MemoryRequestBytes)} grantable");
+        if (granted.MemoryLimitBytes > grantable.MemoryLimitBytes)
+            beyond.Add($"memory limits: {Quantity.FormatBytes(granted.MemoryLimitBytes)} granted, {Quantity.FormatBytes(grantable.MemoryLimitBytes)} grantable");
+        if (beyond.Count > 0)
+            return Problem.Conflict($"Pool '{Name}' at overcommit CPU {cpu}, memory {memory} could not keep what its tenants were granted: " +
+                $"{string.Join("; ", beyond)}. Reduce their quotas first.", "Overcommit");
         CpuOvercommit = cpu;
         MemoryOvercommit = memory;
         return Result.Ok();

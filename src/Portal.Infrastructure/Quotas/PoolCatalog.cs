@@ -85,6 +85,22 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         }).ToList();
     }
 
+    /// <summary>Changes the pool's overcommit policy, never below what its tenants were granted.</summary>
+    public async Task<Result> ChangeOvercommitAsync(Actor actor, string poolName, decimal cpu, decimal memory, CancellationToken ct)
+    {
+        var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
+        if (pool is null)
+            return Problem.NotFound($"Pool '{poolName}'");
+        var summary = (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Id == pool.Id), ct)).Single();
+        var before = pool.Overcommit;
+        var changed = pool.ChangeOvercommit(cpu, memory, summary.Capacity, summary.Granted);
+        audit.Record(actor, null, "pool.overcommit-changed", "pool", pool.Name,
+            changed.Succeeded ? $"CPU {before.Cpu} → {cpu}, memory {before.Memory} → {memory}" : changed.Problem!.Message,
+            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+        await db.SaveChangesAsync(ct);
+        return changed;
+    }
+
     /// <summary>Grants (or changes) a tenant's quota in a pool, within what the pool can promise.</summary>
     public async Task<Result<TenantQuota>> GrantAsync(Actor actor, ResourcePool pool, string? tenantSlug, ResourceAmounts requested, CancellationToken ct)
     {

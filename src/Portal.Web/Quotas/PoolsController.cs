@@ -61,6 +61,24 @@ public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters,
         return Redirect($"/admin/pools/{found.Name}");
     }
 
+    [HttpPost("{pool}/overcommit")]
+    public async Task<IActionResult> ChangeOvercommit(string pool, decimal? cpuOvercommit, decimal? memoryOvercommit, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var changed = cpuOvercommit is null || memoryOvercommit is null
+            ? Domain.Common.Problem.Invalid("Overcommit", "Give both ratios as numbers such as 1 or 1.5.")
+            : await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, cpuOvercommit.Value, memoryOvercommit.Value, ct);
+        if (!changed.Succeeded)
+        {
+            ModelState.AddModelError("Overcommit", changed.Problem!.Message);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
+        }
+        TempData["Flash"] = $"Pool '{pool}' now overcommits CPU {cpuOvercommit} and memory {memoryOvercommit}.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
     private async Task<PoolDetailModel> BuildAsync(PoolSummary pool, QuotaForm form, CancellationToken ct) =>
         new(pool, await pools.GrantsAsync(pool.Id, ct), await tenants.ListForUserAsync(Guid.Empty, isPlatformAdmin: true, ct), form);
 }

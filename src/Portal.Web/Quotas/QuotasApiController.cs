@@ -11,6 +11,8 @@ namespace Portal.Web.Quotas;
 public sealed record CreatePoolRequest(string? Name, string? DisplayName, string? Cluster, string? NodeSelector, string? Region,
     decimal? CpuOvercommit, decimal? MemoryOvercommit);
 
+public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory);
+
 public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
     string? Pods, string? MiddlewareInstances)
 {
@@ -38,6 +40,16 @@ public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
     [HttpGet("api/v1/pools/{pool}"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Get(string pool, CancellationToken ct) =>
         await pools.SummaryAsync(pool, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+
+    /// <summary>Changes the pool's overcommit ratios; refused with the numbers when tenants were granted more than they would allow.</summary>
+    [HttpPut("api/v1/pools/{pool}/overcommit"), Authorize(TenantPolicies.PlatformAdmin)]
+    public async Task<IActionResult> ChangeOvercommit(string pool, OvercommitRequest request, CancellationToken ct)
+    {
+        if (request.Cpu is null || request.Memory is null)
+            return this.ToActionResult(Domain.Common.Problem.Invalid("Overcommit", "Give both ratios, cpu and memory, as numbers such as 1 or 1.5."));
+        var changed = await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, request.Cpu.Value, request.Memory.Value, ct);
+        return changed.Succeeded ? Ok(await pools.SummaryAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+    }
 
     [HttpGet("api/v1/pools/{pool}/quotas"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Grants(string pool, CancellationToken ct) =>

@@ -120,6 +120,25 @@ public sealed class Arrange(PortalFactory factory)
         return client;
     }
 
+    /// <summary>A signed-in user's API client: a user token from the CLI's authorization code flow with PKCE.</summary>
+    public async Task<HttpClient> UserApiClientAsync(BrowserSession user)
+    {
+        var verifier = new string('v', 64);
+        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var authorize = await user.GetAsync("/connect/authorize?client_id=portal-cli&response_type=code&scope=openid%20portal.api" +
+            $"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge={challenge}&code_challenge_method=S256");
+        var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["code"].ToString();
+        var client = factory.CreateClient();
+        var tokens = await (await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["client_id"] = "portal-cli", ["code"] = code,
+            ["redirect_uri"] = "http://127.0.0.1:8765/callback", ["code_verifier"] = verifier,
+        }))).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("access_token").GetString());
+        return client;
+    }
+
     public static async Task<string> TokenAsync(HttpClient client, string clientId, string secret)
     {
         var response = await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
