@@ -28,6 +28,7 @@ internal static class QuotaPagesBenchmark
     private const int HostsPerPool = 10;
     private const int Tenants = 200;
     private const int Environments = 50;
+    private const int NamespacesPerOtherTenant = 5;
     private const int Requests = 200;
     private const int Warmup = 20;
 
@@ -64,7 +65,7 @@ internal static class QuotaPagesBenchmark
             report.Heading("## Machine");
             report.Lines(Machine.Describe());
             report.Heading("## Data");
-            report.Line(Invariant($"{Pools} pools of {HostsPerPool} hosts each (one cluster, pools by node label), {Tenants} tenants with a quota in every pool, one of them with {Environments} environments spread over the {Pools} pools."));
+            report.Line(Invariant($"{Pools} pools of {HostsPerPool} hosts each (one cluster, pools by node label), {Tenants} tenants with a quota in every pool, one of them with {Environments} environments spread over the {Pools} pools, each namespace with its workload load; {NamespacesPerOtherTenant} namespaces with load for every other tenant."));
             report.Heading("## Server-side time");
             report.Line(Samples.Header);
             report.Line(Samples.Rule);
@@ -131,9 +132,25 @@ internal static class QuotaPagesBenchmark
                 db.TenantQuotas.Add(new TenantQuota(tenant.Id, pool.Id, grant, "bench", now));
         var share = new ResourceAmounts(100, 200, 128L << 20, 256L << 20, 1L << 30, 2, 0);
         for (var e = 0; e < Environments; e++)
-            db.Environments.Add(TenantEnvironment.Create(tenants[0], pools[e % Pools].Id, $"env-{e:00}", share, now).Value);
+        {
+            var environment = TenantEnvironment.Create(tenants[0], pools[e % Pools].Id, $"env-{e:00}", share, now).Value;
+            db.Environments.Add(environment);
+            db.NamespaceLoads.Add(Load(cluster.Id, environment.Namespace, now));
+        }
+        // The other tenants' namespaces, which the quota page's join must not wade through.
+        foreach (var tenant in tenants.Skip(1))
+            for (var n = 0; n < NamespacesPerOtherTenant; n++)
+                db.NamespaceLoads.Add(Load(cluster.Id, $"{tenant.Slug}-env-{n}", now));
         await db.SaveChangesAsync(ct);
         return (tenants[0], pools[0].Name);
+    }
+
+    private static NamespaceLoad Load(Guid clusterId, string ns, DateTime now)
+    {
+        var load = new NamespaceLoad(clusterId, ns);
+        load.Observe(new WorkloadTotals(60, 120, 96L << 20, 192L << 20, 2), now);
+        load.ObserveUsage(25, 70L << 20);
+        return load;
     }
 
     private static async Task<Samples> MeasureAsync(IServiceProvider services, string name, Func<AsyncServiceScope, CancellationToken, Task> call, CancellationToken ct)
