@@ -68,6 +68,7 @@ public static class DependencyInjection
         services.AddOptions<Operations.OperationOptions>().Bind(configuration.GetSection(Operations.OperationOptions.Section))
             .Validate(o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero, "Portal:Operations:QueuedFor and StalledAfter must be positive.").ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
+        services.AddSingleton<Applications.SpecVault>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

@@ -1,9 +1,19 @@
 namespace Portal.Domain.Common;
 
-/// <summary>A refusal a user can act on: a stable code, a sentence for people, and the field it concerns.</summary>
+/// <summary>
+/// A refusal a user can act on: a stable code, a sentence for people, and the field it concerns; a form with
+/// several wrong fields gives one problem whose causes name each field.
+/// </summary>
 public sealed record Problem(string Code, string Message, string? Field = null)
 {
+    public IReadOnlyList<Problem> Causes { get; init; } = [];
+
     public static Problem Invalid(string field, string message) => new("validation", message, field);
+
+    /// <summary>Several fields at once: one problem when there is one, else a summary with each as a cause.</summary>
+    public static Problem Invalid(IReadOnlyList<Problem> causes) => causes.Count == 1
+        ? causes[0]
+        : new("validation", $"{causes.Count} fields need attention: {string.Join(" ", causes.Select(c => c.Message))}") { Causes = causes };
     public static Problem NotFound(string what) => new("not-found", $"{what} was not found.");
     public static Problem Conflict(string message, string? field = null) => new("conflict", message, field);
     public static Problem Forbidden(string message) => new("forbidden", message);

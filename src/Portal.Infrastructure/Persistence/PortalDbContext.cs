@@ -29,6 +29,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<TenantQuota> TenantQuotas => Set<TenantQuota>();
     public DbSet<TenantEnvironment> Environments => Set<TenantEnvironment>();
     public DbSet<Operation> Operations => Set<Operation>();
+    public DbSet<Domain.Applications.Application> Applications => Set<Domain.Applications.Application>();
+    public DbSet<Domain.Applications.Revision> Revisions => Set<Domain.Applications.Revision>();
+    public DbSet<Domain.Applications.AppDeployment> AppDeployments => Set<Domain.Applications.AppDeployment>();
+    public DbSet<WorkloadPod> WorkloadPods => Set<WorkloadPod>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
@@ -46,5 +50,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<TenantQuota>().HasQueryFilter(q => q.TenantId == CurrentTenantId);
         builder.Entity<TenantEnvironment>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
         builder.Entity<Operation>().HasQueryFilter(o => o.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Applications.Application>().HasQueryFilter(a => a.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Applications.Revision>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Applications.AppDeployment>().HasQueryFilter(d => d.TenantId == CurrentTenantId);
     }
 }

@@ -16,9 +16,10 @@ public static class ApiProblems
     public static IActionResult ToActionResult(this ControllerBase controller, Problem problem)
     {
         var (status, type, title) = Classify(problem);
-        var details = problem.Field is null
+        var fields = (problem.Causes.Count > 0 ? problem.Causes : [problem]).Where(p => p.Field is not null).ToList();
+        var details = fields.Count == 0
             ? new ProblemDetails()
-            : new ValidationProblemDetails(new Dictionary<string, string[]> { [Camel(problem.Field)] = [problem.Message] });
+            : new ValidationProblemDetails(fields.GroupBy(p => Camel(p.Field!)).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()));
         details.Status = status;
         details.Type = type;
         details.Title = title;

@@ -1,0 +1,118 @@
+using Portal.Domain.Common;
+
+namespace Portal.Domain.Applications;
+
+public enum AppDeploymentState
+{
+    /// <summary>A deploy's job is applying objects or following the rollout.</summary>
+    Deploying = 1,
+    Running = 2,
+    /// <summary>The last change did not roll out; <see cref="AppDeployment.Reason"/> says why.</summary>
+    Failed = 3,
+    /// <summary>Scaled to zero on purpose; starting brings back the previous count.</summary>
+    Stopped = 4,
+    Removing = 5,
+}
+
+/// <summary>
+/// An application in one environment: the revision meant to run there, how many replicas, and how the last
+/// change went. Replicas are the environment's own (scaling does not make a revision); the rest comes from the revision.
+/// </summary>
+public sealed class AppDeployment : Tenancy.ITenantOwned
+{
+    public Guid Id { get; private set; }
+    public Guid TenantId { get; private set; }
+    public Guid ApplicationId { get; private set; }
+    public Guid EnvironmentId { get; private set; }
+    public int Revision { get; private set; }
+    public int Replicas { get; private set; }
+    /// <summary>The replicas to bring back when a stopped application starts again.</summary>
+    public int? ReplicasBeforeStop { get; private set; }
+    public AppDeploymentState State { get; private set; }
+    public string? Reason { get; private set; }
+    public DateTime UpdatedAt { get; private set; }
+
+    private AppDeployment() { }
+
+    public AppDeployment(Application application, Guid environmentId, DateTime now)
+    {
+        Id = Guid.NewGuid();
+        TenantId = application.TenantId;
+        ApplicationId = application.Id;
+        EnvironmentId = environmentId;
+        State = AppDeploymentState.Deploying;
+        UpdatedAt = now;
+    }
+
+    /// <summary>Points the environment at a new revision; the replicas follow the revision's spec unless an autoscaler owns them.</summary>
+    public void Deploy(Revision revision, int replicas, DateTime now)
+    {
+        Revision = revision.Number;
+        Replicas = replicas;
+        ReplicasBeforeStop = null;
+        State = AppDeploymentState.Deploying;
+        Reason = null;
+        UpdatedAt = now;
+    }
+
+    public Result Scale(int replicas, DateTime now)
+    {
+        if (replicas is < 0 or > DeploymentSpec.MaxReplicas)
+            return Problem.Invalid("Replicas", $"Replicas go from 0 to {DeploymentSpec.MaxReplicas}.");
+        if (State == AppDeploymentState.Removing)
+            return Problem.Conflict("The application is being removed from this environment.");
+        Replicas = replicas;
+        ReplicasBeforeStop = null;
+        State = AppDeploymentState.Deploying;
+        Reason = null;
+        UpdatedAt = now;
+        return Result.Ok();
+    }
+
+    public Result Stop(DateTime now)
+    {
+        if (State == AppDeploymentState.Stopped)
+            return Problem.Conflict("The application is stopped already.");
+        if (State == AppDeploymentState.Removing)
+            return Problem.Conflict("The application is being removed from this environment.");
+        ReplicasBeforeStop = Replicas;
+        Replicas = 0;
+        State = AppDeploymentState.Deploying;
+        Reason = null;
+        UpdatedAt = now;
+        return Result.Ok();
+    }
+
+    public Result Start(DateTime now)
+    {
+        if (ReplicasBeforeStop is not { } previous)
+            return Problem.Conflict("The application is not stopped.");
+        Replicas = Math.Max(1, previous);
+        ReplicasBeforeStop = null;
+        State = AppDeploymentState.Deploying;
+        Reason = null;
+        UpdatedAt = now;
+        return Result.Ok();
+    }
+
+    /// <summary>The rollout finished: running, or stopped when it was scaled to zero on purpose.</summary>
+    public void RolledOut(DateTime now)
+    {
+        State = ReplicasBeforeStop is not null ? AppDeploymentState.Stopped : AppDeploymentState.Running;
+        Reason = null;
+        UpdatedAt = now;
+    }
+
+    public void Failed(string reason, DateTime now)
+    {
+        State = AppDeploymentState.Failed;
+        Reason = reason;
+        UpdatedAt = now;
+    }
+
+    public void MarkRemoving(DateTime now)
+    {
+        State = AppDeploymentState.Removing;
+        UpdatedAt = now;
+    }
+}
