@@ -19,7 +19,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     private static readonly TenantRole[] Roles = [TenantRole.Viewer, TenantRole.Developer, TenantRole.TenantAdmin];
     private Arrange Arrange => new(portal.Factory);
 
-    private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId, string Environment)
+    private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId, string Environment,
+        string App, string Pod)
     {
         public IReadOnlyDictionary<string, string> RouteValues => new Dictionary<string, string>
         {
@@ -29,6 +30,11 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             ["serviceAccountId"] = Account.Id.ToString(),
             ["operationId"] = OperationId.ToString(),
             ["environment"] = Environment,
+            ["app"] = App,
+            ["pod"] = Pod,
+            ["revision"] = "1",
+            ["from"] = "1",
+            ["to"] = "1",
             ["area"] = "applications",
             ["pool"] = "some-pool",
         };
@@ -140,7 +146,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin);
         var invitation = await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("invitee")}@portal.test", TenantRole.Viewer);
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
-        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), await Arrange.EnvironmentAsync(tenant));
+        var environment = await Arrange.EnvironmentAsync(tenant);
+        var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
+        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), environment, app, pod);
     }
 
     private static Task<HttpResponseMessage> SendAsync(TenantEndpoint endpoint, string url, BrowserSession session, HttpClient api)

@@ -84,6 +84,39 @@ public sealed class Arrange(PortalFactory factory)
         return environment.Name;
     }
 
+    /// <summary>
+    /// An application of the tenant with one revision deployed (on paper: no cluster is contacted) to the environment,
+    /// and one managed pod of it seen by the watch.
+    /// </summary>
+    public async Task<(string App, string Pod)> ApplicationAsync(Tenant tenant, string environmentName)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Applications.SpecVault>();
+        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).SingleAsync();
+        var spec = new Portal.Domain.Applications.DeploymentSpec
+        {
+            Image = "nginx:1.27", Resources = new(100, 200, 64L << 20, 128L << 20),
+            Environment = [new("API_KEY", "setup-secret-value", IsSecret: true)],
+        };
+        var now = DateTime.UtcNow;
+        var app = Portal.Domain.Applications.Application.Create(tenant, Unique("app"), "set up by a test", "test-setup", spec, vault.Seal, now).Value;
+        var revision = app.NewRevision(spec, vault.Seal, environment.Name, "test-setup", null, "deploy", now).Value;
+        var deployment = new Portal.Domain.Applications.AppDeployment(app, environment.Id, now);
+        deployment.Deploy(revision, 1, now);
+        deployment.RolledOut(now);
+        var pod = new Portal.Domain.Clusters.WorkloadPod(clusterId, environment.Namespace, $"{app.Name}-5d9c7b-x2k4q");
+        pod.Observe(new Portal.Domain.Clusters.PodStatusReading(environment.Namespace, pod.Name, app.Name, 1, "Running", true, 0, null, null,
+            "node-1", "10.0.0.9", app.Name, now), now);
+        db.Applications.Add(app);
+        db.Revisions.Add(revision);
+        db.AppDeployments.Add(deployment);
+        db.WorkloadPods.Add(pod);
+        await db.SaveChangesAsync();
+        return (app.Name, pod.Name);
+    }
+
     /// <summary>A failed operation of the tenant, as a job would have left it.</summary>
     public async Task<Guid> FailedOperationAsync(Tenant tenant)
     {
