@@ -10,6 +10,22 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
     private Kubernetes Client => sandbox.Client;
 
     [Fact]
+    public async Task Deleting_a_service_answers_with_the_deleted_service_as_the_api_server_does()
+    {
+        var ns = await sandbox.NewNamespaceAsync();
+        await Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }], Selector = new Dictionary<string, string> { ["app"] = "web" } },
+        }, ns);
+
+        var deleted = await Client.CoreV1.DeleteNamespacedServiceAsync("web", ns);
+
+        Assert.Equal("web", deleted.Metadata.Name);
+        Assert.Empty((await Client.CoreV1.ListNamespacedServiceAsync(ns)).Items);
+    }
+
+    [Fact]
     public async Task A_created_configmap_can_be_read_listed_updated_patched_and_deleted()
     {
         var ns = await sandbox.NewNamespaceAsync();

@@ -415,7 +415,8 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
             policy = body.Str("propagationPolicy") ?? (body.Bool("orphanDependents") == true ? "Orphan" : policy);
         }
         var deleted = registry.Delete(kind, ns, name, policy.Length == 0 ? null : policy, dryRun);
-        if (kind == ResourceKinds.Pod || kind == ResourceKinds.Namespace)
+        // As the API server does: these registries answer a delete with the object deleted, the others with a Status.
+        if (kind == ResourceKinds.Pod || kind == ResourceKinds.Namespace || kind == ResourceKinds.Service)
         {
             await WriteObjectAsync(context, 200, deleted);
             return;
