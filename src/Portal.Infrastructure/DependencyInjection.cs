@@ -54,6 +54,7 @@ public static class DependencyInjection
         services.AddSingleton<KubernetesClients>();
         services.AddSingleton<IClusterGateway, KubernetesClusterGateway>();
         services.AddSingleton<IHostChangeNotifier, NoHostChangeNotifier>();
+        services.AddSingleton<IWorkloadChangeNotifier, NoWorkloadChangeNotifier>();
         services.AddSingleton<ClusterWatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<ClusterWatcher>());
         services.AddScoped<ClusterWatchLeases>();
@@ -69,6 +70,14 @@ public static class DependencyInjection
             .Validate(o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero, "Portal:Operations:QueuedFor and StalledAfter must be positive.").ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
         services.AddSingleton<Applications.SpecVault>();
+        services.AddScoped<Applications.AppStatusReader>();
+        services.AddScoped<Applications.PodLogs>();
+        services.AddOptions<Applications.ApplicationOptions>().Bind(configuration.GetSection(Applications.ApplicationOptions.Section))
+            .Validate(o => o.RolloutTimeout > TimeSpan.Zero && o.FailFastAfter >= TimeSpan.Zero && o.RecheckEvery > TimeSpan.Zero,
+                "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative.").ValidateOnStart();
+        services.AddScoped<Applications.ApplicationCatalog>();
+        services.AddScoped<Applications.ApplicationChanges>();
+        services.AddScoped<Applications.ApplicationDeployer>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

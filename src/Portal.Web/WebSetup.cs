@@ -54,8 +54,13 @@ public static class WebSetup
             });
         });
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        services.AddSignalR();
+        // Enums as words, as the API writes them: a browser shows "Running", not 2.
+        services.AddSignalR().AddJsonProtocol(json =>
+            json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
+        services.AddSingleton<Applications.SignalRWorkloadChangeNotifier>();
+        services.AddSingleton<IWorkloadChangeNotifier>(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
+        services.AddHostedService(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
         services.AddPortalJobs(configuration);
         services.AddScoped<HostCordoning>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
@@ -97,6 +102,7 @@ public static class WebSetup
         app.MapControllers();
         app.MapHub<HostsHub>(HostsHub.Path);
         app.MapHub<Environments.OperationsHub>(Environments.OperationsHub.Path);
+        app.MapHub<Applications.ApplicationsHub>(Applications.ApplicationsHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

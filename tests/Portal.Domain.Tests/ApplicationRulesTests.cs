@@ -59,7 +59,7 @@ public sealed class ApplicationRulesTests
         var app = Application.Create(Acme, "orders-api", "", "team-shop", Specs.Minimal(), Seal, Now).Value;
         var revision = app.NewRevision(Specs.Minimal(), Seal, "dev", "dev", null, "deploy", Now).Value;
         var deployment = new AppDeployment(app, Guid.NewGuid(), Now);
-        deployment.Deploy(revision, 3, Now);
+        deployment.Deploy(revision, Specs.Minimal().WithReplicas(3), false, Now);
         deployment.RolledOut(Now);
 
         Assert.True(deployment.Stop(Now).Succeeded);
@@ -71,5 +71,23 @@ public sealed class ApplicationRulesTests
         Assert.Equal(3, deployment.Replicas);
         Assert.False(deployment.Start(Now).Succeeded);
         Assert.Equal("Replicas", deployment.Scale(1001, Now).Problem!.Field);
+    }
+
+    [Fact]
+    public void An_autoscaled_deployment_counts_its_ceiling_for_quota_and_refuses_scaling_by_hand()
+    {
+        var app = Application.Create(Acme, "orders-api", "", "team-shop", Specs.Minimal(), Seal, Now).Value;
+        var first = app.NewRevision(Specs.Minimal(), Seal, "dev", "dev", null, "deploy", Now).Value;
+        var autoscaled = Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(2, 8, 70, null));
+        var second = app.NewRevision(autoscaled, Seal, "dev", "dev", null, "deploy", Now).Value;
+        var deployment = new AppDeployment(app, Guid.NewGuid(), Now);
+        deployment.Deploy(first, Specs.Minimal(), false, Now);
+
+        deployment.Deploy(second, autoscaled, true, Now);
+
+        Assert.Equal(2, deployment.Replicas);
+        Assert.Equal(8, deployment.CountedReplicas);
+        Assert.Equal(1, deployment.PreviousRevision);
+        Assert.Equal("conflict", deployment.Scale(4, Now).Problem!.Code);
     }
 }

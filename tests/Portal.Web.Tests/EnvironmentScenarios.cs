@@ -18,18 +18,19 @@ namespace Portal.Web.Tests;
 public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {
     private Arrange Arrange => new(portal.Factory);
+    private SandboxWorld World => new(portal.Factory);
 
     [Fact]
     public async Task A_tenant_admin_creates_an_environment_and_its_namespace_quota_limits_and_policy_appear_in_the_cluster()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
 
         var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "prod", cpu: "2", cpuLimits: "3"));
 
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
             .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)), "the environment to be ready");
-        using var cluster = SandboxClient();
+        using var cluster = World.Client();
         var ns = await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-prod");
         var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns.Metadata.Name);
         var limits = await cluster.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", ns.Metadata.Name);
@@ -49,7 +50,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task A_share_beyond_what_is_left_of_the_quota_is_refused_with_the_numbers_and_nothing_is_written()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "dev", cpu: "3", cpuLimits: "3"));
 
         var refused = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "prod", cpu: "2", cpuLimits: "2"));
@@ -63,7 +64,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task A_quota_cannot_be_reduced_below_what_the_environments_hold_and_the_split_is_shown()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "dev", cpu: "3", cpuLimits: "3"));
         var platformAdmin = await Arrange.AdminAsync();
 
@@ -82,13 +83,13 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task The_job_finishes_an_operation_whose_namespace_an_earlier_run_already_made_and_a_rerun_changes_nothing()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
-        using var cluster = SandboxClient();
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        using var cluster = World.Client();
         await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = $"{tenant.Slug}-qa" } });
 
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "qa", cpu: "1", cpuLimits: "1"));
         var operationId = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().Where(o => o.TenantId == tenant.Id).Select(o => o.Id).SingleAsync());
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.Id == operationId && o.State == OperationState.Succeeded)), "the operation to succeed");
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.Id == operationId && o.State == OperationState.Succeeded)), "the operation to succeed");
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<EnvironmentProvisioner>().RunAsync(operationId, default);
 
@@ -101,11 +102,11 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task Drift_repair_puts_back_a_quota_edited_and_a_policy_deleted_by_hand_and_audits_it()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "stage", cpu: "2", cpuLimits: "2"));
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
             .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)), "the environment to be ready");
-        using var cluster = SandboxClient();
+        using var cluster = World.Client();
         var ns = $"{tenant.Slug}-stage";
         var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns);
         quota.Spec.Hard["requests.cpu"] = new k8s.Models.ResourceQuantity("100");
@@ -128,17 +129,17 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task Changing_a_share_updates_the_resource_quota_and_deleting_removes_the_namespace()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "temp", cpu: "1", cpuLimits: "1"));
-        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
-        using var cluster = SandboxClient();
+        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        using var cluster = World.Client();
         var ns = $"{tenant.Slug}-temp";
 
         var tooMuch = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/share", ShareOnly(cpu: "5"));
         var changed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/share", ShareOnly(cpu: "3"));
-        await EventuallyAsync(async () => Domain.Common.Quantity.CpuMillis(
+        await SandboxWorld.EventuallyAsync(async () => Domain.Common.Quantity.CpuMillis(
             (await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns)).Spec.Hard["requests.cpu"].ToString()) == 3000, "the new quota in the cluster");
-        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready again");
+        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready again");
         await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("web", replicas: 1, cpu: "100m"), ns);
         var confirmPage = await (await admin.GetAsync($"/t/{tenant.Slug}/environments/temp/delete")).Content.ReadAsStringAsync();
         var unconfirmed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "nope" });
@@ -151,16 +152,16 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
         Assert.Contains("Environment 'temp' still runs Deployment 'web'", WebUtility.HtmlDecode(await unconfirmed.Content.ReadAsStringAsync()));
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
-        await EventuallyAsync(async () => (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0, "the namespace to be gone");
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
+        await SandboxWorld.EventuallyAsync(async () => (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0, "the namespace to be gone");
     }
 
     [Fact]
     public async Task An_environment_where_nothing_runs_is_deleted_without_typing_its_name()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "empty", cpu: "1", cpuLimits: "1"));
-        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
 
         var confirmPage = await (await admin.GetAsync($"/t/{tenant.Slug}/environments/empty/delete")).Content.ReadAsStringAsync();
         var deleted = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/empty/delete", []);
@@ -168,20 +169,20 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Contains("Nothing runs in it.", confirmPage);
         Assert.DoesNotContain("id=\"confirmName\"", confirmPage);
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
     }
 
     [Fact]
     public async Task The_quota_page_shows_what_workloads_request_and_use_in_each_environment()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "work", cpu: "2", cpuLimits: "2"));
-        await EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
-        using var cluster = SandboxClient();
+        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        using var cluster = World.Client();
         var ns = $"{tenant.Slug}-work";
 
         await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("api", replicas: 3, cpu: "250m"), ns);
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.NamespaceLoads.AnyAsync(l => l.Namespace == ns && l.Pods == 3)), "the watch to count 3 pods");
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.NamespaceLoads.AnyAsync(l => l.Namespace == ns && l.Pods == 3)), "the watch to count 3 pods");
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<Infrastructure.Clusters.ClusterJobs>().SampleMetricsAsync(default);
         var page = await (await admin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
@@ -231,7 +232,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task A_job_killed_after_its_first_step_resumes_from_the_next_one()
     {
-        var (tenant, admin, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
         {
             // The operation is created without the queue: this test runs its job by hand.
@@ -269,20 +270,6 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await job.RunAsync(operationId, default);
     }
 
-    /// <summary>Stands in for a process killed right after a step was saved.</summary>
-    private sealed class DiesAfterStep(string? step) : IOperationProgress
-    {
-        public Task ReportAsync(Operation operation, CancellationToken ct) =>
-            step is not null && operation.HasDone(step) ? throw new OperationCanceledException("killed") : Task.CompletedTask;
-    }
-
-    private sealed class NoQueue : IOperationQueue
-    {
-        public void Enqueue(Operation operation)
-        {
-        }
-    }
-
     private Task<bool> EnvironmentIs(Tenant tenant, EnvironmentState state) =>
         Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id && e.State == state));
 
@@ -301,7 +288,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task A_viewer_sees_environments_but_cannot_create_one()
     {
-        var (tenant, _, pool) = await TenantWithQuotaAsync(cpu: "4");
+        var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
 
         var list = await viewer.GetAsync($"/t/{tenant.Slug}/environments");
@@ -311,45 +298,11 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
     }
 
-    private async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu)
-    {
-        var platformAdmin = await Arrange.AdminAsync();
-        var pool = Arrange.Unique("pool");
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
-        await platformAdmin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
-        var tenant = await Arrange.TenantAsync();
-        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpu, ["Form.MemoryRequests"] = "8Gi",
-            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-        });
-        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
-        return (tenant, await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin)), pool);
-    }
-
     private static Dictionary<string, string> Share(string pool, string name, string cpu, string cpuLimits) => new()
     {
         ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpuLimits, ["Share.MemoryRequests"] = "1Gi",
         ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
     };
-
-    private IKubernetes SandboxClient() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
-        new MemoryStream(Encoding.UTF8.GetBytes(portal.Factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
 }
 
 /// <summary>Operations pushed live over SignalR to the members of their tenant, and to nobody else.</summary>

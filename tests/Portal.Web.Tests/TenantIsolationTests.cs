@@ -35,7 +35,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             ["revision"] = "1",
             ["from"] = "1",
             ["to"] = "1",
-            ["area"] = "applications",
+            ["area"] = "middleware",
             ["pool"] = "some-pool",
         };
     }

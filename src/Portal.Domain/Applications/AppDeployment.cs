@@ -30,6 +30,14 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     public int? ReplicasBeforeStop { get; private set; }
     public AppDeploymentState State { get; private set; }
     public string? Reason { get; private set; }
+    /// <summary>What one replica of the revision requests and may use: what the portal's quota admission sums.</summary>
+    public ContainerResources PerReplica { get; private set; } = new(0, 0, 0, 0);
+    /// <summary>An autoscaler's ceiling, when one owns the replica count: admission counts the most it may run.</summary>
+    public int? AutoscaledUpTo { get; private set; }
+    /// <summary>Whether a failed rollout of the current revision deploys the previous one again by itself.</summary>
+    public bool RollsBackOnFailure { get; private set; }
+    /// <summary>The revision that ran before the current one: where an automatic rollback goes.</summary>
+    public int? PreviousRevision { get; private set; }
     public DateTime UpdatedAt { get; private set; }
 
     private AppDeployment() { }
@@ -44,11 +52,18 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
         UpdatedAt = now;
     }
 
-    /// <summary>Points the environment at a new revision; the replicas follow the revision's spec unless an autoscaler owns them.</summary>
-    public void Deploy(Revision revision, int replicas, DateTime now)
+    /// <summary>The most replicas this deployment may run: what quota admission counts.</summary>
+    public int CountedReplicas => Math.Max(Replicas, AutoscaledUpTo ?? 0);
+
+    /// <summary>Points the environment at a new revision with its spec's size, replicas and autoscaling.</summary>
+    public void Deploy(Revision revision, DeploymentSpec spec, bool rollsBackOnFailure, DateTime now)
     {
+        PreviousRevision = Revision == 0 || Revision == revision.Number ? PreviousRevision : Revision;
         Revision = revision.Number;
-        Replicas = replicas;
+        Replicas = spec.Autoscaling is { } autoscaling ? Math.Max(autoscaling.MinReplicas, Math.Min(Replicas, autoscaling.MaxReplicas)) : spec.Replicas;
+        AutoscaledUpTo = spec.Autoscaling?.MaxReplicas;
+        PerReplica = spec.Resources;
+        RollsBackOnFailure = rollsBackOnFailure;
         ReplicasBeforeStop = null;
         State = AppDeploymentState.Deploying;
         Reason = null;
@@ -61,6 +76,8 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
             return Problem.Invalid("Replicas", $"Replicas go from 0 to {DeploymentSpec.MaxReplicas}.");
         if (State == AppDeploymentState.Removing)
             return Problem.Conflict("The application is being removed from this environment.");
+        if (AutoscaledUpTo is not null)
+            return Problem.Conflict("An autoscaler owns the replica count here: change its bounds, or turn it off, to scale by hand.");
         Replicas = replicas;
         ReplicasBeforeStop = null;
         State = AppDeploymentState.Deploying;

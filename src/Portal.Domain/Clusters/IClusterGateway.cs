@@ -11,6 +11,9 @@ public sealed record RunningWorkload(string Kind, string Name, int Ready, int De
     public override string ToString() => $"{Kind} '{Name}' ({Ready}/{Desired} ready)";
 }
 
+/// <summary>A Kubernetes Event: what happened to an object, how often, and when last.</summary>
+public sealed record ClusterEvent(string Type, string Reason, string Message, string ObjectKind, string ObjectName, int Count, DateTime? LastSeen);
+
 /// <summary>
 /// The portal's way to a Kubernetes cluster. Implementations speak the Kubernetes API; nothing here
 /// depends on which cluster, real or simulated, is behind it.
@@ -26,4 +29,7 @@ public interface IClusterGateway
 
     /// <summary>The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.</summary>
     Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(Guid clusterId, string @namespace, CancellationToken ct);
+
+    /// <summary>The events of a namespace, newest first.</summary>
+    Task<Result<IReadOnlyList<ClusterEvent>>> ListEventsAsync(Guid clusterId, string @namespace, CancellationToken ct);
 }

@@ -15,7 +15,7 @@ namespace Portal.Infrastructure.Clusters;
 /// </summary>
 public sealed class ClusterJobs(
     PortalDbContext db, ClusterRegistry registry, IClusterGateway gateway, KubernetesClients clients, AuditTrail audit,
-    IHostChangeNotifier notifier, ILogger<ClusterJobs> logger)
+    IHostChangeNotifier notifier, IWorkloadChangeNotifier workloadNotifier, ILogger<ClusterJobs> logger)
 {
     public async Task CheckHealthAsync(CancellationToken ct)
     {
@@ -23,7 +23,10 @@ public sealed class ClusterJobs(
             await registry.CheckAsync(cluster, ct);
     }
 
-    /// <summary>Samples usage from metrics.k8s.io: per node into the hosts inventory, per namespace into its workload load.</summary>
+    /// <summary>
+    /// Samples usage from metrics.k8s.io: per node into the hosts inventory, per namespace into its workload load, per managed
+    /// pod into its row.
+    /// </summary>
     public async Task SampleMetricsAsync(CancellationToken ct)
     {
         foreach (var clusterId in await db.Clusters.Where(c => c.Health == ClusterHealth.Healthy).Select(c => c.Id).ToListAsync(ct))
@@ -41,9 +44,11 @@ public sealed class ClusterJobs(
                     if (usage.TryGetValue(host.Name, out var used))
                         host.ObserveUsage(used.Cpu, used.Memory);
                 }
-                await SamplePodMetricsAsync(client, clusterId, ct);
-                await db.SaveChangesAsync(ct);
+                var workloads = await SamplePodMetricsAsync(client, clusterId, ct);
+                await SaveSamplesAsync(ct);
                 await notifier.HostsChangedAsync(clusterId, hosts.Select(HostRows.From).ToList(), ct);
+                if (workloads.Count > 0)
+                    await workloadNotifier.WorkloadsChangedAsync(workloads, ct);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -52,18 +57,47 @@ public sealed class ClusterJobs(
         }
     }
 
-    private async Task SamplePodMetricsAsync(IKubernetes client, Guid clusterId, CancellationToken ct)
+    /// <summary>Sums pod usage per namespace, and gives each managed pod its own; answers the workloads whose usage changed.</summary>
+    private async Task<HashSet<AppWorkload>> SamplePodMetricsAsync(IKubernetes client, Guid clusterId, CancellationToken ct)
     {
         var pods = await client.GetKubernetesPodsMetricsAsync().WaitAsync(ct);
-        var usage = pods.Items
-            .GroupBy(p => p.Metadata.NamespaceProperty)
-            .ToDictionary(g => g.Key, g => (
-                Cpu: g.SelectMany(p => p.Containers).Sum(c => Quantity.CpuMillis(Read(c.Usage, "cpu"))),
-                Memory: g.SelectMany(p => p.Containers).Sum(c => Quantity.Whole(Read(c.Usage, "memory")))));
+        var perPod = pods.Items.ToDictionary(
+            p => (p.Metadata.NamespaceProperty, p.Metadata.Name),
+            p => (Cpu: p.Containers.Sum(c => Quantity.CpuMillis(Read(c.Usage, "cpu"))), Memory: p.Containers.Sum(c => Quantity.Whole(Read(c.Usage, "memory")))));
+        var usage = perPod
+            .GroupBy(p => p.Key.NamespaceProperty)
+            .ToDictionary(g => g.Key, g => (Cpu: g.Sum(p => p.Value.Cpu), Memory: g.Sum(p => p.Value.Memory)));
         foreach (var load in await db.NamespaceLoads.Where(l => l.ClusterId == clusterId).ToListAsync(ct))
         {
             var used = usage.GetValueOrDefault(load.Namespace);
             load.ObserveUsage(used.Cpu, used.Memory);
+        }
+        var changed = new HashSet<AppWorkload>();
+        foreach (var pod in await db.WorkloadPods.Where(p => p.ClusterId == clusterId).ToListAsync(ct))
+        {
+            if (!perPod.TryGetValue((pod.Namespace, pod.Name), out var used) || (pod.CpuUsageMillis == used.Cpu && pod.MemoryUsageBytes == used.Memory))
+                continue;
+            pod.ObserveUsage(used.Cpu, used.Memory);
+            changed.Add(new AppWorkload(clusterId, pod.Namespace, pod.App));
+        }
+        return changed;
+    }
+
+    /// <summary>The watch may remove a host or a pod between reading it here and saving its usage: such rows are left out.</summary>
+    private async Task SaveSamplesAsync(CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+            catch (DbUpdateConcurrencyException gone) when (attempt < 3)
+            {
+                foreach (var entry in gone.Entries)
+                    entry.State = EntityState.Detached;
+            }
         }
     }
 

@@ -13,8 +13,9 @@ namespace Portal.Infrastructure.Clusters;
 /// <summary>
 /// The list+watch cache of one cluster's nodes and pods. Each kind is listed in pages, then watched from the
 /// list's resource version; a dropped stream is resumed from the last version seen, and a 410 Gone (the
-/// version is too old) starts over with a fresh list. Changes are folded into the hosts inventory in
-/// batches, and pushed to browsers.
+/// version is too old) starts over with a fresh list. Changes are folded into the hosts inventory, the namespaces'
+/// workload totals and the managed pods (<see cref="WorkloadPod"/>) in batches, and pushed to browsers. Of a pod, the
+/// watch keeps what it holds on its node; its status only when the portal manages it, so that memory follows what pages show.
 /// </summary>
 public sealed class ClusterWatch(
     Guid clusterId, KubernetesClients clients, IServiceScopeFactory scopes, IHostChangeNotifier notifier,
@@ -29,8 +30,11 @@ public sealed class ClusterWatch(
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly Dictionary<string, WorkloadTotals> _namespaces = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodStatusReading> _workloads = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirtyWorkloads = new(StringComparer.Ordinal);
     private bool _podsListed;
     private bool _podsRelisted;
+    private bool _workloadsRelisted;
     private bool _nodesListed;
 
     /// <summary>Watch events handled since the start, lists included: what the benchmark counts.</summary>
@@ -47,6 +51,7 @@ public sealed class ClusterWatch(
 
     public int NodeCount { get { lock (_gate) return _nodes.Count; } }
     public int PodCount { get { lock (_gate) return _pods.Count; } }
+    public int ManagedPodCount { get { lock (_gate) return _workloads.Count; } }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -63,10 +68,10 @@ public sealed class ClusterWatch(
                         cont => client.CoreV1.ListNodeWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
                         (rv, onError) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
                         NodeReading.From, ReplaceNodes, ApplyNode, ct),
-                    WatchAsync<V1Pod, V1PodList, PodLoad>(
+                    WatchAsync<V1Pod, V1PodList, PodReading>(
                         cont => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
                         (rv, onError) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
-                        NodeReading.From, ReplacePods, ApplyPod, ct),
+                        NodeReading.Read, ReplacePods, ApplyPod, ct),
                     FlushLoopAsync(ct));
             }
             catch (Exception) when (ct.IsCancellationRequested)
@@ -179,7 +184,7 @@ public sealed class ClusterWatch(
         }
     }
 
-    private void ReplacePods(List<PodLoad> pods)
+    private void ReplacePods(List<PodReading> pods)
     {
         lock (_gate)
         {
@@ -189,25 +194,64 @@ public sealed class ClusterWatch(
             _load.Clear();
             _namespaces.Clear();
             foreach (var pod in pods)
-                Add(pod);
-            _podsListed = _podsRelisted = true;
+                Add(pod.Load);
+            ReplaceWorkloads(pods);
+            _podsListed = _podsRelisted = _workloadsRelisted = true;
         }
     }
 
-    private void ApplyPod(WatchEventType type, PodLoad pod)
+    /// <summary>Only the managed pods whose status differs from what was known are written again after a list.</summary>
+    private void ReplaceWorkloads(List<PodReading> pods)
+    {
+        var fresh = new Dictionary<string, PodStatusReading>(StringComparer.Ordinal);
+        foreach (var pod in pods)
+        {
+            if (pod.Status is { } status)
+                fresh[Key(status.Namespace, status.Name)] = status;
+        }
+        foreach (var (key, known) in _workloads)
+        {
+            if (!fresh.TryGetValue(key, out var now) || now != known)
+                _dirtyWorkloads.Add(key);
+        }
+        foreach (var key in fresh.Keys)
+        {
+            if (!_workloads.ContainsKey(key))
+                _dirtyWorkloads.Add(key);
+        }
+        _workloads.Clear();
+        foreach (var (key, status) in fresh)
+            _workloads[key] = status;
+    }
+
+    private void ApplyPod(WatchEventType type, PodReading pod)
     {
         lock (_gate)
         {
-            if (_pods.Remove($"{pod.Namespace}/{pod.Name}", out var previous))
+            var key = Key(pod.Load.Namespace, pod.Load.Name);
+            if (_pods.Remove(key, out var previous))
                 Subtract(previous);
             if (type != WatchEventType.Deleted)
-                Add(pod);
+                Add(pod.Load);
+            var status = type == WatchEventType.Deleted ? null : pod.Status;
+            if (status is null)
+            {
+                if (_workloads.Remove(key))
+                    _dirtyWorkloads.Add(key);
+            }
+            else if (!_workloads.TryGetValue(key, out var known) || known != status)
+            {
+                _workloads[key] = status;
+                _dirtyWorkloads.Add(key);
+            }
         }
     }
 
+    private static string Key(string @namespace, string name) => $"{@namespace}/{name}";
+
     private void Add(PodLoad pod)
     {
-        _pods[$"{pod.Namespace}/{pod.Name}"] = pod;
+        _pods[Key(pod.Namespace, pod.Name)] = pod;
         if (pod.CountsAgainstQuota)
         {
             _namespaces[pod.Namespace] = _namespaces.GetValueOrDefault(pod.Namespace) + WorkloadTotals.Of(pod);
@@ -244,11 +288,85 @@ public sealed class ClusterWatch(
             await FlushAsync(ct);
     }
 
-    /// <summary>Writes what changed since the last flush: hosts (said to browsers too) and namespaces' workload totals.</summary>
+    /// <summary>Writes what changed since the last flush: managed pods and hosts (said to browsers too) and namespaces' workload totals.</summary>
     public async Task FlushAsync(CancellationToken ct)
     {
+        await FlushWorkloadsAsync(ct);
         await FlushNamespacesAsync(ct);
         await FlushHostsAsync(ct);
+    }
+
+    private async Task FlushWorkloadsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        bool relisted;
+        lock (_gate)
+        {
+            relisted = _workloadsRelisted;
+            _workloadsRelisted = false;
+        }
+        // After a fresh list, rows written before it (by this replica, another one, or before a restart) may name pods gone since.
+        var stored = relisted
+            ? await db.WorkloadPods.Where(p => p.ClusterId == clusterId).Select(p => new { p.Namespace, p.Name }).ToListAsync(ct)
+            : [];
+        List<(string Key, PodStatusReading? Status)> changes;
+        lock (_gate)
+        {
+            if (!_podsListed)
+                return;
+            foreach (var row in stored)
+            {
+                var key = Key(row.Namespace, row.Name);
+                if (!_workloads.ContainsKey(key))
+                    _dirtyWorkloads.Add(key);
+            }
+            if (_dirtyWorkloads.Count == 0)
+                return;
+            changes = _dirtyWorkloads.Select(key => (key, _workloads.GetValueOrDefault(key))).ToList();
+            _dirtyWorkloads.Clear();
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var changed = new HashSet<AppWorkload>();
+        foreach (var batch in changes.Chunk(500))
+        {
+            // Namespaces and names, each in a list: a name may come back from another namespace of the batch (a StatefulSet's
+            // "db-0"), and the key keeps only the pod meant.
+            var namespaces = batch.Select(c => c.Key[..c.Key.IndexOf('/', StringComparison.Ordinal)]).Distinct().ToList();
+            var names = batch.Select(c => c.Key[(c.Key.IndexOf('/', StringComparison.Ordinal) + 1)..]).Distinct().ToList();
+            var rows = await db.WorkloadPods.Where(p => p.ClusterId == clusterId && namespaces.Contains(p.Namespace) && names.Contains(p.Name))
+                .ToDictionaryAsync(p => Key(p.Namespace, p.Name), StringComparer.Ordinal, ct);
+            foreach (var (key, status) in batch)
+            {
+                rows.TryGetValue(key, out var row);
+                if (status is null)
+                {
+                    if (row is not null)
+                    {
+                        db.WorkloadPods.Remove(row);
+                        changed.Add(new AppWorkload(clusterId, row.Namespace, row.App));
+                    }
+                    continue;
+                }
+                if (row is null)
+                {
+                    row = new WorkloadPod(clusterId, status.Namespace, status.Name);
+                    db.WorkloadPods.Add(row);
+                }
+                var app = row.App;
+                if (row.Observe(status, now))
+                {
+                    changed.Add(new AppWorkload(clusterId, status.Namespace, status.App));
+                    if (app.Length > 0 && app != status.App)
+                        changed.Add(new AppWorkload(clusterId, status.Namespace, app));
+                }
+            }
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
+        if (changed.Count > 0)
+            await scope.ServiceProvider.GetRequiredService<IWorkloadChangeNotifier>().WorkloadsChangedAsync(changed, ct);
     }
 
     private async Task FlushNamespacesAsync(CancellationToken ct)

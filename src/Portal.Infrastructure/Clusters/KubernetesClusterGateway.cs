@@ -84,6 +84,29 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
+    public async Task<Result<IReadOnlyList<ClusterEvent>>> ListEventsAsync(Guid clusterId, string @namespace, CancellationToken ct)
+    {
+        try
+        {
+            var client = await clients.ForAsync(clusterId, ct);
+            var events = await client.CoreV1.ListNamespacedEventAsync(@namespace, cancellationToken: ct);
+            return events.Items
+                .Select(e => new ClusterEvent(e.Type ?? "Normal", e.Reason ?? "", e.Message ?? "", e.InvolvedObject?.Kind ?? "",
+                    e.InvolvedObject?.Name ?? "", e.Count ?? 1,
+                    e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp))
+                .OrderByDescending(e => e.LastSeen ?? DateTime.MinValue)
+                .ToList();
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problem.Invalid("Kubeconfig", e.Message);
+        }
+        catch (Exception e) when (Explain(e, "the cluster") is { } problem)
+        {
+            return problem;
+        }
+    }
+
     private async Task<Result<ClusterProbe>> VersionAsync(IKubernetes client, string server, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);

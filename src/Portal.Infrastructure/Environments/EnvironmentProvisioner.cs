@@ -61,7 +61,7 @@ public sealed class EnvironmentProvisioner(
         {
             logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
             environment.MarkFailed();
-            operation.Fail(Explain(e), clock.GetUtcNow().UtcDateTime);
+            operation.Fail(ClusterProblems.Explain(e), clock.GetUtcNow().UtcDateTime);
         }
         await SaveAsync(operation, CancellationToken.None);
     }
@@ -214,25 +214,5 @@ public sealed class EnvironmentProvisioner(
         foreach (var (key, value) in wanted)
             merged[key] = value;
         return merged;
-    }
-
-    /// <summary>The cluster's own words when it refused (its Status message), else what went wrong on the way.</summary>
-    private static string Explain(Exception e) => e switch
-    {
-        HttpOperationException http when TryStatus(http.Response.Content) is { } message => $"The cluster refused: {message}",
-        HttpOperationException http => $"The cluster answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}.",
-        _ => KubernetesClusterGateway.Explain(e, "the cluster")?.Message ?? e.Message,
-    };
-
-    private static string? TryStatus(string? content)
-    {
-        try
-        {
-            return content is null ? null : KubernetesJson.Deserialize<V1Status>(content)?.Message;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
     }
 }

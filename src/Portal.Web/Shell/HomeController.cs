@@ -22,7 +22,7 @@ public sealed class HomeController(TenantAdministration tenants) : Controller
     [HttpGet("/t/{tenant}"), Authorize(TenantPolicies.Read)]
     public IActionResult Dashboard() => View(HttpContext.TenantAccess());
 
-    [HttpGet("/t/{tenant}/{area:regex(^(applications|middleware|monitoring)$)}"), Authorize(TenantPolicies.Read)]
+    [HttpGet("/t/{tenant}/{area:regex(^(middleware|monitoring)$)}"), Authorize(TenantPolicies.Read)]
     public IActionResult Area(string area) => View("Area", AreaToCome.For(area));
 }
 
@@ -31,10 +31,6 @@ public sealed record AreaToCome(string Title, string Icon, string Summary, IRead
 {
     public static AreaToCome For(string area) => area switch
     {
-        "applications" => new("Applications", "box-seam",
-            "Take an application from a container image to running, change it, scale it, watch it and roll it back.",
-            ["Deploy a container image to an environment, with every deploy kept as a revision", "Live status of pods, events and logs",
-             "Rollback, scaling, autoscaling and promotion between environments with a diff"]),
         "middleware" => new("Middleware", "database",
             "An app store of databases, caches and queues, run in your environments and bound to your applications.",
             ["PostgreSQL, MySQL, Redis, RabbitMQ, MongoDB, Kafka, Elasticsearch and more", "Plans, credentials and connection strings",

@@ -104,7 +104,7 @@ public sealed class Arrange(PortalFactory factory)
         var app = Portal.Domain.Applications.Application.Create(tenant, Unique("app"), "set up by a test", "test-setup", spec, vault.Seal, now).Value;
         var revision = app.NewRevision(spec, vault.Seal, environment.Name, "test-setup", null, "deploy", now).Value;
         var deployment = new Portal.Domain.Applications.AppDeployment(app, environment.Id, now);
-        deployment.Deploy(revision, 1, now);
+        deployment.Deploy(revision, spec, false, now);
         deployment.RolledOut(now);
         var pod = new Portal.Domain.Clusters.WorkloadPod(clusterId, environment.Namespace, $"{app.Name}-5d9c7b-x2k4q");
         pod.Observe(new Portal.Domain.Clusters.PodStatusReading(environment.Namespace, pod.Name, app.Name, 1, "Running", true, 0, null, null,

@@ -63,5 +63,8 @@ public sealed class SandboxPortal : PortalFixture
         ["Portal:Sandbox:PodStartDelay"] = "00:00:00.050",
         ["Portal:Jobs:RunServer"] = "true",
         ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
+        ["Portal:Applications:FailFastAfter"] = "00:00:01",
+        ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
+        ["Portal:Applications:RolloutTimeout"] = "00:00:40",
     };
 }

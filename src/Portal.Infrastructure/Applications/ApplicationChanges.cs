@@ -1,0 +1,235 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Applications;
+using Portal.Domain.Audit;
+using Portal.Domain.Common;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
+using Portal.Domain.Quotas;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Applications;
+
+/// <summary>What promoting would change in the target environment: its revision now, the one it would get, and the diff.</summary>
+public sealed record PromotionPreview(string From, string To, int FromRevision, int? ToRevision, IReadOnlyList<SpecChange> Changes);
+
+/// <summary>
+/// Changes to what runs: deploys (of the working spec, an earlier revision, or another environment's revision),
+/// scaling, stop/start, restart, size and autoscaling. Each is admitted against the environment's share first,
+/// saved with its operation in one transaction, then carried out by <see cref="ApplicationDeployer"/>.
+/// </summary>
+public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, TimeProvider clock)
+{
+    /// <summary>Deploys the working spec as a new revision.</summary>
+    public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
+        bool rollBackOnFailure, CancellationToken ct)
+    {
+        var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(app.SealedSpec), note, "deploy", rollBackOnFailure, ct);
+    }
+
+    /// <summary>Rolls back by deploying an earlier revision's spec as a new revision.</summary>
+    public async Task<Result<Operation>> RollBackAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int revision, string? note,
+        CancellationToken ct)
+    {
+        var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        var earlier = await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.ApplicationId == app.Id && r.Number == revision, ct);
+        if (earlier is null)
+            return Problem.Invalid("Revision", $"'{appName}' has no revision {revision}.");
+        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec), note, $"rollback to revision {revision}", false, ct);
+    }
+
+    public async Task<Result<PromotionPreview>> PreviewPromotionAsync(string appName, string? from, string? to, CancellationToken ct)
+    {
+        var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        if (string.Equals(from, to, StringComparison.Ordinal))
+            return Problem.Invalid("To", "Promote to another environment than the one the revision comes from.");
+        var source = await RunningRevisionAsync(app.Id, from, ct);
+        if (!source.Succeeded)
+            return source.Problem! with { Field = "From" };
+        var target = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == to, ct);
+        if (target is null)
+            return Problem.Invalid("To", $"There is no environment '{to}'.");
+        var current = await RunningRevisionAsync(app.Id, to, ct);
+        var changes = SpecDiff.Between(current.Succeeded ? vault.Open(current.Value.SealedSpec) : null, vault.Open(source.Value.SealedSpec));
+        return new PromotionPreview(from!, target.Name, source.Value.Number, current.Succeeded ? current.Value.Number : null, changes);
+    }
+
+    /// <summary>Copies the revision running in one environment to another, as a new revision there.</summary>
+    public async Task<Result<Operation>> PromoteAsync(Actor actor, Tenant tenant, string appName, string? from, string? to, string? note, CancellationToken ct)
+    {
+        var preview = await PreviewPromotionAsync(appName, from, to, ct);
+        if (!preview.Succeeded)
+            return preview.Problem!;
+        var app = await db.Applications.FirstAsync(a => a.Name == appName, ct);
+        var source = (await RunningRevisionAsync(app.Id, from, ct)).Value;
+        return await DeployAsync(actor, tenant, app, to, vault.Open(source.SealedSpec), note,
+            $"promotion of revision {source.Number} from {from}", false, ct);
+    }
+
+    public Task<Result<Operation>> ScaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int replicas, CancellationToken ct) =>
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, $"scaled to {replicas}", (d, now) => d.Scale(replicas, now), ct);
+
+    public Task<Result<Operation>> StopAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, "stopped", (d, now) => d.Stop(now), ct);
+
+    public Task<Result<Operation>> StartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, "started", (d, now) => d.Start(now), ct);
+
+    /// <summary>Rolls every pod again, one at a time, without changing the revision.</summary>
+    public async Task<Result<Operation>> RestartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct)
+    {
+        var found = await DeploymentAsync(appName, environmentName, ct);
+        if (!found.Succeeded)
+            return found.Problem!;
+        var (app, environment, deployment) = found.Value;
+        if (deployment.State is AppDeploymentState.Stopped or AppDeploymentState.Removing)
+            return Problem.Conflict($"'{app.Name}' has no pods to restart in '{environment.Name}' ({deployment.State}).");
+        return await QueueAsync(actor, tenant, ApplicationOperations.Restart, app, environment, "application.restarted", "rolling restart", ct);
+    }
+
+    /// <summary>Vertical scaling: a new revision of the running one with other requests and limits.</summary>
+    public Task<Result<Operation>> ResizeAsync(Actor actor, Tenant tenant, string appName, string? environmentName, ContainerResources resources,
+        CancellationToken ct) =>
+        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithResources(resources),
+            $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}", ct);
+
+    /// <summary>Sets (or, with null, removes) the autoscaling policy: a new revision of the running one.</summary>
+    public Task<Result<Operation>> AutoscaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, AutoscalingPolicy? policy,
+        CancellationToken ct) =>
+        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithAutoscaling(policy),
+            policy is null ? "autoscaling off" : $"autoscaling {policy.MinReplicas}–{policy.MaxReplicas}", ct);
+
+    private async Task<Result<Operation>> ReviseRunningAsync(Actor actor, Tenant tenant, string appName, string? environmentName,
+        Func<DeploymentSpec, DeploymentSpec> change, string origin, CancellationToken ct)
+    {
+        var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        var running = await RunningRevisionAsync(app.Id, environmentName, ct);
+        if (!running.Succeeded)
+            return running.Problem!;
+        return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
+    }
+
+    private async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
+        string? note, string origin, bool rollBackOnFailure, CancellationToken ct)
+    {
+        if (tenant.IsReadOnly)
+            return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deployed.");
+        var environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        if (environment is null)
+            return Problem.Invalid("Environment", $"There is no environment '{environmentName}'.");
+        if (environment.State is not (EnvironmentState.Ready or EnvironmentState.Provisioning))
+            return Problem.Conflict($"Environment '{environment.Name}' is {environment.State}: nothing can be deployed to it.", "Environment");
+        var deployment = await db.AppDeployments.FirstOrDefaultAsync(d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id, ct);
+        if (deployment?.State == AppDeploymentState.Removing)
+            return Problem.Conflict($"'{app.Name}' is being removed from '{environment.Name}'.");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, note, origin, now);
+        if (!revision.Succeeded)
+            return revision.Problem!;
+        var isNew = deployment is null;
+        deployment ??= new AppDeployment(app, environment.Id, now);
+        deployment.Deploy(revision.Value, spec, rollBackOnFailure, now);
+        var admitted = await AdmitAsync(environment, deployment, ct);
+        if (!admitted.Succeeded)
+            return admitted.Problem!;
+
+        db.Revisions.Add(revision.Value);
+        if (isNew)
+            db.AppDeployments.Add(deployment);
+        var operation = new Operation(tenant.Id, ApplicationOperations.Deploy, "application",
+            ApplicationOperations.Target(app.Name, environment.Name), actor.Name, now);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, "application.deployed", "application", app.Name,
+            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}");
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(operation);
+        return operation;
+    }
+
+    private async Task<Result<Operation>> ChangeReplicasAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
+        Func<AppDeployment, DateTime, Result> change, CancellationToken ct)
+    {
+        if (tenant.IsReadOnly)
+            return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
+        var found = await DeploymentAsync(appName, environmentName, ct);
+        if (!found.Succeeded)
+            return found.Problem!;
+        var (app, environment, deployment) = found.Value;
+        var changed = change(deployment, clock.GetUtcNow().UtcDateTime);
+        if (!changed.Succeeded)
+            return changed.Problem!;
+        var admitted = await AdmitAsync(environment, deployment, ct);
+        if (!admitted.Succeeded)
+            return admitted.Problem!;
+        return await QueueAsync(actor, tenant, ApplicationOperations.Scale, app, environment, "application.scaled", what, ct);
+    }
+
+    private async Task<Result<Operation>> QueueAsync(Actor actor, Tenant tenant, string kind, Application app, TenantEnvironment environment,
+        string action, string what, CancellationToken ct)
+    {
+        var operation = new Operation(tenant.Id, kind, "application", ApplicationOperations.Target(app.Name, environment.Name), actor.Name,
+            clock.GetUtcNow().UtcDateTime);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'");
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(operation);
+        return operation;
+    }
+
+    /// <summary>
+    /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its
+    /// replicas, or its autoscaler's ceiling) must fit in the environment's share beside the other applications there.
+    /// </summary>
+    private async Task<Result> AdmitAsync(TenantEnvironment environment, AppDeployment deployment, CancellationToken ct)
+    {
+        var others = await db.AppDeployments.AsNoTracking()
+            .Where(d => d.EnvironmentId == environment.Id && d.Id != deployment.Id && d.State != AppDeploymentState.Removing)
+            .Select(d => new { d.PerReplica, d.Replicas, d.AutoscaledUpTo })
+            .ToListAsync(ct);
+        var taken = ResourceAmounts.Sum(others.Select(o => Holds(o.PerReplica, Math.Max(o.Replicas, o.AutoscaledUpTo ?? 0))));
+        var needed = Holds(deployment.PerReplica, deployment.CountedReplicas);
+        return QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { StorageBytes = 0, MiddlewareInstances = 0 },
+            taken);
+    }
+
+    private static ResourceAmounts Holds(ContainerResources perReplica, int replicas) => new(
+        perReplica.CpuRequestMillis * replicas, perReplica.CpuLimitMillis * replicas,
+        perReplica.MemoryRequestBytes * replicas, perReplica.MemoryLimitBytes * replicas, 0, replicas, 0);
+
+    private async Task<Result<Revision>> RunningRevisionAsync(Guid appId, string? environmentName, CancellationToken ct)
+    {
+        var revision = await (
+            from d in db.AppDeployments.AsNoTracking()
+            join e in db.Environments on d.EnvironmentId equals e.Id
+            join r in db.Revisions on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
+            where d.ApplicationId == appId && e.Name == environmentName
+            select r).FirstOrDefaultAsync(ct);
+        return revision is null ? Problem.Invalid("Environment", $"Nothing of this application runs in '{environmentName}'.") : revision;
+    }
+
+    private async Task<Result<(Application App, TenantEnvironment Environment, AppDeployment Deployment)>> DeploymentAsync(string appName,
+        string? environmentName, CancellationToken ct)
+    {
+        var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        var environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        var deployment = environment is null
+            ? null
+            : await db.AppDeployments.FirstOrDefaultAsync(d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id, ct);
+        if (environment is null || deployment is null)
+            return Problem.Invalid("Environment", $"'{appName}' is not deployed to '{environmentName}'.");
+        return (app, environment, deployment);
+    }
+}

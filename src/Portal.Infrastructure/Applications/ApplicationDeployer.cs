@@ -1,0 +1,258 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Domain.Applications;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Applications;
+
+public sealed class ApplicationOptions
+{
+    public const string Section = "Portal:Applications";
+
+    /// <summary>The longest a rollout is followed before the operation gives up on it.</summary>
+    public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a new pod may stay unpullable, crash-looping or unschedulable before the rollout is called failed.</summary>
+    public TimeSpan FailFastAfter { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>The longest wait for the Deployment to change before its pods are looked at again.</summary>
+    public TimeSpan RecheckEvery { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// The job behind every operation on an application: applies its objects (ConfigMap, Secret, Deployment, Service,
+/// Ingress, HorizontalPodAutoscaler) for the revision meant to run in an environment, scales, restarts or removes
+/// them, then follows the rollout to its end and says why in words when it fails. Each step creates or replaces its
+/// objects, so the job can run twice; a resumed job skips the steps already done.
+/// </summary>
+public sealed class ApplicationDeployer(
+    PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, IOperationQueue queue,
+    IWorkloadChangeNotifier workloads, IOptions<ApplicationOptions> options, TimeProvider clock, ILogger<ApplicationDeployer> logger)
+{
+    private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+
+    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    {
+        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
+        if (operation is null || !operation.Start(Now))
+            return;
+        await SaveAsync(operation, ct);
+        try
+        {
+            if (operation.Kind == ApplicationOperations.Delete)
+                await DeleteApplicationAsync(operation, ct);
+            else
+                await ChangeAsync(operation, ct);
+            operation.Succeed(Now);
+        }
+        catch (RolloutFailed failed)
+        {
+            operation.Fail(failed.Message, Now);
+            await RollBackAfterFailureAsync(operation, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
+            var reason = ClusterProblems.Explain(e);
+            if (await TargetAsync(operation, ct) is { } target)
+                target.Deployment.Failed(reason, Now);
+            operation.Fail(reason, Now);
+        }
+        await SaveAsync(operation, CancellationToken.None);
+        await AnnounceAsync(operation);
+    }
+
+    /// <summary>The deployment's state changed with the operation: pages that follow the application learn it at once.</summary>
+    private async Task AnnounceAsync(Operation operation)
+    {
+        var parts = operation.TargetId.Split('/', 2);
+        if (parts.Length != 2)
+            return;
+        var workload = await (
+            from e in db.Environments.IgnoreQueryFilters()
+            where e.TenantId == operation.TenantId && e.Name == parts[1]
+            join p in db.ResourcePools on e.PoolId equals p.Id
+            select new AppWorkload(p.ClusterId, e.Namespace, parts[0])).FirstOrDefaultAsync(CancellationToken.None);
+        if (workload != default)
+            await workloads.WorkloadsChangedAsync([workload], CancellationToken.None);
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private async Task ChangeAsync(Operation operation, CancellationToken ct)
+    {
+        var target = await TargetAsync(operation, ct) ?? throw new InvalidOperationException($"The target of operation {operation.Id} is gone.");
+        var (app, environment, deployment, tenant) = target;
+        var revision = await db.Revisions.IgnoreQueryFilters().AsNoTracking()
+            .FirstAsync(r => r.ApplicationId == app.Id && r.Number == deployment.Revision, ct);
+        var spec = vault.Open(revision.SealedSpec);
+        var stopped = deployment.ReplicasBeforeStop is not null;
+        // A stopped application has no autoscaler: it would scale the pods back up.
+        var running = stopped ? spec.WithAutoscaling(null).WithReplicas(0) : spec.WithReplicas(deployment.Replicas);
+        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, tenant, environment.Name, revision.Number, running));
+        var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
+        var ns = environment.Namespace;
+        var objects = new AppObjects(client, ns, app.Name);
+
+        switch (operation.Kind)
+        {
+            case ApplicationOperations.Deploy:
+                await StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
+                await StepAsync(operation, "deployment", () => objects.ApplyDeploymentAsync(manifests.Deployment, ct), ct);
+                await StepAsync(operation, "service", () => objects.ApplyServiceAsync(manifests.Service, ct), ct);
+                await StepAsync(operation, "ingress", () => objects.ApplyIngressAsync(manifests.Ingress, ct), ct);
+                await StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
+                break;
+            case ApplicationOperations.Scale:
+                await StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
+                await StepAsync(operation, "replicas", () => objects.ScaleAsync(deployment.Replicas, ct), ct);
+                break;
+            case ApplicationOperations.Restart:
+                await StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(RestartedAtAnnotation, Now.ToString("O"), ct), ct);
+                break;
+            default:
+                throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about applications.");
+        }
+        await StepAsync(operation, "rollout", () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct), ct);
+        deployment.RolledOut(Now);
+    }
+
+    private async Task DeleteApplicationAsync(Operation operation, CancellationToken ct)
+    {
+        var app = await db.Applications.IgnoreQueryFilters().FirstOrDefaultAsync(a => a.TenantId == operation.TenantId && a.Name == operation.TargetId, ct);
+        if (app is null)
+            return;
+        var deployments = await (
+            from d in db.AppDeployments.IgnoreQueryFilters()
+            where d.ApplicationId == app.Id
+            join e in db.Environments.IgnoreQueryFilters() on d.EnvironmentId equals e.Id
+            select new { Deployment = d, Environment = e }).ToListAsync(ct);
+        foreach (var (deployment, environment) in deployments.Select(x => (x.Deployment, x.Environment)))
+        {
+            var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
+            await StepAsync(operation, $"remove from {environment.Name}",
+                () => new AppObjects(client, environment.Namespace, app.Name).DeleteAllAsync(ct), ct);
+            db.AppDeployments.Remove(deployment);
+        }
+        db.Applications.Remove(app);
+    }
+
+    /// <summary>
+    /// Follows a rollout to its end: done when every replica runs the new template and is available; failed, with the
+    /// reason in words, when a new pod cannot pull its image, keeps crashing or finds no node, when the namespace's
+    /// quota refuses its pods, or when the Deployment's own progress deadline passes.
+    /// </summary>
+    private async Task FollowRolloutAsync(IKubernetes client, string ns, string name, int revision, string image, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + options.Value.RolloutTimeout;
+        var troubleSince = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var current = await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct);
+            if (RolloutVerdict.IsComplete(current))
+                return;
+            if (await RolloutVerdict.FailureAsync(client, current, revision, image, troubleSince, clock.GetUtcNow(), options.Value.FailFastAfter, ct) is { } reason)
+                throw new RolloutFailed(reason);
+            if (clock.GetUtcNow() > deadline)
+                throw new RolloutFailed($"The rollout did not finish within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: " +
+                    $"{current.Status?.ReadyReplicas ?? 0} of {current.Spec?.Replicas ?? 1} replicas ready.");
+            await WaitForChangeAsync(client, ns, name, current.Metadata.ResourceVersion, ct);
+        }
+    }
+
+    /// <summary>Waits for the next change of the Deployment, or for the recheck interval, whichever comes first.</summary>
+    private async Task WaitForChangeAsync(IKubernetes client, string ns, string name, string resourceVersion, CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(options.Value.RecheckEvery);
+        try
+        {
+            var changes = client.AppsV1.WatchListNamespacedDeploymentAsync(ns, fieldSelector: $"metadata.name={name}", resourceVersion: resourceVersion,
+                timeoutSeconds: (int)Math.Ceiling(options.Value.RecheckEvery.TotalSeconds), cancellationToken: wait.Token);
+            await foreach (var _ in changes.WithCancellation(wait.Token))
+                return;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or HttpRequestException or IOException or KubernetesException)
+        {
+            // The wait is only a pace; whatever ended it, the next round reads the Deployment again.
+        }
+    }
+
+    /// <summary>A failed rollout of a deployment that asked for it deploys the previous revision again, as a new revision.</summary>
+    private async Task RollBackAfterFailureAsync(Operation failed, CancellationToken ct)
+    {
+        if (await TargetAsync(failed, ct) is not { } target)
+            return;
+        var (app, environment, deployment, _) = target;
+        deployment.Failed(failed.Error!, Now);
+        if (!deployment.RollsBackOnFailure || deployment.PreviousRevision is not { } previous)
+            return;
+        var earlier = await db.Revisions.IgnoreQueryFilters().AsNoTracking().FirstAsync(r => r.ApplicationId == app.Id && r.Number == previous, ct);
+        var spec = vault.Open(earlier.SealedSpec);
+        var revision = app.NewRevision(spec, vault.Seal, environment.Name, "portal", $"revision {deployment.Revision} failed: {failed.Error}".Truncate(Revision.NoteMaxLength),
+            $"automatic rollback to revision {previous}", Now);
+        if (!revision.Succeeded)
+            return;
+        db.Revisions.Add(revision.Value);
+        deployment.Deploy(revision.Value, spec, rollsBackOnFailure: false, Now);
+        var rollback = new Operation(failed.TenantId, ApplicationOperations.Deploy, "application", failed.TargetId, "portal (automatic rollback)", Now);
+        db.Operations.Add(rollback);
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(rollback);
+    }
+
+    private sealed record Target(Application App, TenantEnvironment Environment, AppDeployment Deployment, string Tenant);
+
+    private async Task<Target?> TargetAsync(Operation operation, CancellationToken ct)
+    {
+        var parts = operation.TargetId.Split('/', 2);
+        if (parts.Length != 2)
+            return null;
+        var found = await (
+            from a in db.Applications.IgnoreQueryFilters()
+            where a.TenantId == operation.TenantId && a.Name == parts[0]
+            join d in db.AppDeployments.IgnoreQueryFilters() on a.Id equals d.ApplicationId
+            join e in db.Environments.IgnoreQueryFilters() on d.EnvironmentId equals e.Id
+            where e.Name == parts[1]
+            join t in db.Tenants on a.TenantId equals t.Id
+            select new { a, e, d, t.Slug }).FirstOrDefaultAsync(ct);
+        return found is null ? null : new Target(found.a, found.e, found.d, found.Slug);
+    }
+
+    private Task<Guid> ClusterOfAsync(TenantEnvironment environment, CancellationToken ct) =>
+        db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
+
+    private async Task StepAsync(Operation operation, string step, Func<Task> work, CancellationToken ct)
+    {
+        if (operation.HasDone(step))
+            return;
+        operation.BeginStep(step, Now);
+        await SaveAsync(operation, ct);
+        await work();
+        operation.CompleteStep(step, Now);
+        await SaveAsync(operation, ct);
+    }
+
+    private async Task SaveAsync(Operation operation, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        await progress.ReportAsync(operation, ct);
+    }
+}
+
+/// <summary>A rollout that ended in failure, with the reason a developer can act on.</summary>
+public sealed class RolloutFailed(string reason) : Exception(reason);
+
+internal static class TextExtensions
+{
+    public static string Truncate(this string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+}

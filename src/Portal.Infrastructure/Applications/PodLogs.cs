@@ -1,0 +1,159 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using k8s;
+using k8s.Autorest;
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Common;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Applications;
+
+/// <summary>Which log: a container of a pod of an application in an environment, its current instance or the one before a restart.</summary>
+public sealed record PodLogRequest(string App, string Environment, string Pod, string? Container = null, bool Previous = false);
+
+/// <summary>
+/// The logs of the tenant's pods, read from their cluster. A pod is reached only through an application of the tenant in
+/// scope, deployed to one of its environments, and only when the watch saw it there with that application's name: a pod
+/// of another application or tenant is "not found", whatever its name.
+/// </summary>
+public sealed class PodLogs(PortalDbContext db, KubernetesClients clients)
+{
+    public const int MaxLines = 5000;
+    public const int DefaultLines = 500;
+
+    private sealed record Target(Guid ClusterId, string Namespace, string Pod, string Container);
+
+    /// <summary>The last lines of the log (at most <see cref="MaxLines"/>), as text.</summary>
+    public async Task<Result<string>> TailAsync(PodLogRequest request, int lines, CancellationToken ct)
+    {
+        var target = await LocateAsync(request, ct);
+        if (!target.Succeeded)
+            return target.Problem!;
+        var (clusterId, ns, pod, container) = target.Value;
+        try
+        {
+            var client = await clients.ForAsync(clusterId, ct);
+            await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, previous: request.Previous,
+                tailLines: Math.Clamp(lines, 1, MaxLines), cancellationToken: ct);
+            using var reader = new StreamReader(stream);
+            return await reader.ReadToEndAsync(ct);
+        }
+        catch (Exception e) when (Explain(e, target.Value, request.Previous) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    /// <summary>
+    /// The log line by line: the last <paramref name="tailLines"/>, then each new one as the container writes it, until
+    /// the caller stops or the container ends. The previous instance's log is finished, so it is read to its end.
+    /// The request is made before answering, so that a refusal (no previous instance, a container not started yet)
+    /// comes back as a problem rather than as a broken stream.
+    /// </summary>
+    public async Task<Result<IAsyncEnumerable<string>>> FollowAsync(PodLogRequest request, int tailLines, CancellationToken ct)
+    {
+        var target = await LocateAsync(request, ct);
+        if (!target.Succeeded)
+            return target.Problem!;
+        var (clusterId, ns, pod, container) = target.Value;
+        try
+        {
+            var client = await clients.ForAsync(clusterId, ct);
+            var response = await client.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(pod, ns, container: container, follow: !request.Previous,
+                previous: request.Previous, tailLines: Math.Clamp(tailLines, 0, MaxLines), cancellationToken: ct);
+            return Result<IAsyncEnumerable<string>>.Ok(LinesAsync(response, ct));
+        }
+        catch (Exception e) when (Explain(e, target.Value, request.Previous) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    private static async IAsyncEnumerable<string> LinesAsync(HttpOperationResponse<Stream> response, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using (response)
+        {
+            using var reader = new StreamReader(response.Body);
+            while (await ReadLineAsync(reader, ct) is { } line)
+                yield return line;
+        }
+    }
+
+    // Stopping (the browser left, the caller cancelled) ends the lines; it is not an error.
+    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(ct);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<Result<Target>> LocateAsync(PodLogRequest request, CancellationToken ct)
+    {
+        // One query, through the tenant's own rows: the application, its deployment to the environment, the environment's
+        // pool, and the pod the watch saw in that namespace under the application's name.
+        var found = await (
+                from a in db.Applications
+                where a.Name == request.App
+                join d in db.AppDeployments on a.Id equals d.ApplicationId
+                join e in db.Environments on d.EnvironmentId equals e.Id
+                where e.Name == request.Environment
+                join p in db.ResourcePools on e.PoolId equals p.Id
+                join w in db.WorkloadPods on new { p.ClusterId, e.Namespace, App = a.Name } equals new { w.ClusterId, w.Namespace, w.App }
+                where w.Name == request.Pod
+                select new { p.ClusterId, e.Namespace, w.Containers })
+            .AsNoTracking().FirstOrDefaultAsync(ct);
+        if (found is null)
+            return Problem.NotFound($"Pod '{request.Pod}' of application '{request.App}' in environment '{request.Environment}'");
+        var containers = found.Containers.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        if (string.IsNullOrEmpty(request.Container))
+            return containers.Length == 0
+                ? Problem.Conflict($"Pod '{request.Pod}' has no container yet.")
+                : new Target(found.ClusterId, found.Namespace, request.Pod, containers[0]);
+        return containers.Contains(request.Container, StringComparer.Ordinal)
+            ? new Target(found.ClusterId, found.Namespace, request.Pod, request.Container)
+            : Problem.Invalid("Container", $"Pod '{request.Pod}' has no container '{request.Container}'; it has {string.Join(", ", containers)}.");
+    }
+
+    /// <summary>What the kubelet says when it has no log to give, in words; null for what is not about the log.</summary>
+    private static Problem? Explain(Exception e, Target target, bool previous)
+    {
+        if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.BadRequest } refused)
+        {
+            var said = StatusMessage(refused.Response.Content);
+            if (previous && said?.Contains("previous terminated container", StringComparison.Ordinal) != false)
+                return Problem.Conflict(
+                    $"Container '{target.Container}' of pod '{target.Pod}' has no previous instance: it has not restarted since the pod started.");
+            return Problem.Conflict($"The log of container '{target.Container}' of pod '{target.Pod}' cannot be read now: {said ?? "the cluster refused"}.");
+        }
+        if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound })
+            return Problem.NotFound($"Pod '{target.Pod}' (it is gone from the cluster)");
+        if (e is InvalidOperationException)
+            return Problem.Conflict($"The cluster of pod '{target.Pod}' cannot be reached: {e.Message}");
+        return KubernetesClusterGateway.Explain(e, "the cluster");
+    }
+
+    /// <summary>The message of a Kubernetes <c>Status</c> body, when the answer is one.</summary>
+    private static string? StatusMessage(string? content)
+    {
+        if (string.IsNullOrWhiteSpace(content))
+            return null;
+        try
+        {
+            using var status = JsonDocument.Parse(content);
+            return status.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String
+                ? message.GetString()?.TrimEnd('.')
+                : null;
+        }
+        catch (JsonException)
+        {
+            return content.Length > 300 ? content[..300] : content;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Applications;
+using Portal.Domain.Common;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Common;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Applications;
+
+public sealed record ApplicationRequest(string? Name, string? Description, string? Owner, DeploymentSpec? Spec);
+
+public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false);
+
+public sealed record RollbackRequest(int Revision, string? Note);
+
+public sealed record PromotionRequest(string? From, string? To, string? Note);
+
+public sealed record ScaleRequest(int Replicas);
+
+public sealed record ResourcesRequest(string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit);
+
+/// <summary>Applications of a tenant: their specs, revisions and deploys, and the day-2 actions; changes answer 202 with their operation.</summary>
+[Route("api/v1/tenants/{tenant}/apps")]
+public sealed class ApplicationsApiController(ApplicationCatalog catalog, ApplicationChanges changes) : ApiControllerBase
+{
+    [HttpGet(""), Authorize(TenantPolicies.Read)]
+    public Task<Page<ApplicationRow>> List(string? search, string? environment, ApplicationHealth? health, ApplicationSort? sort, bool? descending,
+        int? page, int? size, CancellationToken ct) =>
+        catalog.ListAsync(new ApplicationFilter(search, environment, health ?? ApplicationHealth.Any, sort ?? ApplicationSort.Name, descending ?? false),
+            new PageRequest(page, size), ct);
+
+    [HttpPost(""), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Create(ApplicationRequest request, CancellationToken ct)
+    {
+        if (request.Spec is null)
+            return this.ToActionResult(Domain.Common.Problem.Invalid("Spec", "An application needs a spec: at least an image and its CPU and memory requests and limits."));
+        var access = HttpContext.TenantAccess();
+        var created = await catalog.CreateAsync(HttpContext.ToActor(), access.Tenant, request.Name, request.Description, request.Owner, request.Spec, ct);
+        return created.Succeeded
+            ? Created($"/api/v1/tenants/{access.Tenant.Slug}/apps/{created.Value.Name}", Masked(await catalog.FindAsync(created.Value.Name, ct)))
+            : this.ToActionResult(created.Problem!);
+    }
+
+    /// <summary>The application with its working spec (secret values masked) and where it runs.</summary>
+    [HttpGet("{app}"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Get(string app, CancellationToken ct) =>
+        await catalog.FindAsync(app, ct) is { } found ? Ok(Masked(found)) : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
+
+    /// <summary>Changes the working spec; a secret variable sent with an empty value keeps its value.</summary>
+    [HttpPut("{app}"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Change(string app, ApplicationRequest request, CancellationToken ct)
+    {
+        if (request.Spec is null)
+            return this.ToActionResult(Domain.Common.Problem.Invalid("Spec", "Send the whole spec."));
+        var changed = await catalog.ChangeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, request.Description, request.Owner, request.Spec, ct);
+        return changed.Succeeded ? Ok(Masked(await catalog.FindAsync(app, ct))) : this.ToActionResult(changed.Problem!);
+    }
+
+    [HttpDelete("{app}"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Delete(string app, string? confirm, CancellationToken ct) =>
+        Accepted(await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirm, ct));
+
+    [HttpGet("{app}/revisions"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Revisions(string app, CancellationToken ct) =>
+        await catalog.RevisionsAsync(app, ct) is { } revisions ? Ok(revisions) : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
+
+    [HttpGet("{app}/revisions/{from:int}/diff/{to:int}"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Diff(string app, int from, int to, CancellationToken ct)
+    {
+        var diff = await catalog.DiffAsync(app, from, to, ct);
+        return diff.Succeeded ? Ok(diff.Value) : this.ToActionResult(diff.Problem!);
+    }
+
+    [HttpPost("{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Deploy(string app, string environment, DeployRequest request, CancellationToken ct) =>
+        Accepted(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Note, request.RollBackOnFailure, ct));
+
+    [HttpPost("{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> RollBack(string app, string environment, RollbackRequest request, CancellationToken ct) =>
+        Accepted(await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Revision, request.Note, ct));
+
+    /// <summary>What promoting the revision running in <c>from</c> would change in <c>to</c>.</summary>
+    [HttpGet("{app}/promotion"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> PreviewPromotion(string app, string? from, string? to, CancellationToken ct)
+    {
+        var preview = await changes.PreviewPromotionAsync(app, from, to, ct);
+        return preview.Succeeded ? Ok(preview.Value) : this.ToActionResult(preview.Problem!);
+    }
+
+    [HttpPost("{app}/promotion"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Promote(string app, PromotionRequest request, CancellationToken ct) =>
+        Accepted(await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, request.From, request.To, request.Note, ct));
+
+    [HttpPost("{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Scale(string app, string environment, ScaleRequest request, CancellationToken ct) =>
+        Accepted(await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Replicas, ct));
+
+    [HttpPost("{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
+        Accepted(await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct));
+
+    [HttpPost("{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
+        Accepted(await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct));
+
+    [HttpPost("{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
+        Accepted(await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct));
+
+    /// <summary>Vertical scaling: a new revision with other requests and limits ("250m", "512Mi").</summary>
+    [HttpPut("{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Resize(string app, string environment, ResourcesRequest request, CancellationToken ct)
+    {
+        var resources = ResourceText.Parse(request.CpuRequest, request.CpuLimit, request.MemoryRequest, request.MemoryLimit);
+        if (!resources.Succeeded)
+            return this.ToActionResult(resources.Problem!);
+        return Accepted(await changes.ResizeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, resources.Value, ct));
+    }
+
+    [HttpPut("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Autoscale(string app, string environment, AutoscalingPolicy policy, CancellationToken ct) =>
+        Accepted(await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy, ct));
+
+    [HttpDelete("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> StopAutoscaling(string app, string environment, CancellationToken ct) =>
+        Accepted(await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, null, ct));
+
+    private IActionResult Accepted(Result<Operation> operation) =>
+        operation.Succeeded
+            ? Accepted($"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations", new { operation = operation.Value.Id })
+            : this.ToActionResult(operation.Problem!);
+
+    private static ApplicationView? Masked(ApplicationView? view) => view is null
+        ? null
+        : view with { Spec = view.Spec.WithEnvironment(view.Spec.Environment.Select(v => v.IsSecret ? v with { Value = EnvironmentVariable.Mask } : v)) };
+}

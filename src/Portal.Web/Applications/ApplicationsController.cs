@@ -1,0 +1,224 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Applications;
+using Portal.Domain.Common;
+using Portal.Domain.Operations;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Environments;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Applications;
+
+public sealed class ApplicationListQuery
+{
+    public string? Search { get; set; }
+    public string? Environment { get; set; }
+    public ApplicationHealth Health { get; set; }
+    public ApplicationSort Sort { get; set; }
+    public bool Descending { get; set; }
+    public int? Page { get; set; }
+    public int? Size { get; set; }
+}
+
+public sealed record ApplicationListModel(TenantAccess Access, Page<ApplicationRow> Applications, ApplicationListQuery Query, IReadOnlyList<string> Environments);
+
+public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew);
+
+public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView Application, AppStatusModel Status, IReadOnlyList<RevisionView> Revisions,
+    IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events);
+
+public sealed record RevisionsModel(TenantAccess Access, string Application, IReadOnlyList<RevisionView> Revisions, RevisionDiff? Diff);
+
+public sealed record PromotionModel(TenantAccess Access, string Application, IReadOnlyList<string> Environments, string? From, string? To,
+    PromotionPreview? Preview);
+
+/// <summary>The application pages of a tenant: list, create and edit, the application with its environments and actions, revisions and promotion.</summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+public sealed class ApplicationsController(ApplicationCatalog catalog, ApplicationChanges changes, AppStatusReader status, EnvironmentDirectory environments)
+    : Controller
+{
+    [HttpGet("/t/{tenant}/apps"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Index([FromQuery] ApplicationListQuery query, CancellationToken ct)
+    {
+        var page = await catalog.ListAsync(new ApplicationFilter(query.Search, query.Environment, query.Health, query.Sort, query.Descending),
+            new PageRequest(query.Page, query.Size ?? 20), ct);
+        return View(new ApplicationListModel(HttpContext.TenantAccess(), page, query, await EnvironmentNamesAsync(ct)));
+    }
+
+    [HttpGet("/t/{tenant}/apps/new"), Authorize(TenantPolicies.Develop)]
+    public IActionResult New() => View("Form", new ApplicationFormModel(HttpContext.TenantAccess(), new SpecForm(), IsNew: true));
+
+    [HttpPost("/t/{tenant}/apps/new"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Create(SpecForm form, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        var spec = form.ToSpec();
+        var created = spec.Succeeded
+            ? (await catalog.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Description, form.Owner, spec.Value, ct)).Problem
+            : spec.Problem;
+        if (created is not null)
+            return Refused(created, new ApplicationFormModel(access, form, IsNew: true));
+        TempData["Flash"] = $"Application '{form.Name?.Trim()}' was created. Deploy it to an environment.";
+        return Redirect($"/t/{access.Tenant.Slug}/apps/{form.Name?.Trim()}");
+    }
+
+    [HttpGet("/t/{tenant}/apps/{app}"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Detail(string app, CancellationToken ct)
+    {
+        var found = await catalog.FindAsync(app, ct);
+        if (found is null)
+            return NotFound();
+        var access = HttpContext.TenantAccess();
+        var events = new Dictionary<string, IReadOnlyList<ClusterEventView>>();
+        foreach (var deployment in found.Deployments)
+            events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, 10, ct);
+        return View(new ApplicationDetailModel(access, found,
+            new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct)),
+            await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events));
+    }
+
+    [HttpGet("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Edit(string app, CancellationToken ct) =>
+        await catalog.FindAsync(app, ct) is { } found
+            ? View("Form", new ApplicationFormModel(HttpContext.TenantAccess(), SpecForm.From(found), IsNew: false))
+            : NotFound();
+
+    [HttpPost("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Change(string app, SpecForm form, CancellationToken ct)
+    {
+        var access = HttpContext.TenantAccess();
+        if (await catalog.FindAsync(app, ct) is not { } found)
+            return NotFound();
+        form.Name = found.Name;
+        var spec = form.ToSpec(found.Spec.Autoscaling);
+        var changed = spec.Succeeded
+            ? (await catalog.ChangeAsync(HttpContext.ToActor(), access.Tenant, app, form.Description, form.Owner, spec.Value, ct)).Problem
+            : spec.Problem;
+        if (changed is not null)
+            return Refused(changed, new ApplicationFormModel(access, form, IsNew: false));
+        TempData["Flash"] = $"The spec of '{app}' was saved. Deploy it to put it in an environment.";
+        return Redirect($"/t/{access.Tenant.Slug}/apps/{app}");
+    }
+
+    [HttpPost("/t/{tenant}/apps/{app}/delete"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Delete(string app, string? confirmName, CancellationToken ct) =>
+        Done(await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirmName, ct), app,
+            $"Deleting '{app}' from every environment.", toList: true);
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Deploy(string app, string environment, string? note, bool rollBackOnFailure, CancellationToken ct) =>
+        Done(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, note, rollBackOnFailure, ct), app,
+            $"Deploying '{app}' to '{environment}'.");
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> RollBack(string app, string environment, int revision, CancellationToken ct) =>
+        Done(await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, revision, null, ct), app,
+            $"Rolling '{app}' back to revision {revision} in '{environment}'.");
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Scale(string app, string environment, int replicas, CancellationToken ct) =>
+        Done(await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, replicas, ct), app,
+            $"Scaling '{app}' to {replicas} in '{environment}'.");
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
+        Done(await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct), app, $"Stopping '{app}' in '{environment}'.");
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
+        Done(await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct), app, $"Starting '{app}' in '{environment}'.");
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
+        Done(await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct), app, $"Restarting '{app}' in '{environment}'.");
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Resize(string app, string environment, string? cpuRequest, string? cpuLimit, string? memoryRequest, string? memoryLimit,
+        CancellationToken ct)
+    {
+        var resources = ResourceText.Parse(cpuRequest, cpuLimit, memoryRequest, memoryLimit);
+        return Done(resources.Succeeded
+            ? await changes.ResizeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, resources.Value, ct)
+            : resources.Problem!, app, $"Resizing '{app}' in '{environment}'.");
+    }
+
+    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Autoscale(string app, string environment, bool enabled, int minReplicas, int maxReplicas, int? cpuUtilizationPercent,
+        int? memoryUtilizationPercent, CancellationToken ct)
+    {
+        var policy = enabled ? new AutoscalingPolicy(minReplicas, maxReplicas, cpuUtilizationPercent, memoryUtilizationPercent) : null;
+        return Done(await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy, ct), app,
+            policy is null ? $"Turning autoscaling of '{app}' off in '{environment}'." : $"Autoscaling '{app}' in '{environment}'.");
+    }
+
+    [HttpGet("/t/{tenant}/apps/{app}/revisions"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Revisions(string app, int? from, int? to, CancellationToken ct)
+    {
+        if (await catalog.RevisionsAsync(app, ct) is not { } revisions)
+            return NotFound();
+        RevisionDiff? diff = null;
+        if (from is { } f && to is { } t)
+        {
+            var compared = await catalog.DiffAsync(app, f, t, ct);
+            if (compared.Succeeded)
+                diff = compared.Value;
+            else
+                ModelState.AddProblem(compared.Problem! with { Field = null });
+        }
+        return View(new RevisionsModel(HttpContext.TenantAccess(), app, revisions, diff));
+    }
+
+    [HttpGet("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Promotion(string app, string? from, string? to, CancellationToken ct)
+    {
+        if (await catalog.FindAsync(app, ct) is null)
+            return NotFound();
+        PromotionPreview? preview = null;
+        if (from is not null && to is not null)
+        {
+            var previewed = await changes.PreviewPromotionAsync(app, from, to, ct);
+            if (previewed.Succeeded)
+                preview = previewed.Value;
+            else
+                ModelState.AddProblem(previewed.Problem! with { Field = null });
+        }
+        return View("Promote", new PromotionModel(HttpContext.TenantAccess(), app, await EnvironmentNamesAsync(ct), from, to, preview));
+    }
+
+    [HttpPost("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Promote(string app, string? from, string? to, string? note, CancellationToken ct) =>
+        Done(await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, from, to, note, ct), app,
+            $"Promoting '{app}' from '{from}' to '{to}'.");
+
+    private IActionResult Refused(Problem problem, ApplicationFormModel model)
+    {
+        foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
+            ModelState.AddModelError(cause.Field is null ? "" : SpecForm.FieldOf(cause.Field), cause.Message);
+        Response.StatusCode = problem.Code switch
+        {
+            "forbidden" => StatusCodes.Status403Forbidden,
+            "not-found" => StatusCodes.Status404NotFound,
+            "conflict" => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        };
+        return View("Form", model);
+    }
+
+    /// <summary>After an action: on to the application with a note of what was queued, or back with why it was refused.</summary>
+    private IActionResult Done(Result<Operation> outcome, string app, string queued, bool toList = false)
+    {
+        var slug = HttpContext.TenantAccess().Tenant.Slug;
+        if (outcome.Problem is { Code: "not-found" })
+            return NotFound();
+        TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? $"{queued} Follow it under Operations or here." : outcome.Problem!.Message;
+        return Redirect(outcome.Succeeded && toList ? $"/t/{slug}/apps" : $"/t/{slug}/apps/{app}");
+    }
+
+    private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>
+        (await environments.ListAsync(ct)).Select(e => e.Name).ToList();
+}

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Identity;
+
+namespace Portal.Web.Applications;
+
+/// <summary>
+/// Live applications: a member of a tenant follows one of its applications and receives its status per environment as
+/// the cluster watch sees its pods change, and streams a pod's log. Browsers come with their session cookie, tools with
+/// a bearer token; every call checks membership afresh, like the pages do.
+/// </summary>
+[Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
+public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader status, PodLogs logs) : Hub
+{
+    public const string Path = "/hubs/applications";
+    public const string StatusChanged = "statusChanged";
+
+    /// <summary>How much of the log a live tail starts with.</summary>
+    public const int StreamTailLines = 200;
+
+    /// <summary>
+    /// Joins the groups of the application's workloads (one per environment it is deployed to), then answers with its
+    /// status as it is now, so that nothing that changed between rendering the page and joining is missed. An environment
+    /// it is deployed to later is followed from the next call.
+    /// </summary>
+    public async Task<IReadOnlyList<EnvironmentStatus>> Follow(string tenant, string app)
+    {
+        var ct = Context.ConnectionAborted;
+        var applicationId = await FindAsync(tenant, app, ct);
+        foreach (var workload in await status.WorkloadsAsync(applicationId, ct))
+            await Groups.AddToGroupAsync(Context.ConnectionId, Group(workload), ct);
+        return await status.ForApplicationAsync(applicationId, ct);
+    }
+
+    /// <summary>
+    /// A pod's log, line by line: the last <see cref="StreamTailLines"/> lines, then each new one until the caller stops
+    /// the stream, the connection ends or the container stops. With <paramref name="previous"/>, the log of the instance
+    /// before the last restart, to its end.
+    /// </summary>
+    public async IAsyncEnumerable<string> StreamLog(string tenant, string app, string environment, string pod, string? container, bool previous,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await FindAsync(tenant, app, cancellationToken);
+        var lines = await logs.FollowAsync(new PodLogRequest(app, environment, pod, container, previous), StreamTailLines, cancellationToken);
+        if (!lines.Succeeded)
+            throw new HubException(lines.Problem!.Message);
+        await foreach (var line in lines.Value.WithCancellation(cancellationToken))
+            yield return line;
+    }
+
+    public static string Group(AppWorkload workload) => $"workload:{workload.ClusterId:N}:{workload.Namespace}:{workload.App}";
+
+    private async Task<Guid> FindAsync(string tenant, string app, CancellationToken ct)
+    {
+        _ = await access.ResolveAsync(tenant, Context.User!.ToCaller(), ct)
+            ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
+        return await status.FindAsync(app, ct) ?? throw new HubException($"Application '{app}' was not found in tenant '{tenant}'.");
+    }
+}
+
+/// <summary>
+/// Pushes an application's fresh status in an environment to the browsers that follow it, whenever the watch (or metrics)
+/// saw its pods change. Changes are queued and coalesced: a workload changed many times while a push was being made is
+/// pushed once more, with its status as it is then, so a rollout of many pods costs a few reads rather than one per pod.
+/// </summary>
+internal sealed class SignalRWorkloadChangeNotifier(
+    IServiceScopeFactory scopes, IHubContext<ApplicationsHub> hub, ILogger<SignalRWorkloadChangeNotifier> logger)
+    : BackgroundService, IWorkloadChangeNotifier
+{
+    private readonly ConcurrentDictionary<AppWorkload, byte> _pending = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
+    });
+
+    public Task WorkloadsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct)
+    {
+        foreach (var workload in workloads)
+            _pending.TryAdd(workload, 0);
+        _wake.Writer.TryWrite(true);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _wake.Reader.WaitToReadAsync(stoppingToken))
+            {
+                _wake.Reader.TryRead(out _);
+                foreach (var workload in _pending.Keys)
+                {
+                    if (_pending.TryRemove(workload, out _))
+                        await PushAsync(workload, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task PushAsync(AppWorkload workload, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var current = await scope.ServiceProvider.GetRequiredService<AppStatusReader>().ForWorkloadAsync(workload, ct);
+            if (current is not null)
+                await hub.Clients.Group(ApplicationsHub.Group(workload)).SendAsync(ApplicationsHub.StatusChanged, new AppStatusUpdate(workload.App, current), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "The status of {App} in {Namespace} could not be pushed", workload.App, workload.Namespace);
+        }
+    }
+}

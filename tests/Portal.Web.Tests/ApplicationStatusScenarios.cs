@@ -1,0 +1,326 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Applications;
+using Portal.Domain.Environments;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Persistence;
+using Portal.Web.Applications;
+using Portal.Web.Clusters;
+using Portal.Web.Tests.Support;
+
+namespace Portal.Web.Tests;
+
+/// <summary>
+/// An application's live status and its pods' logs, against a real environment namespace of the embedded sandbox cluster:
+/// the Deployment is rendered and applied as a deploy would, the application's rows are written directly.
+/// </summary>
+public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    private Arrange Arrange => new(portal.Factory);
+
+    [Fact]
+    public async Task The_status_API_shows_each_environment_with_its_revision_ready_replicas_and_pods()
+    {
+        var deployed = await DeployedAppAsync(replicas: 2);
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+
+        var status = await EventuallyAsync(async () =>
+        {
+            var statuses = await api.GetFromJsonAsync<List<EnvironmentStatus>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/status", Json);
+            return statuses is [{ ReadyReplicas: 2 } one] ? one : null;
+        }, "two ready replicas in the status");
+
+        Assert.Equal("dev", status.Environment);
+        Assert.Equal(deployed.Namespace, status.Namespace);
+        Assert.Equal(1, status.Revision);
+        Assert.Equal(2, status.DesiredReplicas);
+        Assert.Equal(AppDeploymentState.Running, status.State);
+        Assert.Equal(2, status.Pods.Count);
+        Assert.All(status.Pods, pod =>
+        {
+            Assert.StartsWith($"{deployed.App}-", pod.Name);
+            Assert.Equal("Running", pod.Phase);
+            Assert.Equal(1, pod.Revision);
+            Assert.Equal([deployed.App], pod.Containers);
+            Assert.False(string.IsNullOrEmpty(pod.Node));
+        });
+    }
+
+    [Fact]
+    public async Task The_events_of_an_environment_are_those_of_the_applications_own_objects()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        await PodsAsync(deployed, 1);
+
+        var events = await EventuallyAsync(async () =>
+        {
+            var found = await api.GetFromJsonAsync<List<ClusterEventView>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events", Json);
+            return found is { Count: > 0 } ? found : null;
+        }, "events of the application");
+        var unknown = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/nowhere/events");
+
+        Assert.All(events, e => Assert.Contains($"/{deployed.App}", e.Object));
+        Assert.Contains(events, e => e.Reason == "ScalingReplicaSet" && e.Object == $"Deployment/{deployed.App}");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_follower_receives_the_new_status_when_the_deployment_scales()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        await PodsAsync(deployed, 1);
+        var updates = new System.Collections.Concurrent.ConcurrentQueue<AppStatusUpdate>();
+        var scaled = new TaskCompletionSource<EnvironmentStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        connection.On<AppStatusUpdate>(ApplicationsHub.StatusChanged, update =>
+        {
+            updates.Enqueue(update);
+            if (update.Status.ReadyReplicas == 3)
+                scaled.TrySetResult(update.Status);
+        });
+
+        var initial = await connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App);
+        using var cluster = SandboxClient();
+        await cluster.AppsV1.PatchNamespacedDeploymentScaleAsync(
+            new V1Patch("{\"spec\":{\"replicas\":3}}", V1Patch.PatchType.MergePatch), deployed.App, deployed.Namespace);
+        var status = await scaled.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal("dev", Assert.Single(initial).Environment);
+        Assert.Equal(3, status.Pods.Count(p => p.Ready));
+        Assert.All(updates, u => Assert.Equal(deployed.App, u.App));
+    }
+
+    [Fact]
+    public async Task Following_an_application_of_another_tenant_is_refused()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        var other = await Arrange.TenantAsync();
+        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin));
+
+        var foreignTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(
+            () => connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App));
+        var ownTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(
+            () => connection.InvokeAsync<List<EnvironmentStatus>>("Follow", other.Slug, deployed.App));
+
+        Assert.Contains("not a member", foreignTenant.Message);
+        Assert.Contains("was not found", ownTenant.Message);
+    }
+
+    [Fact]
+    public async Task The_last_lines_of_a_pod_log_download_as_a_text_file_for_a_viewer()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        var pod = (await PodsAsync(deployed, 1))[0];
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer));
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+
+        var download = await viewer.GetAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=5");
+        var text = await download.Content.ReadAsStringAsync();
+        var fromApi = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=1");
+        var page = await viewer.GetAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}/logs?environment=dev&pod={pod}");
+
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("text/plain", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"{pod}.log", download.Content.Headers.ContentDisposition?.FileNameStar ?? download.Content.Headers.ContentDisposition?.FileName);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(lines.Length, 1, 5);
+        Assert.Contains($"starting {deployed.App} (pod {pod})", lines[0]);
+        Assert.Equal(HttpStatusCode.OK, fromApi.StatusCode);
+        Assert.Single((await fromApi.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains($"data-pod=\"{pod}\"", html);
+        Assert.Contains("/js/app-logs.js", html);
+    }
+
+    [Fact]
+    public async Task The_previous_instance_of_a_container_that_never_restarted_is_refused_in_words()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        var pod = (await PodsAsync(deployed, 1))[0];
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+
+        var refused = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?previous=true");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("has no previous instance", await refused.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_log_of_a_pod_of_another_application_or_another_tenant_is_not_found()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        var ownPod = (await PodsAsync(deployed, 1))[0];
+        using var cluster = SandboxClient();
+        var neighbour = Arrange.Unique("nb");
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync(Render(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1).Deployment, deployed.Namespace);
+        var neighbourPod = await EventuallyAsync(() => Arrange.QueryAsync(db =>
+            db.WorkloadPods.Where(p => p.Namespace == deployed.Namespace && p.App == neighbour).Select(p => p.Name).FirstOrDefaultAsync()), "the neighbour's pod");
+        var other = await Arrange.TenantAsync();
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Developer));
+        var otherApi = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin));
+
+        var otherApp = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{neighbourPod}/log");
+        var otherTenant = await otherApi.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{ownPod}/log");
+        var otherTenantsOwnRoute = await otherApi.GetAsync($"/api/v1/tenants/{other.Slug}/apps/{deployed.App}/environments/dev/pods/{ownPod}/log");
+
+        Assert.Equal(HttpStatusCode.NotFound, otherApp.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, otherTenant.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, otherTenantsOwnRoute.StatusCode);
+        Assert.DoesNotContain("INFO", await otherTenantsOwnRoute.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Streaming_a_log_over_the_hub_yields_its_lines_until_the_caller_stops()
+    {
+        var deployed = await DeployedAppAsync(replicas: 1);
+        var pod = (await PodsAsync(deployed, 1))[0];
+        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        var lines = new List<string>();
+        await foreach (var line in connection.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, stop.Token))
+        {
+            lines.Add(line);
+            if (lines.Count == 2)
+                break;
+        }
+        var previous = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(async () =>
+        {
+            await foreach (var _ in connection.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, true, stop.Token))
+            {
+            }
+        });
+
+        Assert.Contains($"starting {deployed.App} (pod {pod})", lines[0]);
+        Assert.Contains("listening on :8080", lines[1]);
+        Assert.Contains("has no previous instance", previous.Message);
+        Assert.False(stop.IsCancellationRequested, "the stream did not yield two lines in time");
+    }
+
+    private sealed record DeployedApp(Tenant Tenant, string App, string Namespace);
+
+    /// <summary>
+    /// A tenant with an environment "dev" made by its operation in the sandbox, and an application deployed there at revision
+    /// 1: its Deployment rendered as a deploy renders it and created in the namespace, its rows written directly.
+    /// </summary>
+    private async Task<DeployedApp> DeployedAppAsync(int replicas)
+    {
+        var tenant = await EnvironmentAsync("dev");
+        var ns = $"{tenant.Slug}-dev";
+        var app = Arrange.Unique("web");
+        using var cluster = SandboxClient();
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync(Render(tenant, app, ns, replicas).Deployment, ns);
+        await ApplicationRowsAsync(tenant, app, "dev", replicas);
+        return new DeployedApp(tenant, app, ns);
+    }
+
+    private static AppManifests Render(Tenant tenant, string app, string ns, int replicas) =>
+        ApplicationManifests.Render(new ManifestInput(ns, app, tenant.Slug, "dev", 1, Spec(replicas)));
+
+    private static DeploymentSpec Spec(int replicas) => new()
+    {
+        Image = "nginx:1.27", Resources = new ContainerResources(100, 200, 64L << 20, 128L << 20), Replicas = replicas,
+    };
+
+    /// <summary>Like <see cref="Arrange.ApplicationAsync"/>, but for an environment that exists in the cluster, and without pods: the watch brings them.</summary>
+    private async Task ApplicationRowsAsync(Tenant tenant, string name, string environmentName, int replicas)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<SpecVault>();
+        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var spec = Spec(replicas);
+        var now = DateTime.UtcNow;
+        var app = Application.Create(tenant, name, "set up by a test", "test-setup", spec, vault.Seal, now).Value;
+        var revision = app.NewRevision(spec, vault.Seal, environment.Name, "test-setup", null, "deploy", now).Value;
+        var deployment = new AppDeployment(app, environment.Id, now);
+        deployment.Deploy(revision, spec, false, now);
+        deployment.RolledOut(now);
+        db.Applications.Add(app);
+        db.Revisions.Add(revision);
+        db.AppDeployments.Add(deployment);
+        await db.SaveChangesAsync();
+    }
+
+    private async Task<IReadOnlyList<string>> PodsAsync(DeployedApp deployed, int ready) =>
+        await EventuallyAsync(async () =>
+        {
+            var pods = await Arrange.QueryAsync(db => db.WorkloadPods
+                .Where(p => p.Namespace == deployed.Namespace && p.App == deployed.App && p.Ready).Select(p => p.Name).ToListAsync());
+            return pods.Count >= ready ? pods : null;
+        }, $"{ready} ready pods of {deployed.App}");
+
+    /// <summary>A new tenant with a quota in a pool of the sandbox, and an environment of it made by its job.</summary>
+    private async Task<Tenant> EnvironmentAsync(string name)
+    {
+        var platformAdmin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Hosts.AnyAsync()) ? true : (bool?)null, "the sandbox's hosts");
+        await platformAdmin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var tenant = await Arrange.TenantAsync();
+        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
+        {
+            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "4", ["Form.CpuLimits"] = "4", ["Form.MemoryRequests"] = "8Gi",
+            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
+        var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
+        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
+        {
+            ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = "2", ["Share.CpuLimits"] = "2", ["Share.MemoryRequests"] = "2Gi",
+            ["Share.MemoryLimits"] = "2Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        await EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)) ? true : (bool?)null, "the environment to be ready");
+        return tenant;
+    }
+
+    private async Task<HubConnection> ConnectAsync(TestServiceAccount account)
+    {
+        var token = await Arrange.TokenAsync(portal.Factory.CreateClient(), account.ClientId, account.Secret);
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(portal.Factory.Server.BaseAddress, ApplicationsHub.Path), options =>
+            {
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
+                options.HttpMessageHandlerFactory = _ => portal.Factory.Server.CreateHandler();
+                options.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
+            .Build();
+        await connection.StartAsync();
+        return connection;
+    }
+
+    private IKubernetes SandboxClient() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
+        new MemoryStream(Encoding.UTF8.GetBytes(portal.Factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            if (await attempt() is { } done)
+                return done;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}

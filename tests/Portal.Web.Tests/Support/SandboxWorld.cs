@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text;
+using k8s;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Environments;
+using Portal.Domain.Tenancy;
+using Portal.Web.Clusters;
+
+namespace Portal.Web.Tests.Support;
+
+/// <summary>Tenants with quota and ready environments in the embedded sandbox cluster, and a client of that cluster.</summary>
+public sealed class SandboxWorld(PortalFactory factory)
+{
+    private Arrange Arrange => new(factory);
+
+    /// <summary>A tenant with quota in a pool of its own over the sandbox's nodes, and a signed-in tenant admin.</summary>
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi")
+    {
+        var platformAdmin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
+        await platformAdmin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1",
+        });
+        var tenant = await Arrange.TenantAsync();
+        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
+        {
+            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpu, ["Form.MemoryRequests"] = memory,
+            ["Form.MemoryLimits"] = memory, ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
+        return (tenant, await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin)), pool);
+    }
+
+    /// <summary>Creates an environment with this share and waits for its namespace to be ready.</summary>
+    public async Task ReadyEnvironmentAsync(Tenant tenant, BrowserSession admin, string pool, string name, string cpu, string memory = "2Gi", string pods = "20")
+    {
+        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
+        {
+            ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = memory,
+            ["Share.MemoryLimits"] = memory, ["Share.Storage"] = "10Gi", ["Share.Pods"] = pods,
+        });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)), $"environment '{name}' to be ready");
+    }
+
+    public IKubernetes Client() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
+        new MemoryStream(Encoding.UTF8.GetBytes(factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"Timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+}
