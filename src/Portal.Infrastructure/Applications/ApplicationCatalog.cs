@@ -106,8 +106,10 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         if (appId is null)
             return null;
         var running = await RunningAsync(appId.Value, ct);
-        var revisions = await db.Revisions.AsNoTracking().Where(r => r.ApplicationId == appId).OrderByDescending(r => r.Number).ToListAsync(ct);
-        return revisions.Select(r => View(r, running)).ToList();
+        var revisions = await db.Revisions.AsNoTracking().Where(r => r.ApplicationId == appId).OrderByDescending(r => r.Number)
+            .Select(r => new RevisionView(r.Number, r.Image, r.Environment, r.CreatedBy, r.Note, r.Origin, r.CreatedAt, Array.Empty<string>()))
+            .ToListAsync(ct);
+        return revisions.Select(r => r with { RunningIn = running.Where(x => x.Revision == r.Number).Select(x => x.Environment).ToList() }).ToList();
     }
 
     /// <summary>What changes from one revision to another, secrets masked.</summary>
