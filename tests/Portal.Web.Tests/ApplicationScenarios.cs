@@ -13,8 +13,8 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
 
-/// <summary>Applications deployed, changed, scaled and rolled back in the embedded sandbox cluster through the API.</summary>
-public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
+/// <summary>Applications deployed, changed, scaled and rolled back in the embedded sandbox cluster through the API, on each database provider.</summary>
+public abstract class ApplicationScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);
@@ -68,7 +68,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
             where a.TenantId == tenant.Id && a.Name == app && e.Name == environment
             select d).AsNoTracking().SingleAsync());
 
-    [Fact]
+    [SkippableFact]
     public async Task A_deploy_applies_every_object_rolls_out_and_keeps_the_secret_out_of_the_spec()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -96,7 +96,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.DoesNotContain("pa55-w0rd", shown);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Each_failure_of_a_rollout_is_said_in_words()
     {
         var (tenant, api, slug) = await WorldAsync(cpu: "10");
@@ -118,7 +118,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(pull.Error, failed.Reason);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task The_cluster_quota_is_the_second_line_and_its_refusal_is_said()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -136,7 +136,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Contains("exceeded quota", refused.Error);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Portal_admission_refuses_a_deploy_beyond_the_environment_share_with_the_numbers_and_writes_nothing()
     {
         var (tenant, api, slug) = await WorldAsync(cpu: "1");
@@ -151,7 +151,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(0, await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().Where(a => a.TenantId == tenant.Id).SumAsync(a => a.LatestRevision)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task An_invalid_spec_is_refused_field_by_field_and_nothing_is_written()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -171,7 +171,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(0, await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_new_image_makes_a_revision_the_diff_shows_it_and_rolling_back_deploys_the_earlier_spec_as_a_new_revision()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -200,7 +200,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(3, (await DeploymentAsync(tenant, "shop", "dev")).Revision);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Scaling_stopping_starting_and_restarting_change_the_pods_and_not_the_revision()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -229,7 +229,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal((1, AppDeploymentState.Running, 3), (after.Revision, after.State, after.Replicas));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task An_autoscaling_policy_becomes_a_horizontal_pod_autoscaler_and_quota_counts_its_ceiling()
     {
         var (tenant, api, slug) = await WorldAsync(cpu: "2");
@@ -250,7 +250,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal("autoscaling 2–4", (await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{slug}/apps/shop/revisions"))[0].GetProperty("origin").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Promotion_shows_what_changes_then_copies_the_revision_running_in_dev_to_prod()
     {
         var (tenant, api, slug) = await WorldAsync("4", "dev", "prod");
@@ -271,7 +271,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Empty(again.GetProperty("changes").EnumerateArray());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_failed_rollout_that_asked_for_it_rolls_back_to_the_previous_revision_by_itself()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -291,7 +291,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal("nginx:1.27", (await cluster.AppsV1.ReadNamespacedDeploymentAsync("shop", $"{slug}-dev")).Spec.Template.Spec.Containers[0].Image);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task The_job_run_again_changes_nothing_and_a_job_killed_mid_deploy_resumes_from_the_next_step()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -327,7 +327,7 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(2, (await cluster.AppsV1.ReadNamespacedDeploymentAsync("shop", $"{slug}-dev")).Status.ReadyReplicas);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Deleting_an_application_removes_its_objects_from_every_environment_and_keeps_its_audit()
     {
         var (tenant, api, slug) = await WorldAsync("4", "dev", "prod");
@@ -366,3 +366,9 @@ public sealed class ApplicationScenarios(SandboxPortal portal) : IClassFixture<S
         await job.RunAsync(operationId, default);
     }
 }
+
+[Trait("Database", "Sqlite")]
+public sealed class ApplicationsOnSqlite(SandboxPortal portal) : ApplicationScenarios(portal), IClassFixture<SandboxPortal>;
+
+[Trait("Database", "Postgres")]
+public sealed class ApplicationsOnPostgres(PostgresSandboxPortal portal) : ApplicationScenarios(portal), IClassFixture<PostgresSandboxPortal>;

@@ -52,11 +52,9 @@ public sealed class PostgresPortal : PortalFixture
     protected override DatabaseKind Kind => DatabaseKind.Postgres;
 }
 
-/// <summary>A portal on SQLite with its embedded sandbox cluster and a job server, for journeys that reach a cluster.</summary>
-public sealed class SandboxPortal : PortalFixture
+/// <summary>A portal with its embedded sandbox cluster and a job server, for journeys that reach a cluster.</summary>
+public abstract class SandboxPortalOn : PortalFixture
 {
-    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
-
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Portal:Sandbox:Enabled"] = "true",
@@ -67,4 +65,15 @@ public sealed class SandboxPortal : PortalFixture
         ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
         ["Portal:Applications:RolloutTimeout"] = "00:00:40",
     };
+}
+
+public sealed class SandboxPortal : SandboxPortalOn
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+}
+
+/// <summary>The same on PostgreSQL, with Hangfire's PostgreSQL storage: for the journeys whose queries matter most.</summary>
+public sealed class PostgresSandboxPortal : SandboxPortalOn
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
 }
