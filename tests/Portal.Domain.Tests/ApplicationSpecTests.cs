@@ -58,6 +58,20 @@ public sealed class DeploymentSpecTests
     }
 
     [Fact]
+    public void A_variable_taken_from_a_secret_has_no_value_of_its_own_and_a_valid_reference()
+    {
+        var spec = Specs.Minimal() with
+        {
+            Environment = [new EnvironmentVariable("DB_PASSWORD", "oops", From: new SecretReference("Orders_DB", "pass word"))],
+        };
+
+        var problems = spec.Validate();
+
+        Assert.All(problems, p => Assert.Equal("Environment[0].From", p.Field));
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Fact]
     public void A_spec_using_every_feature_is_valid()
     {
         Assert.Empty(Specs.Full().Validate());

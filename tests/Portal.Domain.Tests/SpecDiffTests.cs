@@ -9,6 +9,16 @@ public sealed class SpecDiffTests
         spec.WithEnvironmentVariable(new EnvironmentVariable(name, value, IsSecret: true));
 
     [Fact]
+    public void A_variable_taken_from_a_secret_is_shown_as_the_reference()
+    {
+        var bound = Specs.Minimal().WithEnvironmentVariable(new EnvironmentVariable("DB_PASSWORD", "", From: new SecretReference("orders-db", "password")));
+
+        var change = Assert.Single(SpecDiff.Between(Specs.Minimal(), bound));
+
+        Assert.Equal(("Environment variable DB_PASSWORD", null, "from secret orders-db, key password"), (change.Field, change.Before, change.After));
+    }
+
+    [Fact]
     public void Identical_specs_have_no_changes()
     {
         var stored = JsonSerializer.Deserialize<DeploymentSpec>(JsonSerializer.Serialize(Specs.Full()))!;

@@ -70,6 +70,19 @@ public sealed class ApplicationManifestTests
     }
 
     [Fact]
+    public void A_variable_bound_to_another_secret_refers_to_it_and_puts_nothing_in_the_apps_own_secret()
+    {
+        var spec = Minimal().WithEnvironmentVariable(new EnvironmentVariable("REDIS_PASSWORD", "", From: new SecretReference("cache-credentials", "password")));
+
+        var manifests = Render(spec);
+
+        var variable = Assert.Single(Container(manifests).Env);
+        Assert.Null(variable.Value);
+        Assert.Equal(("cache-credentials", "password"), (variable.ValueFrom.SecretKeyRef.Name, variable.ValueFrom.SecretKeyRef.Key));
+        Assert.Null(manifests.Secret);
+    }
+
+    [Fact]
     public void Rendering_is_deterministic()
     {
         var first = Render(Full()).All().Select(o => KubernetesJson.Serialize(o));

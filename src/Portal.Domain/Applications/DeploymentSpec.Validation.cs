@@ -90,6 +90,15 @@ public sealed partial record DeploymentSpec
                 problems.Add(Problem.Invalid($"{field}.Name", $"Variable '{variable.Name}' is set twice; keep one."));
             if (variable.Value is null)
                 problems.Add(Problem.Invalid($"{field}.Value", $"Variable '{variable.Name}' has no value; an empty one is written as \"\"."));
+            if (variable.From is { } from)
+            {
+                if (variable.IsSecret || !string.IsNullOrEmpty(variable.Value))
+                    problems.Add(Problem.Invalid($"{field}.From", $"Variable '{variable.Name}' takes its value from a Secret: it has no value of its own."));
+                if (!KubernetesSyntax.IsDns1123Subdomain(from.SecretName))
+                    problems.Add(Problem.Invalid($"{field}.From", $"'{from.SecretName}' is not a valid Secret name."));
+                if (!KubernetesSyntax.IsConfigKey(from.Key))
+                    problems.Add(Problem.Invalid($"{field}.From", $"'{from.Key}' is not a valid key of a Secret."));
+            }
         }
     }
 

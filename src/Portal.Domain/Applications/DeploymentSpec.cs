@@ -76,17 +76,25 @@ public sealed record ContainerPort(string? Name, int Port, PortProtocol Protocol
 
 /// <summary>
 /// A variable of the container's environment. Secret ones are kept in a Kubernetes Secret rather than in the pod
-/// spec, and are never shown back: not in diffs, not in <see cref="ToString"/>.
+/// spec, and are never shown back: not in diffs, not in <see cref="ToString"/>. One with <see cref="From"/> takes its
+/// value from a key of another Secret in the namespace (a middleware instance's credentials): the spec holds only the
+/// reference, never the value.
 /// </summary>
-public sealed record EnvironmentVariable(string Name, string Value, bool IsSecret = false)
+public sealed record EnvironmentVariable(string Name, string Value, bool IsSecret = false, SecretReference? From = null)
 {
     public const string Mask = "••••••";
 
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"Name = {Name}, Value = {(IsSecret ? Mask : Value)}, IsSecret = {IsSecret}");
+        builder.Append($"Name = {Name}, Value = {(IsSecret ? Mask : Value)}, IsSecret = {IsSecret}, From = {From}");
         return true;
     }
+}
+
+/// <summary>A key of a Secret in the application's namespace.</summary>
+public sealed record SecretReference(string SecretName, string Key)
+{
+    public override string ToString() => $"secret {SecretName}, key {Key}";
 }
 
 /// <summary>A file the container finds at <c>{MountPath}/{FileName}</c>, read-only, with this content.</summary>

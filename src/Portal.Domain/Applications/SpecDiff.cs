@@ -59,6 +59,8 @@ public static class SpecDiff
                 continue;
             var (shownBefore, shownAfter) = (was, now) switch
             {
+                (_, { From: { } source }) => (was is null ? null : Shown(was), $"from {source}"),
+                ({ From: { } source }, _) => ($"from {source}", now is null ? null : Shown(now)),
                 (null, { IsSecret: true }) => (null, SecretAdded),
                 (null, _) => (null, now!.Value),
                 ({ IsSecret: true }, null) => (EnvironmentVariable.Mask, null),
@@ -97,6 +99,9 @@ public static class SpecDiff
 
     /// <summary>The keys of the new list in its order, then those only the old one had.</summary>
     private static IEnumerable<string> Union(IEnumerable<string> from, IEnumerable<string> to) => to.Concat(from).Distinct(StringComparer.Ordinal);
+
+    private static string Shown(EnvironmentVariable variable) =>
+        variable.From is { } source ? $"from {source}" : variable.IsSecret ? EnvironmentVariable.Mask : variable.Value;
 
     private static Dictionary<string, EnvironmentVariable> ByName(IEnumerable<EnvironmentVariable> variables) =>
         variables.GroupBy(v => v.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);

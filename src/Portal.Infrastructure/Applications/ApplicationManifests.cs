@@ -183,9 +183,12 @@ public static class ApplicationManifests
             {
                 Name = string.IsNullOrEmpty(p.Name) ? null : p.Name, ContainerPort = p.Port, Protocol = Protocol(p.Protocol),
             }).ToList(),
-            Env = spec.Environment.Count == 0 ? null : spec.Environment.Select(e => e.IsSecret
-                ? new V1EnvVar { Name = e.Name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SecretName(context.App), Key = e.Name } } }
-                : new V1EnvVar { Name = e.Name, Value = e.Value }).ToList(),
+            Env = spec.Environment.Count == 0 ? null : spec.Environment.Select(e => e switch
+            {
+                { From: { } from } => new V1EnvVar { Name = e.Name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = from.SecretName, Key = from.Key } } },
+                { IsSecret: true } => new V1EnvVar { Name = e.Name, ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = SecretName(context.App), Key = e.Name } } },
+                _ => new V1EnvVar { Name = e.Name, Value = e.Value },
+            }).ToList(),
             Resources = new V1ResourceRequirements
             {
                 Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(Cpu(spec.Resources.CpuRequestMillis)), ["memory"] = new(Bytes(spec.Resources.MemoryRequestBytes)) },
