@@ -38,12 +38,15 @@ public sealed class ApplicationPageScenarios(SandboxPortal portal) : IClassFixtu
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var refusedPage = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
         Assert.Contains("'lots' is not a CPU amount", refusedPage);
+        Assert.DoesNotContain("k3y-s3cr3t", refusedPage);
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, byViewer.StatusCode);
         Assert.Contains("nginx:1.27", detail);
         Assert.Contains("API_KEY=••••••", WebUtility.HtmlDecode(detail));
         Assert.DoesNotContain("k3y-s3cr3t", detail);
         Assert.DoesNotContain("k3y-s3cr3t", edit);
+        Assert.Contains("value=\"64Mi\"", edit);
+        Assert.Contains("value=\"100m\"", edit);
         Assert.Contains("data-application=\"orders\"", list);
         Assert.Contains("not deployed", list);
 

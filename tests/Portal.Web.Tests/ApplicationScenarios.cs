@@ -152,6 +152,22 @@ public abstract class ApplicationScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task Deploys_made_at_the_same_moment_cannot_overdraw_the_environment_share_together()
+    {
+        var (tenant, api, slug) = await WorldAsync(cpu: "1");
+        var apps = Enumerable.Range(1, 8).Select(i => $"burst-{i}").ToList();
+        foreach (var app in apps)
+            await CreateAsync(api, slug, app, Spec(replicas: 1, cpu: "100m"));
+
+        var answers = await Task.WhenAll(apps.Select(app => api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/{app}/environments/dev/deploy", new { })));
+
+        // Each takes 200m of CPU limits from a share of 1 CPU: five fit, whatever the order.
+        Assert.Equal(5, answers.Count(a => a.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(3, answers.Count(a => a.StatusCode == HttpStatusCode.Forbidden));
+        Assert.Equal(5, await Arrange.QueryAsync(db => db.AppDeployments.IgnoreQueryFilters().CountAsync(d => d.TenantId == tenant.Id)));
+    }
+
+    [SkippableFact]
     public async Task An_invalid_spec_is_refused_field_by_field_and_nothing_is_written()
     {
         var (tenant, api, slug) = await WorldAsync();

@@ -28,6 +28,12 @@ public sealed class TenantEnvironment : ITenantOwned
     public ResourceAmounts Share { get; private set; }
     public EnvironmentState State { get; private set; }
     public DateTime CreatedAt { get; private set; }
+    /// <summary>
+    /// Moves with every admission of a workload into the environment (an atomic update next to the admitted change),
+    /// so that two admissions made at once against the same share cannot both be saved: the second finds the stamp
+    /// moved and is admitted again from fresh figures.
+    /// </summary>
+    public int AdmissionStamp { get; private set; }
 
     private TenantEnvironment() { }
 

@@ -119,12 +119,21 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
     }
 
-    private async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
+    private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
+        string? note, string origin, bool rollBackOnFailure, CancellationToken ct) =>
+        AdmittedOnceAsync(async () =>
+        {
+            // Loaded again on a second try: the first one's changes were dropped with the tracker.
+            var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
+            return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, ct);
+        });
+
+    private async Task<Result<Operation>> DeployOnceAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
         string? note, string origin, bool rollBackOnFailure, CancellationToken ct)
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deployed.");
-        var environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
         if (environment is null)
             return Problem.Invalid("Environment", $"There is no environment '{environmentName}'.");
         if (environment.State is not (EnvironmentState.Ready or EnvironmentState.Provisioning))
@@ -152,12 +161,41 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         db.Operations.Add(operation);
         audit.Record(actor, tenant, "application.deployed", "application", app.Name,
             $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}");
-        await db.SaveChangesAsync(ct);
+        await SaveAdmittedAsync(environment, ct);
         queue.Enqueue(operation);
         return operation;
     }
 
-    private async Task<Result<Operation>> ChangeReplicasAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
+    private Task<Result<Operation>> ChangeReplicasAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
+        Func<AppDeployment, DateTime, Result> change, CancellationToken ct) =>
+        AdmittedOnceAsync(() => ChangeReplicasOnceAsync(actor, tenant, appName, environmentName, what, change, ct));
+
+    /// <summary>
+    /// Runs an admission and its save, again from fresh state when another admission into the same environment was
+    /// saved in between (the environment's stamp moved), so that two changes at once cannot overdraw its share.
+    /// </summary>
+    private async Task<Result<Operation>> AdmittedOnceAsync(Func<Task<Result<Operation>>> attempt)
+    {
+        const int Tries = 8;
+        for (var tried = 1; ; tried++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (AdmissionRaced) when (tried < Tries)
+            {
+                db.ChangeTracker.Clear();
+            }
+            catch (AdmissionRaced)
+            {
+                db.ChangeTracker.Clear();
+                return Problem.Conflict("Too many changes reached this environment at the same moment; try again.");
+            }
+        }
+    }
+
+    private async Task<Result<Operation>> ChangeReplicasOnceAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
         Func<AppDeployment, DateTime, Result> change, CancellationToken ct)
     {
         if (tenant.IsReadOnly)
@@ -172,20 +210,41 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
             return admitted.Problem!;
-        return await QueueAsync(actor, tenant, ApplicationOperations.Scale, app, environment, "application.scaled", what, ct);
+        return await QueueAsync(actor, tenant, ApplicationOperations.Scale, app, environment, "application.scaled", what, ct, admission: true);
     }
 
     private async Task<Result<Operation>> QueueAsync(Actor actor, Tenant tenant, string kind, Application app, TenantEnvironment environment,
-        string action, string what, CancellationToken ct)
+        string action, string what, CancellationToken ct, bool admission = false)
     {
         var operation = new Operation(tenant.Id, kind, "application", ApplicationOperations.Target(app.Name, environment.Name), actor.Name,
             clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
         audit.Record(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'");
-        await db.SaveChangesAsync(ct);
+        if (admission)
+            await SaveAdmittedAsync(environment, ct);
+        else
+            await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
     }
+
+    /// <summary>
+    /// Saves an admitted change together with a move of the environment's admission stamp from the value read with
+    /// the figures it was admitted on; when another admission moved it first, nothing is saved and the caller tries again.
+    /// </summary>
+    private async Task SaveAdmittedAsync(TenantEnvironment environment, CancellationToken ct)
+    {
+        var seen = environment.AdmissionStamp;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var claimed = await db.Environments.Where(e => e.Id == environment.Id && e.AdmissionStamp == seen)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
+        if (claimed == 0)
+            throw new AdmissionRaced();
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+
+    private sealed class AdmissionRaced : Exception;
 
     /// <summary>
     /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its
@@ -199,8 +258,9 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
             .ToListAsync(ct);
         var taken = ResourceAmounts.Sum(others.Select(o => Holds(o.PerReplica, Math.Max(o.Replicas, o.AutoscaledUpTo ?? 0))));
         var needed = Holds(deployment.PerReplica, deployment.CountedReplicas);
-        return QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { StorageBytes = 0, MiddlewareInstances = 0 },
+        var admitted = QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { StorageBytes = 0, MiddlewareInstances = 0 },
             taken);
+        return admitted;
     }
 
     private static ResourceAmounts Holds(ContainerResources perReplica, int replicas) => new(
@@ -224,7 +284,7 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
-        var environment = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == environmentName, ct);
+        var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
         var deployment = environment is null
             ? null
             : await db.AppDeployments.FirstOrDefaultAsync(d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id, ct);

@@ -20,7 +20,7 @@ public sealed class ClusterOptions
     public bool Watch { get; set; } = true;
 
     /// <summary>How often observed changes are written to the hosts inventory and pushed to browsers.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long a replica's claim to watch a cluster lasts unless renewed (it renews every third of it).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -197,6 +197,7 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
 
     private IActionResult Refused(Problem problem, ApplicationFormModel model)
     {
+        model.Form.WithoutSecretValues();
         foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
             ModelState.AddModelError(cause.Field is null ? "" : SpecForm.FieldOf(cause.Field), cause.Message);
         Response.StatusCode = problem.Code switch

@@ -71,10 +71,10 @@ public sealed class SpecForm
         ConfigPath = app.Spec.ConfigFiles.FirstOrDefault()?.MountPath,
         ConfigFileName = app.Spec.ConfigFiles.FirstOrDefault()?.FileName,
         ConfigContent = app.Spec.ConfigFiles.FirstOrDefault()?.Content,
-        CpuRequest = Quantity.FormatCpu(app.Spec.Resources.CpuRequestMillis),
-        CpuLimit = Quantity.FormatCpu(app.Spec.Resources.CpuLimitMillis),
-        MemoryRequest = Quantity.FormatBytes(app.Spec.Resources.MemoryRequestBytes),
-        MemoryLimit = Quantity.FormatBytes(app.Spec.Resources.MemoryLimitBytes),
+        CpuRequest = ApplicationManifests.Cpu(app.Spec.Resources.CpuRequestMillis),
+        CpuLimit = ApplicationManifests.Cpu(app.Spec.Resources.CpuLimitMillis),
+        MemoryRequest = ApplicationManifests.Bytes(app.Spec.Resources.MemoryRequestBytes),
+        MemoryLimit = ApplicationManifests.Bytes(app.Spec.Resources.MemoryLimitBytes),
         Replicas = app.Spec.Replicas,
         ReadinessPath = app.Spec.Readiness?.Path,
         ReadinessPort = app.Spec.Readiness?.Port,
@@ -86,6 +86,13 @@ public sealed class SpecForm
         IngressPath = app.Spec.Exposure?.IngressPath,
         TlsSecretName = app.Spec.Exposure?.TlsSecretName,
     };
+
+    /// <summary>The form as it may be shown back after a refusal: secret variables keep their names, never their values.</summary>
+    public SpecForm WithoutSecretValues()
+    {
+        Secrets = string.Join('\n', Lines(Secrets).Select(line => line.Split('=')[0] + "="));
+        return this;
+    }
 
     /// <summary>The spec the form describes; lines that cannot be read are problems of their field. Autoscaling is kept as it was.</summary>
     public Result<DeploymentSpec> ToSpec(AutoscalingPolicy? autoscaling = null)

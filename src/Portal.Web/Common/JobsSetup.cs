@@ -16,7 +16,8 @@ public sealed class JobsOptions
     /// <summary>Run a job server in this process (every replica may).</summary>
     public bool RunServer { get; set; } = true;
 
-    public int Workers { get; set; } = 4;
+    /// <summary>Jobs run at once; a deploy holds one while it follows its rollout.</summary>
+    public int Workers { get; set; } = 10;
 }
 
 /// <summary>
