@@ -49,7 +49,7 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
 
         // Its capacity is the sandbox's 3 nodes of 4 CPU, once the portal has seen the hosts.
         var cpuCapacity = admin.Locator("#pool-figures tbody tr").First.Locator("td").First;
-        await ReloadUntilTextAsync(admin, cpuCapacity, "12");
+        await admin.ReloadUntilTextAsync(cpuCapacity, "12");
         await admin.SaveScreenshotAsync("20-pool-created");
 
         // 2. A tenant to grant quota to.
@@ -84,7 +84,7 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         // 4. Both environments are Ready, and the quota page counts their shares.
         await admin.GotoAsync("/t/acme/environments");
         foreach (var name in new[] { "dev", "prod" })
-            await ReloadUntilTextAsync(admin, admin.Locator($"#environments tr[data-environment='{name}'] td").Nth(1), "Ready");
+            await admin.ReloadUntilTextAsync(admin.Locator($"#environments tr[data-environment='{name}'] td").Nth(1), "Ready");
         await admin.SaveScreenshotAsync("25-environments-ready");
 
         await admin.GotoAsync("/t/acme/quotas");
@@ -145,24 +145,6 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         page.Locator("#operations tr[data-operation]")
             .Filter(new() { HasTextRegex = new Regex($@"environment\.create\s+{Regex.Escape(environment)}\b") })
             .Locator("[data-field=state]");
-
-    /// <summary>Reloads the page until <paramref name="locator"/> has <paramref name="text"/>, for what a page shows only as of its rendering.</summary>
-    private static async Task ReloadUntilTextAsync(IPage page, ILocator locator, string text, int timeoutMs = 20_000)
-    {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
-        while (true)
-        {
-            try
-            {
-                await Expect(locator).ToHaveTextAsync(new Regex($@"^\s*{Regex.Escape(text)}\s*$"), new() { Timeout = 1_000 });
-                return;
-            }
-            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
-            {
-                await page.ReloadAsync();
-            }
-        }
-    }
 
     private async Task<IPage> SignedInAdminAsync()
     {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -51,6 +52,27 @@ public static class PortalPages
             try
             {
                 await Expect(locator).ToHaveCountAsync(count, new LocatorAssertionsToHaveCountOptions { Timeout = 1_000 });
+                return;
+            }
+            catch (PlaywrightException) when (DateTime.UtcNow < deadline)
+            {
+                await page.ReloadAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reloads the page until <paramref name="locator"/> has exactly <paramref name="text"/>, for what a page shows only as
+    /// of its rendering (e.g. a pool's capacity once its hosts are seen, an environment once its operation is done).
+    /// </summary>
+    public static async Task ReloadUntilTextAsync(this IPage page, ILocator locator, string text, int timeoutMs = 20_000)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
+        while (true)
+        {
+            try
+            {
+                await Expect(locator).ToHaveTextAsync(new Regex($@"^\s*{Regex.Escape(text)}\s*$"), new() { Timeout = 1_000 });
                 return;
             }
             catch (PlaywrightException) when (DateTime.UtcNow < deadline)
