@@ -22,10 +22,13 @@ const int Requests = 200;
 const int Warmup = 20;
 const string ClusterName = "bench";
 
-using var run = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+// The applications run starts a whole portal and waits on real rollouts: it gets a longer bound of its own.
+using var run = new CancellationTokenSource(TimeSpan.FromMinutes(args.Contains("--applications") ? 12 : 8));
 var ct = run.Token;
 if (args.Contains("--quota-pages"))
     return await QuotaPagesBenchmark.RunAsync(RepositoryRoot(), ct);
+if (args.Contains("--applications"))
+    return await ApplicationsBenchmark.RunAsync(RepositoryRoot(), args, ct);
 var clock = Stopwatch.StartNew();
 void Progress(string what) => Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds,6:F1}s] {what}"));
 

@@ -8,7 +8,8 @@ namespace Portal.Benchmarks;
 
 /// <summary>
 /// The real portal (src/Portal.Web, built in the benchmark's configuration) as a child process on a loopback
-/// port, on the SQLite file the benchmark filled, with its own cluster watch, embedded sandbox and job server off.
+/// port, on the database the benchmark filled — by default a SQLite file, with its own cluster watch, embedded sandbox
+/// and job server off; a caller may override any of these settings.
 /// </summary>
 internal sealed partial class WebProcess : IAsyncDisposable
 {
@@ -23,7 +24,7 @@ internal sealed partial class WebProcess : IAsyncDisposable
         Password = password;
         Client = new HttpClient(new SocketsHttpHandler
         {
-            CookieContainer = new CookieContainer(),
+            CookieContainer = Cookies,
             UseCookies = true,
             AllowAutoRedirect = false,
             UseProxy = false,
@@ -36,6 +37,9 @@ internal sealed partial class WebProcess : IAsyncDisposable
     public string Password { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>The session of <see cref="Client"/>: what a browser's SignalR connection sends once signed in.</summary>
+    public CookieContainer Cookies { get; } = new();
 
     public int ProcessId => _process.Id;
 
@@ -52,7 +56,12 @@ internal sealed partial class WebProcess : IAsyncDisposable
             : throw new FileNotFoundException($"Portal.Web is not built in {Machine.BuildConfiguration}; build benchmarks/Portal.Benchmarks, which builds it.", dll);
     }
 
-    public static async Task<WebProcess> StartAsync(string repositoryRoot, string connectionString, CancellationToken ct)
+    public static Task<WebProcess> StartAsync(string repositoryRoot, string connectionString, CancellationToken ct) =>
+        StartAsync(repositoryRoot, connectionString, new Dictionary<string, string>(), ct);
+
+    /// <summary>Starts the portal with <paramref name="settings"/> (configuration keys such as "Portal:Jobs:RunServer") over the defaults.</summary>
+    public static async Task<WebProcess> StartAsync(string repositoryRoot, string connectionString, IReadOnlyDictionary<string, string> settings,
+        CancellationToken ct)
     {
         var dll = LocateBinaries(repositoryRoot);
         var port = FreePort();
@@ -65,20 +74,24 @@ internal sealed partial class WebProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(dll);
-        foreach (var arg in new[]
-                 {
-                     "--urls", $"http://127.0.0.1:{port}",
-                     "--ConnectionStrings:Portal", connectionString,
-                     "--Portal:Database:Provider", "Sqlite",
-                     "--Portal:Admin:Email", AdminEmail,
-                     "--Portal:Admin:Password", password,
-                     "--Portal:Sandbox:Enabled", "false",
-                     "--Portal:Clusters:Watch", "false",
-                     "--Portal:Jobs:RunServer", "false",
-                     "--Logging:LogLevel:Default", "Warning",
-                 })
+        var configuration = new Dictionary<string, string>
         {
-            start.ArgumentList.Add(arg);
+            ["urls"] = $"http://127.0.0.1:{port}",
+            ["ConnectionStrings:Portal"] = connectionString,
+            ["Portal:Database:Provider"] = "Sqlite",
+            ["Portal:Admin:Email"] = AdminEmail,
+            ["Portal:Admin:Password"] = password,
+            ["Portal:Sandbox:Enabled"] = "false",
+            ["Portal:Clusters:Watch"] = "false",
+            ["Portal:Jobs:RunServer"] = "false",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings)
+            configuration[key] = value;
+        foreach (var (key, value) in configuration)
+        {
+            start.ArgumentList.Add($"--{key}");
+            start.ArgumentList.Add(value);
         }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["DOTNET_NOLOGO"] = "1";
@@ -138,7 +151,7 @@ internal sealed partial class WebProcess : IAsyncDisposable
             return;
         lock (_output)
         {
-            if (_output.Length < 64 * 1024)
+            if (_output.Length < 1024 * 1024)
                 _output.AppendLine(line);
         }
     }
