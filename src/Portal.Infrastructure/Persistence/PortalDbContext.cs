@@ -33,6 +33,9 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Applications.Revision> Revisions => Set<Domain.Applications.Revision>();
     public DbSet<Domain.Applications.AppDeployment> AppDeployments => Set<Domain.Applications.AppDeployment>();
     public DbSet<WorkloadPod> WorkloadPods => Set<WorkloadPod>();
+    public DbSet<Domain.Middleware.MiddlewareTemplate> MiddlewareTemplates => Set<Domain.Middleware.MiddlewareTemplate>();
+    public DbSet<Domain.Middleware.MiddlewareInstance> MiddlewareInstances => Set<Domain.Middleware.MiddlewareInstance>();
+    public DbSet<Domain.Middleware.MiddlewareBinding> MiddlewareBindings => Set<Domain.Middleware.MiddlewareBinding>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
@@ -53,5 +56,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Applications.Application>().HasQueryFilter(a => a.TenantId == CurrentTenantId);
         builder.Entity<Domain.Applications.Revision>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
         builder.Entity<Domain.Applications.AppDeployment>().HasQueryFilter(d => d.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Middleware.MiddlewareInstance>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Middleware.MiddlewareBinding>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
     }
 }
