@@ -75,6 +75,9 @@ public static class DependencyInjection
         services.AddOptions<Applications.ApplicationOptions>().Bind(configuration.GetSection(Applications.ApplicationOptions.Section))
             .Validate(o => o.RolloutTimeout > TimeSpan.Zero && o.FailFastAfter >= TimeSpan.Zero && o.RecheckEvery > TimeSpan.Zero,
                 "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative.").ValidateOnStart();
+        services.AddOptions<Middleware.CatalogOptions>().Bind(configuration.GetSection(Middleware.CatalogOptions.Section));
+        services.AddSingleton<Domain.Middleware.ITemplateCheck>(Middleware.TemplateValidation.Instance);
+        services.AddScoped<Middleware.CatalogSeeder>();
         services.AddScoped<Applications.ApplicationCatalog>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();

@@ -72,7 +72,7 @@ public static class WebSetup
         return services;
     }
 
-    /// <summary>Migrates the database when configured to, and makes sure the first admin and the CLI client exist.</summary>
+    /// <summary>Migrates the database when configured to, and makes sure the first admin, the CLI client and the seed templates exist.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         await using var scope = app.Services.CreateAsyncScope();
@@ -81,6 +81,7 @@ public static class WebSetup
             await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<FirstAdmin>().EnsureAsync(Console.Out, app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<OidcClientRegistration>().EnsureCliClientAsync(app.Lifetime.ApplicationStopping);
+        await services.GetRequiredService<Infrastructure.Middleware.CatalogSeeder>().SeedAsync(app.Lifetime.ApplicationStopping);
     }
 
     public static void UsePortalPipeline(this WebApplication app)
