@@ -29,9 +29,9 @@ public sealed class TenantEnvironment : ITenantOwned
     public EnvironmentState State { get; private set; }
     public DateTime CreatedAt { get; private set; }
     /// <summary>
-    /// Moves with every admission of a workload into the environment (an atomic update next to the admitted change),
-    /// so that two admissions made at once against the same share cannot both be saved: the second finds the stamp
-    /// moved and is admitted again from fresh figures.
+    /// Moves with every admission of a workload into the environment, first thing in the admission's transaction: the
+    /// update holds the environment's row until the admission is saved, so admissions into one share queue one behind
+    /// the other instead of overdrawing it together.
     /// </summary>
     public int AdmissionStamp { get; private set; }
 

@@ -121,12 +121,11 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
 
     private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
         string? note, string origin, bool rollBackOnFailure, CancellationToken ct) =>
-        AdmittedOnceAsync(async () =>
+        UnderAdmissionLockAsync(environmentName, app.Id, async () =>
         {
-            // Loaded again on a second try: the first one's changes were dropped with the tracker.
             var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
             return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, ct);
-        });
+        }, ct);
 
     private async Task<Result<Operation>> DeployOnceAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
         string? note, string origin, bool rollBackOnFailure, CancellationToken ct)
@@ -161,38 +160,45 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         db.Operations.Add(operation);
         audit.Record(actor, tenant, "application.deployed", "application", app.Name,
             $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}");
-        await SaveAdmittedAsync(environment, ct);
-        queue.Enqueue(operation);
+        await db.SaveChangesAsync(ct);
         return operation;
     }
 
-    private Task<Result<Operation>> ChangeReplicasAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
-        Func<AppDeployment, DateTime, Result> change, CancellationToken ct) =>
-        AdmittedOnceAsync(() => ChangeReplicasOnceAsync(actor, tenant, appName, environmentName, what, change, ct));
+    private async Task<Result<Operation>> ChangeReplicasAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
+        Func<AppDeployment, DateTime, Result> change, CancellationToken ct)
+    {
+        var appId = await db.Applications.Where(a => a.Name == appName).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        if (appId is null)
+            return Problem.NotFound($"Application '{appName}'");
+        return await UnderAdmissionLockAsync(environmentName, appId.Value,
+            () => ChangeReplicasOnceAsync(actor, tenant, appName, environmentName, what, change, ct), ct);
+    }
 
     /// <summary>
-    /// Runs an admission and its save, again from fresh state when another admission into the same environment was
-    /// saved in between (the environment's stamp moved), so that two changes at once cannot overdraw its share.
+    /// Runs an admission and its save in one transaction that first takes the environment's admission lock (moving
+    /// its stamp locks its row in PostgreSQL, the database in SQLite, until the end) and the application's row (its
+    /// revision numbers): admissions into one environment queue here, and each one reads the figures the one before
+    /// it saved, so that changes made at once cannot overdraw the share together. The job is queued once committed.
     /// </summary>
-    private async Task<Result<Operation>> AdmittedOnceAsync(Func<Task<Result<Operation>>> attempt)
+    private async Task<Result<Operation>> UnderAdmissionLockAsync(string? environmentName, Guid appId, Func<Task<Result<Operation>>> admitAndSave,
+        CancellationToken ct)
     {
-        const int Tries = 8;
-        for (var tried = 1; ; tried++)
+        Result<Operation> result;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            try
-            {
-                return await attempt();
-            }
-            catch (AdmissionRaced) when (tried < Tries)
-            {
-                db.ChangeTracker.Clear();
-            }
-            catch (AdmissionRaced)
-            {
-                db.ChangeTracker.Clear();
-                return Problem.Conflict("Too many changes reached this environment at the same moment; try again.");
-            }
+            await db.Environments.Where(e => e.Name == environmentName)
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
+            await db.Applications.Where(a => a.Id == appId)
+                .ExecuteUpdateAsync(u => u.SetProperty(a => a.LatestRevision, a => a.LatestRevision), ct);
+            // What was read before the lock may be stale: read it again inside.
+            db.ChangeTracker.Clear();
+            result = await admitAndSave();
+            if (!result.Succeeded)
+                return result;
+            await transaction.CommitAsync(ct);
         }
+        queue.Enqueue(result.Value);
+        return result;
     }
 
     private async Task<Result<Operation>> ChangeReplicasOnceAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
@@ -210,41 +216,25 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
             return admitted.Problem!;
-        return await QueueAsync(actor, tenant, ApplicationOperations.Scale, app, environment, "application.scaled", what, ct, admission: true);
+        var operation = new Operation(tenant.Id, ApplicationOperations.Scale, "application", ApplicationOperations.Target(app.Name, environment.Name),
+            actor.Name, clock.GetUtcNow().UtcDateTime);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'");
+        await db.SaveChangesAsync(ct);
+        return operation;
     }
 
     private async Task<Result<Operation>> QueueAsync(Actor actor, Tenant tenant, string kind, Application app, TenantEnvironment environment,
-        string action, string what, CancellationToken ct, bool admission = false)
+        string action, string what, CancellationToken ct)
     {
         var operation = new Operation(tenant.Id, kind, "application", ApplicationOperations.Target(app.Name, environment.Name), actor.Name,
             clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
         audit.Record(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'");
-        if (admission)
-            await SaveAdmittedAsync(environment, ct);
-        else
-            await db.SaveChangesAsync(ct);
+        await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
     }
-
-    /// <summary>
-    /// Saves an admitted change together with a move of the environment's admission stamp from the value read with
-    /// the figures it was admitted on; when another admission moved it first, nothing is saved and the caller tries again.
-    /// </summary>
-    private async Task SaveAdmittedAsync(TenantEnvironment environment, CancellationToken ct)
-    {
-        var seen = environment.AdmissionStamp;
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var claimed = await db.Environments.Where(e => e.Id == environment.Id && e.AdmissionStamp == seen)
-            .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
-        if (claimed == 0)
-            throw new AdmissionRaced();
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-    }
-
-    private sealed class AdmissionRaced : Exception;
 
     /// <summary>
     /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its
