@@ -72,7 +72,7 @@ internal static class LiveApplicationsBenchmark
             setup.Stop();
 
             report.Heading("## Set-up of parts 2–4 (the real portal)");
-            report.Line(Invariant($"`src/Portal.Web` ({Machine.BuildConfiguration} build) as a child process on 127.0.0.1, on its own fresh PostgreSQL database, with the settings of a single production replica except the database: embedded sandbox on (`Portal:Sandbox:Nodes={SandboxNodes}`, 4 CPU / 16Gi each, `PodStartDelay` 1 s — the default), cluster watch on (`Portal:Clusters:FlushInterval` 1 s — the default), Hangfire job server on PostgreSQL storage with 4 workers (the default). Ready after {Format.Seconds(starting.Elapsed)}."));
+            report.Line(Invariant($"`src/Portal.Web` ({Machine.BuildConfiguration} build) as a child process on 127.0.0.1, on its own fresh PostgreSQL database, with the settings of a single production replica except the database: embedded sandbox on (`Portal:Sandbox:Nodes={SandboxNodes}`, 4 CPU / 16Gi each, `PodStartDelay` 1 s — the default), cluster watch on (`Portal:Clusters:FlushInterval` 0.25 s — the default), Hangfire job server on PostgreSQL storage with 10 workers (the default). Ready after {Format.Seconds(starting.Elapsed)}."));
             report.Line(Invariant($"Set up in {Format.Seconds(setup.Elapsed)} through `/api/v1` with a platform admin's user token (authorization code + PKCE as `portal-cli`): tenant `{Tenant}`, pool `{Pool}` over the sandbox cluster, a quota, environments `{LiveEnvironment}`, `{BatchEnvironment}` and `{TightEnvironment}` (each made by its own operation: namespace, ResourceQuota, LimitRange, NetworkPolicy; {string.Join(", ", environmentOps.Select(o => Invariant($"{(o.FinishedAt - o.CreatedAt)!.Value.TotalSeconds:F1} s")))} from request to done), {Deploys + RaceDeploys + 2} applications (`nginx:1.27`, 25m/50m CPU, 32Mi/64Mi)."));
 
             var (deleted, ready) = await StatusLatencyAsync(report, web, api, portal.Services, kube, progress, findings, ct);
@@ -315,7 +315,7 @@ internal static class LiveApplicationsBenchmark
         report.Table([deleted, readied, deletedAfterPush, readiedAfterPush, deleteCalls]);
         report.Line(Invariant($"{Changes + SynchronisedChanges} deletions in {Format.Seconds(running.Elapsed)}; {received} `statusChanged` messages received ({followedEvents} for the followed app in `{LiveEnvironment}`); deletions never reflected within {EventWait.TotalSeconds:F0} s: {missed}."));
         report.Line();
-        report.Line("The path: sandbox watch event → `ClusterWatch.ApplyPod` marks the pod dirty → the next tick of the flush loop (`PeriodicTimer`, `FlushInterval` = 1 s) writes the `WorkloadPods` rows and calls `IWorkloadChangeNotifier` → `SignalRWorkloadChangeNotifier` reads the status (`AppStatusReader.ForWorkloadAsync`, 2 queries) and sends it to the group. The flush tick alone waits 0–1 s (0.5 s on average) after the change.");
+        report.Line("The path: sandbox watch event → `ClusterWatch.ApplyPod` marks the pod dirty → the next tick of the flush loop (`PeriodicTimer`, `FlushInterval` = 0.25 s by default) writes the `WorkloadPods` rows and calls `IWorkloadChangeNotifier` → `SignalRWorkloadChangeNotifier` reads the status (`AppStatusReader.ForWorkloadAsync`, 2 queries) and sends it to the group. The flush tick alone waits 0–0.25 s after the change.");
         var worst = deletedAfterPush.Count > 0 ? deletedAfterPush.Percentile(0.95) : 0;
         if (deleted.Count > 0 && (deleted.Percentile(0.95) > 800 || worst > 1000))
         {
