@@ -31,7 +31,11 @@ public static class DependencyInjection
         var connectionString = configuration.GetConnectionString("Portal");
         services.AddDbContext<PortalDbContext>(options =>
         {
-            ConfigureProvider(options, database.Provider, connectionString, contentRoot);
+            ConfigureProvider(options, database.Provider,
+                database.Provider == DatabaseProvider.Postgres && !string.IsNullOrWhiteSpace(connectionString)
+                    ? database.PostgresConnectionString(connectionString)
+                    : connectionString,
+                contentRoot);
             options.UseOpenIddict();
         });
 

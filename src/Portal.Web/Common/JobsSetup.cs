@@ -36,7 +36,7 @@ public static class JobsSetup
         // own registration hands out its static JobStorage.Current, which hosts in one process (test hosts) would
         // share and dispose under each other.
         services.AddSingleton<JobStorage>(_ => database.Provider == DatabaseProvider.Postgres
-            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(configuration.GetConnectionString("Portal")!, new PostgreSqlStorageOptions()),
+            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(database.PostgresConnectionString(configuration.GetConnectionString("Portal")!), new PostgreSqlStorageOptions()),
                 new PostgreSqlStorageOptions())
             : new Hangfire.InMemory.InMemoryStorage());
         // The client, the recurring job manager and the server's activator are bound to this host's storage and
