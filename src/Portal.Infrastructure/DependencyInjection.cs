@@ -83,6 +83,7 @@ public static class DependencyInjection
         services.AddSingleton<Domain.Middleware.ITemplateCheck>(Middleware.TemplateValidation.Instance);
         services.AddScoped<Middleware.CatalogSeeder>();
         services.AddScoped<Applications.ApplicationCatalog>();
+        services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();
 

@@ -19,7 +19,8 @@ public sealed record PromotionPreview(string From, string To, int FromRevision, 
 /// scaling, stop/start, restart, size and autoscaling. Each is admitted against the environment's share first,
 /// saved with its operation in one transaction, then carried out by <see cref="ApplicationDeployer"/>.
 /// </summary>
-public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, TimeProvider clock)
+public sealed class ApplicationChanges(
+    PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, TimeProvider clock)
 {
     /// <summary>Deploys the working spec as a new revision.</summary>
     public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
@@ -121,7 +122,7 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
 
     private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
         string? note, string origin, bool rollBackOnFailure, CancellationToken ct) =>
-        UnderAdmissionLockAsync(environmentName, app.Id, async () =>
+        UnderAdmissionLockAsync(tenant, environmentName, app.Id, async () =>
         {
             var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
             return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, ct);
@@ -170,7 +171,7 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
         var appId = await db.Applications.Where(a => a.Name == appName).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
         if (appId is null)
             return Problem.NotFound($"Application '{appName}'");
-        return await UnderAdmissionLockAsync(environmentName, appId.Value,
+        return await UnderAdmissionLockAsync(tenant, environmentName, appId.Value,
             () => ChangeReplicasOnceAsync(actor, tenant, appName, environmentName, what, change, ct), ct);
     }
 
@@ -180,10 +181,11 @@ public sealed class ApplicationChanges(PortalDbContext db, SpecVault vault, Audi
     /// revision numbers): admissions into one environment queue here, and each one reads the figures the one before
     /// it saved, so that changes made at once cannot overdraw the share together. The job is queued once committed.
     /// </summary>
-    private async Task<Result<Operation>> UnderAdmissionLockAsync(string? environmentName, Guid appId, Func<Task<Result<Operation>>> admitAndSave,
-        CancellationToken ct)
+    private async Task<Result<Operation>> UnderAdmissionLockAsync(Tenant tenant, string? environmentName, Guid appId,
+        Func<Task<Result<Operation>>> admitAndSave, CancellationToken ct)
     {
         Result<Operation> result;
+        using var entered = await gate.EnterAsync(tenant.Id, environmentName, ct);
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await db.Environments.Where(e => e.Name == environmentName)
