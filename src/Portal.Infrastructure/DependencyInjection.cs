@@ -82,10 +82,17 @@ public static class DependencyInjection
         services.AddOptions<Middleware.CatalogOptions>().Bind(configuration.GetSection(Middleware.CatalogOptions.Section));
         services.AddSingleton<Domain.Middleware.ITemplateCheck>(Middleware.TemplateValidation.Instance);
         services.AddScoped<Middleware.CatalogSeeder>();
+        services.AddScoped<Middleware.MiddlewareCatalog>();
         services.AddScoped<Applications.ApplicationCatalog>();
         services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();
+        services.AddSingleton<Middleware.CredentialVault>();
+        services.AddScoped<Middleware.MiddlewareHoldings>();
+        services.AddScoped<Middleware.MiddlewareBindings>();
+        services.AddScoped<Middleware.InstanceChanges>();
+        services.AddScoped<Middleware.InstanceDirectory>();
+        services.AddScoped<Middleware.InstanceProvisioner>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

@@ -326,7 +326,8 @@ public abstract class ApplicationScenarios(PortalFixture portal)
             var services = scope.ServiceProvider;
             services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
             var changes = new ApplicationChanges(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(), services.GetRequiredService<SpecVault>(),
-                services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), new AdmissionGate(), TimeProvider.System);
+                services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), new AdmissionGate(),
+                services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), TimeProvider.System);
             var queued = await changes.ScaleAsync(Domain.Audit.Actor.System, tenant, "shop", "dev", 2, default);
             Assert.True(queued.Succeeded, queued.Problem?.Message);
             operationId = queued.Value.Id;

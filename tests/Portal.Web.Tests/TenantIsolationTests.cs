@@ -20,7 +20,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     private Arrange Arrange => new(portal.Factory);
 
     private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId, string Environment,
-        string App, string Pod)
+        string App, string Pod, string Instance = "")
     {
         public IReadOnlyDictionary<string, string> RouteValues => new Dictionary<string, string>
         {
@@ -35,8 +35,12 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             ["revision"] = "1",
             ["from"] = "1",
             ["to"] = "1",
-            ["area"] = "middleware",
+            ["area"] = "monitoring",
             ["pool"] = "some-pool",
+            ["instance"] = Instance,
+            ["template"] = "redis",
+            ["version"] = "7.2.7",
+            ["plan"] = "small",
         };
     }
 
@@ -148,7 +152,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
         var environment = await Arrange.EnvironmentAsync(tenant);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
-        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), environment, app, pod);
+        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), environment, app, pod,
+            await Arrange.MiddlewareInstanceAsync(tenant, environment));
     }
 
     private static Task<HttpResponseMessage> SendAsync(TenantEndpoint endpoint, string url, BrowserSession session, HttpClient api)

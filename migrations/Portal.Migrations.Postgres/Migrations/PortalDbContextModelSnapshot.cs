@@ -1820,7 +1820,7 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasOne("Portal.Domain.Middleware.MiddlewareInstance", null)
                         .WithMany()
                         .HasForeignKey("InstanceId")
-                        .OnDelete(DeleteBehavior.Restrict)
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

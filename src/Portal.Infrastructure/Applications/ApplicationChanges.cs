@@ -20,7 +20,8 @@ public sealed record PromotionPreview(string From, string To, int FromRevision, 
 /// saved with its operation in one transaction, then carried out by <see cref="ApplicationDeployer"/>.
 /// </summary>
 public sealed class ApplicationChanges(
-    PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, TimeProvider clock)
+    PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, Middleware.MiddlewareHoldings instances,
+    TimeProvider clock)
 {
     /// <summary>Deploys the working spec as a new revision.</summary>
     public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
@@ -142,6 +143,7 @@ public sealed class ApplicationChanges(
         if (deployment?.State == AppDeploymentState.Removing)
             return Problem.Conflict($"'{app.Name}' is being removed from '{environment.Name}'.");
 
+        spec = await WithBindingsAsync(spec, app.Id, environment.Id, ct);
         var now = clock.GetUtcNow().UtcDateTime;
         var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, note, origin, now);
         if (!revision.Succeeded)
@@ -248,11 +250,23 @@ public sealed class ApplicationChanges(
             .Where(d => d.EnvironmentId == environment.Id && d.Id != deployment.Id && d.State != AppDeploymentState.Removing)
             .Select(d => new { d.PerReplica, d.Replicas, d.AutoscaledUpTo })
             .ToListAsync(ct);
-        var taken = ResourceAmounts.Sum(others.Select(o => Holds(o.PerReplica, Math.Max(o.Replicas, o.AutoscaledUpTo ?? 0))));
+        var taken = ResourceAmounts.Sum(others.Select(o => Holds(o.PerReplica, Math.Max(o.Replicas, o.AutoscaledUpTo ?? 0))))
+            + await instances.InEnvironmentAsync(environment.Id, null, ct);
         var needed = Holds(deployment.PerReplica, deployment.CountedReplicas);
-        var admitted = QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { StorageBytes = 0, MiddlewareInstances = 0 },
-            taken);
+        var admitted = QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { MiddlewareInstances = 0 },
+            taken with { MiddlewareInstances = 0 });
         return admitted;
+    }
+
+    /// <summary>
+    /// The variables of the middleware instances bound to the application in the environment, set on the spec: whatever
+    /// the spec came from (the working spec, an earlier revision, another environment), a deploy keeps the bindings.
+    /// </summary>
+    private async Task<DeploymentSpec> WithBindingsAsync(DeploymentSpec spec, Guid appId, Guid environmentId, CancellationToken ct)
+    {
+        var bound = await db.MiddlewareBindings.AsNoTracking().Where(b => b.ApplicationId == appId && b.EnvironmentId == environmentId)
+            .Select(b => b.Variables).ToListAsync(ct);
+        return bound.SelectMany(v => v).Aggregate(spec, (withBinding, variable) => withBinding.WithEnvironmentVariable(variable));
     }
 
     private static ResourceAmounts Holds(ContainerResources perReplica, int replicas) => new(

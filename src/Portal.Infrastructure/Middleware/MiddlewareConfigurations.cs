@@ -60,7 +60,8 @@ internal sealed class MiddlewareBindingConfiguration : IEntityTypeConfiguration<
         binding.ToTable("MiddlewareBindings");
         binding.Property(b => b.CreatedBy).HasMaxLength(256).IsRequired();
         binding.Property(b => b.Variables).HasConversion(Json.Converter<IReadOnlyList<EnvironmentVariable>>(), Json.Comparer<IReadOnlyList<EnvironmentVariable>>()).IsRequired();
-        binding.HasOne<MiddlewareInstance>().WithMany().HasForeignKey(b => b.InstanceId).OnDelete(DeleteBehavior.Restrict);
+        // An instance is deleted only once unbound (or on confirmation, which unbinds); its environment's deletion takes both.
+        binding.HasOne<MiddlewareInstance>().WithMany().HasForeignKey(b => b.InstanceId).OnDelete(DeleteBehavior.Cascade);
         binding.HasOne<Application>().WithMany().HasForeignKey(b => b.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         binding.HasIndex(b => new { b.InstanceId, b.ApplicationId }).IsUnique();
         binding.HasIndex(b => b.ApplicationId);

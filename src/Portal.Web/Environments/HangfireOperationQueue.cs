@@ -18,6 +18,9 @@ internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs) : IOpera
             case var kind when Infrastructure.Applications.ApplicationOperations.All.Contains(kind):
                 jobs.Enqueue<Infrastructure.Applications.ApplicationDeployer>(job => job.RunAsync(id, CancellationToken.None));
                 break;
+            case var kind when Infrastructure.Middleware.MiddlewareOperations.All.Contains(kind):
+                jobs.Enqueue<Infrastructure.Middleware.InstanceProvisioner>(job => job.RunAsync(id, CancellationToken.None));
+                break;
             default:
                 throw new InvalidOperationException($"No job carries out operations of kind '{operation.Kind}'.");
         }

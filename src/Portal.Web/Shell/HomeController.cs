@@ -22,7 +22,7 @@ public sealed class HomeController(TenantAdministration tenants) : Controller
     [HttpGet("/t/{tenant}"), Authorize(TenantPolicies.Read)]
     public IActionResult Dashboard() => View(HttpContext.TenantAccess());
 
-    [HttpGet("/t/{tenant}/{area:regex(^(middleware|monitoring)$)}"), Authorize(TenantPolicies.Read)]
+    [HttpGet("/t/{tenant}/{area:regex(^(monitoring)$)}"), Authorize(TenantPolicies.Read)]
     public IActionResult Area(string area) => View("Area", AreaToCome.For(area));
 }
 

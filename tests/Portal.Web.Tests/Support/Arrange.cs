@@ -117,6 +117,24 @@ public sealed class Arrange(PortalFactory factory)
         return (app.Name, pod.Name);
     }
 
+    /// <summary>A Redis instance of the tenant in the environment, provisioned on paper (no cluster is contacted) and ready.</summary>
+    public async Task<string> MiddlewareInstanceAsync(Tenant tenant, string environmentName)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Middleware.CredentialVault>();
+        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var template = await db.MiddlewareTemplates.SingleAsync(t => t.Name == "redis");
+        var now = DateTime.UtcNow;
+        var instance = Portal.Domain.Middleware.MiddlewareInstance.Create(tenant, environment.Id, Unique("cache"), template,
+            template.VisibleVersions()[0].Version, template.VisiblePlans()[0].Name, new Dictionary<string, string?>(),
+            vault.Seal(new Dictionary<string, string> { ["password"] = "setup-secret-value" }), "test-setup", now).Value;
+        instance.MarkReady($"{instance.Name}.{environment.Namespace}.svc.cluster.local:6379", now);
+        db.MiddlewareInstances.Add(instance);
+        await db.SaveChangesAsync();
+        return instance.Name;
+    }
+
     /// <summary>A failed operation of the tenant, as a job would have left it.</summary>
     public async Task<Guid> FailedOperationAsync(Tenant tenant)
     {

@@ -1,0 +1,178 @@
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Domain.Environments;
+using Portal.Domain.Middleware;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Middleware;
+
+/// <summary>
+/// The job behind every operation on a middleware instance: renders its template and applies the objects (Secret,
+/// ConfigMap, Services, StatefulSet, PodDisruptionBudget), restarts its pods, or deletes them (and its data volumes when
+/// asked), then follows the StatefulSet until every replica is ready and records the endpoint. Each step creates or
+/// replaces its objects, so the job can run twice; a resumed job skips the steps already done.
+/// </summary>
+public sealed class InstanceProvisioner(
+    PortalDbContext db, KubernetesClients clients, CredentialVault vault, IOperationProgress progress, IOptions<ApplicationOptions> options,
+    TimeProvider clock, ILogger<InstanceProvisioner> logger)
+{
+    private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    {
+        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
+        if (operation is null || !operation.Start(Now))
+            return;
+        await SaveAsync(operation, ct);
+        var target = await TargetAsync(operation, ct);
+        try
+        {
+            if (target is null)
+                throw new InvalidOperationException($"The instance of operation {operation.Id} is gone.");
+            await CarryOutAsync(operation, target, ct);
+            operation.Succeed(Now);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
+            var reason = e is InstanceNotReady ? e.Message : ClusterProblems.Explain(e);
+            if (target is not null && operation.Kind != MiddlewareOperations.Delete)
+                target.Instance.MarkFailed(reason, Now);
+            operation.Fail(reason, Now);
+        }
+        await SaveAsync(operation, CancellationToken.None);
+    }
+
+    private sealed record Target(MiddlewareInstance Instance, TenantEnvironment Environment, MiddlewareTemplate Template, string Tenant);
+
+    private async Task CarryOutAsync(Operation operation, Target target, CancellationToken ct)
+    {
+        var (instance, environment, template, tenant) = target;
+        var rendered = TemplateRenderer.Render(InstanceChanges.RenderInput(instance, template, tenant, environment, vault.Open(instance.SealedCredentials)));
+        if (!rendered.Succeeded)
+            throw new InstanceNotReady($"The template no longer renders: {rendered.Problem!.Message}");
+        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
+        var objects = new InstanceObjects(await clients.ForAsync(clusterId, ct), environment.Namespace);
+        var selector = InstanceNames.Selector(instance.Name, environment.Name);
+        var set = rendered.Value.OfType<V1StatefulSet>().Single();
+
+        switch (operation.Kind)
+        {
+            case MiddlewareOperations.Provision or MiddlewareOperations.Update:
+                await StepAsync(operation, "objects", async () =>
+                {
+                    foreach (var o in rendered.Value)
+                        await objects.ApplyAsync(o, ct);
+                }, ct);
+                break;
+            case MiddlewareOperations.Restart:
+                await StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(set.Metadata.Name, RestartedAtAnnotation, Now.ToString("O"), ct), ct);
+                break;
+            case MiddlewareOperations.Delete:
+                await StepAsync(operation, "objects", async () =>
+                {
+                    foreach (var o in rendered.Value.Reverse())
+                        await objects.DeleteAsync(o, ct);
+                }, ct);
+                if (!instance.KeepVolumes)
+                    await StepAsync(operation, "volumes", () => objects.DeleteClaimsAsync(selector, ct), ct);
+                db.MiddlewareBindings.RemoveRange(await db.MiddlewareBindings.IgnoreQueryFilters().Where(b => b.InstanceId == instance.Id).ToListAsync(ct));
+                db.MiddlewareInstances.Remove(instance);
+                return;
+            default:
+                throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about middleware.");
+        }
+        await StepAsync(operation, "ready", () => FollowAsync(objects, set.Metadata.Name, selector, ct), ct);
+        var endpoint = InstanceEndpoint.Of(environment.Namespace, instance.Name, template.Definition);
+        instance.MarkReady($"{endpoint.Host}:{endpoint.Port}", Now);
+    }
+
+    /// <summary>Follows the StatefulSet until it has seen its latest spec and every replica of it is ready, or says why not by the deadline.</summary>
+    private async Task FollowAsync(InstanceObjects objects, string name, string selector, CancellationToken ct)
+    {
+        var deadline = clock.GetUtcNow() + options.Value.RolloutTimeout;
+        var troubleSince = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var current = await objects.ReadStatefulSetAsync(name, ct);
+            var wanted = current.Spec.Replicas ?? 1;
+            var status = current.Status;
+            if (status is not null && (status.ObservedGeneration ?? 0) >= (current.Metadata.Generation ?? 0) && status.ReadyReplicas == wanted
+                && (status.UpdatedReplicas ?? wanted) == wanted && status.CurrentRevision == status.UpdateRevision)
+                return;
+            var trouble = await TroubleAsync(objects, selector, troubleSince, ct);
+            if (trouble is not null)
+                throw new InstanceNotReady(trouble);
+            if (clock.GetUtcNow() > deadline)
+                throw new InstanceNotReady($"The instance was not ready within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: " +
+                    $"{status?.ReadyReplicas ?? 0} of {wanted} replicas ready.");
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, options.Value.RecheckEvery.TotalMilliseconds)), clock, ct);
+        }
+    }
+
+    /// <summary>A pod that cannot pull its image, keeps crashing or finds no node for longer than the fail-fast delay: the reason in words.</summary>
+    private async Task<string?> TroubleAsync(InstanceObjects objects, string selector, Dictionary<string, DateTimeOffset> since, CancellationToken ct)
+    {
+        foreach (var pod in await objects.PodsAsync(selector, ct))
+        {
+            var waiting = pod.Status?.ContainerStatuses?.Select(s => s.State?.Waiting).FirstOrDefault(w => w is not null);
+            var unschedulable = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable");
+            var reason = waiting?.Reason is "CrashLoopBackOff" or "ImagePullBackOff" or "ErrImagePull" or "InvalidImageName"
+                ? $"{waiting.Reason}: {waiting.Message}"
+                : unschedulable is not null ? $"No node has room for pod {pod.Metadata.Name}: {unschedulable.Message}" : null;
+            if (reason is null)
+            {
+                since.Remove(pod.Metadata.Name);
+                continue;
+            }
+            var first = since.TryGetValue(pod.Metadata.Name, out var seen) ? seen : since[pod.Metadata.Name] = clock.GetUtcNow();
+            if (clock.GetUtcNow() - first > options.Value.FailFastAfter)
+                return $"Pod {pod.Metadata.Name} is not running: {reason}";
+        }
+        return null;
+    }
+
+    private async Task<Target?> TargetAsync(Operation operation, CancellationToken ct)
+    {
+        var parts = operation.TargetId.Split('/', 2);
+        if (parts.Length != 2)
+            return null;
+        var found = await (
+            from i in db.MiddlewareInstances.IgnoreQueryFilters()
+            where i.TenantId == operation.TenantId && i.Name == parts[0]
+            join e in db.Environments.IgnoreQueryFilters() on i.EnvironmentId equals e.Id
+            where e.Name == parts[1]
+            join t in db.MiddlewareTemplates on i.TemplateId equals t.Id
+            join tenant in db.Tenants on i.TenantId equals tenant.Id
+            select new { i, e, t, tenant.Slug }).FirstOrDefaultAsync(ct);
+        return found is null ? null : new Target(found.i, found.e, found.t, found.Slug);
+    }
+
+    private async Task StepAsync(Operation operation, string step, Func<Task> work, CancellationToken ct)
+    {
+        if (operation.HasDone(step))
+            return;
+        operation.BeginStep(step, Now);
+        await SaveAsync(operation, ct);
+        await work();
+        operation.CompleteStep(step, Now);
+        await SaveAsync(operation, ct);
+    }
+
+    private async Task SaveAsync(Operation operation, CancellationToken ct)
+    {
+        await db.SaveChangesAsync(ct);
+        await progress.ReportAsync(operation, ct);
+    }
+}
+
+/// <summary>An instance that did not become ready, with the reason a developer can act on.</summary>
+public sealed class InstanceNotReady(string reason) : Exception(reason);

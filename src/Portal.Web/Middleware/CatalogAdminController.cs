@@ -1,0 +1,137 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Common;
+using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Middleware;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Middleware;
+
+/// <summary>
+/// The platform admin's middleware catalog: every template, hidden ones included; a whole template added from the
+/// catalog file format; versions and plans added; templates, versions and plans hidden and shown again.
+/// </summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+[Authorize(TenantPolicies.PlatformAdmin)]
+[Route("admin/middleware")]
+public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controller
+{
+    private const string ListView = "/Middleware/Views/Catalog/Admin.cshtml";
+    private const string DetailView = "/Middleware/Views/Catalog/AdminTemplate.cshtml";
+    private const int PageSize = 50;
+
+    [HttpGet("")]
+    public async Task<IActionResult> Index([FromQuery] CatalogQuery query, CancellationToken ct) =>
+        View(ListView, await ListAsync(query, new NewTemplateForm(), ct));
+
+    [HttpPost("")]
+    [RequestSizeLimit(2 * 1024 * 1024)]
+    public async Task<IActionResult> Create([Bind(Prefix = "Form")] NewTemplateForm form, CancellationToken ct)
+    {
+        var yaml = form.Yaml;
+        if (form.File is { Length: > 0 } file)
+        {
+            if (file.Length > MiddlewareCatalog.MaxYamlLength)
+                return await RefusedListAsync(Domain.Common.Problem.Invalid("Yaml", $"A template has at most {MiddlewareCatalog.MaxYamlLength / 1024} KiB of text."), form, ct);
+            using var reader = new StreamReader(file.OpenReadStream());
+            yaml = await reader.ReadToEndAsync(ct);
+        }
+        var created = await catalog.CreateAsync(HttpContext.ToActor(), yaml, ct);
+        if (!created.Succeeded)
+            return await RefusedListAsync(created.Problem!, form, ct);
+        TempData["Flash"] = $"Template '{created.Value.Name}' was added to the catalog.";
+        return Redirect($"/admin/middleware/{created.Value.Name}");
+    }
+
+    [HttpGet("{template}")]
+    public async Task<IActionResult> Detail(string template, CancellationToken ct) =>
+        await catalog.FindAsync(template, CatalogVisibility.All, ct) is { } found
+            ? View(DetailView, new CatalogAdminDetailModel(found, new VersionForm(), new PlanForm(), DetailsForm.For(found)))
+            : NotFound();
+
+    [HttpPost("{template}/details")]
+    public async Task<IActionResult> ChangeDetails(string template, [Bind(Prefix = "Details")] DetailsForm form, CancellationToken ct)
+    {
+        var changed = await catalog.ChangeDetailsAsync(HttpContext.ToActor(), template, form.DisplayName, form.Category, form.Icon, form.Description, ct);
+        return await AfterAsync(template, changed, "Details", "The template's details were changed.", details: form, ct: ct);
+    }
+
+    [HttpPost("{template}/versions")]
+    public async Task<IActionResult> AddVersion(string template, [Bind(Prefix = "NewVersion")] VersionForm form, CancellationToken ct)
+    {
+        var added = await catalog.AddVersionAsync(HttpContext.ToActor(), template, form.Version, form.Image, form.MajorLine, ct);
+        return await AfterAsync(template, added, "NewVersion", $"Version {form.Version?.Trim()} was added.", version: form, ct: ct);
+    }
+
+    [HttpPost("{template}/plans")]
+    public async Task<IActionResult> AddPlan(string template, [Bind(Prefix = "NewPlan")] PlanForm form, CancellationToken ct)
+    {
+        var added = await catalog.AddPlanAsync(HttpContext.ToActor(), template, form.ToInput(), ct);
+        return await AfterAsync(template, added, "NewPlan", $"Plan '{form.Name?.Trim()}' was added.", plan: form, ct: ct);
+    }
+
+    [HttpPost("{template}/hide")]
+    public async Task<IActionResult> Hide(string template, bool toList, CancellationToken ct) =>
+        await SetHiddenAsync(template, hidden: true, toList, ct);
+
+    [HttpPost("{template}/show")]
+    public async Task<IActionResult> Show(string template, bool toList, CancellationToken ct) =>
+        await SetHiddenAsync(template, hidden: false, toList, ct);
+
+    [HttpPost("{template}/versions/{version}/hide")]
+    public async Task<IActionResult> HideVersion(string template, string version, CancellationToken ct) =>
+        await AfterAsync(template, await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, true, ct), "Visibility",
+            $"Version {version} is no longer offered.", ct: ct);
+
+    [HttpPost("{template}/versions/{version}/show")]
+    public async Task<IActionResult> ShowVersion(string template, string version, CancellationToken ct) =>
+        await AfterAsync(template, await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, false, ct), "Visibility",
+            $"Version {version} is offered again.", ct: ct);
+
+    [HttpPost("{template}/plans/{plan}/hide")]
+    public async Task<IActionResult> HidePlan(string template, string plan, CancellationToken ct) =>
+        await AfterAsync(template, await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, true, ct), "Visibility",
+            $"Plan '{plan}' is no longer offered.", ct: ct);
+
+    [HttpPost("{template}/plans/{plan}/show")]
+    public async Task<IActionResult> ShowPlan(string template, string plan, CancellationToken ct) =>
+        await AfterAsync(template, await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, false, ct), "Visibility",
+            $"Plan '{plan}' is offered again.", ct: ct);
+
+    private async Task<IActionResult> SetHiddenAsync(string template, bool hidden, bool toList, CancellationToken ct)
+    {
+        var changed = await catalog.SetHiddenAsync(HttpContext.ToActor(), template, hidden, ct);
+        if (!changed.Succeeded)
+            return NotFound();
+        TempData["Flash"] = hidden ? $"Template '{template}' is hidden from tenants; its instances keep running." : $"Template '{template}' is offered to tenants again.";
+        return Redirect(toList ? "/admin/middleware" : $"/admin/middleware/{template}");
+    }
+
+    /// <summary>Back to the template after a change; a refusal shows the page again with the problems next to the form's fields.</summary>
+    private async Task<IActionResult> AfterAsync(string template, Result result, string prefix, string flash, VersionForm? version = null,
+        PlanForm? plan = null, DetailsForm? details = null, CancellationToken ct = default)
+    {
+        if (result.Succeeded)
+        {
+            TempData["Flash"] = flash;
+            return Redirect($"/admin/middleware/{template}");
+        }
+        if (result.Problem!.Code == "not-found" || await catalog.FindAsync(template, CatalogVisibility.All, ct) is not { } found)
+            return NotFound();
+        ModelState.AddProblem(result.Problem, prefix);
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return View(DetailView, new CatalogAdminDetailModel(found, version ?? new VersionForm(), plan ?? new PlanForm(), details ?? DetailsForm.For(found)));
+    }
+
+    private async Task<IActionResult> RefusedListAsync(Domain.Common.Problem problem, NewTemplateForm form, CancellationToken ct)
+    {
+        ModelState.AddProblem(problem, "Form");
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return View(ListView, await ListAsync(new CatalogQuery(), form, ct));
+    }
+
+    private async Task<CatalogAdminListModel> ListAsync(CatalogQuery query, NewTemplateForm form, CancellationToken ct) =>
+        new(await catalog.ListAsync(new CatalogFilter(query.Search, query.Category, CatalogVisibility.All), new PageRequest(query.Page, PageSize), ct), query, form);
+}
