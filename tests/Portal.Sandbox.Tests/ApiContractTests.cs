@@ -10,7 +10,7 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
     private Kubernetes Client => sandbox.Client;
 
     [Fact]
-    public async Task Deleting_a_service_answers_with_the_deleted_service_as_the_api_server_does()
+    public async Task Deleting_a_service_or_a_claim_answers_with_the_deleted_object_as_the_api_server_does()
     {
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedServiceAsync(new V1Service
@@ -19,9 +19,21 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
             Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Port = 80 }], Selector = new Dictionary<string, string> { ["app"] = "web" } },
         }, ns);
 
+        await Client.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
+        {
+            Metadata = new V1ObjectMeta { Name = "data" },
+            Spec = new V1PersistentVolumeClaimSpec
+            {
+                AccessModes = ["ReadWriteOnce"],
+                Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+            },
+        }, ns);
+
         var deleted = await Client.CoreV1.DeleteNamespacedServiceAsync("web", ns);
+        var deletedClaim = await Client.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync("data", ns);
 
         Assert.Equal("web", deleted.Metadata.Name);
+        Assert.Equal("data", deletedClaim.Metadata.Name);
         Assert.Empty((await Client.CoreV1.ListNamespacedServiceAsync(ns)).Items);
     }
 

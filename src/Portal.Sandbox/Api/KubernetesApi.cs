@@ -416,7 +416,7 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         }
         var deleted = registry.Delete(kind, ns, name, policy.Length == 0 ? null : policy, dryRun);
         // As the API server does: these registries answer a delete with the object deleted, the others with a Status.
-        if (kind == ResourceKinds.Pod || kind == ResourceKinds.Namespace || kind == ResourceKinds.Service)
+        if (kind == ResourceKinds.Pod || kind == ResourceKinds.Namespace || kind == ResourceKinds.Service || kind == ResourceKinds.PersistentVolumeClaim)
         {
             await WriteObjectAsync(context, 200, deleted);
             return;
