@@ -25,6 +25,8 @@ const string ClusterName = "bench";
 // The applications run starts a whole portal and waits on real rollouts: it gets a longer bound of its own.
 using var run = new CancellationTokenSource(TimeSpan.FromMinutes(args.Contains("--applications") ? 12 : 8));
 var ct = run.Token;
+if (args.Contains("--middleware"))
+    return await MiddlewarePagesBenchmark.RunAsync(RepositoryRoot(), ct);
 if (args.Contains("--quota-pages"))
     return await QuotaPagesBenchmark.RunAsync(RepositoryRoot(), ct);
 if (args.Contains("--applications"))

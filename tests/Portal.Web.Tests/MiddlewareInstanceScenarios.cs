@@ -91,6 +91,20 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var shown = await api.GetStringAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache");
         Assert.DoesNotContain(password, shown);
         Assert.Contains("redis://default:", shown);
+
+        // The watch keeps its pod; the page offers its log, which any member downloads, and no other tenant can.
+        var pod = "cache-0";
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.WorkloadPods.AnyAsync(w => w.Namespace == ns && w.Name == pod)), "the watch to see cache-0");
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, Domain.Tenancy.TenantRole.Viewer));
+        var page = await (await viewer.GetAsync($"/t/{slug}/middleware/dev/cache")).Content.ReadAsStringAsync();
+        var log = await viewer.GetAsync($"/t/{slug}/middleware/dev/cache/pods/{pod}/log?lines=5");
+        var otherTenant = await Arrange.TenantAsync();
+        var stranger = await Arrange.SignedInAsync(await Arrange.MemberAsync(otherTenant, Domain.Tenancy.TenantRole.TenantAdmin));
+        var strangerLog = await stranger.GetAsync($"/t/{otherTenant.Slug}/middleware/dev/cache/pods/{pod}/log?lines=5");
+        Assert.Contains($"/pods/{pod}/log", page);
+        Assert.Equal(System.Net.HttpStatusCode.OK, log.StatusCode);
+        Assert.NotEmpty((await log.Content.ReadAsStringAsync()).Trim());
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, strangerLog.StatusCode);
     }
 
     [SkippableFact]

@@ -96,21 +96,28 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients)
 
     private async Task<Result<Target>> LocateAsync(PodLogRequest request, CancellationToken ct)
     {
-        // One query, through the tenant's own rows: the application, its deployment to the environment, the environment's
-        // pool, and the pod the watch saw in that namespace under the application's name.
+        // Through the tenant's own rows: the workload (an application deployed to the environment, or a middleware
+        // instance in it), the environment's pool, and the pod the watch saw in that namespace under the workload's name.
+        var applications =
+            from a in db.Applications
+            where a.Name == request.App
+            join d in db.AppDeployments on a.Id equals d.ApplicationId
+            select new { Name = a.Name, d.EnvironmentId };
+        var instances =
+            from i in db.MiddlewareInstances
+            where i.Name == request.App
+            select new { Name = i.Name, i.EnvironmentId };
         var found = await (
-                from a in db.Applications
-                where a.Name == request.App
-                join d in db.AppDeployments on a.Id equals d.ApplicationId
-                join e in db.Environments on d.EnvironmentId equals e.Id
+                from x in applications.Concat(instances)
+                join e in db.Environments on x.EnvironmentId equals e.Id
                 where e.Name == request.Environment
                 join p in db.ResourcePools on e.PoolId equals p.Id
-                join w in db.WorkloadPods on new { p.ClusterId, e.Namespace, App = a.Name } equals new { w.ClusterId, w.Namespace, w.App }
+                join w in db.WorkloadPods on new { p.ClusterId, e.Namespace, App = x.Name } equals new { w.ClusterId, w.Namespace, w.App }
                 where w.Name == request.Pod
                 select new { p.ClusterId, e.Namespace, w.Containers })
             .AsNoTracking().FirstOrDefaultAsync(ct);
         if (found is null)
-            return Problem.NotFound($"Pod '{request.Pod}' of application '{request.App}' in environment '{request.Environment}'");
+            return Problem.NotFound($"Pod '{request.Pod}' of '{request.App}' in environment '{request.Environment}'");
         var containers = found.Containers.Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (string.IsNullOrEmpty(request.Container))
             return containers.Length == 0

@@ -38,8 +38,18 @@ public sealed record BindingPreviewModel(TenantAccess Access, InstanceView Insta
 /// <summary>The middleware instance pages of a tenant: list, provision, the instance with its day-2 actions, reveal, delete and bindings.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class InstancesController(InstanceDirectory directory, InstanceChanges changes, MiddlewareBindings bindings, EnvironmentDirectory environments,
-    ApplicationCatalog applications) : Controller
+    ApplicationCatalog applications, PodLogs logs) : Controller
 {
+    /// <summary>The last lines of an instance pod's log, as a file.</summary>
+    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Log(string environment, string instance, string pod, int? lines, string? container, bool previous, CancellationToken ct)
+    {
+        var tail = await logs.TailAsync(new PodLogRequest(instance, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, ct);
+        if (!tail.Succeeded)
+            return tail.Problem!.Code == "not-found" ? NotFound() : Conflict(tail.Problem.Message);
+        return File(System.Text.Encoding.UTF8.GetBytes(tail.Value), "text/plain; charset=utf-8", $"{pod}.log");
+    }
+
     [HttpGet("/t/{tenant}/middleware"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(string? environment, string? template, int? page, CancellationToken ct) =>
         View(new InstanceListModel(HttpContext.TenantAccess(),
