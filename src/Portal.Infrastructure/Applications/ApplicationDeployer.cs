@@ -37,6 +37,7 @@ public sealed class ApplicationDeployer(
     PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, IOperationQueue queue,
     IWorkloadChangeNotifier workloads, IOptions<ApplicationOptions> options, TimeProvider clock, ILogger<ApplicationDeployer> logger)
 {
+    private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
     public async Task RunAsync(Guid operationId, CancellationToken ct)
@@ -44,7 +45,7 @@ public sealed class ApplicationDeployer(
         var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
         if (operation is null || !operation.Start(Now))
             return;
-        await SaveAsync(operation, ct);
+        await _journal.SaveAsync(operation, ct);
         try
         {
             if (operation.Kind == ApplicationOperations.Delete)
@@ -66,7 +67,7 @@ public sealed class ApplicationDeployer(
                 target.Deployment.Failed(reason, Now);
             operation.Fail(reason, Now);
         }
-        await SaveAsync(operation, CancellationToken.None);
+        await _journal.SaveAsync(operation, CancellationToken.None);
         await AnnounceAsync(operation);
     }
 
@@ -105,23 +106,23 @@ public sealed class ApplicationDeployer(
         switch (operation.Kind)
         {
             case ApplicationOperations.Deploy:
-                await StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
-                await StepAsync(operation, "deployment", () => objects.ApplyDeploymentAsync(manifests.Deployment, ct), ct);
-                await StepAsync(operation, "service", () => objects.ApplyServiceAsync(manifests.Service, ct), ct);
-                await StepAsync(operation, "ingress", () => objects.ApplyIngressAsync(manifests.Ingress, ct), ct);
-                await StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
+                await _journal.StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
+                await _journal.StepAsync(operation, "deployment", () => objects.ApplyDeploymentAsync(manifests.Deployment, ct), ct);
+                await _journal.StepAsync(operation, "service", () => objects.ApplyServiceAsync(manifests.Service, ct), ct);
+                await _journal.StepAsync(operation, "ingress", () => objects.ApplyIngressAsync(manifests.Ingress, ct), ct);
+                await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
                 break;
             case ApplicationOperations.Scale:
-                await StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
-                await StepAsync(operation, "replicas", () => objects.ScaleAsync(deployment.Replicas, ct), ct);
+                await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
+                await _journal.StepAsync(operation, "replicas", () => objects.ScaleAsync(deployment.Replicas, ct), ct);
                 break;
             case ApplicationOperations.Restart:
-                await StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(RestartedAtAnnotation, Now.ToString("O"), ct), ct);
+                await _journal.StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(RestartedAtAnnotation, Now.ToString("O"), ct), ct);
                 break;
             default:
                 throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about applications.");
         }
-        await StepAsync(operation, "rollout", () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct), ct);
+        await _journal.StepAsync(operation, "rollout", () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct), ct);
         deployment.RolledOut(Now);
     }
 
@@ -138,7 +139,7 @@ public sealed class ApplicationDeployer(
         foreach (var (deployment, environment) in deployments.Select(x => (x.Deployment, x.Environment)))
         {
             var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
-            await StepAsync(operation, $"remove from {environment.Name}",
+            await _journal.StepAsync(operation, $"remove from {environment.Name}",
                 () => new AppObjects(client, environment.Namespace, app.Name).DeleteAllAsync(ct), ct);
             db.AppDeployments.Remove(deployment);
         }
@@ -231,22 +232,6 @@ public sealed class ApplicationDeployer(
     private Task<Guid> ClusterOfAsync(TenantEnvironment environment, CancellationToken ct) =>
         db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
 
-    private async Task StepAsync(Operation operation, string step, Func<Task> work, CancellationToken ct)
-    {
-        if (operation.HasDone(step))
-            return;
-        operation.BeginStep(step, Now);
-        await SaveAsync(operation, ct);
-        await work();
-        operation.CompleteStep(step, Now);
-        await SaveAsync(operation, ct);
-    }
-
-    private async Task SaveAsync(Operation operation, CancellationToken ct)
-    {
-        await db.SaveChangesAsync(ct);
-        await progress.ReportAsync(operation, ct);
-    }
 }
 
 /// <summary>A rollout that ended in failure, with the reason a developer can act on.</summary>

@@ -20,6 +20,7 @@ namespace Portal.Infrastructure.Environments;
 public sealed class EnvironmentProvisioner(
     PortalDbContext db, KubernetesClients clients, IOperationProgress progress, TimeProvider clock, ILogger<EnvironmentProvisioner> logger)
 {
+    private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     public const string ManagedBy = "portal";
 
     public async Task RunAsync(Guid operationId, CancellationToken ct)
@@ -27,7 +28,7 @@ public sealed class EnvironmentProvisioner(
         var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
         if (operation is null || !operation.Start(clock.GetUtcNow().UtcDateTime))
             return;
-        await SaveAsync(operation, ct);
+        await _journal.SaveAsync(operation, ct);
         var environment = await db.Environments.IgnoreQueryFilters()
             .FirstAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
@@ -40,18 +41,18 @@ public sealed class EnvironmentProvisioner(
             switch (operation.Kind)
             {
                 case "environment.delete":
-                    await StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment.Namespace, ct), ct);
+                    await _journal.StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment.Namespace, ct), ct);
                     db.Environments.Remove(environment);
                     break;
                 case "environment.update-quota":
-                    await StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                    await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
                     environment.MarkReady();
                     break;
                 default:
-                    await StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
-                    await StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
-                    await StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
-                    await StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
+                    await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
+                    await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                    await _journal.StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
+                    await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
                     environment.MarkReady();
                     break;
             }
@@ -63,14 +64,7 @@ public sealed class EnvironmentProvisioner(
             environment.MarkFailed();
             operation.Fail(ClusterProblems.Explain(e), clock.GetUtcNow().UtcDateTime);
         }
-        await SaveAsync(operation, CancellationToken.None);
-    }
-
-    /// <summary>Every recorded step is saved, then reported to the browsers that follow the tenant's operations.</summary>
-    private async Task SaveAsync(Operation operation, CancellationToken ct)
-    {
-        await db.SaveChangesAsync(ct);
-        await progress.ReportAsync(operation, ct);
+        await _journal.SaveAsync(operation, CancellationToken.None);
     }
 
     internal static Dictionary<string, string> Labels(string tenant, string environment) => new()
@@ -87,17 +81,6 @@ public sealed class EnvironmentProvisioner(
         ["requests.storage"] = new(share.StorageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     };
-
-    private async Task StepAsync(Operation operation, string step, Func<Task> apply, CancellationToken ct)
-    {
-        if (operation.HasDone(step))
-            return;
-        operation.BeginStep(step, clock.GetUtcNow().UtcDateTime);
-        await SaveAsync(operation, ct);
-        await apply();
-        operation.CompleteStep(step, clock.GetUtcNow().UtcDateTime);
-        await SaveAsync(operation, ct);
-    }
 
     private static async Task DeleteNamespaceAsync(IKubernetes client, string name, CancellationToken ct)
     {

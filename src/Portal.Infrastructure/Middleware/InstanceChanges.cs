@@ -88,7 +88,7 @@ public sealed class InstanceChanges(
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deleted.");
-        var found = await FindAsync(environmentName, instanceName, ct);
+        var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
         if (!found.Succeeded)
             return found.Problem!;
         var (instance, environment) = found.Value;
@@ -113,7 +113,7 @@ public sealed class InstanceChanges(
     /// <summary>The credentials in clear, recorded in the audit trail first.</summary>
     public async Task<Result<RevealedCredentials>> RevealAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, CancellationToken ct)
     {
-        var found = await FindAsync(environmentName, instanceName, ct);
+        var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
         if (!found.Succeeded)
             return found.Problem!;
         var (instance, environment) = found.Value;
@@ -137,7 +137,7 @@ public sealed class InstanceChanges(
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
-        var found = await FindAsync(environmentName, instanceName, ct);
+        var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
         if (!found.Succeeded)
             return found.Problem!;
         var (instance, environment) = found.Value;
@@ -210,14 +210,4 @@ public sealed class InstanceChanges(
         return operation;
     }
 
-    private async Task<Result<(MiddlewareInstance Instance, TenantEnvironment Environment)>> FindAsync(string? environmentName, string? instanceName,
-        CancellationToken ct)
-    {
-        var found = await (
-            from i in db.MiddlewareInstances
-            join e in db.Environments on i.EnvironmentId equals e.Id
-            where e.Name == environmentName && i.Name == instanceName
-            select new { i, e }).FirstOrDefaultAsync(ct);
-        return found is null ? Problem.NotFound($"Instance '{instanceName}' in '{environmentName}'") : (found.i, found.e);
-    }
 }

@@ -21,6 +21,7 @@ public sealed class InstanceProvisioner(
     PortalDbContext db, KubernetesClients clients, CredentialVault vault, IOperationProgress progress, IOptions<ApplicationOptions> options,
     TimeProvider clock, ILogger<InstanceProvisioner> logger)
 {
+    private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -30,7 +31,7 @@ public sealed class InstanceProvisioner(
         var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
         if (operation is null || !operation.Start(Now))
             return;
-        await SaveAsync(operation, ct);
+        await _journal.SaveAsync(operation, ct);
         var target = await TargetAsync(operation, ct);
         try
         {
@@ -47,7 +48,7 @@ public sealed class InstanceProvisioner(
                 target.Instance.MarkFailed(reason, Now);
             operation.Fail(reason, Now);
         }
-        await SaveAsync(operation, CancellationToken.None);
+        await _journal.SaveAsync(operation, CancellationToken.None);
     }
 
     private sealed record Target(MiddlewareInstance Instance, TenantEnvironment Environment, MiddlewareTemplate Template, string Tenant);
@@ -66,30 +67,30 @@ public sealed class InstanceProvisioner(
         switch (operation.Kind)
         {
             case MiddlewareOperations.Provision or MiddlewareOperations.Update:
-                await StepAsync(operation, "objects", async () =>
+                await _journal.StepAsync(operation, "objects", async () =>
                 {
                     foreach (var o in rendered.Value)
                         await objects.ApplyAsync(o, ct);
                 }, ct);
                 break;
             case MiddlewareOperations.Restart:
-                await StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(set.Metadata.Name, RestartedAtAnnotation, Now.ToString("O"), ct), ct);
+                await _journal.StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(set.Metadata.Name, RestartedAtAnnotation, Now.ToString("O"), ct), ct);
                 break;
             case MiddlewareOperations.Delete:
-                await StepAsync(operation, "objects", async () =>
+                await _journal.StepAsync(operation, "objects", async () =>
                 {
                     foreach (var o in rendered.Value.Reverse())
                         await objects.DeleteAsync(o, ct);
                 }, ct);
                 if (!instance.KeepVolumes)
-                    await StepAsync(operation, "volumes", () => objects.DeleteClaimsAsync(selector, ct), ct);
+                    await _journal.StepAsync(operation, "volumes", () => objects.DeleteClaimsAsync(selector, ct), ct);
                 db.MiddlewareBindings.RemoveRange(await db.MiddlewareBindings.IgnoreQueryFilters().Where(b => b.InstanceId == instance.Id).ToListAsync(ct));
                 db.MiddlewareInstances.Remove(instance);
                 return;
             default:
                 throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about middleware.");
         }
-        await StepAsync(operation, "ready", () => FollowAsync(objects, set.Metadata.Name, selector, ct), ct);
+        await _journal.StepAsync(operation, "ready", () => FollowAsync(objects, set.Metadata.Name, selector, ct), ct);
         var endpoint = InstanceEndpoint.Of(environment.Namespace, instance.Name, template.Definition);
         instance.MarkReady($"{endpoint.Host}:{endpoint.Port}", Now);
     }
@@ -156,22 +157,6 @@ public sealed class InstanceProvisioner(
         return found is null ? null : new Target(found.i, found.e, found.t, found.Slug);
     }
 
-    private async Task StepAsync(Operation operation, string step, Func<Task> work, CancellationToken ct)
-    {
-        if (operation.HasDone(step))
-            return;
-        operation.BeginStep(step, Now);
-        await SaveAsync(operation, ct);
-        await work();
-        operation.CompleteStep(step, Now);
-        await SaveAsync(operation, ct);
-    }
-
-    private async Task SaveAsync(Operation operation, CancellationToken ct)
-    {
-        await db.SaveChangesAsync(ct);
-        await progress.ReportAsync(operation, ct);
-    }
 }
 
 /// <summary>An instance that did not become ready, with the reason a developer can act on.</summary>

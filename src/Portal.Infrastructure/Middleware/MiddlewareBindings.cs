@@ -47,10 +47,13 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
     public async Task<Result<IReadOnlyList<BindingVariableView>>> PreviewAsync(string? environmentName, string? instanceName,
         IReadOnlyDictionary<string, string?>? names, CancellationToken ct)
     {
-        var found = await InstanceAsync(environmentName, instanceName, ct);
-        if (!found.Succeeded)
-            return found.Problem!;
-        var (instance, environment) = found.Value;
+        var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
+        return found.Succeeded ? await PreviewAsync(found.Value.Instance, found.Value.Environment, names, ct) : found.Problem!;
+    }
+
+    private async Task<Result<IReadOnlyList<BindingVariableView>>> PreviewAsync(MiddlewareInstance instance, TenantEnvironment environment,
+        IReadOnlyDictionary<string, string?>? names, CancellationToken ct)
+    {
         var template = await db.MiddlewareTemplates.AsNoTracking().FirstAsync(t => t.Id == instance.TemplateId, ct);
         var rendered = TemplateRenderer.RenderBindingVariables(template.Definition, InstanceEndpoint.Of(environment.Namespace, instance.Name, template.Definition),
             instance.Parameters);
@@ -74,10 +77,13 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be bound.");
-        var preview = await PreviewAsync(environmentName, instanceName, names, ct);
+        var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
+        if (!found.Succeeded)
+            return found.Problem!;
+        var (instance, environment) = found.Value;
+        var preview = await PreviewAsync(instance, environment, names, ct);
         if (!preview.Succeeded)
             return preview.Problem!;
-        var (instance, environment) = (await InstanceAsync(environmentName, instanceName, ct)).Value;
         if (instance.State is InstanceState.Deleting)
             return Problem.Conflict($"Instance '{instance.Name}' is being deleted.");
         var running = await RunningAsync(appName, environment, ct);
@@ -105,7 +111,7 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be unbound.");
-        var found = await InstanceAsync(environmentName, instanceName, ct);
+        var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
         if (!found.Succeeded)
             return found.Problem!;
         var (instance, environment) = found.Value;
@@ -157,17 +163,6 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
             return Problem.Invalid("App", $"'{app.Name}' is not deployed to '{environment.Name}': an instance binds only to applications in its own environment.");
         var revision = await db.Revisions.AsNoTracking().FirstAsync(r => r.ApplicationId == app.Id && r.Number == deployment.Revision, ct);
         return (app, deployment, vault.Open(revision.SealedSpec));
-    }
-
-    private async Task<Result<(MiddlewareInstance Instance, TenantEnvironment Environment)>> InstanceAsync(string? environmentName, string? instanceName,
-        CancellationToken ct)
-    {
-        var found = await (
-            from i in db.MiddlewareInstances
-            join e in db.Environments on i.EnvironmentId equals e.Id
-            where e.Name == environmentName && i.Name == instanceName
-            select new { i, e }).FirstOrDefaultAsync(ct);
-        return found is null ? Problem.NotFound($"Instance '{instanceName}' in '{environmentName}'") : (found.i, found.e);
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
