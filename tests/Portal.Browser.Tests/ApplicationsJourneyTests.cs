@@ -44,8 +44,8 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
 
         // 1. A pool, a quota for the tenant and its environments dev and prod, both Ready.
-        var page = await SignedInAdminAsync();
-        await ArrangeTenantWithEnvironmentsAsync(page, "dev", "prod");
+        var page = await portal.NewSignedInAdminPageAsync();
+        await page.ArrangeTenantWithEnvironmentsAsync(portal.BaseAddress, Tenant, new EnvironmentShare("4", "2Gi", "4Gi", "10Gi", "10"), RolloutTimeout, "dev", "prod");
 
         // 2. The application, from the list's New application; a bad image is refused next to its field.
         await page.GotoAsync($"/t/{Tenant}/apps");
@@ -287,69 +287,7 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         await page.Locator("#ServicePort").FillAsync("80");
     }
 
-    // --- Arrangement: what the environments journey shows step by step, done here as quickly as the pages allow ----
 
-    /// <summary>
-    /// The pool bj-prod of the whole sandbox cluster, the tenant acme with 8 CPU requests (12 limits) granted in it, and
-    /// environments of 4 CPU each, followed until Ready.
-    /// </summary>
-    private async Task ArrangeTenantWithEnvironmentsAsync(IPage admin, params string[] environments)
-    {
-        await admin.GotoAsync("/admin/pools");
-        await admin.Locator("#Form_Name").FillAsync("bj-prod");
-        await admin.Locator("#Form_DisplayName").FillAsync("Beijing production");
-        await admin.Locator("#Form_Cluster").SelectOptionAsync("sandbox");
-        await admin.Locator("#Form_Region").FillAsync("bj");
-        await admin.Locator("#create-pool").ClickAsync();
-        await Expect(admin).ToHaveURLAsync(Url("/admin/pools/bj-prod"), new() { Timeout = ExpectTimeout });
-        // A grant needs the pool's capacity, known once the portal has seen the sandbox's 3 nodes of 4 CPU.
-        await admin.ReloadUntilTextAsync(admin.Locator("#pool-figures tbody tr").First.Locator("td").First, "12");
-
-        await admin.GotoAsync("/admin/tenants");
-        await admin.Locator("#Form_Slug").FillAsync(Tenant);
-        await admin.Locator("#Form_DisplayName").FillAsync("Acme Corp");
-        await admin.Locator("#create-tenant").ClickAsync();
-        await Expect(admin).ToHaveURLAsync(Url($"/admin/tenants/{Tenant}"), new() { Timeout = ExpectTimeout });
-
-        await admin.GotoAsync("/admin/pools/bj-prod");
-        await admin.Locator("#Form_Tenant").SelectOptionAsync(Tenant);
-        await admin.Locator("#Form_CpuRequests").FillAsync("8");
-        await admin.Locator("#Form_CpuLimits").FillAsync("12");
-        await admin.Locator("#Form_MemoryRequests").FillAsync("16Gi");
-        await admin.Locator("#Form_MemoryLimits").FillAsync("32Gi");
-        await admin.Locator("#Form_Storage").FillAsync("100Gi");
-        await admin.Locator("#Form_Pods").FillAsync("50");
-        await admin.Locator("#Form_MiddlewareInstances").FillAsync("3");
-        await admin.Locator("#grant-quota").ClickAsync();
-        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = Tenant })).ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
-
-        foreach (var environment in environments)
-        {
-            await admin.GotoAsync($"/t/{Tenant}/environments");
-            await admin.Locator("#Form_Name").FillAsync(environment);
-            await admin.Locator("#Form_Pool").SelectOptionAsync("bj-prod");
-            await admin.Locator("#Share_CpuRequests").FillAsync("4");
-            await admin.Locator("#Share_CpuLimits").FillAsync("4");
-            await admin.Locator("#Share_MemoryRequests").FillAsync("2Gi");
-            await admin.Locator("#Share_MemoryLimits").FillAsync("4Gi");
-            await admin.Locator("#Share_Storage").FillAsync("10Gi");
-            await admin.Locator("#Share_Pods").FillAsync("10");
-            await admin.Locator("#create-environment").ClickAsync();
-            await Expect(admin).ToHaveURLAsync(Url($"/t/{Tenant}/operations"), new() { Timeout = ExpectTimeout });
-        }
-        await admin.GotoAsync($"/t/{Tenant}/environments");
-        foreach (var environment in environments)
-            await admin.ReloadUntilTextAsync(admin.Locator($"#environments tr[data-environment='{environment}'] td").Nth(1), "Ready", RolloutTimeout);
-    }
-
-    private async Task<IPage> SignedInAdminAsync()
-    {
-        var admin = await portal.NewSignedOutPageAsync();
-        await admin.GotoAsync("/account/login");
-        await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
-        await Expect(admin.Locator("#user-menu")).ToBeVisibleAsync(new() { Timeout = ExpectTimeout });
-        return admin;
-    }
 
     private string Url(string path) => new Uri(portal.BaseAddress, path).ToString();
 }

@@ -40,7 +40,7 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         var nodes = (await kubernetes.CoreV1.ListNodeAsync()).Items.Select(node => node.Metadata.Name).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(3, nodes.Count);
 
-        var admin = await SignedInAdminAsync();
+        var admin = await portal.NewSignedInAdminPageAsync();
 
         // They paste the kubeconfig into the register form, with the name "pasted".
         await admin.GotoAsync("/admin/clusters");
@@ -101,7 +101,7 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         PortalFixture.RequireChromium();
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
 
-        var admin = await SignedInAdminAsync();
+        var admin = await portal.NewSignedInAdminPageAsync();
         await admin.GotoAsync("/admin/clusters");
         await admin.Locator("#Form_Name").FillAsync("garbage");
         await admin.Locator("#Form_Kubeconfig").FillAsync("this: is: not [a kubeconfig");
@@ -122,14 +122,6 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         Assert.Equal(404, detail?.Status);
     }
 
-    private async Task<IPage> SignedInAdminAsync()
-    {
-        var admin = await portal.NewSignedOutPageAsync();
-        await admin.GotoAsync("/account/login");
-        await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
-        await Expect(admin.Locator("#user-menu")).ToBeVisibleAsync();
-        return admin;
-    }
 
     /// <summary>The status badges of a host's row, e.g. "Ready Cordoned".</summary>
     private static ILocator Status(IPage page, string host) =>

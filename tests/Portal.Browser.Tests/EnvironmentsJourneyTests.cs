@@ -33,7 +33,7 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         PortalFixture.RequireChromium();
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
 
-        var admin = await SignedInAdminAsync();
+        var admin = await portal.NewSignedInAdminPageAsync();
 
         // 1. The admin makes the pool bj-prod of the whole sandbox cluster, in region bj.
         await admin.GotoAsync("/admin/pools");
@@ -146,14 +146,6 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
             .Filter(new() { HasTextRegex = new Regex($@"environment\.create\s+{Regex.Escape(environment)}\b") })
             .Locator("[data-field=state]");
 
-    private async Task<IPage> SignedInAdminAsync()
-    {
-        var admin = await portal.NewSignedOutPageAsync();
-        await admin.GotoAsync("/account/login");
-        await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
-        await Expect(admin.Locator("#user-menu")).ToBeVisibleAsync(new() { Timeout = ExpectTimeout });
-        return admin;
-    }
 
     private string Url(string path) => new Uri(portal.BaseAddress, path).ToString();
 }

@@ -63,6 +63,16 @@ public class PortalFixture : IAsyncLifetime
     }
 
     /// <summary>A page in a new browser context: its own cookies, so a new context is a signed-out user.</summary>
+    /// <summary>A page signed in as the platform admin.</summary>
+    public async Task<IPage> NewSignedInAdminPageAsync()
+    {
+        var admin = await NewSignedOutPageAsync();
+        await admin.GotoAsync("/account/login");
+        await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
+        await Microsoft.Playwright.Assertions.Expect(admin.Locator("#user-menu")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        return admin;
+    }
+
     public async Task<IPage> NewSignedOutPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
