@@ -30,11 +30,19 @@ public sealed class CatalogSeeder(PortalDbContext db, ITemplateCheck check, IOpt
             logger.LogWarning("No catalog seed folder at {Directory}: the middleware catalog starts empty", directory);
             return 0;
         }
-        var templates = CatalogFiles.LoadTemplates(directory, check, clock.GetUtcNow().UtcDateTime);
-        if (!templates.Succeeded)
-            throw new InvalidOperationException($"The catalog seed files in {directory} are broken: {templates.Problem!.Message}");
+        var entries = CatalogFiles.Load(directory);
+        if (!entries.Succeeded)
+            throw new InvalidOperationException($"The catalog seed files in {directory} are broken: {entries.Problem!.Message}");
+        // Only templates the catalog lacks are proven to render: at most starts there are none, and proving them is the costly part.
         var known = await db.MiddlewareTemplates.Select(t => t.Name).ToListAsync(ct);
-        var added = templates.Value.Where(t => !known.Contains(t.Name)).ToList();
+        var added = new List<MiddlewareTemplate>();
+        foreach (var entry in entries.Value.Where(e => !known.Contains(e.Name)))
+        {
+            var template = entry.ToTemplate(check, clock.GetUtcNow().UtcDateTime);
+            if (!template.Succeeded)
+                throw new InvalidOperationException($"The catalog seed file {entry.FileName} is broken: {template.Problem!.Message}");
+            added.Add(template.Value);
+        }
         db.MiddlewareTemplates.AddRange(added);
         await db.SaveChangesAsync(ct);
         if (added.Count > 0)
