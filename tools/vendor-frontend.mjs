@@ -13,6 +13,9 @@ const files = [
   ["bootstrap-icons/LICENSE", "bootstrap-icons/LICENSE"],
   ["@microsoft/signalr/dist/browser/signalr.min.js", "signalr/signalr.min.js"],
   ["@microsoft/signalr/dist/browser/signalr.min.js.map", "signalr/signalr.min.js.map"],
+  ["uplot/dist/uPlot.iife.min.js", "uplot/uPlot.iife.min.js"],
+  ["uplot/dist/uPlot.min.css", "uplot/uPlot.min.css"],
+  ["uplot/LICENSE", "uplot/LICENSE"],
 ];
 
 rmSync("wwwroot/lib", { recursive: true, force: true });

@@ -7,6 +7,8 @@ using Portal.Domain.Clusters;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
+using Portal.Infrastructure.Monitoring.Notifications;
+using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tenancy;
 
@@ -93,6 +95,25 @@ public static class DependencyInjection
         services.AddScoped<Middleware.InstanceChanges>();
         services.AddScoped<Middleware.InstanceDirectory>();
         services.AddScoped<Middleware.InstanceProvisioner>();
+        services.AddOptions<Monitoring.MonitoringOptions>().Bind(configuration.GetSection(Monitoring.MonitoringOptions.Section))
+            .Validate(o => o.SampleSeconds is >= 10 and <= 3600 && o.RawRetention >= TimeSpan.FromHours(1) && o.RollupRetention >= o.RawRetention
+                           && o.AlertCoolDown >= TimeSpan.Zero,
+                "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least an hour, RollupRetention at least RawRetention, AlertCoolDown not negative.")
+            .ValidateOnStart();
+        services.AddSingleton<Monitoring.IMonitoringNotifier, Monitoring.NoMonitoringNotifier>();
+        services.AddMetricsSources();
+        services.AddAlertNotifications(configuration);
+        services.AddScoped<Monitoring.MetricsSampler>();
+        services.AddScoped<Monitoring.MetricsCompaction>();
+        services.AddScoped<Monitoring.MetricCharts>();
+        services.AddScoped<Monitoring.AlertEvaluator>();
+        services.AddScoped<Monitoring.AlertNotifications>();
+        services.AddScoped<Monitoring.BuiltinAlertRules>();
+        services.AddScoped<Monitoring.AlertRuleDirectory>();
+        services.AddScoped<Monitoring.ChannelDirectory>();
+        services.AddScoped<Monitoring.AlertBook>();
+        services.AddScoped<Monitoring.MonitoringJobs>();
+        services.AddSingleton<Monitoring.PortalLinks>();
 
         var dataProtection = services.AddDataProtection()
             .SetApplicationName("developer-center")

@@ -9,6 +9,7 @@ using Portal.Infrastructure.Clusters;
 using Portal.Web.Clusters;
 using Portal.Web.Common;
 using Portal.Web.Identity;
+using Portal.Web.Monitoring;
 
 namespace Portal.Web;
 
@@ -61,9 +62,11 @@ public static class WebSetup
         services.AddSingleton<Applications.SignalRWorkloadChangeNotifier>();
         services.AddSingleton<IWorkloadChangeNotifier>(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
         services.AddHostedService(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
+        services.AddPortalMonitoringWeb();
         services.AddPortalJobs(configuration);
         services.AddScoped<HostCordoning>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
+        services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
         services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
@@ -82,6 +85,7 @@ public static class WebSetup
         await services.GetRequiredService<FirstAdmin>().EnsureAsync(Console.Out, app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<OidcClientRegistration>().EnsureCliClientAsync(app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<Infrastructure.Middleware.CatalogSeeder>().SeedAsync(app.Lifetime.ApplicationStopping);
+        await services.GetRequiredService<Infrastructure.Monitoring.BuiltinAlertRules>().EnsureAsync(app.Lifetime.ApplicationStopping);
     }
 
     public static void UsePortalPipeline(this WebApplication app)
@@ -104,6 +108,7 @@ public static class WebSetup
         app.MapHub<HostsHub>(HostsHub.Path);
         app.MapHub<Environments.OperationsHub>(Environments.OperationsHub.Path);
         app.MapHub<Applications.ApplicationsHub>(Applications.ApplicationsHub.Path);
+        app.MapHub<Monitoring.MonitoringHub>(Monitoring.MonitoringHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

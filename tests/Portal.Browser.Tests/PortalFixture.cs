@@ -30,6 +30,9 @@ public class PortalFixture : IAsyncLifetime
     /// <summary>Where the portal listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The portal was not started.");
 
+    /// <summary>The portal's services, for journeys that drive its jobs' clock (e.g. sampling the next minutes now).</summary>
+    public IServiceProvider Services => _server?.Services ?? throw new InvalidOperationException("The portal was not started.");
+
     private IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium was not started.");
 
     public async Task InitializeAsync()

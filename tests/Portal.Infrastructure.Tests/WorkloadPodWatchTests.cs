@@ -115,7 +115,7 @@ public sealed class WorkloadPodWatchTests
         await EventuallyAsync(cluster, p => p.Any(x => x.Ready), "the pod to be ready");
 
         await using (var scope = cluster.Service<IServiceScopeFactory>().CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<ClusterJobs>().SampleMetricsAsync(default);
+            await scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.MetricsSampler>().SampleAsync(default);
 
         var pod = Assert.Single(await PodsAsync(cluster));
         Assert.True(pod.CpuUsageMillis > 0, $"CPU usage {pod.CpuUsageMillis}");

@@ -184,7 +184,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("api", replicas: 3, cpu: "250m"), ns);
         await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.NamespaceLoads.AnyAsync(l => l.Namespace == ns && l.Pods == 3)), "the watch to count 3 pods");
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<Infrastructure.Clusters.ClusterJobs>().SampleMetricsAsync(default);
+            await scope.ServiceProvider.GetRequiredService<Infrastructure.Monitoring.MetricsSampler>().SampleAsync(default);
         var page = await (await admin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
         var environmentsPage = await admin.GetAsync($"/t/{tenant.Slug}/environments");
 

@@ -121,6 +121,77 @@ public abstract class PoolScenarios(PortalFixture portal)
         Assert.Equal(3, audits.Count(o => o == Domain.Audit.AuditOutcome.Denied));
     }
 
+    [SkippableFact]
+    public async Task An_admin_points_a_pool_at_a_prometheus_through_the_api_and_the_pool_shows_it()
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var changed = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = "http://prometheus.monitoring:9090/" });
+        var read = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
+        var page = WebUtility.HtmlDecode(await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal("http://prometheus.monitoring:9090", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("prometheusUrl").GetString());
+        Assert.Equal("http://prometheus.monitoring:9090", read.GetProperty("prometheusUrl").GetString());
+        Assert.Contains("""usage from <span id="metrics-source">http://prometheus.monitoring:9090</span>""", page);
+        var audit = await Arrange.QueryAsync(db => db.AuditEvents.SingleAsync(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool));
+        Assert.Equal(Domain.Audit.AuditOutcome.Succeeded, audit.Outcome);
+        Assert.Equal("metrics.k8s.io → http://prometheus.monitoring:9090", audit.Summary);
+    }
+
+    [SkippableFact]
+    public async Task A_prometheus_address_that_is_not_one_is_refused_on_its_field_and_changes_nothing()
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        var api = await Arrange.UserApiClientAsync(admin);
+        await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = "http://prometheus:9090" });
+
+        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = "http://admin:secret@prometheus:9090" });
+        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{pool}/metrics-source", new() { ["PrometheusUrl"] = "ftp://prometheus:9090" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("/problems/validation", problem.GetProperty("type").GetString());
+        Assert.Contains("http or https", problem.GetProperty("errors").GetProperty("prometheusUrl")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
+        var page = WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync());
+        Assert.Contains("without credentials or query", page);
+        Assert.Contains("""usage from <span id="metrics-source">http://prometheus:9090</span>""", page);
+        Assert.Equal("http://prometheus:9090", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
+        Assert.Equal(2, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool
+            && a.Outcome == Domain.Audit.AuditOutcome.Denied)));
+    }
+
+    [SkippableFact]
+    public async Task Clearing_the_prometheus_address_on_the_pool_page_goes_back_to_metrics_k8s_io()
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        await admin.PostFormAsync($"/admin/pools/{pool}/metrics-source", new() { ["PrometheusUrl"] = "http://prometheus:9090" });
+
+        var cleared = await admin.PostFormAsync($"/admin/pools/{pool}/metrics-source", new() { ["PrometheusUrl"] = "" });
+        var page = await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Redirect, cleared.StatusCode);
+        Assert.Contains("""usage from <span id="metrics-source">metrics.k8s.io</span>""", page);
+        Assert.Equal("", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
+    }
+
+    private static async Task<string> PoolAsync(BrowserSession admin, string cluster)
+    {
+        var pool = Arrange.Unique("pool");
+        var created = await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.Region"] = "bj", ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        return pool;
+    }
+
     private static Dictionary<string, string> Grant(string tenant, string cpu, string cpuLimits) => new()
     {
         ["Form.Tenant"] = tenant, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpuLimits, ["Form.MemoryRequests"] = "8Gi",

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Tenancy;
 using Portal.Web.Tests.Support;
@@ -20,7 +21,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     private Arrange Arrange => new(portal.Factory);
 
     private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId, string Environment,
-        string App, string Pod, string Instance = "")
+        string App, string Pod, string Instance, MonitoringObjects Monitoring)
     {
         public IReadOnlyDictionary<string, string> RouteValues => new Dictionary<string, string>
         {
@@ -41,6 +42,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             ["template"] = "redis",
             ["version"] = "7.2.7",
             ["plan"] = "small",
+            ["ruleId"] = Monitoring.RuleId.ToString(),
+            ["channelId"] = Monitoring.ChannelId.ToString(),
+            ["alertId"] = Monitoring.AlertId.ToString(),
         };
     }
 
@@ -81,6 +85,41 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
 
         output.WriteLine($"{endpoints.Count} endpoints × {Roles.Length} roles checked");
         Assert.Empty(leaks);
+    }
+
+    /// <summary>Objects found by id (rules, channels, alerts, operations, members…) are looked up within the route's tenant only.</summary>
+    [Fact]
+    public async Task Identifiers_of_tenant_B_under_the_route_of_tenant_A_find_nothing()
+    {
+        string[] ids = ["memberId", "invitationId", "serviceAccountId", "operationId", "ruleId", "channelId", "alertId"];
+        var endpoints = TenantEndpoints().Where(e => ids.Any(id => e.Pattern.Contains($"{{{id}", StringComparison.Ordinal))).ToList();
+        Assert.True(endpoints.Count >= 10, $"Only {endpoints.Count} endpoints take an identifier; the enumeration is broken.");
+        var a = await WorldAsync("Delta Corp");
+        var b = await WorldAsync(SecretOfB);
+        var values = new Dictionary<string, string>(b.RouteValues) { ["tenant"] = a.Tenant.Slug };
+        var session = await Arrange.SignedInAsync(await Arrange.MemberAsync(a.Tenant, TenantRole.TenantAdmin));
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(a.Tenant, TenantRole.TenantAdmin));
+        var leaks = new List<string>();
+
+        foreach (var endpoint in endpoints)
+        {
+            var url = endpoint.Url(values);
+            var response = await SendAsync(endpoint, url, session, api);
+            var body = await response.Content.ReadAsStringAsync();
+            // Pages answer a form about an unknown object with a redirect and a refusal; what matters is that B is untouched (below).
+            var refused = response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+                          || (!endpoint.IsApi && endpoint.Changes && response.StatusCode == HttpStatusCode.Redirect);
+            if (!refused || body.Contains(SecretOfB) || body.Contains(b.Member.Email))
+                leaks.Add($"{endpoint.Method} {url} → {(int)response.StatusCode}");
+        }
+
+        output.WriteLine($"{endpoints.Count} endpoints with identifiers checked");
+        Assert.Empty(leaks);
+        Assert.True(await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters().AnyAsync(m => m.TenantId == b.Tenant.Id && m.UserId == b.Member.Id)));
+        Assert.True(await Arrange.QueryAsync(db => db.ServiceAccounts.IgnoreQueryFilters().AnyAsync(s => s.Id == b.Account.Id)));
+        Assert.True(await Arrange.QueryAsync(db => db.AlertRules.AnyAsync(r => r.Id == b.Monitoring.RuleId && r.Enabled)));
+        Assert.True(await Arrange.QueryAsync(db => db.NotificationChannels.AnyAsync(c => c.Id == b.Monitoring.ChannelId && c.Enabled)));
+        Assert.True(await Arrange.QueryAsync(db => db.Alerts.AnyAsync(a => a.Id == b.Monitoring.AlertId && a.SilencedUntil == null)));
     }
 
     [Fact]
@@ -153,7 +192,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var environment = await Arrange.EnvironmentAsync(tenant);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), environment, app, pod,
-            await Arrange.MiddlewareInstanceAsync(tenant, environment));
+            await Arrange.MiddlewareInstanceAsync(tenant, environment), await Arrange.MonitoringAsync(tenant, environment, app));
     }
 
     private static Task<HttpResponseMessage> SendAsync(TenantEndpoint endpoint, string url, BrowserSession session, HttpClient api)

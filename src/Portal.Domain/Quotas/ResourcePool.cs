@@ -11,6 +11,7 @@ namespace Portal.Domain.Quotas;
 public sealed class ResourcePool
 {
     public const int RegionMaxLength = 64;
+    public const int PrometheusUrlMaxLength = 500;
 
     public Guid Id { get; private set; }
     public string Name { get; private set; } = "";
@@ -20,6 +21,9 @@ public sealed class ResourcePool
     public string Region { get; private set; } = "";
     public decimal CpuOvercommit { get; private set; } = 1m;
     public decimal MemoryOvercommit { get; private set; } = 1m;
+
+    /// <summary>The Prometheus that usage of the pool's cluster is read from; empty when it is read from metrics.k8s.io.</summary>
+    public string PrometheusUrl { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
 
     private ResourcePool() { }
@@ -78,6 +82,29 @@ public sealed class ResourcePool
                 $"{string.Join("; ", beyond)}. Reduce their quotas first.", "Overcommit");
         CpuOvercommit = cpu;
         MemoryOvercommit = memory;
+        return Result.Ok();
+    }
+
+    /// <summary>
+    /// Reads usage from the Prometheus at this address from now on, or from metrics.k8s.io when none is given. The address is
+    /// kept without a trailing slash, so API paths are appended to it as they are.
+    /// </summary>
+    public Result UseMetricsFrom(string? prometheusUrl)
+    {
+        var text = prometheusUrl?.Trim() ?? "";
+        if (text.Length == 0)
+        {
+            PrometheusUrl = "";
+            return Result.Ok();
+        }
+        if (text.Length > PrometheusUrlMaxLength
+            || !Uri.TryCreate(text, UriKind.Absolute, out var url)
+            || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
+            || url.UserInfo.Length > 0 || text.Contains('?') || text.Contains('#'))
+            return Problem.Invalid(nameof(PrometheusUrl),
+                $"A Prometheus address is an http or https URL of at most {PrometheusUrlMaxLength} characters without credentials or query, " +
+                "such as 'http://prometheus.monitoring:9090'; leave it empty to read metrics.k8s.io.");
+        PrometheusUrl = text.TrimEnd('/');
         return Result.Ok();
     }
 }

@@ -36,6 +36,13 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Middleware.MiddlewareTemplate> MiddlewareTemplates => Set<Domain.Middleware.MiddlewareTemplate>();
     public DbSet<Domain.Middleware.MiddlewareInstance> MiddlewareInstances => Set<Domain.Middleware.MiddlewareInstance>();
     public DbSet<Domain.Middleware.MiddlewareBinding> MiddlewareBindings => Set<Domain.Middleware.MiddlewareBinding>();
+    public DbSet<Domain.Monitoring.NotificationChannel> NotificationChannels => Set<Domain.Monitoring.NotificationChannel>();
+    public DbSet<Domain.Monitoring.MetricSubject> MetricSubjects => Set<Domain.Monitoring.MetricSubject>();
+    public DbSet<Domain.Monitoring.RawSample> MetricSamples => Set<Domain.Monitoring.RawSample>();
+    public DbSet<Domain.Monitoring.RollupSample> MetricRollups => Set<Domain.Monitoring.RollupSample>();
+    public DbSet<Domain.Monitoring.AlertRule> AlertRules => Set<Domain.Monitoring.AlertRule>();
+    public DbSet<Domain.Monitoring.Alert> Alerts => Set<Domain.Monitoring.Alert>();
+    public DbSet<Domain.Monitoring.AlertDelivery> AlertDeliveries => Set<Domain.Monitoring.AlertDelivery>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>

@@ -18,6 +18,7 @@ internal sealed class ResourcePoolConfiguration : IEntityTypeConfiguration<Resou
         pool.Property(p => p.Region).HasMaxLength(ResourcePool.RegionMaxLength).IsRequired();
         pool.Property(p => p.CpuOvercommit).HasPrecision(6, 3);
         pool.Property(p => p.MemoryOvercommit).HasPrecision(6, 3);
+        pool.Property(p => p.PrometheusUrl).HasMaxLength(ResourcePool.PrometheusUrlMaxLength).IsRequired().HasDefaultValue("");
         pool.HasOne<Cluster>().WithMany().HasForeignKey(p => p.ClusterId).OnDelete(DeleteBehavior.Restrict);
         pool.HasIndex(p => p.ClusterId);
         pool.Ignore(p => p.Overcommit);

@@ -69,7 +69,8 @@ public static class JobsSetup
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<ClusterJobs>("cluster-health", jobs => jobs.CheckHealthAsync(CancellationToken.None), Cron.Minutely());
         recurring.RemoveIfExists("node-metrics");
-        recurring.AddOrUpdate<ClusterJobs>("metrics", jobs => jobs.SampleMetricsAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<Infrastructure.Monitoring.MonitoringJobs>("metrics", jobs => jobs.SampleAndEvaluateAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<Infrastructure.Monitoring.MetricsCompaction>("metrics-compaction", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
         recurring.AddOrUpdate<Infrastructure.Operations.OperationSweeper>("operation-sweep", jobs => jobs.RunAsync(CancellationToken.None), Cron.Minutely());
         recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>("environment-drift", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
@@ -11,13 +12,19 @@ namespace Portal.Web.Quotas;
 
 public sealed record PoolListModel(IReadOnlyList<PoolSummary> Pools, IReadOnlyList<ClusterSummary> Clusters, CreatePoolForm Form);
 
-public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantView> Grants, IReadOnlyList<TenantLink> Tenants, QuotaForm Form);
+/// <param name="PrometheusUrl">The Prometheus the pool's usage is read from, "" for metrics.k8s.io.</param>
+/// <param name="RefusedPrometheusUrl">The address typed into the metrics source form when it was refused, to correct it.</param>
+public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantView> Grants, IReadOnlyList<TenantLink> Tenants, QuotaForm Form,
+    string PrometheusUrl, string? RefusedPrometheusUrl = null)
+{
+    public string MetricsSource => PoolMetricsSourceSetting.Describe(PrometheusUrl);
+}
 
 /// <summary>The platform admin's resource pools: capacity from live nodes, quotas granted to tenants.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
 [Route("admin/pools")]
-public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants) : Controller
+public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants, PoolMetricsSourceSetting metricsSourceSetting) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -79,6 +86,24 @@ public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters,
         return Redirect($"/admin/pools/{pool}");
     }
 
+    [HttpPost("{pool}/metrics-source")]
+    public async Task<IActionResult> ChangeMetricsSource(string pool, string? prometheusUrl, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, prometheusUrl, ct);
+        if (!changed.Succeeded)
+        {
+            ModelState.AddModelError(changed.Problem!.Field ?? "PrometheusUrl", changed.Problem.Message);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync(found, new QuotaForm(), ct) with { RefusedPrometheusUrl = prometheusUrl ?? "" });
+        }
+        var now = PoolMetricsSourceSetting.Describe(await metricsSourceSetting.PrometheusUrlAsync(pool, ct) ?? "");
+        TempData["Flash"] = $"Pool '{pool}' now reads usage from {now}.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
     private async Task<PoolDetailModel> BuildAsync(PoolSummary pool, QuotaForm form, CancellationToken ct) =>
-        new(pool, await pools.GrantsAsync(pool.Id, ct), await tenants.ListForUserAsync(Guid.Empty, isPlatformAdmin: true, ct), form);
+        new(pool, await pools.GrantsAsync(pool.Id, ct), await tenants.ListForUserAsync(Guid.Empty, isPlatformAdmin: true, ct), form,
+            await metricsSourceSetting.PrometheusUrlAsync(pool.Name, ct) ?? "");
 }

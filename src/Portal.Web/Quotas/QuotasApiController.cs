@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Quotas;
+using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Quotas;
 using Portal.Web.Common;
 using Portal.Web.Identity;
@@ -13,6 +14,21 @@ public sealed record CreatePoolRequest(string? Name, string? DisplayName, string
 
 public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory);
 
+/// <summary>The Prometheus to read the pool's usage from; null or empty to read metrics.k8s.io.</summary>
+public sealed record MetricsSourceRequest(string? PrometheusUrl);
+
+/// <summary>A pool as the API shows it: its live figures, and the Prometheus its usage is read from ("" for metrics.k8s.io).</summary>
+public sealed record PoolResource(
+    Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
+    decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
+    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants, string PrometheusUrl)
+{
+    public static PoolResource From(PoolSummary pool, string prometheusUrl) => new(
+        pool.Id, pool.Name, pool.DisplayName, pool.Cluster, pool.Region, pool.NodeSelector, pool.CpuOvercommit, pool.MemoryOvercommit,
+        pool.Nodes, pool.Capacity, pool.Grantable, pool.Granted, pool.CpuRequestedMillis, pool.MemoryRequestedBytes, pool.CpuUsedMillis,
+        pool.MemoryUsedBytes, pool.Tenants, prometheusUrl);
+}
+
 public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
     string? Pods, string? MiddlewareInstances)
 {
@@ -21,25 +37,30 @@ public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string
 }
 
 /// <summary>Pools (platform admins) and the quotas granted in them; a tenant reads its own quotas.</summary>
-public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
+public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSetting metricsSourceSetting) : ApiControllerBase
 {
     [HttpGet("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IReadOnlyList<PoolSummary>> List(CancellationToken ct) => pools.ListAsync(ct);
+    public async Task<IReadOnlyList<PoolResource>> List(CancellationToken ct)
+    {
+        var prometheusUrls = await metricsSourceSetting.PrometheusUrlsAsync(ct);
+        return (await pools.ListAsync(ct)).Select(p => PoolResource.From(p, prometheusUrls.GetValueOrDefault(p.Name, ""))).ToList();
+    }
 
     [HttpPost("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
-    [ProducesResponseType<PoolSummary>(StatusCodes.Status201Created)]
+    [ProducesResponseType<PoolResource>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
     {
         var created = await pools.CreateAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Cluster, request.NodeSelector,
             request.Region, request.CpuOvercommit ?? 1m, request.MemoryOvercommit ?? 1m, ct);
         return created.Succeeded
-            ? Created($"/api/v1/pools/{created.Value.Name}", await pools.SummaryAsync(created.Value.Name, ct))
+            ? Created($"/api/v1/pools/{created.Value.Name}", await ResourceAsync(created.Value.Name, ct))
             : this.ToActionResult(created.Problem!);
     }
 
     [HttpGet("api/v1/pools/{pool}"), Authorize(TenantPolicies.PlatformAdmin)]
+    [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Get(string pool, CancellationToken ct) =>
-        await pools.SummaryAsync(pool, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+        await ResourceAsync(pool, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
 
     /// <summary>Changes the pool's overcommit ratios; refused with the numbers when tenants were granted more than they would allow.</summary>
     [HttpPut("api/v1/pools/{pool}/overcommit"), Authorize(TenantPolicies.PlatformAdmin)]
@@ -48,7 +69,16 @@ public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
         if (request.Cpu is null || request.Memory is null)
             return this.ToActionResult(Domain.Common.Problem.Invalid("Overcommit", "Give both ratios, cpu and memory, as numbers such as 1 or 1.5."));
         var changed = await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, request.Cpu.Value, request.Memory.Value, ct);
-        return changed.Succeeded ? Ok(await pools.SummaryAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+        return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+    }
+
+    /// <summary>Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none is.</summary>
+    [HttpPut("api/v1/pools/{pool}/metrics-source"), Authorize(TenantPolicies.PlatformAdmin)]
+    [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> ChangeMetricsSource(string pool, MetricsSourceRequest request, CancellationToken ct)
+    {
+        var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, request.PrometheusUrl, ct);
+        return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
     [HttpGet("api/v1/pools/{pool}/quotas"), Authorize(TenantPolicies.PlatformAdmin)]
@@ -70,4 +100,9 @@ public sealed class QuotasApiController(PoolCatalog pools) : ApiControllerBase
 
     [HttpGet("api/v1/tenants/{tenant}/quotas"), Authorize(TenantPolicies.Read)]
     public Task<IReadOnlyList<TenantQuotaView>> ForTenant(CancellationToken ct) => pools.ForTenantAsync(ct);
+
+    private async Task<PoolResource?> ResourceAsync(string pool, CancellationToken ct) =>
+        await pools.SummaryAsync(pool, ct) is { } summary && await metricsSourceSetting.PrometheusUrlAsync(pool, ct) is { } prometheusUrl
+            ? PoolResource.From(summary, prometheusUrl)
+            : null;
 }

@@ -15,6 +15,8 @@ public sealed record TestUser(Guid Id, string Email, string Password);
 
 public sealed record TestServiceAccount(Guid Id, string ClientId, string Secret, TenantRole Role);
 
+public sealed record MonitoringObjects(Guid RuleId, Guid ChannelId, Guid AlertId);
+
 /// <summary>Builds the world a test starts from through the portal's own use cases, with unique names.</summary>
 public sealed class Arrange(PortalFactory factory)
 {
@@ -115,6 +117,33 @@ public sealed class Arrange(PortalFactory factory)
         db.WorkloadPods.Add(pod);
         await db.SaveChangesAsync();
         return (app.Name, pod.Name);
+    }
+
+    /// <summary>
+    /// An e-mail channel of the tenant, a rule of the application that notifies it, and a firing alert of that rule on the
+    /// application's workload in the environment.
+    /// </summary>
+    public async Task<MonitoringObjects> MonitoringAsync(Tenant tenant, string environmentName, string app)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).SingleAsync();
+        var now = DateTime.UtcNow;
+        var channel = Portal.Domain.Monitoring.NotificationChannel.CreateEmail(tenant.Id, Unique("mail"), "oncall@example.com", now).Value;
+        db.NotificationChannels.Add(channel);
+        await db.SaveChangesAsync();
+        var rule = await scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.AlertRuleDirectory>().CreateAsync(Setup, tenant, app,
+            new(Unique("rule"), Portal.Domain.Monitoring.AlertMetric.AppCrashLoopingPods, Portal.Domain.Monitoring.Aggregation.Last,
+                Portal.Domain.Monitoring.Comparator.AtOrAbove, 1, 0, Portal.Domain.Monitoring.Severity.Critical, [channel.Id]), default);
+        var subject = new Portal.Domain.Monitoring.MetricSubject(Portal.Domain.Monitoring.SubjectKind.Workload, clusterId, environment.Namespace, app,
+            tenant.Id, environment.Id);
+        db.MetricSubjects.Add(subject);
+        await db.SaveChangesAsync();
+        var alert = Portal.Domain.Monitoring.Alert.Fire(rule.Value, subject, $"{environmentName}/{app}", 1, now);
+        db.Alerts.Add(alert);
+        await db.SaveChangesAsync();
+        return new MonitoringObjects(rule.Value.Id, channel.Id, alert.Id);
     }
 
     /// <summary>A Redis instance of the tenant in the environment, provisioned on paper (no cluster is contacted) and ready.</summary>

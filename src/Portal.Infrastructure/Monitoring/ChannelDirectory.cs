@@ -1,0 +1,156 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Audit;
+using Portal.Domain.Common;
+using Portal.Domain.Monitoring;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Monitoring.Notifications;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Monitoring;
+
+/// <summary>
+/// A channel as lists show it: a webhook's target is its scheme, host and path only, since a query string often carries a token.
+/// </summary>
+public sealed record ChannelRow(Guid Id, string Name, ChannelKind Kind, string Target, bool Enabled, DateTime CreatedAt)
+{
+    public static ChannelRow Of(NotificationChannel channel) =>
+        new(channel.Id, channel.Name, channel.Kind, Shown(channel), channel.Enabled, channel.CreatedAt);
+
+    private static string Shown(NotificationChannel channel) =>
+        channel.Kind == ChannelKind.Webhook && Uri.TryCreate(channel.Target, UriKind.Absolute, out var url)
+            ? url.GetLeftPart(UriPartial.Path)
+            : channel.Target;
+}
+
+/// <summary>A webhook channel just created or given a new secret, with that secret in clear: shown to the user this once.</summary>
+public sealed record IssuedChannelSecret(ChannelRow Channel, string Secret);
+
+/// <summary>
+/// The notification channels of the platform (tenant = null) or of one tenant: listed, created, switched on and off, deleted,
+/// given a new signing secret and tried with a test message — each change audited. Webhook secrets are stored only sealed.
+/// </summary>
+public sealed class ChannelDirectory(
+    PortalDbContext db,
+    AuditTrail audit,
+    ChannelSecretVault vault,
+    WebhookTargetGuard guard,
+    IEnumerable<INotificationSender> senders,
+    PortalLinks links,
+    TimeProvider clock)
+{
+    public async Task<IReadOnlyList<ChannelRow>> ListAsync(Guid? tenantId, CancellationToken ct) =>
+        (await db.NotificationChannels.AsNoTracking().Where(c => c.TenantId == tenantId).OrderBy(c => c.Name).ToListAsync(ct))
+        .Select(ChannelRow.Of).ToList();
+
+    public async Task<ChannelRow?> FindAsync(Guid? tenantId, Guid channelId, CancellationToken ct) =>
+        await db.NotificationChannels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId && c.TenantId == tenantId, ct) is { } found
+            ? ChannelRow.Of(found)
+            : null;
+
+    /// <summary>Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret.</summary>
+    public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(Actor actor, Tenant? tenant, string? name, string? url, CancellationToken ct)
+    {
+        var secret = ChannelSecretVault.NewSecret();
+        var created = NotificationChannel.CreateWebhook(tenant?.Id, name, url, vault.Seal(secret), Now);
+        if (!created.Succeeded)
+            return created.Problem!;
+        var reachable = await guard.CheckAsync(new Uri(created.Value.Target), ct);
+        if (!reachable.Succeeded)
+            return reachable.Problem!;
+        if (await NameTakenAsync(created.Value, ct) is { } taken)
+            return taken;
+        return new IssuedChannelSecret(await AddAsync(actor, tenant, created.Value, ct), secret);
+    }
+
+    public async Task<Result<ChannelRow>> CreateEmailAsync(Actor actor, Tenant? tenant, string? name, string? recipients, CancellationToken ct)
+    {
+        var created = NotificationChannel.CreateEmail(tenant?.Id, name, recipients, Now);
+        if (!created.Succeeded)
+            return created.Problem!;
+        if (await NameTakenAsync(created.Value, ct) is { } taken)
+            return taken;
+        return await AddAsync(actor, tenant, created.Value, ct);
+    }
+
+    public async Task<Result> SwitchAsync(Actor actor, Tenant? tenant, Guid channelId, bool enabled, CancellationToken ct)
+    {
+        if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
+            return Problem.NotFound("The channel");
+        if (enabled)
+            channel.Enable();
+        else
+            channel.Disable();
+        audit.Record(actor, tenant, enabled ? "channel.enabled" : "channel.disabled", "channel", channel.Name);
+        await db.SaveChangesAsync(ct);
+        return Result.Ok();
+    }
+
+    /// <summary>Deletes the channel, and takes it off the rules of its owner that notified it.</summary>
+    public async Task<Result> DeleteAsync(Actor actor, Tenant? tenant, Guid channelId, CancellationToken ct)
+    {
+        if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
+            return Problem.NotFound("The channel");
+        var owner = tenant?.Id;
+        foreach (var rule in await db.AlertRules.Where(r => r.TenantId == owner).ToListAsync(ct))
+            rule.StopNotifying(channelId);
+        db.NotificationChannels.Remove(channel);
+        audit.Record(actor, tenant, "channel.deleted", "channel", channel.Name, $"{channel.Kind} {ChannelRow.Of(channel).Target}");
+        await db.SaveChangesAsync(ct);
+        return Result.Ok();
+    }
+
+    /// <summary>Replaces a webhook's signing secret; the new one is returned in clear this once.</summary>
+    public async Task<Result<IssuedChannelSecret>> RotateSecretAsync(Actor actor, Tenant? tenant, Guid channelId, CancellationToken ct)
+    {
+        if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
+            return Problem.NotFound("The channel");
+        if (channel.Kind != ChannelKind.Webhook)
+            return Problem.Conflict("Only webhook channels are signed with a secret; an e-mail channel has none to rotate.");
+        var secret = ChannelSecretVault.NewSecret();
+        channel.ReplaceSecret(vault.Seal(secret));
+        audit.Record(actor, tenant, "channel.secret-rotated", "channel", channel.Name);
+        await db.SaveChangesAsync(ct);
+        return new IssuedChannelSecret(ChannelRow.Of(channel), secret);
+    }
+
+    /// <summary>Sends a test message through the channel, enabled or not, and says what became of it; no delivery is recorded.</summary>
+    public async Task<Result<DeliveryOutcome>> TestAsync(Actor actor, Tenant? tenant, Guid channelId, CancellationToken ct)
+    {
+        if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
+            return Problem.NotFound("The channel");
+        var now = Now;
+        var link = links.To(tenant is null ? "/admin/alerts/channels" : $"/t/{tenant.Slug}/alerts/channels");
+        var message = new AlertMessage(Guid.NewGuid(), "test", "Test message", "info", channel.Name, tenant?.Slug, 0, 0,
+            $"A test message sent by {actor.Name} to check that channel '{channel.Name}' delivers.", now, null, link);
+        var outcome = await senders.First(s => s.Kind == channel.Kind).SendAsync(channel, message, ct);
+        audit.Record(actor, tenant, "channel.tested", "channel", channel.Name, outcome.Delivered ? "delivered" : outcome.Error,
+            outcome.Delivered ? AuditOutcome.Succeeded : AuditOutcome.Failed);
+        await db.SaveChangesAsync(ct);
+        return outcome;
+    }
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    private Task<NotificationChannel?> OwnedAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
+    {
+        var owner = tenant?.Id;
+        return db.NotificationChannels.FirstOrDefaultAsync(c => c.Id == channelId && c.TenantId == owner, ct);
+    }
+
+    private async Task<Problem?> NameTakenAsync(NotificationChannel channel, CancellationToken ct)
+    {
+        var (owner, name) = (channel.TenantId, channel.Name);
+        return await db.NotificationChannels.AnyAsync(c => c.TenantId == owner && c.Name == name, ct)
+            ? Problem.Conflict($"A channel named '{name}' already exists.", "Name")
+            : null;
+    }
+
+    private async Task<ChannelRow> AddAsync(Actor actor, Tenant? tenant, NotificationChannel channel, CancellationToken ct)
+    {
+        db.NotificationChannels.Add(channel);
+        audit.Record(actor, tenant, "channel.created", "channel", channel.Name, $"{channel.Kind} {ChannelRow.Of(channel).Target}");
+        await db.SaveChangesAsync(ct);
+        return ChannelRow.Of(channel);
+    }
+}

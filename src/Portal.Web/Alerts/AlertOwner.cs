@@ -1,0 +1,21 @@
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Tenancy;
+
+namespace Portal.Web.Alerts;
+
+/// <summary>Whose alerts, rules and channels a page shows: a tenant's (through the caller's access to it) or, without one, the platform's.</summary>
+public sealed record AlertOwner(TenantAccess? Access)
+{
+    public Tenant? Tenant => Access?.Tenant;
+    public bool IsPlatform => Access is null;
+    public string Base => Access is null ? "/admin/alerts" : $"/t/{Access.Tenant.Slug}/alerts";
+    public string RulesPath => $"{Base}/rules";
+    public string ChannelsPath => $"{Base}/channels";
+    public string Title => Access is null ? "Platform alerts" : $"Alerts of {Access.Tenant.DisplayName}";
+
+    /// <summary>The monitoring hub's scope whose changes the pages follow.</summary>
+    public string LiveScope => Access is null ? "platform" : $"tenant:{Access.Tenant.Slug}";
+
+    /// <summary>Platform pages are for platform admins only, who change everything there.</summary>
+    public bool CanChange(TenantRole role) => Access?.CanChange(role) ?? true;
+}

@@ -1,0 +1,166 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Common;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Monitoring;
+using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
+using Portal.Web.Identity;
+using Portal.Web.Tenancy;
+
+namespace Portal.Web.Alerts;
+
+public sealed record ChannelsModel(AlertOwner Owner, IReadOnlyList<ChannelRow> Channels, ChannelForm Webhook, ChannelForm Email);
+
+/// <summary>A secret just issued, on the one page that shows it.</summary>
+public sealed record ChannelSecretModel(AlertOwner Owner, IssuedChannelSecret Issued, bool Rotated);
+
+public sealed record DeleteChannelModel(AlertOwner Owner, ChannelRow Channel);
+
+/// <summary>
+/// The notification channel pages of a tenant (<c>/t/{tenant}/alerts/channels</c>, changed by its tenant admins) and of the
+/// platform (<c>/admin/alerts/channels</c>).
+/// </summary>
+[ApiExplorerSettings(IgnoreApi = true)]
+public sealed class ChannelsController(ChannelDirectory channels) : Controller
+{
+    private const string WebhookPrefix = "Webhook";
+    private const string EmailPrefix = "Email";
+
+    [HttpGet("/t/{tenant}/alerts/channels"), Authorize(TenantPolicies.Read)]
+    public Task<IActionResult> Index(CancellationToken ct) => ListAsync(TenantOwner, new(), new(), ct);
+
+    [HttpGet("/admin/alerts/channels"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformIndex(CancellationToken ct) => ListAsync(PlatformOwner, new(), new(), ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/webhooks"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> CreateWebhook([Bind(Prefix = WebhookPrefix)] ChannelForm form, CancellationToken ct) =>
+        CreateWebhookAsync(TenantOwner, form, ct);
+
+    [HttpPost("/admin/alerts/channels/webhooks"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformCreateWebhook([Bind(Prefix = WebhookPrefix)] ChannelForm form, CancellationToken ct) =>
+        CreateWebhookAsync(PlatformOwner, form, ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/emails"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> CreateEmail([Bind(Prefix = EmailPrefix)] ChannelForm form, CancellationToken ct) =>
+        CreateEmailAsync(TenantOwner, form, ct);
+
+    [HttpPost("/admin/alerts/channels/emails"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformCreateEmail([Bind(Prefix = EmailPrefix)] ChannelForm form, CancellationToken ct) =>
+        CreateEmailAsync(PlatformOwner, form, ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/enable"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> Enable(Guid channelId, CancellationToken ct) => SwitchAsync(TenantOwner, channelId, true, ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/disable"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> Disable(Guid channelId, CancellationToken ct) => SwitchAsync(TenantOwner, channelId, false, ct);
+
+    [HttpPost("/admin/alerts/channels/{channelId:guid}/enable"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformEnable(Guid channelId, CancellationToken ct) => SwitchAsync(PlatformOwner, channelId, true, ct);
+
+    [HttpPost("/admin/alerts/channels/{channelId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) => SwitchAsync(PlatformOwner, channelId, false, ct);
+
+    [HttpGet("/t/{tenant}/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> ConfirmDelete(Guid channelId, CancellationToken ct) => ConfirmDeleteAsync(TenantOwner, channelId, ct);
+
+    [HttpGet("/admin/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformConfirmDelete(Guid channelId, CancellationToken ct) => ConfirmDeleteAsync(PlatformOwner, channelId, ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> Delete(Guid channelId, CancellationToken ct) => DeleteAsync(TenantOwner, channelId, ct);
+
+    [HttpPost("/admin/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformDelete(Guid channelId, CancellationToken ct) => DeleteAsync(PlatformOwner, channelId, ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(TenantOwner, channelId, ct);
+
+    [HttpPost("/admin/alerts/channels/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(PlatformOwner, channelId, ct);
+
+    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/test"), Authorize(TenantPolicies.Manage)]
+    public Task<IActionResult> Test(Guid channelId, CancellationToken ct) => TestAsync(TenantOwner, channelId, ct);
+
+    [HttpPost("/admin/alerts/channels/{channelId:guid}/test"), Authorize(TenantPolicies.PlatformAdmin)]
+    public Task<IActionResult> PlatformTest(Guid channelId, CancellationToken ct) => TestAsync(PlatformOwner, channelId, ct);
+
+    private AlertOwner TenantOwner => new(HttpContext.TenantAccess());
+    private static AlertOwner PlatformOwner => new((TenantAccess?)null);
+
+    private async Task<IActionResult> ListAsync(AlertOwner owner, ChannelForm webhook, ChannelForm email, CancellationToken ct) =>
+        View("Index", new ChannelsModel(owner, await channels.ListAsync(owner.Tenant?.Id, ct), webhook, email));
+
+    private async Task<IActionResult> CreateWebhookAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
+    {
+        var created = await channels.CreateWebhookAsync(HttpContext.ToActor(), owner.Tenant, form.Name, form.Url, ct);
+        return created.Succeeded
+            ? View("Secret", new ChannelSecretModel(owner, created.Value, Rotated: false))
+            : await RefusedAsync(owner, created.Problem!, WebhookPrefix, form, new ChannelForm(), ct);
+    }
+
+    private async Task<IActionResult> CreateEmailAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
+    {
+        var created = await channels.CreateEmailAsync(HttpContext.ToActor(), owner.Tenant, form.Name, form.Recipients, ct);
+        if (!created.Succeeded)
+            return await RefusedAsync(owner, created.Problem!, EmailPrefix, new ChannelForm(), form, ct);
+        TempData["Flash"] = $"E-mail channel '{created.Value.Name}' was created. Send a test to check that it delivers.";
+        return Redirect(owner.ChannelsPath);
+    }
+
+    private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid channelId, bool enabled, CancellationToken ct)
+    {
+        var switched = await channels.SwitchAsync(HttpContext.ToActor(), owner.Tenant, channelId, enabled, ct);
+        if (!switched.Succeeded)
+            return NotFound();
+        TempData["Flash"] = enabled ? "The channel is on." : "The channel is off: rules that name it send nothing through it until it is on again.";
+        return Redirect(owner.ChannelsPath);
+    }
+
+    private async Task<IActionResult> ConfirmDeleteAsync(AlertOwner owner, Guid channelId, CancellationToken ct) =>
+        await channels.FindAsync(owner.Tenant?.Id, channelId, ct) is { } channel
+            ? View("Delete", new DeleteChannelModel(owner, channel))
+            : NotFound();
+
+    private async Task<IActionResult> DeleteAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
+    {
+        var deleted = await channels.DeleteAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
+        if (!deleted.Succeeded)
+            return NotFound();
+        TempData["Flash"] = "The channel was deleted, and taken off the rules that named it.";
+        return Redirect(owner.ChannelsPath);
+    }
+
+    private async Task<IActionResult> RotateSecretAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
+    {
+        var rotated = await channels.RotateSecretAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
+        if (rotated.Problem is { Code: "not-found" })
+            return NotFound();
+        if (!rotated.Succeeded)
+        {
+            TempData["Refusal"] = rotated.Problem!.Message;
+            return Redirect(owner.ChannelsPath);
+        }
+        return View("Secret", new ChannelSecretModel(owner, rotated.Value, Rotated: true));
+    }
+
+    private async Task<IActionResult> TestAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
+    {
+        var tested = await channels.TestAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
+        if (!tested.Succeeded)
+            return NotFound();
+        var outcome = tested.Value;
+        TempData[outcome.Delivered ? "Flash" : "Refusal"] = outcome.Delivered
+            ? $"The test message was delivered (attempt {outcome.Attempts})."
+            : $"The test message was not delivered: {outcome.Error}";
+        return Redirect(owner.ChannelsPath);
+    }
+
+    private async Task<IActionResult> RefusedAsync(AlertOwner owner, Problem problem, string prefix, ChannelForm webhook, ChannelForm email,
+        CancellationToken ct)
+    {
+        ModelState.AddProblem(problem, prefix);
+        Response.StatusCode = problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
+        return await ListAsync(owner, webhook, email, ct);
+    }
+}

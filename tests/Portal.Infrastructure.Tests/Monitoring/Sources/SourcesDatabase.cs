@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portal.Domain.Clusters;
+using Portal.Domain.Quotas;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Monitoring.Sources;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Tests.Monitoring.Sources;
+
+/// <summary>The portal's infrastructure with the metrics sources, on a fresh SQLite file, with clusters and pools added directly.</summary>
+public sealed class SourcesDatabase : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly string _databaseFile;
+
+    private SourcesDatabase(ServiceProvider services, string databaseFile)
+    {
+        _services = services;
+        _databaseFile = databaseFile;
+    }
+
+    public static async Task<SourcesDatabase> CreateAsync()
+    {
+        var databaseFile = Path.Combine(Path.GetTempPath(), $"portal-sources-{Guid.NewGuid():N}.db");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
+        }).Build();
+        var services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddPortalInfrastructure(configuration, Path.GetTempPath())
+            .AddMetricsSources()
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+        var database = new SourcesDatabase(services, databaseFile);
+        await database.InScopeAsync(provider => provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default));
+        return database;
+    }
+
+    /// <summary>A registered cluster reached with this kubeconfig; nothing watches it.</summary>
+    public Task<Guid> AddClusterAsync(string kubeconfig) => InScopeAsync(async provider =>
+    {
+        var db = provider.GetRequiredService<PortalDbContext>();
+        var cluster = Cluster.Register($"c-{Guid.NewGuid():N}"[..12], null, "https://127.0.0.1:1",
+            provider.GetRequiredService<KubeconfigVault>().Protect(kubeconfig), "v1.31.0", "test", DateTime.UtcNow).Value;
+        db.Clusters.Add(cluster);
+        await db.SaveChangesAsync();
+        return cluster.Id;
+    });
+
+    public Task AddPoolAsync(Guid clusterId, string name, string? prometheusUrl = null) => InScopeAsync(async provider =>
+    {
+        var db = provider.GetRequiredService<PortalDbContext>();
+        var pool = ResourcePool.Create(name, null, clusterId, null, "bj", 1m, 1m, DateTime.UtcNow).Value;
+        Assert.True(pool.UseMetricsFrom(prometheusUrl).Succeeded);
+        db.ResourcePools.Add(pool);
+        await db.SaveChangesAsync();
+    });
+
+    /// <summary>A singleton service, such as the cache of cluster clients.</summary>
+    public T Service<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public Task InScopeAsync(Func<IServiceProvider, Task> work) => InScopeAsync(async provider =>
+    {
+        await work(provider);
+        return true;
+    });
+
+    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        foreach (var path in new[] { _databaseFile, _databaseFile + "-wal", _databaseFile + "-shm" })
+            File.Delete(path);
+    }
+}
