@@ -23,8 +23,10 @@ const int Warmup = 20;
 const string ClusterName = "bench";
 
 // The applications run starts a whole portal and waits on real rollouts: it gets a longer bound of its own.
-using var run = new CancellationTokenSource(TimeSpan.FromMinutes(args.Contains("--applications") ? 12 : 8));
+using var run = new CancellationTokenSource(TimeSpan.FromMinutes(args.Contains("--monitoring") ? 60 : args.Contains("--applications") ? 12 : 8));
 var ct = run.Token;
+if (args.Contains("--monitoring"))
+    return await MonitoringBenchmark.RunAsync(RepositoryRoot(), args, ct);
 if (args.Contains("--middleware"))
     return await MiddlewarePagesBenchmark.RunAsync(RepositoryRoot(), ct);
 if (args.Contains("--quota-pages"))
