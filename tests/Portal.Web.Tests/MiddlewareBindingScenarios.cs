@@ -53,6 +53,27 @@ public abstract class MiddlewareBindingScenarios(PortalFixture portal)
         return operation;
     }
 
+    /// <summary>A binding is a deploy like any other: refused where nothing can be deployed, and then nothing of it is saved.</summary>
+    [SkippableFact]
+    public async Task A_binding_the_environment_cannot_take_saves_neither_the_binding_nor_a_revision()
+    {
+        var (tenant, api, slug) = await BoundWorldAsync();
+        await Arrange.QueryAsync(async db =>
+        {
+            var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == "dev");
+            environment.MarkFailed();
+            return await db.SaveChangesAsync();
+        });
+
+        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/bindings", new { app = "shop" });
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("nothing can be deployed", await refused.Content.ReadAsStringAsync());
+        Assert.False(await Arrange.QueryAsync(db => db.MiddlewareBindings.IgnoreQueryFilters().AnyAsync(b => b.TenantId == tenant.Id)));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.Revisions.IgnoreQueryFilters().CountAsync(r => r.TenantId == tenant.Id)));
+        Assert.False(await Arrange.QueryAsync(db => db.AuditEvents.AnyAsync(a => a.Action == "middleware.bound" && a.TenantId == tenant.Id)));
+    }
+
     [SkippableFact]
     public async Task Binding_gives_the_apps_new_revision_the_variables_with_secrets_by_reference()
     {

@@ -121,6 +121,27 @@ public sealed class ApplicationChanges(
         return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
     }
 
+    /// <summary>
+    /// Changes what an application running in an environment is bound to, and deploys that at once as a new revision of the
+    /// running one, under the environment's admission lock like every deploy: <paramref name="rebind"/> makes the binding change
+    /// inside the deploy's transaction, so that the binding and its revision are saved together or not at all, and a deploy
+    /// made at the same moment cannot take a revision number or leave out the binding.
+    /// </summary>
+    public Task<Result<Operation>> RedeployReboundAsync(Actor actor, Tenant tenant, Guid appId, string environmentName, Func<Task<Result>> rebind,
+        Func<DeploymentSpec, DeploymentSpec> change, string origin, CancellationToken ct) =>
+        UnderAdmissionLockAsync(tenant, environmentName, appId, async () =>
+        {
+            var running = await RunningRevisionAsync(appId, environmentName, ct);
+            if (!running.Succeeded)
+                return running.Problem!;
+            var rebound = await rebind();
+            if (!rebound.Succeeded)
+                return rebound.Problem!;
+            await db.SaveChangesAsync(ct);
+            var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
+            return await DeployOnceAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
+        }, ct);
+
     private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
         string? note, string origin, bool rollBackOnFailure, CancellationToken ct) =>
         UnderAdmissionLockAsync(tenant, environmentName, app.Id, async () =>

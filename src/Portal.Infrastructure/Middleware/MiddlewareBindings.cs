@@ -22,7 +22,7 @@ public sealed record BindingView(string Application, IReadOnlyList<EnvironmentVa
 /// again as a new revision whose spec has the instance's variables — plain ones as values, secret ones as references to
 /// the instance's Secret, never their values. Unbinding deploys a new revision without them.
 /// </summary>
-public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, TimeProvider clock)
+public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vault, AuditTrail audit, ApplicationChanges changes, TimeProvider clock)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -89,7 +89,7 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
         var running = await RunningAsync(appName, environment, ct);
         if (!running.Succeeded)
             return running.Problem!;
-        var (app, deployment, spec) = running.Value;
+        var (app, _, spec) = running.Value;
         if (await db.MiddlewareBindings.AnyAsync(b => b.InstanceId == instance.Id && b.ApplicationId == app.Id, ct))
             return Problem.Conflict($"'{app.Name}' is bound to '{instance.Name}' already.");
         var variables = preview.Value.Select(v => v.SecretKey is null
@@ -99,11 +99,17 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
         if (clashes.Count > 0)
             return Problem.Invalid("Names",
                 $"'{app.Name}' has variable(s) {string.Join(", ", clashes)} of its own already: give the binding's other names.");
-        var bound = spec.WithEnvironment([.. spec.Environment, .. variables]);
-        db.MiddlewareBindings.Add(new MiddlewareBinding(instance, app.Id, variables, actor.Name, Now));
-        audit.Record(actor, tenant, "middleware.bound", "middleware", MiddlewareOperations.Target(instance.Name, environment.Name),
-            $"to application '{app.Name}': {string.Join(", ", variables.Select(v => v.Name))}");
-        return await DeployAsync(actor, tenant, app, environment, deployment, bound, $"binding to {instance.Name}", ct);
+        var instanceId = instance.Id;
+        return await changes.RedeployReboundAsync(actor, tenant, app.Id, environment.Name, async () =>
+        {
+            if (await db.MiddlewareBindings.AnyAsync(b => b.InstanceId == instanceId && b.ApplicationId == app.Id, ct))
+                return Problem.Conflict($"'{app.Name}' is bound to '{instance.Name}' already.");
+            db.MiddlewareBindings.Add(new MiddlewareBinding(instance, app.Id, variables, actor.Name, Now));
+            audit.Record(actor, tenant, "middleware.bound", "middleware", MiddlewareOperations.Target(instance.Name, environment.Name),
+                $"to application '{app.Name}': {string.Join(", ", variables.Select(v => v.Name))}");
+            return Result.Ok();
+        }, running => running.WithEnvironment([.. running.Environment.Where(e => variables.All(v => v.Name != e.Name)), .. variables]),
+            $"binding to {instance.Name}", ct);
     }
 
     public async Task<Result<Operation>> UnbindAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, string? appName,
@@ -118,38 +124,22 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
         var running = await RunningAsync(appName, environment, ct);
         if (!running.Succeeded)
             return running.Problem!;
-        var (app, deployment, spec) = running.Value;
-        var binding = await db.MiddlewareBindings.FirstOrDefaultAsync(b => b.InstanceId == instance.Id && b.ApplicationId == app.Id, ct);
-        if (binding is null)
+        var app = running.Value.App;
+        var instanceId = instance.Id;
+        if (!await db.MiddlewareBindings.AnyAsync(b => b.InstanceId == instanceId && b.ApplicationId == app.Id, ct))
             return Problem.NotFound($"Binding of '{instance.Name}' to '{app.Name}'");
-        var names = binding.Variables.Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-        var unbound = spec.WithEnvironment(spec.Environment.Where(e => !names.Contains(e.Name)));
-        db.MiddlewareBindings.Remove(binding);
-        audit.Record(actor, tenant, "middleware.unbound", "middleware", MiddlewareOperations.Target(instance.Name, environment.Name),
-            $"from application '{app.Name}'");
-        return await DeployAsync(actor, tenant, app, environment, deployment, unbound, $"unbinding from {instance.Name}", ct);
-    }
-
-    /// <summary>
-    /// A new revision of the running one, with other variables only: its size does not change, so it needs no admission.
-    /// (A public "deploy this spec" use case of <see cref="ApplicationChanges"/> would replace this.)
-    /// </summary>
-    private async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, TenantEnvironment environment, AppDeployment deployment,
-        DeploymentSpec spec, string origin, CancellationToken ct)
-    {
-        var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, null, origin, Now);
-        if (!revision.Succeeded)
-            return revision.Problem!;
-        db.Revisions.Add(revision.Value);
-        deployment.Deploy(revision.Value, spec, false, Now);
-        var operation = new Operation(tenant.Id, ApplicationOperations.Deploy, "application", ApplicationOperations.Target(app.Name, environment.Name),
-            actor.Name, Now);
-        db.Operations.Add(operation);
-        audit.Record(actor, tenant, "application.deployed", "application", app.Name,
-            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'");
-        await db.SaveChangesAsync(ct);
-        queue.Enqueue(operation);
-        return operation;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        return await changes.RedeployReboundAsync(actor, tenant, app.Id, environment.Name, async () =>
+        {
+            var binding = await db.MiddlewareBindings.FirstOrDefaultAsync(b => b.InstanceId == instanceId && b.ApplicationId == app.Id, ct);
+            if (binding is null)
+                return Problem.NotFound($"Binding of '{instance.Name}' to '{app.Name}'");
+            names.UnionWith(binding.Variables.Select(v => v.Name));
+            db.MiddlewareBindings.Remove(binding);
+            audit.Record(actor, tenant, "middleware.unbound", "middleware", MiddlewareOperations.Target(instance.Name, environment.Name),
+                $"from application '{app.Name}'");
+            return Result.Ok();
+        }, running => running.WithEnvironment(running.Environment.Where(e => !names.Contains(e.Name))), $"unbinding from {instance.Name}", ct);
     }
 
     private async Task<Result<(Application App, AppDeployment Deployment, DeploymentSpec Spec)>> RunningAsync(string? appName, TenantEnvironment environment,
