@@ -69,11 +69,13 @@ public sealed class MetricsSampler(
         points.Add((new(SubjectKind.Cluster, clusterId, "", ""), null, ClusterPoint(hosts, pods, nodeUsage)));
         foreach (var host in hosts)
             points.Add((new(SubjectKind.Node, clusterId, "", host.Name), null, NodePoint(host, nodeUsage.GetValueOrDefault(host.Name))));
-        foreach (var load in loads)
+        // Every environment's namespace has its series, from its first minute, whether or not anything runs there yet.
+        var loadsByNamespace = loads.ToDictionary(l => l.Namespace);
+        foreach (var ns in loadsByNamespace.Keys.Union(byNamespace.Keys))
         {
-            var environment = byNamespace.GetValueOrDefault(load.Namespace);
-            points.Add((new(SubjectKind.Namespace, clusterId, load.Namespace, load.Namespace), environment,
-                NamespacePoint(load, environment, pods.Where(p => p.Namespace == load.Namespace), reading.Pods.Where(p => p.Namespace == load.Namespace))));
+            var environment = byNamespace.GetValueOrDefault(ns);
+            points.Add((new(SubjectKind.Namespace, clusterId, ns, ns), environment,
+                NamespacePoint(loadsByNamespace.GetValueOrDefault(ns), environment, pods.Where(p => p.Namespace == ns), reading.Pods.Where(p => p.Namespace == ns))));
         }
         foreach (var workload in pods.GroupBy(p => (p.Namespace, p.App)))
         {
@@ -197,18 +199,20 @@ public sealed class MetricsSampler(
         Ready = host.Ready ? 1 : 0,
     };
 
-    private static RawSample NamespacePoint(NamespaceLoad load, EnvironmentShare? environment, IEnumerable<WorkloadPod> pods, IEnumerable<PodUsage> usage)
+    /// <summary>A namespace without a load row has nothing running that a ResourceQuota counts: it requests nothing.</summary>
+    private static RawSample NamespacePoint(NamespaceLoad? load, EnvironmentShare? environment, IEnumerable<WorkloadPod> pods, IEnumerable<PodUsage> usage)
     {
         var managed = pods.ToList();
         var used = usage.ToList();
+        long cpuRequested = load?.CpuRequestedMillis ?? 0, memoryRequested = load?.MemoryRequestedBytes ?? 0;
         return new RawSample
         {
             Cpu = used.Sum(u => u.CpuMillis), Memory = used.Sum(u => u.MemoryBytes),
-            CpuRequested = load.CpuRequestedMillis, MemoryRequested = load.MemoryRequestedBytes,
+            CpuRequested = cpuRequested, MemoryRequested = memoryRequested,
             Pending = managed.Count(IsPending), Failing = managed.Count(IsFailing),
             QuotaPercent = environment is null
                 ? null
-                : Math.Max(Percent(load.CpuRequestedMillis, environment.CpuMillis) ?? 0, Percent(load.MemoryRequestedBytes, environment.MemoryBytes) ?? 0),
+                : Math.Max(Percent(cpuRequested, environment.CpuMillis) ?? 0, Percent(memoryRequested, environment.MemoryBytes) ?? 0),
         };
     }
 

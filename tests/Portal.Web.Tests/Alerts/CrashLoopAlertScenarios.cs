@@ -71,6 +71,24 @@ public abstract class CrashLoopAlertScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task An_environment_where_nothing_runs_is_sampled_as_requesting_nothing_of_its_share()
+    {
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        await World.ReadyEnvironmentAsync(tenant, admin, pool, "idle", "2");
+
+        await RunAsync<MetricsSampler>(sampler => sampler.SampleAtAsync(DateTime.UtcNow, default));
+
+        var sample = await Arrange.QueryAsync(db => (
+            from s in db.MetricSubjects
+            join m in db.MetricSamples on s.Id equals m.SubjectId
+            where s.TenantId == tenant.Id && s.Kind == SubjectKind.Namespace
+            select m).SingleAsync());
+        Assert.Equal(0, sample.CpuRequested);
+        Assert.Equal(0, sample.QuotaPercent);
+        Assert.Equal(0, sample.Pending);
+    }
+
+    [SkippableFact]
     public async Task Silencing_through_the_api_is_refused_with_a_clear_problem_when_it_makes_no_sense()
     {
         var tenant = await Arrange.TenantAsync();

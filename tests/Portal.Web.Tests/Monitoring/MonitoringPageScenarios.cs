@@ -33,7 +33,7 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         foreach (var tile in new[] { "clusters", "hosts", "pods", "operations", "alerts" })
             Assert.Contains($"data-tile=\"{tile}\"", html);
-        Assert.Contains($"data-source=\"/api/v1/platform/metrics/clusters/{cluster}\" data-range=\"1h\" data-live=\"platform\"", html);
+        Assert.Contains($"data-source=\"/api/v1/platform/metrics/clusters/{cluster}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"platform\"", html);
         Assert.Contains($"href=\"/t/{tenant.Slug}/operations\"", html);
         Assert.Contains("href=\"/admin/alerts?state=firing\"", html);
         Assert.Contains("/js/charts.js", html);
@@ -52,7 +52,7 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         var html = await page.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains($"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}\" data-range=\"1h\" data-live=\"tenant:{tenant.Slug}\"", html);
+        Assert.Contains($"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"tenant:{tenant.Slug}\"", html);
         Assert.Contains($"data-deploy=\"{app}/1\"", html);
         Assert.Contains($"href=\"/t/{tenant.Slug}/alerts?state=firing\"", html);
         Assert.DoesNotContain("will show", html);

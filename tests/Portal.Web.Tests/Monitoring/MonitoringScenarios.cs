@@ -107,7 +107,7 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         var (tenant, api, admin) = await TenantWithAdminAsync();
         await DeployAsync(tenant, api, "shop");
         var instance = await Arrange.MiddlewareInstanceAsync(tenant, "dev");
-        var live = $"data-range=\"1h\" data-live=\"tenant:{tenant.Slug}\"";
+        var live = $"data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"tenant:{tenant.Slug}\"";
 
         var appPage = await (await admin.GetAsync($"/t/{tenant.Slug}/apps/shop")).Content.ReadAsStringAsync();
         var instancePage = await (await admin.GetAsync($"/t/{tenant.Slug}/middleware/dev/{instance}")).Content.ReadAsStringAsync();
