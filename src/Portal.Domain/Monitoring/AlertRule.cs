@@ -48,9 +48,24 @@ public sealed class AlertRule
     public TimeSpan Duration => TimeSpan.FromMinutes(DurationMinutes);
 
     /// <summary>"CPU of limits avg > 80% for 5 min".</summary>
-    public string Condition =>
-        $"{Definition.Title} {Aggregation.ToString().ToLowerInvariant()} {Comparator.Symbol()} {Threshold:0.##}{Definition.Unit}" +
-        (DurationMinutes > 0 ? $" for {DurationMinutes} min" : "");
+    public string Condition => Describe(Metric, Aggregation, Comparator, Threshold, DurationMinutes);
+
+    public static string Describe(AlertMetric metric, Aggregation aggregation, Comparator comparator, double threshold, int durationMinutes)
+    {
+        var definition = MetricDefinition.Of(metric);
+        return $"{definition.Title} {aggregation.ToString().ToLowerInvariant()} {comparator.Symbol()} {threshold:0.##}{definition.Unit}" +
+               (durationMinutes > 0 ? $" for {durationMinutes} min" : "");
+    }
+
+    /// <summary>What a rule of this scope may watch: an application's rule a metric measured per application; a tenant's no node.</summary>
+    private static IEnumerable<Problem> ScopeProblems(RuleScope scope, AlertMetric metric)
+    {
+        var definition = MetricDefinition.Of(metric);
+        if (scope == RuleScope.App && !definition.IsAboutApplications)
+            yield return Problem.Invalid("Metric", $"'{definition.Title}' is not measured per application; an application's rule watches its CPU, memory, restarts, replicas or crash-looping pods.");
+        if (scope == RuleScope.Tenant && definition.Kind == SubjectKind.Node)
+            yield return Problem.Invalid("Metric", "Nodes belong to the platform: tenant rules watch applications, quotas and pending pods.");
+    }
 
     public static Result<AlertRule> Create(RuleScope scope, Guid? tenantId, string? appName, RuleSettings settings, DateTime now)
     {
@@ -62,10 +77,7 @@ public sealed class AlertRule
         var problems = new List<Problem>();
         if (scope == RuleScope.App && app.Length == 0)
             problems.Add(Problem.Invalid("AppName", "Choose the application the rule watches."));
-        if (scope == RuleScope.App && !MetricDefinition.Of(settings.Metric).IsAboutApplications)
-            problems.Add(Problem.Invalid("Metric", $"'{MetricDefinition.Of(settings.Metric).Title}' is not measured per application; an application's rule watches its CPU, memory, restarts, replicas or crash-looping pods."));
-        if (scope == RuleScope.Tenant && MetricDefinition.Of(settings.Metric).Kind == SubjectKind.Node)
-            problems.Add(Problem.Invalid("Metric", "Nodes belong to the platform: tenant rules watch applications, quotas and pending pods."));
+        problems.AddRange(ScopeProblems(scope, settings.Metric));
         problems.AddRange(settings.Problems());
         if (problems.Count > 0)
             return Problem.Invalid(problems);
@@ -93,10 +105,7 @@ public sealed class AlertRule
         var problems = settings.Problems().ToList();
         if (BuiltIn is not null && settings.Metric != Metric)
             problems.Add(Problem.Invalid("Metric", "A built-in rule keeps its metric; create a rule of your own to watch another."));
-        if (Scope == RuleScope.App && !MetricDefinition.Of(settings.Metric).IsAboutApplications)
-            problems.Add(Problem.Invalid("Metric", "An application's rule watches a metric measured per application."));
-        if (Scope == RuleScope.Tenant && MetricDefinition.Of(settings.Metric).Kind == SubjectKind.Node)
-            problems.Add(Problem.Invalid("Metric", "Nodes belong to the platform: tenant rules watch applications, quotas and pending pods."));
+        problems.AddRange(ScopeProblems(Scope, settings.Metric));
         if (problems.Count > 0)
             return Problem.Invalid(problems);
         Apply(settings, now);

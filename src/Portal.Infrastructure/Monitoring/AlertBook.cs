@@ -26,7 +26,7 @@ public sealed record AlertDetail(Alert Alert, AlertMetric? Metric, IReadOnlyList
 /// all of them: listed by state newest first with filters, read one by one with their deliveries, silenced for a while — each
 /// silence audited.
 /// </summary>
-public sealed class AlertBook(PortalDbContext db, AuditTrail audit, IMonitoringNotifier live, TimeProvider clock)
+public sealed class AlertBook(PortalDbContext db, MetricCharts charts, AuditTrail audit, IMonitoringNotifier live, TimeProvider clock)
 {
     public async Task<Page<AlertRow>> ListAsync(Guid? tenantId, AlertFilter filter, PageRequest page, CancellationToken ct)
     {
@@ -63,6 +63,10 @@ public sealed class AlertBook(PortalDbContext db, AuditTrail audit, IMonitoringN
         var deliveries = await db.AlertDeliveries.AsNoTracking().Where(d => d.AlertId == alertId).OrderByDescending(d => d.At).Take(50).ToListAsync(ct);
         return new AlertDetail(alert, metric, deliveries);
     }
+
+    /// <summary>The alert's metric on its subject around the firing time; null when the alert is not found (or its rule is gone).</summary>
+    public async Task<ChartSet?> ChartAsync(Guid? tenantId, Guid alertId, CancellationToken ct) =>
+        await FindAsync(tenantId, alertId, ct) is { Metric: { } metric } detail ? await charts.AroundAlertAsync(detail.Alert, metric, ct) : null;
 
     public async Task<Result> SilenceAsync(Actor actor, Tenant? tenant, Guid alertId, DateTime until, string? reason, CancellationToken ct)
     {

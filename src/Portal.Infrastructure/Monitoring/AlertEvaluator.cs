@@ -31,7 +31,8 @@ public sealed class AlertEvaluator(
         var settings = options.Value;
         var unixNow = MetricCharts.Unix(now);
         var rules = await db.AlertRules.Where(r => r.Enabled).ToListAsync(ct);
-        var names = await SubjectNamesAsync(ct);
+        // Subjects are named only when an alert is raised: most evaluations raise none.
+        SubjectNames? names = null;
         var changed = new List<Alert>();
         int fired = 0, reopened = 0, resolved = 0;
         foreach (var rule in rules)
@@ -68,6 +69,7 @@ public sealed class AlertEvaluator(
                         changed.Add(alert);
                         break;
                     case VerdictKind.Breached:
+                        names ??= await SubjectNamesAsync(ct);
                         var raised = Alert.Fire(rule, subject, names.Describe(subject), verdict.Value!.Value, now);
                         db.Alerts.Add(raised);
                         fired++;

@@ -13,8 +13,7 @@ public sealed record RuleRow(
     Guid Id, string Name, RuleScope Scope, string AppName, AlertMetric Metric, Aggregation Aggregation, Comparator Comparator, double Threshold,
     int DurationMinutes, Severity Severity, bool Enabled, string? BuiltIn, IReadOnlyList<Guid> ChannelIds, int Firing)
 {
-    public string Condition => $"{MetricDefinition.Of(Metric).Title} {Aggregation.ToString().ToLowerInvariant()} {Comparator.Symbol()} {Threshold:0.##}{MetricDefinition.Of(Metric).Unit}" +
-        (DurationMinutes > 0 ? $" for {DurationMinutes} min" : "");
+    public string Condition => AlertRule.Describe(Metric, Aggregation, Comparator, Threshold, DurationMinutes);
 }
 
 /// <summary>

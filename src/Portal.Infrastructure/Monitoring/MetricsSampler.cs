@@ -71,11 +71,13 @@ public sealed class MetricsSampler(
             points.Add((new(SubjectKind.Node, clusterId, "", host.Name), null, NodePoint(host, nodeUsage.GetValueOrDefault(host.Name))));
         // Every environment's namespace has its series, from its first minute, whether or not anything runs there yet.
         var loadsByNamespace = loads.ToDictionary(l => l.Namespace);
+        var podsByNamespace = pods.ToLookup(p => p.Namespace);
+        var usageByNamespace = reading.Pods.ToLookup(p => p.Namespace);
         foreach (var ns in loadsByNamespace.Keys.Union(byNamespace.Keys))
         {
             var environment = byNamespace.GetValueOrDefault(ns);
             points.Add((new(SubjectKind.Namespace, clusterId, ns, ns), environment,
-                NamespacePoint(loadsByNamespace.GetValueOrDefault(ns), environment, pods.Where(p => p.Namespace == ns), reading.Pods.Where(p => p.Namespace == ns))));
+                NamespacePoint(loadsByNamespace.GetValueOrDefault(ns), environment, podsByNamespace[ns], usageByNamespace[ns])));
         }
         foreach (var workload in pods.GroupBy(p => (p.Namespace, p.App)))
         {

@@ -20,7 +20,7 @@ public sealed record AlertView(AlertDetail Detail)
 }
 
 /// <summary>Alerts of a tenant (<c>/api/v1/tenants/{tenant}/alerts</c>) and of the platform (<c>/api/v1/alerts</c>, platform admins).</summary>
-public sealed class AlertsApiController(AlertBook alerts, MetricCharts charts) : ApiControllerBase
+public sealed class AlertsApiController(AlertBook alerts) : ApiControllerBase
 {
     [HttpGet("api/v1/tenants/{tenant}/alerts"), Authorize(TenantPolicies.Read)]
     public Task<Page<AlertRow>> TenantList([FromQuery] AlertQuery query, int? size, CancellationToken ct) =>
@@ -62,13 +62,8 @@ public sealed class AlertsApiController(AlertBook alerts, MetricCharts charts) :
         return detail is null ? this.ToActionResult(Domain.Common.Problem.NotFound("The alert")) : Ok(new AlertView(detail));
     }
 
-    private async Task<IActionResult> ChartAsync(Tenant? tenant, Guid alertId, CancellationToken ct)
-    {
-        var detail = await alerts.FindAsync(tenant?.Id, alertId, ct);
-        if (detail?.Metric is not { } metric)
-            return this.ToActionResult(Domain.Common.Problem.NotFound("The alert"));
-        return Ok(await charts.AroundAlertAsync(detail.Alert, metric, ct));
-    }
+    private async Task<IActionResult> ChartAsync(Tenant? tenant, Guid alertId, CancellationToken ct) =>
+        await alerts.ChartAsync(tenant?.Id, alertId, ct) is { } chart ? Ok(chart) : this.ToActionResult(Domain.Common.Problem.NotFound("The alert"));
 
     private async Task<IActionResult> SilenceAsync(Tenant? tenant, Guid alertId, SilenceRequest request, CancellationToken ct)
     {

@@ -43,7 +43,7 @@ public sealed record AlertDetailModel(AlertOwner Owner, AlertDetail Detail, Sile
 /// resolved, filtered; one alert with its chart around the firing time and its notifications; silencing for a while.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class AlertsController(AlertBook alerts, MetricCharts charts) : Controller
+public sealed class AlertsController(AlertBook alerts) : Controller
 {
     private const int PageSize = 25;
 
@@ -78,11 +78,8 @@ public sealed class AlertsController(AlertBook alerts, MetricCharts charts) : Co
     [HttpGet("/admin/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformChart(Guid alertId, CancellationToken ct) => ChartAsync(PlatformOwner, alertId, ct);
 
-    private async Task<IActionResult> ChartAsync(AlertOwner owner, Guid alertId, CancellationToken ct)
-    {
-        var detail = await alerts.FindAsync(owner.Tenant?.Id, alertId, ct);
-        return detail?.Metric is { } metric ? Json(await charts.AroundAlertAsync(detail.Alert, metric, ct)) : NotFound();
-    }
+    private async Task<IActionResult> ChartAsync(AlertOwner owner, Guid alertId, CancellationToken ct) =>
+        await alerts.ChartAsync(owner.Tenant?.Id, alertId, ct) is { } chart ? Json(chart) : NotFound();
 
     private AlertOwner TenantOwner => new(HttpContext.TenantAccess());
     private static AlertOwner PlatformOwner => new((TenantAccess?)null);
