@@ -30,9 +30,11 @@ ENV ASPNETCORE_URLS=http://+:8080 \
 
 COPY --from=build /app ./
 
-# App_Data (SQLite database, local state) lives under the content root; it is
-# the only place the non-root user may write to.
-RUN mkdir -p /app/App_Data && chown "$APP_UID" /app/App_Data
+# App_Data (SQLite database, local state) lives under the content root; key-ring
+# holds the certificate that encrypts the Data Protection key ring (a volume in
+# docker-compose.yml, which takes this directory's owner). They are the only
+# places the non-root user may write to.
+RUN mkdir -p /app/App_Data /app/key-ring && chown "$APP_UID" /app/App_Data /app/key-ring
 
 # The image's built-in non-root `app` user (APP_UID=1654).
 USER $APP_UID

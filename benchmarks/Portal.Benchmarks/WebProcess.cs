@@ -85,6 +85,8 @@ internal sealed partial class WebProcess : IAsyncDisposable
             ["Portal:Clusters:Watch"] = "false",
             ["Portal:Jobs:RunServer"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
+            // A throw-away database on loopback: no certificate for its key ring.
+            ["Portal:DataProtection:AllowUnprotectedKeys"] = "true",
         };
         foreach (var (key, value) in settings)
             configuration[key] = value;

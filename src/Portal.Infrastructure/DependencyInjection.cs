@@ -1,5 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -115,15 +113,7 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.MonitoringJobs>();
         services.AddSingleton<Monitoring.PortalLinks>();
 
-        var dataProtection = services.AddDataProtection()
-            .SetApplicationName("developer-center")
-            .PersistKeysToDbContext<PortalDbContext>();
-        // Without a certificate the key ring sits in the database as it is; with one, it is encrypted there too.
-        if (configuration["Portal:DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
-        {
-            dataProtection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(
-                certificatePath, configuration["Portal:DataProtection:CertificatePassword"]));
-        }
+        services.AddPortalKeyRing(configuration);
         return services;
     }
 

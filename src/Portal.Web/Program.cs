@@ -1,7 +1,15 @@
 using Portal.Infrastructure;
+using Portal.Infrastructure.Persistence;
 using Portal.Web;
 using Portal.Web.Common;
 using Portal.Web.Identity;
+
+if (args is [KeyRingCertificate.Command, var certificatePath])
+{
+    // docker-compose.yml's init step: the certificate that encrypts the key ring, made once into its own volume.
+    KeyRingCertificate.CreateIfMissing(certificatePath, Environment.GetEnvironmentVariable("Portal__DataProtection__CertificatePassword"), Console.Out);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {

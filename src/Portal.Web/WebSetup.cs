@@ -54,6 +54,7 @@ public static class WebSetup
                 return Task.CompletedTask;
             });
         });
+        services.AddKeyRingProtection();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         // Enums as words, as the API writes them: a browser shows "Running", not 2.
         services.AddSignalR().AddJsonProtocol(json =>
@@ -78,6 +79,7 @@ public static class WebSetup
     /// <summary>Migrates the database when configured to, and makes sure the first admin, the CLI client and the seed templates exist.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
+        app.Services.RequireKeyRingProtection();
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)

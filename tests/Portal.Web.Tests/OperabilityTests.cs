@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
@@ -99,37 +97,6 @@ public sealed class OperabilityTests(SqlitePortal portal) : IClassFixture<Sqlite
         Assert.Equal("", secondStart.ToString());
         var admin = await users.FindByEmailAsync("first@portal.test");
         Assert.True(await users.CheckPasswordAsync(admin!, password));
-    }
-}
-
-public sealed class DataProtectionAtRestTests
-{
-    [Fact]
-    public async Task With_a_certificate_configured_the_key_ring_is_stored_encrypted()
-    {
-        using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=portal-test", rsa,
-            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var path = Path.Combine(Path.GetTempPath(), $"portal-dp-{Guid.NewGuid():N}.pfx");
-        await File.WriteAllBytesAsync(path, certificate.Export(X509ContentType.Pfx, "pfx-pass"));
-        try
-        {
-            await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-            {
-                ["Portal:DataProtection:CertificatePath"] = path, ["Portal:DataProtection:CertificatePassword"] = "pfx-pass",
-            });
-            await new Arrange(factory).AdminAsync();
-
-            var keys = await new Arrange(factory).QueryAsync(db => db.DataProtectionKeys.Select(k => k.Xml).ToListAsync());
-
-            Assert.NotEmpty(keys);
-            Assert.All(keys, xml => Assert.Contains("encryptedSecret", xml));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 }
 

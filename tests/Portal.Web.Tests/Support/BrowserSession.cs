@@ -1,13 +1,20 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 
 namespace Portal.Web.Tests.Support;
 
 /// <summary>An HTTP client that behaves like a browser on the server-rendered pages: cookies and anti-forgery tokens.</summary>
-public sealed partial class BrowserSession(PortalFactory factory)
+public sealed partial class BrowserSession
 {
-    public HttpClient Http { get; } = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+    /// <summary>A browser at the portal's own origin, or at <paramref name="origin"/> (e.g. plain http://localhost).</summary>
+    public BrowserSession(PortalFactory factory, Uri? origin = null) =>
+        Http = factory.CreateDefaultClient(origin ?? PortalFactory.Origin, new CookieContainerHandler(Cookies));
+
+    public HttpClient Http { get; }
+
+    /// <summary>The cookies the portal gave this browser, such as its session cookie.</summary>
+    public CookieContainer Cookies { get; } = new();
 
     public async Task SignInAsync(string email, string password)
     {

@@ -1,5 +1,10 @@
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Portal.Web.Tests.Support;
@@ -10,11 +15,17 @@ public enum DatabaseKind
     Postgres,
 }
 
-/// <summary>The portal in a test host, on its own fresh database of the given kind.</summary>
+/// <summary>
+/// The portal in a test host, on its own fresh database of the given kind, reached over HTTPS as in production, with its
+/// key ring encrypted by a test certificate.
+/// </summary>
 public sealed class PortalFactory : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@portal.test";
     public const string AdminPassword = "Admin-Passw0rd";
+
+    /// <summary>Where test clients reach the portal: its own origin.</summary>
+    public static readonly Uri Origin = new("https://localhost");
 
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
@@ -28,11 +39,30 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             ? $"Data Source={Path.Combine(Path.GetTempPath(), $"portal-test-{Guid.NewGuid():N}.db")};Pooling=False"
             : new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!) { Database = $"portal_test_{Guid.NewGuid():N}" }.ConnectionString;
         _settings = settings ?? new Dictionary<string, string?>();
+        ClientOptions.BaseAddress = Origin;
+    }
+
+    /// <summary>The host environment: "Testing" (not Development, so production's rules apply) unless a test needs another.</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
+    /// <summary>Every log line the portal writes, when asked for before it starts.</summary>
+    public CapturedLogs? Logs { get; init; }
+
+    /// <summary>Replaces services after the portal registered its own, e.g. a clock a test moves.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        ((TestServer)host.Services.GetRequiredService<IServer>()).BaseAddress = Origin;
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
+        builder.UseSetting("Portal:DataProtection:CertificatePath", TestKeyRing.CertificatePath);
+        builder.UseSetting("Portal:DataProtection:CertificatePassword", TestKeyRing.Password);
         builder.UseSetting("Portal:Database:Provider", Kind.ToString());
         builder.UseSetting("ConnectionStrings:Portal", ConnectionString);
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
@@ -43,6 +73,14 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Jobs:RunServer", "false");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<IStartupFilter, TestPeerAddress>();
+            if (Logs is not null)
+                services.AddLogging(logging => logging.AddProvider(Logs));
+        });
+        if (TestServices is not null)
+            builder.ConfigureTestServices(TestServices);
     }
 
     public override async ValueTask DisposeAsync()
