@@ -85,8 +85,10 @@ internal sealed partial class WebProcess : IAsyncDisposable
             ["Portal:Clusters:Watch"] = "false",
             ["Portal:Jobs:RunServer"] = "false",
             ["Logging:LogLevel:Default"] = "Warning",
-            // A throw-away database on loopback: no certificate for its key ring.
+            // A throw-away database, reached over plain HTTP on loopback: no certificate for its key ring, no TLS.
             ["Portal:DataProtection:AllowUnprotectedKeys"] = "true",
+            ["Portal:Oidc:RequireHttps"] = "false",
+            ["Portal:Security:SecureCookies"] = "false",
         };
         foreach (var (key, value) in settings)
             configuration[key] = value;

@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
@@ -45,6 +47,11 @@ public static class IdentitySetup
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<PortalClaimsFactory>();
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.FromMinutes(1));
+        // Every cookie the portal sets, not only the session's: anti-forgery and temp data too.
+        var cookiePolicy = security.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        services.ConfigureAll<CookieAuthenticationOptions>(cookie => cookie.Cookie.SecurePolicy = cookiePolicy);
+        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = cookiePolicy);
+        services.Configure<CookieTempDataProviderOptions>(tempData => tempData.Cookie.SecurePolicy = cookiePolicy);
         services.ConfigureApplicationCookie(cookie =>
         {
             cookie.LoginPath = "/account/login";
