@@ -97,6 +97,7 @@ public static class WebSetup
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseHubOriginCheck();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -27,6 +27,8 @@ public static class IdentitySetup
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
             .Validate(o => o.LoginAttemptsPerMinute > 0 && o.LockoutAttempts > 0 && o.LockoutMinutes > 0,
                 "Portal:Security values must be positive.")
+            .Validate(o => o.AllowedOrigins.All(Common.HubOrigins.IsOrigin),
+                "Portal:Security:AllowedOrigins takes origins: http(s), a host and an optional port, nothing after (https://console.example.com).")
             .ValidateOnStart();
         services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section)
             .Validate(o => o.CliRedirectUris.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)),

@@ -13,6 +13,12 @@ public sealed class SecurityOptions
     /// they follow the request on http://localhost.
     /// </summary>
     public bool SecureCookies { get; set; } = true;
+
+    /// <summary>
+    /// Origins besides the portal's own (its request host and <c>Portal:PublicUrl</c>) whose pages may open live connections,
+    /// e.g. <c>https://console.example.com</c>.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
 }
 
 /// <summary>Bound from <c>Portal:Oidc</c>.</summary>
