@@ -78,7 +78,8 @@ public abstract class ApiScenarios(PortalFixture portal)
         await admin.PostFormAsync($"/t/{tenant.Slug}/service-accounts/{account.Id}/delete", new());
         var response = await api.GetAsync($"/api/v1/tenants/{tenant.Slug}/members");
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        // Its client and tokens are deleted with it, so its token is no longer one.
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
     [SkippableFact]
@@ -127,36 +128,37 @@ public abstract class ApiScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var user = await Arrange.MemberAsync(tenant, TenantRole.Viewer);
         var browser = await Arrange.SignedInAsync(user);
-        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
-        const string redirect = "http://127.0.0.1:8765/callback";
 
-        var authorize = await browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
-        {
-            ["client_id"] = "portal-cli", ["response_type"] = "code", ["redirect_uri"] = redirect,
-            ["scope"] = "openid offline_access portal.api", ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
-            ["state"] = "xyz",
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
-        var callback = authorize.Headers.Location!;
-        Assert.StartsWith(redirect, callback.ToString());
-        var code = QueryHelpers.ParseQuery(callback.Query)["code"].ToString();
-
+        var tokens = await CliSignInAsync(browser);
+        var refreshed = await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
         var client = portal.Factory.CreateClient();
-        var tokens = await (await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "portal-cli", ["code"] = code,
-            ["redirect_uri"] = redirect, ["code_verifier"] = verifier,
-        }))).Content.ReadFromJsonAsync<JsonElement>();
-        var refreshed = await (await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "refresh_token", ["client_id"] = "portal-cli",
-            ["refresh_token"] = tokens.GetProperty("refresh_token").GetString()!,
-        }))).Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", refreshed.GetProperty("access_token").GetString());
+        client.DefaultRequestHeaders.Authorization = new("Bearer", (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
         var tenants = await client.GetFromJsonAsync<JsonElement>("/api/v1/tenants");
 
         Assert.Equal([tenant.Slug], tenants.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("slug").GetString()).ToList());
+    }
+
+    [SkippableFact]
+    public async Task A_password_change_ends_the_cli_refresh_token_and_the_access_token_issued_before_it()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var user = await Arrange.MemberAsync(tenant, TenantRole.Viewer);
+        var browser = await Arrange.SignedInAsync(user);
+        var tokens = await CliSignInAsync(browser);
+        var api = portal.Factory.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/tenants")).StatusCode);
+
+        var changed = await browser.PostFormAsync("/account/password",
+            new() { ["CurrentPassword"] = user.Password, ["NewPassword"] = "Changed-passw0rd", ["ConfirmPassword"] = "Changed-passw0rd" });
+        var refreshed = await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
+
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refreshed.StatusCode);
+        Assert.Equal("invalid_grant", (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/tenants")).StatusCode);
+        var signedInAgain = await CliSignInAsync(browser);
+        Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(signedInAgain.GetProperty("refresh_token").GetString()!)).StatusCode);
     }
 
     [SkippableFact]
@@ -184,6 +186,39 @@ public abstract class ApiScenarios(PortalFixture portal)
         Assert.DoesNotContain(paths, p => p.StartsWith("/t/", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
     }
+
+    /// <summary>What the CLI does: the authorization code flow with PKCE in the user's browser, asking for a refresh token.</summary>
+    private async Task<JsonElement> CliSignInAsync(BrowserSession browser)
+    {
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        const string redirect = "http://127.0.0.1:8765/callback";
+
+        var authorize = await browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
+        {
+            ["client_id"] = "portal-cli", ["response_type"] = "code", ["redirect_uri"] = redirect,
+            ["scope"] = "openid offline_access portal.api", ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
+            ["state"] = "xyz",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
+        var callback = authorize.Headers.Location!;
+        Assert.StartsWith(redirect, callback.ToString());
+        var code = QueryHelpers.ParseQuery(callback.Query)["code"].ToString();
+
+        var tokens = await portal.Factory.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "authorization_code", ["client_id"] = "portal-cli", ["code"] = code,
+            ["redirect_uri"] = redirect, ["code_verifier"] = verifier,
+        }));
+        Assert.Equal(HttpStatusCode.OK, tokens.StatusCode);
+        return await tokens.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Task<HttpResponseMessage> RefreshAsync(string refreshToken) =>
+        portal.Factory.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token", ["client_id"] = "portal-cli", ["refresh_token"] = refreshToken,
+        }));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

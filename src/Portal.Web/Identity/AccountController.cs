@@ -35,7 +35,7 @@ public sealed class ChangePasswordForm
 [ApiExplorerSettings(IgnoreApi = true)]
 [Route("account")]
 public sealed class AccountController(
-    SignInManager<PortalUser> signIn, UserManager<PortalUser> users, AuditTrail audit) : Controller
+    SignInManager<PortalUser> signIn, UserManager<PortalUser> users, SignInRevocation revocation, AuditTrail audit) : Controller
 {
     [HttpGet("login"), AllowAnonymous]
     public IActionResult Login(string? returnUrl) => View(new LoginForm { ReturnUrl = returnUrl });
@@ -95,6 +95,8 @@ public sealed class AccountController(
             }
             return View(form);
         }
+        // Whoever learned the old password may hold tokens or a session made with it: they end here, this browser stays signed in.
+        await revocation.RevokeTokensAsync(user, ct);
         await signIn.RefreshSignInAsync(user);
         await audit.RecordNowAsync(HttpContext.ToActor(), "user.password-changed", "user", user.Email!, AuditOutcome.Succeeded, null, ct);
         TempData["Flash"] = "Your password has been changed.";

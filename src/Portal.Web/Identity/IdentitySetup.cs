@@ -93,6 +93,8 @@ public static class IdentitySetup
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                // An access token revoked in the database (e.g. by a password change) stops working at once, not when it expires.
+                validation.EnableTokenEntryValidation();
             });
         services.AddOptions<OpenIddictServerOptions>().Configure<OidcKeyRing>((server, keys) =>
         {
@@ -101,6 +103,7 @@ public static class IdentitySetup
                 SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
         });
         services.AddScoped<OidcClientRegistration>();
+        services.AddScoped<SignInRevocation>();
 
         services.AddRateLimiter(limiter =>
         {

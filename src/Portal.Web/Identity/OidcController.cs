@@ -69,24 +69,32 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
             var user = granted.Principal?.GetClaim(Claims.Subject) is { } subject ? await users.FindByIdAsync(subject) : null;
             if (user is null || await users.IsLockedOutAsync(user))
                 return Forbid(InvalidGrant("The account no longer exists or is locked."), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            if (granted.Principal!.GetClaim(PortalClaims.SecurityStamp) != user.SecurityStamp)
+                return Forbid(InvalidGrant("The account's password changed since this sign-in; sign in again."), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             return SignIn(UserPrincipal(user, granted.Principal!.GetScopes()), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         return BadRequest(new OpenIddictResponse { Error = Errors.UnsupportedGrantType, ErrorDescription = "This grant type is not supported." });
     }
 
-    /// <summary>The claims of a user's tokens, read fresh from the account at every issue and refresh.</summary>
+    /// <summary>
+    /// The claims of a user's tokens, read fresh from the account at every issue and refresh; the security stamp they were
+    /// issued under must still be the account's at the next exchange.
+    /// </summary>
     private static ClaimsPrincipal UserPrincipal(PortalUser user, IEnumerable<string> scopes)
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id.ToString())
             .SetClaim(Claims.Name, user.Email)
             .SetClaim(Claims.Email, user.Email)
-            .SetClaim(PortalClaims.PlatformAdmin, user.IsPlatformAdmin ? "true" : null);
+            .SetClaim(PortalClaims.PlatformAdmin, user.IsPlatformAdmin ? "true" : null)
+            .SetClaim(PortalClaims.SecurityStamp, user.SecurityStamp);
         identity.SetScopes(scopes);
         identity.SetDestinations(claim => claim.Type switch
         {
             Claims.Name or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
+            // Only in the authorization code and the refresh token, which the server alone reads: a new password ends them.
+            PortalClaims.SecurityStamp => [],
             _ => [Destinations.AccessToken],
         });
         return new ClaimsPrincipal(identity);

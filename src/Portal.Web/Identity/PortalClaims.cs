@@ -12,6 +12,9 @@ public static class PortalClaims
     public const string Subject = "sub";
     public const string Name = "name";
 
+    /// <summary>The account's security stamp when a code or refresh token was issued; a password change replaces it.</summary>
+    public const string SecurityStamp = "portal:security_stamp";
+
     public static Guid? UserId(this ClaimsPrincipal principal)
     {
         if (principal.HasClaim(c => c.Type == ServiceAccount))
