@@ -74,7 +74,10 @@ public static class WebSetup
         return services;
     }
 
-    /// <summary>Migrates the database when configured to, and makes sure the first admin, the CLI client and the seed templates exist.</summary>
+    /// <summary>
+    /// Migrates the database when configured to, and makes sure the first admin, the CLI client and the seed templates exist and
+    /// that webhook URLs saved before they were sealed are sealed.
+    /// </summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         app.Services.RequireKeyRingProtection();
@@ -86,6 +89,7 @@ public static class WebSetup
         await services.GetRequiredService<OidcClientRegistration>().EnsureCliClientAsync(app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<Infrastructure.Middleware.CatalogSeeder>().SeedAsync(app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<Infrastructure.Monitoring.BuiltinAlertRules>().EnsureAsync(app.Lifetime.ApplicationStopping);
+        await services.GetRequiredService<Infrastructure.Monitoring.ChannelDirectory>().SealPlainUrlsAsync(app.Lifetime.ApplicationStopping);
     }
 
     public static void UsePortalPipeline(this WebApplication app)

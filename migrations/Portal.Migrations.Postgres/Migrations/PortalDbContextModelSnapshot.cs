@@ -1514,6 +1514,10 @@ namespace Portal.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("SealedUrl")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("Target")
                         .IsRequired()
                         .HasMaxLength(2000)

@@ -24,8 +24,14 @@ public sealed class NotificationChannel
     public string Name { get; private set; } = "";
     public ChannelKind Kind { get; private set; }
 
-    /// <summary>The webhook's absolute URL, or the e-mail recipients separated by commas.</summary>
+    /// <summary>
+    /// Where the channel delivers, as anyone who may read it sees it: a webhook's scheme and host only (<see cref="Masked"/>),
+    /// since its path or query may be its credential, as in Slack's and Teams' URLs; or the e-mail recipients separated by commas.
+    /// </summary>
     public string Target { get; private set; } = "";
+
+    /// <summary>The webhook's whole URL as the caller sealed it, like its secret; empty for e-mail.</summary>
+    public string SealedUrl { get; private set; } = "";
 
     /// <summary>The webhook's signing secret as the secret vault sealed it; empty for e-mail.</summary>
     public string SealedSecret { get; private set; } = "";
@@ -35,8 +41,12 @@ public sealed class NotificationChannel
 
     private NotificationChannel() { }
 
-    /// <summary>A webhook channel; <paramref name="sealedSecret"/> is the signing secret already sealed for storage.</summary>
-    public static Result<NotificationChannel> CreateWebhook(Guid? tenantId, string? name, string? url, string sealedSecret, DateTime now)
+    /// <summary>
+    /// A webhook channel; <paramref name="sealedSecret"/> is the signing secret already sealed for storage, and
+    /// <paramref name="sealUrl"/> seals the URL the same way.
+    /// </summary>
+    public static Result<NotificationChannel> CreateWebhook(Guid? tenantId, string? name, string? url, string sealedSecret,
+        Func<string, string> sealUrl, DateTime now)
     {
         ArgumentException.ThrowIfNullOrEmpty(sealedSecret);
         var problems = new List<Problem>();
@@ -46,9 +56,22 @@ public sealed class NotificationChannel
             return Problem.Invalid(problems);
         return new NotificationChannel
         {
-            Id = Guid.NewGuid(), TenantId = tenantId, Name = validName, Kind = ChannelKind.Webhook, Target = validUrl,
-            SealedSecret = sealedSecret, Enabled = true, CreatedAt = now,
+            Id = Guid.NewGuid(), TenantId = tenantId, Name = validName, Kind = ChannelKind.Webhook, Target = Masked(new Uri(validUrl)),
+            SealedUrl = sealUrl(validUrl), SealedSecret = sealedSecret, Enabled = true, CreatedAt = now,
         };
+    }
+
+    /// <summary>A webhook URL cut after its host (<c>https://hooks.slack.com/…</c>): what may be shown to anyone, written to logs and audited.</summary>
+    public static string Masked(Uri url) =>
+        $"{url.Scheme}://{url.Authority}/" + (url.PathAndQuery == "/" && url.Fragment.Length == 0 ? "" : "…");
+
+    /// <summary>Seals the URL of a webhook saved before URLs were sealed, whose <see cref="Target"/> still holds it whole.</summary>
+    public void SealPlainUrl(Func<string, string> sealUrl)
+    {
+        if (Kind != ChannelKind.Webhook || SealedUrl.Length > 0)
+            return;
+        SealedUrl = sealUrl(Target);
+        Target = Masked(new Uri(Target));
     }
 
     /// <summary>An e-mail channel; recipients may be separated by commas, semicolons or line breaks.</summary>

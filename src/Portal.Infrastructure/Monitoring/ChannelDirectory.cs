@@ -10,17 +10,13 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Monitoring;
 
 /// <summary>
-/// A channel as lists show it: a webhook's target is its scheme, host and path only, since a query string often carries a token.
+/// A channel as lists show it: a webhook's target is its scheme and host only, unless the reader is an admin of the channel's
+/// owner, since its path or query may be its credential.
 /// </summary>
 public sealed record ChannelRow(Guid Id, string Name, ChannelKind Kind, string Target, bool Enabled, DateTime CreatedAt)
 {
-    public static ChannelRow Of(NotificationChannel channel) =>
-        new(channel.Id, channel.Name, channel.Kind, Shown(channel), channel.Enabled, channel.CreatedAt);
-
-    private static string Shown(NotificationChannel channel) =>
-        channel.Kind == ChannelKind.Webhook && Uri.TryCreate(channel.Target, UriKind.Absolute, out var url)
-            ? url.GetLeftPart(UriPartial.Path)
-            : channel.Target;
+    public static ChannelRow Of(NotificationChannel channel, string? wholeUrl = null) =>
+        new(channel.Id, channel.Name, channel.Kind, wholeUrl ?? channel.Target, channel.Enabled, channel.CreatedAt);
 }
 
 /// <summary>A webhook channel just created or given a new secret, with that secret in clear: shown to the user this once.</summary>
@@ -39,28 +35,46 @@ public sealed class ChannelDirectory(
     PortalLinks links,
     TimeProvider clock)
 {
-    public async Task<IReadOnlyList<ChannelRow>> ListAsync(Guid? tenantId, CancellationToken ct) =>
+    /// <summary>The owner's channels; <paramref name="wholeUrls"/> (for the owner's admins only) shows webhook URLs whole.</summary>
+    public async Task<IReadOnlyList<ChannelRow>> ListAsync(Guid? tenantId, bool wholeUrls, CancellationToken ct) =>
         (await db.NotificationChannels.AsNoTracking().Where(c => c.TenantId == tenantId).OrderBy(c => c.Name).ToListAsync(ct))
-        .Select(ChannelRow.Of).ToList();
+        .Select(channel => Row(channel, wholeUrls)).ToList();
 
-    public async Task<ChannelRow?> FindAsync(Guid? tenantId, Guid channelId, CancellationToken ct) =>
+    public async Task<ChannelRow?> FindAsync(Guid? tenantId, Guid channelId, bool wholeUrls, CancellationToken ct) =>
         await db.NotificationChannels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId && c.TenantId == tenantId, ct) is { } found
-            ? ChannelRow.Of(found)
+            ? Row(found, wholeUrls)
             : null;
 
-    /// <summary>Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret.</summary>
+    /// <summary>
+    /// Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret; the answer, for the admin who
+    /// created it, shows the URL whole.
+    /// </summary>
     public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(Actor actor, Tenant? tenant, string? name, string? url, CancellationToken ct)
     {
         var secret = ChannelSecretVault.NewSecret();
-        var created = NotificationChannel.CreateWebhook(tenant?.Id, name, url, vault.Seal(secret), Now);
+        var created = NotificationChannel.CreateWebhook(tenant?.Id, name, url, vault.Seal(secret), vault.SealUrl, Now);
         if (!created.Succeeded)
             return created.Problem!;
-        var reachable = await guard.CheckAsync(new Uri(created.Value.Target), ct);
+        var reachable = await guard.CheckAsync(new Uri(url!.Trim()), ct);
         if (!reachable.Succeeded)
             return reachable.Problem!;
         if (await NameTakenAsync(created.Value, ct) is { } taken)
             return taken;
-        return new IssuedChannelSecret(await AddAsync(actor, tenant, created.Value, ct), secret);
+        await AddAsync(actor, tenant, created.Value, ct);
+        return new IssuedChannelSecret(Row(created.Value, wholeUrls: true), secret);
+    }
+
+    /// <summary>
+    /// Seals the URLs of webhooks saved before URLs were sealed, which hold them whole where anyone who reads the channel sees
+    /// them; run at every start, it finds nothing to do once they are sealed.
+    /// </summary>
+    public async Task SealPlainUrlsAsync(CancellationToken ct)
+    {
+        var plain = await db.NotificationChannels.IgnoreQueryFilters().Where(c => c.Kind == ChannelKind.Webhook && c.SealedUrl == "").ToListAsync(ct);
+        foreach (var channel in plain)
+            channel.SealPlainUrl(vault.SealUrl);
+        if (plain.Count > 0)
+            await db.SaveChangesAsync(ct);
     }
 
     public async Task<Result<ChannelRow>> CreateEmailAsync(Actor actor, Tenant? tenant, string? name, string? recipients, CancellationToken ct)
@@ -95,7 +109,7 @@ public sealed class ChannelDirectory(
         foreach (var rule in await db.AlertRules.Where(r => r.TenantId == owner).ToListAsync(ct))
             rule.StopNotifying(channelId);
         db.NotificationChannels.Remove(channel);
-        audit.Record(actor, tenant, "channel.deleted", "channel", channel.Name, $"{channel.Kind} {ChannelRow.Of(channel).Target}");
+        audit.Record(actor, tenant, "channel.deleted", "channel", channel.Name, $"{channel.Kind} {channel.Target}");
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }
@@ -111,7 +125,7 @@ public sealed class ChannelDirectory(
         channel.ReplaceSecret(vault.Seal(secret));
         audit.Record(actor, tenant, "channel.secret-rotated", "channel", channel.Name);
         await db.SaveChangesAsync(ct);
-        return new IssuedChannelSecret(ChannelRow.Of(channel), secret);
+        return new IssuedChannelSecret(Row(channel, wholeUrls: true), secret);
     }
 
     /// <summary>Sends a test message through the channel, enabled or not, and says what became of it; no delivery is recorded.</summary>
@@ -146,10 +160,13 @@ public sealed class ChannelDirectory(
             : null;
     }
 
+    private ChannelRow Row(NotificationChannel channel, bool wholeUrls) =>
+        ChannelRow.Of(channel, wholeUrls && channel.SealedUrl.Length > 0 ? vault.OpenUrl(channel.SealedUrl) : null);
+
     private async Task<ChannelRow> AddAsync(Actor actor, Tenant? tenant, NotificationChannel channel, CancellationToken ct)
     {
         db.NotificationChannels.Add(channel);
-        audit.Record(actor, tenant, "channel.created", "channel", channel.Name, $"{channel.Kind} {ChannelRow.Of(channel).Target}");
+        audit.Record(actor, tenant, "channel.created", "channel", channel.Name, $"{channel.Kind} {channel.Target}");
         await db.SaveChangesAsync(ct);
         return ChannelRow.Of(channel);
     }

@@ -18,4 +18,10 @@ public sealed record AlertOwner(TenantAccess? Access)
 
     /// <summary>Platform pages are for platform admins only, who change everything there.</summary>
     public bool CanChange(TenantRole role) => Access?.CanChange(role) ?? true;
+
+    /// <summary>
+    /// Webhook URLs are shown whole to the owner's admins only (platform pages are for platform admins): to everyone else
+    /// their path and query, which may be the credential, are cut off.
+    /// </summary>
+    public bool SeesWholeUrls => Access?.Role.Allows(TenantRole.TenantAdmin) ?? true;
 }

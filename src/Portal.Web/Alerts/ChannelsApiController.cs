@@ -29,11 +29,12 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     private const string TenantChannels = "api/v1/tenants/{tenant}/channels";
     private const string PlatformChannels = "api/v1/channels";
 
+    /// <summary>The tenant's channels; a webhook's <c>target</c> is its whole URL for tenant admins, its scheme and host for everyone else.</summary>
     [HttpGet(TenantChannels), Authorize(TenantPolicies.Read)]
-    public Task<IReadOnlyList<ChannelRow>> List(CancellationToken ct) => channels.ListAsync(Tenant.Id, ct);
+    public Task<IReadOnlyList<ChannelRow>> List(CancellationToken ct) => channels.ListAsync(Tenant.Id, SeesWholeUrls, ct);
 
     [HttpGet(PlatformChannels), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IReadOnlyList<ChannelRow>> PlatformList(CancellationToken ct) => channels.ListAsync(null, ct);
+    public Task<IReadOnlyList<ChannelRow>> PlatformList(CancellationToken ct) => channels.ListAsync(null, wholeUrls: true, ct);
 
     /// <summary>Creates a channel; a webhook's answer carries its signing secret, this once.</summary>
     [HttpPost(TenantChannels), Authorize(TenantPolicies.Manage)]
@@ -89,6 +90,9 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     private Tenant Tenant => HttpContext.TenantAccess().Tenant;
 
+    /// <summary>Tenant admins (and platform admins, who act as one) see their tenant's webhook URLs whole.</summary>
+    private bool SeesWholeUrls => HttpContext.TenantAccess().Role.Allows(TenantRole.TenantAdmin);
+
     private static string Location(Tenant? tenant, Guid channelId) =>
         $"/{(tenant is null ? PlatformChannels : $"api/v1/tenants/{tenant.Slug}/channels")}/{channelId}";
 
@@ -111,7 +115,9 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     }
 
     private async Task<IActionResult> GetAsync(Tenant? tenant, Guid channelId, CancellationToken ct) =>
-        await channels.FindAsync(tenant?.Id, channelId, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound("The channel"));
+        await channels.FindAsync(tenant?.Id, channelId, tenant is null || SeesWholeUrls, ct) is { } found
+            ? Ok(found)
+            : this.ToActionResult(Domain.Common.Problem.NotFound("The channel"));
 
     private async Task<IActionResult> DeleteAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
     {
@@ -122,7 +128,7 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     private async Task<IActionResult> SwitchAsync(Tenant? tenant, Guid channelId, bool enabled, CancellationToken ct)
     {
         var switched = await channels.SwitchAsync(HttpContext.ToActor(), tenant, channelId, enabled, ct);
-        return switched.Succeeded ? Ok(await channels.FindAsync(tenant?.Id, channelId, ct)) : this.ToActionResult(switched.Problem!);
+        return switched.Succeeded ? Ok(await channels.FindAsync(tenant?.Id, channelId, wholeUrls: true, ct)) : this.ToActionResult(switched.Problem!);
     }
 
     private async Task<IActionResult> TestAsync(Tenant? tenant, Guid channelId, CancellationToken ct)

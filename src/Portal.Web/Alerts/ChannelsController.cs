@@ -89,7 +89,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
     private static AlertOwner PlatformOwner => new((TenantAccess?)null);
 
     private async Task<IActionResult> ListAsync(AlertOwner owner, ChannelForm webhook, ChannelForm email, CancellationToken ct) =>
-        View("Index", new ChannelsModel(owner, await channels.ListAsync(owner.Tenant?.Id, ct), webhook, email));
+        View("Index", new ChannelsModel(owner, await channels.ListAsync(owner.Tenant?.Id, owner.SeesWholeUrls, ct), webhook, email));
 
     private async Task<IActionResult> CreateWebhookAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
     {
@@ -118,7 +118,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
     }
 
     private async Task<IActionResult> ConfirmDeleteAsync(AlertOwner owner, Guid channelId, CancellationToken ct) =>
-        await channels.FindAsync(owner.Tenant?.Id, channelId, ct) is { } channel
+        await channels.FindAsync(owner.Tenant?.Id, channelId, owner.SeesWholeUrls, ct) is { } channel
             ? View("Delete", new DeleteChannelModel(owner, channel))
             : NotFound();
 

@@ -8,23 +8,36 @@ public sealed class NotificationChannelTests
     private static readonly Guid TenantId = Guid.NewGuid();
 
     private static Common.Result<NotificationChannel> Webhook(string? url, string? name = "On-call") =>
-        NotificationChannel.CreateWebhook(TenantId, name, url, "sealed-secret", Now);
+        NotificationChannel.CreateWebhook(TenantId, name, url, "sealed-secret", Seal, Now);
+
+    private static string Seal(string url) => $"sealed({url})";
 
     private static Common.Result<NotificationChannel> Email(string? recipients, string? name = "Team mail") =>
         NotificationChannel.CreateEmail(TenantId, name, recipients, Now);
 
     [Fact]
-    public void A_webhook_channel_keeps_its_url_and_sealed_secret_and_starts_enabled()
+    public void A_webhook_channel_keeps_its_url_sealed_like_its_secret_and_starts_enabled()
     {
         var channel = Webhook(" https://hooks.example.com/alerts?token=abc ").Value;
 
         Assert.Equal(ChannelKind.Webhook, channel.Kind);
-        Assert.Equal("https://hooks.example.com/alerts?token=abc", channel.Target);
+        Assert.Equal("sealed(https://hooks.example.com/alerts?token=abc)", channel.SealedUrl);
         Assert.Equal("sealed-secret", channel.SealedSecret);
         Assert.Equal(TenantId, channel.TenantId);
         Assert.True(channel.Enabled);
         Assert.Equal(Now, channel.CreatedAt);
         Assert.Empty(channel.Recipients);
+    }
+
+    [Theory]
+    [InlineData("https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXX", "https://hooks.slack.com/…")]
+    [InlineData("https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456", "https://contoso.webhook.office.com/…")]
+    [InlineData("http://hooks.example.com:8080/alerts?token=abc", "http://hooks.example.com:8080/…")]
+    [InlineData("https://hooks.example.com/?token=abc", "https://hooks.example.com/…")]
+    [InlineData("https://hooks.example.com", "https://hooks.example.com/")]
+    public void What_anyone_sees_of_a_webhook_url_ends_at_its_host_since_its_path_may_be_the_credential(string url, string shown)
+    {
+        Assert.Equal(shown, Webhook(url).Value.Target);
     }
 
     [Fact]

@@ -90,7 +90,7 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         var (tenant, subject) = await WorkloadAsync("hooked");
         var secret = ChannelSecretVault.NewSecret();
         var channel = await ChannelAsync(vault => NotificationChannel.CreateWebhook(tenant.Id, "on-call", $"{receiver.Url}/hook?token=x", vault.Seal(secret),
-            DateTime.UtcNow).Value);
+            vault.SealUrl, DateTime.UtcNow).Value);
         var rule = await RuleAsync(tenant, new("Restarts", AlertMetric.AppRestarts, Aggregation.Increase, Comparator.Above, 2, 2, Severity.Warning, [channel.Id]));
         await World.SamplesAsync(subject, t0, 3, (i, s) => s.Restarts = i * 3);
 

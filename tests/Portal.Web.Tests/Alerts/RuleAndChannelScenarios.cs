@@ -15,6 +15,10 @@ namespace Portal.Web.Tests.Alerts;
 public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
 {
     private const string PublicHook = "http://93.184.216.34/hook";
+
+    /// <summary>A webhook URL whose path and query are its credential, as Slack's and Teams' are.</summary>
+    private const string CredentialHook = "https://93.184.216.34/services/T0001/B0002/hook-path-secret?token=query-secret";
+    private const string MaskedHook = "https://93.184.216.34/…";
     private PortalFactory Factory => portal.Factory;
     private Arrange Arrange => new(Factory);
 
@@ -184,15 +188,109 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var single = await api.GetStringAsync($"{channels}/{id}");
         foreach (var shown in new[] { list, single })
         {
-            Assert.Contains(PublicHook, shown);
+            Assert.Contains($"{PublicHook}?token=query-secret", shown);
             Assert.DoesNotContain(secret, shown);
-            Assert.DoesNotContain("query-secret", shown);
         }
         var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => c.SealedSecret).SingleAsync());
         Assert.NotEqual(secret, stored);
         Assert.DoesNotContain(secret, stored);
         Assert.Equal(secret, Factory.Services.GetRequiredService<ChannelSecretVault>().Open(stored));
         Assert.Equal(["channel.created"], await AuditActionsAsync(tenant));
+    }
+
+    [SkippableFact]
+    public async Task Viewers_and_developers_see_a_webhook_url_only_up_to_its_host_on_pages_and_in_the_api()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
+        var id = (await JsonAsync(await (await ApiAsync(tenant, TenantRole.TenantAdmin)).PostAsJsonAsync(channels,
+            new { kind = "Webhook", name = "slack", url = CredentialHook }))).GetProperty("id").GetGuid();
+
+        foreach (var role in new[] { TenantRole.Viewer, TenantRole.Developer })
+        {
+            var api = await ApiAsync(tenant, role);
+            var member = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, role));
+
+            var listed = Assert.Single((await api.GetFromJsonAsync<JsonElement>(channels)).EnumerateArray());
+            var single = await api.GetFromJsonAsync<JsonElement>($"{channels}/{id}");
+            var page = WebUtility.HtmlDecode(await member.Http.GetStringAsync($"/t/{tenant.Slug}/alerts/channels"));
+
+            Assert.Equal(MaskedHook, listed.GetProperty("target").GetString());
+            Assert.Equal(MaskedHook, single.GetProperty("target").GetString());
+            Assert.Contains(MaskedHook, page);
+            Assert.DoesNotContain("hook-path-secret", page);
+            Assert.DoesNotContain("query-secret", page);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Tenant_admins_see_their_webhook_urls_whole()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
+        var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
+        await api.PostAsJsonAsync(channels, new { kind = "Webhook", name = "slack", url = CredentialHook });
+        var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
+
+        var listed = Assert.Single((await api.GetFromJsonAsync<JsonElement>(channels)).EnumerateArray());
+        var page = WebUtility.HtmlDecode(await admin.Http.GetStringAsync($"/t/{tenant.Slug}/alerts/channels"));
+
+        Assert.Equal(CredentialHook, listed.GetProperty("target").GetString());
+        Assert.Contains(CredentialHook, page);
+    }
+
+    [SkippableFact]
+    public async Task The_audit_never_holds_a_webhook_url_beyond_its_host()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
+        var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
+        var id = (await JsonAsync(await api.PostAsJsonAsync(channels, new { kind = "Webhook", name = "slack", url = CredentialHook })))
+            .GetProperty("id").GetGuid();
+
+        await api.PostAsync($"{channels}/{id}/disable", null);
+        await api.PostAsync($"{channels}/{id}/rotate-secret", null);
+        await api.DeleteAsync($"{channels}/{id}");
+
+        var entries = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action.StartsWith("channel."))
+            .Select(a => new { a.Action, a.TargetId, a.Summary }).ToListAsync());
+        Assert.Equal(["channel.created", "channel.deleted", "channel.disabled", "channel.secret-rotated"], entries.Select(e => e.Action).Order(StringComparer.Ordinal));
+        Assert.Contains(entries, e => e.Summary?.Contains(MaskedHook) == true);
+        Assert.All(entries, e => Assert.DoesNotContain("hook-path-secret", $"{e.TargetId} {e.Summary}"));
+        Assert.All(entries, e => Assert.DoesNotContain("query-secret", $"{e.TargetId} {e.Summary}"));
+    }
+
+    [SkippableFact]
+    public async Task A_webhook_url_is_stored_sealed_like_the_other_secrets()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
+        var id = (await JsonAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
+            new { kind = "Webhook", name = "slack", url = CredentialHook }))).GetProperty("id").GetGuid();
+
+        var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => new { c.Target, c.SealedUrl }).SingleAsync());
+
+        Assert.Equal(MaskedHook, stored.Target);
+        Assert.DoesNotContain("hook-path-secret", stored.SealedUrl);
+        Assert.Equal(CredentialHook, Factory.Services.GetRequiredService<ChannelSecretVault>().OpenUrl(stored.SealedUrl));
+    }
+
+    [SkippableFact]
+    public async Task A_webhook_saved_before_urls_were_sealed_is_sealed_at_the_next_start()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
+        var id = (await JsonAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
+            new { kind = "Webhook", name = "old", url = CredentialHook }))).GetProperty("id").GetGuid();
+        await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id)
+            .ExecuteUpdateAsync(c => c.SetProperty(x => x.Target, CredentialHook).SetProperty(x => x.SealedUrl, "")));
+
+        await using (var scope = Factory.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.ChannelDirectory>().SealPlainUrlsAsync(default);
+
+        var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => new { c.Target, c.SealedUrl }).SingleAsync());
+        Assert.Equal(MaskedHook, stored.Target);
+        Assert.Equal(CredentialHook, Factory.Services.GetRequiredService<ChannelSecretVault>().OpenUrl(stored.SealedUrl));
     }
 
     [SkippableFact]

@@ -14,6 +14,7 @@ internal sealed class NotificationChannelConfiguration : IEntityTypeConfiguratio
         channel.Property(c => c.Kind).HasConversion<string>().HasMaxLength(16);
         channel.Property(c => c.Target).HasMaxLength(NotificationChannel.TargetMaxLength).IsRequired();
         channel.Property(c => c.SealedSecret).IsRequired();
+        channel.Property(c => c.SealedUrl).IsRequired();
         channel.HasIndex(c => new { c.TenantId, c.Name }).IsUnique();
         channel.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
         channel.Ignore(c => c.Recipients);

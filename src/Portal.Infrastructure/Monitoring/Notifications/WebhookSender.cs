@@ -40,7 +40,7 @@ public sealed class WebhookSender(
         if (channel.Kind != ChannelKind.Webhook)
             throw new ArgumentException($"Channel {channel.Id} is a {channel.Kind} channel, not a webhook.", nameof(channel));
         var settings = options.Value;
-        var url = new Uri(channel.Target);
+        var url = new Uri(secrets.OpenUrl(channel.SealedUrl));
         var body = Payload(message);
         var secret = secrets.Open(channel.SealedSecret);
         var client = httpClients.CreateClient(HttpClientName);
@@ -63,17 +63,17 @@ public sealed class WebhookSender(
                 if (response.IsSuccessStatusCode)
                 {
                     logger.LogInformation("Alert {AlertId} delivered to webhook channel {ChannelId} ({Endpoint}) on attempt {Attempt}.",
-                        message.AlertId, channel.Id, Redacted(url), attempt);
+                        message.AlertId, channel.Id, channel.Target, attempt);
                     return DeliveryOutcome.Success(attempt);
                 }
                 var status = (int)response.StatusCode;
                 error = $"The webhook answered {status} {response.ReasonPhrase}.".Replace(" .", ".", StringComparison.Ordinal);
                 if (!IsWorthRetrying(response.StatusCode))
-                    return Failed(channel, url, attempt, error);
+                    return Failed(channel, attempt, error);
             }
             catch (HttpRequestException e) when (Refusal(e) is { } refusal)
             {
-                return Failed(channel, url, attempt, refusal.Message);
+                return Failed(channel, attempt, refusal.Message);
             }
             catch (HttpRequestException e)
             {
@@ -84,9 +84,9 @@ public sealed class WebhookSender(
                 error = $"The webhook did not answer within {settings.WebhookTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.";
             }
             logger.LogWarning("Attempt {Attempt} of {Attempts} to deliver alert {AlertId} to webhook channel {ChannelId} ({Endpoint}) failed: {Error}",
-                attempt, attempts, message.AlertId, channel.Id, Redacted(url), error);
+                attempt, attempts, message.AlertId, channel.Id, channel.Target, error);
         }
-        return Failed(channel, url, attempts, attempts > 1 ? $"{error} Gave up after {attempts} attempts." : error);
+        return Failed(channel, attempts, attempts > 1 ? $"{error} Gave up after {attempts} attempts." : error);
     }
 
     /// <summary>The signature a receiver computes to check a request: see the type's summary for the material signed.</summary>
@@ -129,13 +129,11 @@ public sealed class WebhookSender(
         return null;
     }
 
-    private DeliveryOutcome Failed(NotificationChannel channel, Uri url, int attempts, string error)
+    // Logs name the channel's target, its URL cut after the host: the path or query may be the credential.
+    private DeliveryOutcome Failed(NotificationChannel channel, int attempts, string error)
     {
         logger.LogWarning("Webhook channel {ChannelId} ({Endpoint}) did not take the alert after {Attempts} attempt(s): {Error}",
-            channel.Id, Redacted(url), attempts, error);
+            channel.Id, channel.Target, attempts, error);
         return DeliveryOutcome.Failure(attempts, error);
     }
-
-    // The query string often carries a token, so logs name only the scheme, host and path.
-    private static string Redacted(Uri url) => url.GetLeftPart(UriPartial.Path);
 }

@@ -37,7 +37,7 @@ public sealed class NotificationChannelStorageTests : IDisposable
         var tenant = AddTenant();
         using (var db = Database())
         {
-            db.NotificationChannels.Add(NotificationChannel.CreateWebhook(null, "Operators", "https://hooks.example.com/ops", "sealed", Now).Value);
+            db.NotificationChannels.Add(NotificationChannel.CreateWebhook(null, "Operators", "https://hooks.example.com/ops", "sealed", url => $"sealed({url})", Now).Value);
             db.NotificationChannels.Add(NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com,dev@example.com", Now).Value);
             db.SaveChanges();
         }
@@ -48,6 +48,8 @@ public sealed class NotificationChannelStorageTests : IDisposable
         Assert.Equal([ChannelKind.Webhook, ChannelKind.Email], channels.Select(c => c.Kind));
         Assert.Null(channels[0].TenantId);
         Assert.Equal("sealed", channels[0].SealedSecret);
+        Assert.Equal("sealed(https://hooks.example.com/ops)", channels[0].SealedUrl);
+        Assert.Equal("https://hooks.example.com/…", channels[0].Target);
         Assert.Equal(["ops@example.com", "dev@example.com"], channels[1].Recipients);
         Assert.Equal("Email", reader.Database.SqlQueryRaw<string>("SELECT Kind AS Value FROM NotificationChannels WHERE Name = 'Team mail'").Single());
     }
@@ -58,7 +60,7 @@ public sealed class NotificationChannelStorageTests : IDisposable
         var tenant = AddTenant();
         using var db = Database();
         db.NotificationChannels.Add(NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com", Now).Value);
-        db.NotificationChannels.Add(NotificationChannel.CreateWebhook(tenant.Id, "Team mail", "https://hooks.example.com/", "sealed", Now).Value);
+        db.NotificationChannels.Add(NotificationChannel.CreateWebhook(tenant.Id, "Team mail", "https://hooks.example.com/", "sealed", url => $"sealed({url})", Now).Value);
 
         Assert.Throws<DbUpdateException>(() => db.SaveChanges());
     }

@@ -12,7 +12,8 @@ public sealed class WebhookSenderTests
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
 
     private static NotificationChannel Channel(NotificationServices services, Uri url, string secret) =>
-        NotificationChannel.CreateWebhook(Guid.NewGuid(), "On-call", url.ToString(), services.Get<ChannelSecretVault>().Seal(secret), Now).Value;
+        NotificationChannel.CreateWebhook(Guid.NewGuid(), "On-call", url.ToString(), services.Get<ChannelSecretVault>().Seal(secret),
+            services.Get<ChannelSecretVault>().SealUrl, Now).Value;
 
     private static Task<DeliveryOutcome> Send(NotificationServices services, NotificationChannel channel) =>
         services.Sender(ChannelKind.Webhook).SendAsync(channel, NotificationServices.FiringAlert(), CancellationToken.None);
@@ -174,17 +175,18 @@ public sealed class WebhookSenderTests
     }
 
     [Fact]
-    public async Task Logs_name_neither_the_secret_nor_the_query_string()
+    public async Task Logs_name_neither_the_secret_nor_the_url_beyond_its_host()
     {
         await using var receiver = await StandInApiServer.StartAsync(AnswerInTurn(503, 200));
         using var services = new NotificationServices(NotificationServices.LoopbackWebhooks());
         var secret = ChannelSecretVault.NewSecret();
 
-        var outcome = await Send(services, Channel(services, new Uri(receiver.Address, "/hook?token=query-token-1234"), secret));
+        var outcome = await Send(services, Channel(services, new Uri(receiver.Address, "/services/T0001/path-token-1234?token=query-token-1234"), secret));
 
         Assert.True(outcome.Delivered);
         Assert.NotEmpty(services.Logs.Lines);
-        Assert.Contains(services.Logs.Lines, line => line.Contains("/hook", StringComparison.Ordinal));
+        Assert.Contains(services.Logs.Lines, line => line.Contains($"{receiver.Address.GetLeftPart(UriPartial.Authority)}/…", StringComparison.Ordinal));
+        Assert.DoesNotContain(services.Logs.Lines, line => line.Contains("path-token-1234", StringComparison.Ordinal));
         Assert.DoesNotContain(services.Logs.Lines, line => line.Contains("query-token-1234", StringComparison.Ordinal));
         Assert.DoesNotContain(services.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
     }
