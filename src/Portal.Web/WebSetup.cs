@@ -64,6 +64,7 @@ public static class WebSetup
         services.AddHostedService(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
         services.AddPortalMonitoringWeb();
         services.AddPortalJobs(configuration);
+        services.AddHttpsOnly();
         services.AddScoped<HostCordoning>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
@@ -95,6 +96,7 @@ public static class WebSetup
     public static void UsePortalPipeline(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseHttpsOnly();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error/500");
         app.UseStatusCodePagesWithReExecute("/error/{0}");

@@ -47,6 +47,24 @@ public sealed class TransportSecurityTests(SqlitePortal portal) : IClassFixture<
     }
 
     [Fact]
+    public async Task Outside_development_a_page_over_plain_http_says_that_https_is_required_instead_of_failing()
+    {
+        var overHttp = new BrowserSession(portal.Factory, PlainHttp);
+
+        var page = await overHttp.GetAsync("/account/login");
+        var api = await portal.Factory.CreateClient(new() { BaseAddress = PlainHttp }).GetAsync("/api/v1/tenants");
+        var health = await portal.Factory.CreateClient(new() { BaseAddress = PlainHttp }).GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("HTTPS is required", await page.Content.ReadAsStringAsync());
+        Assert.Contains("Portal:Network:TrustedProxies", await page.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);
+        Assert.Equal("/problems/https-required", (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.True((await portal.Factory.CreateClient().GetAsync("/account/login")).Headers.Contains("Strict-Transport-Security"));
+    }
+
+    [Fact]
     public async Task In_development_plain_http_is_accepted_and_cookies_follow_the_request()
     {
         await using var development = new PortalFactory(DatabaseKind.Sqlite) { EnvironmentName = "Development" };
