@@ -75,6 +75,7 @@ public static class DependencyInjection
         services.AddOptions<Operations.OperationOptions>().Bind(configuration.GetSection(Operations.OperationOptions.Section))
             .Validate(o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero, "Portal:Operations:QueuedFor and StalledAfter must be positive.").ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
+        services.AddSingleton<Operations.OperationRunner>();
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();
         services.AddScoped<Applications.PodLogs>();
