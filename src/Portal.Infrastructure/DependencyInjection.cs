@@ -55,7 +55,10 @@ public static class DependencyInjection
         services.AddSingleton<OidcKeyRing>();
 
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section))
-            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration >= TimeSpan.FromSeconds(1), "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second.").ValidateOnStart();
+            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration >= TimeSpan.FromSeconds(1) && o.HandOverAfterFailures >= 1,
+                "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second, HandOverAfterFailures at least 1.").ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<ClusterWatchMetrics>();
         services.AddSingleton<KubeconfigVault>();
         services.AddSingleton<KubernetesClients>();
         services.AddSingleton<IClusterGateway, KubernetesClusterGateway>();
