@@ -453,6 +453,9 @@ internal static class MonitoringBenchmark
     {
         public void Enqueue(Operation operation) =>
             throw new InvalidOperationException($"The benchmark process runs no job server: operation {operation.Kind} belongs to the portal process.");
+
+        public bool Holds(string jobId) =>
+            throw new InvalidOperationException("The benchmark process runs no job server: sweeping operations belongs to the portal process.");
     }
 
     private sealed class NoNotifications : IAlertNotificationQueue

@@ -69,6 +69,7 @@ internal sealed class PortalServices : IAsyncDisposable
         _services.GetRequiredService<IServiceScopeFactory>(),
         _services.GetRequiredService<IHostChangeNotifier>(),
         _services.GetRequiredService<IOptions<ClusterOptions>>().Value,
+        _services.GetRequiredService<ClusterWatchMetrics>(),
         _services.GetRequiredService<TimeProvider>(),
         _services.GetRequiredService<ILogger<ClusterWatch>>());
 

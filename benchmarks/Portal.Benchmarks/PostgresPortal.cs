@@ -85,5 +85,8 @@ internal sealed class PostgresPortal : IAsyncDisposable
     {
         public void Enqueue(Operation operation) =>
             throw new InvalidOperationException($"The benchmark process runs no job server: operation {operation.Kind} belongs to the portal process.");
+
+        public bool Holds(string jobId) =>
+            throw new InvalidOperationException("The benchmark process runs no job server: sweeping operations belongs to the portal process.");
     }
 }

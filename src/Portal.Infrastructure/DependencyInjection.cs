@@ -53,7 +53,10 @@ public static class DependencyInjection
         services.AddSingleton<OidcKeyRing>();
 
         services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section))
-            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration >= TimeSpan.FromSeconds(1), "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second.").ValidateOnStart();
+            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration >= TimeSpan.FromSeconds(1) && o.HandOverAfterFailures >= 1,
+                "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second, HandOverAfterFailures at least 1.").ValidateOnStart();
+        services.AddMetrics();
+        services.AddSingleton<ClusterWatchMetrics>();
         services.AddSingleton<KubeconfigVault>();
         services.AddSingleton<KubernetesClients>();
         services.AddSingleton<IClusterGateway, KubernetesClusterGateway>();
@@ -73,6 +76,7 @@ public static class DependencyInjection
         services.AddOptions<Operations.OperationOptions>().Bind(configuration.GetSection(Operations.OperationOptions.Section))
             .Validate(o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero, "Portal:Operations:QueuedFor and StalledAfter must be positive.").ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
+        services.AddSingleton<Operations.OperationRunner>();
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();
         services.AddScoped<Applications.PodLogs>();

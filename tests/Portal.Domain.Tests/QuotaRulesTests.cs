@@ -152,12 +152,12 @@ public sealed class OperationTests
     public void A_resumed_operation_skips_the_steps_done_before_it_stopped()
     {
         var operation = new Operation(Guid.NewGuid(), "environment.create", "environment", "prod", "admin@acme.test", Now);
-        operation.Start(Now);
+        operation.Claim("run-1", Now.AddMinutes(15), Now);
         operation.BeginStep("namespace", Now);
         operation.CompleteStep("namespace", Now.AddSeconds(1));
         operation.BeginStep("resource-quota", Now.AddSeconds(1));
 
-        Assert.True(operation.Start(Now));
+        Assert.True(operation.Claim("run-2", Now.AddMinutes(31), Now.AddMinutes(16)));
         Assert.True(operation.HasDone("namespace"));
         Assert.False(operation.HasDone("resource-quota"));
         Assert.Equal(2, operation.Attempts);
@@ -167,21 +167,21 @@ public sealed class OperationTests
     public void A_failure_names_its_step_and_reason_and_can_be_retried()
     {
         var operation = new Operation(Guid.NewGuid(), "environment.create", "environment", "prod", "admin@acme.test", Now);
-        operation.Start(Now);
+        operation.Claim("run-1", Now.AddMinutes(15), Now);
         operation.BeginStep("resource-quota", Now);
 
         operation.Fail("exceeded quota: q, requested: requests.cpu=2", Now.AddSeconds(2));
 
         Assert.Equal(OperationState.Failed, operation.State);
         Assert.Equal("exceeded quota: q, requested: requests.cpu=2", operation.Steps.Single().Error);
-        Assert.False(operation.Start(Now));
+        Assert.False(operation.Claim("run-1", Now.AddMinutes(15), Now));
         Assert.True(operation.Retry(Now).Succeeded);
         Assert.Equal(OperationState.Queued, operation.State);
         Assert.False(operation.Retry(Now).Succeeded);
     }
 
     [Fact]
-    public void An_operation_stalls_when_it_stays_queued_or_goes_without_a_step_for_too_long()
+    public void An_operation_stalls_when_it_stays_queued_too_long_or_the_claim_of_its_run_lapses()
     {
         var queuedFor = TimeSpan.FromMinutes(2);
         var runningFor = TimeSpan.FromMinutes(15);
@@ -191,11 +191,15 @@ public sealed class OperationTests
         Assert.True(operation.IsStalled(Now.AddMinutes(3), queuedFor, runningFor));
         operation.Requeued(Now.AddMinutes(3));
         Assert.False(operation.IsStalled(Now.AddMinutes(4), queuedFor, runningFor));
-        operation.Start(Now.AddMinutes(4));
-        operation.BeginStep("namespace", Now.AddMinutes(10));
-        Assert.False(operation.IsStalled(Now.AddMinutes(20), queuedFor, runningFor));
-        Assert.True(operation.IsStalled(Now.AddMinutes(26), queuedFor, runningFor));
+        Assert.True(operation.Claim("run-1", Now.AddMinutes(19), Now.AddMinutes(4)));
+        Assert.False(operation.Claim("run-2", Now.AddMinutes(20), Now.AddMinutes(5)));
+        Assert.False(operation.IsStalled(Now.AddMinutes(18), queuedFor, runningFor));
+        Assert.True(operation.IsStalled(Now.AddMinutes(20), queuedFor, runningFor));
+        Assert.True(operation.Claim("run-2", Now.AddMinutes(35), Now.AddMinutes(20)));
+        Assert.Equal("run-2", operation.ClaimedBy);
+        Assert.Equal(2, operation.Attempts);
         operation.Succeed(Now.AddMinutes(27));
         Assert.False(operation.IsStalled(Now.AddDays(1), queuedFor, runningFor));
+        Assert.False(operation.Claim("run-3", Now.AddDays(2), Now.AddDays(1)));
     }
 }

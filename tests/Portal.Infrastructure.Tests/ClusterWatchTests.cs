@@ -1,7 +1,13 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using k8s;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using k8s.Models;
 using Portal.Domain.Clusters;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Tests;
 
@@ -105,6 +111,125 @@ public sealed class ClusterWatchTests
         await Eventually(() => second.Find(cluster.ClusterId)!.WatchesStarted > 0, "the second replica to take over");
         await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-takeover", "200m", "64Mi"), "default");
         await cluster.EventuallyAsync(h => h[0].CpuRequestedMillis == 200, "the pod, seen by the second replica");
+    }
+
+    [Fact]
+    public async Task A_pod_watch_refused_with_401_restarts_the_whole_watch_and_new_pods_are_seen_again()
+    {
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox => sandbox.Faults.RefuseCredentials(1, "/api/v1/pods"));
+        await cluster.EventuallyAsync(h => h.Count == 1, "one host, from the node watch");
+
+        await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-401", "300m", "64Mi"), "default");
+
+        await cluster.EventuallyAsync(h => h[0].PodCount == 1 && h[0].CpuRequestedMillis == 300, "the pod, seen once the watch started over");
+    }
+
+    [Fact]
+    public async Task A_watch_that_keeps_failing_marks_its_cluster_degraded_with_the_reason_counts_restarts_and_clears_when_it_recovers()
+    {
+        using var restarts = new RestartCounter();
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox => sandbox.Faults.RefuseCredentials(3, "/api/v1/pods"));
+
+        var degraded = await cluster.EventuallyClusterAsync(c => c.WatchFailingSince is not null, "the cluster to be marked degraded");
+        var recovered = await cluster.EventuallyClusterAsync(c => c.WatchFailingSince is null, "the mark to clear once the watch runs", seconds: 30);
+
+        Assert.Equal("pod watch: 401 Unauthorized", degraded.WatchError);
+        Assert.Null(recovered.WatchError);
+        Assert.Equal(3, restarts.Of(cluster.ClusterId));
+        await cluster.EventuallyAsync(h => h.Count == 1, "the host");
+    }
+
+    [Fact]
+    public async Task A_flush_whose_database_fails_once_restarts_the_watch_and_status_moves_again()
+    {
+        var database = new RefusesHostSaves();
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1,
+            services: services => services.ConfigureDbContext<PortalDbContext>(options => options.AddInterceptors(database)));
+        await cluster.EventuallyAsync(h => h.Count == 1, "one host");
+
+        database.RefuseNext();
+        await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("during-outage", "200m", "64Mi"), "default");
+        await Eventually(() => database.Refused, "the flush to meet the failing database");
+        await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-outage", "100m", "64Mi"), "default");
+
+        await cluster.EventuallyAsync(h => h[0].PodCount == 2 && h[0].CpuRequestedMillis == 300, "both pods, written once the watch started over");
+    }
+
+    [Fact]
+    public async Task A_replica_whose_watch_keeps_failing_hands_the_cluster_over_to_another()
+    {
+        using var restarts = new RestartCounter();
+        var broken = new RefusesHostSaves();
+        broken.RefuseAlways();
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1,
+            services: services => services.ConfigureDbContext<PortalDbContext>(options => options.AddInterceptors(broken)),
+            settings: new Dictionary<string, string?>
+            {
+                ["Portal:Clusters:HandOverAfterFailures"] = "2",
+                // Long enough that the lease does not lapse under a busy machine: the second replica gets it only if it is handed over.
+                ["Portal:Clusters:LeaseDuration"] = "00:00:03",
+            });
+        await Eventually(() => cluster.Watch.WatchesStarted > 0, "the first replica to watch");
+
+        var second = cluster.StartReplica(services: _ => { });
+
+        await cluster.EventuallyAsync(h => h.Count == 1, "the host, written by the replica that took over", seconds: 30);
+        Assert.True(second.Find(cluster.ClusterId)!.WatchesStarted > 0);
+        Assert.True(restarts.Of(cluster.ClusterId) >= 2);
+    }
+
+    /// <summary>Reads the watch's restart counter as a metrics exporter would, per cluster.</summary>
+    private sealed class RestartCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<string, long> _restarts = new();
+
+        public RestartCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "portal.cluster_watch.restarts")
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "cluster.id" && tag.Value is string cluster)
+                        _restarts.AddOrUpdate(cluster, value, (_, sum) => sum + value);
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Of(Guid clusterId) => _restarts.GetValueOrDefault(clusterId.ToString());
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>A database that refuses saves of hosts when asked, once or always: a flush meeting a failover or a lost connection.</summary>
+    private sealed class RefusesHostSaves : SaveChangesInterceptor
+    {
+        private int _armed;
+        private int _refused;
+        private bool _always;
+
+        public bool Refused => Volatile.Read(ref _refused) == 1;
+
+        public void RefuseNext() => Volatile.Write(ref _armed, 1);
+
+        public void RefuseAlways() => _always = true;
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (eventData.Context!.ChangeTracker.Entries<ClusterHost>().Any() && (_always || Interlocked.Exchange(ref _armed, 0) == 1))
+            {
+                Volatile.Write(ref _refused, 1);
+                throw new DbUpdateException("The database connection was lost (a test double).");
+            }
+            return base.SavingChangesAsync(eventData, result, cancellationToken);
+        }
     }
 
     private static V1Pod Pod(string name, string cpu, string memory) => new()

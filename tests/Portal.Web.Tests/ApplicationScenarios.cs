@@ -308,6 +308,55 @@ public abstract class ApplicationScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task A_rollback_after_a_concurrent_deploy_takes_a_new_revision_number()
+    {
+        var (tenant, api, slug) = await WorldAsync("4", "dev", "prod");
+        await CreateAsync(api, slug, "shop", Spec(replicas: 1));
+        await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop/environments/dev/deploy", new { }));
+        await api.PutAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop",
+            new { description = "x", owner = "team-shop", spec = Spec(image: "nginx-notfound:9", replicas: 1, secret: "") });
+        var operationId = await QueueDeployAsync(tenant, "shop", "dev", rollBackOnFailure: true);
+        var deployToProdMeanwhile = new MeanwhileAtStep("rollout", async () =>
+            Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop/environments/prod/deploy", new { })).StatusCode));
+
+        await RunJobAsync(operationId, deployToProdMeanwhile);
+
+        var failed = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == operationId));
+        Assert.Equal(OperationState.Failed, failed.State);
+        await SandboxWorld.EventuallyAsync(async () => (await DeploymentAsync(tenant, "shop", "dev")) is { Revision: 4, State: AppDeploymentState.Running },
+            "the automatic rollback, as revision 4, to run", 40);
+        var revisions = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{slug}/apps/shop/revisions");
+        Assert.Equal([4, 3, 2, 1], revisions.EnumerateArray().Select(r => r.GetProperty("number").GetInt32()));
+        Assert.Equal("automatic rollback to revision 1", revisions[0].GetProperty("origin").GetString());
+    }
+
+    [SkippableFact]
+    public async Task A_failed_rollout_whose_rollback_is_refused_leaves_the_operation_failed_with_both_reasons()
+    {
+        var (tenant, api, slug) = await WorldAsync("4");
+        await CreateAsync(api, slug, "shop", Spec(replicas: 1, cpu: "1"));
+        await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop/environments/dev/deploy", new { }));
+        await api.PutAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop",
+            new { description = "x", owner = "team-shop", spec = Spec(image: "nginx-notfound:9", replicas: 1, cpu: "100m", secret: "") });
+        await CreateAsync(api, slug, "cart", Spec(replicas: 1, cpu: "1500m"));
+        var operationId = await QueueDeployAsync(tenant, "shop", "dev", rollBackOnFailure: true);
+        // While revision 2 (a tenth of the CPU) rolls out, another application is admitted into what revision 1 would need again.
+        var cartDeployedMeanwhile = new MeanwhileAtStep("rollout", async () =>
+            Assert.Equal(HttpStatusCode.Accepted, (await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/cart/environments/dev/deploy", new { })).StatusCode));
+
+        await RunJobAsync(operationId, cartDeployedMeanwhile);
+
+        var failed = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == operationId));
+        Assert.Equal(OperationState.Failed, failed.State);
+        Assert.Contains("cannot be pulled", failed.Error);
+        Assert.Contains("automatic rollback to revision 1 was refused", failed.Error);
+        Assert.Contains("Over quota in environment 'dev'", failed.Error);
+        var revisions = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{slug}/apps/shop/revisions");
+        Assert.Equal(2, revisions.GetArrayLength());
+        Assert.Equal(AppDeploymentState.Failed, (await DeploymentAsync(tenant, "shop", "dev")).State);
+    }
+
+    [SkippableFact]
     public async Task The_job_run_again_changes_nothing_and_a_job_killed_mid_deploy_resumes_from_the_next_step()
     {
         var (tenant, api, slug) = await WorldAsync();
@@ -371,16 +420,24 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         Assert.Contains("application.deleted", audit);
     }
 
-    private async Task RunJobAsync(Guid operationId, IOperationProgress progress)
+    /// <summary>A deploy saved with its operation, as the API does, but with no job queued: the test runs it.</summary>
+    private async Task<Guid> QueueDeployAsync(Tenant tenant, string app, string environment, bool rollBackOnFailure)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        var job = new ApplicationDeployer(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
-            services.GetRequiredService<Infrastructure.Clusters.KubernetesClients>(), services.GetRequiredService<SpecVault>(), progress, new NoQueue(),
-            services.GetRequiredService<Infrastructure.Clusters.IWorkloadChangeNotifier>(),
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApplicationOptions>>(), TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<ApplicationDeployer>.Instance);
-        await job.RunAsync(operationId, default);
+        services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        var changes = new ApplicationChanges(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(), services.GetRequiredService<SpecVault>(),
+            services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), services.GetRequiredService<AdmissionGate>(),
+            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), TimeProvider.System);
+        var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, rollBackOnFailure, default);
+        Assert.True(queued.Succeeded, queued.Problem?.Message);
+        return queued.Value.Id;
+    }
+
+    private async Task RunJobAsync(Guid operationId, IOperationProgress progress)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        await JobsByHand.Deployer(scope.ServiceProvider, progress).RunAsync(operationId, JobsByHand.Token(progress));
     }
 }
 

@@ -72,6 +72,30 @@ public abstract class ClusterScenarios(PortalFixture portal)
         Assert.Contains("Developer center jobs", await shown.Content.ReadAsStringAsync());
     }
 
+    [SkippableFact]
+    public async Task A_cluster_whose_watch_keeps_failing_shows_degraded_with_since_when_and_why()
+    {
+        var name = await SeedClusterAsync(hosts: 1, notReady: 0);
+        var since = new DateTime(2026, 12, 6, 9, 30, 0, DateTimeKind.Utc);
+        await Arrange.QueryAsync(async db =>
+        {
+            (await db.Clusters.SingleAsync(c => c.Name == name)).WatchFailed("pod watch: 401 Unauthorized", since);
+            return await db.SaveChangesAsync();
+        });
+        var admin = await Arrange.AdminAsync();
+
+        var list = Text(await (await admin.GetAsync("/admin/clusters")).Content.ReadAsStringAsync());
+        var detail = Text(await (await admin.GetAsync($"/admin/clusters/{name}")).Content.ReadAsStringAsync());
+
+        Assert.Contains("Degraded", list);
+        Assert.Contains("watch failing since 2026-12-06 09:30:00 UTC: pod watch: 401 Unauthorized", list);
+        Assert.Contains("has been failing since 2026-12-06 09:30:00 UTC", detail);
+    }
+
+    /// <summary>A page's text as a reader sees it: without tags, spaces folded.</summary>
+    private static string Text(string html) =>
+        Regex.Replace(WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", " ")), @"\s+", " ").Replace(" :", ":", StringComparison.Ordinal);
+
     private async Task<string> SeedClusterAsync(int hosts, int notReady)
     {
         var name = Arrange.Unique("c");

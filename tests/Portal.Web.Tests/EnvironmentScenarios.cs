@@ -263,11 +263,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     private async Task RunJobAsync(Guid operationId, IOperationProgress progress)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        var job = new EnvironmentProvisioner(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
-            services.GetRequiredService<Infrastructure.Clusters.KubernetesClients>(), progress, TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<EnvironmentProvisioner>.Instance);
-        await job.RunAsync(operationId, default);
+        await JobsByHand.Environments(scope.ServiceProvider, progress).RunAsync(operationId, JobsByHand.Token(progress));
     }
 
     private Task<bool> EnvironmentIs(Tenant tenant, EnvironmentState state) =>

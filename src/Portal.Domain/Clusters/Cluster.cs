@@ -31,6 +31,10 @@ public sealed class Cluster
     public DateTime? LastContactAt { get; private set; }
     public DateTime? LastCheckedAt { get; private set; }
     public string? LastError { get; private set; }
+    /// <summary>Since when the watch of the cluster's nodes and pods keeps failing (hosts and pods shown may be stale); null when it runs.</summary>
+    public DateTime? WatchFailingSince { get; private set; }
+    /// <summary>Why the watch failed last, in words (e.g. "pod watch: 401 Unauthorized").</summary>
+    public string? WatchError { get; private set; }
 
     private Cluster() { }
 
@@ -74,6 +78,19 @@ public sealed class Cluster
         LastContactAt = now;
         LastCheckedAt = now;
         LastError = null;
+    }
+
+    /// <summary>The watch failed and starts over: the cluster shows degraded, since its first failure in a row, with the last reason.</summary>
+    public void WatchFailed(string error, DateTime now)
+    {
+        WatchFailingSince ??= now;
+        WatchError = error.Length > 500 ? error[..500] : error;
+    }
+
+    public void WatchRecovered()
+    {
+        WatchFailingSince = null;
+        WatchError = null;
     }
 
     public void RecordFailure(string error, DateTime now)

@@ -46,6 +46,30 @@ public sealed class ApplicationChanges(
         return await DeployAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec), note, $"rollback to revision {revision}", false, ct);
     }
 
+    /// <summary>
+    /// The automatic rollback of a failed rollout: the revision that ran before is deployed again as a new revision, admitted like
+    /// every deploy (under the environment's admission lock, on fresh reads, against the share), and only while the environment still
+    /// has the revision that failed: a deploy made since is not undone.
+    /// </summary>
+    public Task<Result<Operation>> RollBackAfterFailureAsync(Actor actor, Tenant tenant, Guid appId, string environmentName, int failedRevision,
+        int previousRevision, string reason, CancellationToken ct) =>
+        UnderAdmissionLockAsync(tenant, environmentName, appId, async () =>
+        {
+            var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
+            var current = await (
+                from d in db.AppDeployments.AsNoTracking()
+                join e in db.Environments on d.EnvironmentId equals e.Id
+                where d.ApplicationId == appId && e.Name == environmentName
+                select (int?)d.Revision).FirstOrDefaultAsync(ct);
+            if (current != failedRevision)
+                return Problem.Conflict($"'{app.Name}' no longer has revision {failedRevision} in '{environmentName}': a later deploy is left as it is.");
+            var earlier = await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.ApplicationId == appId && r.Number == previousRevision, ct);
+            if (earlier is null)
+                return Problem.Conflict($"Revision {previousRevision} of '{app.Name}' no longer exists.");
+            return await DeployOnceAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec),
+                $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength), $"automatic rollback to revision {previousRevision}", false, ct);
+        }, ct);
+
     public async Task<Result<PromotionPreview>> PreviewPromotionAsync(string appName, string? from, string? to, CancellationToken ct)
     {
         var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == appName, ct);

@@ -3,13 +3,16 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Applications;
+using Portal.Domain.Audit;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
@@ -34,52 +37,58 @@ public sealed class ApplicationOptions
 /// objects, so the job can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class ApplicationDeployer(
-    PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, IOperationQueue queue,
-    IWorkloadChangeNotifier workloads, IOptions<ApplicationOptions> options, TimeProvider clock, ILogger<ApplicationDeployer> logger)
+    PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, OperationRunner runner,
+    IWorkloadChangeNotifier workloads, IOptions<ApplicationOptions> options, TimeProvider clock) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+    private static readonly Actor AutomaticRollback = new(null, "portal (automatic rollback)", null);
 
     public async Task RunAsync(Guid operationId, CancellationToken ct)
     {
-        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
-        if (operation is null || !operation.Start(Now))
-            return;
-        await _journal.SaveAsync(operation, ct);
-        try
-        {
-            if (operation.Kind == ApplicationOperations.Delete)
-                await DeleteApplicationAsync(operation, ct);
-            else
-                await ChangeAsync(operation, ct);
-            operation.Succeed(Now);
-        }
-        catch (RolloutFailed failed)
-        {
-            operation.Fail(failed.Message, Now);
-            await RollBackAfterFailureAsync(operation, ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
-            var reason = ClusterProblems.Explain(e);
-            if (await TargetAsync(operation, ct) is { } target)
-                target.Deployment.Failed(reason, Now);
-            operation.Fail(reason, Now);
-        }
-        await _journal.SaveAsync(operation, CancellationToken.None);
-        await AnnounceAsync(operation);
+        await runner.RunAsync(db, progress, operationId, this, ct);
+        await AnnounceAsync(operationId);
+    }
+
+    Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct) =>
+        operation.Kind == ApplicationOperations.Delete ? DeleteApplicationAsync(operation, ct) : ChangeAsync(operation, ct);
+
+    string IOperationWork.Explain(Exception failure) => failure is RolloutFailed ? failure.Message : ClusterProblems.Explain(failure);
+
+    /// <summary>
+    /// The deployment says the change failed; a failed rollout of a deploy that asked for it then deploys the previous revision again,
+    /// as a new revision admitted like every deploy. When that cannot be admitted, the operation says why.
+    /// </summary>
+    async Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct)
+    {
+        var fresh = services.GetRequiredService<PortalDbContext>();
+        if (await TargetAsync(fresh, failed, ct) is not { } target)
+            return null;
+        var deployment = target.Deployment;
+        deployment.Failed(failed.Error!, Now);
+        await fresh.SaveChangesAsync(ct);
+        if (failure is not RolloutFailed || !deployment.RollsBackOnFailure || deployment.PreviousRevision is not { } previous)
+            return null;
+        var tenant = await fresh.Tenants.FirstAsync(t => t.Id == failed.TenantId, ct);
+        services.GetRequiredService<TenantScope>().Bind(tenant);
+        var rollback = await services.GetRequiredService<ApplicationChanges>().RollBackAfterFailureAsync(
+            AutomaticRollback, tenant, target.App.Id, target.Environment.Name, deployment.Revision, previous, failed.Error!, ct);
+        if (!rollback.Succeeded)
+            return $"The automatic rollback to revision {previous} was refused: {rollback.Problem!.Message}";
+        var revision = await fresh.AppDeployments.IgnoreQueryFilters().Where(d => d.Id == deployment.Id).Select(d => d.Revision).FirstAsync(ct);
+        return $"An automatic rollback deploys revision {previous} again, as revision {revision}.";
     }
 
     /// <summary>The deployment's state changed with the operation: pages that follow the application learn it at once.</summary>
-    private async Task AnnounceAsync(Operation operation)
+    private async Task AnnounceAsync(Guid operationId)
     {
-        var parts = operation.TargetId.Split('/', 2);
+        var operation = await db.Operations.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(o => o.Id == operationId, CancellationToken.None);
+        var parts = operation?.TargetId.Split('/', 2) ?? [];
         if (parts.Length != 2)
             return;
         var workload = await (
             from e in db.Environments.IgnoreQueryFilters()
-            where e.TenantId == operation.TenantId && e.Name == parts[1]
+            where e.TenantId == operation!.TenantId && e.Name == parts[1]
             join p in db.ResourcePools on e.PoolId equals p.Id
             select new AppWorkload(p.ClusterId, e.Namespace, parts[0])).FirstOrDefaultAsync(CancellationToken.None);
         if (workload != default)
@@ -90,7 +99,8 @@ public sealed class ApplicationDeployer(
 
     private async Task ChangeAsync(Operation operation, CancellationToken ct)
     {
-        var target = await TargetAsync(operation, ct) ?? throw new InvalidOperationException($"The target of operation {operation.Id} is gone.");
+        var target = await TargetAsync(db, operation, ct)
+            ?? throw new OperationTargetGone($"'{operation.TargetId}' no longer exists: the application or its environment was deleted after this operation was queued.");
         var (app, environment, deployment, tenant) = target;
         var revision = await db.Revisions.IgnoreQueryFilters().AsNoTracking()
             .FirstAsync(r => r.ApplicationId == app.Id && r.Number == deployment.Revision, ct);
@@ -188,32 +198,9 @@ public sealed class ApplicationDeployer(
         }
     }
 
-    /// <summary>A failed rollout of a deployment that asked for it deploys the previous revision again, as a new revision.</summary>
-    private async Task RollBackAfterFailureAsync(Operation failed, CancellationToken ct)
-    {
-        if (await TargetAsync(failed, ct) is not { } target)
-            return;
-        var (app, environment, deployment, _) = target;
-        deployment.Failed(failed.Error!, Now);
-        if (!deployment.RollsBackOnFailure || deployment.PreviousRevision is not { } previous)
-            return;
-        var earlier = await db.Revisions.IgnoreQueryFilters().AsNoTracking().FirstAsync(r => r.ApplicationId == app.Id && r.Number == previous, ct);
-        var spec = vault.Open(earlier.SealedSpec);
-        var revision = app.NewRevision(spec, vault.Seal, environment.Name, "portal", $"revision {deployment.Revision} failed: {failed.Error}".Truncate(Revision.NoteMaxLength),
-            $"automatic rollback to revision {previous}", Now);
-        if (!revision.Succeeded)
-            return;
-        db.Revisions.Add(revision.Value);
-        deployment.Deploy(revision.Value, spec, rollsBackOnFailure: false, Now);
-        var rollback = new Operation(failed.TenantId, ApplicationOperations.Deploy, "application", failed.TargetId, "portal (automatic rollback)", Now);
-        db.Operations.Add(rollback);
-        await db.SaveChangesAsync(ct);
-        queue.Enqueue(rollback);
-    }
-
     private sealed record Target(Application App, TenantEnvironment Environment, AppDeployment Deployment, string Tenant);
 
-    private async Task<Target?> TargetAsync(Operation operation, CancellationToken ct)
+    private static async Task<Target?> TargetAsync(PortalDbContext db, Operation operation, CancellationToken ct)
     {
         var parts = operation.TargetId.Split('/', 2);
         if (parts.Length != 2)

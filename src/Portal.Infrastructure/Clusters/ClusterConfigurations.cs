@@ -18,6 +18,7 @@ internal sealed class ClusterConfiguration : IEntityTypeConfiguration<Cluster>
         cluster.Property(c => c.Health).HasConversion<string>().HasMaxLength(20);
         cluster.Property(c => c.KubernetesVersion).HasMaxLength(64);
         cluster.Property(c => c.LastError).HasMaxLength(500);
+        cluster.Property(c => c.WatchError).HasMaxLength(500);
     }
 }
 

@@ -7,11 +7,17 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Clusters;
 
+/// <param name="WatchFailingSince">Since when the watch of its nodes and pods keeps failing: what is shown of them may be stale.</param>
+/// <param name="WatchError">Why the watch failed last.</param>
 public sealed record ClusterSummary(
     Guid Id, string Name, string DisplayName, string ApiServer, ClusterHealth Health, string? Version,
     DateTime? LastContactAt, DateTime? LastCheckedAt, string? LastError, DateTime RegisteredAt,
     int Nodes, int ReadyNodes, int Pods, long CpuAllocatableMillis, long CpuRequestedMillis,
-    long MemoryAllocatableBytes, long MemoryRequestedBytes);
+    long MemoryAllocatableBytes, long MemoryRequestedBytes, DateTime? WatchFailingSince, string? WatchError)
+{
+    /// <summary>The cluster answers, but its watch keeps failing.</summary>
+    public bool Degraded => Health == ClusterHealth.Healthy && WatchFailingSince is not null;
+}
 
 /// <summary>The platform admin's use cases on clusters: register by kubeconfig, list, check, remove.</summary>
 public sealed class ClusterRegistry(
@@ -96,5 +102,6 @@ public sealed class ClusterRegistry(
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.CpuAllocatableMillis) ?? 0,
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.CpuRequestedMillis) ?? 0,
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryAllocatableBytes) ?? 0,
-            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryRequestedBytes) ?? 0));
+            db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryRequestedBytes) ?? 0,
+            c.WatchFailingSince, c.WatchError));
 }

@@ -19,10 +19,12 @@ namespace Portal.Infrastructure.Clusters;
 /// </summary>
 public sealed class ClusterWatch(
     Guid clusterId, KubernetesClients clients, IServiceScopeFactory scopes, IHostChangeNotifier notifier,
-    ClusterOptions options, TimeProvider clock, ILogger<ClusterWatch> logger)
+    ClusterOptions options, ClusterWatchMetrics metrics, TimeProvider clock, ILogger<ClusterWatch> logger)
 {
     private const int ListPageSize = 500;
     private const int WatchSeconds = 300;
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestBackoff = TimeSpan.FromSeconds(30);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, NodeSnapshot> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PodLoad> _pods = new(StringComparer.Ordinal);
@@ -53,38 +55,168 @@ public sealed class ClusterWatch(
     public int PodCount { get { lock (_gate) return _pods.Count; } }
     public int ManagedPodCount { get { lock (_gate) return _workloads.Count; } }
 
+    /// <summary>Whether this watch is failing now (it failed and has not run since): what the metric and the cluster's mark say.</summary>
+    private bool _failing;
+
+    /// <summary>
+    /// Keeps the watch running: node watch, pod watch and flush run together, and when any of them fails the others are stopped
+    /// and the whole watch starts over with a fresh list, after a backoff (1 s, doubling up to 30 s). Each failure is logged,
+    /// counted and marked on the cluster (degraded, since when, why) until a restarted watch has listed both kinds and written
+    /// them. After <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row it returns, so that its replica lets the
+    /// lease go and another replica may try.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!ct.IsCancellationRequested)
+        var backoff = FirstBackoff;
+        var failures = 0;
+        try
         {
-            try
+            while (!ct.IsCancellationRequested)
             {
-                // A client of its own: disposing it is what ends its long watch requests when the watch stops.
-                using var client = await clients.CreateDedicatedAsync(clusterId, ct);
-                await using var stopping = ct.Register(client.Dispose);
-                await Task.WhenAll(
-                    WatchAsync<V1Node, V1NodeList, NodeSnapshot>(
-                        cont => client.CoreV1.ListNodeWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
-                        (rv, onError) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
-                        NodeReading.From, ReplaceNodes, ApplyNode, ct),
-                    WatchAsync<V1Pod, V1PodList, PodReading>(
-                        cont => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: ct),
-                        (rv, onError) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: ct),
-                        NodeReading.Read, ReplacePods, ApplyPod, ct),
-                    FlushLoopAsync(ct));
-            }
-            catch (Exception) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "The watch of cluster {Cluster} failed; starting again in {Delay}", clusterId, backoff);
+                var run = new WatchRun();
+                Exception failure;
+                try
+                {
+                    await RunOnceAsync(run, ct);
+                    continue;
+                }
+                catch (Exception) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+                if (run.Ran)
+                    (failures, backoff) = (0, FirstBackoff);
+                failures++;
+                var (branch, cause) = failure is BranchFailed failed ? (failed.Branch, failed.InnerException!) : ("connection", failure);
+                var reason = $"{branch}: {Describe(cause)}";
+                metrics.Restarted(clusterId, branch);
+                if (!_failing)
+                {
+                    _failing = true;
+                    metrics.StartedFailing();
+                }
+                await MarkFailingAsync(reason, ct);
+                if (failures >= options.HandOverAfterFailures)
+                {
+                    logger.LogError(cause, "The watch of cluster {Cluster} failed {Failures} times in a row ({Reason}); this replica hands it over",
+                        clusterId, failures, reason);
+                    return;
+                }
+                logger.LogWarning(cause, "The watch of cluster {Cluster} failed ({Reason}); starting it over in {Delay}", clusterId, reason, backoff);
                 await Task.Delay(backoff, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                backoff = TimeSpan.FromSeconds(Math.Min(30, backoff.TotalSeconds * 2));
+                backoff = TimeSpan.FromTicks(Math.Min(LongestBackoff.Ticks, backoff.Ticks * 2));
             }
         }
+        finally
+        {
+            if (_failing)
+            {
+                _failing = false;
+                metrics.StoppedFailing();
+            }
+        }
+    }
+
+    /// <summary>One start of the watch; it ends only by failing (or being stopped), and the first branch to fail stops the others.</summary>
+    private async Task RunOnceAsync(WatchRun run, CancellationToken ct)
+    {
+        // A client of its own: disposing it is what ends its long watch requests when the watch stops.
+        using var client = await clients.CreateDedicatedAsync(clusterId, ct);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var token = stopping.Token;
+        await using var ending = token.Register(client.Dispose);
+        Task[] branches =
+        [
+            Branch("node watch", token, WatchAsync<V1Node, V1NodeList, NodeSnapshot>(
+                cont => client.CoreV1.ListNodeWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: token),
+                (rv, onError) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: token),
+                NodeReading.From, ReplaceNodes, ApplyNode, () => run.NodesListed = true, token)),
+            Branch("pod watch", token, WatchAsync<V1Pod, V1PodList, PodReading>(
+                cont => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: token),
+                (rv, onError) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: token),
+                NodeReading.Read, ReplacePods, ApplyPod, () => run.PodsListed = true, token)),
+            Branch("flush", token, FlushLoopAsync(run, token)),
+        ];
+        var first = await Task.WhenAny(branches);
+        await stopping.CancelAsync();
+        await Task.WhenAll(branches).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await first;
+        throw new BranchFailed("watch", new InvalidOperationException("A branch of the watch ended by itself."));
+    }
+
+    /// <summary>Names a branch's failure; what a branch throws because the watch is stopping is no failure of its own.</summary>
+    private static async Task Branch(string name, CancellationToken stopping, Task work)
+    {
+        try
+        {
+            await work;
+        }
+        catch (Exception e) when (!stopping.IsCancellationRequested)
+        {
+            throw new BranchFailed(name, e);
+        }
+    }
+
+    /// <summary>A failure in words an operator can act on: the API server's status, or the database's or the network's own message.</summary>
+    private static string Describe(Exception e) => e switch
+    {
+        HttpOperationException http => $"{(int)http.Response.StatusCode} {http.Response.ReasonPhrase ?? http.Response.StatusCode.ToString()}",
+        KubernetesException { Status: { } status } => $"{status.Code} {status.Reason}: {status.Message}",
+        DbUpdateException db => $"database: {db.InnerException?.Message ?? db.Message}",
+        _ => e.Message,
+    };
+
+    private async Task MarkFailingAsync(string reason, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            if (await db.Clusters.FirstOrDefaultAsync(c => c.Id == clusterId, ct) is not { } cluster)
+                return;
+            cluster.WatchFailed(reason, clock.GetUtcNow().UtcDateTime);
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // The database may be what fails; the log and the metric still say it.
+            logger.LogWarning(e, "Cluster {Cluster} could not be marked degraded", clusterId);
+        }
+    }
+
+    /// <summary>The restarted watch has listed both kinds and written them: the cluster is no longer degraded.</summary>
+    private async Task MarkRunningAsync(CancellationToken ct)
+    {
+        if (_failing)
+        {
+            _failing = false;
+            metrics.StoppedFailing();
+            logger.LogInformation("The watch of cluster {Cluster} runs again", clusterId);
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        if (await db.Clusters.FirstOrDefaultAsync(c => c.Id == clusterId && c.WatchFailingSince != null, ct) is not { } cluster)
+            return;
+        cluster.WatchRecovered();
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>What one start of the watch has done so far.</summary>
+    private sealed class WatchRun
+    {
+        public volatile bool NodesListed;
+        public volatile bool PodsListed;
+        public bool Ran;
+    }
+
+    /// <summary>A branch of the watch (node watch, pod watch, flush) failed.</summary>
+    private sealed class BranchFailed(string branch, Exception cause) : Exception($"The {branch} failed: {cause.Message}", cause)
+    {
+        public string Branch { get; } = branch;
     }
 
     /// <summary>
@@ -94,7 +226,7 @@ public sealed class ClusterWatch(
     private async Task WatchAsync<TItem, TList, TReading>(
         Func<string?, Task<HttpOperationResponse<TList>>> listPage,
         Func<string, Action<Exception>, IAsyncEnumerable<(WatchEventType, TItem)>> watch,
-        Func<TItem, TReading> read, Action<List<TReading>> replace, Action<WatchEventType, TReading> apply, CancellationToken ct)
+        Func<TItem, TReading> read, Action<List<TReading>> replace, Action<WatchEventType, TReading> apply, Action listed, CancellationToken ct)
         where TItem : IKubernetesObject<V1ObjectMeta>
         where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
     {
@@ -104,7 +236,11 @@ public sealed class ClusterWatch(
             var gone = false;
             try
             {
-                version ??= await ListAllAsync(listPage, read, replace, ct);
+                if (version is null)
+                {
+                    version = await ListAllAsync(listPage, read, replace, ct);
+                    listed();
+                }
                 Interlocked.Increment(ref _watchesStarted);
                 await foreach (var (type, item) in watch(version, e => gone |= IsGone(e)))
                 {
@@ -281,11 +417,18 @@ public sealed class ClusterWatch(
         _dirty.Add(pod.NodeName!);
     }
 
-    private async Task FlushLoopAsync(CancellationToken ct)
+    private async Task FlushLoopAsync(WatchRun run, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(options.FlushInterval, clock);
         while (await timer.WaitForNextTickAsync(ct))
+        {
             await FlushAsync(ct);
+            if (!run.Ran && run.NodesListed && run.PodsListed)
+            {
+                run.Ran = true;
+                await MarkRunningAsync(ct);
+            }
+        }
     }
 
     /// <summary>Writes what changed since the last flush: managed pods and hosts (said to browsers too) and namespaces' workload totals.</summary>

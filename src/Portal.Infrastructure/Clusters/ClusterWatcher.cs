@@ -24,6 +24,12 @@ public sealed class ClusterOptions
 
     /// <summary>How long a replica's claim to watch a cluster lasts unless renewed (it renews every third of it).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Failures in a row of a cluster's watch (each started over after a backoff) after which this replica lets the cluster's lease
+    /// go for a lease duration, so that another replica, which may reach the cluster or the database better, can take it.
+    /// </summary>
+    public int HandOverAfterFailures { get; set; } = 6;
 }
 
 /// <summary>
@@ -32,7 +38,7 @@ public sealed class ClusterOptions
 /// </summary>
 public sealed class ClusterWatcher(
     IServiceScopeFactory scopes, KubernetesClients clients, IHostChangeNotifier notifier, IOptions<ClusterOptions> options,
-    TimeProvider clock, ILoggerFactory logs) : BackgroundService
+    ClusterWatchMetrics metrics, TimeProvider clock, ILoggerFactory logs) : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, (ClusterWatch Watch, CancellationTokenSource Stop, Task Running)> _watches = new();
     private CancellationToken _stopping = CancellationToken.None;
@@ -61,7 +67,7 @@ public sealed class ClusterWatcher(
         _watches.GetOrAdd(clusterId, id =>
         {
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-            var watch = new ClusterWatch(id, clients, scopes, notifier, options.Value, clock, logs.CreateLogger<ClusterWatch>());
+            var watch = new ClusterWatch(id, clients, scopes, notifier, options.Value, metrics, clock, logs.CreateLogger<ClusterWatch>());
             return (watch, stop, Task.Run(() => LeadAsync(id, watch, stop.Token)));
         });
     }
@@ -86,9 +92,27 @@ public sealed class ClusterWatcher(
                     await leading.CancelAsync();
             }
             await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!leading.IsCancellationRequested)
+            {
+                // The watch gave up here: another replica may do better. This one tries again after a lease duration.
+                await ReleaseAsync(clusterId);
+                await Task.Delay(options.Value.LeaseDuration, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
-        await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ClusterWatchLeases>().ReleaseAsync(clusterId, Holder, CancellationToken.None);
+        await ReleaseAsync(clusterId);
+    }
+
+    private async Task ReleaseAsync(Guid clusterId)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ClusterWatchLeases>().ReleaseAsync(clusterId, Holder, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The watch lease of cluster {Cluster} could not be let go; it lapses by itself", clusterId);
+        }
     }
 
     private async Task<bool> HoldAsync(Guid clusterId, CancellationToken ct)

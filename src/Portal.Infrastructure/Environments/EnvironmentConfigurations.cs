@@ -36,7 +36,11 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
         operation.Property(o => o.TargetId).HasMaxLength(128).IsRequired();
         operation.Property(o => o.RequestedBy).HasMaxLength(256).IsRequired();
         operation.Property(o => o.State).HasConversion<string>().HasMaxLength(20);
-        operation.Property(o => o.Error).HasMaxLength(2000);
+        operation.Property(o => o.Error).HasMaxLength(Operation.ErrorMaxLength);
+        // Every save of an operation checks that the run which loaded it still holds it: claiming is atomic, and a run that lost
+        // its claim to another cannot write over it.
+        operation.Property(o => o.ClaimedBy).HasMaxLength(32).IsConcurrencyToken();
+        operation.Property(o => o.JobId).HasMaxLength(100);
         operation.Ignore(o => o.Steps);
         // The steps travel as one JSON document: they are read and written with their operation, never queried.
         operation.Property<List<OperationStep>>("_steps")

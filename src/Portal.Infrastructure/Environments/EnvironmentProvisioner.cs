@@ -3,11 +3,12 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Quotas;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Environments;
@@ -18,53 +19,55 @@ namespace Portal.Infrastructure.Environments;
 /// Every step creates or replaces its object, so the job can run twice; a resumed job skips steps already done.
 /// </summary>
 public sealed class EnvironmentProvisioner(
-    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, TimeProvider clock, ILogger<EnvironmentProvisioner> logger)
+    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, OperationRunner runner, TimeProvider clock) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     public const string ManagedBy = "portal";
 
-    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    public Task RunAsync(Guid operationId, CancellationToken ct) => runner.RunAsync(db, progress, operationId, this, ct);
+
+    async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
     {
-        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
-        if (operation is null || !operation.Start(clock.GetUtcNow().UtcDateTime))
-            return;
-        await _journal.SaveAsync(operation, ct);
         var environment = await db.Environments.IgnoreQueryFilters()
-            .FirstAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct);
+            .FirstOrDefaultAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct)
+            ?? throw new OperationTargetGone($"Environment '{operation.TargetId}' no longer exists: it was deleted after this operation was queued.");
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
         var labels = Labels(tenant.Slug, environment.Name);
 
-        try
+        var client = await clients.ForAsync(pool.ClusterId, ct);
+        switch (operation.Kind)
         {
-            var client = await clients.ForAsync(pool.ClusterId, ct);
-            switch (operation.Kind)
-            {
-                case "environment.delete":
-                    await _journal.StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment.Namespace, ct), ct);
-                    db.Environments.Remove(environment);
-                    break;
-                case "environment.update-quota":
-                    await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
-                    environment.MarkReady();
-                    break;
-                default:
-                    await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
-                    await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
-                    await _journal.StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
-                    await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
-                    environment.MarkReady();
-                    break;
-            }
-            operation.Succeed(clock.GetUtcNow().UtcDateTime);
+            case "environment.delete":
+                await _journal.StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment.Namespace, ct), ct);
+                db.Environments.Remove(environment);
+                break;
+            case "environment.update-quota":
+                await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                environment.MarkReady();
+                break;
+            default:
+                await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
+                await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                await _journal.StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
+                await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
+                environment.MarkReady();
+                break;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
-            environment.MarkFailed();
-            operation.Fail(ClusterProblems.Explain(e), clock.GetUtcNow().UtcDateTime);
-        }
-        await _journal.SaveAsync(operation, CancellationToken.None);
+    }
+
+    string IOperationWork.Explain(Exception failure) => ClusterProblems.Explain(failure);
+
+    async Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct)
+    {
+        var fresh = services.GetRequiredService<PortalDbContext>();
+        var environment = await fresh.Environments.IgnoreQueryFilters()
+            .FirstOrDefaultAsync(e => e.TenantId == failed.TenantId && e.Name == failed.TargetId, ct);
+        if (environment is null)
+            return null;
+        environment.MarkFailed();
+        await fresh.SaveChangesAsync(ct);
+        return null;
     }
 
     internal static Dictionary<string, string> Labels(string tenant, string environment) => new()

@@ -1,12 +1,13 @@
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Environments;
 using Portal.Domain.Middleware;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Middleware;
@@ -18,37 +19,35 @@ namespace Portal.Infrastructure.Middleware;
 /// replaces its objects, so the job can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class InstanceProvisioner(
-    PortalDbContext db, KubernetesClients clients, CredentialVault vault, IOperationProgress progress, IOptions<ApplicationOptions> options,
-    TimeProvider clock, ILogger<InstanceProvisioner> logger)
+    PortalDbContext db, KubernetesClients clients, CredentialVault vault, IOperationProgress progress, OperationRunner runner,
+    IOptions<ApplicationOptions> options, TimeProvider clock) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    public Task RunAsync(Guid operationId, CancellationToken ct) => runner.RunAsync(db, progress, operationId, this, ct);
+
+    async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
     {
-        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
-        if (operation is null || !operation.Start(Now))
-            return;
-        await _journal.SaveAsync(operation, ct);
-        var target = await TargetAsync(operation, ct);
-        try
-        {
-            if (target is null)
-                throw new InvalidOperationException($"The instance of operation {operation.Id} is gone.");
-            await CarryOutAsync(operation, target, ct);
-            operation.Succeed(Now);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogWarning(e, "Operation {Operation} ({Kind} of {Target}) failed", operation.Id, operation.Kind, operation.TargetId);
-            var reason = e is InstanceNotReady ? e.Message : ClusterProblems.Explain(e);
-            if (target is not null && operation.Kind != MiddlewareOperations.Delete)
-                target.Instance.MarkFailed(reason, Now);
-            operation.Fail(reason, Now);
-        }
-        await _journal.SaveAsync(operation, CancellationToken.None);
+        var target = await TargetAsync(db, operation, ct)
+            ?? throw new OperationTargetGone($"The instance '{operation.TargetId}' no longer exists: it was deleted after this operation was queued.");
+        await CarryOutAsync(operation, target, ct);
+    }
+
+    string IOperationWork.Explain(Exception failure) => failure is InstanceNotReady ? failure.Message : ClusterProblems.Explain(failure);
+
+    async Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct)
+    {
+        if (failed.Kind == MiddlewareOperations.Delete)
+            return null;
+        var fresh = services.GetRequiredService<PortalDbContext>();
+        if (await TargetAsync(fresh, failed, ct) is not { } target)
+            return null;
+        target.Instance.MarkFailed(failed.Error!, Now);
+        await fresh.SaveChangesAsync(ct);
+        return null;
     }
 
     private sealed record Target(MiddlewareInstance Instance, TenantEnvironment Environment, MiddlewareTemplate Template, string Tenant);
@@ -141,7 +140,7 @@ public sealed class InstanceProvisioner(
         return null;
     }
 
-    private async Task<Target?> TargetAsync(Operation operation, CancellationToken ct)
+    private static async Task<Target?> TargetAsync(PortalDbContext db, Operation operation, CancellationToken ct)
     {
         var parts = operation.TargetId.Split('/', 2);
         if (parts.Length != 2)

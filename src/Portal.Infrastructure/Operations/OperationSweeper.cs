@@ -6,21 +6,11 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Operations;
 
-public sealed class OperationOptions
-{
-    public const string Section = "Portal:Operations";
-
-    /// <summary>How long an operation may stay queued before its job is queued again.</summary>
-    public TimeSpan QueuedFor { get; set; } = TimeSpan.FromMinutes(2);
-
-    /// <summary>How long a running operation may go without a step before its job is taken for dead and queued again.</summary>
-    public TimeSpan StalledAfter { get; set; } = TimeSpan.FromMinutes(15);
-}
-
 /// <summary>
-/// Queues again the jobs of operations that were lost: saved but never queued (the process died between the two,
-/// or an in-memory queue went down with it), or running in a process that died. Jobs are idempotent and resume
-/// after their last finished step, so queueing one twice does no harm.
+/// Queues again the jobs of operations that were lost: saved but never queued (the process died between the two, or an
+/// in-memory queue went down with it), queued with a job the job scheduler no longer holds, or running under a claim that
+/// lapsed because the process of its run died. An operation whose job still waits for a free worker, or runs and renews its
+/// claim, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the same does no harm.
 /// </summary>
 public sealed class OperationSweeper(
     PortalDbContext db, IOperationQueue queue, IOptions<OperationOptions> options, TimeProvider clock, ILogger<OperationSweeper> logger)
@@ -32,22 +22,33 @@ public sealed class OperationSweeper(
         var now = clock.GetUtcNow().UtcDateTime;
         var (queuedFor, stalledAfter) = (options.Value.QueuedFor, options.Value.StalledAfter);
         var quietSince = now - (queuedFor < stalledAfter ? queuedFor : stalledAfter);
-        var candidates = await db.Operations.IgnoreQueryFilters()
+        var candidates = await db.Operations.IgnoreQueryFilters().AsNoTracking()
             .Where(o => (o.State == OperationState.Queued || o.State == OperationState.Running) && o.LastActivityAt < quietSince)
             .OrderBy(o => o.LastActivityAt)
             .Take(BatchSize)
             .ToListAsync(ct);
-        var lost = candidates.Where(o => o.IsStalled(now, queuedFor, stalledAfter)).ToList();
-        foreach (var operation in lost)
+        var requeued = 0;
+        foreach (var operation in candidates.Where(o => o.IsStalled(now, queuedFor, stalledAfter)))
         {
-            logger.LogWarning("Operation {Operation} ({Kind} of {Target}) was {State} with no progress since {Since}; queueing its job again",
+            if (operation.State == OperationState.Queued && operation.JobId is { } jobId && queue.Holds(jobId))
+            {
+                // Waiting behind busy workers: noted as seen, so that the operations after it in the queue get looked at too.
+                await TouchAsync(operation, now, ct);
+                continue;
+            }
+            // Conditional on what was read: of two sweeps at once, or a sweep and a run that just claimed it, one moves it.
+            if (!await TouchAsync(operation, now, ct))
+                continue;
+            logger.LogWarning("Operation {Operation} ({Kind} of {Target}) was {State} with no progress since {Since} and no job holding it; queueing its job again",
                 operation.Id, operation.Kind, operation.TargetId, operation.State, operation.LastActivityAt);
-            operation.Requeued(now);
-        }
-        // Saved before queueing, so that another replica's sweep does not take the same ones.
-        await db.SaveChangesAsync(ct);
-        foreach (var operation in lost)
             queue.Enqueue(operation);
-        return lost.Count;
+            requeued++;
+        }
+        return requeued;
     }
+
+    private async Task<bool> TouchAsync(Operation seen, DateTime now, CancellationToken ct) =>
+        await db.Operations.IgnoreQueryFilters()
+            .Where(o => o.Id == seen.Id && o.State == seen.State && o.LastActivityAt == seen.LastActivityAt && o.ClaimedBy == seen.ClaimedBy)
+            .ExecuteUpdateAsync(set => set.SetProperty(o => o.LastActivityAt, now), ct) == 1;
 }

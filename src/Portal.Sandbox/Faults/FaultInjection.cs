@@ -3,7 +3,7 @@ using Portal.Sandbox.Api;
 
 namespace Portal.Sandbox.Faults;
 
-/// <summary>Applies the request-level faults (latency, 429, 500) to API calls; watch faults live in the watch handler.</summary>
+/// <summary>Applies the request-level faults (refused credentials, latency, 429, 500) to API calls; watch faults live in the watch handler.</summary>
 internal sealed class FaultInjection(SandboxFaults faults)
 {
     /// <summary>Returns false when the request was answered with an injected failure.</summary>
@@ -13,6 +13,11 @@ internal sealed class FaultInjection(SandboxFaults faults)
         if (!path.StartsWith("/api", StringComparison.Ordinal))
         {
             return true;
+        }
+        if (faults.TakeCredentialRefusal(path))
+        {
+            await KubernetesApi.WriteJsonAsync(context, 401, ApiException.Status(401, "Unauthorized", "Unauthorized"));
+            return false;
         }
         if (faults.Latency is { Ticks: > 0 } latency)
         {

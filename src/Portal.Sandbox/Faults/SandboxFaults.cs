@@ -15,6 +15,8 @@ public sealed class SandboxFaults
     private int _dropWatchAfterEvents;
     private long _dropWatchAfterTicks;
     private int _expireWatches;
+    private int _credentialRefusals;
+    private string _refusedPath = "/";
 
     internal SandboxFaults(FaultSettings initial)
     {
@@ -75,8 +77,32 @@ public sealed class SandboxFaults
         set => Volatile.Write(ref _expireWatches, value ? 1 : 0);
     }
 
+    /// <summary>
+    /// Answers the next <paramref name="times"/> API requests whose path starts with <paramref name="pathStart"/> with 401 Unauthorized,
+    /// as a server whose credentials were rotated under its clients, then accepts them again.
+    /// </summary>
+    public void RefuseCredentials(int times, string pathStart = "/")
+    {
+        Volatile.Write(ref _refusedPath, pathStart);
+        Volatile.Write(ref _credentialRefusals, Math.Max(0, times));
+    }
+
+    /// <summary>Takes one of the refusals asked for, when this request's path is one of those refused.</summary>
+    internal bool TakeCredentialRefusal(string path)
+    {
+        if (!path.StartsWith(Volatile.Read(ref _refusedPath), StringComparison.Ordinal))
+            return false;
+        while (Volatile.Read(ref _credentialRefusals) is var left && left > 0)
+        {
+            if (Interlocked.CompareExchange(ref _credentialRefusals, left - 1, left) == left)
+                return true;
+        }
+        return false;
+    }
+
     public void Reset()
     {
+        RefuseCredentials(0);
         Latency = TimeSpan.Zero;
         ErrorRate = 0;
         ThrottleRate = 0;

@@ -2,7 +2,10 @@ using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Microsoft.Extensions.Options;
+using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Identity;
 
@@ -18,6 +21,12 @@ public sealed class JobsOptions
 
     /// <summary>Jobs run at once; a deploy holds one while it follows its rollout.</summary>
     public int Workers { get; set; } = 10;
+
+    /// <summary>
+    /// With PostgreSQL storage: how long a job taken by a worker stays hidden from the other workers unless the worker keeps it
+    /// (its server renews it while the job runs); a job whose server died is run again after it.
+    /// </summary>
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 /// <summary>
@@ -35,10 +44,21 @@ public static class JobsSetup
         // One storage per host, made when first needed (after migrations have created the database): Hangfire's
         // own registration hands out its static JobStorage.Current, which hosts in one process (test hosts) would
         // share and dispose under each other.
+        // A long job (a deploy following its rollout) stays hidden from other workers for as long as its server lives: the
+        // invisibility timeout slides. It only decides when the job of a server that died is run again.
+        var storageOptions = new PostgreSqlStorageOptions { InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true };
         services.AddSingleton<JobStorage>(_ => database.Provider == DatabaseProvider.Postgres
-            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(database.PostgresConnectionString(configuration.GetConnectionString("Portal")!), new PostgreSqlStorageOptions()),
-                new PostgreSqlStorageOptions())
+            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(database.PostgresConnectionString(configuration.GetConnectionString("Portal")!), storageOptions),
+                storageOptions)
             : new Hangfire.InMemory.InMemoryStorage());
+        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section))
+            .Validate<IOptions<OperationOptions>, IOptions<ApplicationOptions>>(
+                (jobsOptions, operations, applications) => applications.Value.RolloutTimeout < operations.Value.StalledAfter
+                    && operations.Value.StalledAfter < jobsOptions.InvisibilityTimeout,
+                "Portal:Applications:RolloutTimeout must be shorter than Portal:Operations:StalledAfter, and that shorter than "
+                + "Portal:Jobs:InvisibilityTimeout: otherwise a rollout still followed is taken for lost, or a job still running is "
+                + "started again beside itself.")
+            .ValidateOnStart();
         // The client, the recurring job manager and the server's activator are bound to this host's storage and
         // services explicitly, for the same reason (Hangfire's defaults fall back to its static globals).
         services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(provider.GetRequiredService<JobStorage>()));

@@ -170,7 +170,6 @@ public sealed class Arrange(PortalFactory factory)
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var operation = new Portal.Domain.Operations.Operation(tenant.Id, "environment.create", "environment", "gone", "test-setup", DateTime.UtcNow);
-        operation.Start(DateTime.UtcNow);
         operation.Fail("test failure", DateTime.UtcNow);
         db.Operations.Add(operation);
         await db.SaveChangesAsync();

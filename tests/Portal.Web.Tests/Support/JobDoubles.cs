@@ -1,12 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Portal.Domain.Operations;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Environments;
+using Portal.Infrastructure.Operations;
+using Portal.Infrastructure.Persistence;
 
 namespace Portal.Web.Tests.Support;
 
-/// <summary>Stands in for a process killed right after a step was saved (or, with no step, one that lives on).</summary>
-public sealed class DiesAfterStep(string? step) : IOperationProgress
+/// <summary>
+/// Stands in for a process stopped right after a step was saved (or, with no step, one that lives on): the job's cancellation
+/// token is cancelled, as when the host stops, so the job ends without finishing and lets its operation go.
+/// </summary>
+public sealed class DiesAfterStep(string? step) : IOperationProgress, IDisposable
 {
-    public Task ReportAsync(Operation operation, CancellationToken ct) =>
-        step is not null && operation.HasDone(step) ? throw new OperationCanceledException("killed") : Task.CompletedTask;
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>The token to run the job with.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    public Task ReportAsync(Operation operation, CancellationToken ct)
+    {
+        if (step is null || !operation.HasDone(step))
+            return Task.CompletedTask;
+        _stopping.Cancel();
+        throw new OperationCanceledException("killed", _stopping.Token);
+    }
+
+    public void Dispose() => _stopping.Dispose();
 }
 
 /// <summary>A queue that drops what it is given: for tests that run an operation's job by hand.</summary>
@@ -14,5 +36,123 @@ public sealed class NoQueue : IOperationQueue
 {
     public void Enqueue(Operation operation)
     {
+    }
+
+    public bool Holds(string jobId) => false;
+}
+
+/// <summary>Operation jobs built by hand: with a progress double, and the operation settings a test chooses.</summary>
+public static class JobsByHand
+{
+    public static OperationRunner Runner(IServiceProvider services, OperationOptions? options = null) =>
+        options is null
+            ? services.GetRequiredService<OperationRunner>()
+            : new OperationRunner(services.GetRequiredService<IServiceScopeFactory>(), Options.Create(options), TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationRunner>.Instance);
+
+    public static EnvironmentProvisioner Environments(IServiceProvider services, IOperationProgress progress, OperationRunner? runner = null) =>
+        new(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<KubernetesClients>(), progress,
+            runner ?? Runner(services), TimeProvider.System);
+
+    public static ApplicationDeployer Deployer(IServiceProvider services, IOperationProgress progress, ApplicationOptions? options = null,
+        OperationRunner? runner = null) =>
+        new(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<KubernetesClients>(), services.GetRequiredService<SpecVault>(),
+            progress, runner ?? Runner(services), services.GetRequiredService<IWorkloadChangeNotifier>(),
+            options is null ? services.GetRequiredService<IOptions<ApplicationOptions>>() : Options.Create(options), TimeProvider.System);
+
+    /// <summary>The token a job runs with: the one a <see cref="DiesAfterStep"/> cancels, or none.</summary>
+    public static CancellationToken Token(IOperationProgress progress) => progress is DiesAfterStep dies ? dies.Stopping : default;
+}
+
+/// <summary>Does something once, from outside the job, when a step of the operation begins: what another user or job would do meanwhile.</summary>
+public sealed class MeanwhileAtStep(string step, Func<Task> meanwhile) : IOperationProgress
+{
+    private int _done;
+
+    public async Task ReportAsync(Operation operation, CancellationToken ct)
+    {
+        if (operation.Steps.Any(s => s.Name == step && s.FinishedAt is null) && Interlocked.Exchange(ref _done, 1) == 0)
+            await meanwhile();
+    }
+}
+
+/// <summary>
+/// Records which run of a job began which step; each run waits at its first report for the other runs to arrive (a while at most),
+/// so that runs started together really overlap.
+/// </summary>
+public sealed class RunsTogether(int runs)
+{
+    private readonly TaskCompletionSource _allArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(int Run, string Step)> _begun = [];
+    private readonly int _runs = runs;
+    private int _arrived;
+
+    public IReadOnlyList<(int Run, string Step)> Begun
+    {
+        get { lock (_begun) return _begun.ToList(); }
+    }
+
+    public IOperationProgress Run(int run) => new Progress(this, run);
+
+    private sealed class Progress(RunsTogether together, int run) : IOperationProgress
+    {
+        private bool _arrived;
+
+        public async Task ReportAsync(Operation operation, CancellationToken ct)
+        {
+            if (!_arrived)
+            {
+                _arrived = true;
+                if (Interlocked.Increment(ref together._arrived) == together._runs)
+                    together._allArrived.TrySetResult();
+                await Task.WhenAny(together._allArrived.Task, Task.Delay(TimeSpan.FromSeconds(3), ct));
+            }
+            lock (together._begun)
+            {
+                foreach (var step in operation.Steps.Where(s => s.FinishedAt is null && !together._begun.Contains((run, s.Name))))
+                    together._begun.Add((run, step.Name));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Scopes whose unit of work refuses to save an operation as failed, as a database that fails just then: with these, the usual
+/// recording of a job's failure throws, which is what a job's last resort is for.
+/// </summary>
+public sealed class ScopesThatCannotSaveFailures(IServiceScopeFactory inner) : IServiceScopeFactory
+{
+    public IServiceScope CreateScope() => new Scope(inner.CreateScope());
+
+    private sealed class Scope(IServiceScope inner) : IServiceScope, IServiceProvider
+    {
+        private PortalDbContext? _db;
+
+        public IServiceProvider ServiceProvider => this;
+
+        public object? GetService(Type serviceType) =>
+            serviceType != typeof(PortalDbContext)
+                ? inner.ServiceProvider.GetService(serviceType)
+                : _db ??= new PortalDbContext(
+                    new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<PortalDbContext>(
+                            inner.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.DbContextOptions<PortalDbContext>>())
+                        .AddInterceptors(new RefusesFailures()).Options,
+                    inner.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>());
+
+        public void Dispose()
+        {
+            _db?.Dispose();
+            inner.Dispose();
+        }
+    }
+
+    private sealed class RefusesFailures : Microsoft.EntityFrameworkCore.Diagnostics.SaveChangesInterceptor
+    {
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int>> SavingChangesAsync(
+            Microsoft.EntityFrameworkCore.Diagnostics.DbContextEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+            eventData.Context!.ChangeTracker.Entries<Operation>().Any(e => e.Entity.State == OperationState.Failed)
+                ? throw new InvalidOperationException("The database did not answer (a test double refusing to save failures).")
+                : base.SavingChangesAsync(eventData, result, cancellationToken);
     }
 }

@@ -1,0 +1,288 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Operations;
+
+/// <summary>What a job does for its operation, and what a failure of it means for the operation's target.</summary>
+public interface IOperationWork
+{
+    /// <summary>Carries out the operation in the job's unit of work, which the runner saves when it returns.</summary>
+    Task CarryOutAsync(Operation operation, CancellationToken ct);
+
+    /// <summary>The failure in words a user can act on.</summary>
+    string Explain(Exception failure);
+
+    /// <summary>
+    /// Runs once the failure is saved on the operation, in a unit of work of its own (<paramref name="services"/> is a fresh scope):
+    /// records the failure on the target and does what follows from it, such as an automatic rollback. Returns what to add to the
+    /// operation's error, if anything.
+    /// </summary>
+    Task<string?> AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct);
+}
+
+/// <summary>An operation's job found what the operation is about gone (deleted since the operation was queued).</summary>
+public sealed class OperationTargetGone(string reason) : Exception(reason);
+
+/// <summary>
+/// Runs an operation's job. The run claims the operation first, so that of two runs of one operation at once (a job queued twice,
+/// a job the scheduler started again) one works and the other does nothing; a heartbeat renews the claim while the work goes on,
+/// so that a rollout followed for minutes is not taken for lost, and a run that lost its claim stops. When the work fails, the
+/// failure is saved in a unit of work of its own, since the job's may hold what made it fail; then the job records what the failure
+/// means for its target. Whatever that failure handling does, the operation does not stay running: at worst a single statement
+/// marks it failed, and if even that cannot be written the claim lapses and the sweeper queues the operation again.
+/// </summary>
+public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<OperationOptions> options, TimeProvider clock, ILogger<OperationRunner> logger)
+{
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    /// <param name="db">The job's unit of work: the operation is claimed, carried out and saved in it.</param>
+    public async Task RunAsync(PortalDbContext db, IOperationProgress progress, Guid operationId, IOperationWork work, CancellationToken ct)
+    {
+        await using var claim = await TryClaimAsync(db, operationId, ct);
+        if (claim is null)
+        {
+            logger.LogInformation("Operation {Operation} has ended or another run of its job holds it; this run does nothing", operationId);
+            return;
+        }
+        Exception failure;
+        try
+        {
+            using var working = CancellationTokenSource.CreateLinkedTokenSource(ct, claim.Lost);
+            await progress.ReportAsync(claim.Operation, working.Token);
+            await work.CarryOutAsync(claim.Operation, working.Token);
+            claim.Operation.Succeed(Now);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await ReportAsync(progress, claim.Operation);
+            return;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The host is stopping: the claim is let go below, and the job scheduler runs the job again.
+            throw;
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        await FailAsync(operationId, claim.Run, progress, work, failure);
+    }
+
+    private async Task<Claim?> TryClaimAsync(PortalDbContext db, Guid operationId, CancellationToken ct)
+    {
+        var operation = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, ct);
+        var run = Guid.NewGuid().ToString("N");
+        var now = Now;
+        if (operation is null || !operation.Claim(run, now + options.Value.StalledAfter, now))
+            return null;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another run saved its claim between our read and our save.
+            db.ChangeTracker.Clear();
+            return null;
+        }
+        return new Claim(this, operation, run);
+    }
+
+    /// <summary>Renews the claim while the run works; cancels the run when another run has taken the operation over.</summary>
+    private async Task HeartbeatAsync(Claim claim, CancellationToken stop)
+    {
+        var every = options.Value.HeartbeatEvery;
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(every, clock, stop).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (stop.IsCancellationRequested)
+                return;
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var now = Now;
+                var renewed = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Operations.IgnoreQueryFilters()
+                    .Where(o => o.Id == claim.Operation.Id && o.ClaimedBy == claim.Run && o.State == OperationState.Running)
+                    .ExecuteUpdateAsync(set => set.SetProperty(o => o.ClaimedUntil, now + options.Value.StalledAfter).SetProperty(o => o.LastActivityAt, now), stop);
+                if (renewed == 0)
+                {
+                    logger.LogWarning("Operation {Operation}: another run of its job took it over; this run stops", claim.Operation.Id);
+                    await claim.LoseAsync();
+                    return;
+                }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                // The next beat tries again; the claim lasts several beats.
+                logger.LogWarning(e, "Operation {Operation}: its claim could not be renewed", claim.Operation.Id);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Lets the claim go when the run ends, finished or not, so that a run queued again can take the operation at once.</summary>
+    private async Task ReleaseAsync(Claim claim)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Operations.IgnoreQueryFilters()
+                .Where(o => o.Id == claim.Operation.Id && o.ClaimedBy == claim.Run)
+                .ExecuteUpdateAsync(set => set.SetProperty(o => o.ClaimedUntil, (DateTime?)null), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Operation {Operation}: its claim could not be let go; it lapses by itself", claim.Operation.Id);
+        }
+    }
+
+    private async Task FailAsync(Guid operationId, string run, IOperationProgress progress, IOperationWork work, Exception failure)
+    {
+        var reason = Explain(work, failure);
+        Operation failed;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var found = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, CancellationToken.None);
+            if (found is null || found.ClaimedBy != run || found.IsFinished)
+            {
+                logger.LogWarning(failure, "Operation {Operation}: this run of its job failed after the operation was taken over, deleted or ended; "
+                    + "the failure is not recorded on it", operationId);
+                return;
+            }
+            logger.LogWarning(failure, "Operation {Operation} ({Kind} of {Target}) failed", found.Id, found.Kind, found.TargetId);
+            found.Fail(reason, Now);
+            await db.SaveChangesAsync(CancellationToken.None);
+            failed = found;
+        }
+        catch (Exception e)
+        {
+            await LastResortAsync(operationId, run, $"{reason} (Recording the failure failed: {Explain(work, e)})", e);
+            return;
+        }
+        await ReportAsync(progress, failed);
+
+        string? more;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            more = await work.AfterFailureAsync(scope.ServiceProvider, failed, failure, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Operation {Operation}: handling its failure failed", operationId);
+            more = $"Handling the failure failed too: {Explain(work, e)}";
+        }
+        if (more is not null)
+            await AddToErrorAsync(operationId, run, more, progress);
+    }
+
+    private async Task AddToErrorAsync(Guid operationId, string run, string more, IOperationProgress progress)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var failed = await db.Operations.IgnoreQueryFilters()
+                .FirstOrDefaultAsync(o => o.Id == operationId && o.ClaimedBy == run && o.State == OperationState.Failed, CancellationToken.None);
+            if (failed is null)
+                return;
+            failed.AddToError(more, Now);
+            await db.SaveChangesAsync(CancellationToken.None);
+            await ReportAsync(progress, failed);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Operation {Operation} failed, but what came of its failure could not be added to it: {More}", operationId, more);
+        }
+    }
+
+    /// <summary>One statement, past every change tracker: the operation is failed even when saving it the usual way does not work.</summary>
+    private async Task LastResortAsync(Guid operationId, string run, string reason, Exception cause)
+    {
+        logger.LogError(cause, "Operation {Operation}: its failure could not be saved; marking it failed with a single statement", operationId);
+        var error = reason.Length <= Operation.ErrorMaxLength ? reason : reason[..(Operation.ErrorMaxLength - 1)] + "…";
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var now = Now;
+            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Operations.IgnoreQueryFilters()
+                .Where(o => o.Id == operationId && o.ClaimedBy == run && o.State == OperationState.Running)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(o => o.State, OperationState.Failed).SetProperty(o => o.Error, error)
+                    .SetProperty(o => o.FinishedAt, now).SetProperty(o => o.LastActivityAt, now), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogCritical(e, "Operation {Operation} could not be marked failed; it is queued again once its claim lapses", operationId);
+        }
+    }
+
+    private static string Explain(IOperationWork work, Exception failure)
+    {
+        if (failure is DbUpdateConcurrencyException)
+            return "What this operation changes was changed or deleted by someone else meanwhile; nothing more was done.";
+        try
+        {
+            return work.Explain(failure);
+        }
+        catch (Exception)
+        {
+            return failure.Message;
+        }
+    }
+
+    private async Task ReportAsync(IOperationProgress progress, Operation operation)
+    {
+        try
+        {
+            await progress.ReportAsync(operation, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // Browsers following the operation see it at their next refresh; the operation itself is saved.
+            logger.LogWarning(e, "Operation {Operation}: its progress could not be reported", operation.Id);
+        }
+    }
+
+    /// <summary>One run's claim on its operation: renewed in the background until disposed, then let go.</summary>
+    private sealed class Claim : IAsyncDisposable
+    {
+        private readonly OperationRunner _runner;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly CancellationTokenSource _lost = new();
+        private readonly Task _heartbeat;
+
+        public Claim(OperationRunner runner, Operation operation, string run)
+        {
+            _runner = runner;
+            Operation = operation;
+            Run = run;
+            _heartbeat = runner.HeartbeatAsync(this, _stop.Token);
+        }
+
+        public Operation Operation { get; }
+        public string Run { get; }
+
+        /// <summary>Cancelled when another run took the operation over: this run must stop.</summary>
+        public CancellationToken Lost => _lost.Token;
+
+        public Task LoseAsync() => _lost.CancelAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _heartbeat;
+            await _runner.ReleaseAsync(this);
+            _stop.Dispose();
+            _lost.Dispose();
+        }
+    }
+}
