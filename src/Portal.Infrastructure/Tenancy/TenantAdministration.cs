@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
+using Portal.Domain.Environments;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Common;
@@ -16,7 +17,7 @@ public sealed record TenantLink(string Slug, string DisplayName, TenantStatus St
 
 /// <summary>The platform admin's use cases on tenants.</summary>
 public sealed class TenantAdministration(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOpenIddictApplicationManager clients)
+    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOpenIddictApplicationManager clients, ReservedNamespaces reserved)
 {
     public async Task<Page<TenantSummary>> ListAsync(string? search, PageRequest page, CancellationToken ct)
     {
@@ -75,6 +76,9 @@ public sealed class TenantAdministration(
         if (!created.Succeeded)
             return created;
         var tenant = created.Value;
+        var allowed = reserved.CheckTenantSlug(tenant.Slug, "Slug");
+        if (!allowed.Succeeded)
+            return allowed.Problem!;
         if (await db.Tenants.AnyAsync(t => t.Slug == tenant.Slug, ct))
             return Problem.Conflict($"The slug '{tenant.Slug}' is taken by another tenant.", "Slug");
 
