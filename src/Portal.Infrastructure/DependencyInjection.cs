@@ -47,6 +47,7 @@ public static class DependencyInjection
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditLog>();
         services.AddScoped<TenantAdministration>();
+        services.AddScoped<TenantDeletion>();
         services.AddScoped<MemberDirectory>();
         services.AddScoped<InvitationAcceptance>();
         services.AddScoped<ServiceAccounts>();

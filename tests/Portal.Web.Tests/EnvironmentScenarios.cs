@@ -284,6 +284,40 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Contains("NetworkPolicy re-created", summary);
     }
 
+    /// <summary>
+    /// After one tenant deletes its environment, another tenant whose names join into the same namespace ("a" + "bb-cc", then
+    /// "a-b" + "cc") takes it: the metric series of that namespace must start afresh, not hand over the first tenant's history.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_name_taken_by_another_tenant_carries_none_of_the_previous_environments_metrics()
+    {
+        var (first, firstAdmin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        await World.ReadyEnvironmentAsync(first, firstAdmin, pool, "bb-cc", cpu: "1");
+        var ns = $"{first.Slug}-bb-cc";
+        await SampleMetricsAsync();
+        var subject = await Arrange.QueryAsync(db => db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns));
+        var longAgo = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds() / 60 * 60;
+        await Arrange.QueryAsync(async db =>
+        {
+            db.MetricSamples.Add(new Domain.Monitoring.RawSample { SubjectId = subject.Id, At = longAgo, Cpu = 1234 });
+            return await db.SaveChangesAsync();
+        });
+        var deleted = await firstAdmin.PostFormAsync($"/t/{first.Slug}/environments/bb-cc/delete", new() { ["confirmName"] = "bb-cc" });
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != first.Id)), "the environment to be gone");
+        await SampleMetricsAsync();
+        var second = await Arrange.TenantAsync($"{first.Slug}-bb");
+        var secondAdmin = await World.GrantAsync(second, pool, cpu: "4");
+
+        await World.ReadyEnvironmentAsync(second, secondAdmin, pool, "cc", cpu: "1");
+        await SampleMetricsAsync();
+
+        var now = await Arrange.QueryAsync(db => db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns));
+        Assert.Equal(second.Id, now.TenantId);
+        Assert.False(await Arrange.QueryAsync(db => db.MetricSamples.AnyAsync(m => m.SubjectId == now.Id && m.At <= longAgo)),
+            "the second tenant's namespace shows the first tenant's samples");
+    }
+
     [Fact]
     public async Task Changing_a_share_updates_the_resource_quota_and_deleting_removes_the_namespace()
     {
@@ -469,6 +503,12 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = "1Gi", ["Share.MemoryLimits"] = "1Gi",
         ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
     };
+
+    private async Task SampleMetricsAsync()
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Infrastructure.Monitoring.MetricsSampler>().SampleAsync(default);
+    }
 
     private async Task RepairDriftAsync()
     {

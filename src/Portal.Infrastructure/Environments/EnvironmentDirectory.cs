@@ -60,7 +60,7 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         CancellationToken ct)
     {
         if (tenant.IsReadOnly)
-            return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no environment can be created.");
+            return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: no environment can be created.");
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.Invalid("Pool", $"There is no pool '{poolName}'.");

@@ -44,6 +44,9 @@ public sealed class EnvironmentProvisioner(
 
         try
         {
+            // The tenant's deletion removes its namespaces: nothing may make one again behind it.
+            if (tenant.Status == TenantStatus.Deleting && operation.Kind != "environment.delete")
+                throw new InvalidOperationException($"Tenant '{tenant.Slug}' is being deleted.");
             var client = await clients.ForAsync(pool.ClusterId, ct);
             switch (operation.Kind)
             {

@@ -15,6 +15,9 @@ internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs) : IOpera
             case "environment.create" or "environment.update-quota" or "environment.delete":
                 jobs.Enqueue<EnvironmentProvisioner>(job => job.RunAsync(id, CancellationToken.None));
                 break;
+            case Infrastructure.Tenancy.TenantDeletion.Kind:
+                jobs.Enqueue<Infrastructure.Tenancy.TenantDeletion>(job => job.RunAsync(id, CancellationToken.None));
+                break;
             case var kind when Infrastructure.Applications.ApplicationOperations.All.Contains(kind):
                 jobs.Enqueue<Infrastructure.Applications.ApplicationDeployer>(job => job.RunAsync(id, CancellationToken.None));
                 break;
