@@ -69,11 +69,8 @@ public static class DependencyInjection
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();
-        services.AddOptions<Environments.NamespaceOptions>().Bind(configuration.GetSection(Environments.NamespaceOptions.Section))
-            .Validate(o => Domain.Environments.ReservedNamespaces.Parse(o.Reserved).Succeeded,
-                "Portal:Namespaces:Reserved holds an entry that is neither a namespace name nor a prefix like 'corp-*'.")
-            .Validate(o => o.DeletionTimeout > TimeSpan.Zero, "Portal:Namespaces:DeletionTimeout must be positive.")
-            .ValidateOnStart();
+        services.AddOptions<Environments.NamespaceOptions>().Bind(configuration.GetSection(Environments.NamespaceOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Environments.NamespaceOptions>, Environments.NamespaceOptionsValidation>();
         services.AddSingleton(provider => Domain.Environments.ReservedNamespaces
             .Parse(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Environments.NamespaceOptions>>().Value.AllReserved()).Value);
         services.AddScoped<Environments.EnvironmentDirectory>();

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Options;
+using Portal.Domain.Environments;
+
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>Bound from <c>Portal:Namespaces</c>.</summary>
@@ -9,7 +12,7 @@ public sealed class NamespaceOptions
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
     /// <summary>
-    /// Namespaces no environment may have, besides the built-in ones (<see cref="Domain.Environments.ReservedNamespaces.BuiltIn"/>):
+    /// Namespaces no environment may have, besides the built-in ones (<see cref="ReservedNamespaces.BuiltIn"/>):
     /// names ("portal-system") or prefixes ("corp-*"). The portal's own namespace goes here when the portal runs in a cluster
     /// it manages under another service account; with its own service account it is found by itself.
     /// </summary>
@@ -23,5 +26,19 @@ public sealed class NamespaceOptions
     {
         var own = File.Exists(ServiceAccountNamespaceFile) ? File.ReadAllText(ServiceAccountNamespaceFile).Trim() : "";
         return own.Length > 0 ? [.. Reserved, own] : Reserved;
+    }
+}
+
+/// <summary>Refuses to start with a reserved entry that is neither a name nor a prefix, naming it.</summary>
+public sealed class NamespaceOptionsValidation : IValidateOptions<NamespaceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NamespaceOptions options)
+    {
+        var reserved = ReservedNamespaces.Parse(options.Reserved);
+        if (!reserved.Succeeded)
+            return ValidateOptionsResult.Fail($"{NamespaceOptions.Section}:Reserved: {reserved.Problem!.Message}");
+        return options.DeletionTimeout > TimeSpan.Zero
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"{NamespaceOptions.Section}:DeletionTimeout must be positive.");
     }
 }
