@@ -45,6 +45,7 @@ public static class DependencyInjection
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditLog>();
         services.AddScoped<TenantAdministration>();
+        services.AddScoped<TenantDeletion>();
         services.AddScoped<MemberDirectory>();
         services.AddScoped<InvitationAcceptance>();
         services.AddScoped<ServiceAccounts>();
@@ -69,6 +70,10 @@ public static class DependencyInjection
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();
+        services.AddOptions<Environments.NamespaceOptions>().Bind(configuration.GetSection(Environments.NamespaceOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Environments.NamespaceOptions>, Environments.NamespaceOptionsValidation>();
+        services.AddSingleton(provider => Domain.Environments.ReservedNamespaces
+            .Parse(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Environments.NamespaceOptions>>().Value.AllReserved()).Value);
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();

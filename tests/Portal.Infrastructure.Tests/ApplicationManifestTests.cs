@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using Portal.Domain.Applications;
 using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Environments;
 
 namespace Portal.Infrastructure.Tests;
 
@@ -46,7 +47,10 @@ public sealed class ApplicationManifestTests
         Autoscaling = new AutoscalingPolicy(2, 10, 70, 80),
     };
 
-    private static ManifestInput Input(DeploymentSpec spec, int revision = 7) => new("shop-prod", "orders-api", "shop", "prod", revision, spec);
+    private static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
+        Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0001"), "prod");
+
+    private static ManifestInput Input(DeploymentSpec spec, int revision = 7) => new("shop-prod", "orders-api", Shop, revision, spec);
 
     private static AppManifests Render(DeploymentSpec spec, int revision = 7) => ApplicationManifests.Render(Input(spec, revision));
 
@@ -105,6 +109,7 @@ public sealed class ApplicationManifestTests
         {
             ["app.kubernetes.io/name"] = "orders-api", ["app.kubernetes.io/instance"] = "orders-api-prod", ["app.kubernetes.io/version"] = "2.3.1",
             ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant"] = "shop", ["portal/environment"] = "prod",
+            ["portal/tenant-id"] = Shop.TenantId.ToString(), ["portal/environment-id"] = Shop.EnvironmentId.ToString(),
         };
 
         Assert.Equal(6, manifests.All().Count);

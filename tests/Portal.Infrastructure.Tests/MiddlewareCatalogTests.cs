@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Portal.Domain.Middleware;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Middleware;
 
 namespace Portal.Infrastructure.Tests;
@@ -84,6 +85,7 @@ public sealed class MiddlewareCatalogTests
             ["app.kubernetes.io/name"] = "orders", ["app.kubernetes.io/instance"] = "orders-dev", ["app.kubernetes.io/component"] = template,
             ["app.kubernetes.io/version"] = version, ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant"] = "shop",
             ["portal/environment"] = "dev", ["portal/middleware"] = "true",
+            ["portal/tenant-id"] = "5b0c1e2d-0000-4000-8000-00000000a11a", ["portal/environment-id"] = "5b0c1e2d-0000-4000-8000-0000000e0002",
         };
         var set = Assert.Single(objects.OfType<V1StatefulSet>());
 
@@ -177,12 +179,15 @@ internal static class MiddlewareCatalog
 
     public static CatalogEntry Entry(string name) => Entries().Single(e => e.Name == name);
 
+    private static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
+        Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0002"), "dev");
+
     /// <summary>Instance "orders" of tenant "shop" in its dev environment, with the check's fixed sample parameters and credentials.</summary>
     public static InstanceRenderInput Input(CatalogEntry entry, string version, string plan, int? replicas = null)
     {
         var definition = entry.Definition;
         var chosen = definition.FindPlan(plan)!;
-        return new InstanceRenderInput("shop-dev", "orders", "shop", "dev", entry.Name, definition, definition.FindVersion(version)!, chosen,
+        return new InstanceRenderInput("shop-dev", "orders", Shop, entry.Name, definition, definition.FindVersion(version)!, chosen,
             replicas ?? chosen.Replicas, TemplateValidation.SampleParameters(definition).Value, TemplateValidation.SampleCredentials(definition));
     }
 }

@@ -11,6 +11,7 @@ using Portal.Domain.Applications;
 using Portal.Domain.Environments;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Applications;
 using Portal.Web.Clusters;
@@ -164,7 +165,7 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var ownPod = (await PodsAsync(deployed, 1))[0];
         using var cluster = SandboxClient();
         var neighbour = Arrange.Unique("nb");
-        await cluster.AppsV1.CreateNamespacedDeploymentAsync(Render(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1).Deployment, deployed.Namespace);
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await RenderAsync(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1)).Deployment, deployed.Namespace);
         var neighbourPod = await EventuallyAsync(() => Arrange.QueryAsync(db =>
             db.WorkloadPods.Where(p => p.Namespace == deployed.Namespace && p.App == neighbour).Select(p => p.Name).FirstOrDefaultAsync()), "the neighbour's pod");
         var other = await Arrange.TenantAsync();
@@ -221,13 +222,17 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var ns = $"{tenant.Slug}-dev";
         var app = Arrange.Unique("web");
         using var cluster = SandboxClient();
-        await cluster.AppsV1.CreateNamespacedDeploymentAsync(Render(tenant, app, ns, replicas).Deployment, ns);
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await RenderAsync(tenant, app, ns, replicas)).Deployment, ns);
         await ApplicationRowsAsync(tenant, app, "dev", replicas);
         return new DeployedApp(tenant, app, ns);
     }
 
-    private static AppManifests Render(Tenant tenant, string app, string ns, int replicas) =>
-        ApplicationManifests.Render(new ManifestInput(ns, app, tenant.Slug, "dev", 1, Spec(replicas)));
+    private async Task<AppManifests> RenderAsync(Tenant tenant, string app, string ns, int replicas)
+    {
+        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .Where(e => e.TenantId == tenant.Id && e.Name == "dev").Select(e => e.Id).SingleAsync());
+        return ApplicationManifests.Render(new ManifestInput(ns, app, new Ownership(tenant.Id, tenant.Slug, environmentId, "dev"), 1, Spec(replicas)));
+    }
 
     private static DeploymentSpec Spec(int replicas) => new()
     {

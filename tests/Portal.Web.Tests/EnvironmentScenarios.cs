@@ -35,13 +35,21 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns.Metadata.Name);
         var limits = await cluster.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", ns.Metadata.Name);
         var policy = await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns.Metadata.Name);
+        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .Where(e => e.TenantId == tenant.Id && e.Name == "prod").Select(e => e.Id).SingleAsync());
         Assert.Equal("portal", ns.Metadata.Labels["app.kubernetes.io/managed-by"]);
+        Assert.Equal(tenant.Id.ToString(), ns.Metadata.Labels["portal/tenant-id"]);
+        Assert.Equal(environmentId.ToString(), ns.Metadata.Labels["portal/environment-id"]);
         Assert.Equal(tenant.Slug, ns.Metadata.Labels["portal/tenant"]);
         Assert.Equal("prod", ns.Metadata.Labels["portal/environment"]);
         Assert.Equal(2000, Domain.Common.Quantity.CpuMillis(quota.Spec.Hard["requests.cpu"].ToString()));
         Assert.Equal(3000, Domain.Common.Quantity.CpuMillis(quota.Spec.Hard["limits.cpu"].ToString()));
         Assert.NotEmpty(limits.Spec.Limits);
-        Assert.Equal(tenant.Slug, policy.Spec.Ingress[0].FromProperty[0].NamespaceSelector.MatchLabels["portal/tenant"]);
+        // Traffic is admitted from the tenant's namespaces by its id: a later tenant with the same slug is not the same tenant.
+        var from = Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty).NamespaceSelector.MatchLabels;
+        Assert.Equal(new Dictionary<string, string> { ["portal/tenant-id"] = tenant.Id.ToString() }, from);
+        Assert.Equal(tenant.Id.ToString(), policy.Metadata.Labels["portal/tenant-id"]);
+        Assert.Equal(tenant.Id.ToString(), quota.Metadata.Labels["portal/tenant-id"]);
         var operations = await (await admin.GetAsync($"/t/{tenant.Slug}/operations")).Content.ReadAsStringAsync();
         Assert.Contains("Succeeded", operations);
         Assert.Contains("network-policy", operations);
@@ -83,20 +91,170 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task The_job_finishes_an_operation_whose_namespace_an_earlier_run_already_made_and_a_rerun_changes_nothing()
     {
-        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        var (operationId, environmentId) = await CreateWithoutJobAsync(tenant, pool, "qa");
         using var cluster = World.Client();
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = $"{tenant.Slug}-qa" } });
+        // What an earlier run leaves when it dies between creating the namespace and recording the step.
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
+        {
+            Metadata = new()
+            {
+                Name = $"{tenant.Slug}-qa",
+                Labels = new Dictionary<string, string>
+                {
+                    ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant-id"] = tenant.Id.ToString(), ["portal/environment-id"] = environmentId.ToString(),
+                },
+            },
+        });
 
-        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "qa", cpu: "1", cpuLimits: "1"));
-        var operationId = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().Where(o => o.TenantId == tenant.Id).Select(o => o.Id).SingleAsync());
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.Id == operationId && o.State == OperationState.Succeeded)), "the operation to succeed");
-        await using (var scope = portal.Factory.Services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<EnvironmentProvisioner>().RunAsync(operationId, default);
+        await RunJobAsync(operationId, new DiesAfterStep(null));
+        await RunJobAsync(operationId, new DiesAfterStep(null));
 
         var operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
         Assert.Equal(OperationState.Succeeded, operation.State);
         Assert.Equal(1, operation.Attempts);
-        Assert.Equal("portal", (await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-qa")).Metadata.Labels["app.kubernetes.io/managed-by"]);
+        Assert.Equal(tenant.Slug, (await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-qa")).Metadata.Labels["portal/tenant"]);
+    }
+
+    /// <summary>The confirmed attack, in general: an environment is handed a namespace that exists but is not its own.</summary>
+    [Fact]
+    public async Task A_namespace_that_already_exists_in_the_cluster_is_refused_at_creation_and_left_untouched()
+    {
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        using var cluster = World.Client();
+        var ns = $"{tenant.Slug}-legacy";
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
+        {
+            Metadata = new() { Name = ns, Labels = new Dictionary<string, string> { ["owner"] = "someone-else" } },
+        });
+
+        var refused = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "legacy", cpu: "1", cpuLimits: "1"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains($"Namespace '{ns}' exists already in the cluster", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
+        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id)));
+        Assert.False(await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.TenantId == tenant.Id)));
+        Assert.Equal(new Dictionary<string, string> { ["owner"] = "someone-else" }, OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+    }
+
+    /// <summary>
+    /// A namespace that appears between the environment's admission and its job (made by hand, or by the cluster) is not the
+    /// environment's: the job fails saying so and does not label it; deleting the environment leaves it and what runs in it.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_made_by_someone_else_after_admission_is_neither_adopted_nor_deleted_with_the_environment()
+    {
+        var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        var (operationId, _) = await CreateWithoutJobAsync(tenant, pool, "squat");
+        using var cluster = World.Client();
+        var ns = $"{tenant.Slug}-squat";
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
+        {
+            Metadata = new() { Name = ns, Labels = new Dictionary<string, string> { ["owner"] = "someone-else" } },
+        });
+        await cluster.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret
+        {
+            Metadata = new() { Name = "their-secret" }, StringData = new Dictionary<string, string> { ["key"] = "value" },
+        }, ns);
+
+        await RunJobAsync(operationId, new DiesAfterStep(null));
+        var failed = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        var deleteId = await DeleteWithoutJobAsync(tenant, "squat");
+        await RunJobAsync(deleteId, new DiesAfterStep(null));
+
+        Assert.Equal(OperationState.Failed, failed.State);
+        Assert.Contains($"Namespace '{ns}' exists but was not made by the portal for this environment", failed.Error);
+        Assert.Equal(new Dictionary<string, string> { ["owner"] = "someone-else" }, OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+        Assert.Empty((await cluster.CoreV1.ListNamespacedResourceQuotaAsync(ns)).Items);
+        Assert.NotNull(await cluster.CoreV1.ReadNamespacedSecretAsync("their-secret", ns));
+        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id)));
+        Assert.Contains($"namespace '{ns}' was left as it is", await Arrange.QueryAsync(db => db.AuditEvents
+            .Where(a => a.TenantId == tenant.Id && a.Action == "environment.namespace-kept").Select(a => a.Summary).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task Drift_repair_does_not_adopt_a_namespace_someone_else_put_in_place_of_the_environments()
+    {
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        await World.ReadyEnvironmentAsync(tenant, admin, pool, "swap", cpu: "1");
+        using var cluster = World.Client();
+        var ns = $"{tenant.Slug}-swap";
+        await cluster.CoreV1.DeleteNamespaceAsync(ns);
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
+        {
+            Metadata = new() { Name = ns, Labels = new Dictionary<string, string> { ["owner"] = "someone-else" } },
+        });
+
+        await RepairDriftAsync();
+        await RepairDriftAsync();
+
+        Assert.Equal(new Dictionary<string, string> { ["owner"] = "someone-else" }, OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+        Assert.Empty((await cluster.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns)).Items);
+        Assert.True(await EnvironmentIs(tenant, EnvironmentState.Failed));
+        var refusal = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-refused")
+            .Select(a => a.Summary).ToListAsync());
+        Assert.Contains("was not made by the portal for this environment", Assert.Single(refusal));
+    }
+
+    /// <summary>
+    /// Namespaces made before the portal wrote ids carry only the slug and the environment's name. Such a namespace is the
+    /// environment's when it was made after the environment was created: drift repair gives it the ids, and the policy the
+    /// id selector.
+    /// </summary>
+    [Fact]
+    public async Task Drift_repair_gives_ids_to_a_namespace_an_earlier_version_made_for_the_environment()
+    {
+        var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        var environment = await InsertReadyEnvironmentAsync(tenant, pool, "older", DateTime.UtcNow.AddMinutes(-30));
+        using var cluster = World.Client();
+        var ns = $"{tenant.Slug}-older";
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns, Labels = LabelsByName(tenant, "older") } });
+
+        await RepairDriftAsync();
+
+        var labels = (await cluster.CoreV1.ReadNamespaceAsync(ns)).Metadata.Labels;
+        Assert.Equal(tenant.Id.ToString(), labels["portal/tenant-id"]);
+        Assert.Equal(environment.Id.ToString(), labels["portal/environment-id"]);
+        var policy = await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns);
+        Assert.Equal(tenant.Id.ToString(), policy.Spec.Ingress[0].FromProperty[0].NamespaceSelector.MatchLabels["portal/tenant-id"]);
+        Assert.True(await EnvironmentIs(tenant, EnvironmentState.Ready));
+    }
+
+    /// <summary>
+    /// The same labels on a namespace older than the environment: what a deleted tenant of the same slug left running, which
+    /// an earlier version handed to the next tenant of that slug. It is not the environment's, whatever its labels say.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_a_deleted_tenant_of_the_same_slug_left_behind_is_not_claimed_by_its_name_labels()
+    {
+        var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        using var cluster = World.Client();
+        var ns = $"{tenant.Slug}-inherited";
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns, Labels = LabelsByName(tenant, "inherited") } });
+        await InsertReadyEnvironmentAsync(tenant, pool, "inherited", DateTime.UtcNow.AddMinutes(30));
+
+        await RepairDriftAsync();
+
+        Assert.Equal(LabelsByName(tenant, "inherited"), OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+        Assert.Empty((await cluster.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns)).Items);
+        Assert.True(await EnvironmentIs(tenant, EnvironmentState.Failed));
+    }
+
+    /// <summary>Two tenants' names can join into the same namespace ("a-bb" + "cc" and "a" + "bb-cc"): the second one is refused.</summary>
+    [Fact]
+    public async Task Two_tenants_whose_names_join_into_the_same_namespace_cannot_both_have_it()
+    {
+        var (first, firstAdmin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        var second = await Arrange.TenantAsync($"{first.Slug}-bb");
+        var secondAdmin = await World.GrantAsync(second, pool, cpu: "4");
+        await World.ReadyEnvironmentAsync(first, firstAdmin, pool, "bb-cc", cpu: "1");
+
+        var refused = await secondAdmin.PostFormAsync($"/t/{second.Slug}/environments", Share(pool, "cc", cpu: "1", cpuLimits: "1"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains($"Namespace '{first.Slug}-bb-cc' belongs to an environment of another tenant",
+            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
+        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == second.Id)));
     }
 
     [Fact]
@@ -124,6 +282,40 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var summary = Assert.Single(audits);
         Assert.Contains("ResourceQuota restored (requests.cpu)", summary);
         Assert.Contains("NetworkPolicy re-created", summary);
+    }
+
+    /// <summary>
+    /// After one tenant deletes its environment, another tenant whose names join into the same namespace ("a" + "bb-cc", then
+    /// "a-b" + "cc") takes it: the metric series of that namespace must start afresh, not hand over the first tenant's history.
+    /// </summary>
+    [Fact]
+    public async Task A_namespace_name_taken_by_another_tenant_carries_none_of_the_previous_environments_metrics()
+    {
+        var (first, firstAdmin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        await World.ReadyEnvironmentAsync(first, firstAdmin, pool, "bb-cc", cpu: "1");
+        var ns = $"{first.Slug}-bb-cc";
+        await SampleMetricsAsync();
+        var subject = await Arrange.QueryAsync(db => db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns));
+        var longAgo = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds() / 60 * 60;
+        await Arrange.QueryAsync(async db =>
+        {
+            db.MetricSamples.Add(new Domain.Monitoring.RawSample { SubjectId = subject.Id, At = longAgo, Cpu = 1234 });
+            return await db.SaveChangesAsync();
+        });
+        var deleted = await firstAdmin.PostFormAsync($"/t/{first.Slug}/environments/bb-cc/delete", new() { ["confirmName"] = "bb-cc" });
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != first.Id)), "the environment to be gone");
+        await SampleMetricsAsync();
+        var second = await Arrange.TenantAsync($"{first.Slug}-bb");
+        var secondAdmin = await World.GrantAsync(second, pool, cpu: "4");
+
+        await World.ReadyEnvironmentAsync(second, secondAdmin, pool, "cc", cpu: "1");
+        await SampleMetricsAsync();
+
+        var now = await Arrange.QueryAsync(db => db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns));
+        Assert.Equal(second.Id, now.TenantId);
+        Assert.False(await Arrange.QueryAsync(db => db.MetricSamples.AnyAsync(m => m.SubjectId == now.Id && m.At <= longAgo)),
+            "the second tenant's namespace shows the first tenant's samples");
     }
 
     [Fact]
@@ -232,20 +424,8 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     [Fact]
     public async Task A_job_killed_after_its_first_step_resumes_from_the_next_one()
     {
-        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
-        await using (var scope = portal.Factory.Services.CreateAsyncScope())
-        {
-            // The operation is created without the queue: this test runs its job by hand.
-            var services = scope.ServiceProvider;
-            services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
-            var directory = new EnvironmentDirectory(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
-                services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), TimeProvider.System, new NoQueue(),
-                services.GetRequiredService<Domain.Clusters.IClusterGateway>());
-            var created = await directory.CreateAsync(Domain.Audit.Actor.System, tenant, "crashy", pool,
-                new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0), default);
-            Assert.True(created.Succeeded, created.Problem?.Message);
-        }
-        var operationId = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().Where(o => o.TenantId == tenant.Id).Select(o => o.Id).SingleAsync());
+        var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        var (operationId, _) = await CreateWithoutJobAsync(tenant, pool, "crashy");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunJobAsync(operationId, new DiesAfterStep("namespace")));
         var halfway = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
@@ -266,6 +446,54 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await JobsByHand.Environments(scope.ServiceProvider, progress).RunAsync(operationId, JobsByHand.Token(progress));
     }
 
+    /// <summary>Creates the environment through its use case, without queueing the job: the test runs it by hand.</summary>
+    private async Task<(Guid Operation, Guid Environment)> CreateWithoutJobAsync(Tenant tenant, string pool, string name)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        var directory = ActivatorUtilities.CreateInstance<EnvironmentDirectory>(scope.ServiceProvider, new NoQueue());
+        var created = await directory.CreateAsync(Domain.Audit.Actor.System, tenant, name, pool,
+            new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0), default);
+        Assert.True(created.Succeeded, created.Problem?.Message);
+        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
+            .Where(e => e.TenantId == tenant.Id && e.Name == name).Select(e => e.Id).SingleAsync());
+        return (created.Value.Id, environmentId);
+    }
+
+    private async Task<Guid> DeleteWithoutJobAsync(Tenant tenant, string name)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        var directory = ActivatorUtilities.CreateInstance<EnvironmentDirectory>(scope.ServiceProvider, new NoQueue());
+        var deleted = await directory.DeleteAsync(Domain.Audit.Actor.System, tenant, name, name, default);
+        Assert.True(deleted.Succeeded, deleted.Problem?.Message);
+        return deleted.Value.Id;
+    }
+
+    /// <summary>The labels an earlier version of the portal put on an environment's namespace: names, no ids.</summary>
+    private static Dictionary<string, string> LabelsByName(Tenant tenant, string environment) => new()
+    {
+        ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant"] = tenant.Slug, ["portal/environment"] = environment,
+    };
+
+    /// <summary>An environment row as an earlier version left it, created at the given time, without its operation.</summary>
+    private async Task<TenantEnvironment> InsertReadyEnvironmentAsync(Tenant tenant, string pool, string name, DateTime createdAt)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.PortalDbContext>();
+        var poolId = await db.ResourcePools.Where(p => p.Name == pool).Select(p => p.Id).SingleAsync();
+        var environment = TenantEnvironment.Create(tenant, poolId, name, new Domain.Quotas.ResourceAmounts(500, 500, 1L << 30, 1L << 30, 1L << 30, 5, 0),
+            createdAt).Value;
+        environment.MarkReady();
+        db.Environments.Add(environment);
+        await db.SaveChangesAsync();
+        return environment;
+    }
+
+    /// <summary>A namespace's labels but those the cluster sets on every namespace.</summary>
+    private static Dictionary<string, string> OwnLabels(k8s.Models.V1Namespace ns) =>
+        (ns.Metadata.Labels ?? new Dictionary<string, string>()).Where(l => l.Key != "kubernetes.io/metadata.name").ToDictionary();
+
     private Task<bool> EnvironmentIs(Tenant tenant, EnvironmentState state) =>
         Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id && e.State == state));
 
@@ -274,6 +502,12 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = "1Gi", ["Share.MemoryLimits"] = "1Gi",
         ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
     };
+
+    private async Task SampleMetricsAsync()
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<Infrastructure.Monitoring.MetricsSampler>().SampleAsync(default);
+    }
 
     private async Task RepairDriftAsync()
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,13 +61,21 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                         $"The route '{Pattern}' has a parameter '{m.Groups[1].Value}' this test has no value of tenant B for: add one to RouteValues."));
     }
 
-    [Fact]
-    public async Task Members_of_tenant_A_get_403_or_404_and_no_data_for_every_endpoint_of_tenant_B()
+    /// <summary>
+    /// Run twice: with ordinary names, and with tenants and environments named as close to the cluster's own namespaces as
+    /// creation allows (A is "kubes" with environment "system", namespace kubes-system; B is "default" with environment
+    /// "kube-system", namespace default-kube-system).
+    /// </summary>
+    [Theory]
+    [InlineData(null, "env", null, "env")]
+    [InlineData("kubes", "system", "default", "kube-system")]
+    public async Task Members_of_tenant_A_get_403_or_404_and_no_data_for_every_endpoint_of_tenant_B(
+        string? slugOfA, string environmentOfA, string? slugOfB, string environmentOfB)
     {
         var endpoints = TenantEndpoints();
         Assert.True(endpoints.Count >= 25, $"Only {endpoints.Count} tenant endpoints were found; the enumeration is broken.");
-        var a = await WorldAsync("Alpha Corp");
-        var b = await WorldAsync(SecretOfB);
+        var a = await WorldAsync("Alpha Corp", slugOfA, environmentOfA);
+        var b = await WorldAsync(SecretOfB, slugOfB, environmentOfB);
         var leaks = new List<string>();
 
         foreach (var role in Roles)
@@ -172,6 +181,56 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         Assert.Empty(allowed);
     }
 
+    /// <summary>
+    /// Namespaces are "{tenant}-{environment}": a tenant named "kube" with an environment "system" was handed kube-system.
+    /// A slug that puts every environment into a prefix the cluster keeps is refused when the tenant is created.
+    /// </summary>
+    [Fact]
+    public async Task A_tenant_cannot_take_over_kube_system_by_naming_itself_kube()
+    {
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var page = await admin.PostFormAsync("/admin/tenants", new() { ["Form.Slug"] = "kube", ["Form.DisplayName"] = "Kube" });
+        var viaApi = await api.PostAsJsonAsync("/api/v1/tenants", new { slug = "openshift-infra", displayName = "OpenShift" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("The slug 'kube' is reserved", WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.BadRequest, viaApi.StatusCode);
+        var problem = await viaApi.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("'openshift-infra' is reserved", problem.GetProperty("errors").GetProperty("slug")[0].GetString());
+        Assert.False(await Arrange.QueryAsync(db => db.Tenants.AnyAsync(t => t.Slug == "kube" || t.Slug == "openshift-infra")));
+    }
+
+    /// <summary>A tenant "istio" may exist, but its environment "system" would be the mesh's istio-system: refused when chosen.</summary>
+    [Fact]
+    public async Task A_tenant_cannot_take_over_istio_system_by_naming_an_environment_system()
+    {
+        var tenant = await Arrange.TenantAsync("istio", "Istio fans");
+        var pool = await Arrange.QuotaAsync(tenant);
+        var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
+
+        var page = await admin.PostFormAsync("/t/istio/environments", new()
+        {
+            ["Name"] = "system", ["Pool"] = pool, ["Share.CpuRequests"] = "1", ["Share.CpuLimits"] = "1", ["Share.MemoryRequests"] = "1Gi",
+            ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "1Gi", ["Share.Pods"] = "5",
+        });
+        var viaApi = await api.PostAsJsonAsync("/api/v1/tenants/istio/environments", new
+        {
+            name = "system", pool, share = new { cpuRequests = "1", cpuLimits = "1", memoryRequests = "1Gi", memoryLimits = "1Gi", storage = "1Gi", pods = "5" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
+        Assert.Matches("data-valmsg-for=\"Name\"[^>]*>[^<]*Namespace 'istio-system' is reserved", html);
+        Assert.Equal(HttpStatusCode.BadRequest, viaApi.StatusCode);
+        var problem = await viaApi.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("Namespace 'istio-system' is reserved", problem.GetProperty("errors").GetProperty("name")[0].GetString());
+        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id)));
+        Assert.False(await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.TenantId == tenant.Id)));
+    }
+
     private List<TenantEndpoint> TenantEndpoints() =>
         portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
@@ -182,14 +241,14 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             .Distinct()
             .ToList();
 
-    private async Task<TenantWorld> WorldAsync(string name)
+    private async Task<TenantWorld> WorldAsync(string name, string? slug = null, string environmentName = "env")
     {
-        var tenant = await Arrange.TenantAsync(displayName: name);
+        var tenant = await Arrange.TenantAsync(slug, displayName: name);
         var member = await Arrange.MemberAsync(tenant, TenantRole.Developer);
         await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin);
         var invitation = await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("invitee")}@portal.test", TenantRole.Viewer);
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
-        var environment = await Arrange.EnvironmentAsync(tenant);
+        var environment = await Arrange.EnvironmentAsync(tenant, environmentName);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), environment, app, pod,
             await Arrange.MiddlewareInstanceAsync(tenant, environment), await Arrange.MonitoringAsync(tenant, environment, app));

@@ -14,6 +14,9 @@ public sealed record RunningWorkload(string Kind, string Name, int Ready, int De
 /// <summary>A Kubernetes Event: what happened to an object, how often, and when last.</summary>
 public sealed record ClusterEvent(string Type, string Reason, string Message, string ObjectKind, string ObjectName, int Count, DateTime? LastSeen);
 
+/// <summary>A namespace as the cluster has it: its labels say whose it is; a terminating one is on its way out.</summary>
+public sealed record ClusterNamespace(string Name, IReadOnlyDictionary<string, string> Labels, DateTime? CreatedAt, bool Terminating);
+
 /// <summary>
 /// The portal's way to a Kubernetes cluster. Implementations speak the Kubernetes API; nothing here
 /// depends on which cluster, real or simulated, is behind it.
@@ -29,6 +32,9 @@ public interface IClusterGateway
 
     /// <summary>The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.</summary>
     Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(Guid clusterId, string @namespace, CancellationToken ct);
+
+    /// <summary>The namespace of this name, or null when the cluster has none.</summary>
+    Task<Result<ClusterNamespace?>> FindNamespaceAsync(Guid clusterId, string name, CancellationToken ct);
 
     /// <summary>The events of a namespace, newest first.</summary>
     Task<Result<IReadOnlyList<ClusterEvent>>> ListEventsAsync(Guid clusterId, string @namespace, CancellationToken ct);

@@ -17,6 +17,8 @@ public sealed record Problem(string Code, string Message, string? Field = null)
     public static Problem NotFound(string what) => new("not-found", $"{what} was not found.");
     public static Problem Conflict(string message, string? field = null) => new("conflict", message, field);
     public static Problem Forbidden(string message) => new("forbidden", message);
+    /// <summary>Something the answer depends on (a cluster) could not be asked; trying again later may work.</summary>
+    public static Problem Unavailable(string message) => new("unavailable", message);
 }
 
 public readonly record struct Result

@@ -46,7 +46,7 @@ public sealed class MetricSubject
 
     public SubjectKey Key => new(Kind, ClusterId, Namespace, Name);
 
-    /// <summary>Whose it is now: a namespace may come to belong to an environment after its first sample, or stop to.</summary>
+    /// <summary>Whose it is now: a namespace may come to belong to an environment after its first sample.</summary>
     public void BelongsTo(Guid? tenantId, Guid? environmentId)
     {
         TenantId = tenantId;

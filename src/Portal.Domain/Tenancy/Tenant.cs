@@ -6,9 +6,11 @@ public enum TenantStatus
 {
     Active = 1,
     Suspended = 2,
+    /// <summary>Its namespaces are being deleted, then its rows will be: read-only, and its slug stays taken until then.</summary>
+    Deleting = 3,
 }
 
-/// <summary>An organization using the portal. A suspended tenant can be read but not changed.</summary>
+/// <summary>An organization using the portal. A suspended tenant, or one being deleted, can be read but not changed.</summary>
 public sealed class Tenant
 {
     public Guid Id { get; private set; }
@@ -38,10 +40,15 @@ public sealed class Tenant
         return new Tenant(Guid.NewGuid(), validSlug.Value.Value, validName.Value, now);
     }
 
-    public bool IsReadOnly => Status == TenantStatus.Suspended;
+    public bool IsReadOnly => Status is TenantStatus.Suspended or TenantStatus.Deleting;
+
+    /// <summary>Why the tenant cannot be changed, as the end of "Tenant 'acme' is …".</summary>
+    public string ReadOnlyReason => Status == TenantStatus.Deleting ? "being deleted" : "suspended";
 
     public Result Rename(string? displayName)
     {
+        if (Status == TenantStatus.Deleting)
+            return Problem.Conflict($"Tenant '{Slug}' is being deleted.");
         var valid = Tenancy.DisplayName.Create(displayName);
         if (!valid.Succeeded)
             return valid.Problem!;
@@ -51,6 +58,8 @@ public sealed class Tenant
 
     public Result Suspend()
     {
+        if (Status == TenantStatus.Deleting)
+            return Problem.Conflict($"Tenant '{Slug}' is being deleted.");
         if (Status == TenantStatus.Suspended)
             return Problem.Conflict($"Tenant '{Slug}' is already suspended.");
         Status = TenantStatus.Suspended;
@@ -59,9 +68,20 @@ public sealed class Tenant
 
     public Result Resume()
     {
+        if (Status == TenantStatus.Deleting)
+            return Problem.Conflict($"Tenant '{Slug}' is being deleted.");
         if (Status == TenantStatus.Active)
             return Problem.Conflict($"Tenant '{Slug}' is already active.");
         Status = TenantStatus.Active;
+        return Result.Ok();
+    }
+
+    /// <summary>Starts the deletion: from now on nothing of the tenant can be changed, until its rows are removed.</summary>
+    public Result MarkDeleting()
+    {
+        if (Status == TenantStatus.Deleting)
+            return Problem.Conflict($"Tenant '{Slug}' is being deleted already.");
+        Status = TenantStatus.Deleting;
         return Result.Ok();
     }
 }

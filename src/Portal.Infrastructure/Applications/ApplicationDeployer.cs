@@ -10,6 +10,7 @@ using Portal.Domain.Audit;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tenancy;
@@ -108,7 +109,7 @@ public sealed class ApplicationDeployer(
         var stopped = deployment.ReplicasBeforeStop is not null;
         // A stopped application has no autoscaler: it would scale the pods back up.
         var running = stopped ? spec.WithAutoscaling(null).WithReplicas(0) : spec.WithReplicas(deployment.Replicas);
-        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, tenant, environment.Name, revision.Number, running));
+        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, Ownership.Of(environment, tenant), revision.Number, running));
         var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
         var ns = environment.Namespace;
         var objects = new AppObjects(client, ns, app.Name);

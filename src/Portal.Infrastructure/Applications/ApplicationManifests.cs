@@ -9,7 +9,10 @@ using Portal.Infrastructure.Environments;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>One application in one environment, at one revision: what <see cref="ApplicationManifests.Render"/> needs.</summary>
-public sealed record ManifestInput(string Namespace, string AppName, string Tenant, string Environment, int RevisionNumber, DeploymentSpec Spec);
+public sealed record ManifestInput(string Namespace, string AppName, Ownership Owner, int RevisionNumber, DeploymentSpec Spec)
+{
+    public string Environment => Owner.Environment;
+}
 
 /// <summary>The Kubernetes objects of one application; those the spec does not call for are null.</summary>
 public sealed record AppManifests(
@@ -29,7 +32,8 @@ public sealed record AppManifests(
 /// ConfigMap "{app}-config", the Secret "{app}-env".</item>
 /// <item>Labels on every object and on the pod template: app.kubernetes.io/name={app},
 /// app.kubernetes.io/instance={app}-{environment}, app.kubernetes.io/version={image tag or short digest},
-/// app.kubernetes.io/managed-by=portal, portal/tenant, portal/environment. Selectors use only name and instance,
+/// app.kubernetes.io/managed-by=portal and the environment's <see cref="Ownership"/> (portal/tenant-id, portal/environment-id,
+/// portal/tenant, portal/environment). Selectors use only name and instance,
 /// because a Deployment's selector cannot change and the version does.</item>
 /// <item>Config files: one ConfigMap, keyed as <see cref="ConfigKeys"/> says, mounted read-only once per directory
 /// with <c>items</c> that give each file its name.</item>
@@ -99,12 +103,10 @@ public static class ApplicationManifests
         public string App => Input.AppName;
         public DeploymentSpec Spec => Input.Spec;
 
-        public Dictionary<string, string> Labels() => new()
+        public Dictionary<string, string> Labels() => new Dictionary<string, string>
         {
             [NameLabel] = App, [InstanceLabel] = Instance(App, Input.Environment), [VersionLabel] = Version,
-            ["app.kubernetes.io/managed-by"] = EnvironmentProvisioner.ManagedBy, ["portal/tenant"] = Input.Tenant,
-            ["portal/environment"] = Input.Environment,
-        };
+        }.Concat(Input.Owner.Labels()).ToDictionary();
 
         public Dictionary<string, string> SelectorLabels() => new() { [NameLabel] = App, [InstanceLabel] = Instance(App, Input.Environment) };
 

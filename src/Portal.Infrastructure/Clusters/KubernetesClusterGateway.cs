@@ -84,6 +84,33 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
+    public async Task<Result<ClusterNamespace?>> FindNamespaceAsync(Guid clusterId, string name, CancellationToken ct)
+    {
+        IKubernetes client;
+        try
+        {
+            client = await clients.ForAsync(clusterId, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Problem.Invalid("Kubeconfig", e.Message);
+        }
+        try
+        {
+            var found = await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+            return new ClusterNamespace(found.Metadata.Name, new Dictionary<string, string>(found.Metadata.Labels ?? new Dictionary<string, string>()),
+                found.Metadata.CreationTimestamp, found.Metadata.DeletionTimestamp is not null);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (ClusterNamespace?)null;
+        }
+        catch (Exception e) when (Explain(e, "the cluster") is { } problem)
+        {
+            return problem;
+        }
+    }
+
     public async Task<Result<IReadOnlyList<ClusterEvent>>> ListEventsAsync(Guid clusterId, string @namespace, CancellationToken ct)
     {
         try

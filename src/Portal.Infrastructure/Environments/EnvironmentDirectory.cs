@@ -16,15 +16,19 @@ public sealed record OperationView(Guid Id, string Kind, string TargetType, stri
 
 /// <summary>
 /// What deleting an environment would take down: the workloads running in its namespace, or why they could not be
-/// listed. Deleting asks for the environment's name typed out unless the namespace is known to be empty.
+/// listed. Deleting asks for the environment's name typed out unless the namespace is known to be empty. A namespace of
+/// the environment's name that is not its own is neither listed nor deleted.
 /// </summary>
-public sealed record EnvironmentDeletion(EnvironmentUsage Environment, IReadOnlyList<RunningWorkload> Workloads, string? WorkloadsUnknown)
+public sealed record EnvironmentDeletion(EnvironmentUsage Environment, IReadOnlyList<RunningWorkload> Workloads, string? WorkloadsUnknown,
+    bool NamespaceNotOwned = false)
 {
     private const int NamedAtMost = 5;
 
     public bool NeedsConfirmation => Workloads.Count > 0 || WorkloadsUnknown is not null;
 
-    public string Warning => WorkloadsUnknown is not null
+    public string Warning => NamespaceNotOwned
+        ? $"Namespace '{Environment.Namespace}' was not made by the portal for this environment: it will be left as it is."
+        : WorkloadsUnknown is not null
         ? $"The workloads of namespace '{Environment.Namespace}' could not be listed ({WorkloadsUnknown}); anything running there will be deleted with it."
         : Workloads.Count == 0
             ? $"Namespace '{Environment.Namespace}' runs nothing."
@@ -34,7 +38,8 @@ public sealed record EnvironmentDeletion(EnvironmentUsage Environment, IReadOnly
 }
 
 /// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
-public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, IClusterGateway gateway)
+public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, IClusterGateway gateway,
+    ReservedNamespaces reserved)
 {
     public async Task<IReadOnlyList<EnvironmentUsage>> ListAsync(CancellationToken ct) =>
         await db.EnvironmentUsage().ToListAsync(ct);
@@ -49,12 +54,13 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     /// <summary>
     /// Creates an environment with its share of the tenant's quota in a pool: admitted against what is left
     /// of the quota, saved with its operation in one transaction, then handed to the job that makes the namespace.
+    /// Its namespace must be free: not reserved for the cluster, not another environment's, and absent from the cluster.
     /// </summary>
     public async Task<Result<Operation>> CreateAsync(Actor actor, Tenant tenant, string? name, string? poolName, ResourceAmounts share,
         CancellationToken ct)
     {
         if (tenant.IsReadOnly)
-            return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no environment can be created.");
+            return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: no environment can be created.");
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.Invalid("Pool", $"There is no pool '{poolName}'.");
@@ -67,11 +73,21 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         var environment = created.Value;
         if (await db.Environments.AnyAsync(e => e.Name == environment.Name, ct))
             return Problem.Conflict($"An environment named '{environment.Name}' exists already.", "Name");
+        var ns = environment.Namespace;
+        var allowed = reserved.CheckNamespace(ns, "Name");
+        if (!allowed.Succeeded)
+            return allowed.Problem!;
+        // "a-b" + "c" and "a" + "b-c" are both "a-b-c"; the unique index on namespaces keeps a race out as well.
+        if (await db.Environments.IgnoreQueryFilters().AnyAsync(e => e.Namespace == ns, ct))
+            return Problem.Conflict($"Namespace '{ns}' belongs to an environment of another tenant; choose another name.", "Name");
 
         var taken = ResourceAmounts.Sum(await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
         var admitted = QuotaAdmission.Admit(pool.Name, share, quota.Granted, taken);
         if (!admitted.Succeeded)
             return admitted.Problem!;
+        var free = await NamespaceFreeAsync(pool, ns, ct);
+        if (!free.Succeeded)
+            return free.Problem!;
 
         var operation = new Operation(tenant.Id, "environment.create", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
         db.Environments.Add(environment);
@@ -79,9 +95,27 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         audit.Record(actor, tenant, "environment.created", "environment", environment.Name,
             $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}");
         if (!await db.TrySaveUniqueAsync(ct))
-            return Problem.Conflict($"An environment named '{environment.Name}' or its namespace exists already.", "Name");
+            return Problem.Conflict($"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another tenant's " +
+                "environment meanwhile; choose another name.", "Name");
         queue.Enqueue(operation);
         return operation;
+    }
+
+    /// <summary>Asks the pool's cluster whether the namespace exists: an environment only ever gets a namespace it makes.</summary>
+    private async Task<Result> NamespaceFreeAsync(ResourcePool pool, string ns, CancellationToken ct)
+    {
+        var found = await gateway.FindNamespaceAsync(pool.ClusterId, ns, ct);
+        if (!found.Succeeded)
+            return Problem.Unavailable($"The cluster of pool '{pool.Name}' could not be asked whether namespace '{ns}' is free: " +
+                $"{found.Problem!.Message} Nothing was created; try again when it answers.");
+        return found.Value switch
+        {
+            null => Result.Ok(),
+            { Terminating: true } => Problem.Conflict(
+                $"Namespace '{ns}' is still being deleted in the cluster of pool '{pool.Name}'; try again once it is gone.", "Name"),
+            _ => Problem.Conflict($"Namespace '{ns}' exists already in the cluster of pool '{pool.Name}' and was not made by the portal for " +
+                "this environment; choose another name, or have a platform admin remove the namespace.", "Name"),
+        };
     }
 
     /// <summary>Changes an environment's share: admitted against the rest of the quota, applied to its ResourceQuota by a job.</summary>
@@ -110,12 +144,16 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     }
 
     /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
-    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(string environmentName, CancellationToken ct)
+    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(Tenant tenant, string environmentName, CancellationToken ct)
     {
         var environment = await db.EnvironmentUsage(environmentName).FirstOrDefaultAsync(ct);
         if (environment is null)
             return Problem.NotFound($"Environment '{environmentName}'");
         var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
+        var ns = await gateway.FindNamespaceAsync(clusterId, environment.Namespace, ct);
+        var owner = new Ownership(tenant.Id, tenant.Slug, environment.Id, environment.Name);
+        if (ns.Succeeded && ns.Value is { } found && !NamespaceClaim.IsOwnedBy(found, owner, environment.CreatedAt))
+            return new EnvironmentDeletion(environment, [], null, NamespaceNotOwned: true);
         var workloads = await gateway.ListWorkloadsAsync(clusterId, environment.Namespace, ct);
         return workloads.Succeeded
             ? new EnvironmentDeletion(environment, workloads.Value, null)
@@ -130,7 +168,7 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     /// </summary>
     public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string environmentName, string? confirmName, CancellationToken ct)
     {
-        var deletion = await PrepareDeletionAsync(environmentName, ct);
+        var deletion = await PrepareDeletionAsync(tenant, environmentName, ct);
         if (!deletion.Succeeded)
             return deletion.Problem!;
         if (deletion.Value.Environment.State == EnvironmentState.Deleting)

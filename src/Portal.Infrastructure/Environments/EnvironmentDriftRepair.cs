@@ -16,7 +16,8 @@ namespace Portal.Infrastructure.Environments;
 /// <summary>
 /// A recurring job: compares each ready environment's namespace objects with what the portal wants them to
 /// be, and puts back what was changed or deleted by hand (a ResourceQuota edited with kubectl, say), with an
-/// audit event that says what it repaired.
+/// audit event that says what it repaired. A namespace of the environment's name that is not the environment's own
+/// (deleted and made again by someone else) is left untouched: the environment is marked failed, and that is audited.
 /// </summary>
 public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients clients, AuditTrail audit, ILogger<EnvironmentDriftRepair> logger)
 {
@@ -39,6 +40,14 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
                     await db.SaveChangesAsync(ct);
                 }
             }
+            catch (NamespaceNotOwnedException e)
+            {
+                logger.LogWarning("Environment {Environment} was not repaired: {Reason}", item.Environment.Name, e.Message);
+                await db.Environments.IgnoreQueryFilters().Where(x => x.Id == item.Environment.Id)
+                    .ExecuteUpdateAsync(x => x.SetProperty(environment => environment.State, EnvironmentState.Failed), ct);
+                audit.Record(Actor.System, item.Tenant, "environment.drift-refused", "environment", item.Environment.Name, e.Message, AuditOutcome.Failed);
+                await db.SaveChangesAsync(ct);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning(e, "Drift of environment {Environment} could not be checked", item.Environment.Namespace);
@@ -49,13 +58,17 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
     private static async Task<List<string>> RepairAsync(IKubernetes client, TenantEnvironment environment, string tenant, CancellationToken ct)
     {
         var repaired = new List<string>();
-        var labels = EnvironmentProvisioner.Labels(tenant, environment.Name);
+        var owner = Ownership.Of(environment, tenant);
+        var labels = owner.Labels();
         var ns = environment.Namespace;
 
         var current = await ReadAsync(() => client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct));
+        // Nothing inside a namespace that is not the environment's is looked at, let alone repaired.
+        if (current is not null && !NamespaceClaim.IsOwnedBy(current, owner, environment.CreatedAt))
+            throw new NamespaceNotOwnedException(ns);
         if (current is null || labels.Any(l => current.Metadata.Labels is null || !current.Metadata.Labels.TryGetValue(l.Key, out var v) || v != l.Value))
         {
-            await EnvironmentProvisioner.ApplyNamespaceAsync(client, ns, labels, ct);
+            await EnvironmentProvisioner.ApplyNamespaceAsync(client, environment, owner, ct);
             repaired.Add(current is null ? "namespace re-created" : "namespace labels restored");
         }
 
@@ -76,10 +89,10 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
 
         var policy = await ReadAsync(() => client.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns, cancellationToken: ct));
         var allowsOnlyTenant = policy?.Spec?.Ingress is [{ FromProperty: [{ NamespaceSelector.MatchLabels: { } match }] }]
-            && match.TryGetValue("portal/tenant", out var value) && value == tenant;
+            && match.Count == 1 && owner.TenantSelector().All(l => match.TryGetValue(l.Key, out var value) && value == l.Value);
         if (!allowsOnlyTenant)
         {
-            await EnvironmentProvisioner.ApplyNetworkPolicyAsync(client, environment, tenant, labels, ct);
+            await EnvironmentProvisioner.ApplyNetworkPolicyAsync(client, environment, owner, ct);
             repaired.Add(policy is null ? "NetworkPolicy re-created" : "NetworkPolicy restored");
         }
         return repaired;

@@ -4,9 +4,13 @@ using k8s.Autorest;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Portal.Domain.Audit;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Quotas;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
@@ -17,9 +21,11 @@ namespace Portal.Infrastructure.Environments;
 /// The job behind "create environment": makes the namespace, its ResourceQuota (the environment's share), a
 /// LimitRange with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
 /// Every step creates or replaces its object, so the job can run twice; a resumed job skips steps already done.
+/// A namespace that exists already is used only when it is the environment's own (<see cref="NamespaceClaim"/>).
 /// </summary>
 public sealed class EnvironmentProvisioner(
-    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, OperationRunner runner, TimeProvider clock) : IOperationWork
+    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, OperationRunner runner, TimeProvider clock,
+    AuditTrail audit, IOptions<NamespaceOptions> namespaces) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     public const string ManagedBy = "portal";
@@ -33,13 +39,17 @@ public sealed class EnvironmentProvisioner(
             ?? throw new OperationTargetGone($"Environment '{operation.TargetId}' no longer exists: it was deleted after this operation was queued.");
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
-        var labels = Labels(tenant.Slug, environment.Name);
+        var owner = Ownership.Of(environment, tenant.Slug);
+        var labels = owner.Labels();
 
+        // The tenant's deletion removes its namespaces: nothing may make one again behind it.
+        if (tenant.Status == TenantStatus.Deleting && operation.Kind != "environment.delete")
+            throw new InvalidOperationException($"Tenant '{tenant.Slug}' is being deleted.");
         var client = await clients.ForAsync(pool.ClusterId, ct);
         switch (operation.Kind)
         {
             case "environment.delete":
-                await _journal.StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment.Namespace, ct), ct);
+                await _journal.StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment, tenant, ct), ct);
                 db.Environments.Remove(environment);
                 break;
             case "environment.update-quota":
@@ -47,10 +57,10 @@ public sealed class EnvironmentProvisioner(
                 environment.MarkReady();
                 break;
             default:
-                await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment.Namespace, labels, ct), ct);
+                await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment, owner, ct), ct);
                 await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
                 await _journal.StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
-                await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, tenant.Slug, labels, ct), ct);
+                await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, owner, ct), ct);
                 environment.MarkReady();
                 break;
         }
@@ -70,11 +80,6 @@ public sealed class EnvironmentProvisioner(
         return null;
     }
 
-    internal static Dictionary<string, string> Labels(string tenant, string environment) => new()
-    {
-        ["app.kubernetes.io/managed-by"] = ManagedBy, ["portal/tenant"] = tenant, ["portal/environment"] = environment,
-    };
-
     /// <summary>The ResourceQuota's hard limits for an environment's share, in the units Kubernetes reports.</summary>
     internal static Dictionary<string, ResourceQuantity> Hard(ResourceAmounts share) => new()
     {
@@ -85,26 +90,26 @@ public sealed class EnvironmentProvisioner(
         ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     };
 
-    private static async Task DeleteNamespaceAsync(IKubernetes client, string name, CancellationToken ct)
+    /// <summary>Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so.</summary>
+    private async Task DeleteNamespaceAsync(IKubernetes client, TenantEnvironment environment, Tenant tenant, CancellationToken ct)
     {
-        try
-        {
-            await client.CoreV1.DeleteNamespaceAsync(name, propagationPolicy: "Foreground", cancellationToken: ct);
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            // Gone already: an earlier run of this job, or someone else, deleted it.
-        }
+        if (!await NamespaceClaim.DeleteOwnedAsync(client, environment, Ownership.Of(environment, tenant.Slug), namespaces.Value.DeletionTimeout, clock, ct))
+            audit.Record(Actor.System, tenant, "environment.namespace-kept", "environment", environment.Name,
+                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment");
     }
 
-    internal static async Task ApplyNamespaceAsync(IKubernetes client, string name, Dictionary<string, string> labels, CancellationToken ct)
+    /// <summary>Creates the environment's namespace, or labels it again when it is the environment's own; any other is refused.</summary>
+    internal static async Task ApplyNamespaceAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
     {
+        var (name, labels) = (environment.Namespace, owner.Labels());
         var desired = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
         await CreateOrReplaceAsync(
             () => client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: ct),
             async () =>
             {
                 var current = await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
+                if (!NamespaceClaim.IsOwnedBy(current, owner, environment.CreatedAt))
+                    throw new NamespaceNotOwnedException(name);
                 current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
                 await client.CoreV1.ReplaceNamespaceAsync(current, name, cancellationToken: ct);
             });
@@ -148,14 +153,15 @@ public sealed class EnvironmentProvisioner(
             {
                 var current = await client.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", environment.Namespace, cancellationToken: ct);
                 current.Spec = desired.Spec;
+                current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
                 await client.CoreV1.ReplaceNamespacedLimitRangeAsync(current, "portal-defaults", environment.Namespace, cancellationToken: ct);
             });
     }
 
-    internal static async Task ApplyNetworkPolicyAsync(IKubernetes client, TenantEnvironment environment, string tenant,
-        Dictionary<string, string> labels, CancellationToken ct)
+    internal static async Task ApplyNetworkPolicyAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
     {
-        // Pods of this namespace accept traffic only from namespaces of the same tenant.
+        // Pods of this namespace accept traffic only from namespaces of the same tenant, known by its id.
+        var labels = owner.Labels();
         var desired = new V1NetworkPolicy
         {
             Metadata = new V1ObjectMeta { Name = "portal-tenant-isolation", Labels = labels },
@@ -167,7 +173,7 @@ public sealed class EnvironmentProvisioner(
                 [
                     new V1NetworkPolicyIngressRule
                     {
-                        FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["portal/tenant"] = tenant } } }],
+                        FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector { MatchLabels = owner.TenantSelector() } }],
                     },
                 ],
             },
@@ -178,6 +184,7 @@ public sealed class EnvironmentProvisioner(
             {
                 var current = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", environment.Namespace, cancellationToken: ct);
                 current.Spec = desired.Spec;
+                current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
                 await client.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(current, "portal-tenant-isolation", environment.Namespace, cancellationToken: ct);
             });
     }

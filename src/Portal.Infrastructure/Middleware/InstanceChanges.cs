@@ -8,6 +8,7 @@ using Portal.Domain.Operations;
 using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Middleware;
@@ -129,7 +130,7 @@ public sealed class InstanceChanges(
 
     internal static InstanceRenderInput RenderInput(MiddlewareInstance instance, MiddlewareTemplate template, string tenant, TenantEnvironment environment,
         IReadOnlyDictionary<string, string> credentials) =>
-        InstanceRenderInput.For(template, environment.Namespace, instance.Name, tenant, environment.Name, template.FindVersion(instance.Version)!,
+        InstanceRenderInput.For(template, environment.Namespace, instance.Name, Ownership.Of(environment, tenant), template.FindVersion(instance.Version)!,
             template.FindPlan(instance.Plan)! , instance.Replicas, instance.Parameters, credentials);
 
     private async Task<Result<Operation>> ChangeAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, string action, string what,

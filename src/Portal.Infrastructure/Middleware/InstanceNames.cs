@@ -14,8 +14,6 @@ public static class InstanceNames
     public const string ComponentLabel = "app.kubernetes.io/component";
     public const string VersionLabel = "app.kubernetes.io/version";
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
-    public const string TenantLabel = "portal/tenant";
-    public const string EnvironmentLabel = "portal/environment";
     public const string MiddlewareLabel = "portal/middleware";
     public const string ChecksumAnnotation = "portal/config-checksum";
 

@@ -18,13 +18,16 @@ namespace Portal.Infrastructure.Middleware;
 /// resolved ones (<see cref="TemplateDefinition.ResolveParameters"/>), credentials those generated at provisioning.
 /// </summary>
 public sealed record InstanceRenderInput(
-    string Namespace, string InstanceName, string Tenant, string Environment, string TemplateName, TemplateDefinition Definition,
+    string Namespace, string InstanceName, Ownership Owner, string TemplateName, TemplateDefinition Definition,
     TemplateVersion Version, TemplatePlan Plan, int Replicas, IReadOnlyDictionary<string, string> Parameters,
     IReadOnlyDictionary<string, string> Credentials)
 {
-    public static InstanceRenderInput For(MiddlewareTemplate template, string @namespace, string instanceName, string tenant, string environment,
+    public string Tenant => Owner.Tenant;
+    public string Environment => Owner.Environment;
+
+    public static InstanceRenderInput For(MiddlewareTemplate template, string @namespace, string instanceName, Ownership owner,
         TemplateVersion version, TemplatePlan plan, int replicas, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials) =>
-        new(@namespace, instanceName, tenant, environment, template.Name, template.Definition, version, plan, replicas, parameters, credentials);
+        new(@namespace, instanceName, owner, template.Name, template.Definition, version, plan, replicas, parameters, credentials);
 }
 
 /// <summary>Where clients reach an instance: by default its client Service's DNS name and the template's first port.</summary>
@@ -54,7 +57,8 @@ public sealed record RenderedBindingVariable(string Name, string? Value, string?
 /// <c>credentials.{key}</c>. Connection strings see the endpoint, ports, parameters and credentials; binding values
 /// see the same but never the credentials.</para>
 /// <para>After rendering, every object is put in the instance's namespace and labelled (app.kubernetes.io/name,
-/// instance, component, version, managed-by, portal/tenant, portal/environment, portal/middleware); the StatefulSet's
+/// instance, component, version, managed-by, portal/tenant-id, portal/environment-id, portal/tenant, portal/environment,
+/// portal/middleware); the StatefulSet's
 /// pods too, and its volume claim templates with all but the version, which a StatefulSet may not change. The
 /// StatefulSet, Services and PodDisruptionBudgets select the pods by name and instance; a Secret's stringData becomes
 /// data, as the cluster gives it back; the pods carry a checksum of every ConfigMap and Secret so that a change of
@@ -324,17 +328,13 @@ public static partial class TemplateRenderer
         }
     }
 
-    private static Dictionary<string, string> Labels(InstanceRenderInput input) => new()
+    private static Dictionary<string, string> Labels(InstanceRenderInput input) => new Dictionary<string, string>
     {
         [InstanceNames.NameLabel] = input.InstanceName,
         [InstanceNames.InstanceLabel] = InstanceNames.Instance(input.InstanceName, input.Environment),
         [InstanceNames.ComponentLabel] = input.TemplateName,
         [InstanceNames.VersionLabel] = input.Version.Version,
-        [InstanceNames.ManagedByLabel] = EnvironmentProvisioner.ManagedBy,
-        [InstanceNames.TenantLabel] = input.Tenant,
-        [InstanceNames.EnvironmentLabel] = input.Environment,
-        [InstanceNames.MiddlewareLabel] = "true",
-    };
+    }.Concat(input.Owner.Labels()).Append(new(InstanceNames.MiddlewareLabel, "true")).ToDictionary();
 
     private static Dictionary<string, string> SelectorLabels(InstanceRenderInput input) => new()
     {

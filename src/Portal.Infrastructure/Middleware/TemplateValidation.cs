@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using Portal.Domain.Common;
 using Portal.Domain.Middleware;
+using Portal.Infrastructure.Environments;
 
 namespace Portal.Infrastructure.Middleware;
 
@@ -32,6 +33,8 @@ public sealed class TemplateValidation : ITemplateCheck
     public const string SampleInstance = "sample";
     public const string SampleTenant = "sample";
     public const string SampleEnvironment = "dev";
+    public static readonly Ownership SampleOwner = new(Guid.Parse("00000000-0000-0000-0000-00000000000a"), SampleTenant,
+        Guid.Parse("00000000-0000-0000-0000-00000000000e"), SampleEnvironment);
 
     public static TemplateValidation Instance { get; } = new();
 
@@ -65,7 +68,7 @@ public sealed class TemplateValidation : ITemplateCheck
                 foreach (var replicas in new[] { plan.Replicas, plan.MaxReplicas }.Distinct())
                 {
                     var label = $"version {version.Version} with plan '{plan.Name}'" + (replicas == plan.Replicas ? "" : $" at {replicas} replicas");
-                    var input = new InstanceRenderInput(SampleNamespace, SampleInstance, SampleTenant, SampleEnvironment, templateName, definition, version, plan,
+                    var input = new InstanceRenderInput(SampleNamespace, SampleInstance, SampleOwner, templateName, definition, version, plan,
                         replicas, parameters.Value, credentials);
                     foreach (var message in CheckCase(input))
                         found.Add((message, label));

@@ -154,6 +154,7 @@ public sealed class MetricsSampler(
         CancellationToken ct)
     {
         var subjects = (await db.MetricSubjects.Where(s => s.ClusterId == clusterId).ToListAsync(ct)).ToDictionary(s => s.Key);
+        var changedHands = new List<long>();
         foreach (var (key, environment, _) in points)
         {
             if (!subjects.TryGetValue(key, out var subject))
@@ -163,7 +164,20 @@ public sealed class MetricsSampler(
                 subjects[key] = subject;
                 db.MetricSubjects.Add(subject);
             }
-            subject.BelongsTo(environment?.TenantId, environment?.Id);
+            else if (environment is not null && subject.EnvironmentId is { } before && before != environment.Id)
+            {
+                // A namespace name freed by one environment and taken by another, perhaps another tenant's (a slug reused, or
+                // "a-b" + "c" after "a" + "b-c"): the new owner starts afresh and sees nothing of the old one's history.
+                changedHands.Add(subject.Id);
+            }
+            // Once an environment's, a series stays that environment's when the environment goes, so that it cannot pass on.
+            if (environment is not null)
+                subject.BelongsTo(environment.TenantId, environment.Id);
+        }
+        if (changedHands.Count > 0)
+        {
+            await db.MetricSamples.Where(s => changedHands.Contains(s.SubjectId)).ExecuteDeleteAsync(ct);
+            await db.MetricRollups.Where(s => changedHands.Contains(s.SubjectId)).ExecuteDeleteAsync(ct);
         }
         await db.SaveChangesAsync(ct);
         await db.MetricSamples.Where(s => s.At == at && db.MetricSubjects.Any(m => m.Id == s.SubjectId && m.ClusterId == clusterId))

@@ -1,10 +1,12 @@
 using Microsoft.EntityFrameworkCore;
-using OpenIddict.Abstractions;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
+using Portal.Domain.Environments;
+using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Common;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Tenancy;
@@ -14,9 +16,27 @@ public sealed record TenantSummary(Guid Id, string Slug, string DisplayName, Ten
 /// <summary>A tenant the signed-in user can switch to, with the role they hold there.</summary>
 public sealed record TenantLink(string Slug, string DisplayName, TenantStatus Status, TenantRole Role);
 
+/// <summary>An environment's namespace that deleting its tenant deletes.</summary>
+public sealed record DoomedNamespace(string Environment, string Namespace, string Pool);
+
+/// <summary>
+/// What deleting a tenant takes down, for the page to say before it is confirmed; and the deletion under way, once it is.
+/// </summary>
+public sealed record TenantDeletionPlan(IReadOnlyList<DoomedNamespace> Namespaces, int Applications, int MiddlewareInstances, int Members,
+    int ServiceAccounts, OperationView? Deletion)
+{
+    public string Summary =>
+        (Namespaces.Count == 0
+            ? "no environments"
+            : $"{Namespaces.Count} environment{(Namespaces.Count == 1 ? "" : "s")} with namespaces {string.Join(", ", Namespaces.Select(n => $"'{n.Namespace}'"))} " +
+              "and everything running in them") +
+        $"; {Applications} application(s), {MiddlewareInstances} middleware instance(s) and their volumes, {Members} member(s), " +
+        $"{ServiceAccounts} service account(s); the audit trail stays";
+}
+
 /// <summary>The platform admin's use cases on tenants.</summary>
 public sealed class TenantAdministration(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOpenIddictApplicationManager clients)
+    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, ReservedNamespaces reserved)
 {
     public async Task<Page<TenantSummary>> ListAsync(string? search, PageRequest page, CancellationToken ct)
     {
@@ -75,6 +95,9 @@ public sealed class TenantAdministration(
         if (!created.Succeeded)
             return created;
         var tenant = created.Value;
+        var allowed = reserved.CheckTenantSlug(tenant.Slug, "Slug");
+        if (!allowed.Succeeded)
+            return allowed.Problem!;
         if (await db.Tenants.AnyAsync(t => t.Slug == tenant.Slug, ct))
             return Problem.Conflict($"The slug '{tenant.Slug}' is taken by another tenant.", "Slug");
 
@@ -119,21 +142,59 @@ public sealed class TenantAdministration(
         return tenant;
     }
 
-    /// <summary>Deletes the tenant with its members, invitations and service accounts; its audit trail stays.</summary>
-    public async Task DeleteAsync(Actor actor, Tenant tenant, CancellationToken ct)
+    /// <summary>What deleting the tenant would take down, live from the database; and its deletion, once started.</summary>
+    public async Task<TenantDeletionPlan> PlanDeletionAsync(Tenant tenant, CancellationToken ct)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var clientIds = await db.ServiceAccounts.IgnoreQueryFilters()
-            .Where(s => s.TenantId == tenant.Id).Select(s => s.ClientId).ToListAsync(ct);
-        foreach (var clientId in clientIds)
+        var namespaces = await db.Environments.IgnoreQueryFilters().AsNoTracking().Where(e => e.TenantId == tenant.Id)
+            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new DoomedNamespace(e.Name, e.Namespace, p.Name))
+            .ToListAsync(ct);
+        var deletion = await db.Operations.IgnoreQueryFilters().AsNoTracking()
+            .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind).OrderByDescending(o => o.CreatedAt).FirstOrDefaultAsync(ct);
+        return new TenantDeletionPlan(namespaces.OrderBy(n => n.Environment, StringComparer.Ordinal).ToList(),
+            await db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id, ct),
+            await db.MiddlewareInstances.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id, ct),
+            await db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == tenant.Id, ct),
+            await db.ServiceAccounts.IgnoreQueryFilters().CountAsync(s => s.TenantId == tenant.Id, ct),
+            deletion is null ? null : new OperationView(deletion.Id, deletion.Kind, deletion.TargetType, deletion.TargetId, deletion.RequestedBy,
+                deletion.State, deletion.CreatedAt, deletion.FinishedAt, deletion.Error, deletion.Attempts, deletion.Steps));
+    }
+
+    /// <summary>
+    /// Starts deleting the tenant, as an operation: its environments' namespaces first (those that are theirs), then its rows;
+    /// its audit trail stays. From now on the tenant is read-only and its slug stays taken until the rows are gone. Asked
+    /// again while a deletion failed, it retries it.
+    /// </summary>
+    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string? confirmSlug, CancellationToken ct)
+    {
+        if (!string.Equals(confirmSlug?.Trim(), tenant.Slug, StringComparison.Ordinal))
+            return Problem.Invalid("ConfirmSlug", $"Type '{tenant.Slug}' to confirm the deletion.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (tenant.Status == TenantStatus.Deleting)
         {
-            if (await clients.FindByClientIdAsync(clientId, ct) is { } client)
-                await clients.DeleteAsync(client, ct);
+            var started = await db.Operations.IgnoreQueryFilters()
+                .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind).OrderByDescending(o => o.CreatedAt).FirstOrDefaultAsync(ct);
+            if (started is not null)
+            {
+                var retried = started.Retry(now);
+                if (!retried.Succeeded)
+                    return Problem.Conflict($"Tenant '{tenant.Slug}' is being deleted already ({started.State}).");
+                audit.Record(actor, tenant, "operation.retried", "operation", started.Id.ToString(), $"{started.Kind} of {started.TargetId}");
+                await db.SaveChangesAsync(ct);
+                queue.Enqueue(started);
+                return started;
+            }
         }
-        db.Tenants.Remove(tenant);
-        audit.Record(actor, tenant, "tenant.deleted", "tenant", tenant.Slug, $"display name '{tenant.DisplayName}'");
+        var plan = await PlanDeletionAsync(tenant, ct);
+        if (tenant.Status != TenantStatus.Deleting)
+            tenant.MarkDeleting();
+        foreach (var environment in await db.Environments.IgnoreQueryFilters().Where(e => e.TenantId == tenant.Id).ToListAsync(ct))
+            environment.MarkDeleting();
+        var operation = new Operation(tenant.Id, TenantDeletion.Kind, "tenant", tenant.Slug, actor.Name, now);
+        db.Operations.Add(operation);
+        audit.Record(actor, tenant, "tenant.deletion-started", "tenant", tenant.Slug, plan.Summary);
         await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        queue.Enqueue(operation);
+        return operation;
     }
 
     public Task<Tenant?> FindAsync(string slug, CancellationToken ct)

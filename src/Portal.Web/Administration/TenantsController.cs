@@ -24,6 +24,8 @@ public sealed record TenantListModel(Page<TenantSummary> Tenants, string? Search
 public sealed class TenantDetailModel
 {
     public required Tenant Tenant { get; init; }
+    /// <summary>What deleting the tenant takes down, said before it is confirmed; and the deletion, once started.</summary>
+    public required TenantDeletionPlan Deletion { get; init; }
     public string? DisplayName { get; set; }
     public string? ConfirmSlug { get; set; }
 }
@@ -57,7 +59,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     [HttpGet("/admin/tenants/{tenant}")]
     public async Task<IActionResult> Detail(string tenant, CancellationToken ct) =>
         await tenants.FindAsync(tenant, ct) is { } found
-            ? View(new TenantDetailModel { Tenant = found, DisplayName = found.DisplayName })
+            ? View(new TenantDetailModel { Tenant = found, DisplayName = found.DisplayName, Deletion = await tenants.PlanDeletionAsync(found, ct) })
             : NotFound();
 
     [HttpPost("/admin/tenants/{tenant}/rename")]
@@ -70,7 +72,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         {
             ModelState.AddProblem(renamed.Problem!);
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", new TenantDetailModel { Tenant = found, DisplayName = displayName });
+            return View("Detail", new TenantDetailModel { Tenant = found, DisplayName = displayName, Deletion = await tenants.PlanDeletionAsync(found, ct) });
         }
         TempData["Flash"] = "The tenant was renamed.";
         return Redirect($"/admin/tenants/{found.Slug}");
@@ -84,19 +86,24 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
         ChangeStatus(tenant, found => tenants.ResumeAsync(HttpContext.ToActor(), found, ct), "active again", ct);
 
+    /// <summary>Starts the deletion (or retries a failed one): the tenant's namespaces first, then its rows, as an operation.</summary>
     [HttpPost("/admin/tenants/{tenant}/delete")]
     public async Task<IActionResult> Delete(string tenant, string? confirmSlug, CancellationToken ct)
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return NotFound();
-        if (!string.Equals(confirmSlug?.Trim(), found.Slug, StringComparison.Ordinal))
+        var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirmSlug, ct);
+        if (!deleted.Succeeded)
         {
-            ModelState.AddModelError(nameof(TenantDetailModel.ConfirmSlug), $"Type '{found.Slug}' to confirm the deletion.");
+            ModelState.AddProblem(deleted.Problem! with { Field = deleted.Problem.Field == "ConfirmSlug" ? nameof(TenantDetailModel.ConfirmSlug) : null });
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", new TenantDetailModel { Tenant = found, DisplayName = found.DisplayName, ConfirmSlug = confirmSlug });
+            return View("Detail", new TenantDetailModel
+            {
+                Tenant = found, DisplayName = found.DisplayName, ConfirmSlug = confirmSlug, Deletion = await tenants.PlanDeletionAsync(found, ct),
+            });
         }
-        await tenants.DeleteAsync(HttpContext.ToActor(), found, ct);
-        TempData["Flash"] = $"Tenant '{found.Slug}' was deleted. Its audit trail is kept.";
+        TempData["Flash"] = $"Deleting tenant '{found.Slug}': its namespaces first, then its rows; its audit trail is kept. " +
+            "It is read-only meanwhile; follow it on its page.";
         return Redirect("/admin/tenants");
     }
 

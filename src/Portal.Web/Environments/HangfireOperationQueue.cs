@@ -25,6 +25,8 @@ internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs, JobStora
         {
             "environment.create" or "environment.update-quota" or "environment.delete" =>
                 jobs.Enqueue<EnvironmentProvisioner>(job => job.RunAsync(id, CancellationToken.None)),
+            Infrastructure.Tenancy.TenantDeletion.Kind =>
+                jobs.Enqueue<Infrastructure.Tenancy.TenantDeletion>(job => job.RunAsync(id, CancellationToken.None)),
             var kind when Infrastructure.Applications.ApplicationOperations.All.Contains(kind) =>
                 jobs.Enqueue<Infrastructure.Applications.ApplicationDeployer>(job => job.RunAsync(id, CancellationToken.None)),
             var kind when Infrastructure.Middleware.MiddlewareOperations.All.Contains(kind) =>

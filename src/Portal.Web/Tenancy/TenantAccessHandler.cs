@@ -31,7 +31,7 @@ internal sealed class TenantAccessHandler(TenantAccessResolver resolver) : Autho
         if (requirement.Changes && access.Tenant.IsReadOnly)
         {
             context.Fail(new AuthorizationFailureReason(this,
-                $"Tenant '{access.Tenant.Slug}' is suspended: it can be read but not changed."));
+                $"Tenant '{access.Tenant.Slug}' is {access.Tenant.ReadOnlyReason}: it can be read but not changed."));
             return;
         }
         context.Succeed(requirement);

@@ -55,13 +55,19 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
         ChangeAsync(tenant, found => tenants.ResumeAsync(HttpContext.ToActor(), found, ct), ct);
 
+    /// <summary>
+    /// Starts deleting the tenant (or retries a failed deletion); <c>confirm</c> must repeat its slug. 202 with the operation,
+    /// which deletes the namespaces of its environments first, then its rows; the tenant is read-only meanwhile.
+    /// </summary>
     [HttpDelete("{tenant}"), Authorize(TenantPolicies.PlatformAdmin)]
-    public async Task<IActionResult> Delete(string tenant, CancellationToken ct)
+    public async Task<IActionResult> Delete(string tenant, string? confirm, CancellationToken ct)
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Tenant '{tenant}'"));
-        await tenants.DeleteAsync(HttpContext.ToActor(), found, ct);
-        return NoContent();
+        var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirm, ct);
+        return deleted.Succeeded
+            ? Accepted($"/api/v1/tenants/{found.Slug}/operations", new { operation = deleted.Value.Id })
+            : this.ToActionResult(deleted.Problem! with { Field = deleted.Problem.Field is null ? null : "confirm" });
     }
 
     private async Task<IActionResult> ChangeAsync(string tenant, Func<Tenant, Task<Domain.Common.Result<Tenant>>> change, CancellationToken ct)

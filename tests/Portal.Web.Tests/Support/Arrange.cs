@@ -72,18 +72,33 @@ public sealed class Arrange(PortalFactory factory)
     }
 
     /// <summary>An environment row of the tenant in a pool of a stand-in cluster (no cluster is contacted).</summary>
-    public async Task<string> EnvironmentAsync(Tenant tenant)
+    public async Task<string> EnvironmentAsync(Tenant tenant, string name = "env")
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var cluster = Portal.Domain.Clusters.Cluster.Register(Unique("c"), null, "http://127.0.0.1:1", "unused", "v1", "test-setup", DateTime.UtcNow).Value;
         var pool = Portal.Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow).Value;
-        var environment = Portal.Domain.Environments.TenantEnvironment.Create(tenant, pool.Id, "env", Portal.Domain.Quotas.ResourceAmounts.Zero, DateTime.UtcNow).Value;
+        var environment = Portal.Domain.Environments.TenantEnvironment.Create(tenant, pool.Id, name, Portal.Domain.Quotas.ResourceAmounts.Zero, DateTime.UtcNow).Value;
         db.Clusters.Add(cluster);
         db.ResourcePools.Add(pool);
         db.Environments.Add(environment);
         await db.SaveChangesAsync();
         return environment.Name;
+    }
+
+    /// <summary>A grant to the tenant in a pool of a stand-in cluster (no cluster is contacted); returns the pool's name.</summary>
+    public async Task<string> QuotaAsync(Tenant tenant)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var cluster = Portal.Domain.Clusters.Cluster.Register(Unique("c"), null, "http://127.0.0.1:1", "unused", "v1", "test-setup", DateTime.UtcNow).Value;
+        var pool = Portal.Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow).Value;
+        db.Clusters.Add(cluster);
+        db.ResourcePools.Add(pool);
+        db.TenantQuotas.Add(new Portal.Domain.Quotas.TenantQuota(tenant.Id, pool.Id,
+            new Portal.Domain.Quotas.ResourceAmounts(4000, 4000, 4L << 30, 4L << 30, 10L << 30, 20, 0), "test-setup", DateTime.UtcNow));
+        await db.SaveChangesAsync();
+        return pool.Name;
     }
 
     /// <summary>

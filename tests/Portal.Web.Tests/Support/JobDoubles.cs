@@ -52,7 +52,8 @@ public static class JobsByHand
 
     public static EnvironmentProvisioner Environments(IServiceProvider services, IOperationProgress progress, OperationRunner? runner = null) =>
         new(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<KubernetesClients>(), progress,
-            runner ?? Runner(services), TimeProvider.System);
+            runner ?? Runner(services), TimeProvider.System, services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
+            services.GetRequiredService<IOptions<Infrastructure.Environments.NamespaceOptions>>());
 
     public static ApplicationDeployer Deployer(IServiceProvider services, IOperationProgress progress, ApplicationOptions? options = null,
         OperationRunner? runner = null) =>

@@ -26,13 +26,20 @@ public sealed class SandboxWorld(PortalFactory factory)
             ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1",
         });
         var tenant = await Arrange.TenantAsync();
+        return (tenant, await GrantAsync(tenant, pool, cpu, memory), pool);
+    }
+
+    /// <summary>Grants the tenant a quota in the pool and returns a signed-in tenant admin.</summary>
+    public async Task<BrowserSession> GrantAsync(Tenant tenant, string pool, string cpu, string memory = "8Gi")
+    {
+        var platformAdmin = await Arrange.AdminAsync();
         var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
         {
             ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpu, ["Form.MemoryRequests"] = memory,
             ["Form.MemoryLimits"] = memory, ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
         });
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
-        return (tenant, await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin)), pool);
+        return await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
     }
 
     /// <summary>Creates an environment with this share and waits for its namespace to be ready.</summary>
@@ -43,7 +50,9 @@ public sealed class SandboxWorld(PortalFactory factory)
             ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = memory,
             ["Share.MemoryLimits"] = memory, ["Share.Storage"] = "10Gi", ["Share.Pods"] = pods,
         });
-        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        Assert.True(created.StatusCode == HttpStatusCode.Redirect, $"Environment '{name}' was refused: " + string.Join(" ",
+            System.Text.RegularExpressions.Regex.Matches(WebUtility.HtmlDecode(await created.Content.ReadAsStringAsync()),
+                "field-validation-error[^>]*>([^<]+)<|role=\"alert\">\\s*<div>([^<]+)</div>").Select(m => m.Groups[1].Value + m.Groups[2].Value)));
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
             .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)), $"environment '{name}' to be ready");
     }
