@@ -73,7 +73,7 @@ public static partial class TemplateRenderer
 
     public static Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> Render(InstanceRenderInput input)
     {
-        var text = Liquid.Render(input.Definition.ObjectsTemplate ?? "", ObjectVariables(input), nameof(TemplateDefinition.ObjectsTemplate));
+        var text = Liquid.RenderYaml(input.Definition.ObjectsTemplate ?? "", ObjectVariables(input), nameof(TemplateDefinition.ObjectsTemplate));
         if (!text.Succeeded)
             return text.Problem!;
         var parsed = Parse(text.Value);
