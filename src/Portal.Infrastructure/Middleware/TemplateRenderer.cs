@@ -80,6 +80,9 @@ public static partial class TemplateRenderer
         if (!parsed.Succeeded)
             return parsed.Problem!;
         var objects = parsed.Value;
+        var refused = objects.SelectMany(o => TenantObjectPolicy.Violations(o, input.Namespace)).ToList();
+        if (refused.Count > 0)
+            return Problem.Invalid(refused.Select(m => Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), m)).ToList());
         foreach (var o in objects)
             Normalize(o, input);
         var checksum = Checksum(objects);
@@ -295,6 +298,8 @@ public static partial class TemplateRenderer
                 set.Spec.Template ??= new V1PodTemplateSpec();
                 set.Spec.Template.Metadata ??= new V1ObjectMeta();
                 set.Spec.Template.Metadata.Labels = Merge(Merge(set.Spec.Template.Metadata.Labels, set.Spec.Selector.MatchLabels), Labels(input));
+                if (set.Spec.Template.Spec is { } pod)
+                    pod.AutomountServiceAccountToken = false;
                 foreach (var claim in set.Spec.VolumeClaimTemplates ?? [])
                 {
                     claim.Metadata ??= new V1ObjectMeta();

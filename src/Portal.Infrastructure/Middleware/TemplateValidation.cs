@@ -22,6 +22,7 @@ namespace Portal.Infrastructure.Middleware;
 /// <item>volume claim templates that together ask for exactly the plan's storage;</item>
 /// <item>a Secret named for the instance that holds every credential intact, and every key bindings refer to;</item>
 /// <item>every object named for the instance ("{instance}" or "{instance}-…"), so that two instances never collide;</item>
+/// <item>nothing that <see cref="Environments.TenantObjectPolicy"/> forbids (the renderer refuses it);</item>
 /// <item>the connection strings and binding values render.</item>
 /// </list>
 /// A problem names the versions and plans it was found with; the same problem found with several is reported once.
