@@ -86,8 +86,12 @@ internal static class Liquid
         {
             output = template.Render(context, NullEncoder.Default);
         }
-        catch (Exception e) when (e is FluidException or UndefinedMemberException or NotBareException or InvalidOperationException or ArgumentException
-                                      or FormatException or OverflowException or DivideByZeroException)
+        catch (NotBareException e)
+        {
+            return Problem.Invalid(field, e.Message);
+        }
+        catch (Exception e) when (e is FluidException or UndefinedMemberException or InvalidOperationException or ArgumentException or FormatException
+                                      or OverflowException or DivideByZeroException)
         {
             return Problem.Invalid(field, $"The template does not render: {e.Message}");
         }
@@ -140,10 +144,11 @@ internal static class Liquid
     /// <summary>
     /// Whether <paramref name="value"/> may stand bare in YAML, wherever a template writes it (a plain scalar in a block
     /// or a flow, inside a quoted string, a block scalar or a comment): null when it may, else what it holds that may not.
+    /// A value that starts with "---" or "..." may not stand at the start of a line, where it would begin or end a document.
     /// </summary>
-    public static string? IsBare(string value)
+    public static string? IsBare(string value, bool atLineStart = true)
     {
-        if (value.StartsWith("---", StringComparison.Ordinal) || value.StartsWith("...", StringComparison.Ordinal))
+        if (atLineStart && (value.StartsWith("---", StringComparison.Ordinal) || value.StartsWith("...", StringComparison.Ordinal)))
             return $"'{value[..3]}' at its start, which can begin or end a document";
         foreach (var c in value)
         {
@@ -213,31 +218,40 @@ internal static class Liquid
     /// <summary>Puts every output of a template behind <see cref="CheckedOutput"/>: inside captures, loops, conditions and liquid tags too.</summary>
     private sealed class CheckedOutputs : AstRewriter
     {
-        protected override Statement VisitOutputStatement(OutputStatement outputStatement) =>
-            new OutputStatement(new CheckedOutput(outputStatement.Expression));
+        protected override Statement VisitOutputStatement(OutputStatement outputStatement) => new CheckedOutput(outputStatement.Expression);
     }
 
-    /// <summary>An output's value as the text to write, if it is a <c>yaml_string</c> scalar or may stand bare; else a <see cref="NotBareException"/>.</summary>
-    private sealed class CheckedOutput(Expression expression) : Expression
+    /// <summary>An output that writes a <c>yaml_string</c> scalar, or a value that may stand bare where it lands; else a <see cref="NotBareException"/>.</summary>
+    private sealed class CheckedOutput(Expression expression) : Statement
     {
-        public override async ValueTask<FluidValue> EvaluateAsync(TemplateContext context)
+        public override async ValueTask<Completion> WriteToAsync(TextWriter writer, TextEncoder encoder, TemplateContext context)
         {
+            context.IncrementSteps();
             var value = await expression.EvaluateAsync(context);
+            string text;
             if (value is YamlScalar)
-                return new StringValue(value.ToStringValue(), encode: false);
-            await using var writer = new StringWriter(CultureInfo.InvariantCulture);
-            await value.WriteToAsync(writer, NullEncoder.Default, context.CultureInfo);
-            var text = writer.ToString();
-            if (IsBare(text) is { } why)
+                text = value.ToStringValue();
+            else
             {
-                var source = Source(expression);
-                var fix = source.Contains("yaml_string", StringComparison.Ordinal)
-                    ? "make yaml_string its last filter, and write it alone where a scalar goes"
-                    : $"write {{{{ {source} | yaml_string }}}} where a scalar goes";
-                throw new NotBareException(
-                    $"{{{{ {source} }}}} writes a value holding {why} bare into the YAML, where it could add keys or objects: {fix}.");
+                await using (var plain = new StringWriter(CultureInfo.InvariantCulture))
+                {
+                    await value.WriteToAsync(plain, NullEncoder.Default, context.CultureInfo);
+                    text = plain.ToString();
+                }
+                // A document marker is one only at the start of a line; Fluid writes to a StringWriter, other writers are taken as at one.
+                var atLineStart = writer is not StringWriter written || written.GetStringBuilder() is { Length: 0 } or [.., '\n'];
+                if (IsBare(text, atLineStart) is { } why)
+                {
+                    var source = Source(expression);
+                    var fix = source.Contains("yaml_string", StringComparison.Ordinal)
+                        ? "make yaml_string its last filter, and write it alone where a scalar goes"
+                        : $"write {{{{ {source} | yaml_string }}}} where a scalar goes";
+                    throw new NotBareException(
+                        $"{{{{ {source} }}}} writes a value holding {why} bare into the YAML, where it could add keys or objects: {fix}.");
+                }
             }
-            return new StringValue(text, encode: false);
+            await writer.WriteAsync(text);
+            return Completion.Normal;
         }
 
         /// <summary>The expression as a template would write it, to name it in a message.</summary>
