@@ -163,6 +163,21 @@ public sealed class MiddlewareInjectionTests
         Assert.Equal(value, Note(rendered.Value, Where.Env));
     }
 
+    [Fact]
+    public void A_value_like_a_document_marker_is_refused_at_the_start_of_a_line_and_written_anywhere_else()
+    {
+        var definition = PostgresWithNote("{{ params.note }}", Where.Config);
+        var atLineStart = definition with { ObjectsTemplate = definition.ObjectsTemplate + "{{ params.note }}\n" };
+
+        var inline = Render(definition, "---");
+        var refused = Render(atLineStart, "---");
+
+        Assert.True(inline.Succeeded, MiddlewareCatalogTests.Describe(inline.Problem));
+        Assert.Equal("---", Note(inline.Value, Where.Config));
+        AssertRefusedBare(refused, "{{ params.note }}");
+        Assert.Contains("'---' at its start", refused.Problem!.Message);
+    }
+
     [Theory]
     [InlineData("raw")]
     [InlineData("escape")]
