@@ -53,7 +53,8 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
         var ns = environment.Namespace;
 
         var current = await ReadAsync(() => client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct));
-        if (current is null || labels.Any(l => current.Metadata.Labels is null || !current.Metadata.Labels.TryGetValue(l.Key, out var v) || v != l.Value))
+        if (current is null || labels.Concat(NamespacePodSecurity.Labels)
+                .Any(l => current.Metadata.Labels is null || !current.Metadata.Labels.TryGetValue(l.Key, out var v) || v != l.Value))
         {
             await EnvironmentProvisioner.ApplyNamespaceAsync(client, ns, labels, ct);
             repaired.Add(current is null ? "namespace re-created" : "namespace labels restored");

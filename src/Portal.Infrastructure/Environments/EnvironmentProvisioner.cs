@@ -96,6 +96,7 @@ public sealed class EnvironmentProvisioner(
 
     internal static async Task ApplyNamespaceAsync(IKubernetes client, string name, Dictionary<string, string> labels, CancellationToken ct)
     {
+        labels = Merge(labels, new Dictionary<string, string>(NamespacePodSecurity.Labels));
         var desired = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
         await CreateOrReplaceAsync(
             () => client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: ct),
