@@ -46,7 +46,9 @@ public sealed class MiddlewareInjectionTests
     [
         "{{ params.note }}", "\"{{ params.note }}\"", "'{{ params.note }}'", "\"x{{ params.note | yaml_string }}\"", "'x{{ params.note | yaml_string }}'",
         "{{ params.note | yaml_string | append: \"x\" }}", "{{ params.note | split: \",\" }}", "{% capture note %}{{ params.note }}{% endcapture %}{{ note }}",
-        "{% echo params.note %}", "{% for i in (1..1) %}{% if true %}{{ params.note }}{% endif %}{% endfor %}", "{% liquid\n echo params.note\n%}",
+        "{% echo params.note %}", "{% for i in (1..1) %}{% if true %}{{ params.note }}{% endif %}{% endfor %}",
+        "{% case 1 %}{% when 1 %}{{ params.note }}{% endcase %}", "{% unless false %}{% if false %}{% elsif false %}{% else %}{{ params.note }}{% endif %}{% endunless %}",
+        "{% ifchanged %}{{ params.note }}{% endifchanged %}",
     ];
 
     public static TheoryData<string, Where> CarelessPlacements()
@@ -137,6 +139,22 @@ public sealed class MiddlewareInjectionTests
             Assert.True(benign.Succeeded, $"'{hostile}' placed as {placement} renders where '{Benign}' does not: {string.Join(", ", Names(rendered.Value))}");
             Assert.Equal(Shape(benign.Value), Shape(rendered.Value));
         }
+    }
+
+    [Theory]
+    [InlineData("{% capture note %}{{ params.note }}{% endcapture %}{{ note }}")]
+    [InlineData("{% echo params.note %}")]
+    [InlineData("{% for i in (1..1) %}{% if true %}{{ params.note }}{% endif %}{% endfor %}")]
+    [InlineData("{% case 1 %}{% when 1 %}{{ params.note }}{% endcase %}")]
+    [InlineData("{% unless false %}{% if false %}{% elsif false %}{% else %}{{ params.note }}{% endif %}{% endunless %}")]
+    [InlineData("{% ifchanged %}{{ params.note }}{% endifchanged %}")]
+    [InlineData("{% tablerow i in (1..1) %}{{ params.note }}{% endtablerow %}")]
+    public void A_value_written_from_inside_any_tag_is_checked_like_any_output(string placement)
+    {
+        var rendered = Render(PostgresWithNote(placement, Where.Pod), HostNetwork);
+
+        Assert.False(rendered.Succeeded);
+        Assert.Contains("writes a value holding a line break bare into the YAML", rendered.Problem!.Message);
     }
 
     [Fact]
