@@ -44,7 +44,7 @@ public static class TenantObjectPolicy
     public static IReadOnlyList<string> Violations(IKubernetesObject<V1ObjectMeta> o, string @namespace)
     {
         var found = new List<string>();
-        var kind = o.Kind ?? o.GetType().Name.TrimStart('V', '1');
+        var kind = o.Kind ?? o.GetType().Name;
         var name = o.Metadata?.Name;
         void Add(string field, string why) => found.Add($"{kind} '{name}': {field} {why}.");
 
