@@ -387,6 +387,45 @@ public sealed class MiddlewareParameterTests
         Assert.Single(template.ValidateParameters(Values(("mode", "Safe"))));
     }
 
+    [Theory]
+    [InlineData("app\n")]
+    [InlineData("app\nhostNetwork: true")]
+    [InlineData("app\r\n")]
+    public void A_value_with_a_trailing_line_break_does_not_match_a_pattern(string value)
+    {
+        var problems = Definition.ValidateParameters(Values(("database", value)));
+
+        var problem = Assert.Single(problems);
+        Assert.Equal("Parameters.database", problem.Field);
+        Assert.Contains("does not have the form 'database' needs", problem.Message);
+    }
+
+    [Fact]
+    public void A_value_longer_than_a_parameter_may_hold_is_refused()
+    {
+        var longest = new string('a', TemplateDefinition.ParameterValueMaxLength);
+
+        var problems = Definition.ValidateParameters(Values(("comment", longest + "a"), ("database", longest)));
+
+        var problem = Assert.Single(problems);
+        Assert.Equal("Parameters.comment", problem.Field);
+        Assert.Equal($"'comment' has at most {TemplateDefinition.ParameterValueMaxLength} characters.", problem.Message);
+    }
+
+    [Fact]
+    public void A_pattern_with_its_own_anchors_or_alternatives_still_holds_the_whole_value()
+    {
+        var definition = Definition with
+        {
+            Parameters = [new TemplateParameter("name", ParameterType.String, null, [], false, "", "^[a-z]+$|x")],
+        };
+
+        Assert.Empty(definition.ValidateParameters(Values(("name", "abc"))));
+        Assert.Single(definition.ValidateParameters(Values(("name", "abc\n"))));
+        Assert.Single(definition.ValidateParameters(Values(("name", "x\n"))));
+        Assert.Single(definition.ValidateParameters(Values(("name", "abc\nx"))));
+    }
+
     [Fact]
     public void A_parameter_schema_is_checked_for_types_defaults_and_patterns()
     {

@@ -59,6 +59,16 @@ public sealed class ApplicationManifestTests
     [Theory]
     [InlineData("full")]
     [InlineData("minimal")]
+    public void An_applications_objects_ask_for_nothing_the_pod_security_policy_of_tenant_namespaces_forbids(string scenario)
+    {
+        var manifests = Render(scenario == "full" ? Full() : Minimal());
+
+        Assert.Empty(manifests.All().SelectMany(o => Portal.Infrastructure.Environments.TenantObjectPolicy.Violations(o, "shop-prod")));
+    }
+
+    [Theory]
+    [InlineData("full")]
+    [InlineData("minimal")]
     public void Rendered_objects_match_the_reviewed_golden_files(string scenario)
     {
         var manifests = Render(scenario == "full" ? Full() : Minimal());

@@ -179,7 +179,7 @@ internal static class MiddlewareCatalog
 
     public static CatalogEntry Entry(string name) => Entries().Single(e => e.Name == name);
 
-    private static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
+    internal static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
         Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0002"), "dev");
 
     /// <summary>Instance "orders" of tenant "shop" in its dev environment, with the check's fixed sample parameters and credentials.</summary>

@@ -121,7 +121,7 @@ public sealed class MiddlewareTemplateCheckTests
     public void An_unquoted_credential_that_yaml_would_cut_short_is_refused()
     {
         Refused(WithObjects(t => t.Replace("password: {{ credentials.password | yaml_string }}", "password: {{ credentials.password }}", StringComparison.Ordinal)),
-            "Credential 'password' does not reach the Secret intact: insert it with {{ credentials.password | yaml_string }}");
+            "{{ credentials.password }} writes a value holding '\"' bare into the YAML, where it could add keys or objects: write {{ credentials.password | yaml_string }} where a scalar goes.");
     }
 
     [Fact]

@@ -210,6 +210,35 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task A_template_with_a_privileged_container_or_a_parameter_that_could_inject_yaml_is_refused_and_nothing_is_saved()
+    {
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var privileged = Arrange.Unique("kv");
+        var injectable = Arrange.Unique("kv");
+
+        var refusedForm = await admin.PostFormAsync("/admin/middleware", new()
+        {
+            ["Form.Yaml"] = TemplateYaml(privileged).Replace("            image: {{ image | yaml_string }}\n",
+                "            image: {{ image | yaml_string }}\n            securityContext: { privileged: true }\n", StringComparison.Ordinal),
+        });
+        var refusedApi = await api.PostAsync("/api/v1/middleware/templates", new StringContent(TemplateYaml(injectable)
+            .Replace("parameters:\n", "parameters:\n  - { name: note, type: String, default: hello, required: true, description: Free text. }\n", StringComparison.Ordinal)
+            .Replace("              - {{ params.maxmemory_policy | yaml_string }}\n",
+                "              - {{ params.maxmemory_policy | yaml_string }}\n              - {{ params.note }}\n", StringComparison.Ordinal),
+            Encoding.UTF8, "text/yaml"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedForm.StatusCode);
+        Assert.Contains("securityContext.privileged is true", await refusedForm.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.BadRequest, refusedApi.StatusCode);
+        var problem = await refusedApi.Content.ReadAsStringAsync();
+        Assert.Contains("writes a value holding", problem);
+        Assert.Contains("params.note | yaml_string", problem);
+        string[] names = [privileged, injectable];
+        Assert.False(await Arrange.QueryAsync(db => db.MiddlewareTemplates.AnyAsync(t => names.Contains(t.Name))));
+    }
+
+    [SkippableFact]
     public async Task A_template_added_through_the_api_is_audited_and_its_last_version_cannot_be_hidden()
     {
         var admin = await Arrange.AdminAsync();

@@ -60,6 +60,8 @@ internal static class ParameterRules
     /// <summary>Why <paramref name="value"/> does not fit the parameter, in a sentence; null when it does.</summary>
     public static string? Check(TemplateParameter parameter, string value)
     {
+        if (value.Length > TemplateDefinition.ParameterValueMaxLength)
+            return $"'{parameter.Name}' has at most {TemplateDefinition.ParameterValueMaxLength} characters.";
         switch (parameter.Type)
         {
             case ParameterType.Integer when !long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _):
@@ -86,7 +88,8 @@ internal static class ParameterRules
     {
         try
         {
-            return new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant, PatternTimeout);
+            // \A and \z, not ^ and $: '$' also matches before a final line break, so "app\n" would pass "[a-z]+".
+            return new Regex($@"\A(?:{pattern})\z", RegexOptions.CultureInvariant, PatternTimeout);
         }
         catch (ArgumentException)
         {

@@ -15,6 +15,8 @@ public sealed partial record TemplateDefinition
     public const int MaxReplicas = 15;
     public const int ObjectsTemplateMaxLength = 256 * 1024;
     public const int SmallTemplateMaxLength = 2000;
+    /// <summary>The longest value a developer may give a parameter: enough for any name or setting, and a bound for what a template renders.</summary>
+    public const int ParameterValueMaxLength = 1000;
 
     /// <summary>
     /// Every problem with the definition at once, each with the field it concerns ("Versions[1].Image",

@@ -89,6 +89,9 @@ public sealed record TemplateParameter(
 {
     public IReadOnlyList<string> AllowedValues { get; init => field = TemplateDefinition.Freeze(value); } = TemplateDefinition.Freeze(AllowedValues);
 
+    /// <summary>Whether a developer may give <paramref name="value"/>: of the type, one of the allowed values, of the pattern, not too long.</summary>
+    public bool Accepts(string value) => ParameterRules.Check(this, value) is null;
+
     public bool Equals(TemplateParameter? other) =>
         other is not null && Name == other.Name && Type == other.Type && Default == other.Default && AllowedValues.SequenceEqual(other.AllowedValues)
         && Required == other.Required && Description == other.Description && Pattern == other.Pattern;

@@ -66,7 +66,8 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
         // Nothing inside a namespace that is not the environment's is looked at, let alone repaired.
         if (current is not null && !NamespaceClaim.IsOwnedBy(current, owner, environment.CreatedAt))
             throw new NamespaceNotOwnedException(ns);
-        if (current is null || labels.Any(l => current.Metadata.Labels is null || !current.Metadata.Labels.TryGetValue(l.Key, out var v) || v != l.Value))
+        if (current is null || labels.Concat(NamespacePodSecurity.Labels)
+                .Any(l => current.Metadata.Labels is null || !current.Metadata.Labels.TryGetValue(l.Key, out var v) || v != l.Value))
         {
             await EnvironmentProvisioner.ApplyNamespaceAsync(client, environment, owner, ct);
             repaired.Add(current is null ? "namespace re-created" : "namespace labels restored");

@@ -101,7 +101,7 @@ public sealed class EnvironmentProvisioner(
     /// <summary>Creates the environment's namespace, or labels it again when it is the environment's own; any other is refused.</summary>
     internal static async Task ApplyNamespaceAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
     {
-        var (name, labels) = (environment.Namespace, owner.Labels());
+        var (name, labels) = (environment.Namespace, Merge(owner.Labels(), new Dictionary<string, string>(NamespacePodSecurity.Labels)));
         var desired = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
         await CreateOrReplaceAsync(
             () => client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: ct),

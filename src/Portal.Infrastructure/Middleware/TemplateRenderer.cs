@@ -77,13 +77,16 @@ public static partial class TemplateRenderer
 
     public static Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> Render(InstanceRenderInput input)
     {
-        var text = Liquid.Render(input.Definition.ObjectsTemplate ?? "", ObjectVariables(input), nameof(TemplateDefinition.ObjectsTemplate));
+        var text = Liquid.RenderYaml(input.Definition.ObjectsTemplate ?? "", ObjectVariables(input), nameof(TemplateDefinition.ObjectsTemplate));
         if (!text.Succeeded)
             return text.Problem!;
         var parsed = Parse(text.Value);
         if (!parsed.Succeeded)
             return parsed.Problem!;
         var objects = parsed.Value;
+        var refused = objects.SelectMany(o => TenantObjectPolicy.Violations(o, input.Namespace)).ToList();
+        if (refused.Count > 0)
+            return Problem.Invalid(refused.Select(m => Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), m)).ToList());
         foreach (var o in objects)
             Normalize(o, input);
         var checksum = Checksum(objects);
@@ -299,6 +302,8 @@ public static partial class TemplateRenderer
                 set.Spec.Template ??= new V1PodTemplateSpec();
                 set.Spec.Template.Metadata ??= new V1ObjectMeta();
                 set.Spec.Template.Metadata.Labels = Merge(Merge(set.Spec.Template.Metadata.Labels, set.Spec.Selector.MatchLabels), Labels(input));
+                if (set.Spec.Template.Spec is { } pod)
+                    pod.AutomountServiceAccountToken = false;
                 foreach (var claim in set.Spec.VolumeClaimTemplates ?? [])
                 {
                     claim.Metadata ??= new V1ObjectMeta();

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Portal.Domain.Common;
@@ -23,11 +26,16 @@ namespace Portal.Infrastructure.Middleware;
 /// <item>volume claim templates that together ask for exactly the plan's storage;</item>
 /// <item>a Secret named for the instance that holds every credential intact, and every key bindings refer to;</item>
 /// <item>every object named for the instance ("{instance}" or "{instance}-…"), so that two instances never collide;</item>
+/// <item>nothing that <see cref="Environments.TenantObjectPolicy"/> forbids (the renderer refuses it);</item>
 /// <item>the connection strings and binding values render.</item>
 /// </list>
+/// When that holds, every version and every plan (paired, not in every combination) is rendered again with hostile
+/// values of each parameter in turn, values a developer may give (<see cref="FuzzValues"/>: boundary numbers, every choice, the longest strings and YAML's
+/// metacharacters the type and pattern allow), and each must pass the same checks; a string may change only values, not
+/// the objects' structure. The first value of a parameter that fails is reported, with what it broke.
 /// A problem names the versions and plans it was found with; the same problem found with several is reported once.
 /// </summary>
-public sealed class TemplateValidation : ITemplateCheck
+public sealed partial class TemplateValidation : ITemplateCheck
 {
     public const string SampleNamespace = "sample-dev";
     public const string SampleInstance = "sample";
@@ -36,12 +44,29 @@ public sealed class TemplateValidation : ITemplateCheck
     public static readonly Ownership SampleOwner = new(Guid.Parse("00000000-0000-0000-0000-00000000000a"), SampleTenant,
         Guid.Parse("00000000-0000-0000-0000-00000000000e"), SampleEnvironment);
 
+    private const int CheckedLimit = 256;
+    private static readonly ConcurrentDictionary<string, IReadOnlyList<Problem>> Checked = new(StringComparer.Ordinal);
+
     public static TemplateValidation Instance { get; } = new();
 
     public IReadOnlyList<Problem> Check(string templateName, TemplateDefinition definition) => Validate(templateName, definition);
 
     /// <summary>Every problem found, with fields relative to the definition ("ObjectsTemplate", "ConnectionStrings[0].Template"); empty when the template is sound.</summary>
     public static IReadOnlyList<Problem> Validate(string templateName, TemplateDefinition definition)
+    {
+        // The check is a pure function of the name and definition, and costs hundreds of renderings: a definition checked
+        // once (the seed catalog at every start on an empty database, say) is not checked again.
+        var key = $"{templateName}:{Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition)))}";
+        if (Checked.TryGetValue(key, out var known))
+            return known;
+        var problems = ValidateOnce(templateName, definition);
+        if (Checked.Count >= CheckedLimit)
+            Checked.Clear();
+        Checked[key] = problems;
+        return problems;
+    }
+
+    private static IReadOnlyList<Problem> ValidateOnce(string templateName, TemplateDefinition definition)
     {
         var invalid = definition.Validate();
         if (invalid.Count > 0)
@@ -60,29 +85,56 @@ public sealed class TemplateValidation : ITemplateCheck
             problems.Add(Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), $"The template does not parse: {error}"));
             return problems;
         }
+        var cases = Cases(templateName, definition);
         var found = new List<(string Message, string Case)>();
-        foreach (var version in definition.Versions)
+        var shapes = new Dictionary<string, Shape>(StringComparer.Ordinal);
+        foreach (var @case in cases)
         {
-            foreach (var plan in definition.Plans)
-            {
-                foreach (var replicas in new[] { plan.Replicas, plan.MaxReplicas }.Distinct())
-                {
-                    var label = $"version {version.Version} with plan '{plan.Name}'" + (replicas == plan.Replicas ? "" : $" at {replicas} replicas");
-                    var input = new InstanceRenderInput(SampleNamespace, SampleInstance, SampleOwner, templateName, definition, version, plan,
-                        replicas, parameters.Value, credentials);
-                    foreach (var message in CheckCase(input))
-                        found.Add((message, label));
-                }
-            }
+            var input = @case.Input(parameters.Value, credentials);
+            var rendered = TemplateRenderer.Render(input);
+            foreach (var message in Check(input, rendered))
+                found.Add((message, @case.Label));
+            if (rendered.Succeeded)
+                shapes[@case.Label] = Shape.Of(rendered.Value);
         }
+        if (found.Count == 0 && problems.Count == 0)
+            found.AddRange(Fuzz(definition, Covering(cases), parameters.Value, credentials, shapes, problems));
         foreach (var group in found.GroupBy(f => f.Message, StringComparer.Ordinal))
         {
-            var cases = group.Select(g => g.Case).Distinct().ToList();
-            var where = cases.Count == 1 ? cases[0] : $"{cases[0]} and {cases.Count - 1} more";
+            var labels = group.Select(g => g.Case).Distinct().ToList();
+            var where = labels.Count == 1 ? labels[0] : $"{labels[0]} and {labels.Count - 1} more";
             problems.Add(Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), $"{group.Key} (rendering {where})"));
         }
         return problems;
     }
+
+    /// <summary>One rendering the check makes: a version with a plan at a replica count.</summary>
+    private sealed record Case(string TemplateName, TemplateDefinition Definition, TemplateVersion Version, TemplatePlan Plan, int Replicas, string Label)
+    {
+        public InstanceRenderInput Input(IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials) =>
+            new(SampleNamespace, SampleInstance, SampleOwner, TemplateName, Definition, Version, Plan, Replicas, parameters, credentials);
+    }
+
+    /// <summary>
+    /// Fewer cases that still render every version and every plan, at its starting and largest replica count: the i-th
+    /// version with the i-th plan, round the shorter list.
+    /// </summary>
+    private static List<Case> Covering(IReadOnlyList<Case> cases)
+    {
+        var definition = cases[0].Definition;
+        var count = Math.Max(definition.Versions.Count, definition.Plans.Count);
+        var pairs = Enumerable.Range(0, count).Select(i => (Version: definition.Versions[i % definition.Versions.Count], Plan: definition.Plans[i % definition.Plans.Count]));
+        return cases.Where(c => pairs.Contains((c.Version, c.Plan))).ToList();
+    }
+
+    private static List<Case> Cases(string templateName, TemplateDefinition definition) =>
+    [
+        .. from version in definition.Versions
+           from plan in definition.Plans
+           from replicas in new[] { plan.Replicas, plan.MaxReplicas }.Distinct()
+           select new Case(templateName, definition, version, plan, replicas,
+               $"version {version.Version} with plan '{plan.Name}'" + (replicas == plan.Replicas ? "" : $" at {replicas} replicas")),
+    ];
 
     /// <summary>The parameters a check renders with: every default, else the first allowed value, else a plain sample.</summary>
     public static Result<IReadOnlyDictionary<string, string>> SampleParameters(TemplateDefinition definition)
@@ -106,9 +158,8 @@ public sealed class TemplateValidation : ITemplateCheck
     public static IReadOnlyDictionary<string, string> SampleCredentials(TemplateDefinition definition) =>
         definition.Credentials.ToDictionary(c => c.Key, c => $"s\"'a:m #p{{l}}e-{c.Key}", StringComparer.Ordinal);
 
-    private static IEnumerable<string> CheckCase(InstanceRenderInput input)
+    private static IEnumerable<string> Check(InstanceRenderInput input, Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> rendered)
     {
-        var rendered = TemplateRenderer.Render(input);
         if (!rendered.Succeeded)
         {
             foreach (var problem in rendered.Problem!.Causes.Count > 0 ? rendered.Problem.Causes : [rendered.Problem])

@@ -88,6 +88,7 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
             if (kind == ResourceKinds.Pod)
             {
                 LimitRangeDefaults.Apply(Store, obj, name);
+                PodSecurityAdmission.Admit(Store, obj);
                 obj.Ensure("status")["qosClass"] = ObjectDefaults.QosClass(obj.Ensure("spec"));
             }
             QuotaAdmission.Admit(Store, kind, obj);
