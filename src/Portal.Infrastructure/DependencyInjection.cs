@@ -68,6 +68,8 @@ public static class DependencyInjection
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();
+        services.AddScoped<Quotas.QuotaLock>();
+        services.AddScoped<Environments.WorkloadHoldings>();
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();

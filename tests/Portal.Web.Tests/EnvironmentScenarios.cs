@@ -240,7 +240,8 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
             services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
             var directory = new EnvironmentDirectory(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
                 services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), TimeProvider.System, new NoQueue(),
-                services.GetRequiredService<Domain.Clusters.IClusterGateway>());
+                services.GetRequiredService<Domain.Clusters.IClusterGateway>(), services.GetRequiredService<Infrastructure.Quotas.QuotaLock>(),
+                services.GetRequiredService<WorkloadHoldings>());
             var created = await directory.CreateAsync(Domain.Audit.Actor.System, tenant, "crashy", pool,
                 new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0), default);
             Assert.True(created.Succeeded, created.Problem?.Message);

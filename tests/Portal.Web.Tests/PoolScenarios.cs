@@ -2,11 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Portal.Domain.Clusters;
 using Portal.Domain.Tenancy;
-using Portal.Infrastructure.Clusters;
-using Portal.Infrastructure.Persistence;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -199,24 +195,7 @@ public abstract class PoolScenarios(PortalFixture portal)
     };
 
     /// <summary>A cluster with four 4-CPU hosts, two of them labelled zone=a.</summary>
-    private async Task<string> SeedClusterAsync()
-    {
-        var name = Arrange.Unique("c");
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var cluster = Cluster.Register(name, null, "http://127.0.0.1:1", scope.ServiceProvider.GetRequiredService<KubeconfigVault>().Protect("unused"),
-            "v1.31.0", "test", DateTime.UtcNow).Value;
-        db.Clusters.Add(cluster);
-        for (var i = 0; i < 4; i++)
-        {
-            var host = new ClusterHost(cluster.Id, $"node-{i}");
-            host.Observe(new NodeSnapshot(host.Name, "", "worker", $"kubernetes.io/hostname=node-{i}\nzone={(i < 2 ? "a" : "b")}", "", "Ready=True||",
-                true, false, "", 4000, 16L << 30, 110, 100L << 30, 4000, 16L << 30, 110, DateTime.UtcNow), DateTime.UtcNow);
-            db.Hosts.Add(host);
-        }
-        await db.SaveChangesAsync();
-        return name;
-    }
+    private Task<string> SeedClusterAsync() => Arrange.ClusterWithHostsAsync();
 }
 
 [Trait("Database", "Sqlite")]
