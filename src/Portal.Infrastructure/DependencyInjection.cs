@@ -80,6 +80,11 @@ public static class DependencyInjection
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();
         services.AddScoped<Applications.PodLogs>();
+        services.AddOptions<Applications.LogOptions>().Bind(configuration.GetSection(Applications.LogOptions.Section))
+            .Validate(o => o.IsValid(), "Portal:Logs: MaxLineLength is at least 80, MaxDownloadBytes and MaxStreamBytes at least MaxLineLength, " +
+                                        "StreamsPerUser at least 1 and StreamsPerTenant at least StreamsPerUser.")
+            .ValidateOnStart();
+        services.AddSingleton<Applications.LogReaders>();
         services.AddOptions<Applications.ApplicationOptions>().Bind(configuration.GetSection(Applications.ApplicationOptions.Section))
             .Validate(o => o.RolloutTimeout > TimeSpan.Zero && o.FailFastAfter >= TimeSpan.Zero && o.RecheckEvery > TimeSpan.Zero,
                 "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative.").ValidateOnStart();

@@ -17,6 +17,9 @@ public sealed record Problem(string Code, string Message, string? Field = null)
     public static Problem NotFound(string what) => new("not-found", $"{what} was not found.");
     public static Problem Conflict(string message, string? field = null) => new("conflict", message, field);
     public static Problem Forbidden(string message) => new("forbidden", message);
+
+    /// <summary>Refused for now because the caller (or their tenant) has as much of something going at once as is allowed.</summary>
+    public static Problem TooMany(string message) => new("too-many-requests", message);
 }
 
 public readonly record struct Result

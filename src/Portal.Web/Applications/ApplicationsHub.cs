@@ -47,10 +47,12 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await FindAsync(tenant, app, cancellationToken);
-        var lines = await logs.FollowAsync(new PodLogRequest(app, environment, pod, container, previous), StreamTailLines, cancellationToken);
+        var lines = await logs.FollowAsync(new PodLogRequest(app, environment, pod, container, previous), StreamTailLines, Context.User!.ToCaller(),
+            cancellationToken);
         if (!lines.Succeeded)
             throw new HubException(lines.Problem!.Message);
-        await foreach (var line in lines.Value.WithCancellation(cancellationToken))
+        await using var stream = lines.Value;
+        await foreach (var line in stream.WithCancellation(cancellationToken))
             yield return line;
     }
 

@@ -10,6 +10,7 @@ public static class ApiProblems
     public const string NotFound = "/problems/not-found";
     public const string Conflict = "/problems/conflict";
     public const string Forbidden = "/problems/forbidden";
+    public const string TooManyRequests = "/problems/too-many-requests";
 
     public static bool IsApiRequest(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 
@@ -41,6 +42,7 @@ public static class ApiProblems
         "not-found" => (StatusCodes.Status404NotFound, NotFound, "Not found"),
         "conflict" => (StatusCodes.Status409Conflict, Conflict, "Conflict"),
         "forbidden" => (StatusCodes.Status403Forbidden, Forbidden, "Forbidden"),
+        "too-many-requests" => (StatusCodes.Status429TooManyRequests, TooManyRequests, "Too many requests"),
         _ => (StatusCodes.Status400BadRequest, Validation, "The request is invalid"),
     };
 
