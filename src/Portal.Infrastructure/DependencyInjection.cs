@@ -48,6 +48,7 @@ public static class DependencyInjection
         services.AddScoped<AuditLog>();
         services.AddScoped<TenantAdministration>();
         services.AddScoped<MemberDirectory>();
+        services.AddSingleton<ITenantConnections, NoTenantConnections>();
         services.AddScoped<InvitationAcceptance>();
         services.AddScoped<ServiceAccounts>();
         services.AddScoped<FirstAdmin>();

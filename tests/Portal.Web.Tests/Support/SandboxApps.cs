@@ -107,11 +107,14 @@ public sealed class SandboxApps(PortalFactory factory)
         return tenant;
     }
 
-    public async Task<HubConnection> ConnectAsync(TestServiceAccount account)
+    public async Task<HubConnection> ConnectAsync(TestServiceAccount account) =>
+        await ConnectAsync(ApplicationsHub.Path, await Arrange.TokenAsync(factory.CreateClient(), account.ClientId, account.Secret));
+
+    /// <summary>A connection to one of the portal's hubs with a bearer token, over long polling through the test server.</summary>
+    public async Task<HubConnection> ConnectAsync(string hubPath, string token)
     {
-        var token = await Arrange.TokenAsync(factory.CreateClient(), account.ClientId, account.Secret);
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(factory.Server.BaseAddress, ApplicationsHub.Path), options =>
+            .WithUrl(new Uri(factory.Server.BaseAddress, hubPath), options =>
             {
                 options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
                 options.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
