@@ -14,7 +14,7 @@ public sealed class ClusterGatewayTests
     private static KubernetesClusterGateway Gateway(TimeSpan? probeTimeout = null)
     {
         var clients = new KubernetesClients(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
-            new KubeconfigVault(new EphemeralDataProtectionProvider()), NullLoggerFactory.Instance);
+            new KubeconfigVault(new EphemeralDataProtectionProvider()), NullLoggerFactory.Instance, TimeProvider.System);
         return new KubernetesClusterGateway(clients, Options.Create(new ClusterOptions { ProbeTimeout = probeTimeout ?? TimeSpan.FromSeconds(15) }));
     }
 

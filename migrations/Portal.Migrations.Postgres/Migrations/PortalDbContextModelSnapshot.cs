@@ -657,6 +657,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<int>("KubeconfigVersion")
+                        .HasColumnType("integer");
+
                     b.Property<string>("KubernetesVersion")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");

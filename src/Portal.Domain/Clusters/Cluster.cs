@@ -23,6 +23,8 @@ public sealed class Cluster
     public string DisplayName { get; private set; } = "";
     public string ApiServer { get; private set; } = "";
     public string ProtectedKubeconfig { get; private set; } = "";
+    /// <summary>Moves with every replaced kubeconfig, so that every replica's cached client can tell its credentials are old.</summary>
+    public int KubeconfigVersion { get; private set; }
     public DateTime RegisteredAt { get; private set; }
     public string RegisteredBy { get; private set; } = "";
 
@@ -64,6 +66,7 @@ public sealed class Cluster
     {
         ApiServer = apiServer;
         ProtectedKubeconfig = protectedKubeconfig;
+        KubeconfigVersion++;
         RecordContact(version, now);
     }
 

@@ -14,16 +14,28 @@ public sealed class SourcesDatabase : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly string _databaseFile;
+    private readonly bool _ownsFile;
 
-    private SourcesDatabase(ServiceProvider services, string databaseFile)
+    private SourcesDatabase(ServiceProvider services, string databaseFile, bool ownsFile)
     {
         _services = services;
         _databaseFile = databaseFile;
+        _ownsFile = ownsFile;
     }
 
     public static async Task<SourcesDatabase> CreateAsync()
     {
         var databaseFile = Path.Combine(Path.GetTempPath(), $"portal-sources-{Guid.NewGuid():N}.db");
+        var database = new SourcesDatabase(Build(databaseFile, null), databaseFile, ownsFile: true);
+        await database.InScopeAsync(provider => provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default));
+        return database;
+    }
+
+    /// <summary>A second portal process on the same database, as another replica would be, with its own singletons and clock.</summary>
+    public SourcesDatabase AnotherReplica(TimeProvider? clock = null) => new(Build(_databaseFile, clock), _databaseFile, ownsFile: false);
+
+    private static ServiceProvider Build(string databaseFile, TimeProvider? clock)
+    {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
@@ -32,11 +44,10 @@ public sealed class SourcesDatabase : IAsyncDisposable
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
             .AddPortalInfrastructure(configuration, Path.GetTempPath())
-            .AddMetricsSources()
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        var database = new SourcesDatabase(services, databaseFile);
-        await database.InScopeAsync(provider => provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default));
-        return database;
+            .AddMetricsSources();
+        if (clock is not null)
+            services.AddSingleton(clock);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
     /// <summary>A registered cluster reached with this kubeconfig; nothing watches it.</summary>
@@ -77,6 +88,8 @@ public sealed class SourcesDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        if (!_ownsFile)
+            return;
         foreach (var path in new[] { _databaseFile, _databaseFile + "-wal", _databaseFile + "-shm" })
             File.Delete(path);
     }
