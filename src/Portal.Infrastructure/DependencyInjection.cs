@@ -109,7 +109,7 @@ public static class DependencyInjection
                 "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least an hour, RollupRetention at least RawRetention, AlertCoolDown not negative.")
             .ValidateOnStart();
         services.AddSingleton<Monitoring.IMonitoringNotifier, Monitoring.NoMonitoringNotifier>();
-        services.AddMetricsSources();
+        services.AddMetricsSources(configuration);
         services.AddAlertNotifications(configuration);
         services.AddScoped<Monitoring.MetricsSampler>();
         services.AddScoped<Monitoring.MetricsCompaction>();

@@ -162,6 +162,28 @@ public abstract class PoolScenarios(PortalFixture portal)
             && a.Outcome == Domain.Audit.AuditOutcome.Denied)));
     }
 
+    [SkippableTheory]
+    [InlineData("http://169.254.169.254/latest/meta-data", "the cloud metadata address")]
+    [InlineData("http://127.0.0.1:9090", "a loopback address")]
+    [InlineData("http://localhost:9090", "a loopback address")]
+    [InlineData("http://10.0.0.5:9090", "a private address")]
+    public async Task A_prometheus_address_in_the_portals_own_network_is_refused_unless_operators_allowed_it(string url, string kind)
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = url });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var message = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("prometheusUrl")[0].GetString();
+        Assert.Contains(kind, message);
+        Assert.Contains("Portal:Monitoring:Prometheus:AllowedTargets", message);
+        Assert.Equal("", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
+        Assert.Equal(Domain.Audit.AuditOutcome.Denied, await Arrange.QueryAsync(db => db.AuditEvents
+            .Where(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool).Select(a => a.Outcome).SingleAsync()));
+    }
+
     [SkippableFact]
     public async Task Clearing_the_prometheus_address_on_the_pool_page_goes_back_to_metrics_k8s_io()
     {

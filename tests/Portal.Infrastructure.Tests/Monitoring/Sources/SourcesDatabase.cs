@@ -23,28 +23,27 @@ public sealed class SourcesDatabase : IAsyncDisposable
         _ownsFile = ownsFile;
     }
 
-    public static async Task<SourcesDatabase> CreateAsync()
+    public static async Task<SourcesDatabase> CreateAsync(Dictionary<string, string?>? settings = null)
     {
         var databaseFile = Path.Combine(Path.GetTempPath(), $"portal-sources-{Guid.NewGuid():N}.db");
-        var database = new SourcesDatabase(Build(databaseFile, null), databaseFile, ownsFile: true);
+        var database = new SourcesDatabase(Build(databaseFile, null, settings), databaseFile, ownsFile: true);
         await database.InScopeAsync(provider => provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default));
         return database;
     }
 
     /// <summary>A second portal process on the same database, as another replica would be, with its own singletons and clock.</summary>
-    public SourcesDatabase AnotherReplica(TimeProvider? clock = null) => new(Build(_databaseFile, clock), _databaseFile, ownsFile: false);
+    public SourcesDatabase AnotherReplica(TimeProvider? clock = null) => new(Build(_databaseFile, clock, null), _databaseFile, ownsFile: false);
 
-    private static ServiceProvider Build(string databaseFile, TimeProvider? clock)
+    private static ServiceProvider Build(string databaseFile, TimeProvider? clock, Dictionary<string, string?>? settings)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(settings ?? [])
         {
             ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
         }).Build();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
-            .AddPortalInfrastructure(configuration, Path.GetTempPath())
-            .AddMetricsSources();
+            .AddPortalInfrastructure(configuration, Path.GetTempPath());
         if (clock is not null)
             services.AddSingleton(clock);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
