@@ -25,6 +25,8 @@ public sealed class Cluster
     public string ProtectedKubeconfig { get; private set; } = "";
     /// <summary>Moves with every replaced kubeconfig, so that every replica's cached client can tell its credentials are old.</summary>
     public int KubeconfigVersion { get; private set; }
+    /// <summary>The kubeconfig turns off TLS verification (insecure-skip-tls-verify), as a platform admin explicitly accepted.</summary>
+    public bool TlsUnverified { get; private set; }
     public DateTime RegisteredAt { get; private set; }
     public string RegisteredBy { get; private set; } = "";
 
@@ -37,7 +39,7 @@ public sealed class Cluster
     private Cluster() { }
 
     public static Result<Cluster> Register(string? name, string? displayName, string apiServer, string protectedKubeconfig,
-        string? version, string registeredBy, DateTime now)
+        string? version, string registeredBy, DateTime now, bool tlsUnverified = false)
     {
         var validName = TenantSlug.Create(name, "Name");
         if (!validName.Succeeded)
@@ -52,6 +54,7 @@ public sealed class Cluster
             DisplayName = validDisplay.Value,
             ApiServer = apiServer,
             ProtectedKubeconfig = protectedKubeconfig,
+            TlsUnverified = tlsUnverified,
             RegisteredAt = now,
             RegisteredBy = registeredBy,
             Health = ClusterHealth.Healthy,
@@ -62,10 +65,11 @@ public sealed class Cluster
     }
 
     /// <summary>Points the cluster at a new kubeconfig (rotated credentials, a moved API server) that was just probed.</summary>
-    public void ReplaceKubeconfig(string apiServer, string protectedKubeconfig, string? version, DateTime now)
+    public void ReplaceKubeconfig(string apiServer, string protectedKubeconfig, string? version, DateTime now, bool tlsUnverified = false)
     {
         ApiServer = apiServer;
         ProtectedKubeconfig = protectedKubeconfig;
+        TlsUnverified = tlsUnverified;
         KubeconfigVersion++;
         RecordContact(version, now);
     }
