@@ -52,6 +52,8 @@ internal static class MonitoringBenchmark
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Portal:Database:Provider"] = "Postgres", ["ConnectionStrings:Portal"] = connectionString, ["Portal:Clusters:Watch"] = "false",
+            // The Prometheus stand-in listens on loopback, as an operator's Prometheus sits on a private network they allow.
+            ["Portal:Monitoring:Prometheus:AllowedTargets:0"] = "127.0.0.1",
         }).Build();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))

@@ -56,7 +56,7 @@ internal sealed class PortalServices : IAsyncDisposable
     public async Task<Guid> RegisterAsync(string name, string kubeconfig, CancellationToken ct)
     {
         await using var scope = _services.CreateAsyncScope();
-        var registered = await scope.ServiceProvider.GetRequiredService<ClusterRegistry>().RegisterAsync(Actor.System, name, null, kubeconfig, ct);
+        var registered = await scope.ServiceProvider.GetRequiredService<ClusterRegistry>().RegisterAsync(Actor.System, name, null, kubeconfig, false, ct);
         return registered.Succeeded
             ? registered.Value.Id
             : throw new InvalidOperationException($"The cluster could not be registered: {registered.Problem!.Message}");

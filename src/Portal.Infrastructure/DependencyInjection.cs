@@ -47,6 +47,7 @@ public static class DependencyInjection
         services.AddScoped<TenantAdministration>();
         services.AddScoped<TenantDeletion>();
         services.AddScoped<MemberDirectory>();
+        services.AddSingleton<ITenantConnections, NoTenantConnections>();
         services.AddScoped<InvitationAcceptance>();
         services.AddScoped<ServiceAccounts>();
         services.AddScoped<FirstAdmin>();
@@ -74,6 +75,8 @@ public static class DependencyInjection
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Environments.NamespaceOptions>, Environments.NamespaceOptionsValidation>();
         services.AddSingleton(provider => Domain.Environments.ReservedNamespaces
             .Parse(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Environments.NamespaceOptions>>().Value.AllReserved()).Value);
+        services.AddScoped<Quotas.QuotaLock>();
+        services.AddScoped<Environments.WorkloadHoldings>();
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();
@@ -85,6 +88,11 @@ public static class DependencyInjection
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();
         services.AddScoped<Applications.PodLogs>();
+        services.AddOptions<Applications.LogOptions>().Bind(configuration.GetSection(Applications.LogOptions.Section))
+            .Validate(o => o.IsValid(), "Portal:Logs: MaxLineLength is at least 80, MaxDownloadBytes and MaxStreamBytes at least MaxLineLength, " +
+                                        "StreamsPerUser at least 1 and StreamsPerTenant at least StreamsPerUser.")
+            .ValidateOnStart();
+        services.AddSingleton<Applications.LogReaders>();
         services.AddOptions<Applications.ApplicationOptions>().Bind(configuration.GetSection(Applications.ApplicationOptions.Section))
             .Validate(o => o.RolloutTimeout > TimeSpan.Zero && o.FailFastAfter >= TimeSpan.Zero && o.RecheckEvery > TimeSpan.Zero,
                 "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative.").ValidateOnStart();
@@ -108,7 +116,7 @@ public static class DependencyInjection
                 "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least an hour, RollupRetention at least RawRetention, AlertCoolDown not negative.")
             .ValidateOnStart();
         services.AddSingleton<Monitoring.IMonitoringNotifier, Monitoring.NoMonitoringNotifier>();
-        services.AddMetricsSources();
+        services.AddMetricsSources(configuration);
         services.AddAlertNotifications(configuration);
         services.AddScoped<Monitoring.MetricsSampler>();
         services.AddScoped<Monitoring.MetricsCompaction>();

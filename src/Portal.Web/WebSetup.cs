@@ -69,6 +69,8 @@ public static class WebSetup
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
         services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();
+        services.AddSingleton<Tenancy.LiveTenantConnections>();
+        services.AddSingleton<Infrastructure.Tenancy.ITenantConnections>(provider => provider.GetRequiredService<Tenancy.LiveTenantConnections>());
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.AddTrustedProxies();

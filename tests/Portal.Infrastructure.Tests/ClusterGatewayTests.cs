@@ -14,7 +14,7 @@ public sealed class ClusterGatewayTests
     private static KubernetesClusterGateway Gateway(TimeSpan? probeTimeout = null)
     {
         var clients = new KubernetesClients(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
-            new KubeconfigVault(new EphemeralDataProtectionProvider()), NullLoggerFactory.Instance);
+            new KubeconfigVault(new EphemeralDataProtectionProvider()), NullLoggerFactory.Instance, TimeProvider.System);
         return new KubernetesClusterGateway(clients, Options.Create(new ClusterOptions { ProbeTimeout = probeTimeout ?? TimeSpan.FromSeconds(15) }));
     }
 
@@ -155,6 +155,20 @@ public sealed class KubeconfigReaderTests
     [Fact]
     public void Exec_plugins_are_refused_because_they_would_run_programs_on_the_portal_host() =>
         Assert.Contains("plugin", KubeconfigReader.Read(Config("", "exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh")).Problem!.Message);
+
+    [Fact]
+    public void A_kubeconfig_that_turns_off_tls_verification_is_refused_unless_an_unverified_connection_is_accepted()
+    {
+        var unverified = Config("insecure-skip-tls-verify: true", "token: t");
+
+        var refused = KubeconfigReader.CheckTlsVerification(unverified, acceptUnverified: false);
+
+        Assert.Equal("AcceptUnverifiedTls", refused!.Field);
+        Assert.Contains("insecure-skip-tls-verify", refused.Message);
+        Assert.Null(KubeconfigReader.CheckTlsVerification(unverified, acceptUnverified: true));
+        Assert.Null(KubeconfigReader.CheckTlsVerification(Config("", "token: t"), acceptUnverified: false));
+        Assert.True(KubeconfigReader.SkipsTlsVerification(unverified));
+    }
 
     [Fact]
     public void A_self_contained_kubeconfig_is_read() =>

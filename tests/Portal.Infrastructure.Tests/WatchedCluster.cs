@@ -59,7 +59,7 @@ public sealed class WatchedCluster : IAsyncDisposable
         await using var scope = cluster._services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default);
         var registered = await scope.ServiceProvider.GetRequiredService<ClusterRegistry>()
-            .RegisterAsync(Actor.System, "sandbox", null, sandbox.Kubeconfig, default);
+            .RegisterAsync(Actor.System, "sandbox", null, sandbox.Kubeconfig, false, default);
         Assert.True(registered.Succeeded, registered.Problem?.Message);
         cluster.ClusterId = registered.Value.Id;
         return cluster;

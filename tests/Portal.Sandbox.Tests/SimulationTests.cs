@@ -190,6 +190,24 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_hugeline_container_prints_one_line_of_the_size_its_tag_says_and_limit_bytes_cuts_the_answer()
+    {
+        var ns = await sandbox.NewNamespaceAsync();
+        await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("loud", image: "registry.local/hugeline:3Mi"), ns);
+        await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("loud", ns), p => p.Status?.Phase == "Running");
+        await Task.Delay(300);
+
+        using var whole = new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("loud", ns));
+        var first = await whole.ReadLineAsync();
+        var huge = await whole.ReadLineAsync();
+        var cut = await new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("loud", ns, limitBytes: 1000)).ReadToEndAsync();
+
+        Assert.Contains("starting app", first);
+        Assert.Equal(3 << 20, huge!.Length - huge.IndexOf("dump ", StringComparison.Ordinal) - "dump ".Length);
+        Assert.Equal(1000, cut.Length);
+    }
+
+    [Fact]
     public async Task Metrics_report_usage_for_nodes_and_running_pods()
     {
         var ns = await sandbox.NewNamespaceAsync();

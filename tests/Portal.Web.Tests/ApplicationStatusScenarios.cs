@@ -1,20 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Applications;
-using Portal.Domain.Environments;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
-using Portal.Infrastructure.Environments;
-using Portal.Infrastructure.Persistence;
 using Portal.Web.Applications;
-using Portal.Web.Clusters;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -27,14 +21,15 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private Arrange Arrange => new(portal.Factory);
+    private SandboxApps Apps => new(portal.Factory);
 
     [Fact]
     public async Task The_status_API_shows_each_environment_with_its_revision_ready_replicas_and_pods()
     {
-        var deployed = await DeployedAppAsync(replicas: 2);
+        var deployed = await Apps.DeployedAppAsync(replicas: 2);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
-        var status = await EventuallyAsync(async () =>
+        var status = await SandboxApps.EventuallyAsync(async () =>
         {
             var statuses = await api.GetFromJsonAsync<List<EnvironmentStatus>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/status", Json);
             return statuses is [{ ReadyReplicas: 2 } one] ? one : null;
@@ -59,11 +54,11 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task The_events_of_an_environment_are_those_of_the_applications_own_objects()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
-        await PodsAsync(deployed, 1);
+        await Apps.PodsAsync(deployed, 1);
 
-        var events = await EventuallyAsync(async () =>
+        var events = await SandboxApps.EventuallyAsync(async () =>
         {
             var found = await api.GetFromJsonAsync<List<ClusterEventView>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events", Json);
             return found is { Count: > 0 } ? found : null;
@@ -78,11 +73,11 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task A_follower_receives_the_new_status_when_the_deployment_scales()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
-        await PodsAsync(deployed, 1);
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        await Apps.PodsAsync(deployed, 1);
         var updates = new System.Collections.Concurrent.ConcurrentQueue<AppStatusUpdate>();
         var scaled = new TaskCompletionSource<EnvironmentStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
         connection.On<AppStatusUpdate>(ApplicationsHub.StatusChanged, update =>
         {
             updates.Enqueue(update);
@@ -91,7 +86,7 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         });
 
         var initial = await connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App);
-        using var cluster = SandboxClient();
+        using var cluster = Apps.SandboxClient();
         await cluster.AppsV1.PatchNamespacedDeploymentScaleAsync(
             new V1Patch("{\"spec\":{\"replicas\":3}}", V1Patch.PatchType.MergePatch), deployed.App, deployed.Namespace);
         var status = await scaled.Task.WaitAsync(TimeSpan.FromSeconds(20));
@@ -104,9 +99,9 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task Following_an_application_of_another_tenant_is_refused()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
         var other = await Arrange.TenantAsync();
-        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin));
+        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin));
 
         var foreignTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(
             () => connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App));
@@ -120,8 +115,8 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task The_last_lines_of_a_pod_log_download_as_a_text_file_for_a_viewer()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
-        var pod = (await PodsAsync(deployed, 1))[0];
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var pod = (await Apps.PodsAsync(deployed, 1))[0];
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer));
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
@@ -148,8 +143,8 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task The_previous_instance_of_a_container_that_never_restarted_is_refused_in_words()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
-        var pod = (await PodsAsync(deployed, 1))[0];
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var pod = (await Apps.PodsAsync(deployed, 1))[0];
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
         var refused = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?previous=true");
@@ -161,12 +156,12 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task The_log_of_a_pod_of_another_application_or_another_tenant_is_not_found()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
-        var ownPod = (await PodsAsync(deployed, 1))[0];
-        using var cluster = SandboxClient();
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var ownPod = (await Apps.PodsAsync(deployed, 1))[0];
+        using var cluster = Apps.SandboxClient();
         var neighbour = Arrange.Unique("nb");
-        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await RenderAsync(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1)).Deployment, deployed.Namespace);
-        var neighbourPod = await EventuallyAsync(() => Arrange.QueryAsync(db =>
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await Apps.RenderAsync(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1)).Deployment, deployed.Namespace);
+        var neighbourPod = await SandboxApps.EventuallyAsync(() => Arrange.QueryAsync(db =>
             db.WorkloadPods.Where(p => p.Namespace == deployed.Namespace && p.App == neighbour).Select(p => p.Name).FirstOrDefaultAsync()), "the neighbour's pod");
         var other = await Arrange.TenantAsync();
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Developer));
@@ -185,9 +180,9 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     [Fact]
     public async Task Streaming_a_log_over_the_hub_yields_its_lines_until_the_caller_stops()
     {
-        var deployed = await DeployedAppAsync(replicas: 1);
-        var pod = (await PodsAsync(deployed, 1))[0];
-        await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var pod = (await Apps.PodsAsync(deployed, 1))[0];
+        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         var lines = new List<string>();
@@ -208,124 +203,5 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         Assert.Contains("listening on :8080", lines[1]);
         Assert.Contains("has no previous instance", previous.Message);
         Assert.False(stop.IsCancellationRequested, "the stream did not yield two lines in time");
-    }
-
-    private sealed record DeployedApp(Tenant Tenant, string App, string Namespace);
-
-    /// <summary>
-    /// A tenant with an environment "dev" made by its operation in the sandbox, and an application deployed there at revision
-    /// 1: its Deployment rendered as a deploy renders it and created in the namespace, its rows written directly.
-    /// </summary>
-    private async Task<DeployedApp> DeployedAppAsync(int replicas)
-    {
-        var tenant = await EnvironmentAsync("dev");
-        var ns = $"{tenant.Slug}-dev";
-        var app = Arrange.Unique("web");
-        using var cluster = SandboxClient();
-        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await RenderAsync(tenant, app, ns, replicas)).Deployment, ns);
-        await ApplicationRowsAsync(tenant, app, "dev", replicas);
-        return new DeployedApp(tenant, app, ns);
-    }
-
-    private async Task<AppManifests> RenderAsync(Tenant tenant, string app, string ns, int replicas)
-    {
-        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .Where(e => e.TenantId == tenant.Id && e.Name == "dev").Select(e => e.Id).SingleAsync());
-        return ApplicationManifests.Render(new ManifestInput(ns, app, new Ownership(tenant.Id, tenant.Slug, environmentId, "dev"), 1, Spec(replicas)));
-    }
-
-    private static DeploymentSpec Spec(int replicas) => new()
-    {
-        Image = "nginx:1.27", Resources = new ContainerResources(100, 200, 64L << 20, 128L << 20), Replicas = replicas,
-    };
-
-    /// <summary>Like <see cref="Arrange.ApplicationAsync"/>, but for an environment that exists in the cluster, and without pods: the watch brings them.</summary>
-    private async Task ApplicationRowsAsync(Tenant tenant, string name, string environmentName, int replicas)
-    {
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var vault = scope.ServiceProvider.GetRequiredService<SpecVault>();
-        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
-        var spec = Spec(replicas);
-        var now = DateTime.UtcNow;
-        var app = Application.Create(tenant, name, "set up by a test", "test-setup", spec, vault.Seal, now).Value;
-        var revision = app.NewRevision(spec, vault.Seal, environment.Name, "test-setup", null, "deploy", now).Value;
-        var deployment = new AppDeployment(app, environment.Id, now);
-        deployment.Deploy(revision, spec, false, now);
-        deployment.RolledOut(now);
-        db.Applications.Add(app);
-        db.Revisions.Add(revision);
-        db.AppDeployments.Add(deployment);
-        await db.SaveChangesAsync();
-    }
-
-    private async Task<IReadOnlyList<string>> PodsAsync(DeployedApp deployed, int ready) =>
-        await EventuallyAsync(async () =>
-        {
-            var pods = await Arrange.QueryAsync(db => db.WorkloadPods
-                .Where(p => p.Namespace == deployed.Namespace && p.App == deployed.App && p.Ready).Select(p => p.Name).ToListAsync());
-            return pods.Count >= ready ? pods : null;
-        }, $"{ready} ready pods of {deployed.App}");
-
-    /// <summary>A new tenant with a quota in a pool of the sandbox, and an environment of it made by its job.</summary>
-    private async Task<Tenant> EnvironmentAsync(string name)
-    {
-        var platformAdmin = await Arrange.AdminAsync();
-        var pool = Arrange.Unique("pool");
-        await EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Hosts.AnyAsync()) ? true : (bool?)null, "the sandbox's hosts");
-        await platformAdmin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
-        var tenant = await Arrange.TenantAsync();
-        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "4", ["Form.CpuLimits"] = "4", ["Form.MemoryRequests"] = "8Gi",
-            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-        });
-        Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
-        var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
-        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
-        {
-            ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = "2", ["Share.CpuLimits"] = "2", ["Share.MemoryRequests"] = "2Gi",
-            ["Share.MemoryLimits"] = "2Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
-        });
-        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        await EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)) ? true : (bool?)null, "the environment to be ready");
-        return tenant;
-    }
-
-    private async Task<HubConnection> ConnectAsync(TestServiceAccount account)
-    {
-        var token = await Arrange.TokenAsync(portal.Factory.CreateClient(), account.ClientId, account.Secret);
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(portal.Factory.Server.BaseAddress, ApplicationsHub.Path), options =>
-            {
-                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.LongPolling;
-                options.HttpMessageHandlerFactory = _ => portal.Factory.Server.CreateHandler();
-                options.AccessTokenProvider = () => Task.FromResult<string?>(token);
-            })
-            .AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
-            .Build();
-        await connection.StartAsync();
-        return connection;
-    }
-
-    private IKubernetes SandboxClient() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
-        new MemoryStream(Encoding.UTF8.GetBytes(portal.Factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            if (await attempt() is { } done)
-                return done;
-            if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting for {what}");
-            await Task.Delay(100);
-        }
     }
 }

@@ -2,11 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Portal.Domain.Clusters;
 using Portal.Domain.Tenancy;
-using Portal.Infrastructure.Clusters;
-using Portal.Infrastructure.Persistence;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -166,6 +162,28 @@ public abstract class PoolScenarios(PortalFixture portal)
             && a.Outcome == Domain.Audit.AuditOutcome.Denied)));
     }
 
+    [SkippableTheory]
+    [InlineData("http://169.254.169.254/latest/meta-data", "the cloud metadata address")]
+    [InlineData("http://127.0.0.1:9090", "a loopback address")]
+    [InlineData("http://localhost:9090", "a loopback address")]
+    [InlineData("http://10.0.0.5:9090", "a private address")]
+    public async Task A_prometheus_address_in_the_portals_own_network_is_refused_unless_operators_allowed_it(string url, string kind)
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = url });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var message = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("prometheusUrl")[0].GetString();
+        Assert.Contains(kind, message);
+        Assert.Contains("Portal:Monitoring:Prometheus:AllowedTargets", message);
+        Assert.Equal("", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
+        Assert.Equal(Domain.Audit.AuditOutcome.Denied, await Arrange.QueryAsync(db => db.AuditEvents
+            .Where(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool).Select(a => a.Outcome).SingleAsync()));
+    }
+
     [SkippableFact]
     public async Task Clearing_the_prometheus_address_on_the_pool_page_goes_back_to_metrics_k8s_io()
     {
@@ -199,24 +217,7 @@ public abstract class PoolScenarios(PortalFixture portal)
     };
 
     /// <summary>A cluster with four 4-CPU hosts, two of them labelled zone=a.</summary>
-    private async Task<string> SeedClusterAsync()
-    {
-        var name = Arrange.Unique("c");
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var cluster = Cluster.Register(name, null, "http://127.0.0.1:1", scope.ServiceProvider.GetRequiredService<KubeconfigVault>().Protect("unused"),
-            "v1.31.0", "test", DateTime.UtcNow).Value;
-        db.Clusters.Add(cluster);
-        for (var i = 0; i < 4; i++)
-        {
-            var host = new ClusterHost(cluster.Id, $"node-{i}");
-            host.Observe(new NodeSnapshot(host.Name, "", "worker", $"kubernetes.io/hostname=node-{i}\nzone={(i < 2 ? "a" : "b")}", "", "Ready=True||",
-                true, false, "", 4000, 16L << 30, 110, 100L << 30, 4000, 16L << 30, 110, DateTime.UtcNow), DateTime.UtcNow);
-            db.Hosts.Add(host);
-        }
-        await db.SaveChangesAsync();
-        return name;
-    }
+    private Task<string> SeedClusterAsync() => Arrange.ClusterWithHostsAsync();
 }
 
 [Trait("Database", "Sqlite")]

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Web.Clusters;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -80,6 +83,42 @@ public sealed class SandboxClusterScenarios(SandboxPortal portal) : IClassFixtur
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync(h => h.Name == "sandbox-node-03" && h.Unschedulable)
             .ContinueWith(t => t.Result ? "" : null)), "the host cordoned");
         await api.PostAsync("/api/v1/clusters/sandbox/hosts/sandbox-node-03/uncordon", null);
+    }
+
+    [Fact]
+    public async Task A_kubeconfig_that_turns_off_tls_verification_is_refused_unless_the_admin_accepts_an_unverified_connection()
+    {
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var verified = portal.Factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig;
+        var unverified = Regex.Replace(verified, "certificate-authority-data: .*", "insecure-skip-tls-verify: true");
+        var name = Arrange.Unique("unverified");
+
+        var refusedOnPage = await admin.PostFormAsync("/admin/clusters", new() { ["Form.Name"] = name, ["Form.Kubeconfig"] = unverified });
+        var refusedByApi = await api.PostAsJsonAsync("/api/v1/clusters", new { name, kubeconfig = unverified });
+        var accepted = await admin.PostFormAsync("/admin/clusters", new()
+        {
+            ["Form.Name"] = name, ["Form.Kubeconfig"] = unverified, ["Form.AcceptUnverifiedTls"] = "true",
+        });
+        var page = WebUtility.HtmlDecode(await (await admin.GetAsync($"/admin/clusters/{name}")).Content.ReadAsStringAsync());
+        var shown = await api.GetFromJsonAsync<JsonElement>($"/api/v1/clusters/{name}");
+        var replaced = await api.PutAsJsonAsync($"/api/v1/clusters/{name}/kubeconfig", new { kubeconfig = verified });
+        var afterReplace = await api.GetFromJsonAsync<JsonElement>($"/api/v1/clusters/{name}");
+        await api.DeleteAsync($"/api/v1/clusters/{name}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
+        Assert.Contains("insecure-skip-tls-verify", WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync()));
+        Assert.Equal(HttpStatusCode.BadRequest, refusedByApi.StatusCode);
+        var problem = await refusedByApi.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("I accept an unverified connection", problem.GetProperty("errors").GetProperty("acceptUnverifiedTls")[0].GetString());
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        Assert.Contains("does not verify the certificate of this cluster's API server", page);
+        Assert.True(shown.GetProperty("tlsUnverified").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, replaced.StatusCode);
+        Assert.False(afterReplace.GetProperty("tlsUnverified").GetBoolean());
+        var audits = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TargetId == name).Select(a => a.Action).ToListAsync());
+        Assert.Single(audits, "cluster.unverified-tls-accepted");
+        Assert.Contains("cluster.registered", audits);
     }
 
     private static async Task<string> EventuallyAsync(Func<Task<string?>> probe, string what)

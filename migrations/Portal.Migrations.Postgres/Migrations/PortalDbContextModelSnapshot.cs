@@ -657,6 +657,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<int>("KubeconfigVersion")
+                        .HasColumnType("integer");
+
                     b.Property<string>("KubernetesVersion")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -687,6 +690,9 @@ namespace Portal.Migrations.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
+
+                    b.Property<bool>("TlsUnverified")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("WatchError")
                         .HasMaxLength(500)

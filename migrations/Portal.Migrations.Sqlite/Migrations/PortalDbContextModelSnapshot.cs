@@ -644,6 +644,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("KubeconfigVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("KubernetesVersion")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -674,6 +677,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("TlsUnverified")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("WatchError")
                         .HasMaxLength(500)

@@ -23,6 +23,10 @@ public sealed class Cluster
     public string DisplayName { get; private set; } = "";
     public string ApiServer { get; private set; } = "";
     public string ProtectedKubeconfig { get; private set; } = "";
+    /// <summary>Moves with every replaced kubeconfig, so that every replica's cached client can tell its credentials are old.</summary>
+    public int KubeconfigVersion { get; private set; }
+    /// <summary>The kubeconfig turns off TLS verification (insecure-skip-tls-verify), as a platform admin explicitly accepted.</summary>
+    public bool TlsUnverified { get; private set; }
     public DateTime RegisteredAt { get; private set; }
     public string RegisteredBy { get; private set; } = "";
 
@@ -39,7 +43,7 @@ public sealed class Cluster
     private Cluster() { }
 
     public static Result<Cluster> Register(string? name, string? displayName, string apiServer, string protectedKubeconfig,
-        string? version, string registeredBy, DateTime now)
+        string? version, string registeredBy, DateTime now, bool tlsUnverified = false)
     {
         var validName = TenantSlug.Create(name, "Name");
         if (!validName.Succeeded)
@@ -54,6 +58,7 @@ public sealed class Cluster
             DisplayName = validDisplay.Value,
             ApiServer = apiServer,
             ProtectedKubeconfig = protectedKubeconfig,
+            TlsUnverified = tlsUnverified,
             RegisteredAt = now,
             RegisteredBy = registeredBy,
             Health = ClusterHealth.Healthy,
@@ -64,10 +69,12 @@ public sealed class Cluster
     }
 
     /// <summary>Points the cluster at a new kubeconfig (rotated credentials, a moved API server) that was just probed.</summary>
-    public void ReplaceKubeconfig(string apiServer, string protectedKubeconfig, string? version, DateTime now)
+    public void ReplaceKubeconfig(string apiServer, string protectedKubeconfig, string? version, DateTime now, bool tlsUnverified = false)
     {
         ApiServer = apiServer;
         ProtectedKubeconfig = protectedKubeconfig;
+        TlsUnverified = tlsUnverified;
+        KubeconfigVersion++;
         RecordContact(version, now);
     }
 

@@ -19,6 +19,9 @@ public sealed record Problem(string Code, string Message, string? Field = null)
     public static Problem Forbidden(string message) => new("forbidden", message);
     /// <summary>Something the answer depends on (a cluster) could not be asked; trying again later may work.</summary>
     public static Problem Unavailable(string message) => new("unavailable", message);
+
+    /// <summary>Refused for now because the caller (or their tenant) has as much of something going at once as is allowed.</summary>
+    public static Problem TooMany(string message) => new("too-many-requests", message);
 }
 
 public readonly record struct Result

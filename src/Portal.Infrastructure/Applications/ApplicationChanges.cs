@@ -232,10 +232,14 @@ public sealed class ApplicationChanges(
         Func<Task<Result<Operation>>> admitAndSave, CancellationToken ct)
     {
         Result<Operation> result;
-        using var entered = await gate.EnterAsync(tenant.Id, environmentName, ct);
+        // The gate is entered for an environment that exists, by its id: a name from the route never keeps a semaphore.
+        var environmentId = await db.Environments.Where(e => e.Name == environmentName).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct);
+        if (environmentId is null)
+            return Problem.Invalid("Environment", $"There is no environment '{environmentName}'.");
+        using var entered = await gate.EnterAsync(environmentId.Value, ct);
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            await db.Environments.Where(e => e.Name == environmentName)
+            await db.Environments.Where(e => e.Id == environmentId)
                 .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
             await db.Applications.Where(a => a.Id == appId)
                 .ExecuteUpdateAsync(u => u.SetProperty(a => a.LatestRevision, a => a.LatestRevision), ct);

@@ -1,12 +1,14 @@
 using System.Net;
-using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Domain.Common;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
@@ -16,29 +18,43 @@ public sealed record PodLogRequest(string App, string Environment, string Pod, s
 /// <summary>
 /// The logs of the tenant's pods, read from their cluster. A pod is reached only through an application of the tenant in
 /// scope, deployed to one of its environments, and only when the watch saw it there with that application's name: a pod
-/// of another application or tenant is "not found", whatever its name.
+/// of another application or tenant is "not found", whatever its name. Whatever a container prints, a read stays within
+/// <see cref="LogOptions"/>: so many bytes, lines of so many characters, and so many logs read at once per user and tenant.
 /// </summary>
-public sealed class PodLogs(PortalDbContext db, KubernetesClients clients)
+public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, TenantScope scope, LogReaders readers, IOptions<LogOptions> options)
 {
     public const int MaxLines = 5000;
     public const int DefaultLines = 500;
 
     private sealed record Target(Guid ClusterId, string Namespace, string Pod, string Container);
 
-    /// <summary>The last lines of the log (at most <see cref="MaxLines"/>), as text.</summary>
-    public async Task<Result<string>> TailAsync(PodLogRequest request, int lines, CancellationToken ct)
+    /// <summary>
+    /// The last lines of the log (at most <see cref="MaxLines"/>), as text: at most <see cref="LogOptions.MaxDownloadBytes"/>
+    /// read, then a line says the log was cut.
+    /// </summary>
+    public async Task<Result<string>> TailAsync(PodLogRequest request, int lines, Caller reader, CancellationToken ct)
     {
         var target = await LocateAsync(request, ct);
         if (!target.Succeeded)
             return target.Problem!;
+        var slot = readers.TryOpen(reader, scope.TenantId);
+        if (!slot.Succeeded)
+            return slot.Problem!;
+        using var held = slot.Value;
         var (clusterId, ns, pod, container) = target.Value;
+        var limits = options.Value;
         try
         {
             var client = await clients.ForAsync(clusterId, ct);
-            await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, previous: request.Previous,
-                tailLines: Math.Clamp(lines, 1, MaxLines), cancellationToken: ct);
-            using var reader = new StreamReader(stream);
-            return await reader.ReadToEndAsync(ct);
+            var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, previous: request.Previous,
+                tailLines: Math.Clamp(lines, 1, MaxLines), limitBytes: limits.MaxDownloadBytes, cancellationToken: ct);
+            using var log = new LogLineReader(stream, limits.MaxDownloadBytes, limits.MaxLineLength);
+            var text = new StringBuilder();
+            while (await log.ReadLineAsync(ct) is { } line)
+                text.Append(line).Append('\n');
+            if (log.Exhausted)
+                text.Append($"[…log cut: the portal read at most {Quantity.FormatBytes(limits.MaxDownloadBytes)} of it; ask for fewer lines to see its end]\n");
+            return text.ToString();
         }
         catch (Exception e) when (Explain(e, target.Value, request.Previous) is { } problem)
         {
@@ -48,49 +64,37 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients)
 
     /// <summary>
     /// The log line by line: the last <paramref name="tailLines"/>, then each new one as the container writes it, until
-    /// the caller stops or the container ends. The previous instance's log is finished, so it is read to its end.
-    /// The request is made before answering, so that a refusal (no previous instance, a container not started yet)
-    /// comes back as a problem rather than as a broken stream.
+    /// the caller stops, the container ends or <see cref="LogOptions.MaxStreamBytes"/> were read (a last line says so).
+    /// The previous instance's log is finished, so it is read to its end. The request is made before answering, so that a
+    /// refusal (no previous instance, a container not started yet, too many logs read at once) comes back as a problem
+    /// rather than as a broken stream. The caller disposes the stream, which frees its place among the logs read at once.
     /// </summary>
-    public async Task<Result<IAsyncEnumerable<string>>> FollowAsync(PodLogRequest request, int tailLines, CancellationToken ct)
+    public async Task<Result<LogStream>> FollowAsync(PodLogRequest request, int tailLines, Caller reader, CancellationToken ct)
     {
         var target = await LocateAsync(request, ct);
         if (!target.Succeeded)
             return target.Problem!;
+        var slot = readers.TryOpen(reader, scope.TenantId);
+        if (!slot.Succeeded)
+            return slot.Problem!;
         var (clusterId, ns, pod, container) = target.Value;
+        var limits = options.Value;
         try
         {
             var client = await clients.ForAsync(clusterId, ct);
             var response = await client.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(pod, ns, container: container, follow: !request.Previous,
-                previous: request.Previous, tailLines: Math.Clamp(tailLines, 0, MaxLines), cancellationToken: ct);
-            return Result<IAsyncEnumerable<string>>.Ok(LinesAsync(response, ct));
+                previous: request.Previous, tailLines: Math.Clamp(tailLines, 0, MaxLines), limitBytes: limits.MaxStreamBytes, cancellationToken: ct);
+            return new LogStream(response, slot.Value, limits);
         }
         catch (Exception e) when (Explain(e, target.Value, request.Previous) is { } problem)
         {
+            slot.Value.Dispose();
             return problem;
         }
-    }
-
-    private static async IAsyncEnumerable<string> LinesAsync(HttpOperationResponse<Stream> response, [EnumeratorCancellation] CancellationToken ct)
-    {
-        using (response)
+        catch
         {
-            using var reader = new StreamReader(response.Body);
-            while (await ReadLineAsync(reader, ct) is { } line)
-                yield return line;
-        }
-    }
-
-    // Stopping (the browser left, the caller cancelled) ends the lines; it is not an error.
-    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken ct)
-    {
-        try
-        {
-            return await reader.ReadLineAsync(ct);
-        }
-        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            return null;
+            slot.Value.Dispose();
+            throw;
         }
     }
 
@@ -162,5 +166,46 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients)
         {
             return content.Length > 300 ? content[..300] : content;
         }
+    }
+}
+
+/// <summary>
+/// A log being followed, line by line within <see cref="LogOptions"/>; disposing it ends the request to the cluster and frees
+/// its place among the logs read at once.
+/// </summary>
+public sealed class LogStream(HttpOperationResponse<Stream> response, IDisposable slot, LogOptions limits) : IAsyncEnumerable<string>, IAsyncDisposable
+{
+    private int _disposed;
+
+    public async IAsyncEnumerator<string> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    {
+        using var log = new LogLineReader(response.Body, limits.MaxStreamBytes, limits.MaxLineLength);
+        while (await ReadLineAsync(log, cancellationToken) is { } line)
+            yield return line;
+        if (log.Exhausted)
+            yield return $"[…the portal stopped this live tail after {Quantity.FormatBytes(limits.MaxStreamBytes)}; start it again to go on]";
+    }
+
+    // Stopping (the browser left, the caller cancelled) ends the lines; it is not an error.
+    private static async Task<string?> ReadLineAsync(LogLineReader log, CancellationToken ct)
+    {
+        try
+        {
+            return await log.ReadLineAsync(ct);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            response.Dispose();
+            slot.Dispose();
+        }
+        return ValueTask.CompletedTask;
     }
 }

@@ -13,7 +13,7 @@ public sealed record ClusterSummary(
     Guid Id, string Name, string DisplayName, string ApiServer, ClusterHealth Health, string? Version,
     DateTime? LastContactAt, DateTime? LastCheckedAt, string? LastError, DateTime RegisteredAt,
     int Nodes, int ReadyNodes, int Pods, long CpuAllocatableMillis, long CpuRequestedMillis,
-    long MemoryAllocatableBytes, long MemoryRequestedBytes, DateTime? WatchFailingSince, string? WatchError)
+    long MemoryAllocatableBytes, long MemoryRequestedBytes, DateTime? WatchFailingSince, string? WatchError, bool TlsUnverified)
 {
     /// <summary>The cluster answers, but its watch keeps failing.</summary>
     public bool Degraded => Health == ClusterHealth.Healthy && WatchFailingSince is not null;
@@ -24,7 +24,12 @@ public sealed class ClusterRegistry(
     PortalDbContext db, IClusterGateway gateway, KubeconfigVault vault, KubernetesClients clients, AuditTrail audit,
     TimeProvider clock, ClusterWatcher watcher)
 {
-    public async Task<Result<Cluster>> RegisterAsync(Actor actor, string? name, string? displayName, string? kubeconfig, CancellationToken ct)
+    /// <summary>
+    /// Registers a cluster by a kubeconfig that answers. One that turns off TLS verification needs <paramref name="acceptUnverifiedTls"/>,
+    /// which is audited on its own and shown on the cluster's page.
+    /// </summary>
+    public async Task<Result<Cluster>> RegisterAsync(Actor actor, string? name, string? displayName, string? kubeconfig, bool acceptUnverifiedTls,
+        CancellationToken ct)
     {
         var nameCheck = Cluster.Register(name, displayName, "", "", null, actor.Name, clock.GetUtcNow().UtcDateTime);
         if (!nameCheck.Succeeded)
@@ -32,14 +37,18 @@ public sealed class ClusterRegistry(
         if (await db.Clusters.AnyAsync(c => c.Name == nameCheck.Value.Name, ct))
             return Problem.Conflict($"A cluster named '{nameCheck.Value.Name}' is registered already.", "Name");
 
+        if (KubeconfigReader.CheckTlsVerification(kubeconfig, acceptUnverifiedTls) is { } unverified)
+            return unverified;
         var probe = await gateway.ProbeAsync(kubeconfig ?? "", ct);
         if (!probe.Succeeded)
             return probe.Problem!;
 
+        var tlsUnverified = KubeconfigReader.SkipsTlsVerification(kubeconfig);
         var cluster = Cluster.Register(name, displayName, probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version,
-            actor.Name, clock.GetUtcNow().UtcDateTime).Value;
+            actor.Name, clock.GetUtcNow().UtcDateTime, tlsUnverified).Value;
         db.Clusters.Add(cluster);
         audit.Record(actor, null, "cluster.registered", "cluster", cluster.Name, $"API server {cluster.ApiServer}, Kubernetes {cluster.KubernetesVersion}");
+        RecordUnverified(actor, cluster);
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A cluster named '{cluster.Name}' is registered already.", "Name");
         watcher.Start(cluster.Id);
@@ -47,20 +56,32 @@ public sealed class ClusterRegistry(
     }
 
     /// <summary>Replaces a cluster's kubeconfig after probing the new one; its watch starts over with it.</summary>
-    public async Task<Result<Cluster>> ReplaceKubeconfigAsync(Actor actor, Cluster cluster, string? kubeconfig, CancellationToken ct)
+    public async Task<Result<Cluster>> ReplaceKubeconfigAsync(Actor actor, Cluster cluster, string? kubeconfig, bool acceptUnverifiedTls,
+        CancellationToken ct)
     {
+        if (KubeconfigReader.CheckTlsVerification(kubeconfig, acceptUnverifiedTls) is { } unverified)
+            return unverified;
         var probe = await gateway.ProbeAsync(kubeconfig ?? "", ct);
         if (!probe.Succeeded)
             return probe.Problem!;
         var before = cluster.ApiServer;
-        cluster.ReplaceKubeconfig(probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version, clock.GetUtcNow().UtcDateTime);
+        cluster.ReplaceKubeconfig(probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version, clock.GetUtcNow().UtcDateTime,
+            KubeconfigReader.SkipsTlsVerification(kubeconfig));
         audit.Record(actor, null, "cluster.kubeconfig-replaced", "cluster", cluster.Name,
             new ChangeSummary().Field("API server", before, cluster.ApiServer).ToString() is { Length: > 0 } change ? change : "same API server, new credentials");
+        RecordUnverified(actor, cluster);
         await db.SaveChangesAsync(ct);
         await watcher.StopAsync(cluster.Id);
         clients.Forget(cluster.Id);
         watcher.Start(cluster.Id);
         return cluster;
+    }
+
+    private void RecordUnverified(Actor actor, Cluster cluster)
+    {
+        if (cluster.TlsUnverified)
+            audit.Record(actor, null, "cluster.unverified-tls-accepted", "cluster", cluster.Name,
+                $"insecure-skip-tls-verify: the certificate of API server {cluster.ApiServer} is not verified");
     }
 
     public async Task<IReadOnlyList<ClusterSummary>> ListAsync(CancellationToken ct) =>
@@ -103,5 +124,5 @@ public sealed class ClusterRegistry(
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.CpuRequestedMillis) ?? 0,
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryAllocatableBytes) ?? 0,
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryRequestedBytes) ?? 0,
-            c.WatchFailingSince, c.WatchError));
+            c.WatchFailingSince, c.WatchError, c.TlsUnverified));
 }

@@ -7,11 +7,31 @@ namespace Portal.Infrastructure.Clusters;
 /// <summary>
 /// Reads a kubeconfig a person pasted or uploaded. It must be self-contained: references to files on the
 /// portal's disk, exec plugins and auth-provider plugins are refused, since they would read the portal's
-/// files or run programs on its host.
+/// files or run programs on its host. One that turns off TLS verification is taken only when a platform admin
+/// explicitly accepts an unverified connection (<see cref="CheckTlsVerification"/>).
 /// </summary>
 public static class KubeconfigReader
 {
     public const int MaxLength = 256 * 1024;
+
+    /// <summary>
+    /// Refuses a kubeconfig whose cluster entry says <c>insecure-skip-tls-verify: true</c> unless the admin accepted that
+    /// the portal will not know whether it talks to the cluster or to an impostor, which would receive its credentials.
+    /// Null when the kubeconfig cannot be read (the probe says why) or verifies TLS.
+    /// </summary>
+    public static Problem? CheckTlsVerification(string? text, bool acceptUnverified)
+    {
+        var config = Read(text);
+        if (!config.Succeeded || !config.Value.SkipTlsVerify || acceptUnverified)
+            return null;
+        return Problem.Invalid("AcceptUnverifiedTls",
+            "This kubeconfig turns off TLS verification (insecure-skip-tls-verify: true): the portal could not tell the cluster's API " +
+            "server from an impostor, which would receive the kubeconfig's credentials. Give the cluster's certificate-authority-data " +
+            "instead, or tick \"I accept an unverified connection\" (acceptUnverifiedTls in the API) to register it anyway.");
+    }
+
+    /// <summary>Whether a kubeconfig that reads turns off TLS verification.</summary>
+    public static bool SkipsTlsVerification(string? text) => Read(text) is { Succeeded: true } config && config.Value.SkipTlsVerify;
 
     public static Result<KubernetesClientConfiguration> Read(string? text)
     {

@@ -8,6 +8,7 @@ using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Quotas;
 
 namespace Portal.Infrastructure.Environments;
 
@@ -39,7 +40,7 @@ public sealed record EnvironmentDeletion(EnvironmentUsage Environment, IReadOnly
 
 /// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
 public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, IClusterGateway gateway,
-    ReservedNamespaces reserved)
+    ReservedNamespaces reserved, QuotaLock quotaLock, WorkloadHoldings holdings)
 {
     public async Task<IReadOnlyList<EnvironmentUsage>> ListAsync(CancellationToken ct) =>
         await db.EnvironmentUsage().ToListAsync(ct);
@@ -52,8 +53,9 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     }
 
     /// <summary>
-    /// Creates an environment with its share of the tenant's quota in a pool: admitted against what is left
-    /// of the quota, saved with its operation in one transaction, then handed to the job that makes the namespace.
+    /// Creates an environment with its share of the tenant's quota in a pool: admitted against what is left of the quota
+    /// under the quota's lock (so that creations and share changes made at once cannot overdraw it together), saved with
+    /// its operation in one transaction, then handed to the job that makes the namespace.
     /// Its namespace must be free: not reserved for the cluster, not another environment's, and absent from the cluster.
     /// </summary>
     public async Task<Result<Operation>> CreateAsync(Actor actor, Tenant tenant, string? name, string? poolName, ResourceAmounts share,
@@ -64,8 +66,8 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.Invalid("Pool", $"There is no pool '{poolName}'.");
-        var quota = await db.TenantQuotas.AsNoTracking().FirstOrDefaultAsync(q => q.PoolId == pool.Id, ct);
-        if (quota is null)
+        var quotaId = await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
+        if (quotaId is null)
             return Problem.Invalid("Pool", $"This tenant has no quota in pool '{pool.Name}'; a platform admin grants it.");
         var created = TenantEnvironment.Create(tenant, pool.Id, name, share, clock.GetUtcNow().UtcDateTime);
         if (!created.Succeeded)
@@ -81,24 +83,32 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         if (await db.Environments.IgnoreQueryFilters().AnyAsync(e => e.Namespace == ns, ct))
             return Problem.Conflict($"Namespace '{ns}' belongs to an environment of another tenant; choose another name.", "Name");
 
-        var taken = ResourceAmounts.Sum(await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
-        var admitted = QuotaAdmission.Admit(pool.Name, share, quota.Granted, taken);
-        if (!admitted.Succeeded)
-            return admitted.Problem!;
+        // Asked before the lock is taken: nobody waits on a cluster behind the quota's row lock.
         var free = await NamespaceFreeAsync(pool, ns, ct);
         if (!free.Succeeded)
             return free.Problem!;
 
-        var operation = new Operation(tenant.Id, "environment.create", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
-        db.Environments.Add(environment);
-        db.Operations.Add(operation);
-        audit.Record(actor, tenant, "environment.created", "environment", environment.Name,
-            $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}");
-        if (!await db.TrySaveUniqueAsync(ct))
-            return Problem.Conflict($"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another tenant's " +
-                "environment meanwhile; choose another name.", "Name");
-        queue.Enqueue(operation);
-        return operation;
+        var saved = await quotaLock.RunAsync(quotaId.Value, async () =>
+        {
+            var granted = await db.TenantQuotas.AsNoTracking().Where(q => q.Id == quotaId).Select(q => q.Granted).FirstAsync(ct);
+            var taken = ResourceAmounts.Sum(await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
+            var admitted = QuotaAdmission.Admit(pool.Name, share, granted, taken);
+            if (!admitted.Succeeded)
+                return admitted.Problem!;
+
+            var operation = new Operation(tenant.Id, "environment.create", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
+            db.Environments.Add(environment);
+            db.Operations.Add(operation);
+            audit.Record(actor, tenant, "environment.created", "environment", environment.Name,
+                $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}");
+            if (!await db.TrySaveUniqueAsync(ct))
+                return Problem.Conflict($"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another " +
+                    "tenant's environment meanwhile; choose another name.", "Name");
+            return Result<Operation>.Ok(operation);
+        }, ct);
+        if (saved.Succeeded)
+            queue.Enqueue(saved.Value);
+        return saved;
     }
 
     /// <summary>Asks the pool's cluster whether the namespace exists: an environment only ever gets a namespace it makes.</summary>
@@ -118,29 +128,50 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         };
     }
 
-    /// <summary>Changes an environment's share: admitted against the rest of the quota, applied to its ResourceQuota by a job.</summary>
+    /// <summary>
+    /// Changes an environment's share: admitted against the rest of the quota under the quota's lock, and never below what
+    /// the environment's workloads hold (under the environment's admission lock too, so that a deploy admitted at the same
+    /// moment is counted); applied to its ResourceQuota by a job.
+    /// </summary>
     public async Task<Result<Operation>> ChangeShareAsync(Actor actor, Tenant tenant, string environmentName, ResourceAmounts share, CancellationToken ct)
     {
-        var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
-        if (environment is null)
+        var found = await db.Environments.AsNoTracking().Where(e => e.Name == environmentName)
+            .Select(e => new { e.Id, e.PoolId }).FirstOrDefaultAsync(ct);
+        if (found is null)
             return Problem.NotFound($"Environment '{environmentName}'");
-        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
-        var quota = await db.TenantQuotas.AsNoTracking().FirstOrDefaultAsync(q => q.PoolId == pool.Id, ct);
-        var others = ResourceAmounts.Sum(await db.Environments.AsNoTracking()
-            .Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct));
-        var admitted = QuotaAdmission.Admit(pool.Name, share, quota?.Granted ?? ResourceAmounts.Zero, others);
-        if (!admitted.Succeeded)
-            return admitted.Problem!;
-        var before = environment.Share;
-        var changed = environment.ChangeShare(share);
-        if (!changed.Succeeded)
-            return changed.Problem!;
-        var operation = new Operation(tenant.Id, "environment.update-quota", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
-        db.Operations.Add(operation);
-        audit.Record(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{before}' → '{share}'");
-        await db.SaveChangesAsync(ct);
-        queue.Enqueue(operation);
-        return operation;
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == found.PoolId, ct);
+        var quotaId = await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
+        if (quotaId is null)
+            return Problem.Invalid("Share", $"This tenant has no quota in pool '{pool.Name}' any more; a platform admin grants it.");
+
+        var saved = await quotaLock.RunAsync(quotaId.Value, async () =>
+        {
+            await db.Environments.Where(e => e.Id == found.Id)
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
+            var environment = await db.Environments.FirstAsync(e => e.Id == found.Id, ct);
+            var granted = await db.TenantQuotas.AsNoTracking().Where(q => q.Id == quotaId).Select(q => q.Granted).FirstAsync(ct);
+            var others = ResourceAmounts.Sum(await db.Environments.AsNoTracking()
+                .Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct));
+            var admitted = QuotaAdmission.Admit(pool.Name, share, granted, others);
+            if (!admitted.Succeeded)
+                return admitted.Problem!;
+            var below = ResourceAmounts.BelowHeld(share with { MiddlewareInstances = 0 }, await holdings.InEnvironmentAsync(environment.Id, ct));
+            if (below.Count > 0)
+                return Problem.Conflict(
+                    $"The share of environment '{environment.Name}' cannot go below what its workloads hold: {string.Join("; ", below)}.", "Share");
+            var before = environment.Share;
+            var changed = environment.ChangeShare(share);
+            if (!changed.Succeeded)
+                return changed.Problem!;
+            var operation = new Operation(tenant.Id, "environment.update-quota", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
+            db.Operations.Add(operation);
+            audit.Record(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{before}' → '{share}'");
+            await db.SaveChangesAsync(ct);
+            return Result<Operation>.Ok(operation);
+        }, ct);
+        if (saved.Succeeded)
+            queue.Enqueue(saved.Value);
+        return saved;
     }
 
     /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>

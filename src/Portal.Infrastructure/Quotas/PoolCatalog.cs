@@ -29,7 +29,7 @@ public sealed record TenantQuotaView(string Pool, string PoolName, string Region
 /// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
 /// (no cluster reports them as capacity); a tenant's quota does.
 /// </summary>
-public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock, QuotaLock quotaLock)
 {
     public async Task<Result<ResourcePool>> CreateAsync(Actor actor, string? name, string? displayName, string? clusterName,
         string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, CancellationToken ct)
@@ -101,12 +101,25 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         return changed;
     }
 
-    /// <summary>Grants (or changes) a tenant's quota in a pool, within what the pool can promise.</summary>
+    /// <summary>
+    /// Grants (or changes) a tenant's quota in a pool, within what the pool can promise. A change is made under the quota's
+    /// lock, so that environments the tenant creates meanwhile are counted in the floor it may not go below.
+    /// </summary>
     public async Task<Result<TenantQuota>> GrantAsync(Actor actor, ResourcePool pool, string? tenantSlug, ResourceAmounts requested, CancellationToken ct)
     {
-        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Slug == tenantSlug, ct);
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Slug == tenantSlug, ct);
         if (tenant is null)
             return Problem.Invalid("Tenant", $"There is no tenant '{tenantSlug}'.");
+        var quotaId = await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.PoolId == pool.Id && q.TenantId == tenant.Id)
+            .Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
+        // A first grant has no environments to race with: none can be created without a quota.
+        return quotaId is null
+            ? await GrantOnceAsync(actor, pool, tenant, requested, ct)
+            : await quotaLock.RunAsync(quotaId.Value, () => GrantOnceAsync(actor, pool, tenant, requested, ct), ct);
+    }
+
+    private async Task<Result<TenantQuota>> GrantOnceAsync(Actor actor, ResourcePool pool, Tenant tenant, ResourceAmounts requested, CancellationToken ct)
+    {
         var summary = (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Id == pool.Id), ct)).Single();
         var quotas = db.TenantQuotas.IgnoreQueryFilters();
         var existing = await quotas.FirstOrDefaultAsync(q => q.PoolId == pool.Id && q.TenantId == tenant.Id, ct);

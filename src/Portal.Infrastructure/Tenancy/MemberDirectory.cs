@@ -19,9 +19,12 @@ public sealed record InvitationView(Guid Id, string Email, TenantRole Role, Date
 /// <summary>An invitation as created: the token appears here once and is never stored in clear.</summary>
 public sealed record IssuedInvitation(InvitationView Invitation, string Token);
 
-/// <summary>A tenant admin's use cases on the members of the tenant in scope.</summary>
+/// <summary>
+/// A tenant admin's use cases on the members of the tenant in scope. A member removed or given a lower role loses their
+/// live connections to the tenant at once.
+/// </summary>
 public sealed class MemberDirectory(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, UserManager<PortalUser> users)
+    PortalDbContext db, AuditTrail audit, TimeProvider clock, UserManager<PortalUser> users, ITenantConnections connections)
 {
     public async Task<Page<MemberView>> ListAsync(string? search, PageRequest page, CancellationToken ct)
     {
@@ -124,6 +127,7 @@ public sealed class MemberDirectory(
             return allowed.Problem!;
 
         var change = new ChangeSummary().Field("role", membership.Role, validRole.Value);
+        var lowered = !validRole.Value.Allows(membership.Role);
         membership.ChangeRole(validRole.Value);
         var email = await EmailOfAsync(userId, ct);
         if (!change.IsEmpty)
@@ -131,6 +135,8 @@ public sealed class MemberDirectory(
             audit.Record(actor, tenant, "member.role-changed", "member", email, change.ToString());
             await db.SaveChangesAsync(ct);
         }
+        if (lowered)
+            await connections.EndAsync(tenant.Id, new Caller(userId, null), ct);
         return (await FindAsync(userId, ct))!;
     }
 
@@ -145,6 +151,7 @@ public sealed class MemberDirectory(
         db.Memberships.Remove(membership);
         audit.Record(actor, tenant, "member.removed", "member", await EmailOfAsync(userId, ct), $"role was '{membership.Role}'");
         await db.SaveChangesAsync(ct);
+        await connections.EndAsync(tenant.Id, new Caller(userId, null), ct);
         return Result.Ok();
     }
 

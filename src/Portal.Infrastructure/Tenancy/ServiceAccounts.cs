@@ -17,7 +17,7 @@ public sealed record IssuedServiceAccount(ServiceAccountView Account, string Cli
 
 /// <summary>Service accounts of the tenant in scope: OAuth clients that call the API with client credentials.</summary>
 public sealed class ServiceAccounts(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOpenIddictApplicationManager clients)
+    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOpenIddictApplicationManager clients, ITenantConnections connections)
 {
     public async Task<IReadOnlyList<ServiceAccountView>> ListAsync(CancellationToken ct) =>
         await db.ServiceAccounts.AsNoTracking()
@@ -75,6 +75,7 @@ public sealed class ServiceAccounts(
         audit.Record(actor, tenant, "service-account.deleted", "service-account", account.ClientId, $"name '{account.Name}'");
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await connections.EndAsync(tenant.Id, new Caller(null, account.Id), ct);
         return Result.Ok();
     }
 }

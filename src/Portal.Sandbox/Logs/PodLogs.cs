@@ -90,25 +90,24 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         var now = end ?? time.GetUtcNow();
         var count = (int)Math.Min(MaxLines, Math.Max(1, (now - start) / interval + 1));
         var first = tail is { } tailLines ? Math.Max(0, count - tailLines) : 0;
-        var builder = new StringBuilder();
-        for (var i = first; i < count; i++)
-        {
-            builder.Append(Line(start, interval, seed, i, timestamps, podObject.Name, container));
-        }
-        if (crashes && (tail is null || tail > 0))
-        {
-            builder.Append(Prefix(end ?? now, timestamps)).Append("FATAL unable to connect to database at db:5432: connection refused\n");
-        }
-        await context.Response.WriteAsync(builder.ToString(), context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-        if (!follow)
-        {
-            return;
-        }
-        var next = count;
+        var image = pod.Arr("spec", "containers").Objects().FirstOrDefault(c => c.Str("name") == container).Str("image") ?? "";
+        var output = new LogOutput(context, long.TryParse(query["limitBytes"], out var limit) && limit > 0 ? limit : long.MaxValue, HugeLineBytes(image));
         try
         {
-            while (!context.RequestAborted.IsCancellationRequested)
+            for (var i = first; i < count && !output.Full; i++)
+            {
+                await output.WriteLineAsync(start, interval, seed, i, timestamps, podObject.Name, container);
+            }
+            if (crashes && (tail is null || tail > 0))
+            {
+                await output.WriteAsync(Prefix(end ?? now, timestamps) + "FATAL unable to connect to database at db:5432: connection refused\n");
+            }
+            await output.FlushAsync();
+            if (!follow)
+            {
+                return;
+            }
+            for (var next = count; !context.RequestAborted.IsCancellationRequested && !output.Full; next++)
             {
                 var due = start + interval * next;
                 var wait = due - time.GetUtcNow();
@@ -121,14 +120,83 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
                 {
                     return;
                 }
-                await context.Response.WriteAsync(Line(start, interval, seed, next, timestamps, podObject.Name, container), context.RequestAborted);
-                await context.Response.Body.FlushAsync(context.RequestAborted);
-                next++;
+                await output.WriteLineAsync(start, interval, seed, next, timestamps, podObject.Name, container);
+                await output.FlushAsync();
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
         {
-            // The client stopped following.
+            // The client stopped reading or following.
+        }
+    }
+
+    /// <summary>
+    /// How long the one huge line of a container whose image names "hugeline" is: the image's tag read as a quantity
+    /// ("hugeline:64Mi"), else 1 GiB; 0 for other images.
+    /// </summary>
+    private static long HugeLineBytes(string image)
+    {
+        if (!image.Contains("hugeline", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
+        var name = image[(image.LastIndexOf('/') + 1)..];
+        var colon = name.LastIndexOf(':');
+        return colon >= 0 && Quantity.TryParse(name[(colon + 1)..], out var size) && size.IntegerValue > 0 ? size.IntegerValue : 1L << 30;
+    }
+
+    /// <summary>
+    /// Writes a log to the response as the kubelet does: no more than <c>limitBytes</c> when asked, and a container's
+    /// second line of <c>hugeBytes</c> written piece by piece, as a process printing without a line break would.
+    /// </summary>
+    private sealed class LogOutput(HttpContext context, long limit, long hugeBytes)
+    {
+        private const int Chunk = 64 * 1024;
+        private readonly MemoryStream _pending = new();
+        private long _written;
+
+        public bool Full => _written >= limit;
+
+        public async Task WriteLineAsync(DateTimeOffset start, TimeSpan interval, uint seed, int index, bool timestamps, string pod, string container)
+        {
+            if (hugeBytes == 0 || index != 1)
+            {
+                await WriteAsync(Line(start, interval, seed, index, timestamps, pod, container));
+                return;
+            }
+            await WriteAsync(Prefix(start + interval, timestamps) + "DEBUG dump ");
+            var piece = new string('x', Chunk);
+            for (var left = hugeBytes; left > 0 && !Full; left -= Chunk)
+            {
+                await WriteAsync(left >= Chunk ? piece : piece[..(int)left]);
+            }
+            await WriteAsync("\n");
+        }
+
+        public async Task WriteAsync(string text)
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            var count = (int)Math.Min(bytes.Length, limit - _written);
+            if (count <= 0)
+            {
+                return;
+            }
+            _pending.Write(bytes, 0, count);
+            _written += count;
+            if (_pending.Length >= Chunk)
+            {
+                await FlushAsync();
+            }
+        }
+
+        public async Task FlushAsync()
+        {
+            if (_pending.Length > 0)
+            {
+                await context.Response.Body.WriteAsync(_pending.GetBuffer().AsMemory(0, (int)_pending.Length), context.RequestAborted);
+                _pending.SetLength(0);
+            }
+            await context.Response.Body.FlushAsync(context.RequestAborted);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Infrastructure.Applications;
+using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
@@ -32,7 +33,7 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
     public async Task<IActionResult> Download(string app, string environment, string pod, int? lines, string? container, bool previous, CancellationToken ct)
     {
         var count = Math.Clamp(lines ?? PodLogs.DefaultLines, 1, PodLogs.MaxLines);
-        var log = await logs.TailAsync(new PodLogRequest(app, environment, pod, container, previous), count, ct);
+        var log = await logs.TailAsync(new PodLogRequest(app, environment, pod, container, previous), count, User.ToCaller(), ct);
         if (log.Succeeded)
             return File(Encoding.UTF8.GetBytes(log.Value), "text/plain; charset=utf-8", FileName(pod, container, previous));
         if (log.Problem!.Code == "not-found")
@@ -40,7 +41,12 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
         var model = await BuildAsync(app, environment, pod, container, previous, count, log.Problem.Message, ct);
         if (model is null)
             return NotFound();
-        Response.StatusCode = log.Problem.Code == "validation" ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict;
+        Response.StatusCode = log.Problem.Code switch
+        {
+            "validation" => StatusCodes.Status400BadRequest,
+            "too-many-requests" => StatusCodes.Status429TooManyRequests,
+            _ => StatusCodes.Status409Conflict,
+        };
         return View(LogsView, model);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Common;
 using Portal.Infrastructure.Applications;
 using Portal.Web.Common;
+using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
@@ -30,12 +31,15 @@ public sealed class ApplicationStatusApiController(AppStatusReader status, PodLo
         return Ok(await status.RecentEventsAsync(id, environment, take ?? 50, ct));
     }
 
-    /// <summary>The last lines (default 500, at most 5000) of a pod's log, as text; <c>previous=true</c> for the instance before a restart.</summary>
+    /// <summary>
+    /// The last lines (default 500, at most 5000) of a pod's log, as text; <c>previous=true</c> for the instance before a restart.
+    /// 429 when the caller or the tenant reads as many logs at once as allowed.
+    /// </summary>
     [HttpGet("environments/{environment}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/plain")]
     public async Task<IActionResult> Log(string app, string environment, string pod, int? lines, string? container, bool previous, CancellationToken ct)
     {
-        var log = await logs.TailAsync(new PodLogRequest(app, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, ct);
+        var log = await logs.TailAsync(new PodLogRequest(app, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, User.ToCaller(), ct);
         return log.Succeeded ? Content(log.Value, "text/plain", Encoding.UTF8) : this.ToActionResult(log.Problem!);
     }
 }

@@ -13,10 +13,11 @@ namespace Portal.Web.Applications;
 /// <summary>
 /// Live applications: a member of a tenant follows one of its applications and receives its status per environment as
 /// the cluster watch sees its pods change, and streams a pod's log. Browsers come with their session cookie, tools with
-/// a bearer token; every call checks membership afresh, like the pages do.
+/// a bearer token; every call checks membership afresh, like the pages do, and a member removed or given a lower role loses
+/// the connection (its groups and streams) at once through <see cref="Tenancy.LiveTenantConnections"/>.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader status, PodLogs logs) : Hub
+public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader status, PodLogs logs, Tenancy.LiveTenantConnections connections) : Hub
 {
     public const string Path = "/hubs/applications";
     public const string StatusChanged = "statusChanged";
@@ -47,10 +48,12 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await FindAsync(tenant, app, cancellationToken);
-        var lines = await logs.FollowAsync(new PodLogRequest(app, environment, pod, container, previous), StreamTailLines, cancellationToken);
+        var lines = await logs.FollowAsync(new PodLogRequest(app, environment, pod, container, previous), StreamTailLines, Context.User!.ToCaller(),
+            cancellationToken);
         if (!lines.Succeeded)
             throw new HubException(lines.Problem!.Message);
-        await foreach (var line in lines.Value.WithCancellation(cancellationToken))
+        await using var stream = lines.Value;
+        await foreach (var line in stream.WithCancellation(cancellationToken))
             yield return line;
     }
 
@@ -58,8 +61,10 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
 
     private async Task<Guid> FindAsync(string tenant, string app, CancellationToken ct)
     {
-        _ = await access.ResolveAsync(tenant, Context.User!.ToCaller(), ct)
+        var mark = connections.Mark();
+        var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), ct)
             ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
+        connections.Track(Context, found.Tenant.Id, mark);
         return await status.FindAsync(app, ct) ?? throw new HubException($"Application '{app}' was not found in tenant '{tenant}'.");
     }
 }

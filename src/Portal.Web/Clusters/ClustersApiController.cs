@@ -8,7 +8,11 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Clusters;
 
-public sealed record RegisterClusterRequest(string? Name, string? DisplayName, string? Kubeconfig);
+/// <summary>
+/// A kubeconfig to register or put in place. <c>AcceptUnverifiedTls</c> must be true for one that turns off TLS verification
+/// (insecure-skip-tls-verify): the admin accepts that the portal cannot tell the cluster from an impostor.
+/// </summary>
+public sealed record RegisterClusterRequest(string? Name, string? DisplayName, string? Kubeconfig, bool AcceptUnverifiedTls = false);
 
 /// <summary>Clusters and their hosts, for platform admins. Kubeconfigs go in and never come out.</summary>
 [Route("api/v1/clusters")]
@@ -22,7 +26,8 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     [ProducesResponseType<ClusterSummary>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Register(RegisterClusterRequest request, CancellationToken ct)
     {
-        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Kubeconfig, ct);
+        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Kubeconfig,
+            request.AcceptUnverifiedTls, ct);
         return registered.Succeeded
             ? Created($"/api/v1/clusters/{registered.Value.Name}", await clusters.SummaryAsync(registered.Value.Name, ct))
             : this.ToActionResult(registered.Problem!);
@@ -38,7 +43,7 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
-        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, request.Kubeconfig, ct);
+        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, request.Kubeconfig, request.AcceptUnverifiedTls, ct);
         return replaced.Succeeded ? Ok(await clusters.SummaryAsync(found.Name, ct)) : this.ToActionResult(replaced.Problem!);
     }
 

@@ -15,6 +15,9 @@ public sealed class RegisterClusterForm
     public string? DisplayName { get; set; }
     public string? Kubeconfig { get; set; }
     public IFormFile? KubeconfigFile { get; set; }
+
+    /// <summary>"I accept an unverified connection": needed for a kubeconfig that turns off TLS verification.</summary>
+    public bool AcceptUnverifiedTls { get; set; }
 }
 
 public sealed record ClusterListModel(IReadOnlyList<ClusterSummary> Clusters, RegisterClusterForm Form);
@@ -55,7 +58,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             using var reader = new StreamReader(file.OpenReadStream());
             kubeconfig = await reader.ReadToEndAsync(ct);
         }
-        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), form.Name, form.DisplayName, kubeconfig, ct);
+        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), form.Name, form.DisplayName, kubeconfig, form.AcceptUnverifiedTls, ct);
         if (!registered.Succeeded)
         {
             ModelState.AddProblem(registered.Problem!, "Form");
@@ -85,11 +88,11 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
 
     [HttpPost("{cluster}/kubeconfig")]
     [RequestSizeLimit(KubeconfigReader.MaxLength * 2)]
-    public async Task<IActionResult> ReplaceKubeconfig(string cluster, string? kubeconfig, CancellationToken ct)
+    public async Task<IActionResult> ReplaceKubeconfig(string cluster, string? kubeconfig, bool acceptUnverifiedTls, CancellationToken ct)
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return NotFound();
-        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, kubeconfig, ct);
+        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, kubeconfig, acceptUnverifiedTls, ct);
         TempData["Flash"] = replaced.Succeeded ? "The kubeconfig was replaced; the cluster answered with it." : $"The kubeconfig was not replaced: {replaced.Problem!.Message}";
         return Redirect($"/admin/clusters/{found.Name}");
     }

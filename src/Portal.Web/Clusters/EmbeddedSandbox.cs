@@ -48,8 +48,8 @@ internal sealed class EmbeddedSandbox(IServiceScopeFactory scopes, IConfiguratio
         await using var scope = scopes.CreateAsyncScope();
         var registry = scope.ServiceProvider.GetRequiredService<ClusterRegistry>();
         var registered = await registry.FindAsync(EmbeddedSandboxOptions.ClusterName, cancellationToken) is { } existing
-            ? await registry.ReplaceKubeconfigAsync(Actor.System, existing, _sandbox.Kubeconfig, cancellationToken)
-            : await registry.RegisterAsync(Actor.System, EmbeddedSandboxOptions.ClusterName, "Sandbox cluster", _sandbox.Kubeconfig, cancellationToken);
+            ? await registry.ReplaceKubeconfigAsync(Actor.System, existing, _sandbox.Kubeconfig, false, cancellationToken)
+            : await registry.RegisterAsync(Actor.System, EmbeddedSandboxOptions.ClusterName, "Sandbox cluster", _sandbox.Kubeconfig, false, cancellationToken);
         if (registered.Succeeded)
             logger.LogInformation("Sandbox cluster with {Nodes} nodes at {Address}", options.Nodes, _sandbox.BaseAddress);
         else

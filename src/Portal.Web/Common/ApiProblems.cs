@@ -11,6 +11,7 @@ public static class ApiProblems
     public const string Conflict = "/problems/conflict";
     public const string Forbidden = "/problems/forbidden";
     public const string Unavailable = "/problems/unavailable";
+    public const string TooManyRequests = "/problems/too-many-requests";
 
     public static bool IsApiRequest(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 
@@ -43,6 +44,7 @@ public static class ApiProblems
         "conflict" => (StatusCodes.Status409Conflict, Conflict, "Conflict"),
         "forbidden" => (StatusCodes.Status403Forbidden, Forbidden, "Forbidden"),
         "unavailable" => (StatusCodes.Status503ServiceUnavailable, Unavailable, "A cluster could not be asked"),
+        "too-many-requests" => (StatusCodes.Status429TooManyRequests, TooManyRequests, "Too many requests"),
         _ => (StatusCodes.Status400BadRequest, Validation, "The request is invalid"),
     };
 

@@ -12,7 +12,7 @@ namespace Portal.Web.Environments;
 /// come with their session cookie, tools (the CLI, service accounts) with a bearer token.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirectory environments) : Hub
+public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirectory environments, Tenancy.LiveTenantConnections connections) : Hub
 {
     public const string Path = "/hubs/operations";
 
@@ -22,8 +22,10 @@ public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirect
     /// </summary>
     public async Task<IReadOnlyList<OperationUpdate>> Follow(string tenant)
     {
+        var mark = connections.Mark();
         var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), Context.ConnectionAborted)
             ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
+        connections.Track(Context, found.Tenant.Id, mark);
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(found.Tenant.Id), Context.ConnectionAborted);
         return (await environments.OperationsAsync(100, Context.ConnectionAborted))
             .Select(o => new OperationUpdate(o.Id, o.Kind, o.TargetId, o.State.ToString(), o.Error, o.Steps)).ToList();

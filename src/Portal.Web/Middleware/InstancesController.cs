@@ -44,9 +44,14 @@ public sealed class InstancesController(InstanceDirectory directory, InstanceCha
     [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Log(string environment, string instance, string pod, int? lines, string? container, bool previous, CancellationToken ct)
     {
-        var tail = await logs.TailAsync(new PodLogRequest(instance, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, ct);
+        var tail = await logs.TailAsync(new PodLogRequest(instance, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, User.ToCaller(), ct);
         if (!tail.Succeeded)
-            return tail.Problem!.Code == "not-found" ? NotFound() : Conflict(tail.Problem.Message);
+            return tail.Problem!.Code switch
+            {
+                "not-found" => NotFound(),
+                "too-many-requests" => StatusCode(StatusCodes.Status429TooManyRequests, tail.Problem.Message),
+                _ => Conflict(tail.Problem.Message),
+            };
         return File(System.Text.Encoding.UTF8.GetBytes(tail.Value), "text/plain; charset=utf-8", $"{pod}.log");
     }
 

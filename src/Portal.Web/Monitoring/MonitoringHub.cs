@@ -12,7 +12,7 @@ namespace Portal.Web.Monitoring;
 /// fired, resolved or were silenced; it then reads what changed through the API, as it did to draw the page.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class MonitoringHub(TenantAccessResolver access) : Hub
+public sealed class MonitoringHub(TenantAccessResolver access, Tenancy.LiveTenantConnections connections) : Hub
 {
     public const string Path = "/hubs/monitoring";
     public const string SamplesTaken = "SamplesTaken";
@@ -31,9 +31,11 @@ public sealed class MonitoringHub(TenantAccessResolver access) : Hub
             return;
         }
         var slug = scope.StartsWith(TenantScopePrefix, StringComparison.Ordinal) ? scope[TenantScopePrefix.Length..] : null;
+        var mark = connections.Mark();
         var found = slug is null ? null : await access.ResolveAsync(slug, Context.User!.ToCaller(), Context.ConnectionAborted);
         if (found is null)
             throw new HubException($"'{scope}' cannot be watched: name \"platform\" or \"tenant:<slug>\" of a tenant you are a member of.");
+        connections.Track(Context, found.Tenant.Id, mark);
         await Groups.AddToGroupAsync(Context.ConnectionId, TenantGroup(found.Tenant.Id), Context.ConnectionAborted);
     }
 

@@ -101,6 +101,27 @@ public sealed class Arrange(PortalFactory factory)
         return pool.Name;
     }
 
+    /// <summary>A registered cluster (never contacted) with four 4-CPU, 16 GiB hosts, two of them labelled zone=a.</summary>
+    public async Task<string> ClusterWithHostsAsync()
+    {
+        var name = Unique("c");
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var cluster = Portal.Domain.Clusters.Cluster.Register(name, null, "http://127.0.0.1:1",
+            scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Clusters.KubeconfigVault>().Protect("unused"), "v1.31.0", "test",
+            DateTime.UtcNow).Value;
+        db.Clusters.Add(cluster);
+        for (var i = 0; i < 4; i++)
+        {
+            var host = new Portal.Domain.Clusters.ClusterHost(cluster.Id, $"node-{i}");
+            host.Observe(new Portal.Domain.Clusters.NodeSnapshot(host.Name, "", "worker", $"kubernetes.io/hostname=node-{i}\nzone={(i < 2 ? "a" : "b")}", "",
+                "Ready=True||", true, false, "", 4000, 16L << 30, 110, 100L << 30, 4000, 16L << 30, 110, DateTime.UtcNow), DateTime.UtcNow);
+            db.Hosts.Add(host);
+        }
+        await db.SaveChangesAsync();
+        return name;
+    }
+
     /// <summary>
     /// An application of the tenant with one revision deployed (on paper: no cluster is contacted) to the environment,
     /// and one managed pod of it seen by the watch.

@@ -71,6 +71,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         // Most tests need neither a cluster nor a job server; those that do turn them on.
         builder.UseSetting("Portal:Sandbox:Enabled", "false");
         builder.UseSetting("Portal:Jobs:RunServer", "false");
+        // The tests' pools name their Prometheus by in-cluster names, which operators allow as they would their own.
+        builder.UseSetting("Portal:Monitoring:Prometheus:AllowedTargets:0", "prometheus");
+        builder.UseSetting("Portal:Monitoring:Prometheus:AllowedTargets:1", "prometheus.monitoring");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
         builder.ConfigureServices(services =>

@@ -18,7 +18,7 @@ public static class NotificationsSetup
         services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section))
             .Validate(o => o.WebhookAttempts >= 1 && o.WebhookFirstRetryDelay >= TimeSpan.Zero && o.WebhookTimeout > TimeSpan.Zero,
                 $"{NotificationOptions.Section}: WebhookAttempts must be at least 1, WebhookFirstRetryDelay not negative, WebhookTimeout positive.")
-            .Validate(o => o.AllowedTargets.All(WebhookTargetGuard.IsValidAllowedTarget),
+            .Validate(o => o.AllowedTargets.All(Common.NetworkTargetGuard.IsValidAllowedTarget),
                 $"{NotificationOptions.Section}:AllowedTargets takes host names, addresses and CIDR ranges such as 10.0.0.0/8.")
             .Validate(o => SmtpOptions.SecurityModes.Contains(o.Smtp.Security, StringComparer.Ordinal),
                 $"{NotificationOptions.Section}:Smtp:Security is one of {string.Join(", ", SmtpOptions.SecurityModes)}.")

@@ -1,184 +1,19 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Options;
-using Portal.Domain.Common;
+using Portal.Infrastructure.Common;
 
 namespace Portal.Infrastructure.Monitoring.Notifications;
 
 /// <summary>
 /// Keeps webhooks from reaching the portal's own network (SSRF): a tenant's URL must resolve to a public address,
 /// unless the operators allowed private targets, or listed the host or its address in
-/// <c>Portal:Monitoring:Notifications:AllowedTargets</c>. The check runs again at connect time on the addresses
-/// actually dialled, so a name that resolves differently the second time (DNS rebinding) gains nothing.
+/// <c>Portal:Monitoring:Notifications:AllowedTargets</c>; checked when the channel is saved and again when connecting.
 /// </summary>
-public sealed class WebhookTargetGuard
+public sealed class WebhookTargetGuard(IOptions<NotificationOptions> options) : NetworkTargetGuard(
+    options.Value.AllowPrivateTargets, options.Value.AllowedTargets,
+    new TargetWording("webhook", "Url", "send to", $"{NotificationOptions.Section}:AllowedTargets"))
 {
-    private readonly bool _allowPrivateTargets;
-    private readonly HashSet<string> _allowedHosts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<IPNetwork> _allowedNetworks = [];
-
-    public WebhookTargetGuard(IOptions<NotificationOptions> options)
-    {
-        _allowPrivateTargets = options.Value.AllowPrivateTargets;
-        foreach (var entry in options.Value.AllowedTargets)
-        {
-            if (TryParseNetwork(entry, out var network))
-                _allowedNetworks.Add(network);
-            else if (!string.IsNullOrWhiteSpace(entry))
-                _allowedHosts.Add(entry.Trim().TrimEnd('.'));
-        }
-    }
-
-    /// <summary>An allowed-targets entry is a host name, an address, or an address range in CIDR notation.</summary>
-    public static bool IsValidAllowedTarget(string? entry) =>
-        !string.IsNullOrWhiteSpace(entry)
-        && (TryParseNetwork(entry, out _) || (!entry.Contains('/', StringComparison.Ordinal) && Uri.CheckHostName(entry.Trim().TrimEnd('.')) == UriHostNameType.Dns));
-
-    /// <summary>Resolves the URL's host and refuses it when any of its addresses is one the portal must not reach.</summary>
-    public async Task<Result> CheckAsync(Uri url, CancellationToken ct)
-    {
-        var host = HostOf(url.Host);
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await ResolveAsync(host, ct);
-        }
-        catch (SocketException e)
-        {
-            return Problem.Invalid("Url", $"The webhook's host '{host}' could not be resolved: {e.Message}");
-        }
-        if (addresses.Length == 0)
-            return Problem.Invalid("Url", $"The webhook's host '{host}' resolves to no address.");
-        foreach (var address in addresses)
-        {
-            var verdict = Check(host, address);
-            if (!verdict.Succeeded)
-                return verdict;
-        }
-        return Result.Ok();
-    }
-
-    /// <summary>Whether a webhook for <paramref name="host"/> may connect to <paramref name="address"/>, one of its addresses.</summary>
-    public Result Check(string host, IPAddress address)
-    {
-        if (_allowPrivateTargets || _allowedHosts.Contains(HostOf(host).TrimEnd('.')))
-            return Result.Ok();
-        var comparable = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-        if (_allowedNetworks.Any(network => network.Contains(comparable)))
-            return Result.Ok();
-        var forbidden = ForbiddenKind(comparable);
-        return forbidden is null
-            ? Result.Ok()
-            : Problem.Invalid("Url", $"The webhook's host resolves to {address}, {forbidden}; the portal does not send to private networks " +
-                $"unless {NotificationOptions.Section}:AllowedTargets lists it.");
-    }
-
-    /// <summary>
-    /// The handler webhooks are sent through: it dials only addresses the guard allows, follows no redirects (a
-    /// redirect could point anywhere) and uses no proxy (a proxy would dial for us, past the guard).
-    /// </summary>
-    public SocketsHttpHandler CreateGuardedHandler(TimeSpan connectTimeout) => new()
-    {
-        AllowAutoRedirect = false,
-        UseProxy = false,
-        UseCookies = false,
-        ConnectTimeout = connectTimeout,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectCallback = ConnectAsync,
-    };
-
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var host = HostOf(context.DnsEndPoint.Host);
-        var addresses = await ResolveAsync(host, ct);
-        Problem? refusal = null;
-        Exception? connectFailure = null;
-        foreach (var address in addresses)
-        {
-            var verdict = Check(host, address);
-            if (!verdict.Succeeded)
-            {
-                refusal ??= verdict.Problem;
-                continue;
-            }
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                connectFailure = e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-        if (connectFailure is not null)
-            throw connectFailure;
-        throw new WebhookTargetRefusedException(refusal?.Message ?? $"The webhook's host '{host}' resolves to no address.");
-    }
-
-    private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
-        IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
-
-    private static string HostOf(string host) => host.Length > 1 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
-
-    private static bool TryParseNetwork(string? entry, out IPNetwork network)
-    {
-        var value = entry?.Trim() ?? "";
-        if (IPAddress.TryParse(HostOf(value), out var address))
-        {
-            network = new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-        return IPNetwork.TryParse(value, out network);
-    }
-
-    private static readonly (IPNetwork Network, string Kind)[] ForbiddenIPv4 =
-    [
-        (IPNetwork.Parse("169.254.169.254/32"), "the cloud metadata address"),
-        (IPNetwork.Parse("0.0.0.0/8"), "an unspecified address"),
-        (IPNetwork.Parse("127.0.0.0/8"), "a loopback address"),
-        (IPNetwork.Parse("10.0.0.0/8"), "a private address"),
-        (IPNetwork.Parse("172.16.0.0/12"), "a private address"),
-        (IPNetwork.Parse("192.168.0.0/16"), "a private address"),
-        (IPNetwork.Parse("169.254.0.0/16"), "a link-local address"),
-        (IPNetwork.Parse("100.64.0.0/10"), "a carrier-grade NAT address"),
-        (IPNetwork.Parse("224.0.0.0/4"), "a multicast address"),
-        (IPNetwork.Parse("240.0.0.0/4"), "a broadcast or reserved address"),
-    ];
-
-    private static readonly (IPNetwork Network, string Kind)[] ForbiddenIPv6 =
-    [
-        (IPNetwork.Parse("::1/128"), "a loopback address"),
-        (IPNetwork.Parse("::/128"), "an unspecified address"),
-        (IPNetwork.Parse("fc00::/7"), "a private (unique local) address"),
-        (IPNetwork.Parse("fec0::/10"), "a private (site-local) address"),
-        (IPNetwork.Parse("fe80::/10"), "a link-local address"),
-        (IPNetwork.Parse("ff00::/8"), "a multicast address"),
-    ];
-
-    // IPv6 forms that carry an IPv4 address and reach it: IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d).
-    private static readonly IPNetwork IPv4Compatible = IPNetwork.Parse("::/96");
-    private static readonly IPNetwork Nat64 = IPNetwork.Parse("64:ff9b::/96");
-
-    private static string? ForbiddenKind(IPAddress address)
-    {
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-            return ForbiddenIPv4.FirstOrDefault(f => f.Network.Contains(address)).Kind;
-        var kind = ForbiddenIPv6.FirstOrDefault(f => f.Network.Contains(address)).Kind;
-        if (kind is not null)
-            return kind;
-        if (IPv4Compatible.Contains(address) || Nat64.Contains(address))
-            return ForbiddenKind(new IPAddress(address.GetAddressBytes()[12..]));
-        return null;
-    }
+    protected override TargetRefusedException Refused(string message) => new WebhookTargetRefusedException(message);
 }
 
 /// <summary>The guard refused every address of a webhook's host; retrying cannot help.</summary>
-public sealed class WebhookTargetRefusedException(string message) : Exception(message);
+public sealed class WebhookTargetRefusedException(string message) : TargetRefusedException(message);

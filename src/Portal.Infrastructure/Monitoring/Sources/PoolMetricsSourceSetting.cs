@@ -6,8 +6,11 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Monitoring.Sources;
 
-/// <summary>The platform admin's choice of where a pool's usage is read from: metrics.k8s.io, or a Prometheus by its address.</summary>
-public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audit)
+/// <summary>
+/// The platform admin's choice of where a pool's usage is read from: metrics.k8s.io, or a Prometheus by its address, which
+/// must not lead into the portal's own network unless the operators allowed it (<see cref="PrometheusTargetGuard"/>).
+/// </summary>
+public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audit, PrometheusTargetGuard guard)
 {
     public const string MetricsServerName = "metrics.k8s.io";
 
@@ -25,8 +28,14 @@ public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audi
         var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.NotFound($"Pool '{poolName}'");
-        var before = Describe(pool.PrometheusUrl);
+        var previous = pool.PrometheusUrl;
+        var before = Describe(previous);
         var changed = pool.UseMetricsFrom(prometheusUrl);
+        if (changed.Succeeded && pool.PrometheusUrl.Length > 0 && await guard.CheckAsync(new Uri(pool.PrometheusUrl), ct) is { Succeeded: false } refused)
+        {
+            pool.UseMetricsFrom(previous);
+            changed = refused;
+        }
         audit.Record(actor, null, "pool.metrics-source-changed", "pool", pool.Name,
             changed.Succeeded ? $"{before} → {Describe(pool.PrometheusUrl)}" : changed.Problem!.Message,
             changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);

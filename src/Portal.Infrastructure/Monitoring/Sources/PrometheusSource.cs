@@ -84,15 +84,15 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
             }
             catch (JsonException)
             {
+                // The body is not repeated: whatever answered may not be a Prometheus, and its page is not ours to show.
                 throw new MetricsSourceException(
-                    $"Prometheus at {BaseUrl} answered the query '{query}' with HTTP {(int)response.StatusCode} and no Prometheus API response: {Shorten(body)}");
+                    $"Prometheus at {BaseUrl} answered the query '{query}' with HTTP {(int)response.StatusCode} and no Prometheus API response.");
             }
             using (document)
             {
                 var root = document.RootElement;
                 if (!response.IsSuccessStatusCode || Text(root, "status") != "success")
-                    throw new MetricsSourceException(
-                        $"Prometheus at {BaseUrl} refused the query '{query}' (HTTP {(int)response.StatusCode}, {Text(root, "errorType") ?? "no error type"}): {Text(root, "error") ?? Shorten(body)}");
+                    throw new MetricsSourceException($"Prometheus at {BaseUrl} refused the query '{query}' (HTTP {(int)response.StatusCode}, {ErrorOf(root)}");
                 if (!root.TryGetProperty("data", out var data) || Text(data, "resultType") != "vector"
                     || !data.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
                     throw new MetricsSourceException($"Prometheus at {BaseUrl} answered the query '{query}' with something other than an instant vector.");
@@ -108,7 +108,14 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
             ? value.GetString()
             : null;
 
-    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
+    /// <summary>
+    /// The error type and error of a Prometheus API error response ("status": "error"), the error shortened; of any other
+    /// answer, nothing: its body is not repeated.
+    /// </summary>
+    private static string ErrorOf(JsonElement root) =>
+        Text(root, "status") == "error" && Text(root, "errorType") is { } type
+            ? $"{type}): {(Text(root, "error") is { } error ? error.Length <= 200 ? error : error[..200] + "…" : "no error given")}"
+            : "not a Prometheus API error).";
 
     /// <summary>One series of an instant vector: its labels and its value, which is finite (NaN and ±Inf are left out).</summary>
     private sealed record Sample(IReadOnlyDictionary<string, string> Labels, double Value)

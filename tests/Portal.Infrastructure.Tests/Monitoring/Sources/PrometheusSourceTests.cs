@@ -90,18 +90,35 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_error_page_instead_of_an_api_answer_fails_the_reading_with_the_status()
+    public async Task An_answer_that_is_not_prometheus_fails_the_reading_with_its_status_and_without_its_body()
     {
         AnswerAllFourWithNothing().Answer(PrometheusStandIn.NodeMemoryBytes, context =>
         {
             context.Response.StatusCode = 502;
-            return context.Response.WriteAsync("<html>Bad Gateway</html>");
-        });
+            return context.Response.WriteAsync("<html>Bad Gateway: internal-secret-token</html>");
+        }).Answer(PrometheusStandIn.PodMemoryBytes, context =>
+            context.Response.WriteAsync("""{"status":"ok","secret":"internal-secret-token"}"""));
 
         var failure = await Assert.ThrowsAsync<MetricsSourceException>(() => Source().ReadAsync(Guid.NewGuid(), default));
 
         Assert.Contains("HTTP 502", failure.Message);
-        Assert.Contains("Bad Gateway", failure.Message);
+        Assert.DoesNotContain("internal-secret-token", failure.Message);
+        Assert.DoesNotContain("Bad Gateway", failure.Message);
+    }
+
+    [Fact]
+    public async Task A_json_answer_that_is_not_a_prometheus_error_is_not_echoed_either()
+    {
+        AnswerAllFourWithNothing().Answer(PrometheusStandIn.NodeCpuMillis, context =>
+        {
+            context.Response.StatusCode = 401;
+            return context.Response.WriteAsync("""{"message":"internal-secret-token"}""");
+        });
+
+        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() => Source().ReadAsync(Guid.NewGuid(), default));
+
+        Assert.Contains("HTTP 401", failure.Message);
+        Assert.DoesNotContain("internal-secret-token", failure.Message);
     }
 
     [Fact]

@@ -14,29 +14,39 @@ public sealed class SourcesDatabase : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly string _databaseFile;
+    private readonly bool _ownsFile;
 
-    private SourcesDatabase(ServiceProvider services, string databaseFile)
+    private SourcesDatabase(ServiceProvider services, string databaseFile, bool ownsFile)
     {
         _services = services;
         _databaseFile = databaseFile;
+        _ownsFile = ownsFile;
     }
 
-    public static async Task<SourcesDatabase> CreateAsync()
+    public static async Task<SourcesDatabase> CreateAsync(Dictionary<string, string?>? settings = null)
     {
         var databaseFile = Path.Combine(Path.GetTempPath(), $"portal-sources-{Guid.NewGuid():N}.db");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var database = new SourcesDatabase(Build(databaseFile, null, settings), databaseFile, ownsFile: true);
+        await database.InScopeAsync(provider => provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default));
+        return database;
+    }
+
+    /// <summary>A second portal process on the same database, as another replica would be, with its own singletons and clock.</summary>
+    public SourcesDatabase AnotherReplica(TimeProvider? clock = null) => new(Build(_databaseFile, clock, null), _databaseFile, ownsFile: false);
+
+    private static ServiceProvider Build(string databaseFile, TimeProvider? clock, Dictionary<string, string?>? settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>(settings ?? [])
         {
             ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
         }).Build();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
-            .AddPortalInfrastructure(configuration, Path.GetTempPath())
-            .AddMetricsSources()
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
-        var database = new SourcesDatabase(services, databaseFile);
-        await database.InScopeAsync(provider => provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default));
-        return database;
+            .AddPortalInfrastructure(configuration, Path.GetTempPath());
+        if (clock is not null)
+            services.AddSingleton(clock);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
     /// <summary>A registered cluster reached with this kubeconfig; nothing watches it.</summary>
@@ -77,6 +87,8 @@ public sealed class SourcesDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        if (!_ownsFile)
+            return;
         foreach (var path in new[] { _databaseFile, _databaseFile + "-wal", _databaseFile + "-shm" })
             File.Delete(path);
     }
