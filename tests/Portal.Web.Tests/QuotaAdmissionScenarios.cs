@@ -12,7 +12,8 @@ namespace Portal.Web.Tests;
 
 /// <summary>
 /// What draws on a tenant's quota at the same moment — environments created, shares changed, the grant changed — is admitted
-/// one after the other, on each database provider. No cluster is contacted: the operations are saved and not run.
+/// one after the other, on each database provider. The pools are over the embedded sandbox, which is asked whether each new namespace
+/// is free; what is asserted is what was admitted.
 /// </summary>
 public abstract class QuotaAdmissionScenarios(PortalFixture portal)
 {
@@ -139,10 +140,12 @@ public abstract class QuotaAdmissionScenarios(PortalFixture portal)
     private async Task<string> PoolAsync(BrowserSession admin)
     {
         var pool = Arrange.Unique("pool");
+        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
+        // Three nodes of 4 CPU and 16 GiB, promised twice over: room for every grant these scenarios make.
         var created = await admin.PostFormAsync("/admin/pools", new()
         {
-            ["Form.Name"] = pool, ["Form.Cluster"] = await Arrange.ClusterWithHostsAsync(), ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+            ["Form.Name"] = pool, ["Form.Cluster"] = Portal.Web.Clusters.EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "2",
         });
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         return pool;
@@ -171,7 +174,7 @@ public abstract class QuotaAdmissionScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class QuotaAdmissionOnSqlite(SqlitePortal portal) : QuotaAdmissionScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class QuotaAdmissionOnSqlite(SandboxPortal portal) : QuotaAdmissionScenarios(portal), IClassFixture<SandboxPortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class QuotaAdmissionOnPostgres(PostgresPortal portal) : QuotaAdmissionScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class QuotaAdmissionOnPostgres(PostgresSandboxPortal portal) : QuotaAdmissionScenarios(portal), IClassFixture<PostgresSandboxPortal>;

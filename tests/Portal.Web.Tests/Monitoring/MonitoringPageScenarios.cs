@@ -64,7 +64,10 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         var tenant = await Arrange.TenantAsync();
         var environment = await Arrange.EnvironmentAsync(tenant);
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
-        var anonymous = portal.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var anonymous = portal.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false, BaseAddress = portal.Factory.ClientOptions.BaseAddress,
+        });
 
         var withCookie = await viewer.GetAsync($"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}?range=24h");
         var dashboard = await viewer.GetAsync($"/api/v1/tenants/{tenant.Slug}/dashboard");
