@@ -8,6 +8,7 @@ using k8s.Models;
 using Portal.Domain.Clusters;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
+using Portal.Sandbox.Hosting;
 
 namespace Portal.Infrastructure.Tests;
 
@@ -111,6 +112,26 @@ public sealed class ClusterWatchTests
         await Eventually(() => second.Find(cluster.ClusterId)!.WatchesStarted > 0, "the second replica to take over");
         await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-takeover", "200m", "64Mi"), "default");
         await cluster.EventuallyAsync(h => h[0].CpuRequestedMillis == 200, "the pod, seen by the second replica");
+    }
+
+    [Fact]
+    public async Task A_kubeconfig_replaced_by_another_replica_moves_the_running_watch_to_the_new_one()
+    {
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1);
+        await cluster.EventuallyAsync(h => h.Count == 1, "the one host the first kubeconfig reaches");
+        await using var moved = await SandboxCluster.StartAsync(new SandboxOptions { NodeCount = 2, PodStartDelay = TimeSpan.FromMilliseconds(50) });
+
+        // What another replica's "replace kubeconfig" writes; this replica's own clients and watch are not told.
+        await using (var scope = cluster.Service<IServiceScopeFactory>().CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var row = await db.Clusters.SingleAsync(c => c.Id == cluster.ClusterId);
+            row.ReplaceKubeconfig("https://moved.example", scope.ServiceProvider.GetRequiredService<KubeconfigVault>().Protect(moved.Kubeconfig), null,
+                DateTime.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        await cluster.EventuallyAsync(h => h.Count == 2, "the two hosts the replaced kubeconfig reaches");
     }
 
     [Fact]

@@ -84,15 +84,25 @@ public sealed class ClusterWatcher(
                 continue;
             }
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var kubeconfig = await KubeconfigVersionAsync(clusterId, ct);
             var running = watch.RunAsync(leading.Token);
+            var replaced = false;
             while (!running.IsCompleted)
             {
                 await Task.WhenAny(running, Task.Delay(renewEvery, clock, ct));
-                if (!running.IsCompleted && (ct.IsCancellationRequested || !await HoldAsync(clusterId, ct)))
+                if (running.IsCompleted)
+                    break;
+                // A kubeconfig replaced on any replica reaches the watch here: its long requests hold the old client.
+                var current = await KubeconfigVersionAsync(clusterId, ct);
+                kubeconfig ??= current;
+                replaced = current is not null && current != kubeconfig;
+                if (ct.IsCancellationRequested || replaced || !await HoldAsync(clusterId, ct))
                     await leading.CancelAsync();
             }
             await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (!leading.IsCancellationRequested)
+            if (replaced)
+                logs.CreateLogger<ClusterWatcher>().LogInformation("The kubeconfig of cluster {Cluster} was replaced; its watch starts over with it", clusterId);
+            else if (!leading.IsCancellationRequested)
             {
                 // The watch gave up here: another replica may do better. This one tries again after a lease duration.
                 await ReleaseAsync(clusterId);
@@ -100,6 +110,26 @@ public sealed class ClusterWatcher(
             }
         }
         await ReleaseAsync(clusterId);
+    }
+
+    /// <summary>The version of the cluster's kubeconfig, or null when it cannot be read now (the next round reads it again).</summary>
+    private async Task<int?> KubeconfigVersionAsync(Guid clusterId, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Clusters.AsNoTracking()
+                .Where(c => c.Id == clusterId).Select(c => (int?)c.KubeconfigVersion).FirstOrDefaultAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The kubeconfig version of cluster {Cluster} could not be read", clusterId);
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private async Task ReleaseAsync(Guid clusterId)
