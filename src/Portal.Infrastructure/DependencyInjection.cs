@@ -68,6 +68,7 @@ public static class DependencyInjection
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();
+        services.AddScoped<Quotas.PoolNodeTaints>();
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();

@@ -65,6 +65,7 @@ public static class WebSetup
         services.AddPortalMonitoringWeb();
         services.AddPortalJobs(configuration);
         services.AddScoped<HostCordoning>();
+        services.AddScoped<Quotas.PoolTainting>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
         services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();

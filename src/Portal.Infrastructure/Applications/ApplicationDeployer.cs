@@ -98,8 +98,10 @@ public sealed class ApplicationDeployer(
         var stopped = deployment.ReplicasBeforeStop is not null;
         // A stopped application has no autoscaler: it would scale the pods back up.
         var running = stopped ? spec.WithAutoscaling(null).WithReplicas(0) : spec.WithReplicas(deployment.Replicas);
-        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, tenant, environment.Name, revision.Number, running));
-        var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
+        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, tenant, environment.Name, revision.Number, running,
+            pool.Placement));
+        var client = await clients.ForAsync(pool.ClusterId, ct);
         var ns = environment.Namespace;
         var objects = new AppObjects(client, ns, app.Name);
 

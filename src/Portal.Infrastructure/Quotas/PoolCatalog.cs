@@ -10,11 +10,19 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Quotas;
 
-/// <summary>A pool with its live figures: what its nodes offer, what is promised to tenants, requested and used.</summary>
+/// <summary>
+/// A pool with its live figures: what its nodes offer, what is promised to tenants, requested and used. Its nodes are
+/// those <see cref="ResourcePool.Holds"/> says: a node a dedicated pool selects counts in that pool alone, and a node no
+/// pool's pods tolerate counts in none. <paramref name="SharesNodesWith"/> names the pools whose nodes are also this pool's
+/// (two pools without dedication may select the same node): grants in them draw on the same capacity.
+/// <paramref name="NodesOutOfStep"/> counts the nodes whose taint does not say yet what the pool wants: for a dedicated
+/// pool its nodes without its taint (other pools' pods can still land there), for another pool the nodes that still carry it.
+/// </summary>
 public sealed record PoolSummary(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
-    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants);
+    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants,
+    bool Dedicated = false, string Taint = "", int NodesOutOfStep = 0, IReadOnlyList<string>? SharesNodesWith = null);
 
 public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAmounts Granted, DateTime ChangedAt, string ChangedBy);
 
@@ -32,7 +40,7 @@ public sealed record TenantQuotaView(string Pool, string PoolName, string Region
 public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock)
 {
     public async Task<Result<ResourcePool>> CreateAsync(Actor actor, string? name, string? displayName, string? clusterName,
-        string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, CancellationToken ct)
+        string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, bool dedicated, CancellationToken ct)
     {
         var clusterId = await db.Clusters.Where(c => c.Name == clusterName).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
         if (clusterId is null)
@@ -43,9 +51,12 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return created;
         if (await db.ResourcePools.AnyAsync(p => p.Name == created.Value.Name, ct))
             return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
+        var dedication = created.Value.Dedicate(dedicated, await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == clusterId).ToListAsync(ct));
+        if (!dedication.Succeeded)
+            return dedication.Problem!;
         db.ResourcePools.Add(created.Value);
         audit.Record(actor, null, "pool.created", "pool", created.Value.Name,
-            $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}', region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}");
+            $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}'{(dedicated ? " dedicated" : "")}, region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}");
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
         return created;
@@ -101,6 +112,26 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         return changed;
     }
 
+    /// <summary>
+    /// Keeps the pool's nodes for its workloads alone (its nodes are to carry its taint), or gives them back. The taint itself
+    /// is put on or taken off the nodes by <see cref="PoolNodeTaints"/>, asked for separately: the pool's pods tolerate it
+    /// either way, so the order does not matter to them.
+    /// </summary>
+    public async Task<Result> DedicateAsync(Actor actor, string poolName, bool dedicated, CancellationToken ct)
+    {
+        var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
+        if (pool is null)
+            return Problem.NotFound($"Pool '{poolName}'");
+        if (pool.Dedicated == dedicated)
+            return Result.Ok();
+        var changed = pool.Dedicate(dedicated, await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == pool.ClusterId).ToListAsync(ct));
+        audit.Record(actor, null, dedicated ? "pool.dedicated" : "pool.undedicated", "pool", pool.Name,
+            changed.Succeeded ? $"its nodes are to carry {pool.Taint}" + (dedicated ? "" : " no longer") : changed.Problem!.Message,
+            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+        await db.SaveChangesAsync(ct);
+        return changed;
+    }
+
     /// <summary>Grants (or changes) a tenant's quota in a pool, within what the pool can promise.</summary>
     public async Task<Result<TenantQuota>> GrantAsync(Actor actor, ResourcePool pool, string? tenantSlug, ResourceAmounts requested, CancellationToken ct)
     {
@@ -146,18 +177,27 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         if (rows.Count == 0)
             return [];
         var clusterIds = rows.Select(r => r.Pool.ClusterId).Distinct().ToList();
+        var clusterPools = await db.ResourcePools.AsNoTracking().Where(p => clusterIds.Contains(p.ClusterId)).ToListAsync(ct);
         var hosts = await db.Hosts.AsNoTracking().Where(h => clusterIds.Contains(h.ClusterId))
-            .Select(h => new { h.ClusterId, h.Labels, h.CpuAllocatableMillis, h.MemoryAllocatableBytes, h.PodAllocatable,
+            .Select(h => new { h.ClusterId, h.Name, h.Labels, h.Taints, h.CpuAllocatableMillis, h.MemoryAllocatableBytes, h.PodAllocatable,
                 h.CpuRequestedMillis, h.MemoryRequestedBytes, h.CpuUsageMillis, h.MemoryUsageBytes })
             .ToListAsync(ct);
+        var membership = clusterPools.ToDictionary(p => p.Id, p => hosts
+            .Where(h => h.ClusterId == p.ClusterId && p.Holds(h.Labels, h.Taints, clusterPools)).Select(h => h.Name).ToHashSet(StringComparer.Ordinal));
         var poolIds = rows.Select(r => r.Pool.Id).ToList();
         var grants = await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking().Where(q => poolIds.Contains(q.PoolId))
             .Select(q => new { q.PoolId, q.Granted }).ToListAsync(ct);
 
         return rows.Select(row =>
         {
-            var selector = row.Pool.Selector;
-            var members = hosts.Where(h => h.ClusterId == row.Pool.ClusterId && selector.Matches(h.Labels)).ToList();
+            var pool = row.Pool;
+            var held = membership[pool.Id];
+            var members = hosts.Where(h => h.ClusterId == pool.ClusterId && held.Contains(h.Name)).ToList();
+            var sharing = clusterPools.Where(p => p.Id != pool.Id && p.ClusterId == pool.ClusterId && membership[p.Id].Overlaps(held))
+                .Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+            var outOfStep = pool.Dedicated
+                ? members.Count(h => !CarriesTaint(h.Taints, pool))
+                : hosts.Count(h => h.ClusterId == pool.ClusterId && CarriesTaint(h.Taints, pool));
             var cpu = members.Sum(h => h.CpuAllocatableMillis);
             var memory = members.Sum(h => h.MemoryAllocatableBytes);
             var capacity = new ResourceAmounts(cpu, cpu, memory, memory, long.MaxValue / 4, (int)Math.Min(int.MaxValue, members.Sum(h => h.PodAllocatable)), int.MaxValue / 4);
@@ -166,7 +206,11 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return new PoolSummary(row.Pool.Id, row.Pool.Name, row.Pool.DisplayName, row.Cluster, row.Pool.Region, row.Pool.NodeSelector,
                 row.Pool.CpuOvercommit, row.Pool.MemoryOvercommit, members.Count, capacity, row.Pool.Overcommit.Grantable(capacity), granted,
                 members.Sum(h => h.CpuRequestedMillis), members.Sum(h => h.MemoryRequestedBytes),
-                members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count);
+                members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count,
+                pool.Dedicated, pool.Taint.ToString(), outOfStep, sharing);
         }).ToList();
     }
+
+    private static bool CarriesTaint(string taintLines, ResourcePool pool) =>
+        NodeTaint.ParseLines(taintLines).Any(t => t.Key == ResourcePool.TaintKey && t.Value == pool.Name && t.KeepsPodsOff);
 }

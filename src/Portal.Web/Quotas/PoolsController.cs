@@ -24,7 +24,9 @@ public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantV
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
 [Route("admin/pools")]
-public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants, PoolMetricsSourceSetting metricsSourceSetting) : Controller
+public sealed class PoolsController(
+    PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants, PoolMetricsSourceSetting metricsSourceSetting, PoolTainting tainting)
+    : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -34,7 +36,7 @@ public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters,
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreatePoolForm form, CancellationToken ct)
     {
         var created = await pools.CreateAsync(HttpContext.ToActor(), form.Name, form.DisplayName, form.Cluster, form.NodeSelector,
-            form.Region, form.CpuOvercommit, form.MemoryOvercommit, ct);
+            form.Region, form.CpuOvercommit, form.MemoryOvercommit, form.Dedicated, ct);
         if (!created.Succeeded)
         {
             ModelState.AddProblem(created.Problem!, "Form");
@@ -83,6 +85,36 @@ public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters,
             return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
         }
         TempData["Flash"] = $"Pool '{pool}' now overcommits CPU {cpuOvercommit} and memory {memoryOvercommit}.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
+    [HttpPost("{pool}/dedication")]
+    public async Task<IActionResult> Dedicate(string pool, bool dedicated, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, dedicated, ct);
+        if (!changed.Succeeded)
+        {
+            ModelState.AddModelError("Dedicated", changed.Problem!.Message);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
+        }
+        TempData["Flash"] = dedicated
+            ? $"Pool '{pool}' is dedicated: taint its nodes to keep other pools' pods off them."
+            : $"Pool '{pool}' is no longer dedicated: take its taint off its nodes to let other pools use them.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
+    [HttpPost("{pool}/taint")]
+    public async Task<IActionResult> Taint(string pool, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct);
+        TempData["Flash"] = found.Dedicated
+            ? $"Putting {found.Taint} on the nodes of '{pool}'. The audit says what was done."
+            : $"Taking {found.Taint} off the nodes that carry it. The audit says what was done.";
         return Redirect($"/admin/pools/{pool}");
     }
 

@@ -15,16 +15,29 @@ public sealed class SandboxWorld(PortalFactory factory)
     private Arrange Arrange => new(factory);
 
     /// <summary>A tenant with quota in a pool of its own over the sandbox's nodes, and a signed-in tenant admin.</summary>
-    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi")
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi") =>
+        await TenantInPoolAsync(await PoolAsync(), cpu, memory);
+
+    /// <summary>A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not.</summary>
+    public async Task<string> PoolAsync(string nodeSelector = "", bool dedicated = false)
     {
         var platformAdmin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
-        await platformAdmin.PostFormAsync("/admin/pools", new()
+        var created = await platformAdmin.PostFormAsync("/admin/pools", new()
         {
             ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1",
+            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1", ["Form.NodeSelector"] = nodeSelector,
+            ["Form.Dedicated"] = dedicated ? "true" : "false",
         });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        return pool;
+    }
+
+    /// <summary>A tenant with quota in the pool, and a signed-in tenant admin.</summary>
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantInPoolAsync(string pool, string cpu, string memory = "8Gi")
+    {
+        var platformAdmin = await Arrange.AdminAsync();
         var tenant = await Arrange.TenantAsync();
         var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
         {
