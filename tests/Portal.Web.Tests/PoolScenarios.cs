@@ -259,6 +259,32 @@ public abstract class PoolScenarios(PortalFixture portal)
         Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.taint-requested" && e.TargetId == pool)));
     }
 
+    [SkippableFact]
+    public async Task An_admin_lists_the_domains_a_pool_publishes_hosts_under_and_a_domain_that_is_not_one_is_refused_on_its_field()
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var changed = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/ingress", new { domains = new[] { "Apps.Example.com", "*.example.org" }, wildcardHosts = true });
+        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/ingress", new { domains = new[] { "apps_example.com" } });
+        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{pool}/ingress", new() { ["IngressDomains"] = "10.0.0.1, example.net" });
+        var read = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(["apps.example.com", "example.org"], read.GetProperty("ingressDomains").EnumerateArray().Select(d => d.GetString()));
+        Assert.True(read.GetProperty("wildcardHosts").GetBoolean());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("'apps_example.com' is not a domain", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("domains")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
+        var page = WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync());
+        Assert.Matches("id=\"ingress-refusal\"[^>]*>'10.0.0.1' is not a domain", page);
+        Assert.Contains("value=\"10.0.0.1, example.net\"", page);
+        Assert.Equal("apps.example.com, example.org", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.IngressDomains).SingleAsync()));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.ingress-changed" && e.TargetId == pool
+            && e.Outcome == Domain.Audit.AuditOutcome.Succeeded)));
+    }
+
     private static async Task<string> PoolAsync(BrowserSession admin, string cluster)
     {
         var pool = Arrange.Unique("pool");

@@ -1,3 +1,4 @@
+using Portal.Domain.Applications;
 using Portal.Domain.Common;
 using Portal.Domain.Tenancy;
 
@@ -30,6 +31,12 @@ public sealed class ResourcePool
     /// <summary>Whether the pool's nodes are kept for its workloads alone, by its taint.</summary>
     public bool Dedicated { get; private set; }
 
+    /// <summary>The domains under which its environments may publish ingress hosts ("apps.example.com, example.org"); none when empty.</summary>
+    public string IngressDomains { get; private set; } = "";
+
+    /// <summary>Whether a wildcard host ("*.team.apps.example.com") may be published in it.</summary>
+    public bool WildcardHosts { get; private set; }
+
     /// <summary>The Prometheus that usage of the pool's cluster is read from; empty when it is read from metrics.k8s.io.</summary>
     public string PrometheusUrl { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
@@ -60,6 +67,33 @@ public sealed class ResourcePool
             NodeSelector = selector.Value.ToString(), Region = validRegion, CpuOvercommit = cpuOvercommit,
             MemoryOvercommit = memoryOvercommit, CreatedAt = now, Dedicated = dedicated,
         };
+    }
+
+    public DomainList Domains => DomainList.Parse(IngressDomains, nameof(IngressDomains)).Value;
+
+    /// <summary>Sets the domains its environments may publish hosts under, and whether wildcard hosts are allowed among them.</summary>
+    public Result PublishUnder(IEnumerable<string?>? domains, bool wildcardHosts)
+    {
+        var parsed = DomainList.Parse(domains, "Domains");
+        if (!parsed.Succeeded)
+            return parsed.Problem!;
+        IngressDomains = parsed.Value.ToString();
+        WildcardHosts = wildcardHosts;
+        return Result.Ok();
+    }
+
+    /// <summary>Whether an environment of the pool may publish the route: under its domains, and a wildcard only if allowed.</summary>
+    public Result Admits(IngressRoute route)
+    {
+        const string field = "Exposure.IngressHost";
+        var domains = Domains;
+        if (domains.Domains.Count == 0)
+            return Problem.Invalid(field, $"Pool '{Name}' publishes no ingress hosts: a platform admin lists the domains it serves on the pool's page.");
+        if (!domains.Covers(route))
+            return Problem.Invalid(field, $"'{route.Host}' is outside the domains of pool '{Name}': use a host under {domains}.");
+        if (route.IsWildcard && !WildcardHosts)
+            return Problem.Invalid(field, $"Pool '{Name}' does not allow wildcard hosts such as '{route.Host}': publish each name, or ask a platform admin to allow wildcards.");
+        return Result.Ok();
     }
 
     /// <summary>The taint the pool's nodes carry when it is dedicated, and its pods tolerate always.</summary>

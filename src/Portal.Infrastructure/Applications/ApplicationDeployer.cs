@@ -35,7 +35,7 @@ public sealed class ApplicationOptions
 /// </summary>
 public sealed class ApplicationDeployer(
     PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, IOperationQueue queue,
-    IWorkloadChangeNotifier workloads, IOptions<ApplicationOptions> options, TimeProvider clock, ILogger<ApplicationDeployer> logger)
+    IWorkloadChangeNotifier workloads, IngressClaims ingress, IOptions<ApplicationOptions> options, TimeProvider clock, ILogger<ApplicationDeployer> logger)
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
@@ -111,7 +111,11 @@ public sealed class ApplicationDeployer(
                 await _journal.StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
                 await _journal.StepAsync(operation, "deployment", () => objects.ApplyDeploymentAsync(manifests.Deployment, ct), ct);
                 await _journal.StepAsync(operation, "service", () => objects.ApplyServiceAsync(manifests.Service, ct), ct);
-                await _journal.StepAsync(operation, "ingress", () => objects.ApplyIngressAsync(manifests.Ingress, ct), ct);
+                await _journal.StepAsync(operation, "ingress", async () =>
+                {
+                    await ingress.EnsureHeldAsync(app.Id, environment.Id, running, ct);
+                    await objects.ApplyIngressAsync(manifests.Ingress, ct);
+                }, ct);
                 await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
                 break;
             case ApplicationOperations.Scale:

@@ -22,7 +22,8 @@ public sealed record PoolSummary(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
     long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants,
-    bool Dedicated = false, string Taint = "", int NodesOutOfStep = 0, IReadOnlyList<string>? SharesNodesWith = null);
+    bool Dedicated = false, string Taint = "", int NodesOutOfStep = 0, IReadOnlyList<string>? SharesNodesWith = null,
+    IReadOnlyList<string>? IngressDomains = null, bool WildcardHosts = false);
 
 public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAmounts Granted, DateTime ChangedAt, string ChangedBy);
 
@@ -132,6 +133,26 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         return changed;
     }
 
+    /// <summary>
+    /// Sets the domains the pool's environments may publish ingress hosts under, and whether wildcards among them. Hosts
+    /// already published stay until their next deploy, which is admitted against the new settings.
+    /// </summary>
+    public async Task<Result> PublishUnderAsync(Actor actor, string poolName, IEnumerable<string?>? domains, bool wildcardHosts, CancellationToken ct)
+    {
+        var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
+        if (pool is null)
+            return Problem.NotFound($"Pool '{poolName}'");
+        var before = (pool.IngressDomains, pool.WildcardHosts);
+        var changed = pool.PublishUnder(domains, wildcardHosts);
+        audit.Record(actor, null, "pool.ingress-changed", "pool", pool.Name,
+            changed.Succeeded
+                ? $"domains '{before.IngressDomains}' → '{pool.IngressDomains}', wildcards {(before.WildcardHosts ? "allowed" : "refused")} → {(pool.WildcardHosts ? "allowed" : "refused")}"
+                : changed.Problem!.Message,
+            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+        await db.SaveChangesAsync(ct);
+        return changed;
+    }
+
     /// <summary>Grants (or changes) a tenant's quota in a pool, within what the pool can promise.</summary>
     public async Task<Result<TenantQuota>> GrantAsync(Actor actor, ResourcePool pool, string? tenantSlug, ResourceAmounts requested, CancellationToken ct)
     {
@@ -207,7 +228,7 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
                 row.Pool.CpuOvercommit, row.Pool.MemoryOvercommit, members.Count, capacity, row.Pool.Overcommit.Grantable(capacity), granted,
                 members.Sum(h => h.CpuRequestedMillis), members.Sum(h => h.MemoryRequestedBytes),
                 members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count,
-                pool.Dedicated, pool.Taint.ToString(), outOfStep, sharing);
+                pool.Dedicated, pool.Taint.ToString(), outOfStep, sharing, pool.Domains.Domains, pool.WildcardHosts);
         }).ToList();
     }
 

@@ -14,8 +14,9 @@ public sealed record PoolListModel(IReadOnlyList<PoolSummary> Pools, IReadOnlyLi
 
 /// <param name="PrometheusUrl">The Prometheus the pool's usage is read from, "" for metrics.k8s.io.</param>
 /// <param name="RefusedPrometheusUrl">The address typed into the metrics source form when it was refused, to correct it.</param>
+/// <param name="RefusedIngressDomains">The domains typed into the ingress form when they were refused, to correct them.</param>
 public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantView> Grants, IReadOnlyList<TenantLink> Tenants, QuotaForm Form,
-    string PrometheusUrl, string? RefusedPrometheusUrl = null)
+    string PrometheusUrl, string? RefusedPrometheusUrl = null, string? RefusedIngressDomains = null)
 {
     public string MetricsSource => PoolMetricsSourceSetting.Describe(PrometheusUrl);
 }
@@ -115,6 +116,23 @@ public sealed class PoolsController(
         TempData["Flash"] = found.Dedicated
             ? $"Putting {found.Taint} on the nodes of '{pool}'. The audit says what was done."
             : $"Taking {found.Taint} off the nodes that carry it. The audit says what was done.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
+    [HttpPost("{pool}/ingress")]
+    public async Task<IActionResult> ChangeIngress(string pool, string? ingressDomains, bool wildcardHosts, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, [ingressDomains], wildcardHosts, ct);
+        if (!changed.Succeeded)
+        {
+            ModelState.AddModelError("IngressDomains", changed.Problem!.Message);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync(found, new QuotaForm(), ct) with { RefusedIngressDomains = ingressDomains ?? "" });
+        }
+        TempData["Flash"] = $"Pool '{pool}' now publishes hosts under {(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}" +
+            $"{(wildcardHosts ? ", wildcards allowed" : "")}.";
         return Redirect($"/admin/pools/{pool}");
     }
 

@@ -15,6 +15,10 @@ public sealed record CreatePoolRequest(string? Name, string? DisplayName, string
 
 public sealed record DedicationRequest(bool? Dedicated);
 
+/// <param name="Domains">The domains under which the pool's environments may publish hosts, such as "apps.example.com"; empty for none.</param>
+/// <param name="WildcardHosts">Whether wildcard hosts ("*.team.apps.example.com") may be published under them.</param>
+public sealed record IngressSettingsRequest(IReadOnlyList<string?>? Domains, bool? WildcardHosts);
+
 public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory);
 
 /// <summary>The Prometheus to read the pool's usage from; null or empty to read metrics.k8s.io.</summary>
@@ -29,12 +33,13 @@ public sealed record PoolResource(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
     long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants, string PrometheusUrl,
-    bool Dedicated, string Taint, int NodesOutOfStep, IReadOnlyList<string> SharesNodesWith)
+    bool Dedicated, string Taint, int NodesOutOfStep, IReadOnlyList<string> SharesNodesWith, IReadOnlyList<string> IngressDomains, bool WildcardHosts)
 {
     public static PoolResource From(PoolSummary pool, string prometheusUrl) => new(
         pool.Id, pool.Name, pool.DisplayName, pool.Cluster, pool.Region, pool.NodeSelector, pool.CpuOvercommit, pool.MemoryOvercommit,
         pool.Nodes, pool.Capacity, pool.Grantable, pool.Granted, pool.CpuRequestedMillis, pool.MemoryRequestedBytes, pool.CpuUsedMillis,
-        pool.MemoryUsedBytes, pool.Tenants, prometheusUrl, pool.Dedicated, pool.Taint, pool.NodesOutOfStep, pool.SharesNodesWith ?? []);
+        pool.MemoryUsedBytes, pool.Tenants, prometheusUrl, pool.Dedicated, pool.Taint, pool.NodesOutOfStep, pool.SharesNodesWith ?? [],
+        pool.IngressDomains ?? [], pool.WildcardHosts);
 }
 
 public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
@@ -88,6 +93,15 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
         if (request.Dedicated is null)
             return this.ToActionResult(Domain.Common.Problem.Invalid("Dedicated", "Say whether the pool is dedicated: true or false."));
         var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, request.Dedicated.Value, ct);
+        return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+    }
+
+    /// <summary>Sets the domains the pool's environments publish ingress hosts under, and whether wildcard hosts are allowed.</summary>
+    [HttpPut("api/v1/pools/{pool}/ingress"), Authorize(TenantPolicies.PlatformAdmin)]
+    [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> ChangeIngress(string pool, IngressSettingsRequest request, CancellationToken ct)
+    {
+        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, request.Domains, request.WildcardHosts ?? false, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 

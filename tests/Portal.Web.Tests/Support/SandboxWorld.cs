@@ -18,7 +18,10 @@ public sealed class SandboxWorld(PortalFactory factory)
     public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi") =>
         await TenantInPoolAsync(await PoolAsync(), cpu, memory);
 
-    /// <summary>A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not.</summary>
+    /// <summary>
+    /// A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not, whose
+    /// environments publish ingress hosts under example.com.
+    /// </summary>
     public async Task<string> PoolAsync(string nodeSelector = "", bool dedicated = false)
     {
         var platformAdmin = await Arrange.AdminAsync();
@@ -31,7 +34,19 @@ public sealed class SandboxWorld(PortalFactory factory)
             ["Form.Dedicated"] = dedicated ? "true" : "false",
         });
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        await IngressDomainsAsync(pool, "example.com");
         return pool;
+    }
+
+    /// <summary>Sets the domains the pool's environments publish hosts under, and whether wildcards.</summary>
+    public async Task IngressDomainsAsync(string pool, string domains, bool wildcardHosts = false)
+    {
+        var platformAdmin = await Arrange.AdminAsync();
+        var changed = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/ingress", new()
+        {
+            ["IngressDomains"] = domains, ["WildcardHosts"] = wildcardHosts ? "true" : "false",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
     }
 
     /// <summary>A tenant with quota in the pool, and a signed-in tenant admin.</summary>
