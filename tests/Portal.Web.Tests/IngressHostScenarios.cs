@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using k8s;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
@@ -272,6 +273,54 @@ public abstract class IngressHostScenarios(PortalFixture portal)
 
         await AcceptedAsync(await DeployAsync(secondApi, second, "web"));
         await AcceptedAsync(await DeployAsync(thirdApi, third, "web"));
+    }
+
+    [SkippableFact]
+    public async Task An_automatic_rollback_does_not_publish_a_host_its_application_has_let_go_of()
+    {
+        var pool = await World.PoolAsync();
+        var (first, firstApi) = await TenantAsync(pool);
+        var (second, secondApi) = await TenantAsync(pool);
+        var before = UniqueHost();
+        var after = UniqueHost();
+        await CreatedAsync(firstApi, first, "web", Spec(before));
+        Assert.Equal(OperationState.Succeeded, (await FinishedAsync(await DeployAsync(firstApi, first, "web"))).State);
+        var moved = await firstApi.PutAsJsonAsync($"/api/v1/tenants/{first.Slug}/apps/web", new
+        {
+            description = "moved", owner = "team",
+            spec = new
+            {
+                image = "registry.example.com/shop/crashloop:1.0",
+                ports = new[] { new { name = "http", port = 8080, protocol = "Tcp" } },
+                resources = new { cpuRequestMillis = 50, cpuLimitMillis = 100, memoryRequestBytes = 32L << 20, memoryLimitBytes = 64L << 20 },
+                replicas = 1,
+                exposure = new { servicePort = 80, targetPort = 8080, ingressHost = after, ingressPath = "/" },
+            },
+        });
+        Assert.True(moved.IsSuccessStatusCode, await moved.Content.ReadAsStringAsync());
+        await CreatedAsync(secondApi, second, "web", Spec(before));
+
+        await AcceptedAsync(await firstApi.PostAsJsonAsync($"/api/v1/tenants/{first.Slug}/apps/web/environments/dev/deploy", new { rollBackOnFailure = true }));
+        // The host is let go of once the new Ingress is in place, before the rollout fails and rolls back: another tenant takes it.
+        HttpResponseMessage? taken = null;
+        await SandboxWorld.EventuallyAsync(async () =>
+        {
+            taken = await DeployAsync(secondApi, second, "web");
+            return taken.StatusCode == HttpStatusCode.Accepted;
+        }, "the old host to be let go of", 30);
+        Operation? rollback = null;
+        await SandboxWorld.EventuallyAsync(async () =>
+        {
+            rollback = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking()
+                .Where(o => o.TenantId == first.Id && o.RequestedBy == "portal (automatic rollback)").FirstOrDefaultAsync());
+            return rollback?.IsFinished == true;
+        }, "the automatic rollback to finish", 40);
+
+        using var cluster = World.Client();
+        var ingress = await cluster.NetworkingV1.ReadNamespacedIngressAsync("web", $"{first.Slug}-dev");
+        Assert.Equal(after, ingress.Spec.Rules[0].Host);
+        Assert.Equal(OperationState.Failed, rollback!.State);
+        Assert.Contains($"'{before}' is not held by this application here", rollback.Error);
     }
 
     [SkippableFact]

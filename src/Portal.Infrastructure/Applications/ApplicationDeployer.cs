@@ -115,6 +115,7 @@ public sealed class ApplicationDeployer(
                 {
                     await ingress.EnsureHeldAsync(app.Id, environment.Id, running, ct);
                     await objects.ApplyIngressAsync(manifests.Ingress, ct);
+                    await ingress.ReleaseAllButAsync(app.Id, environment.Id, running, ct);
                 }, ct);
                 await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
                 break;

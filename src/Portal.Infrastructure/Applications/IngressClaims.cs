@@ -39,23 +39,15 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
     }
 
     /// <summary>
-    /// Claims the host and path the spec publishes for the application in the environment, and lets go of what it published
-    /// there before; run in the deploy's admission transaction, so that the claim and the deploy are saved together or not
-    /// at all. Of two tenants claiming one host at once, the unique index lets one through.
+    /// Claims the host and path the spec publishes for the application in the environment; run in the deploy's admission
+    /// transaction, so that the claim and the deploy are saved together or not at all. Of two tenants claiming one host at
+    /// once, the unique index lets one through. What the application published there before stays claimed until the deploy's
+    /// job has replaced its Ingress (<see cref="ReleaseAllButAsync"/>): until then the cluster still serves it.
     /// </summary>
     public async Task<Result> ClaimAsync(Tenant tenant, Application app, TenantEnvironment environment, DeploymentSpec spec, CancellationToken ct)
     {
-        var route = IngressRoute.Of(spec.Exposure);
-        var published = await db.IngressRouteClaims.IgnoreQueryFilters()
-            .Where(r => r.ApplicationId == app.Id && r.EnvironmentId == environment.Id).ToListAsync(ct);
-        if (route is null)
-        {
-            db.IngressRouteClaims.RemoveRange(published);
-            if (!await TrySaveAsync(ct))
-                return Problem.Conflict("The ingress routes of this application changed at the same moment: try again.", HostField);
-            await DeleteRoutelessAsync(tenant, published, ct);
+        if (IngressRoute.Of(spec.Exposure) is not { } route)
             return Result.Ok();
-        }
         if (Reserved(route) is { } reserved)
             return reserved;
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
@@ -96,15 +88,33 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             holder = new IngressHostClaim(tenant.Id, route.Host, now);
             db.IngressHostClaims.Add(holder);
         }
-        var kept = published.Where(r => r.HostClaimId == holder.Id && r.Path == route.Path).ToList();
-        if (kept.Count == 0)
+        var holderId = holder.Id;
+        if (!await routes.AnyAsync(r => r.HostClaimId == holderId && r.Path == route.Path && r.ApplicationId == app.Id && r.EnvironmentId == environment.Id, ct))
             db.IngressRouteClaims.Add(new IngressRouteClaim(holder, app.Id, environment.Id, route.Path, now));
-        var released = published.Except(kept).ToList();
-        db.IngressRouteClaims.RemoveRange(released);
-        if (!await TrySaveAsync(ct))
-            return Taken(route);
-        await DeleteRoutelessAsync(tenant, released, ct);
-        return Result.Ok();
+        return await TrySaveAsync(ct) ? Result.Ok() : Taken(route);
+    }
+
+    /// <summary>
+    /// Once a deploy's job has put the spec's Ingress in place (or removed it), lets go of whatever else the application
+    /// published in the environment before, and of the tenant's hosts left without any route.
+    /// </summary>
+    public async Task ReleaseAllButAsync(Guid appId, Guid environmentId, DeploymentSpec spec, CancellationToken ct)
+    {
+        var route = IngressRoute.Of(spec.Exposure);
+        var published = await (
+            from r in db.IngressRouteClaims.IgnoreQueryFilters()
+            where r.ApplicationId == appId && r.EnvironmentId == environmentId
+            join c in db.IngressHostClaims.IgnoreQueryFilters() on r.HostClaimId equals c.Id
+            select new { Route = r, c.Host }).AsNoTracking().ToListAsync(ct);
+        var released = published.Where(p => route is null || p.Host != route.Host || p.Route.Path != route.Path).Select(p => p.Route).ToList();
+        if (released.Count == 0)
+            return;
+        var routeIds = released.Select(r => r.Id).ToList();
+        await db.IngressRouteClaims.IgnoreQueryFilters().Where(r => routeIds.Contains(r.Id)).ExecuteDeleteAsync(ct);
+        var hostIds = released.Select(r => r.HostClaimId).Distinct().ToList();
+        await db.IngressHostClaims.IgnoreQueryFilters()
+            .Where(c => hostIds.Contains(c.Id) && !db.IngressRouteClaims.IgnoreQueryFilters().Any(r => r.HostClaimId == c.Id))
+            .ExecuteDeleteAsync(ct);
     }
 
     /// <summary>
@@ -132,17 +142,6 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
 
     private static Problem Taken(IngressRoute route) =>
         Problem.Conflict($"'{route.Host}' is taken by another tenant: choose another host.", HostField);
-
-    /// <summary>Lets go of the tenant's hosts that the released routes leave without any.</summary>
-    private async Task DeleteRoutelessAsync(Tenant tenant, List<IngressRouteClaim> released, CancellationToken ct)
-    {
-        if (released.Count == 0)
-            return;
-        var hostIds = released.Select(r => r.HostClaimId).Distinct().ToList();
-        await db.IngressHostClaims.IgnoreQueryFilters()
-            .Where(c => c.TenantId == tenant.Id && hostIds.Contains(c.Id) && !db.IngressRouteClaims.IgnoreQueryFilters().Any(r => r.HostClaimId == c.Id))
-            .ExecuteDeleteAsync(ct);
-    }
 
     /// <summary>Saves; false when a unique index or a foreign key refused a claim another deploy made or freed at the same moment.</summary>
     private async Task<bool> TrySaveAsync(CancellationToken ct)
