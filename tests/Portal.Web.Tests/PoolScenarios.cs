@@ -215,6 +215,32 @@ public abstract class PoolScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task Dedicating_nodes_that_another_pools_grants_rely_on_is_refused_with_the_numbers()
+    {
+        var cluster = await SeedClusterAsync();
+        var tenant = await Arrange.TenantAsync();
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var everything = await PoolAsync(admin, cluster);
+        await admin.PostFormAsync($"/admin/pools/{everything}/quotas", Grant(tenant.Slug, cpu: "12", cpuLimits: "12"));
+        var zoneA = Arrange.Unique("za");
+        await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj" });
+
+        var refusedAtCreation = await api.PostAsJsonAsync("/api/v1/pools", new { name = Arrange.Unique("zb"), cluster, nodeSelector = "zone=b", region = "bj", dedicated = true });
+        var refusedLater = await api.PutAsJsonAsync($"/api/v1/pools/{zoneA}/dedicated", new { dedicated = true });
+        await admin.PostFormAsync($"/admin/pools/{everything}/quotas", Grant(tenant.Slug, cpu: "8", cpuLimits: "8"));
+        var accepted = await api.PutAsJsonAsync($"/api/v1/pools/{zoneA}/dedicated", new { dedicated = true });
+
+        Assert.Equal(HttpStatusCode.Conflict, refusedAtCreation.StatusCode);
+        Assert.Contains($"would leave pool '{everything}' unable to keep what its tenants were granted: CPU requests: 12 granted, 8 grantable",
+            await refusedAtCreation.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, refusedLater.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(2, await Arrange.QueryAsync(db => db.ResourcePools.CountAsync(p => p.ClusterId == db.Clusters.Single(c => c.Name == cluster).Id)));
+        Assert.Equal(8000, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{everything}")).GetProperty("capacity").GetProperty("cpuRequestMillis").GetInt64());
+    }
+
+    [SkippableFact]
     public async Task Two_dedicated_pools_that_could_select_one_node_are_refused_and_nothing_changes()
     {
         var cluster = await SeedClusterAsync();

@@ -143,7 +143,18 @@ public sealed class ResourcePool
         var overcommit = OvercommitPolicy.Create(cpu, memory);
         if (!overcommit.Succeeded)
             return overcommit.Problem!;
-        var grantable = overcommit.Value.Grantable(capacity);
+        var beyond = Beyond(granted, overcommit.Value.Grantable(capacity));
+        if (beyond.Count > 0)
+            return Problem.Conflict($"Pool '{Name}' at overcommit CPU {cpu}, memory {memory} could not keep what its tenants were granted: " +
+                $"{string.Join("; ", beyond)}. Reduce their quotas first.", "Overcommit");
+        CpuOvercommit = cpu;
+        MemoryOvercommit = memory;
+        return Result.Ok();
+    }
+
+    /// <summary>What was granted beyond what can be granted, dimension by dimension, in words: "CPU requests: 12 granted, 8 grantable".</summary>
+    public static IReadOnlyList<string> Beyond(ResourceAmounts granted, ResourceAmounts grantable)
+    {
         var beyond = new List<string>();
         if (granted.CpuRequestMillis > grantable.CpuRequestMillis)
             beyond.Add($"CPU requests: {Quantity.FormatCpu(granted.CpuRequestMillis)} granted, {Quantity.FormatCpu(grantable.CpuRequestMillis)} grantable");
@@ -153,12 +164,7 @@ public sealed class ResourcePool
             beyond.Add($"memory requests: {Quantity.FormatBytes(granted.MemoryRequestBytes)} granted, {Quantity.FormatBytes(grantable.MemoryRequestBytes)} grantable");
         if (granted.MemoryLimitBytes > grantable.MemoryLimitBytes)
             beyond.Add($"memory limits: {Quantity.FormatBytes(granted.MemoryLimitBytes)} granted, {Quantity.FormatBytes(grantable.MemoryLimitBytes)} grantable");
-        if (beyond.Count > 0)
-            return Problem.Conflict($"Pool '{Name}' at overcommit CPU {cpu}, memory {memory} could not keep what its tenants were granted: " +
-                $"{string.Join("; ", beyond)}. Reduce their quotas first.", "Overcommit");
-        CpuOvercommit = cpu;
-        MemoryOvercommit = memory;
-        return Result.Ok();
+        return beyond;
     }
 
     /// <summary>

@@ -55,12 +55,36 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         var dedication = created.Value.Dedicate(dedicated, await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == clusterId).ToListAsync(ct));
         if (!dedication.Succeeded)
             return dedication.Problem!;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.ResourcePools.Add(created.Value);
         audit.Record(actor, null, "pool.created", "pool", created.Value.Name,
             $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}'{(dedicated ? " dedicated" : "")}, region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}");
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
+        if (dedicated && await OthersBeyondAsync(created.Value, ct) is { } beyond)
+            return beyond;
+        await transaction.CommitAsync(ct);
         return created;
+    }
+
+    /// <summary>
+    /// Once a dedicated pool's change is saved (in a transaction not yet committed): a pool of the same cluster whose
+    /// tenants were granted more than it can promise now that it lost the dedicated pool's nodes, in words; else null.
+    /// Taking quota back is a decision about each tenant, so dedicating nodes that grants rely on is refused.
+    /// </summary>
+    private async Task<Problem?> OthersBeyondAsync(ResourcePool dedicated, CancellationToken ct)
+    {
+        var others = await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == dedicated.ClusterId && p.Id != dedicated.Id), ct);
+        foreach (var other in others)
+        {
+            var beyond = ResourcePool.Beyond(other.Granted, other.Grantable).ToList();
+            if (other.Granted.Pods > other.Grantable.Pods)
+                beyond.Add($"pods: {other.Granted.Pods} granted, {other.Grantable.Pods} grantable");
+            if (beyond.Count > 0)
+                return Problem.Conflict($"Dedicating the nodes of '{dedicated.NodeSelector}' to pool '{dedicated.Name}' would leave pool '{other.Name}' " +
+                    $"unable to keep what its tenants were granted: {string.Join("; ", beyond)}. Reduce their quotas first.", nameof(ResourcePool.Dedicated));
+        }
+        return null;
     }
 
     public Task<ResourcePool?> FindAsync(string name, CancellationToken ct) => db.ResourcePools.FirstOrDefaultAsync(p => p.Name == name, ct);
@@ -126,8 +150,21 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         if (pool.Dedicated == dedicated)
             return Result.Ok();
         var changed = pool.Dedicate(dedicated, await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == pool.ClusterId).ToListAsync(ct));
-        audit.Record(actor, null, dedicated ? "pool.dedicated" : "pool.undedicated", "pool", pool.Name,
-            changed.Succeeded ? $"its nodes are to carry {pool.Taint}" + (dedicated ? "" : " no longer") : changed.Problem!.Message,
+        if (changed.Succeeded && dedicated)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            if (await OthersBeyondAsync(pool, ct) is { } beyond)
+            {
+                await transaction.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                changed = beyond;
+            }
+            else
+                await transaction.CommitAsync(ct);
+        }
+        audit.Record(actor, null, dedicated ? "pool.dedicated" : "pool.undedicated", "pool", poolName,
+            changed.Succeeded ? $"its nodes are to carry {ResourcePool.TaintKey}={poolName}:{NodeTaint.NoSchedule}" + (dedicated ? "" : " no longer") : changed.Problem!.Message,
             changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
         await db.SaveChangesAsync(ct);
         return changed;
