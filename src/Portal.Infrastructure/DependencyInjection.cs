@@ -77,6 +77,7 @@ public static class DependencyInjection
             .Parse(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Environments.NamespaceOptions>>().Value.AllReserved()).Value);
         services.AddScoped<Quotas.QuotaLock>();
         services.AddScoped<Environments.WorkloadHoldings>();
+        services.AddScoped<Quotas.PoolNodeTaints>();
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();
@@ -100,6 +101,11 @@ public static class DependencyInjection
         services.AddSingleton<Domain.Middleware.ITemplateCheck>(Middleware.TemplateValidation.Instance);
         services.AddScoped<Middleware.CatalogSeeder>();
         services.AddScoped<Middleware.MiddlewareCatalog>();
+        services.AddOptions<Applications.IngressOptions>().Bind(configuration.GetSection(Applications.IngressOptions.Section))
+            .Configure(o => o.PublicUrl = configuration["Portal:PublicUrl"])
+            .Validate(o => o.Invalid() is null, "Portal:Ingress:ReservedHosts must hold host names or '*.domain', and Portal:PublicUrl an absolute http(s) URL.")
+            .ValidateOnStart();
+        services.AddScoped<Applications.IngressClaims>();
         services.AddScoped<Applications.ApplicationCatalog>();
         services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();

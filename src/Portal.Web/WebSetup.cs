@@ -66,6 +66,7 @@ public static class WebSetup
         services.AddPortalJobs(configuration);
         services.AddHttpsOnly();
         services.AddScoped<HostCordoning>();
+        services.AddScoped<Quotas.PoolTainting>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
         services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();

@@ -277,8 +277,40 @@ public sealed class DeploymentSpecTests
         AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, host) }, "Exposure.IngressHost", $"'{host}' is not a valid host name");
 
     [Fact]
-    public void A_wildcard_ingress_host_is_accepted() =>
+    public void A_wildcard_ingress_host_is_well_formed_whether_or_not_a_pool_grants_it() =>
         Assert.Empty((Specs.Minimal() with { Exposure = new Exposure(80, 8080, "*.apps.example.com", "/", "apps-tls") }).Validate());
+
+    [Theory]
+    [InlineData("10.0.0.1")]
+    [InlineData("192.168.1.20")]
+    public void An_ingress_host_is_a_name_not_an_address(string host) =>
+        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, host) }, "Exposure.IngressHost", "is an address");
+
+    [Theory]
+    [InlineData("/api/../admin")]
+    [InlineData("/..")]
+    [InlineData("/./x")]
+    [InlineData("/api//v1")]
+    [InlineData("/api/(v1|v2)")]
+    [InlineData("/api/.*")]
+    [InlineData("/api;rewrite")]
+    [InlineData("/api${host}")]
+    [InlineData("/api'\"")]
+    [InlineData("/%2e%2e/admin")]
+    [InlineData("/api?x=1")]
+    [InlineData("/api#top")]
+    [InlineData("/api{1,3}")]
+    public void An_ingress_path_holds_only_plain_path_characters(string path) =>
+        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, "shop.example.com", path) }, "Exposure.IngressPath",
+            "An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~");
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/api")]
+    [InlineData("/api/v1.2/")]
+    [InlineData("/static/app-bundle_01~x.js")]
+    public void Plain_ingress_paths_are_accepted(string path) =>
+        Assert.Empty((Specs.Minimal() with { Exposure = new Exposure(80, 8080, "shop.example.com", path) }).Validate());
 
     [Fact]
     public void Service_ports_are_in_range()

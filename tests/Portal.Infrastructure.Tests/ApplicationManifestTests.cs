@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Portal.Domain.Applications;
+using Portal.Domain.Quotas;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Environments;
 
@@ -50,9 +51,16 @@ public sealed class ApplicationManifestTests
     private static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
         Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0001"), "prod");
 
-    private static ManifestInput Input(DeploymentSpec spec, int revision = 7) => new("shop-prod", "orders-api", Shop, revision, spec);
+    private static ManifestInput Input(DeploymentSpec spec, int revision = 7, PodPlacement? placement = null) =>
+        new("shop-prod", "orders-api", Shop, revision, spec, placement);
 
-    private static AppManifests Render(DeploymentSpec spec, int revision = 7) => ApplicationManifests.Render(Input(spec, revision));
+    private static AppManifests Render(DeploymentSpec spec, int revision = 7, PodPlacement? placement = null) =>
+        ApplicationManifests.Render(Input(spec, revision, placement));
+
+    /// <summary>The full scenario runs in a pool of labelled nodes, the minimal one in a pool of every node.</summary>
+    private static PodPlacement Pool(string scenario) => scenario == "full"
+        ? ResourcePool.Create("gpu", null, Guid.Empty, "accelerator=a100,topology.kubernetes.io/zone=zone-a", "bj", 1m, 1m, DateTime.UnixEpoch).Value.Placement
+        : ResourcePool.Create("shared", null, Guid.Empty, null, "bj", 1m, 1m, DateTime.UnixEpoch).Value.Placement;
 
     private static V1Container Container(AppManifests manifests) => Assert.Single(manifests.Deployment.Spec.Template.Spec.Containers);
 
@@ -71,7 +79,7 @@ public sealed class ApplicationManifestTests
     [InlineData("minimal")]
     public void Rendered_objects_match_the_reviewed_golden_files(string scenario)
     {
-        var manifests = Render(scenario == "full" ? Full() : Minimal());
+        var manifests = Render(scenario == "full" ? Full() : Minimal(), placement: Pool(scenario));
         (string Kind, object? Object)[] objects =
         [
             ("configmap", manifests.ConfigMap), ("secret", manifests.Secret), ("deployment", manifests.Deployment),
@@ -81,6 +89,17 @@ public sealed class ApplicationManifestTests
         var differences = objects.Select(o => Golden.Check($"{scenario}.{o.Kind}.json", o.Object)).OfType<string>().ToList();
 
         Assert.True(differences.Count == 0, string.Join("\n\n", differences));
+    }
+
+    [Fact]
+    public void The_pods_carry_the_pools_node_selector_and_tolerate_its_taint_and_nothing_else()
+    {
+        var pod = Render(Full(), placement: Pool("full")).Deployment.Spec.Template.Spec;
+
+        Assert.Equal(new Dictionary<string, string> { ["accelerator"] = "a100", ["topology.kubernetes.io/zone"] = "zone-a" }, pod.NodeSelector);
+        var toleration = Assert.Single(pod.Tolerations);
+        Assert.Equal(("portal/pool", "Equal", "gpu", null), (toleration.Key, toleration.OperatorProperty, toleration.Value, toleration.Effect));
+        Assert.Null(pod.NodeName);
     }
 
     [Fact]

@@ -19,7 +19,13 @@ public abstract class ApplicationScenarios(PortalFixture portal)
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);
 
-    private static object Spec(string image = "nginx:1.27", int replicas = 2, string cpu = "100m", object? autoscaling = null, string secret = "pa55-w0rd") => new
+    /// <summary>Hosts belong to one tenant: each test publishes its own, one per application.</summary>
+    private readonly string _hosts = Guid.NewGuid().ToString("N")[..8];
+
+    private string Host(string app) => $"{app}-{_hosts}.example.com";
+
+    private object Spec(string image = "nginx:1.27", int replicas = 2, string cpu = "100m", object? autoscaling = null, string secret = "pa55-w0rd",
+        string app = "shop") => new
     {
         image,
         ports = new[] { new { name = "http", port = 8080, protocol = "Tcp" } },
@@ -28,7 +34,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         resources = new { cpuRequestMillis = Domain.Common.Quantity.CpuMillis(cpu), cpuLimitMillis = Domain.Common.Quantity.CpuMillis(cpu) * 2, memoryRequestBytes = 64L << 20, memoryLimitBytes = 128L << 20 },
         replicas,
         readiness = new { kind = "Http", path = "/healthz", port = 8080 },
-        exposure = new { servicePort = 80, targetPort = 8080, ingressHost = "shop.example.com", ingressPath = "/" },
+        exposure = new { servicePort = 80, targetPort = 8080, ingressHost = Host(app), ingressPath = "/" },
         autoscaling,
     };
 
@@ -88,7 +94,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         Assert.Equal("shop-env", password.ValueFrom.SecretKeyRef.Name);
         Assert.Equal("pa55-w0rd", Encoding.UTF8.GetString((await cluster.CoreV1.ReadNamespacedSecretAsync("shop-env", ns)).Data["DB_PASSWORD"]));
         Assert.NotNull(await cluster.CoreV1.ReadNamespacedServiceAsync("shop", ns));
-        Assert.Equal("shop.example.com", (await cluster.NetworkingV1.ReadNamespacedIngressAsync("shop", ns)).Spec.Rules[0].Host);
+        Assert.Equal(Host("shop"), (await cluster.NetworkingV1.ReadNamespacedIngressAsync("shop", ns)).Spec.Rules[0].Host);
         Assert.Equal(AppDeploymentState.Running, (await DeploymentAsync(tenant, "shop", "dev")).State);
         var stored = await Arrange.QueryAsync(db => db.Revisions.IgnoreQueryFilters().Where(r => r.TenantId == tenant.Id).Select(r => r.SealedSpec).SingleAsync());
         Assert.DoesNotContain("pa55-w0rd", stored);
@@ -100,9 +106,9 @@ public abstract class ApplicationScenarios(PortalFixture portal)
     public async Task Each_failure_of_a_rollout_is_said_in_words()
     {
         var (tenant, api, slug) = await WorldAsync(cpu: "10");
-        await CreateAsync(api, slug, "pull", Spec(image: "registry.example.com/shop/notfound:1.0", replicas: 1));
-        await CreateAsync(api, slug, "crash", Spec(image: "registry.example.com/shop/crashloop:1.0", replicas: 1));
-        await CreateAsync(api, slug, "huge", Spec(replicas: 1, cpu: "4500m"));
+        await CreateAsync(api, slug, "pull", Spec(image: "registry.example.com/shop/notfound:1.0", replicas: 1, app: "pull"));
+        await CreateAsync(api, slug, "crash", Spec(image: "registry.example.com/shop/crashloop:1.0", replicas: 1, app: "crash"));
+        await CreateAsync(api, slug, "huge", Spec(replicas: 1, cpu: "4500m", app: "huge"));
 
         var pull = await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/pull/environments/dev/deploy", new { }));
         var crash = await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/crash/environments/dev/deploy", new { }));
@@ -157,7 +163,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         var (tenant, api, slug) = await WorldAsync(cpu: "1");
         var apps = Enumerable.Range(1, 8).Select(i => $"burst-{i}").ToList();
         foreach (var app in apps)
-            await CreateAsync(api, slug, app, Spec(replicas: 1, cpu: "100m"));
+            await CreateAsync(api, slug, app, Spec(replicas: 1, cpu: "100m", app: app));
 
         var answers = await Task.WhenAll(apps.Select(app => api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/{app}/environments/dev/deploy", new { })));
 
@@ -376,7 +382,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
             services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
             var changes = new ApplicationChanges(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(), services.GetRequiredService<SpecVault>(),
                 services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), new AdmissionGate(),
-                services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), TimeProvider.System);
+                services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), services.GetRequiredService<IngressClaims>(), TimeProvider.System);
             var queued = await changes.ScaleAsync(Domain.Audit.Actor.System, tenant, "shop", "dev", 2, default);
             Assert.True(queued.Succeeded, queued.Problem?.Message);
             operationId = queued.Value.Id;
@@ -428,7 +434,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
         var changes = new ApplicationChanges(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(), services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), services.GetRequiredService<AdmissionGate>(),
-            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), TimeProvider.System);
+            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), services.GetRequiredService<IngressClaims>(), TimeProvider.System);
         var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, rollBackOnFailure, default);
         Assert.True(queued.Succeeded, queued.Problem?.Message);
         return queued.Value.Id;

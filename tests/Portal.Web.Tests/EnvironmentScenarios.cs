@@ -437,7 +437,7 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(OperationState.Succeeded, done.State);
         Assert.Equal(2, done.Attempts);
         Assert.Equal(halfway.Steps.Single(s => s.Name == "namespace").StartedAt, done.Steps.Single(s => s.Name == "namespace").StartedAt);
-        Assert.Equal(["namespace", "resource-quota", "limit-range", "network-policy"], done.Steps.Select(s => s.Name));
+        Assert.Equal(["namespace", "node-selector", "resource-quota", "limit-range", "network-policy"], done.Steps.Select(s => s.Name));
     }
 
     private async Task RunJobAsync(Guid operationId, IOperationProgress progress)

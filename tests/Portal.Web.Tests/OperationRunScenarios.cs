@@ -156,7 +156,7 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
         var changes = new ApplicationChanges(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), services.GetRequiredService<AdmissionGate>(),
-            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), TimeProvider.System);
+            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), services.GetRequiredService<IngressClaims>(), TimeProvider.System);
         var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, false, default);
         Assert.True(queued.Succeeded, queued.Problem?.Message);
         return queued.Value.Id;

@@ -199,6 +199,136 @@ public abstract class PoolScenarios(PortalFixture portal)
         Assert.Equal("", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
     }
 
+    [SkippableFact]
+    public async Task A_dedicated_pools_nodes_count_in_no_other_pool_of_the_cluster_and_shared_nodes_are_named()
+    {
+        var cluster = await SeedClusterAsync();
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var everything = await PoolAsync(admin, cluster);
+        var zoneA = Arrange.Unique("za");
+        var zoneB = Arrange.Unique("zb");
+
+        var dedicated = await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj", dedicated = true });
+        var shared = await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = zoneB, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=b", ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var all = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{everything}");
+        var a = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{zoneA}");
+        var page = WebUtility.HtmlDecode(await (await admin.GetAsync($"/admin/pools/{zoneA}")).Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.Created, dedicated.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, shared.StatusCode);
+        Assert.Equal(2, all.GetProperty("nodes").GetInt32());
+        Assert.Equal(8000, all.GetProperty("capacity").GetProperty("cpuRequestMillis").GetInt64());
+        Assert.Equal([zoneB], all.GetProperty("sharesNodesWith").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(a.GetProperty("dedicated").GetBoolean());
+        Assert.Equal(2, a.GetProperty("nodes").GetInt32());
+        Assert.Equal($"portal/pool={zoneA}:NoSchedule", a.GetProperty("taint").GetString());
+        Assert.Equal(2, a.GetProperty("nodesOutOfStep").GetInt32());
+        Assert.Empty(a.GetProperty("sharesNodesWith").EnumerateArray());
+        Assert.Contains("2 of its 2 node(s) do not carry the taint yet", page);
+    }
+
+    [SkippableFact]
+    public async Task Dedicating_nodes_that_another_pools_grants_rely_on_is_refused_with_the_numbers()
+    {
+        var cluster = await SeedClusterAsync();
+        var tenant = await Arrange.TenantAsync();
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var everything = await PoolAsync(admin, cluster);
+        await admin.PostFormAsync($"/admin/pools/{everything}/quotas", Grant(tenant.Slug, cpu: "12", cpuLimits: "12"));
+        var zoneA = Arrange.Unique("za");
+        await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj" });
+
+        var refusedAtCreation = await api.PostAsJsonAsync("/api/v1/pools", new { name = Arrange.Unique("zb"), cluster, nodeSelector = "zone=b", region = "bj", dedicated = true });
+        var refusedLater = await api.PutAsJsonAsync($"/api/v1/pools/{zoneA}/dedicated", new { dedicated = true });
+        await admin.PostFormAsync($"/admin/pools/{everything}/quotas", Grant(tenant.Slug, cpu: "8", cpuLimits: "8"));
+        var accepted = await api.PutAsJsonAsync($"/api/v1/pools/{zoneA}/dedicated", new { dedicated = true });
+
+        Assert.Equal(HttpStatusCode.Conflict, refusedAtCreation.StatusCode);
+        Assert.Contains($"would leave pool '{everything}' unable to keep what its tenants were granted: CPU requests: 12 granted, 8 grantable",
+            await refusedAtCreation.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, refusedLater.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(2, await Arrange.QueryAsync(db => db.ResourcePools.CountAsync(p => p.ClusterId == db.Clusters.Single(c => c.Name == cluster).Id)));
+        Assert.Equal(8000, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{everything}")).GetProperty("capacity").GetProperty("cpuRequestMillis").GetInt64());
+    }
+
+    [SkippableFact]
+    public async Task Two_dedicated_pools_that_could_select_one_node_are_refused_and_nothing_changes()
+    {
+        var cluster = await SeedClusterAsync();
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var zoneA = Arrange.Unique("za");
+        await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj", dedicated = true });
+        var everything = await PoolAsync(admin, cluster);
+
+        var refusedAtCreation = await api.PostAsJsonAsync("/api/v1/pools", new { name = Arrange.Unique("all"), cluster, region = "bj", dedicated = true });
+        var refusedLater = await api.PutAsJsonAsync($"/api/v1/pools/{everything}/dedicated", new { dedicated = true });
+        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{everything}/dedication", new() { ["dedicated"] = "true" });
+
+        Assert.Equal(HttpStatusCode.Conflict, refusedAtCreation.StatusCode);
+        Assert.Contains($"dedicated pool(s) '{zoneA}' could select the same nodes", await refusedAtCreation.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, refusedLater.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
+        Assert.Contains("could select the same nodes", WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync()));
+        Assert.False(await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == everything).Select(p => p.Dedicated).SingleAsync()));
+        Assert.Equal(2, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.dedicated" && e.TargetId == everything
+            && e.Outcome == Domain.Audit.AuditOutcome.Denied)));
+    }
+
+    [SkippableFact]
+    public async Task Dedicating_a_pool_and_tainting_its_nodes_are_audited_and_the_taint_runs_as_a_job()
+    {
+        var cluster = await SeedClusterAsync();
+        var admin = await Arrange.AdminAsync();
+        var api = await Arrange.UserApiClientAsync(admin);
+        var pool = Arrange.Unique("za");
+        await api.PostAsJsonAsync("/api/v1/pools", new { name = pool, cluster, nodeSelector = "zone=a", region = "bj" });
+
+        var dedicated = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/dedicated", new { dedicated = true });
+        var tainted = await api.PostAsync($"/api/v1/pools/{pool}/taint", null);
+
+        Assert.Equal(HttpStatusCode.OK, dedicated.StatusCode);
+        Assert.True((await dedicated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dedicated").GetBoolean());
+        Assert.Equal(HttpStatusCode.Accepted, tainted.StatusCode);
+        Assert.False(string.IsNullOrEmpty((await tainted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job").GetString()));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.dedicated" && e.TargetId == pool
+            && e.Outcome == Domain.Audit.AuditOutcome.Succeeded)));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.taint-requested" && e.TargetId == pool)));
+    }
+
+    [SkippableFact]
+    public async Task An_admin_lists_the_domains_a_pool_publishes_hosts_under_and_a_domain_that_is_not_one_is_refused_on_its_field()
+    {
+        var admin = await Arrange.AdminAsync();
+        var pool = await PoolAsync(admin, await SeedClusterAsync());
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var changed = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/ingress", new { domains = new[] { "Apps.Example.com", "*.example.org" }, wildcardHosts = true });
+        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/ingress", new { domains = new[] { "apps_example.com" } });
+        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{pool}/ingress", new() { ["IngressDomains"] = "10.0.0.1, example.net" });
+        var read = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
+
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(["apps.example.com", "example.org"], read.GetProperty("ingressDomains").EnumerateArray().Select(d => d.GetString()));
+        Assert.True(read.GetProperty("wildcardHosts").GetBoolean());
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("'apps_example.com' is not a domain", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("domains")[0].GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
+        var page = WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync());
+        Assert.Matches("id=\"ingress-refusal\"[^>]*>'10.0.0.1' is not a domain", page);
+        Assert.Contains("value=\"10.0.0.1, example.net\"", page);
+        Assert.Equal("apps.example.com, example.org", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.IngressDomains).SingleAsync()));
+        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.ingress-changed" && e.TargetId == pool
+            && e.Outcome == Domain.Audit.AuditOutcome.Succeeded)));
+    }
+
     private static async Task<string> PoolAsync(BrowserSession admin, string cluster)
     {
         var pool = Arrange.Unique("pool");

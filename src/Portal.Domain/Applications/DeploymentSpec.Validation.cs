@@ -201,7 +201,9 @@ public sealed partial record DeploymentSpec
         if (!string.IsNullOrEmpty(host))
         {
             var bare = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-            if (!KubernetesSyntax.IsDns1123Subdomain(bare))
+            if (System.Net.IPAddress.TryParse(bare, out _))
+                problems.Add(Problem.Invalid($"{field}.IngressHost", $"'{host}' is an address: an ingress host is a DNS name, like 'shop.example.com'."));
+            else if (!KubernetesSyntax.IsDns1123Subdomain(bare))
                 problems.Add(Problem.Invalid($"{field}.IngressHost",
                     $"'{host}' is not a valid host name: use lowercase letters, digits, '-' and '.', like 'shop.example.com' (or '*.example.com')."));
             if (Ports.Any(p => p?.Port == exposure.TargetPort && p.Protocol == PortProtocol.Udp))
@@ -212,8 +214,10 @@ public sealed partial record DeploymentSpec
         {
             if (!exposure.IngressPath.StartsWith('/'))
                 problems.Add(Problem.Invalid($"{field}.IngressPath", $"An ingress path starts with '/', like '/{exposure.IngressPath}'."));
-            else if (exposure.IngressPath.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
-                problems.Add(Problem.Invalid($"{field}.IngressPath", "An ingress path may not contain spaces."));
+            else if (!IsPlainPath(exposure.IngressPath))
+                problems.Add(Problem.Invalid($"{field}.IngressPath",
+                    $"An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~ (RFC 3986's unreserved ones) after '/', " +
+                    $"at most {IngressPathMaxLength} characters, without '//', '.' or '..' segments, like '/api/v1'."));
             if (string.IsNullOrEmpty(host))
                 problems.Add(Problem.Invalid($"{field}.IngressPath", "An ingress path needs an ingress host."));
         }
@@ -225,6 +229,29 @@ public sealed partial record DeploymentSpec
             if (string.IsNullOrEmpty(host))
                 problems.Add(Problem.Invalid($"{field}.TlsSecretName", "TLS needs an ingress host: the certificate is served for that host."));
         }
+    }
+
+    public const int IngressPathMaxLength = 256;
+
+    /// <summary>
+    /// Only RFC 3986's unreserved characters between slashes: nothing an ingress controller could read as a regular
+    /// expression, a variable or a configuration snippet ('$', '(', '{', ';', quotes…), no percent-encoding, query or
+    /// fragment, and no segment that climbs out of the prefix.
+    /// </summary>
+    private static bool IsPlainPath(string path)
+    {
+        if (path.Length > IngressPathMaxLength)
+            return false;
+        var segments = path[1..].Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var segment = segments[i];
+            if (segment.Length == 0 && i < segments.Length - 1)
+                return false;
+            if (segment is "." or ".." || !segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~'))
+                return false;
+        }
+        return true;
     }
 
     private void ValidateAutoscaling(List<Problem> problems)

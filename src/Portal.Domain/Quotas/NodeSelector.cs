@@ -39,6 +39,13 @@ public sealed partial record NodeSelector(IReadOnlyList<KeyValuePair<string, str
         return Requirements.All(r => labels.Contains($"{r.Key}={r.Value}", StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Whether some node could match both selectors: unless one requires another value of a key the other requires too,
+    /// a node labelled with both sets of requirements would.
+    /// </summary>
+    public bool Overlaps(NodeSelector other) =>
+        !Requirements.Any(r => other.Requirements.Any(o => o.Key == r.Key && o.Value != r.Value));
+
     public override string ToString() => string.Join(",", Requirements.Select(r => $"{r.Key}={r.Value}"));
 
     [GeneratedRegex(@"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")]

@@ -45,7 +45,7 @@ public sealed record RevisionView(int Number, string Image, string Environment, 
 public sealed record RevisionDiff(RevisionView From, RevisionView To, IReadOnlyList<SpecChange> Changes);
 
 /// <summary>The applications of the tenant in scope: lists, details, revisions, and their creation, change and deletion.</summary>
-public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, TimeProvider clock)
+public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, IngressClaims ingress, TimeProvider clock)
 {
     public async Task<Page<ApplicationRow>> ListAsync(ApplicationFilter filter, PageRequest page, CancellationToken ct)
     {
@@ -136,6 +136,9 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         var created = Application.Create(tenant, name, description, owner, spec, vault.Seal, clock.GetUtcNow().UtcDateTime);
         if (!created.Succeeded)
             return created;
+        var publishable = await ingress.CheckSpecAsync(spec, ct);
+        if (!publishable.Succeeded)
+            return publishable.Problem!;
         if (await db.Applications.AnyAsync(a => a.Name == created.Value.Name, ct))
             return Problem.Conflict($"An application named '{created.Value.Name}' exists already.", "Name");
         db.Applications.Add(created.Value);
@@ -162,6 +165,9 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         var changed = app.Change(description, owner, kept, vault.Seal, clock.GetUtcNow().UtcDateTime);
         if (!changed.Succeeded)
             return changed;
+        var publishable = await ingress.CheckSpecAsync(kept, ct);
+        if (!publishable.Succeeded)
+            return publishable;
         var changes = SpecDiff.Between(before, kept);
         audit.Record(actor, tenant, "application.changed", "application", app.Name,
             changes.Count == 0 ? "details" : string.Join("; ", changes.Select(c => $"{c.Field}: {c.Before ?? "—"} → {c.After ?? "—"}")));

@@ -21,7 +21,7 @@ public sealed record PromotionPreview(string From, string To, int FromRevision, 
 /// </summary>
 public sealed class ApplicationChanges(
     PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, Middleware.MiddlewareHoldings instances,
-    TimeProvider clock)
+    IngressClaims ingress, TimeProvider clock)
 {
     /// <summary>Deploys the working spec as a new revision.</summary>
     public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
@@ -199,6 +199,9 @@ public sealed class ApplicationChanges(
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
             return admitted.Problem!;
+        var claimed = await ingress.ClaimAsync(tenant, app, environment, spec, ct);
+        if (!claimed.Succeeded)
+            return claimed.Problem!;
 
         db.Revisions.Add(revision.Value);
         if (isNew)

@@ -81,3 +81,31 @@ internal sealed class WorkloadPodConfiguration : IEntityTypeConfiguration<Worklo
         pod.HasIndex(p => new { p.ClusterId, p.Namespace, p.App });
     }
 }
+
+internal sealed class IngressHostClaimConfiguration : IEntityTypeConfiguration<IngressHostClaim>
+{
+    public void Configure(EntityTypeBuilder<IngressHostClaim> claim)
+    {
+        claim.ToTable("IngressHostClaims");
+        claim.Property(c => c.Host).HasMaxLength(IngressHostClaim.HostMaxLength).IsRequired();
+        // One holder per host, across tenants: of two deploys that claim it at once, the second's insert fails here.
+        claim.HasIndex(c => c.Host).IsUnique();
+        claim.HasIndex(c => c.TenantId);
+        claim.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class IngressRouteClaimConfiguration : IEntityTypeConfiguration<IngressRouteClaim>
+{
+    public void Configure(EntityTypeBuilder<IngressRouteClaim> route)
+    {
+        route.ToTable("IngressRouteClaims");
+        route.Property(r => r.Path).HasMaxLength(IngressRouteClaim.PathMaxLength).IsRequired();
+        route.HasIndex(r => new { r.HostClaimId, r.Path, r.EnvironmentId }).IsUnique();
+        route.HasIndex(r => new { r.ApplicationId, r.EnvironmentId });
+        route.HasIndex(r => r.EnvironmentId);
+        route.HasOne<IngressHostClaim>().WithMany().HasForeignKey(r => r.HostClaimId).OnDelete(DeleteBehavior.Cascade);
+        route.HasOne<Application>().WithMany().HasForeignKey(r => r.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        route.HasOne<TenantEnvironment>().WithMany().HasForeignKey(r => r.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

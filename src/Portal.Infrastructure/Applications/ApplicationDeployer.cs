@@ -39,7 +39,7 @@ public sealed class ApplicationOptions
 /// </summary>
 public sealed class ApplicationDeployer(
     PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, OperationRunner runner,
-    IWorkloadChangeNotifier workloads, IOptions<ApplicationOptions> options, TimeProvider clock) : IOperationWork
+    IWorkloadChangeNotifier workloads, IngressClaims ingress, IOptions<ApplicationOptions> options, TimeProvider clock) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
@@ -109,8 +109,10 @@ public sealed class ApplicationDeployer(
         var stopped = deployment.ReplicasBeforeStop is not null;
         // A stopped application has no autoscaler: it would scale the pods back up.
         var running = stopped ? spec.WithAutoscaling(null).WithReplicas(0) : spec.WithReplicas(deployment.Replicas);
-        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, Ownership.Of(environment, tenant), revision.Number, running));
-        var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
+        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, Ownership.Of(environment, tenant), revision.Number, running,
+            pool.Placement));
+        var client = await clients.ForAsync(pool.ClusterId, ct);
         var ns = environment.Namespace;
         var objects = new AppObjects(client, ns, app.Name);
 
@@ -120,7 +122,12 @@ public sealed class ApplicationDeployer(
                 await _journal.StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
                 await _journal.StepAsync(operation, "deployment", () => objects.ApplyDeploymentAsync(manifests.Deployment, ct), ct);
                 await _journal.StepAsync(operation, "service", () => objects.ApplyServiceAsync(manifests.Service, ct), ct);
-                await _journal.StepAsync(operation, "ingress", () => objects.ApplyIngressAsync(manifests.Ingress, ct), ct);
+                await _journal.StepAsync(operation, "ingress", async () =>
+                {
+                    await ingress.EnsureHeldAsync(app.Id, environment.Id, running, ct);
+                    await objects.ApplyIngressAsync(manifests.Ingress, ct);
+                    await ingress.ReleaseAllButAsync(app.Id, environment.Id, running, ct);
+                }, ct);
                 await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
                 break;
             case ApplicationOperations.Scale:

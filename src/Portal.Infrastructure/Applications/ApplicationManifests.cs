@@ -4,12 +4,18 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Portal.Domain.Applications;
+using Portal.Domain.Quotas;
 using Portal.Infrastructure.Environments;
+using Portal.Infrastructure.Quotas;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>One application in one environment, at one revision: what <see cref="ApplicationManifests.Render"/> needs.</summary>
-public sealed record ManifestInput(string Namespace, string AppName, Ownership Owner, int RevisionNumber, DeploymentSpec Spec)
+/// <summary>
+/// One application in one environment, at one revision: what <see cref="ApplicationManifests.Render"/> needs. The placement
+/// is the environment's pool's; without one the pods may go to any untainted node.
+/// </summary>
+public sealed record ManifestInput(string Namespace, string AppName, Ownership Owner, int RevisionNumber, DeploymentSpec Spec,
+    PodPlacement? Placement = null)
 {
     public string Environment => Owner.Environment;
 }
@@ -40,6 +46,7 @@ public sealed record AppManifests(
 /// <item>Secret variables: in the Secret, referred to by <c>secretKeyRef</c>; plain ones inline.</item>
 /// <item>The pod template carries the revision and a checksum of config and secret content, so that a change of
 /// either rolls the pods, which would otherwise keep the old environment.</item>
+/// <item>The pod template carries the pool's node selector and tolerates the pool's taint (<see cref="PodConfinement"/>).</item>
 /// </list>
 /// </summary>
 public static class ApplicationManifests
@@ -91,8 +98,10 @@ public static class ApplicationManifests
         var context = new RenderContext(input, version);
         var configMap = RenderConfigMap(context, out var configKeys);
         var secret = RenderSecret(context);
+        var deployment = RenderDeployment(context, configKeys, Checksum(configMap, secret));
+        PodConfinement.Confine(deployment, input.Placement ?? PodPlacement.Anywhere);
         return new AppManifests(
-            configMap, secret, RenderDeployment(context, configKeys, Checksum(configMap, secret)),
+            configMap, secret, deployment,
             spec.Exposure is null ? null : RenderService(context, spec.Exposure),
             string.IsNullOrEmpty(spec.Exposure?.IngressHost) ? null : RenderIngress(context, spec.Exposure),
             spec.Autoscaling is null ? null : RenderAutoscaler(context, spec.Autoscaling));

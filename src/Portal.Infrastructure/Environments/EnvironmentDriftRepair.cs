@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
 using Portal.Domain.Environments;
+using Portal.Domain.Quotas;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
@@ -25,8 +26,8 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
     {
         var environments = await db.Environments.IgnoreQueryFilters().AsNoTracking()
             .Where(e => e.State == EnvironmentState.Ready)
-            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new { Environment = e, p.ClusterId })
-            .Join(db.Tenants, x => x.Environment.TenantId, t => t.Id, (x, t) => new { x.Environment, x.ClusterId, Tenant = t })
+            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new { Environment = e, p.ClusterId, p.NodeSelector })
+            .Join(db.Tenants, x => x.Environment.TenantId, t => t.Id, (x, t) => new { x.Environment, x.ClusterId, x.NodeSelector, Tenant = t })
             .ToListAsync(ct);
         foreach (var item in environments)
         {
@@ -34,6 +35,8 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
             {
                 var client = await clients.ForAsync(item.ClusterId, ct);
                 var repaired = await RepairAsync(client, item.Environment, item.Tenant.Slug, ct);
+                if (await RepairNodeSelectorAsync(client, item.Environment.Namespace, NodeSelector.Parse(item.NodeSelector).Value, ct) is { } restored)
+                    repaired.Add(restored);
                 if (repaired.Count > 0)
                 {
                     audit.Record(Actor.System, item.Tenant, "environment.drift-repaired", "environment", item.Environment.Name, string.Join("; ", repaired));
@@ -97,6 +100,17 @@ public sealed class EnvironmentDriftRepair(PortalDbContext db, KubernetesClients
             repaired.Add(policy is null ? "NetworkPolicy re-created" : "NetworkPolicy restored");
         }
         return repaired;
+    }
+
+    private static async Task<string?> RepairNodeSelectorAsync(IKubernetes client, string ns, NodeSelector selector, CancellationToken ct)
+    {
+        var current = await ReadAsync(() => client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: ct));
+        var annotation = current?.Metadata.Annotations?.TryGetValue(EnvironmentProvisioner.NodeSelectorAnnotation, out var value) == true ? value : null;
+        var wanted = selector.Requirements.Count == 0 ? null : selector.ToString();
+        if (current is null || annotation == wanted)
+            return null;
+        await EnvironmentProvisioner.ApplyNodeSelectorAsync(client, ns, selector, ct);
+        return "node selector restored";
     }
 
     private static bool SameAmount(IDictionary<string, ResourceQuantity>? hard, string key, ResourceQuantity wanted) =>

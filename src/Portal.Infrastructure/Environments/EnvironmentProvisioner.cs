@@ -58,6 +58,7 @@ public sealed class EnvironmentProvisioner(
                 break;
             default:
                 await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment, owner, ct), ct);
+                await _journal.StepAsync(operation, "node-selector", () => ApplyNodeSelectorAsync(client, environment.Namespace, pool.Selector, ct), ct);
                 await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
                 await _journal.StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
                 await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, owner, ct), ct);
@@ -114,6 +115,21 @@ public sealed class EnvironmentProvisioner(
                 await client.CoreV1.ReplaceNamespaceAsync(current, name, cancellationToken: ct);
             });
     }
+
+    /// <summary>
+    /// The namespace's PodNodeSelector annotation: where a cluster runs that admission plugin, every pod made in the namespace,
+    /// by the portal or by hand, gets the pool's selector, and one asking for other nodes is refused. A pool of every node
+    /// leaves the cluster's default.
+    /// </summary>
+    internal static Task ApplyNodeSelectorAsync(IKubernetes client, string name, NodeSelector selector, CancellationToken ct)
+    {
+        var value = selector.Requirements.Count == 0 ? null : selector.ToString();
+        var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations = new Dictionary<string, string?> { [NodeSelectorAnnotation] = value } } }),
+            V1Patch.PatchType.MergePatch);
+        return client.CoreV1.PatchNamespaceAsync(patch, name, cancellationToken: ct);
+    }
+
+    public const string NodeSelectorAnnotation = "scheduler.alpha.kubernetes.io/node-selector";
 
     internal static async Task ApplyResourceQuotaAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
     {

@@ -129,9 +129,9 @@ public sealed class InstanceChanges(
     }
 
     internal static InstanceRenderInput RenderInput(MiddlewareInstance instance, MiddlewareTemplate template, string tenant, TenantEnvironment environment,
-        IReadOnlyDictionary<string, string> credentials) =>
+        IReadOnlyDictionary<string, string> credentials, PodPlacement? placement = null) =>
         InstanceRenderInput.For(template, environment.Namespace, instance.Name, Ownership.Of(environment, tenant), template.FindVersion(instance.Version)!,
-            template.FindPlan(instance.Plan)! , instance.Replicas, instance.Parameters, credentials);
+            template.FindPlan(instance.Plan)! , instance.Replicas, instance.Parameters, credentials, placement);
 
     private async Task<Result<Operation>> ChangeAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, string action, string what,
         bool admit, Func<MiddlewareInstance, MiddlewareTemplate, Result> change, CancellationToken ct)

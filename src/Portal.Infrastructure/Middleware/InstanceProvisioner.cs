@@ -55,11 +55,12 @@ public sealed class InstanceProvisioner(
     private async Task CarryOutAsync(Operation operation, Target target, CancellationToken ct)
     {
         var (instance, environment, template, tenant) = target;
-        var rendered = TemplateRenderer.Render(InstanceChanges.RenderInput(instance, template, tenant, environment, vault.Open(instance.SealedCredentials)));
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
+        var rendered = TemplateRenderer.Render(InstanceChanges.RenderInput(instance, template, tenant, environment, vault.Open(instance.SealedCredentials),
+            pool.Placement));
         if (!rendered.Succeeded)
             throw new InstanceNotReady($"The template no longer renders: {rendered.Problem!.Message}");
-        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
-        var objects = new InstanceObjects(await clients.ForAsync(clusterId, ct), environment.Namespace);
+        var objects = new InstanceObjects(await clients.ForAsync(pool.ClusterId, ct), environment.Namespace);
         var selector = InstanceNames.Selector(instance.Name, environment.Name);
         var set = rendered.Value.OfType<V1StatefulSet>().Single();
 

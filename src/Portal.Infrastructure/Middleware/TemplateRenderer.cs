@@ -7,27 +7,31 @@ using k8s;
 using k8s.Models;
 using Portal.Domain.Common;
 using Portal.Domain.Middleware;
+using Portal.Domain.Quotas;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Environments;
+using Portal.Infrastructure.Quotas;
 using YamlDotNet.Core;
 
 namespace Portal.Infrastructure.Middleware;
 
 /// <summary>
 /// One middleware instance in one environment: what <see cref="TemplateRenderer.Render"/> needs. Parameters are the
-/// resolved ones (<see cref="TemplateDefinition.ResolveParameters"/>), credentials those generated at provisioning.
+/// resolved ones (<see cref="TemplateDefinition.ResolveParameters"/>), credentials those generated at provisioning, the
+/// placement the environment's pool's (none: any untainted node).
 /// </summary>
 public sealed record InstanceRenderInput(
     string Namespace, string InstanceName, Ownership Owner, string TemplateName, TemplateDefinition Definition,
     TemplateVersion Version, TemplatePlan Plan, int Replicas, IReadOnlyDictionary<string, string> Parameters,
-    IReadOnlyDictionary<string, string> Credentials)
+    IReadOnlyDictionary<string, string> Credentials, PodPlacement? Placement = null)
 {
     public string Tenant => Owner.Tenant;
     public string Environment => Owner.Environment;
 
     public static InstanceRenderInput For(MiddlewareTemplate template, string @namespace, string instanceName, Ownership owner,
-        TemplateVersion version, TemplatePlan plan, int replicas, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials) =>
-        new(@namespace, instanceName, owner, template.Name, template.Definition, version, plan, replicas, parameters, credentials);
+        TemplateVersion version, TemplatePlan plan, int replicas, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials,
+        PodPlacement? placement = null) =>
+        new(@namespace, instanceName, owner, template.Name, template.Definition, version, plan, replicas, parameters, credentials, placement);
 }
 
 /// <summary>Where clients reach an instance: by default its client Service's DNS name and the template's first port.</summary>
@@ -62,7 +66,9 @@ public sealed record RenderedBindingVariable(string Name, string? Value, string?
 /// pods too, and its volume claim templates with all but the version, which a StatefulSet may not change. The
 /// StatefulSet, Services and PodDisruptionBudgets select the pods by name and instance; a Secret's stringData becomes
 /// data, as the cluster gives it back; the pods carry a checksum of every ConfigMap and Secret so that a change of
-/// either rolls them. Objects come out in the order to apply them.</para>
+/// either rolls them. Every pod template is then confined to the pool's nodes (<see cref="PodConfinement"/>): the template's
+/// own nodeSelector keys give way to the pool's, its tolerations, nodeName and schedulerName are dropped. Objects come out in
+/// the order to apply them.</para>
 /// </summary>
 public static partial class TemplateRenderer
 {
@@ -88,7 +94,10 @@ public static partial class TemplateRenderer
         if (refused.Count > 0)
             return Problem.Invalid(refused.Select(m => Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), m)).ToList());
         foreach (var o in objects)
+        {
             Normalize(o, input);
+            PodConfinement.Confine(o, input.Placement ?? PodPlacement.Anywhere);
+        }
         var checksum = Checksum(objects);
         foreach (var set in objects.OfType<V1StatefulSet>())
         {

@@ -33,6 +33,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Applications.Revision> Revisions => Set<Domain.Applications.Revision>();
     public DbSet<Domain.Applications.AppDeployment> AppDeployments => Set<Domain.Applications.AppDeployment>();
     public DbSet<WorkloadPod> WorkloadPods => Set<WorkloadPod>();
+    public DbSet<Domain.Applications.IngressHostClaim> IngressHostClaims => Set<Domain.Applications.IngressHostClaim>();
+    public DbSet<Domain.Applications.IngressRouteClaim> IngressRouteClaims => Set<Domain.Applications.IngressRouteClaim>();
     public DbSet<Domain.Middleware.MiddlewareTemplate> MiddlewareTemplates => Set<Domain.Middleware.MiddlewareTemplate>();
     public DbSet<Domain.Middleware.MiddlewareInstance> MiddlewareInstances => Set<Domain.Middleware.MiddlewareInstance>();
     public DbSet<Domain.Middleware.MiddlewareBinding> MiddlewareBindings => Set<Domain.Middleware.MiddlewareBinding>();
@@ -63,6 +65,8 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Applications.Application>().HasQueryFilter(a => a.TenantId == CurrentTenantId);
         builder.Entity<Domain.Applications.Revision>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
         builder.Entity<Domain.Applications.AppDeployment>().HasQueryFilter(d => d.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Applications.IngressHostClaim>().HasQueryFilter(c => c.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Applications.IngressRouteClaim>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
         builder.Entity<Domain.Middleware.MiddlewareInstance>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
         builder.Entity<Domain.Middleware.MiddlewareBinding>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
     }

@@ -10,11 +10,20 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Quotas;
 
-/// <summary>A pool with its live figures: what its nodes offer, what is promised to tenants, requested and used.</summary>
+/// <summary>
+/// A pool with its live figures: what its nodes offer, what is promised to tenants, requested and used. Its nodes are
+/// those <see cref="ResourcePool.Holds"/> says: a node a dedicated pool selects counts in that pool alone, and a node no
+/// pool's pods tolerate counts in none. <paramref name="SharesNodesWith"/> names the pools whose nodes are also this pool's
+/// (two pools without dedication may select the same node): grants in them draw on the same capacity.
+/// <paramref name="NodesOutOfStep"/> counts the nodes whose taint does not say yet what the pool wants: for a dedicated
+/// pool its nodes without its taint (other pools' pods can still land there), for another pool the nodes that still carry it.
+/// </summary>
 public sealed record PoolSummary(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
-    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants);
+    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants,
+    bool Dedicated = false, string Taint = "", int NodesOutOfStep = 0, IReadOnlyList<string>? SharesNodesWith = null,
+    IReadOnlyList<string>? IngressDomains = null, bool WildcardHosts = false);
 
 public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAmounts Granted, DateTime ChangedAt, string ChangedBy);
 
@@ -32,7 +41,7 @@ public sealed record TenantQuotaView(string Pool, string PoolName, string Region
 public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock, QuotaLock quotaLock)
 {
     public async Task<Result<ResourcePool>> CreateAsync(Actor actor, string? name, string? displayName, string? clusterName,
-        string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, CancellationToken ct)
+        string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, bool dedicated, CancellationToken ct)
     {
         var clusterId = await db.Clusters.Where(c => c.Name == clusterName).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
         if (clusterId is null)
@@ -43,12 +52,39 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return created;
         if (await db.ResourcePools.AnyAsync(p => p.Name == created.Value.Name, ct))
             return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
+        var dedication = created.Value.Dedicate(dedicated, await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == clusterId).ToListAsync(ct));
+        if (!dedication.Succeeded)
+            return dedication.Problem!;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.ResourcePools.Add(created.Value);
         audit.Record(actor, null, "pool.created", "pool", created.Value.Name,
-            $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}', region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}");
+            $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}'{(dedicated ? " dedicated" : "")}, region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}");
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
+        if (dedicated && await OthersBeyondAsync(created.Value, ct) is { } beyond)
+            return beyond;
+        await transaction.CommitAsync(ct);
         return created;
+    }
+
+    /// <summary>
+    /// Once a dedicated pool's change is saved (in a transaction not yet committed): a pool of the same cluster whose
+    /// tenants were granted more than it can promise now that it lost the dedicated pool's nodes, in words; else null.
+    /// Taking quota back is a decision about each tenant, so dedicating nodes that grants rely on is refused.
+    /// </summary>
+    private async Task<Problem?> OthersBeyondAsync(ResourcePool dedicated, CancellationToken ct)
+    {
+        var others = await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == dedicated.ClusterId && p.Id != dedicated.Id), ct);
+        foreach (var other in others)
+        {
+            var beyond = ResourcePool.Beyond(other.Granted, other.Grantable).ToList();
+            if (other.Granted.Pods > other.Grantable.Pods)
+                beyond.Add($"pods: {other.Granted.Pods} granted, {other.Grantable.Pods} grantable");
+            if (beyond.Count > 0)
+                return Problem.Conflict($"Dedicating the nodes of '{dedicated.NodeSelector}' to pool '{dedicated.Name}' would leave pool '{other.Name}' " +
+                    $"unable to keep what its tenants were granted: {string.Join("; ", beyond)}. Reduce their quotas first.", nameof(ResourcePool.Dedicated));
+        }
+        return null;
     }
 
     public Task<ResourcePool?> FindAsync(string name, CancellationToken ct) => db.ResourcePools.FirstOrDefaultAsync(p => p.Name == name, ct);
@@ -96,6 +132,59 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         var changed = pool.ChangeOvercommit(cpu, memory, summary.Capacity, summary.Granted);
         audit.Record(actor, null, "pool.overcommit-changed", "pool", pool.Name,
             changed.Succeeded ? $"CPU {before.Cpu} → {cpu}, memory {before.Memory} → {memory}" : changed.Problem!.Message,
+            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+        await db.SaveChangesAsync(ct);
+        return changed;
+    }
+
+    /// <summary>
+    /// Keeps the pool's nodes for its workloads alone (its nodes are to carry its taint), or gives them back. The taint itself
+    /// is put on or taken off the nodes by <see cref="PoolNodeTaints"/>, asked for separately: the pool's pods tolerate it
+    /// either way, so the order does not matter to them.
+    /// </summary>
+    public async Task<Result> DedicateAsync(Actor actor, string poolName, bool dedicated, CancellationToken ct)
+    {
+        var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
+        if (pool is null)
+            return Problem.NotFound($"Pool '{poolName}'");
+        if (pool.Dedicated == dedicated)
+            return Result.Ok();
+        var changed = pool.Dedicate(dedicated, await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == pool.ClusterId).ToListAsync(ct));
+        if (changed.Succeeded && dedicated)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            await db.SaveChangesAsync(ct);
+            if (await OthersBeyondAsync(pool, ct) is { } beyond)
+            {
+                await transaction.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                changed = beyond;
+            }
+            else
+                await transaction.CommitAsync(ct);
+        }
+        audit.Record(actor, null, dedicated ? "pool.dedicated" : "pool.undedicated", "pool", poolName,
+            changed.Succeeded ? $"its nodes are to carry {ResourcePool.TaintKey}={poolName}:{NodeTaint.NoSchedule}" + (dedicated ? "" : " no longer") : changed.Problem!.Message,
+            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+        await db.SaveChangesAsync(ct);
+        return changed;
+    }
+
+    /// <summary>
+    /// Sets the domains the pool's environments may publish ingress hosts under, and whether wildcards among them. Hosts
+    /// already published stay until their next deploy, which is admitted against the new settings.
+    /// </summary>
+    public async Task<Result> PublishUnderAsync(Actor actor, string poolName, IEnumerable<string?>? domains, bool wildcardHosts, CancellationToken ct)
+    {
+        var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
+        if (pool is null)
+            return Problem.NotFound($"Pool '{poolName}'");
+        var before = (pool.IngressDomains, pool.WildcardHosts);
+        var changed = pool.PublishUnder(domains, wildcardHosts);
+        audit.Record(actor, null, "pool.ingress-changed", "pool", pool.Name,
+            changed.Succeeded
+                ? $"domains '{before.IngressDomains}' → '{pool.IngressDomains}', wildcards {(before.WildcardHosts ? "allowed" : "refused")} → {(pool.WildcardHosts ? "allowed" : "refused")}"
+                : changed.Problem!.Message,
             changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
         await db.SaveChangesAsync(ct);
         return changed;
@@ -159,18 +248,27 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         if (rows.Count == 0)
             return [];
         var clusterIds = rows.Select(r => r.Pool.ClusterId).Distinct().ToList();
+        var clusterPools = await db.ResourcePools.AsNoTracking().Where(p => clusterIds.Contains(p.ClusterId)).ToListAsync(ct);
         var hosts = await db.Hosts.AsNoTracking().Where(h => clusterIds.Contains(h.ClusterId))
-            .Select(h => new { h.ClusterId, h.Labels, h.CpuAllocatableMillis, h.MemoryAllocatableBytes, h.PodAllocatable,
+            .Select(h => new { h.ClusterId, h.Name, h.Labels, h.Taints, h.CpuAllocatableMillis, h.MemoryAllocatableBytes, h.PodAllocatable,
                 h.CpuRequestedMillis, h.MemoryRequestedBytes, h.CpuUsageMillis, h.MemoryUsageBytes })
             .ToListAsync(ct);
+        var membership = clusterPools.ToDictionary(p => p.Id, p => hosts
+            .Where(h => h.ClusterId == p.ClusterId && p.Holds(h.Labels, h.Taints, clusterPools)).Select(h => h.Name).ToHashSet(StringComparer.Ordinal));
         var poolIds = rows.Select(r => r.Pool.Id).ToList();
         var grants = await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking().Where(q => poolIds.Contains(q.PoolId))
             .Select(q => new { q.PoolId, q.Granted }).ToListAsync(ct);
 
         return rows.Select(row =>
         {
-            var selector = row.Pool.Selector;
-            var members = hosts.Where(h => h.ClusterId == row.Pool.ClusterId && selector.Matches(h.Labels)).ToList();
+            var pool = row.Pool;
+            var held = membership[pool.Id];
+            var members = hosts.Where(h => h.ClusterId == pool.ClusterId && held.Contains(h.Name)).ToList();
+            var sharing = clusterPools.Where(p => p.Id != pool.Id && p.ClusterId == pool.ClusterId && membership[p.Id].Overlaps(held))
+                .Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+            var outOfStep = pool.Dedicated
+                ? members.Count(h => !CarriesTaint(h.Taints, pool))
+                : hosts.Count(h => h.ClusterId == pool.ClusterId && CarriesTaint(h.Taints, pool));
             var cpu = members.Sum(h => h.CpuAllocatableMillis);
             var memory = members.Sum(h => h.MemoryAllocatableBytes);
             var capacity = new ResourceAmounts(cpu, cpu, memory, memory, long.MaxValue / 4, (int)Math.Min(int.MaxValue, members.Sum(h => h.PodAllocatable)), int.MaxValue / 4);
@@ -179,7 +277,11 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return new PoolSummary(row.Pool.Id, row.Pool.Name, row.Pool.DisplayName, row.Cluster, row.Pool.Region, row.Pool.NodeSelector,
                 row.Pool.CpuOvercommit, row.Pool.MemoryOvercommit, members.Count, capacity, row.Pool.Overcommit.Grantable(capacity), granted,
                 members.Sum(h => h.CpuRequestedMillis), members.Sum(h => h.MemoryRequestedBytes),
-                members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count);
+                members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count,
+                pool.Dedicated, pool.Taint.ToString(), outOfStep, sharing, pool.Domains.Domains, pool.WildcardHosts);
         }).ToList();
     }
+
+    private static bool CarriesTaint(string taintLines, ResourcePool pool) =>
+        NodeTaint.ParseLines(taintLines).Any(t => t.Key == ResourcePool.TaintKey && t.Value == pool.Name && t.KeepsPodsOff);
 }

@@ -23,6 +23,10 @@ internal sealed class ResourcePoolConfiguration : IEntityTypeConfiguration<Resou
         pool.HasIndex(p => p.ClusterId);
         pool.Ignore(p => p.Overcommit);
         pool.Ignore(p => p.Selector);
+        pool.Property(p => p.IngressDomains).HasMaxLength(Domain.Applications.DomainList.MaxLength).IsRequired().HasDefaultValue("");
+        pool.Ignore(p => p.Domains);
+        pool.Ignore(p => p.Taint);
+        pool.Ignore(p => p.Placement);
     }
 }
 

@@ -7,8 +7,10 @@ namespace Portal.Sandbox.Simulation;
 
 /// <summary>
 /// default-scheduler: binds pending pods to the least-allocated node whose allocatable CPU, memory and pod
-/// count fit, honouring nodeSelector and spec.unschedulable; otherwise marks the pod Unschedulable and
-/// records FailedScheduling with the real message shape.
+/// count fit, honouring spec.unschedulable, taints and tolerations (NoSchedule and NoExecute; PreferNoSchedule only
+/// prefers, which this scheduler does not weigh) and nodeSelector; otherwise marks the pod Unschedulable and records
+/// FailedScheduling with the real message shape. Filters run in kube-scheduler's order (NodeUnschedulable,
+/// TaintToleration, NodeAffinity, NodeResourcesFit) and a node is reported by the first that refuses it.
 /// </summary>
 internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events) : IController
 {
@@ -20,7 +22,22 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
     private bool _clusterChanged;
     private DateTimeOffset _nextRetry;
 
-    private sealed record NodeInfo(string Name, long CpuMilli, long MemoryBytes, long Pods, bool Unschedulable, bool Ready, IReadOnlyDictionary<string, string> Labels);
+    private sealed record NodeInfo(string Name, long CpuMilli, long MemoryBytes, long Pods, bool Unschedulable, bool Ready, IReadOnlyDictionary<string, string> Labels,
+        IReadOnlyList<Taint> Taints);
+
+    private sealed record Taint(string Key, string Value, string Effect);
+
+    private sealed record Toleration(string Key, string Operator, string Value, string Effect)
+    {
+        /// <summary>v1.Toleration.ToleratesTaint: an empty effect matches every effect, an empty key with Exists every key.</summary>
+        public bool Tolerates(Taint taint) =>
+            (Effect.Length == 0 || Effect == taint.Effect)
+            && (Key.Length == 0 ? Operator == "Exists" : Key == taint.Key)
+            && (Operator == "Exists" || Value == taint.Value);
+    }
+
+    private static readonly Taint NotReady = new("node.kubernetes.io/not-ready", "", "NoSchedule");
+    private static readonly Taint Cordoned = new("node.kubernetes.io/unschedulable", "", "NoSchedule");
 
     public void Observe(ChangeEvent change, DateTimeOffset now)
     {
@@ -79,7 +96,11 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
                 _unschedulable.Remove(key);
                 continue;
             }
-            var selector = pod.Parse().Obj("spec", "nodeSelector").StringMap();
+            var spec = pod.Parse().Obj("spec");
+            var selector = spec.Obj("nodeSelector").StringMap();
+            var tolerations = spec.Arr("tolerations").Objects()
+                .Select(t => new Toleration(t.Str("key") ?? "", t.Str("operator") ?? "Equal", t.Str("value") ?? "", t.Str("effect") ?? ""))
+                .ToList();
             NodeInfo? best = null;
             var bestScore = double.MaxValue;
             var reasons = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -87,13 +108,13 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
             {
                 var u = used.GetValueOrDefault(node.Name);
                 var nodeReasons = new List<string>();
-                if (node.Unschedulable)
+                if (node.Unschedulable && !tolerations.Any(t => t.Tolerates(Cordoned)))
                 {
                     nodeReasons.Add("node(s) were unschedulable");
                 }
-                else if (!node.Ready)
+                else if (Untolerated(node, tolerations) is { } taint)
                 {
-                    nodeReasons.Add("node(s) had untolerated taint {node.kubernetes.io/not-ready: }");
+                    nodeReasons.Add($"node(s) had untolerated taint {{{taint.Key}: {taint.Value}}}");
                 }
                 else if (selector.Any(s => node.Labels.GetValueOrDefault(s.Key) != s.Value))
                 {
@@ -143,6 +164,13 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
                 _unschedulable.Add(key);
             }
         }
+    }
+
+    /// <summary>The first NoSchedule or NoExecute taint of the node that none of the pod's tolerations tolerates.</summary>
+    private static Taint? Untolerated(NodeInfo node, List<Toleration> tolerations)
+    {
+        var taints = node.Ready ? node.Taints : node.Taints.Prepend(NotReady);
+        return taints.FirstOrDefault(t => t.Effect is "NoSchedule" or "NoExecute" && !tolerations.Any(tol => tol.Tolerates(t)));
     }
 
     private void Bind(StoredObject pod, string nodeName)
@@ -198,7 +226,8 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
                     Quantity.TryParse(allocatable.Str("pods"), out var pods) ? pods.IntegerValue : 110,
                     obj.Bool("spec", "unschedulable") == true,
                     obj.Arr("status", "conditions").Objects().Any(c => c.Str("type") == "Ready" && c.Str("status") == "True"),
-                    obj.Obj("metadata", "labels").StringMap());
+                    obj.Obj("metadata", "labels").StringMap(),
+                    obj.Arr("spec", "taints").Objects().Select(t => new Taint(t.Str("key") ?? "", t.Str("value") ?? "", t.Str("effect") ?? "")).ToList());
                 cached = (node.ResourceVersion, info);
                 _nodes[node.Name] = cached;
             }

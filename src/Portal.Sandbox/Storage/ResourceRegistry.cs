@@ -87,6 +87,7 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
             ObjectDefaults.Apply(kind, obj);
             if (kind == ResourceKinds.Pod)
             {
+                PodNodeSelector.Apply(Store, obj, name);
                 LimitRangeDefaults.Apply(Store, obj, name);
                 PodSecurityAdmission.Admit(Store, obj);
                 obj.Ensure("status")["qosClass"] = ObjectDefaults.QosClass(obj.Ensure("spec"));

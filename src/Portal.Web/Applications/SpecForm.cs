@@ -51,7 +51,12 @@ public sealed class SpecForm
             "Resources" => field.Contains("Cpu", StringComparison.Ordinal)
                 ? field.Contains("Limit", StringComparison.Ordinal) ? "CpuLimit" : "CpuRequest"
                 : field.Contains("Limit", StringComparison.Ordinal) ? "MemoryLimit" : "MemoryRequest",
-            "Exposure" => "Exposure",
+            "Exposure" => field switch
+            {
+                "Exposure.IngressHost" => "IngressHost",
+                "Exposure.IngressPath" => "IngressPath",
+                _ => "Exposure",
+            },
             "Autoscaling" => "Replicas",
             _ => head,
         };

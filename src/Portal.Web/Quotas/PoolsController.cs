@@ -14,8 +14,9 @@ public sealed record PoolListModel(IReadOnlyList<PoolSummary> Pools, IReadOnlyLi
 
 /// <param name="PrometheusUrl">The Prometheus the pool's usage is read from, "" for metrics.k8s.io.</param>
 /// <param name="RefusedPrometheusUrl">The address typed into the metrics source form when it was refused, to correct it.</param>
+/// <param name="RefusedIngressDomains">The domains typed into the ingress form when they were refused, to correct them.</param>
 public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantView> Grants, IReadOnlyList<TenantLink> Tenants, QuotaForm Form,
-    string PrometheusUrl, string? RefusedPrometheusUrl = null)
+    string PrometheusUrl, string? RefusedPrometheusUrl = null, string? RefusedIngressDomains = null)
 {
     public string MetricsSource => PoolMetricsSourceSetting.Describe(PrometheusUrl);
 }
@@ -24,7 +25,9 @@ public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantV
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
 [Route("admin/pools")]
-public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants, PoolMetricsSourceSetting metricsSourceSetting) : Controller
+public sealed class PoolsController(
+    PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants, PoolMetricsSourceSetting metricsSourceSetting, PoolTainting tainting)
+    : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -34,7 +37,7 @@ public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters,
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreatePoolForm form, CancellationToken ct)
     {
         var created = await pools.CreateAsync(HttpContext.ToActor(), form.Name, form.DisplayName, form.Cluster, form.NodeSelector,
-            form.Region, form.CpuOvercommit, form.MemoryOvercommit, ct);
+            form.Region, form.CpuOvercommit, form.MemoryOvercommit, form.Dedicated, ct);
         if (!created.Succeeded)
         {
             ModelState.AddProblem(created.Problem!, "Form");
@@ -83,6 +86,53 @@ public sealed class PoolsController(PoolCatalog pools, ClusterRegistry clusters,
             return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
         }
         TempData["Flash"] = $"Pool '{pool}' now overcommits CPU {cpuOvercommit} and memory {memoryOvercommit}.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
+    [HttpPost("{pool}/dedication")]
+    public async Task<IActionResult> Dedicate(string pool, bool dedicated, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, dedicated, ct);
+        if (!changed.Succeeded)
+        {
+            ModelState.AddModelError("Dedicated", changed.Problem!.Message);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
+        }
+        TempData["Flash"] = dedicated
+            ? $"Pool '{pool}' is dedicated: taint its nodes to keep other pools' pods off them."
+            : $"Pool '{pool}' is no longer dedicated: take its taint off its nodes to let other pools use them.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
+    [HttpPost("{pool}/taint")]
+    public async Task<IActionResult> Taint(string pool, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct);
+        TempData["Flash"] = found.Dedicated
+            ? $"Putting {found.Taint} on the nodes of '{pool}'. The audit says what was done."
+            : $"Taking {found.Taint} off the nodes that carry it. The audit says what was done.";
+        return Redirect($"/admin/pools/{pool}");
+    }
+
+    [HttpPost("{pool}/ingress")]
+    public async Task<IActionResult> ChangeIngress(string pool, string? ingressDomains, bool wildcardHosts, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, [ingressDomains], wildcardHosts, ct);
+        if (!changed.Succeeded)
+        {
+            ModelState.AddModelError("IngressDomains", changed.Problem!.Message);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return View("Detail", await BuildAsync(found, new QuotaForm(), ct) with { RefusedIngressDomains = ingressDomains ?? "" });
+        }
+        TempData["Flash"] = $"Pool '{pool}' now publishes hosts under {(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}" +
+            $"{(wildcardHosts ? ", wildcards allowed" : "")}.";
         return Redirect($"/admin/pools/{pool}");
     }
 

@@ -12,6 +12,7 @@ public sealed class CreatePoolForm
     public string? Region { get; set; }
     public decimal CpuOvercommit { get; set; } = 1m;
     public decimal MemoryOvercommit { get; set; } = 1m;
+    public bool Dedicated { get; set; }
 }
 
 /// <summary>Quota amounts as people type them: "8", "500m", "32Gi".</summary>

@@ -9,24 +9,37 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
 
+/// <param name="Dedicated">Whether the pool's nodes are kept for its workloads alone, by the taint "portal/pool=&lt;name&gt;:NoSchedule".</param>
 public sealed record CreatePoolRequest(string? Name, string? DisplayName, string? Cluster, string? NodeSelector, string? Region,
-    decimal? CpuOvercommit, decimal? MemoryOvercommit);
+    decimal? CpuOvercommit, decimal? MemoryOvercommit, bool? Dedicated = null);
+
+public sealed record DedicationRequest(bool? Dedicated);
+
+/// <param name="Domains">The domains under which the pool's environments may publish hosts, such as "apps.example.com"; empty for none.</param>
+/// <param name="WildcardHosts">Whether wildcard hosts ("*.team.apps.example.com") may be published under them.</param>
+public sealed record IngressSettingsRequest(IReadOnlyList<string?>? Domains, bool? WildcardHosts);
 
 public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory);
 
 /// <summary>The Prometheus to read the pool's usage from; null or empty to read metrics.k8s.io.</summary>
 public sealed record MetricsSourceRequest(string? PrometheusUrl);
 
-/// <summary>A pool as the API shows it: its live figures, and the Prometheus its usage is read from ("" for metrics.k8s.io).</summary>
+/// <summary>
+/// A pool as the API shows it: its live figures, the Prometheus its usage is read from ("" for metrics.k8s.io), whether it is
+/// dedicated, the taint its pods tolerate (and its nodes carry when dedicated), how many nodes do not carry it as they should
+/// yet, and the pools it shares nodes with.
+/// </summary>
 public sealed record PoolResource(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
-    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants, string PrometheusUrl)
+    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants, string PrometheusUrl,
+    bool Dedicated, string Taint, int NodesOutOfStep, IReadOnlyList<string> SharesNodesWith, IReadOnlyList<string> IngressDomains, bool WildcardHosts)
 {
     public static PoolResource From(PoolSummary pool, string prometheusUrl) => new(
         pool.Id, pool.Name, pool.DisplayName, pool.Cluster, pool.Region, pool.NodeSelector, pool.CpuOvercommit, pool.MemoryOvercommit,
         pool.Nodes, pool.Capacity, pool.Grantable, pool.Granted, pool.CpuRequestedMillis, pool.MemoryRequestedBytes, pool.CpuUsedMillis,
-        pool.MemoryUsedBytes, pool.Tenants, prometheusUrl);
+        pool.MemoryUsedBytes, pool.Tenants, prometheusUrl, pool.Dedicated, pool.Taint, pool.NodesOutOfStep, pool.SharesNodesWith ?? [],
+        pool.IngressDomains ?? [], pool.WildcardHosts);
 }
 
 public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
@@ -37,7 +50,7 @@ public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string
 }
 
 /// <summary>Pools (platform admins) and the quotas granted in them; a tenant reads its own quotas.</summary>
-public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSetting metricsSourceSetting) : ApiControllerBase
+public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSetting metricsSourceSetting, PoolTainting tainting) : ApiControllerBase
 {
     [HttpGet("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IReadOnlyList<PoolResource>> List(CancellationToken ct)
@@ -51,7 +64,7 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
     {
         var created = await pools.CreateAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Cluster, request.NodeSelector,
-            request.Region, request.CpuOvercommit ?? 1m, request.MemoryOvercommit ?? 1m, ct);
+            request.Region, request.CpuOvercommit ?? 1m, request.MemoryOvercommit ?? 1m, request.Dedicated ?? false, ct);
         return created.Succeeded
             ? Created($"/api/v1/pools/{created.Value.Name}", await ResourceAsync(created.Value.Name, ct))
             : this.ToActionResult(created.Problem!);
@@ -70,6 +83,35 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
             return this.ToActionResult(Domain.Common.Problem.Invalid("Overcommit", "Give both ratios, cpu and memory, as numbers such as 1 or 1.5."));
         var changed = await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, request.Cpu.Value, request.Memory.Value, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+    }
+
+    /// <summary>Dedicates the pool's nodes to its workloads, or gives them back; its taint is applied to them by <c>POST .../taint</c>.</summary>
+    [HttpPut("api/v1/pools/{pool}/dedicated"), Authorize(TenantPolicies.PlatformAdmin)]
+    [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> Dedicate(string pool, DedicationRequest request, CancellationToken ct)
+    {
+        if (request.Dedicated is null)
+            return this.ToActionResult(Domain.Common.Problem.Invalid("Dedicated", "Say whether the pool is dedicated: true or false."));
+        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, request.Dedicated.Value, ct);
+        return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+    }
+
+    /// <summary>Sets the domains the pool's environments publish ingress hosts under, and whether wildcard hosts are allowed.</summary>
+    [HttpPut("api/v1/pools/{pool}/ingress"), Authorize(TenantPolicies.PlatformAdmin)]
+    [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> ChangeIngress(string pool, IngressSettingsRequest request, CancellationToken ct)
+    {
+        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, request.Domains, request.WildcardHosts ?? false, ct);
+        return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
+    }
+
+    /// <summary>Puts the pool's taint on its nodes when it is dedicated, and takes it off those that should not carry it; 202, run as a job.</summary>
+    [HttpPost("api/v1/pools/{pool}/taint"), Authorize(TenantPolicies.PlatformAdmin)]
+    public async Task<IActionResult> Taint(string pool, CancellationToken ct)
+    {
+        if (await pools.FindAsync(pool, ct) is not { } found)
+            return this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+        return Accepted(new { job = await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct) });
     }
 
     /// <summary>Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none is.</summary>

@@ -58,7 +58,7 @@ public static class JobsByHand
     public static ApplicationDeployer Deployer(IServiceProvider services, IOperationProgress progress, ApplicationOptions? options = null,
         OperationRunner? runner = null) =>
         new(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<KubernetesClients>(), services.GetRequiredService<SpecVault>(),
-            progress, runner ?? Runner(services), services.GetRequiredService<IWorkloadChangeNotifier>(),
+            progress, runner ?? Runner(services), services.GetRequiredService<IWorkloadChangeNotifier>(), services.GetRequiredService<IngressClaims>(),
             options is null ? services.GetRequiredService<IOptions<ApplicationOptions>>() : Options.Create(options), TimeProvider.System);
 
     /// <summary>The token a job runs with: the one a <see cref="DiesAfterStep"/> cancels, or none.</summary>

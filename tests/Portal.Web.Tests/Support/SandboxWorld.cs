@@ -15,16 +15,44 @@ public sealed class SandboxWorld(PortalFactory factory)
     private Arrange Arrange => new(factory);
 
     /// <summary>A tenant with quota in a pool of its own over the sandbox's nodes, and a signed-in tenant admin.</summary>
-    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi")
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi") =>
+        await TenantInPoolAsync(await PoolAsync(), cpu, memory);
+
+    /// <summary>
+    /// A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not, whose
+    /// environments publish ingress hosts under example.com.
+    /// </summary>
+    public async Task<string> PoolAsync(string nodeSelector = "", bool dedicated = false)
     {
         var platformAdmin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
-        await platformAdmin.PostFormAsync("/admin/pools", new()
+        var created = await platformAdmin.PostFormAsync("/admin/pools", new()
         {
             ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1",
+            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1", ["Form.NodeSelector"] = nodeSelector,
+            ["Form.Dedicated"] = dedicated ? "true" : "false",
         });
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        await IngressDomainsAsync(pool, "example.com");
+        return pool;
+    }
+
+    /// <summary>Sets the domains the pool's environments publish hosts under, and whether wildcards.</summary>
+    public async Task IngressDomainsAsync(string pool, string domains, bool wildcardHosts = false)
+    {
+        var platformAdmin = await Arrange.AdminAsync();
+        var changed = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/ingress", new()
+        {
+            ["IngressDomains"] = domains, ["WildcardHosts"] = wildcardHosts ? "true" : "false",
+        });
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+    }
+
+    /// <summary>A tenant with quota in the pool, and a signed-in tenant admin.</summary>
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantInPoolAsync(string pool, string cpu, string memory = "8Gi")
+    {
+        var platformAdmin = await Arrange.AdminAsync();
         var tenant = await Arrange.TenantAsync();
         return (tenant, await GrantAsync(tenant, pool, cpu, memory), pool);
     }
