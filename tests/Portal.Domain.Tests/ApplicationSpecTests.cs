@@ -58,6 +58,28 @@ public sealed class DeploymentSpecTests
     }
 
     [Fact]
+    public void A_name_ending_in_a_line_break_is_refused_as_the_cluster_refuses_it()
+    {
+        // The API server's rules hold the whole value (Go's $ ends the text); .NET's $ also matches before a final line break.
+        var spec = Specs.Minimal() with
+        {
+            Ports = [new ContainerPort("http\n", 8080)],
+            Environment = [new EnvironmentVariable("DB_HOST\n", "db")],
+            ConfigFiles = [new ConfigFile("/etc/app", "app.conf\n", "x")],
+            Exposure = new Exposure(80, 8080, "shop.example.com\n", null, "shop-tls\n"),
+        };
+
+        var fields = spec.Validate().Select(p => p.Field).ToList();
+
+        Assert.Contains(fields, f => f!.StartsWith("Ports", StringComparison.Ordinal));
+        Assert.Contains(fields, f => f!.StartsWith("Environment", StringComparison.Ordinal));
+        Assert.Contains(fields, f => f!.StartsWith("ConfigFiles", StringComparison.Ordinal));
+        Assert.Contains("Exposure.IngressHost", fields);
+        Assert.Contains("Exposure.TlsSecretName", fields);
+        Assert.False(Portal.Domain.Middleware.VersionOrder.IsValid("16.4\n"));
+    }
+
+    [Fact]
     public void A_variable_taken_from_a_secret_has_no_value_of_its_own_and_a_valid_reference()
     {
         var spec = Specs.Minimal() with

@@ -117,15 +117,15 @@ public sealed partial record ImageReference
 
     private static string Shorten(string value) => value.Length <= 60 ? value : value[..60] + "…";
 
-    [GeneratedRegex("^sha256:[a-f0-9]{64}$")]
+    [GeneratedRegex("\\Asha256:[a-f0-9]{64}\\z")]
     private static partial Regex DigestPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex("\\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z")]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex(@"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(\.([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*(:[0-9]{1,5})?$")]
+    [GeneratedRegex(@"\A([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(\.([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*(:[0-9]{1,5})?\z")]
     private static partial Regex RegistryPattern();
 
-    [GeneratedRegex("^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$")]
+    [GeneratedRegex("\\A[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*\\z")]
     private static partial Regex PathComponentPattern();
 }

@@ -29,21 +29,21 @@ internal static partial class KubernetesSyntax
 
     public static bool IsLabelValue(string value) => value.Length <= LabelMaxLength && LabelValue().IsMatch(value);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("\\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex Dns1123Label();
 
-    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    [GeneratedRegex(@"\A[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\z")]
     private static partial Regex Dns1123Subdomain();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("\\A[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex ServiceName();
 
-    [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*$")]
+    [GeneratedRegex("\\A[-._a-zA-Z][-._a-zA-Z0-9]*\\z")]
     private static partial Regex EnvironmentVariableName();
 
-    [GeneratedRegex("^[-._a-zA-Z0-9]+$")]
+    [GeneratedRegex("\\A[-._a-zA-Z0-9]+\\z")]
     private static partial Regex ConfigKey();
 
-    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
+    [GeneratedRegex("\\A(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?\\z")]
     private static partial Regex LabelValue();
 }

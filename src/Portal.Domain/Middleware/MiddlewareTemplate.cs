@@ -231,6 +231,6 @@ public sealed partial class MiddlewareTemplate
             yield return Problem.Invalid(nameof(Description), $"A description has at most {DescriptionMaxLength} characters.");
     }
 
-    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
+    [GeneratedRegex("\\A[a-z0-9]+(-[a-z0-9]+)*\\z")]
     private static partial Regex IconName();
 }

@@ -270,6 +270,6 @@ public sealed partial record TemplateDefinition
             problems.Add(Problem.Invalid(field, $"A display name has at most {DisplayNameMaxLength} characters."));
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    [GeneratedRegex("\\A[a-z][a-z0-9_]*\\z")]
     private static partial Regex Identifier();
 }

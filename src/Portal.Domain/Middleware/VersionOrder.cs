@@ -50,6 +50,6 @@ public static partial class VersionOrder
     private static long[]? Components(string? version) =>
         IsValid(version) ? version!.Split('.').Select(c => long.Parse(c, CultureInfo.InvariantCulture)).ToArray() : null;
 
-    [GeneratedRegex(@"^[0-9]{1,9}(\.[0-9]{1,9}){0,3}$")]
+    [GeneratedRegex(@"\A[0-9]{1,9}(\.[0-9]{1,9}){0,3}\z")]
     private static partial Regex Pattern();
 }

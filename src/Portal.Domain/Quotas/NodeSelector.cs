@@ -48,9 +48,9 @@ public sealed partial record NodeSelector(IReadOnlyList<KeyValuePair<string, str
 
     public override string ToString() => string.Join(",", Requirements.Select(r => $"{r.Key}={r.Value}"));
 
-    [GeneratedRegex(@"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")]
+    [GeneratedRegex(@"\A([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?\z")]
     private static partial Regex LabelKey();
 
-    [GeneratedRegex(@"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")]
+    [GeneratedRegex(@"\A([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?\z")]
     private static partial Regex LabelValue();
 }

@@ -33,6 +33,6 @@ public sealed partial record TenantSlug
 
     private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
 
-    [GeneratedRegex("^[a-z]([a-z0-9-]*[a-z0-9])?$")]
+    [GeneratedRegex("\\A[a-z]([a-z0-9-]*[a-z0-9])?\\z")]
     private static partial Regex SlugPattern();
 }

@@ -155,6 +155,6 @@ public sealed partial class MiddlewareBindings(PortalDbContext db, SpecVault vau
         return (app, deployment, vault.Open(revision.SealedSpec));
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [System.Text.RegularExpressions.GeneratedRegex("\\A[A-Za-z_][A-Za-z0-9_]*\\z")]
     private static partial System.Text.RegularExpressions.Regex VariableName();
 }

@@ -129,6 +129,6 @@ public readonly partial record struct Quantity(decimal Value, QuantityFormat For
         return exponent < 0 ? 1 / result : result;
     }
 
-    [GeneratedRegex(@"^([+-]?[0-9]*\.?[0-9]+|[+-]?[0-9]+\.)([eE][+-]?[0-9]+|[a-zA-Z]*)$")]
+    [GeneratedRegex(@"\A([+-]?[0-9]*\.?[0-9]+|[+-]?[0-9]+\.)([eE][+-]?[0-9]+|[a-zA-Z]*)\z")]
     private static partial Regex Pattern();
 }
