@@ -344,7 +344,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop/environments/dev/deploy", new { }));
         await api.PutAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop",
             new { description = "x", owner = "team-shop", spec = Spec(image: "nginx-notfound:9", replicas: 1, cpu: "100m", secret: "") });
-        await CreateAsync(api, slug, "cart", Spec(replicas: 1, cpu: "1500m"));
+        await CreateAsync(api, slug, "cart", Spec(replicas: 1, cpu: "1500m", app: "cart"));
         var operationId = await QueueDeployAsync(tenant, "shop", "dev", rollBackOnFailure: true);
         // While revision 2 (a tenth of the CPU) rolls out, another application is admitted into what revision 1 would need again.
         var cartDeployedMeanwhile = new MeanwhileAtStep("rollout", async () =>
@@ -424,6 +424,28 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         Assert.Contains("application.created", audit);
         Assert.Contains("application.deployed", audit);
         Assert.Contains("application.deleted", audit);
+    }
+
+    [SkippableFact]
+    public async Task A_deploy_puts_nothing_into_a_namespace_of_the_same_name_that_someone_else_made()
+    {
+        var (_, api, slug) = await WorldAsync();
+        await CreateAsync(api, slug, "shop", Spec(replicas: 1));
+        using var cluster = World.Client();
+        var ns = $"{slug}-dev";
+        // Someone with access to the cluster deletes the environment's namespace and makes one of the same name.
+        await cluster.CoreV1.DeleteNamespaceAsync(ns);
+        await SandboxWorld.EventuallyAsync(async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns),
+            "the environment's namespace to be gone");
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+
+        var deployed = await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop/environments/dev/deploy", new { }));
+
+        Assert.Equal(OperationState.Failed, deployed.State);
+        Assert.Contains($"Namespace '{ns}' exists but was not made by the portal for this environment", deployed.Error);
+        Assert.Empty((await cluster.AppsV1.ListNamespacedDeploymentAsync(ns)).Items);
+        Assert.Empty((await cluster.CoreV1.ListNamespacedSecretAsync(ns)).Items);
+        Assert.Empty((await cluster.CoreV1.ListNamespacedConfigMapAsync(ns)).Items);
     }
 
     /// <summary>A deploy saved with its operation, as the API does, but with no job queued: the test runs it.</summary>

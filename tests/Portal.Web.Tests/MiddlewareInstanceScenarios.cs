@@ -108,6 +108,34 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task An_instance_is_not_provisioned_into_a_namespace_of_the_same_name_that_someone_else_made()
+    {
+        var (_, api, slug) = await WorldAsync();
+        using var cluster = World.Client();
+        var ns = $"{slug}-dev";
+        // Someone with access to the cluster deletes the environment's namespace and makes one of the same name.
+        await cluster.CoreV1.DeleteNamespaceAsync(ns);
+        await SandboxWorld.EventuallyAsync(async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns),
+            "the environment's namespace to be gone");
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+
+        var accepted = await ProvisionAsync(api, slug, "cache");
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operation").GetGuid();
+        Operation? operation = null;
+        await SandboxWorld.EventuallyAsync(async () =>
+        {
+            operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id));
+            return operation.IsFinished;
+        }, "the provisioning to finish");
+
+        Assert.Equal(OperationState.Failed, operation!.State);
+        Assert.Contains($"Namespace '{ns}' exists but was not made by the portal for this environment", operation.Error);
+        Assert.Empty((await cluster.AppsV1.ListNamespacedStatefulSetAsync(ns)).Items);
+        Assert.Empty((await cluster.CoreV1.ListNamespacedSecretAsync(ns)).Items);
+    }
+
+    [SkippableFact]
     public async Task Revealing_the_credentials_shows_the_password_and_is_audited()
     {
         var (tenant, api, slug) = await WorldAsync();

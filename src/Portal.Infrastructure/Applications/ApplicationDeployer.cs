@@ -110,9 +110,10 @@ public sealed class ApplicationDeployer(
         // A stopped application has no autoscaler: it would scale the pods back up.
         var running = stopped ? spec.WithAutoscaling(null).WithReplicas(0) : spec.WithReplicas(deployment.Replicas);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
-        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, Ownership.Of(environment, tenant), revision.Number, running,
-            pool.Placement));
+        var owner = Ownership.Of(environment, tenant);
+        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, owner, revision.Number, running, pool.Placement));
         var client = await clients.ForAsync(pool.ClusterId, ct);
+        await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
         var ns = environment.Namespace;
         var objects = new AppObjects(client, ns, app.Name);
 
@@ -154,11 +155,16 @@ public sealed class ApplicationDeployer(
             where d.ApplicationId == app.Id
             join e in db.Environments.IgnoreQueryFilters() on d.EnvironmentId equals e.Id
             select new { Deployment = d, Environment = e }).ToListAsync(ct);
+        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == operation.TenantId).Select(t => t.Slug).FirstAsync(ct);
         foreach (var (deployment, environment) in deployments.Select(x => (x.Deployment, x.Environment)))
         {
             var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
-            await _journal.StepAsync(operation, $"remove from {environment.Name}",
-                () => new AppObjects(client, environment.Namespace, app.Name).DeleteAllAsync(ct), ct);
+            // Objects of the application's names in a namespace that is not the environment's are someone else's: left alone.
+            await _journal.StepAsync(operation, $"remove from {environment.Name}", async () =>
+            {
+                if (await NamespaceClaim.HoldsAsync(client, environment, Ownership.Of(environment, tenant), ct))
+                    await new AppObjects(client, environment.Namespace, app.Name).DeleteAllAsync(ct);
+            }, ct);
             db.AppDeployments.Remove(deployment);
         }
         db.Applications.Remove(app);

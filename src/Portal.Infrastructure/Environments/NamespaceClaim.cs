@@ -12,6 +12,11 @@ public sealed class NamespaceNotOwnedException(string @namespace) : Exception(
     $"Namespace '{@namespace}' exists but was not made by the portal for this environment; it was left untouched. " +
     "Delete this environment and choose another name, or have a platform admin remove the namespace.");
 
+/// <summary>The environment's namespace is not in the cluster: not made yet, or deleted by hand (drift repair makes it again).</summary>
+public sealed class NamespaceMissingException(string @namespace, string environment) : Exception(
+    $"Namespace '{@namespace}' of environment '{environment}' is not in the cluster: the environment is still being made, or its namespace " +
+    "was deleted by hand and is made again within minutes. Nothing was changed; try again once the environment is ready.");
+
 /// <summary>
 /// The portal changes or deletes a namespace only when it is the environment's own: labelled with the environment's tenant
 /// id and environment id. A namespace made by an earlier version of the portal, labelled with the tenant's slug and the
@@ -40,6 +45,23 @@ public static class NamespaceClaim
                && Label(Ownership.TenantLabel) == owner.Tenant && Label(Ownership.EnvironmentLabel) == owner.Environment
                && createdAt is { } created && created >= environmentCreatedAt - ClockSlack;
     }
+
+    /// <summary>
+    /// Before anything is put into the environment's namespace: it must be there and be the environment's own, so that nothing is
+    /// ever applied into a namespace of the same name that someone else made (after the environment was admitted, or in place of
+    /// its namespace since).
+    /// </summary>
+    public static async Task EnsureOwnedAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
+    {
+        var current = await ReadAsync(client, environment.Namespace, ct)
+            ?? throw new NamespaceMissingException(environment.Namespace, environment.Name);
+        if (!IsOwnedBy(current, owner, environment.CreatedAt))
+            throw new NamespaceNotOwnedException(environment.Namespace);
+    }
+
+    /// <summary>Before anything is taken out of the environment's namespace: true only when it is there and the environment's own.</summary>
+    public static async Task<bool> HoldsAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct) =>
+        await ReadAsync(client, environment.Namespace, ct) is { } current && IsOwnedBy(current, owner, environment.CreatedAt);
 
     /// <summary>
     /// Deletes the environment's namespace, with everything in it, and waits until it is gone. False when the namespace of

@@ -7,6 +7,7 @@ using Portal.Domain.Middleware;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Clusters;
+using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 
@@ -60,9 +61,15 @@ public sealed class InstanceProvisioner(
             pool.Placement));
         if (!rendered.Succeeded)
             throw new InstanceNotReady($"The template no longer renders: {rendered.Problem!.Message}");
-        var objects = new InstanceObjects(await clients.ForAsync(pool.ClusterId, ct), environment.Namespace);
+        var client = await clients.ForAsync(pool.ClusterId, ct);
+        var objects = new InstanceObjects(client, environment.Namespace);
         var selector = InstanceNames.Selector(instance.Name, environment.Name);
         var set = rendered.Value.OfType<V1StatefulSet>().Single();
+        var owner = Ownership.Of(environment, tenant);
+        // Nothing is put into, or taken out of, a namespace of the same name that is not the environment's.
+        var inOwnNamespace = await NamespaceClaim.HoldsAsync(client, environment, owner, ct);
+        if (!inOwnNamespace && operation.Kind != MiddlewareOperations.Delete)
+            await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
 
         switch (operation.Kind)
         {
@@ -79,10 +86,10 @@ public sealed class InstanceProvisioner(
             case MiddlewareOperations.Delete:
                 await _journal.StepAsync(operation, "objects", async () =>
                 {
-                    foreach (var o in rendered.Value.Reverse())
+                    foreach (var o in inOwnNamespace ? rendered.Value.Reverse() : [])
                         await objects.DeleteAsync(o, ct);
                 }, ct);
-                if (!instance.KeepVolumes)
+                if (!instance.KeepVolumes && inOwnNamespace)
                     await _journal.StepAsync(operation, "volumes", () => objects.DeleteClaimsAsync(selector, ct), ct);
                 db.MiddlewareBindings.RemoveRange(await db.MiddlewareBindings.IgnoreQueryFilters().Where(b => b.InstanceId == instance.Id).ToListAsync(ct));
                 db.MiddlewareInstances.Remove(instance);
