@@ -83,6 +83,25 @@ public abstract class QuotaAdmissionScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task Grants_to_several_tenants_made_at_once_cannot_promise_more_than_the_pool_has()
+    {
+        var admin = await Arrange.AdminAsync();
+        var platform = await Arrange.UserApiClientAsync(admin);
+        var pool = await PoolAsync(admin);
+        var tenants = new List<Tenant>();
+        for (var i = 0; i < 6; i++)
+            tenants.Add(await Arrange.TenantAsync());
+
+        // The pool promises 24 CPU (three nodes of 4, overcommitted twice): four grants of 5 fit, never five.
+        var answers = await Task.WhenAll(tenants.Select(t => platform.PutAsJsonAsync($"/api/v1/pools/{pool}/quotas/{t.Slug}", Grant(cpu: "5"))));
+
+        Assert.Equal(4, answers.Count(a => a.IsSuccessStatusCode));
+        var granted = await Arrange.QueryAsync(db => db.TenantQuotas.IgnoreQueryFilters().Join(db.ResourcePools, q => q.PoolId, p => p.Id, (q, p) => new { q, p })
+            .Where(x => x.p.Name == pool).Select(x => x.q.Granted.CpuRequestMillis).ToListAsync());
+        Assert.Equal(20_000, granted.Sum());
+    }
+
+    [SkippableFact]
     public async Task A_share_below_what_the_environments_workloads_hold_is_refused_with_the_numbers()
     {
         var (tenant, api, pool, _) = await TenantWithQuotaAsync(cpu: "4");

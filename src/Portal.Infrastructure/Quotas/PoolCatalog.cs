@@ -124,17 +124,21 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
     /// <summary>Changes the pool's overcommit policy, never below what its tenants were granted.</summary>
     public async Task<Result> ChangeOvercommitAsync(Actor actor, string poolName, decimal cpu, decimal memory, CancellationToken ct)
     {
-        var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
-        if (pool is null)
+        var poolId = await db.ResourcePools.Where(p => p.Name == poolName).Select(p => (Guid?)p.Id).FirstOrDefaultAsync(ct);
+        if (poolId is null)
             return Problem.NotFound($"Pool '{poolName}'");
-        var summary = (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Id == pool.Id), ct)).Single();
-        var before = pool.Overcommit;
-        var changed = pool.ChangeOvercommit(cpu, memory, summary.Capacity, summary.Granted);
-        audit.Record(actor, null, "pool.overcommit-changed", "pool", pool.Name,
-            changed.Succeeded ? $"CPU {before.Cpu} → {cpu}, memory {before.Memory} → {memory}" : changed.Problem!.Message,
-            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
-        await db.SaveChangesAsync(ct);
-        return changed;
+        return await quotaLock.RunForPoolAsync(poolId.Value, null, async () =>
+        {
+            var pool = await db.ResourcePools.FirstAsync(p => p.Id == poolId, ct);
+            var summary = (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Id == pool.Id), ct)).Single();
+            var before = pool.Overcommit;
+            var changed = pool.ChangeOvercommit(cpu, memory, summary.Capacity, summary.Granted);
+            audit.Record(actor, null, "pool.overcommit-changed", "pool", pool.Name,
+                changed.Succeeded ? $"CPU {before.Cpu} → {cpu}, memory {before.Memory} → {memory}" : changed.Problem!.Message,
+                changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+            await db.SaveChangesAsync(ct);
+            return changed;
+        }, ct);
     }
 
     /// <summary>
@@ -201,14 +205,14 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return Problem.Invalid("Tenant", $"There is no tenant '{tenantSlug}'.");
         var quotaId = await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.PoolId == pool.Id && q.TenantId == tenant.Id)
             .Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
-        // A first grant has no environments to race with: none can be created without a quota.
-        return quotaId is null
-            ? await GrantOnceAsync(actor, pool, tenant, requested, ct)
-            : await quotaLock.RunAsync(quotaId.Value, () => GrantOnceAsync(actor, pool, tenant, requested, ct), ct);
+        // Under the pool's lock, since grants to other tenants draw on the same capacity; and under the quota's, since the
+        // tenant's environments may be created meanwhile (a first grant has none to race with: none can be created without it).
+        return await quotaLock.RunForPoolAsync(pool.Id, quotaId, () => GrantOnceAsync(actor, pool.Id, tenant, requested, ct), ct);
     }
 
-    private async Task<Result<TenantQuota>> GrantOnceAsync(Actor actor, ResourcePool pool, Tenant tenant, ResourceAmounts requested, CancellationToken ct)
+    private async Task<Result<TenantQuota>> GrantOnceAsync(Actor actor, Guid poolId, Tenant tenant, ResourceAmounts requested, CancellationToken ct)
     {
+        var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == poolId, ct);
         var summary = (await SummarizeAsync(db.ResourcePools.AsNoTracking().Where(p => p.Id == pool.Id), ct)).Single();
         var quotas = db.TenantQuotas.IgnoreQueryFilters();
         var existing = await quotas.FirstOrDefaultAsync(q => q.PoolId == pool.Id && q.TenantId == tenant.Id, ct);

@@ -28,4 +28,26 @@ public sealed class QuotaLock(PortalDbContext db, AdmissionGate gate)
             await transaction.CommitAsync(ct);
         return result;
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under the pool's lock, and the quota's when there is one, and commits what it saved (a refusal
+    /// saves nothing, or only its audit): what a pool promises to all its tenants — grants, its overcommit — changes one
+    /// change at a time, so that grants to two tenants made at once cannot together promise more than the pool has.
+    /// </summary>
+    public async Task<T> RunForPoolAsync<T>(Guid poolId, Guid? quotaId, Func<Task<T>> work, CancellationToken ct)
+    {
+        using var enteredPool = await gate.EnterAsync(poolId, ct);
+        using var enteredQuota = quotaId is { } quota ? await gate.EnterAsync(quota, ct) : null;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.ResourcePools.Where(p => p.Id == poolId).ExecuteUpdateAsync(u => u.SetProperty(p => p.CreatedAt, p => p.CreatedAt), ct);
+        if (quotaId is not null)
+        {
+            await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.Id == quotaId)
+                .ExecuteUpdateAsync(u => u.SetProperty(q => q.ChangedAt, q => q.ChangedAt), ct);
+        }
+        db.ChangeTracker.Clear();
+        var result = await work();
+        await transaction.CommitAsync(ct);
+        return result;
+    }
 }
