@@ -166,6 +166,23 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task Instances_provisioned_at_once_in_several_environments_cannot_exceed_the_tenants_instances_in_the_pool()
+    {
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "20");
+        string[] environments = ["one", "two", "three", "four"];
+        foreach (var environment in environments)
+            await World.ReadyEnvironmentAsync(tenant, admin, pool, environment, cpu: "1", memory: "1Gi", pods: "10");
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
+
+        // The grant allows two instances in the pool; each environment's share has room for one.
+        var answers = await Task.WhenAll(environments.Select(environment => api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/middleware/instances",
+            new { environment, name = "cache", template = "redis", version = "7.2.7", plan = "small", parameters = new { } })));
+
+        Assert.Equal(2, answers.Count(a => a.StatusCode == HttpStatusCode.Accepted));
+        Assert.Equal(2, await Arrange.QueryAsync(db => db.MiddlewareInstances.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id)));
+    }
+
+    [SkippableFact]
     public async Task Provisioning_is_refused_when_the_environment_share_has_not_the_CPU()
     {
         var (_, api, slug) = await WorldAsync(cpu: "300m");

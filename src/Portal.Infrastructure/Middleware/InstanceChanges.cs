@@ -171,20 +171,15 @@ public sealed class InstanceChanges(
             environment.Share with { MiddlewareInstances = 0 }, taken with { MiddlewareInstances = 0 });
         if (!admitted.Succeeded)
             return admitted.Problem!;
-        if (isNew)
-        {
-            var pool = await db.ResourcePools.AsNoTracking().Where(p => p.Id == environment.PoolId).Select(p => p.Name).FirstAsync(ct);
-            var granted = await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking()
-                .Where(q => q.TenantId == environment.TenantId && q.PoolId == environment.PoolId)
-                .Select(q => (int?)q.Granted.MiddlewareInstances).FirstOrDefaultAsync(ct) ?? 0;
-            var count = await holdings.CountInPoolAsync(environment.TenantId, environment.PoolId, instance.Id, ct);
-            var counted = QuotaAdmission.Admit(pool, ResourceAmounts.Zero with { MiddlewareInstances = 1 },
-                ResourceAmounts.Zero with { MiddlewareInstances = granted }, ResourceAmounts.Zero with { MiddlewareInstances = count });
-            if (!counted.Succeeded)
-                return counted.Problem!;
-        }
         var seen = environment.AdmissionStamp;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // A new instance counts against the tenant's instances in the whole pool, admitted in other environments under their own
+        // stamps: the quota's row orders them (taken first, as environment creations and share changes take it).
+        if (isNew)
+        {
+            await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.TenantId == environment.TenantId && q.PoolId == environment.PoolId)
+                .ExecuteUpdateAsync(u => u.SetProperty(q => q.ChangedAt, q => q.ChangedAt), ct);
+        }
         var claimed = await db.Environments.Where(e => e.Id == environment.Id && e.AdmissionStamp == seen)
             .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
         if (claimed == 0)
@@ -192,11 +187,24 @@ public sealed class InstanceChanges(
             db.ChangeTracker.Clear();
             return Problem.Conflict("Another change reached this environment at the same moment; try again.");
         }
+        if (isNew && await WithinInstanceQuotaAsync(environment, instance, ct) is { Succeeded: false } refused)
+            return refused.Problem!;
         var result = await save();
         await transaction.CommitAsync(ct);
         if (result.Succeeded)
             queue.Enqueue(result.Value);
         return result;
+    }
+
+    private async Task<Result> WithinInstanceQuotaAsync(TenantEnvironment environment, MiddlewareInstance instance, CancellationToken ct)
+    {
+        var pool = await db.ResourcePools.AsNoTracking().Where(p => p.Id == environment.PoolId).Select(p => p.Name).FirstAsync(ct);
+        var granted = await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking()
+            .Where(q => q.TenantId == environment.TenantId && q.PoolId == environment.PoolId)
+            .Select(q => (int?)q.Granted.MiddlewareInstances).FirstOrDefaultAsync(ct) ?? 0;
+        var count = await holdings.CountInPoolAsync(environment.TenantId, environment.PoolId, instance.Id, ct);
+        return QuotaAdmission.Admit(pool, ResourceAmounts.Zero with { MiddlewareInstances = 1 },
+            ResourceAmounts.Zero with { MiddlewareInstances = granted }, ResourceAmounts.Zero with { MiddlewareInstances = count });
     }
 
     private async Task<Result<Operation>> OperationAsync(Actor actor, Tenant tenant, string kind, MiddlewareInstance instance, TenantEnvironment environment,
