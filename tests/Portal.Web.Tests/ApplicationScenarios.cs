@@ -433,11 +433,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         await CreateAsync(api, slug, "shop", Spec(replicas: 1));
         using var cluster = World.Client();
         var ns = $"{slug}-dev";
-        // Someone with access to the cluster deletes the environment's namespace and makes one of the same name.
-        await cluster.CoreV1.DeleteNamespaceAsync(ns);
-        await SandboxWorld.EventuallyAsync(async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns),
-            "the environment's namespace to be gone");
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+        await World.ReplaceNamespaceBehindThePortalAsync(ns);
 
         var deployed = await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/shop/environments/dev/deploy", new { }));
 

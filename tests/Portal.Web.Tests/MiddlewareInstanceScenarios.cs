@@ -113,11 +113,7 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var (_, api, slug) = await WorldAsync();
         using var cluster = World.Client();
         var ns = $"{slug}-dev";
-        // Someone with access to the cluster deletes the environment's namespace and makes one of the same name.
-        await cluster.CoreV1.DeleteNamespaceAsync(ns);
-        await SandboxWorld.EventuallyAsync(async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns),
-            "the environment's namespace to be gone");
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+        await World.ReplaceNamespaceBehindThePortalAsync(ns);
 
         var accepted = await ProvisionAsync(api, slug, "cache");
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);

@@ -85,6 +85,15 @@ public sealed class SandboxWorld(PortalFactory factory)
             .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)), $"environment '{name}' to be ready");
     }
 
+    /// <summary>What someone with access to the cluster can do: delete an environment's namespace and make one of the same name.</summary>
+    public async Task ReplaceNamespaceBehindThePortalAsync(string ns)
+    {
+        using var cluster = Client();
+        await cluster.CoreV1.DeleteNamespaceAsync(ns);
+        await EventuallyAsync(async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns), $"namespace '{ns}' to be gone");
+        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+    }
+
     public IKubernetes Client() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
         new MemoryStream(Encoding.UTF8.GetBytes(factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
 
