@@ -46,6 +46,7 @@ public static class DependencyInjection
         services.AddScoped<AuditLog>();
         services.AddScoped<TenantAdministration>();
         services.AddScoped<TenantDeletion>();
+        services.AddScoped<Onboarding.PlatformSetup>();
         services.AddScoped<MemberDirectory>();
         services.AddSingleton<ITenantConnections, NoTenantConnections>();
         services.AddScoped<InvitationAcceptance>();

@@ -20,12 +20,13 @@ public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelp
         PortalFixture.RequireChromium();
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
 
-        // The platform admin signs in; with no tenant yet, the start page is the administration.
+        // The platform admin signs in; with nothing set up yet, the start page is the setup checklist.
         var admin = await portal.NewSignedOutPageAsync();
         await admin.GotoAsync("/account/login");
         await admin.SaveScreenshotAsync("01-login");
         await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
-        await Expect(admin).ToHaveURLAsync(Url("/admin"));
+        await Expect(admin).ToHaveURLAsync(Url("/"));
+        await Expect(admin.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Get started");
         await admin.SaveScreenshotAsync("02-administration");
 
         // They create the tenant Acme Corp.

@@ -128,8 +128,33 @@
     // Room above the plot for the labels of deploy marks (CSS px).
     const MARK_BAND = 18;
 
-    // Draws each mark as a dashed vertical line across the plot, its label in the band above the plot; a label that
-    // would overlap another drops into the plot, row by row, on a translucent background.
+    // At most this many rows of labels: one in the band above the plot, the others over its top.
+    const MARK_ROWS = 2;
+
+    // Marks closer than this (CSS px) share one line and one label ("Revision 7 (deploy) +3"): many deploys in a short
+    // time do not pile up.
+    const MARK_GROUP = 12;
+
+    // Groups the marks in view, in time order, by their distance on the x axis: one per group, drawn at its first
+    // mark, labelled by its last one (the latest deploy) and how many more it holds.
+    const groupMarks = (marks, position, distance) => {
+        const groups = [];
+        for (const mark of marks) {
+            const x = position(mark.at);
+            const group = groups[groups.length - 1];
+            if (group && x - group.x < distance) {
+                group.count++;
+                group.last = mark.label;
+            } else {
+                groups.push({ x, count: 1, last: mark.label });
+            }
+        }
+        return groups.map(g => ({ x: g.x, label: g.count === 1 ? g.last : `${g.last} +${g.count - 1}` }));
+    };
+
+    // Draws each group of marks as a dashed vertical line across the plot, its label in the band above the plot; a
+    // label that would overlap another drops one row, over the plot on a translucent background; one that fits in none
+    // of the rows is left out (its line stays).
     const marksPlugin = state => ({
         hooks: {
             draw: [u => {
@@ -147,8 +172,8 @@
                 ctx.font = `${fontPx}px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`;
                 ctx.textAlign = "left";
                 ctx.textBaseline = "middle";
-                const shown = marks.filter(m => m.at >= min && m.at <= max).sort((a, b) => a.at - b.at)
-                    .map(m => ({ ...m, x: Math.round(u.valToPos(m.at, "x", true)) + 0.5 }));
+                const shown = groupMarks(marks.filter(m => m.at >= min && m.at <= max).sort((a, b) => a.at - b.at),
+                    at => Math.round(u.valToPos(at, "x", true)) + 0.5, MARK_GROUP * ratio);
                 ctx.strokeStyle = MARK_COLOR;
                 ctx.lineWidth = Math.max(1, Math.round(ratio));
                 ctx.setLineDash([4 * ratio, 3 * ratio]);
@@ -168,7 +193,11 @@
                     if (boxLeft + boxWidth > left + width) boxLeft = Math.max(left, x - ratio - boxWidth);
                     const boxRight = boxLeft + boxWidth;
                     let row = rows.findIndex(placed => placed.every(([from, to]) => boxRight + pad <= from || boxLeft >= to + pad));
-                    if (row < 0) { row = rows.length; rows.push([]); }
+                    if (row < 0) {
+                        if (rows.length >= MARK_ROWS) continue;
+                        row = rows.length;
+                        rows.push([]);
+                    }
                     rows[row].push([boxLeft, boxRight]);
                     const boxTop = top - rowHeight - ratio + row * (rowHeight + ratio);
                     ctx.fillStyle = "rgba(255, 255, 255, 0.85)";

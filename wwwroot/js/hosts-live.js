@@ -26,8 +26,8 @@
             if (row) {
                 const set = (field, html) => { const cell = row.querySelector(`[data-field="${field}"]`); if (cell) cell.innerHTML = html; };
                 set("status", statusHtml(host));
-                set("cpu", `${escape(host.cpu)} (${host.cpuPercent}%)`);
-                set("memory", `${escape(host.memory)} (${host.memoryPercent}%)`);
+                set("cpu", `${escape(host.cpu)} (${escape(host.cpuShare)})`);
+                set("memory", `${escape(host.memory)} (${escape(host.memoryShare)})`);
                 set("usage", `${escape(host.cpuUsage ?? "—")} / ${escape(host.memoryUsage ?? "—")}`);
                 set("pods", `${host.pods} / ${host.podAllocatable}`);
             }

@@ -27,18 +27,22 @@ internal sealed class SignalRHostChangeNotifier(IHubContext<HostsHub> hub) : IHo
         hub.Clients.Group(HostsHub.Group(clusterId)).SendAsync("hostsChanged", hosts.Select(HostView.From), ct);
 }
 
-/// <summary>A host as pages and the API show it: raw numbers plus the words and percentages people read.</summary>
+/// <summary>
+/// A host as pages and the API show it: raw numbers plus the words and percentages people read. <see cref="CpuPercent"/> and
+/// <see cref="MemoryPercent"/> are whole percentages for programs; <see cref="CpuShare"/> and <see cref="MemoryShare"/> the same
+/// written as pages write them (<see cref="Common.Percent"/>).
+/// </summary>
 public sealed record HostView(
     string Name, string Roles, string Status, bool Ready, bool Unschedulable, string Pressures,
-    string Cpu, int CpuPercent, string Memory, int MemoryPercent, string? CpuUsage, string? MemoryUsage, int Pods, long PodAllocatable,
-    DateTime CreatedAt)
+    string Cpu, int CpuPercent, string CpuShare, string Memory, int MemoryPercent, string MemoryShare, string? CpuUsage, string? MemoryUsage,
+    int Pods, long PodAllocatable, DateTime CreatedAt)
 {
     public static HostView From(HostRow h) => new(
         h.Name, h.Roles, Describe(h), h.Ready, h.Unschedulable, h.Pressures,
         $"{Domain.Common.Quantity.FormatCpu(h.CpuRequestedMillis)} / {Domain.Common.Quantity.FormatCpu(h.CpuAllocatableMillis)}",
-        Percent(h.CpuRequestedMillis, h.CpuAllocatableMillis),
+        Percent(h.CpuRequestedMillis, h.CpuAllocatableMillis), Common.Percent.Text(h.CpuRequestedMillis, h.CpuAllocatableMillis),
         $"{Domain.Common.Quantity.FormatBytes(h.MemoryRequestedBytes)} / {Domain.Common.Quantity.FormatBytes(h.MemoryAllocatableBytes)}",
-        Percent(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
+        Percent(h.MemoryRequestedBytes, h.MemoryAllocatableBytes), Common.Percent.Text(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
         h.CpuUsageMillis is { } cpu ? Domain.Common.Quantity.FormatCpu(cpu) : null,
         h.MemoryUsageBytes is { } memory ? Domain.Common.Quantity.FormatBytes(memory) : null,
         h.PodCount, h.PodAllocatable, h.CreatedAt);
@@ -46,8 +50,10 @@ public sealed record HostView(
     public static string Describe(HostRow h) =>
         (!h.Ready ? "NotReady" : "Ready") + (h.Unschedulable ? ", cordoned" : "") + (h.Pressures.Length > 0 ? $", {h.Pressures}" : "");
 
-    public static int Percent(long part, long whole) => whole <= 0 ? 0 : (int)Math.Min(999, part * 100 / whole);
+    /// <summary>A whole percentage, rounded as <see cref="Common.Percent"/> rounds, at most 999.</summary>
+    public static int Percent(long part, long whole) =>
+        Common.Percent.Of(part, whole) is { } percent ? (int)Math.Min(999, Math.Round(percent, MidpointRounding.AwayFromZero)) : 0;
 }
 
-/// <summary>One labelled bar of how much of something is taken.</summary>
-public sealed record UsageBar(string Label, string Text, int Percent);
+/// <summary>One labelled bar of how much of something is taken, as a percentage (null when there is no whole).</summary>
+public sealed record UsageBar(string Label, string Text, double? Percent);

@@ -35,7 +35,6 @@ public static class AmountText
 {
     public static string Cpu(long millis) => Quantity.FormatCpu(millis);
     public static string Bytes(long bytes) => Quantity.FormatBytes(bytes);
-    public static int Percent(long part, long whole) => whole <= 0 ? 0 : (int)Math.Min(999, part * 100 / whole);
 }
 
 /// <summary>One bar of a quota page: a part of a whole, labelled, with both figures written out.</summary>
