@@ -198,7 +198,11 @@ public sealed class ApplicationChanges(
         deployment.Deploy(revision.Value, spec, rollBackOnFailure, now);
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
+        {
+            audit.RecordRefusal(actor, tenant, "application.deployed", "application", app.Name,
+                $"{origin} of {spec.Image} to '{environment.Name}'", admitted.Problem!.Message);
             return admitted.Problem!;
+        }
         var claimed = await ingress.ClaimAsync(tenant, app, environment, spec, ct);
         if (!claimed.Succeeded)
             return claimed.Problem!;
@@ -209,8 +213,8 @@ public sealed class ApplicationChanges(
         var operation = new Operation(tenant.Id, ApplicationOperations.Deploy, "application",
             ApplicationOperations.Target(app.Name, environment.Name), actor.Name, now);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "application.deployed", "application", app.Name,
-            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}");
+        audit.RecordForOperation(actor, tenant, "application.deployed", "application", app.Name,
+            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}", operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
@@ -249,9 +253,14 @@ public sealed class ApplicationChanges(
             // What was read before the lock may be stale: read it again inside.
             db.ChangeTracker.Clear();
             result = await admitAndSave();
-            if (!result.Succeeded)
-                return result;
-            await transaction.CommitAsync(ct);
+            if (result.Succeeded)
+                await transaction.CommitAsync(ct);
+        }
+        if (!result.Succeeded)
+        {
+            // A refusal by the share is audited once its transaction has rolled back, on its own.
+            await audit.SaveRefusalsAsync();
+            return result;
         }
         queue.Enqueue(result.Value);
         return result;
@@ -271,11 +280,14 @@ public sealed class ApplicationChanges(
             return changed.Problem!;
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
+        {
+            audit.RecordRefusal(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'", admitted.Problem!.Message);
             return admitted.Problem!;
+        }
         var operation = new Operation(tenant.Id, ApplicationOperations.Scale, "application", ApplicationOperations.Target(app.Name, environment.Name),
             actor.Name, clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'");
+        audit.RecordForOperation(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'", operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
@@ -286,7 +298,7 @@ public sealed class ApplicationChanges(
         var operation = new Operation(tenant.Id, kind, "application", ApplicationOperations.Target(app.Name, environment.Name), actor.Name,
             clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'");
+        audit.RecordForOperation(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'", operation);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
