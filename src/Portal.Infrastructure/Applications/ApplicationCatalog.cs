@@ -192,7 +192,7 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
             deployment.MarkRemoving(now);
         var operation = new Operation(tenant.Id, ApplicationOperations.Delete, "application", app.Name, actor.Name, now);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "application.deleted", "application", app.Name, $"from {deployments.Count} environment(s)");
+        audit.RecordForOperation(actor, tenant, "application.deleted", "application", app.Name, $"from {deployments.Count} environment(s)", operation);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;

@@ -11,8 +11,29 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>What promoting would change in the target environment: its revision now, the one it would get, and the diff.</summary>
-public sealed record PromotionPreview(string From, string To, int FromRevision, int? ToRevision, IReadOnlyList<SpecChange> Changes);
+/// <summary>A middleware binding of an application in one environment: the instance, its template, and the variables it gives.</summary>
+public sealed record BindingSummary(string Instance, string Template, IReadOnlyList<string> Variables);
+
+/// <summary>
+/// The bindings on each side of a promotion. Bindings belong to their environment: promotion carries the application's spec without
+/// the source's bindings, and the target keeps its own. <paramref name="Missing"/> names the variables the source's bindings give
+/// that none of the target's does: promoted, the application runs in the target without them.
+/// </summary>
+public sealed record PromotionBindings(IReadOnlyList<BindingSummary> Source, IReadOnlyList<BindingSummary> Target, IReadOnlyList<string> Missing);
+
+/// <summary>
+/// What promoting would change in the target environment: its revision now, the one it would get, the diff (with the target's
+/// bindings, never the source's), and the bindings of both sides with a warning when the target lacks some of the source's.
+/// </summary>
+public sealed record PromotionPreview(string From, string To, int FromRevision, int? ToRevision, IReadOnlyList<SpecChange> Changes,
+    PromotionBindings Bindings)
+{
+    public string? Warning => Bindings.Missing.Count == 0
+        ? null
+        : $"{To} has no binding for {string.Join(", ", Bindings.Missing)}: in {From} they come from " +
+          $"{string.Join(", ", Bindings.Source.Where(b => b.Variables.Any(Bindings.Missing.Contains)).Select(b => $"'{b.Instance}' ({b.Template})"))}. " +
+          $"Promoted, the application runs in {To} without them until an instance of {To} is bound to it.";
+}
 
 /// <summary>
 /// Changes to what runs: deploys (of the working spec, an earlier revision, or another environment's revision),
@@ -43,7 +64,12 @@ public sealed class ApplicationChanges(
         var earlier = await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.ApplicationId == app.Id && r.Number == revision, ct);
         if (earlier is null)
             return Problem.Invalid("Revision", $"'{appName}' has no revision {revision}.");
-        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec), note, $"rollback to revision {revision}", false, ct);
+        var spec = vault.Open(earlier.SealedSpec);
+        // A revision made in another environment carries that environment's bindings, not this one's.
+        if (earlier.Environment != environmentName
+            && await db.Environments.Where(e => e.Name == earlier.Environment).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct) is { } madeIn)
+            spec = WithoutBindings(spec, await BindingsAsync(app.Id, madeIn, ct));
+        return await DeployAsync(actor, tenant, app, environmentName, spec, note, $"rollback to revision {revision}", false, ct);
     }
 
     /// <summary>
@@ -72,6 +98,33 @@ public sealed class ApplicationChanges(
 
     public async Task<Result<PromotionPreview>> PreviewPromotionAsync(string appName, string? from, string? to, CancellationToken ct)
     {
+        var planned = await PlanPromotionAsync(appName, from, to, ct);
+        return planned.Succeeded ? planned.Value.Preview : planned.Problem!;
+    }
+
+    /// <summary>
+    /// Copies the revision running in one environment to another, as a new revision there: the application's spec, without the
+    /// source's bindings, with the target's own. When the target lacks some of the source's bindings, the promotion is refused
+    /// unless <paramref name="acceptMissingBindings"/> says to deploy without them.
+    /// </summary>
+    public async Task<Result<Operation>> PromoteAsync(Actor actor, Tenant tenant, string appName, string? from, string? to, string? note,
+        bool acceptMissingBindings, CancellationToken ct)
+    {
+        var planned = await PlanPromotionAsync(appName, from, to, ct);
+        if (!planned.Succeeded)
+            return planned.Problem!;
+        var (preview, spec) = planned.Value;
+        if (preview.Warning is { } warning && !acceptMissingBindings)
+            return Problem.Invalid(nameof(acceptMissingBindings),
+                $"{warning} Confirm that '{appName}' may run in {preview.To} without them (acceptMissingBindings) to promote it anyway.");
+        var app = await db.Applications.FirstAsync(a => a.Name == appName, ct);
+        return await DeployAsync(actor, tenant, app, to, spec, note, $"promotion of revision {preview.FromRevision} from {from}", false, ct);
+    }
+
+    /// <summary>The preview of a promotion, and the spec it deploys: the source's revision without the source's bindings.</summary>
+    private async Task<Result<(PromotionPreview Preview, DeploymentSpec Spec)>> PlanPromotionAsync(string appName, string? from, string? to,
+        CancellationToken ct)
+    {
         var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
@@ -83,21 +136,16 @@ public sealed class ApplicationChanges(
         var target = await db.Environments.AsNoTracking().FirstOrDefaultAsync(e => e.Name == to, ct);
         if (target is null)
             return Problem.Invalid("To", $"There is no environment '{to}'.");
+        var sourceEnvironmentId = await db.Environments.Where(e => e.Name == from).Select(e => e.Id).FirstAsync(ct);
+        var sourceBindings = await BindingsAsync(app.Id, sourceEnvironmentId, ct);
+        var targetBindings = await BindingsAsync(app.Id, target.Id, ct);
+        var spec = WithoutBindings(vault.Open(source.Value.SealedSpec), sourceBindings);
         var current = await RunningRevisionAsync(app.Id, to, ct);
-        var changes = SpecDiff.Between(current.Succeeded ? vault.Open(current.Value.SealedSpec) : null, vault.Open(source.Value.SealedSpec));
-        return new PromotionPreview(from!, target.Name, source.Value.Number, current.Succeeded ? current.Value.Number : null, changes);
-    }
-
-    /// <summary>Copies the revision running in one environment to another, as a new revision there.</summary>
-    public async Task<Result<Operation>> PromoteAsync(Actor actor, Tenant tenant, string appName, string? from, string? to, string? note, CancellationToken ct)
-    {
-        var preview = await PreviewPromotionAsync(appName, from, to, ct);
-        if (!preview.Succeeded)
-            return preview.Problem!;
-        var app = await db.Applications.FirstAsync(a => a.Name == appName, ct);
-        var source = (await RunningRevisionAsync(app.Id, from, ct)).Value;
-        return await DeployAsync(actor, tenant, app, to, vault.Open(source.SealedSpec), note,
-            $"promotion of revision {source.Number} from {from}", false, ct);
+        var changes = SpecDiff.Between(current.Succeeded ? vault.Open(current.Value.SealedSpec) : null, WithBindings(spec, targetBindings));
+        var provided = targetBindings.SelectMany(b => b.Variables).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = sourceBindings.SelectMany(b => b.Variables).Select(v => v.Name).Where(n => !provided.Contains(n)).Distinct().ToList();
+        var bindings = new PromotionBindings(sourceBindings.Select(b => b.Summary).ToList(), targetBindings.Select(b => b.Summary).ToList(), missing);
+        return (new PromotionPreview(from!, target.Name, source.Value.Number, current.Succeeded ? current.Value.Number : null, changes, bindings), spec);
     }
 
     public Task<Result<Operation>> ScaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int replicas, CancellationToken ct) =>
@@ -198,7 +246,11 @@ public sealed class ApplicationChanges(
         deployment.Deploy(revision.Value, spec, rollBackOnFailure, now);
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
+        {
+            audit.RecordRefusal(actor, tenant, "application.deployed", "application", app.Name,
+                $"{origin} of {spec.Image} to '{environment.Name}'", admitted.Problem!.Message);
             return admitted.Problem!;
+        }
         var claimed = await ingress.ClaimAsync(tenant, app, environment, spec, ct);
         if (!claimed.Succeeded)
             return claimed.Problem!;
@@ -209,8 +261,8 @@ public sealed class ApplicationChanges(
         var operation = new Operation(tenant.Id, ApplicationOperations.Deploy, "application",
             ApplicationOperations.Target(app.Name, environment.Name), actor.Name, now);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "application.deployed", "application", app.Name,
-            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}");
+        audit.RecordForOperation(actor, tenant, "application.deployed", "application", app.Name,
+            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}", operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
@@ -249,9 +301,14 @@ public sealed class ApplicationChanges(
             // What was read before the lock may be stale: read it again inside.
             db.ChangeTracker.Clear();
             result = await admitAndSave();
-            if (!result.Succeeded)
-                return result;
-            await transaction.CommitAsync(ct);
+            if (result.Succeeded)
+                await transaction.CommitAsync(ct);
+        }
+        if (!result.Succeeded)
+        {
+            // A refusal by the share is audited once its transaction has rolled back, on its own.
+            await audit.SaveRefusalsAsync();
+            return result;
         }
         queue.Enqueue(result.Value);
         return result;
@@ -271,11 +328,14 @@ public sealed class ApplicationChanges(
             return changed.Problem!;
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
+        {
+            audit.RecordRefusal(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'", admitted.Problem!.Message);
             return admitted.Problem!;
+        }
         var operation = new Operation(tenant.Id, ApplicationOperations.Scale, "application", ApplicationOperations.Target(app.Name, environment.Name),
             actor.Name, clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'");
+        audit.RecordForOperation(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'", operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
@@ -286,7 +346,7 @@ public sealed class ApplicationChanges(
         var operation = new Operation(tenant.Id, kind, "application", ApplicationOperations.Target(app.Name, environment.Name), actor.Name,
             clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'");
+        audit.RecordForOperation(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'", operation);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
@@ -314,12 +374,36 @@ public sealed class ApplicationChanges(
     /// The variables of the middleware instances bound to the application in the environment, set on the spec: whatever
     /// the spec came from (the working spec, an earlier revision, another environment), a deploy keeps the bindings.
     /// </summary>
-    private async Task<DeploymentSpec> WithBindingsAsync(DeploymentSpec spec, Guid appId, Guid environmentId, CancellationToken ct)
+    private async Task<DeploymentSpec> WithBindingsAsync(DeploymentSpec spec, Guid appId, Guid environmentId, CancellationToken ct) =>
+        WithBindings(spec, await BindingsAsync(appId, environmentId, ct));
+
+    private static DeploymentSpec WithBindings(DeploymentSpec spec, IEnumerable<Binding> bindings) =>
+        bindings.SelectMany(b => b.Variables).Aggregate(spec, (withBinding, variable) => withBinding.WithEnvironmentVariable(variable));
+
+    /// <summary>
+    /// The spec of a revision made in another environment, without what that environment's bindings put there — its instances'
+    /// hosts in its namespace, references to its instances' Secrets — which would point the target at them. Taken out by name, as
+    /// unbinding does (a binding's names never clash with the application's own), so that values the binding gave earlier go too.
+    /// </summary>
+    private static DeploymentSpec WithoutBindings(DeploymentSpec spec, IEnumerable<Binding> bindings)
     {
-        var bound = await db.MiddlewareBindings.AsNoTracking().Where(b => b.ApplicationId == appId && b.EnvironmentId == environmentId)
-            .Select(b => b.Variables).ToListAsync(ct);
-        return bound.SelectMany(v => v).Aggregate(spec, (withBinding, variable) => withBinding.WithEnvironmentVariable(variable));
+        var bound = bindings.SelectMany(b => b.Variables).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
+        return spec.WithEnvironment(spec.Environment.Where(v => !bound.Contains(v.Name)));
     }
+
+    private async Task<List<Binding>> BindingsAsync(Guid appId, Guid environmentId, CancellationToken ct)
+    {
+        var rows = await (
+            from b in db.MiddlewareBindings.AsNoTracking()
+            where b.ApplicationId == appId && b.EnvironmentId == environmentId
+            join i in db.MiddlewareInstances on b.InstanceId equals i.Id
+            select new { i.Name, i.TemplateName, b.Variables, b.CreatedAt }).ToListAsync(ct);
+        return rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Name, StringComparer.Ordinal)
+            .Select(r => new Binding(new BindingSummary(r.Name, r.TemplateName, r.Variables.Select(v => v.Name).ToList()), r.Variables)).ToList();
+    }
+
+    /// <summary>A binding with the variables it gives, as they were injected.</summary>
+    private sealed record Binding(BindingSummary Summary, IReadOnlyList<EnvironmentVariable> Variables);
 
     private static ResourceAmounts Holds(ContainerResources perReplica, int replicas) => new(
         perReplica.CpuRequestMillis * replicas, perReplica.CpuLimitMillis * replicas,

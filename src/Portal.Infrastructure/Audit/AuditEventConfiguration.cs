@@ -17,6 +17,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.Property(a => a.Outcome).HasConversion<string>().HasMaxLength(20);
         audit.Property(a => a.ClientAddress).HasMaxLength(64);
         audit.Property(a => a.Summary).HasMaxLength(AuditEvent.MaxSummaryLength);
+        audit.Property(a => a.Reason).HasMaxLength(AuditEvent.MaxReasonLength);
 
         // The audit pages sort by time (newest first) within a tenant or across all, filtered by
         // actor, action or target: one index per filter, each ending in the sort key.
@@ -25,5 +26,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.HasIndex(a => new { a.ActorName, a.OccurredAt });
         audit.HasIndex(a => new { a.Action, a.OccurredAt });
         audit.HasIndex(a => new { a.TargetType, a.TargetId, a.OccurredAt });
+        // An operation that ends completes its entries.
+        audit.HasIndex(a => a.OperationId);
     }
 }

@@ -94,13 +94,17 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
             var taken = ResourceAmounts.Sum(await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
             var admitted = QuotaAdmission.Admit(pool.Name, share, granted, taken);
             if (!admitted.Succeeded)
+            {
+                audit.RecordRefusal(actor, tenant, "environment.created", "environment", environment.Name,
+                    $"pool '{pool.Name}', share {share}", admitted.Problem!.Message);
                 return admitted.Problem!;
+            }
 
             var operation = new Operation(tenant.Id, "environment.create", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
             db.Environments.Add(environment);
             db.Operations.Add(operation);
-            audit.Record(actor, tenant, "environment.created", "environment", environment.Name,
-                $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}");
+            audit.RecordForOperation(actor, tenant, "environment.created", "environment", environment.Name,
+                $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}", operation);
             if (!await db.TrySaveUniqueAsync(ct))
                 return Problem.Conflict($"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another " +
                     "tenant's environment meanwhile; choose another name.", "Name");
@@ -154,24 +158,32 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
                 .Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct));
             var admitted = QuotaAdmission.Admit(pool.Name, share, granted, others);
             if (!admitted.Succeeded)
-                return admitted.Problem!;
+                return ShareRefused(actor, tenant, environment, share, admitted.Problem!);
             var below = ResourceAmounts.BelowHeld(share with { MiddlewareInstances = 0 }, await holdings.InEnvironmentAsync(environment.Id, ct));
             if (below.Count > 0)
-                return Problem.Conflict(
-                    $"The share of environment '{environment.Name}' cannot go below what its workloads hold: {string.Join("; ", below)}.", "Share");
+                return ShareRefused(actor, tenant, environment, share, Problem.Conflict(
+                    $"The share of environment '{environment.Name}' cannot go below what its workloads hold: {string.Join("; ", below)}.", "Share"));
             var before = environment.Share;
             var changed = environment.ChangeShare(share);
             if (!changed.Succeeded)
                 return changed.Problem!;
             var operation = new Operation(tenant.Id, "environment.update-quota", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
             db.Operations.Add(operation);
-            audit.Record(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{before}' → '{share}'");
+            audit.RecordForOperation(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{before}' → '{share}'", operation);
             await db.SaveChangesAsync(ct);
             return Result<Operation>.Ok(operation);
         }, ct);
         if (saved.Succeeded)
             queue.Enqueue(saved.Value);
         return saved;
+    }
+
+    /// <summary>A share refused by the quota or by what the environment holds: audited as denied once the quota's lock is let go.</summary>
+    private Problem ShareRefused(Actor actor, Tenant tenant, TenantEnvironment environment, ResourceAmounts share, Problem refused)
+    {
+        audit.RecordRefusal(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{environment.Share}' → '{share}'",
+            refused.Message);
+        return refused;
     }
 
     /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
@@ -210,7 +222,7 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         environment.MarkDeleting();
         var operation = new Operation(tenant.Id, "environment.delete", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "environment.deleted", "environment", environment.Name, deletion.Value.Warning);
+        audit.RecordForOperation(actor, tenant, "environment.deleted", "environment", environment.Name, deletion.Value.Warning, operation);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
@@ -225,7 +237,7 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         var retried = operation.Retry(clock.GetUtcNow().UtcDateTime);
         if (!retried.Succeeded)
             return retried.Problem!;
-        audit.Record(actor, tenant, "operation.retried", "operation", operation.Id.ToString(), $"{operation.Kind} of {operation.TargetId}");
+        audit.RecordForOperation(actor, tenant, "operation.retried", "operation", operation.Id.ToString(), $"{operation.Kind} of {operation.TargetId}", operation);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;

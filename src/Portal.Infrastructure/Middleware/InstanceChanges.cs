@@ -212,7 +212,7 @@ public sealed class InstanceChanges(
     {
         var operation = new Operation(tenant.Id, kind, "middleware", MiddlewareOperations.Target(instance.Name, environment.Name), actor.Name, Now);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, action, "middleware", MiddlewareOperations.Target(instance.Name, environment.Name), what);
+        audit.RecordForOperation(actor, tenant, action, "middleware", MiddlewareOperations.Target(instance.Name, environment.Name), what, operation);
         await db.SaveChangesAsync(ct);
         if (db.Database.CurrentTransaction is null)
             queue.Enqueue(operation);

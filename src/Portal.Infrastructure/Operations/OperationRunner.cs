@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Operations;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Operations;
@@ -33,7 +34,8 @@ public sealed class OperationTargetGone(string reason) : Exception(reason);
 /// so that a rollout followed for minutes is not taken for lost, and a run that lost its claim stops. When the work fails, the
 /// failure is saved in a unit of work of its own, since the job's may hold what made it fail; then the job records what the failure
 /// means for its target. Whatever that failure handling does, the operation does not stay running: at worst a single statement
-/// marks it failed, and if even that cannot be written the claim lapses and the sweeper queues the operation again.
+/// marks it failed, and if even that cannot be written the claim lapses and the sweeper queues the operation again. The audit
+/// entries recorded pending when the operation was admitted are completed with its end, in the unit of work that saves it.
 /// </summary>
 public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<OperationOptions> options, TimeProvider clock, ILogger<OperationRunner> logger)
 {
@@ -55,6 +57,7 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
             await progress.ReportAsync(claim.Operation, working.Token);
             await work.CarryOutAsync(claim.Operation, working.Token);
             claim.Operation.Succeed(Now);
+            await db.CompleteAuditAsync(claim.Operation, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             await ReportAsync(progress, claim.Operation);
             return;
@@ -159,6 +162,7 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
             }
             logger.LogWarning(failure, "Operation {Operation} ({Kind} of {Target}) failed", found.Id, found.Kind, found.TargetId);
             found.Fail(reason, Now);
+            await db.CompleteAuditAsync(found, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             failed = found;
         }
@@ -195,6 +199,7 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
             if (failed is null)
                 return;
             failed.AddToError(more, Now);
+            await db.AddToAuditReasonAsync(failed, more, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             await ReportAsync(progress, failed);
         }
@@ -204,7 +209,10 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
         }
     }
 
-    /// <summary>One statement, past every change tracker: the operation is failed even when saving it the usual way does not work.</summary>
+    /// <summary>
+    /// Single statements, past every change tracker: the operation, then its pending audit entries, are failed even when saving them
+    /// the usual way does not work.
+    /// </summary>
     private async Task LastResortAsync(Guid operationId, string run, string reason, Exception cause)
     {
         logger.LogError(cause, "Operation {Operation}: its failure could not be saved; marking it failed with a single statement", operationId);
@@ -212,12 +220,15 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
         try
         {
             await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var now = Now;
-            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Operations.IgnoreQueryFilters()
+            var failed = await db.Operations.IgnoreQueryFilters()
                 .Where(o => o.Id == operationId && o.ClaimedBy == run && o.State == OperationState.Running)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(o => o.State, OperationState.Failed).SetProperty(o => o.Error, error)
                     .SetProperty(o => o.FinishedAt, now).SetProperty(o => o.LastActivityAt, now), CancellationToken.None);
+            if (failed > 0)
+                await db.FailPendingAuditAsync(operationId, error, now, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -224,6 +224,9 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         // workloads stays within those, so it needs no separate floor.
         var check = QuotaGrant.Check(pool.Name, requested, summary.Capacity, pool.Overcommit, grantedToOthers,
             allocated, ResourceAmounts.Zero);
+        if (check.Problem is { Code: not "validation" } refused)
+            audit.RecordRefusal(actor, tenant, existing is null ? "quota.granted" : "quota.changed", "quota", $"{pool.Name}/{tenant.Slug}",
+                existing is null ? requested.ToString() : $"'{existing.Granted}' → '{requested}'", refused.Message);
         if (!check.Succeeded)
             return check.Problem!;
 

@@ -178,7 +178,7 @@ public sealed class TenantAdministration(
                 var retried = started.Retry(now);
                 if (!retried.Succeeded)
                     return Problem.Conflict($"Tenant '{tenant.Slug}' is being deleted already ({started.State}).");
-                audit.Record(actor, tenant, "operation.retried", "operation", started.Id.ToString(), $"{started.Kind} of {started.TargetId}");
+                audit.RecordForOperation(actor, tenant, "operation.retried", "operation", started.Id.ToString(), $"{started.Kind} of {started.TargetId}", started);
                 await db.SaveChangesAsync(ct);
                 queue.Enqueue(started);
                 return started;
@@ -191,7 +191,7 @@ public sealed class TenantAdministration(
             environment.MarkDeleting();
         var operation = new Operation(tenant.Id, TenantDeletion.Kind, "tenant", tenant.Slug, actor.Name, now);
         db.Operations.Add(operation);
-        audit.Record(actor, tenant, "tenant.deletion-started", "tenant", tenant.Slug, plan.Summary);
+        audit.RecordForOperation(actor, tenant, "tenant.deletion-started", "tenant", tenant.Slug, plan.Summary, operation);
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;

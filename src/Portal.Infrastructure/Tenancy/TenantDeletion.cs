@@ -80,6 +80,7 @@ public sealed class TenantDeletion(
         db.Tenants.Remove(tenant);
         // Succeeded with the removal, in its transaction: a run that stops right after it must not delete again.
         operation.Succeed(Now);
+        await db.CompleteAuditAsync(operation, ct);
         audit.Record(Actor.System, tenant, "tenant.deleted", "tenant", tenant.Slug,
             $"requested by {operation.RequestedBy}; display name '{tenant.DisplayName}'" +
             (deleted.Count == 0 ? "; it had no namespaces" : $"; namespaces deleted first: {string.Join(", ", deleted.Select(n => $"'{n}'"))}") +

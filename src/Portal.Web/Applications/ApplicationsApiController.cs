@@ -17,7 +17,11 @@ public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false)
 
 public sealed record RollbackRequest(int Revision, string? Note);
 
-public sealed record PromotionRequest(string? From, string? To, string? Note);
+/// <summary>
+/// <paramref name="AcceptMissingBindings"/>: promote even though the target lacks some of the source's middleware bindings (the
+/// preview's <c>warning</c>); the application then runs there without their variables.
+/// </summary>
+public sealed record PromotionRequest(string? From, string? To, string? Note, bool AcceptMissingBindings = false);
 
 public sealed record ScaleRequest(int Replicas);
 
@@ -83,7 +87,10 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     public async Task<IActionResult> RollBack(string app, string environment, RollbackRequest request, CancellationToken ct) =>
         Accepted(await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Revision, request.Note, ct));
 
-    /// <summary>What promoting the revision running in <c>from</c> would change in <c>to</c>.</summary>
+    /// <summary>
+    /// What promoting the revision running in <c>from</c> would change in <c>to</c>, and the middleware bindings of each side: promotion
+    /// carries no binding of <c>from</c>; <c>to</c> keeps its own, and <c>warning</c> names the variables it would lack.
+    /// </summary>
     [HttpGet("{app}/promotion"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> PreviewPromotion(string app, string? from, string? to, CancellationToken ct)
     {
@@ -93,7 +100,8 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpPost("{app}/promotion"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Promote(string app, PromotionRequest request, CancellationToken ct) =>
-        Accepted(await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, request.From, request.To, request.Note, ct));
+        Accepted(await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, request.From, request.To, request.Note,
+            request.AcceptMissingBindings, ct));
 
     [HttpPost("{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string app, string environment, ScaleRequest request, CancellationToken ct) =>

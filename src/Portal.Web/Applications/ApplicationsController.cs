@@ -35,7 +35,7 @@ public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView
 public sealed record RevisionsModel(TenantAccess Access, string Application, IReadOnlyList<RevisionView> Revisions, RevisionDiff? Diff);
 
 public sealed record PromotionModel(TenantAccess Access, string Application, IReadOnlyList<string> Environments, string? From, string? To,
-    PromotionPreview? Preview);
+    PromotionPreview? Preview, string? Note = null);
 
 /// <summary>The application pages of a tenant: list, create and edit, the application with its environments and actions, revisions and promotion.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
@@ -178,6 +178,25 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
     {
         if (await catalog.FindAsync(app, ct) is null)
             return NotFound();
+        return await PromotionPageAsync(app, from, to, null, ct);
+    }
+
+    /// <summary>Promotes; a promotion that would leave the target without some of the source's bindings comes back to the preview until accepted.</summary>
+    [HttpPost("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Promote(string app, string? from, string? to, string? note, bool acceptMissingBindings, CancellationToken ct)
+    {
+        var promoted = await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, from, to, note, acceptMissingBindings, ct);
+        if (promoted.Problem is { Field: nameof(acceptMissingBindings) } unaccepted)
+        {
+            ModelState.AddProblem(unaccepted);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await PromotionPageAsync(app, from, to, note, ct);
+        }
+        return Done(promoted, app, $"Promoting '{app}' from '{from}' to '{to}'.");
+    }
+
+    private async Task<IActionResult> PromotionPageAsync(string app, string? from, string? to, string? note, CancellationToken ct)
+    {
         PromotionPreview? preview = null;
         if (from is not null && to is not null)
         {
@@ -187,13 +206,8 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             else
                 ModelState.AddProblem(previewed.Problem! with { Field = null });
         }
-        return View("Promote", new PromotionModel(HttpContext.TenantAccess(), app, await EnvironmentNamesAsync(ct), from, to, preview));
+        return View("Promote", new PromotionModel(HttpContext.TenantAccess(), app, await EnvironmentNamesAsync(ct), from, to, preview, note));
     }
-
-    [HttpPost("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Promote(string app, string? from, string? to, string? note, CancellationToken ct) =>
-        Done(await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, from, to, note, ct), app,
-            $"Promoting '{app}' from '{from}' to '{to}'.");
 
     private IActionResult Refused(Problem problem, ApplicationFormModel model)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Audit;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Common;
 using Portal.Web.Tenancy;
@@ -15,10 +16,12 @@ public sealed class AuditQuery
     public string? TargetId { get; set; }
     public DateTime? From { get; set; }
     public DateTime? To { get; set; }
+    /// <summary>Succeeded, Failed, Denied or Pending.</summary>
+    public AuditOutcome? Outcome { get; set; }
     public int? Page { get; set; }
     public int? PageSize { get; set; }
 
-    public AuditFilter ToFilter() => new(Actor, Action, TargetType, TargetId, AsUtc(From), AsUtc(To));
+    public AuditFilter ToFilter() => new(Actor, Action, TargetType, TargetId, AsUtc(From), AsUtc(To), Outcome);
     public PageRequest ToPage() => new(Page, PageSize);
 
     private static DateTime? AsUtc(DateTime? value) => value is { } v
