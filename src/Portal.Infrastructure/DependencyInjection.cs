@@ -50,6 +50,7 @@ public static class DependencyInjection
         services.AddScoped<MemberDirectory>();
         services.AddSingleton<ITenantConnections, NoTenantConnections>();
         services.AddScoped<InvitationAcceptance>();
+        services.AddScoped<InvitationMailer>();
         services.AddScoped<ServiceAccounts>();
         services.AddScoped<FirstAdmin>();
         services.AddScoped<DatabaseMigrator>();

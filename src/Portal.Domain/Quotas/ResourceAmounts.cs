@@ -24,50 +24,56 @@ public readonly record struct ResourceAmounts(
         a.MemoryRequestBytes - b.MemoryRequestBytes, a.MemoryLimitBytes - b.MemoryLimitBytes,
         a.StorageBytes - b.StorageBytes, a.Pods - b.Pods, a.MiddlewareInstances - b.MiddlewareInstances);
 
-    /// <summary>Reads amounts as people write them ("8", "500m", "32Gi"), naming the field that is unreadable.</summary>
+    /// <summary>
+    /// Reads amounts as people write them ("8", "500m", "32Gi"). Every amount must be given — 0 for none —: a blank one is
+    /// never taken for zero. Each missing or unreadable amount is named, all at once, by its field.
+    /// </summary>
     public static Result<ResourceAmounts> Parse(string? cpuRequests, string? cpuLimits, string? memoryRequests, string? memoryLimits,
         string? storage, string? pods, string? middlewareInstances)
     {
-        long? Read(string? text, string field, bool cpu, out Problem? problem)
+        var problems = new List<Problem>();
+        long Read(string? text, string field, string what, bool cpu)
         {
-            problem = null;
+            var example = cpu ? "'8' or '500m'" : "'32Gi' or '512Mi'";
             if (string.IsNullOrWhiteSpace(text))
-                return 0;
-            if (!Quantity.TryParse(text, out var value) || value < 0)
-            {
-                problem = Problem.Invalid(field, $"'{text}' is not an amount; write e.g. {(cpu ? "'8' or '500m'" : "'32Gi' or '512Mi'")}.");
-                return null;
-            }
-            return cpu ? (long)Math.Ceiling(value * 1000m) : (long)Math.Ceiling(value);
+                problems.Add(Problem.Invalid(field, $"Give the {what}, e.g. {example} (0 for none)."));
+            else if (!Quantity.TryParse(text, out var value) || value < 0)
+                problems.Add(Problem.Invalid(field, $"'{text}' is not an amount; write e.g. {example}."));
+            else
+                return cpu ? (long)Math.Ceiling(value * 1000m) : (long)Math.Ceiling(value);
+            return 0;
         }
-        static Result<int> Count(string? text, string field) =>
-            string.IsNullOrWhiteSpace(text) ? 0
-            : int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
-            : Problem.Invalid(field, $"'{text}' is not a whole number.");
-
-        var values = new long[5];
-        (string? Text, string Field, bool Cpu)[] inputs =
-        [
-            (cpuRequests, "CpuRequests", true), (cpuLimits, "CpuLimits", true), (memoryRequests, "MemoryRequests", false),
-            (memoryLimits, "MemoryLimits", false), (storage, "Storage", false),
-        ];
-        for (var i = 0; i < inputs.Length; i++)
+        int Count(string? text, string field, string what)
         {
-            var read = Read(inputs[i].Text, inputs[i].Field, inputs[i].Cpu, out var problem);
-            if (read is null)
-                return problem!;
-            values[i] = read.Value;
+            if (string.IsNullOrWhiteSpace(text))
+                problems.Add(Problem.Invalid(field, $"Give the number of {what} (0 for none)."));
+            else if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                problems.Add(Problem.Invalid(field, $"'{text}' is not a whole number."));
+            else
+                return n;
+            return 0;
         }
-        var podCount = Count(pods, "Pods");
-        if (!podCount.Succeeded)
-            return podCount.Problem!;
-        var instances = Count(middlewareInstances, "MiddlewareInstances");
-        if (!instances.Succeeded)
-            return instances.Problem!;
-        var amounts = new ResourceAmounts(values[0], values[1], values[2], values[3], values[4], podCount.Value, instances.Value);
-        var shape = amounts.Validate();
-        return shape.Succeeded ? amounts : shape.Problem!;
+
+        var amounts = new ResourceAmounts(
+            Read(cpuRequests, "CpuRequests", "CPU requests", cpu: true), Read(cpuLimits, "CpuLimits", "CPU limits", cpu: true),
+            Read(memoryRequests, "MemoryRequests", "memory requests", cpu: false), Read(memoryLimits, "MemoryLimits", "memory limits", cpu: false),
+            Read(storage, "Storage", "storage", cpu: false), Count(pods, "Pods", "pods"), Count(middlewareInstances, "MiddlewareInstances", "middleware instances"));
+        if (problems.Count > 0)
+            return Problem.Invalid(problems);
+        if (amounts.CpuLimitMillis < amounts.CpuRequestMillis)
+            return Problem.Invalid("CpuLimits", $"The CPU limit ({Quantity.FormatCpu(amounts.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(amounts.CpuRequestMillis)}).");
+        if (amounts.MemoryLimitBytes < amounts.MemoryRequestBytes)
+            return Problem.Invalid("MemoryLimits", $"The memory limit ({Quantity.FormatBytes(amounts.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(amounts.MemoryRequestBytes)}).");
+        return amounts;
     }
+
+    /// <summary>
+    /// An environment's share, read like <see cref="Parse"/>: every amount but middleware instances, which count against the
+    /// tenant's quota in the pool rather than against a share.
+    /// </summary>
+    public static Result<ResourceAmounts> ParseShare(string? cpuRequests, string? cpuLimits, string? memoryRequests, string? memoryLimits,
+        string? storage, string? pods) =>
+        Parse(cpuRequests, cpuLimits, memoryRequests, memoryLimits, storage, pods, "0");
 
     public bool IsNegative => Dimensions().Any(d => d.Amount < 0);
 

@@ -38,7 +38,7 @@ public sealed record TenantQuotaView(string Pool, string PoolName, string Region
 /// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
 /// (no cluster reports them as capacity); a tenant's quota does.
 /// </summary>
-public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock, QuotaLock quotaLock)
+public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvider clock, QuotaLock quotaLock, Middleware.MiddlewareHoldings instances)
 {
     public async Task<Result<ResourcePool>> CreateAsync(Actor actor, string? name, string? displayName, string? clusterName,
         string? nodeSelector, string? region, decimal cpuOvercommit, decimal memoryOvercommit, bool dedicated, CancellationToken ct)
@@ -221,9 +221,11 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
         var allocated = ResourceAmounts.Sum(await db.Environments.IgnoreQueryFilters().AsNoTracking()
             .Where(e => e.TenantId == tenant.Id && e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
         // What the tenant's environments hold is the floor: their ResourceQuotas add up to it. Usage by
-        // workloads stays within those, so it needs no separate floor.
+        // workloads stays within those, so it needs no separate floor. Middleware instances are no part of a share:
+        // the instances the tenant runs in the pool are their own floor.
+        var running = ResourceAmounts.Zero with { MiddlewareInstances = await instances.CountInPoolAsync(tenant.Id, pool.Id, null, ct) };
         var check = QuotaGrant.Check(pool.Name, requested, summary.Capacity, pool.Overcommit, grantedToOthers,
-            allocated, ResourceAmounts.Zero);
+            allocated, running);
         if (check.Problem is { Code: not "validation" } refused)
             audit.RecordRefusal(actor, tenant, existing is null ? "quota.granted" : "quota.changed", "quota", $"{pool.Name}/{tenant.Slug}",
                 existing is null ? requested.ToString() : $"'{existing.Granted}' → '{requested}'", refused.Message);

@@ -15,7 +15,7 @@ public sealed record ApplicationRequest(string? Name, string? Description, strin
 
 public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false);
 
-public sealed record RollbackRequest(int Revision, string? Note);
+public sealed record RollbackRequest(int? Revision, string? Note);
 
 /// <summary>
 /// <paramref name="AcceptMissingBindings"/>: promote even though the target lacks some of the source's middleware bindings (the
@@ -23,9 +23,19 @@ public sealed record RollbackRequest(int Revision, string? Note);
 /// </summary>
 public sealed record PromotionRequest(string? From, string? To, string? Note, bool AcceptMissingBindings = false);
 
-public sealed record ScaleRequest(int Replicas);
+/// <summary>How many replicas to run; left out is refused, never taken for 0 (which stops the application: say so with 0).</summary>
+public sealed record ScaleRequest(int? Replicas) : StrictBody;
 
-public sealed record ResourcesRequest(string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit);
+/// <summary>The autoscaler's bounds (both needed) and the average utilizations of the requests it aims at.</summary>
+public sealed record AutoscalingRequest(int? MinReplicas, int? MaxReplicas, int? CpuUtilizationPercent, int? MemoryUtilizationPercent) : StrictBody
+{
+    public Result<AutoscalingPolicy> ToPolicy() =>
+        Refuse("minReplicas, maxReplicas, cpuUtilizationPercent and memoryUtilizationPercent", ReplicaInput.Missing(MinReplicas, MaxReplicas)) is { } problem
+            ? problem
+            : new AutoscalingPolicy(MinReplicas.GetValueOrDefault(), MaxReplicas.GetValueOrDefault(), CpuUtilizationPercent, MemoryUtilizationPercent);
+}
+
+public sealed record ResourcesRequest(string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit) : StrictBody;
 
 /// <summary>Applications of a tenant: their specs, revisions and deploys, and the day-2 actions; changes answer 202 with their operation.</summary>
 [Route("api/v1/tenants/{tenant}/apps")]
@@ -85,7 +95,9 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpPost("{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, RollbackRequest request, CancellationToken ct) =>
-        Accepted(await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Revision, request.Note, ct));
+        Accepted(request.Revision is { } revision
+            ? await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, revision, request.Note, ct)
+            : ReplicaInput.NoRevision);
 
     /// <summary>
     /// What promoting the revision running in <c>from</c> would change in <c>to</c>, and the middleware bindings of each side: promotion
@@ -105,7 +117,9 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpPost("{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string app, string environment, ScaleRequest request, CancellationToken ct) =>
-        Accepted(await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Replicas, ct));
+        Accepted(request.Refuse("replicas", StrictBody.Required((request.Replicas, "Replicas", ReplicaInput.NoReplicas))) is { } refused
+            ? refused
+            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Replicas.GetValueOrDefault(), ct));
 
     [HttpPost("{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
@@ -124,14 +138,19 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     public async Task<IActionResult> Resize(string app, string environment, ResourcesRequest request, CancellationToken ct)
     {
         var resources = ResourceText.Parse(request.CpuRequest, request.CpuLimit, request.MemoryRequest, request.MemoryLimit);
-        if (!resources.Succeeded)
-            return this.ToActionResult(resources.Problem!);
+        if (request.Refuse("cpuRequest, cpuLimit, memoryRequest and memoryLimit", resources.Succeeded ? [] : [resources.Problem!]) is { } refused)
+            return this.ToActionResult(refused);
         return Accepted(await changes.ResizeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, resources.Value, ct));
     }
 
     [HttpPut("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Autoscale(string app, string environment, AutoscalingPolicy policy, CancellationToken ct) =>
-        Accepted(await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy, ct));
+    public async Task<IActionResult> Autoscale(string app, string environment, AutoscalingRequest request, CancellationToken ct)
+    {
+        var policy = request.ToPolicy();
+        return Accepted(policy.Succeeded
+            ? await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy.Value, ct)
+            : policy.Problem!);
+    }
 
     [HttpDelete("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> StopAutoscaling(string app, string environment, CancellationToken ct) =>

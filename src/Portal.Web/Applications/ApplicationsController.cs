@@ -116,13 +116,15 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             $"Deploying '{app}' to '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> RollBack(string app, string environment, int revision, CancellationToken ct) =>
-        Done(await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, revision, null, ct), app,
+    public async Task<IActionResult> RollBack(string app, string environment, int? revision, CancellationToken ct) =>
+        Done(revision is null ? ReplicaInput.NoRevision
+            : await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, revision.Value, null, ct), app,
             $"Rolling '{app}' back to revision {revision} in '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Scale(string app, string environment, int replicas, CancellationToken ct) =>
-        Done(await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, replicas, ct), app,
+    public async Task<IActionResult> Scale(string app, string environment, int? replicas, CancellationToken ct) =>
+        Done(replicas is null ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoReplicas)
+            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, replicas.Value, ct), app,
             $"Scaling '{app}' to {replicas} in '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
@@ -148,11 +150,15 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
     }
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Autoscale(string app, string environment, bool enabled, int minReplicas, int maxReplicas, int? cpuUtilizationPercent,
+    public async Task<IActionResult> Autoscale(string app, string environment, bool enabled, int? minReplicas, int? maxReplicas, int? cpuUtilizationPercent,
         int? memoryUtilizationPercent, CancellationToken ct)
     {
-        var policy = enabled ? new AutoscalingPolicy(minReplicas, maxReplicas, cpuUtilizationPercent, memoryUtilizationPercent) : null;
-        return Done(await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy, ct), app,
+        var missing = enabled ? ReplicaInput.Missing(minReplicas, maxReplicas).ToList() : [];
+        var policy = enabled && missing.Count == 0
+            ? new AutoscalingPolicy(minReplicas.GetValueOrDefault(), maxReplicas.GetValueOrDefault(), cpuUtilizationPercent, memoryUtilizationPercent)
+            : null;
+        return Done(missing.Count > 0 ? Domain.Common.Problem.Invalid(missing)
+            : await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy, ct), app,
             policy is null ? $"Turning autoscaling of '{app}' off in '{environment}'." : $"Autoscaling '{app}' in '{environment}'.");
     }
 

@@ -15,11 +15,19 @@ public sealed class EnvironmentForm
 {
     public string? Name { get; set; }
     public string? Pool { get; set; }
-    public QuotaForm Share { get; set; } = new();
+    public ShareForm Share { get; set; } = new();
 }
 
+/// <summary>A share change that was refused: the environment and the amounts as typed, to be corrected where they were typed.</summary>
+public sealed record RefusedShareChange(string Environment, ShareForm Form);
+
 public sealed record EnvironmentsModel(TenantAccess Access, IReadOnlyList<EnvironmentUsage> Environments, IReadOnlyList<TenantQuotaView> Quotas,
-    EnvironmentForm Form);
+    EnvironmentForm Form, RefusedShareChange? RefusedChange = null)
+{
+    /// <summary>The share change form of an environment: the amounts refused last, else its current share.</summary>
+    public ShareForm ChangeFormOf(EnvironmentUsage environment) =>
+        RefusedChange?.Environment == environment.Name ? RefusedChange.Form : ShareForm.From(environment.Share);
+}
 
 public sealed record DeleteEnvironmentModel(TenantAccess Access, EnvironmentDeletion Deletion);
 
@@ -29,6 +37,12 @@ public sealed record OperationsModel(TenantAccess Access, IReadOnlyList<Operatio
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class EnvironmentsController(EnvironmentDirectory environments, PoolCatalog pools) : Controller
 {
+    /// <summary>Where the share change form's refusals go in the model state: "Change.CpuRequests", or "Change" for the whole.</summary>
+    public const string ChangePrefix = "Change";
+
+    private static readonly string[] ShareFields = [nameof(ShareForm.CpuRequests), nameof(ShareForm.CpuLimits), nameof(ShareForm.MemoryRequests),
+        nameof(ShareForm.MemoryLimits), nameof(ShareForm.Storage), nameof(ShareForm.Pods)];
+
     [HttpGet("/t/{tenant}/environments"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(CancellationToken ct) => View(await BuildAsync(new EnvironmentForm(), ct));
 
@@ -50,8 +64,9 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return Redirect($"/t/{access.Tenant.Slug}/operations");
     }
 
+    /// <summary>Changes an environment's share; a refusal is shown in that environment's form, each amount's next to it.</summary>
     [HttpPost("/t/{tenant}/environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
-    public async Task<IActionResult> ChangeShare(string environment, [Bind(Prefix = "Share")] QuotaForm share, CancellationToken ct)
+    public async Task<IActionResult> ChangeShare(string environment, [Bind(Prefix = "Share")] ShareForm share, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
         var amounts = share.ToAmounts();
@@ -60,9 +75,13 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             : amounts.Problem!;
         if (!changed.Succeeded)
         {
-            ModelState.AddProblem(changed.Problem! with { Field = null });
-            Response.StatusCode = changed.Problem!.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
-            return View("Index", await BuildAsync(new EnvironmentForm(), ct));
+            var problem = changed.Problem!;
+            IReadOnlyList<Domain.Common.Problem> causes = problem.Causes.Count > 0 ? problem.Causes : [problem];
+            foreach (var cause in causes)
+                ModelState.AddModelError(problem.Code == "not-found" ? ""
+                    : cause.Field is { } field && ShareFields.Contains(field) ? $"{ChangePrefix}.{field}" : ChangePrefix, cause.Message);
+            Response.StatusCode = problem.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+            return View("Index", await BuildAsync(new EnvironmentForm(), ct) with { RefusedChange = new RefusedShareChange(environment, share) });
         }
         TempData["Flash"] = $"Changing the share of '{environment}': follow it under Operations.";
         return Redirect($"/t/{access.Tenant.Slug}/operations");

@@ -14,7 +14,8 @@ namespace Portal.Web.Middleware;
 public sealed record ProvisionRequest(string? Environment, string? Name, string? Template, string? Version, string? Plan,
     Dictionary<string, string?>? Parameters);
 
-public sealed record InstanceScaleRequest(int Replicas);
+/// <summary>How many replicas the instance runs, within its plan's; left out is refused, never taken for 0.</summary>
+public sealed record InstanceScaleRequest(int? Replicas) : StrictBody;
 
 public sealed record InstancePlanRequest(string? Plan);
 
@@ -59,7 +60,9 @@ public sealed class InstancesApiController(InstanceDirectory directory, Instance
 
     [HttpPost("{environment}/{instance}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string environment, string instance, InstanceScaleRequest request, CancellationToken ct) =>
-        Accepted(await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, request.Replicas, ct));
+        Accepted(request.Refuse("replicas", StrictBody.Required((request.Replicas, "Replicas", ReplicaInput.NoInstanceReplicas))) is { } refused
+            ? refused
+            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, request.Replicas.GetValueOrDefault(), ct));
 
     [HttpPost("{environment}/{instance}/plan"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ChangePlan(string environment, string instance, InstancePlanRequest request, CancellationToken ct) =>

@@ -8,6 +8,7 @@ using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Middleware;
 using Portal.Infrastructure.Tenancy;
+using Portal.Web.Common;
 using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
@@ -111,8 +112,9 @@ public sealed class InstancesController(InstanceDirectory directory, InstanceCha
     }
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/scale"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Scale(string environment, string instance, int replicas, CancellationToken ct) =>
-        Done(await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, replicas, ct), environment, instance,
+    public async Task<IActionResult> Scale(string environment, string instance, int? replicas, CancellationToken ct) =>
+        Done(replicas is null ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoInstanceReplicas)
+            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, replicas.Value, ct), environment, instance,
             $"Scaling '{instance}' to {replicas}.");
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/plan"), Authorize(TenantPolicies.Develop)]

@@ -36,10 +36,19 @@ public sealed class PoolsController(
     [HttpPost("")]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreatePoolForm form, CancellationToken ct)
     {
-        var created = await pools.CreateAsync(HttpContext.ToActor(), form.Name, form.DisplayName, form.Cluster, form.NodeSelector,
-            form.Region, form.CpuOvercommit, form.MemoryOvercommit, form.Dedicated, ct);
+        // A blank ratio is the documented default, 1 (no overcommit); an unreadable one is refused, not taken for it.
+        var unreadable = new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) }
+            .Where(field => ModelState[$"Form.{field}"] is { ValidationState: Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid })
+            .Select(field => Domain.Common.Problem.Invalid(field, $"'{ModelState[$"Form.{field}"]!.AttemptedValue}' is not a ratio; write a number such as 1 or 1.5."))
+            .ToList();
+        var created = unreadable.Count > 0
+            ? Domain.Common.Problem.Invalid(unreadable)
+            : await pools.CreateAsync(HttpContext.ToActor(), form.Name, form.DisplayName, form.Cluster, form.NodeSelector,
+                form.Region, form.CpuOvercommit ?? 1m, form.MemoryOvercommit ?? 1m, form.Dedicated, ct);
         if (!created.Succeeded)
         {
+            foreach (var field in new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) })
+                ModelState[$"Form.{field}"]?.Errors.Clear(); // the binder's own words; the problem says it better
             ModelState.AddProblem(created.Problem!, "Form");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return View("Index", new PoolListModel(await pools.ListAsync(ct), await clusters.ListAsync(ct), form));
@@ -48,9 +57,15 @@ public sealed class PoolsController(
         return Redirect($"/admin/pools/{created.Value.Name}");
     }
 
+    /// <summary>The pool; with <paramref name="tenant"/>, its grant form holds that tenant's current quota, to be changed.</summary>
     [HttpGet("{pool}")]
-    public async Task<IActionResult> Detail(string pool, CancellationToken ct) =>
-        await pools.SummaryAsync(pool, ct) is { } found ? View(await BuildAsync(found, new QuotaForm(), ct)) : NotFound();
+    public async Task<IActionResult> Detail(string pool, string? tenant, CancellationToken ct)
+    {
+        if (await pools.SummaryAsync(pool, ct) is not { } found)
+            return NotFound();
+        var model = await BuildAsync(found, new QuotaForm { Tenant = tenant }, ct);
+        return View(model.Grants.FirstOrDefault(g => g.Tenant == tenant) is { } grant ? model with { Form = QuotaForm.From(grant.Tenant, grant.Granted) } : model);
+    }
 
     [HttpPost("{pool}/quotas")]
     public async Task<IActionResult> Grant(string pool, [Bind(Prefix = "Form")] QuotaForm form, CancellationToken ct)

@@ -10,12 +10,13 @@ public sealed class CreatePoolForm
     public string? Cluster { get; set; }
     public string? NodeSelector { get; set; }
     public string? Region { get; set; }
-    public decimal CpuOvercommit { get; set; } = 1m;
-    public decimal MemoryOvercommit { get; set; } = 1m;
+    /// <summary>Null when left blank (no overcommit: 1) or unreadable, which the model state tells apart.</summary>
+    public decimal? CpuOvercommit { get; set; } = 1m;
+    public decimal? MemoryOvercommit { get; set; } = 1m;
     public bool Dedicated { get; set; }
 }
 
-/// <summary>Quota amounts as people type them: "8", "500m", "32Gi".</summary>
+/// <summary>Quota amounts as people type them: "8", "500m", "32Gi"; every one is needed, 0 for none.</summary>
 public sealed class QuotaForm
 {
     public string? Tenant { get; set; }
@@ -27,14 +28,49 @@ public sealed class QuotaForm
     public string? Pods { get; set; }
     public string? MiddlewareInstances { get; set; }
 
+    /// <summary>The tenant's current grant, for the form that changes it.</summary>
+    public static QuotaForm From(string tenant, ResourceAmounts granted) => new()
+    {
+        Tenant = tenant, CpuRequests = AmountText.CpuInput(granted.CpuRequestMillis), CpuLimits = AmountText.CpuInput(granted.CpuLimitMillis),
+        MemoryRequests = AmountText.BytesInput(granted.MemoryRequestBytes), MemoryLimits = AmountText.BytesInput(granted.MemoryLimitBytes),
+        Storage = AmountText.BytesInput(granted.StorageBytes), Pods = AmountText.CountInput(granted.Pods),
+        MiddlewareInstances = AmountText.CountInput(granted.MiddlewareInstances),
+    };
+
     public Result<ResourceAmounts> ToAmounts() =>
         ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
+}
+
+/// <summary>An environment's share as people type it; every amount is needed, 0 for none. Middleware instances are no part of it.</summary>
+public sealed class ShareForm
+{
+    public string? CpuRequests { get; set; }
+    public string? CpuLimits { get; set; }
+    public string? MemoryRequests { get; set; }
+    public string? MemoryLimits { get; set; }
+    public string? Storage { get; set; }
+    public string? Pods { get; set; }
+
+    /// <summary>The environment's current share, for the form that changes it.</summary>
+    public static ShareForm From(ResourceAmounts share) => new()
+    {
+        CpuRequests = AmountText.CpuInput(share.CpuRequestMillis), CpuLimits = AmountText.CpuInput(share.CpuLimitMillis),
+        MemoryRequests = AmountText.BytesInput(share.MemoryRequestBytes), MemoryLimits = AmountText.BytesInput(share.MemoryLimitBytes),
+        Storage = AmountText.BytesInput(share.StorageBytes), Pods = AmountText.CountInput(share.Pods),
+    };
+
+    public Result<ResourceAmounts> ToAmounts() => ResourceAmounts.ParseShare(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods);
 }
 
 public static class AmountText
 {
     public static string Cpu(long millis) => Quantity.FormatCpu(millis);
     public static string Bytes(long bytes) => Quantity.FormatBytes(bytes);
+    /// <summary>CPU as a form field holds it, read back exactly: "2", "500m".</summary>
+    public static string CpuInput(long millis) => Infrastructure.Applications.ApplicationManifests.Cpu(millis);
+    /// <summary>Bytes as a form field holds them, read back exactly: "32Gi", "1500M".</summary>
+    public static string BytesInput(long bytes) => Infrastructure.Applications.ApplicationManifests.Bytes(bytes);
+    public static string CountInput(long count) => count.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>One bar of a quota page: a part of a whole, labelled, with both figures written out.</summary>

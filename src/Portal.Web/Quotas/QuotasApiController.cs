@@ -19,7 +19,7 @@ public sealed record DedicationRequest(bool? Dedicated);
 /// <param name="WildcardHosts">Whether wildcard hosts ("*.team.apps.example.com") may be published under them.</param>
 public sealed record IngressSettingsRequest(IReadOnlyList<string?>? Domains, bool? WildcardHosts);
 
-public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory);
+public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory) : StrictBody;
 
 /// <summary>The Prometheus to read the pool's usage from; null or empty to read metrics.k8s.io.</summary>
 public sealed record MetricsSourceRequest(string? PrometheusUrl);
@@ -42,11 +42,20 @@ public sealed record PoolResource(
         pool.IngressDomains ?? [], pool.WildcardHosts);
 }
 
+/// <summary>
+/// A tenant's quota in a pool: every amount as people write them ("8", "500m", "32Gi"), 0 for none; an amount left out is
+/// refused, never taken for zero, and so is a field the request does not take.
+/// </summary>
 public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
-    string? Pods, string? MiddlewareInstances)
+    string? Pods, string? MiddlewareInstances) : StrictBody
 {
-    public Domain.Common.Result<ResourceAmounts> ToAmounts() =>
-        ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
+    private const string Fields = "cpuRequests, cpuLimits, memoryRequests, memoryLimits, storage, pods and middlewareInstances";
+
+    public Domain.Common.Result<ResourceAmounts> ToAmounts()
+    {
+        var amounts = ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
+        return Refuse(Fields, amounts.Succeeded ? [] : [amounts.Problem!]) is { } problem ? problem : amounts;
+    }
 }
 
 /// <summary>Pools (platform admins) and the quotas granted in them; a tenant reads its own quotas.</summary>
@@ -79,9 +88,11 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     [HttpPut("api/v1/pools/{pool}/overcommit"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> ChangeOvercommit(string pool, OvercommitRequest request, CancellationToken ct)
     {
-        if (request.Cpu is null || request.Memory is null)
-            return this.ToActionResult(Domain.Common.Problem.Invalid("Overcommit", "Give both ratios, cpu and memory, as numbers such as 1 or 1.5."));
-        var changed = await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, request.Cpu.Value, request.Memory.Value, ct);
+        if (request.Refuse("cpu and memory", StrictBody.Required(
+                (request.Cpu, "Cpu", "Give the CPU ratio, a number such as 1 or 1.5."),
+                (request.Memory, "Memory", "Give the memory ratio, a number such as 1 or 1.5."))) is { } refused)
+            return this.ToActionResult(refused);
+        var changed = await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, request.Cpu.GetValueOrDefault(), request.Memory.GetValueOrDefault(), ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 

@@ -11,13 +11,15 @@ public sealed record MemberRequest(string? Email, string? Role);
 
 public sealed record RoleRequest(string? Role);
 
-public sealed record InvitationCreated(InvitationView Invitation, string Link);
+/// <param name="Mail">Whether the link was mailed to the invitee ("sent"), could not be ("failed"), or no mail server is configured
+/// ("not-configured"), and a sentence saying so; unless sent, hand the link over yourself.</param>
+public sealed record InvitationCreated(InvitationView Invitation, string Link, InvitationMail Mail);
 
 public sealed record ServiceAccountRequest(string? Name, string? Role);
 
 /// <summary>Members, invitations and service accounts of a tenant.</summary>
 [Route("api/v1/tenants/{tenant}")]
-public sealed class MembersApiController(MemberDirectory members, ServiceAccounts accounts) : ApiControllerBase
+public sealed class MembersApiController(MemberDirectory members, ServiceAccounts accounts, InvitationMailer mailer) : ApiControllerBase
 {
     [HttpGet("members"), Authorize(TenantPolicies.Read)]
     public Task<Page<MemberView>> List(string? search, int? page, int? pageSize, CancellationToken ct) =>
@@ -60,7 +62,8 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
         if (!invited.Succeeded)
             return this.ToActionResult(invited.Problem!);
         var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
-        return Created($"/api/v1/tenants/{access.Tenant.Slug}/invitations", new InvitationCreated(invited.Value.Invitation, link));
+        var mail = await mailer.SendAsync(HttpContext.ToActor(), access.Tenant, invited.Value.Invitation, link, ct);
+        return Created($"/api/v1/tenants/{access.Tenant.Slug}/invitations", new InvitationCreated(invited.Value.Invitation, link, mail));
     }
 
     [HttpDelete("invitations/{invitationId:guid}"), Authorize(TenantPolicies.Manage)]

@@ -14,18 +14,24 @@ public sealed class MemberForm
     public string? Role { get; set; } = "Developer";
 }
 
+/// <param name="InvitationMail">How the invitation just made reached the invitee (mailed, or only the link), beside its link.</param>
 public sealed record MembersModel(
     TenantAccess Access, Page<MemberView> Members, IReadOnlyList<InvitationView> Invitations, string? Search,
-    MemberForm Form, string? InvitationLink);
+    MemberForm Form, string? InvitationLink, InvitationMail? InvitationMail = null);
 
 /// <summary>The members page of a tenant: everyone reads it, tenant admins change it.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Route("t/{tenant}/members")]
-public sealed class MembersController(MemberDirectory members) : Controller
+public sealed class MembersController(MemberDirectory members, InvitationMailer mailer) : Controller
 {
     [HttpGet(""), Authorize(TenantPolicies.Read)]
-    public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct) =>
-        View(await BuildAsync(search, page, new MemberForm(), TempData["InvitationLink"] as string, ct));
+    public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct)
+    {
+        var model = await BuildAsync(search, page, new MemberForm(), TempData["InvitationLink"] as string, ct);
+        return View(TempData["InvitationMail"] is string status && TempData["InvitationMailMessage"] is string message
+            ? model with { InvitationMail = new InvitationMail(status, message) }
+            : model);
+    }
 
     [HttpPost(""), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Add([Bind(Prefix = "Form")] MemberForm form, string intent, CancellationToken ct)
@@ -37,8 +43,11 @@ public sealed class MembersController(MemberDirectory members) : Controller
             var invited = await members.InviteAsync(actor, tenant, form.Email, form.Role, ct);
             if (invited.Succeeded)
             {
-                TempData["Flash"] = $"Invitation created for {invited.Value.Invitation.Email}. Send them the link below; it is shown once.";
-                TempData["InvitationLink"] = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
+                var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
+                var mail = await mailer.SendAsync(actor, tenant, invited.Value.Invitation, link, ct);
+                TempData["InvitationLink"] = link;
+                TempData["InvitationMail"] = mail.Status;
+                TempData["InvitationMailMessage"] = mail.Message;
                 return Redirect($"/t/{tenant.Slug}/members");
             }
             return await RefuseAsync(form, invited.Problem!, ct);

@@ -1,18 +1,12 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
-using MailKit;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using MimeKit;
 using Portal.Domain.Monitoring;
 
 namespace Portal.Infrastructure.Monitoring.Notifications;
 
-/// <summary>Delivers alerts as plain-text e-mail through the SMTP server in <c>Portal:Monitoring:Notifications:Smtp</c>.</summary>
-public sealed class EmailSender(IOptions<NotificationOptions> options, ILogger<EmailSender> logger) : INotificationSender
+/// <summary>Delivers alerts as plain-text e-mail through the portal's SMTP server (<see cref="SmtpMailer"/>).</summary>
+public sealed class EmailSender(SmtpMailer mailer, ILogger<EmailSender> logger) : INotificationSender
 {
     public ChannelKind Kind => ChannelKind.Email;
 
@@ -20,26 +14,15 @@ public sealed class EmailSender(IOptions<NotificationOptions> options, ILogger<E
     {
         if (channel.Kind != ChannelKind.Email)
             throw new ArgumentException($"Channel {channel.Id} is a {channel.Kind} channel, not e-mail.", nameof(channel));
-        var smtp = options.Value.Smtp;
-        if (string.IsNullOrWhiteSpace(smtp.Host))
-            return DeliveryOutcome.Failure(0, $"No SMTP server is configured ({NotificationOptions.Section}:Smtp:Host).");
+        if (!mailer.IsConfigured)
+            return DeliveryOutcome.Failure(0, SmtpMailer.NotConfigured);
 
-        using var mail = Compose(smtp.From, channel.Recipients, message);
-        using var client = new SmtpClient { Timeout = (int)smtp.Timeout.TotalMilliseconds };
-        try
+        var sent = await mailer.SendAsync(channel.Recipients, Subject(message), Body(message), ct);
+        if (!sent.Succeeded)
         {
-            await client.ConnectAsync(smtp.Host, smtp.Port, SecurityOf(smtp.Security), ct);
-            if (!string.IsNullOrEmpty(smtp.Username))
-                await client.AuthenticateAsync(smtp.Username, smtp.Password, ct);
-            await client.SendAsync(mail, ct);
-            await client.DisconnectAsync(quit: true, ct);
-        }
-        catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or AuthenticationException or SslHandshakeException
-                                      or ServiceNotConnectedException or SocketException or IOException or TimeoutException)
-        {
-            logger.LogWarning("Alert {AlertId} could not be mailed through channel {ChannelId} via {SmtpHost}:{SmtpPort}: {Error}",
-                message.AlertId, channel.Id, smtp.Host, smtp.Port, e.Message);
-            return DeliveryOutcome.Failure(1, $"The SMTP server {smtp.Host}:{smtp.Port} did not take the message: {e.Message}");
+            logger.LogWarning("Alert {AlertId} could not be mailed through channel {ChannelId}: {Error}",
+                message.AlertId, channel.Id, sent.Problem!.Message);
+            return DeliveryOutcome.Failure(1, sent.Problem!.Message);
         }
         logger.LogInformation("Alert {AlertId} mailed through channel {ChannelId} to {RecipientCount} recipient(s).",
             message.AlertId, channel.Id, channel.Recipients.Count);
@@ -64,23 +47,4 @@ public sealed class EmailSender(IOptions<NotificationOptions> options, ILogger<E
         body.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Open in the portal: {message.Link}");
         return body.ToString();
     }
-
-    private static MimeMessage Compose(string from, IReadOnlyList<string> recipients, AlertMessage message)
-    {
-        var mail = new MimeMessage();
-        mail.From.Add(MailboxAddress.Parse(from));
-        foreach (var recipient in recipients)
-            mail.To.Add(MailboxAddress.Parse(recipient));
-        mail.Subject = Subject(message);
-        mail.Body = new TextPart("plain") { Text = Body(message) };
-        return mail;
-    }
-
-    private static SecureSocketOptions SecurityOf(string security) => security switch
-    {
-        "None" => SecureSocketOptions.None,
-        "StartTls" => SecureSocketOptions.StartTls,
-        "SslOnConnect" => SecureSocketOptions.SslOnConnect,
-        _ => SecureSocketOptions.Auto,
-    };
 }

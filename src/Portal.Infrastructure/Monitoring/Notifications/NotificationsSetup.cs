@@ -10,7 +10,8 @@ public static class NotificationsSetup
 {
     /// <summary>
     /// Registers the channels alerts are delivered through: the webhook and e-mail senders (as
-    /// <see cref="INotificationSender"/>), the SSRF guard with its guarded HTTP client, and the secret vault.
+    /// <see cref="INotificationSender"/>), the SMTP mailer that e-mail and invitations go through, the SSRF guard with its
+    /// guarded HTTP client, and the secret vault.
     /// Data Protection is expected to be registered already.
     /// </summary>
     public static IServiceCollection AddAlertNotifications(this IServiceCollection services, IConfiguration configuration)
@@ -36,6 +37,7 @@ public static class NotificationsSetup
             // The sender logs each attempt itself with the query string cut off; the factory's logs would only add more copies of the URL.
             .RemoveAllLoggers();
         services.AddSingleton<INotificationSender, WebhookSender>();
+        services.AddSingleton<SmtpMailer>();
         services.AddSingleton<INotificationSender, EmailSender>();
         return services;
     }

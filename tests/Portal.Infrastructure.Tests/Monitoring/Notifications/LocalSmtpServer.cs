@@ -32,9 +32,12 @@ internal sealed class LocalSmtpServer : IAsyncDisposable
         _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
     }
 
-    public static async Task<LocalSmtpServer> StartAsync()
+    public static Task<LocalSmtpServer> StartAsync() => StartAsync(FreePort());
+
+    /// <summary>A server on a port chosen beforehand, e.g. one a portal's settings already name.</summary>
+    public static async Task<LocalSmtpServer> StartAsync(int port)
     {
-        var server = new LocalSmtpServer(FreePort());
+        var server = new LocalSmtpServer(port);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
