@@ -23,14 +23,19 @@ public sealed class ApplicationChanges(
     PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, Middleware.MiddlewareHoldings instances,
     IngressClaims ingress, TimeProvider clock)
 {
-    /// <summary>Deploys the working spec as a new revision.</summary>
+    private readonly DeployPlanner _planner = new(db, vault, instances);
+
+    /// <summary>
+    /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless <paramref name="scale"/>
+    /// sets replicas.
+    /// </summary>
     public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
-        bool rollBackOnFailure, CancellationToken ct)
+        bool rollBackOnFailure, DeployScale scale, CancellationToken ct)
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
-        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(app.SealedSpec), note, "deploy", rollBackOnFailure, ct);
+        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(app.SealedSpec), note, "deploy", rollBackOnFailure, scale, ct);
     }
 
     /// <summary>Rolls back by deploying an earlier revision's spec as a new revision.</summary>
@@ -43,7 +48,8 @@ public sealed class ApplicationChanges(
         var earlier = await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.ApplicationId == app.Id && r.Number == revision, ct);
         if (earlier is null)
             return Problem.Invalid("Revision", $"'{appName}' has no revision {revision}.");
-        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec), note, $"rollback to revision {revision}", false, ct);
+        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec), note, $"rollback to revision {revision}", false,
+            DeployScale.Keep, ct);
     }
 
     /// <summary>
@@ -67,7 +73,8 @@ public sealed class ApplicationChanges(
             if (earlier is null)
                 return Problem.Conflict($"Revision {previousRevision} of '{app.Name}' no longer exists.");
             return await DeployOnceAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec),
-                $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength), $"automatic rollback to revision {previousRevision}", false, ct);
+                $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength), $"automatic rollback to revision {previousRevision}", false,
+                DeployScale.Keep, ct);
         }, ct);
 
     public async Task<Result<PromotionPreview>> PreviewPromotionAsync(string appName, string? from, string? to, CancellationToken ct)
@@ -97,17 +104,17 @@ public sealed class ApplicationChanges(
         var app = await db.Applications.FirstAsync(a => a.Name == appName, ct);
         var source = (await RunningRevisionAsync(app.Id, from, ct)).Value;
         return await DeployAsync(actor, tenant, app, to, vault.Open(source.SealedSpec), note,
-            $"promotion of revision {source.Number} from {from}", false, ct);
+            $"promotion of revision {source.Number} from {from}", false, DeployScale.Keep, ct);
     }
 
     public Task<Result<Operation>> ScaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int replicas, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, $"scaled to {replicas}", (d, now) => d.Scale(replicas, now), ct);
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, $"scaled to {replicas}", (d, now) => d.Scale(replicas, actor.Name, now), ct);
 
     public Task<Result<Operation>> StopAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, "stopped", (d, now) => d.Stop(now), ct);
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, "stopped", (d, now) => d.Stop(actor.Name, now), ct);
 
     public Task<Result<Operation>> StartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, "started", (d, now) => d.Start(now), ct);
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, "started", (d, now) => d.Start(actor.Name, now), ct);
 
     /// <summary>Rolls every pod again, one at a time, without changing the revision.</summary>
     public async Task<Result<Operation>> RestartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct)
@@ -124,17 +131,17 @@ public sealed class ApplicationChanges(
     /// <summary>Vertical scaling: a new revision of the running one with other requests and limits.</summary>
     public Task<Result<Operation>> ResizeAsync(Actor actor, Tenant tenant, string appName, string? environmentName, ContainerResources resources,
         CancellationToken ct) =>
-        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithResources(resources),
+        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithResources(resources), DeployScale.Keep,
             $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}", ct);
 
     /// <summary>Sets (or, with null, removes) the autoscaling policy: a new revision of the running one.</summary>
     public Task<Result<Operation>> AutoscaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, AutoscalingPolicy? policy,
         CancellationToken ct) =>
-        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithAutoscaling(policy),
+        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithAutoscaling(policy), DeployScale.Autoscaled(policy),
             policy is null ? "autoscaling off" : $"autoscaling {policy.MinReplicas}–{policy.MaxReplicas}", ct);
 
     private async Task<Result<Operation>> ReviseRunningAsync(Actor actor, Tenant tenant, string appName, string? environmentName,
-        Func<DeploymentSpec, DeploymentSpec> change, string origin, CancellationToken ct)
+        Func<DeploymentSpec, DeploymentSpec> change, DeployScale scale, string origin, CancellationToken ct)
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
@@ -142,7 +149,7 @@ public sealed class ApplicationChanges(
         var running = await RunningRevisionAsync(app.Id, environmentName, ct);
         if (!running.Succeeded)
             return running.Problem!;
-        return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
+        return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, scale, ct);
     }
 
     /// <summary>
@@ -163,19 +170,20 @@ public sealed class ApplicationChanges(
                 return rebound.Problem!;
             await db.SaveChangesAsync(ct);
             var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
-            return await DeployOnceAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
+            return await DeployOnceAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false,
+                DeployScale.Keep, ct);
         }, ct);
 
     private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
-        string? note, string origin, bool rollBackOnFailure, CancellationToken ct) =>
+        string? note, string origin, bool rollBackOnFailure, DeployScale scale, CancellationToken ct) =>
         UnderAdmissionLockAsync(tenant, environmentName, app.Id, async () =>
         {
             var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
-            return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, ct);
+            return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, scale, ct);
         }, ct);
 
     private async Task<Result<Operation>> DeployOnceAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
-        string? note, string origin, bool rollBackOnFailure, CancellationToken ct)
+        string? note, string origin, bool rollBackOnFailure, DeployScale scale, CancellationToken ct)
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deployed.");
@@ -188,7 +196,10 @@ public sealed class ApplicationChanges(
         if (deployment?.State == AppDeploymentState.Removing)
             return Problem.Conflict($"'{app.Name}' is being removed from '{environment.Name}'.");
 
-        spec = await WithBindingsAsync(spec, app.Id, environment.Id, ct);
+        var plan = await _planner.PlanAsync(app.Id, environment, deployment, spec, scale, ct);
+        if (!plan.Succeeded)
+            return plan.Problem!;
+        spec = plan.Value.Spec;
         var now = clock.GetUtcNow().UtcDateTime;
         var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, note, origin, now);
         if (!revision.Succeeded)
@@ -210,7 +221,8 @@ public sealed class ApplicationChanges(
             ApplicationOperations.Target(app.Name, environment.Name), actor.Name, now);
         db.Operations.Add(operation);
         audit.Record(actor, tenant, "application.deployed", "application", app.Name,
-            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}");
+            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'" +
+            $"{(plan.Value.Scale.Source == ScaleSource.Set ? $" with {spec.Replicas} replicas" : "")}{(note is null ? "" : $": {note}")}");
         await db.SaveChangesAsync(ct);
         return operation;
     }
@@ -292,38 +304,9 @@ public sealed class ApplicationChanges(
         return operation;
     }
 
-    /// <summary>
-    /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its
-    /// replicas, or its autoscaler's ceiling) must fit in the environment's share beside the other applications there.
-    /// </summary>
-    private async Task<Result> AdmitAsync(TenantEnvironment environment, AppDeployment deployment, CancellationToken ct)
-    {
-        var others = await db.AppDeployments.AsNoTracking()
-            .Where(d => d.EnvironmentId == environment.Id && d.Id != deployment.Id && d.State != AppDeploymentState.Removing)
-            .Select(d => new { d.PerReplica, d.Replicas, d.AutoscaledUpTo })
-            .ToListAsync(ct);
-        var taken = ResourceAmounts.Sum(others.Select(o => Holds(o.PerReplica, Math.Max(o.Replicas, o.AutoscaledUpTo ?? 0))))
-            + await instances.InEnvironmentAsync(environment.Id, null, ct);
-        var needed = Holds(deployment.PerReplica, deployment.CountedReplicas);
-        var admitted = QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { MiddlewareInstances = 0 },
-            taken with { MiddlewareInstances = 0 });
-        return admitted;
-    }
-
-    /// <summary>
-    /// The variables of the middleware instances bound to the application in the environment, set on the spec: whatever
-    /// the spec came from (the working spec, an earlier revision, another environment), a deploy keeps the bindings.
-    /// </summary>
-    private async Task<DeploymentSpec> WithBindingsAsync(DeploymentSpec spec, Guid appId, Guid environmentId, CancellationToken ct)
-    {
-        var bound = await db.MiddlewareBindings.AsNoTracking().Where(b => b.ApplicationId == appId && b.EnvironmentId == environmentId)
-            .Select(b => b.Variables).ToListAsync(ct);
-        return bound.SelectMany(v => v).Aggregate(spec, (withBinding, variable) => withBinding.WithEnvironmentVariable(variable));
-    }
-
-    private static ResourceAmounts Holds(ContainerResources perReplica, int replicas) => new(
-        perReplica.CpuRequestMillis * replicas, perReplica.CpuLimitMillis * replicas,
-        perReplica.MemoryRequestBytes * replicas, perReplica.MemoryLimitBytes * replicas, 0, replicas, 0);
+    /// <summary>The portal's admission: what the deployment would hold at most must fit in the environment's share (<see cref="DeployPlanner"/>).</summary>
+    private async Task<Result> AdmitAsync(TenantEnvironment environment, AppDeployment deployment, CancellationToken ct) =>
+        (await _planner.QuotaAsync(environment, deployment.Id, deployment.PerReplica, deployment.CountedReplicas, ct)).Admission;
 
     private async Task<Result<Revision>> RunningRevisionAsync(Guid appId, string? environmentName, CancellationToken ct)
     {

@@ -111,9 +111,9 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             $"Deleting '{app}' from every environment.", toList: true);
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Deploy(string app, string environment, string? note, bool rollBackOnFailure, CancellationToken ct) =>
-        Done(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, note, rollBackOnFailure, ct), app,
-            $"Deploying '{app}' to '{environment}'.");
+    public async Task<IActionResult> Deploy(string app, string environment, string? note, bool rollBackOnFailure, int? replicas, CancellationToken ct) =>
+        Done(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, note, rollBackOnFailure,
+            DeployScale.From(replicas), ct), app, $"Deploying '{app}' to '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, int revision, CancellationToken ct) =>
