@@ -68,6 +68,8 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
 
         // 3. Deploy to dev: the page is served before the pod runs; the pod row and the counts arrive live.
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy-note").FillAsync("first deploy");
         var served = await ServedAfterAsync(page, () => page.Locator("#deploy").ClickAsync());
         Assert.True(ReadyPodsIn(served) == 0, "The app page was served with the pod already ready: the live update would go unseen.");
@@ -133,6 +135,10 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         await Expect(page.Locator("main")).ToContainTextAsync($"working spec: {MissingImage}");
 
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
+
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+
+        await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy-note").FillAsync("move to the private registry");
         await ServedAfterAsync(page, () => page.Locator("#deploy").ClickAsync());
         await MarkPageAsync(page);

@@ -136,7 +136,8 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
             ? Accepted($"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations", new { operation = operation.Value.Id })
             : this.ToActionResult(operation.Problem!);
 
-    private static ApplicationView? Masked(ApplicationView? view) => view is null
+    /// <summary>The application as the API shows it: secret values masked.</summary>
+    internal static ApplicationView? Masked(ApplicationView? view) => view is null
         ? null
         : view with { Spec = view.Spec.WithEnvironment(view.Spec.Environment.Select(v => v.IsSecret ? v with { Value = EnvironmentVariable.Mask } : v)) };
 }
