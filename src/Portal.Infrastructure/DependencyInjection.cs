@@ -112,6 +112,8 @@ public static class DependencyInjection
         services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();
+        services.AddScoped<Applications.EnvironmentTruths>();
+        services.AddScoped<Applications.WorkingSpecReset>();
         services.AddSingleton<Middleware.CredentialVault>();
         services.AddScoped<Middleware.MiddlewareHoldings>();
         services.AddScoped<Middleware.MiddlewareBindings>();

@@ -50,6 +50,8 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         await page.Locator("#save-application").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/t/{Tenant}/apps/worker$"), new() { Timeout = ExpectTimeout });
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy").ClickAsync();
         await EventuallyAsync(db => db.WorkloadPods.AnyAsync(p => p.App == "worker" && p.Reason == "CrashLoopBackOff"), "the pod to crash-loop");
 

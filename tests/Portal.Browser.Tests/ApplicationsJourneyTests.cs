@@ -68,6 +68,10 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
 
         // 3. Deploy to dev: the page is served before the pod runs; the pod row and the counts arrive live.
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        await page.Locator("#deploy-preview-button").ClickAsync();
+        await Expect(page.Locator("#deploy-scale")).ToContainTextAsync("First deploy to dev");
+        await page.SaveScreenshotAsync("29a-deploy-preview");
         await page.Locator("#deploy-note").FillAsync("first deploy");
         var served = await ServedAfterAsync(page, () => page.Locator("#deploy").ClickAsync());
         Assert.True(ReadyPodsIn(served) == 0, "The app page was served with the pod already ready: the live update would go unseen.");
@@ -133,6 +137,11 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         await Expect(page.Locator("main")).ToContainTextAsync($"working spec: {MissingImage}");
 
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
+        // The preview says what the deploy changes in dev (the image) and that dev keeps the 3 replicas it was scaled to.
+        await page.Locator("#deploy-preview-button").ClickAsync();
+        await Expect(page.Locator("#deploy-preview")).ToContainTextAsync(MissingImage);
+        await Expect(page.Locator("#deploy-scale")).ToContainTextAsync("Keeps 3 replicas");
+        await page.SaveScreenshotAsync("33a-deploy-preview-keeps-the-scale");
         await page.Locator("#deploy-note").FillAsync("move to the private registry");
         await ServedAfterAsync(page, () => page.Locator("#deploy").ClickAsync());
         await MarkPageAsync(page);
@@ -168,6 +177,9 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         await Expect(PodRows(dev).Locator("[data-field=revision]").Filter(new() { HasNotTextRegex = new Regex(@"^\s*3\s*$") }))
             .ToHaveCountAsync(0, new() { Timeout = RolloutTimeout });
         await AssertNotReloadedAsync(page);
+        // The working spec still names the image rolled back from: the page says so, with the diff and the way back.
+        await Expect(page.Locator("[data-spec-differs=dev]")).ToContainTextAsync(MissingImage);
+        await Expect(page.Locator("button[data-reset-spec=dev]")).ToBeVisibleAsync();
         await page.SaveScreenshotAsync("35-rolled-back");
 
         // 7. The revisions, and the diff between 1 and 2: the image changed, the secret did not show.

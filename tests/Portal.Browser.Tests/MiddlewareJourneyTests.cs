@@ -81,6 +81,8 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await page.Locator("#save-application").ClickAsync();
         await Expect(page).ToHaveURLAsync(Url(AppPath), new() { Timeout = ExpectTimeout });
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy-note").FillAsync("first deploy");
         await page.Locator("#deploy").ClickAsync();
         await Expect(page).ToHaveURLAsync(Url(AppPath), new() { Timeout = ExpectTimeout });

@@ -62,15 +62,15 @@ public sealed class ApplicationRulesTests
         deployment.Deploy(revision, Specs.Minimal().WithReplicas(3), false, Now);
         deployment.RolledOut(Now);
 
-        Assert.True(deployment.Stop(Now).Succeeded);
+        Assert.True(deployment.Stop("dev", Now).Succeeded);
         Assert.Equal(0, deployment.Replicas);
         deployment.RolledOut(Now);
         Assert.Equal(AppDeploymentState.Stopped, deployment.State);
-        Assert.False(deployment.Stop(Now).Succeeded);
-        Assert.True(deployment.Start(Now).Succeeded);
+        Assert.False(deployment.Stop("dev", Now).Succeeded);
+        Assert.True(deployment.Start("dev", Now).Succeeded);
         Assert.Equal(3, deployment.Replicas);
-        Assert.False(deployment.Start(Now).Succeeded);
-        Assert.Equal("Replicas", deployment.Scale(1001, Now).Problem!.Field);
+        Assert.False(deployment.Start("dev", Now).Succeeded);
+        Assert.Equal("Replicas", deployment.Scale(1001, "dev", Now).Problem!.Field);
     }
 
     [Fact]
@@ -88,6 +88,6 @@ public sealed class ApplicationRulesTests
         Assert.Equal(2, deployment.Replicas);
         Assert.Equal(8, deployment.CountedReplicas);
         Assert.Equal(1, deployment.PreviousRevision);
-        Assert.Equal("conflict", deployment.Scale(4, Now).Problem!.Code);
+        Assert.Equal("conflict", deployment.Scale(4, "dev", Now).Problem!.Code);
     }
 }

@@ -8,7 +8,7 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests;
 
 /// <summary>The application pages: create and edit with validation next to the fields, deploy, revisions and promotion with a diff.</summary>
-public sealed class ApplicationPageScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
+public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);

@@ -14,7 +14,7 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests;
 
 /// <summary>Applications deployed, changed, scaled and rolled back in the embedded sandbox cluster through the API, on each database provider.</summary>
-public abstract class ApplicationScenarios(PortalFixture portal)
+public abstract partial class ApplicationScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);
@@ -453,7 +453,7 @@ public abstract class ApplicationScenarios(PortalFixture portal)
         var changes = new ApplicationChanges(services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(), services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), services.GetRequiredService<AdmissionGate>(),
             services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), services.GetRequiredService<IngressClaims>(), TimeProvider.System);
-        var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, rollBackOnFailure, default);
+        var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, rollBackOnFailure, DeployScale.Keep, default);
         Assert.True(queued.Succeeded, queued.Problem?.Message);
         return queued.Value.Id;
     }

@@ -102,6 +102,10 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var stranger = await Arrange.SignedInAsync(await Arrange.MemberAsync(otherTenant, Domain.Tenancy.TenantRole.TenantAdmin));
         var strangerLog = await stranger.GetAsync($"/t/{otherTenant.Slug}/middleware/dev/cache/pods/{pod}/log?lines=5");
         Assert.Contains($"/pods/{pod}/log", page);
+        Assert.Contains($"data-copy=\"cache.{ns}.svc.cluster.local:6379\"", page);
+        Assert.Contains("data-copy=\"redis://default:", page);
+        Assert.DoesNotContain(password, page);
+        Assert.Contains("/js/copy.js", page);
         Assert.Equal(System.Net.HttpStatusCode.OK, log.StatusCode);
         Assert.NotEmpty((await log.Content.ReadAsStringAsync()).Trim());
         Assert.Equal(System.Net.HttpStatusCode.NotFound, strangerLog.StatusCode);

@@ -157,7 +157,7 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         var changes = new ApplicationChanges(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), services.GetRequiredService<AdmissionGate>(),
             services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), services.GetRequiredService<IngressClaims>(), TimeProvider.System);
-        var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, false, default);
+        var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, false, Domain.Applications.DeployScale.Keep, default);
         Assert.True(queued.Succeeded, queued.Problem?.Message);
         return queued.Value.Id;
     }

@@ -414,6 +414,13 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Property<bool>("RollsBackOnFailure")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTime?>("ScaledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ScaledBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(20)

@@ -403,6 +403,13 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Property<bool>("RollsBackOnFailure")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("ScaledAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ScaledBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(20)

@@ -38,6 +38,9 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     public bool RollsBackOnFailure { get; private set; }
     /// <summary>The revision that ran before the current one: where an automatic rollback goes.</summary>
     public int? PreviousRevision { get; private set; }
+    /// <summary>Who last set the replicas or autoscaler this environment runs with, and when: a scale, stop or start, or a deploy that set them.</summary>
+    public string? ScaledBy { get; private set; }
+    public DateTime? ScaledAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
 
     private AppDeployment() { }
@@ -55,12 +58,22 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     /// <summary>The most replicas this deployment may run: what quota admission counts.</summary>
     public int CountedReplicas => Math.Max(Replicas, AutoscaledUpTo ?? 0);
 
-    /// <summary>Points the environment at a new revision with its spec's size, replicas and autoscaling.</summary>
+    /// <summary>The environment's scale as it stands, with the autoscaler of the revision that runs (the revision keeps its policy).</summary>
+    public EnvironmentScale ScaleWith(AutoscalingPolicy? autoscaler) => new(Replicas, ReplicasBeforeStop, autoscaler);
+
+    /// <summary>
+    /// Points the environment at a new revision with its spec's size, replicas and autoscaling: the spec comes scaled for the
+    /// environment (<see cref="DeployScale"/>), so that a deploy keeps the scale someone chose there.
+    /// </summary>
     public void Deploy(Revision revision, DeploymentSpec spec, bool rollsBackOnFailure, DateTime now)
     {
-        PreviousRevision = Revision == 0 || Revision == revision.Number ? PreviousRevision : Revision;
+        var first = Revision == 0;
+        PreviousRevision = first || Revision == revision.Number ? PreviousRevision : Revision;
         Revision = revision.Number;
-        Replicas = spec.Autoscaling is { } autoscaling ? Math.Max(autoscaling.MinReplicas, Math.Min(Replicas, autoscaling.MaxReplicas)) : spec.Replicas;
+        var replicas = spec.Autoscaling is { } autoscaling ? Math.Max(autoscaling.MinReplicas, Math.Min(spec.Replicas, autoscaling.MaxReplicas)) : spec.Replicas;
+        if (first || replicas != Replicas || spec.Autoscaling?.MaxReplicas != AutoscaledUpTo)
+            (ScaledBy, ScaledAt) = (revision.CreatedBy, now);
+        Replicas = replicas;
         AutoscaledUpTo = spec.Autoscaling?.MaxReplicas;
         PerReplica = spec.Resources;
         RollsBackOnFailure = rollsBackOnFailure;
@@ -70,7 +83,7 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
         UpdatedAt = now;
     }
 
-    public Result Scale(int replicas, DateTime now)
+    public Result Scale(int replicas, string by, DateTime now)
     {
         if (replicas is < 0 or > DeploymentSpec.MaxReplicas)
             return Problem.Invalid("Replicas", $"Replicas go from 0 to {DeploymentSpec.MaxReplicas}.");
@@ -80,13 +93,11 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
             return Problem.Conflict("An autoscaler owns the replica count here: change its bounds, or turn it off, to scale by hand.");
         Replicas = replicas;
         ReplicasBeforeStop = null;
-        State = AppDeploymentState.Deploying;
-        Reason = null;
-        UpdatedAt = now;
+        Scaled(by, now);
         return Result.Ok();
     }
 
-    public Result Stop(DateTime now)
+    public Result Stop(string by, DateTime now)
     {
         if (State == AppDeploymentState.Stopped)
             return Problem.Conflict("The application is stopped already.");
@@ -94,22 +105,26 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
             return Problem.Conflict("The application is being removed from this environment.");
         ReplicasBeforeStop = Replicas;
         Replicas = 0;
-        State = AppDeploymentState.Deploying;
-        Reason = null;
-        UpdatedAt = now;
+        Scaled(by, now);
         return Result.Ok();
     }
 
-    public Result Start(DateTime now)
+    public Result Start(string by, DateTime now)
     {
         if (ReplicasBeforeStop is not { } previous)
             return Problem.Conflict("The application is not stopped.");
         Replicas = Math.Max(1, previous);
         ReplicasBeforeStop = null;
+        Scaled(by, now);
+        return Result.Ok();
+    }
+
+    private void Scaled(string by, DateTime now)
+    {
+        (ScaledBy, ScaledAt) = (by, now);
         State = AppDeploymentState.Deploying;
         Reason = null;
         UpdatedAt = now;
-        return Result.Ok();
     }
 
     /// <summary>The rollout finished: running, or stopped when it was scaled to zero on purpose.</summary>

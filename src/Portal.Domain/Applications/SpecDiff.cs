@@ -134,10 +134,11 @@ public static class SpecDiff
         : $"{(probe.Kind == ProbeKind.Http ? $"HTTP GET {probe.Path} on port {probe.Port}" : $"TCP connection to port {probe.Port}")}"
           + $" (delay {probe.InitialDelaySeconds} s, every {probe.PeriodSeconds} s, {probe.FailureThreshold} failures)";
 
-    private static string? Describe(AutoscalingPolicy? policy)
+    private static string? Describe(AutoscalingPolicy? policy) => policy is null ? null : DescribeAutoscaling(policy);
+
+    /// <summary>"2 to 10 replicas at CPU 70%".</summary>
+    public static string DescribeAutoscaling(AutoscalingPolicy policy)
     {
-        if (policy is null)
-            return null;
         var targets = new List<string>();
         if (policy.CpuUtilizationPercent is { } cpu)
             targets.Add($"CPU {cpu}%");

@@ -44,14 +44,19 @@ public sealed class ApplicationChanges(
     PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, Middleware.MiddlewareHoldings instances,
     IngressClaims ingress, TimeProvider clock)
 {
-    /// <summary>Deploys the working spec as a new revision.</summary>
+    private readonly DeployPlanner _planner = new(db, vault, instances);
+
+    /// <summary>
+    /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless <paramref name="scale"/>
+    /// sets replicas.
+    /// </summary>
     public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
-        bool rollBackOnFailure, CancellationToken ct)
+        bool rollBackOnFailure, DeployScale scale, CancellationToken ct)
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
-        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(app.SealedSpec), note, "deploy", rollBackOnFailure, ct);
+        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(app.SealedSpec), note, "deploy", rollBackOnFailure, scale, ct);
     }
 
     /// <summary>Rolls back by deploying an earlier revision's spec as a new revision.</summary>
@@ -68,8 +73,9 @@ public sealed class ApplicationChanges(
         // A revision made in another environment carries that environment's bindings, not this one's.
         if (earlier.Environment != environmentName
             && await db.Environments.Where(e => e.Name == earlier.Environment).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct) is { } madeIn)
-            spec = WithoutBindings(spec, await BindingsAsync(app.Id, madeIn, ct));
-        return await DeployAsync(actor, tenant, app, environmentName, spec, note, $"rollback to revision {revision}", false, ct);
+            spec = DeployPlanner.WithoutBindings(spec, await _planner.BindingsAsync(app.Id, madeIn, ct));
+        return await DeployAsync(actor, tenant, app, environmentName, spec, note, $"rollback to revision {revision}", false,
+            DeployScale.Keep, ct);
     }
 
     /// <summary>
@@ -93,7 +99,8 @@ public sealed class ApplicationChanges(
             if (earlier is null)
                 return Problem.Conflict($"Revision {previousRevision} of '{app.Name}' no longer exists.");
             return await DeployOnceAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec),
-                $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength), $"automatic rollback to revision {previousRevision}", false, ct);
+                $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength), $"automatic rollback to revision {previousRevision}", false,
+                DeployScale.Keep, ct);
         }, ct);
 
     public async Task<Result<PromotionPreview>> PreviewPromotionAsync(string appName, string? from, string? to, CancellationToken ct)
@@ -118,7 +125,8 @@ public sealed class ApplicationChanges(
             return Problem.Invalid(nameof(acceptMissingBindings),
                 $"{warning} Confirm that '{appName}' may run in {preview.To} without them (acceptMissingBindings) to promote it anyway.");
         var app = await db.Applications.FirstAsync(a => a.Name == appName, ct);
-        return await DeployAsync(actor, tenant, app, to, spec, note, $"promotion of revision {preview.FromRevision} from {from}", false, ct);
+        return await DeployAsync(actor, tenant, app, to, spec, note, $"promotion of revision {preview.FromRevision} from {from}", false,
+            DeployScale.Keep, ct);
     }
 
     /// <summary>The preview of a promotion, and the spec it deploys: the source's revision without the source's bindings.</summary>
@@ -137,11 +145,11 @@ public sealed class ApplicationChanges(
         if (target is null)
             return Problem.Invalid("To", $"There is no environment '{to}'.");
         var sourceEnvironmentId = await db.Environments.Where(e => e.Name == from).Select(e => e.Id).FirstAsync(ct);
-        var sourceBindings = await BindingsAsync(app.Id, sourceEnvironmentId, ct);
-        var targetBindings = await BindingsAsync(app.Id, target.Id, ct);
-        var spec = WithoutBindings(vault.Open(source.Value.SealedSpec), sourceBindings);
+        var sourceBindings = await _planner.BindingsAsync(app.Id, sourceEnvironmentId, ct);
+        var targetBindings = await _planner.BindingsAsync(app.Id, target.Id, ct);
+        var spec = DeployPlanner.WithoutBindings(vault.Open(source.Value.SealedSpec), sourceBindings);
         var current = await RunningRevisionAsync(app.Id, to, ct);
-        var changes = SpecDiff.Between(current.Succeeded ? vault.Open(current.Value.SealedSpec) : null, WithBindings(spec, targetBindings));
+        var changes = SpecDiff.Between(current.Succeeded ? vault.Open(current.Value.SealedSpec) : null, DeployPlanner.WithBindings(spec, targetBindings));
         var provided = targetBindings.SelectMany(b => b.Variables).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         var missing = sourceBindings.SelectMany(b => b.Variables).Select(v => v.Name).Where(n => !provided.Contains(n)).Distinct().ToList();
         var bindings = new PromotionBindings(sourceBindings.Select(b => b.Summary).ToList(), targetBindings.Select(b => b.Summary).ToList(), missing);
@@ -149,13 +157,13 @@ public sealed class ApplicationChanges(
     }
 
     public Task<Result<Operation>> ScaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int replicas, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, $"scaled to {replicas}", (d, now) => d.Scale(replicas, now), ct);
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, $"scaled to {replicas}", (d, now) => d.Scale(replicas, actor.Name, now), ct);
 
     public Task<Result<Operation>> StopAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, "stopped", (d, now) => d.Stop(now), ct);
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, "stopped", (d, now) => d.Stop(actor.Name, now), ct);
 
     public Task<Result<Operation>> StartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, "started", (d, now) => d.Start(now), ct);
+        ChangeReplicasAsync(actor, tenant, appName, environmentName, "started", (d, now) => d.Start(actor.Name, now), ct);
 
     /// <summary>Rolls every pod again, one at a time, without changing the revision.</summary>
     public async Task<Result<Operation>> RestartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct)
@@ -172,17 +180,17 @@ public sealed class ApplicationChanges(
     /// <summary>Vertical scaling: a new revision of the running one with other requests and limits.</summary>
     public Task<Result<Operation>> ResizeAsync(Actor actor, Tenant tenant, string appName, string? environmentName, ContainerResources resources,
         CancellationToken ct) =>
-        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithResources(resources),
+        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithResources(resources), DeployScale.Keep,
             $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}", ct);
 
     /// <summary>Sets (or, with null, removes) the autoscaling policy: a new revision of the running one.</summary>
     public Task<Result<Operation>> AutoscaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, AutoscalingPolicy? policy,
         CancellationToken ct) =>
-        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithAutoscaling(policy),
+        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithAutoscaling(policy), DeployScale.Autoscaled(policy),
             policy is null ? "autoscaling off" : $"autoscaling {policy.MinReplicas}–{policy.MaxReplicas}", ct);
 
     private async Task<Result<Operation>> ReviseRunningAsync(Actor actor, Tenant tenant, string appName, string? environmentName,
-        Func<DeploymentSpec, DeploymentSpec> change, string origin, CancellationToken ct)
+        Func<DeploymentSpec, DeploymentSpec> change, DeployScale scale, string origin, CancellationToken ct)
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
@@ -190,7 +198,7 @@ public sealed class ApplicationChanges(
         var running = await RunningRevisionAsync(app.Id, environmentName, ct);
         if (!running.Succeeded)
             return running.Problem!;
-        return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
+        return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, scale, ct);
     }
 
     /// <summary>
@@ -211,19 +219,20 @@ public sealed class ApplicationChanges(
                 return rebound.Problem!;
             await db.SaveChangesAsync(ct);
             var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
-            return await DeployOnceAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, ct);
+            return await DeployOnceAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false,
+                DeployScale.Keep, ct);
         }, ct);
 
     private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
-        string? note, string origin, bool rollBackOnFailure, CancellationToken ct) =>
+        string? note, string origin, bool rollBackOnFailure, DeployScale scale, CancellationToken ct) =>
         UnderAdmissionLockAsync(tenant, environmentName, app.Id, async () =>
         {
             var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
-            return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, ct);
+            return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, scale, ct);
         }, ct);
 
     private async Task<Result<Operation>> DeployOnceAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
-        string? note, string origin, bool rollBackOnFailure, CancellationToken ct)
+        string? note, string origin, bool rollBackOnFailure, DeployScale scale, CancellationToken ct)
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deployed.");
@@ -236,7 +245,10 @@ public sealed class ApplicationChanges(
         if (deployment?.State == AppDeploymentState.Removing)
             return Problem.Conflict($"'{app.Name}' is being removed from '{environment.Name}'.");
 
-        spec = await WithBindingsAsync(spec, app.Id, environment.Id, ct);
+        var plan = await _planner.PlanAsync(app.Id, environment, deployment, spec, scale, ct);
+        if (!plan.Succeeded)
+            return plan.Problem!;
+        spec = plan.Value.Spec;
         var now = clock.GetUtcNow().UtcDateTime;
         var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, note, origin, now);
         if (!revision.Succeeded)
@@ -262,7 +274,8 @@ public sealed class ApplicationChanges(
             ApplicationOperations.Target(app.Name, environment.Name), actor.Name, now);
         db.Operations.Add(operation);
         audit.RecordForOperation(actor, tenant, "application.deployed", "application", app.Name,
-            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'{(note is null ? "" : $": {note}")}", operation);
+            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'" +
+            $"{(plan.Value.Scale.Source == ScaleSource.Set ? $" with {spec.Replicas} replicas" : "")}{(note is null ? "" : $": {note}")}", operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
@@ -352,62 +365,9 @@ public sealed class ApplicationChanges(
         return operation;
     }
 
-    /// <summary>
-    /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its
-    /// replicas, or its autoscaler's ceiling) must fit in the environment's share beside the other applications there.
-    /// </summary>
-    private async Task<Result> AdmitAsync(TenantEnvironment environment, AppDeployment deployment, CancellationToken ct)
-    {
-        var others = await db.AppDeployments.AsNoTracking()
-            .Where(d => d.EnvironmentId == environment.Id && d.Id != deployment.Id && d.State != AppDeploymentState.Removing)
-            .Select(d => new { d.PerReplica, d.Replicas, d.AutoscaledUpTo })
-            .ToListAsync(ct);
-        var taken = ResourceAmounts.Sum(others.Select(o => Holds(o.PerReplica, Math.Max(o.Replicas, o.AutoscaledUpTo ?? 0))))
-            + await instances.InEnvironmentAsync(environment.Id, null, ct);
-        var needed = Holds(deployment.PerReplica, deployment.CountedReplicas);
-        var admitted = QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed, environment.Share with { MiddlewareInstances = 0 },
-            taken with { MiddlewareInstances = 0 });
-        return admitted;
-    }
-
-    /// <summary>
-    /// The variables of the middleware instances bound to the application in the environment, set on the spec: whatever
-    /// the spec came from (the working spec, an earlier revision, another environment), a deploy keeps the bindings.
-    /// </summary>
-    private async Task<DeploymentSpec> WithBindingsAsync(DeploymentSpec spec, Guid appId, Guid environmentId, CancellationToken ct) =>
-        WithBindings(spec, await BindingsAsync(appId, environmentId, ct));
-
-    private static DeploymentSpec WithBindings(DeploymentSpec spec, IEnumerable<Binding> bindings) =>
-        bindings.SelectMany(b => b.Variables).Aggregate(spec, (withBinding, variable) => withBinding.WithEnvironmentVariable(variable));
-
-    /// <summary>
-    /// The spec of a revision made in another environment, without what that environment's bindings put there — its instances'
-    /// hosts in its namespace, references to its instances' Secrets — which would point the target at them. Taken out by name, as
-    /// unbinding does (a binding's names never clash with the application's own), so that values the binding gave earlier go too.
-    /// </summary>
-    private static DeploymentSpec WithoutBindings(DeploymentSpec spec, IEnumerable<Binding> bindings)
-    {
-        var bound = bindings.SelectMany(b => b.Variables).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-        return spec.WithEnvironment(spec.Environment.Where(v => !bound.Contains(v.Name)));
-    }
-
-    private async Task<List<Binding>> BindingsAsync(Guid appId, Guid environmentId, CancellationToken ct)
-    {
-        var rows = await (
-            from b in db.MiddlewareBindings.AsNoTracking()
-            where b.ApplicationId == appId && b.EnvironmentId == environmentId
-            join i in db.MiddlewareInstances on b.InstanceId equals i.Id
-            select new { i.Name, i.TemplateName, b.Variables, b.CreatedAt }).ToListAsync(ct);
-        return rows.OrderBy(r => r.CreatedAt).ThenBy(r => r.Name, StringComparer.Ordinal)
-            .Select(r => new Binding(new BindingSummary(r.Name, r.TemplateName, r.Variables.Select(v => v.Name).ToList()), r.Variables)).ToList();
-    }
-
-    /// <summary>A binding with the variables it gives, as they were injected.</summary>
-    private sealed record Binding(BindingSummary Summary, IReadOnlyList<EnvironmentVariable> Variables);
-
-    private static ResourceAmounts Holds(ContainerResources perReplica, int replicas) => new(
-        perReplica.CpuRequestMillis * replicas, perReplica.CpuLimitMillis * replicas,
-        perReplica.MemoryRequestBytes * replicas, perReplica.MemoryLimitBytes * replicas, 0, replicas, 0);
+    /// <summary>The portal's admission: what the deployment would hold at most must fit in the environment's share (<see cref="DeployPlanner"/>).</summary>
+    private async Task<Result> AdmitAsync(TenantEnvironment environment, AppDeployment deployment, CancellationToken ct) =>
+        (await _planner.QuotaAsync(environment, deployment.Id, deployment.PerReplica, deployment.CountedReplicas, ct)).Admission;
 
     private async Task<Result<Revision>> RunningRevisionAsync(Guid appId, string? environmentName, CancellationToken ct)
     {

@@ -49,6 +49,7 @@ internal sealed class AppDeploymentConfiguration : IEntityTypeConfiguration<AppD
         deployment.ToTable("AppDeployments");
         deployment.Property(d => d.State).HasConversion<string>().HasMaxLength(20);
         deployment.Property(d => d.Reason).HasMaxLength(2000);
+        deployment.Property(d => d.ScaledBy).HasMaxLength(256);
         deployment.ComplexProperty(d => d.PerReplica);
         deployment.HasOne<Application>().WithMany().HasForeignKey(d => d.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         deployment.HasOne<TenantEnvironment>().WithMany().HasForeignKey(d => d.EnvironmentId).OnDelete(DeleteBehavior.Cascade);

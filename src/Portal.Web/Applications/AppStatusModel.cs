@@ -4,8 +4,12 @@ using Portal.Infrastructure.Applications;
 
 namespace Portal.Web.Applications;
 
-/// <summary>What the <c>_Status</c> partial shows: an application's environments, live, and where its links lead.</summary>
-public sealed record AppStatusModel(string Tenant, string App, IReadOnlyList<EnvironmentStatus> Environments);
+/// <summary>
+/// What the <c>_Status</c> partial shows: an application's environments, live, and where its links lead; with <see cref="Truths"/>, what runs
+/// in each and how it differs from the working spec (<c>_EnvironmentTruth</c>), with the actions of a developer when <see cref="CanDeploy"/>.
+/// </summary>
+public sealed record AppStatusModel(string Tenant, string App, IReadOnlyList<EnvironmentStatus> Environments,
+    IReadOnlyDictionary<string, EnvironmentTruth>? Truths = null, bool CanDeploy = false);
 
 /// <summary>An application's status in one environment, pushed to the browsers that follow it as <c>statusChanged</c>.</summary>
 public sealed record AppStatusUpdate(string App, EnvironmentStatus Status);

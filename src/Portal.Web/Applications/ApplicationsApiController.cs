@@ -13,7 +13,8 @@ namespace Portal.Web.Applications;
 
 public sealed record ApplicationRequest(string? Name, string? Description, string? Owner, DeploymentSpec? Spec);
 
-public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false);
+/// <summary>A deploy of the working spec; without <see cref="Replicas"/> the environment keeps its replicas or its autoscaler.</summary>
+public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false, int? Replicas = null);
 
 public sealed record RollbackRequest(int? Revision, string? Note);
 
@@ -91,7 +92,8 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpPost("{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Deploy(string app, string environment, DeployRequest request, CancellationToken ct) =>
-        Accepted(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Note, request.RollBackOnFailure, ct));
+        Accepted(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Note, request.RollBackOnFailure,
+            DeployScale.From(request.Replicas), ct));
 
     [HttpPost("{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, RollbackRequest request, CancellationToken ct) =>
@@ -161,7 +163,8 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
             ? Accepted($"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations", new { operation = operation.Value.Id })
             : this.ToActionResult(operation.Problem!);
 
-    private static ApplicationView? Masked(ApplicationView? view) => view is null
+    /// <summary>The application as the API shows it: secret values masked.</summary>
+    internal static ApplicationView? Masked(ApplicationView? view) => view is null
         ? null
         : view with { Spec = view.Spec.WithEnvironment(view.Spec.Environment.Select(v => v.IsSecret ? v with { Value = EnvironmentVariable.Mask } : v)) };
 }

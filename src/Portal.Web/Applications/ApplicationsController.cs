@@ -39,8 +39,8 @@ public sealed record PromotionModel(TenantAccess Access, string Application, IRe
 
 /// <summary>The application pages of a tenant: list, create and edit, the application with its environments and actions, revisions and promotion.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class ApplicationsController(ApplicationCatalog catalog, ApplicationChanges changes, AppStatusReader status, EnvironmentDirectory environments)
-    : Controller
+public sealed class ApplicationsController(ApplicationCatalog catalog, ApplicationChanges changes, AppStatusReader status, EnvironmentDirectory environments,
+    EnvironmentTruths truths) : Controller
 {
     [HttpGet("/t/{tenant}/apps"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index([FromQuery] ApplicationListQuery query, CancellationToken ct)
@@ -78,7 +78,8 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         foreach (var deployment in found.Deployments)
             events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, 10, ct);
         return View(new ApplicationDetailModel(access, found,
-            new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct)),
+            new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct),
+                (await truths.OfApplicationAsync(app, ct) ?? []).ToDictionary(t => t.Environment), access.CanChange(TenantRole.Developer)),
             await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events));
     }
 
@@ -111,9 +112,9 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             $"Deleting '{app}' from every environment.", toList: true);
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Deploy(string app, string environment, string? note, bool rollBackOnFailure, CancellationToken ct) =>
-        Done(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, note, rollBackOnFailure, ct), app,
-            $"Deploying '{app}' to '{environment}'.");
+    public async Task<IActionResult> Deploy(string app, string environment, string? note, bool rollBackOnFailure, int? replicas, CancellationToken ct) =>
+        Done(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, note, rollBackOnFailure,
+            DeployScale.From(replicas), ct), app, $"Deploying '{app}' to '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, int? revision, CancellationToken ct) =>
