@@ -45,6 +45,8 @@ public readonly record struct ResourceAmounts(
             : int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
             : Problem.Invalid(field, $"'{text}' is not a whole number.");
 
+        // Every unreadable field at once, so that a form shows each next to its field.
+        var problems = new List<Problem>();
         var values = new long[5];
         (string? Text, string Field, bool Cpu)[] inputs =
         [
@@ -55,15 +57,18 @@ public readonly record struct ResourceAmounts(
         {
             var read = Read(inputs[i].Text, inputs[i].Field, inputs[i].Cpu, out var problem);
             if (read is null)
-                return problem!;
-            values[i] = read.Value;
+                problems.Add(problem!);
+            else
+                values[i] = read.Value;
         }
         var podCount = Count(pods, "Pods");
         if (!podCount.Succeeded)
-            return podCount.Problem!;
+            problems.Add(podCount.Problem!);
         var instances = Count(middlewareInstances, "MiddlewareInstances");
         if (!instances.Succeeded)
-            return instances.Problem!;
+            problems.Add(instances.Problem!);
+        if (problems.Count > 0)
+            return Problem.Invalid(problems);
         var amounts = new ResourceAmounts(values[0], values[1], values[2], values[3], values[4], podCount.Value, instances.Value);
         var shape = amounts.Validate();
         return shape.Succeeded ? amounts : shape.Problem!;
