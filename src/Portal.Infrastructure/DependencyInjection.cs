@@ -110,6 +110,7 @@ public static class DependencyInjection
         services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();
+        services.AddScoped<Applications.DeployedManifests>();
         services.AddSingleton<Middleware.CredentialVault>();
         services.AddScoped<Middleware.MiddlewareHoldings>();
         services.AddScoped<Middleware.MiddlewareBindings>();

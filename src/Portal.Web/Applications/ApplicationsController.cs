@@ -27,7 +27,7 @@ public sealed class ApplicationListQuery
 
 public sealed record ApplicationListModel(TenantAccess Access, Page<ApplicationRow> Applications, ApplicationListQuery Query, IReadOnlyList<string> Environments);
 
-public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew);
+public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew, ImportReport? Imported = null);
 
 public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView Application, AppStatusModel Status, IReadOnlyList<RevisionView> Revisions,
     IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events);
