@@ -149,7 +149,8 @@ public abstract partial class FormValidationScenarios(PortalFixture portal)
         }
         Assert.Contains("<input id=\"Port\"", basic);
         Assert.DoesNotContain("id=\"CpuRequest\"", basic);
-        Assert.Matches("<input id=\"Name\"[^>]*required", environments);
+        Assert.Matches("<input id=\"Form_Name\"[^>]*required", environments);
+        Assert.Matches("<select id=\"Form_Pool\"[^>]*required", environments);
         Assert.Matches("<input id=\"Share_CpuRequests\"[^>]*required", environments);
     }
 
