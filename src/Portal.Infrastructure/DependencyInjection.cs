@@ -114,6 +114,7 @@ public static class DependencyInjection
         services.AddScoped<Applications.ApplicationDeployer>();
         services.AddScoped<Applications.EnvironmentTruths>();
         services.AddScoped<Applications.WorkingSpecReset>();
+        services.AddScoped<Applications.DeployedManifests>();
         services.AddSingleton<Middleware.CredentialVault>();
         services.AddScoped<Middleware.MiddlewareHoldings>();
         services.AddScoped<Middleware.MiddlewareBindings>();

@@ -288,7 +288,8 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         await page.Locator("#Owner").FillAsync("team-shop");
         await page.Locator("#Description").FillAsync("The shop's storefront");
         await page.Locator("#Image").FillAsync(image);
-        await page.Locator("#Ports").FillAsync("http:8080");
+        await page.Locator("#Port").FillAsync("http:8080");
+        await page.OpenFormSectionsAsync();
         await page.Locator("#Variables").FillAsync("LOG_LEVEL=info");
         await page.Locator("#Secrets").FillAsync($"DB_PASSWORD={SecretValue}");
         await page.Locator("#CpuRequest").FillAsync("100m");

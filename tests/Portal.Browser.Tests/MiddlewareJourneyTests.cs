@@ -149,7 +149,8 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await page.Locator("#Owner").FillAsync("team-shop");
         await page.Locator("#Description").FillAsync("The shop's storefront");
         await page.Locator("#Image").FillAsync(Image);
-        await page.Locator("#Ports").FillAsync("http:8080");
+        await page.Locator("#Port").FillAsync("http:8080");
+        await page.OpenFormSectionsAsync();
         await page.Locator("#Variables").FillAsync("LOG_LEVEL=info");
         await page.Locator("#CpuRequest").FillAsync("100m");
         await page.Locator("#CpuLimit").FillAsync("500m");

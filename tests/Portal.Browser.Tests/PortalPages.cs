@@ -23,6 +23,14 @@ public static class PortalPages
         });
 
     /// <summary>The row of the audit table for <paramref name="action"/>, e.g. <c>tenant.created</c>.</summary>
+    /// <summary>Opens the closed advanced sections of the application form, so that their fields can be filled in.</summary>
+    public static async Task OpenFormSectionsAsync(this IPage page)
+    {
+        var closed = page.Locator("details.form-section:not([open]) > summary");
+        while (await closed.CountAsync() > 0)
+            await closed.First.ClickAsync();
+    }
+
     public static ILocator AuditRow(this IPage page, string action) =>
         page.Locator("#audit tbody tr").Filter(new LocatorFilterOptions
         {

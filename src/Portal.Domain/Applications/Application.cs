@@ -33,19 +33,29 @@ public sealed class Application : ITenantOwned
     public static Result<Application> Create(Tenant tenant, string? name, string? description, string? owner, DeploymentSpec spec,
         Func<DeploymentSpec, string> seal, DateTime now)
     {
+        var problems = Validate(name, description, owner, spec);
+        if (problems.Count > 0)
+            return Problem.Invalid(problems);
+        return new Application
+        {
+            Id = Guid.NewGuid(), TenantId = tenant.Id, Name = name!.Trim(), Description = description?.Trim() ?? "",
+            Owner = owner!.Trim(), SealedSpec = seal(spec), Image = spec.Image, CreatedAt = now, UpdatedAt = now,
+        };
+    }
+
+    /// <summary>
+    /// Every problem of an application's name, details and spec at once, each on its field: "Name", "Owner",
+    /// "Spec.Ports[0].Port". Empty when <see cref="Create"/> would take them.
+    /// </summary>
+    public static IReadOnlyList<Problem> Validate(string? name, string? description, string? owner, DeploymentSpec spec)
+    {
         var problems = new List<Problem>();
         var validName = ApplicationName.Create(name);
         if (!validName.Succeeded)
             problems.Add(validName.Problem!);
         problems.AddRange(ValidateDetails(description, owner));
         problems.AddRange(spec.Validate().Select(p => p with { Field = $"Spec.{p.Field}" }));
-        if (problems.Count > 0)
-            return Problem.Invalid(problems);
-        return new Application
-        {
-            Id = Guid.NewGuid(), TenantId = tenant.Id, Name = validName.Value.Value, Description = description?.Trim() ?? "",
-            Owner = owner!.Trim(), SealedSpec = seal(spec), Image = spec.Image, CreatedAt = now, UpdatedAt = now,
-        };
+        return problems;
     }
 
     public Result Change(string? description, string? owner, DeploymentSpec spec, Func<DeploymentSpec, string> seal, DateTime now)

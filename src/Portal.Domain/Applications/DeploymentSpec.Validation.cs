@@ -95,9 +95,10 @@ public sealed partial record DeploymentSpec
                 if (variable.IsSecret || !string.IsNullOrEmpty(variable.Value))
                     problems.Add(Problem.Invalid($"{field}.From", $"Variable '{variable.Name}' takes its value from a Secret: it has no value of its own."));
                 if (!KubernetesSyntax.IsDns1123Subdomain(from.SecretName))
-                    problems.Add(Problem.Invalid($"{field}.From", $"'{from.SecretName}' is not a valid Secret name."));
+                    problems.Add(Problem.Invalid($"{field}.From",
+                        $"'{from.SecretName}' is not a valid Secret name: use lowercase letters, digits, '-' and '.', like 'db-credentials'."));
                 if (!KubernetesSyntax.IsConfigKey(from.Key))
-                    problems.Add(Problem.Invalid($"{field}.From", $"'{from.Key}' is not a valid key of a Secret."));
+                    problems.Add(Problem.Invalid($"{field}.From", $"'{from.Key}' is not a valid key of a Secret: use letters, digits, '-', '_' and '.'."));
             }
         }
     }
@@ -185,9 +186,9 @@ public sealed partial record DeploymentSpec
         if (probe.InitialDelaySeconds < 0)
             problems.Add(Problem.Invalid($"{field}.InitialDelaySeconds", "The initial delay cannot be negative."));
         if (probe.PeriodSeconds < 1)
-            problems.Add(Problem.Invalid($"{field}.PeriodSeconds", "A probe runs at most every second: use a period of 1 or more."));
+            problems.Add(Problem.Invalid($"{field}.PeriodSeconds", "A probe runs at most once a second: use a period of 1 second or more."));
         if (probe.FailureThreshold < 1)
-            problems.Add(Problem.Invalid($"{field}.FailureThreshold", "The failure threshold is at least 1."));
+            problems.Add(Problem.Invalid($"{field}.FailureThreshold", "A probe needs a failure threshold of 1 or more."));
     }
 
     private void ValidateExposure(List<Problem> problems)

@@ -33,6 +33,26 @@ public static class Quantity
         return TryNumber(s, out value);
     }
 
+    /// <summary>
+    /// A quantity that is not negative, times <paramref name="unit"/> (1000 for millicores) and rounded up, when it fits a
+    /// long: "1e30", or "9e20Ei", is no amount of anything a person means.
+    /// </summary>
+    public static bool TryWhole(string? text, decimal unit, out long whole)
+    {
+        whole = 0;
+        try
+        {
+            if (!TryParse(text, out var value) || value < 0 || value * unit > long.MaxValue)
+                return false;
+            whole = (long)Math.Ceiling(value * unit);
+            return true;
+        }
+        catch (OverflowException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>CPU in millicores, rounded up as Kubernetes does; 0 when absent or unreadable.</summary>
     public static long CpuMillis(string? text) => TryParse(text, out var cores) ? (long)Math.Ceiling(cores * 1000m) : 0;
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Portal.Domain.Common;
 using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
@@ -16,7 +17,7 @@ public enum EnvironmentState
 /// A tenant's environment (dev, test, prod — names are free): one namespace in one pool, with a share of
 /// the tenant's quota there that the namespace's ResourceQuota enforces.
 /// </summary>
-public sealed class TenantEnvironment : ITenantOwned
+public sealed partial class TenantEnvironment : ITenantOwned
 {
     public const int NameMaxLength = 20;
 
@@ -37,22 +38,44 @@ public sealed class TenantEnvironment : ITenantOwned
 
     private TenantEnvironment() { }
 
+    /// <summary>Validates the name and the share together, so that a form shows both problems at once.</summary>
     public static Result<TenantEnvironment> Create(Tenant tenant, Guid poolId, string? name, ResourceAmounts share, DateTime now)
     {
-        var validName = TenantSlug.Create(name, "Name");
-        if (!validName.Succeeded)
-            return Problem.Invalid("Name", validName.Problem!.Message.Replace("slug", "environment name", StringComparison.Ordinal));
-        if (validName.Value.Value.Length > NameMaxLength)
-            return Problem.Invalid("Name", $"An environment name has at most {NameMaxLength} characters.");
+        var problems = new List<Problem>();
+        if (NameProblem(name) is { } nameProblem)
+            problems.Add(nameProblem);
         var shape = share.Validate("Share");
         if (!shape.Succeeded)
-            return shape.Problem!;
+            problems.Add(shape.Problem!);
+        if (problems.Count > 0)
+            return Problem.Invalid(problems);
+        var validName = name!.Trim();
         return new TenantEnvironment
         {
-            Id = Guid.NewGuid(), TenantId = tenant.Id, PoolId = poolId, Name = validName.Value.Value,
-            Namespace = NamespaceName.For(tenant.Slug, validName.Value.Value), Share = share,
+            Id = Guid.NewGuid(), TenantId = tenant.Id, PoolId = poolId, Name = validName,
+            Namespace = NamespaceName.For(tenant.Slug, validName), Share = share,
             State = EnvironmentState.Provisioning, CreatedAt = now,
         };
+    }
+
+    /// <summary>
+    /// What is wrong with an environment's name, on the field "Name", or null. It is the second half of the namespace
+    /// "{tenant}-{environment}", so it follows the rule of a tenant's slug, a DNS-1123 label, in at most <see cref="NameMaxLength"/> characters.
+    /// </summary>
+    public static Problem? NameProblem(string? name)
+    {
+        var value = name?.Trim() ?? "";
+        if (value.Length == 0)
+            return Problem.Invalid("Name", "An environment needs a name, like 'dev' or 'prod'.");
+        if (value.Length is < 2 or > NameMaxLength)
+            return Problem.Invalid("Name",
+                $"An environment name has 2 to {NameMaxLength} characters; '{(value.Length <= 40 ? value : value[..40] + "…")}' has {value.Length}.");
+        if (!NamePattern().IsMatch(value))
+            return Problem.Invalid("Name",
+                $"'{value}' is not a valid environment name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'prod' or 'test-eu').");
+        if (value.Contains("--", StringComparison.Ordinal))
+            return Problem.Invalid("Name", $"'{value}' is not a valid environment name: it may not contain two '-' in a row.");
+        return null;
     }
 
     public Result ChangeShare(ResourceAmounts share)
@@ -70,4 +93,7 @@ public sealed class TenantEnvironment : ITenantOwned
     public void MarkReady() => State = EnvironmentState.Ready;
 
     public void MarkFailed() => State = EnvironmentState.Failed;
+
+    [GeneratedRegex("\\A[a-z]([a-z0-9-]*[a-z0-9])?\\z")]
+    private static partial Regex NamePattern();
 }

@@ -37,10 +37,10 @@ public readonly record struct ResourceAmounts(
             var example = cpu ? "'8' or '500m'" : "'32Gi' or '512Mi'";
             if (string.IsNullOrWhiteSpace(text))
                 problems.Add(Problem.Invalid(field, $"Give the {what}, e.g. {example} (0 for none)."));
-            else if (!Quantity.TryParse(text, out var value) || value < 0)
+            else if (!Quantity.TryWhole(text, cpu ? 1000m : 1m, out var whole))
                 problems.Add(Problem.Invalid(field, $"'{text}' is not an amount; write e.g. {example}."));
             else
-                return cpu ? (long)Math.Ceiling(value * 1000m) : (long)Math.Ceiling(value);
+                return whole;
             return 0;
         }
         int Count(string? text, string field, string what)
@@ -60,11 +60,8 @@ public readonly record struct ResourceAmounts(
             Read(storage, "Storage", "storage", cpu: false), Count(pods, "Pods", "pods"), Count(middlewareInstances, "MiddlewareInstances", "middleware instances"));
         if (problems.Count > 0)
             return Problem.Invalid(problems);
-        if (amounts.CpuLimitMillis < amounts.CpuRequestMillis)
-            return Problem.Invalid("CpuLimits", $"The CPU limit ({Quantity.FormatCpu(amounts.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(amounts.CpuRequestMillis)}).");
-        if (amounts.MemoryLimitBytes < amounts.MemoryRequestBytes)
-            return Problem.Invalid("MemoryLimits", $"The memory limit ({Quantity.FormatBytes(amounts.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(amounts.MemoryRequestBytes)}).");
-        return amounts;
+        var shape = amounts.Validate();
+        return shape.Succeeded ? amounts : shape.Problem!;
     }
 
     /// <summary>

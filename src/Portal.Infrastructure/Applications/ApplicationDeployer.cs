@@ -106,12 +106,11 @@ public sealed class ApplicationDeployer(
         var revision = await db.Revisions.IgnoreQueryFilters().AsNoTracking()
             .FirstAsync(r => r.ApplicationId == app.Id && r.Number == deployment.Revision, ct);
         var spec = vault.Open(revision.SealedSpec);
-        var stopped = deployment.ReplicasBeforeStop is not null;
-        // A stopped application has no autoscaler: it would scale the pods back up.
-        var running = stopped ? spec.WithAutoscaling(null).WithReplicas(0) : spec.WithReplicas(deployment.Replicas);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
-        var owner = Ownership.Of(environment, tenant);
-        var manifests = ApplicationManifests.Render(new ManifestInput(environment.Namespace, app.Name, owner, revision.Number, running, pool.Placement));
+        // The YAML view of the application renders the same input: what is shown is what is applied.
+        var input = DeployedManifests.For(environment, tenant, app.Name, deployment, revision.Number, spec, pool.Placement);
+        var (running, owner) = (input.Spec, input.Owner);
+        var manifests = ApplicationManifests.Render(input);
         var client = await clients.ForAsync(pool.ClusterId, ct);
         await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
         var ns = environment.Namespace;

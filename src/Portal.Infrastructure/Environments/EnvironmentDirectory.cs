@@ -63,13 +63,17 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: no environment can be created.");
+        // The pool's problem with the name's and the share's, so that a form shows them all at once.
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Name == poolName, ct);
-        if (pool is null)
-            return Problem.Invalid("Pool", $"There is no pool '{poolName}'.");
-        var quotaId = await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
-        if (quotaId is null)
-            return Problem.Invalid("Pool", $"This tenant has no quota in pool '{pool.Name}'; a platform admin grants it.");
-        var created = TenantEnvironment.Create(tenant, pool.Id, name, share, clock.GetUtcNow().UtcDateTime);
+        var quotaId = pool is null ? null : await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
+        var created = TenantEnvironment.Create(tenant, pool?.Id ?? Guid.Empty, name, share, clock.GetUtcNow().UtcDateTime);
+        if (pool is null || quotaId is null)
+        {
+            var poolProblem = Problem.Invalid("Pool", pool is null
+                ? string.IsNullOrWhiteSpace(poolName) ? "Choose the pool the environment runs in." : $"There is no pool '{poolName}'."
+                : $"This tenant has no quota in pool '{pool.Name}'; a platform admin grants it.");
+            return Problem.Invalid([poolProblem, .. created.Problem is { } p ? p.Causes.Count > 0 ? p.Causes : [p] : []]);
+        }
         if (!created.Succeeded)
             return created.Problem!;
         var environment = created.Value;

@@ -27,7 +27,7 @@ public sealed class ApplicationListQuery
 
 public sealed record ApplicationListModel(TenantAccess Access, Page<ApplicationRow> Applications, ApplicationListQuery Query, IReadOnlyList<string> Environments);
 
-public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew);
+public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew, ImportReport? Imported = null);
 
 public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView Application, AppStatusModel Status, IReadOnlyList<RevisionView> Revisions,
     IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events);
@@ -57,10 +57,10 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
     public async Task<IActionResult> Create(SpecForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var spec = form.ToSpec();
-        var created = spec.Succeeded
-            ? (await catalog.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Description, form.Owner, spec.Value, ct)).Problem
-            : spec.Problem;
+        var (spec, unreadable) = form.Read();
+        var created = unreadable.Count == 0
+            ? (await catalog.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Description, form.Owner, spec, ct)).Problem
+            : form.AllProblems(unreadable, Application.Validate(form.Name, form.Description, form.Owner, spec));
         if (created is not null)
             return Refused(created, new ApplicationFormModel(access, form, IsNew: true));
         TempData["Flash"] = $"Application '{form.Name?.Trim()}' was created. Deploy it to an environment.";
@@ -96,10 +96,10 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         if (await catalog.FindAsync(app, ct) is not { } found)
             return NotFound();
         form.Name = found.Name;
-        var spec = form.ToSpec(found.Spec.Autoscaling);
-        var changed = spec.Succeeded
-            ? (await catalog.ChangeAsync(HttpContext.ToActor(), access.Tenant, app, form.Description, form.Owner, spec.Value, ct)).Problem
-            : spec.Problem;
+        var (spec, unreadable) = form.Read(found.Spec.Autoscaling);
+        var changed = unreadable.Count == 0
+            ? (await catalog.ChangeAsync(HttpContext.ToActor(), access.Tenant, app, form.Description, form.Owner, spec, ct)).Problem
+            : form.AllProblems(unreadable, Application.Validate(found.Name, form.Description, form.Owner, spec));
         if (changed is not null)
             return Refused(changed, new ApplicationFormModel(access, form, IsNew: false));
         TempData["Flash"] = $"The spec of '{app}' was saved. Deploy it to put it in an environment.";
@@ -220,7 +220,7 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
     {
         model.Form.WithoutSecretValues();
         foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
-            ModelState.AddModelError(cause.Field is null ? "" : SpecForm.FieldOf(cause.Field), cause.Message);
+            ModelState.AddModelError(cause.Field is null ? "" : model.Form.FieldOf(cause.Field), cause.Message);
         Response.StatusCode = problem.Code switch
         {
             "forbidden" => StatusCodes.Status403Forbidden,

@@ -9,30 +9,40 @@ public static class ResourceText
     public static Result<ContainerResources> Parse(string? cpuRequest, string? cpuLimit, string? memoryRequest, string? memoryLimit)
     {
         var problems = new List<Problem>();
-        var cpu = Cpu(cpuRequest, "Resources.CpuRequest", "CPU request", problems);
-        var cpuMax = Cpu(cpuLimit, "Resources.CpuLimit", "CPU limit", problems);
-        var memory = Bytes(memoryRequest, "Resources.MemoryRequest", "memory request", problems);
-        var memoryMax = Bytes(memoryLimit, "Resources.MemoryLimit", "memory limit", problems);
-        return problems.Count > 0 ? Problem.Invalid(problems) : new ContainerResources(cpu, cpuMax, memory, memoryMax);
+        var resources = Read(cpuRequest, cpuLimit, memoryRequest, memoryLimit, problems);
+        return problems.Count > 0 ? Problem.Invalid(problems) : resources;
     }
 
-    private static long Cpu(string? text, string field, string what, List<Problem> problems)
+    /// <summary>The amounts that can be read; one that cannot is 0, and its problem is added to <paramref name="problems"/>.</summary>
+    public static ContainerResources Read(string? cpuRequest, string? cpuLimit, string? memoryRequest, string? memoryLimit, List<Problem> problems) =>
+        new(Cpu(cpuRequest, "Resources.CpuRequest", problems), Cpu(cpuLimit, "Resources.CpuLimit", problems),
+            Bytes(memoryRequest, "Resources.MemoryRequest", problems), Bytes(memoryLimit, "Resources.MemoryLimit", problems));
+
+    private static long Cpu(string? text, string field, List<Problem> problems)
     {
-        if (Quantity.TryParse(text, out var cores) && cores >= 0)
-            return (long)Math.Ceiling(cores * 1000m);
+        if (Quantity.TryWhole(text, 1000m, out var millis))
+            return millis;
         problems.Add(Problem.Invalid(field, string.IsNullOrWhiteSpace(text)
-            ? $"Give the {what}: cores such as 0.5 or 2, or millicores such as 250m."
+            ? $"Enter the {Describe(field)}: cores such as 0.5 or 2, or millicores such as 250m."
             : $"'{text}' is not a CPU amount: write cores such as 0.5 or 2, or millicores such as 250m."));
         return 0;
     }
 
-    private static long Bytes(string? text, string field, string what, List<Problem> problems)
+    private static long Bytes(string? text, string field, List<Problem> problems)
     {
-        if (Quantity.TryParse(text, out var bytes) && bytes >= 0)
-            return (long)Math.Ceiling(bytes);
+        if (Quantity.TryWhole(text, 1m, out var bytes))
+            return bytes;
         problems.Add(Problem.Invalid(field, string.IsNullOrWhiteSpace(text)
-            ? $"Give the {what}: bytes with a unit such as 512Mi or 2Gi."
+            ? $"Enter the {Describe(field)}: bytes with a unit such as 512Mi or 2Gi."
             : $"'{text}' is not a memory amount: write bytes with a unit such as 512Mi or 2Gi."));
         return 0;
     }
+
+    private static string Describe(string field) => field switch
+    {
+        "Resources.CpuRequest" => "CPU request",
+        "Resources.CpuLimit" => "CPU limit",
+        "Resources.MemoryRequest" => "memory request",
+        _ => "memory limit",
+    };
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Environments;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Quotas;
@@ -53,10 +54,13 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var share = form.Share.ToAmounts();
         var created = share.Succeeded
             ? await environments.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Pool, share.Value, ct)
-            : share.Problem!;
+            : Domain.Common.Problem.Invalid([.. Causes(share.Problem!), .. NameAndPoolProblems(form)]);
         if (!created.Succeeded)
         {
-            ModelState.AddProblem(created.Problem!, created.Problem!.Field is "Name" or "Pool" ? null : "Share");
+            // Every refusal next to its field: the name and pool are the form's own, the amounts are under "Share.".
+            // A problem of the share as a whole ("Amounts": a limit below its request) goes under the share's fields.
+            foreach (var cause in Causes(created.Problem!))
+                ModelState.AddProblem(cause.Field == "Amounts" ? cause with { Field = "Share" } : cause, cause.Field is null or "Name" or "Pool" ? null : "Share");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return View("Index", await BuildAsync(form, ct));
         }
@@ -124,6 +128,17 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var retried = await environments.RetryAsync(HttpContext.ToActor(), access.Tenant, operationId, ct);
         TempData["Flash"] = retried.Succeeded ? "The operation was queued again." : retried.Problem!.Message;
         return Redirect($"/t/{access.Tenant.Slug}/operations");
+    }
+
+    private static IReadOnlyList<Domain.Common.Problem> Causes(Domain.Common.Problem problem) => problem.Causes.Count > 0 ? problem.Causes : [problem];
+
+    /// <summary>What is wrong with the name and the pool, when the amounts could not even be read.</summary>
+    private static IEnumerable<Domain.Common.Problem> NameAndPoolProblems(EnvironmentForm form)
+    {
+        if (TenantEnvironment.NameProblem(form.Name) is { } name)
+            yield return name;
+        if (string.IsNullOrWhiteSpace(form.Pool))
+            yield return Domain.Common.Problem.Invalid("Pool", "Choose the pool the environment runs in.");
     }
 
     private async Task<EnvironmentsModel> BuildAsync(EnvironmentForm form, CancellationToken ct) =>
