@@ -76,7 +76,7 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         var access = HttpContext.TenantAccess();
         var events = new Dictionary<string, IReadOnlyList<ClusterEventView>>();
         foreach (var deployment in found.Deployments)
-            events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, 10, ct);
+            events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, ApplicationsHub.EventsShown, ct);
         return View(new ApplicationDetailModel(access, found,
             new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct)),
             await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events));
