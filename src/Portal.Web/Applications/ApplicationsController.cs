@@ -30,7 +30,8 @@ public sealed record ApplicationListModel(TenantAccess Access, Page<ApplicationR
 public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew);
 
 public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView Application, AppStatusModel Status, IReadOnlyList<RevisionView> Revisions,
-    IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events);
+    IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events,
+    IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null);
 
 public sealed record RevisionsModel(TenantAccess Access, string Application, IReadOnlyList<RevisionView> Revisions, RevisionDiff? Diff);
 
@@ -79,7 +80,7 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, ApplicationsHub.EventsShown, ct);
         return View(new ApplicationDetailModel(access, found,
             new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct)),
-            await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events));
+            await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events, await catalog.AutoscalingAsync(found.Id, ct)));
     }
 
     [HttpGet("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
