@@ -44,6 +44,30 @@ public sealed class ApplicationPageScenarios(SandboxPortal portal) : IClassFixtu
         Assert.Contains("value=\"60\"", Input(with, "hcpu-dev"));
     }
 
+    [Fact]
+    public async Task The_banner_of_a_queued_deploy_follows_its_operation_instead_of_saying_success()
+    {
+        var deployed = await Apps.DeployedAppAsync(replicas: 1, image: "registry.example.com/shop/crashloop:1.0");
+        var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Developer));
+        var page = $"/t/{deployed.Tenant.Slug}/apps/{deployed.App}";
+
+        var queued = await developer.PostFormAsync($"{page}/environments/dev/deploy", new() { ["note"] = "" }, page);
+        var shown = await developer.Http.GetStringAsync(queued.Headers.Location!.OriginalString);
+        var operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
+            .Where(o => o.TenantId == deployed.Tenant.Id).OrderByDescending(o => o.CreatedAt).FirstAsync());
+        var failed = await SandboxApps.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
+            .Where(o => o.Id == operation.Id && o.State == OperationState.Failed).Select(o => o.Error).FirstOrDefaultAsync()), "the deploy to fail");
+
+        Assert.Equal(HttpStatusCode.Redirect, queued.StatusCode);
+        var banner = Regex.Match(shown, "<div[^>]*id=\"operation-banner\"[^>]*>").Value;
+        Assert.Contains($"data-operation=\"{operation.Id}\"", banner);
+        Assert.Contains($"data-tenant=\"{deployed.Tenant.Slug}\"", banner);
+        Assert.Contains("alert-info", banner);
+        Assert.DoesNotContain("alert-success", shown);
+        Assert.Contains("/js/operation-banner.js", shown);
+        Assert.Contains("keeps crashing", failed);
+    }
+
     private static string Input(string page, string id)
     {
         var input = Regex.Match(page, $"<input[^>]*id=\"{id}\"[^>]*>").Value;

@@ -218,6 +218,11 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         if (outcome.Problem is { Code: "not-found" })
             return NotFound();
         TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? $"{queued} Follow it under Operations or here." : outcome.Problem!.Message;
+        if (outcome.Succeeded)
+        {
+            TempData["FlashOperation"] = outcome.Value.Id; // read back as a Guid
+            TempData["FlashTenant"] = slug;
+        }
         return Redirect(outcome.Succeeded && toList ? $"/t/{slug}/apps" : $"/t/{slug}/apps/{app}");
     }
 
