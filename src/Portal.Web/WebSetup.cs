@@ -118,6 +118,7 @@ public static class WebSetup
         app.MapHub<HostsHub>(HostsHub.Path);
         app.MapHub<Environments.OperationsHub>(Environments.OperationsHub.Path);
         app.MapHub<Applications.ApplicationsHub>(Applications.ApplicationsHub.Path);
+        app.MapHub<Middleware.InstancesHub>(Middleware.InstancesHub.Path);
         app.MapHub<Monitoring.MonitoringHub>(Monitoring.MonitoringHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Applications;
 using Portal.Domain.Operations;
@@ -12,6 +13,7 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
 {
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);
+    private SandboxApps Apps => new(portal.Factory);
 
     private static Dictionary<string, string> Form(string name, string image, string secrets = "API_KEY=k3y-s3cr3t") => new()
     {
@@ -19,6 +21,59 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
         ["Variables"] = "MODE=prod", ["Secrets"] = secrets, ["CpuRequest"] = "100m", ["CpuLimit"] = "200m", ["MemoryRequest"] = "64Mi",
         ["MemoryLimit"] = "128Mi", ["Replicas"] = "1", ["ServicePort"] = "80", ["TargetPort"] = "8080",
     };
+
+    [Fact]
+    public async Task The_autoscale_box_of_an_environment_is_checked_only_when_the_revision_running_there_autoscales()
+    {
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Developer));
+        var page = $"/t/{deployed.Tenant.Slug}/apps/{deployed.App}";
+
+        var without = await developer.Http.GetStringAsync(page);
+        var set = await developer.PostFormAsync($"{page}/environments/dev/autoscaling", new()
+        {
+            ["enabled"] = "true", ["minReplicas"] = "2", ["maxReplicas"] = "5", ["cpuUtilizationPercent"] = "60",
+        }, page);
+        var with = await developer.Http.GetStringAsync(page);
+
+        Assert.DoesNotContain("checked", Input(without, "hpa-dev"));
+        Assert.Equal(HttpStatusCode.Redirect, set.StatusCode);
+        Assert.Contains("checked=\"checked\"", Input(with, "hpa-dev"));
+        Assert.Contains("value=\"2\"", Input(with, "min-dev"));
+        Assert.Contains("value=\"5\"", Input(with, "max-dev"));
+        Assert.Contains("value=\"60\"", Input(with, "hcpu-dev"));
+    }
+
+    [Fact]
+    public async Task The_banner_of_a_queued_deploy_follows_its_operation_instead_of_saying_success()
+    {
+        var deployed = await Apps.DeployedAppAsync(replicas: 1, image: "registry.example.com/shop/crashloop:1.0");
+        var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Developer));
+        var page = $"/t/{deployed.Tenant.Slug}/apps/{deployed.App}";
+
+        var queued = await developer.PostFormAsync($"{page}/environments/dev/deploy", new() { ["note"] = "" }, page);
+        var shown = await developer.Http.GetStringAsync(queued.Headers.Location!.OriginalString);
+        var operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
+            .Where(o => o.TenantId == deployed.Tenant.Id).OrderByDescending(o => o.CreatedAt).FirstAsync());
+        var failed = await SandboxApps.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
+            .Where(o => o.Id == operation.Id && o.State == OperationState.Failed).Select(o => o.Error).FirstOrDefaultAsync()), "the deploy to fail");
+
+        Assert.Equal(HttpStatusCode.Redirect, queued.StatusCode);
+        var banner = Regex.Match(shown, "<div[^>]*id=\"operation-banner\"[^>]*>").Value;
+        Assert.Contains($"data-operation=\"{operation.Id}\"", banner);
+        Assert.Contains($"data-tenant=\"{deployed.Tenant.Slug}\"", banner);
+        Assert.Contains("alert-info", banner);
+        Assert.DoesNotContain("alert-success", shown);
+        Assert.Contains("/js/operation-banner.js", shown);
+        Assert.Contains("keeps crashing", failed);
+    }
+
+    private static string Input(string page, string id)
+    {
+        var input = Regex.Match(page, $"<input[^>]*id=\"{id}\"[^>]*>").Value;
+        Assert.False(input.Length == 0, $"No input {id} on the page.");
+        return input;
+    }
 
     [Fact]
     public async Task A_developer_creates_an_application_from_the_form_and_sees_each_bad_field_explained()

@@ -103,6 +103,23 @@ public abstract partial class ApplicationScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task A_crash_looping_application_shows_the_back_off_events_of_its_pods_on_its_page()
+    {
+        var (tenant, api, slug) = await WorldAsync();
+        await CreateAsync(api, slug, "crash", Spec(image: "registry.example.com/shop/crashloop:1.0", replicas: 1, app: "crash"));
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
+
+        var failed = await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps/crash/environments/dev/deploy", new { }));
+        var events = await api.GetFromJsonAsync<List<ClusterEventView>>($"/api/v1/tenants/{slug}/apps/crash/environments/dev/events");
+        var page = await viewer.Http.GetStringAsync($"/t/{slug}/apps/crash");
+
+        Assert.Equal(OperationState.Failed, failed.State);
+        Assert.Contains(events!, e => e is { Type: "Warning", Reason: "BackOff" } && e.Object.StartsWith("Pod/crash-", StringComparison.Ordinal));
+        Assert.Contains("Back-off restarting failed container", page);
+        Assert.DoesNotContain("(0)</summary>", page.Replace(" ", "", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public async Task Each_failure_of_a_rollout_is_said_in_words()
     {
         var (tenant, api, slug) = await WorldAsync(cpu: "10");

@@ -71,6 +71,45 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     }
 
     [Fact]
+    public async Task A_crash_looping_application_shows_the_back_off_events_of_its_pods_as_they_repeat()
+    {
+        var deployed = await Apps.DeployedAppAsync(replicas: 1, image: "registry.example.com/shop/crashloop:1.0");
+        var viewer = await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer);
+        var api = await Arrange.ApiClientAsync(viewer);
+        await using var connection = await Apps.ConnectAsync(viewer);
+
+        var first = await SandboxApps.EventuallyAsync(async () =>
+        {
+            var found = await api.GetFromJsonAsync<List<ClusterEventView>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events", Json);
+            return found?.FirstOrDefault(e => e.Reason == "BackOff");
+        }, "a back-off event of the crash-looping pod");
+        var repeated = await SandboxApps.EventuallyAsync(async () =>
+        {
+            var found = await connection.InvokeAsync<List<ClusterEventView>>("Events", deployed.Tenant.Slug, deployed.App, "dev");
+            return found.FirstOrDefault(e => e.Reason == "BackOff" && e.Object == first.Object && e.Count > first.Count);
+        }, "the back-off event to count the next restart");
+        var page = await (await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer))).Http
+            .GetStringAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}");
+
+        Assert.Equal("Warning", first.Type);
+        Assert.StartsWith($"Pod/{deployed.App}-", first.Object);
+        Assert.True(repeated.LastSeen > first.LastSeen, "The repeated back-off is seen later than the first.");
+        Assert.Contains("Back-off restarting failed container", page);
+    }
+
+    [Fact]
+    public async Task The_events_of_an_application_are_not_given_to_a_member_of_another_tenant()
+    {
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var stranger = await Arrange.ServiceAccountAsync(await Arrange.TenantAsync(), TenantRole.TenantAdmin);
+        await using var connection = await Apps.ConnectAsync(stranger);
+
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync<List<ClusterEventView>>("Events", deployed.Tenant.Slug, deployed.App, "dev"));
+
+        Assert.Contains("not a member", refused.Message);
+    }
+
+    [Fact]
     public async Task A_follower_receives_the_new_status_when_the_deployment_scales()
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 1);

@@ -17,6 +17,7 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
     public static TheoryData<string> Hubs => new()
     {
         Portal.Web.Clusters.HostsHub.Path, Portal.Web.Environments.OperationsHub.Path, Portal.Web.Applications.ApplicationsHub.Path, Portal.Web.Monitoring.MonitoringHub.Path,
+        Portal.Web.Middleware.InstancesHub.Path,
     };
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
 using Portal.Domain.Tenancy;
@@ -72,6 +73,34 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
     }
+
+    [SkippableFact]
+    public async Task The_new_instance_form_preselects_the_latest_offered_version_and_the_templates_default_plan()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
+        var admin = await Arrange.AdminAsync();
+        var name = await AddTemplateAsync(admin);
+        Assert.Equal(HttpStatusCode.Redirect, (await admin.PostFormAsync($"/admin/middleware/{name}/versions/8.0.2/hide", new())).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await admin.PostFormAsync($"/admin/middleware/{name}/plans/small/hide", new())).StatusCode);
+
+        var redis = await Html(await developer.GetAsync($"/t/{tenant.Slug}/middleware/new?template=redis"));
+        var hidden = await Html(await developer.GetAsync($"/t/{tenant.Slug}/middleware/new?template={name}"));
+
+        Assert.Equal(["8.0.2"], PreselectedVersions(redis));
+        Assert.Equal(["small"], PreselectedPlans(redis));
+        Assert.Equal(["7.4.2"], PreselectedVersions(hidden));
+        Assert.Equal(["medium"], PreselectedPlans(hidden));
+    }
+
+    private static List<string> PreselectedVersions(string page)
+    {
+        var select = Regex.Match(page, "<select id=\"Version\".*?</select>", RegexOptions.Singleline).Value;
+        return Regex.Matches(select, "<option value=\"([^\"]+)\" selected=\"selected\"").Select(m => m.Groups[1].Value).ToList();
+    }
+
+    private static List<string> PreselectedPlans(string page) =>
+        Regex.Matches(page, "<input [^>]*name=\"Plan\"[^>]*value=\"([^\"]+)\" checked=\"checked\"").Select(m => m.Groups[1].Value).ToList();
 
     [SkippableFact]
     public async Task A_hidden_template_is_not_offered_to_tenants_until_it_is_shown_again()

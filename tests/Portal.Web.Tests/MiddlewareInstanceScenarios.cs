@@ -3,10 +3,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using k8s;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Middleware;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
+using Portal.Web.Middleware;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -67,6 +70,43 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
             },
         });
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+    }
+
+    [SkippableFact]
+    public async Task A_follower_of_an_instance_is_told_as_its_operations_move_on_and_only_members_of_its_tenant_may_follow_it()
+    {
+        var (tenant, api, slug) = await WorldAsync();
+        var name = await ReadyRedisAsync(api, slug);
+        var member = await Arrange.ServiceAccountAsync(tenant, TenantRole.Viewer);
+        var stranger = await Arrange.ServiceAccountAsync(await Arrange.TenantAsync(), TenantRole.TenantAdmin);
+        var hubs = new SandboxApps(portal.Factory);
+        await using var follower = await hubs.ConnectAsync(InstancesHub.Path, await Arrange.TokenAsync(portal.Factory.CreateClient(), member.ClientId, member.Secret));
+        await using var foreign = await hubs.ConnectAsync(InstancesHub.Path, await Arrange.TokenAsync(portal.Factory.CreateClient(), stranger.ClientId, stranger.Secret));
+        var ended = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var leaked = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
+        follower.On<JsonElement>(InstancesHub.InstanceChanged, update =>
+        {
+            if (update.GetProperty("state").GetString() is "Succeeded" or "Failed")
+                ended.TrySetResult(update);
+        });
+        foreign.On<JsonElement>(InstancesHub.InstanceChanged, leaked.Enqueue);
+
+        var before = await follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name);
+        var refused = await Assert.ThrowsAsync<HubException>(() => foreign.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name));
+        var unknown = await Assert.ThrowsAsync<HubException>(() => follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", "nothing"));
+        var restarted = await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/{name}/restart", new { });
+        var update = await ended.Task.WaitAsync(TimeSpan.FromSeconds(40));
+        var after = await follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name);
+
+        Assert.Equal(InstanceState.Ready, before.State);
+        Assert.NotNull(before.Endpoint);
+        Assert.Contains("not a member", refused.Message);
+        Assert.Contains("was not found", unknown.Message);
+        Assert.Equal(HttpStatusCode.Accepted, restarted.StatusCode);
+        Assert.Equal($"{name}/dev", update.GetProperty("targetId").GetString());
+        Assert.Equal("Succeeded", update.GetProperty("state").GetString());
+        Assert.Equal(InstanceState.Ready, after.State);
+        Assert.Empty(leaked);
     }
 
     [SkippableFact]

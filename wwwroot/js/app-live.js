@@ -95,19 +95,81 @@
         return true;
     };
 
+    // The events of an environment ("Recent events in …") are asked for again when its status changes, at most once a second,
+    // so that a rollout that fails shows its back-offs and restarts while it fails. Same markup as the _Events partial.
+    const eventTimers = new Map();
+    const element = (tag, className, text) => {
+        const made = document.createElement(tag);
+        if (className) made.className = className;
+        if (text != null) made.textContent = text;
+        return made;
+    };
+    const renderEvents = (environment, events) => {
+        const box = document.querySelector(`details[data-events="${CSS.escape(environment)}"]`);
+        if (!box) return;
+        setText(box.querySelector("[data-events-count]"), String(events.length));
+        const body = box.querySelector("[data-events-body]");
+        if (!body) return;
+        if (events.length === 0) {
+            body.replaceChildren(element("p", "small text-body-secondary mb-0", "No recent event."));
+            return;
+        }
+        const rows = events.map(item => {
+            const row = document.createElement("tr");
+            const type = element("td");
+            const badge = element("span", item.type === "Warning" ? "badge text-bg-warning" : "badge text-bg-light");
+            const icon = element("i", item.type === "Warning" ? "bi bi-exclamation-triangle" : "bi bi-info-circle");
+            icon.setAttribute("aria-hidden", "true");
+            badge.append(icon, ` ${item.type === "Warning" ? "Warning" : item.type}`);
+            type.append(badge);
+            const object = element("td");
+            object.append(element("code", null, item.object));
+            const seen = item.lastSeen == null ? null : /(Z|[+-]\d\d:\d\d)$/.test(item.lastSeen) ? item.lastSeen : `${item.lastSeen}Z`;
+            row.append(type, element("td", null, item.reason), object, element("td", "summary", item.message), element("td", null, String(item.count)),
+                element("td", "text-nowrap", seen ? `${new Date(seen).toISOString().substring(0, 19).replace("T", " ")} UTC` : "—"));
+            return row;
+        });
+        const table = element("table", "table table-sm align-middle small mb-0");
+        const caption = element("caption", "visually-hidden", "Recent events, newest first");
+        const head = element("thead");
+        const headRow = element("tr");
+        for (const name of ["Type", "Reason", "Object", "Message", "Count", "Last seen"]) {
+            const th = element("th", null, name);
+            th.scope = "col";
+            headRow.append(th);
+        }
+        head.append(headRow);
+        const tbody = element("tbody");
+        tbody.append(...rows);
+        table.append(caption, head, tbody);
+        const wrapper = element("div", "table-responsive");
+        wrapper.append(table);
+        body.replaceChildren(wrapper);
+    };
+    let connection;
+    const refreshEvents = environment => {
+        if (eventTimers.has(environment)) return;
+        eventTimers.set(environment, setTimeout(() => {
+            eventTimers.delete(environment);
+            connection.invoke("Events", tenant, app, environment).then(events => renderEvents(environment, events)).catch(() => {});
+        }, 1000));
+    };
+
     // Ages move on without anything changing on the server: recount them from the page alone.
     setInterval(() => root.querySelectorAll("td[data-field=age] time[datetime]").forEach(time => setText(time, age(time.dateTime))), 30000);
 
-    const connection = new signalR.HubConnectionBuilder().withUrl("/hubs/applications").withAutomaticReconnect().build();
+    connection = new signalR.HubConnectionBuilder().withUrl("/hubs/applications").withAutomaticReconnect().build();
     connection.on("statusChanged", update => {
         if (update.app !== app) return;
         render(update.status);
+        refreshEvents(update.status.environment);
         show(`live · updated ${new Date().toLocaleTimeString()}`);
     });
     // Following answers with the status as it is now: whatever changed before it is caught up here. An environment the page
     // does not show yet (deployed to since it was made) needs the page again.
     const follow = () => connection.invoke("Follow", tenant, app).then(statuses => {
         const shown = statuses.map(render).every(Boolean);
+        statuses.forEach(status => refreshEvents(status.environment));
         show(shown ? "live" : "live · deployed to a new environment: reload to see it");
     });
     connection.onreconnecting(() => show("reconnecting…"));

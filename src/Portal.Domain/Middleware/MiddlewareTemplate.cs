@@ -129,6 +129,10 @@ public sealed partial class MiddlewareTemplate
 
     public IReadOnlyList<TemplatePlan> VisiblePlans() => Definition.VisiblePlans();
 
+    public TemplateVersion? LatestVersion() => Definition.LatestVersion();
+
+    public TemplatePlan? DefaultPlan() => Definition.DefaultPlan();
+
     public TemplateVersion? FindVersion(string? version) => Definition.FindVersion(version);
 
     public TemplatePlan? FindPlan(string? name) => Definition.FindPlan(name);

@@ -34,6 +34,12 @@ public sealed partial record TemplateDefinition
     /// <summary>The plans a new instance may take, in the order the template lists them (smallest first, by habit).</summary>
     public IReadOnlyList<TemplatePlan> VisiblePlans() => Plans.Where(p => !p.Hidden).ToList();
 
+    /// <summary>The newest version a new instance may take: what the catalog calls latest and the new-instance form starts on.</summary>
+    public TemplateVersion? LatestVersion() => VisibleVersions().FirstOrDefault();
+
+    /// <summary>The plan a new instance starts on unless another is chosen: the first the template offers.</summary>
+    public TemplatePlan? DefaultPlan() => Plans.FirstOrDefault(p => !p.Hidden);
+
     /// <summary>The client port: the first one listed, 0 when there is none (an invalid definition).</summary>
     public int ClientPort() => Ports.Count == 0 ? 0 : Ports[0].Port;
 

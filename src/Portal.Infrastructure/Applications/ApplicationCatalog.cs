@@ -100,6 +100,18 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
             app.UpdatedAt, vault.Open(app.SealedSpec), badges[app.Id]);
     }
 
+    /// <summary>The autoscaling of each environment the application runs in, from the spec of the revision it runs there; null where it has none.</summary>
+    public async Task<IReadOnlyDictionary<string, AutoscalingPolicy?>> AutoscalingAsync(Guid appId, CancellationToken ct)
+    {
+        var running = await (
+            from d in db.AppDeployments.AsNoTracking()
+            where d.ApplicationId == appId
+            join e in db.Environments on d.EnvironmentId equals e.Id
+            join r in db.Revisions on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
+            select new { e.Name, r.SealedSpec }).ToListAsync(ct);
+        return running.ToDictionary(x => x.Name, x => vault.Open(x.SealedSpec).Autoscaling, StringComparer.Ordinal);
+    }
+
     public async Task<IReadOnlyList<RevisionView>?> RevisionsAsync(string name, CancellationToken ct)
     {
         var appId = await db.Applications.Where(a => a.Name == name).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);

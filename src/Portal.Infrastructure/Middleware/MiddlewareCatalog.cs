@@ -81,9 +81,8 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         var items = rows.Select(r =>
         {
             var definition = definitions[r.Id];
-            var versions = definition.VisibleVersions();
-            return new CatalogRow(r.Name, r.DisplayName, r.Category, r.Icon, r.Description, r.Hidden, versions.FirstOrDefault()?.Version,
-                versions.Count, definition.VisiblePlans().Count);
+            return new CatalogRow(r.Name, r.DisplayName, r.Category, r.Icon, r.Description, r.Hidden, definition.LatestVersion()?.Version,
+                definition.VisibleVersions().Count, definition.VisiblePlans().Count);
         }).ToList();
         return new Page<CatalogRow>(items, page.Number, page.Size, total);
     }

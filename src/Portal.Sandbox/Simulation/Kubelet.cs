@@ -261,13 +261,16 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
     private void Restart(StoredObject pod, DateTimeOffset now)
     {
         var stamp = Clock.Rfc3339(now);
+        var restarted = new List<(string Container, string? Image)>();
         var updated = registry.Mutate(ResourceKinds.Pod, pod.Namespace, pod.Name, o =>
         {
             var changed = false;
+            restarted.Clear();
             foreach (var status in o.Arr("status", "containerStatuses").Objects())
             {
                 if (status.Str("state", "waiting", "reason") == "CrashLoopBackOff")
                 {
+                    restarted.Add((status.Str("name")!, status.Str("image")));
                     var restarts = (status.Long("restartCount") ?? 0) + 1;
                     status["restartCount"] = restarts;
                     status["lastState"] = Terminated(1, "Error", stamp, stamp, ContainerId(pod.Uid + status.Str("name") + restarts));
@@ -277,7 +280,19 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
             }
             return changed;
         });
-        if (updated is not null && updated.Phase == "Running")
+        if (updated is null)
+        {
+            return;
+        }
+        // Like a kubelet: each restart of a crashing container starts it again and backs off again; repeats bump the count.
+        foreach (var (container, image) in restarted)
+        {
+            Lifecycle(updated, "Pulled", $"Container image \"{image}\" already present on machine");
+            Lifecycle(updated, "Created", $"Created container: {container}");
+            Lifecycle(updated, "Started", $"Started container {container}");
+            events.Warning(updated, "BackOff", $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})", Component);
+        }
+        if (updated.Phase == "Running")
         {
             _timers.AddAfter("restart|" + ObjectKeys.Of(updated) + "|" + updated.Uid, now + options.CrashLoopRestartInterval);
         }

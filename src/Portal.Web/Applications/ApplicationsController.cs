@@ -30,7 +30,8 @@ public sealed record ApplicationListModel(TenantAccess Access, Page<ApplicationR
 public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew, ImportReport? Imported = null);
 
 public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView Application, AppStatusModel Status, IReadOnlyList<RevisionView> Revisions,
-    IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events);
+    IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events,
+    IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null);
 
 public sealed record RevisionsModel(TenantAccess Access, string Application, IReadOnlyList<RevisionView> Revisions, RevisionDiff? Diff);
 
@@ -76,11 +77,12 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         var access = HttpContext.TenantAccess();
         var events = new Dictionary<string, IReadOnlyList<ClusterEventView>>();
         foreach (var deployment in found.Deployments)
-            events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, 10, ct);
+            events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, ApplicationsHub.EventsShown, ct);
         return View(new ApplicationDetailModel(access, found,
             new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct),
                 (await truths.OfApplicationAsync(app, ct) ?? []).ToDictionary(t => t.Environment), access.CanChange(TenantRole.Developer)),
-            await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events));
+            await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events,
+            await catalog.AutoscalingAsync(found.Id, ct)));
     }
 
     [HttpGet("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
@@ -238,6 +240,11 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         if (outcome.Problem is { Code: "not-found" })
             return NotFound();
         TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? $"{queued} Follow it under Operations or here." : outcome.Problem!.Message;
+        if (outcome.Succeeded)
+        {
+            TempData["FlashOperation"] = outcome.Value.Id; // read back as a Guid
+            TempData["FlashTenant"] = slug;
+        }
         return Redirect(outcome.Succeeded && toList ? $"/t/{slug}/apps" : $"/t/{slug}/apps/{app}");
     }
 

@@ -57,6 +57,20 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
             yield return line;
     }
 
+    /// <summary>How many events <see cref="Events"/> answers with, as many as the page shows.</summary>
+    public const int EventsShown = 10;
+
+    /// <summary>
+    /// The newest events of the application's objects in one environment (back-offs, restarts, scheduling), read from its
+    /// cluster: the page asks again whenever the environment's status changes, so that a failing rollout shows why while it fails.
+    /// </summary>
+    public async Task<IReadOnlyList<ClusterEventView>> Events(string tenant, string app, string environment)
+    {
+        var ct = Context.ConnectionAborted;
+        var applicationId = await FindAsync(tenant, app, ct);
+        return await status.RecentEventsAsync(applicationId, environment, EventsShown, ct);
+    }
+
     public static string Group(AppWorkload workload) => $"workload:{workload.ClusterId:N}:{workload.Namespace}:{workload.App}";
 
     private async Task<Guid> FindAsync(string tenant, string app, CancellationToken ct)

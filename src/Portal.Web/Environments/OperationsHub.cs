@@ -37,9 +37,15 @@ public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirect
 /// <summary>An operation as the operations page shows it, pushed as it changes.</summary>
 public sealed record OperationUpdate(Guid Id, string Kind, string TargetId, string State, string? Error, IReadOnlyList<OperationStep> Steps);
 
-internal sealed class SignalROperationProgress(IHubContext<OperationsHub> hub) : IOperationProgress
+/// <summary>Pushes an operation to its tenant's followers, and an operation on a middleware instance to the followers of that instance too.</summary>
+internal sealed class SignalROperationProgress(IHubContext<OperationsHub> hub, IHubContext<Middleware.InstancesHub> instances) : IOperationProgress
 {
-    public Task ReportAsync(Operation operation, CancellationToken ct) =>
-        hub.Clients.Group(OperationsHub.Group(operation.TenantId)).SendAsync("operationChanged",
-            new OperationUpdate(operation.Id, operation.Kind, operation.TargetId, operation.State.ToString(), operation.Error, operation.Steps.ToList()), ct);
+    public async Task ReportAsync(Operation operation, CancellationToken ct)
+    {
+        var update = new OperationUpdate(operation.Id, operation.Kind, operation.TargetId, operation.State.ToString(), operation.Error, operation.Steps.ToList());
+        await hub.Clients.Group(OperationsHub.Group(operation.TenantId)).SendAsync("operationChanged", update, ct);
+        if (Middleware.InstancesHub.IsAbout(operation) && operation.TargetId.Split('/', 2) is [var instance, var environment])
+            await instances.Clients.Group(Middleware.InstancesHub.Group(operation.TenantId, instance, environment))
+                .SendAsync(Middleware.InstancesHub.InstanceChanged, update, ct);
+    }
 }

@@ -68,7 +68,7 @@ public sealed class InstancesController(InstanceDirectory directory, InstanceCha
         var chosen = await directory.TemplateAsync(template, ct);
         var form = new InstanceForm
         {
-            Template = chosen?.Name, Version = chosen?.VisibleVersions().LastOrDefault()?.Version, Plan = chosen?.VisiblePlans().FirstOrDefault()?.Name,
+            Template = chosen?.Name, Version = chosen?.LatestVersion()?.Version, Plan = chosen?.DefaultPlan()?.Name,
             Parameters = chosen?.Definition.Parameters.ToDictionary(p => p.Name, p => p.Default) ?? [],
         };
         return View(new NewInstanceModel(HttpContext.TenantAccess(), await directory.OfferedTemplatesAsync(ct), chosen, form, await EnvironmentNamesAsync(ct)));
