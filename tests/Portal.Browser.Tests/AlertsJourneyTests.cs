@@ -42,6 +42,7 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         await page.Locator("#Name").FillAsync("worker");
         await page.Locator("#Owner").FillAsync("team-ops");
         await page.Locator("#Image").FillAsync("registry.example.com/ops/crashloop:1.0");
+        await page.OpenFormSectionsAsync();
         await page.Locator("#CpuRequest").FillAsync("100m");
         await page.Locator("#CpuLimit").FillAsync("200m");
         await page.Locator("#MemoryRequest").FillAsync("64Mi");

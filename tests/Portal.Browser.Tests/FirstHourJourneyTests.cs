@@ -188,6 +188,11 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await developer.Locator("#save-application").ClickAsync();
         await Expect(developer).ToHaveURLAsync(Url($"/t/{Tenant}/apps/{App}"), new() { Timeout = ExpectTimeout });
         await developer.Locator("#deploy-environment").SelectOptionAsync("dev");
+        // Every deploy is previewed first: the revision, what changes in dev, the replicas and the quota it needs.
+        await developer.Locator("#deploy-preview-button").ClickAsync();
+        await Expect(developer.Locator("#deploy-scale")).ToContainTextAsync("First deploy to dev");
+        await AssertFitsAsync(developer);
+        await developer.SaveScreenshotAsync("66a-first-hour-deploy-preview-1366x768");
         await developer.Locator("#deploy").ClickAsync();
         var dev = developer.Locator("#app-status section[data-environment='dev']");
         await Expect(dev.Locator(".card-header [data-field=state]")).ToHaveTextAsync(new Regex(@"^\s*Running\s*$"), new() { Timeout = JobTimeout });
