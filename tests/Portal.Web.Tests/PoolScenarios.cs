@@ -39,6 +39,39 @@ public abstract class PoolScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task A_pools_usage_is_not_measured_until_its_hosts_are_sampled_never_zero()
+    {
+        var cluster = await SeedClusterAsync();
+        var admin = await Arrange.AdminAsync();
+        var pool = Arrange.Unique("pool");
+        await admin.PostFormAsync("/admin/pools", new()
+        {
+            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
+            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
+        });
+        var api = await Arrange.UserApiClientAsync(admin);
+
+        var unsampled = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
+        var list = await (await admin.GetAsync("/admin/pools")).Content.ReadAsStringAsync();
+        var dashboard = await (await admin.GetAsync("/admin/monitoring")).Content.ReadAsStringAsync();
+        await Arrange.QueryAsync(async db =>
+        {
+            var node = await db.Hosts.SingleAsync(h => h.Name == "node-0" && db.Clusters.Any(c => c.Id == h.ClusterId && c.Name == cluster));
+            node.ObserveUsage(1500, 2L << 30);
+            return await db.SaveChangesAsync();
+        });
+        var sampled = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
+
+        Assert.Equal(JsonValueKind.Null, unsampled.GetProperty("cpuUsedMillis").ValueKind);
+        Assert.Equal(JsonValueKind.Null, unsampled.GetProperty("memoryUsedBytes").ValueKind);
+        Assert.Contains("used now not measured yet", list);
+        Assert.DoesNotContain("used now 0", list);
+        Assert.Contains("not measured yet", dashboard);
+        Assert.Equal(1500, sampled.GetProperty("cpuUsedMillis").GetInt64());
+        Assert.Equal(2L << 30, sampled.GetProperty("memoryUsedBytes").GetInt64());
+    }
+
+    [SkippableFact]
     public async Task A_grant_beyond_the_pool_is_refused_with_the_numbers_and_writes_nothing()
     {
         var cluster = await SeedClusterAsync();

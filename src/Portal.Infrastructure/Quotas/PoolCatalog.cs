@@ -21,7 +21,7 @@ namespace Portal.Infrastructure.Quotas;
 public sealed record PoolSummary(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
-    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants,
+    long CpuRequestedMillis, long MemoryRequestedBytes, long? CpuUsedMillis, long? MemoryUsedBytes, int Tenants,
     bool Dedicated = false, string Taint = "", int NodesOutOfStep = 0, IReadOnlyList<string>? SharesNodesWith = null,
     IReadOnlyList<string>? IngressDomains = null, bool WildcardHosts = false);
 
@@ -29,10 +29,11 @@ public sealed record QuotaGrantView(string Tenant, string TenantName, ResourceAm
 
 /// <summary>
 /// A tenant's quota in one pool, as the tenant's quota page shows it: granted, allocated to environments as their
-/// shares, requested (and limited) by the pods running in them, and used now; with the same figures per environment.
+/// shares, requested (and limited) by the pods running in them, and used now (null until sampled: not measured is not zero);
+/// with the same figures per environment.
 /// </summary>
 public sealed record TenantQuotaView(string Pool, string PoolName, string Region, ResourceAmounts Granted, ResourceAmounts Allocated,
-    WorkloadTotals Requested, long CpuUsedMillis, long MemoryUsedBytes, IReadOnlyList<EnvironmentUsage> Environments, DateTime ChangedAt);
+    WorkloadTotals Requested, long? CpuUsedMillis, long? MemoryUsedBytes, IReadOnlyList<EnvironmentUsage> Environments, DateTime ChangedAt);
 
 /// <summary>
 /// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
@@ -117,7 +118,7 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return new TenantQuotaView(q.Name, q.DisplayName, q.Region, q.Granted,
                 ResourceAmounts.Sum(inPool.Select(e => e.Share)),
                 inPool.Aggregate(default(WorkloadTotals), (sum, e) => sum + e.Workloads),
-                inPool.Sum(e => e.CpuUsedMillis ?? 0), inPool.Sum(e => e.MemoryUsedBytes ?? 0), inPool, q.ChangedAt);
+                Measured(inPool.Select(e => e.CpuUsedMillis)), Measured(inPool.Select(e => e.MemoryUsedBytes)), inPool, q.ChangedAt);
         }).ToList();
     }
 
@@ -286,10 +287,14 @@ public sealed class PoolCatalog(PortalDbContext db, AuditTrail audit, TimeProvid
             return new PoolSummary(row.Pool.Id, row.Pool.Name, row.Pool.DisplayName, row.Cluster, row.Pool.Region, row.Pool.NodeSelector,
                 row.Pool.CpuOvercommit, row.Pool.MemoryOvercommit, members.Count, capacity, row.Pool.Overcommit.Grantable(capacity), granted,
                 members.Sum(h => h.CpuRequestedMillis), members.Sum(h => h.MemoryRequestedBytes),
-                members.Sum(h => h.CpuUsageMillis ?? 0), members.Sum(h => h.MemoryUsageBytes ?? 0), poolGrants.Count,
+                Measured(members.Select(h => h.CpuUsageMillis)), Measured(members.Select(h => h.MemoryUsageBytes)), poolGrants.Count,
                 pool.Dedicated, pool.Taint.ToString(), outOfStep, sharing, pool.Domains.Domains, pool.WildcardHosts);
         }).ToList();
     }
+
+    /// <summary>The sum of what was measured, or null when nothing was: usage not sampled yet is unknown, not zero.</summary>
+    private static long? Measured(IEnumerable<long?> usage) =>
+        usage.Aggregate((long?)null, (sum, used) => used is { } value ? (sum ?? 0) + value : sum);
 
     private static bool CarriesTaint(string taintLines, ResourcePool pool) =>
         NodeTaint.ParseLines(taintLines).Any(t => t.Key == ResourcePool.TaintKey && t.Value == pool.Name && t.KeepsPodsOff);

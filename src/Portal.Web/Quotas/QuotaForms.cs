@@ -74,9 +74,16 @@ public static class AmountText
 }
 
 /// <summary>One bar of a quota page: a part of a whole, labelled, with both figures written out.</summary>
-public sealed record UsageMeter(string Label, long Part, long Whole, string PartText, string WholeText)
+/// <remarks>A part that was not measured (usage before its first sample) is said so and draws no bar: unknown is not zero.</remarks>
+public sealed record UsageMeter(string Label, long Part, long Whole, string PartText, string WholeText, bool Measured = true)
 {
-    public static UsageMeter Cpu(string label, long part, long whole) => new(label, part, whole, AmountText.Cpu(part), AmountText.Cpu(whole));
-    public static UsageMeter Bytes(string label, long part, long whole) => new(label, part, whole, AmountText.Bytes(part), AmountText.Bytes(whole));
+    public const string NotMeasured = "not measured yet";
+
+    public static UsageMeter Cpu(string label, long? part, long whole) => part is { } value
+        ? new(label, value, whole, AmountText.Cpu(value), AmountText.Cpu(whole))
+        : new(label, 0, whole, NotMeasured, AmountText.Cpu(whole), Measured: false);
+    public static UsageMeter Bytes(string label, long? part, long whole) => part is { } value
+        ? new(label, value, whole, AmountText.Bytes(value), AmountText.Bytes(whole))
+        : new(label, 0, whole, NotMeasured, AmountText.Bytes(whole), Measured: false);
     public static UsageMeter Count(string label, long part, long whole) => new(label, part, whole, part.ToString(System.Globalization.CultureInfo.InvariantCulture), whole.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

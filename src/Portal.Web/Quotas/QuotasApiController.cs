@@ -32,7 +32,7 @@ public sealed record MetricsSourceRequest(string? PrometheusUrl);
 public sealed record PoolResource(
     Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
     decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
-    long CpuRequestedMillis, long MemoryRequestedBytes, long CpuUsedMillis, long MemoryUsedBytes, int Tenants, string PrometheusUrl,
+    long CpuRequestedMillis, long MemoryRequestedBytes, long? CpuUsedMillis, long? MemoryUsedBytes, int Tenants, string PrometheusUrl,
     bool Dedicated, string Taint, int NodesOutOfStep, IReadOnlyList<string> SharesNodesWith, IReadOnlyList<string> IngressDomains, bool WildcardHosts)
 {
     public static PoolResource From(PoolSummary pool, string prometheusUrl) => new(

@@ -9,7 +9,7 @@ namespace Portal.Infrastructure.Monitoring.Dashboards;
 public sealed record ClusterTile(string Name, string DisplayName, ClusterHealth Health, string? KubernetesVersion, DateTime? LastContactAt, string? LastError);
 
 public sealed record PoolLoad(string Name, string DisplayName, string Cluster, int Nodes, long CpuCapacityMillis, long CpuRequestedMillis,
-    long CpuUsedMillis, long MemoryCapacityBytes, long MemoryRequestedBytes, long MemoryUsedBytes);
+    long? CpuUsedMillis, long MemoryCapacityBytes, long MemoryRequestedBytes, long? MemoryUsedBytes);
 
 /// <summary>Per cluster, how many of its hosts are in trouble: not ready, reporting a pressure, or both.</summary>
 public sealed record TroubledHostCount(string Cluster, int Hosts, int NotReady, int UnderPressure);
