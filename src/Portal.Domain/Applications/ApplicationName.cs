@@ -11,6 +11,9 @@ namespace Portal.Domain.Applications;
 public sealed record ApplicationName
 {
     public const int MaxLength = 40;
+
+    /// <summary>Words of the portal's own addresses beside an application's ("/t/{tenant}/apps/new"): an application of that name could not be reached.</summary>
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(["new", "import"], StringComparer.Ordinal);
     public string Value { get; }
 
     private ApplicationName(string value) => Value = value;
@@ -25,6 +28,8 @@ public sealed record ApplicationName
         if (!KubernetesSyntax.IsDns1123Label(value) || !char.IsAsciiLetterLower(value[0]))
             return Problem.Invalid(field,
                 $"'{value}' is not a valid application name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'orders-api').");
+        if (Reserved.Contains(value))
+            return Problem.Invalid(field, $"'{value}' is reserved: the portal's own pages use it in their addresses (/t/{{tenant}}/apps/{value}). Choose another name.");
         return new ApplicationName(value);
     }
 

@@ -58,6 +58,9 @@ public sealed partial class TenantEnvironment : ITenantOwned
         };
     }
 
+    /// <summary>Words of the portal's own addresses where an environment's name goes ("/t/{tenant}/middleware/catalog/…").</summary>
+    public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(["catalog", "new"], StringComparer.Ordinal);
+
     /// <summary>
     /// What is wrong with an environment's name, on the field "Name", or null. It is the second half of the namespace
     /// "{tenant}-{environment}", so it follows the rule of a tenant's slug, a DNS-1123 label, in at most <see cref="NameMaxLength"/> characters.
@@ -75,6 +78,9 @@ public sealed partial class TenantEnvironment : ITenantOwned
                 $"'{value}' is not a valid environment name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'prod' or 'test-eu').");
         if (value.Contains("--", StringComparison.Ordinal))
             return Problem.Invalid("Name", $"'{value}' is not a valid environment name: it may not contain two '-' in a row.");
+        if (ReservedNames.Contains(value))
+            return Problem.Invalid("Name",
+                $"'{value}' is reserved: the portal's own pages use it where an environment's name goes (/t/{{tenant}}/middleware/{value}/…). Choose another name.");
         return null;
     }
 
