@@ -97,11 +97,45 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             return;
         }
         NpgsqlConnection.ClearAllPools();
-        var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
+        await DropDatabaseAsync(new NpgsqlConnectionStringBuilder(ConnectionString).Database!);
+    }
+
+    /// <summary>
+    /// Drops the test's database. <c>WITH (FORCE)</c> ends the sessions the portal may still hold, but refuses (42501) to end an
+    /// autovacuum worker busy in the database, which belongs to no role the test's role may signal; a plain <c>DROP</c> ends
+    /// such a worker by itself, and fails (55006) only while a session is left. So: FORCE, and on its refusal a plain DROP, a few
+    /// times over.
+    /// </summary>
+    private static async Task DropDatabaseAsync(string database)
+    {
         await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!) { Database = "postgres" }.ConnectionString);
         await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+                return;
+            }
+            catch (PostgresException refused) when (refused.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 10)
+            {
+                try
+                {
+                    await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{database}\"");
+                    return;
+                }
+                catch (PostgresException inUse) when (inUse.SqlState == PostgresErrorCodes.ObjectInUse)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+                }
+            }
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 }
 
