@@ -16,8 +16,11 @@ public sealed record SpecReset(string Environment, int Revision, IReadOnlyList<S
 /// would otherwise ship the spec that was rolled back from. The revision's middleware bindings are the environment's, not the
 /// spec's, and stay out; the working spec keeps its own replicas and autoscaling, which only a first deploy takes.
 /// </summary>
-public sealed class WorkingSpecReset(PortalDbContext db, SpecVault vault, AuditTrail audit, IngressClaims ingress, TimeProvider clock)
+public sealed class WorkingSpecReset(
+    PortalDbContext db, SpecVault vault, AuditTrail audit, IngressClaims ingress, Middleware.MiddlewareHoldings instances, TimeProvider clock)
 {
+    private readonly DeployPlanner _planner = new(db, vault, instances);
+
     public const string Action = "application.spec-reset";
 
     /// <summary>Sets the working spec to the revision running in the environment; says (and changes) nothing when they match already.</summary>
@@ -38,11 +41,9 @@ public sealed class WorkingSpecReset(PortalDbContext db, SpecVault vault, AuditT
         if (running is null)
             return Problem.Invalid("Environment", $"'{appName}' does not run in '{environmentName}'.");
 
-        var bound = (await db.MiddlewareBindings.AsNoTracking().Where(b => b.ApplicationId == app.Id && b.EnvironmentId == running.EnvironmentId)
-            .Select(b => b.Variables).ToListAsync(ct)).SelectMany(v => v).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
         var working = vault.Open(app.SealedSpec);
         var runs = vault.Open(running.Revision.SealedSpec);
-        var reset = runs.WithEnvironment(runs.Environment.Where(v => !bound.Contains(v.Name))) with
+        var reset = DeployPlanner.WithoutBindings(runs, await _planner.BindingsAsync(app.Id, running.EnvironmentId, ct)) with
         {
             Replicas = working.Replicas, Autoscaling = working.Autoscaling,
         };
