@@ -17,23 +17,32 @@ internal static class ApplicationsBenchmark
     {
         if (PostgresPortal.Server is not { } server)
         {
-            Console.Error.WriteLine($"Set {PostgresPortal.ServerVariable} (e.g. Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the applications benchmark.");
+            Console.Error.WriteLine(
+                $"Set {PostgresPortal.ServerVariable} (e.g. Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the applications benchmark."
+            );
             return 2;
         }
         var keep = args.Contains("--keep-databases");
         var clock = Stopwatch.StartNew();
-        void Progress(string what) => Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds,6:F1}s] {what}"));
+        void Progress(string what) =>
+            Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds, 6:F1}s] {what}"));
 
         var report = new Report();
         report.Line(Invariant($"# Applications benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         report.Line();
-        report.Line("`PORTAL_TEST_POSTGRES=… dotnet run -c Release --project benchmarks/Portal.Benchmarks -- --applications` — on PostgreSQL " +
-                    "(two throw-away databases on the server of `PORTAL_TEST_POSTGRES`, created and dropped by the run): part 1 times the queries " +
-                    "behind the application pages in-process; parts 2–4 run the real portal (`src/Portal.Web`, child process) with its embedded sandbox " +
-                    "cluster, cluster watch and Hangfire job server, and drive it through its API and its SignalR hub as a browser would.");
+        report.Line(
+            "`PORTAL_TEST_POSTGRES=… dotnet run -c Release --project benchmarks/Portal.Benchmarks -- --applications` — on PostgreSQL "
+                + "(two throw-away databases on the server of `PORTAL_TEST_POSTGRES`, created and dropped by the run): part 1 times the queries "
+                + "behind the application pages in-process; parts 2–4 run the real portal (`src/Portal.Web`, child process) with its embedded sandbox "
+                + "cluster, cluster watch and Hangfire job server, and drive it through its API and its SignalR hub as a browser would."
+        );
         report.Heading("## Machine");
         report.Lines(Machine.Describe());
-        report.Line(Invariant($"- PostgreSQL: {await ServerVersionAsync(server, ct)} on loopback, shared with whatever else uses that server"));
+        report.Line(
+            Invariant(
+                $"- PostgreSQL: {await ServerVersionAsync(server, ct)} on loopback, shared with whatever else uses that server"
+            )
+        );
 
         var pages = await ApplicationPagesBenchmark.RunAsync(report, server, Progress, keep, ct);
         var live = await LiveApplicationsBenchmark.RunAsync(report, root, server, Progress, keep, ct);
@@ -41,16 +50,48 @@ internal static class ApplicationsBenchmark
         report.Heading("## Verdict");
         report.Line("| figure | measured | goal | |");
         report.Line("|---|---:|---:|---|");
-        report.Line(Verdict($"application list page, worst p95 ({pages.WorstList.Name})", pages.WorstList.Percentile(0.95), PageGoalMs));
-        report.Line(Verdict($"application detail page, worst p95 ({pages.WorstDetail.Name})", pages.WorstDetail.Percentile(0.95), PageGoalMs));
+        report.Line(
+            Verdict(
+                $"application list page, worst p95 ({pages.WorstList.Name})",
+                pages.WorstList.Percentile(0.95),
+                PageGoalMs
+            )
+        );
+        report.Line(
+            Verdict(
+                $"application detail page, worst p95 ({pages.WorstDetail.Name})",
+                pages.WorstDetail.Percentile(0.95),
+                PageGoalMs
+            )
+        );
         if (live.Deleted is { Count: > 0 } deleted)
-            report.Line(Verdict("pod change in the sandbox → `statusChanged` at the browser, p95 (deletions)", deleted.Percentile(0.95), LiveGoalMs));
+            report.Line(
+                Verdict(
+                    "pod change in the sandbox → `statusChanged` at the browser, p95 (deletions)",
+                    deleted.Percentile(0.95),
+                    LiveGoalMs
+                )
+            );
         if (live.Ready is { Count: > 0 } ready)
-            report.Line(Verdict("pod Ready in the sandbox → `statusChanged` at the browser, p95", ready.Percentile(0.95), LiveGoalMs));
+            report.Line(
+                Verdict(
+                    "pod Ready in the sandbox → `statusChanged` at the browser, p95",
+                    ready.Percentile(0.95),
+                    LiveGoalMs
+                )
+            );
         if (live.Deploys is { } deploys)
         {
-            report.Line(Invariant($"| {deploys.Requested} deploys at once: all done after (wall) | {Format.Seconds(deploys.Wall)} | — | {deploys.Succeeded} succeeded; {deploys.Refused} requests refused, {deploys.Failed} operations failed, {deploys.Unfinished} unfinished |"));
-            report.Line(Invariant($"| … per operation p50 / p95 | {deploys.Total.Percentile(0.5) / 1000:F1} s / {deploys.Total.Percentile(0.95) / 1000:F1} s | — | |"));
+            report.Line(
+                Invariant(
+                    $"| {deploys.Requested} deploys at once: all done after (wall) | {Format.Seconds(deploys.Wall)} | — | {deploys.Succeeded} succeeded; {deploys.Refused} requests refused, {deploys.Failed} operations failed, {deploys.Unfinished} unfinished |"
+                )
+            );
+            report.Line(
+                Invariant(
+                    $"| … per operation p50 / p95 | {deploys.Total.Percentile(0.5) / 1000:F1} s / {deploys.Total.Percentile(0.95) / 1000:F1} s | — | |"
+                )
+            );
         }
         report.Heading("## Findings");
         var findings = pages.Findings.Concat(live.Findings).ToList();
@@ -70,11 +111,15 @@ internal static class ApplicationsBenchmark
     }
 
     private static string Verdict(string figure, double measuredMs, double goalMs) =>
-        Invariant($"| {figure} | {measuredMs:F1} ms | < {goalMs:F0} ms | {(measuredMs < goalMs ? "met" : "**missed**")} |");
+        Invariant(
+            $"| {figure} | {measuredMs:F1} ms | < {goalMs:F0} ms | {(measuredMs < goalMs ? "met" : "**missed**")} |"
+        );
 
     private static async Task<string> ServerVersionAsync(string server, CancellationToken ct)
     {
-        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(
+            new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString
+        );
         await connection.OpenAsync(ct);
         return Invariant($"PostgreSQL {connection.PostgreSqlVersion}");
     }

@@ -15,12 +15,20 @@ namespace Portal.Benchmarks;
 /// </summary>
 internal static class ListProbe
 {
-    public sealed record Result(TimeSpan Total, int Pages, int Items, long Bytes, double FirstPageMs, double LastPageMs);
+    public sealed record Result(
+        TimeSpan Total,
+        int Pages,
+        int Items,
+        long Bytes,
+        double FirstPageMs,
+        double LastPageMs
+    );
 
     public static HttpClient RawClient(SandboxCluster sandbox)
     {
         var authority = X509CertificateLoader.LoadCertificate(
-            PemBody(Encoding.ASCII.GetString(Convert.FromBase64String(sandbox.CertificateAuthorityData!))));
+            PemBody(Encoding.ASCII.GetString(Convert.FromBase64String(sandbox.CertificateAuthorityData!)))
+        );
         var handler = new SocketsHttpHandler { UseProxy = false };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
             certificate is not null && certificate.GetRawCertData().AsSpan().SequenceEqual(authority.RawData);
@@ -33,12 +41,17 @@ internal static class ListProbe
     {
         var total = Stopwatch.StartNew();
         string? next = null;
-        int pages = 0, items = 0;
+        int pages = 0,
+            items = 0;
         long bytes = 0;
-        double first = 0, last = 0;
+        double first = 0,
+            last = 0;
         do
         {
-            var url = "/api/v1/pods" + (limit is { } l ? $"?limit={l}" : "") + (next is null ? "" : $"&continue={Uri.EscapeDataString(next)}");
+            var url =
+                "/api/v1/pods"
+                + (limit is { } l ? $"?limit={l}" : "")
+                + (next is null ? "" : $"&continue={Uri.EscapeDataString(next)}");
             var page = Stopwatch.StartNew();
             var body = await client.GetByteArrayAsync(url, ct);
             page.Stop();
@@ -51,8 +64,7 @@ internal static class ListProbe
                 first = page.Elapsed.TotalMilliseconds;
             last = page.Elapsed.TotalMilliseconds;
             pages++;
-        }
-        while (!string.IsNullOrEmpty(next) && pages < 1000);
+        } while (!string.IsNullOrEmpty(next) && pages < 1000);
         return new Result(total.Elapsed, pages, items, bytes, first, last);
     }
 
@@ -62,12 +74,18 @@ internal static class ListProbe
         using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(stream));
         var total = Stopwatch.StartNew();
         string? next = null;
-        int pages = 0, items = 0;
-        double first = 0, last = 0;
+        int pages = 0,
+            items = 0;
+        double first = 0,
+            last = 0;
         do
         {
             var page = Stopwatch.StartNew();
-            var list = await client.CoreV1.ListPodForAllNamespacesAsync(limit: limit, continueParameter: next, cancellationToken: ct);
+            var list = await client.CoreV1.ListPodForAllNamespacesAsync(
+                limit: limit,
+                continueParameter: next,
+                cancellationToken: ct
+            );
             page.Stop();
             next = list.Metadata?.ContinueProperty;
             items += list.Items.Count;
@@ -75,8 +93,7 @@ internal static class ListProbe
                 first = page.Elapsed.TotalMilliseconds;
             last = page.Elapsed.TotalMilliseconds;
             pages++;
-        }
-        while (!string.IsNullOrEmpty(next) && pages < 1000);
+        } while (!string.IsNullOrEmpty(next) && pages < 1000);
         return new Result(total.Elapsed, pages, items, 0, first, last);
     }
 

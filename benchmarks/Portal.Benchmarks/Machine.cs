@@ -58,7 +58,10 @@ internal static class Machine
     {
         try
         {
-            return File.ReadLines(path).FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+            return File.ReadLines(path)
+                .FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal))
+                ?.Split(':', 2)[1]
+                .Trim();
         }
         catch (IOException)
         {

@@ -28,33 +28,58 @@ internal sealed class MonitoringDataSet
     public const int EnvironmentsPerTenant = 2;
     public const int WorkloadsPerEnvironment = 5;
     public const int PodsPerWorkload = 5;
-    public const int Subjects = Clusters + Clusters * NodesPerCluster + Tenants * EnvironmentsPerTenant * (1 + WorkloadsPerEnvironment * (1 + PodsPerWorkload));
+    public const int Subjects =
+        Clusters
+        + Clusters * NodesPerCluster
+        + Tenants * EnvironmentsPerTenant * (1 + WorkloadsPerEnvironment * (1 + PodsPerWorkload));
 
     private const string Columns =
-        "\"SubjectId\", \"At\", \"Cpu\", \"Memory\", \"CpuRequested\", \"MemoryRequested\", \"CpuPercent\", \"MemoryPercent\", " +
-        "\"Restarts\", \"Ready\", \"Desired\", \"Pending\", \"Failing\", \"QuotaPercent\"";
+        "\"SubjectId\", \"At\", \"Cpu\", \"Memory\", \"CpuRequested\", \"MemoryRequested\", \"CpuPercent\", \"MemoryPercent\", "
+        + "\"Restarts\", \"Ready\", \"Desired\", \"Pending\", \"Failing\", \"QuotaPercent\"";
 
     public List<Guid> ClusterIds { get; } = [];
     public List<Tenant> TenantRows { get; } = [];
     public List<(Guid TenantId, Guid EnvironmentId)> EnvironmentRows { get; } = [];
     public List<BenchWorkload> Workloads { get; } = [];
+
     /// <summary>Per cluster: its nodes, and its pods that run (those Prometheus has usage for).</summary>
     public List<(List<string> Nodes, List<(string Namespace, string Pod)> Pods)> Usage { get; } = [];
     private readonly List<Series> _series = [];
 
     /// <summary>One subject's generated history: a daily wave around its own level.</summary>
-    private sealed record Series(long Id, SubjectKind Kind, double Cpu, double Memory, double CpuRequested, double MemoryRequested,
-        double CpuCapacity, double MemoryCapacity, int Desired, int Ready, int Failing, int Pending, double? Quota, double Phase);
+    private sealed record Series(
+        long Id,
+        SubjectKind Kind,
+        double Cpu,
+        double Memory,
+        double CpuRequested,
+        double MemoryRequested,
+        double CpuCapacity,
+        double MemoryCapacity,
+        int Desired,
+        int Ready,
+        int Failing,
+        int Pending,
+        double? Quota,
+        double Phase
+    );
 
     /// <summary>The portal rows the sampler and the dashboards read: clusters, pools, hosts, tenants, quotas, environments, loads, pods.</summary>
-    public async Task SeedPortalAsync(IServiceProvider services, Func<int, string> prometheusUrl, DateTime now, CancellationToken ct)
+    public async Task SeedPortalAsync(
+        IServiceProvider services,
+        Func<int, string> prometheusUrl,
+        DateTime now,
+        CancellationToken ct
+    )
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var pools = new List<ResourcePool>();
         for (var c = 0; c < Clusters; c++)
         {
-            var cluster = Cluster.Register($"mon-{c}", null, "https://127.0.0.1:1", "unused", "v1.32.0", "bench", now).Value;
+            var cluster = Cluster
+                .Register($"mon-{c}", null, "https://127.0.0.1:1", "unused", "v1.32.0", "bench", now)
+                .Value;
             db.Clusters.Add(cluster);
             ClusterIds.Add(cluster.Id);
             var pool = ResourcePool.Create($"pool-{c}", null, cluster.Id, $"pool=p{c}", "bj", 2m, 1m, now).Value;
@@ -67,8 +92,28 @@ internal sealed class MonitoringDataSet
                 var host = new ClusterHost(cluster.Id, $"node-{c}-{h:000}");
                 // Two NotReady nodes per cluster, so that the node rule has something to fire on.
                 var ready = h % 125 != 7;
-                host.Observe(new NodeSnapshot(host.Name, "", "worker", $"kubernetes.io/hostname={host.Name}\npool=p{c}", "",
-                    ready ? "Ready=True||" : "Ready=False|KubeletNotReady|", ready, false, "", 32000, 128L << 30, 110, 1L << 40, 31000, 120L << 30, 110, now), now);
+                host.Observe(
+                    new NodeSnapshot(
+                        host.Name,
+                        "",
+                        "worker",
+                        $"kubernetes.io/hostname={host.Name}\npool=p{c}",
+                        "",
+                        ready ? "Ready=True||" : "Ready=False|KubeletNotReady|",
+                        ready,
+                        false,
+                        "",
+                        32000,
+                        128L << 30,
+                        110,
+                        1L << 40,
+                        31000,
+                        120L << 30,
+                        110,
+                        now
+                    ),
+                    now
+                );
                 host.ObserveLoad(12000, 48L << 30, 5);
                 db.Hosts.Add(host);
                 nodes.Add(host.Name);
@@ -91,14 +136,25 @@ internal sealed class MonitoringDataSet
                 var c = envIndex % Clusters;
                 if (granted.Add(c))
                     db.TenantQuotas.Add(new TenantQuota(tenant.Id, pools[c].Id, grant, "bench", now));
-                var environment = TenantEnvironment.Create(tenant, pools[c].Id, e == 0 ? "prod" : "staging", share, now).Value;
+                var environment = TenantEnvironment
+                    .Create(tenant, pools[c].Id, e == 0 ? "prod" : "staging", share, now)
+                    .Value;
                 environment.MarkReady();
                 db.Environments.Add(environment);
                 EnvironmentRows.Add((tenant.Id, environment.Id));
                 var load = new NamespaceLoad(ClusterIds[c], environment.Namespace);
                 // One environment in twenty requests 95% of its share: the quota rule fires on those.
                 var cpuRequested = envIndex % 20 == 3 ? 3800 : 1250;
-                load.Observe(new WorkloadTotals(cpuRequested, cpuRequested * 2, 2L << 30, 4L << 30, WorkloadsPerEnvironment * PodsPerWorkload), now);
+                load.Observe(
+                    new WorkloadTotals(
+                        cpuRequested,
+                        cpuRequested * 2,
+                        2L << 30,
+                        4L << 30,
+                        WorkloadsPerEnvironment * PodsPerWorkload
+                    ),
+                    now
+                );
                 db.NamespaceLoads.Add(load);
                 for (var w = 0; w < WorkloadsPerEnvironment; w++)
                 {
@@ -110,10 +166,26 @@ internal sealed class MonitoringDataSet
                         var failing = podIndex % 97 == 5;
                         var pending = podIndex % 211 == 9;
                         var pod = new WorkloadPod(ClusterIds[c], environment.Namespace, name);
-                        pod.Observe(new PodStatusReading(environment.Namespace, name, app, 1, pending ? "Pending" : "Running", !failing && !pending,
-                            failing ? 14 : podIndex % 3, failing ? "CrashLoopBackOff" : pending ? "Unschedulable" : null, null,
-                            pending ? null : Usage[c].Nodes[podIndex % NodesPerCluster], pending ? null : $"10.{c}.{podIndex / 250}.{podIndex % 250}", "app",
-                            now.AddDays(-3)), now);
+                        pod.Observe(
+                            new PodStatusReading(
+                                environment.Namespace,
+                                name,
+                                app,
+                                1,
+                                pending ? "Pending" : "Running",
+                                !failing && !pending,
+                                failing ? 14 : podIndex % 3,
+                                failing ? "CrashLoopBackOff"
+                                    : pending ? "Unschedulable"
+                                    : null,
+                                null,
+                                pending ? null : Usage[c].Nodes[podIndex % NodesPerCluster],
+                                pending ? null : $"10.{c}.{podIndex / 250}.{podIndex % 250}",
+                                "app",
+                                now.AddDays(-3)
+                            ),
+                            now
+                        );
                         db.WorkloadPods.Add(pod);
                         if (!pending)
                             Usage[c].Pods.Add((environment.Namespace, name));
@@ -132,12 +204,55 @@ internal sealed class MonitoringDataSet
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var environments = await db.Environments.IgnoreQueryFilters().AsNoTracking()
-            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new { e.Id, e.TenantId, e.Namespace, p.ClusterId }).ToListAsync(ct);
+        var environments = await db
+            .Environments.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Join(
+                db.ResourcePools,
+                e => e.PoolId,
+                p => p.Id,
+                (e, p) =>
+                    new
+                    {
+                        e.Id,
+                        e.TenantId,
+                        e.Namespace,
+                        p.ClusterId,
+                    }
+            )
+            .ToListAsync(ct);
         var byNamespace = environments.ToDictionary(e => e.Namespace);
-        var hosts = await db.Hosts.AsNoTracking().Select(h => new { h.ClusterId, h.Name, h.Ready }).ToListAsync(ct);
-        var pods = await db.WorkloadPods.AsNoTracking().Select(p => new { p.ClusterId, p.Namespace, p.Name, p.App, p.Ready, p.Reason, p.Phase }).ToListAsync(ct);
-        var loads = await db.NamespaceLoads.AsNoTracking().Select(l => new { l.ClusterId, l.Namespace, l.CpuRequestedMillis }).ToListAsync(ct);
+        var hosts = await db
+            .Hosts.AsNoTracking()
+            .Select(h => new
+            {
+                h.ClusterId,
+                h.Name,
+                h.Ready,
+            })
+            .ToListAsync(ct);
+        var pods = await db
+            .WorkloadPods.AsNoTracking()
+            .Select(p => new
+            {
+                p.ClusterId,
+                p.Namespace,
+                p.Name,
+                p.App,
+                p.Ready,
+                p.Reason,
+                p.Phase,
+            })
+            .ToListAsync(ct);
+        var loads = await db
+            .NamespaceLoads.AsNoTracking()
+            .Select(l => new
+            {
+                l.ClusterId,
+                l.Namespace,
+                l.CpuRequestedMillis,
+            })
+            .ToListAsync(ct);
         var subjects = new List<(MetricSubject Subject, Func<long, Series> Describe)>();
         var random = new Random(7);
 
@@ -151,33 +266,112 @@ internal sealed class MonitoringDataSet
         }
 
         foreach (var clusterId in ClusterIds)
-            Add(SubjectKind.Cluster, clusterId, "", "", id => new Series(id, SubjectKind.Cluster, 2_000_000, 9e12, 3_000_000, 12e12, 7_750_000, 30e12,
-                NodesPerCluster, NodesPerCluster - 2, 13, 6, null, 0));
+        {
+            Add(SubjectKind.Cluster, clusterId, "", "", id => new Series(
+                id,
+                SubjectKind.Cluster,
+                2_000_000,
+                9e12,
+                3_000_000,
+                12e12,
+                7_750_000,
+                30e12,
+                NodesPerCluster,
+                NodesPerCluster - 2,
+                13,
+                6,
+                null,
+                0
+            ));
+        }
+
         foreach (var host in hosts)
         {
             var cpu = random.Next(4000, 24000);
-            Add(SubjectKind.Node, host.ClusterId, "", host.Name, id => new Series(id, SubjectKind.Node, cpu, cpu * 4e6, 12000, 48e9, 31000, 120L << 30,
-                1, host.Ready ? 1 : 0, 0, 0, null, random.NextDouble() * Math.Tau));
+            Add(SubjectKind.Node, host.ClusterId, "", host.Name, id => new Series(
+                id,
+                SubjectKind.Node,
+                cpu,
+                cpu * 4e6,
+                12000,
+                48e9,
+                31000,
+                120L << 30,
+                1,
+                host.Ready ? 1 : 0,
+                0,
+                0,
+                null,
+                random.NextDouble() * Math.Tau
+            ));
         }
         foreach (var load in loads)
         {
             var quota = load.CpuRequestedMillis * 100.0 / 4000;
-            Add(SubjectKind.Namespace, load.ClusterId, load.Namespace, load.Namespace, id => new Series(id, SubjectKind.Namespace, 900, 1.6e9,
-                load.CpuRequestedMillis, 2L << 30, 0, 0, 0, 0, 1, 1, quota, random.NextDouble() * Math.Tau));
+            Add(SubjectKind.Namespace, load.ClusterId, load.Namespace, load.Namespace, id => new Series(
+                id,
+                SubjectKind.Namespace,
+                900,
+                1.6e9,
+                load.CpuRequestedMillis,
+                2L << 30,
+                0,
+                0,
+                0,
+                0,
+                1,
+                1,
+                quota,
+                random.NextDouble() * Math.Tau
+            ));
         }
         foreach (var workload in pods.GroupBy(p => (p.ClusterId, p.Namespace, p.App)))
         {
             var failing = workload.Count(p => p.Reason == "CrashLoopBackOff");
             var pending = workload.Count(p => p.Phase == "Pending");
             var ready = workload.Count(p => p.Ready);
-            Add(SubjectKind.Workload, workload.Key.ClusterId, workload.Key.Namespace, workload.Key.App, id => new Series(id, SubjectKind.Workload,
-                180, 320e6, 0, 0, 1000, 2e9, workload.Count(), ready, failing, pending, null, random.NextDouble() * Math.Tau));
+            Add(
+                SubjectKind.Workload,
+                workload.Key.ClusterId,
+                workload.Key.Namespace,
+                workload.Key.App,
+                id => new Series(
+                    id,
+                    SubjectKind.Workload,
+                    180,
+                    320e6,
+                    0,
+                    0,
+                    1000,
+                    2e9,
+                    workload.Count(),
+                    ready,
+                    failing,
+                    pending,
+                    null,
+                    random.NextDouble() * Math.Tau
+                )
+            );
         }
         foreach (var pod in pods)
         {
             var failing = pod.Reason == "CrashLoopBackOff" ? 1 : 0;
-            Add(SubjectKind.Pod, pod.ClusterId, pod.Namespace, pod.Name, id => new Series(id, SubjectKind.Pod, random.Next(5, 80), random.Next(40, 120) * 1e6,
-                0, 0, 0, 0, 1, pod.Ready ? 1 : 0, failing, 0, null, random.NextDouble() * Math.Tau));
+            Add(SubjectKind.Pod, pod.ClusterId, pod.Namespace, pod.Name, id => new Series(
+                id,
+                SubjectKind.Pod,
+                random.Next(5, 80),
+                random.Next(40, 120) * 1e6,
+                0,
+                0,
+                0,
+                0,
+                1,
+                pod.Ready ? 1 : 0,
+                failing,
+                0,
+                null,
+                random.NextDouble() * Math.Tau
+            ));
         }
         db.MetricSubjects.AddRange(subjects.Select(s => s.Subject));
         await db.SaveChangesAsync(ct);
@@ -187,7 +381,15 @@ internal sealed class MonitoringDataSet
     }
 
     /// <summary>Writes one row per subject for each step in [from, to), in time order, one COPY per day; answers the rows written.</summary>
-    public async Task<long> CopyAsync(string connectionString, string table, long from, long to, int step, Action<string> progress, CancellationToken ct)
+    public async Task<long> CopyAsync(
+        string connectionString,
+        string table,
+        long from,
+        long to,
+        int step,
+        Action<string> progress,
+        CancellationToken ct
+    )
     {
         var rollup = table == "MetricRollups";
         var columns = rollup ? Columns + ", \"SampleCount\"" : Columns;
@@ -197,7 +399,12 @@ internal sealed class MonitoringDataSet
         var watch = Stopwatch.StartNew();
         for (var dayStart = from; dayStart < to; dayStart += 86400)
         {
-            await using (var writer = await connection.BeginBinaryImportAsync($"COPY \"{table}\" ({columns}) FROM STDIN (FORMAT BINARY)", ct))
+            await using (
+                var writer = await connection.BeginBinaryImportAsync(
+                    $"COPY \"{table}\" ({columns}) FROM STDIN (FORMAT BINARY)",
+                    ct
+                )
+            )
             {
                 for (var at = dayStart; at < Math.Min(dayStart + 86400, to); at += step)
                 {
@@ -228,11 +435,27 @@ internal sealed class MonitoringDataSet
         switch (s.Kind)
         {
             case SubjectKind.Cluster:
-                Values(w, cpu, memory, s.CpuRequested, s.MemoryRequested, cpu * 100 / s.CpuCapacity, memory * 100 / s.MemoryCapacity);
+                Values(
+                    w,
+                    cpu,
+                    memory,
+                    s.CpuRequested,
+                    s.MemoryRequested,
+                    cpu * 100 / s.CpuCapacity,
+                    memory * 100 / s.MemoryCapacity
+                );
                 Counts(w, null, s.Ready, s.Desired, s.Pending, s.Failing, null);
                 break;
             case SubjectKind.Node:
-                Values(w, cpu, memory, s.CpuRequested, s.MemoryRequested, cpu * 100 / s.CpuCapacity, memory * 100 / s.MemoryCapacity);
+                Values(
+                    w,
+                    cpu,
+                    memory,
+                    s.CpuRequested,
+                    s.MemoryRequested,
+                    cpu * 100 / s.CpuCapacity,
+                    memory * 100 / s.MemoryCapacity
+                );
                 Counts(w, null, s.Ready, null, null, null, null);
                 break;
             case SubjectKind.Namespace:
@@ -250,8 +473,15 @@ internal sealed class MonitoringDataSet
         }
     }
 
-    private static void Values(NpgsqlBinaryImporter w, double cpu, double memory, double? cpuRequested, double? memoryRequested, double? cpuPercent,
-        double? memoryPercent)
+    private static void Values(
+        NpgsqlBinaryImporter w,
+        double cpu,
+        double memory,
+        double? cpuRequested,
+        double? memoryRequested,
+        double? cpuPercent,
+        double? memoryPercent
+    )
     {
         w.Write(Math.Round(cpu, 1), NpgsqlDbType.Double);
         w.Write(Math.Round(memory), NpgsqlDbType.Double);
@@ -261,7 +491,15 @@ internal sealed class MonitoringDataSet
         Double(w, memoryPercent is null ? null : Math.Round(memoryPercent.Value, 2));
     }
 
-    private static void Counts(NpgsqlBinaryImporter w, int? restarts, int? ready, int? desired, int? pending, int? failing, double? quota)
+    private static void Counts(
+        NpgsqlBinaryImporter w,
+        int? restarts,
+        int? ready,
+        int? desired,
+        int? pending,
+        int? failing,
+        double? quota
+    )
     {
         Int(w, restarts);
         Int(w, ready);

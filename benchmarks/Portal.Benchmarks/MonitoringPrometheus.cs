@@ -22,7 +22,10 @@ internal sealed class MonitoringPrometheus : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly List<(List<string> Nodes, List<(string Namespace, string Pod)> Pods)> _clusters;
 
-    private MonitoringPrometheus(WebApplication app, List<(List<string> Nodes, List<(string Namespace, string Pod)> Pods)> clusters)
+    private MonitoringPrometheus(
+        WebApplication app,
+        List<(List<string> Nodes, List<(string Namespace, string Pod)> Pods)> clusters
+    )
     {
         _app = app;
         _clusters = clusters;
@@ -38,7 +41,10 @@ internal sealed class MonitoringPrometheus : IAsyncDisposable
 
     public string UrlOf(int cluster) => $"{BaseUrl}/c{cluster}";
 
-    public static async Task<MonitoringPrometheus> StartAsync(List<(List<string> Nodes, List<(string Namespace, string Pod)> Pods)> clusters, CancellationToken ct)
+    public static async Task<MonitoringPrometheus> StartAsync(
+        List<(List<string> Nodes, List<(string Namespace, string Pod)> Pods)> clusters,
+        CancellationToken ct
+    )
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -47,7 +53,11 @@ internal sealed class MonitoringPrometheus : IAsyncDisposable
         var prometheus = new MonitoringPrometheus(app, clusters);
         app.MapGet("/c{cluster:int}/api/v1/query", (int cluster, string query) => prometheus.Answer(cluster, query));
         await app.StartAsync(ct);
-        prometheus.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        prometheus.BaseUrl = app
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.First()
+            .TrimEnd('/');
         return prometheus;
     }
 
@@ -66,8 +76,13 @@ internal sealed class MonitoringPrometheus : IAsyncDisposable
             if (!first)
                 json.Append(',');
             first = false;
-            json.Append("{\"metric\":{").Append(labels).Append("},\"value\":[").Append(time).Append(",\"")
-                .Append(value.ToString("R", CultureInfo.InvariantCulture)).Append("\"]}");
+            json.Append("{\"metric\":{")
+                .Append(labels)
+                .Append("},\"value\":[")
+                .Append(time)
+                .Append(",\"")
+                .Append(value.ToString("R", CultureInfo.InvariantCulture))
+                .Append("\"]}");
         }
         switch (query)
         {
@@ -81,14 +96,28 @@ internal sealed class MonitoringPrometheus : IAsyncDisposable
                 break;
             case PrometheusSource.PodCpuMillisQuery:
                 for (var i = 0; i < pods.Count; i++)
-                    Series($"\"namespace\":\"{pods[i].Namespace}\",\"pod\":\"{pods[i].Pod}\"", 5 + (i * 13 + Tick * 7) % 90 + 0.4);
+                    Series(
+                        $"\"namespace\":\"{pods[i].Namespace}\",\"pod\":\"{pods[i].Pod}\"",
+                        5 + (i * 13 + Tick * 7) % 90 + 0.4
+                    );
                 break;
             case PrometheusSource.PodMemoryBytesQuery:
                 for (var i = 0; i < pods.Count; i++)
-                    Series($"\"namespace\":\"{pods[i].Namespace}\",\"pod\":\"{pods[i].Pod}\"", (40L << 20) + (i * 7919L + Tick * 65537L) % (80L << 20));
+                    Series(
+                        $"\"namespace\":\"{pods[i].Namespace}\",\"pod\":\"{pods[i].Pod}\"",
+                        (40L << 20) + (i * 7919L + Tick * 65537L) % (80L << 20)
+                    );
                 break;
             default:
-                return Results.Json(new { status = "error", errorType = "bad_data", error = "unknown query" }, statusCode: 400);
+                return Results.Json(
+                    new
+                    {
+                        status = "error",
+                        errorType = "bad_data",
+                        error = "unknown query",
+                    },
+                    statusCode: 400
+                );
         }
         json.Append("]}}");
         return Results.Text(json.ToString(), "application/json");

@@ -35,12 +35,16 @@ internal sealed class PortalServices : IAsyncDisposable
 
     public static async Task<PortalServices> CreateAsync(string databaseFile, CancellationToken ct)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Portal:Database:Provider"] = "Sqlite",
-            ["ConnectionStrings:Portal"] = $"Data Source={databaseFile}",
-            ["Portal:Clusters:Watch"] = "false",
-        }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["Portal:Database:Provider"] = "Sqlite",
+                    ["ConnectionStrings:Portal"] = $"Data Source={databaseFile}",
+                    ["Portal:Clusters:Watch"] = "false",
+                }
+            )
+            .Build();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
@@ -56,22 +60,28 @@ internal sealed class PortalServices : IAsyncDisposable
     public async Task<Guid> RegisterAsync(string name, string kubeconfig, CancellationToken ct)
     {
         await using var scope = _services.CreateAsyncScope();
-        var registered = await scope.ServiceProvider.GetRequiredService<ClusterRegistry>().RegisterAsync(Actor.System, name, null, kubeconfig, false, ct);
+        var registered = await scope
+            .ServiceProvider.GetRequiredService<ClusterRegistry>()
+            .RegisterAsync(Actor.System, name, null, kubeconfig, false, ct);
         return registered.Succeeded
             ? registered.Value.Id
-            : throw new InvalidOperationException($"The cluster could not be registered: {registered.Problem!.Message}");
+            : throw new InvalidOperationException(
+                $"The cluster could not be registered: {registered.Problem!.Message}"
+            );
     }
 
     /// <summary>A watch built exactly as ClusterWatcher.Start builds one, but started by the caller.</summary>
-    public ClusterWatch CreateWatch(Guid clusterId) => new(
-        clusterId,
-        _services.GetRequiredService<KubernetesClients>(),
-        _services.GetRequiredService<IServiceScopeFactory>(),
-        _services.GetRequiredService<IHostChangeNotifier>(),
-        _services.GetRequiredService<IOptions<ClusterOptions>>().Value,
-        _services.GetRequiredService<ClusterWatchMetrics>(),
-        _services.GetRequiredService<TimeProvider>(),
-        _services.GetRequiredService<ILogger<ClusterWatch>>());
+    public ClusterWatch CreateWatch(Guid clusterId) =>
+        new(
+            clusterId,
+            _services.GetRequiredService<KubernetesClients>(),
+            _services.GetRequiredService<IServiceScopeFactory>(),
+            _services.GetRequiredService<IHostChangeNotifier>(),
+            _services.GetRequiredService<IOptions<ClusterOptions>>().Value,
+            _services.GetRequiredService<ClusterWatchMetrics>(),
+            _services.GetRequiredService<TimeProvider>(),
+            _services.GetRequiredService<ILogger<ClusterWatch>>()
+        );
 
     public TimeSpan FlushInterval => _services.GetRequiredService<IOptions<ClusterOptions>>().Value.FlushInterval;
 
@@ -79,7 +89,10 @@ internal sealed class PortalServices : IAsyncDisposable
     public async Task<(int Hosts, long Pods)> HostTotalsAsync(Guid clusterId, CancellationToken ct)
     {
         await using var scope = _services.CreateAsyncScope();
-        var hosts = scope.ServiceProvider.GetRequiredService<PortalDbContext>().Hosts.AsNoTracking().Where(h => h.ClusterId == clusterId);
+        var hosts = scope
+            .ServiceProvider.GetRequiredService<PortalDbContext>()
+            .Hosts.AsNoTracking()
+            .Where(h => h.ClusterId == clusterId);
         var count = await hosts.CountAsync(ct);
         var pods = await hosts.SumAsync(h => (long)h.PodCount, ct);
         return (count, pods);

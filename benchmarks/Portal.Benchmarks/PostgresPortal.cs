@@ -36,16 +36,23 @@ internal sealed class PostgresPortal : IAsyncDisposable
     /// <summary>Leave the database behind (to look at its plans with psql); it is named in the console.</summary>
     public bool Keep { get; set; }
 
-    public static string? Server => Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } server ? server : null;
+    public static string? Server =>
+        Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } server ? server : null;
 
     public static async Task<PostgresPortal> CreateAsync(string server, string purpose, CancellationToken ct)
     {
         var database = $"portal_bench_{purpose}_{Guid.NewGuid():N}";
         var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Portal:Database:Provider"] = "Postgres", ["ConnectionStrings:Portal"] = connectionString, ["Portal:Clusters:Watch"] = "false",
-        }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["Portal:Database:Provider"] = "Postgres",
+                    ["ConnectionStrings:Portal"] = connectionString,
+                    ["Portal:Clusters:Watch"] = "false",
+                }
+            )
+            .Build();
         var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
@@ -75,7 +82,9 @@ internal sealed class PostgresPortal : IAsyncDisposable
             Console.Error.WriteLine($"Database {Database} kept: DROP DATABASE \"{Database}\" WITH (FORCE) when done.");
             return;
         }
-        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_server) { Database = "postgres" }.ConnectionString);
+        await using var admin = new NpgsqlConnection(
+            new NpgsqlConnectionStringBuilder(_server) { Database = "postgres" }.ConnectionString
+        );
         await admin.OpenAsync(CancellationToken.None);
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync(CancellationToken.None);
@@ -84,9 +93,13 @@ internal sealed class PostgresPortal : IAsyncDisposable
     private sealed class NoJobServer : IOperationQueue
     {
         public void Enqueue(Operation operation) =>
-            throw new InvalidOperationException($"The benchmark process runs no job server: operation {operation.Kind} belongs to the portal process.");
+            throw new InvalidOperationException(
+                $"The benchmark process runs no job server: operation {operation.Kind} belongs to the portal process."
+            );
 
         public bool Holds(string jobId) =>
-            throw new InvalidOperationException("The benchmark process runs no job server: sweeping operations belongs to the portal process.");
+            throw new InvalidOperationException(
+                "The benchmark process runs no job server: sweeping operations belongs to the portal process."
+            );
     }
 }

@@ -23,7 +23,13 @@ const int Warmup = 20;
 const string ClusterName = "bench";
 
 // The applications run starts a whole portal and waits on real rollouts: it gets a longer bound of its own.
-using var run = new CancellationTokenSource(TimeSpan.FromMinutes(args.Contains("--monitoring") ? 60 : args.Contains("--applications") ? 12 : 8));
+using var run = new CancellationTokenSource(
+    TimeSpan.FromMinutes(
+        args.Contains("--monitoring") ? 60
+        : args.Contains("--applications") ? 12
+        : 8
+    )
+);
 var ct = run.Token;
 if (args.Contains("--monitoring"))
     return await MonitoringBenchmark.RunAsync(RepositoryRoot(), args, ct);
@@ -34,16 +40,18 @@ if (args.Contains("--quota-pages"))
 if (args.Contains("--applications"))
     return await ApplicationsBenchmark.RunAsync(RepositoryRoot(), args, ct);
 var clock = Stopwatch.StartNew();
-void Progress(string what) => Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds,6:F1}s] {what}"));
+void Progress(string what) => Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds, 6:F1}s] {what}"));
 
 var root = RepositoryRoot();
 var report = new Report();
 var findings = new List<string>();
 report.Line(Invariant($"# Scale benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
 report.Line();
-report.Line("`dotnet run -c Release --project benchmarks/Portal.Benchmarks` — one process hosts the sandbox API server, the portal's " +
-            "infrastructure (EF Core on SQLite, KubernetesClient, ClusterWatch) and the load generator; the portal web app runs as a " +
-            "child process for the page latencies.");
+report.Line(
+    "`dotnet run -c Release --project benchmarks/Portal.Benchmarks` — one process hosts the sandbox API server, the portal's "
+        + "infrastructure (EF Core on SQLite, KubernetesClient, ClusterWatch) and the load generator; the portal web app runs as a "
+        + "child process for the page latencies."
+);
 report.Heading("## Machine");
 report.Lines(Machine.Describe());
 
@@ -53,13 +61,16 @@ var heapBefore = Machine.HeapAfterFullGc();
 var workingSetBefore = Machine.WorkingSet();
 Progress("starting the sandbox");
 var started = Stopwatch.StartNew();
-var sandbox = await SandboxCluster.StartAsync(new SandboxOptions
-{
-    NodeCount = Nodes,
-    NodeMaxPods = 110,
-    RunControllers = false,
-    RecordPodLifecycleEvents = false,
-}, ct);
+var sandbox = await SandboxCluster.StartAsync(
+    new SandboxOptions
+    {
+        NodeCount = Nodes,
+        NodeMaxPods = 110,
+        RunControllers = false,
+        RecordPodLifecycleEvents = false,
+    },
+    ct
+);
 started.Stop();
 var heapWithNodes = Machine.HeapAfterFullGc();
 var workingSetWithNodes = Machine.WorkingSet();
@@ -76,20 +87,38 @@ var storedNodes = sandbox.Store.Count(ResourceKinds.Node);
 if (storedPods != TotalPods || storedNodes != Nodes)
     throw new InvalidOperationException($"the sandbox holds {storedNodes} nodes and {storedPods} pods");
 
-report.Line(Invariant($"- Sandbox start with {Nodes:N0} nodes (TLS, controllers off, no lifecycle events): {Format.Seconds(started.Elapsed)}"));
-report.Line(Invariant($"- Seeding {TotalPods:N0} Running pods ({Namespaces} namespaces × {PodsPerNamespace:N0}, `SeedRunningPods`, 10m CPU / 16Mi each): **{Format.Seconds(seeding.Elapsed)}** ({Format.N(TotalPods / seeding.Elapsed.TotalSeconds)} pods/s)"));
+report.Line(
+    Invariant(
+        $"- Sandbox start with {Nodes:N0} nodes (TLS, controllers off, no lifecycle events): {Format.Seconds(started.Elapsed)}"
+    )
+);
+report.Line(
+    Invariant(
+        $"- Seeding {TotalPods:N0} Running pods ({Namespaces} namespaces × {PodsPerNamespace:N0}, `SeedRunningPods`, 10m CPU / 16Mi each): **{Format.Seconds(seeding.Elapsed)}** ({Format.N(TotalPods / seeding.Elapsed.TotalSeconds)} pods/s)"
+    )
+);
 report.Line();
-report.Line("| memory (benchmark process) | before sandbox | sandbox + 1,000 nodes | + 50,000 pods | growth from seeding |");
+report.Line(
+    "| memory (benchmark process) | before sandbox | sandbox + 1,000 nodes | + 50,000 pods | growth from seeding |"
+);
 report.Line("|---|---:|---:|---:|---:|");
-report.Line($"| managed heap after full GC | {Format.MiB(heapBefore)} | {Format.MiB(heapWithNodes)} | {Format.MiB(heapSeeded)} | **{Format.MiB(heapSeeded - heapWithNodes)}** |");
-report.Line($"| process working set | {Format.MiB(workingSetBefore)} | {Format.MiB(workingSetWithNodes)} | {Format.MiB(workingSetSeeded)} | {Format.MiB(workingSetSeeded - workingSetWithNodes)} |");
+report.Line(
+    $"| managed heap after full GC | {Format.MiB(heapBefore)} | {Format.MiB(heapWithNodes)} | {Format.MiB(heapSeeded)} | **{Format.MiB(heapSeeded - heapWithNodes)}** |"
+);
+report.Line(
+    $"| process working set | {Format.MiB(workingSetBefore)} | {Format.MiB(workingSetWithNodes)} | {Format.MiB(workingSetSeeded)} | {Format.MiB(workingSetSeeded - workingSetWithNodes)} |"
+);
 report.Line();
-report.Line("At this point the process holds only the sandbox (store, 50,000-entry watch history ring, Kestrel) and the runtime; " +
-            "the portal's infrastructure is not loaded yet. To see the sandbox alone in its own process: " +
-            "`dotnet run -c Release --project src/Portal.Sandbox -- --nodes 1000 --seed-pods 50000` and read its resident memory.");
+report.Line(
+    "At this point the process holds only the sandbox (store, 50,000-entry watch history ring, Kestrel) and the runtime; "
+        + "the portal's infrastructure is not loaded yet. To see the sandbox alone in its own process: "
+        + "`dotnet run -c Release --project src/Portal.Sandbox -- --nodes 1000 --seed-pods 50000` and read its resident memory."
+);
 
 // ---------------------------------------------------------------- 2. initial list+watch
-report.Heading(Invariant($"## 2. Portal cache (ClusterWatch): initial list+watch of {Nodes:N0} nodes and {TotalPods:N0} pods"));
+report.Heading(
+    Invariant($"## 2. Portal cache (ClusterWatch): initial list+watch of {Nodes:N0} nodes and {TotalPods:N0} pods")
+);
 var databaseFolder = Path.Combine(Path.GetTempPath(), $"portal-bench-{Guid.NewGuid():N}");
 Directory.CreateDirectory(databaseFolder);
 var databaseFile = Path.Combine(databaseFolder, "portal.db");
@@ -106,7 +135,9 @@ try
     Progress("watching");
     var listing = Stopwatch.StartNew();
     var watching = Task.Run(() => watch.RunAsync(stopWatching.Token), CancellationToken.None);
-    TimeSpan? nodesCached = null, podsCached = null, hostsWritten = null;
+    TimeSpan? nodesCached = null,
+        podsCached = null,
+        hostsWritten = null;
     long peakHeapSampled = 0;
     var polls = 0;
     (int Hosts, long Pods) totals = default;
@@ -115,7 +146,11 @@ try
         if (watching.IsCompleted)
             throw new InvalidOperationException("the cluster watch stopped", watching.Exception);
         if (listing.Elapsed > TimeSpan.FromSeconds(150))
-            throw new TimeoutException(Invariant($"after 150 s the cache holds {watch.NodeCount} nodes and {watch.PodCount} pods; the hosts table {totals.Hosts} rows with {totals.Pods} pods"));
+            throw new TimeoutException(
+                Invariant(
+                    $"after 150 s the cache holds {watch.NodeCount} nodes and {watch.PodCount} pods; the hosts table {totals.Hosts} rows with {totals.Pods} pods"
+                )
+            );
         peakHeapSampled = Math.Max(peakHeapSampled, GC.GetTotalMemory(false));
         if (nodesCached is null && watch.NodeCount == Nodes)
             nodesCached = listing.Elapsed;
@@ -133,24 +168,50 @@ try
     var heapWithCache = Machine.HeapAfterFullGc();
     var workingSetWithCache = Machine.WorkingSet();
 
-    report.Line(Invariant($"- Registration (`ClusterRegistry.RegisterAsync`: probe over HTTPS + encrypted kubeconfig row): {Format.Seconds(registering.Elapsed)}"));
-    report.Line(Invariant($"- From `ClusterWatch.RunAsync` start until `NodeCount` == {Nodes:N0}: {Format.Seconds(nodesCached!.Value)}"));
-    report.Line(Invariant($"- … until `PodCount` == {TotalPods:N0} (all 100 list pages of 500 read and folded in): **{Format.Seconds(podsCached!.Value)}**"));
-    report.Line(Invariant($"- … until the hosts table holds {Nodes:N0} rows whose `PodCount` sums to {TotalPods:N0}: **{Format.Seconds(hostsWritten.Value)}** (flush interval {portal.FlushInterval.TotalSeconds:F1} s; polled every 50–200 ms)"));
+    report.Line(
+        Invariant(
+            $"- Registration (`ClusterRegistry.RegisterAsync`: probe over HTTPS + encrypted kubeconfig row): {Format.Seconds(registering.Elapsed)}"
+        )
+    );
+    report.Line(
+        Invariant(
+            $"- From `ClusterWatch.RunAsync` start until `NodeCount` == {Nodes:N0}: {Format.Seconds(nodesCached!.Value)}"
+        )
+    );
+    report.Line(
+        Invariant(
+            $"- … until `PodCount` == {TotalPods:N0} (all 100 list pages of 500 read and folded in): **{Format.Seconds(podsCached!.Value)}**"
+        )
+    );
+    report.Line(
+        Invariant(
+            $"- … until the hosts table holds {Nodes:N0} rows whose `PodCount` sums to {TotalPods:N0}: **{Format.Seconds(hostsWritten.Value)}** (flush interval {portal.FlushInterval.TotalSeconds:F1} s; polled every 50–200 ms)"
+        )
+    );
     report.Line(Invariant($"- `EventsProcessed` after the list: {eventsAfterList:N0}; `Relists`: {watch.Relists}"));
     report.Line();
     report.Line("| memory (benchmark process) | sandbox seeded | + portal infrastructure + populated cache | growth |");
     report.Line("|---|---:|---:|---:|");
-    report.Line($"| managed heap after full GC | {Format.MiB(heapSeeded)} | {Format.MiB(heapWithCache)} | **{Format.MiB(heapWithCache - heapSeeded)}** |");
-    report.Line($"| process working set | {Format.MiB(workingSetSeeded)} | {Format.MiB(workingSetWithCache)} | {Format.MiB(workingSetWithCache - workingSetSeeded)} |");
+    report.Line(
+        $"| managed heap after full GC | {Format.MiB(heapSeeded)} | {Format.MiB(heapWithCache)} | **{Format.MiB(heapWithCache - heapSeeded)}** |"
+    );
+    report.Line(
+        $"| process working set | {Format.MiB(workingSetSeeded)} | {Format.MiB(workingSetWithCache)} | {Format.MiB(workingSetWithCache - workingSetSeeded)} |"
+    );
     report.Line($"| managed heap, highest sample during the list (no forced GC) | | {Format.MiB(peakHeapSampled)} | |");
     report.Line($"| peak working set of the process so far | | {Format.MiB(Machine.PeakWorkingSet())} | |");
     report.Line();
-    report.Line("The growth includes the EF Core model and SQLite, KubernetesClient, the cache's dictionaries (50,000 `PodLoad` " +
-                "and 1,000 `NodeSnapshot` entries) and whatever the sandbox keeps for its two open watch streams.");
+    report.Line(
+        "The growth includes the EF Core model and SQLite, KubernetesClient, the cache's dictionaries (50,000 `PodLoad` "
+            + "and 1,000 `NodeSnapshot` entries) and whatever the sandbox keeps for its two open watch streams."
+    );
 
     if (peakHeapSampled > 2 * heapWithCache)
-        findings.Add(Invariant($"During the initial list the managed heap reached {Format.MiB(peakHeapSampled)} (sampled) against {Format.MiB(heapWithCache)} once the cache is built, and the process working set peaked at {Format.MiB(Machine.PeakWorkingSet())}: the initial list holds more than twice the cache's steady memory."));
+        findings.Add(
+            Invariant(
+                $"During the initial list the managed heap reached {Format.MiB(peakHeapSampled)} (sampled) against {Format.MiB(heapWithCache)} once the cache is built, and the process working set peaked at {Format.MiB(Machine.PeakWorkingSet())}: the initial list holds more than twice the cache's steady memory."
+            )
+        );
 
     // Where the list's time goes: the same 100 pages without the cache, raw and typed, and one unpaged list.
     Progress("list decomposition");
@@ -164,9 +225,21 @@ try
         report.Line();
         report.Line("| list of all pods | pages | items | total | first page | last page |");
         report.Line("|---|---:|---:|---:|---:|---:|");
-        report.Line(Invariant($"| raw HTTP bytes, limit=500 (sandbox + TLS + transfer) | {rawPaged.Pages} | {rawPaged.Items:N0} | {Format.Seconds(rawPaged.Total)} | {rawPaged.FirstPageMs:F0} ms | {rawPaged.LastPageMs:F0} ms |"));
-        report.Line(Invariant($"| raw HTTP bytes, no limit ({rawWhole.Bytes / 1024.0 / 1024.0:F0} MiB) | {rawWhole.Pages} | {rawWhole.Items:N0} | {Format.Seconds(rawWhole.Total)} | | |"));
-        report.Line(Invariant($"| KubernetesClient typed, limit=500 (+ deserialisation) | {typedPaged.Pages} | {typedPaged.Items:N0} | {Format.Seconds(typedPaged.Total)} | {typedPaged.FirstPageMs:F0} ms | {typedPaged.LastPageMs:F0} ms |"));
+        report.Line(
+            Invariant(
+                $"| raw HTTP bytes, limit=500 (sandbox + TLS + transfer) | {rawPaged.Pages} | {rawPaged.Items:N0} | {Format.Seconds(rawPaged.Total)} | {rawPaged.FirstPageMs:F0} ms | {rawPaged.LastPageMs:F0} ms |"
+            )
+        );
+        report.Line(
+            Invariant(
+                $"| raw HTTP bytes, no limit ({rawWhole.Bytes / 1024.0 / 1024.0:F0} MiB) | {rawWhole.Pages} | {rawWhole.Items:N0} | {Format.Seconds(rawWhole.Total)} | | |"
+            )
+        );
+        report.Line(
+            Invariant(
+                $"| KubernetesClient typed, limit=500 (+ deserialisation) | {typedPaged.Pages} | {typedPaged.Items:N0} | {Format.Seconds(typedPaged.Total)} | {typedPaged.FirstPageMs:F0} ms | {typedPaged.LastPageMs:F0} ms |"
+            )
+        );
         report.Line();
     }
 
@@ -174,31 +247,38 @@ try
     var burst = LabelChanges + Deletes + Creates;
     report.Heading(Invariant($"## 3. Watch throughput: a burst of {burst:N0} pod changes"));
     var pods = sandbox.Store.List(ResourceKinds.Pod).Select(p => (p.Namespace, p.Name)).ToList();
-    var toDelete = sandbox.Store.List(ResourceKinds.Pod, $"bench-{Namespaces - 1}").Select(p => p.Name).Take(Deletes).ToList();
+    var toDelete = sandbox
+        .Store.List(ResourceKinds.Pod, $"bench-{Namespaces - 1}")
+        .Select(p => p.Name)
+        .Take(Deletes)
+        .ToList();
     var baseline = watch.EventsProcessed;
     var samples = new List<(double Seconds, long Events)>();
     Progress("burst");
     var bursting = Stopwatch.StartNew();
-    var generator = Task.Run(() =>
-    {
-        // In-process writes through the sandbox's registry (the same path its API uses after parsing), so that the
-        // generator is faster than the watch and the rate measured is the watch's.
-        var step = pods.Count / LabelChanges;
-        for (var i = 0; i < LabelChanges; i++)
+    var generator = Task.Run(
+        () =>
         {
-            var (ns, name) = pods[i * step];
-            sandbox.Objects.Mutate(ResourceKinds.Pod, ns, name, o =>
+            // In-process writes through the sandbox's registry (the same path its API uses after parsing), so that the
+            // generator is faster than the watch and the rate measured is the watch's.
+            var step = pods.Count / LabelChanges;
+            for (var i = 0; i < LabelChanges; i++)
             {
-                o["metadata"]!["labels"]!["bench-burst"] = "1";
-                return true;
-            });
-        }
-        var labelled = bursting.Elapsed;
-        foreach (var name in toDelete)
-            sandbox.Objects.Delete(ResourceKinds.Pod, $"bench-{Namespaces - 1}", name);
-        sandbox.SeedRunningPods("churn", Creates, "10m", "16Mi");
-        return (Labelled: labelled, Done: bursting.Elapsed);
-    }, ct);
+                var (ns, name) = pods[i * step];
+                sandbox.Objects.Mutate(ResourceKinds.Pod, ns, name, o =>
+                {
+                    o["metadata"]!["labels"]!["bench-burst"] = "1";
+                    return true;
+                });
+            }
+            var labelled = bursting.Elapsed;
+            foreach (var name in toDelete)
+                sandbox.Objects.Delete(ResourceKinds.Pod, $"bench-{Namespaces - 1}", name);
+            sandbox.SeedRunningPods("churn", Creates, "10m", "16Mi");
+            return (Labelled: labelled, Done: bursting.Elapsed);
+        },
+        ct
+    );
     TimeSpan? allSeen = null;
     while (allSeen is null)
     {
@@ -224,25 +304,55 @@ try
         if (watch.PodCount == expectedPods && totals.Hosts == Nodes && totals.Pods == expectedPods)
             burstWritten = bursting.Elapsed;
         else if (bursting.Elapsed > TimeSpan.FromSeconds(150))
-            throw new TimeoutException(Invariant($"after the burst the cache holds {watch.PodCount} pods and the hosts table {totals.Hosts} rows with {totals.Pods} pods; expected {expectedPods}"));
+            throw new TimeoutException(
+                Invariant(
+                    $"after the burst the cache holds {watch.PodCount} pods and the hosts table {totals.Hosts} rows with {totals.Pods} pods; expected {expectedPods}"
+                )
+            );
         else
             await Task.Delay(50, ct);
     }
     var peakPerSecond = PeakRate(samples, 1.0);
     var seenWhenGenerated = samples.LastOrDefault(s => s.Seconds <= generated.Done.TotalSeconds).Events;
     var afterGeneration = allSeen.Value - generated.Done;
-    report.Line(Invariant($"- Changes: {LabelChanges:N0} label updates (`ResourceRegistry.Mutate`), {Deletes:N0} deletes, {Creates:N0} creates (new namespace `churn`); all in-process, no HTTP on the write side"));
-    report.Line(Invariant($"- Generator finished after {Format.Seconds(generated.Done)} (labels done at {Format.Seconds(generated.Labelled)}): {Format.N(burst / generated.Done.TotalSeconds)} changes/s produced"));
-    report.Line(Invariant($"- `EventsProcessed` rose by {burst:N0} after **{Format.Seconds(allSeen.Value)}** → **{Format.N(burst / allSeen.Value.TotalSeconds)} events/s** on average from the first change"));
-    report.Line(Invariant($"- Best 1-second window: {Format.N(peakPerSecond)} events/s; seen when the generator finished: {seenWhenGenerated:N0}") +
-                (afterGeneration > TimeSpan.FromMilliseconds(200)
-                    ? Invariant($"; catch-up after it: {Format.N((burst - seenWhenGenerated) / afterGeneration.TotalSeconds)} events/s over {Format.Seconds(afterGeneration)}")
-                    : "; the watch kept up with the generator"));
-    report.Line(Invariant($"- Hosts table consistent again ({Nodes:N0} rows, pod counts summing to {expectedPods:N0}): {Format.Seconds(burstWritten.Value)} after the first change"));
+    report.Line(
+        Invariant(
+            $"- Changes: {LabelChanges:N0} label updates (`ResourceRegistry.Mutate`), {Deletes:N0} deletes, {Creates:N0} creates (new namespace `churn`); all in-process, no HTTP on the write side"
+        )
+    );
+    report.Line(
+        Invariant(
+            $"- Generator finished after {Format.Seconds(generated.Done)} (labels done at {Format.Seconds(generated.Labelled)}): {Format.N(burst / generated.Done.TotalSeconds)} changes/s produced"
+        )
+    );
+    report.Line(
+        Invariant(
+            $"- `EventsProcessed` rose by {burst:N0} after **{Format.Seconds(allSeen.Value)}** → **{Format.N(burst / allSeen.Value.TotalSeconds)} events/s** on average from the first change"
+        )
+    );
+    report.Line(
+        Invariant(
+            $"- Best 1-second window: {Format.N(peakPerSecond)} events/s; seen when the generator finished: {seenWhenGenerated:N0}"
+        )
+            + (
+                afterGeneration > TimeSpan.FromMilliseconds(200)
+                    ? Invariant(
+                        $"; catch-up after it: {Format.N((burst - seenWhenGenerated) / afterGeneration.TotalSeconds)} events/s over {Format.Seconds(afterGeneration)}"
+                    )
+                    : "; the watch kept up with the generator"
+            )
+    );
+    report.Line(
+        Invariant(
+            $"- Hosts table consistent again ({Nodes:N0} rows, pod counts summing to {expectedPods:N0}): {Format.Seconds(burstWritten.Value)} after the first change"
+        )
+    );
     report.Line(Invariant($"- `Relists` during the burst: {watch.Relists}"));
     report.Line();
-    report.Line("Note: generator, sandbox API server (JSON serialisation of each watch event), KubernetesClient deserialisation and " +
-                "the cache all share the same CPUs, so on 2 cores this is the rate of the whole loop, not of ClusterWatch alone.");
+    report.Line(
+        "Note: generator, sandbox API server (JSON serialisation of each watch event), KubernetesClient deserialisation and "
+            + "the cache all share the same CPUs, so on 2 cores this is the rate of the whole loop, not of ClusterWatch alone."
+    );
     report.Line();
     report.Line("| t (s) | events seen |");
     report.Line("|---:|---:|");
@@ -258,9 +368,27 @@ try
     {
         ("by name, page size 50", new HostFilter(), 1, 50, "pageSize=50"),
         ("by name, page size 200", new HostFilter(), 1, 200, "pageSize=200"),
-        ("CPU requested desc, page size 50", new HostFilter(Sort: HostSort.CpuRequested, Descending: true), 1, 50, "sort=CpuRequested&desc=true&pageSize=50"),
-        ("CPU requested desc, page size 200", new HostFilter(Sort: HostSort.CpuRequested, Descending: true), 1, 200, "sort=CpuRequested&desc=true&pageSize=200"),
-        ("CPU requested desc, size 200, last page (5)", new HostFilter(Sort: HostSort.CpuRequested, Descending: true), 5, 200, "sort=CpuRequested&desc=true&pageSize=200&page=5"),
+        (
+            "CPU requested desc, page size 50",
+            new HostFilter(Sort: HostSort.CpuRequested, Descending: true),
+            1,
+            50,
+            "sort=CpuRequested&desc=true&pageSize=50"
+        ),
+        (
+            "CPU requested desc, page size 200",
+            new HostFilter(Sort: HostSort.CpuRequested, Descending: true),
+            1,
+            200,
+            "sort=CpuRequested&desc=true&pageSize=200"
+        ),
+        (
+            "CPU requested desc, size 200, last page (5)",
+            new HostFilter(Sort: HostSort.CpuRequested, Descending: true),
+            5,
+            200,
+            "sort=CpuRequested&desc=true&pageSize=200&page=5"
+        ),
     };
 
     Progress("HostInventory.ListAsync");
@@ -272,7 +400,9 @@ try
         {
             var t = Stopwatch.StartNew();
             await using var scope = portal.Services.CreateAsyncScope();
-            var page = await scope.ServiceProvider.GetRequiredService<HostInventory>().ListAsync(clusterId, variant.Filter, new PageRequest(variant.Page, variant.Size), ct);
+            var page = await scope
+                .ServiceProvider.GetRequiredService<HostInventory>()
+                .ListAsync(clusterId, variant.Filter, new PageRequest(variant.Page, variant.Size), ct);
             t.Stop();
             if (page.Items.Count != variant.Size || page.Total != Nodes)
                 throw new InvalidOperationException($"{variant.Name}: {page.Items.Count} rows of {page.Total}");
@@ -294,7 +424,11 @@ try
             summaries.Add(t.Elapsed.TotalMilliseconds);
     }
     queries.Add(summaries);
-    report.Line(Invariant($"In-process, a new DI scope (DbContext) per call, {Warmup} warm-up calls then {Requests} measured, sequential, SQLite file:"));
+    report.Line(
+        Invariant(
+            $"In-process, a new DI scope (DbContext) per call, {Warmup} warm-up calls then {Requests} measured, sequential, SQLite file:"
+        )
+    );
     report.Line();
     report.Table(queries);
 
@@ -315,11 +449,16 @@ try
             for (var i = 0; i < Warmup + Requests; i++)
             {
                 var t = Stopwatch.StartNew();
-                using var response = await web.Client.GetAsync($"/admin/clusters/{ClusterName}/hosts?{variant.Query}", ct);
+                using var response = await web.Client.GetAsync(
+                    $"/admin/clusters/{ClusterName}/hosts?{variant.Query}",
+                    ct
+                );
                 var body = await response.Content.ReadAsStringAsync(ct);
                 t.Stop();
                 if (response.StatusCode != HttpStatusCode.OK)
-                    throw new InvalidOperationException($"GET {variant.Query} answered {(int)response.StatusCode}:\n{web.Output}");
+                    throw new InvalidOperationException(
+                        $"GET {variant.Query} answered {(int)response.StatusCode}:\n{web.Output}"
+                    );
                 var rows = Count(body, "<tr data-host=");
                 if (rows != variant.Size)
                     throw new InvalidOperationException($"GET {variant.Query} shows {rows} hosts, not {variant.Size}");
@@ -331,11 +470,13 @@ try
             sizes.Add(Invariant($"{variant.Name}: {bytes / 1024.0:F0} KiB of HTML"));
         }
         var baselines = new List<Samples>();
-        foreach (var (name, url) in new[]
-                 {
-                     ("GET /health/live (no auth, no database)", "/health/live"),
-                     ("GET /admin/clusters/bench (auth, layout, `SummaryAsync`)", $"/admin/clusters/{ClusterName}"),
-                 })
+        foreach (
+            var (name, url) in new[]
+            {
+                ("GET /health/live (no auth, no database)", "/health/live"),
+                ("GET /admin/clusters/bench (auth, layout, `SummaryAsync`)", $"/admin/clusters/{ClusterName}"),
+            }
+        )
         {
             var s = new Samples(name);
             for (var i = 0; i < Warmup + Requests; i++)
@@ -354,18 +495,34 @@ try
         long webWorkingSet;
         using (var child = Process.GetProcessById(web.ProcessId))
             webWorkingSet = child.WorkingSet64;
-        report.Line(Invariant($"Over HTTP against the real portal (`src/Portal.Web`, {Machine.BuildConfiguration} build, child process on 127.0.0.1, signed in as the platform admin by the login form); ready after {Format.Seconds(webStart.Elapsed)}; {Warmup} warm-up requests then {Requests} measured, sequential, one connection, body read in full:"));
+        report.Line(
+            Invariant(
+                $"Over HTTP against the real portal (`src/Portal.Web`, {Machine.BuildConfiguration} build, child process on 127.0.0.1, signed in as the platform admin by the login form); ready after {Format.Seconds(webStart.Elapsed)}; {Warmup} warm-up requests then {Requests} measured, sequential, one connection, body read in full:"
+            )
+        );
         report.Line();
         report.Table(pages);
-        report.Line("Page sizes: " + string.Join("; ", sizes) + Invariant($". Portal.Web working set after the run: {Format.MiB(webWorkingSet)}."));
-        report.Line("The web process ran with `Portal:Clusters:Watch=false`, `Portal:Jobs:RunServer=false`, `Portal:Sandbox:Enabled=false`, so nothing else wrote to the database meanwhile.");
+        report.Line(
+            "Page sizes: "
+                + string.Join("; ", sizes)
+                + Invariant($". Portal.Web working set after the run: {Format.MiB(webWorkingSet)}.")
+        );
+        report.Line(
+            "The web process ran with `Portal:Clusters:Watch=false`, `Portal:Jobs:RunServer=false`, `Portal:Sandbox:Enabled=false`, so nothing else wrote to the database meanwhile."
+        );
         report.Line();
-        report.Line("For comparison, the same client and process on a page without the hosts table and on an endpoint without the MVC stack:");
+        report.Line(
+            "For comparison, the same client and process on a page without the hosts table and on an endpoint without the MVC stack:"
+        );
         report.Line();
         report.Table(baselines);
         var worst = pages.MaxBy(p => p.Percentile(0.95))!;
         report.Line();
-        report.Line(Invariant($"**Hosts page p95 at {Nodes:N0} hosts: {worst.Percentile(0.95):F1} ms at worst ({worst.Name}).**"));
+        report.Line(
+            Invariant(
+                $"**Hosts page p95 at {Nodes:N0} hosts: {worst.Percentile(0.95):F1} ms at worst ({worst.Name}).**"
+            )
+        );
     }
 }
 finally
@@ -399,10 +556,16 @@ Progress("stopping the sandbox");
 var stopping = Stopwatch.StartNew();
 await sandbox.DisposeAsync();
 Progress(Invariant($"sandbox stopped in {Format.Seconds(stopping.Elapsed)}"));
-await File.AppendAllTextAsync(file, Invariant($"\nStopping the sandbox afterwards (`SandboxCluster.DisposeAsync`): {Format.Seconds(stopping.Elapsed)}") +
-    (stopping.Elapsed > TimeSpan.FromSeconds(5)
-        ? " — the host waited for its shutdown timeout: a request was still in flight although the portal's watch had been cancelled and its clients disposed.\n"
-        : ".\n"), CancellationToken.None);
+await File.AppendAllTextAsync(
+    file,
+    Invariant($"\nStopping the sandbox afterwards (`SandboxCluster.DisposeAsync`): {Format.Seconds(stopping.Elapsed)}")
+        + (
+            stopping.Elapsed > TimeSpan.FromSeconds(5)
+                ? " — the host waited for its shutdown timeout: a request was still in flight although the portal's watch had been cancelled and its clients disposed.\n"
+                : ".\n"
+        ),
+    CancellationToken.None
+);
 return 0;
 
 static string RepositoryRoot()
@@ -437,13 +600,19 @@ static IEnumerable<(double Seconds, long Events)> Thin(List<(double Seconds, lon
 {
     if (samples.Count <= count)
         return samples;
-    return Enumerable.Range(0, count).Select(i => samples[(int)Math.Round(i * (samples.Count - 1) / (double)(count - 1))]);
+    return Enumerable
+        .Range(0, count)
+        .Select(i => samples[(int)Math.Round(i * (samples.Count - 1) / (double)(count - 1))]);
 }
 
 static int Count(string text, string what)
 {
     var n = 0;
-    for (var i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+    for (
+        var i = text.IndexOf(what, StringComparison.Ordinal);
+        i >= 0;
+        i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal)
+    )
         n++;
     return n;
 }

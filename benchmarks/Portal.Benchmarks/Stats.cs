@@ -30,15 +30,20 @@ internal sealed class Samples(string name)
 
     public static string Rule => "|---|---:|---:|---:|---:|---:|---:|";
 
-    public string Row => string.Create(CultureInfo.InvariantCulture,
-        $"| {Name} | {Count} | {Percentile(0.50):F2} | {Percentile(0.95):F2} | {Percentile(0.99):F2} | {Max:F2} | {Mean:F2} |");
+    public string Row =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"| {Name} | {Count} | {Percentile(0.50):F2} | {Percentile(0.95):F2} | {Percentile(0.99):F2} | {Max:F2} | {Mean:F2} |"
+        );
 }
 
 internal static class Format
 {
-    public static string MiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
+    public static string MiB(long bytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0 / 1024.0:F1} MiB");
 
     public static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:F2} s");
 
-    public static string N(double value, int decimals = 0) => value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    public static string N(double value, int decimals = 0) =>
+        value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 }

@@ -22,14 +22,19 @@ internal sealed partial class WebProcess : IAsyncDisposable
         _process = process;
         BaseAddress = baseAddress;
         Password = password;
-        Client = new HttpClient(new SocketsHttpHandler
+        Client = new HttpClient(
+            new SocketsHttpHandler
+            {
+                CookieContainer = Cookies,
+                UseCookies = true,
+                AllowAutoRedirect = false,
+                UseProxy = false,
+            }
+        )
         {
-            CookieContainer = Cookies,
-            UseCookies = true,
-            AllowAutoRedirect = false,
-            UseProxy = false,
-        })
-        { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
     }
 
     public Uri BaseAddress { get; }
@@ -45,23 +50,42 @@ internal sealed partial class WebProcess : IAsyncDisposable
 
     public string Output
     {
-        get { lock (_output) return _output.ToString(); }
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
     }
 
     public static string LocateBinaries(string repositoryRoot)
     {
-        var dll = Path.Combine(repositoryRoot, "src", "Portal.Web", "bin", Machine.BuildConfiguration, "net10.0", "Portal.Web.dll");
+        var dll = Path.Combine(
+            repositoryRoot,
+            "src",
+            "Portal.Web",
+            "bin",
+            Machine.BuildConfiguration,
+            "net10.0",
+            "Portal.Web.dll"
+        );
         return File.Exists(dll)
             ? dll
-            : throw new FileNotFoundException($"Portal.Web is not built in {Machine.BuildConfiguration}; build benchmarks/Portal.Benchmarks, which builds it.", dll);
+            : throw new FileNotFoundException(
+                $"Portal.Web is not built in {Machine.BuildConfiguration}; build benchmarks/Portal.Benchmarks, which builds it.",
+                dll
+            );
     }
 
     public static Task<WebProcess> StartAsync(string repositoryRoot, string connectionString, CancellationToken ct) =>
         StartAsync(repositoryRoot, connectionString, new Dictionary<string, string>(), ct);
 
     /// <summary>Starts the portal with <paramref name="settings"/> (configuration keys such as "Portal:Jobs:RunServer") over the defaults.</summary>
-    public static async Task<WebProcess> StartAsync(string repositoryRoot, string connectionString, IReadOnlyDictionary<string, string> settings,
-        CancellationToken ct)
+    public static async Task<WebProcess> StartAsync(
+        string repositoryRoot,
+        string connectionString,
+        IReadOnlyDictionary<string, string> settings,
+        CancellationToken ct
+    )
     {
         var dll = LocateBinaries(repositoryRoot);
         var port = FreePort();
@@ -137,13 +161,15 @@ internal sealed partial class WebProcess : IAsyncDisposable
         var token = AntiforgeryToken().Match(form);
         if (!token.Success)
             throw new InvalidOperationException("No anti-forgery token on the sign-in page.");
-        using var body = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Email"] = AdminEmail,
-            ["Password"] = Password,
-            ["ReturnUrl"] = "/",
-            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value),
-        });
+        using var body = new FormUrlEncodedContent(
+            new Dictionary<string, string>
+            {
+                ["Email"] = AdminEmail,
+                ["Password"] = Password,
+                ["ReturnUrl"] = "/",
+                ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token.Groups[1].Value),
+            }
+        );
         using var response = await Client.PostAsync("/account/login", body, ct);
         if (response.StatusCode != HttpStatusCode.Redirect && response.StatusCode != HttpStatusCode.Found)
             throw new InvalidOperationException($"Sign-in answered {(int)response.StatusCode}, not a redirect.");
@@ -178,7 +204,10 @@ internal sealed partial class WebProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: false);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _process
+                .WaitForExitAsync()
+                .WaitAsync(TimeSpan.FromSeconds(15))
+                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         _process.Dispose();
     }

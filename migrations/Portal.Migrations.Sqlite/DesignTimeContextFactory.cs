@@ -12,7 +12,12 @@ public sealed class DesignTimeContextFactory : IDesignTimeDbContextFactory<Porta
     public PortalDbContext CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<PortalDbContext>();
-        DependencyInjection.ConfigureProvider(options, DatabaseProvider.Sqlite, "Data Source=design-time.db", Directory.GetCurrentDirectory());
+        DependencyInjection.ConfigureProvider(
+            options,
+            DatabaseProvider.Sqlite,
+            "Data Source=design-time.db",
+            Directory.GetCurrentDirectory()
+        );
         options.UseOpenIddict();
         return new PortalDbContext(options.Options, new TenantScope());
     }

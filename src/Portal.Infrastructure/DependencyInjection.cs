@@ -18,24 +18,36 @@ public static class DependencyInjection
     public const string PostgresMigrations = "Portal.Migrations.Postgres";
 
     /// <summary>Registers persistence, Data Protection and the use cases of every feature.</summary>
-    public static IServiceCollection AddPortalInfrastructure(this IServiceCollection services, IConfiguration configuration,
-        string contentRoot)
+    public static IServiceCollection AddPortalInfrastructure(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        string contentRoot
+    )
     {
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<AdminOptions>().Bind(configuration.GetSection(AdminOptions.Section))
+        services
+            .AddOptions<DatabaseOptions>()
+            .Bind(configuration.GetSection(DatabaseOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services
+            .AddOptions<AdminOptions>()
+            .Bind(configuration.GetSection(AdminOptions.Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.Email), "Portal:Admin:Email must not be empty.")
             .ValidateOnStart();
 
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()
+            ?? new DatabaseOptions();
         var connectionString = configuration.GetConnectionString("Portal");
         services.AddDbContext<PortalDbContext>(options =>
         {
-            ConfigureProvider(options, database.Provider,
+            ConfigureProvider(
+                options,
+                database.Provider,
                 database.Provider == DatabaseProvider.Postgres && !string.IsNullOrWhiteSpace(connectionString)
                     ? database.PostgresConnectionString(connectionString)
                     : connectionString,
-                contentRoot);
+                contentRoot
+            );
             options.UseOpenIddict();
         });
 
@@ -56,9 +68,18 @@ public static class DependencyInjection
         services.AddScoped<DatabaseMigrator>();
         services.AddSingleton<OidcKeyRing>();
 
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.Section))
-            .Validate(o => o.FlushInterval > TimeSpan.Zero && o.ProbeTimeout > TimeSpan.Zero && o.LeaseDuration >= TimeSpan.FromSeconds(1) && o.HandOverAfterFailures >= 1,
-                "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second, HandOverAfterFailures at least 1.").ValidateOnStart();
+        services
+            .AddOptions<ClusterOptions>()
+            .Bind(configuration.GetSection(ClusterOptions.Section))
+            .Validate(
+                o =>
+                    o.FlushInterval > TimeSpan.Zero
+                    && o.ProbeTimeout > TimeSpan.Zero
+                    && o.LeaseDuration >= TimeSpan.FromSeconds(1)
+                    && o.HandOverAfterFailures >= 1,
+                "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second, HandOverAfterFailures at least 1."
+            )
+            .ValidateOnStart();
         services.AddMetrics();
         services.AddSingleton<ClusterWatchMetrics>();
         services.AddSingleton<KubeconfigVault>();
@@ -73,10 +94,23 @@ public static class DependencyInjection
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();
-        services.AddOptions<Environments.NamespaceOptions>().Bind(configuration.GetSection(Environments.NamespaceOptions.Section)).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Environments.NamespaceOptions>, Environments.NamespaceOptionsValidation>();
-        services.AddSingleton(provider => Domain.Environments.ReservedNamespaces
-            .Parse(provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Environments.NamespaceOptions>>().Value.AllReserved()).Value);
+        services
+            .AddOptions<Environments.NamespaceOptions>()
+            .Bind(configuration.GetSection(Environments.NamespaceOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<
+            Microsoft.Extensions.Options.IValidateOptions<Environments.NamespaceOptions>,
+            Environments.NamespaceOptionsValidation
+        >();
+        services.AddSingleton(provider =>
+            Domain
+                .Environments.ReservedNamespaces.Parse(
+                    provider
+                        .GetRequiredService<Microsoft.Extensions.Options.IOptions<Environments.NamespaceOptions>>()
+                        .Value.AllReserved()
+                )
+                .Value
+        );
         services.AddScoped<Quotas.QuotaLock>();
         services.AddScoped<Environments.WorkloadHoldings>();
         services.AddScoped<Quotas.PoolNodeTaints>();
@@ -84,28 +118,54 @@ public static class DependencyInjection
         services.AddScoped<Environments.EnvironmentProvisioner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();
         services.AddScoped<Environments.EnvironmentDriftRepair>();
-        services.AddOptions<Operations.OperationOptions>().Bind(configuration.GetSection(Operations.OperationOptions.Section))
-            .Validate(o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero, "Portal:Operations:QueuedFor and StalledAfter must be positive.").ValidateOnStart();
+        services
+            .AddOptions<Operations.OperationOptions>()
+            .Bind(configuration.GetSection(Operations.OperationOptions.Section))
+            .Validate(
+                o => o.QueuedFor > TimeSpan.Zero && o.StalledAfter > TimeSpan.Zero,
+                "Portal:Operations:QueuedFor and StalledAfter must be positive."
+            )
+            .ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
         services.AddSingleton<Operations.OperationRunner>();
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();
         services.AddScoped<Applications.PodLogs>();
-        services.AddOptions<Applications.LogOptions>().Bind(configuration.GetSection(Applications.LogOptions.Section))
-            .Validate(o => o.IsValid(), "Portal:Logs: MaxLineLength is at least 80, MaxDownloadBytes and MaxStreamBytes at least MaxLineLength, " +
-                                        "StreamsPerUser at least 1 and StreamsPerTenant at least StreamsPerUser.")
+        services
+            .AddOptions<Applications.LogOptions>()
+            .Bind(configuration.GetSection(Applications.LogOptions.Section))
+            .Validate(
+                o => o.IsValid(),
+                "Portal:Logs: MaxLineLength is at least 80, MaxDownloadBytes and MaxStreamBytes at least MaxLineLength, "
+                    + "StreamsPerUser at least 1 and StreamsPerTenant at least StreamsPerUser."
+            )
             .ValidateOnStart();
         services.AddSingleton<Applications.LogReaders>();
-        services.AddOptions<Applications.ApplicationOptions>().Bind(configuration.GetSection(Applications.ApplicationOptions.Section))
-            .Validate(o => o.RolloutTimeout > TimeSpan.Zero && o.FailFastAfter >= TimeSpan.Zero && o.RecheckEvery > TimeSpan.Zero,
-                "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative.").ValidateOnStart();
-        services.AddOptions<Middleware.CatalogOptions>().Bind(configuration.GetSection(Middleware.CatalogOptions.Section));
+        services
+            .AddOptions<Applications.ApplicationOptions>()
+            .Bind(configuration.GetSection(Applications.ApplicationOptions.Section))
+            .Validate(
+                o =>
+                    o.RolloutTimeout > TimeSpan.Zero
+                    && o.FailFastAfter >= TimeSpan.Zero
+                    && o.RecheckEvery > TimeSpan.Zero,
+                "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative."
+            )
+            .ValidateOnStart();
+        services
+            .AddOptions<Middleware.CatalogOptions>()
+            .Bind(configuration.GetSection(Middleware.CatalogOptions.Section));
         services.AddSingleton<Domain.Middleware.ITemplateCheck>(Middleware.TemplateValidation.Instance);
         services.AddScoped<Middleware.CatalogSeeder>();
         services.AddScoped<Middleware.MiddlewareCatalog>();
-        services.AddOptions<Applications.IngressOptions>().Bind(configuration.GetSection(Applications.IngressOptions.Section))
+        services
+            .AddOptions<Applications.IngressOptions>()
+            .Bind(configuration.GetSection(Applications.IngressOptions.Section))
             .Configure(o => o.PublicUrl = configuration["Portal:PublicUrl"])
-            .Validate(o => o.Invalid() is null, "Portal:Ingress:ReservedHosts must hold host names or '*.domain', and Portal:PublicUrl an absolute http(s) URL.")
+            .Validate(
+                o => o.Invalid() is null,
+                "Portal:Ingress:ReservedHosts must hold host names or '*.domain', and Portal:PublicUrl an absolute http(s) URL."
+            )
             .ValidateOnStart();
         services.AddScoped<Applications.IngressClaims>();
         services.AddScoped<Applications.ApplicationCatalog>();
@@ -121,10 +181,17 @@ public static class DependencyInjection
         services.AddScoped<Middleware.InstanceChanges>();
         services.AddScoped<Middleware.InstanceDirectory>();
         services.AddScoped<Middleware.InstanceProvisioner>();
-        services.AddOptions<Monitoring.MonitoringOptions>().Bind(configuration.GetSection(Monitoring.MonitoringOptions.Section))
-            .Validate(o => o.SampleSeconds is >= 10 and <= 3600 && o.RawRetention >= TimeSpan.FromHours(1) && o.RollupRetention >= o.RawRetention
-                           && o.AlertCoolDown >= TimeSpan.Zero,
-                "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least an hour, RollupRetention at least RawRetention, AlertCoolDown not negative.")
+        services
+            .AddOptions<Monitoring.MonitoringOptions>()
+            .Bind(configuration.GetSection(Monitoring.MonitoringOptions.Section))
+            .Validate(
+                o =>
+                    o.SampleSeconds is >= 10 and <= 3600
+                    && o.RawRetention >= TimeSpan.FromHours(1)
+                    && o.RollupRetention >= o.RawRetention
+                    && o.AlertCoolDown >= TimeSpan.Zero,
+                "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least an hour, RollupRetention at least RawRetention, AlertCoolDown not negative."
+            )
             .ValidateOnStart();
         services.AddSingleton<Monitoring.IMonitoringNotifier, Monitoring.NoMonitoringNotifier>();
         services.AddMetricsSources(configuration);
@@ -145,20 +212,30 @@ public static class DependencyInjection
         return services;
     }
 
-    public static void ConfigureProvider(DbContextOptionsBuilder options, DatabaseProvider provider, string? connectionString,
-        string contentRoot)
+    public static void ConfigureProvider(
+        DbContextOptionsBuilder options,
+        DatabaseProvider provider,
+        string? connectionString,
+        string contentRoot
+    )
     {
         switch (provider)
         {
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
+                {
                     throw new InvalidOperationException(
-                        "Portal:Database:Provider is Postgres but ConnectionStrings:Portal is empty.");
+                        "Portal:Database:Provider is Postgres but ConnectionStrings:Portal is empty."
+                    );
+                }
+
                 options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(PostgresMigrations));
                 break;
             default:
-                options.UseSqlite(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite(contentRoot) : connectionString,
-                    sqlite => sqlite.MigrationsAssembly(SqliteMigrations));
+                options.UseSqlite(
+                    string.IsNullOrWhiteSpace(connectionString) ? DefaultSqlite(contentRoot) : connectionString,
+                    sqlite => sqlite.MigrationsAssembly(SqliteMigrations)
+                );
                 break;
         }
     }

@@ -40,15 +40,20 @@ public static class SandboxProgram
                 Console.Error.WriteLine($"cannot seed pods in namespace {seedNamespace}: {e.Message}");
                 return 2;
             }
-            Console.Error.WriteLine(FormattableString.Invariant(
-                $"seeded {seedPods} running pods in namespace {seedNamespace} across {options.NodeCount} nodes in {seeding.Elapsed.TotalSeconds:F1} s"));
+            Console.Error.WriteLine(
+                FormattableString.Invariant(
+                    $"seeded {seedPods} running pods in namespace {seedNamespace} across {options.NodeCount} nodes in {seeding.Elapsed.TotalSeconds:F1} s"
+                )
+            );
         }
         if (kubeconfigPath is not null)
         {
             await cluster.WriteKubeconfigAsync(kubeconfigPath, stop.Token);
             Console.Error.WriteLine($"kubeconfig written to {kubeconfigPath}");
         }
-        Console.Error.WriteLine($"sandbox cluster listening on {cluster.BaseAddress} with {options.NodeCount} nodes; Ctrl+C stops it (state is in memory only)");
+        Console.Error.WriteLine(
+            $"sandbox cluster listening on {cluster.BaseAddress} with {options.NodeCount} nodes; Ctrl+C stops it (state is in memory only)"
+        );
         Console.WriteLine(cluster.Kubeconfig);
         try
         {

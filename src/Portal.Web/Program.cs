@@ -7,15 +7,15 @@ using Portal.Web.Identity;
 if (args is [KeyRingCertificate.Command, var certificatePath])
 {
     // docker-compose.yml's init step: the certificate that encrypts the key ring, made once into its own volume.
-    KeyRingCertificate.CreateIfMissing(certificatePath, Environment.GetEnvironmentVariable("Portal__DataProtection__CertificatePassword"), Console.Out);
+    KeyRingCertificate.CreateIfMissing(
+        certificatePath,
+        Environment.GetEnvironmentVariable("Portal__DataProtection__CertificatePassword"),
+        Console.Out
+    );
     return;
 }
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-{
-    Args = args,
-    WebRootPath = WebRoot.Locate(),
-});
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 
 builder.AddPortalLogging();
 builder.Services.AddPortalInfrastructure(builder.Configuration, builder.Environment.ContentRootPath);

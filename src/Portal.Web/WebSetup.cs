@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.Extensions.Options;
+using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Persistence;
-using Portal.Infrastructure.Clusters;
 using Portal.Web.Clusters;
 using Portal.Web.Common;
 using Portal.Web.Identity;
@@ -17,15 +17,22 @@ public static class WebSetup
     public static void AddPortalLogging(this WebApplicationBuilder builder)
     {
         // Structured logs: set Logging:Console:FormatterName to "json" for one JSON object per line.
-        builder.Logging.AddConsole(options => options.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? "simple");
-        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddConsole(options =>
+            options.FormatterName = builder.Configuration["Logging:Console:FormatterName"] ?? "simple"
+        );
+        builder.Logging.Configure(options =>
+            options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId
+        );
     }
 
     /// <summary>MVC with feature folders, the API's problem details and OpenAPI document, health checks.</summary>
     public static IServiceCollection AddPortalWeb(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
-            .AddJsonOptions(json => json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
+        services
+            .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
+            .AddJsonOptions(json =>
+                json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter())
+            )
             .ConfigureApiBehaviorOptions(api =>
             {
                 api.InvalidModelStateResponseFactory = context =>
@@ -40,28 +47,43 @@ public static class WebSetup
                     return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };
                 };
             });
-        services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureViewLocations()));
+        services.Configure<RazorViewEngineOptions>(razor =>
+            razor.ViewLocationExpanders.Add(new FeatureViewLocations())
+        );
         services.AddProblemDetails();
         services.AddOpenApi("v1", openApi =>
         {
-            openApi.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
-            openApi.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Info.Title = "Developer center API";
-                document.Info.Description = "Bearer tokens come from /connect/token (client credentials for service accounts, " +
-                    "authorization code + PKCE for the CLI). Errors are RFC 7807 problem details.";
-                return Task.CompletedTask;
-            });
+            openApi.ShouldInclude = description =>
+                description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
+            openApi.AddDocumentTransformer(
+                (document, _, _) =>
+                {
+                    document.Info.Title = "Developer center API";
+                    document.Info.Description =
+                        "Bearer tokens come from /connect/token (client credentials for service accounts, "
+                        + "authorization code + PKCE for the CLI). Errors are RFC 7807 problem details.";
+                    return Task.CompletedTask;
+                }
+            );
         });
         services.AddKeyRingProtection();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         // Enums as words, as the API writes them: a browser shows "Running", not 2.
-        services.AddSignalR().AddJsonProtocol(json =>
-            json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services
+            .AddSignalR()
+            .AddJsonProtocol(json =>
+                json.PayloadSerializerOptions.Converters.Add(
+                    new System.Text.Json.Serialization.JsonStringEnumConverter()
+                )
+            );
         services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
         services.AddSingleton<Applications.SignalRWorkloadChangeNotifier>();
-        services.AddSingleton<IWorkloadChangeNotifier>(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
-        services.AddHostedService(provider => provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>());
+        services.AddSingleton<IWorkloadChangeNotifier>(provider =>
+            provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>()
+        );
+        services.AddHostedService(provider =>
+            provider.GetRequiredService<Applications.SignalRWorkloadChangeNotifier>()
+        );
         services.AddPortalMonitoringWeb();
         services.AddPortalJobs(configuration);
         services.AddHttpsOnly();
@@ -71,7 +93,9 @@ public static class WebSetup
         services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
         services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();
         services.AddSingleton<Tenancy.LiveTenantConnections>();
-        services.AddSingleton<Infrastructure.Tenancy.ITenantConnections>(provider => provider.GetRequiredService<Tenancy.LiveTenantConnections>());
+        services.AddSingleton<Infrastructure.Tenancy.ITenantConnections>(provider =>
+            provider.GetRequiredService<Tenancy.LiveTenantConnections>()
+        );
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.AddTrustedProxies();
@@ -90,10 +114,18 @@ public static class WebSetup
         if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
             await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
         await services.GetRequiredService<FirstAdmin>().EnsureAsync(Console.Out, app.Lifetime.ApplicationStopping);
-        await services.GetRequiredService<OidcClientRegistration>().EnsureCliClientAsync(app.Lifetime.ApplicationStopping);
-        await services.GetRequiredService<Infrastructure.Middleware.CatalogSeeder>().SeedAsync(app.Lifetime.ApplicationStopping);
-        await services.GetRequiredService<Infrastructure.Monitoring.BuiltinAlertRules>().EnsureAsync(app.Lifetime.ApplicationStopping);
-        await services.GetRequiredService<Infrastructure.Monitoring.ChannelDirectory>().SealPlainUrlsAsync(app.Lifetime.ApplicationStopping);
+        await services
+            .GetRequiredService<OidcClientRegistration>()
+            .EnsureCliClientAsync(app.Lifetime.ApplicationStopping);
+        await services
+            .GetRequiredService<Infrastructure.Middleware.CatalogSeeder>()
+            .SeedAsync(app.Lifetime.ApplicationStopping);
+        await services
+            .GetRequiredService<Infrastructure.Monitoring.BuiltinAlertRules>()
+            .EnsureAsync(app.Lifetime.ApplicationStopping);
+        await services
+            .GetRequiredService<Infrastructure.Monitoring.ChannelDirectory>()
+            .SealPlainUrlsAsync(app.Lifetime.ApplicationStopping);
     }
 
     public static void UsePortalPipeline(this WebApplication app)
@@ -122,7 +154,10 @@ public static class WebSetup
         app.MapHub<Monitoring.MonitoringHub>(Monitoring.MonitoringHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks(
+            "/health/ready",
+            new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }
+        );
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(ui =>
         {

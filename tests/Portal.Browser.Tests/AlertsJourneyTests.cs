@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Persistence;
 using Xunit.Abstractions;
@@ -10,12 +9,15 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Browser.Tests;
 
 /// <summary>The portal of the alerts journey: rollouts called failed after two seconds of trouble, pod changes flushed quickly.</summary>
-public sealed class AlertsPortalFixture() : PortalFixture(new Dictionary<string, string>
-{
-    ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
-    ["Portal:Applications:FailFastAfter"] = "00:00:02",
-    ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
-});
+public sealed class AlertsPortalFixture()
+    : PortalFixture(
+        new Dictionary<string, string>
+        {
+            ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
+            ["Portal:Applications:FailFastAfter"] = "00:00:02",
+            ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
+        }
+    );
 
 /// <summary>
 /// A developer has the alerts page open when an application starts crash-looping: the built-in rule fires on the samples of
@@ -23,7 +25,8 @@ public sealed class AlertsPortalFixture() : PortalFixture(new Dictionary<string,
 /// time, and the developer silences it. The sampling minutes are driven by the test (the job's clock, not the wall clock),
 /// so that three minutes of samples take a moment: the samples of the last three minutes are taken at once.
 /// </summary>
-public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHelper output) : IClassFixture<AlertsPortalFixture>
+public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<AlertsPortalFixture>
 {
     private const string Tenant = "opsco";
     private const int ExpectTimeout = 20_000;
@@ -35,7 +38,13 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         PortalFixture.RequireChromium();
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
         var page = await portal.NewSignedInAdminPageAsync();
-        await page.ArrangeTenantWithEnvironmentsAsync(portal.BaseAddress, Tenant, new EnvironmentShare("4", "2Gi", "4Gi", "10Gi", "10"), RolloutTimeout, "dev");
+        await page.ArrangeTenantWithEnvironmentsAsync(
+            portal.BaseAddress,
+            Tenant,
+            new EnvironmentShare("4", "2Gi", "4Gi", "10Gi", "10"),
+            RolloutTimeout,
+            "dev"
+        );
 
         // 1. An application whose container exits at once, deployed to dev.
         await page.GotoAsync($"/t/{Tenant}/apps/new");
@@ -54,12 +63,16 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
         await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy").ClickAsync();
-        await EventuallyAsync(db => db.WorkloadPods.AnyAsync(p => p.App == "worker" && p.Reason == "CrashLoopBackOff"), "the pod to crash-loop");
+        await EventuallyAsync(
+            db => db.WorkloadPods.AnyAsync(p => p.App == "worker" && p.Reason == "CrashLoopBackOff"),
+            "the pod to crash-loop"
+        );
 
         // 2. The alerts page, open and listening, with nothing firing yet.
         await page.GotoAsync($"/t/{Tenant}/alerts?state=firing");
         await Expect(page.Locator("#no-alerts")).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-alerts-list]")).ToHaveAttributeAsync("data-live-state", "connected", new() { Timeout = ExpectTimeout });
+        await Expect(page.Locator("[data-alerts-list]"))
+            .ToHaveAttributeAsync("data-live-state", "connected", new() { Timeout = ExpectTimeout });
         await page.EvaluateAsync("() => { window.journeyMark = 'still the same page'; }");
 
         // 3. Samples of the last three minutes, then the rules: the built-in "Pod crash-looping" fires, and the open page shows it.
@@ -80,7 +93,8 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         await Expect(page.Locator("h1")).ToContainTextAsync("Pod crash-looping");
         var panel = page.Locator("section.chart-panel");
         await Expect(panel).ToHaveAttributeAsync("data-loaded", "true", new() { Timeout = ExpectTimeout });
-        await Expect(panel.Locator("figure[data-chart-id]")).ToHaveAttributeAsync("data-points", new Regex("^[1-9][0-9]*$"));
+        await Expect(panel.Locator("figure[data-chart-id]"))
+            .ToHaveAttributeAsync("data-points", new Regex("^[1-9][0-9]*$"));
         Assert.True(await panel.Locator("canvas").CountAsync() > 0, "the chart is drawn on a canvas");
         await page.SaveScreenshotAsync("47-alert-detail-chart");
 
@@ -95,7 +109,8 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         await Expect(page.Locator("main")).ToContainTextAsync("alert.silenced");
     }
 
-    private async Task RunAsync<T>(Func<T, Task> run) where T : notnull
+    private async Task RunAsync<T>(Func<T, Task> run)
+        where T : notnull
     {
         await using var scope = portal.Services.CreateAsyncScope();
         await run(scope.ServiceProvider.GetRequiredService<T>());

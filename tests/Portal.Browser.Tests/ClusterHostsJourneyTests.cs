@@ -13,17 +13,21 @@ namespace Portal.Browser.Tests;
 /// The portal of the clusters journeys: no embedded sandbox (the test brings its own cluster), and observed host
 /// changes flushed five times a second so that live updates show quickly.
 /// </summary>
-public sealed class ClustersPortalFixture() : PortalFixture(new Dictionary<string, string>
-{
-    ["Portal:Sandbox:Enabled"] = "false",
-    ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
-});
+public sealed class ClustersPortalFixture()
+    : PortalFixture(
+        new Dictionary<string, string>
+        {
+            ["Portal:Sandbox:Enabled"] = "false",
+            ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
+        }
+    );
 
 /// <summary>
 /// A platform admin registers a cluster by pasting its kubeconfig, opens its hosts, and sees a host that someone
 /// cordons in the cluster turn Cordoned on the open page, live. A kubeconfig that is not one is refused at the field.
 /// </summary>
-public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITestOutputHelper output) : IClassFixture<ClustersPortalFixture>
+public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<ClustersPortalFixture>
 {
     private const string SandboxVersion = "v1.32.0-sandbox";
 
@@ -35,9 +39,15 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
 
         // A second sandbox cluster, started apart from the portal: the cluster the admin was handed a kubeconfig for.
         await using var sandbox = await SandboxCluster.StartAsync(new SandboxOptions { NodeCount = 3 });
-        using var kubernetes = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
-            new MemoryStream(Encoding.UTF8.GetBytes(sandbox.Kubeconfig))));
-        var nodes = (await kubernetes.CoreV1.ListNodeAsync()).Items.Select(node => node.Metadata.Name).Order(StringComparer.Ordinal).ToList();
+        using var kubernetes = new Kubernetes(
+            KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                new MemoryStream(Encoding.UTF8.GetBytes(sandbox.Kubeconfig))
+            )
+        );
+        var nodes = (await kubernetes.CoreV1.ListNodeAsync())
+            .Items.Select(node => node.Metadata.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
         Assert.Equal(3, nodes.Count);
 
         var admin = await portal.NewSignedInAdminPageAsync();
@@ -54,10 +64,12 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         // The portal reached the cluster before keeping it: healthy, with its Kubernetes version.
         await Expect(admin).ToHaveURLAsync(Url("/admin/clusters/pasted"));
         await Expect(admin.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Pasted sandbox");
-        await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync($"Cluster 'pasted' is registered: Kubernetes {SandboxVersion}.");
+        await Expect(admin.GetByRole(AriaRole.Status))
+            .ToContainTextAsync($"Cluster 'pasted' is registered: Kubernetes {SandboxVersion}.");
         await Expect(admin.Locator("main .badge").GetByText("Healthy", new() { Exact = true })).ToBeVisibleAsync();
         await Expect(admin.Locator("dt:text-is('Kubernetes') + dd")).ToHaveTextAsync(SandboxVersion);
-        await Expect(admin.Locator("dt:text-is('API server') + dd")).ToHaveTextAsync(sandbox.BaseAddress.GetLeftPart(UriPartial.Authority));
+        await Expect(admin.Locator("dt:text-is('API server') + dd"))
+            .ToHaveTextAsync(sandbox.BaseAddress.GetLeftPart(UriPartial.Authority));
         await admin.SaveScreenshotAsync("14-cluster-registered");
 
         // Its hosts: the watch writes them a moment after the registration, so the page is reloaded until they are there.
@@ -75,13 +87,18 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         // Someone cordons the second node in the cluster itself, not through the portal.
         var cordoned = nodes[1];
         await kubernetes.CoreV1.PatchNodeAsync(
-            new V1Patch("{\"spec\":{\"unschedulable\":true}}", V1Patch.PatchType.MergePatch), cordoned);
+            new V1Patch("{\"spec\":{\"unschedulable\":true}}", V1Patch.PatchType.MergePatch),
+            cordoned
+        );
 
         await Expect(Status(admin, cordoned)).ToHaveTextAsync(new Regex(@"^\s*Ready\s+Cordoned\s*$"));
         await Expect(admin.Locator("#live-state")).ToHaveTextAsync(new Regex("^live · updated"));
         foreach (var node in nodes.Where(node => node != cordoned))
             await Expect(Status(admin, node)).ToHaveTextAsync("Ready");
-        Assert.True(await admin.EvaluateAsync<bool>("() => window.notReloaded === true"), "The hosts page was reloaded.");
+        Assert.True(
+            await admin.EvaluateAsync<bool>("() => window.notReloaded === true"),
+            "The hosts page was reloaded."
+        );
         await admin.SaveScreenshotAsync("16-host-cordoned-live");
 
         // Done with it, they remove the cluster from the portal, which stops watching it; the cluster itself stays.
@@ -89,7 +106,8 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         await admin.Locator("#confirmName").FillAsync("pasted");
         await admin.GetByRole(AriaRole.Button, new() { Name = "Remove", Exact = true }).ClickAsync();
         await Expect(admin).ToHaveURLAsync(Url("/admin/clusters"));
-        await Expect(admin.GetByRole(AriaRole.Status)).ToContainTextAsync("Cluster 'pasted' was removed from the portal");
+        await Expect(admin.GetByRole(AriaRole.Status))
+            .ToContainTextAsync("Cluster 'pasted' was removed from the portal");
         await Expect(admin.Locator("#clusters a[href='/admin/clusters/pasted']")).ToHaveCountAsync(0);
         Assert.Equal(3, (await kubernetes.CoreV1.ListNodeAsync()).Items.Count);
         await admin.SaveScreenshotAsync("17-cluster-removed");
@@ -108,7 +126,8 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         await admin.Locator("#register-cluster").ClickAsync();
 
         // The form comes back with the reason under the kubeconfig field.
-        await Expect(admin.Locator("[data-valmsg-for='Form.Kubeconfig']")).ToContainTextAsync("This is not a readable kubeconfig");
+        await Expect(admin.Locator("[data-valmsg-for='Form.Kubeconfig']"))
+            .ToContainTextAsync("This is not a readable kubeconfig");
         await Expect(admin.Locator("#Form_Name")).ToHaveValueAsync("garbage");
         await Expect(admin.Locator("#Form_Kubeconfig")).ToHaveValueAsync("");
         await Expect(admin.Locator("#clusters a[href='/admin/clusters/garbage']")).ToHaveCountAsync(0);
@@ -121,7 +140,6 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
         var detail = await admin.GotoAsync("/admin/clusters/garbage");
         Assert.Equal(404, detail?.Status);
     }
-
 
     /// <summary>The status badges of a host's row, e.g. "Ready Cordoned".</summary>
     private static ILocator Status(IPage page, string host) =>

@@ -9,18 +9,22 @@ namespace Portal.Browser.Tests;
 /// The portal of the environments journey: the embedded sandbox cluster (cluster <c>sandbox</c>, 3 nodes of 4 CPU)
 /// with pods that start almost at once, and observed host changes flushed five times a second.
 /// </summary>
-public sealed class EnvironmentsPortalFixture() : PortalFixture(new Dictionary<string, string>
-{
-    ["Portal:Sandbox:PodStartDelay"] = "00:00:00.05",
-    ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
-});
+public sealed class EnvironmentsPortalFixture()
+    : PortalFixture(
+        new Dictionary<string, string>
+        {
+            ["Portal:Sandbox:PodStartDelay"] = "00:00:00.05",
+            ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
+        }
+    );
 
 /// <summary>
 /// A platform admin makes a pool of the sandbox cluster and grants a tenant quota in it (a grant beyond what the pool
 /// can promise is refused); then, as the tenant's admin, creates two environments, sees their operations succeed
 /// live, sees them Ready and their shares counted against the quota, and a third one that does not fit refused.
 /// </summary>
-public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, ITestOutputHelper output) : IClassFixture<EnvironmentsPortalFixture>
+public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<EnvironmentsPortalFixture>
 {
     private const int ExpectTimeout = 20_000;
 
@@ -63,7 +67,8 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await admin.GotoAsync("/admin/pools/bj-prod");
         await FillGrantAsync(admin, cpuRequests: "40", cpuLimits: "40");
         await admin.Locator("#grant-quota").ClickAsync();
-        await Expect(admin.Locator("#quota-refusal")).ToContainTextAsync("cannot promise", new() { Timeout = ExpectTimeout });
+        await Expect(admin.Locator("#quota-refusal"))
+            .ToContainTextAsync("cannot promise", new() { Timeout = ExpectTimeout });
         await Expect(admin.Locator("#grants tbody")).Not.ToContainTextAsync("acme");
         await admin.SaveScreenshotAsync("21-grant-refused");
 
@@ -71,24 +76,30 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await admin.GotoAsync("/admin/pools/bj-prod");
         await FillGrantAsync(admin, cpuRequests: "8", cpuLimits: "12");
         await admin.Locator("#grant-quota").ClickAsync();
-        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = "acme" })).ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
+        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = "acme" }))
+            .ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
         await admin.SaveScreenshotAsync("22-quota-granted");
 
         // 3. The platform admin reaches the tenant as its admin, and creates dev with 2 CPU.
         await CreateEnvironmentAsync(admin, "dev", "2");
         await admin.SaveScreenshotAsync("23-dev-created");
         await CreateEnvironmentAsync(admin, "prod", "4");
-        await Expect(OperationState(admin, "dev")).ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = OperationTimeout });
+        await Expect(OperationState(admin, "dev"))
+            .ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = OperationTimeout });
         await admin.SaveScreenshotAsync("24-operations");
 
         // 4. Both environments are Ready, and the quota page counts their shares.
         await admin.GotoAsync("/t/acme/environments");
         foreach (var name in new[] { "dev", "prod" })
-            await admin.ReloadUntilTextAsync(admin.Locator($"#environments tr[data-environment='{name}'] td").Nth(1), "Ready");
+            await admin.ReloadUntilTextAsync(
+                admin.Locator($"#environments tr[data-environment='{name}'] td").Nth(1),
+                "Ready"
+            );
         await admin.SaveScreenshotAsync("25-environments-ready");
 
         await admin.GotoAsync("/t/acme/quotas");
-        await Expect(admin.Locator("main")).ToContainTextAsync("Allocated to environments6 of 8", new() { Timeout = ExpectTimeout });
+        await Expect(admin.Locator("main"))
+            .ToContainTextAsync("Allocated to environments6 of 8", new() { Timeout = ExpectTimeout });
         await admin.SaveScreenshotAsync("26-tenant-quotas");
 
         // 5. A third environment needing 4 CPU does not fit in the 2 left, and is refused with the numbers.
@@ -96,8 +107,11 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await FillEnvironmentAsync(admin, "big", "4");
         await admin.Locator("#create-environment").ClickAsync();
         // (The message names the pool before the numbers: "Over quota in pool 'bj-prod': needs …, 2 left of 8.")
-        await Expect(admin.GetByText("needs 4 CPU requests, 2 left of 8")).ToHaveTextAsync(
-            new Regex(@"Over quota in pool 'bj-prod': needs 4 CPU requests, 2 left of 8\."), new() { Timeout = ExpectTimeout });
+        await Expect(admin.GetByText("needs 4 CPU requests, 2 left of 8"))
+            .ToHaveTextAsync(
+                new Regex(@"Over quota in pool 'bj-prod': needs 4 CPU requests, 2 left of 8\."),
+                new() { Timeout = ExpectTimeout }
+            );
         await Expect(admin).Not.ToHaveURLAsync(Url("/t/acme/operations"));
         await admin.SaveScreenshotAsync("27-environment-refused");
         await admin.GotoAsync("/t/acme/environments");
@@ -135,9 +149,11 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await FillEnvironmentAsync(page, name, cpu);
         await page.Locator("#create-environment").ClickAsync();
         await Expect(page).ToHaveURLAsync(Url("/t/acme/operations"), new() { Timeout = ExpectTimeout });
-        await Expect(page.Locator("#live-state")).ToHaveTextAsync(new Regex("^live"), new() { Timeout = ExpectTimeout });
+        await Expect(page.Locator("#live-state"))
+            .ToHaveTextAsync(new Regex("^live"), new() { Timeout = ExpectTimeout });
         // No reload: the state arrives over SignalR (or from Follow's catch-up of what changed before it joined).
-        await Expect(OperationState(page, name)).ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = OperationTimeout });
+        await Expect(OperationState(page, name))
+            .ToHaveTextAsync(new Regex(@"^\s*Succeeded\s*$"), new() { Timeout = OperationTimeout });
     }
 
     /// <summary>The state cell of the environment.create operation of <paramref name="environment"/>.</summary>
@@ -145,7 +161,6 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         page.Locator("#operations tr[data-operation]")
             .Filter(new() { HasTextRegex = new Regex($@"environment\.create\s+{Regex.Escape(environment)}\b") })
             .Locator("[data-field=state]");
-
 
     private string Url(string path) => new Uri(portal.BaseAddress, path).ToString();
 }

@@ -17,13 +17,16 @@ namespace Portal.Browser.Tests;
 /// The portal of the first hour: nothing set up, not even a cluster (the journey registers its own sandbox cluster by its
 /// kubeconfig), observed changes flushed five times a second, and a rollout followed closely.
 /// </summary>
-public sealed class FirstHourPortalFixture() : PortalFixture(new Dictionary<string, string>
-{
-    ["Portal:Sandbox:Enabled"] = "false",
-    ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
-    ["Portal:Applications:FailFastAfter"] = "00:00:02",
-    ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
-});
+public sealed class FirstHourPortalFixture()
+    : PortalFixture(
+        new Dictionary<string, string>
+        {
+            ["Portal:Sandbox:Enabled"] = "false",
+            ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
+            ["Portal:Applications:FailFastAfter"] = "00:00:02",
+            ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
+        }
+    );
 
 /// <summary>
 /// The first hour, as a platform admin and then a developer live it: the admin's home is a checklist that offers each next
@@ -31,7 +34,8 @@ public sealed class FirstHourPortalFixture() : PortalFixture(new Dictionary<stri
 /// deploy the first app, which they do; then the admin's checklist is complete. Every page on the way fits 1366×768 and
 /// 1920×1080 without horizontal overflow, with a sidebar that fits the window and scrolls on its own.
 /// </summary>
-public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOutputHelper output) : IClassFixture<FirstHourPortalFixture>
+public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<FirstHourPortalFixture>
 {
     private const string Tenant = "acme";
     private const string Pool = "lab-pool";
@@ -53,10 +57,14 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
 
         // The cluster the admin was handed a kubeconfig for: a sandbox started apart from the portal.
-        await using var sandbox = await SandboxCluster.StartAsync(new SandboxOptions
-        {
-            ClusterName = "lab", NodeCount = 3, PodStartDelay = TimeSpan.FromMilliseconds(300),
-        });
+        await using var sandbox = await SandboxCluster.StartAsync(
+            new SandboxOptions
+            {
+                ClusterName = "lab",
+                NodeCount = 3,
+                PodStartDelay = TimeSpan.FromMilliseconds(300),
+            }
+        );
 
         var admin = await portal.NewSignedInAdminPageAsync();
         var wide = await portal.NewSignedInAdminPageAsync();
@@ -103,7 +111,17 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await Expect(admin).ToHaveURLAsync(Url($"/admin/tenants/{Tenant}"), new() { Timeout = ExpectTimeout });
 
         // 5. Quota: the button leads to the pool's grant form.
-        await NextStepAsync(admin, $"Grant quota in {Pool}", $"/admin/pools/{Pool}", "done", "done", "done", "next", "todo", "todo");
+        await NextStepAsync(
+            admin,
+            $"Grant quota in {Pool}",
+            $"/admin/pools/{Pool}",
+            "done",
+            "done",
+            "done",
+            "next",
+            "todo",
+            "todo"
+        );
         await admin.Locator("#Form_Tenant").SelectOptionAsync(Tenant);
         await admin.Locator("#Form_CpuRequests").FillAsync("8");
         await admin.Locator("#Form_CpuLimits").FillAsync("12");
@@ -113,7 +131,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await admin.Locator("#Form_Pods").FillAsync("50");
         await admin.Locator("#Form_MiddlewareInstances").FillAsync("3");
         await admin.Locator("#grant-quota").ClickAsync();
-        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = Tenant })).ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
+        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = Tenant }))
+            .ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
 
         // The pools list shows the grant as gauges of the pool's capacity.
         foreach (var (page, size) in new[] { (admin, "1366x768"), (wide, "1920x1080") })
@@ -127,8 +146,17 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         }
 
         // 6. Environment: the button leads to the tenant's environments; dev is created and followed until Ready.
-        await NextStepAsync(admin, $"Create an environment in {Tenant}", $"/t/{Tenant}/environments",
-            "done", "done", "done", "done", "next", "todo");
+        await NextStepAsync(
+            admin,
+            $"Create an environment in {Tenant}",
+            $"/t/{Tenant}/environments",
+            "done",
+            "done",
+            "done",
+            "done",
+            "next",
+            "todo"
+        );
         await admin.Locator("#Form_Name").FillAsync("dev");
         await admin.Locator("#Form_Pool").SelectOptionAsync(Pool);
         await admin.Locator("#Share_CpuRequests").FillAsync("4");
@@ -140,7 +168,11 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await admin.Locator("#create-environment").ClickAsync();
         await Expect(admin).ToHaveURLAsync(Url($"/t/{Tenant}/operations"), new() { Timeout = ExpectTimeout });
         await admin.GotoAsync($"/t/{Tenant}/environments");
-        await admin.ReloadUntilTextAsync(admin.Locator("#environments tr[data-environment='dev'] td").Nth(1), "Ready", JobTimeout);
+        await admin.ReloadUntilTextAsync(
+            admin.Locator("#environments tr[data-environment='dev'] td").Nth(1),
+            "Ready",
+            JobTimeout
+        );
 
         // The environments table keeps all its columns, Workloads the last, at 1366, 1440 and 1920 px.
         foreach (var (page, size) in new[] { (admin, "1366x768"), (wide, "1920x1080") })
@@ -195,7 +227,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await developer.SaveScreenshotAsync("66a-first-hour-deploy-preview-1366x768");
         await developer.Locator("#deploy").ClickAsync();
         var dev = developer.Locator("#app-status section[data-environment='dev']");
-        await Expect(dev.Locator(".card-header [data-field=state]")).ToHaveTextAsync(new Regex(@"^\s*Running\s*$"), new() { Timeout = JobTimeout });
+        await Expect(dev.Locator(".card-header [data-field=state]"))
+            .ToHaveTextAsync(new Regex(@"^\s*Running\s*$"), new() { Timeout = JobTimeout });
         await AssertFitsAsync(developer);
 
         // 8. The admin's checklist is complete; the developer's home is the dashboard without first steps.
@@ -249,7 +282,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
     {
         string[] steps = ["cluster", "pool", "tenant", "quota", "environment", "application"];
         for (var i = 0; i < steps.Length; i++)
-            await Expect(page.Locator($"#setup-steps [data-step='{steps[i]}']")).ToHaveAttributeAsync("data-state", states[i]);
+            await Expect(page.Locator($"#setup-steps [data-step='{steps[i]}']"))
+                .ToHaveAttributeAsync("data-state", states[i]);
     }
 
     /// <summary>
@@ -258,7 +292,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
     /// </summary>
     private static async Task AssertFitsAsync(IPage page)
     {
-        var layout = await page.EvaluateAsync<JsonElement>("""
+        var layout = await page.EvaluateAsync<JsonElement>(
+            """
             () => {
                 const doc = document.documentElement;
                 const sidebar = document.getElementById("sidebar").getBoundingClientRect();
@@ -269,14 +304,21 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
                          header: header.bottom, height: window.innerHeight, scrollY: window.scrollY,
                          overflowY: getComputedStyle(document.getElementById("sidebar")).overflowY, wide: wide.join(", ") };
             }
-            """);
+            """
+        );
         var where = $"{page.Url} at {page.ViewportSize?.Width}×{page.ViewportSize?.Height}";
-        Assert.True(layout.GetProperty("scrollWidth").GetInt32() <= layout.GetProperty("clientWidth").GetInt32(),
-            $"{where} overflows horizontally: {layout.GetProperty("scrollWidth")} px in {layout.GetProperty("clientWidth")} px ({layout.GetProperty("wide")}).");
-        Assert.True(Math.Abs(layout.GetProperty("top").GetDouble() - layout.GetProperty("header").GetDouble()) <= 1,
-            $"{where}: the sidebar does not start below the header.");
-        Assert.True(layout.GetProperty("bottom").GetDouble() <= layout.GetProperty("height").GetDouble() + 1,
-            $"{where}: the sidebar runs past the bottom of the window ({layout.GetProperty("bottom")} > {layout.GetProperty("height")}).");
+        Assert.True(
+            layout.GetProperty("scrollWidth").GetInt32() <= layout.GetProperty("clientWidth").GetInt32(),
+            $"{where} overflows horizontally: {layout.GetProperty("scrollWidth")} px in {layout.GetProperty("clientWidth")} px ({layout.GetProperty("wide")})."
+        );
+        Assert.True(
+            Math.Abs(layout.GetProperty("top").GetDouble() - layout.GetProperty("header").GetDouble()) <= 1,
+            $"{where}: the sidebar does not start below the header."
+        );
+        Assert.True(
+            layout.GetProperty("bottom").GetDouble() <= layout.GetProperty("height").GetDouble() + 1,
+            $"{where}: the sidebar runs past the bottom of the window ({layout.GetProperty("bottom")} > {layout.GetProperty("height")})."
+        );
         Assert.Contains(layout.GetProperty("overflowY").GetString(), new[] { "auto", "scroll" });
     }
 
@@ -284,18 +326,35 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
     private static async Task AssertSidebarScrollsOnItsOwnAsync(IPage page)
     {
         var sidebar = page.Locator("#sidebar");
-        var (scrollHeight, clientHeight) = (await sidebar.EvaluateAsync<int>("s => s.scrollHeight"), await sidebar.EvaluateAsync<int>("s => s.clientHeight"));
-        Assert.True(scrollHeight > clientHeight, $"The sidebar fits without scrolling ({scrollHeight} ≤ {clientHeight} px): this check proves nothing.");
+        var (scrollHeight, clientHeight) = (
+            await sidebar.EvaluateAsync<int>("s => s.scrollHeight"),
+            await sidebar.EvaluateAsync<int>("s => s.clientHeight")
+        );
+        Assert.True(
+            scrollHeight > clientHeight,
+            $"The sidebar fits without scrolling ({scrollHeight} ≤ {clientHeight} px): this check proves nothing."
+        );
         var last = sidebar.Locator("a.nav-link").Last;
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
-        await sidebar.HoverAsync(new() { Position = new() { X = 40, Y = 200 } });
+        await sidebar.HoverAsync(
+            new()
+            {
+                Position = new() { X = 40, Y = 200 },
+            }
+        );
         await page.Mouse.WheelAsync(0, 2_000);
         await Expect(last).ToBeInViewportAsync();
-        Assert.True(await sidebar.EvaluateAsync<double>("s => s.scrollTop") > 0, "The wheel did not scroll the sidebar.");
+        Assert.True(
+            await sidebar.EvaluateAsync<double>("s => s.scrollTop") > 0,
+            "The wheel did not scroll the sidebar."
+        );
         Assert.Equal(0, await page.EvaluateAsync<double>("() => window.scrollY"));
         var box = (await sidebar.BoundingBoxAsync())!;
         var lastBox = (await last.BoundingBoxAsync())!;
-        Assert.True(lastBox.Y + lastBox.Height <= box.Y + box.Height + 1, "The sidebar's last link is cut off below the window.");
+        Assert.True(
+            lastBox.Y + lastBox.Height <= box.Y + box.Height + 1,
+            "The sidebar's last link is cut off below the window."
+        );
         await sidebar.EvaluateAsync("s => { s.scrollTop = 0; }");
     }
 
@@ -303,9 +362,14 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
     private static async Task AssertEnvironmentsTableFitsAsync(IPage page)
     {
         var frame = page.Locator(".table-responsive").Filter(new() { Has = page.Locator("#environments") });
-        var (scrollWidth, clientWidth) = (await frame.EvaluateAsync<int>("f => f.scrollWidth"), await frame.EvaluateAsync<int>("f => f.clientWidth"));
-        Assert.True(scrollWidth <= clientWidth,
-            $"At {page.ViewportSize?.Width} px the environments table needs {scrollWidth} px in {clientWidth} px: its last columns are hidden.");
+        var (scrollWidth, clientWidth) = (
+            await frame.EvaluateAsync<int>("f => f.scrollWidth"),
+            await frame.EvaluateAsync<int>("f => f.clientWidth")
+        );
+        Assert.True(
+            scrollWidth <= clientWidth,
+            $"At {page.ViewportSize?.Width} px the environments table needs {scrollWidth} px in {clientWidth} px: its last columns are hidden."
+        );
         await Expect(page.Locator("#environments thead th").Last).ToContainTextAsync("Workloads");
         await Expect(page.Locator("#environments thead th").Last).ToBeInViewportAsync();
     }
@@ -317,7 +381,14 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         const string email = "dev@acme.test";
-        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Dana Developer", CreatedAt = DateTime.UtcNow };
+        var user = new PortalUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = "Dana Developer",
+            CreatedAt = DateTime.UtcNow,
+        };
         var created = await users.CreateAsync(user, DeveloperPassword);
         Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
         var tenant = await db.Tenants.IgnoreQueryFilters().SingleAsync(t => t.Slug == Tenant);

@@ -1,4 +1,3 @@
-using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
@@ -9,7 +8,8 @@ namespace Portal.Browser.Tests;
 /// fields (with the advanced section that holds one opened), then the same application imported from a Deployment's YAML,
 /// where bad YAML is refused at its line.
 /// </summary>
-public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOutputHelper output) : IClassFixture<ApplicationsPortalFixture>
+public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<ApplicationsPortalFixture>
 {
     private const string Tenant = "forms";
     private const int ExpectTimeout = 20_000;
@@ -37,7 +37,13 @@ public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOut
         output.WriteLine($"Screenshots: {PortalFixture.ScreenshotFolder}");
         var page = await portal.NewSignedInAdminPageAsync();
         await page.SetViewportSizeAsync(1366, 768);
-        await page.ArrangeTenantWithEnvironmentsAsync(portal.BaseAddress, Tenant, new EnvironmentShare("2", "1Gi", "2Gi", "10Gi", "10"), 60_000, "dev");
+        await page.ArrangeTenantWithEnvironmentsAsync(
+            portal.BaseAddress,
+            Tenant,
+            new EnvironmentShare("2", "1Gi", "2Gi", "10Gi", "10"),
+            60_000,
+            "dev"
+        );
 
         // 1. The new application's form: name, image, port and replicas first; the rest closed in advanced sections.
         await page.GotoAsync($"/t/{Tenant}/apps/new");
@@ -55,7 +61,8 @@ public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOut
         await page.Locator("#section-resources > summary").ClickAsync();
         await page.Locator("#CpuRequest").FillAsync("lots");
         await page.Locator("#save-application").ClickAsync();
-        await Expect(page.Locator("[data-valmsg-for='Name']")).ToContainTextAsync("lowercase", new() { Timeout = ExpectTimeout });
+        await Expect(page.Locator("[data-valmsg-for='Name']"))
+            .ToContainTextAsync("lowercase", new() { Timeout = ExpectTimeout });
         await Expect(page.Locator("[data-valmsg-for='Image']")).ToContainTextAsync("lowercase");
         await Expect(page.Locator("[data-valmsg-for='Replicas']")).ToContainTextAsync("'many' is not a whole number");
         await Expect(page.Locator("[data-valmsg-for='CpuRequest']")).ToContainTextAsync("'lots' is not a CPU amount");
@@ -69,24 +76,34 @@ public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOut
         await page.Locator("#Replicas").FillAsync("1");
         await page.Locator("#CpuRequest").FillAsync("100m");
         await page.Locator("#save-application").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Uri(portal.BaseAddress, $"/t/{Tenant}/apps/shop").ToString(), new() { Timeout = ExpectTimeout });
+        await Expect(page)
+            .ToHaveURLAsync(
+                new Uri(portal.BaseAddress, $"/t/{Tenant}/apps/shop").ToString(),
+                new() { Timeout = ExpectTimeout }
+            );
 
         // 4. Import: bad YAML is refused at its line, a Deployment fills in the form and nothing is saved until it is created.
         await page.GotoAsync($"/t/{Tenant}/apps/new");
         await page.Locator("#import-application").ClickAsync();
-        await page.Locator("#Yaml").FillAsync("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\n spec: {}\n");
+        await page.Locator("#Yaml")
+            .FillAsync("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\n spec: {}\n");
         await page.Locator("#import").ClickAsync();
         await Expect(page.Locator("#yaml-refusal")).ToContainTextAsync("Line 5", new() { Timeout = ExpectTimeout });
         await page.SaveScreenshotAsync("93-import-bad-yaml");
         await page.Locator("#Yaml").FillAsync(DeploymentYaml);
         await page.Locator("#import").ClickAsync();
-        await Expect(page.Locator("#import-report")).ToContainTextAsync("Filled in from Deployment 'orders-api'", new() { Timeout = ExpectTimeout });
+        await Expect(page.Locator("#import-report"))
+            .ToContainTextAsync("Filled in from Deployment 'orders-api'", new() { Timeout = ExpectTimeout });
         await Expect(page.Locator("#Image")).ToHaveValueAsync("registry.example.com/shop/orders-api:1.4.2");
         await Expect(page.Locator("#Port")).ToHaveValueAsync("http:8080");
         await Expect(page.Locator("#Replicas")).ToHaveValueAsync("2");
         await page.SaveScreenshotAsync("94-import-filled-in");
         await page.Locator("#Owner").FillAsync("team-shop");
         await page.Locator("#save-application").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Uri(portal.BaseAddress, $"/t/{Tenant}/apps/orders-api").ToString(), new() { Timeout = ExpectTimeout });
+        await Expect(page)
+            .ToHaveURLAsync(
+                new Uri(portal.BaseAddress, $"/t/{Tenant}/apps/orders-api").ToString(),
+                new() { Timeout = ExpectTimeout }
+            );
     }
 }

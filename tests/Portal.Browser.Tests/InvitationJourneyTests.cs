@@ -9,7 +9,8 @@ namespace Portal.Browser.Tests;
 /// A platform admin creates a tenant and invites its first tenant admin, who joins through the invitation link
 /// and finds the whole story in the tenant's audit trail.
 /// </summary>
-public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelper output) : IClassFixture<PortalFixture>
+public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<PortalFixture>
 {
     private const string MemberEmail = "dev@acme.test";
     private const string MemberPassword = "Dev-Passw0rd-1";
@@ -57,7 +58,8 @@ public sealed class InvitationJourneyTests(PortalFixture portal, ITestOutputHelp
         var member = await portal.NewSignedOutPageAsync();
         await member.GotoAsync(invitationLink);
         await Expect(member.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Join Acme Corp");
-        await Expect(member.Locator("main")).ToContainTextAsync($"This invitation is for {MemberEmail}, as TenantAdmin");
+        await Expect(member.Locator("main"))
+            .ToContainTextAsync($"This invitation is for {MemberEmail}, as TenantAdmin");
         await member.SaveScreenshotAsync("07-invitation");
         await member.Locator("#Form_DisplayName").FillAsync("Dana Developer");
         await member.Locator("#Form_Password").FillAsync(MemberPassword);

@@ -7,13 +7,16 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Browser.Tests;
 
 /// <summary>The portal of the invitation-mail journey: its SMTP settings (the alert channels') name a loopback server.</summary>
-public sealed class MailingPortalFixture() : PortalFixture(new Dictionary<string, string>
-{
-    ["Portal:Monitoring:Notifications:Smtp:Host"] = "127.0.0.1",
-    ["Portal:Monitoring:Notifications:Smtp:Port"] = SmtpPort.ToString(CultureInfo.InvariantCulture),
-    ["Portal:Monitoring:Notifications:Smtp:From"] = "portal@globex.test",
-    ["Portal:Monitoring:Notifications:Smtp:Security"] = "None",
-})
+public sealed class MailingPortalFixture()
+    : PortalFixture(
+        new Dictionary<string, string>
+        {
+            ["Portal:Monitoring:Notifications:Smtp:Host"] = "127.0.0.1",
+            ["Portal:Monitoring:Notifications:Smtp:Port"] = SmtpPort.ToString(CultureInfo.InvariantCulture),
+            ["Portal:Monitoring:Notifications:Smtp:From"] = "portal@globex.test",
+            ["Portal:Monitoring:Notifications:Smtp:Security"] = "None",
+        }
+    )
 {
     /// <summary>Where the journey's SMTP server listens; the test starts it there.</summary>
     public static readonly int SmtpPort = LocalSmtpServer.FreePort();
@@ -23,7 +26,8 @@ public sealed class MailingPortalFixture() : PortalFixture(new Dictionary<string
 /// With a mail server configured, a platform admin invites a colleague by email: the members page says beforehand that the
 /// invitation will be mailed and afterwards that it was; the mail holds the link, which opens the invitation.
 /// </summary>
-public sealed class InvitationMailJourneyTests(MailingPortalFixture portal, ITestOutputHelper output) : IClassFixture<MailingPortalFixture>
+public sealed class InvitationMailJourneyTests(MailingPortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<MailingPortalFixture>
 {
     private const string Invitee = "ops@globex.test";
 
@@ -54,6 +58,7 @@ public sealed class InvitationMailJourneyTests(MailingPortalFixture portal, ITes
         Assert.Equal(await admin.Locator("#invitation-link").InputValueAsync(), link);
         var invitee = await portal.NewSignedOutPageAsync();
         await invitee.GotoAsync(link);
-        await Expect(invitee.GetByRole(Microsoft.Playwright.AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Join Globex");
+        await Expect(invitee.GetByRole(Microsoft.Playwright.AriaRole.Heading, new() { Level = 1 }))
+            .ToHaveTextAsync("Join Globex");
     }
 }

@@ -4,7 +4,13 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Browser.Tests;
 
 /// <summary>An environment's share as the environments page takes it.</summary>
-public sealed record EnvironmentShare(string Cpu, string MemoryRequests, string MemoryLimits, string Storage, string Pods);
+public sealed record EnvironmentShare(
+    string Cpu,
+    string MemoryRequests,
+    string MemoryLimits,
+    string Storage,
+    string Pods
+);
 
 /// <summary>What the environments journey shows step by step, done for the later journeys as quickly as the pages allow.</summary>
 public static class JourneyArrangement
@@ -15,8 +21,14 @@ public static class JourneyArrangement
     /// The pool bj-prod of the whole sandbox cluster, the tenant with 8 CPU requests (12 limits) and 3 middleware instances
     /// granted in it, and environments with this share, followed until Ready.
     /// </summary>
-    public static async Task ArrangeTenantWithEnvironmentsAsync(this IPage admin, Uri baseAddress, string tenant, EnvironmentShare share,
-        int readyTimeout, params string[] environments)
+    public static async Task ArrangeTenantWithEnvironmentsAsync(
+        this IPage admin,
+        Uri baseAddress,
+        string tenant,
+        EnvironmentShare share,
+        int readyTimeout,
+        params string[] environments
+    )
     {
         string Url(string path) => new Uri(baseAddress, path).ToString();
 
@@ -46,7 +58,8 @@ public static class JourneyArrangement
         await admin.Locator("#Form_Pods").FillAsync("50");
         await admin.Locator("#Form_MiddlewareInstances").FillAsync("3");
         await admin.Locator("#grant-quota").ClickAsync();
-        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = tenant })).ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
+        await Expect(admin.Locator("#grants tbody tr").Filter(new() { HasText = tenant }))
+            .ToHaveCountAsync(1, new() { Timeout = ExpectTimeout });
 
         foreach (var environment in environments)
         {
@@ -64,6 +77,10 @@ public static class JourneyArrangement
         }
         await admin.GotoAsync($"/t/{tenant}/environments");
         foreach (var environment in environments)
-            await admin.ReloadUntilTextAsync(admin.Locator($"#environments tr[data-environment='{environment}'] td").Nth(1), "Ready", readyTimeout);
+            await admin.ReloadUntilTextAsync(
+                admin.Locator($"#environments tr[data-environment='{environment}'] td").Nth(1),
+                "Ready",
+                readyTimeout
+            );
     }
 }

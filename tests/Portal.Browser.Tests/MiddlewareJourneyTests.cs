@@ -9,19 +9,23 @@ namespace Portal.Browser.Tests;
 /// The portal of the middleware journey: the embedded sandbox cluster with pods that start quickly and observed pod
 /// changes flushed five times a second.
 /// </summary>
-public sealed class MiddlewarePortalFixture() : PortalFixture(new Dictionary<string, string>
-{
-    ["Portal:Sandbox:PodStartDelay"] = "00:00:00.5",
-    ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
-    ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
-});
+public sealed class MiddlewarePortalFixture()
+    : PortalFixture(
+        new Dictionary<string, string>
+        {
+            ["Portal:Sandbox:PodStartDelay"] = "00:00:00.5",
+            ["Portal:Clusters:FlushInterval"] = "00:00:00.2",
+            ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
+        }
+    );
 
 /// <summary>
 /// A developer browses the middleware catalog, provisions Redis into dev and waits for it to be Ready, binds it to an
 /// application through the binding preview (its password reaches the application by reference to a Secret, never as a
 /// value) and reveals the instance's credentials, which the audit trail records.
 /// </summary>
-public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITestOutputHelper output) : IClassFixture<MiddlewarePortalFixture>
+public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<MiddlewarePortalFixture>
 {
     private const string Tenant = "acme";
     private const string App = "shop";
@@ -43,18 +47,26 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
 
         // 1. A pool, a quota for the tenant with room for middleware, and its environment dev, Ready.
         var page = await portal.NewSignedInAdminPageAsync();
-        await page.ArrangeTenantWithEnvironmentsAsync(portal.BaseAddress, Tenant, new EnvironmentShare("4", "4Gi", "8Gi", "20Gi", "20"), RolloutTimeout, "dev");
+        await page.ArrangeTenantWithEnvironmentsAsync(
+            portal.BaseAddress,
+            Tenant,
+            new EnvironmentShare("4", "4Gi", "8Gi", "20Gi", "20"),
+            RolloutTimeout,
+            "dev"
+        );
 
         // 2. The catalog: all 8 templates, one category, then Redis's own page.
         await page.GotoAsync($"/t/{Tenant}/middleware/catalog");
         var cards = page.Locator("#catalog [data-template]");
         await Expect(cards).ToHaveCountAsync(8, new() { Timeout = ExpectTimeout });
         await page.Locator("#categories a[data-category='Cache']").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex(@"/middleware/catalog\?category=Cache$"), new() { Timeout = ExpectTimeout });
+        await Expect(page)
+            .ToHaveURLAsync(new Regex(@"/middleware/catalog\?category=Cache$"), new() { Timeout = ExpectTimeout });
         await Expect(cards).ToHaveCountAsync(1);
         await Expect(page.Locator("#catalog [data-template='redis']")).ToBeVisibleAsync();
         await page.Locator("#catalog [data-template='redis'] a").ClickAsync();
-        await Expect(page).ToHaveURLAsync(Url($"/t/{Tenant}/middleware/catalog/redis"), new() { Timeout = ExpectTimeout });
+        await Expect(page)
+            .ToHaveURLAsync(Url($"/t/{Tenant}/middleware/catalog/redis"), new() { Timeout = ExpectTimeout });
         await Expect(page.Locator("h1")).ToHaveTextAsync("Redis");
         await Expect(page.Locator("#versions tbody tr")).ToHaveCountAsync(3);
         await Expect(page.Locator("#plans tr[data-plan='small']")).ToBeVisibleAsync();
@@ -63,7 +75,8 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
 
         // 3. Provision Redis into dev: the first version, the small plan; the instance page shows it Ready.
         await page.Locator("#provision").ClickAsync();
-        await Expect(page).ToHaveURLAsync(Url($"/t/{Tenant}/middleware/new?template=redis"), new() { Timeout = ExpectTimeout });
+        await Expect(page)
+            .ToHaveURLAsync(Url($"/t/{Tenant}/middleware/new?template=redis"), new() { Timeout = ExpectTimeout });
         await page.Locator("#Name").FillAsync(Instance);
         await page.Locator("#Environment").SelectOptionAsync("dev");
         await page.Locator("#Version").SelectOptionAsync(new SelectOptionValue { Index = 0 });
@@ -87,7 +100,8 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await page.Locator("#deploy").ClickAsync();
         await Expect(page).ToHaveURLAsync(Url(AppPath), new() { Timeout = ExpectTimeout });
         var dev = page.Locator("#app-status section[data-environment='dev']");
-        await Expect(dev.Locator(".card-header [data-field=state]")).ToHaveTextAsync(new Regex(@"^\s*Running\s*$"), new() { Timeout = RolloutTimeout });
+        await Expect(dev.Locator(".card-header [data-field=state]"))
+            .ToHaveTextAsync(new Regex(@"^\s*Running\s*$"), new() { Timeout = RolloutTimeout });
 
         // 5. Bind the instance to it: the preview names the variables, the secret ones by reference.
         await page.GotoAsync($"{InstancePath}/bindings/new?app={App}");
@@ -113,9 +127,12 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await page.Locator("#compare").ClickAsync();
         await Expect(page.Locator("#diff-title")).ToHaveTextAsync("Revision 1 → 2", new() { Timeout = ExpectTimeout });
         var passwordChange = page.Locator("#revision-diff table.spec-diff tbody tr")
-            .Filter(new() { Has = page.Locator("th", new() { HasTextString = "Environment variable REDIS_PASSWORD" }) });
+            .Filter(
+                new() { Has = page.Locator("th", new() { HasTextString = "Environment variable REDIS_PASSWORD" }) }
+            );
         await Expect(passwordChange).ToHaveCountAsync(1);
-        await Expect(passwordChange.Locator(".diff-after")).ToHaveTextAsync(new Regex(@"^\s*from secret \S+, key password\s*$"));
+        await Expect(passwordChange.Locator(".diff-after"))
+            .ToHaveTextAsync(new Regex(@"^\s*from secret \S+, key password\s*$"));
         await Expect(passwordChange.Locator(".diff-before")).ToHaveTextAsync("—");
         await page.SaveScreenshotAsync("42-binding-revision-diff");
 
@@ -124,7 +141,8 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await Expect(page.Locator("#credentials")).ToHaveCountAsync(0);
         await page.Locator("#reveal").ClickAsync();
         await Expect(page.Locator("#revealed")).ToBeVisibleAsync(new() { Timeout = ExpectTimeout });
-        var password = page.Locator("#credentials dt", new() { HasTextString = "password" }).Locator("xpath=following-sibling::dd[1]/code");
+        var password = page.Locator("#credentials dt", new() { HasTextString = "password" })
+            .Locator("xpath=following-sibling::dd[1]/code");
         await Expect(password).ToHaveTextAsync(new Regex(@"^\S{32}$"));
         var revealedPassword = (await password.TextContentAsync())!.Trim();
         await Expect(page.Locator("#connection-strings")).ToContainTextAsync($"password={revealedPassword}");
@@ -159,8 +177,6 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await page.Locator("#Replicas").FillAsync("1");
         await page.Locator("#ServicePort").FillAsync("80");
     }
-
-
 
     private string Url(string path) => new Uri(portal.BaseAddress, path).ToString();
 }

@@ -12,7 +12,8 @@ namespace Portal.Browser.Tests;
 /// minutes are taken while the page is open (the test drives the sampling job rather than waiting for its next minute), and
 /// the page hears of them over SignalR, so the charts fill in while it is open.
 /// </summary>
-public sealed class MonitoringJourneyTests(PortalFixture portal, ITestOutputHelper output) : IClassFixture<PortalFixture>
+public sealed class MonitoringJourneyTests(PortalFixture portal, ITestOutputHelper output)
+    : IClassFixture<PortalFixture>
 {
     private const int FirstSamplesTimeout = 20_000;
 
@@ -26,19 +27,25 @@ public sealed class MonitoringJourneyTests(PortalFixture portal, ITestOutputHelp
         await page.GotoAsync("/admin/monitoring");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Platform monitoring");
         await Expect(page.Locator("[data-tile=clusters]")).ToContainTextAsync("Sandbox cluster");
-        var panel = page.Locator($"section.chart-panel[data-source='/api/v1/platform/metrics/clusters/{EmbeddedSandboxOptions.ClusterName}']");
+        var panel = page.Locator(
+            $"section.chart-panel[data-source='/api/v1/platform/metrics/clusters/{EmbeddedSandboxOptions.ClusterName}']"
+        );
         await Expect(panel).ToHaveAttributeAsync("data-loaded", "true");
         var now = DateTime.UtcNow;
         foreach (var minute in new[] { -1, 0 })
         {
             await using var scope = portal.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.MetricsSampler>().SampleAtAsync(now.AddMinutes(minute), default);
+            await scope
+                .ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.MetricsSampler>()
+                .SampleAtAsync(now.AddMinutes(minute), default);
         }
         var cpu = panel.Locator("figure[data-chart-id=cpu]");
-        await Expect(cpu).ToHaveAttributeAsync("data-points", new Regex("^[1-9][0-9]*$"), new() { Timeout = FirstSamplesTimeout });
+        await Expect(cpu)
+            .ToHaveAttributeAsync("data-points", new Regex("^[1-9][0-9]*$"), new() { Timeout = FirstSamplesTimeout });
 
         Assert.True(await cpu.Locator("canvas").CountAsync() > 0, "the CPU chart is drawn on a canvas");
-        await Expect(panel.Locator("figure[data-chart-id=nodes]")).ToHaveAttributeAsync("data-points", new Regex("^[1-9][0-9]*$"));
+        await Expect(panel.Locator("figure[data-chart-id=nodes]"))
+            .ToHaveAttributeAsync("data-points", new Regex("^[1-9][0-9]*$"));
         await page.SaveScreenshotAsync("45-platform-monitoring");
     }
 }

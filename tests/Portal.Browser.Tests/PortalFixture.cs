@@ -12,9 +12,7 @@ public class PortalFixture : IAsyncLifetime
 
     private readonly IReadOnlyDictionary<string, string>? _settings;
 
-    public PortalFixture()
-    {
-    }
+    public PortalFixture() { }
 
     /// <summary>A portal with <paramref name="settings"/> on top of <see cref="PortalServer"/>'s own.</summary>
     protected PortalFixture(IReadOnlyDictionary<string, string> settings) => _settings = settings;
@@ -31,7 +29,8 @@ public class PortalFixture : IAsyncLifetime
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The portal was not started.");
 
     /// <summary>The portal's services, for journeys that drive its jobs' clock (e.g. sampling the next minutes now).</summary>
-    public IServiceProvider Services => _server?.Services ?? throw new InvalidOperationException("The portal was not started.");
+    public IServiceProvider Services =>
+        _server?.Services ?? throw new InvalidOperationException("The portal was not started.");
 
     private IBrowser Browser => _browser ?? throw new InvalidOperationException("Chromium was not started.");
 
@@ -44,13 +43,22 @@ public class PortalFixture : IAsyncLifetime
         _baseAddress = _server.Start();
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run"],
-        });
+        _browser = await _playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = ChromiumPath,
+                Headless = true,
+                Args =
+                [
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            }
+        );
         Directory.CreateDirectory(ScreenshotFolder);
     }
 
@@ -72,17 +80,21 @@ public class PortalFixture : IAsyncLifetime
         var admin = await NewSignedOutPageAsync();
         await admin.GotoAsync("/account/login");
         await admin.SignInAsync(PortalServer.AdminEmail, PortalServer.AdminPassword);
-        await Microsoft.Playwright.Assertions.Expect(admin.Locator("#user-menu")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Microsoft
+            .Playwright.Assertions.Expect(admin.Locator("#user-menu"))
+            .ToBeVisibleAsync(new() { Timeout = 20_000 });
         return admin;
     }
 
     public async Task<IPage> NewSignedOutPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
-        });
+        var context = await Browser.NewContextAsync(
+            new BrowserNewContextOptions
+            {
+                BaseURL = BaseAddress.ToString(),
+                ViewportSize = new ViewportSize { Width = 1280, Height = 800 },
+            }
+        );
         return await context.NewPageAsync();
     }
 

@@ -16,13 +16,14 @@ public static class PortalPages
 
     /// <summary>Saves a full-page screenshot of the page as <c>artifacts/screenshots/{name}.png</c>.</summary>
     public static Task SaveScreenshotAsync(this IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions
-        {
-            Path = Path.Combine(PortalFixture.ScreenshotFolder, $"{name}.png"),
-            FullPage = true,
-        });
+        page.ScreenshotAsync(
+            new PageScreenshotOptions
+            {
+                Path = Path.Combine(PortalFixture.ScreenshotFolder, $"{name}.png"),
+                FullPage = true,
+            }
+        );
 
-    /// <summary>The row of the audit table for <paramref name="action"/>, e.g. <c>tenant.created</c>.</summary>
     /// <summary>Opens the closed advanced sections of the application form, so that their fields can be filled in.</summary>
     public static async Task OpenFormSectionsAsync(this IPage page)
     {
@@ -32,10 +33,13 @@ public static class PortalPages
     }
 
     public static ILocator AuditRow(this IPage page, string action) =>
-        page.Locator("#audit tbody tr").Filter(new LocatorFilterOptions
-        {
-            Has = page.Locator("td code").GetByText(action, new LocatorGetByTextOptions { Exact = true }),
-        });
+        page.Locator("#audit tbody tr")
+            .Filter(
+                new LocatorFilterOptions
+                {
+                    Has = page.Locator("td code").GetByText(action, new LocatorGetByTextOptions { Exact = true }),
+                }
+            );
 
     /// <summary>The cell of an audit row under the column header <paramref name="column"/>.</summary>
     public static async Task<ILocator> AuditCellAsync(this IPage page, ILocator row, string column)
@@ -43,7 +47,9 @@ public static class PortalPages
         var headers = await page.Locator("#audit thead th").AllInnerTextsAsync();
         var index = headers.ToList().FindIndex(header => header.Trim() == column);
         if (index < 0)
-            throw new InvalidOperationException($"The audit table has no column '{column}', only: {string.Join(", ", headers)}.");
+            throw new InvalidOperationException(
+                $"The audit table has no column '{column}', only: {string.Join(", ", headers)}."
+            );
         return row.Locator("td").Nth(index);
     }
 
@@ -59,7 +65,8 @@ public static class PortalPages
         {
             try
             {
-                await Expect(locator).ToHaveCountAsync(count, new LocatorAssertionsToHaveCountOptions { Timeout = 1_000 });
+                await Expect(locator)
+                    .ToHaveCountAsync(count, new LocatorAssertionsToHaveCountOptions { Timeout = 1_000 });
                 return;
             }
             catch (PlaywrightException) when (DateTime.UtcNow < deadline)
@@ -73,14 +80,20 @@ public static class PortalPages
     /// Reloads the page until <paramref name="locator"/> has exactly <paramref name="text"/>, for what a page shows only as
     /// of its rendering (e.g. a pool's capacity once its hosts are seen, an environment once its operation is done).
     /// </summary>
-    public static async Task ReloadUntilTextAsync(this IPage page, ILocator locator, string text, int timeoutMs = 20_000)
+    public static async Task ReloadUntilTextAsync(
+        this IPage page,
+        ILocator locator,
+        string text,
+        int timeoutMs = 20_000
+    )
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
         while (true)
         {
             try
             {
-                await Expect(locator).ToHaveTextAsync(new Regex($@"^\s*{Regex.Escape(text)}\s*$"), new() { Timeout = 1_000 });
+                await Expect(locator)
+                    .ToHaveTextAsync(new Regex($@"^\s*{Regex.Escape(text)}\s*$"), new() { Timeout = 1_000 });
                 return;
             }
             catch (PlaywrightException) when (DateTime.UtcNow < deadline)

@@ -31,7 +31,15 @@ public sealed class ApplicationRulesTests
         var app = Application.Create(Acme, "orders-api", "Orders", "team-shop", Specs.Minimal(), Seal, Now).Value;
 
         var first = app.NewRevision(Specs.Minimal(), Seal, "dev", "dev@acme.test", "first", "deploy", Now).Value;
-        var second = app.NewRevision(Specs.Full(), Seal, "prod", "dev@acme.test", null, "promotion of revision 1 from dev", Now).Value;
+        var second = app.NewRevision(
+            Specs.Full(),
+            Seal,
+            "prod",
+            "dev@acme.test",
+            null,
+            "promotion of revision 1 from dev",
+            Now
+        ).Value;
 
         Assert.Equal(1, first.Number);
         Assert.Equal(2, second.Number);
@@ -46,7 +54,18 @@ public sealed class ApplicationRulesTests
     {
         var app = Application.Create(Acme, "orders-api", "", "team-shop", Specs.Minimal(), Seal, Now).Value;
 
-        var refused = app.NewRevision(Specs.Minimal() with { Image = "" }, Seal, "dev", "dev@acme.test", null, "deploy", Now);
+        var refused = app.NewRevision(
+            Specs.Minimal() with
+            {
+                Image = "",
+            },
+            Seal,
+            "dev",
+            "dev@acme.test",
+            null,
+            "deploy",
+            Now
+        );
 
         Assert.False(refused.Succeeded);
         Assert.Equal("Spec.Image", refused.Problem!.Field);

@@ -9,36 +9,38 @@ internal static class Specs
 {
     public const long Mi = 1L << 20;
 
-    public static DeploymentSpec Minimal() => new()
-    {
-        Image = "nginx:1.27",
-        Resources = new ContainerResources(100, 500, 128 * Mi, 256 * Mi),
-    };
+    public static DeploymentSpec Minimal() =>
+        new() { Image = "nginx:1.27", Resources = new ContainerResources(100, 500, 128 * Mi, 256 * Mi) };
 
-    public static DeploymentSpec Full() => new()
-    {
-        Image = "registry.example.com:5000/shop/orders-api:2.3.1",
-        Command = ["dotnet"],
-        Args = ["Orders.Api.dll", "--urls", "http://+:8080"],
-        Ports = [new ContainerPort("http", 8080), new ContainerPort("metrics", 9090)],
-        Environment =
-        [
-            new EnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Production"),
-            new EnvironmentVariable("DB_HOST", "orders-db.shop-prod.svc"),
-            new EnvironmentVariable("DB_PASSWORD", "s3cr3t-pa55", IsSecret: true),
-        ],
-        ConfigFiles =
-        [
-            new ConfigFile("/etc/orders", "appsettings.json", "{ \"Logging\": { \"LogLevel\": { \"Default\": \"Information\" } } }\n"),
-            new ConfigFile("/etc/orders", "features.yaml", "checkout: true\n"),
-        ],
-        Resources = new ContainerResources(250, 1000, 512 * Mi, 1024 * Mi),
-        Replicas = 3,
-        Liveness = new Probe(ProbeKind.Http, "/healthz", 8080, InitialDelaySeconds: 10),
-        Readiness = new Probe(ProbeKind.Tcp, null, 8080),
-        Exposure = new Exposure(80, 8080, "orders.example.com", "/api", "orders-tls"),
-        Autoscaling = new AutoscalingPolicy(2, 10, 70, null),
-    };
+    public static DeploymentSpec Full() =>
+        new()
+        {
+            Image = "registry.example.com:5000/shop/orders-api:2.3.1",
+            Command = ["dotnet"],
+            Args = ["Orders.Api.dll", "--urls", "http://+:8080"],
+            Ports = [new ContainerPort("http", 8080), new ContainerPort("metrics", 9090)],
+            Environment =
+            [
+                new EnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Production"),
+                new EnvironmentVariable("DB_HOST", "orders-db.shop-prod.svc"),
+                new EnvironmentVariable("DB_PASSWORD", "s3cr3t-pa55", IsSecret: true),
+            ],
+            ConfigFiles =
+            [
+                new ConfigFile(
+                    "/etc/orders",
+                    "appsettings.json",
+                    "{ \"Logging\": { \"LogLevel\": { \"Default\": \"Information\" } } }\n"
+                ),
+                new ConfigFile("/etc/orders", "features.yaml", "checkout: true\n"),
+            ],
+            Resources = new ContainerResources(250, 1000, 512 * Mi, 1024 * Mi),
+            Replicas = 3,
+            Liveness = new Probe(ProbeKind.Http, "/healthz", 8080, InitialDelaySeconds: 10),
+            Readiness = new Probe(ProbeKind.Tcp, null, 8080),
+            Exposure = new Exposure(80, 8080, "orders.example.com", "/api", "orders-tls"),
+            Autoscaling = new AutoscalingPolicy(2, 10, 70, null),
+        };
 
     public static Problem Single(DeploymentSpec spec)
     {
@@ -84,7 +86,10 @@ public sealed class DeploymentSpecTests
     {
         var spec = Specs.Minimal() with
         {
-            Environment = [new EnvironmentVariable("DB_PASSWORD", "oops", From: new SecretReference("Orders_DB", "pass word"))],
+            Environment =
+            [
+                new EnvironmentVariable("DB_PASSWORD", "oops", From: new SecretReference("Orders_DB", "pass word")),
+            ],
         };
 
         var problems = spec.Validate();
@@ -143,8 +148,14 @@ public sealed class DeploymentSpecTests
     [Fact]
     public void A_port_out_of_range_is_refused_with_the_range()
     {
-        AssertRefused(Specs.Minimal() with { Ports = [new ContainerPort("http", 8080), new ContainerPort("admin", 70000)] },
-            "Ports[1].Port", "Port 70000 is out of range: use 1 to 65535.");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Ports = [new ContainerPort("http", 8080), new ContainerPort("admin", 70000)],
+            },
+            "Ports[1].Port",
+            "Port 70000 is out of range: use 1 to 65535."
+        );
     }
 
     [Theory]
@@ -159,16 +170,35 @@ public sealed class DeploymentSpecTests
     [Fact]
     public void Port_names_are_unique()
     {
-        AssertRefused(Specs.Minimal() with { Ports = [new ContainerPort("http", 8080), new ContainerPort("http", 8081)] },
-            "Ports[1].Name", "Port name 'http' is used twice");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Ports = [new ContainerPort("http", 8080), new ContainerPort("http", 8081)],
+            },
+            "Ports[1].Name",
+            "Port name 'http' is used twice"
+        );
     }
 
     [Fact]
     public void A_port_and_protocol_are_listed_once_but_tcp_and_udp_may_share_a_number()
     {
-        AssertRefused(Specs.Minimal() with { Ports = [new ContainerPort(null, 53), new ContainerPort(null, 53)] },
-            "Ports[1].Port", "Port 53/TCP is listed twice.");
-        Assert.Empty((Specs.Minimal() with { Ports = [new ContainerPort("dns", 53), new ContainerPort("dns-udp", 53, PortProtocol.Udp)] }).Validate());
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Ports = [new ContainerPort(null, 53), new ContainerPort(null, 53)],
+            },
+            "Ports[1].Port",
+            "Port 53/TCP is listed twice."
+        );
+        Assert.Empty(
+            (
+                Specs.Minimal() with
+                {
+                    Ports = [new ContainerPort("dns", 53), new ContainerPort("dns-udp", 53, PortProtocol.Udp)],
+                }
+            ).Validate()
+        );
     }
 
     [Theory]
@@ -176,8 +206,14 @@ public sealed class DeploymentSpecTests
     [InlineData("DB HOST")]
     [InlineData("DB=HOST")]
     public void Variable_names_follow_the_kubernetes_rule(string name) =>
-        AssertRefused(Specs.Minimal() with { Environment = [new EnvironmentVariable(name, "x")] },
-            "Environment[0].Name", $"'{name}' is not a valid variable name");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Environment = [new EnvironmentVariable(name, "x")],
+            },
+            "Environment[0].Name",
+            $"'{name}' is not a valid variable name"
+        );
 
     [Theory]
     [InlineData("DB_HOST")]
@@ -190,11 +226,19 @@ public sealed class DeploymentSpecTests
     [Fact]
     public void A_variable_is_set_once()
     {
-        AssertRefused(Specs.Minimal() with
+        AssertRefused(
+            Specs.Minimal() with
             {
-                Environment = [new EnvironmentVariable("A", "1"), new EnvironmentVariable("B", "2"), new EnvironmentVariable("A", "3", IsSecret: true)],
+                Environment =
+                [
+                    new EnvironmentVariable("A", "1"),
+                    new EnvironmentVariable("B", "2"),
+                    new EnvironmentVariable("A", "3", IsSecret: true),
+                ],
             },
-            "Environment[2].Name", "Variable 'A' is set twice");
+            "Environment[2].Name",
+            "Variable 'A' is set twice"
+        );
     }
 
     [Theory]
@@ -204,7 +248,14 @@ public sealed class DeploymentSpecTests
     [InlineData("/etc/../root", "may not contain '.' or '..' parts")]
     [InlineData("/etc//app", "has an empty part")]
     public void Config_files_are_mounted_in_an_absolute_directory(string path, string message) =>
-        AssertRefused(Specs.Minimal() with { ConfigFiles = [new ConfigFile(path, "app.yaml", "a: 1")] }, "ConfigFiles[0].MountPath", message);
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                ConfigFiles = [new ConfigFile(path, "app.yaml", "a: 1")],
+            },
+            "ConfigFiles[0].MountPath",
+            message
+        );
 
     [Theory]
     [InlineData("app config.yaml")]
@@ -212,8 +263,14 @@ public sealed class DeploymentSpecTests
     [InlineData("..data")]
     [InlineData(".")]
     public void Config_file_names_are_valid_config_map_keys(string fileName) =>
-        AssertRefused(Specs.Minimal() with { ConfigFiles = [new ConfigFile("/etc/app", fileName, "a: 1")] },
-            "ConfigFiles[0].FileName", $"'{fileName}' is not a valid file name");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                ConfigFiles = [new ConfigFile("/etc/app", fileName, "a: 1")],
+            },
+            "ConfigFiles[0].FileName",
+            $"'{fileName}' is not a valid file name"
+        );
 
     [Fact]
     public void A_config_file_is_defined_once_per_directory()
@@ -222,7 +279,8 @@ public sealed class DeploymentSpecTests
         {
             ConfigFiles =
             [
-                new ConfigFile("/etc/app", "app.yaml", "a: 1"), new ConfigFile("/etc/other", "app.yaml", "a: 2"),
+                new ConfigFile("/etc/app", "app.yaml", "a: 1"),
+                new ConfigFile("/etc/other", "app.yaml", "a: 2"),
                 new ConfigFile("/etc/app", "app.yaml", "a: 3"),
             ],
         };
@@ -235,14 +293,25 @@ public sealed class DeploymentSpecTests
     {
         var big = new string('x', 600 * 1024);
 
-        AssertRefused(Specs.Minimal() with { ConfigFiles = [new ConfigFile("/a", "one", big), new ConfigFile("/a", "two", big)] },
-            "ConfigFiles", "Config files hold 1.2 MiB together; the limit is 1000 KiB.");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                ConfigFiles = [new ConfigFile("/a", "one", big), new ConfigFile("/a", "two", big)],
+            },
+            "ConfigFiles",
+            "Config files hold 1.2 MiB together; the limit is 1000 KiB."
+        );
     }
 
     [Fact]
     public void An_application_requests_cpu_and_memory_so_that_quota_admission_is_honest()
     {
-        var problems = (Specs.Minimal() with { Resources = new ContainerResources(0, 500, 0, 256 * Specs.Mi) }).Validate();
+        var problems = (
+            Specs.Minimal() with
+            {
+                Resources = new ContainerResources(0, 500, 0, 256 * Specs.Mi),
+            }
+        ).Validate();
 
         Assert.Equal(["Resources.CpuRequest", "Resources.MemoryRequest"], problems.Select(p => p.Field));
         Assert.Contains("Request some CPU", problems[0].Message);
@@ -251,14 +320,23 @@ public sealed class DeploymentSpecTests
     [Fact]
     public void Limits_are_not_below_requests()
     {
-        var problems = (Specs.Minimal() with { Resources = new ContainerResources(500, 250, 512 * Specs.Mi, 256 * Specs.Mi) }).Validate();
+        var problems = (
+            Specs.Minimal() with
+            {
+                Resources = new ContainerResources(500, 250, 512 * Specs.Mi, 256 * Specs.Mi),
+            }
+        ).Validate();
 
         Assert.Equal(
             [
                 Problem.Invalid("Resources.CpuLimit", "The CPU limit (0.25) is below the CPU request (0.5)."),
-                Problem.Invalid("Resources.MemoryLimit", "The memory limit (256 MiB) is below the memory request (512 MiB)."),
+                Problem.Invalid(
+                    "Resources.MemoryLimit",
+                    "The memory limit (256 MiB) is below the memory request (512 MiB)."
+                ),
             ],
-            problems);
+            problems
+        );
     }
 
     [Theory]
@@ -273,20 +351,44 @@ public sealed class DeploymentSpecTests
     [Fact]
     public void An_http_probe_has_a_path_starting_with_a_slash()
     {
-        AssertRefused(Specs.Minimal() with { Liveness = new Probe(ProbeKind.Http, "healthz", 8080) }, "Liveness.Path", "starting with '/'");
-        AssertRefused(Specs.Minimal() with { Readiness = new Probe(ProbeKind.Http, null, 8080) }, "Readiness.Path", "starting with '/'");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Liveness = new Probe(ProbeKind.Http, "healthz", 8080),
+            },
+            "Liveness.Path",
+            "starting with '/'"
+        );
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Readiness = new Probe(ProbeKind.Http, null, 8080),
+            },
+            "Readiness.Path",
+            "starting with '/'"
+        );
     }
 
     [Fact]
     public void A_tcp_probe_has_no_path() =>
-        AssertRefused(Specs.Minimal() with { Readiness = new Probe(ProbeKind.Tcp, "/healthz", 5432) }, "Readiness.Path", "leave the path empty");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Readiness = new Probe(ProbeKind.Tcp, "/healthz", 5432),
+            },
+            "Readiness.Path",
+            "leave the path empty"
+        );
 
     [Fact]
     public void Probe_ports_and_timings_are_in_range()
     {
         var problems = (Specs.Minimal() with { Liveness = new Probe(ProbeKind.Tcp, null, 0, -1, 0, 0) }).Validate();
 
-        Assert.Equal(["Liveness.Port", "Liveness.InitialDelaySeconds", "Liveness.PeriodSeconds", "Liveness.FailureThreshold"], problems.Select(p => p.Field));
+        Assert.Equal(
+            ["Liveness.Port", "Liveness.InitialDelaySeconds", "Liveness.PeriodSeconds", "Liveness.FailureThreshold"],
+            problems.Select(p => p.Field)
+        );
         Assert.Equal("Port 0 is out of range: use 1 to 65535.", problems[0].Message);
     }
 
@@ -296,17 +398,38 @@ public sealed class DeploymentSpecTests
     [InlineData("-shop.example.com")]
     [InlineData("shop..example.com")]
     public void The_ingress_host_is_a_dns_subdomain(string host) =>
-        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, host) }, "Exposure.IngressHost", $"'{host}' is not a valid host name");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Exposure = new Exposure(80, 8080, host),
+            },
+            "Exposure.IngressHost",
+            $"'{host}' is not a valid host name"
+        );
 
     [Fact]
     public void A_wildcard_ingress_host_is_well_formed_whether_or_not_a_pool_grants_it() =>
-        Assert.Empty((Specs.Minimal() with { Exposure = new Exposure(80, 8080, "*.apps.example.com", "/", "apps-tls") }).Validate());
+        Assert.Empty(
+            (
+                Specs.Minimal() with
+                {
+                    Exposure = new Exposure(80, 8080, "*.apps.example.com", "/", "apps-tls"),
+                }
+            ).Validate()
+        );
 
     [Theory]
     [InlineData("10.0.0.1")]
     [InlineData("192.168.1.20")]
     public void An_ingress_host_is_a_name_not_an_address(string host) =>
-        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, host) }, "Exposure.IngressHost", "is an address");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Exposure = new Exposure(80, 8080, host),
+            },
+            "Exposure.IngressHost",
+            "is an address"
+        );
 
     [Theory]
     [InlineData("/api/../admin")]
@@ -323,8 +446,14 @@ public sealed class DeploymentSpecTests
     [InlineData("/api#top")]
     [InlineData("/api{1,3}")]
     public void An_ingress_path_holds_only_plain_path_characters(string path) =>
-        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, "shop.example.com", path) }, "Exposure.IngressPath",
-            "An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Exposure = new Exposure(80, 8080, "shop.example.com", path),
+            },
+            "Exposure.IngressPath",
+            "An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~"
+        );
 
     [Theory]
     [InlineData("/")]
@@ -344,13 +473,24 @@ public sealed class DeploymentSpecTests
 
     [Fact]
     public void The_ingress_path_starts_with_a_slash() =>
-        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(80, 8080, "shop.example.com", "api") },
-            "Exposure.IngressPath", "An ingress path starts with '/', like '/api'.");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Exposure = new Exposure(80, 8080, "shop.example.com", "api"),
+            },
+            "Exposure.IngressPath",
+            "An ingress path starts with '/', like '/api'."
+        );
 
     [Fact]
     public void Tls_and_an_ingress_path_need_an_ingress_host()
     {
-        var problems = (Specs.Minimal() with { Exposure = new Exposure(80, 8080, null, "/api", "shop-tls") }).Validate();
+        var problems = (
+            Specs.Minimal() with
+            {
+                Exposure = new Exposure(80, 8080, null, "/api", "shop-tls"),
+            }
+        ).Validate();
 
         Assert.Equal(["Exposure.IngressPath", "Exposure.TlsSecretName"], problems.Select(p => p.Field));
         Assert.Contains("TLS needs an ingress host", problems[1].Message);
@@ -358,27 +498,52 @@ public sealed class DeploymentSpecTests
 
     [Fact]
     public void The_tls_secret_name_is_a_dns_subdomain() =>
-        AssertRefused(Specs.Minimal() with { Exposure = new Exposure(443, 8443, "shop.example.com", null, "Shop_TLS") },
-            "Exposure.TlsSecretName", "'Shop_TLS' is not a valid secret name");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Exposure = new Exposure(443, 8443, "shop.example.com", null, "Shop_TLS"),
+            },
+            "Exposure.TlsSecretName",
+            "'Shop_TLS' is not a valid secret name"
+        );
 
     [Fact]
     public void An_ingress_does_not_front_a_udp_port() =>
-        AssertRefused(Specs.Minimal() with { Ports = [new ContainerPort("dns", 53, PortProtocol.Udp)], Exposure = new Exposure(53, 53, "dns.example.com") },
-            "Exposure.IngressHost", "port 53 is UDP");
+        AssertRefused(
+            Specs.Minimal() with
+            {
+                Ports = [new ContainerPort("dns", 53, PortProtocol.Udp)],
+                Exposure = new Exposure(53, 53, "dns.example.com"),
+            },
+            "Exposure.IngressHost",
+            "port 53 is UDP"
+        );
 
     [Fact]
     public void The_autoscaler_keeps_at_least_one_replica() =>
-        AssertRefused(Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(0, 3, 70, null)), "Autoscaling.MinReplicas", "at least 1 replica");
+        AssertRefused(
+            Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(0, 3, 70, null)),
+            "Autoscaling.MinReplicas",
+            "at least 1 replica"
+        );
 
     [Theory]
     [InlineData(5, 2, "The maximum (2) is below the minimum (5).")]
     [InlineData(1, 1001, "1001 replicas is too many: use at most 1000.")]
     public void The_autoscaler_maximum_is_between_the_minimum_and_1000(int min, int max, string message) =>
-        AssertRefused(Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(min, max, 70, null)), "Autoscaling.MaxReplicas", message);
+        AssertRefused(
+            Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(min, max, 70, null)),
+            "Autoscaling.MaxReplicas",
+            message
+        );
 
     [Fact]
     public void The_autoscaler_has_a_target() =>
-        AssertRefused(Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(1, 3, null, null)), "Autoscaling", "CPU or memory target");
+        AssertRefused(
+            Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(1, 3, null, null)),
+            "Autoscaling",
+            "CPU or memory target"
+        );
 
     [Theory]
     [InlineData(0)]
@@ -387,7 +552,10 @@ public sealed class DeploymentSpecTests
     {
         var problems = Specs.Minimal().WithAutoscaling(new AutoscalingPolicy(1, 3, percent, percent)).Validate();
 
-        Assert.Equal(["Autoscaling.CpuUtilizationPercent", "Autoscaling.MemoryUtilizationPercent"], problems.Select(p => p.Field));
+        Assert.Equal(
+            ["Autoscaling.CpuUtilizationPercent", "Autoscaling.MemoryUtilizationPercent"],
+            problems.Select(p => p.Field)
+        );
         Assert.Equal($"A target of {percent} percent is out of range: use 1 to 100.", problems[0].Message);
     }
 
@@ -396,15 +564,21 @@ public sealed class DeploymentSpecTests
     {
         var spec = Specs.Minimal();
 
-        var changed = spec.WithReplicas(4).WithResources(new ContainerResources(1, 2, 3, 4)).WithAutoscaling(new AutoscalingPolicy(1, 2, 50, null))
-            .WithEnvironment([new EnvironmentVariable("A", "1")]).WithEnvironmentVariable(new EnvironmentVariable("A", "2", IsSecret: true))
+        var changed = spec.WithReplicas(4)
+            .WithResources(new ContainerResources(1, 2, 3, 4))
+            .WithAutoscaling(new AutoscalingPolicy(1, 2, 50, null))
+            .WithEnvironment([new EnvironmentVariable("A", "1")])
+            .WithEnvironmentVariable(new EnvironmentVariable("A", "2", IsSecret: true))
             .WithEnvironmentVariable(new EnvironmentVariable("B", "3"));
 
         Assert.Equal((1, 0), (spec.Replicas, spec.Environment.Count));
         Assert.Equal(4, changed.Replicas);
         Assert.Equal(new ContainerResources(1, 2, 3, 4), changed.Resources);
         Assert.Equal(50, changed.Autoscaling!.CpuUtilizationPercent);
-        Assert.Equal([new EnvironmentVariable("A", "2", IsSecret: true), new EnvironmentVariable("B", "3")], changed.Environment);
+        Assert.Equal(
+            [new EnvironmentVariable("A", "2", IsSecret: true), new EnvironmentVariable("B", "3")],
+            changed.Environment
+        );
         Assert.True(changed.HasSecrets);
         Assert.False(spec.HasSecrets);
     }
@@ -444,7 +618,8 @@ public sealed class DeploymentSpecTests
     public void Lists_left_out_of_the_json_read_as_empty()
     {
         var read = JsonSerializer.Deserialize<DeploymentSpec>(
-            """{ "Image": "nginx:1.27", "Resources": { "CpuRequestMillis": 100, "CpuLimitMillis": 100, "MemoryRequestBytes": 1, "MemoryLimitBytes": 1 }, "Ports": null }""")!;
+            """{ "Image": "nginx:1.27", "Resources": { "CpuRequestMillis": 100, "CpuLimitMillis": 100, "MemoryRequestBytes": 1, "MemoryLimitBytes": 1 }, "Ports": null }"""
+        )!;
 
         Assert.Empty(read.Ports);
         Assert.Empty(read.Environment);
@@ -468,7 +643,10 @@ public sealed class ImageReferenceTests
     {
         var image = ImageReference.Parse("nginx:1.27").Value;
 
-        Assert.Equal(("docker.io", "library/nginx", "1.27", (string?)null), (image.Registry, image.Repository, image.Tag, image.Digest));
+        Assert.Equal(
+            ("docker.io", "library/nginx", "1.27", (string?)null),
+            (image.Registry, image.Repository, image.Tag, image.Digest)
+        );
         Assert.Equal("1.27", image.Version);
     }
 
@@ -497,14 +675,19 @@ public sealed class ImageReferenceTests
 
         var image = ImageReference.Parse($"ghcr.io/acme/api@{digest}").Value;
 
-        Assert.Equal(("ghcr.io", "acme/api", (string?)null, digest), (image.Registry, image.Repository, image.Tag, image.Digest));
+        Assert.Equal(
+            ("ghcr.io", "acme/api", (string?)null, digest),
+            (image.Registry, image.Repository, image.Tag, image.Digest)
+        );
         Assert.Equal("sha256-0123456789ab", image.Version);
     }
 
     [Fact]
     public void A_tag_next_to_a_digest_is_the_version()
     {
-        var image = ImageReference.Parse("nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").Value;
+        var image = ImageReference
+            .Parse("nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+            .Value;
 
         Assert.Equal("1.27", image.Tag);
         Assert.Equal("1.27", image.Version);
@@ -544,7 +727,8 @@ public sealed class ApplicationNameTests
     [InlineData("orders-api")]
     [InlineData("a")]
     [InlineData("web2")]
-    public void Lowercase_dns_labels_are_application_names(string name) => Assert.Equal(name, ApplicationName.Create(name).Value.Value);
+    public void Lowercase_dns_labels_are_application_names(string name) =>
+        Assert.Equal(name, ApplicationName.Create(name).Value.Value);
 
     [Theory]
     [InlineData("", "An application needs a name.")]

@@ -26,8 +26,17 @@ public sealed class AuditEventTests
     {
         var actor = new Actor(null, new string('a', 400), "127.0.0.1");
 
-        var audit = new AuditEvent(actor, null, null, "access.denied", "endpoint", "POST /" + new string('p', 500),
-            AuditOutcome.Denied, DateTime.UtcNow, new string('s', 5000));
+        var audit = new AuditEvent(
+            actor,
+            null,
+            null,
+            "access.denied",
+            "endpoint",
+            "POST /" + new string('p', 500),
+            AuditOutcome.Denied,
+            DateTime.UtcNow,
+            new string('s', 5000)
+        );
 
         Assert.Equal(AuditEvent.MaxActorNameLength, audit.ActorName.Length);
         Assert.Equal(AuditEvent.MaxTargetIdLength, audit.TargetId.Length);

@@ -21,7 +21,8 @@ public sealed class QuantityTests
     [InlineData("128974848", 128974848L)]
     [InlineData("110", 110L)]
     [InlineData("1k", 1000L)]
-    public void Memory_and_counts_read_as_whole_numbers(string text, long value) => Assert.Equal(value, Quantity.Whole(text));
+    public void Memory_and_counts_read_as_whole_numbers(string text, long value) =>
+        Assert.Equal(value, Quantity.Whole(text));
 
     [Theory]
     [InlineData(null)]
@@ -72,9 +73,26 @@ public sealed class ClusterTests
 
 public sealed class ClusterHostTests
 {
-    private static NodeSnapshot Node(bool ready = true, bool unschedulable = false) => new(
-        "node-1", "InternalIP=10.0.0.1", "worker", "kubernetes.io/hostname=node-1", "", "Ready=True||", ready, unschedulable, "",
-        4000, 8L << 30, 110, 100L << 30, 3900, 7L << 30, 110, DateTime.UnixEpoch);
+    private static NodeSnapshot Node(bool ready = true, bool unschedulable = false) =>
+        new(
+            "node-1",
+            "InternalIP=10.0.0.1",
+            "worker",
+            "kubernetes.io/hostname=node-1",
+            "",
+            "Ready=True||",
+            ready,
+            unschedulable,
+            "",
+            4000,
+            8L << 30,
+            110,
+            100L << 30,
+            3900,
+            7L << 30,
+            110,
+            DateTime.UnixEpoch
+        );
 
     [Fact]
     public void Observing_a_node_reports_whether_what_pages_show_changed()

@@ -14,34 +14,59 @@ internal static class Templates
     public static TemplateVersion Version(string version, string? line = null, bool hidden = false) =>
         new(version, $"postgres:{version}", line ?? version.Split('.')[0], hidden);
 
-    public static TemplatePlan Plan(string name, bool hidden = false) => new(name, name.ToUpperInvariant(), 250, 1000, 512 * Mi, 1 * Gi, 10 * Gi, 1, 1, hidden);
+    public static TemplatePlan Plan(string name, bool hidden = false) =>
+        new(name, name.ToUpperInvariant(), 250, 1000, 512 * Mi, 1 * Gi, 10 * Gi, 1, 1, hidden);
 
-    public static TemplateDefinition Definition() => new()
-    {
-        Versions = [Version("16.8"), Version("16.9"), Version("17.5")],
-        Plans = [Plan("small"), Plan("medium")],
-        Parameters =
-        [
-            new TemplateParameter("database", ParameterType.String, "app", [], true, "The database.", "[a-z_][a-z0-9_]*"),
-            new TemplateParameter("max_connections", ParameterType.Integer, "100", [], true, "Connections."),
-            new TemplateParameter("ssl", ParameterType.Boolean, "false", [], false, "TLS."),
-            new TemplateParameter("mode", ParameterType.Choice, "fast", ["fast", "safe"], true, "Mode."),
-            new TemplateParameter("comment", ParameterType.String, null, [], false, "Free text."),
-        ],
-        Ports = [new TemplatePort("postgresql", 5432)],
-        Credentials = [new CredentialSpec("password", 24)],
-        ConnectionStrings = [new ConnectionStringTemplate("psql URI", "postgresql://{{ host }}:{{ port }}")],
-        BindingVariables = [new BindingVariable("POSTGRES_HOST", "{{ host }}", null), new BindingVariable("POSTGRES_PASSWORD", null, "password")],
-        ObjectsTemplate = "apiVersion: v1\nkind: Service\n",
-    };
+    public static TemplateDefinition Definition() =>
+        new()
+        {
+            Versions = [Version("16.8"), Version("16.9"), Version("17.5")],
+            Plans = [Plan("small"), Plan("medium")],
+            Parameters =
+            [
+                new TemplateParameter(
+                    "database",
+                    ParameterType.String,
+                    "app",
+                    [],
+                    true,
+                    "The database.",
+                    "[a-z_][a-z0-9_]*"
+                ),
+                new TemplateParameter("max_connections", ParameterType.Integer, "100", [], true, "Connections."),
+                new TemplateParameter("ssl", ParameterType.Boolean, "false", [], false, "TLS."),
+                new TemplateParameter("mode", ParameterType.Choice, "fast", ["fast", "safe"], true, "Mode."),
+                new TemplateParameter("comment", ParameterType.String, null, [], false, "Free text."),
+            ],
+            Ports = [new TemplatePort("postgresql", 5432)],
+            Credentials = [new CredentialSpec("password", 24)],
+            ConnectionStrings = [new ConnectionStringTemplate("psql URI", "postgresql://{{ host }}:{{ port }}")],
+            BindingVariables =
+            [
+                new BindingVariable("POSTGRES_HOST", "{{ host }}", null),
+                new BindingVariable("POSTGRES_PASSWORD", null, "password"),
+            ],
+            ObjectsTemplate = "apiVersion: v1\nkind: Service\n",
+        };
 
     public static MiddlewareTemplate Create(TemplateDefinition? definition = null) =>
-        MiddlewareTemplate.Create("postgresql", "PostgreSQL", MiddlewareCategory.Database, "database", "The database.", definition ?? Definition(),
-            StandInCheck.Passes, Now).Value;
+        MiddlewareTemplate
+            .Create(
+                "postgresql",
+                "PostgreSQL",
+                MiddlewareCategory.Database,
+                "database",
+                "The database.",
+                definition ?? Definition(),
+                StandInCheck.Passes,
+                Now
+            )
+            .Value;
 
     public static IReadOnlyList<string?> Fields(Result result) => Fields(result.Problem!);
 
-    public static IReadOnlyList<string?> Fields(Problem problem) => problem.Causes.Count > 0 ? problem.Causes.Select(c => c.Field).ToList() : [problem.Field];
+    public static IReadOnlyList<string?> Fields(Problem problem) =>
+        problem.Causes.Count > 0 ? problem.Causes.Select(c => c.Field).ToList() : [problem.Field];
 }
 
 /// <summary>A stand-in for the rendering check, which the infrastructure implements.</summary>
@@ -64,7 +89,11 @@ public sealed class MiddlewareTemplateTests
     {
         var definition = Templates.Definition() with
         {
-            Versions = [new TemplateVersion("16.x", "postgres:16", "16"), new TemplateVersion("17.5", "postgres", "16")],
+            Versions =
+            [
+                new TemplateVersion("16.x", "postgres:16", "16"),
+                new TemplateVersion("17.5", "postgres", "16"),
+            ],
             Plans = [Templates.Plan("small") with { CpuLimitMillis = 100 }, Templates.Plan("small")],
             Parameters = [new TemplateParameter("mode", ParameterType.Choice, "slow", ["fast", "safe"], true, "")],
             Ports = [new TemplatePort("PostgreSQL", 5432)],
@@ -74,15 +103,36 @@ public sealed class MiddlewareTemplateTests
         };
         var check = new StandInCheck();
 
-        var created = MiddlewareTemplate.Create("Postgre_SQL", "", MiddlewareCategory.Database, "Database!", null, definition, check, Templates.Now);
+        var created = MiddlewareTemplate.Create(
+            "Postgre_SQL",
+            "",
+            MiddlewareCategory.Database,
+            "Database!",
+            null,
+            definition,
+            check,
+            Templates.Now
+        );
 
         Assert.False(created.Succeeded);
         Assert.Equal(
-        [
-            "Name", "DisplayName", "Icon", "Definition.Versions[0].Version", "Definition.Versions[1].Image", "Definition.Versions[1].MajorLine",
-            "Definition.Plans[0].CpuLimit", "Definition.Plans[1].Name", "Definition.Parameters[0].Default", "Definition.Ports[0].Name",
-            "Definition.Credentials[0].Length", "Definition.BindingVariables[0]", "Definition.ObjectsTemplate",
-        ], created.Problem!.Causes.Select(c => c.Field));
+            [
+                "Name",
+                "DisplayName",
+                "Icon",
+                "Definition.Versions[0].Version",
+                "Definition.Versions[1].Image",
+                "Definition.Versions[1].MajorLine",
+                "Definition.Plans[0].CpuLimit",
+                "Definition.Plans[1].Name",
+                "Definition.Parameters[0].Default",
+                "Definition.Ports[0].Name",
+                "Definition.Credentials[0].Length",
+                "Definition.BindingVariables[0]",
+                "Definition.ObjectsTemplate",
+            ],
+            created.Problem!.Causes.Select(c => c.Field)
+        );
         Assert.Empty(check.Checked);
     }
 
@@ -91,8 +141,18 @@ public sealed class MiddlewareTemplateTests
     {
         var check = new StandInCheck();
 
-        var template = MiddlewareTemplate.Create("postgresql", " PostgreSQL ", MiddlewareCategory.Database, "database", "", Templates.Definition(), check,
-            Templates.Now).Value;
+        var template = MiddlewareTemplate
+            .Create(
+                "postgresql",
+                " PostgreSQL ",
+                MiddlewareCategory.Database,
+                "database",
+                "",
+                Templates.Definition(),
+                check,
+                Templates.Now
+            )
+            .Value;
 
         Assert.Equal(["postgresql"], check.Checked);
         Assert.Equal("PostgreSQL", template.DisplayName);
@@ -105,8 +165,16 @@ public sealed class MiddlewareTemplateTests
     {
         var check = new StandInCheck(Problem.Invalid("ObjectsTemplate", "There is no StatefulSet."));
 
-        var created = MiddlewareTemplate.Create("postgresql", "PostgreSQL", MiddlewareCategory.Database, "database", "", Templates.Definition(), check,
-            Templates.Now);
+        var created = MiddlewareTemplate.Create(
+            "postgresql",
+            "PostgreSQL",
+            MiddlewareCategory.Database,
+            "database",
+            "",
+            Templates.Definition(),
+            check,
+            Templates.Now
+        );
 
         Assert.Equal("Definition.ObjectsTemplate", created.Problem!.Field);
         Assert.Equal("There is no StatefulSet.", created.Problem.Message);
@@ -115,7 +183,11 @@ public sealed class MiddlewareTemplateTests
     [Fact]
     public void A_template_offers_at_least_one_visible_version_and_plan()
     {
-        var definition = Templates.Definition() with { Versions = [Templates.Version("16.8", hidden: true)], Plans = [] };
+        var definition = Templates.Definition() with
+        {
+            Versions = [Templates.Version("16.8", hidden: true)],
+            Plans = [],
+        };
 
         var problems = definition.Validate();
 
@@ -127,10 +199,18 @@ public sealed class MiddlewareTemplateTests
     {
         var definition = Templates.Definition() with
         {
-            BindingVariables = [new BindingVariable("1HOST", "{{ host }}", null), new BindingVariable("EMPTY", null, null), new BindingVariable("KEY", null, "pass word")],
+            BindingVariables =
+            [
+                new BindingVariable("1HOST", "{{ host }}", null),
+                new BindingVariable("EMPTY", null, null),
+                new BindingVariable("KEY", null, "pass word"),
+            ],
         };
 
-        Assert.Equal(["BindingVariables[0].Name", "BindingVariables[1]", "BindingVariables[2].SecretKey"], definition.Validate().Select(p => p.Field));
+        Assert.Equal(
+            ["BindingVariables[0].Name", "BindingVariables[1]", "BindingVariables[2].SecretKey"],
+            definition.Validate().Select(p => p.Field)
+        );
     }
 
     [Theory]
@@ -147,10 +227,19 @@ public sealed class MiddlewareTemplateTests
     [Fact]
     public void An_instance_upgrades_only_to_a_newer_visible_version_of_its_major_line()
     {
-        var template = Templates.Create(Templates.Definition() with
-        {
-            Versions = [Templates.Version("16.8"), Templates.Version("16.9"), Templates.Version("16.10"), Templates.Version("16.11", hidden: true), Templates.Version("17.5")],
-        });
+        var template = Templates.Create(
+            Templates.Definition() with
+            {
+                Versions =
+                [
+                    Templates.Version("16.8"),
+                    Templates.Version("16.9"),
+                    Templates.Version("16.10"),
+                    Templates.Version("16.11", hidden: true),
+                    Templates.Version("17.5"),
+                ],
+            }
+        );
 
         Assert.True(template.CanUpgrade("16.8", "16.10"));
         Assert.True(template.CanUpgrade("16.9", "16.10"));
@@ -192,7 +281,11 @@ public sealed class MiddlewareTemplateTests
         var later = Templates.Now.AddHours(1);
 
         var added = template.AddVersion(new TemplateVersion("17.6", "postgres:17.6", "17"), StandInCheck.Passes, later);
-        var duplicate = template.AddVersion(new TemplateVersion("17.6", "postgres:17.6", "17"), StandInCheck.Passes, later);
+        var duplicate = template.AddVersion(
+            new TemplateVersion("17.6", "postgres:17.6", "17"),
+            StandInCheck.Passes,
+            later
+        );
         var untagged = template.AddVersion(new TemplateVersion("17.7", "postgres", "16"), StandInCheck.Passes, later);
 
         Assert.True(added.Succeeded);
@@ -208,8 +301,16 @@ public sealed class MiddlewareTemplateTests
     {
         var template = Templates.Create();
 
-        var refused = template.AddVersion(new TemplateVersion("18.0", "postgres:18.0", "18"),
-            new StandInCheck(Problem.Invalid("ObjectsTemplate", "Container 'postgresql' runs 'postgres:17' instead of the version's image.")), Templates.Now);
+        var refused = template.AddVersion(
+            new TemplateVersion("18.0", "postgres:18.0", "18"),
+            new StandInCheck(
+                Problem.Invalid(
+                    "ObjectsTemplate",
+                    "Container 'postgresql' runs 'postgres:17' instead of the version's image."
+                )
+            ),
+            Templates.Now
+        );
 
         Assert.False(refused.Succeeded);
         Assert.Equal("Definition.ObjectsTemplate", refused.Problem!.Field);
@@ -222,8 +323,17 @@ public sealed class MiddlewareTemplateTests
         var template = Templates.Create();
 
         var added = template.AddPlan(Templates.Plan("large"), StandInCheck.Passes, Templates.Now);
-        var refused = template.AddPlan(Templates.Plan("huge") with { MemoryLimitBytes = 1, StorageBytes = 0, Replicas = 3, MaxReplicas = 2 }, StandInCheck.Passes,
-            Templates.Now);
+        var refused = template.AddPlan(
+            Templates.Plan("huge") with
+            {
+                MemoryLimitBytes = 1,
+                StorageBytes = 0,
+                Replicas = 3,
+                MaxReplicas = 2,
+            },
+            StandInCheck.Passes,
+            Templates.Now
+        );
 
         Assert.True(added.Succeeded);
         Assert.Equal(["small", "medium", "large"], template.VisiblePlans().Select(p => p.Name));
@@ -246,7 +356,12 @@ public sealed class MiddlewareTemplateTests
     [Fact]
     public void The_last_visible_version_cannot_be_hidden()
     {
-        var template = Templates.Create(Templates.Definition() with { Versions = [Templates.Version("16.8"), Templates.Version("16.9", hidden: true)] });
+        var template = Templates.Create(
+            Templates.Definition() with
+            {
+                Versions = [Templates.Version("16.8"), Templates.Version("16.9", hidden: true)],
+            }
+        );
 
         var refused = template.HideVersion("16.8", Templates.Now);
 
@@ -273,7 +388,11 @@ public sealed class MiddlewareTemplateTests
     public void A_new_definition_may_not_remove_versions_or_plans_that_instances_use()
     {
         var template = Templates.Create();
-        var shrunk = Templates.Definition() with { Versions = [Templates.Version("17.5")], Plans = [Templates.Plan("small")] };
+        var shrunk = Templates.Definition() with
+        {
+            Versions = [Templates.Version("17.5")],
+            Plans = [Templates.Plan("small")],
+        };
 
         var refused = template.ChangeDefinition(shrunk, StandInCheck.Passes, Templates.Now);
 
@@ -286,7 +405,10 @@ public sealed class MiddlewareTemplateTests
     public void A_new_definition_that_keeps_every_version_and_plan_is_taken()
     {
         var template = Templates.Create();
-        var changed = Templates.Definition().WithVersion(Templates.Version("17.6")) with { ObjectsTemplate = "apiVersion: v1\nkind: Secret\n" };
+        var changed = Templates.Definition().WithVersion(Templates.Version("17.6")) with
+        {
+            ObjectsTemplate = "apiVersion: v1\nkind: Secret\n",
+        };
 
         Assert.True(template.ChangeDefinition(changed, StandInCheck.Passes, Templates.Now).Succeeded);
         Assert.Equal(changed, template.Definition);
@@ -297,8 +419,15 @@ public sealed class MiddlewareTemplateTests
     {
         var template = Templates.Create();
 
-        Assert.True(template.ChangeDetails("Postgres", MiddlewareCategory.Database, "database-fill", "New.", Templates.Now).Succeeded);
-        Assert.Equal(["DisplayName", "Icon"], Templates.Fields(template.ChangeDetails(" ", MiddlewareCategory.Cache, "Database Fill", "", Templates.Now)));
+        Assert.True(
+            template
+                .ChangeDetails("Postgres", MiddlewareCategory.Database, "database-fill", "New.", Templates.Now)
+                .Succeeded
+        );
+        Assert.Equal(
+            ["DisplayName", "Icon"],
+            Templates.Fields(template.ChangeDetails(" ", MiddlewareCategory.Cache, "Database Fill", "", Templates.Now))
+        );
         Assert.Equal("database-fill", template.Icon);
     }
 
@@ -318,7 +447,9 @@ public sealed class MiddlewareTemplateTests
     [Fact]
     public void Lists_left_out_of_the_json_read_as_empty()
     {
-        var read = JsonSerializer.Deserialize<TemplateDefinition>("""{"ObjectsTemplate":"x","Parameters":[{"Name":"a","Type":"String"}]}""")!;
+        var read = JsonSerializer.Deserialize<TemplateDefinition>(
+            """{"ObjectsTemplate":"x","Parameters":[{"Name":"a","Type":"String"}]}"""
+        )!;
 
         Assert.Empty(read.Versions);
         Assert.Empty(read.Parameters[0].AllowedValues);
@@ -340,28 +471,52 @@ public sealed class MiddlewareParameterTests
 {
     private static readonly TemplateDefinition Definition = Templates.Definition();
 
-    private static Dictionary<string, string?> Values(params (string Name, string? Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
+    private static Dictionary<string, string?> Values(params (string Name, string? Value)[] values) =>
+        values.ToDictionary(v => v.Name, v => v.Value);
 
     [Fact]
     public void Defaults_fill_what_is_not_given_and_values_are_written_one_way()
     {
-        var resolved = Definition.ResolveParameters(Values(("max_connections", " 200 "), ("ssl", "True"), ("database", "")));
+        var resolved = Definition.ResolveParameters(
+            Values(("max_connections", " 200 "), ("ssl", "True"), ("database", ""))
+        );
 
-        Assert.Equal(new Dictionary<string, string>
-        {
-            ["database"] = "app", ["max_connections"] = "200", ["ssl"] = "true", ["mode"] = "fast", ["comment"] = "",
-        }, resolved.Value);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["database"] = "app",
+                ["max_connections"] = "200",
+                ["ssl"] = "true",
+                ["mode"] = "fast",
+                ["comment"] = "",
+            },
+            resolved.Value
+        );
     }
 
     [Fact]
     public void Every_wrong_value_is_reported_at_once_with_its_parameter()
     {
-        var problems = Definition.ValidateParameters(Values(
-            ("database", "App-DB"), ("max_connections", "many"), ("ssl", "yes"), ("mode", "slow"), ("colour", "blue")));
+        var problems = Definition.ValidateParameters(
+            Values(
+                ("database", "App-DB"),
+                ("max_connections", "many"),
+                ("ssl", "yes"),
+                ("mode", "slow"),
+                ("colour", "blue")
+            )
+        );
 
         Assert.Equal(
-            ["Parameters.colour", "Parameters.database", "Parameters.max_connections", "Parameters.ssl", "Parameters.mode"],
-            problems.Select(p => p.Field));
+            [
+                "Parameters.colour",
+                "Parameters.database",
+                "Parameters.max_connections",
+                "Parameters.ssl",
+                "Parameters.mode",
+            ],
+            problems.Select(p => p.Field)
+        );
         Assert.Contains("'slow' is not one of the values of 'mode': fast, safe.", problems.Select(p => p.Message));
         Assert.Contains("'max_connections' is a whole number, not 'many'.", problems.Select(p => p.Message));
     }
@@ -369,7 +524,10 @@ public sealed class MiddlewareParameterTests
     [Fact]
     public void A_required_parameter_without_a_default_must_be_given()
     {
-        var definition = Definition with { Parameters = [new TemplateParameter("cluster", ParameterType.String, null, [], true, "")] };
+        var definition = Definition with
+        {
+            Parameters = [new TemplateParameter("cluster", ParameterType.String, null, [], true, "")],
+        };
 
         var resolved = definition.ResolveParameters(Values());
 
@@ -409,7 +567,10 @@ public sealed class MiddlewareParameterTests
 
         var problem = Assert.Single(problems);
         Assert.Equal("Parameters.comment", problem.Field);
-        Assert.Equal($"'comment' has at most {TemplateDefinition.ParameterValueMaxLength} characters.", problem.Message);
+        Assert.Equal(
+            $"'comment' has at most {TemplateDefinition.ParameterValueMaxLength} characters.",
+            problem.Message
+        );
     }
 
     [Fact]
@@ -442,9 +603,16 @@ public sealed class MiddlewareParameterTests
         };
 
         Assert.Equal(
-        [
-            "Parameters[0].Name", "Parameters[0].Default", "Parameters[1].AllowedValues", "Parameters[2].AllowedValues", "Parameters[3].Pattern",
-            "Parameters[4].Name", "Parameters[4].Pattern",
-        ], definition.Validate().Select(p => p.Field));
+            [
+                "Parameters[0].Name",
+                "Parameters[0].Default",
+                "Parameters[1].AllowedValues",
+                "Parameters[2].AllowedValues",
+                "Parameters[3].Pattern",
+                "Parameters[4].Name",
+                "Parameters[4].Pattern",
+            ],
+            definition.Validate().Select(p => p.Field)
+        );
     }
 }

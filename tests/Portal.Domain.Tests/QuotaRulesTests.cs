@@ -8,13 +8,21 @@ public sealed class QuotaGrantTests
     private const long Gi = 1L << 30;
     private static readonly ResourceAmounts PoolCapacity = new(8000, 8000, 32 * Gi, 32 * Gi, 500 * Gi, 330, 20);
 
-    private static ResourceAmounts Cpu(long requestMillis, long limitMillis) => new(requestMillis, limitMillis, Gi, Gi, 0, 10, 0);
+    private static ResourceAmounts Cpu(long requestMillis, long limitMillis) =>
+        new(requestMillis, limitMillis, Gi, Gi, 0, 10, 0);
 
     [Fact]
     public void Requests_and_limits_are_granted_separately()
     {
-        var result = QuotaGrant.Check("bj-prod", Cpu(2000, 6000), PoolCapacity, OvercommitPolicy.None,
-            ResourceAmounts.Zero, ResourceAmounts.Zero, ResourceAmounts.Zero);
+        var result = QuotaGrant.Check(
+            "bj-prod",
+            Cpu(2000, 6000),
+            PoolCapacity,
+            OvercommitPolicy.None,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero
+        );
 
         Assert.True(result.Succeeded, result.Problem?.Message);
     }
@@ -24,8 +32,15 @@ public sealed class QuotaGrantTests
     {
         var othersHold = Cpu(7500, 7500);
 
-        var result = QuotaGrant.Check("bj-prod", Cpu(2000, 2000), PoolCapacity, OvercommitPolicy.None,
-            othersHold, ResourceAmounts.Zero, ResourceAmounts.Zero);
+        var result = QuotaGrant.Check(
+            "bj-prod",
+            Cpu(2000, 2000),
+            PoolCapacity,
+            OvercommitPolicy.None,
+            othersHold,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero
+        );
 
         Assert.False(result.Succeeded);
         Assert.Contains("needs 2 CPU requests, 0.5 left of 8", result.Problem!.Message);
@@ -37,8 +52,27 @@ public sealed class QuotaGrantTests
     {
         var overcommit = OvercommitPolicy.Create(2.0m, 1.0m).Value;
 
-        var moreCpu = QuotaGrant.Check("p", Cpu(12000, 16000), PoolCapacity, overcommit, ResourceAmounts.Zero, ResourceAmounts.Zero, ResourceAmounts.Zero);
-        var morePods = QuotaGrant.Check("p", Cpu(1000, 1000) with { Pods = 400 }, PoolCapacity, overcommit, ResourceAmounts.Zero, ResourceAmounts.Zero, ResourceAmounts.Zero);
+        var moreCpu = QuotaGrant.Check(
+            "p",
+            Cpu(12000, 16000),
+            PoolCapacity,
+            overcommit,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero
+        );
+        var morePods = QuotaGrant.Check(
+            "p",
+            Cpu(1000, 1000) with
+            {
+                Pods = 400,
+            },
+            PoolCapacity,
+            overcommit,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero
+        );
 
         Assert.True(moreCpu.Succeeded, moreCpu.Problem?.Message);
         Assert.False(morePods.Succeeded);
@@ -50,8 +84,15 @@ public sealed class QuotaGrantTests
     {
         var allocatedToEnvironments = Cpu(3000, 3000);
 
-        var result = QuotaGrant.Check("p", Cpu(2000, 4000), PoolCapacity, OvercommitPolicy.None,
-            ResourceAmounts.Zero, allocatedToEnvironments, ResourceAmounts.Zero);
+        var result = QuotaGrant.Check(
+            "p",
+            Cpu(2000, 4000),
+            PoolCapacity,
+            OvercommitPolicy.None,
+            ResourceAmounts.Zero,
+            allocatedToEnvironments,
+            ResourceAmounts.Zero
+        );
 
         Assert.False(result.Succeeded);
         Assert.Contains("CPU requests: 2 asked, 3 held", result.Problem!.Message);
@@ -60,8 +101,15 @@ public sealed class QuotaGrantTests
     [Fact]
     public void A_limit_below_its_request_is_refused()
     {
-        var result = QuotaGrant.Check("p", Cpu(4000, 2000), PoolCapacity, OvercommitPolicy.None,
-            ResourceAmounts.Zero, ResourceAmounts.Zero, ResourceAmounts.Zero);
+        var result = QuotaGrant.Check(
+            "p",
+            Cpu(4000, 2000),
+            PoolCapacity,
+            OvercommitPolicy.None,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero,
+            ResourceAmounts.Zero
+        );
 
         Assert.Contains("The CPU limit (2) is below the CPU request (4)", result.Problem!.Message);
     }
@@ -89,17 +137,27 @@ public sealed class QuotaAdmissionTests
 
     [Fact]
     public void A_change_within_what_is_left_is_admitted() =>
-        Assert.True(QuotaAdmission.Admit("p", new ResourceAmounts(500, 500, 0, 0, 0, 1, 0),
-            new ResourceAmounts(8000, 8000, 0, 0, 0, 10, 0), new ResourceAmounts(7500, 7500, 0, 0, 0, 9, 0)).Succeeded);
+        Assert.True(
+            QuotaAdmission
+                .Admit(
+                    "p",
+                    new ResourceAmounts(500, 500, 0, 0, 0, 1, 0),
+                    new ResourceAmounts(8000, 8000, 0, 0, 0, 10, 0),
+                    new ResourceAmounts(7500, 7500, 0, 0, 0, 9, 0)
+                )
+                .Succeeded
+        );
 }
 
 public sealed class NamespaceNameTests
 {
     [Fact]
-    public void A_namespace_is_tenant_dash_environment() => Assert.Equal("acme-prod", NamespaceName.For("acme", "prod"));
+    public void A_namespace_is_tenant_dash_environment() =>
+        Assert.Equal("acme-prod", NamespaceName.For("acme", "prod"));
 
     [Fact]
-    public void Characters_kubernetes_refuses_become_dashes() => Assert.Equal("acme-qa-east", NamespaceName.For("acme", "QA_East"));
+    public void Characters_kubernetes_refuses_become_dashes() =>
+        Assert.Equal("acme-qa-east", NamespaceName.For("acme", "QA_East"));
 
     [Fact]
     public void Long_names_are_shortened_stably_and_stay_distinct()
@@ -129,7 +187,10 @@ public sealed class OvercommitChangeTests
         var raised = pool.ChangeOvercommit(2.5m, 1.5m, Capacity, granted);
 
         Assert.False(refused.Succeeded);
-        Assert.Contains("CPU requests: 12 granted, 10 grantable; CPU limits: 16 granted, 10 grantable", refused.Problem!.Message);
+        Assert.Contains(
+            "CPU requests: 12 granted, 10 grantable; CPU limits: 16 granted, 10 grantable",
+            refused.Problem!.Message
+        );
         Assert.True(raised.Succeeded);
         Assert.Equal(new OvercommitPolicy(2.5m, 1.5m), pool.Overcommit);
     }
@@ -151,7 +212,14 @@ public sealed class OperationTests
     [Fact]
     public void A_resumed_operation_skips_the_steps_done_before_it_stopped()
     {
-        var operation = new Operation(Guid.NewGuid(), "environment.create", "environment", "prod", "admin@acme.test", Now);
+        var operation = new Operation(
+            Guid.NewGuid(),
+            "environment.create",
+            "environment",
+            "prod",
+            "admin@acme.test",
+            Now
+        );
         operation.Claim("run-1", Now.AddMinutes(15), Now);
         operation.BeginStep("namespace", Now);
         operation.CompleteStep("namespace", Now.AddSeconds(1));
@@ -166,7 +234,14 @@ public sealed class OperationTests
     [Fact]
     public void A_failure_names_its_step_and_reason_and_can_be_retried()
     {
-        var operation = new Operation(Guid.NewGuid(), "environment.create", "environment", "prod", "admin@acme.test", Now);
+        var operation = new Operation(
+            Guid.NewGuid(),
+            "environment.create",
+            "environment",
+            "prod",
+            "admin@acme.test",
+            Now
+        );
         operation.Claim("run-1", Now.AddMinutes(15), Now);
         operation.BeginStep("resource-quota", Now);
 
@@ -185,7 +260,14 @@ public sealed class OperationTests
     {
         var queuedFor = TimeSpan.FromMinutes(2);
         var runningFor = TimeSpan.FromMinutes(15);
-        var operation = new Operation(Guid.NewGuid(), "environment.create", "environment", "prod", "admin@acme.test", Now);
+        var operation = new Operation(
+            Guid.NewGuid(),
+            "environment.create",
+            "environment",
+            "prod",
+            "admin@acme.test",
+            Now
+        );
 
         Assert.False(operation.IsStalled(Now.AddMinutes(1), queuedFor, runningFor));
         Assert.True(operation.IsStalled(Now.AddMinutes(3), queuedFor, runningFor));

@@ -11,11 +11,18 @@ public sealed class SpecDiffTests
     [Fact]
     public void A_variable_taken_from_a_secret_is_shown_as_the_reference()
     {
-        var bound = Specs.Minimal().WithEnvironmentVariable(new EnvironmentVariable("DB_PASSWORD", "", From: new SecretReference("orders-db", "password")));
+        var bound = Specs
+            .Minimal()
+            .WithEnvironmentVariable(
+                new EnvironmentVariable("DB_PASSWORD", "", From: new SecretReference("orders-db", "password"))
+            );
 
         var change = Assert.Single(SpecDiff.Between(Specs.Minimal(), bound));
 
-        Assert.Equal(("Environment variable DB_PASSWORD", null, "from secret orders-db, key password"), (change.Field, change.Before, change.After));
+        Assert.Equal(
+            ("Environment variable DB_PASSWORD", null, "from secret orders-db, key password"),
+            (change.Field, change.Before, change.After)
+        );
     }
 
     [Fact]
@@ -35,10 +42,15 @@ public sealed class SpecDiffTests
 
         Assert.Equal(
             [
-                new SpecChange("Image", "registry.example.com:5000/shop/orders-api:2.3.1", "registry.example.com:5000/shop/orders-api:2.4.0"),
+                new SpecChange(
+                    "Image",
+                    "registry.example.com:5000/shop/orders-api:2.3.1",
+                    "registry.example.com:5000/shop/orders-api:2.4.0"
+                ),
                 new SpecChange("Replicas", "3", "5"),
             ],
-            changes);
+            changes
+        );
     }
 
     [Fact]
@@ -48,7 +60,10 @@ public sealed class SpecDiffTests
 
         var changes = SpecDiff.Between(Specs.Full(), to);
 
-        Assert.Equal([new SpecChange("CPU limit", "1", "2"), new SpecChange("Memory limit", "1 GiB", "1.5 GiB")], changes);
+        Assert.Equal(
+            [new SpecChange("CPU limit", "1", "2"), new SpecChange("Memory limit", "1 GiB", "1.5 GiB")],
+            changes
+        );
     }
 
     [Fact]
@@ -76,9 +91,13 @@ public sealed class SpecDiffTests
 
         var changes = new[]
         {
-            SpecDiff.Between(null, secret), SpecDiff.Between(secret, Specs.Minimal()), SpecDiff.Between(plain, secret),
+            SpecDiff.Between(null, secret),
+            SpecDiff.Between(secret, Specs.Minimal()),
+            SpecDiff.Between(plain, secret),
             SpecDiff.Between(secret, otherSecret),
-        }.SelectMany(c => c).ToList();
+        }
+            .SelectMany(c => c)
+            .ToList();
 
         Assert.Equal(4, changes.Count(c => c.Field == "Environment variable TOKEN"));
         Assert.DoesNotContain(changes, c => (c.Before + c.After).Contains("t0ken", StringComparison.Ordinal));
@@ -87,9 +106,11 @@ public sealed class SpecDiffTests
     [Fact]
     public void Added_and_removed_variables_show_their_values()
     {
-        var to = Specs.Full().WithEnvironment(
-            [
-                new EnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Staging"), new EnvironmentVariable("DB_PASSWORD", "s3cr3t-pa55", IsSecret: true),
+        var to = Specs
+            .Full()
+            .WithEnvironment([
+                new EnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Staging"),
+                new EnvironmentVariable("DB_PASSWORD", "s3cr3t-pa55", IsSecret: true),
                 new EnvironmentVariable("FEATURE_X", "on"),
             ]);
 
@@ -101,7 +122,8 @@ public sealed class SpecDiffTests
                 new SpecChange("Environment variable FEATURE_X", null, "on"),
                 new SpecChange("Environment variable DB_HOST", "orders-db.shop-prod.svc", null),
             ],
-            changes);
+            changes
+        );
     }
 
     [Fact]
@@ -123,19 +145,33 @@ public sealed class SpecDiffTests
         var change = Assert.Single(SpecDiff.Between(Specs.Full(), to));
 
         Assert.Equal(
-            new SpecChange("Readiness probe", "TCP connection to port 8080 (delay 0 s, every 10 s, 3 failures)",
-                "HTTP GET /ready on port 8080 (delay 0 s, every 5 s, 3 failures)"),
-            change);
+            new SpecChange(
+                "Readiness probe",
+                "TCP connection to port 8080 (delay 0 s, every 10 s, 3 failures)",
+                "HTTP GET /ready on port 8080 (delay 0 s, every 5 s, 3 failures)"
+            ),
+            change
+        );
     }
 
     [Fact]
     public void A_config_file_change_of_the_same_size_is_still_shown()
     {
-        var to = Specs.Full() with { ConfigFiles = [Specs.Full().ConfigFiles[0], new ConfigFile("/etc/orders", "features.yaml", "checkout: nope\n")] };
+        var to = Specs.Full() with
+        {
+            ConfigFiles =
+            [
+                Specs.Full().ConfigFiles[0],
+                new ConfigFile("/etc/orders", "features.yaml", "checkout: nope\n"),
+            ],
+        };
 
         var change = Assert.Single(SpecDiff.Between(Specs.Full(), to));
 
-        Assert.Equal(new SpecChange("Config file /etc/orders/features.yaml", "1 line, 15 B", "1 line, 15 B (changed)"), change);
+        Assert.Equal(
+            new SpecChange("Config file /etc/orders/features.yaml", "1 line, 15 B", "1 line, 15 B (changed)"),
+            change
+        );
     }
 
     [Fact]
@@ -147,10 +183,13 @@ public sealed class SpecDiffTests
 
         Assert.Equal(
             [
-                new SpecChange("Ingress host", "orders.example.com", null), new SpecChange("Ingress path", "/api", null),
-                new SpecChange("TLS secret", "orders-tls", null), new SpecChange("Autoscaling", "2 to 10 replicas at CPU 70%", null),
+                new SpecChange("Ingress host", "orders.example.com", null),
+                new SpecChange("Ingress path", "/api", null),
+                new SpecChange("TLS secret", "orders-tls", null),
+                new SpecChange("Autoscaling", "2 to 10 replicas at CPU 70%", null),
             ],
-            changes);
+            changes
+        );
     }
 
     [Fact]
@@ -160,9 +199,14 @@ public sealed class SpecDiffTests
 
         Assert.Equal(
             [
-                new SpecChange("Image", null, "nginx:1.27"), new SpecChange("CPU request", null, "0.1"), new SpecChange("CPU limit", null, "0.5"),
-                new SpecChange("Memory request", null, "128 MiB"), new SpecChange("Memory limit", null, "256 MiB"), new SpecChange("Replicas", null, "1"),
+                new SpecChange("Image", null, "nginx:1.27"),
+                new SpecChange("CPU request", null, "0.1"),
+                new SpecChange("CPU limit", null, "0.5"),
+                new SpecChange("Memory request", null, "128 MiB"),
+                new SpecChange("Memory limit", null, "256 MiB"),
+                new SpecChange("Replicas", null, "1"),
             ],
-            changes);
+            changes
+        );
     }
 }

@@ -81,7 +81,8 @@ public sealed class TenantRoleTests
     [InlineData("tenantadmin", TenantRole.TenantAdmin)]
     [InlineData("Developer", TenantRole.Developer)]
     [InlineData(" viewer ", TenantRole.Viewer)]
-    public void Roles_parse_by_name(string input, TenantRole expected) => Assert.Equal(expected, TenantRoles.Parse(input).Value);
+    public void Roles_parse_by_name(string input, TenantRole expected) =>
+        Assert.Equal(expected, TenantRoles.Parse(input).Value);
 
     [Fact]
     public void An_unknown_role_is_refused_with_the_choices()
@@ -132,7 +133,14 @@ public sealed class InvitationTests
     [Fact]
     public void An_invitation_can_be_accepted_once()
     {
-        var invitation = new Invitation(Guid.NewGuid(), "dev@acme.test", TenantRole.Developer, "hash", Guid.NewGuid(), Now);
+        var invitation = new Invitation(
+            Guid.NewGuid(),
+            "dev@acme.test",
+            TenantRole.Developer,
+            "hash",
+            Guid.NewGuid(),
+            Now
+        );
 
         Assert.True(invitation.Accept(Now.AddHours(1)).Succeeded);
         Assert.False(invitation.Accept(Now.AddHours(2)).Succeeded);
@@ -141,7 +149,14 @@ public sealed class InvitationTests
     [Fact]
     public void An_expired_invitation_is_refused()
     {
-        var invitation = new Invitation(Guid.NewGuid(), "dev@acme.test", TenantRole.Developer, "hash", Guid.NewGuid(), Now);
+        var invitation = new Invitation(
+            Guid.NewGuid(),
+            "dev@acme.test",
+            TenantRole.Developer,
+            "hash",
+            Guid.NewGuid(),
+            Now
+        );
 
         var result = invitation.Accept(Now + Invitation.Lifetime);
 

@@ -15,41 +15,58 @@ public sealed class ApplicationManifestTests
 {
     private const long Mi = 1L << 20;
 
-    private static DeploymentSpec Minimal() => new()
-    {
-        Image = "nginx:1.27",
-        Resources = new ContainerResources(100, 500, 128 * Mi, 256 * Mi),
-    };
+    private static DeploymentSpec Minimal() =>
+        new() { Image = "nginx:1.27", Resources = new ContainerResources(100, 500, 128 * Mi, 256 * Mi) };
 
-    private static DeploymentSpec Full() => new()
-    {
-        Image = "registry.example.com:5000/shop/orders-api:2.3.1",
-        Command = ["dotnet"],
-        Args = ["Orders.Api.dll", "--urls", "http://+:8080"],
-        Ports = [new ContainerPort("http", 8080), new ContainerPort("metrics", 9090)],
-        Environment =
-        [
-            new EnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Production"),
-            new EnvironmentVariable("DB_PASSWORD", "s3cr3t-pa55", IsSecret: true),
-            new EnvironmentVariable("DB_CONNECTION", "Host=orders-db;Password=$(DB_PASSWORD)"),
-            new EnvironmentVariable("STRIPE_KEY", "sk_test_123", IsSecret: true),
-        ],
-        ConfigFiles =
-        [
-            new ConfigFile("/etc/orders", "appsettings.json", "{\n  \"Logging\": { \"LogLevel\": { \"Default\": \"Information\" } }\n}\n"),
-            new ConfigFile("/etc/orders", "features.yaml", "checkout: true\n"),
-            new ConfigFile("/opt/certs", "ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
-        ],
-        Resources = new ContainerResources(250, 1500, 512 * Mi, 1536 * Mi),
-        Replicas = 3,
-        Liveness = new Probe(ProbeKind.Http, "/healthz", 8080, InitialDelaySeconds: 10, PeriodSeconds: 15, FailureThreshold: 5),
-        Readiness = new Probe(ProbeKind.Tcp, null, 8080),
-        Exposure = new Exposure(80, 8080, "orders.example.com", "/api", "orders-tls"),
-        Autoscaling = new AutoscalingPolicy(2, 10, 70, 80),
-    };
+    private static DeploymentSpec Full() =>
+        new()
+        {
+            Image = "registry.example.com:5000/shop/orders-api:2.3.1",
+            Command = ["dotnet"],
+            Args = ["Orders.Api.dll", "--urls", "http://+:8080"],
+            Ports = [new ContainerPort("http", 8080), new ContainerPort("metrics", 9090)],
+            Environment =
+            [
+                new EnvironmentVariable("ASPNETCORE_ENVIRONMENT", "Production"),
+                new EnvironmentVariable("DB_PASSWORD", "s3cr3t-pa55", IsSecret: true),
+                new EnvironmentVariable("DB_CONNECTION", "Host=orders-db;Password=$(DB_PASSWORD)"),
+                new EnvironmentVariable("STRIPE_KEY", "sk_test_123", IsSecret: true),
+            ],
+            ConfigFiles =
+            [
+                new ConfigFile(
+                    "/etc/orders",
+                    "appsettings.json",
+                    "{\n  \"Logging\": { \"LogLevel\": { \"Default\": \"Information\" } }\n}\n"
+                ),
+                new ConfigFile("/etc/orders", "features.yaml", "checkout: true\n"),
+                new ConfigFile(
+                    "/opt/certs",
+                    "ca.pem",
+                    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+                ),
+            ],
+            Resources = new ContainerResources(250, 1500, 512 * Mi, 1536 * Mi),
+            Replicas = 3,
+            Liveness = new Probe(
+                ProbeKind.Http,
+                "/healthz",
+                8080,
+                InitialDelaySeconds: 10,
+                PeriodSeconds: 15,
+                FailureThreshold: 5
+            ),
+            Readiness = new Probe(ProbeKind.Tcp, null, 8080),
+            Exposure = new Exposure(80, 8080, "orders.example.com", "/api", "orders-tls"),
+            Autoscaling = new AutoscalingPolicy(2, 10, 70, 80),
+        };
 
-    private static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
-        Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0001"), "prod");
+    private static readonly Ownership Shop = new(
+        Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"),
+        "shop",
+        Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0001"),
+        "prod"
+    );
 
     private static ManifestInput Input(DeploymentSpec spec, int revision = 7, PodPlacement? placement = null) =>
         new("shop-prod", "orders-api", Shop, revision, spec, placement);
@@ -58,20 +75,39 @@ public sealed class ApplicationManifestTests
         ApplicationManifests.Render(Input(spec, revision, placement));
 
     /// <summary>The full scenario runs in a pool of labelled nodes, the minimal one in a pool of every node.</summary>
-    private static PodPlacement Pool(string scenario) => scenario == "full"
-        ? ResourcePool.Create("gpu", null, Guid.Empty, "accelerator=a100,topology.kubernetes.io/zone=zone-a", "bj", 1m, 1m, DateTime.UnixEpoch).Value.Placement
-        : ResourcePool.Create("shared", null, Guid.Empty, null, "bj", 1m, 1m, DateTime.UnixEpoch).Value.Placement;
+    private static PodPlacement Pool(string scenario) =>
+        scenario == "full"
+            ? ResourcePool
+                .Create(
+                    "gpu",
+                    null,
+                    Guid.Empty,
+                    "accelerator=a100,topology.kubernetes.io/zone=zone-a",
+                    "bj",
+                    1m,
+                    1m,
+                    DateTime.UnixEpoch
+                )
+                .Value.Placement
+            : ResourcePool.Create("shared", null, Guid.Empty, null, "bj", 1m, 1m, DateTime.UnixEpoch).Value.Placement;
 
-    private static V1Container Container(AppManifests manifests) => Assert.Single(manifests.Deployment.Spec.Template.Spec.Containers);
+    private static V1Container Container(AppManifests manifests) =>
+        Assert.Single(manifests.Deployment.Spec.Template.Spec.Containers);
 
     [Theory]
     [InlineData("full")]
     [InlineData("minimal")]
-    public void An_applications_objects_ask_for_nothing_the_pod_security_policy_of_tenant_namespaces_forbids(string scenario)
+    public void An_applications_objects_ask_for_nothing_the_pod_security_policy_of_tenant_namespaces_forbids(
+        string scenario
+    )
     {
         var manifests = Render(scenario == "full" ? Full() : Minimal());
 
-        Assert.Empty(manifests.All().SelectMany(o => Portal.Infrastructure.Environments.TenantObjectPolicy.Violations(o, "shop-prod")));
+        Assert.Empty(
+            manifests
+                .All()
+                .SelectMany(o => Portal.Infrastructure.Environments.TenantObjectPolicy.Violations(o, "shop-prod"))
+        );
     }
 
     [Theory]
@@ -82,11 +118,18 @@ public sealed class ApplicationManifestTests
         var manifests = Render(scenario == "full" ? Full() : Minimal(), placement: Pool(scenario));
         (string Kind, object? Object)[] objects =
         [
-            ("configmap", manifests.ConfigMap), ("secret", manifests.Secret), ("deployment", manifests.Deployment),
-            ("service", manifests.Service), ("ingress", manifests.Ingress), ("autoscaler", manifests.Autoscaler),
+            ("configmap", manifests.ConfigMap),
+            ("secret", manifests.Secret),
+            ("deployment", manifests.Deployment),
+            ("service", manifests.Service),
+            ("ingress", manifests.Ingress),
+            ("autoscaler", manifests.Autoscaler),
         ];
 
-        var differences = objects.Select(o => Golden.Check($"{scenario}.{o.Kind}.json", o.Object)).OfType<string>().ToList();
+        var differences = objects
+            .Select(o => Golden.Check($"{scenario}.{o.Kind}.json", o.Object))
+            .OfType<string>()
+            .ToList();
 
         Assert.True(differences.Count == 0, string.Join("\n\n", differences));
     }
@@ -96,22 +139,38 @@ public sealed class ApplicationManifestTests
     {
         var pod = Render(Full(), placement: Pool("full")).Deployment.Spec.Template.Spec;
 
-        Assert.Equal(new Dictionary<string, string> { ["accelerator"] = "a100", ["topology.kubernetes.io/zone"] = "zone-a" }, pod.NodeSelector);
+        Assert.Equal(
+            new Dictionary<string, string> { ["accelerator"] = "a100", ["topology.kubernetes.io/zone"] = "zone-a" },
+            pod.NodeSelector
+        );
         var toleration = Assert.Single(pod.Tolerations);
-        Assert.Equal(("portal/pool", "Equal", "gpu", null), (toleration.Key, toleration.OperatorProperty, toleration.Value, toleration.Effect));
+        Assert.Equal(
+            ("portal/pool", "Equal", "gpu", null),
+            (toleration.Key, toleration.OperatorProperty, toleration.Value, toleration.Effect)
+        );
         Assert.Null(pod.NodeName);
     }
 
     [Fact]
     public void A_variable_bound_to_another_secret_refers_to_it_and_puts_nothing_in_the_apps_own_secret()
     {
-        var spec = Minimal().WithEnvironmentVariable(new EnvironmentVariable("REDIS_PASSWORD", "", From: new SecretReference("cache-credentials", "password")));
+        var spec = Minimal()
+            .WithEnvironmentVariable(
+                new EnvironmentVariable(
+                    "REDIS_PASSWORD",
+                    "",
+                    From: new SecretReference("cache-credentials", "password")
+                )
+            );
 
         var manifests = Render(spec);
 
         var variable = Assert.Single(Container(manifests).Env);
         Assert.Null(variable.Value);
-        Assert.Equal(("cache-credentials", "password"), (variable.ValueFrom.SecretKeyRef.Name, variable.ValueFrom.SecretKeyRef.Key));
+        Assert.Equal(
+            ("cache-credentials", "password"),
+            (variable.ValueFrom.SecretKeyRef.Name, variable.ValueFrom.SecretKeyRef.Key)
+        );
         Assert.Null(manifests.Secret);
     }
 
@@ -127,7 +186,10 @@ public sealed class ApplicationManifestTests
     [Fact]
     public void The_selector_names_the_application_and_its_instance()
     {
-        Assert.Equal("app.kubernetes.io/name=orders-api,app.kubernetes.io/instance=orders-api-prod", ApplicationManifests.Selector("orders-api", "prod"));
+        Assert.Equal(
+            "app.kubernetes.io/name=orders-api,app.kubernetes.io/instance=orders-api-prod",
+            ApplicationManifests.Selector("orders-api", "prod")
+        );
     }
 
     [Fact]
@@ -136,9 +198,14 @@ public sealed class ApplicationManifestTests
         var manifests = Render(Full());
         var expected = new Dictionary<string, string>
         {
-            ["app.kubernetes.io/name"] = "orders-api", ["app.kubernetes.io/instance"] = "orders-api-prod", ["app.kubernetes.io/version"] = "2.3.1",
-            ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant"] = "shop", ["portal/environment"] = "prod",
-            ["portal/tenant-id"] = Shop.TenantId.ToString(), ["portal/environment-id"] = Shop.EnvironmentId.ToString(),
+            ["app.kubernetes.io/name"] = "orders-api",
+            ["app.kubernetes.io/instance"] = "orders-api-prod",
+            ["app.kubernetes.io/version"] = "2.3.1",
+            ["app.kubernetes.io/managed-by"] = "portal",
+            ["portal/tenant"] = "shop",
+            ["portal/environment"] = "prod",
+            ["portal/tenant-id"] = Shop.TenantId.ToString(),
+            ["portal/environment-id"] = Shop.EnvironmentId.ToString(),
         };
 
         Assert.Equal(6, manifests.All().Count);
@@ -153,7 +220,10 @@ public sealed class ApplicationManifestTests
         var manifests = Render(Full());
         var selector = manifests.Deployment.Spec.Selector.MatchLabels;
 
-        Assert.Equal(ApplicationManifests.Selector("orders-api", "prod"), string.Join(",", selector.Select(l => $"{l.Key}={l.Value}")));
+        Assert.Equal(
+            ApplicationManifests.Selector("orders-api", "prod"),
+            string.Join(",", selector.Select(l => $"{l.Key}={l.Value}"))
+        );
         Assert.Equal(selector, manifests.Service!.Spec.Selector);
         Assert.All(selector, l => Assert.Equal(l.Value, manifests.Deployment.Spec.Template.Metadata.Labels[l.Key]));
     }
@@ -177,7 +247,10 @@ public sealed class ApplicationManifestTests
         Assert.Equal("s3cr3t-pa55", Encoding.UTF8.GetString(manifests.Secret.Data["DB_PASSWORD"]));
         Assert.Equal(["DB_PASSWORD", "STRIPE_KEY"], manifests.Secret.Data.Keys.Order());
         Assert.Null(env["DB_PASSWORD"].Value);
-        Assert.Equal(("orders-api-env", "DB_PASSWORD"), (env["DB_PASSWORD"].ValueFrom.SecretKeyRef.Name, env["DB_PASSWORD"].ValueFrom.SecretKeyRef.Key));
+        Assert.Equal(
+            ("orders-api-env", "DB_PASSWORD"),
+            (env["DB_PASSWORD"].ValueFrom.SecretKeyRef.Name, env["DB_PASSWORD"].ValueFrom.SecretKeyRef.Key)
+        );
         Assert.Equal("Production", env["ASPNETCORE_ENVIRONMENT"].Value);
         Assert.DoesNotContain("s3cr3t", KubernetesJson.Serialize(manifests.Deployment));
     }
@@ -185,13 +258,19 @@ public sealed class ApplicationManifestTests
     [Fact]
     public void Variables_keep_their_order_so_that_references_to_earlier_ones_resolve()
     {
-        Assert.Equal(["ASPNETCORE_ENVIRONMENT", "DB_PASSWORD", "DB_CONNECTION", "STRIPE_KEY"], Container(Render(Full())).Env.Select(e => e.Name));
+        Assert.Equal(
+            ["ASPNETCORE_ENVIRONMENT", "DB_PASSWORD", "DB_CONNECTION", "STRIPE_KEY"],
+            Container(Render(Full())).Env.Select(e => e.Name)
+        );
     }
 
     [Fact]
     public void Config_map_keys_are_the_path_and_file_name()
     {
-        var keys = ApplicationManifests.ConfigKeys([new ConfigFile("/etc/app", "app.yaml", ""), new ConfigFile("/opt/my app", "ca.pem", "")]);
+        var keys = ApplicationManifests.ConfigKeys([
+            new ConfigFile("/etc/app", "app.yaml", ""),
+            new ConfigFile("/opt/my app", "ca.pem", ""),
+        ]);
 
         Assert.Equal(["etc-app--app.yaml", "opt-my-app--ca.pem"], keys.Values);
     }
@@ -199,7 +278,12 @@ public sealed class ApplicationManifestTests
     [Fact]
     public void Config_map_keys_that_would_collide_are_hashed_apart()
     {
-        var files = new[] { new ConfigFile("/etc/my-app", "app.yaml", ""), new ConfigFile("/etc/my/app", "app.yaml", ""), new ConfigFile("/etc", "x", "") };
+        var files = new[]
+        {
+            new ConfigFile("/etc/my-app", "app.yaml", ""),
+            new ConfigFile("/etc/my/app", "app.yaml", ""),
+            new ConfigFile("/etc", "x", ""),
+        };
 
         var keys = ApplicationManifests.ConfigKeys(files);
 
@@ -229,11 +313,21 @@ public sealed class ApplicationManifestTests
     public void A_change_of_config_or_secret_content_rolls_the_pods()
     {
         static string? Checksum(DeploymentSpec spec) =>
-            Render(spec).Deployment.Spec.Template.Metadata.Annotations.TryGetValue("portal/config-checksum", out var value) ? value : null;
+            Render(spec)
+                .Deployment.Spec.Template.Metadata.Annotations.TryGetValue("portal/config-checksum", out var value)
+                ? value
+                : null;
         var original = Checksum(Full());
 
-        var changedFile = Checksum(Full() with { ConfigFiles = [.. Full().ConfigFiles.Take(2), new ConfigFile("/opt/certs", "ca.pem", "other")] });
-        var changedSecret = Checksum(Full().WithEnvironmentVariable(new EnvironmentVariable("STRIPE_KEY", "sk_test_456", IsSecret: true)));
+        var changedFile = Checksum(
+            Full() with
+            {
+                ConfigFiles = [.. Full().ConfigFiles.Take(2), new ConfigFile("/opt/certs", "ca.pem", "other")],
+            }
+        );
+        var changedSecret = Checksum(
+            Full().WithEnvironmentVariable(new EnvironmentVariable("STRIPE_KEY", "sk_test_456", IsSecret: true))
+        );
         var changedReplicas = Checksum(Full().WithReplicas(4));
 
         Assert.Matches("^[0-9a-f]{64}$", original);
@@ -260,7 +354,10 @@ public sealed class ApplicationManifestTests
     {
         var internalOnly = Render(Minimal() with { Exposure = new Exposure(80, 8080) });
 
-        Assert.Equal((80, "8080"), (internalOnly.Service!.Spec.Ports[0].Port, internalOnly.Service.Spec.Ports[0].TargetPort.Value));
+        Assert.Equal(
+            (80, "8080"),
+            (internalOnly.Service!.Spec.Ports[0].Port, internalOnly.Service.Spec.Ports[0].TargetPort.Value)
+        );
         Assert.Null(internalOnly.Ingress);
         Assert.Null(Render(Minimal()).Service);
     }
@@ -278,7 +375,12 @@ public sealed class ApplicationManifestTests
     [Fact]
     public void The_version_label_of_a_digest_image_is_its_short_digest()
     {
-        var manifests = Render(Minimal() with { Image = "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" });
+        var manifests = Render(
+            Minimal() with
+            {
+                Image = "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            }
+        );
 
         Assert.Equal("sha256-0123456789ab", manifests.Deployment.Metadata.Labels["app.kubernetes.io/version"]);
     }
@@ -321,14 +423,20 @@ public sealed class ApplicationManifestTests
     /// </summary>
     private static class Golden
     {
-        private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        private static readonly JsonSerializerOptions Pretty = new()
+        {
+            WriteIndented = true,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
 
         private static bool Updating => Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1";
 
         /// <summary>Null when the object matches its golden file (or, for an object not rendered, when there is none); else what differs.</summary>
         public static string? Check(string fileName, object? rendered)
         {
-            var actual = rendered is null ? null : JsonNode.Parse(KubernetesJson.Serialize(rendered))!.ToJsonString(Pretty) + "\n";
+            var actual = rendered is null
+                ? null
+                : JsonNode.Parse(KubernetesJson.Serialize(rendered))!.ToJsonString(Pretty) + "\n";
             if (Updating)
             {
                 var source = Path.Combine(SourceDirectory(), "Golden", fileName);
@@ -364,12 +472,18 @@ public sealed class ApplicationManifestTests
 
         private static string SourceDirectory()
         {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            for (
+                var directory = new DirectoryInfo(AppContext.BaseDirectory);
+                directory is not null;
+                directory = directory.Parent
+            )
             {
                 if (directory.GetFiles("Portal.Infrastructure.Tests.csproj").Length > 0)
                     return directory.FullName;
             }
-            throw new InvalidOperationException($"No Portal.Infrastructure.Tests.csproj above {AppContext.BaseDirectory}.");
+            throw new InvalidOperationException(
+                $"No Portal.Infrastructure.Tests.csproj above {AppContext.BaseDirectory}."
+            );
         }
     }
 }

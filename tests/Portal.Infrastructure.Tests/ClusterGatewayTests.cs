@@ -13,9 +13,16 @@ public sealed class ClusterGatewayTests
 {
     private static KubernetesClusterGateway Gateway(TimeSpan? probeTimeout = null)
     {
-        var clients = new KubernetesClients(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
-            new KubeconfigVault(new EphemeralDataProtectionProvider()), NullLoggerFactory.Instance, TimeProvider.System);
-        return new KubernetesClusterGateway(clients, Options.Create(new ClusterOptions { ProbeTimeout = probeTimeout ?? TimeSpan.FromSeconds(15) }));
+        var clients = new KubernetesClients(
+            new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
+            new KubeconfigVault(new EphemeralDataProtectionProvider()),
+            NullLoggerFactory.Instance,
+            TimeProvider.System
+        );
+        return new KubernetesClusterGateway(
+            clients,
+            Options.Create(new ClusterOptions { ProbeTimeout = probeTimeout ?? TimeSpan.FromSeconds(15) })
+        );
     }
 
     [Fact]
@@ -32,11 +39,13 @@ public sealed class ClusterGatewayTests
     [Fact]
     public async Task Refused_credentials_are_named_as_such()
     {
-        await using var server = await StandInApiServer.StartAsync((context, _) =>
-        {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            return Task.CompletedTask;
-        });
+        await using var server = await StandInApiServer.StartAsync(
+            (context, _) =>
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            }
+        );
 
         var probe = await Gateway().ProbeAsync(server.Kubeconfig(), default);
 
@@ -58,10 +67,18 @@ public sealed class ClusterGatewayTests
     {
         using var serverCertificate = SelfSigned("CN=localhost");
         using var otherAuthority = SelfSigned("CN=some-other-ca");
-        await using var server = await StandInApiServer.StartAsync((context, _) => StandInApiServer.Version(context), serverCertificate);
+        await using var server = await StandInApiServer.StartAsync(
+            (context, _) => StandInApiServer.Version(context),
+            serverCertificate
+        );
 
-        var probe = await Gateway().ProbeAsync(server.Kubeconfig(Convert.ToBase64String(
-            System.Text.Encoding.ASCII.GetBytes(otherAuthority.ExportCertificatePem()))), default);
+        var probe = await Gateway()
+            .ProbeAsync(
+                server.Kubeconfig(
+                    Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(otherAuthority.ExportCertificatePem()))
+                ),
+                default
+            );
 
         Assert.Contains("is not trusted by the kubeconfig's certificate authority", probe.Problem!.Message);
     }
@@ -69,7 +86,9 @@ public sealed class ClusterGatewayTests
     [Fact]
     public async Task A_server_that_does_not_answer_in_time_gets_a_clear_no_instead_of_a_hung_page()
     {
-        await using var server = await StandInApiServer.StartAsync(async (context, _) => await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted));
+        await using var server = await StandInApiServer.StartAsync(
+            async (context, _) => await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted)
+        );
 
         var probe = await Gateway(TimeSpan.FromSeconds(1)).ProbeAsync(server.Kubeconfig(), default);
 
@@ -79,21 +98,23 @@ public sealed class ClusterGatewayTests
     [Fact]
     public async Task Throttling_and_server_errors_are_retried_with_backoff_honouring_retry_after()
     {
-        await using var server = await StandInApiServer.StartAsync((context, request) =>
-        {
-            if (request == 1)
+        await using var server = await StandInApiServer.StartAsync(
+            (context, request) =>
             {
-                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.Response.Headers.RetryAfter = "1";
-                return Task.CompletedTask;
+                if (request == 1)
+                {
+                    context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                    context.Response.Headers.RetryAfter = "1";
+                    return Task.CompletedTask;
+                }
+                if (request == 2)
+                {
+                    context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                    return Task.CompletedTask;
+                }
+                return StandInApiServer.Version(context);
             }
-            if (request == 2)
-            {
-                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                return Task.CompletedTask;
-            }
-            return StandInApiServer.Version(context);
-        });
+        );
         var started = DateTime.UtcNow;
 
         var probe = await Gateway().ProbeAsync(server.Kubeconfig(), default);
@@ -106,11 +127,13 @@ public sealed class ClusterGatewayTests
     [Fact]
     public async Task A_client_error_is_not_retried()
     {
-        await using var server = await StandInApiServer.StartAsync((context, _) =>
-        {
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return Task.CompletedTask;
-        });
+        await using var server = await StandInApiServer.StartAsync(
+            (context, _) =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            }
+        );
 
         var probe = await Gateway().ProbeAsync(server.Kubeconfig(), default);
 
@@ -134,7 +157,10 @@ public sealed class ClusterGatewayTests
         names.AddIpAddress(System.Net.IPAddress.Loopback);
         names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = request.CreateSelfSigned(
+            DateTimeOffset.UtcNow.AddDays(-1),
+            DateTimeOffset.UtcNow.AddDays(1)
+        );
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 }
@@ -150,11 +176,19 @@ public sealed class KubeconfigReaderTests
 
     [Fact]
     public void References_to_files_on_the_portal_host_are_refused() =>
-        Assert.Contains("certificate file", KubeconfigReader.Read(Config("certificate-authority: /etc/kubernetes/ca.crt", "token: t")).Problem!.Message);
+        Assert.Contains(
+            "certificate file",
+            KubeconfigReader.Read(Config("certificate-authority: /etc/kubernetes/ca.crt", "token: t")).Problem!.Message
+        );
 
     [Fact]
     public void Exec_plugins_are_refused_because_they_would_run_programs_on_the_portal_host() =>
-        Assert.Contains("plugin", KubeconfigReader.Read(Config("", "exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh")).Problem!.Message);
+        Assert.Contains(
+            "plugin",
+            KubeconfigReader
+                .Read(Config("", "exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh"))
+                .Problem!.Message
+        );
 
     [Fact]
     public void A_kubeconfig_that_turns_off_tls_verification_is_refused_unless_an_unverified_connection_is_accepted()
@@ -174,23 +208,24 @@ public sealed class KubeconfigReaderTests
     public void A_self_contained_kubeconfig_is_read() =>
         Assert.True(KubeconfigReader.Read(Config("", "token: t")).Succeeded);
 
-    private static string Config(string clusterExtra, string user) => $"""
-        apiVersion: v1
-        kind: Config
-        clusters:
-        - name: c
-          cluster:
-            server: https://127.0.0.1:6443
-            {clusterExtra}
-        users:
-        - name: u
-          user:
-            {user}
-        contexts:
-        - name: x
-          context:
-            cluster: c
-            user: u
-        current-context: x
-        """;
+    private static string Config(string clusterExtra, string user) =>
+        $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster:
+                server: https://127.0.0.1:6443
+                {clusterExtra}
+            users:
+            - name: u
+              user:
+                {user}
+            contexts:
+            - name: x
+              context:
+                cluster: c
+                user: u
+            current-context: x
+            """;
 }

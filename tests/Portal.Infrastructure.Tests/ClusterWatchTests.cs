@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using k8s;
+using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using k8s.Models;
 using Portal.Domain.Clusters;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
@@ -48,29 +48,41 @@ public sealed class ClusterWatchTests
         await using var cluster = await WatchedCluster.StartAsync(nodes: 2);
         var hosts = await cluster.EventuallyAsync(h => h.Count == 2, "two hosts");
 
-        var done = await cluster.Service<IClusterGateway>().SetUnschedulableAsync(cluster.ClusterId, hosts[0].Name, true, default);
+        var done = await cluster
+            .Service<IClusterGateway>()
+            .SetUnschedulableAsync(cluster.ClusterId, hosts[0].Name, true, default);
 
         Assert.True(done.Succeeded, done.Problem?.Message);
-        await cluster.EventuallyAsync(h => h.Single(x => x.Name == hosts[0].Name).Unschedulable, "the host is cordoned");
+        await cluster.EventuallyAsync(
+            h => h.Single(x => x.Name == hosts[0].Name).Unschedulable,
+            "the host is cordoned"
+        );
     }
 
     [Fact]
     public async Task A_watch_answered_410_Gone_starts_over_with_a_fresh_list_and_misses_nothing()
     {
-        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox => sandbox.Faults.ExpireWatches = true);
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox =>
+            sandbox.Faults.ExpireWatches = true
+        );
         await cluster.EventuallyAsync(h => h.Count == 1, "one host, from the list");
 
         await Eventually(() => cluster.Watch.Relists >= 2, "relists after 410");
         await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("during-expiry", "100m", "64Mi"), "default");
         cluster.Sandbox.Faults.Reset();
 
-        await cluster.EventuallyAsync(h => h[0].PodCount == 1 && h[0].CpuRequestedMillis == 100, "the pod created while watches expired");
+        await cluster.EventuallyAsync(
+            h => h[0].PodCount == 1 && h[0].CpuRequestedMillis == 100,
+            "the pod created while watches expired"
+        );
     }
 
     [Fact]
     public async Task Dropped_watch_streams_resume_from_the_last_version_seen()
     {
-        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox => sandbox.Faults.DropWatchAfterEvents = 1);
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox =>
+            sandbox.Faults.DropWatchAfterEvents = 1
+        );
         await cluster.EventuallyAsync(h => h.Count == 1, "one host");
         var watchesBefore = cluster.Watch.WatchesStarted;
 
@@ -78,7 +90,10 @@ public sealed class ClusterWatchTests
             await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod($"p-{i}", "100m", "64Mi"), "default");
 
         await cluster.EventuallyAsync(h => h[0].PodCount == 5 && h[0].CpuRequestedMillis == 500, "all five pods");
-        Assert.True(cluster.Watch.WatchesStarted >= watchesBefore + 5, $"{cluster.Watch.WatchesStarted - watchesBefore} new watches: the streams were not dropped");
+        Assert.True(
+            cluster.Watch.WatchesStarted >= watchesBefore + 5,
+            $"{cluster.Watch.WatchesStarted - watchesBefore} new watches: the streams were not dropped"
+        );
         Assert.Equal(0, cluster.Watch.Relists);
     }
 
@@ -119,15 +134,21 @@ public sealed class ClusterWatchTests
     {
         await using var cluster = await WatchedCluster.StartAsync(nodes: 1);
         await cluster.EventuallyAsync(h => h.Count == 1, "the one host the first kubeconfig reaches");
-        await using var moved = await SandboxCluster.StartAsync(new SandboxOptions { NodeCount = 2, PodStartDelay = TimeSpan.FromMilliseconds(50) });
+        await using var moved = await SandboxCluster.StartAsync(
+            new SandboxOptions { NodeCount = 2, PodStartDelay = TimeSpan.FromMilliseconds(50) }
+        );
 
         // What another replica's "replace kubeconfig" writes; this replica's own clients and watch are not told.
         await using (var scope = cluster.Service<IServiceScopeFactory>().CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var row = await db.Clusters.SingleAsync(c => c.Id == cluster.ClusterId);
-            row.ReplaceKubeconfig("https://moved.example", scope.ServiceProvider.GetRequiredService<KubeconfigVault>().Protect(moved.Kubeconfig), null,
-                DateTime.UtcNow);
+            row.ReplaceKubeconfig(
+                "https://moved.example",
+                scope.ServiceProvider.GetRequiredService<KubeconfigVault>().Protect(moved.Kubeconfig),
+                null,
+                DateTime.UtcNow
+            );
             await db.SaveChangesAsync();
         }
 
@@ -137,22 +158,36 @@ public sealed class ClusterWatchTests
     [Fact]
     public async Task A_pod_watch_refused_with_401_restarts_the_whole_watch_and_new_pods_are_seen_again()
     {
-        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox => sandbox.Faults.RefuseCredentials(1, "/api/v1/pods"));
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox =>
+            sandbox.Faults.RefuseCredentials(1, "/api/v1/pods")
+        );
         await cluster.EventuallyAsync(h => h.Count == 1, "one host, from the node watch");
 
         await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-401", "300m", "64Mi"), "default");
 
-        await cluster.EventuallyAsync(h => h[0].PodCount == 1 && h[0].CpuRequestedMillis == 300, "the pod, seen once the watch started over");
+        await cluster.EventuallyAsync(
+            h => h[0].PodCount == 1 && h[0].CpuRequestedMillis == 300,
+            "the pod, seen once the watch started over"
+        );
     }
 
     [Fact]
     public async Task A_watch_that_keeps_failing_marks_its_cluster_degraded_with_the_reason_counts_restarts_and_clears_when_it_recovers()
     {
         using var restarts = new RestartCounter();
-        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox => sandbox.Faults.RefuseCredentials(3, "/api/v1/pods"));
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, sandbox =>
+            sandbox.Faults.RefuseCredentials(3, "/api/v1/pods")
+        );
 
-        var degraded = await cluster.EventuallyClusterAsync(c => c.WatchFailingSince is not null, "the cluster to be marked degraded");
-        var recovered = await cluster.EventuallyClusterAsync(c => c.WatchFailingSince is null, "the mark to clear once the watch runs", seconds: 30);
+        var degraded = await cluster.EventuallyClusterAsync(
+            c => c.WatchFailingSince is not null,
+            "the cluster to be marked degraded"
+        );
+        var recovered = await cluster.EventuallyClusterAsync(
+            c => c.WatchFailingSince is null,
+            "the mark to clear once the watch runs",
+            seconds: 30
+        );
 
         Assert.Equal("pod watch: 401 Unauthorized", degraded.WatchError);
         Assert.Null(recovered.WatchError);
@@ -164,8 +199,9 @@ public sealed class ClusterWatchTests
     public async Task A_flush_whose_database_fails_once_restarts_the_watch_and_status_moves_again()
     {
         var database = new RefusesHostSaves();
-        await using var cluster = await WatchedCluster.StartAsync(nodes: 1,
-            services: services => services.ConfigureDbContext<PortalDbContext>(options => options.AddInterceptors(database)));
+        await using var cluster = await WatchedCluster.StartAsync(nodes: 1, services: services =>
+            services.ConfigureDbContext<PortalDbContext>(options => options.AddInterceptors(database))
+        );
         await cluster.EventuallyAsync(h => h.Count == 1, "one host");
 
         database.RefuseNext();
@@ -173,7 +209,10 @@ public sealed class ClusterWatchTests
         await Eventually(() => database.Refused, "the flush to meet the failing database");
         await cluster.Kubernetes.CoreV1.CreateNamespacedPodAsync(Pod("after-outage", "100m", "64Mi"), "default");
 
-        await cluster.EventuallyAsync(h => h[0].PodCount == 2 && h[0].CpuRequestedMillis == 300, "both pods, written once the watch started over");
+        await cluster.EventuallyAsync(
+            h => h[0].PodCount == 2 && h[0].CpuRequestedMillis == 300,
+            "both pods, written once the watch started over"
+        );
     }
 
     [Fact]
@@ -182,19 +221,26 @@ public sealed class ClusterWatchTests
         using var restarts = new RestartCounter();
         var broken = new RefusesHostSaves();
         broken.RefuseAlways();
-        await using var cluster = await WatchedCluster.StartAsync(nodes: 1,
-            services: services => services.ConfigureDbContext<PortalDbContext>(options => options.AddInterceptors(broken)),
+        await using var cluster = await WatchedCluster.StartAsync(
+            nodes: 1,
+            services: services =>
+                services.ConfigureDbContext<PortalDbContext>(options => options.AddInterceptors(broken)),
             settings: new Dictionary<string, string?>
             {
                 ["Portal:Clusters:HandOverAfterFailures"] = "2",
                 // Long enough that the lease does not lapse under a busy machine: the second replica gets it only if it is handed over.
                 ["Portal:Clusters:LeaseDuration"] = "00:00:03",
-            });
+            }
+        );
         await Eventually(() => cluster.Watch.WatchesStarted > 0, "the first replica to watch");
 
         var second = cluster.StartReplica(services: _ => { });
 
-        await cluster.EventuallyAsync(h => h.Count == 1, "the host, written by the replica that took over", seconds: 30);
+        await cluster.EventuallyAsync(
+            h => h.Count == 1,
+            "the host, written by the replica that took over",
+            seconds: 30
+        );
         Assert.True(second.Find(cluster.ClusterId)!.WatchesStarted > 0);
         Assert.True(restarts.Of(cluster.ClusterId) >= 2);
     }
@@ -212,14 +258,16 @@ public sealed class ClusterWatchTests
                 if (instrument.Name == "portal.cluster_watch.restarts")
                     listener.EnableMeasurementEvents(instrument);
             };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
+            _listener.SetMeasurementEventCallback<long>(
+                (_, value, tags, _) =>
                 {
-                    if (tag.Key == "cluster.id" && tag.Value is string cluster)
-                        _restarts.AddOrUpdate(cluster, value, (_, sum) => sum + value);
+                    foreach (var tag in tags)
+                    {
+                        if (tag.Key == "cluster.id" && tag.Value is string cluster)
+                            _restarts.AddOrUpdate(cluster, value, (_, sum) => sum + value);
+                    }
                 }
-            });
+            );
             _listener.Start();
         }
 
@@ -241,10 +289,16 @@ public sealed class ClusterWatchTests
 
         public void RefuseAlways() => _always = true;
 
-        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
-            CancellationToken cancellationToken = default)
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(
+            DbContextEventData eventData,
+            InterceptionResult<int> result,
+            CancellationToken cancellationToken = default
+        )
         {
-            if (eventData.Context!.ChangeTracker.Entries<ClusterHost>().Any() && (_always || Interlocked.Exchange(ref _armed, 0) == 1))
+            if (
+                eventData.Context!.ChangeTracker.Entries<ClusterHost>().Any()
+                && (_always || Interlocked.Exchange(ref _armed, 0) == 1)
+            )
             {
                 Volatile.Write(ref _refused, 1);
                 throw new DbUpdateException("The database connection was lost (a test double).");
@@ -253,24 +307,30 @@ public sealed class ClusterWatchTests
         }
     }
 
-    private static V1Pod Pod(string name, string cpu, string memory) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1PodSpec
+    private static V1Pod Pod(string name, string cpu, string memory) =>
+        new()
         {
-            Containers =
-            [
-                new V1Container
-                {
-                    Name = "app", Image = "nginx:1.27",
-                    Resources = new V1ResourceRequirements
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                Containers =
+                [
+                    new V1Container
                     {
-                        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new(memory) },
+                        Name = "app",
+                        Image = "nginx:1.27",
+                        Resources = new V1ResourceRequirements
+                        {
+                            Requests = new Dictionary<string, ResourceQuantity>
+                            {
+                                ["cpu"] = new(cpu),
+                                ["memory"] = new(memory),
+                            },
+                        },
                     },
-                },
-            ],
-        },
-    };
+                ],
+            },
+        };
 
     private static async Task Eventually(Func<bool> condition, string what)
     {

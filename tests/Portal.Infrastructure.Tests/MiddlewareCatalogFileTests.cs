@@ -38,7 +38,10 @@ public sealed class MiddlewareCatalogFileTests
     [Fact]
     public void An_unknown_key_is_refused_with_its_line_rather_than_ignored()
     {
-        var entry = CatalogFiles.Parse("demo.yaml", Minimal.Replace("icon: box", "icon: box\nicno: box", StringComparison.Ordinal));
+        var entry = CatalogFiles.Parse(
+            "demo.yaml",
+            Minimal.Replace("icon: box", "icon: box\nicno: box", StringComparison.Ordinal)
+        );
 
         Assert.False(entry.Succeeded);
         Assert.Contains("demo.yaml, line 5", entry.Problem!.Message);
@@ -48,13 +51,18 @@ public sealed class MiddlewareCatalogFileTests
     [Fact]
     public void Every_problem_of_a_file_is_reported_at_once_and_names_the_file()
     {
-        var broken = Minimal.Replace("name: demo", "name: other", StringComparison.Ordinal).Replace("category: Cache", "category: Toaster", StringComparison.Ordinal)
+        var broken = Minimal
+            .Replace("name: demo", "name: other", StringComparison.Ordinal)
+            .Replace("category: Cache", "category: Toaster", StringComparison.Ordinal)
             .Replace("storage: 10Gi", "storage: ten", StringComparison.Ordinal);
 
         var entry = CatalogFiles.Parse("demo.yaml", broken);
 
         Assert.False(entry.Succeeded);
-        Assert.Equal(["demo.yaml:Name", "demo.yaml:Category", "demo.yaml:Plans[0].Storage"], entry.Problem!.Causes.Select(c => c.Field));
+        Assert.Equal(
+            ["demo.yaml:Name", "demo.yaml:Category", "demo.yaml:Plans[0].Storage"],
+            entry.Problem!.Causes.Select(c => c.Field)
+        );
         Assert.All(entry.Problem.Causes, c => Assert.StartsWith("demo.yaml: ", c.Message));
     }
 
@@ -66,6 +74,9 @@ public sealed class MiddlewareCatalogFileTests
         var template = entry.ToTemplate(TemplateValidation.Instance, DateTime.UtcNow);
 
         Assert.False(template.Succeeded);
-        Assert.Contains("demo.yaml: Definition.ObjectsTemplate: The document at line 1 of the rendered YAML has no apiVersion", template.Problem!.Message);
+        Assert.Contains(
+            "demo.yaml: Definition.ObjectsTemplate: The document at line 1 of the rendered YAML has no apiVersion",
+            template.Problem!.Message
+        );
     }
 }

@@ -15,7 +15,17 @@ public sealed class MiddlewareCatalogTests
 {
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
 
-    public static readonly string[] Shipped = ["elasticsearch", "kafka", "mongodb", "mysql", "postgresql", "rabbitmq", "redis", "zookeeper"];
+    public static readonly string[] Shipped =
+    [
+        "elasticsearch",
+        "kafka",
+        "mongodb",
+        "mysql",
+        "postgresql",
+        "rabbitmq",
+        "redis",
+        "zookeeper",
+    ];
 
     public static TheoryData<string, string> TemplatesAndVersions()
     {
@@ -36,8 +46,18 @@ public sealed class MiddlewareCatalogTests
         Assert.Equal(Shipped, entries.Select(e => e.Name));
         Assert.All(entries, e => Assert.Equal(["small", "medium", "large"], e.Definition.Plans.Select(p => p.Name)));
         Assert.All(entries, e => Assert.InRange(e.Definition.Versions.Count, 2, 4));
-        Assert.All(entries, e => Assert.True(e.Definition.Versions.Select(v => v.MajorLine).Distinct().Count() > 1, $"{e.Name} offers one major line"));
-        Assert.All(entries, e => Assert.True(e.Definition.Versions.GroupBy(v => v.MajorLine).Any(g => g.Count() > 1), $"{e.Name} has no upgrade within a line"));
+        Assert.All(entries, e =>
+            Assert.True(
+                e.Definition.Versions.Select(v => v.MajorLine).Distinct().Count() > 1,
+                $"{e.Name} offers one major line"
+            )
+        );
+        Assert.All(entries, e =>
+            Assert.True(
+                e.Definition.Versions.GroupBy(v => v.MajorLine).Any(g => g.Count() > 1),
+                $"{e.Name} has no upgrade within a line"
+            )
+        );
     }
 
     [Fact]
@@ -62,7 +82,10 @@ public sealed class MiddlewareCatalogTests
 
     [Theory]
     [MemberData(nameof(TemplatesAndVersions))]
-    public void Every_visible_version_renders_objects_that_match_the_reviewed_golden_file(string template, string version)
+    public void Every_visible_version_renders_objects_that_match_the_reviewed_golden_file(
+        string template,
+        string version
+    )
     {
         var entry = MiddlewareCatalog.Entry(template);
         var plan = entry.Definition.Plans[0];
@@ -82,19 +105,29 @@ public sealed class MiddlewareCatalogTests
         var objects = TemplateRenderer.Render(MiddlewareCatalog.Input(entry, version, "small")).Value;
         var expected = new Dictionary<string, string>
         {
-            ["app.kubernetes.io/name"] = "orders", ["app.kubernetes.io/instance"] = "orders-dev", ["app.kubernetes.io/component"] = template,
-            ["app.kubernetes.io/version"] = version, ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant"] = "shop",
-            ["portal/environment"] = "dev", ["portal/middleware"] = "true",
-            ["portal/tenant-id"] = "5b0c1e2d-0000-4000-8000-00000000a11a", ["portal/environment-id"] = "5b0c1e2d-0000-4000-8000-0000000e0002",
+            ["app.kubernetes.io/name"] = "orders",
+            ["app.kubernetes.io/instance"] = "orders-dev",
+            ["app.kubernetes.io/component"] = template,
+            ["app.kubernetes.io/version"] = version,
+            ["app.kubernetes.io/managed-by"] = "portal",
+            ["portal/tenant"] = "shop",
+            ["portal/environment"] = "dev",
+            ["portal/middleware"] = "true",
+            ["portal/tenant-id"] = "5b0c1e2d-0000-4000-8000-00000000a11a",
+            ["portal/environment-id"] = "5b0c1e2d-0000-4000-8000-0000000e0002",
         };
         var set = Assert.Single(objects.OfType<V1StatefulSet>());
 
         Assert.All(objects, o => Assert.Equal("shop-dev", o.Metadata.NamespaceProperty));
         Assert.All(objects, o => Assert.All(expected, l => Assert.Equal(l.Value, o.Metadata.Labels[l.Key])));
         Assert.All(expected, l => Assert.Equal(l.Value, set.Spec.Template.Metadata.Labels[l.Key]));
-        Assert.Equal("app.kubernetes.io/name=orders,app.kubernetes.io/instance=orders-dev",
-            string.Join(",", set.Spec.Selector.MatchLabels.Select(l => $"{l.Key}={l.Value}")));
-        Assert.All(set.Spec.VolumeClaimTemplates, c => Assert.DoesNotContain("app.kubernetes.io/version", c.Metadata.Labels.Keys));
+        Assert.Equal(
+            "app.kubernetes.io/name=orders,app.kubernetes.io/instance=orders-dev",
+            string.Join(",", set.Spec.Selector.MatchLabels.Select(l => $"{l.Key}={l.Value}"))
+        );
+        Assert.All(set.Spec.VolumeClaimTemplates, c =>
+            Assert.DoesNotContain("app.kubernetes.io/version", c.Metadata.Labels.Keys)
+        );
         Assert.All(objects.OfType<V1Service>(), s => Assert.Equal(set.Spec.Selector.MatchLabels, s.Spec.Selector));
     }
 
@@ -105,12 +138,18 @@ public sealed class MiddlewareCatalogTests
         var entry = MiddlewareCatalog.Entry(template);
         foreach (var plan in entry.Definition.Plans)
         {
-            var set = TemplateRenderer.Render(MiddlewareCatalog.Input(entry, version, plan.Name)).Value.OfType<V1StatefulSet>().Single();
+            var set = TemplateRenderer
+                .Render(MiddlewareCatalog.Input(entry, version, plan.Name))
+                .Value.OfType<V1StatefulSet>()
+                .Single();
             var container = set.Spec.Template.Spec.Containers[0];
 
             Assert.Equal(plan.CpuLimitMillis, (long)(container.Resources.Limits["cpu"].ToDecimal() * 1000));
             Assert.Equal(plan.MemoryRequestBytes, (long)container.Resources.Requests["memory"].ToDecimal());
-            Assert.Equal(plan.StorageBytes, (long)set.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests["storage"].ToDecimal());
+            Assert.Equal(
+                plan.StorageBytes,
+                (long)set.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests["storage"].ToDecimal()
+            );
             Assert.Equal(plan.Replicas, set.Spec.Replicas);
         }
     }
@@ -121,8 +160,12 @@ public sealed class MiddlewareCatalogTests
         foreach (var entry in MiddlewareCatalog.Entries())
         {
             var version = entry.Definition.VisibleVersions()[0].Version;
-            var first = TemplateRenderer.Render(MiddlewareCatalog.Input(entry, version, "medium")).Value.Select(o => KubernetesJson.Serialize(o));
-            var second = TemplateRenderer.Render(MiddlewareCatalog.Input(entry, version, "medium")).Value.Select(o => KubernetesJson.Serialize(o));
+            var first = TemplateRenderer
+                .Render(MiddlewareCatalog.Input(entry, version, "medium"))
+                .Value.Select(o => KubernetesJson.Serialize(o));
+            var second = TemplateRenderer
+                .Render(MiddlewareCatalog.Input(entry, version, "medium"))
+                .Value.Select(o => KubernetesJson.Serialize(o));
 
             Assert.Equal(first, second);
         }
@@ -131,7 +174,9 @@ public sealed class MiddlewareCatalogTests
     [Fact]
     public void Objects_come_out_in_the_order_to_apply_them()
     {
-        var objects = TemplateRenderer.Render(MiddlewareCatalog.Input(MiddlewareCatalog.Entry("rabbitmq"), "4.1.0", "small")).Value;
+        var objects = TemplateRenderer
+            .Render(MiddlewareCatalog.Input(MiddlewareCatalog.Entry("rabbitmq"), "4.1.0", "small"))
+            .Value;
 
         Assert.Equal(["Secret", "ConfigMap", "Service", "Service", "StatefulSet"], objects.Select(o => o.Kind));
     }
@@ -142,7 +187,9 @@ public sealed class MiddlewareCatalogTests
         var entry = MiddlewareCatalog.Entry("redis");
         var input = MiddlewareCatalog.Input(entry, "7.4.2", "small");
         static string Checksum(InstanceRenderInput input) =>
-            TemplateRenderer.Render(input).Value.OfType<V1StatefulSet>().Single().Spec.Template.Metadata.Annotations["portal/config-checksum"];
+            TemplateRenderer.Render(input).Value.OfType<V1StatefulSet>().Single().Spec.Template.Metadata.Annotations[
+                "portal/config-checksum"
+            ];
 
         var rotated = input with { Credentials = new Dictionary<string, string> { ["password"] = "rotated" } };
         var scaled = input with { Plan = entry.Definition.Plans[1] };
@@ -153,8 +200,9 @@ public sealed class MiddlewareCatalogTests
     }
 
     internal static string Describe(Portal.Domain.Common.Problem? problem) =>
-        problem is null ? "" : problem.Causes.Count == 0 ? $"{problem.Field}: {problem.Message}"
-            : string.Join("\n", problem.Causes.Select(c => $"{c.Field}: {c.Message}"));
+        problem is null ? ""
+        : problem.Causes.Count == 0 ? $"{problem.Field}: {problem.Message}"
+        : string.Join("\n", problem.Causes.Select(c => $"{c.Field}: {c.Message}"));
 }
 
 /// <summary>The shipped catalog files and the instance the tests render them for.</summary>
@@ -162,7 +210,11 @@ internal static class MiddlewareCatalog
 {
     public static string Directory()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        for (
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            directory is not null;
+            directory = directory.Parent
+        )
         {
             if (directory.GetFiles("PaaS.sln").Length > 0)
                 return Path.Combine(directory.FullName, "catalog");
@@ -179,16 +231,30 @@ internal static class MiddlewareCatalog
 
     public static CatalogEntry Entry(string name) => Entries().Single(e => e.Name == name);
 
-    internal static readonly Ownership Shop = new(Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"), "shop",
-        Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0002"), "dev");
+    internal static readonly Ownership Shop = new(
+        Guid.Parse("5b0c1e2d-0000-4000-8000-00000000a11a"),
+        "shop",
+        Guid.Parse("5b0c1e2d-0000-4000-8000-0000000e0002"),
+        "dev"
+    );
 
     /// <summary>Instance "orders" of tenant "shop" in its dev environment, with the check's fixed sample parameters and credentials.</summary>
     public static InstanceRenderInput Input(CatalogEntry entry, string version, string plan, int? replicas = null)
     {
         var definition = entry.Definition;
         var chosen = definition.FindPlan(plan)!;
-        return new InstanceRenderInput("shop-dev", "orders", Shop, entry.Name, definition, definition.FindVersion(version)!, chosen,
-            replicas ?? chosen.Replicas, TemplateValidation.SampleParameters(definition).Value, TemplateValidation.SampleCredentials(definition));
+        return new InstanceRenderInput(
+            "shop-dev",
+            "orders",
+            Shop,
+            entry.Name,
+            definition,
+            definition.FindVersion(version)!,
+            chosen,
+            replicas ?? chosen.Replicas,
+            TemplateValidation.SampleParameters(definition).Value,
+            TemplateValidation.SampleCredentials(definition)
+        );
     }
 }
 
@@ -198,7 +264,11 @@ internal static class MiddlewareCatalog
 /// </summary>
 internal static class MiddlewareGolden
 {
-    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Pretty = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string? Check(string fileName, IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
@@ -229,7 +299,11 @@ internal static class MiddlewareGolden
 
     private static string SourceDirectory()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        for (
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            directory is not null;
+            directory = directory.Parent
+        )
         {
             if (directory.GetFiles("Portal.Infrastructure.Tests.csproj").Length > 0)
                 return directory.FullName;

@@ -33,10 +33,13 @@ public sealed class MiddlewareInjectionTests
     {
         /// <summary>The POSTGRES_USER variable's value.</summary>
         Env,
+
         /// <summary>The pod's priorityClassName, among the pod's keys.</summary>
         Pod,
+
         /// <summary>The container's workingDir, among the container's keys.</summary>
         Container,
+
         /// <summary>A line of a config file in a ConfigMap's block scalar, at the end of the template.</summary>
         Config,
     }
@@ -44,10 +47,18 @@ public sealed class MiddlewareInjectionTests
     /// <summary>How a careless template might write the value: bare, in quotes, with yaml_string inside quotes or filtered further, through tags.</summary>
     private static readonly string[] Careless =
     [
-        "{{ params.note }}", "\"{{ params.note }}\"", "'{{ params.note }}'", "\"x{{ params.note | yaml_string }}\"", "'x{{ params.note | yaml_string }}'",
-        "{{ params.note | yaml_string | append: \"x\" }}", "{{ params.note | split: \",\" }}", "{% capture note %}{{ params.note }}{% endcapture %}{{ note }}",
-        "{% echo params.note %}", "{% for i in (1..1) %}{% if true %}{{ params.note }}{% endif %}{% endfor %}",
-        "{% case 1 %}{% when 1 %}{{ params.note }}{% endcase %}", "{% unless false %}{% if false %}{% elsif false %}{% else %}{{ params.note }}{% endif %}{% endunless %}",
+        "{{ params.note }}",
+        "\"{{ params.note }}\"",
+        "'{{ params.note }}'",
+        "\"x{{ params.note | yaml_string }}\"",
+        "'x{{ params.note | yaml_string }}'",
+        "{{ params.note | yaml_string | append: \"x\" }}",
+        "{{ params.note | split: \",\" }}",
+        "{% capture note %}{{ params.note }}{% endcapture %}{{ note }}",
+        "{% echo params.note %}",
+        "{% for i in (1..1) %}{% if true %}{{ params.note }}{% endif %}{% endfor %}",
+        "{% case 1 %}{% when 1 %}{{ params.note }}{% endcase %}",
+        "{% unless false %}{% if false %}{% elsif false %}{% else %}{{ params.note }}{% endif %}{% endunless %}",
         "{% ifchanged %}{{ params.note }}{% endifchanged %}",
     ];
 
@@ -63,12 +74,51 @@ public sealed class MiddlewareInjectionTests
     }
 
     public static TheoryData<string> Hostile() =>
-    [
-        HostNetwork, Privileged, ClusterRoleBinding, ExternalService,
-        "a: b", "a #b", "\"quoted\"", "'single'", "{{ instance }}", "{% raw %}", "---", "...", "- item", "[a, b]", "{ a: b }", "&anchor x", "*anchor",
-        "!!binary aGVsbG8=", "? key", "| block", "> folded", "%TAG", "@x", "`x`", "\\", "null", "~", "true", "0x10", "1e3", " padded ", "trailing\n",
-        "\r\n", "\t", "\u2028", "\u0085", "ü 🐘", "a, b", "x\",\"y", "x', 'y", "x: y\n", "x:", "-1",
-    ];
+        [
+            HostNetwork,
+            Privileged,
+            ClusterRoleBinding,
+            ExternalService,
+            "a: b",
+            "a #b",
+            "\"quoted\"",
+            "'single'",
+            "{{ instance }}",
+            "{% raw %}",
+            "---",
+            "...",
+            "- item",
+            "[a, b]",
+            "{ a: b }",
+            "&anchor x",
+            "*anchor",
+            "!!binary aGVsbG8=",
+            "? key",
+            "| block",
+            "> folded",
+            "%TAG",
+            "@x",
+            "`x`",
+            "\\",
+            "null",
+            "~",
+            "true",
+            "0x10",
+            "1e3",
+            " padded ",
+            "trailing\n",
+            "\r\n",
+            "\t",
+            "\u2028",
+            "\u0085",
+            "ü 🐘",
+            "a, b",
+            "x\",\"y",
+            "x', 'y",
+            "x: y\n",
+            "x:",
+            "-1",
+        ];
 
     [Theory]
     [MemberData(nameof(Hostile))]
@@ -125,18 +175,34 @@ public sealed class MiddlewareInjectionTests
 
     [Theory]
     [MemberData(nameof(CarelessPlacements))]
-    public void A_value_a_template_writes_where_yaml_reads_structure_fails_the_rendering_rather_than_adding_keys(string placement, Where where)
+    public void A_value_a_template_writes_where_yaml_reads_structure_fails_the_rendering_rather_than_adding_keys(
+        string placement,
+        Where where
+    )
     {
         var definition = PostgresWithNote(placement, where);
         var benign = Render(definition, Benign);
 
-        foreach (var hostile in new[] { HostNetwork, Privileged, ClusterRoleBinding, ExternalService, "x\", hostNetwork: true, y: \"", "x', hostNetwork: true, y: '" })
+        foreach (
+            var hostile in new[]
+            {
+                HostNetwork,
+                Privileged,
+                ClusterRoleBinding,
+                ExternalService,
+                "x\", hostNetwork: true, y: \"",
+                "x', hostNetwork: true, y: '",
+            }
+        )
         {
             var rendered = Render(definition, hostile);
 
             if (!rendered.Succeeded)
                 continue;
-            Assert.True(benign.Succeeded, $"'{hostile}' placed as {placement} renders where '{Benign}' does not: {string.Join(", ", Names(rendered.Value))}");
+            Assert.True(
+                benign.Succeeded,
+                $"'{hostile}' placed as {placement} renders where '{Benign}' does not: {string.Join(", ", Names(rendered.Value))}"
+            );
             Assert.Equal(Shape(benign.Value), Shape(rendered.Value));
         }
     }
@@ -146,7 +212,9 @@ public sealed class MiddlewareInjectionTests
     [InlineData("{% echo params.note %}")]
     [InlineData("{% for i in (1..1) %}{% if true %}{{ params.note }}{% endif %}{% endfor %}")]
     [InlineData("{% case 1 %}{% when 1 %}{{ params.note }}{% endcase %}")]
-    [InlineData("{% unless false %}{% if false %}{% elsif false %}{% else %}{{ params.note }}{% endif %}{% endunless %}")]
+    [InlineData(
+        "{% unless false %}{% if false %}{% elsif false %}{% else %}{{ params.note }}{% endif %}{% endunless %}"
+    )]
     [InlineData("{% ifchanged %}{{ params.note }}{% endifchanged %}")]
     [InlineData("{% tablerow i in (1..1) %}{{ params.note }}{% endtablerow %}")]
     public void A_value_written_from_inside_any_tag_is_checked_like_any_output(string placement)
@@ -217,9 +285,16 @@ public sealed class MiddlewareInjectionTests
         Assert.Contains("cycle", MiddlewareCatalogTests.Describe(rendered.Problem));
     }
 
-    private static void AssertRefusedBare(Portal.Domain.Common.Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> rendered, string output)
+    private static void AssertRefusedBare(
+        Portal.Domain.Common.Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> rendered,
+        string output
+    )
     {
-        Assert.False(rendered.Succeeded, "The rendering was expected to be refused, but it gave: " + (rendered.Succeeded ? string.Join(", ", Names(rendered.Value)) : ""));
+        Assert.False(
+            rendered.Succeeded,
+            "The rendering was expected to be refused, but it gave: "
+                + (rendered.Succeeded ? string.Join(", ", Names(rendered.Value)) : "")
+        );
         Assert.Equal("ObjectsTemplate", rendered.Problem!.Field);
         Assert.Contains(output, rendered.Problem.Message);
         Assert.Contains("yaml_string", rendered.Problem.Message);
@@ -231,16 +306,31 @@ public sealed class MiddlewareInjectionTests
         var definition = MiddlewareCatalog.Entry("postgresql").Definition;
         var objects = where switch
         {
-            Where.Env => Replace(definition.ObjectsTemplate, "value: {{ params.username | yaml_string }}\n", $"value: {placement}\n"),
-            Where.Pod => Replace(definition.ObjectsTemplate, "terminationGracePeriodSeconds: 60\n",
-                $"terminationGracePeriodSeconds: 60\n      priorityClassName: {placement}\n"),
-            Where.Container => Replace(definition.ObjectsTemplate, "image: {{ image | yaml_string }}\n",
-                $"image: {{{{ image | yaml_string }}}}\n          workingDir: {placement}\n"),
-            _ => definition.ObjectsTemplate + $"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ config_name }}}}\ndata:\n  note.conf: |\n    note = {placement}\n",
+            Where.Env => Replace(
+                definition.ObjectsTemplate,
+                "value: {{ params.username | yaml_string }}\n",
+                $"value: {placement}\n"
+            ),
+            Where.Pod => Replace(
+                definition.ObjectsTemplate,
+                "terminationGracePeriodSeconds: 60\n",
+                $"terminationGracePeriodSeconds: 60\n      priorityClassName: {placement}\n"
+            ),
+            Where.Container => Replace(
+                definition.ObjectsTemplate,
+                "image: {{ image | yaml_string }}\n",
+                $"image: {{{{ image | yaml_string }}}}\n          workingDir: {placement}\n"
+            ),
+            _ => definition.ObjectsTemplate
+                + $"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ config_name }}}}\ndata:\n  note.conf: |\n    note = {placement}\n",
         };
         return definition with
         {
-            Parameters = [.. definition.Parameters, new TemplateParameter("note", ParameterType.String, Benign, [], true, "Free text.")],
+            Parameters =
+            [
+                .. definition.Parameters,
+                new TemplateParameter("note", ParameterType.String, Benign, [], true, "Free text."),
+            ],
             ObjectsTemplate = objects,
         };
 
@@ -251,14 +341,29 @@ public sealed class MiddlewareInjectionTests
         }
     }
 
-    private static Portal.Domain.Common.Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> Render(TemplateDefinition definition, string note)
+    private static Portal.Domain.Common.Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> Render(
+        TemplateDefinition definition,
+        string note
+    )
     {
         var parameters = definition.ResolveParameters(new Dictionary<string, string?> { ["note"] = note });
         Assert.True(parameters.Succeeded, MiddlewareCatalogTests.Describe(parameters.Problem));
         var version = definition.Versions[^1];
         var plan = definition.Plans[0];
-        return TemplateRenderer.Render(new InstanceRenderInput("shop-dev", "orders", MiddlewareCatalog.Shop, "postgresql", definition, version, plan, plan.Replicas,
-            parameters.Value, new Dictionary<string, string> { ["password"] = "s3cr3t" }));
+        return TemplateRenderer.Render(
+            new InstanceRenderInput(
+                "shop-dev",
+                "orders",
+                MiddlewareCatalog.Shop,
+                "postgresql",
+                definition,
+                version,
+                plan,
+                plan.Replicas,
+                parameters.Value,
+                new Dictionary<string, string> { ["password"] = "s3cr3t" }
+            )
+        );
     }
 
     private static string? Note(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects, Where where)
@@ -273,7 +378,8 @@ public sealed class MiddlewareInjectionTests
         };
     }
 
-    private static List<string> Names(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) => objects.Select(o => $"{o.Kind}/{o.Metadata.Name}").ToList();
+    private static List<string> Names(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
+        objects.Select(o => $"{o.Kind}/{o.Metadata.Name}").ToList();
 
     /// <summary>Every path of every object with the kind of its leaf, values left out: what a value may not change.</summary>
     private static List<string> Shape(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)

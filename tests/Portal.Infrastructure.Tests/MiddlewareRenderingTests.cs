@@ -1,6 +1,5 @@
 using System.Text;
 using k8s.Models;
-using Portal.Domain.Common;
 using Portal.Domain.Middleware;
 using Portal.Infrastructure.Middleware;
 
@@ -10,10 +9,18 @@ public sealed class MiddlewareRenderingTests
 {
     private static readonly Dictionary<string, string> Plain = new() { ["password"] = "s3cr3t/pa ss" };
 
-    private static IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> Render(string template, string version, string plan, IReadOnlyDictionary<string, string> credentials,
-        int? replicas = null)
+    private static IReadOnlyList<k8s.IKubernetesObject<V1ObjectMeta>> Render(
+        string template,
+        string version,
+        string plan,
+        IReadOnlyDictionary<string, string> credentials,
+        int? replicas = null
+    )
     {
-        var input = MiddlewareCatalog.Input(MiddlewareCatalog.Entry(template), version, plan, replicas) with { Credentials = credentials };
+        var input = MiddlewareCatalog.Input(MiddlewareCatalog.Entry(template), version, plan, replicas) with
+        {
+            Credentials = credentials,
+        };
         var rendered = TemplateRenderer.Render(input);
         Assert.True(rendered.Succeeded, MiddlewareCatalogTests.Describe(rendered.Problem));
         return rendered.Value;
@@ -26,11 +33,16 @@ public sealed class MiddlewareRenderingTests
     [InlineData("postgresql", "17.5")]
     [InlineData("redis", "8.0.2")]
     [InlineData("elasticsearch", "8.17.1")]
-    public void A_password_with_quotes_colons_hashes_and_braces_reaches_the_secret_intact(string template, string version)
+    public void A_password_with_quotes_colons_hashes_and_braces_reaches_the_secret_intact(
+        string template,
+        string version
+    )
     {
         const string password = "p\"'a:ss #w{o}rd}}\\n{%";
 
-        var secret = Render(template, version, "small", new Dictionary<string, string> { ["password"] = password }).OfType<V1Secret>().Single();
+        var secret = Render(template, version, "small", new Dictionary<string, string> { ["password"] = password })
+            .OfType<V1Secret>()
+            .Single();
 
         Assert.Equal("orders-credentials", secret.Metadata.Name);
         Assert.Equal(password, Encoding.UTF8.GetString(secret.Data["password"]));
@@ -44,7 +56,10 @@ public sealed class MiddlewareRenderingTests
 
         var yaml = $"value: {TemplateRenderer.YamlString(value)}";
 
-        Assert.Equal(value, new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, string>>(yaml)["value"]);
+        Assert.Equal(
+            value,
+            new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, string>>(yaml)["value"]
+        );
     }
 
     [Fact]
@@ -53,14 +68,27 @@ public sealed class MiddlewareRenderingTests
         var definition = MiddlewareCatalog.Entry("postgresql").Definition;
         var endpoint = InstanceEndpoint.Of("shop-dev", "orders", definition);
 
-        var strings = TemplateRenderer.RenderConnectionStrings(definition, endpoint, Parameters("postgresql"), Plain).Value;
+        var strings = TemplateRenderer
+            .RenderConnectionStrings(definition, endpoint, Parameters("postgresql"), Plain)
+            .Value;
 
         Assert.Equal(
-        [
-            new RenderedConnectionString("JDBC", "jdbc:postgresql://orders.shop-dev.svc.cluster.local:5432/app?user=app&password=s3cr3t%2Fpa%20ss"),
-            new RenderedConnectionString("psql URI", "postgresql://app:s3cr3t%2Fpa%20ss@orders.shop-dev.svc.cluster.local:5432/app"),
-            new RenderedConnectionString(".NET (Npgsql)", "Host=orders.shop-dev.svc.cluster.local;Port=5432;Database=app;Username=app;Password=s3cr3t/pa ss"),
-        ], strings);
+            [
+                new RenderedConnectionString(
+                    "JDBC",
+                    "jdbc:postgresql://orders.shop-dev.svc.cluster.local:5432/app?user=app&password=s3cr3t%2Fpa%20ss"
+                ),
+                new RenderedConnectionString(
+                    "psql URI",
+                    "postgresql://app:s3cr3t%2Fpa%20ss@orders.shop-dev.svc.cluster.local:5432/app"
+                ),
+                new RenderedConnectionString(
+                    ".NET (Npgsql)",
+                    "Host=orders.shop-dev.svc.cluster.local;Port=5432;Database=app;Username=app;Password=s3cr3t/pa ss"
+                ),
+            ],
+            strings
+        );
     }
 
     [Fact]
@@ -69,10 +97,15 @@ public sealed class MiddlewareRenderingTests
         var definition = MiddlewareCatalog.Entry("redis").Definition;
         var endpoint = InstanceEndpoint.Of("shop-dev", "cache", definition);
 
-        var strings = TemplateRenderer.RenderConnectionStrings(definition, endpoint, Parameters("redis"), Plain).Value.ToDictionary(s => s.Label, s => s.Value);
+        var strings = TemplateRenderer
+            .RenderConnectionStrings(definition, endpoint, Parameters("redis"), Plain)
+            .Value.ToDictionary(s => s.Label, s => s.Value);
 
         Assert.Equal("redis://default:s3cr3t%2Fpa%20ss@cache.shop-dev.svc.cluster.local:6379/0", strings["redis://"]);
-        Assert.Equal("cache.shop-dev.svc.cluster.local:6379,password=s3cr3t/pa ss,abortConnect=false", strings[".NET (StackExchange.Redis)"]);
+        Assert.Equal(
+            "cache.shop-dev.svc.cluster.local:6379,password=s3cr3t/pa ss,abortConnect=false",
+            strings[".NET (StackExchange.Redis)"]
+        );
     }
 
     [Fact]
@@ -80,32 +113,49 @@ public sealed class MiddlewareRenderingTests
     {
         var definition = MiddlewareCatalog.Entry("redis").Definition;
 
-        var variables = TemplateRenderer.RenderBindingVariables(definition, InstanceEndpoint.Of("shop-dev", "cache", definition), Parameters("redis")).Value;
+        var variables = TemplateRenderer
+            .RenderBindingVariables(
+                definition,
+                InstanceEndpoint.Of("shop-dev", "cache", definition),
+                Parameters("redis")
+            )
+            .Value;
 
         Assert.Equal(
-        [
-            new RenderedBindingVariable("REDIS_HOST", "cache.shop-dev.svc.cluster.local", null, null),
-            new RenderedBindingVariable("REDIS_PORT", "6379", null, null),
-            new RenderedBindingVariable("REDIS_PASSWORD", null, "cache-credentials", "password"),
-            new RenderedBindingVariable("REDIS_URL", null, "cache-credentials", "url"),
-        ], variables);
+            [
+                new RenderedBindingVariable("REDIS_HOST", "cache.shop-dev.svc.cluster.local", null, null),
+                new RenderedBindingVariable("REDIS_PORT", "6379", null, null),
+                new RenderedBindingVariable("REDIS_PASSWORD", null, "cache-credentials", "password"),
+                new RenderedBindingVariable("REDIS_URL", null, "cache-credentials", "url"),
+            ],
+            variables
+        );
     }
 
     [Fact]
     public void The_postgresql_binding_names_the_database_and_user_and_refers_to_the_password()
     {
         var definition = MiddlewareCatalog.Entry("postgresql").Definition;
-        var parameters = new Dictionary<string, string> { ["database"] = "orders", ["username"] = "orders_app", ["max_connections"] = "100" };
+        var parameters = new Dictionary<string, string>
+        {
+            ["database"] = "orders",
+            ["username"] = "orders_app",
+            ["max_connections"] = "100",
+        };
 
-        var variables = TemplateRenderer.RenderBindingVariables(definition, InstanceEndpoint.Of("shop-prod", "db", definition), parameters).Value
-            .ToDictionary(v => v.Name);
+        var variables = TemplateRenderer
+            .RenderBindingVariables(definition, InstanceEndpoint.Of("shop-prod", "db", definition), parameters)
+            .Value.ToDictionary(v => v.Name);
 
         Assert.Equal("db.shop-prod.svc.cluster.local", variables["POSTGRES_HOST"].Value);
         Assert.Equal("5432", variables["POSTGRES_PORT"].Value);
         Assert.Equal("orders", variables["POSTGRES_DB"].Value);
         Assert.Equal("orders_app", variables["POSTGRES_USER"].Value);
         Assert.True(variables["POSTGRES_PASSWORD"].FromSecret);
-        Assert.Equal(("db-credentials", "password"), (variables["POSTGRES_PASSWORD"].SecretName, variables["POSTGRES_PASSWORD"].SecretKey));
+        Assert.Equal(
+            ("db-credentials", "password"),
+            (variables["POSTGRES_PASSWORD"].SecretName, variables["POSTGRES_PASSWORD"].SecretKey)
+        );
         Assert.Null(variables["POSTGRES_PASSWORD"].Value);
     }
 
@@ -114,14 +164,24 @@ public sealed class MiddlewareRenderingTests
     {
         var secret = Render("postgresql", "17.5", "small", Plain).OfType<V1Secret>().Single();
 
-        Assert.Equal("postgresql://app:s3cr3t%2Fpa%20ss@orders.shop-dev.svc.cluster.local:5432/app", Encoding.UTF8.GetString(secret.Data["uri"]));
+        Assert.Equal(
+            "postgresql://app:s3cr3t%2Fpa%20ss@orders.shop-dev.svc.cluster.local:5432/app",
+            Encoding.UTF8.GetString(secret.Data["uri"])
+        );
     }
 
     [Fact]
     public void A_binding_value_may_not_copy_a_credential_into_an_application()
     {
         var definition = MiddlewareCatalog.Entry("redis").Definition;
-        var leaky = definition with { BindingVariables = [.. definition.BindingVariables, new BindingVariable("REDIS_PASS", "{{ credentials.password }}", null)] };
+        var leaky = definition with
+        {
+            BindingVariables =
+            [
+                .. definition.BindingVariables,
+                new BindingVariable("REDIS_PASS", "{{ credentials.password }}", null),
+            ],
+        };
 
         var problems = TemplateValidation.Validate("redis", leaky);
 
@@ -134,12 +194,18 @@ public sealed class MiddlewareRenderingTests
     public void A_zookeeper_ensemble_lists_every_member_and_keeps_a_quorum_through_drains()
     {
         var objects = Render("zookeeper", "3.9.3", "large", new Dictionary<string, string>(), replicas: 5);
-        var env = objects.OfType<V1StatefulSet>().Single().Spec.Template.Spec.Containers[0].Env.ToDictionary(e => e.Name, e => e.Value);
+        var env = objects
+            .OfType<V1StatefulSet>()
+            .Single()
+            .Spec.Template.Spec.Containers[0]
+            .Env.ToDictionary(e => e.Name, e => e.Value);
 
         Assert.Equal(
             "server.1=orders-0.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 server.2=orders-1.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
-            + "server.3=orders-2.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 server.4=orders-3.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
-            + "server.5=orders-4.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181", env["ZOO_SERVERS"]);
+                + "server.3=orders-2.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 server.4=orders-3.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
+                + "server.5=orders-4.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181",
+            env["ZOO_SERVERS"]
+        );
         Assert.Equal("1", objects.OfType<V1PodDisruptionBudget>().Single().Spec.MaxUnavailable.Value);
         Assert.Equal(5, objects.OfType<V1StatefulSet>().Single().Spec.Replicas);
     }
@@ -149,7 +215,9 @@ public sealed class MiddlewareRenderingTests
     {
         var objects = Render("zookeeper", "3.9.3", "small", new Dictionary<string, string>());
 
-        Assert.DoesNotContain(objects.OfType<V1StatefulSet>().Single().Spec.Template.Spec.Containers[0].Env, e => e.Name == "ZOO_SERVERS");
+        Assert.DoesNotContain(objects.OfType<V1StatefulSet>().Single().Spec.Template.Spec.Containers[0].Env, e =>
+            e.Name == "ZOO_SERVERS"
+        );
         Assert.Empty(objects.OfType<V1PodDisruptionBudget>());
     }
 
@@ -167,7 +235,12 @@ public sealed class MiddlewareRenderingTests
     public void Empty_documents_left_by_conditionals_are_skipped()
     {
         var definition = MiddlewareCatalog.Entry("redis").Definition;
-        var padded = definition with { ObjectsTemplate = definition.ObjectsTemplate + "\n---\n# only a comment\n---\n{% if false %}kind: Nothing{% endif %}\n---\n" };
+        var padded = definition with
+        {
+            ObjectsTemplate =
+                definition.ObjectsTemplate
+                + "\n---\n# only a comment\n---\n{% if false %}kind: Nothing{% endif %}\n---\n",
+        };
 
         Assert.Empty(TemplateValidation.Validate("redis", padded));
     }

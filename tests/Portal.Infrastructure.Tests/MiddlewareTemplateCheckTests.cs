@@ -44,8 +44,10 @@ public sealed class MiddlewareTemplateCheckTests
     [Fact]
     public void A_misspelt_parameter_is_refused_rather_than_rendered_empty()
     {
-        var problem = Refused(WithObjects(t => t.Replace("params.max_connections", "params.max_conections", StringComparison.Ordinal)),
-            "'params.max_conections' is not defined");
+        var problem = Refused(
+            WithObjects(t => t.Replace("params.max_connections", "params.max_conections", StringComparison.Ordinal)),
+            "'params.max_conections' is not defined"
+        );
 
         Assert.Contains("version 16.8 with plan 'small'", problem.Message);
     }
@@ -53,16 +55,29 @@ public sealed class MiddlewareTemplateCheckTests
     [Fact]
     public void Yaml_that_does_not_parse_is_refused_with_its_line()
     {
-        Refused(WithObjects(t => t.Replace("type: Opaque\n", "type: Opaque\n  misplaced: indent\n", StringComparison.Ordinal)),
-            "The rendered YAML does not parse at line 6, column");
-        Refused(WithObjects(t => t.Replace("type: Opaque\n", "type: Opaque\nbroken: [unclosed\n", StringComparison.Ordinal)),
-            "The document at line 1 of the rendered YAML does not parse");
+        Refused(
+            WithObjects(t =>
+                t.Replace("type: Opaque\n", "type: Opaque\n  misplaced: indent\n", StringComparison.Ordinal)
+            ),
+            "The rendered YAML does not parse at line 6, column"
+        );
+        Refused(
+            WithObjects(t =>
+                t.Replace("type: Opaque\n", "type: Opaque\nbroken: [unclosed\n", StringComparison.Ordinal)
+            ),
+            "The document at line 1 of the rendered YAML does not parse"
+        );
     }
 
     [Fact]
     public void A_quantity_that_is_not_one_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("storage: {{ plan.storage | yaml_string }}", "storage: lots", StringComparison.Ordinal)), "does not parse");
+        Refused(
+            WithObjects(t =>
+                t.Replace("storage: {{ plan.storage | yaml_string }}", "storage: lots", StringComparison.Ordinal)
+            ),
+            "does not parse"
+        );
     }
 
     [Fact]
@@ -74,14 +89,22 @@ public sealed class MiddlewareTemplateCheckTests
     [Fact]
     public void A_kind_outside_the_allowed_ones_is_refused()
     {
-        Refused(WithObjects(t => t + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ instance }}-admin\n"),
-            "ClusterRole (rbac.authorization.k8s.io/v1) at line");
+        Refused(
+            WithObjects(t =>
+                t
+                + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ instance }}-admin\n"
+            ),
+            "ClusterRole (rbac.authorization.k8s.io/v1) at line"
+        );
     }
 
     [Fact]
     public void A_template_without_a_statefulset_is_refused()
     {
-        var problem = Refused(WithObjects(t => t[..t.IndexOf("---\napiVersion: apps/v1", StringComparison.Ordinal)]), "There is no StatefulSet");
+        var problem = Refused(
+            WithObjects(t => t[..t.IndexOf("---\napiVersion: apps/v1", StringComparison.Ordinal)]),
+            "There is no StatefulSet"
+        );
 
         Assert.Contains("and 8 more", problem.Message);
     }
@@ -89,59 +112,105 @@ public sealed class MiddlewareTemplateCheckTests
     [Fact]
     public void A_container_on_another_image_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("image: {{ image | yaml_string }}", "image: postgres:latest", StringComparison.Ordinal)),
-            "runs 'postgres:latest' instead of the version's image 'postgres:16.8'");
+        Refused(
+            WithObjects(t =>
+                t.Replace("image: {{ image | yaml_string }}", "image: postgres:latest", StringComparison.Ordinal)
+            ),
+            "runs 'postgres:latest' instead of the version's image 'postgres:16.8'"
+        );
     }
 
     [Fact]
     public void Resources_that_are_not_the_plans_are_refused()
     {
-        Refused(WithObjects(t => t.Replace("memory: {{ plan.memory_limit | yaml_string }}", "memory: 64Gi", StringComparison.Ordinal)),
-            "memory limits add up to 64 GiB, not the plan's 1 GiB");
-        Refused(WithObjects(t => t.Replace("limits: { cpu: {{ plan.cpu_limit | yaml_string }}, memory: {{ plan.memory_limit | yaml_string }} }", "limits: {}",
-            StringComparison.Ordinal)), "has no CPU limit");
+        Refused(
+            WithObjects(t =>
+                t.Replace("memory: {{ plan.memory_limit | yaml_string }}", "memory: 64Gi", StringComparison.Ordinal)
+            ),
+            "memory limits add up to 64 GiB, not the plan's 1 GiB"
+        );
+        Refused(
+            WithObjects(t =>
+                t.Replace(
+                    "limits: { cpu: {{ plan.cpu_limit | yaml_string }}, memory: {{ plan.memory_limit | yaml_string }} }",
+                    "limits: {}",
+                    StringComparison.Ordinal
+                )
+            ),
+            "has no CPU limit"
+        );
     }
 
     [Fact]
     public void A_statefulset_without_its_headless_service_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("  clusterIP: None\n", "", StringComparison.Ordinal)), "is not headless: give it clusterIP: None");
-        Refused(WithObjects(t => t.Replace("serviceName: {{ headless_name }}", "serviceName: elsewhere", StringComparison.Ordinal)),
-            "names serviceName 'elsewhere', which the template does not render");
+        Refused(
+            WithObjects(t => t.Replace("  clusterIP: None\n", "", StringComparison.Ordinal)),
+            "is not headless: give it clusterIP: None"
+        );
+        Refused(
+            WithObjects(t =>
+                t.Replace("serviceName: {{ headless_name }}", "serviceName: elsewhere", StringComparison.Ordinal)
+            ),
+            "names serviceName 'elsewhere', which the template does not render"
+        );
     }
 
     [Fact]
     public void A_template_without_a_client_service_named_for_the_instance_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("name: {{ service_name }}", "name: {{ instance }}-client", StringComparison.Ordinal)),
-            "There is no client Service named {{ service_name }}");
+        Refused(
+            WithObjects(t =>
+                t.Replace("name: {{ service_name }}", "name: {{ instance }}-client", StringComparison.Ordinal)
+            ),
+            "There is no client Service named {{ service_name }}"
+        );
     }
 
     [Fact]
     public void An_unquoted_credential_that_yaml_would_cut_short_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("password: {{ credentials.password | yaml_string }}", "password: {{ credentials.password }}", StringComparison.Ordinal)),
-            "{{ credentials.password }} writes a value holding '\"' bare into the YAML, where it could add keys or objects: write {{ credentials.password | yaml_string }} where a scalar goes.");
+        Refused(
+            WithObjects(t =>
+                t.Replace(
+                    "password: {{ credentials.password | yaml_string }}",
+                    "password: {{ credentials.password }}",
+                    StringComparison.Ordinal
+                )
+            ),
+            "{{ credentials.password }} writes a value holding '\"' bare into the YAML, where it could add keys or objects: write {{ credentials.password | yaml_string }} where a scalar goes."
+        );
     }
 
     [Fact]
     public void Storage_that_is_not_the_plans_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("storage: {{ plan.storage | yaml_string }}", "storage: 1Gi", StringComparison.Ordinal)),
-            "ask for 1 GiB of storage, not the plan's 10 GiB");
+        Refused(
+            WithObjects(t =>
+                t.Replace("storage: {{ plan.storage | yaml_string }}", "storage: 1Gi", StringComparison.Ordinal)
+            ),
+            "ask for 1 GiB of storage, not the plan's 10 GiB"
+        );
     }
 
     [Fact]
     public void An_object_not_named_for_the_instance_is_refused()
     {
-        Refused(WithObjects(t => t.Replace("name: {{ secret_name }}\n", "name: shared-credentials\n", StringComparison.Ordinal)),
-            "Secret 'shared-credentials' is not named for the instance");
+        Refused(
+            WithObjects(t =>
+                t.Replace("name: {{ secret_name }}\n", "name: shared-credentials\n", StringComparison.Ordinal)
+            ),
+            "Secret 'shared-credentials' is not named for the instance"
+        );
     }
 
     [Fact]
     public void A_broken_connection_string_is_refused_with_its_field()
     {
-        var definition = Postgres() with { ConnectionStrings = [new ConnectionStringTemplate("JDBC", "jdbc:postgresql://{{ hots }}:{{ port }}/")] };
+        var definition = Postgres() with
+        {
+            ConnectionStrings = [new ConnectionStringTemplate("JDBC", "jdbc:postgresql://{{ hots }}:{{ port }}/")],
+        };
 
         var problem = Assert.Single(TemplateValidation.Validate("postgresql", definition));
 
@@ -152,13 +221,36 @@ public sealed class MiddlewareTemplateCheckTests
     [Fact]
     public void Adding_a_version_whose_image_the_template_does_not_run_is_refused_by_the_template()
     {
-        var definition = WithObjects(t => t.Replace("image: {{ image | yaml_string }}", "image: {% if major_line == \"18\" %}postgres:18{% else %}{{ image | yaml_string }}{% endif %}",
-            StringComparison.Ordinal));
-        var template = MiddlewareTemplate.Create("postgresql", "PostgreSQL", MiddlewareCategory.Database, "database", "", definition,
-            TemplateValidation.Instance, Now).Value;
+        var definition = WithObjects(t =>
+            t.Replace(
+                "image: {{ image | yaml_string }}",
+                "image: {% if major_line == \"18\" %}postgres:18{% else %}{{ image | yaml_string }}{% endif %}",
+                StringComparison.Ordinal
+            )
+        );
+        var template = MiddlewareTemplate
+            .Create(
+                "postgresql",
+                "PostgreSQL",
+                MiddlewareCategory.Database,
+                "database",
+                "",
+                definition,
+                TemplateValidation.Instance,
+                Now
+            )
+            .Value;
 
-        var added = template.AddVersion(new TemplateVersion("16.10", "postgres:16.10", "16"), TemplateValidation.Instance, Now);
-        var refused = template.AddVersion(new TemplateVersion("18.0", "postgres:18.0", "18"), TemplateValidation.Instance, Now);
+        var added = template.AddVersion(
+            new TemplateVersion("16.10", "postgres:16.10", "16"),
+            TemplateValidation.Instance,
+            Now
+        );
+        var refused = template.AddVersion(
+            new TemplateVersion("18.0", "postgres:18.0", "18"),
+            TemplateValidation.Instance,
+            Now
+        );
 
         Assert.True(added.Succeeded);
         Assert.False(refused.Succeeded);
@@ -170,8 +262,16 @@ public sealed class MiddlewareTemplateCheckTests
     [Fact]
     public void A_broken_template_cannot_be_created()
     {
-        var created = MiddlewareTemplate.Create("postgresql", "PostgreSQL", MiddlewareCategory.Database, "database", "",
-            WithObjects(t => t + "\n{% if %}"), TemplateValidation.Instance, Now);
+        var created = MiddlewareTemplate.Create(
+            "postgresql",
+            "PostgreSQL",
+            MiddlewareCategory.Database,
+            "database",
+            "",
+            WithObjects(t => t + "\n{% if %}"),
+            TemplateValidation.Instance,
+            Now
+        );
 
         Assert.False(created.Succeeded);
         Assert.Equal("Definition.ObjectsTemplate", created.Problem!.Field);

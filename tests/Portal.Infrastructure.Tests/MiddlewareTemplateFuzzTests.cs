@@ -13,10 +13,19 @@ namespace Portal.Infrastructure.Tests;
 public sealed class MiddlewareTemplateFuzzTests
 {
     /// <summary>The shipped PostgreSQL template with a parameter 'note' written into POSTGRES_USER as <paramref name="placement"/>.</summary>
-    private static TemplateDefinition WithNote(TemplateParameter note, string placement, string? objectsLine = null, string? objectsWith = null)
+    private static TemplateDefinition WithNote(
+        TemplateParameter note,
+        string placement,
+        string? objectsLine = null,
+        string? objectsWith = null
+    )
     {
         var definition = MiddlewareCatalog.Entry("postgresql").Definition;
-        var objects = definition.ObjectsTemplate.Replace("value: {{ params.username | yaml_string }}\n", $"value: {placement}\n", StringComparison.Ordinal);
+        var objects = definition.ObjectsTemplate.Replace(
+            "value: {{ params.username | yaml_string }}\n",
+            $"value: {placement}\n",
+            StringComparison.Ordinal
+        );
         if (objectsLine is not null)
         {
             Assert.Contains(objectsLine, objects);
@@ -28,7 +37,8 @@ public sealed class MiddlewareTemplateFuzzTests
     private static TemplateParameter Text(string? pattern = null, string? @default = "hello", bool required = true) =>
         new("note", ParameterType.String, @default, [], required, "Free text.", pattern);
 
-    private static IReadOnlyList<Problem> Check(TemplateDefinition definition) => TemplateValidation.Validate("postgresql", definition);
+    private static IReadOnlyList<Problem> Check(TemplateDefinition definition) =>
+        TemplateValidation.Validate("postgresql", definition);
 
     [Fact]
     public void A_template_that_writes_a_free_text_parameter_bare_is_refused_before_it_is_saved()
@@ -48,7 +58,9 @@ public sealed class MiddlewareTemplateFuzzTests
     {
         var problems = Check(WithNote(Text(), "\"{{ params.note }}\""));
 
-        Assert.Contains(problems, p => p.Message.Contains("{{ params.note }} writes a value holding", StringComparison.Ordinal));
+        Assert.Contains(problems, p =>
+            p.Message.Contains("{{ params.note }} writes a value holding", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -67,7 +79,9 @@ public sealed class MiddlewareTemplateFuzzTests
     {
         var problems = Check(WithNote(Text(pattern), "{{ params.note }}"));
 
-        Assert.Contains(problems, p => p.Message.Contains("{{ params.note }} writes a value holding", StringComparison.Ordinal));
+        Assert.Contains(problems, p =>
+            p.Message.Contains("{{ params.note }} writes a value holding", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -91,20 +105,30 @@ public sealed class MiddlewareTemplateFuzzTests
     public void The_longest_value_a_pattern_allows_is_tried()
     {
         // Only the longest value the pattern allows breaks this template.
-        var definition = WithNote(Text("[a-z]{1,63}", "app"), "{{ params.note | yaml_string }}",
-            "      terminationGracePeriodSeconds: 60\n", "      terminationGracePeriodSeconds: 60\n{% if params.note.size == 63 %}      hostNetwork: true\n{% endif %}");
+        var definition = WithNote(
+            Text("[a-z]{1,63}", "app"),
+            "{{ params.note | yaml_string }}",
+            "      terminationGracePeriodSeconds: 60\n",
+            "      terminationGracePeriodSeconds: 60\n{% if params.note.size == 63 %}      hostNetwork: true\n{% endif %}"
+        );
 
         var problems = Check(definition);
 
-        Assert.Contains(problems, p => p.Message.StartsWith("With note = 'aaaaaaaaaaaaaaaaaaaa…' (63 characters)", StringComparison.Ordinal));
+        Assert.Contains(problems, p =>
+            p.Message.StartsWith("With note = 'aaaaaaaaaaaaaaaaaaaa…' (63 characters)", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
     public void A_boundary_number_that_does_not_fit_the_field_gets_the_template_refused()
     {
         var threshold = new TemplateParameter("note", ParameterType.Integer, "3", [], true, "Failures before restart.");
-        var definition = WithNote(threshold, "{{ params.note | yaml_string }}",
-            "            failureThreshold: 6\n", "            failureThreshold: {{ params.note }}\n");
+        var definition = WithNote(
+            threshold,
+            "{{ params.note | yaml_string }}",
+            "            failureThreshold: 6\n",
+            "            failureThreshold: {{ params.note }}\n"
+        );
 
         var problems = Check(definition);
 
@@ -115,31 +139,52 @@ public sealed class MiddlewareTemplateFuzzTests
     [Fact]
     public void Every_choice_is_rendered_not_only_the_first()
     {
-        var choice = new TemplateParameter("note", ParameterType.Choice, "fast", ["fast", "safe", "fast but careless"], true, "Mode.");
+        var choice = new TemplateParameter(
+            "note",
+            ParameterType.Choice,
+            "fast",
+            ["fast", "safe", "fast but careless"],
+            true,
+            "Mode."
+        );
 
         var problems = Check(WithNote(choice, "{{ params.note }}"));
 
         var problem = Assert.Single(problems);
-        Assert.StartsWith("With note = 'fast but careless': {{ params.note }} writes a value holding a space", problem.Message);
+        Assert.StartsWith(
+            "With note = 'fast but careless': {{ params.note }} writes a value holding a space",
+            problem.Message
+        );
     }
 
     [Fact]
     public void A_choice_that_would_add_a_privileged_container_is_refused_naming_the_field()
     {
         var choice = new TemplateParameter("note", ParameterType.Choice, "off", ["off", "debug"], true, "Mode.");
-        var definition = WithNote(choice, "{{ params.note | yaml_string }}", "          image: {{ image | yaml_string }}\n",
-            "          image: {{ image | yaml_string }}\n{% if params.note == \"debug\" %}          securityContext: { privileged: true }\n{% endif %}");
+        var definition = WithNote(
+            choice,
+            "{{ params.note | yaml_string }}",
+            "          image: {{ image | yaml_string }}\n",
+            "          image: {{ image | yaml_string }}\n{% if params.note == \"debug\" %}          securityContext: { privileged: true }\n{% endif %}"
+        );
 
         var problem = Assert.Single(Check(definition));
 
-        Assert.StartsWith("With note = 'debug': StatefulSet 'sample': spec.template.spec.containers[0] ('postgresql').securityContext.privileged is true", problem.Message);
+        Assert.StartsWith(
+            "With note = 'debug': StatefulSet 'sample': spec.template.spec.containers[0] ('postgresql').securityContext.privileged is true",
+            problem.Message
+        );
     }
 
     [Fact]
     public void An_optional_parameter_that_switches_a_part_on_when_given_passes()
     {
-        var definition = WithNote(Text(@default: null, required: false), "{{ params.username | yaml_string }}", "      terminationGracePeriodSeconds: 60\n",
-            "      terminationGracePeriodSeconds: 60\n{% if params.note %}      subdomain: {{ params.note | yaml_string }}\n{% endif %}");
+        var definition = WithNote(
+            Text(@default: null, required: false),
+            "{{ params.username | yaml_string }}",
+            "      terminationGracePeriodSeconds: 60\n",
+            "      terminationGracePeriodSeconds: 60\n{% if params.note %}      subdomain: {{ params.note | yaml_string }}\n{% endif %}"
+        );
 
         Assert.Empty(Check(definition));
     }
@@ -147,11 +192,28 @@ public sealed class MiddlewareTemplateFuzzTests
     [Fact]
     public void Adding_a_version_is_refused_when_a_hostile_value_breaks_its_rendering()
     {
-        var definition = WithNote(Text(), "{% if major_line == \"18\" %}{{ params.note }}{% else %}{{ params.note | yaml_string }}{% endif %}");
-        var template = MiddlewareTemplate.Create("postgresql", "PostgreSQL", MiddlewareCategory.Database, "database", "", definition, TemplateValidation.Instance,
-            new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc)).Value;
+        var definition = WithNote(
+            Text(),
+            "{% if major_line == \"18\" %}{{ params.note }}{% else %}{{ params.note | yaml_string }}{% endif %}"
+        );
+        var template = MiddlewareTemplate
+            .Create(
+                "postgresql",
+                "PostgreSQL",
+                MiddlewareCategory.Database,
+                "database",
+                "",
+                definition,
+                TemplateValidation.Instance,
+                new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc)
+            )
+            .Value;
 
-        var refused = template.AddVersion(new TemplateVersion("18.0", "postgres:18.0", "18"), TemplateValidation.Instance, DateTime.UtcNow);
+        var refused = template.AddVersion(
+            new TemplateVersion("18.0", "postgres:18.0", "18"),
+            TemplateValidation.Instance,
+            DateTime.UtcNow
+        );
 
         Assert.False(refused.Succeeded);
         Assert.Contains("{{ params.note }} writes a value holding", refused.Problem!.Message);
@@ -164,12 +226,29 @@ public sealed class MiddlewareTemplateFuzzTests
         // A comment of its own makes each definition one the check has not seen, so that it is not answered from its memory.
         var fresh = $"\n# {Guid.NewGuid()}\n";
         var entries = MiddlewareCatalog.Entries();
-        TemplateValidation.Validate(entries[0].Name, entries[0].Definition with { ObjectsTemplate = entries[0].Definition.ObjectsTemplate + "\n# warm-up\n" });
+        TemplateValidation.Validate(
+            entries[0].Name,
+            entries[0].Definition with
+            {
+                ObjectsTemplate = entries[0].Definition.ObjectsTemplate + "\n# warm-up\n",
+            }
+        );
         var clock = Stopwatch.StartNew();
 
         foreach (var entry in entries)
-            Assert.Empty(TemplateValidation.Validate(entry.Name, entry.Definition with { ObjectsTemplate = entry.Definition.ObjectsTemplate + fresh }));
+            Assert.Empty(
+                TemplateValidation.Validate(
+                    entry.Name,
+                    entry.Definition with
+                    {
+                        ObjectsTemplate = entry.Definition.ObjectsTemplate + fresh,
+                    }
+                )
+            );
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(entries.Count * 5), $"The check took {clock.Elapsed.TotalSeconds:0.0} s for {entries.Count} templates.");
+        Assert.True(
+            clock.Elapsed < TimeSpan.FromSeconds(entries.Count * 5),
+            $"The check took {clock.Elapsed.TotalSeconds:0.0} s for {entries.Count} templates."
+        );
     }
 }

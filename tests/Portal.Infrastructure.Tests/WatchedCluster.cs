@@ -29,36 +29,63 @@ public sealed class WatchedCluster : IAsyncDisposable
     public Guid ClusterId { get; private set; }
     public ClusterWatch Watch => _services.GetRequiredService<ClusterWatcher>().Find(ClusterId)!;
 
-    private WatchedCluster(ServiceProvider services, IConfiguration configuration, Action<IServiceCollection>? configureServices, string databaseFile,
-        SandboxCluster sandbox)
+    private WatchedCluster(
+        ServiceProvider services,
+        IConfiguration configuration,
+        Action<IServiceCollection>? configureServices,
+        string databaseFile,
+        SandboxCluster sandbox
+    )
     {
         _services = services;
         _configuration = configuration;
         _configureServices = configureServices;
         _databaseFile = databaseFile;
         Sandbox = sandbox;
-        Kubernetes = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(new MemoryStream(Encoding.UTF8.GetBytes(sandbox.Kubeconfig))));
+        Kubernetes = new Kubernetes(
+            KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                new MemoryStream(Encoding.UTF8.GetBytes(sandbox.Kubeconfig))
+            )
+        );
     }
 
     /// <param name="beforeWatching">Runs before the portal starts watching, e.g. to turn on faults that apply to new watches.</param>
     /// <param name="services">Changes the portal's services, e.g. to put a fault between it and its database.</param>
     /// <param name="settings">Settings beyond the test defaults.</param>
-    public static async Task<WatchedCluster> StartAsync(int nodes = 3, Action<SandboxCluster>? beforeWatching = null,
-        Action<IServiceCollection>? services = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<WatchedCluster> StartAsync(
+        int nodes = 3,
+        Action<SandboxCluster>? beforeWatching = null,
+        Action<IServiceCollection>? services = null,
+        IReadOnlyDictionary<string, string?>? settings = null
+    )
     {
-        var sandbox = await SandboxCluster.StartAsync(new SandboxOptions { NodeCount = nodes, PodStartDelay = TimeSpan.FromMilliseconds(50) });
+        var sandbox = await SandboxCluster.StartAsync(
+            new SandboxOptions { NodeCount = nodes, PodStartDelay = TimeSpan.FromMilliseconds(50) }
+        );
         beforeWatching?.Invoke(sandbox);
         var databaseFile = Path.Combine(Path.GetTempPath(), $"portal-watch-{Guid.NewGuid():N}.db");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
-            ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
-            ["Portal:Clusters:LeaseDuration"] = "00:00:01",
-        }).AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
-        var cluster = new WatchedCluster(Replica(configuration, services), configuration, services, databaseFile, sandbox);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["ConnectionStrings:Portal"] = $"Data Source={databaseFile};Pooling=False",
+                    ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
+                    ["Portal:Clusters:LeaseDuration"] = "00:00:01",
+                }
+            )
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
+            .Build();
+        var cluster = new WatchedCluster(
+            Replica(configuration, services),
+            configuration,
+            services,
+            databaseFile,
+            sandbox
+        );
         await using var scope = cluster._services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default);
-        var registered = await scope.ServiceProvider.GetRequiredService<ClusterRegistry>()
+        var registered = await scope
+            .ServiceProvider.GetRequiredService<ClusterRegistry>()
             .RegisterAsync(Actor.System, "sandbox", null, sandbox.Kubeconfig, false, default);
         Assert.True(registered.Succeeded, registered.Problem?.Message);
         cluster.ClusterId = registered.Value.Id;
@@ -91,12 +118,20 @@ public sealed class WatchedCluster : IAsyncDisposable
     public async Task<List<ClusterHost>> HostsAsync()
     {
         await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Hosts.AsNoTracking()
-            .Where(h => h.ClusterId == ClusterId).OrderBy(h => h.Name).ToListAsync();
+        return await scope
+            .ServiceProvider.GetRequiredService<PortalDbContext>()
+            .Hosts.AsNoTracking()
+            .Where(h => h.ClusterId == ClusterId)
+            .OrderBy(h => h.Name)
+            .ToListAsync();
     }
 
     /// <summary>Waits until the hosts inventory satisfies a condition, or fails after a deadline.</summary>
-    public async Task<List<ClusterHost>> EventuallyAsync(Func<List<ClusterHost>, bool> condition, string what, int seconds = 15)
+    public async Task<List<ClusterHost>> EventuallyAsync(
+        Func<List<ClusterHost>, bool> condition,
+        string what,
+        int seconds = 15
+    )
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (true)
@@ -105,7 +140,9 @@ public sealed class WatchedCluster : IAsyncDisposable
             if (condition(hosts))
                 return hosts;
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}; hosts: {string.Join(", ", hosts.Select(h => $"{h.Name}(pods {h.PodCount}, cpu {h.CpuRequestedMillis}m, cordoned {h.Unschedulable})"))}");
+                Assert.Fail(
+                    $"Timed out waiting until {what}; hosts: {string.Join(", ", hosts.Select(h => $"{h.Name}(pods {h.PodCount}, cpu {h.CpuRequestedMillis}m, cordoned {h.Unschedulable})"))}"
+                );
             await Task.Delay(50);
         }
     }
@@ -113,7 +150,10 @@ public sealed class WatchedCluster : IAsyncDisposable
     public async Task<Cluster> ClusterAsync()
     {
         await using var scope = _services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Clusters.AsNoTracking().SingleAsync(c => c.Id == ClusterId);
+        return await scope
+            .ServiceProvider.GetRequiredService<PortalDbContext>()
+            .Clusters.AsNoTracking()
+            .SingleAsync(c => c.Id == ClusterId);
     }
 
     /// <summary>Waits until the cluster's record satisfies a condition, or fails after a deadline.</summary>
@@ -126,12 +166,15 @@ public sealed class WatchedCluster : IAsyncDisposable
             if (condition(cluster))
                 return cluster;
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}; the cluster's health: {cluster.Health}, last error: {cluster.LastError}");
+                Assert.Fail(
+                    $"Timed out waiting until {what}; the cluster's health: {cluster.Health}, last error: {cluster.LastError}"
+                );
             await Task.Delay(50);
         }
     }
 
-    public T Service<T>() where T : notnull => _services.GetRequiredService<T>();
+    public T Service<T>()
+        where T : notnull => _services.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()
     {

@@ -7,7 +7,10 @@ public sealed class CommandLineTests
     [Fact]
     public void Seed_pods_and_their_namespace_are_read_from_the_command_line()
     {
-        var arguments = SandboxCommandLine.Parse(["--nodes", "1000", "--seed-pods", "50000", "--seed-namespace", "load"], out var error);
+        var arguments = SandboxCommandLine.Parse(
+            ["--nodes", "1000", "--seed-pods", "50000", "--seed-namespace", "load"],
+            out var error
+        );
 
         Assert.Null(error);
         Assert.NotNull(arguments);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using k8s;
-using k8s.Models;
 
 namespace Portal.Sandbox.Tests;
 
@@ -19,7 +18,10 @@ public sealed class KubectlSmokeTests(SandboxTestCluster sandbox) : IClassFixtur
         Skip.IfNot(present, "kubectl is not installed");
         var ns = await sandbox.NewNamespaceAsync();
         await sandbox.Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("web-1"), ns);
-        await Eventually.Until(() => sandbox.Client.CoreV1.ReadNamespacedPodAsync("web-1", ns), p => p.Status?.Phase == "Running");
+        await Eventually.Until(
+            () => sandbox.Client.CoreV1.ReadNamespacedPodAsync("web-1", ns),
+            p => p.Status?.Phase == "Running"
+        );
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"sandbox-{Guid.NewGuid():N}.yaml");
         await sandbox.Cluster.WriteKubeconfigAsync(kubeconfig);
         try

@@ -11,7 +11,13 @@ public sealed class ListPagingTests
         var store = new ResourceStore(historySize: 1000);
         foreach (var (ns, name) in keys)
         {
-            store.Add(ResourceKinds.ConfigMap, new JsonObject { ["metadata"] = new JsonObject { ["namespace"] = ns, ["name"] = name } });
+            store.Add(
+                ResourceKinds.ConfigMap,
+                new JsonObject
+                {
+                    ["metadata"] = new JsonObject { ["namespace"] = ns, ["name"] = name },
+                }
+            );
         }
         return store;
     }
@@ -44,7 +50,10 @@ public sealed class ListPagingTests
     {
         var store = StoreWith(("a", "x1"), ("b", "x1"), ("b", "x2"), ("c", "x1"));
 
-        Assert.Equal(["b/x1", "b/x2"], Keys(store.ListAfter(ResourceKinds.ConfigMap, "b", new ListPosition("a", "zzz"), 10)));
+        Assert.Equal(
+            ["b/x1", "b/x2"],
+            Keys(store.ListAfter(ResourceKinds.ConfigMap, "b", new ListPosition("a", "zzz"), 10))
+        );
         Assert.Empty(store.ListAfter(ResourceKinds.ConfigMap, "b", new ListPosition("c", ""), 10));
         Assert.Empty(store.ListAfter(ResourceKinds.ConfigMap, "missing", null, 10));
     }
@@ -54,8 +63,11 @@ public sealed class ListPagingTests
     {
         var random = new Random(7);
         var namespaces = new[] { "a", "a-b", "ab", "b", "b0", "kube-system" };
-        var keys = Enumerable.Range(0, 400)
-            .Select(_ => (namespaces[random.Next(namespaces.Length)], $"n{random.Next(1000)}{(random.Next(3) == 0 ? "-x" : "")}"))
+        var keys = Enumerable
+            .Range(0, 400)
+            .Select(_ =>
+                (namespaces[random.Next(namespaces.Length)], $"n{random.Next(1000)}{(random.Next(3) == 0 ? "-x" : "")}")
+            )
             .Distinct()
             .ToArray();
         var store = StoreWith(keys);
@@ -71,8 +83,7 @@ public sealed class ListPagingTests
                 page = store.ListAfter(ResourceKinds.ConfigMap, null, after, size);
                 paged.AddRange(page);
                 after = page.Count > 0 ? ListPosition.Of(page[^1]) : after;
-            }
-            while (page.Count == size);
+            } while (page.Count == size);
 
             Assert.Equal(whole, Keys(paged));
         }

@@ -11,18 +11,19 @@ public sealed class SandboxTestCluster : IAsyncLifetime
 
     public Kubernetes Client { get; private set; } = null!;
 
-    public static SandboxOptions FastOptions() => new()
-    {
-        NodeCount = 3,
-        NodeCpu = "4",
-        NodeMemory = "8Gi",
-        PodStartDelay = TimeSpan.FromMilliseconds(50),
-        CrashLoopRestartInterval = TimeSpan.FromMilliseconds(100),
-        JobPodDuration = TimeSpan.FromMilliseconds(100),
-        HpaSyncInterval = TimeSpan.FromMilliseconds(100),
-        LogLineInterval = TimeSpan.FromMilliseconds(50),
-        BookmarkInterval = TimeSpan.FromMilliseconds(200),
-    };
+    public static SandboxOptions FastOptions() =>
+        new()
+        {
+            NodeCount = 3,
+            NodeCpu = "4",
+            NodeMemory = "8Gi",
+            PodStartDelay = TimeSpan.FromMilliseconds(50),
+            CrashLoopRestartInterval = TimeSpan.FromMilliseconds(100),
+            JobPodDuration = TimeSpan.FromMilliseconds(100),
+            HpaSyncInterval = TimeSpan.FromMilliseconds(100),
+            LogLineInterval = TimeSpan.FromMilliseconds(50),
+            BookmarkInterval = TimeSpan.FromMilliseconds(200),
+        };
 
     public async Task InitializeAsync()
     {
@@ -65,54 +66,75 @@ public static class Eventually
                 return last;
             }
             await Task.Delay(25);
-        }
-        while (DateTime.UtcNow < deadline);
-        throw new TimeoutException($"condition not met in {seconds}s; last state: {k8s.KubernetesJson.Serialize(last)}");
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException(
+            $"condition not met in {seconds}s; last state: {k8s.KubernetesJson.Serialize(last)}"
+        );
     }
 }
 
 public static class Build
 {
-    public static V1Pod Pod(string name, string image = "nginx:1.27", string? cpu = null, IDictionary<string, string>? labels = null) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name, Labels = labels },
-        Spec = new V1PodSpec
+    public static V1Pod Pod(
+        string name,
+        string image = "nginx:1.27",
+        string? cpu = null,
+        IDictionary<string, string>? labels = null
+    ) =>
+        new()
         {
-            Containers =
-            [
-                new V1Container
-                {
-                    Name = "app",
-                    Image = image,
-                    Resources = cpu is null ? null : new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu) } },
-                },
-            ],
-        },
-    };
-
-    public static V1Deployment Deployment(string name, int replicas, string image = "nginx:1.27", string cpu = "100m") => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1DeploymentSpec
-        {
-            Replicas = replicas,
-            Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
-            Template = new V1PodTemplateSpec
+            Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+            Spec = new V1PodSpec
             {
-                Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
-                Spec = new V1PodSpec
+                Containers =
+                [
+                    new V1Container
+                    {
+                        Name = "app",
+                        Image = image,
+                        Resources = cpu is null
+                            ? null
+                            : new V1ResourceRequirements
+                            {
+                                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu) },
+                            },
+                    },
+                ],
+            },
+        };
+
+    public static V1Deployment Deployment(
+        string name,
+        int replicas,
+        string image = "nginx:1.27",
+        string cpu = "100m"
+    ) =>
+        new()
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = replicas,
+                Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+                Template = new V1PodTemplateSpec
                 {
-                    Containers =
-                    [
-                        new V1Container
-                        {
-                            Name = "app",
-                            Image = image,
-                            Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu) } },
-                        },
-                    ],
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string> { ["app"] = name } },
+                    Spec = new V1PodSpec
+                    {
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "app",
+                                Image = image,
+                                Resources = new V1ResourceRequirements
+                                {
+                                    Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu) },
+                                },
+                            },
+                        ],
+                    },
                 },
             },
-        },
-    };
+        };
 }

@@ -15,11 +15,18 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
         var ns = await sandbox.NewNamespaceAsync();
         await Client.AppsV1.CreateNamespacedDeploymentAsync(Build.Deployment("web", 3), ns);
 
-        var deployment = await Eventually.Until(() => Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns), d => d.Status?.AvailableReplicas == 3
-            && d.Status.Conditions?.Any(c => c.Type == "Progressing" && c.Reason == "NewReplicaSetAvailable") == true);
+        var deployment = await Eventually.Until(
+            () => Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns),
+            d =>
+                d.Status?.AvailableReplicas == 3
+                && d.Status.Conditions?.Any(c => c.Type == "Progressing" && c.Reason == "NewReplicaSetAvailable")
+                    == true
+        );
 
         Assert.Equal(1, deployment.Status.ObservedGeneration);
-        Assert.Contains(deployment.Status.Conditions, c => c.Type == "Available" && c.Status == "True" && c.Reason == "MinimumReplicasAvailable");
+        Assert.Contains(deployment.Status.Conditions, c =>
+            c.Type == "Available" && c.Status == "True" && c.Reason == "MinimumReplicasAvailable"
+        );
         var pods = await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "app=web");
         Assert.All(pods.Items, p => Assert.True(p.Metadata.Labels.ContainsKey("pod-template-hash")));
         Assert.All(pods.Items, p => Assert.Equal("ReplicaSet", p.Metadata.OwnerReferences.Single().Kind));
@@ -30,12 +37,28 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     {
         var ns = await sandbox.NewNamespaceAsync();
         await Client.AppsV1.CreateNamespacedDeploymentAsync(Build.Deployment("web", 2), ns);
-        await Eventually.Until(() => Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns), d => d.Status?.AvailableReplicas == 2);
+        await Eventually.Until(
+            () => Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns),
+            d => d.Status?.AvailableReplicas == 2
+        );
 
-        await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.28"}]}}}}""", V1Patch.PatchType.StrategicMergePatch), "web", ns);
+        await Client.AppsV1.PatchNamespacedDeploymentAsync(
+            new V1Patch(
+                """{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.28"}]}}}}""",
+                V1Patch.PatchType.StrategicMergePatch
+            ),
+            "web",
+            ns
+        );
 
-        var done = await Eventually.Until(() => Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns), d => d.Status?.ObservedGeneration == 2 && d.Status.UpdatedReplicas == 2
-            && d.Status.AvailableReplicas == 2 && d.Status.Replicas == 2);
+        var done = await Eventually.Until(
+            () => Client.AppsV1.ReadNamespacedDeploymentAsync("web", ns),
+            d =>
+                d.Status?.ObservedGeneration == 2
+                && d.Status.UpdatedReplicas == 2
+                && d.Status.AvailableReplicas == 2
+                && d.Status.Replicas == 2
+        );
         var sets = await Client.AppsV1.ListNamespacedReplicaSetAsync(ns);
         Assert.Equal(2, sets.Items.Count);
         Assert.Contains(sets.Items, rs => rs.Spec.Replicas == 0);
@@ -48,8 +71,14 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("huge", cpu: "64"), ns);
 
-        var pod = await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("huge", ns), p => p.Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Reason == "Unschedulable") == true);
-        var events = await Eventually.Until(() => Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=huge"), l => l.Items.Count > 0);
+        var pod = await Eventually.Until(
+            () => Client.CoreV1.ReadNamespacedPodAsync("huge", ns),
+            p => p.Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Reason == "Unschedulable") == true
+        );
+        var events = await Eventually.Until(
+            () => Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=huge"),
+            l => l.Items.Count > 0
+        );
 
         Assert.Equal("Pending", pod.Status.Phase);
         var failed = events.Items.Single(e => e.Reason == "FailedScheduling");
@@ -63,12 +92,17 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("crashy", image: "example/crashloop:1"), ns);
 
-        var pod = await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("crashy", ns), p => p.Status?.ContainerStatuses?.FirstOrDefault()?.RestartCount >= 3);
+        var pod = await Eventually.Until(
+            () => Client.CoreV1.ReadNamespacedPodAsync("crashy", ns),
+            p => p.Status?.ContainerStatuses?.FirstOrDefault()?.RestartCount >= 3
+        );
 
         var status = pod.Status.ContainerStatuses.Single();
         Assert.Equal("CrashLoopBackOff", status.State.Waiting.Reason);
         Assert.Equal(1, status.LastState.Terminated.ExitCode);
-        var previous = await new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("crashy", ns, previous: true)).ReadToEndAsync();
+        var previous = await new StreamReader(
+            await Client.CoreV1.ReadNamespacedPodLogAsync("crashy", ns, previous: true)
+        ).ReadToEndAsync();
         Assert.Contains("FATAL", previous);
     }
 
@@ -78,7 +112,10 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("missing", image: "example/notfound:1"), ns);
 
-        var pod = await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("missing", ns), p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "ImagePullBackOff");
+        var pod = await Eventually.Until(
+            () => Client.CoreV1.ReadNamespacedPodAsync("missing", ns),
+            p => p.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Waiting?.Reason == "ImagePullBackOff"
+        );
 
         Assert.Equal("Pending", pod.Status.Phase);
         var events = await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "involvedObject.name=missing");
@@ -107,16 +144,29 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
                     new V1PersistentVolumeClaim
                     {
                         Metadata = new V1ObjectMeta { Name = "data" },
-                        Spec = new V1PersistentVolumeClaimSpec { AccessModes = ["ReadWriteOnce"], Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } } },
+                        Spec = new V1PersistentVolumeClaimSpec
+                        {
+                            AccessModes = ["ReadWriteOnce"],
+                            Resources = new V1VolumeResourceRequirements
+                            {
+                                Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") },
+                            },
+                        },
                     },
                 ],
             },
         };
         await Client.AppsV1.CreateNamespacedStatefulSetAsync(set, ns);
 
-        await Eventually.Until(() => Client.AppsV1.ReadNamespacedStatefulSetAsync("db", ns), s => s.Status?.ReadyReplicas == 3);
+        await Eventually.Until(
+            () => Client.AppsV1.ReadNamespacedStatefulSetAsync("db", ns),
+            s => s.Status?.ReadyReplicas == 3
+        );
 
-        var pods = (await Client.CoreV1.ListNamespacedPodAsync(ns)).Items.OrderBy(p => p.Metadata.CreationTimestamp).ThenBy(p => long.Parse(p.Metadata.ResourceVersion)).ToList();
+        var pods = (await Client.CoreV1.ListNamespacedPodAsync(ns))
+            .Items.OrderBy(p => p.Metadata.CreationTimestamp)
+            .ThenBy(p => long.Parse(p.Metadata.ResourceVersion))
+            .ToList();
         Assert.Equal(["db-0", "db-1", "db-2"], pods.Select(p => p.Metadata.Name).Order());
         var starts = pods.OrderBy(p => p.Metadata.Name).Select(p => p.Status.StartTime).ToList();
         Assert.True(starts[0] <= starts[1] && starts[1] <= starts[2]);
@@ -129,16 +179,29 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     public async Task A_job_runs_its_pod_to_completion()
     {
         var ns = await sandbox.NewNamespaceAsync();
-        await Client.BatchV1.CreateNamespacedJobAsync(new V1Job
-        {
-            Metadata = new V1ObjectMeta { Name = "migrate" },
-            Spec = new V1JobSpec
+        await Client.BatchV1.CreateNamespacedJobAsync(
+            new V1Job
             {
-                Template = new V1PodTemplateSpec { Spec = new V1PodSpec { RestartPolicy = "Never", Containers = [new V1Container { Name = "migrate", Image = "migrator:1" }] } },
+                Metadata = new V1ObjectMeta { Name = "migrate" },
+                Spec = new V1JobSpec
+                {
+                    Template = new V1PodTemplateSpec
+                    {
+                        Spec = new V1PodSpec
+                        {
+                            RestartPolicy = "Never",
+                            Containers = [new V1Container { Name = "migrate", Image = "migrator:1" }],
+                        },
+                    },
+                },
             },
-        }, ns);
+            ns
+        );
 
-        var job = await Eventually.Until(() => Client.BatchV1.ReadNamespacedJobAsync("migrate", ns), j => j.Status?.Succeeded == 1 && j.Status.CompletionTime is not null);
+        var job = await Eventually.Until(
+            () => Client.BatchV1.ReadNamespacedJobAsync("migrate", ns),
+            j => j.Status?.Succeeded == 1 && j.Status.CompletionTime is not null
+        );
 
         Assert.Contains(job.Status.Conditions, c => c.Type == "Complete" && c.Status == "True");
     }
@@ -148,23 +211,51 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     {
         var ns = await sandbox.NewNamespaceAsync();
         var deployment = Build.Deployment("api", 1);
-        deployment.Metadata.Annotations = new Dictionary<string, string> { ["sandbox.portal.dev/cpu-utilization"] = "400" };
-        await Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns);
-        await Eventually.Until(() => Client.AppsV1.ReadNamespacedDeploymentAsync("api", ns), d => d.Status?.AvailableReplicas == 1);
-        await Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(new V2HorizontalPodAutoscaler
+        deployment.Metadata.Annotations = new Dictionary<string, string>
         {
-            Metadata = new V1ObjectMeta { Name = "api" },
-            Spec = new V2HorizontalPodAutoscalerSpec
+            ["sandbox.portal.dev/cpu-utilization"] = "400",
+        };
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(deployment, ns);
+        await Eventually.Until(
+            () => Client.AppsV1.ReadNamespacedDeploymentAsync("api", ns),
+            d => d.Status?.AvailableReplicas == 1
+        );
+        await Client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(
+            new V2HorizontalPodAutoscaler
             {
-                ScaleTargetRef = new V2CrossVersionObjectReference { ApiVersion = "apps/v1", Kind = "Deployment", Name = "api" },
-                MinReplicas = 1,
-                MaxReplicas = 4,
-                Metrics = [new V2MetricSpec { Type = "Resource", Resource = new V2ResourceMetricSource { Name = "cpu", Target = new V2MetricTarget { Type = "Utilization", AverageUtilization = 50 } } }],
+                Metadata = new V1ObjectMeta { Name = "api" },
+                Spec = new V2HorizontalPodAutoscalerSpec
+                {
+                    ScaleTargetRef = new V2CrossVersionObjectReference
+                    {
+                        ApiVersion = "apps/v1",
+                        Kind = "Deployment",
+                        Name = "api",
+                    },
+                    MinReplicas = 1,
+                    MaxReplicas = 4,
+                    Metrics =
+                    [
+                        new V2MetricSpec
+                        {
+                            Type = "Resource",
+                            Resource = new V2ResourceMetricSource
+                            {
+                                Name = "cpu",
+                                Target = new V2MetricTarget { Type = "Utilization", AverageUtilization = 50 },
+                            },
+                        },
+                    ],
+                },
             },
-        }, ns);
+            ns
+        );
 
         await Eventually.Until(() => Client.AppsV1.ReadNamespacedDeploymentAsync("api", ns), d => d.Spec.Replicas == 4);
-        var hpa = await Eventually.Until(() => Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("api", ns), h => h.Status?.DesiredReplicas == 4);
+        var hpa = await Eventually.Until(
+            () => Client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("api", ns),
+            h => h.Status?.DesiredReplicas == 4
+        );
 
         Assert.Contains(hpa.Status.Conditions, c => c.Type == "ScalingLimited" && c.Reason == "TooManyReplicas");
     }
@@ -174,12 +265,26 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     {
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("chatty"), ns);
-        await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("chatty", ns), p => p.Status?.Phase == "Running");
+        await Eventually.Until(
+            () => Client.CoreV1.ReadNamespacedPodAsync("chatty", ns),
+            p => p.Status?.Phase == "Running"
+        );
         await Task.Delay(300);
 
-        var tail = await new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("chatty", ns, tailLines: 2)).ReadToEndAsync();
+        var tail = await new StreamReader(
+            await Client.CoreV1.ReadNamespacedPodLogAsync("chatty", ns, tailLines: 2)
+        ).ReadToEndAsync();
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        using var follow = new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("chatty", ns, follow: true, tailLines: 0, timestamps: true, cancellationToken: cancel.Token));
+        using var follow = new StreamReader(
+            await Client.CoreV1.ReadNamespacedPodLogAsync(
+                "chatty",
+                ns,
+                follow: true,
+                tailLines: 0,
+                timestamps: true,
+                cancellationToken: cancel.Token
+            )
+        );
         var first = await follow.ReadLineAsync(cancel.Token);
         var second = await follow.ReadLineAsync(cancel.Token);
 
@@ -194,13 +299,18 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     {
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("loud", image: "registry.local/hugeline:3Mi"), ns);
-        await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("loud", ns), p => p.Status?.Phase == "Running");
+        await Eventually.Until(
+            () => Client.CoreV1.ReadNamespacedPodAsync("loud", ns),
+            p => p.Status?.Phase == "Running"
+        );
         await Task.Delay(300);
 
         using var whole = new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("loud", ns));
         var first = await whole.ReadLineAsync();
         var huge = await whole.ReadLineAsync();
-        var cut = await new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync("loud", ns, limitBytes: 1000)).ReadToEndAsync();
+        var cut = await new StreamReader(
+            await Client.CoreV1.ReadNamespacedPodLogAsync("loud", ns, limitBytes: 1000)
+        ).ReadToEndAsync();
 
         Assert.Contains("starting app", first);
         Assert.Equal(3 << 20, huge!.Length - huge.IndexOf("dump ", StringComparison.Ordinal) - "dump ".Length);
@@ -212,7 +322,10 @@ public sealed class SimulationTests(SandboxTestCluster sandbox) : IClassFixture<
     {
         var ns = await sandbox.NewNamespaceAsync();
         await Client.CoreV1.CreateNamespacedPodAsync(Build.Pod("measured", cpu: "500m"), ns);
-        await Eventually.Until(() => Client.CoreV1.ReadNamespacedPodAsync("measured", ns), p => p.Status?.Phase == "Running");
+        await Eventually.Until(
+            () => Client.CoreV1.ReadNamespacedPodAsync("measured", ns),
+            p => p.Status?.Phase == "Running"
+        );
 
         var nodes = await Client.GetKubernetesNodesMetricsAsync();
         var pods = await Client.GetKubernetesPodsMetricsByNamespaceAsync(ns);
@@ -229,8 +342,13 @@ public sealed class FaultAndAuthenticationTests
     [Fact]
     public async Task Requests_without_the_token_get_401()
     {
-        await using var cluster = await Portal.Sandbox.Hosting.SandboxCluster.StartAsync(SandboxTestCluster.FastOptions());
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        await using var cluster = await Portal.Sandbox.Hosting.SandboxCluster.StartAsync(
+            SandboxTestCluster.FastOptions()
+        );
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+        };
         using var http = new HttpClient(handler) { BaseAddress = cluster.BaseAddress };
 
         var response = await http.GetAsync("/api/v1/namespaces");
@@ -242,11 +360,18 @@ public sealed class FaultAndAuthenticationTests
     [Fact]
     public async Task The_read_only_token_can_list_but_not_create()
     {
-        await using var cluster = await Portal.Sandbox.Hosting.SandboxCluster.StartAsync(SandboxTestCluster.FastOptions());
+        await using var cluster = await Portal.Sandbox.Hosting.SandboxCluster.StartAsync(
+            SandboxTestCluster.FastOptions()
+        );
         using var viewer = SandboxTestCluster.ClientFor(cluster.ReadOnlyKubeconfig);
 
         var namespaces = await viewer.CoreV1.ListNamespaceAsync();
-        var denied = await Assert.ThrowsAsync<HttpOperationException>(() => viewer.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" } }, "default"));
+        var denied = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            viewer.CoreV1.CreateNamespacedConfigMapAsync(
+                new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "x" } },
+                "default"
+            )
+        );
 
         Assert.NotEmpty(namespaces.Items);
         Assert.Equal(HttpStatusCode.Forbidden, denied.Response.StatusCode);
@@ -289,7 +414,10 @@ public sealed class FaultAndAuthenticationTests
         using var client = SandboxTestCluster.ClientFor(cluster.Kubeconfig);
         for (var i = 0; i < 5; i++)
         {
-            await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } }, "default");
+            await client.CoreV1.CreateNamespacedConfigMapAsync(
+                new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } },
+                "default"
+            );
         }
 
         cluster.Faults.DropWatchAfterEvents = 2;
@@ -311,10 +439,23 @@ public sealed class FaultAndAuthenticationTests
 
     private static async Task<List<string>> ReadWatchLinesAsync(Portal.Sandbox.Hosting.SandboxCluster cluster)
     {
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
-        using var http = new HttpClient(handler) { BaseAddress = cluster.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", cluster.Token);
-        using var response = await http.GetAsync("/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=5", HttpCompletionOption.ResponseHeadersRead);
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
+        };
+        using var http = new HttpClient(handler)
+        {
+            BaseAddress = cluster.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer",
+            cluster.Token
+        );
+        using var response = await http.GetAsync(
+            "/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=5",
+            HttpCompletionOption.ResponseHeadersRead
+        );
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var lines = new List<string>();
         while (await reader.ReadLineAsync() is { } line)

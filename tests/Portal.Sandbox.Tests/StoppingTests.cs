@@ -19,12 +19,25 @@ public sealed class StoppingTests
         var sandbox = await SandboxCluster.StartAsync(options);
         using var client = SandboxTestCluster.ClientFor(sandbox.Kubeconfig);
         await client.CoreV1.CreateNamespacedPodAsync(Build.Pod("chatty"), "default");
-        await Eventually.Until(() => client.CoreV1.ReadNamespacedPodAsync("chatty", "default"), p => p.Status?.Phase == "Running");
-        using var follow = new StreamReader(await client.CoreV1.ReadNamespacedPodLogAsync("chatty", "default", follow: true, tailLines: 0));
+        await Eventually.Until(
+            () => client.CoreV1.ReadNamespacedPodAsync("chatty", "default"),
+            p => p.Status?.Phase == "Running"
+        );
+        using var follow = new StreamReader(
+            await client.CoreV1.ReadNamespacedPodLogAsync("chatty", "default", follow: true, tailLines: 0)
+        );
         Assert.NotNull(await follow.ReadLineAsync());
         var watchClosed = new TaskCompletionSource();
-        var response = client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync("default", watch: true, timeoutSeconds: 600);
-        using var watcher = response.Watch<V1ConfigMap, V1ConfigMapList>((_, _) => { }, _ => watchClosed.TrySetResult(), () => watchClosed.TrySetResult());
+        var response = client.CoreV1.ListNamespacedConfigMapWithHttpMessagesAsync(
+            "default",
+            watch: true,
+            timeoutSeconds: 600
+        );
+        using var watcher = response.Watch<V1ConfigMap, V1ConfigMapList>(
+            (_, _) => { },
+            _ => watchClosed.TrySetResult(),
+            () => watchClosed.TrySetResult()
+        );
         await Eventually.Until(() => Task.FromResult(watcher.Watching), watching => watching);
 
         var stopping = Stopwatch.StartNew();

@@ -18,11 +18,17 @@ public abstract class ApiScenarios(PortalFixture portal)
     [SkippableFact]
     public async Task Discovery_names_the_token_and_authorization_endpoints()
     {
-        var discovery = await portal.Factory.CreateClient().GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
+        var discovery = await portal
+            .Factory.CreateClient()
+            .GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
 
         Assert.EndsWith("/connect/token", discovery.GetProperty("token_endpoint").GetString());
         Assert.EndsWith("/connect/authorize", discovery.GetProperty("authorization_endpoint").GetString());
-        var grants = discovery.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()).ToList();
+        var grants = discovery
+            .GetProperty("grant_types_supported")
+            .EnumerateArray()
+            .Select(g => g.GetString())
+            .ToList();
         Assert.Contains("client_credentials", grants);
         Assert.Contains("authorization_code", grants);
         Assert.Contains("refresh_token", grants);
@@ -37,7 +43,11 @@ public abstract class ApiScenarios(PortalFixture portal)
 
         var members = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/members");
 
-        var emails = members.GetProperty("items").EnumerateArray().Select(m => m.GetProperty("email").GetString()).ToList();
+        var emails = members
+            .GetProperty("items")
+            .EnumerateArray()
+            .Select(m => m.GetProperty("email").GetString())
+            .ToList();
         Assert.Equal([member.Email], emails);
         Assert.Equal(1, members.GetProperty("total").GetInt32());
     }
@@ -58,10 +68,19 @@ public abstract class ApiScenarios(PortalFixture portal)
     {
         var account = await Arrange.ServiceAccountAsync(await Arrange.TenantAsync(), TenantRole.Viewer);
 
-        var response = await portal.Factory.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = account.ClientId, ["client_secret"] = "wrong",
-        }));
+        var response = await portal
+            .Factory.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "client_credentials",
+                        ["client_id"] = account.ClientId,
+                        ["client_secret"] = "wrong",
+                    }
+                )
+            );
 
         Assert.False(response.IsSuccessStatusCode);
         Assert.Contains("invalid_client", await response.Content.ReadAsStringAsync());
@@ -89,9 +108,18 @@ public abstract class ApiScenarios(PortalFixture portal)
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
         var auditBefore = await Arrange.QueryAsync(db => db.AuditEvents.CountAsync());
 
-        var unknownRole = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/invitations", new { email = "x@portal.test", role = "Owner" });
-        var badEmail = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/invitations", new { email = "nope", role = "Viewer" });
-        var malformed = await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/invitations", new StringContent("{not json", Encoding.UTF8, "application/json"));
+        var unknownRole = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/invitations",
+            new { email = "x@portal.test", role = "Owner" }
+        );
+        var badEmail = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/invitations",
+            new { email = "nope", role = "Viewer" }
+        );
+        var malformed = await api.PostAsync(
+            $"/api/v1/tenants/{tenant.Slug}/invitations",
+            new StringContent("{not json", Encoding.UTF8, "application/json")
+        );
 
         foreach (var response in new[] { unknownRole, badEmail, malformed })
         {
@@ -102,7 +130,10 @@ public abstract class ApiScenarios(PortalFixture portal)
         Assert.Equal("/problems/validation", problem.GetProperty("type").GetString());
         Assert.Contains("is not a role", problem.GetProperty("errors").GetProperty("role")[0].GetString());
         Assert.Equal(auditBefore, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync()));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Invitations.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id)));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db => db.Invitations.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id))
+        );
     }
 
     [SkippableFact]
@@ -111,8 +142,13 @@ public abstract class ApiScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
 
-        var invited = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/invitations", new { email = "Invitee@Portal.test", role = "Developer" });
-        var audit = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/audit?action=member.invited");
+        var invited = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/invitations",
+            new { email = "Invitee@Portal.test", role = "Developer" }
+        );
+        var audit = await api.GetFromJsonAsync<JsonElement>(
+            $"/api/v1/tenants/{tenant.Slug}/audit?action=member.invited"
+        );
 
         Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
         var body = await invited.Content.ReadFromJsonAsync<JsonElement>();
@@ -132,10 +168,16 @@ public abstract class ApiScenarios(PortalFixture portal)
         var tokens = await CliSignInAsync(browser);
         var refreshed = await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
         var client = portal.Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new("Bearer", (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString());
+        client.DefaultRequestHeaders.Authorization = new(
+            "Bearer",
+            (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()
+        );
         var tenants = await client.GetFromJsonAsync<JsonElement>("/api/v1/tenants");
 
-        Assert.Equal([tenant.Slug], tenants.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("slug").GetString()).ToList());
+        Assert.Equal(
+            [tenant.Slug],
+            tenants.GetProperty("items").EnumerateArray().Select(t => t.GetProperty("slug").GetString()).ToList()
+        );
     }
 
     [SkippableFact]
@@ -149,16 +191,29 @@ public abstract class ApiScenarios(PortalFixture portal)
         api.DefaultRequestHeaders.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/tenants")).StatusCode);
 
-        var changed = await browser.PostFormAsync("/account/password",
-            new() { ["CurrentPassword"] = user.Password, ["NewPassword"] = "Changed-passw0rd", ["ConfirmPassword"] = "Changed-passw0rd" });
+        var changed = await browser.PostFormAsync(
+            "/account/password",
+            new()
+            {
+                ["CurrentPassword"] = user.Password,
+                ["NewPassword"] = "Changed-passw0rd",
+                ["ConfirmPassword"] = "Changed-passw0rd",
+            }
+        );
         var refreshed = await RefreshAsync(tokens.GetProperty("refresh_token").GetString()!);
 
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, refreshed.StatusCode);
-        Assert.Equal("invalid_grant", (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+        Assert.Equal(
+            "invalid_grant",
+            (await refreshed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString()
+        );
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/tenants")).StatusCode);
         var signedInAgain = await CliSignInAsync(browser);
-        Assert.Equal(HttpStatusCode.OK, (await RefreshAsync(signedInAgain.GetProperty("refresh_token").GetString()!)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (await RefreshAsync(signedInAgain.GetProperty("refresh_token").GetString()!)).StatusCode
+        );
     }
 
     [SkippableFact]
@@ -166,10 +221,15 @@ public abstract class ApiScenarios(PortalFixture portal)
     {
         var user = await Arrange.UserAsync();
         var browser = await Arrange.SignedInAsync(user);
-        var authorize = await browser.GetAsync("/connect/authorize?client_id=portal-cli&response_type=code&scope=openid" +
-            "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback");
+        var authorize = await browser.GetAsync(
+            "/connect/authorize?client_id=portal-cli&response_type=code&scope=openid"
+                + "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback"
+        );
 
-        Assert.Contains("code_challenge", Uri.UnescapeDataString(authorize.Headers.Location?.Query ?? await authorize.Content.ReadAsStringAsync()));
+        Assert.Contains(
+            "code_challenge",
+            Uri.UnescapeDataString(authorize.Headers.Location?.Query ?? await authorize.Content.ReadAsStringAsync())
+        );
     }
 
     [SkippableFact]
@@ -194,33 +254,62 @@ public abstract class ApiScenarios(PortalFixture portal)
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         const string redirect = "http://127.0.0.1:8765/callback";
 
-        var authorize = await browser.GetAsync(QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
-        {
-            ["client_id"] = "portal-cli", ["response_type"] = "code", ["redirect_uri"] = redirect,
-            ["scope"] = "openid offline_access portal.api", ["code_challenge"] = challenge, ["code_challenge_method"] = "S256",
-            ["state"] = "xyz",
-        }));
+        var authorize = await browser.GetAsync(
+            QueryHelpers.AddQueryString(
+                "/connect/authorize",
+                new Dictionary<string, string?>
+                {
+                    ["client_id"] = "portal-cli",
+                    ["response_type"] = "code",
+                    ["redirect_uri"] = redirect,
+                    ["scope"] = "openid offline_access portal.api",
+                    ["code_challenge"] = challenge,
+                    ["code_challenge_method"] = "S256",
+                    ["state"] = "xyz",
+                }
+            )
+        );
         Assert.Equal(HttpStatusCode.Redirect, authorize.StatusCode);
         var callback = authorize.Headers.Location!;
         Assert.StartsWith(redirect, callback.ToString());
         var code = QueryHelpers.ParseQuery(callback.Query)["code"].ToString();
 
-        var tokens = await portal.Factory.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "portal-cli", ["code"] = code,
-            ["redirect_uri"] = redirect, ["code_verifier"] = verifier,
-        }));
+        var tokens = await portal
+            .Factory.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "authorization_code",
+                        ["client_id"] = "portal-cli",
+                        ["code"] = code,
+                        ["redirect_uri"] = redirect,
+                        ["code_verifier"] = verifier,
+                    }
+                )
+            );
         Assert.Equal(HttpStatusCode.OK, tokens.StatusCode);
         return await tokens.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     private Task<HttpResponseMessage> RefreshAsync(string refreshToken) =>
-        portal.Factory.CreateClient().PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "refresh_token", ["client_id"] = "portal-cli", ["refresh_token"] = refreshToken,
-        }));
+        portal
+            .Factory.CreateClient()
+            .PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "refresh_token",
+                        ["client_id"] = "portal-cli",
+                        ["refresh_token"] = refreshToken,
+                    }
+                )
+            );
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 [Trait("Database", "Sqlite")]

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
-using Portal.Domain.Applications;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Web.Tests.Support;
@@ -10,7 +9,11 @@ namespace Portal.Web.Tests;
 /// <summary>The application page tells what runs in each environment, previews every deploy, and resets the working spec after a rollback.</summary>
 public sealed partial class ApplicationPageScenarios
 {
-    private async Task<(Tenant Tenant, BrowserSession Developer)> DeveloperWithAppAsync(string app, string image = "nginx:1.27", string? host = null)
+    private async Task<(Tenant Tenant, BrowserSession Developer)> DeveloperWithAppAsync(
+        string app,
+        string image = "nginx:1.27",
+        string? host = null
+    )
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "8");
         await World.ReadyEnvironmentAsync(tenant, admin, pool, "dev", "2");
@@ -18,18 +21,37 @@ public sealed partial class ApplicationPageScenarios
         var form = Form(app, image);
         if (host is not null)
             form["IngressHost"] = host;
-        Assert.Equal(HttpStatusCode.Redirect, (await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new", form)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Redirect,
+            (await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new", form)).StatusCode
+        );
         return (tenant, developer);
     }
 
     /// <summary>Posts an action of the page and waits until the tenant has that many finished application operations.</summary>
-    private async Task ActAsync(Tenant tenant, BrowserSession user, string url, Dictionary<string, string> fields, int finished)
+    private async Task ActAsync(
+        Tenant tenant,
+        BrowserSession user,
+        string url,
+        Dictionary<string, string> fields,
+        int finished
+    )
     {
         var response = await user.PostFormAsync(url, fields);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        await SandboxWorld.EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
-            .CountAsync(o => o.TenantId == tenant.Id && o.TargetType == "application" && o.State == OperationState.Succeeded)) >= finished,
-            $"{finished} operations to succeed", 40);
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+                await Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters()
+                        .CountAsync(o =>
+                            o.TenantId == tenant.Id
+                            && o.TargetType == "application"
+                            && o.State == OperationState.Succeeded
+                        )
+                ) >= finished,
+            $"{finished} operations to succeed",
+            40
+        );
     }
 
     private async Task<string> PageAsync(BrowserSession user, string url)
@@ -61,7 +83,9 @@ public sealed partial class ApplicationPageScenarios
         Assert.Contains("id=\"deploy\"", preview);
         Assert.Contains("Runs 5 replicas (now 3)", withReplicas);
         Assert.Contains("name=\"replicas\" value=\"5\"", withReplicas);
-        var deployment = await Arrange.QueryAsync(db => db.AppDeployments.IgnoreQueryFilters().AsNoTracking().SingleAsync(d => d.TenantId == tenant.Id));
+        var deployment = await Arrange.QueryAsync(db =>
+            db.AppDeployments.IgnoreQueryFilters().AsNoTracking().SingleAsync(d => d.TenantId == tenant.Id)
+        );
         Assert.Equal((2, 3), (deployment.Revision, deployment.Replicas));
     }
 
@@ -85,9 +109,21 @@ public sealed partial class ApplicationPageScenarios
         Assert.Contains($"action=\"{apps}/environments/dev/reset-spec\"", afterRollback);
         Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
         Assert.Contains("The working spec matches what runs in dev", afterReset);
-        Assert.Equal("nginx:1.27", await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().Where(a => a.TenantId == tenant.Id)
-            .Select(a => a.Image).SingleAsync()));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "application.spec-reset")));
+        Assert.Equal(
+            "nginx:1.27",
+            await Arrange.QueryAsync(db =>
+                db.Applications.IgnoreQueryFilters()
+                    .Where(a => a.TenantId == tenant.Id)
+                    .Select(a => a.Image)
+                    .SingleAsync()
+            )
+        );
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "application.spec-reset")
+            )
+        );
     }
 
     [Fact]

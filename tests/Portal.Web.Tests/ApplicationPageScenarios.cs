@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
-using Portal.Domain.Applications;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Web.Tests.Support;
@@ -15,12 +14,24 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
     private SandboxWorld World => new(portal.Factory);
     private SandboxApps Apps => new(portal.Factory);
 
-    private static Dictionary<string, string> Form(string name, string image, string secrets = "API_KEY=k3y-s3cr3t") => new()
-    {
-        ["Name"] = name, ["Owner"] = "team-shop", ["Description"] = "orders", ["Image"] = image, ["Ports"] = "http:8080",
-        ["Variables"] = "MODE=prod", ["Secrets"] = secrets, ["CpuRequest"] = "100m", ["CpuLimit"] = "200m", ["MemoryRequest"] = "64Mi",
-        ["MemoryLimit"] = "128Mi", ["Replicas"] = "1", ["ServicePort"] = "80", ["TargetPort"] = "8080",
-    };
+    private static Dictionary<string, string> Form(string name, string image, string secrets = "API_KEY=k3y-s3cr3t") =>
+        new()
+        {
+            ["Name"] = name,
+            ["Owner"] = "team-shop",
+            ["Description"] = "orders",
+            ["Image"] = image,
+            ["Ports"] = "http:8080",
+            ["Variables"] = "MODE=prod",
+            ["Secrets"] = secrets,
+            ["CpuRequest"] = "100m",
+            ["CpuLimit"] = "200m",
+            ["MemoryRequest"] = "64Mi",
+            ["MemoryLimit"] = "128Mi",
+            ["Replicas"] = "1",
+            ["ServicePort"] = "80",
+            ["TargetPort"] = "8080",
+        };
 
     [Fact]
     public async Task The_autoscale_box_of_an_environment_is_checked_only_when_the_revision_running_there_autoscales()
@@ -30,10 +41,17 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
         var page = $"/t/{deployed.Tenant.Slug}/apps/{deployed.App}";
 
         var without = await developer.Http.GetStringAsync(page);
-        var set = await developer.PostFormAsync($"{page}/environments/dev/autoscaling", new()
-        {
-            ["enabled"] = "true", ["minReplicas"] = "2", ["maxReplicas"] = "5", ["cpuUtilizationPercent"] = "60",
-        }, page);
+        var set = await developer.PostFormAsync(
+            $"{page}/environments/dev/autoscaling",
+            new()
+            {
+                ["enabled"] = "true",
+                ["minReplicas"] = "2",
+                ["maxReplicas"] = "5",
+                ["cpuUtilizationPercent"] = "60",
+            },
+            page
+        );
         var with = await developer.Http.GetStringAsync(page);
 
         Assert.DoesNotContain("checked", Input(without, "hpa-dev"));
@@ -53,10 +71,22 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
 
         var queued = await developer.PostFormAsync($"{page}/environments/dev/deploy", new() { ["note"] = "" }, page);
         var shown = await developer.Http.GetStringAsync(queued.Headers.Location!.OriginalString);
-        var operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
-            .Where(o => o.TenantId == deployed.Tenant.Id).OrderByDescending(o => o.CreatedAt).FirstAsync());
-        var failed = await SandboxApps.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
-            .Where(o => o.Id == operation.Id && o.State == OperationState.Failed).Select(o => o.Error).FirstOrDefaultAsync()), "the deploy to fail");
+        var operation = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters()
+                .Where(o => o.TenantId == deployed.Tenant.Id)
+                .OrderByDescending(o => o.CreatedAt)
+                .FirstAsync()
+        );
+        var failed = await SandboxApps.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters()
+                        .Where(o => o.Id == operation.Id && o.State == OperationState.Failed)
+                        .Select(o => o.Error)
+                        .FirstOrDefaultAsync()
+                ),
+            "the deploy to fail"
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, queued.StatusCode);
         var banner = Regex.Match(shown, "<div[^>]*id=\"operation-banner\"[^>]*>").Value;
@@ -82,8 +112,14 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
 
-        var refused = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new",
-            new Dictionary<string, string>(Form("Orders", "Nginx:Bad")) { ["Ports"] = "http:99999", ["CpuRequest"] = "lots" });
+        var refused = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/new",
+            new Dictionary<string, string>(Form("Orders", "Nginx:Bad"))
+            {
+                ["Ports"] = "http:99999",
+                ["CpuRequest"] = "lots",
+            }
+        );
         var created = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new", Form("orders", "nginx:1.27"));
         var byViewer = await viewer.PostFormAsync($"/t/{tenant.Slug}/apps/new", Form("other", "nginx:1.27"));
         var detail = await (await developer.GetAsync($"/t/{tenant.Slug}/apps/orders")).Content.ReadAsStringAsync();
@@ -105,13 +141,20 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
         Assert.Contains("data-application=\"orders\"", list);
         Assert.Contains("not deployed", list);
 
-        var invalid = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new",
-            new Dictionary<string, string>(Form("orders2", "Nginx:Bad")) { ["Ports"] = "http:99999" });
+        var invalid = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/new",
+            new Dictionary<string, string>(Form("orders2", "Nginx:Bad")) { ["Ports"] = "http:99999" }
+        );
         var invalidPage = WebUtility.HtmlDecode(await invalid.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("field-validation-error", invalidPage);
         Assert.Contains("99999", invalidPage);
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)));
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)
+            )
+        );
     }
 
     [Fact]
@@ -123,15 +166,45 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
         await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new", Form("orders", "nginx:1.27"));
 
-        var deployed = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/orders/environments/dev/deploy", new() { ["note"] = "first" });
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
-            .AnyAsync(o => o.TenantId == tenant.Id && o.Kind == "application.deploy" && o.State == OperationState.Succeeded)), "the deploy to succeed", 40);
-        var edited = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/orders/edit", Form("orders", "nginx:1.28", secrets: "API_KEY="));
+        var deployed = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/orders/environments/dev/deploy",
+            new() { ["note"] = "first" }
+        );
+        await SandboxWorld.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters()
+                        .AnyAsync(o =>
+                            o.TenantId == tenant.Id
+                            && o.Kind == "application.deploy"
+                            && o.State == OperationState.Succeeded
+                        )
+                ),
+            "the deploy to succeed",
+            40
+        );
+        var edited = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/orders/edit",
+            Form("orders", "nginx:1.28", secrets: "API_KEY=")
+        );
         await developer.PostFormAsync($"/t/{tenant.Slug}/apps/orders/environments/dev/deploy", []);
-        var revisions = WebUtility.HtmlDecode(await (await developer.GetAsync($"/t/{tenant.Slug}/apps/orders/revisions?from=1&to=2")).Content.ReadAsStringAsync());
-        var promotion = WebUtility.HtmlDecode(await (await developer.GetAsync($"/t/{tenant.Slug}/apps/orders/promote?from=dev&to=prod")).Content.ReadAsStringAsync());
-        var overQuota = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/orders/environments/dev/scale", new() { ["replicas"] = "50" });
-        var afterRefusal = WebUtility.HtmlDecode(await (await developer.GetAsync(overQuota.Headers.Location!.ToString())).Content.ReadAsStringAsync());
+        var revisions = WebUtility.HtmlDecode(
+            await (
+                await developer.GetAsync($"/t/{tenant.Slug}/apps/orders/revisions?from=1&to=2")
+            ).Content.ReadAsStringAsync()
+        );
+        var promotion = WebUtility.HtmlDecode(
+            await (
+                await developer.GetAsync($"/t/{tenant.Slug}/apps/orders/promote?from=dev&to=prod")
+            ).Content.ReadAsStringAsync()
+        );
+        var overQuota = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/orders/environments/dev/scale",
+            new() { ["replicas"] = "50" }
+        );
+        var afterRefusal = WebUtility.HtmlDecode(
+            await (await developer.GetAsync(overQuota.Headers.Location!.ToString())).Content.ReadAsStringAsync()
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, deployed.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, edited.StatusCode);
@@ -141,8 +214,16 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
         Assert.Contains("prod: revision none → revision 2 of dev", promotion);
         Assert.Contains("id=\"promote\"", promotion);
         Assert.Contains("Over quota in environment 'dev'", afterRefusal);
-        var spec = await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().Where(a => a.TenantId == tenant.Id).Select(a => a.SealedSpec).SingleAsync());
+        var spec = await Arrange.QueryAsync(db =>
+            db.Applications.IgnoreQueryFilters()
+                .Where(a => a.TenantId == tenant.Id)
+                .Select(a => a.SealedSpec)
+                .SingleAsync()
+        );
         Assert.DoesNotContain("k3y-s3cr3t", spec);
-        Assert.Equal(2, await Arrange.QueryAsync(db => db.Revisions.IgnoreQueryFilters().CountAsync(r => r.TenantId == tenant.Id)));
+        Assert.Equal(
+            2,
+            await Arrange.QueryAsync(db => db.Revisions.IgnoreQueryFilters().CountAsync(r => r.TenantId == tenant.Id))
+        );
     }
 }

@@ -14,7 +14,15 @@ public abstract partial class ApplicationScenarios
     private string Apps(string slug) => $"/api/v1/tenants/{slug}/apps";
 
     private Task<HttpResponseMessage> ChangeSpecAsync(HttpClient api, string slug, object spec) =>
-        api.PutAsJsonAsync($"{Apps(slug)}/shop", new { description = "the shop", owner = "team-shop", spec });
+        api.PutAsJsonAsync(
+            $"{Apps(slug)}/shop",
+            new
+            {
+                description = "the shop",
+                owner = "team-shop",
+                spec,
+            }
+        );
 
     [SkippableFact]
     public async Task A_deploy_keeps_the_environments_current_scale()
@@ -23,9 +31,14 @@ public abstract partial class ApplicationScenarios
         await CreateAsync(api, slug, "shop", Spec(replicas: 1));
         await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { }));
         await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/scale", new { replicas = 3 }));
-        Assert.Equal(HttpStatusCode.OK, (await ChangeSpecAsync(api, slug, Spec(image: "nginx:1.28", replicas: 1, secret: ""))).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (await ChangeSpecAsync(api, slug, Spec(image: "nginx:1.28", replicas: 1, secret: ""))).StatusCode
+        );
 
-        var deployed = await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { note = "1.28" }));
+        var deployed = await RunAsync(
+            await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { note = "1.28" })
+        );
 
         Assert.Equal(OperationState.Succeeded, deployed.State);
         using var cluster = World.Client();
@@ -42,8 +55,17 @@ public abstract partial class ApplicationScenarios
         var (tenant, api, slug) = await WorldAsync();
         await CreateAsync(api, slug, "shop", Spec(replicas: 1));
         await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { }));
-        await RunAsync(await api.PutAsJsonAsync($"{Apps(slug)}/shop/environments/dev/autoscaling",
-            new { minReplicas = 2, maxReplicas = 4, cpuUtilizationPercent = 70 }));
+        await RunAsync(
+            await api.PutAsJsonAsync(
+                $"{Apps(slug)}/shop/environments/dev/autoscaling",
+                new
+                {
+                    minReplicas = 2,
+                    maxReplicas = 4,
+                    cpuUtilizationPercent = 70,
+                }
+            )
+        );
         await ChangeSpecAsync(api, slug, Spec(image: "nginx:1.28", replicas: 1, secret: ""));
 
         var deployed = await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { }));
@@ -52,7 +74,15 @@ public abstract partial class ApplicationScenarios
         using var cluster = World.Client();
         var hpa = await cluster.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("shop", $"{slug}-dev");
         Assert.Equal((2, 4), (hpa.Spec.MinReplicas!.Value, hpa.Spec.MaxReplicas));
-        Assert.Equal("nginx:1.28", (await cluster.AppsV1.ReadNamespacedDeploymentAsync("shop", $"{slug}-dev")).Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal(
+            "nginx:1.28",
+            (await cluster.AppsV1.ReadNamespacedDeploymentAsync("shop", $"{slug}-dev"))
+                .Spec
+                .Template
+                .Spec
+                .Containers[0]
+                .Image
+        );
         var deployment = await DeploymentAsync(tenant, "shop", "dev");
         Assert.Equal((4, 2), (deployment.CountedReplicas, deployment.Replicas));
     }
@@ -65,17 +95,34 @@ public abstract partial class ApplicationScenarios
         await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { }));
         await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/scale", new { replicas = 3 }));
 
-        var deployed = await RunAsync(await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { replicas = 2 }));
-        await RunAsync(await api.PutAsJsonAsync($"{Apps(slug)}/shop/environments/dev/autoscaling",
-            new { minReplicas = 2, maxReplicas = 4, cpuUtilizationPercent = 70 }));
+        var deployed = await RunAsync(
+            await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { replicas = 2 })
+        );
+        await RunAsync(
+            await api.PutAsJsonAsync(
+                $"{Apps(slug)}/shop/environments/dev/autoscaling",
+                new
+                {
+                    minReplicas = 2,
+                    maxReplicas = 4,
+                    cpuUtilizationPercent = 70,
+                }
+            )
+        );
         var refused = await api.PostAsJsonAsync($"{Apps(slug)}/shop/environments/dev/deploy", new { replicas = 5 });
 
         Assert.Equal(OperationState.Succeeded, deployed.State);
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains("An autoscaler owns the replica count in 'dev'", problem.GetProperty("detail").GetString());
-        Assert.Equal(3, await Arrange.QueryAsync(db => db.Revisions.IgnoreQueryFilters().CountAsync(r => r.TenantId == tenant.Id)));
+        Assert.Equal(
+            3,
+            await Arrange.QueryAsync(db => db.Revisions.IgnoreQueryFilters().CountAsync(r => r.TenantId == tenant.Id))
+        );
         using var cluster = World.Client();
-        Assert.Equal(2, (await cluster.AppsV1.ReadNamespacedDeploymentAsync("shop", $"{slug}-dev")).Status.ReadyReplicas);
+        Assert.Equal(
+            2,
+            (await cluster.AppsV1.ReadNamespacedDeploymentAsync("shop", $"{slug}-dev")).Status.ReadyReplicas
+        );
     }
 }

@@ -19,7 +19,10 @@ namespace Portal.Web.Tests;
 /// </summary>
 public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
     private Arrange Arrange => new(portal.Factory);
     private SandboxApps Apps => new(portal.Factory);
 
@@ -29,11 +32,17 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var deployed = await Apps.DeployedAppAsync(replicas: 2);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
-        var status = await SandboxApps.EventuallyAsync(async () =>
-        {
-            var statuses = await api.GetFromJsonAsync<List<EnvironmentStatus>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/status", Json);
-            return statuses is [{ ReadyReplicas: 2 } one] ? one : null;
-        }, "two ready replicas in the status");
+        var status = await SandboxApps.EventuallyAsync(
+            async () =>
+            {
+                var statuses = await api.GetFromJsonAsync<List<EnvironmentStatus>>(
+                    $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/status",
+                    Json
+                );
+                return statuses is [{ ReadyReplicas: 2 } one] ? one : null;
+            },
+            "two ready replicas in the status"
+        );
 
         Assert.Equal("dev", status.Environment);
         Assert.Equal(deployed.Namespace, status.Namespace);
@@ -58,12 +67,20 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
         await Apps.PodsAsync(deployed, 1);
 
-        var events = await SandboxApps.EventuallyAsync(async () =>
-        {
-            var found = await api.GetFromJsonAsync<List<ClusterEventView>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events", Json);
-            return found is { Count: > 0 } ? found : null;
-        }, "events of the application");
-        var unknown = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/nowhere/events");
+        var events = await SandboxApps.EventuallyAsync(
+            async () =>
+            {
+                var found = await api.GetFromJsonAsync<List<ClusterEventView>>(
+                    $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events",
+                    Json
+                );
+                return found is { Count: > 0 } ? found : null;
+            },
+            "events of the application"
+        );
+        var unknown = await api.GetAsync(
+            $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/nowhere/events"
+        );
 
         Assert.All(events, e => Assert.Contains($"/{deployed.App}", e.Object));
         Assert.Contains(events, e => e.Reason == "ScalingReplicaSet" && e.Object == $"Deployment/{deployed.App}");
@@ -78,18 +95,35 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var api = await Arrange.ApiClientAsync(viewer);
         await using var connection = await Apps.ConnectAsync(viewer);
 
-        var first = await SandboxApps.EventuallyAsync(async () =>
-        {
-            var found = await api.GetFromJsonAsync<List<ClusterEventView>>($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events", Json);
-            return found?.FirstOrDefault(e => e.Reason == "BackOff");
-        }, "a back-off event of the crash-looping pod");
-        var repeated = await SandboxApps.EventuallyAsync(async () =>
-        {
-            var found = await connection.InvokeAsync<List<ClusterEventView>>("Events", deployed.Tenant.Slug, deployed.App, "dev");
-            return found.FirstOrDefault(e => e.Reason == "BackOff" && e.Object == first.Object && e.Count > first.Count);
-        }, "the back-off event to count the next restart");
-        var page = await (await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer))).Http
-            .GetStringAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}");
+        var first = await SandboxApps.EventuallyAsync(
+            async () =>
+            {
+                var found = await api.GetFromJsonAsync<List<ClusterEventView>>(
+                    $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/events",
+                    Json
+                );
+                return found?.FirstOrDefault(e => e.Reason == "BackOff");
+            },
+            "a back-off event of the crash-looping pod"
+        );
+        var repeated = await SandboxApps.EventuallyAsync(
+            async () =>
+            {
+                var found = await connection.InvokeAsync<List<ClusterEventView>>(
+                    "Events",
+                    deployed.Tenant.Slug,
+                    deployed.App,
+                    "dev"
+                );
+                return found.FirstOrDefault(e =>
+                    e.Reason == "BackOff" && e.Object == first.Object && e.Count > first.Count
+                );
+            },
+            "the back-off event to count the next restart"
+        );
+        var page = await (
+            await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer))
+        ).Http.GetStringAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}");
 
         Assert.Equal("Warning", first.Type);
         Assert.StartsWith($"Pod/{deployed.App}-", first.Object);
@@ -104,7 +138,9 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var stranger = await Arrange.ServiceAccountAsync(await Arrange.TenantAsync(), TenantRole.TenantAdmin);
         await using var connection = await Apps.ConnectAsync(stranger);
 
-        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync<List<ClusterEventView>>("Events", deployed.Tenant.Slug, deployed.App, "dev"));
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            connection.InvokeAsync<List<ClusterEventView>>("Events", deployed.Tenant.Slug, deployed.App, "dev")
+        );
 
         Assert.Contains("not a member", refused.Message);
     }
@@ -116,7 +152,9 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         await Apps.PodsAsync(deployed, 1);
         var updates = new System.Collections.Concurrent.ConcurrentQueue<AppStatusUpdate>();
         var scaled = new TaskCompletionSource<EnvironmentStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        await using var connection = await Apps.ConnectAsync(
+            await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer)
+        );
         connection.On<AppStatusUpdate>(ApplicationsHub.StatusChanged, update =>
         {
             updates.Enqueue(update);
@@ -124,10 +162,17 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
                 scaled.TrySetResult(update.Status);
         });
 
-        var initial = await connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App);
+        var initial = await connection.InvokeAsync<List<EnvironmentStatus>>(
+            "Follow",
+            deployed.Tenant.Slug,
+            deployed.App
+        );
         using var cluster = Apps.SandboxClient();
         await cluster.AppsV1.PatchNamespacedDeploymentScaleAsync(
-            new V1Patch("{\"spec\":{\"replicas\":3}}", V1Patch.PatchType.MergePatch), deployed.App, deployed.Namespace);
+            new V1Patch("{\"spec\":{\"replicas\":3}}", V1Patch.PatchType.MergePatch),
+            deployed.App,
+            deployed.Namespace
+        );
         var status = await scaled.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal("dev", Assert.Single(initial).Environment);
@@ -140,12 +185,16 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 1);
         var other = await Arrange.TenantAsync();
-        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin));
+        await using var connection = await Apps.ConnectAsync(
+            await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin)
+        );
 
-        var foreignTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(
-            () => connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App));
-        var ownTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(
-            () => connection.InvokeAsync<List<EnvironmentStatus>>("Follow", other.Slug, deployed.App));
+        var foreignTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            connection.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App)
+        );
+        var ownTenant = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            connection.InvokeAsync<List<EnvironmentStatus>>("Follow", other.Slug, deployed.App)
+        );
 
         Assert.Contains("not a member", foreignTenant.Message);
         Assert.Contains("was not found", ownTenant.Message);
@@ -159,15 +208,25 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer));
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
-        var download = await viewer.GetAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=5");
+        var download = await viewer.GetAsync(
+            $"/t/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=5"
+        );
         var text = await download.Content.ReadAsStringAsync();
-        var fromApi = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=1");
-        var page = await viewer.GetAsync($"/t/{deployed.Tenant.Slug}/apps/{deployed.App}/logs?environment=dev&pod={pod}");
+        var fromApi = await api.GetAsync(
+            $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=1"
+        );
+        var page = await viewer.GetAsync(
+            $"/t/{deployed.Tenant.Slug}/apps/{deployed.App}/logs?environment=dev&pod={pod}"
+        );
 
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("text/plain", download.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Equal($"{pod}.log", download.Content.Headers.ContentDisposition?.FileNameStar ?? download.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal(
+            $"{pod}.log",
+            download.Content.Headers.ContentDisposition?.FileNameStar
+                ?? download.Content.Headers.ContentDisposition?.FileName
+        );
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.InRange(lines.Length, 1, 5);
         Assert.Contains($"starting {deployed.App} (pod {pod})", lines[0]);
@@ -186,7 +245,9 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var pod = (await Apps.PodsAsync(deployed, 1))[0];
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
-        var refused = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?previous=true");
+        var refused = await api.GetAsync(
+            $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?previous=true"
+        );
 
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("has no previous instance", await refused.Content.ReadAsStringAsync());
@@ -199,16 +260,34 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         var ownPod = (await Apps.PodsAsync(deployed, 1))[0];
         using var cluster = Apps.SandboxClient();
         var neighbour = Arrange.Unique("nb");
-        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await Apps.RenderAsync(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1)).Deployment, deployed.Namespace);
-        var neighbourPod = await SandboxApps.EventuallyAsync(() => Arrange.QueryAsync(db =>
-            db.WorkloadPods.Where(p => p.Namespace == deployed.Namespace && p.App == neighbour).Select(p => p.Name).FirstOrDefaultAsync()), "the neighbour's pod");
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync(
+            (await Apps.RenderAsync(deployed.Tenant, neighbour, deployed.Namespace, replicas: 1)).Deployment,
+            deployed.Namespace
+        );
+        var neighbourPod = await SandboxApps.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.WorkloadPods.Where(p => p.Namespace == deployed.Namespace && p.App == neighbour)
+                        .Select(p => p.Name)
+                        .FirstOrDefaultAsync()
+                ),
+            "the neighbour's pod"
+        );
         var other = await Arrange.TenantAsync();
-        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Developer));
+        var api = await Arrange.ApiClientAsync(
+            await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Developer)
+        );
         var otherApi = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(other, TenantRole.TenantAdmin));
 
-        var otherApp = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{neighbourPod}/log");
-        var otherTenant = await otherApi.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{ownPod}/log");
-        var otherTenantsOwnRoute = await otherApi.GetAsync($"/api/v1/tenants/{other.Slug}/apps/{deployed.App}/environments/dev/pods/{ownPod}/log");
+        var otherApp = await api.GetAsync(
+            $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{neighbourPod}/log"
+        );
+        var otherTenant = await otherApi.GetAsync(
+            $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{ownPod}/log"
+        );
+        var otherTenantsOwnRoute = await otherApi.GetAsync(
+            $"/api/v1/tenants/{other.Slug}/apps/{deployed.App}/environments/dev/pods/{ownPod}/log"
+        );
 
         Assert.Equal(HttpStatusCode.NotFound, otherApp.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, otherTenant.StatusCode);
@@ -221,11 +300,24 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 1);
         var pod = (await Apps.PodsAsync(deployed, 1))[0];
-        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        await using var connection = await Apps.ConnectAsync(
+            await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer)
+        );
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         var lines = new List<string>();
-        await foreach (var line in connection.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, stop.Token))
+        await foreach (
+            var line in connection.StreamAsync<string>(
+                "StreamLog",
+                deployed.Tenant.Slug,
+                deployed.App,
+                "dev",
+                pod,
+                null,
+                false,
+                stop.Token
+            )
+        )
         {
             lines.Add(line);
             if (lines.Count == 2)
@@ -233,9 +325,18 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         }
         var previous = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(async () =>
         {
-            await foreach (var _ in connection.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, true, stop.Token))
-            {
-            }
+            await foreach (
+                var _ in connection.StreamAsync<string>(
+                    "StreamLog",
+                    deployed.Tenant.Slug,
+                    deployed.App,
+                    "dev",
+                    pod,
+                    null,
+                    true,
+                    stop.Token
+                )
+            ) { }
         });
 
         Assert.Contains($"starting {deployed.App} (pod {pod})", lines[0]);

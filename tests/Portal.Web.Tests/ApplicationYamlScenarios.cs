@@ -67,17 +67,43 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         await World.ReadyEnvironmentAsync(tenant, admin, pool, "dev", "2");
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
-        var created = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new", new()
-        {
-            ["Name"] = "orders", ["Owner"] = "team-shop", ["Image"] = "nginx:1.27", ["Port"] = "http:8080", ["Replicas"] = "1",
-            ["Variables"] = "MODE=prod", ["Secrets"] = $"API_KEY={SecretValue}", ["CpuRequest"] = "100m", ["CpuLimit"] = "200m",
-            ["MemoryRequest"] = "64Mi", ["MemoryLimit"] = "128Mi", ["ServicePort"] = "80",
-        });
+        var created = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/new",
+            new()
+            {
+                ["Name"] = "orders",
+                ["Owner"] = "team-shop",
+                ["Image"] = "nginx:1.27",
+                ["Port"] = "http:8080",
+                ["Replicas"] = "1",
+                ["Variables"] = "MODE=prod",
+                ["Secrets"] = $"API_KEY={SecretValue}",
+                ["CpuRequest"] = "100m",
+                ["CpuLimit"] = "200m",
+                ["MemoryRequest"] = "64Mi",
+                ["MemoryLimit"] = "128Mi",
+                ["ServicePort"] = "80",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         var before = await viewer.GetAsync($"/t/{tenant.Slug}/apps/orders/environments/dev/yaml");
-        await developer.PostFormAsync($"/t/{tenant.Slug}/apps/orders/environments/dev/deploy", new() { ["note"] = "first" });
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters()
-            .AnyAsync(o => o.TenantId == tenant.Id && o.Kind == "application.deploy" && o.State == OperationState.Succeeded)), "the deploy to succeed", 40);
+        await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/orders/environments/dev/deploy",
+            new() { ["note"] = "first" }
+        );
+        await SandboxWorld.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters()
+                        .AnyAsync(o =>
+                            o.TenantId == tenant.Id
+                            && o.Kind == "application.deploy"
+                            && o.State == OperationState.Succeeded
+                        )
+                ),
+            "the deploy to succeed",
+            40
+        );
 
         var detail = await (await viewer.GetAsync($"/t/{tenant.Slug}/apps/orders")).Content.ReadAsStringAsync();
         var page = await viewer.GetAsync($"/t/{tenant.Slug}/apps/orders/environments/dev/yaml");
@@ -86,7 +112,10 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         var downloaded = await download.Content.ReadAsStringAsync();
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Viewer));
         var json = await api.GetAsync($"/api/v1/tenants/{tenant.Slug}/apps/orders/environments/dev/manifests");
-        using var yamlRequest = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tenants/{tenant.Slug}/apps/orders/environments/dev/manifests");
+        using var yamlRequest = new HttpRequestMessage(
+            HttpMethod.Get,
+            $"/api/v1/tenants/{tenant.Slug}/apps/orders/environments/dev/manifests"
+        );
         yamlRequest.Headers.Accept.ParseAdd("application/yaml");
         var yaml = await api.SendAsync(yamlRequest);
         var yamlText = await yaml.Content.ReadAsStringAsync();
@@ -108,7 +137,11 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         }
         Assert.Equal("application/yaml", download.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
-        var objects = (await json.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("objects").EnumerateArray().Select(o => o.GetProperty("kind").GetString()).ToList();
+        var objects = (await json.Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("objects")
+            .EnumerateArray()
+            .Select(o => o.GetProperty("kind").GetString())
+            .ToList();
         Assert.Contains("Deployment", objects);
         Assert.Contains("Secret", objects);
         Assert.DoesNotContain(SecretValue, await json.Content.ReadAsStringAsync());
@@ -124,7 +157,10 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
 
         var form = await developer.GetAsync($"/t/{tenant.Slug}/apps/import");
-        var imported = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/import", new() { ["Yaml"] = DeploymentYaml });
+        var imported = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/import",
+            new() { ["Yaml"] = DeploymentYaml }
+        );
         var byViewer = await viewer.PostFormAsync($"/t/{tenant.Slug}/apps/import", new() { ["Yaml"] = DeploymentYaml });
 
         Assert.Equal(HttpStatusCode.OK, form.StatusCode);
@@ -142,16 +178,32 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         Assert.Contains("Filled in from Deployment 'orders-api'", page);
         Assert.Contains("serviceAccountName", page);
         Assert.Equal(HttpStatusCode.Forbidden, byViewer.StatusCode);
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)
+            )
+        );
     }
 
     [Theory]
-    [InlineData("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: [orders\nspec: {}\n", "Line 4, column 9: the YAML does not parse after this point")]
+    [InlineData(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: [orders\nspec: {}\n",
+        "Line 4, column 9: the YAML does not parse after this point"
+    )]
     [InlineData("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\n spec: {}\n", "Line 5")]
-    [InlineData("apiVersion: v1\nkind: Service\nmetadata:\n  name: orders\n", "holds no Deployment, only Service 'orders' (line 1)")]
-    [InlineData("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
-        "Line 2, column 8: an alias (*) repeats another part of the YAML")]
-    public async Task Bad_yaml_is_refused_with_where_it_fails_on_the_page_and_in_the_api_and_nothing_is_saved(string yaml, string message)
+    [InlineData(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: orders\n",
+        "holds no Deployment, only Service 'orders' (line 1)"
+    )]
+    [InlineData(
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+        "Line 2, column 8: an alias (*) repeats another part of the YAML"
+    )]
+    public async Task Bad_yaml_is_refused_with_where_it_fails_on_the_page_and_in_the_api_and_nothing_is_saved(
+        string yaml,
+        string message
+    )
     {
         var (tenant, _, _) = await World.TenantWithQuotaAsync(cpu: "4");
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
@@ -162,14 +214,27 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var page = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
-        var refusal = System.Text.RegularExpressions.Regex.Match(page, "id=\"yaml-refusal\" data-valmsg-for=\"Yaml\">(.*?)</div>",
-            System.Text.RegularExpressions.RegexOptions.Singleline);
+        var refusal = System.Text.RegularExpressions.Regex.Match(
+            page,
+            "id=\"yaml-refusal\" data-valmsg-for=\"Yaml\">(.*?)</div>",
+            System.Text.RegularExpressions.RegexOptions.Singleline
+        );
         Assert.True(refusal.Success, "The refusal is not next to the YAML field.");
         Assert.Contains(message, refusal.Groups[1].Value);
         Assert.Equal(HttpStatusCode.BadRequest, byApi.StatusCode);
         Assert.Equal("application/problem+json", byApi.Content.Headers.ContentType!.MediaType);
-        Assert.Contains(message, WebUtility.HtmlDecode(await byApi.Content.ReadAsStringAsync()).Replace("\\u0027", "'", StringComparison.Ordinal));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)));
+        Assert.Contains(
+            message,
+            WebUtility
+                .HtmlDecode(await byApi.Content.ReadAsStringAsync())
+                .Replace("\\u0027", "'", StringComparison.Ordinal)
+        );
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id)
+            )
+        );
     }
 
     [Fact]
@@ -180,8 +245,14 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         var yaml = DeploymentYaml + "\n# " + new string('x', 300 * 1024) + "\n";
 
         var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/apps/import", new { yaml });
-        var deep = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/apps/import", new { yaml = "a: " + new string('[', 10_000) });
-        var accepted = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/apps/import", new { yaml = DeploymentYaml });
+        var deep = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/apps/import",
+            new { yaml = "a: " + new string('[', 10_000) }
+        );
+        var accepted = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/apps/import",
+            new { yaml = DeploymentYaml }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("an import takes at most 256 KiB", await refused.Content.ReadAsStringAsync());

@@ -18,12 +18,19 @@ public abstract class ClusterScenarios(PortalFixture portal)
     [InlineData("bad name", "apiVersion: v1", "cluster name")]
     [InlineData("ok-name", "", "Paste a kubeconfig")]
     [InlineData("ok-name", "{{{ not yaml", "not a readable kubeconfig")]
-    public async Task A_bad_registration_is_refused_next_to_the_field_and_keeps_nothing(string name, string kubeconfig, string message)
+    public async Task A_bad_registration_is_refused_next_to_the_field_and_keeps_nothing(
+        string name,
+        string kubeconfig,
+        string message
+    )
     {
         var admin = await Arrange.AdminAsync();
         var before = await Arrange.QueryAsync(db => db.Clusters.CountAsync());
 
-        var response = await admin.PostFormAsync("/admin/clusters", new() { ["Form.Name"] = name, ["Form.Kubeconfig"] = kubeconfig });
+        var response = await admin.PostFormAsync(
+            "/admin/clusters",
+            new() { ["Form.Name"] = name, ["Form.Kubeconfig"] = kubeconfig }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(message, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
@@ -36,8 +43,12 @@ public abstract class ClusterScenarios(PortalFixture portal)
         var cluster = await SeedClusterAsync(hosts: 7, notReady: 2);
         var admin = await Arrange.AdminAsync();
 
-        var notReady = await (await admin.GetAsync($"/admin/clusters/{cluster}/hosts?state=NotReady")).Content.ReadAsStringAsync();
-        var byPods = await (await admin.GetAsync($"/admin/clusters/{cluster}/hosts?sort=Pods&desc=true&pageSize=3")).Content.ReadAsStringAsync();
+        var notReady = await (
+            await admin.GetAsync($"/admin/clusters/{cluster}/hosts?state=NotReady")
+        ).Content.ReadAsStringAsync();
+        var byPods = await (
+            await admin.GetAsync($"/admin/clusters/{cluster}/hosts?sort=Pods&desc=true&pageSize=3")
+        ).Content.ReadAsStringAsync();
 
         Assert.Equal(2, Regex.Matches(notReady, "<tr data-host=").Count);
         Assert.Contains("2 in all", notReady);
@@ -51,7 +62,9 @@ public abstract class ClusterScenarios(PortalFixture portal)
     {
         var cluster = await SeedClusterAsync(hosts: 1, notReady: 0);
         var tenant = await Arrange.TenantAsync();
-        var member = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin));
+        var member = await Arrange.SignedInAsync(
+            await Arrange.MemberAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin)
+        );
 
         Assert.Equal(HttpStatusCode.Forbidden, (await member.GetAsync("/admin/clusters")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await member.GetAsync($"/admin/clusters/{cluster}/hosts")).StatusCode);
@@ -61,7 +74,9 @@ public abstract class ClusterScenarios(PortalFixture portal)
     public async Task Only_platform_admins_reach_the_jobs_dashboard()
     {
         var tenant = await Arrange.TenantAsync();
-        var member = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin));
+        var member = await Arrange.SignedInAsync(
+            await Arrange.MemberAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin)
+        );
         var admin = await Arrange.AdminAsync();
 
         var refused = await member.GetAsync("/admin/jobs");
@@ -94,7 +109,9 @@ public abstract class ClusterScenarios(PortalFixture portal)
 
     /// <summary>A page's text as a reader sees it: without tags, spaces folded.</summary>
     private static string Text(string html) =>
-        Regex.Replace(WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", " ")), @"\s+", " ").Replace(" :", ":", StringComparison.Ordinal);
+        Regex
+            .Replace(WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", " ")), @"\s+", " ")
+            .Replace(" :", ":", StringComparison.Ordinal);
 
     private async Task<string> SeedClusterAsync(int hosts, int notReady)
     {
@@ -102,13 +119,35 @@ public abstract class ClusterScenarios(PortalFixture portal)
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var vault = scope.ServiceProvider.GetRequiredService<KubeconfigVault>();
-        var cluster = Cluster.Register(name, null, "http://127.0.0.1:1", vault.Protect("unused"), "v1.31.0", "test", DateTime.UtcNow).Value;
+        var cluster = Cluster
+            .Register(name, null, "http://127.0.0.1:1", vault.Protect("unused"), "v1.31.0", "test", DateTime.UtcNow)
+            .Value;
         db.Clusters.Add(cluster);
         for (var i = 0; i < hosts; i++)
         {
             var host = new ClusterHost(cluster.Id, $"node-{i:00}");
-            host.Observe(new NodeSnapshot(host.Name, "InternalIP=10.0.0." + i, "worker", "", "", "Ready=True||", i >= notReady, false, "",
-                4000, 8L << 30, 110, 100L << 30, 4000, 8L << 30, 110, DateTime.UtcNow), DateTime.UtcNow);
+            host.Observe(
+                new NodeSnapshot(
+                    host.Name,
+                    "InternalIP=10.0.0." + i,
+                    "worker",
+                    "",
+                    "",
+                    "Ready=True||",
+                    i >= notReady,
+                    false,
+                    "",
+                    4000,
+                    8L << 30,
+                    110,
+                    100L << 30,
+                    4000,
+                    8L << 30,
+                    110,
+                    DateTime.UtcNow
+                ),
+                DateTime.UtcNow
+            );
             host.ObserveLoad(100 * i, 1L << 20, i);
             db.Hosts.Add(host);
         }

@@ -38,7 +38,11 @@ public abstract class EnvironmentNamespaceScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class EnvironmentNamespacesOnSqlite(SqlitePortal portal) : EnvironmentNamespaceScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class EnvironmentNamespacesOnSqlite(SqlitePortal portal)
+    : EnvironmentNamespaceScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class EnvironmentNamespacesOnPostgres(PostgresPortal portal) : EnvironmentNamespaceScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class EnvironmentNamespacesOnPostgres(PostgresPortal portal)
+    : EnvironmentNamespaceScenarios(portal),
+        IClassFixture<PostgresPortal>;

@@ -23,36 +23,62 @@ public sealed class EnvironmentPodSecurityScenarios(SandboxPortal portal) : ICla
     private async Task<(Tenant Tenant, string Namespace)> EnvironmentAsync(string name)
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
-        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
-        {
-            ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = "2", ["Share.CpuLimits"] = "2", ["Share.MemoryRequests"] = "1Gi",
-            ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
-        });
+        var created = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            new()
+            {
+                ["Name"] = name,
+                ["Pool"] = pool,
+                ["Share.CpuRequests"] = "2",
+                ["Share.CpuLimits"] = "2",
+                ["Share.MemoryRequests"] = "1Gi",
+                ["Share.MemoryLimits"] = "1Gi",
+                ["Share.Storage"] = "10Gi",
+                ["Share.Pods"] = "10",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Environments.IgnoreQueryFilters()
+                        .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)
+                ),
+            "the environment to be ready"
+        );
         return (tenant, $"{tenant.Slug}-{name}");
     }
 
-    private static V1Pod Pod(string name, V1SecurityContext security) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name },
-        Spec = new V1PodSpec
+    private static V1Pod Pod(string name, V1SecurityContext security) =>
+        new()
         {
-            Containers =
-            [
-                new V1Container
-                {
-                    Name = "app", Image = "postgres:17.5", SecurityContext = security,
-                    Resources = new V1ResourceRequirements
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                Containers =
+                [
+                    new V1Container
                     {
-                        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("64Mi") },
-                        Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("64Mi") },
+                        Name = "app",
+                        Image = "postgres:17.5",
+                        SecurityContext = security,
+                        Resources = new V1ResourceRequirements
+                        {
+                            Requests = new Dictionary<string, ResourceQuantity>
+                            {
+                                ["cpu"] = new("100m"),
+                                ["memory"] = new("64Mi"),
+                            },
+                            Limits = new Dictionary<string, ResourceQuantity>
+                            {
+                                ["cpu"] = new("100m"),
+                                ["memory"] = new("64Mi"),
+                            },
+                        },
                     },
-                },
-            ],
-        },
-    };
+                ],
+            },
+        };
 
     [Fact]
     public async Task A_privileged_pod_is_refused_in_an_environments_namespace_while_an_image_that_runs_as_root_is_admitted()
@@ -61,8 +87,13 @@ public sealed class EnvironmentPodSecurityScenarios(SandboxPortal portal) : ICla
         using var cluster = World.Client();
 
         var labels = (await cluster.CoreV1.ReadNamespaceAsync(ns)).Metadata.Labels;
-        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => cluster.CoreV1.CreateNamespacedPodAsync(Pod("escape", new V1SecurityContext { Privileged = true }), ns));
-        var root = await cluster.CoreV1.CreateNamespacedPodAsync(Pod("root", new V1SecurityContext { RunAsUser = 0 }), ns);
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            cluster.CoreV1.CreateNamespacedPodAsync(Pod("escape", new V1SecurityContext { Privileged = true }), ns)
+        );
+        var root = await cluster.CoreV1.CreateNamespacedPodAsync(
+            Pod("root", new V1SecurityContext { RunAsUser = 0 }),
+            ns
+        );
 
         Assert.Equal("baseline", labels["pod-security.kubernetes.io/enforce"]);
         Assert.Equal("restricted", labels["pod-security.kubernetes.io/warn"]);
@@ -70,7 +101,8 @@ public sealed class EnvironmentPodSecurityScenarios(SandboxPortal portal) : ICla
         Assert.Equal(HttpStatusCode.Forbidden, refused.Response.StatusCode);
         Assert.Contains(
             "pods \\\"escape\\\" is forbidden: violates PodSecurity \\\"baseline:latest\\\": privileged (container \\\"app\\\" must not set securityContext.privileged=true)",
-            refused.Response.Content);
+            refused.Response.Content
+        );
         Assert.Equal("root", root.Metadata.Name);
     }
 
@@ -88,10 +120,15 @@ public sealed class EnvironmentPodSecurityScenarios(SandboxPortal portal) : ICla
 
         var labels = (await cluster.CoreV1.ReadNamespaceAsync(ns)).Metadata.Labels;
         Assert.All(NamespacePodSecurity.Labels, l => Assert.Equal(l.Value, labels[l.Key]));
-        var audit = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-repaired")
-            .Select(a => a.Summary).SingleAsync());
+        var audit = await Arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-repaired")
+                .Select(a => a.Summary)
+                .SingleAsync()
+        );
         Assert.Contains("namespace labels restored", audit);
-        await Assert.ThrowsAsync<HttpOperationException>(() => cluster.CoreV1.CreateNamespacedPodAsync(Pod("escape", new V1SecurityContext { Privileged = true }), ns));
+        await Assert.ThrowsAsync<HttpOperationException>(() =>
+            cluster.CoreV1.CreateNamespacedPodAsync(Pod("escape", new V1SecurityContext { Privileged = true }), ns)
+        );
     }
 
     private async Task RepairDriftAsync()

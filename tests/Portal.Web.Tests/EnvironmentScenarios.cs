@@ -1,13 +1,12 @@
 using System.Net;
-using System.Text;
 using k8s;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Environments;
-using Microsoft.AspNetCore.SignalR.Client;
 using Portal.Web.Clusters;
 using Portal.Web.Environments;
 using Portal.Web.Tests.Support;
@@ -25,18 +24,34 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
 
-        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "prod", cpu: "2", cpuLimits: "3"));
+        var created = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            Share(pool, "prod", cpu: "2", cpuLimits: "3")
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Environments.IgnoreQueryFilters()
+                        .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)
+                ),
+            "the environment to be ready"
+        );
         using var cluster = World.Client();
         var ns = await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-prod");
         var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns.Metadata.Name);
         var limits = await cluster.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", ns.Metadata.Name);
-        var policy = await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns.Metadata.Name);
-        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .Where(e => e.TenantId == tenant.Id && e.Name == "prod").Select(e => e.Id).SingleAsync());
+        var policy = await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync(
+            "portal-tenant-isolation",
+            ns.Metadata.Name
+        );
+        var environmentId = await Arrange.QueryAsync(db =>
+            db.Environments.IgnoreQueryFilters()
+                .Where(e => e.TenantId == tenant.Id && e.Name == "prod")
+                .Select(e => e.Id)
+                .SingleAsync()
+        );
         Assert.Equal("portal", ns.Metadata.Labels["app.kubernetes.io/managed-by"]);
         Assert.Equal(tenant.Id.ToString(), ns.Metadata.Labels["portal/tenant-id"]);
         Assert.Equal(environmentId.ToString(), ns.Metadata.Labels["portal/environment-id"]);
@@ -61,12 +76,26 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "dev", cpu: "3", cpuLimits: "3"));
 
-        var refused = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "prod", cpu: "2", cpuLimits: "2"));
+        var refused = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            Share(pool, "prod", cpu: "2", cpuLimits: "2")
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("needs 2 CPU requests, 1 left of 4", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().CountAsync(e => e.TenantId == tenant.Id)));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id)));
+        Assert.Contains(
+            "needs 2 CPU requests, 1 left of 4",
+            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync())
+        );
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.Environments.IgnoreQueryFilters().CountAsync(e => e.TenantId == tenant.Id)
+            )
+        );
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id))
+        );
     }
 
     [Fact]
@@ -76,15 +105,27 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "dev", cpu: "3", cpuLimits: "3"));
         var platformAdmin = await Arrange.AdminAsync();
 
-        var reduced = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "2", ["Form.CpuLimits"] = "4", ["Form.MemoryRequests"] = "8Gi",
-            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-        });
+        var reduced = await platformAdmin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            new()
+            {
+                ["Form.Tenant"] = tenant.Slug,
+                ["Form.CpuRequests"] = "2",
+                ["Form.CpuLimits"] = "4",
+                ["Form.MemoryRequests"] = "8Gi",
+                ["Form.MemoryLimits"] = "8Gi",
+                ["Form.Storage"] = "100Gi",
+                ["Form.Pods"] = "50",
+                ["Form.MiddlewareInstances"] = "2",
+            }
+        );
         var quotas = await (await admin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, reduced.StatusCode);
-        Assert.Contains("CPU requests: 2 asked, 3 held", WebUtility.HtmlDecode(await reduced.Content.ReadAsStringAsync()));
+        Assert.Contains(
+            "CPU requests: 2 asked, 3 held",
+            WebUtility.HtmlDecode(await reduced.Content.ReadAsStringAsync())
+        );
         Assert.Contains("aria-label=\"Allocated to environments: 3 of 4\"", quotas);
     }
 
@@ -95,25 +136,34 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var (operationId, environmentId) = await CreateWithoutJobAsync(tenant, pool, "qa");
         using var cluster = World.Client();
         // What an earlier run leaves when it dies between creating the namespace and recording the step.
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
-        {
-            Metadata = new()
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace
             {
-                Name = $"{tenant.Slug}-qa",
-                Labels = new Dictionary<string, string>
+                Metadata = new()
                 {
-                    ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant-id"] = tenant.Id.ToString(), ["portal/environment-id"] = environmentId.ToString(),
+                    Name = $"{tenant.Slug}-qa",
+                    Labels = new Dictionary<string, string>
+                    {
+                        ["app.kubernetes.io/managed-by"] = "portal",
+                        ["portal/tenant-id"] = tenant.Id.ToString(),
+                        ["portal/environment-id"] = environmentId.ToString(),
+                    },
                 },
-            },
-        });
+            }
+        );
 
         await RunJobAsync(operationId, new DiesAfterStep(null));
         await RunJobAsync(operationId, new DiesAfterStep(null));
 
-        var operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        var operation = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId)
+        );
         Assert.Equal(OperationState.Succeeded, operation.State);
         Assert.Equal(1, operation.Attempts);
-        Assert.Equal(tenant.Slug, (await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-qa")).Metadata.Labels["portal/tenant"]);
+        Assert.Equal(
+            tenant.Slug,
+            (await cluster.CoreV1.ReadNamespaceAsync($"{tenant.Slug}-qa")).Metadata.Labels["portal/tenant"]
+        );
     }
 
     /// <summary>The confirmed attack, in general: an environment is handed a namespace that exists but is not its own.</summary>
@@ -123,18 +173,37 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-legacy";
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
-        {
-            Metadata = new() { Name = ns, Labels = new Dictionary<string, string> { ["owner"] = "someone-else" } },
-        });
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace
+            {
+                Metadata = new()
+                {
+                    Name = ns,
+                    Labels = new Dictionary<string, string> { ["owner"] = "someone-else" },
+                },
+            }
+        );
 
-        var refused = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "legacy", cpu: "1", cpuLimits: "1"));
+        var refused = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            Share(pool, "legacy", cpu: "1", cpuLimits: "1")
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains($"Namespace '{ns}' exists already in the cluster", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
-        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id)));
-        Assert.False(await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.TenantId == tenant.Id)));
-        Assert.Equal(new Dictionary<string, string> { ["owner"] = "someone-else" }, OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+        Assert.Contains(
+            $"Namespace '{ns}' exists already in the cluster",
+            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync())
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id))
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.TenantId == tenant.Id))
+        );
+        Assert.Equal(
+            new Dictionary<string, string> { ["owner"] = "someone-else" },
+            OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns))
+        );
     }
 
     /// <summary>
@@ -148,28 +217,51 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var (operationId, _) = await CreateWithoutJobAsync(tenant, pool, "squat");
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-squat";
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
-        {
-            Metadata = new() { Name = ns, Labels = new Dictionary<string, string> { ["owner"] = "someone-else" } },
-        });
-        await cluster.CoreV1.CreateNamespacedSecretAsync(new k8s.Models.V1Secret
-        {
-            Metadata = new() { Name = "their-secret" }, StringData = new Dictionary<string, string> { ["key"] = "value" },
-        }, ns);
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace
+            {
+                Metadata = new()
+                {
+                    Name = ns,
+                    Labels = new Dictionary<string, string> { ["owner"] = "someone-else" },
+                },
+            }
+        );
+        await cluster.CoreV1.CreateNamespacedSecretAsync(
+            new k8s.Models.V1Secret
+            {
+                Metadata = new() { Name = "their-secret" },
+                StringData = new Dictionary<string, string> { ["key"] = "value" },
+            },
+            ns
+        );
 
         await RunJobAsync(operationId, new DiesAfterStep(null));
-        var failed = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        var failed = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId)
+        );
         var deleteId = await DeleteWithoutJobAsync(tenant, "squat");
         await RunJobAsync(deleteId, new DiesAfterStep(null));
 
         Assert.Equal(OperationState.Failed, failed.State);
         Assert.Contains($"Namespace '{ns}' exists but was not made by the portal for this environment", failed.Error);
-        Assert.Equal(new Dictionary<string, string> { ["owner"] = "someone-else" }, OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+        Assert.Equal(
+            new Dictionary<string, string> { ["owner"] = "someone-else" },
+            OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns))
+        );
         Assert.Empty((await cluster.CoreV1.ListNamespacedResourceQuotaAsync(ns)).Items);
         Assert.NotNull(await cluster.CoreV1.ReadNamespacedSecretAsync("their-secret", ns));
-        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id)));
-        Assert.Contains($"namespace '{ns}' was left as it is", await Arrange.QueryAsync(db => db.AuditEvents
-            .Where(a => a.TenantId == tenant.Id && a.Action == "environment.namespace-kept").Select(a => a.Summary).SingleAsync()));
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id))
+        );
+        Assert.Contains(
+            $"namespace '{ns}' was left as it is",
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.namespace-kept")
+                    .Select(a => a.Summary)
+                    .SingleAsync()
+            )
+        );
     }
 
     [Fact]
@@ -180,19 +272,31 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-swap";
         await cluster.CoreV1.DeleteNamespaceAsync(ns);
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace
-        {
-            Metadata = new() { Name = ns, Labels = new Dictionary<string, string> { ["owner"] = "someone-else" } },
-        });
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace
+            {
+                Metadata = new()
+                {
+                    Name = ns,
+                    Labels = new Dictionary<string, string> { ["owner"] = "someone-else" },
+                },
+            }
+        );
 
         await RepairDriftAsync();
         await RepairDriftAsync();
 
-        Assert.Equal(new Dictionary<string, string> { ["owner"] = "someone-else" }, OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns)));
+        Assert.Equal(
+            new Dictionary<string, string> { ["owner"] = "someone-else" },
+            OwnLabels(await cluster.CoreV1.ReadNamespaceAsync(ns))
+        );
         Assert.Empty((await cluster.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns)).Items);
         Assert.True(await EnvironmentIs(tenant, EnvironmentState.Failed));
-        var refusal = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-refused")
-            .Select(a => a.Summary).ToListAsync());
+        var refusal = await Arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-refused")
+                .Select(a => a.Summary)
+                .ToListAsync()
+        );
         Assert.Contains("was not made by the portal for this environment", Assert.Single(refusal));
     }
 
@@ -208,7 +312,12 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var environment = await InsertReadyEnvironmentAsync(tenant, pool, "older", DateTime.UtcNow.AddMinutes(-30));
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-older";
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns, Labels = LabelsByName(tenant, "older") } });
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace
+            {
+                Metadata = new() { Name = ns, Labels = LabelsByName(tenant, "older") },
+            }
+        );
 
         await RepairDriftAsync();
 
@@ -216,7 +325,10 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(tenant.Id.ToString(), labels["portal/tenant-id"]);
         Assert.Equal(environment.Id.ToString(), labels["portal/environment-id"]);
         var policy = await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns);
-        Assert.Equal(tenant.Id.ToString(), policy.Spec.Ingress[0].FromProperty[0].NamespaceSelector.MatchLabels["portal/tenant-id"]);
+        Assert.Equal(
+            tenant.Id.ToString(),
+            policy.Spec.Ingress[0].FromProperty[0].NamespaceSelector.MatchLabels["portal/tenant-id"]
+        );
         Assert.True(await EnvironmentIs(tenant, EnvironmentState.Ready));
     }
 
@@ -230,7 +342,12 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-inherited";
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new() { Name = ns, Labels = LabelsByName(tenant, "inherited") } });
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace
+            {
+                Metadata = new() { Name = ns, Labels = LabelsByName(tenant, "inherited") },
+            }
+        );
         await InsertReadyEnvironmentAsync(tenant, pool, "inherited", DateTime.UtcNow.AddMinutes(30));
 
         await RepairDriftAsync();
@@ -249,12 +366,19 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var secondAdmin = await World.GrantAsync(second, pool, cpu: "4");
         await World.ReadyEnvironmentAsync(first, firstAdmin, pool, "bb-cc", cpu: "1");
 
-        var refused = await secondAdmin.PostFormAsync($"/t/{second.Slug}/environments", Share(pool, "cc", cpu: "1", cpuLimits: "1"));
+        var refused = await secondAdmin.PostFormAsync(
+            $"/t/{second.Slug}/environments",
+            Share(pool, "cc", cpu: "1", cpuLimits: "1")
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains($"Namespace '{first.Slug}-bb-cc' belongs to an environment of another tenant",
-            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
-        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == second.Id)));
+        Assert.Contains(
+            $"Namespace '{first.Slug}-bb-cc' belongs to an environment of another tenant",
+            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync())
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == second.Id))
+        );
     }
 
     [Fact]
@@ -262,8 +386,14 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "stage", cpu: "2", cpuLimits: "2"));
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Environments.IgnoreQueryFilters()
+                        .AnyAsync(e => e.TenantId == tenant.Id && e.State == EnvironmentState.Ready)
+                ),
+            "the environment to be ready"
+        );
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-stage";
         var quota = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns);
@@ -277,8 +407,11 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var repaired = await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns);
         Assert.Equal(2000, Domain.Common.Quantity.CpuMillis(repaired.Spec.Hard["requests.cpu"].ToString()));
         Assert.NotNull(await cluster.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", ns));
-        var audits = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-repaired")
-            .Select(a => a.Summary).ToListAsync());
+        var audits = await Arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == "environment.drift-repaired")
+                .Select(a => a.Summary)
+                .ToListAsync()
+        );
         var summary = Assert.Single(audits);
         Assert.Contains("ResourceQuota restored (requests.cpu)", summary);
         Assert.Contains("NetworkPolicy re-created", summary);
@@ -295,16 +428,31 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await World.ReadyEnvironmentAsync(first, firstAdmin, pool, "bb-cc", cpu: "1");
         var ns = $"{first.Slug}-bb-cc";
         await SampleMetricsAsync();
-        var subject = await Arrange.QueryAsync(db => db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns));
+        var subject = await Arrange.QueryAsync(db =>
+            db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns)
+        );
         var longAgo = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeSeconds() / 60 * 60;
         await Arrange.QueryAsync(async db =>
         {
-            db.MetricSamples.Add(new Domain.Monitoring.RawSample { SubjectId = subject.Id, At = longAgo, Cpu = 1234 });
+            db.MetricSamples.Add(
+                new Domain.Monitoring.RawSample
+                {
+                    SubjectId = subject.Id,
+                    At = longAgo,
+                    Cpu = 1234,
+                }
+            );
             return await db.SaveChangesAsync();
         });
-        var deleted = await firstAdmin.PostFormAsync($"/t/{first.Slug}/environments/bb-cc/delete", new() { ["confirmName"] = "bb-cc" });
+        var deleted = await firstAdmin.PostFormAsync(
+            $"/t/{first.Slug}/environments/bb-cc/delete",
+            new() { ["confirmName"] = "bb-cc" }
+        );
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != first.Id)), "the environment to be gone");
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != first.Id)),
+            "the environment to be gone"
+        );
         await SampleMetricsAsync();
         var second = await Arrange.TenantAsync($"{first.Slug}-bb");
         var secondAdmin = await World.GrantAsync(second, pool, cpu: "4");
@@ -312,10 +460,14 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await World.ReadyEnvironmentAsync(second, secondAdmin, pool, "cc", cpu: "1");
         await SampleMetricsAsync();
 
-        var now = await Arrange.QueryAsync(db => db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns));
+        var now = await Arrange.QueryAsync(db =>
+            db.MetricSubjects.SingleAsync(m => m.Kind == Domain.Monitoring.SubjectKind.Namespace && m.Namespace == ns)
+        );
         Assert.Equal(second.Id, now.TenantId);
-        Assert.False(await Arrange.QueryAsync(db => db.MetricSamples.AnyAsync(m => m.SubjectId == now.Id && m.At <= longAgo)),
-            "the second tenant's namespace shows the first tenant's samples");
+        Assert.False(
+            await Arrange.QueryAsync(db => db.MetricSamples.AnyAsync(m => m.SubjectId == now.Id && m.At <= longAgo)),
+            "the second tenant's namespace shows the first tenant's samples"
+        );
     }
 
     [Fact]
@@ -323,29 +475,63 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "temp", cpu: "1", cpuLimits: "1"));
-        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(
+            () => EnvironmentIs(tenant, EnvironmentState.Ready),
+            "the environment to be ready"
+        );
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-temp";
 
         var tooMuch = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/share", ShareOnly(cpu: "5"));
         var changed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/share", ShareOnly(cpu: "3"));
-        await SandboxWorld.EventuallyAsync(async () => Domain.Common.Quantity.CpuMillis(
-            (await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns)).Spec.Hard["requests.cpu"].ToString()) == 3000, "the new quota in the cluster");
-        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready again");
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+                Domain.Common.Quantity.CpuMillis(
+                    (await cluster.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", ns))
+                        .Spec.Hard["requests.cpu"]
+                        .ToString()
+                ) == 3000,
+            "the new quota in the cluster"
+        );
+        await SandboxWorld.EventuallyAsync(
+            () => EnvironmentIs(tenant, EnvironmentState.Ready),
+            "the environment to be ready again"
+        );
         await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("web", replicas: 1, cpu: "100m"), ns);
-        var confirmPage = await (await admin.GetAsync($"/t/{tenant.Slug}/environments/temp/delete")).Content.ReadAsStringAsync();
-        var unconfirmed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "nope" });
-        var deleted = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/temp/delete", new() { ["confirmName"] = "temp" });
+        var confirmPage = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/environments/temp/delete")
+        ).Content.ReadAsStringAsync();
+        var unconfirmed = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments/temp/delete",
+            new() { ["confirmName"] = "nope" }
+        );
+        var deleted = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments/temp/delete",
+            new() { ["confirmName"] = "temp" }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, tooMuch.StatusCode);
-        Assert.Contains("needs 5 CPU requests, 4 left of 4", WebUtility.HtmlDecode(await tooMuch.Content.ReadAsStringAsync()));
+        Assert.Contains(
+            "needs 5 CPU requests, 4 left of 4",
+            WebUtility.HtmlDecode(await tooMuch.Content.ReadAsStringAsync())
+        );
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
         Assert.Contains("Deployment</strong> web", confirmPage);
         Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
-        Assert.Contains("Environment 'temp' still runs Deployment 'web'", WebUtility.HtmlDecode(await unconfirmed.Content.ReadAsStringAsync()));
+        Assert.Contains(
+            "Environment 'temp' still runs Deployment 'web'",
+            WebUtility.HtmlDecode(await unconfirmed.Content.ReadAsStringAsync())
+        );
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
-        await SandboxWorld.EventuallyAsync(async () => (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0, "the namespace to be gone");
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)),
+            "the environment to be gone"
+        );
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+                (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count == 0,
+            "the namespace to be gone"
+        );
     }
 
     [Fact]
@@ -353,15 +539,23 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "empty", cpu: "1", cpuLimits: "1"));
-        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(
+            () => EnvironmentIs(tenant, EnvironmentState.Ready),
+            "the environment to be ready"
+        );
 
-        var confirmPage = await (await admin.GetAsync($"/t/{tenant.Slug}/environments/empty/delete")).Content.ReadAsStringAsync();
+        var confirmPage = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/environments/empty/delete")
+        ).Content.ReadAsStringAsync();
         var deleted = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/empty/delete", []);
 
         Assert.Contains("Nothing runs in it.", confirmPage);
         Assert.DoesNotContain("id=\"confirmName\"", confirmPage);
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)), "the environment to be gone");
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)),
+            "the environment to be gone"
+        );
     }
 
     [Fact]
@@ -369,14 +563,22 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "work", cpu: "2", cpuLimits: "2"));
-        await SandboxWorld.EventuallyAsync(() => EnvironmentIs(tenant, EnvironmentState.Ready), "the environment to be ready");
+        await SandboxWorld.EventuallyAsync(
+            () => EnvironmentIs(tenant, EnvironmentState.Ready),
+            "the environment to be ready"
+        );
         using var cluster = World.Client();
         var ns = $"{tenant.Slug}-work";
 
         await cluster.AppsV1.CreateNamespacedDeploymentAsync(Deployment("api", replicas: 3, cpu: "250m"), ns);
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.NamespaceLoads.AnyAsync(l => l.Namespace == ns && l.Pods == 3)), "the watch to count 3 pods");
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.NamespaceLoads.AnyAsync(l => l.Namespace == ns && l.Pods == 3)),
+            "the watch to count 3 pods"
+        );
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<Infrastructure.Monitoring.MetricsSampler>().SampleAsync(default);
+            await scope
+                .ServiceProvider.GetRequiredService<Infrastructure.Monitoring.MetricsSampler>()
+                .SampleAsync(default);
         var page = await (await admin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
         var environmentsPage = await admin.GetAsync($"/t/{tenant.Slug}/environments");
 
@@ -389,37 +591,44 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Contains("3 / 10", await environmentsPage.Content.ReadAsStringAsync());
     }
 
-    private static k8s.Models.V1Deployment Deployment(string name, int replicas, string cpu) => new()
-    {
-        Metadata = new() { Name = name },
-        Spec = new()
+    private static k8s.Models.V1Deployment Deployment(string name, int replicas, string cpu) =>
+        new()
         {
-            Replicas = replicas,
-            Selector = new() { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
-            Template = new()
+            Metadata = new() { Name = name },
+            Spec = new()
             {
-                Metadata = new() { Labels = new Dictionary<string, string> { ["app"] = name } },
-                Spec = new()
+                Replicas = replicas,
+                Selector = new() { MatchLabels = new Dictionary<string, string> { ["app"] = name } },
+                Template = new()
                 {
-                    Containers =
-                    [
-                        new()
-                        {
-                            Name = name, Image = "nginx:1.27",
-                            Resources = new()
+                    Metadata = new() { Labels = new Dictionary<string, string> { ["app"] = name } },
+                    Spec = new()
+                    {
+                        Containers =
+                        [
+                            new()
                             {
-                                Requests = new Dictionary<string, k8s.Models.ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new("64Mi") },
-                                Limits = new Dictionary<string, k8s.Models.ResourceQuantity>
+                                Name = name,
+                                Image = "nginx:1.27",
+                                Resources = new()
                                 {
-                                    ["cpu"] = new($"{Domain.Common.Quantity.CpuMillis(cpu) * 2}m"), ["memory"] = new("128Mi"),
+                                    Requests = new Dictionary<string, k8s.Models.ResourceQuantity>
+                                    {
+                                        ["cpu"] = new(cpu),
+                                        ["memory"] = new("64Mi"),
+                                    },
+                                    Limits = new Dictionary<string, k8s.Models.ResourceQuantity>
+                                    {
+                                        ["cpu"] = new($"{Domain.Common.Quantity.CpuMillis(cpu) * 2}m"),
+                                        ["memory"] = new("128Mi"),
+                                    },
                                 },
                             },
-                        },
-                    ],
+                        ],
+                    },
                 },
             },
-        },
-    };
+        };
 
     [Fact]
     public async Task A_job_killed_after_its_first_step_resumes_from_the_next_one()
@@ -427,36 +636,64 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "4");
         var (operationId, _) = await CreateWithoutJobAsync(tenant, pool, "crashy");
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunJobAsync(operationId, new DiesAfterStep("namespace")));
-        var halfway = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            RunJobAsync(operationId, new DiesAfterStep("namespace"))
+        );
+        var halfway = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId)
+        );
         await RunJobAsync(operationId, new DiesAfterStep(null));
-        var done = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId));
+        var done = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operationId)
+        );
 
         Assert.Equal(OperationState.Running, halfway.State);
         Assert.True(halfway.HasDone("namespace"));
         Assert.Equal(OperationState.Succeeded, done.State);
         Assert.Equal(2, done.Attempts);
-        Assert.Equal(halfway.Steps.Single(s => s.Name == "namespace").StartedAt, done.Steps.Single(s => s.Name == "namespace").StartedAt);
-        Assert.Equal(["namespace", "node-selector", "resource-quota", "limit-range", "network-policy"], done.Steps.Select(s => s.Name));
+        Assert.Equal(
+            halfway.Steps.Single(s => s.Name == "namespace").StartedAt,
+            done.Steps.Single(s => s.Name == "namespace").StartedAt
+        );
+        Assert.Equal(
+            ["namespace", "node-selector", "resource-quota", "limit-range", "network-policy"],
+            done.Steps.Select(s => s.Name)
+        );
     }
 
     private async Task RunJobAsync(Guid operationId, IOperationProgress progress)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
-        await JobsByHand.Environments(scope.ServiceProvider, progress).RunAsync(operationId, JobsByHand.Token(progress));
+        await JobsByHand
+            .Environments(scope.ServiceProvider, progress)
+            .RunAsync(operationId, JobsByHand.Token(progress));
     }
 
     /// <summary>Creates the environment through its use case, without queueing the job: the test runs it by hand.</summary>
-    private async Task<(Guid Operation, Guid Environment)> CreateWithoutJobAsync(Tenant tenant, string pool, string name)
+    private async Task<(Guid Operation, Guid Environment)> CreateWithoutJobAsync(
+        Tenant tenant,
+        string pool,
+        string name
+    )
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
         var directory = ActivatorUtilities.CreateInstance<EnvironmentDirectory>(scope.ServiceProvider, new NoQueue());
-        var created = await directory.CreateAsync(Domain.Audit.Actor.System, tenant, name, pool,
-            new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0), default);
+        var created = await directory.CreateAsync(
+            Domain.Audit.Actor.System,
+            tenant,
+            name,
+            pool,
+            new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0),
+            default
+        );
         Assert.True(created.Succeeded, created.Problem?.Message);
-        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .Where(e => e.TenantId == tenant.Id && e.Name == name).Select(e => e.Id).SingleAsync());
+        var environmentId = await Arrange.QueryAsync(db =>
+            db.Environments.IgnoreQueryFilters()
+                .Where(e => e.TenantId == tenant.Id && e.Name == name)
+                .Select(e => e.Id)
+                .SingleAsync()
+        );
         return (created.Value.Id, environmentId);
     }
 
@@ -471,19 +708,34 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     /// <summary>The labels an earlier version of the portal put on an environment's namespace: names, no ids.</summary>
-    private static Dictionary<string, string> LabelsByName(Tenant tenant, string environment) => new()
-    {
-        ["app.kubernetes.io/managed-by"] = "portal", ["portal/tenant"] = tenant.Slug, ["portal/environment"] = environment,
-    };
+    private static Dictionary<string, string> LabelsByName(Tenant tenant, string environment) =>
+        new()
+        {
+            ["app.kubernetes.io/managed-by"] = "portal",
+            ["portal/tenant"] = tenant.Slug,
+            ["portal/environment"] = environment,
+        };
 
     /// <summary>An environment row as an earlier version left it, created at the given time, without its operation.</summary>
-    private async Task<TenantEnvironment> InsertReadyEnvironmentAsync(Tenant tenant, string pool, string name, DateTime createdAt)
+    private async Task<TenantEnvironment> InsertReadyEnvironmentAsync(
+        Tenant tenant,
+        string pool,
+        string name,
+        DateTime createdAt
+    )
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<Infrastructure.Persistence.PortalDbContext>();
         var poolId = await db.ResourcePools.Where(p => p.Name == pool).Select(p => p.Id).SingleAsync();
-        var environment = TenantEnvironment.Create(tenant, poolId, name, new Domain.Quotas.ResourceAmounts(500, 500, 1L << 30, 1L << 30, 1L << 30, 5, 0),
-            createdAt).Value;
+        var environment = TenantEnvironment
+            .Create(
+                tenant,
+                poolId,
+                name,
+                new Domain.Quotas.ResourceAmounts(500, 500, 1L << 30, 1L << 30, 1L << 30, 5, 0),
+                createdAt
+            )
+            .Value;
         environment.MarkReady();
         db.Environments.Add(environment);
         await db.SaveChangesAsync();
@@ -492,16 +744,25 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
 
     /// <summary>A namespace's labels but those the cluster sets on every namespace.</summary>
     private static Dictionary<string, string> OwnLabels(k8s.Models.V1Namespace ns) =>
-        (ns.Metadata.Labels ?? new Dictionary<string, string>()).Where(l => l.Key != "kubernetes.io/metadata.name").ToDictionary();
+        (ns.Metadata.Labels ?? new Dictionary<string, string>())
+            .Where(l => l.Key != "kubernetes.io/metadata.name")
+            .ToDictionary();
 
     private Task<bool> EnvironmentIs(Tenant tenant, EnvironmentState state) =>
-        Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id && e.State == state));
+        Arrange.QueryAsync(db =>
+            db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id && e.State == state)
+        );
 
-    private static Dictionary<string, string> ShareOnly(string cpu) => new()
-    {
-        ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = "1Gi", ["Share.MemoryLimits"] = "1Gi",
-        ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
-    };
+    private static Dictionary<string, string> ShareOnly(string cpu) =>
+        new()
+        {
+            ["Share.CpuRequests"] = cpu,
+            ["Share.CpuLimits"] = cpu,
+            ["Share.MemoryRequests"] = "1Gi",
+            ["Share.MemoryLimits"] = "1Gi",
+            ["Share.Storage"] = "10Gi",
+            ["Share.Pods"] = "10",
+        };
 
     private async Task SampleMetricsAsync()
     {
@@ -522,17 +783,27 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
 
         var list = await viewer.GetAsync($"/t/{tenant.Slug}/environments");
-        var create = await viewer.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "x", cpu: "1", cpuLimits: "1"));
+        var create = await viewer.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            Share(pool, "x", cpu: "1", cpuLimits: "1")
+        );
 
         Assert.Equal(HttpStatusCode.OK, list.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
     }
 
-    private static Dictionary<string, string> Share(string pool, string name, string cpu, string cpuLimits) => new()
-    {
-        ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpuLimits, ["Share.MemoryRequests"] = "1Gi",
-        ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
-    };
+    private static Dictionary<string, string> Share(string pool, string name, string cpu, string cpuLimits) =>
+        new()
+        {
+            ["Name"] = name,
+            ["Pool"] = pool,
+            ["Share.CpuRequests"] = cpu,
+            ["Share.CpuLimits"] = cpuLimits,
+            ["Share.MemoryRequests"] = "1Gi",
+            ["Share.MemoryLimits"] = "1Gi",
+            ["Share.Storage"] = "10Gi",
+            ["Share.Pods"] = "10",
+        };
 }
 
 /// <summary>Operations pushed live over SignalR to the members of their tenant, and to nobody else.</summary>
@@ -547,7 +818,9 @@ public sealed class LiveOperationScenarios(SandboxPortal portal) : IClassFixture
         var theirs = await Arrange.TenantAsync();
         await using var connection = await ConnectAsync(await Arrange.ServiceAccountAsync(mine, TenantRole.Viewer));
 
-        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => connection.InvokeAsync("Follow", theirs.Slug));
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            connection.InvokeAsync("Follow", theirs.Slug)
+        );
 
         Assert.Contains("not a member", refused.Message);
     }
@@ -560,17 +833,32 @@ public sealed class LiveOperationScenarios(SandboxPortal portal) : IClassFixture
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (!await Arrange.QueryAsync(db => db.Hosts.AnyAsync()) && DateTime.UtcNow < deadline)
             await Task.Delay(100);
-        await platformAdmin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        await platformAdmin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         var tenant = await Arrange.TenantAsync();
-        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "2", ["Form.CpuLimits"] = "2", ["Form.MemoryRequests"] = "2Gi",
-            ["Form.MemoryLimits"] = "2Gi", ["Form.Storage"] = "10Gi", ["Form.Pods"] = "10", ["Form.MiddlewareInstances"] = "0",
-        });
+        var granted = await platformAdmin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            new()
+            {
+                ["Form.Tenant"] = tenant.Slug,
+                ["Form.CpuRequests"] = "2",
+                ["Form.CpuLimits"] = "2",
+                ["Form.MemoryRequests"] = "2Gi",
+                ["Form.MemoryLimits"] = "2Gi",
+                ["Form.Storage"] = "10Gi",
+                ["Form.Pods"] = "10",
+                ["Form.MiddlewareInstances"] = "0",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         var states = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var succeeded = new TaskCompletionSource();
@@ -584,11 +872,20 @@ public sealed class LiveOperationScenarios(SandboxPortal portal) : IClassFixture
         await connection.InvokeAsync("Follow", tenant.Slug);
 
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
-        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
-        {
-            ["Name"] = "live", ["Pool"] = pool, ["Share.CpuRequests"] = "1", ["Share.CpuLimits"] = "1", ["Share.MemoryRequests"] = "1Gi",
-            ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "1Gi", ["Share.Pods"] = "5",
-        });
+        var created = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            new()
+            {
+                ["Name"] = "live",
+                ["Pool"] = pool,
+                ["Share.CpuRequests"] = "1",
+                ["Share.CpuLimits"] = "1",
+                ["Share.MemoryRequests"] = "1Gi",
+                ["Share.MemoryLimits"] = "1Gi",
+                ["Share.Storage"] = "1Gi",
+                ["Share.Pods"] = "5",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         await succeeded.Task.WaitAsync(TimeSpan.FromSeconds(30));
 

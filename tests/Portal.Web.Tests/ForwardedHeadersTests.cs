@@ -14,12 +14,18 @@ public sealed class ForwardedHeadersTests
     private const string InnerLoadBalancer = "10.0.0.5";
     private const string Outsider = "198.51.100.7";
 
-    private static PortalFactory Portal(int loginAttemptsPerMinute = 10000) => new(DatabaseKind.Sqlite, new Dictionary<string, string?>
-    {
-        ["Portal:Network:TrustedProxies:0"] = "10.0.0.0/8",
-        ["Portal:Network:TrustedProxies:1"] = "2001:db8::1",
-        ["Portal:Security:LoginAttemptsPerMinute"] = loginAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    });
+    private static PortalFactory Portal(int loginAttemptsPerMinute = 10000) =>
+        new(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Portal:Network:TrustedProxies:0"] = "10.0.0.0/8",
+                ["Portal:Network:TrustedProxies:1"] = "2001:db8::1",
+                ["Portal:Security:LoginAttemptsPerMinute"] = loginAttemptsPerMinute.ToString(
+                    System.Globalization.CultureInfo.InvariantCulture
+                ),
+            }
+        );
 
     [Fact]
     public async Task Behind_a_trusted_proxy_each_client_has_its_own_sign_in_rate_limit()
@@ -56,7 +62,8 @@ public sealed class ForwardedHeadersTests
         var direct = await arrange.UserAsync();
 
         // The client claims 192.0.2.66; the load balancer appends the client's real address, the ingress the balancer's.
-        await From(factory, Ingress, forwardedFor: $"192.0.2.66, 203.0.113.9, {InnerLoadBalancer}").SignInAsync(behindProxies.Email, behindProxies.Password);
+        await From(factory, Ingress, forwardedFor: $"192.0.2.66, 203.0.113.9, {InnerLoadBalancer}")
+            .SignInAsync(behindProxies.Email, behindProxies.Password);
         await From(factory, Outsider, forwardedFor: "203.0.113.10").SignInAsync(direct.Email, direct.Password);
 
         Assert.Equal("203.0.113.9", await SignInAddressAsync(arrange, behindProxies));
@@ -66,10 +73,10 @@ public sealed class ForwardedHeadersTests
     [Fact]
     public void A_trusted_proxy_that_is_neither_an_address_nor_a_range_stops_the_start()
     {
-        using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:Network:TrustedProxies:0"] = "ingress.internal",
-        });
+        using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["Portal:Network:TrustedProxies:0"] = "ingress.internal" }
+        );
 
         var refusal = Assert.ThrowsAny<Exception>(() => factory.Server);
 
@@ -90,14 +97,20 @@ public sealed class ForwardedHeadersTests
         var statuses = new List<HttpStatusCode>();
         for (var attempt = 0; attempt < attempts; attempt++)
         {
-            var response = await session.PostFormAsync("/account/login",
-                new() { ["Email"] = "nobody@portal.test", ["Password"] = "Whatever-1A" }, "/account/login");
+            var response = await session.PostFormAsync(
+                "/account/login",
+                new() { ["Email"] = "nobody@portal.test", ["Password"] = "Whatever-1A" },
+                "/account/login"
+            );
             statuses.Add(response.StatusCode);
         }
         return statuses;
     }
 
     private static Task<string?> SignInAddressAsync(Arrange arrange, TestUser user) =>
-        arrange.QueryAsync(db => db.AuditEvents.Where(a => a.Action == "user.signed-in" && a.TargetId == user.Email)
-            .Select(a => a.ClientAddress).SingleAsync());
+        arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.Action == "user.signed-in" && a.TargetId == user.Email)
+                .Select(a => a.ClientAddress)
+                .SingleAsync()
+        );
 }

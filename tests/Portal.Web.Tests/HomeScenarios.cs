@@ -86,9 +86,13 @@ public abstract class HomeScenarios(PortalFixture portal)
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var counter = new CommandCounter();
         await using var db = new PortalDbContext(
-            new DbContextOptionsBuilder<PortalDbContext>(scope.ServiceProvider.GetRequiredService<DbContextOptions<PortalDbContext>>())
-                .AddInterceptors(counter).Options,
-            scope.ServiceProvider.GetRequiredService<TenantScope>());
+            new DbContextOptionsBuilder<PortalDbContext>(
+                scope.ServiceProvider.GetRequiredService<DbContextOptions<PortalDbContext>>()
+            )
+                .AddInterceptors(counter)
+                .Options,
+            scope.ServiceProvider.GetRequiredService<TenantScope>()
+        );
         await new PlatformSetup(db).ReadAsync(default);
         return counter.Commands;
     }
@@ -97,15 +101,23 @@ public abstract class HomeScenarios(PortalFixture portal)
     {
         public int Commands { get; private set; }
 
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command,
+            CommandEventData eventData,
+            InterceptionResult<DbDataReader> result,
+            CancellationToken cancellationToken = default
+        )
         {
             Commands++;
             return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
         }
 
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<object> result, CancellationToken cancellationToken = default)
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+            DbCommand command,
+            CommandEventData eventData,
+            InterceptionResult<object> result,
+            CancellationToken cancellationToken = default
+        )
         {
             Commands++;
             return base.ScalarExecutingAsync(command, eventData, result, cancellationToken);
@@ -179,9 +191,13 @@ public abstract class SetupChecklistScenarios(PortalFixture portal)
     }
 }
 
-public sealed class SetupChecklistOnSqlite(SqlitePortal portal) : SetupChecklistScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class SetupChecklistOnSqlite(SqlitePortal portal)
+    : SetupChecklistScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
-public sealed class SetupChecklistOnPostgres(PostgresPortal portal) : SetupChecklistScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class SetupChecklistOnPostgres(PostgresPortal portal)
+    : SetupChecklistScenarios(portal),
+        IClassFixture<PostgresPortal>;
 
 /// <summary>What the home scenarios read from the home page, and the few things they arrange beyond <see cref="Arrange"/>.</summary>
 public sealed partial class HomeArrange(PortalFactory factory)
@@ -200,8 +216,13 @@ public sealed partial class HomeArrange(PortalFactory factory)
     /// <summary>The state of each step, in the order of <see cref="Steps"/>, e.g. "done next todo …".</summary>
     public static string States(string html)
     {
-        var states = StepPattern().Matches(html).ToDictionary(m => m.Groups["step"].Value, m => m.Groups["state"].Value);
-        return string.Join(' ', Steps.Split(' ').Select(step => states.TryGetValue(step, out var state) ? state : "missing"));
+        var states = StepPattern()
+            .Matches(html)
+            .ToDictionary(m => m.Groups["step"].Value, m => m.Groups["state"].Value);
+        return string.Join(
+            ' ',
+            Steps.Split(' ').Select(step => states.TryGetValue(step, out var state) ? state : "missing")
+        );
     }
 
     public static string? NextHref(string html) =>
@@ -213,7 +234,11 @@ public sealed partial class HomeArrange(PortalFactory factory)
         await Arrange.QueryAsync(async db =>
         {
             var cluster = await db.Clusters.SingleAsync(c => c.Name == clusterName);
-            db.ResourcePools.Add(Portal.Domain.Quotas.ResourcePool.Create(name, null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow).Value);
+            db.ResourcePools.Add(
+                Portal
+                    .Domain.Quotas.ResourcePool.Create(name, null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow)
+                    .Value
+            );
             return await db.SaveChangesAsync();
         });
         return name;
@@ -223,8 +248,15 @@ public sealed partial class HomeArrange(PortalFactory factory)
         Arrange.QueryAsync(async db =>
         {
             var pool = await db.ResourcePools.SingleAsync(p => p.Name == poolName);
-            db.TenantQuotas.Add(new Portal.Domain.Quotas.TenantQuota(tenant.Id, pool.Id,
-                new Portal.Domain.Quotas.ResourceAmounts(4000, 4000, 4L << 30, 4L << 30, 10L << 30, 20, 0), "test-setup", DateTime.UtcNow));
+            db.TenantQuotas.Add(
+                new Portal.Domain.Quotas.TenantQuota(
+                    tenant.Id,
+                    pool.Id,
+                    new Portal.Domain.Quotas.ResourceAmounts(4000, 4000, 4L << 30, 4L << 30, 10L << 30, 20, 0),
+                    "test-setup",
+                    DateTime.UtcNow
+                )
+            );
             return await db.SaveChangesAsync();
         });
 
@@ -234,9 +266,22 @@ public sealed partial class HomeArrange(PortalFactory factory)
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var vault = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Applications.SpecVault>();
-        var spec = new Portal.Domain.Applications.DeploymentSpec { Image = "nginx:1.27", Resources = new(100, 200, 64L << 20, 128L << 20) };
-        var app = Portal.Domain.Applications.Application.Create(tenant, Arrange.Unique("waiting"), null, "test-setup", spec, vault.Seal,
-            DateTime.UtcNow).Value;
+        var spec = new Portal.Domain.Applications.DeploymentSpec
+        {
+            Image = "nginx:1.27",
+            Resources = new(100, 200, 64L << 20, 128L << 20),
+        };
+        var app = Portal
+            .Domain.Applications.Application.Create(
+                tenant,
+                Arrange.Unique("waiting"),
+                null,
+                "test-setup",
+                spec,
+                vault.Seal,
+                DateTime.UtcNow
+            )
+            .Value;
         db.Applications.Add(app);
         await db.SaveChangesAsync();
         return app.Name;

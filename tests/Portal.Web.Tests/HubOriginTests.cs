@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests;
@@ -14,11 +13,15 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
 {
     private const string SiblingHost = "https://shop.localhost";
 
-    public static TheoryData<string> Hubs => new()
-    {
-        Portal.Web.Clusters.HostsHub.Path, Portal.Web.Environments.OperationsHub.Path, Portal.Web.Applications.ApplicationsHub.Path, Portal.Web.Monitoring.MonitoringHub.Path,
-        Portal.Web.Middleware.InstancesHub.Path,
-    };
+    public static TheoryData<string> Hubs =>
+        new()
+        {
+            Portal.Web.Clusters.HostsHub.Path,
+            Portal.Web.Environments.OperationsHub.Path,
+            Portal.Web.Applications.ApplicationsHub.Path,
+            Portal.Web.Monitoring.MonitoringHub.Path,
+            Portal.Web.Middleware.InstancesHub.Path,
+        };
 
     [Theory]
     [MemberData(nameof(Hubs))]
@@ -41,7 +44,9 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
         var admin = await new Arrange(portal.Factory).AdminAsync();
         var cookie = admin.Cookies.GetCookieHeader(PortalFactory.Origin);
 
-        var refused = await Record.ExceptionAsync(async () => await UpgradeAsync(await ConnectionUrlAsync(admin), cookie, SiblingHost));
+        var refused = await Record.ExceptionAsync(async () =>
+            await UpgradeAsync(await ConnectionUrlAsync(admin), cookie, SiblingHost)
+        );
         using var accepted = await UpgradeAsync(await ConnectionUrlAsync(admin), cookie, "https://localhost");
 
         Assert.Contains("status code: 403", refused?.Message);
@@ -61,27 +66,44 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
     [Fact]
     public async Task The_public_address_and_the_origins_the_operator_allows_may_connect()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:PublicUrl"] = "https://portal.example.test/",
-            ["Portal:Security:AllowedOrigins:0"] = "https://console.example.test:8443",
-        });
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Portal:PublicUrl"] = "https://portal.example.test/",
+                ["Portal:Security:AllowedOrigins:0"] = "https://console.example.test:8443",
+            }
+        );
         var admin = await new Arrange(factory).AdminAsync();
 
         var statuses = new List<HttpStatusCode>();
-        foreach (var origin in new[] { "https://portal.example.test", "https://console.example.test:8443", "https://console.example.test", "http://portal.example.test" })
+        foreach (
+            var origin in new[]
+            {
+                "https://portal.example.test",
+                "https://console.example.test:8443",
+                "https://console.example.test",
+                "http://portal.example.test",
+            }
+        )
             statuses.Add((await NegotiateAsync(admin, Portal.Web.Monitoring.MonitoringHub.Path, origin)).StatusCode);
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], statuses);
+        Assert.Equal(
+            [HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden],
+            statuses
+        );
     }
 
     [Fact]
     public void An_allowed_origin_that_is_not_a_bare_origin_stops_the_start()
     {
-        using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:Security:AllowedOrigins:0"] = "https://console.example.test/app",
-        });
+        using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Portal:Security:AllowedOrigins:0"] = "https://console.example.test/app",
+            }
+        );
 
         var refusal = Assert.ThrowsAny<Exception>(() => factory.Server);
 
@@ -99,8 +121,12 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
     /// <summary>A connection negotiated by the portal's own page, as a hostile page would first have to get one.</summary>
     private static async Task<Uri> ConnectionUrlAsync(BrowserSession session)
     {
-        var negotiated = await (await NegotiateAsync(session, Portal.Web.Clusters.HostsHub.Path, "https://localhost")).Content.ReadFromJsonAsync<JsonElement>();
-        return new Uri($"wss://localhost{Portal.Web.Clusters.HostsHub.Path}?id={negotiated.GetProperty("connectionToken").GetString()}");
+        var negotiated = await (
+            await NegotiateAsync(session, Portal.Web.Clusters.HostsHub.Path, "https://localhost")
+        ).Content.ReadFromJsonAsync<JsonElement>();
+        return new Uri(
+            $"wss://localhost{Portal.Web.Clusters.HostsHub.Path}?id={negotiated.GetProperty("connectionToken").GetString()}"
+        );
     }
 
     private async Task<System.Net.WebSockets.WebSocket> UpgradeAsync(Uri url, string cookie, string origin)

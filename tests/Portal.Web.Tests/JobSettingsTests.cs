@@ -9,9 +9,15 @@ public sealed class JobSettingsTests
     [Theory]
     [InlineData("Portal:Applications:RolloutTimeout", "00:20:00")]
     [InlineData("Portal:Jobs:InvisibilityTimeout", "00:10:00")]
-    public async Task The_portal_refuses_to_start_unless_rollout_timeout_is_below_stall_time_and_that_below_invisibility_timeout(string setting, string value)
+    public async Task The_portal_refuses_to_start_unless_rollout_timeout_is_below_stall_time_and_that_below_invisibility_timeout(
+        string setting,
+        string value
+    )
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?> { [setting] = value });
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { [setting] = value }
+        );
 
         var refused = Assert.Throws<OptionsValidationException>(() => factory.Server);
 

@@ -14,10 +14,14 @@ public sealed class KeyRingProtectionTests
     [Fact]
     public async Task Outside_development_the_portal_refuses_to_start_with_an_unencrypted_key_ring()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:DataProtection:CertificatePath"] = "", ["Portal:DataProtection:CertificatePassword"] = "",
-        });
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Portal:DataProtection:CertificatePath"] = "",
+                ["Portal:DataProtection:CertificatePassword"] = "",
+            }
+        );
 
         var refusal = Assert.ThrowsAny<Exception>(() => factory.Server);
 
@@ -29,24 +33,37 @@ public sealed class KeyRingProtectionTests
     [Fact]
     public async Task With_the_explicit_opt_out_the_portal_starts_and_warns_that_the_key_ring_is_readable()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Portal:DataProtection:CertificatePath"] = "",
+                ["Portal:DataProtection:AllowUnprotectedKeys"] = "true",
+            }
+        )
         {
-            ["Portal:DataProtection:CertificatePath"] = "", ["Portal:DataProtection:AllowUnprotectedKeys"] = "true",
-        }) { Logs = new CapturedLogs() };
+            Logs = new CapturedLogs(),
+        };
 
         await new Arrange(factory).AdminAsync();
 
-        Assert.Contains(factory.Logs!.Lines, line => line.StartsWith("Warning", StringComparison.Ordinal)
-            && line.Contains("key ring") && line.Contains("Portal:DataProtection:AllowUnprotectedKeys"));
+        Assert.Contains(factory.Logs!.Lines, line =>
+            line.StartsWith("Warning", StringComparison.Ordinal)
+            && line.Contains("key ring")
+            && line.Contains("Portal:DataProtection:AllowUnprotectedKeys")
+        );
     }
 
     [Fact]
     public async Task In_development_an_unencrypted_key_ring_is_accepted()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["Portal:DataProtection:CertificatePath"] = "" }
+        )
         {
-            ["Portal:DataProtection:CertificatePath"] = "",
-        }) { EnvironmentName = "Development" };
+            EnvironmentName = "Development",
+        };
 
         await new Arrange(factory).AdminAsync();
     }
@@ -71,10 +88,10 @@ public sealed class KeyRingProtectionTests
     public void A_certificate_that_cannot_be_read_stops_the_start_naming_the_setting()
     {
         var path = Path.Combine(Path.GetTempPath(), $"portal-missing-{Guid.NewGuid():N}.pfx");
-        using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:DataProtection:CertificatePath"] = path,
-        });
+        using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["Portal:DataProtection:CertificatePath"] = path }
+        );
 
         var refusal = Assert.ThrowsAny<Exception>(() => factory.Server);
 
@@ -101,10 +118,14 @@ public sealed class KeyRingProtectionTests
                 Assert.True(certificate.HasPrivateKey);
             if (!OperatingSystem.IsWindows())
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-            await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-            {
-                ["Portal:DataProtection:CertificatePath"] = path, ["Portal:DataProtection:CertificatePassword"] = "compose-pass",
-            });
+            await using var factory = new PortalFactory(
+                DatabaseKind.Sqlite,
+                new Dictionary<string, string?>
+                {
+                    ["Portal:DataProtection:CertificatePath"] = path,
+                    ["Portal:DataProtection:CertificatePassword"] = "compose-pass",
+                }
+            );
             await new Arrange(factory).AdminAsync();
             Assert.All(await StoredKeysAsync(factory), xml => Assert.Contains("<EncryptedData", xml));
         }
@@ -132,5 +153,7 @@ public sealed class KeyRingProtectionTests
     }
 
     private static string Messages(Exception e) =>
-        e is AggregateException aggregate ? string.Join(" ", aggregate.InnerExceptions.Select(Messages)) : e.Message + " " + (e.InnerException is { } inner ? Messages(inner) : "");
+        e is AggregateException aggregate
+            ? string.Join(" ", aggregate.InnerExceptions.Select(Messages))
+            : e.Message + " " + (e.InnerException is { } inner ? Messages(inner) : "");
 }

@@ -34,10 +34,13 @@ public sealed class MemberConnectionScenarios(SandboxPortal portal) : IClassFixt
         await applications.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App);
         await operations.InvokeAsync<List<OperationUpdate>>("Follow", deployed.Tenant.Slug);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var log = applications.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, stop.Token)
+        var log = applications
+            .StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, stop.Token)
             .GetAsyncEnumerator(stop.Token);
         Assert.True(await log.MoveNextAsync());
-        var admin = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.TenantAdmin));
+        var admin = await Arrange.ApiClientAsync(
+            await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.TenantAdmin)
+        );
 
         var removed = await admin.DeleteAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/members/{member.Id}");
         var ended = await EndsAsync(log, stop.Token);
@@ -47,8 +50,9 @@ public sealed class MemberConnectionScenarios(SandboxPortal portal) : IClassFixt
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         Assert.True(ended, "the log stream outlived the membership");
         await using var again = await Apps.ConnectAsync(ApplicationsHub.Path, token);
-        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(
-            () => again.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App));
+        var refused = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            again.InvokeAsync<List<EnvironmentStatus>>("Follow", deployed.Tenant.Slug, deployed.App)
+        );
         Assert.Contains("not a member", refused.Message);
     }
 
@@ -62,7 +66,10 @@ public sealed class MemberConnectionScenarios(SandboxPortal portal) : IClassFixt
         await monitoring.InvokeAsync("Watch", $"tenant:{tenant.Slug}");
         var admin = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
 
-        var lowered = await admin.PatchAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/members/{member.Id}", new { role = "Viewer" });
+        var lowered = await admin.PatchAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/members/{member.Id}",
+            new { role = "Viewer" }
+        );
 
         Assert.Equal(HttpStatusCode.OK, lowered.StatusCode);
         await closed.WaitAsync(TimeSpan.FromSeconds(10));
@@ -115,9 +122,7 @@ public sealed class MemberConnectionScenarios(SandboxPortal portal) : IClassFixt
     {
         try
         {
-            while (await stream.MoveNextAsync())
-            {
-            }
+            while (await stream.MoveNextAsync()) { }
             return true;
         }
         catch (Exception) when (!deadline.IsCancellationRequested)

@@ -18,14 +18,30 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
         var user = await Arrange.UserAsync();
 
-        var response = await admin.PostFormAsync($"/t/{tenant.Slug}/members",
-            new() { ["Form.Email"] = user.Email.ToUpperInvariant(), ["Form.Role"] = "Viewer", ["intent"] = "add" });
+        var response = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/members",
+            new()
+            {
+                ["Form.Email"] = user.Email.ToUpperInvariant(),
+                ["Form.Role"] = "Viewer",
+                ["intent"] = "add",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        var role = await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters()
-            .Where(m => m.TenantId == tenant.Id && m.UserId == user.Id).Select(m => m.Role).SingleAsync());
+        var role = await Arrange.QueryAsync(db =>
+            db.Memberships.IgnoreQueryFilters()
+                .Where(m => m.TenantId == tenant.Id && m.UserId == user.Id)
+                .Select(m => m.Role)
+                .SingleAsync()
+        );
         Assert.Equal(TenantRole.Viewer, role);
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "member.added")));
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "member.added")
+            )
+        );
     }
 
     [SkippableTheory]
@@ -37,12 +53,22 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
 
-        var response = await admin.PostFormAsync($"/t/{tenant.Slug}/members",
-            new() { ["Form.Email"] = email, ["Form.Role"] = role, ["intent"] = "add" });
+        var response = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/members",
+            new()
+            {
+                ["Form.Email"] = email,
+                ["Form.Role"] = role,
+                ["intent"] = "add",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(message, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == tenant.Id)));
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == tenant.Id))
+        );
     }
 
     [SkippableFact]
@@ -52,15 +78,28 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
         var email = $"{Arrange.Unique("new")}@portal.test";
 
-        var invited = await admin.PostFormAsync($"/t/{tenant.Slug}/members",
-            new() { ["Form.Email"] = email, ["Form.Role"] = "Developer", ["intent"] = "invite" });
+        var invited = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/members",
+            new()
+            {
+                ["Form.Email"] = email,
+                ["Form.Role"] = "Developer",
+                ["intent"] = "invite",
+            }
+        );
         var page = await (await admin.GetAsync($"/t/{tenant.Slug}/members")).Content.ReadAsStringAsync();
         var link = InvitationLink().Match(page).Groups[1].Value;
         var invitee = new BrowserSession(portal.Factory);
-        var joined = await invitee.PostFormAsync(link, new()
-        {
-            ["Form.DisplayName"] = "New Person", ["Form.Password"] = Arrange.Password, ["Form.ConfirmPassword"] = Arrange.Password,
-        }, link);
+        var joined = await invitee.PostFormAsync(
+            link,
+            new()
+            {
+                ["Form.DisplayName"] = "New Person",
+                ["Form.Password"] = Arrange.Password,
+                ["Form.ConfirmPassword"] = Arrange.Password,
+            },
+            link
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, invited.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, joined.StatusCode);
@@ -79,7 +118,10 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
 
         await admin.PostFormAsync($"/t/{tenant.Slug}/members/{adminUser.Id}/remove", new());
 
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == tenant.Id)));
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == tenant.Id))
+        );
         var page = await (await admin.GetAsync($"/t/{tenant.Slug}/members")).Content.ReadAsStringAsync();
         Assert.Contains("last tenant admin", page);
     }
@@ -109,7 +151,9 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
 
         await admin.PostFormAsync($"/t/{tenant.Slug}/members/{viewer.Id}/role", new() { ["role"] = "Developer" });
 
-        var audit = await Arrange.QueryAsync(db => db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "member.role-changed"));
+        var audit = await Arrange.QueryAsync(db =>
+            db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "member.role-changed")
+        );
         Assert.Equal("role: 'Viewer' → 'Developer'", audit.Summary);
         Assert.Equal(viewer.Email, audit.TargetId);
     }
@@ -123,8 +167,12 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
             await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("inv")}@portal.test", TenantRole.Viewer);
         var admin = await Arrange.SignedInAsync(adminUser);
 
-        var page1 = await (await admin.GetAsync($"/t/{tenant.Slug}/audit?action=member.invited&pageSize=2")).Content.ReadAsStringAsync();
-        var page2 = await (await admin.GetAsync($"/t/{tenant.Slug}/audit?action=member.invited&pageSize=2&page=2")).Content.ReadAsStringAsync();
+        var page1 = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/audit?action=member.invited&pageSize=2")
+        ).Content.ReadAsStringAsync();
+        var page2 = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/audit?action=member.invited&pageSize=2&page=2")
+        ).Content.ReadAsStringAsync();
 
         Assert.Equal(2, Regex.Matches(page1, "<code>member.invited</code>").Count);
         Assert.Single(Regex.Matches(page2, "<code>member.invited</code>"));
@@ -153,11 +201,20 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
 
-        var response = await viewer.PostFormAsync($"/t/{tenant.Slug}/members",
-            new() { ["Form.Email"] = "someone@portal.test", ["Form.Role"] = "TenantAdmin", ["intent"] = "invite" });
+        var response = await viewer.PostFormAsync(
+            $"/t/{tenant.Slug}/members",
+            new()
+            {
+                ["Form.Email"] = "someone@portal.test",
+                ["Form.Role"] = "TenantAdmin",
+                ["intent"] = "invite",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        var denied = await Arrange.QueryAsync(db => db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "access.denied"));
+        var denied = await Arrange.QueryAsync(db =>
+            db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "access.denied")
+        );
         Assert.Equal(Domain.Audit.AuditOutcome.Denied, denied.Outcome);
         Assert.Equal($"POST /t/{tenant.Slug}/members", denied.TargetId);
     }
@@ -170,4 +227,6 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
 public sealed class MembershipOnSqlite(SqlitePortal portal) : MembershipScenarios(portal), IClassFixture<SqlitePortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class MembershipOnPostgres(PostgresPortal portal) : MembershipScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class MembershipOnPostgres(PostgresPortal portal)
+    : MembershipScenarios(portal),
+        IClassFixture<PostgresPortal>;

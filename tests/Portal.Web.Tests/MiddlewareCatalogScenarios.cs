@@ -13,7 +13,17 @@ namespace Portal.Web.Tests;
 /// <summary>The middleware catalog as stored data: tenants browse what is offered; platform admins add and hide, on each database provider.</summary>
 public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
 {
-    private static readonly string[] Seeded = ["elasticsearch", "kafka", "mongodb", "mysql", "postgresql", "rabbitmq", "redis", "zookeeper"];
+    private static readonly string[] Seeded =
+    [
+        "elasticsearch",
+        "kafka",
+        "mongodb",
+        "mysql",
+        "postgresql",
+        "rabbitmq",
+        "redis",
+        "zookeeper",
+    ];
 
     private Arrange Arrange => new(portal.Factory);
 
@@ -81,8 +91,14 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
         var admin = await Arrange.AdminAsync();
         var name = await AddTemplateAsync(admin);
-        Assert.Equal(HttpStatusCode.Redirect, (await admin.PostFormAsync($"/admin/middleware/{name}/versions/8.0.2/hide", new())).StatusCode);
-        Assert.Equal(HttpStatusCode.Redirect, (await admin.PostFormAsync($"/admin/middleware/{name}/plans/small/hide", new())).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Redirect,
+            (await admin.PostFormAsync($"/admin/middleware/{name}/versions/8.0.2/hide", new())).StatusCode
+        );
+        Assert.Equal(
+            HttpStatusCode.Redirect,
+            (await admin.PostFormAsync($"/admin/middleware/{name}/plans/small/hide", new())).StatusCode
+        );
 
         var redis = await Html(await developer.GetAsync($"/t/{tenant.Slug}/middleware/new?template=redis"));
         var hidden = await Html(await developer.GetAsync($"/t/{tenant.Slug}/middleware/new?template={name}"));
@@ -96,11 +112,17 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
     private static List<string> PreselectedVersions(string page)
     {
         var select = Regex.Match(page, "<select id=\"Version\".*?</select>", RegexOptions.Singleline).Value;
-        return Regex.Matches(select, "<option value=\"([^\"]+)\" selected=\"selected\"").Select(m => m.Groups[1].Value).ToList();
+        return Regex
+            .Matches(select, "<option value=\"([^\"]+)\" selected=\"selected\"")
+            .Select(m => m.Groups[1].Value)
+            .ToList();
     }
 
     private static List<string> PreselectedPlans(string page) =>
-        Regex.Matches(page, "<input [^>]*name=\"Plan\"[^>]*value=\"([^\"]+)\" checked=\"checked\"").Select(m => m.Groups[1].Value).ToList();
+        Regex
+            .Matches(page, "<input [^>]*name=\"Plan\"[^>]*value=\"([^\"]+)\" checked=\"checked\"")
+            .Select(m => m.Groups[1].Value)
+            .ToList();
 
     [SkippableFact]
     public async Task A_hidden_template_is_not_offered_to_tenants_until_it_is_shown_again()
@@ -114,7 +136,9 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var hidden = await admin.PostFormAsync($"/admin/middleware/{name}/hide", new() { ["toList"] = "true" });
         var listWhileHidden = await Html(await member.GetAsync($"/t/{tenant.Slug}/middleware/catalog?search={name}"));
         var pageWhileHidden = await member.GetAsync($"/t/{tenant.Slug}/middleware/catalog/{name}");
-        var apiWhileHidden = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/middleware/catalog?search={name}");
+        var apiWhileHidden = await api.GetFromJsonAsync<JsonElement>(
+            $"/api/v1/tenants/{tenant.Slug}/middleware/catalog?search={name}"
+        );
         var adminList = await Html(await admin.GetAsync($"/admin/middleware?search={name}"));
         var shown = await admin.PostFormAsync($"/admin/middleware/{name}/show", new());
         var listShown = await Html(await member.GetAsync($"/t/{tenant.Slug}/middleware/catalog?search={name}"));
@@ -141,20 +165,43 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var name = await AddTemplateAsync(admin);
         var api = await Arrange.UserApiClientAsync(admin);
 
-        var version = await admin.PostFormAsync($"/admin/middleware/{name}/versions", new()
-        {
-            ["NewVersion.Version"] = "7.4.3", ["NewVersion.Image"] = "redis:7.4.3", ["NewVersion.MajorLine"] = "7",
-        });
-        var plan = await api.PostAsJsonAsync($"/api/v1/middleware/templates/{name}/plans", new
-        {
-            name = "xlarge", displayName = "X-Large", cpuRequest = "1", cpuLimit = "4", memoryRequest = "8Gi", memoryLimit = "8Gi", storage = "50Gi",
-        });
-        var formPlan = await admin.PostFormAsync($"/admin/middleware/{name}/plans", new()
-        {
-            ["NewPlan.Name"] = "tiny", ["NewPlan.DisplayName"] = "Tiny", ["NewPlan.CpuRequest"] = "50m", ["NewPlan.CpuLimit"] = "250m",
-            ["NewPlan.MemoryRequest"] = "128Mi", ["NewPlan.MemoryLimit"] = "128Mi", ["NewPlan.Storage"] = "1Gi", ["NewPlan.Replicas"] = "1",
-            ["NewPlan.MaxReplicas"] = "1",
-        });
+        var version = await admin.PostFormAsync(
+            $"/admin/middleware/{name}/versions",
+            new()
+            {
+                ["NewVersion.Version"] = "7.4.3",
+                ["NewVersion.Image"] = "redis:7.4.3",
+                ["NewVersion.MajorLine"] = "7",
+            }
+        );
+        var plan = await api.PostAsJsonAsync(
+            $"/api/v1/middleware/templates/{name}/plans",
+            new
+            {
+                name = "xlarge",
+                displayName = "X-Large",
+                cpuRequest = "1",
+                cpuLimit = "4",
+                memoryRequest = "8Gi",
+                memoryLimit = "8Gi",
+                storage = "50Gi",
+            }
+        );
+        var formPlan = await admin.PostFormAsync(
+            $"/admin/middleware/{name}/plans",
+            new()
+            {
+                ["NewPlan.Name"] = "tiny",
+                ["NewPlan.DisplayName"] = "Tiny",
+                ["NewPlan.CpuRequest"] = "50m",
+                ["NewPlan.CpuLimit"] = "250m",
+                ["NewPlan.MemoryRequest"] = "128Mi",
+                ["NewPlan.MemoryLimit"] = "128Mi",
+                ["NewPlan.Storage"] = "1Gi",
+                ["NewPlan.Replicas"] = "1",
+                ["NewPlan.MaxReplicas"] = "1",
+            }
+        );
         var page = await Html(await viewer.GetAsync($"/t/{tenant.Slug}/middleware/catalog/{name}"));
         var adminPage = await Html(await admin.GetAsync($"/admin/middleware/{name}"));
 
@@ -179,17 +226,46 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var api = await Arrange.UserApiClientAsync(admin);
         var before = await DefinitionAsync(name);
 
-        var untagged = await admin.PostFormAsync($"/admin/middleware/{name}/versions", new()
-        {
-            ["NewVersion.Version"] = "7.4.3", ["NewVersion.Image"] = "redis", ["NewVersion.MajorLine"] = "7",
-        });
-        var wrongLine = await api.PostAsJsonAsync($"/api/v1/middleware/templates/{name}/versions", new { version = "7.4.3", image = "redis:7.4.3", majorLine = "8" });
-        var unreadable = await admin.PostFormAsync($"/admin/middleware/{name}/plans", new()
-        {
-            ["NewPlan.Name"] = "odd", ["NewPlan.DisplayName"] = "Odd", ["NewPlan.CpuRequest"] = "lots", ["NewPlan.CpuLimit"] = "1",
-            ["NewPlan.MemoryRequest"] = "1Gi", ["NewPlan.MemoryLimit"] = "1Gi", ["NewPlan.Storage"] = "1Gi",
-        });
-        var unknown = await api.PostAsJsonAsync("/api/v1/middleware/templates/no-such-template/versions", new { version = "1.0", image = "x:1.0", majorLine = "1" });
+        var untagged = await admin.PostFormAsync(
+            $"/admin/middleware/{name}/versions",
+            new()
+            {
+                ["NewVersion.Version"] = "7.4.3",
+                ["NewVersion.Image"] = "redis",
+                ["NewVersion.MajorLine"] = "7",
+            }
+        );
+        var wrongLine = await api.PostAsJsonAsync(
+            $"/api/v1/middleware/templates/{name}/versions",
+            new
+            {
+                version = "7.4.3",
+                image = "redis:7.4.3",
+                majorLine = "8",
+            }
+        );
+        var unreadable = await admin.PostFormAsync(
+            $"/admin/middleware/{name}/plans",
+            new()
+            {
+                ["NewPlan.Name"] = "odd",
+                ["NewPlan.DisplayName"] = "Odd",
+                ["NewPlan.CpuRequest"] = "lots",
+                ["NewPlan.CpuLimit"] = "1",
+                ["NewPlan.MemoryRequest"] = "1Gi",
+                ["NewPlan.MemoryLimit"] = "1Gi",
+                ["NewPlan.Storage"] = "1Gi",
+            }
+        );
+        var unknown = await api.PostAsJsonAsync(
+            "/api/v1/middleware/templates/no-such-template/versions",
+            new
+            {
+                version = "1.0",
+                image = "x:1.0",
+                majorLine = "1",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, untagged.StatusCode);
         Assert.Contains("Image &#x27;redis&#x27; has no tag", await untagged.Content.ReadAsStringAsync());
@@ -197,7 +273,10 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.BadRequest, wrongLine.StatusCode);
         var problem = await wrongLine.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("/problems/validation", problem.GetProperty("type").GetString());
-        Assert.Contains("is not the start of version 7.4.3", problem.GetProperty("errors").GetProperty("majorLine")[0].GetString());
+        Assert.Contains(
+            "is not the start of version 7.4.3",
+            problem.GetProperty("errors").GetProperty("majorLine")[0].GetString()
+        );
         Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
         Assert.Contains("&#x27;lots&#x27; is not a quantity", await unreadable.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
@@ -214,15 +293,30 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var posted = Arrange.Unique("kv");
         var garbled = Arrange.Unique("kv");
 
-        var refusedForm = await admin.PostFormAsync("/admin/middleware", new()
-        {
-            ["Form.Yaml"] = TemplateYaml(pasted).Replace("image: {{ image | yaml_string }}", "image: redis:latest", StringComparison.Ordinal),
-        });
-        var refusedApi = await api.PostAsync("/api/v1/middleware/templates",
-            new StringContent(TemplateYaml(posted).Replace("readinessProbe:", "startupProbe:", StringComparison.Ordinal), Encoding.UTF8, "text/yaml"));
-        var unparsable = await api.PostAsync("/api/v1/middleware/templates",
-            new StringContent($"name: {garbled}\nversions: [\n", Encoding.UTF8, "text/yaml"));
-        var duplicate = await api.PostAsync("/api/v1/middleware/templates", new StringContent(TemplateYaml("redis"), Encoding.UTF8, "text/yaml"));
+        var refusedForm = await admin.PostFormAsync(
+            "/admin/middleware",
+            new()
+            {
+                ["Form.Yaml"] = TemplateYaml(pasted)
+                    .Replace("image: {{ image | yaml_string }}", "image: redis:latest", StringComparison.Ordinal),
+            }
+        );
+        var refusedApi = await api.PostAsync(
+            "/api/v1/middleware/templates",
+            new StringContent(
+                TemplateYaml(posted).Replace("readinessProbe:", "startupProbe:", StringComparison.Ordinal),
+                Encoding.UTF8,
+                "text/yaml"
+            )
+        );
+        var unparsable = await api.PostAsync(
+            "/api/v1/middleware/templates",
+            new StringContent($"name: {garbled}\nversions: [\n", Encoding.UTF8, "text/yaml")
+        );
+        var duplicate = await api.PostAsync(
+            "/api/v1/middleware/templates",
+            new StringContent(TemplateYaml("redis"), Encoding.UTF8, "text/yaml")
+        );
         var asJson = await api.PostAsJsonAsync("/api/v1/middleware/templates", new { yaml = TemplateYaml(garbled) });
 
         Assert.Equal(HttpStatusCode.BadRequest, refusedForm.StatusCode);
@@ -235,7 +329,12 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, asJson.StatusCode);
         string[] names = [pasted, posted, garbled];
         Assert.False(await Arrange.QueryAsync(db => db.MiddlewareTemplates.AnyAsync(t => names.Contains(t.Name))));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.Action == "middleware-template.created" && names.Contains(a.TargetId))));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a => a.Action == "middleware-template.created" && names.Contains(a.TargetId))
+            )
+        );
     }
 
     [SkippableFact]
@@ -246,16 +345,36 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var privileged = Arrange.Unique("kv");
         var injectable = Arrange.Unique("kv");
 
-        var refusedForm = await admin.PostFormAsync("/admin/middleware", new()
-        {
-            ["Form.Yaml"] = TemplateYaml(privileged).Replace("            image: {{ image | yaml_string }}\n",
-                "            image: {{ image | yaml_string }}\n            securityContext: { privileged: true }\n", StringComparison.Ordinal),
-        });
-        var refusedApi = await api.PostAsync("/api/v1/middleware/templates", new StringContent(TemplateYaml(injectable)
-            .Replace("parameters:\n", "parameters:\n  - { name: note, type: String, default: hello, required: true, description: Free text. }\n", StringComparison.Ordinal)
-            .Replace("              - {{ params.maxmemory_policy | yaml_string }}\n",
-                "              - {{ params.maxmemory_policy | yaml_string }}\n              - {{ params.note }}\n", StringComparison.Ordinal),
-            Encoding.UTF8, "text/yaml"));
+        var refusedForm = await admin.PostFormAsync(
+            "/admin/middleware",
+            new()
+            {
+                ["Form.Yaml"] = TemplateYaml(privileged)
+                    .Replace(
+                        "            image: {{ image | yaml_string }}\n",
+                        "            image: {{ image | yaml_string }}\n            securityContext: { privileged: true }\n",
+                        StringComparison.Ordinal
+                    ),
+            }
+        );
+        var refusedApi = await api.PostAsync(
+            "/api/v1/middleware/templates",
+            new StringContent(
+                TemplateYaml(injectable)
+                    .Replace(
+                        "parameters:\n",
+                        "parameters:\n  - { name: note, type: String, default: hello, required: true, description: Free text. }\n",
+                        StringComparison.Ordinal
+                    )
+                    .Replace(
+                        "              - {{ params.maxmemory_policy | yaml_string }}\n",
+                        "              - {{ params.maxmemory_policy | yaml_string }}\n              - {{ params.note }}\n",
+                        StringComparison.Ordinal
+                    ),
+                Encoding.UTF8,
+                "text/yaml"
+            )
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refusedForm.StatusCode);
         Assert.Contains("securityContext.privileged is true", await refusedForm.Content.ReadAsStringAsync());
@@ -274,7 +393,10 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         var api = await Arrange.UserApiClientAsync(admin);
         var name = Arrange.Unique("kv");
 
-        var created = await api.PostAsync("/api/v1/middleware/templates", new StringContent(TemplateYaml(name), Encoding.UTF8, "text/yaml"));
+        var created = await api.PostAsync(
+            "/api/v1/middleware/templates",
+            new StringContent(TemplateYaml(name), Encoding.UTF8, "text/yaml")
+        );
         var hid1 = await api.PostAsync($"/api/v1/middleware/templates/{name}/versions/7.2.7/hide", null);
         var hid2 = await api.PostAsync($"/api/v1/middleware/templates/{name}/versions/7.4.2/hide", null);
         var last = await admin.PostFormAsync($"/admin/middleware/{name}/versions/8.0.2/hide", new());
@@ -292,10 +414,19 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.OK, planShown.StatusCode);
         Assert.Equal(2, view.GetProperty("versions").EnumerateArray().Count(v => v.GetProperty("hidden").GetBoolean()));
         Assert.Equal(1, await AuditsAsync("middleware-template.created", name));
-        Assert.Equal(2, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.Action == "middleware-template.version-hidden" && a.TargetId.StartsWith(name))));
+        Assert.Equal(
+            2,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a =>
+                    a.Action == "middleware-template.version-hidden" && a.TargetId.StartsWith(name)
+                )
+            )
+        );
         Assert.Equal(1, await AuditsAsync("middleware-template.plan-hidden", $"{name}/large"));
         Assert.Equal(1, await AuditsAsync("middleware-template.plan-shown", $"{name}/large"));
-        var audit = await Arrange.QueryAsync(db => db.AuditEvents.FirstAsync(a => a.Action == "middleware-template.created" && a.TargetId == name));
+        var audit = await Arrange.QueryAsync(db =>
+            db.AuditEvents.FirstAsync(a => a.Action == "middleware-template.created" && a.TargetId == name)
+        );
         Assert.Null(audit.TenantId);
         Assert.Equal(AuditOutcome.Succeeded, audit.Outcome);
     }
@@ -315,14 +446,23 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
                 await session.GetAsync("/admin/middleware/redis"),
                 await session.PostFormAsync("/admin/middleware/redis/hide", new()),
                 await api.GetAsync("/api/v1/middleware/templates"),
-                await api.PostAsync("/api/v1/middleware/templates", new StringContent(TemplateYaml(Arrange.Unique("kv")), Encoding.UTF8, "text/yaml")),
+                await api.PostAsync(
+                    "/api/v1/middleware/templates",
+                    new StringContent(TemplateYaml(Arrange.Unique("kv")), Encoding.UTF8, "text/yaml")
+                ),
                 await api.PostAsync("/api/v1/middleware/templates/redis/hide", null),
             };
-            refused.AddRange(responses.Where(r => r.StatusCode != HttpStatusCode.Forbidden).Select(r => $"{role} {r.RequestMessage?.RequestUri} → {(int)r.StatusCode}"));
+            refused.AddRange(
+                responses
+                    .Where(r => r.StatusCode != HttpStatusCode.Forbidden)
+                    .Select(r => $"{role} {r.RequestMessage?.RequestUri} → {(int)r.StatusCode}")
+            );
         }
 
         Assert.Empty(refused);
-        Assert.False(await Arrange.QueryAsync(db => db.MiddlewareTemplates.AnyAsync(t => t.Name == "redis" && t.Hidden)));
+        Assert.False(
+            await Arrange.QueryAsync(db => db.MiddlewareTemplates.AnyAsync(t => t.Name == "redis" && t.Hidden))
+        );
     }
 
     /// <summary>A copy of the seed Redis template under a name of its own, added by the platform admin through the page.</summary>
@@ -330,7 +470,10 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
     {
         var name = Arrange.Unique("kv");
         var added = await admin.PostFormAsync("/admin/middleware", new() { ["Form.Yaml"] = TemplateYaml(name) });
-        Assert.True(added.StatusCode == HttpStatusCode.Redirect, $"Adding template {name} failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}");
+        Assert.True(
+            added.StatusCode == HttpStatusCode.Redirect,
+            $"Adding template {name} failed: {(int)added.StatusCode} {await added.Content.ReadAsStringAsync()}"
+        );
         return name;
     }
 
@@ -340,7 +483,11 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
             .Replace("displayName: Redis\n", $"displayName: Redis {name}\n", StringComparison.Ordinal);
 
     private Task<string> DefinitionAsync(string name) =>
-        Arrange.QueryAsync(async db => JsonSerializer.Serialize((await db.MiddlewareTemplates.AsNoTracking().SingleAsync(t => t.Name == name)).Definition));
+        Arrange.QueryAsync(async db =>
+            JsonSerializer.Serialize(
+                (await db.MiddlewareTemplates.AsNoTracking().SingleAsync(t => t.Name == name)).Definition
+            )
+        );
 
     private Task<int> AuditsAsync(string action, string target) =>
         Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.Action == action && a.TargetId == target));
@@ -353,7 +500,11 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class MiddlewareCatalogOnSqlite(SqlitePortal portal) : MiddlewareCatalogScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class MiddlewareCatalogOnSqlite(SqlitePortal portal)
+    : MiddlewareCatalogScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class MiddlewareCatalogOnPostgres(PostgresPortal portal) : MiddlewareCatalogScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class MiddlewareCatalogOnPostgres(PostgresPortal portal)
+    : MiddlewareCatalogScenarios(portal),
+        IClassFixture<PostgresPortal>;

@@ -28,47 +28,97 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         return (tenant, api, tenant.Slug);
     }
 
-    private static Task<HttpResponseMessage> ProvisionAsync(HttpClient api, string slug, string name, string version = "7.2.7", string plan = "small",
-        object? parameters = null) =>
-        api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances",
-            new { environment = "dev", name, template = "redis", version, plan, parameters = parameters ?? new { } });
+    private static Task<HttpResponseMessage> ProvisionAsync(
+        HttpClient api,
+        string slug,
+        string name,
+        string version = "7.2.7",
+        string plan = "small",
+        object? parameters = null
+    ) =>
+        api.PostAsJsonAsync(
+            $"/api/v1/tenants/{slug}/middleware/instances",
+            new
+            {
+                environment = "dev",
+                name,
+                template = "redis",
+                version,
+                plan,
+                parameters = parameters ?? new { },
+            }
+        );
 
     private async Task<Operation> RunAsync(HttpResponseMessage accepted, int seconds = 40)
     {
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operation").GetGuid();
         Operation? operation = null;
-        await SandboxWorld.EventuallyAsync(async () =>
-        {
-            operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id));
-            return operation.IsFinished;
-        }, "the operation to finish", seconds);
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+            {
+                operation = await Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id)
+                );
+                return operation.IsFinished;
+            },
+            "the operation to finish",
+            seconds
+        );
         Assert.True(operation!.State == OperationState.Succeeded, operation.Error);
         return operation;
     }
 
-    private async Task<string> ReadyRedisAsync(HttpClient api, string slug, string name = "cache", string version = "7.2.7")
+    private async Task<string> ReadyRedisAsync(
+        HttpClient api,
+        string slug,
+        string name = "cache",
+        string version = "7.2.7"
+    )
     {
         await RunAsync(await ProvisionAsync(api, slug, name, version));
         return name;
     }
 
     private Task<MiddlewareInstance> InstanceAsync(Tenant tenant, string name) =>
-        Arrange.QueryAsync(db => db.MiddlewareInstances.IgnoreQueryFilters().AsNoTracking().SingleAsync(i => i.TenantId == tenant.Id && i.Name == name));
+        Arrange.QueryAsync(db =>
+            db.MiddlewareInstances.IgnoreQueryFilters()
+                .AsNoTracking()
+                .SingleAsync(i => i.TenantId == tenant.Id && i.Name == name)
+        );
 
     private static async Task DeployAppAsync(HttpClient api, string slug, string app)
     {
-        var created = await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/apps", new
-        {
-            name = app, description = "the shop", owner = "team-shop",
-            spec = new
+        var created = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{slug}/apps",
+            new
             {
-                image = "nginx:1.27",
-                environment = new object[] { new { name = "MODE", value = "test", isSecret = false } },
-                resources = new { cpuRequestMillis = 100, cpuLimitMillis = 200, memoryRequestBytes = 64L << 20, memoryLimitBytes = 128L << 20 },
-                replicas = 1,
-            },
-        });
+                name = app,
+                description = "the shop",
+                owner = "team-shop",
+                spec = new
+                {
+                    image = "nginx:1.27",
+                    environment = new object[]
+                    {
+                        new
+                        {
+                            name = "MODE",
+                            value = "test",
+                            isSecret = false,
+                        },
+                    },
+                    resources = new
+                    {
+                        cpuRequestMillis = 100,
+                        cpuLimitMillis = 200,
+                        memoryRequestBytes = 64L << 20,
+                        memoryLimitBytes = 128L << 20,
+                    },
+                    replicas = 1,
+                },
+            }
+        );
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
     }
 
@@ -80,8 +130,14 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var member = await Arrange.ServiceAccountAsync(tenant, TenantRole.Viewer);
         var stranger = await Arrange.ServiceAccountAsync(await Arrange.TenantAsync(), TenantRole.TenantAdmin);
         var hubs = new SandboxApps(portal.Factory);
-        await using var follower = await hubs.ConnectAsync(InstancesHub.Path, await Arrange.TokenAsync(portal.Factory.CreateClient(), member.ClientId, member.Secret));
-        await using var foreign = await hubs.ConnectAsync(InstancesHub.Path, await Arrange.TokenAsync(portal.Factory.CreateClient(), stranger.ClientId, stranger.Secret));
+        await using var follower = await hubs.ConnectAsync(
+            InstancesHub.Path,
+            await Arrange.TokenAsync(portal.Factory.CreateClient(), member.ClientId, member.Secret)
+        );
+        await using var foreign = await hubs.ConnectAsync(
+            InstancesHub.Path,
+            await Arrange.TokenAsync(portal.Factory.CreateClient(), stranger.ClientId, stranger.Secret)
+        );
         var ended = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         var leaked = new System.Collections.Concurrent.ConcurrentQueue<JsonElement>();
         follower.On<JsonElement>(InstancesHub.InstanceChanged, update =>
@@ -92,9 +148,16 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         foreign.On<JsonElement>(InstancesHub.InstanceChanged, leaked.Enqueue);
 
         var before = await follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name);
-        var refused = await Assert.ThrowsAsync<HubException>(() => foreign.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name));
-        var unknown = await Assert.ThrowsAsync<HubException>(() => follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", "nothing"));
-        var restarted = await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/{name}/restart", new { });
+        var refused = await Assert.ThrowsAsync<HubException>(() =>
+            foreign.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name)
+        );
+        var unknown = await Assert.ThrowsAsync<HubException>(() =>
+            follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", "nothing")
+        );
+        var restarted = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{slug}/middleware/instances/dev/{name}/restart",
+            new { }
+        );
         var update = await ended.Task.WaitAsync(TimeSpan.FromSeconds(40));
         var after = await follower.InvokeAsync<InstanceLiveView>("Follow", slug, "dev", name);
 
@@ -122,7 +185,9 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var set = await cluster.AppsV1.ReadNamespacedStatefulSetAsync("cache", ns);
         Assert.Equal(1, set.Status.ReadyReplicas);
         Assert.Equal("redis:7.2.7", set.Spec.Template.Spec.Containers[0].Image);
-        var password = Encoding.UTF8.GetString((await cluster.CoreV1.ReadNamespacedSecretAsync("cache-credentials", ns)).Data["password"]);
+        var password = Encoding.UTF8.GetString(
+            (await cluster.CoreV1.ReadNamespacedSecretAsync("cache-credentials", ns)).Data["password"]
+        );
         Assert.Equal(32, password.Length);
         var instance = await InstanceAsync(tenant, "cache");
         Assert.Equal(InstanceState.Ready, instance.State);
@@ -134,12 +199,17 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
 
         // The watch keeps its pod; the page offers its log, which any member downloads, and no other tenant can.
         var pod = "cache-0";
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.WorkloadPods.AnyAsync(w => w.Namespace == ns && w.Name == pod)), "the watch to see cache-0");
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.WorkloadPods.AnyAsync(w => w.Namespace == ns && w.Name == pod)),
+            "the watch to see cache-0"
+        );
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, Domain.Tenancy.TenantRole.Viewer));
         var page = await (await viewer.GetAsync($"/t/{slug}/middleware/dev/cache")).Content.ReadAsStringAsync();
         var log = await viewer.GetAsync($"/t/{slug}/middleware/dev/cache/pods/{pod}/log?lines=5");
         var otherTenant = await Arrange.TenantAsync();
-        var stranger = await Arrange.SignedInAsync(await Arrange.MemberAsync(otherTenant, Domain.Tenancy.TenantRole.TenantAdmin));
+        var stranger = await Arrange.SignedInAsync(
+            await Arrange.MemberAsync(otherTenant, Domain.Tenancy.TenantRole.TenantAdmin)
+        );
         var strangerLog = await stranger.GetAsync($"/t/{otherTenant.Slug}/middleware/dev/cache/pods/{pod}/log?lines=5");
         Assert.Contains($"/pods/{pod}/log", page);
         Assert.Contains($"data-copy=\"cache.{ns}.svc.cluster.local:6379\"", page);
@@ -163,14 +233,22 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operation").GetGuid();
         Operation? operation = null;
-        await SandboxWorld.EventuallyAsync(async () =>
-        {
-            operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id));
-            return operation.IsFinished;
-        }, "the provisioning to finish");
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+            {
+                operation = await Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id)
+                );
+                return operation.IsFinished;
+            },
+            "the provisioning to finish"
+        );
 
         Assert.Equal(OperationState.Failed, operation!.State);
-        Assert.Contains($"Namespace '{ns}' exists but was not made by the portal for this environment", operation.Error);
+        Assert.Contains(
+            $"Namespace '{ns}' exists but was not made by the portal for this environment",
+            operation.Error
+        );
         Assert.Empty((await cluster.AppsV1.ListNamespacedStatefulSetAsync(ns)).Items);
         Assert.Empty((await cluster.CoreV1.ListNamespacedSecretAsync(ns)).Items);
     }
@@ -181,15 +259,24 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var (tenant, api, slug) = await WorldAsync();
         await ReadyRedisAsync(api, slug);
         using var cluster = World.Client();
-        var password = Encoding.UTF8.GetString((await cluster.CoreV1.ReadNamespacedSecretAsync("cache-credentials", $"{slug}-dev")).Data["password"]);
+        var password = Encoding.UTF8.GetString(
+            (await cluster.CoreV1.ReadNamespacedSecretAsync("cache-credentials", $"{slug}-dev")).Data["password"]
+        );
 
         var revealed = await api.PostAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/reveal", null);
 
         Assert.Equal(HttpStatusCode.OK, revealed.StatusCode);
         var body = await revealed.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(password, body.GetProperty("credentials").GetProperty("password").GetString());
-        Assert.True(await Arrange.QueryAsync(db => db.AuditEvents.AnyAsync(a => a.TenantId == tenant.Id && a.Action == "middleware.credentials-revealed"
-            && a.TargetId == "cache/dev")));
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.AnyAsync(a =>
+                    a.TenantId == tenant.Id
+                    && a.Action == "middleware.credentials-revealed"
+                    && a.TargetId == "cache/dev"
+                )
+            )
+        );
     }
 
     [SkippableFact]
@@ -215,11 +302,30 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
 
         // The grant allows two instances in the pool; each environment's share has room for one.
-        var answers = await Task.WhenAll(environments.Select(environment => api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/middleware/instances",
-            new { environment, name = "cache", template = "redis", version = "7.2.7", plan = "small", parameters = new { } })));
+        var answers = await Task.WhenAll(
+            environments.Select(environment =>
+                api.PostAsJsonAsync(
+                    $"/api/v1/tenants/{tenant.Slug}/middleware/instances",
+                    new
+                    {
+                        environment,
+                        name = "cache",
+                        template = "redis",
+                        version = "7.2.7",
+                        plan = "small",
+                        parameters = new { },
+                    }
+                )
+            )
+        );
 
         Assert.Equal(2, answers.Count(a => a.StatusCode == HttpStatusCode.Accepted));
-        Assert.Equal(2, await Arrange.QueryAsync(db => db.MiddlewareInstances.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id)));
+        Assert.Equal(
+            2,
+            await Arrange.QueryAsync(db =>
+                db.MiddlewareInstances.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id)
+            )
+        );
     }
 
     [SkippableFact]
@@ -241,7 +347,12 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var (_, api, slug) = await WorldAsync();
         await DeployAppAsync(api, slug, "shop");
 
-        var badParameter = await ProvisionAsync(api, slug, "cache", parameters: new { maxmemory_policy = "forget-everything" });
+        var badParameter = await ProvisionAsync(
+            api,
+            slug,
+            "cache",
+            parameters: new { maxmemory_policy = "forget-everything" }
+        );
         var badName = await ProvisionAsync(api, slug, "Cache_1");
         var badVersion = await ProvisionAsync(api, slug, "cache", version: "6.0.0");
         var appName = await ProvisionAsync(api, slug, "shop");
@@ -262,8 +373,16 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var (_, api, slug) = await WorldAsync();
         await ReadyRedisAsync(api, slug);
 
-        var across = await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/upgrade", new { version = "8.0.2" });
-        await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/upgrade", new { version = "7.4.2" }));
+        var across = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{slug}/middleware/instances/dev/cache/upgrade",
+            new { version = "8.0.2" }
+        );
+        await RunAsync(
+            await api.PostAsJsonAsync(
+                $"/api/v1/tenants/{slug}/middleware/instances/dev/cache/upgrade",
+                new { version = "7.4.2" }
+            )
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, across.StatusCode);
         using var cluster = World.Client();
@@ -277,8 +396,13 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var (tenant, api, slug) = await WorldAsync();
         await ReadyRedisAsync(api, slug);
 
-        var beyond = await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/scale", new { replicas = 3 });
-        var restarted = await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/restart", new { }));
+        var beyond = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{slug}/middleware/instances/dev/cache/scale",
+            new { replicas = 3 }
+        );
+        var restarted = await RunAsync(
+            await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/restart", new { })
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, beyond.StatusCode);
         Assert.Contains("1 to 1 replica", await beyond.Content.ReadAsStringAsync());
@@ -295,7 +419,12 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var (tenant, api, slug) = await WorldAsync();
         await ReadyRedisAsync(api, slug);
 
-        await RunAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache/plan", new { plan = "medium" }));
+        await RunAsync(
+            await api.PostAsJsonAsync(
+                $"/api/v1/tenants/{slug}/middleware/instances/dev/cache/plan",
+                new { plan = "medium" }
+            )
+        );
 
         using var cluster = World.Client();
         var set = await cluster.AppsV1.ReadNamespacedStatefulSetAsync("cache", $"{slug}-dev");
@@ -312,21 +441,40 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         await World.ReadyEnvironmentAsync(tenant, admin, pool, "dev", "4");
         var slug = tenant.Slug;
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/t/{slug}/middleware/new?template=redis")).StatusCode);
-        var invalid = await admin.PostFormAsync($"/t/{slug}/middleware/new", new()
-        {
-            ["Template"] = "redis", ["Environment"] = "dev", ["Name"] = "cache", ["Version"] = "7.2.7", ["Plan"] = "small",
-            ["Parameters[maxmemory_policy]"] = "forget-everything", ["Parameters[appendonly]"] = "true",
-        });
+        var invalid = await admin.PostFormAsync(
+            $"/t/{slug}/middleware/new",
+            new()
+            {
+                ["Template"] = "redis",
+                ["Environment"] = "dev",
+                ["Name"] = "cache",
+                ["Version"] = "7.2.7",
+                ["Plan"] = "small",
+                ["Parameters[maxmemory_policy]"] = "forget-everything",
+                ["Parameters[appendonly]"] = "true",
+            }
+        );
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("forget-everything", await invalid.Content.ReadAsStringAsync());
 
-        var created = await admin.PostFormAsync($"/t/{slug}/middleware/new", new()
-        {
-            ["Template"] = "redis", ["Environment"] = "dev", ["Name"] = "cache", ["Version"] = "7.2.7", ["Plan"] = "small",
-            ["Parameters[maxmemory_policy]"] = "allkeys-lru", ["Parameters[appendonly]"] = "true",
-        });
+        var created = await admin.PostFormAsync(
+            $"/t/{slug}/middleware/new",
+            new()
+            {
+                ["Template"] = "redis",
+                ["Environment"] = "dev",
+                ["Name"] = "cache",
+                ["Version"] = "7.2.7",
+                ["Plan"] = "small",
+                ["Parameters[maxmemory_policy]"] = "allkeys-lru",
+                ["Parameters[appendonly]"] = "true",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        await SandboxWorld.EventuallyAsync(async () => (await InstanceAsync(tenant, "cache")).State == InstanceState.Ready, "the instance to be ready");
+        await SandboxWorld.EventuallyAsync(
+            async () => (await InstanceAsync(tenant, "cache")).State == InstanceState.Ready,
+            "the instance to be ready"
+        );
 
         var list = await (await admin.GetAsync($"/t/{slug}/middleware")).Content.ReadAsStringAsync();
         Assert.Contains("data-instance=\"cache\"", list);
@@ -334,12 +482,16 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         var revealed = await admin.PostFormAsync($"/t/{slug}/middleware/dev/cache/reveal", new());
         var revealedPage = await revealed.Content.ReadAsStringAsync();
         using var cluster = World.Client();
-        var password = Encoding.UTF8.GetString((await cluster.CoreV1.ReadNamespacedSecretAsync("cache-credentials", $"{slug}-dev")).Data["password"]);
+        var password = Encoding.UTF8.GetString(
+            (await cluster.CoreV1.ReadNamespacedSecretAsync("cache-credentials", $"{slug}-dev")).Data["password"]
+        );
         Assert.DoesNotContain(password, page);
         Assert.Contains("••••••", System.Net.WebUtility.HtmlDecode(page));
         Assert.Equal(HttpStatusCode.OK, revealed.StatusCode);
         Assert.Contains(password, revealedPage);
-        var preview = await (await admin.GetAsync($"/t/{slug}/middleware/dev/cache/bindings/new")).Content.ReadAsStringAsync();
+        var preview = await (
+            await admin.GetAsync($"/t/{slug}/middleware/dev/cache/bindings/new")
+        ).Content.ReadAsStringAsync();
         Assert.Contains("REDIS_PASSWORD", preview);
     }
 
@@ -353,18 +505,33 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
         using var cluster = World.Client();
         var ns = $"{slug}-dev";
         var selector = "app.kubernetes.io/name=cache";
-        Assert.Single((await cluster.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector)).Items);
+        Assert.Single(
+            (await cluster.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector)).Items
+        );
 
-        await RunAsync(await api.DeleteAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache?volumes={volumes}"));
+        await RunAsync(
+            await api.DeleteAsync($"/api/v1/tenants/{slug}/middleware/instances/dev/cache?volumes={volumes}")
+        );
 
-        Assert.Equal(claimsLeft, (await cluster.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector)).Items.Count);
+        Assert.Equal(
+            claimsLeft,
+            (await cluster.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector)).Items.Count
+        );
         Assert.Empty((await cluster.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: selector)).Items);
-        Assert.False(await Arrange.QueryAsync(db => db.MiddlewareInstances.IgnoreQueryFilters().AnyAsync(i => i.TenantId == tenant.Id)));
+        Assert.False(
+            await Arrange.QueryAsync(db =>
+                db.MiddlewareInstances.IgnoreQueryFilters().AnyAsync(i => i.TenantId == tenant.Id)
+            )
+        );
     }
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class MiddlewareInstancesOnSqlite(SandboxPortal portal) : MiddlewareInstanceScenarios(portal), IClassFixture<SandboxPortal>;
+public sealed class MiddlewareInstancesOnSqlite(SandboxPortal portal)
+    : MiddlewareInstanceScenarios(portal),
+        IClassFixture<SandboxPortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class MiddlewareInstancesOnPostgres(PostgresSandboxPortal portal) : MiddlewareInstanceScenarios(portal), IClassFixture<PostgresSandboxPortal>;
+public sealed class MiddlewareInstancesOnPostgres(PostgresSandboxPortal portal)
+    : MiddlewareInstanceScenarios(portal),
+        IClassFixture<PostgresSandboxPortal>;

@@ -19,7 +19,15 @@ namespace Portal.Web.Tests;
 /// </summary>
 public abstract class MissingAmountScenarios(PortalFixture portal)
 {
-    private static readonly string[] ShareFields = ["cpuRequests", "cpuLimits", "memoryRequests", "memoryLimits", "storage", "pods"];
+    private static readonly string[] ShareFields =
+    [
+        "cpuRequests",
+        "cpuLimits",
+        "memoryRequests",
+        "memoryLimits",
+        "storage",
+        "pods",
+    ];
     private static readonly string[] GrantFields = [.. ShareFields, "middlewareInstances"];
 
     /// <summary>The share every environment of these scenarios starts with: 1/2 CPU, 1/2 GiB, 10 GiB, 10 pods.</summary>
@@ -44,8 +52,16 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         if (body != "{}")
             Assert.Contains("'cpu' is not a field", errors["cpu"]);
         Assert.Equal(StartingShare, await ShareAsync(tenant, "dev"));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id)));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "environment.share-changed")));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id))
+        );
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "environment.share-changed")
+            )
+        );
     }
 
     [SkippableFact]
@@ -55,10 +71,19 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         await EnvironmentAsync(tenant, pool, "dev");
         var api = await TenantAdminApiAsync(tenant);
 
-        var refused = await api.PutAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/environments/dev/share", new
-        {
-            cpuRequests = "2", cpuLimits = "2", memoryRequests = "1Gi", memoryLimits = "2Gi", storage = "10Gi", pods = "10", cpuRequest = "3",
-        });
+        var refused = await api.PutAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/environments/dev/share",
+            new
+            {
+                cpuRequests = "2",
+                cpuLimits = "2",
+                memoryRequests = "1Gi",
+                memoryLimits = "2Gi",
+                storage = "10Gi",
+                pods = "10",
+                cpuRequest = "3",
+            }
+        );
 
         var errors = await ErrorsAsync(refused, HttpStatusCode.BadRequest);
         Assert.Equal(new[] { "cpuRequest" }, errors.Keys);
@@ -79,7 +104,12 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var errors = await ErrorsAsync(refused, HttpStatusCode.BadRequest);
         Assert.All(GrantFields, field => Assert.Contains(field, errors.Keys));
         Assert.Equal(before, await GrantAsync(tenant));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "quota.changed")));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a => a.TenantId == tenant.Id && a.Action == "quota.changed")
+            )
+        );
     }
 
     [SkippableFact]
@@ -88,11 +118,21 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var (tenant, pool, _) = await GrantedAsync();
         var api = await TenantAdminApiAsync(tenant);
 
-        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/environments", new { name = "dev", pool });
+        var refused = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/environments",
+            new { name = "dev", pool }
+        );
 
         var errors = await ErrorsAsync(refused, HttpStatusCode.BadRequest);
-        Assert.All(ShareFields, field => Assert.Contains($"share.{char.ToUpperInvariant(field[0])}{field[1..]}", errors.Keys));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().CountAsync(e => e.TenantId == tenant.Id)));
+        Assert.All(ShareFields, field =>
+            Assert.Contains($"share.{char.ToUpperInvariant(field[0])}{field[1..]}", errors.Keys)
+        );
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.Environments.IgnoreQueryFilters().CountAsync(e => e.TenantId == tenant.Id)
+            )
+        );
     }
 
     [SkippableFact]
@@ -101,15 +141,35 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var (tenant, pool, admin) = await GrantedAsync();
         var before = await GrantAsync(tenant);
 
-        var refused = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "", ["Form.CpuLimits"] = " ", ["Form.MemoryRequests"] = "",
-            ["Form.MemoryLimits"] = "", ["Form.Storage"] = "", ["Form.Pods"] = "", ["Form.MiddlewareInstances"] = "",
-        });
+        var refused = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            new()
+            {
+                ["Form.Tenant"] = tenant.Slug,
+                ["Form.CpuRequests"] = "",
+                ["Form.CpuLimits"] = " ",
+                ["Form.MemoryRequests"] = "",
+                ["Form.MemoryLimits"] = "",
+                ["Form.Storage"] = "",
+                ["Form.Pods"] = "",
+                ["Form.MiddlewareInstances"] = "",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var page = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
-        foreach (var field in new[] { "CpuRequests", "CpuLimits", "MemoryRequests", "MemoryLimits", "Storage", "Pods", "MiddlewareInstances" })
+        foreach (
+            var field in new[]
+            {
+                "CpuRequests",
+                "CpuLimits",
+                "MemoryRequests",
+                "MemoryLimits",
+                "Storage",
+                "Pods",
+                "MiddlewareInstances",
+            }
+        )
             Assert.Matches($"data-valmsg-for=\"Form.{field}\"[^>]*>[^<]*0 for none", page);
         Assert.DoesNotContain("now has", page);
         Assert.Equal(before, await GrantAsync(tenant));
@@ -122,11 +182,18 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         await EnvironmentAsync(tenant, pool, "dev");
         var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
 
-        var refused = await tenantAdmin.PostFormAsync($"/t/{tenant.Slug}/environments/dev/share", new()
-        {
-            ["Share.CpuRequests"] = "", ["Share.CpuLimits"] = "", ["Share.MemoryRequests"] = "", ["Share.MemoryLimits"] = "",
-            ["Share.Storage"] = "", ["Share.Pods"] = "",
-        });
+        var refused = await tenantAdmin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments/dev/share",
+            new()
+            {
+                ["Share.CpuRequests"] = "",
+                ["Share.CpuLimits"] = "",
+                ["Share.MemoryRequests"] = "",
+                ["Share.MemoryLimits"] = "",
+                ["Share.Storage"] = "",
+                ["Share.Pods"] = "",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var page = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
@@ -134,7 +201,10 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
             Assert.Matches($"data-valmsg-for=\"Change.{field}\"[^>]*>[^<]*0 for none", page);
         Assert.Contains("<details open", page);
         Assert.Equal(StartingShare, await ShareAsync(tenant, "dev"));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id)));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id))
+        );
     }
 
     [SkippableFact]
@@ -144,17 +214,36 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         await EnvironmentAsync(tenant, pool, "dev");
         var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
 
-        var environments = await (await tenantAdmin.GetAsync($"/t/{tenant.Slug}/environments")).Content.ReadAsStringAsync();
+        var environments = await (
+            await tenantAdmin.GetAsync($"/t/{tenant.Slug}/environments")
+        ).Content.ReadAsStringAsync();
         var poolPage = await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync();
-        var grantForm = await (await admin.GetAsync($"/admin/pools/{pool}?tenant={tenant.Slug}")).Content.ReadAsStringAsync();
+        var grantForm = await (
+            await admin.GetAsync($"/admin/pools/{pool}?tenant={tenant.Slug}")
+        ).Content.ReadAsStringAsync();
 
-        Assert.Equal(new[] { "1", "2", "1Gi", "2Gi", "10Gi", "10" },
-            new[] { "cpu", "cpul", "mem", "meml", "sto", "pods" }.Select(id => InputValue(environments, $"{id}-dev")));
+        Assert.Equal(
+            new[] { "1", "2", "1Gi", "2Gi", "10Gi", "10" },
+            new[] { "cpu", "cpul", "mem", "meml", "sto", "pods" }.Select(id => InputValue(environments, $"{id}-dev"))
+        );
         Assert.Contains($"href=\"/admin/pools/{pool}?tenant={tenant.Slug}#grant-form\"", poolPage);
-        Assert.Equal(new[] { "8", "12", "16Gi", "32Gi", "100Gi", "50", "2" },
-            new[] { "CpuRequests", "CpuLimits", "MemoryRequests", "MemoryLimits", "Storage", "Pods", "MiddlewareInstances" }
-                .Select(field => InputValue(grantForm, $"Form_{field}")));
-        Assert.Matches($"<option (selected=\"selected\" value=\"{tenant.Slug}\"|value=\"{tenant.Slug}\" selected=\"selected\")", grantForm);
+        Assert.Equal(
+            new[] { "8", "12", "16Gi", "32Gi", "100Gi", "50", "2" },
+            new[]
+            {
+                "CpuRequests",
+                "CpuLimits",
+                "MemoryRequests",
+                "MemoryLimits",
+                "Storage",
+                "Pods",
+                "MiddlewareInstances",
+            }.Select(field => InputValue(grantForm, $"Form_{field}"))
+        );
+        Assert.Matches(
+            $"<option (selected=\"selected\" value=\"{tenant.Slug}\"|value=\"{tenant.Slug}\" selected=\"selected\")",
+            grantForm
+        );
     }
 
     [SkippableFact]
@@ -165,11 +254,18 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         await Arrange.ApplicationAsync(tenant, "dev");
         var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
 
-        var refused = await tenantAdmin.PostFormAsync($"/t/{tenant.Slug}/environments/dev/share", new()
-        {
-            ["Share.CpuRequests"] = "50m", ["Share.CpuLimits"] = "2", ["Share.MemoryRequests"] = "1Gi", ["Share.MemoryLimits"] = "2Gi",
-            ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
-        });
+        var refused = await tenantAdmin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments/dev/share",
+            new()
+            {
+                ["Share.CpuRequests"] = "50m",
+                ["Share.CpuLimits"] = "2",
+                ["Share.MemoryRequests"] = "1Gi",
+                ["Share.MemoryLimits"] = "2Gi",
+                ["Share.Storage"] = "10Gi",
+                ["Share.Pods"] = "10",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var page = WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync());
@@ -186,13 +282,25 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         await Arrange.MiddlewareInstanceAsync(tenant, "dev");
         var platform = await Arrange.UserApiClientAsync(admin);
 
-        var refused = await platform.PutAsJsonAsync($"/api/v1/pools/{pool}/quotas/{tenant.Slug}", new
-        {
-            cpuRequests = "8", cpuLimits = "12", memoryRequests = "16Gi", memoryLimits = "32Gi", storage = "100Gi", pods = "50", middlewareInstances = "0",
-        });
+        var refused = await platform.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/quotas/{tenant.Slug}",
+            new
+            {
+                cpuRequests = "8",
+                cpuLimits = "12",
+                memoryRequests = "16Gi",
+                memoryLimits = "32Gi",
+                storage = "100Gi",
+                pods = "50",
+                middlewareInstances = "0",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Contains("middleware instances: 0 asked, 1 held", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Contains(
+            "middleware instances: 0 asked, 1 held",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString()
+        );
         Assert.Equal(2, (await GrantAsync(tenant)).MiddlewareInstances);
     }
 
@@ -206,15 +314,31 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
 
         var byApi = await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/apps/{app}/environments/dev/scale", Json("{}"));
-        var byPage = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/{app}/environments/dev/scale", new() { ["replicas"] = "" });
+        var byPage = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/{app}/environments/dev/scale",
+            new() { ["replicas"] = "" }
+        );
 
         var errors = await ErrorsAsync(byApi, HttpStatusCode.BadRequest);
         Assert.Contains("Give the number of replicas", errors["replicas"]);
         Assert.Equal(HttpStatusCode.Redirect, byPage.StatusCode);
-        var page = WebUtility.HtmlDecode(await (await developer.GetAsync(byPage.Headers.Location!.OriginalString)).Content.ReadAsStringAsync());
+        var page = WebUtility.HtmlDecode(
+            await (await developer.GetAsync(byPage.Headers.Location!.OriginalString)).Content.ReadAsStringAsync()
+        );
         Assert.Contains("Give the number of replicas", page);
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.AppDeployments.IgnoreQueryFilters().Where(d => d.TenantId == tenant.Id).Select(d => d.Replicas).SingleAsync()));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id)));
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.AppDeployments.IgnoreQueryFilters()
+                    .Where(d => d.TenantId == tenant.Id)
+                    .Select(d => d.Replicas)
+                    .SingleAsync()
+            )
+        );
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id))
+        );
     }
 
     [SkippableFact]
@@ -227,16 +351,27 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
         var apps = $"/api/v1/tenants/{tenant.Slug}/apps/{app}/environments/dev";
 
-        var autoscaling = await ErrorsAsync(await api.PutAsync($"{apps}/autoscaling", Json("""{"cpuUtilizationPercent": 70}""")), HttpStatusCode.BadRequest);
-        var rollback = await ErrorsAsync(await api.PostAsync($"{apps}/rollback", Json("""{"note": "back"}""")), HttpStatusCode.BadRequest);
-        var scale = await ErrorsAsync(await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/middleware/instances/dev/{instance}/scale", Json("{}")),
-            HttpStatusCode.BadRequest);
+        var autoscaling = await ErrorsAsync(
+            await api.PutAsync($"{apps}/autoscaling", Json("""{"cpuUtilizationPercent": 70}""")),
+            HttpStatusCode.BadRequest
+        );
+        var rollback = await ErrorsAsync(
+            await api.PostAsync($"{apps}/rollback", Json("""{"note": "back"}""")),
+            HttpStatusCode.BadRequest
+        );
+        var scale = await ErrorsAsync(
+            await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/middleware/instances/dev/{instance}/scale", Json("{}")),
+            HttpStatusCode.BadRequest
+        );
 
         Assert.Contains("Give the least number of replicas", autoscaling["minReplicas"]);
         Assert.Contains("Give the most replicas", autoscaling["maxReplicas"]);
         Assert.Contains("Say which revision", rollback["revision"]);
         Assert.Contains("Give the number of replicas", scale["replicas"]);
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id)));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().CountAsync(o => o.TenantId == tenant.Id))
+        );
     }
 
     [SkippableFact]
@@ -246,14 +381,23 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
 
-        var refused = await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.Region"] = "bj", ["Form.CpuOvercommit"] = "two", ["Form.MemoryOvercommit"] = "1",
-        });
+        var refused = await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "two",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Matches("data-valmsg-for=\"Form.CpuOvercommit\"[^>]*>[^<]*'two' is not a ratio",
-            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
+        Assert.Matches(
+            "data-valmsg-for=\"Form.CpuOvercommit\"[^>]*>[^<]*'two' is not a ratio",
+            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync())
+        );
         Assert.False(await Arrange.QueryAsync(db => db.ResourcePools.AnyAsync(p => p.Name == pool)));
     }
 
@@ -264,16 +408,32 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
-        var created = await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.Region"] = "bj", ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        var created = await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        var granted = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "8", ["Form.CpuLimits"] = "12", ["Form.MemoryRequests"] = "16Gi",
-            ["Form.MemoryLimits"] = "32Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-        });
+        var granted = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            new()
+            {
+                ["Form.Tenant"] = tenant.Slug,
+                ["Form.CpuRequests"] = "8",
+                ["Form.CpuLimits"] = "12",
+                ["Form.MemoryRequests"] = "16Gi",
+                ["Form.MemoryLimits"] = "32Gi",
+                ["Form.Storage"] = "100Gi",
+                ["Form.Pods"] = "50",
+                ["Form.MiddlewareInstances"] = "2",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         return (tenant, pool, admin);
     }
@@ -293,11 +453,21 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
     private async Task<HttpClient> TenantAdminApiAsync(Tenant tenant) =>
         await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
 
-    private Task<ResourceAmounts> ShareAsync(Tenant tenant, string environment) => Arrange.QueryAsync(db =>
-        db.Environments.IgnoreQueryFilters().Where(e => e.TenantId == tenant.Id && e.Name == environment).Select(e => e.Share).SingleAsync());
+    private Task<ResourceAmounts> ShareAsync(Tenant tenant, string environment) =>
+        Arrange.QueryAsync(db =>
+            db.Environments.IgnoreQueryFilters()
+                .Where(e => e.TenantId == tenant.Id && e.Name == environment)
+                .Select(e => e.Share)
+                .SingleAsync()
+        );
 
-    private Task<ResourceAmounts> GrantAsync(Tenant tenant) => Arrange.QueryAsync(db =>
-        db.TenantQuotas.IgnoreQueryFilters().Where(q => q.TenantId == tenant.Id).Select(q => q.Granted).SingleAsync());
+    private Task<ResourceAmounts> GrantAsync(Tenant tenant) =>
+        Arrange.QueryAsync(db =>
+            db.TenantQuotas.IgnoreQueryFilters()
+                .Where(q => q.TenantId == tenant.Id)
+                .Select(q => q.Granted)
+                .SingleAsync()
+        );
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
@@ -309,12 +479,17 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(body).RootElement;
         Assert.True(problem.TryGetProperty("errors", out var errors), body);
-        return errors.EnumerateObject().ToDictionary(e => e.Name, e => string.Join(" ", e.Value.EnumerateArray().Select(m => m.GetString())));
+        return errors
+            .EnumerateObject()
+            .ToDictionary(e => e.Name, e => string.Join(" ", e.Value.EnumerateArray().Select(m => m.GetString())));
     }
 
     private static string? InputValue(string page, string id)
     {
-        var input = System.Text.RegularExpressions.Regex.Match(page, $"<input[^>]*\\bid=\"{System.Text.RegularExpressions.Regex.Escape(id)}\"[^>]*>");
+        var input = System.Text.RegularExpressions.Regex.Match(
+            page,
+            $"<input[^>]*\\bid=\"{System.Text.RegularExpressions.Regex.Escape(id)}\"[^>]*>"
+        );
         Assert.True(input.Success, $"No input #{id}");
         var value = System.Text.RegularExpressions.Regex.Match(input.Value, "\\bvalue=\"([^\"]*)\"");
         return value.Success ? WebUtility.HtmlDecode(value.Groups[1].Value) : null;
@@ -322,7 +497,11 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class MissingAmountsOnSqlite(SqlitePortal portal) : MissingAmountScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class MissingAmountsOnSqlite(SqlitePortal portal)
+    : MissingAmountScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class MissingAmountsOnPostgres(PostgresPortal portal) : MissingAmountScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class MissingAmountsOnPostgres(PostgresPortal portal)
+    : MissingAmountScenarios(portal),
+        IClassFixture<PostgresPortal>;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Infrastructure.Identity;
 using Portal.Web.Tests.Support;
@@ -36,7 +36,10 @@ public sealed class OperabilityTests(SqlitePortal portal) : IClassFixture<Sqlite
         Assert.Contains("default-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Contains("/lib/bootstrap/css/bootstrap.min.css", html);
         Assert.DoesNotContain("://cdn", html);
-        Assert.Equal(HttpStatusCode.OK, (await portal.Factory.CreateClient().GetAsync("/lib/bootstrap/css/bootstrap.min.css")).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.OK,
+            (await portal.Factory.CreateClient().GetAsync("/lib/bootstrap/css/bootstrap.min.css")).StatusCode
+        );
     }
 
     [Fact]
@@ -47,8 +50,16 @@ public sealed class OperabilityTests(SqlitePortal portal) : IClassFixture<Sqlite
         HttpResponseMessage last = null!;
 
         for (var attempt = 0; attempt < 6; attempt++)
-            last = await session.PostFormAsync("/account/login", new() { ["Email"] = user.Email, ["Password"] = "Wrong-passw0rd" }, "/account/login");
-        var withRightPassword = await session.PostFormAsync("/account/login", new() { ["Email"] = user.Email, ["Password"] = user.Password }, "/account/login");
+            last = await session.PostFormAsync(
+                "/account/login",
+                new() { ["Email"] = user.Email, ["Password"] = "Wrong-passw0rd" },
+                "/account/login"
+            );
+        var withRightPassword = await session.PostFormAsync(
+            "/account/login",
+            new() { ["Email"] = user.Email, ["Password"] = user.Password },
+            "/account/login"
+        );
 
         Assert.Contains("locked", await last.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, withRightPassword.StatusCode);
@@ -63,10 +74,24 @@ public sealed class OperabilityTests(SqlitePortal portal) : IClassFixture<Sqlite
         var user = await Arrange.UserAsync();
         var session = await Arrange.SignedInAsync(user);
 
-        var wrong = await session.PostFormAsync("/account/password",
-            new() { ["CurrentPassword"] = "not-it-1A", ["NewPassword"] = "Another-passw0rd", ["ConfirmPassword"] = "Another-passw0rd" });
-        var changed = await session.PostFormAsync("/account/password",
-            new() { ["CurrentPassword"] = user.Password, ["NewPassword"] = "Another-passw0rd", ["ConfirmPassword"] = "Another-passw0rd" });
+        var wrong = await session.PostFormAsync(
+            "/account/password",
+            new()
+            {
+                ["CurrentPassword"] = "not-it-1A",
+                ["NewPassword"] = "Another-passw0rd",
+                ["ConfirmPassword"] = "Another-passw0rd",
+            }
+        );
+        var changed = await session.PostFormAsync(
+            "/account/password",
+            new()
+            {
+                ["CurrentPassword"] = user.Password,
+                ["NewPassword"] = "Another-passw0rd",
+                ["ConfirmPassword"] = "Another-passw0rd",
+            }
+        );
 
         Assert.Contains("The current password is wrong.", await wrong.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
@@ -76,10 +101,14 @@ public sealed class OperabilityTests(SqlitePortal portal) : IClassFixture<Sqlite
     [Fact]
     public async Task Without_a_configured_password_the_first_admin_gets_a_random_one_printed_once()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:Admin:Password"] = "", ["Portal:Admin:Email"] = "first@portal.test",
-        });
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Portal:Admin:Password"] = "",
+                ["Portal:Admin:Email"] = "first@portal.test",
+            }
+        );
         _ = factory.Server;
         await using var scope = factory.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
@@ -92,7 +121,10 @@ public sealed class OperabilityTests(SqlitePortal portal) : IClassFixture<Sqlite
         var secondStart = new StringWriter();
         await firstAdmin.EnsureAsync(secondStart, default);
 
-        var password = System.Text.RegularExpressions.Regex.Match(console.ToString(), @"password: (\S+)").Groups[1].Value;
+        var password = System
+            .Text.RegularExpressions.Regex.Match(console.ToString(), @"password: (\S+)")
+            .Groups[1]
+            .Value;
         Assert.NotEmpty(password);
         Assert.Equal("", secondStart.ToString());
         var admin = await users.FindByEmailAsync("first@portal.test");
@@ -105,17 +137,24 @@ public sealed class PublicUrlTests
     [Fact]
     public async Task Invitation_links_use_the_configured_public_address()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:PublicUrl"] = "https://portal.example.test/",
-        });
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["Portal:PublicUrl"] = "https://portal.example.test/" }
+        );
         var arrange = new Arrange(factory);
         var tenant = await arrange.TenantAsync();
-        var api = await arrange.ApiClientAsync(await arrange.ServiceAccountAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin));
+        var api = await arrange.ApiClientAsync(
+            await arrange.ServiceAccountAsync(tenant, Domain.Tenancy.TenantRole.TenantAdmin)
+        );
 
-        var response = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/invitations", new { email = "far@portal.test", role = "Viewer" });
+        var response = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/invitations",
+            new { email = "far@portal.test", role = "Viewer" }
+        );
 
-        var link = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("link").GetString();
+        var link = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>())
+            .GetProperty("link")
+            .GetString();
         Assert.StartsWith("https://portal.example.test/invitations/", link);
     }
 }
@@ -125,20 +164,32 @@ public sealed class LoginRateLimitTests
     [Fact]
     public async Task Sign_in_attempts_beyond_the_limit_get_429()
     {
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
-        {
-            ["Portal:Security:LoginAttemptsPerMinute"] = "3",
-        });
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?> { ["Portal:Security:LoginAttemptsPerMinute"] = "3" }
+        );
         var session = new BrowserSession(factory);
         var statuses = new List<HttpStatusCode>();
 
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var response = await session.PostFormAsync("/account/login",
-                new() { ["Email"] = "nobody@portal.test", ["Password"] = "Whatever-1A" }, "/account/login");
+            var response = await session.PostFormAsync(
+                "/account/login",
+                new() { ["Email"] = "nobody@portal.test", ["Password"] = "Whatever-1A" },
+                "/account/login"
+            );
             statuses.Add(response.StatusCode);
         }
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(
+            [
+                HttpStatusCode.OK,
+                HttpStatusCode.OK,
+                HttpStatusCode.OK,
+                HttpStatusCode.TooManyRequests,
+                HttpStatusCode.TooManyRequests,
+            ],
+            statuses
+        );
     }
 }

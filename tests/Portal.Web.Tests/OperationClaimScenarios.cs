@@ -30,30 +30,39 @@ public abstract class OperationClaimScenarios(PortalFixture portal)
             read.Add(await db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operation.Id));
 
         Assert.All(read.Zip(runs), pair => Assert.True(pair.First.Claim(pair.Second.Run, now.AddMinutes(15), now)));
-        var saved = await Task.WhenAll(runs.Select(async r =>
-        {
-            try
+        var saved = await Task.WhenAll(
+            runs.Select(async r =>
             {
-                await r.Db.SaveChangesAsync();
-                return r.Run;
-            }
-            catch (DbUpdateConcurrencyException)
-            {
-                return null;
-            }
-        }));
+                try
+                {
+                    await r.Db.SaveChangesAsync();
+                    return r.Run;
+                }
+                catch (DbUpdateConcurrencyException)
+                {
+                    return null;
+                }
+            })
+        );
 
         var winner = Assert.Single(saved, run => run is not null);
-        var stored = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == operation.Id));
+        var stored = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == operation.Id)
+        );
         Assert.Equal(winner, stored.ClaimedBy);
         Assert.Equal(1, stored.Attempts);
     }
 
-    private static PortalDbContext Db(AsyncServiceScope scope) => scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+    private static PortalDbContext Db(AsyncServiceScope scope) =>
+        scope.ServiceProvider.GetRequiredService<PortalDbContext>();
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class OperationClaimsOnSqlite(SqlitePortal portal) : OperationClaimScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class OperationClaimsOnSqlite(SqlitePortal portal)
+    : OperationClaimScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class OperationClaimsOnPostgres(PostgresPortal portal) : OperationClaimScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class OperationClaimsOnPostgres(PostgresPortal portal)
+    : OperationClaimScenarios(portal),
+        IClassFixture<PostgresPortal>;

@@ -8,7 +8,6 @@ using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
-using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Tests.Support;
@@ -28,7 +27,10 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         var operationId = await QueuedEnvironmentAsync(tenant, pool, "twice");
         var together = new RunsTogether(2);
 
-        await Task.WhenAll(RunEnvironmentJobAsync(operationId, together.Run(1)), RunEnvironmentJobAsync(operationId, together.Run(2)));
+        await Task.WhenAll(
+            RunEnvironmentJobAsync(operationId, together.Run(1)),
+            RunEnvironmentJobAsync(operationId, together.Run(2))
+        );
 
         var runsThatWorked = together.Begun.Where(b => b.Step == "namespace").Select(b => b.Run).Distinct().ToList();
         Assert.Single(runsThatWorked);
@@ -41,7 +43,16 @@ public abstract class OperationRunScenarios(PortalFixture portal)
     public async Task A_change_queued_for_an_environment_deleted_since_fails_instead_of_staying_running()
     {
         var (tenant, _) = await TenantAsync();
-        var operationId = await SaveAsync(new Operation(tenant.Id, "environment.update-quota", "environment", "deleted-since", "test", DateTime.UtcNow));
+        var operationId = await SaveAsync(
+            new Operation(
+                tenant.Id,
+                "environment.update-quota",
+                "environment",
+                "deleted-since",
+                "test",
+                DateTime.UtcNow
+            )
+        );
 
         await RunEnvironmentJobAsync(operationId, new DiesAfterStep(null));
 
@@ -55,8 +66,13 @@ public abstract class OperationRunScenarios(PortalFixture portal)
     {
         var (tenant, pool) = await TenantAsync();
         var operationId = await QueuedEnvironmentAsync(tenant, pool, "vanishing");
-        var deleteMeanwhile = new MeanwhileAtStep("network-policy", () => Arrange.QueryAsync(db =>
-            db.Environments.IgnoreQueryFilters().Where(e => e.TenantId == tenant.Id && e.Name == "vanishing").ExecuteDeleteAsync()));
+        var deleteMeanwhile = new MeanwhileAtStep("network-policy", () =>
+            Arrange.QueryAsync(db =>
+                db.Environments.IgnoreQueryFilters()
+                    .Where(e => e.TenantId == tenant.Id && e.Name == "vanishing")
+                    .ExecuteDeleteAsync()
+            )
+        );
 
         await RunEnvironmentJobAsync(operationId, deleteMeanwhile);
 
@@ -69,13 +85,28 @@ public abstract class OperationRunScenarios(PortalFixture portal)
     public async Task A_job_whose_failure_cannot_be_saved_the_usual_way_still_leaves_its_operation_failed()
     {
         var (tenant, _) = await TenantAsync();
-        var operationId = await SaveAsync(new Operation(tenant.Id, "environment.update-quota", "environment", "deleted-since", "test", DateTime.UtcNow));
+        var operationId = await SaveAsync(
+            new Operation(
+                tenant.Id,
+                "environment.update-quota",
+                "environment",
+                "deleted-since",
+                "test",
+                DateTime.UtcNow
+            )
+        );
 
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
         {
-            var runner = new OperationRunner(new ScopesThatCannotSaveFailures(scope.ServiceProvider.GetRequiredService<IServiceScopeFactory>()),
-                Options.Create(new OperationOptions()), TimeProvider.System, NullLogger<OperationRunner>.Instance);
-            await JobsByHand.Environments(scope.ServiceProvider, new DiesAfterStep(null), runner).RunAsync(operationId, default);
+            var runner = new OperationRunner(
+                new ScopesThatCannotSaveFailures(scope.ServiceProvider.GetRequiredService<IServiceScopeFactory>()),
+                Options.Create(new OperationOptions()),
+                TimeProvider.System,
+                NullLogger<OperationRunner>.Instance
+            );
+            await JobsByHand
+                .Environments(scope.ServiceProvider, new DiesAfterStep(null), runner)
+                .RunAsync(operationId, default);
         }
 
         var operation = await OperationAsync(operationId);
@@ -91,15 +122,27 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
         await World.ReadyEnvironmentAsync(tenant, admin, pool, "dev", "4");
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
-        var created = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/apps", new
-        {
-            name = "slow", description = "never pulls", owner = "team",
-            spec = new
+        var created = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/apps",
+            new
             {
-                image = "registry.example/notfound:1", replicas = 1,
-                resources = new { cpuRequestMillis = 100, cpuLimitMillis = 200, memoryRequestBytes = 64L << 20, memoryLimitBytes = 128L << 20 },
-            },
-        });
+                name = "slow",
+                description = "never pulls",
+                owner = "team",
+                spec = new
+                {
+                    image = "registry.example/notfound:1",
+                    replicas = 1,
+                    resources = new
+                    {
+                        cpuRequestMillis = 100,
+                        cpuLimitMillis = 200,
+                        memoryRequestBytes = 64L << 20,
+                        memoryLimitBytes = 128L << 20,
+                    },
+                },
+            }
+        );
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var operationId = await QueuedDeployAsync(tenant, "slow", "dev");
         var stalledAfter = TimeSpan.FromSeconds(2);
@@ -114,10 +157,16 @@ public abstract class OperationRunScenarios(PortalFixture portal)
             }
         });
 
-        await RunDeployJobAsync(operationId, new ApplicationOptions
-        {
-            RolloutTimeout = stalledAfter * 3, FailFastAfter = TimeSpan.FromMinutes(1), RecheckEvery = TimeSpan.FromMilliseconds(300),
-        }, stalledAfter);
+        await RunDeployJobAsync(
+            operationId,
+            new ApplicationOptions
+            {
+                RolloutTimeout = stalledAfter * 3,
+                FailFastAfter = TimeSpan.FromMinutes(1),
+                RecheckEvery = TimeSpan.FromMilliseconds(300),
+            },
+            stalledAfter
+        );
         await stop.CancelAsync();
         await sweeping;
 
@@ -140,8 +189,15 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var poolId = await db.ResourcePools.Where(p => p.Name == pool).Select(p => p.Id).SingleAsync();
-        var environment = TenantEnvironment.Create(tenant, poolId, name, new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0),
-            DateTime.UtcNow).Value;
+        var environment = TenantEnvironment
+            .Create(
+                tenant,
+                poolId,
+                name,
+                new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0),
+                DateTime.UtcNow
+            )
+            .Value;
         var operation = new Operation(tenant.Id, "environment.create", "environment", name, "test", DateTime.UtcNow);
         db.Environments.Add(environment);
         db.Operations.Add(operation);
@@ -154,10 +210,26 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
-        var changes = new ApplicationChanges(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<SpecVault>(),
-            services.GetRequiredService<Infrastructure.Audit.AuditTrail>(), new NoQueue(), services.GetRequiredService<AdmissionGate>(),
-            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(), services.GetRequiredService<IngressClaims>(), TimeProvider.System);
-        var queued = await changes.DeployAsync(Domain.Audit.Actor.System, tenant, app, environment, null, false, Domain.Applications.DeployScale.Keep, default);
+        var changes = new ApplicationChanges(
+            services.GetRequiredService<PortalDbContext>(),
+            services.GetRequiredService<SpecVault>(),
+            services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
+            new NoQueue(),
+            services.GetRequiredService<AdmissionGate>(),
+            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(),
+            services.GetRequiredService<IngressClaims>(),
+            TimeProvider.System
+        );
+        var queued = await changes.DeployAsync(
+            Domain.Audit.Actor.System,
+            tenant,
+            app,
+            environment,
+            null,
+            false,
+            Domain.Applications.DeployScale.Keep,
+            default
+        );
         Assert.True(queued.Succeeded, queued.Problem?.Message);
         return queued.Value.Id;
     }
@@ -192,9 +264,13 @@ public abstract class OperationRunScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var queue = new RecordingQueue();
-        var sweeper = new OperationSweeper(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), queue,
-            Options.Create(new OperationOptions { QueuedFor = stalledAfter, StalledAfter = stalledAfter }), TimeProvider.System,
-            NullLogger<OperationSweeper>.Instance);
+        var sweeper = new OperationSweeper(
+            scope.ServiceProvider.GetRequiredService<PortalDbContext>(),
+            queue,
+            Options.Create(new OperationOptions { QueuedFor = stalledAfter, StalledAfter = stalledAfter }),
+            TimeProvider.System,
+            NullLogger<OperationSweeper>.Instance
+        );
         await sweeper.RunAsync(default);
         return queue.Ids;
     }
@@ -210,7 +286,11 @@ public abstract class OperationRunScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class OperationRunsOnSqlite(SandboxPortal portal) : OperationRunScenarios(portal), IClassFixture<SandboxPortal>;
+public sealed class OperationRunsOnSqlite(SandboxPortal portal)
+    : OperationRunScenarios(portal),
+        IClassFixture<SandboxPortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class OperationRunsOnPostgres(PostgresSandboxPortal portal) : OperationRunScenarios(portal), IClassFixture<PostgresSandboxPortal>;
+public sealed class OperationRunsOnPostgres(PostgresSandboxPortal portal)
+    : OperationRunScenarios(portal),
+        IClassFixture<PostgresSandboxPortal>;

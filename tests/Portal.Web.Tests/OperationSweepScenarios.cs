@@ -21,7 +21,9 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
     {
         var tenant = await Arrange.TenantAsync();
         var start = DateTime.UtcNow;
-        var lost = await SaveAsync(new Operation(tenant.Id, "environment.create", "environment", "lost", "test", start));
+        var lost = await SaveAsync(
+            new Operation(tenant.Id, "environment.create", "environment", "lost", "test", start)
+        );
         var running = new Operation(tenant.Id, "environment.create", "environment", "busy", "test", start);
         running.Claim("run-1", start.AddMinutes(15), start);
         running.BeginStep("namespace", start.AddMinutes(2));
@@ -38,7 +40,9 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
         Assert.DoesNotContain(running.Id, queued);
         Assert.DoesNotContain(done.Id, queued);
         Assert.DoesNotContain(lost.Id, queuedAgain);
-        var swept = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == lost.Id));
+        var swept = await Arrange.QueryAsync(db =>
+            db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == lost.Id)
+        );
         Assert.Equal(OperationState.Queued, swept.State);
     }
 
@@ -63,16 +67,25 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
     [InlineData("waiting behind busy workers", false)]
     [InlineData("running", false)]
     [InlineData("deleted", true)]
-    public async Task A_queued_operation_is_queued_again_only_once_its_job_is_no_longer_held(string job, bool queuedAgain)
+    public async Task A_queued_operation_is_queued_again_only_once_its_job_is_no_longer_held(
+        string job,
+        bool queuedAgain
+    )
     {
         var tenant = await Arrange.TenantAsync();
         var start = DateTime.UtcNow;
-        var operation = await SaveAsync(new Operation(tenant.Id, "environment.create", "environment", "waiting", "test", start));
+        var operation = await SaveAsync(
+            new Operation(tenant.Id, "environment.create", "environment", "waiting", "test", start)
+        );
         // This portal runs no job server: the job stays enqueued, as behind busy workers, until the test moves it.
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
         {
             scope.ServiceProvider.GetRequiredService<IOperationQueue>().Enqueue(operation);
-            var jobId = (await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operation.Id))).JobId;
+            var jobId = (
+                await Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == operation.Id)
+                )
+            ).JobId;
             Assert.NotNull(jobId);
             var jobs = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
             if (job == "running")
@@ -90,8 +103,13 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var queue = new RecordingQueue(scope.ServiceProvider.GetRequiredService<IOperationQueue>());
-        var sweeper = new OperationSweeper(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), queue,
-            Options.Create(new OperationOptions()), new FixedClock(now), NullLogger<OperationSweeper>.Instance);
+        var sweeper = new OperationSweeper(
+            scope.ServiceProvider.GetRequiredService<PortalDbContext>(),
+            queue,
+            Options.Create(new OperationOptions()),
+            new FixedClock(now),
+            NullLogger<OperationSweeper>.Instance
+        );
         await sweeper.RunAsync(default);
         return queue.Ids;
     }
@@ -109,8 +127,13 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var queue = new RecordingQueue();
-        var sweeper = new OperationSweeper(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), queue,
-            Options.Create(new OperationOptions()), new FixedClock(now), NullLogger<OperationSweeper>.Instance);
+        var sweeper = new OperationSweeper(
+            scope.ServiceProvider.GetRequiredService<PortalDbContext>(),
+            queue,
+            Options.Create(new OperationOptions()),
+            new FixedClock(now),
+            NullLogger<OperationSweeper>.Instance
+        );
         await sweeper.RunAsync(default);
         return queue.Ids;
     }
@@ -123,7 +146,8 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
         public bool IsFinal => false;
         public bool IgnoreJobLoadException => false;
 
-        public Dictionary<string, string> SerializeData() => new() { ["ServerId"] = "test-server", ["WorkerId"] = "worker-1" };
+        public Dictionary<string, string> SerializeData() =>
+            new() { ["ServerId"] = "test-server", ["WorkerId"] = "worker-1" };
     }
 
     /// <summary>Records what the sweeper queues, and hands it on to the real queue when there is one.</summary>
@@ -147,7 +171,11 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class OperationSweepOnSqlite(SqlitePortal portal) : OperationSweepScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class OperationSweepOnSqlite(SqlitePortal portal)
+    : OperationSweepScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class OperationSweepOnPostgres(PostgresPortal portal) : OperationSweepScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class OperationSweepOnPostgres(PostgresPortal portal)
+    : OperationSweepScenarios(portal),
+        IClassFixture<PostgresPortal>;

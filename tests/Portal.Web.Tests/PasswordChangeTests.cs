@@ -21,8 +21,15 @@ public sealed class PasswordChangeTests
         var changing = await arrange.SignedInAsync(user);
         var other = await arrange.SignedInAsync(user);
 
-        var changed = await changing.PostFormAsync("/account/password",
-            new() { ["CurrentPassword"] = user.Password, ["NewPassword"] = "Changed-passw0rd", ["ConfirmPassword"] = "Changed-passw0rd" });
+        var changed = await changing.PostFormAsync(
+            "/account/password",
+            new()
+            {
+                ["CurrentPassword"] = user.Password,
+                ["NewPassword"] = "Changed-passw0rd",
+                ["ConfirmPassword"] = "Changed-passw0rd",
+            }
+        );
         clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
 
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);

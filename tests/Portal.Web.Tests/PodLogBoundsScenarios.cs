@@ -18,14 +18,15 @@ public sealed class LogBoundsPortal : SandboxPortalOn
 
     protected override DatabaseKind Kind => DatabaseKind.Sqlite;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
-    {
-        ["Portal:Logs:MaxLineLength"] = $"{MaxLineLength}",
-        ["Portal:Logs:MaxDownloadBytes"] = $"{MaxDownloadBytes}",
-        ["Portal:Logs:MaxStreamBytes"] = $"{MaxStreamBytes}",
-        ["Portal:Logs:StreamsPerUser"] = "2",
-        ["Portal:Logs:StreamsPerTenant"] = "3",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>(base.Settings)
+        {
+            ["Portal:Logs:MaxLineLength"] = $"{MaxLineLength}",
+            ["Portal:Logs:MaxDownloadBytes"] = $"{MaxDownloadBytes}",
+            ["Portal:Logs:MaxStreamBytes"] = $"{MaxStreamBytes}",
+            ["Portal:Logs:StreamsPerUser"] = "2",
+            ["Portal:Logs:StreamsPerTenant"] = "3",
+        };
 }
 
 /// <summary>
@@ -45,20 +46,28 @@ public sealed class PodLogBoundsScenarios(LogBoundsPortal portal) : IClassFixtur
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
 
         // The huge line is the container's second, printed one log interval after it started.
-        var text = await SandboxApps.EventuallyAsync(async () =>
-        {
-            var download = await api.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=5000");
-            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
-            var body = await download.Content.ReadAsStringAsync();
-            return body.Contains("DEBUG dump", StringComparison.Ordinal) ? body : null;
-        }, "the huge line in the log");
+        var text = await SandboxApps.EventuallyAsync(
+            async () =>
+            {
+                var download = await api.GetAsync(
+                    $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=5000"
+                );
+                Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+                var body = await download.Content.ReadAsStringAsync();
+                return body.Contains("DEBUG dump", StringComparison.Ordinal) ? body : null;
+            },
+            "the huge line in the log"
+        );
 
         Assert.True(text.Length <= LogBoundsPortal.MaxDownloadBytes, $"{text.Length} characters returned");
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains($"starting {deployed.App}", lines[0]);
         Assert.Contains("DEBUG dump xxx", lines[1]);
         Assert.EndsWith(LogLineReader.CutLineMarker(LogBoundsPortal.MaxLineLength), lines[1]);
-        Assert.Equal(LogBoundsPortal.MaxLineLength + LogLineReader.CutLineMarker(LogBoundsPortal.MaxLineLength).Length, lines[1].Length);
+        Assert.Equal(
+            LogBoundsPortal.MaxLineLength + LogLineReader.CutLineMarker(LogBoundsPortal.MaxLineLength).Length,
+            lines[1].Length
+        );
         Assert.Contains("the portal read at most 1 MiB", lines[^1]);
     }
 
@@ -67,17 +76,33 @@ public sealed class PodLogBoundsScenarios(LogBoundsPortal portal) : IClassFixtur
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 1, image: "registry.local/hugeline:64Mi");
         var pod = (await Apps.PodsAsync(deployed, 1))[0];
-        await using var connection = await Apps.ConnectAsync(await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer));
+        await using var connection = await Apps.ConnectAsync(
+            await Arrange.ServiceAccountAsync(deployed.Tenant, TenantRole.Viewer)
+        );
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
 
         var lines = new List<string>();
-        await foreach (var line in connection.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, stop.Token))
+        await foreach (
+            var line in connection.StreamAsync<string>(
+                "StreamLog",
+                deployed.Tenant.Slug,
+                deployed.App,
+                "dev",
+                pod,
+                null,
+                false,
+                stop.Token
+            )
+        )
             lines.Add(line);
 
         Assert.False(stop.IsCancellationRequested, "the stream did not end at its byte limit");
         Assert.Equal(3, lines.Count);
         Assert.Contains($"starting {deployed.App}", lines[0]);
-        Assert.Equal(LogBoundsPortal.MaxLineLength + LogLineReader.CutLineMarker(LogBoundsPortal.MaxLineLength).Length, lines[1].Length);
+        Assert.Equal(
+            LogBoundsPortal.MaxLineLength + LogLineReader.CutLineMarker(LogBoundsPortal.MaxLineLength).Length,
+            lines[1].Length
+        );
         Assert.Contains("stopped this live tail after 2 MiB", lines[2]);
     }
 
@@ -100,22 +125,31 @@ public sealed class PodLogBoundsScenarios(LogBoundsPortal portal) : IClassFixtur
             await OpenAsync(firstConnection, deployed, pod, closing.Token),
             await OpenAsync(firstConnection, deployed, pod, closeAll.Token),
         };
-        var userRefused = await Assert.ThrowsAsync<HubException>(() => OpenAsync(firstConnection, deployed, pod, closeAll.Token));
-        var download = await firstApi.GetAsync($"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=1");
+        var userRefused = await Assert.ThrowsAsync<HubException>(() =>
+            OpenAsync(firstConnection, deployed, pod, closeAll.Token)
+        );
+        var download = await firstApi.GetAsync(
+            $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=1"
+        );
         open.Add(await OpenAsync(secondConnection, deployed, pod, closeAll.Token));
-        var tenantRefused = await Assert.ThrowsAsync<HubException>(() => OpenAsync(secondConnection, deployed, pod, closeAll.Token));
+        var tenantRefused = await Assert.ThrowsAsync<HubException>(() =>
+            OpenAsync(secondConnection, deployed, pod, closeAll.Token)
+        );
         await closeFirst.CancelAsync();
-        var reopened = await SandboxApps.EventuallyAsync(async () =>
-        {
-            try
+        var reopened = await SandboxApps.EventuallyAsync(
+            async () =>
             {
-                return await OpenAsync(firstConnection, deployed, pod, closeAll.Token);
-            }
-            catch (HubException)
-            {
-                return null;
-            }
-        }, "a place freed by the closed live tail");
+                try
+                {
+                    return await OpenAsync(firstConnection, deployed, pod, closeAll.Token);
+                }
+                catch (HubException)
+                {
+                    return null;
+                }
+            },
+            "a place freed by the closed live tail"
+        );
 
         Assert.Contains("You are reading 2 logs already", userRefused.Message);
         Assert.Equal(HttpStatusCode.TooManyRequests, download.StatusCode);
@@ -128,9 +162,16 @@ public sealed class PodLogBoundsScenarios(LogBoundsPortal portal) : IClassFixtur
     }
 
     /// <summary>Starts a live tail and waits for its first line, so that it holds its place.</summary>
-    private static async Task<IAsyncEnumerator<string>> OpenAsync(HubConnection connection, DeployedApp deployed, string pod, CancellationToken ct)
+    private static async Task<IAsyncEnumerator<string>> OpenAsync(
+        HubConnection connection,
+        DeployedApp deployed,
+        string pod,
+        CancellationToken ct
+    )
     {
-        var lines = connection.StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, ct).GetAsyncEnumerator(ct);
+        var lines = connection
+            .StreamAsync<string>("StreamLog", deployed.Tenant.Slug, deployed.App, "dev", pod, null, false, ct)
+            .GetAsyncEnumerator(ct);
         Assert.True(await lines.MoveNextAsync());
         return lines;
     }

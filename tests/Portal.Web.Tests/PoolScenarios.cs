@@ -20,19 +20,33 @@ public abstract class PoolScenarios(PortalFixture portal)
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
 
-        var created = await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
-        var granted = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "6", cpuLimits: "8"));
+        var created = await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.NodeSelector"] = "zone=a",
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
+        var granted = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            Grant(tenant.Slug, cpu: "6", cpuLimits: "8")
+        );
         var detail = await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         Assert.Contains("2 node(s) matching zone=a", detail);
         Assert.Contains("<td>8</td>", detail);
-        Assert.True(await Arrange.QueryAsync(db => db.AuditEvents.AnyAsync(a => a.Action == "quota.granted" && a.TenantId == tenant.Id)));
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.AnyAsync(a => a.Action == "quota.granted" && a.TenantId == tenant.Id)
+            )
+        );
         var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
         var quotas = await (await tenantAdmin.GetAsync($"/t/{tenant.Slug}/quotas")).Content.ReadAsStringAsync();
         Assert.Contains("6 / 8", quotas);
@@ -44,11 +58,18 @@ public abstract class PoolScenarios(PortalFixture portal)
         var cluster = await SeedClusterAsync();
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
-        await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.NodeSelector"] = "zone=a",
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         var api = await Arrange.UserApiClientAsync(admin);
 
         var unsampled = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
@@ -56,7 +77,9 @@ public abstract class PoolScenarios(PortalFixture portal)
         var dashboard = await (await admin.GetAsync("/admin/monitoring")).Content.ReadAsStringAsync();
         await Arrange.QueryAsync(async db =>
         {
-            var node = await db.Hosts.SingleAsync(h => h.Name == "node-0" && db.Clusters.Any(c => c.Id == h.ClusterId && c.Name == cluster));
+            var node = await db.Hosts.SingleAsync(h =>
+                h.Name == "node-0" && db.Clusters.Any(c => c.Id == h.ClusterId && c.Name == cluster)
+            );
             node.ObserveUsage(1500, 2L << 30);
             return await db.SaveChangesAsync();
         });
@@ -78,19 +101,40 @@ public abstract class PoolScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
-        await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1.5", ["Form.MemoryOvercommit"] = "1",
-        });
+        await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.NodeSelector"] = "zone=a",
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1.5",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
 
-        var refused = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "13", cpuLimits: "13"));
-        var unreadable = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "lots", cpuLimits: "13"));
+        var refused = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            Grant(tenant.Slug, cpu: "13", cpuLimits: "13")
+        );
+        var unreadable = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            Grant(tenant.Slug, cpu: "lots", cpuLimits: "13")
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("needs 13 CPU requests, 12 left of 12", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
+        Assert.Contains(
+            "needs 13 CPU requests, 12 left of 12",
+            WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync())
+        );
         Assert.Contains("'lots' is not an amount", WebUtility.HtmlDecode(await unreadable.Content.ReadAsStringAsync()));
-        Assert.Equal(0, await Arrange.QueryAsync(db => db.TenantQuotas.IgnoreQueryFilters().CountAsync(q => q.TenantId == tenant.Id)));
+        Assert.Equal(
+            0,
+            await Arrange.QueryAsync(db =>
+                db.TenantQuotas.IgnoreQueryFilters().CountAsync(q => q.TenantId == tenant.Id)
+            )
+        );
     }
 
     [SkippableFact]
@@ -100,15 +144,25 @@ public abstract class PoolScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
-        await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.Region"] = "bj", ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "2", cpuLimits: "4"));
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
 
         var quotas = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/quotas");
-        var selfGrant = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/quotas/{tenant.Slug}", new { cpuRequests = "64", cpuLimits = "64" });
+        var selfGrant = await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/quotas/{tenant.Slug}",
+            new { cpuRequests = "64", cpuLimits = "64" }
+        );
 
         var quota = Assert.Single(quotas.EnumerateArray());
         Assert.Equal(2000, quota.GetProperty("granted").GetProperty("cpuRequestMillis").GetInt64());
@@ -122,30 +176,55 @@ public abstract class PoolScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var admin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
-        await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=a", ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.NodeSelector"] = "zone=a",
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         var api = await Arrange.UserApiClientAsync(admin);
 
-        var raised = await admin.PostFormAsync($"/admin/pools/{pool}/overcommit", new() { ["CpuOvercommit"] = "2", ["MemoryOvercommit"] = "1" });
-        var granted = await admin.PostFormAsync($"/admin/pools/{pool}/quotas", Grant(tenant.Slug, cpu: "12", cpuLimits: "12"));
-        var lowered = await admin.PostFormAsync($"/admin/pools/{pool}/overcommit", new() { ["CpuOvercommit"] = "1", ["MemoryOvercommit"] = "1" });
-        var loweredByApi = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/overcommit", new { cpu = 1.25m, memory = 1m });
+        var raised = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/overcommit",
+            new() { ["CpuOvercommit"] = "2", ["MemoryOvercommit"] = "1" }
+        );
+        var granted = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            Grant(tenant.Slug, cpu: "12", cpuLimits: "12")
+        );
+        var lowered = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/overcommit",
+            new() { ["CpuOvercommit"] = "1", ["MemoryOvercommit"] = "1" }
+        );
+        var loweredByApi = await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/overcommit",
+            new { cpu = 1.25m, memory = 1m }
+        );
         var unreadable = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/overcommit", new { cpu = 0.5m, memory = 1m });
 
         Assert.Equal(HttpStatusCode.Redirect, raised.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, lowered.StatusCode);
-        Assert.Contains("CPU requests: 12 granted, 8 grantable", WebUtility.HtmlDecode(await lowered.Content.ReadAsStringAsync()));
+        Assert.Contains(
+            "CPU requests: 12 granted, 8 grantable",
+            WebUtility.HtmlDecode(await lowered.Content.ReadAsStringAsync())
+        );
         Assert.Equal(HttpStatusCode.Conflict, loweredByApi.StatusCode);
         Assert.Contains("12 granted, 10 grantable", await loweredByApi.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.BadRequest, unreadable.StatusCode);
         var stored = await Arrange.QueryAsync(db => db.ResourcePools.SingleAsync(p => p.Name == pool));
         Assert.Equal(2m, stored.CpuOvercommit);
-        var audits = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.Action == "pool.overcommit-changed" && a.TargetId == pool)
-            .Select(a => a.Outcome).ToListAsync());
+        var audits = await Arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.Action == "pool.overcommit-changed" && a.TargetId == pool)
+                .Select(a => a.Outcome)
+                .ToListAsync()
+        );
         Assert.Equal(1, audits.Count(o => o == Domain.Audit.AuditOutcome.Succeeded));
         Assert.Equal(3, audits.Count(o => o == Domain.Audit.AuditOutcome.Denied));
     }
@@ -157,15 +236,25 @@ public abstract class PoolScenarios(PortalFixture portal)
         var pool = await PoolAsync(admin, await SeedClusterAsync());
         var api = await Arrange.UserApiClientAsync(admin);
 
-        var changed = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = "http://prometheus.monitoring:9090/" });
+        var changed = await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/metrics-source",
+            new { prometheusUrl = "http://prometheus.monitoring:9090/" }
+        );
         var read = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
-        var page = WebUtility.HtmlDecode(await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync());
+        var page = WebUtility.HtmlDecode(
+            await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync()
+        );
 
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-        Assert.Equal("http://prometheus.monitoring:9090", (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("prometheusUrl").GetString());
+        Assert.Equal(
+            "http://prometheus.monitoring:9090",
+            (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("prometheusUrl").GetString()
+        );
         Assert.Equal("http://prometheus.monitoring:9090", read.GetProperty("prometheusUrl").GetString());
         Assert.Contains("""usage from <span id="metrics-source">http://prometheus.monitoring:9090</span>""", page);
-        var audit = await Arrange.QueryAsync(db => db.AuditEvents.SingleAsync(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool));
+        var audit = await Arrange.QueryAsync(db =>
+            db.AuditEvents.SingleAsync(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool)
+        );
         Assert.Equal(Domain.Audit.AuditOutcome.Succeeded, audit.Outcome);
         Assert.Equal("metrics.k8s.io → http://prometheus.monitoring:9090", audit.Summary);
     }
@@ -176,10 +265,19 @@ public abstract class PoolScenarios(PortalFixture portal)
         var admin = await Arrange.AdminAsync();
         var pool = await PoolAsync(admin, await SeedClusterAsync());
         var api = await Arrange.UserApiClientAsync(admin);
-        await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = "http://prometheus:9090" });
+        await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/metrics-source",
+            new { prometheusUrl = "http://prometheus:9090" }
+        );
 
-        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = "http://admin:secret@prometheus:9090" });
-        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{pool}/metrics-source", new() { ["PrometheusUrl"] = "ftp://prometheus:9090" });
+        var refused = await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/metrics-source",
+            new { prometheusUrl = "http://admin:secret@prometheus:9090" }
+        );
+        var refusedOnPage = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/metrics-source",
+            new() { ["PrometheusUrl"] = "ftp://prometheus:9090" }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
@@ -190,9 +288,22 @@ public abstract class PoolScenarios(PortalFixture portal)
         var page = WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync());
         Assert.Contains("without credentials or query", page);
         Assert.Contains("""usage from <span id="metrics-source">http://prometheus:9090</span>""", page);
-        Assert.Equal("http://prometheus:9090", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
-        Assert.Equal(2, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool
-            && a.Outcome == Domain.Audit.AuditOutcome.Denied)));
+        Assert.Equal(
+            "http://prometheus:9090",
+            await Arrange.QueryAsync(db =>
+                db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()
+            )
+        );
+        Assert.Equal(
+            2,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(a =>
+                    a.Action == "pool.metrics-source-changed"
+                    && a.TargetId == pool
+                    && a.Outcome == Domain.Audit.AuditOutcome.Denied
+                )
+            )
+        );
     }
 
     [SkippableTheory]
@@ -200,7 +311,10 @@ public abstract class PoolScenarios(PortalFixture portal)
     [InlineData("http://127.0.0.1:9090", "a loopback address")]
     [InlineData("http://localhost:9090", "a loopback address")]
     [InlineData("http://10.0.0.5:9090", "a private address")]
-    public async Task A_prometheus_address_in_the_portals_own_network_is_refused_unless_operators_allowed_it(string url, string kind)
+    public async Task A_prometheus_address_in_the_portals_own_network_is_refused_unless_operators_allowed_it(
+        string url,
+        string kind
+    )
     {
         var admin = await Arrange.AdminAsync();
         var pool = await PoolAsync(admin, await SeedClusterAsync());
@@ -209,12 +323,26 @@ public abstract class PoolScenarios(PortalFixture portal)
         var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/metrics-source", new { prometheusUrl = url });
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        var message = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("prometheusUrl")[0].GetString();
+        var message = (await refused.Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("errors")
+            .GetProperty("prometheusUrl")[0]
+            .GetString();
         Assert.Contains(kind, message);
         Assert.Contains("Portal:Monitoring:Prometheus:AllowedTargets", message);
-        Assert.Equal("", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
-        Assert.Equal(Domain.Audit.AuditOutcome.Denied, await Arrange.QueryAsync(db => db.AuditEvents
-            .Where(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool).Select(a => a.Outcome).SingleAsync()));
+        Assert.Equal(
+            "",
+            await Arrange.QueryAsync(db =>
+                db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()
+            )
+        );
+        Assert.Equal(
+            Domain.Audit.AuditOutcome.Denied,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.Where(a => a.Action == "pool.metrics-source-changed" && a.TargetId == pool)
+                    .Select(a => a.Outcome)
+                    .SingleAsync()
+            )
+        );
     }
 
     [SkippableFact]
@@ -222,14 +350,25 @@ public abstract class PoolScenarios(PortalFixture portal)
     {
         var admin = await Arrange.AdminAsync();
         var pool = await PoolAsync(admin, await SeedClusterAsync());
-        await admin.PostFormAsync($"/admin/pools/{pool}/metrics-source", new() { ["PrometheusUrl"] = "http://prometheus:9090" });
+        await admin.PostFormAsync(
+            $"/admin/pools/{pool}/metrics-source",
+            new() { ["PrometheusUrl"] = "http://prometheus:9090" }
+        );
 
-        var cleared = await admin.PostFormAsync($"/admin/pools/{pool}/metrics-source", new() { ["PrometheusUrl"] = "" });
+        var cleared = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/metrics-source",
+            new() { ["PrometheusUrl"] = "" }
+        );
         var page = await (await admin.GetAsync($"/admin/pools/{pool}")).Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.Redirect, cleared.StatusCode);
         Assert.Contains("""usage from <span id="metrics-source">metrics.k8s.io</span>""", page);
-        Assert.Equal("", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()));
+        Assert.Equal(
+            "",
+            await Arrange.QueryAsync(db =>
+                db.ResourcePools.Where(p => p.Name == pool).Select(p => p.PrometheusUrl).SingleAsync()
+            )
+        );
     }
 
     [SkippableFact]
@@ -242,15 +381,34 @@ public abstract class PoolScenarios(PortalFixture portal)
         var zoneA = Arrange.Unique("za");
         var zoneB = Arrange.Unique("zb");
 
-        var dedicated = await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj", dedicated = true });
-        var shared = await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = zoneB, ["Form.Cluster"] = cluster, ["Form.NodeSelector"] = "zone=b", ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        var dedicated = await api.PostAsJsonAsync(
+            "/api/v1/pools",
+            new
+            {
+                name = zoneA,
+                cluster,
+                nodeSelector = "zone=a",
+                region = "bj",
+                dedicated = true,
+            }
+        );
+        var shared = await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = zoneB,
+                ["Form.Cluster"] = cluster,
+                ["Form.NodeSelector"] = "zone=b",
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         var all = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{everything}");
         var a = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{zoneA}");
-        var page = WebUtility.HtmlDecode(await (await admin.GetAsync($"/admin/pools/{zoneA}")).Content.ReadAsStringAsync());
+        var page = WebUtility.HtmlDecode(
+            await (await admin.GetAsync($"/admin/pools/{zoneA}")).Content.ReadAsStringAsync()
+        );
 
         Assert.Equal(HttpStatusCode.Created, dedicated.StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, shared.StatusCode);
@@ -275,20 +433,52 @@ public abstract class PoolScenarios(PortalFixture portal)
         var everything = await PoolAsync(admin, cluster);
         await admin.PostFormAsync($"/admin/pools/{everything}/quotas", Grant(tenant.Slug, cpu: "12", cpuLimits: "12"));
         var zoneA = Arrange.Unique("za");
-        await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj" });
+        await api.PostAsJsonAsync(
+            "/api/v1/pools",
+            new
+            {
+                name = zoneA,
+                cluster,
+                nodeSelector = "zone=a",
+                region = "bj",
+            }
+        );
 
-        var refusedAtCreation = await api.PostAsJsonAsync("/api/v1/pools", new { name = Arrange.Unique("zb"), cluster, nodeSelector = "zone=b", region = "bj", dedicated = true });
+        var refusedAtCreation = await api.PostAsJsonAsync(
+            "/api/v1/pools",
+            new
+            {
+                name = Arrange.Unique("zb"),
+                cluster,
+                nodeSelector = "zone=b",
+                region = "bj",
+                dedicated = true,
+            }
+        );
         var refusedLater = await api.PutAsJsonAsync($"/api/v1/pools/{zoneA}/dedicated", new { dedicated = true });
         await admin.PostFormAsync($"/admin/pools/{everything}/quotas", Grant(tenant.Slug, cpu: "8", cpuLimits: "8"));
         var accepted = await api.PutAsJsonAsync($"/api/v1/pools/{zoneA}/dedicated", new { dedicated = true });
 
         Assert.Equal(HttpStatusCode.Conflict, refusedAtCreation.StatusCode);
-        Assert.Contains($"would leave pool '{everything}' unable to keep what its tenants were granted: CPU requests: 12 granted, 8 grantable",
-            await refusedAtCreation.Content.ReadAsStringAsync());
+        Assert.Contains(
+            $"would leave pool '{everything}' unable to keep what its tenants were granted: CPU requests: 12 granted, 8 grantable",
+            await refusedAtCreation.Content.ReadAsStringAsync()
+        );
         Assert.Equal(HttpStatusCode.Conflict, refusedLater.StatusCode);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-        Assert.Equal(2, await Arrange.QueryAsync(db => db.ResourcePools.CountAsync(p => p.ClusterId == db.Clusters.Single(c => c.Name == cluster).Id)));
-        Assert.Equal(8000, (await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{everything}")).GetProperty("capacity").GetProperty("cpuRequestMillis").GetInt64());
+        Assert.Equal(
+            2,
+            await Arrange.QueryAsync(db =>
+                db.ResourcePools.CountAsync(p => p.ClusterId == db.Clusters.Single(c => c.Name == cluster).Id)
+            )
+        );
+        Assert.Equal(
+            8000,
+            (await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{everything}"))
+                .GetProperty("capacity")
+                .GetProperty("cpuRequestMillis")
+                .GetInt64()
+        );
     }
 
     [SkippableFact]
@@ -298,21 +488,61 @@ public abstract class PoolScenarios(PortalFixture portal)
         var admin = await Arrange.AdminAsync();
         var api = await Arrange.UserApiClientAsync(admin);
         var zoneA = Arrange.Unique("za");
-        await api.PostAsJsonAsync("/api/v1/pools", new { name = zoneA, cluster, nodeSelector = "zone=a", region = "bj", dedicated = true });
+        await api.PostAsJsonAsync(
+            "/api/v1/pools",
+            new
+            {
+                name = zoneA,
+                cluster,
+                nodeSelector = "zone=a",
+                region = "bj",
+                dedicated = true,
+            }
+        );
         var everything = await PoolAsync(admin, cluster);
 
-        var refusedAtCreation = await api.PostAsJsonAsync("/api/v1/pools", new { name = Arrange.Unique("all"), cluster, region = "bj", dedicated = true });
+        var refusedAtCreation = await api.PostAsJsonAsync(
+            "/api/v1/pools",
+            new
+            {
+                name = Arrange.Unique("all"),
+                cluster,
+                region = "bj",
+                dedicated = true,
+            }
+        );
         var refusedLater = await api.PutAsJsonAsync($"/api/v1/pools/{everything}/dedicated", new { dedicated = true });
-        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{everything}/dedication", new() { ["dedicated"] = "true" });
+        var refusedOnPage = await admin.PostFormAsync(
+            $"/admin/pools/{everything}/dedication",
+            new() { ["dedicated"] = "true" }
+        );
 
         Assert.Equal(HttpStatusCode.Conflict, refusedAtCreation.StatusCode);
-        Assert.Contains($"dedicated pool(s) '{zoneA}' could select the same nodes", await refusedAtCreation.Content.ReadAsStringAsync());
+        Assert.Contains(
+            $"dedicated pool(s) '{zoneA}' could select the same nodes",
+            await refusedAtCreation.Content.ReadAsStringAsync()
+        );
         Assert.Equal(HttpStatusCode.Conflict, refusedLater.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
-        Assert.Contains("could select the same nodes", WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync()));
-        Assert.False(await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == everything).Select(p => p.Dedicated).SingleAsync()));
-        Assert.Equal(2, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.dedicated" && e.TargetId == everything
-            && e.Outcome == Domain.Audit.AuditOutcome.Denied)));
+        Assert.Contains(
+            "could select the same nodes",
+            WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync())
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db =>
+                db.ResourcePools.Where(p => p.Name == everything).Select(p => p.Dedicated).SingleAsync()
+            )
+        );
+        Assert.Equal(
+            2,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(e =>
+                    e.Action == "pool.dedicated"
+                    && e.TargetId == everything
+                    && e.Outcome == Domain.Audit.AuditOutcome.Denied
+                )
+            )
+        );
     }
 
     [SkippableFact]
@@ -322,7 +552,16 @@ public abstract class PoolScenarios(PortalFixture portal)
         var admin = await Arrange.AdminAsync();
         var api = await Arrange.UserApiClientAsync(admin);
         var pool = Arrange.Unique("za");
-        await api.PostAsJsonAsync("/api/v1/pools", new { name = pool, cluster, nodeSelector = "zone=a", region = "bj" });
+        await api.PostAsJsonAsync(
+            "/api/v1/pools",
+            new
+            {
+                name = pool,
+                cluster,
+                nodeSelector = "zone=a",
+                region = "bj",
+            }
+        );
 
         var dedicated = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/dedicated", new { dedicated = true });
         var tainted = await api.PostAsync($"/api/v1/pools/{pool}/taint", null);
@@ -330,10 +569,27 @@ public abstract class PoolScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.OK, dedicated.StatusCode);
         Assert.True((await dedicated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("dedicated").GetBoolean());
         Assert.Equal(HttpStatusCode.Accepted, tainted.StatusCode);
-        Assert.False(string.IsNullOrEmpty((await tainted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job").GetString()));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.dedicated" && e.TargetId == pool
-            && e.Outcome == Domain.Audit.AuditOutcome.Succeeded)));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.taint-requested" && e.TargetId == pool)));
+        Assert.False(
+            string.IsNullOrEmpty(
+                (await tainted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("job").GetString()
+            )
+        );
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(e =>
+                    e.Action == "pool.dedicated"
+                    && e.TargetId == pool
+                    && e.Outcome == Domain.Audit.AuditOutcome.Succeeded
+                )
+            )
+        );
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(e => e.Action == "pool.taint-requested" && e.TargetId == pool)
+            )
+        );
     }
 
     [SkippableFact]
@@ -343,41 +599,86 @@ public abstract class PoolScenarios(PortalFixture portal)
         var pool = await PoolAsync(admin, await SeedClusterAsync());
         var api = await Arrange.UserApiClientAsync(admin);
 
-        var changed = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/ingress", new { domains = new[] { "Apps.Example.com", "*.example.org" }, wildcardHosts = true });
-        var refused = await api.PutAsJsonAsync($"/api/v1/pools/{pool}/ingress", new { domains = new[] { "apps_example.com" } });
-        var refusedOnPage = await admin.PostFormAsync($"/admin/pools/{pool}/ingress", new() { ["IngressDomains"] = "10.0.0.1, example.net" });
+        var changed = await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/ingress",
+            new { domains = new[] { "Apps.Example.com", "*.example.org" }, wildcardHosts = true }
+        );
+        var refused = await api.PutAsJsonAsync(
+            $"/api/v1/pools/{pool}/ingress",
+            new { domains = new[] { "apps_example.com" } }
+        );
+        var refusedOnPage = await admin.PostFormAsync(
+            $"/admin/pools/{pool}/ingress",
+            new() { ["IngressDomains"] = "10.0.0.1, example.net" }
+        );
         var read = await api.GetFromJsonAsync<JsonElement>($"/api/v1/pools/{pool}");
 
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-        Assert.Equal(["apps.example.com", "example.org"], read.GetProperty("ingressDomains").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(
+            ["apps.example.com", "example.org"],
+            read.GetProperty("ingressDomains").EnumerateArray().Select(d => d.GetString())
+        );
         Assert.True(read.GetProperty("wildcardHosts").GetBoolean());
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("'apps_example.com' is not a domain", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("domains")[0].GetString());
+        Assert.Contains(
+            "'apps_example.com' is not a domain",
+            (await refused.Content.ReadFromJsonAsync<JsonElement>())
+                .GetProperty("errors")
+                .GetProperty("domains")[0]
+                .GetString()
+        );
         Assert.Equal(HttpStatusCode.BadRequest, refusedOnPage.StatusCode);
         var page = WebUtility.HtmlDecode(await refusedOnPage.Content.ReadAsStringAsync());
         Assert.Matches("id=\"ingress-refusal\"[^>]*>'10.0.0.1' is not a domain", page);
         Assert.Contains("value=\"10.0.0.1, example.net\"", page);
-        Assert.Equal("apps.example.com, example.org", await Arrange.QueryAsync(db => db.ResourcePools.Where(p => p.Name == pool).Select(p => p.IngressDomains).SingleAsync()));
-        Assert.Equal(1, await Arrange.QueryAsync(db => db.AuditEvents.CountAsync(e => e.Action == "pool.ingress-changed" && e.TargetId == pool
-            && e.Outcome == Domain.Audit.AuditOutcome.Succeeded)));
+        Assert.Equal(
+            "apps.example.com, example.org",
+            await Arrange.QueryAsync(db =>
+                db.ResourcePools.Where(p => p.Name == pool).Select(p => p.IngressDomains).SingleAsync()
+            )
+        );
+        Assert.Equal(
+            1,
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.CountAsync(e =>
+                    e.Action == "pool.ingress-changed"
+                    && e.TargetId == pool
+                    && e.Outcome == Domain.Audit.AuditOutcome.Succeeded
+                )
+            )
+        );
     }
 
     private static async Task<string> PoolAsync(BrowserSession admin, string cluster)
     {
         var pool = Arrange.Unique("pool");
-        var created = await admin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = cluster, ["Form.Region"] = "bj", ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        var created = await admin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = cluster,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         return pool;
     }
 
-    private static Dictionary<string, string> Grant(string tenant, string cpu, string cpuLimits) => new()
-    {
-        ["Form.Tenant"] = tenant, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpuLimits, ["Form.MemoryRequests"] = "8Gi",
-        ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-    };
+    private static Dictionary<string, string> Grant(string tenant, string cpu, string cpuLimits) =>
+        new()
+        {
+            ["Form.Tenant"] = tenant,
+            ["Form.CpuRequests"] = cpu,
+            ["Form.CpuLimits"] = cpuLimits,
+            ["Form.MemoryRequests"] = "8Gi",
+            ["Form.MemoryLimits"] = "8Gi",
+            ["Form.Storage"] = "100Gi",
+            ["Form.Pods"] = "50",
+            ["Form.MiddlewareInstances"] = "2",
+        };
 
     /// <summary>A cluster with four 4-CPU hosts, two of them labelled zone=a.</summary>
     private Task<string> SeedClusterAsync() => Arrange.ClusterWithHostsAsync();

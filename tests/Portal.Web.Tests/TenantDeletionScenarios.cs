@@ -2,7 +2,6 @@ using System.Net;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Tenancy;
 using Portal.Web.Tests.Support;
 
@@ -25,24 +24,42 @@ public abstract class TenantDeletionScenarios(PortalFixture portal)
         await World.ReadyEnvironmentAsync(old, oldAdmin, pool, "prod", cpu: "1");
         using var cluster = World.Client();
         var ns = $"{old.Slug}-prod";
-        await cluster.CoreV1.CreateNamespacedSecretAsync(new V1Secret
-        {
-            Metadata = new() { Name = "db-password" }, StringData = new Dictionary<string, string> { ["password"] = "old-tenants-secret" },
-        }, ns);
-        await cluster.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(new V1PersistentVolumeClaim
-        {
-            Metadata = new() { Name = "data-db-0" },
-            Spec = new()
+        await cluster.CoreV1.CreateNamespacedSecretAsync(
+            new V1Secret
             {
-                AccessModes = ["ReadWriteOnce"],
-                Resources = new() { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") } },
+                Metadata = new() { Name = "db-password" },
+                StringData = new Dictionary<string, string> { ["password"] = "old-tenants-secret" },
             },
-        }, ns);
+            ns
+        );
+        await cluster.CoreV1.CreateNamespacedPersistentVolumeClaimAsync(
+            new V1PersistentVolumeClaim
+            {
+                Metadata = new() { Name = "data-db-0" },
+                Spec = new()
+                {
+                    AccessModes = ["ReadWriteOnce"],
+                    Resources = new()
+                    {
+                        Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("1Gi") },
+                    },
+                },
+            },
+            ns
+        );
         var platformAdmin = await Arrange.AdminAsync();
 
-        var deleted = await platformAdmin.PostFormAsync($"/admin/tenants/{old.Slug}/delete", new() { ["confirmSlug"] = old.Slug });
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.Tenants.AllAsync(t => t.Id != old.Id)), "the tenant to be deleted");
-        var namespacesLeft = (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}")).Items.Count;
+        var deleted = await platformAdmin.PostFormAsync(
+            $"/admin/tenants/{old.Slug}/delete",
+            new() { ["confirmSlug"] = old.Slug }
+        );
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.Tenants.AllAsync(t => t.Id != old.Id)),
+            "the tenant to be deleted"
+        );
+        var namespacesLeft = (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={ns}"))
+            .Items
+            .Count;
         var reborn = await Arrange.TenantAsync(old.Slug, "Same slug, someone else");
         var rebornAdmin = await World.GrantAsync(reborn, pool, cpu: "4");
         await World.ReadyEnvironmentAsync(reborn, rebornAdmin, pool, "prod", cpu: "1");
@@ -51,10 +68,16 @@ public abstract class TenantDeletionScenarios(PortalFixture portal)
         Assert.Equal(0, namespacesLeft);
         var rebornNamespace = await cluster.CoreV1.ReadNamespaceAsync(ns);
         Assert.Equal(reborn.Id.ToString(), rebornNamespace.Metadata.Labels["portal/tenant-id"]);
-        Assert.DoesNotContain((await cluster.CoreV1.ListNamespacedSecretAsync(ns)).Items, s => s.Metadata.Name == "db-password");
+        Assert.DoesNotContain((await cluster.CoreV1.ListNamespacedSecretAsync(ns)).Items, s =>
+            s.Metadata.Name == "db-password"
+        );
         Assert.Empty((await cluster.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns)).Items);
         Assert.Empty(await PoliciesAdmittingAsync(cluster, rebornNamespace, except: reborn));
-        Assert.True(await Arrange.QueryAsync(db => db.AuditEvents.AnyAsync(a => a.TenantId == old.Id && a.Action == "tenant.deleted")));
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.AnyAsync(a => a.TenantId == old.Id && a.Action == "tenant.deleted")
+            )
+        );
         Assert.False(await Arrange.QueryAsync(db => db.MetricSubjects.AnyAsync(s => s.TenantId == old.Id)));
     }
 
@@ -66,28 +89,47 @@ public abstract class TenantDeletionScenarios(PortalFixture portal)
         await World.ReadyEnvironmentAsync(tenant, admin, pool, "prod", cpu: "1");
         var platformAdmin = await Arrange.AdminAsync();
 
-        var page = WebUtility.HtmlDecode(await (await platformAdmin.GetAsync($"/admin/tenants/{tenant.Slug}")).Content.ReadAsStringAsync());
-        var unconfirmed = await platformAdmin.PostFormAsync($"/admin/tenants/{tenant.Slug}/delete", new() { ["confirmSlug"] = "wrong" });
+        var page = WebUtility.HtmlDecode(
+            await (await platformAdmin.GetAsync($"/admin/tenants/{tenant.Slug}")).Content.ReadAsStringAsync()
+        );
+        var unconfirmed = await platformAdmin.PostFormAsync(
+            $"/admin/tenants/{tenant.Slug}/delete",
+            new() { ["confirmSlug"] = "wrong" }
+        );
 
         Assert.Contains($"{tenant.Slug}-dev", page);
         Assert.Contains($"{tenant.Slug}-prod", page);
         Assert.Contains("2 environments", page);
         Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
-        Assert.True(await Arrange.QueryAsync(db => db.Tenants.AnyAsync(t => t.Id == tenant.Id && t.Status == TenantStatus.Active)));
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.Tenants.AnyAsync(t => t.Id == tenant.Id && t.Status == TenantStatus.Active)
+            )
+        );
         using var cluster = World.Client();
-        Assert.Single((await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={tenant.Slug}-prod")).Items);
+        Assert.Single(
+            (await cluster.CoreV1.ListNamespaceAsync(fieldSelector: $"metadata.name={tenant.Slug}-prod")).Items
+        );
     }
 
     /// <summary>NetworkPolicies anywhere in the cluster whose namespace selector admits traffic from this namespace, but the tenant's own.</summary>
     private static async Task<List<string>> PoliciesAdmittingAsync(IKubernetes cluster, V1Namespace ns, Tenant except)
     {
-        var owners = (await cluster.CoreV1.ListNamespaceAsync()).Items.ToDictionary(n => n.Metadata.Name,
-            n => Label(n.Metadata.Labels, "portal/tenant-id"));
+        var owners = (await cluster.CoreV1.ListNamespaceAsync()).Items.ToDictionary(
+            n => n.Metadata.Name,
+            n => Label(n.Metadata.Labels, "portal/tenant-id")
+        );
         var policies = await cluster.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync();
-        return policies.Items
-            .Where(p => owners.GetValueOrDefault(p.Metadata.NamespaceProperty) != except.Id.ToString())
-            .Where(p => (p.Spec.Ingress ?? []).SelectMany(i => i.FromProperty ?? []).Any(peer => peer.NamespaceSelector?.MatchLabels is { } match
-                && match.All(l => Label(ns.Metadata.Labels, l.Key) == l.Value)))
+        return policies
+            .Items.Where(p => owners.GetValueOrDefault(p.Metadata.NamespaceProperty) != except.Id.ToString())
+            .Where(p =>
+                (p.Spec.Ingress ?? [])
+                    .SelectMany(i => i.FromProperty ?? [])
+                    .Any(peer =>
+                        peer.NamespaceSelector?.MatchLabels is { } match
+                        && match.All(l => Label(ns.Metadata.Labels, l.Key) == l.Value)
+                    )
+            )
             .Select(p => $"{p.Metadata.NamespaceProperty}/{p.Metadata.Name}")
             .ToList();
     }
@@ -97,7 +139,11 @@ public abstract class TenantDeletionScenarios(PortalFixture portal)
 }
 
 [Trait("Database", "Sqlite")]
-public sealed class TenantDeletionOnSqlite(SandboxPortal portal) : TenantDeletionScenarios(portal), IClassFixture<SandboxPortal>;
+public sealed class TenantDeletionOnSqlite(SandboxPortal portal)
+    : TenantDeletionScenarios(portal),
+        IClassFixture<SandboxPortal>;
 
 [Trait("Database", "Postgres")]
-public sealed class TenantDeletionOnPostgres(PostgresSandboxPortal portal) : TenantDeletionScenarios(portal), IClassFixture<PostgresSandboxPortal>;
+public sealed class TenantDeletionOnPostgres(PostgresSandboxPortal portal)
+    : TenantDeletionScenarios(portal),
+        IClassFixture<PostgresSandboxPortal>;

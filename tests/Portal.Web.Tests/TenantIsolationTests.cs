@@ -21,32 +21,43 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     private static readonly TenantRole[] Roles = [TenantRole.Viewer, TenantRole.Developer, TenantRole.TenantAdmin];
     private Arrange Arrange => new(portal.Factory);
 
-    private sealed record TenantWorld(Tenant Tenant, TestUser Member, Guid InvitationId, TestServiceAccount Account, Guid OperationId, string Environment,
-        string App, string Pod, string Instance, MonitoringObjects Monitoring)
+    private sealed record TenantWorld(
+        Tenant Tenant,
+        TestUser Member,
+        Guid InvitationId,
+        TestServiceAccount Account,
+        Guid OperationId,
+        string Environment,
+        string App,
+        string Pod,
+        string Instance,
+        MonitoringObjects Monitoring
+    )
     {
-        public IReadOnlyDictionary<string, string> RouteValues => new Dictionary<string, string>
-        {
-            ["tenant"] = Tenant.Slug,
-            ["memberId"] = Member.Id.ToString(),
-            ["invitationId"] = InvitationId.ToString(),
-            ["serviceAccountId"] = Account.Id.ToString(),
-            ["operationId"] = OperationId.ToString(),
-            ["environment"] = Environment,
-            ["app"] = App,
-            ["pod"] = Pod,
-            ["revision"] = "1",
-            ["from"] = "1",
-            ["to"] = "1",
-            ["area"] = "monitoring",
-            ["pool"] = "some-pool",
-            ["instance"] = Instance,
-            ["template"] = "redis",
-            ["version"] = "7.2.7",
-            ["plan"] = "small",
-            ["ruleId"] = Monitoring.RuleId.ToString(),
-            ["channelId"] = Monitoring.ChannelId.ToString(),
-            ["alertId"] = Monitoring.AlertId.ToString(),
-        };
+        public IReadOnlyDictionary<string, string> RouteValues =>
+            new Dictionary<string, string>
+            {
+                ["tenant"] = Tenant.Slug,
+                ["memberId"] = Member.Id.ToString(),
+                ["invitationId"] = InvitationId.ToString(),
+                ["serviceAccountId"] = Account.Id.ToString(),
+                ["operationId"] = OperationId.ToString(),
+                ["environment"] = Environment,
+                ["app"] = App,
+                ["pod"] = Pod,
+                ["revision"] = "1",
+                ["from"] = "1",
+                ["to"] = "1",
+                ["area"] = "monitoring",
+                ["pool"] = "some-pool",
+                ["instance"] = Instance,
+                ["template"] = "redis",
+                ["version"] = "7.2.7",
+                ["plan"] = "small",
+                ["ruleId"] = Monitoring.RuleId.ToString(),
+                ["channelId"] = Monitoring.ChannelId.ToString(),
+                ["alertId"] = Monitoring.AlertId.ToString(),
+            };
     }
 
     private sealed record TenantEndpoint(string Pattern, string Method, bool IsApi)
@@ -54,11 +65,14 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         public bool Changes => Method != "GET";
 
         public string Url(IReadOnlyDictionary<string, string> values) =>
-            "/" + System.Text.RegularExpressions.Regex.Replace(Pattern, @"\{(\w+)(:[^}]*)?\}", m =>
+            "/"
+            + System.Text.RegularExpressions.Regex.Replace(Pattern, @"\{(\w+)(:[^}]*)?\}", m =>
                 values.TryGetValue(m.Groups[1].Value, out var value)
                     ? value
                     : throw new InvalidOperationException(
-                        $"The route '{Pattern}' has a parameter '{m.Groups[1].Value}' this test has no value of tenant B for: add one to RouteValues."));
+                        $"The route '{Pattern}' has a parameter '{m.Groups[1].Value}' this test has no value of tenant B for: add one to RouteValues."
+                    )
+            );
     }
 
     /// <summary>
@@ -70,10 +84,17 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     [InlineData(null, "env", null, "env")]
     [InlineData("kubes", "system", "default", "kube-system")]
     public async Task Members_of_tenant_A_get_403_or_404_and_no_data_for_every_endpoint_of_tenant_B(
-        string? slugOfA, string environmentOfA, string? slugOfB, string environmentOfB)
+        string? slugOfA,
+        string environmentOfA,
+        string? slugOfB,
+        string environmentOfB
+    )
     {
         var endpoints = TenantEndpoints();
-        Assert.True(endpoints.Count >= 25, $"Only {endpoints.Count} tenant endpoints were found; the enumeration is broken.");
+        Assert.True(
+            endpoints.Count >= 25,
+            $"Only {endpoints.Count} tenant endpoints were found; the enumeration is broken."
+        );
         var a = await WorldAsync("Alpha Corp", slugOfA, environmentOfA);
         var b = await WorldAsync(SecretOfB, slugOfB, environmentOfB);
         var leaks = new List<string>();
@@ -87,7 +108,11 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 var url = endpoint.Url(b.RouteValues);
                 var response = await SendAsync(endpoint, url, session, api);
                 var body = await response.Content.ReadAsStringAsync();
-                if (response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.NotFound) || body.Contains(SecretOfB) || body.Contains(b.Member.Email))
+                if (
+                    response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
+                    || body.Contains(SecretOfB)
+                    || body.Contains(b.Member.Email)
+                )
                     leaks.Add($"{role} {endpoint.Method} {url} → {(int)response.StatusCode}");
             }
         }
@@ -100,9 +125,23 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     [Fact]
     public async Task Identifiers_of_tenant_B_under_the_route_of_tenant_A_find_nothing()
     {
-        string[] ids = ["memberId", "invitationId", "serviceAccountId", "operationId", "ruleId", "channelId", "alertId"];
-        var endpoints = TenantEndpoints().Where(e => ids.Any(id => e.Pattern.Contains($"{{{id}", StringComparison.Ordinal))).ToList();
-        Assert.True(endpoints.Count >= 10, $"Only {endpoints.Count} endpoints take an identifier; the enumeration is broken.");
+        string[] ids =
+        [
+            "memberId",
+            "invitationId",
+            "serviceAccountId",
+            "operationId",
+            "ruleId",
+            "channelId",
+            "alertId",
+        ];
+        var endpoints = TenantEndpoints()
+            .Where(e => ids.Any(id => e.Pattern.Contains($"{{{id}", StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(
+            endpoints.Count >= 10,
+            $"Only {endpoints.Count} endpoints take an identifier; the enumeration is broken."
+        );
         var a = await WorldAsync("Delta Corp");
         var b = await WorldAsync(SecretOfB);
         var values = new Dictionary<string, string>(b.RouteValues) { ["tenant"] = a.Tenant.Slug };
@@ -116,19 +155,36 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             var response = await SendAsync(endpoint, url, session, api);
             var body = await response.Content.ReadAsStringAsync();
             // Pages answer a form about an unknown object with a redirect and a refusal; what matters is that B is untouched (below).
-            var refused = response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest
-                          || (!endpoint.IsApi && endpoint.Changes && response.StatusCode == HttpStatusCode.Redirect);
+            var refused =
+                response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+                || (!endpoint.IsApi && endpoint.Changes && response.StatusCode == HttpStatusCode.Redirect);
             if (!refused || body.Contains(SecretOfB) || body.Contains(b.Member.Email))
                 leaks.Add($"{endpoint.Method} {url} → {(int)response.StatusCode}");
         }
 
         output.WriteLine($"{endpoints.Count} endpoints with identifiers checked");
         Assert.Empty(leaks);
-        Assert.True(await Arrange.QueryAsync(db => db.Memberships.IgnoreQueryFilters().AnyAsync(m => m.TenantId == b.Tenant.Id && m.UserId == b.Member.Id)));
-        Assert.True(await Arrange.QueryAsync(db => db.ServiceAccounts.IgnoreQueryFilters().AnyAsync(s => s.Id == b.Account.Id)));
-        Assert.True(await Arrange.QueryAsync(db => db.AlertRules.AnyAsync(r => r.Id == b.Monitoring.RuleId && r.Enabled)));
-        Assert.True(await Arrange.QueryAsync(db => db.NotificationChannels.AnyAsync(c => c.Id == b.Monitoring.ChannelId && c.Enabled)));
-        Assert.True(await Arrange.QueryAsync(db => db.Alerts.AnyAsync(a => a.Id == b.Monitoring.AlertId && a.SilencedUntil == null)));
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.Memberships.IgnoreQueryFilters().AnyAsync(m => m.TenantId == b.Tenant.Id && m.UserId == b.Member.Id)
+            )
+        );
+        Assert.True(
+            await Arrange.QueryAsync(db => db.ServiceAccounts.IgnoreQueryFilters().AnyAsync(s => s.Id == b.Account.Id))
+        );
+        Assert.True(
+            await Arrange.QueryAsync(db => db.AlertRules.AnyAsync(r => r.Id == b.Monitoring.RuleId && r.Enabled))
+        );
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.NotificationChannels.AnyAsync(c => c.Id == b.Monitoring.ChannelId && c.Enabled)
+            )
+        );
+        Assert.True(
+            await Arrange.QueryAsync(db =>
+                db.Alerts.AnyAsync(a => a.Id == b.Monitoring.AlertId && a.SilencedUntil == null)
+            )
+        );
     }
 
     [Fact]
@@ -154,18 +210,34 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     [Fact]
     public async Task Platform_endpoints_refuse_every_tenant_member_and_service_account()
     {
-        var platformEndpoints = portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
-                .Any(a => a.Policy == Portal.Web.Tenancy.TenantPolicies.PlatformAdmin))
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
-                .Select(method => new TenantEndpoint(e.RoutePattern.RawText!.TrimStart('/'), method,
-                    e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))))
+        var platformEndpoints = portal
+            .Factory.Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
+            .Where(e =>
+                e.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+                    .Any(a => a.Policy == Portal.Web.Tenancy.TenantPolicies.PlatformAdmin)
+            )
+            .SelectMany(e =>
+                (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(
+                    method => new TenantEndpoint(
+                        e.RoutePattern.RawText!.TrimStart('/'),
+                        method,
+                        e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal)
+                    )
+                )
+            )
             .Distinct()
             .ToList();
-        Assert.True(platformEndpoints.Count >= 20, $"Only {platformEndpoints.Count} platform endpoints were found; the enumeration is broken.");
+        Assert.True(
+            platformEndpoints.Count >= 20,
+            $"Only {platformEndpoints.Count} platform endpoints were found; the enumeration is broken."
+        );
         var a = await WorldAsync("Gamma Corp");
-        var values = new Dictionary<string, string>(a.RouteValues) { ["cluster"] = "sandbox", ["host"] = "sandbox-node-01" };
+        var values = new Dictionary<string, string>(a.RouteValues)
+        {
+            ["cluster"] = "sandbox",
+            ["host"] = "sandbox-node-01",
+        };
         var allowed = new List<string>();
 
         var tenantAdmin = await Arrange.SignedInAsync(await Arrange.MemberAsync(a.Tenant, TenantRole.TenantAdmin));
@@ -191,15 +263,26 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var admin = await Arrange.AdminAsync();
         var api = await Arrange.UserApiClientAsync(admin);
 
-        var page = await admin.PostFormAsync("/admin/tenants", new() { ["Form.Slug"] = "kube", ["Form.DisplayName"] = "Kube" });
-        var viaApi = await api.PostAsJsonAsync("/api/v1/tenants", new { slug = "openshift-infra", displayName = "OpenShift" });
+        var page = await admin.PostFormAsync(
+            "/admin/tenants",
+            new() { ["Form.Slug"] = "kube", ["Form.DisplayName"] = "Kube" }
+        );
+        var viaApi = await api.PostAsJsonAsync(
+            "/api/v1/tenants",
+            new { slug = "openshift-infra", displayName = "OpenShift" }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.Contains("The slug 'kube' is reserved", WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));
         Assert.Equal(HttpStatusCode.BadRequest, viaApi.StatusCode);
         var problem = await viaApi.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains("'openshift-infra' is reserved", problem.GetProperty("errors").GetProperty("slug")[0].GetString());
-        Assert.False(await Arrange.QueryAsync(db => db.Tenants.AnyAsync(t => t.Slug == "kube" || t.Slug == "openshift-infra")));
+        Assert.Contains(
+            "'openshift-infra' is reserved",
+            problem.GetProperty("errors").GetProperty("slug")[0].GetString()
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Tenants.AnyAsync(t => t.Slug == "kube" || t.Slug == "openshift-infra"))
+        );
     }
 
     /// <summary>A tenant "istio" may exist, but its environment "system" would be the mesh's istio-system: refused when chosen.</summary>
@@ -211,33 +294,69 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
 
-        var page = await admin.PostFormAsync("/t/istio/environments", new()
-        {
-            ["Name"] = "system", ["Pool"] = pool, ["Share.CpuRequests"] = "1", ["Share.CpuLimits"] = "1", ["Share.MemoryRequests"] = "1Gi",
-            ["Share.MemoryLimits"] = "1Gi", ["Share.Storage"] = "1Gi", ["Share.Pods"] = "5",
-        });
-        var viaApi = await api.PostAsJsonAsync("/api/v1/tenants/istio/environments", new
-        {
-            name = "system", pool, share = new { cpuRequests = "1", cpuLimits = "1", memoryRequests = "1Gi", memoryLimits = "1Gi", storage = "1Gi", pods = "5" },
-        });
+        var page = await admin.PostFormAsync(
+            "/t/istio/environments",
+            new()
+            {
+                ["Name"] = "system",
+                ["Pool"] = pool,
+                ["Share.CpuRequests"] = "1",
+                ["Share.CpuLimits"] = "1",
+                ["Share.MemoryRequests"] = "1Gi",
+                ["Share.MemoryLimits"] = "1Gi",
+                ["Share.Storage"] = "1Gi",
+                ["Share.Pods"] = "5",
+            }
+        );
+        var viaApi = await api.PostAsJsonAsync(
+            "/api/v1/tenants/istio/environments",
+            new
+            {
+                name = "system",
+                pool,
+                share = new
+                {
+                    cpuRequests = "1",
+                    cpuLimits = "1",
+                    memoryRequests = "1Gi",
+                    memoryLimits = "1Gi",
+                    storage = "1Gi",
+                    pods = "5",
+                },
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
         Assert.Matches("data-valmsg-for=\"Name\"[^>]*>[^<]*Namespace 'istio-system' is reserved", html);
         Assert.Equal(HttpStatusCode.BadRequest, viaApi.StatusCode);
         var problem = await viaApi.Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Contains("Namespace 'istio-system' is reserved", problem.GetProperty("errors").GetProperty("name")[0].GetString());
-        Assert.False(await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id)));
-        Assert.False(await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.TenantId == tenant.Id)));
+        Assert.Contains(
+            "Namespace 'istio-system' is reserved",
+            problem.GetProperty("errors").GetProperty("name")[0].GetString()
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AnyAsync(e => e.TenantId == tenant.Id))
+        );
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AnyAsync(o => o.TenantId == tenant.Id))
+        );
     }
 
     private List<TenantEndpoint> TenantEndpoints() =>
-        portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
+        portal
+            .Factory.Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.Parameters.Any(p => p.Name == "tenant"))
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
-                .Select(method => new TenantEndpoint(e.RoutePattern.RawText!.TrimStart('/'), method,
-                    e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))))
+            .SelectMany(e =>
+                (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(
+                    method => new TenantEndpoint(
+                        e.RoutePattern.RawText!.TrimStart('/'),
+                        method,
+                        e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal)
+                    )
+                )
+            )
             .Distinct()
             .ToList();
 
@@ -246,25 +365,61 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var tenant = await Arrange.TenantAsync(slug, displayName: name);
         var member = await Arrange.MemberAsync(tenant, TenantRole.Developer);
         await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin);
-        var invitation = await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("invitee")}@portal.test", TenantRole.Viewer);
+        var invitation = await Arrange.InvitationAsync(
+            tenant,
+            $"{Arrange.Unique("invitee")}@portal.test",
+            TenantRole.Viewer
+        );
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
         var environment = await Arrange.EnvironmentAsync(tenant, environmentName);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
-        return new TenantWorld(tenant, member, invitation, account, await Arrange.FailedOperationAsync(tenant), environment, app, pod,
-            await Arrange.MiddlewareInstanceAsync(tenant, environment), await Arrange.MonitoringAsync(tenant, environment, app));
+        return new TenantWorld(
+            tenant,
+            member,
+            invitation,
+            account,
+            await Arrange.FailedOperationAsync(tenant),
+            environment,
+            app,
+            pod,
+            await Arrange.MiddlewareInstanceAsync(tenant, environment),
+            await Arrange.MonitoringAsync(tenant, environment, app)
+        );
     }
 
-    private static Task<HttpResponseMessage> SendAsync(TenantEndpoint endpoint, string url, BrowserSession session, HttpClient api)
+    private static Task<HttpResponseMessage> SendAsync(
+        TenantEndpoint endpoint,
+        string url,
+        BrowserSession session,
+        HttpClient api
+    )
     {
         if (endpoint.IsApi)
         {
             var request = new HttpRequestMessage(new HttpMethod(endpoint.Method), url);
             if (endpoint.Changes)
-                request.Content = JsonContent.Create(new { email = "probe@portal.test", role = "Viewer", name = "probe", displayName = "probe" });
+                request.Content = JsonContent.Create(
+                    new
+                    {
+                        email = "probe@portal.test",
+                        role = "Viewer",
+                        name = "probe",
+                        displayName = "probe",
+                    }
+                );
             return api.SendAsync(request);
         }
         return endpoint.Changes
-            ? session.PostFormAsync(url, new() { ["Form.Email"] = "probe@portal.test", ["Form.Role"] = "Viewer", ["role"] = "Viewer", ["intent"] = "invite" })
+            ? session.PostFormAsync(
+                url,
+                new()
+                {
+                    ["Form.Email"] = "probe@portal.test",
+                    ["Form.Role"] = "Viewer",
+                    ["role"] = "Viewer",
+                    ["intent"] = "invite",
+                }
+            )
             : session.GetAsync(url);
     }
 }

@@ -22,7 +22,11 @@ public sealed class TransportSecurityTests(SqlitePortal portal) : IClassFixture<
         var session = new BrowserSession(portal.Factory);
         var page = await session.GetAsync("/account/login");
 
-        var signedIn = await session.PostFormAsync("/account/login", new() { ["Email"] = user.Email, ["Password"] = user.Password }, "/account/login");
+        var signedIn = await session.PostFormAsync(
+            "/account/login",
+            new() { ["Email"] = user.Email, ["Password"] = user.Password },
+            "/account/login"
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Contains("secure", Cookie(page, ".AspNetCore.Antiforgery."));
@@ -59,9 +63,16 @@ public sealed class TransportSecurityTests(SqlitePortal portal) : IClassFixture<
         Assert.Contains("HTTPS is required", await page.Content.ReadAsStringAsync());
         Assert.Contains("Portal:Network:TrustedProxies", await page.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.BadRequest, api.StatusCode);
-        Assert.Equal("/problems/https-required", (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+        Assert.Equal(
+            "/problems/https-required",
+            (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString()
+        );
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
-        Assert.True((await portal.Factory.CreateClient().GetAsync("/account/login")).Headers.Contains("Strict-Transport-Security"));
+        Assert.True(
+            (await portal.Factory.CreateClient().GetAsync("/account/login")).Headers.Contains(
+                "Strict-Transport-Security"
+            )
+        );
     }
 
     [Fact]
@@ -80,17 +91,29 @@ public sealed class TransportSecurityTests(SqlitePortal portal) : IClassFixture<
 
     /// <summary>The attributes (secure, httponly, samesite=…) of the cookie whose name starts with <paramref name="prefix"/>.</summary>
     private static List<string> Cookie(HttpResponseMessage response, string prefix) =>
-        Attributes(SetCookies(response).FirstOrDefault(c => c.StartsWith(prefix, StringComparison.Ordinal))
-            ?? throw new Xunit.Sdk.XunitException($"No cookie {prefix} was set; Set-Cookie: {string.Join(" | ", SetCookies(response))}"));
+        Attributes(
+            SetCookies(response).FirstOrDefault(c => c.StartsWith(prefix, StringComparison.Ordinal))
+                ?? throw new Xunit.Sdk.XunitException(
+                    $"No cookie {prefix} was set; Set-Cookie: {string.Join(" | ", SetCookies(response))}"
+                )
+        );
 
     private static List<string> SetCookies(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
 
-    private static List<string> Attributes(string cookie) => cookie.Split(';').Skip(1).Select(a => a.Trim().ToLowerInvariant()).ToList();
+    private static List<string> Attributes(string cookie) =>
+        cookie.Split(';').Skip(1).Select(a => a.Trim().ToLowerInvariant()).ToList();
 
     private static Task<HttpResponseMessage> TokenRequestAsync(HttpClient client, TestServiceAccount account) =>
-        client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = account.ClientId, ["client_secret"] = account.Secret,
-        }));
+        client.PostAsync(
+            "/connect/token",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string>
+                {
+                    ["grant_type"] = "client_credentials",
+                    ["client_id"] = account.ClientId,
+                    ["client_secret"] = account.Secret,
+                }
+            )
+        );
 }

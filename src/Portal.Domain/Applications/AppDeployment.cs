@@ -7,8 +7,10 @@ public enum AppDeploymentState
     /// <summary>A deploy's job is applying objects or following the rollout.</summary>
     Deploying = 1,
     Running = 2,
+
     /// <summary>The last change did not roll out; <see cref="AppDeployment.Reason"/> says why.</summary>
     Failed = 3,
+
     /// <summary>Scaled to zero on purpose; starting brings back the previous count.</summary>
     Stopped = 4,
     Removing = 5,
@@ -26,18 +28,24 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     public Guid EnvironmentId { get; private set; }
     public int Revision { get; private set; }
     public int Replicas { get; private set; }
+
     /// <summary>The replicas to bring back when a stopped application starts again.</summary>
     public int? ReplicasBeforeStop { get; private set; }
     public AppDeploymentState State { get; private set; }
     public string? Reason { get; private set; }
+
     /// <summary>What one replica of the revision requests and may use: what the portal's quota admission sums.</summary>
     public ContainerResources PerReplica { get; private set; } = new(0, 0, 0, 0);
+
     /// <summary>An autoscaler's ceiling, when one owns the replica count: admission counts the most it may run.</summary>
     public int? AutoscaledUpTo { get; private set; }
+
     /// <summary>Whether a failed rollout of the current revision deploys the previous one again by itself.</summary>
     public bool RollsBackOnFailure { get; private set; }
+
     /// <summary>The revision that ran before the current one: where an automatic rollback goes.</summary>
     public int? PreviousRevision { get; private set; }
+
     /// <summary>Who last set the replicas or autoscaler this environment runs with, and when: a scale, stop or start, or a deploy that set them.</summary>
     public string? ScaledBy { get; private set; }
     public DateTime? ScaledAt { get; private set; }
@@ -70,7 +78,9 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
         var first = Revision == 0;
         PreviousRevision = first || Revision == revision.Number ? PreviousRevision : Revision;
         Revision = revision.Number;
-        var replicas = spec.Autoscaling is { } autoscaling ? Math.Max(autoscaling.MinReplicas, Math.Min(spec.Replicas, autoscaling.MaxReplicas)) : spec.Replicas;
+        var replicas = spec.Autoscaling is { } autoscaling
+            ? Math.Max(autoscaling.MinReplicas, Math.Min(spec.Replicas, autoscaling.MaxReplicas))
+            : spec.Replicas;
         if (first || replicas != Replicas || spec.Autoscaling?.MaxReplicas != AutoscaledUpTo)
             (ScaledBy, ScaledAt) = (revision.CreatedBy, now);
         Replicas = replicas;
@@ -90,7 +100,9 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
         if (State == AppDeploymentState.Removing)
             return Problem.Conflict("The application is being removed from this environment.");
         if (AutoscaledUpTo is not null)
-            return Problem.Conflict("An autoscaler owns the replica count here: change its bounds, or turn it off, to scale by hand.");
+            return Problem.Conflict(
+                "An autoscaler owns the replica count here: change its bounds, or turn it off, to scale by hand."
+            );
         Replicas = replicas;
         ReplicasBeforeStop = null;
         Scaled(by, now);

@@ -20,6 +20,7 @@ public sealed class Application : ITenantOwned
     public string Description { get; private set; } = "";
     public string Owner { get; private set; } = "";
     public string SealedSpec { get; private set; } = "";
+
     /// <summary>The image of the working spec, kept apart for lists and search.</summary>
     public string Image { get; private set; } = "";
     public int LatestRevision { get; private set; }
@@ -30,16 +31,30 @@ public sealed class Application : ITenantOwned
     private Application() { }
 
     /// <summary>Validates the name, the details and the spec together, so that a form shows every problem at once.</summary>
-    public static Result<Application> Create(Tenant tenant, string? name, string? description, string? owner, DeploymentSpec spec,
-        Func<DeploymentSpec, string> seal, DateTime now)
+    public static Result<Application> Create(
+        Tenant tenant,
+        string? name,
+        string? description,
+        string? owner,
+        DeploymentSpec spec,
+        Func<DeploymentSpec, string> seal,
+        DateTime now
+    )
     {
         var problems = Validate(name, description, owner, spec);
         if (problems.Count > 0)
             return Problem.Invalid(problems);
         return new Application
         {
-            Id = Guid.NewGuid(), TenantId = tenant.Id, Name = name!.Trim(), Description = description?.Trim() ?? "",
-            Owner = owner!.Trim(), SealedSpec = seal(spec), Image = spec.Image, CreatedAt = now, UpdatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = tenant.Id,
+            Name = name!.Trim(),
+            Description = description?.Trim() ?? "",
+            Owner = owner!.Trim(),
+            SealedSpec = seal(spec),
+            Image = spec.Image,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
     }
 
@@ -58,9 +73,17 @@ public sealed class Application : ITenantOwned
         return problems;
     }
 
-    public Result Change(string? description, string? owner, DeploymentSpec spec, Func<DeploymentSpec, string> seal, DateTime now)
+    public Result Change(
+        string? description,
+        string? owner,
+        DeploymentSpec spec,
+        Func<DeploymentSpec, string> seal,
+        DateTime now
+    )
     {
-        var problems = ValidateDetails(description, owner).Concat(spec.Validate().Select(p => p with { Field = $"Spec.{p.Field}" })).ToList();
+        var problems = ValidateDetails(description, owner)
+            .Concat(spec.Validate().Select(p => p with { Field = $"Spec.{p.Field}" }))
+            .ToList();
         if (problems.Count > 0)
             return Problem.Invalid(problems);
         if (IsDeleting)
@@ -74,8 +97,15 @@ public sealed class Application : ITenantOwned
     }
 
     /// <summary>Freezes a spec into the next revision, made for one environment.</summary>
-    public Result<Revision> NewRevision(DeploymentSpec spec, Func<DeploymentSpec, string> seal, string environment, string createdBy,
-        string? note, string origin, DateTime now)
+    public Result<Revision> NewRevision(
+        DeploymentSpec spec,
+        Func<DeploymentSpec, string> seal,
+        string environment,
+        string createdBy,
+        string? note,
+        string origin,
+        DateTime now
+    )
     {
         if (IsDeleting)
             return Problem.Conflict($"Application '{Name}' is being deleted.");
@@ -86,7 +116,17 @@ public sealed class Application : ITenantOwned
             return Problem.Invalid("Note", $"A note has at most {Revision.NoteMaxLength} characters.");
         LatestRevision++;
         UpdatedAt = now;
-        return new Revision(this, LatestRevision, seal(spec), spec.Image, environment, createdBy, note?.Trim(), origin, now);
+        return new Revision(
+            this,
+            LatestRevision,
+            seal(spec),
+            spec.Image,
+            environment,
+            createdBy,
+            note?.Trim(),
+            origin,
+            now
+        );
     }
 
     public void MarkDeleting() => IsDeleting = true;
@@ -94,7 +134,10 @@ public sealed class Application : ITenantOwned
     private static IEnumerable<Problem> ValidateDetails(string? description, string? owner)
     {
         if (description is { Length: > DescriptionMaxLength })
-            yield return Problem.Invalid("Description", $"A description has at most {DescriptionMaxLength} characters.");
+            yield return Problem.Invalid(
+                "Description",
+                $"A description has at most {DescriptionMaxLength} characters."
+            );
         if (string.IsNullOrWhiteSpace(owner))
             yield return Problem.Invalid("Owner", "Name the application's owner: a person or team to ask about it.");
         else if (owner.Trim().Length > OwnerMaxLength)
@@ -119,14 +162,24 @@ public sealed class Revision : ITenantOwned
     public string Environment { get; private set; } = "";
     public string CreatedBy { get; private set; } = "";
     public string? Note { get; private set; }
+
     /// <summary>How the revision came about, in words: "deploy", "rollback to revision 3", "promotion of revision 5 from dev".</summary>
     public string Origin { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
 
     private Revision() { }
 
-    internal Revision(Application application, int number, string sealedSpec, string image, string environment, string createdBy, string? note,
-        string origin, DateTime now)
+    internal Revision(
+        Application application,
+        int number,
+        string sealedSpec,
+        string image,
+        string environment,
+        string createdBy,
+        string? note,
+        string origin,
+        DateTime now
+    )
     {
         Id = Guid.NewGuid();
         TenantId = application.TenantId;

@@ -13,7 +13,10 @@ public sealed record ApplicationName
     public const int MaxLength = 40;
 
     /// <summary>Words of the portal's own addresses beside an application's ("/t/{tenant}/apps/new"): an application of that name could not be reached.</summary>
-    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(["new", "import"], StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(
+        ["new", "import"],
+        StringComparer.Ordinal
+    );
     public string Value { get; }
 
     private ApplicationName(string value) => Value = value;
@@ -24,12 +27,23 @@ public sealed record ApplicationName
         if (value.Length == 0)
             return Problem.Invalid(field, "An application needs a name.");
         if (value.Length > MaxLength)
-            return Problem.Invalid(field, $"An application name has at most {MaxLength} characters; '{value}' has {value.Length}.");
+            return Problem.Invalid(
+                field,
+                $"An application name has at most {MaxLength} characters; '{value}' has {value.Length}."
+            );
         if (!KubernetesSyntax.IsDns1123Label(value) || !char.IsAsciiLetterLower(value[0]))
-            return Problem.Invalid(field,
-                $"'{value}' is not a valid application name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'orders-api').");
+        {
+            return Problem.Invalid(
+                field,
+                $"'{value}' is not a valid application name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'orders-api')."
+            );
+        }
+
         if (Reserved.Contains(value))
-            return Problem.Invalid(field, $"'{value}' is reserved: the portal's own pages use it in their addresses (/t/{{tenant}}/apps/{value}). Choose another name.");
+            return Problem.Invalid(
+                field,
+                $"'{value}' is reserved: the portal's own pages use it in their addresses (/t/{{tenant}}/apps/{value}). Choose another name."
+            );
         return new ApplicationName(value);
     }
 

@@ -20,10 +20,13 @@ public enum ScaleSource
 {
     /// <summary>A first deploy to the environment: the spec's replicas or autoscaling.</summary>
     Spec,
+
     /// <summary>The environment's own replicas or autoscaler, as they stand.</summary>
     Kept,
+
     /// <summary>Replicas the deploy sets.</summary>
     Set,
+
     /// <summary>An autoscaling change: the policy it sets, or none.</summary>
     Autoscaling,
 }
@@ -71,22 +74,46 @@ public sealed record DeployScale
             case ScaleSource.Set:
                 var autoscaler = current is null ? spec.Autoscaling : current.Autoscaler;
                 if (autoscaler is not null)
-                    return Problem.Conflict($"An autoscaler owns the replica count in '{environment}' ({SpecDiff.DescribeAutoscaling(autoscaler)}): leave replicas out " +
-                        "to keep it, or turn autoscaling off first.", "Replicas");
+                {
+                    return Problem.Conflict(
+                        $"An autoscaler owns the replica count in '{environment}' ({SpecDiff.DescribeAutoscaling(autoscaler)}): leave replicas out "
+                            + "to keep it, or turn autoscaling off first.",
+                        "Replicas"
+                    );
+                }
+
                 if (Replicas is < 0 or > DeploymentSpec.MaxReplicas)
                     return Problem.Invalid("Replicas", $"Replicas go from 0 to {DeploymentSpec.MaxReplicas}.");
-                return new ScaledSpec(spec.WithAutoscaling(null).WithReplicas(Replicas!.Value), ScaleSource.Set, current);
+                return new ScaledSpec(
+                    spec.WithAutoscaling(null).WithReplicas(Replicas!.Value),
+                    ScaleSource.Set,
+                    current
+                );
             case ScaleSource.Autoscaling:
                 var count = current?.KeptReplicas ?? spec.Replicas;
-                return new ScaledSpec(spec.WithAutoscaling(Autoscaling).WithReplicas(Within(count, Autoscaling)), ScaleSource.Autoscaling, current);
+                return new ScaledSpec(
+                    spec.WithAutoscaling(Autoscaling).WithReplicas(Within(count, Autoscaling)),
+                    ScaleSource.Autoscaling,
+                    current
+                );
             default:
                 if (current is null)
-                    return new ScaledSpec(spec.WithReplicas(Within(spec.Replicas, spec.Autoscaling)), ScaleSource.Spec, null);
-                return new ScaledSpec(spec.WithAutoscaling(current.Autoscaler).WithReplicas(Within(current.KeptReplicas, current.Autoscaler)),
-                    ScaleSource.Kept, current);
+                    return new ScaledSpec(
+                        spec.WithReplicas(Within(spec.Replicas, spec.Autoscaling)),
+                        ScaleSource.Spec,
+                        null
+                    );
+                return new ScaledSpec(
+                    spec.WithAutoscaling(current.Autoscaler)
+                        .WithReplicas(Within(current.KeptReplicas, current.Autoscaler)),
+                    ScaleSource.Kept,
+                    current
+                );
         }
     }
 
     private static int Within(int replicas, AutoscalingPolicy? autoscaler) =>
-        autoscaler is null ? replicas : Math.Clamp(replicas, autoscaler.MinReplicas, Math.Max(autoscaler.MinReplicas, autoscaler.MaxReplicas));
+        autoscaler is null
+            ? replicas
+            : Math.Clamp(replicas, autoscaler.MinReplicas, Math.Max(autoscaler.MinReplicas, autoscaler.MaxReplicas));
 }

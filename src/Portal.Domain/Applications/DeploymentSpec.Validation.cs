@@ -30,9 +30,13 @@ public sealed partial record DeploymentSpec
         ValidateConfigFiles(problems);
         ValidateResources(problems);
         if (Replicas < 0)
-            problems.Add(Problem.Invalid(nameof(Replicas), "Replicas cannot be negative; use 0 to stop the application."));
+            problems.Add(
+                Problem.Invalid(nameof(Replicas), "Replicas cannot be negative; use 0 to stop the application.")
+            );
         else if (Replicas > MaxReplicas)
-            problems.Add(Problem.Invalid(nameof(Replicas), $"{Replicas} replicas is too many: use at most {MaxReplicas}."));
+            problems.Add(
+                Problem.Invalid(nameof(Replicas), $"{Replicas} replicas is too many: use at most {MaxReplicas}.")
+            );
         ValidateProbe(Liveness, nameof(Liveness), problems);
         ValidateProbe(Readiness, nameof(Readiness), problems);
         ValidateExposure(problems);
@@ -56,17 +60,41 @@ public sealed partial record DeploymentSpec
             if (!Enum.IsDefined(port.Protocol))
                 problems.Add(Problem.Invalid($"{field}.Protocol", "The protocol is TCP or UDP."));
             else if (!numbers.Add((port.Port, port.Protocol)))
-                problems.Add(Problem.Invalid($"{field}.Port", $"Port {port.Port}/{port.Protocol.ToString().ToUpperInvariant()} is listed twice."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Port",
+                        $"Port {port.Port}/{port.Protocol.ToString().ToUpperInvariant()} is listed twice."
+                    )
+                );
             if (string.IsNullOrEmpty(port.Name))
                 continue;
             if (port.Name.Length > KubernetesSyntax.ServiceNameMaxLength)
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"Port name '{port.Name}' has {port.Name.Length} characters; a port name has at most {KubernetesSyntax.ServiceNameMaxLength}."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"Port name '{port.Name}' has {port.Name.Length} characters; a port name has at most {KubernetesSyntax.ServiceNameMaxLength}."
+                    )
+                );
+            }
             else if (!KubernetesSyntax.IsServiceName(port.Name))
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"'{port.Name}' is not a valid port name: use lowercase letters, digits and '-', with at least one letter, no '-' at either end and no '--' (like 'http' or 'metrics')."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"'{port.Name}' is not a valid port name: use lowercase letters, digits and '-', with at least one letter, no '-' at either end and no '--' (like 'http' or 'metrics')."
+                    )
+                );
+            }
             else if (!names.Add(port.Name))
-                problems.Add(Problem.Invalid($"{field}.Name", $"Port name '{port.Name}' is used twice; each port needs its own name."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"Port name '{port.Name}' is used twice; each port needs its own name."
+                    )
+                );
+            }
         }
     }
 
@@ -82,23 +110,56 @@ public sealed partial record DeploymentSpec
                 continue;
             }
             if (string.IsNullOrEmpty(variable.Name))
+            {
                 problems.Add(Problem.Invalid($"{field}.Name", "A variable needs a name."));
+            }
             else if (!KubernetesSyntax.IsEnvironmentVariableName(variable.Name))
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"'{variable.Name}' is not a valid variable name: use letters, digits, '_', '-' and '.', and do not start with a digit (like 'DB_HOST')."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"'{variable.Name}' is not a valid variable name: use letters, digits, '_', '-' and '.', and do not start with a digit (like 'DB_HOST')."
+                    )
+                );
+            }
             else if (!names.Add(variable.Name))
+            {
                 problems.Add(Problem.Invalid($"{field}.Name", $"Variable '{variable.Name}' is set twice; keep one."));
+            }
+
             if (variable.Value is null)
-                problems.Add(Problem.Invalid($"{field}.Value", $"Variable '{variable.Name}' has no value; an empty one is written as \"\"."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Value",
+                        $"Variable '{variable.Name}' has no value; an empty one is written as \"\"."
+                    )
+                );
             if (variable.From is { } from)
             {
                 if (variable.IsSecret || !string.IsNullOrEmpty(variable.Value))
-                    problems.Add(Problem.Invalid($"{field}.From", $"Variable '{variable.Name}' takes its value from a Secret: it has no value of its own."));
+                    problems.Add(
+                        Problem.Invalid(
+                            $"{field}.From",
+                            $"Variable '{variable.Name}' takes its value from a Secret: it has no value of its own."
+                        )
+                    );
                 if (!KubernetesSyntax.IsDns1123Subdomain(from.SecretName))
-                    problems.Add(Problem.Invalid($"{field}.From",
-                        $"'{from.SecretName}' is not a valid Secret name: use lowercase letters, digits, '-' and '.', like 'db-credentials'."));
+                {
+                    problems.Add(
+                        Problem.Invalid(
+                            $"{field}.From",
+                            $"'{from.SecretName}' is not a valid Secret name: use lowercase letters, digits, '-' and '.', like 'db-credentials'."
+                        )
+                    );
+                }
+
                 if (!KubernetesSyntax.IsConfigKey(from.Key))
-                    problems.Add(Problem.Invalid($"{field}.From", $"'{from.Key}' is not a valid key of a Secret: use letters, digits, '-', '_' and '.'."));
+                    problems.Add(
+                        Problem.Invalid(
+                            $"{field}.From",
+                            $"'{from.Key}' is not a valid key of a Secret: use letters, digits, '-', '_' and '.'."
+                        )
+                    );
             }
         }
     }
@@ -119,17 +180,34 @@ public sealed partial record DeploymentSpec
             if (pathProblem is not null)
                 problems.Add(Problem.Invalid($"{field}.MountPath", pathProblem));
             if (string.IsNullOrEmpty(file.FileName))
+            {
                 problems.Add(Problem.Invalid($"{field}.FileName", "A config file needs a file name."));
+            }
             else if (!KubernetesSyntax.IsConfigKey(file.FileName))
-                problems.Add(Problem.Invalid($"{field}.FileName",
-                    $"'{file.FileName}' is not a valid file name: use letters, digits, '-', '_' and '.', at most {KubernetesSyntax.ConfigKeyMaxLength} characters, not starting with '..'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.FileName",
+                        $"'{file.FileName}' is not a valid file name: use letters, digits, '-', '_' and '.', at most {KubernetesSyntax.ConfigKeyMaxLength} characters, not starting with '..'."
+                    )
+                );
+            }
             else if (pathProblem is null && !paths.Add(file.FullPath))
+            {
                 problems.Add(Problem.Invalid($"{field}.FileName", $"{file.FullPath} is defined twice; keep one."));
+            }
+
             bytes += Encoding.UTF8.GetByteCount(file.Content ?? "");
         }
         if (bytes > MaxConfigBytes)
-            problems.Add(Problem.Invalid(nameof(ConfigFiles),
-                $"Config files hold {Quantity.FormatBytes(bytes)} together; the limit is {Quantity.FormatBytes(MaxConfigBytes)}."));
+        {
+            problems.Add(
+                Problem.Invalid(
+                    nameof(ConfigFiles),
+                    $"Config files hold {Quantity.FormatBytes(bytes)} together; the limit is {Quantity.FormatBytes(MaxConfigBytes)}."
+                )
+            );
+        }
     }
 
     private static string? MountPathProblem(string? path)
@@ -161,15 +239,38 @@ public sealed partial record DeploymentSpec
             return;
         }
         if (r.CpuRequestMillis <= 0)
-            problems.Add(Problem.Invalid($"{field}.CpuRequest", "Request some CPU (like 100m): the quota counts what an application requests."));
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.CpuRequest",
+                    "Request some CPU (like 100m): the quota counts what an application requests."
+                )
+            );
         if (r.MemoryRequestBytes <= 0)
-            problems.Add(Problem.Invalid($"{field}.MemoryRequest", "Request some memory (like 128 MiB): the quota counts what an application requests."));
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.MemoryRequest",
+                    "Request some memory (like 128 MiB): the quota counts what an application requests."
+                )
+            );
         if (r.CpuLimitMillis < r.CpuRequestMillis)
-            problems.Add(Problem.Invalid($"{field}.CpuLimit",
-                $"The CPU limit ({Quantity.FormatCpu(r.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(r.CpuRequestMillis)})."));
+        {
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.CpuLimit",
+                    $"The CPU limit ({Quantity.FormatCpu(r.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(r.CpuRequestMillis)})."
+                )
+            );
+        }
+
         if (r.MemoryLimitBytes < r.MemoryRequestBytes)
-            problems.Add(Problem.Invalid($"{field}.MemoryLimit",
-                $"The memory limit ({Quantity.FormatBytes(r.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(r.MemoryRequestBytes)})."));
+        {
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.MemoryLimit",
+                    $"The memory limit ({Quantity.FormatBytes(r.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(r.MemoryRequestBytes)})."
+                )
+            );
+        }
     }
 
     private static void ValidateProbe(Probe? probe, string field, List<Problem> problems)
@@ -179,16 +280,27 @@ public sealed partial record DeploymentSpec
         if (!Enum.IsDefined(probe.Kind))
             problems.Add(Problem.Invalid($"{field}.Kind", "A probe is an HTTP request or a TCP connection."));
         if (probe.Kind == ProbeKind.Http && (string.IsNullOrEmpty(probe.Path) || !probe.Path.StartsWith('/')))
-            problems.Add(Problem.Invalid($"{field}.Path", "An HTTP probe needs a path starting with '/', like '/healthz'."));
+            problems.Add(
+                Problem.Invalid($"{field}.Path", "An HTTP probe needs a path starting with '/', like '/healthz'.")
+            );
         if (probe.Kind == ProbeKind.Tcp && !string.IsNullOrEmpty(probe.Path))
-            problems.Add(Problem.Invalid($"{field}.Path", "A TCP probe only connects to the port; leave the path empty."));
+            problems.Add(
+                Problem.Invalid($"{field}.Path", "A TCP probe only connects to the port; leave the path empty.")
+            );
         CheckPort(probe.Port, $"{field}.Port", problems);
         if (probe.InitialDelaySeconds < 0)
             problems.Add(Problem.Invalid($"{field}.InitialDelaySeconds", "The initial delay cannot be negative."));
         if (probe.PeriodSeconds < 1)
-            problems.Add(Problem.Invalid($"{field}.PeriodSeconds", "A probe runs at most once a second: use a period of 1 second or more."));
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.PeriodSeconds",
+                    "A probe runs at most once a second: use a period of 1 second or more."
+                )
+            );
         if (probe.FailureThreshold < 1)
-            problems.Add(Problem.Invalid($"{field}.FailureThreshold", "A probe needs a failure threshold of 1 or more."));
+            problems.Add(
+                Problem.Invalid($"{field}.FailureThreshold", "A probe needs a failure threshold of 1 or more.")
+            );
     }
 
     private void ValidateExposure(List<Problem> problems)
@@ -203,32 +315,78 @@ public sealed partial record DeploymentSpec
         {
             var bare = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
             if (System.Net.IPAddress.TryParse(bare, out _))
-                problems.Add(Problem.Invalid($"{field}.IngressHost", $"'{host}' is an address: an ingress host is a DNS name, like 'shop.example.com'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.IngressHost",
+                        $"'{host}' is an address: an ingress host is a DNS name, like 'shop.example.com'."
+                    )
+                );
+            }
             else if (!KubernetesSyntax.IsDns1123Subdomain(bare))
-                problems.Add(Problem.Invalid($"{field}.IngressHost",
-                    $"'{host}' is not a valid host name: use lowercase letters, digits, '-' and '.', like 'shop.example.com' (or '*.example.com')."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.IngressHost",
+                        $"'{host}' is not a valid host name: use lowercase letters, digits, '-' and '.', like 'shop.example.com' (or '*.example.com')."
+                    )
+                );
+            }
+
             if (Ports.Any(p => p?.Port == exposure.TargetPort && p.Protocol == PortProtocol.Udp))
-                problems.Add(Problem.Invalid($"{field}.IngressHost",
-                    $"An ingress carries HTTP over TCP, but port {exposure.TargetPort} is UDP."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.IngressHost",
+                        $"An ingress carries HTTP over TCP, but port {exposure.TargetPort} is UDP."
+                    )
+                );
+            }
         }
         if (!string.IsNullOrEmpty(exposure.IngressPath))
         {
             if (!exposure.IngressPath.StartsWith('/'))
-                problems.Add(Problem.Invalid($"{field}.IngressPath", $"An ingress path starts with '/', like '/{exposure.IngressPath}'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.IngressPath",
+                        $"An ingress path starts with '/', like '/{exposure.IngressPath}'."
+                    )
+                );
+            }
             else if (!IsPlainPath(exposure.IngressPath))
-                problems.Add(Problem.Invalid($"{field}.IngressPath",
-                    $"An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~ (RFC 3986's unreserved ones) after '/', " +
-                    $"at most {IngressPathMaxLength} characters, without '//', '.' or '..' segments, like '/api/v1'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.IngressPath",
+                        $"An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~ (RFC 3986's unreserved ones) after '/', "
+                            + $"at most {IngressPathMaxLength} characters, without '//', '.' or '..' segments, like '/api/v1'."
+                    )
+                );
+            }
+
             if (string.IsNullOrEmpty(host))
                 problems.Add(Problem.Invalid($"{field}.IngressPath", "An ingress path needs an ingress host."));
         }
         if (!string.IsNullOrEmpty(exposure.TlsSecretName))
         {
             if (!KubernetesSyntax.IsDns1123Subdomain(exposure.TlsSecretName))
-                problems.Add(Problem.Invalid($"{field}.TlsSecretName",
-                    $"'{exposure.TlsSecretName}' is not a valid secret name: use lowercase letters, digits, '-' and '.', like 'shop-tls'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.TlsSecretName",
+                        $"'{exposure.TlsSecretName}' is not a valid secret name: use lowercase letters, digits, '-' and '.', like 'shop-tls'."
+                    )
+                );
+            }
+
             if (string.IsNullOrEmpty(host))
-                problems.Add(Problem.Invalid($"{field}.TlsSecretName", "TLS needs an ingress host: the certificate is served for that host."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.TlsSecretName",
+                        "TLS needs an ingress host: the certificate is served for that host."
+                    )
+                );
         }
     }
 
@@ -249,7 +407,10 @@ public sealed partial record DeploymentSpec
             var segment = segments[i];
             if (segment.Length == 0 && i < segments.Length - 1)
                 return false;
-            if (segment is "." or ".." || !segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~'))
+            if (
+                segment is "." or ".."
+                || !segment.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~')
+            )
                 return false;
         }
         return true;
@@ -261,13 +422,33 @@ public sealed partial record DeploymentSpec
         if (Autoscaling is not { } a)
             return;
         if (a.MinReplicas < 1)
-            problems.Add(Problem.Invalid($"{field}.MinReplicas", "The autoscaler keeps at least 1 replica: use a minimum of 1 or more."));
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.MinReplicas",
+                    "The autoscaler keeps at least 1 replica: use a minimum of 1 or more."
+                )
+            );
         if (a.MaxReplicas > MaxReplicas)
-            problems.Add(Problem.Invalid($"{field}.MaxReplicas", $"{a.MaxReplicas} replicas is too many: use at most {MaxReplicas}."));
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.MaxReplicas",
+                    $"{a.MaxReplicas} replicas is too many: use at most {MaxReplicas}."
+                )
+            );
         else if (a.MaxReplicas < a.MinReplicas)
-            problems.Add(Problem.Invalid($"{field}.MaxReplicas", $"The maximum ({a.MaxReplicas}) is below the minimum ({a.MinReplicas})."));
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.MaxReplicas",
+                    $"The maximum ({a.MaxReplicas}) is below the minimum ({a.MinReplicas})."
+                )
+            );
         if (a.CpuUtilizationPercent is null && a.MemoryUtilizationPercent is null)
-            problems.Add(Problem.Invalid(field, "Give the autoscaler a CPU or memory target, like 70 percent of the CPU request."));
+            problems.Add(
+                Problem.Invalid(
+                    field,
+                    "Give the autoscaler a CPU or memory target, like 70 percent of the CPU request."
+                )
+            );
         CheckPercent(a.CpuUtilizationPercent, $"{field}.CpuUtilizationPercent", problems);
         CheckPercent(a.MemoryUtilizationPercent, $"{field}.MemoryUtilizationPercent", problems);
     }

@@ -12,11 +12,31 @@ namespace Portal.Domain.Applications;
 public sealed partial record DeploymentSpec
 {
     public required string Image { get; init; }
-    public IReadOnlyList<string> Command { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<string> Args { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<ContainerPort> Ports { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<EnvironmentVariable> Environment { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<ConfigFile> ConfigFiles { get; init => field = Freeze(value); } = [];
+    public IReadOnlyList<string> Command
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<string> Args
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<ContainerPort> Ports
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<EnvironmentVariable> Environment
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<ConfigFile> ConfigFiles
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
     public required ContainerResources Resources { get; init; }
     public int Replicas { get; init; } = 1;
     public Probe? Liveness { get; init; }
@@ -33,19 +53,25 @@ public sealed partial record DeploymentSpec
 
     public DeploymentSpec WithAutoscaling(AutoscalingPolicy? autoscaling) => this with { Autoscaling = autoscaling };
 
-    public DeploymentSpec WithEnvironment(IEnumerable<EnvironmentVariable> variables) => this with { Environment = [.. variables] };
+    public DeploymentSpec WithEnvironment(IEnumerable<EnvironmentVariable> variables) =>
+        this with
+        {
+            Environment = [.. variables],
+        };
 
     /// <summary>Sets one variable: replaces the one of the same name where it stands, or adds it at the end.</summary>
     public DeploymentSpec WithEnvironmentVariable(EnvironmentVariable variable)
     {
         var replaced = false;
-        var variables = Environment.Select(e =>
-        {
-            if (e.Name != variable.Name)
-                return e;
-            replaced = true;
-            return variable;
-        }).ToList();
+        var variables = Environment
+            .Select(e =>
+            {
+                if (e.Name != variable.Name)
+                    return e;
+                replaced = true;
+                return variable;
+            })
+            .ToList();
         if (!replaced)
             variables.Add(variable);
         return WithEnvironment(variables);
@@ -53,12 +79,21 @@ public sealed partial record DeploymentSpec
 
     public bool Equals(DeploymentSpec? other) =>
         other is not null
-        && Image == other.Image && Command.SequenceEqual(other.Command) && Args.SequenceEqual(other.Args)
-        && Ports.SequenceEqual(other.Ports) && Environment.SequenceEqual(other.Environment) && ConfigFiles.SequenceEqual(other.ConfigFiles)
-        && Resources == other.Resources && Replicas == other.Replicas && Liveness == other.Liveness && Readiness == other.Readiness
-        && Exposure == other.Exposure && Autoscaling == other.Autoscaling;
+        && Image == other.Image
+        && Command.SequenceEqual(other.Command)
+        && Args.SequenceEqual(other.Args)
+        && Ports.SequenceEqual(other.Ports)
+        && Environment.SequenceEqual(other.Environment)
+        && ConfigFiles.SequenceEqual(other.ConfigFiles)
+        && Resources == other.Resources
+        && Replicas == other.Replicas
+        && Liveness == other.Liveness
+        && Readiness == other.Readiness
+        && Exposure == other.Exposure
+        && Autoscaling == other.Autoscaling;
 
-    public override int GetHashCode() => HashCode.Combine(Image, Resources, Replicas, Ports.Count, Environment.Count, ConfigFiles.Count);
+    public override int GetHashCode() =>
+        HashCode.Combine(Image, Resources, Replicas, Ports.Count, Environment.Count, ConfigFiles.Count);
 
     // Null arrives from JSON that leaves a list out or writes null; an empty list is what the reader means.
     private static IReadOnlyList<T> Freeze<T>(IReadOnlyList<T>? items) => items is null ? [] : [.. items];
@@ -105,7 +140,12 @@ public sealed record ConfigFile(string MountPath, string FileName, string Conten
 }
 
 /// <summary>What the container asks for (requests, which quota admission counts) and may use at most (limits).</summary>
-public sealed record ContainerResources(long CpuRequestMillis, long CpuLimitMillis, long MemoryRequestBytes, long MemoryLimitBytes);
+public sealed record ContainerResources(
+    long CpuRequestMillis,
+    long CpuLimitMillis,
+    long MemoryRequestBytes,
+    long MemoryLimitBytes
+);
 
 [JsonConverter(typeof(JsonStringEnumConverter<ProbeKind>))]
 public enum ProbeKind
@@ -115,13 +155,31 @@ public enum ProbeKind
 }
 
 /// <summary>A health check: an HTTP GET of <see cref="Path"/> (a 2xx or 3xx answer passes) or a TCP connection.</summary>
-public sealed record Probe(ProbeKind Kind, string? Path, int Port, int InitialDelaySeconds = 0, int PeriodSeconds = 10, int FailureThreshold = 3);
+public sealed record Probe(
+    ProbeKind Kind,
+    string? Path,
+    int Port,
+    int InitialDelaySeconds = 0,
+    int PeriodSeconds = 10,
+    int FailureThreshold = 3
+);
 
 /// <summary>
 /// How the application is reached: a cluster-internal Service on <see cref="ServicePort"/> that forwards to the
 /// container's <see cref="TargetPort"/>, and, with a host, an Ingress from outside (HTTPS with a TLS secret).
 /// </summary>
-public sealed record Exposure(int ServicePort, int TargetPort, string? IngressHost = null, string? IngressPath = null, string? TlsSecretName = null);
+public sealed record Exposure(
+    int ServicePort,
+    int TargetPort,
+    string? IngressHost = null,
+    string? IngressPath = null,
+    string? TlsSecretName = null
+);
 
 /// <summary>Replicas follow load between the bounds, aiming at these average utilizations of the requests.</summary>
-public sealed record AutoscalingPolicy(int MinReplicas, int MaxReplicas, int? CpuUtilizationPercent, int? MemoryUtilizationPercent);
+public sealed record AutoscalingPolicy(
+    int MinReplicas,
+    int MaxReplicas,
+    int? CpuUtilizationPercent,
+    int? MemoryUtilizationPercent
+);

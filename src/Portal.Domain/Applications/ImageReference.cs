@@ -38,7 +38,9 @@ public sealed partial record ImageReference
     {
         get
         {
-            var tag = Tag is null ? "" : Tag[..Math.Min(Tag.Length, KubernetesSyntax.LabelMaxLength)].Trim('_', '.', '-');
+            var tag = Tag is null
+                ? ""
+                : Tag[..Math.Min(Tag.Length, KubernetesSyntax.LabelMaxLength)].Trim('_', '.', '-');
             if (tag.Length > 0)
                 return tag;
             return Digest is null ? "latest" : $"sha256-{Digest["sha256:".Length..][..12]}";
@@ -60,7 +62,10 @@ public sealed partial record ImageReference
             digest = rest[(at + 1)..];
             rest = rest[..at];
             if (!DigestPattern().IsMatch(digest))
-                return Problem.Invalid(field, $"'{digest}' in image '{text}' is not a digest: write 'sha256:' and 64 lowercase hexadecimal digits.");
+                return Problem.Invalid(
+                    field,
+                    $"'{digest}' in image '{text}' is not a digest: write 'sha256:' and 64 lowercase hexadecimal digits."
+                );
         }
 
         string? tag = null;
@@ -70,14 +75,21 @@ public sealed partial record ImageReference
             tag = rest[(colon + 1)..];
             rest = rest[..colon];
             if (!TagPattern().IsMatch(tag))
-                return Problem.Invalid(field,
-                    $"'{tag}' in image '{text}' is not a valid tag: use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'.");
+            {
+                return Problem.Invalid(
+                    field,
+                    $"'{tag}' in image '{text}' is not a valid tag: use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'."
+                );
+            }
         }
 
         if (rest.Length == 0)
             return Problem.Invalid(field, $"Image '{text}' has no repository; {Example}.");
         if (rest.Length > NameMaxLength)
-            return Problem.Invalid(field, $"The repository of image '{Shorten(text)}' is longer than {NameMaxLength} characters.");
+            return Problem.Invalid(
+                field,
+                $"The repository of image '{Shorten(text)}' is longer than {NameMaxLength} characters."
+            );
 
         var registry = DefaultRegistry;
         var path = rest;
@@ -87,20 +99,31 @@ public sealed partial record ImageReference
             registry = rest[..slash];
             path = rest[(slash + 1)..];
             if (!RegistryPattern().IsMatch(registry))
-                return Problem.Invalid(field, $"'{registry}' in image '{text}' is not a registry host: write a host name with an optional port, like 'registry.example.com:5000'.");
+                return Problem.Invalid(
+                    field,
+                    $"'{registry}' in image '{text}' is not a registry host: write a host name with an optional port, like 'registry.example.com:5000'."
+                );
         }
 
         var components = path.Split('/');
         if (components.Any(c => c.Length == 0))
-            return Problem.Invalid(field, $"Image '{text}' has an empty path component ('//' or a '/' at either end); {Example}.");
+            return Problem.Invalid(
+                field,
+                $"Image '{text}' has an empty path component ('//' or a '/' at either end); {Example}."
+            );
         foreach (var component in components)
         {
             if (PathComponentPattern().IsMatch(component))
                 continue;
             if (PathComponentPattern().IsMatch(component.ToLowerInvariant()))
-                return Problem.Invalid(field, $"Repository names are lowercase: write '{path.ToLowerInvariant()}' rather than '{path}'.");
-            return Problem.Invalid(field,
-                $"'{component}' in image '{text}' is not a valid repository name: use lowercase letters and digits, separated by '.', '_', '__' or dashes.");
+                return Problem.Invalid(
+                    field,
+                    $"Repository names are lowercase: write '{path.ToLowerInvariant()}' rather than '{path}'."
+                );
+            return Problem.Invalid(
+                field,
+                $"'{component}' in image '{text}' is not a valid repository name: use lowercase letters and digits, separated by '.', '_', '__' or dashes."
+            );
         }
         if (registry == DefaultRegistry && components.Length == 1)
             path = $"library/{path}";
@@ -112,7 +135,9 @@ public sealed partial record ImageReference
 
     /// <summary>Docker's rule: the first component names a registry when it looks like a host ("a.b", "host:5000", "localhost").</summary>
     private static bool IsRegistry(string first) =>
-        first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"
+        first.Contains('.', StringComparison.Ordinal)
+        || first.Contains(':', StringComparison.Ordinal)
+        || first == "localhost"
         || first.Any(char.IsAsciiLetterUpper);
 
     private static string Shorten(string value) => value.Length <= 60 ? value : value[..60] + "…";
@@ -123,7 +148,9 @@ public sealed partial record ImageReference
     [GeneratedRegex("\\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\\z")]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex(@"\A([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(\.([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*(:[0-9]{1,5})?\z")]
+    [GeneratedRegex(
+        @"\A([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(\.([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*(:[0-9]{1,5})?\z"
+    )]
     private static partial Regex RegistryPattern();
 
     [GeneratedRegex("\\A[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*\\z")]

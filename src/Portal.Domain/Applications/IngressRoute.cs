@@ -20,7 +20,10 @@ public sealed record IngressRoute(string Host, string Path)
     public bool IsWildcard => Host.StartsWith(WildcardPrefix, StringComparison.Ordinal);
 
     /// <summary>The domain one label under which a wildcard stands for every name; for a name, the domain it is directly under.</summary>
-    public string Parent => IsWildcard ? Host[WildcardPrefix.Length..] : Host.IndexOf('.') is var dot and > 0 ? Host[(dot + 1)..] : "";
+    public string Parent =>
+        IsWildcard ? Host[WildcardPrefix.Length..]
+        : Host.IndexOf('.') is var dot and > 0 ? Host[(dot + 1)..]
+        : "";
 
     /// <summary>Whether this host and another would serve the same name: equal, or one a wildcard standing for the other.</summary>
     public bool Overlaps(string otherHost)
@@ -34,7 +37,9 @@ public sealed record IngressRoute(string Host, string Path)
     public override string ToString() => Path == "/" ? Host : Host + Path;
 
     private static string NormalizePath(string? path) =>
-        string.IsNullOrEmpty(path) || path == "/" ? "/" : path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/";
+        string.IsNullOrEmpty(path) || path == "/" ? "/"
+        : path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed
+        : "/";
 
     /// <summary>Whether a name is the domain itself or a subdomain of it, at any depth.</summary>
     internal static bool IsUnder(string name, string domain) =>
@@ -57,7 +62,11 @@ public sealed record DomainList(IReadOnlyList<string> Domains)
     public static Result<DomainList> Parse(IEnumerable<string?>? items, string field)
     {
         var domains = new List<string>();
-        foreach (var item in (items ?? []).SelectMany(i => (i ?? "").Split([',', '\n', '\r', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries)))
+        foreach (
+            var item in (items ?? []).SelectMany(i =>
+                (i ?? "").Split([',', '\n', '\r', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries)
+            )
+        )
         {
             var text = item?.Trim() ?? "";
             if (text.Length == 0)
@@ -66,7 +75,10 @@ public sealed record DomainList(IReadOnlyList<string> Domains)
             if (domain.StartsWith(IngressRoute.WildcardPrefix, StringComparison.Ordinal))
                 domain = domain[IngressRoute.WildcardPrefix.Length..];
             if (!KubernetesSyntax.IsDns1123Subdomain(domain) || IPAddress.TryParse(domain, out _))
-                return Problem.Invalid(field, $"'{text}' is not a domain: write names such as 'apps.example.com', separated by commas.");
+                return Problem.Invalid(
+                    field,
+                    $"'{text}' is not a domain: write names such as 'apps.example.com', separated by commas."
+                );
             if (!domains.Contains(domain))
                 domains.Add(domain);
         }
@@ -77,7 +89,11 @@ public sealed record DomainList(IReadOnlyList<string> Domains)
     }
 
     public bool Covers(IngressRoute route) =>
-        Domains.Any(d => route.IsWildcard ? IngressRoute.IsUnder(route.Parent, d) : route.Host.EndsWith("." + d, StringComparison.Ordinal));
+        Domains.Any(d =>
+            route.IsWildcard
+                ? IngressRoute.IsUnder(route.Parent, d)
+                : route.Host.EndsWith("." + d, StringComparison.Ordinal)
+        );
 
     public override string ToString() => string.Join(", ", Domains);
 
@@ -92,17 +108,24 @@ public sealed record DomainList(IReadOnlyList<string> Domains)
 /// </summary>
 public sealed class ReservedHosts(IEnumerable<string> entries)
 {
-    private readonly IReadOnlyList<string> _entries = entries.Select(e => e.Trim().ToLowerInvariant().TrimEnd('.')).Where(e => e.Length > 0).Distinct().ToList();
+    private readonly IReadOnlyList<string> _entries = entries
+        .Select(e => e.Trim().ToLowerInvariant().TrimEnd('.'))
+        .Where(e => e.Length > 0)
+        .Distinct()
+        .ToList();
 
     public IReadOnlyList<string> Entries => _entries;
 
-    public bool Reserves(IngressRoute route) => _entries.Any(entry =>
-    {
-        if (entry.StartsWith(IngressRoute.WildcardPrefix, StringComparison.Ordinal))
+    public bool Reserves(IngressRoute route) =>
+        _entries.Any(entry =>
         {
-            var domain = entry[IngressRoute.WildcardPrefix.Length..];
-            return route.IsWildcard ? IngressRoute.IsUnder(route.Parent, domain) : route.Host.EndsWith("." + domain, StringComparison.Ordinal);
-        }
-        return route.IsWildcard ? new IngressRoute(entry, "/").Parent == route.Parent : route.Host == entry;
-    });
+            if (entry.StartsWith(IngressRoute.WildcardPrefix, StringComparison.Ordinal))
+            {
+                var domain = entry[IngressRoute.WildcardPrefix.Length..];
+                return route.IsWildcard
+                    ? IngressRoute.IsUnder(route.Parent, domain)
+                    : route.Host.EndsWith("." + domain, StringComparison.Ordinal);
+            }
+            return route.IsWildcard ? new IngressRoute(entry, "/").Parent == route.Parent : route.Host == entry;
+        });
 }

@@ -15,17 +15,23 @@ internal static partial class KubernetesSyntax
 
     public static bool IsDns1123Label(string value) => value.Length <= LabelMaxLength && Dns1123Label().IsMatch(value);
 
-    public static bool IsDns1123Subdomain(string value) => value.Length <= SubdomainMaxLength && Dns1123Subdomain().IsMatch(value);
+    public static bool IsDns1123Subdomain(string value) =>
+        value.Length <= SubdomainMaxLength && Dns1123Subdomain().IsMatch(value);
 
     /// <summary>IANA_SVC_NAME, the rule for named ports: "http", "metrics", "grpc-web".</summary>
     public static bool IsServiceName(string value) =>
-        value.Length is > 0 and <= ServiceNameMaxLength && ServiceName().IsMatch(value) && value.Any(char.IsAsciiLetterLower)
+        value.Length is > 0 and <= ServiceNameMaxLength
+        && ServiceName().IsMatch(value)
+        && value.Any(char.IsAsciiLetterLower)
         && !value.Contains("--", StringComparison.Ordinal);
 
     public static bool IsEnvironmentVariableName(string value) => EnvironmentVariableName().IsMatch(value);
 
     public static bool IsConfigKey(string value) =>
-        value.Length <= ConfigKeyMaxLength && ConfigKey().IsMatch(value) && value != "." && !value.StartsWith("..", StringComparison.Ordinal);
+        value.Length <= ConfigKeyMaxLength
+        && ConfigKey().IsMatch(value)
+        && value != "."
+        && !value.StartsWith("..", StringComparison.Ordinal);
 
     public static bool IsLabelValue(string value) => value.Length <= LabelMaxLength && LabelValue().IsMatch(value);
 

@@ -48,7 +48,10 @@ public static class SpecDiff
         return changes;
     }
 
-    private static IEnumerable<SpecChange> Environment(IReadOnlyList<EnvironmentVariable> from, IReadOnlyList<EnvironmentVariable> to)
+    private static IEnumerable<SpecChange> Environment(
+        IReadOnlyList<EnvironmentVariable> from,
+        IReadOnlyList<EnvironmentVariable> to
+    )
     {
         var before = ByName(from);
         var after = ByName(to);
@@ -78,13 +81,19 @@ public static class SpecDiff
         var kept = to.Select(v => v.Name).Where(before.ContainsKey).ToList();
         var keptBefore = from.Select(v => v.Name).Where(after.ContainsKey).ToList();
         if (!kept.SequenceEqual(keptBefore))
-            yield return new SpecChange("Environment variable order", string.Join(", ", keptBefore), string.Join(", ", kept));
+            yield return new SpecChange(
+                "Environment variable order",
+                string.Join(", ", keptBefore),
+                string.Join(", ", kept)
+            );
     }
 
     private static IEnumerable<SpecChange> ConfigFiles(IReadOnlyList<ConfigFile> from, IReadOnlyList<ConfigFile> to)
     {
-        var before = from.GroupBy(f => f.FullPath, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Content, StringComparer.Ordinal);
-        var after = to.GroupBy(f => f.FullPath, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Content, StringComparer.Ordinal);
+        var before = from.GroupBy(f => f.FullPath, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Content, StringComparer.Ordinal);
+        var after = to.GroupBy(f => f.FullPath, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Content, StringComparer.Ordinal);
         foreach (var path in Union(from.Select(f => f.FullPath), to.Select(f => f.FullPath)))
         {
             var (was, now) = (before.GetValueOrDefault(path), after.GetValueOrDefault(path));
@@ -98,20 +107,33 @@ public static class SpecDiff
     }
 
     /// <summary>The keys of the new list in its order, then those only the old one had.</summary>
-    private static IEnumerable<string> Union(IEnumerable<string> from, IEnumerable<string> to) => to.Concat(from).Distinct(StringComparer.Ordinal);
+    private static IEnumerable<string> Union(IEnumerable<string> from, IEnumerable<string> to) =>
+        to.Concat(from).Distinct(StringComparer.Ordinal);
 
     private static string Shown(EnvironmentVariable variable) =>
-        variable.From is { } source ? $"from {source}" : variable.IsSecret ? EnvironmentVariable.Mask : variable.Value;
+        variable.From is { } source ? $"from {source}"
+        : variable.IsSecret ? EnvironmentVariable.Mask
+        : variable.Value;
 
     private static Dictionary<string, EnvironmentVariable> ByName(IEnumerable<EnvironmentVariable> variables) =>
-        variables.GroupBy(v => v.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        variables
+            .GroupBy(v => v.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     private static string? Words(IReadOnlyList<string>? words) =>
-        words is null || words.Count == 0 ? null : string.Join(" ", words.Select(w => w.Length == 0 || w.Any(char.IsWhiteSpace) ? $"\"{w}\"" : w));
+        words is null || words.Count == 0
+            ? null
+            : string.Join(" ", words.Select(w => w.Length == 0 || w.Any(char.IsWhiteSpace) ? $"\"{w}\"" : w));
 
     private static string? Ports(IReadOnlyList<ContainerPort>? ports) =>
-        ports is null || ports.Count == 0 ? null
-        : string.Join(", ", ports.Select(p => $"{(string.IsNullOrEmpty(p.Name) ? "" : p.Name + " ")}{p.Port}/{p.Protocol.ToString().ToUpperInvariant()}"));
+        ports is null || ports.Count == 0
+            ? null
+            : string.Join(
+                ", ",
+                ports.Select(p =>
+                    $"{(string.IsNullOrEmpty(p.Name) ? "" : p.Name + " ")}{p.Port}/{p.Protocol.ToString().ToUpperInvariant()}"
+                )
+            );
 
     private static string? Cpu(long? millis) => millis is { } m ? Quantity.FormatCpu(m) : null;
 
@@ -130,9 +152,11 @@ public static class SpecDiff
         return $"{lines} {(lines == 1 ? "line" : "lines")}, {size}";
     }
 
-    private static string? Describe(Probe? probe) => probe is null ? null
-        : $"{(probe.Kind == ProbeKind.Http ? $"HTTP GET {probe.Path} on port {probe.Port}" : $"TCP connection to port {probe.Port}")}"
-          + $" (delay {probe.InitialDelaySeconds} s, every {probe.PeriodSeconds} s, {probe.FailureThreshold} failures)";
+    private static string? Describe(Probe? probe) =>
+        probe is null
+            ? null
+            : $"{(probe.Kind == ProbeKind.Http ? $"HTTP GET {probe.Path} on port {probe.Port}" : $"TCP connection to port {probe.Port}")}"
+                + $" (delay {probe.InitialDelaySeconds} s, every {probe.PeriodSeconds} s, {probe.FailureThreshold} failures)";
 
     private static string? Describe(AutoscalingPolicy? policy) => policy is null ? null : DescribeAutoscaling(policy);
 

@@ -5,6 +5,7 @@ public enum AuditOutcome
     Succeeded = 1,
     Failed = 2,
     Denied = 3,
+
     /// <summary>Admitted, and carried out by an operation that has not ended yet: the entry says how it ended once it has.</summary>
     Pending = 4,
 }
@@ -32,18 +33,29 @@ public sealed class AuditEvent
     public DateTime OccurredAt { get; private set; }
     public string? ClientAddress { get; private set; }
     public string? Summary { get; private set; }
+
     /// <summary>Why it failed or was refused, in words; kept apart from the summary, which says what was asked (before → after).</summary>
     public string? Reason { get; private set; }
+
     /// <summary>The operation that carries the change out, whose end decides the outcome of a <see cref="AuditOutcome.Pending"/> entry.</summary>
     public Guid? OperationId { get; private set; }
+
     /// <summary>When the operation ended and the entry was completed with its outcome.</summary>
     public DateTime? CompletedAt { get; private set; }
 
     private AuditEvent() { }
 
     public AuditEvent(
-        Actor actor, Guid? tenantId, string? tenantSlug, string action, string targetType, string targetId,
-        AuditOutcome outcome, DateTime occurredAt, string? summary)
+        Actor actor,
+        Guid? tenantId,
+        string? tenantSlug,
+        string action,
+        string targetType,
+        string targetId,
+        AuditOutcome outcome,
+        DateTime occurredAt,
+        string? summary
+    )
     {
         TenantId = tenantId;
         TenantSlug = tenantSlug;
@@ -59,14 +71,38 @@ public sealed class AuditEvent
     }
 
     /// <summary>An attempt refused by a rule (a quota, a pool's capacity, what is held already): what was asked, and why not.</summary>
-    public static AuditEvent Refused(Actor actor, Guid? tenantId, string? tenantSlug, string action, string targetType, string targetId,
-        DateTime occurredAt, string? summary, string reason) =>
-        new(actor, tenantId, tenantSlug, action, targetType, targetId, AuditOutcome.Denied, occurredAt, summary) { Reason = Clip(reason, MaxReasonLength) };
+    public static AuditEvent Refused(
+        Actor actor,
+        Guid? tenantId,
+        string? tenantSlug,
+        string action,
+        string targetType,
+        string targetId,
+        DateTime occurredAt,
+        string? summary,
+        string reason
+    ) =>
+        new(actor, tenantId, tenantSlug, action, targetType, targetId, AuditOutcome.Denied, occurredAt, summary)
+        {
+            Reason = Clip(reason, MaxReasonLength),
+        };
 
     /// <summary>A change admitted and handed to <paramref name="operationId"/>: pending until the operation ends.</summary>
-    public static AuditEvent ForOperation(Actor actor, Guid? tenantId, string? tenantSlug, string action, string targetType, string targetId,
-        DateTime occurredAt, string? summary, Guid operationId) =>
-        new(actor, tenantId, tenantSlug, action, targetType, targetId, AuditOutcome.Pending, occurredAt, summary) { OperationId = operationId };
+    public static AuditEvent ForOperation(
+        Actor actor,
+        Guid? tenantId,
+        string? tenantSlug,
+        string action,
+        string targetType,
+        string targetId,
+        DateTime occurredAt,
+        string? summary,
+        Guid operationId
+    ) =>
+        new(actor, tenantId, tenantSlug, action, targetType, targetId, AuditOutcome.Pending, occurredAt, summary)
+        {
+            OperationId = operationId,
+        };
 
     /// <summary>
     /// Says how the operation behind a pending entry ended. An entry is completed once: what it says after is not rewritten
@@ -77,7 +113,10 @@ public sealed class AuditEvent
         if (Outcome != AuditOutcome.Pending)
             throw new InvalidOperationException($"Audit event {Id} is {Outcome} already.");
         if (outcome == AuditOutcome.Pending)
-            throw new ArgumentOutOfRangeException(nameof(outcome), "An entry is completed with how the operation ended.");
+            throw new ArgumentOutOfRangeException(
+                nameof(outcome),
+                "An entry is completed with how the operation ended."
+            );
         Outcome = outcome;
         Reason = reason is null ? null : Clip(reason, MaxReasonLength);
         CompletedAt = at;
@@ -91,5 +130,6 @@ public sealed class AuditEvent
         Reason = Clip($"{Reason} {more}", MaxReasonLength);
     }
 
-    private static string Clip(string value, int length) => value.Length <= length ? value : value[..(length - 1)] + "…";
+    private static string Clip(string value, int length) =>
+        value.Length <= length ? value : value[..(length - 1)] + "…";
 }

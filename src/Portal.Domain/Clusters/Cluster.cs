@@ -23,8 +23,10 @@ public sealed class Cluster
     public string DisplayName { get; private set; } = "";
     public string ApiServer { get; private set; } = "";
     public string ProtectedKubeconfig { get; private set; } = "";
+
     /// <summary>Moves with every replaced kubeconfig, so that every replica's cached client can tell its credentials are old.</summary>
     public int KubeconfigVersion { get; private set; }
+
     /// <summary>The kubeconfig turns off TLS verification (insecure-skip-tls-verify), as a platform admin explicitly accepted.</summary>
     public bool TlsUnverified { get; private set; }
     public DateTime RegisteredAt { get; private set; }
@@ -35,19 +37,32 @@ public sealed class Cluster
     public DateTime? LastContactAt { get; private set; }
     public DateTime? LastCheckedAt { get; private set; }
     public string? LastError { get; private set; }
+
     /// <summary>Since when the watch of the cluster's nodes and pods keeps failing (hosts and pods shown may be stale); null when it runs.</summary>
     public DateTime? WatchFailingSince { get; private set; }
+
     /// <summary>Why the watch failed last, in words (e.g. "pod watch: 401 Unauthorized").</summary>
     public string? WatchError { get; private set; }
 
     private Cluster() { }
 
-    public static Result<Cluster> Register(string? name, string? displayName, string apiServer, string protectedKubeconfig,
-        string? version, string registeredBy, DateTime now, bool tlsUnverified = false)
+    public static Result<Cluster> Register(
+        string? name,
+        string? displayName,
+        string apiServer,
+        string protectedKubeconfig,
+        string? version,
+        string registeredBy,
+        DateTime now,
+        bool tlsUnverified = false
+    )
     {
         var validName = TenantSlug.Create(name, "Name");
         if (!validName.Succeeded)
-            return Problem.Invalid("Name", validName.Problem!.Message.Replace("slug", "cluster name", StringComparison.Ordinal));
+            return Problem.Invalid(
+                "Name",
+                validName.Problem!.Message.Replace("slug", "cluster name", StringComparison.Ordinal)
+            );
         var validDisplay = Tenancy.DisplayName.Create(string.IsNullOrWhiteSpace(displayName) ? name : displayName);
         if (!validDisplay.Succeeded)
             return validDisplay.Problem!;
@@ -69,7 +84,13 @@ public sealed class Cluster
     }
 
     /// <summary>Points the cluster at a new kubeconfig (rotated credentials, a moved API server) that was just probed.</summary>
-    public void ReplaceKubeconfig(string apiServer, string protectedKubeconfig, string? version, DateTime now, bool tlsUnverified = false)
+    public void ReplaceKubeconfig(
+        string apiServer,
+        string protectedKubeconfig,
+        string? version,
+        DateTime now,
+        bool tlsUnverified = false
+    )
     {
         ApiServer = apiServer;
         ProtectedKubeconfig = protectedKubeconfig;

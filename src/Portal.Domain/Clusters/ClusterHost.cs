@@ -16,6 +16,7 @@ public sealed class ClusterHost
     public string Conditions { get; private set; } = "";
     public bool Ready { get; private set; }
     public bool Unschedulable { get; private set; }
+
     /// <summary>Conditions other than Ready that are true (MemoryPressure, DiskPressure, PIDPressure…), comma-separated.</summary>
     public string Pressures { get; private set; } = "";
     public long CpuCapacityMillis { get; private set; }
@@ -45,7 +46,16 @@ public sealed class ClusterHost
     /// <summary>Takes what the node object says; returns whether anything a page shows changed.</summary>
     public bool Observe(NodeSnapshot node, DateTime now)
     {
-        var before = (Ready, Unschedulable, Pressures, Conditions, Labels, Taints, CpuAllocatableMillis, MemoryAllocatableBytes);
+        var before = (
+            Ready,
+            Unschedulable,
+            Pressures,
+            Conditions,
+            Labels,
+            Taints,
+            CpuAllocatableMillis,
+            MemoryAllocatableBytes
+        );
         Addresses = node.Addresses;
         Roles = node.Roles;
         Labels = node.Labels;
@@ -63,12 +73,25 @@ public sealed class ClusterHost
         PodAllocatable = node.PodAllocatable;
         CreatedAt = node.CreatedAt;
         ObservedAt = now;
-        return before != (Ready, Unschedulable, Pressures, Conditions, Labels, Taints, CpuAllocatableMillis, MemoryAllocatableBytes);
+        return before
+            != (
+                Ready,
+                Unschedulable,
+                Pressures,
+                Conditions,
+                Labels,
+                Taints,
+                CpuAllocatableMillis,
+                MemoryAllocatableBytes
+            );
     }
 
     public bool ObserveLoad(long cpuRequestedMillis, long memoryRequestedBytes, int podCount)
     {
-        var changed = CpuRequestedMillis != cpuRequestedMillis || MemoryRequestedBytes != memoryRequestedBytes || PodCount != podCount;
+        var changed =
+            CpuRequestedMillis != cpuRequestedMillis
+            || MemoryRequestedBytes != memoryRequestedBytes
+            || PodCount != podCount;
         CpuRequestedMillis = cpuRequestedMillis;
         MemoryRequestedBytes = memoryRequestedBytes;
         PodCount = podCount;
@@ -84,13 +107,36 @@ public sealed class ClusterHost
 
 /// <summary>What the portal reads of a Kubernetes node, free of any client library's types.</summary>
 public sealed record NodeSnapshot(
-    string Name, string Addresses, string Roles, string Labels, string Taints, string Conditions, bool Ready,
-    bool Unschedulable, string Pressures, long CpuCapacityMillis, long MemoryCapacityBytes, long PodCapacity,
-    long EphemeralStorageBytes, long CpuAllocatableMillis, long MemoryAllocatableBytes, long PodAllocatable, DateTime CreatedAt);
+    string Name,
+    string Addresses,
+    string Roles,
+    string Labels,
+    string Taints,
+    string Conditions,
+    bool Ready,
+    bool Unschedulable,
+    string Pressures,
+    long CpuCapacityMillis,
+    long MemoryCapacityBytes,
+    long PodCapacity,
+    long EphemeralStorageBytes,
+    long CpuAllocatableMillis,
+    long MemoryAllocatableBytes,
+    long PodAllocatable,
+    DateTime CreatedAt
+);
 
 /// <summary>What the portal reads of a pod: where it runs, what it requests and what it may use at most.</summary>
-public sealed record PodLoad(string Namespace, string Name, string? NodeName, string Phase, long CpuRequestedMillis, long MemoryRequestedBytes,
-    long CpuLimitMillis, long MemoryLimitBytes)
+public sealed record PodLoad(
+    string Namespace,
+    string Name,
+    string? NodeName,
+    string Phase,
+    long CpuRequestedMillis,
+    long MemoryRequestedBytes,
+    long CpuLimitMillis,
+    long MemoryLimitBytes
+)
 {
     /// <summary>Pods that count against their namespace's ResourceQuota: every pod not yet finished, scheduled or not.</summary>
     public bool CountsAgainstQuota => Phase is not ("Succeeded" or "Failed");

@@ -12,10 +12,23 @@ public sealed record RunningWorkload(string Kind, string Name, int Ready, int De
 }
 
 /// <summary>A Kubernetes Event: what happened to an object, how often, and when last.</summary>
-public sealed record ClusterEvent(string Type, string Reason, string Message, string ObjectKind, string ObjectName, int Count, DateTime? LastSeen);
+public sealed record ClusterEvent(
+    string Type,
+    string Reason,
+    string Message,
+    string ObjectKind,
+    string ObjectName,
+    int Count,
+    DateTime? LastSeen
+);
 
 /// <summary>A namespace as the cluster has it: its labels say whose it is; a terminating one is on its way out.</summary>
-public sealed record ClusterNamespace(string Name, IReadOnlyDictionary<string, string> Labels, DateTime? CreatedAt, bool Terminating);
+public sealed record ClusterNamespace(
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    DateTime? CreatedAt,
+    bool Terminating
+);
 
 /// <summary>
 /// The portal's way to a Kubernetes cluster. Implementations speak the Kubernetes API; nothing here
@@ -31,7 +44,11 @@ public interface IClusterGateway
     Task<Result> SetUnschedulableAsync(Guid clusterId, string nodeName, bool unschedulable, CancellationToken ct);
 
     /// <summary>The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.</summary>
-    Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(Guid clusterId, string @namespace, CancellationToken ct);
+    Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(
+        Guid clusterId,
+        string @namespace,
+        CancellationToken ct
+    );
 
     /// <summary>The namespace of this name, or null when the cluster has none.</summary>
     Task<Result<ClusterNamespace?>> FindNamespaceAsync(Guid clusterId, string name, CancellationToken ct);

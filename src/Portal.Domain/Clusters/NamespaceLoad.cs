@@ -46,16 +46,32 @@ public sealed class NamespaceLoad
 }
 
 /// <summary>Sums of pod requests and limits, as a ResourceQuota counts them.</summary>
-public readonly record struct WorkloadTotals(long CpuRequestedMillis, long CpuLimitMillis, long MemoryRequestedBytes, long MemoryLimitBytes, int Pods)
+public readonly record struct WorkloadTotals(
+    long CpuRequestedMillis,
+    long CpuLimitMillis,
+    long MemoryRequestedBytes,
+    long MemoryLimitBytes,
+    int Pods
+)
 {
     public static WorkloadTotals Of(PodLoad pod) =>
         new(pod.CpuRequestedMillis, pod.CpuLimitMillis, pod.MemoryRequestedBytes, pod.MemoryLimitBytes, 1);
 
     public static WorkloadTotals operator +(WorkloadTotals a, WorkloadTotals b) =>
-        new(a.CpuRequestedMillis + b.CpuRequestedMillis, a.CpuLimitMillis + b.CpuLimitMillis,
-            a.MemoryRequestedBytes + b.MemoryRequestedBytes, a.MemoryLimitBytes + b.MemoryLimitBytes, a.Pods + b.Pods);
+        new(
+            a.CpuRequestedMillis + b.CpuRequestedMillis,
+            a.CpuLimitMillis + b.CpuLimitMillis,
+            a.MemoryRequestedBytes + b.MemoryRequestedBytes,
+            a.MemoryLimitBytes + b.MemoryLimitBytes,
+            a.Pods + b.Pods
+        );
 
     public static WorkloadTotals operator -(WorkloadTotals a, WorkloadTotals b) =>
-        new(a.CpuRequestedMillis - b.CpuRequestedMillis, a.CpuLimitMillis - b.CpuLimitMillis,
-            a.MemoryRequestedBytes - b.MemoryRequestedBytes, a.MemoryLimitBytes - b.MemoryLimitBytes, a.Pods - b.Pods);
+        new(
+            a.CpuRequestedMillis - b.CpuRequestedMillis,
+            a.CpuLimitMillis - b.CpuLimitMillis,
+            a.MemoryRequestedBytes - b.MemoryRequestedBytes,
+            a.MemoryLimitBytes - b.MemoryLimitBytes,
+            a.Pods - b.Pods
+        );
 }

@@ -10,18 +10,22 @@ public sealed class WorkloadPod
     public Guid ClusterId { get; private set; }
     public string Namespace { get; private set; } = "";
     public string Name { get; private set; } = "";
+
     /// <summary>The pod's <c>app.kubernetes.io/name</c> label: the application (or middleware instance) it belongs to.</summary>
     public string App { get; private set; } = "";
+
     /// <summary>The <c>portal/revision</c> annotation of its template.</summary>
     public int? Revision { get; private set; }
     public string Phase { get; private set; } = "";
     public bool Ready { get; private set; }
     public int Restarts { get; private set; }
+
     /// <summary>Why a container is not running, as the kubelet says it (CrashLoopBackOff, ImagePullBackOff…), or why the pod is not scheduled.</summary>
     public string? Reason { get; private set; }
     public string? Message { get; private set; }
     public string? Node { get; private set; }
     public string? PodIp { get; private set; }
+
     /// <summary>Its containers' names, comma-separated: what a log view lets one choose.</summary>
     public string Containers { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
@@ -67,5 +71,17 @@ public sealed class WorkloadPod
 
 /// <summary>What the portal reads of a managed pod's status, free of any client library's types.</summary>
 public sealed record PodStatusReading(
-    string Namespace, string Name, string App, int? Revision, string Phase, bool Ready, int Restarts, string? Reason, string? Message,
-    string? Node, string? PodIp, string Containers, DateTime CreatedAt);
+    string Namespace,
+    string Name,
+    string App,
+    int? Revision,
+    string Phase,
+    bool Ready,
+    int Restarts,
+    string? Reason,
+    string? Message,
+    string? Node,
+    string? PodIp,
+    string Containers,
+    DateTime CreatedAt
+);

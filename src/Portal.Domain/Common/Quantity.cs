@@ -10,10 +10,21 @@ public static class Quantity
 {
     private static readonly (string Suffix, decimal Factor)[] Suffixes =
     [
-        ("Ki", 1024m), ("Mi", 1024m * 1024), ("Gi", 1024m * 1024 * 1024), ("Ti", 1024m * 1024 * 1024 * 1024),
-        ("Pi", 1024m * 1024 * 1024 * 1024 * 1024), ("Ei", 1024m * 1024 * 1024 * 1024 * 1024 * 1024),
-        ("n", 0.000000001m), ("u", 0.000001m), ("m", 0.001m), ("k", 1e3m), ("M", 1e6m), ("G", 1e9m), ("T", 1e12m),
-        ("P", 1e15m), ("E", 1e18m),
+        ("Ki", 1024m),
+        ("Mi", 1024m * 1024),
+        ("Gi", 1024m * 1024 * 1024),
+        ("Ti", 1024m * 1024 * 1024 * 1024),
+        ("Pi", 1024m * 1024 * 1024 * 1024 * 1024),
+        ("Ei", 1024m * 1024 * 1024 * 1024 * 1024 * 1024),
+        ("n", 0.000000001m),
+        ("u", 0.000001m),
+        ("m", 0.001m),
+        ("k", 1e3m),
+        ("M", 1e6m),
+        ("G", 1e9m),
+        ("T", 1e12m),
+        ("P", 1e15m),
+        ("E", 1e18m),
     ];
 
     public static bool TryParse(string? text, out decimal value)
@@ -60,7 +71,9 @@ public static class Quantity
     public static long Whole(string? text) => TryParse(text, out var value) ? (long)Math.Ceiling(value) : 0;
 
     public static string FormatCpu(long millis) =>
-        millis % 1000 == 0 ? (millis / 1000).ToString(CultureInfo.InvariantCulture) : (millis / 1000m).ToString("0.###", CultureInfo.InvariantCulture);
+        millis % 1000 == 0
+            ? (millis / 1000).ToString(CultureInfo.InvariantCulture)
+            : (millis / 1000m).ToString("0.###", CultureInfo.InvariantCulture);
 
     public static string FormatBytes(long bytes)
     {
@@ -76,6 +89,10 @@ public static class Quantity
     }
 
     private static bool TryNumber(string s, out decimal value) =>
-        decimal.TryParse(s, NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent | NumberStyles.AllowLeadingSign,
-            CultureInfo.InvariantCulture, out value);
+        decimal.TryParse(
+            s,
+            NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent | NumberStyles.AllowLeadingSign,
+            CultureInfo.InvariantCulture,
+            out value
+        );
 }

@@ -17,11 +17,42 @@ public sealed partial class ReservedNamespaces
     /// </summary>
     public static readonly IReadOnlyList<string> BuiltIn =
     [
-        "kube-*", "default", "openshift", "openshift-*", "cattle-*", "gke-*",
-        "cert-manager", "ingress-nginx", "istio-system", "istio-ingress", "gatekeeper-system", "calico-system", "calico-apiserver",
-        "tigera-operator", "flux-system", "argocd", "metallb-system", "longhorn-system", "local-path-storage", "kubernetes-dashboard",
-        "monitoring", "logging", "olm", "operators", "velero", "linkerd", "knative-serving", "knative-eventing", "tekton-pipelines",
-        "gmp-system", "gmp-public", "amazon-cloudwatch", "amazon-guardduty", "aws-observability", "fleet-system", "fleet-default",
+        "kube-*",
+        "default",
+        "openshift",
+        "openshift-*",
+        "cattle-*",
+        "gke-*",
+        "cert-manager",
+        "ingress-nginx",
+        "istio-system",
+        "istio-ingress",
+        "gatekeeper-system",
+        "calico-system",
+        "calico-apiserver",
+        "tigera-operator",
+        "flux-system",
+        "argocd",
+        "metallb-system",
+        "longhorn-system",
+        "local-path-storage",
+        "kubernetes-dashboard",
+        "monitoring",
+        "logging",
+        "olm",
+        "operators",
+        "velero",
+        "linkerd",
+        "knative-serving",
+        "knative-eventing",
+        "tekton-pipelines",
+        "gmp-system",
+        "gmp-public",
+        "amazon-cloudwatch",
+        "amazon-guardduty",
+        "aws-observability",
+        "fleet-system",
+        "fleet-default",
     ];
 
     private readonly HashSet<string> _names;
@@ -41,12 +72,20 @@ public sealed partial class ReservedNamespaces
         foreach (var entry in BuiltIn.Concat(extra.Select(e => e.Trim())))
         {
             if (entry.EndsWith("-*", StringComparison.Ordinal) && LabelPattern().IsMatch(entry[..^2]))
+            {
                 prefixes.Add(entry[..^1]);
+            }
             else if (LabelPattern().IsMatch(entry))
+            {
                 names.Add(entry);
+            }
             else
-                return Problem.Invalid("Reserved",
-                    $"'{entry}' is neither a namespace name nor a prefix like 'corp-*' (lowercase letters, digits and '-').");
+            {
+                return Problem.Invalid(
+                    "Reserved",
+                    $"'{entry}' is neither a namespace name nor a prefix like 'corp-*' (lowercase letters, digits and '-')."
+                );
+            }
         }
         return new ReservedNamespaces(names, prefixes.Distinct(StringComparer.Ordinal).ToList());
     }
@@ -55,19 +94,34 @@ public sealed partial class ReservedNamespaces
     public Result CheckNamespace(string @namespace, string field)
     {
         if (_names.Contains(@namespace))
-            return Problem.Invalid(field, $"Namespace '{@namespace}' is reserved for the cluster's own use; choose another name.");
+            return Problem.Invalid(
+                field,
+                $"Namespace '{@namespace}' is reserved for the cluster's own use; choose another name."
+            );
         if (_prefixes.FirstOrDefault(p => @namespace.StartsWith(p, StringComparison.Ordinal)) is { } prefix)
-            return Problem.Invalid(field,
-                $"Namespace '{@namespace}' is reserved for the cluster's own use (names starting with '{prefix}'); choose another name.");
+        {
+            return Problem.Invalid(
+                field,
+                $"Namespace '{@namespace}' is reserved for the cluster's own use (names starting with '{prefix}'); choose another name."
+            );
+        }
+
         return Result.Ok();
     }
 
     /// <summary>Refuses a slug under which every environment's namespace would be reserved ("kube", "kube-team").</summary>
     public Result CheckTenantSlug(string slug, string field)
     {
-        if (_prefixes.FirstOrDefault(p => slug == p[..^1] || slug.StartsWith(p, StringComparison.Ordinal)) is { } prefix)
-            return Problem.Invalid(field,
-                $"The slug '{slug}' is reserved: every namespace of its environments would start with '{prefix}', which the cluster keeps for its own use.");
+        if (
+            _prefixes.FirstOrDefault(p => slug == p[..^1] || slug.StartsWith(p, StringComparison.Ordinal)) is { } prefix
+        )
+        {
+            return Problem.Invalid(
+                field,
+                $"The slug '{slug}' is reserved: every namespace of its environments would start with '{prefix}', which the cluster keeps for its own use."
+            );
+        }
+
         return Result.Ok();
     }
 

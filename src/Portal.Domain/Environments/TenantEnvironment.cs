@@ -29,6 +29,7 @@ public sealed partial class TenantEnvironment : ITenantOwned
     public ResourceAmounts Share { get; private set; }
     public EnvironmentState State { get; private set; }
     public DateTime CreatedAt { get; private set; }
+
     /// <summary>
     /// Moves with every admission of a workload into the environment, first thing in the admission's transaction: the
     /// update holds the environment's row until the admission is saved, so admissions into one share queue one behind
@@ -39,7 +40,13 @@ public sealed partial class TenantEnvironment : ITenantOwned
     private TenantEnvironment() { }
 
     /// <summary>Validates the name and the share together, so that a form shows both problems at once.</summary>
-    public static Result<TenantEnvironment> Create(Tenant tenant, Guid poolId, string? name, ResourceAmounts share, DateTime now)
+    public static Result<TenantEnvironment> Create(
+        Tenant tenant,
+        Guid poolId,
+        string? name,
+        ResourceAmounts share,
+        DateTime now
+    )
     {
         var problems = new List<Problem>();
         if (NameProblem(name) is { } nameProblem)
@@ -52,14 +59,22 @@ public sealed partial class TenantEnvironment : ITenantOwned
         var validName = name!.Trim();
         return new TenantEnvironment
         {
-            Id = Guid.NewGuid(), TenantId = tenant.Id, PoolId = poolId, Name = validName,
-            Namespace = NamespaceName.For(tenant.Slug, validName), Share = share,
-            State = EnvironmentState.Provisioning, CreatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = tenant.Id,
+            PoolId = poolId,
+            Name = validName,
+            Namespace = NamespaceName.For(tenant.Slug, validName),
+            Share = share,
+            State = EnvironmentState.Provisioning,
+            CreatedAt = now,
         };
     }
 
     /// <summary>Words of the portal's own addresses where an environment's name goes ("/t/{tenant}/middleware/catalog/…").</summary>
-    public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(["catalog", "new"], StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(
+        ["catalog", "new"],
+        StringComparer.Ordinal
+    );
 
     /// <summary>
     /// What is wrong with an environment's name, on the field "Name", or null. It is the second half of the namespace
@@ -71,16 +86,34 @@ public sealed partial class TenantEnvironment : ITenantOwned
         if (value.Length == 0)
             return Problem.Invalid("Name", "An environment needs a name, like 'dev' or 'prod'.");
         if (value.Length is < 2 or > NameMaxLength)
-            return Problem.Invalid("Name",
-                $"An environment name has 2 to {NameMaxLength} characters; '{(value.Length <= 40 ? value : value[..40] + "…")}' has {value.Length}.");
+        {
+            return Problem.Invalid(
+                "Name",
+                $"An environment name has 2 to {NameMaxLength} characters; '{(value.Length <= 40 ? value : value[..40] + "…")}' has {value.Length}."
+            );
+        }
+
         if (!NamePattern().IsMatch(value))
-            return Problem.Invalid("Name",
-                $"'{value}' is not a valid environment name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'prod' or 'test-eu').");
+        {
+            return Problem.Invalid(
+                "Name",
+                $"'{value}' is not a valid environment name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'prod' or 'test-eu')."
+            );
+        }
+
         if (value.Contains("--", StringComparison.Ordinal))
-            return Problem.Invalid("Name", $"'{value}' is not a valid environment name: it may not contain two '-' in a row.");
+            return Problem.Invalid(
+                "Name",
+                $"'{value}' is not a valid environment name: it may not contain two '-' in a row."
+            );
         if (ReservedNames.Contains(value))
-            return Problem.Invalid("Name",
-                $"'{value}' is reserved: the portal's own pages use it where an environment's name goes (/t/{{tenant}}/middleware/{value}/…). Choose another name.");
+        {
+            return Problem.Invalid(
+                "Name",
+                $"'{value}' is reserved: the portal's own pages use it where an environment's name goes (/t/{{tenant}}/middleware/{value}/…). Choose another name."
+            );
+        }
+
         return null;
     }
 

@@ -9,6 +9,7 @@ public enum InstanceState
     Provisioning = 1,
     Ready = 2,
     Failed = 3,
+
     /// <summary>A day-2 change (scale, plan, upgrade, restart) is being rolled out.</summary>
     Updating = 4,
     Deleting = 5,
@@ -38,8 +39,10 @@ public sealed class MiddlewareInstance : ITenantOwned
     public long StorageBytesPerReplica { get; private set; }
     public InstanceState State { get; private set; }
     public string? Reason { get; private set; }
+
     /// <summary>"host:port" of the client Service once it is ready.</summary>
     public string? Endpoint { get; private set; }
+
     /// <summary>Set when deletion was asked: whether the data volumes stay.</summary>
     public bool KeepVolumes { get; private set; }
     public string CreatedBy { get; private set; } = "";
@@ -49,22 +52,55 @@ public sealed class MiddlewareInstance : ITenantOwned
     private MiddlewareInstance() { }
 
     /// <summary>Checks the name, the version and plan (visible ones only) and the parameters together.</summary>
-    public static Result<MiddlewareInstance> Create(Tenant tenant, Guid environmentId, string? name, MiddlewareTemplate template, string? version,
-        string? plan, IReadOnlyDictionary<string, string?> parameters, string sealedCredentials, string createdBy, DateTime now)
+    public static Result<MiddlewareInstance> Create(
+        Tenant tenant,
+        Guid environmentId,
+        string? name,
+        MiddlewareTemplate template,
+        string? version,
+        string? plan,
+        IReadOnlyDictionary<string, string?> parameters,
+        string sealedCredentials,
+        string createdBy,
+        DateTime now
+    )
     {
         var problems = new List<Problem>();
         var validName = name?.Trim() ?? "";
-        if (validName.Length is 0 or > NameMaxLength || !KubernetesSyntax.IsDns1123Label(validName) || !char.IsAsciiLetterLower(validName[0]))
-            problems.Add(Problem.Invalid("Name",
-                $"'{name}' is not a valid instance name: up to {NameMaxLength} lowercase letters, digits and '-', starting with a letter, like 'orders-db'."));
+        if (
+            validName.Length is 0 or > NameMaxLength
+            || !KubernetesSyntax.IsDns1123Label(validName)
+            || !char.IsAsciiLetterLower(validName[0])
+        )
+        {
+            problems.Add(
+                Problem.Invalid(
+                    "Name",
+                    $"'{name}' is not a valid instance name: up to {NameMaxLength} lowercase letters, digits and '-', starting with a letter, like 'orders-db'."
+                )
+            );
+        }
+
         if (template.Hidden)
-            problems.Add(Problem.Invalid("Template", $"'{template.DisplayName}' is no longer offered for new instances."));
+            problems.Add(
+                Problem.Invalid("Template", $"'{template.DisplayName}' is no longer offered for new instances.")
+            );
         var chosenVersion = template.VisibleVersions().FirstOrDefault(v => v.Version == version);
         if (chosenVersion is null)
-            problems.Add(Problem.Invalid("Version", $"'{template.DisplayName}' has no version '{version}' to offer; choose one of {string.Join(", ", template.VisibleVersions().Select(v => v.Version))}."));
+            problems.Add(
+                Problem.Invalid(
+                    "Version",
+                    $"'{template.DisplayName}' has no version '{version}' to offer; choose one of {string.Join(", ", template.VisibleVersions().Select(v => v.Version))}."
+                )
+            );
         var chosenPlan = template.VisiblePlans().FirstOrDefault(p => p.Name == plan);
         if (chosenPlan is null)
-            problems.Add(Problem.Invalid("Plan", $"'{template.DisplayName}' has no plan '{plan}'; choose one of {string.Join(", ", template.VisiblePlans().Select(p => p.Name))}."));
+            problems.Add(
+                Problem.Invalid(
+                    "Plan",
+                    $"'{template.DisplayName}' has no plan '{plan}'; choose one of {string.Join(", ", template.VisiblePlans().Select(p => p.Name))}."
+                )
+            );
         var resolved = template.ResolveParameters(parameters);
         if (!resolved.Succeeded)
             problems.AddRange(resolved.Problem!.Causes.Count > 0 ? resolved.Problem.Causes : [resolved.Problem]);
@@ -72,9 +108,19 @@ public sealed class MiddlewareInstance : ITenantOwned
             return Problem.Invalid(problems);
         var instance = new MiddlewareInstance
         {
-            Id = Guid.NewGuid(), TenantId = tenant.Id, EnvironmentId = environmentId, Name = validName, TemplateId = template.Id,
-            TemplateName = template.Name, Version = chosenVersion!.Version, Parameters = resolved.Value, SealedCredentials = sealedCredentials,
-            State = InstanceState.Provisioning, CreatedBy = createdBy, CreatedAt = now, UpdatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = tenant.Id,
+            EnvironmentId = environmentId,
+            Name = validName,
+            TemplateId = template.Id,
+            TemplateName = template.Name,
+            Version = chosenVersion!.Version,
+            Parameters = resolved.Value,
+            SealedCredentials = sealedCredentials,
+            State = InstanceState.Provisioning,
+            CreatedBy = createdBy,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         instance.TakePlan(chosenPlan!, chosenPlan!.Replicas);
         return instance;
@@ -96,7 +142,10 @@ public sealed class MiddlewareInstance : ITenantOwned
         if (chosen is null)
             return Problem.Invalid("Plan", $"'{template.DisplayName}' has no plan '{plan}'.");
         if (chosen.StorageBytes < StorageBytesPerReplica)
-            return Problem.Invalid("Plan", $"Plan '{chosen.DisplayName}' has less storage than the volumes already hold ({Quantity.FormatBytes(StorageBytesPerReplica)}); volumes only grow.");
+            return Problem.Invalid(
+                "Plan",
+                $"Plan '{chosen.DisplayName}' has less storage than the volumes already hold ({Quantity.FormatBytes(StorageBytesPerReplica)}); volumes only grow."
+            );
         return Change(now, () => TakePlan(chosen, Math.Min(Math.Max(Replicas, chosen.Replicas), chosen.MaxReplicas)));
     }
 
@@ -137,7 +186,9 @@ public sealed class MiddlewareInstance : ITenantOwned
     private Result Change(DateTime now, Action change)
     {
         if (State is InstanceState.Deleting or InstanceState.Provisioning)
-            return Problem.Conflict($"Instance '{Name}' is {State.ToString().ToLowerInvariant()}: wait until it is ready.");
+            return Problem.Conflict(
+                $"Instance '{Name}' is {State.ToString().ToLowerInvariant()}: wait until it is ready."
+            );
         change();
         State = InstanceState.Updating;
         Reason = null;
@@ -149,7 +200,12 @@ public sealed class MiddlewareInstance : ITenantOwned
     {
         Plan = plan.Name;
         Replicas = replicas;
-        PerReplica = new ContainerResources(plan.CpuRequestMillis, plan.CpuLimitMillis, plan.MemoryRequestBytes, plan.MemoryLimitBytes);
+        PerReplica = new ContainerResources(
+            plan.CpuRequestMillis,
+            plan.CpuLimitMillis,
+            plan.MemoryRequestBytes,
+            plan.MemoryLimitBytes
+        );
         StorageBytesPerReplica = plan.StorageBytes;
     }
 }
@@ -166,6 +222,7 @@ public sealed class MiddlewareBinding : ITenantOwned
     public Guid InstanceId { get; private set; }
     public Guid ApplicationId { get; private set; }
     public Guid EnvironmentId { get; private set; }
+
     /// <summary>The variables the binding gave the application, as they were injected.</summary>
     public IReadOnlyList<EnvironmentVariable> Variables { get; private set; } = [];
     public string CreatedBy { get; private set; } = "";
@@ -173,7 +230,13 @@ public sealed class MiddlewareBinding : ITenantOwned
 
     private MiddlewareBinding() { }
 
-    public MiddlewareBinding(MiddlewareInstance instance, Guid applicationId, IReadOnlyList<EnvironmentVariable> variables, string createdBy, DateTime now)
+    public MiddlewareBinding(
+        MiddlewareInstance instance,
+        Guid applicationId,
+        IReadOnlyList<EnvironmentVariable> variables,
+        string createdBy,
+        DateTime now
+    )
     {
         Id = Guid.NewGuid();
         TenantId = instance.TenantId;

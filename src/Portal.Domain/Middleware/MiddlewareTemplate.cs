@@ -39,13 +39,16 @@ public sealed partial class MiddlewareTemplate
     public const int DescriptionMaxLength = 2000;
 
     public Guid Id { get; private set; }
+
     /// <summary>A DNS-1123 label starting with a letter, like "postgresql"; it labels every object of an instance.</summary>
     public string Name { get; private set; } = "";
     public string DisplayName { get; private set; } = "";
     public MiddlewareCategory Category { get; private set; }
+
     /// <summary>A Bootstrap Icons name, like "database".</summary>
     public string Icon { get; private set; } = "";
     public string Description { get; private set; } = "";
+
     /// <summary>A hidden template is not offered for new instances; those that exist keep running.</summary>
     public bool Hidden { get; private set; }
     public DateTime CreatedAt { get; private set; }
@@ -55,13 +58,34 @@ public sealed partial class MiddlewareTemplate
     private MiddlewareTemplate() { }
 
     /// <summary>Validates the details and the definition together, so that a form shows every problem at once.</summary>
-    public static Result<MiddlewareTemplate> Create(string? name, string? displayName, MiddlewareCategory category, string? icon, string? description,
-        TemplateDefinition definition, ITemplateCheck check, DateTime now, bool hidden = false)
+    public static Result<MiddlewareTemplate> Create(
+        string? name,
+        string? displayName,
+        MiddlewareCategory category,
+        string? icon,
+        string? description,
+        TemplateDefinition definition,
+        ITemplateCheck check,
+        DateTime now,
+        bool hidden = false
+    )
     {
         var problems = new List<Problem>();
-        if (string.IsNullOrEmpty(name) || name.Length > NameMaxLength || !KubernetesSyntax.IsDns1123Label(name) || !char.IsAsciiLetterLower(name[0]))
-            problems.Add(Problem.Invalid(nameof(Name),
-                $"'{name}' is not a valid template name: use up to {NameMaxLength} lowercase letters, digits and '-', starting with a letter, like 'postgresql'."));
+        if (
+            string.IsNullOrEmpty(name)
+            || name.Length > NameMaxLength
+            || !KubernetesSyntax.IsDns1123Label(name)
+            || !char.IsAsciiLetterLower(name[0])
+        )
+        {
+            problems.Add(
+                Problem.Invalid(
+                    nameof(Name),
+                    $"'{name}' is not a valid template name: use up to {NameMaxLength} lowercase letters, digits and '-', starting with a letter, like 'postgresql'."
+                )
+            );
+        }
+
         problems.AddRange(ValidateDetails(displayName, category, icon, description));
         var definitionProblems = InDefinition(definition.Validate());
         problems.AddRange(definitionProblems);
@@ -71,12 +95,26 @@ public sealed partial class MiddlewareTemplate
             return Problem.Invalid(problems);
         return new MiddlewareTemplate
         {
-            Id = Guid.NewGuid(), Name = name!, DisplayName = displayName!.Trim(), Category = category, Icon = icon!, Description = description?.Trim() ?? "",
-            Hidden = hidden, CreatedAt = now, UpdatedAt = now, Definition = definition,
+            Id = Guid.NewGuid(),
+            Name = name!,
+            DisplayName = displayName!.Trim(),
+            Category = category,
+            Icon = icon!,
+            Description = description?.Trim() ?? "",
+            Hidden = hidden,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Definition = definition,
         };
     }
 
-    public Result ChangeDetails(string? displayName, MiddlewareCategory category, string? icon, string? description, DateTime now)
+    public Result ChangeDetails(
+        string? displayName,
+        MiddlewareCategory category,
+        string? icon,
+        string? description,
+        DateTime now
+    )
     {
         var problems = ValidateDetails(displayName, category, icon, description).ToList();
         if (problems.Count > 0)
@@ -97,15 +135,30 @@ public sealed partial class MiddlewareTemplate
     {
         var problems = new List<Problem>();
         foreach (var version in Definition.Versions.Where(v => definition.FindVersion(v.Version) is null))
-            problems.Add(Problem.Invalid("Definition.Versions", $"Version {version.Version} cannot be removed, because instances may run on it; hide it instead."));
+            problems.Add(
+                Problem.Invalid(
+                    "Definition.Versions",
+                    $"Version {version.Version} cannot be removed, because instances may run on it; hide it instead."
+                )
+            );
         foreach (var plan in Definition.Plans.Where(p => definition.FindPlan(p.Name) is null))
-            problems.Add(Problem.Invalid("Definition.Plans", $"Plan '{plan.Name}' cannot be removed, because instances may use it; hide it instead."));
+            problems.Add(
+                Problem.Invalid(
+                    "Definition.Plans",
+                    $"Plan '{plan.Name}' cannot be removed, because instances may use it; hide it instead."
+                )
+            );
         return problems.Count > 0 ? Problem.Invalid(problems) : Take(definition, check, now);
     }
 
     /// <summary>Adds a version; problems name the fields of the version ("Image", "MajorLine").</summary>
     public Result AddVersion(TemplateVersion version, ITemplateCheck check, DateTime now) =>
-        Take(Definition.WithVersion(version), check, now, $"{nameof(TemplateDefinition.Versions)}[{Definition.Versions.Count}].");
+        Take(
+            Definition.WithVersion(version),
+            check,
+            now,
+            $"{nameof(TemplateDefinition.Versions)}[{Definition.Versions.Count}]."
+        );
 
     /// <summary>Adds a plan; problems name the fields of the plan ("CpuLimit", "Storage").</summary>
     public Result AddPlan(TemplatePlan plan, ITemplateCheck check, DateTime now) =>
@@ -150,8 +203,13 @@ public sealed partial class MiddlewareTemplate
         if (target.Hidden)
             return Problem.Invalid("Version", $"Version {to} is no longer offered.");
         if (target.MajorLine != current.MajorLine)
-            return Problem.Invalid("Version",
-                $"Version {to} is of the {target.MajorLine} line and the instance runs the {current.MajorLine} line; upgrades stay within a major line.");
+        {
+            return Problem.Invalid(
+                "Version",
+                $"Version {to} is of the {target.MajorLine} line and the instance runs the {current.MajorLine} line; upgrades stay within a major line."
+            );
+        }
+
         if (VersionOrder.Compare(to, from) <= 0)
             return Problem.Invalid("Version", $"Version {to} is not newer than {from}.");
         return Result.Ok();
@@ -160,14 +218,17 @@ public sealed partial class MiddlewareTemplate
     public bool CanUpgrade(string from, string to) => CheckUpgrade(from, to).Succeeded;
 
     /// <summary>The versions an instance on <paramref name="from"/> may upgrade to, newest first.</summary>
-    public IReadOnlyList<TemplateVersion> UpgradeTargets(string from) => VisibleVersions().Where(v => CanUpgrade(from, v.Version)).ToList();
+    public IReadOnlyList<TemplateVersion> UpgradeTargets(string from) =>
+        VisibleVersions().Where(v => CanUpgrade(from, v.Version)).ToList();
 
     /// <summary>
     /// Validates the parameter values a developer gave; problems carry the field "Parameters.{name}".
     /// </summary>
-    public IReadOnlyList<Problem> ValidateParameters(IReadOnlyDictionary<string, string?> values) => Definition.ValidateParameters(values);
+    public IReadOnlyList<Problem> ValidateParameters(IReadOnlyDictionary<string, string?> values) =>
+        Definition.ValidateParameters(values);
 
-    public Result<IReadOnlyDictionary<string, string>> ResolveParameters(IReadOnlyDictionary<string, string?> values) => Definition.ResolveParameters(values);
+    public Result<IReadOnlyDictionary<string, string>> ResolveParameters(IReadOnlyDictionary<string, string?> values) =>
+        Definition.ResolveParameters(values);
 
     private Result Take(TemplateDefinition definition, ITemplateCheck check, DateTime now, string? focus = null)
     {
@@ -184,20 +245,34 @@ public sealed partial class MiddlewareTemplate
     /// <summary>A problem of the item being added names its own fields ("Image"); any other names its place in the definition.</summary>
     private static Problem Focus(Problem problem, string? focus) =>
         focus is not null && problem.Field is { } field && field.StartsWith(focus, StringComparison.Ordinal)
-            ? problem with { Field = field[focus.Length..] }
+            ? problem with
+            {
+                Field = field[focus.Length..],
+            }
             : InDefinition(problem);
 
-    private static Problem InDefinition(Problem problem) => problem with { Field = problem.Field is null ? "Definition" : $"Definition.{problem.Field}" };
+    private static Problem InDefinition(Problem problem) =>
+        problem with
+        {
+            Field = problem.Field is null ? "Definition" : $"Definition.{problem.Field}",
+        };
 
-    private static List<Problem> InDefinition(IReadOnlyList<Problem> problems) => problems.Select(InDefinition).ToList();
+    private static List<Problem> InDefinition(IReadOnlyList<Problem> problems) =>
+        problems.Select(InDefinition).ToList();
 
     private Result SetVersionHidden(string version, bool hidden, DateTime now)
     {
         if (FindVersion(version) is not { } found)
             return Problem.NotFound($"Version {version} of {DisplayName}");
         if (hidden && !found.Hidden && VisibleVersions().Count == 1)
-            return Problem.Conflict($"Version {version} is the last one offered; hide the template instead.", "Version");
-        Definition = Definition with { Versions = Definition.Versions.Select(v => v == found ? v with { Hidden = hidden } : v).ToList() };
+            return Problem.Conflict(
+                $"Version {version} is the last one offered; hide the template instead.",
+                "Version"
+            );
+        Definition = Definition with
+        {
+            Versions = Definition.Versions.Select(v => v == found ? v with { Hidden = hidden } : v).ToList(),
+        };
         UpdatedAt = now;
         return Result.Ok();
     }
@@ -208,7 +283,10 @@ public sealed partial class MiddlewareTemplate
             return Problem.NotFound($"Plan '{plan}' of {DisplayName}");
         if (hidden && !found.Hidden && VisiblePlans().Count == 1)
             return Problem.Conflict($"Plan '{plan}' is the last one offered; hide the template instead.", "Plan");
-        Definition = Definition with { Plans = Definition.Plans.Select(p => p == found ? p with { Hidden = hidden } : p).ToList() };
+        Definition = Definition with
+        {
+            Plans = Definition.Plans.Select(p => p == found ? p with { Hidden = hidden } : p).ToList(),
+        };
         UpdatedAt = now;
         return Result.Ok();
     }
@@ -221,18 +299,38 @@ public sealed partial class MiddlewareTemplate
         UpdatedAt = now;
     }
 
-    private static IEnumerable<Problem> ValidateDetails(string? displayName, MiddlewareCategory category, string? icon, string? description)
+    private static IEnumerable<Problem> ValidateDetails(
+        string? displayName,
+        MiddlewareCategory category,
+        string? icon,
+        string? description
+    )
     {
         if (string.IsNullOrWhiteSpace(displayName))
-            yield return Problem.Invalid(nameof(DisplayName), "Give the template a name people read, like 'PostgreSQL'.");
+            yield return Problem.Invalid(
+                nameof(DisplayName),
+                "Give the template a name people read, like 'PostgreSQL'."
+            );
         else if (displayName.Trim().Length > DisplayNameMaxLength)
-            yield return Problem.Invalid(nameof(DisplayName), $"A display name has at most {DisplayNameMaxLength} characters.");
+            yield return Problem.Invalid(
+                nameof(DisplayName),
+                $"A display name has at most {DisplayNameMaxLength} characters."
+            );
         if (!Enum.IsDefined(category))
-            yield return Problem.Invalid(nameof(Category), "Choose a category: database, cache, message queue, search or coordination.");
+            yield return Problem.Invalid(
+                nameof(Category),
+                "Choose a category: database, cache, message queue, search or coordination."
+            );
         if (string.IsNullOrEmpty(icon) || icon.Length > IconMaxLength || !IconName().IsMatch(icon))
-            yield return Problem.Invalid(nameof(Icon), $"'{icon}' is not a Bootstrap Icons name: use lowercase letters, digits and '-', like 'database'.");
+            yield return Problem.Invalid(
+                nameof(Icon),
+                $"'{icon}' is not a Bootstrap Icons name: use lowercase letters, digits and '-', like 'database'."
+            );
         if (description is { Length: > DescriptionMaxLength })
-            yield return Problem.Invalid(nameof(Description), $"A description has at most {DescriptionMaxLength} characters.");
+            yield return Problem.Invalid(
+                nameof(Description),
+                $"A description has at most {DescriptionMaxLength} characters."
+            );
     }
 
     [GeneratedRegex("\\A[a-z0-9]+(-[a-z0-9]+)*\\z")]

@@ -64,7 +64,8 @@ internal static class ParameterRules
             return $"'{parameter.Name}' has at most {TemplateDefinition.ParameterValueMaxLength} characters.";
         switch (parameter.Type)
         {
-            case ParameterType.Integer when !long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _):
+            case ParameterType.Integer
+                when !long.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _):
                 return $"'{parameter.Name}' is a whole number, not '{value}'.";
             case ParameterType.Boolean when !bool.TryParse(value.Trim(), out _):
                 return $"'{parameter.Name}' is true or false, not '{value}'.";
@@ -77,12 +78,18 @@ internal static class ParameterRules
         }
     }
 
-    public static string Normalize(ParameterType type, string value) => type switch
-    {
-        ParameterType.Integer => long.Parse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
-        ParameterType.Boolean => bool.Parse(value.Trim()) ? "true" : "false",
-        _ => value,
-    };
+    public static string Normalize(ParameterType type, string value) =>
+        type switch
+        {
+            ParameterType.Integer => long.Parse(
+                    value.Trim(),
+                    NumberStyles.AllowLeadingSign,
+                    CultureInfo.InvariantCulture
+                )
+                .ToString(CultureInfo.InvariantCulture),
+            ParameterType.Boolean => bool.Parse(value.Trim()) ? "true" : "false",
+            _ => value,
+        };
 
     public static Regex? CompilePattern(string pattern)
     {

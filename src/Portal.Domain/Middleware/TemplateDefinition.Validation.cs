@@ -15,6 +15,7 @@ public sealed partial record TemplateDefinition
     public const int MaxReplicas = 15;
     public const int ObjectsTemplateMaxLength = 256 * 1024;
     public const int SmallTemplateMaxLength = 2000;
+
     /// <summary>The longest value a developer may give a parameter: enough for any name or setting, and a bound for what a template renders.</summary>
     public const int ParameterValueMaxLength = 1000;
 
@@ -34,21 +35,31 @@ public sealed partial record TemplateDefinition
         ValidateConnectionStrings(problems);
         ValidateBindingVariables(problems);
         if (string.IsNullOrWhiteSpace(ObjectsTemplate))
-            problems.Add(Problem.Invalid(nameof(ObjectsTemplate), "Write the template of the instance's Kubernetes objects."));
+            problems.Add(
+                Problem.Invalid(nameof(ObjectsTemplate), "Write the template of the instance's Kubernetes objects.")
+            );
         else if (ObjectsTemplate.Length > ObjectsTemplateMaxLength)
-            problems.Add(Problem.Invalid(nameof(ObjectsTemplate), $"The objects template has {ObjectsTemplate.Length} characters; keep it to {ObjectsTemplateMaxLength}."));
+            problems.Add(
+                Problem.Invalid(
+                    nameof(ObjectsTemplate),
+                    $"The objects template has {ObjectsTemplate.Length} characters; keep it to {ObjectsTemplateMaxLength}."
+                )
+            );
         return problems;
     }
 
     /// <summary>Lower-case letters, digits and '_', starting with a letter: a name Liquid reads as <c>params.max_connections</c>.</summary>
-    public static bool IsIdentifier(string? value) => value is { Length: > 0 and <= IdentifierMaxLength } && Identifier().IsMatch(value);
+    public static bool IsIdentifier(string? value) =>
+        value is { Length: > 0 and <= IdentifierMaxLength } && Identifier().IsMatch(value);
 
     private void ValidateVersions(List<Problem> problems)
     {
         if (Versions.Count == 0)
             problems.Add(Problem.Invalid(nameof(Versions), "Offer at least one version."));
         else if (Versions.All(v => v is null || v.Hidden))
-            problems.Add(Problem.Invalid(nameof(Versions), "Keep at least one version visible, or hide the whole template."));
+            problems.Add(
+                Problem.Invalid(nameof(Versions), "Keep at least one version visible, or hide the whole template.")
+            );
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Versions.Count; i++)
         {
@@ -59,21 +70,54 @@ public sealed partial record TemplateDefinition
                 continue;
             }
             if (!VersionOrder.IsValid(version.Version))
-                problems.Add(Problem.Invalid($"{field}.Version",
-                    $"'{version.Version}' is not a version the portal can order: write one to four numbers separated by dots, like '16.4' or '8.0.42'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Version",
+                        $"'{version.Version}' is not a version the portal can order: write one to four numbers separated by dots, like '16.4' or '8.0.42'."
+                    )
+                );
+            }
             else if (!seen.Add(VersionOrder.Canonical(version.Version)))
+            {
                 problems.Add(Problem.Invalid($"{field}.Version", $"Version {version.Version} is listed twice."));
+            }
+
             var image = ImageReference.Parse(version.Image, $"{field}.Image");
             if (!image.Succeeded)
+            {
                 problems.Add(image.Problem!);
+            }
             else if (image.Value.Tag is null && image.Value.Digest is null)
-                problems.Add(Problem.Invalid($"{field}.Image",
-                    $"Image '{version.Image}' has no tag: name the exact release, like '{version.Image}:{version.Version}', so that a version always runs the same image."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Image",
+                        $"Image '{version.Image}' has no tag: name the exact release, like '{version.Image}:{version.Version}', so that a version always runs the same image."
+                    )
+                );
+            }
+
             if (!VersionOrder.IsValid(version.MajorLine))
-                problems.Add(Problem.Invalid($"{field}.MajorLine", $"Give the major line as numbers separated by dots, like '16' or '8.0'."));
-            else if (VersionOrder.IsValid(version.Version) && !VersionOrder.IsInLine(version.Version, version.MajorLine))
-                problems.Add(Problem.Invalid($"{field}.MajorLine",
-                    $"Major line '{version.MajorLine}' is not the start of version {version.Version}: write its leading numbers, like '{version.Version.Split('.')[0]}'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.MajorLine",
+                        $"Give the major line as numbers separated by dots, like '16' or '8.0'."
+                    )
+                );
+            }
+            else if (
+                VersionOrder.IsValid(version.Version) && !VersionOrder.IsInLine(version.Version, version.MajorLine)
+            )
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.MajorLine",
+                        $"Major line '{version.MajorLine}' is not the start of version {version.Version}: write its leading numbers, like '{version.Version.Split('.')[0]}'."
+                    )
+                );
+            }
         }
     }
 
@@ -92,30 +136,82 @@ public sealed partial record TemplateDefinition
                 problems.Add(Problem.Invalid(field, "This plan is empty."));
                 continue;
             }
-            if (string.IsNullOrEmpty(plan.Name) || plan.Name.Length > PlanNameMaxLength || !KubernetesSyntax.IsDns1123Label(plan.Name))
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"'{plan.Name}' is not a valid plan name: use up to {PlanNameMaxLength} lowercase letters, digits and '-', like 'small'."));
+            if (
+                string.IsNullOrEmpty(plan.Name)
+                || plan.Name.Length > PlanNameMaxLength
+                || !KubernetesSyntax.IsDns1123Label(plan.Name)
+            )
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"'{plan.Name}' is not a valid plan name: use up to {PlanNameMaxLength} lowercase letters, digits and '-', like 'small'."
+                    )
+                );
+            }
             else if (!names.Add(plan.Name))
+            {
                 problems.Add(Problem.Invalid($"{field}.Name", $"Plan '{plan.Name}' is listed twice."));
+            }
+
             CheckDisplayName(plan.DisplayName, $"{field}.DisplayName", problems);
             if (plan.CpuRequestMillis <= 0)
-                problems.Add(Problem.Invalid($"{field}.CpuRequest", "Request some CPU (like 250m): quota admission counts what an instance requests."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.CpuRequest",
+                        "Request some CPU (like 250m): quota admission counts what an instance requests."
+                    )
+                );
             if (plan.CpuLimitMillis < plan.CpuRequestMillis)
-                problems.Add(Problem.Invalid($"{field}.CpuLimit",
-                    $"The CPU limit ({Quantity.FormatCpu(plan.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(plan.CpuRequestMillis)})."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.CpuLimit",
+                        $"The CPU limit ({Quantity.FormatCpu(plan.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(plan.CpuRequestMillis)})."
+                    )
+                );
+            }
+
             if (plan.MemoryRequestBytes <= 0)
-                problems.Add(Problem.Invalid($"{field}.MemoryRequest", "Request some memory (like 512 MiB): quota admission counts what an instance requests."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.MemoryRequest",
+                        "Request some memory (like 512 MiB): quota admission counts what an instance requests."
+                    )
+                );
             if (plan.MemoryLimitBytes < plan.MemoryRequestBytes)
-                problems.Add(Problem.Invalid($"{field}.MemoryLimit",
-                    $"The memory limit ({Quantity.FormatBytes(plan.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(plan.MemoryRequestBytes)})."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.MemoryLimit",
+                        $"The memory limit ({Quantity.FormatBytes(plan.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(plan.MemoryRequestBytes)})."
+                    )
+                );
+            }
+
             if (plan.StorageBytes <= 0)
-                problems.Add(Problem.Invalid($"{field}.Storage", "Give each replica some storage (like 10 GiB): middleware keeps its data on a volume."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Storage",
+                        "Give each replica some storage (like 10 GiB): middleware keeps its data on a volume."
+                    )
+                );
             if (plan.Replicas < 1)
                 problems.Add(Problem.Invalid($"{field}.Replicas", "A plan starts with at least 1 replica."));
             if (plan.MaxReplicas < plan.Replicas)
-                problems.Add(Problem.Invalid($"{field}.MaxReplicas", $"The maximum ({plan.MaxReplicas}) is below the starting count ({plan.Replicas})."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.MaxReplicas",
+                        $"The maximum ({plan.MaxReplicas}) is below the starting count ({plan.Replicas})."
+                    )
+                );
             else if (plan.MaxReplicas > MaxReplicas)
-                problems.Add(Problem.Invalid($"{field}.MaxReplicas", $"{plan.MaxReplicas} replicas is too many: use at most {MaxReplicas}."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.MaxReplicas",
+                        $"{plan.MaxReplicas} replicas is too many: use at most {MaxReplicas}."
+                    )
+                );
         }
     }
 
@@ -131,37 +227,76 @@ public sealed partial record TemplateDefinition
                 continue;
             }
             if (!IsIdentifier(parameter.Name))
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"'{parameter.Name}' is not a valid parameter name: use lowercase letters, digits and '_', starting with a letter, like 'max_connections'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"'{parameter.Name}' is not a valid parameter name: use lowercase letters, digits and '_', starting with a letter, like 'max_connections'."
+                    )
+                );
+            }
             else if (!names.Add(parameter.Name))
+            {
                 problems.Add(Problem.Invalid($"{field}.Name", $"Parameter '{parameter.Name}' is listed twice."));
+            }
+
             if (!Enum.IsDefined(parameter.Type))
             {
-                problems.Add(Problem.Invalid($"{field}.Type", "A parameter is a string, an integer, a boolean or a choice."));
+                problems.Add(
+                    Problem.Invalid($"{field}.Type", "A parameter is a string, an integer, a boolean or a choice.")
+                );
                 continue;
             }
             if (parameter.Description is { Length: > DescriptionMaxLength })
-                problems.Add(Problem.Invalid($"{field}.Description", $"A description has at most {DescriptionMaxLength} characters."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Description",
+                        $"A description has at most {DescriptionMaxLength} characters."
+                    )
+                );
             if (parameter.Type == ParameterType.Choice)
             {
                 if (parameter.AllowedValues.Count == 0)
-                    problems.Add(Problem.Invalid($"{field}.AllowedValues", $"Choice '{parameter.Name}' needs the values to choose from."));
+                    problems.Add(
+                        Problem.Invalid(
+                            $"{field}.AllowedValues",
+                            $"Choice '{parameter.Name}' needs the values to choose from."
+                        )
+                    );
                 else if (parameter.AllowedValues.Any(string.IsNullOrEmpty))
-                    problems.Add(Problem.Invalid($"{field}.AllowedValues", $"Choice '{parameter.Name}' has an empty value."));
-                else if (parameter.AllowedValues.Distinct(StringComparer.Ordinal).Count() != parameter.AllowedValues.Count)
-                    problems.Add(Problem.Invalid($"{field}.AllowedValues", $"Choice '{parameter.Name}' lists a value twice."));
+                    problems.Add(
+                        Problem.Invalid($"{field}.AllowedValues", $"Choice '{parameter.Name}' has an empty value.")
+                    );
+                else if (
+                    parameter.AllowedValues.Distinct(StringComparer.Ordinal).Count() != parameter.AllowedValues.Count
+                )
+                    problems.Add(
+                        Problem.Invalid($"{field}.AllowedValues", $"Choice '{parameter.Name}' lists a value twice.")
+                    );
             }
             else if (parameter.AllowedValues.Count > 0)
-                problems.Add(Problem.Invalid($"{field}.AllowedValues", "Only a choice has allowed values; make the parameter a choice, or leave them out."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.AllowedValues",
+                        "Only a choice has allowed values; make the parameter a choice, or leave them out."
+                    )
+                );
+            }
+
             if (parameter.Pattern is not null)
             {
                 if (parameter.Type != ParameterType.String)
                     problems.Add(Problem.Invalid($"{field}.Pattern", "Only a string parameter has a pattern."));
                 else if (ParameterRules.CompilePattern(parameter.Pattern) is null)
-                    problems.Add(Problem.Invalid($"{field}.Pattern", $"'{parameter.Pattern}' is not a valid regular expression."));
+                    problems.Add(
+                        Problem.Invalid($"{field}.Pattern", $"'{parameter.Pattern}' is not a valid regular expression.")
+                    );
             }
             if (parameter.Default is not null && ParameterRules.Check(parameter, parameter.Default) is { } wrong)
-                problems.Add(Problem.Invalid($"{field}.Default", $"The default of '{parameter.Name}' is not valid: {wrong}"));
+                problems.Add(
+                    Problem.Invalid($"{field}.Default", $"The default of '{parameter.Name}' is not valid: {wrong}")
+                );
         }
     }
 
@@ -180,10 +315,19 @@ public sealed partial record TemplateDefinition
                 continue;
             }
             if (port.Name is null || !KubernetesSyntax.IsServiceName(port.Name))
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"'{port.Name}' is not a valid port name: up to {KubernetesSyntax.ServiceNameMaxLength} lowercase letters, digits and '-', with a letter, like 'postgresql'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"'{port.Name}' is not a valid port name: up to {KubernetesSyntax.ServiceNameMaxLength} lowercase letters, digits and '-', with a letter, like 'postgresql'."
+                    )
+                );
+            }
             else if (!names.Add(port.Name))
+            {
                 problems.Add(Problem.Invalid($"{field}.Name", $"Port name '{port.Name}' is used twice."));
+            }
+
             if (port.Port is < 1 or > 65535)
                 problems.Add(Problem.Invalid($"{field}.Port", $"Port {port.Port} is out of range: use 1 to 65535."));
             else if (!numbers.Add(port.Port))
@@ -203,13 +347,28 @@ public sealed partial record TemplateDefinition
                 continue;
             }
             if (!IsIdentifier(credential.Key))
-                problems.Add(Problem.Invalid($"{field}.Key",
-                    $"'{credential.Key}' is not a valid credential key: use lowercase letters, digits and '_', starting with a letter, like 'password'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Key",
+                        $"'{credential.Key}' is not a valid credential key: use lowercase letters, digits and '_', starting with a letter, like 'password'."
+                    )
+                );
+            }
             else if (!keys.Add(credential.Key))
+            {
                 problems.Add(Problem.Invalid($"{field}.Key", $"Credential '{credential.Key}' is listed twice."));
+            }
+
             if (credential.Length is < MinCredentialLength or > MaxCredentialLength)
-                problems.Add(Problem.Invalid($"{field}.Length",
-                    $"A generated credential has {MinCredentialLength} to {MaxCredentialLength} characters, not {credential.Length}."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Length",
+                        $"A generated credential has {MinCredentialLength} to {MaxCredentialLength} characters, not {credential.Length}."
+                    )
+                );
+            }
         }
     }
 
@@ -226,11 +385,18 @@ public sealed partial record TemplateDefinition
             }
             CheckDisplayName(connection.Label, $"{field}.Label", problems);
             if (!string.IsNullOrWhiteSpace(connection.Label) && !labels.Add(connection.Label))
-                problems.Add(Problem.Invalid($"{field}.Label", $"Connection string '{connection.Label}' is listed twice."));
+                problems.Add(
+                    Problem.Invalid($"{field}.Label", $"Connection string '{connection.Label}' is listed twice.")
+                );
             if (string.IsNullOrWhiteSpace(connection.Template))
                 problems.Add(Problem.Invalid($"{field}.Template", "Write the connection string's template."));
             else if (connection.Template.Length > SmallTemplateMaxLength)
-                problems.Add(Problem.Invalid($"{field}.Template", $"A connection string template has at most {SmallTemplateMaxLength} characters."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Template",
+                        $"A connection string template has at most {SmallTemplateMaxLength} characters."
+                    )
+                );
         }
     }
 
@@ -246,19 +412,45 @@ public sealed partial record TemplateDefinition
                 continue;
             }
             if (string.IsNullOrEmpty(variable.Name) || !KubernetesSyntax.IsEnvironmentVariableName(variable.Name))
-                problems.Add(Problem.Invalid($"{field}.Name",
-                    $"'{variable.Name}' is not a valid variable name: use letters, digits and '_', not starting with a digit, like 'REDIS_HOST'."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.Name",
+                        $"'{variable.Name}' is not a valid variable name: use letters, digits and '_', not starting with a digit, like 'REDIS_HOST'."
+                    )
+                );
+            }
             else if (!names.Add(variable.Name))
+            {
                 problems.Add(Problem.Invalid($"{field}.Name", $"Variable '{variable.Name}' is listed twice."));
+            }
+
             var hasValue = !string.IsNullOrEmpty(variable.ValueTemplate);
             var hasKey = !string.IsNullOrEmpty(variable.SecretKey);
             if (hasValue == hasKey)
-                problems.Add(Problem.Invalid(field,
-                    $"Variable '{variable.Name}' takes either a value template or a key of the instance's Secret, not {(hasValue ? "both" : "neither")}."));
+            {
+                problems.Add(
+                    Problem.Invalid(
+                        field,
+                        $"Variable '{variable.Name}' takes either a value template or a key of the instance's Secret, not {(hasValue ? "both" : "neither")}."
+                    )
+                );
+            }
+
             if (hasValue && variable.ValueTemplate!.Length > SmallTemplateMaxLength)
-                problems.Add(Problem.Invalid($"{field}.ValueTemplate", $"A value template has at most {SmallTemplateMaxLength} characters."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.ValueTemplate",
+                        $"A value template has at most {SmallTemplateMaxLength} characters."
+                    )
+                );
             if (hasKey && !KubernetesSyntax.IsConfigKey(variable.SecretKey!))
-                problems.Add(Problem.Invalid($"{field}.SecretKey", $"'{variable.SecretKey}' is not a valid key of a Secret: use letters, digits, '-', '_' and '.'."));
+                problems.Add(
+                    Problem.Invalid(
+                        $"{field}.SecretKey",
+                        $"'{variable.SecretKey}' is not a valid key of a Secret: use letters, digits, '-', '_' and '.'."
+                    )
+                );
         }
     }
 

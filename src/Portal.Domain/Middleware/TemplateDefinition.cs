@@ -11,15 +11,46 @@ namespace Portal.Domain.Middleware;
 /// </summary>
 public sealed partial record TemplateDefinition
 {
-    public IReadOnlyList<TemplateVersion> Versions { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<TemplatePlan> Plans { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<TemplateParameter> Parameters { get; init => field = Freeze(value); } = [];
+    public IReadOnlyList<TemplateVersion> Versions
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<TemplatePlan> Plans
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<TemplateParameter> Parameters
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+
     /// <summary>The ports of an instance; the first is the one clients connect to.</summary>
-    public IReadOnlyList<TemplatePort> Ports { get; init => field = Freeze(value); } = [];
+    public IReadOnlyList<TemplatePort> Ports
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+
     /// <summary>Secrets generated when an instance is provisioned, kept in the instance's Secret under these keys.</summary>
-    public IReadOnlyList<CredentialSpec> Credentials { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<ConnectionStringTemplate> ConnectionStrings { get; init => field = Freeze(value); } = [];
-    public IReadOnlyList<BindingVariable> BindingVariables { get; init => field = Freeze(value); } = [];
+    public IReadOnlyList<CredentialSpec> Credentials
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<ConnectionStringTemplate> ConnectionStrings
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+    public IReadOnlyList<BindingVariable> BindingVariables
+    {
+        get;
+        init => field = Freeze(value);
+    } = [];
+
     /// <summary>Liquid that renders the instance's Kubernetes objects as multi-document YAML.</summary>
     public string ObjectsTemplate { get; init; } = "";
 
@@ -49,12 +80,17 @@ public sealed partial record TemplateDefinition
 
     public bool Equals(TemplateDefinition? other) =>
         other is not null
-        && Versions.SequenceEqual(other.Versions) && Plans.SequenceEqual(other.Plans) && Parameters.SequenceEqual(other.Parameters)
-        && Ports.SequenceEqual(other.Ports) && Credentials.SequenceEqual(other.Credentials)
-        && ConnectionStrings.SequenceEqual(other.ConnectionStrings) && BindingVariables.SequenceEqual(other.BindingVariables)
+        && Versions.SequenceEqual(other.Versions)
+        && Plans.SequenceEqual(other.Plans)
+        && Parameters.SequenceEqual(other.Parameters)
+        && Ports.SequenceEqual(other.Ports)
+        && Credentials.SequenceEqual(other.Credentials)
+        && ConnectionStrings.SequenceEqual(other.ConnectionStrings)
+        && BindingVariables.SequenceEqual(other.BindingVariables)
         && ObjectsTemplate == other.ObjectsTemplate;
 
-    public override int GetHashCode() => HashCode.Combine(Versions.Count, Plans.Count, Parameters.Count, Ports.Count, ObjectsTemplate);
+    public override int GetHashCode() =>
+        HashCode.Combine(Versions.Count, Plans.Count, Parameters.Count, Ports.Count, ObjectsTemplate);
 
     // Null arrives from JSON that leaves a list out or writes null; an empty list is what the reader means.
     internal static IReadOnlyList<T> Freeze<T>(IReadOnlyList<T>? items) => items is null ? [] : [.. items];
@@ -72,8 +108,17 @@ public sealed record TemplateVersion(string Version, string Image, string MajorL
 /// count it starts with and may scale to.
 /// </summary>
 public sealed record TemplatePlan(
-    string Name, string DisplayName, long CpuRequestMillis, long CpuLimitMillis, long MemoryRequestBytes, long MemoryLimitBytes,
-    long StorageBytes, int Replicas, int MaxReplicas, bool Hidden = false);
+    string Name,
+    string DisplayName,
+    long CpuRequestMillis,
+    long CpuLimitMillis,
+    long MemoryRequestBytes,
+    long MemoryLimitBytes,
+    long StorageBytes,
+    int Replicas,
+    int MaxReplicas,
+    bool Hidden = false
+);
 
 [JsonConverter(typeof(JsonStringEnumConverter<ParameterType>))]
 public enum ParameterType
@@ -90,19 +135,36 @@ public enum ParameterType
 /// expression the whole value must match). Templates read it as <c>params.{Name}</c>.
 /// </summary>
 public sealed record TemplateParameter(
-    string Name, ParameterType Type, string? Default, IReadOnlyList<string> AllowedValues, bool Required, string Description,
-    string? Pattern = null)
+    string Name,
+    ParameterType Type,
+    string? Default,
+    IReadOnlyList<string> AllowedValues,
+    bool Required,
+    string Description,
+    string? Pattern = null
+)
 {
-    public IReadOnlyList<string> AllowedValues { get; init => field = TemplateDefinition.Freeze(value); } = TemplateDefinition.Freeze(AllowedValues);
+    public IReadOnlyList<string> AllowedValues
+    {
+        get;
+        init => field = TemplateDefinition.Freeze(value);
+    } = TemplateDefinition.Freeze(AllowedValues);
 
     /// <summary>Whether a developer may give <paramref name="value"/>: of the type, one of the allowed values, of the pattern, not too long.</summary>
     public bool Accepts(string value) => ParameterRules.Check(this, value) is null;
 
     public bool Equals(TemplateParameter? other) =>
-        other is not null && Name == other.Name && Type == other.Type && Default == other.Default && AllowedValues.SequenceEqual(other.AllowedValues)
-        && Required == other.Required && Description == other.Description && Pattern == other.Pattern;
+        other is not null
+        && Name == other.Name
+        && Type == other.Type
+        && Default == other.Default
+        && AllowedValues.SequenceEqual(other.AllowedValues)
+        && Required == other.Required
+        && Description == other.Description
+        && Pattern == other.Pattern;
 
-    public override int GetHashCode() => HashCode.Combine(Name, Type, Default, AllowedValues.Count, Required, Description, Pattern);
+    public override int GetHashCode() =>
+        HashCode.Combine(Name, Type, Default, AllowedValues.Count, Required, Description, Pattern);
 }
 
 /// <summary>A port of the instance's client Service; the name follows the rules of named ports ("postgresql", "amqp").</summary>

@@ -48,7 +48,9 @@ public static partial class VersionOrder
     }
 
     private static long[]? Components(string? version) =>
-        IsValid(version) ? version!.Split('.').Select(c => long.Parse(c, CultureInfo.InvariantCulture)).ToArray() : null;
+        IsValid(version)
+            ? version!.Split('.').Select(c => long.Parse(c, CultureInfo.InvariantCulture)).ToArray()
+            : null;
 
     [GeneratedRegex(@"\A[0-9]{1,9}(\.[0-9]{1,9}){0,3}\z")]
     private static partial Regex Pattern();

@@ -21,15 +21,19 @@ public sealed class Alert
     public Guid Id { get; private set; }
     public Guid RuleId { get; private set; }
     public string RuleName { get; private set; } = "";
+
     /// <summary>The tenant whose subject it is; null for nodes and clusters.</summary>
     public Guid? TenantId { get; private set; }
+
     /// <summary>Whose rule raised it: a tenant sees the alerts on its subjects, from its rules or the platform's.</summary>
     public RuleScope RuleScope { get; private set; }
     public long SubjectId { get; private set; }
     public SubjectKind SubjectKind { get; private set; }
     public Guid ClusterId { get; private set; }
+
     /// <summary>"prod/api", "node-3": the subject as a person names it.</summary>
     public string Subject { get; private set; } = "";
+
     /// <summary>The workload's name for application and instance alerts, "" otherwise: what the alerts list filters by.</summary>
     public string AppName { get; private set; } = "";
     public Severity Severity { get; private set; }
@@ -39,8 +43,10 @@ public sealed class Alert
     public DateTime StartedAt { get; private set; }
     public DateTime? ResolvedAt { get; private set; }
     public DateTime LastEvaluatedAt { get; private set; }
+
     /// <summary>How many times it came back within the cool-down after resolving.</summary>
     public int Flaps { get; private set; }
+
     /// <summary>The state last told to the rule's channels, and when.</summary>
     public AlertState? NotifiedState { get; private set; }
     public DateTime? NotifiedAt { get; private set; }
@@ -50,13 +56,26 @@ public sealed class Alert
 
     private Alert() { }
 
-    public static Alert Fire(AlertRule rule, MetricSubject subject, string subjectName, double value, DateTime now) => new()
-    {
-        Id = Guid.NewGuid(), RuleId = rule.Id, RuleName = rule.Name, TenantId = subject.TenantId, RuleScope = rule.Scope,
-        SubjectId = subject.Id, SubjectKind = subject.Kind, ClusterId = subject.ClusterId, Subject = subjectName,
-        AppName = subject.Kind == SubjectKind.Workload ? subject.Name : "", Severity = rule.Severity, State = AlertState.Firing,
-        Condition = rule.Condition, Value = value, StartedAt = now, LastEvaluatedAt = now,
-    };
+    public static Alert Fire(AlertRule rule, MetricSubject subject, string subjectName, double value, DateTime now) =>
+        new()
+        {
+            Id = Guid.NewGuid(),
+            RuleId = rule.Id,
+            RuleName = rule.Name,
+            TenantId = subject.TenantId,
+            RuleScope = rule.Scope,
+            SubjectId = subject.Id,
+            SubjectKind = subject.Kind,
+            ClusterId = subject.ClusterId,
+            Subject = subjectName,
+            AppName = subject.Kind == SubjectKind.Workload ? subject.Name : "",
+            Severity = rule.Severity,
+            State = AlertState.Firing,
+            Condition = rule.Condition,
+            Value = value,
+            StartedAt = now,
+            LastEvaluatedAt = now,
+        };
 
     public bool IsSilenced(DateTime now) => SilencedUntil > now;
 
@@ -77,7 +96,8 @@ public sealed class Alert
     }
 
     /// <summary>Whether the condition coming back now re-opens this alert rather than raising a new one.</summary>
-    public bool ReopensWithin(TimeSpan coolDown, DateTime now) => State == AlertState.Resolved && ResolvedAt >= now - coolDown;
+    public bool ReopensWithin(TimeSpan coolDown, DateTime now) =>
+        State == AlertState.Resolved && ResolvedAt >= now - coolDown;
 
     public void Reopen(double value, DateTime now)
     {

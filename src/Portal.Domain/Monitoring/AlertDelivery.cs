@@ -10,6 +10,7 @@ public sealed class AlertDelivery
     public Guid ChannelId { get; private set; }
     public string ChannelName { get; private set; } = "";
     public ChannelKind ChannelKind { get; private set; }
+
     /// <summary>The state the message told.</summary>
     public AlertState State { get; private set; }
     public bool Delivered { get; private set; }
@@ -19,7 +20,15 @@ public sealed class AlertDelivery
 
     private AlertDelivery() { }
 
-    public AlertDelivery(Guid alertId, NotificationChannel channel, AlertState state, bool delivered, int attempts, string? error, DateTime now)
+    public AlertDelivery(
+        Guid alertId,
+        NotificationChannel channel,
+        AlertState state,
+        bool delivered,
+        int attempts,
+        string? error,
+        DateTime now
+    )
     {
         Id = Guid.NewGuid();
         AlertId = alertId;
@@ -29,7 +38,10 @@ public sealed class AlertDelivery
         State = state;
         Delivered = delivered;
         Attempts = attempts;
-        Error = error is null ? null : error.Length > ErrorMaxLength ? error[..ErrorMaxLength] : error;
+        Error =
+            error is null ? null
+            : error.Length > ErrorMaxLength ? error[..ErrorMaxLength]
+            : error;
         At = now;
     }
 }

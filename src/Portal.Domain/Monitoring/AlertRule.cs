@@ -7,8 +7,10 @@ public enum RuleScope
 {
     /// <summary>Every subject of every cluster; set by platform admins.</summary>
     Platform,
+
     /// <summary>The subjects of one tenant's environments.</summary>
     Tenant,
+
     /// <summary>One application of one tenant, in each of its environments.</summary>
     App,
 }
@@ -26,6 +28,7 @@ public sealed class AlertRule
     public Guid Id { get; private set; }
     public RuleScope Scope { get; private set; }
     public Guid? TenantId { get; private set; }
+
     /// <summary>The application a rule of App scope watches; "" otherwise.</summary>
     public string AppName { get; private set; } = "";
     public string Name { get; private set; } = "";
@@ -36,6 +39,7 @@ public sealed class AlertRule
     public int DurationMinutes { get; private set; }
     public Severity Severity { get; private set; }
     public bool Enabled { get; private set; }
+
     /// <summary>One of the platform's own rules: it can be switched off and tuned, not deleted.</summary>
     public string? BuiltIn { get; private set; }
     public List<Guid> ChannelIds { get; private set; } = [];
@@ -50,11 +54,17 @@ public sealed class AlertRule
     /// <summary>"CPU of limits avg > 80% for 5 min".</summary>
     public string Condition => Describe(Metric, Aggregation, Comparator, Threshold, DurationMinutes);
 
-    public static string Describe(AlertMetric metric, Aggregation aggregation, Comparator comparator, double threshold, int durationMinutes)
+    public static string Describe(
+        AlertMetric metric,
+        Aggregation aggregation,
+        Comparator comparator,
+        double threshold,
+        int durationMinutes
+    )
     {
         var definition = MetricDefinition.Of(metric);
-        return $"{definition.Title} {aggregation.ToString().ToLowerInvariant()} {comparator.Symbol()} {threshold:0.##}{definition.Unit}" +
-               (durationMinutes > 0 ? $" for {durationMinutes} min" : "");
+        return $"{definition.Title} {aggregation.ToString().ToLowerInvariant()} {comparator.Symbol()} {threshold:0.##}{definition.Unit}"
+            + (durationMinutes > 0 ? $" for {durationMinutes} min" : "");
     }
 
     /// <summary>What a rule of this scope may watch: an application's rule a metric measured per application; a tenant's no node.</summary>
@@ -62,15 +72,30 @@ public sealed class AlertRule
     {
         var definition = MetricDefinition.Of(metric);
         if (scope == RuleScope.App && !definition.IsAboutApplications)
-            yield return Problem.Invalid("Metric", $"'{definition.Title}' is not measured per application; an application's rule watches its CPU, memory, restarts, replicas or crash-looping pods.");
+            yield return Problem.Invalid(
+                "Metric",
+                $"'{definition.Title}' is not measured per application; an application's rule watches its CPU, memory, restarts, replicas or crash-looping pods."
+            );
         if (scope == RuleScope.Tenant && definition.Kind == SubjectKind.Node)
-            yield return Problem.Invalid("Metric", "Nodes belong to the platform: tenant rules watch applications, quotas and pending pods.");
+            yield return Problem.Invalid(
+                "Metric",
+                "Nodes belong to the platform: tenant rules watch applications, quotas and pending pods."
+            );
     }
 
-    public static Result<AlertRule> Create(RuleScope scope, Guid? tenantId, string? appName, RuleSettings settings, DateTime now)
+    public static Result<AlertRule> Create(
+        RuleScope scope,
+        Guid? tenantId,
+        string? appName,
+        RuleSettings settings,
+        DateTime now
+    )
     {
         if (scope == RuleScope.Platform ? tenantId is not null : tenantId is null)
-            throw new ArgumentException("Platform rules have no tenant; tenant and app rules have one.", nameof(tenantId));
+            throw new ArgumentException(
+                "Platform rules have no tenant; tenant and app rules have one.",
+                nameof(tenantId)
+            );
         if (!Enum.IsDefined(settings.Metric))
             return Problem.Invalid("Metric", "Choose a metric from the list.");
         var app = (appName ?? "").Trim();
@@ -83,7 +108,11 @@ public sealed class AlertRule
             return Problem.Invalid(problems);
         var rule = new AlertRule
         {
-            Id = Guid.NewGuid(), Scope = scope, TenantId = tenantId, AppName = scope == RuleScope.App ? app : "", Enabled = true,
+            Id = Guid.NewGuid(),
+            Scope = scope,
+            TenantId = tenantId,
+            AppName = scope == RuleScope.App ? app : "",
+            Enabled = true,
             CreatedAt = now,
         };
         rule.Apply(settings, now);
@@ -93,7 +122,14 @@ public sealed class AlertRule
     /// <summary>One of the rules every platform starts with, on by default.</summary>
     public static AlertRule Builtin(string key, RuleSettings settings, DateTime now)
     {
-        var rule = new AlertRule { Id = Guid.NewGuid(), Scope = RuleScope.Platform, BuiltIn = key, Enabled = true, CreatedAt = now };
+        var rule = new AlertRule
+        {
+            Id = Guid.NewGuid(),
+            Scope = RuleScope.Platform,
+            BuiltIn = key,
+            Enabled = true,
+            CreatedAt = now,
+        };
         rule.Apply(settings, now);
         return rule;
     }
@@ -104,7 +140,12 @@ public sealed class AlertRule
             return Problem.Invalid("Metric", "Choose a metric from the list.");
         var problems = settings.Problems().ToList();
         if (BuiltIn is not null && settings.Metric != Metric)
-            problems.Add(Problem.Invalid("Metric", "A built-in rule keeps its metric; create a rule of your own to watch another."));
+            problems.Add(
+                Problem.Invalid(
+                    "Metric",
+                    "A built-in rule keeps its metric; create a rule of your own to watch another."
+                )
+            );
         problems.AddRange(ScopeProblems(Scope, settings.Metric));
         if (problems.Count > 0)
             return Problem.Invalid(problems);
@@ -152,22 +193,31 @@ public sealed class AlertRule
         return Verdict(Aggregate(samples.Where(s => s.At >= covering.At).ToList()));
     }
 
-    private RuleVerdict Verdict(double value) => Comparator.Holds(value, Threshold) ? RuleVerdict.Breached(value) : RuleVerdict.Fine(value);
+    private RuleVerdict Verdict(double value) =>
+        Comparator.Holds(value, Threshold) ? RuleVerdict.Breached(value) : RuleVerdict.Fine(value);
 
-    private double Aggregate(IReadOnlyList<(long At, double Value)> samples) => Aggregation switch
-    {
-        Aggregation.Avg => samples.Average(s => s.Value),
-        Aggregation.Min => samples.Min(s => s.Value),
-        Aggregation.Max => samples.Max(s => s.Value),
-        Aggregation.Increase => Math.Max(0, samples[^1].Value - samples[0].Value),
-        _ => samples[^1].Value,
-    };
+    private double Aggregate(IReadOnlyList<(long At, double Value)> samples) =>
+        Aggregation switch
+        {
+            Aggregation.Avg => samples.Average(s => s.Value),
+            Aggregation.Min => samples.Min(s => s.Value),
+            Aggregation.Max => samples.Max(s => s.Value),
+            Aggregation.Increase => Math.Max(0, samples[^1].Value - samples[0].Value),
+            _ => samples[^1].Value,
+        };
 }
 
 /// <summary>What a person sets on a rule.</summary>
 public sealed record RuleSettings(
-    string? Name, AlertMetric Metric, Aggregation Aggregation, Comparator Comparator, double Threshold, int DurationMinutes,
-    Severity Severity, IReadOnlyList<Guid> ChannelIds)
+    string? Name,
+    AlertMetric Metric,
+    Aggregation Aggregation,
+    Comparator Comparator,
+    double Threshold,
+    int DurationMinutes,
+    Severity Severity,
+    IReadOnlyList<Guid> ChannelIds
+)
 {
     public IEnumerable<Problem> Problems()
     {
@@ -185,7 +235,10 @@ public sealed record RuleSettings(
         else if (Enum.IsDefined(Metric) && MetricDefinition.Of(Metric).Unit == "%" && Threshold > 1000)
             yield return Problem.Invalid("Threshold", "A percentage threshold is at most 1000 %.");
         if (DurationMinutes < 0 || DurationMinutes > AlertRule.LongestDuration.TotalMinutes)
-            yield return Problem.Invalid("DurationMinutes", $"The duration is 0 to {AlertRule.LongestDuration.TotalMinutes:0} minutes.");
+            yield return Problem.Invalid(
+                "DurationMinutes",
+                $"The duration is 0 to {AlertRule.LongestDuration.TotalMinutes:0} minutes."
+            );
         if (!Enum.IsDefined(Severity))
             yield return Problem.Invalid("Severity", "Choose info, warning or critical.");
         if (ChannelIds.Count > 10)
@@ -197,8 +250,11 @@ public sealed record RuleSettings(
 public readonly record struct RuleVerdict(VerdictKind Kind, double? Value)
 {
     public static readonly RuleVerdict NoData = new(VerdictKind.NoData, null);
+
     public static RuleVerdict TooEarly(double value) => new(VerdictKind.TooEarly, value);
+
     public static RuleVerdict Breached(double value) => new(VerdictKind.Breached, value);
+
     public static RuleVerdict Fine(double value) => new(VerdictKind.Fine, value);
 }
 
@@ -206,6 +262,7 @@ public enum VerdictKind
 {
     /// <summary>No recent samples: the subject is gone or not sampled.</summary>
     NoData,
+
     /// <summary>Samples do not yet cover the duration.</summary>
     TooEarly,
     Breached,

@@ -6,8 +6,10 @@ public enum SubjectKind
     /// <summary>A whole cluster: sums over its nodes and pods.</summary>
     Cluster,
     Node,
+
     /// <summary>A namespace; for a tenant's environment it carries the environment and its quota use.</summary>
     Namespace,
+
     /// <summary>The pods of one application or middleware instance in one namespace.</summary>
     Workload,
     Pod,
@@ -23,18 +25,28 @@ public sealed class MetricSubject
     public long Id { get; private set; }
     public SubjectKind Kind { get; private set; }
     public Guid ClusterId { get; private set; }
+
     /// <summary>"" for clusters and nodes.</summary>
     public string Namespace { get; private set; } = "";
+
     /// <summary>The node, workload or pod name; the cluster's name for a cluster; the namespace for a namespace.</summary>
     public string Name { get; private set; } = "";
     public Guid? TenantId { get; private set; }
     public Guid? EnvironmentId { get; private set; }
+
     /// <summary>Unix seconds of its newest sample: subjects not sampled for the whole retention are forgotten.</summary>
     public long LastSampledAt { get; private set; }
 
     private MetricSubject() { }
 
-    public MetricSubject(SubjectKind kind, Guid clusterId, string @namespace, string name, Guid? tenantId, Guid? environmentId)
+    public MetricSubject(
+        SubjectKind kind,
+        Guid clusterId,
+        string @namespace,
+        string name,
+        Guid? tenantId,
+        Guid? environmentId
+    )
     {
         Kind = kind;
         ClusterId = clusterId;

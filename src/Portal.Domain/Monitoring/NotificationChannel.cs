@@ -45,8 +45,14 @@ public sealed class NotificationChannel
     /// A webhook channel; <paramref name="sealedSecret"/> is the signing secret already sealed for storage, and
     /// <paramref name="sealUrl"/> seals the URL the same way.
     /// </summary>
-    public static Result<NotificationChannel> CreateWebhook(Guid? tenantId, string? name, string? url, string sealedSecret,
-        Func<string, string> sealUrl, DateTime now)
+    public static Result<NotificationChannel> CreateWebhook(
+        Guid? tenantId,
+        string? name,
+        string? url,
+        string sealedSecret,
+        Func<string, string> sealUrl,
+        DateTime now
+    )
     {
         ArgumentException.ThrowIfNullOrEmpty(sealedSecret);
         var problems = new List<Problem>();
@@ -56,8 +62,15 @@ public sealed class NotificationChannel
             return Problem.Invalid(problems);
         return new NotificationChannel
         {
-            Id = Guid.NewGuid(), TenantId = tenantId, Name = validName, Kind = ChannelKind.Webhook, Target = Masked(new Uri(validUrl)),
-            SealedUrl = sealUrl(validUrl), SealedSecret = sealedSecret, Enabled = true, CreatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = tenantId,
+            Name = validName,
+            Kind = ChannelKind.Webhook,
+            Target = Masked(new Uri(validUrl)),
+            SealedUrl = sealUrl(validUrl),
+            SealedSecret = sealedSecret,
+            Enabled = true,
+            CreatedAt = now,
         };
     }
 
@@ -75,7 +88,12 @@ public sealed class NotificationChannel
     }
 
     /// <summary>An e-mail channel; recipients may be separated by commas, semicolons or line breaks.</summary>
-    public static Result<NotificationChannel> CreateEmail(Guid? tenantId, string? name, string? recipients, DateTime now)
+    public static Result<NotificationChannel> CreateEmail(
+        Guid? tenantId,
+        string? name,
+        string? recipients,
+        DateTime now
+    )
     {
         var problems = new List<Problem>();
         var validName = ValidName(name, problems);
@@ -84,17 +102,24 @@ public sealed class NotificationChannel
             return Problem.Invalid(problems);
         return new NotificationChannel
         {
-            Id = Guid.NewGuid(), TenantId = tenantId, Name = validName, Kind = ChannelKind.Email, Target = validRecipients,
-            SealedSecret = "", Enabled = true, CreatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = tenantId,
+            Name = validName,
+            Kind = ChannelKind.Email,
+            Target = validRecipients,
+            SealedSecret = "",
+            Enabled = true,
+            CreatedAt = now,
         };
     }
 
     public bool IsPlatformChannel => TenantId is null;
 
     /// <summary>The e-mail addresses this channel delivers to; empty for a webhook.</summary>
-    public IReadOnlyList<string> Recipients => Kind == ChannelKind.Email
-        ? Target.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-        : [];
+    public IReadOnlyList<string> Recipients =>
+        Kind == ChannelKind.Email
+            ? Target.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
 
     public void Enable() => Enabled = true;
 
@@ -120,20 +145,40 @@ public sealed class NotificationChannel
     {
         var value = url?.Trim() ?? "";
         if (value.Length == 0)
+        {
             problems.Add(Problem.Invalid("Url", "The webhook's URL is required."));
+        }
         else if (value.Length > TargetMaxLength)
+        {
             problems.Add(Problem.Invalid("Url", $"A webhook URL has at most {TargetMaxLength} characters."));
-        else if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
-                 || uri.Host.Length == 0)
+        }
+        else if (
+            !Uri.TryCreate(value, UriKind.Absolute, out var uri)
+            || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp)
+            || uri.Host.Length == 0
+        )
+        {
             problems.Add(Problem.Invalid("Url", $"'{value}' is not an absolute http:// or https:// URL."));
+        }
         else if (uri.UserInfo.Length > 0)
-            problems.Add(Problem.Invalid("Url", "A webhook URL must not carry a user name or password; the portal signs each request instead."));
+        {
+            problems.Add(
+                Problem.Invalid(
+                    "Url",
+                    "A webhook URL must not carry a user name or password; the portal signs each request instead."
+                )
+            );
+        }
+
         return value;
     }
 
     private static string RecipientList(string? recipients, List<Problem> problems)
     {
-        var entries = (recipients ?? "").Split([',', ';', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var entries = (recipients ?? "").Split(
+            [',', ';', '\n', '\r'],
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+        );
         if (entries.Length == 0)
         {
             problems.Add(Problem.Invalid("Recipients", "At least one e-mail address is required."));
@@ -153,12 +198,22 @@ public sealed class NotificationChannel
         }
         if (addresses.Count > MaxRecipients)
         {
-            problems.Add(Problem.Invalid("Recipients", $"A channel sends to at most {MaxRecipients} addresses; use a mailing list for more."));
+            problems.Add(
+                Problem.Invalid(
+                    "Recipients",
+                    $"A channel sends to at most {MaxRecipients} addresses; use a mailing list for more."
+                )
+            );
             return "";
         }
         var joined = string.Join(",", addresses);
         if (joined.Length > TargetMaxLength)
-            problems.Add(Problem.Invalid("Recipients", $"The recipients take at most {TargetMaxLength} characters together; use a mailing list for more."));
+            problems.Add(
+                Problem.Invalid(
+                    "Recipients",
+                    $"The recipients take at most {TargetMaxLength} characters together; use a mailing list for more."
+                )
+            );
         return joined;
     }
 }

@@ -37,15 +37,19 @@ public sealed class Operation
     public DateTime? FinishedAt { get; private set; }
     public string? Error { get; private set; }
     public int Attempts { get; private set; }
+
     /// <summary>When the operation last moved (queued, claimed, a step, its job's heartbeat, the end): how the sweeper tells a lost one.</summary>
     public DateTime LastActivityAt { get; private set; }
+
     /// <summary>
     /// The run of a job that holds the operation: a token of its own, never reused, so that a run that lost the claim cannot
     /// save over the run that took it (the database checks it on every save of the operation).
     /// </summary>
     public string? ClaimedBy { get; private set; }
+
     /// <summary>Until when the claim holds unless its run renews it; a run whose process died lets it lapse.</summary>
     public DateTime? ClaimedUntil { get; private set; }
+
     /// <summary>The job scheduler's id of the job last queued for the operation: whether the scheduler still holds it.</summary>
     public string? JobId { get; private set; }
     public IReadOnlyList<OperationStep> Steps => _steps;
@@ -85,19 +89,21 @@ public sealed class Operation
     }
 
     public bool IsClaimable(DateTime now) =>
-        State == OperationState.Queued || (State == OperationState.Running && (ClaimedUntil is null || ClaimedUntil < now));
+        State == OperationState.Queued
+        || (State == OperationState.Running && (ClaimedUntil is null || ClaimedUntil < now));
 
     /// <summary>
     /// Whether the operation seems lost: queued but not picked up for longer than <paramref name="queuedFor"/> (the process died between
     /// saving it and queueing its job, or the queue lost it), or running under a claim that lapsed (a live run renews it; a run that
     /// ended without finishing lets it go, and is taken for lost after <paramref name="runningFor"/> without a step).
     /// </summary>
-    public bool IsStalled(DateTime now, TimeSpan queuedFor, TimeSpan runningFor) => State switch
-    {
-        OperationState.Queued => now - LastActivityAt > queuedFor,
-        OperationState.Running => ClaimedUntil is { } until ? until < now : now - LastActivityAt > runningFor,
-        _ => false,
-    };
+    public bool IsStalled(DateTime now, TimeSpan queuedFor, TimeSpan runningFor) =>
+        State switch
+        {
+            OperationState.Queued => now - LastActivityAt > queuedFor,
+            OperationState.Running => ClaimedUntil is { } until ? until < now : now - LastActivityAt > runningFor,
+            _ => false,
+        };
 
     /// <summary>Notes that the operation's job was queued again, so that it is not swept twice in a row.</summary>
     public void Requeued(DateTime now) => LastActivityAt = now;
@@ -162,5 +168,6 @@ public sealed class Operation
         return Result.Ok();
     }
 
-    private static string Shortened(string text) => text.Length <= ErrorMaxLength ? text : text[..(ErrorMaxLength - 1)] + "…";
+    private static string Shortened(string text) =>
+        text.Length <= ErrorMaxLength ? text : text[..(ErrorMaxLength - 1)] + "…";
 }

@@ -17,7 +17,9 @@ public static class NamespaceName
         var plain = Sanitize($"{tenantSlug}-{environmentName}");
         if (plain.Length <= MaxLength)
             return plain;
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{tenantSlug}/{environmentName}")))[..8];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{tenantSlug}/{environmentName}")))[
+            ..8
+        ];
         return $"{plain[..(MaxLength - hash.Length - 1)].TrimEnd('-')}-{hash}";
     }
 

@@ -24,7 +24,10 @@ public sealed partial record NodeSelector(IReadOnlyList<KeyValuePair<string, str
         {
             var pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
             if (pair.Length != 2 || !LabelKey().IsMatch(pair[0]) || !LabelValue().IsMatch(pair[1]))
-                return Problem.Invalid(field, $"'{part}' is not a label requirement; write key=value pairs separated by commas, like 'node-role=worker,zone=a'.");
+                return Problem.Invalid(
+                    field,
+                    $"'{part}' is not a label requirement; write key=value pairs separated by commas, like 'node-role=worker,zone=a'."
+                );
             requirements.Add(new(pair[0], pair[1]));
         }
         return new NodeSelector(requirements);

@@ -24,13 +24,14 @@ public sealed record OvercommitPolicy(decimal Cpu, decimal Memory)
     /// What may be granted in all from a pool of this capacity. Overcommit stretches CPU and memory
     /// (requests and limits alike); storage and pods are never promised beyond what exists.
     /// </summary>
-    public ResourceAmounts Grantable(ResourceAmounts capacity) => capacity with
-    {
-        CpuRequestMillis = Stretch(capacity.CpuRequestMillis, Cpu),
-        CpuLimitMillis = Stretch(capacity.CpuLimitMillis, Cpu),
-        MemoryRequestBytes = Stretch(capacity.MemoryRequestBytes, Memory),
-        MemoryLimitBytes = Stretch(capacity.MemoryLimitBytes, Memory),
-    };
+    public ResourceAmounts Grantable(ResourceAmounts capacity) =>
+        capacity with
+        {
+            CpuRequestMillis = Stretch(capacity.CpuRequestMillis, Cpu),
+            CpuLimitMillis = Stretch(capacity.CpuLimitMillis, Cpu),
+            MemoryRequestBytes = Stretch(capacity.MemoryRequestBytes, Memory),
+            MemoryLimitBytes = Stretch(capacity.MemoryLimitBytes, Memory),
+        };
 
     private static long Stretch(long amount, decimal ratio) => (long)Math.Floor(amount * ratio);
 }

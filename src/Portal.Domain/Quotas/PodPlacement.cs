@@ -10,13 +10,18 @@ public sealed record NodeTaint(string Key, string Value, string Effect)
     public bool KeepsPodsOff => Effect is NoSchedule or NoExecute;
 
     public static IReadOnlyList<NodeTaint> ParseLines(string? lines) =>
-        (lines ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        (lines ?? "")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line =>
             {
                 var effectAt = line.LastIndexOf(':');
                 var keyValue = effectAt < 0 ? line : line[..effectAt];
                 var pair = keyValue.Split('=', 2);
-                return new NodeTaint(pair[0], pair.Length == 2 ? pair[1] : "", effectAt < 0 ? "" : line[(effectAt + 1)..]);
+                return new NodeTaint(
+                    pair[0],
+                    pair.Length == 2 ? pair[1] : "",
+                    effectAt < 0 ? "" : line[(effectAt + 1)..]
+                );
             })
             .ToList();
 
@@ -33,11 +38,13 @@ public sealed record PodPlacement(NodeSelector Selector, NodeTaint? Tolerated)
     /// <summary>No pool: any node without a taint. For rendering outside an environment (checks, previews).</summary>
     public static PodPlacement Anywhere { get; } = new(Quotas.NodeSelector.Everything, null);
 
-    public IReadOnlyDictionary<string, string> SelectorLabels => Selector.Requirements.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> SelectorLabels =>
+        Selector.Requirements.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal);
 
     public bool Tolerates(NodeTaint taint) =>
         !taint.KeepsPodsOff || (Tolerated is { } own && own.Key == taint.Key && own.Value == taint.Value);
 
     /// <summary>Whether a pod placed so can be scheduled on a node with these labels and taints (inventory lines).</summary>
-    public bool CanRunOn(string labelLines, string taintLines) => Selector.Matches(labelLines) && NodeTaint.ParseLines(taintLines).All(Tolerates);
+    public bool CanRunOn(string labelLines, string taintLines) =>
+        Selector.Matches(labelLines) && NodeTaint.ParseLines(taintLines).All(Tolerates);
 }

@@ -9,11 +9,20 @@ namespace Portal.Domain.Quotas;
 /// </summary>
 public static class QuotaAdmission
 {
-    public static Result Admit(string poolName, ResourceAmounts needed, ResourceAmounts granted, ResourceAmounts alreadyTaken) =>
-        AdmitIn($"pool '{poolName}'", needed, granted, alreadyTaken);
+    public static Result Admit(
+        string poolName,
+        ResourceAmounts needed,
+        ResourceAmounts granted,
+        ResourceAmounts alreadyTaken
+    ) => AdmitIn($"pool '{poolName}'", needed, granted, alreadyTaken);
 
     /// <summary>The same check within any bound: "environment 'dev'" holds its share of the pool's quota.</summary>
-    public static Result AdmitIn(string where, ResourceAmounts needed, ResourceAmounts granted, ResourceAmounts alreadyTaken)
+    public static Result AdmitIn(
+        string where,
+        ResourceAmounts needed,
+        ResourceAmounts granted,
+        ResourceAmounts alreadyTaken
+    )
     {
         var shortfalls = ResourceAmounts.Shortfalls(needed, granted - alreadyTaken, granted);
         return shortfalls.Count == 0

@@ -43,12 +43,24 @@ public sealed class ResourcePool
 
     private ResourcePool() { }
 
-    public static Result<ResourcePool> Create(string? name, string? displayName, Guid clusterId, string? nodeSelector, string? region,
-        decimal cpuOvercommit, decimal memoryOvercommit, DateTime now, bool dedicated = false)
+    public static Result<ResourcePool> Create(
+        string? name,
+        string? displayName,
+        Guid clusterId,
+        string? nodeSelector,
+        string? region,
+        decimal cpuOvercommit,
+        decimal memoryOvercommit,
+        DateTime now,
+        bool dedicated = false
+    )
     {
         var validName = TenantSlug.Create(name, "Name");
         if (!validName.Succeeded)
-            return Problem.Invalid("Name", validName.Problem!.Message.Replace("slug", "pool name", StringComparison.Ordinal));
+            return Problem.Invalid(
+                "Name",
+                validName.Problem!.Message.Replace("slug", "pool name", StringComparison.Ordinal)
+            );
         var validDisplay = Tenancy.DisplayName.Create(string.IsNullOrWhiteSpace(displayName) ? name : displayName);
         if (!validDisplay.Succeeded)
             return validDisplay.Problem!;
@@ -57,15 +69,25 @@ public sealed class ResourcePool
             return selector.Problem!;
         var validRegion = region?.Trim() ?? "";
         if (validRegion.Length == 0 || validRegion.Length > RegionMaxLength)
-            return Problem.Invalid("Region", $"A region or datacenter (e.g. 'bj' or 'dc-east') of 1 to {RegionMaxLength} characters is required.");
+            return Problem.Invalid(
+                "Region",
+                $"A region or datacenter (e.g. 'bj' or 'dc-east') of 1 to {RegionMaxLength} characters is required."
+            );
         var overcommit = OvercommitPolicy.Create(cpuOvercommit, memoryOvercommit);
         if (!overcommit.Succeeded)
             return overcommit.Problem!;
         return new ResourcePool
         {
-            Id = Guid.NewGuid(), Name = validName.Value.Value, DisplayName = validDisplay.Value, ClusterId = clusterId,
-            NodeSelector = selector.Value.ToString(), Region = validRegion, CpuOvercommit = cpuOvercommit,
-            MemoryOvercommit = memoryOvercommit, CreatedAt = now, Dedicated = dedicated,
+            Id = Guid.NewGuid(),
+            Name = validName.Value.Value,
+            DisplayName = validDisplay.Value,
+            ClusterId = clusterId,
+            NodeSelector = selector.Value.ToString(),
+            Region = validRegion,
+            CpuOvercommit = cpuOvercommit,
+            MemoryOvercommit = memoryOvercommit,
+            CreatedAt = now,
+            Dedicated = dedicated,
         };
     }
 
@@ -88,11 +110,20 @@ public sealed class ResourcePool
         const string field = "Exposure.IngressHost";
         var domains = Domains;
         if (domains.Domains.Count == 0)
-            return Problem.Invalid(field, $"Pool '{Name}' publishes no ingress hosts: a platform admin lists the domains it serves on the pool's page.");
+            return Problem.Invalid(
+                field,
+                $"Pool '{Name}' publishes no ingress hosts: a platform admin lists the domains it serves on the pool's page."
+            );
         if (!domains.Covers(route))
-            return Problem.Invalid(field, $"'{route.Host}' is outside the domains of pool '{Name}': use a host under {domains}.");
+            return Problem.Invalid(
+                field,
+                $"'{route.Host}' is outside the domains of pool '{Name}': use a host under {domains}."
+            );
         if (route.IsWildcard && !WildcardHosts)
-            return Problem.Invalid(field, $"Pool '{Name}' does not allow wildcard hosts such as '{route.Host}': publish each name, or ask a platform admin to allow wildcards.");
+            return Problem.Invalid(
+                field,
+                $"Pool '{Name}' does not allow wildcard hosts such as '{route.Host}': publish each name, or ask a platform admin to allow wildcards."
+            );
         return Result.Ok();
     }
 
@@ -110,12 +141,19 @@ public sealed class ResourcePool
     {
         if (dedicated)
         {
-            var overlapping = sameCluster.Where(p => p.Id != Id && p.ClusterId == ClusterId && p.Dedicated && p.Selector.Overlaps(Selector))
-                .Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
+            var overlapping = sameCluster
+                .Where(p => p.Id != Id && p.ClusterId == ClusterId && p.Dedicated && p.Selector.Overlaps(Selector))
+                .Select(p => p.Name)
+                .Order(StringComparer.Ordinal)
+                .ToList();
             if (overlapping.Count > 0)
-                return Problem.Conflict($"Pool '{Name}' cannot be dedicated: dedicated pool(s) {string.Join(", ", overlapping.Select(n => $"'{n}'"))} " +
-                    "could select the same nodes. Give the pools selectors that require different values of one label, such as 'pool=a' and 'pool=b'.",
-                    nameof(Dedicated));
+            {
+                return Problem.Conflict(
+                    $"Pool '{Name}' cannot be dedicated: dedicated pool(s) {string.Join(", ", overlapping.Select(n => $"'{n}'"))} "
+                        + "could select the same nodes. Give the pools selectors that require different values of one label, such as 'pool=a' and 'pool=b'.",
+                    nameof(Dedicated)
+                );
+            }
         }
         Dedicated = dedicated;
         return Result.Ok();
@@ -128,7 +166,9 @@ public sealed class ResourcePool
     /// </summary>
     public bool Holds(string labelLines, string taintLines, IEnumerable<ResourcePool> sameCluster) =>
         Placement.CanRunOn(labelLines, taintLines)
-        && !sameCluster.Any(p => p.Id != Id && p.ClusterId == ClusterId && p.Dedicated && p.Selector.Matches(labelLines));
+        && !sameCluster.Any(p =>
+            p.Id != Id && p.ClusterId == ClusterId && p.Dedicated && p.Selector.Matches(labelLines)
+        );
 
     public OvercommitPolicy Overcommit => new(CpuOvercommit, MemoryOvercommit);
 
@@ -145,8 +185,14 @@ public sealed class ResourcePool
             return overcommit.Problem!;
         var beyond = Beyond(granted, overcommit.Value.Grantable(capacity));
         if (beyond.Count > 0)
-            return Problem.Conflict($"Pool '{Name}' at overcommit CPU {cpu}, memory {memory} could not keep what its tenants were granted: " +
-                $"{string.Join("; ", beyond)}. Reduce their quotas first.", "Overcommit");
+        {
+            return Problem.Conflict(
+                $"Pool '{Name}' at overcommit CPU {cpu}, memory {memory} could not keep what its tenants were granted: "
+                    + $"{string.Join("; ", beyond)}. Reduce their quotas first.",
+                "Overcommit"
+            );
+        }
+
         CpuOvercommit = cpu;
         MemoryOvercommit = memory;
         return Result.Ok();
@@ -157,13 +203,21 @@ public sealed class ResourcePool
     {
         var beyond = new List<string>();
         if (granted.CpuRequestMillis > grantable.CpuRequestMillis)
-            beyond.Add($"CPU requests: {Quantity.FormatCpu(granted.CpuRequestMillis)} granted, {Quantity.FormatCpu(grantable.CpuRequestMillis)} grantable");
+            beyond.Add(
+                $"CPU requests: {Quantity.FormatCpu(granted.CpuRequestMillis)} granted, {Quantity.FormatCpu(grantable.CpuRequestMillis)} grantable"
+            );
         if (granted.CpuLimitMillis > grantable.CpuLimitMillis)
-            beyond.Add($"CPU limits: {Quantity.FormatCpu(granted.CpuLimitMillis)} granted, {Quantity.FormatCpu(grantable.CpuLimitMillis)} grantable");
+            beyond.Add(
+                $"CPU limits: {Quantity.FormatCpu(granted.CpuLimitMillis)} granted, {Quantity.FormatCpu(grantable.CpuLimitMillis)} grantable"
+            );
         if (granted.MemoryRequestBytes > grantable.MemoryRequestBytes)
-            beyond.Add($"memory requests: {Quantity.FormatBytes(granted.MemoryRequestBytes)} granted, {Quantity.FormatBytes(grantable.MemoryRequestBytes)} grantable");
+            beyond.Add(
+                $"memory requests: {Quantity.FormatBytes(granted.MemoryRequestBytes)} granted, {Quantity.FormatBytes(grantable.MemoryRequestBytes)} grantable"
+            );
         if (granted.MemoryLimitBytes > grantable.MemoryLimitBytes)
-            beyond.Add($"memory limits: {Quantity.FormatBytes(granted.MemoryLimitBytes)} granted, {Quantity.FormatBytes(grantable.MemoryLimitBytes)} grantable");
+            beyond.Add(
+                $"memory limits: {Quantity.FormatBytes(granted.MemoryLimitBytes)} granted, {Quantity.FormatBytes(grantable.MemoryLimitBytes)} grantable"
+            );
         return beyond;
     }
 
@@ -179,13 +233,22 @@ public sealed class ResourcePool
             PrometheusUrl = "";
             return Result.Ok();
         }
-        if (text.Length > PrometheusUrlMaxLength
+        if (
+            text.Length > PrometheusUrlMaxLength
             || !Uri.TryCreate(text, UriKind.Absolute, out var url)
             || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)
-            || url.UserInfo.Length > 0 || text.Contains('?') || text.Contains('#'))
-            return Problem.Invalid(nameof(PrometheusUrl),
-                $"A Prometheus address is an http or https URL of at most {PrometheusUrlMaxLength} characters without credentials or query, " +
-                "such as 'http://prometheus.monitoring:9090'; leave it empty to read metrics.k8s.io.");
+            || url.UserInfo.Length > 0
+            || text.Contains('?')
+            || text.Contains('#')
+        )
+        {
+            return Problem.Invalid(
+                nameof(PrometheusUrl),
+                $"A Prometheus address is an http or https URL of at most {PrometheusUrlMaxLength} characters without credentials or query, "
+                    + "such as 'http://prometheus.monitoring:9090'; leave it empty to read metrics.k8s.io."
+            );
+        }
+
         PrometheusUrl = text.TrimEnd('/');
         return Result.Ok();
     }

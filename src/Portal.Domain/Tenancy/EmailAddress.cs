@@ -15,7 +15,11 @@ public static class EmailAddress
             return Problem.Invalid(field, "An email address is required.");
         if (value.Length > MaxLength)
             return Problem.Invalid(field, $"An email address has at most {MaxLength} characters.");
-        if (!MailAddress.TryCreate(value, out var parsed) || parsed.Address != value || !value.Contains('.', StringComparison.Ordinal))
+        if (
+            !MailAddress.TryCreate(value, out var parsed)
+            || parsed.Address != value
+            || !value.Contains('.', StringComparison.Ordinal)
+        )
             return Problem.Invalid(field, $"'{value}' is not an email address.");
         return value.ToLowerInvariant();
     }

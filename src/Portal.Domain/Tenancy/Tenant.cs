@@ -6,6 +6,7 @@ public enum TenantStatus
 {
     Active = 1,
     Suspended = 2,
+
     /// <summary>Its namespaces are being deleted, then its rows will be: read-only, and its slug stays taken until then.</summary>
     Deleting = 3,
 }
@@ -14,6 +15,7 @@ public enum TenantStatus
 public sealed class Tenant
 {
     public Guid Id { get; private set; }
+
     /// <summary>A valid <see cref="TenantSlug"/>; kept as text so that queries can filter and sort on it.</summary>
     public string Slug { get; private set; }
     public string DisplayName { get; private set; }

@@ -12,7 +12,8 @@ public enum TenantRole
 
 public static class TenantRoles
 {
-    public static IReadOnlyList<TenantRole> All { get; } = [TenantRole.TenantAdmin, TenantRole.Developer, TenantRole.Viewer];
+    public static IReadOnlyList<TenantRole> All { get; } =
+    [TenantRole.TenantAdmin, TenantRole.Developer, TenantRole.Viewer];
 
     public static Result<TenantRole> Parse(string? input, string field = "Role")
     {
@@ -26,10 +27,11 @@ public static class TenantRoles
 
     public static bool Allows(this TenantRole held, TenantRole required) => held >= required;
 
-    public static string Describe(this TenantRole role) => role switch
-    {
-        TenantRole.TenantAdmin => "Manages members, service accounts, quotas and everything a developer does.",
-        TenantRole.Developer => "Deploys and operates the tenant's applications and middleware.",
-        _ => "Reads everything in the tenant, changes nothing.",
-    };
+    public static string Describe(this TenantRole role) =>
+        role switch
+        {
+            TenantRole.TenantAdmin => "Manages members, service accounts, quotas and everything a developer does.",
+            TenantRole.Developer => "Deploys and operates the tenant's applications and middleware.",
+            _ => "Reads everything in the tenant, changes nothing.",
+        };
 }

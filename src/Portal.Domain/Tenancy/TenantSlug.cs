@@ -20,10 +20,18 @@ public sealed partial record TenantSlug
         if (value.Length == 0)
             return Problem.Invalid(field, "A slug is required.");
         if (value.Length < 2 || value.Length > MaxLength)
-            return Problem.Invalid(field, $"A slug has 2 to {MaxLength} characters; '{Shorten(value)}' has {value.Length}.");
+            return Problem.Invalid(
+                field,
+                $"A slug has 2 to {MaxLength} characters; '{Shorten(value)}' has {value.Length}."
+            );
         if (!SlugPattern().IsMatch(value))
-            return Problem.Invalid(field,
-                "A slug uses lowercase letters, digits and '-', starts with a letter and ends with a letter or digit (like 'team-a').");
+        {
+            return Problem.Invalid(
+                field,
+                "A slug uses lowercase letters, digits and '-', starts with a letter and ends with a letter or digit (like 'team-a')."
+            );
+        }
+
         if (value.Contains("--", StringComparison.Ordinal))
             return Problem.Invalid(field, "A slug may not contain two '-' in a row.");
         return new TenantSlug(value);

@@ -16,20 +16,61 @@ internal sealed class AppObjects(IKubernetes client, string ns, string app)
     public async Task ApplyConfigAsync(AppManifests manifests, CancellationToken ct)
     {
         if (manifests.ConfigMap is { } configMap)
-            await ApplyAsync(configMap,
+        {
+            await ApplyAsync(
+                configMap,
                 () => client.CoreV1.CreateNamespacedConfigMapAsync(configMap, ns, cancellationToken: ct),
-                async () => (await client.CoreV1.ReadNamespacedConfigMapAsync(configMap.Metadata.Name, ns, cancellationToken: ct)).Metadata,
-                () => client.CoreV1.ReplaceNamespacedConfigMapAsync(configMap, configMap.Metadata.Name, ns, cancellationToken: ct));
+                async () =>
+                    (
+                        await client.CoreV1.ReadNamespacedConfigMapAsync(
+                            configMap.Metadata.Name,
+                            ns,
+                            cancellationToken: ct
+                        )
+                    ).Metadata,
+                () =>
+                    client.CoreV1.ReplaceNamespacedConfigMapAsync(
+                        configMap,
+                        configMap.Metadata.Name,
+                        ns,
+                        cancellationToken: ct
+                    )
+            );
+        }
         else
-            await DeleteAsync(() => client.CoreV1.DeleteNamespacedConfigMapAsync(ApplicationManifests.ConfigMapName(app), ns, cancellationToken: ct));
+        {
+            await DeleteAsync(() =>
+                client.CoreV1.DeleteNamespacedConfigMapAsync(
+                    ApplicationManifests.ConfigMapName(app),
+                    ns,
+                    cancellationToken: ct
+                )
+            );
+        }
 
         if (manifests.Secret is { } secret)
-            await ApplyAsync(secret,
+        {
+            await ApplyAsync(
+                secret,
                 () => client.CoreV1.CreateNamespacedSecretAsync(secret, ns, cancellationToken: ct),
-                async () => (await client.CoreV1.ReadNamespacedSecretAsync(secret.Metadata.Name, ns, cancellationToken: ct)).Metadata,
-                () => client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, ns, cancellationToken: ct));
+                async () =>
+                    (
+                        await client.CoreV1.ReadNamespacedSecretAsync(secret.Metadata.Name, ns, cancellationToken: ct)
+                    ).Metadata,
+                () =>
+                    client.CoreV1.ReplaceNamespacedSecretAsync(secret, secret.Metadata.Name, ns, cancellationToken: ct)
+            );
+        }
         else
-            await DeleteAsync(() => client.CoreV1.DeleteNamespacedSecretAsync(ApplicationManifests.SecretName(app), ns, cancellationToken: ct));
+        {
+            await DeleteAsync(() =>
+                client.CoreV1.DeleteNamespacedSecretAsync(
+                    ApplicationManifests.SecretName(app),
+                    ns,
+                    cancellationToken: ct
+                )
+            );
+        }
     }
 
     public async Task ApplyDeploymentAsync(V1Deployment deployment, CancellationToken ct)
@@ -76,45 +117,110 @@ internal sealed class AppObjects(IKubernetes client, string ns, string app)
             await DeleteAsync(() => client.NetworkingV1.DeleteNamespacedIngressAsync(app, ns, cancellationToken: ct));
             return;
         }
-        await ApplyAsync(ingress,
+        await ApplyAsync(
+            ingress,
             () => client.NetworkingV1.CreateNamespacedIngressAsync(ingress, ns, cancellationToken: ct),
             async () => (await client.NetworkingV1.ReadNamespacedIngressAsync(app, ns, cancellationToken: ct)).Metadata,
-            () => client.NetworkingV1.ReplaceNamespacedIngressAsync(ingress, app, ns, cancellationToken: ct));
+            () => client.NetworkingV1.ReplaceNamespacedIngressAsync(ingress, app, ns, cancellationToken: ct)
+        );
     }
 
     public async Task ApplyAutoscalerAsync(V2HorizontalPodAutoscaler? autoscaler, CancellationToken ct)
     {
         if (autoscaler is null)
         {
-            await DeleteAsync(() => client.AutoscalingV2.DeleteNamespacedHorizontalPodAutoscalerAsync(app, ns, cancellationToken: ct));
+            await DeleteAsync(() =>
+                client.AutoscalingV2.DeleteNamespacedHorizontalPodAutoscalerAsync(app, ns, cancellationToken: ct)
+            );
             return;
         }
-        await ApplyAsync(autoscaler,
-            () => client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(autoscaler, ns, cancellationToken: ct),
-            async () => (await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(app, ns, cancellationToken: ct)).Metadata,
-            () => client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(autoscaler, app, ns, cancellationToken: ct));
+        await ApplyAsync(
+            autoscaler,
+            () =>
+                client.AutoscalingV2.CreateNamespacedHorizontalPodAutoscalerAsync(
+                    autoscaler,
+                    ns,
+                    cancellationToken: ct
+                ),
+            async () =>
+                (
+                    await client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync(
+                        app,
+                        ns,
+                        cancellationToken: ct
+                    )
+                ).Metadata,
+            () =>
+                client.AutoscalingV2.ReplaceNamespacedHorizontalPodAutoscalerAsync(
+                    autoscaler,
+                    app,
+                    ns,
+                    cancellationToken: ct
+                )
+        );
     }
 
     public Task ScaleAsync(int replicas, CancellationToken ct) =>
-        client.AppsV1.PatchNamespacedDeploymentScaleAsync(MergePatch(new { spec = new { replicas } }), app, ns, cancellationToken: ct);
+        client.AppsV1.PatchNamespacedDeploymentScaleAsync(
+            MergePatch(new { spec = new { replicas } }),
+            app,
+            ns,
+            cancellationToken: ct
+        );
 
     /// <summary>Changes an annotation of the pod template, which rolls every pod: how a rolling restart is asked for.</summary>
     public Task AnnotateTemplateAsync(string key, string value, CancellationToken ct) =>
         client.AppsV1.PatchNamespacedDeploymentAsync(
-            MergePatch(new { spec = new { template = new { metadata = new { annotations = new Dictionary<string, string> { [key] = value } } } } }),
-            app, ns, cancellationToken: ct);
+            MergePatch(
+                new
+                {
+                    spec = new
+                    {
+                        template = new
+                        {
+                            metadata = new { annotations = new Dictionary<string, string> { [key] = value } },
+                        },
+                    },
+                }
+            ),
+            app,
+            ns,
+            cancellationToken: ct
+        );
 
     public async Task DeleteAllAsync(CancellationToken ct)
     {
-        await DeleteAsync(() => client.AutoscalingV2.DeleteNamespacedHorizontalPodAutoscalerAsync(app, ns, cancellationToken: ct));
+        await DeleteAsync(() =>
+            client.AutoscalingV2.DeleteNamespacedHorizontalPodAutoscalerAsync(app, ns, cancellationToken: ct)
+        );
         await DeleteAsync(() => client.NetworkingV1.DeleteNamespacedIngressAsync(app, ns, cancellationToken: ct));
         await DeleteAsync(() => client.CoreV1.DeleteNamespacedServiceAsync(app, ns, cancellationToken: ct));
-        await DeleteAsync(() => client.AppsV1.DeleteNamespacedDeploymentAsync(app, ns, propagationPolicy: "Background", cancellationToken: ct));
-        await DeleteAsync(() => client.CoreV1.DeleteNamespacedSecretAsync(ApplicationManifests.SecretName(app), ns, cancellationToken: ct));
-        await DeleteAsync(() => client.CoreV1.DeleteNamespacedConfigMapAsync(ApplicationManifests.ConfigMapName(app), ns, cancellationToken: ct));
+        await DeleteAsync(() =>
+            client.AppsV1.DeleteNamespacedDeploymentAsync(
+                app,
+                ns,
+                propagationPolicy: "Background",
+                cancellationToken: ct
+            )
+        );
+        await DeleteAsync(() =>
+            client.CoreV1.DeleteNamespacedSecretAsync(ApplicationManifests.SecretName(app), ns, cancellationToken: ct)
+        );
+        await DeleteAsync(() =>
+            client.CoreV1.DeleteNamespacedConfigMapAsync(
+                ApplicationManifests.ConfigMapName(app),
+                ns,
+                cancellationToken: ct
+            )
+        );
     }
 
-    private static async Task ApplyAsync<T>(T desired, Func<Task> create, Func<Task<V1ObjectMeta>> read, Func<Task> replace)
+    private static async Task ApplyAsync<T>(
+        T desired,
+        Func<Task> create,
+        Func<Task<V1ObjectMeta>> read,
+        Func<Task> replace
+    )
         where T : IKubernetesObject<V1ObjectMeta>
     {
         try

@@ -9,8 +9,19 @@ namespace Portal.Infrastructure.Applications;
 
 /// <summary>A pod of an application, as the cluster's watch last saw it and metrics last sampled it.</summary>
 public sealed record PodView(
-    string Name, string Phase, bool Ready, int Restarts, string? Reason, string? Node, string? PodIp, DateTime CreatedAt, int? Revision,
-    IReadOnlyList<string> Containers, long? CpuUsageMillis, long? MemoryUsageBytes);
+    string Name,
+    string Phase,
+    bool Ready,
+    int Restarts,
+    string? Reason,
+    string? Node,
+    string? PodIp,
+    DateTime CreatedAt,
+    int? Revision,
+    IReadOnlyList<string> Containers,
+    long? CpuUsageMillis,
+    long? MemoryUsageBytes
+);
 
 /// <summary>
 /// An application in one environment, live: the revision and replicas the portal asked for and how the last change
@@ -18,11 +29,27 @@ public sealed record PodView(
 /// keeps a pod from running ("CrashLoopBackOff: Last exit: Error (exit code 1)").
 /// </summary>
 public sealed record EnvironmentStatus(
-    string Environment, string Namespace, int Revision, int DesiredReplicas, int ReadyReplicas, AppDeploymentState State, string? Reason,
-    IReadOnlyList<PodView> Pods, long? CpuUsageMillis, long? MemoryUsageBytes);
+    string Environment,
+    string Namespace,
+    int Revision,
+    int DesiredReplicas,
+    int ReadyReplicas,
+    AppDeploymentState State,
+    string? Reason,
+    IReadOnlyList<PodView> Pods,
+    long? CpuUsageMillis,
+    long? MemoryUsageBytes
+);
 
 /// <summary>A Kubernetes event about an application's objects: "Warning BackOff Pod/web-7d9-x2k4q ×12".</summary>
-public sealed record ClusterEventView(string Type, string Reason, string Message, string Object, int Count, DateTime? LastSeen);
+public sealed record ClusterEventView(
+    string Type,
+    string Reason,
+    string Message,
+    string Object,
+    int Count,
+    DateTime? LastSeen
+);
 
 /// <summary>
 /// Reads how the tenant's applications run: per environment from the portal's own rows (deployments, and the managed
@@ -34,8 +61,16 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
     public const int MaxEvents = 200;
 
     private sealed record DeploymentRow(
-        Guid ApplicationId, string App, string Environment, string Namespace, Guid ClusterId, int Revision, int Replicas, AppDeploymentState State,
-        string? Reason);
+        Guid ApplicationId,
+        string App,
+        string Environment,
+        string Namespace,
+        Guid ClusterId,
+        int Revision,
+        int Replicas,
+        AppDeploymentState State,
+        string? Reason
+    );
 
     /// <summary>The id of the tenant's application of that name; null when the tenant in scope has none.</summary>
     public Task<Guid?> FindAsync(string? app, CancellationToken ct) =>
@@ -50,7 +85,8 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
         var app = deployments[0].App;
         var clusters = deployments.Select(d => d.ClusterId).Distinct().ToList();
         var namespaces = deployments.Select(d => d.Namespace).Distinct().ToList();
-        var pods = await db.WorkloadPods.AsNoTracking()
+        var pods = await db
+            .WorkloadPods.AsNoTracking()
             .Where(p => clusters.Contains(p.ClusterId) && namespaces.Contains(p.Namespace) && p.App == app)
             .ToListAsync(ct);
         var byPlace = pods.ToLookup(p => (p.ClusterId, p.Namespace));
@@ -62,7 +98,10 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
 
     /// <summary>Where the application's pods run: what a browser following it listens to.</summary>
     public async Task<IReadOnlyList<AppWorkload>> WorkloadsAsync(Guid applicationId, CancellationToken ct) =>
-        (await Deployments(applicationId).ToListAsync(ct)).Select(d => new AppWorkload(d.ClusterId, d.Namespace, d.App)).Distinct().ToList();
+        (await Deployments(applicationId).ToListAsync(ct))
+            .Select(d => new AppWorkload(d.ClusterId, d.Namespace, d.App))
+            .Distinct()
+            .ToList();
 
     /// <summary>
     /// The status behind a workload the watch saw change, whichever tenant it belongs to: the live push has no tenant in
@@ -71,17 +110,31 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
     public async Task<EnvironmentStatus?> ForWorkloadAsync(AppWorkload workload, CancellationToken ct)
     {
         var deployment = await (
-                from e in db.Environments.IgnoreQueryFilters()
-                join p in db.ResourcePools on e.PoolId equals p.Id
-                where e.Namespace == workload.Namespace && p.ClusterId == workload.ClusterId
-                join a in db.Applications.IgnoreQueryFilters() on e.TenantId equals a.TenantId
-                where a.Name == workload.App
-                join d in db.AppDeployments.IgnoreQueryFilters() on new { A = a.Id, E = e.Id } equals new { A = d.ApplicationId, E = d.EnvironmentId }
-                select new DeploymentRow(a.Id, a.Name, e.Name, e.Namespace, p.ClusterId, d.Revision, d.Replicas, d.State, d.Reason))
-            .AsNoTracking().FirstOrDefaultAsync(ct);
+            from e in db.Environments.IgnoreQueryFilters()
+            join p in db.ResourcePools on e.PoolId equals p.Id
+            where e.Namespace == workload.Namespace && p.ClusterId == workload.ClusterId
+            join a in db.Applications.IgnoreQueryFilters() on e.TenantId equals a.TenantId
+            where a.Name == workload.App
+            join d in db.AppDeployments.IgnoreQueryFilters()
+                on new { A = a.Id, E = e.Id } equals new { A = d.ApplicationId, E = d.EnvironmentId }
+            select new DeploymentRow(
+                a.Id,
+                a.Name,
+                e.Name,
+                e.Namespace,
+                p.ClusterId,
+                d.Revision,
+                d.Replicas,
+                d.State,
+                d.Reason
+            )
+        )
+            .AsNoTracking()
+            .FirstOrDefaultAsync(ct);
         if (deployment is null)
             return null;
-        var pods = await db.WorkloadPods.AsNoTracking()
+        var pods = await db
+            .WorkloadPods.AsNoTracking()
             .Where(p => p.ClusterId == workload.ClusterId && p.Namespace == workload.Namespace && p.App == workload.App)
             .ToListAsync(ct);
         return Status(deployment, pods);
@@ -92,25 +145,49 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
     /// Service, Ingress and autoscaler: everything named after it), read from the cluster. Objects of another application
     /// whose name starts with this one's and a dash are left out. Empty when the cluster cannot be reached.
     /// </summary>
-    public async Task<IReadOnlyList<ClusterEventView>> RecentEventsAsync(Guid applicationId, string environment, int take, CancellationToken ct)
+    public async Task<IReadOnlyList<ClusterEventView>> RecentEventsAsync(
+        Guid applicationId,
+        string environment,
+        int take,
+        CancellationToken ct
+    )
     {
         var deployment = await Deployments(applicationId, environment).FirstOrDefaultAsync(ct);
         if (deployment is null)
             return [];
         var prefix = deployment.App + "-";
-        var others = await db.Applications.AsNoTracking().Where(a => a.Name.StartsWith(prefix)).Select(a => a.Name).ToListAsync(ct);
+        var others = await db
+            .Applications.AsNoTracking()
+            .Where(a => a.Name.StartsWith(prefix))
+            .Select(a => a.Name)
+            .ToListAsync(ct);
         var events = await gateway.ListEventsAsync(deployment.ClusterId, deployment.Namespace, ct);
         if (!events.Succeeded)
         {
-            logger.LogWarning("Events of {Namespace} could not be read: {Problem}", deployment.Namespace, events.Problem!.Message);
+            logger.LogWarning(
+                "Events of {Namespace} could not be read: {Problem}",
+                deployment.Namespace,
+                events.Problem!.Message
+            );
             return [];
         }
-        return events.Value
-            .Where(e => e.ObjectName == deployment.App
-                || (e.ObjectName.StartsWith(prefix, StringComparison.Ordinal)
-                    && !others.Any(o => e.ObjectName == o || e.ObjectName.StartsWith(o + "-", StringComparison.Ordinal))))
+        return events
+            .Value.Where(e =>
+                e.ObjectName == deployment.App
+                || (
+                    e.ObjectName.StartsWith(prefix, StringComparison.Ordinal)
+                    && !others.Any(o => e.ObjectName == o || e.ObjectName.StartsWith(o + "-", StringComparison.Ordinal))
+                )
+            )
             .Take(Math.Clamp(take, 1, MaxEvents))
-            .Select(e => new ClusterEventView(e.Type, e.Reason, e.Message, $"{e.ObjectKind}/{e.ObjectName}", e.Count, e.LastSeen))
+            .Select(e => new ClusterEventView(
+                e.Type,
+                e.Reason,
+                e.Message,
+                $"{e.ObjectKind}/{e.ObjectName}",
+                e.Count,
+                e.LastSeen
+            ))
             .ToList();
     }
 
@@ -121,23 +198,58 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
         join e in db.Environments on d.EnvironmentId equals e.Id
         where environment == null || e.Name == environment
         join p in db.ResourcePools on e.PoolId equals p.Id
-        select new DeploymentRow(a.Id, a.Name, e.Name, e.Namespace, p.ClusterId, d.Revision, d.Replicas, d.State, d.Reason);
+        select new DeploymentRow(
+            a.Id,
+            a.Name,
+            e.Name,
+            e.Namespace,
+            p.ClusterId,
+            d.Revision,
+            d.Replicas,
+            d.State,
+            d.Reason
+        );
 
     private static EnvironmentStatus Status(DeploymentRow deployment, IEnumerable<WorkloadPod> rows)
     {
-        var pods = rows
-            .OrderBy(p => p.Name, StringComparer.Ordinal)
-            .Select(p => new PodView(p.Name, p.Phase, p.Ready, p.Restarts, p.Reason, p.Node, p.PodIp, p.CreatedAt, p.Revision,
-                p.Containers.Split(',', StringSplitOptions.RemoveEmptyEntries), p.CpuUsageMillis, p.MemoryUsageBytes))
+        var pods = rows.OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => new PodView(
+                p.Name,
+                p.Phase,
+                p.Ready,
+                p.Restarts,
+                p.Reason,
+                p.Node,
+                p.PodIp,
+                p.CreatedAt,
+                p.Revision,
+                p.Containers.Split(',', StringSplitOptions.RemoveEmptyEntries),
+                p.CpuUsageMillis,
+                p.MemoryUsageBytes
+            ))
             .ToList();
-        var troubled = rows.Where(p => p.Reason is not null).OrderBy(p => p.Ready).ThenBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
+        var troubled = rows.Where(p => p.Reason is not null)
+            .OrderBy(p => p.Ready)
+            .ThenBy(p => p.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
         var reason = deployment.Reason
-            ?? (troubled is null ? null : troubled.Message is { Length: > 0 } message ? $"{troubled.Reason}: {message}" : troubled.Reason);
+            ?? (
+                troubled is null ? null
+                : troubled.Message is { Length: > 0 } message ? $"{troubled.Reason}: {message}"
+                : troubled.Reason
+            );
         var measured = pods.Where(p => p.CpuUsageMillis is not null).ToList();
         return new EnvironmentStatus(
-            deployment.Environment, deployment.Namespace, deployment.Revision, deployment.Replicas, pods.Count(p => p.Ready), deployment.State, reason,
+            deployment.Environment,
+            deployment.Namespace,
+            deployment.Revision,
+            deployment.Replicas,
+            pods.Count(p => p.Ready),
+            deployment.State,
+            reason,
             pods,
             measured.Count == 0 ? null : measured.Sum(p => p.CpuUsageMillis!.Value),
-            measured.Count == 0 ? null : measured.Sum(p => p.MemoryUsageBytes ?? 0));
+            measured.Count == 0 ? null : measured.Sum(p => p.MemoryUsageBytes ?? 0)
+        );
     }
 }

@@ -27,25 +27,70 @@ public enum ApplicationHealth
     NotDeployed,
 }
 
-public sealed record ApplicationFilter(string? Search = null, string? Environment = null, ApplicationHealth Health = ApplicationHealth.Any,
-    ApplicationSort Sort = ApplicationSort.Name, bool Descending = false);
+public sealed record ApplicationFilter(
+    string? Search = null,
+    string? Environment = null,
+    ApplicationHealth Health = ApplicationHealth.Any,
+    ApplicationSort Sort = ApplicationSort.Name,
+    bool Descending = false
+);
 
 /// <summary>An application in one environment, as a list row shows it.</summary>
-public sealed record DeploymentBadge(string Environment, AppDeploymentState State, int Revision, int Replicas, int ReadyReplicas, string? Reason);
+public sealed record DeploymentBadge(
+    string Environment,
+    AppDeploymentState State,
+    int Revision,
+    int Replicas,
+    int ReadyReplicas,
+    string? Reason
+);
 
-public sealed record ApplicationRow(string Name, string Description, string Owner, string Image, int LatestRevision, DateTime UpdatedAt,
-    IReadOnlyList<DeploymentBadge> Deployments);
+public sealed record ApplicationRow(
+    string Name,
+    string Description,
+    string Owner,
+    string Image,
+    int LatestRevision,
+    DateTime UpdatedAt,
+    IReadOnlyList<DeploymentBadge> Deployments
+);
 
-public sealed record ApplicationView(Guid Id, string Name, string Description, string Owner, string Image, int LatestRevision, bool IsDeleting,
-    DateTime CreatedAt, DateTime UpdatedAt, DeploymentSpec Spec, IReadOnlyList<DeploymentBadge> Deployments);
+public sealed record ApplicationView(
+    Guid Id,
+    string Name,
+    string Description,
+    string Owner,
+    string Image,
+    int LatestRevision,
+    bool IsDeleting,
+    DateTime CreatedAt,
+    DateTime UpdatedAt,
+    DeploymentSpec Spec,
+    IReadOnlyList<DeploymentBadge> Deployments
+);
 
-public sealed record RevisionView(int Number, string Image, string Environment, string CreatedBy, string? Note, string Origin, DateTime CreatedAt,
-    IReadOnlyList<string> RunningIn);
+public sealed record RevisionView(
+    int Number,
+    string Image,
+    string Environment,
+    string CreatedBy,
+    string? Note,
+    string Origin,
+    DateTime CreatedAt,
+    IReadOnlyList<string> RunningIn
+);
 
 public sealed record RevisionDiff(RevisionView From, RevisionView To, IReadOnlyList<SpecChange> Changes);
 
 /// <summary>The applications of the tenant in scope: lists, details, revisions, and their creation, change and deletion.</summary>
-public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, IngressClaims ingress, TimeProvider clock)
+public sealed class ApplicationCatalog(
+    PortalDbContext db,
+    SpecVault vault,
+    AuditTrail audit,
+    IOperationQueue queue,
+    IngressClaims ingress,
+    TimeProvider clock
+)
 {
     public async Task<Page<ApplicationRow>> ListAsync(ApplicationFilter filter, PageRequest page, CancellationToken ct)
     {
@@ -60,13 +105,25 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
             var environmentId = db.Environments.Where(e => e.Name == filter.Environment).Select(e => e.Id);
             apps = filter.Health switch
             {
-                ApplicationHealth.NotDeployed => apps.Where(a => !db.AppDeployments.Any(d => d.ApplicationId == a.Id && environmentId.Contains(d.EnvironmentId))),
-                ApplicationHealth.Any => apps.Where(a => db.AppDeployments.Any(d => d.ApplicationId == a.Id && environmentId.Contains(d.EnvironmentId))),
-                _ => apps.Where(a => db.AppDeployments.Any(d => d.ApplicationId == a.Id && environmentId.Contains(d.EnvironmentId) && d.State == State(filter.Health))),
+                ApplicationHealth.NotDeployed => apps.Where(a =>
+                    !db.AppDeployments.Any(d => d.ApplicationId == a.Id && environmentId.Contains(d.EnvironmentId))
+                ),
+                ApplicationHealth.Any => apps.Where(a =>
+                    db.AppDeployments.Any(d => d.ApplicationId == a.Id && environmentId.Contains(d.EnvironmentId))
+                ),
+                _ => apps.Where(a =>
+                    db.AppDeployments.Any(d =>
+                        d.ApplicationId == a.Id
+                        && environmentId.Contains(d.EnvironmentId)
+                        && d.State == State(filter.Health)
+                    )
+                ),
             };
         }
         else if (filter.Health == ApplicationHealth.NotDeployed)
+        {
             apps = apps.Where(a => !db.AppDeployments.Any(d => d.ApplicationId == a.Id));
+        }
         else if (filter.Health != ApplicationHealth.Any)
         {
             var state = State(filter.Health);
@@ -81,13 +138,35 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
             (_, true) => apps.OrderByDescending(a => a.Name),
             _ => apps.OrderBy(a => a.Name),
         };
-        var rows = await apps.Skip(page.Skip).Take(page.Size)
-            .Select(a => new { a.Id, a.Name, a.Description, a.Owner, a.Image, a.LatestRevision, a.UpdatedAt })
+        var rows = await apps.Skip(page.Skip)
+            .Take(page.Size)
+            .Select(a => new
+            {
+                a.Id,
+                a.Name,
+                a.Description,
+                a.Owner,
+                a.Image,
+                a.LatestRevision,
+                a.UpdatedAt,
+            })
             .ToListAsync(ct);
         var badges = await BadgesAsync(rows.Select(r => r.Id).ToList(), ct);
         return new Page<ApplicationRow>(
-            rows.Select(r => new ApplicationRow(r.Name, r.Description, r.Owner, r.Image, r.LatestRevision, r.UpdatedAt, badges[r.Id])).ToList(),
-            page.Number, page.Size, total);
+            rows.Select(r => new ApplicationRow(
+                    r.Name,
+                    r.Description,
+                    r.Owner,
+                    r.Image,
+                    r.LatestRevision,
+                    r.UpdatedAt,
+                    badges[r.Id]
+                ))
+                .ToList(),
+            page.Number,
+            page.Size,
+            total
+        );
     }
 
     public async Task<ApplicationView?> FindAsync(string name, CancellationToken ct)
@@ -96,19 +175,35 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         if (app is null)
             return null;
         var badges = await BadgesAsync([app.Id], ct);
-        return new ApplicationView(app.Id, app.Name, app.Description, app.Owner, app.Image, app.LatestRevision, app.IsDeleting, app.CreatedAt,
-            app.UpdatedAt, vault.Open(app.SealedSpec), badges[app.Id]);
+        return new ApplicationView(
+            app.Id,
+            app.Name,
+            app.Description,
+            app.Owner,
+            app.Image,
+            app.LatestRevision,
+            app.IsDeleting,
+            app.CreatedAt,
+            app.UpdatedAt,
+            vault.Open(app.SealedSpec),
+            badges[app.Id]
+        );
     }
 
     /// <summary>The autoscaling of each environment the application runs in, from the spec of the revision it runs there; null where it has none.</summary>
-    public async Task<IReadOnlyDictionary<string, AutoscalingPolicy?>> AutoscalingAsync(Guid appId, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, AutoscalingPolicy?>> AutoscalingAsync(
+        Guid appId,
+        CancellationToken ct
+    )
     {
         var running = await (
             from d in db.AppDeployments.AsNoTracking()
             where d.ApplicationId == appId
             join e in db.Environments on d.EnvironmentId equals e.Id
-            join r in db.Revisions on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
-            select new { e.Name, r.SealedSpec }).ToListAsync(ct);
+            join r in db.Revisions
+                on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
+            select new { e.Name, r.SealedSpec }
+        ).ToListAsync(ct);
         return running.ToDictionary(x => x.Name, x => vault.Open(x.SealedSpec).Autoscaling, StringComparer.Ordinal);
     }
 
@@ -118,10 +213,29 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         if (appId is null)
             return null;
         var running = await RunningAsync(appId.Value, ct);
-        var revisions = await db.Revisions.AsNoTracking().Where(r => r.ApplicationId == appId).OrderByDescending(r => r.Number)
-            .Select(r => new RevisionView(r.Number, r.Image, r.Environment, r.CreatedBy, r.Note, r.Origin, r.CreatedAt, Array.Empty<string>()))
+        var revisions = await db
+            .Revisions.AsNoTracking()
+            .Where(r => r.ApplicationId == appId)
+            .OrderByDescending(r => r.Number)
+            .Select(r => new RevisionView(
+                r.Number,
+                r.Image,
+                r.Environment,
+                r.CreatedBy,
+                r.Note,
+                r.Origin,
+                r.CreatedAt,
+                Array.Empty<string>()
+            ))
             .ToListAsync(ct);
-        return revisions.Select(r => r with { RunningIn = running.Where(x => x.Revision == r.Number).Select(x => x.Environment).ToList() }).ToList();
+        return revisions
+            .Select(r =>
+                r with
+                {
+                    RunningIn = running.Where(x => x.Revision == r.Number).Select(x => x.Environment).ToList(),
+                }
+            )
+            .ToList();
     }
 
     /// <summary>What changes from one revision to another, secrets masked.</summary>
@@ -130,22 +244,43 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         var appId = await db.Applications.Where(a => a.Name == name).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
         if (appId is null)
             return Problem.NotFound($"Application '{name}'");
-        var revisions = await db.Revisions.AsNoTracking().Where(r => r.ApplicationId == appId && (r.Number == from || r.Number == to)).ToListAsync(ct);
+        var revisions = await db
+            .Revisions.AsNoTracking()
+            .Where(r => r.ApplicationId == appId && (r.Number == from || r.Number == to))
+            .ToListAsync(ct);
         var fromRevision = revisions.FirstOrDefault(r => r.Number == from);
         var toRevision = revisions.FirstOrDefault(r => r.Number == to);
         if (fromRevision is null || toRevision is null)
             return Problem.NotFound($"Revision {(fromRevision is null ? from : to)} of '{name}'");
         var running = await RunningAsync(appId.Value, ct);
-        return new RevisionDiff(View(fromRevision, running), View(toRevision, running),
-            SpecDiff.Between(vault.Open(fromRevision.SealedSpec), vault.Open(toRevision.SealedSpec)));
+        return new RevisionDiff(
+            View(fromRevision, running),
+            View(toRevision, running),
+            SpecDiff.Between(vault.Open(fromRevision.SealedSpec), vault.Open(toRevision.SealedSpec))
+        );
     }
 
-    public async Task<Result<Application>> CreateAsync(Actor actor, Tenant tenant, string? name, string? description, string? owner,
-        DeploymentSpec spec, CancellationToken ct)
+    public async Task<Result<Application>> CreateAsync(
+        Actor actor,
+        Tenant tenant,
+        string? name,
+        string? description,
+        string? owner,
+        DeploymentSpec spec,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no application can be created.");
-        var created = Application.Create(tenant, name, description, owner, spec, vault.Seal, clock.GetUtcNow().UtcDateTime);
+        var created = Application.Create(
+            tenant,
+            name,
+            description,
+            owner,
+            spec,
+            vault.Seal,
+            clock.GetUtcNow().UtcDateTime
+        );
         if (!created.Succeeded)
             return created;
         var publishable = await ingress.CheckSpecAsync(spec, ct);
@@ -154,7 +289,14 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         if (await db.Applications.AnyAsync(a => a.Name == created.Value.Name, ct))
             return Problem.Conflict($"An application named '{created.Value.Name}' exists already.", "Name");
         db.Applications.Add(created.Value);
-        audit.Record(actor, tenant, "application.created", "application", created.Value.Name, $"image {spec.Image}, owner {created.Value.Owner}");
+        audit.Record(
+            actor,
+            tenant,
+            "application.created",
+            "application",
+            created.Value.Name,
+            $"image {spec.Image}, owner {created.Value.Owner}"
+        );
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"An application named '{created.Value.Name}' exists already.", "Name");
         return created;
@@ -164,8 +306,15 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
     /// Changes the working spec (what the next deploy takes). A secret variable sent without a value keeps the value
     /// it had: pages never show secrets back, so a form cannot send them again.
     /// </summary>
-    public async Task<Result> ChangeAsync(Actor actor, Tenant tenant, string name, string? description, string? owner, DeploymentSpec spec,
-        CancellationToken ct)
+    public async Task<Result> ChangeAsync(
+        Actor actor,
+        Tenant tenant,
+        string name,
+        string? description,
+        string? owner,
+        DeploymentSpec spec,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
@@ -181,14 +330,28 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
         if (!publishable.Succeeded)
             return publishable;
         var changes = SpecDiff.Between(before, kept);
-        audit.Record(actor, tenant, "application.changed", "application", app.Name,
-            changes.Count == 0 ? "details" : string.Join("; ", changes.Select(c => $"{c.Field}: {c.Before ?? "—"} → {c.After ?? "—"}")));
+        audit.Record(
+            actor,
+            tenant,
+            "application.changed",
+            "application",
+            app.Name,
+            changes.Count == 0
+                ? "details"
+                : string.Join("; ", changes.Select(c => $"{c.Field}: {c.Before ?? "—"} → {c.After ?? "—"}"))
+        );
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }
 
     /// <summary>Deletes the application's objects from every environment (a job), then the application; its audit history stays.</summary>
-    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string name, string? confirmName, CancellationToken ct)
+    public async Task<Result<Operation>> DeleteAsync(
+        Actor actor,
+        Tenant tenant,
+        string name,
+        string? confirmName,
+        CancellationToken ct
+    )
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == name, ct);
         if (app is null)
@@ -197,26 +360,55 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
             return Problem.Conflict($"Application '{name}' is being deleted already.");
         var deployments = await db.AppDeployments.Where(d => d.ApplicationId == app.Id).ToListAsync(ct);
         if (deployments.Count > 0 && !string.Equals(confirmName?.Trim(), app.Name, StringComparison.Ordinal))
-            return Problem.Invalid("ConfirmName", $"'{app.Name}' runs in {deployments.Count} environment(s); type its name to delete it from all of them.");
+            return Problem.Invalid(
+                "ConfirmName",
+                $"'{app.Name}' runs in {deployments.Count} environment(s); type its name to delete it from all of them."
+            );
         var now = clock.GetUtcNow().UtcDateTime;
         app.MarkDeleting();
         foreach (var deployment in deployments)
             deployment.MarkRemoving(now);
-        var operation = new Operation(tenant.Id, ApplicationOperations.Delete, "application", app.Name, actor.Name, now);
+        var operation = new Operation(
+            tenant.Id,
+            ApplicationOperations.Delete,
+            "application",
+            app.Name,
+            actor.Name,
+            now
+        );
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, "application.deleted", "application", app.Name, $"from {deployments.Count} environment(s)", operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            "application.deleted",
+            "application",
+            app.Name,
+            $"from {deployments.Count} environment(s)",
+            operation
+        );
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
     }
 
     internal static DeploymentSpec KeepSecrets(DeploymentSpec spec, DeploymentSpec before) =>
-        spec.WithEnvironment(spec.Environment.Select(v =>
-            v.IsSecret && string.IsNullOrEmpty(v.Value) && before.Environment.FirstOrDefault(b => b.Name == v.Name && b.IsSecret) is { } kept
-                ? v with { Value = kept.Value }
-                : v));
+        spec.WithEnvironment(
+            spec.Environment.Select(v =>
+                v.IsSecret
+                && string.IsNullOrEmpty(v.Value)
+                && before.Environment.FirstOrDefault(b => b.Name == v.Name && b.IsSecret) is { } kept
+                    ? v with
+                    {
+                        Value = kept.Value,
+                    }
+                    : v
+            )
+        );
 
-    private async Task<Dictionary<Guid, IReadOnlyList<DeploymentBadge>>> BadgesAsync(List<Guid> appIds, CancellationToken ct)
+    private async Task<Dictionary<Guid, IReadOnlyList<DeploymentBadge>>> BadgesAsync(
+        List<Guid> appIds,
+        CancellationToken ct
+    )
     {
         var deployments = await (
             from d in db.AppDeployments.AsNoTracking()
@@ -227,29 +419,66 @@ public sealed class ApplicationCatalog(PortalDbContext db, SpecVault vault, Audi
             orderby e.Name
             select new
             {
-                d.ApplicationId, Environment = e.Name, d.State, d.Revision, d.Replicas, d.Reason,
-                Ready = db.WorkloadPods.Count(pod => pod.ClusterId == p.ClusterId && pod.Namespace == e.Namespace && pod.App == a.Name && pod.Ready),
-            }).ToListAsync(ct);
-        return appIds.ToDictionary(id => id, id => (IReadOnlyList<DeploymentBadge>)deployments.Where(d => d.ApplicationId == id)
-            .Select(d => new DeploymentBadge(d.Environment, d.State, d.Revision, d.Replicas, d.Ready, d.Reason)).ToList());
+                d.ApplicationId,
+                Environment = e.Name,
+                d.State,
+                d.Revision,
+                d.Replicas,
+                d.Reason,
+                Ready = db.WorkloadPods.Count(pod =>
+                    pod.ClusterId == p.ClusterId && pod.Namespace == e.Namespace && pod.App == a.Name && pod.Ready
+                ),
+            }
+        ).ToListAsync(ct);
+        return appIds.ToDictionary(
+            id => id,
+            id =>
+                (IReadOnlyList<DeploymentBadge>)
+                    deployments
+                        .Where(d => d.ApplicationId == id)
+                        .Select(d => new DeploymentBadge(
+                            d.Environment,
+                            d.State,
+                            d.Revision,
+                            d.Replicas,
+                            d.Ready,
+                            d.Reason
+                        ))
+                        .ToList()
+        );
     }
 
     private async Task<List<(int Revision, string Environment)>> RunningAsync(Guid appId, CancellationToken ct) =>
-        (await db.AppDeployments.AsNoTracking().Where(d => d.ApplicationId == appId)
-            .Join(db.Environments, d => d.EnvironmentId, e => e.Id, (d, e) => new { d.Revision, e.Name }).ToListAsync(ct))
-        .Select(x => (x.Revision, x.Name)).ToList();
+        (
+            await db
+                .AppDeployments.AsNoTracking()
+                .Where(d => d.ApplicationId == appId)
+                .Join(db.Environments, d => d.EnvironmentId, e => e.Id, (d, e) => new { d.Revision, e.Name })
+                .ToListAsync(ct)
+        )
+            .Select(x => (x.Revision, x.Name))
+            .ToList();
 
     private static RevisionView View(Revision r, List<(int Revision, string Environment)> running) =>
-        new(r.Number, r.Image, r.Environment, r.CreatedBy, r.Note, r.Origin, r.CreatedAt,
-            running.Where(x => x.Revision == r.Number).Select(x => x.Environment).ToList());
+        new(
+            r.Number,
+            r.Image,
+            r.Environment,
+            r.CreatedBy,
+            r.Note,
+            r.Origin,
+            r.CreatedAt,
+            running.Where(x => x.Revision == r.Number).Select(x => x.Environment).ToList()
+        );
 
-    private static AppDeploymentState State(ApplicationHealth health) => health switch
-    {
-        ApplicationHealth.Running => AppDeploymentState.Running,
-        ApplicationHealth.Deploying => AppDeploymentState.Deploying,
-        ApplicationHealth.Failed => AppDeploymentState.Failed,
-        _ => AppDeploymentState.Stopped,
-    };
+    private static AppDeploymentState State(ApplicationHealth health) =>
+        health switch
+        {
+            ApplicationHealth.Running => AppDeploymentState.Running,
+            ApplicationHealth.Deploying => AppDeploymentState.Deploying,
+            ApplicationHealth.Failed => AppDeploymentState.Failed,
+            _ => AppDeploymentState.Stopped,
+        };
 }
 
 /// <summary>The kinds of operation on applications, each carried out by <see cref="ApplicationDeployer"/>.</summary>

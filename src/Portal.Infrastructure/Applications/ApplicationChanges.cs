@@ -4,7 +4,6 @@ using Portal.Domain.Audit;
 using Portal.Domain.Common;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
-using Portal.Domain.Quotas;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
@@ -19,20 +18,31 @@ public sealed record BindingSummary(string Instance, string Template, IReadOnlyL
 /// the source's bindings, and the target keeps its own. <paramref name="Missing"/> names the variables the source's bindings give
 /// that none of the target's does: promoted, the application runs in the target without them.
 /// </summary>
-public sealed record PromotionBindings(IReadOnlyList<BindingSummary> Source, IReadOnlyList<BindingSummary> Target, IReadOnlyList<string> Missing);
+public sealed record PromotionBindings(
+    IReadOnlyList<BindingSummary> Source,
+    IReadOnlyList<BindingSummary> Target,
+    IReadOnlyList<string> Missing
+);
 
 /// <summary>
 /// What promoting would change in the target environment: its revision now, the one it would get, the diff (with the target's
 /// bindings, never the source's), and the bindings of both sides with a warning when the target lacks some of the source's.
 /// </summary>
-public sealed record PromotionPreview(string From, string To, int FromRevision, int? ToRevision, IReadOnlyList<SpecChange> Changes,
-    PromotionBindings Bindings)
+public sealed record PromotionPreview(
+    string From,
+    string To,
+    int FromRevision,
+    int? ToRevision,
+    IReadOnlyList<SpecChange> Changes,
+    PromotionBindings Bindings
+)
 {
-    public string? Warning => Bindings.Missing.Count == 0
-        ? null
-        : $"{To} has no binding for {string.Join(", ", Bindings.Missing)}: in {From} they come from " +
-          $"{string.Join(", ", Bindings.Source.Where(b => b.Variables.Any(Bindings.Missing.Contains)).Select(b => $"'{b.Instance}' ({b.Template})"))}. " +
-          $"Promoted, the application runs in {To} without them until an instance of {To} is bound to it.";
+    public string? Warning =>
+        Bindings.Missing.Count == 0
+            ? null
+            : $"{To} has no binding for {string.Join(", ", Bindings.Missing)}: in {From} they come from "
+                + $"{string.Join(", ", Bindings.Source.Where(b => b.Variables.Any(Bindings.Missing.Contains)).Select(b => $"'{b.Instance}' ({b.Template})"))}. "
+                + $"Promoted, the application runs in {To} without them until an instance of {To} is bound to it.";
 }
 
 /// <summary>
@@ -41,8 +51,15 @@ public sealed record PromotionPreview(string From, string To, int FromRevision, 
 /// saved with its operation in one transaction, then carried out by <see cref="ApplicationDeployer"/>.
 /// </summary>
 public sealed class ApplicationChanges(
-    PortalDbContext db, SpecVault vault, AuditTrail audit, IOperationQueue queue, AdmissionGate gate, Middleware.MiddlewareHoldings instances,
-    IngressClaims ingress, TimeProvider clock)
+    PortalDbContext db,
+    SpecVault vault,
+    AuditTrail audit,
+    IOperationQueue queue,
+    AdmissionGate gate,
+    Middleware.MiddlewareHoldings instances,
+    IngressClaims ingress,
+    TimeProvider clock
+)
 {
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
@@ -50,32 +67,79 @@ public sealed class ApplicationChanges(
     /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless <paramref name="scale"/>
     /// sets replicas.
     /// </summary>
-    public async Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string? note,
-        bool rollBackOnFailure, DeployScale scale, CancellationToken ct)
+    public async Task<Result<Operation>> DeployAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        string? note,
+        bool rollBackOnFailure,
+        DeployScale scale,
+        CancellationToken ct
+    )
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
-        return await DeployAsync(actor, tenant, app, environmentName, vault.Open(app.SealedSpec), note, "deploy", rollBackOnFailure, scale, ct);
+        return await DeployAsync(
+            actor,
+            tenant,
+            app,
+            environmentName,
+            vault.Open(app.SealedSpec),
+            note,
+            "deploy",
+            rollBackOnFailure,
+            scale,
+            ct
+        );
     }
 
     /// <summary>Rolls back by deploying an earlier revision's spec as a new revision.</summary>
-    public async Task<Result<Operation>> RollBackAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int revision, string? note,
-        CancellationToken ct)
+    public async Task<Result<Operation>> RollBackAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        int revision,
+        string? note,
+        CancellationToken ct
+    )
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
-        var earlier = await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.ApplicationId == app.Id && r.Number == revision, ct);
+        var earlier = await db
+            .Revisions.AsNoTracking()
+            .FirstOrDefaultAsync(r => r.ApplicationId == app.Id && r.Number == revision, ct);
         if (earlier is null)
             return Problem.Invalid("Revision", $"'{appName}' has no revision {revision}.");
         var spec = vault.Open(earlier.SealedSpec);
         // A revision made in another environment carries that environment's bindings, not this one's.
-        if (earlier.Environment != environmentName
-            && await db.Environments.Where(e => e.Name == earlier.Environment).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct) is { } madeIn)
+        if (
+            earlier.Environment != environmentName
+            && await db
+                .Environments.Where(e => e.Name == earlier.Environment)
+                .Select(e => (Guid?)e.Id)
+                .FirstOrDefaultAsync(ct)
+                is { } madeIn
+        )
+        {
             spec = DeployPlanner.WithoutBindings(spec, await _planner.BindingsAsync(app.Id, madeIn, ct));
-        return await DeployAsync(actor, tenant, app, environmentName, spec, note, $"rollback to revision {revision}", false,
-            DeployScale.Keep, ct);
+        }
+
+        return await DeployAsync(
+            actor,
+            tenant,
+            app,
+            environmentName,
+            spec,
+            note,
+            $"rollback to revision {revision}",
+            false,
+            DeployScale.Keep,
+            ct
+        );
     }
 
     /// <summary>
@@ -83,27 +147,60 @@ public sealed class ApplicationChanges(
     /// every deploy (under the environment's admission lock, on fresh reads, against the share), and only while the environment still
     /// has the revision that failed: a deploy made since is not undone.
     /// </summary>
-    public Task<Result<Operation>> RollBackAfterFailureAsync(Actor actor, Tenant tenant, Guid appId, string environmentName, int failedRevision,
-        int previousRevision, string reason, CancellationToken ct) =>
-        UnderAdmissionLockAsync(tenant, environmentName, appId, async () =>
-        {
-            var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
-            var current = await (
-                from d in db.AppDeployments.AsNoTracking()
-                join e in db.Environments on d.EnvironmentId equals e.Id
-                where d.ApplicationId == appId && e.Name == environmentName
-                select (int?)d.Revision).FirstOrDefaultAsync(ct);
-            if (current != failedRevision)
-                return Problem.Conflict($"'{app.Name}' no longer has revision {failedRevision} in '{environmentName}': a later deploy is left as it is.");
-            var earlier = await db.Revisions.AsNoTracking().FirstOrDefaultAsync(r => r.ApplicationId == appId && r.Number == previousRevision, ct);
-            if (earlier is null)
-                return Problem.Conflict($"Revision {previousRevision} of '{app.Name}' no longer exists.");
-            return await DeployOnceAsync(actor, tenant, app, environmentName, vault.Open(earlier.SealedSpec),
-                $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength), $"automatic rollback to revision {previousRevision}", false,
-                DeployScale.Keep, ct);
-        }, ct);
+    public Task<Result<Operation>> RollBackAfterFailureAsync(
+        Actor actor,
+        Tenant tenant,
+        Guid appId,
+        string environmentName,
+        int failedRevision,
+        int previousRevision,
+        string reason,
+        CancellationToken ct
+    ) =>
+        UnderAdmissionLockAsync(
+            tenant,
+            environmentName,
+            appId,
+            async () =>
+            {
+                var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
+                var current = await (
+                    from d in db.AppDeployments.AsNoTracking()
+                    join e in db.Environments on d.EnvironmentId equals e.Id
+                    where d.ApplicationId == appId && e.Name == environmentName
+                    select (int?)d.Revision
+                ).FirstOrDefaultAsync(ct);
+                if (current != failedRevision)
+                    return Problem.Conflict(
+                        $"'{app.Name}' no longer has revision {failedRevision} in '{environmentName}': a later deploy is left as it is."
+                    );
+                var earlier = await db
+                    .Revisions.AsNoTracking()
+                    .FirstOrDefaultAsync(r => r.ApplicationId == appId && r.Number == previousRevision, ct);
+                if (earlier is null)
+                    return Problem.Conflict($"Revision {previousRevision} of '{app.Name}' no longer exists.");
+                return await DeployOnceAsync(
+                    actor,
+                    tenant,
+                    app,
+                    environmentName,
+                    vault.Open(earlier.SealedSpec),
+                    $"revision {failedRevision} failed: {reason}".Truncate(Revision.NoteMaxLength),
+                    $"automatic rollback to revision {previousRevision}",
+                    false,
+                    DeployScale.Keep,
+                    ct
+                );
+            },
+            ct
+        );
 
-    public async Task<Result<PromotionPreview>> PreviewPromotionAsync(string appName, string? from, string? to, CancellationToken ct)
+    public async Task<Result<PromotionPreview>> PreviewPromotionAsync(
+        string appName,
+        string? from,
+        string? to,
+        CancellationToken ct
+    )
     {
         var planned = await PlanPromotionAsync(appName, from, to, ct);
         return planned.Succeeded ? planned.Value.Preview : planned.Problem!;
@@ -114,24 +211,51 @@ public sealed class ApplicationChanges(
     /// source's bindings, with the target's own. When the target lacks some of the source's bindings, the promotion is refused
     /// unless <paramref name="acceptMissingBindings"/> says to deploy without them.
     /// </summary>
-    public async Task<Result<Operation>> PromoteAsync(Actor actor, Tenant tenant, string appName, string? from, string? to, string? note,
-        bool acceptMissingBindings, CancellationToken ct)
+    public async Task<Result<Operation>> PromoteAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? from,
+        string? to,
+        string? note,
+        bool acceptMissingBindings,
+        CancellationToken ct
+    )
     {
         var planned = await PlanPromotionAsync(appName, from, to, ct);
         if (!planned.Succeeded)
             return planned.Problem!;
         var (preview, spec) = planned.Value;
         if (preview.Warning is { } warning && !acceptMissingBindings)
-            return Problem.Invalid(nameof(acceptMissingBindings),
-                $"{warning} Confirm that '{appName}' may run in {preview.To} without them (acceptMissingBindings) to promote it anyway.");
+        {
+            return Problem.Invalid(
+                nameof(acceptMissingBindings),
+                $"{warning} Confirm that '{appName}' may run in {preview.To} without them (acceptMissingBindings) to promote it anyway."
+            );
+        }
+
         var app = await db.Applications.FirstAsync(a => a.Name == appName, ct);
-        return await DeployAsync(actor, tenant, app, to, spec, note, $"promotion of revision {preview.FromRevision} from {from}", false,
-            DeployScale.Keep, ct);
+        return await DeployAsync(
+            actor,
+            tenant,
+            app,
+            to,
+            spec,
+            note,
+            $"promotion of revision {preview.FromRevision} from {from}",
+            false,
+            DeployScale.Keep,
+            ct
+        );
     }
 
     /// <summary>The preview of a promotion, and the spec it deploys: the source's revision without the source's bindings.</summary>
-    private async Task<Result<(PromotionPreview Preview, DeploymentSpec Spec)>> PlanPromotionAsync(string appName, string? from, string? to,
-        CancellationToken ct)
+    private async Task<Result<(PromotionPreview Preview, DeploymentSpec Spec)>> PlanPromotionAsync(
+        string appName,
+        string? from,
+        string? to,
+        CancellationToken ct
+    )
     {
         var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
@@ -149,48 +273,169 @@ public sealed class ApplicationChanges(
         var targetBindings = await _planner.BindingsAsync(app.Id, target.Id, ct);
         var spec = DeployPlanner.WithoutBindings(vault.Open(source.Value.SealedSpec), sourceBindings);
         var current = await RunningRevisionAsync(app.Id, to, ct);
-        var changes = SpecDiff.Between(current.Succeeded ? vault.Open(current.Value.SealedSpec) : null, DeployPlanner.WithBindings(spec, targetBindings));
-        var provided = targetBindings.SelectMany(b => b.Variables).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
-        var missing = sourceBindings.SelectMany(b => b.Variables).Select(v => v.Name).Where(n => !provided.Contains(n)).Distinct().ToList();
-        var bindings = new PromotionBindings(sourceBindings.Select(b => b.Summary).ToList(), targetBindings.Select(b => b.Summary).ToList(), missing);
-        return (new PromotionPreview(from!, target.Name, source.Value.Number, current.Succeeded ? current.Value.Number : null, changes, bindings), spec);
+        var changes = SpecDiff.Between(
+            current.Succeeded ? vault.Open(current.Value.SealedSpec) : null,
+            DeployPlanner.WithBindings(spec, targetBindings)
+        );
+        var provided = targetBindings
+            .SelectMany(b => b.Variables)
+            .Select(v => v.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        var missing = sourceBindings
+            .SelectMany(b => b.Variables)
+            .Select(v => v.Name)
+            .Where(n => !provided.Contains(n))
+            .Distinct()
+            .ToList();
+        var bindings = new PromotionBindings(
+            sourceBindings.Select(b => b.Summary).ToList(),
+            targetBindings.Select(b => b.Summary).ToList(),
+            missing
+        );
+        return (
+            new PromotionPreview(
+                from!,
+                target.Name,
+                source.Value.Number,
+                current.Succeeded ? current.Value.Number : null,
+                changes,
+                bindings
+            ),
+            spec
+        );
     }
 
-    public Task<Result<Operation>> ScaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, int replicas, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, $"scaled to {replicas}", (d, now) => d.Scale(replicas, actor.Name, now), ct);
+    public Task<Result<Operation>> ScaleAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        int replicas,
+        CancellationToken ct
+    ) =>
+        ChangeReplicasAsync(
+            actor,
+            tenant,
+            appName,
+            environmentName,
+            $"scaled to {replicas}",
+            (d, now) => d.Scale(replicas, actor.Name, now),
+            ct
+        );
 
-    public Task<Result<Operation>> StopAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, "stopped", (d, now) => d.Stop(actor.Name, now), ct);
+    public Task<Result<Operation>> StopAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        CancellationToken ct
+    ) =>
+        ChangeReplicasAsync(
+            actor,
+            tenant,
+            appName,
+            environmentName,
+            "stopped",
+            (d, now) => d.Stop(actor.Name, now),
+            ct
+        );
 
-    public Task<Result<Operation>> StartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct) =>
-        ChangeReplicasAsync(actor, tenant, appName, environmentName, "started", (d, now) => d.Start(actor.Name, now), ct);
+    public Task<Result<Operation>> StartAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        CancellationToken ct
+    ) =>
+        ChangeReplicasAsync(
+            actor,
+            tenant,
+            appName,
+            environmentName,
+            "started",
+            (d, now) => d.Start(actor.Name, now),
+            ct
+        );
 
     /// <summary>Rolls every pod again, one at a time, without changing the revision.</summary>
-    public async Task<Result<Operation>> RestartAsync(Actor actor, Tenant tenant, string appName, string? environmentName, CancellationToken ct)
+    public async Task<Result<Operation>> RestartAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        CancellationToken ct
+    )
     {
         var found = await DeploymentAsync(appName, environmentName, ct);
         if (!found.Succeeded)
             return found.Problem!;
         var (app, environment, deployment) = found.Value;
         if (deployment.State is AppDeploymentState.Stopped or AppDeploymentState.Removing)
-            return Problem.Conflict($"'{app.Name}' has no pods to restart in '{environment.Name}' ({deployment.State}).");
-        return await QueueAsync(actor, tenant, ApplicationOperations.Restart, app, environment, "application.restarted", "rolling restart", ct);
+            return Problem.Conflict(
+                $"'{app.Name}' has no pods to restart in '{environment.Name}' ({deployment.State})."
+            );
+        return await QueueAsync(
+            actor,
+            tenant,
+            ApplicationOperations.Restart,
+            app,
+            environment,
+            "application.restarted",
+            "rolling restart",
+            ct
+        );
     }
 
     /// <summary>Vertical scaling: a new revision of the running one with other requests and limits.</summary>
-    public Task<Result<Operation>> ResizeAsync(Actor actor, Tenant tenant, string appName, string? environmentName, ContainerResources resources,
-        CancellationToken ct) =>
-        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithResources(resources), DeployScale.Keep,
-            $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}", ct);
+    public Task<Result<Operation>> ResizeAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        ContainerResources resources,
+        CancellationToken ct
+    ) =>
+        ReviseRunningAsync(
+            actor,
+            tenant,
+            appName,
+            environmentName,
+            spec => spec.WithResources(resources),
+            DeployScale.Keep,
+            $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}",
+            ct
+        );
 
     /// <summary>Sets (or, with null, removes) the autoscaling policy: a new revision of the running one.</summary>
-    public Task<Result<Operation>> AutoscaleAsync(Actor actor, Tenant tenant, string appName, string? environmentName, AutoscalingPolicy? policy,
-        CancellationToken ct) =>
-        ReviseRunningAsync(actor, tenant, appName, environmentName, spec => spec.WithAutoscaling(policy), DeployScale.Autoscaled(policy),
-            policy is null ? "autoscaling off" : $"autoscaling {policy.MinReplicas}–{policy.MaxReplicas}", ct);
+    public Task<Result<Operation>> AutoscaleAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        AutoscalingPolicy? policy,
+        CancellationToken ct
+    ) =>
+        ReviseRunningAsync(
+            actor,
+            tenant,
+            appName,
+            environmentName,
+            spec => spec.WithAutoscaling(policy),
+            DeployScale.Autoscaled(policy),
+            policy is null ? "autoscaling off" : $"autoscaling {policy.MinReplicas}–{policy.MaxReplicas}",
+            ct
+        );
 
-    private async Task<Result<Operation>> ReviseRunningAsync(Actor actor, Tenant tenant, string appName, string? environmentName,
-        Func<DeploymentSpec, DeploymentSpec> change, DeployScale scale, string origin, CancellationToken ct)
+    private async Task<Result<Operation>> ReviseRunningAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        Func<DeploymentSpec, DeploymentSpec> change,
+        DeployScale scale,
+        string origin,
+        CancellationToken ct
+    )
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
@@ -198,7 +443,18 @@ public sealed class ApplicationChanges(
         var running = await RunningRevisionAsync(app.Id, environmentName, ct);
         if (!running.Succeeded)
             return running.Problem!;
-        return await DeployAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false, scale, ct);
+        return await DeployAsync(
+            actor,
+            tenant,
+            app,
+            environmentName,
+            change(vault.Open(running.Value.SealedSpec)),
+            null,
+            origin,
+            false,
+            scale,
+            ct
+        );
     }
 
     /// <summary>
@@ -207,32 +463,93 @@ public sealed class ApplicationChanges(
     /// inside the deploy's transaction, so that the binding and its revision are saved together or not at all, and a deploy
     /// made at the same moment cannot take a revision number or leave out the binding.
     /// </summary>
-    public Task<Result<Operation>> RedeployReboundAsync(Actor actor, Tenant tenant, Guid appId, string environmentName, Func<Task<Result>> rebind,
-        Func<DeploymentSpec, DeploymentSpec> change, string origin, CancellationToken ct) =>
-        UnderAdmissionLockAsync(tenant, environmentName, appId, async () =>
-        {
-            var running = await RunningRevisionAsync(appId, environmentName, ct);
-            if (!running.Succeeded)
-                return running.Problem!;
-            var rebound = await rebind();
-            if (!rebound.Succeeded)
-                return rebound.Problem!;
-            await db.SaveChangesAsync(ct);
-            var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
-            return await DeployOnceAsync(actor, tenant, app, environmentName, change(vault.Open(running.Value.SealedSpec)), null, origin, false,
-                DeployScale.Keep, ct);
-        }, ct);
+    public Task<Result<Operation>> RedeployReboundAsync(
+        Actor actor,
+        Tenant tenant,
+        Guid appId,
+        string environmentName,
+        Func<Task<Result>> rebind,
+        Func<DeploymentSpec, DeploymentSpec> change,
+        string origin,
+        CancellationToken ct
+    ) =>
+        UnderAdmissionLockAsync(
+            tenant,
+            environmentName,
+            appId,
+            async () =>
+            {
+                var running = await RunningRevisionAsync(appId, environmentName, ct);
+                if (!running.Succeeded)
+                    return running.Problem!;
+                var rebound = await rebind();
+                if (!rebound.Succeeded)
+                    return rebound.Problem!;
+                await db.SaveChangesAsync(ct);
+                var app = await db.Applications.FirstAsync(a => a.Id == appId, ct);
+                return await DeployOnceAsync(
+                    actor,
+                    tenant,
+                    app,
+                    environmentName,
+                    change(vault.Open(running.Value.SealedSpec)),
+                    null,
+                    origin,
+                    false,
+                    DeployScale.Keep,
+                    ct
+                );
+            },
+            ct
+        );
 
-    private Task<Result<Operation>> DeployAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
-        string? note, string origin, bool rollBackOnFailure, DeployScale scale, CancellationToken ct) =>
-        UnderAdmissionLockAsync(tenant, environmentName, app.Id, async () =>
-        {
-            var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
-            return await DeployOnceAsync(actor, tenant, fresh, environmentName, spec, note, origin, rollBackOnFailure, scale, ct);
-        }, ct);
+    private Task<Result<Operation>> DeployAsync(
+        Actor actor,
+        Tenant tenant,
+        Application app,
+        string? environmentName,
+        DeploymentSpec spec,
+        string? note,
+        string origin,
+        bool rollBackOnFailure,
+        DeployScale scale,
+        CancellationToken ct
+    ) =>
+        UnderAdmissionLockAsync(
+            tenant,
+            environmentName,
+            app.Id,
+            async () =>
+            {
+                var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
+                return await DeployOnceAsync(
+                    actor,
+                    tenant,
+                    fresh,
+                    environmentName,
+                    spec,
+                    note,
+                    origin,
+                    rollBackOnFailure,
+                    scale,
+                    ct
+                );
+            },
+            ct
+        );
 
-    private async Task<Result<Operation>> DeployOnceAsync(Actor actor, Tenant tenant, Application app, string? environmentName, DeploymentSpec spec,
-        string? note, string origin, bool rollBackOnFailure, DeployScale scale, CancellationToken ct)
+    private async Task<Result<Operation>> DeployOnceAsync(
+        Actor actor,
+        Tenant tenant,
+        Application app,
+        string? environmentName,
+        DeploymentSpec spec,
+        string? note,
+        string origin,
+        bool rollBackOnFailure,
+        DeployScale scale,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deployed.");
@@ -240,8 +557,14 @@ public sealed class ApplicationChanges(
         if (environment is null)
             return Problem.Invalid("Environment", $"There is no environment '{environmentName}'.");
         if (environment.State is not (EnvironmentState.Ready or EnvironmentState.Provisioning))
-            return Problem.Conflict($"Environment '{environment.Name}' is {environment.State}: nothing can be deployed to it.", "Environment");
-        var deployment = await db.AppDeployments.FirstOrDefaultAsync(d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id, ct);
+            return Problem.Conflict(
+                $"Environment '{environment.Name}' is {environment.State}: nothing can be deployed to it.",
+                "Environment"
+            );
+        var deployment = await db.AppDeployments.FirstOrDefaultAsync(
+            d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id,
+            ct
+        );
         if (deployment?.State == AppDeploymentState.Removing)
             return Problem.Conflict($"'{app.Name}' is being removed from '{environment.Name}'.");
 
@@ -259,8 +582,15 @@ public sealed class ApplicationChanges(
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
         {
-            audit.RecordRefusal(actor, tenant, "application.deployed", "application", app.Name,
-                $"{origin} of {spec.Image} to '{environment.Name}'", admitted.Problem!.Message);
+            audit.RecordRefusal(
+                actor,
+                tenant,
+                "application.deployed",
+                "application",
+                app.Name,
+                $"{origin} of {spec.Image} to '{environment.Name}'",
+                admitted.Problem!.Message
+            );
             return admitted.Problem!;
         }
         var claimed = await ingress.ClaimAsync(tenant, app, environment, spec, ct);
@@ -270,24 +600,52 @@ public sealed class ApplicationChanges(
         db.Revisions.Add(revision.Value);
         if (isNew)
             db.AppDeployments.Add(deployment);
-        var operation = new Operation(tenant.Id, ApplicationOperations.Deploy, "application",
-            ApplicationOperations.Target(app.Name, environment.Name), actor.Name, now);
+        var operation = new Operation(
+            tenant.Id,
+            ApplicationOperations.Deploy,
+            "application",
+            ApplicationOperations.Target(app.Name, environment.Name),
+            actor.Name,
+            now
+        );
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, "application.deployed", "application", app.Name,
-            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'" +
-            $"{(plan.Value.Scale.Source == ScaleSource.Set ? $" with {spec.Replicas} replicas" : "")}{(note is null ? "" : $": {note}")}", operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            "application.deployed",
+            "application",
+            app.Name,
+            $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'"
+                + $"{(plan.Value.Scale.Source == ScaleSource.Set ? $" with {spec.Replicas} replicas" : "")}{(note is null ? "" : $": {note}")}",
+            operation
+        );
         await db.SaveChangesAsync(ct);
         return operation;
     }
 
-    private async Task<Result<Operation>> ChangeReplicasAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
-        Func<AppDeployment, DateTime, Result> change, CancellationToken ct)
+    private async Task<Result<Operation>> ChangeReplicasAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        string what,
+        Func<AppDeployment, DateTime, Result> change,
+        CancellationToken ct
+    )
     {
-        var appId = await db.Applications.Where(a => a.Name == appName).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        var appId = await db
+            .Applications.Where(a => a.Name == appName)
+            .Select(a => (Guid?)a.Id)
+            .FirstOrDefaultAsync(ct);
         if (appId is null)
             return Problem.NotFound($"Application '{appName}'");
-        return await UnderAdmissionLockAsync(tenant, environmentName, appId.Value,
-            () => ChangeReplicasOnceAsync(actor, tenant, appName, environmentName, what, change, ct), ct);
+        return await UnderAdmissionLockAsync(
+            tenant,
+            environmentName,
+            appId.Value,
+            () => ChangeReplicasOnceAsync(actor, tenant, appName, environmentName, what, change, ct),
+            ct
+        );
     }
 
     /// <summary>
@@ -296,20 +654,30 @@ public sealed class ApplicationChanges(
     /// revision numbers): admissions into one environment queue here, and each one reads the figures the one before
     /// it saved, so that changes made at once cannot overdraw the share together. The job is queued once committed.
     /// </summary>
-    private async Task<Result<Operation>> UnderAdmissionLockAsync(Tenant tenant, string? environmentName, Guid appId,
-        Func<Task<Result<Operation>>> admitAndSave, CancellationToken ct)
+    private async Task<Result<Operation>> UnderAdmissionLockAsync(
+        Tenant tenant,
+        string? environmentName,
+        Guid appId,
+        Func<Task<Result<Operation>>> admitAndSave,
+        CancellationToken ct
+    )
     {
         Result<Operation> result;
         // The gate is entered for an environment that exists, by its id: a name from the route never keeps a semaphore.
-        var environmentId = await db.Environments.Where(e => e.Name == environmentName).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct);
+        var environmentId = await db
+            .Environments.Where(e => e.Name == environmentName)
+            .Select(e => (Guid?)e.Id)
+            .FirstOrDefaultAsync(ct);
         if (environmentId is null)
             return Problem.Invalid("Environment", $"There is no environment '{environmentName}'.");
         using var entered = await gate.EnterAsync(environmentId.Value, ct);
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            await db.Environments.Where(e => e.Id == environmentId)
+            await db
+                .Environments.Where(e => e.Id == environmentId)
                 .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
-            await db.Applications.Where(a => a.Id == appId)
+            await db
+                .Applications.Where(a => a.Id == appId)
                 .ExecuteUpdateAsync(u => u.SetProperty(a => a.LatestRevision, a => a.LatestRevision), ct);
             // What was read before the lock may be stale: read it again inside.
             db.ChangeTracker.Clear();
@@ -327,8 +695,15 @@ public sealed class ApplicationChanges(
         return result;
     }
 
-    private async Task<Result<Operation>> ChangeReplicasOnceAsync(Actor actor, Tenant tenant, string appName, string? environmentName, string what,
-        Func<AppDeployment, DateTime, Result> change, CancellationToken ct)
+    private async Task<Result<Operation>> ChangeReplicasOnceAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        string what,
+        Func<AppDeployment, DateTime, Result> change,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
@@ -342,46 +717,101 @@ public sealed class ApplicationChanges(
         var admitted = await AdmitAsync(environment, deployment, ct);
         if (!admitted.Succeeded)
         {
-            audit.RecordRefusal(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'", admitted.Problem!.Message);
+            audit.RecordRefusal(
+                actor,
+                tenant,
+                "application.scaled",
+                "application",
+                app.Name,
+                $"{what} in '{environment.Name}'",
+                admitted.Problem!.Message
+            );
             return admitted.Problem!;
         }
-        var operation = new Operation(tenant.Id, ApplicationOperations.Scale, "application", ApplicationOperations.Target(app.Name, environment.Name),
-            actor.Name, clock.GetUtcNow().UtcDateTime);
+        var operation = new Operation(
+            tenant.Id,
+            ApplicationOperations.Scale,
+            "application",
+            ApplicationOperations.Target(app.Name, environment.Name),
+            actor.Name,
+            clock.GetUtcNow().UtcDateTime
+        );
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, "application.scaled", "application", app.Name, $"{what} in '{environment.Name}'", operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            "application.scaled",
+            "application",
+            app.Name,
+            $"{what} in '{environment.Name}'",
+            operation
+        );
         await db.SaveChangesAsync(ct);
         return operation;
     }
 
-    private async Task<Result<Operation>> QueueAsync(Actor actor, Tenant tenant, string kind, Application app, TenantEnvironment environment,
-        string action, string what, CancellationToken ct)
+    private async Task<Result<Operation>> QueueAsync(
+        Actor actor,
+        Tenant tenant,
+        string kind,
+        Application app,
+        TenantEnvironment environment,
+        string action,
+        string what,
+        CancellationToken ct
+    )
     {
-        var operation = new Operation(tenant.Id, kind, "application", ApplicationOperations.Target(app.Name, environment.Name), actor.Name,
-            clock.GetUtcNow().UtcDateTime);
+        var operation = new Operation(
+            tenant.Id,
+            kind,
+            "application",
+            ApplicationOperations.Target(app.Name, environment.Name),
+            actor.Name,
+            clock.GetUtcNow().UtcDateTime
+        );
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, action, "application", app.Name, $"{what} in '{environment.Name}'", operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            action,
+            "application",
+            app.Name,
+            $"{what} in '{environment.Name}'",
+            operation
+        );
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
     }
 
     /// <summary>The portal's admission: what the deployment would hold at most must fit in the environment's share (<see cref="DeployPlanner"/>).</summary>
-    private async Task<Result> AdmitAsync(TenantEnvironment environment, AppDeployment deployment, CancellationToken ct) =>
-        (await _planner.QuotaAsync(environment, deployment.Id, deployment.PerReplica, deployment.CountedReplicas, ct)).Admission;
+    private async Task<Result> AdmitAsync(
+        TenantEnvironment environment,
+        AppDeployment deployment,
+        CancellationToken ct
+    ) =>
+        (
+            await _planner.QuotaAsync(environment, deployment.Id, deployment.PerReplica, deployment.CountedReplicas, ct)
+        ).Admission;
 
     private async Task<Result<Revision>> RunningRevisionAsync(Guid appId, string? environmentName, CancellationToken ct)
     {
         var revision = await (
             from d in db.AppDeployments.AsNoTracking()
             join e in db.Environments on d.EnvironmentId equals e.Id
-            join r in db.Revisions on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
+            join r in db.Revisions
+                on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
             where d.ApplicationId == appId && e.Name == environmentName
-            select r).FirstOrDefaultAsync(ct);
-        return revision is null ? Problem.Invalid("Environment", $"Nothing of this application runs in '{environmentName}'.") : revision;
+            select r
+        ).FirstOrDefaultAsync(ct);
+        return revision is null
+            ? Problem.Invalid("Environment", $"Nothing of this application runs in '{environmentName}'.")
+            : revision;
     }
 
-    private async Task<Result<(Application App, TenantEnvironment Environment, AppDeployment Deployment)>> DeploymentAsync(string appName,
-        string? environmentName, CancellationToken ct)
+    private async Task<
+        Result<(Application App, TenantEnvironment Environment, AppDeployment Deployment)>
+    > DeploymentAsync(string appName, string? environmentName, CancellationToken ct)
     {
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
@@ -389,7 +819,10 @@ public sealed class ApplicationChanges(
         var environment = await db.Environments.FirstOrDefaultAsync(e => e.Name == environmentName, ct);
         var deployment = environment is null
             ? null
-            : await db.AppDeployments.FirstOrDefaultAsync(d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id, ct);
+            : await db.AppDeployments.FirstOrDefaultAsync(
+                d => d.ApplicationId == app.Id && d.EnvironmentId == environment.Id,
+                ct
+            );
         if (environment is null || deployment is null)
             return Problem.Invalid("Environment", $"'{appName}' is not deployed to '{environmentName}'.");
         return (app, environment, deployment);

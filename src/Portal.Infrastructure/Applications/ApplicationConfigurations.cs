@@ -51,11 +51,24 @@ internal sealed class AppDeploymentConfiguration : IEntityTypeConfiguration<AppD
         deployment.Property(d => d.Reason).HasMaxLength(2000);
         deployment.Property(d => d.ScaledBy).HasMaxLength(256);
         deployment.ComplexProperty(d => d.PerReplica);
-        deployment.HasOne<Application>().WithMany().HasForeignKey(d => d.ApplicationId).OnDelete(DeleteBehavior.Cascade);
-        deployment.HasOne<TenantEnvironment>().WithMany().HasForeignKey(d => d.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+        deployment
+            .HasOne<Application>()
+            .WithMany()
+            .HasForeignKey(d => d.ApplicationId)
+            .OnDelete(DeleteBehavior.Cascade);
+        deployment
+            .HasOne<TenantEnvironment>()
+            .WithMany()
+            .HasForeignKey(d => d.EnvironmentId)
+            .OnDelete(DeleteBehavior.Cascade);
         deployment.HasIndex(d => new { d.ApplicationId, d.EnvironmentId }).IsUnique();
         // The application list filters by environment and by state.
-        deployment.HasIndex(d => new { d.TenantId, d.EnvironmentId, d.State });
+        deployment.HasIndex(d => new
+        {
+            d.TenantId,
+            d.EnvironmentId,
+            d.State,
+        });
         deployment.HasIndex(d => new { d.TenantId, d.State });
     }
 }
@@ -75,11 +88,23 @@ internal sealed class WorkloadPodConfiguration : IEntityTypeConfiguration<Worklo
         pod.Property(p => p.PodIp).HasMaxLength(64);
         pod.Property(p => p.Containers).HasMaxLength(500).IsRequired();
         pod.HasOne<Cluster>().WithMany().HasForeignKey(p => p.ClusterId).OnDelete(DeleteBehavior.Cascade);
-        pod.HasIndex(p => new { p.ClusterId, p.Namespace, p.Name }).IsUnique();
+        pod.HasIndex(p => new
+            {
+                p.ClusterId,
+                p.Namespace,
+                p.Name,
+            })
+            .IsUnique();
         // The ops dashboard's pods not running, by reason: the few rows that are, not the many that run.
-        pod.HasIndex(p => p.Reason).HasFilter("\"Reason\" IS NOT NULL OR (\"Phase\" <> 'Running' AND \"Phase\" <> 'Succeeded')");
+        pod.HasIndex(p => p.Reason)
+            .HasFilter("\"Reason\" IS NOT NULL OR (\"Phase\" <> 'Running' AND \"Phase\" <> 'Succeeded')");
         // An application's pods in an environment: its namespace and its name label.
-        pod.HasIndex(p => new { p.ClusterId, p.Namespace, p.App });
+        pod.HasIndex(p => new
+        {
+            p.ClusterId,
+            p.Namespace,
+            p.App,
+        });
     }
 }
 
@@ -102,11 +127,22 @@ internal sealed class IngressRouteClaimConfiguration : IEntityTypeConfiguration<
     {
         route.ToTable("IngressRouteClaims");
         route.Property(r => r.Path).HasMaxLength(IngressRouteClaim.PathMaxLength).IsRequired();
-        route.HasIndex(r => new { r.HostClaimId, r.Path, r.EnvironmentId }).IsUnique();
+        route
+            .HasIndex(r => new
+            {
+                r.HostClaimId,
+                r.Path,
+                r.EnvironmentId,
+            })
+            .IsUnique();
         route.HasIndex(r => new { r.ApplicationId, r.EnvironmentId });
         route.HasIndex(r => r.EnvironmentId);
         route.HasOne<IngressHostClaim>().WithMany().HasForeignKey(r => r.HostClaimId).OnDelete(DeleteBehavior.Cascade);
         route.HasOne<Application>().WithMany().HasForeignKey(r => r.ApplicationId).OnDelete(DeleteBehavior.Cascade);
-        route.HasOne<TenantEnvironment>().WithMany().HasForeignKey(r => r.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
+        route
+            .HasOne<TenantEnvironment>()
+            .WithMany()
+            .HasForeignKey(r => r.EnvironmentId)
+            .OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -1,7 +1,4 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
-using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -38,8 +35,16 @@ public sealed class ApplicationOptions
 /// objects, so the job can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class ApplicationDeployer(
-    PortalDbContext db, KubernetesClients clients, SpecVault vault, IOperationProgress progress, OperationRunner runner,
-    IWorkloadChangeNotifier workloads, IngressClaims ingress, IOptions<ApplicationOptions> options, TimeProvider clock) : IOperationWork
+    PortalDbContext db,
+    KubernetesClients clients,
+    SpecVault vault,
+    IOperationProgress progress,
+    OperationRunner runner,
+    IWorkloadChangeNotifier workloads,
+    IngressClaims ingress,
+    IOptions<ApplicationOptions> options,
+    TimeProvider clock
+) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
@@ -52,15 +57,23 @@ public sealed class ApplicationDeployer(
     }
 
     Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct) =>
-        operation.Kind == ApplicationOperations.Delete ? DeleteApplicationAsync(operation, ct) : ChangeAsync(operation, ct);
+        operation.Kind == ApplicationOperations.Delete
+            ? DeleteApplicationAsync(operation, ct)
+            : ChangeAsync(operation, ct);
 
-    string IOperationWork.Explain(Exception failure) => failure is RolloutFailed ? failure.Message : ClusterProblems.Explain(failure);
+    string IOperationWork.Explain(Exception failure) =>
+        failure is RolloutFailed ? failure.Message : ClusterProblems.Explain(failure);
 
     /// <summary>
     /// The deployment says the change failed; a failed rollout of a deploy that asked for it then deploys the previous revision again,
     /// as a new revision admitted like every deploy. When that cannot be admitted, the operation says why.
     /// </summary>
-    async Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct)
+    async Task<string?> IOperationWork.AfterFailureAsync(
+        IServiceProvider services,
+        Operation failed,
+        Exception failure,
+        CancellationToken ct
+    )
     {
         var fresh = services.GetRequiredService<PortalDbContext>();
         if (await TargetAsync(fresh, failed, ct) is not { } target)
@@ -68,22 +81,43 @@ public sealed class ApplicationDeployer(
         var deployment = target.Deployment;
         deployment.Failed(failed.Error!, Now);
         await fresh.SaveChangesAsync(ct);
-        if (failure is not RolloutFailed || !deployment.RollsBackOnFailure || deployment.PreviousRevision is not { } previous)
+        if (
+            failure is not RolloutFailed
+            || !deployment.RollsBackOnFailure
+            || deployment.PreviousRevision is not { } previous
+        )
             return null;
         var tenant = await fresh.Tenants.FirstAsync(t => t.Id == failed.TenantId, ct);
         services.GetRequiredService<TenantScope>().Bind(tenant);
-        var rollback = await services.GetRequiredService<ApplicationChanges>().RollBackAfterFailureAsync(
-            AutomaticRollback, tenant, target.App.Id, target.Environment.Name, deployment.Revision, previous, failed.Error!, ct);
+        var rollback = await services
+            .GetRequiredService<ApplicationChanges>()
+            .RollBackAfterFailureAsync(
+                AutomaticRollback,
+                tenant,
+                target.App.Id,
+                target.Environment.Name,
+                deployment.Revision,
+                previous,
+                failed.Error!,
+                ct
+            );
         if (!rollback.Succeeded)
             return $"The automatic rollback to revision {previous} was refused: {rollback.Problem!.Message}";
-        var revision = await fresh.AppDeployments.IgnoreQueryFilters().Where(d => d.Id == deployment.Id).Select(d => d.Revision).FirstAsync(ct);
+        var revision = await fresh
+            .AppDeployments.IgnoreQueryFilters()
+            .Where(d => d.Id == deployment.Id)
+            .Select(d => d.Revision)
+            .FirstAsync(ct);
         return $"An automatic rollback deploys revision {previous} again, as revision {revision}.";
     }
 
     /// <summary>The deployment's state changed with the operation: pages that follow the application learn it at once.</summary>
     private async Task AnnounceAsync(Guid operationId)
     {
-        var operation = await db.Operations.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(o => o.Id == operationId, CancellationToken.None);
+        var operation = await db
+            .Operations.IgnoreQueryFilters()
+            .AsNoTracking()
+            .FirstOrDefaultAsync(o => o.Id == operationId, CancellationToken.None);
         var parts = operation?.TargetId.Split('/', 2) ?? [];
         if (parts.Length != 2)
             return;
@@ -91,7 +125,8 @@ public sealed class ApplicationDeployer(
             from e in db.Environments.IgnoreQueryFilters()
             where e.TenantId == operation!.TenantId && e.Name == parts[1]
             join p in db.ResourcePools on e.PoolId equals p.Id
-            select new AppWorkload(p.ClusterId, e.Namespace, parts[0])).FirstOrDefaultAsync(CancellationToken.None);
+            select new AppWorkload(p.ClusterId, e.Namespace, parts[0])
+        ).FirstOrDefaultAsync(CancellationToken.None);
         if (workload != default)
             await workloads.WorkloadsChangedAsync([workload], CancellationToken.None);
     }
@@ -101,14 +136,26 @@ public sealed class ApplicationDeployer(
     private async Task ChangeAsync(Operation operation, CancellationToken ct)
     {
         var target = await TargetAsync(db, operation, ct)
-            ?? throw new OperationTargetGone($"'{operation.TargetId}' no longer exists: the application or its environment was deleted after this operation was queued.");
+            ?? throw new OperationTargetGone(
+                $"'{operation.TargetId}' no longer exists: the application or its environment was deleted after this operation was queued."
+            );
         var (app, environment, deployment, tenant) = target;
-        var revision = await db.Revisions.IgnoreQueryFilters().AsNoTracking()
+        var revision = await db
+            .Revisions.IgnoreQueryFilters()
+            .AsNoTracking()
             .FirstAsync(r => r.ApplicationId == app.Id && r.Number == deployment.Revision, ct);
         var spec = vault.Open(revision.SealedSpec);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         // The YAML view of the application renders the same input: what is shown is what is applied.
-        var input = DeployedManifests.For(environment, tenant, app.Name, deployment, revision.Number, spec, pool.Placement);
+        var input = DeployedManifests.For(
+            environment,
+            tenant,
+            app.Name,
+            deployment,
+            revision.Number,
+            spec,
+            pool.Placement
+        );
         var (running, owner) = (input.Spec, input.Owner);
         var manifests = ApplicationManifests.Render(input);
         var client = await clients.ForAsync(pool.ClusterId, ct);
@@ -120,50 +167,97 @@ public sealed class ApplicationDeployer(
         {
             case ApplicationOperations.Deploy:
                 await _journal.StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
-                await _journal.StepAsync(operation, "deployment", () => objects.ApplyDeploymentAsync(manifests.Deployment, ct), ct);
-                await _journal.StepAsync(operation, "service", () => objects.ApplyServiceAsync(manifests.Service, ct), ct);
-                await _journal.StepAsync(operation, "ingress", async () =>
-                {
-                    await ingress.EnsureHeldAsync(app.Id, environment.Id, running, ct);
-                    await objects.ApplyIngressAsync(manifests.Ingress, ct);
-                    await ingress.ReleaseAllButAsync(app.Id, environment.Id, running, ct);
-                }, ct);
-                await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "deployment",
+                    () => objects.ApplyDeploymentAsync(manifests.Deployment, ct),
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "service",
+                    () => objects.ApplyServiceAsync(manifests.Service, ct),
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "ingress",
+                    async () =>
+                    {
+                        await ingress.EnsureHeldAsync(app.Id, environment.Id, running, ct);
+                        await objects.ApplyIngressAsync(manifests.Ingress, ct);
+                        await ingress.ReleaseAllButAsync(app.Id, environment.Id, running, ct);
+                    },
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "autoscaler",
+                    () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct),
+                    ct
+                );
                 break;
             case ApplicationOperations.Scale:
-                await _journal.StepAsync(operation, "autoscaler", () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "autoscaler",
+                    () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct),
+                    ct
+                );
                 await _journal.StepAsync(operation, "replicas", () => objects.ScaleAsync(deployment.Replicas, ct), ct);
                 break;
             case ApplicationOperations.Restart:
-                await _journal.StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(RestartedAtAnnotation, Now.ToString("O"), ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "restart",
+                    () => objects.AnnotateTemplateAsync(RestartedAtAnnotation, Now.ToString("O"), ct),
+                    ct
+                );
                 break;
             default:
                 throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about applications.");
         }
-        await _journal.StepAsync(operation, "rollout", () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct), ct);
+        await _journal.StepAsync(
+            operation,
+            "rollout",
+            () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct),
+            ct
+        );
         deployment.RolledOut(Now);
     }
 
     private async Task DeleteApplicationAsync(Operation operation, CancellationToken ct)
     {
-        var app = await db.Applications.IgnoreQueryFilters().FirstOrDefaultAsync(a => a.TenantId == operation.TenantId && a.Name == operation.TargetId, ct);
+        var app = await db
+            .Applications.IgnoreQueryFilters()
+            .FirstOrDefaultAsync(a => a.TenantId == operation.TenantId && a.Name == operation.TargetId, ct);
         if (app is null)
             return;
         var deployments = await (
             from d in db.AppDeployments.IgnoreQueryFilters()
             where d.ApplicationId == app.Id
             join e in db.Environments.IgnoreQueryFilters() on d.EnvironmentId equals e.Id
-            select new { Deployment = d, Environment = e }).ToListAsync(ct);
-        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == operation.TenantId).Select(t => t.Slug).FirstAsync(ct);
+            select new { Deployment = d, Environment = e }
+        ).ToListAsync(ct);
+        var tenant = await db
+            .Tenants.AsNoTracking()
+            .Where(t => t.Id == operation.TenantId)
+            .Select(t => t.Slug)
+            .FirstAsync(ct);
         foreach (var (deployment, environment) in deployments.Select(x => (x.Deployment, x.Environment)))
         {
             var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
             // Objects of the application's names in a namespace that is not the environment's are someone else's: left alone.
-            await _journal.StepAsync(operation, $"remove from {environment.Name}", async () =>
-            {
-                if (await NamespaceClaim.HoldsAsync(client, environment, Ownership.Of(environment, tenant), ct))
-                    await new AppObjects(client, environment.Namespace, app.Name).DeleteAllAsync(ct);
-            }, ct);
+            await _journal.StepAsync(
+                operation,
+                $"remove from {environment.Name}",
+                async () =>
+                {
+                    if (await NamespaceClaim.HoldsAsync(client, environment, Ownership.Of(environment, tenant), ct))
+                        await new AppObjects(client, environment.Namespace, app.Name).DeleteAllAsync(ct);
+                },
+                ct
+            );
             db.AppDeployments.Remove(deployment);
         }
         db.Applications.Remove(app);
@@ -174,7 +268,14 @@ public sealed class ApplicationDeployer(
     /// reason in words, when a new pod cannot pull its image, keeps crashing or finds no node, when the namespace's
     /// quota refuses its pods, or when the Deployment's own progress deadline passes.
     /// </summary>
-    private async Task FollowRolloutAsync(IKubernetes client, string ns, string name, int revision, string image, CancellationToken ct)
+    private async Task FollowRolloutAsync(
+        IKubernetes client,
+        string ns,
+        string name,
+        int revision,
+        string image,
+        CancellationToken ct
+    )
     {
         var deadline = clock.GetUtcNow() + options.Value.RolloutTimeout;
         var troubleSince = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -184,34 +285,70 @@ public sealed class ApplicationDeployer(
             var current = await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct);
             if (RolloutVerdict.IsComplete(current))
                 return;
-            if (await RolloutVerdict.FailureAsync(client, current, revision, image, troubleSince, clock.GetUtcNow(), options.Value.FailFastAfter, ct) is { } reason)
+            if (
+                await RolloutVerdict.FailureAsync(
+                    client,
+                    current,
+                    revision,
+                    image,
+                    troubleSince,
+                    clock.GetUtcNow(),
+                    options.Value.FailFastAfter,
+                    ct
+                ) is
+                { } reason
+            )
                 throw new RolloutFailed(reason);
             if (clock.GetUtcNow() > deadline)
-                throw new RolloutFailed($"The rollout did not finish within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: " +
-                    $"{current.Status?.ReadyReplicas ?? 0} of {current.Spec?.Replicas ?? 1} replicas ready.");
+            {
+                throw new RolloutFailed(
+                    $"The rollout did not finish within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: "
+                        + $"{current.Status?.ReadyReplicas ?? 0} of {current.Spec?.Replicas ?? 1} replicas ready."
+                );
+            }
+
             await WaitForChangeAsync(client, ns, name, current.Metadata.ResourceVersion, ct);
         }
     }
 
     /// <summary>Waits for the next change of the Deployment, or for the recheck interval, whichever comes first.</summary>
-    private async Task WaitForChangeAsync(IKubernetes client, string ns, string name, string resourceVersion, CancellationToken ct)
+    private async Task WaitForChangeAsync(
+        IKubernetes client,
+        string ns,
+        string name,
+        string resourceVersion,
+        CancellationToken ct
+    )
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(options.Value.RecheckEvery);
         try
         {
-            var changes = client.AppsV1.WatchListNamespacedDeploymentAsync(ns, fieldSelector: $"metadata.name={name}", resourceVersion: resourceVersion,
-                timeoutSeconds: (int)Math.Ceiling(options.Value.RecheckEvery.TotalSeconds), cancellationToken: wait.Token);
+            var changes = client.AppsV1.WatchListNamespacedDeploymentAsync(
+                ns,
+                fieldSelector: $"metadata.name={name}",
+                resourceVersion: resourceVersion,
+                timeoutSeconds: (int)Math.Ceiling(options.Value.RecheckEvery.TotalSeconds),
+                cancellationToken: wait.Token
+            );
             await foreach (var _ in changes.WithCancellation(wait.Token))
                 return;
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or HttpRequestException or IOException or KubernetesException)
+        catch (Exception e)
+            when (!ct.IsCancellationRequested
+                && e is OperationCanceledException or HttpRequestException or IOException or KubernetesException
+            )
         {
             // The wait is only a pace; whatever ended it, the next round reads the Deployment again.
         }
     }
 
-    private sealed record Target(Application App, TenantEnvironment Environment, AppDeployment Deployment, string Tenant);
+    private sealed record Target(
+        Application App,
+        TenantEnvironment Environment,
+        AppDeployment Deployment,
+        string Tenant
+    );
 
     private static async Task<Target?> TargetAsync(PortalDbContext db, Operation operation, CancellationToken ct)
     {
@@ -225,13 +362,19 @@ public sealed class ApplicationDeployer(
             join e in db.Environments.IgnoreQueryFilters() on d.EnvironmentId equals e.Id
             where e.Name == parts[1]
             join t in db.Tenants on a.TenantId equals t.Id
-            select new { a, e, d, t.Slug }).FirstOrDefaultAsync(ct);
+            select new
+            {
+                a,
+                e,
+                d,
+                t.Slug,
+            }
+        ).FirstOrDefaultAsync(ct);
         return found is null ? null : new Target(found.a, found.e, found.d, found.Slug);
     }
 
     private Task<Guid> ClusterOfAsync(TenantEnvironment environment, CancellationToken ct) =>
         db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
-
 }
 
 /// <summary>A rollout that ended in failure, with the reason a developer can act on.</summary>
@@ -239,5 +382,6 @@ public sealed class RolloutFailed(string reason) : Exception(reason);
 
 internal static class TextExtensions
 {
-    public static string Truncate(this string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+    public static string Truncate(this string text, int length) =>
+        text.Length <= length ? text : text[..(length - 1)] + "…";
 }

@@ -16,7 +16,12 @@ public sealed record ImportNote(string Object, string Path, int Line, string Rea
 /// a draft for the create form, saved by nobody. <see cref="NotMapped"/> lists what could not be carried over;
 /// <see cref="Adjustments"/> what was carried over differently (a default filled in, a value copied from a ConfigMap).
 /// </summary>
-public sealed record ImportedApplication(string Name, DeploymentSpec Spec, IReadOnlyList<ImportNote> NotMapped, IReadOnlyList<string> Adjustments);
+public sealed record ImportedApplication(
+    string Name,
+    DeploymentSpec Spec,
+    IReadOnlyList<ImportNote> NotMapped,
+    IReadOnlyList<string> Adjustments
+);
 
 /// <summary>
 /// Reads a Deployment pasted or uploaded as YAML, optionally with its Service, Ingress and ConfigMaps in the same multi-document
@@ -41,19 +46,33 @@ public static partial class DeploymentImport
         if (string.IsNullOrWhiteSpace(yaml))
             return Problem.Invalid(Field, "Paste a Deployment's YAML or choose a YAML file.");
         if (yaml.Length > MaxLength)
-            return Problem.Invalid(Field, $"The YAML has {yaml.Length / 1024} KiB; an import takes at most {MaxLength / 1024} KiB.");
+            return Problem.Invalid(
+                Field,
+                $"The YAML has {yaml.Length / 1024} KiB; an import takes at most {MaxLength / 1024} KiB."
+            );
         var loaded = Load(yaml);
         if (!loaded.Succeeded)
             return loaded.Problem!;
         var documents = loaded.Value;
         var deployments = documents.Where(d => d.Kind == "Deployment").ToList();
         if (deployments.Count == 0)
-            return Problem.Invalid(Field, documents.Count == 0
-                ? "The YAML holds no Kubernetes object: paste a Deployment (apiVersion: apps/v1, kind: Deployment)."
-                : $"The YAML holds no Deployment, only {string.Join(", ", documents.Select(d => $"{d.Title} (line {d.Line})"))}: paste a Deployment (apiVersion: apps/v1, kind: Deployment).");
+        {
+            return Problem.Invalid(
+                Field,
+                documents.Count == 0
+                    ? "The YAML holds no Kubernetes object: paste a Deployment (apiVersion: apps/v1, kind: Deployment)."
+                    : $"The YAML holds no Deployment, only {string.Join(", ", documents.Select(d => $"{d.Title} (line {d.Line})"))}: paste a Deployment (apiVersion: apps/v1, kind: Deployment)."
+            );
+        }
+
         if (deployments.Count > 1)
-            return Problem.Invalid(Field,
-                $"The YAML holds {deployments.Count} Deployments ({string.Join(", ", deployments.Select(d => $"'{d.Name}' at line {d.Line}"))}): import one at a time, with its Service, Ingress and ConfigMaps.");
+        {
+            return Problem.Invalid(
+                Field,
+                $"The YAML holds {deployments.Count} Deployments ({string.Join(", ", deployments.Select(d => $"'{d.Name}' at line {d.Line}"))}): import one at a time, with its Service, Ingress and ConfigMaps."
+            );
+        }
+
         return new Mapping(documents, deployments[0]).Run();
     }
 
@@ -70,12 +89,31 @@ public static partial class DeploymentImport
             while (parser.MoveNext())
             {
                 if (parser.Current is AnchorAlias alias)
-                    return Problem.Invalid(Field, At(yaml, alias.Start, "an alias (*) repeats another part of the YAML; write the part out instead."));
+                    return Problem.Invalid(
+                        Field,
+                        At(
+                            yaml,
+                            alias.Start,
+                            "an alias (*) repeats another part of the YAML; write the part out instead."
+                        )
+                    );
                 if (++events > MaxEvents)
-                    return Problem.Invalid(Field, "The YAML has too many parts for one application; import the Deployment with its Service, Ingress and ConfigMaps only.");
+                    return Problem.Invalid(
+                        Field,
+                        "The YAML has too many parts for one application; import the Deployment with its Service, Ingress and ConfigMaps only."
+                    );
                 if (parser.Current is MappingStart or SequenceStart && ++depth > MaxDepth)
-                    return Problem.Invalid(Field, At(yaml, parser.Current.Start,
-                        $"the YAML nests more than {MaxDepth} levels deep here; a Deployment needs far fewer."));
+                {
+                    return Problem.Invalid(
+                        Field,
+                        At(
+                            yaml,
+                            parser.Current.Start,
+                            $"the YAML nests more than {MaxDepth} levels deep here; a Deployment needs far fewer."
+                        )
+                    );
+                }
+
                 if (parser.Current is MappingEnd or SequenceEnd)
                     depth--;
                 parsed = parser.Current!.End;
@@ -88,9 +126,15 @@ public static partial class DeploymentImport
                 if (root is YamlScalarNode { Value: null or "" })
                     continue;
                 if (root is not YamlMappingNode map)
-                    return Problem.Invalid(Field, $"Line {Line(root)}: a document is a Kubernetes object (a mapping with apiVersion, kind and metadata), not a {(root is YamlSequenceNode ? "list" : "single value")}.");
+                    return Problem.Invalid(
+                        Field,
+                        $"Line {Line(root)}: a document is a Kubernetes object (a mapping with apiVersion, kind and metadata), not a {(root is YamlSequenceNode ? "list" : "single value")}."
+                    );
                 var document = new Document(map);
-                if (document.Kind.EndsWith("List", StringComparison.Ordinal) && Peek(map, "items") is YamlSequenceNode items)
+                if (
+                    document.Kind.EndsWith("List", StringComparison.Ordinal)
+                    && Peek(map, "items") is YamlSequenceNode items
+                )
                     documents.AddRange(items.Children.OfType<YamlMappingNode>().Select(i => new Document(i)));
                 else
                     documents.Add(document);
@@ -104,8 +148,14 @@ public static partial class DeploymentImport
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner gives up this way on some unclosed brackets: what follows the last part it read does not parse.
-            return Problem.Invalid(Field, At(yaml, parsed,
-                "the YAML does not parse after this point; look for a bracket, brace or quote that is not closed."));
+            return Problem.Invalid(
+                Field,
+                At(
+                    yaml,
+                    parsed,
+                    "the YAML does not parse after this point; look for a bracket, brace or quote that is not closed."
+                )
+            );
         }
     }
 
@@ -142,9 +192,11 @@ public static partial class DeploymentImport
         public HashSet<YamlNode> Used { get; } = new(ReferenceEqualityComparer.Instance);
         public bool Imported { get; set; }
         public string Kind { get; } = (Peek(root, "kind") as YamlScalarNode)?.Value ?? "";
-        public string Name { get; } = (Peek(Peek(root, "metadata") as YamlMappingNode, "name") as YamlScalarNode)?.Value ?? "";
+        public string Name { get; } =
+            (Peek(Peek(root, "metadata") as YamlMappingNode, "name") as YamlScalarNode)?.Value ?? "";
         public int Line => DeploymentImport.Line(Root);
-        public string Title => $"{(Kind.Length == 0 ? "an object without kind" : Kind)}{(Name.Length == 0 ? "" : $" '{Name}'")}";
+        public string Title =>
+            $"{(Kind.Length == 0 ? "an object without kind" : Kind)}{(Name.Length == 0 ? "" : $" '{Name}'")}";
 
         /// <summary>The value of a key, now counted as used.</summary>
         public YamlNode? Get(YamlNode? map, string key)
@@ -157,7 +209,8 @@ public static partial class DeploymentImport
 
         public string? Text(YamlNode? map, string key) => Get(map, key) is YamlScalarNode { Value: var v } ? v : null;
 
-        public IEnumerable<YamlNode> Items(YamlNode? map, string key) => Get(map, key) is YamlSequenceNode seq ? seq.Children : [];
+        public IEnumerable<YamlNode> Items(YamlNode? map, string key) =>
+            Get(map, key) is YamlSequenceNode seq ? seq.Children : [];
 
         /// <summary>Takes an item of a list as used, with all it holds.</summary>
         public void UseAll(YamlNode node)
@@ -202,14 +255,26 @@ public static partial class DeploymentImport
             var pod = d.Get(template, "spec");
             var containers = d.Get(pod, "containers") as YamlSequenceNode;
             if (containers is null || containers.Children.Count == 0)
-                return Problem.Invalid(Field, $"Deployment '{name}' (line {d.Line}) has no container under spec.template.spec.containers.");
-            var container = containers.Children.OfType<YamlMappingNode>().FirstOrDefault(c => (Peek(c, "name") as YamlScalarNode)?.Value == name)
+                return Problem.Invalid(
+                    Field,
+                    $"Deployment '{name}' (line {d.Line}) has no container under spec.template.spec.containers."
+                );
+            var container = containers
+                .Children.OfType<YamlMappingNode>()
+                .FirstOrDefault(c => (Peek(c, "name") as YamlScalarNode)?.Value == name)
                 ?? containers.Children.OfType<YamlMappingNode>().FirstOrDefault();
             if (container is null)
-                return Problem.Invalid(Field, $"Line {Line(containers)}: a container is a mapping with a name and an image.");
+                return Problem.Invalid(
+                    Field,
+                    $"Line {Line(containers)}: a container is a mapping with a name and an image."
+                );
             d.Used.Add(container);
             foreach (var other in containers.Children.Where(c => !ReferenceEquals(c, container)))
-                Explain(d, other, "The portal runs one container per pod: only the first (or the one named like the Deployment) is imported.");
+                Explain(
+                    d,
+                    other,
+                    "The portal runs one container per pod: only the first (or the one named like the Deployment) is imported."
+                );
 
             d.Get(container, "name");
             var image = d.Text(container, "image") ?? "";
@@ -247,16 +312,23 @@ public static partial class DeploymentImport
                 return 1;
             if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var replicas))
                 return replicas;
-            Explain(d, Peek(spec as YamlMappingNode, "replicas")!, $"'{text}' is not a number of replicas: 1 is proposed.", unused: false);
+            Explain(
+                d,
+                Peek(spec as YamlMappingNode, "replicas")!,
+                $"'{text}' is not a number of replicas: 1 is proposed.",
+                unused: false
+            );
             return 1;
         }
 
         private static IReadOnlyList<string> Words(Document d, YamlNode container, string key) =>
-            d.Items(container, key).Select(w =>
-            {
-                d.Used.Add(w);
-                return (w as YamlScalarNode)?.Value ?? "";
-            }).ToList();
+            d.Items(container, key)
+                .Select(w =>
+                {
+                    d.Used.Add(w);
+                    return (w as YamlScalarNode)?.Value ?? "";
+                })
+                .ToList();
 
         private static List<ContainerPort> Ports(Document d, YamlNode container)
         {
@@ -266,12 +338,21 @@ public static partial class DeploymentImport
                 d.Used.Add(item);
                 var number = d.Text(item, "containerPort");
                 var protocol = d.Text(item, "protocol");
-                if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || protocol is not (null or "TCP" or "UDP"))
+                if (
+                    !int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                    || protocol is not (null or "TCP" or "UDP")
+                )
                 {
                     d.Used.Remove(item);
                     continue;
                 }
-                ports.Add(new ContainerPort(d.Text(item, "name"), port, protocol == "UDP" ? PortProtocol.Udp : PortProtocol.Tcp));
+                ports.Add(
+                    new ContainerPort(
+                        d.Text(item, "name"),
+                        port,
+                        protocol == "UDP" ? PortProtocol.Udp : PortProtocol.Tcp
+                    )
+                );
             }
             return ports;
         }
@@ -288,37 +369,71 @@ public static partial class DeploymentImport
                     var value = d.Text(item, "value") ?? "";
                     variables.Add(new EnvironmentVariable(name, value));
                     if (value.Length > 0 && SecretLooking().IsMatch(name))
-                        _adjustments.Add($"Variable {name} has a literal value and stays a plain variable: if it is a secret, move it to the secret variables.");
+                        _adjustments.Add(
+                            $"Variable {name} has a literal value and stays a plain variable: if it is a secret, move it to the secret variables."
+                        );
                     continue;
                 }
-                if (Peek(from, "secretKeyRef") is YamlMappingNode secretRef && Peek(secretRef, "optional") is null && from.Children.Count == 1)
+                if (
+                    Peek(from, "secretKeyRef") is YamlMappingNode secretRef
+                    && Peek(secretRef, "optional") is null
+                    && from.Children.Count == 1
+                )
                 {
                     d.Used.Add(from);
                     d.Get(from, "secretKeyRef");
-                    variables.Add(new EnvironmentVariable(name, "",
-                        From: new SecretReference(d.Text(secretRef, "name") ?? "", d.Text(secretRef, "key") ?? "")));
+                    variables.Add(
+                        new EnvironmentVariable(
+                            name,
+                            "",
+                            From: new SecretReference(d.Text(secretRef, "name") ?? "", d.Text(secretRef, "key") ?? "")
+                        )
+                    );
                     continue;
                 }
-                if (Peek(from, "configMapKeyRef") is YamlMappingNode mapRef && Peek(mapRef, "optional") is null && from.Children.Count == 1
-                    && ConfigMapValue((Peek(mapRef, "name") as YamlScalarNode)?.Value, (Peek(mapRef, "key") as YamlScalarNode)?.Value) is { } copied)
+                if (
+                    Peek(from, "configMapKeyRef") is YamlMappingNode mapRef
+                    && Peek(mapRef, "optional") is null
+                    && from.Children.Count == 1
+                    && ConfigMapValue(
+                        (Peek(mapRef, "name") as YamlScalarNode)?.Value,
+                        (Peek(mapRef, "key") as YamlScalarNode)?.Value
+                    )
+                        is { } copied
+                )
                 {
                     d.UseAll(from);
                     variables.Add(new EnvironmentVariable(name, copied.Value));
-                    _adjustments.Add($"Variable {name} takes its value from ConfigMap '{copied.Map}': the value is copied into the spec.");
+                    _adjustments.Add(
+                        $"Variable {name} takes its value from ConfigMap '{copied.Map}': the value is copied into the spec."
+                    );
                     continue;
                 }
                 d.Used.Remove(item);
-                Explain(d, item, $"Variable {name} takes its value from something other than a Secret's key or a key of a ConfigMap in this YAML " +
-                    "(or is optional): the portal's variables are text or a Secret's key.");
+                Explain(
+                    d,
+                    item,
+                    $"Variable {name} takes its value from something other than a Secret's key or a key of a ConfigMap in this YAML "
+                        + "(or is optional): the portal's variables are text or a Secret's key."
+                );
             }
             foreach (var item in d.Items(container, "envFrom"))
             {
-                var mapName = (Peek(Peek(item as YamlMappingNode, "configMapRef") as YamlMappingNode, "name") as YamlScalarNode)?.Value;
+                var mapName = (
+                    Peek(Peek(item as YamlMappingNode, "configMapRef") as YamlMappingNode, "name") as YamlScalarNode
+                )?.Value;
                 var map = documents.FirstOrDefault(x => x.Kind == "ConfigMap" && x.Name == mapName);
                 var prefix = (Peek(item as YamlMappingNode, "prefix") as YamlScalarNode)?.Value ?? "";
-                if (map is null || Peek(Peek(item as YamlMappingNode, "configMapRef") as YamlMappingNode, "optional") is not null)
+                if (
+                    map is null
+                    || Peek(Peek(item as YamlMappingNode, "configMapRef") as YamlMappingNode, "optional") is not null
+                )
                 {
-                    Explain(d, item, "Whole Secrets, and ConfigMaps not in this YAML, cannot be imported as variables: list the variables one by one.");
+                    Explain(
+                        d,
+                        item,
+                        "Whole Secrets, and ConfigMaps not in this YAML, cannot be imported as variables: list the variables one by one."
+                    );
                     continue;
                 }
                 d.UseAll(item);
@@ -332,7 +447,9 @@ public static partial class DeploymentImport
         private (string Map, string Value)? ConfigMapValue(string? mapName, string? key)
         {
             var map = documents.FirstOrDefault(x => x.Kind == "ConfigMap" && x.Name == mapName);
-            return map is not null && key is not null && Data(map).TryGetValue(key, out var value) ? (map.Name, value) : null;
+            return map is not null && key is not null && Data(map).TryGetValue(key, out var value)
+                ? (map.Name, value)
+                : null;
         }
 
         /// <summary>A ConfigMap's data, which the spec now holds: the ConfigMap counts as imported.</summary>
@@ -345,14 +462,22 @@ public static partial class DeploymentImport
             var data = map.Get(map.Root, "data") as YamlMappingNode;
             if (data is not null)
                 map.UseAll(data);
-            return data?.Children.Where(c => c.Key is YamlScalarNode).ToDictionary(
-                c => ((YamlScalarNode)c.Key).Value ?? "", c => (c.Value as YamlScalarNode)?.Value ?? "", StringComparer.Ordinal) ?? [];
+            return data?.Children.Where(c => c.Key is YamlScalarNode)
+                .ToDictionary(
+                    c => ((YamlScalarNode)c.Key).Value ?? "",
+                    c => (c.Value as YamlScalarNode)?.Value ?? "",
+                    StringComparer.Ordinal
+                )
+                ?? [];
         }
 
         private List<ConfigFile> ConfigFiles(Document d, YamlNode? pod, YamlNode container)
         {
             var files = new List<ConfigFile>();
-            var volumes = (Peek(pod as YamlMappingNode, "volumes") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>().ToList() ?? [];
+            var volumes = (Peek(pod as YamlMappingNode, "volumes") as YamlSequenceNode)
+                ?.Children.OfType<YamlMappingNode>()
+                .ToList()
+                ?? [];
             foreach (var mount in d.Items(container, "volumeMounts"))
             {
                 var volumeName = (Peek(mount as YamlMappingNode, "name") as YamlScalarNode)?.Value;
@@ -360,25 +485,42 @@ public static partial class DeploymentImport
                 var subPath = (Peek(mount as YamlMappingNode, "subPath") as YamlScalarNode)?.Value;
                 var volume = volumes.FirstOrDefault(v => (Peek(v, "name") as YamlScalarNode)?.Value == volumeName);
                 var source = Peek(volume, "configMap") as YamlMappingNode;
-                var map = documents.FirstOrDefault(x => x.Kind == "ConfigMap" && x.Name == (Peek(source, "name") as YamlScalarNode)?.Value);
+                var map = documents.FirstOrDefault(x =>
+                    x.Kind == "ConfigMap" && x.Name == (Peek(source, "name") as YamlScalarNode)?.Value
+                );
                 if (volume is null || source is null || map is null || volume.Children.Count != 2)
                 {
-                    Explain(d, mount, volume is not null && source is not null && map is null
-                        ? $"ConfigMap '{(Peek(source, "name") as YamlScalarNode)?.Value}' is not in this YAML: add it to import its files."
-                        : "The portal mounts config files of a ConfigMap in this YAML only; other volumes are not imported.");
+                    Explain(
+                        d,
+                        mount,
+                        volume is not null && source is not null && map is null
+                            ? $"ConfigMap '{(Peek(source, "name") as YamlScalarNode)?.Value}' is not in this YAML: add it to import its files."
+                            : "The portal mounts config files of a ConfigMap in this YAML only; other volumes are not imported."
+                    );
                     continue;
                 }
                 var data = Data(map);
-                var items = (Peek(source, "items") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>()
-                    .Select(i => ((Peek(i, "key") as YamlScalarNode)?.Value ?? "", (Peek(i, "path") as YamlScalarNode)?.Value ?? ""))
-                    .ToList() ?? data.Keys.Select(k => (k, k)).ToList();
+                var items = (Peek(source, "items") as YamlSequenceNode)
+                    ?.Children.OfType<YamlMappingNode>()
+                    .Select(i =>
+                        (
+                            (Peek(i, "key") as YamlScalarNode)?.Value ?? "",
+                            (Peek(i, "path") as YamlScalarNode)?.Value ?? ""
+                        )
+                    )
+                    .ToList()
+                    ?? data.Keys.Select(k => (k, k)).ToList();
                 if (subPath is not null)
                 {
                     var key = items.FirstOrDefault(i => i.Item2 == subPath).Item1;
                     var slash = path.LastIndexOf('/');
                     if (key is null || !data.ContainsKey(key) || slash <= 0)
                     {
-                        Explain(d, mount, $"The file {subPath} of ConfigMap '{map.Name}' cannot be found: nothing is mounted at {path}.");
+                        Explain(
+                            d,
+                            mount,
+                            $"The file {subPath} of ConfigMap '{map.Name}' cannot be found: nothing is mounted at {path}."
+                        );
                         continue;
                     }
                     files.Add(new ConfigFile(path[..slash], path[(slash + 1)..], data[key]));
@@ -395,7 +537,11 @@ public static partial class DeploymentImport
             if (podVolumes is YamlSequenceNode all)
             {
                 foreach (var unused in all.Children.Where(v => !d.Used.Contains(v)))
-                    Explain(d, unused, "This volume is not mounted as config files: the portal mounts config files of a ConfigMap in this YAML only.");
+                    Explain(
+                        d,
+                        unused,
+                        "This volume is not mounted as config files: the portal mounts config files of a ConfigMap in this YAML only."
+                    );
             }
             return files;
         }
@@ -409,26 +555,52 @@ public static partial class DeploymentImport
             var cpuLimit = Amount(d, limits, "cpu", 1000m);
             var memoryRequest = Amount(d, requests, "memory", 1m);
             var memoryLimit = Amount(d, limits, "memory", 1m);
-            var (cpu, cpuMax) = Pair("CPU", cpuRequest, cpuLimit, DefaultResources.CpuRequestMillis, DefaultResources.CpuLimitMillis, Quantity.FormatCpu);
-            var (memory, memoryMax) = Pair("memory", memoryRequest, memoryLimit, DefaultResources.MemoryRequestBytes, DefaultResources.MemoryLimitBytes,
-                ApplicationManifests.Bytes);
+            var (cpu, cpuMax) = Pair(
+                "CPU",
+                cpuRequest,
+                cpuLimit,
+                DefaultResources.CpuRequestMillis,
+                DefaultResources.CpuLimitMillis,
+                Quantity.FormatCpu
+            );
+            var (memory, memoryMax) = Pair(
+                "memory",
+                memoryRequest,
+                memoryLimit,
+                DefaultResources.MemoryRequestBytes,
+                DefaultResources.MemoryLimitBytes,
+                ApplicationManifests.Bytes
+            );
             return new ContainerResources(cpu, cpuMax, memory, memoryMax);
         }
 
-        private (long Request, long Limit) Pair(string what, long? request, long? limit, long defaultRequest, long defaultLimit, Func<long, string> format)
+        private (long Request, long Limit) Pair(
+            string what,
+            long? request,
+            long? limit,
+            long defaultRequest,
+            long defaultLimit,
+            Func<long, string> format
+        )
         {
             switch (request, limit)
             {
                 case ({ } r, { } l):
                     return (r, l);
                 case ({ } r, null):
-                    _adjustments.Add($"No {what} limit is given: the form proposes the request, {format(r)}, as the limit (the portal sets one).");
+                    _adjustments.Add(
+                        $"No {what} limit is given: the form proposes the request, {format(r)}, as the limit (the portal sets one)."
+                    );
                     return (r, r);
                 case (null, { } l):
-                    _adjustments.Add($"No {what} request is given: the form proposes the limit, {format(l)}, as Kubernetes would (the quota counts requests).");
+                    _adjustments.Add(
+                        $"No {what} request is given: the form proposes the limit, {format(l)}, as Kubernetes would (the quota counts requests)."
+                    );
                     return (l, l);
                 default:
-                    _adjustments.Add($"No {what} request or limit is given: the form proposes the portal's defaults, {format(defaultRequest)} and {format(defaultLimit)} (the quota counts requests).");
+                    _adjustments.Add(
+                        $"No {what} request or limit is given: the form proposes the portal's defaults, {format(defaultRequest)} and {format(defaultLimit)} (the quota counts requests)."
+                    );
                     return (defaultRequest, defaultLimit);
             }
         }
@@ -452,14 +624,27 @@ public static partial class DeploymentImport
             var tcp = Peek(probe, "tcpSocket") as YamlMappingNode;
             var target = http ?? tcp;
             var port = target is null ? null : PortOf(Peek(target, "port"), _ports);
-            if (target is null || port is null || (http is not null && (Peek(http, "host") is not null || Peek(http, "httpHeaders") is not null
-                                                                       || (Peek(http, "scheme") as YamlScalarNode)?.Value is not (null or "HTTP"))))
+            if (
+                target is null
+                || port is null
+                || (
+                    http is not null
+                    && (
+                        Peek(http, "host") is not null
+                        || Peek(http, "httpHeaders") is not null
+                        || (Peek(http, "scheme") as YamlScalarNode)?.Value is not (null or "HTTP")
+                    )
+                )
+            )
             {
-                Explain(d, probe, target is null
-                    ? "A health check is an HTTP GET or a TCP connection here; this one runs a command or gRPC."
-                    : port is null
-                        ? "The check's port is not one of the container's ports."
-                        : "The portal's HTTP checks are plain HTTP GETs of a path, without host, headers or HTTPS.");
+                Explain(
+                    d,
+                    probe,
+                    target is null
+                            ? "A health check is an HTTP GET or a TCP connection here; this one runs a command or gRPC."
+                        : port is null ? "The check's port is not one of the container's ports."
+                        : "The portal's HTTP checks are plain HTTP GETs of a path, without host, headers or HTTPS."
+                );
                 return null;
             }
             d.Get(container, key);
@@ -474,13 +659,23 @@ public static partial class DeploymentImport
                     d.Get(probe, setting);
             }
             return http is not null
-                ? new Probe(ProbeKind.Http, (Peek(http, "path") as YamlScalarNode)?.Value ?? "/", port.Value, delay, period, failures)
+                ? new Probe(
+                    ProbeKind.Http,
+                    (Peek(http, "path") as YamlScalarNode)?.Value ?? "/",
+                    port.Value,
+                    delay,
+                    period,
+                    failures
+                )
                 : new Probe(ProbeKind.Tcp, null, port.Value, delay, period, failures);
         }
 
         private static int Seconds(Document d, YamlMappingNode probe, string key, int otherwise)
         {
-            if (Peek(probe, key) is not YamlScalarNode { Value: var text } || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            if (
+                Peek(probe, key) is not YamlScalarNode { Value: var text }
+                || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            )
                 return otherwise;
             d.Get(probe, key);
             return seconds;
@@ -498,13 +693,24 @@ public static partial class DeploymentImport
 
         private Exposure? Exposure(string app, Dictionary<string, string> podLabels)
         {
-            var service = documents.FirstOrDefault(s => s.Kind == "Service" && Labels(Peek(Peek(s.Root, "spec") as YamlMappingNode, "selector")) is { Count: > 0 } selector
-                && selector.All(p => podLabels.GetValueOrDefault(p.Key) == p.Value));
+            var service = documents.FirstOrDefault(s =>
+                s.Kind == "Service"
+                && Labels(Peek(Peek(s.Root, "spec") as YamlMappingNode, "selector")) is { Count: > 0 } selector
+                && selector.All(p => podLabels.GetValueOrDefault(p.Key) == p.Value)
+            );
             if (service is null)
                 return null;
             var spec = Peek(service.Root, "spec") as YamlMappingNode;
             var first = (Peek(spec, "ports") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>().FirstOrDefault();
-            if (first is null || !int.TryParse((Peek(first, "port") as YamlScalarNode)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var servicePort))
+            if (
+                first is null
+                || !int.TryParse(
+                    (Peek(first, "port") as YamlScalarNode)?.Value,
+                    NumberStyles.None,
+                    CultureInfo.InvariantCulture,
+                    out var servicePort
+                )
+            )
                 return null;
             var targetNode = Peek(first, "targetPort");
             var targetPort = targetNode is null ? servicePort : PortOf(targetNode, _ports);
@@ -525,7 +731,9 @@ public static partial class DeploymentImport
             if ((Peek(spec, "type") as YamlScalarNode)?.Value == "ClusterIP")
                 service.Get(spec, "type");
             if (service.Name != app)
-                _adjustments.Add($"The portal names the Service after the application, '{app}', not '{service.Name}': whatever reaches it by name needs the new one.");
+                _adjustments.Add(
+                    $"The portal names the Service after the application, '{app}', not '{service.Name}': whatever reaches it by name needs the new one."
+                );
 
             var (host, path, tls) = Ingress(service, servicePort, (Peek(first, "name") as YamlScalarNode)?.Value);
             return new Exposure(servicePort, targetPort.Value, host, path, tls);
@@ -536,7 +744,9 @@ public static partial class DeploymentImport
             foreach (var ingress in documents.Where(i => i.Kind == "Ingress"))
             {
                 var spec = Peek(ingress.Root, "spec") as YamlMappingNode;
-                foreach (var rule in (Peek(spec, "rules") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>() ?? [])
+                foreach (
+                    var rule in (Peek(spec, "rules") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>() ?? []
+                )
                 {
                     var host = (Peek(rule, "host") as YamlScalarNode)?.Value;
                     var paths = Peek(Peek(rule, "http") as YamlMappingNode, "paths") as YamlSequenceNode;
@@ -546,9 +756,18 @@ public static partial class DeploymentImport
                         var port = Peek(backend, "port") as YamlMappingNode;
                         var number = (Peek(port, "number") as YamlScalarNode)?.Value;
                         var name = (Peek(port, "name") as YamlScalarNode)?.Value;
-                        if (host is null || (Peek(backend, "name") as YamlScalarNode)?.Value != service.Name
-                            || !(number == servicePort.ToString(CultureInfo.InvariantCulture) || (name is not null && name == portName)))
+                        if (
+                            host is null
+                            || (Peek(backend, "name") as YamlScalarNode)?.Value != service.Name
+                            || !(
+                                number == servicePort.ToString(CultureInfo.InvariantCulture)
+                                || (name is not null && name == portName)
+                            )
+                        )
+                        {
                             continue;
+                        }
+
                         ingress.Imported = true;
                         ingress.Get(ingress.Root, "apiVersion");
                         ingress.Get(ingress.Root, "kind");
@@ -561,15 +780,26 @@ public static partial class DeploymentImport
                         ingress.UseAll(entry);
                         var pathType = (Peek(entry, "pathType") as YamlScalarNode)?.Value;
                         if (pathType is not (null or "Prefix" or "ImplementationSpecific"))
-                            _adjustments.Add($"The ingress path {(Peek(entry, "path") as YamlScalarNode)?.Value} is matched as a prefix, not as pathType {pathType}.");
-                        var tls = (Peek(spec, "tls") as YamlSequenceNode)?.Children.OfType<YamlMappingNode>()
-                            .FirstOrDefault(t => (Peek(t, "hosts") as YamlSequenceNode)?.Children.Any(h => (h as YamlScalarNode)?.Value == host) == true);
+                            _adjustments.Add(
+                                $"The ingress path {(Peek(entry, "path") as YamlScalarNode)?.Value} is matched as a prefix, not as pathType {pathType}."
+                            );
+                        var tls = (Peek(spec, "tls") as YamlSequenceNode)
+                            ?.Children.OfType<YamlMappingNode>()
+                            .FirstOrDefault(t =>
+                                (Peek(t, "hosts") as YamlSequenceNode)?.Children.Any(h =>
+                                    (h as YamlScalarNode)?.Value == host
+                                ) == true
+                            );
                         if (tls is not null)
                         {
                             ingress.Get(spec, "tls");
                             ingress.UseAll(tls);
                         }
-                        return (host, (Peek(entry, "path") as YamlScalarNode)?.Value ?? "/", (Peek(tls, "secretName") as YamlScalarNode)?.Value);
+                        return (
+                            host,
+                            (Peek(entry, "path") as YamlScalarNode)?.Value ?? "/",
+                            (Peek(tls, "secretName") as YamlScalarNode)?.Value
+                        );
                     }
                 }
             }
@@ -577,8 +807,14 @@ public static partial class DeploymentImport
         }
 
         private static Dictionary<string, string> Labels(YamlNode? node) =>
-            (node as YamlMappingNode)?.Children.Where(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode)
-                .ToDictionary(c => ((YamlScalarNode)c.Key).Value ?? "", c => ((YamlScalarNode)c.Value).Value ?? "", StringComparer.Ordinal) ?? [];
+            (node as YamlMappingNode)
+                ?.Children.Where(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode)
+                .ToDictionary(
+                    c => ((YamlScalarNode)c.Key).Value ?? "",
+                    c => ((YamlScalarNode)c.Value).Value ?? "",
+                    StringComparer.Ordinal
+                )
+            ?? [];
 
         // --- What was left ----------------------------------------------------------------------------------------------
 
@@ -595,17 +831,28 @@ public static partial class DeploymentImport
         {
             if (!d.Imported)
             {
-                _notMapped.Add(new ImportNote(d.Title, "", d.Line, d.Kind switch
-                {
-                    "Secret" => "Secrets are not imported, and their values are not read: variables that refer to this Secret keep referring to it " +
-                                "(create it in each environment's namespace), or enter its values as secret variables.",
-                    "ConfigMap" => "Nothing of the Deployment uses this ConfigMap.",
-                    "Service" => "This Service does not reach the Deployment's pods on a port of its container.",
-                    "Ingress" => "This Ingress does not lead to the Deployment's Service.",
-                    "HorizontalPodAutoscaler" => "Autoscaling is set per environment on the application's page, once it is deployed.",
-                    "" => "This document has no kind.",
-                    _ => $"The portal imports a Deployment with its Service, Ingress and ConfigMaps; a {d.Kind} is not imported.",
-                }));
+                _notMapped.Add(
+                    new ImportNote(
+                        d.Title,
+                        "",
+                        d.Line,
+                        d.Kind switch
+                        {
+                            "Secret" =>
+                                "Secrets are not imported, and their values are not read: variables that refer to this Secret keep referring to it "
+                                    + "(create it in each environment's namespace), or enter its values as secret variables.",
+                            "ConfigMap" => "Nothing of the Deployment uses this ConfigMap.",
+                            "Service" =>
+                                "This Service does not reach the Deployment's pods on a port of its container.",
+                            "Ingress" => "This Ingress does not lead to the Deployment's Service.",
+                            "HorizontalPodAutoscaler" =>
+                                "Autoscaling is set per environment on the application's page, once it is deployed.",
+                            "" => "This document has no kind.",
+                            _ =>
+                                $"The portal imports a Deployment with its Service, Ingress and ConfigMaps; a {d.Kind} is not imported.",
+                        }
+                    )
+                );
                 return;
             }
             Walk(d, d.Root, "");
@@ -645,33 +892,65 @@ public static partial class DeploymentImport
                 _notMapped.Add(new ImportNote(d.Title, path, Line(at), reason));
         }
 
-        private static bool IsEmpty(YamlNode node) => node switch
-        {
-            YamlMappingNode map => map.Children.Count == 0,
-            YamlSequenceNode seq => seq.Children.Count == 0,
-            YamlScalarNode scalar => scalar.Value is null or "" && scalar.Style == ScalarStyle.Plain,
-            _ => false,
-        };
+        private static bool IsEmpty(YamlNode node) =>
+            node switch
+            {
+                YamlMappingNode map => map.Children.Count == 0,
+                YamlSequenceNode seq => seq.Children.Count == 0,
+                YamlScalarNode scalar => scalar.Value is null or "" && scalar.Style == ScalarStyle.Plain,
+                _ => false,
+            };
 
         /// <summary>What kubectl get -o yaml adds of its own: said by the cluster, not by whoever wrote the Deployment.</summary>
         private static bool IsServerDefault(string path, YamlNode value)
         {
             var general = Regex.Replace(path, @"\[\d+\]", "[*]");
             var text = (value as YamlScalarNode)?.Value;
-            return general is "status" or "metadata.creationTimestamp" or "metadata.uid" or "metadata.resourceVersion" or "metadata.generation"
-                       or "metadata.managedFields" or "metadata.selfLink" or "spec.clusterIP" or "spec.clusterIPs" or "spec.ipFamilies"
-                       or "spec.ipFamilyPolicy" or "spec.internalTrafficPolicy"
-                   || (general, text) is ("spec.sessionAffinity", "None") or ("spec.template.spec.dnsPolicy", "ClusterFirst")
-                       or ("spec.template.spec.restartPolicy", "Always") or ("spec.template.spec.schedulerName", "default-scheduler")
-                       or ("spec.template.spec.terminationGracePeriodSeconds", "30")
-                       or ("spec.template.spec.containers[*].terminationMessagePath", "/dev/termination-log")
-                       or ("spec.template.spec.containers[*].terminationMessagePolicy", "File")
-                       or ("spec.template.spec.containers[*].imagePullPolicy", "IfNotPresent")
-                       or ("spec.template.spec.volumes[*].configMap.defaultMode", "420")
-                       or ("spec.progressDeadlineSeconds", "600") or ("spec.revisionHistoryLimit", "10")
-                   || (general == "metadata.annotations" && value is YamlMappingNode annotations
-                       && annotations.Children.Keys.All(k => (k as YamlScalarNode)?.Value is "kubectl.kubernetes.io/last-applied-configuration"
-                           or "deployment.kubernetes.io/revision"));
+            return general
+                    is "status"
+                        or "metadata.creationTimestamp"
+                        or "metadata.uid"
+                        or "metadata.resourceVersion"
+                        or "metadata.generation"
+                        or "metadata.managedFields"
+                        or "metadata.selfLink"
+                        or "spec.clusterIP"
+                        or "spec.clusterIPs"
+                        or "spec.ipFamilies"
+                        or "spec.ipFamilyPolicy"
+                        or "spec.internalTrafficPolicy"
+                || (general, text)
+                    is
+                        ("spec.sessionAffinity", "None")
+                        or
+                        ("spec.template.spec.dnsPolicy", "ClusterFirst")
+                        or
+                        ("spec.template.spec.restartPolicy", "Always")
+                        or
+                        ("spec.template.spec.schedulerName", "default-scheduler")
+                        or
+                        ("spec.template.spec.terminationGracePeriodSeconds", "30")
+                        or
+                        ("spec.template.spec.containers[*].terminationMessagePath", "/dev/termination-log")
+                        or
+                        ("spec.template.spec.containers[*].terminationMessagePolicy", "File")
+                        or
+                        ("spec.template.spec.containers[*].imagePullPolicy", "IfNotPresent")
+                        or
+                        ("spec.template.spec.volumes[*].configMap.defaultMode", "420")
+                        or
+                        ("spec.progressDeadlineSeconds", "600")
+                        or
+                        ("spec.revisionHistoryLimit", "10")
+                || (
+                    general == "metadata.annotations"
+                    && value is YamlMappingNode annotations
+                    && annotations.Children.Keys.All(k =>
+                        (k as YamlScalarNode)?.Value
+                            is "kubectl.kubernetes.io/last-applied-configuration"
+                                or "deployment.kubernetes.io/revision"
+                    )
+                );
         }
 
         private static string ReasonFor(string kind, string path)
@@ -682,29 +961,58 @@ public static partial class DeploymentImport
             return (kind, path) switch
             {
                 (_, "metadata.namespace") => "The portal deploys into each environment's own namespace.",
-                (_, "metadata.labels" or "metadata.annotations") or ("Deployment", "spec.selector" or "spec.template.metadata") =>
+                (_, "metadata.labels" or "metadata.annotations")
+                or ("Deployment", "spec.selector" or "spec.template.metadata") =>
                     "The portal sets its own labels, annotations and selector (app.kubernetes.io/name and /instance).",
-                ("Deployment", "spec.strategy" or "spec.minReadySeconds" or "spec.progressDeadlineSeconds" or "spec.revisionHistoryLimit" or "spec.paused") =>
+                (
+                    "Deployment",
+                    "spec.strategy"
+                        or "spec.minReadySeconds"
+                        or "spec.progressDeadlineSeconds"
+                        or "spec.revisionHistoryLimit"
+                        or "spec.paused"
+                ) =>
                     "The portal rolls out its own way: new pods first and none taken down before they are ready, within 10 minutes.",
-                ("Deployment", "spec.template.spec.nodeSelector" or "spec.template.spec.tolerations" or "spec.template.spec.affinity"
-                    or "spec.template.spec.nodeName" or "spec.template.spec.topologySpreadConstraints" or "spec.template.spec.priorityClassName") =>
-                    "Where pods run comes from the environment's resource pool.",
-                ("Deployment", "spec.template.spec.initContainers") => "Init containers are not part of the portal's spec.",
-                ("Deployment", "spec.template.spec.serviceAccountName" or "spec.template.spec.serviceAccount" or "spec.template.spec.automountServiceAccountToken") =>
-                    "Pods run with the namespace's default service account.",
+                (
+                    "Deployment",
+                    "spec.template.spec.nodeSelector"
+                        or "spec.template.spec.tolerations"
+                        or "spec.template.spec.affinity"
+                        or "spec.template.spec.nodeName"
+                        or "spec.template.spec.topologySpreadConstraints"
+                        or "spec.template.spec.priorityClassName"
+                ) => "Where pods run comes from the environment's resource pool.",
+                ("Deployment", "spec.template.spec.initContainers") =>
+                    "Init containers are not part of the portal's spec.",
+                (
+                    "Deployment",
+                    "spec.template.spec.serviceAccountName"
+                        or "spec.template.spec.serviceAccount"
+                        or "spec.template.spec.automountServiceAccountToken"
+                ) => "Pods run with the namespace's default service account.",
                 ("Deployment", "spec.template.spec.imagePullSecrets") => "The portal's spec has no image pull secrets.",
-                ("Deployment", "spec.template.spec.containers[*].startupProbe") => "The portal has readiness and liveness checks only.",
-                ("Deployment", "spec.template.spec.containers[*].ports[*]") => "A port is a containerPort number with an optional name, TCP or UDP.",
-                ("Deployment", "spec.template.spec.containers[*].imagePullPolicy") => "The portal leaves the pull policy to the image's tag.",
-                ("Deployment", _) when path.StartsWith("spec.template.spec.containers[*].resources.", StringComparison.Ordinal) =>
+                ("Deployment", "spec.template.spec.containers[*].startupProbe") =>
+                    "The portal has readiness and liveness checks only.",
+                ("Deployment", "spec.template.spec.containers[*].ports[*]") =>
+                    "A port is a containerPort number with an optional name, TCP or UDP.",
+                ("Deployment", "spec.template.spec.containers[*].imagePullPolicy") =>
+                    "The portal leaves the pull policy to the image's tag.",
+                ("Deployment", _)
+                    when path.StartsWith("spec.template.spec.containers[*].resources.", StringComparison.Ordinal) =>
                     "The portal's spec has CPU and memory only.",
-                ("Deployment", _) when path.StartsWith("spec.template.spec.containers[*].readinessProbe.", StringComparison.Ordinal)
-                                       || path.StartsWith("spec.template.spec.containers[*].livenessProbe.", StringComparison.Ordinal) =>
-                    "The portal's checks have an initial delay, a period and a failure threshold only.",
-                ("Service", "spec.type") => "The portal makes ClusterIP Services; an ingress host publishes the application outside.",
+                ("Deployment", _)
+                    when path.StartsWith("spec.template.spec.containers[*].readinessProbe.", StringComparison.Ordinal)
+                        || path.StartsWith(
+                            "spec.template.spec.containers[*].livenessProbe.",
+                            StringComparison.Ordinal
+                        ) => "The portal's checks have an initial delay, a period and a failure threshold only.",
+                ("Service", "spec.type") =>
+                    "The portal makes ClusterIP Services; an ingress host publishes the application outside.",
                 ("Service", "spec.ports[*]") => "The portal's Service has one port.",
-                ("Ingress", "spec.ingressClassName") => "The ingress class comes from the cluster's ingress controller.",
-                ("Ingress", "spec.rules[*]" or "spec.rules[*].http.paths[*]" or "spec.tls[*]") => "The portal publishes one host and path.",
+                ("Ingress", "spec.ingressClassName") =>
+                    "The ingress class comes from the cluster's ingress controller.",
+                ("Ingress", "spec.rules[*]" or "spec.rules[*].http.paths[*]" or "spec.tls[*]") =>
+                    "The portal publishes one host and path.",
                 _ => "The portal's spec has no place for this.",
             };
         }

@@ -32,9 +32,19 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             return Result.Ok();
         if (Reserved(route) is { } reserved)
             return reserved with { Field = SpecHostField };
-        if (route.IsWildcard && !await db.TenantQuotas.Join(db.ResourcePools, q => q.PoolId, p => p.Id, (q, p) => p).AnyAsync(p => p.WildcardHosts, ct))
-            return Problem.Invalid(SpecHostField,
-                $"Wildcard hosts such as '{route.Host}' are allowed in none of the pools you have quota in: publish each name, or ask a platform admin.");
+        if (
+            route.IsWildcard
+            && !await db
+                .TenantQuotas.Join(db.ResourcePools, q => q.PoolId, p => p.Id, (q, p) => p)
+                .AnyAsync(p => p.WildcardHosts, ct)
+        )
+        {
+            return Problem.Invalid(
+                SpecHostField,
+                $"Wildcard hosts such as '{route.Host}' are allowed in none of the pools you have quota in: publish each name, or ask a platform admin."
+            );
+        }
+
         return Result.Ok();
     }
 
@@ -44,7 +54,13 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
     /// once, the unique index lets one through. What the application published there before stays claimed until the deploy's
     /// job has replaced its Ingress (<see cref="ReleaseAllButAsync"/>): until then the cluster still serves it.
     /// </summary>
-    public async Task<Result> ClaimAsync(Tenant tenant, Application app, TenantEnvironment environment, DeploymentSpec spec, CancellationToken ct)
+    public async Task<Result> ClaimAsync(
+        Tenant tenant,
+        Application app,
+        TenantEnvironment environment,
+        DeploymentSpec spec,
+        CancellationToken ct
+    )
     {
         if (IngressRoute.Of(spec.Exposure) is not { } route)
             return Result.Ok();
@@ -59,11 +75,18 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
         var routes = db.IngressRouteClaims.IgnoreQueryFilters();
         var candidates = route.IsWildcard
             ? await claims.Where(c => c.TenantId != tenant.Id && c.Host.EndsWith("." + route.Parent)).ToListAsync(ct)
-            : await claims.Where(c => c.TenantId != tenant.Id && (c.Host == route.Host || c.Host == IngressRoute.WildcardPrefix + route.Parent)).ToListAsync(ct);
+            : await claims
+                .Where(c =>
+                    c.TenantId != tenant.Id
+                    && (c.Host == route.Host || c.Host == IngressRoute.WildcardPrefix + route.Parent)
+                )
+                .ToListAsync(ct);
         foreach (var other in candidates.Where(c => route.Overlaps(c.Host)))
         {
             // A claim whose routes are all gone (its applications, environments or tenant deleted) is free: take it away.
-            var freed = await claims.Where(c => c.Id == other.Id && !routes.Any(r => r.HostClaimId == c.Id)).ExecuteDeleteAsync(ct);
+            var freed = await claims
+                .Where(c => c.Id == other.Id && !routes.Any(r => r.HostClaimId == c.Id))
+                .ExecuteDeleteAsync(ct);
             if (freed == 0)
                 return Taken(route);
             db.Entry(other).State = EntityState.Detached;
@@ -77,10 +100,15 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
                 where r.HostClaimId == holder.Id && r.Path == route.Path && r.ApplicationId != app.Id
                 join a in db.Applications.IgnoreQueryFilters() on r.ApplicationId equals a.Id
                 join e in db.Environments.IgnoreQueryFilters() on r.EnvironmentId equals e.Id
-                select new { App = a.Name, Environment = e.Name }).FirstOrDefaultAsync(ct);
+                select new { App = a.Name, Environment = e.Name }
+            ).FirstOrDefaultAsync(ct);
             if (rival is not null)
-                return Problem.Conflict($"'{route}' is published by application '{rival.App}' in '{rival.Environment}': give this one another host or path.",
-                    HostField);
+            {
+                return Problem.Conflict(
+                    $"'{route}' is published by application '{rival.App}' in '{rival.Environment}': give this one another host or path.",
+                    HostField
+                );
+            }
         }
         var now = clock.GetUtcNow().UtcDateTime;
         if (holder is null)
@@ -89,7 +117,16 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             db.IngressHostClaims.Add(holder);
         }
         var holderId = holder.Id;
-        if (!await routes.AnyAsync(r => r.HostClaimId == holderId && r.Path == route.Path && r.ApplicationId == app.Id && r.EnvironmentId == environment.Id, ct))
+        if (
+            !await routes.AnyAsync(
+                r =>
+                    r.HostClaimId == holderId
+                    && r.Path == route.Path
+                    && r.ApplicationId == app.Id
+                    && r.EnvironmentId == environment.Id,
+                ct
+            )
+        )
             db.IngressRouteClaims.Add(new IngressRouteClaim(holder, app.Id, environment.Id, route.Path, now));
         return await TrySaveAsync(ct) ? Result.Ok() : Taken(route);
     }
@@ -105,15 +142,24 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             from r in db.IngressRouteClaims.IgnoreQueryFilters()
             where r.ApplicationId == appId && r.EnvironmentId == environmentId
             join c in db.IngressHostClaims.IgnoreQueryFilters() on r.HostClaimId equals c.Id
-            select new { Route = r, c.Host }).AsNoTracking().ToListAsync(ct);
-        var released = published.Where(p => route is null || p.Host != route.Host || p.Route.Path != route.Path).Select(p => p.Route).ToList();
+            select new { Route = r, c.Host }
+        )
+            .AsNoTracking()
+            .ToListAsync(ct);
+        var released = published
+            .Where(p => route is null || p.Host != route.Host || p.Route.Path != route.Path)
+            .Select(p => p.Route)
+            .ToList();
         if (released.Count == 0)
             return;
         var routeIds = released.Select(r => r.Id).ToList();
         await db.IngressRouteClaims.IgnoreQueryFilters().Where(r => routeIds.Contains(r.Id)).ExecuteDeleteAsync(ct);
         var hostIds = released.Select(r => r.HostClaimId).Distinct().ToList();
-        await db.IngressHostClaims.IgnoreQueryFilters()
-            .Where(c => hostIds.Contains(c.Id) && !db.IngressRouteClaims.IgnoreQueryFilters().Any(r => r.HostClaimId == c.Id))
+        await db
+            .IngressHostClaims.IgnoreQueryFilters()
+            .Where(c =>
+                hostIds.Contains(c.Id) && !db.IngressRouteClaims.IgnoreQueryFilters().Any(r => r.HostClaimId == c.Id)
+            )
             .ExecuteDeleteAsync(ct);
     }
 
@@ -130,14 +176,20 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             where r.ApplicationId == appId && r.EnvironmentId == environmentId && r.Path == route.Path
             join c in db.IngressHostClaims.IgnoreQueryFilters() on r.HostClaimId equals c.Id
             where c.Host == route.Host
-            select r.Id).AnyAsync(ct);
+            select r.Id
+        ).AnyAsync(ct);
         if (!held)
-            throw new InvalidOperationException($"'{route}' is not held by this application here: deploy it again, which claims the host first.");
+            throw new InvalidOperationException(
+                $"'{route}' is not held by this application here: deploy it again, which claims the host first."
+            );
     }
 
     private Problem? Reserved(IngressRoute route) =>
         options.Value.Reserved().Reserves(route)
-            ? Problem.Invalid(HostField, $"'{route.Host}' is one of the portal's own host names, which no application may publish.")
+            ? Problem.Invalid(
+                HostField,
+                $"'{route.Host}' is one of the portal's own host names, which no application may publish."
+            )
             : null;
 
     private static Problem Taken(IngressRoute route) =>
@@ -151,8 +203,14 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             await db.SaveChangesAsync(ct);
             return true;
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation }
-                                              or SqliteException { SqliteErrorCode: 19 })
+        catch (DbUpdateException e)
+            when (e.InnerException
+                    is PostgresException
+                        {
+                            SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation
+                        }
+                        or SqliteException { SqliteErrorCode: 19 }
+            )
         {
             db.ChangeTracker.Clear();
             return false;

@@ -22,11 +22,20 @@ public sealed class IngressOptions
     /// <summary>What is wrong with the settings, or null: checked at start.</summary>
     public string? Invalid()
     {
-        if (!string.IsNullOrWhiteSpace(PublicUrl) && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")))
+        if (
+            !string.IsNullOrWhiteSpace(PublicUrl)
+            && (!Uri.TryCreate(PublicUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        )
             return $"Portal:PublicUrl '{PublicUrl}' is not an absolute http or https URL.";
-        var wrong = ReservedHosts.Where(h =>
-            DomainList.Parse(h.StartsWith(IngressRoute.WildcardPrefix, StringComparison.Ordinal) ? h[2..] : h, nameof(ReservedHosts)) is not
-                { Succeeded: true, Value.Domains.Count: 1 }).ToList();
+        var wrong = ReservedHosts
+            .Where(h =>
+                DomainList.Parse(
+                    h.StartsWith(IngressRoute.WildcardPrefix, StringComparison.Ordinal) ? h[2..] : h,
+                    nameof(ReservedHosts)
+                )
+                    is not { Succeeded: true, Value.Domains.Count: 1 }
+            )
+            .ToList();
         return wrong.Count == 0
             ? null
             : $"Portal:Ingress:ReservedHosts holds {string.Join(", ", wrong.Select(h => $"'{h}'"))}, which are not host names or '*.domain'.";

@@ -29,7 +29,8 @@ public sealed class LogLineReader : IDisposable
     /// <summary>The byte budget is spent: whatever came after was not read.</summary>
     public bool Exhausted => _counted.Exhausted;
 
-    public static string CutLineMarker(int maxLineLength) => $" […line cut: the portal shows at most {maxLineLength} characters of a line]";
+    public static string CutLineMarker(int maxLineLength) =>
+        $" […line cut: the portal shows at most {maxLineLength} characters of a line]";
 
     /// <summary>The next line without its line break, or null at the end of the log (or of the byte budget).</summary>
     public async Task<string?> ReadLineAsync(CancellationToken ct)
@@ -82,7 +83,10 @@ public sealed class LogLineReader : IDisposable
         public long BytesRead { get; private set; }
         public bool Exhausted => BytesRead >= budget;
 
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        public override async ValueTask<int> ReadAsync(
+            Memory<byte> buffer,
+            CancellationToken cancellationToken = default
+        )
         {
             var left = budget - BytesRead;
             if (left <= 0)
@@ -92,8 +96,12 @@ public sealed class LogLineReader : IDisposable
             return read;
         }
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override Task<int> ReadAsync(
+            byte[] buffer,
+            int offset,
+            int count,
+            CancellationToken cancellationToken
+        ) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override int Read(byte[] buffer, int offset, int count)
         {
@@ -109,10 +117,18 @@ public sealed class LogLineReader : IDisposable
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
         public override void Flush() { }
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
         public override void SetLength(long value) => throw new NotSupportedException();
+
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)

@@ -24,5 +24,9 @@ public sealed class LogOptions
     public int StreamsPerTenant { get; set; } = 20;
 
     public bool IsValid() =>
-        MaxLineLength >= 80 && MaxDownloadBytes >= MaxLineLength && MaxStreamBytes >= MaxLineLength && StreamsPerUser >= 1 && StreamsPerTenant >= StreamsPerUser;
+        MaxLineLength >= 80
+        && MaxDownloadBytes >= MaxLineLength
+        && MaxStreamBytes >= MaxLineLength
+        && StreamsPerUser >= 1
+        && StreamsPerTenant >= StreamsPerUser;
 }

@@ -18,18 +18,30 @@ public sealed class LogReaders(IOptions<LogOptions> options)
     /// <summary>A place for one more log read by <paramref name="caller"/> in the tenant, to dispose when it ends; or why not.</summary>
     public Result<IDisposable> TryOpen(Caller caller, Guid tenantId)
     {
-        var reader = caller.ServiceAccountId is { } account ? $"service-account:{account:N}" : $"user:{caller.UserId:N}";
+        var reader = caller.ServiceAccountId is { } account
+            ? $"service-account:{account:N}"
+            : $"user:{caller.UserId:N}";
         var limits = options.Value;
         lock (_lock)
         {
             var byReader = _perReader.GetValueOrDefault(reader);
             if (byReader >= limits.StreamsPerUser)
-                return Problem.TooMany($"You are reading {byReader} logs already, the most one user may read at once; " +
-                                       "close a live tail (another tab or window) or wait for a download to end, then try again.");
+            {
+                return Problem.TooMany(
+                    $"You are reading {byReader} logs already, the most one user may read at once; "
+                        + "close a live tail (another tab or window) or wait for a download to end, then try again."
+                );
+            }
+
             var byTenant = _perTenant.GetValueOrDefault(tenantId);
             if (byTenant >= limits.StreamsPerTenant)
-                return Problem.TooMany($"The members of this tenant are reading {byTenant} logs already, the most a tenant may read at once; " +
-                                       "try again when one of them is closed.");
+            {
+                return Problem.TooMany(
+                    $"The members of this tenant are reading {byTenant} logs already, the most a tenant may read at once; "
+                        + "try again when one of them is closed."
+                );
+            }
+
             _perReader[reader] = byReader + 1;
             _perTenant[tenantId] = byTenant + 1;
         }
@@ -45,7 +57,8 @@ public sealed class LogReaders(IOptions<LogOptions> options)
         }
     }
 
-    private static void Decrement<TKey>(Dictionary<TKey, int> counts, TKey key) where TKey : notnull
+    private static void Decrement<TKey>(Dictionary<TKey, int> counts, TKey key)
+        where TKey : notnull
     {
         if (counts.TryGetValue(key, out var count) && count > 1)
             counts[key] = count - 1;

@@ -13,7 +13,13 @@ using Portal.Infrastructure.Tenancy;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>Which log: a container of a pod of an application in an environment, its current instance or the one before a restart.</summary>
-public sealed record PodLogRequest(string App, string Environment, string Pod, string? Container = null, bool Previous = false);
+public sealed record PodLogRequest(
+    string App,
+    string Environment,
+    string Pod,
+    string? Container = null,
+    bool Previous = false
+);
 
 /// <summary>
 /// The logs of the tenant's pods, read from their cluster. A pod is reached only through an application of the tenant in
@@ -21,7 +27,13 @@ public sealed record PodLogRequest(string App, string Environment, string Pod, s
 /// of another application or tenant is "not found", whatever its name. Whatever a container prints, a read stays within
 /// <see cref="LogOptions"/>: so many bytes, lines of so many characters, and so many logs read at once per user and tenant.
 /// </summary>
-public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, TenantScope scope, LogReaders readers, IOptions<LogOptions> options)
+public sealed class PodLogs(
+    PortalDbContext db,
+    KubernetesClients clients,
+    TenantScope scope,
+    LogReaders readers,
+    IOptions<LogOptions> options
+)
 {
     public const int MaxLines = 5000;
     public const int DefaultLines = 500;
@@ -46,14 +58,23 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
         try
         {
             var client = await clients.ForAsync(clusterId, ct);
-            var stream = await client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, previous: request.Previous,
-                tailLines: Math.Clamp(lines, 1, MaxLines), limitBytes: limits.MaxDownloadBytes, cancellationToken: ct);
+            var stream = await client.CoreV1.ReadNamespacedPodLogAsync(
+                pod,
+                ns,
+                container: container,
+                previous: request.Previous,
+                tailLines: Math.Clamp(lines, 1, MaxLines),
+                limitBytes: limits.MaxDownloadBytes,
+                cancellationToken: ct
+            );
             using var log = new LogLineReader(stream, limits.MaxDownloadBytes, limits.MaxLineLength);
             var text = new StringBuilder();
             while (await log.ReadLineAsync(ct) is { } line)
                 text.Append(line).Append('\n');
             if (log.Exhausted)
-                text.Append($"[…log cut: the portal read at most {Quantity.FormatBytes(limits.MaxDownloadBytes)} of it; ask for fewer lines to see its end]\n");
+                text.Append(
+                    $"[…log cut: the portal read at most {Quantity.FormatBytes(limits.MaxDownloadBytes)} of it; ask for fewer lines to see its end]\n"
+                );
             return text.ToString();
         }
         catch (Exception e) when (Explain(e, target.Value, request.Previous) is { } problem)
@@ -69,7 +90,12 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
     /// refusal (no previous instance, a container not started yet, too many logs read at once) comes back as a problem
     /// rather than as a broken stream. The caller disposes the stream, which frees its place among the logs read at once.
     /// </summary>
-    public async Task<Result<LogStream>> FollowAsync(PodLogRequest request, int tailLines, Caller reader, CancellationToken ct)
+    public async Task<Result<LogStream>> FollowAsync(
+        PodLogRequest request,
+        int tailLines,
+        Caller reader,
+        CancellationToken ct
+    )
     {
         var target = await LocateAsync(request, ct);
         if (!target.Succeeded)
@@ -82,8 +108,16 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
         try
         {
             var client = await clients.ForAsync(clusterId, ct);
-            var response = await client.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(pod, ns, container: container, follow: !request.Previous,
-                previous: request.Previous, tailLines: Math.Clamp(tailLines, 0, MaxLines), limitBytes: limits.MaxStreamBytes, cancellationToken: ct);
+            var response = await client.CoreV1.ReadNamespacedPodLogWithHttpMessagesAsync(
+                pod,
+                ns,
+                container: container,
+                follow: !request.Previous,
+                previous: request.Previous,
+                tailLines: Math.Clamp(tailLines, 0, MaxLines),
+                limitBytes: limits.MaxStreamBytes,
+                cancellationToken: ct
+            );
             return new LogStream(response, slot.Value, limits);
         }
         catch (Exception e) when (Explain(e, target.Value, request.Previous) is { } problem)
@@ -112,24 +146,48 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
             where i.Name == request.App
             select new { Name = i.Name, i.EnvironmentId };
         var found = await (
-                from x in applications.Concat(instances)
-                join e in db.Environments on x.EnvironmentId equals e.Id
-                where e.Name == request.Environment
-                join p in db.ResourcePools on e.PoolId equals p.Id
-                join w in db.WorkloadPods on new { p.ClusterId, e.Namespace, App = x.Name } equals new { w.ClusterId, w.Namespace, w.App }
-                where w.Name == request.Pod
-                select new { p.ClusterId, e.Namespace, w.Containers })
-            .AsNoTracking().FirstOrDefaultAsync(ct);
+            from x in applications.Concat(instances)
+            join e in db.Environments on x.EnvironmentId equals e.Id
+            where e.Name == request.Environment
+            join p in db.ResourcePools on e.PoolId equals p.Id
+            join w in db.WorkloadPods
+                on new
+                {
+                    p.ClusterId,
+                    e.Namespace,
+                    App = x.Name,
+                } equals new
+                {
+                    w.ClusterId,
+                    w.Namespace,
+                    w.App,
+                }
+            where w.Name == request.Pod
+            select new
+            {
+                p.ClusterId,
+                e.Namespace,
+                w.Containers,
+            }
+        )
+            .AsNoTracking()
+            .FirstOrDefaultAsync(ct);
         if (found is null)
             return Problem.NotFound($"Pod '{request.Pod}' of '{request.App}' in environment '{request.Environment}'");
         var containers = found.Containers.Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (string.IsNullOrEmpty(request.Container))
+        {
             return containers.Length == 0
                 ? Problem.Conflict($"Pod '{request.Pod}' has no container yet.")
                 : new Target(found.ClusterId, found.Namespace, request.Pod, containers[0]);
+        }
+
         return containers.Contains(request.Container, StringComparer.Ordinal)
             ? new Target(found.ClusterId, found.Namespace, request.Pod, request.Container)
-            : Problem.Invalid("Container", $"Pod '{request.Pod}' has no container '{request.Container}'; it has {string.Join(", ", containers)}.");
+            : Problem.Invalid(
+                "Container",
+                $"Pod '{request.Pod}' has no container '{request.Container}'; it has {string.Join(", ", containers)}."
+            );
     }
 
     /// <summary>What the kubelet says when it has no log to give, in words; null for what is not about the log.</summary>
@@ -139,9 +197,15 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
         {
             var said = StatusMessage(refused.Response.Content);
             if (previous && said?.Contains("previous terminated container", StringComparison.Ordinal) != false)
+            {
                 return Problem.Conflict(
-                    $"Container '{target.Container}' of pod '{target.Pod}' has no previous instance: it has not restarted since the pod started.");
-            return Problem.Conflict($"The log of container '{target.Container}' of pod '{target.Pod}' cannot be read now: {said ?? "the cluster refused"}.");
+                    $"Container '{target.Container}' of pod '{target.Pod}' has no previous instance: it has not restarted since the pod started."
+                );
+            }
+
+            return Problem.Conflict(
+                $"The log of container '{target.Container}' of pod '{target.Pod}' cannot be read now: {said ?? "the cluster refused"}."
+            );
         }
         if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound })
             return Problem.NotFound($"Pod '{target.Pod}' (it is gone from the cluster)");
@@ -158,7 +222,9 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
         try
         {
             using var status = JsonDocument.Parse(content);
-            return status.RootElement.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String
+            return
+                status.RootElement.TryGetProperty("message", out var message)
+                && message.ValueKind == JsonValueKind.String
                 ? message.GetString()?.TrimEnd('.')
                 : null;
         }
@@ -173,7 +239,9 @@ public sealed class PodLogs(PortalDbContext db, KubernetesClients clients, Tenan
 /// A log being followed, line by line within <see cref="LogOptions"/>; disposing it ends the request to the cluster and frees
 /// its place among the logs read at once.
 /// </summary>
-public sealed class LogStream(HttpOperationResponse<Stream> response, IDisposable slot, LogOptions limits) : IAsyncEnumerable<string>, IAsyncDisposable
+public sealed class LogStream(HttpOperationResponse<Stream> response, IDisposable slot, LogOptions limits)
+    : IAsyncEnumerable<string>,
+        IAsyncDisposable
 {
     private int _disposed;
 
@@ -193,7 +261,10 @@ public sealed class LogStream(HttpOperationResponse<Stream> response, IDisposabl
         {
             return await log.ReadLineAsync(ct);
         }
-        catch (Exception e) when (ct.IsCancellationRequested && e is OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception e)
+            when (ct.IsCancellationRequested
+                && e is OperationCanceledException or IOException or ObjectDisposedException
+            )
         {
             return null;
         }

@@ -23,23 +23,48 @@ internal static class RolloutVerdict
     /// pulled, a container that keeps crashing, no node with room) count only after they lasted <paramref name="failFastAfter"/>,
     /// as a kubelet retries and a scheduler waits for room; a quota refusal or the Deployment's own deadline counts at once.
     /// </summary>
-    public static async Task<string?> FailureAsync(IKubernetes client, V1Deployment deployment, int revision, string image,
-        Dictionary<string, DateTimeOffset> troubleSince, DateTimeOffset now, TimeSpan failFastAfter, CancellationToken ct)
+    public static async Task<string?> FailureAsync(
+        IKubernetes client,
+        V1Deployment deployment,
+        int revision,
+        string image,
+        Dictionary<string, DateTimeOffset> troubleSince,
+        DateTimeOffset now,
+        TimeSpan failFastAfter,
+        CancellationToken ct
+    )
     {
         var ns = deployment.Metadata.NamespaceProperty;
-        var selector = string.Join(",", (deployment.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).Select(l => $"{l.Key}={l.Value}"));
+        var selector = string.Join(
+            ",",
+            (deployment.Spec?.Selector?.MatchLabels ?? new Dictionary<string, string>()).Select(l =>
+                $"{l.Key}={l.Value}"
+            )
+        );
 
-        var replicaSets = await client.AppsV1.ListNamespacedReplicaSetAsync(ns, labelSelector: selector, cancellationToken: ct);
-        var quota = replicaSets.Items.SelectMany(rs => rs.Status?.Conditions ?? [])
+        var replicaSets = await client.AppsV1.ListNamespacedReplicaSetAsync(
+            ns,
+            labelSelector: selector,
+            cancellationToken: ct
+        );
+        var quota = replicaSets
+            .Items.SelectMany(rs => rs.Status?.Conditions ?? [])
             .FirstOrDefault(c => c.Type == "ReplicaFailure" && c.Status == "True");
         if (quota is not null)
+        {
             return quota.Message?.Contains("exceeded quota", StringComparison.Ordinal) == true
                 ? $"The environment's ResourceQuota refused the new pods: {quota.Message}"
                 : $"The new pods could not be created: {quota.Message}";
+        }
 
         var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: ct);
         var revisionText = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var pod in pods.Items.Where(p => p.Metadata.Annotations?.TryGetValue(ApplicationManifests.RevisionAnnotation, out var r) == true && r == revisionText))
+        foreach (
+            var pod in pods.Items.Where(p =>
+                p.Metadata.Annotations?.TryGetValue(ApplicationManifests.RevisionAnnotation, out var r) == true
+                && r == revisionText
+            )
+        )
         {
             if (Trouble(pod, image) is not { } trouble)
                 continue;
@@ -66,13 +91,23 @@ internal static class RolloutVerdict
             switch (waiting?.Reason)
             {
                 case "ImagePullBackOff" or "ErrImagePull":
-                    return new("image", $"The image '{image}' cannot be pulled ({waiting.Reason}): check its name and tag, and that the cluster can reach its registry.");
+                    return new(
+                        "image",
+                        $"The image '{image}' cannot be pulled ({waiting.Reason}): check its name and tag, and that the cluster can reach its registry."
+                    );
                 case "InvalidImageName":
-                    return new("image", $"The image name '{image}' is not valid for the cluster (InvalidImageName).", Immediate: true);
+                    return new(
+                        "image",
+                        $"The image name '{image}' is not valid for the cluster (InvalidImageName).",
+                        Immediate: true
+                    );
                 case "CrashLoopBackOff":
                     var exit = container.LastState?.Terminated;
-                    return new("crash", $"The container keeps crashing (CrashLoopBackOff, {container.RestartCount} restarts" +
-                        $"{(exit is null ? "" : $", last exit code {exit.ExitCode}{(exit.Reason is null ? "" : $" {exit.Reason}")}")}): see the previous instance's log.");
+                    return new(
+                        "crash",
+                        $"The container keeps crashing (CrashLoopBackOff, {container.RestartCount} restarts"
+                            + $"{(exit is null ? "" : $", last exit code {exit.ExitCode}{(exit.Reason is null ? "" : $" {exit.Reason}")}")}): see the previous instance's log."
+                    );
                 case "CreateContainerConfigError":
                     return new("config", $"The container cannot be created: {waiting.Message}");
             }

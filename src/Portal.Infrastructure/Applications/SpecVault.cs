@@ -12,13 +12,19 @@ public sealed class SpecVault(IDataProtectionProvider protection)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("Portal.Applications.SecretVariables.v1");
 
-    public string Seal(DeploymentSpec spec) => JsonSerializer.Serialize(
-        spec.WithEnvironment(spec.Environment.Select(v => v.IsSecret ? v with { Value = _protector.Protect(v.Value) } : v)));
+    public string Seal(DeploymentSpec spec) =>
+        JsonSerializer.Serialize(
+            spec.WithEnvironment(
+                spec.Environment.Select(v => v.IsSecret ? v with { Value = _protector.Protect(v.Value) } : v)
+            )
+        );
 
     public DeploymentSpec Open(string sealedSpec)
     {
         var spec = JsonSerializer.Deserialize<DeploymentSpec>(sealedSpec)
             ?? throw new InvalidOperationException("A stored spec is empty.");
-        return spec.WithEnvironment(spec.Environment.Select(v => v.IsSecret ? v with { Value = _protector.Unprotect(v.Value) } : v));
+        return spec.WithEnvironment(
+            spec.Environment.Select(v => v.IsSecret ? v with { Value = _protector.Unprotect(v.Value) } : v)
+        );
     }
 }

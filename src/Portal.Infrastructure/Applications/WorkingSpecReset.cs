@@ -17,15 +17,26 @@ public sealed record SpecReset(string Environment, int Revision, IReadOnlyList<S
 /// spec's, and stay out; the working spec keeps its own replicas and autoscaling, which only a first deploy takes.
 /// </summary>
 public sealed class WorkingSpecReset(
-    PortalDbContext db, SpecVault vault, AuditTrail audit, IngressClaims ingress, Middleware.MiddlewareHoldings instances, TimeProvider clock)
+    PortalDbContext db,
+    SpecVault vault,
+    AuditTrail audit,
+    IngressClaims ingress,
+    Middleware.MiddlewareHoldings instances,
+    TimeProvider clock
+)
 {
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
     public const string Action = "application.spec-reset";
 
     /// <summary>Sets the working spec to the revision running in the environment; says (and changes) nothing when they match already.</summary>
-    public async Task<Result<SpecReset>> ToRunningAsync(Actor actor, Tenant tenant, string appName, string? environmentName,
-        CancellationToken ct)
+    public async Task<Result<SpecReset>> ToRunningAsync(
+        Actor actor,
+        Tenant tenant,
+        string appName,
+        string? environmentName,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
@@ -35,17 +46,23 @@ public sealed class WorkingSpecReset(
         var running = await (
             from d in db.AppDeployments.AsNoTracking()
             join e in db.Environments on d.EnvironmentId equals e.Id
-            join r in db.Revisions on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
+            join r in db.Revisions
+                on new { d.ApplicationId, Number = d.Revision } equals new { r.ApplicationId, r.Number }
             where d.ApplicationId == app.Id && e.Name == environmentName && d.State != AppDeploymentState.Removing
-            select new { Revision = r, EnvironmentId = e.Id }).FirstOrDefaultAsync(ct);
+            select new { Revision = r, EnvironmentId = e.Id }
+        ).FirstOrDefaultAsync(ct);
         if (running is null)
             return Problem.Invalid("Environment", $"'{appName}' does not run in '{environmentName}'.");
 
         var working = vault.Open(app.SealedSpec);
         var runs = vault.Open(running.Revision.SealedSpec);
-        var reset = DeployPlanner.WithoutBindings(runs, await _planner.BindingsAsync(app.Id, running.EnvironmentId, ct)) with
+        var reset = DeployPlanner.WithoutBindings(
+            runs,
+            await _planner.BindingsAsync(app.Id, running.EnvironmentId, ct)
+        ) with
         {
-            Replicas = working.Replicas, Autoscaling = working.Autoscaling,
+            Replicas = working.Replicas,
+            Autoscaling = working.Autoscaling,
         };
         var changes = SpecDiff.Between(working, reset);
         var done = new SpecReset(environmentName!, running.Revision.Number, changes);
@@ -58,9 +75,15 @@ public sealed class WorkingSpecReset(
         var publishable = await ingress.CheckSpecAsync(reset, ct);
         if (!publishable.Succeeded)
             return publishable.Problem!;
-        audit.Record(actor, tenant, Action, "application", app.Name,
-            $"to revision {running.Revision.Number} running in '{environmentName}': " +
-            string.Join("; ", changes.Select(c => $"{c.Field}: {c.Before ?? "—"} → {c.After ?? "—"}")));
+        audit.Record(
+            actor,
+            tenant,
+            Action,
+            "application",
+            app.Name,
+            $"to revision {running.Revision.Number} running in '{environmentName}': "
+                + string.Join("; ", changes.Select(c => $"{c.Field}: {c.Before ?? "—"} → {c.After ?? "—"}"))
+        );
         await db.SaveChangesAsync(ct);
         return done;
     }

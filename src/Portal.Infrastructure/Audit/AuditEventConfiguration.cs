@@ -25,7 +25,12 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         audit.HasIndex(a => a.OccurredAt);
         audit.HasIndex(a => new { a.ActorName, a.OccurredAt });
         audit.HasIndex(a => new { a.Action, a.OccurredAt });
-        audit.HasIndex(a => new { a.TargetType, a.TargetId, a.OccurredAt });
+        audit.HasIndex(a => new
+        {
+            a.TargetType,
+            a.TargetId,
+            a.OccurredAt,
+        });
         // An operation that ends completes its entries.
         audit.HasIndex(a => a.OperationId);
     }

@@ -6,8 +6,14 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Audit;
 
 public sealed record AuditFilter(
-    string? Actor = null, string? Action = null, string? TargetType = null, string? TargetId = null,
-    DateTime? From = null, DateTime? To = null, AuditOutcome? Outcome = null);
+    string? Actor = null,
+    string? Action = null,
+    string? TargetType = null,
+    string? TargetId = null,
+    DateTime? From = null,
+    DateTime? To = null,
+    AuditOutcome? Outcome = null
+);
 
 /// <summary>
 /// One audit event as pages and the API show it. <paramref name="Summary"/> says what was asked (before → after);
@@ -15,21 +21,40 @@ public sealed record AuditFilter(
 /// <c>Pending</c> until the operation ends (<paramref name="CompletedAt"/>).
 /// </summary>
 public sealed record AuditEntry(
-    long Id, DateTime OccurredAt, string? Tenant, string Actor, string Action, string TargetType,
-    string TargetId, string Outcome, string? ClientAddress, string? Summary, string? Reason = null, Guid? OperationId = null,
-    DateTime? CompletedAt = null);
+    long Id,
+    DateTime OccurredAt,
+    string? Tenant,
+    string Actor,
+    string Action,
+    string TargetType,
+    string TargetId,
+    string Outcome,
+    string? ClientAddress,
+    string? Summary,
+    string? Reason = null,
+    Guid? OperationId = null,
+    DateTime? CompletedAt = null
+);
 
 /// <summary>Reads the audit trail, newest first, filtered and paged on the server.</summary>
 public sealed class AuditLog(PortalDbContext db)
 {
-    public Task<Page<AuditEntry>> ForTenantAsync(Guid tenantId, AuditFilter filter, PageRequest page, CancellationToken ct) =>
-        QueryAsync(db.AuditEvents.Where(a => a.TenantId == tenantId), filter, page, ct);
+    public Task<Page<AuditEntry>> ForTenantAsync(
+        Guid tenantId,
+        AuditFilter filter,
+        PageRequest page,
+        CancellationToken ct
+    ) => QueryAsync(db.AuditEvents.Where(a => a.TenantId == tenantId), filter, page, ct);
 
     public Task<Page<AuditEntry>> AcrossPlatformAsync(AuditFilter filter, PageRequest page, CancellationToken ct) =>
         QueryAsync(db.AuditEvents, filter, page, ct);
 
     private static async Task<Page<AuditEntry>> QueryAsync(
-        IQueryable<AuditEvent> events, AuditFilter filter, PageRequest page, CancellationToken ct)
+        IQueryable<AuditEvent> events,
+        AuditFilter filter,
+        PageRequest page,
+        CancellationToken ct
+    )
     {
         var query = events.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.Actor))
@@ -49,10 +74,25 @@ public sealed class AuditLog(PortalDbContext db)
 
         var total = await query.CountAsync(ct);
         var items = await query
-            .OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id)
-            .Skip(page.Skip).Take(page.Size)
-            .Select(a => new AuditEntry(a.Id, a.OccurredAt, a.TenantSlug, a.ActorName, a.Action, a.TargetType,
-                a.TargetId, a.Outcome.ToString(), a.ClientAddress, a.Summary, a.Reason, a.OperationId, a.CompletedAt))
+            .OrderByDescending(a => a.OccurredAt)
+            .ThenByDescending(a => a.Id)
+            .Skip(page.Skip)
+            .Take(page.Size)
+            .Select(a => new AuditEntry(
+                a.Id,
+                a.OccurredAt,
+                a.TenantSlug,
+                a.ActorName,
+                a.Action,
+                a.TargetType,
+                a.TargetId,
+                a.Outcome.ToString(),
+                a.ClientAddress,
+                a.Summary,
+                a.Reason,
+                a.OperationId,
+                a.CompletedAt
+            ))
             .ToListAsync(ct);
         return new Page<AuditEntry>(items, page.Number, page.Size, total);
     }

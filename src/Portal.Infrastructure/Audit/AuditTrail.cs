@@ -17,17 +17,45 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public void Record(Actor actor, Tenant? tenant, string action, string targetType, string targetId,
-        string? summary = null, AuditOutcome outcome = AuditOutcome.Succeeded)
+    public void Record(
+        Actor actor,
+        Tenant? tenant,
+        string action,
+        string targetType,
+        string targetId,
+        string? summary = null,
+        AuditOutcome outcome = AuditOutcome.Succeeded
+    )
     {
-        db.AuditEvents.Add(new AuditEvent(actor, tenant?.Id, tenant?.Slug, action, targetType, targetId, outcome, Now, summary));
+        db.AuditEvents.Add(
+            new AuditEvent(actor, tenant?.Id, tenant?.Slug, action, targetType, targetId, outcome, Now, summary)
+        );
     }
 
     /// <summary>A change admitted and handed to <paramref name="operation"/>: pending until the operation's job ends.</summary>
-    public void RecordForOperation(Actor actor, Tenant tenant, string action, string targetType, string targetId, string? summary,
-        Operation operation)
+    public void RecordForOperation(
+        Actor actor,
+        Tenant tenant,
+        string action,
+        string targetType,
+        string targetId,
+        string? summary,
+        Operation operation
+    )
     {
-        db.AuditEvents.Add(AuditEvent.ForOperation(actor, tenant.Id, tenant.Slug, action, targetType, targetId, Now, summary, operation.Id));
+        db.AuditEvents.Add(
+            AuditEvent.ForOperation(
+                actor,
+                tenant.Id,
+                tenant.Slug,
+                action,
+                targetType,
+                targetId,
+                Now,
+                summary,
+                operation.Id
+            )
+        );
     }
 
     /// <summary>
@@ -35,9 +63,19 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
     /// back: kept aside, since nothing of the refused change may be saved with it, and saved by <see cref="SaveRefusalsAsync"/> once that
     /// transaction has ended. Plain input mistakes (a malformed amount, a name that breaks the rules) are not recorded.
     /// </summary>
-    public void RecordRefusal(Actor actor, Tenant? tenant, string action, string targetType, string targetId, string? summary, string reason)
+    public void RecordRefusal(
+        Actor actor,
+        Tenant? tenant,
+        string action,
+        string targetType,
+        string targetId,
+        string? summary,
+        string reason
+    )
     {
-        _refusals.Add(AuditEvent.Refused(actor, tenant?.Id, tenant?.Slug, action, targetType, targetId, Now, summary, reason));
+        _refusals.Add(
+            AuditEvent.Refused(actor, tenant?.Id, tenant?.Slug, action, targetType, targetId, Now, summary, reason)
+        );
     }
 
     /// <summary>
@@ -57,8 +95,15 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
     }
 
     /// <summary>For events that stand alone, such as a refused sign-in: saved at once.</summary>
-    public async Task RecordNowAsync(Actor actor, string action, string targetType, string targetId,
-        AuditOutcome outcome, string? summary, CancellationToken ct)
+    public async Task RecordNowAsync(
+        Actor actor,
+        string action,
+        string targetType,
+        string targetId,
+        AuditOutcome outcome,
+        string? summary,
+        CancellationToken ct
+    )
     {
         Record(actor, null, action, targetType, targetId, summary, outcome);
         await db.SaveChangesAsync(ct);

@@ -20,27 +20,49 @@ internal static class OperationAudit
             OperationState.Failed => AuditOutcome.Failed,
             _ => throw new InvalidOperationException($"Operation {ended.Id} has not ended: it is {ended.State}."),
         };
-        var pending = await db.AuditEvents.Where(a => a.OperationId == ended.Id && a.Outcome == AuditOutcome.Pending).ToListAsync(ct);
+        var pending = await db
+            .AuditEvents.Where(a => a.OperationId == ended.Id && a.Outcome == AuditOutcome.Pending)
+            .ToListAsync(ct);
         foreach (var entry in pending)
             entry.Complete(outcome, ended.Error, ended.FinishedAt ?? ended.LastActivityAt);
     }
 
     /// <summary>Adds what came of the failure to the entries its end completed, as <see cref="Operation.AddToError"/> does to the operation.</summary>
-    public static async Task AddToAuditReasonAsync(this PortalDbContext db, Operation failed, string more, CancellationToken ct)
+    public static async Task AddToAuditReasonAsync(
+        this PortalDbContext db,
+        Operation failed,
+        string more,
+        CancellationToken ct
+    )
     {
-        var completed = await db.AuditEvents
-            .Where(a => a.OperationId == failed.Id && a.Outcome == AuditOutcome.Failed && a.CompletedAt == failed.FinishedAt)
+        var completed = await db
+            .AuditEvents.Where(a =>
+                a.OperationId == failed.Id && a.Outcome == AuditOutcome.Failed && a.CompletedAt == failed.FinishedAt
+            )
             .ToListAsync(ct);
         foreach (var entry in completed)
             entry.AddToReason(more);
     }
 
     /// <summary>The last resort's counterpart: one statement, past every change tracker, that fails the operation's pending entries.</summary>
-    public static Task<int> FailPendingAuditAsync(this PortalDbContext db, Guid operationId, string reason, DateTime now, CancellationToken ct)
+    public static Task<int> FailPendingAuditAsync(
+        this PortalDbContext db,
+        Guid operationId,
+        string reason,
+        DateTime now,
+        CancellationToken ct
+    )
     {
-        var clipped = reason.Length <= AuditEvent.MaxReasonLength ? reason : reason[..(AuditEvent.MaxReasonLength - 1)] + "…";
-        return db.AuditEvents.Where(a => a.OperationId == operationId && a.Outcome == AuditOutcome.Pending)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(a => a.Outcome, AuditOutcome.Failed).SetProperty(a => a.Reason, clipped).SetProperty(a => a.CompletedAt, now), ct);
+        var clipped =
+            reason.Length <= AuditEvent.MaxReasonLength ? reason : reason[..(AuditEvent.MaxReasonLength - 1)] + "…";
+        return db
+            .AuditEvents.Where(a => a.OperationId == operationId && a.Outcome == AuditOutcome.Pending)
+            .ExecuteUpdateAsync(
+                set =>
+                    set.SetProperty(a => a.Outcome, AuditOutcome.Failed)
+                        .SetProperty(a => a.Reason, clipped)
+                        .SetProperty(a => a.CompletedAt, now),
+                ct
+            );
     }
 }

@@ -34,7 +34,12 @@ internal sealed class HostConfiguration : IEntityTypeConfiguration<ClusterHost>
         host.HasOne<Cluster>().WithMany().HasForeignKey(h => h.ClusterId).OnDelete(DeleteBehavior.Cascade);
         // The hosts list filters by cluster (and readiness or cordon state) and sorts by name or load.
         host.HasIndex(h => new { h.ClusterId, h.Name }).IsUnique();
-        host.HasIndex(h => new { h.ClusterId, h.Ready, h.Name });
+        host.HasIndex(h => new
+        {
+            h.ClusterId,
+            h.Ready,
+            h.Name,
+        });
         host.HasIndex(h => new { h.ClusterId, h.CpuRequestedMillis });
         host.HasIndex(h => new { h.ClusterId, h.MemoryRequestedBytes });
         host.HasIndex(h => new { h.ClusterId, h.PodCount });

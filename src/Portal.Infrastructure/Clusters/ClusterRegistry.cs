@@ -10,10 +10,27 @@ namespace Portal.Infrastructure.Clusters;
 /// <param name="WatchFailingSince">Since when the watch of its nodes and pods keeps failing: what is shown of them may be stale.</param>
 /// <param name="WatchError">Why the watch failed last.</param>
 public sealed record ClusterSummary(
-    Guid Id, string Name, string DisplayName, string ApiServer, ClusterHealth Health, string? Version,
-    DateTime? LastContactAt, DateTime? LastCheckedAt, string? LastError, DateTime RegisteredAt,
-    int Nodes, int ReadyNodes, int Pods, long CpuAllocatableMillis, long CpuRequestedMillis,
-    long MemoryAllocatableBytes, long MemoryRequestedBytes, DateTime? WatchFailingSince, string? WatchError, bool TlsUnverified)
+    Guid Id,
+    string Name,
+    string DisplayName,
+    string ApiServer,
+    ClusterHealth Health,
+    string? Version,
+    DateTime? LastContactAt,
+    DateTime? LastCheckedAt,
+    string? LastError,
+    DateTime RegisteredAt,
+    int Nodes,
+    int ReadyNodes,
+    int Pods,
+    long CpuAllocatableMillis,
+    long CpuRequestedMillis,
+    long MemoryAllocatableBytes,
+    long MemoryRequestedBytes,
+    DateTime? WatchFailingSince,
+    string? WatchError,
+    bool TlsUnverified
+)
 {
     /// <summary>The cluster answers, but its watch keeps failing.</summary>
     public bool Degraded => Health == ClusterHealth.Healthy && WatchFailingSince is not null;
@@ -21,15 +38,27 @@ public sealed record ClusterSummary(
 
 /// <summary>The platform admin's use cases on clusters: register by kubeconfig, list, check, remove.</summary>
 public sealed class ClusterRegistry(
-    PortalDbContext db, IClusterGateway gateway, KubeconfigVault vault, KubernetesClients clients, AuditTrail audit,
-    TimeProvider clock, ClusterWatcher watcher)
+    PortalDbContext db,
+    IClusterGateway gateway,
+    KubeconfigVault vault,
+    KubernetesClients clients,
+    AuditTrail audit,
+    TimeProvider clock,
+    ClusterWatcher watcher
+)
 {
     /// <summary>
     /// Registers a cluster by a kubeconfig that answers. One that turns off TLS verification needs <paramref name="acceptUnverifiedTls"/>,
     /// which is audited on its own and shown on the cluster's page.
     /// </summary>
-    public async Task<Result<Cluster>> RegisterAsync(Actor actor, string? name, string? displayName, string? kubeconfig, bool acceptUnverifiedTls,
-        CancellationToken ct)
+    public async Task<Result<Cluster>> RegisterAsync(
+        Actor actor,
+        string? name,
+        string? displayName,
+        string? kubeconfig,
+        bool acceptUnverifiedTls,
+        CancellationToken ct
+    )
     {
         var nameCheck = Cluster.Register(name, displayName, "", "", null, actor.Name, clock.GetUtcNow().UtcDateTime);
         if (!nameCheck.Succeeded)
@@ -44,10 +73,27 @@ public sealed class ClusterRegistry(
             return probe.Problem!;
 
         var tlsUnverified = KubeconfigReader.SkipsTlsVerification(kubeconfig);
-        var cluster = Cluster.Register(name, displayName, probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version,
-            actor.Name, clock.GetUtcNow().UtcDateTime, tlsUnverified).Value;
+        var cluster = Cluster
+            .Register(
+                name,
+                displayName,
+                probe.Value.ApiServer,
+                vault.Protect(kubeconfig!),
+                probe.Value.Version,
+                actor.Name,
+                clock.GetUtcNow().UtcDateTime,
+                tlsUnverified
+            )
+            .Value;
         db.Clusters.Add(cluster);
-        audit.Record(actor, null, "cluster.registered", "cluster", cluster.Name, $"API server {cluster.ApiServer}, Kubernetes {cluster.KubernetesVersion}");
+        audit.Record(
+            actor,
+            null,
+            "cluster.registered",
+            "cluster",
+            cluster.Name,
+            $"API server {cluster.ApiServer}, Kubernetes {cluster.KubernetesVersion}"
+        );
         RecordUnverified(actor, cluster);
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A cluster named '{cluster.Name}' is registered already.", "Name");
@@ -56,8 +102,13 @@ public sealed class ClusterRegistry(
     }
 
     /// <summary>Replaces a cluster's kubeconfig after probing the new one; its watch starts over with it.</summary>
-    public async Task<Result<Cluster>> ReplaceKubeconfigAsync(Actor actor, Cluster cluster, string? kubeconfig, bool acceptUnverifiedTls,
-        CancellationToken ct)
+    public async Task<Result<Cluster>> ReplaceKubeconfigAsync(
+        Actor actor,
+        Cluster cluster,
+        string? kubeconfig,
+        bool acceptUnverifiedTls,
+        CancellationToken ct
+    )
     {
         if (KubeconfigReader.CheckTlsVerification(kubeconfig, acceptUnverifiedTls) is { } unverified)
             return unverified;
@@ -65,10 +116,23 @@ public sealed class ClusterRegistry(
         if (!probe.Succeeded)
             return probe.Problem!;
         var before = cluster.ApiServer;
-        cluster.ReplaceKubeconfig(probe.Value.ApiServer, vault.Protect(kubeconfig!), probe.Value.Version, clock.GetUtcNow().UtcDateTime,
-            KubeconfigReader.SkipsTlsVerification(kubeconfig));
-        audit.Record(actor, null, "cluster.kubeconfig-replaced", "cluster", cluster.Name,
-            new ChangeSummary().Field("API server", before, cluster.ApiServer).ToString() is { Length: > 0 } change ? change : "same API server, new credentials");
+        cluster.ReplaceKubeconfig(
+            probe.Value.ApiServer,
+            vault.Protect(kubeconfig!),
+            probe.Value.Version,
+            clock.GetUtcNow().UtcDateTime,
+            KubeconfigReader.SkipsTlsVerification(kubeconfig)
+        );
+        audit.Record(
+            actor,
+            null,
+            "cluster.kubeconfig-replaced",
+            "cluster",
+            cluster.Name,
+            new ChangeSummary().Field("API server", before, cluster.ApiServer).ToString() is { Length: > 0 } change
+                ? change
+                : "same API server, new credentials"
+        );
         RecordUnverified(actor, cluster);
         await db.SaveChangesAsync(ct);
         await watcher.StopAsync(cluster.Id);
@@ -80,8 +144,16 @@ public sealed class ClusterRegistry(
     private void RecordUnverified(Actor actor, Cluster cluster)
     {
         if (cluster.TlsUnverified)
-            audit.Record(actor, null, "cluster.unverified-tls-accepted", "cluster", cluster.Name,
-                $"insecure-skip-tls-verify: the certificate of API server {cluster.ApiServer} is not verified");
+        {
+            audit.Record(
+                actor,
+                null,
+                "cluster.unverified-tls-accepted",
+                "cluster",
+                cluster.Name,
+                $"insecure-skip-tls-verify: the certificate of API server {cluster.ApiServer} is not verified"
+            );
+        }
     }
 
     public async Task<IReadOnlyList<ClusterSummary>> ListAsync(CancellationToken ct) =>
@@ -90,7 +162,8 @@ public sealed class ClusterRegistry(
     public Task<ClusterSummary?> SummaryAsync(string name, CancellationToken ct) =>
         Summaries(db.Clusters.AsNoTracking().Where(c => c.Name == name)).FirstOrDefaultAsync(ct);
 
-    public Task<Cluster?> FindAsync(string name, CancellationToken ct) => db.Clusters.FirstOrDefaultAsync(c => c.Name == name, ct);
+    public Task<Cluster?> FindAsync(string name, CancellationToken ct) =>
+        db.Clusters.FirstOrDefaultAsync(c => c.Name == name, ct);
 
     /// <summary>Contacts the cluster and records the outcome: the health shown on the cluster pages.</summary>
     public async Task CheckAsync(Cluster cluster, CancellationToken ct)
@@ -115,7 +188,15 @@ public sealed class ClusterRegistry(
 
     private IQueryable<ClusterSummary> Summaries(IQueryable<Cluster> clusters) =>
         clusters.Select(c => new ClusterSummary(
-            c.Id, c.Name, c.DisplayName, c.ApiServer, c.Health, c.KubernetesVersion, c.LastContactAt, c.LastCheckedAt, c.LastError,
+            c.Id,
+            c.Name,
+            c.DisplayName,
+            c.ApiServer,
+            c.Health,
+            c.KubernetesVersion,
+            c.LastContactAt,
+            c.LastCheckedAt,
+            c.LastError,
             c.RegisteredAt,
             db.Hosts.Count(h => h.ClusterId == c.Id),
             db.Hosts.Count(h => h.ClusterId == c.Id && h.Ready),
@@ -124,5 +205,8 @@ public sealed class ClusterRegistry(
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.CpuRequestedMillis) ?? 0,
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryAllocatableBytes) ?? 0,
             db.Hosts.Where(h => h.ClusterId == c.Id).Sum(h => (long?)h.MemoryRequestedBytes) ?? 0,
-            c.WatchFailingSince, c.WatchError, c.TlsUnverified));
+            c.WatchFailingSince,
+            c.WatchError,
+            c.TlsUnverified
+        ));
 }

@@ -18,8 +18,15 @@ namespace Portal.Infrastructure.Clusters;
 /// watch keeps what it holds on its node; its status only when the portal manages it, so that memory follows what pages show.
 /// </summary>
 public sealed class ClusterWatch(
-    Guid clusterId, KubernetesClients clients, IServiceScopeFactory scopes, IHostChangeNotifier notifier,
-    ClusterOptions options, ClusterWatchMetrics metrics, TimeProvider clock, ILogger<ClusterWatch> logger)
+    Guid clusterId,
+    KubernetesClients clients,
+    IServiceScopeFactory scopes,
+    IHostChangeNotifier notifier,
+    ClusterOptions options,
+    ClusterWatchMetrics metrics,
+    TimeProvider clock,
+    ILogger<ClusterWatch> logger
+)
 {
     private const int ListPageSize = 500;
     private const int WatchSeconds = 300;
@@ -51,9 +58,30 @@ public sealed class ClusterWatch(
     public int Relists => _relists;
     private int _relists;
 
-    public int NodeCount { get { lock (_gate) return _nodes.Count; } }
-    public int PodCount { get { lock (_gate) return _pods.Count; } }
-    public int ManagedPodCount { get { lock (_gate) return _workloads.Count; } }
+    public int NodeCount
+    {
+        get
+        {
+            lock (_gate)
+                return _nodes.Count;
+        }
+    }
+    public int PodCount
+    {
+        get
+        {
+            lock (_gate)
+                return _pods.Count;
+        }
+    }
+    public int ManagedPodCount
+    {
+        get
+        {
+            lock (_gate)
+                return _workloads.Count;
+        }
+    }
 
     /// <summary>Whether this watch is failing now (it failed and has not run since): what the metric and the cluster's mark say.</summary>
     private bool _failing;
@@ -91,7 +119,9 @@ public sealed class ClusterWatch(
                 if (run.Ran)
                     (failures, backoff) = (0, FirstBackoff);
                 failures++;
-                var (branch, cause) = failure is BranchFailed failed ? (failed.Branch, failed.InnerException!) : ("connection", failure);
+                var (branch, cause) = failure is BranchFailed failed
+                    ? (failed.Branch, failed.InnerException!)
+                    : ("connection", failure);
                 var reason = $"{branch}: {Describe(cause)}";
                 metrics.Restarted(clusterId, branch);
                 if (!_failing)
@@ -102,11 +132,22 @@ public sealed class ClusterWatch(
                 await MarkFailingAsync(reason, ct);
                 if (failures >= options.HandOverAfterFailures)
                 {
-                    logger.LogError(cause, "The watch of cluster {Cluster} failed {Failures} times in a row ({Reason}); this replica hands it over",
-                        clusterId, failures, reason);
+                    logger.LogError(
+                        cause,
+                        "The watch of cluster {Cluster} failed {Failures} times in a row ({Reason}); this replica hands it over",
+                        clusterId,
+                        failures,
+                        reason
+                    );
                     return;
                 }
-                logger.LogWarning(cause, "The watch of cluster {Cluster} failed ({Reason}); starting it over in {Delay}", clusterId, reason, backoff);
+                logger.LogWarning(
+                    cause,
+                    "The watch of cluster {Cluster} failed ({Reason}); starting it over in {Delay}",
+                    clusterId,
+                    reason,
+                    backoff
+                );
                 await Task.Delay(backoff, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 backoff = TimeSpan.FromTicks(Math.Min(LongestBackoff.Ticks, backoff.Ticks * 2));
             }
@@ -131,14 +172,56 @@ public sealed class ClusterWatch(
         await using var ending = token.Register(client.Dispose);
         Task[] branches =
         [
-            Branch("node watch", token, WatchAsync<V1Node, V1NodeList, NodeSnapshot>(
-                cont => client.CoreV1.ListNodeWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: token),
-                (rv, onError) => client.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: token),
-                NodeReading.From, ReplaceNodes, ApplyNode, () => run.NodesListed = true, token)),
-            Branch("pod watch", token, WatchAsync<V1Pod, V1PodList, PodReading>(
-                cont => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(limit: ListPageSize, continueParameter: cont, cancellationToken: token),
-                (rv, onError) => client.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: WatchSeconds, onError: onError, cancellationToken: token),
-                NodeReading.Read, ReplacePods, ApplyPod, () => run.PodsListed = true, token)),
+            Branch(
+                "node watch",
+                token,
+                WatchAsync<V1Node, V1NodeList, NodeSnapshot>(
+                    cont =>
+                        client.CoreV1.ListNodeWithHttpMessagesAsync(
+                            limit: ListPageSize,
+                            continueParameter: cont,
+                            cancellationToken: token
+                        ),
+                    (rv, onError) =>
+                        client.CoreV1.WatchListNodeAsync(
+                            allowWatchBookmarks: true,
+                            resourceVersion: rv,
+                            timeoutSeconds: WatchSeconds,
+                            onError: onError,
+                            cancellationToken: token
+                        ),
+                    NodeReading.From,
+                    ReplaceNodes,
+                    ApplyNode,
+                    () => run.NodesListed = true,
+                    token
+                )
+            ),
+            Branch(
+                "pod watch",
+                token,
+                WatchAsync<V1Pod, V1PodList, PodReading>(
+                    cont =>
+                        client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
+                            limit: ListPageSize,
+                            continueParameter: cont,
+                            cancellationToken: token
+                        ),
+                    (rv, onError) =>
+                        client.CoreV1.WatchListPodForAllNamespacesAsync(
+                            allowWatchBookmarks: true,
+                            resourceVersion: rv,
+                            timeoutSeconds: WatchSeconds,
+                            onError: onError,
+                            cancellationToken: token
+                        ),
+                    NodeReading.Read,
+                    ReplacePods,
+                    ApplyPod,
+                    () => run.PodsListed = true,
+                    token
+                )
+            ),
             Branch("flush", token, FlushLoopAsync(run, token)),
         ];
         var first = await Task.WhenAny(branches);
@@ -162,13 +245,15 @@ public sealed class ClusterWatch(
     }
 
     /// <summary>A failure in words an operator can act on: the API server's status, or the database's or the network's own message.</summary>
-    private static string Describe(Exception e) => e switch
-    {
-        HttpOperationException http => $"{(int)http.Response.StatusCode} {http.Response.ReasonPhrase ?? http.Response.StatusCode.ToString()}",
-        KubernetesException { Status: { } status } => $"{status.Code} {status.Reason}: {status.Message}",
-        DbUpdateException db => $"database: {db.InnerException?.Message ?? db.Message}",
-        _ => e.Message,
-    };
+    private static string Describe(Exception e) =>
+        e switch
+        {
+            HttpOperationException http =>
+                $"{(int)http.Response.StatusCode} {http.Response.ReasonPhrase ?? http.Response.StatusCode.ToString()}",
+            KubernetesException { Status: { } status } => $"{status.Code} {status.Reason}: {status.Message}",
+            DbUpdateException db => $"database: {db.InnerException?.Message ?? db.Message}",
+            _ => e.Message,
+        };
 
     private async Task MarkFailingAsync(string reason, CancellationToken ct)
     {
@@ -199,7 +284,10 @@ public sealed class ClusterWatch(
         }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        if (await db.Clusters.FirstOrDefaultAsync(c => c.Id == clusterId && c.WatchFailingSince != null, ct) is not { } cluster)
+        if (
+            await db.Clusters.FirstOrDefaultAsync(c => c.Id == clusterId && c.WatchFailingSince != null, ct)
+            is not { } cluster
+        )
             return;
         cluster.WatchRecovered();
         await db.SaveChangesAsync(ct);
@@ -214,7 +302,8 @@ public sealed class ClusterWatch(
     }
 
     /// <summary>A branch of the watch (node watch, pod watch, flush) failed.</summary>
-    private sealed class BranchFailed(string branch, Exception cause) : Exception($"The {branch} failed: {cause.Message}", cause)
+    private sealed class BranchFailed(string branch, Exception cause)
+        : Exception($"The {branch} failed: {cause.Message}", cause)
     {
         public string Branch { get; } = branch;
     }
@@ -226,7 +315,12 @@ public sealed class ClusterWatch(
     private async Task WatchAsync<TItem, TList, TReading>(
         Func<string?, Task<HttpOperationResponse<TList>>> listPage,
         Func<string, Action<Exception>, IAsyncEnumerable<(WatchEventType, TItem)>> watch,
-        Func<TItem, TReading> read, Action<List<TReading>> replace, Action<WatchEventType, TReading> apply, Action listed, CancellationToken ct)
+        Func<TItem, TReading> read,
+        Action<List<TReading>> replace,
+        Action<WatchEventType, TReading> apply,
+        Action listed,
+        CancellationToken ct
+    )
         where TItem : IKubernetesObject<V1ObjectMeta>
         where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
     {
@@ -255,21 +349,35 @@ public sealed class ClusterWatch(
             catch (Exception e) when (IsGone(e))
             {
                 // The watch's version, or a list's continue token, is older than the server keeps.
-                logger.LogInformation("Cluster {Cluster}: {Kind} version {Version} expired; listing again", clusterId, typeof(TItem).Name, version);
+                logger.LogInformation(
+                    "Cluster {Cluster}: {Kind} version {Version} expired; listing again",
+                    clusterId,
+                    typeof(TItem).Name,
+                    version
+                );
                 Interlocked.Increment(ref _relists);
                 version = null;
             }
             catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
             {
                 // The stream dropped: resume from the last version seen.
-                logger.LogDebug(e, "Cluster {Cluster}: {Kind} watch dropped at version {Version}", clusterId, typeof(TItem).Name, version);
+                logger.LogDebug(
+                    e,
+                    "Cluster {Cluster}: {Kind} watch dropped at version {Version}",
+                    clusterId,
+                    typeof(TItem).Name,
+                    version
+                );
             }
         }
     }
 
     private async Task<string> ListAllAsync<TItem, TList, TReading>(
-        Func<string?, Task<HttpOperationResponse<TList>>> listPage, Func<TItem, TReading> read, Action<List<TReading>> replace,
-        CancellationToken ct)
+        Func<string?, Task<HttpOperationResponse<TList>>> listPage,
+        Func<TItem, TReading> read,
+        Action<List<TReading>> replace,
+        CancellationToken ct
+    )
         where TList : IKubernetesObject<V1ListMeta>, IItems<TItem>
     {
         var readings = new List<TReading>();
@@ -281,19 +389,19 @@ public sealed class ClusterWatch(
             readings.AddRange(response.Body.Items.Select(read));
             next = response.Body.Metadata?.ContinueProperty;
             version = response.Body.Metadata?.ResourceVersion ?? "0";
-        }
-        while (!string.IsNullOrEmpty(next) && !ct.IsCancellationRequested);
+        } while (!string.IsNullOrEmpty(next) && !ct.IsCancellationRequested);
         Interlocked.Add(ref _events, readings.Count);
         replace(readings);
         return version;
     }
 
-    private static bool IsGone(Exception e) => e switch
-    {
-        KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
-        HttpOperationException h => h.Response.StatusCode == HttpStatusCode.Gone,
-        _ => false,
-    };
+    private static bool IsGone(Exception e) =>
+        e switch
+        {
+            KubernetesException k => k.Status?.Code == (int)HttpStatusCode.Gone,
+            HttpOperationException h => h.Response.StatusCode == HttpStatusCode.Gone,
+            _ => false,
+        };
 
     private void ReplaceNodes(List<NodeSnapshot> nodes)
     {
@@ -396,7 +504,11 @@ public sealed class ClusterWatch(
         if (!pod.HoldsResources)
             return;
         var load = _load.GetValueOrDefault(pod.NodeName!);
-        _load[pod.NodeName!] = (load.Cpu + pod.CpuRequestedMillis, load.Memory + pod.MemoryRequestedBytes, load.Count + 1);
+        _load[pod.NodeName!] = (
+            load.Cpu + pod.CpuRequestedMillis,
+            load.Memory + pod.MemoryRequestedBytes,
+            load.Count + 1
+        );
         _dirty.Add(pod.NodeName!);
     }
 
@@ -413,7 +525,11 @@ public sealed class ClusterWatch(
         }
         if (!pod.HoldsResources || !_load.TryGetValue(pod.NodeName!, out var load))
             return;
-        _load[pod.NodeName!] = (load.Cpu - pod.CpuRequestedMillis, load.Memory - pod.MemoryRequestedBytes, load.Count - 1);
+        _load[pod.NodeName!] = (
+            load.Cpu - pod.CpuRequestedMillis,
+            load.Memory - pod.MemoryRequestedBytes,
+            load.Count - 1
+        );
         _dirty.Add(pod.NodeName!);
     }
 
@@ -451,7 +567,10 @@ public sealed class ClusterWatch(
         }
         // After a fresh list, rows written before it (by this replica, another one, or before a restart) may name pods gone since.
         var stored = relisted
-            ? await db.WorkloadPods.Where(p => p.ClusterId == clusterId).Select(p => new { p.Namespace, p.Name }).ToListAsync(ct)
+            ? await db
+                .WorkloadPods.Where(p => p.ClusterId == clusterId)
+                .Select(p => new { p.Namespace, p.Name })
+                .ToListAsync(ct)
             : [];
         List<(string Key, PodStatusReading? Status)> changes;
         lock (_gate)
@@ -476,9 +595,18 @@ public sealed class ClusterWatch(
         {
             // Namespaces and names, each in a list: a name may come back from another namespace of the batch (a StatefulSet's
             // "db-0"), and the key keeps only the pod meant.
-            var namespaces = batch.Select(c => c.Key[..c.Key.IndexOf('/', StringComparison.Ordinal)]).Distinct().ToList();
-            var names = batch.Select(c => c.Key[(c.Key.IndexOf('/', StringComparison.Ordinal) + 1)..]).Distinct().ToList();
-            var rows = await db.WorkloadPods.Where(p => p.ClusterId == clusterId && namespaces.Contains(p.Namespace) && names.Contains(p.Name))
+            var namespaces = batch
+                .Select(c => c.Key[..c.Key.IndexOf('/', StringComparison.Ordinal)])
+                .Distinct()
+                .ToList();
+            var names = batch
+                .Select(c => c.Key[(c.Key.IndexOf('/', StringComparison.Ordinal) + 1)..])
+                .Distinct()
+                .ToList();
+            var rows = await db
+                .WorkloadPods.Where(p =>
+                    p.ClusterId == clusterId && namespaces.Contains(p.Namespace) && names.Contains(p.Name)
+                )
                 .ToDictionaryAsync(p => Key(p.Namespace, p.Name), StringComparer.Ordinal, ct);
             foreach (var (key, status) in batch)
             {
@@ -509,7 +637,9 @@ public sealed class ClusterWatch(
             db.ChangeTracker.Clear();
         }
         if (changed.Count > 0)
-            await scope.ServiceProvider.GetRequiredService<IWorkloadChangeNotifier>().WorkloadsChangedAsync(changed, ct);
+            await scope
+                .ServiceProvider.GetRequiredService<IWorkloadChangeNotifier>()
+                .WorkloadsChangedAsync(changed, ct);
     }
 
     private async Task FlushNamespacesAsync(CancellationToken ct)
@@ -541,7 +671,9 @@ public sealed class ClusterWatch(
         foreach (var batch in changes.Chunk(500))
         {
             var names = batch.Select(c => c.Namespace).ToList();
-            var loads = await db.NamespaceLoads.Where(l => l.ClusterId == clusterId && names.Contains(l.Namespace)).ToDictionaryAsync(l => l.Namespace, ct);
+            var loads = await db
+                .NamespaceLoads.Where(l => l.ClusterId == clusterId && names.Contains(l.Namespace))
+                .ToDictionaryAsync(l => l.Namespace, ct);
             foreach (var (name, totals) in batch)
             {
                 if (totals.Pods == 0)
@@ -569,7 +701,9 @@ public sealed class ClusterWatch(
         {
             if (!_nodesListed || _dirty.Count == 0)
                 return;
-            changes = _dirty.Select(name => (name, _nodes.GetValueOrDefault(name), _load.GetValueOrDefault(name))).ToList();
+            changes = _dirty
+                .Select(name => (name, _nodes.GetValueOrDefault(name), _load.GetValueOrDefault(name)))
+                .ToList();
             _dirty.Clear();
         }
 
@@ -580,7 +714,9 @@ public sealed class ClusterWatch(
         foreach (var batch in changes.Chunk(500))
         {
             var names = batch.Select(c => c.Name).ToList();
-            var hosts = await db.Hosts.Where(h => h.ClusterId == clusterId && names.Contains(h.Name)).ToDictionaryAsync(h => h.Name, ct);
+            var hosts = await db
+                .Hosts.Where(h => h.ClusterId == clusterId && names.Contains(h.Name))
+                .ToDictionaryAsync(h => h.Name, ct);
             foreach (var (name, node, load) in batch)
             {
                 if (node is null)

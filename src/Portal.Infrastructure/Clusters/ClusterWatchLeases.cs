@@ -40,7 +40,15 @@ public sealed class ClusterWatchLeases(PortalDbContext db, TimeProvider clock)
             return true;
         if (await db.Set<ClusterWatchLease>().AnyAsync(l => l.ClusterId == clusterId, ct))
             return false;
-        db.Set<ClusterWatchLease>().Add(new ClusterWatchLease { ClusterId = clusterId, Holder = holder, ExpiresAt = until });
+        db.Set<ClusterWatchLease>()
+            .Add(
+                new ClusterWatchLease
+                {
+                    ClusterId = clusterId,
+                    Holder = holder,
+                    ExpiresAt = until,
+                }
+            );
         return await db.TrySaveUniqueAsync(ct);
     }
 

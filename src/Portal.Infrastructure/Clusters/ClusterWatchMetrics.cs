@@ -16,12 +16,24 @@ public sealed class ClusterWatchMetrics
     public ClusterWatchMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        _restarts = meter.CreateCounter<long>("portal.cluster_watch.restarts", "{restart}", "Times a cluster's watch failed and started over.");
-        _failing = meter.CreateUpDownCounter<int>("portal.cluster_watch.failing", "{cluster}", "Clusters whose watch keeps failing on this replica.");
+        _restarts = meter.CreateCounter<long>(
+            "portal.cluster_watch.restarts",
+            "{restart}",
+            "Times a cluster's watch failed and started over."
+        );
+        _failing = meter.CreateUpDownCounter<int>(
+            "portal.cluster_watch.failing",
+            "{cluster}",
+            "Clusters whose watch keeps failing on this replica."
+        );
     }
 
     public void Restarted(Guid clusterId, string branch) =>
-        _restarts.Add(1, new KeyValuePair<string, object?>("cluster.id", clusterId.ToString()), new KeyValuePair<string, object?>("branch", branch));
+        _restarts.Add(
+            1,
+            new KeyValuePair<string, object?>("cluster.id", clusterId.ToString()),
+            new KeyValuePair<string, object?>("branch", branch)
+        );
 
     public void StartedFailing() => _failing.Add(1);
 

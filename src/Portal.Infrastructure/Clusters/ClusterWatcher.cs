@@ -37,10 +37,19 @@ public sealed class ClusterOptions
 /// holds the cluster's watch lease; the other replicas stand by and take over when the lease expires.
 /// </summary>
 public sealed class ClusterWatcher(
-    IServiceScopeFactory scopes, KubernetesClients clients, IHostChangeNotifier notifier, IOptions<ClusterOptions> options,
-    ClusterWatchMetrics metrics, TimeProvider clock, ILoggerFactory logs) : BackgroundService
+    IServiceScopeFactory scopes,
+    KubernetesClients clients,
+    IHostChangeNotifier notifier,
+    IOptions<ClusterOptions> options,
+    ClusterWatchMetrics metrics,
+    TimeProvider clock,
+    ILoggerFactory logs
+) : BackgroundService
 {
-    private readonly ConcurrentDictionary<Guid, (ClusterWatch Watch, CancellationTokenSource Stop, Task Running)> _watches = new();
+    private readonly ConcurrentDictionary<
+        Guid,
+        (ClusterWatch Watch, CancellationTokenSource Stop, Task Running)
+    > _watches = new();
     private CancellationToken _stopping = CancellationToken.None;
 
     /// <summary>This replica's name in the watch leases.</summary>
@@ -52,7 +61,10 @@ public sealed class ClusterWatcher(
         if (!options.Value.Watch)
             return;
         await using var scope = scopes.CreateAsyncScope();
-        var ids = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Clusters.Select(c => c.Id).ToListAsync(stoppingToken);
+        var ids = await scope
+            .ServiceProvider.GetRequiredService<PortalDbContext>()
+            .Clusters.Select(c => c.Id)
+            .ToListAsync(stoppingToken);
         foreach (var id in ids)
             Start(id);
     }
@@ -67,7 +79,16 @@ public sealed class ClusterWatcher(
         _watches.GetOrAdd(clusterId, id =>
         {
             var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-            var watch = new ClusterWatch(id, clients, scopes, notifier, options.Value, metrics, clock, logs.CreateLogger<ClusterWatch>());
+            var watch = new ClusterWatch(
+                id,
+                clients,
+                scopes,
+                notifier,
+                options.Value,
+                metrics,
+                clock,
+                logs.CreateLogger<ClusterWatch>()
+            );
             return (watch, stop, Task.Run(() => LeadAsync(id, watch, stop.Token)));
         });
     }
@@ -101,12 +122,19 @@ public sealed class ClusterWatcher(
             }
             await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (replaced)
-                logs.CreateLogger<ClusterWatcher>().LogInformation("The kubeconfig of cluster {Cluster} was replaced; its watch starts over with it", clusterId);
+            {
+                logs.CreateLogger<ClusterWatcher>()
+                    .LogInformation(
+                        "The kubeconfig of cluster {Cluster} was replaced; its watch starts over with it",
+                        clusterId
+                    );
+            }
             else if (!leading.IsCancellationRequested)
             {
                 // The watch gave up here: another replica may do better. This one tries again after a lease duration.
                 await ReleaseAsync(clusterId);
-                await Task.Delay(options.Value.LeaseDuration, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(options.Value.LeaseDuration, clock, ct)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
         await ReleaseAsync(clusterId);
@@ -118,12 +146,17 @@ public sealed class ClusterWatcher(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Clusters.AsNoTracking()
-                .Where(c => c.Id == clusterId).Select(c => (int?)c.KubeconfigVersion).FirstOrDefaultAsync(ct);
+            return await scope
+                .ServiceProvider.GetRequiredService<PortalDbContext>()
+                .Clusters.AsNoTracking()
+                .Where(c => c.Id == clusterId)
+                .Select(c => (int?)c.KubeconfigVersion)
+                .FirstOrDefaultAsync(ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The kubeconfig version of cluster {Cluster} could not be read", clusterId);
+            logs.CreateLogger<ClusterWatcher>()
+                .LogWarning(e, "The kubeconfig version of cluster {Cluster} could not be read", clusterId);
             return null;
         }
         catch (OperationCanceledException)
@@ -137,11 +170,18 @@ public sealed class ClusterWatcher(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ClusterWatchLeases>().ReleaseAsync(clusterId, Holder, CancellationToken.None);
+            await scope
+                .ServiceProvider.GetRequiredService<ClusterWatchLeases>()
+                .ReleaseAsync(clusterId, Holder, CancellationToken.None);
         }
         catch (Exception e)
         {
-            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The watch lease of cluster {Cluster} could not be let go; it lapses by itself", clusterId);
+            logs.CreateLogger<ClusterWatcher>()
+                .LogWarning(
+                    e,
+                    "The watch lease of cluster {Cluster} could not be let go; it lapses by itself",
+                    clusterId
+                );
         }
     }
 
@@ -150,11 +190,14 @@ public sealed class ClusterWatcher(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            return await scope.ServiceProvider.GetRequiredService<ClusterWatchLeases>().TryHoldAsync(clusterId, Holder, options.Value.LeaseDuration, ct);
+            return await scope
+                .ServiceProvider.GetRequiredService<ClusterWatchLeases>()
+                .TryHoldAsync(clusterId, Holder, options.Value.LeaseDuration, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The watch lease of cluster {Cluster} could not be taken or renewed", clusterId);
+            logs.CreateLogger<ClusterWatcher>()
+                .LogWarning(e, "The watch lease of cluster {Cluster} could not be taken or renewed", clusterId);
             return false;
         }
         catch (OperationCanceledException)

@@ -8,5 +8,6 @@ public interface IHostChangeNotifier
 
 internal sealed class NoHostChangeNotifier : IHostChangeNotifier
 {
-    public Task HostsChangedAsync(Guid clusterId, IReadOnlyList<HostRow> hosts, CancellationToken ct) => Task.CompletedTask;
+    public Task HostsChangedAsync(Guid clusterId, IReadOnlyList<HostRow> hosts, CancellationToken ct) =>
+        Task.CompletedTask;
 }

@@ -15,5 +15,6 @@ public interface IWorkloadChangeNotifier
 
 internal sealed class NoWorkloadChangeNotifier : IWorkloadChangeNotifier
 {
-    public Task WorkloadsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct) => Task.CompletedTask;
+    public Task WorkloadsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct) =>
+        Task.CompletedTask;
 }

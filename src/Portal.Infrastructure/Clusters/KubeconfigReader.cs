@@ -24,21 +24,27 @@ public static class KubeconfigReader
         var config = Read(text);
         if (!config.Succeeded || !config.Value.SkipTlsVerify || acceptUnverified)
             return null;
-        return Problem.Invalid("AcceptUnverifiedTls",
-            "This kubeconfig turns off TLS verification (insecure-skip-tls-verify: true): the portal could not tell the cluster's API " +
-            "server from an impostor, which would receive the kubeconfig's credentials. Give the cluster's certificate-authority-data " +
-            "instead, or tick \"I accept an unverified connection\" (acceptUnverifiedTls in the API) to register it anyway.");
+        return Problem.Invalid(
+            "AcceptUnverifiedTls",
+            "This kubeconfig turns off TLS verification (insecure-skip-tls-verify: true): the portal could not tell the cluster's API "
+                + "server from an impostor, which would receive the kubeconfig's credentials. Give the cluster's certificate-authority-data "
+                + "instead, or tick \"I accept an unverified connection\" (acceptUnverifiedTls in the API) to register it anyway."
+        );
     }
 
     /// <summary>Whether a kubeconfig that reads turns off TLS verification.</summary>
-    public static bool SkipsTlsVerification(string? text) => Read(text) is { Succeeded: true } config && config.Value.SkipTlsVerify;
+    public static bool SkipsTlsVerification(string? text) =>
+        Read(text) is { Succeeded: true } config && config.Value.SkipTlsVerify;
 
     public static Result<KubernetesClientConfiguration> Read(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
             return Problem.Invalid("Kubeconfig", "Paste a kubeconfig or choose a kubeconfig file.");
         if (text.Length > MaxLength)
-            return Problem.Invalid("Kubeconfig", $"A kubeconfig has at most {MaxLength / 1024} KiB; this one has {text.Length / 1024} KiB.");
+            return Problem.Invalid(
+                "Kubeconfig",
+                $"A kubeconfig has at most {MaxLength / 1024} KiB; this one has {text.Length / 1024} KiB."
+            );
 
         K8SConfiguration config;
         try
@@ -55,7 +61,10 @@ public static class KubeconfigReader
         foreach (var cluster in config.Clusters)
         {
             if (!string.IsNullOrEmpty(cluster.ClusterEndpoint?.CertificateAuthority))
-                return Problem.Invalid("Kubeconfig", $"Cluster '{cluster.Name}' refers to a certificate file; embed it as certificate-authority-data instead.");
+                return Problem.Invalid(
+                    "Kubeconfig",
+                    $"Cluster '{cluster.Name}' refers to a certificate file; embed it as certificate-authority-data instead."
+                );
         }
         foreach (var user in config.Users ?? [])
         {
@@ -63,9 +72,15 @@ public static class KubeconfigReader
             if (credentials is null)
                 continue;
             if (!string.IsNullOrEmpty(credentials.ClientCertificate) || !string.IsNullOrEmpty(credentials.ClientKey))
-                return Problem.Invalid("Kubeconfig", $"User '{user.Name}' refers to certificate or key files; embed them as client-certificate-data and client-key-data instead.");
+                return Problem.Invalid(
+                    "Kubeconfig",
+                    $"User '{user.Name}' refers to certificate or key files; embed them as client-certificate-data and client-key-data instead."
+                );
             if (credentials.ExternalExecution is not null || credentials.AuthProvider is not null)
-                return Problem.Invalid("Kubeconfig", $"User '{user.Name}' signs in through a plugin (exec or auth-provider), which the portal does not run; use a token or a client certificate.");
+                return Problem.Invalid(
+                    "Kubeconfig",
+                    $"User '{user.Name}' signs in through a plugin (exec or auth-provider), which the portal does not run; use a token or a client certificate."
+                );
         }
 
         try

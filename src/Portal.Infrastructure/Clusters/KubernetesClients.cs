@@ -17,7 +17,12 @@ namespace Portal.Infrastructure.Clusters;
 /// A client handed out for longer than <see cref="CredentialsRecheck"/> is checked against the cluster's row (one small
 /// read): a kubeconfig replaced since — on any replica — makes a new client, so that old credentials are not kept.
 /// </summary>
-public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVault vault, ILoggerFactory logs, TimeProvider clock) : IDisposable
+public sealed class KubernetesClients(
+    IServiceScopeFactory scopes,
+    KubeconfigVault vault,
+    ILoggerFactory logs,
+    TimeProvider clock
+) : IDisposable
 {
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
@@ -28,7 +33,10 @@ public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVau
 
     public async Task<IKubernetes> ForAsync(Guid clusterId, CancellationToken ct)
     {
-        var entry = _clients.GetOrAdd(clusterId, id => new Entry(new Lazy<Task<Made>>(() => CreateAsync(id)), clock.GetUtcNow()));
+        var entry = _clients.GetOrAdd(clusterId, id => new Entry(
+            new Lazy<Task<Made>>(() => CreateAsync(id)),
+            clock.GetUtcNow()
+        ));
         Made made;
         try
         {
@@ -53,12 +61,17 @@ public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVau
     }
 
     /// <summary>A client for one user only, such as a watch that must be able to end its own requests; the caller disposes it.</summary>
-    public async Task<IKubernetes> CreateDedicatedAsync(Guid clusterId, CancellationToken ct) => (await CreateAsync(clusterId).WaitAsync(ct)).Client;
+    public async Task<IKubernetes> CreateDedicatedAsync(Guid clusterId, CancellationToken ct) =>
+        (await CreateAsync(clusterId).WaitAsync(ct)).Client;
 
     /// <summary>Forgets a cluster's client, after the cluster was removed or its kubeconfig replaced.</summary>
     public void Forget(Guid clusterId)
     {
-        if (_clients.TryRemove(clusterId, out var entry) && entry.Made.IsValueCreated && entry.Made.Value.IsCompletedSuccessfully)
+        if (
+            _clients.TryRemove(clusterId, out var entry)
+            && entry.Made.IsValueCreated
+            && entry.Made.Value.IsCompletedSuccessfully
+        )
             entry.Made.Value.Result.Client.Dispose();
     }
 
@@ -69,9 +82,12 @@ public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVau
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var row = await db.Clusters.AsNoTracking().Where(c => c.Id == clusterId)
-                      .Select(c => new { c.ProtectedKubeconfig, c.KubeconfigVersion }).FirstOrDefaultAsync()
-                  ?? throw new InvalidOperationException($"Cluster {clusterId} is not registered.");
+        var row = await db
+            .Clusters.AsNoTracking()
+            .Where(c => c.Id == clusterId)
+            .Select(c => new { c.ProtectedKubeconfig, c.KubeconfigVersion })
+            .FirstOrDefaultAsync()
+            ?? throw new InvalidOperationException($"Cluster {clusterId} is not registered.");
         var config = KubeconfigReader.Read(vault.Unprotect(row.ProtectedKubeconfig));
         return config.Succeeded
             ? new Made(Create(config.Value), row.KubeconfigVersion)
@@ -83,7 +99,11 @@ public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVau
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        return await db.Clusters.AsNoTracking().Where(c => c.Id == clusterId).Select(c => (int?)c.KubeconfigVersion).FirstOrDefaultAsync(ct);
+        return await db
+            .Clusters.AsNoTracking()
+            .Where(c => c.Id == clusterId)
+            .Select(c => (int?)c.KubeconfigVersion)
+            .FirstOrDefaultAsync(ct);
     }
 
     private sealed record Made(IKubernetes Client, int KubeconfigVersion);
@@ -104,29 +124,37 @@ public sealed class KubernetesClients(IServiceScopeFactory scopes, KubeconfigVau
 
     private static ResiliencePipeline<HttpResponseMessage> Pipeline(ILogger logger) =>
         new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = 4,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                MaxDelay = TimeSpan.FromSeconds(5),
-                ShouldRetryAfterHeader = true,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
+            .AddRetry(
+                new HttpRetryStrategyOptions
                 {
-                    { Exception: HttpRequestException } => true,
-                    { Exception: TimeoutException or Polly.Timeout.TimeoutRejectedException } => true,
-                    { Result.StatusCode: HttpStatusCode.TooManyRequests } => true,
-                    { Result.StatusCode: >= HttpStatusCode.InternalServerError } => true,
-                    _ => false,
-                }),
-                OnRetry = args =>
-                {
-                    logger.LogDebug("Retrying a Kubernetes request after {Outcome} (attempt {Attempt})",
-                        args.Outcome.Result?.StatusCode.ToString() ?? args.Outcome.Exception?.GetType().Name, args.AttemptNumber + 1);
-                    return ValueTask.CompletedTask;
-                },
-            })
+                    MaxRetryAttempts = 4,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(200),
+                    MaxDelay = TimeSpan.FromSeconds(5),
+                    ShouldRetryAfterHeader = true,
+                    ShouldHandle = args =>
+                        ValueTask.FromResult(
+                            args.Outcome switch
+                            {
+                                { Exception: HttpRequestException } => true,
+                                { Exception: TimeoutException or Polly.Timeout.TimeoutRejectedException } => true,
+                                { Result.StatusCode: HttpStatusCode.TooManyRequests } => true,
+                                { Result.StatusCode: >= HttpStatusCode.InternalServerError } => true,
+                                _ => false,
+                            }
+                        ),
+                    OnRetry = args =>
+                    {
+                        logger.LogDebug(
+                            "Retrying a Kubernetes request after {Outcome} (attempt {Attempt})",
+                            args.Outcome.Result?.StatusCode.ToString() ?? args.Outcome.Exception?.GetType().Name,
+                            args.AttemptNumber + 1
+                        );
+                        return ValueTask.CompletedTask;
+                    },
+                }
+            )
             .AddTimeout(AttemptTimeout)
             .Build();
 

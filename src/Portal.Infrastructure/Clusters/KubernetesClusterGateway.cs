@@ -11,7 +11,8 @@ using Portal.Domain.Common;
 namespace Portal.Infrastructure.Clusters;
 
 /// <summary>The cluster gateway on KubernetesClient. Failures come back as sentences a platform admin can act on.</summary>
-public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions<ClusterOptions> options) : IClusterGateway
+public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions<ClusterOptions> options)
+    : IClusterGateway
 {
     private TimeSpan ProbeDeadline => options.Value.ProbeTimeout;
 
@@ -38,7 +39,12 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         return await VersionAsync(client, client.BaseUri.ToString(), ct);
     }
 
-    public async Task<Result> SetUnschedulableAsync(Guid clusterId, string nodeName, bool unschedulable, CancellationToken ct)
+    public async Task<Result> SetUnschedulableAsync(
+        Guid clusterId,
+        string nodeName,
+        bool unschedulable,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -54,7 +60,11 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
-    public async Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(Guid clusterId, string @namespace, CancellationToken ct)
+    public async Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(
+        Guid clusterId,
+        string @namespace,
+        CancellationToken ct
+    )
     {
         try
         {
@@ -65,18 +75,54 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
             var pods = client.CoreV1.ListNamespacedPodAsync(@namespace, cancellationToken: ct);
             await Task.WhenAll(deployments, statefulSets, jobs, pods);
             var workloads = new List<RunningWorkload>();
-            workloads.AddRange((await deployments).Items.Select(d =>
-                new RunningWorkload("Deployment", d.Metadata.Name, d.Status?.ReadyReplicas ?? 0, d.Spec?.Replicas ?? 1)));
-            workloads.AddRange((await statefulSets).Items.Select(s =>
-                new RunningWorkload("StatefulSet", s.Metadata.Name, s.Status?.ReadyReplicas ?? 0, s.Spec?.Replicas ?? 1)));
-            workloads.AddRange((await jobs).Items
-                .Where(j => j.Status?.CompletionTime is null && !(j.Status?.Conditions ?? []).Any(c => c.Type is "Complete" or "Failed" && c.Status == "True"))
-                .Select(j => new RunningWorkload("Job", j.Metadata.Name, j.Status?.Active ?? 0, j.Spec?.Parallelism ?? 1)));
-            workloads.AddRange((await pods).Items
-                .Where(p => (p.Metadata.OwnerReferences ?? []).Count == 0 && p.Status?.Phase is not ("Succeeded" or "Failed"))
-                .Select(p => new RunningWorkload("Pod", p.Metadata.Name,
-                    (p.Status?.Conditions ?? []).Any(c => c.Type == "Ready" && c.Status == "True") ? 1 : 0, 1)));
-            return workloads.OrderBy(w => w.Kind, StringComparer.Ordinal).ThenBy(w => w.Name, StringComparer.Ordinal).ToList();
+            workloads.AddRange(
+                (await deployments).Items.Select(d => new RunningWorkload(
+                    "Deployment",
+                    d.Metadata.Name,
+                    d.Status?.ReadyReplicas ?? 0,
+                    d.Spec?.Replicas ?? 1
+                ))
+            );
+            workloads.AddRange(
+                (await statefulSets).Items.Select(s => new RunningWorkload(
+                    "StatefulSet",
+                    s.Metadata.Name,
+                    s.Status?.ReadyReplicas ?? 0,
+                    s.Spec?.Replicas ?? 1
+                ))
+            );
+            workloads.AddRange(
+                (await jobs)
+                    .Items.Where(j =>
+                        j.Status?.CompletionTime is null
+                        && !(j.Status?.Conditions ?? []).Any(c =>
+                            c.Type is "Complete" or "Failed" && c.Status == "True"
+                        )
+                    )
+                    .Select(j => new RunningWorkload(
+                        "Job",
+                        j.Metadata.Name,
+                        j.Status?.Active ?? 0,
+                        j.Spec?.Parallelism ?? 1
+                    ))
+            );
+            workloads.AddRange(
+                (await pods)
+                    .Items.Where(p =>
+                        (p.Metadata.OwnerReferences ?? []).Count == 0
+                        && p.Status?.Phase is not ("Succeeded" or "Failed")
+                    )
+                    .Select(p => new RunningWorkload(
+                        "Pod",
+                        p.Metadata.Name,
+                        (p.Status?.Conditions ?? []).Any(c => c.Type == "Ready" && c.Status == "True") ? 1 : 0,
+                        1
+                    ))
+            );
+            return workloads
+                .OrderBy(w => w.Kind, StringComparer.Ordinal)
+                .ThenBy(w => w.Name, StringComparer.Ordinal)
+                .ToList();
         }
         catch (Exception e) when (Explain(e, "the cluster") is { } problem)
         {
@@ -98,8 +144,12 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         try
         {
             var found = await client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct);
-            return new ClusterNamespace(found.Metadata.Name, new Dictionary<string, string>(found.Metadata.Labels ?? new Dictionary<string, string>()),
-                found.Metadata.CreationTimestamp, found.Metadata.DeletionTimestamp is not null);
+            return new ClusterNamespace(
+                found.Metadata.Name,
+                new Dictionary<string, string>(found.Metadata.Labels ?? new Dictionary<string, string>()),
+                found.Metadata.CreationTimestamp,
+                found.Metadata.DeletionTimestamp is not null
+            );
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -111,16 +161,26 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
-    public async Task<Result<IReadOnlyList<ClusterEvent>>> ListEventsAsync(Guid clusterId, string @namespace, CancellationToken ct)
+    public async Task<Result<IReadOnlyList<ClusterEvent>>> ListEventsAsync(
+        Guid clusterId,
+        string @namespace,
+        CancellationToken ct
+    )
     {
         try
         {
             var client = await clients.ForAsync(clusterId, ct);
             var events = await client.CoreV1.ListNamespacedEventAsync(@namespace, cancellationToken: ct);
-            return events.Items
-                .Select(e => new ClusterEvent(e.Type ?? "Normal", e.Reason ?? "", e.Message ?? "", e.InvolvedObject?.Kind ?? "",
-                    e.InvolvedObject?.Name ?? "", e.Count ?? 1,
-                    e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp))
+            return events
+                .Items.Select(e => new ClusterEvent(
+                    e.Type ?? "Normal",
+                    e.Reason ?? "",
+                    e.Message ?? "",
+                    e.InvolvedObject?.Kind ?? "",
+                    e.InvolvedObject?.Name ?? "",
+                    e.Count ?? 1,
+                    e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp
+                ))
                 .OrderByDescending(e => e.LastSeen ?? DateTime.MinValue)
                 .ToList();
         }
@@ -145,7 +205,10 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Problem.Invalid("Kubeconfig", $"The API server at {server} did not answer within {ProbeDeadline.TotalSeconds:0} seconds.");
+            return Problem.Invalid(
+                "Kubeconfig",
+                $"The API server at {server} did not answer within {ProbeDeadline.TotalSeconds:0} seconds."
+            );
         }
         catch (Exception e) when (Explain(e, server) is { } problem)
         {
@@ -154,30 +217,46 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
     }
 
     /// <summary>Turns what went wrong on the way to an API server into a sentence; null for what is not about that.</summary>
-    public static Problem? Explain(Exception e, string server) => e switch
-    {
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } =>
-            Problem.Invalid("Kubeconfig", $"The API server at {server} refused the kubeconfig's credentials (401 Unauthorized)."),
-        HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } =>
-            Problem.Invalid("Kubeconfig", $"The kubeconfig's user may not do this on {server} (403 Forbidden)."),
-        HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } =>
-            Problem.NotFound($"The object on {server}"),
-        HttpOperationException http =>
-            Problem.Invalid("Kubeconfig", $"The API server at {server} answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}."),
-        HttpRequestException { InnerException: AuthenticationException } =>
-            Problem.Invalid("Kubeconfig", $"The certificate of {server} is not trusted by the kubeconfig's certificate authority."),
-        HttpRequestException { InnerException: SocketException socket } =>
-            Problem.Invalid("Kubeconfig", $"The API server at {server} cannot be reached: {socket.SocketErrorCode switch
+    public static Problem? Explain(Exception e, string server) =>
+        e switch
+        {
+            HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } => Problem.Invalid(
+                "Kubeconfig",
+                $"The API server at {server} refused the kubeconfig's credentials (401 Unauthorized)."
+            ),
+            HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } => Problem.Invalid(
+                "Kubeconfig",
+                $"The kubeconfig's user may not do this on {server} (403 Forbidden)."
+            ),
+            HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => Problem.NotFound(
+                $"The object on {server}"
+            ),
+            HttpOperationException http => Problem.Invalid(
+                "Kubeconfig",
+                $"The API server at {server} answered {(int)http.Response.StatusCode} {http.Response.ReasonPhrase}."
+            ),
+            HttpRequestException { InnerException: AuthenticationException } => Problem.Invalid(
+                "Kubeconfig",
+                $"The certificate of {server} is not trusted by the kubeconfig's certificate authority."
+            ),
+            HttpRequestException { InnerException: SocketException socket } => Problem.Invalid(
+                "Kubeconfig",
+                $"The API server at {server} cannot be reached: {socket.SocketErrorCode switch
             {
                 SocketError.ConnectionRefused => "the connection was refused",
                 SocketError.HostNotFound or SocketError.NoData => "its host name is unknown",
                 SocketError.TimedOut => "the connection timed out",
                 _ => socket.Message,
-            }}."),
-        HttpRequestException request =>
-            Problem.Invalid("Kubeconfig", $"The API server at {server} cannot be reached: {request.Message}"),
-        Polly.Timeout.TimeoutRejectedException =>
-            Problem.Invalid("Kubeconfig", $"The API server at {server} did not answer in time."),
-        _ => null,
-    };
+            }}."
+            ),
+            HttpRequestException request => Problem.Invalid(
+                "Kubeconfig",
+                $"The API server at {server} cannot be reached: {request.Message}"
+            ),
+            Polly.Timeout.TimeoutRejectedException => Problem.Invalid(
+                "Kubeconfig",
+                $"The API server at {server} did not answer in time."
+            ),
+            _ => null,
+        };
 }

@@ -39,7 +39,13 @@ public abstract class NetworkTargetGuard
     /// <summary>An allowed-targets entry is a host name, an address, or an address range in CIDR notation.</summary>
     public static bool IsValidAllowedTarget(string? entry) =>
         !string.IsNullOrWhiteSpace(entry)
-        && (TryParseNetwork(entry, out _) || (!entry.Contains('/', StringComparison.Ordinal) && Uri.CheckHostName(entry.Trim().TrimEnd('.')) == UriHostNameType.Dns));
+        && (
+            TryParseNetwork(entry, out _)
+            || (
+                !entry.Contains('/', StringComparison.Ordinal)
+                && Uri.CheckHostName(entry.Trim().TrimEnd('.')) == UriHostNameType.Dns
+            )
+        );
 
     /// <summary>
     /// Resolves the URL's host and refuses it when any of its addresses is one the portal must not reach. A host name the
@@ -57,7 +63,10 @@ public abstract class NetworkTargetGuard
         }
         catch (SocketException e)
         {
-            return Problem.Invalid(_wording.Field, $"The {_wording.Subject}'s host '{host}' could not be resolved: {e.Message}");
+            return Problem.Invalid(
+                _wording.Field,
+                $"The {_wording.Subject}'s host '{host}' could not be resolved: {e.Message}"
+            );
         }
         if (addresses.Length == 0)
             return Problem.Invalid(_wording.Field, $"The {_wording.Subject}'s host '{host}' resolves to no address.");
@@ -81,23 +90,27 @@ public abstract class NetworkTargetGuard
         var forbidden = ForbiddenKind(comparable);
         return forbidden is null
             ? Result.Ok()
-            : Problem.Invalid(_wording.Field, $"The {_wording.Subject}'s host resolves to {address}, {forbidden}; the portal does not " +
-                $"{_wording.Verb} private networks unless {_wording.Setting} lists it.");
+            : Problem.Invalid(
+                _wording.Field,
+                $"The {_wording.Subject}'s host resolves to {address}, {forbidden}; the portal does not "
+                    + $"{_wording.Verb} private networks unless {_wording.Setting} lists it."
+            );
     }
 
     /// <summary>
     /// The handler to connect through: it dials only addresses the guard allows, follows no redirects (a redirect could
     /// point anywhere) and uses no proxy (a proxy would dial for us, past the guard).
     /// </summary>
-    public SocketsHttpHandler CreateGuardedHandler(TimeSpan connectTimeout) => new()
-    {
-        AllowAutoRedirect = false,
-        UseProxy = false,
-        UseCookies = false,
-        ConnectTimeout = connectTimeout,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        ConnectCallback = ConnectAsync,
-    };
+    public SocketsHttpHandler CreateGuardedHandler(TimeSpan connectTimeout) =>
+        new()
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            ConnectTimeout = connectTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            ConnectCallback = ConnectAsync,
+        };
 
     private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
     {
@@ -138,7 +151,8 @@ public abstract class NetworkTargetGuard
     private static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
         IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
 
-    private static string HostOf(string host) => host.Length > 1 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+    private static string HostOf(string host) =>
+        host.Length > 1 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
 
     private static bool TryParseNetwork(string? entry, out IPNetwork network)
     {

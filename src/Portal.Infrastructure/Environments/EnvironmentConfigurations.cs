@@ -43,15 +43,20 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
         operation.Property(o => o.JobId).HasMaxLength(100);
         operation.Ignore(o => o.Steps);
         // The steps travel as one JSON document: they are read and written with their operation, never queried.
-        operation.Property<List<OperationStep>>("_steps")
+        operation
+            .Property<List<OperationStep>>("_steps")
             .HasColumnName("Steps")
             .HasConversion(
                 steps => JsonSerializer.Serialize(steps, JsonSerializerOptions.Default),
-                json => JsonSerializer.Deserialize<List<OperationStep>>(json, JsonSerializerOptions.Default) ?? new List<OperationStep>(),
+                json =>
+                    JsonSerializer.Deserialize<List<OperationStep>>(json, JsonSerializerOptions.Default)
+                    ?? new List<OperationStep>(),
                 new ValueComparer<List<OperationStep>>(
                     (a, b) => a!.SequenceEqual(b!),
                     steps => steps.Aggregate(0, (hash, step) => HashCode.Combine(hash, step.GetHashCode())),
-                    steps => steps.ToList()));
+                    steps => steps.ToList()
+                )
+            );
         operation.HasIndex(o => new { o.TenantId, o.CreatedAt });
         operation.HasIndex(o => new { o.TargetType, o.TargetId });
         // The sweeper looks for operations queued or running without progress for a while.

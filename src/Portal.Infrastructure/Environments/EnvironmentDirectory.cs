@@ -12,44 +12,84 @@ using Portal.Infrastructure.Quotas;
 
 namespace Portal.Infrastructure.Environments;
 
-public sealed record OperationView(Guid Id, string Kind, string TargetType, string TargetId, string RequestedBy, OperationState State,
-    DateTime CreatedAt, DateTime? FinishedAt, string? Error, int Attempts, IReadOnlyList<OperationStep> Steps);
+public sealed record OperationView(
+    Guid Id,
+    string Kind,
+    string TargetType,
+    string TargetId,
+    string RequestedBy,
+    OperationState State,
+    DateTime CreatedAt,
+    DateTime? FinishedAt,
+    string? Error,
+    int Attempts,
+    IReadOnlyList<OperationStep> Steps
+);
 
 /// <summary>
 /// What deleting an environment would take down: the workloads running in its namespace, or why they could not be
 /// listed. Deleting asks for the environment's name typed out unless the namespace is known to be empty. A namespace of
 /// the environment's name that is not its own is neither listed nor deleted.
 /// </summary>
-public sealed record EnvironmentDeletion(EnvironmentUsage Environment, IReadOnlyList<RunningWorkload> Workloads, string? WorkloadsUnknown,
-    bool NamespaceNotOwned = false)
+public sealed record EnvironmentDeletion(
+    EnvironmentUsage Environment,
+    IReadOnlyList<RunningWorkload> Workloads,
+    string? WorkloadsUnknown,
+    bool NamespaceNotOwned = false
+)
 {
     private const int NamedAtMost = 5;
 
     public bool NeedsConfirmation => Workloads.Count > 0 || WorkloadsUnknown is not null;
 
-    public string Warning => NamespaceNotOwned
-        ? $"Namespace '{Environment.Namespace}' was not made by the portal for this environment: it will be left as it is."
+    public string Warning =>
+        NamespaceNotOwned
+            ? $"Namespace '{Environment.Namespace}' was not made by the portal for this environment: it will be left as it is."
         : WorkloadsUnknown is not null
-        ? $"The workloads of namespace '{Environment.Namespace}' could not be listed ({WorkloadsUnknown}); anything running there will be deleted with it."
-        : Workloads.Count == 0
-            ? $"Namespace '{Environment.Namespace}' runs nothing."
-            : $"Environment '{Environment.Name}' still runs {string.Join(", ", Workloads.Take(NamedAtMost))}" +
-              (Workloads.Count > NamedAtMost ? $" and {Workloads.Count - NamedAtMost} more" : "") +
-              $"; they will be deleted with namespace '{Environment.Namespace}'.";
+            ? $"The workloads of namespace '{Environment.Namespace}' could not be listed ({WorkloadsUnknown}); anything running there will be deleted with it."
+        : Workloads.Count == 0 ? $"Namespace '{Environment.Namespace}' runs nothing."
+        : $"Environment '{Environment.Name}' still runs {string.Join(", ", Workloads.Take(NamedAtMost))}"
+            + (Workloads.Count > NamedAtMost ? $" and {Workloads.Count - NamedAtMost} more" : "")
+            + $"; they will be deleted with namespace '{Environment.Namespace}'.";
 }
 
 /// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
-public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, IClusterGateway gateway,
-    ReservedNamespaces reserved, QuotaLock quotaLock, WorkloadHoldings holdings)
+public sealed class EnvironmentDirectory(
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock,
+    IOperationQueue queue,
+    IClusterGateway gateway,
+    ReservedNamespaces reserved,
+    QuotaLock quotaLock,
+    WorkloadHoldings holdings
+)
 {
     public async Task<IReadOnlyList<EnvironmentUsage>> ListAsync(CancellationToken ct) =>
         await db.EnvironmentUsage().ToListAsync(ct);
 
     public async Task<IReadOnlyList<OperationView>> OperationsAsync(int take, CancellationToken ct)
     {
-        var operations = await db.Operations.AsNoTracking().OrderByDescending(o => o.CreatedAt).Take(Math.Clamp(take, 1, 200)).ToListAsync(ct);
-        return operations.Select(o => new OperationView(o.Id, o.Kind, o.TargetType, o.TargetId, o.RequestedBy, o.State, o.CreatedAt,
-            o.FinishedAt, o.Error, o.Attempts, o.Steps)).ToList();
+        var operations = await db
+            .Operations.AsNoTracking()
+            .OrderByDescending(o => o.CreatedAt)
+            .Take(Math.Clamp(take, 1, 200))
+            .ToListAsync(ct);
+        return operations
+            .Select(o => new OperationView(
+                o.Id,
+                o.Kind,
+                o.TargetType,
+                o.TargetId,
+                o.RequestedBy,
+                o.State,
+                o.CreatedAt,
+                o.FinishedAt,
+                o.Error,
+                o.Attempts,
+                o.Steps
+            ))
+            .ToList();
     }
 
     /// <summary>
@@ -58,21 +98,49 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     /// its operation in one transaction, then handed to the job that makes the namespace.
     /// Its namespace must be free: not reserved for the cluster, not another environment's, and absent from the cluster.
     /// </summary>
-    public async Task<Result<Operation>> CreateAsync(Actor actor, Tenant tenant, string? name, string? poolName, ResourceAmounts share,
-        CancellationToken ct)
+    public async Task<Result<Operation>> CreateAsync(
+        Actor actor,
+        Tenant tenant,
+        string? name,
+        string? poolName,
+        ResourceAmounts share,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
-            return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: no environment can be created.");
+            return Problem.Forbidden(
+                $"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: no environment can be created."
+            );
         // The pool's problem with the name's and the share's, so that a form shows them all at once.
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Name == poolName, ct);
-        var quotaId = pool is null ? null : await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
-        var created = TenantEnvironment.Create(tenant, pool?.Id ?? Guid.Empty, name, share, clock.GetUtcNow().UtcDateTime);
+        var quotaId = pool is null
+            ? null
+            : await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
+        var created = TenantEnvironment.Create(
+            tenant,
+            pool?.Id ?? Guid.Empty,
+            name,
+            share,
+            clock.GetUtcNow().UtcDateTime
+        );
         if (pool is null || quotaId is null)
         {
-            var poolProblem = Problem.Invalid("Pool", pool is null
-                ? string.IsNullOrWhiteSpace(poolName) ? "Choose the pool the environment runs in." : $"There is no pool '{poolName}'."
-                : $"This tenant has no quota in pool '{pool.Name}'; a platform admin grants it.");
-            return Problem.Invalid([poolProblem, .. created.Problem is { } p ? p.Causes.Count > 0 ? p.Causes : [p] : []]);
+            var poolProblem = Problem.Invalid(
+                "Pool",
+                pool is null
+                    ? string.IsNullOrWhiteSpace(poolName)
+                        ? "Choose the pool the environment runs in."
+                        : $"There is no pool '{poolName}'."
+                    : $"This tenant has no quota in pool '{pool.Name}'; a platform admin grants it."
+            );
+            return Problem.Invalid([
+                poolProblem,
+                .. created.Problem is { } p
+                    ? p.Causes.Count > 0
+                        ? p.Causes
+                        : [p]
+                    : [],
+            ]);
         }
         if (!created.Succeeded)
             return created.Problem!;
@@ -85,35 +153,79 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
             return allowed.Problem!;
         // "a-b" + "c" and "a" + "b-c" are both "a-b-c"; the unique index on namespaces keeps a race out as well.
         if (await db.Environments.IgnoreQueryFilters().AnyAsync(e => e.Namespace == ns, ct))
-            return Problem.Conflict($"Namespace '{ns}' belongs to an environment of another tenant; choose another name.", "Name");
+            return Problem.Conflict(
+                $"Namespace '{ns}' belongs to an environment of another tenant; choose another name.",
+                "Name"
+            );
 
         // Asked before the lock is taken: nobody waits on a cluster behind the quota's row lock.
         var free = await NamespaceFreeAsync(pool, ns, ct);
         if (!free.Succeeded)
             return free.Problem!;
 
-        var saved = await quotaLock.RunAsync(quotaId.Value, async () =>
-        {
-            var granted = await db.TenantQuotas.AsNoTracking().Where(q => q.Id == quotaId).Select(q => q.Granted).FirstAsync(ct);
-            var taken = ResourceAmounts.Sum(await db.Environments.AsNoTracking().Where(e => e.PoolId == pool.Id).Select(e => e.Share).ToListAsync(ct));
-            var admitted = QuotaAdmission.Admit(pool.Name, share, granted, taken);
-            if (!admitted.Succeeded)
+        var saved = await quotaLock.RunAsync(
+            quotaId.Value,
+            async () =>
             {
-                audit.RecordRefusal(actor, tenant, "environment.created", "environment", environment.Name,
-                    $"pool '{pool.Name}', share {share}", admitted.Problem!.Message);
-                return admitted.Problem!;
-            }
+                var granted = await db
+                    .TenantQuotas.AsNoTracking()
+                    .Where(q => q.Id == quotaId)
+                    .Select(q => q.Granted)
+                    .FirstAsync(ct);
+                var taken = ResourceAmounts.Sum(
+                    await db
+                        .Environments.AsNoTracking()
+                        .Where(e => e.PoolId == pool.Id)
+                        .Select(e => e.Share)
+                        .ToListAsync(ct)
+                );
+                var admitted = QuotaAdmission.Admit(pool.Name, share, granted, taken);
+                if (!admitted.Succeeded)
+                {
+                    audit.RecordRefusal(
+                        actor,
+                        tenant,
+                        "environment.created",
+                        "environment",
+                        environment.Name,
+                        $"pool '{pool.Name}', share {share}",
+                        admitted.Problem!.Message
+                    );
+                    return admitted.Problem!;
+                }
 
-            var operation = new Operation(tenant.Id, "environment.create", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
-            db.Environments.Add(environment);
-            db.Operations.Add(operation);
-            audit.RecordForOperation(actor, tenant, "environment.created", "environment", environment.Name,
-                $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}", operation);
-            if (!await db.TrySaveUniqueAsync(ct))
-                return Problem.Conflict($"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another " +
-                    "tenant's environment meanwhile; choose another name.", "Name");
-            return Result<Operation>.Ok(operation);
-        }, ct);
+                var operation = new Operation(
+                    tenant.Id,
+                    "environment.create",
+                    "environment",
+                    environment.Name,
+                    actor.Name,
+                    clock.GetUtcNow().UtcDateTime
+                );
+                db.Environments.Add(environment);
+                db.Operations.Add(operation);
+                audit.RecordForOperation(
+                    actor,
+                    tenant,
+                    "environment.created",
+                    "environment",
+                    environment.Name,
+                    $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}",
+                    operation
+                );
+                if (!await db.TrySaveUniqueAsync(ct))
+                {
+                    return Problem.Conflict(
+                        $"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another "
+                            + "tenant's environment meanwhile; choose another name.",
+                        "Name"
+                    );
+                }
+
+                return Result<Operation>.Ok(operation);
+            },
+            ct
+        );
         if (saved.Succeeded)
             queue.Enqueue(saved.Value);
         return saved;
@@ -124,15 +236,25 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     {
         var found = await gateway.FindNamespaceAsync(pool.ClusterId, ns, ct);
         if (!found.Succeeded)
-            return Problem.Unavailable($"The cluster of pool '{pool.Name}' could not be asked whether namespace '{ns}' is free: " +
-                $"{found.Problem!.Message} Nothing was created; try again when it answers.");
+        {
+            return Problem.Unavailable(
+                $"The cluster of pool '{pool.Name}' could not be asked whether namespace '{ns}' is free: "
+                    + $"{found.Problem!.Message} Nothing was created; try again when it answers."
+            );
+        }
+
         return found.Value switch
         {
             null => Result.Ok(),
             { Terminating: true } => Problem.Conflict(
-                $"Namespace '{ns}' is still being deleted in the cluster of pool '{pool.Name}'; try again once it is gone.", "Name"),
-            _ => Problem.Conflict($"Namespace '{ns}' exists already in the cluster of pool '{pool.Name}' and was not made by the portal for " +
-                "this environment; choose another name, or have a platform admin remove the namespace.", "Name"),
+                $"Namespace '{ns}' is still being deleted in the cluster of pool '{pool.Name}'; try again once it is gone.",
+                "Name"
+            ),
+            _ => Problem.Conflict(
+                $"Namespace '{ns}' exists already in the cluster of pool '{pool.Name}' and was not made by the portal for "
+                    + "this environment; choose another name, or have a platform admin remove the namespace.",
+                "Name"
+            ),
         };
     }
 
@@ -141,92 +263,195 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
     /// the environment's workloads hold (under the environment's admission lock too, so that a deploy admitted at the same
     /// moment is counted); applied to its ResourceQuota by a job.
     /// </summary>
-    public async Task<Result<Operation>> ChangeShareAsync(Actor actor, Tenant tenant, string environmentName, ResourceAmounts share, CancellationToken ct)
+    public async Task<Result<Operation>> ChangeShareAsync(
+        Actor actor,
+        Tenant tenant,
+        string environmentName,
+        ResourceAmounts share,
+        CancellationToken ct
+    )
     {
-        var found = await db.Environments.AsNoTracking().Where(e => e.Name == environmentName)
-            .Select(e => new { e.Id, e.PoolId }).FirstOrDefaultAsync(ct);
+        var found = await db
+            .Environments.AsNoTracking()
+            .Where(e => e.Name == environmentName)
+            .Select(e => new { e.Id, e.PoolId })
+            .FirstOrDefaultAsync(ct);
         if (found is null)
             return Problem.NotFound($"Environment '{environmentName}'");
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == found.PoolId, ct);
-        var quotaId = await db.TenantQuotas.Where(q => q.PoolId == pool.Id).Select(q => (Guid?)q.Id).FirstOrDefaultAsync(ct);
+        var quotaId = await db
+            .TenantQuotas.Where(q => q.PoolId == pool.Id)
+            .Select(q => (Guid?)q.Id)
+            .FirstOrDefaultAsync(ct);
         if (quotaId is null)
-            return Problem.Invalid("Share", $"This tenant has no quota in pool '{pool.Name}' any more; a platform admin grants it.");
+            return Problem.Invalid(
+                "Share",
+                $"This tenant has no quota in pool '{pool.Name}' any more; a platform admin grants it."
+            );
 
-        var saved = await quotaLock.RunAsync(quotaId.Value, async () =>
-        {
-            await db.Environments.Where(e => e.Id == found.Id)
-                .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
-            var environment = await db.Environments.FirstAsync(e => e.Id == found.Id, ct);
-            var granted = await db.TenantQuotas.AsNoTracking().Where(q => q.Id == quotaId).Select(q => q.Granted).FirstAsync(ct);
-            var others = ResourceAmounts.Sum(await db.Environments.AsNoTracking()
-                .Where(e => e.PoolId == pool.Id && e.Id != environment.Id).Select(e => e.Share).ToListAsync(ct));
-            var admitted = QuotaAdmission.Admit(pool.Name, share, granted, others);
-            if (!admitted.Succeeded)
-                return ShareRefused(actor, tenant, environment, share, admitted.Problem!);
-            var below = ResourceAmounts.BelowHeld(share with { MiddlewareInstances = 0 }, await holdings.InEnvironmentAsync(environment.Id, ct));
-            if (below.Count > 0)
-                return ShareRefused(actor, tenant, environment, share, Problem.Conflict(
-                    $"The share of environment '{environment.Name}' cannot go below what its workloads hold: {string.Join("; ", below)}.", "Share"));
-            var before = environment.Share;
-            var changed = environment.ChangeShare(share);
-            if (!changed.Succeeded)
-                return changed.Problem!;
-            var operation = new Operation(tenant.Id, "environment.update-quota", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
-            db.Operations.Add(operation);
-            audit.RecordForOperation(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{before}' → '{share}'", operation);
-            await db.SaveChangesAsync(ct);
-            return Result<Operation>.Ok(operation);
-        }, ct);
+        var saved = await quotaLock.RunAsync(
+            quotaId.Value,
+            async () =>
+            {
+                await db
+                    .Environments.Where(e => e.Id == found.Id)
+                    .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
+                var environment = await db.Environments.FirstAsync(e => e.Id == found.Id, ct);
+                var granted = await db
+                    .TenantQuotas.AsNoTracking()
+                    .Where(q => q.Id == quotaId)
+                    .Select(q => q.Granted)
+                    .FirstAsync(ct);
+                var others = ResourceAmounts.Sum(
+                    await db
+                        .Environments.AsNoTracking()
+                        .Where(e => e.PoolId == pool.Id && e.Id != environment.Id)
+                        .Select(e => e.Share)
+                        .ToListAsync(ct)
+                );
+                var admitted = QuotaAdmission.Admit(pool.Name, share, granted, others);
+                if (!admitted.Succeeded)
+                    return ShareRefused(actor, tenant, environment, share, admitted.Problem!);
+                var below = ResourceAmounts.BelowHeld(
+                    share with
+                    {
+                        MiddlewareInstances = 0,
+                    },
+                    await holdings.InEnvironmentAsync(environment.Id, ct)
+                );
+                if (below.Count > 0)
+                {
+                    return ShareRefused(
+                        actor,
+                        tenant,
+                        environment,
+                        share,
+                        Problem.Conflict(
+                            $"The share of environment '{environment.Name}' cannot go below what its workloads hold: {string.Join("; ", below)}.",
+                            "Share"
+                        )
+                    );
+                }
+
+                var before = environment.Share;
+                var changed = environment.ChangeShare(share);
+                if (!changed.Succeeded)
+                    return changed.Problem!;
+                var operation = new Operation(
+                    tenant.Id,
+                    "environment.update-quota",
+                    "environment",
+                    environment.Name,
+                    actor.Name,
+                    clock.GetUtcNow().UtcDateTime
+                );
+                db.Operations.Add(operation);
+                audit.RecordForOperation(
+                    actor,
+                    tenant,
+                    "environment.share-changed",
+                    "environment",
+                    environment.Name,
+                    $"'{before}' → '{share}'",
+                    operation
+                );
+                await db.SaveChangesAsync(ct);
+                return Result<Operation>.Ok(operation);
+            },
+            ct
+        );
         if (saved.Succeeded)
             queue.Enqueue(saved.Value);
         return saved;
     }
 
     /// <summary>A share refused by the quota or by what the environment holds: audited as denied once the quota's lock is let go.</summary>
-    private Problem ShareRefused(Actor actor, Tenant tenant, TenantEnvironment environment, ResourceAmounts share, Problem refused)
+    private Problem ShareRefused(
+        Actor actor,
+        Tenant tenant,
+        TenantEnvironment environment,
+        ResourceAmounts share,
+        Problem refused
+    )
     {
-        audit.RecordRefusal(actor, tenant, "environment.share-changed", "environment", environment.Name, $"'{environment.Share}' → '{share}'",
-            refused.Message);
+        audit.RecordRefusal(
+            actor,
+            tenant,
+            "environment.share-changed",
+            "environment",
+            environment.Name,
+            $"'{environment.Share}' → '{share}'",
+            refused.Message
+        );
         return refused;
     }
 
     /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
-    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(Tenant tenant, string environmentName, CancellationToken ct)
+    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(
+        Tenant tenant,
+        string environmentName,
+        CancellationToken ct
+    )
     {
         var environment = await db.EnvironmentUsage(environmentName).FirstOrDefaultAsync(ct);
         if (environment is null)
             return Problem.NotFound($"Environment '{environmentName}'");
-        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
+        var clusterId = await db
+            .ResourcePools.Where(p => p.Id == environment.PoolId)
+            .Select(p => p.ClusterId)
+            .FirstAsync(ct);
         var ns = await gateway.FindNamespaceAsync(clusterId, environment.Namespace, ct);
         var owner = new Ownership(tenant.Id, tenant.Slug, environment.Id, environment.Name);
         if (ns.Succeeded && ns.Value is { } found && !NamespaceClaim.IsOwnedBy(found, owner, environment.CreatedAt))
             return new EnvironmentDeletion(environment, [], null, NamespaceNotOwned: true);
         var workloads = await gateway.ListWorkloadsAsync(clusterId, environment.Namespace, ct);
-        return workloads.Succeeded
-            ? new EnvironmentDeletion(environment, workloads.Value, null)
-            : workloads.Problem!.Code == "not-found"
-                ? new EnvironmentDeletion(environment, [], null)
-                : new EnvironmentDeletion(environment, [], workloads.Problem.Message.TrimEnd('.'));
+        return workloads.Succeeded ? new EnvironmentDeletion(environment, workloads.Value, null)
+            : workloads.Problem!.Code == "not-found" ? new EnvironmentDeletion(environment, [], null)
+            : new EnvironmentDeletion(environment, [], workloads.Problem.Message.TrimEnd('.'));
     }
 
     /// <summary>
     /// Deletes an environment and its namespace, with everything running in it, as a job. When something runs there
     /// (or that cannot be known), the environment's name must be typed to confirm, and the refusal names what runs.
     /// </summary>
-    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string environmentName, string? confirmName, CancellationToken ct)
+    public async Task<Result<Operation>> DeleteAsync(
+        Actor actor,
+        Tenant tenant,
+        string environmentName,
+        string? confirmName,
+        CancellationToken ct
+    )
     {
         var deletion = await PrepareDeletionAsync(tenant, environmentName, ct);
         if (!deletion.Succeeded)
             return deletion.Problem!;
         if (deletion.Value.Environment.State == EnvironmentState.Deleting)
             return Problem.Conflict($"Environment '{environmentName}' is being deleted already.");
-        if (deletion.Value.NeedsConfirmation && !string.Equals(confirmName?.Trim(), environmentName, StringComparison.Ordinal))
+        if (
+            deletion.Value.NeedsConfirmation
+            && !string.Equals(confirmName?.Trim(), environmentName, StringComparison.Ordinal)
+        )
             return Problem.Invalid("ConfirmName", $"{deletion.Value.Warning} Type '{environmentName}' to confirm.");
         var environment = await db.Environments.FirstAsync(e => e.Name == environmentName, ct);
         environment.MarkDeleting();
-        var operation = new Operation(tenant.Id, "environment.delete", "environment", environment.Name, actor.Name, clock.GetUtcNow().UtcDateTime);
+        var operation = new Operation(
+            tenant.Id,
+            "environment.delete",
+            "environment",
+            environment.Name,
+            actor.Name,
+            clock.GetUtcNow().UtcDateTime
+        );
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, "environment.deleted", "environment", environment.Name, deletion.Value.Warning, operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            "environment.deleted",
+            "environment",
+            environment.Name,
+            deletion.Value.Warning,
+            operation
+        );
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;
@@ -241,7 +466,15 @@ public sealed class EnvironmentDirectory(PortalDbContext db, AuditTrail audit, T
         var retried = operation.Retry(clock.GetUtcNow().UtcDateTime);
         if (!retried.Succeeded)
             return retried.Problem!;
-        audit.RecordForOperation(actor, tenant, "operation.retried", "operation", operation.Id.ToString(), $"{operation.Kind} of {operation.TargetId}", operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            "operation.retried",
+            "operation",
+            operation.Id.ToString(),
+            $"{operation.Kind} of {operation.TargetId}",
+            operation
+        );
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;

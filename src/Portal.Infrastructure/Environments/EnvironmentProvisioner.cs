@@ -24,19 +24,29 @@ namespace Portal.Infrastructure.Environments;
 /// A namespace that exists already is used only when it is the environment's own (<see cref="NamespaceClaim"/>).
 /// </summary>
 public sealed class EnvironmentProvisioner(
-    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, OperationRunner runner, TimeProvider clock,
-    AuditTrail audit, IOptions<NamespaceOptions> namespaces) : IOperationWork
+    PortalDbContext db,
+    KubernetesClients clients,
+    IOperationProgress progress,
+    OperationRunner runner,
+    TimeProvider clock,
+    AuditTrail audit,
+    IOptions<NamespaceOptions> namespaces
+) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     public const string ManagedBy = "portal";
 
-    public Task RunAsync(Guid operationId, CancellationToken ct) => runner.RunAsync(db, progress, operationId, this, ct);
+    public Task RunAsync(Guid operationId, CancellationToken ct) =>
+        runner.RunAsync(db, progress, operationId, this, ct);
 
     async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
     {
-        var environment = await db.Environments.IgnoreQueryFilters()
+        var environment = await db
+            .Environments.IgnoreQueryFilters()
             .FirstOrDefaultAsync(e => e.TenantId == operation.TenantId && e.Name == operation.TargetId, ct)
-            ?? throw new OperationTargetGone($"Environment '{operation.TargetId}' no longer exists: it was deleted after this operation was queued.");
+            ?? throw new OperationTargetGone(
+                $"Environment '{operation.TargetId}' no longer exists: it was deleted after this operation was queued."
+            );
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
         var owner = Ownership.Of(environment, tenant.Slug);
@@ -49,19 +59,54 @@ public sealed class EnvironmentProvisioner(
         switch (operation.Kind)
         {
             case "environment.delete":
-                await _journal.StepAsync(operation, "delete-namespace", () => DeleteNamespaceAsync(client, environment, tenant, ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "delete-namespace",
+                    () => DeleteNamespaceAsync(client, environment, tenant, ct),
+                    ct
+                );
                 db.Environments.Remove(environment);
                 break;
             case "environment.update-quota":
-                await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "resource-quota",
+                    () => ApplyResourceQuotaAsync(client, environment, labels, ct),
+                    ct
+                );
                 environment.MarkReady();
                 break;
             default:
-                await _journal.StepAsync(operation, "namespace", () => ApplyNamespaceAsync(client, environment, owner, ct), ct);
-                await _journal.StepAsync(operation, "node-selector", () => ApplyNodeSelectorAsync(client, environment.Namespace, pool.Selector, ct), ct);
-                await _journal.StepAsync(operation, "resource-quota", () => ApplyResourceQuotaAsync(client, environment, labels, ct), ct);
-                await _journal.StepAsync(operation, "limit-range", () => ApplyLimitRangeAsync(client, environment, labels, ct), ct);
-                await _journal.StepAsync(operation, "network-policy", () => ApplyNetworkPolicyAsync(client, environment, owner, ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "namespace",
+                    () => ApplyNamespaceAsync(client, environment, owner, ct),
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "node-selector",
+                    () => ApplyNodeSelectorAsync(client, environment.Namespace, pool.Selector, ct),
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "resource-quota",
+                    () => ApplyResourceQuotaAsync(client, environment, labels, ct),
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "limit-range",
+                    () => ApplyLimitRangeAsync(client, environment, labels, ct),
+                    ct
+                );
+                await _journal.StepAsync(
+                    operation,
+                    "network-policy",
+                    () => ApplyNetworkPolicyAsync(client, environment, owner, ct),
+                    ct
+                );
                 environment.MarkReady();
                 break;
         }
@@ -69,10 +114,16 @@ public sealed class EnvironmentProvisioner(
 
     string IOperationWork.Explain(Exception failure) => ClusterProblems.Explain(failure);
 
-    async Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct)
+    async Task<string?> IOperationWork.AfterFailureAsync(
+        IServiceProvider services,
+        Operation failed,
+        Exception failure,
+        CancellationToken ct
+    )
     {
         var fresh = services.GetRequiredService<PortalDbContext>();
-        var environment = await fresh.Environments.IgnoreQueryFilters()
+        var environment = await fresh
+            .Environments.IgnoreQueryFilters()
             .FirstOrDefaultAsync(e => e.TenantId == failed.TenantId && e.Name == failed.TargetId, ct);
         if (environment is null)
             return null;
@@ -82,28 +133,65 @@ public sealed class EnvironmentProvisioner(
     }
 
     /// <summary>The ResourceQuota's hard limits for an environment's share, in the units Kubernetes reports.</summary>
-    internal static Dictionary<string, ResourceQuantity> Hard(ResourceAmounts share) => new()
-    {
-        ["requests.cpu"] = new($"{share.CpuRequestMillis}m"), ["limits.cpu"] = new($"{share.CpuLimitMillis}m"),
-        ["requests.memory"] = new(share.MemoryRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ["limits.memory"] = new(share.MemoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ["requests.storage"] = new(share.StorageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-    };
+    internal static Dictionary<string, ResourceQuantity> Hard(ResourceAmounts share) =>
+        new()
+        {
+            ["requests.cpu"] = new($"{share.CpuRequestMillis}m"),
+            ["limits.cpu"] = new($"{share.CpuLimitMillis}m"),
+            ["requests.memory"] = new(
+                share.MemoryRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            ),
+            ["limits.memory"] = new(share.MemoryLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["requests.storage"] = new(share.StorageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
 
     /// <summary>Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so.</summary>
-    private async Task DeleteNamespaceAsync(IKubernetes client, TenantEnvironment environment, Tenant tenant, CancellationToken ct)
+    private async Task DeleteNamespaceAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Tenant tenant,
+        CancellationToken ct
+    )
     {
-        if (!await NamespaceClaim.DeleteOwnedAsync(client, environment, Ownership.Of(environment, tenant.Slug), namespaces.Value.DeletionTimeout, clock, ct))
-            audit.Record(Actor.System, tenant, "environment.namespace-kept", "environment", environment.Name,
-                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment");
+        if (
+            !await NamespaceClaim.DeleteOwnedAsync(
+                client,
+                environment,
+                Ownership.Of(environment, tenant.Slug),
+                namespaces.Value.DeletionTimeout,
+                clock,
+                ct
+            )
+        )
+        {
+            audit.Record(
+                Actor.System,
+                tenant,
+                "environment.namespace-kept",
+                "environment",
+                environment.Name,
+                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"
+            );
+        }
     }
 
     /// <summary>Creates the environment's namespace, or labels it again when it is the environment's own; any other is refused.</summary>
-    internal static async Task ApplyNamespaceAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
+    internal static async Task ApplyNamespaceAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Ownership owner,
+        CancellationToken ct
+    )
     {
-        var (name, labels) = (environment.Namespace, Merge(owner.Labels(), new Dictionary<string, string>(NamespacePodSecurity.Labels)));
-        var desired = new V1Namespace { Metadata = new V1ObjectMeta { Name = name, Labels = labels } };
+        var (name, labels) = (
+            environment.Namespace,
+            Merge(owner.Labels(), new Dictionary<string, string>(NamespacePodSecurity.Labels))
+        );
+        var desired = new V1Namespace
+        {
+            Metadata = new V1ObjectMeta { Name = name, Labels = labels },
+        };
         await CreateOrReplaceAsync(
             () => client.CoreV1.CreateNamespaceAsync(desired, cancellationToken: ct),
             async () =>
@@ -113,7 +201,8 @@ public sealed class EnvironmentProvisioner(
                     throw new NamespaceNotOwnedException(name);
                 current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
                 await client.CoreV1.ReplaceNamespaceAsync(current, name, cancellationToken: ct);
-            });
+            }
+        );
     }
 
     /// <summary>
@@ -121,31 +210,71 @@ public sealed class EnvironmentProvisioner(
     /// by the portal or by hand, gets the pool's selector, and one asking for other nodes is refused. A pool of every node
     /// leaves the cluster's default.
     /// </summary>
-    internal static Task ApplyNodeSelectorAsync(IKubernetes client, string name, NodeSelector selector, CancellationToken ct)
+    internal static Task ApplyNodeSelectorAsync(
+        IKubernetes client,
+        string name,
+        NodeSelector selector,
+        CancellationToken ct
+    )
     {
         var value = selector.Requirements.Count == 0 ? null : selector.ToString();
-        var patch = new V1Patch(System.Text.Json.JsonSerializer.Serialize(new { metadata = new { annotations = new Dictionary<string, string?> { [NodeSelectorAnnotation] = value } } }),
-            V1Patch.PatchType.MergePatch);
+        var patch = new V1Patch(
+            System.Text.Json.JsonSerializer.Serialize(
+                new
+                {
+                    metadata = new
+                    {
+                        annotations = new Dictionary<string, string?> { [NodeSelectorAnnotation] = value },
+                    },
+                }
+            ),
+            V1Patch.PatchType.MergePatch
+        );
         return client.CoreV1.PatchNamespaceAsync(patch, name, cancellationToken: ct);
     }
 
     public const string NodeSelectorAnnotation = "scheduler.alpha.kubernetes.io/node-selector";
 
-    internal static async Task ApplyResourceQuotaAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
+    internal static async Task ApplyResourceQuotaAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Dictionary<string, string> labels,
+        CancellationToken ct
+    )
     {
-        var desired = new V1ResourceQuota { Metadata = new V1ObjectMeta { Name = "portal-quota", Labels = labels }, Spec = new V1ResourceQuotaSpec { Hard = Hard(environment.Share) } };
+        var desired = new V1ResourceQuota
+        {
+            Metadata = new V1ObjectMeta { Name = "portal-quota", Labels = labels },
+            Spec = new V1ResourceQuotaSpec { Hard = Hard(environment.Share) },
+        };
         await CreateOrReplaceAsync(
-            () => client.CoreV1.CreateNamespacedResourceQuotaAsync(desired, environment.Namespace, cancellationToken: ct),
+            () =>
+                client.CoreV1.CreateNamespacedResourceQuotaAsync(desired, environment.Namespace, cancellationToken: ct),
             async () =>
             {
-                var current = await client.CoreV1.ReadNamespacedResourceQuotaAsync("portal-quota", environment.Namespace, cancellationToken: ct);
+                var current = await client.CoreV1.ReadNamespacedResourceQuotaAsync(
+                    "portal-quota",
+                    environment.Namespace,
+                    cancellationToken: ct
+                );
                 current.Spec = desired.Spec;
                 current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
-                await client.CoreV1.ReplaceNamespacedResourceQuotaAsync(current, "portal-quota", environment.Namespace, cancellationToken: ct);
-            });
+                await client.CoreV1.ReplaceNamespacedResourceQuotaAsync(
+                    current,
+                    "portal-quota",
+                    environment.Namespace,
+                    cancellationToken: ct
+                );
+            }
+        );
     }
 
-    internal static async Task ApplyLimitRangeAsync(IKubernetes client, TenantEnvironment environment, Dictionary<string, string> labels, CancellationToken ct)
+    internal static async Task ApplyLimitRangeAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Dictionary<string, string> labels,
+        CancellationToken ct
+    )
     {
         var desired = new V1LimitRange
         {
@@ -157,8 +286,16 @@ public sealed class EnvironmentProvisioner(
                     new V1LimitRangeItem
                     {
                         Type = "Container",
-                        DefaultRequest = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") },
-                        DefaultProperty = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("512Mi") },
+                        DefaultRequest = new Dictionary<string, ResourceQuantity>
+                        {
+                            ["cpu"] = new("100m"),
+                            ["memory"] = new("128Mi"),
+                        },
+                        DefaultProperty = new Dictionary<string, ResourceQuantity>
+                        {
+                            ["cpu"] = new("500m"),
+                            ["memory"] = new("512Mi"),
+                        },
                     },
                 ],
             },
@@ -167,14 +304,29 @@ public sealed class EnvironmentProvisioner(
             () => client.CoreV1.CreateNamespacedLimitRangeAsync(desired, environment.Namespace, cancellationToken: ct),
             async () =>
             {
-                var current = await client.CoreV1.ReadNamespacedLimitRangeAsync("portal-defaults", environment.Namespace, cancellationToken: ct);
+                var current = await client.CoreV1.ReadNamespacedLimitRangeAsync(
+                    "portal-defaults",
+                    environment.Namespace,
+                    cancellationToken: ct
+                );
                 current.Spec = desired.Spec;
                 current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
-                await client.CoreV1.ReplaceNamespacedLimitRangeAsync(current, "portal-defaults", environment.Namespace, cancellationToken: ct);
-            });
+                await client.CoreV1.ReplaceNamespacedLimitRangeAsync(
+                    current,
+                    "portal-defaults",
+                    environment.Namespace,
+                    cancellationToken: ct
+                );
+            }
+        );
     }
 
-    internal static async Task ApplyNetworkPolicyAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
+    internal static async Task ApplyNetworkPolicyAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Ownership owner,
+        CancellationToken ct
+    )
     {
         // Pods of this namespace accept traffic only from namespaces of the same tenant, known by its id.
         var labels = owner.Labels();
@@ -189,20 +341,41 @@ public sealed class EnvironmentProvisioner(
                 [
                     new V1NetworkPolicyIngressRule
                     {
-                        FromProperty = [new V1NetworkPolicyPeer { NamespaceSelector = new V1LabelSelector { MatchLabels = owner.TenantSelector() } }],
+                        FromProperty =
+                        [
+                            new V1NetworkPolicyPeer
+                            {
+                                NamespaceSelector = new V1LabelSelector { MatchLabels = owner.TenantSelector() },
+                            },
+                        ],
                     },
                 ],
             },
         };
         await CreateOrReplaceAsync(
-            () => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(desired, environment.Namespace, cancellationToken: ct),
+            () =>
+                client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(
+                    desired,
+                    environment.Namespace,
+                    cancellationToken: ct
+                ),
             async () =>
             {
-                var current = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync("portal-tenant-isolation", environment.Namespace, cancellationToken: ct);
+                var current = await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync(
+                    "portal-tenant-isolation",
+                    environment.Namespace,
+                    cancellationToken: ct
+                );
                 current.Spec = desired.Spec;
                 current.Metadata.Labels = Merge(current.Metadata.Labels, labels);
-                await client.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(current, "portal-tenant-isolation", environment.Namespace, cancellationToken: ct);
-            });
+                await client.NetworkingV1.ReplaceNamespacedNetworkPolicyAsync(
+                    current,
+                    "portal-tenant-isolation",
+                    environment.Namespace,
+                    cancellationToken: ct
+                );
+            }
+        );
     }
 
     private static async Task CreateOrReplaceAsync(Func<Task> create, Func<Task> replace)
@@ -217,7 +390,10 @@ public sealed class EnvironmentProvisioner(
         }
     }
 
-    private static Dictionary<string, string> Merge(IDictionary<string, string>? current, Dictionary<string, string> wanted)
+    private static Dictionary<string, string> Merge(
+        IDictionary<string, string>? current,
+        Dictionary<string, string> wanted
+    )
     {
         var merged = new Dictionary<string, string>(current ?? new Dictionary<string, string>());
         foreach (var (key, value) in wanted)

@@ -10,8 +10,20 @@ namespace Portal.Infrastructure.Environments;
 /// An environment of the tenant in scope with its share and what its workloads hold now: requests and limits of
 /// its pods (from the cluster watch) and their usage (from metrics; null until sampled).
 /// </summary>
-public sealed record EnvironmentUsage(Guid Id, string Name, Guid PoolId, string Pool, string Region, string Namespace, EnvironmentState State,
-    ResourceAmounts Share, WorkloadTotals Workloads, long? CpuUsedMillis, long? MemoryUsedBytes, DateTime CreatedAt);
+public sealed record EnvironmentUsage(
+    Guid Id,
+    string Name,
+    Guid PoolId,
+    string Pool,
+    string Region,
+    string Namespace,
+    EnvironmentState State,
+    ResourceAmounts Share,
+    WorkloadTotals Workloads,
+    long? CpuUsedMillis,
+    long? MemoryUsedBytes,
+    DateTime CreatedAt
+);
 
 public static class EnvironmentUsageQuery
 {
@@ -20,12 +32,31 @@ public static class EnvironmentUsageQuery
         from e in db.Environments.AsNoTracking()
         where name == null || e.Name == name
         join p in db.ResourcePools on e.PoolId equals p.Id
-        join l in db.NamespaceLoads on new { p.ClusterId, e.Namespace } equals new { l.ClusterId, l.Namespace } into loads
+        join l in db.NamespaceLoads
+            on new { p.ClusterId, e.Namespace } equals new { l.ClusterId, l.Namespace }
+            into loads
         from l in loads.DefaultIfEmpty()
         orderby e.Name
-        select new EnvironmentUsage(e.Id, e.Name, p.Id, p.Name, p.Region, e.Namespace, e.State, e.Share,
+        select new EnvironmentUsage(
+            e.Id,
+            e.Name,
+            p.Id,
+            p.Name,
+            p.Region,
+            e.Namespace,
+            e.State,
+            e.Share,
             l == null
                 ? new WorkloadTotals(0, 0, 0, 0, 0)
-                : new WorkloadTotals(l.CpuRequestedMillis, l.CpuLimitMillis, l.MemoryRequestedBytes, l.MemoryLimitBytes, l.Pods),
-            l == null ? null : l.CpuUsageMillis, l == null ? null : l.MemoryUsageBytes, e.CreatedAt);
+                : new WorkloadTotals(
+                    l.CpuRequestedMillis,
+                    l.CpuLimitMillis,
+                    l.MemoryRequestedBytes,
+                    l.MemoryLimitBytes,
+                    l.Pods
+                ),
+            l == null ? null : l.CpuUsageMillis,
+            l == null ? null : l.MemoryUsageBytes,
+            e.CreatedAt
+        );
 }

@@ -8,14 +8,18 @@ using Portal.Domain.Environments;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>An environment's namespace exists in the cluster but is not the environment's own: the portal leaves it alone.</summary>
-public sealed class NamespaceNotOwnedException(string @namespace) : Exception(
-    $"Namespace '{@namespace}' exists but was not made by the portal for this environment; it was left untouched. " +
-    "Delete this environment and choose another name, or have a platform admin remove the namespace.");
+public sealed class NamespaceNotOwnedException(string @namespace)
+    : Exception(
+        $"Namespace '{@namespace}' exists but was not made by the portal for this environment; it was left untouched. "
+            + "Delete this environment and choose another name, or have a platform admin remove the namespace."
+    );
 
 /// <summary>The environment's namespace is not in the cluster: not made yet, or deleted by hand (drift repair makes it again).</summary>
-public sealed class NamespaceMissingException(string @namespace, string environment) : Exception(
-    $"Namespace '{@namespace}' of environment '{environment}' is not in the cluster: the environment is still being made, or its namespace " +
-    "was deleted by hand and is made again within minutes. Nothing was changed; try again once the environment is ready.");
+public sealed class NamespaceMissingException(string @namespace, string environment)
+    : Exception(
+        $"Namespace '{@namespace}' of environment '{environment}' is not in the cluster: the environment is still being made, or its namespace "
+            + "was deleted by hand and is made again within minutes. Nothing was changed; try again once the environment is ready."
+    );
 
 /// <summary>
 /// The portal changes or deletes a namespace only when it is the environment's own: labelled with the environment's tenant
@@ -35,15 +39,23 @@ public static class NamespaceClaim
     public static bool IsOwnedBy(ClusterNamespace ns, Ownership owner, DateTime environmentCreatedAt) =>
         IsOwnedBy(ns.Labels.ToDictionary(), ns.CreatedAt, owner, environmentCreatedAt);
 
-    private static bool IsOwnedBy(IDictionary<string, string>? labels, DateTime? createdAt, Ownership owner, DateTime environmentCreatedAt)
+    private static bool IsOwnedBy(
+        IDictionary<string, string>? labels,
+        DateTime? createdAt,
+        Ownership owner,
+        DateTime environmentCreatedAt
+    )
     {
         labels ??= new Dictionary<string, string>();
         string? Label(string key) => labels.TryGetValue(key, out var value) ? value : null;
         if (Label(Ownership.TenantIdLabel) is not null || Label(Ownership.EnvironmentIdLabel) is not null)
-            return Label(Ownership.TenantIdLabel) == owner.TenantId.ToString() && Label(Ownership.EnvironmentIdLabel) == owner.EnvironmentId.ToString();
+            return Label(Ownership.TenantIdLabel) == owner.TenantId.ToString()
+                && Label(Ownership.EnvironmentIdLabel) == owner.EnvironmentId.ToString();
         return Label(Ownership.ManagedByLabel) == EnvironmentProvisioner.ManagedBy
-               && Label(Ownership.TenantLabel) == owner.Tenant && Label(Ownership.EnvironmentLabel) == owner.Environment
-               && createdAt is { } created && created >= environmentCreatedAt - ClockSlack;
+            && Label(Ownership.TenantLabel) == owner.Tenant
+            && Label(Ownership.EnvironmentLabel) == owner.Environment
+            && createdAt is { } created
+            && created >= environmentCreatedAt - ClockSlack;
     }
 
     /// <summary>
@@ -51,7 +63,12 @@ public static class NamespaceClaim
     /// ever applied into a namespace of the same name that someone else made (after the environment was admitted, or in place of
     /// its namespace since).
     /// </summary>
-    public static async Task EnsureOwnedAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct)
+    public static async Task EnsureOwnedAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Ownership owner,
+        CancellationToken ct
+    )
     {
         var current = await ReadAsync(client, environment.Namespace, ct)
             ?? throw new NamespaceMissingException(environment.Namespace, environment.Name);
@@ -60,15 +77,27 @@ public static class NamespaceClaim
     }
 
     /// <summary>Before anything is taken out of the environment's namespace: true only when it is there and the environment's own.</summary>
-    public static async Task<bool> HoldsAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, CancellationToken ct) =>
-        await ReadAsync(client, environment.Namespace, ct) is { } current && IsOwnedBy(current, owner, environment.CreatedAt);
+    public static async Task<bool> HoldsAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Ownership owner,
+        CancellationToken ct
+    ) =>
+        await ReadAsync(client, environment.Namespace, ct) is { } current
+        && IsOwnedBy(current, owner, environment.CreatedAt);
 
     /// <summary>
     /// Deletes the environment's namespace, with everything in it, and waits until it is gone. False when the namespace of
     /// that name is not the environment's: then it is left as it is.
     /// </summary>
-    public static async Task<bool> DeleteOwnedAsync(IKubernetes client, TenantEnvironment environment, Ownership owner, TimeSpan timeout,
-        TimeProvider clock, CancellationToken ct)
+    public static async Task<bool> DeleteOwnedAsync(
+        IKubernetes client,
+        TenantEnvironment environment,
+        Ownership owner,
+        TimeSpan timeout,
+        TimeProvider clock,
+        CancellationToken ct
+    )
     {
         var name = environment.Namespace;
         var current = await ReadAsync(client, name, ct);
@@ -79,10 +108,15 @@ public static class NamespaceClaim
         try
         {
             // The precondition deletes this namespace only, not one of the same name made since it was read.
-            await client.CoreV1.DeleteNamespaceAsync(name, new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = current.Metadata.Uid } },
-                propagationPolicy: "Foreground", cancellationToken: ct);
+            await client.CoreV1.DeleteNamespaceAsync(
+                name,
+                new V1DeleteOptions { Preconditions = new V1Preconditions { Uid = current.Metadata.Uid } },
+                propagationPolicy: "Foreground",
+                cancellationToken: ct
+            );
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
+        catch (HttpOperationException e)
+            when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
             // Gone already, or replaced by another namespace of the same name: this one is gone either way.
         }
@@ -93,9 +127,18 @@ public static class NamespaceClaim
             if (left is null || left.Metadata.Uid != current.Metadata.Uid)
                 return true;
             if (clock.GetUtcNow() >= deadline)
-                throw new TimeoutException($"Namespace '{name}' is still terminating after {timeout.TotalMinutes:0.#} min" +
-                    (left.Spec?.Finalizers is { Count: > 0 } finalizers ? $" (finalizers: {string.Join(", ", finalizers)})" : "") +
-                    "; retry the operation once it is gone.");
+            {
+                throw new TimeoutException(
+                    $"Namespace '{name}' is still terminating after {timeout.TotalMinutes:0.#} min"
+                        + (
+                            left.Spec?.Finalizers is { Count: > 0 } finalizers
+                                ? $" (finalizers: {string.Join(", ", finalizers)})"
+                                : ""
+                        )
+                        + "; retry the operation once it is gone."
+                );
+            }
+
             await Task.Delay(PollEvery, clock, ct);
         }
     }

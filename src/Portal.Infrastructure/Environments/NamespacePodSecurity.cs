@@ -13,10 +13,15 @@ public static class NamespacePodSecurity
     public const string Enforce = "baseline";
     public const string WarnAndAudit = "restricted";
 
-    public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>(StringComparer.Ordinal)
+    public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>(
+        StringComparer.Ordinal
+    )
     {
-        ["pod-security.kubernetes.io/enforce"] = Enforce, ["pod-security.kubernetes.io/enforce-version"] = "latest",
-        ["pod-security.kubernetes.io/warn"] = WarnAndAudit, ["pod-security.kubernetes.io/warn-version"] = "latest",
-        ["pod-security.kubernetes.io/audit"] = WarnAndAudit, ["pod-security.kubernetes.io/audit-version"] = "latest",
+        ["pod-security.kubernetes.io/enforce"] = Enforce,
+        ["pod-security.kubernetes.io/enforce-version"] = "latest",
+        ["pod-security.kubernetes.io/warn"] = WarnAndAudit,
+        ["pod-security.kubernetes.io/warn-version"] = "latest",
+        ["pod-security.kubernetes.io/audit"] = WarnAndAudit,
+        ["pod-security.kubernetes.io/audit-version"] = "latest",
     };
 }

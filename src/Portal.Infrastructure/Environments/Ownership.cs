@@ -13,19 +13,25 @@ public sealed record Ownership(Guid TenantId, string Tenant, Guid EnvironmentId,
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
     public const string TenantIdLabel = "portal/tenant-id";
     public const string EnvironmentIdLabel = "portal/environment-id";
+
     /// <summary>The tenant's slug: for people only.</summary>
     public const string TenantLabel = "portal/tenant";
+
     /// <summary>The environment's name: for people only.</summary>
     public const string EnvironmentLabel = "portal/environment";
 
     public static Ownership Of(TenantEnvironment environment, string tenantSlug) =>
         new(environment.TenantId, tenantSlug, environment.Id, environment.Name);
 
-    public Dictionary<string, string> Labels() => new()
-    {
-        [ManagedByLabel] = EnvironmentProvisioner.ManagedBy, [TenantLabel] = Tenant, [EnvironmentLabel] = Environment,
-        [TenantIdLabel] = TenantId.ToString(), [EnvironmentIdLabel] = EnvironmentId.ToString(),
-    };
+    public Dictionary<string, string> Labels() =>
+        new()
+        {
+            [ManagedByLabel] = EnvironmentProvisioner.ManagedBy,
+            [TenantLabel] = Tenant,
+            [EnvironmentLabel] = Environment,
+            [TenantIdLabel] = TenantId.ToString(),
+            [EnvironmentIdLabel] = EnvironmentId.ToString(),
+        };
 
     /// <summary>The namespace selector of every namespace of the tenant.</summary>
     public Dictionary<string, string> TenantSelector() => new() { [TenantIdLabel] = TenantId.ToString() };

@@ -20,22 +20,47 @@ public static class TenantObjectPolicy
     /// <summary>The capabilities the baseline standard lets a container add: Docker's defaults.</summary>
     public static readonly IReadOnlySet<string> BaselineCapabilities = new HashSet<string>(StringComparer.Ordinal)
     {
-        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID",
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
         "SYS_CHROOT",
     };
 
     /// <summary>The sysctls the baseline standard calls safe: namespaced, and harmless to the node and its other pods.</summary>
     public static readonly IReadOnlySet<string> SafeSysctls = new HashSet<string>(StringComparer.Ordinal)
     {
-        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
     };
 
     /// <summary>The volume types of the restricted standard: none reaches the node or storage outside the cluster's claims.</summary>
     public static readonly IReadOnlySet<string> VolumeTypes = new HashSet<string>(StringComparer.Ordinal)
     {
-        "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret",
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
     };
 
     private const string AppArmorAnnotation = "container.apparmor.security.beta.kubernetes.io/";
@@ -49,37 +74,68 @@ public static class TenantObjectPolicy
         void Add(string field, string why) => found.Add($"{kind} '{name}': {field} {why}.");
 
         if (o.Metadata?.NamespaceProperty is { Length: > 0 } other && other != @namespace)
-            Add($"metadata.namespace {other}", "is another namespace: leave metadata.namespace out, the portal puts every object in the instance's own");
+            Add(
+                $"metadata.namespace {other}",
+                "is another namespace: leave metadata.namespace out, the portal puts every object in the instance's own"
+            );
         if (PodTemplate(o) is var (podMetadata, pod, path) && pod is not null)
         {
             foreach (var (key, value) in podMetadata?.Annotations ?? new Dictionary<string, string>())
             {
                 if (key.StartsWith(AppArmorAnnotation, StringComparison.Ordinal) && value != "runtime/default")
-                    Add($"{path[..^".spec".Length]}.metadata.annotations[{key}] is {value}", "overrides AppArmor: only runtime/default is allowed");
+                    Add(
+                        $"{path[..^".spec".Length]}.metadata.annotations[{key}] is {value}",
+                        "overrides AppArmor: only runtime/default is allowed"
+                    );
             }
             CheckPod(pod, path, Add);
         }
         if (o is V1Service service)
         {
             if (service.Spec?.ExternalIPs is { Count: > 0 })
-                Add("spec.externalIPs", "is set: a template's Services stay inside the cluster, and external IPs can capture other traffic");
+                Add(
+                    "spec.externalIPs",
+                    "is set: a template's Services stay inside the cluster, and external IPs can capture other traffic"
+                );
             if (service.Spec?.Type is { } type && type != "ClusterIP")
-                Add($"spec.type {type}", "reaches outside the cluster: a template's Services are ClusterIP (or headless)");
+                Add(
+                    $"spec.type {type}",
+                    "reaches outside the cluster: a template's Services are ClusterIP (or headless)"
+                );
         }
         return found;
     }
 
-    private static (V1ObjectMeta? Metadata, V1PodSpec? Spec, string Path)? PodTemplate(IKubernetesObject<V1ObjectMeta> o) => o switch
-    {
-        V1Pod pod => (pod.Metadata, pod.Spec, "spec"),
-        V1StatefulSet set => (set.Spec?.Template?.Metadata, set.Spec?.Template?.Spec, "spec.template.spec"),
-        V1Deployment deployment => (deployment.Spec?.Template?.Metadata, deployment.Spec?.Template?.Spec, "spec.template.spec"),
-        V1DaemonSet daemons => (daemons.Spec?.Template?.Metadata, daemons.Spec?.Template?.Spec, "spec.template.spec"),
-        V1ReplicaSet replicas => (replicas.Spec?.Template?.Metadata, replicas.Spec?.Template?.Spec, "spec.template.spec"),
-        V1Job job => (job.Spec?.Template?.Metadata, job.Spec?.Template?.Spec, "spec.template.spec"),
-        V1CronJob cron => (cron.Spec?.JobTemplate?.Spec?.Template?.Metadata, cron.Spec?.JobTemplate?.Spec?.Template?.Spec, "spec.jobTemplate.spec.template.spec"),
-        _ => null,
-    };
+    private static (V1ObjectMeta? Metadata, V1PodSpec? Spec, string Path)? PodTemplate(
+        IKubernetesObject<V1ObjectMeta> o
+    ) =>
+        o switch
+        {
+            V1Pod pod => (pod.Metadata, pod.Spec, "spec"),
+            V1StatefulSet set => (set.Spec?.Template?.Metadata, set.Spec?.Template?.Spec, "spec.template.spec"),
+            V1Deployment deployment => (
+                deployment.Spec?.Template?.Metadata,
+                deployment.Spec?.Template?.Spec,
+                "spec.template.spec"
+            ),
+            V1DaemonSet daemons => (
+                daemons.Spec?.Template?.Metadata,
+                daemons.Spec?.Template?.Spec,
+                "spec.template.spec"
+            ),
+            V1ReplicaSet replicas => (
+                replicas.Spec?.Template?.Metadata,
+                replicas.Spec?.Template?.Spec,
+                "spec.template.spec"
+            ),
+            V1Job job => (job.Spec?.Template?.Metadata, job.Spec?.Template?.Spec, "spec.template.spec"),
+            V1CronJob cron => (
+                cron.Spec?.JobTemplate?.Spec?.Template?.Metadata,
+                cron.Spec?.JobTemplate?.Spec?.Template?.Spec,
+                "spec.jobTemplate.spec.template.spec"
+            ),
+            _ => null,
+        };
 
     private static void CheckPod(V1PodSpec pod, string path, Action<string, string> add)
     {
@@ -98,16 +154,28 @@ public static class TenantObjectPolicy
         if (pod.AutomountServiceAccountToken == true)
             add($"{path}.automountServiceAccountToken", $"is true: {api}");
         if (!string.IsNullOrEmpty(pod.NodeName))
-            add($"{path}.nodeName", "is set: pods are placed by the scheduler on their pool's nodes, never on a node chosen by name");
+            add(
+                $"{path}.nodeName",
+                "is set: pods are placed by the scheduler on their pool's nodes, never on a node chosen by name"
+            );
 
         if (pod.SecurityContext is { } context)
         {
-            CheckOverrides($"{path}.securityContext", context.SeLinuxOptions, context.SeccompProfile?.Type, context.AppArmorProfile?.Type,
-                context.WindowsOptions?.HostProcess, add);
+            CheckOverrides(
+                $"{path}.securityContext",
+                context.SeLinuxOptions,
+                context.SeccompProfile?.Type,
+                context.AppArmorProfile?.Type,
+                context.WindowsOptions?.HostProcess,
+                add
+            );
             for (var i = 0; i < (context.Sysctls?.Count ?? 0); i++)
             {
                 if (!SafeSysctls.Contains(context.Sysctls![i].Name ?? ""))
-                    add($"{path}.securityContext.sysctls[{i}] ({context.Sysctls[i].Name})", "is not a safe sysctl: it reaches beyond the pod");
+                    add(
+                        $"{path}.securityContext.sysctls[{i}] ({context.Sysctls[i].Name})",
+                        "is not a safe sysctl: it reaches beyond the pod"
+                    );
             }
         }
 
@@ -115,49 +183,103 @@ public static class TenantObjectPolicy
         {
             var volume = pod.Volumes![i];
             var field = $"{path}.volumes[{i}] ('{volume.Name}')";
-            var types = (JsonNode.Parse(KubernetesJson.Serialize(volume)) as JsonObject ?? []).Select(p => p.Key).Where(k => k != "name").ToList();
+            var types = (JsonNode.Parse(KubernetesJson.Serialize(volume)) as JsonObject ?? [])
+                .Select(p => p.Key)
+                .Where(k => k != "name")
+                .ToList();
             foreach (var type in types.Where(t => !VolumeTypes.Contains(t)))
-                add(field, $"is a {type} volume: use emptyDir, a volume claim, a ConfigMap, a Secret or a projection of them");
+                add(
+                    field,
+                    $"is a {type} volume: use emptyDir, a volume claim, a ConfigMap, a Secret or a projection of them"
+                );
             if (volume.Projected?.Sources?.Any(s => s.ServiceAccountToken is not null) == true)
                 add(field, $"projects a service account token: {api}");
         }
 
-        foreach (var (list, containers) in new[] { ("containers", pod.Containers), ("initContainers", pod.InitContainers) })
+        foreach (
+            var (list, containers) in new[] { ("containers", pod.Containers), ("initContainers", pod.InitContainers) }
+        )
         {
             for (var i = 0; i < (containers?.Count ?? 0); i++)
-                CheckContainer(containers![i].Name, containers[i].SecurityContext, containers[i].Ports, $"{path}.{list}[{i}] ('{containers[i].Name}')", add);
+                CheckContainer(
+                    containers![i].Name,
+                    containers[i].SecurityContext,
+                    containers[i].Ports,
+                    $"{path}.{list}[{i}] ('{containers[i].Name}')",
+                    add
+                );
         }
         for (var i = 0; i < (pod.EphemeralContainers?.Count ?? 0); i++)
         {
             var container = pod.EphemeralContainers![i];
-            CheckContainer(container.Name, container.SecurityContext, container.Ports, $"{path}.ephemeralContainers[{i}] ('{container.Name}')", add);
+            CheckContainer(
+                container.Name,
+                container.SecurityContext,
+                container.Ports,
+                $"{path}.ephemeralContainers[{i}] ('{container.Name}')",
+                add
+            );
         }
     }
 
-    private static void CheckContainer(string name, V1SecurityContext? context, IList<V1ContainerPort>? ports, string path, Action<string, string> add)
+    private static void CheckContainer(
+        string name,
+        V1SecurityContext? context,
+        IList<V1ContainerPort>? ports,
+        string path,
+        Action<string, string> add
+    )
     {
         for (var i = 0; i < (ports?.Count ?? 0); i++)
         {
             if (ports![i].HostPort is > 0)
-                add($"{path}.ports[{i}].hostPort", $"is {ports[i].HostPort}: a container listens on the pod's address, never on its node's");
+                add(
+                    $"{path}.ports[{i}].hostPort",
+                    $"is {ports[i].HostPort}: a container listens on the pod's address, never on its node's"
+                );
         }
         if (context is null)
             return;
         if (context.Privileged == true)
-            add($"{path}.securityContext.privileged", $"is true: container '{name}' would hold every privilege of its node");
+            add(
+                $"{path}.securityContext.privileged",
+                $"is true: container '{name}' would hold every privilege of its node"
+            );
         if (context.AllowPrivilegeEscalation == true)
-            add($"{path}.securityContext.allowPrivilegeEscalation", "is true: a process may not gain more privileges than its parent");
+            add(
+                $"{path}.securityContext.allowPrivilegeEscalation",
+                "is true: a process may not gain more privileges than its parent"
+            );
         var added = (context.Capabilities?.Add ?? []).Where(c => !BaselineCapabilities.Contains(c)).ToList();
         if (added.Count > 0)
-            add($"{path}.securityContext.capabilities.add holds {string.Join(", ", added)}",
-                "beyond the default capabilities: add at most " + string.Join(", ", BaselineCapabilities.Order(StringComparer.Ordinal)));
+        {
+            add(
+                $"{path}.securityContext.capabilities.add holds {string.Join(", ", added)}",
+                "beyond the default capabilities: add at most "
+                    + string.Join(", ", BaselineCapabilities.Order(StringComparer.Ordinal))
+            );
+        }
+
         if (context.ProcMount is { } procMount && procMount != "Default")
             add($"{path}.securityContext.procMount", $"is {procMount}: /proc stays masked");
-        CheckOverrides($"{path}.securityContext", context.SeLinuxOptions, context.SeccompProfile?.Type, context.AppArmorProfile?.Type,
-            context.WindowsOptions?.HostProcess, add);
+        CheckOverrides(
+            $"{path}.securityContext",
+            context.SeLinuxOptions,
+            context.SeccompProfile?.Type,
+            context.AppArmorProfile?.Type,
+            context.WindowsOptions?.HostProcess,
+            add
+        );
     }
 
-    private static void CheckOverrides(string path, V1SELinuxOptions? seLinux, string? seccomp, string? appArmor, bool? hostProcess, Action<string, string> add)
+    private static void CheckOverrides(
+        string path,
+        V1SELinuxOptions? seLinux,
+        string? seccomp,
+        string? appArmor,
+        bool? hostProcess,
+        Action<string, string> add
+    )
     {
         if (seLinux is not null)
             add($"{path}.seLinuxOptions", "is set: pods keep the runtime's SELinux labels");

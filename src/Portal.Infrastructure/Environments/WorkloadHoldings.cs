@@ -15,12 +15,21 @@ public sealed class WorkloadHoldings(PortalDbContext db, MiddlewareHoldings inst
 {
     public async Task<ResourceAmounts> InEnvironmentAsync(Guid environmentId, CancellationToken ct)
     {
-        var apps = await db.AppDeployments.IgnoreQueryFilters().AsNoTracking()
+        var apps = await db
+            .AppDeployments.IgnoreQueryFilters()
+            .AsNoTracking()
             .Where(d => d.EnvironmentId == environmentId && d.State != AppDeploymentState.Removing)
-            .Select(d => new { d.PerReplica, d.Replicas, d.AutoscaledUpTo })
+            .Select(d => new
+            {
+                d.PerReplica,
+                d.Replicas,
+                d.AutoscaledUpTo,
+            })
             .ToListAsync(ct);
-        var held = ResourceAmounts.Sum(apps.Select(a => MiddlewareHoldings.Holds(a.PerReplica, 0, Math.Max(a.Replicas, a.AutoscaledUpTo ?? 0))))
-                   + await instances.InEnvironmentAsync(environmentId, null, ct);
+        var held =
+            ResourceAmounts.Sum(
+                apps.Select(a => MiddlewareHoldings.Holds(a.PerReplica, 0, Math.Max(a.Replicas, a.AutoscaledUpTo ?? 0)))
+            ) + await instances.InEnvironmentAsync(environmentId, null, ct);
         // Instances are counted against the tenant's quota of the pool, not against an environment's share.
         return held with { MiddlewareInstances = 0 };
     }

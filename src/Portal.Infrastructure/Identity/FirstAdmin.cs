@@ -18,8 +18,12 @@ public sealed class AdminOptions
 /// Makes sure a platform admin exists. Without a configured password it generates one and prints it to
 /// the console, once: on purpose to the console and not to the log, which may be shipped elsewhere.
 /// </summary>
-public sealed class FirstAdmin(UserManager<PortalUser> users, IOptions<AdminOptions> options, TimeProvider clock,
-    ILogger<FirstAdmin> logger)
+public sealed class FirstAdmin(
+    UserManager<PortalUser> users,
+    IOptions<AdminOptions> options,
+    TimeProvider clock,
+    ILogger<FirstAdmin> logger
+)
 {
     public async Task EnsureAsync(TextWriter console, CancellationToken ct)
     {
@@ -33,18 +37,27 @@ public sealed class FirstAdmin(UserManager<PortalUser> users, IOptions<AdminOpti
 
         var admin = new PortalUser
         {
-            UserName = email, Email = email, EmailConfirmed = true, DisplayName = "Platform admin",
-            IsPlatformAdmin = true, CreatedAt = clock.GetUtcNow().UtcDateTime,
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = "Platform admin",
+            IsPlatformAdmin = true,
+            CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         var created = await users.CreateAsync(admin, password!);
         if (!created.Succeeded)
-            throw new InvalidOperationException("The first platform admin could not be created: " +
-                string.Join(" ", created.Errors.Select(e => e.Description)));
+        {
+            throw new InvalidOperationException(
+                "The first platform admin could not be created: "
+                    + string.Join(" ", created.Errors.Select(e => e.Description))
+            );
+        }
 
         logger.LogInformation("Created the first platform admin {Email}", email);
         if (generated)
         {
-            await console.WriteLineAsync($"""
+            await console.WriteLineAsync(
+                $"""
 
                 ==== First platform admin created ====
                   email:    {email}
@@ -52,7 +65,8 @@ public sealed class FirstAdmin(UserManager<PortalUser> users, IOptions<AdminOpti
                 This password is shown once. Sign in and change it under your account.
                 ======================================
 
-                """);
+                """
+            );
         }
     }
 

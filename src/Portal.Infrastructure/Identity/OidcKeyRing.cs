@@ -26,12 +26,14 @@ public sealed class OidcKeyRing(IServiceScopeFactory scopes, IDataProtectionProv
         if (stored is null)
         {
             using var fresh = RSA.Create(2048);
-            db.OidcSigningKeys.Add(new OidcSigningKey
-            {
-                Use = use,
-                ProtectedKey = _protector.Protect(fresh.ExportPkcs8PrivateKeyPem()),
-                CreatedAt = clock.GetUtcNow().UtcDateTime,
-            });
+            db.OidcSigningKeys.Add(
+                new OidcSigningKey
+                {
+                    Use = use,
+                    ProtectedKey = _protector.Protect(fresh.ExportPkcs8PrivateKeyPem()),
+                    CreatedAt = clock.GetUtcNow().UtcDateTime,
+                }
+            );
             try
             {
                 db.SaveChanges();

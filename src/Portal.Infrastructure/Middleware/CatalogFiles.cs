@@ -8,13 +8,30 @@ namespace Portal.Infrastructure.Middleware;
 
 /// <summary>One template as a catalog file describes it: its details and its definition.</summary>
 public sealed record CatalogEntry(
-    string FileName, string Name, string DisplayName, MiddlewareCategory Category, string Icon, string Description, bool Hidden,
-    TemplateDefinition Definition)
+    string FileName,
+    string Name,
+    string DisplayName,
+    MiddlewareCategory Category,
+    string Icon,
+    string Description,
+    bool Hidden,
+    TemplateDefinition Definition
+)
 {
     /// <summary>The template, validated by the domain and proven by <paramref name="check"/>; problems name the file.</summary>
     public Result<MiddlewareTemplate> ToTemplate(ITemplateCheck check, DateTime now)
     {
-        var created = MiddlewareTemplate.Create(Name, DisplayName, Category, Icon, Description, Definition, check, now, Hidden);
+        var created = MiddlewareTemplate.Create(
+            Name,
+            DisplayName,
+            Category,
+            Icon,
+            Description,
+            Definition,
+            check,
+            now,
+            Hidden
+        );
         return created.Succeeded ? created : CatalogFiles.InFile(FileName, created.Problem!);
     }
 }
@@ -29,7 +46,9 @@ public static class CatalogFiles
 {
     public const string Extension = ".yaml";
 
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(CamelCaseNamingConvention.Instance)
+        .Build();
 
     /// <summary>Every catalog file of <paramref name="directory"/>, in name order; all the problems of all the files at once.</summary>
     public static Result<IReadOnlyList<CatalogEntry>> Load(string directory)
@@ -50,7 +69,11 @@ public static class CatalogFiles
     }
 
     /// <summary>The templates of every catalog file, each validated and proven to render.</summary>
-    public static Result<IReadOnlyList<MiddlewareTemplate>> LoadTemplates(string directory, ITemplateCheck check, DateTime now)
+    public static Result<IReadOnlyList<MiddlewareTemplate>> LoadTemplates(
+        string directory,
+        ITemplateCheck check,
+        DateTime now
+    )
     {
         var entries = Load(directory);
         if (!entries.Succeeded)
@@ -85,9 +108,22 @@ public static class CatalogFiles
         var problems = new List<Problem>();
         var expected = Path.GetFileNameWithoutExtension(fileName);
         if (file.Name != expected)
-            problems.Add(Problem.Invalid("Name", $"The file declares template '{file.Name}'; a catalog file is named after its template ('{file.Name}{Extension}')."));
-        if (!Enum.TryParse<MiddlewareCategory>(file.Category, ignoreCase: true, out var category) || !Enum.IsDefined(category))
-            problems.Add(Problem.Invalid("Category", $"'{file.Category}' is not a category: use {string.Join(", ", Enum.GetNames<MiddlewareCategory>())}."));
+            problems.Add(
+                Problem.Invalid(
+                    "Name",
+                    $"The file declares template '{file.Name}'; a catalog file is named after its template ('{file.Name}{Extension}')."
+                )
+            );
+        if (
+            !Enum.TryParse<MiddlewareCategory>(file.Category, ignoreCase: true, out var category)
+            || !Enum.IsDefined(category)
+        )
+            problems.Add(
+                Problem.Invalid(
+                    "Category",
+                    $"'{file.Category}' is not a category: use {string.Join(", ", Enum.GetNames<MiddlewareCategory>())}."
+                )
+            );
         var plans = (file.Plans ?? []).Select((p, i) => Plan(p, $"Plans[{i}]", problems)).ToList();
         var parameters = (file.Parameters ?? []).Select((p, i) => Parameter(p, $"Parameters[{i}]", problems)).ToList();
         if (problems.Count > 0)
@@ -95,45 +131,94 @@ public static class CatalogFiles
 
         var definition = new TemplateDefinition
         {
-            Versions = (file.Versions ?? []).Select(v => new TemplateVersion(v.Version ?? "", v.Image ?? "", v.MajorLine ?? "", v.Hidden)).ToList(),
+            Versions = (file.Versions ?? [])
+                .Select(v => new TemplateVersion(v.Version ?? "", v.Image ?? "", v.MajorLine ?? "", v.Hidden))
+                .ToList(),
             Plans = plans,
             Parameters = parameters,
             Ports = (file.Ports ?? []).Select(p => new TemplatePort(p.Name ?? "", p.Port)).ToList(),
             Credentials = (file.Credentials ?? []).Select(c => new CredentialSpec(c.Key ?? "", c.Length)).ToList(),
-            ConnectionStrings = (file.ConnectionStrings ?? []).Select(c => new ConnectionStringTemplate(c.Label ?? "", c.Template ?? "")).ToList(),
-            BindingVariables = (file.BindingVariables ?? []).Select(b => new BindingVariable(b.Name ?? "", b.Value, b.SecretKey)).ToList(),
+            ConnectionStrings = (file.ConnectionStrings ?? [])
+                .Select(c => new ConnectionStringTemplate(c.Label ?? "", c.Template ?? ""))
+                .ToList(),
+            BindingVariables = (file.BindingVariables ?? [])
+                .Select(b => new BindingVariable(b.Name ?? "", b.Value, b.SecretKey))
+                .ToList(),
             ObjectsTemplate = file.Objects ?? "",
         };
-        return new CatalogEntry(fileName, file.Name ?? "", file.DisplayName ?? "", category, file.Icon ?? "", file.Description?.Trim() ?? "", file.Hidden,
-            definition);
+        return new CatalogEntry(
+            fileName,
+            file.Name ?? "",
+            file.DisplayName ?? "",
+            category,
+            file.Icon ?? "",
+            file.Description?.Trim() ?? "",
+            file.Hidden,
+            definition
+        );
     }
 
-    internal static Problem InFile(string fileName, Problem problem) => problem.Causes.Count > 0
-        ? problem with { Message = $"{fileName}: {problem.Message}", Causes = problem.Causes.Select(c => InFile(fileName, c)).ToList() }
-        : problem with { Field = $"{fileName}:{problem.Field}", Message = $"{fileName}: {problem.Field}: {problem.Message}" };
+    internal static Problem InFile(string fileName, Problem problem) =>
+        problem.Causes.Count > 0
+            ? problem with
+            {
+                Message = $"{fileName}: {problem.Message}",
+                Causes = problem.Causes.Select(c => InFile(fileName, c)).ToList(),
+            }
+            : problem with
+            {
+                Field = $"{fileName}:{problem.Field}",
+                Message = $"{fileName}: {problem.Field}: {problem.Message}",
+            };
 
-    private static IEnumerable<Problem> Flatten(Problem problem) => problem.Causes.Count > 0 ? problem.Causes : [problem];
+    private static IEnumerable<Problem> Flatten(Problem problem) =>
+        problem.Causes.Count > 0 ? problem.Causes : [problem];
 
-    private static TemplatePlan Plan(PlanFile plan, string field, List<Problem> problems) => new(
-        plan.Name ?? "", plan.DisplayName ?? "",
-        Amount(plan.CpuRequest, $"{field}.CpuRequest", cpu: true, problems), Amount(plan.CpuLimit, $"{field}.CpuLimit", cpu: true, problems),
-        Amount(plan.MemoryRequest, $"{field}.MemoryRequest", cpu: false, problems), Amount(plan.MemoryLimit, $"{field}.MemoryLimit", cpu: false, problems),
-        Amount(plan.Storage, $"{field}.Storage", cpu: false, problems), plan.Replicas, plan.MaxReplicas, plan.Hidden);
+    private static TemplatePlan Plan(PlanFile plan, string field, List<Problem> problems) =>
+        new(
+            plan.Name ?? "",
+            plan.DisplayName ?? "",
+            Amount(plan.CpuRequest, $"{field}.CpuRequest", cpu: true, problems),
+            Amount(plan.CpuLimit, $"{field}.CpuLimit", cpu: true, problems),
+            Amount(plan.MemoryRequest, $"{field}.MemoryRequest", cpu: false, problems),
+            Amount(plan.MemoryLimit, $"{field}.MemoryLimit", cpu: false, problems),
+            Amount(plan.Storage, $"{field}.Storage", cpu: false, problems),
+            plan.Replicas,
+            plan.MaxReplicas,
+            plan.Hidden
+        );
 
     private static long Amount(string? text, string field, bool cpu, List<Problem> problems)
     {
         if (Quantity.TryParse(text, out _))
             return cpu ? Quantity.CpuMillis(text) : Quantity.Whole(text);
-        problems.Add(Problem.Invalid(field, $"'{text}' is not a quantity: write it as Kubernetes does, like {(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."));
+        problems.Add(
+            Problem.Invalid(
+                field,
+                $"'{text}' is not a quantity: write it as Kubernetes does, like {(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."
+            )
+        );
         return 0;
     }
 
     private static TemplateParameter Parameter(ParameterFile parameter, string field, List<Problem> problems)
     {
         if (!Enum.TryParse<ParameterType>(parameter.Type, ignoreCase: true, out var type) || !Enum.IsDefined(type))
-            problems.Add(Problem.Invalid($"{field}.Type", $"'{parameter.Type}' is not a parameter type: use {string.Join(", ", Enum.GetNames<ParameterType>())}."));
-        return new TemplateParameter(parameter.Name ?? "", type, parameter.Default, parameter.AllowedValues ?? [], parameter.Required,
-            parameter.Description?.Trim() ?? "", parameter.Pattern);
+            problems.Add(
+                Problem.Invalid(
+                    $"{field}.Type",
+                    $"'{parameter.Type}' is not a parameter type: use {string.Join(", ", Enum.GetNames<ParameterType>())}."
+                )
+            );
+        return new TemplateParameter(
+            parameter.Name ?? "",
+            type,
+            parameter.Default,
+            parameter.AllowedValues ?? [],
+            parameter.Required,
+            parameter.Description?.Trim() ?? "",
+            parameter.Pattern
+        );
     }
 
     // The shapes of the file, as YamlDotNet fills them.

@@ -18,7 +18,13 @@ public sealed class CatalogOptions
 /// Adds the templates of the seed folder that the catalog does not hold yet, at start. A template already in the
 /// catalog is left as it is: what a platform admin changed there wins over the files.
 /// </summary>
-public sealed class CatalogSeeder(PortalDbContext db, ITemplateCheck check, IOptions<CatalogOptions> options, TimeProvider clock, ILogger<CatalogSeeder> logger)
+public sealed class CatalogSeeder(
+    PortalDbContext db,
+    ITemplateCheck check,
+    IOptions<CatalogOptions> options,
+    TimeProvider clock,
+    ILogger<CatalogSeeder> logger
+)
 {
     public async Task<int> SeedAsync(CancellationToken ct)
     {
@@ -32,7 +38,9 @@ public sealed class CatalogSeeder(PortalDbContext db, ITemplateCheck check, IOpt
         }
         var entries = CatalogFiles.Load(directory);
         if (!entries.Succeeded)
-            throw new InvalidOperationException($"The catalog seed files in {directory} are broken: {entries.Problem!.Message}");
+            throw new InvalidOperationException(
+                $"The catalog seed files in {directory} are broken: {entries.Problem!.Message}"
+            );
         // Only templates the catalog lacks are proven to render: at most starts there are none, and proving them is the costly part.
         var known = await db.MiddlewareTemplates.Select(t => t.Name).ToListAsync(ct);
         var added = new List<MiddlewareTemplate>();
@@ -40,13 +48,19 @@ public sealed class CatalogSeeder(PortalDbContext db, ITemplateCheck check, IOpt
         {
             var template = entry.ToTemplate(check, clock.GetUtcNow().UtcDateTime);
             if (!template.Succeeded)
-                throw new InvalidOperationException($"The catalog seed file {entry.FileName} is broken: {template.Problem!.Message}");
+                throw new InvalidOperationException(
+                    $"The catalog seed file {entry.FileName} is broken: {template.Problem!.Message}"
+                );
             added.Add(template.Value);
         }
         db.MiddlewareTemplates.AddRange(added);
         await db.SaveChangesAsync(ct);
         if (added.Count > 0)
-            logger.LogInformation("Seeded {Count} middleware template(s): {Names}", added.Count, string.Join(", ", added.Select(t => t.Name)));
+            logger.LogInformation(
+                "Seeded {Count} middleware template(s): {Names}",
+                added.Count,
+                string.Join(", ", added.Select(t => t.Name))
+            );
         return added.Count;
     }
 }

@@ -14,7 +14,10 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Middleware;
 
 /// <summary>An instance's credentials in clear with the connection strings made from them: shown once, after an audited reveal.</summary>
-public sealed record RevealedCredentials(IReadOnlyDictionary<string, string> Credentials, IReadOnlyList<RenderedConnectionString> ConnectionStrings);
+public sealed record RevealedCredentials(
+    IReadOnlyDictionary<string, string> Credentials,
+    IReadOnlyList<RenderedConnectionString> ConnectionStrings
+);
 
 /// <summary>
 /// Changes to middleware instances: provisioning, scaling, plan change, upgrade, restart and deletion, and the audited
@@ -23,13 +26,28 @@ public sealed record RevealedCredentials(IReadOnlyDictionary<string, string> Cre
 /// <see cref="InstanceProvisioner"/>.
 /// </summary>
 public sealed class InstanceChanges(
-    PortalDbContext db, CredentialVault vault, MiddlewareHoldings holdings, MiddlewareBindings bindings, AuditTrail audit, IOperationQueue queue,
-    TimeProvider clock)
+    PortalDbContext db,
+    CredentialVault vault,
+    MiddlewareHoldings holdings,
+    MiddlewareBindings bindings,
+    AuditTrail audit,
+    IOperationQueue queue,
+    TimeProvider clock
+)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task<Result<Operation>> ProvisionAsync(Actor actor, Tenant tenant, string? environmentName, string? name, string? templateName,
-        string? version, string? plan, IReadOnlyDictionary<string, string?> parameters, CancellationToken ct)
+    public async Task<Result<Operation>> ProvisionAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? name,
+        string? templateName,
+        string? version,
+        string? plan,
+        IReadOnlyDictionary<string, string?> parameters,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be provisioned.");
@@ -40,52 +58,163 @@ public sealed class InstanceChanges(
         if (environment is null)
             return Problem.Invalid("Environment", $"There is no environment '{environmentName}'.");
         if (environment.State is not (EnvironmentState.Ready or EnvironmentState.Provisioning))
-            return Problem.Conflict($"Environment '{environment.Name}' is {environment.State}: nothing can be provisioned in it.", "Environment");
+            return Problem.Conflict(
+                $"Environment '{environment.Name}' is {environment.State}: nothing can be provisioned in it.",
+                "Environment"
+            );
 
         var credentials = InstanceCredentials.Generate(template.Definition.Credentials);
-        var created = MiddlewareInstance.Create(tenant, environment.Id, name, template, version, plan, parameters, vault.Seal(credentials), actor.Name, Now);
+        var created = MiddlewareInstance.Create(
+            tenant,
+            environment.Id,
+            name,
+            template,
+            version,
+            plan,
+            parameters,
+            vault.Seal(credentials),
+            actor.Name,
+            Now
+        );
         if (!created.Succeeded)
             return created.Problem!;
         var instance = created.Value;
-        if (await db.MiddlewareInstances.AnyAsync(i => i.EnvironmentId == environment.Id && i.Name == instance.Name, ct))
-            return Problem.Conflict($"Environment '{environment.Name}' has an instance '{instance.Name}' already.", "Name");
+        if (
+            await db.MiddlewareInstances.AnyAsync(i => i.EnvironmentId == environment.Id && i.Name == instance.Name, ct)
+        )
+            return Problem.Conflict(
+                $"Environment '{environment.Name}' has an instance '{instance.Name}' already.",
+                "Name"
+            );
         if (await db.Applications.AnyAsync(a => a.Name == instance.Name, ct))
+        {
             return Problem.Conflict(
                 $"'{instance.Name}' is the name of an application of this tenant: an instance and an application of one name would select each other's pods. Choose another name.",
-                "Name");
+                "Name"
+            );
+        }
+
         var rendered = TemplateRenderer.Render(RenderInput(instance, template, tenant.Slug, environment, credentials));
         if (!rendered.Succeeded)
-            return Problem.Invalid("Template", $"'{template.DisplayName}' cannot be rendered with these choices: {rendered.Problem!.Message}");
+            return Problem.Invalid(
+                "Template",
+                $"'{template.DisplayName}' cannot be rendered with these choices: {rendered.Problem!.Message}"
+            );
 
-        return await AdmittedAsync(environment, instance, isNew: true, async () =>
-        {
-            db.MiddlewareInstances.Add(instance);
-            return await OperationAsync(actor, tenant, MiddlewareOperations.Provision, instance, environment, "middleware.provisioned",
-                $"{template.DisplayName} {instance.Version}, plan {instance.Plan}, in '{environment.Name}'", ct);
-        }, ct);
+        return await AdmittedAsync(
+            environment,
+            instance,
+            isNew: true,
+            async () =>
+            {
+                db.MiddlewareInstances.Add(instance);
+                return await OperationAsync(
+                    actor,
+                    tenant,
+                    MiddlewareOperations.Provision,
+                    instance,
+                    environment,
+                    "middleware.provisioned",
+                    $"{template.DisplayName} {instance.Version}, plan {instance.Plan}, in '{environment.Name}'",
+                    ct
+                );
+            },
+            ct
+        );
     }
 
-    public Task<Result<Operation>> ScaleAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, int replicas, CancellationToken ct) =>
-        ChangeAsync(actor, tenant, environmentName, instanceName, "middleware.scaled", $"scaled to {replicas}", true,
-            (i, t) => i.Scale(t, replicas, Now), ct);
+    public Task<Result<Operation>> ScaleAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        int replicas,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            tenant,
+            environmentName,
+            instanceName,
+            "middleware.scaled",
+            $"scaled to {replicas}",
+            true,
+            (i, t) => i.Scale(t, replicas, Now),
+            ct
+        );
 
-    public Task<Result<Operation>> ChangePlanAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, string? plan, CancellationToken ct) =>
-        ChangeAsync(actor, tenant, environmentName, instanceName, "middleware.plan-changed", $"plan changed to {plan}", true,
-            (i, t) => i.ChangePlan(t, plan, Now), ct);
+    public Task<Result<Operation>> ChangePlanAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        string? plan,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            tenant,
+            environmentName,
+            instanceName,
+            "middleware.plan-changed",
+            $"plan changed to {plan}",
+            true,
+            (i, t) => i.ChangePlan(t, plan, Now),
+            ct
+        );
 
-    public Task<Result<Operation>> UpgradeAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, string? version, CancellationToken ct) =>
-        ChangeAsync(actor, tenant, environmentName, instanceName, "middleware.upgraded", $"upgraded to {version}", false,
-            (i, t) => i.Upgrade(t, version, Now), ct);
+    public Task<Result<Operation>> UpgradeAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        string? version,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            tenant,
+            environmentName,
+            instanceName,
+            "middleware.upgraded",
+            $"upgraded to {version}",
+            false,
+            (i, t) => i.Upgrade(t, version, Now),
+            ct
+        );
 
-    public Task<Result<Operation>> RestartAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, CancellationToken ct) =>
-        ChangeAsync(actor, tenant, environmentName, instanceName, "middleware.restarted", "rolling restart", false, (i, _) => i.Restart(Now), ct);
+    public Task<Result<Operation>> RestartAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            tenant,
+            environmentName,
+            instanceName,
+            "middleware.restarted",
+            "rolling restart",
+            false,
+            (i, _) => i.Restart(Now),
+            ct
+        );
 
     /// <summary>
     /// Deletes the instance, keeping its data volumes or not as asked. An instance that applications are bound to is
     /// deleted only with <paramref name="confirm"/> equal to its name; their bindings are removed first (a new revision of each).
     /// </summary>
-    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, bool keepVolumes,
-        string? confirm, CancellationToken ct)
+    public async Task<Result<Operation>> DeleteAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        bool keepVolumes,
+        string? confirm,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deleted.");
@@ -95,9 +224,13 @@ public sealed class InstanceChanges(
         var (instance, environment) = found.Value;
         var bound = await bindings.BoundApplicationsAsync(instance.Id, ct);
         if (bound.Count > 0 && !string.Equals(confirm, instance.Name, StringComparison.Ordinal))
+        {
             return Problem.Conflict(
                 $"'{instance.Name}' is bound to {string.Join(", ", bound.Select(b => $"'{b}'"))}: unbind first, or confirm by typing the instance's name.",
-                "Confirm");
+                "Confirm"
+            );
+        }
+
         foreach (var app in bound)
         {
             var unbound = await bindings.UnbindAsync(actor, tenant, environment.Name, instance.Name, app, ct);
@@ -107,12 +240,26 @@ public sealed class InstanceChanges(
         var marked = instance.MarkDeleting(keepVolumes, Now);
         if (!marked.Succeeded)
             return marked.Problem!;
-        return await OperationAsync(actor, tenant, MiddlewareOperations.Delete, instance, environment, "middleware.deleted",
-            $"from '{environment.Name}', data volumes {(keepVolumes ? "kept" : "deleted")}", ct);
+        return await OperationAsync(
+            actor,
+            tenant,
+            MiddlewareOperations.Delete,
+            instance,
+            environment,
+            "middleware.deleted",
+            $"from '{environment.Name}', data volumes {(keepVolumes ? "kept" : "deleted")}",
+            ct
+        );
     }
 
     /// <summary>The credentials in clear, recorded in the audit trail first.</summary>
-    public async Task<Result<RevealedCredentials>> RevealAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, CancellationToken ct)
+    public async Task<Result<RevealedCredentials>> RevealAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        CancellationToken ct
+    )
     {
         var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
         if (!found.Succeeded)
@@ -120,21 +267,56 @@ public sealed class InstanceChanges(
         var (instance, environment) = found.Value;
         var template = await db.MiddlewareTemplates.AsNoTracking().FirstAsync(t => t.Id == instance.TemplateId, ct);
         var credentials = vault.Open(instance.SealedCredentials);
-        var strings = TemplateRenderer.RenderConnectionStrings(template.Definition, InstanceEndpoint.Of(environment.Namespace, instance.Name, template.Definition),
-            instance.Parameters, credentials);
-        audit.Record(actor, tenant, "middleware.credentials-revealed", "middleware", MiddlewareOperations.Target(instance.Name, environment.Name),
-            "credentials shown");
+        var strings = TemplateRenderer.RenderConnectionStrings(
+            template.Definition,
+            InstanceEndpoint.Of(environment.Namespace, instance.Name, template.Definition),
+            instance.Parameters,
+            credentials
+        );
+        audit.Record(
+            actor,
+            tenant,
+            "middleware.credentials-revealed",
+            "middleware",
+            MiddlewareOperations.Target(instance.Name, environment.Name),
+            "credentials shown"
+        );
         await db.SaveChangesAsync(ct);
         return new RevealedCredentials(credentials, strings.Succeeded ? strings.Value : []);
     }
 
-    internal static InstanceRenderInput RenderInput(MiddlewareInstance instance, MiddlewareTemplate template, string tenant, TenantEnvironment environment,
-        IReadOnlyDictionary<string, string> credentials, PodPlacement? placement = null) =>
-        InstanceRenderInput.For(template, environment.Namespace, instance.Name, Ownership.Of(environment, tenant), template.FindVersion(instance.Version)!,
-            template.FindPlan(instance.Plan)! , instance.Replicas, instance.Parameters, credentials, placement);
+    internal static InstanceRenderInput RenderInput(
+        MiddlewareInstance instance,
+        MiddlewareTemplate template,
+        string tenant,
+        TenantEnvironment environment,
+        IReadOnlyDictionary<string, string> credentials,
+        PodPlacement? placement = null
+    ) =>
+        InstanceRenderInput.For(
+            template,
+            environment.Namespace,
+            instance.Name,
+            Ownership.Of(environment, tenant),
+            template.FindVersion(instance.Version)!,
+            template.FindPlan(instance.Plan)!,
+            instance.Replicas,
+            instance.Parameters,
+            credentials,
+            placement
+        );
 
-    private async Task<Result<Operation>> ChangeAsync(Actor actor, Tenant tenant, string? environmentName, string? instanceName, string action, string what,
-        bool admit, Func<MiddlewareInstance, MiddlewareTemplate, Result> change, CancellationToken ct)
+    private async Task<Result<Operation>> ChangeAsync(
+        Actor actor,
+        Tenant tenant,
+        string? environmentName,
+        string? instanceName,
+        string action,
+        string what,
+        bool admit,
+        Func<MiddlewareInstance, MiddlewareTemplate, Result> change,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
@@ -147,7 +329,8 @@ public sealed class InstanceChanges(
         if (!changed.Succeeded)
             return changed.Problem!;
         var kind = action == "middleware.restarted" ? MiddlewareOperations.Restart : MiddlewareOperations.Update;
-        Task<Result<Operation>> Save() => OperationAsync(actor, tenant, kind, instance, environment, action, $"{what} in '{environment.Name}'", ct);
+        Task<Result<Operation>> Save() =>
+            OperationAsync(actor, tenant, kind, instance, environment, action, $"{what} in '{environment.Name}'", ct);
         return admit ? await AdmittedAsync(environment, instance, isNew: false, Save, ct) : await Save();
     }
 
@@ -157,18 +340,45 @@ public sealed class InstanceChanges(
     /// instance quota of the pool. Saved with a move of the environment's admission stamp, so that two admissions at
     /// once cannot both take the last of a share.
     /// </summary>
-    private async Task<Result<Operation>> AdmittedAsync(TenantEnvironment environment, MiddlewareInstance instance, bool isNew,
-        Func<Task<Result<Operation>>> save, CancellationToken ct)
+    private async Task<Result<Operation>> AdmittedAsync(
+        TenantEnvironment environment,
+        MiddlewareInstance instance,
+        bool isNew,
+        Func<Task<Result<Operation>>> save,
+        CancellationToken ct
+    )
     {
-        var apps = await db.AppDeployments.IgnoreQueryFilters().AsNoTracking()
+        var apps = await db
+            .AppDeployments.IgnoreQueryFilters()
+            .AsNoTracking()
             .Where(d => d.EnvironmentId == environment.Id && d.State != AppDeploymentState.Removing)
-            .Select(d => new { d.PerReplica, d.Replicas, d.AutoscaledUpTo })
+            .Select(d => new
+            {
+                d.PerReplica,
+                d.Replicas,
+                d.AutoscaledUpTo,
+            })
             .ToListAsync(ct);
-        var taken = ResourceAmounts.Sum(apps.Select(a => MiddlewareHoldings.Holds(a.PerReplica, 0, Math.Max(a.Replicas, a.AutoscaledUpTo ?? 0))))
-                    + await holdings.InEnvironmentAsync(environment.Id, instance.Id, ct);
+        var taken =
+            ResourceAmounts.Sum(
+                apps.Select(a => MiddlewareHoldings.Holds(a.PerReplica, 0, Math.Max(a.Replicas, a.AutoscaledUpTo ?? 0)))
+            ) + await holdings.InEnvironmentAsync(environment.Id, instance.Id, ct);
         var needed = MiddlewareHoldings.Holds(instance.PerReplica, instance.StorageBytesPerReplica, instance.Replicas);
-        var admitted = QuotaAdmission.AdmitIn($"environment '{environment.Name}'", needed with { MiddlewareInstances = 0 },
-            environment.Share with { MiddlewareInstances = 0 }, taken with { MiddlewareInstances = 0 });
+        var admitted = QuotaAdmission.AdmitIn(
+            $"environment '{environment.Name}'",
+            needed with
+            {
+                MiddlewareInstances = 0,
+            },
+            environment.Share with
+            {
+                MiddlewareInstances = 0,
+            },
+            taken with
+            {
+                MiddlewareInstances = 0,
+            }
+        );
         if (!admitted.Succeeded)
             return admitted.Problem!;
         var seen = environment.AdmissionStamp;
@@ -177,10 +387,13 @@ public sealed class InstanceChanges(
         // stamps: the quota's row orders them (taken first, as environment creations and share changes take it).
         if (isNew)
         {
-            await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.TenantId == environment.TenantId && q.PoolId == environment.PoolId)
+            await db
+                .TenantQuotas.IgnoreQueryFilters()
+                .Where(q => q.TenantId == environment.TenantId && q.PoolId == environment.PoolId)
                 .ExecuteUpdateAsync(u => u.SetProperty(q => q.ChangedAt, q => q.ChangedAt), ct);
         }
-        var claimed = await db.Environments.Where(e => e.Id == environment.Id && e.AdmissionStamp == seen)
+        var claimed = await db
+            .Environments.Where(e => e.Id == environment.Id && e.AdmissionStamp == seen)
             .ExecuteUpdateAsync(u => u.SetProperty(e => e.AdmissionStamp, e => e.AdmissionStamp + 1), ct);
         if (claimed == 0)
         {
@@ -196,27 +409,74 @@ public sealed class InstanceChanges(
         return result;
     }
 
-    private async Task<Result> WithinInstanceQuotaAsync(TenantEnvironment environment, MiddlewareInstance instance, CancellationToken ct)
+    private async Task<Result> WithinInstanceQuotaAsync(
+        TenantEnvironment environment,
+        MiddlewareInstance instance,
+        CancellationToken ct
+    )
     {
-        var pool = await db.ResourcePools.AsNoTracking().Where(p => p.Id == environment.PoolId).Select(p => p.Name).FirstAsync(ct);
-        var granted = await db.TenantQuotas.IgnoreQueryFilters().AsNoTracking()
+        var pool = await db
+            .ResourcePools.AsNoTracking()
+            .Where(p => p.Id == environment.PoolId)
+            .Select(p => p.Name)
+            .FirstAsync(ct);
+        var granted = await db
+            .TenantQuotas.IgnoreQueryFilters()
+            .AsNoTracking()
             .Where(q => q.TenantId == environment.TenantId && q.PoolId == environment.PoolId)
-            .Select(q => (int?)q.Granted.MiddlewareInstances).FirstOrDefaultAsync(ct) ?? 0;
+            .Select(q => (int?)q.Granted.MiddlewareInstances)
+            .FirstOrDefaultAsync(ct)
+            ?? 0;
         var count = await holdings.CountInPoolAsync(environment.TenantId, environment.PoolId, instance.Id, ct);
-        return QuotaAdmission.Admit(pool, ResourceAmounts.Zero with { MiddlewareInstances = 1 },
-            ResourceAmounts.Zero with { MiddlewareInstances = granted }, ResourceAmounts.Zero with { MiddlewareInstances = count });
+        return QuotaAdmission.Admit(
+            pool,
+            ResourceAmounts.Zero with
+            {
+                MiddlewareInstances = 1,
+            },
+            ResourceAmounts.Zero with
+            {
+                MiddlewareInstances = granted,
+            },
+            ResourceAmounts.Zero with
+            {
+                MiddlewareInstances = count,
+            }
+        );
     }
 
-    private async Task<Result<Operation>> OperationAsync(Actor actor, Tenant tenant, string kind, MiddlewareInstance instance, TenantEnvironment environment,
-        string action, string what, CancellationToken ct)
+    private async Task<Result<Operation>> OperationAsync(
+        Actor actor,
+        Tenant tenant,
+        string kind,
+        MiddlewareInstance instance,
+        TenantEnvironment environment,
+        string action,
+        string what,
+        CancellationToken ct
+    )
     {
-        var operation = new Operation(tenant.Id, kind, "middleware", MiddlewareOperations.Target(instance.Name, environment.Name), actor.Name, Now);
+        var operation = new Operation(
+            tenant.Id,
+            kind,
+            "middleware",
+            MiddlewareOperations.Target(instance.Name, environment.Name),
+            actor.Name,
+            Now
+        );
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, action, "middleware", MiddlewareOperations.Target(instance.Name, environment.Name), what, operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            action,
+            "middleware",
+            MiddlewareOperations.Target(instance.Name, environment.Name),
+            what,
+            operation
+        );
         await db.SaveChangesAsync(ct);
         if (db.Database.CurrentTransaction is null)
             queue.Enqueue(operation);
         return operation;
     }
-
 }

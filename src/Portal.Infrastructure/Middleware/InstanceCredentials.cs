@@ -11,5 +11,9 @@ public static class InstanceCredentials
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
     public static IReadOnlyDictionary<string, string> Generate(IEnumerable<CredentialSpec> specs) =>
-        specs.ToDictionary(s => s.Key, s => RandomNumberGenerator.GetString(Alphabet, s.Length), StringComparer.Ordinal);
+        specs.ToDictionary(
+            s => s.Key,
+            s => RandomNumberGenerator.GetString(Alphabet, s.Length),
+            StringComparer.Ordinal
+        );
 }

@@ -34,7 +34,8 @@ public static class InstanceNames
     public static string Instance(string instance, string environment) => $"{instance}-{environment}";
 
     /// <summary>The label selector of the instance's pods: "app.kubernetes.io/name=X,app.kubernetes.io/instance=X-env".</summary>
-    public static string Selector(string instance, string environment) => $"{NameLabel}={instance},{InstanceLabel}={Instance(instance, environment)}";
+    public static string Selector(string instance, string environment) =>
+        $"{NameLabel}={instance},{InstanceLabel}={Instance(instance, environment)}";
 
     /// <summary>
     /// A stable id of the instance, 22 characters of unpadded base64url (16 bytes, the form of a Kafka cluster id): the

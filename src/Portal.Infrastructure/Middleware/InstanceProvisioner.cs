@@ -20,26 +20,41 @@ namespace Portal.Infrastructure.Middleware;
 /// replaces its objects, so the job can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class InstanceProvisioner(
-    PortalDbContext db, KubernetesClients clients, CredentialVault vault, IOperationProgress progress, OperationRunner runner,
-    IOptions<ApplicationOptions> options, TimeProvider clock) : IOperationWork
+    PortalDbContext db,
+    KubernetesClients clients,
+    CredentialVault vault,
+    IOperationProgress progress,
+    OperationRunner runner,
+    IOptions<ApplicationOptions> options,
+    TimeProvider clock
+) : IOperationWork
 {
     private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public Task RunAsync(Guid operationId, CancellationToken ct) => runner.RunAsync(db, progress, operationId, this, ct);
+    public Task RunAsync(Guid operationId, CancellationToken ct) =>
+        runner.RunAsync(db, progress, operationId, this, ct);
 
     async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
     {
         var target = await TargetAsync(db, operation, ct)
-            ?? throw new OperationTargetGone($"The instance '{operation.TargetId}' no longer exists: it was deleted after this operation was queued.");
+            ?? throw new OperationTargetGone(
+                $"The instance '{operation.TargetId}' no longer exists: it was deleted after this operation was queued."
+            );
         await CarryOutAsync(operation, target, ct);
     }
 
-    string IOperationWork.Explain(Exception failure) => failure is InstanceNotReady ? failure.Message : ClusterProblems.Explain(failure);
+    string IOperationWork.Explain(Exception failure) =>
+        failure is InstanceNotReady ? failure.Message : ClusterProblems.Explain(failure);
 
-    async Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct)
+    async Task<string?> IOperationWork.AfterFailureAsync(
+        IServiceProvider services,
+        Operation failed,
+        Exception failure,
+        CancellationToken ct
+    )
     {
         if (failed.Kind == MiddlewareOperations.Delete)
             return null;
@@ -51,14 +66,27 @@ public sealed class InstanceProvisioner(
         return null;
     }
 
-    private sealed record Target(MiddlewareInstance Instance, TenantEnvironment Environment, MiddlewareTemplate Template, string Tenant);
+    private sealed record Target(
+        MiddlewareInstance Instance,
+        TenantEnvironment Environment,
+        MiddlewareTemplate Template,
+        string Tenant
+    );
 
     private async Task CarryOutAsync(Operation operation, Target target, CancellationToken ct)
     {
         var (instance, environment, template, tenant) = target;
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
-        var rendered = TemplateRenderer.Render(InstanceChanges.RenderInput(instance, template, tenant, environment, vault.Open(instance.SealedCredentials),
-            pool.Placement));
+        var rendered = TemplateRenderer.Render(
+            InstanceChanges.RenderInput(
+                instance,
+                template,
+                tenant,
+                environment,
+                vault.Open(instance.SealedCredentials),
+                pool.Placement
+            )
+        );
         if (!rendered.Succeeded)
             throw new InstanceNotReady($"The template no longer renders: {rendered.Problem!.Message}");
         var client = await clients.ForAsync(pool.ClusterId, ct);
@@ -74,24 +102,45 @@ public sealed class InstanceProvisioner(
         switch (operation.Kind)
         {
             case MiddlewareOperations.Provision or MiddlewareOperations.Update:
-                await _journal.StepAsync(operation, "objects", async () =>
-                {
-                    foreach (var o in rendered.Value)
-                        await objects.ApplyAsync(o, ct);
-                }, ct);
+                await _journal.StepAsync(
+                    operation,
+                    "objects",
+                    async () =>
+                    {
+                        foreach (var o in rendered.Value)
+                            await objects.ApplyAsync(o, ct);
+                    },
+                    ct
+                );
                 break;
             case MiddlewareOperations.Restart:
-                await _journal.StepAsync(operation, "restart", () => objects.AnnotateTemplateAsync(set.Metadata.Name, RestartedAtAnnotation, Now.ToString("O"), ct), ct);
+                await _journal.StepAsync(
+                    operation,
+                    "restart",
+                    () =>
+                        objects.AnnotateTemplateAsync(set.Metadata.Name, RestartedAtAnnotation, Now.ToString("O"), ct),
+                    ct
+                );
                 break;
             case MiddlewareOperations.Delete:
-                await _journal.StepAsync(operation, "objects", async () =>
-                {
-                    foreach (var o in inOwnNamespace ? rendered.Value.Reverse() : [])
-                        await objects.DeleteAsync(o, ct);
-                }, ct);
+                await _journal.StepAsync(
+                    operation,
+                    "objects",
+                    async () =>
+                    {
+                        foreach (var o in inOwnNamespace ? rendered.Value.Reverse() : [])
+                            await objects.DeleteAsync(o, ct);
+                    },
+                    ct
+                );
                 if (!instance.KeepVolumes && inOwnNamespace)
                     await _journal.StepAsync(operation, "volumes", () => objects.DeleteClaimsAsync(selector, ct), ct);
-                db.MiddlewareBindings.RemoveRange(await db.MiddlewareBindings.IgnoreQueryFilters().Where(b => b.InstanceId == instance.Id).ToListAsync(ct));
+                db.MiddlewareBindings.RemoveRange(
+                    await db
+                        .MiddlewareBindings.IgnoreQueryFilters()
+                        .Where(b => b.InstanceId == instance.Id)
+                        .ToListAsync(ct)
+                );
                 db.MiddlewareInstances.Remove(instance);
                 return;
             default:
@@ -113,35 +162,65 @@ public sealed class InstanceProvisioner(
             var current = await objects.ReadStatefulSetAsync(name, ct);
             var wanted = current.Spec.Replicas ?? 1;
             var status = current.Status;
-            if (status is not null && (status.ObservedGeneration ?? 0) >= (current.Metadata.Generation ?? 0) && status.ReadyReplicas == wanted
-                && (status.UpdatedReplicas ?? wanted) == wanted && status.CurrentRevision == status.UpdateRevision)
+            if (
+                status is not null
+                && (status.ObservedGeneration ?? 0) >= (current.Metadata.Generation ?? 0)
+                && status.ReadyReplicas == wanted
+                && (status.UpdatedReplicas ?? wanted) == wanted
+                && status.CurrentRevision == status.UpdateRevision
+            )
+            {
                 return;
+            }
+
             var trouble = await TroubleAsync(objects, selector, troubleSince, ct);
             if (trouble is not null)
                 throw new InstanceNotReady(trouble);
             if (clock.GetUtcNow() > deadline)
-                throw new InstanceNotReady($"The instance was not ready within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: " +
-                    $"{status?.ReadyReplicas ?? 0} of {wanted} replicas ready.");
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, options.Value.RecheckEvery.TotalMilliseconds)), clock, ct);
+            {
+                throw new InstanceNotReady(
+                    $"The instance was not ready within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: "
+                        + $"{status?.ReadyReplicas ?? 0} of {wanted} replicas ready."
+                );
+            }
+
+            await Task.Delay(
+                TimeSpan.FromMilliseconds(Math.Min(500, options.Value.RecheckEvery.TotalMilliseconds)),
+                clock,
+                ct
+            );
         }
     }
 
     /// <summary>A pod that cannot pull its image, keeps crashing or finds no node for longer than the fail-fast delay: the reason in words.</summary>
-    private async Task<string?> TroubleAsync(InstanceObjects objects, string selector, Dictionary<string, DateTimeOffset> since, CancellationToken ct)
+    private async Task<string?> TroubleAsync(
+        InstanceObjects objects,
+        string selector,
+        Dictionary<string, DateTimeOffset> since,
+        CancellationToken ct
+    )
     {
         foreach (var pod in await objects.PodsAsync(selector, ct))
         {
-            var waiting = pod.Status?.ContainerStatuses?.Select(s => s.State?.Waiting).FirstOrDefault(w => w is not null);
-            var unschedulable = pod.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable");
-            var reason = waiting?.Reason is "CrashLoopBackOff" or "ImagePullBackOff" or "ErrImagePull" or "InvalidImageName"
-                ? $"{waiting.Reason}: {waiting.Message}"
-                : unschedulable is not null ? $"No node has room for pod {pod.Metadata.Name}: {unschedulable.Message}" : null;
+            var waiting = pod
+                .Status?.ContainerStatuses?.Select(s => s.State?.Waiting)
+                .FirstOrDefault(w => w is not null);
+            var unschedulable = pod.Status?.Conditions?.FirstOrDefault(c =>
+                c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable"
+            );
+            var reason =
+                waiting?.Reason is "CrashLoopBackOff" or "ImagePullBackOff" or "ErrImagePull" or "InvalidImageName"
+                    ? $"{waiting.Reason}: {waiting.Message}"
+                : unschedulable is not null ? $"No node has room for pod {pod.Metadata.Name}: {unschedulable.Message}"
+                : null;
             if (reason is null)
             {
                 since.Remove(pod.Metadata.Name);
                 continue;
             }
-            var first = since.TryGetValue(pod.Metadata.Name, out var seen) ? seen : since[pod.Metadata.Name] = clock.GetUtcNow();
+            var first = since.TryGetValue(pod.Metadata.Name, out var seen)
+                ? seen
+                : since[pod.Metadata.Name] = clock.GetUtcNow();
             if (clock.GetUtcNow() - first > options.Value.FailFastAfter)
                 return $"Pod {pod.Metadata.Name} is not running: {reason}";
         }
@@ -160,10 +239,16 @@ public sealed class InstanceProvisioner(
             where e.Name == parts[1]
             join t in db.MiddlewareTemplates on i.TemplateId equals t.Id
             join tenant in db.Tenants on i.TenantId equals tenant.Id
-            select new { i, e, t, tenant.Slug }).FirstOrDefaultAsync(ct);
+            select new
+            {
+                i,
+                e,
+                t,
+                tenant.Slug,
+            }
+        ).FirstOrDefaultAsync(ct);
         return found is null ? null : new Target(found.i, found.e, found.t, found.Slug);
     }
-
 }
 
 /// <summary>An instance that did not become ready, with the reason a developer can act on.</summary>

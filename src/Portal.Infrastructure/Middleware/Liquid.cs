@@ -52,8 +52,11 @@ internal static class Liquid
         Render(Parse(text, out var error), error, variables, field);
 
     /// <summary>Renders <paramref name="text"/> as YAML, where no value may be written as anything but a scalar (see the class).</summary>
-    public static Result<string> RenderYaml(string text, IReadOnlyDictionary<string, FluidValue> variables, string field) =>
-        Render(ParseYaml(text, out var error), error, variables, field);
+    public static Result<string> RenderYaml(
+        string text,
+        IReadOnlyDictionary<string, FluidValue> variables,
+        string field
+    ) => Render(ParseYaml(text, out var error), error, variables, field);
 
     private static IFluidTemplate? ParseYaml(string text, out string? error)
     {
@@ -69,16 +72,24 @@ internal static class Liquid
         return checkedTemplate;
     }
 
-    private static Result<string> Render(IFluidTemplate? template, string? error, IReadOnlyDictionary<string, FluidValue> variables, string field)
+    private static Result<string> Render(
+        IFluidTemplate? template,
+        string? error,
+        IReadOnlyDictionary<string, FluidValue> variables,
+        string field
+    )
     {
         if (template is null)
             return Problem.Invalid(field, $"The template does not parse: {error}");
         var undefined = new List<string>();
-        var context = new TemplateContext(Options) { Undefined = name =>
+        var context = new TemplateContext(Options)
         {
-            undefined.Add(name);
-            return ValueTask.FromResult<FluidValue>(NilValue.Instance);
-        } };
+            Undefined = name =>
+            {
+                undefined.Add(name);
+                return ValueTask.FromResult<FluidValue>(NilValue.Instance);
+            },
+        };
         foreach (var (name, value) in variables)
             context.SetValue(name, value);
         string output;
@@ -90,14 +101,27 @@ internal static class Liquid
         {
             return Problem.Invalid(field, e.Message);
         }
-        catch (Exception e) when (e is FluidException or UndefinedMemberException or InvalidOperationException or ArgumentException or FormatException
-                                      or OverflowException or DivideByZeroException)
+        catch (Exception e)
+            when (e
+                    is FluidException
+                        or UndefinedMemberException
+                        or InvalidOperationException
+                        or ArgumentException
+                        or FormatException
+                        or OverflowException
+                        or DivideByZeroException
+            )
         {
             return Problem.Invalid(field, $"The template does not render: {e.Message}");
         }
         if (undefined.Count > 0)
-            return Problem.Invalid(field,
-                $"The template uses {string.Join(", ", undefined.Distinct().Select(n => $"'{n}'"))}, which {(undefined.Distinct().Count() == 1 ? "is" : "are")} not defined here.");
+        {
+            return Problem.Invalid(
+                field,
+                $"The template uses {string.Join(", ", undefined.Distinct().Select(n => $"'{n}'"))}, which {(undefined.Distinct().Count() == 1 ? "is" : "are")} not defined here."
+            );
+        }
+
         return output;
     }
 
@@ -105,7 +129,8 @@ internal static class Liquid
 
     public static FluidValue Number(long value) => NumberValue.Create(value);
 
-    public static FluidValue Map(string name, IEnumerable<KeyValuePair<string, FluidValue>> entries) => new StrictMap(name, entries);
+    public static FluidValue Map(string name, IEnumerable<KeyValuePair<string, FluidValue>> entries) =>
+        new StrictMap(name, entries);
 
     /// <summary>
     /// A value as a YAML double-quoted scalar that reads back exactly, whatever it holds. Letters, digits, spaces and
@@ -121,11 +146,21 @@ internal static class Liquid
             var c = value[i];
             switch (c)
             {
-                case '\\': builder.Append(@"\\"); break;
-                case '"': builder.Append("\\\""); break;
-                case '\n': builder.Append(@"\n"); break;
-                case '\r': builder.Append(@"\r"); break;
-                case '\t': builder.Append(@"\t"); break;
+                case '\\':
+                    builder.Append(@"\\");
+                    break;
+                case '"':
+                    builder.Append("\\\"");
+                    break;
+                case '\n':
+                    builder.Append(@"\n");
+                    break;
+                case '\r':
+                    builder.Append(@"\r");
+                    break;
+                case '\t':
+                    builder.Append(@"\t");
+                    break;
                 default:
                     if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
                         builder.Append(c).Append(value[++i]);
@@ -148,11 +183,18 @@ internal static class Liquid
     /// </summary>
     public static string? IsBare(string value, bool atLineStart = true)
     {
-        if (atLineStart && (value.StartsWith("---", StringComparison.Ordinal) || value.StartsWith("...", StringComparison.Ordinal)))
+        if (
+            atLineStart
+            && (value.StartsWith("---", StringComparison.Ordinal) || value.StartsWith("...", StringComparison.Ordinal))
+        )
             return $"'{value[..3]}' at its start, which can begin or end a document";
         foreach (var c in value)
         {
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or '/' or '+' or '=' or '%' or '@' or '~' or ':' or '-'))
+            if (
+                !char.IsAsciiLetterOrDigit(c)
+                && c is not ('.' or '_' or '/' or '+' or '=' or '%' or '@' or '~' or ':' or '-')
+            )
+            {
                 return c switch
                 {
                     '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' => "a line break",
@@ -161,6 +203,7 @@ internal static class Liquid
                     _ when char.IsControl(c) || c > '\u007e' => $"the character U+{(int)c:X4}",
                     _ => $"'{c}'",
                 };
+            }
         }
         return value.EndsWith(':') ? "':' at its end, which makes a key" : null;
     }
@@ -177,13 +220,20 @@ internal static class Liquid
     {
         var options = new TemplateOptions
         {
-            StrictFilters = true, CultureInfo = CultureInfo.InvariantCulture, MaxSteps = 200_000, MaxRecursion = 20,
+            StrictFilters = true,
+            CultureInfo = CultureInfo.InvariantCulture,
+            MaxSteps = 200_000,
+            MaxRecursion = 20,
         };
         // They write a value unchecked (raw), or escape it for HTML, which is not what YAML needs.
         foreach (var filter in new[] { "raw", "escape", "escape_once" })
             options.Filters.Remove(filter);
-        options.Filters.AddFilter("yaml_string", (input, _, _) => new ValueTask<FluidValue>(new YamlScalar(YamlString(input.ToStringValue()))));
-        options.Filters.AddFilter("uri_component", (input, _, _) => new ValueTask<FluidValue>(new StringValue(Uri.EscapeDataString(input.ToStringValue()))));
+        options.Filters.AddFilter("yaml_string", (input, _, _) =>
+            new ValueTask<FluidValue>(new YamlScalar(YamlString(input.ToStringValue())))
+        );
+        options.Filters.AddFilter("uri_component", (input, _, _) =>
+            new ValueTask<FluidValue>(new StringValue(Uri.EscapeDataString(input.ToStringValue())))
+        );
         return options;
     }
 
@@ -208,7 +258,8 @@ internal static class Liquid
 
         public override object ToObjectValue() => text;
 
-        public override ValueTask WriteToAsync(TextWriter writer, TextEncoder encoder, CultureInfo cultureInfo) => new(writer.WriteAsync(text));
+        public override ValueTask WriteToAsync(TextWriter writer, TextEncoder encoder, CultureInfo cultureInfo) =>
+            new(writer.WriteAsync(text));
 
         public override bool Equals(object? obj) => obj is YamlScalar other && other.ToStringValue() == text;
 
@@ -218,19 +269,26 @@ internal static class Liquid
     /// <summary>Puts every output of a template behind <see cref="CheckedOutput"/>: inside captures, loops, conditions and liquid tags too.</summary>
     private sealed class CheckedOutputs : AstRewriter
     {
-        protected override Statement VisitOutputStatement(OutputStatement outputStatement) => new CheckedOutput(outputStatement.Expression);
+        protected override Statement VisitOutputStatement(OutputStatement outputStatement) =>
+            new CheckedOutput(outputStatement.Expression);
     }
 
     /// <summary>An output that writes a <c>yaml_string</c> scalar, or a value that may stand bare where it lands; else a <see cref="NotBareException"/>.</summary>
     private sealed class CheckedOutput(Expression expression) : Statement
     {
-        public override async ValueTask<Completion> WriteToAsync(TextWriter writer, TextEncoder encoder, TemplateContext context)
+        public override async ValueTask<Completion> WriteToAsync(
+            TextWriter writer,
+            TextEncoder encoder,
+            TemplateContext context
+        )
         {
             context.IncrementSteps();
             var value = await expression.EvaluateAsync(context);
             string text;
             if (value is YamlScalar)
+            {
                 text = value.ToStringValue();
+            }
             else
             {
                 await using (var plain = new StringWriter(CultureInfo.InvariantCulture))
@@ -239,7 +297,8 @@ internal static class Liquid
                     text = plain.ToString();
                 }
                 // A document marker is one only at the start of a line; Fluid writes to a StringWriter, other writers are taken as at one.
-                var atLineStart = writer is not StringWriter written || written.GetStringBuilder() is { Length: 0 } or [.., '\n'];
+                var atLineStart =
+                    writer is not StringWriter written || written.GetStringBuilder() is { Length: 0 } or [.., '\n'];
                 if (IsBare(text, atLineStart) is { } why)
                 {
                     var source = Source(expression);
@@ -247,7 +306,8 @@ internal static class Liquid
                         ? "make yaml_string its last filter, and write it alone where a scalar goes"
                         : $"write {{{{ {source} | yaml_string }}}} where a scalar goes";
                     throw new NotBareException(
-                        $"{{{{ {source} }}}} writes a value holding {why} bare into the YAML, where it could add keys or objects: {fix}.");
+                        $"{{{{ {source} }}}} writes a value holding {why} bare into the YAML, where it could add keys or objects: {fix}."
+                    );
                 }
             }
             await writer.WriteAsync(text);
@@ -255,20 +315,30 @@ internal static class Liquid
         }
 
         /// <summary>The expression as a template would write it, to name it in a message.</summary>
-        private static string Source(Expression expression) => expression switch
-        {
-            MemberExpression member => string.Concat(member.Segments.Select((s, i) => s switch
+        private static string Source(Expression expression) =>
+            expression switch
             {
-                IdentifierSegment identifier => (i == 0 ? "" : ".") + identifier.Identifier,
-                IndexerSegment indexer => $"[{Source(indexer.Expression)}]",
+                MemberExpression member => string.Concat(
+                    member.Segments.Select(
+                        (s, i) =>
+                            s switch
+                            {
+                                IdentifierSegment identifier => (i == 0 ? "" : ".") + identifier.Identifier,
+                                IndexerSegment indexer => $"[{Source(indexer.Expression)}]",
+                                _ => "…",
+                            }
+                    )
+                ),
+                FilterExpression filter => $"{Source(filter.Input)} | {filter.Name}"
+                    + (
+                        filter.Parameters.Count == 0
+                            ? ""
+                            : ": " + string.Join(", ", filter.Parameters.Select(p => Source(p.Expression)))
+                    ),
+                LiteralExpression { Value: StringValue literal } => $"\"{literal.ToStringValue()}\"",
+                LiteralExpression literal => literal.Value.ToStringValue(),
                 _ => "…",
-            })),
-            FilterExpression filter => $"{Source(filter.Input)} | {filter.Name}"
-                + (filter.Parameters.Count == 0 ? "" : ": " + string.Join(", ", filter.Parameters.Select(p => Source(p.Expression)))),
-            LiteralExpression { Value: StringValue literal } => $"\"{literal.ToStringValue()}\"",
-            LiteralExpression literal => literal.Value.ToStringValue(),
-            _ => "…",
-        };
+            };
     }
 
     /// <summary>A read-only hash whose missing members are errors: <c>params.max_conections</c> fails instead of printing nothing.</summary>
@@ -280,7 +350,8 @@ internal static class Liquid
 
         public override ValueTask<FluidValue> GetValueAsync(string member, TemplateContext context) => new(Get(member));
 
-        public override ValueTask<FluidValue> GetIndexAsync(FluidValue index, TemplateContext context) => new(Get(index.ToStringValue()));
+        public override ValueTask<FluidValue> GetIndexAsync(FluidValue index, TemplateContext context) =>
+            new(Get(index.ToStringValue()));
 
         public override bool Equals(FluidValue other) => ReferenceEquals(this, other);
 
@@ -307,7 +378,10 @@ internal static class Liquid
                 return value;
             if (member == "size")
                 return NumberValue.Create(_entries.Count);
-            var known = _entries.Count == 0 ? "it is empty" : $"it has {string.Join(", ", _entries.Keys.Order(StringComparer.Ordinal))}";
+            var known =
+                _entries.Count == 0
+                    ? "it is empty"
+                    : $"it has {string.Join(", ", _entries.Keys.Order(StringComparer.Ordinal))}";
             throw new UndefinedMemberException($"'{name}.{member}' is not defined: {known}.");
         }
     }

@@ -15,41 +15,93 @@ public enum CatalogVisibility
 {
     /// <summary>What tenants are offered: templates that are not hidden.</summary>
     Offered,
+
     /// <summary>Every template, hidden ones included (platform admins).</summary>
     All,
 }
 
-public sealed record CatalogFilter(string? Search = null, MiddlewareCategory? Category = null, CatalogVisibility Visibility = CatalogVisibility.Offered);
+public sealed record CatalogFilter(
+    string? Search = null,
+    MiddlewareCategory? Category = null,
+    CatalogVisibility Visibility = CatalogVisibility.Offered
+);
 
 /// <summary>
 /// One card of the catalog. <see cref="LatestVersion"/>, <see cref="Versions"/> and <see cref="Plans"/> count what is
 /// offered (hidden ones left out).
 /// </summary>
-public sealed record CatalogRow(string Name, string DisplayName, MiddlewareCategory Category, string Icon, string Description, bool Hidden,
-    string? LatestVersion, int Versions, int Plans);
+public sealed record CatalogRow(
+    string Name,
+    string DisplayName,
+    MiddlewareCategory Category,
+    string Icon,
+    string Description,
+    bool Hidden,
+    string? LatestVersion,
+    int Versions,
+    int Plans
+);
 
 public sealed record CategoryCount(MiddlewareCategory Category, int Templates);
 
 public sealed record CatalogVersion(string Version, string Image, string MajorLine, bool Hidden);
 
 /// <summary>A plan with its quantities as Kubernetes writes them ("250m", "1Gi").</summary>
-public sealed record CatalogPlan(string Name, string DisplayName, string CpuRequest, string CpuLimit, string MemoryRequest, string MemoryLimit,
-    string Storage, int Replicas, int MaxReplicas, bool Hidden);
+public sealed record CatalogPlan(
+    string Name,
+    string DisplayName,
+    string CpuRequest,
+    string CpuLimit,
+    string MemoryRequest,
+    string MemoryLimit,
+    string Storage,
+    int Replicas,
+    int MaxReplicas,
+    bool Hidden
+);
 
-public sealed record CatalogParameter(string Name, ParameterType Type, string? Default, IReadOnlyList<string> AllowedValues, bool Required,
-    string Description, string? Pattern);
+public sealed record CatalogParameter(
+    string Name,
+    ParameterType Type,
+    string? Default,
+    IReadOnlyList<string> AllowedValues,
+    bool Required,
+    string Description,
+    string? Pattern
+);
 
 /// <summary>
 /// A template as its page shows it. For tenants, hidden versions and plans are left out; connection strings and binding
 /// variables are named, not shown (they are templates, rendered per instance).
 /// </summary>
-public sealed record CatalogTemplate(string Name, string DisplayName, MiddlewareCategory Category, string Icon, string Description, bool Hidden,
-    DateTime UpdatedAt, IReadOnlyList<CatalogVersion> Versions, IReadOnlyList<CatalogPlan> Plans, IReadOnlyList<CatalogParameter> Parameters,
-    IReadOnlyList<TemplatePort> Ports, IReadOnlyList<string> ConnectionStrings, IReadOnlyList<string> BindingVariables);
+public sealed record CatalogTemplate(
+    string Name,
+    string DisplayName,
+    MiddlewareCategory Category,
+    string Icon,
+    string Description,
+    bool Hidden,
+    DateTime UpdatedAt,
+    IReadOnlyList<CatalogVersion> Versions,
+    IReadOnlyList<CatalogPlan> Plans,
+    IReadOnlyList<CatalogParameter> Parameters,
+    IReadOnlyList<TemplatePort> Ports,
+    IReadOnlyList<string> ConnectionStrings,
+    IReadOnlyList<string> BindingVariables
+);
 
 /// <summary>A plan as an admin types it: quantities as Kubernetes writes them ("250m", "512Mi", "10Gi").</summary>
-public sealed record PlanInput(string? Name, string? DisplayName, string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit,
-    string? Storage, int? Replicas, int? MaxReplicas);
+public sealed record PlanInput(
+    string? Name,
+    string? DisplayName,
+    string? CpuRequest,
+    string? CpuLimit,
+    string? MemoryRequest,
+    string? MemoryLimit,
+    string? Storage,
+    int? Replicas,
+    int? MaxReplicas
+);
 
 /// <summary>
 /// The middleware catalog as stored data: tenants browse what is offered; platform admins add templates (from the
@@ -72,28 +124,57 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
     {
         var templates = Filter(filter, withCategory: true);
         var total = await templates.CountAsync(ct);
-        var rows = await templates.OrderBy(t => t.DisplayName).ThenBy(t => t.Name).Skip(page.Skip).Take(page.Size)
-            .Select(t => new { t.Id, t.Name, t.DisplayName, t.Category, t.Icon, t.Description, t.Hidden })
+        var rows = await templates
+            .OrderBy(t => t.DisplayName)
+            .ThenBy(t => t.Name)
+            .Skip(page.Skip)
+            .Take(page.Size)
+            .Select(t => new
+            {
+                t.Id,
+                t.Name,
+                t.DisplayName,
+                t.Category,
+                t.Icon,
+                t.Description,
+                t.Hidden,
+            })
             .ToListAsync(ct);
         var ids = rows.Select(r => r.Id).ToList();
-        var definitions = await db.MiddlewareTemplates.AsNoTracking().Where(t => ids.Contains(t.Id))
-            .Select(t => new { t.Id, t.Definition }).ToDictionaryAsync(t => t.Id, t => t.Definition, ct);
+        var definitions = await db
+            .MiddlewareTemplates.AsNoTracking()
+            .Where(t => ids.Contains(t.Id))
+            .Select(t => new { t.Id, t.Definition })
+            .ToDictionaryAsync(t => t.Id, t => t.Definition, ct);
         var items = rows.Select(r =>
-        {
-            var definition = definitions[r.Id];
-            return new CatalogRow(r.Name, r.DisplayName, r.Category, r.Icon, r.Description, r.Hidden, definition.LatestVersion()?.Version,
-                definition.VisibleVersions().Count, definition.VisiblePlans().Count);
-        }).ToList();
+            {
+                var definition = definitions[r.Id];
+                return new CatalogRow(
+                    r.Name,
+                    r.DisplayName,
+                    r.Category,
+                    r.Icon,
+                    r.Description,
+                    r.Hidden,
+                    definition.LatestVersion()?.Version,
+                    definition.VisibleVersions().Count,
+                    definition.VisiblePlans().Count
+                );
+            })
+            .ToList();
         return new Page<CatalogRow>(items, page.Number, page.Size, total);
     }
 
     /// <summary>How many templates each category holds under the filter's search and visibility (its category aside).</summary>
     public async Task<IReadOnlyList<CategoryCount>> CategoriesAsync(CatalogFilter filter, CancellationToken ct)
     {
-        var counts = await Filter(filter, withCategory: false).GroupBy(t => t.Category)
-            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        var counts = await Filter(filter, withCategory: false)
+            .GroupBy(t => t.Category)
+            .Select(g => new { g.Key, Count = g.Count() })
+            .ToListAsync(ct);
         return Enum.GetValues<MiddlewareCategory>()
-            .Select(c => new CategoryCount(c, counts.FirstOrDefault(x => x.Key == c)?.Count ?? 0)).ToList();
+            .Select(c => new CategoryCount(c, counts.FirstOrDefault(x => x.Key == c)?.Count ?? 0))
+            .ToList();
     }
 
     /// <summary>The template as tenants see it (null when hidden or unknown), or whole with <see cref="CatalogVisibility.All"/>.</summary>
@@ -125,74 +206,165 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
             return InYaml(created.Problem!);
         var template = created.Value;
         if (await db.MiddlewareTemplates.AnyAsync(t => t.Name == template.Name, ct))
-            return Problem.Conflict($"The catalog holds a template '{template.Name}' already; add versions and plans to it instead.", "Yaml");
+            return Problem.Conflict(
+                $"The catalog holds a template '{template.Name}' already; add versions and plans to it instead.",
+                "Yaml"
+            );
         db.MiddlewareTemplates.Add(template);
-        audit.Record(actor, null, "middleware-template.created", TargetType, template.Name,
-            $"{template.DisplayName} ({template.Category}): versions {string.Join(", ", template.Definition.Versions.Select(v => v.Version))}; " +
-            $"plans {string.Join(", ", template.Definition.Plans.Select(p => p.Name))}{(template.Hidden ? "; hidden" : "")}");
+        audit.Record(
+            actor,
+            null,
+            "middleware-template.created",
+            TargetType,
+            template.Name,
+            $"{template.DisplayName} ({template.Category}): versions {string.Join(", ", template.Definition.Versions.Select(v => v.Version))}; "
+                + $"plans {string.Join(", ", template.Definition.Plans.Select(p => p.Name))}{(template.Hidden ? "; hidden" : "")}"
+        );
         if (!await db.TrySaveUniqueAsync(ct))
-            return Problem.Conflict($"The catalog holds a template '{template.Name}' already; add versions and plans to it instead.", "Yaml");
+            return Problem.Conflict(
+                $"The catalog holds a template '{template.Name}' already; add versions and plans to it instead.",
+                "Yaml"
+            );
         return template;
     }
 
-    public Task<Result> ChangeDetailsAsync(Actor actor, string name, string? displayName, MiddlewareCategory category, string? icon, string? description,
-        CancellationToken ct) =>
-        ChangeAsync(actor, name, "middleware-template.details-changed", name, t =>
-        {
-            var before = $"{t.DisplayName} ({t.Category}, {t.Icon})";
-            var changed = t.ChangeDetails(displayName, category, icon, description, Now());
-            return (changed, $"{before} → {t.DisplayName} ({t.Category}, {t.Icon})");
-        }, ct);
+    public Task<Result> ChangeDetailsAsync(
+        Actor actor,
+        string name,
+        string? displayName,
+        MiddlewareCategory category,
+        string? icon,
+        string? description,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            name,
+            "middleware-template.details-changed",
+            name,
+            t =>
+            {
+                var before = $"{t.DisplayName} ({t.Category}, {t.Icon})";
+                var changed = t.ChangeDetails(displayName, category, icon, description, Now());
+                return (changed, $"{before} → {t.DisplayName} ({t.Category}, {t.Icon})");
+            },
+            ct
+        );
 
     /// <summary>Adds a version; problems name its fields ("Version", "Image", "MajorLine").</summary>
-    public Task<Result> AddVersionAsync(Actor actor, string name, string? version, string? image, string? majorLine, CancellationToken ct) =>
-        ChangeAsync(actor, name, "middleware-template.version-added", $"{name}/{version}", t =>
-            (t.AddVersion(new TemplateVersion(version?.Trim() ?? "", image?.Trim() ?? "", majorLine?.Trim() ?? ""), check, Now()),
-                $"version {version} on {image} (line {majorLine})"), ct);
+    public Task<Result> AddVersionAsync(
+        Actor actor,
+        string name,
+        string? version,
+        string? image,
+        string? majorLine,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            name,
+            "middleware-template.version-added",
+            $"{name}/{version}",
+            t =>
+                (
+                    t.AddVersion(
+                        new TemplateVersion(version?.Trim() ?? "", image?.Trim() ?? "", majorLine?.Trim() ?? ""),
+                        check,
+                        Now()
+                    ),
+                    $"version {version} on {image} (line {majorLine})"
+                ),
+            ct
+        );
 
     /// <summary>Adds a plan; problems name its fields ("CpuRequest", "Storage", "MaxReplicas").</summary>
     public async Task<Result> AddPlanAsync(Actor actor, string name, PlanInput input, CancellationToken ct)
     {
         var problems = new List<Problem>();
-        var plan = new TemplatePlan(input.Name?.Trim() ?? "", input.DisplayName?.Trim() ?? "",
-            Amount(input.CpuRequest, nameof(PlanInput.CpuRequest), cpu: true, problems), Amount(input.CpuLimit, nameof(PlanInput.CpuLimit), cpu: true, problems),
+        var plan = new TemplatePlan(
+            input.Name?.Trim() ?? "",
+            input.DisplayName?.Trim() ?? "",
+            Amount(input.CpuRequest, nameof(PlanInput.CpuRequest), cpu: true, problems),
+            Amount(input.CpuLimit, nameof(PlanInput.CpuLimit), cpu: true, problems),
             Amount(input.MemoryRequest, nameof(PlanInput.MemoryRequest), cpu: false, problems),
             Amount(input.MemoryLimit, nameof(PlanInput.MemoryLimit), cpu: false, problems),
-            Amount(input.Storage, nameof(PlanInput.Storage), cpu: false, problems), input.Replicas ?? 1, input.MaxReplicas ?? input.Replicas ?? 1);
+            Amount(input.Storage, nameof(PlanInput.Storage), cpu: false, problems),
+            input.Replicas ?? 1,
+            input.MaxReplicas ?? input.Replicas ?? 1
+        );
         if (problems.Count > 0)
         {
             if (await db.MiddlewareTemplates.AnyAsync(t => t.Name == name, ct))
                 return Problem.Invalid(problems);
             return Problem.NotFound($"Middleware template '{name}'");
         }
-        return await ChangeAsync(actor, name, "middleware-template.plan-added", $"{name}/{plan.Name}", t =>
-            (t.AddPlan(plan, check, Now()),
-                $"plan {plan.Name}: CPU {input.CpuRequest}/{input.CpuLimit}, memory {input.MemoryRequest}/{input.MemoryLimit}, storage {input.Storage}, replicas {plan.Replicas}–{plan.MaxReplicas}"),
-            ct);
+        return await ChangeAsync(
+            actor,
+            name,
+            "middleware-template.plan-added",
+            $"{name}/{plan.Name}",
+            t =>
+                (
+                    t.AddPlan(plan, check, Now()),
+                    $"plan {plan.Name}: CPU {input.CpuRequest}/{input.CpuLimit}, memory {input.MemoryRequest}/{input.MemoryLimit}, storage {input.Storage}, replicas {plan.Replicas}–{plan.MaxReplicas}"
+                ),
+            ct
+        );
     }
 
     /// <summary>Hides a template from tenants (or shows it again); instances that run on it keep running.</summary>
     public Task<Result> SetHiddenAsync(Actor actor, string name, bool hidden, CancellationToken ct) =>
-        ChangeAsync(actor, name, hidden ? "middleware-template.hidden" : "middleware-template.shown", name, t =>
-        {
-            if (hidden)
-                t.Hide(Now());
-            else
-                t.Show(Now());
-            return (Result.Ok(), null);
-        }, ct);
+        ChangeAsync(
+            actor,
+            name,
+            hidden ? "middleware-template.hidden" : "middleware-template.shown",
+            name,
+            t =>
+            {
+                if (hidden)
+                    t.Hide(Now());
+                else
+                    t.Show(Now());
+                return (Result.Ok(), null);
+            },
+            ct
+        );
 
-    public Task<Result> SetVersionHiddenAsync(Actor actor, string name, string version, bool hidden, CancellationToken ct) =>
-        ChangeAsync(actor, name, hidden ? "middleware-template.version-hidden" : "middleware-template.version-shown", $"{name}/{version}",
-            t => (hidden ? t.HideVersion(version, Now()) : t.ShowVersion(version, Now()), null), ct);
+    public Task<Result> SetVersionHiddenAsync(
+        Actor actor,
+        string name,
+        string version,
+        bool hidden,
+        CancellationToken ct
+    ) =>
+        ChangeAsync(
+            actor,
+            name,
+            hidden ? "middleware-template.version-hidden" : "middleware-template.version-shown",
+            $"{name}/{version}",
+            t => (hidden ? t.HideVersion(version, Now()) : t.ShowVersion(version, Now()), null),
+            ct
+        );
 
     public Task<Result> SetPlanHiddenAsync(Actor actor, string name, string plan, bool hidden, CancellationToken ct) =>
-        ChangeAsync(actor, name, hidden ? "middleware-template.plan-hidden" : "middleware-template.plan-shown", $"{name}/{plan}",
-            t => (hidden ? t.HidePlan(plan, Now()) : t.ShowPlan(plan, Now()), null), ct);
+        ChangeAsync(
+            actor,
+            name,
+            hidden ? "middleware-template.plan-hidden" : "middleware-template.plan-shown",
+            $"{name}/{plan}",
+            t => (hidden ? t.HidePlan(plan, Now()) : t.ShowPlan(plan, Now()), null),
+            ct
+        );
 
     /// <summary>Loads the template, applies one change and saves it with its audit event; a refused change saves nothing.</summary>
-    private async Task<Result> ChangeAsync(Actor actor, string name, string action, string target, Func<MiddlewareTemplate, (Result Result, string? Summary)> change,
-        CancellationToken ct)
+    private async Task<Result> ChangeAsync(
+        Actor actor,
+        string name,
+        string action,
+        string target,
+        Func<MiddlewareTemplate, (Result Result, string? Summary)> change,
+        CancellationToken ct
+    )
     {
         var template = await db.MiddlewareTemplates.FirstOrDefaultAsync(t => t.Name == name, ct);
         if (template is null)
@@ -215,7 +387,11 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         if (!string.IsNullOrWhiteSpace(filter.Search))
         {
             var search = filter.Search.Trim().ToLowerInvariant();
-            templates = templates.Where(t => t.Name.Contains(search) || t.DisplayName.ToLower().Contains(search) || t.Description.ToLower().Contains(search));
+            templates = templates.Where(t =>
+                t.Name.Contains(search)
+                || t.DisplayName.ToLower().Contains(search)
+                || t.Description.ToLower().Contains(search)
+            );
         }
         return templates;
     }
@@ -224,17 +400,53 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
     {
         var definition = template.Definition;
         var all = visibility == CatalogVisibility.All;
-        var versions = (all ? definition.Versions.OrderByDescending(v => v.Version, VersionOrder.Comparer).ToList() : definition.VisibleVersions())
-            .Select(v => new CatalogVersion(v.Version, v.Image, v.MajorLine, v.Hidden)).ToList();
+        var versions = (
+            all
+                ? definition.Versions.OrderByDescending(v => v.Version, VersionOrder.Comparer).ToList()
+                : definition.VisibleVersions()
+        )
+            .Select(v => new CatalogVersion(v.Version, v.Image, v.MajorLine, v.Hidden))
+            .ToList();
         var plans = (all ? definition.Plans : definition.VisiblePlans())
-            .Select(p => new CatalogPlan(p.Name, p.DisplayName, ApplicationManifests.Cpu(p.CpuRequestMillis), ApplicationManifests.Cpu(p.CpuLimitMillis),
-                ApplicationManifests.Bytes(p.MemoryRequestBytes), ApplicationManifests.Bytes(p.MemoryLimitBytes), ApplicationManifests.Bytes(p.StorageBytes),
-                p.Replicas, p.MaxReplicas, p.Hidden)).ToList();
-        var parameters = definition.Parameters
-            .Select(p => new CatalogParameter(p.Name, p.Type, p.Default, p.AllowedValues, p.Required, p.Description, p.Pattern)).ToList();
-        return new CatalogTemplate(template.Name, template.DisplayName, template.Category, template.Icon, template.Description, template.Hidden,
-            template.UpdatedAt, versions, plans, parameters, definition.Ports, definition.ConnectionStrings.Select(c => c.Label).ToList(),
-            definition.BindingVariables.Select(b => b.Name).ToList());
+            .Select(p => new CatalogPlan(
+                p.Name,
+                p.DisplayName,
+                ApplicationManifests.Cpu(p.CpuRequestMillis),
+                ApplicationManifests.Cpu(p.CpuLimitMillis),
+                ApplicationManifests.Bytes(p.MemoryRequestBytes),
+                ApplicationManifests.Bytes(p.MemoryLimitBytes),
+                ApplicationManifests.Bytes(p.StorageBytes),
+                p.Replicas,
+                p.MaxReplicas,
+                p.Hidden
+            ))
+            .ToList();
+        var parameters = definition
+            .Parameters.Select(p => new CatalogParameter(
+                p.Name,
+                p.Type,
+                p.Default,
+                p.AllowedValues,
+                p.Required,
+                p.Description,
+                p.Pattern
+            ))
+            .ToList();
+        return new CatalogTemplate(
+            template.Name,
+            template.DisplayName,
+            template.Category,
+            template.Icon,
+            template.Description,
+            template.Hidden,
+            template.UpdatedAt,
+            versions,
+            plans,
+            parameters,
+            definition.Ports,
+            definition.ConnectionStrings.Select(c => c.Label).ToList(),
+            definition.BindingVariables.Select(b => b.Name).ToList()
+        );
     }
 
     /// <summary>The <c>name</c> the text declares, so that a pasted template is read as the file named after it; null when there is none to read.</summary>
@@ -244,11 +456,14 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
-            return stream.Documents.FirstOrDefault()?.RootNode is YamlMappingNode root
-                && root.Children.TryGetValue(new YamlScalarNode("name"), out var node) && node is YamlScalarNode { Value: { Length: > 0 } name }
-                && MiddlewareTemplate.NameMaxLength >= name.Length && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
-                    ? name
-                    : null;
+            return
+                stream.Documents.FirstOrDefault()?.RootNode is YamlMappingNode root
+                && root.Children.TryGetValue(new YamlScalarNode("name"), out var node)
+                && node is YamlScalarNode { Value: { Length: > 0 } name }
+                && MiddlewareTemplate.NameMaxLength >= name.Length
+                && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+                ? name
+                : null;
         }
         catch (YamlException)
         {
@@ -259,7 +474,9 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
     /// <summary>Every problem of the text, each also under the form's one field ("Yaml"), so that a form shows them beside it.</summary>
     private static Problem InYaml(Problem problem)
     {
-        var causes = (problem.Causes.Count > 0 ? problem.Causes : [problem]).Select(c => c with { Field = "Yaml" }).ToList();
+        var causes = (problem.Causes.Count > 0 ? problem.Causes : [problem])
+            .Select(c => c with { Field = "Yaml" })
+            .ToList();
         return causes.Count == 1 ? causes[0] : new Problem("validation", problem.Message, "Yaml") { Causes = causes };
     }
 
@@ -267,7 +484,12 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
     {
         if (Quantity.TryParse(text, out _))
             return cpu ? Quantity.CpuMillis(text) : Quantity.Whole(text);
-        problems.Add(Problem.Invalid(field, $"'{text}' is not a quantity: write it as Kubernetes does, like {(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."));
+        problems.Add(
+            Problem.Invalid(
+                field,
+                $"'{text}' is not a quantity: write it as Kubernetes does, like {(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."
+            )
+        );
         return 0;
     }
 

@@ -21,9 +21,17 @@ internal sealed class MiddlewareTemplateConfiguration : IEntityTypeConfiguration
         template.Property(t => t.Description).HasMaxLength(MiddlewareTemplate.DescriptionMaxLength).IsRequired();
         template.Property(t => t.Category).HasConversion<string>().HasMaxLength(20);
         // The catalog page filters by category and visibility and sorts by name.
-        template.HasIndex(t => new { t.Hidden, t.Category, t.Name });
+        template.HasIndex(t => new
+        {
+            t.Hidden,
+            t.Category,
+            t.Name,
+        });
         // Read and written whole with its template, never queried inside.
-        template.Property(t => t.Definition).HasConversion(Json.Converter<TemplateDefinition>(), Json.Comparer<TemplateDefinition>()).IsRequired();
+        template
+            .Property(t => t.Definition)
+            .HasConversion(Json.Converter<TemplateDefinition>(), Json.Comparer<TemplateDefinition>())
+            .IsRequired();
     }
 }
 
@@ -41,15 +49,34 @@ internal sealed class MiddlewareInstanceConfiguration : IEntityTypeConfiguration
         instance.Property(i => i.Reason).HasMaxLength(2000);
         instance.Property(i => i.Endpoint).HasMaxLength(300);
         instance.Property(i => i.CreatedBy).HasMaxLength(256).IsRequired();
-        instance.Property(i => i.Parameters).HasConversion(Json.Converter<IReadOnlyDictionary<string, string>>(), Json.Comparer<IReadOnlyDictionary<string, string>>()).IsRequired();
+        instance
+            .Property(i => i.Parameters)
+            .HasConversion(
+                Json.Converter<IReadOnlyDictionary<string, string>>(),
+                Json.Comparer<IReadOnlyDictionary<string, string>>()
+            )
+            .IsRequired();
         instance.ComplexProperty(i => i.PerReplica);
         instance.HasOne<Tenant>().WithMany().HasForeignKey(i => i.TenantId).OnDelete(DeleteBehavior.Cascade);
-        instance.HasOne<TenantEnvironment>().WithMany().HasForeignKey(i => i.EnvironmentId).OnDelete(DeleteBehavior.Cascade);
-        instance.HasOne<MiddlewareTemplate>().WithMany().HasForeignKey(i => i.TemplateId).OnDelete(DeleteBehavior.Restrict);
+        instance
+            .HasOne<TenantEnvironment>()
+            .WithMany()
+            .HasForeignKey(i => i.EnvironmentId)
+            .OnDelete(DeleteBehavior.Cascade);
+        instance
+            .HasOne<MiddlewareTemplate>()
+            .WithMany()
+            .HasForeignKey(i => i.TemplateId)
+            .OnDelete(DeleteBehavior.Restrict);
         // Names are unique in an environment (they name its objects); lists filter by environment, template and state.
         instance.HasIndex(i => new { i.EnvironmentId, i.Name }).IsUnique();
         instance.HasIndex(i => new { i.TenantId, i.Name });
-        instance.HasIndex(i => new { i.TenantId, i.TemplateName, i.State });
+        instance.HasIndex(i => new
+        {
+            i.TenantId,
+            i.TemplateName,
+            i.State,
+        });
     }
 }
 
@@ -59,9 +86,19 @@ internal sealed class MiddlewareBindingConfiguration : IEntityTypeConfiguration<
     {
         binding.ToTable("MiddlewareBindings");
         binding.Property(b => b.CreatedBy).HasMaxLength(256).IsRequired();
-        binding.Property(b => b.Variables).HasConversion(Json.Converter<IReadOnlyList<EnvironmentVariable>>(), Json.Comparer<IReadOnlyList<EnvironmentVariable>>()).IsRequired();
+        binding
+            .Property(b => b.Variables)
+            .HasConversion(
+                Json.Converter<IReadOnlyList<EnvironmentVariable>>(),
+                Json.Comparer<IReadOnlyList<EnvironmentVariable>>()
+            )
+            .IsRequired();
         // An instance is deleted only once unbound (or on confirmation, which unbinds); its environment's deletion takes both.
-        binding.HasOne<MiddlewareInstance>().WithMany().HasForeignKey(b => b.InstanceId).OnDelete(DeleteBehavior.Cascade);
+        binding
+            .HasOne<MiddlewareInstance>()
+            .WithMany()
+            .HasForeignKey(b => b.InstanceId)
+            .OnDelete(DeleteBehavior.Cascade);
         binding.HasOne<Application>().WithMany().HasForeignKey(b => b.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         binding.HasIndex(b => new { b.InstanceId, b.ApplicationId }).IsUnique();
         binding.HasIndex(b => b.ApplicationId);
@@ -71,12 +108,25 @@ internal sealed class MiddlewareBindingConfiguration : IEntityTypeConfiguration<
 /// <summary>Values kept as one JSON document in a column: compared by their JSON, so a change of any part is saved.</summary>
 internal static class Json
 {
-    public static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T, string> Converter<T>() where T : class =>
-        new(value => JsonSerializer.Serialize(value, JsonSerializerOptions.Default),
-            json => JsonSerializer.Deserialize<T>(json, JsonSerializerOptions.Default)!);
+    public static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T, string> Converter<T>()
+        where T : class =>
+        new(
+            value => JsonSerializer.Serialize(value, JsonSerializerOptions.Default),
+            json => JsonSerializer.Deserialize<T>(json, JsonSerializerOptions.Default)!
+        );
 
-    public static ValueComparer<T> Comparer<T>() where T : class =>
-        new((a, b) => JsonSerializer.Serialize(a, JsonSerializerOptions.Default) == JsonSerializer.Serialize(b, JsonSerializerOptions.Default),
-            value => JsonSerializer.Serialize(value, JsonSerializerOptions.Default).GetHashCode(StringComparison.Ordinal),
-            value => JsonSerializer.Deserialize<T>(JsonSerializer.Serialize(value, JsonSerializerOptions.Default), JsonSerializerOptions.Default)!);
+    public static ValueComparer<T> Comparer<T>()
+        where T : class =>
+        new(
+            (a, b) =>
+                JsonSerializer.Serialize(a, JsonSerializerOptions.Default)
+                == JsonSerializer.Serialize(b, JsonSerializerOptions.Default),
+            value =>
+                JsonSerializer.Serialize(value, JsonSerializerOptions.Default).GetHashCode(StringComparison.Ordinal),
+            value =>
+                JsonSerializer.Deserialize<T>(
+                    JsonSerializer.Serialize(value, JsonSerializerOptions.Default),
+                    JsonSerializerOptions.Default
+                )!
+        );
 }

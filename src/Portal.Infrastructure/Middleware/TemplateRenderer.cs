@@ -21,17 +21,47 @@ namespace Portal.Infrastructure.Middleware;
 /// placement the environment's pool's (none: any untainted node).
 /// </summary>
 public sealed record InstanceRenderInput(
-    string Namespace, string InstanceName, Ownership Owner, string TemplateName, TemplateDefinition Definition,
-    TemplateVersion Version, TemplatePlan Plan, int Replicas, IReadOnlyDictionary<string, string> Parameters,
-    IReadOnlyDictionary<string, string> Credentials, PodPlacement? Placement = null)
+    string Namespace,
+    string InstanceName,
+    Ownership Owner,
+    string TemplateName,
+    TemplateDefinition Definition,
+    TemplateVersion Version,
+    TemplatePlan Plan,
+    int Replicas,
+    IReadOnlyDictionary<string, string> Parameters,
+    IReadOnlyDictionary<string, string> Credentials,
+    PodPlacement? Placement = null
+)
 {
     public string Tenant => Owner.Tenant;
     public string Environment => Owner.Environment;
 
-    public static InstanceRenderInput For(MiddlewareTemplate template, string @namespace, string instanceName, Ownership owner,
-        TemplateVersion version, TemplatePlan plan, int replicas, IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials,
-        PodPlacement? placement = null) =>
-        new(@namespace, instanceName, owner, template.Name, template.Definition, version, plan, replicas, parameters, credentials, placement);
+    public static InstanceRenderInput For(
+        MiddlewareTemplate template,
+        string @namespace,
+        string instanceName,
+        Ownership owner,
+        TemplateVersion version,
+        TemplatePlan plan,
+        int replicas,
+        IReadOnlyDictionary<string, string> parameters,
+        IReadOnlyDictionary<string, string> credentials,
+        PodPlacement? placement = null
+    ) =>
+        new(
+            @namespace,
+            instanceName,
+            owner,
+            template.Name,
+            template.Definition,
+            version,
+            plan,
+            replicas,
+            parameters,
+            credentials,
+            placement
+        );
 }
 
 /// <summary>Where clients reach an instance: by default its client Service's DNS name and the template's first port.</summary>
@@ -75,15 +105,24 @@ public static partial class TemplateRenderer
     /// <summary>The kinds a template may create, in the order they are applied.</summary>
     public static readonly IReadOnlyDictionary<string, Type> Kinds = new Dictionary<string, Type>
     {
-        ["v1/Secret"] = typeof(V1Secret), ["v1/ConfigMap"] = typeof(V1ConfigMap), ["v1/Service"] = typeof(V1Service),
-        ["apps/v1/StatefulSet"] = typeof(V1StatefulSet), ["policy/v1/PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
+        ["v1/Secret"] = typeof(V1Secret),
+        ["v1/ConfigMap"] = typeof(V1ConfigMap),
+        ["v1/Service"] = typeof(V1Service),
+        ["apps/v1/StatefulSet"] = typeof(V1StatefulSet),
+        ["policy/v1/PodDisruptionBudget"] = typeof(V1PodDisruptionBudget),
     };
 
-    private static readonly Dictionary<Type, int> ApplyOrder = Kinds.Values.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i);
+    private static readonly Dictionary<Type, int> ApplyOrder = Kinds
+        .Values.Select((t, i) => (t, i))
+        .ToDictionary(p => p.t, p => p.i);
 
     public static Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> Render(InstanceRenderInput input)
     {
-        var text = Liquid.RenderYaml(input.Definition.ObjectsTemplate ?? "", ObjectVariables(input), nameof(TemplateDefinition.ObjectsTemplate));
+        var text = Liquid.RenderYaml(
+            input.Definition.ObjectsTemplate ?? "",
+            ObjectVariables(input),
+            nameof(TemplateDefinition.ObjectsTemplate)
+        );
         if (!text.Succeeded)
             return text.Problem!;
         var parsed = Parse(text.Value);
@@ -92,7 +131,9 @@ public static partial class TemplateRenderer
         var objects = parsed.Value;
         var refused = objects.SelectMany(o => TenantObjectPolicy.Violations(o, input.Namespace)).ToList();
         if (refused.Count > 0)
-            return Problem.Invalid(refused.Select(m => Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), m)).ToList());
+            return Problem.Invalid(
+                refused.Select(m => Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), m)).ToList()
+            );
         foreach (var o in objects)
         {
             Normalize(o, input);
@@ -104,12 +145,21 @@ public static partial class TemplateRenderer
             set.Spec.Template.Metadata.Annotations ??= new Dictionary<string, string>();
             set.Spec.Template.Metadata.Annotations[InstanceNames.ChecksumAnnotation] = checksum;
         }
-        return objects.Select((o, i) => (o, i)).OrderBy(p => ApplyOrder[p.o.GetType()]).ThenBy(p => p.i).Select(p => p.o).ToList();
+        return objects
+            .Select((o, i) => (o, i))
+            .OrderBy(p => ApplyOrder[p.o.GetType()])
+            .ThenBy(p => p.i)
+            .Select(p => p.o)
+            .ToList();
     }
 
     /// <summary>The template's connection strings for this endpoint; they hold credentials, so callers show them masked.</summary>
-    public static Result<IReadOnlyList<RenderedConnectionString>> RenderConnectionStrings(TemplateDefinition definition, InstanceEndpoint endpoint,
-        IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials)
+    public static Result<IReadOnlyList<RenderedConnectionString>> RenderConnectionStrings(
+        TemplateDefinition definition,
+        InstanceEndpoint endpoint,
+        IReadOnlyDictionary<string, string> parameters,
+        IReadOnlyDictionary<string, string> credentials
+    )
     {
         var variables = EndpointVariables(definition, endpoint, parameters, credentials);
         var rendered = new List<RenderedConnectionString>();
@@ -117,7 +167,11 @@ public static partial class TemplateRenderer
         for (var i = 0; i < definition.ConnectionStrings.Count; i++)
         {
             var connection = definition.ConnectionStrings[i];
-            var value = Liquid.Render(connection.Template, variables, $"{nameof(TemplateDefinition.ConnectionStrings)}[{i}].Template");
+            var value = Liquid.Render(
+                connection.Template,
+                variables,
+                $"{nameof(TemplateDefinition.ConnectionStrings)}[{i}].Template"
+            );
             if (value.Succeeded)
                 rendered.Add(new RenderedConnectionString(connection.Label, value.Value.Trim()));
             else
@@ -130,8 +184,11 @@ public static partial class TemplateRenderer
     /// The variables an application bound to the instance receives. Values are rendered without credentials, so that no
     /// secret is ever copied into an application's spec; secrets are references to the instance's Secret.
     /// </summary>
-    public static Result<IReadOnlyList<RenderedBindingVariable>> RenderBindingVariables(TemplateDefinition definition, InstanceEndpoint endpoint,
-        IReadOnlyDictionary<string, string> parameters)
+    public static Result<IReadOnlyList<RenderedBindingVariable>> RenderBindingVariables(
+        TemplateDefinition definition,
+        InstanceEndpoint endpoint,
+        IReadOnlyDictionary<string, string> parameters
+    )
     {
         var variables = EndpointVariables(definition, endpoint, parameters, credentials: null);
         var rendered = new List<RenderedBindingVariable>();
@@ -141,19 +198,39 @@ public static partial class TemplateRenderer
             var variable = definition.BindingVariables[i];
             if (!string.IsNullOrEmpty(variable.SecretKey))
             {
-                rendered.Add(new RenderedBindingVariable(variable.Name, null, InstanceNames.Secret(endpoint.InstanceName), variable.SecretKey));
+                rendered.Add(
+                    new RenderedBindingVariable(
+                        variable.Name,
+                        null,
+                        InstanceNames.Secret(endpoint.InstanceName),
+                        variable.SecretKey
+                    )
+                );
                 continue;
             }
-            var value = Liquid.Render(variable.ValueTemplate ?? "", variables, $"{nameof(TemplateDefinition.BindingVariables)}[{i}].ValueTemplate");
+            var value = Liquid.Render(
+                variable.ValueTemplate ?? "",
+                variables,
+                $"{nameof(TemplateDefinition.BindingVariables)}[{i}].ValueTemplate"
+            );
             if (value.Succeeded)
+            {
                 rendered.Add(new RenderedBindingVariable(variable.Name, value.Value.Trim(), null, null));
+            }
             else if (variable.ValueTemplate!.Contains("credentials", StringComparison.Ordinal))
-                problems.Add(value.Problem! with
-                {
-                    Message = $"{value.Problem.Message} A binding value never holds a credential: give the variable a secretKey of the instance's Secret instead.",
-                });
+            {
+                problems.Add(
+                    value.Problem! with
+                    {
+                        Message =
+                            $"{value.Problem.Message} A binding value never holds a credential: give the variable a secretKey of the instance's Secret instead.",
+                    }
+                );
+            }
             else
+            {
                 problems.Add(value.Problem!);
+            }
         }
         return problems.Count > 0 ? Problem.Invalid(problems) : rendered;
     }
@@ -173,26 +250,33 @@ public static partial class TemplateRenderer
         variables["major_line"] = Liquid.String(input.Version.MajorLine);
         variables["image"] = Liquid.String(input.Version.Image);
         variables["replicas"] = Liquid.Number(input.Replicas);
-        variables["plan"] = Liquid.Map("plan", new Dictionary<string, FluidValue>
-        {
-            ["name"] = Liquid.String(plan.Name),
-            ["cpu_request"] = Liquid.String(ApplicationManifests.Cpu(plan.CpuRequestMillis)),
-            ["cpu_limit"] = Liquid.String(ApplicationManifests.Cpu(plan.CpuLimitMillis)),
-            ["memory_request"] = Liquid.String(ApplicationManifests.Bytes(plan.MemoryRequestBytes)),
-            ["memory_limit"] = Liquid.String(ApplicationManifests.Bytes(plan.MemoryLimitBytes)),
-            ["storage"] = Liquid.String(ApplicationManifests.Bytes(plan.StorageBytes)),
-            ["cpu_request_millis"] = Liquid.Number(plan.CpuRequestMillis),
-            ["cpu_limit_millis"] = Liquid.Number(plan.CpuLimitMillis),
-            ["memory_request_mib"] = Liquid.Number(plan.MemoryRequestBytes / (1024 * 1024)),
-            ["memory_limit_mib"] = Liquid.Number(plan.MemoryLimitBytes / (1024 * 1024)),
-            ["memory_limit_bytes"] = Liquid.Number(plan.MemoryLimitBytes),
-            ["storage_gib"] = Liquid.Number(plan.StorageBytes / (1024L * 1024 * 1024)),
-        });
+        variables["plan"] = Liquid.Map(
+            "plan",
+            new Dictionary<string, FluidValue>
+            {
+                ["name"] = Liquid.String(plan.Name),
+                ["cpu_request"] = Liquid.String(ApplicationManifests.Cpu(plan.CpuRequestMillis)),
+                ["cpu_limit"] = Liquid.String(ApplicationManifests.Cpu(plan.CpuLimitMillis)),
+                ["memory_request"] = Liquid.String(ApplicationManifests.Bytes(plan.MemoryRequestBytes)),
+                ["memory_limit"] = Liquid.String(ApplicationManifests.Bytes(plan.MemoryLimitBytes)),
+                ["storage"] = Liquid.String(ApplicationManifests.Bytes(plan.StorageBytes)),
+                ["cpu_request_millis"] = Liquid.Number(plan.CpuRequestMillis),
+                ["cpu_limit_millis"] = Liquid.Number(plan.CpuLimitMillis),
+                ["memory_request_mib"] = Liquid.Number(plan.MemoryRequestBytes / (1024 * 1024)),
+                ["memory_limit_mib"] = Liquid.Number(plan.MemoryLimitBytes / (1024 * 1024)),
+                ["memory_limit_bytes"] = Liquid.Number(plan.MemoryLimitBytes),
+                ["storage_gib"] = Liquid.Number(plan.StorageBytes / (1024L * 1024 * 1024)),
+            }
+        );
         return variables;
     }
 
-    private static Dictionary<string, FluidValue> EndpointVariables(TemplateDefinition definition, InstanceEndpoint endpoint,
-        IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string>? credentials)
+    private static Dictionary<string, FluidValue> EndpointVariables(
+        TemplateDefinition definition,
+        InstanceEndpoint endpoint,
+        IReadOnlyDictionary<string, string> parameters,
+        IReadOnlyDictionary<string, string>? credentials
+    )
     {
         var instance = endpoint.InstanceName;
         var variables = new Dictionary<string, FluidValue>(StringComparer.Ordinal)
@@ -206,11 +290,22 @@ public static partial class TemplateRenderer
             ["instance_uid"] = Liquid.String(InstanceNames.Uid(instance, endpoint.Namespace)),
             ["host"] = Liquid.String(endpoint.Host),
             ["port"] = Liquid.Number(endpoint.Port),
-            ["ports"] = Liquid.Map("ports", definition.Ports.Select(p => KeyValuePair.Create(p.Name, Liquid.Number(p.Port)))),
-            ["params"] = Liquid.Map("params", definition.Parameters.Select(p => KeyValuePair.Create(p.Name, Parameter(p, parameters.GetValueOrDefault(p.Name))))),
+            ["ports"] = Liquid.Map(
+                "ports",
+                definition.Ports.Select(p => KeyValuePair.Create(p.Name, Liquid.Number(p.Port)))
+            ),
+            ["params"] = Liquid.Map(
+                "params",
+                definition.Parameters.Select(p =>
+                    KeyValuePair.Create(p.Name, Parameter(p, parameters.GetValueOrDefault(p.Name)))
+                )
+            ),
         };
         if (credentials is not null)
-            variables["credentials"] = Liquid.Map("credentials", credentials.Select(c => KeyValuePair.Create(c.Key, Liquid.String(c.Value))));
+            variables["credentials"] = Liquid.Map(
+                "credentials",
+                credentials.Select(c => KeyValuePair.Create(c.Key, Liquid.String(c.Value)))
+            );
         return variables;
     }
 
@@ -220,7 +315,13 @@ public static partial class TemplateRenderer
             return NilValue.Instance;
         return parameter.Type switch
         {
-            ParameterType.Integer when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number) => Liquid.Number(number),
+            ParameterType.Integer
+                when long.TryParse(
+                    value,
+                    NumberStyles.AllowLeadingSign,
+                    CultureInfo.InvariantCulture,
+                    out var number
+                ) => Liquid.Number(number),
             ParameterType.Boolean when bool.TryParse(value, out var flag) => BooleanValue.Create(flag),
             _ => Liquid.String(value),
         };
@@ -240,18 +341,31 @@ public static partial class TemplateRenderer
             var kind = TopLevel(document, "kind");
             if (apiVersion is null || kind is null)
             {
-                problems.Add(Invalid($"The document at line {firstLine} of the rendered YAML has no {(apiVersion is null ? "apiVersion" : "kind")}."));
+                problems.Add(
+                    Invalid(
+                        $"The document at line {firstLine} of the rendered YAML has no {(apiVersion is null ? "apiVersion" : "kind")}."
+                    )
+                );
                 continue;
             }
             if (!Kinds.ContainsKey($"{apiVersion}/{kind}"))
             {
-                problems.Add(Invalid(
-                    $"{kind} ({apiVersion}) at line {firstLine} is not a kind a template may create: use {string.Join(", ", Kinds.Keys)}."));
+                problems.Add(
+                    Invalid(
+                        $"{kind} ({apiVersion}) at line {firstLine} is not a kind a template may create: use {string.Join(", ", Kinds.Keys)}."
+                    )
+                );
                 continue;
             }
             try
             {
-                foreach (var o in KubernetesYaml.LoadAllFromString(document, new Dictionary<string, Type>(Kinds), strict: true))
+                foreach (
+                    var o in KubernetesYaml.LoadAllFromString(
+                        document,
+                        new Dictionary<string, Type>(Kinds),
+                        strict: true
+                    )
+                )
                 {
                     if (o is IKubernetesObject<V1ObjectMeta> typed)
                         objects.Add(typed);
@@ -261,14 +375,25 @@ public static partial class TemplateRenderer
             {
                 var line = firstLine + (int)e.Start.Line - 1;
                 var reason = (e.InnerException?.Message ?? e.Message).Trim();
-                problems.Add(Invalid($"The rendered YAML does not parse at line {line}, column {e.Start.Column}: {reason}"));
+                problems.Add(
+                    Invalid($"The rendered YAML does not parse at line {line}, column {e.Start.Column}: {reason}")
+                );
             }
             // YamlDotNet and the model's converters fail on some input with these rather than a YamlException (an
             // unclosed bracket at the end of a document, a quantity that is not one): the template's fault all the same.
-            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or InvalidCastException or OverflowException
-                                          or KeyNotFoundException)
+            catch (Exception e)
+                when (e
+                        is InvalidOperationException
+                            or FormatException
+                            or ArgumentException
+                            or InvalidCastException
+                            or OverflowException
+                            or KeyNotFoundException
+                )
             {
-                problems.Add(Invalid($"The document at line {firstLine} of the rendered YAML does not parse: {e.Message}"));
+                problems.Add(
+                    Invalid($"The document at line {firstLine} of the rendered YAML does not parse: {e.Message}")
+                );
             }
         }
         return problems.Count > 0 ? Problem.Invalid(problems) : objects;
@@ -293,7 +418,12 @@ public static partial class TemplateRenderer
 
     private static string? TopLevel(string document, string key)
     {
-        var match = Regex.Match(document, $@"^{key}:[ \t]*[""']?([^""'\s#]+)", RegexOptions.Multiline | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var match = Regex.Match(
+            document,
+            $@"^{key}:[ \t]*[""']?([^""'\s#]+)",
+            RegexOptions.Multiline | RegexOptions.CultureInvariant,
+            TimeSpan.FromSeconds(1)
+        );
         return match.Success ? match.Groups[1].Value : null;
     }
 
@@ -310,13 +440,19 @@ public static partial class TemplateRenderer
                 set.Spec.Selector.MatchLabels = Merge(set.Spec.Selector.MatchLabels, SelectorLabels(input));
                 set.Spec.Template ??= new V1PodTemplateSpec();
                 set.Spec.Template.Metadata ??= new V1ObjectMeta();
-                set.Spec.Template.Metadata.Labels = Merge(Merge(set.Spec.Template.Metadata.Labels, set.Spec.Selector.MatchLabels), Labels(input));
+                set.Spec.Template.Metadata.Labels = Merge(
+                    Merge(set.Spec.Template.Metadata.Labels, set.Spec.Selector.MatchLabels),
+                    Labels(input)
+                );
                 if (set.Spec.Template.Spec is { } pod)
                     pod.AutomountServiceAccountToken = false;
                 foreach (var claim in set.Spec.VolumeClaimTemplates ?? [])
                 {
                     claim.Metadata ??= new V1ObjectMeta();
-                    claim.Metadata.Labels = Merge(claim.Metadata.Labels, Labels(input).Where(l => l.Key != InstanceNames.VersionLabel));
+                    claim.Metadata.Labels = Merge(
+                        claim.Metadata.Labels,
+                        Labels(input).Where(l => l.Key != InstanceNames.VersionLabel)
+                    );
                 }
                 break;
             case V1Service service:
@@ -342,21 +478,30 @@ public static partial class TemplateRenderer
         }
     }
 
-    private static Dictionary<string, string> Labels(InstanceRenderInput input) => new Dictionary<string, string>
-    {
-        [InstanceNames.NameLabel] = input.InstanceName,
-        [InstanceNames.InstanceLabel] = InstanceNames.Instance(input.InstanceName, input.Environment),
-        [InstanceNames.ComponentLabel] = input.TemplateName,
-        [InstanceNames.VersionLabel] = input.Version.Version,
-    }.Concat(input.Owner.Labels()).Append(new(InstanceNames.MiddlewareLabel, "true")).ToDictionary();
+    private static Dictionary<string, string> Labels(InstanceRenderInput input) =>
+        new Dictionary<string, string>
+        {
+            [InstanceNames.NameLabel] = input.InstanceName,
+            [InstanceNames.InstanceLabel] = InstanceNames.Instance(input.InstanceName, input.Environment),
+            [InstanceNames.ComponentLabel] = input.TemplateName,
+            [InstanceNames.VersionLabel] = input.Version.Version,
+        }
+            .Concat(input.Owner.Labels())
+            .Append(new(InstanceNames.MiddlewareLabel, "true"))
+            .ToDictionary();
 
-    private static Dictionary<string, string> SelectorLabels(InstanceRenderInput input) => new()
-    {
-        [InstanceNames.NameLabel] = input.InstanceName, [InstanceNames.InstanceLabel] = InstanceNames.Instance(input.InstanceName, input.Environment),
-    };
+    private static Dictionary<string, string> SelectorLabels(InstanceRenderInput input) =>
+        new()
+        {
+            [InstanceNames.NameLabel] = input.InstanceName,
+            [InstanceNames.InstanceLabel] = InstanceNames.Instance(input.InstanceName, input.Environment),
+        };
 
     /// <summary>The template's own entries, then the portal's, which win.</summary>
-    private static Dictionary<string, string> Merge(IDictionary<string, string>? own, IEnumerable<KeyValuePair<string, string>> portal)
+    private static Dictionary<string, string> Merge(
+        IDictionary<string, string>? own,
+        IEnumerable<KeyValuePair<string, string>> portal
+    )
     {
         var merged = own is null ? new Dictionary<string, string>() : new Dictionary<string, string>(own);
         foreach (var (key, value) in portal)
@@ -378,13 +523,28 @@ public static partial class TemplateRenderer
             switch (o)
             {
                 case V1ConfigMap map:
-                    foreach (var (key, value) in (map.Data ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+                    foreach (
+                        var (key, value) in (map.Data ?? new Dictionary<string, string>()).OrderBy(
+                            p => p.Key,
+                            StringComparer.Ordinal
+                        )
+                    )
                         Append("configmap", map.Metadata.Name ?? "", key, value ?? "");
-                    foreach (var (key, value) in (map.BinaryData ?? new Dictionary<string, byte[]>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+                    foreach (
+                        var (key, value) in (map.BinaryData ?? new Dictionary<string, byte[]>()).OrderBy(
+                            p => p.Key,
+                            StringComparer.Ordinal
+                        )
+                    )
                         Append("configmap-binary", map.Metadata.Name ?? "", key, Convert.ToBase64String(value ?? []));
                     break;
                 case V1Secret secret:
-                    foreach (var (key, value) in (secret.Data ?? new Dictionary<string, byte[]>()).OrderBy(p => p.Key, StringComparer.Ordinal))
+                    foreach (
+                        var (key, value) in (secret.Data ?? new Dictionary<string, byte[]>()).OrderBy(
+                            p => p.Key,
+                            StringComparer.Ordinal
+                        )
+                    )
                         Append("secret", secret.Metadata.Name ?? "", key, Convert.ToBase64String(value ?? []));
                     break;
             }

@@ -19,9 +19,60 @@ public sealed partial class TemplateValidation
     /// <summary>The strings most likely to turn a value into structure, the most dangerous first; the pattern decides which are tried.</summary>
     private static readonly string[] Hostile =
     [
-        "{0}\n", "{0}\nhostNetwork: true", "a\n  b: c", "{0}: x", "a: b", "{0} #x", "#", "{0}\"", "\"", "{0}'", "'", "\\", "{{ instance }}", "{%",
-        "---", "...", "- a", "[a]", "{a: b}", "a, b", "{0},", "&a", "*a", "!a", "!!str a", "|", ">", "? a", "%a", "@a", "`a`", "~", "null", "Null",
-        "NULL", "true", "yes", "0x10", "1e3", ".inf", "-", "-a", "--a", ".a", "a:", ":a", " a", "a ", "\ta", "\r\n", "\u0085", "\u2028", "\uFEFF", "é",
+        "{0}\n",
+        "{0}\nhostNetwork: true",
+        "a\n  b: c",
+        "{0}: x",
+        "a: b",
+        "{0} #x",
+        "#",
+        "{0}\"",
+        "\"",
+        "{0}'",
+        "'",
+        "\\",
+        "{{ instance }}",
+        "{%",
+        "---",
+        "...",
+        "- a",
+        "[a]",
+        "{a: b}",
+        "a, b",
+        "{0},",
+        "&a",
+        "*a",
+        "!a",
+        "!!str a",
+        "|",
+        ">",
+        "? a",
+        "%a",
+        "@a",
+        "`a`",
+        "~",
+        "null",
+        "Null",
+        "NULL",
+        "true",
+        "yes",
+        "0x10",
+        "1e3",
+        ".inf",
+        "-",
+        "-a",
+        "--a",
+        ".a",
+        "a:",
+        ":a",
+        " a",
+        "a ",
+        "\ta",
+        "\r\n",
+        "\u0085",
+        "\u2028",
+        "\uFEFF",
+        "é",
         "\U0001F418",
     ];
 
@@ -39,7 +90,13 @@ public sealed partial class TemplateValidation
         {
             ParameterType.Integer =>
             [
-                "0", "-1", "2147483647", "2147483648", "-2147483649", "9223372036854775807", "-9223372036854775808",
+                "0",
+                "-1",
+                "2147483647",
+                "2147483648",
+                "-2147483649",
+                "9223372036854775807",
+                "-9223372036854775808",
             ],
             ParameterType.Boolean => ["true", "false"],
             ParameterType.Choice => parameter.AllowedValues,
@@ -53,13 +110,23 @@ public sealed partial class TemplateValidation
         var sample = parameter.Default is { Length: > 0 } given ? given : "app";
         var plain = new[] { sample }.Concat(Benign).Where(parameter.Accepts).Distinct(StringComparer.Ordinal).Take(2);
         var longest = new[] { "a", "A", "0", "_", "a-", "a.", "a_", "-", "." }
-            .Select(seed => new[] { TemplateDefinition.ParameterValueMaxLength, 512, 255, 253, 128, 64, 63, 32, 16, 8 }
-                .Select(length => string.Concat(Enumerable.Repeat(seed, length))[..length])
-                .FirstOrDefault(parameter.Accepts))
-            .OfType<string>().Distinct(StringComparer.Ordinal).Take(2);
-        var perCharacter = Metacharacters.Select(c => c.ToString()).SelectMany(m => new[] { m, "a" + m, m + "a", $"a{m}a", sample + m, m + sample, sample + m + sample });
-        var hostile = Hostile.Select(h => h.Replace("{0}", sample, StringComparison.Ordinal)).Concat(perCharacter)
-            .Where(parameter.Accepts).Distinct(StringComparer.Ordinal).Take(MostHostile);
+            .Select(seed =>
+                new[] { TemplateDefinition.ParameterValueMaxLength, 512, 255, 253, 128, 64, 63, 32, 16, 8 }
+                    .Select(length => string.Concat(Enumerable.Repeat(seed, length))[..length])
+                    .FirstOrDefault(parameter.Accepts)
+            )
+            .OfType<string>()
+            .Distinct(StringComparer.Ordinal)
+            .Take(2);
+        var perCharacter = Metacharacters
+            .Select(c => c.ToString())
+            .SelectMany(m => new[] { m, "a" + m, m + "a", $"a{m}a", sample + m, m + sample, sample + m + sample });
+        var hostile = Hostile
+            .Select(h => h.Replace("{0}", sample, StringComparison.Ordinal))
+            .Concat(perCharacter)
+            .Where(parameter.Accepts)
+            .Distinct(StringComparer.Ordinal)
+            .Take(MostHostile);
         return plain.Concat(longest).Concat(hostile);
     }
 
@@ -68,9 +135,14 @@ public sealed partial class TemplateValidation
     /// the messages of the first value that fails, prefixed with it. Connection strings and binding values that fail to
     /// render go to <paramref name="problems"/>.
     /// </summary>
-    private static List<(string Message, string Case)> Fuzz(TemplateDefinition definition, IReadOnlyList<Case> cases,
-        IReadOnlyDictionary<string, string> samples, IReadOnlyDictionary<string, string> credentials, Dictionary<string, Shape> sampleShapes,
-        List<Problem> problems)
+    private static List<(string Message, string Case)> Fuzz(
+        TemplateDefinition definition,
+        IReadOnlyList<Case> cases,
+        IReadOnlyDictionary<string, string> samples,
+        IReadOnlyDictionary<string, string> credentials,
+        Dictionary<string, Shape> sampleShapes,
+        List<Problem> problems
+    )
     {
         var found = new List<(string Message, string Case)>();
         var endpoint = InstanceEndpoint.Of(SampleNamespace, SampleInstance, definition);
@@ -90,19 +162,35 @@ public sealed partial class TemplateValidation
                     continue;
                 var prefix = $"With {parameter.Name} = {Show(value)}: ";
                 var failures = new List<(string Message, string Case)>();
-                var strings = TemplateRenderer.RenderConnectionStrings(definition, endpoint, given, credentials).Problem;
+                var strings = TemplateRenderer
+                    .RenderConnectionStrings(definition, endpoint, given, credentials)
+                    .Problem;
                 var bindings = TemplateRenderer.RenderBindingVariables(definition, endpoint, given).Problem;
-                foreach (var problem in new[] { strings, bindings }.OfType<Problem>().SelectMany(p => p.Causes.Count > 0 ? p.Causes : [p]))
+                foreach (
+                    var problem in new[] { strings, bindings }
+                        .OfType<Problem>()
+                        .SelectMany(p => p.Causes.Count > 0 ? p.Causes : [p])
+                )
                     problems.Add(problem with { Message = prefix + problem.Message });
                 foreach (var @case in cases)
                 {
                     var input = @case.Input(given, credentials);
                     var rendered = TemplateRenderer.Render(input);
                     failures.AddRange(Check(input, rendered).Select(m => (prefix + m, @case.Label)));
-                    if (rendered.Succeeded && reference?.GetValueOrDefault(@case.Label) is { } expected && expected.Differs(Shape.Of(rendered.Value)) is { } change)
+                    if (
+                        rendered.Succeeded
+                        && reference?.GetValueOrDefault(@case.Label) is { } expected
+                        && expected.Differs(Shape.Of(rendered.Value)) is { } change
+                    )
                     {
-                        failures.Add((prefix + $"the value changes the objects' structure, not only their values ({change}): a parameter may only fill in "
-                            + "values; write it with yaml_string where a scalar goes, and switch parts of the template with a choice or a boolean.", @case.Label));
+                        failures.Add(
+                            (
+                                prefix
+                                    + $"the value changes the objects' structure, not only their values ({change}): a parameter may only fill in "
+                                    + "values; write it with yaml_string where a scalar goes, and switch parts of the template with a choice or a boolean.",
+                                @case.Label
+                            )
+                        );
                     }
                 }
                 found.AddRange(failures);
@@ -141,16 +229,20 @@ public sealed partial class TemplateValidation
         var shown = new StringBuilder();
         foreach (var c in value.Length > 40 ? value[..20] : value)
         {
-            shown.Append(c switch
-            {
-                '\n' => @"\n",
-                '\r' => @"\r",
-                '\t' => @"\t",
-                _ when char.IsControl(c) || (char.IsSeparator(c) && c != ' ') || c == '\uFEFF' => $"\\u{(int)c:X4}",
-                _ => c.ToString(),
-            });
+            shown.Append(
+                c switch
+                {
+                    '\n' => @"\n",
+                    '\r' => @"\r",
+                    '\t' => @"\t",
+                    _ when char.IsControl(c) || (char.IsSeparator(c) && c != ' ') || c == '\uFEFF' => $"\\u{(int)c:X4}",
+                    _ => c.ToString(),
+                }
+            );
         }
-        return value.Length > 40 ? $"'{shown}…' ({value.Length.ToString(CultureInfo.InvariantCulture)} characters)" : $"'{shown}'";
+        return value.Length > 40
+            ? $"'{shown}…' ({value.Length.ToString(CultureInfo.InvariantCulture)} characters)"
+            : $"'{shown}'";
     }
 
     /// <summary>
@@ -181,9 +273,12 @@ public sealed partial class TemplateValidation
             var mine = _paths.ToHashSet();
             var theirs = other._paths.ToHashSet();
             if (other._paths.FirstOrDefault(p => !mine.Contains(p)) is { Path: not null } added)
+            {
                 return mine.Any(p => p.Object == added.Object && p.Path == added.Path)
                     ? $"{other._objects[added.Object]} {added.Path} becomes {added.Kind}"
                     : $"{other._objects[added.Object]} gains {added.Path}";
+            }
+
             if (_paths.FirstOrDefault(p => !theirs.Contains(p)) is { Path: not null } lost)
                 return $"{other._objects[lost.Object]} {lost.Path} is gone";
             return null;

@@ -41,22 +41,28 @@ public sealed partial class TemplateValidation : ITemplateCheck
     public const string SampleInstance = "sample";
     public const string SampleTenant = "sample";
     public const string SampleEnvironment = "dev";
-    public static readonly Ownership SampleOwner = new(Guid.Parse("00000000-0000-0000-0000-00000000000a"), SampleTenant,
-        Guid.Parse("00000000-0000-0000-0000-00000000000e"), SampleEnvironment);
+    public static readonly Ownership SampleOwner = new(
+        Guid.Parse("00000000-0000-0000-0000-00000000000a"),
+        SampleTenant,
+        Guid.Parse("00000000-0000-0000-0000-00000000000e"),
+        SampleEnvironment
+    );
 
     private const int CheckedLimit = 256;
     private static readonly ConcurrentDictionary<string, IReadOnlyList<Problem>> Checked = new(StringComparer.Ordinal);
 
     public static TemplateValidation Instance { get; } = new();
 
-    public IReadOnlyList<Problem> Check(string templateName, TemplateDefinition definition) => Validate(templateName, definition);
+    public IReadOnlyList<Problem> Check(string templateName, TemplateDefinition definition) =>
+        Validate(templateName, definition);
 
     /// <summary>Every problem found, with fields relative to the definition ("ObjectsTemplate", "ConnectionStrings[0].Template"); empty when the template is sound.</summary>
     public static IReadOnlyList<Problem> Validate(string templateName, TemplateDefinition definition)
     {
         // The check is a pure function of the name and definition, and costs hundreds of renderings: a definition checked
         // once (the seed catalog at every start on an empty database, say) is not checked again.
-        var key = $"{templateName}:{Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition)))}";
+        var key =
+            $"{templateName}:{Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition)))}";
         if (Checked.TryGetValue(key, out var known))
             return known;
         var problems = ValidateOnce(templateName, definition);
@@ -77,12 +83,17 @@ public sealed partial class TemplateValidation : ITemplateCheck
             return parameters.Problem!.Causes.Count > 0 ? parameters.Problem.Causes : [parameters.Problem];
         var credentials = SampleCredentials(definition);
         var endpoint = InstanceEndpoint.Of(SampleNamespace, SampleInstance, definition);
-        AddAll(problems, TemplateRenderer.RenderConnectionStrings(definition, endpoint, parameters.Value, credentials).Problem);
+        AddAll(
+            problems,
+            TemplateRenderer.RenderConnectionStrings(definition, endpoint, parameters.Value, credentials).Problem
+        );
         AddAll(problems, TemplateRenderer.RenderBindingVariables(definition, endpoint, parameters.Value).Problem);
 
         if (Liquid.Parse(definition.ObjectsTemplate, out var error) is null)
         {
-            problems.Add(Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), $"The template does not parse: {error}"));
+            problems.Add(
+                Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), $"The template does not parse: {error}")
+            );
             return problems;
         }
         var cases = Cases(templateName, definition);
@@ -103,16 +114,39 @@ public sealed partial class TemplateValidation : ITemplateCheck
         {
             var labels = group.Select(g => g.Case).Distinct().ToList();
             var where = labels.Count == 1 ? labels[0] : $"{labels[0]} and {labels.Count - 1} more";
-            problems.Add(Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), $"{group.Key} (rendering {where})"));
+            problems.Add(
+                Problem.Invalid(nameof(TemplateDefinition.ObjectsTemplate), $"{group.Key} (rendering {where})")
+            );
         }
         return problems;
     }
 
     /// <summary>One rendering the check makes: a version with a plan at a replica count.</summary>
-    private sealed record Case(string TemplateName, TemplateDefinition Definition, TemplateVersion Version, TemplatePlan Plan, int Replicas, string Label)
+    private sealed record Case(
+        string TemplateName,
+        TemplateDefinition Definition,
+        TemplateVersion Version,
+        TemplatePlan Plan,
+        int Replicas,
+        string Label
+    )
     {
-        public InstanceRenderInput Input(IReadOnlyDictionary<string, string> parameters, IReadOnlyDictionary<string, string> credentials) =>
-            new(SampleNamespace, SampleInstance, SampleOwner, TemplateName, Definition, Version, Plan, Replicas, parameters, credentials);
+        public InstanceRenderInput Input(
+            IReadOnlyDictionary<string, string> parameters,
+            IReadOnlyDictionary<string, string> credentials
+        ) =>
+            new(
+                SampleNamespace,
+                SampleInstance,
+                SampleOwner,
+                TemplateName,
+                Definition,
+                Version,
+                Plan,
+                Replicas,
+                parameters,
+                credentials
+            );
     }
 
     /// <summary>
@@ -123,34 +157,62 @@ public sealed partial class TemplateValidation : ITemplateCheck
     {
         var definition = cases[0].Definition;
         var count = Math.Max(definition.Versions.Count, definition.Plans.Count);
-        var pairs = Enumerable.Range(0, count).Select(i => (Version: definition.Versions[i % definition.Versions.Count], Plan: definition.Plans[i % definition.Plans.Count]));
+        var pairs = Enumerable
+            .Range(0, count)
+            .Select(i =>
+                (
+                    Version: definition.Versions[i % definition.Versions.Count],
+                    Plan: definition.Plans[i % definition.Plans.Count]
+                )
+            );
         return cases.Where(c => pairs.Contains((c.Version, c.Plan))).ToList();
     }
 
     private static List<Case> Cases(string templateName, TemplateDefinition definition) =>
-    [
-        .. from version in definition.Versions
-           from plan in definition.Plans
-           from replicas in new[] { plan.Replicas, plan.MaxReplicas }.Distinct()
-           select new Case(templateName, definition, version, plan, replicas,
-               $"version {version.Version} with plan '{plan.Name}'" + (replicas == plan.Replicas ? "" : $" at {replicas} replicas")),
-    ];
+        [
+            .. from version in definition.Versions
+            from plan in definition.Plans
+            from replicas in new[] { plan.Replicas, plan.MaxReplicas }.Distinct()
+            select new Case(
+                templateName,
+                definition,
+                version,
+                plan,
+                replicas,
+                $"version {version.Version} with plan '{plan.Name}'"
+                    + (replicas == plan.Replicas ? "" : $" at {replicas} replicas")
+            ),
+        ];
 
     /// <summary>The parameters a check renders with: every default, else the first allowed value, else a plain sample.</summary>
     public static Result<IReadOnlyDictionary<string, string>> SampleParameters(TemplateDefinition definition)
     {
-        var values = definition.Parameters.ToDictionary(p => p.Name, p => (string?)(p.Default ?? p.Type switch
-        {
-            ParameterType.Choice => p.AllowedValues.FirstOrDefault(),
-            ParameterType.Integer => "1",
-            ParameterType.Boolean => "false",
-            _ => p.Required ? "sample" : null,
-        }), StringComparer.Ordinal);
+        var values = definition.Parameters.ToDictionary(
+            p => p.Name,
+            p =>
+                (string?)(
+                    p.Default
+                    ?? p.Type switch
+                    {
+                        ParameterType.Choice => p.AllowedValues.FirstOrDefault(),
+                        ParameterType.Integer => "1",
+                        ParameterType.Boolean => "false",
+                        _ => p.Required ? "sample" : null,
+                    }
+                ),
+            StringComparer.Ordinal
+        );
         var resolved = definition.ResolveParameters(values);
         if (resolved.Succeeded)
             return resolved;
         var causes = (resolved.Problem!.Causes.Count > 0 ? resolved.Problem.Causes : [resolved.Problem])
-            .Select(p => Problem.Invalid("Parameters", $"{p.Message} Give the parameter a default, so that the template can be checked.")).ToList();
+            .Select(p =>
+                Problem.Invalid(
+                    "Parameters",
+                    $"{p.Message} Give the parameter a default, so that the template can be checked."
+                )
+            )
+            .ToList();
         return Problem.Invalid(causes);
     }
 
@@ -158,7 +220,10 @@ public sealed partial class TemplateValidation : ITemplateCheck
     public static IReadOnlyDictionary<string, string> SampleCredentials(TemplateDefinition definition) =>
         definition.Credentials.ToDictionary(c => c.Key, c => $"s\"'a:m #p{{l}}e-{c.Key}", StringComparer.Ordinal);
 
-    private static IEnumerable<string> Check(InstanceRenderInput input, Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> rendered)
+    private static IEnumerable<string> Check(
+        InstanceRenderInput input,
+        Result<IReadOnlyList<IKubernetesObject<V1ObjectMeta>>> rendered
+    )
     {
         if (!rendered.Succeeded)
         {
@@ -169,7 +234,12 @@ public sealed partial class TemplateValidation : ITemplateCheck
         var objects = rendered.Value;
         var instance = input.InstanceName;
 
-        foreach (var o in objects.Where(o => o.Metadata.Name != instance && o.Metadata.Name?.StartsWith($"{instance}-", StringComparison.Ordinal) != true))
+        foreach (
+            var o in objects.Where(o =>
+                o.Metadata.Name != instance
+                && o.Metadata.Name?.StartsWith($"{instance}-", StringComparison.Ordinal) != true
+            )
+        )
             yield return $"{o.Kind} '{o.Metadata.Name}' is not named for the instance: name it {{{{ instance }}}} or {{{{ instance }}}}-something.";
         foreach (var twice in objects.GroupBy(o => (o.Kind, o.Metadata.Name)).Where(g => g.Count() > 1))
             yield return $"{twice.Key.Kind} '{twice.Key.Name}' is rendered {twice.Count()} times.";
@@ -220,7 +290,8 @@ public sealed partial class TemplateValidation : ITemplateCheck
 
         var wanted = new (string What, string Resource, bool Limit, long Plan, Func<long, string> Format)[]
         {
-            ("CPU requests", "cpu", false, plan.CpuRequestMillis, Quantity.FormatCpu), ("CPU limits", "cpu", true, plan.CpuLimitMillis, Quantity.FormatCpu),
+            ("CPU requests", "cpu", false, plan.CpuRequestMillis, Quantity.FormatCpu),
+            ("CPU limits", "cpu", true, plan.CpuLimitMillis, Quantity.FormatCpu),
             ("memory requests", "memory", false, plan.MemoryRequestBytes, Quantity.FormatBytes),
             ("memory limits", "memory", true, plan.MemoryLimitBytes, Quantity.FormatBytes),
         };
@@ -235,17 +306,24 @@ public sealed partial class TemplateValidation : ITemplateCheck
 
         var claims = spec.VolumeClaimTemplates ?? [];
         if (claims.Count == 0)
+        {
             yield return "The StatefulSet has no volumeClaimTemplates: middleware keeps its data on a volume of the plan's size ({{ plan.storage }}).";
+        }
         else
         {
-            var storage = claims.Sum(c => c.Spec?.Resources?.Requests?.TryGetValue("storage", out var q) == true ? Bytes(q) : 0);
+            var storage = claims.Sum(c =>
+                c.Spec?.Resources?.Requests?.TryGetValue("storage", out var q) == true ? Bytes(q) : 0
+            );
             if (storage != plan.StorageBytes)
                 yield return $"The volume claim templates ask for {Quantity.FormatBytes(storage)} of storage, not the plan's {Quantity.FormatBytes(plan.StorageBytes)}.";
         }
 
         var secretName = InstanceNames.Secret(instance);
         var secret = objects.OfType<V1Secret>().FirstOrDefault(s => s.Metadata.Name == secretName);
-        var secretKeys = input.Definition.BindingVariables.Where(b => !string.IsNullOrEmpty(b.SecretKey)).Select(b => b.SecretKey!).ToList();
+        var secretKeys = input
+            .Definition.BindingVariables.Where(b => !string.IsNullOrEmpty(b.SecretKey))
+            .Select(b => b.SecretKey!)
+            .ToList();
         if (secret is null && (input.Credentials.Count > 0 || secretKeys.Count > 0))
             yield return $"There is no Secret named {{{{ secret_name }}}} ('{secretName}') to hold the credentials.";
         if (secret is null)
@@ -265,7 +343,13 @@ public sealed partial class TemplateValidation : ITemplateCheck
 
     private static IEnumerable<string> MissingResources(V1Container container)
     {
-        foreach (var (kind, values) in new[] { ("request", container.Resources?.Requests), ("limit", container.Resources?.Limits) })
+        foreach (
+            var (kind, values) in new[]
+            {
+                ("request", container.Resources?.Requests),
+                ("limit", container.Resources?.Limits),
+            }
+        )
         {
             foreach (var resource in new[] { "cpu", "memory" })
             {

@@ -16,8 +16,19 @@ public sealed record AlertFilter(string? State, Severity? Severity, string? App)
 }
 
 public sealed record AlertRow(
-    Guid Id, string RuleName, Severity Severity, AlertState State, string Subject, string AppName, string Condition, double Value, DateTime StartedAt,
-    DateTime? ResolvedAt, int Flaps, DateTime? SilencedUntil);
+    Guid Id,
+    string RuleName,
+    Severity Severity,
+    AlertState State,
+    string Subject,
+    string AppName,
+    string Condition,
+    double Value,
+    DateTime StartedAt,
+    DateTime? ResolvedAt,
+    int Flaps,
+    DateTime? SilencedUntil
+);
 
 public sealed record AlertDetail(Alert Alert, AlertMetric? Metric, IReadOnlyList<AlertDelivery> Deliveries);
 
@@ -26,9 +37,20 @@ public sealed record AlertDetail(Alert Alert, AlertMetric? Metric, IReadOnlyList
 /// all of them: listed by state newest first with filters, read one by one with their deliveries, silenced for a while — each
 /// silence audited.
 /// </summary>
-public sealed class AlertBook(PortalDbContext db, MetricCharts charts, AuditTrail audit, IMonitoringNotifier live, TimeProvider clock)
+public sealed class AlertBook(
+    PortalDbContext db,
+    MetricCharts charts,
+    AuditTrail audit,
+    IMonitoringNotifier live,
+    TimeProvider clock
+)
 {
-    public async Task<Page<AlertRow>> ListAsync(Guid? tenantId, AlertFilter filter, PageRequest page, CancellationToken ct)
+    public async Task<Page<AlertRow>> ListAsync(
+        Guid? tenantId,
+        AlertFilter filter,
+        PageRequest page,
+        CancellationToken ct
+    )
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var alerts = Visible(tenantId);
@@ -44,9 +66,24 @@ public sealed class AlertBook(PortalDbContext db, MetricCharts charts, AuditTrai
         if (!string.IsNullOrWhiteSpace(filter.App))
             alerts = alerts.Where(a => a.AppName == filter.App);
         var total = await alerts.CountAsync(ct);
-        var rows = await alerts.OrderByDescending(a => a.StartedAt).Skip(page.Skip).Take(page.Size)
-            .Select(a => new AlertRow(a.Id, a.RuleName, a.Severity, a.State, a.Subject, a.AppName, a.Condition, a.Value, a.StartedAt, a.ResolvedAt,
-                a.Flaps, a.SilencedUntil))
+        var rows = await alerts
+            .OrderByDescending(a => a.StartedAt)
+            .Skip(page.Skip)
+            .Take(page.Size)
+            .Select(a => new AlertRow(
+                a.Id,
+                a.RuleName,
+                a.Severity,
+                a.State,
+                a.Subject,
+                a.AppName,
+                a.Condition,
+                a.Value,
+                a.StartedAt,
+                a.ResolvedAt,
+                a.Flaps,
+                a.SilencedUntil
+            ))
             .ToListAsync(ct);
         return new Page<AlertRow>(rows, page.Number, page.Size, total);
     }
@@ -59,16 +96,34 @@ public sealed class AlertBook(PortalDbContext db, MetricCharts charts, AuditTrai
         var alert = await Visible(tenantId).FirstOrDefaultAsync(a => a.Id == alertId, ct);
         if (alert is null)
             return null;
-        var metric = await db.AlertRules.AsNoTracking().Where(r => r.Id == alert.RuleId).Select(r => (AlertMetric?)r.Metric).FirstOrDefaultAsync(ct);
-        var deliveries = await db.AlertDeliveries.AsNoTracking().Where(d => d.AlertId == alertId).OrderByDescending(d => d.At).Take(50).ToListAsync(ct);
+        var metric = await db
+            .AlertRules.AsNoTracking()
+            .Where(r => r.Id == alert.RuleId)
+            .Select(r => (AlertMetric?)r.Metric)
+            .FirstOrDefaultAsync(ct);
+        var deliveries = await db
+            .AlertDeliveries.AsNoTracking()
+            .Where(d => d.AlertId == alertId)
+            .OrderByDescending(d => d.At)
+            .Take(50)
+            .ToListAsync(ct);
         return new AlertDetail(alert, metric, deliveries);
     }
 
     /// <summary>The alert's metric on its subject around the firing time; null when the alert is not found (or its rule is gone).</summary>
     public async Task<ChartSet?> ChartAsync(Guid? tenantId, Guid alertId, CancellationToken ct) =>
-        await FindAsync(tenantId, alertId, ct) is { Metric: { } metric } detail ? await charts.AroundAlertAsync(detail.Alert, metric, ct) : null;
+        await FindAsync(tenantId, alertId, ct) is { Metric: { } metric } detail
+            ? await charts.AroundAlertAsync(detail.Alert, metric, ct)
+            : null;
 
-    public async Task<Result> SilenceAsync(Actor actor, Tenant? tenant, Guid alertId, DateTime until, string? reason, CancellationToken ct)
+    public async Task<Result> SilenceAsync(
+        Actor actor,
+        Tenant? tenant,
+        Guid alertId,
+        DateTime until,
+        string? reason,
+        CancellationToken ct
+    )
     {
         var alert = await Visible(tenant?.Id).AsTracking().FirstOrDefaultAsync(a => a.Id == alertId, ct);
         if (alert is null)
@@ -77,8 +132,15 @@ public sealed class AlertBook(PortalDbContext db, MetricCharts charts, AuditTrai
         var silenced = alert.Silence(DateTime.SpecifyKind(until, DateTimeKind.Utc), actor.Name, reason, now);
         if (!silenced.Succeeded)
             return silenced;
-        audit.Record(actor, tenant, "alert.silenced", "alert", $"{alert.RuleName} on {alert.Subject}",
-            $"until {alert.SilencedUntil:yyyy-MM-dd HH:mm} UTC" + (alert.SilenceReason is null ? "" : $": {alert.SilenceReason}"));
+        audit.Record(
+            actor,
+            tenant,
+            "alert.silenced",
+            "alert",
+            $"{alert.RuleName} on {alert.Subject}",
+            $"until {alert.SilencedUntil:yyyy-MM-dd HH:mm} UTC"
+                + (alert.SilenceReason is null ? "" : $": {alert.SilenceReason}")
+        );
         await db.SaveChangesAsync(ct);
         await TellAsync(alert, ct);
         return Result.Ok();

@@ -21,8 +21,13 @@ public sealed record EvaluationOutcome(int Fired, int Reopened, int Resolved);
 /// sampled, resolve. Alerts whose state changed go to the notification queue.
 /// </summary>
 public sealed class AlertEvaluator(
-    PortalDbContext db, IAlertNotificationQueue notifications, IMonitoringNotifier live, IOptions<MonitoringOptions> options, TimeProvider clock,
-    ILogger<AlertEvaluator> logger)
+    PortalDbContext db,
+    IAlertNotificationQueue notifications,
+    IMonitoringNotifier live,
+    IOptions<MonitoringOptions> options,
+    TimeProvider clock,
+    ILogger<AlertEvaluator> logger
+)
 {
     public Task EvaluateAsync(CancellationToken ct) => EvaluateAtAsync(clock.GetUtcNow().UtcDateTime, ct);
 
@@ -34,23 +39,41 @@ public sealed class AlertEvaluator(
         // Subjects are named only when an alert is raised: most evaluations raise none.
         SubjectNames? names = null;
         var changed = new List<Alert>();
-        int fired = 0, reopened = 0, resolved = 0;
+        int fired = 0,
+            reopened = 0,
+            resolved = 0;
         foreach (var rule in rules)
         {
             var definition = rule.Definition;
             var since = unixNow - rule.DurationMinutes * 60L - 2L * settings.SampleSeconds;
             var subjects = Watched(rule);
             var watched = await subjects.AsNoTracking().ToListAsync(ct);
-            var samples = (await db.MetricSamples.AsNoTracking()
+            var samples = (
+                await db
+                    .MetricSamples.AsNoTracking()
                     .Where(s => s.At >= since && s.At <= unixNow && subjects.Any(m => m.Id == s.SubjectId))
-                    .ToListAsync(ct))
+                    .ToListAsync(ct)
+            )
                 .GroupBy(s => s.SubjectId)
-                .ToDictionary(g => g.Key, g => g.OrderBy(s => s.At)
-                    .Select(s => (s.At, Value: definition.Read(s)))
-                    .Where(s => s.Value is not null).Select(s => (s.At, s.Value!.Value)).ToList());
-            var open = (await db.Alerts.Where(a => a.RuleId == rule.Id && (a.State == AlertState.Firing || a.ResolvedAt >= now - settings.AlertCoolDown))
-                    .ToListAsync(ct))
-                .GroupBy(a => a.SubjectId).ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.StartedAt).First());
+                .ToDictionary(
+                    g => g.Key,
+                    g =>
+                        g.OrderBy(s => s.At)
+                            .Select(s => (s.At, Value: definition.Read(s)))
+                            .Where(s => s.Value is not null)
+                            .Select(s => (s.At, s.Value!.Value))
+                            .ToList()
+                );
+            var open = (
+                await db
+                    .Alerts.Where(a =>
+                        a.RuleId == rule.Id
+                        && (a.State == AlertState.Firing || a.ResolvedAt >= now - settings.AlertCoolDown)
+                    )
+                    .ToListAsync(ct)
+            )
+                .GroupBy(a => a.SubjectId)
+                .ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.StartedAt).First());
             foreach (var subject in watched)
             {
                 var verdict = rule.Judge(samples.GetValueOrDefault(subject.Id) ?? [], unixNow, settings.SampleSeconds);
@@ -63,7 +86,8 @@ public sealed class AlertEvaluator(
                         if (alert.ShouldNotify(settings.AlertCoolDown, now))
                             changed.Add(alert);
                         break;
-                    case VerdictKind.Breached when alert is not null && alert.ReopensWithin(settings.AlertCoolDown, now):
+                    case VerdictKind.Breached
+                        when alert is not null && alert.ReopensWithin(settings.AlertCoolDown, now):
                         alert.Reopen(verdict.Value!.Value, now);
                         reopened++;
                         changed.Add(alert);
@@ -90,7 +114,11 @@ public sealed class AlertEvaluator(
             }
         }
         var enabled = rules.Select(r => r.Id).ToList();
-        foreach (var orphan in await db.Alerts.Where(a => a.State == AlertState.Firing && !enabled.Contains(a.RuleId)).ToListAsync(ct))
+        foreach (
+            var orphan in await db
+                .Alerts.Where(a => a.State == AlertState.Firing && !enabled.Contains(a.RuleId))
+                .ToListAsync(ct)
+        )
         {
             orphan.Resolve(null, now);
             resolved++;
@@ -105,7 +133,10 @@ public sealed class AlertEvaluator(
         foreach (var alert in changed.DistinctBy(a => a.Id))
             notifications.Enqueue(alert.Id);
         if (changed.Count > 0)
-            await live.AlertsChangedAsync(changed.Where(a => a.TenantId is not null).Select(a => a.TenantId!.Value).ToHashSet(), ct);
+            await live.AlertsChangedAsync(
+                changed.Where(a => a.TenantId is not null).Select(a => a.TenantId!.Value).ToHashSet(),
+                ct
+            );
         return new EvaluationOutcome(fired, reopened, resolved);
     }
 
@@ -122,16 +153,21 @@ public sealed class AlertEvaluator(
         };
     }
 
-    private async Task<SubjectNames> SubjectNamesAsync(CancellationToken ct) => new(
-        await db.Clusters.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct),
-        await db.Environments.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.Name, ct));
+    private async Task<SubjectNames> SubjectNamesAsync(CancellationToken ct) =>
+        new(
+            await db.Clusters.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct),
+            await db.Environments.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.Name, ct)
+        );
 
     /// <summary>How an alert names its subject: "prod/api" for a workload, "prod" for an environment, "cluster/node" for a node.</summary>
     private sealed record SubjectNames(Dictionary<Guid, string> Clusters, Dictionary<Guid, string> Environments)
     {
         public string Describe(MetricSubject subject)
         {
-            var environment = subject.EnvironmentId is { } id && Environments.TryGetValue(id, out var name) ? name : subject.Namespace;
+            var environment =
+                subject.EnvironmentId is { } id && Environments.TryGetValue(id, out var name)
+                    ? name
+                    : subject.Namespace;
             var cluster = Clusters.GetValueOrDefault(subject.ClusterId, "cluster");
             return subject.Kind switch
             {

@@ -11,7 +11,12 @@ namespace Portal.Infrastructure.Monitoring;
 /// silenced, not again within the cool-down), and records each delivery with its attempts and error.
 /// </summary>
 public sealed class AlertNotifications(
-    PortalDbContext db, IEnumerable<INotificationSender> senders, IOptions<MonitoringOptions> options, PortalLinks links, TimeProvider clock)
+    PortalDbContext db,
+    IEnumerable<INotificationSender> senders,
+    IOptions<MonitoringOptions> options,
+    PortalLinks links,
+    TimeProvider clock
+)
 {
     public async Task DeliverAsync(Guid alertId, CancellationToken ct)
     {
@@ -23,15 +28,26 @@ public sealed class AlertNotifications(
         if (rule is null)
             return;
         var channelIds = rule.ChannelIds;
-        var channels = await db.NotificationChannels.AsNoTracking()
-            .Where(c => channelIds.Contains(c.Id) && c.Enabled && (c.TenantId == null || c.TenantId == alert.TenantId)).ToListAsync(ct);
+        var channels = await db
+            .NotificationChannels.AsNoTracking()
+            .Where(c => channelIds.Contains(c.Id) && c.Enabled && (c.TenantId == null || c.TenantId == alert.TenantId))
+            .ToListAsync(ct);
         var message = await MessageAsync(alert, rule, ct);
         foreach (var channel in channels)
         {
             var sender = senders.First(s => s.Kind == channel.Kind);
             var outcome = await sender.SendAsync(channel, message, ct);
-            db.AlertDeliveries.Add(new AlertDelivery(alert.Id, channel, alert.State, outcome.Delivered, outcome.Attempts, outcome.Error,
-                clock.GetUtcNow().UtcDateTime));
+            db.AlertDeliveries.Add(
+                new AlertDelivery(
+                    alert.Id,
+                    channel,
+                    alert.State,
+                    outcome.Delivered,
+                    outcome.Attempts,
+                    outcome.Error,
+                    clock.GetUtcNow().UtcDateTime
+                )
+            );
         }
         alert.Notified(alert.State, now);
         await db.SaveChangesAsync(ct);
@@ -41,11 +57,27 @@ public sealed class AlertNotifications(
     {
         var tenant = alert.TenantId is null
             ? null
-            : await db.Tenants.AsNoTracking().Where(t => t.Id == alert.TenantId).Select(t => t.Slug).FirstOrDefaultAsync(ct);
+            : await db
+                .Tenants.AsNoTracking()
+                .Where(t => t.Id == alert.TenantId)
+                .Select(t => t.Slug)
+                .FirstOrDefaultAsync(ct);
         var link = links.To(tenant is null ? $"/admin/alerts/{alert.Id}" : $"/t/{tenant}/alerts/{alert.Id}");
         var status = alert.State == AlertState.Firing ? "firing" : "resolved";
         var summary = $"{rule.Name} on {alert.Subject}: {alert.Condition} (now {alert.Value:0.##}).";
-        return new AlertMessage(alert.Id, status, rule.Name, alert.Severity.ToString().ToLowerInvariant(), alert.Subject, tenant, alert.Value,
-            rule.Threshold, summary, alert.StartedAt, alert.ResolvedAt, link);
+        return new AlertMessage(
+            alert.Id,
+            status,
+            rule.Name,
+            alert.Severity.ToString().ToLowerInvariant(),
+            alert.Subject,
+            tenant,
+            alert.Value,
+            rule.Threshold,
+            summary,
+            alert.StartedAt,
+            alert.ResolvedAt,
+            link
+        );
     }
 }

@@ -10,8 +10,21 @@ namespace Portal.Infrastructure.Monitoring;
 
 /// <summary>A rule as the rules list shows it.</summary>
 public sealed record RuleRow(
-    Guid Id, string Name, RuleScope Scope, string AppName, AlertMetric Metric, Aggregation Aggregation, Comparator Comparator, double Threshold,
-    int DurationMinutes, Severity Severity, bool Enabled, string? BuiltIn, IReadOnlyList<Guid> ChannelIds, int Firing)
+    Guid Id,
+    string Name,
+    RuleScope Scope,
+    string AppName,
+    AlertMetric Metric,
+    Aggregation Aggregation,
+    Comparator Comparator,
+    double Threshold,
+    int DurationMinutes,
+    Severity Severity,
+    bool Enabled,
+    string? BuiltIn,
+    IReadOnlyList<Guid> ChannelIds,
+    int Firing
+)
 {
     public string Condition => AlertRule.Describe(Metric, Aggregation, Comparator, Threshold, DurationMinutes);
 }
@@ -24,25 +37,59 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
 {
     public async Task<IReadOnlyList<RuleRow>> ListAsync(Guid? tenantId, CancellationToken ct)
     {
-        var rules = await db.AlertRules.AsNoTracking().Where(r => r.TenantId == tenantId).OrderBy(r => r.Name).ToListAsync(ct);
+        var rules = await db
+            .AlertRules.AsNoTracking()
+            .Where(r => r.TenantId == tenantId)
+            .OrderBy(r => r.Name)
+            .ToListAsync(ct);
         var ids = rules.Select(r => r.Id).ToList();
-        var firing = await db.Alerts.AsNoTracking().Where(a => ids.Contains(a.RuleId) && a.State == AlertState.Firing)
-            .GroupBy(a => a.RuleId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-        return rules.Select(r => new RuleRow(r.Id, r.Name, r.Scope, r.AppName, r.Metric, r.Aggregation, r.Comparator, r.Threshold, r.DurationMinutes,
-            r.Severity, r.Enabled, r.BuiltIn, r.ChannelIds, firing.GetValueOrDefault(r.Id))).ToList();
+        var firing = await db
+            .Alerts.AsNoTracking()
+            .Where(a => ids.Contains(a.RuleId) && a.State == AlertState.Firing)
+            .GroupBy(a => a.RuleId)
+            .Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        return rules
+            .Select(r => new RuleRow(
+                r.Id,
+                r.Name,
+                r.Scope,
+                r.AppName,
+                r.Metric,
+                r.Aggregation,
+                r.Comparator,
+                r.Threshold,
+                r.DurationMinutes,
+                r.Severity,
+                r.Enabled,
+                r.BuiltIn,
+                r.ChannelIds,
+                firing.GetValueOrDefault(r.Id)
+            ))
+            .ToList();
     }
 
     public async Task<AlertRule?> FindAsync(Guid? tenantId, Guid ruleId, CancellationToken ct) =>
         await db.AlertRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == ruleId && r.TenantId == tenantId, ct);
 
-    public async Task<Result<AlertRule>> CreateAsync(Actor actor, Tenant? tenant, string? appName, RuleSettings settings, CancellationToken ct)
+    public async Task<Result<AlertRule>> CreateAsync(
+        Actor actor,
+        Tenant? tenant,
+        string? appName,
+        RuleSettings settings,
+        CancellationToken ct
+    )
     {
-        var scope = tenant is null ? RuleScope.Platform : string.IsNullOrWhiteSpace(appName) ? RuleScope.Tenant : RuleScope.App;
+        var scope =
+            tenant is null ? RuleScope.Platform
+            : string.IsNullOrWhiteSpace(appName) ? RuleScope.Tenant
+            : RuleScope.App;
         var now = clock.GetUtcNow().UtcDateTime;
         var created = AlertRule.Create(scope, tenant?.Id, appName, settings, now);
         if (!created.Succeeded)
             return created.Problem!;
-        var refused = await RefusedChannelAsync(tenant?.Id, settings.ChannelIds, ct) ?? await RefusedAppAsync(tenant, created.Value, ct);
+        var refused = await RefusedChannelAsync(tenant?.Id, settings.ChannelIds, ct)
+            ?? await RefusedAppAsync(tenant, created.Value, ct);
         if (refused is not null)
             return refused;
         db.AlertRules.Add(created.Value);
@@ -51,7 +98,13 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         return created.Value;
     }
 
-    public async Task<Result<AlertRule>> ChangeAsync(Actor actor, Tenant? tenant, Guid ruleId, RuleSettings settings, CancellationToken ct)
+    public async Task<Result<AlertRule>> ChangeAsync(
+        Actor actor,
+        Tenant? tenant,
+        Guid ruleId,
+        RuleSettings settings,
+        CancellationToken ct
+    )
     {
         var rule = await OwnedAsync(tenant, ruleId, ct);
         if (rule is null)
@@ -98,17 +151,39 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
     }
 
     /// <summary>The channels a rule of this owner may notify: its own.</summary>
-    public async Task<IReadOnlyList<(Guid Id, string Name)>> ChannelChoicesAsync(Guid? tenantId, CancellationToken ct) =>
-        (await db.NotificationChannels.AsNoTracking().Where(c => c.TenantId == tenantId).OrderBy(c => c.Name)
-            .Select(c => new { c.Id, c.Name }).ToListAsync(ct)).Select(c => (c.Id, c.Name)).ToList();
+    public async Task<IReadOnlyList<(Guid Id, string Name)>> ChannelChoicesAsync(
+        Guid? tenantId,
+        CancellationToken ct
+    ) =>
+        (
+            await db
+                .NotificationChannels.AsNoTracking()
+                .Where(c => c.TenantId == tenantId)
+                .OrderBy(c => c.Name)
+                .Select(c => new { c.Id, c.Name })
+                .ToListAsync(ct)
+        )
+            .Select(c => (c.Id, c.Name))
+            .ToList();
 
-    private async Task<Problem?> RefusedChannelAsync(Guid? tenantId, IReadOnlyList<Guid> channelIds, CancellationToken ct)
+    private async Task<Problem?> RefusedChannelAsync(
+        Guid? tenantId,
+        IReadOnlyList<Guid> channelIds,
+        CancellationToken ct
+    )
     {
         if (channelIds.Count == 0)
             return null;
         var ids = channelIds.Distinct().ToList();
-        var owned = await db.NotificationChannels.AsNoTracking().CountAsync(c => ids.Contains(c.Id) && c.TenantId == tenantId, ct);
-        return owned == ids.Count ? null : Problem.Invalid("ChannelIds", "A rule notifies channels of its own tenant (or, for platform rules, the platform's); one of those chosen is not.");
+        var owned = await db
+            .NotificationChannels.AsNoTracking()
+            .CountAsync(c => ids.Contains(c.Id) && c.TenantId == tenantId, ct);
+        return owned == ids.Count
+            ? null
+            : Problem.Invalid(
+                "ChannelIds",
+                "A rule notifies channels of its own tenant (or, for platform rules, the platform's); one of those chosen is not."
+            );
     }
 
     private async Task<Problem?> RefusedAppAsync(Tenant? tenant, AlertRule rule, CancellationToken ct)
@@ -116,8 +191,16 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         if (tenant is null || rule.Scope != RuleScope.App)
             return null;
         var name = rule.AppName;
-        var known = await db.Applications.IgnoreQueryFilters().AnyAsync(a => a.TenantId == tenant.Id && a.Name == name, ct)
-                    || await db.MiddlewareInstances.IgnoreQueryFilters().AnyAsync(i => i.TenantId == tenant.Id && i.Name == name, ct);
-        return known ? null : Problem.Invalid("AppName", $"Tenant '{tenant.Slug}' has no application or middleware instance named '{name}'.");
+        var known =
+            await db.Applications.IgnoreQueryFilters().AnyAsync(a => a.TenantId == tenant.Id && a.Name == name, ct)
+            || await db
+                .MiddlewareInstances.IgnoreQueryFilters()
+                .AnyAsync(i => i.TenantId == tenant.Id && i.Name == name, ct);
+        return known
+            ? null
+            : Problem.Invalid(
+                "AppName",
+                $"Tenant '{tenant.Slug}' has no application or middleware instance named '{name}'."
+            );
     }
 }

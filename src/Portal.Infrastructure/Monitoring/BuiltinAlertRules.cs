@@ -9,11 +9,46 @@ public sealed class BuiltinAlertRules(PortalDbContext db, TimeProvider clock)
 {
     public static readonly IReadOnlyDictionary<string, RuleSettings> All = new Dictionary<string, RuleSettings>
     {
-        ["pod-crash-looping"] = new("Pod crash-looping", AlertMetric.AppCrashLoopingPods, Aggregation.Min, Comparator.AtOrAbove, 1, 2, Severity.Critical, []),
-        ["deployment-unavailable"] = new("Deployment unavailable", AlertMetric.AppUnavailableReplicas, Aggregation.Min, Comparator.AtOrAbove, 1, 5,
-            Severity.Warning, []),
-        ["node-not-ready"] = new("Node NotReady", AlertMetric.NodeNotReady, Aggregation.Min, Comparator.AtOrAbove, 1, 2, Severity.Critical, []),
-        ["quota-above-90"] = new("Quota above 90%", AlertMetric.QuotaPercent, Aggregation.Min, Comparator.Above, 90, 5, Severity.Warning, []),
+        ["pod-crash-looping"] = new(
+            "Pod crash-looping",
+            AlertMetric.AppCrashLoopingPods,
+            Aggregation.Min,
+            Comparator.AtOrAbove,
+            1,
+            2,
+            Severity.Critical,
+            []
+        ),
+        ["deployment-unavailable"] = new(
+            "Deployment unavailable",
+            AlertMetric.AppUnavailableReplicas,
+            Aggregation.Min,
+            Comparator.AtOrAbove,
+            1,
+            5,
+            Severity.Warning,
+            []
+        ),
+        ["node-not-ready"] = new(
+            "Node NotReady",
+            AlertMetric.NodeNotReady,
+            Aggregation.Min,
+            Comparator.AtOrAbove,
+            1,
+            2,
+            Severity.Critical,
+            []
+        ),
+        ["quota-above-90"] = new(
+            "Quota above 90%",
+            AlertMetric.QuotaPercent,
+            Aggregation.Min,
+            Comparator.Above,
+            90,
+            5,
+            Severity.Warning,
+            []
+        ),
     };
 
     public async Task EnsureAsync(CancellationToken ct)

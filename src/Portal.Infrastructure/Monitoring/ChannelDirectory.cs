@@ -33,15 +33,26 @@ public sealed class ChannelDirectory(
     WebhookTargetGuard guard,
     IEnumerable<INotificationSender> senders,
     PortalLinks links,
-    TimeProvider clock)
+    TimeProvider clock
+)
 {
     /// <summary>The owner's channels; <paramref name="wholeUrls"/> (for the owner's admins only) shows webhook URLs whole.</summary>
     public async Task<IReadOnlyList<ChannelRow>> ListAsync(Guid? tenantId, bool wholeUrls, CancellationToken ct) =>
-        (await db.NotificationChannels.AsNoTracking().Where(c => c.TenantId == tenantId).OrderBy(c => c.Name).ToListAsync(ct))
-        .Select(channel => Row(channel, wholeUrls)).ToList();
+        (
+            await db
+                .NotificationChannels.AsNoTracking()
+                .Where(c => c.TenantId == tenantId)
+                .OrderBy(c => c.Name)
+                .ToListAsync(ct)
+        )
+            .Select(channel => Row(channel, wholeUrls))
+            .ToList();
 
     public async Task<ChannelRow?> FindAsync(Guid? tenantId, Guid channelId, bool wholeUrls, CancellationToken ct) =>
-        await db.NotificationChannels.AsNoTracking().FirstOrDefaultAsync(c => c.Id == channelId && c.TenantId == tenantId, ct) is { } found
+        await db
+            .NotificationChannels.AsNoTracking()
+            .FirstOrDefaultAsync(c => c.Id == channelId && c.TenantId == tenantId, ct)
+            is { } found
             ? Row(found, wholeUrls)
             : null;
 
@@ -49,7 +60,13 @@ public sealed class ChannelDirectory(
     /// Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret; the answer, for the admin who
     /// created it, shows the URL whole.
     /// </summary>
-    public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(Actor actor, Tenant? tenant, string? name, string? url, CancellationToken ct)
+    public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(
+        Actor actor,
+        Tenant? tenant,
+        string? name,
+        string? url,
+        CancellationToken ct
+    )
     {
         var secret = ChannelSecretVault.NewSecret();
         var created = NotificationChannel.CreateWebhook(tenant?.Id, name, url, vault.Seal(secret), vault.SealUrl, Now);
@@ -70,14 +87,23 @@ public sealed class ChannelDirectory(
     /// </summary>
     public async Task SealPlainUrlsAsync(CancellationToken ct)
     {
-        var plain = await db.NotificationChannels.IgnoreQueryFilters().Where(c => c.Kind == ChannelKind.Webhook && c.SealedUrl == "").ToListAsync(ct);
+        var plain = await db
+            .NotificationChannels.IgnoreQueryFilters()
+            .Where(c => c.Kind == ChannelKind.Webhook && c.SealedUrl == "")
+            .ToListAsync(ct);
         foreach (var channel in plain)
             channel.SealPlainUrl(vault.SealUrl);
         if (plain.Count > 0)
             await db.SaveChangesAsync(ct);
     }
 
-    public async Task<Result<ChannelRow>> CreateEmailAsync(Actor actor, Tenant? tenant, string? name, string? recipients, CancellationToken ct)
+    public async Task<Result<ChannelRow>> CreateEmailAsync(
+        Actor actor,
+        Tenant? tenant,
+        string? name,
+        string? recipients,
+        CancellationToken ct
+    )
     {
         var created = NotificationChannel.CreateEmail(tenant?.Id, name, recipients, Now);
         if (!created.Succeeded)
@@ -87,7 +113,13 @@ public sealed class ChannelDirectory(
         return await AddAsync(actor, tenant, created.Value, ct);
     }
 
-    public async Task<Result> SwitchAsync(Actor actor, Tenant? tenant, Guid channelId, bool enabled, CancellationToken ct)
+    public async Task<Result> SwitchAsync(
+        Actor actor,
+        Tenant? tenant,
+        Guid channelId,
+        bool enabled,
+        CancellationToken ct
+    )
     {
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
@@ -115,12 +147,19 @@ public sealed class ChannelDirectory(
     }
 
     /// <summary>Replaces a webhook's signing secret; the new one is returned in clear this once.</summary>
-    public async Task<Result<IssuedChannelSecret>> RotateSecretAsync(Actor actor, Tenant? tenant, Guid channelId, CancellationToken ct)
+    public async Task<Result<IssuedChannelSecret>> RotateSecretAsync(
+        Actor actor,
+        Tenant? tenant,
+        Guid channelId,
+        CancellationToken ct
+    )
     {
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         if (channel.Kind != ChannelKind.Webhook)
-            return Problem.Conflict("Only webhook channels are signed with a secret; an e-mail channel has none to rotate.");
+            return Problem.Conflict(
+                "Only webhook channels are signed with a secret; an e-mail channel has none to rotate."
+            );
         var secret = ChannelSecretVault.NewSecret();
         channel.ReplaceSecret(vault.Seal(secret));
         audit.Record(actor, tenant, "channel.secret-rotated", "channel", channel.Name);
@@ -129,17 +168,41 @@ public sealed class ChannelDirectory(
     }
 
     /// <summary>Sends a test message through the channel, enabled or not, and says what became of it; no delivery is recorded.</summary>
-    public async Task<Result<DeliveryOutcome>> TestAsync(Actor actor, Tenant? tenant, Guid channelId, CancellationToken ct)
+    public async Task<Result<DeliveryOutcome>> TestAsync(
+        Actor actor,
+        Tenant? tenant,
+        Guid channelId,
+        CancellationToken ct
+    )
     {
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         var now = Now;
         var link = links.To(tenant is null ? "/admin/alerts/channels" : $"/t/{tenant.Slug}/alerts/channels");
-        var message = new AlertMessage(Guid.NewGuid(), "test", "Test message", "info", channel.Name, tenant?.Slug, 0, 0,
-            $"A test message sent by {actor.Name} to check that channel '{channel.Name}' delivers.", now, null, link);
+        var message = new AlertMessage(
+            Guid.NewGuid(),
+            "test",
+            "Test message",
+            "info",
+            channel.Name,
+            tenant?.Slug,
+            0,
+            0,
+            $"A test message sent by {actor.Name} to check that channel '{channel.Name}' delivers.",
+            now,
+            null,
+            link
+        );
         var outcome = await senders.First(s => s.Kind == channel.Kind).SendAsync(channel, message, ct);
-        audit.Record(actor, tenant, "channel.tested", "channel", channel.Name, outcome.Delivered ? "delivered" : outcome.Error,
-            outcome.Delivered ? AuditOutcome.Succeeded : AuditOutcome.Failed);
+        audit.Record(
+            actor,
+            tenant,
+            "channel.tested",
+            "channel",
+            channel.Name,
+            outcome.Delivered ? "delivered" : outcome.Error,
+            outcome.Delivered ? AuditOutcome.Succeeded : AuditOutcome.Failed
+        );
         await db.SaveChangesAsync(ct);
         return outcome;
     }
@@ -163,7 +226,12 @@ public sealed class ChannelDirectory(
     private ChannelRow Row(NotificationChannel channel, bool wholeUrls) =>
         ChannelRow.Of(channel, wholeUrls && channel.SealedUrl.Length > 0 ? vault.OpenUrl(channel.SealedUrl) : null);
 
-    private async Task<ChannelRow> AddAsync(Actor actor, Tenant? tenant, NotificationChannel channel, CancellationToken ct)
+    private async Task<ChannelRow> AddAsync(
+        Actor actor,
+        Tenant? tenant,
+        NotificationChannel channel,
+        CancellationToken ct
+    )
     {
         db.NotificationChannels.Add(channel);
         audit.Record(actor, tenant, "channel.created", "channel", channel.Name, $"{channel.Kind} {channel.Target}");

@@ -15,12 +15,27 @@ namespace Portal.Infrastructure.Monitoring;
 /// workload and pod. The current usage also goes onto the hosts, namespace loads and pods the live pages show.
 /// </summary>
 public sealed class MetricsSampler(
-    PortalDbContext db, MetricsSources sources, IHostChangeNotifier hostNotifier, IWorkloadChangeNotifier workloadNotifier,
-    IMonitoringNotifier monitoringNotifier, IOptions<MonitoringOptions> options, TimeProvider clock, ILogger<MetricsSampler> logger)
+    PortalDbContext db,
+    MetricsSources sources,
+    IHostChangeNotifier hostNotifier,
+    IWorkloadChangeNotifier workloadNotifier,
+    IMonitoringNotifier monitoringNotifier,
+    IOptions<MonitoringOptions> options,
+    TimeProvider clock,
+    ILogger<MetricsSampler> logger
+)
 {
     /// <summary>What the kubelet says when a pod's containers cannot keep running.</summary>
     private static readonly HashSet<string> FailingReasons =
-        ["CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "RunContainerError"];
+    [
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "RunContainerError",
+    ];
 
     public Task SampleAsync(CancellationToken ct) => SampleAtAsync(clock.GetUtcNow().UtcDateTime, ct);
 
@@ -31,7 +46,12 @@ public sealed class MetricsSampler(
         var at = new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeSeconds();
         at -= at % step;
         var tenants = new HashSet<Guid>();
-        foreach (var clusterId in await db.Clusters.Where(c => c.Health == ClusterHealth.Healthy).Select(c => c.Id).ToListAsync(ct))
+        foreach (
+            var clusterId in await db
+                .Clusters.Where(c => c.Health == ClusterHealth.Healthy)
+                .Select(c => c.Id)
+                .ToListAsync(ct)
+        )
         {
             try
             {
@@ -49,7 +69,12 @@ public sealed class MetricsSampler(
         return at;
     }
 
-    private async Task<IReadOnlyCollection<Guid>> SampleClusterAsync(Guid clusterId, UsageReading reading, long at, CancellationToken ct)
+    private async Task<IReadOnlyCollection<Guid>> SampleClusterAsync(
+        Guid clusterId,
+        UsageReading reading,
+        long at,
+        CancellationToken ct
+    )
     {
         var nodeUsage = reading.Nodes.ToDictionary(n => n.Node);
         var podUsage = reading.Pods.ToDictionary(p => (p.Namespace, p.Pod));
@@ -60,7 +85,14 @@ public sealed class MetricsSampler(
             from e in db.Environments.IgnoreQueryFilters()
             join p in db.ResourcePools on e.PoolId equals p.Id
             where p.ClusterId == clusterId
-            select new EnvironmentShare(e.Id, e.TenantId, e.Namespace, e.Share.CpuRequestMillis, e.Share.MemoryRequestBytes)).ToListAsync(ct);
+            select new EnvironmentShare(
+                e.Id,
+                e.TenantId,
+                e.Namespace,
+                e.Share.CpuRequestMillis,
+                e.Share.MemoryRequestBytes
+            )
+        ).ToListAsync(ct);
         var byNamespace = environments.ToDictionary(e => e.Namespace);
         var workloadShapes = await WorkloadShapesAsync(environments.Select(e => e.Id).ToList(), byNamespace, ct);
 
@@ -68,7 +100,13 @@ public sealed class MetricsSampler(
         var points = new List<(SubjectKey Key, EnvironmentShare? Environment, RawSample Sample)>();
         points.Add((new(SubjectKind.Cluster, clusterId, "", ""), null, ClusterPoint(hosts, pods, nodeUsage)));
         foreach (var host in hosts)
-            points.Add((new(SubjectKind.Node, clusterId, "", host.Name), null, NodePoint(host, nodeUsage.GetValueOrDefault(host.Name))));
+            points.Add(
+                (
+                    new(SubjectKind.Node, clusterId, "", host.Name),
+                    null,
+                    NodePoint(host, nodeUsage.GetValueOrDefault(host.Name))
+                )
+            );
         // Every environment's namespace has its series, from its first minute, whether or not anything runs there yet.
         var loadsByNamespace = loads.ToDictionary(l => l.Namespace);
         var podsByNamespace = pods.ToLookup(p => p.Namespace);
@@ -76,23 +114,49 @@ public sealed class MetricsSampler(
         foreach (var ns in loadsByNamespace.Keys.Union(byNamespace.Keys))
         {
             var environment = byNamespace.GetValueOrDefault(ns);
-            points.Add((new(SubjectKind.Namespace, clusterId, ns, ns), environment,
-                NamespacePoint(loadsByNamespace.GetValueOrDefault(ns), environment, podsByNamespace[ns], usageByNamespace[ns])));
+            points.Add(
+                (
+                    new(SubjectKind.Namespace, clusterId, ns, ns),
+                    environment,
+                    NamespacePoint(
+                        loadsByNamespace.GetValueOrDefault(ns),
+                        environment,
+                        podsByNamespace[ns],
+                        usageByNamespace[ns]
+                    )
+                )
+            );
         }
         foreach (var workload in pods.GroupBy(p => (p.Namespace, p.App)))
         {
             var environment = byNamespace.GetValueOrDefault(workload.Key.Namespace);
-            points.Add((new(SubjectKind.Workload, clusterId, workload.Key.Namespace, workload.Key.App), environment,
-                WorkloadPoint(workload.ToList(), workloadShapes.GetValueOrDefault(workload.Key), podUsage)));
+            points.Add(
+                (
+                    new(SubjectKind.Workload, clusterId, workload.Key.Namespace, workload.Key.App),
+                    environment,
+                    WorkloadPoint(workload.ToList(), workloadShapes.GetValueOrDefault(workload.Key), podUsage)
+                )
+            );
         }
         var managed = pods.ToDictionary(p => (p.Namespace, p.Name));
         foreach (var usage in reading.Pods)
         {
-            points.Add((new(SubjectKind.Pod, clusterId, usage.Namespace, usage.Pod), byNamespace.GetValueOrDefault(usage.Namespace),
-                PodPoint(usage, managed.GetValueOrDefault((usage.Namespace, usage.Pod)))));
+            points.Add(
+                (
+                    new(SubjectKind.Pod, clusterId, usage.Namespace, usage.Pod),
+                    byNamespace.GetValueOrDefault(usage.Namespace),
+                    PodPoint(usage, managed.GetValueOrDefault((usage.Namespace, usage.Pod)))
+                )
+            );
         }
         foreach (var pod in pods.Where(p => !podUsage.ContainsKey((p.Namespace, p.Name))))
-            points.Add((new(SubjectKind.Pod, clusterId, pod.Namespace, pod.Name), byNamespace.GetValueOrDefault(pod.Namespace), PodPoint(null, pod)));
+            points.Add(
+                (
+                    new(SubjectKind.Pod, clusterId, pod.Namespace, pod.Name),
+                    byNamespace.GetValueOrDefault(pod.Namespace),
+                    PodPoint(null, pod)
+                )
+            );
 
         await SaveUsageAsync(ct);
         await WriteSamplesAsync(clusterId, points, at, ct);
@@ -102,15 +166,22 @@ public sealed class MetricsSampler(
         return environments.Select(e => e.TenantId).ToHashSet();
     }
 
-    private static HashSet<AppWorkload> ObserveUsage(Guid clusterId, List<ClusterHost> hosts, List<NamespaceLoad> loads, List<WorkloadPod> pods,
-        Dictionary<string, NodeUsage> nodeUsage, Dictionary<(string, string), PodUsage> podUsage)
+    private static HashSet<AppWorkload> ObserveUsage(
+        Guid clusterId,
+        List<ClusterHost> hosts,
+        List<NamespaceLoad> loads,
+        List<WorkloadPod> pods,
+        Dictionary<string, NodeUsage> nodeUsage,
+        Dictionary<(string, string), PodUsage> podUsage
+    )
     {
         foreach (var host in hosts)
         {
             if (nodeUsage.TryGetValue(host.Name, out var used))
                 host.ObserveUsage(used.CpuMillis, used.MemoryBytes);
         }
-        var perNamespace = podUsage.Values.GroupBy(p => p.Namespace)
+        var perNamespace = podUsage
+            .Values.GroupBy(p => p.Namespace)
             .ToDictionary(g => g.Key, g => (Cpu: g.Sum(p => p.CpuMillis), Memory: g.Sum(p => p.MemoryBytes)));
         foreach (var load in loads)
         {
@@ -120,7 +191,10 @@ public sealed class MetricsSampler(
         var changed = new HashSet<AppWorkload>();
         foreach (var pod in pods)
         {
-            if (!podUsage.TryGetValue((pod.Namespace, pod.Name), out var used) || (pod.CpuUsageMillis == used.CpuMillis && pod.MemoryUsageBytes == used.MemoryBytes))
+            if (
+                !podUsage.TryGetValue((pod.Namespace, pod.Name), out var used)
+                || (pod.CpuUsageMillis == used.CpuMillis && pod.MemoryUsageBytes == used.MemoryBytes)
+            )
                 continue;
             pod.ObserveUsage(used.CpuMillis, used.MemoryBytes);
             changed.Add(new AppWorkload(clusterId, pod.Namespace, pod.App));
@@ -150,16 +224,29 @@ public sealed class MetricsSampler(
     /// Adds the subjects seen for the first time, then the samples; a second run in the same minute replaces the first. The time
     /// of the newest sample goes onto every subject of the cluster in one statement, not one update per subject.
     /// </summary>
-    private async Task WriteSamplesAsync(Guid clusterId, List<(SubjectKey Key, EnvironmentShare? Environment, RawSample Sample)> points, long at,
-        CancellationToken ct)
+    private async Task WriteSamplesAsync(
+        Guid clusterId,
+        List<(SubjectKey Key, EnvironmentShare? Environment, RawSample Sample)> points,
+        long at,
+        CancellationToken ct
+    )
     {
-        var subjects = (await db.MetricSubjects.Where(s => s.ClusterId == clusterId).ToListAsync(ct)).ToDictionary(s => s.Key);
+        var subjects = (await db.MetricSubjects.Where(s => s.ClusterId == clusterId).ToListAsync(ct)).ToDictionary(s =>
+            s.Key
+        );
         var changedHands = new List<long>();
         foreach (var (key, environment, _) in points)
         {
             if (!subjects.TryGetValue(key, out var subject))
             {
-                subject = new MetricSubject(key.Kind, clusterId, key.Namespace, key.Name, environment?.TenantId, environment?.Id);
+                subject = new MetricSubject(
+                    key.Kind,
+                    clusterId,
+                    key.Namespace,
+                    key.Name,
+                    environment?.TenantId,
+                    environment?.Id
+                );
                 subject.Sampled(at);
                 subjects[key] = subject;
                 db.MetricSubjects.Add(subject);
@@ -180,7 +267,10 @@ public sealed class MetricsSampler(
             await db.MetricRollups.Where(s => changedHands.Contains(s.SubjectId)).ExecuteDeleteAsync(ct);
         }
         await db.SaveChangesAsync(ct);
-        await db.MetricSamples.Where(s => s.At == at && db.MetricSubjects.Any(m => m.Id == s.SubjectId && m.ClusterId == clusterId))
+        await db
+            .MetricSamples.Where(s =>
+                s.At == at && db.MetricSubjects.Any(m => m.Id == s.SubjectId && m.ClusterId == clusterId)
+            )
             .ExecuteDeleteAsync(ct);
         foreach (var (key, _, sample) in points)
         {
@@ -189,69 +279,118 @@ public sealed class MetricsSampler(
         }
         db.MetricSamples.AddRange(points.Select(p => p.Sample).DistinctBy(s => s.SubjectId));
         await db.SaveChangesAsync(ct);
-        await db.MetricSubjects.Where(s => s.ClusterId == clusterId && s.LastSampledAt < at && db.MetricSamples.Any(m => m.SubjectId == s.Id && m.At == at))
+        await db
+            .MetricSubjects.Where(s =>
+                s.ClusterId == clusterId
+                && s.LastSampledAt < at
+                && db.MetricSamples.Any(m => m.SubjectId == s.Id && m.At == at)
+            )
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSampledAt, at), ct);
     }
 
-    private static RawSample ClusterPoint(List<ClusterHost> hosts, List<WorkloadPod> pods, Dictionary<string, NodeUsage> usage)
+    private static RawSample ClusterPoint(
+        List<ClusterHost> hosts,
+        List<WorkloadPod> pods,
+        Dictionary<string, NodeUsage> usage
+    )
     {
-        double cpu = usage.Values.Sum(u => u.CpuMillis), memory = usage.Values.Sum(u => u.MemoryBytes);
+        double cpu = usage.Values.Sum(u => u.CpuMillis),
+            memory = usage.Values.Sum(u => u.MemoryBytes);
         return new RawSample
         {
-            Cpu = cpu, Memory = memory,
-            CpuRequested = hosts.Sum(h => h.CpuRequestedMillis), MemoryRequested = hosts.Sum(h => h.MemoryRequestedBytes),
-            CpuPercent = Percent(cpu, hosts.Sum(h => h.CpuAllocatableMillis)), MemoryPercent = Percent(memory, hosts.Sum(h => h.MemoryAllocatableBytes)),
-            Ready = hosts.Count(h => h.Ready), Desired = hosts.Count,
-            Pending = pods.Count(IsPending), Failing = pods.Count(IsFailing),
+            Cpu = cpu,
+            Memory = memory,
+            CpuRequested = hosts.Sum(h => h.CpuRequestedMillis),
+            MemoryRequested = hosts.Sum(h => h.MemoryRequestedBytes),
+            CpuPercent = Percent(cpu, hosts.Sum(h => h.CpuAllocatableMillis)),
+            MemoryPercent = Percent(memory, hosts.Sum(h => h.MemoryAllocatableBytes)),
+            Ready = hosts.Count(h => h.Ready),
+            Desired = hosts.Count,
+            Pending = pods.Count(IsPending),
+            Failing = pods.Count(IsFailing),
         };
     }
 
-    private static RawSample NodePoint(ClusterHost host, NodeUsage? usage) => new()
-    {
-        Cpu = usage?.CpuMillis, Memory = usage?.MemoryBytes,
-        CpuRequested = host.CpuRequestedMillis, MemoryRequested = host.MemoryRequestedBytes,
-        CpuPercent = usage is null ? null : Percent(usage.CpuMillis, host.CpuAllocatableMillis),
-        MemoryPercent = usage is null ? null : Percent(usage.MemoryBytes, host.MemoryAllocatableBytes),
-        Ready = host.Ready ? 1 : 0,
-    };
+    private static RawSample NodePoint(ClusterHost host, NodeUsage? usage) =>
+        new()
+        {
+            Cpu = usage?.CpuMillis,
+            Memory = usage?.MemoryBytes,
+            CpuRequested = host.CpuRequestedMillis,
+            MemoryRequested = host.MemoryRequestedBytes,
+            CpuPercent = usage is null ? null : Percent(usage.CpuMillis, host.CpuAllocatableMillis),
+            MemoryPercent = usage is null ? null : Percent(usage.MemoryBytes, host.MemoryAllocatableBytes),
+            Ready = host.Ready ? 1 : 0,
+        };
 
     /// <summary>A namespace without a load row has nothing running that a ResourceQuota counts: it requests nothing.</summary>
-    private static RawSample NamespacePoint(NamespaceLoad? load, EnvironmentShare? environment, IEnumerable<WorkloadPod> pods, IEnumerable<PodUsage> usage)
+    private static RawSample NamespacePoint(
+        NamespaceLoad? load,
+        EnvironmentShare? environment,
+        IEnumerable<WorkloadPod> pods,
+        IEnumerable<PodUsage> usage
+    )
     {
         var managed = pods.ToList();
         var used = usage.ToList();
-        long cpuRequested = load?.CpuRequestedMillis ?? 0, memoryRequested = load?.MemoryRequestedBytes ?? 0;
+        long cpuRequested = load?.CpuRequestedMillis ?? 0,
+            memoryRequested = load?.MemoryRequestedBytes ?? 0;
         return new RawSample
         {
-            Cpu = used.Sum(u => u.CpuMillis), Memory = used.Sum(u => u.MemoryBytes),
-            CpuRequested = cpuRequested, MemoryRequested = memoryRequested,
-            Pending = managed.Count(IsPending), Failing = managed.Count(IsFailing),
+            Cpu = used.Sum(u => u.CpuMillis),
+            Memory = used.Sum(u => u.MemoryBytes),
+            CpuRequested = cpuRequested,
+            MemoryRequested = memoryRequested,
+            Pending = managed.Count(IsPending),
+            Failing = managed.Count(IsFailing),
             QuotaPercent = environment is null
                 ? null
-                : Math.Max(Percent(cpuRequested, environment.CpuMillis) ?? 0, Percent(memoryRequested, environment.MemoryBytes) ?? 0),
+                : Math.Max(
+                    Percent(cpuRequested, environment.CpuMillis) ?? 0,
+                    Percent(memoryRequested, environment.MemoryBytes) ?? 0
+                ),
         };
     }
 
-    private static RawSample WorkloadPoint(List<WorkloadPod> pods, WorkloadShape? shape, Dictionary<(string, string), PodUsage> usage)
+    private static RawSample WorkloadPoint(
+        List<WorkloadPod> pods,
+        WorkloadShape? shape,
+        Dictionary<(string, string), PodUsage> usage
+    )
     {
         var used = pods.Select(p => usage.GetValueOrDefault((p.Namespace, p.Name))).OfType<PodUsage>().ToList();
         double? cpu = used.Count == 0 ? null : used.Sum(u => u.CpuMillis);
         double? memory = used.Count == 0 ? null : used.Sum(u => u.MemoryBytes);
         return new RawSample
         {
-            Cpu = cpu, Memory = memory,
+            Cpu = cpu,
+            Memory = memory,
             CpuPercent = cpu is null || shape is null ? null : Percent(cpu.Value, shape.CpuLimitMillis * used.Count),
-            MemoryPercent = memory is null || shape is null ? null : Percent(memory.Value, shape.MemoryLimitBytes * used.Count),
-            Restarts = pods.Sum(p => p.Restarts), Ready = pods.Count(p => p.Ready), Desired = shape?.Replicas ?? pods.Count,
-            Pending = pods.Count(IsPending), Failing = pods.Count(IsFailing),
+            MemoryPercent =
+                memory is null || shape is null ? null : Percent(memory.Value, shape.MemoryLimitBytes * used.Count),
+            Restarts = pods.Sum(p => p.Restarts),
+            Ready = pods.Count(p => p.Ready),
+            Desired = shape?.Replicas ?? pods.Count,
+            Pending = pods.Count(IsPending),
+            Failing = pods.Count(IsFailing),
         };
     }
 
-    private static RawSample PodPoint(PodUsage? usage, WorkloadPod? pod) => new()
-    {
-        Cpu = usage?.CpuMillis, Memory = usage?.MemoryBytes,
-        Restarts = pod?.Restarts, Ready = pod is null ? null : pod.Ready ? 1 : 0, Failing = pod is null ? null : IsFailing(pod) ? 1 : 0,
-    };
+    private static RawSample PodPoint(PodUsage? usage, WorkloadPod? pod) =>
+        new()
+        {
+            Cpu = usage?.CpuMillis,
+            Memory = usage?.MemoryBytes,
+            Restarts = pod?.Restarts,
+            Ready =
+                pod is null ? null
+                : pod.Ready ? 1
+                : 0,
+            Failing =
+                pod is null ? null
+                : IsFailing(pod) ? 1
+                : 0,
+        };
 
     private static bool IsPending(WorkloadPod pod) => pod.Phase == "Pending" && !IsFailing(pod);
 
@@ -260,25 +399,48 @@ public sealed class MetricsSampler(
     private static double? Percent(double value, double of) => of <= 0 ? null : Math.Round(value * 100 / of, 2);
 
     /// <summary>What the portal asked for a workload: its replicas, and the limits (else requests) of one replica.</summary>
-    private async Task<Dictionary<(string Namespace, string App), WorkloadShape>> WorkloadShapesAsync(List<Guid> environmentIds,
-        Dictionary<string, EnvironmentShare> byNamespace, CancellationToken ct)
+    private async Task<Dictionary<(string Namespace, string App), WorkloadShape>> WorkloadShapesAsync(
+        List<Guid> environmentIds,
+        Dictionary<string, EnvironmentShare> byNamespace,
+        CancellationToken ct
+    )
     {
         var namespaces = byNamespace.Values.ToDictionary(e => e.Id, e => e.Namespace);
         var apps = await (
             from d in db.AppDeployments.IgnoreQueryFilters()
             join a in db.Applications.IgnoreQueryFilters() on d.ApplicationId equals a.Id
             where environmentIds.Contains(d.EnvironmentId)
-            select new { d.EnvironmentId, a.Name, d.Replicas, d.PerReplica }).ToListAsync(ct);
-        var instances = await db.MiddlewareInstances.IgnoreQueryFilters().Where(i => environmentIds.Contains(i.EnvironmentId))
-            .Select(i => new { i.EnvironmentId, i.Name, i.Replicas, i.PerReplica }).ToListAsync(ct);
+            select new
+            {
+                d.EnvironmentId,
+                a.Name,
+                d.Replicas,
+                d.PerReplica,
+            }
+        ).ToListAsync(ct);
+        var instances = await db
+            .MiddlewareInstances.IgnoreQueryFilters()
+            .Where(i => environmentIds.Contains(i.EnvironmentId))
+            .Select(i => new
+            {
+                i.EnvironmentId,
+                i.Name,
+                i.Replicas,
+                i.PerReplica,
+            })
+            .ToListAsync(ct);
         var shapes = new Dictionary<(string, string), WorkloadShape>();
-        foreach (var w in apps.Select(a => (a.EnvironmentId, a.Name, a.Replicas, a.PerReplica))
-                     .Concat(instances.Select(i => (i.EnvironmentId, i.Name, i.Replicas, i.PerReplica))))
+        foreach (
+            var w in apps.Select(a => (a.EnvironmentId, a.Name, a.Replicas, a.PerReplica))
+                .Concat(instances.Select(i => (i.EnvironmentId, i.Name, i.Replicas, i.PerReplica)))
+        )
         {
             var resources = w.PerReplica;
-            shapes[(namespaces[w.EnvironmentId], w.Name)] = new WorkloadShape(w.Replicas,
+            shapes[(namespaces[w.EnvironmentId], w.Name)] = new WorkloadShape(
+                w.Replicas,
                 resources.CpuLimitMillis > 0 ? resources.CpuLimitMillis : resources.CpuRequestMillis,
-                resources.MemoryLimitBytes > 0 ? resources.MemoryLimitBytes : resources.MemoryRequestBytes);
+                resources.MemoryLimitBytes > 0 ? resources.MemoryLimitBytes : resources.MemoryRequestBytes
+            );
         }
         return shapes;
     }

@@ -18,11 +18,24 @@ internal sealed class MetricSubjectConfiguration : IEntityTypeConfiguration<Metr
         subject.Ignore(s => s.Key);
         subject.HasOne<Cluster>().WithMany().HasForeignKey(s => s.ClusterId).OnDelete(DeleteBehavior.Cascade);
         subject.HasOne<Tenant>().WithMany().HasForeignKey(s => s.TenantId).OnDelete(DeleteBehavior.SetNull);
-        subject.HasIndex(s => new { s.ClusterId, s.Kind, s.Namespace, s.Name }).IsUnique();
+        subject
+            .HasIndex(s => new
+            {
+                s.ClusterId,
+                s.Kind,
+                s.Namespace,
+                s.Name,
+            })
+            .IsUnique();
         // A tenant's charts and alerts find its subjects by kind. LastSampledAt has no index on purpose: it changes every minute
         // on every row, and an index on it would turn each of those updates into index writes; forgetting old subjects scans
         // the table (a row per node, pod and workload) once every five minutes instead.
-        subject.HasIndex(s => new { s.TenantId, s.Kind, s.Name });
+        subject.HasIndex(s => new
+        {
+            s.TenantId,
+            s.Kind,
+            s.Name,
+        });
     }
 }
 
@@ -95,11 +108,26 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
         alert.HasOne<Tenant>().WithMany().HasForeignKey(a => a.TenantId).OnDelete(DeleteBehavior.Cascade);
         // De-duplication: one open alert per rule and subject, kept by the database too.
         alert.HasIndex(a => new { a.RuleId, a.SubjectId }).IsUnique().HasFilter("\"State\" = 'Firing'");
-        alert.HasIndex(a => new { a.RuleId, a.SubjectId, a.ResolvedAt });
+        alert.HasIndex(a => new
+        {
+            a.RuleId,
+            a.SubjectId,
+            a.ResolvedAt,
+        });
         // The alerts lists: a tenant's (or the platform's) by state, newest first, with optional severity and app filters.
-        alert.HasIndex(a => new { a.TenantId, a.State, a.StartedAt });
+        alert.HasIndex(a => new
+        {
+            a.TenantId,
+            a.State,
+            a.StartedAt,
+        });
         alert.HasIndex(a => new { a.State, a.StartedAt });
-        alert.HasIndex(a => new { a.TenantId, a.AppName, a.StartedAt });
+        alert.HasIndex(a => new
+        {
+            a.TenantId,
+            a.AppName,
+            a.StartedAt,
+        });
     }
 }
 

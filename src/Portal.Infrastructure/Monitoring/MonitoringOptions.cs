@@ -31,7 +31,8 @@ public interface IMonitoringNotifier
 
 internal sealed class NoMonitoringNotifier : IMonitoringNotifier
 {
-    public Task SamplesTakenAsync(long at, IReadOnlyCollection<Guid> tenantIds, CancellationToken ct) => Task.CompletedTask;
+    public Task SamplesTakenAsync(long at, IReadOnlyCollection<Guid> tenantIds, CancellationToken ct) =>
+        Task.CompletedTask;
 
     public Task AlertsChangedAsync(IReadOnlyCollection<Guid> tenantIds, CancellationToken ct) => Task.CompletedTask;
 }

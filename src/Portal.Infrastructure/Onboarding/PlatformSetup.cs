@@ -18,8 +18,17 @@ public sealed record SetupApplication(string Tenant, string Name);
 /// application can be; <see cref="NotRunning"/> is the oldest application running nowhere.
 /// </summary>
 public sealed record PlatformSetupView(
-    SetupCount Clusters, SetupCount Pools, SetupCount Tenants, SetupCount TenantsWithGrants, SetupCount TenantsWithEnvironments,
-    int Environments, int ReadyEnvironments, int Applications, int RunningApplications, SetupApplication? NotRunning);
+    SetupCount Clusters,
+    SetupCount Pools,
+    SetupCount Tenants,
+    SetupCount TenantsWithGrants,
+    SetupCount TenantsWithEnvironments,
+    int Environments,
+    int ReadyEnvironments,
+    int Applications,
+    int RunningApplications,
+    SetupApplication? NotRunning
+);
 
 /// <summary>
 /// Reads <see cref="PlatformSetupView"/> in a fixed number of small queries (counts and first rows, ten in all), whatever
@@ -31,26 +40,52 @@ public sealed class PlatformSetup(PortalDbContext db)
     {
         var tenants = db.Tenants.AsNoTracking().Where(t => t.Status != TenantStatus.Deleting);
         var grants = db.TenantQuotas.IgnoreQueryFilters().AsNoTracking();
-        var environments = db.Environments.IgnoreQueryFilters().AsNoTracking().Where(e => tenants.Any(t => t.Id == e.TenantId));
-        var applications = db.Applications.IgnoreQueryFilters().AsNoTracking().Where(a => tenants.Any(t => t.Id == a.TenantId));
-        var running = db.AppDeployments.IgnoreQueryFilters().AsNoTracking().Where(d => d.State == AppDeploymentState.Running);
+        var environments = db
+            .Environments.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(e => tenants.Any(t => t.Id == e.TenantId));
+        var applications = db
+            .Applications.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(a => tenants.Any(t => t.Id == a.TenantId));
+        var running = db
+            .AppDeployments.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(d => d.State == AppDeploymentState.Running);
 
-        var clusters = await FirstOfAsync(db.Clusters.AsNoTracking().OrderBy(c => c.Name).Select(c => c.DisplayName), ct);
+        var clusters = await FirstOfAsync(
+            db.Clusters.AsNoTracking().OrderBy(c => c.Name).Select(c => c.DisplayName),
+            ct
+        );
         var pools = await FirstOfAsync(db.ResourcePools.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name), ct);
         var all = await FirstOfAsync(tenants.OrderBy(t => t.Slug).Select(t => t.Slug), ct);
-        var granted = await FirstOfAsync(tenants.Where(t => grants.Any(q => q.TenantId == t.Id)).OrderBy(t => t.Slug).Select(t => t.Slug), ct);
+        var granted = await FirstOfAsync(
+            tenants.Where(t => grants.Any(q => q.TenantId == t.Id)).OrderBy(t => t.Slug).Select(t => t.Slug),
+            ct
+        );
         var provisioned = await FirstOfAsync(
-            tenants.Where(t => environments.Any(e => e.TenantId == t.Id)).OrderBy(t => t.Slug).Select(t => t.Slug), ct);
+            tenants.Where(t => environments.Any(e => e.TenantId == t.Id)).OrderBy(t => t.Slug).Select(t => t.Slug),
+            ct
+        );
         var notRunning = await (
-                from a in applications
-                join t in tenants on a.TenantId equals t.Id
-                where !running.Any(d => d.ApplicationId == a.Id)
-                orderby a.CreatedAt
-                select new SetupApplication(t.Slug, a.Name))
-            .FirstOrDefaultAsync(ct);
-        return new PlatformSetupView(clusters, pools, all, granted, provisioned,
-            await environments.CountAsync(ct), await environments.CountAsync(e => e.State == EnvironmentState.Ready, ct),
-            await applications.CountAsync(ct), await applications.CountAsync(a => running.Any(d => d.ApplicationId == a.Id), ct), notRunning);
+            from a in applications
+            join t in tenants on a.TenantId equals t.Id
+            where !running.Any(d => d.ApplicationId == a.Id)
+            orderby a.CreatedAt
+            select new SetupApplication(t.Slug, a.Name)
+        ).FirstOrDefaultAsync(ct);
+        return new PlatformSetupView(
+            clusters,
+            pools,
+            all,
+            granted,
+            provisioned,
+            await environments.CountAsync(ct),
+            await environments.CountAsync(e => e.State == EnvironmentState.Ready, ct),
+            await applications.CountAsync(ct),
+            await applications.CountAsync(a => running.Any(d => d.ApplicationId == a.Id), ct),
+            notRunning
+        );
     }
 
     /// <summary>The count of a query's rows and its first one, in one round trip.</summary>

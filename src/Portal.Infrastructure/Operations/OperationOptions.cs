@@ -15,5 +15,6 @@ public sealed class OperationOptions
     public TimeSpan StalledAfter { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>How often a run renews its claim.</summary>
-    public TimeSpan HeartbeatEvery => TimeSpan.FromTicks(Math.Min(StalledAfter.Ticks / 3, TimeSpan.FromMinutes(1).Ticks));
+    public TimeSpan HeartbeatEvery =>
+        TimeSpan.FromTicks(Math.Min(StalledAfter.Ticks / 3, TimeSpan.FromMinutes(1).Ticks));
 }

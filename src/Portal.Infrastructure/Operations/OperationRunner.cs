@@ -22,7 +22,12 @@ public interface IOperationWork
     /// records the failure on the target and does what follows from it, such as an automatic rollback. Returns what to add to the
     /// operation's error, if anything.
     /// </summary>
-    Task<string?> AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct);
+    Task<string?> AfterFailureAsync(
+        IServiceProvider services,
+        Operation failed,
+        Exception failure,
+        CancellationToken ct
+    );
 }
 
 /// <summary>An operation's job found what the operation is about gone (deleted since the operation was queued).</summary>
@@ -37,17 +42,31 @@ public sealed class OperationTargetGone(string reason) : Exception(reason);
 /// marks it failed, and if even that cannot be written the claim lapses and the sweeper queues the operation again. The audit
 /// entries recorded pending when the operation was admitted are completed with its end, in the unit of work that saves it.
 /// </summary>
-public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<OperationOptions> options, TimeProvider clock, ILogger<OperationRunner> logger)
+public sealed class OperationRunner(
+    IServiceScopeFactory scopes,
+    IOptions<OperationOptions> options,
+    TimeProvider clock,
+    ILogger<OperationRunner> logger
+)
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <param name="db">The job's unit of work: the operation is claimed, carried out and saved in it.</param>
-    public async Task RunAsync(PortalDbContext db, IOperationProgress progress, Guid operationId, IOperationWork work, CancellationToken ct)
+    public async Task RunAsync(
+        PortalDbContext db,
+        IOperationProgress progress,
+        Guid operationId,
+        IOperationWork work,
+        CancellationToken ct
+    )
     {
         await using var claim = await TryClaimAsync(db, operationId, ct);
         if (claim is null)
         {
-            logger.LogInformation("Operation {Operation} has ended or another run of its job holds it; this run does nothing", operationId);
+            logger.LogInformation(
+                "Operation {Operation} has ended or another run of its job holds it; this run does nothing",
+                operationId
+            );
             return;
         }
         Exception failure;
@@ -107,12 +126,24 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var now = Now;
-                var renewed = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Operations.IgnoreQueryFilters()
-                    .Where(o => o.Id == claim.Operation.Id && o.ClaimedBy == claim.Run && o.State == OperationState.Running)
-                    .ExecuteUpdateAsync(set => set.SetProperty(o => o.ClaimedUntil, now + options.Value.StalledAfter).SetProperty(o => o.LastActivityAt, now), stop);
+                var renewed = await scope
+                    .ServiceProvider.GetRequiredService<PortalDbContext>()
+                    .Operations.IgnoreQueryFilters()
+                    .Where(o =>
+                        o.Id == claim.Operation.Id && o.ClaimedBy == claim.Run && o.State == OperationState.Running
+                    )
+                    .ExecuteUpdateAsync(
+                        set =>
+                            set.SetProperty(o => o.ClaimedUntil, now + options.Value.StalledAfter)
+                                .SetProperty(o => o.LastActivityAt, now),
+                        stop
+                    );
                 if (renewed == 0)
                 {
-                    logger.LogWarning("Operation {Operation}: another run of its job took it over; this run stops", claim.Operation.Id);
+                    logger.LogWarning(
+                        "Operation {Operation}: another run of its job took it over; this run stops",
+                        claim.Operation.Id
+                    );
                     await claim.LoseAsync();
                     return;
                 }
@@ -135,17 +166,32 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Operations.IgnoreQueryFilters()
+            await scope
+                .ServiceProvider.GetRequiredService<PortalDbContext>()
+                .Operations.IgnoreQueryFilters()
                 .Where(o => o.Id == claim.Operation.Id && o.ClaimedBy == claim.Run)
-                .ExecuteUpdateAsync(set => set.SetProperty(o => o.ClaimedUntil, (DateTime?)null), CancellationToken.None);
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(o => o.ClaimedUntil, (DateTime?)null),
+                    CancellationToken.None
+                );
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "Operation {Operation}: its claim could not be let go; it lapses by itself", claim.Operation.Id);
+            logger.LogWarning(
+                e,
+                "Operation {Operation}: its claim could not be let go; it lapses by itself",
+                claim.Operation.Id
+            );
         }
     }
 
-    private async Task FailAsync(Guid operationId, string run, IOperationProgress progress, IOperationWork work, Exception failure)
+    private async Task FailAsync(
+        Guid operationId,
+        string run,
+        IOperationProgress progress,
+        IOperationWork work,
+        Exception failure
+    )
     {
         var reason = Explain(work, failure);
         Operation failed;
@@ -153,14 +199,26 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var found = await db.Operations.IgnoreQueryFilters().FirstOrDefaultAsync(o => o.Id == operationId, CancellationToken.None);
+            var found = await db
+                .Operations.IgnoreQueryFilters()
+                .FirstOrDefaultAsync(o => o.Id == operationId, CancellationToken.None);
             if (found is null || found.ClaimedBy != run || found.IsFinished)
             {
-                logger.LogWarning(failure, "Operation {Operation}: this run of its job failed after the operation was taken over, deleted or ended; "
-                    + "the failure is not recorded on it", operationId);
+                logger.LogWarning(
+                    failure,
+                    "Operation {Operation}: this run of its job failed after the operation was taken over, deleted or ended; "
+                        + "the failure is not recorded on it",
+                    operationId
+                );
                 return;
             }
-            logger.LogWarning(failure, "Operation {Operation} ({Kind} of {Target}) failed", found.Id, found.Kind, found.TargetId);
+            logger.LogWarning(
+                failure,
+                "Operation {Operation} ({Kind} of {Target}) failed",
+                found.Id,
+                found.Kind,
+                found.TargetId
+            );
             found.Fail(reason, Now);
             await db.CompleteAuditAsync(found, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
@@ -194,8 +252,12 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var failed = await db.Operations.IgnoreQueryFilters()
-                .FirstOrDefaultAsync(o => o.Id == operationId && o.ClaimedBy == run && o.State == OperationState.Failed, CancellationToken.None);
+            var failed = await db
+                .Operations.IgnoreQueryFilters()
+                .FirstOrDefaultAsync(
+                    o => o.Id == operationId && o.ClaimedBy == run && o.State == OperationState.Failed,
+                    CancellationToken.None
+                );
             if (failed is null)
                 return;
             failed.AddToError(more, Now);
@@ -205,7 +267,12 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Operation {Operation} failed, but what came of its failure could not be added to it: {More}", operationId, more);
+            logger.LogError(
+                e,
+                "Operation {Operation} failed, but what came of its failure could not be added to it: {More}",
+                operationId,
+                more
+            );
         }
     }
 
@@ -215,24 +282,38 @@ public sealed class OperationRunner(IServiceScopeFactory scopes, IOptions<Operat
     /// </summary>
     private async Task LastResortAsync(Guid operationId, string run, string reason, Exception cause)
     {
-        logger.LogError(cause, "Operation {Operation}: its failure could not be saved; marking it failed with a single statement", operationId);
+        logger.LogError(
+            cause,
+            "Operation {Operation}: its failure could not be saved; marking it failed with a single statement",
+            operationId
+        );
         var error = reason.Length <= Operation.ErrorMaxLength ? reason : reason[..(Operation.ErrorMaxLength - 1)] + "…";
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var now = Now;
-            var failed = await db.Operations.IgnoreQueryFilters()
+            var failed = await db
+                .Operations.IgnoreQueryFilters()
                 .Where(o => o.Id == operationId && o.ClaimedBy == run && o.State == OperationState.Running)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(o => o.State, OperationState.Failed).SetProperty(o => o.Error, error)
-                    .SetProperty(o => o.FinishedAt, now).SetProperty(o => o.LastActivityAt, now), CancellationToken.None);
+                .ExecuteUpdateAsync(
+                    set =>
+                        set.SetProperty(o => o.State, OperationState.Failed)
+                            .SetProperty(o => o.Error, error)
+                            .SetProperty(o => o.FinishedAt, now)
+                            .SetProperty(o => o.LastActivityAt, now),
+                    CancellationToken.None
+                );
             if (failed > 0)
                 await db.FailPendingAuditAsync(operationId, error, now, CancellationToken.None);
         }
         catch (Exception e)
         {
-            logger.LogCritical(e, "Operation {Operation} could not be marked failed; it is queued again once its claim lapses", operationId);
+            logger.LogCritical(
+                e,
+                "Operation {Operation} could not be marked failed; it is queued again once its claim lapses",
+                operationId
+            );
         }
     }
 

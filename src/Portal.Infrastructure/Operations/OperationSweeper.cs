@@ -13,7 +13,12 @@ namespace Portal.Infrastructure.Operations;
 /// claim, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the same does no harm.
 /// </summary>
 public sealed class OperationSweeper(
-    PortalDbContext db, IOperationQueue queue, IOptions<OperationOptions> options, TimeProvider clock, ILogger<OperationSweeper> logger)
+    PortalDbContext db,
+    IOperationQueue queue,
+    IOptions<OperationOptions> options,
+    TimeProvider clock,
+    ILogger<OperationSweeper> logger
+)
 {
     private const int BatchSize = 100;
 
@@ -22,8 +27,12 @@ public sealed class OperationSweeper(
         var now = clock.GetUtcNow().UtcDateTime;
         var (queuedFor, stalledAfter) = (options.Value.QueuedFor, options.Value.StalledAfter);
         var quietSince = now - (queuedFor < stalledAfter ? queuedFor : stalledAfter);
-        var candidates = await db.Operations.IgnoreQueryFilters().AsNoTracking()
-            .Where(o => (o.State == OperationState.Queued || o.State == OperationState.Running) && o.LastActivityAt < quietSince)
+        var candidates = await db
+            .Operations.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(o =>
+                (o.State == OperationState.Queued || o.State == OperationState.Running) && o.LastActivityAt < quietSince
+            )
             .OrderBy(o => o.LastActivityAt)
             .Take(BatchSize)
             .ToListAsync(ct);
@@ -39,8 +48,14 @@ public sealed class OperationSweeper(
             // Conditional on what was read: of two sweeps at once, or a sweep and a run that just claimed it, one moves it.
             if (!await TouchAsync(operation, now, ct))
                 continue;
-            logger.LogWarning("Operation {Operation} ({Kind} of {Target}) was {State} with no progress since {Since} and no job holding it; queueing its job again",
-                operation.Id, operation.Kind, operation.TargetId, operation.State, operation.LastActivityAt);
+            logger.LogWarning(
+                "Operation {Operation} ({Kind} of {Target}) was {State} with no progress since {Since} and no job holding it; queueing its job again",
+                operation.Id,
+                operation.Kind,
+                operation.TargetId,
+                operation.State,
+                operation.LastActivityAt
+            );
             queue.Enqueue(operation);
             requeued++;
         }
@@ -48,7 +63,13 @@ public sealed class OperationSweeper(
     }
 
     private async Task<bool> TouchAsync(Operation seen, DateTime now, CancellationToken ct) =>
-        await db.Operations.IgnoreQueryFilters()
-            .Where(o => o.Id == seen.Id && o.State == seen.State && o.LastActivityAt == seen.LastActivityAt && o.ClaimedBy == seen.ClaimedBy)
+        await db
+            .Operations.IgnoreQueryFilters()
+            .Where(o =>
+                o.Id == seen.Id
+                && o.State == seen.State
+                && o.LastActivityAt == seen.LastActivityAt
+                && o.ClaimedBy == seen.ClaimedBy
+            )
             .ExecuteUpdateAsync(set => set.SetProperty(o => o.LastActivityAt, now), ct) == 1;
 }

@@ -12,7 +12,9 @@ public sealed class DatabaseMigrator(PortalDbContext db, ILogger<DatabaseMigrato
     {
         // Asking a database that does not exist yet for its migrations fails noisily; a new one gets them all.
         var exists = await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(ct);
-        var pending = exists ? (await db.Database.GetPendingMigrationsAsync(ct)).ToList() : db.Database.GetMigrations().ToList();
+        var pending = exists
+            ? (await db.Database.GetPendingMigrationsAsync(ct)).ToList()
+            : db.Database.GetMigrations().ToList();
         if (pending.Count == 0)
             return;
         logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, pending);

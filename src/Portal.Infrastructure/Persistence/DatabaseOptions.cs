@@ -29,9 +29,14 @@ public sealed class DatabaseOptions
     public string PostgresConnectionString(string connectionString)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase) &&
-            !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
+        if (
+            !connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase)
+        )
+        {
             builder.MaxPoolSize = MaxPoolSize;
+        }
+
         return builder.ConnectionString;
     }
 }

@@ -32,11 +32,14 @@ public static class KeyRing
     {
         services.AddOptions<KeyRingOptions>().Bind(configuration.GetSection(KeyRingOptions.Section));
         var options = configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new KeyRingOptions();
-        var dataProtection = services.AddDataProtection()
+        var dataProtection = services
+            .AddDataProtection()
             .SetApplicationName("developer-center")
             .PersistKeysToDbContext<PortalDbContext>();
         if (options.HasCertificate)
-            dataProtection.ProtectKeysWithCertificate(Certificate(options.CertificatePath!, options.CertificatePassword));
+            dataProtection.ProtectKeysWithCertificate(
+                Certificate(options.CertificatePath!, options.CertificatePassword)
+            );
     }
 
     private static X509Certificate2 Certificate(string path, string? password)
@@ -44,16 +47,25 @@ public static class KeyRing
         X509Certificate2 certificate;
         try
         {
-            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, string.IsNullOrEmpty(password) ? null : password);
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(
+                path,
+                string.IsNullOrEmpty(password) ? null : password
+            );
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidOperationException(
-                $"{KeyRingOptions.Section}:CertificatePath '{path}' could not be read as a PKCS#12 file with {KeyRingOptions.Section}:CertificatePassword: {e.Message}", e);
+                $"{KeyRingOptions.Section}:CertificatePath '{path}' could not be read as a PKCS#12 file with {KeyRingOptions.Section}:CertificatePassword: {e.Message}",
+                e
+            );
         }
         if (!certificate.HasPrivateKey)
+        {
             throw new InvalidOperationException(
-                $"{KeyRingOptions.Section}:CertificatePath '{path}' holds no private key: the portal could encrypt its key ring but never read it back.");
+                $"{KeyRingOptions.Section}:CertificatePath '{path}' holds no private key: the portal could encrypt its key ring but never read it back."
+            );
+        }
+
         return certificate;
     }
 }
@@ -75,10 +87,18 @@ public static class KeyRingCertificate
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using var rsa = RSA.Create(3072);
-        var request = new CertificateRequest("CN=developer-center key ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest(
+            "CN=developer-center key ring",
+            rsa,
+            HashAlgorithmName.SHA256,
+            RSASignaturePadding.Pkcs1
+        );
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyEncipherment, critical: true));
         // Data Protection never checks the dates: the certificate only has to outlive the data it protects.
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddYears(100));
+        using var certificate = request.CreateSelfSigned(
+            DateTimeOffset.UtcNow.AddMinutes(-5),
+            DateTimeOffset.UtcNow.AddYears(100)
+        );
         var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
             file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -96,7 +116,9 @@ public static class KeyRingCertificate
             output.WriteLine($"The key ring certificate {path} was created meanwhile by another step; it is kept.");
             return;
         }
-        output.WriteLine($"Created the key ring certificate {path} (thumbprint {certificate.Thumbprint}). Back it up apart from the database: " +
-                         "without it the secrets the portal sealed cannot be read.");
+        output.WriteLine(
+            $"Created the key ring certificate {path} (thumbprint {certificate.Thumbprint}). Back it up apart from the database: "
+                + "without it the secrets the portal sealed cannot be read."
+        );
     }
 }

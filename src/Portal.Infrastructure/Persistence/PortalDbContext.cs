@@ -14,7 +14,8 @@ using Portal.Infrastructure.Tenancy;
 namespace Portal.Infrastructure.Persistence;
 
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, TenantScope tenantScope)
-    : IdentityDbContext<PortalUser, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
+    : IdentityDbContext<PortalUser, IdentityRole<Guid>, Guid>(options),
+        IDataProtectionKeyContext
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<TenantMembership> Memberships => Set<TenantMembership>();
@@ -34,11 +35,15 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Applications.AppDeployment> AppDeployments => Set<Domain.Applications.AppDeployment>();
     public DbSet<WorkloadPod> WorkloadPods => Set<WorkloadPod>();
     public DbSet<Domain.Applications.IngressHostClaim> IngressHostClaims => Set<Domain.Applications.IngressHostClaim>();
-    public DbSet<Domain.Applications.IngressRouteClaim> IngressRouteClaims => Set<Domain.Applications.IngressRouteClaim>();
-    public DbSet<Domain.Middleware.MiddlewareTemplate> MiddlewareTemplates => Set<Domain.Middleware.MiddlewareTemplate>();
-    public DbSet<Domain.Middleware.MiddlewareInstance> MiddlewareInstances => Set<Domain.Middleware.MiddlewareInstance>();
+    public DbSet<Domain.Applications.IngressRouteClaim> IngressRouteClaims =>
+        Set<Domain.Applications.IngressRouteClaim>();
+    public DbSet<Domain.Middleware.MiddlewareTemplate> MiddlewareTemplates =>
+        Set<Domain.Middleware.MiddlewareTemplate>();
+    public DbSet<Domain.Middleware.MiddlewareInstance> MiddlewareInstances =>
+        Set<Domain.Middleware.MiddlewareInstance>();
     public DbSet<Domain.Middleware.MiddlewareBinding> MiddlewareBindings => Set<Domain.Middleware.MiddlewareBinding>();
-    public DbSet<Domain.Monitoring.NotificationChannel> NotificationChannels => Set<Domain.Monitoring.NotificationChannel>();
+    public DbSet<Domain.Monitoring.NotificationChannel> NotificationChannels =>
+        Set<Domain.Monitoring.NotificationChannel>();
     public DbSet<Domain.Monitoring.MetricSubject> MetricSubjects => Set<Domain.Monitoring.MetricSubject>();
     public DbSet<Domain.Monitoring.RawSample> MetricSamples => Set<Domain.Monitoring.RawSample>();
     public DbSet<Domain.Monitoring.RollupSample> MetricRollups => Set<Domain.Monitoring.RollupSample>();

@@ -24,10 +24,11 @@ internal static class UniqueViolation
         }
     }
 
-    private static bool IsUniqueViolation(Exception? e) => e switch
-    {
-        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
-        SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
-        _ => false,
-    };
+    private static bool IsUniqueViolation(Exception? e) =>
+        e switch
+        {
+            PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
+            SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,
+            _ => false,
+        };
 }

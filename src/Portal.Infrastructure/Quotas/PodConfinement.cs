@@ -38,12 +38,22 @@ public static class PodConfinement
 
     public static void Confine(V1PodSpec pod, PodPlacement placement)
     {
-        var selector = pod.NodeSelector is null ? new Dictionary<string, string>() : new Dictionary<string, string>(pod.NodeSelector);
+        var selector = pod.NodeSelector is null
+            ? new Dictionary<string, string>()
+            : new Dictionary<string, string>(pod.NodeSelector);
         foreach (var (key, value) in placement.SelectorLabels)
             selector[key] = value;
         pod.NodeSelector = selector.Count == 0 ? null : selector;
         pod.Tolerations = placement.Tolerated is { } taint
-            ? [new V1Toleration { Key = taint.Key, OperatorProperty = "Equal", Value = taint.Value }]
+            ?
+            [
+                new V1Toleration
+                {
+                    Key = taint.Key,
+                    OperatorProperty = "Equal",
+                    Value = taint.Value,
+                },
+            ]
             : null;
         pod.NodeName = null;
         pod.SchedulerName = null;

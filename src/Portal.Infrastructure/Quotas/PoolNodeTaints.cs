@@ -19,7 +19,12 @@ namespace Portal.Infrastructure.Quotas;
 /// longer matches — lose it. A node carrying another pool's taint is left alone and named. Reads the nodes from the
 /// cluster itself, changes each with its resourceVersion (retrying a conflict), and can run twice; the outcome is audited.
 /// </summary>
-public sealed class PoolNodeTaints(PortalDbContext db, KubernetesClients clients, AuditTrail audit, ILogger<PoolNodeTaints> logger)
+public sealed class PoolNodeTaints(
+    PortalDbContext db,
+    KubernetesClients clients,
+    AuditTrail audit,
+    ILogger<PoolNodeTaints> logger
+)
 {
     public const string Action = "pool.nodes-tainted";
 
@@ -31,7 +36,10 @@ public sealed class PoolNodeTaints(PortalDbContext db, KubernetesClients clients
         var actor = new Actor(null, actorName, clientAddress);
         try
         {
-            var sameCluster = await db.ResourcePools.AsNoTracking().Where(p => p.ClusterId == pool.ClusterId).ToListAsync(ct);
+            var sameCluster = await db
+                .ResourcePools.AsNoTracking()
+                .Where(p => p.ClusterId == pool.ClusterId)
+                .ToListAsync(ct);
             var client = await clients.ForAsync(pool.ClusterId, ct);
             var done = new List<string>();
             foreach (var node in (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items)
@@ -39,7 +47,14 @@ public sealed class PoolNodeTaints(PortalDbContext db, KubernetesClients clients
                 if (await ReconcileAsync(client, node, pool, sameCluster, ct) is { } what)
                     done.Add(what);
             }
-            audit.Record(actor, null, Action, "pool", pool.Name, done.Count == 0 ? "every node as wanted already" : string.Join("; ", done));
+            audit.Record(
+                actor,
+                null,
+                Action,
+                "pool",
+                pool.Name,
+                done.Count == 0 ? "every node as wanted already" : string.Join("; ", done)
+            );
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -49,12 +64,20 @@ public sealed class PoolNodeTaints(PortalDbContext db, KubernetesClients clients
         await db.SaveChangesAsync(CancellationToken.None);
     }
 
-    private static async Task<string?> ReconcileAsync(IKubernetes client, V1Node node, ResourcePool pool, List<ResourcePool> sameCluster,
-        CancellationToken ct)
+    private static async Task<string?> ReconcileAsync(
+        IKubernetes client,
+        V1Node node,
+        ResourcePool pool,
+        List<ResourcePool> sameCluster,
+        CancellationToken ct
+    )
     {
         for (var attempt = 0; ; attempt++)
         {
-            var labels = string.Join("\n", (node.Metadata.Labels ?? new Dictionary<string, string>()).Select(l => $"{l.Key}={l.Value}"));
+            var labels = string.Join(
+                "\n",
+                (node.Metadata.Labels ?? new Dictionary<string, string>()).Select(l => $"{l.Key}={l.Value}")
+            );
             var taints = node.Spec?.Taints ?? [];
             var wanted = pool.Dedicated && pool.Selector.Matches(labels);
             var own = taints.Where(t => t.Key == ResourcePool.TaintKey && t.Value == pool.Name).ToList();
@@ -62,14 +85,27 @@ public sealed class PoolNodeTaints(PortalDbContext db, KubernetesClients clients
                 return null;
             if (!wanted && own.Count == 0)
                 return null;
-            if (wanted && taints.FirstOrDefault(t => t.Key == ResourcePool.TaintKey && t.Effect == NodeTaint.NoSchedule) is { } other)
+            if (
+                wanted
+                && taints.FirstOrDefault(t => t.Key == ResourcePool.TaintKey && t.Effect == NodeTaint.NoSchedule)
+                    is { } other
+            )
                 return $"{node.Metadata.Name} left alone: it carries pool '{other.Value}'s taint";
             if (wanted && sameCluster.Any(p => p.Id != pool.Id && p.Dedicated && p.Selector.Matches(labels)))
                 return $"{node.Metadata.Name} left alone: another dedicated pool selects it";
 
             node.Spec ??= new V1NodeSpec();
             node.Spec.Taints = wanted
-                ? [.. taints, new V1Taint { Key = ResourcePool.TaintKey, Value = pool.Name, Effect = NodeTaint.NoSchedule }]
+                ?
+                [
+                    .. taints,
+                    new V1Taint
+                    {
+                        Key = ResourcePool.TaintKey,
+                        Value = pool.Name,
+                        Effect = NodeTaint.NoSchedule,
+                    },
+                ]
                 : taints.Except(own).ToList();
             try
             {

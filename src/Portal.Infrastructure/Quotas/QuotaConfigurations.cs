@@ -18,12 +18,18 @@ internal sealed class ResourcePoolConfiguration : IEntityTypeConfiguration<Resou
         pool.Property(p => p.Region).HasMaxLength(ResourcePool.RegionMaxLength).IsRequired();
         pool.Property(p => p.CpuOvercommit).HasPrecision(6, 3);
         pool.Property(p => p.MemoryOvercommit).HasPrecision(6, 3);
-        pool.Property(p => p.PrometheusUrl).HasMaxLength(ResourcePool.PrometheusUrlMaxLength).IsRequired().HasDefaultValue("");
+        pool.Property(p => p.PrometheusUrl)
+            .HasMaxLength(ResourcePool.PrometheusUrlMaxLength)
+            .IsRequired()
+            .HasDefaultValue("");
         pool.HasOne<Cluster>().WithMany().HasForeignKey(p => p.ClusterId).OnDelete(DeleteBehavior.Restrict);
         pool.HasIndex(p => p.ClusterId);
         pool.Ignore(p => p.Overcommit);
         pool.Ignore(p => p.Selector);
-        pool.Property(p => p.IngressDomains).HasMaxLength(Domain.Applications.DomainList.MaxLength).IsRequired().HasDefaultValue("");
+        pool.Property(p => p.IngressDomains)
+            .HasMaxLength(Domain.Applications.DomainList.MaxLength)
+            .IsRequired()
+            .HasDefaultValue("");
         pool.Ignore(p => p.Domains);
         pool.Ignore(p => p.Taint);
         pool.Ignore(p => p.Placement);

@@ -23,7 +23,9 @@ public sealed class QuotaLock(PortalDbContext db, AdmissionGate gate, AuditTrail
         Result<T> result;
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.Id == quotaId)
+            await db
+                .TenantQuotas.IgnoreQueryFilters()
+                .Where(q => q.Id == quotaId)
                 .ExecuteUpdateAsync(u => u.SetProperty(q => q.ChangedAt, q => q.ChangedAt), ct);
             // What was read before the lock may be stale: the work reads it again inside.
             db.ChangeTracker.Clear();
@@ -47,10 +49,14 @@ public sealed class QuotaLock(PortalDbContext db, AdmissionGate gate, AuditTrail
         T result;
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
-            await db.ResourcePools.Where(p => p.Id == poolId).ExecuteUpdateAsync(u => u.SetProperty(p => p.CreatedAt, p => p.CreatedAt), ct);
+            await db
+                .ResourcePools.Where(p => p.Id == poolId)
+                .ExecuteUpdateAsync(u => u.SetProperty(p => p.CreatedAt, p => p.CreatedAt), ct);
             if (quotaId is not null)
             {
-                await db.TenantQuotas.IgnoreQueryFilters().Where(q => q.Id == quotaId)
+                await db
+                    .TenantQuotas.IgnoreQueryFilters()
+                    .Where(q => q.Id == quotaId)
                     .ExecuteUpdateAsync(u => u.SetProperty(q => q.ChangedAt, q => q.ChangedAt), ct);
             }
             db.ChangeTracker.Clear();

@@ -9,14 +9,25 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Tenancy;
 
-public sealed record InvitationPreview(string TenantSlug, string TenantName, string Email, TenantRole Role, bool HasAccount, string? Refusal);
+public sealed record InvitationPreview(
+    string TenantSlug,
+    string TenantName,
+    string Email,
+    TenantRole Role,
+    bool HasAccount,
+    string? Refusal
+);
 
 /// <summary>
 /// The invitee's side: opening the link, then joining with a new account or with the account they are
 /// signed in with. Works outside any tenant scope, since the invitee is not a member yet.
 /// </summary>
 public sealed class InvitationAcceptance(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, UserManager<PortalUser> users)
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock,
+    UserManager<PortalUser> users
+)
 {
     public async Task<InvitationPreview?> PreviewAsync(string token, CancellationToken ct)
     {
@@ -25,16 +36,30 @@ public sealed class InvitationAcceptance(
             return null;
         var (invitation, tenant) = found.Value;
         var hasAccount = await users.FindByEmailAsync(invitation.Email) is not null;
-        var refusal = invitation.AcceptedAt is not null ? "This invitation has already been used."
+        var refusal =
+            invitation.AcceptedAt is not null ? "This invitation has already been used."
             : tenant.IsReadOnly ? $"Tenant '{tenant.DisplayName}' is suspended: nobody can join it for now."
-            : !invitation.IsPending(clock.GetUtcNow().UtcDateTime) ? "This invitation has expired; ask a tenant admin for a new one."
+            : !invitation.IsPending(clock.GetUtcNow().UtcDateTime)
+                ? "This invitation has expired; ask a tenant admin for a new one."
             : null;
-        return new InvitationPreview(tenant.Slug, tenant.DisplayName, invitation.Email, invitation.Role, hasAccount, refusal);
+        return new InvitationPreview(
+            tenant.Slug,
+            tenant.DisplayName,
+            invitation.Email,
+            invitation.Role,
+            hasAccount,
+            refusal
+        );
     }
 
     /// <summary>Creates the invitee's account with the password they chose, and makes them a member.</summary>
-    public async Task<Result<PortalUser>> AcceptWithNewAccountAsync(string token, string? displayName, string? password,
-        string? clientAddress, CancellationToken ct)
+    public async Task<Result<PortalUser>> AcceptWithNewAccountAsync(
+        string token,
+        string? displayName,
+        string? password,
+        string? clientAddress,
+        CancellationToken ct
+    )
     {
         var found = await FindAsync(token, ct);
         if (found is null)
@@ -53,8 +78,11 @@ public sealed class InvitationAcceptance(
             return accepted.Problem!;
         var user = new PortalUser
         {
-            UserName = invitation.Email, Email = invitation.Email, EmailConfirmed = true,
-            DisplayName = name.Value, CreatedAt = now,
+            UserName = invitation.Email,
+            Email = invitation.Email,
+            EmailConfirmed = true,
+            DisplayName = name.Value,
+            CreatedAt = now,
         };
         var created = await users.CreateAsync(user, password ?? "");
         if (!created.Succeeded)
@@ -73,7 +101,9 @@ public sealed class InvitationAcceptance(
         var (invitation, tenant) = found.Value;
         var user = await users.FindByIdAsync(userId.ToString());
         if (user is null || !string.Equals(user.Email, invitation.Email, StringComparison.OrdinalIgnoreCase))
-            return Problem.Forbidden($"This invitation is for {invitation.Email}; sign in with that account to accept it.");
+            return Problem.Forbidden(
+                $"This invitation is for {invitation.Email}; sign in with that account to accept it."
+            );
         var now = clock.GetUtcNow().UtcDateTime;
         var accepted = CanJoin(invitation, tenant, now);
         if (!accepted.Succeeded)
@@ -102,7 +132,8 @@ public sealed class InvitationAcceptance(
         if (string.IsNullOrWhiteSpace(token) || token.Length > 128)
             return null;
         var hash = MemberDirectory.HashToken(token);
-        var found = await db.Invitations.IgnoreQueryFilters()
+        var found = await db
+            .Invitations.IgnoreQueryFilters()
             .Where(i => i.TokenHash == hash)
             .Join(db.Tenants, i => i.TenantId, t => t.Id, (i, t) => new { i, t })
             .FirstOrDefaultAsync(ct);

@@ -23,21 +23,46 @@ public sealed record InvitationMail(string Status, string Message)
 /// </summary>
 public sealed class InvitationMailer(SmtpMailer mailer, ILogger<InvitationMailer> logger)
 {
-    public async Task<InvitationMail> SendAsync(Actor actor, Tenant tenant, InvitationView invitation, string link, CancellationToken ct)
+    public async Task<InvitationMail> SendAsync(
+        Actor actor,
+        Tenant tenant,
+        InvitationView invitation,
+        string link,
+        CancellationToken ct
+    )
     {
         if (!mailer.IsConfigured)
-            return new(InvitationMail.NotConfigured,
-                $"No e-mail was sent: the portal has no mail server configured. Send {invitation.Email} the link below yourself; it is shown once.");
+        {
+            return new(
+                InvitationMail.NotConfigured,
+                $"No e-mail was sent: the portal has no mail server configured. Send {invitation.Email} the link below yourself; it is shown once."
+            );
+        }
 
-        var sent = await mailer.SendAsync([invitation.Email], Subject(tenant), Body(actor, tenant, invitation, link), ct);
+        var sent = await mailer.SendAsync(
+            [invitation.Email],
+            Subject(tenant),
+            Body(actor, tenant, invitation, link),
+            ct
+        );
         if (!sent.Succeeded)
         {
-            logger.LogWarning("Invitation {InvitationId} to tenant {Tenant} could not be mailed: {Error}", invitation.Id, tenant.Slug, sent.Problem!.Message);
-            return new(InvitationMail.Failed,
-                $"The invitation could not be mailed ({sent.Problem!.Message}). Send {invitation.Email} the link below yourself; it is shown once.");
+            logger.LogWarning(
+                "Invitation {InvitationId} to tenant {Tenant} could not be mailed: {Error}",
+                invitation.Id,
+                tenant.Slug,
+                sent.Problem!.Message
+            );
+            return new(
+                InvitationMail.Failed,
+                $"The invitation could not be mailed ({sent.Problem!.Message}). Send {invitation.Email} the link below yourself; it is shown once."
+            );
         }
         logger.LogInformation("Invitation {InvitationId} to tenant {Tenant} mailed.", invitation.Id, tenant.Slug);
-        return new(InvitationMail.Sent, $"Invitation mailed to {invitation.Email}. The link below is the one in the mail; it is shown once.");
+        return new(
+            InvitationMail.Sent,
+            $"Invitation mailed to {invitation.Email}. The link below is the one in the mail; it is shown once."
+        );
     }
 
     public static string Subject(Tenant tenant) => $"You are invited to {tenant.DisplayName} on the developer portal";
@@ -45,12 +70,15 @@ public sealed class InvitationMailer(SmtpMailer mailer, ILogger<InvitationMailer
     /// <summary>Who invited whom to what, the link, and when it expires.</summary>
     public static string Body(Actor actor, Tenant tenant, InvitationView invitation, string link) =>
         $"""
-        {actor.Name} invited you to join {tenant.DisplayName} on the developer portal, as {invitation.Role}.
+            {actor.Name} invited you to join {tenant.DisplayName} on the developer portal, as {invitation.Role}.
 
-        Accept the invitation and choose your password here:
-        {link}
+            Accept the invitation and choose your password here:
+            {link}
 
-        The link works once and expires on {invitation.ExpiresAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.
-        If you did not expect this invitation, ignore this mail.
-        """;
+            The link works once and expires on {invitation.ExpiresAt.ToString(
+                "yyyy-MM-dd HH:mm",
+                CultureInfo.InvariantCulture
+            )} UTC.
+            If you did not expect this invitation, ignore this mail.
+            """;
 }

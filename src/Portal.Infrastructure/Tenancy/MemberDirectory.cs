@@ -24,12 +24,16 @@ public sealed record IssuedInvitation(InvitationView Invitation, string Token);
 /// live connections to the tenant at once.
 /// </summary>
 public sealed class MemberDirectory(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, UserManager<PortalUser> users, ITenantConnections connections)
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock,
+    UserManager<PortalUser> users,
+    ITenantConnections connections
+)
 {
     public async Task<Page<MemberView>> ListAsync(string? search, PageRequest page, CancellationToken ct)
     {
-        var query = db.Memberships.AsNoTracking()
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m, u });
+        var query = db.Memberships.AsNoTracking().Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m, u });
         if (!string.IsNullOrWhiteSpace(search))
         {
             var term = search.Trim();
@@ -39,22 +43,30 @@ public sealed class MemberDirectory(
         var total = await query.CountAsync(ct);
         var items = await query
             .OrderBy(x => x.u.Email)
-            .Skip(page.Skip).Take(page.Size)
+            .Skip(page.Skip)
+            .Take(page.Size)
             .Select(x => new MemberView(x.u.Id, x.u.Email!, x.u.DisplayName, x.m.Role, x.m.JoinedAt))
             .ToListAsync(ct);
         return new Page<MemberView>(items, page.Number, page.Size, total);
     }
 
     public async Task<MemberView?> FindAsync(Guid userId, CancellationToken ct) =>
-        await db.Memberships.AsNoTracking()
+        await db
+            .Memberships.AsNoTracking()
             .Where(m => m.UserId == userId)
-            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new MemberView(u.Id, u.Email!, u.DisplayName, m.Role, m.JoinedAt))
+            .Join(
+                db.Users,
+                m => m.UserId,
+                u => u.Id,
+                (m, u) => new MemberView(u.Id, u.Email!, u.DisplayName, m.Role, m.JoinedAt)
+            )
             .FirstOrDefaultAsync(ct);
 
     public async Task<IReadOnlyList<InvitationView>> PendingInvitationsAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        return await db.Invitations.AsNoTracking()
+        return await db
+            .Invitations.AsNoTracking()
             .Where(i => i.AcceptedAt == null && i.ExpiresAt > now)
             .OrderByDescending(i => i.CreatedAt)
             .Select(i => new InvitationView(i.Id, i.Email, i.Role, i.CreatedAt, i.ExpiresAt))
@@ -63,7 +75,13 @@ public sealed class MemberDirectory(
     }
 
     /// <summary>Adds a user who already has an account.</summary>
-    public async Task<Result<MemberView>> AddExistingUserAsync(Actor actor, Tenant tenant, string? email, string? role, CancellationToken ct)
+    public async Task<Result<MemberView>> AddExistingUserAsync(
+        Actor actor,
+        Tenant tenant,
+        string? email,
+        string? role,
+        CancellationToken ct
+    )
     {
         var input = ValidateInput(tenant, email, role);
         if (!input.Succeeded)
@@ -71,7 +89,10 @@ public sealed class MemberDirectory(
         var (address, validRole) = input.Value;
         var user = await users.FindByEmailAsync(address);
         if (user is null)
-            return Problem.Invalid("Email", $"No account uses {address}. Invite them instead: they choose a password when they accept.");
+            return Problem.Invalid(
+                "Email",
+                $"No account uses {address}. Invite them instead: they choose a password when they accept."
+            );
         if (await db.Memberships.AnyAsync(m => m.UserId == user.Id, ct))
             return Problem.Conflict($"{address} is already a member of this tenant.", "Email");
 
@@ -83,7 +104,13 @@ public sealed class MemberDirectory(
         return new MemberView(user.Id, address, user.DisplayName, validRole, membership.JoinedAt);
     }
 
-    public async Task<Result<IssuedInvitation>> InviteAsync(Actor actor, Tenant tenant, string? email, string? role, CancellationToken ct)
+    public async Task<Result<IssuedInvitation>> InviteAsync(
+        Actor actor,
+        Tenant tenant,
+        string? email,
+        string? role,
+        CancellationToken ct
+    )
     {
         var input = ValidateInput(tenant, email, role);
         if (!input.Succeeded)
@@ -94,13 +121,28 @@ public sealed class MemberDirectory(
             return Problem.Conflict($"{address} is already a member of this tenant.", "Email");
 
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var invitation = new Invitation(tenant.Id, address, validRole, HashToken(token), actor.UserId ?? Guid.Empty,
-            clock.GetUtcNow().UtcDateTime);
+        var invitation = new Invitation(
+            tenant.Id,
+            address,
+            validRole,
+            HashToken(token),
+            actor.UserId ?? Guid.Empty,
+            clock.GetUtcNow().UtcDateTime
+        );
         db.Invitations.Add(invitation);
-        audit.Record(actor, tenant, "member.invited", "invitation", invitation.Id.ToString(), $"{address} as '{validRole}'");
+        audit.Record(
+            actor,
+            tenant,
+            "member.invited",
+            "invitation",
+            invitation.Id.ToString(),
+            $"{address} as '{validRole}'"
+        );
         await db.SaveChangesAsync(ct);
         return new IssuedInvitation(
-            new InvitationView(invitation.Id, address, validRole, invitation.CreatedAt, invitation.ExpiresAt), token);
+            new InvitationView(invitation.Id, address, validRole, invitation.CreatedAt, invitation.ExpiresAt),
+            token
+        );
     }
 
     public async Task<Result> RevokeInvitationAsync(Actor actor, Tenant tenant, Guid invitationId, CancellationToken ct)
@@ -114,7 +156,13 @@ public sealed class MemberDirectory(
         return Result.Ok();
     }
 
-    public async Task<Result<MemberView>> ChangeRoleAsync(Actor actor, Tenant tenant, Guid userId, string? role, CancellationToken ct)
+    public async Task<Result<MemberView>> ChangeRoleAsync(
+        Actor actor,
+        Tenant tenant,
+        Guid userId,
+        string? role,
+        CancellationToken ct
+    )
     {
         var validRole = TenantRoles.Parse(role);
         if (!validRole.Succeeded)
@@ -149,7 +197,14 @@ public sealed class MemberDirectory(
         if (!allowed.Succeeded)
             return allowed;
         db.Memberships.Remove(membership);
-        audit.Record(actor, tenant, "member.removed", "member", await EmailOfAsync(userId, ct), $"role was '{membership.Role}'");
+        audit.Record(
+            actor,
+            tenant,
+            "member.removed",
+            "member",
+            await EmailOfAsync(userId, ct),
+            $"role was '{membership.Role}'"
+        );
         await db.SaveChangesAsync(ct);
         await connections.EndAsync(tenant.Id, new Caller(userId, null), ct);
         return Result.Ok();

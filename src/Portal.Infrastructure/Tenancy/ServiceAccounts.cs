@@ -17,16 +17,28 @@ public sealed record IssuedServiceAccount(ServiceAccountView Account, string Cli
 
 /// <summary>Service accounts of the tenant in scope: OAuth clients that call the API with client credentials.</summary>
 public sealed class ServiceAccounts(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOpenIddictApplicationManager clients, ITenantConnections connections)
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock,
+    IOpenIddictApplicationManager clients,
+    ITenantConnections connections
+)
 {
     public async Task<IReadOnlyList<ServiceAccountView>> ListAsync(CancellationToken ct) =>
-        await db.ServiceAccounts.AsNoTracking()
+        await db
+            .ServiceAccounts.AsNoTracking()
             .OrderBy(s => s.Name)
             .Select(s => new ServiceAccountView(s.Id, s.Name, s.Role, s.ClientId, s.CreatedAt))
             .Take(Common.PageRequest.MaxSize)
             .ToListAsync(ct);
 
-    public async Task<Result<IssuedServiceAccount>> CreateAsync(Actor actor, Tenant tenant, string? name, string? role, CancellationToken ct)
+    public async Task<Result<IssuedServiceAccount>> CreateAsync(
+        Actor actor,
+        Tenant tenant,
+        string? name,
+        string? role,
+        CancellationToken ct
+    )
     {
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no service account can be created.");
@@ -39,28 +51,48 @@ public sealed class ServiceAccounts(
         if (await db.ServiceAccounts.AnyAsync(s => s.Name == validName.Value, ct))
             return Problem.Conflict($"A service account named '{validName.Value}' exists already.", "Name");
 
-        var account = new ServiceAccount(tenant.Id, validName.Value, validRole.Value, actor.UserId ?? Guid.Empty,
-            clock.GetUtcNow().UtcDateTime);
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var account = new ServiceAccount(
+            tenant.Id,
+            validName.Value,
+            validRole.Value,
+            actor.UserId ?? Guid.Empty,
+            clock.GetUtcNow().UtcDateTime
+        );
+        var secret = Convert
+            .ToBase64String(RandomNumberGenerator.GetBytes(32))
+            .TrimEnd('=')
+            .Replace('+', '-')
+            .Replace('/', '_');
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         db.ServiceAccounts.Add(account);
-        audit.Record(actor, tenant, "service-account.created", "service-account", account.ClientId,
-            $"name '{account.Name}', role '{account.Role}'");
+        audit.Record(
+            actor,
+            tenant,
+            "service-account.created",
+            "service-account",
+            account.ClientId,
+            $"name '{account.Name}', role '{account.Role}'"
+        );
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A service account named '{validName.Value}' exists already.", "Name");
-        await clients.CreateAsync(new OpenIddictApplicationDescriptor
-        {
-            ClientId = account.ClientId,
-            ClientSecret = secret,
-            ClientType = ClientTypes.Confidential,
-            DisplayName = $"{tenant.Slug}/{account.Name}",
-            Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
-        }, ct);
+        await clients.CreateAsync(
+            new OpenIddictApplicationDescriptor
+            {
+                ClientId = account.ClientId,
+                ClientSecret = secret,
+                ClientType = ClientTypes.Confidential,
+                DisplayName = $"{tenant.Slug}/{account.Name}",
+                Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
+            },
+            ct
+        );
         await transaction.CommitAsync(ct);
 
         return new IssuedServiceAccount(
-            new ServiceAccountView(account.Id, account.Name, account.Role, account.ClientId, account.CreatedAt), secret);
+            new ServiceAccountView(account.Id, account.Name, account.Role, account.ClientId, account.CreatedAt),
+            secret
+        );
     }
 
     public async Task<Result> DeleteAsync(Actor actor, Tenant tenant, Guid id, CancellationToken ct)
@@ -72,7 +104,14 @@ public sealed class ServiceAccounts(
         if (await clients.FindByClientIdAsync(account.ClientId, ct) is { } client)
             await clients.DeleteAsync(client, ct);
         db.ServiceAccounts.Remove(account);
-        audit.Record(actor, tenant, "service-account.deleted", "service-account", account.ClientId, $"name '{account.Name}'");
+        audit.Record(
+            actor,
+            tenant,
+            "service-account.deleted",
+            "service-account",
+            account.ClientId,
+            $"name '{account.Name}'"
+        );
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         await connections.EndAsync(tenant.Id, new Caller(null, account.Id), ct);

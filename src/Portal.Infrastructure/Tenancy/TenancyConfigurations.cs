@@ -10,9 +10,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
     public void Configure(EntityTypeBuilder<Tenant> tenant)
     {
         tenant.ToTable("Tenants");
-        tenant.Property(t => t.Slug)
-            .HasMaxLength(TenantSlug.MaxLength)
-            .IsRequired();
+        tenant.Property(t => t.Slug).HasMaxLength(TenantSlug.MaxLength).IsRequired();
         tenant.HasIndex(t => t.Slug).IsUnique();
         tenant.Property(t => t.DisplayName).HasMaxLength(DisplayName.MaxLength).IsRequired();
         tenant.Property(t => t.Status).HasConversion<string>().HasMaxLength(20);

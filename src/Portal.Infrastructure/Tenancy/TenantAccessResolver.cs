@@ -30,20 +30,26 @@ public sealed class TenantAccessResolver(PortalDbContext db, TenantScope scope)
         TenantAccess? access = null;
         if (caller.ServiceAccountId is { } accountId)
         {
-            var role = await db.ServiceAccounts.IgnoreQueryFilters()
+            var role = await db
+                .ServiceAccounts.IgnoreQueryFilters()
                 .Where(s => s.Id == accountId && s.TenantId == tenant.Id)
-                .Select(s => (TenantRole?)s.Role).FirstOrDefaultAsync(ct);
+                .Select(s => (TenantRole?)s.Role)
+                .FirstOrDefaultAsync(ct);
             access = role is null ? null : new TenantAccess(tenant, role.Value, false);
         }
         else if (caller.UserId is { } userId)
         {
-            var user = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+            var user = await db
+                .Users.AsNoTracking()
+                .Where(u => u.Id == userId)
                 .Select(u => new
                 {
                     u.IsPlatformAdmin,
-                    Role = db.Memberships.IgnoreQueryFilters()
+                    Role = db
+                        .Memberships.IgnoreQueryFilters()
                         .Where(m => m.TenantId == tenant.Id && m.UserId == userId)
-                        .Select(m => (TenantRole?)m.Role).FirstOrDefault(),
+                        .Select(m => (TenantRole?)m.Role)
+                        .FirstOrDefault(),
                 })
                 .FirstOrDefaultAsync(ct);
             if (user?.Role is { } role)

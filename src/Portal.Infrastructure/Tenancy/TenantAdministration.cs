@@ -11,7 +11,14 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Tenancy;
 
-public sealed record TenantSummary(Guid Id, string Slug, string DisplayName, TenantStatus Status, DateTime CreatedAt, int Members);
+public sealed record TenantSummary(
+    Guid Id,
+    string Slug,
+    string DisplayName,
+    TenantStatus Status,
+    DateTime CreatedAt,
+    int Members
+);
 
 /// <summary>A tenant the signed-in user can switch to, with the role they hold there.</summary>
 public sealed record TenantLink(string Slug, string DisplayName, TenantStatus Status, TenantRole Role);
@@ -22,21 +29,34 @@ public sealed record DoomedNamespace(string Environment, string Namespace, strin
 /// <summary>
 /// What deleting a tenant takes down, for the page to say before it is confirmed; and the deletion under way, once it is.
 /// </summary>
-public sealed record TenantDeletionPlan(IReadOnlyList<DoomedNamespace> Namespaces, int Applications, int MiddlewareInstances, int Members,
-    int ServiceAccounts, OperationView? Deletion)
+public sealed record TenantDeletionPlan(
+    IReadOnlyList<DoomedNamespace> Namespaces,
+    int Applications,
+    int MiddlewareInstances,
+    int Members,
+    int ServiceAccounts,
+    OperationView? Deletion
+)
 {
     public string Summary =>
-        (Namespaces.Count == 0
-            ? "no environments"
-            : $"{Namespaces.Count} environment{(Namespaces.Count == 1 ? "" : "s")} with namespaces {string.Join(", ", Namespaces.Select(n => $"'{n.Namespace}'"))} " +
-              "and everything running in them") +
-        $"; {Applications} application(s), {MiddlewareInstances} middleware instance(s) and their volumes, {Members} member(s), " +
-        $"{ServiceAccounts} service account(s); the audit trail stays";
+        (
+            Namespaces.Count == 0
+                ? "no environments"
+                : $"{Namespaces.Count} environment{(Namespaces.Count == 1 ? "" : "s")} with namespaces {string.Join(", ", Namespaces.Select(n => $"'{n.Namespace}'"))} "
+                    + "and everything running in them"
+        )
+        + $"; {Applications} application(s), {MiddlewareInstances} middleware instance(s) and their volumes, {Members} member(s), "
+        + $"{ServiceAccounts} service account(s); the audit trail stays";
 }
 
 /// <summary>The platform admin's use cases on tenants.</summary>
 public sealed class TenantAdministration(
-    PortalDbContext db, AuditTrail audit, TimeProvider clock, IOperationQueue queue, ReservedNamespaces reserved)
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock,
+    IOperationQueue queue,
+    ReservedNamespaces reserved
+)
 {
     public async Task<Page<TenantSummary>> ListAsync(string? search, PageRequest page, CancellationToken ct)
     {
@@ -50,24 +70,39 @@ public sealed class TenantAdministration(
         var total = await query.CountAsync(ct);
         var items = await query
             .OrderBy(t => t.Slug)
-            .Skip(page.Skip).Take(page.Size)
-            .Select(t => new TenantSummary(t.Id, t.Slug, t.DisplayName, t.Status, t.CreatedAt,
-                db.Memberships.IgnoreQueryFilters().Count(m => m.TenantId == t.Id)))
+            .Skip(page.Skip)
+            .Take(page.Size)
+            .Select(t => new TenantSummary(
+                t.Id,
+                t.Slug,
+                t.DisplayName,
+                t.Status,
+                t.CreatedAt,
+                db.Memberships.IgnoreQueryFilters().Count(m => m.TenantId == t.Id)
+            ))
             .ToListAsync(ct);
         return new Page<TenantSummary>(items, page.Number, page.Size, total);
     }
 
     /// <summary>The tenants a user belongs to; a platform admin reaches every tenant as its admin.</summary>
-    public async Task<IReadOnlyList<TenantLink>> ListForUserAsync(Guid userId, bool isPlatformAdmin, CancellationToken ct)
+    public async Task<IReadOnlyList<TenantLink>> ListForUserAsync(
+        Guid userId,
+        bool isPlatformAdmin,
+        CancellationToken ct
+    )
     {
         if (isPlatformAdmin)
         {
-            return await db.Tenants.AsNoTracking().OrderBy(t => t.Slug)
+            return await db
+                .Tenants.AsNoTracking()
+                .OrderBy(t => t.Slug)
                 .Select(t => new TenantLink(t.Slug, t.DisplayName, t.Status, TenantRole.TenantAdmin))
                 .Take(PageRequest.MaxSize)
                 .ToListAsync(ct);
         }
-        return await db.Memberships.IgnoreQueryFilters().AsNoTracking()
+        return await db
+            .Memberships.IgnoreQueryFilters()
+            .AsNoTracking()
             .Where(m => m.UserId == userId)
             .Join(db.Tenants, m => m.TenantId, t => t.Id, (m, t) => new { t, m.Role })
             .OrderBy(x => x.t.Slug)
@@ -81,11 +116,18 @@ public sealed class TenantAdministration(
         var tenantIds = caller.ServiceAccountId is { } accountId
             ? db.ServiceAccounts.IgnoreQueryFilters().Where(s => s.Id == accountId).Select(s => s.TenantId)
             : db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == caller.UserId).Select(m => m.TenantId);
-        return await db.Tenants.AsNoTracking()
+        return await db
+            .Tenants.AsNoTracking()
             .Where(t => tenantIds.Contains(t.Id))
             .OrderBy(t => t.Slug)
-            .Select(t => new TenantSummary(t.Id, t.Slug, t.DisplayName, t.Status, t.CreatedAt,
-                db.Memberships.IgnoreQueryFilters().Count(m => m.TenantId == t.Id)))
+            .Select(t => new TenantSummary(
+                t.Id,
+                t.Slug,
+                t.DisplayName,
+                t.Status,
+                t.CreatedAt,
+                db.Memberships.IgnoreQueryFilters().Count(m => m.TenantId == t.Id)
+            ))
             .ToListAsync(ct);
     }
 
@@ -145,18 +187,45 @@ public sealed class TenantAdministration(
     /// <summary>What deleting the tenant would take down, live from the database; and its deletion, once started.</summary>
     public async Task<TenantDeletionPlan> PlanDeletionAsync(Tenant tenant, CancellationToken ct)
     {
-        var namespaces = await db.Environments.IgnoreQueryFilters().AsNoTracking().Where(e => e.TenantId == tenant.Id)
-            .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new DoomedNamespace(e.Name, e.Namespace, p.Name))
+        var namespaces = await db
+            .Environments.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(e => e.TenantId == tenant.Id)
+            .Join(
+                db.ResourcePools,
+                e => e.PoolId,
+                p => p.Id,
+                (e, p) => new DoomedNamespace(e.Name, e.Namespace, p.Name)
+            )
             .ToListAsync(ct);
-        var deletion = await db.Operations.IgnoreQueryFilters().AsNoTracking()
-            .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind).OrderByDescending(o => o.CreatedAt).FirstOrDefaultAsync(ct);
-        return new TenantDeletionPlan(namespaces.OrderBy(n => n.Environment, StringComparer.Ordinal).ToList(),
+        var deletion = await db
+            .Operations.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind)
+            .OrderByDescending(o => o.CreatedAt)
+            .FirstOrDefaultAsync(ct);
+        return new TenantDeletionPlan(
+            namespaces.OrderBy(n => n.Environment, StringComparer.Ordinal).ToList(),
             await db.Applications.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id, ct),
             await db.MiddlewareInstances.IgnoreQueryFilters().CountAsync(i => i.TenantId == tenant.Id, ct),
             await db.Memberships.IgnoreQueryFilters().CountAsync(m => m.TenantId == tenant.Id, ct),
             await db.ServiceAccounts.IgnoreQueryFilters().CountAsync(s => s.TenantId == tenant.Id, ct),
-            deletion is null ? null : new OperationView(deletion.Id, deletion.Kind, deletion.TargetType, deletion.TargetId, deletion.RequestedBy,
-                deletion.State, deletion.CreatedAt, deletion.FinishedAt, deletion.Error, deletion.Attempts, deletion.Steps));
+            deletion is null
+                ? null
+                : new OperationView(
+                    deletion.Id,
+                    deletion.Kind,
+                    deletion.TargetType,
+                    deletion.TargetId,
+                    deletion.RequestedBy,
+                    deletion.State,
+                    deletion.CreatedAt,
+                    deletion.FinishedAt,
+                    deletion.Error,
+                    deletion.Attempts,
+                    deletion.Steps
+                )
+        );
     }
 
     /// <summary>
@@ -164,21 +233,37 @@ public sealed class TenantAdministration(
     /// its audit trail stays. From now on the tenant is read-only and its slug stays taken until the rows are gone. Asked
     /// again while a deletion failed, it retries it.
     /// </summary>
-    public async Task<Result<Operation>> DeleteAsync(Actor actor, Tenant tenant, string? confirmSlug, CancellationToken ct)
+    public async Task<Result<Operation>> DeleteAsync(
+        Actor actor,
+        Tenant tenant,
+        string? confirmSlug,
+        CancellationToken ct
+    )
     {
         if (!string.Equals(confirmSlug?.Trim(), tenant.Slug, StringComparison.Ordinal))
             return Problem.Invalid("ConfirmSlug", $"Type '{tenant.Slug}' to confirm the deletion.");
         var now = clock.GetUtcNow().UtcDateTime;
         if (tenant.Status == TenantStatus.Deleting)
         {
-            var started = await db.Operations.IgnoreQueryFilters()
-                .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind).OrderByDescending(o => o.CreatedAt).FirstOrDefaultAsync(ct);
+            var started = await db
+                .Operations.IgnoreQueryFilters()
+                .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind)
+                .OrderByDescending(o => o.CreatedAt)
+                .FirstOrDefaultAsync(ct);
             if (started is not null)
             {
                 var retried = started.Retry(now);
                 if (!retried.Succeeded)
                     return Problem.Conflict($"Tenant '{tenant.Slug}' is being deleted already ({started.State}).");
-                audit.RecordForOperation(actor, tenant, "operation.retried", "operation", started.Id.ToString(), $"{started.Kind} of {started.TargetId}", started);
+                audit.RecordForOperation(
+                    actor,
+                    tenant,
+                    "operation.retried",
+                    "operation",
+                    started.Id.ToString(),
+                    $"{started.Kind} of {started.TargetId}",
+                    started
+                );
                 await db.SaveChangesAsync(ct);
                 queue.Enqueue(started);
                 return started;
@@ -187,11 +272,24 @@ public sealed class TenantAdministration(
         var plan = await PlanDeletionAsync(tenant, ct);
         if (tenant.Status != TenantStatus.Deleting)
             tenant.MarkDeleting();
-        foreach (var environment in await db.Environments.IgnoreQueryFilters().Where(e => e.TenantId == tenant.Id).ToListAsync(ct))
+        foreach (
+            var environment in await db
+                .Environments.IgnoreQueryFilters()
+                .Where(e => e.TenantId == tenant.Id)
+                .ToListAsync(ct)
+        )
             environment.MarkDeleting();
         var operation = new Operation(tenant.Id, TenantDeletion.Kind, "tenant", tenant.Slug, actor.Name, now);
         db.Operations.Add(operation);
-        audit.RecordForOperation(actor, tenant, "tenant.deletion-started", "tenant", tenant.Slug, plan.Summary, operation);
+        audit.RecordForOperation(
+            actor,
+            tenant,
+            "tenant.deletion-started",
+            "tenant",
+            tenant.Slug,
+            plan.Summary,
+            operation
+        );
         await db.SaveChangesAsync(ct);
         queue.Enqueue(operation);
         return operation;

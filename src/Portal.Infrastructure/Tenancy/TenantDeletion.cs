@@ -1,4 +1,3 @@
-using k8s;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -21,8 +20,15 @@ namespace Portal.Infrastructure.Tenancy;
 /// Until then the tenant is read-only and its slug taken, so that a new tenant of the same slug finds nothing of it.
 /// </summary>
 public sealed class TenantDeletion(
-    PortalDbContext db, KubernetesClients clients, IOperationProgress progress, AuditTrail audit, IOpenIddictApplicationManager oidcClients,
-    IOptions<NamespaceOptions> namespaces, OperationRunner runner, TimeProvider clock) : IOperationWork
+    PortalDbContext db,
+    KubernetesClients clients,
+    IOperationProgress progress,
+    AuditTrail audit,
+    IOpenIddictApplicationManager oidcClients,
+    IOptions<NamespaceOptions> namespaces,
+    OperationRunner runner,
+    TimeProvider clock
+) : IOperationWork
 {
     public const string Kind = "tenant.delete";
     private const string NamespaceKept = "tenant.namespace-kept";
@@ -30,19 +36,29 @@ public sealed class TenantDeletion(
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public Task RunAsync(Guid operationId, CancellationToken ct) => runner.RunAsync(db, progress, operationId, this, ct);
+    public Task RunAsync(Guid operationId, CancellationToken ct) =>
+        runner.RunAsync(db, progress, operationId, this, ct);
 
     async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
     {
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == operation.TenantId, ct)
-            ?? throw new OperationTargetGone("The tenant no longer exists: an earlier run of this deletion removed it.");
-        var environments = await db.Environments.IgnoreQueryFilters().AsNoTracking().Where(e => e.TenantId == tenant.Id)
+            ?? throw new OperationTargetGone(
+                "The tenant no longer exists: an earlier run of this deletion removed it."
+            );
+        var environments = await db
+            .Environments.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(e => e.TenantId == tenant.Id)
             .Join(db.ResourcePools, e => e.PoolId, p => p.Id, (e, p) => new { Environment = e, p.ClusterId })
             .ToListAsync(ct);
         foreach (var item in environments.OrderBy(x => x.Environment.Name, StringComparer.Ordinal))
         {
-            await _journal.StepAsync(operation, $"delete-namespace {item.Environment.Namespace}",
-                () => DeleteNamespaceAsync(tenant, item.Environment, item.ClusterId, ct), ct);
+            await _journal.StepAsync(
+                operation,
+                $"delete-namespace {item.Environment.Namespace}",
+                () => DeleteNamespaceAsync(tenant, item.Environment, item.ClusterId, ct),
+                ct
+            );
         }
         await RemoveAsync(tenant, operation, environments.Select(x => x.Environment.Namespace).ToList(), ct);
     }
@@ -50,26 +66,68 @@ public sealed class TenantDeletion(
     string IOperationWork.Explain(Exception failure) => ClusterProblems.Explain(failure);
 
     // The tenant stays Deleting, read-only with its slug taken, until a retry of the operation finishes the deletion.
-    Task<string?> IOperationWork.AfterFailureAsync(IServiceProvider services, Operation failed, Exception failure, CancellationToken ct) =>
-        Task.FromResult<string?>(null);
+    Task<string?> IOperationWork.AfterFailureAsync(
+        IServiceProvider services,
+        Operation failed,
+        Exception failure,
+        CancellationToken ct
+    ) => Task.FromResult<string?>(null);
 
-    private async Task DeleteNamespaceAsync(Tenant tenant, TenantEnvironment environment, Guid clusterId, CancellationToken ct)
+    private async Task DeleteNamespaceAsync(
+        Tenant tenant,
+        TenantEnvironment environment,
+        Guid clusterId,
+        CancellationToken ct
+    )
     {
         var client = await clients.ForAsync(clusterId, ct);
-        if (!await NamespaceClaim.DeleteOwnedAsync(client, environment, Ownership.Of(environment, tenant.Slug), namespaces.Value.DeletionTimeout, clock, ct))
-            audit.Record(Actor.System, tenant, NamespaceKept, "environment", environment.Name,
-                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment");
+        if (
+            !await NamespaceClaim.DeleteOwnedAsync(
+                client,
+                environment,
+                Ownership.Of(environment, tenant.Slug),
+                namespaces.Value.DeletionTimeout,
+                clock,
+                ct
+            )
+        )
+        {
+            audit.Record(
+                Actor.System,
+                tenant,
+                NamespaceKept,
+                "environment",
+                environment.Name,
+                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"
+            );
+        }
     }
 
-    private async Task RemoveAsync(Tenant tenant, Operation operation, IReadOnlyList<string> namespacesOfTenant, CancellationToken ct)
+    private async Task RemoveAsync(
+        Tenant tenant,
+        Operation operation,
+        IReadOnlyList<string> namespacesOfTenant,
+        CancellationToken ct
+    )
     {
-        var kept = await db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action == NamespaceKept && a.OccurredAt >= operation.CreatedAt)
-            .Select(a => a.TargetId).ToListAsync(ct);
-        var keptNamespaces = await db.Environments.IgnoreQueryFilters().Where(e => e.TenantId == tenant.Id && kept.Contains(e.Name))
-            .Select(e => e.Namespace).ToListAsync(ct);
+        var kept = await db
+            .AuditEvents.Where(a =>
+                a.TenantId == tenant.Id && a.Action == NamespaceKept && a.OccurredAt >= operation.CreatedAt
+            )
+            .Select(a => a.TargetId)
+            .ToListAsync(ct);
+        var keptNamespaces = await db
+            .Environments.IgnoreQueryFilters()
+            .Where(e => e.TenantId == tenant.Id && kept.Contains(e.Name))
+            .Select(e => e.Namespace)
+            .ToListAsync(ct);
         var deleted = namespacesOfTenant.Except(keptNamespaces).Order(StringComparer.Ordinal).ToList();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var clientIds = await db.ServiceAccounts.IgnoreQueryFilters().Where(s => s.TenantId == tenant.Id).Select(s => s.ClientId).ToListAsync(ct);
+        var clientIds = await db
+            .ServiceAccounts.IgnoreQueryFilters()
+            .Where(s => s.TenantId == tenant.Id)
+            .Select(s => s.ClientId)
+            .ToListAsync(ct);
         foreach (var clientId in clientIds)
         {
             if (await oidcClients.FindByClientIdAsync(clientId, ct) is { } client)
@@ -81,10 +139,24 @@ public sealed class TenantDeletion(
         // Succeeded with the removal, in its transaction: a run that stops right after it must not delete again.
         operation.Succeed(Now);
         await db.CompleteAuditAsync(operation, ct);
-        audit.Record(Actor.System, tenant, "tenant.deleted", "tenant", tenant.Slug,
-            $"requested by {operation.RequestedBy}; display name '{tenant.DisplayName}'" +
-            (deleted.Count == 0 ? "; it had no namespaces" : $"; namespaces deleted first: {string.Join(", ", deleted.Select(n => $"'{n}'"))}") +
-            (keptNamespaces.Count == 0 ? "" : $"; left as they were, not being the portal's: {string.Join(", ", keptNamespaces.Select(n => $"'{n}'"))}"));
+        audit.Record(
+            Actor.System,
+            tenant,
+            "tenant.deleted",
+            "tenant",
+            tenant.Slug,
+            $"requested by {operation.RequestedBy}; display name '{tenant.DisplayName}'"
+                + (
+                    deleted.Count == 0
+                        ? "; it had no namespaces"
+                        : $"; namespaces deleted first: {string.Join(", ", deleted.Select(n => $"'{n}'"))}"
+                )
+                + (
+                    keptNamespaces.Count == 0
+                        ? ""
+                        : $"; left as they were, not being the portal's: {string.Join(", ", keptNamespaces.Select(n => $"'{n}'"))}"
+                )
+        );
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         await progress.ReportAsync(operation, CancellationToken.None);

@@ -11,7 +11,8 @@ internal static class LimitRangeDefaults
     public static void Apply(ResourceStore store, JsonObject pod, string name)
     {
         var ns = pod.Str("metadata", "namespace") ?? "";
-        var items = store.List(ResourceKinds.LimitRange, ns)
+        var items = store
+            .List(ResourceKinds.LimitRange, ns)
             .SelectMany(lr => lr.Parse().Arr("spec", "limits").Objects())
             .Where(item => item.Str("type") == "Container")
             .ToList();
@@ -71,7 +72,8 @@ internal static class LimitRangeDefaults
         }
         if (notes.Count > 0)
         {
-            pod.Ensure("metadata", "annotations")["kubernetes.io/limit-ranger"] = "LimitRanger plugin set: " + string.Join("; ", notes);
+            pod.Ensure("metadata", "annotations")["kubernetes.io/limit-ranger"] =
+                "LimitRanger plugin set: " + string.Join("; ", notes);
         }
     }
 
@@ -79,16 +81,30 @@ internal static class LimitRangeDefaults
     {
         foreach (var (resource, max) in item.Obj("max").StringMap())
         {
-            if (Quantity.TryParse(resources.Str("limits", resource), out var limit) && limit.Value > Quantity.Parse(max).Value)
+            if (
+                Quantity.TryParse(resources.Str("limits", resource), out var limit)
+                && limit.Value > Quantity.Parse(max).Value
+            )
             {
-                throw ApiException.Forbidden(ResourceKinds.Pod, podName, $"maximum {resource} usage per Container is {max}, but limit is {resources.Str("limits", resource)}");
+                throw ApiException.Forbidden(
+                    ResourceKinds.Pod,
+                    podName,
+                    $"maximum {resource} usage per Container is {max}, but limit is {resources.Str("limits", resource)}"
+                );
             }
         }
         foreach (var (resource, min) in item.Obj("min").StringMap())
         {
-            if (Quantity.TryParse(resources.Str("requests", resource), out var request) && request.Value < Quantity.Parse(min).Value)
+            if (
+                Quantity.TryParse(resources.Str("requests", resource), out var request)
+                && request.Value < Quantity.Parse(min).Value
+            )
             {
-                throw ApiException.Forbidden(ResourceKinds.Pod, podName, $"minimum {resource} usage per Container is {min}, but request is {resources.Str("requests", resource)}");
+                throw ApiException.Forbidden(
+                    ResourceKinds.Pod,
+                    podName,
+                    $"minimum {resource} usage per Container is {min}, but request is {resources.Str("requests", resource)}"
+                );
             }
         }
     }

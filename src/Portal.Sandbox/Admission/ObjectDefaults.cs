@@ -54,7 +54,11 @@ internal static class ObjectDefaults
             spec!["replicas"] ??= 1;
             spec["podManagementPolicy"] ??= "OrderedReady";
             spec["revisionHistoryLimit"] ??= 10;
-            spec["updateStrategy"] ??= new JsonObject { ["type"] = "RollingUpdate", ["rollingUpdate"] = new JsonObject { ["partition"] = 0 } };
+            spec["updateStrategy"] ??= new JsonObject
+            {
+                ["type"] = "RollingUpdate",
+                ["rollingUpdate"] = new JsonObject { ["partition"] = 0 },
+            };
             DefaultPodSpec(spec.Ensure("template", "spec"));
         }
         else if (kind == ResourceKinds.Job)
@@ -68,7 +72,10 @@ internal static class ObjectDefaults
             var name = obj.Str("metadata", "name")!;
             if (spec["selector"] is null)
             {
-                spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
+                spec["selector"] = new JsonObject
+                {
+                    ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid },
+                };
                 var labels = obj.Ensure("spec", "template", "metadata", "labels");
                 labels["batch.kubernetes.io/controller-uid"] = uid;
                 labels["batch.kubernetes.io/job-name"] = name;
@@ -106,11 +113,17 @@ internal static class ObjectDefaults
             spec!["minReplicas"] ??= 1;
             if (spec.Arr("metrics") is null)
             {
-                spec["metrics"] = new JsonArray(new JsonObject
-                {
-                    ["type"] = "Resource",
-                    ["resource"] = new JsonObject { ["name"] = "cpu", ["target"] = new JsonObject { ["type"] = "Utilization", ["averageUtilization"] = 80 } },
-                });
+                spec["metrics"] = new JsonArray(
+                    new JsonObject
+                    {
+                        ["type"] = "Resource",
+                        ["resource"] = new JsonObject
+                        {
+                            ["name"] = "cpu",
+                            ["target"] = new JsonObject { ["type"] = "Utilization", ["averageUtilization"] = 80 },
+                        },
+                    }
+                );
             }
         }
         else if (kind == ResourceKinds.Secret)
@@ -133,7 +146,10 @@ internal static class ObjectDefaults
             container["terminationMessagePath"] ??= "/dev/termination-log";
             container["terminationMessagePolicy"] ??= "File";
             var image = container.Str("image") ?? "";
-            container["imagePullPolicy"] ??= image.EndsWith(":latest", StringComparison.Ordinal) || !image.Contains(':', StringComparison.Ordinal) ? "Always" : "IfNotPresent";
+            container["imagePullPolicy"] ??=
+                image.EndsWith(":latest", StringComparison.Ordinal) || !image.Contains(':', StringComparison.Ordinal)
+                    ? "Always"
+                    : "IfNotPresent";
             foreach (var port in container.Arr("ports").Objects())
             {
                 port["protocol"] ??= "TCP";
@@ -144,7 +160,9 @@ internal static class ObjectDefaults
     public static string QosClass(JsonObject spec)
     {
         var containers = spec.Arr("containers").Objects().ToList();
-        var anyResources = containers.Any(c => c.Obj("resources", "requests")?.Count > 0 || c.Obj("resources", "limits")?.Count > 0);
+        var anyResources = containers.Any(c =>
+            c.Obj("resources", "requests")?.Count > 0 || c.Obj("resources", "limits")?.Count > 0
+        );
         if (!anyResources)
         {
             return "BestEffort";
@@ -153,9 +171,16 @@ internal static class ObjectDefaults
         {
             var requests = c.Obj("resources", "requests").StringMap();
             var limits = c.Obj("resources", "limits").StringMap();
-            return limits.ContainsKey("cpu") && limits.ContainsKey("memory")
-                && (!requests.TryGetValue("cpu", out var rc) || Quantity.Parse(rc).Value == Quantity.Parse(limits["cpu"]).Value)
-                && (!requests.TryGetValue("memory", out var rm) || Quantity.Parse(rm).Value == Quantity.Parse(limits["memory"]).Value);
+            return limits.ContainsKey("cpu")
+                && limits.ContainsKey("memory")
+                && (
+                    !requests.TryGetValue("cpu", out var rc)
+                    || Quantity.Parse(rc).Value == Quantity.Parse(limits["cpu"]).Value
+                )
+                && (
+                    !requests.TryGetValue("memory", out var rm)
+                    || Quantity.Parse(rm).Value == Quantity.Parse(limits["memory"]).Value
+                );
         });
         return guaranteed ? "Guaranteed" : "Burstable";
     }

@@ -9,9 +9,12 @@ namespace Portal.Sandbox.Admission;
 /// <summary>The subset of API server validation that callers meet in practice, with the real field paths and wording.</summary>
 internal static partial class ObjectValidation
 {
-    private const string SubdomainHelp = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-    private const string LabelHelp = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-    private const string Dns1035Help = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+    private const string SubdomainHelp =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    private const string LabelHelp =
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    private const string Dns1035Help =
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 
     public static void Validate(ResourceKind kind, JsonObject obj)
     {
@@ -23,7 +26,11 @@ internal static partial class ObjectValidation
         {
             ValidatePodSpec(obj.Obj("spec"), "spec", errors);
         }
-        else if (kind == ResourceKinds.Deployment || kind == ResourceKinds.ReplicaSet || kind == ResourceKinds.StatefulSet)
+        else if (
+            kind == ResourceKinds.Deployment
+            || kind == ResourceKinds.ReplicaSet
+            || kind == ResourceKinds.StatefulSet
+        )
         {
             ValidateWorkload(obj, errors);
         }
@@ -33,12 +40,18 @@ internal static partial class ObjectValidation
             var restart = obj.Str("spec", "template", "spec", "restartPolicy");
             if (restart is not ("Never" or "OnFailure"))
             {
-                errors.Add(FieldError.Unsupported("spec.template.spec.restartPolicy", restart ?? "", ["OnFailure", "Never"]));
+                errors.Add(
+                    FieldError.Unsupported("spec.template.spec.restartPolicy", restart ?? "", ["OnFailure", "Never"])
+                );
             }
         }
         else if (kind == ResourceKinds.Service)
         {
-            if (obj.Str("spec", "clusterIP") != "None" && obj.Str("spec", "type") != "ExternalName" && (obj.Arr("spec", "ports")?.Count ?? 0) == 0)
+            if (
+                obj.Str("spec", "clusterIP") != "None"
+                && obj.Str("spec", "type") != "ExternalName"
+                && (obj.Arr("spec", "ports")?.Count ?? 0) == 0
+            )
             {
                 errors.Add(FieldError.Required("spec.ports"));
             }
@@ -57,11 +70,23 @@ internal static partial class ObjectValidation
             var min = obj.Long("spec", "minReplicas") ?? 1;
             if (max < 1)
             {
-                errors.Add(new FieldError("spec.maxReplicas", "FieldValueInvalid", $"Invalid value: {max}: must be greater than or equal to 1"));
+                errors.Add(
+                    new FieldError(
+                        "spec.maxReplicas",
+                        "FieldValueInvalid",
+                        $"Invalid value: {max}: must be greater than or equal to 1"
+                    )
+                );
             }
             else if (min > max)
             {
-                errors.Add(new FieldError("spec.minReplicas", "FieldValueInvalid", $"Invalid value: {min}: must be less than or equal to maxReplicas"));
+                errors.Add(
+                    new FieldError(
+                        "spec.minReplicas",
+                        "FieldValueInvalid",
+                        $"Invalid value: {min}: must be less than or equal to maxReplicas"
+                    )
+                );
             }
         }
         else if (kind == ResourceKinds.ResourceQuota)
@@ -110,7 +135,13 @@ internal static partial class ObjectValidation
         {
             if (value.Length > 63 || !LabelValue().IsMatch(value))
             {
-                errors.Add(FieldError.InvalidValue($"{field}", value, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"));
+                errors.Add(
+                    FieldError.InvalidValue(
+                        $"{field}",
+                        value,
+                        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+                    )
+                );
             }
             if (key.Length == 0)
             {
@@ -131,13 +162,24 @@ internal static partial class ObjectValidation
             var templateLabels = obj.Obj("spec", "template", "metadata", "labels").StringMap();
             if (!LabelSelector.FromObject(selector).Matches(templateLabels))
             {
-                errors.Add(new FieldError("spec.template.metadata.labels", "FieldValueInvalid",
-                    $"Invalid value: map[string]string{{{string.Join(", ", templateLabels.Select(l => $"\"{l.Key}\":\"{l.Value}\""))}}}: `selector` does not match template `labels`"));
+                errors.Add(
+                    new FieldError(
+                        "spec.template.metadata.labels",
+                        "FieldValueInvalid",
+                        $"Invalid value: map[string]string{{{string.Join(", ", templateLabels.Select(l => $"\"{l.Key}\":\"{l.Value}\""))}}}: `selector` does not match template `labels`"
+                    )
+                );
             }
         }
         if ((obj.Long("spec", "replicas") ?? 0) < 0)
         {
-            errors.Add(new FieldError("spec.replicas", "FieldValueInvalid", $"Invalid value: {obj.Long("spec", "replicas")}: must be greater than or equal to 0"));
+            errors.Add(
+                new FieldError(
+                    "spec.replicas",
+                    "FieldValueInvalid",
+                    $"Invalid value: {obj.Long("spec", "replicas")}: must be greater than or equal to 0"
+                )
+            );
         }
         ValidatePodSpec(obj.Obj("spec", "template", "spec"), "spec.template.spec", errors);
     }
@@ -182,10 +224,20 @@ internal static partial class ObjectValidation
             var requests = container.Obj("resources", "requests").StringMap();
             foreach (var (resource, limitText) in container.Obj("resources", "limits").StringMap())
             {
-                if (requests.TryGetValue(resource, out var requestText) && Quantity.TryParse(requestText, out var request)
-                    && Quantity.TryParse(limitText, out var limit) && request.Value > limit.Value)
+                if (
+                    requests.TryGetValue(resource, out var requestText)
+                    && Quantity.TryParse(requestText, out var request)
+                    && Quantity.TryParse(limitText, out var limit)
+                    && request.Value > limit.Value
+                )
                 {
-                    errors.Add(FieldError.InvalidValue($"{field}.resources.requests", requestText, $"must be less than or equal to {resource} limit of {limitText}"));
+                    errors.Add(
+                        FieldError.InvalidValue(
+                            $"{field}.resources.requests",
+                            requestText,
+                            $"must be less than or equal to {resource} limit of {limitText}"
+                        )
+                    );
                 }
             }
             index++;
@@ -196,7 +248,13 @@ internal static partial class ObjectValidation
     {
         if (!Quantity.TryParse(value, out _))
         {
-            errors.Add(FieldError.InvalidValue(field, value, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+            errors.Add(
+                FieldError.InvalidValue(
+                    field,
+                    value,
+                    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+                )
+            );
         }
     }
 

@@ -24,13 +24,21 @@ internal static class PodNodeSelector
             return;
         }
         var required = Parse(selector)
-            ?? throw ApiException.Forbidden(ResourceKinds.Pod, name, $"unable to parse the node selector of namespace {ns}: \"{selector}\"");
+            ?? throw ApiException.Forbidden(
+                ResourceKinds.Pod,
+                name,
+                $"unable to parse the node selector of namespace {ns}: \"{selector}\""
+            );
         var own = pod.Ensure("spec", "nodeSelector");
         foreach (var (key, value) in required)
         {
             if (own.Str(key) is { } asked && asked != value)
             {
-                throw ApiException.Forbidden(ResourceKinds.Pod, name, "pod node label selector conflicts with its namespace node label selector");
+                throw ApiException.Forbidden(
+                    ResourceKinds.Pod,
+                    name,
+                    "pod node label selector conflicts with its namespace node label selector"
+                );
             }
         }
         foreach (var (key, value) in required)
@@ -43,7 +51,9 @@ internal static class PodNodeSelector
     private static Dictionary<string, string>? Parse(string selector)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in selector.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        foreach (
+            var part in selector.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        )
         {
             var pair = part.Replace("==", "=", StringComparison.Ordinal).Split('=', 2, StringSplitOptions.TrimEntries);
             if (pair.Length != 2 || pair[0].Length == 0 || pair[1].Contains('!', StringComparison.Ordinal))

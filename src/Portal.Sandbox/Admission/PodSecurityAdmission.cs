@@ -20,17 +20,43 @@ internal static class PodSecurityAdmission
 
     private static readonly HashSet<string> DefaultCapabilities =
     [
-        "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+        "AUDIT_WRITE",
+        "CHOWN",
+        "DAC_OVERRIDE",
+        "FOWNER",
+        "FSETID",
+        "KILL",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "SETFCAP",
+        "SETGID",
+        "SETPCAP",
+        "SETUID",
+        "SYS_CHROOT",
     ];
 
     private static readonly HashSet<string> SafeSysctls =
     [
-        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start", "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes",
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
     ];
 
-    private static readonly HashSet<string> SeLinuxTypes = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+    private static readonly HashSet<string> SeLinuxTypes =
+    [
+        "",
+        "container_t",
+        "container_init_t",
+        "container_kvm_t",
+        "container_engine_t",
+    ];
 
     private static readonly HashSet<string> SeccompProfiles = ["RuntimeDefault", "Localhost"];
 
@@ -47,8 +73,11 @@ internal static class PodSecurityAdmission
         var violations = Baseline(pod.Obj("spec") ?? []).ToList();
         if (violations.Count > 0)
         {
-            throw ApiException.Forbidden(ResourceKinds.Pod, pod.Str("metadata", "name") ?? "",
-                $"violates PodSecurity \"{level}:{version}\": {string.Join(", ", violations)}");
+            throw ApiException.Forbidden(
+                ResourceKinds.Pod,
+                pod.Str("metadata", "name") ?? "",
+                $"violates PodSecurity \"{level}:{version}\": {string.Join(", ", violations)}"
+            );
         }
     }
 
@@ -61,7 +90,11 @@ internal static class PodSecurityAdmission
         var withCapabilities = new List<string>();
         foreach (var container in containers)
         {
-            var added = container.Arr("securityContext", "capabilities", "add").Strings().Where(a => !DefaultCapabilities.Contains(a)).ToList();
+            var added = container
+                .Arr("securityContext", "capabilities", "add")
+                .Strings()
+                .Where(a => !DefaultCapabilities.Contains(a))
+                .ToList();
             capabilities.UnionWith(added);
             if (added.Count > 0)
             {
@@ -73,7 +106,11 @@ internal static class PodSecurityAdmission
             yield return $"non-default capabilities ({Containers(withCapabilities)} must not include {Quote(capabilities)} in securityContext.capabilities.add)";
         }
 
-        var host = new[] { "hostIPC", "hostNetwork", "hostPID" }.Where(f => spec.Bool(f) == true).Select(f => $"{f}=true").Order(StringComparer.Ordinal).ToList();
+        var host = new[] { "hostIPC", "hostNetwork", "hostPID" }
+            .Where(f => spec.Bool(f) == true)
+            .Select(f => $"{f}=true")
+            .Order(StringComparer.Ordinal)
+            .ToList();
         if (host.Count > 0)
         {
             yield return $"host namespaces ({string.Join(", ", host)})";
@@ -89,8 +126,13 @@ internal static class PodSecurityAdmission
         var withHostPorts = new List<string>();
         foreach (var container in containers)
         {
-            var ports = container.Arr("ports").Objects().Select(p => p.Long("hostPort") ?? 0).Where(p => p != 0)
-                .Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var ports = container
+                .Arr("ports")
+                .Objects()
+                .Select(p => p.Long("hostPort") ?? 0)
+                .Where(p => p != 0)
+                .Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .ToList();
             hostPorts.UnionWith(ports);
             if (ports.Count > 0)
             {
@@ -130,7 +172,10 @@ internal static class PodSecurityAdmission
 
         var seccompValues = new SortedSet<string>(StringComparer.Ordinal);
         var seccompSetters = new List<string>();
-        if (spec.Str("securityContext", "seccompProfile", "type") is { } podSeccomp && !SeccompProfiles.Contains(podSeccomp))
+        if (
+            spec.Str("securityContext", "seccompProfile", "type") is { } podSeccomp
+            && !SeccompProfiles.Contains(podSeccomp)
+        )
         {
             seccompSetters.Add("pod");
             seccompValues.Add(podSeccomp);
@@ -138,7 +183,10 @@ internal static class PodSecurityAdmission
         var seccompContainers = new List<string>();
         foreach (var container in containers)
         {
-            if (container.Str("securityContext", "seccompProfile", "type") is { } type && !SeccompProfiles.Contains(type))
+            if (
+                container.Str("securityContext", "seccompProfile", "type") is { } type
+                && !SeccompProfiles.Contains(type)
+            )
             {
                 seccompValues.Add(type);
                 seccompContainers.Add(Name(container));
@@ -153,7 +201,11 @@ internal static class PodSecurityAdmission
             yield return $"seccompProfile ({string.Join(" and ", seccompSetters)} must not set securityContext.seccompProfile.type to {Quote(seccompValues)})";
         }
 
-        var sysctls = spec.Arr("securityContext", "sysctls").Objects().Select(s => s.Str("name") ?? "").Where(n => !SafeSysctls.Contains(n)).ToList();
+        var sysctls = spec.Arr("securityContext", "sysctls")
+            .Objects()
+            .Select(s => s.Str("name") ?? "")
+            .Where(n => !SafeSysctls.Contains(n))
+            .ToList();
         if (sysctls.Count > 0)
         {
             yield return $"forbidden sysctls ({string.Join(", ", sysctls)})";
@@ -222,16 +274,23 @@ internal static class PodSecurityAdmission
 
     /// <summary>Init containers, containers and ephemeral containers, in the order the plugin visits them.</summary>
     private static IEnumerable<JsonObject> Containers(JsonObject spec) =>
-        spec.Arr("initContainers").Objects().Concat(spec.Arr("containers").Objects()).Concat(spec.Arr("ephemeralContainers").Objects());
+        spec.Arr("initContainers")
+            .Objects()
+            .Concat(spec.Arr("containers").Objects())
+            .Concat(spec.Arr("ephemeralContainers").Objects());
 
     private static string Name(JsonObject item) => item.Str("name") ?? "";
 
-    private static string Containers(IReadOnlyCollection<string> names) => $"{Plural("container", names.Count)} {Quote(names)}";
+    private static string Containers(IReadOnlyCollection<string> names) =>
+        $"{Plural("container", names.Count)} {Quote(names)}";
 
     private static string Plural(string word, int count) => count == 1 ? word : word + "s";
 
     private static string Quote(IEnumerable<string> values) => string.Join(", ", values.Select(v => $"\"{v}\""));
 
     private static IEnumerable<string> Strings(this JsonArray? array) =>
-        array?.Select(n => n?.GetValueKind() == System.Text.Json.JsonValueKind.String ? n.GetValue<string>() : null).OfType<string>() ?? [];
+        array
+            ?.Select(n => n?.GetValueKind() == System.Text.Json.JsonValueKind.String ? n.GetValue<string>() : null)
+            .OfType<string>()
+        ?? [];
 }

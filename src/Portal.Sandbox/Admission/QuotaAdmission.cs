@@ -36,7 +36,10 @@ internal static class QuotaAdmission
         foreach (var quota in quotas)
         {
             var quotaObject = quota.Parse();
-            var hard = quotaObject.Obj("spec", "hard").StringMap().ToDictionary(p => Canonical(p.Key), p => Quantity.Parse(p.Value));
+            var hard = quotaObject
+                .Obj("spec", "hard")
+                .StringMap()
+                .ToDictionary(p => Canonical(p.Key), p => Quantity.Parse(p.Value));
             if (kind == ResourceKinds.Pod)
             {
                 RequireSpecified(obj, hard.Keys, quota.Name, name);
@@ -54,8 +57,11 @@ internal static class QuotaAdmission
             if (exceeded.Count > 0)
             {
                 string Join(Func<string, Quantity> pick) => string.Join(",", exceeded.Select(r => $"{r}={pick(r)}"));
-                throw ApiException.Forbidden(kind, name,
-                    $"exceeded quota: {quota.Name}, requested: {Join(r => contribution[r])}, used: {Join(r => used[r])}, limited: {Join(r => hard[r])}");
+                throw ApiException.Forbidden(
+                    kind,
+                    name,
+                    $"exceeded quota: {quota.Name}, requested: {Join(r => contribution[r])}, used: {Join(r => used[r])}, limited: {Join(r => hard[r])}"
+                );
             }
         }
     }
@@ -80,15 +86,21 @@ internal static class QuotaAdmission
             }
             else if (resource == "requests.storage")
             {
-                var total = store.List(ResourceKinds.PersistentVolumeClaim, ns)
-                    .Sum(p => Quantity.TryParse(p.Parse().Str("spec", "resources", "requests", "storage"), out var q) ? q.IntegerValue : 0);
+                var total = store
+                    .List(ResourceKinds.PersistentVolumeClaim, ns)
+                    .Sum(p =>
+                        Quantity.TryParse(p.Parse().Str("spec", "resources", "requests", "storage"), out var q)
+                            ? q.IntegerValue
+                            : 0
+                    );
                 usage[resource] = Quantity.FromBytes(total);
             }
             else if (CountedKind(resource) is { } counted)
             {
-                var count = counted == ResourceKinds.Pod
-                    ? store.List(counted, ns).Count(p => p.IsActivePod && !p.Terminating)
-                    : store.List(counted, ns).Count;
+                var count =
+                    counted == ResourceKinds.Pod
+                        ? store.List(counted, ns).Count(p => p.IsActivePod && !p.Terminating)
+                        : store.List(counted, ns).Count;
                 usage[resource] = new Quantity(count, QuantityFormat.DecimalSI);
             }
         }
@@ -116,21 +128,26 @@ internal static class QuotaAdmission
             result["limits.cpu"] = Quantity.FromMilli(limits.CpuMilli);
             result["limits.memory"] = Quantity.FromBytes(limits.MemoryBytes);
         }
-        else if (kind == ResourceKinds.PersistentVolumeClaim && Quantity.TryParse(obj.Str("spec", "resources", "requests", "storage"), out var storage))
+        else if (
+            kind == ResourceKinds.PersistentVolumeClaim
+            && Quantity.TryParse(obj.Str("spec", "resources", "requests", "storage"), out var storage)
+        )
         {
             result["requests.storage"] = storage;
         }
         return result;
     }
 
-    public static string Canonical(string resource) => resource switch
-    {
-        "cpu" => "requests.cpu",
-        "memory" => "requests.memory",
-        _ => resource,
-    };
+    public static string Canonical(string resource) =>
+        resource switch
+        {
+            "cpu" => "requests.cpu",
+            "memory" => "requests.memory",
+            _ => resource,
+        };
 
-    private static bool IsPodCompute(string resource) => resource is "requests.cpu" or "requests.memory" or "limits.cpu" or "limits.memory";
+    private static bool IsPodCompute(string resource) =>
+        resource is "requests.cpu" or "requests.memory" or "limits.cpu" or "limits.memory";
 
     private static string CountName(ResourceKind kind) => "count/" + kind.GroupResource;
 
@@ -151,7 +168,8 @@ internal static class QuotaAdmission
         foreach (var resource in hard.Where(IsPodCompute).Order(StringComparer.Ordinal))
         {
             var parts = resource.Split('.');
-            var lacking = pod.Arr("spec", "containers").Objects()
+            var lacking = pod.Arr("spec", "containers")
+                .Objects()
                 .Where(c => c.Str("resources", parts[0], parts[1]) is null)
                 .Select(c => c.Str("name"))
                 .ToList();
@@ -162,7 +180,11 @@ internal static class QuotaAdmission
         }
         if (missing.Count > 0)
         {
-            throw ApiException.Forbidden(ResourceKinds.Pod, podName, $"failed quota: {quotaName}: must specify {string.Join("; ", missing)}");
+            throw ApiException.Forbidden(
+                ResourceKinds.Pod,
+                podName,
+                $"failed quota: {quotaName}: must specify {string.Join("; ", missing)}"
+            );
         }
     }
 }

@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 namespace Portal.Sandbox.Api;
 
 /// <summary>A failure answered as a metav1.Status with the API server's code, reason and message.</summary>
-public sealed class ApiException(int code, string reason, string message, JsonObject? details = null) : Exception(message)
+public sealed class ApiException(int code, string reason, string message, JsonObject? details = null)
+    : Exception(message)
 {
     public int Code { get; } = code;
 
@@ -50,7 +51,12 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         new(409, "AlreadyExists", $"{kind.GroupResource} \"{name}\" already exists", DetailsOf(kind, name));
 
     public static ApiException Conflict(ResourceKind kind, string name) =>
-        new(409, "Conflict", $"Operation cannot be fulfilled on {kind.GroupResource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again", DetailsOf(kind, name));
+        new(
+            409,
+            "Conflict",
+            $"Operation cannot be fulfilled on {kind.GroupResource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+            DetailsOf(kind, name)
+        );
 
     public static ApiException Forbidden(ResourceKind kind, string name, string why) =>
         new(403, "Forbidden", $"{kind.GroupResource} \"{name}\" is forbidden: {why}", DetailsOf(kind, name));
@@ -62,14 +68,25 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
     public static ApiException MethodNotAllowed(string message) => new(405, "MethodNotAllowed", message);
 
     public static ApiException UnsupportedMediaType(string contentType) =>
-        new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})");
+        new(
+            415,
+            "UnsupportedMediaType",
+            $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})"
+        );
 
     public static ApiException Invalid(ResourceKind kind, string name, IReadOnlyList<FieldError> errors)
     {
         var causes = new JsonArray();
         foreach (var error in errors)
         {
-            causes.Add(new JsonObject { ["reason"] = error.Reason, ["message"] = error.Detail, ["field"] = error.Field });
+            causes.Add(
+                new JsonObject
+                {
+                    ["reason"] = error.Reason,
+                    ["message"] = error.Detail,
+                    ["field"] = error.Field,
+                }
+            );
         }
         var details = new JsonObject { ["name"] = name };
         if (kind.Group.Length > 0)
@@ -78,7 +95,8 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         }
         details["kind"] = kind.Kind;
         details["causes"] = causes;
-        var summary = errors.Count == 1 ? errors[0].ToString() : "[" + string.Join(", ", errors.Select(e => e.ToString())) + "]";
+        var summary =
+            errors.Count == 1 ? errors[0].ToString() : "[" + string.Join(", ", errors.Select(e => e.ToString())) + "]";
         return new ApiException(422, "Invalid", $"{kind.Kind} \"{name}\" is invalid: {summary}", details);
     }
 }
@@ -93,7 +111,11 @@ public sealed record FieldError(string Field, string Reason, string Detail)
         new(field, "FieldValueInvalid", $"Invalid value: \"{value}\": {detail}");
 
     public static FieldError Unsupported(string field, string value, IEnumerable<string> supported) =>
-        new(field, "FieldValueNotSupported", $"Unsupported value: \"{value}\": supported values: {string.Join(", ", supported.Select(s => $"\"{s}\""))}");
+        new(
+            field,
+            "FieldValueNotSupported",
+            $"Unsupported value: \"{value}\": supported values: {string.Join(", ", supported.Select(s => $"\"{s}\""))}"
+        );
 
     public override string ToString() => $"{Field}: {Detail}";
 }

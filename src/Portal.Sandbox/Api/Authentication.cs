@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Common;
 
 namespace Portal.Sandbox.Api;

@@ -8,30 +8,44 @@ internal static class Discovery
     public const string MetricsGroup = "metrics.k8s.io";
     public const string MetricsVersion = "v1beta1";
 
-    private static readonly string[] AllVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+    private static readonly string[] AllVerbs =
+    [
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    ];
     private static readonly string[] SubresourceVerbs = ["get", "patch", "update"];
 
-    public static JsonObject Version() => new()
-    {
-        ["major"] = "1",
-        ["minor"] = "32",
-        ["emulationMajor"] = "1",
-        ["emulationMinor"] = "32",
-        ["gitVersion"] = "v1.32.0-sandbox",
-        ["gitCommit"] = "0000000000000000000000000000000000000000",
-        ["gitTreeState"] = "clean",
-        ["buildDate"] = "2025-01-01T00:00:00Z",
-        ["goVersion"] = "go1.23.4",
-        ["compiler"] = "gc",
-        ["platform"] = "linux/amd64",
-    };
+    public static JsonObject Version() =>
+        new()
+        {
+            ["major"] = "1",
+            ["minor"] = "32",
+            ["emulationMajor"] = "1",
+            ["emulationMinor"] = "32",
+            ["gitVersion"] = "v1.32.0-sandbox",
+            ["gitCommit"] = "0000000000000000000000000000000000000000",
+            ["gitTreeState"] = "clean",
+            ["buildDate"] = "2025-01-01T00:00:00Z",
+            ["goVersion"] = "go1.23.4",
+            ["compiler"] = "gc",
+            ["platform"] = "linux/amd64",
+        };
 
-    public static JsonObject CoreVersions(string serverAddress) => new()
-    {
-        ["kind"] = "APIVersions",
-        ["versions"] = new JsonArray("v1"),
-        ["serverAddressByClientCIDRs"] = new JsonArray(new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = serverAddress }),
-    };
+    public static JsonObject CoreVersions(string serverAddress) =>
+        new()
+        {
+            ["kind"] = "APIVersions",
+            ["versions"] = new JsonArray("v1"),
+            ["serverAddressByClientCIDRs"] = new JsonArray(
+                new JsonObject { ["clientCIDR"] = "0.0.0.0/0", ["serverAddress"] = serverAddress }
+            ),
+        };
 
     public static JsonObject GroupList()
     {
@@ -41,7 +55,12 @@ internal static class Discovery
             groups.Add(Group(group.Key, group.First().Version));
         }
         groups.Add(Group(MetricsGroup, MetricsVersion));
-        return new JsonObject { ["kind"] = "APIGroupList", ["apiVersion"] = "v1", ["groups"] = groups };
+        return new JsonObject
+        {
+            ["kind"] = "APIGroupList",
+            ["apiVersion"] = "v1",
+            ["groups"] = groups,
+        };
     }
 
     public static JsonObject? GroupDocument(string group)
@@ -71,13 +90,26 @@ internal static class Discovery
             }
             foreach (var kind in kinds)
             {
-                var verbs = kind == ResourceKinds.Event || kind == ResourceKinds.Node || kind == ResourceKinds.Namespace
-                    ? AllVerbs.Where(v => kind != ResourceKinds.Namespace || v != "deletecollection").ToArray()
-                    : AllVerbs;
-                resources.Add(Resource(kind.Plural, kind.Singular, kind.Namespaced, kind.Kind, verbs, kind.ShortNames, kind.Categories));
+                var verbs =
+                    kind == ResourceKinds.Event || kind == ResourceKinds.Node || kind == ResourceKinds.Namespace
+                        ? AllVerbs.Where(v => kind != ResourceKinds.Namespace || v != "deletecollection").ToArray()
+                        : AllVerbs;
+                resources.Add(
+                    Resource(
+                        kind.Plural,
+                        kind.Singular,
+                        kind.Namespaced,
+                        kind.Kind,
+                        verbs,
+                        kind.ShortNames,
+                        kind.Categories
+                    )
+                );
                 if (kind.HasStatus)
                 {
-                    resources.Add(Resource(kind.Plural + "/status", "", kind.Namespaced, kind.Kind, SubresourceVerbs, [], []));
+                    resources.Add(
+                        Resource(kind.Plural + "/status", "", kind.Namespaced, kind.Kind, SubresourceVerbs, [], [])
+                    );
                 }
                 if (kind.HasScale)
                 {
@@ -119,7 +151,15 @@ internal static class Discovery
         };
     }
 
-    private static JsonObject Resource(string name, string singular, bool namespaced, string kind, string[] verbs, string[] shortNames, string[] categories)
+    private static JsonObject Resource(
+        string name,
+        string singular,
+        bool namespaced,
+        string kind,
+        string[] verbs,
+        string[] shortNames,
+        string[] categories
+    )
     {
         var resource = new JsonObject
         {

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Common;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Hosting;
@@ -14,7 +13,13 @@ using Portal.Sandbox.Storage;
 namespace Portal.Sandbox.Api;
 
 /// <summary>Routes Kubernetes REST paths to the registry and writes the wire format clients expect.</summary>
-internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions options, SandboxFaults faults, PodLogs logs, MetricsApi metrics)
+internal sealed class KubernetesApi(
+    ResourceRegistry registry,
+    SandboxOptions options,
+    SandboxFaults faults,
+    PodLogs logs,
+    MetricsApi metrics
+)
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
@@ -30,7 +35,8 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         {
             await WriteJsonAsync(context, e.Code, e.ToStatus());
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException && !context.Response.HasStarted)
+        catch (Exception e)
+            when (e is JsonException or FormatException or InvalidOperationException && !context.Response.HasStarted)
         {
             await WriteJsonAsync(context, 400, ApiException.Status(400, "BadRequest", e.Message));
         }
@@ -41,7 +47,11 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         var segments = (context.Request.Path.Value ?? "").Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments.Length == 0)
         {
-            await WriteJsonAsync(context, 200, new JsonObject { ["paths"] = new JsonArray("/api", "/api/v1", "/apis", "/version", "/healthz") });
+            await WriteJsonAsync(
+                context,
+                200,
+                new JsonObject { ["paths"] = new JsonArray("/api", "/api/v1", "/apis", "/version", "/healthz") }
+            );
             return;
         }
         switch (segments[0])
@@ -69,7 +79,11 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
                 await WriteJsonAsync(context, 200, Discovery.GroupDocument(segments[1]) ?? throw NotServed());
                 return;
             case "apis" when segments.Length == 3:
-                await WriteJsonAsync(context, 200, Discovery.ResourceList(segments[1], segments[2]) ?? throw NotServed());
+                await WriteJsonAsync(
+                    context,
+                    200,
+                    Discovery.ResourceList(segments[1], segments[2]) ?? throw NotServed()
+                );
                 return;
             case "apis" when segments[1] == Discovery.MetricsGroup && segments[2] == Discovery.MetricsVersion:
                 await metrics.HandleAsync(context, segments[3..]);
@@ -87,8 +101,14 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
     private async Task HandleResourceAsync(HttpContext context, string group, string version, string[] rest)
     {
         ResourceKind? kind;
-        string? ns = null, name = null, subresource = null;
-        if (rest.Length >= 3 && rest[0] == "namespaces" && ResourceKinds.Find(group, version, rest[2]) is { Namespaced: true } namespacedKind)
+        string? ns = null,
+            name = null,
+            subresource = null;
+        if (
+            rest.Length >= 3
+            && rest[0] == "namespaces"
+            && ResourceKinds.Find(group, version, rest[2]) is { Namespaced: true } namespacedKind
+        )
         {
             kind = namespacedKind;
             ns = rest[1];
@@ -131,11 +151,27 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
                 await WriteObjectAsync(context, 201, created);
                 return;
             case "PUT" when name is not null && subresource is null or "status":
-                await WriteObjectAsync(context, 200, registry.Update(kind, ns, name!, await ReadObjectAsync(context), subresource == "status", dryRun));
+                await WriteObjectAsync(
+                    context,
+                    200,
+                    registry.Update(kind, ns, name!, await ReadObjectAsync(context), subresource == "status", dryRun)
+                );
                 return;
             case "PATCH" when name is not null && subresource is null or "status":
                 var patch = await ReadNodeAsync(context);
-                await WriteObjectAsync(context, 200, registry.Patch(kind, ns, name!, context.Request.ContentType ?? "", patch, subresource == "status", dryRun));
+                await WriteObjectAsync(
+                    context,
+                    200,
+                    registry.Patch(
+                        kind,
+                        ns,
+                        name!,
+                        context.Request.ContentType ?? "",
+                        patch,
+                        subresource == "status",
+                        dryRun
+                    )
+                );
                 return;
             case "PUT" or "PATCH" when name is not null && subresource == "scale" && kind.HasScale:
                 await WriteJsonAsync(context, 200, await UpdateScaleAsync(context, kind, ns, name));
@@ -153,9 +189,20 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
 
     private static bool IsTrue(string? value) => value is "true" or "1" or "True";
 
-    private static void Authorize(HttpContext context, ResourceKind kind, string? ns, string? name, string method, string? subresource)
+    private static void Authorize(
+        HttpContext context,
+        ResourceKind kind,
+        string? ns,
+        string? name,
+        string method,
+        string? subresource
+    )
     {
-        if (context.Items.TryGetValue(Authentication.ReadOnlyItem, out var readOnly) && readOnly is true && method != "GET")
+        if (
+            context.Items.TryGetValue(Authentication.ReadOnlyItem, out var readOnly)
+            && readOnly is true
+            && method != "GET"
+        )
         {
             var verb = method switch
             {
@@ -166,13 +213,21 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
             };
             var resource = subresource is null ? kind.Plural : $"{kind.Plural}/{subresource}";
             var where = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
-            var who = $"User \"{Authentication.ReadOnlyUser}\" cannot {verb} resource \"{resource}\" in API group \"{kind.Group}\" {where}";
+            var who =
+                $"User \"{Authentication.ReadOnlyUser}\" cannot {verb} resource \"{resource}\" in API group \"{kind.Group}\" {where}";
             var details = new JsonObject { ["name"] = name ?? "", ["kind"] = kind.Plural };
             if (kind.Group.Length > 0)
             {
                 details["group"] = kind.Group;
             }
-            throw new ApiException(403, "Forbidden", name is null ? $"{kind.GroupResource} is forbidden: {who}" : $"{kind.GroupResource} \"{name}\" is forbidden: {who}", details);
+            throw new ApiException(
+                403,
+                "Forbidden",
+                name is null
+                    ? $"{kind.GroupResource} is forbidden: {who}"
+                    : $"{kind.GroupResource} \"{name}\" is forbidden: {who}",
+                details
+            );
         }
     }
 
@@ -189,7 +244,9 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
             (var tokenVersion, after) = ContinueToken.Decode(token);
             if (tokenVersion < Store.OldestResumableVersion)
             {
-                throw ApiException.Gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+                throw ApiException.Gone(
+                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."
+                );
             }
         }
         // Objects are read in chunks from where the last page ended, so a page costs what it returns plus what the
@@ -228,14 +285,21 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         }
         if (TablePrinter.Wants(context.Request.Headers.Accept))
         {
-            var table = TablePrinter.Print(kind, page, registry.Time.GetUtcNow(), context.Request.Query["includeObject"] == "Object", metadata);
+            var table = TablePrinter.Print(
+                kind,
+                page,
+                registry.Time.GetUtcNow(),
+                context.Request.Query["includeObject"] == "Object",
+                metadata
+            );
             await WriteJsonAsync(context, 200, table);
             return;
         }
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         var writer = context.Response.BodyWriter;
-        var head = $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\"{kind.ApiVersion}\",\"metadata\":{Json.ToText(metadata)},\"items\":[";
+        var head =
+            $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\"{kind.ApiVersion}\",\"metadata\":{Json.ToText(metadata)},\"items\":[";
         writer.Write(Encoding.UTF8.GetBytes(head));
         for (var i = 0; i < page.Count; i++)
         {
@@ -259,9 +323,15 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"]);
         var bookmarks = IsTrue(query["allowWatchBookmarks"]);
-        var timeout = int.TryParse(query["timeoutSeconds"], out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : options.DefaultWatchTimeout;
+        var timeout =
+            int.TryParse(query["timeoutSeconds"], out var seconds) && seconds > 0
+                ? TimeSpan.FromSeconds(seconds)
+                : options.DefaultWatchTimeout;
         var versionText = query["resourceVersion"].ToString();
-        long? after = versionText is "" or "0" ? null : long.TryParse(versionText, out var v) ? v : throw ApiException.BadRequest($"invalid resource version: {versionText}");
+        long? after =
+            versionText is "" or "0" ? null
+            : long.TryParse(versionText, out var v) ? v
+            : throw ApiException.BadRequest($"invalid resource version: {versionText}");
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
@@ -357,7 +427,10 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
                     {
                         ["kind"] = kind.Kind,
                         ["apiVersion"] = kind.ApiVersion,
-                        ["metadata"] = new JsonObject { ["resourceVersion"] = lastVersion.ToString(CultureInfo.InvariantCulture) },
+                        ["metadata"] = new JsonObject
+                        {
+                            ["resourceVersion"] = lastVersion.ToString(CultureInfo.InvariantCulture),
+                        },
                     };
                     await WriteEventAsync(context, "BOOKMARK", Json.ToBytes(bookmark), token);
                 }
@@ -373,7 +446,13 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         (labels.IsEmpty || labels.Matches(item.Labels)) && (fields.IsEmpty || fields.Matches(item));
 
     /// <summary>Sends one change, turning selector transitions into ADDED/DELETED as the API server does.</summary>
-    private static async Task<bool> SendChangeAsync(HttpContext context, ChangeEvent change, LabelSelector labels, FieldSelector fields, CancellationToken token)
+    private static async Task<bool> SendChangeAsync(
+        HttpContext context,
+        ChangeEvent change,
+        LabelSelector labels,
+        FieldSelector fields,
+        CancellationToken token
+    )
     {
         var now = Matches(change.Object, labels, fields);
         string? type = change.Type switch
@@ -396,7 +475,12 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         return true;
     }
 
-    private static async Task WriteEventAsync(HttpContext context, string type, byte[] objectJson, CancellationToken token = default)
+    private static async Task WriteEventAsync(
+        HttpContext context,
+        string type,
+        byte[] objectJson,
+        CancellationToken token = default
+    )
     {
         var writer = context.Response.BodyWriter;
         writer.Write(Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"));
@@ -416,7 +500,12 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         }
         var deleted = registry.Delete(kind, ns, name, policy.Length == 0 ? null : policy, dryRun);
         // As the API server does: these registries answer a delete with the object deleted, the others with a Status.
-        if (kind == ResourceKinds.Pod || kind == ResourceKinds.Namespace || kind == ResourceKinds.Service || kind == ResourceKinds.PersistentVolumeClaim)
+        if (
+            kind == ResourceKinds.Pod
+            || kind == ResourceKinds.Namespace
+            || kind == ResourceKinds.Service
+            || kind == ResourceKinds.PersistentVolumeClaim
+        )
         {
             await WriteObjectAsync(context, 200, deleted);
             return;
@@ -428,14 +517,18 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         }
         details["kind"] = kind.Plural;
         details["uid"] = deleted.Uid;
-        await WriteJsonAsync(context, 200, new JsonObject
-        {
-            ["kind"] = "Status",
-            ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
-            ["status"] = "Success",
-            ["details"] = details,
-        });
+        await WriteJsonAsync(
+            context,
+            200,
+            new JsonObject
+            {
+                ["kind"] = "Status",
+                ["apiVersion"] = "v1",
+                ["metadata"] = new JsonObject(),
+                ["status"] = "Success",
+                ["details"] = details,
+            }
+        );
     }
 
     private async Task DeleteCollectionAsync(HttpContext context, ResourceKind kind, string? ns)
@@ -450,7 +543,11 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         var writer = context.Response.BodyWriter;
-        writer.Write(Encoding.UTF8.GetBytes($"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\"{kind.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{Store.ResourceVersion}\"}},\"items\":["));
+        writer.Write(
+            Encoding.UTF8.GetBytes(
+                $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\"{kind.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{Store.ResourceVersion}\"}},\"items\":["
+            )
+        );
         for (var i = 0; i < deleted.Count; i++)
         {
             if (i > 0)
@@ -494,18 +591,32 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
         lock (Store.SyncRoot)
         {
             var current = registry.Get(kind, ns, name);
-            var scale = context.Request.Method == "PUT"
-                ? body as JsonObject ?? throw ApiException.BadRequest("expected a Scale object")
-                : Patching.ObjectPatches.Apply(Scale(current), context.Request.ContentType ?? "", body);
+            var scale =
+                context.Request.Method == "PUT"
+                    ? body as JsonObject ?? throw ApiException.BadRequest("expected a Scale object")
+                    : Patching.ObjectPatches.Apply(Scale(current), context.Request.ContentType ?? "", body);
             var requestedVersion = scale.Str("metadata", "resourceVersion");
-            if (!string.IsNullOrEmpty(requestedVersion) && requestedVersion != current.ResourceVersion.ToString(CultureInfo.InvariantCulture))
+            if (
+                !string.IsNullOrEmpty(requestedVersion)
+                && requestedVersion != current.ResourceVersion.ToString(CultureInfo.InvariantCulture)
+            )
             {
                 throw ApiException.Conflict(kind, name);
             }
             var replicas = scale.Long("spec", "replicas") ?? 0;
             if (replicas < 0)
             {
-                throw ApiException.Invalid(ResourceKinds.All.First(k => k == kind), name, [new FieldError("spec.replicas", "FieldValueInvalid", $"Invalid value: {replicas}: must be greater than or equal to 0")]);
+                throw ApiException.Invalid(
+                    ResourceKinds.All.First(k => k == kind),
+                    name,
+                    [
+                        new FieldError(
+                            "spec.replicas",
+                            "FieldValueInvalid",
+                            $"Invalid value: {replicas}: must be greater than or equal to 0"
+                        ),
+                    ]
+                );
             }
             var updated = registry.Mutate(kind, ns, name, o =>
             {
@@ -535,14 +646,28 @@ internal sealed class KubernetesApi(ResourceRegistry registry, SandboxOptions op
     }
 
     private static async Task<JsonObject> ReadObjectAsync(HttpContext context) =>
-        await ReadNodeAsync(context) as JsonObject ?? throw ApiException.BadRequest("the request body must be a JSON object");
+        await ReadNodeAsync(context) as JsonObject
+        ?? throw ApiException.BadRequest("the request body must be a JSON object");
 
     private async Task WriteObjectAsync(HttpContext context, int code, StoredObject item)
     {
         if (TablePrinter.Wants(context.Request.Headers.Accept))
         {
-            var metadata = new JsonObject { ["resourceVersion"] = item.ResourceVersion.ToString(CultureInfo.InvariantCulture) };
-            await WriteJsonAsync(context, code, TablePrinter.Print(item.Kind, [item], registry.Time.GetUtcNow(), context.Request.Query["includeObject"] == "Object", metadata));
+            var metadata = new JsonObject
+            {
+                ["resourceVersion"] = item.ResourceVersion.ToString(CultureInfo.InvariantCulture),
+            };
+            await WriteJsonAsync(
+                context,
+                code,
+                TablePrinter.Print(
+                    item.Kind,
+                    [item],
+                    registry.Time.GetUtcNow(),
+                    context.Request.Query["includeObject"] == "Object",
+                    metadata
+                )
+            );
             return;
         }
         context.Response.StatusCode = code;
@@ -568,7 +693,18 @@ internal static class ContinueToken
     private const char Separator = '\u0000';
 
     public static string Encode(long resourceVersion, StoredObject last) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(Json.ToText(new JsonObject { ["v"] = "meta.k8s.io/v1", ["rv"] = resourceVersion, ["start"] = last.Namespace + Separator + last.Name })));
+        Convert.ToBase64String(
+            Encoding.UTF8.GetBytes(
+                Json.ToText(
+                    new JsonObject
+                    {
+                        ["v"] = "meta.k8s.io/v1",
+                        ["rv"] = resourceVersion,
+                        ["start"] = last.Namespace + Separator + last.Name,
+                    }
+                )
+            )
+        );
 
     public static (long ResourceVersion, ListPosition After) Decode(string token)
     {
@@ -578,12 +714,17 @@ internal static class ContinueToken
             var start = node.Str("start") ?? "";
             var separator = start.IndexOf(Separator, StringComparison.Ordinal);
             // A key without a separator sorts before every name in the namespace it names.
-            var after = separator < 0 ? new ListPosition(start, "") : new ListPosition(start[..separator], start[(separator + 1)..]);
+            var after =
+                separator < 0
+                    ? new ListPosition(start, "")
+                    : new ListPosition(start[..separator], start[(separator + 1)..]);
             return (node.Long("rv") ?? 0, after);
         }
         catch (Exception e) when (e is FormatException or JsonException)
         {
-            throw ApiException.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+            throw ApiException.BadRequest(
+                "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+            );
         }
     }
 }

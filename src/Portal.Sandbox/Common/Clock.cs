@@ -15,7 +15,14 @@ internal static class Clock
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'00Z'", CultureInfo.InvariantCulture);
 
     public static DateTimeOffset? Parse(string? text) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t) ? t : null;
+        DateTimeOffset.TryParse(
+            text,
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+            out var t
+        )
+            ? t
+            : null;
 
     /// <summary>The age format kubectl prints (k8s.io/apimachinery/pkg/util/duration.HumanDuration).</summary>
     public static string HumanDuration(TimeSpan d)

@@ -8,7 +8,10 @@ namespace Portal.Sandbox.Common;
 /// <summary>Small accessors for walking and building Kubernetes objects held as <see cref="JsonObject"/>.</summary>
 internal static class Json
 {
-    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    public static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static byte[] ToBytes(JsonNode node)
     {
@@ -40,7 +43,9 @@ internal static class Json
     public static string? Str(this JsonNode? node, params string[] path)
     {
         var value = node.At(path);
-        return value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value is JsonValue other ? other.ToString() : null;
+        return value is JsonValue v && v.TryGetValue<string>(out var s) ? s
+            : value is JsonValue other ? other.ToString()
+            : null;
     }
 
     public static long? Long(this JsonNode? node, params string[] path)
@@ -130,11 +135,23 @@ internal static class Json
     public static JsonObject CloneObject(this JsonObject node) => (JsonObject)node.DeepClone();
 
     /// <summary>Replaces a condition of the given type, keeping lastTransitionTime when the status did not change.</summary>
-    public static bool SetCondition(this JsonObject status, string type, string conditionStatus, string? reason, string? message, string now, bool withProbeTimes = false, bool withUpdateTime = false)
+    public static bool SetCondition(
+        this JsonObject status,
+        string type,
+        string conditionStatus,
+        string? reason,
+        string? message,
+        string now,
+        bool withProbeTimes = false,
+        bool withUpdateTime = false
+    )
     {
         var conditions = status.EnsureArray("conditions");
         var existing = conditions.Objects().FirstOrDefault(c => c.Str("type") == type);
-        var transition = existing is not null && existing.Str("status") == conditionStatus ? existing.Str("lastTransitionTime") ?? now : now;
+        var transition =
+            existing is not null && existing.Str("status") == conditionStatus
+                ? existing.Str("lastTransitionTime") ?? now
+                : now;
         var condition = new JsonObject { ["type"] = type, ["status"] = conditionStatus };
         if (withProbeTimes)
         {
@@ -142,9 +159,13 @@ internal static class Json
         }
         if (withUpdateTime)
         {
-            condition["lastUpdateTime"] = existing is not null && existing.Str("status") == conditionStatus && existing.Str("reason") == reason && existing.Str("message") == message
-                ? existing.Str("lastUpdateTime") ?? now
-                : now;
+            condition["lastUpdateTime"] =
+                existing is not null
+                && existing.Str("status") == conditionStatus
+                && existing.Str("reason") == reason
+                && existing.Str("message") == message
+                    ? existing.Str("lastUpdateTime") ?? now
+                    : now;
         }
         condition["lastTransitionTime"] = transition;
         if (reason is not null)

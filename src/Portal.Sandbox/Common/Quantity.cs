@@ -15,13 +15,26 @@ public readonly partial record struct Quantity(decimal Value, QuantityFormat For
 {
     private static readonly (string Suffix, decimal Factor)[] BinarySuffixes =
     [
-        ("Ki", 1024m), ("Mi", 1024m * 1024), ("Gi", 1024m * 1024 * 1024), ("Ti", 1024m * 1024 * 1024 * 1024),
-        ("Pi", 1024m * 1024 * 1024 * 1024 * 1024), ("Ei", 1024m * 1024 * 1024 * 1024 * 1024 * 1024),
+        ("Ki", 1024m),
+        ("Mi", 1024m * 1024),
+        ("Gi", 1024m * 1024 * 1024),
+        ("Ti", 1024m * 1024 * 1024 * 1024),
+        ("Pi", 1024m * 1024 * 1024 * 1024 * 1024),
+        ("Ei", 1024m * 1024 * 1024 * 1024 * 1024 * 1024),
     ];
 
     private static readonly (string Suffix, int Exponent)[] DecimalSuffixes =
     [
-        ("n", -9), ("u", -6), ("m", -3), ("", 0), ("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18),
+        ("n", -9),
+        ("u", -6),
+        ("m", -3),
+        ("", 0),
+        ("k", 3),
+        ("M", 6),
+        ("G", 9),
+        ("T", 12),
+        ("P", 15),
+        ("E", 18),
     ];
 
     public static Quantity Zero(QuantityFormat format = QuantityFormat.DecimalSI) => new(0, format);
@@ -42,14 +55,30 @@ public readonly partial record struct Quantity(decimal Value, QuantityFormat For
             return false;
         }
         var match = Pattern().Match(text.Trim());
-        if (!match.Success || !decimal.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        if (
+            !match.Success
+            || !decimal.TryParse(
+                match.Groups[1].Value,
+                NumberStyles.Float,
+                CultureInfo.InvariantCulture,
+                out var number
+            )
+        )
         {
             return false;
         }
         var suffix = match.Groups[2].Value;
         if (suffix.Length > 1 && (suffix[0] == 'e' || suffix[0] == 'E'))
         {
-            if (!int.TryParse(suffix[1..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exponent) || Math.Abs(exponent) > 27)
+            if (
+                !int.TryParse(
+                    suffix[1..],
+                    NumberStyles.AllowLeadingSign,
+                    CultureInfo.InvariantCulture,
+                    out var exponent
+                )
+                || Math.Abs(exponent) > 27
+            )
             {
                 return false;
             }
@@ -76,7 +105,11 @@ public readonly partial record struct Quantity(decimal Value, QuantityFormat For
     }
 
     public static Quantity Parse(string text) =>
-        TryParse(text, out var q) ? q : throw new FormatException($"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {text}");
+        TryParse(text, out var q)
+            ? q
+            : throw new FormatException(
+                $"quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {text}"
+            );
 
     public static Quantity operator +(Quantity a, Quantity b) => new(a.Value + b.Value, a.Format);
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Api;
 
 namespace Portal.Sandbox.Faults;
@@ -25,15 +24,28 @@ internal sealed class FaultInjection(SandboxFaults faults)
         }
         if (SandboxFaults.Roll(faults.ThrottleRate))
         {
-            context.Response.Headers.RetryAfter = faults.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = faults.RetryAfterSeconds.ToString(
+                System.Globalization.CultureInfo.InvariantCulture
+            );
             var status = ApiException.Status(429, "TooManyRequests", "Too many requests, please try again later.");
-            status["details"] = new System.Text.Json.Nodes.JsonObject { ["retryAfterSeconds"] = faults.RetryAfterSeconds };
+            status["details"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["retryAfterSeconds"] = faults.RetryAfterSeconds,
+            };
             await KubernetesApi.WriteJsonAsync(context, 429, status);
             return false;
         }
         if (SandboxFaults.Roll(faults.ErrorRate))
         {
-            await KubernetesApi.WriteJsonAsync(context, 500, ApiException.Status(500, "InternalError", "Internal error occurred: injected by the sandbox fault settings"));
+            await KubernetesApi.WriteJsonAsync(
+                context,
+                500,
+                ApiException.Status(
+                    500,
+                    "InternalError",
+                    "Internal error occurred: injected by the sandbox fault settings"
+                )
+            );
             return false;
         }
         return true;

@@ -1,16 +1,9 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Faults;
-using Portal.Sandbox.Logs;
-using Portal.Sandbox.Metrics;
 using Portal.Sandbox.Simulation;
 using Portal.Sandbox.Storage;
 
@@ -26,7 +19,16 @@ public sealed class SandboxCluster : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _simulation = Task.CompletedTask;
 
-    private SandboxCluster(WebApplication app, SandboxOptions options, ResourceRegistry registry, SandboxFaults faults, Uri baseAddress, string token, string readOnlyToken, string? certificateAuthority)
+    private SandboxCluster(
+        WebApplication app,
+        SandboxOptions options,
+        ResourceRegistry registry,
+        SandboxFaults faults,
+        Uri baseAddress,
+        string token,
+        string readOnlyToken,
+        string? certificateAuthority
+    )
     {
         _app = app;
         Options = options;
@@ -35,8 +37,20 @@ public sealed class SandboxCluster : IAsyncDisposable
         BaseAddress = baseAddress;
         Token = token;
         ReadOnlyToken = readOnlyToken;
-        Kubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, token, "sandbox-admin", certificateAuthority);
-        ReadOnlyKubeconfig = KubeconfigText.Render(options.ClusterName, baseAddress, readOnlyToken, Authentication.ReadOnlyUser, certificateAuthority);
+        Kubeconfig = KubeconfigText.Render(
+            options.ClusterName,
+            baseAddress,
+            token,
+            "sandbox-admin",
+            certificateAuthority
+        );
+        ReadOnlyKubeconfig = KubeconfigText.Render(
+            options.ClusterName,
+            baseAddress,
+            readOnlyToken,
+            Authentication.ReadOnlyUser,
+            certificateAuthority
+        );
         CertificateAuthorityData = certificateAuthority;
     }
 
@@ -68,10 +82,15 @@ public sealed class SandboxCluster : IAsyncDisposable
     /// <summary>Signalled when the host shuts down (SIGTERM, Ctrl+C in the standalone process).</summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
-    public static async Task<SandboxCluster> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
+    public static async Task<SandboxCluster> StartAsync(
+        SandboxOptions options,
+        CancellationToken cancellationToken = default
+    )
     {
-        var token = options.Token ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        var readOnlyToken = options.ReadOnlyToken ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var token = options.Token
+            ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        var readOnlyToken = options.ReadOnlyToken
+            ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
@@ -98,7 +117,10 @@ public sealed class SandboxCluster : IAsyncDisposable
             // Watches, follow=true logs and injected latency wait on RequestAborted. Ending them when the sandbox
             // stops lets Kestrel's graceful shutdown finish at once instead of waiting out the shutdown timeout
             // for clients that never hang up.
-            using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, app.Lifetime.ApplicationStopping);
+            using var aborted = CancellationTokenSource.CreateLinkedTokenSource(
+                context.RequestAborted,
+                app.Lifetime.ApplicationStopping
+            );
             context.RequestAborted = aborted.Token;
             if (await authentication.AuthenticateAsync(context) && await faultInjection.ApplyAsync(context))
             {
@@ -109,11 +131,27 @@ public sealed class SandboxCluster : IAsyncDisposable
         var registry = app.Services.GetRequiredService<ResourceRegistry>();
         Seed(registry, options, app.Services.GetRequiredService<NodeFleet>());
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var baseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+        var address = app
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
+        var baseAddress = new Uri(
+            address
+                .Replace("[::]", "127.0.0.1", StringComparison.Ordinal)
+                .Replace("localhost", "127.0.0.1", StringComparison.Ordinal)
+        );
 
         var authority = certificate is null ? null : ServingCertificate.PemBase64(certificate);
-        var cluster = new SandboxCluster(app, options, registry, app.Services.GetRequiredService<SandboxFaults>(), baseAddress, token, readOnlyToken, authority);
+        var cluster = new SandboxCluster(
+            app,
+            options,
+            registry,
+            app.Services.GetRequiredService<SandboxFaults>(),
+            baseAddress,
+            token,
+            readOnlyToken,
+            authority
+        );
         if (options.RunControllers)
         {
             var loop = app.Services.GetRequiredService<SimulationLoop>();
@@ -124,9 +162,17 @@ public sealed class SandboxCluster : IAsyncDisposable
 
     private static void Seed(ResourceRegistry registry, SandboxOptions options, NodeFleet fleet)
     {
-        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }.Concat(options.SeedNamespaces).Distinct())
+        foreach (
+            var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" }
+                .Concat(options.SeedNamespaces)
+                .Distinct()
+        )
         {
-            registry.Create(ResourceKinds.Namespace, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
+            registry.Create(
+                ResourceKinds.Namespace,
+                null,
+                new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }
+            );
         }
         fleet.CreateNodes();
     }

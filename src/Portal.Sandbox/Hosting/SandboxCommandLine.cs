@@ -41,25 +41,72 @@ public static class SandboxCommandLine
             {
                 switch (flag)
                 {
-                    case "--port": options.Port = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--nodes": options.NodeCount = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--kubeconfig": kubeconfigPath = value; break;
-                    case "--token": options.Token = value; break;
-                    case "--read-only-token": options.ReadOnlyToken = value; break;
-                    case "--node-cpu": options.NodeCpu = value; break;
-                    case "--node-memory": options.NodeMemory = value; break;
-                    case "--node-pods": options.NodeMaxPods = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--namespaces": options.SeedNamespaces = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
-                    case "--pod-start-delay-ms": options.PodStartDelay = TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
-                    case "--event-history": options.EventHistorySize = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--latency-ms": options.Faults.Latency = TimeSpan.FromMilliseconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
-                    case "--error-rate": options.Faults.ErrorRate = double.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--throttle-rate": options.Faults.ThrottleRate = double.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--retry-after-seconds": options.Faults.RetryAfterSeconds = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--drop-watch-after-events": options.Faults.DropWatchAfterEvents = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--drop-watch-after-seconds": options.Faults.DropWatchAfter = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)); break;
-                    case "--seed-pods": seedPods = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    case "--seed-namespace": seedNamespace = value; break;
+                    case "--port":
+                        options.Port = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--nodes":
+                        options.NodeCount = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--kubeconfig":
+                        kubeconfigPath = value;
+                        break;
+                    case "--token":
+                        options.Token = value;
+                        break;
+                    case "--read-only-token":
+                        options.ReadOnlyToken = value;
+                        break;
+                    case "--node-cpu":
+                        options.NodeCpu = value;
+                        break;
+                    case "--node-memory":
+                        options.NodeMemory = value;
+                        break;
+                    case "--node-pods":
+                        options.NodeMaxPods = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--namespaces":
+                        options.SeedNamespaces = value.Split(
+                            ',',
+                            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries
+                        );
+                        break;
+                    case "--pod-start-delay-ms":
+                        options.PodStartDelay = TimeSpan.FromMilliseconds(
+                            double.Parse(value, CultureInfo.InvariantCulture)
+                        );
+                        break;
+                    case "--event-history":
+                        options.EventHistorySize = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--latency-ms":
+                        options.Faults.Latency = TimeSpan.FromMilliseconds(
+                            double.Parse(value, CultureInfo.InvariantCulture)
+                        );
+                        break;
+                    case "--error-rate":
+                        options.Faults.ErrorRate = double.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--throttle-rate":
+                        options.Faults.ThrottleRate = double.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--retry-after-seconds":
+                        options.Faults.RetryAfterSeconds = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--drop-watch-after-events":
+                        options.Faults.DropWatchAfterEvents = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--drop-watch-after-seconds":
+                        options.Faults.DropWatchAfter = TimeSpan.FromSeconds(
+                            double.Parse(value, CultureInfo.InvariantCulture)
+                        );
+                        break;
+                    case "--seed-pods":
+                        seedPods = int.Parse(value, CultureInfo.InvariantCulture);
+                        break;
+                    case "--seed-namespace":
+                        seedNamespace = value;
+                        break;
                     default:
                         error = $"unknown flag {flag}";
                         return null;
@@ -82,4 +129,9 @@ public static class SandboxCommandLine
 
 /// <summary>What the standalone process was asked for besides the cluster's options.</summary>
 /// <param name="SeedPods">Running pods to create at start (<see cref="SandboxCluster.SeedRunningPods"/>), e.g. to measure memory at scale.</param>
-public sealed record StandaloneArguments(SandboxOptions Options, string? KubeconfigPath, int SeedPods, string SeedNamespace);
+public sealed record StandaloneArguments(
+    SandboxOptions Options,
+    string? KubeconfigPath,
+    int SeedPods,
+    string SeedNamespace
+);

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Logs;
@@ -12,7 +10,12 @@ namespace Portal.Sandbox.Hosting;
 public static class SandboxServices
 {
     /// <summary>Registers the store, the API, fault injection and the simulated controllers.</summary>
-    public static IServiceCollection AddSandbox(this IServiceCollection services, SandboxOptions options, string token, string readOnlyToken)
+    public static IServiceCollection AddSandbox(
+        this IServiceCollection services,
+        SandboxOptions options,
+        string token,
+        string readOnlyToken
+    )
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
@@ -51,7 +54,8 @@ public static class SandboxServices
                 provider.GetRequiredService<QuotaStatusController>(),
             ],
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<SimulationLoop>>()));
+            provider.GetRequiredService<ILogger<SimulationLoop>>()
+        ));
         return services;
     }
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Common;
 using Portal.Sandbox.Hosting;
@@ -18,7 +16,16 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
 {
     private const int MaxLines = 5000;
 
-    private static readonly string[] Paths = ["/api/orders", "/api/customers", "/api/items", "/healthz", "/metrics", "/api/cart", "/api/search"];
+    private static readonly string[] Paths =
+    [
+        "/api/orders",
+        "/api/customers",
+        "/api/items",
+        "/healthz",
+        "/metrics",
+        "/api/cart",
+        "/api/search",
+    ];
     private static readonly string[] Methods = ["GET", "GET", "GET", "POST", "PUT", "DELETE"];
 
     public async Task WriteAsync(HttpContext context, StoredObject podObject)
@@ -31,7 +38,9 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         {
             if (containers.Count != 1)
             {
-                throw ApiException.BadRequest($"a container name must be specified for pod {podObject.Name}, choose one of: [{string.Join(" ", containers)}]");
+                throw ApiException.BadRequest(
+                    $"a container name must be specified for pod {podObject.Name}, choose one of: [{string.Join(" ", containers)}]"
+                );
             }
             container = containers[0];
         }
@@ -51,7 +60,9 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         if (previous)
         {
             var last = status.Obj("lastState", "terminated")
-                ?? throw ApiException.BadRequest($"previous terminated container \"{container}\" in pod \"{podObject.Name}\" not found");
+                ?? throw ApiException.BadRequest(
+                    $"previous terminated container \"{container}\" in pod \"{podObject.Name}\" not found"
+                );
             start = Clock.Parse(last.Str("startedAt")) ?? time.GetUtcNow();
             end = Clock.Parse(last.Str("finishedAt")) ?? time.GetUtcNow();
             crashes = last.Long("exitCode") is not 0;
@@ -67,7 +78,11 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
             crashes = terminated.Long("exitCode") is not 0;
             follow = false;
         }
-        else if (status.Obj("state", "waiting") is { } waiting && waiting.Str("reason") == "CrashLoopBackOff" && status.Obj("lastState", "terminated") is { } crashed)
+        else if (
+            status.Obj("state", "waiting") is { } waiting
+            && waiting.Str("reason") == "CrashLoopBackOff"
+            && status.Obj("lastState", "terminated") is { } crashed
+        )
         {
             start = Clock.Parse(crashed.Str("startedAt")) ?? time.GetUtcNow();
             end = Clock.Parse(crashed.Str("finishedAt"));
@@ -90,8 +105,13 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         var now = end ?? time.GetUtcNow();
         var count = (int)Math.Min(MaxLines, Math.Max(1, (now - start) / interval + 1));
         var first = tail is { } tailLines ? Math.Max(0, count - tailLines) : 0;
-        var image = pod.Arr("spec", "containers").Objects().FirstOrDefault(c => c.Str("name") == container).Str("image") ?? "";
-        var output = new LogOutput(context, long.TryParse(query["limitBytes"], out var limit) && limit > 0 ? limit : long.MaxValue, HugeLineBytes(image));
+        var image = pod.Arr("spec", "containers").Objects().FirstOrDefault(c => c.Str("name") == container).Str("image")
+            ?? "";
+        var output = new LogOutput(
+            context,
+            long.TryParse(query["limitBytes"], out var limit) && limit > 0 ? limit : long.MaxValue,
+            HugeLineBytes(image)
+        );
         try
         {
             for (var i = first; i < count && !output.Full; i++)
@@ -100,7 +120,10 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
             }
             if (crashes && (tail is null || tail > 0))
             {
-                await output.WriteAsync(Prefix(end ?? now, timestamps) + "FATAL unable to connect to database at db:5432: connection refused\n");
+                await output.WriteAsync(
+                    Prefix(end ?? now, timestamps)
+                        + "FATAL unable to connect to database at db:5432: connection refused\n"
+                );
             }
             await output.FlushAsync();
             if (!follow)
@@ -124,7 +147,8 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
                 await output.FlushAsync();
             }
         }
-        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
+        catch (Exception e)
+            when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException)
         {
             // The client stopped reading or following.
         }
@@ -142,7 +166,9 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         }
         var name = image[(image.LastIndexOf('/') + 1)..];
         var colon = name.LastIndexOf(':');
-        return colon >= 0 && Quantity.TryParse(name[(colon + 1)..], out var size) && size.IntegerValue > 0 ? size.IntegerValue : 1L << 30;
+        return colon >= 0 && Quantity.TryParse(name[(colon + 1)..], out var size) && size.IntegerValue > 0
+            ? size.IntegerValue
+            : 1L << 30;
     }
 
     /// <summary>
@@ -157,7 +183,15 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
 
         public bool Full => _written >= limit;
 
-        public async Task WriteLineAsync(DateTimeOffset start, TimeSpan interval, uint seed, int index, bool timestamps, string pod, string container)
+        public async Task WriteLineAsync(
+            DateTimeOffset start,
+            TimeSpan interval,
+            uint seed,
+            int index,
+            bool timestamps,
+            string pod,
+            string container
+        )
         {
             if (hugeBytes == 0 || index != 1)
             {
@@ -193,17 +227,27 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         {
             if (_pending.Length > 0)
             {
-                await context.Response.Body.WriteAsync(_pending.GetBuffer().AsMemory(0, (int)_pending.Length), context.RequestAborted);
+                await context.Response.Body.WriteAsync(
+                    _pending.GetBuffer().AsMemory(0, (int)_pending.Length),
+                    context.RequestAborted
+                );
                 _pending.SetLength(0);
             }
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
     }
 
-    private static string Prefix(DateTimeOffset at, bool timestamps) =>
-        timestamps ? Clock.Nano(at) + " " : "";
+    private static string Prefix(DateTimeOffset at, bool timestamps) => timestamps ? Clock.Nano(at) + " " : "";
 
-    private static string Line(DateTimeOffset start, TimeSpan interval, uint seed, int index, bool timestamps, string pod, string container)
+    private static string Line(
+        DateTimeOffset start,
+        TimeSpan interval,
+        uint seed,
+        int index,
+        bool timestamps,
+        string pod,
+        string container
+    )
     {
         var at = start + interval * index;
         var appTime = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
@@ -215,7 +259,8 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
             2 => "INFO  connected to database db:5432",
             _ when h % 17 == 0 => $"WARN  slow request {Paths[h % (uint)Paths.Length]} took {300 + h % 900}ms",
             _ when h % 11 == 0 => $"INFO  cache refreshed in {5 + h % 40}ms ({100 + h % 5000} entries)",
-            _ => $"INFO  {Methods[h % (uint)Methods.Length]} {Paths[(h >> 3) % (uint)Paths.Length]} {(h % 29 == 0 ? 500 : h % 7 == 0 ? 404 : 200)} {1 + h % 120}ms",
+            _ =>
+                $"INFO  {Methods[h % (uint)Methods.Length]} {Paths[(h >> 3) % (uint)Paths.Length]} {(h % 29 == 0 ? 500 : h % 7 == 0 ? 404 : 200)} {1 + h % 120}ms",
         };
         return $"{Prefix(at, timestamps)}{appTime} {text}\n";
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Common;
 using Portal.Sandbox.Storage;
@@ -23,17 +22,38 @@ internal sealed class MetricsApi(ResourceStore store, UsageModel usage, TimeProv
         switch (rest)
         {
             case ["nodes"]:
-                await KubernetesApi.WriteJsonAsync(context, 200, List("NodeMetricsList", NodeMetrics(store.List(ResourceKinds.Node).Where(n => labels.Matches(n.Labels)))));
+                await KubernetesApi.WriteJsonAsync(
+                    context,
+                    200,
+                    List(
+                        "NodeMetricsList",
+                        NodeMetrics(store.List(ResourceKinds.Node).Where(n => labels.Matches(n.Labels)))
+                    )
+                );
                 return;
             case ["nodes", var node]:
                 var nodeObject = store.Get(ResourceKinds.Node, null, node) ?? throw NotFound("nodes", node);
                 await KubernetesApi.WriteJsonAsync(context, 200, NodeMetrics([nodeObject]).Single());
                 return;
             case ["pods"]:
-                await KubernetesApi.WriteJsonAsync(context, 200, List("PodMetricsList", PodMetrics(store.List(ResourceKinds.Pod).Where(p => labels.Matches(p.Labels)))));
+                await KubernetesApi.WriteJsonAsync(
+                    context,
+                    200,
+                    List(
+                        "PodMetricsList",
+                        PodMetrics(store.List(ResourceKinds.Pod).Where(p => labels.Matches(p.Labels)))
+                    )
+                );
                 return;
             case ["namespaces", var ns, "pods"]:
-                await KubernetesApi.WriteJsonAsync(context, 200, List("PodMetricsList", PodMetrics(store.List(ResourceKinds.Pod, ns).Where(p => labels.Matches(p.Labels)))));
+                await KubernetesApi.WriteJsonAsync(
+                    context,
+                    200,
+                    List(
+                        "PodMetricsList",
+                        PodMetrics(store.List(ResourceKinds.Pod, ns).Where(p => labels.Matches(p.Labels)))
+                    )
+                );
                 return;
             case ["namespaces", var ns, "pods", var name]:
                 var pod = store.Get(ResourceKinds.Pod, ns, name);
@@ -46,15 +66,26 @@ internal sealed class MetricsApi(ResourceStore store, UsageModel usage, TimeProv
     }
 
     private static ApiException NotFound(string resource, string name) =>
-        new(404, "NotFound", $"{resource}.metrics.k8s.io \"{name}\" not found", new JsonObject { ["name"] = name, ["group"] = "metrics.k8s.io", ["kind"] = resource });
+        new(
+            404,
+            "NotFound",
+            $"{resource}.metrics.k8s.io \"{name}\" not found",
+            new JsonObject
+            {
+                ["name"] = name,
+                ["group"] = "metrics.k8s.io",
+                ["kind"] = resource,
+            }
+        );
 
-    private JsonObject List(string kind, IEnumerable<JsonObject> items) => new()
-    {
-        ["kind"] = kind,
-        ["apiVersion"] = "metrics.k8s.io/v1beta1",
-        ["metadata"] = new JsonObject(),
-        ["items"] = new JsonArray([.. items]),
-    };
+    private JsonObject List(string kind, IEnumerable<JsonObject> items) =>
+        new()
+        {
+            ["kind"] = kind,
+            ["apiVersion"] = "metrics.k8s.io/v1beta1",
+            ["metadata"] = new JsonObject(),
+            ["items"] = new JsonArray([.. items]),
+        };
 
     private IEnumerable<JsonObject> PodMetrics(IEnumerable<StoredObject> pods)
     {
@@ -88,10 +119,15 @@ internal sealed class MetricsApi(ResourceStore store, UsageModel usage, TimeProv
     private IEnumerable<JsonObject> NodeMetrics(IEnumerable<StoredObject> nodes)
     {
         var now = time.GetUtcNow();
-        var byNode = store.List(ResourceKinds.Pod).Where(p => p.Phase == "Running" && p.NodeName is not null).GroupBy(p => p.NodeName!).ToDictionary(g => g.Key, g => g.ToList());
+        var byNode = store
+            .List(ResourceKinds.Pod)
+            .Where(p => p.Phase == "Running" && p.NodeName is not null)
+            .GroupBy(p => p.NodeName!)
+            .ToDictionary(g => g.Key, g => g.ToList());
         foreach (var node in nodes)
         {
-            long cpu = NodeBaseCpuNano, memory = NodeBaseMemoryBytes;
+            long cpu = NodeBaseCpuNano,
+                memory = NodeBaseMemoryBytes;
             foreach (var pod in byNode.GetValueOrDefault(node.Name) ?? [])
             {
                 foreach (var (_, c, m) in usage.Containers(pod.Parse()))
@@ -104,7 +140,12 @@ internal sealed class MetricsApi(ResourceStore store, UsageModel usage, TimeProv
             {
                 ["kind"] = "NodeMetrics",
                 ["apiVersion"] = "metrics.k8s.io/v1beta1",
-                ["metadata"] = new JsonObject { ["name"] = node.Name, ["creationTimestamp"] = Clock.Rfc3339(now), ["labels"] = node.Labels.ToJsonObject() },
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = node.Name,
+                    ["creationTimestamp"] = Clock.Rfc3339(now),
+                    ["labels"] = node.Labels.ToJsonObject(),
+                },
                 ["timestamp"] = Clock.Rfc3339(now),
                 ["window"] = "20s",
                 ["usage"] = Usage(cpu, memory),
@@ -112,9 +153,10 @@ internal sealed class MetricsApi(ResourceStore store, UsageModel usage, TimeProv
         }
     }
 
-    private static JsonObject Usage(long cpuNano, long memoryBytes) => new()
-    {
-        ["cpu"] = cpuNano.ToString(CultureInfo.InvariantCulture) + "n",
-        ["memory"] = (memoryBytes / 1024).ToString(CultureInfo.InvariantCulture) + "Ki",
-    };
+    private static JsonObject Usage(long cpuNano, long memoryBytes) =>
+        new()
+        {
+            ["cpu"] = cpuNano.ToString(CultureInfo.InvariantCulture) + "n",
+            ["memory"] = (memoryBytes / 1024).ToString(CultureInfo.InvariantCulture) + "Ki",
+        };
 }

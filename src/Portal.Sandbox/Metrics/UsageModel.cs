@@ -24,8 +24,12 @@ public sealed class UsageModel(TimeProvider time)
         {
             var name = container.Str("name") ?? "";
             var phase = (StableHash(uid + "/" + name) % 1000) / 1000.0 * 2 * Math.PI;
-            var cpuRequest = Quantity.TryParse(container.Str("resources", "requests", "cpu"), out var c) ? c.MilliValue : DefaultCpuRequestMilli;
-            var memoryRequest = Quantity.TryParse(container.Str("resources", "requests", "memory"), out var m) ? m.IntegerValue : DefaultMemoryRequestBytes;
+            var cpuRequest = Quantity.TryParse(container.Str("resources", "requests", "cpu"), out var c)
+                ? c.MilliValue
+                : DefaultCpuRequestMilli;
+            var memoryRequest = Quantity.TryParse(container.Str("resources", "requests", "memory"), out var m)
+                ? m.IntegerValue
+                : DefaultMemoryRequestBytes;
             var cpuShare = pinned ?? 0.35 + 0.2 * Math.Sin(2 * Math.PI * minutes / 10 + phase);
             var memoryShare = 0.55 + 0.1 * Math.Sin(2 * Math.PI * minutes / 30 + phase);
             yield return (name, (long)(cpuRequest * 1_000_000 * cpuShare), (long)(memoryRequest * memoryShare));
@@ -35,14 +39,24 @@ public sealed class UsageModel(TimeProvider time)
     /// <summary>CPU usage as a percentage of requests, the figure an HPA with averageUtilization compares.</summary>
     public double CpuUtilizationPercent(JsonObject pod)
     {
-        var requested = pod.Arr("spec", "containers").Objects()
-            .Sum(c => Quantity.TryParse(c.Str("resources", "requests", "cpu"), out var q) ? q.MilliValue : DefaultCpuRequestMilli);
+        var requested = pod.Arr("spec", "containers")
+            .Objects()
+            .Sum(c =>
+                Quantity.TryParse(c.Str("resources", "requests", "cpu"), out var q)
+                    ? q.MilliValue
+                    : DefaultCpuRequestMilli
+            );
         var used = Containers(pod).Sum(c => c.CpuNano) / 1_000_000.0;
         return requested == 0 ? 0 : used * 100 / requested;
     }
 
     public static double? PinnedUtilization(JsonObject? annotations) =>
-        double.TryParse(annotations.Str(CpuUtilizationAnnotation), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent)
+        double.TryParse(
+            annotations.Str(CpuUtilizationAnnotation),
+            System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var percent
+        )
             ? percent / 100
             : null;
 

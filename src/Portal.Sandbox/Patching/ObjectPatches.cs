@@ -32,7 +32,10 @@ public static class ObjectPatches
         {
             "application/merge-patch+json" => AsObject(Merge(target, patch, strategic: false)),
             "application/strategic-merge-patch+json" => AsObject(Merge(target, patch, strategic: true)),
-            "application/json-patch+json" => JsonPatch(target, patch as JsonArray ?? throw ApiException.BadRequest("json patch must be an array")),
+            "application/json-patch+json" => JsonPatch(
+                target,
+                patch as JsonArray ?? throw ApiException.BadRequest("json patch must be an array")
+            ),
             _ => throw ApiException.UnsupportedMediaType(mediaType),
         };
     }
@@ -57,8 +60,14 @@ public static class ObjectPatches
             {
                 result.Remove(key);
             }
-            else if (strategic && value is JsonArray patchList && result[key] is JsonArray targetList && MergeKeys.TryGetValue(key, out var mergeKey)
-                     && patchList.All(i => i is JsonObject) && targetList.All(i => i is JsonObject))
+            else if (
+                strategic
+                && value is JsonArray patchList
+                && result[key] is JsonArray targetList
+                && MergeKeys.TryGetValue(key, out var mergeKey)
+                && patchList.All(i => i is JsonObject)
+                && targetList.All(i => i is JsonObject)
+            )
             {
                 result[key] = MergeList(targetList, patchList, mergeKey);
             }
@@ -112,7 +121,11 @@ public static class ObjectPatches
                 case "replace":
                     if (Resolve(root, path) is null)
                     {
-                        throw new ApiException(422, "Invalid", $"the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: {path}");
+                        throw new ApiException(
+                            422,
+                            "Invalid",
+                            $"the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: {path}"
+                        );
                     }
                     root = Set(root, path, operation["value"]?.DeepClone(), insert: false);
                     break;
@@ -122,12 +135,17 @@ public static class ObjectPatches
                 case "test":
                     if (!JsonNode.DeepEquals(Resolve(root, path), operation["value"]))
                     {
-                        throw new ApiException(422, "Invalid", $"the server rejected our request due to an error in our request: testing value {path} failed");
+                        throw new ApiException(
+                            422,
+                            "Invalid",
+                            $"the server rejected our request due to an error in our request: testing value {path} failed"
+                        );
                     }
                     break;
                 case "copy":
                 case "move":
-                    var from = operation.Str("from") ?? throw ApiException.BadRequest("json patch copy/move needs from");
+                    var from = operation.Str("from")
+                        ?? throw ApiException.BadRequest("json patch copy/move needs from");
                     var value = Resolve(root, from)?.DeepClone();
                     if (op == "move")
                     {
@@ -143,7 +161,14 @@ public static class ObjectPatches
     }
 
     private static string[] Pointer(string path) =>
-        path.Length == 0 ? [] : path.TrimStart('/').Split('/').Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
+        path.Length == 0
+            ? []
+            : path.TrimStart('/')
+                .Split('/')
+                .Select(s =>
+                    s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)
+                )
+                .ToArray();
 
     private static JsonNode? Resolve(JsonNode? root, string path)
     {
@@ -167,7 +192,17 @@ public static class ObjectPatches
         {
             return value ?? new JsonObject();
         }
-        var parent = Resolve(root, "/" + string.Join('/', segments[..^1].Select(s => s.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal))));
+        var parent = Resolve(
+            root,
+            "/"
+                + string.Join(
+                    '/',
+                    segments[..^1]
+                        .Select(s =>
+                            s.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)
+                        )
+                )
+        );
         var last = segments[^1];
         switch (parent)
         {
@@ -188,7 +223,11 @@ public static class ObjectPatches
                 }
                 break;
             default:
-                throw new ApiException(422, "Invalid", $"the server rejected our request due to an error in our request: doc is missing path: \"{path}\"");
+                throw new ApiException(
+                    422,
+                    "Invalid",
+                    $"the server rejected our request due to an error in our request: doc is missing path: \"{path}\""
+                );
         }
         return root;
     }
@@ -206,7 +245,11 @@ public static class ObjectPatches
         };
         if (!removed)
         {
-            throw new ApiException(422, "Invalid", $"the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: \"{path}\"");
+            throw new ApiException(
+                422,
+                "Invalid",
+                $"the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: \"{path}\""
+            );
         }
     }
 

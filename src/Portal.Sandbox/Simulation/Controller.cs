@@ -56,15 +56,16 @@ internal static class ObjectKeys
         return (key[..slash], key[(slash + 1)..]);
     }
 
-    public static JsonObject OwnerReference(ResourceKind kind, string name, string uid) => new()
-    {
-        ["apiVersion"] = kind.ApiVersion,
-        ["kind"] = kind.Kind,
-        ["name"] = name,
-        ["uid"] = uid,
-        ["controller"] = true,
-        ["blockOwnerDeletion"] = true,
-    };
+    public static JsonObject OwnerReference(ResourceKind kind, string name, string uid) =>
+        new()
+        {
+            ["apiVersion"] = kind.ApiVersion,
+            ["kind"] = kind.Kind,
+            ["name"] = name,
+            ["uid"] = uid,
+            ["controller"] = true,
+            ["blockOwnerDeletion"] = true,
+        };
 
     /// <summary>The controlling owner of an object, when it is of the given kind.</summary>
     public static StoredObject? ControllerOf(ResourceStore store, StoredObject item, ResourceKind ownerKind)

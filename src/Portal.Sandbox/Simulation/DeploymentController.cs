@@ -24,7 +24,10 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
         {
             _queue.Add(ObjectKeys.Of(item));
         }
-        else if (item.Kind == ResourceKinds.ReplicaSet && ObjectKeys.ControllerOf(registry.Store, item, ResourceKinds.Deployment) is { } owner)
+        else if (
+            item.Kind == ResourceKinds.ReplicaSet
+            && ObjectKeys.ControllerOf(registry.Store, item, ResourceKinds.Deployment) is { } owner
+        )
         {
             _queue.Add(ObjectKeys.Of(owner));
         }
@@ -58,7 +61,10 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
     private static int Resolve(JsonNode? value, int desired, bool roundUp)
     {
         var text = value?.ToString() ?? "25%";
-        if (text.EndsWith('%') && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent))
+        if (
+            text.EndsWith('%')
+            && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var percent)
+        )
         {
             var exact = desired * percent / 100;
             return (int)(roundUp ? Math.Ceiling(exact) : Math.Floor(exact));
@@ -75,10 +81,19 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
         var owned = registry.Store.Dependents(deployment.Uid).Where(r => r.Kind == ResourceKinds.ReplicaSet).ToList();
         var newRs = owned.FirstOrDefault(r => r.Label("pod-template-hash") == hash);
         var oldRs = owned.Where(r => r != newRs).ToList();
-        var revisions = owned.Select(r => long.TryParse(r.Parse().Str("metadata", "annotations", RevisionAnnotation), out var rev) ? rev : 0).DefaultIfEmpty(0).Max();
+        var revisions = owned
+            .Select(r =>
+                long.TryParse(r.Parse().Str("metadata", "annotations", RevisionAnnotation), out var rev) ? rev : 0
+            )
+            .DefaultIfEmpty(0)
+            .Max();
         var strategy = obj.Str("spec", "strategy", "type") ?? "RollingUpdate";
         var maxSurge = Resolve(obj.At("spec", "strategy", "rollingUpdate", "maxSurge"), desired, roundUp: true);
-        var maxUnavailable = Resolve(obj.At("spec", "strategy", "rollingUpdate", "maxUnavailable"), desired, roundUp: false);
+        var maxUnavailable = Resolve(
+            obj.At("spec", "strategy", "rollingUpdate", "maxUnavailable"),
+            desired,
+            roundUp: false
+        );
         if (maxSurge == 0 && maxUnavailable == 0)
         {
             maxUnavailable = 1;
@@ -103,16 +118,30 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
                     {
                         [RevisionAnnotation] = (revisions + 1).ToString(CultureInfo.InvariantCulture),
                         ["deployment.kubernetes.io/desired-replicas"] = desired.ToString(CultureInfo.InvariantCulture),
-                        ["deployment.kubernetes.io/max-replicas"] = (desired + maxSurge).ToString(CultureInfo.InvariantCulture),
+                        ["deployment.kubernetes.io/max-replicas"] = (desired + maxSurge).ToString(
+                            CultureInfo.InvariantCulture
+                        ),
                     },
-                    ["ownerReferences"] = new JsonArray(ObjectKeys.OwnerReference(ResourceKinds.Deployment, deployment.Name, deployment.Uid)),
+                    ["ownerReferences"] = new JsonArray(
+                        ObjectKeys.OwnerReference(ResourceKinds.Deployment, deployment.Name, deployment.Uid)
+                    ),
                 },
-                ["spec"] = new JsonObject { ["replicas"] = initialReplicas, ["selector"] = selector, ["template"] = rsTemplate },
+                ["spec"] = new JsonObject
+                {
+                    ["replicas"] = initialReplicas,
+                    ["selector"] = selector,
+                    ["template"] = rsTemplate,
+                },
             };
             try
             {
                 newRs = registry.Create(ResourceKinds.ReplicaSet, deployment.Namespace, rs);
-                events.Normal(deployment, "ScalingReplicaSet", $"Scaled up replica set {newRs.Name} from 0 to {initialReplicas}", Component);
+                events.Normal(
+                    deployment,
+                    "ScalingReplicaSet",
+                    $"Scaled up replica set {newRs.Name} from 0 to {initialReplicas}",
+                    Component
+                );
             }
             catch (ApiException e) when (e.Code == 409)
             {
@@ -124,9 +153,23 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
             SetReplicas(newRs, null, revisions + 1);
         }
 
-        int Spec(StoredObject r) => (int)(registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)?.Parse().Long("spec", "replicas") ?? 0);
-        int Ready(StoredObject r) => (int)(registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)?.Parse().Long("status", "readyReplicas") ?? 0);
-        int Pods(StoredObject r) => (int)(registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)?.Parse().Long("status", "replicas") ?? 0);
+        int Spec(StoredObject r) =>
+            (int)(
+                registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)?.Parse().Long("spec", "replicas") ?? 0
+            );
+        int Ready(StoredObject r) =>
+            (int)(
+                registry
+                    .Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)
+                    ?.Parse()
+                    .Long("status", "readyReplicas")
+                ?? 0
+            );
+        int Pods(StoredObject r) =>
+            (int)(
+                registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)?.Parse().Long("status", "replicas")
+                ?? 0
+            );
 
         var activeOld = oldRs.Where(r => Spec(r) > 0 || Pods(r) > 0).ToList();
         if (strategy == "Recreate")
@@ -179,7 +222,15 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
                 }
             }
         }
-        UpdateStatus(deployment, obj, registry.Store.Get(ResourceKinds.ReplicaSet, newRs.Namespace, newRs.Name) ?? newRs, oldRs, desired, maxUnavailable, now);
+        UpdateStatus(
+            deployment,
+            obj,
+            registry.Store.Get(ResourceKinds.ReplicaSet, newRs.Namespace, newRs.Name) ?? newRs,
+            oldRs,
+            desired,
+            maxUnavailable,
+            now
+        );
     }
 
     private static long Revision(StoredObject rs) =>
@@ -192,7 +243,12 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
         if (before != replicas)
         {
             var verb = replicas > before ? "up" : "down";
-            events.Normal(deployment, "ScalingReplicaSet", $"Scaled {verb} replica set {rs.Name} from {before} to {replicas}", Component);
+            events.Normal(
+                deployment,
+                "ScalingReplicaSet",
+                $"Scaled {verb} replica set {rs.Name} from {before} to {replicas}",
+                Component
+            );
         }
     }
 
@@ -210,15 +266,32 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
             return true;
         });
 
-    private void UpdateStatus(StoredObject deployment, JsonObject obj, StoredObject newRs, List<StoredObject> oldRs, int desired, int maxUnavailable, DateTimeOffset now)
+    private void UpdateStatus(
+        StoredObject deployment,
+        JsonObject obj,
+        StoredObject newRs,
+        List<StoredObject> oldRs,
+        int desired,
+        int maxUnavailable,
+        DateTimeOffset now
+    )
     {
-        var all = oldRs.Select(r => registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name)).OfType<StoredObject>().Append(newRs).Select(r => r.Parse()).ToList();
+        var all = oldRs
+            .Select(r => registry.Store.Get(ResourceKinds.ReplicaSet, r.Namespace, r.Name))
+            .OfType<StoredObject>()
+            .Append(newRs)
+            .Select(r => r.Parse())
+            .ToList();
         var newStatus = newRs.Parse().Obj("status");
         var replicas = all.Sum(r => r.Long("status", "replicas") ?? 0);
         var updated = newStatus.Long("replicas") ?? 0;
         var ready = all.Sum(r => r.Long("status", "readyReplicas") ?? 0);
         var available = all.Sum(r => r.Long("status", "availableReplicas") ?? 0);
-        var complete = updated == desired && replicas == desired && available == desired && (newStatus.Long("availableReplicas") ?? 0) == desired;
+        var complete =
+            updated == desired
+            && replicas == desired
+            && available == desired
+            && (newStatus.Long("availableReplicas") ?? 0) == desired;
         var stamp = Clock.Rfc3339(now);
         var deadline = TimeSpan.FromSeconds(obj.Long("spec", "progressDeadlineSeconds") ?? 600);
         var newRevision = Revision(newRs).ToString(CultureInfo.InvariantCulture);
@@ -226,7 +299,10 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
         {
             o.Ensure("metadata", "annotations")[RevisionAnnotation] = newRevision;
             var status = o.Ensure("status");
-            var progressed = (status.Long("updatedReplicas") ?? -1) != updated || (status.Long("availableReplicas") ?? -1) != available || (status.Long("readyReplicas") ?? -1) != ready;
+            var progressed =
+                (status.Long("updatedReplicas") ?? -1) != updated
+                || (status.Long("availableReplicas") ?? -1) != available
+                || (status.Long("readyReplicas") ?? -1) != ready;
             status["observedGeneration"] = o.Long("metadata", "generation") ?? 1;
             status["replicas"] = replicas;
             status["updatedReplicas"] = updated;
@@ -247,16 +323,37 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
             }
             if (available >= desired - maxUnavailable)
             {
-                status.SetCondition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", stamp, withUpdateTime: true);
+                status.SetCondition(
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.",
+                    stamp,
+                    withUpdateTime: true
+                );
             }
             else
             {
-                status.SetCondition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.", stamp, withUpdateTime: true);
+                status.SetCondition(
+                    "Available",
+                    "False",
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.",
+                    stamp,
+                    withUpdateTime: true
+                );
             }
             var progressing = status.Arr("conditions").Objects().FirstOrDefault(c => c.Str("type") == "Progressing");
             if (complete)
             {
-                status.SetCondition("Progressing", "True", "NewReplicaSetAvailable", $"ReplicaSet \"{newRs.Name}\" has successfully progressed.", stamp, withUpdateTime: true);
+                status.SetCondition(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    $"ReplicaSet \"{newRs.Name}\" has successfully progressed.",
+                    stamp,
+                    withUpdateTime: true
+                );
             }
             else if (progressing?.Str("reason") == "ProgressDeadlineExceeded" && !progressed)
             {
@@ -265,15 +362,34 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
             else
             {
                 var lastUpdate = Clock.Parse(progressing?.Str("lastUpdateTime")) ?? now;
-                var stalled = progressing?.Str("reason") == "ReplicaSetUpdated" && !progressed && now - lastUpdate > deadline;
+                var stalled =
+                    progressing?.Str("reason") == "ReplicaSetUpdated" && !progressed && now - lastUpdate > deadline;
                 if (stalled)
                 {
-                    status.SetCondition("Progressing", "False", "ProgressDeadlineExceeded", $"ReplicaSet \"{newRs.Name}\" has timed out progressing.", stamp, withUpdateTime: true);
+                    status.SetCondition(
+                        "Progressing",
+                        "False",
+                        "ProgressDeadlineExceeded",
+                        $"ReplicaSet \"{newRs.Name}\" has timed out progressing.",
+                        stamp,
+                        withUpdateTime: true
+                    );
                 }
                 else
                 {
-                    status.SetCondition("Progressing", "True", "ReplicaSetUpdated", $"ReplicaSet \"{newRs.Name}\" is progressing.", stamp, withUpdateTime: true);
-                    if (progressed && status.Arr("conditions").Objects().FirstOrDefault(c => c.Str("type") == "Progressing") is { } condition)
+                    status.SetCondition(
+                        "Progressing",
+                        "True",
+                        "ReplicaSetUpdated",
+                        $"ReplicaSet \"{newRs.Name}\" is progressing.",
+                        stamp,
+                        withUpdateTime: true
+                    );
+                    if (
+                        progressed
+                        && status.Arr("conditions").Objects().FirstOrDefault(c => c.Str("type") == "Progressing")
+                            is { } condition
+                    )
                     {
                         condition["lastUpdateTime"] = stamp;
                     }
@@ -283,7 +399,10 @@ internal sealed class DeploymentController(ResourceRegistry registry, EventRecor
         });
         if (result is not null && !complete)
         {
-            _queue.AddAfter(ObjectKeys.Of(result), now + TimeSpan.FromMilliseconds(Math.Min(deadline.TotalMilliseconds + 50, 1000)));
+            _queue.AddAfter(
+                ObjectKeys.Of(result),
+                now + TimeSpan.FromMilliseconds(Math.Min(deadline.TotalMilliseconds + 50, 1000))
+            );
         }
     }
 }

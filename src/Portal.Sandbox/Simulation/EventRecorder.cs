@@ -27,13 +27,15 @@ internal sealed class EventRecorder(ResourceRegistry registry, SandboxOptions op
         var now = registry.Now;
         lock (_gate)
         {
-            if (_eventByCause.TryGetValue(cause, out var existing)
+            if (
+                _eventByCause.TryGetValue(cause, out var existing)
                 && registry.Mutate(ResourceKinds.Event, ns, existing, e =>
                 {
                     e["count"] = (e.Long("count") ?? 1) + 1;
                     e["lastTimestamp"] = now;
                     return true;
-                }) is not null)
+                }) is not null
+            )
             {
                 return;
             }

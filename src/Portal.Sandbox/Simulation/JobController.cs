@@ -19,7 +19,10 @@ internal sealed class JobController(ResourceRegistry registry, EventRecorder eve
         {
             _queue.Add(ObjectKeys.Of(item));
         }
-        else if (item.Kind == ResourceKinds.Pod && ObjectKeys.ControllerOf(registry.Store, item, ResourceKinds.Job) is { } owner)
+        else if (
+            item.Kind == ResourceKinds.Pod
+            && ObjectKeys.ControllerOf(registry.Store, item, ResourceKinds.Job) is { } owner
+        )
         {
             _queue.Add(ObjectKeys.Of(owner));
         }
@@ -38,7 +41,9 @@ internal sealed class JobController(ResourceRegistry registry, EventRecorder eve
     }
 
     private static bool Finished(JsonObject job) =>
-        job.Arr("status", "conditions").Objects().Any(c => c.Str("type") is "Complete" or "Failed" && c.Str("status") == "True");
+        job.Arr("status", "conditions")
+            .Objects()
+            .Any(c => c.Str("type") is "Complete" or "Failed" && c.Str("status") == "True");
 
     private void Sync(StoredObject job, DateTimeOffset now)
     {
@@ -67,7 +72,9 @@ internal sealed class JobController(ResourceRegistry registry, EventRecorder eve
                 var metadata = pod.Ensure("metadata");
                 metadata["generateName"] = job.Name + "-";
                 metadata["namespace"] = job.Namespace;
-                metadata["ownerReferences"] = new JsonArray(ObjectKeys.OwnerReference(ResourceKinds.Job, job.Name, job.Uid));
+                metadata["ownerReferences"] = new JsonArray(
+                    ObjectKeys.OwnerReference(ResourceKinds.Job, job.Name, job.Uid)
+                );
                 try
                 {
                     var created = registry.Create(ResourceKinds.Pod, job.Namespace, pod);
@@ -98,13 +105,41 @@ internal sealed class JobController(ResourceRegistry registry, EventRecorder eve
             if (done)
             {
                 status["completionTime"] = stamp;
-                status.SetCondition("SuccessCriteriaMet", "True", "CompletionsReached", "Reached expected number of succeeded pods", stamp, withProbeTimes: true);
-                status.SetCondition("Complete", "True", "CompletionsReached", "Reached expected number of succeeded pods", stamp, withProbeTimes: true);
+                status.SetCondition(
+                    "SuccessCriteriaMet",
+                    "True",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                    stamp,
+                    withProbeTimes: true
+                );
+                status.SetCondition(
+                    "Complete",
+                    "True",
+                    "CompletionsReached",
+                    "Reached expected number of succeeded pods",
+                    stamp,
+                    withProbeTimes: true
+                );
             }
             else if (failedOut)
             {
-                status.SetCondition("FailureTarget", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", stamp, withProbeTimes: true);
-                status.SetCondition("Failed", "True", "BackoffLimitExceeded", "Job has reached the specified backoff limit", stamp, withProbeTimes: true);
+                status.SetCondition(
+                    "FailureTarget",
+                    "True",
+                    "BackoffLimitExceeded",
+                    "Job has reached the specified backoff limit",
+                    stamp,
+                    withProbeTimes: true
+                );
+                status.SetCondition(
+                    "Failed",
+                    "True",
+                    "BackoffLimitExceeded",
+                    "Job has reached the specified backoff limit",
+                    stamp,
+                    withProbeTimes: true
+                );
             }
             return true;
         });

@@ -72,17 +72,32 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
     private static bool NotFound(string image) => image.Contains("notfound", StringComparison.OrdinalIgnoreCase);
 
     private static string ContainerId(string seed) =>
-        "containerd://" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed)));
+        "containerd://"
+        + Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(seed))
+        );
 
     private static string ImageId(string image) =>
-        (image.Contains('/', StringComparison.Ordinal) ? image.Split(':')[0] : "docker.io/library/" + image.Split(':')[0]) + "@sha256:"
-        + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(image)));
+        (
+            image.Contains('/', StringComparison.Ordinal)
+                ? image.Split(':')[0]
+                : "docker.io/library/" + image.Split(':')[0]
+        )
+        + "@sha256:"
+        + Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(image))
+        );
 
     private void Start(StoredObject pod, DateTimeOffset now)
     {
         var stamp = Clock.Rfc3339(now);
         var node = registry.Store.Get(ResourceKinds.Node, null, pod.NodeName!);
-        var hostIp = node?.Parse().Arr("status", "addresses").Objects().FirstOrDefault(a => a.Str("type") == "InternalIP")?.Str("address") ?? "10.0.0.2";
+        var hostIp = node?.Parse()
+            .Arr("status", "addresses")
+            .Objects()
+            .FirstOrDefault(a => a.Str("type") == "InternalIP")
+            ?.Str("address")
+            ?? "10.0.0.2";
         var n = Interlocked.Increment(ref _nextIp);
         var podIp = $"10.244.{n / 250 % 250}.{n % 250 + 2}";
         var images = new List<(string Container, string Image)>();
@@ -115,7 +130,8 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                         ["waiting"] = new JsonObject
                         {
                             ["reason"] = "ErrImagePull",
-                            ["message"] = $"failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found",
+                            ["message"] =
+                                $"failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found",
                         },
                     };
                     containerStatus["lastState"] = new JsonObject();
@@ -129,7 +145,13 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                 {
                     allReady = false;
                     containerStatus["state"] = CrashWaiting(name, o);
-                    containerStatus["lastState"] = Terminated(1, "Error", stamp, stamp, ContainerId(pod.Uid + name + "0"));
+                    containerStatus["lastState"] = Terminated(
+                        1,
+                        "Error",
+                        stamp,
+                        stamp,
+                        ContainerId(pod.Uid + name + "0")
+                    );
                     containerStatus["ready"] = false;
                     containerStatus["restartCount"] = 1;
                     containerStatus["image"] = image;
@@ -139,7 +161,10 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                 }
                 else
                 {
-                    containerStatus["state"] = new JsonObject { ["running"] = new JsonObject { ["startedAt"] = stamp } };
+                    containerStatus["state"] = new JsonObject
+                    {
+                        ["running"] = new JsonObject { ["startedAt"] = stamp },
+                    };
                     containerStatus["lastState"] = new JsonObject();
                     containerStatus["ready"] = true;
                     containerStatus["restartCount"] = 0;
@@ -167,7 +192,12 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
             {
                 anyFailure = true;
                 Lifecycle(updated, "Pulling", $"Pulling image \"{image}\"");
-                events.Warning(updated, "Failed", $"Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found", Component);
+                events.Warning(
+                    updated,
+                    "Failed",
+                    $"Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found",
+                    Component
+                );
                 events.Warning(updated, "Failed", "Error: ErrImagePull", Component);
                 _timers.AddAfter("pullbackoff|" + key, now + options.PodStartDelay);
                 continue;
@@ -178,7 +208,12 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
             if (CrashLoops(image))
             {
                 anyFailure = true;
-                events.Warning(updated, "BackOff", $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})", Component);
+                events.Warning(
+                    updated,
+                    "BackOff",
+                    $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})",
+                    Component
+                );
                 _timers.AddAfter("restart|" + key, now + options.CrashLoopRestartInterval);
             }
         }
@@ -196,32 +231,50 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
         }
     }
 
-    private static JsonObject CrashWaiting(string container, JsonObject pod) => new()
-    {
-        ["waiting"] = new JsonObject
+    private static JsonObject CrashWaiting(string container, JsonObject pod) =>
+        new()
         {
-            ["reason"] = "CrashLoopBackOff",
-            ["message"] = $"back-off 10s restarting failed container={container} pod={pod.Str("metadata", "name")}_{pod.Str("metadata", "namespace")}({pod.Str("metadata", "uid")})",
-        },
-    };
+            ["waiting"] = new JsonObject
+            {
+                ["reason"] = "CrashLoopBackOff",
+                ["message"] =
+                    $"back-off 10s restarting failed container={container} pod={pod.Str("metadata", "name")}_{pod.Str("metadata", "namespace")}({pod.Str("metadata", "uid")})",
+            },
+        };
 
-    private static JsonObject Terminated(int exitCode, string reason, string startedAt, string finishedAt, string containerId) => new()
-    {
-        ["terminated"] = new JsonObject
+    private static JsonObject Terminated(
+        int exitCode,
+        string reason,
+        string startedAt,
+        string finishedAt,
+        string containerId
+    ) =>
+        new()
         {
-            ["exitCode"] = exitCode,
-            ["reason"] = reason,
-            ["startedAt"] = startedAt,
-            ["finishedAt"] = finishedAt,
-            ["containerID"] = containerId,
-        },
-    };
+            ["terminated"] = new JsonObject
+            {
+                ["exitCode"] = exitCode,
+                ["reason"] = reason,
+                ["startedAt"] = startedAt,
+                ["finishedAt"] = finishedAt,
+                ["containerID"] = containerId,
+            },
+        };
 
-    private static void SetReadiness(JsonObject status, bool ready, JsonArray statuses, string now, string? notReadyReason = null)
+    private static void SetReadiness(
+        JsonObject status,
+        bool ready,
+        JsonArray statuses,
+        string now,
+        string? notReadyReason = null
+    )
     {
         var unready = statuses.Objects().Where(s => s.Bool("ready") != true).Select(s => s.Str("name")).ToList();
         var reason = ready ? null : notReadyReason ?? "ContainersNotReady";
-        var message = ready ? null : notReadyReason is null ? $"containers with unready status: [{string.Join(" ", unready)}]" : null;
+        var message =
+            ready ? null
+            : notReadyReason is null ? $"containers with unready status: [{string.Join(" ", unready)}]"
+            : null;
         status.SetCondition("PodReadyToStartContainers", "True", null, null, now, withProbeTimes: true);
         status.SetCondition("Initialized", "True", null, null, now, withProbeTimes: true);
         status.SetCondition("Ready", ready ? "True" : "False", reason, message, now, withProbeTimes: true);
@@ -242,7 +295,11 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                     images.Add(image);
                     status["state"] = new JsonObject
                     {
-                        ["waiting"] = new JsonObject { ["reason"] = "ImagePullBackOff", ["message"] = $"Back-off pulling image \"{image}\"" },
+                        ["waiting"] = new JsonObject
+                        {
+                            ["reason"] = "ImagePullBackOff",
+                            ["message"] = $"Back-off pulling image \"{image}\"",
+                        },
                     };
                 }
             }
@@ -273,7 +330,13 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                     restarted.Add((status.Str("name")!, status.Str("image")));
                     var restarts = (status.Long("restartCount") ?? 0) + 1;
                     status["restartCount"] = restarts;
-                    status["lastState"] = Terminated(1, "Error", stamp, stamp, ContainerId(pod.Uid + status.Str("name") + restarts));
+                    status["lastState"] = Terminated(
+                        1,
+                        "Error",
+                        stamp,
+                        stamp,
+                        ContainerId(pod.Uid + status.Str("name") + restarts)
+                    );
                     status["containerID"] = ContainerId(pod.Uid + status.Str("name") + (restarts + 1));
                     changed = true;
                 }
@@ -290,11 +353,19 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
             Lifecycle(updated, "Pulled", $"Container image \"{image}\" already present on machine");
             Lifecycle(updated, "Created", $"Created container: {container}");
             Lifecycle(updated, "Started", $"Started container {container}");
-            events.Warning(updated, "BackOff", $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})", Component);
+            events.Warning(
+                updated,
+                "BackOff",
+                $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})",
+                Component
+            );
         }
         if (updated.Phase == "Running")
         {
-            _timers.AddAfter("restart|" + ObjectKeys.Of(updated) + "|" + updated.Uid, now + options.CrashLoopRestartInterval);
+            _timers.AddAfter(
+                "restart|" + ObjectKeys.Of(updated) + "|" + updated.Uid,
+                now + options.CrashLoopRestartInterval
+            );
         }
     }
 
@@ -310,7 +381,13 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                 var fails = status.Str("image")?.Contains("fail", StringComparison.OrdinalIgnoreCase) == true;
                 failed |= fails;
                 var startedAt = status.Str("state", "running", "startedAt") ?? stamp;
-                status["state"] = Terminated(fails ? 1 : 0, fails ? "Error" : "Completed", startedAt, stamp, status.Str("containerID") ?? ContainerId(pod.Uid));
+                status["state"] = Terminated(
+                    fails ? 1 : 0,
+                    fails ? "Error" : "Completed",
+                    startedAt,
+                    stamp,
+                    status.Str("containerID") ?? ContainerId(pod.Uid)
+                );
                 status["ready"] = false;
                 status["started"] = false;
             }

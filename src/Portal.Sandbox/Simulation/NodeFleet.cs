@@ -13,7 +13,10 @@ internal sealed class NodeFleet(ResourceRegistry registry, SandboxOptions option
     private readonly Dictionary<string, DateTimeOffset> _nextHeartbeat = new(StringComparer.Ordinal);
 
     public static string NodeName(int index, int count) =>
-        "sandbox-node-" + (index + 1).ToString(CultureInfo.InvariantCulture).PadLeft(Math.Max(2, count.ToString(CultureInfo.InvariantCulture).Length), '0');
+        "sandbox-node-"
+        + (index + 1)
+            .ToString(CultureInfo.InvariantCulture)
+            .PadLeft(Math.Max(2, count.ToString(CultureInfo.InvariantCulture).Length), '0');
 
     public static string NodeAddress(int index) => $"10.0.{index / 250}.{index % 250 + 2}";
 
@@ -38,15 +41,16 @@ internal sealed class NodeFleet(ResourceRegistry registry, SandboxOptions option
             ["pods"] = options.NodeMaxPods.ToString(CultureInfo.InvariantCulture),
             ["hugepages-2Mi"] = "0",
         };
-        JsonObject Condition(string type, string status, string reason, string message) => new()
-        {
-            ["type"] = type,
-            ["status"] = status,
-            ["lastHeartbeatTime"] = now,
-            ["lastTransitionTime"] = now,
-            ["reason"] = reason,
-            ["message"] = message,
-        };
+        JsonObject Condition(string type, string status, string reason, string message) =>
+            new()
+            {
+                ["type"] = type,
+                ["status"] = status,
+                ["lastHeartbeatTime"] = now,
+                ["lastTransitionTime"] = now,
+                ["reason"] = reason,
+                ["message"] = message,
+            };
         return new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -66,19 +70,35 @@ internal sealed class NodeFleet(ResourceRegistry registry, SandboxOptions option
                 },
                 ["annotations"] = new JsonObject { ["node.alpha.kubernetes.io/ttl"] = "0" },
             },
-            ["spec"] = new JsonObject { ["podCIDR"] = $"10.244.{index % 250}.0/24", ["providerID"] = $"sandbox://{name}" },
+            ["spec"] = new JsonObject
+            {
+                ["podCIDR"] = $"10.244.{index % 250}.0/24",
+                ["providerID"] = $"sandbox://{name}",
+            },
             ["status"] = new JsonObject
             {
                 ["capacity"] = capacity,
                 ["allocatable"] = capacity.DeepClone(),
                 ["conditions"] = new JsonArray(
-                    Condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                    Condition(
+                        "MemoryPressure",
+                        "False",
+                        "KubeletHasSufficientMemory",
+                        "kubelet has sufficient memory available"
+                    ),
                     Condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                    Condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-                    Condition("Ready", "True", "KubeletReady", "kubelet is posting ready status")),
+                    Condition(
+                        "PIDPressure",
+                        "False",
+                        "KubeletHasSufficientPID",
+                        "kubelet has sufficient PID available"
+                    ),
+                    Condition("Ready", "True", "KubeletReady", "kubelet is posting ready status")
+                ),
                 ["addresses"] = new JsonArray(
                     new JsonObject { ["type"] = "InternalIP", ["address"] = NodeAddress(index) },
-                    new JsonObject { ["type"] = "Hostname", ["address"] = name }),
+                    new JsonObject { ["type"] = "Hostname", ["address"] = name }
+                ),
                 ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 10250 } },
                 ["nodeInfo"] = new JsonObject
                 {
@@ -97,11 +117,10 @@ internal sealed class NodeFleet(ResourceRegistry registry, SandboxOptions option
         };
     }
 
-    private static string UsageModelHash(string text) => Metrics.UsageModel.StableHash(text).ToString("x8", CultureInfo.InvariantCulture) + "0000sandbox";
+    private static string UsageModelHash(string text) =>
+        Metrics.UsageModel.StableHash(text).ToString("x8", CultureInfo.InvariantCulture) + "0000sandbox";
 
-    public void Observe(ChangeEvent change, DateTimeOffset now)
-    {
-    }
+    public void Observe(ChangeEvent change, DateTimeOffset now) { }
 
     public void Reconcile(DateTimeOffset now)
     {

@@ -11,9 +11,16 @@ internal sealed class QuotaStatusController(ResourceRegistry registry) : IContro
 {
     private static readonly HashSet<ResourceKind> Counted =
     [
-        ResourceKinds.Pod, ResourceKinds.Service, ResourceKinds.ConfigMap, ResourceKinds.Secret,
-        ResourceKinds.PersistentVolumeClaim, ResourceKinds.ResourceQuota, ResourceKinds.Deployment,
-        ResourceKinds.ReplicaSet, ResourceKinds.StatefulSet, ResourceKinds.Job,
+        ResourceKinds.Pod,
+        ResourceKinds.Service,
+        ResourceKinds.ConfigMap,
+        ResourceKinds.Secret,
+        ResourceKinds.PersistentVolumeClaim,
+        ResourceKinds.ResourceQuota,
+        ResourceKinds.Deployment,
+        ResourceKinds.ReplicaSet,
+        ResourceKinds.StatefulSet,
+        ResourceKinds.Job,
     ];
 
     private readonly HashSet<string> _dirtyNamespaces = new(StringComparer.Ordinal);
@@ -25,8 +32,14 @@ internal sealed class QuotaStatusController(ResourceRegistry registry) : IContro
         {
             _dirtyNamespaces.Add(item.Namespace);
         }
-        else if (Counted.Contains(item.Kind) && item.Namespace.Length > 0
-                 && (change.Type != ChangeType.Modified || item.Kind == ResourceKinds.Pod && change.Previous?.IsActivePod != item.IsActivePod))
+        else if (
+            Counted.Contains(item.Kind)
+            && item.Namespace.Length > 0
+            && (
+                change.Type != ChangeType.Modified
+                || item.Kind == ResourceKinds.Pod && change.Previous?.IsActivePod != item.IsActivePod
+            )
+        )
         {
             _dirtyNamespaces.Add(item.Namespace);
         }
@@ -51,7 +64,9 @@ internal sealed class QuotaStatusController(ResourceRegistry registry) : IContro
                     var used = new JsonObject();
                     foreach (var resource in hard.Keys)
                     {
-                        used[resource] = usage.TryGetValue(QuotaAdmission.Canonical(resource), out var q) ? q.ToString() : "0";
+                        used[resource] = usage.TryGetValue(QuotaAdmission.Canonical(resource), out var q)
+                            ? q.ToString()
+                            : "0";
                     }
                     status["used"] = used;
                     return true;

@@ -48,7 +48,10 @@ internal sealed class ReplicaSetController(ResourceRegistry registry, EventRecor
     {
         var obj = rs.Parse();
         var desired = (int)(obj.Long("spec", "replicas") ?? 1);
-        var pods = registry.Store.Dependents(rs.Uid).Where(p => p.Kind == ResourceKinds.Pod && p.IsActivePod && !p.Terminating).ToList();
+        var pods = registry
+            .Store.Dependents(rs.Uid)
+            .Where(p => p.Kind == ResourceKinds.Pod && p.IsActivePod && !p.Terminating)
+            .ToList();
         var diff = desired - pods.Count;
         if (diff > 0)
         {
@@ -62,7 +65,9 @@ internal sealed class ReplicaSetController(ResourceRegistry registry, EventRecor
                         ["generateName"] = rs.Name + "-",
                         ["namespace"] = rs.Namespace,
                         ["labels"] = template.Obj("metadata", "labels")?.DeepClone() ?? new JsonObject(),
-                        ["ownerReferences"] = new JsonArray(ObjectKeys.OwnerReference(ResourceKinds.ReplicaSet, rs.Name, rs.Uid)),
+                        ["ownerReferences"] = new JsonArray(
+                            ObjectKeys.OwnerReference(ResourceKinds.ReplicaSet, rs.Name, rs.Uid)
+                        ),
                     },
                     ["spec"] = template.Obj("spec")?.DeepClone() ?? new JsonObject(),
                 };
@@ -90,8 +95,7 @@ internal sealed class ReplicaSetController(ResourceRegistry registry, EventRecor
         }
         else if (diff < 0)
         {
-            var victims = pods
-                .OrderBy(p => p.NodeName is null ? 0 : 1)
+            var victims = pods.OrderBy(p => p.NodeName is null ? 0 : 1)
                 .ThenBy(p => p.Phase == "Pending" ? 0 : 1)
                 .ThenBy(p => p.Ready ? 1 : 0)
                 .ThenByDescending(p => p.ResourceVersion)
@@ -103,7 +107,10 @@ internal sealed class ReplicaSetController(ResourceRegistry registry, EventRecor
                 events.Normal(rs, "SuccessfulDelete", $"Deleted pod: {victim.Name}", Component);
             }
         }
-        var current = registry.Store.Dependents(rs.Uid).Where(p => p.Kind == ResourceKinds.Pod && p.IsActivePod && !p.Terminating).ToList();
+        var current = registry
+            .Store.Dependents(rs.Uid)
+            .Where(p => p.Kind == ResourceKinds.Pod && p.IsActivePod && !p.Terminating)
+            .ToList();
         SetStatus(rs, current, now, null);
     }
 
@@ -125,7 +132,11 @@ internal sealed class ReplicaSetController(ResourceRegistry registry, EventRecor
             }
             else if (status.Arr("conditions") is { } conditions)
             {
-                conditions.Objects().Where(c => c.Str("type") == "ReplicaFailure").ToList().ForEach(c => conditions.Remove(c));
+                conditions
+                    .Objects()
+                    .Where(c => c.Str("type") == "ReplicaFailure")
+                    .ToList()
+                    .ForEach(c => conditions.Remove(c));
                 if (conditions.Count == 0)
                 {
                     status.Remove("conditions");

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Common;
 using Portal.Sandbox.Storage;
@@ -22,8 +21,16 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
     private bool _clusterChanged;
     private DateTimeOffset _nextRetry;
 
-    private sealed record NodeInfo(string Name, long CpuMilli, long MemoryBytes, long Pods, bool Unschedulable, bool Ready, IReadOnlyDictionary<string, string> Labels,
-        IReadOnlyList<Taint> Taints);
+    private sealed record NodeInfo(
+        string Name,
+        long CpuMilli,
+        long MemoryBytes,
+        long Pods,
+        bool Unschedulable,
+        bool Ready,
+        IReadOnlyDictionary<string, string> Labels,
+        IReadOnlyList<Taint> Taints
+    );
 
     private sealed record Taint(string Key, string Value, string Effect);
 
@@ -53,8 +60,13 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
                 _unschedulable.Remove(ObjectKeys.Of(item));
                 _clusterChanged |= item.NodeName is not null;
             }
-            else if (item.NodeName is null && !item.Terminating && item.Phase == "Pending" && change.Previous?.NodeName is null
-                     && !_unschedulable.Contains(ObjectKeys.Of(item)))
+            else if (
+                item.NodeName is null
+                && !item.Terminating
+                && item.Phase == "Pending"
+                && change.Previous?.NodeName is null
+                && !_unschedulable.Contains(ObjectKeys.Of(item))
+            )
             {
                 _queue.Add(ObjectKeys.Of(item));
             }
@@ -98,8 +110,14 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
             }
             var spec = pod.Parse().Obj("spec");
             var selector = spec.Obj("nodeSelector").StringMap();
-            var tolerations = spec.Arr("tolerations").Objects()
-                .Select(t => new Toleration(t.Str("key") ?? "", t.Str("operator") ?? "Equal", t.Str("value") ?? "", t.Str("effect") ?? ""))
+            var tolerations = spec.Arr("tolerations")
+                .Objects()
+                .Select(t => new Toleration(
+                    t.Str("key") ?? "",
+                    t.Str("operator") ?? "Equal",
+                    t.Str("value") ?? "",
+                    t.Str("effect") ?? ""
+                ))
                 .ToList();
             NodeInfo? best = null;
             var bestScore = double.MaxValue;
@@ -137,7 +155,8 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
                 }
                 if (nodeReasons.Count == 0)
                 {
-                    var score = (double)(u.Cpu + pod.Requests.CpuMilli) / Math.Max(1, node.CpuMilli)
+                    var score =
+                        (double)(u.Cpu + pod.Requests.CpuMilli) / Math.Max(1, node.CpuMilli)
                         + (double)(u.Memory + pod.Requests.MemoryBytes) / Math.Max(1, node.MemoryBytes)
                         + (double)u.Pods / Math.Max(1, node.Pods);
                     if (score < bestScore)
@@ -170,7 +189,9 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
     private static Taint? Untolerated(NodeInfo node, List<Toleration> tolerations)
     {
         var taints = node.Ready ? node.Taints : node.Taints.Prepend(NotReady);
-        return taints.FirstOrDefault(t => t.Effect is "NoSchedule" or "NoExecute" && !tolerations.Any(tol => tol.Tolerates(t)));
+        return taints.FirstOrDefault(t =>
+            t.Effect is "NoSchedule" or "NoExecute" && !tolerations.Any(tol => tol.Tolerates(t))
+        );
     }
 
     private void Bind(StoredObject pod, string nodeName)
@@ -188,20 +209,27 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
         });
         if (bound is not null && bound.NodeName == nodeName)
         {
-            events.Normal(bound, "Scheduled", $"Successfully assigned {pod.Namespace}/{pod.Name} to {nodeName}", Component);
+            events.Normal(
+                bound,
+                "Scheduled",
+                $"Successfully assigned {pod.Namespace}/{pod.Name} to {nodeName}",
+                Component
+            );
         }
     }
 
     private void MarkUnschedulable(StoredObject pod, int nodeCount, Dictionary<string, int> reasons)
     {
         var detail = string.Join(", ", reasons.Select(r => $"{r.Value} {r.Key}").Order(StringComparer.Ordinal));
-        var message = nodeCount == 0
-            ? "no nodes available to schedule pods"
-            : $"0/{nodeCount} nodes are available: {detail}. preemption: 0/{nodeCount} nodes are available: {nodeCount} No preemption victims found for incoming pod.";
+        var message =
+            nodeCount == 0
+                ? "no nodes available to schedule pods"
+                : $"0/{nodeCount} nodes are available: {detail}. preemption: 0/{nodeCount} nodes are available: {nodeCount} No preemption victims found for incoming pod.";
         var now = registry.Now;
         var updated = registry.Mutate(ResourceKinds.Pod, pod.Namespace, pod.Name, o =>
         {
-            o.Ensure("status").SetCondition("PodScheduled", "False", "Unschedulable", message, now, withProbeTimes: true);
+            o.Ensure("status")
+                .SetCondition("PodScheduled", "False", "Unschedulable", message, now, withProbeTimes: true);
             return true;
         });
         if (updated is not null)
@@ -225,9 +253,15 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
                     Quantity.TryParse(allocatable.Str("memory"), out var memory) ? memory.IntegerValue : 0,
                     Quantity.TryParse(allocatable.Str("pods"), out var pods) ? pods.IntegerValue : 110,
                     obj.Bool("spec", "unschedulable") == true,
-                    obj.Arr("status", "conditions").Objects().Any(c => c.Str("type") == "Ready" && c.Str("status") == "True"),
+                    obj.Arr("status", "conditions")
+                        .Objects()
+                        .Any(c => c.Str("type") == "Ready" && c.Str("status") == "True"),
                     obj.Obj("metadata", "labels").StringMap(),
-                    obj.Arr("spec", "taints").Objects().Select(t => new Taint(t.Str("key") ?? "", t.Str("value") ?? "", t.Str("effect") ?? "")).ToList());
+                    obj.Arr("spec", "taints")
+                        .Objects()
+                        .Select(t => new Taint(t.Str("key") ?? "", t.Str("value") ?? "", t.Str("effect") ?? ""))
+                        .ToList()
+                );
                 cached = (node.ResourceVersion, info);
                 _nodes[node.Name] = cached;
             }

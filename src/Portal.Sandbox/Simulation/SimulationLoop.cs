@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Simulation;
@@ -7,7 +6,12 @@ namespace Portal.Sandbox.Simulation;
 /// Runs every simulated controller on one background task: changes are fanned out to the controllers,
 /// then each reconciles. One thread keeps controllers free of locking among themselves.
 /// </summary>
-internal sealed class SimulationLoop(ResourceStore store, IReadOnlyList<IController> controllers, TimeProvider time, ILogger<SimulationLoop> logger)
+internal sealed class SimulationLoop(
+    ResourceStore store,
+    IReadOnlyList<IController> controllers,
+    TimeProvider time,
+    ILogger<SimulationLoop> logger
+)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(20);
 

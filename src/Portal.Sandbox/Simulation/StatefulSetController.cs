@@ -23,7 +23,10 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
         {
             _queue.Add(ObjectKeys.Of(item));
         }
-        else if (item.Kind == ResourceKinds.Pod && ObjectKeys.ControllerOf(registry.Store, item, ResourceKinds.StatefulSet) is { } owner)
+        else if (
+            item.Kind == ResourceKinds.Pod
+            && ObjectKeys.ControllerOf(registry.Store, item, ResourceKinds.StatefulSet) is { } owner
+        )
         {
             _queue.Add(ObjectKeys.Of(owner));
         }
@@ -48,7 +51,10 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
         var ordered = obj.Str("spec", "podManagementPolicy") != "Parallel";
         var template = obj.Obj("spec", "template")!;
         var revision = $"{set.Name}-{DeploymentController.TemplateHash(template)}";
-        var pods = registry.Store.Dependents(set.Uid).Where(p => p.Kind == ResourceKinds.Pod).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var pods = registry
+            .Store.Dependents(set.Uid)
+            .Where(p => p.Kind == ResourceKinds.Pod)
+            .ToDictionary(p => p.Name, StringComparer.Ordinal);
         for (var ordinal = 0; ordinal < desired; ordinal++)
         {
             var podName = $"{set.Name}-{ordinal}";
@@ -69,7 +75,9 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
             labels["statefulset.kubernetes.io/pod-name"] = podName;
             labels["apps.kubernetes.io/pod-index"] = ordinal.ToString(CultureInfo.InvariantCulture);
             labels["controller-revision-hash"] = revision;
-            metadata["ownerReferences"] = new JsonArray(ObjectKeys.OwnerReference(ResourceKinds.StatefulSet, set.Name, set.Uid));
+            metadata["ownerReferences"] = new JsonArray(
+                ObjectKeys.OwnerReference(ResourceKinds.StatefulSet, set.Name, set.Uid)
+            );
             var spec = pod.Ensure("spec");
             spec["hostname"] = podName;
             if (obj.Str("spec", "serviceName") is { Length: > 0 } service)
@@ -80,20 +88,35 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
             foreach (var claim in obj.Arr("spec", "volumeClaimTemplates").Objects())
             {
                 var claimName = claim.Str("metadata", "name");
-                volumes.Add(new JsonObject
-                {
-                    ["name"] = claimName,
-                    ["persistentVolumeClaim"] = new JsonObject { ["claimName"] = $"{claimName}-{set.Name}-{ordinal}" },
-                });
+                volumes.Add(
+                    new JsonObject
+                    {
+                        ["name"] = claimName,
+                        ["persistentVolumeClaim"] = new JsonObject
+                        {
+                            ["claimName"] = $"{claimName}-{set.Name}-{ordinal}",
+                        },
+                    }
+                );
             }
             try
             {
                 registry.Create(ResourceKinds.Pod, set.Namespace, pod);
-                events.Normal(set, "SuccessfulCreate", $"create Pod {podName} in StatefulSet {set.Name} successful", Component);
+                events.Normal(
+                    set,
+                    "SuccessfulCreate",
+                    $"create Pod {podName} in StatefulSet {set.Name} successful",
+                    Component
+                );
             }
             catch (ApiException e)
             {
-                events.Warning(set, "FailedCreate", $"create Pod {podName} in StatefulSet {set.Name} failed error: {e.Message}", Component);
+                events.Warning(
+                    set,
+                    "FailedCreate",
+                    $"create Pod {podName} in StatefulSet {set.Name} failed error: {e.Message}",
+                    Component
+                );
                 break;
             }
             if (ordered)
@@ -101,17 +124,25 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
                 break;
             }
         }
-        var surplus = pods.Values
-            .Select(p => (Pod: p, Ordinal: int.TryParse(p.Name[(set.Name.Length + 1)..], out var o) ? o : -1))
+        var surplus = pods
+            .Values.Select(p => (Pod: p, Ordinal: int.TryParse(p.Name[(set.Name.Length + 1)..], out var o) ? o : -1))
             .Where(p => p.Ordinal >= desired)
             .OrderByDescending(p => p.Ordinal)
             .ToList();
         foreach (var (pod, _) in ordered ? surplus.Take(1) : surplus)
         {
             registry.Delete(ResourceKinds.Pod, pod.Namespace, pod.Name);
-            events.Normal(set, "SuccessfulDelete", $"delete Pod {pod.Name} in StatefulSet {set.Name} successful", Component);
+            events.Normal(
+                set,
+                "SuccessfulDelete",
+                $"delete Pod {pod.Name} in StatefulSet {set.Name} successful",
+                Component
+            );
         }
-        var current = registry.Store.Dependents(set.Uid).Where(p => p.Kind == ResourceKinds.Pod && p.IsActivePod).ToList();
+        var current = registry
+            .Store.Dependents(set.Uid)
+            .Where(p => p.Kind == ResourceKinds.Pod && p.IsActivePod)
+            .ToList();
         registry.Mutate(ResourceKinds.StatefulSet, set.Namespace, set.Name, o =>
         {
             var status = o.Ensure("status");
@@ -152,7 +183,12 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
             try
             {
                 registry.Create(ResourceKinds.PersistentVolumeClaim, set.Namespace, claim);
-                events.Normal(set, "SuccessfulCreate", $"create Claim {claimName} Pod {set.Name}-{ordinal} in StatefulSet {set.Name} success", Component);
+                events.Normal(
+                    set,
+                    "SuccessfulCreate",
+                    $"create Claim {claimName} Pod {set.Name}-{ordinal} in StatefulSet {set.Name} success",
+                    Component
+                );
             }
             catch (ApiException e) when (e.Code == 409)
             {
@@ -195,12 +231,20 @@ internal sealed class VolumeBinder(ResourceRegistry registry, EventRecorder even
                 var status = o.Ensure("status");
                 status["phase"] = "Bound";
                 status["accessModes"] = o.Arr("spec", "accessModes")?.DeepClone() ?? new JsonArray("ReadWriteOnce");
-                status["capacity"] = new JsonObject { ["storage"] = o.Str("spec", "resources", "requests", "storage") ?? "1Gi" };
+                status["capacity"] = new JsonObject
+                {
+                    ["storage"] = o.Str("spec", "resources", "requests", "storage") ?? "1Gi",
+                };
                 return true;
             });
             if (bound is not null)
             {
-                events.Normal(bound, "ProvisioningSucceeded", $"Successfully provisioned volume pvc-{bound.Uid}", "sandbox.portal.dev/hostpath");
+                events.Normal(
+                    bound,
+                    "ProvisioningSucceeded",
+                    $"Successfully provisioned volume pvc-{bound.Uid}",
+                    "sandbox.portal.dev/hostpath"
+                );
             }
         }
     }

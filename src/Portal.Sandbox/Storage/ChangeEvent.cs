@@ -12,10 +12,11 @@ public sealed record ChangeEvent(ChangeType Type, StoredObject Object, StoredObj
 {
     public long ResourceVersion => Object.ResourceVersion;
 
-    public string WireType => Type switch
-    {
-        ChangeType.Added => "ADDED",
-        ChangeType.Modified => "MODIFIED",
-        _ => "DELETED",
-    };
+    public string WireType =>
+        Type switch
+        {
+            ChangeType.Added => "ADDED",
+            ChangeType.Modified => "MODIFIED",
+            _ => "DELETED",
+        };
 }

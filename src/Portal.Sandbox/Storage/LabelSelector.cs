@@ -14,7 +14,8 @@ public sealed class LabelSelector
 
     public bool IsEmpty => _requirements.Count == 0;
 
-    public bool Matches(IReadOnlyList<KeyValuePair<string, string>> labels) => _requirements.TrueForAll(r => r.Matches(labels));
+    public bool Matches(IReadOnlyList<KeyValuePair<string, string>> labels) =>
+        _requirements.TrueForAll(r => r.Matches(labels));
 
     public bool Matches(IReadOnlyDictionary<string, string> labels) => Matches(labels.ToList());
 
@@ -85,7 +86,9 @@ public sealed class LabelSelector
         {
             return new Requirement(ValidKey(term[..spaceIn].Trim()), Operator.In, SetValues(term[(spaceIn + 2)..]));
         }
-        foreach (var (token, op) in new[] { ("!=", Operator.NotEquals), ("==", Operator.Equals), ("=", Operator.Equals) })
+        foreach (
+            var (token, op) in new[] { ("!=", Operator.NotEquals), ("==", Operator.Equals), ("=", Operator.Equals) }
+        )
         {
             var at = term.IndexOf(token, StringComparison.Ordinal);
             if (at > 0)
@@ -183,14 +186,15 @@ public sealed class LabelSelector
             };
         }
 
-        public override string ToString() => Op switch
-        {
-            Operator.Equals => $"{Key}={Values[0]}",
-            Operator.NotEquals => $"{Key}!={Values[0]}",
-            Operator.In => $"{Key} in ({string.Join(",", Values)})",
-            Operator.NotIn => $"{Key} notin ({string.Join(",", Values)})",
-            Operator.Exists => Key,
-            _ => "!" + Key,
-        };
+        public override string ToString() =>
+            Op switch
+            {
+                Operator.Equals => $"{Key}={Values[0]}",
+                Operator.NotEquals => $"{Key}!={Values[0]}",
+                Operator.In => $"{Key} in ({string.Join(",", Values)})",
+                Operator.NotIn => $"{Key} notin ({string.Join(",", Values)})",
+                Operator.Exists => Key,
+                _ => "!" + Key,
+            };
     }
 }

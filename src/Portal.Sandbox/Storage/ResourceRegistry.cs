@@ -35,7 +35,9 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
             var bodyNamespace = metadata.Str("namespace");
             if (bodyNamespace is not null && ns is not null && bodyNamespace != ns)
             {
-                throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+                throw ApiException.BadRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                );
             }
             metadata["namespace"] = ns ?? bodyNamespace ?? "default";
         }
@@ -47,7 +49,17 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
         {
             throw ApiException.BadRequest("resourceVersion should not be set on objects to be created");
         }
-        foreach (var serverField in new[] { "uid", "creationTimestamp", "deletionTimestamp", "generation", "managedFields", "selfLink" })
+        foreach (
+            var serverField in new[]
+            {
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "generation",
+                "managedFields",
+                "selfLink",
+            }
+        )
         {
             metadata.Remove(serverField);
         }
@@ -60,8 +72,7 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
                 do
                 {
                     candidate = prefix + RandomSuffix();
-                }
-                while (Store.Get(kind, namespaceName, candidate) is not null);
+                } while (Store.Get(kind, namespaceName, candidate) is not null);
                 metadata["name"] = candidate;
             }
             var name = metadata.Str("name") ?? "";
@@ -72,10 +83,15 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
             }
             if (kind.Namespaced)
             {
-                var owningNamespace = Store.Get(ResourceKinds.Namespace, null, namespaceName!) ?? throw ApiException.NotFound(ResourceKinds.Namespace, namespaceName!);
+                var owningNamespace = Store.Get(ResourceKinds.Namespace, null, namespaceName!)
+                    ?? throw ApiException.NotFound(ResourceKinds.Namespace, namespaceName!);
                 if (owningNamespace.Terminating)
                 {
-                    throw ApiException.Forbidden(kind, name, $"unable to create new content in namespace {namespaceName} because it is being terminated");
+                    throw ApiException.Forbidden(
+                        kind,
+                        name,
+                        $"unable to create new content in namespace {namespaceName} because it is being terminated"
+                    );
                 }
             }
             metadata["uid"] = Guid.NewGuid().ToString();
@@ -102,12 +118,21 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
     }
 
     /// <summary>PUT: replaces the object (or only its status), refusing stale resourceVersions.</summary>
-    public StoredObject Update(ResourceKind kind, string? ns, string name, JsonObject obj, bool statusOnly, bool dryRun = false)
+    public StoredObject Update(
+        ResourceKind kind,
+        string? ns,
+        string name,
+        JsonObject obj,
+        bool statusOnly,
+        bool dryRun = false
+    )
     {
         var bodyName = obj.Str("metadata", "name");
         if (bodyName is not null && bodyName != name)
         {
-            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+            throw ApiException.BadRequest(
+                $"the name of the object ({bodyName}) does not match the name on the URL ({name})"
+            );
         }
         lock (Store.SyncRoot)
         {
@@ -116,7 +141,15 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
         }
     }
 
-    public StoredObject Patch(ResourceKind kind, string? ns, string name, string contentType, JsonNode? patch, bool statusOnly, bool dryRun = false)
+    public StoredObject Patch(
+        ResourceKind kind,
+        string? ns,
+        string name,
+        string contentType,
+        JsonNode? patch,
+        bool statusOnly,
+        bool dryRun = false
+    )
     {
         lock (Store.SyncRoot)
         {
@@ -124,7 +157,9 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
             var patched = ObjectPatches.Apply(current.Parse(), contentType, patch);
             if (patched.Str("metadata", "resourceVersion") is null)
             {
-                patched.Ensure("metadata")["resourceVersion"] = current.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                patched.Ensure("metadata")["resourceVersion"] = current.ResourceVersion.ToString(
+                    System.Globalization.CultureInfo.InvariantCulture
+                );
             }
             return Replace(current, patched, statusOnly, dryRun);
         }
@@ -154,7 +189,13 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
         }
     }
 
-    public StoredObject Delete(ResourceKind kind, string? ns, string name, string? propagationPolicy = null, bool dryRun = false)
+    public StoredObject Delete(
+        ResourceKind kind,
+        string? ns,
+        string name,
+        string? propagationPolicy = null,
+        bool dryRun = false
+    )
     {
         lock (Store.SyncRoot)
         {
@@ -230,7 +271,10 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
     {
         var kind = current.Kind;
         var requestedVersion = incoming.Str("metadata", "resourceVersion");
-        if (!string.IsNullOrEmpty(requestedVersion) && requestedVersion != current.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        if (
+            !string.IsNullOrEmpty(requestedVersion)
+            && requestedVersion != current.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        )
         {
             throw ApiException.Conflict(kind, current.Name);
         }
@@ -248,7 +292,17 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
             updated["kind"] = kind.Kind;
             var metadata = updated.Ensure("metadata");
             var originalMetadata = original.Obj("metadata")!;
-            foreach (var preserved in new[] { "name", "namespace", "uid", "creationTimestamp", "generation", "deletionTimestamp" })
+            foreach (
+                var preserved in new[]
+                {
+                    "name",
+                    "namespace",
+                    "uid",
+                    "creationTimestamp",
+                    "generation",
+                    "deletionTimestamp",
+                }
+            )
             {
                 metadata[preserved] = originalMetadata[preserved]?.DeepClone();
                 if (metadata[preserved] is null)

@@ -63,7 +63,9 @@ public sealed class ResourceStore
     {
         lock (_gate)
         {
-            return _tables[kind].TryGetValue(ns ?? "", out var names) && names.TryGetValue(name, out var found) ? found : null;
+            return _tables[kind].TryGetValue(ns ?? "", out var names) && names.TryGetValue(name, out var found)
+                ? found
+                : null;
         }
     }
 
@@ -113,9 +115,10 @@ public sealed class ResourceStore
         {
             var page = new List<StoredObject>(Math.Min(count, 1024));
             var table = _tables[kind];
-            IEnumerable<KeyValuePair<string, SeekableMap<StoredObject>>> scopes = ns is null
-                ? table.From(after?.Namespace, inclusive: true)
-                : table.TryGetValue(ns, out var only) ? [new(ns, only)] : [];
+            IEnumerable<KeyValuePair<string, SeekableMap<StoredObject>>> scopes =
+                ns is null ? table.From(after?.Namespace, inclusive: true)
+                : table.TryGetValue(ns, out var only) ? [new(ns, only)]
+                : [];
             foreach (var (scope, names) in scopes)
             {
                 if (after is { } position && string.CompareOrdinal(scope, position.Namespace) < 0)
@@ -217,7 +220,13 @@ public sealed class ResourceStore
     /// Subscribes to changes of one kind (or all kinds), first returning the retained changes after
     /// <paramref name="afterResourceVersion"/> so that no event is missed between list and watch.
     /// </summary>
-    public ChangeSubscription Subscribe(ResourceKind? kind, string? ns, long? afterResourceVersion, int capacity, out List<ChangeEvent> backlog)
+    public ChangeSubscription Subscribe(
+        ResourceKind? kind,
+        string? ns,
+        long? afterResourceVersion,
+        int capacity,
+        out List<ChangeEvent> backlog
+    )
     {
         lock (_gate)
         {
@@ -231,7 +240,11 @@ public sealed class ResourceStore
                 for (var i = 0; i < _historyCount; i++)
                 {
                     var change = _history[(_historyStart + i) % _history.Length];
-                    if (change.ResourceVersion > after && (kind is null || change.Object.Kind == kind) && (ns is null || change.Object.Namespace == ns))
+                    if (
+                        change.ResourceVersion > after
+                        && (kind is null || change.Object.Kind == kind)
+                        && (ns is null || change.Object.Namespace == ns)
+                    )
                     {
                         backlog.Add(change);
                     }
@@ -327,9 +340,12 @@ public sealed class ChangeSubscription : IDisposable
         _store = store;
         _kind = kind;
         _namespace = ns;
-        _channel = capacity > 0
-            ? Channel.CreateBounded<ChangeEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait })
-            : Channel.CreateUnbounded<ChangeEvent>(new UnboundedChannelOptions { SingleReader = true });
+        _channel =
+            capacity > 0
+                ? Channel.CreateBounded<ChangeEvent>(
+                    new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait }
+                )
+                : Channel.CreateUnbounded<ChangeEvent>(new UnboundedChannelOptions { SingleReader = true });
     }
 
     public ChannelReader<ChangeEvent> Reader => _channel.Reader;

@@ -62,17 +62,31 @@ public sealed class StoredObject
     {
         var metadata = obj.Obj("metadata");
         var labels = metadata.Obj("labels") is { } labelObject
-            ? labelObject.Select(p => new KeyValuePair<string, string>(pool.Intern(p.Key), pool.Intern(p.Value?.ToString() ?? ""))).ToArray()
+            ? labelObject
+                .Select(p => new KeyValuePair<string, string>(
+                    pool.Intern(p.Key),
+                    pool.Intern(p.Value?.ToString() ?? "")
+                ))
+                .ToArray()
             : [];
-        var owners = metadata.Arr("ownerReferences").Objects().Select(o => o.Str("uid") ?? "").Where(u => u.Length > 0).ToArray();
-        string? nodeName = null, phase = null;
+        var owners = metadata
+            .Arr("ownerReferences")
+            .Objects()
+            .Select(o => o.Str("uid") ?? "")
+            .Where(u => u.Length > 0)
+            .ToArray();
+        string? nodeName = null,
+            phase = null;
         var ready = false;
-        ResourceAmounts requests = default, limits = default;
+        ResourceAmounts requests = default,
+            limits = default;
         if (kind == ResourceKinds.Pod)
         {
             nodeName = pool.Intern(obj.Str("spec", "nodeName"));
             phase = pool.Intern(obj.Str("status", "phase"));
-            ready = obj.Arr("status", "conditions").Objects().Any(c => c.Str("type") == "Ready" && c.Str("status") == "True");
+            ready = obj.Arr("status", "conditions")
+                .Objects()
+                .Any(c => c.Str("type") == "Ready" && c.Str("status") == "True");
             (requests, limits) = ResourceAmounts.OfPodSpec(obj.Obj("spec"));
         }
         else if (kind == ResourceKinds.Namespace)
@@ -107,7 +121,8 @@ public readonly record struct ResourceAmounts(long CpuMilli, long MemoryBytes, b
 
     public static (ResourceAmounts Requests, ResourceAmounts Limits) OfPodSpec(JsonObject? spec)
     {
-        ResourceAmounts requests = default, limits = default;
+        ResourceAmounts requests = default,
+            limits = default;
         foreach (var container in spec.Arr("containers").Objects())
         {
             requests += Of(container.Obj("resources", "requests"));
@@ -118,8 +133,10 @@ public readonly record struct ResourceAmounts(long CpuMilli, long MemoryBytes, b
 
     public static ResourceAmounts Of(JsonObject? resources)
     {
-        long cpu = 0, memory = 0;
-        bool hasCpu = false, hasMemory = false;
+        long cpu = 0,
+            memory = 0;
+        bool hasCpu = false,
+            hasMemory = false;
         if (Quantity.TryParse(resources.Str("cpu"), out var c))
         {
             cpu = c.MilliValue;

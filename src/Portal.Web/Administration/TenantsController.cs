@@ -24,6 +24,7 @@ public sealed record TenantListModel(Page<TenantSummary> Tenants, string? Search
 public sealed class TenantDetailModel
 {
     public required Tenant Tenant { get; init; }
+
     /// <summary>What deleting the tenant takes down, said before it is confirmed; and the deletion, once started.</summary>
     public required TenantDeletionPlan Deletion { get; init; }
     public string? DisplayName { get; set; }
@@ -40,7 +41,13 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
 
     [HttpGet("/admin/tenants")]
     public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct) =>
-        View(new TenantListModel(await tenants.ListAsync(search, new PageRequest(page, null), ct), search, new CreateTenantForm()));
+        View(
+            new TenantListModel(
+                await tenants.ListAsync(search, new PageRequest(page, null), ct),
+                search,
+                new CreateTenantForm()
+            )
+        );
 
     [HttpPost("/admin/tenants")]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreateTenantForm form, CancellationToken ct)
@@ -50,7 +57,10 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         {
             ModelState.AddProblem(created.Problem!, "Form");
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Index", new TenantListModel(await tenants.ListAsync(null, new PageRequest(1, null), ct), null, form));
+            return View(
+                "Index",
+                new TenantListModel(await tenants.ListAsync(null, new PageRequest(1, null), ct), null, form)
+            );
         }
         TempData["Flash"] = $"Tenant '{created.Value.Slug}' was created. Add its first tenant admin under Members.";
         return Redirect($"/admin/tenants/{created.Value.Slug}");
@@ -59,7 +69,14 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     [HttpGet("/admin/tenants/{tenant}")]
     public async Task<IActionResult> Detail(string tenant, CancellationToken ct) =>
         await tenants.FindAsync(tenant, ct) is { } found
-            ? View(new TenantDetailModel { Tenant = found, DisplayName = found.DisplayName, Deletion = await tenants.PlanDeletionAsync(found, ct) })
+            ? View(
+                new TenantDetailModel
+                {
+                    Tenant = found,
+                    DisplayName = found.DisplayName,
+                    Deletion = await tenants.PlanDeletionAsync(found, ct),
+                }
+            )
             : NotFound();
 
     [HttpPost("/admin/tenants/{tenant}/rename")]
@@ -72,7 +89,15 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         {
             ModelState.AddProblem(renamed.Problem!);
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", new TenantDetailModel { Tenant = found, DisplayName = displayName, Deletion = await tenants.PlanDeletionAsync(found, ct) });
+            return View(
+                "Detail",
+                new TenantDetailModel
+                {
+                    Tenant = found,
+                    DisplayName = displayName,
+                    Deletion = await tenants.PlanDeletionAsync(found, ct),
+                }
+            );
         }
         TempData["Flash"] = "The tenant was renamed.";
         return Redirect($"/admin/tenants/{found.Slug}");
@@ -80,7 +105,12 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
 
     [HttpPost("/admin/tenants/{tenant}/suspend")]
     public Task<IActionResult> Suspend(string tenant, CancellationToken ct) =>
-        ChangeStatus(tenant, found => tenants.SuspendAsync(HttpContext.ToActor(), found, ct), "suspended: its members can read but not change it", ct);
+        ChangeStatus(
+            tenant,
+            found => tenants.SuspendAsync(HttpContext.ToActor(), found, ct),
+            "suspended: its members can read but not change it",
+            ct
+        );
 
     [HttpPost("/admin/tenants/{tenant}/resume")]
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
@@ -95,20 +125,36 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirmSlug, ct);
         if (!deleted.Succeeded)
         {
-            ModelState.AddProblem(deleted.Problem! with { Field = deleted.Problem.Field == "ConfirmSlug" ? nameof(TenantDetailModel.ConfirmSlug) : null });
+            ModelState.AddProblem(
+                deleted.Problem! with
+                {
+                    Field = deleted.Problem.Field == "ConfirmSlug" ? nameof(TenantDetailModel.ConfirmSlug) : null,
+                }
+            );
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", new TenantDetailModel
-            {
-                Tenant = found, DisplayName = found.DisplayName, ConfirmSlug = confirmSlug, Deletion = await tenants.PlanDeletionAsync(found, ct),
-            });
+            return View(
+                "Detail",
+                new TenantDetailModel
+                {
+                    Tenant = found,
+                    DisplayName = found.DisplayName,
+                    ConfirmSlug = confirmSlug,
+                    Deletion = await tenants.PlanDeletionAsync(found, ct),
+                }
+            );
         }
-        TempData["Flash"] = $"Deleting tenant '{found.Slug}': its namespaces first, then its rows; its audit trail is kept. " +
-            "It is read-only meanwhile; follow it on its page.";
+        TempData["Flash"] =
+            $"Deleting tenant '{found.Slug}': its namespaces first, then its rows; its audit trail is kept. "
+            + "It is read-only meanwhile; follow it on its page.";
         return Redirect("/admin/tenants");
     }
 
-    private async Task<IActionResult> ChangeStatus(string tenant, Func<Tenant, Task<Domain.Common.Result<Tenant>>> change,
-        string outcome, CancellationToken ct)
+    private async Task<IActionResult> ChangeStatus(
+        string tenant,
+        Func<Tenant, Task<Domain.Common.Result<Tenant>>> change,
+        string outcome,
+        CancellationToken ct
+    )
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return NotFound();

@@ -31,14 +31,16 @@ public sealed class AlertsApiController(AlertBook alerts) : ApiControllerBase
         alerts.ListAsync(null, query.ToFilter(), new PageRequest(query.Page, size), ct);
 
     [HttpGet("api/v1/tenants/{tenant}/alerts/{alertId:guid}"), Authorize(TenantPolicies.Read)]
-    public Task<IActionResult> TenantGet(Guid alertId, CancellationToken ct) => GetAsync(HttpContext.TenantAccess().Tenant, alertId, ct);
+    public Task<IActionResult> TenantGet(Guid alertId, CancellationToken ct) =>
+        GetAsync(HttpContext.TenantAccess().Tenant, alertId, ct);
 
     [HttpGet("api/v1/alerts/{alertId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformGet(Guid alertId, CancellationToken ct) => GetAsync(null, alertId, ct);
 
     /// <summary>The alert's metric on its subject, from an hour before it fired to a quarter of an hour after it resolved.</summary>
     [HttpGet("api/v1/tenants/{tenant}/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.Read)]
-    public Task<IActionResult> TenantChart(Guid alertId, CancellationToken ct) => ChartAsync(HttpContext.TenantAccess().Tenant, alertId, ct);
+    public Task<IActionResult> TenantChart(Guid alertId, CancellationToken ct) =>
+        ChartAsync(HttpContext.TenantAccess().Tenant, alertId, ct);
 
     [HttpGet("api/v1/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformChart(Guid alertId, CancellationToken ct) => ChartAsync(null, alertId, ct);
@@ -48,27 +50,44 @@ public sealed class AlertsApiController(AlertBook alerts) : ApiControllerBase
         SilenceAsync(HttpContext.TenantAccess().Tenant, alertId, request, ct);
 
     [HttpPost("api/v1/alerts/{alertId:guid}/silence"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformSilence(Guid alertId, SilenceRequest request, CancellationToken ct) => SilenceAsync(null, alertId, request, ct);
+    public Task<IActionResult> PlatformSilence(Guid alertId, SilenceRequest request, CancellationToken ct) =>
+        SilenceAsync(null, alertId, request, ct);
 
     [HttpPost("api/v1/tenants/{tenant}/alerts/{alertId:guid}/unsilence"), Authorize(TenantPolicies.Develop)]
-    public Task<IActionResult> TenantUnsilence(Guid alertId, CancellationToken ct) => UnsilenceAsync(HttpContext.TenantAccess().Tenant, alertId, ct);
+    public Task<IActionResult> TenantUnsilence(Guid alertId, CancellationToken ct) =>
+        UnsilenceAsync(HttpContext.TenantAccess().Tenant, alertId, ct);
 
     [HttpPost("api/v1/alerts/{alertId:guid}/unsilence"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformUnsilence(Guid alertId, CancellationToken ct) => UnsilenceAsync(null, alertId, ct);
+    public Task<IActionResult> PlatformUnsilence(Guid alertId, CancellationToken ct) =>
+        UnsilenceAsync(null, alertId, ct);
 
     private async Task<IActionResult> GetAsync(Tenant? tenant, Guid alertId, CancellationToken ct)
     {
         var detail = await alerts.FindAsync(tenant?.Id, alertId, ct);
-        return detail is null ? this.ToActionResult(Domain.Common.Problem.NotFound("The alert")) : Ok(new AlertView(detail));
+        return detail is null
+            ? this.ToActionResult(Domain.Common.Problem.NotFound("The alert"))
+            : Ok(new AlertView(detail));
     }
 
     private async Task<IActionResult> ChartAsync(Tenant? tenant, Guid alertId, CancellationToken ct) =>
-        await alerts.ChartAsync(tenant?.Id, alertId, ct) is { } chart ? Ok(chart) : this.ToActionResult(Domain.Common.Problem.NotFound("The alert"));
+        await alerts.ChartAsync(tenant?.Id, alertId, ct) is { } chart
+            ? Ok(chart)
+            : this.ToActionResult(Domain.Common.Problem.NotFound("The alert"));
 
-    private async Task<IActionResult> SilenceAsync(Tenant? tenant, Guid alertId, SilenceRequest request, CancellationToken ct)
+    private async Task<IActionResult> SilenceAsync(
+        Tenant? tenant,
+        Guid alertId,
+        SilenceRequest request,
+        CancellationToken ct
+    )
     {
         if (request.Until is null == request.Minutes is null)
-            return this.ToActionResult(Domain.Common.Problem.Invalid("Until", "Say either until when (until) or for how many minutes (minutes) to silence the alert."));
+            return this.ToActionResult(
+                Domain.Common.Problem.Invalid(
+                    "Until",
+                    "Say either until when (until) or for how many minutes (minutes) to silence the alert."
+                )
+            );
         var until = request.Until?.ToUniversalTime() ?? DateTime.UtcNow.AddMinutes(request.Minutes!.Value);
         var silenced = await alerts.SilenceAsync(HttpContext.ToActor(), tenant, alertId, until, request.Reason, ct);
         return silenced.Succeeded ? NoContent() : this.ToActionResult(silenced.Problem!);

@@ -19,12 +19,23 @@ public sealed class AlertQuery
     public string? App { get; set; }
     public int? Page { get; set; }
 
-    public AlertFilter ToFilter() => new(AlertFilter.States.Contains(State) ? State : null, Severity, string.IsNullOrWhiteSpace(App) ? null : App.Trim());
+    public AlertFilter ToFilter() =>
+        new(
+            AlertFilter.States.Contains(State) ? State : null,
+            Severity,
+            string.IsNullOrWhiteSpace(App) ? null : App.Trim()
+        );
 }
 
 public sealed class SilenceForm
 {
-    public static readonly IReadOnlyList<(int Minutes, string Label)> Choices = [(60, "1 hour"), (240, "4 hours"), (1440, "1 day"), (10080, "7 days")];
+    public static readonly IReadOnlyList<(int Minutes, string Label)> Choices =
+    [
+        (60, "1 hour"),
+        (240, "4 hours"),
+        (1440, "1 day"),
+        (10080, "7 days"),
+    ];
 
     public int Minutes { get; set; } = 60;
     public string? Reason { get; set; }
@@ -48,35 +59,44 @@ public sealed class AlertsController(AlertBook alerts) : Controller
     private const int PageSize = 25;
 
     [HttpGet("/t/{tenant}/alerts"), Authorize(TenantPolicies.Read)]
-    public Task<IActionResult> TenantList([FromQuery] AlertQuery query, CancellationToken ct) => ListAsync(TenantOwner, query, ct);
+    public Task<IActionResult> TenantList([FromQuery] AlertQuery query, CancellationToken ct) =>
+        ListAsync(TenantOwner, query, ct);
 
     [HttpGet("/admin/alerts"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformList([FromQuery] AlertQuery query, CancellationToken ct) => ListAsync(PlatformOwner, query, ct);
+    public Task<IActionResult> PlatformList([FromQuery] AlertQuery query, CancellationToken ct) =>
+        ListAsync(PlatformOwner, query, ct);
 
     [HttpGet("/t/{tenant}/alerts/{alertId:guid}"), Authorize(TenantPolicies.Read)]
-    public Task<IActionResult> TenantDetail(Guid alertId, CancellationToken ct) => DetailAsync(TenantOwner, alertId, new SilenceForm(), ct);
+    public Task<IActionResult> TenantDetail(Guid alertId, CancellationToken ct) =>
+        DetailAsync(TenantOwner, alertId, new SilenceForm(), ct);
 
     [HttpGet("/admin/alerts/{alertId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDetail(Guid alertId, CancellationToken ct) => DetailAsync(PlatformOwner, alertId, new SilenceForm(), ct);
+    public Task<IActionResult> PlatformDetail(Guid alertId, CancellationToken ct) =>
+        DetailAsync(PlatformOwner, alertId, new SilenceForm(), ct);
 
     [HttpPost("/t/{tenant}/alerts/{alertId:guid}/silence"), Authorize(TenantPolicies.Develop)]
-    public Task<IActionResult> TenantSilence(Guid alertId, SilenceForm form, CancellationToken ct) => SilenceAsync(TenantOwner, alertId, form, ct);
+    public Task<IActionResult> TenantSilence(Guid alertId, SilenceForm form, CancellationToken ct) =>
+        SilenceAsync(TenantOwner, alertId, form, ct);
 
     [HttpPost("/admin/alerts/{alertId:guid}/silence"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformSilence(Guid alertId, SilenceForm form, CancellationToken ct) => SilenceAsync(PlatformOwner, alertId, form, ct);
+    public Task<IActionResult> PlatformSilence(Guid alertId, SilenceForm form, CancellationToken ct) =>
+        SilenceAsync(PlatformOwner, alertId, form, ct);
 
     [HttpPost("/t/{tenant}/alerts/{alertId:guid}/unsilence"), Authorize(TenantPolicies.Develop)]
-    public Task<IActionResult> TenantUnsilence(Guid alertId, CancellationToken ct) => UnsilenceAsync(TenantOwner, alertId, ct);
+    public Task<IActionResult> TenantUnsilence(Guid alertId, CancellationToken ct) =>
+        UnsilenceAsync(TenantOwner, alertId, ct);
 
     [HttpPost("/admin/alerts/{alertId:guid}/unsilence"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformUnsilence(Guid alertId, CancellationToken ct) => UnsilenceAsync(PlatformOwner, alertId, ct);
+    public Task<IActionResult> PlatformUnsilence(Guid alertId, CancellationToken ct) =>
+        UnsilenceAsync(PlatformOwner, alertId, ct);
 
     /// <summary>The chart of the alert's page, read with the page's session: the metric around the firing time.</summary>
     [HttpGet("/t/{tenant}/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> TenantChart(Guid alertId, CancellationToken ct) => ChartAsync(TenantOwner, alertId, ct);
 
     [HttpGet("/admin/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformChart(Guid alertId, CancellationToken ct) => ChartAsync(PlatformOwner, alertId, ct);
+    public Task<IActionResult> PlatformChart(Guid alertId, CancellationToken ct) =>
+        ChartAsync(PlatformOwner, alertId, ct);
 
     private async Task<IActionResult> ChartAsync(AlertOwner owner, Guid alertId, CancellationToken ct) =>
         await alerts.ChartAsync(owner.Tenant?.Id, alertId, ct) is { } chart ? Json(chart) : NotFound();
@@ -86,21 +106,46 @@ public sealed class AlertsController(AlertBook alerts) : Controller
 
     private async Task<IActionResult> ListAsync(AlertOwner owner, AlertQuery query, CancellationToken ct)
     {
-        var page = await alerts.ListAsync(owner.Tenant?.Id, query.ToFilter(), new PageRequest(query.Page, PageSize), ct);
+        var page = await alerts.ListAsync(
+            owner.Tenant?.Id,
+            query.ToFilter(),
+            new PageRequest(query.Page, PageSize),
+            ct
+        );
         return View("Index", new AlertListModel(owner, page, query, PagerModel.For(page, Request)));
     }
 
-    private async Task<IActionResult> DetailAsync(AlertOwner owner, Guid alertId, SilenceForm form, CancellationToken ct)
+    private async Task<IActionResult> DetailAsync(
+        AlertOwner owner,
+        Guid alertId,
+        SilenceForm form,
+        CancellationToken ct
+    )
     {
         var detail = await alerts.FindAsync(owner.Tenant?.Id, alertId, ct);
         return detail is null ? NotFound() : View("Detail", new AlertDetailModel(owner, detail, form));
     }
 
-    private async Task<IActionResult> SilenceAsync(AlertOwner owner, Guid alertId, SilenceForm form, CancellationToken ct)
+    private async Task<IActionResult> SilenceAsync(
+        AlertOwner owner,
+        Guid alertId,
+        SilenceForm form,
+        CancellationToken ct
+    )
     {
         var silenced = SilenceForm.Choices.Any(c => c.Minutes == form.Minutes)
-            ? await alerts.SilenceAsync(HttpContext.ToActor(), owner.Tenant, alertId, DateTime.UtcNow.AddMinutes(form.Minutes), form.Reason, ct)
-            : Domain.Common.Problem.Invalid("Minutes", "Choose how long to silence the alert: 1 hour, 4 hours, 1 day or 7 days.");
+            ? await alerts.SilenceAsync(
+                HttpContext.ToActor(),
+                owner.Tenant,
+                alertId,
+                DateTime.UtcNow.AddMinutes(form.Minutes),
+                form.Reason,
+                ct
+            )
+            : Domain.Common.Problem.Invalid(
+                "Minutes",
+                "Choose how long to silence the alert: 1 hour, 4 hours, 1 day or 7 days."
+            );
         if (silenced.Succeeded)
         {
             TempData["Flash"] = "The alert is silenced: its notifications wait until the silence ends.";
@@ -118,7 +163,9 @@ public sealed class AlertsController(AlertBook alerts) : Controller
         var lifted = await alerts.UnsilenceAsync(HttpContext.ToActor(), owner.Tenant, alertId, ct);
         if (!lifted.Succeeded && lifted.Problem!.Code == "not-found")
             return NotFound();
-        TempData[lifted.Succeeded ? "Flash" : "Refusal"] = lifted.Succeeded ? "The silence is lifted." : lifted.Problem!.Message;
+        TempData[lifted.Succeeded ? "Flash" : "Refusal"] = lifted.Succeeded
+            ? "The silence is lifted."
+            : lifted.Problem!.Message;
         return Redirect($"{owner.Base}/{alertId}");
     }
 }

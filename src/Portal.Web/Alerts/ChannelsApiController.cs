@@ -14,10 +14,26 @@ namespace Portal.Web.Alerts;
 public sealed record ChannelRequest(ChannelKind? Kind, string? Name, string? Url, string? Recipients);
 
 /// <summary>A webhook channel with the secret it signs with, answered once: when it is created or given a new secret.</summary>
-public sealed record IssuedChannelResource(Guid Id, string Name, ChannelKind Kind, string Target, bool Enabled, DateTime CreatedAt, string Secret)
+public sealed record IssuedChannelResource(
+    Guid Id,
+    string Name,
+    ChannelKind Kind,
+    string Target,
+    bool Enabled,
+    DateTime CreatedAt,
+    string Secret
+)
 {
-    public static IssuedChannelResource From(IssuedChannelSecret issued) => new(issued.Channel.Id, issued.Channel.Name, issued.Channel.Kind,
-        issued.Channel.Target, issued.Channel.Enabled, issued.Channel.CreatedAt, issued.Secret);
+    public static IssuedChannelResource From(IssuedChannelSecret issued) =>
+        new(
+            issued.Channel.Id,
+            issued.Channel.Name,
+            issued.Channel.Kind,
+            issued.Channel.Target,
+            issued.Channel.Enabled,
+            issued.Channel.CreatedAt,
+            issued.Secret
+        );
 }
 
 /// <summary>
@@ -31,17 +47,20 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     /// <summary>The tenant's channels; a webhook's <c>target</c> is its whole URL for tenant admins, its scheme and host for everyone else.</summary>
     [HttpGet(TenantChannels), Authorize(TenantPolicies.Read)]
-    public Task<IReadOnlyList<ChannelRow>> List(CancellationToken ct) => channels.ListAsync(Tenant.Id, SeesWholeUrls, ct);
+    public Task<IReadOnlyList<ChannelRow>> List(CancellationToken ct) =>
+        channels.ListAsync(Tenant.Id, SeesWholeUrls, ct);
 
     [HttpGet(PlatformChannels), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IReadOnlyList<ChannelRow>> PlatformList(CancellationToken ct) => channels.ListAsync(null, wholeUrls: true, ct);
+    public Task<IReadOnlyList<ChannelRow>> PlatformList(CancellationToken ct) =>
+        channels.ListAsync(null, wholeUrls: true, ct);
 
     /// <summary>Creates a channel; a webhook's answer carries its signing secret, this once.</summary>
     [HttpPost(TenantChannels), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Create(ChannelRequest request, CancellationToken ct) => CreateAsync(Tenant, request, ct);
 
     [HttpPost(PlatformChannels), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformCreate(ChannelRequest request, CancellationToken ct) => CreateAsync(null, request, ct);
+    public Task<IActionResult> PlatformCreate(ChannelRequest request, CancellationToken ct) =>
+        CreateAsync(null, request, ct);
 
     [HttpGet(TenantChannels + "/{channelId:guid}"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChannelRow>(StatusCodes.Status200OK)]
@@ -62,13 +81,16 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     public Task<IActionResult> Enable(Guid channelId, CancellationToken ct) => SwitchAsync(Tenant, channelId, true, ct);
 
     [HttpPost(TenantChannels + "/{channelId:guid}/disable"), Authorize(TenantPolicies.Manage)]
-    public Task<IActionResult> Disable(Guid channelId, CancellationToken ct) => SwitchAsync(Tenant, channelId, false, ct);
+    public Task<IActionResult> Disable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(Tenant, channelId, false, ct);
 
     [HttpPost(PlatformChannels + "/{channelId:guid}/enable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformEnable(Guid channelId, CancellationToken ct) => SwitchAsync(null, channelId, true, ct);
+    public Task<IActionResult> PlatformEnable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(null, channelId, true, ct);
 
     [HttpPost(PlatformChannels + "/{channelId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) => SwitchAsync(null, channelId, false, ct);
+    public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(null, channelId, false, ct);
 
     /// <summary>Sends a test message through the channel and answers what became of it (<c>delivered</c>, <c>attempts</c>, <c>error</c>).</summary>
     [HttpPost(TenantChannels + "/{channelId:guid}/test"), Authorize(TenantPolicies.Manage)]
@@ -82,11 +104,13 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     /// <summary>Gives a webhook a new signing secret, answered this once; the old one stops working at once.</summary>
     [HttpPost(TenantChannels + "/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.Manage)]
     [ProducesResponseType<IssuedChannelResource>(StatusCodes.Status200OK)]
-    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(Tenant, channelId, ct);
+    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) =>
+        RotateSecretAsync(Tenant, channelId, ct);
 
     [HttpPost(PlatformChannels + "/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<IssuedChannelResource>(StatusCodes.Status200OK)]
-    public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(null, channelId, ct);
+    public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) =>
+        RotateSecretAsync(null, channelId, ct);
 
     private Tenant Tenant => HttpContext.TenantAccess().Tenant;
 
@@ -108,9 +132,13 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
                     : this.ToActionResult(webhook.Problem!);
             case ChannelKind.Email:
                 var email = await channels.CreateEmailAsync(actor, tenant, request.Name, request.Recipients, ct);
-                return email.Succeeded ? Created(Location(tenant, email.Value.Id), email.Value) : this.ToActionResult(email.Problem!);
+                return email.Succeeded
+                    ? Created(Location(tenant, email.Value.Id), email.Value)
+                    : this.ToActionResult(email.Problem!);
             default:
-                return this.ToActionResult(Domain.Common.Problem.Invalid("Kind", "Choose the kind of channel: Webhook or Email."));
+                return this.ToActionResult(
+                    Domain.Common.Problem.Invalid("Kind", "Choose the kind of channel: Webhook or Email.")
+                );
         }
     }
 
@@ -128,7 +156,9 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     private async Task<IActionResult> SwitchAsync(Tenant? tenant, Guid channelId, bool enabled, CancellationToken ct)
     {
         var switched = await channels.SwitchAsync(HttpContext.ToActor(), tenant, channelId, enabled, ct);
-        return switched.Succeeded ? Ok(await channels.FindAsync(tenant?.Id, channelId, wholeUrls: true, ct)) : this.ToActionResult(switched.Problem!);
+        return switched.Succeeded
+            ? Ok(await channels.FindAsync(tenant?.Id, channelId, wholeUrls: true, ct))
+            : this.ToActionResult(switched.Problem!);
     }
 
     private async Task<IActionResult> TestAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
@@ -140,6 +170,8 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     private async Task<IActionResult> RotateSecretAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
     {
         var rotated = await channels.RotateSecretAsync(HttpContext.ToActor(), tenant, channelId, ct);
-        return rotated.Succeeded ? Ok(IssuedChannelResource.From(rotated.Value)) : this.ToActionResult(rotated.Problem!);
+        return rotated.Succeeded
+            ? Ok(IssuedChannelResource.From(rotated.Value))
+            : this.ToActionResult(rotated.Problem!);
     }
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Common;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
@@ -10,7 +9,12 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
 
-public sealed record ChannelsModel(AlertOwner Owner, IReadOnlyList<ChannelRow> Channels, ChannelForm Webhook, ChannelForm Email);
+public sealed record ChannelsModel(
+    AlertOwner Owner,
+    IReadOnlyList<ChannelRow> Channels,
+    ChannelForm Webhook,
+    ChannelForm Email
+);
 
 /// <summary>A secret just issued, on the one page that shows it.</summary>
 public sealed record ChannelSecretModel(AlertOwner Owner, IssuedChannelSecret Issued, bool Rotated);
@@ -38,58 +42,85 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
         CreateWebhookAsync(TenantOwner, form, ct);
 
     [HttpPost("/admin/alerts/channels/webhooks"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformCreateWebhook([Bind(Prefix = WebhookPrefix)] ChannelForm form, CancellationToken ct) =>
-        CreateWebhookAsync(PlatformOwner, form, ct);
+    public Task<IActionResult> PlatformCreateWebhook(
+        [Bind(Prefix = WebhookPrefix)] ChannelForm form,
+        CancellationToken ct
+    ) => CreateWebhookAsync(PlatformOwner, form, ct);
 
     [HttpPost("/t/{tenant}/alerts/channels/emails"), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> CreateEmail([Bind(Prefix = EmailPrefix)] ChannelForm form, CancellationToken ct) =>
         CreateEmailAsync(TenantOwner, form, ct);
 
     [HttpPost("/admin/alerts/channels/emails"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformCreateEmail([Bind(Prefix = EmailPrefix)] ChannelForm form, CancellationToken ct) =>
-        CreateEmailAsync(PlatformOwner, form, ct);
+    public Task<IActionResult> PlatformCreateEmail(
+        [Bind(Prefix = EmailPrefix)] ChannelForm form,
+        CancellationToken ct
+    ) => CreateEmailAsync(PlatformOwner, form, ct);
 
     [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/enable"), Authorize(TenantPolicies.Manage)]
-    public Task<IActionResult> Enable(Guid channelId, CancellationToken ct) => SwitchAsync(TenantOwner, channelId, true, ct);
+    public Task<IActionResult> Enable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(TenantOwner, channelId, true, ct);
 
     [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/disable"), Authorize(TenantPolicies.Manage)]
-    public Task<IActionResult> Disable(Guid channelId, CancellationToken ct) => SwitchAsync(TenantOwner, channelId, false, ct);
+    public Task<IActionResult> Disable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(TenantOwner, channelId, false, ct);
 
     [HttpPost("/admin/alerts/channels/{channelId:guid}/enable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformEnable(Guid channelId, CancellationToken ct) => SwitchAsync(PlatformOwner, channelId, true, ct);
+    public Task<IActionResult> PlatformEnable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(PlatformOwner, channelId, true, ct);
 
     [HttpPost("/admin/alerts/channels/{channelId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) => SwitchAsync(PlatformOwner, channelId, false, ct);
+    public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) =>
+        SwitchAsync(PlatformOwner, channelId, false, ct);
 
     [HttpGet("/t/{tenant}/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.Manage)]
-    public Task<IActionResult> ConfirmDelete(Guid channelId, CancellationToken ct) => ConfirmDeleteAsync(TenantOwner, channelId, ct);
+    public Task<IActionResult> ConfirmDelete(Guid channelId, CancellationToken ct) =>
+        ConfirmDeleteAsync(TenantOwner, channelId, ct);
 
     [HttpGet("/admin/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformConfirmDelete(Guid channelId, CancellationToken ct) => ConfirmDeleteAsync(PlatformOwner, channelId, ct);
+    public Task<IActionResult> PlatformConfirmDelete(Guid channelId, CancellationToken ct) =>
+        ConfirmDeleteAsync(PlatformOwner, channelId, ct);
 
     [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Delete(Guid channelId, CancellationToken ct) => DeleteAsync(TenantOwner, channelId, ct);
 
     [HttpPost("/admin/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDelete(Guid channelId, CancellationToken ct) => DeleteAsync(PlatformOwner, channelId, ct);
+    public Task<IActionResult> PlatformDelete(Guid channelId, CancellationToken ct) =>
+        DeleteAsync(PlatformOwner, channelId, ct);
 
     [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.Manage)]
-    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(TenantOwner, channelId, ct);
+    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) =>
+        RotateSecretAsync(TenantOwner, channelId, ct);
 
     [HttpPost("/admin/alerts/channels/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(PlatformOwner, channelId, ct);
+    public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) =>
+        RotateSecretAsync(PlatformOwner, channelId, ct);
 
     [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/test"), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Test(Guid channelId, CancellationToken ct) => TestAsync(TenantOwner, channelId, ct);
 
     [HttpPost("/admin/alerts/channels/{channelId:guid}/test"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformTest(Guid channelId, CancellationToken ct) => TestAsync(PlatformOwner, channelId, ct);
+    public Task<IActionResult> PlatformTest(Guid channelId, CancellationToken ct) =>
+        TestAsync(PlatformOwner, channelId, ct);
 
     private AlertOwner TenantOwner => new(HttpContext.TenantAccess());
     private static AlertOwner PlatformOwner => new((TenantAccess?)null);
 
-    private async Task<IActionResult> ListAsync(AlertOwner owner, ChannelForm webhook, ChannelForm email, CancellationToken ct) =>
-        View("Index", new ChannelsModel(owner, await channels.ListAsync(owner.Tenant?.Id, owner.SeesWholeUrls, ct), webhook, email));
+    private async Task<IActionResult> ListAsync(
+        AlertOwner owner,
+        ChannelForm webhook,
+        ChannelForm email,
+        CancellationToken ct
+    ) =>
+        View(
+            "Index",
+            new ChannelsModel(
+                owner,
+                await channels.ListAsync(owner.Tenant?.Id, owner.SeesWholeUrls, ct),
+                webhook,
+                email
+            )
+        );
 
     private async Task<IActionResult> CreateWebhookAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
     {
@@ -101,10 +132,17 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> CreateEmailAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
     {
-        var created = await channels.CreateEmailAsync(HttpContext.ToActor(), owner.Tenant, form.Name, form.Recipients, ct);
+        var created = await channels.CreateEmailAsync(
+            HttpContext.ToActor(),
+            owner.Tenant,
+            form.Name,
+            form.Recipients,
+            ct
+        );
         if (!created.Succeeded)
             return await RefusedAsync(owner, created.Problem!, EmailPrefix, new ChannelForm(), form, ct);
-        TempData["Flash"] = $"E-mail channel '{created.Value.Name}' was created. Send a test to check that it delivers.";
+        TempData["Flash"] =
+            $"E-mail channel '{created.Value.Name}' was created. Send a test to check that it delivers.";
         return Redirect(owner.ChannelsPath);
     }
 
@@ -113,7 +151,9 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
         var switched = await channels.SwitchAsync(HttpContext.ToActor(), owner.Tenant, channelId, enabled, ct);
         if (!switched.Succeeded)
             return NotFound();
-        TempData["Flash"] = enabled ? "The channel is on." : "The channel is off: rules that name it send nothing through it until it is on again.";
+        TempData["Flash"] = enabled
+            ? "The channel is on."
+            : "The channel is off: rules that name it send nothing through it until it is on again.";
         return Redirect(owner.ChannelsPath);
     }
 
@@ -156,11 +196,18 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
         return Redirect(owner.ChannelsPath);
     }
 
-    private async Task<IActionResult> RefusedAsync(AlertOwner owner, Problem problem, string prefix, ChannelForm webhook, ChannelForm email,
-        CancellationToken ct)
+    private async Task<IActionResult> RefusedAsync(
+        AlertOwner owner,
+        Problem problem,
+        string prefix,
+        ChannelForm webhook,
+        ChannelForm email,
+        CancellationToken ct
+    )
     {
         ModelState.AddProblem(problem, prefix);
-        Response.StatusCode = problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
+        Response.StatusCode =
+            problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
         return await ListAsync(owner, webhook, email, ct);
     }
 }

@@ -6,5 +6,6 @@ namespace Portal.Web.Alerts;
 /// <summary>Each alert's notifications are a job of their own, so that a slow webhook's retries never hold up the evaluation.</summary>
 internal sealed class HangfireAlertNotificationQueue(IBackgroundJobClient jobs) : IAlertNotificationQueue
 {
-    public void Enqueue(Guid alertId) => jobs.Enqueue<AlertNotifications>(job => job.DeliverAsync(alertId, CancellationToken.None));
+    public void Enqueue(Guid alertId) =>
+        jobs.Enqueue<AlertNotifications>(job => job.DeliverAsync(alertId, CancellationToken.None));
 }

@@ -10,8 +10,17 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Alerts;
 
 /// <summary>A rule as sent: every setting; <c>appName</c> (tenant rules only, at creation) names the application watched.</summary>
-public sealed record RuleRequest(string? Name, AlertMetric? Metric, Aggregation? Aggregation, Comparator? Comparator, double? Threshold,
-    int? DurationMinutes, Severity? Severity, IReadOnlyList<Guid>? ChannelIds, string? AppName)
+public sealed record RuleRequest(
+    string? Name,
+    AlertMetric? Metric,
+    Aggregation? Aggregation,
+    Comparator? Comparator,
+    double? Threshold,
+    int? DurationMinutes,
+    Severity? Severity,
+    IReadOnlyList<Guid>? ChannelIds,
+    string? AppName
+)
 {
     public Domain.Common.Result<RuleSettings> ToSettings() =>
         RuleInput.Settings(Name, Metric, Aggregation, Comparator, Threshold, DurationMinutes, Severity, ChannelIds);
@@ -34,11 +43,13 @@ public sealed class RulesApiController(AlertRuleDirectory rules) : ApiController
 
     [HttpPost(TenantRules), Authorize(TenantPolicies.Develop)]
     [ProducesResponseType<RuleRow>(StatusCodes.Status201Created)]
-    public Task<IActionResult> Create(RuleRequest request, CancellationToken ct) => CreateAsync(Tenant, request.AppName, request, ct);
+    public Task<IActionResult> Create(RuleRequest request, CancellationToken ct) =>
+        CreateAsync(Tenant, request.AppName, request, ct);
 
     [HttpPost(PlatformRules), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<RuleRow>(StatusCodes.Status201Created)]
-    public Task<IActionResult> PlatformCreate(RuleRequest request, CancellationToken ct) => CreateAsync(null, null, request, ct);
+    public Task<IActionResult> PlatformCreate(RuleRequest request, CancellationToken ct) =>
+        CreateAsync(null, null, request, ct);
 
     [HttpGet(TenantRules + "/{ruleId:guid}"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<RuleRow>(StatusCodes.Status200OK)]
@@ -51,12 +62,14 @@ public sealed class RulesApiController(AlertRuleDirectory rules) : ApiController
     /// <summary>Replaces the rule's settings; the scope and the application watched stay as created.</summary>
     [HttpPut(TenantRules + "/{ruleId:guid}"), Authorize(TenantPolicies.Develop)]
     [ProducesResponseType<RuleRow>(StatusCodes.Status200OK)]
-    public Task<IActionResult> Change(Guid ruleId, RuleRequest request, CancellationToken ct) => ChangeAsync(Tenant, ruleId, request, ct);
+    public Task<IActionResult> Change(Guid ruleId, RuleRequest request, CancellationToken ct) =>
+        ChangeAsync(Tenant, ruleId, request, ct);
 
     /// <summary>Replaces the rule's settings; a built-in rule keeps its metric.</summary>
     [HttpPut(PlatformRules + "/{ruleId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<RuleRow>(StatusCodes.Status200OK)]
-    public Task<IActionResult> PlatformChange(Guid ruleId, RuleRequest request, CancellationToken ct) => ChangeAsync(null, ruleId, request, ct);
+    public Task<IActionResult> PlatformChange(Guid ruleId, RuleRequest request, CancellationToken ct) =>
+        ChangeAsync(null, ruleId, request, ct);
 
     [HttpDelete(TenantRules + "/{ruleId:guid}"), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Delete(Guid ruleId, CancellationToken ct) => DeleteAsync(Tenant, ruleId, ct);
@@ -75,30 +88,49 @@ public sealed class RulesApiController(AlertRuleDirectory rules) : ApiController
     public Task<IActionResult> PlatformEnable(Guid ruleId, CancellationToken ct) => SwitchAsync(null, ruleId, true, ct);
 
     [HttpPost(PlatformRules + "/{ruleId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDisable(Guid ruleId, CancellationToken ct) => SwitchAsync(null, ruleId, false, ct);
+    public Task<IActionResult> PlatformDisable(Guid ruleId, CancellationToken ct) =>
+        SwitchAsync(null, ruleId, false, ct);
 
     private Tenant Tenant => HttpContext.TenantAccess().Tenant;
 
-    private async Task<IActionResult> CreateAsync(Tenant? tenant, string? appName, RuleRequest request, CancellationToken ct)
+    private async Task<IActionResult> CreateAsync(
+        Tenant? tenant,
+        string? appName,
+        RuleRequest request,
+        CancellationToken ct
+    )
     {
         var settings = request.ToSettings();
         if (!settings.Succeeded)
             return this.ToActionResult(settings.Problem!);
         var created = await rules.CreateAsync(HttpContext.ToActor(), tenant, appName, settings.Value, ct);
         return created.Succeeded
-            ? Created($"/{(tenant is null ? PlatformRules : $"api/v1/tenants/{tenant.Slug}/alert-rules")}/{created.Value.Id}",
-                await RowAsync(tenant, created.Value.Id, ct))
+            ? Created(
+                $"/{(tenant is null ? PlatformRules : $"api/v1/tenants/{tenant.Slug}/alert-rules")}/{created.Value.Id}",
+                await RowAsync(tenant, created.Value.Id, ct)
+            )
             : this.ToActionResult(created.Problem!);
     }
 
     private async Task<IActionResult> GetAsync(Tenant? tenant, Guid ruleId, CancellationToken ct) =>
-        await RowAsync(tenant, ruleId, ct) is { } row ? Ok(row) : this.ToActionResult(Domain.Common.Problem.NotFound("The alert rule"));
+        await RowAsync(tenant, ruleId, ct) is { } row
+            ? Ok(row)
+            : this.ToActionResult(Domain.Common.Problem.NotFound("The alert rule"));
 
-    private async Task<IActionResult> ChangeAsync(Tenant? tenant, Guid ruleId, RuleRequest request, CancellationToken ct)
+    private async Task<IActionResult> ChangeAsync(
+        Tenant? tenant,
+        Guid ruleId,
+        RuleRequest request,
+        CancellationToken ct
+    )
     {
         var settings = request.ToSettings();
         if (!settings.Succeeded)
-            return this.ToActionResult(await rules.FindAsync(tenant?.Id, ruleId, ct) is null ? Domain.Common.Problem.NotFound("The alert rule") : settings.Problem!);
+            return this.ToActionResult(
+                await rules.FindAsync(tenant?.Id, ruleId, ct) is null
+                    ? Domain.Common.Problem.NotFound("The alert rule")
+                    : settings.Problem!
+            );
         var changed = await rules.ChangeAsync(HttpContext.ToActor(), tenant, ruleId, settings.Value, ct);
         return changed.Succeeded ? Ok(await RowAsync(tenant, ruleId, ct)) : this.ToActionResult(changed.Problem!);
     }

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Common;
 using Portal.Domain.Monitoring;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Middleware;
@@ -14,11 +13,22 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
 
-public sealed record RulesModel(AlertOwner Owner, IReadOnlyList<RuleRow> Rules, IReadOnlyList<RuleRow> PlatformRules,
-    IReadOnlyDictionary<Guid, string> ChannelNames);
+public sealed record RulesModel(
+    AlertOwner Owner,
+    IReadOnlyList<RuleRow> Rules,
+    IReadOnlyList<RuleRow> PlatformRules,
+    IReadOnlyDictionary<Guid, string> ChannelNames
+);
 
-public sealed record RuleFormModel(AlertOwner Owner, RuleForm Form, Guid? RuleId, RuleScope? Scope, string? BuiltIn,
-    IReadOnlyList<(Guid Id, string Name)> Channels, IReadOnlyList<string> Apps)
+public sealed record RuleFormModel(
+    AlertOwner Owner,
+    RuleForm Form,
+    Guid? RuleId,
+    RuleScope? Scope,
+    string? BuiltIn,
+    IReadOnlyList<(Guid Id, string Name)> Channels,
+    IReadOnlyList<string> Apps
+)
 {
     public bool IsNew => RuleId is null;
     public string Action => RuleId is { } id ? $"{Owner.RulesPath}/{id}" : $"{Owner.RulesPath}/new";
@@ -28,7 +38,11 @@ public sealed record DeleteRuleModel(AlertOwner Owner, RuleRow Rule);
 
 /// <summary>The alert rule pages of a tenant (<c>/t/{tenant}/alerts/rules</c>) and of the platform (<c>/admin/alerts/rules</c>).</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog applications, InstanceDirectory instances) : Controller
+public sealed class RulesController(
+    AlertRuleDirectory rules,
+    ApplicationCatalog applications,
+    InstanceDirectory instances
+) : Controller
 {
     [HttpGet("/t/{tenant}/alerts/rules"), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> Index(CancellationToken ct) => ListAsync(TenantOwner, ct);
@@ -37,16 +51,19 @@ public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog
     public Task<IActionResult> PlatformIndex(CancellationToken ct) => ListAsync(PlatformOwner, ct);
 
     [HttpGet("/t/{tenant}/alerts/rules/new"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> New(CancellationToken ct) => View("Form", await FormModelAsync(TenantOwner, RuleForm.Blank(), null, ct));
+    public async Task<IActionResult> New(CancellationToken ct) =>
+        View("Form", await FormModelAsync(TenantOwner, RuleForm.Blank(), null, ct));
 
     [HttpGet("/admin/alerts/rules/new"), Authorize(TenantPolicies.PlatformAdmin)]
-    public async Task<IActionResult> PlatformNew(CancellationToken ct) => View("Form", await FormModelAsync(PlatformOwner, RuleForm.Blank(), null, ct));
+    public async Task<IActionResult> PlatformNew(CancellationToken ct) =>
+        View("Form", await FormModelAsync(PlatformOwner, RuleForm.Blank(), null, ct));
 
     [HttpPost("/t/{tenant}/alerts/rules/new"), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Create(RuleForm form, CancellationToken ct) => CreateAsync(TenantOwner, form, ct);
 
     [HttpPost("/admin/alerts/rules/new"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformCreate(RuleForm form, CancellationToken ct) => CreateAsync(PlatformOwner, form, ct);
+    public Task<IActionResult> PlatformCreate(RuleForm form, CancellationToken ct) =>
+        CreateAsync(PlatformOwner, form, ct);
 
     [HttpGet("/t/{tenant}/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Edit(Guid ruleId, CancellationToken ct) => EditAsync(TenantOwner, ruleId, ct);
@@ -55,34 +72,42 @@ public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog
     public Task<IActionResult> PlatformEdit(Guid ruleId, CancellationToken ct) => EditAsync(PlatformOwner, ruleId, ct);
 
     [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.Develop)]
-    public Task<IActionResult> Change(Guid ruleId, RuleForm form, CancellationToken ct) => ChangeAsync(TenantOwner, ruleId, form, ct);
+    public Task<IActionResult> Change(Guid ruleId, RuleForm form, CancellationToken ct) =>
+        ChangeAsync(TenantOwner, ruleId, form, ct);
 
     [HttpPost("/admin/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformChange(Guid ruleId, RuleForm form, CancellationToken ct) => ChangeAsync(PlatformOwner, ruleId, form, ct);
+    public Task<IActionResult> PlatformChange(Guid ruleId, RuleForm form, CancellationToken ct) =>
+        ChangeAsync(PlatformOwner, ruleId, form, ct);
 
     [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}/enable"), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Enable(Guid ruleId, CancellationToken ct) => SwitchAsync(TenantOwner, ruleId, true, ct);
 
     [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}/disable"), Authorize(TenantPolicies.Develop)]
-    public Task<IActionResult> Disable(Guid ruleId, CancellationToken ct) => SwitchAsync(TenantOwner, ruleId, false, ct);
+    public Task<IActionResult> Disable(Guid ruleId, CancellationToken ct) =>
+        SwitchAsync(TenantOwner, ruleId, false, ct);
 
     [HttpPost("/admin/alerts/rules/{ruleId:guid}/enable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformEnable(Guid ruleId, CancellationToken ct) => SwitchAsync(PlatformOwner, ruleId, true, ct);
+    public Task<IActionResult> PlatformEnable(Guid ruleId, CancellationToken ct) =>
+        SwitchAsync(PlatformOwner, ruleId, true, ct);
 
     [HttpPost("/admin/alerts/rules/{ruleId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDisable(Guid ruleId, CancellationToken ct) => SwitchAsync(PlatformOwner, ruleId, false, ct);
+    public Task<IActionResult> PlatformDisable(Guid ruleId, CancellationToken ct) =>
+        SwitchAsync(PlatformOwner, ruleId, false, ct);
 
     [HttpGet("/t/{tenant}/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.Develop)]
-    public Task<IActionResult> ConfirmDelete(Guid ruleId, CancellationToken ct) => ConfirmDeleteAsync(TenantOwner, ruleId, ct);
+    public Task<IActionResult> ConfirmDelete(Guid ruleId, CancellationToken ct) =>
+        ConfirmDeleteAsync(TenantOwner, ruleId, ct);
 
     [HttpGet("/admin/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformConfirmDelete(Guid ruleId, CancellationToken ct) => ConfirmDeleteAsync(PlatformOwner, ruleId, ct);
+    public Task<IActionResult> PlatformConfirmDelete(Guid ruleId, CancellationToken ct) =>
+        ConfirmDeleteAsync(PlatformOwner, ruleId, ct);
 
     [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Delete(Guid ruleId, CancellationToken ct) => DeleteAsync(TenantOwner, ruleId, ct);
 
     [HttpPost("/admin/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDelete(Guid ruleId, CancellationToken ct) => DeleteAsync(PlatformOwner, ruleId, ct);
+    public Task<IActionResult> PlatformDelete(Guid ruleId, CancellationToken ct) =>
+        DeleteAsync(PlatformOwner, ruleId, ct);
 
     private AlertOwner TenantOwner => new(HttpContext.TenantAccess());
     private static AlertOwner PlatformOwner => new((TenantAccess?)null);
@@ -99,7 +124,13 @@ public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog
     {
         var settings = form.ToSettings();
         var created = settings.Succeeded
-            ? await rules.CreateAsync(HttpContext.ToActor(), owner.Tenant, owner.IsPlatform ? null : form.AppName, settings.Value, ct)
+            ? await rules.CreateAsync(
+                HttpContext.ToActor(),
+                owner.Tenant,
+                owner.IsPlatform ? null : form.AppName,
+                settings.Value,
+                ct
+            )
             : settings.Problem!;
         if (!created.Succeeded)
             return await RefusedAsync(owner, form, null, created.Problem!, ct);
@@ -118,7 +149,9 @@ public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog
             return NotFound();
         form.AppName = rule.AppName;
         var settings = form.ToSettings();
-        var changed = settings.Succeeded ? await rules.ChangeAsync(HttpContext.ToActor(), owner.Tenant, ruleId, settings.Value, ct) : settings.Problem!;
+        var changed = settings.Succeeded
+            ? await rules.ChangeAsync(HttpContext.ToActor(), owner.Tenant, ruleId, settings.Value, ct)
+            : settings.Problem!;
         if (!changed.Succeeded)
             return await RefusedAsync(owner, form, rule, changed.Problem!, ct);
         TempData["Flash"] = $"Alert rule '{changed.Value.Name}' was saved: {changed.Value.Condition}.";
@@ -130,7 +163,9 @@ public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog
         var switched = await rules.SwitchAsync(HttpContext.ToActor(), owner.Tenant, ruleId, enabled, ct);
         if (switched.Problem is { Code: "not-found" })
             return NotFound();
-        TempData["Flash"] = enabled ? "The rule is on." : "The rule is off: it raises no alerts until it is switched on again.";
+        TempData["Flash"] = enabled
+            ? "The rule is on."
+            : "The rule is off: it raises no alerts until it is switched on again.";
         return Redirect(owner.RulesPath);
     }
 
@@ -144,29 +179,46 @@ public sealed class RulesController(AlertRuleDirectory rules, ApplicationCatalog
         var deleted = await rules.DeleteAsync(HttpContext.ToActor(), owner.Tenant, ruleId, ct);
         if (deleted.Problem is { Code: "not-found" })
             return NotFound();
-        TempData[deleted.Succeeded ? "Flash" : "Refusal"] = deleted.Succeeded ? "The rule was deleted." : deleted.Problem!.Message;
+        TempData[deleted.Succeeded ? "Flash" : "Refusal"] = deleted.Succeeded
+            ? "The rule was deleted."
+            : deleted.Problem!.Message;
         return Redirect(owner.RulesPath);
     }
 
-    private async Task<IActionResult> RefusedAsync(AlertOwner owner, RuleForm form, AlertRule? rule, Problem problem, CancellationToken ct)
+    private async Task<IActionResult> RefusedAsync(
+        AlertOwner owner,
+        RuleForm form,
+        AlertRule? rule,
+        Problem problem,
+        CancellationToken ct
+    )
     {
         // Binding left its own messages for values it could not read; the domain names each of those fields itself.
         ModelState.Clear();
         ModelState.AddProblem(problem);
-        Response.StatusCode = problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
+        Response.StatusCode =
+            problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
         return View("Form", await FormModelAsync(owner, form, rule, ct));
     }
 
-    private async Task<RuleFormModel> FormModelAsync(AlertOwner owner, RuleForm form, AlertRule? rule, CancellationToken ct)
+    private async Task<RuleFormModel> FormModelAsync(
+        AlertOwner owner,
+        RuleForm form,
+        AlertRule? rule,
+        CancellationToken ct
+    )
     {
         var channels = await rules.ChannelChoicesAsync(owner.Tenant?.Id, ct);
         IReadOnlyList<string> apps = [];
         if (!owner.IsPlatform && rule is null)
         {
             var page = new PageRequest(1, PageRequest.MaxSize);
-            apps = (await applications.ListAsync(new ApplicationFilter(), page, ct)).Items.Select(a => a.Name)
+            apps = (await applications.ListAsync(new ApplicationFilter(), page, ct))
+                .Items.Select(a => a.Name)
                 .Concat((await instances.ListAsync(null, null, page, ct)).Items.Select(i => i.Name))
-                .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                .Distinct(StringComparer.Ordinal)
+                .Order(StringComparer.Ordinal)
+                .ToList();
         }
         return new RuleFormModel(owner, form, rule?.Id, rule?.Scope, rule?.BuiltIn, channels, apps);
     }

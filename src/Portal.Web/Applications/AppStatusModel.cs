@@ -8,8 +8,13 @@ namespace Portal.Web.Applications;
 /// What the <c>_Status</c> partial shows: an application's environments, live, and where its links lead; with <see cref="Truths"/>, what runs
 /// in each and how it differs from the working spec (<c>_EnvironmentTruth</c>), with the actions of a developer when <see cref="CanDeploy"/>.
 /// </summary>
-public sealed record AppStatusModel(string Tenant, string App, IReadOnlyList<EnvironmentStatus> Environments,
-    IReadOnlyDictionary<string, EnvironmentTruth>? Truths = null, bool CanDeploy = false);
+public sealed record AppStatusModel(
+    string Tenant,
+    string App,
+    IReadOnlyList<EnvironmentStatus> Environments,
+    IReadOnlyDictionary<string, EnvironmentTruth>? Truths = null,
+    bool CanDeploy = false
+);
 
 /// <summary>An application's status in one environment, pushed to the browsers that follow it as <c>statusChanged</c>.</summary>
 public sealed record AppStatusUpdate(string App, EnvironmentStatus Status);
@@ -21,17 +26,19 @@ public sealed record AppStatusUpdate(string App, EnvironmentStatus Status);
 public static class AppStatusText
 {
     /// <summary>A badge's colour class and Bootstrap icon: colour is never the only signal, the state is written beside it.</summary>
-    public static (string Css, string Icon) Badge(AppDeploymentState state) => state switch
-    {
-        AppDeploymentState.Running => ("text-bg-success", "check-circle"),
-        AppDeploymentState.Deploying => ("text-bg-info", "arrow-repeat"),
-        AppDeploymentState.Failed => ("text-bg-danger", "x-octagon"),
-        AppDeploymentState.Stopped => ("text-bg-secondary", "pause-circle"),
-        AppDeploymentState.Removing => ("text-bg-warning", "trash"),
-        _ => ("text-bg-light", "question-circle"),
-    };
+    public static (string Css, string Icon) Badge(AppDeploymentState state) =>
+        state switch
+        {
+            AppDeploymentState.Running => ("text-bg-success", "check-circle"),
+            AppDeploymentState.Deploying => ("text-bg-info", "arrow-repeat"),
+            AppDeploymentState.Failed => ("text-bg-danger", "x-octagon"),
+            AppDeploymentState.Stopped => ("text-bg-secondary", "pause-circle"),
+            AppDeploymentState.Removing => ("text-bg-warning", "trash"),
+            _ => ("text-bg-light", "question-circle"),
+        };
 
-    public static string Cpu(long? millis) => millis is { } value ? $"{Domain.Common.Quantity.FormatCpu(value)} CPU" : "—";
+    public static string Cpu(long? millis) =>
+        millis is { } value ? $"{Domain.Common.Quantity.FormatCpu(value)} CPU" : "—";
 
     public static string Memory(long? bytes) => bytes is { } value ? Domain.Common.Quantity.FormatBytes(value) : "—";
 
@@ -47,7 +54,8 @@ public static class AppStatusText
             : $"{(int)age.TotalDays}d";
     }
 
-    public static string Iso(DateTime at) => DateTime.SpecifyKind(at, DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture);
+    public static string Iso(DateTime at) =>
+        DateTime.SpecifyKind(at, DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture);
 
     public static string LogsUrl(string tenant, string app, string? environment = null, string? pod = null) =>
         $"/t/{Uri.EscapeDataString(tenant)}/apps/{Uri.EscapeDataString(app)}/logs"

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Portal.Domain.Common;
 using Portal.Infrastructure.Applications;
 using Portal.Web.Common;
 using Portal.Web.Identity;
@@ -27,7 +26,9 @@ public sealed class ApplicationStatusApiController(AppStatusReader status, PodLo
         if (await status.FindAsync(app, ct) is not { } id)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
         if (!(await status.ForApplicationAsync(id, ct)).Any(e => e.Environment == environment))
-            return this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}' in environment '{environment}'"));
+            return this.ToActionResult(
+                Domain.Common.Problem.NotFound($"Application '{app}' in environment '{environment}'")
+            );
         return Ok(await status.RecentEventsAsync(id, environment, take ?? 50, ct));
     }
 
@@ -37,9 +38,22 @@ public sealed class ApplicationStatusApiController(AppStatusReader status, PodLo
     /// </summary>
     [HttpGet("environments/{environment}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/plain")]
-    public async Task<IActionResult> Log(string app, string environment, string pod, int? lines, string? container, bool previous, CancellationToken ct)
+    public async Task<IActionResult> Log(
+        string app,
+        string environment,
+        string pod,
+        int? lines,
+        string? container,
+        bool previous,
+        CancellationToken ct
+    )
     {
-        var log = await logs.TailAsync(new PodLogRequest(app, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, User.ToCaller(), ct);
+        var log = await logs.TailAsync(
+            new PodLogRequest(app, environment, pod, container, previous),
+            lines ?? PodLogs.DefaultLines,
+            User.ToCaller(),
+            ct
+        );
         return log.Succeeded ? Content(log.Value, "text/plain", Encoding.UTF8) : this.ToActionResult(log.Problem!);
     }
 }

@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Applications;
-using Portal.Domain.Common;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
@@ -25,13 +24,26 @@ public sealed record ManifestsModel(TenantAccess Access, RenderedManifests Manif
 /// What an import carried over and what not: the importer's notes, and what the form cannot hold of the imported spec
 /// (more than one config file, health-check timings), which creating the application through the API would keep.
 /// </summary>
-public sealed record ImportReport(string Name, IReadOnlyList<ImportNote> NotMapped, IReadOnlyList<string> Adjustments, IReadOnlyList<SpecChange> NotInForm)
+public sealed record ImportReport(
+    string Name,
+    IReadOnlyList<ImportNote> NotMapped,
+    IReadOnlyList<string> Adjustments,
+    IReadOnlyList<SpecChange> NotInForm
+)
 {
     public static (SpecForm Form, ImportReport Report) Of(ImportedApplication imported)
     {
         var form = SpecForm.From(imported.Name, null, null, imported.Spec);
         var (kept, _) = form.Read();
-        return (form, new ImportReport(imported.Name, imported.NotMapped, imported.Adjustments, SpecDiff.Between(imported.Spec, kept)));
+        return (
+            form,
+            new ImportReport(
+                imported.Name,
+                imported.NotMapped,
+                imported.Adjustments,
+                SpecDiff.Between(imported.Spec, kept)
+            )
+        );
     }
 }
 
@@ -58,12 +70,17 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
         }
         var view = rendered.Value;
         return download
-            ? File(Encoding.UTF8.GetBytes(view.Yaml), "application/yaml", $"{view.App}-{view.Environment}-revision-{view.Revision}.yaml")
+            ? File(
+                Encoding.UTF8.GetBytes(view.Yaml),
+                "application/yaml",
+                $"{view.App}-{view.Environment}-revision-{view.Revision}.yaml"
+            )
             : View(Views + "Manifests.cshtml", new ManifestsModel(access, view));
     }
 
     [HttpGet("/t/{tenant}/apps/import"), Authorize(TenantPolicies.Develop)]
-    public IActionResult Import() => View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), new ImportForm()));
+    public IActionResult Import() =>
+        View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), new ImportForm()));
 
     /// <summary>The create form filled in from the YAML, with what could not be carried over; or the YAML back with where it fails.</summary>
     [HttpPost("/t/{tenant}/apps/import"), Authorize(TenantPolicies.Develop)]
@@ -75,8 +92,16 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
         if (form.File is { Length: > 0 } file)
         {
             if (file.Length > DeploymentImport.MaxLength)
-                return Refused(form, Domain.Common.Problem.Invalid(DeploymentImport.Field,
-                    $"The file has {file.Length / 1024} KiB; an import takes at most {DeploymentImport.MaxLength / 1024} KiB."));
+            {
+                return Refused(
+                    form,
+                    Domain.Common.Problem.Invalid(
+                        DeploymentImport.Field,
+                        $"The file has {file.Length / 1024} KiB; an import takes at most {DeploymentImport.MaxLength / 1024} KiB."
+                    )
+                );
+            }
+
             using var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8);
             yaml = await reader.ReadToEndAsync(ct);
         }
@@ -85,7 +110,10 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
         if (!imported.Succeeded)
             return Refused(form, imported.Problem!);
         var (filled, report) = ImportReport.Of(imported.Value);
-        return View("~/Applications/Views/Applications/Form.cshtml", new ApplicationFormModel(access, filled, IsNew: true, report));
+        return View(
+            "~/Applications/Views/Applications/Form.cshtml",
+            new ApplicationFormModel(access, filled, IsNew: true, report)
+        );
     }
 
     private ViewResult Refused(ImportForm form, Domain.Common.Problem problem)
@@ -95,13 +123,18 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
         if (form.Yaml is { } yaml && SecretDocument().IsMatch(yaml))
         {
             form.Yaml = null;
-            ModelState.AddModelError(DeploymentImport.Field,
-                "The YAML holds a Secret, so it is not shown back here: paste it again without the Secret (the import does not read Secrets).");
+            ModelState.AddModelError(
+                DeploymentImport.Field,
+                "The YAML holds a Secret, so it is not shown back here: paste it again without the Secret (the import does not read Secrets)."
+            );
         }
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), form));
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*kind:\s*[""']?Secret[""']?\s*$", System.Text.RegularExpressions.RegexOptions.Multiline)]
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"^\s*kind:\s*[""']?Secret[""']?\s*$",
+        System.Text.RegularExpressions.RegexOptions.Multiline
+    )]
     private static partial System.Text.RegularExpressions.Regex SecretDocument();
 }

@@ -28,42 +28,93 @@ public sealed record PromotionRequest(string? From, string? To, string? Note, bo
 public sealed record ScaleRequest(int? Replicas) : StrictBody;
 
 /// <summary>The autoscaler's bounds (both needed) and the average utilizations of the requests it aims at.</summary>
-public sealed record AutoscalingRequest(int? MinReplicas, int? MaxReplicas, int? CpuUtilizationPercent, int? MemoryUtilizationPercent) : StrictBody
+public sealed record AutoscalingRequest(
+    int? MinReplicas,
+    int? MaxReplicas,
+    int? CpuUtilizationPercent,
+    int? MemoryUtilizationPercent
+) : StrictBody
 {
     public Result<AutoscalingPolicy> ToPolicy() =>
-        Refuse("minReplicas, maxReplicas, cpuUtilizationPercent and memoryUtilizationPercent", ReplicaInput.Missing(MinReplicas, MaxReplicas)) is { } problem
+        Refuse(
+            "minReplicas, maxReplicas, cpuUtilizationPercent and memoryUtilizationPercent",
+            ReplicaInput.Missing(MinReplicas, MaxReplicas)
+        )
+            is { } problem
             ? problem
-            : new AutoscalingPolicy(MinReplicas.GetValueOrDefault(), MaxReplicas.GetValueOrDefault(), CpuUtilizationPercent, MemoryUtilizationPercent);
+            : new AutoscalingPolicy(
+                MinReplicas.GetValueOrDefault(),
+                MaxReplicas.GetValueOrDefault(),
+                CpuUtilizationPercent,
+                MemoryUtilizationPercent
+            );
 }
 
-public sealed record ResourcesRequest(string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit) : StrictBody;
+public sealed record ResourcesRequest(string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit)
+    : StrictBody;
 
 /// <summary>Applications of a tenant: their specs, revisions and deploys, and the day-2 actions; changes answer 202 with their operation.</summary>
 [Route("api/v1/tenants/{tenant}/apps")]
-public sealed class ApplicationsApiController(ApplicationCatalog catalog, ApplicationChanges changes) : ApiControllerBase
+public sealed class ApplicationsApiController(ApplicationCatalog catalog, ApplicationChanges changes)
+    : ApiControllerBase
 {
     [HttpGet(""), Authorize(TenantPolicies.Read)]
-    public Task<Page<ApplicationRow>> List(string? search, string? environment, ApplicationHealth? health, ApplicationSort? sort, bool? descending,
-        int? page, int? size, CancellationToken ct) =>
-        catalog.ListAsync(new ApplicationFilter(search, environment, health ?? ApplicationHealth.Any, sort ?? ApplicationSort.Name, descending ?? false),
-            new PageRequest(page, size), ct);
+    public Task<Page<ApplicationRow>> List(
+        string? search,
+        string? environment,
+        ApplicationHealth? health,
+        ApplicationSort? sort,
+        bool? descending,
+        int? page,
+        int? size,
+        CancellationToken ct
+    ) =>
+        catalog.ListAsync(
+            new ApplicationFilter(
+                search,
+                environment,
+                health ?? ApplicationHealth.Any,
+                sort ?? ApplicationSort.Name,
+                descending ?? false
+            ),
+            new PageRequest(page, size),
+            ct
+        );
 
     [HttpPost(""), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Create(ApplicationRequest request, CancellationToken ct)
     {
         if (request.Spec is null)
-            return this.ToActionResult(Domain.Common.Problem.Invalid("Spec", "An application needs a spec: at least an image and its CPU and memory requests and limits."));
+            return this.ToActionResult(
+                Domain.Common.Problem.Invalid(
+                    "Spec",
+                    "An application needs a spec: at least an image and its CPU and memory requests and limits."
+                )
+            );
         var access = HttpContext.TenantAccess();
-        var created = await catalog.CreateAsync(HttpContext.ToActor(), access.Tenant, request.Name, request.Description, request.Owner, request.Spec, ct);
+        var created = await catalog.CreateAsync(
+            HttpContext.ToActor(),
+            access.Tenant,
+            request.Name,
+            request.Description,
+            request.Owner,
+            request.Spec,
+            ct
+        );
         return created.Succeeded
-            ? Created($"/api/v1/tenants/{access.Tenant.Slug}/apps/{created.Value.Name}", Masked(await catalog.FindAsync(created.Value.Name, ct)))
+            ? Created(
+                $"/api/v1/tenants/{access.Tenant.Slug}/apps/{created.Value.Name}",
+                Masked(await catalog.FindAsync(created.Value.Name, ct))
+            )
             : this.ToActionResult(created.Problem!);
     }
 
     /// <summary>The application with its working spec (secret values masked) and where it runs.</summary>
     [HttpGet("{app}"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Get(string app, CancellationToken ct) =>
-        await catalog.FindAsync(app, ct) is { } found ? Ok(Masked(found)) : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
+        await catalog.FindAsync(app, ct) is { } found
+            ? Ok(Masked(found))
+            : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
 
     /// <summary>Changes the working spec; a secret variable sent with an empty value keeps its value.</summary>
     [HttpPut("{app}"), Authorize(TenantPolicies.Develop)]
@@ -71,7 +122,15 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     {
         if (request.Spec is null)
             return this.ToActionResult(Domain.Common.Problem.Invalid("Spec", "Send the whole spec."));
-        var changed = await catalog.ChangeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, request.Description, request.Owner, request.Spec, ct);
+        var changed = await catalog.ChangeAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            app,
+            request.Description,
+            request.Owner,
+            request.Spec,
+            ct
+        );
         return changed.Succeeded ? Ok(Masked(await catalog.FindAsync(app, ct))) : this.ToActionResult(changed.Problem!);
     }
 
@@ -81,7 +140,9 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpGet("{app}/revisions"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Revisions(string app, CancellationToken ct) =>
-        await catalog.RevisionsAsync(app, ct) is { } revisions ? Ok(revisions) : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
+        await catalog.RevisionsAsync(app, ct) is { } revisions
+            ? Ok(revisions)
+            : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
 
     [HttpGet("{app}/revisions/{from:int}/diff/{to:int}"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Diff(string app, int from, int to, CancellationToken ct)
@@ -91,15 +152,45 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     }
 
     [HttpPost("{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Deploy(string app, string environment, DeployRequest request, CancellationToken ct) =>
-        Accepted(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Note, request.RollBackOnFailure,
-            DeployScale.From(request.Replicas), ct));
+    public async Task<IActionResult> Deploy(
+        string app,
+        string environment,
+        DeployRequest request,
+        CancellationToken ct
+    ) =>
+        Accepted(
+            await changes.DeployAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                app,
+                environment,
+                request.Note,
+                request.RollBackOnFailure,
+                DeployScale.From(request.Replicas),
+                ct
+            )
+        );
 
     [HttpPost("{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> RollBack(string app, string environment, RollbackRequest request, CancellationToken ct) =>
-        Accepted(request.Revision is { } revision
-            ? await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, revision, request.Note, ct)
-            : ReplicaInput.NoRevision);
+    public async Task<IActionResult> RollBack(
+        string app,
+        string environment,
+        RollbackRequest request,
+        CancellationToken ct
+    ) =>
+        Accepted(
+            request.Revision is { } revision
+                ? await changes.RollBackAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    revision,
+                    request.Note,
+                    ct
+                )
+                : ReplicaInput.NoRevision
+        );
 
     /// <summary>
     /// What promoting the revision running in <c>from</c> would change in <c>to</c>, and the middleware bindings of each side: promotion
@@ -114,57 +205,145 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpPost("{app}/promotion"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Promote(string app, PromotionRequest request, CancellationToken ct) =>
-        Accepted(await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, request.From, request.To, request.Note,
-            request.AcceptMissingBindings, ct));
+        Accepted(
+            await changes.PromoteAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                app,
+                request.From,
+                request.To,
+                request.Note,
+                request.AcceptMissingBindings,
+                ct
+            )
+        );
 
     [HttpPost("{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Scale(string app, string environment, ScaleRequest request, CancellationToken ct) =>
-        Accepted(request.Refuse("replicas", StrictBody.Required((request.Replicas, "Replicas", ReplicaInput.NoReplicas))) is { } refused
-            ? refused
-            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, request.Replicas.GetValueOrDefault(), ct));
+    public async Task<IActionResult> Scale(
+        string app,
+        string environment,
+        ScaleRequest request,
+        CancellationToken ct
+    ) =>
+        Accepted(
+            request.Refuse("replicas", StrictBody.Required((request.Replicas, "Replicas", ReplicaInput.NoReplicas)))
+                is { } refused
+                ? refused
+                : await changes.ScaleAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    request.Replicas.GetValueOrDefault(),
+                    ct
+                )
+        );
 
     [HttpPost("{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
-        Accepted(await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct));
+        Accepted(
+            await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct)
+        );
 
     [HttpPost("{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
-        Accepted(await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct));
+        Accepted(
+            await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct)
+        );
 
     [HttpPost("{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
-        Accepted(await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct));
+        Accepted(
+            await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct)
+        );
 
     /// <summary>Vertical scaling: a new revision with other requests and limits ("250m", "512Mi").</summary>
     [HttpPut("{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Resize(string app, string environment, ResourcesRequest request, CancellationToken ct)
+    public async Task<IActionResult> Resize(
+        string app,
+        string environment,
+        ResourcesRequest request,
+        CancellationToken ct
+    )
     {
-        var resources = ResourceText.Parse(request.CpuRequest, request.CpuLimit, request.MemoryRequest, request.MemoryLimit);
-        if (request.Refuse("cpuRequest, cpuLimit, memoryRequest and memoryLimit", resources.Succeeded ? [] : [resources.Problem!]) is { } refused)
+        var resources = ResourceText.Parse(
+            request.CpuRequest,
+            request.CpuLimit,
+            request.MemoryRequest,
+            request.MemoryLimit
+        );
+        if (
+            request.Refuse(
+                "cpuRequest, cpuLimit, memoryRequest and memoryLimit",
+                resources.Succeeded ? [] : [resources.Problem!]
+            ) is
+            { } refused
+        )
             return this.ToActionResult(refused);
-        return Accepted(await changes.ResizeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, resources.Value, ct));
+        return Accepted(
+            await changes.ResizeAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                app,
+                environment,
+                resources.Value,
+                ct
+            )
+        );
     }
 
     [HttpPut("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Autoscale(string app, string environment, AutoscalingRequest request, CancellationToken ct)
+    public async Task<IActionResult> Autoscale(
+        string app,
+        string environment,
+        AutoscalingRequest request,
+        CancellationToken ct
+    )
     {
         var policy = request.ToPolicy();
-        return Accepted(policy.Succeeded
-            ? await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy.Value, ct)
-            : policy.Problem!);
+        return Accepted(
+            policy.Succeeded
+                ? await changes.AutoscaleAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    policy.Value,
+                    ct
+                )
+                : policy.Problem!
+        );
     }
 
     [HttpDelete("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> StopAutoscaling(string app, string environment, CancellationToken ct) =>
-        Accepted(await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, null, ct));
+        Accepted(
+            await changes.AutoscaleAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                app,
+                environment,
+                null,
+                ct
+            )
+        );
 
     private IActionResult Accepted(Result<Operation> operation) =>
         operation.Succeeded
-            ? Accepted($"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations", new { operation = operation.Value.Id })
+            ? Accepted(
+                $"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations",
+                new { operation = operation.Value.Id }
+            )
             : this.ToActionResult(operation.Problem!);
 
     /// <summary>The application as the API shows it: secret values masked.</summary>
-    internal static ApplicationView? Masked(ApplicationView? view) => view is null
-        ? null
-        : view with { Spec = view.Spec.WithEnvironment(view.Spec.Environment.Select(v => v.IsSecret ? v with { Value = EnvironmentVariable.Mask } : v)) };
+    internal static ApplicationView? Masked(ApplicationView? view) =>
+        view is null
+            ? null
+            : view with
+            {
+                Spec = view.Spec.WithEnvironment(
+                    view.Spec.Environment.Select(v => v.IsSecret ? v with { Value = EnvironmentVariable.Mask } : v)
+                ),
+            };
 }

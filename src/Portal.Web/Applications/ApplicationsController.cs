@@ -25,43 +25,91 @@ public sealed class ApplicationListQuery
     public int? Size { get; set; }
 }
 
-public sealed record ApplicationListModel(TenantAccess Access, Page<ApplicationRow> Applications, ApplicationListQuery Query, IReadOnlyList<string> Environments);
+public sealed record ApplicationListModel(
+    TenantAccess Access,
+    Page<ApplicationRow> Applications,
+    ApplicationListQuery Query,
+    IReadOnlyList<string> Environments
+);
 
-public sealed record ApplicationFormModel(TenantAccess Access, SpecForm Form, bool IsNew, ImportReport? Imported = null);
+public sealed record ApplicationFormModel(
+    TenantAccess Access,
+    SpecForm Form,
+    bool IsNew,
+    ImportReport? Imported = null
+);
 
-public sealed record ApplicationDetailModel(TenantAccess Access, ApplicationView Application, AppStatusModel Status, IReadOnlyList<RevisionView> Revisions,
-    IReadOnlyList<string> Environments, IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events,
-    IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null);
+public sealed record ApplicationDetailModel(
+    TenantAccess Access,
+    ApplicationView Application,
+    AppStatusModel Status,
+    IReadOnlyList<RevisionView> Revisions,
+    IReadOnlyList<string> Environments,
+    IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events,
+    IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null
+);
 
-public sealed record RevisionsModel(TenantAccess Access, string Application, IReadOnlyList<RevisionView> Revisions, RevisionDiff? Diff);
+public sealed record RevisionsModel(
+    TenantAccess Access,
+    string Application,
+    IReadOnlyList<RevisionView> Revisions,
+    RevisionDiff? Diff
+);
 
-public sealed record PromotionModel(TenantAccess Access, string Application, IReadOnlyList<string> Environments, string? From, string? To,
-    PromotionPreview? Preview, string? Note = null);
+public sealed record PromotionModel(
+    TenantAccess Access,
+    string Application,
+    IReadOnlyList<string> Environments,
+    string? From,
+    string? To,
+    PromotionPreview? Preview,
+    string? Note = null
+);
 
 /// <summary>The application pages of a tenant: list, create and edit, the application with its environments and actions, revisions and promotion.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class ApplicationsController(ApplicationCatalog catalog, ApplicationChanges changes, AppStatusReader status, EnvironmentDirectory environments,
-    EnvironmentTruths truths) : Controller
+public sealed class ApplicationsController(
+    ApplicationCatalog catalog,
+    ApplicationChanges changes,
+    AppStatusReader status,
+    EnvironmentDirectory environments,
+    EnvironmentTruths truths
+) : Controller
 {
     [HttpGet("/t/{tenant}/apps"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index([FromQuery] ApplicationListQuery query, CancellationToken ct)
     {
-        var page = await catalog.ListAsync(new ApplicationFilter(query.Search, query.Environment, query.Health, query.Sort, query.Descending),
-            new PageRequest(query.Page, query.Size ?? 20), ct);
+        var page = await catalog.ListAsync(
+            new ApplicationFilter(query.Search, query.Environment, query.Health, query.Sort, query.Descending),
+            new PageRequest(query.Page, query.Size ?? 20),
+            ct
+        );
         return View(new ApplicationListModel(HttpContext.TenantAccess(), page, query, await EnvironmentNamesAsync(ct)));
     }
 
     [HttpGet("/t/{tenant}/apps/new"), Authorize(TenantPolicies.Develop)]
-    public IActionResult New() => View("Form", new ApplicationFormModel(HttpContext.TenantAccess(), new SpecForm(), IsNew: true));
+    public IActionResult New() =>
+        View("Form", new ApplicationFormModel(HttpContext.TenantAccess(), new SpecForm(), IsNew: true));
 
     [HttpPost("/t/{tenant}/apps/new"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Create(SpecForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
         var (spec, unreadable) = form.Read();
-        var created = unreadable.Count == 0
-            ? (await catalog.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Description, form.Owner, spec, ct)).Problem
-            : form.AllProblems(unreadable, Application.Validate(form.Name, form.Description, form.Owner, spec));
+        var created =
+            unreadable.Count == 0
+                ? (
+                    await catalog.CreateAsync(
+                        HttpContext.ToActor(),
+                        access.Tenant,
+                        form.Name,
+                        form.Description,
+                        form.Owner,
+                        spec,
+                        ct
+                    )
+                ).Problem
+                : form.AllProblems(unreadable, Application.Validate(form.Name, form.Description, form.Owner, spec));
         if (created is not null)
             return Refused(created, new ApplicationFormModel(access, form, IsNew: true));
         TempData["Flash"] = $"Application '{form.Name?.Trim()}' was created. Deploy it to an environment.";
@@ -77,12 +125,29 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         var access = HttpContext.TenantAccess();
         var events = new Dictionary<string, IReadOnlyList<ClusterEventView>>();
         foreach (var deployment in found.Deployments)
-            events[deployment.Environment] = await status.RecentEventsAsync(found.Id, deployment.Environment, ApplicationsHub.EventsShown, ct);
-        return View(new ApplicationDetailModel(access, found,
-            new AppStatusModel(access.Tenant.Slug, found.Name, await status.ForApplicationAsync(found.Id, ct),
-                (await truths.OfApplicationAsync(app, ct) ?? []).ToDictionary(t => t.Environment), access.CanChange(TenantRole.Developer)),
-            await catalog.RevisionsAsync(app, ct) ?? [], await EnvironmentNamesAsync(ct), events,
-            await catalog.AutoscalingAsync(found.Id, ct)));
+            events[deployment.Environment] = await status.RecentEventsAsync(
+                found.Id,
+                deployment.Environment,
+                ApplicationsHub.EventsShown,
+                ct
+            );
+        return View(
+            new ApplicationDetailModel(
+                access,
+                found,
+                new AppStatusModel(
+                    access.Tenant.Slug,
+                    found.Name,
+                    await status.ForApplicationAsync(found.Id, ct),
+                    (await truths.OfApplicationAsync(app, ct) ?? []).ToDictionary(t => t.Environment),
+                    access.CanChange(TenantRole.Developer)
+                ),
+                await catalog.RevisionsAsync(app, ct) ?? [],
+                await EnvironmentNamesAsync(ct),
+                events,
+                await catalog.AutoscalingAsync(found.Id, ct)
+            )
+        );
     }
 
     [HttpGet("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
@@ -99,9 +164,20 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             return NotFound();
         form.Name = found.Name;
         var (spec, unreadable) = form.Read(found.Spec.Autoscaling);
-        var changed = unreadable.Count == 0
-            ? (await catalog.ChangeAsync(HttpContext.ToActor(), access.Tenant, app, form.Description, form.Owner, spec, ct)).Problem
-            : form.AllProblems(unreadable, Application.Validate(found.Name, form.Description, form.Owner, spec));
+        var changed =
+            unreadable.Count == 0
+                ? (
+                    await catalog.ChangeAsync(
+                        HttpContext.ToActor(),
+                        access.Tenant,
+                        app,
+                        form.Description,
+                        form.Owner,
+                        spec,
+                        ct
+                    )
+                ).Problem
+                : form.AllProblems(unreadable, Application.Validate(found.Name, form.Description, form.Owner, spec));
         if (changed is not null)
             return Refused(changed, new ApplicationFormModel(access, form, IsNew: false));
         TempData["Flash"] = $"The spec of '{app}' was saved. Deploy it to put it in an environment.";
@@ -110,59 +186,162 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
 
     [HttpPost("/t/{tenant}/apps/{app}/delete"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(string app, string? confirmName, CancellationToken ct) =>
-        Done(await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirmName, ct), app,
-            $"Deleting '{app}' from every environment.", toList: true);
+        Done(
+            await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirmName, ct),
+            app,
+            $"Deleting '{app}' from every environment.",
+            toList: true
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Deploy(string app, string environment, string? note, bool rollBackOnFailure, int? replicas, CancellationToken ct) =>
-        Done(await changes.DeployAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, note, rollBackOnFailure,
-            DeployScale.From(replicas), ct), app, $"Deploying '{app}' to '{environment}'.");
+    public async Task<IActionResult> Deploy(
+        string app,
+        string environment,
+        string? note,
+        bool rollBackOnFailure,
+        int? replicas,
+        CancellationToken ct
+    ) =>
+        Done(
+            await changes.DeployAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                app,
+                environment,
+                note,
+                rollBackOnFailure,
+                DeployScale.From(replicas),
+                ct
+            ),
+            app,
+            $"Deploying '{app}' to '{environment}'."
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, int? revision, CancellationToken ct) =>
-        Done(revision is null ? ReplicaInput.NoRevision
-            : await changes.RollBackAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, revision.Value, null, ct), app,
-            $"Rolling '{app}' back to revision {revision} in '{environment}'.");
+        Done(
+            revision is null
+                ? ReplicaInput.NoRevision
+                : await changes.RollBackAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    revision.Value,
+                    null,
+                    ct
+                ),
+            app,
+            $"Rolling '{app}' back to revision {revision} in '{environment}'."
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string app, string environment, int? replicas, CancellationToken ct) =>
-        Done(replicas is null ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoReplicas)
-            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, replicas.Value, ct), app,
-            $"Scaling '{app}' to {replicas} in '{environment}'.");
+        Done(
+            replicas is null
+                ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoReplicas)
+                : await changes.ScaleAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    replicas.Value,
+                    ct
+                ),
+            app,
+            $"Scaling '{app}' to {replicas} in '{environment}'."
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
-        Done(await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct), app, $"Stopping '{app}' in '{environment}'.");
+        Done(
+            await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
+            app,
+            $"Stopping '{app}' in '{environment}'."
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
-        Done(await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct), app, $"Starting '{app}' in '{environment}'.");
+        Done(
+            await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
+            app,
+            $"Starting '{app}' in '{environment}'."
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
-        Done(await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct), app, $"Restarting '{app}' in '{environment}'.");
+        Done(
+            await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
+            app,
+            $"Restarting '{app}' in '{environment}'."
+        );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Resize(string app, string environment, string? cpuRequest, string? cpuLimit, string? memoryRequest, string? memoryLimit,
-        CancellationToken ct)
+    public async Task<IActionResult> Resize(
+        string app,
+        string environment,
+        string? cpuRequest,
+        string? cpuLimit,
+        string? memoryRequest,
+        string? memoryLimit,
+        CancellationToken ct
+    )
     {
         var resources = ResourceText.Parse(cpuRequest, cpuLimit, memoryRequest, memoryLimit);
-        return Done(resources.Succeeded
-            ? await changes.ResizeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, resources.Value, ct)
-            : resources.Problem!, app, $"Resizing '{app}' in '{environment}'.");
+        return Done(
+            resources.Succeeded
+                ? await changes.ResizeAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    resources.Value,
+                    ct
+                )
+                : resources.Problem!,
+            app,
+            $"Resizing '{app}' in '{environment}'."
+        );
     }
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Autoscale(string app, string environment, bool enabled, int? minReplicas, int? maxReplicas, int? cpuUtilizationPercent,
-        int? memoryUtilizationPercent, CancellationToken ct)
+    public async Task<IActionResult> Autoscale(
+        string app,
+        string environment,
+        bool enabled,
+        int? minReplicas,
+        int? maxReplicas,
+        int? cpuUtilizationPercent,
+        int? memoryUtilizationPercent,
+        CancellationToken ct
+    )
     {
         var missing = enabled ? ReplicaInput.Missing(minReplicas, maxReplicas).ToList() : [];
-        var policy = enabled && missing.Count == 0
-            ? new AutoscalingPolicy(minReplicas.GetValueOrDefault(), maxReplicas.GetValueOrDefault(), cpuUtilizationPercent, memoryUtilizationPercent)
-            : null;
-        return Done(missing.Count > 0 ? Domain.Common.Problem.Invalid(missing)
-            : await changes.AutoscaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, policy, ct), app,
-            policy is null ? $"Turning autoscaling of '{app}' off in '{environment}'." : $"Autoscaling '{app}' in '{environment}'.");
+        var policy =
+            enabled && missing.Count == 0
+                ? new AutoscalingPolicy(
+                    minReplicas.GetValueOrDefault(),
+                    maxReplicas.GetValueOrDefault(),
+                    cpuUtilizationPercent,
+                    memoryUtilizationPercent
+                )
+                : null;
+        return Done(
+            missing.Count > 0
+                ? Domain.Common.Problem.Invalid(missing)
+                : await changes.AutoscaleAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    app,
+                    environment,
+                    policy,
+                    ct
+                ),
+            app,
+            policy is null
+                ? $"Turning autoscaling of '{app}' off in '{environment}'."
+                : $"Autoscaling '{app}' in '{environment}'."
+        );
     }
 
     [HttpGet("/t/{tenant}/apps/{app}/revisions"), Authorize(TenantPolicies.Read)]
@@ -192,9 +371,25 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
 
     /// <summary>Promotes; a promotion that would leave the target without some of the source's bindings comes back to the preview until accepted.</summary>
     [HttpPost("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Promote(string app, string? from, string? to, string? note, bool acceptMissingBindings, CancellationToken ct)
+    public async Task<IActionResult> Promote(
+        string app,
+        string? from,
+        string? to,
+        string? note,
+        bool acceptMissingBindings,
+        CancellationToken ct
+    )
     {
-        var promoted = await changes.PromoteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, from, to, note, acceptMissingBindings, ct);
+        var promoted = await changes.PromoteAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            app,
+            from,
+            to,
+            note,
+            acceptMissingBindings,
+            ct
+        );
         if (promoted.Problem is { Field: nameof(acceptMissingBindings) } unaccepted)
         {
             ModelState.AddProblem(unaccepted);
@@ -204,7 +399,13 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         return Done(promoted, app, $"Promoting '{app}' from '{from}' to '{to}'.");
     }
 
-    private async Task<IActionResult> PromotionPageAsync(string app, string? from, string? to, string? note, CancellationToken ct)
+    private async Task<IActionResult> PromotionPageAsync(
+        string app,
+        string? from,
+        string? to,
+        string? note,
+        CancellationToken ct
+    )
     {
         PromotionPreview? preview = null;
         if (from is not null && to is not null)
@@ -215,7 +416,18 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
             else
                 ModelState.AddProblem(previewed.Problem! with { Field = null });
         }
-        return View("Promote", new PromotionModel(HttpContext.TenantAccess(), app, await EnvironmentNamesAsync(ct), from, to, preview, note));
+        return View(
+            "Promote",
+            new PromotionModel(
+                HttpContext.TenantAccess(),
+                app,
+                await EnvironmentNamesAsync(ct),
+                from,
+                to,
+                preview,
+                note
+            )
+        );
     }
 
     private IActionResult Refused(Problem problem, ApplicationFormModel model)
@@ -239,7 +451,9 @@ public sealed class ApplicationsController(ApplicationCatalog catalog, Applicati
         var slug = HttpContext.TenantAccess().Tenant.Slug;
         if (outcome.Problem is { Code: "not-found" })
             return NotFound();
-        TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? $"{queued} Follow it under Operations or here." : outcome.Problem!.Message;
+        TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded
+            ? $"{queued} Follow it under Operations or here."
+            : outcome.Problem!.Message;
         if (outcome.Succeeded)
         {
             TempData["FlashOperation"] = outcome.Value.Id; // read back as a Guid

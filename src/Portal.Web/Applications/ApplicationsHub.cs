@@ -17,7 +17,12 @@ namespace Portal.Web.Applications;
 /// the connection (its groups and streams) at once through <see cref="Tenancy.LiveTenantConnections"/>.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader status, PodLogs logs, Tenancy.LiveTenantConnections connections) : Hub
+public sealed class ApplicationsHub(
+    TenantAccessResolver access,
+    AppStatusReader status,
+    PodLogs logs,
+    Tenancy.LiveTenantConnections connections
+) : Hub
 {
     public const string Path = "/hubs/applications";
     public const string StatusChanged = "statusChanged";
@@ -44,12 +49,23 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
     /// the stream, the connection ends or the container stops. With <paramref name="previous"/>, the log of the instance
     /// before the last restart, to its end.
     /// </summary>
-    public async IAsyncEnumerable<string> StreamLog(string tenant, string app, string environment, string pod, string? container, bool previous,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> StreamLog(
+        string tenant,
+        string app,
+        string environment,
+        string pod,
+        string? container,
+        bool previous,
+        [EnumeratorCancellation] CancellationToken cancellationToken
+    )
     {
         await FindAsync(tenant, app, cancellationToken);
-        var lines = await logs.FollowAsync(new PodLogRequest(app, environment, pod, container, previous), StreamTailLines, Context.User!.ToCaller(),
-            cancellationToken);
+        var lines = await logs.FollowAsync(
+            new PodLogRequest(app, environment, pod, container, previous),
+            StreamTailLines,
+            Context.User!.ToCaller(),
+            cancellationToken
+        );
         if (!lines.Succeeded)
             throw new HubException(lines.Problem!.Message);
         await using var stream = lines.Value;
@@ -71,7 +87,8 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
         return await status.RecentEventsAsync(applicationId, environment, EventsShown, ct);
     }
 
-    public static string Group(AppWorkload workload) => $"workload:{workload.ClusterId:N}:{workload.Namespace}:{workload.App}";
+    public static string Group(AppWorkload workload) =>
+        $"workload:{workload.ClusterId:N}:{workload.Namespace}:{workload.App}";
 
     private async Task<Guid> FindAsync(string tenant, string app, CancellationToken ct)
     {
@@ -79,7 +96,8 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
         var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), ct)
             ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
         connections.Track(Context, found.Tenant.Id, mark);
-        return await status.FindAsync(app, ct) ?? throw new HubException($"Application '{app}' was not found in tenant '{tenant}'.");
+        return await status.FindAsync(app, ct)
+            ?? throw new HubException($"Application '{app}' was not found in tenant '{tenant}'.");
     }
 }
 
@@ -89,14 +107,15 @@ public sealed class ApplicationsHub(TenantAccessResolver access, AppStatusReader
 /// pushed once more, with its status as it is then, so a rollout of many pods costs a few reads rather than one per pod.
 /// </summary>
 internal sealed class SignalRWorkloadChangeNotifier(
-    IServiceScopeFactory scopes, IHubContext<ApplicationsHub> hub, ILogger<SignalRWorkloadChangeNotifier> logger)
-    : BackgroundService, IWorkloadChangeNotifier
+    IServiceScopeFactory scopes,
+    IHubContext<ApplicationsHub> hub,
+    ILogger<SignalRWorkloadChangeNotifier> logger
+) : BackgroundService, IWorkloadChangeNotifier
 {
     private readonly ConcurrentDictionary<AppWorkload, byte> _pending = new();
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
-    {
-        FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
-    });
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true }
+    );
 
     public Task WorkloadsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct)
     {
@@ -120,9 +139,7 @@ internal sealed class SignalRWorkloadChangeNotifier(
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 
     private async Task PushAsync(AppWorkload workload, CancellationToken ct)
@@ -130,13 +147,22 @@ internal sealed class SignalRWorkloadChangeNotifier(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            var current = await scope.ServiceProvider.GetRequiredService<AppStatusReader>().ForWorkloadAsync(workload, ct);
+            var current = await scope
+                .ServiceProvider.GetRequiredService<AppStatusReader>()
+                .ForWorkloadAsync(workload, ct);
             if (current is not null)
-                await hub.Clients.Group(ApplicationsHub.Group(workload)).SendAsync(ApplicationsHub.StatusChanged, new AppStatusUpdate(workload.App, current), ct);
+                await hub
+                    .Clients.Group(ApplicationsHub.Group(workload))
+                    .SendAsync(ApplicationsHub.StatusChanged, new AppStatusUpdate(workload.App, current), ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogWarning(e, "The status of {App} in {Namespace} could not be pushed", workload.App, workload.Namespace);
+            logger.LogWarning(
+                e,
+                "The status of {App} in {Namespace} could not be pushed",
+                workload.App,
+                workload.Namespace
+            );
         }
     }
 }

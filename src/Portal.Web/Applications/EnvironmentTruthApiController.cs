@@ -12,12 +12,18 @@ namespace Portal.Web.Applications;
 /// change (its preview), and the reset of the working spec to what runs in an environment.
 /// </summary>
 [Route("api/v1/tenants/{tenant}/apps")]
-public sealed class EnvironmentTruthApiController(ApplicationCatalog catalog, EnvironmentTruths truths, WorkingSpecReset reset) : ApiControllerBase
+public sealed class EnvironmentTruthApiController(
+    ApplicationCatalog catalog,
+    EnvironmentTruths truths,
+    WorkingSpecReset reset
+) : ApiControllerBase
 {
     /// <summary>Per environment the application runs in: its revision, image, URLs, and what a deploy of the working spec would change there.</summary>
     [HttpGet("{app}/environments"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Environments(string app, CancellationToken ct) =>
-        await truths.OfApplicationAsync(app, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
+        await truths.OfApplicationAsync(app, ct) is { } found
+            ? Ok(found)
+            : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
 
     /// <summary>What deploying the working spec would change in the environment; <c>replicas</c> previews a deploy that sets them.</summary>
     [HttpGet("{app}/environments/{environment}/deploy/preview"), Authorize(TenantPolicies.Read)]
@@ -31,7 +37,15 @@ public sealed class EnvironmentTruthApiController(ApplicationCatalog catalog, En
     [HttpPost("{app}/environments/{environment}/reset-spec"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ResetSpec(string app, string environment, CancellationToken ct)
     {
-        var done = await reset.ToRunningAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct);
-        return done.Succeeded ? Ok(ApplicationsApiController.Masked(await catalog.FindAsync(app, ct))) : this.ToActionResult(done.Problem!);
+        var done = await reset.ToRunningAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            app,
+            environment,
+            ct
+        );
+        return done.Succeeded
+            ? Ok(ApplicationsApiController.Masked(await catalog.FindAsync(app, ct)))
+            : this.ToActionResult(done.Problem!);
     }
 }

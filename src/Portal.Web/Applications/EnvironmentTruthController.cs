@@ -12,19 +12,30 @@ namespace Portal.Web.Applications;
 /// <summary>What the <c>_EnvironmentTruth</c> partial shows in an environment's card, and whether it offers a developer's actions.</summary>
 public sealed record EnvironmentTruthModel(string Tenant, string App, EnvironmentTruth Truth, bool CanDeploy)
 {
-    public string DeployPreviewUrl => $"/t/{Tenant}/apps/{App}/deploy?environment={Uri.EscapeDataString(Truth.Environment)}";
+    public string DeployPreviewUrl =>
+        $"/t/{Tenant}/apps/{App}/deploy?environment={Uri.EscapeDataString(Truth.Environment)}";
 }
 
-public sealed record DeployPreviewModel(TenantAccess Access, string Application, IReadOnlyList<string> Environments, string? Environment, int? Replicas,
-    DeployPreview? Preview);
+public sealed record DeployPreviewModel(
+    TenantAccess Access,
+    string Application,
+    IReadOnlyList<string> Environments,
+    string? Environment,
+    int? Replicas,
+    DeployPreview? Preview
+);
 
 /// <summary>
 /// The truth about an application's environments, as pages: the preview shown before every deploy (what changes in the environment,
 /// the replicas it runs with, the quota it needs), and the reset of the working spec to what runs in an environment.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class EnvironmentTruthController(ApplicationCatalog catalog, EnvironmentTruths truths, WorkingSpecReset reset,
-    EnvironmentDirectory environments) : Controller
+public sealed class EnvironmentTruthController(
+    ApplicationCatalog catalog,
+    EnvironmentTruths truths,
+    WorkingSpecReset reset,
+    EnvironmentDirectory environments
+) : Controller
 {
     [HttpGet("/t/{tenant}/apps/{app}/deploy"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> DeployPreview(string app, string? environment, int? replicas, CancellationToken ct)
@@ -42,17 +53,27 @@ public sealed class EnvironmentTruthController(ApplicationCatalog catalog, Envir
             else
                 ModelState.AddProblem(previewed.Problem! with { Field = null });
         }
-        return View(new DeployPreviewModel(HttpContext.TenantAccess(), found.Name, names, environment, replicas, preview));
+        return View(
+            new DeployPreviewModel(HttpContext.TenantAccess(), found.Name, names, environment, replicas, preview)
+        );
     }
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/reset-spec"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ResetSpec(string app, string environment, CancellationToken ct)
     {
-        var done = await reset.ToRunningAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct);
+        var done = await reset.ToRunningAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            app,
+            environment,
+            ct
+        );
         if (done.Problem is { Code: "not-found" })
             return NotFound();
-        TempData[done.Succeeded ? "Flash" : "Refusal"] = !done.Succeeded ? done.Problem!.Message
-            : done.Value.Changes.Count == 0 ? $"The working spec of '{app}' matches revision {done.Value.Revision} in '{environment}' already."
+        TempData[done.Succeeded ? "Flash" : "Refusal"] =
+            !done.Succeeded ? done.Problem!.Message
+            : done.Value.Changes.Count == 0
+                ? $"The working spec of '{app}' matches revision {done.Value.Revision} in '{environment}' already."
             : $"The working spec of '{app}' is now revision {done.Value.Revision}, as it runs in '{environment}': the next deploy ships that.";
         return Redirect($"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps/{app}");
     }

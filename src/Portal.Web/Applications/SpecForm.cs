@@ -56,37 +56,48 @@ public sealed class SpecForm
 
     public static SpecForm From(ApplicationView app) => From(app.Name, app.Description, app.Owner, app.Spec);
 
-    public static SpecForm From(string? name, string? description, string? owner, DeploymentSpec spec) => new()
-    {
-        Name = name,
-        Description = description,
-        Owner = owner,
-        Image = spec.Image,
-        Command = string.Join('\n', spec.Command),
-        Args = string.Join('\n', spec.Args),
-        Port = spec.Ports.Select(PortLine).FirstOrDefault(),
-        Ports = string.Join('\n', spec.Ports.Skip(1).Select(PortLine)),
-        Variables = string.Join('\n', spec.Environment.Where(v => !v.IsSecret && v.From is null).Select(v => $"{v.Name}={v.Value}")),
-        References = string.Join('\n', spec.Environment.Where(v => v.From is not null).Select(v => $"{v.Name}={v.From!.SecretName}/{v.From.Key}")),
-        Secrets = string.Join('\n', spec.Environment.Where(v => v.IsSecret && v.From is null).Select(v => $"{v.Name}=")),
-        ConfigPath = spec.ConfigFiles.FirstOrDefault()?.MountPath,
-        ConfigFileName = spec.ConfigFiles.FirstOrDefault()?.FileName,
-        ConfigContent = spec.ConfigFiles.FirstOrDefault()?.Content,
-        CpuRequest = ApplicationManifests.Cpu(spec.Resources.CpuRequestMillis),
-        CpuLimit = ApplicationManifests.Cpu(spec.Resources.CpuLimitMillis),
-        MemoryRequest = ApplicationManifests.Bytes(spec.Resources.MemoryRequestBytes),
-        MemoryLimit = ApplicationManifests.Bytes(spec.Resources.MemoryLimitBytes),
-        Replicas = Number(spec.Replicas),
-        ReadinessPath = spec.Readiness?.Path,
-        ReadinessPort = Number(spec.Readiness?.Port),
-        LivenessPath = spec.Liveness?.Path,
-        LivenessPort = Number(spec.Liveness?.Port),
-        ServicePort = Number(spec.Exposure?.ServicePort),
-        TargetPort = Number(spec.Exposure?.TargetPort),
-        IngressHost = spec.Exposure?.IngressHost,
-        IngressPath = spec.Exposure?.IngressPath,
-        TlsSecretName = spec.Exposure?.TlsSecretName,
-    };
+    public static SpecForm From(string? name, string? description, string? owner, DeploymentSpec spec) =>
+        new()
+        {
+            Name = name,
+            Description = description,
+            Owner = owner,
+            Image = spec.Image,
+            Command = string.Join('\n', spec.Command),
+            Args = string.Join('\n', spec.Args),
+            Port = spec.Ports.Select(PortLine).FirstOrDefault(),
+            Ports = string.Join('\n', spec.Ports.Skip(1).Select(PortLine)),
+            Variables = string.Join(
+                '\n',
+                spec.Environment.Where(v => !v.IsSecret && v.From is null).Select(v => $"{v.Name}={v.Value}")
+            ),
+            References = string.Join(
+                '\n',
+                spec.Environment.Where(v => v.From is not null)
+                    .Select(v => $"{v.Name}={v.From!.SecretName}/{v.From.Key}")
+            ),
+            Secrets = string.Join(
+                '\n',
+                spec.Environment.Where(v => v.IsSecret && v.From is null).Select(v => $"{v.Name}=")
+            ),
+            ConfigPath = spec.ConfigFiles.FirstOrDefault()?.MountPath,
+            ConfigFileName = spec.ConfigFiles.FirstOrDefault()?.FileName,
+            ConfigContent = spec.ConfigFiles.FirstOrDefault()?.Content,
+            CpuRequest = ApplicationManifests.Cpu(spec.Resources.CpuRequestMillis),
+            CpuLimit = ApplicationManifests.Cpu(spec.Resources.CpuLimitMillis),
+            MemoryRequest = ApplicationManifests.Bytes(spec.Resources.MemoryRequestBytes),
+            MemoryLimit = ApplicationManifests.Bytes(spec.Resources.MemoryLimitBytes),
+            Replicas = Number(spec.Replicas),
+            ReadinessPath = spec.Readiness?.Path,
+            ReadinessPort = Number(spec.Readiness?.Port),
+            LivenessPath = spec.Liveness?.Path,
+            LivenessPort = Number(spec.Liveness?.Port),
+            ServicePort = Number(spec.Exposure?.ServicePort),
+            TargetPort = Number(spec.Exposure?.TargetPort),
+            IngressHost = spec.Exposure?.IngressHost,
+            IngressPath = spec.Exposure?.IngressPath,
+            TlsSecretName = spec.Exposure?.TlsSecretName,
+        };
 
     /// <summary>The form as it may be shown back after a refusal: secret variables keep their names, never their values.</summary>
     public SpecForm WithoutSecretValues()
@@ -108,7 +119,11 @@ public sealed class SpecForm
 
         _portFields = [];
         var ports = new List<ContainerPort>();
-        foreach (var (line, field) in Lines(Port).Select(l => (l, nameof(Port))).Concat(Lines(Ports).Select(l => (l, nameof(Ports)))))
+        foreach (
+            var (line, field) in Lines(Port)
+                .Select(l => (l, nameof(Port)))
+                .Concat(Lines(Ports).Select(l => (l, nameof(Ports))))
+        )
         {
             if (ParsePort(line, field, problems) is not { } port)
                 continue;
@@ -118,25 +133,45 @@ public sealed class SpecForm
 
         _variableFields = [];
         var variables = new List<EnvironmentVariable>();
-        foreach (var (line, field) in Lines(Variables).Select(l => (l, nameof(Variables)))
-                     .Concat(Lines(References).Select(l => (l, nameof(References))))
-                     .Concat(Lines(Secrets).Select(l => (l, nameof(Secrets)))))
+        foreach (
+            var (line, field) in Lines(Variables)
+                .Select(l => (l, nameof(Variables)))
+                .Concat(Lines(References).Select(l => (l, nameof(References))))
+                .Concat(Lines(Secrets).Select(l => (l, nameof(Secrets))))
+        )
         {
-            var variable = field == nameof(References) ? ParseReference(line, problems) : ParseVariable(line, field == nameof(Secrets), field, problems);
+            var variable =
+                field == nameof(References)
+                    ? ParseReference(line, problems)
+                    : ParseVariable(line, field == nameof(Secrets), field, problems);
             if (variable is null)
                 continue;
             variables.Add(variable);
             _variableFields.Add(field);
         }
 
-        var replicas = WholeNumber(Replicas, nameof(Replicas), "the number of replicas, like 1 or 3", problems, required: true) ?? 1;
-        var readinessPort = WholeNumber(ReadinessPort, nameof(ReadinessPort), "a port number from 1 to 65535", problems);
+        var replicas = WholeNumber(
+            Replicas,
+            nameof(Replicas),
+            "the number of replicas, like 1 or 3",
+            problems,
+            required: true
+        ) ?? 1;
+        var readinessPort = WholeNumber(
+            ReadinessPort,
+            nameof(ReadinessPort),
+            "a port number from 1 to 65535",
+            problems
+        );
         var livenessPort = WholeNumber(LivenessPort, nameof(LivenessPort), "a port number from 1 to 65535", problems);
         var servicePort = WholeNumber(ServicePort, nameof(ServicePort), "a port number from 1 to 65535", problems);
         var targetPort = WholeNumber(TargetPort, nameof(TargetPort), "a port number from 1 to 65535", problems);
-        var config = string.IsNullOrWhiteSpace(ConfigContent) && string.IsNullOrWhiteSpace(ConfigFileName) && string.IsNullOrWhiteSpace(ConfigPath)
-            ? []
-            : new[] { new ConfigFile(ConfigPath?.Trim() ?? "", ConfigFileName?.Trim() ?? "", ConfigContent ?? "") };
+        var config =
+            string.IsNullOrWhiteSpace(ConfigContent)
+            && string.IsNullOrWhiteSpace(ConfigFileName)
+            && string.IsNullOrWhiteSpace(ConfigPath)
+                ? []
+                : new[] { new ConfigFile(ConfigPath?.Trim() ?? "", ConfigFileName?.Trim() ?? "", ConfigContent ?? "") };
         var spec = new DeploymentSpec
         {
             Image = Image?.Trim() ?? "",
@@ -151,8 +186,13 @@ public sealed class SpecForm
             Liveness = Probe(LivenessPath, livenessPort),
             // A Service port that cannot be read still makes a Service, so that the ingress fields are checked with it.
             Exposure = (servicePort ?? (string.IsNullOrWhiteSpace(ServicePort) ? null : UnreadPort)) is { } service
-                ? new Exposure(service, targetPort ?? ports.FirstOrDefault()?.Port ?? service, Blank(IngressHost),
-                    Blank(IngressPath) ?? (Blank(IngressHost) is null ? null : "/"), Blank(TlsSecretName))
+                ? new Exposure(
+                    service,
+                    targetPort ?? ports.FirstOrDefault()?.Port ?? service,
+                    Blank(IngressHost),
+                    Blank(IngressPath) ?? (Blank(IngressHost) is null ? null : "/"),
+                    Blank(TlsSecretName)
+                )
                 : null,
             Autoscaling = autoscaling,
         };
@@ -167,8 +207,12 @@ public sealed class SpecForm
     public Problem AllProblems(IReadOnlyList<Problem> unreadable, IReadOnlyList<Problem> others)
     {
         var unread = unreadable.Select(p => p.Field).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        return Problem.Invalid([.. unreadable, .. others.Select(p => p with { Field = p.Field is null ? null : FieldOf(p.Field) })
-            .Where(p => p.Field is null || !unread.Contains(p.Field))]);
+        return Problem.Invalid([
+            .. unreadable,
+            .. others
+                .Select(p => p with { Field = p.Field is null ? null : FieldOf(p.Field) })
+                .Where(p => p.Field is null || !unread.Contains(p.Field)),
+        ]);
     }
 
     /// <summary>
@@ -184,13 +228,21 @@ public sealed class SpecForm
             "Ports" => Indexed(field, _portFields) ?? nameof(Ports),
             "Environment" => Indexed(field, _variableFields) ?? nameof(Variables),
             "ConfigFiles" => field.EndsWith(".MountPath", StringComparison.Ordinal) ? nameof(ConfigPath)
-                : field.EndsWith(".FileName", StringComparison.Ordinal) ? nameof(ConfigFileName)
-                : nameof(ConfigContent),
+            : field.EndsWith(".FileName", StringComparison.Ordinal) ? nameof(ConfigFileName)
+            : nameof(ConfigContent),
             "Resources" => field.Contains("Cpu", StringComparison.Ordinal)
-                ? field.Contains("Limit", StringComparison.Ordinal) ? nameof(CpuLimit) : nameof(CpuRequest)
-                : field.Contains("Limit", StringComparison.Ordinal) ? nameof(MemoryLimit) : nameof(MemoryRequest),
-            "Readiness" => field.EndsWith(".Path", StringComparison.Ordinal) ? nameof(ReadinessPath) : nameof(ReadinessPort),
-            "Liveness" => field.EndsWith(".Path", StringComparison.Ordinal) ? nameof(LivenessPath) : nameof(LivenessPort),
+                ? field.Contains("Limit", StringComparison.Ordinal)
+                    ? nameof(CpuLimit)
+                    : nameof(CpuRequest)
+                : field.Contains("Limit", StringComparison.Ordinal)
+                    ? nameof(MemoryLimit)
+                    : nameof(MemoryRequest),
+            "Readiness" => field.EndsWith(".Path", StringComparison.Ordinal)
+                ? nameof(ReadinessPath)
+                : nameof(ReadinessPort),
+            "Liveness" => field.EndsWith(".Path", StringComparison.Ordinal)
+                ? nameof(LivenessPath)
+                : nameof(LivenessPort),
             "Exposure" => field switch
             {
                 "Exposure.IngressHost" => nameof(IngressHost),
@@ -208,7 +260,10 @@ public sealed class SpecForm
     {
         var open = field.IndexOf('[');
         var close = field.IndexOf(']');
-        return open > 0 && close > open && int.TryParse(field[(open + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+        return
+            open > 0
+            && close > open
+            && int.TryParse(field[(open + 1)..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
             && index < fields.Count
             ? fields[index]
             : null;
@@ -222,16 +277,25 @@ public sealed class SpecForm
 
     private static string? Number(int? value) => value?.ToString(CultureInfo.InvariantCulture);
 
-    private static Probe? Probe(string? path, int? port) => port is { } p
-        ? string.IsNullOrWhiteSpace(path) ? new Probe(ProbeKind.Tcp, null, p) : new Probe(ProbeKind.Http, path.Trim(), p)
-        : null;
+    private static Probe? Probe(string? path, int? port) =>
+        port is { } p
+            ? string.IsNullOrWhiteSpace(path)
+                ? new Probe(ProbeKind.Tcp, null, p)
+                : new Probe(ProbeKind.Http, path.Trim(), p)
+            : null;
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     private static IEnumerable<string> Lines(string? text) =>
         (text ?? "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
 
-    private static int? WholeNumber(string? text, string field, string what, List<Problem> problems, bool required = false)
+    private static int? WholeNumber(
+        string? text,
+        string field,
+        string what,
+        List<Problem> problems,
+        bool required = false
+    )
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -253,9 +317,14 @@ public sealed class SpecForm
         var number = text.Contains(':') ? text[(text.IndexOf(':') + 1)..] : text;
         if (int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
             return new ContainerPort(string.IsNullOrEmpty(name) ? null : name, port, protocol);
-        problems.Add(Problem.Invalid(field, field == nameof(Port)
-            ? $"'{line}' is not a port: write a number such as 8080, or a name and a number such as http:8080."
-            : $"'{line}' is not a port: write 8080, http:8080 or dns:53/udp, one per line."));
+        problems.Add(
+            Problem.Invalid(
+                field,
+                field == nameof(Port)
+                    ? $"'{line}' is not a port: write a number such as 8080, or a name and a number such as http:8080."
+                    : $"'{line}' is not a port: write 8080, http:8080 or dns:53/udp, one per line."
+            )
+        );
         return null;
     }
 
@@ -264,7 +333,12 @@ public sealed class SpecForm
         var equals = line.IndexOf('=');
         if (equals > 0)
             return new EnvironmentVariable(line[..equals].Trim(), line[(equals + 1)..], secret);
-        problems.Add(Problem.Invalid(field, $"'{(secret ? line.Split('=')[0] : line)}' is not a variable: write NAME=value, one per line."));
+        problems.Add(
+            Problem.Invalid(
+                field,
+                $"'{(secret ? line.Split('=')[0] : line)}' is not a variable: write NAME=value, one per line."
+            )
+        );
         return null;
     }
 
@@ -273,8 +347,17 @@ public sealed class SpecForm
         var equals = line.IndexOf('=');
         var slash = line.IndexOf('/', Math.Max(equals, 0));
         if (equals > 0 && slash > equals + 1 && slash < line.Length - 1)
-            return new EnvironmentVariable(line[..equals].Trim(), "", From: new SecretReference(line[(equals + 1)..slash].Trim(), line[(slash + 1)..].Trim()));
-        problems.Add(Problem.Invalid(nameof(References), $"'{line}' is not a reference to a Secret: write NAME=secret/key, like DB_PASSWORD=db-credentials/password."));
+            return new EnvironmentVariable(
+                line[..equals].Trim(),
+                "",
+                From: new SecretReference(line[(equals + 1)..slash].Trim(), line[(slash + 1)..].Trim())
+            );
+        problems.Add(
+            Problem.Invalid(
+                nameof(References),
+                $"'{line}' is not a reference to a Secret: write NAME=secret/key, like DB_PASSWORD=db-credentials/password."
+            )
+        );
         return null;
     }
 }

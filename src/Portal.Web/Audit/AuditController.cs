@@ -16,20 +16,31 @@ public sealed class AuditQuery
     public string? TargetId { get; set; }
     public DateTime? From { get; set; }
     public DateTime? To { get; set; }
+
     /// <summary>Succeeded, Failed, Denied or Pending.</summary>
     public AuditOutcome? Outcome { get; set; }
     public int? Page { get; set; }
     public int? PageSize { get; set; }
 
     public AuditFilter ToFilter() => new(Actor, Action, TargetType, TargetId, AsUtc(From), AsUtc(To), Outcome);
+
     public PageRequest ToPage() => new(Page, PageSize);
 
-    private static DateTime? AsUtc(DateTime? value) => value is { } v
-        ? v.Kind == DateTimeKind.Utc ? v : DateTime.SpecifyKind(v, DateTimeKind.Utc)
-        : null;
+    private static DateTime? AsUtc(DateTime? value) =>
+        value is { } v
+            ? v.Kind == DateTimeKind.Utc
+                ? v
+                : DateTime.SpecifyKind(v, DateTimeKind.Utc)
+            : null;
 }
 
-public sealed record AuditPageModel(string Title, string Action, bool ShowTenant, AuditQuery Query, Page<AuditEntry> Entries);
+public sealed record AuditPageModel(
+    string Title,
+    string Action,
+    bool ShowTenant,
+    AuditQuery Query,
+    Page<AuditEntry> Entries
+);
 
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class AuditController(AuditLog log) : Controller
@@ -39,7 +50,16 @@ public sealed class AuditController(AuditLog log) : Controller
     {
         var access = HttpContext.TenantAccess();
         var entries = await log.ForTenantAsync(access.Tenant.Id, query.ToFilter(), query.ToPage(), ct);
-        return View("Index", new AuditPageModel($"Audit of {access.Tenant.DisplayName}", $"/t/{access.Tenant.Slug}/audit", false, query, entries));
+        return View(
+            "Index",
+            new AuditPageModel(
+                $"Audit of {access.Tenant.DisplayName}",
+                $"/t/{access.Tenant.Slug}/audit",
+                false,
+                query,
+                entries
+            )
+        );
     }
 
     [HttpGet("/admin/audit"), Authorize(TenantPolicies.PlatformAdmin)]

@@ -42,7 +42,8 @@ public sealed class HostQuery
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
 [Route("admin/clusters")]
-public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, HostCordoning cordoning) : Controller
+public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, HostCordoning cordoning)
+    : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -58,7 +59,14 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             using var reader = new StreamReader(file.OpenReadStream());
             kubeconfig = await reader.ReadToEndAsync(ct);
         }
-        var registered = await clusters.RegisterAsync(HttpContext.ToActor(), form.Name, form.DisplayName, kubeconfig, form.AcceptUnverifiedTls, ct);
+        var registered = await clusters.RegisterAsync(
+            HttpContext.ToActor(),
+            form.Name,
+            form.DisplayName,
+            kubeconfig,
+            form.AcceptUnverifiedTls,
+            ct
+        );
         if (!registered.Succeeded)
         {
             ModelState.AddProblem(registered.Problem!, "Form");
@@ -68,7 +76,8 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             form.Kubeconfig = null;
             return View("Index", new ClusterListModel(await clusters.ListAsync(ct), form));
         }
-        TempData["Flash"] = $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";
+        TempData["Flash"] =
+            $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";
         return Redirect($"/admin/clusters/{registered.Value.Name}");
     }
 
@@ -82,18 +91,34 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return NotFound();
         await clusters.CheckAsync(found, ct);
-        TempData["Flash"] = found.Health == ClusterHealth.Healthy ? "The cluster answered." : $"The cluster did not answer: {found.LastError}";
+        TempData["Flash"] =
+            found.Health == ClusterHealth.Healthy
+                ? "The cluster answered."
+                : $"The cluster did not answer: {found.LastError}";
         return Redirect($"/admin/clusters/{found.Name}");
     }
 
     [HttpPost("{cluster}/kubeconfig")]
     [RequestSizeLimit(KubeconfigReader.MaxLength * 2)]
-    public async Task<IActionResult> ReplaceKubeconfig(string cluster, string? kubeconfig, bool acceptUnverifiedTls, CancellationToken ct)
+    public async Task<IActionResult> ReplaceKubeconfig(
+        string cluster,
+        string? kubeconfig,
+        bool acceptUnverifiedTls,
+        CancellationToken ct
+    )
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return NotFound();
-        var replaced = await clusters.ReplaceKubeconfigAsync(HttpContext.ToActor(), found, kubeconfig, acceptUnverifiedTls, ct);
-        TempData["Flash"] = replaced.Succeeded ? "The kubeconfig was replaced; the cluster answered with it." : $"The kubeconfig was not replaced: {replaced.Problem!.Message}";
+        var replaced = await clusters.ReplaceKubeconfigAsync(
+            HttpContext.ToActor(),
+            found,
+            kubeconfig,
+            acceptUnverifiedTls,
+            ct
+        );
+        TempData["Flash"] = replaced.Succeeded
+            ? "The kubeconfig was replaced; the cluster answered with it."
+            : $"The kubeconfig was not replaced: {replaced.Problem!.Message}";
         return Redirect($"/admin/clusters/{found.Name}");
     }
 
@@ -108,7 +133,8 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             return Redirect($"/admin/clusters/{found.Name}");
         }
         await clusters.RemoveAsync(HttpContext.ToActor(), found, ct);
-        TempData["Flash"] = $"Cluster '{found.Name}' was removed from the portal; nothing changed in the cluster itself.";
+        TempData["Flash"] =
+            $"Cluster '{found.Name}' was removed from the portal; nothing changed in the cluster itself.";
         return Redirect("/admin/clusters");
     }
 
@@ -117,7 +143,12 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
     {
         if (await clusters.SummaryAsync(cluster, ct) is not { } found)
             return NotFound();
-        var page = await hosts.ListAsync(found.Id, query.ToFilter(), new PageRequest(query.Page, query.PageSize ?? 50), ct);
+        var page = await hosts.ListAsync(
+            found.Id,
+            query.ToFilter(),
+            new PageRequest(query.Page, query.PageSize ?? 50),
+            ct
+        );
         var views = new Page<HostView>(page.Items.Select(HostView.From).ToList(), page.Number, page.Size, page.Total);
         return View(new HostListModel(found, views, query));
     }
@@ -125,18 +156,28 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
     [HttpGet("{cluster}/hosts/{host}")]
     public async Task<IActionResult> HostDetail(string cluster, string host, CancellationToken ct)
     {
-        if (await clusters.SummaryAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is not { } node)
+        if (
+            await clusters.SummaryAsync(cluster, ct) is not { } found
+            || await hosts.FindAsync(found.Id, host, ct) is not { } node
+        )
             return NotFound();
         return View(new HostDetailModel(found, node, HostView.From(HostRows.From(node))));
     }
 
     [HttpPost("{cluster}/hosts/{host}/cordon")]
-    public Task<IActionResult> Cordon(string cluster, string host, CancellationToken ct) => SetUnschedulable(cluster, host, true, ct);
+    public Task<IActionResult> Cordon(string cluster, string host, CancellationToken ct) =>
+        SetUnschedulable(cluster, host, true, ct);
 
     [HttpPost("{cluster}/hosts/{host}/uncordon")]
-    public Task<IActionResult> Uncordon(string cluster, string host, CancellationToken ct) => SetUnschedulable(cluster, host, false, ct);
+    public Task<IActionResult> Uncordon(string cluster, string host, CancellationToken ct) =>
+        SetUnschedulable(cluster, host, false, ct);
 
-    private async Task<IActionResult> SetUnschedulable(string cluster, string host, bool unschedulable, CancellationToken ct)
+    private async Task<IActionResult> SetUnschedulable(
+        string cluster,
+        string host,
+        bool unschedulable,
+        CancellationToken ct
+    )
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
             return NotFound();
@@ -146,5 +187,4 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             : $"Uncordoning {host}. The page updates when the cluster confirms.";
         return Redirect($"/admin/clusters/{found.Name}/hosts/{host}");
     }
-
 }

@@ -25,8 +25,11 @@ public sealed class EmbeddedSandboxOptions
 /// it over HTTP like any cluster. Its state lives in memory: every start brings a fresh sandbox, and the
 /// registration's kubeconfig is replaced with the new one.
 /// </summary>
-internal sealed class EmbeddedSandbox(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<EmbeddedSandbox> logger)
-    : IHostedService, IAsyncDisposable
+internal sealed class EmbeddedSandbox(
+    IServiceScopeFactory scopes,
+    IConfiguration configuration,
+    ILogger<EmbeddedSandbox> logger
+) : IHostedService, IAsyncDisposable
 {
     private SandboxCluster? _sandbox;
 
@@ -34,24 +37,45 @@ internal sealed class EmbeddedSandbox(IServiceScopeFactory scopes, IConfiguratio
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = configuration.GetSection(EmbeddedSandboxOptions.Section).Get<EmbeddedSandboxOptions>() ?? new EmbeddedSandboxOptions();
+        var options = configuration.GetSection(EmbeddedSandboxOptions.Section).Get<EmbeddedSandboxOptions>()
+            ?? new EmbeddedSandboxOptions();
         if (!options.Enabled)
             return;
-        _sandbox = await SandboxCluster.StartAsync(new SandboxOptions
-        {
-            NodeCount = options.Nodes,
-            NodeCpu = options.NodeCpu,
-            NodeMemory = options.NodeMemory,
-            PodStartDelay = options.PodStartDelay,
-        }, cancellationToken);
+        _sandbox = await SandboxCluster.StartAsync(
+            new SandboxOptions
+            {
+                NodeCount = options.Nodes,
+                NodeCpu = options.NodeCpu,
+                NodeMemory = options.NodeMemory,
+                PodStartDelay = options.PodStartDelay,
+            },
+            cancellationToken
+        );
 
         await using var scope = scopes.CreateAsyncScope();
         var registry = scope.ServiceProvider.GetRequiredService<ClusterRegistry>();
         var registered = await registry.FindAsync(EmbeddedSandboxOptions.ClusterName, cancellationToken) is { } existing
-            ? await registry.ReplaceKubeconfigAsync(Actor.System, existing, _sandbox.Kubeconfig, false, cancellationToken)
-            : await registry.RegisterAsync(Actor.System, EmbeddedSandboxOptions.ClusterName, "Sandbox cluster", _sandbox.Kubeconfig, false, cancellationToken);
+            ? await registry.ReplaceKubeconfigAsync(
+                Actor.System,
+                existing,
+                _sandbox.Kubeconfig,
+                false,
+                cancellationToken
+            )
+            : await registry.RegisterAsync(
+                Actor.System,
+                EmbeddedSandboxOptions.ClusterName,
+                "Sandbox cluster",
+                _sandbox.Kubeconfig,
+                false,
+                cancellationToken
+            );
         if (registered.Succeeded)
-            logger.LogInformation("Sandbox cluster with {Nodes} nodes at {Address}", options.Nodes, _sandbox.BaseAddress);
+            logger.LogInformation(
+                "Sandbox cluster with {Nodes} nodes at {Address}",
+                options.Nodes,
+                _sandbox.BaseAddress
+            );
         else
             logger.LogError("The sandbox cluster could not be registered: {Problem}", registered.Problem!.Message);
     }

@@ -13,11 +13,32 @@ namespace Portal.Web.Clusters;
 /// </summary>
 public sealed class HostCordoning(IBackgroundJobClient jobs, AuditTrail audit, PortalDbContext db)
 {
-    public async Task<string> RequestAsync(Actor actor, Cluster cluster, string host, bool unschedulable, CancellationToken ct)
+    public async Task<string> RequestAsync(
+        Actor actor,
+        Cluster cluster,
+        string host,
+        bool unschedulable,
+        CancellationToken ct
+    )
     {
-        audit.Record(actor, null, unschedulable ? "host.cordon-requested" : "host.uncordon-requested", "host", $"{cluster.Name}/{host}");
+        audit.Record(
+            actor,
+            null,
+            unschedulable ? "host.cordon-requested" : "host.uncordon-requested",
+            "host",
+            $"{cluster.Name}/{host}"
+        );
         await db.SaveChangesAsync(ct);
         var clusterId = cluster.Id;
-        return jobs.Enqueue<ClusterJobs>(j => j.SetUnschedulableAsync(clusterId, host, unschedulable, actor.Name, actor.ClientAddress, CancellationToken.None));
+        return jobs.Enqueue<ClusterJobs>(j =>
+            j.SetUnschedulableAsync(
+                clusterId,
+                host,
+                unschedulable,
+                actor.Name,
+                actor.ClientAddress,
+                CancellationToken.None
+            )
+        );
     }
 }

@@ -33,26 +33,56 @@ internal sealed class SignalRHostChangeNotifier(IHubContext<HostsHub> hub) : IHo
 /// written as pages write them (<see cref="Common.Percent"/>).
 /// </summary>
 public sealed record HostView(
-    string Name, string Roles, string Status, bool Ready, bool Unschedulable, string Pressures,
-    string Cpu, int CpuPercent, string CpuShare, string Memory, int MemoryPercent, string MemoryShare, string? CpuUsage, string? MemoryUsage,
-    int Pods, long PodAllocatable, DateTime CreatedAt)
+    string Name,
+    string Roles,
+    string Status,
+    bool Ready,
+    bool Unschedulable,
+    string Pressures,
+    string Cpu,
+    int CpuPercent,
+    string CpuShare,
+    string Memory,
+    int MemoryPercent,
+    string MemoryShare,
+    string? CpuUsage,
+    string? MemoryUsage,
+    int Pods,
+    long PodAllocatable,
+    DateTime CreatedAt
+)
 {
-    public static HostView From(HostRow h) => new(
-        h.Name, h.Roles, Describe(h), h.Ready, h.Unschedulable, h.Pressures,
-        $"{Domain.Common.Quantity.FormatCpu(h.CpuRequestedMillis)} / {Domain.Common.Quantity.FormatCpu(h.CpuAllocatableMillis)}",
-        Percent(h.CpuRequestedMillis, h.CpuAllocatableMillis), Common.Percent.Text(h.CpuRequestedMillis, h.CpuAllocatableMillis),
-        $"{Domain.Common.Quantity.FormatBytes(h.MemoryRequestedBytes)} / {Domain.Common.Quantity.FormatBytes(h.MemoryAllocatableBytes)}",
-        Percent(h.MemoryRequestedBytes, h.MemoryAllocatableBytes), Common.Percent.Text(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
-        h.CpuUsageMillis is { } cpu ? Domain.Common.Quantity.FormatCpu(cpu) : null,
-        h.MemoryUsageBytes is { } memory ? Domain.Common.Quantity.FormatBytes(memory) : null,
-        h.PodCount, h.PodAllocatable, h.CreatedAt);
+    public static HostView From(HostRow h) =>
+        new(
+            h.Name,
+            h.Roles,
+            Describe(h),
+            h.Ready,
+            h.Unschedulable,
+            h.Pressures,
+            $"{Domain.Common.Quantity.FormatCpu(h.CpuRequestedMillis)} / {Domain.Common.Quantity.FormatCpu(h.CpuAllocatableMillis)}",
+            Percent(h.CpuRequestedMillis, h.CpuAllocatableMillis),
+            Common.Percent.Text(h.CpuRequestedMillis, h.CpuAllocatableMillis),
+            $"{Domain.Common.Quantity.FormatBytes(h.MemoryRequestedBytes)} / {Domain.Common.Quantity.FormatBytes(h.MemoryAllocatableBytes)}",
+            Percent(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
+            Common.Percent.Text(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
+            h.CpuUsageMillis is { } cpu ? Domain.Common.Quantity.FormatCpu(cpu) : null,
+            h.MemoryUsageBytes is { } memory ? Domain.Common.Quantity.FormatBytes(memory) : null,
+            h.PodCount,
+            h.PodAllocatable,
+            h.CreatedAt
+        );
 
     public static string Describe(HostRow h) =>
-        (!h.Ready ? "NotReady" : "Ready") + (h.Unschedulable ? ", cordoned" : "") + (h.Pressures.Length > 0 ? $", {h.Pressures}" : "");
+        (!h.Ready ? "NotReady" : "Ready")
+        + (h.Unschedulable ? ", cordoned" : "")
+        + (h.Pressures.Length > 0 ? $", {h.Pressures}" : "");
 
     /// <summary>A whole percentage, rounded as <see cref="Common.Percent"/> rounds, at most 999.</summary>
     public static int Percent(long part, long whole) =>
-        Common.Percent.Of(part, whole) is { } percent ? (int)Math.Min(999, Math.Round(percent, MidpointRounding.AwayFromZero)) : 0;
+        Common.Percent.Of(part, whole) is { } percent
+            ? (int)Math.Min(999, Math.Round(percent, MidpointRounding.AwayFromZero))
+            : 0;
 }
 
 /// <summary>One labelled bar of how much of something is taken, as a percentage (null when there is no whole).</summary>

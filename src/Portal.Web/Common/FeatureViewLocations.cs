@@ -20,7 +20,10 @@ internal sealed class FeatureViewLocations : IViewLocationExpander
         }
     }
 
-    public IEnumerable<string> ExpandViewLocations(ViewLocationExpanderContext context, IEnumerable<string> viewLocations)
+    public IEnumerable<string> ExpandViewLocations(
+        ViewLocationExpanderContext context,
+        IEnumerable<string> viewLocations
+    )
     {
         if (context.Values.TryGetValue(FeatureKey, out var feature) && !string.IsNullOrEmpty(feature))
         {

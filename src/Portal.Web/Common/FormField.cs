@@ -17,7 +17,11 @@ public sealed record FormField(string Name, string Label, string? Value)
     private readonly string? _id;
 
     /// <summary>The input's id: its name with '.' as '_', unless the page keeps another one (that tests and links refer to).</summary>
-    public string Id { get => _id ?? Name.Replace('.', '_'); init => _id = value; }
+    public string Id
+    {
+        get => _id ?? Name.Replace('.', '_');
+        init => _id = value;
+    }
 
     public FieldKind Kind { get; init; } = FieldKind.Text;
     public bool Required { get; init; }

@@ -12,7 +12,10 @@ internal static class FormProblems
             modelState.AddProblem(cause, prefix);
         if (problem.Causes.Count > 0)
             return;
-        var key = problem.Field is null ? "" : prefix is null ? problem.Field : $"{prefix}.{problem.Field}";
+        var key =
+            problem.Field is null ? ""
+            : prefix is null ? problem.Field
+            : $"{prefix}.{problem.Field}";
         modelState.AddModelError(key, problem.Message);
     }
 }

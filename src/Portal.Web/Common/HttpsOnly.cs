@@ -26,30 +26,42 @@ internal static class HttpsOnly
         if (!app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.SecureCookies)
             return;
         app.UseHsts();
-        app.Use((context, next) =>
-        {
-            // OpenID Connect's endpoints refuse plain HTTP themselves, in the error format their clients read.
-            if (context.Request.IsHttps || context.Request.Path.StartsWithSegments("/health")
-                || context.Request.Path.StartsWithSegments("/connect") || context.Request.Path.StartsWithSegments("/.well-known"))
-                return next(context);
-            return RefuseAsync(context);
-        });
+        app.Use(
+            (context, next) =>
+            {
+                // OpenID Connect's endpoints refuse plain HTTP themselves, in the error format their clients read.
+                if (
+                    context.Request.IsHttps
+                    || context.Request.Path.StartsWithSegments("/health")
+                    || context.Request.Path.StartsWithSegments("/connect")
+                    || context.Request.Path.StartsWithSegments("/.well-known")
+                )
+                {
+                    return next(context);
+                }
+
+                return RefuseAsync(context);
+            }
+        );
     }
 
     private static Task RefuseAsync(HttpContext context)
     {
-        const string why = "This portal is served over HTTPS only. Reach it at its https:// address. If TLS ends at a proxy or ingress, " +
-            "list that proxy in Portal:Network:TrustedProxies so that its X-Forwarded-Proto is believed; to serve plain HTTP on " +
-            "purpose (never where people sign in over a network), set Portal:Security:SecureCookies and Portal:Oidc:RequireHttps to false.";
+        const string why =
+            "This portal is served over HTTPS only. Reach it at its https:// address. If TLS ends at a proxy or ingress, "
+            + "list that proxy in Portal:Network:TrustedProxies so that its X-Forwarded-Proto is believed; to serve plain HTTP on "
+            + "purpose (never where people sign in over a network), set Portal:Security:SecureCookies and Portal:Oidc:RequireHttps to false.";
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         if (context.Request.Path.StartsWithSegments("/api"))
         {
-            return Results.Problem(why, statusCode: StatusCodes.Status400BadRequest, title: "HTTPS is required", type: Problem)
+            return Results
+                .Problem(why, statusCode: StatusCodes.Status400BadRequest, title: "HTTPS is required", type: Problem)
                 .ExecuteAsync(context);
         }
         context.Response.ContentType = "text/html; charset=utf-8";
         return context.Response.WriteAsync(
-            $"<!DOCTYPE html><html lang=\"en\"><head><title>HTTPS is required</title></head><body><main><h1>HTTPS is required</h1>" +
-            $"<p>{System.Net.WebUtility.HtmlEncode(why)}</p></main></body></html>");
+            $"<!DOCTYPE html><html lang=\"en\"><head><title>HTTPS is required</title></head><body><main><h1>HTTPS is required</h1>"
+                + $"<p>{System.Net.WebUtility.HtmlEncode(why)}</p></main></body></html>"
+        );
     }
 }

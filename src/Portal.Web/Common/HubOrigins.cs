@@ -14,25 +14,40 @@ namespace Portal.Web.Common;
 /// </summary>
 public static class HubOrigins
 {
-    public static void UseHubOriginCheck(this IApplicationBuilder app) => app.Use((context, next) =>
-    {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<HubMetadata>() is null
-            || !context.Request.Headers.TryGetValue(HeaderNames.Origin, out var origin)
-            || IsAllowed(context, origin.ToString()))
-        {
-            return next(context);
-        }
-        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(HubOrigins))
-            .LogInformation("A live connection to {Path} from the origin {Origin} was refused: it is not the portal's own (see {Setting}).",
-                context.Request.Path, origin.ToString(), $"{SecurityOptions.Section}:AllowedOrigins");
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
-    });
+    public static void UseHubOriginCheck(this IApplicationBuilder app) =>
+        app.Use(
+            (context, next) =>
+            {
+                if (
+                    context.GetEndpoint()?.Metadata.GetMetadata<HubMetadata>() is null
+                    || !context.Request.Headers.TryGetValue(HeaderNames.Origin, out var origin)
+                    || IsAllowed(context, origin.ToString())
+                )
+                {
+                    return next(context);
+                }
+                context
+                    .RequestServices.GetRequiredService<ILoggerFactory>()
+                    .CreateLogger(typeof(HubOrigins))
+                    .LogInformation(
+                        "A live connection to {Path} from the origin {Origin} was refused: it is not the portal's own (see {Setting}).",
+                        context.Request.Path,
+                        origin.ToString(),
+                        $"{SecurityOptions.Section}:AllowedOrigins"
+                    );
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            }
+        );
 
     /// <summary>An origin as browsers send it: http or https, a host, an optional port, nothing after.</summary>
     public static bool IsOrigin(string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-        && uri.UserInfo.Length == 0 && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0;
+        Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && uri.UserInfo.Length == 0
+        && uri.AbsolutePath == "/"
+        && uri.Query.Length == 0
+        && uri.Fragment.Length == 0;
 
     private static bool IsAllowed(HttpContext context, string origin)
     {
@@ -41,8 +56,8 @@ public static class HubOrigins
         var configuration = context.RequestServices.GetRequiredService<IConfiguration>();
         var security = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value;
         return Same(page, $"{context.Request.Scheme}://{context.Request.Host.ToUriComponent()}")
-               || (configuration[PublicUrl.Setting] is { Length: > 0 } publicUrl && Same(page, publicUrl))
-               || security.AllowedOrigins.Any(allowed => Same(page, allowed));
+            || (configuration[PublicUrl.Setting] is { Length: > 0 } publicUrl && Same(page, publicUrl))
+            || security.AllowedOrigins.Any(allowed => Same(page, allowed));
     }
 
     private static bool Same(Uri page, string origin) =>

@@ -40,59 +40,111 @@ public static class JobsSetup
     public static IServiceCollection AddPortalJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()
+            ?? new DatabaseOptions();
         // One storage per host, made when first needed (after migrations have created the database): Hangfire's
         // own registration hands out its static JobStorage.Current, which hosts in one process (test hosts) would
         // share and dispose under each other.
         // A long job (a deploy following its rollout) stays hidden from other workers for as long as its server lives: the
         // invisibility timeout slides. It only decides when the job of a server that died is run again.
-        var storageOptions = new PostgreSqlStorageOptions { InvisibilityTimeout = jobs.InvisibilityTimeout, UseSlidingInvisibilityTimeout = true };
-        services.AddSingleton<JobStorage>(_ => database.Provider == DatabaseProvider.Postgres
-            ? new PostgreSqlStorage(new NpgsqlConnectionFactory(database.PostgresConnectionString(configuration.GetConnectionString("Portal")!), storageOptions),
-                storageOptions)
-            : new Hangfire.InMemory.InMemoryStorage());
-        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section))
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            InvisibilityTimeout = jobs.InvisibilityTimeout,
+            UseSlidingInvisibilityTimeout = true,
+        };
+        services.AddSingleton<JobStorage>(_ =>
+            database.Provider == DatabaseProvider.Postgres
+                ? new PostgreSqlStorage(
+                    new NpgsqlConnectionFactory(
+                        database.PostgresConnectionString(configuration.GetConnectionString("Portal")!),
+                        storageOptions
+                    ),
+                    storageOptions
+                )
+                : new Hangfire.InMemory.InMemoryStorage()
+        );
+        services
+            .AddOptions<JobsOptions>()
+            .Bind(configuration.GetSection(JobsOptions.Section))
             .Validate<IOptions<OperationOptions>, IOptions<ApplicationOptions>>(
-                (jobsOptions, operations, applications) => applications.Value.RolloutTimeout < operations.Value.StalledAfter
+                (jobsOptions, operations, applications) =>
+                    applications.Value.RolloutTimeout < operations.Value.StalledAfter
                     && operations.Value.StalledAfter < jobsOptions.InvisibilityTimeout,
                 "Portal:Applications:RolloutTimeout must be shorter than Portal:Operations:StalledAfter, and that shorter than "
-                + "Portal:Jobs:InvisibilityTimeout: otherwise a rollout still followed is taken for lost, or a job still running is "
-                + "started again beside itself.")
+                    + "Portal:Jobs:InvisibilityTimeout: otherwise a rollout still followed is taken for lost, or a job still running is "
+                    + "started again beside itself."
+            )
             .ValidateOnStart();
         // The client, the recurring job manager and the server's activator are bound to this host's storage and
         // services explicitly, for the same reason (Hangfire's defaults fall back to its static globals).
-        services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(provider.GetRequiredService<JobStorage>()));
-        services.AddSingleton<IRecurringJobManager>(provider => new RecurringJobManager(provider.GetRequiredService<JobStorage>()));
-        services.AddHangfire((provider, hangfire) => hangfire
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180).UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings()
-            .UseStorage(provider.GetRequiredService<JobStorage>())
-            .UseLogProvider(new HostBoundLogProvider(provider.GetRequiredService<ILoggerFactory>())));
+        services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(
+            provider.GetRequiredService<JobStorage>()
+        ));
+        services.AddSingleton<IRecurringJobManager>(provider => new RecurringJobManager(
+            provider.GetRequiredService<JobStorage>()
+        ));
+        services.AddHangfire(
+            (provider, hangfire) =>
+                hangfire
+                    .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                    .UseSimpleAssemblyNameTypeSerializer()
+                    .UseRecommendedSerializerSettings()
+                    .UseStorage(provider.GetRequiredService<JobStorage>())
+                    .UseLogProvider(new HostBoundLogProvider(provider.GetRequiredService<ILoggerFactory>()))
+        );
         if (jobs.RunServer)
         {
-            services.AddHangfireServer((provider, server) =>
-            {
-                server.WorkerCount = Math.Max(1, jobs.Workers);
-                server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>());
-            });
+            services.AddHangfireServer(
+                (provider, server) =>
+                {
+                    server.WorkerCount = Math.Max(1, jobs.Workers);
+                    server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(
+                        provider.GetRequiredService<IServiceScopeFactory>()
+                    );
+                }
+            );
         }
         return services;
     }
 
     public static void MapPortalJobs(this WebApplication app)
     {
-        app.UseHangfireDashboard(DashboardPath, new DashboardOptions
-        {
-            Authorization = [new PlatformAdminOnly()],
-            DashboardTitle = "Developer center jobs",
-            AppPath = "/admin",
-        });
+        app.UseHangfireDashboard(
+            DashboardPath,
+            new DashboardOptions
+            {
+                Authorization = [new PlatformAdminOnly()],
+                DashboardTitle = "Developer center jobs",
+                AppPath = "/admin",
+            }
+        );
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
-        recurring.AddOrUpdate<ClusterJobs>("cluster-health", jobs => jobs.CheckHealthAsync(CancellationToken.None), Cron.Minutely());
+        recurring.AddOrUpdate<ClusterJobs>(
+            "cluster-health",
+            jobs => jobs.CheckHealthAsync(CancellationToken.None),
+            Cron.Minutely()
+        );
         recurring.RemoveIfExists("node-metrics");
-        recurring.AddOrUpdate<Infrastructure.Monitoring.MonitoringJobs>("metrics", jobs => jobs.SampleAndEvaluateAsync(CancellationToken.None), Cron.Minutely());
-        recurring.AddOrUpdate<Infrastructure.Monitoring.MetricsCompaction>("metrics-compaction", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
-        recurring.AddOrUpdate<Infrastructure.Operations.OperationSweeper>("operation-sweep", jobs => jobs.RunAsync(CancellationToken.None), Cron.Minutely());
-        recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>("environment-drift", jobs => jobs.RunAsync(CancellationToken.None), "*/5 * * * *");
+        recurring.AddOrUpdate<Infrastructure.Monitoring.MonitoringJobs>(
+            "metrics",
+            jobs => jobs.SampleAndEvaluateAsync(CancellationToken.None),
+            Cron.Minutely()
+        );
+        recurring.AddOrUpdate<Infrastructure.Monitoring.MetricsCompaction>(
+            "metrics-compaction",
+            jobs => jobs.RunAsync(CancellationToken.None),
+            "*/5 * * * *"
+        );
+        recurring.AddOrUpdate<Infrastructure.Operations.OperationSweeper>(
+            "operation-sweep",
+            jobs => jobs.RunAsync(CancellationToken.None),
+            Cron.Minutely()
+        );
+        recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>(
+            "environment-drift",
+            jobs => jobs.RunAsync(CancellationToken.None),
+            "*/5 * * * *"
+        );
     }
 
     private sealed class PlatformAdminOnly : IDashboardAuthorizationFilter

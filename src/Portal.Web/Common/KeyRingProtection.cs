@@ -11,13 +11,18 @@ namespace Portal.Web.Common;
 public static class KeyRingProtection
 {
     private const string Refusal =
-        $"The Data Protection key ring would be stored in the database unencrypted, beside the secrets it seals. Set {KeyRingOptions.Section}:CertificatePath " +
-        $"(and CertificatePassword) to a PKCS#12 file kept outside the database, or accept the risk with {KeyRingOptions.Section}:AllowUnprotectedKeys=true.";
+        $"The Data Protection key ring would be stored in the database unencrypted, beside the secrets it seals. Set {KeyRingOptions.Section}:CertificatePath "
+        + $"(and CertificatePassword) to a PKCS#12 file kept outside the database, or accept the risk with {KeyRingOptions.Section}:AllowUnprotectedKeys=true.";
 
     public static IServiceCollection AddKeyRingProtection(this IServiceCollection services)
     {
-        services.AddOptions<KeyRingOptions>()
-            .Validate<IHostEnvironment>((options, environment) => environment.IsDevelopment() || options.HasCertificate || options.AllowUnprotectedKeys, Refusal)
+        services
+            .AddOptions<KeyRingOptions>()
+            .Validate<IHostEnvironment>(
+                (options, environment) =>
+                    environment.IsDevelopment() || options.HasCertificate || options.AllowUnprotectedKeys,
+                Refusal
+            )
             .ValidateOnStart();
         services.AddHostedService<UnprotectedKeyRingWarning>();
         return services;
@@ -27,21 +32,34 @@ public static class KeyRingProtection
     public static void RequireKeyRingProtection(this IServiceProvider services) =>
         _ = services.GetRequiredService<IOptions<KeyRingOptions>>().Value;
 
-    private sealed class UnprotectedKeyRingWarning(IOptions<KeyRingOptions> options, IHostEnvironment environment, ILogger<UnprotectedKeyRingWarning> logger)
-        : IHostedService
+    private sealed class UnprotectedKeyRingWarning(
+        IOptions<KeyRingOptions> options,
+        IHostEnvironment environment,
+        ILogger<UnprotectedKeyRingWarning> logger
+    ) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             if (options.Value.HasCertificate)
                 return Task.CompletedTask;
             if (environment.IsDevelopment())
-                logger.LogInformation("Development: the Data Protection key ring is stored in the database unencrypted ({Setting} is not set).",
-                    $"{KeyRingOptions.Section}:CertificatePath");
+            {
+                logger.LogInformation(
+                    "Development: the Data Protection key ring is stored in the database unencrypted ({Setting} is not set).",
+                    $"{KeyRingOptions.Section}:CertificatePath"
+                );
+            }
             else
-                logger.LogWarning("The Data Protection key ring is stored in the database unencrypted ({Setting}=true): whoever reads the database " +
-                    "or a backup of it can open every secret the portal sealed (kubeconfigs, middleware passwords, webhook URLs) and forge sign-ins. " +
-                    "Set {CertificateSetting} to a PKCS#12 file kept outside the database.",
-                    $"{KeyRingOptions.Section}:AllowUnprotectedKeys", $"{KeyRingOptions.Section}:CertificatePath");
+            {
+                logger.LogWarning(
+                    "The Data Protection key ring is stored in the database unencrypted ({Setting}=true): whoever reads the database "
+                        + "or a backup of it can open every secret the portal sealed (kubeconfigs, middleware passwords, webhook URLs) and forge sign-ins. "
+                        + "Set {CertificateSetting} to a PKCS#12 file kept outside the database.",
+                    $"{KeyRingOptions.Section}:AllowUnprotectedKeys",
+                    $"{KeyRingOptions.Section}:CertificatePath"
+                );
+            }
+
             return Task.CompletedTask;
         }
 

@@ -10,8 +10,10 @@ public sealed record PagerModel(int Number, int PageCount, int Total, string Pre
     {
         string Link(int number)
         {
-            var query = request.Query.Where(q => q.Key != "page" && !string.IsNullOrEmpty(q.Value))
-                .Select(q => new KeyValuePair<string, string?>(q.Key, q.Value)).Append(new("page", number.ToString()));
+            var query = request
+                .Query.Where(q => q.Key != "page" && !string.IsNullOrEmpty(q.Value))
+                .Select(q => new KeyValuePair<string, string?>(q.Key, q.Value))
+                .Append(new("page", number.ToString()));
             return QueryHelpers.AddQueryString(request.Path, query);
         }
         return new PagerModel(page.Number, page.PageCount, page.Total, Link(page.Number - 1), Link(page.Number + 1));

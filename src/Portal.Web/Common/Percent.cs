@@ -18,18 +18,24 @@ public static class Percent
 
     public static string Text(long part, long whole) => Text(Of(part, whole));
 
-    public static string Text(double? percent) => percent switch
-    {
-        null or double.NaN => "—",
-        <= 0 => "0%",
-        < 1 => "<1%",
-        < 100 when Math.Round(percent.Value, MidpointRounding.AwayFromZero) >= 100 => ">99%",
-        _ => Math.Round(percent.Value, MidpointRounding.AwayFromZero).ToString("0", CultureInfo.InvariantCulture) + "%",
-    };
+    public static string Text(double? percent) =>
+        percent switch
+        {
+            null or double.NaN => "—",
+            <= 0 => "0%",
+            < 1 => "<1%",
+            < 100 when Math.Round(percent.Value, MidpointRounding.AwayFromZero) >= 100 => ">99%",
+            _ => Math.Round(percent.Value, MidpointRounding.AwayFromZero).ToString("0", CultureInfo.InvariantCulture)
+                + "%",
+        };
 
     /// <summary>The filled part of a bar, 0 to 100, whatever the share (an overcommitted pool fills its bar).</summary>
-    public static int Bar(double? percent) => percent is { } p && !double.IsNaN(p) ? (int)Math.Round(Math.Clamp(p, 0, 100)) : 0;
+    public static int Bar(double? percent) =>
+        percent is { } p && !double.IsNaN(p) ? (int)Math.Round(Math.Clamp(p, 0, 100)) : 0;
 
     /// <summary>The bar's class: <c>usage-high</c>, <c>usage-warn</c> or none.</summary>
-    public static string Level(double? percent) => percent >= HighFrom ? "usage-high" : percent >= WarnFrom ? "usage-warn" : "";
+    public static string Level(double? percent) =>
+        percent >= HighFrom ? "usage-high"
+        : percent >= WarnFrom ? "usage-warn"
+        : "";
 }

@@ -11,7 +11,9 @@ public static class PublicUrl
     public static string For(HttpContext http, string path)
     {
         var configured = http.RequestServices.GetRequiredService<IConfiguration>()[Setting];
-        var origin = string.IsNullOrWhiteSpace(configured) ? $"{http.Request.Scheme}://{http.Request.Host}" : configured.TrimEnd('/');
+        var origin = string.IsNullOrWhiteSpace(configured)
+            ? $"{http.Request.Scheme}://{http.Request.Host}"
+            : configured.TrimEnd('/');
         return origin + path;
     }
 }

@@ -12,13 +12,19 @@ public static class ReplicaInput
 
     public const string NoInstanceReplicas = "Give the number of replicas, within the instance's plan.";
 
-    public static readonly Problem NoRevision = Problem.Invalid("Revision", "Say which revision to roll back to, by its number.");
+    public static readonly Problem NoRevision = Problem.Invalid(
+        "Revision",
+        "Say which revision to roll back to, by its number."
+    );
 
     /// <summary>A problem for each autoscaling bound left out.</summary>
     public static IEnumerable<Problem> Missing(int? minReplicas, int? maxReplicas)
     {
         if (minReplicas is null)
-            yield return Problem.Invalid("MinReplicas", "Give the least number of replicas the autoscaler keeps (1 or more).");
+            yield return Problem.Invalid(
+                "MinReplicas",
+                "Give the least number of replicas the autoscaler keeps (1 or more)."
+            );
         if (maxReplicas is null)
             yield return Problem.Invalid("MaxReplicas", "Give the most replicas the autoscaler may run.");
     }

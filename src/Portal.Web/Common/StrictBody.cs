@@ -20,7 +20,8 @@ public abstract record StrictBody
     /// </summary>
     public Problem? Refuse(string fields, params IEnumerable<Problem> others)
     {
-        var problems = (Unknown ?? []).Keys.Order(StringComparer.Ordinal)
+        var problems = (Unknown ?? [])
+            .Keys.Order(StringComparer.Ordinal)
             .Select(name => Problem.Invalid(name, $"'{name}' is not a field of this request; it takes {fields}."))
             .Concat(others.SelectMany(p => p.Causes.Count > 0 ? p.Causes : [p]))
             .ToList();
@@ -32,7 +33,14 @@ public abstract record StrictBody
         fields.Where(f => f.Value is null).Select(f => Problem.Invalid(f.Field, f.Message));
 
     /// <summary>The problem with each field it names put under <paramref name="prefix"/>: "CpuRequests" becomes "Share.CpuRequests".</summary>
-    public static Problem Within(string prefix, Problem problem) => problem.Causes.Count > 0
-        ? problem with { Causes = [.. problem.Causes.Select(c => Within(prefix, c))] }
-        : problem with { Field = problem.Field is null ? prefix : $"{prefix}.{problem.Field}" };
+    public static Problem Within(string prefix, Problem problem) =>
+        problem.Causes.Count > 0
+            ? problem with
+            {
+                Causes = [.. problem.Causes.Select(c => Within(prefix, c))],
+            }
+            : problem with
+            {
+                Field = problem.Field is null ? prefix : $"{prefix}.{problem.Field}",
+            };
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
-using IPNetwork = System.Net.IPNetwork;
 using Microsoft.Extensions.Options;
+using IPNetwork = System.Net.IPNetwork;
 
 namespace Portal.Web.Common;
 
@@ -27,30 +27,37 @@ public static class TrustedProxies
     {
         services.AddOptions<NetworkOptions>().BindConfiguration(NetworkOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NetworkOptions>, Validation>();
-        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<NetworkOptions>>((forwarded, network) =>
-        {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // Behind a load balancer and an ingress the client is more than one hop away; the walk stops at the first untrusted sender anyway.
-            forwarded.ForwardLimit = null;
-            foreach (var entry in network.Value.TrustedProxies)
-            {
-                if (IPNetwork.TryParse(entry, out var range))
-                    forwarded.KnownIPNetworks.Add(range);
-                else
-                    forwarded.KnownProxies.Add(IPAddress.Parse(entry));
-            }
-        });
+        services
+            .AddOptions<ForwardedHeadersOptions>()
+            .Configure<IOptions<NetworkOptions>>(
+                (forwarded, network) =>
+                {
+                    forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+                    // Behind a load balancer and an ingress the client is more than one hop away; the walk stops at the first untrusted sender anyway.
+                    forwarded.ForwardLimit = null;
+                    foreach (var entry in network.Value.TrustedProxies)
+                    {
+                        if (IPNetwork.TryParse(entry, out var range))
+                            forwarded.KnownIPNetworks.Add(range);
+                        else
+                            forwarded.KnownProxies.Add(IPAddress.Parse(entry));
+                    }
+                }
+            );
         return services;
     }
 
-    private static bool IsAddressOrRange(string entry) => IPAddress.TryParse(entry, out _) || IPNetwork.TryParse(entry, out _);
+    private static bool IsAddressOrRange(string entry) =>
+        IPAddress.TryParse(entry, out _) || IPNetwork.TryParse(entry, out _);
 
     private sealed class Validation : IValidateOptions<NetworkOptions>
     {
         public ValidateOptionsResult Validate(string? name, NetworkOptions options) =>
             options.TrustedProxies.Where(entry => !IsAddressOrRange(entry)).ToList() is [_, ..] wrong
-                ? ValidateOptionsResult.Fail($"{NetworkOptions.Section}:TrustedProxies takes IP addresses and CIDR ranges such as 10.0.0.0/8, " +
-                                             $"not {string.Join(", ", wrong.Select(w => $"'{w}'"))}.")
+                ? ValidateOptionsResult.Fail(
+                    $"{NetworkOptions.Section}:TrustedProxies takes IP addresses and CIDR ranges such as 10.0.0.0/8, "
+                        + $"not {string.Join(", ", wrong.Select(w => $"'{w}'"))}."
+                )
                 : ValidateOptionsResult.Success;
     }
 }

@@ -13,8 +13,14 @@ namespace Portal.Web.Environments;
 /// none; an amount left out is refused, never taken for zero, and so is a field the request does not take. Middleware
 /// instances are no part of a share: they count against the tenant's quota in the pool.
 /// </summary>
-public sealed record ShareRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage, string? Pods)
-    : StrictBody
+public sealed record ShareRequest(
+    string? CpuRequests,
+    string? CpuLimits,
+    string? MemoryRequests,
+    string? MemoryLimits,
+    string? Storage,
+    string? Pods
+) : StrictBody
 {
     private const string Fields = "cpuRequests, cpuLimits, memoryRequests, memoryLimits, storage and pods";
 
@@ -38,11 +44,27 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
     public async Task<IActionResult> Create(EnvironmentRequest request, CancellationToken ct)
     {
         var amounts = (request.Share ?? new ShareRequest(null, null, null, null, null, null)).ToAmounts();
-        if (request.Refuse("name, pool and share", amounts.Succeeded ? [] : [StrictBody.Within("Share", amounts.Problem!)]) is { } refused)
+        if (
+            request.Refuse(
+                "name, pool and share",
+                amounts.Succeeded ? [] : [StrictBody.Within("Share", amounts.Problem!)]
+            ) is
+            { } refused
+        )
             return this.ToActionResult(refused);
-        var created = await environments.CreateAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, request.Name, request.Pool, amounts.Value, ct);
+        var created = await environments.CreateAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            request.Name,
+            request.Pool,
+            amounts.Value,
+            ct
+        );
         return created.Succeeded
-            ? Accepted($"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations", new { operation = created.Value.Id })
+            ? Accepted(
+                $"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations",
+                new { operation = created.Value.Id }
+            )
             : this.ToActionResult(created.Problem!);
     }
 
@@ -53,18 +75,35 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
         var amounts = share.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
-        var changed = await environments.ChangeShareAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, amounts.Value, ct);
-        return changed.Succeeded ? Accepted(new { operation = changed.Value.Id }) : this.ToActionResult(changed.Problem!);
+        var changed = await environments.ChangeShareAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            environment,
+            amounts.Value,
+            ct
+        );
+        return changed.Succeeded
+            ? Accepted(new { operation = changed.Value.Id })
+            : this.ToActionResult(changed.Problem!);
     }
 
     /// <summary>Deletes the environment and its namespace; <c>confirm</c> must repeat its name.</summary>
     [HttpDelete("environments/{environment}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(string environment, string? confirm, CancellationToken ct)
     {
-        var deleted = await environments.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, confirm, ct);
-        return deleted.Succeeded ? Accepted(new { operation = deleted.Value.Id }) : this.ToActionResult(deleted.Problem!);
+        var deleted = await environments.DeleteAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            environment,
+            confirm,
+            ct
+        );
+        return deleted.Succeeded
+            ? Accepted(new { operation = deleted.Value.Id })
+            : this.ToActionResult(deleted.Problem!);
     }
 
     [HttpGet("operations"), Authorize(TenantPolicies.Read)]
-    public Task<IReadOnlyList<OperationView>> Operations(int? take, CancellationToken ct) => environments.OperationsAsync(take ?? 50, ct);
+    public Task<IReadOnlyList<OperationView>> Operations(int? take, CancellationToken ct) =>
+        environments.OperationsAsync(take ?? 50, ct);
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Environments;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
@@ -22,8 +21,13 @@ public sealed class EnvironmentForm
 /// <summary>A share change that was refused: the environment and the amounts as typed, to be corrected where they were typed.</summary>
 public sealed record RefusedShareChange(string Environment, ShareForm Form);
 
-public sealed record EnvironmentsModel(TenantAccess Access, IReadOnlyList<EnvironmentUsage> Environments, IReadOnlyList<TenantQuotaView> Quotas,
-    EnvironmentForm Form, RefusedShareChange? RefusedChange = null)
+public sealed record EnvironmentsModel(
+    TenantAccess Access,
+    IReadOnlyList<EnvironmentUsage> Environments,
+    IReadOnlyList<TenantQuotaView> Quotas,
+    EnvironmentForm Form,
+    RefusedShareChange? RefusedChange = null
+)
 {
     /// <summary>The share change form of an environment: the amounts refused last, else its current share.</summary>
     public ShareForm ChangeFormOf(EnvironmentUsage environment) =>
@@ -41,8 +45,15 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     /// <summary>Where the share change form's refusals go in the model state: "Change.CpuRequests", or "Change" for the whole.</summary>
     public const string ChangePrefix = "Change";
 
-    private static readonly string[] ShareFields = [nameof(ShareForm.CpuRequests), nameof(ShareForm.CpuLimits), nameof(ShareForm.MemoryRequests),
-        nameof(ShareForm.MemoryLimits), nameof(ShareForm.Storage), nameof(ShareForm.Pods)];
+    private static readonly string[] ShareFields =
+    [
+        nameof(ShareForm.CpuRequests),
+        nameof(ShareForm.CpuLimits),
+        nameof(ShareForm.MemoryRequests),
+        nameof(ShareForm.MemoryLimits),
+        nameof(ShareForm.Storage),
+        nameof(ShareForm.Pods),
+    ];
 
     [HttpGet("/t/{tenant}/environments"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(CancellationToken ct) => View(await BuildAsync(new EnvironmentForm(), ct));
@@ -53,14 +64,24 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var access = HttpContext.TenantAccess();
         var share = form.Share.ToAmounts();
         var created = share.Succeeded
-            ? await environments.CreateAsync(HttpContext.ToActor(), access.Tenant, form.Name, form.Pool, share.Value, ct)
+            ? await environments.CreateAsync(
+                HttpContext.ToActor(),
+                access.Tenant,
+                form.Name,
+                form.Pool,
+                share.Value,
+                ct
+            )
             : Domain.Common.Problem.Invalid([.. Causes(share.Problem!), .. NameAndPoolProblems(form)]);
         if (!created.Succeeded)
         {
             // Every refusal next to its field: the name and pool are the form's own, the amounts are under "Share.".
             // A problem of the share as a whole ("Amounts": a limit below its request) goes under the share's fields.
             foreach (var cause in Causes(created.Problem!))
-                ModelState.AddProblem(cause.Field == "Amounts" ? cause with { Field = "Share" } : cause, cause.Field is null or "Name" or "Pool" ? null : "Share");
+                ModelState.AddProblem(
+                    cause.Field == "Amounts" ? cause with { Field = "Share" } : cause,
+                    cause.Field is null or "Name" or "Pool" ? null : "Share"
+                );
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return View("Index", await BuildAsync(form, ct));
         }
@@ -70,7 +91,11 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
 
     /// <summary>Changes an environment's share; a refusal is shown in that environment's form, each amount's next to it.</summary>
     [HttpPost("/t/{tenant}/environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
-    public async Task<IActionResult> ChangeShare(string environment, [Bind(Prefix = "Share")] ShareForm share, CancellationToken ct)
+    public async Task<IActionResult> ChangeShare(
+        string environment,
+        [Bind(Prefix = "Share")] ShareForm share,
+        CancellationToken ct
+    )
     {
         var access = HttpContext.TenantAccess();
         var amounts = share.ToAmounts();
@@ -82,10 +107,24 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             var problem = changed.Problem!;
             IReadOnlyList<Domain.Common.Problem> causes = problem.Causes.Count > 0 ? problem.Causes : [problem];
             foreach (var cause in causes)
-                ModelState.AddModelError(problem.Code == "not-found" ? ""
-                    : cause.Field is { } field && ShareFields.Contains(field) ? $"{ChangePrefix}.{field}" : ChangePrefix, cause.Message);
-            Response.StatusCode = problem.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
-            return View("Index", await BuildAsync(new EnvironmentForm(), ct) with { RefusedChange = new RefusedShareChange(environment, share) });
+            {
+                ModelState.AddModelError(
+                    problem.Code == "not-found" ? ""
+                        : cause.Field is { } field && ShareFields.Contains(field) ? $"{ChangePrefix}.{field}"
+                        : ChangePrefix,
+                    cause.Message
+                );
+            }
+
+            Response.StatusCode =
+                problem.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+            return View(
+                "Index",
+                await BuildAsync(new EnvironmentForm(), ct) with
+                {
+                    RefusedChange = new RefusedShareChange(environment, share),
+                }
+            );
         }
         TempData["Flash"] = $"Changing the share of '{environment}': follow it under Operations.";
         return Redirect($"/t/{access.Tenant.Slug}/operations");
@@ -96,19 +135,32 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     public async Task<IActionResult> ConfirmDelete(string environment, CancellationToken ct)
     {
         var deletion = await environments.PrepareDeletionAsync(HttpContext.TenantAccess().Tenant, environment, ct);
-        return deletion.Succeeded ? View("Delete", new DeleteEnvironmentModel(HttpContext.TenantAccess(), deletion.Value)) : NotFound();
+        return deletion.Succeeded
+            ? View("Delete", new DeleteEnvironmentModel(HttpContext.TenantAccess(), deletion.Value))
+            : NotFound();
     }
 
     [HttpPost("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(string environment, string? confirmName, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var deleted = await environments.DeleteAsync(HttpContext.ToActor(), access.Tenant, environment, confirmName, ct);
+        var deleted = await environments.DeleteAsync(
+            HttpContext.ToActor(),
+            access.Tenant,
+            environment,
+            confirmName,
+            ct
+        );
         if (!deleted.Succeeded)
         {
             if (deleted.Problem!.Code == "not-found")
                 return NotFound();
-            ModelState.AddProblem(deleted.Problem! with { Field = deleted.Problem.Field == "ConfirmName" ? "confirmName" : null });
+            ModelState.AddProblem(
+                deleted.Problem! with
+                {
+                    Field = deleted.Problem.Field == "ConfirmName" ? "confirmName" : null,
+                }
+            );
             Response.StatusCode = StatusCodes.Status400BadRequest;
             var deletion = await environments.PrepareDeletionAsync(access.Tenant, environment, ct);
             return View("Delete", new DeleteEnvironmentModel(access, deletion.Value));
@@ -130,7 +182,8 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return Redirect($"/t/{access.Tenant.Slug}/operations");
     }
 
-    private static IReadOnlyList<Domain.Common.Problem> Causes(Domain.Common.Problem problem) => problem.Causes.Count > 0 ? problem.Causes : [problem];
+    private static IReadOnlyList<Domain.Common.Problem> Causes(Domain.Common.Problem problem) =>
+        problem.Causes.Count > 0 ? problem.Causes : [problem];
 
     /// <summary>What is wrong with the name and the pool, when the amounts could not even be read.</summary>
     private static IEnumerable<Domain.Common.Problem> NameAndPoolProblems(EnvironmentForm form)

@@ -11,11 +11,15 @@ namespace Portal.Web.Environments;
 /// Hands operations to Hangfire: each kind of operation has the job that carries it out. The job's id is noted on the
 /// operation, so that the sweeper can ask Hangfire whether it still holds the job before queueing another.
 /// </summary>
-internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs, JobStorage storage, PortalDbContext db) : IOperationQueue
+internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs, JobStorage storage, PortalDbContext db)
+    : IOperationQueue
 {
     private static readonly HashSet<string> Held = new(StringComparer.OrdinalIgnoreCase)
     {
-        EnqueuedState.StateName, ScheduledState.StateName, ProcessingState.StateName, AwaitingState.StateName,
+        EnqueuedState.StateName,
+        ScheduledState.StateName,
+        ProcessingState.StateName,
+        AwaitingState.StateName,
     };
 
     public void Enqueue(Operation operation)
@@ -25,16 +29,23 @@ internal sealed class HangfireOperationQueue(IBackgroundJobClient jobs, JobStora
         {
             "environment.create" or "environment.update-quota" or "environment.delete" =>
                 jobs.Enqueue<EnvironmentProvisioner>(job => job.RunAsync(id, CancellationToken.None)),
-            Infrastructure.Tenancy.TenantDeletion.Kind =>
-                jobs.Enqueue<Infrastructure.Tenancy.TenantDeletion>(job => job.RunAsync(id, CancellationToken.None)),
+            Infrastructure.Tenancy.TenantDeletion.Kind => jobs.Enqueue<Infrastructure.Tenancy.TenantDeletion>(job =>
+                job.RunAsync(id, CancellationToken.None)
+            ),
             var kind when Infrastructure.Applications.ApplicationOperations.All.Contains(kind) =>
-                jobs.Enqueue<Infrastructure.Applications.ApplicationDeployer>(job => job.RunAsync(id, CancellationToken.None)),
+                jobs.Enqueue<Infrastructure.Applications.ApplicationDeployer>(job =>
+                    job.RunAsync(id, CancellationToken.None)
+                ),
             var kind when Infrastructure.Middleware.MiddlewareOperations.All.Contains(kind) =>
-                jobs.Enqueue<Infrastructure.Middleware.InstanceProvisioner>(job => job.RunAsync(id, CancellationToken.None)),
+                jobs.Enqueue<Infrastructure.Middleware.InstanceProvisioner>(job =>
+                    job.RunAsync(id, CancellationToken.None)
+                ),
             _ => throw new InvalidOperationException($"No job carries out operations of kind '{operation.Kind}'."),
         };
         // Hangfire's client is synchronous (queueing is a write to its storage); the id is written beside it the same way.
-        db.Operations.IgnoreQueryFilters().Where(o => o.Id == id).ExecuteUpdate(set => set.SetProperty(o => o.JobId, jobId));
+        db.Operations.IgnoreQueryFilters()
+            .Where(o => o.Id == id)
+            .ExecuteUpdate(set => set.SetProperty(o => o.JobId, jobId));
     }
 
     public bool Holds(string jobId)

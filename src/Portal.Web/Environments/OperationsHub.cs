@@ -12,7 +12,11 @@ namespace Portal.Web.Environments;
 /// come with their session cookie, tools (the CLI, service accounts) with a bearer token.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirectory environments, Tenancy.LiveTenantConnections connections) : Hub
+public sealed class OperationsHub(
+    TenantAccessResolver access,
+    EnvironmentDirectory environments,
+    Tenancy.LiveTenantConnections connections
+) : Hub
 {
     public const string Path = "/hubs/operations";
 
@@ -28,24 +32,48 @@ public sealed class OperationsHub(TenantAccessResolver access, EnvironmentDirect
         connections.Track(Context, found.Tenant.Id, mark);
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(found.Tenant.Id), Context.ConnectionAborted);
         return (await environments.OperationsAsync(100, Context.ConnectionAborted))
-            .Select(o => new OperationUpdate(o.Id, o.Kind, o.TargetId, o.State.ToString(), o.Error, o.Steps)).ToList();
+            .Select(o => new OperationUpdate(o.Id, o.Kind, o.TargetId, o.State.ToString(), o.Error, o.Steps))
+            .ToList();
     }
 
     public static string Group(Guid tenantId) => $"tenant:{tenantId:N}";
 }
 
 /// <summary>An operation as the operations page shows it, pushed as it changes.</summary>
-public sealed record OperationUpdate(Guid Id, string Kind, string TargetId, string State, string? Error, IReadOnlyList<OperationStep> Steps);
+public sealed record OperationUpdate(
+    Guid Id,
+    string Kind,
+    string TargetId,
+    string State,
+    string? Error,
+    IReadOnlyList<OperationStep> Steps
+);
 
 /// <summary>Pushes an operation to its tenant's followers, and an operation on a middleware instance to the followers of that instance too.</summary>
-internal sealed class SignalROperationProgress(IHubContext<OperationsHub> hub, IHubContext<Middleware.InstancesHub> instances) : IOperationProgress
+internal sealed class SignalROperationProgress(
+    IHubContext<OperationsHub> hub,
+    IHubContext<Middleware.InstancesHub> instances
+) : IOperationProgress
 {
     public async Task ReportAsync(Operation operation, CancellationToken ct)
     {
-        var update = new OperationUpdate(operation.Id, operation.Kind, operation.TargetId, operation.State.ToString(), operation.Error, operation.Steps.ToList());
+        var update = new OperationUpdate(
+            operation.Id,
+            operation.Kind,
+            operation.TargetId,
+            operation.State.ToString(),
+            operation.Error,
+            operation.Steps.ToList()
+        );
         await hub.Clients.Group(OperationsHub.Group(operation.TenantId)).SendAsync("operationChanged", update, ct);
-        if (Middleware.InstancesHub.IsAbout(operation) && operation.TargetId.Split('/', 2) is [var instance, var environment])
-            await instances.Clients.Group(Middleware.InstancesHub.Group(operation.TenantId, instance, environment))
+        if (
+            Middleware.InstancesHub.IsAbout(operation)
+            && operation.TargetId.Split('/', 2) is [var instance, var environment]
+        )
+        {
+            await instances
+                .Clients.Group(Middleware.InstancesHub.Group(operation.TenantId, instance, environment))
                 .SendAsync(Middleware.InstancesHub.InstanceChanged, update, ct);
+        }
     }
 }

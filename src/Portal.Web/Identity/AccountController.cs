@@ -11,7 +11,11 @@ namespace Portal.Web.Identity;
 
 public sealed class LoginForm
 {
-    [Required(ErrorMessage = "Enter your email address."), EmailAddress(ErrorMessage = "Enter an email address."), MaxLength(254)]
+    [
+        Required(ErrorMessage = "Enter your email address."),
+        EmailAddress(ErrorMessage = "Enter an email address."),
+        MaxLength(254)
+    ]
     public string Email { get; set; } = "";
 
     [Required(ErrorMessage = "Enter your password."), DataType(DataType.Password)]
@@ -25,7 +29,11 @@ public sealed class ChangePasswordForm
     [Required(ErrorMessage = "Enter your current password."), DataType(DataType.Password)]
     public string CurrentPassword { get; set; } = "";
 
-    [Required(ErrorMessage = "Choose a new password."), DataType(DataType.Password), MinLength(10, ErrorMessage = "A password has at least 10 characters.")]
+    [
+        Required(ErrorMessage = "Choose a new password."),
+        DataType(DataType.Password),
+        MinLength(10, ErrorMessage = "A password has at least 10 characters.")
+    ]
     public string NewPassword { get; set; } = "";
 
     [Compare(nameof(NewPassword), ErrorMessage = "The two new passwords differ."), DataType(DataType.Password)]
@@ -35,7 +43,11 @@ public sealed class ChangePasswordForm
 [ApiExplorerSettings(IgnoreApi = true)]
 [Route("account")]
 public sealed class AccountController(
-    SignInManager<PortalUser> signIn, UserManager<PortalUser> users, SignInRevocation revocation, AuditTrail audit) : Controller
+    SignInManager<PortalUser> signIn,
+    UserManager<PortalUser> users,
+    SignInRevocation revocation,
+    AuditTrail audit
+) : Controller
 {
     [HttpGet("login"), AllowAnonymous]
     public IActionResult Login(string? returnUrl) => View(new LoginForm { ReturnUrl = returnUrl });
@@ -46,18 +58,45 @@ public sealed class AccountController(
         if (!ModelState.IsValid)
             return View(form);
         var email = form.Email.Trim().ToLowerInvariant();
-        var result = await signIn.PasswordSignInAsync(email, form.Password, isPersistent: false, lockoutOnFailure: true);
+        var result = await signIn.PasswordSignInAsync(
+            email,
+            form.Password,
+            isPersistent: false,
+            lockoutOnFailure: true
+        );
         var actor = new Actor(null, email, HttpContext.Connection.RemoteIpAddress?.ToString());
         if (result.Succeeded)
         {
             var user = await users.FindByEmailAsync(email);
-            await audit.RecordNowAsync(actor with { UserId = user?.Id }, "user.signed-in", "user", email, AuditOutcome.Succeeded, null, ct);
+            await audit.RecordNowAsync(
+                actor with
+                {
+                    UserId = user?.Id,
+                },
+                "user.signed-in",
+                "user",
+                email,
+                AuditOutcome.Succeeded,
+                null,
+                ct
+            );
             return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl : "/");
         }
         if (result.IsLockedOut)
         {
-            await audit.RecordNowAsync(actor, "user.locked-out", "user", email, AuditOutcome.Denied, "too many failed sign-ins", ct);
-            ModelState.AddModelError("", "This account is locked after too many failed sign-ins. Try again later, or ask a platform admin.");
+            await audit.RecordNowAsync(
+                actor,
+                "user.locked-out",
+                "user",
+                email,
+                AuditOutcome.Denied,
+                "too many failed sign-ins",
+                ct
+            );
+            ModelState.AddModelError(
+                "",
+                "This account is locked after too many failed sign-ins. Try again later, or ask a platform admin."
+            );
             return View(form);
         }
         await audit.RecordNowAsync(actor, "user.sign-in-failed", "user", email, AuditOutcome.Failed, null, ct);
@@ -91,14 +130,25 @@ public sealed class AccountController(
             foreach (var error in changed.Errors)
             {
                 var field = error.Code == "PasswordMismatch" ? nameof(form.CurrentPassword) : nameof(form.NewPassword);
-                ModelState.AddModelError(field, error.Code == "PasswordMismatch" ? "The current password is wrong." : error.Description);
+                ModelState.AddModelError(
+                    field,
+                    error.Code == "PasswordMismatch" ? "The current password is wrong." : error.Description
+                );
             }
             return View(form);
         }
         // Whoever learned the old password may hold tokens or a session made with it: they end here, this browser stays signed in.
         await revocation.RevokeTokensAsync(user, ct);
         await signIn.RefreshSignInAsync(user);
-        await audit.RecordNowAsync(HttpContext.ToActor(), "user.password-changed", "user", user.Email!, AuditOutcome.Succeeded, null, ct);
+        await audit.RecordNowAsync(
+            HttpContext.ToActor(),
+            "user.password-changed",
+            "user",
+            user.Email!,
+            AuditOutcome.Succeeded,
+            null,
+            ct
+        );
         TempData["Flash"] = "Your password has been changed.";
         return Redirect("/");
     }

@@ -1,15 +1,14 @@
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Tenancy;
-using System.Threading.RateLimiting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Portal.Web.Identity;
@@ -22,20 +21,32 @@ public static class IdentitySetup
     /// <summary>Accounts (ASP.NET Core Identity), the OpenID Connect server, and the authorization policies.</summary>
     public static IServiceCollection AddPortalIdentity(this IServiceCollection services, IConfiguration configuration)
     {
-        var security = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>() ?? new SecurityOptions();
+        var security = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()
+            ?? new SecurityOptions();
         var oidc = configuration.GetSection(OidcOptions.Section).Get<OidcOptions>() ?? new OidcOptions();
-        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
-            .Validate(o => o.LoginAttemptsPerMinute > 0 && o.LockoutAttempts > 0 && o.LockoutMinutes > 0,
-                "Portal:Security values must be positive.")
-            .Validate(o => o.AllowedOrigins.All(Common.HubOrigins.IsOrigin),
-                "Portal:Security:AllowedOrigins takes origins: http(s), a host and an optional port, nothing after (https://console.example.com).")
+        services
+            .AddOptions<SecurityOptions>()
+            .BindConfiguration(SecurityOptions.Section)
+            .Validate(
+                o => o.LoginAttemptsPerMinute > 0 && o.LockoutAttempts > 0 && o.LockoutMinutes > 0,
+                "Portal:Security values must be positive."
+            )
+            .Validate(
+                o => o.AllowedOrigins.All(Common.HubOrigins.IsOrigin),
+                "Portal:Security:AllowedOrigins takes origins: http(s), a host and an optional port, nothing after (https://console.example.com)."
+            )
             .ValidateOnStart();
-        services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section)
-            .Validate(o => o.CliRedirectUris.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)),
-                "Portal:Oidc:CliRedirectUris must be absolute URIs.")
+        services
+            .AddOptions<OidcOptions>()
+            .BindConfiguration(OidcOptions.Section)
+            .Validate(
+                o => o.CliRedirectUris.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)),
+                "Portal:Oidc:CliRedirectUris must be absolute URIs."
+            )
             .ValidateOnStart();
 
-        services.AddIdentity<PortalUser, IdentityRole<Guid>>(options =>
+        services
+            .AddIdentity<PortalUser, IdentityRole<Guid>>(options =>
             {
                 options.User.RequireUniqueEmail = true;
                 options.Password.RequiredLength = 10;
@@ -72,18 +83,27 @@ public static class IdentitySetup
             };
         });
 
-        services.AddOpenIddict()
+        services
+            .AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<PortalDbContext>())
             .AddServer(server =>
             {
-                server.SetAuthorizationEndpointUris("connect/authorize")
-                    .SetTokenEndpointUris("connect/token");
-                server.AllowClientCredentialsFlow()
-                    .AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange()
+                server.SetAuthorizationEndpointUris("connect/authorize").SetTokenEndpointUris("connect/token");
+                server
+                    .AllowClientCredentialsFlow()
+                    .AllowAuthorizationCodeFlow()
+                    .RequireProofKeyForCodeExchange()
                     .AllowRefreshTokenFlow();
-                server.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess, OidcOptions.ApiScope);
+                server.RegisterScopes(
+                    Scopes.OpenId,
+                    Scopes.Profile,
+                    Scopes.Email,
+                    Scopes.OfflineAccess,
+                    OidcOptions.ApiScope
+                );
                 server.SetAccessTokenLifetime(TimeSpan.FromMinutes(oidc.AccessTokenMinutes));
-                var aspNetCore = server.UseAspNetCore()
+                var aspNetCore = server
+                    .UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableTokenEndpointPassthrough();
                 if (!oidc.RequireHttps)
@@ -96,26 +116,40 @@ public static class IdentitySetup
                 // An access token revoked in the database (e.g. by a password change) stops working at once, not when it expires.
                 validation.EnableTokenEntryValidation();
             });
-        services.AddOptions<OpenIddictServerOptions>().Configure<OidcKeyRing>((server, keys) =>
-        {
-            server.SigningCredentials.Add(new SigningCredentials(keys.Get(OidcKeyRing.Signing), SecurityAlgorithms.RsaSha256));
-            server.EncryptionCredentials.Add(new EncryptingCredentials(keys.Get(OidcKeyRing.Encryption),
-                SecurityAlgorithms.RsaOAEP, SecurityAlgorithms.Aes256CbcHmacSha512));
-        });
+        services
+            .AddOptions<OpenIddictServerOptions>()
+            .Configure<OidcKeyRing>(
+                (server, keys) =>
+                {
+                    server.SigningCredentials.Add(
+                        new SigningCredentials(keys.Get(OidcKeyRing.Signing), SecurityAlgorithms.RsaSha256)
+                    );
+                    server.EncryptionCredentials.Add(
+                        new EncryptingCredentials(
+                            keys.Get(OidcKeyRing.Encryption),
+                            SecurityAlgorithms.RsaOAEP,
+                            SecurityAlgorithms.Aes256CbcHmacSha512
+                        )
+                    );
+                }
+            );
         services.AddScoped<OidcClientRegistration>();
         services.AddScoped<SignInRevocation>();
 
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(LoginRateLimit, http => RateLimitPartition.GetFixedWindowLimiter(
-                http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = security.LoginAttemptsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                }));
+            limiter.AddPolicy(LoginRateLimit, http =>
+                RateLimitPartition.GetFixedWindowLimiter(
+                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = security.LoginAttemptsPerMinute,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    }
+                )
+            );
         });
 
         services.AddAuthorization(TenantPolicies.Register);

@@ -20,10 +20,13 @@ internal sealed class OidcClientRegistration(IOpenIddictApplicationManager clien
             DisplayName = "Developer center CLI",
             Permissions =
             {
-                Permissions.Endpoints.Authorization, Permissions.Endpoints.Token,
-                Permissions.GrantTypes.AuthorizationCode, Permissions.GrantTypes.RefreshToken,
+                Permissions.Endpoints.Authorization,
+                Permissions.Endpoints.Token,
+                Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken,
                 Permissions.ResponseTypes.Code,
-                Permissions.Scopes.Profile, Permissions.Scopes.Email,
+                Permissions.Scopes.Profile,
+                Permissions.Scopes.Email,
                 Permissions.Prefixes.Scope + Scopes.OfflineAccess,
                 Permissions.Prefixes.Scope + OidcOptions.ApiScope,
             },

@@ -30,14 +30,26 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
         if (!signedIn.Succeeded || request.HasPromptValue(PromptValues.Login))
         {
             var query = Request.HasFormContentType ? Request.Form.ToList() : Request.Query.ToList();
-            var here = Request.PathBase + Request.Path + QueryString.Create(
-                query.Where(p => p.Key != Parameters.Prompt).Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+            var here =
+                Request.PathBase
+                + Request.Path
+                + QueryString.Create(
+                    query
+                        .Where(p => p.Key != Parameters.Prompt)
+                        .Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))
+                );
             return Challenge(new AuthenticationProperties { RedirectUri = here }, IdentityConstants.ApplicationScheme);
         }
         var user = await users.GetUserAsync(signedIn.Principal!);
         if (user is null)
-            return Forbid(InvalidGrant("The signed-in account no longer exists."), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        return SignIn(UserPrincipal(user, request.GetScopes()), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            return Forbid(
+                InvalidGrant("The signed-in account no longer exists."),
+                OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+            );
+        return SignIn(
+            UserPrincipal(user, request.GetScopes()),
+            OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+        );
     }
 
     [HttpPost("~/connect/token"), Produces("application/json")]
@@ -48,14 +60,20 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
 
         if (request.IsClientCredentialsGrantType())
         {
-            var account = await db.ServiceAccounts.IgnoreQueryFilters().AsNoTracking()
+            var account = await db
+                .ServiceAccounts.IgnoreQueryFilters()
+                .AsNoTracking()
                 .Where(s => s.ClientId == request.ClientId)
                 .Select(s => new { s.Id, s.Name })
                 .FirstOrDefaultAsync(HttpContext.RequestAborted);
             if (account is null)
-                return Forbid(InvalidGrant("This client is not a service account."), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+                return Forbid(
+                    InvalidGrant("This client is not a service account."),
+                    OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+                );
             var identity = NewIdentity();
-            identity.SetClaim(Claims.Subject, request.ClientId)
+            identity
+                .SetClaim(Claims.Subject, request.ClientId)
                 .SetClaim(Claims.Name, account.Name)
                 .SetClaim(PortalClaims.ServiceAccount, account.Id.ToString());
             identity.SetScopes(request.GetScopes());
@@ -66,15 +84,32 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
         if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
         {
             var granted = await HttpContext.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-            var user = granted.Principal?.GetClaim(Claims.Subject) is { } subject ? await users.FindByIdAsync(subject) : null;
+            var user = granted.Principal?.GetClaim(Claims.Subject) is { } subject
+                ? await users.FindByIdAsync(subject)
+                : null;
             if (user is null || await users.IsLockedOutAsync(user))
-                return Forbid(InvalidGrant("The account no longer exists or is locked."), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+                return Forbid(
+                    InvalidGrant("The account no longer exists or is locked."),
+                    OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+                );
             if (granted.Principal!.GetClaim(PortalClaims.SecurityStamp) != user.SecurityStamp)
-                return Forbid(InvalidGrant("The account's password changed since this sign-in; sign in again."), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-            return SignIn(UserPrincipal(user, granted.Principal!.GetScopes()), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+                return Forbid(
+                    InvalidGrant("The account's password changed since this sign-in; sign in again."),
+                    OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+                );
+            return SignIn(
+                UserPrincipal(user, granted.Principal!.GetScopes()),
+                OpenIddictServerAspNetCoreDefaults.AuthenticationScheme
+            );
         }
 
-        return BadRequest(new OpenIddictResponse { Error = Errors.UnsupportedGrantType, ErrorDescription = "This grant type is not supported." });
+        return BadRequest(
+            new OpenIddictResponse
+            {
+                Error = Errors.UnsupportedGrantType,
+                ErrorDescription = "This grant type is not supported.",
+            }
+        );
     }
 
     /// <summary>
@@ -84,28 +119,34 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
     private static ClaimsPrincipal UserPrincipal(PortalUser user, IEnumerable<string> scopes)
     {
         var identity = NewIdentity();
-        identity.SetClaim(Claims.Subject, user.Id.ToString())
+        identity
+            .SetClaim(Claims.Subject, user.Id.ToString())
             .SetClaim(Claims.Name, user.Email)
             .SetClaim(Claims.Email, user.Email)
             .SetClaim(PortalClaims.PlatformAdmin, user.IsPlatformAdmin ? "true" : null)
             .SetClaim(PortalClaims.SecurityStamp, user.SecurityStamp);
         identity.SetScopes(scopes);
-        identity.SetDestinations(claim => claim.Type switch
-        {
-            Claims.Name or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
-            // Only in the authorization code and the refresh token, which the server alone reads: a new password ends them.
-            PortalClaims.SecurityStamp => [],
-            _ => [Destinations.AccessToken],
-        });
+        identity.SetDestinations(claim =>
+            claim.Type switch
+            {
+                Claims.Name or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
+                // Only in the authorization code and the refresh token, which the server alone reads: a new password ends them.
+                PortalClaims.SecurityStamp => [],
+                _ => [Destinations.AccessToken],
+            }
+        );
         return new ClaimsPrincipal(identity);
     }
 
     private static ClaimsIdentity NewIdentity() =>
         new(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
 
-    private static AuthenticationProperties InvalidGrant(string description) => new(new Dictionary<string, string?>
-    {
-        [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidGrant,
-        [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
-    });
+    private static AuthenticationProperties InvalidGrant(string description) =>
+        new(
+            new Dictionary<string, string?>
+            {
+                [OpenIddictServerAspNetCoreConstants.Properties.Error] = Errors.InvalidGrant,
+                [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
+            }
+        );
 }

@@ -23,8 +23,7 @@ public static class PortalClaims
         return Guid.TryParse(id, out var userId) ? userId : null;
     }
 
-    public static bool IsPlatformAdmin(this ClaimsPrincipal principal) =>
-        principal.HasClaim(PlatformAdmin, "true");
+    public static bool IsPlatformAdmin(this ClaimsPrincipal principal) => principal.HasClaim(PlatformAdmin, "true");
 
     public static Caller ToCaller(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(ServiceAccount), out var accountId)
@@ -32,8 +31,10 @@ public static class PortalClaims
             : new Caller(principal.UserId(), null);
 
     public static string DisplayName(this ClaimsPrincipal principal) =>
-        principal.FindFirstValue(ClaimTypes.Name) ?? principal.FindFirstValue(Name)
-        ?? principal.FindFirstValue(Subject) ?? "unknown";
+        principal.FindFirstValue(ClaimTypes.Name)
+        ?? principal.FindFirstValue(Name)
+        ?? principal.FindFirstValue(Subject)
+        ?? "unknown";
 
     /// <summary>The name a person chose for themselves, for greeting them; audit records use the sign-in name.</summary>
     public static string ShownName(this ClaimsPrincipal principal) =>
@@ -41,5 +42,10 @@ public static class PortalClaims
 
     /// <summary>The actor recorded in audit events for this request.</summary>
     public static Actor ToActor(this HttpContext http) =>
-        new(http.User.UserId(), http.User.DisplayName(), http.Connection.RemoteIpAddress?.ToString(), http.User.IsPlatformAdmin());
+        new(
+            http.User.UserId(),
+            http.User.DisplayName(),
+            http.Connection.RemoteIpAddress?.ToString(),
+            http.User.IsPlatformAdmin()
+        );
 }

@@ -27,6 +27,7 @@ public sealed class OidcOptions
     public const string Section = "Portal:Oidc";
     public const string CliClientId = "portal-cli";
     public const string ApiScope = "portal.api";
+
     /// <summary>Refuse OpenID Connect requests over plain HTTP; off in appsettings.Development.json.</summary>
     public bool RequireHttps { get; set; } = true;
     public int AccessTokenMinutes { get; set; } = 60;

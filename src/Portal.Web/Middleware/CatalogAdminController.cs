@@ -34,7 +34,14 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         if (form.File is { Length: > 0 } file)
         {
             if (file.Length > MiddlewareCatalog.MaxYamlLength)
-                return await RefusedListAsync(Domain.Common.Problem.Invalid("Yaml", $"A template has at most {MiddlewareCatalog.MaxYamlLength / 1024} KiB of text."), form, ct);
+                return await RefusedListAsync(
+                    Domain.Common.Problem.Invalid(
+                        "Yaml",
+                        $"A template has at most {MiddlewareCatalog.MaxYamlLength / 1024} KiB of text."
+                    ),
+                    form,
+                    ct
+                );
             using var reader = new StreamReader(file.OpenReadStream());
             yaml = await reader.ReadToEndAsync(ct);
         }
@@ -48,28 +55,79 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     [HttpGet("{template}")]
     public async Task<IActionResult> Detail(string template, CancellationToken ct) =>
         await catalog.FindAsync(template, CatalogVisibility.All, ct) is { } found
-            ? View(DetailView, new CatalogAdminDetailModel(found, new VersionForm(), new PlanForm(), DetailsForm.For(found)))
+            ? View(
+                DetailView,
+                new CatalogAdminDetailModel(found, new VersionForm(), new PlanForm(), DetailsForm.For(found))
+            )
             : NotFound();
 
     [HttpPost("{template}/details")]
-    public async Task<IActionResult> ChangeDetails(string template, [Bind(Prefix = "Details")] DetailsForm form, CancellationToken ct)
+    public async Task<IActionResult> ChangeDetails(
+        string template,
+        [Bind(Prefix = "Details")] DetailsForm form,
+        CancellationToken ct
+    )
     {
-        var changed = await catalog.ChangeDetailsAsync(HttpContext.ToActor(), template, form.DisplayName, form.Category, form.Icon, form.Description, ct);
-        return await AfterAsync(template, changed, "Details", "The template's details were changed.", details: form, ct: ct);
+        var changed = await catalog.ChangeDetailsAsync(
+            HttpContext.ToActor(),
+            template,
+            form.DisplayName,
+            form.Category,
+            form.Icon,
+            form.Description,
+            ct
+        );
+        return await AfterAsync(
+            template,
+            changed,
+            "Details",
+            "The template's details were changed.",
+            details: form,
+            ct: ct
+        );
     }
 
     [HttpPost("{template}/versions")]
-    public async Task<IActionResult> AddVersion(string template, [Bind(Prefix = "NewVersion")] VersionForm form, CancellationToken ct)
+    public async Task<IActionResult> AddVersion(
+        string template,
+        [Bind(Prefix = "NewVersion")] VersionForm form,
+        CancellationToken ct
+    )
     {
-        var added = await catalog.AddVersionAsync(HttpContext.ToActor(), template, form.Version, form.Image, form.MajorLine, ct);
-        return await AfterAsync(template, added, "NewVersion", $"Version {form.Version?.Trim()} was added.", version: form, ct: ct);
+        var added = await catalog.AddVersionAsync(
+            HttpContext.ToActor(),
+            template,
+            form.Version,
+            form.Image,
+            form.MajorLine,
+            ct
+        );
+        return await AfterAsync(
+            template,
+            added,
+            "NewVersion",
+            $"Version {form.Version?.Trim()} was added.",
+            version: form,
+            ct: ct
+        );
     }
 
     [HttpPost("{template}/plans")]
-    public async Task<IActionResult> AddPlan(string template, [Bind(Prefix = "NewPlan")] PlanForm form, CancellationToken ct)
+    public async Task<IActionResult> AddPlan(
+        string template,
+        [Bind(Prefix = "NewPlan")] PlanForm form,
+        CancellationToken ct
+    )
     {
         var added = await catalog.AddPlanAsync(HttpContext.ToActor(), template, form.ToInput(), ct);
-        return await AfterAsync(template, added, "NewPlan", $"Plan '{form.Name?.Trim()}' was added.", plan: form, ct: ct);
+        return await AfterAsync(
+            template,
+            added,
+            "NewPlan",
+            $"Plan '{form.Name?.Trim()}' was added.",
+            plan: form,
+            ct: ct
+        );
     }
 
     [HttpPost("{template}/hide")]
@@ -82,56 +140,113 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
 
     [HttpPost("{template}/versions/{version}/hide")]
     public async Task<IActionResult> HideVersion(string template, string version, CancellationToken ct) =>
-        await AfterAsync(template, await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, true, ct), "Visibility",
-            $"Version {version} is no longer offered.", ct: ct);
+        await AfterAsync(
+            template,
+            await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, true, ct),
+            "Visibility",
+            $"Version {version} is no longer offered.",
+            ct: ct
+        );
 
     [HttpPost("{template}/versions/{version}/show")]
     public async Task<IActionResult> ShowVersion(string template, string version, CancellationToken ct) =>
-        await AfterAsync(template, await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, false, ct), "Visibility",
-            $"Version {version} is offered again.", ct: ct);
+        await AfterAsync(
+            template,
+            await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, false, ct),
+            "Visibility",
+            $"Version {version} is offered again.",
+            ct: ct
+        );
 
     [HttpPost("{template}/plans/{plan}/hide")]
     public async Task<IActionResult> HidePlan(string template, string plan, CancellationToken ct) =>
-        await AfterAsync(template, await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, true, ct), "Visibility",
-            $"Plan '{plan}' is no longer offered.", ct: ct);
+        await AfterAsync(
+            template,
+            await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, true, ct),
+            "Visibility",
+            $"Plan '{plan}' is no longer offered.",
+            ct: ct
+        );
 
     [HttpPost("{template}/plans/{plan}/show")]
     public async Task<IActionResult> ShowPlan(string template, string plan, CancellationToken ct) =>
-        await AfterAsync(template, await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, false, ct), "Visibility",
-            $"Plan '{plan}' is offered again.", ct: ct);
+        await AfterAsync(
+            template,
+            await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, false, ct),
+            "Visibility",
+            $"Plan '{plan}' is offered again.",
+            ct: ct
+        );
 
     private async Task<IActionResult> SetHiddenAsync(string template, bool hidden, bool toList, CancellationToken ct)
     {
         var changed = await catalog.SetHiddenAsync(HttpContext.ToActor(), template, hidden, ct);
         if (!changed.Succeeded)
             return NotFound();
-        TempData["Flash"] = hidden ? $"Template '{template}' is hidden from tenants; its instances keep running." : $"Template '{template}' is offered to tenants again.";
+        TempData["Flash"] = hidden
+            ? $"Template '{template}' is hidden from tenants; its instances keep running."
+            : $"Template '{template}' is offered to tenants again.";
         return Redirect(toList ? "/admin/middleware" : $"/admin/middleware/{template}");
     }
 
     /// <summary>Back to the template after a change; a refusal shows the page again with the problems next to the form's fields.</summary>
-    private async Task<IActionResult> AfterAsync(string template, Result result, string prefix, string flash, VersionForm? version = null,
-        PlanForm? plan = null, DetailsForm? details = null, CancellationToken ct = default)
+    private async Task<IActionResult> AfterAsync(
+        string template,
+        Result result,
+        string prefix,
+        string flash,
+        VersionForm? version = null,
+        PlanForm? plan = null,
+        DetailsForm? details = null,
+        CancellationToken ct = default
+    )
     {
         if (result.Succeeded)
         {
             TempData["Flash"] = flash;
             return Redirect($"/admin/middleware/{template}");
         }
-        if (result.Problem!.Code == "not-found" || await catalog.FindAsync(template, CatalogVisibility.All, ct) is not { } found)
+        if (
+            result.Problem!.Code == "not-found"
+            || await catalog.FindAsync(template, CatalogVisibility.All, ct) is not { } found
+        )
             return NotFound();
         ModelState.AddProblem(result.Problem, prefix);
         Response.StatusCode = StatusCodes.Status400BadRequest;
-        return View(DetailView, new CatalogAdminDetailModel(found, version ?? new VersionForm(), plan ?? new PlanForm(), details ?? DetailsForm.For(found)));
+        return View(
+            DetailView,
+            new CatalogAdminDetailModel(
+                found,
+                version ?? new VersionForm(),
+                plan ?? new PlanForm(),
+                details ?? DetailsForm.For(found)
+            )
+        );
     }
 
-    private async Task<IActionResult> RefusedListAsync(Domain.Common.Problem problem, NewTemplateForm form, CancellationToken ct)
+    private async Task<IActionResult> RefusedListAsync(
+        Domain.Common.Problem problem,
+        NewTemplateForm form,
+        CancellationToken ct
+    )
     {
         ModelState.AddProblem(problem, "Form");
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return View(ListView, await ListAsync(new CatalogQuery(), form, ct));
     }
 
-    private async Task<CatalogAdminListModel> ListAsync(CatalogQuery query, NewTemplateForm form, CancellationToken ct) =>
-        new(await catalog.ListAsync(new CatalogFilter(query.Search, query.Category, CatalogVisibility.All), new PageRequest(query.Page, PageSize), ct), query, form);
+    private async Task<CatalogAdminListModel> ListAsync(
+        CatalogQuery query,
+        NewTemplateForm form,
+        CancellationToken ct
+    ) =>
+        new(
+            await catalog.ListAsync(
+                new CatalogFilter(query.Search, query.Category, CatalogVisibility.All),
+                new PageRequest(query.Page, PageSize),
+                ct
+            ),
+            query,
+            form
+        );
 }

@@ -17,7 +17,9 @@ public sealed class CatalogController(MiddlewareCatalog catalog) : Controller
     {
         var filter = new CatalogFilter(query.Search, query.Category, CatalogVisibility.Offered);
         var page = await catalog.ListAsync(filter, new PageRequest(query.Page, PageSize), ct);
-        return View(new CatalogListModel(HttpContext.TenantAccess(), page, await catalog.CategoriesAsync(filter, ct), query));
+        return View(
+            new CatalogListModel(HttpContext.TenantAccess(), page, await catalog.CategoriesAsync(filter, ct), query)
+        );
     }
 
     [HttpGet("/t/{tenant}/middleware/catalog/{template}"), Authorize(TenantPolicies.Read)]

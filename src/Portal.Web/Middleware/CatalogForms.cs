@@ -12,13 +12,23 @@ public sealed class CatalogQuery
     public int? Page { get; set; }
 }
 
-public sealed record CatalogListModel(TenantAccess Access, Page<CatalogRow> Templates, IReadOnlyList<CategoryCount> Categories, CatalogQuery Query);
+public sealed record CatalogListModel(
+    TenantAccess Access,
+    Page<CatalogRow> Templates,
+    IReadOnlyList<CategoryCount> Categories,
+    CatalogQuery Query
+);
 
 public sealed record CatalogTemplateModel(TenantAccess Access, CatalogTemplate Template);
 
 public sealed record CatalogAdminListModel(Page<CatalogRow> Templates, CatalogQuery Query, NewTemplateForm Form);
 
-public sealed record CatalogAdminDetailModel(CatalogTemplate Template, VersionForm NewVersion, PlanForm NewPlan, DetailsForm Details);
+public sealed record CatalogAdminDetailModel(
+    CatalogTemplate Template,
+    VersionForm NewVersion,
+    PlanForm NewPlan,
+    DetailsForm Details
+);
 
 /// <summary>A whole template in the catalog file format, pasted or uploaded.</summary>
 public sealed class NewTemplateForm
@@ -47,7 +57,8 @@ public sealed class PlanForm
     public int? Replicas { get; set; }
     public int? MaxReplicas { get; set; }
 
-    public PlanInput ToInput() => new(Name, DisplayName, CpuRequest, CpuLimit, MemoryRequest, MemoryLimit, Storage, Replicas, MaxReplicas);
+    public PlanInput ToInput() =>
+        new(Name, DisplayName, CpuRequest, CpuLimit, MemoryRequest, MemoryLimit, Storage, Replicas, MaxReplicas);
 }
 
 public sealed class DetailsForm
@@ -57,17 +68,22 @@ public sealed class DetailsForm
     public string? Icon { get; set; }
     public string? Description { get; set; }
 
-    public static DetailsForm For(CatalogTemplate template) => new()
-    {
-        DisplayName = template.DisplayName, Category = template.Category, Icon = template.Icon, Description = template.Description,
-    };
+    public static DetailsForm For(CatalogTemplate template) =>
+        new()
+        {
+            DisplayName = template.DisplayName,
+            Category = template.Category,
+            Icon = template.Icon,
+            Description = template.Description,
+        };
 }
 
 public static class CategoryText
 {
-    public static string Of(MiddlewareCategory category) => category switch
-    {
-        MiddlewareCategory.MessageQueue => "Message queue",
-        _ => category.ToString(),
-    };
+    public static string Of(MiddlewareCategory category) =>
+        category switch
+        {
+            MiddlewareCategory.MessageQueue => "Message queue",
+            _ => category.ToString(),
+        };
 }

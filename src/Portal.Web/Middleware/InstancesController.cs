@@ -14,8 +14,13 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Middleware;
 
-public sealed record InstanceListModel(TenantAccess Access, Page<InstanceRow> Instances, string? Environment, string? Template,
-    IReadOnlyList<string> Environments);
+public sealed record InstanceListModel(
+    TenantAccess Access,
+    Page<InstanceRow> Instances,
+    string? Environment,
+    string? Template,
+    IReadOnlyList<string> Environments
+);
 
 /// <summary>What the new-instance form holds; parameters by name.</summary>
 public sealed class InstanceForm
@@ -28,39 +33,87 @@ public sealed class InstanceForm
     public Dictionary<string, string?> Parameters { get; set; } = [];
 }
 
-public sealed record NewInstanceModel(TenantAccess Access, IReadOnlyList<MiddlewareTemplate> Templates, MiddlewareTemplate? Template, InstanceForm Form,
-    IReadOnlyList<string> Environments);
+public sealed record NewInstanceModel(
+    TenantAccess Access,
+    IReadOnlyList<MiddlewareTemplate> Templates,
+    MiddlewareTemplate? Template,
+    InstanceForm Form,
+    IReadOnlyList<string> Environments
+);
 
-public sealed record InstanceDetailModel(TenantAccess Access, InstanceView Instance, IReadOnlyList<ClusterEventView> Events, RevealedCredentials? Revealed);
+public sealed record InstanceDetailModel(
+    TenantAccess Access,
+    InstanceView Instance,
+    IReadOnlyList<ClusterEventView> Events,
+    RevealedCredentials? Revealed
+);
 
-public sealed record BindingPreviewModel(TenantAccess Access, InstanceView Instance, string? App, IReadOnlyList<BindingVariableView> Variables,
-    IReadOnlyList<string> Applications);
+public sealed record BindingPreviewModel(
+    TenantAccess Access,
+    InstanceView Instance,
+    string? App,
+    IReadOnlyList<BindingVariableView> Variables,
+    IReadOnlyList<string> Applications
+);
 
 /// <summary>The middleware instance pages of a tenant: list, provision, the instance with its day-2 actions, reveal, delete and bindings.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class InstancesController(InstanceDirectory directory, InstanceChanges changes, MiddlewareBindings bindings, EnvironmentDirectory environments,
-    ApplicationCatalog applications, PodLogs logs) : Controller
+public sealed class InstancesController(
+    InstanceDirectory directory,
+    InstanceChanges changes,
+    MiddlewareBindings bindings,
+    EnvironmentDirectory environments,
+    ApplicationCatalog applications,
+    PodLogs logs
+) : Controller
 {
     /// <summary>The last lines of an instance pod's log, as a file.</summary>
     [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
-    public async Task<IActionResult> Log(string environment, string instance, string pod, int? lines, string? container, bool previous, CancellationToken ct)
+    public async Task<IActionResult> Log(
+        string environment,
+        string instance,
+        string pod,
+        int? lines,
+        string? container,
+        bool previous,
+        CancellationToken ct
+    )
     {
-        var tail = await logs.TailAsync(new PodLogRequest(instance, environment, pod, container, previous), lines ?? PodLogs.DefaultLines, User.ToCaller(), ct);
+        var tail = await logs.TailAsync(
+            new PodLogRequest(instance, environment, pod, container, previous),
+            lines ?? PodLogs.DefaultLines,
+            User.ToCaller(),
+            ct
+        );
         if (!tail.Succeeded)
+        {
             return tail.Problem!.Code switch
             {
                 "not-found" => NotFound(),
                 "too-many-requests" => StatusCode(StatusCodes.Status429TooManyRequests, tail.Problem.Message),
                 _ => Conflict(tail.Problem.Message),
             };
+        }
+
         return File(System.Text.Encoding.UTF8.GetBytes(tail.Value), "text/plain; charset=utf-8", $"{pod}.log");
     }
 
     [HttpGet("/t/{tenant}/middleware"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(string? environment, string? template, int? page, CancellationToken ct) =>
-        View(new InstanceListModel(HttpContext.TenantAccess(),
-            await directory.ListAsync(string.IsNullOrEmpty(environment) ? null : environment, string.IsNullOrEmpty(template) ? null : template,
-                new PageRequest(page, 25), ct), environment, template, await EnvironmentNamesAsync(ct)));
+        View(
+            new InstanceListModel(
+                HttpContext.TenantAccess(),
+                await directory.ListAsync(
+                    string.IsNullOrEmpty(environment) ? null : environment,
+                    string.IsNullOrEmpty(template) ? null : template,
+                    new PageRequest(page, 25),
+                    ct
+                ),
+                environment,
+                template,
+                await EnvironmentNamesAsync(ct)
+            )
+        );
 
     [HttpGet("/t/{tenant}/middleware/new"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> New(string? template, CancellationToken ct)
@@ -68,35 +121,70 @@ public sealed class InstancesController(InstanceDirectory directory, InstanceCha
         var chosen = await directory.TemplateAsync(template, ct);
         var form = new InstanceForm
         {
-            Template = chosen?.Name, Version = chosen?.LatestVersion()?.Version, Plan = chosen?.DefaultPlan()?.Name,
+            Template = chosen?.Name,
+            Version = chosen?.LatestVersion()?.Version,
+            Plan = chosen?.DefaultPlan()?.Name,
             Parameters = chosen?.Definition.Parameters.ToDictionary(p => p.Name, p => p.Default) ?? [],
         };
-        return View(new NewInstanceModel(HttpContext.TenantAccess(), await directory.OfferedTemplatesAsync(ct), chosen, form, await EnvironmentNamesAsync(ct)));
+        return View(
+            new NewInstanceModel(
+                HttpContext.TenantAccess(),
+                await directory.OfferedTemplatesAsync(ct),
+                chosen,
+                form,
+                await EnvironmentNamesAsync(ct)
+            )
+        );
     }
 
     [HttpPost("/t/{tenant}/middleware/new"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Create(InstanceForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var provisioned = await changes.ProvisionAsync(HttpContext.ToActor(), access.Tenant, form.Environment, form.Name, form.Template, form.Version, form.Plan,
-            form.Parameters, ct);
+        var provisioned = await changes.ProvisionAsync(
+            HttpContext.ToActor(),
+            access.Tenant,
+            form.Environment,
+            form.Name,
+            form.Template,
+            form.Version,
+            form.Plan,
+            form.Parameters,
+            ct
+        );
         if (provisioned.Succeeded)
         {
-            TempData["Flash"] = $"Provisioning '{form.Name?.Trim()}' in '{form.Environment}'. Follow it here or under Operations.";
+            TempData["Flash"] =
+                $"Provisioning '{form.Name?.Trim()}' in '{form.Environment}'. Follow it here or under Operations.";
             return Redirect($"/t/{access.Tenant.Slug}/middleware/{form.Environment}/{form.Name?.Trim()}");
         }
         var problem = provisioned.Problem!;
         foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
             ModelState.AddModelError(cause.Field is null ? "" : FieldOf(cause.Field), cause.Message);
         Response.StatusCode = StatusOf(problem);
-        return View("New", new NewInstanceModel(access, await directory.OfferedTemplatesAsync(ct), await directory.TemplateAsync(form.Template, ct), form,
-            await EnvironmentNamesAsync(ct)));
+        return View(
+            "New",
+            new NewInstanceModel(
+                access,
+                await directory.OfferedTemplatesAsync(ct),
+                await directory.TemplateAsync(form.Template, ct),
+                form,
+                await EnvironmentNamesAsync(ct)
+            )
+        );
     }
 
     [HttpGet("/t/{tenant}/middleware/{environment}/{instance}"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Detail(string environment, string instance, CancellationToken ct) =>
         await directory.FindAsync(environment, instance, ct) is { } found
-            ? View(new InstanceDetailModel(HttpContext.TenantAccess(), found, await directory.EventsAsync(environment, instance, 20, ct), null))
+            ? View(
+                new InstanceDetailModel(
+                    HttpContext.TenantAccess(),
+                    found,
+                    await directory.EventsAsync(environment, instance, 20, ct),
+                    null
+                )
+            )
             : NotFound();
 
     /// <summary>Shows the credentials in clear on this response only; the reveal is audited.</summary>
@@ -108,59 +196,177 @@ public sealed class InstancesController(InstanceDirectory directory, InstanceCha
         if (!revealed.Succeeded || await directory.FindAsync(environment, instance, ct) is not { } found)
             return NotFound();
         Response.Headers.CacheControl = "no-store";
-        return View("Detail", new InstanceDetailModel(access, found, await directory.EventsAsync(environment, instance, 20, ct), revealed.Value));
+        return View(
+            "Detail",
+            new InstanceDetailModel(
+                access,
+                found,
+                await directory.EventsAsync(environment, instance, 20, ct),
+                revealed.Value
+            )
+        );
     }
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string environment, string instance, int? replicas, CancellationToken ct) =>
-        Done(replicas is null ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoInstanceReplicas)
-            : await changes.ScaleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, replicas.Value, ct), environment, instance,
-            $"Scaling '{instance}' to {replicas}.");
+        Done(
+            replicas is null
+                ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoInstanceReplicas)
+                : await changes.ScaleAsync(
+                    HttpContext.ToActor(),
+                    HttpContext.TenantAccess().Tenant,
+                    environment,
+                    instance,
+                    replicas.Value,
+                    ct
+                ),
+            environment,
+            instance,
+            $"Scaling '{instance}' to {replicas}."
+        );
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/plan"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> ChangePlan(string environment, string instance, string? plan, CancellationToken ct) =>
-        Done(await changes.ChangePlanAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, plan, ct), environment, instance,
-            $"Changing '{instance}' to plan '{plan}'.");
+    public async Task<IActionResult> ChangePlan(
+        string environment,
+        string instance,
+        string? plan,
+        CancellationToken ct
+    ) =>
+        Done(
+            await changes.ChangePlanAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                environment,
+                instance,
+                plan,
+                ct
+            ),
+            environment,
+            instance,
+            $"Changing '{instance}' to plan '{plan}'."
+        );
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/upgrade"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Upgrade(string environment, string instance, string? version, CancellationToken ct) =>
-        Done(await changes.UpgradeAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, version, ct), environment, instance,
-            $"Upgrading '{instance}' to {version}.");
+    public async Task<IActionResult> Upgrade(
+        string environment,
+        string instance,
+        string? version,
+        CancellationToken ct
+    ) =>
+        Done(
+            await changes.UpgradeAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                environment,
+                instance,
+                version,
+                ct
+            ),
+            environment,
+            instance,
+            $"Upgrading '{instance}' to {version}."
+        );
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
-        Done(await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, ct), environment, instance,
-            $"Restarting '{instance}'.");
+        Done(
+            await changes.RestartAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                environment,
+                instance,
+                ct
+            ),
+            environment,
+            instance,
+            $"Restarting '{instance}'."
+        );
 
     /// <summary>Deletes with an explicit choice about the data volumes; a bound instance needs its name typed as confirmation.</summary>
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/delete"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Delete(string environment, string instance, string? volumes, string? confirmName, CancellationToken ct)
+    public async Task<IActionResult> Delete(
+        string environment,
+        string instance,
+        string? volumes,
+        string? confirmName,
+        CancellationToken ct
+    )
     {
         if (volumes is not ("keep" or "delete"))
-            return Done(Domain.Common.Problem.Invalid("Volumes", "Choose whether the data volumes are kept or deleted."), environment, instance, "");
-        return Done(await changes.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, volumes == "keep", confirmName, ct),
-            environment, instance, $"Deleting '{instance}' ({(volumes == "keep" ? "keeping" : "deleting")} its data volumes).", toList: true);
+            return Done(
+                Domain.Common.Problem.Invalid("Volumes", "Choose whether the data volumes are kept or deleted."),
+                environment,
+                instance,
+                ""
+            );
+        return Done(
+            await changes.DeleteAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                environment,
+                instance,
+                volumes == "keep",
+                confirmName,
+                ct
+            ),
+            environment,
+            instance,
+            $"Deleting '{instance}' ({(volumes == "keep" ? "keeping" : "deleting")} its data volumes).",
+            toList: true
+        );
     }
 
     /// <summary>The variables a binding would give the application, with inputs to rename them, before anything changes.</summary>
     [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/bindings/new"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> PreviewBinding(string environment, string instance, string? app, CancellationToken ct)
+    public async Task<IActionResult> PreviewBinding(
+        string environment,
+        string instance,
+        string? app,
+        CancellationToken ct
+    )
     {
         if (await directory.FindAsync(environment, instance, ct) is not { } found)
             return NotFound();
         var preview = await bindings.PreviewAsync(environment, instance, null, ct);
         if (!preview.Succeeded)
             ModelState.AddModelError("", preview.Problem!.Message);
-        return View("BindingPreview", new BindingPreviewModel(HttpContext.TenantAccess(), found, app, preview.Succeeded ? preview.Value : [],
-            await ApplicationsInAsync(environment, ct)));
+        return View(
+            "BindingPreview",
+            new BindingPreviewModel(
+                HttpContext.TenantAccess(),
+                found,
+                app,
+                preview.Succeeded ? preview.Value : [],
+                await ApplicationsInAsync(environment, ct)
+            )
+        );
     }
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings"), Authorize(TenantPolicies.Develop)]
-    public async Task<IActionResult> Bind(string environment, string instance, string? app, Dictionary<string, string?>? names, CancellationToken ct)
+    public async Task<IActionResult> Bind(
+        string environment,
+        string instance,
+        string? app,
+        Dictionary<string, string?>? names,
+        CancellationToken ct
+    )
     {
-        var bound = await bindings.BindAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, app, names, ct);
+        var bound = await bindings.BindAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            environment,
+            instance,
+            app,
+            names,
+            ct
+        );
         if (bound.Succeeded || bound.Problem!.Code == "not-found")
-            return Done(bound, environment, instance, $"Binding '{instance}' to '{app}': a new revision of '{app}' is being deployed.");
+            return Done(
+                bound,
+                environment,
+                instance,
+                $"Binding '{instance}' to '{app}': a new revision of '{app}' is being deployed."
+            );
         if (await directory.FindAsync(environment, instance, ct) is not { } found)
             return NotFound();
         foreach (var cause in bound.Problem.Causes.Count > 0 ? bound.Problem.Causes : [bound.Problem])
@@ -168,45 +374,95 @@ public sealed class InstancesController(InstanceDirectory directory, InstanceCha
         Response.StatusCode = StatusOf(bound.Problem);
         var preview = await bindings.PreviewAsync(environment, instance, null, ct);
         var variables = (preview.Succeeded ? preview.Value : [])
-            .Select(v => v with { Name = names?.GetValueOrDefault(v.DefaultName) is { Length: > 0 } chosen ? chosen : v.Name }).ToList();
-        return View("BindingPreview", new BindingPreviewModel(HttpContext.TenantAccess(), found, app, variables, await ApplicationsInAsync(environment, ct)));
+            .Select(v =>
+                v with
+                {
+                    Name = names?.GetValueOrDefault(v.DefaultName) is { Length: > 0 } chosen ? chosen : v.Name,
+                }
+            )
+            .ToList();
+        return View(
+            "BindingPreview",
+            new BindingPreviewModel(
+                HttpContext.TenantAccess(),
+                found,
+                app,
+                variables,
+                await ApplicationsInAsync(environment, ct)
+            )
+        );
     }
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings/{app}/delete"), Authorize(TenantPolicies.Develop)]
+    [
+        HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings/{app}/delete"),
+        Authorize(TenantPolicies.Develop)
+    ]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
-        Done(await bindings.UnbindAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, environment, instance, app, ct), environment, instance,
-            $"Unbinding '{instance}' from '{app}': a new revision of '{app}' is being deployed.");
+        Done(
+            await bindings.UnbindAsync(
+                HttpContext.ToActor(),
+                HttpContext.TenantAccess().Tenant,
+                environment,
+                instance,
+                app,
+                ct
+            ),
+            environment,
+            instance,
+            $"Unbinding '{instance}' from '{app}': a new revision of '{app}' is being deployed."
+        );
 
-    private IActionResult Done(Result<Operation> outcome, string environment, string instance, string queued, bool toList = false)
+    private IActionResult Done(
+        Result<Operation> outcome,
+        string environment,
+        string instance,
+        string queued,
+        bool toList = false
+    )
     {
         var slug = HttpContext.TenantAccess().Tenant.Slug;
         if (outcome.Problem is { Code: "not-found" })
             return NotFound();
-        if (outcome.Problem is { Code: "forbidden" } && !HttpContext.TenantAccess().CanChange(Domain.Tenancy.TenantRole.Developer))
+        if (
+            outcome.Problem is { Code: "forbidden" }
+            && !HttpContext.TenantAccess().CanChange(Domain.Tenancy.TenantRole.Developer)
+        )
             return Forbid();
         TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? queued : outcome.Problem!.Message;
-        return Redirect(outcome.Succeeded && toList ? $"/t/{slug}/middleware" : $"/t/{slug}/middleware/{environment}/{instance}");
+        return Redirect(
+            outcome.Succeeded && toList ? $"/t/{slug}/middleware" : $"/t/{slug}/middleware/{environment}/{instance}"
+        );
     }
 
-    private static string FieldOf(string field) => field switch
-    {
-        "Name" or "Template" or "Version" or "Plan" or "Environment" => field,
-        _ when field.StartsWith("Parameters.", StringComparison.Ordinal) => $"Parameters[{field["Parameters.".Length..]}]",
-        _ => field,
-    };
+    private static string FieldOf(string field) =>
+        field switch
+        {
+            "Name" or "Template" or "Version" or "Plan" or "Environment" => field,
+            _ when field.StartsWith("Parameters.", StringComparison.Ordinal) =>
+                $"Parameters[{field["Parameters.".Length..]}]",
+            _ => field,
+        };
 
-    private static int StatusOf(Problem problem) => problem.Code switch
-    {
-        "forbidden" => StatusCodes.Status403Forbidden,
-        "not-found" => StatusCodes.Status404NotFound,
-        "conflict" => StatusCodes.Status409Conflict,
-        _ => StatusCodes.Status400BadRequest,
-    };
+    private static int StatusOf(Problem problem) =>
+        problem.Code switch
+        {
+            "forbidden" => StatusCodes.Status403Forbidden,
+            "not-found" => StatusCodes.Status404NotFound,
+            "conflict" => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status400BadRequest,
+        };
 
     private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>
         (await environments.ListAsync(ct)).Select(e => e.Name).ToList();
 
     private async Task<IReadOnlyList<string>> ApplicationsInAsync(string environment, CancellationToken ct) =>
-        (await applications.ListAsync(new ApplicationFilter(null, environment, ApplicationHealth.Any, ApplicationSort.Name, false), new PageRequest(1, 200), ct))
-        .Items.Select(a => a.Name).ToList();
+        (
+            await applications.ListAsync(
+                new ApplicationFilter(null, environment, ApplicationHealth.Any, ApplicationSort.Name, false),
+                new PageRequest(1, 200),
+                ct
+            )
+        )
+            .Items.Select(a => a.Name)
+            .ToList();
 }

@@ -15,7 +15,11 @@ namespace Portal.Web.Middleware;
 /// given a lower role loses the connection at once through <see cref="Tenancy.LiveTenantConnections"/>.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
-public sealed class InstancesHub(TenantAccessResolver access, InstanceDirectory directory, Tenancy.LiveTenantConnections connections) : Hub
+public sealed class InstancesHub(
+    TenantAccessResolver access,
+    InstanceDirectory directory,
+    Tenancy.LiveTenantConnections connections
+) : Hub
 {
     public const string Path = "/hubs/instances";
     public const string InstanceChanged = "instanceChanged";
@@ -32,23 +36,41 @@ public sealed class InstancesHub(TenantAccessResolver access, InstanceDirectory 
             ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
         connections.Track(Context, found.Tenant.Id, mark);
         var view = await directory.FindAsync(environment, instance, ct)
-            ?? throw new HubException($"Instance '{instance}' was not found in environment '{environment}' of tenant '{tenant}'.");
+            ?? throw new HubException(
+                $"Instance '{instance}' was not found in environment '{environment}' of tenant '{tenant}'."
+            );
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(found.Tenant.Id, view.Name, view.Environment), ct);
         return InstanceLiveView.Of(view);
     }
 
     /// <summary>The group of one instance: its tenant, and the target its operations name ("{instance}/{environment}").</summary>
-    public static string Group(Guid tenantId, string instance, string environment) => $"instance:{tenantId:N}:{instance}/{environment}";
+    public static string Group(Guid tenantId, string instance, string environment) =>
+        $"instance:{tenantId:N}:{instance}/{environment}";
 
     internal static bool IsAbout(Operation operation) => MiddlewareOperations.All.Contains(operation.Kind);
 }
 
 /// <summary>What the instance page shows live: its state and why, its endpoint, and its pods.</summary>
-public sealed record InstanceLiveView(string Name, string Environment, InstanceState State, string? Reason, string? Endpoint, int Replicas,
-    IReadOnlyList<InstanceLivePod> Pods)
+public sealed record InstanceLiveView(
+    string Name,
+    string Environment,
+    InstanceState State,
+    string? Reason,
+    string? Endpoint,
+    int Replicas,
+    IReadOnlyList<InstanceLivePod> Pods
+)
 {
-    public static InstanceLiveView Of(InstanceView view) => new(view.Name, view.Environment, view.State, view.Reason, view.Endpoint, view.Replicas,
-        view.Pods.Select(p => new InstanceLivePod(p.Name, p.Ready, p.Phase, p.Restarts, p.Reason, p.Node)).ToList());
+    public static InstanceLiveView Of(InstanceView view) =>
+        new(
+            view.Name,
+            view.Environment,
+            view.State,
+            view.Reason,
+            view.Endpoint,
+            view.Replicas,
+            view.Pods.Select(p => new InstanceLivePod(p.Name, p.Ready, p.Phase, p.Restarts, p.Reason, p.Node)).ToList()
+        );
 }
 
 public sealed record InstanceLivePod(string Name, bool Ready, string Phase, int Restarts, string? Reason, string? Node);

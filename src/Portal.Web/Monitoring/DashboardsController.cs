@@ -33,6 +33,9 @@ public sealed class DashboardsController(PlatformDashboard platform, TenantDashb
 public sealed record WorkloadChartsModel(string Tenant, string Kind, string Name, IEnumerable<string> Environments)
 {
     public ChartPanelModel Panel(string environment) =>
-        new($"Charts in {environment}", $"/api/v1/tenants/{Tenant}/metrics/{Kind}/{Name}?environment={Uri.EscapeDataString(environment)}",
-            MonitoringHub.TenantScopePrefix + Tenant);
+        new(
+            $"Charts in {environment}",
+            $"/api/v1/tenants/{Tenant}/metrics/{Kind}/{Name}?environment={Uri.EscapeDataString(environment)}",
+            MonitoringHub.TenantScopePrefix + Tenant
+        );
 }

@@ -14,7 +14,8 @@ namespace Portal.Web.Monitoring;
 /// pages' chart script fetches them from the browser.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application")]
-public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard platform, TenantDashboard tenants) : ApiControllerBase
+public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard platform, TenantDashboard tenants)
+    : ApiControllerBase
 {
     [HttpGet("api/v1/platform/metrics/clusters/{cluster}"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
@@ -29,19 +30,29 @@ public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard
     /// <summary>CPU, memory, restarts and replicas of the application in the environment, with its deploys there marked.</summary>
     [HttpGet("api/v1/tenants/{tenant}/metrics/apps/{app}"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> Application(string app, string? environment, string? range, CancellationToken ct) =>
-        Answer(await charts.ApplicationAsync(HttpContext.TenantAccess().Tenant.Id, app, environment, range, ct));
+    public async Task<IActionResult> Application(
+        string app,
+        string? environment,
+        string? range,
+        CancellationToken ct
+    ) => Answer(await charts.ApplicationAsync(HttpContext.TenantAccess().Tenant.Id, app, environment, range, ct));
 
     [HttpGet("api/v1/tenants/{tenant}/metrics/instances/{instance}"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> Instance(string instance, string? environment, string? range, CancellationToken ct) =>
-        Answer(await charts.InstanceAsync(HttpContext.TenantAccess().Tenant.Id, instance, environment, range, ct));
+    public async Task<IActionResult> Instance(
+        string instance,
+        string? environment,
+        string? range,
+        CancellationToken ct
+    ) => Answer(await charts.InstanceAsync(HttpContext.TenantAccess().Tenant.Id, instance, environment, range, ct));
 
     [HttpGet("api/v1/platform/dashboard"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<PlatformDashboardView> ForPlatform(CancellationToken ct) => platform.ReadAsync(ct);
 
     [HttpGet("api/v1/tenants/{tenant}/dashboard"), Authorize(TenantPolicies.Read)]
-    public Task<TenantDashboardView> ForTenant(CancellationToken ct) => tenants.ReadAsync(HttpContext.TenantAccess().Tenant.Id, ct);
+    public Task<TenantDashboardView> ForTenant(CancellationToken ct) =>
+        tenants.ReadAsync(HttpContext.TenantAccess().Tenant.Id, ct);
 
-    private IActionResult Answer(Result<ChartSet> charted) => charted.Succeeded ? Ok(charted.Value) : this.ToActionResult(charted.Problem!);
+    private IActionResult Answer(Result<ChartSet> charted) =>
+        charted.Succeeded ? Ok(charted.Value) : this.ToActionResult(charted.Problem!);
 }

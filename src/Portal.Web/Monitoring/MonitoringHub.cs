@@ -30,11 +30,17 @@ public sealed class MonitoringHub(TenantAccessResolver access, Tenancy.LiveTenan
             await Groups.AddToGroupAsync(Context.ConnectionId, PlatformGroup, Context.ConnectionAborted);
             return;
         }
-        var slug = scope.StartsWith(TenantScopePrefix, StringComparison.Ordinal) ? scope[TenantScopePrefix.Length..] : null;
+        var slug = scope.StartsWith(TenantScopePrefix, StringComparison.Ordinal)
+            ? scope[TenantScopePrefix.Length..]
+            : null;
         var mark = connections.Mark();
-        var found = slug is null ? null : await access.ResolveAsync(slug, Context.User!.ToCaller(), Context.ConnectionAborted);
+        var found = slug is null
+            ? null
+            : await access.ResolveAsync(slug, Context.User!.ToCaller(), Context.ConnectionAborted);
         if (found is null)
-            throw new HubException($"'{scope}' cannot be watched: name \"platform\" or \"tenant:<slug>\" of a tenant you are a member of.");
+            throw new HubException(
+                $"'{scope}' cannot be watched: name \"platform\" or \"tenant:<slug>\" of a tenant you are a member of."
+            );
         connections.Track(Context, found.Tenant.Id, mark);
         await Groups.AddToGroupAsync(Context.ConnectionId, TenantGroup(found.Tenant.Id), Context.ConnectionAborted);
     }
@@ -52,7 +58,9 @@ internal sealed class SignalRMonitoringNotifier(IHubContext<MonitoringHub> hub) 
         SendAsync(MonitoringHub.AlertsChanged, new AlertsChangedMessage(), tenantIds, ct);
 
     private Task SendAsync(string method, object message, IReadOnlyCollection<Guid> tenantIds, CancellationToken ct) =>
-        hub.Clients.Groups([MonitoringHub.PlatformGroup, .. tenantIds.Select(MonitoringHub.TenantGroup)]).SendAsync(method, message, ct);
+        hub
+            .Clients.Groups([MonitoringHub.PlatformGroup, .. tenantIds.Select(MonitoringHub.TenantGroup)])
+            .SendAsync(method, message, ct);
 }
 
 /// <summary>The time of the samples taken, in unix seconds.</summary>

@@ -16,6 +16,8 @@ public sealed class PoolTainting(IBackgroundJobClient jobs, AuditTrail audit, Po
     {
         audit.Record(actor, null, "pool.taint-requested", "pool", poolName);
         await db.SaveChangesAsync(ct);
-        return jobs.Enqueue<PoolNodeTaints>(j => j.ApplyAsync(poolId, actor.Name, actor.ClientAddress, CancellationToken.None));
+        return jobs.Enqueue<PoolNodeTaints>(j =>
+            j.ApplyAsync(poolId, actor.Name, actor.ClientAddress, CancellationToken.None)
+        );
     }
 }

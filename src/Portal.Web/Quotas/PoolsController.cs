@@ -10,13 +10,24 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
 
-public sealed record PoolListModel(IReadOnlyList<PoolSummary> Pools, IReadOnlyList<ClusterSummary> Clusters, CreatePoolForm Form);
+public sealed record PoolListModel(
+    IReadOnlyList<PoolSummary> Pools,
+    IReadOnlyList<ClusterSummary> Clusters,
+    CreatePoolForm Form
+);
 
 /// <param name="PrometheusUrl">The Prometheus the pool's usage is read from, "" for metrics.k8s.io.</param>
 /// <param name="RefusedPrometheusUrl">The address typed into the metrics source form when it was refused, to correct it.</param>
 /// <param name="RefusedIngressDomains">The domains typed into the ingress form when they were refused, to correct them.</param>
-public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantView> Grants, IReadOnlyList<TenantLink> Tenants, QuotaForm Form,
-    string PrometheusUrl, string? RefusedPrometheusUrl = null, string? RefusedIngressDomains = null)
+public sealed record PoolDetailModel(
+    PoolSummary Pool,
+    IReadOnlyList<QuotaGrantView> Grants,
+    IReadOnlyList<TenantLink> Tenants,
+    QuotaForm Form,
+    string PrometheusUrl,
+    string? RefusedPrometheusUrl = null,
+    string? RefusedIngressDomains = null
+)
 {
     public string MetricsSource => PoolMetricsSourceSetting.Describe(PrometheusUrl);
 }
@@ -26,8 +37,12 @@ public sealed record PoolDetailModel(PoolSummary Pool, IReadOnlyList<QuotaGrantV
 [Authorize(TenantPolicies.PlatformAdmin)]
 [Route("admin/pools")]
 public sealed class PoolsController(
-    PoolCatalog pools, ClusterRegistry clusters, TenantAdministration tenants, PoolMetricsSourceSetting metricsSourceSetting, PoolTainting tainting)
-    : Controller
+    PoolCatalog pools,
+    ClusterRegistry clusters,
+    TenantAdministration tenants,
+    PoolMetricsSourceSetting metricsSourceSetting,
+    PoolTainting tainting
+) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -38,13 +53,32 @@ public sealed class PoolsController(
     {
         // A blank ratio is the documented default, 1 (no overcommit); an unreadable one is refused, not taken for it.
         var unreadable = new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) }
-            .Where(field => ModelState[$"Form.{field}"] is { ValidationState: Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid })
-            .Select(field => Domain.Common.Problem.Invalid(field, $"'{ModelState[$"Form.{field}"]!.AttemptedValue}' is not a ratio; write a number such as 1 or 1.5."))
+            .Where(field =>
+                ModelState[$"Form.{field}"]
+                    is { ValidationState: Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid }
+            )
+            .Select(field =>
+                Domain.Common.Problem.Invalid(
+                    field,
+                    $"'{ModelState[$"Form.{field}"]!.AttemptedValue}' is not a ratio; write a number such as 1 or 1.5."
+                )
+            )
             .ToList();
-        var created = unreadable.Count > 0
-            ? Domain.Common.Problem.Invalid(unreadable)
-            : await pools.CreateAsync(HttpContext.ToActor(), form.Name, form.DisplayName, form.Cluster, form.NodeSelector,
-                form.Region, form.CpuOvercommit ?? 1m, form.MemoryOvercommit ?? 1m, form.Dedicated, ct);
+        var created =
+            unreadable.Count > 0
+                ? Domain.Common.Problem.Invalid(unreadable)
+                : await pools.CreateAsync(
+                    HttpContext.ToActor(),
+                    form.Name,
+                    form.DisplayName,
+                    form.Cluster,
+                    form.NodeSelector,
+                    form.Region,
+                    form.CpuOvercommit ?? 1m,
+                    form.MemoryOvercommit ?? 1m,
+                    form.Dedicated,
+                    ct
+                );
         if (!created.Succeeded)
         {
             foreach (var field in new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) })
@@ -64,7 +98,14 @@ public sealed class PoolsController(
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
         var model = await BuildAsync(found, new QuotaForm { Tenant = tenant }, ct);
-        return View(model.Grants.FirstOrDefault(g => g.Tenant == tenant) is { } grant ? model with { Form = QuotaForm.From(grant.Tenant, grant.Granted) } : model);
+        return View(
+            model.Grants.FirstOrDefault(g => g.Tenant == tenant) is { } grant
+                ? model with
+                {
+                    Form = QuotaForm.From(grant.Tenant, grant.Granted),
+                }
+                : model
+        );
     }
 
     [HttpPost("{pool}/quotas")]
@@ -87,13 +128,25 @@ public sealed class PoolsController(
     }
 
     [HttpPost("{pool}/overcommit")]
-    public async Task<IActionResult> ChangeOvercommit(string pool, decimal? cpuOvercommit, decimal? memoryOvercommit, CancellationToken ct)
+    public async Task<IActionResult> ChangeOvercommit(
+        string pool,
+        decimal? cpuOvercommit,
+        decimal? memoryOvercommit,
+        CancellationToken ct
+    )
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = cpuOvercommit is null || memoryOvercommit is null
-            ? Domain.Common.Problem.Invalid("Overcommit", "Give both ratios as numbers such as 1 or 1.5.")
-            : await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, cpuOvercommit.Value, memoryOvercommit.Value, ct);
+        var changed =
+            cpuOvercommit is null || memoryOvercommit is null
+                ? Domain.Common.Problem.Invalid("Overcommit", "Give both ratios as numbers such as 1 or 1.5.")
+                : await pools.ChangeOvercommitAsync(
+                    HttpContext.ToActor(),
+                    pool,
+                    cpuOvercommit.Value,
+                    memoryOvercommit.Value,
+                    ct
+                );
         if (!changed.Succeeded)
         {
             ModelState.AddModelError("Overcommit", changed.Problem!.Message);
@@ -135,7 +188,12 @@ public sealed class PoolsController(
     }
 
     [HttpPost("{pool}/ingress")]
-    public async Task<IActionResult> ChangeIngress(string pool, string? ingressDomains, bool wildcardHosts, CancellationToken ct)
+    public async Task<IActionResult> ChangeIngress(
+        string pool,
+        string? ingressDomains,
+        bool wildcardHosts,
+        CancellationToken ct
+    )
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
@@ -144,10 +202,17 @@ public sealed class PoolsController(
         {
             ModelState.AddModelError("IngressDomains", changed.Problem!.Message);
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", await BuildAsync(found, new QuotaForm(), ct) with { RefusedIngressDomains = ingressDomains ?? "" });
+            return View(
+                "Detail",
+                await BuildAsync(found, new QuotaForm(), ct) with
+                {
+                    RefusedIngressDomains = ingressDomains ?? "",
+                }
+            );
         }
-        TempData["Flash"] = $"Pool '{pool}' now publishes hosts under {(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}" +
-            $"{(wildcardHosts ? ", wildcards allowed" : "")}.";
+        TempData["Flash"] =
+            $"Pool '{pool}' now publishes hosts under {(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}"
+            + $"{(wildcardHosts ? ", wildcards allowed" : "")}.";
         return Redirect($"/admin/pools/{pool}");
     }
 
@@ -161,7 +226,13 @@ public sealed class PoolsController(
         {
             ModelState.AddModelError(changed.Problem!.Field ?? "PrometheusUrl", changed.Problem.Message);
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", await BuildAsync(found, new QuotaForm(), ct) with { RefusedPrometheusUrl = prometheusUrl ?? "" });
+            return View(
+                "Detail",
+                await BuildAsync(found, new QuotaForm(), ct) with
+                {
+                    RefusedPrometheusUrl = prometheusUrl ?? "",
+                }
+            );
         }
         var now = PoolMetricsSourceSetting.Describe(await metricsSourceSetting.PrometheusUrlAsync(pool, ct) ?? "");
         TempData["Flash"] = $"Pool '{pool}' now reads usage from {now}.";
@@ -169,6 +240,11 @@ public sealed class PoolsController(
     }
 
     private async Task<PoolDetailModel> BuildAsync(PoolSummary pool, QuotaForm form, CancellationToken ct) =>
-        new(pool, await pools.GrantsAsync(pool.Id, ct), await tenants.ListForUserAsync(Guid.Empty, isPlatformAdmin: true, ct), form,
-            await metricsSourceSetting.PrometheusUrlAsync(pool.Name, ct) ?? "");
+        new(
+            pool,
+            await pools.GrantsAsync(pool.Id, ct),
+            await tenants.ListForUserAsync(Guid.Empty, isPlatformAdmin: true, ct),
+            form,
+            await metricsSourceSetting.PrometheusUrlAsync(pool.Name, ct) ?? ""
+        );
 }

@@ -10,6 +10,7 @@ public sealed class CreatePoolForm
     public string? Cluster { get; set; }
     public string? NodeSelector { get; set; }
     public string? Region { get; set; }
+
     /// <summary>Null when left blank (no overcommit: 1) or unreadable, which the model state tells apart.</summary>
     public decimal? CpuOvercommit { get; set; } = 1m;
     public decimal? MemoryOvercommit { get; set; } = 1m;
@@ -29,13 +30,18 @@ public sealed class QuotaForm
     public string? MiddlewareInstances { get; set; }
 
     /// <summary>The tenant's current grant, for the form that changes it.</summary>
-    public static QuotaForm From(string tenant, ResourceAmounts granted) => new()
-    {
-        Tenant = tenant, CpuRequests = AmountText.CpuInput(granted.CpuRequestMillis), CpuLimits = AmountText.CpuInput(granted.CpuLimitMillis),
-        MemoryRequests = AmountText.BytesInput(granted.MemoryRequestBytes), MemoryLimits = AmountText.BytesInput(granted.MemoryLimitBytes),
-        Storage = AmountText.BytesInput(granted.StorageBytes), Pods = AmountText.CountInput(granted.Pods),
-        MiddlewareInstances = AmountText.CountInput(granted.MiddlewareInstances),
-    };
+    public static QuotaForm From(string tenant, ResourceAmounts granted) =>
+        new()
+        {
+            Tenant = tenant,
+            CpuRequests = AmountText.CpuInput(granted.CpuRequestMillis),
+            CpuLimits = AmountText.CpuInput(granted.CpuLimitMillis),
+            MemoryRequests = AmountText.BytesInput(granted.MemoryRequestBytes),
+            MemoryLimits = AmountText.BytesInput(granted.MemoryLimitBytes),
+            Storage = AmountText.BytesInput(granted.StorageBytes),
+            Pods = AmountText.CountInput(granted.Pods),
+            MiddlewareInstances = AmountText.CountInput(granted.MiddlewareInstances),
+        };
 
     public Result<ResourceAmounts> ToAmounts() =>
         ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
@@ -52,38 +58,65 @@ public sealed class ShareForm
     public string? Pods { get; set; }
 
     /// <summary>The environment's current share, for the form that changes it.</summary>
-    public static ShareForm From(ResourceAmounts share) => new()
-    {
-        CpuRequests = AmountText.CpuInput(share.CpuRequestMillis), CpuLimits = AmountText.CpuInput(share.CpuLimitMillis),
-        MemoryRequests = AmountText.BytesInput(share.MemoryRequestBytes), MemoryLimits = AmountText.BytesInput(share.MemoryLimitBytes),
-        Storage = AmountText.BytesInput(share.StorageBytes), Pods = AmountText.CountInput(share.Pods),
-    };
+    public static ShareForm From(ResourceAmounts share) =>
+        new()
+        {
+            CpuRequests = AmountText.CpuInput(share.CpuRequestMillis),
+            CpuLimits = AmountText.CpuInput(share.CpuLimitMillis),
+            MemoryRequests = AmountText.BytesInput(share.MemoryRequestBytes),
+            MemoryLimits = AmountText.BytesInput(share.MemoryLimitBytes),
+            Storage = AmountText.BytesInput(share.StorageBytes),
+            Pods = AmountText.CountInput(share.Pods),
+        };
 
-    public Result<ResourceAmounts> ToAmounts() => ResourceAmounts.ParseShare(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods);
+    public Result<ResourceAmounts> ToAmounts() =>
+        ResourceAmounts.ParseShare(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods);
 }
 
 public static class AmountText
 {
     public static string Cpu(long millis) => Quantity.FormatCpu(millis);
+
     public static string Bytes(long bytes) => Quantity.FormatBytes(bytes);
+
     /// <summary>CPU as a form field holds it, read back exactly: "2", "500m".</summary>
     public static string CpuInput(long millis) => Infrastructure.Applications.ApplicationManifests.Cpu(millis);
+
     /// <summary>Bytes as a form field holds them, read back exactly: "32Gi", "1500M".</summary>
     public static string BytesInput(long bytes) => Infrastructure.Applications.ApplicationManifests.Bytes(bytes);
+
     public static string CountInput(long count) => count.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>One bar of a quota page: a part of a whole, labelled, with both figures written out.</summary>
 /// <remarks>A part that was not measured (usage before its first sample) is said so and draws no bar: unknown is not zero.</remarks>
-public sealed record UsageMeter(string Label, long Part, long Whole, string PartText, string WholeText, bool Measured = true)
+public sealed record UsageMeter(
+    string Label,
+    long Part,
+    long Whole,
+    string PartText,
+    string WholeText,
+    bool Measured = true
+)
 {
     public const string NotMeasured = "not measured yet";
 
-    public static UsageMeter Cpu(string label, long? part, long whole) => part is { } value
-        ? new(label, value, whole, AmountText.Cpu(value), AmountText.Cpu(whole))
-        : new(label, 0, whole, NotMeasured, AmountText.Cpu(whole), Measured: false);
-    public static UsageMeter Bytes(string label, long? part, long whole) => part is { } value
-        ? new(label, value, whole, AmountText.Bytes(value), AmountText.Bytes(whole))
-        : new(label, 0, whole, NotMeasured, AmountText.Bytes(whole), Measured: false);
-    public static UsageMeter Count(string label, long part, long whole) => new(label, part, whole, part.ToString(System.Globalization.CultureInfo.InvariantCulture), whole.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public static UsageMeter Cpu(string label, long? part, long whole) =>
+        part is { } value
+            ? new(label, value, whole, AmountText.Cpu(value), AmountText.Cpu(whole))
+            : new(label, 0, whole, NotMeasured, AmountText.Cpu(whole), Measured: false);
+
+    public static UsageMeter Bytes(string label, long? part, long whole) =>
+        part is { } value
+            ? new(label, value, whole, AmountText.Bytes(value), AmountText.Bytes(whole))
+            : new(label, 0, whole, NotMeasured, AmountText.Bytes(whole), Measured: false);
+
+    public static UsageMeter Count(string label, long part, long whole) =>
+        new(
+            label,
+            part,
+            whole,
+            part.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            whole.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        );
 }

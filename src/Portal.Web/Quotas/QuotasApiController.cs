@@ -10,8 +10,16 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Quotas;
 
 /// <param name="Dedicated">Whether the pool's nodes are kept for its workloads alone, by the taint "portal/pool=&lt;name&gt;:NoSchedule".</param>
-public sealed record CreatePoolRequest(string? Name, string? DisplayName, string? Cluster, string? NodeSelector, string? Region,
-    decimal? CpuOvercommit, decimal? MemoryOvercommit, bool? Dedicated = null);
+public sealed record CreatePoolRequest(
+    string? Name,
+    string? DisplayName,
+    string? Cluster,
+    string? NodeSelector,
+    string? Region,
+    decimal? CpuOvercommit,
+    decimal? MemoryOvercommit,
+    bool? Dedicated = null
+);
 
 public sealed record DedicationRequest(bool? Dedicated);
 
@@ -30,50 +38,125 @@ public sealed record MetricsSourceRequest(string? PrometheusUrl);
 /// yet, and the pools it shares nodes with.
 /// </summary>
 public sealed record PoolResource(
-    Guid Id, string Name, string DisplayName, string Cluster, string Region, string NodeSelector, decimal CpuOvercommit,
-    decimal MemoryOvercommit, int Nodes, ResourceAmounts Capacity, ResourceAmounts Grantable, ResourceAmounts Granted,
-    long CpuRequestedMillis, long MemoryRequestedBytes, long? CpuUsedMillis, long? MemoryUsedBytes, int Tenants, string PrometheusUrl,
-    bool Dedicated, string Taint, int NodesOutOfStep, IReadOnlyList<string> SharesNodesWith, IReadOnlyList<string> IngressDomains, bool WildcardHosts)
+    Guid Id,
+    string Name,
+    string DisplayName,
+    string Cluster,
+    string Region,
+    string NodeSelector,
+    decimal CpuOvercommit,
+    decimal MemoryOvercommit,
+    int Nodes,
+    ResourceAmounts Capacity,
+    ResourceAmounts Grantable,
+    ResourceAmounts Granted,
+    long CpuRequestedMillis,
+    long MemoryRequestedBytes,
+    long? CpuUsedMillis,
+    long? MemoryUsedBytes,
+    int Tenants,
+    string PrometheusUrl,
+    bool Dedicated,
+    string Taint,
+    int NodesOutOfStep,
+    IReadOnlyList<string> SharesNodesWith,
+    IReadOnlyList<string> IngressDomains,
+    bool WildcardHosts
+)
 {
-    public static PoolResource From(PoolSummary pool, string prometheusUrl) => new(
-        pool.Id, pool.Name, pool.DisplayName, pool.Cluster, pool.Region, pool.NodeSelector, pool.CpuOvercommit, pool.MemoryOvercommit,
-        pool.Nodes, pool.Capacity, pool.Grantable, pool.Granted, pool.CpuRequestedMillis, pool.MemoryRequestedBytes, pool.CpuUsedMillis,
-        pool.MemoryUsedBytes, pool.Tenants, prometheusUrl, pool.Dedicated, pool.Taint, pool.NodesOutOfStep, pool.SharesNodesWith ?? [],
-        pool.IngressDomains ?? [], pool.WildcardHosts);
+    public static PoolResource From(PoolSummary pool, string prometheusUrl) =>
+        new(
+            pool.Id,
+            pool.Name,
+            pool.DisplayName,
+            pool.Cluster,
+            pool.Region,
+            pool.NodeSelector,
+            pool.CpuOvercommit,
+            pool.MemoryOvercommit,
+            pool.Nodes,
+            pool.Capacity,
+            pool.Grantable,
+            pool.Granted,
+            pool.CpuRequestedMillis,
+            pool.MemoryRequestedBytes,
+            pool.CpuUsedMillis,
+            pool.MemoryUsedBytes,
+            pool.Tenants,
+            prometheusUrl,
+            pool.Dedicated,
+            pool.Taint,
+            pool.NodesOutOfStep,
+            pool.SharesNodesWith ?? [],
+            pool.IngressDomains ?? [],
+            pool.WildcardHosts
+        );
 }
 
 /// <summary>
 /// A tenant's quota in a pool: every amount as people write them ("8", "500m", "32Gi"), 0 for none; an amount left out is
 /// refused, never taken for zero, and so is a field the request does not take.
 /// </summary>
-public sealed record QuotaRequest(string? CpuRequests, string? CpuLimits, string? MemoryRequests, string? MemoryLimits, string? Storage,
-    string? Pods, string? MiddlewareInstances) : StrictBody
+public sealed record QuotaRequest(
+    string? CpuRequests,
+    string? CpuLimits,
+    string? MemoryRequests,
+    string? MemoryLimits,
+    string? Storage,
+    string? Pods,
+    string? MiddlewareInstances
+) : StrictBody
 {
-    private const string Fields = "cpuRequests, cpuLimits, memoryRequests, memoryLimits, storage, pods and middlewareInstances";
+    private const string Fields =
+        "cpuRequests, cpuLimits, memoryRequests, memoryLimits, storage, pods and middlewareInstances";
 
     public Domain.Common.Result<ResourceAmounts> ToAmounts()
     {
-        var amounts = ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
+        var amounts = ResourceAmounts.Parse(
+            CpuRequests,
+            CpuLimits,
+            MemoryRequests,
+            MemoryLimits,
+            Storage,
+            Pods,
+            MiddlewareInstances
+        );
         return Refuse(Fields, amounts.Succeeded ? [] : [amounts.Problem!]) is { } problem ? problem : amounts;
     }
 }
 
 /// <summary>Pools (platform admins) and the quotas granted in them; a tenant reads its own quotas.</summary>
-public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSetting metricsSourceSetting, PoolTainting tainting) : ApiControllerBase
+public sealed class QuotasApiController(
+    PoolCatalog pools,
+    PoolMetricsSourceSetting metricsSourceSetting,
+    PoolTainting tainting
+) : ApiControllerBase
 {
     [HttpGet("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IReadOnlyList<PoolResource>> List(CancellationToken ct)
     {
         var prometheusUrls = await metricsSourceSetting.PrometheusUrlsAsync(ct);
-        return (await pools.ListAsync(ct)).Select(p => PoolResource.From(p, prometheusUrls.GetValueOrDefault(p.Name, ""))).ToList();
+        return (await pools.ListAsync(ct))
+            .Select(p => PoolResource.From(p, prometheusUrls.GetValueOrDefault(p.Name, "")))
+            .ToList();
     }
 
     [HttpPost("api/v1/pools"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<PoolResource>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
     {
-        var created = await pools.CreateAsync(HttpContext.ToActor(), request.Name, request.DisplayName, request.Cluster, request.NodeSelector,
-            request.Region, request.CpuOvercommit ?? 1m, request.MemoryOvercommit ?? 1m, request.Dedicated ?? false, ct);
+        var created = await pools.CreateAsync(
+            HttpContext.ToActor(),
+            request.Name,
+            request.DisplayName,
+            request.Cluster,
+            request.NodeSelector,
+            request.Region,
+            request.CpuOvercommit ?? 1m,
+            request.MemoryOvercommit ?? 1m,
+            request.Dedicated ?? false,
+            ct
+        );
         return created.Succeeded
             ? Created($"/api/v1/pools/{created.Value.Name}", await ResourceAsync(created.Value.Name, ct))
             : this.ToActionResult(created.Problem!);
@@ -82,17 +165,35 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     [HttpGet("api/v1/pools/{pool}"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Get(string pool, CancellationToken ct) =>
-        await ResourceAsync(pool, ct) is { } found ? Ok(found) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+        await ResourceAsync(pool, ct) is { } found
+            ? Ok(found)
+            : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
 
     /// <summary>Changes the pool's overcommit ratios; refused with the numbers when tenants were granted more than they would allow.</summary>
     [HttpPut("api/v1/pools/{pool}/overcommit"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> ChangeOvercommit(string pool, OvercommitRequest request, CancellationToken ct)
     {
-        if (request.Refuse("cpu and memory", StrictBody.Required(
-                (request.Cpu, "Cpu", "Give the CPU ratio, a number such as 1 or 1.5."),
-                (request.Memory, "Memory", "Give the memory ratio, a number such as 1 or 1.5."))) is { } refused)
+        if (
+            request.Refuse(
+                "cpu and memory",
+                StrictBody.Required(
+                    (request.Cpu, "Cpu", "Give the CPU ratio, a number such as 1 or 1.5."),
+                    (request.Memory, "Memory", "Give the memory ratio, a number such as 1 or 1.5.")
+                )
+            ) is
+            { } refused
+        )
+        {
             return this.ToActionResult(refused);
-        var changed = await pools.ChangeOvercommitAsync(HttpContext.ToActor(), pool, request.Cpu.GetValueOrDefault(), request.Memory.GetValueOrDefault(), ct);
+        }
+
+        var changed = await pools.ChangeOvercommitAsync(
+            HttpContext.ToActor(),
+            pool,
+            request.Cpu.GetValueOrDefault(),
+            request.Memory.GetValueOrDefault(),
+            ct
+        );
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -102,7 +203,9 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     public async Task<IActionResult> Dedicate(string pool, DedicationRequest request, CancellationToken ct)
     {
         if (request.Dedicated is null)
-            return this.ToActionResult(Domain.Common.Problem.Invalid("Dedicated", "Say whether the pool is dedicated: true or false."));
+            return this.ToActionResult(
+                Domain.Common.Problem.Invalid("Dedicated", "Say whether the pool is dedicated: true or false.")
+            );
         var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, request.Dedicated.Value, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
@@ -112,7 +215,13 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ChangeIngress(string pool, IngressSettingsRequest request, CancellationToken ct)
     {
-        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, request.Domains, request.WildcardHosts ?? false, ct);
+        var changed = await pools.PublishUnderAsync(
+            HttpContext.ToActor(),
+            pool,
+            request.Domains,
+            request.WildcardHosts ?? false,
+            ct
+        );
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -128,7 +237,11 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     /// <summary>Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none is.</summary>
     [HttpPut("api/v1/pools/{pool}/metrics-source"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
-    public async Task<IActionResult> ChangeMetricsSource(string pool, MetricsSourceRequest request, CancellationToken ct)
+    public async Task<IActionResult> ChangeMetricsSource(
+        string pool,
+        MetricsSourceRequest request,
+        CancellationToken ct
+    )
     {
         var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, request.PrometheusUrl, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
@@ -136,7 +249,9 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
 
     [HttpGet("api/v1/pools/{pool}/quotas"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Grants(string pool, CancellationToken ct) =>
-        await pools.FindAsync(pool, ct) is { } found ? Ok(await pools.GrantsAsync(found.Id, ct)) : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
+        await pools.FindAsync(pool, ct) is { } found
+            ? Ok(await pools.GrantsAsync(found.Id, ct))
+            : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
 
     /// <summary>Grants or changes the tenant's quota in the pool; refused with the numbers when the pool cannot promise it.</summary>
     [HttpPut("api/v1/pools/{pool}/quotas/{tenant}"), Authorize(TenantPolicies.PlatformAdmin)]
@@ -155,7 +270,8 @@ public sealed class QuotasApiController(PoolCatalog pools, PoolMetricsSourceSett
     public Task<IReadOnlyList<TenantQuotaView>> ForTenant(CancellationToken ct) => pools.ForTenantAsync(ct);
 
     private async Task<PoolResource?> ResourceAsync(string pool, CancellationToken ct) =>
-        await pools.SummaryAsync(pool, ct) is { } summary && await metricsSourceSetting.PrometheusUrlAsync(pool, ct) is { } prometheusUrl
+        await pools.SummaryAsync(pool, ct) is { } summary
+        && await metricsSourceSetting.PrometheusUrlAsync(pool, ct) is { } prometheusUrl
             ? PoolResource.From(summary, prometheusUrl)
             : null;
 }

@@ -22,10 +22,16 @@ public sealed class ErrorController : Controller
         var (title, message) = status switch
         {
             401 => ("Unauthorized", "Sign in, or send a bearer token from /connect/token."),
-            403 => ("Forbidden", HttpContext.Items[ForbiddenResultHandler.ReasonKey] as string ?? "You do not have access to this."),
+            403 => (
+                "Forbidden",
+                HttpContext.Items[ForbiddenResultHandler.ReasonKey] as string ?? "You do not have access to this."
+            ),
             404 => ("Not found", "There is nothing at this address. It may have been deleted, or the link is wrong."),
             429 => ("Too many attempts", "Too many attempts in a short time. Wait a minute, then try again."),
-            500 => ("Something went wrong", "The portal could not complete this request. It has been logged; try again."),
+            500 => (
+                "Something went wrong",
+                "The portal could not complete this request. It has been logged; try again."
+            ),
             _ => ("Error", "The request could not be completed."),
         };
         if (original is not null && original.StartsWith("/api/", StringComparison.Ordinal))

@@ -14,7 +14,8 @@ namespace Portal.Web.Shell;
 /// its dashboard with the first steps while it has no application.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class HomeController(TenantAdministration tenants, PlatformSetup setup, TenantDashboard dashboard) : Controller
+public sealed class HomeController(TenantAdministration tenants, PlatformSetup setup, TenantDashboard dashboard)
+    : Controller
 {
     [HttpGet("/"), Authorize]
     public async Task<IActionResult> Index(CancellationToken ct)

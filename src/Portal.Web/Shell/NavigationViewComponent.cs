@@ -6,7 +6,12 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Shell;
 
 public sealed record NavigationModel(
-    string UserName, bool IsPlatformAdmin, TenantAccess? Current, IReadOnlyList<TenantLink> Tenants, string Path);
+    string UserName,
+    bool IsPlatformAdmin,
+    TenantAccess? Current,
+    IReadOnlyList<TenantLink> Tenants,
+    string Path
+);
 
 /// <summary>The side navigation and tenant switcher, built in one place for every page.</summary>
 public sealed class NavigationViewComponent(TenantAdministration tenants) : ViewComponent
@@ -17,7 +22,14 @@ public sealed class NavigationViewComponent(TenantAdministration tenants) : View
         var links = user.UserId() is { } userId
             ? await tenants.ListForUserAsync(userId, user.IsPlatformAdmin(), HttpContext.RequestAborted)
             : [];
-        return View(new NavigationModel(user.DisplayName(), user.IsPlatformAdmin(), HttpContext.TryTenantAccess(), links,
-            HttpContext.Request.Path.Value ?? "/"));
+        return View(
+            new NavigationModel(
+                user.DisplayName(),
+                user.IsPlatformAdmin(),
+                HttpContext.TryTenantAccess(),
+                links,
+                HttpContext.Request.Path.Value ?? "/"
+            )
+        );
     }
 }

@@ -17,7 +17,12 @@ internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHan
     public const string ReasonKey = "portal:forbidden-reason";
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
+    public async Task HandleAsync(
+        RequestDelegate next,
+        HttpContext context,
+        AuthorizationPolicy policy,
+        PolicyAuthorizationResult result
+    )
     {
         if (result.Forbidden)
         {
@@ -27,7 +32,13 @@ internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHan
                 await RecordDeniedChangeAsync(context, reason);
             if (ApiProblems.IsApiRequest(context))
             {
-                await ApiProblems.WriteAsync(context, StatusCodes.Status403Forbidden, ApiProblems.Forbidden, "Forbidden", reason);
+                await ApiProblems.WriteAsync(
+                    context,
+                    StatusCodes.Status403Forbidden,
+                    ApiProblems.Forbidden,
+                    "Forbidden",
+                    reason
+                );
                 return;
             }
             context.Items[ReasonKey] = reason;
@@ -40,8 +51,15 @@ internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHan
     {
         var audit = context.RequestServices.GetRequiredService<AuditTrail>();
         var tenant = context.TryTenantAccess()?.Tenant;
-        audit.Record(context.ToActor(), tenant, "access.denied", "endpoint", $"{context.Request.Method} {context.Request.Path}",
-            reason, AuditOutcome.Denied);
+        audit.Record(
+            context.ToActor(),
+            tenant,
+            "access.denied",
+            "endpoint",
+            $"{context.Request.Method} {context.Request.Path}",
+            reason,
+            AuditOutcome.Denied
+        );
         await context.RequestServices.GetRequiredService<PortalDbContext>().SaveChangesAsync(context.RequestAborted);
     }
 }

@@ -21,7 +21,8 @@ public sealed record InvitationModel(string Token, InvitationPreview Preview, Ac
 [ApiExplorerSettings(IgnoreApi = true)]
 [AllowAnonymous]
 [Route("invitations/{token}")]
-public sealed class InvitationsController(InvitationAcceptance invitations, SignInManager<PortalUser> signIn) : Controller
+public sealed class InvitationsController(InvitationAcceptance invitations, SignInManager<PortalUser> signIn)
+    : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Show(string token, CancellationToken ct) =>
@@ -30,7 +31,11 @@ public sealed class InvitationsController(InvitationAcceptance invitations, Sign
             : NotFound();
 
     [HttpPost("")]
-    public async Task<IActionResult> Accept(string token, [Bind(Prefix = "Form")] AcceptInvitationForm form, CancellationToken ct)
+    public async Task<IActionResult> Accept(
+        string token,
+        [Bind(Prefix = "Form")] AcceptInvitationForm form,
+        CancellationToken ct
+    )
     {
         var preview = await invitations.PreviewAsync(token, ct);
         if (preview is null)
@@ -46,8 +51,19 @@ public sealed class InvitationsController(InvitationAcceptance invitations, Sign
         }
 
         if (form.Password != form.ConfirmPassword)
-            return Refuse(token, preview, form, Domain.Common.Problem.Invalid("ConfirmPassword", "The two passwords differ."));
-        var created = await invitations.AcceptWithNewAccountAsync(token, form.DisplayName, form.Password, clientAddress, ct);
+            return Refuse(
+                token,
+                preview,
+                form,
+                Domain.Common.Problem.Invalid("ConfirmPassword", "The two passwords differ.")
+            );
+        var created = await invitations.AcceptWithNewAccountAsync(
+            token,
+            form.DisplayName,
+            form.Password,
+            clientAddress,
+            ct
+        );
         if (!created.Succeeded)
             return Refuse(token, preview, form, created.Problem!);
         await signIn.SignInAsync(created.Value, isPersistent: false);
@@ -55,7 +71,12 @@ public sealed class InvitationsController(InvitationAcceptance invitations, Sign
         return Redirect($"/t/{preview.TenantSlug}");
     }
 
-    private ViewResult Refuse(string token, InvitationPreview preview, AcceptInvitationForm form, Domain.Common.Problem problem)
+    private ViewResult Refuse(
+        string token,
+        InvitationPreview preview,
+        AcceptInvitationForm form,
+        Domain.Common.Problem problem
+    )
     {
         ModelState.AddProblem(problem, problem.Field is null ? null : "Form");
         Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -41,7 +41,8 @@ public sealed class LiveTenantConnections : ITenantConnections
     public void Track(HubCallerContext context, Guid tenantId, long mark)
     {
         var key = (tenantId, context.User!.ToCaller());
-        bool added, endedSince;
+        bool added,
+            endedSince;
         lock (_lock)
         {
             if (!_connections.TryGetValue(key, out var connections))
@@ -76,7 +77,11 @@ public sealed class LiveTenantConnections : ITenantConnections
     {
         lock (_lock)
         {
-            if (_connections.TryGetValue(key, out var connections) && connections.Remove(connectionId) && connections.Count == 0)
+            if (
+                _connections.TryGetValue(key, out var connections)
+                && connections.Remove(connectionId)
+                && connections.Count == 0
+            )
                 _connections.Remove(key);
         }
     }

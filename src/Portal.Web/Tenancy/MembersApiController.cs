@@ -19,7 +19,8 @@ public sealed record ServiceAccountRequest(string? Name, string? Role);
 
 /// <summary>Members, invitations and service accounts of a tenant.</summary>
 [Route("api/v1/tenants/{tenant}")]
-public sealed class MembersApiController(MemberDirectory members, ServiceAccounts accounts, InvitationMailer mailer) : ApiControllerBase
+public sealed class MembersApiController(MemberDirectory members, ServiceAccounts accounts, InvitationMailer mailer)
+    : ApiControllerBase
 {
     [HttpGet("members"), Authorize(TenantPolicies.Read)]
     public Task<Page<MemberView>> List(string? search, int? page, int? pageSize, CancellationToken ct) =>
@@ -30,7 +31,13 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     public async Task<IActionResult> Add(MemberRequest request, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var added = await members.AddExistingUserAsync(HttpContext.ToActor(), access.Tenant, request.Email, request.Role, ct);
+        var added = await members.AddExistingUserAsync(
+            HttpContext.ToActor(),
+            access.Tenant,
+            request.Email,
+            request.Role,
+            ct
+        );
         return added.Succeeded
             ? Created($"/api/v1/tenants/{access.Tenant.Slug}/members/{added.Value.UserId}", added.Value)
             : this.ToActionResult(added.Problem!);
@@ -39,7 +46,13 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [HttpPatch("members/{memberId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeRole(Guid memberId, RoleRequest request, CancellationToken ct)
     {
-        var changed = await members.ChangeRoleAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, memberId, request.Role, ct);
+        var changed = await members.ChangeRoleAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            memberId,
+            request.Role,
+            ct
+        );
         return changed.Succeeded ? Ok(changed.Value) : this.ToActionResult(changed.Problem!);
     }
 
@@ -63,13 +76,21 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
             return this.ToActionResult(invited.Problem!);
         var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
         var mail = await mailer.SendAsync(HttpContext.ToActor(), access.Tenant, invited.Value.Invitation, link, ct);
-        return Created($"/api/v1/tenants/{access.Tenant.Slug}/invitations", new InvitationCreated(invited.Value.Invitation, link, mail));
+        return Created(
+            $"/api/v1/tenants/{access.Tenant.Slug}/invitations",
+            new InvitationCreated(invited.Value.Invitation, link, mail)
+        );
     }
 
     [HttpDelete("invitations/{invitationId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Revoke(Guid invitationId, CancellationToken ct)
     {
-        var revoked = await members.RevokeInvitationAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, invitationId, ct);
+        var revoked = await members.RevokeInvitationAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            invitationId,
+            ct
+        );
         return revoked.Succeeded ? NoContent() : this.ToActionResult(revoked.Problem!);
     }
 
@@ -84,14 +105,22 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
         var access = HttpContext.TenantAccess();
         var created = await accounts.CreateAsync(HttpContext.ToActor(), access.Tenant, request.Name, request.Role, ct);
         return created.Succeeded
-            ? Created($"/api/v1/tenants/{access.Tenant.Slug}/service-accounts/{created.Value.Account.Id}", created.Value)
+            ? Created(
+                $"/api/v1/tenants/{access.Tenant.Slug}/service-accounts/{created.Value.Account.Id}",
+                created.Value
+            )
             : this.ToActionResult(created.Problem!);
     }
 
     [HttpDelete("service-accounts/{serviceAccountId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> DeleteServiceAccount(Guid serviceAccountId, CancellationToken ct)
     {
-        var deleted = await accounts.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, serviceAccountId, ct);
+        var deleted = await accounts.DeleteAsync(
+            HttpContext.ToActor(),
+            HttpContext.TenantAccess().Tenant,
+            serviceAccountId,
+            ct
+        );
         return deleted.Succeeded ? NoContent() : this.ToActionResult(deleted.Problem!);
     }
 }

@@ -16,8 +16,14 @@ public sealed class MemberForm
 
 /// <param name="InvitationMail">How the invitation just made reached the invitee (mailed, or only the link), beside its link.</param>
 public sealed record MembersModel(
-    TenantAccess Access, Page<MemberView> Members, IReadOnlyList<InvitationView> Invitations, string? Search,
-    MemberForm Form, string? InvitationLink, InvitationMail? InvitationMail = null);
+    TenantAccess Access,
+    Page<MemberView> Members,
+    IReadOnlyList<InvitationView> Invitations,
+    string? Search,
+    MemberForm Form,
+    string? InvitationLink,
+    InvitationMail? InvitationMail = null
+);
 
 /// <summary>The members page of a tenant: everyone reads it, tenant admins change it.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
@@ -28,9 +34,14 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct)
     {
         var model = await BuildAsync(search, page, new MemberForm(), TempData["InvitationLink"] as string, ct);
-        return View(TempData["InvitationMail"] is string status && TempData["InvitationMailMessage"] is string message
-            ? model with { InvitationMail = new InvitationMail(status, message) }
-            : model);
+        return View(
+            TempData["InvitationMail"] is string status && TempData["InvitationMailMessage"] is string message
+                ? model with
+                {
+                    InvitationMail = new InvitationMail(status, message),
+                }
+                : model
+        );
     }
 
     [HttpPost(""), Authorize(TenantPolicies.Manage)]
@@ -64,7 +75,9 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var changed = await members.ChangeRoleAsync(HttpContext.ToActor(), tenant, memberId, role, ct);
-        TempData["Flash"] = changed.Succeeded ? $"{changed.Value.Email} is now {changed.Value.Role}." : changed.Problem!.Message;
+        TempData["Flash"] = changed.Succeeded
+            ? $"{changed.Value.Email} is now {changed.Value.Role}."
+            : changed.Problem!.Message;
         return Redirect($"/t/{tenant.Slug}/members");
     }
 
@@ -93,12 +106,23 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
         return View("Index", await BuildAsync(null, 1, form, null, ct));
     }
 
-    private async Task<MembersModel> BuildAsync(string? search, int? page, MemberForm form, string? link, CancellationToken ct)
+    private async Task<MembersModel> BuildAsync(
+        string? search,
+        int? page,
+        MemberForm form,
+        string? link,
+        CancellationToken ct
+    )
     {
         var access = HttpContext.TenantAccess();
-        var invitations = access.Role.Allows(TenantRole.TenantAdmin)
-            ? await members.PendingInvitationsAsync(ct)
-            : [];
-        return new MembersModel(access, await members.ListAsync(search, new PageRequest(page, null), ct), invitations, search, form, link);
+        var invitations = access.Role.Allows(TenantRole.TenantAdmin) ? await members.PendingInvitationsAsync(ct) : [];
+        return new MembersModel(
+            access,
+            await members.ListAsync(search, new PageRequest(page, null), ct),
+            invitations,
+            search,
+            form,
+            link
+        );
     }
 }

@@ -13,8 +13,12 @@ public sealed class ServiceAccountForm
 }
 
 public sealed record ServiceAccountsModel(
-    TenantAccess Access, IReadOnlyList<ServiceAccountView> Accounts, ServiceAccountForm Form, IssuedServiceAccount? Issued,
-    string TokenUrl);
+    TenantAccess Access,
+    IReadOnlyList<ServiceAccountView> Accounts,
+    ServiceAccountForm Form,
+    IssuedServiceAccount? Issued,
+    string TokenUrl
+);
 
 /// <summary>Tenant admins create service accounts for scripts and pipelines; the secret is shown once.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
@@ -22,7 +26,8 @@ public sealed record ServiceAccountsModel(
 public sealed class ServiceAccountsController(ServiceAccounts accounts) : Controller
 {
     [HttpGet(""), Authorize(TenantPolicies.AdminRead)]
-    public async Task<IActionResult> Index(CancellationToken ct) => View(await BuildAsync(new ServiceAccountForm(), null, ct));
+    public async Task<IActionResult> Index(CancellationToken ct) =>
+        View(await BuildAsync(new ServiceAccountForm(), null, ct));
 
     [HttpPost(""), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] ServiceAccountForm form, CancellationToken ct)
@@ -44,10 +49,22 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var deleted = await accounts.DeleteAsync(HttpContext.ToActor(), tenant, serviceAccountId, ct);
-        TempData["Flash"] = deleted.Succeeded ? "The service account was deleted; its tokens stop working now." : deleted.Problem!.Message;
+        TempData["Flash"] = deleted.Succeeded
+            ? "The service account was deleted; its tokens stop working now."
+            : deleted.Problem!.Message;
         return Redirect($"/t/{tenant.Slug}/service-accounts");
     }
 
-    private async Task<ServiceAccountsModel> BuildAsync(ServiceAccountForm form, IssuedServiceAccount? issued, CancellationToken ct) =>
-        new(HttpContext.TenantAccess(), await accounts.ListAsync(ct), form, issued, PublicUrl.For(HttpContext, "/connect/token"));
+    private async Task<ServiceAccountsModel> BuildAsync(
+        ServiceAccountForm form,
+        IssuedServiceAccount? issued,
+        CancellationToken ct
+    ) =>
+        new(
+            HttpContext.TenantAccess(),
+            await accounts.ListAsync(ct),
+            form,
+            issued,
+            PublicUrl.For(HttpContext, "/connect/token")
+        );
 }

@@ -11,27 +11,42 @@ namespace Portal.Web.Tenancy;
 /// </summary>
 internal sealed class TenantAccessHandler(TenantAccessResolver resolver) : AuthorizationHandler<TenantAccessRequirement>
 {
-    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, TenantAccessRequirement requirement)
+    protected override async Task HandleRequirementAsync(
+        AuthorizationHandlerContext context,
+        TenantAccessRequirement requirement
+    )
     {
         if (context.Resource is not HttpContext http || context.User.Identity?.IsAuthenticated != true)
             return;
         var access = await http.ResolveTenantAccessAsync(resolver);
         if (access is null)
         {
-            context.Fail(new AuthorizationFailureReason(this,
-                "This tenant does not exist, or you are not a member of it (any more)."));
+            context.Fail(
+                new AuthorizationFailureReason(
+                    this,
+                    "This tenant does not exist, or you are not a member of it (any more)."
+                )
+            );
             return;
         }
         if (!access.Role.Allows(requirement.Role))
         {
-            context.Fail(new AuthorizationFailureReason(this,
-                $"Your role in '{access.Tenant.Slug}' is {access.Role}; this needs {requirement.Role}."));
+            context.Fail(
+                new AuthorizationFailureReason(
+                    this,
+                    $"Your role in '{access.Tenant.Slug}' is {access.Role}; this needs {requirement.Role}."
+                )
+            );
             return;
         }
         if (requirement.Changes && access.Tenant.IsReadOnly)
         {
-            context.Fail(new AuthorizationFailureReason(this,
-                $"Tenant '{access.Tenant.Slug}' is {access.Tenant.ReadOnlyReason}: it can be read but not changed."));
+            context.Fail(
+                new AuthorizationFailureReason(
+                    this,
+                    $"Tenant '{access.Tenant.Slug}' is {access.Tenant.ReadOnlyReason}: it can be read but not changed."
+                )
+            );
             return;
         }
         context.Succeed(requirement);
@@ -42,7 +57,10 @@ public static class TenantAccessExtensions
 {
     private const string Key = "portal:tenant-access";
 
-    internal static async Task<TenantAccess?> ResolveTenantAccessAsync(this HttpContext http, TenantAccessResolver resolver)
+    internal static async Task<TenantAccess?> ResolveTenantAccessAsync(
+        this HttpContext http,
+        TenantAccessResolver resolver
+    )
     {
         if (http.Items.TryGetValue(Key, out var cached))
             return (TenantAccess?)cached;

@@ -10,7 +10,8 @@ namespace Portal.Web.Tenancy;
 
 public sealed record TenantResource(string Slug, string DisplayName, TenantStatus Status, DateTime CreatedAt)
 {
-    public static TenantResource From(Tenant tenant) => new(tenant.Slug, tenant.DisplayName, tenant.Status, tenant.CreatedAt);
+    public static TenantResource From(Tenant tenant) =>
+        new(tenant.Slug, tenant.DisplayName, tenant.Status, tenant.CreatedAt);
 }
 
 public sealed record CreateTenantRequest(string? Slug, string? DisplayName);
@@ -22,7 +23,12 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
 {
     /// <summary>All tenants for a platform admin; otherwise the tenants the caller belongs to.</summary>
     [HttpGet("")]
-    public async Task<ActionResult<Page<TenantSummary>>> List(string? search, int? page, int? pageSize, CancellationToken ct)
+    public async Task<ActionResult<Page<TenantSummary>>> List(
+        string? search,
+        int? page,
+        int? pageSize,
+        CancellationToken ct
+    )
     {
         if (User.IsPlatformAdmin())
             return await tenants.ListAsync(search, new PageRequest(page, pageSize), ct);
@@ -70,7 +76,11 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
             : this.ToActionResult(deleted.Problem! with { Field = deleted.Problem.Field is null ? null : "confirm" });
     }
 
-    private async Task<IActionResult> ChangeAsync(string tenant, Func<Tenant, Task<Domain.Common.Result<Tenant>>> change, CancellationToken ct)
+    private async Task<IActionResult> ChangeAsync(
+        string tenant,
+        Func<Tenant, Task<Domain.Common.Result<Tenant>>> change,
+        CancellationToken ct
+    )
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Tenant '{tenant}'"));

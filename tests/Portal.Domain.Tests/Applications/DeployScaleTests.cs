@@ -26,7 +26,13 @@ public sealed class DeployScaleTests
     [Fact]
     public void A_deploy_keeps_the_environments_autoscaler_whatever_the_spec_says()
     {
-        var scaled = DeployScale.Keep.Apply(OneReplica.WithAutoscaling(new AutoscalingPolicy(1, 3, 50, null)), new EnvironmentScale(4, null, TwoToTen), "dev").Value;
+        var scaled = DeployScale
+            .Keep.Apply(
+                OneReplica.WithAutoscaling(new AutoscalingPolicy(1, 3, 50, null)),
+                new EnvironmentScale(4, null, TwoToTen),
+                "dev"
+            )
+            .Value;
 
         Assert.Equal(TwoToTen, scaled.Autoscaler);
         Assert.Equal(4, scaled.Replicas);
@@ -56,7 +62,10 @@ public sealed class DeployScaleTests
         var tooMany = DeployScale.To(DeploymentSpec.MaxReplicas + 1).Apply(OneReplica, null, "prod");
 
         Assert.Equal(("conflict", "Replicas"), (owned.Problem!.Code, owned.Problem.Field));
-        Assert.Contains("An autoscaler owns the replica count in 'prod' (2 to 10 replicas at CPU 70%)", owned.Problem.Message);
+        Assert.Contains(
+            "An autoscaler owns the replica count in 'prod' (2 to 10 replicas at CPU 70%)",
+            owned.Problem.Message
+        );
         Assert.Equal("conflict", ownedBySpec.Problem!.Code);
         Assert.Equal("Replicas", tooMany.Problem!.Field);
     }
@@ -65,7 +74,10 @@ public sealed class DeployScaleTests
     public void An_autoscaling_change_keeps_the_replicas_within_its_bounds_and_turning_it_off_keeps_the_count()
     {
         var on = DeployScale.Autoscaled(TwoToTen).Apply(OneReplica, new EnvironmentScale(1, null, null), "dev").Value;
-        var off = DeployScale.Autoscaled(null).Apply(OneReplica.WithAutoscaling(TwoToTen), new EnvironmentScale(6, null, TwoToTen), "dev").Value;
+        var off = DeployScale
+            .Autoscaled(null)
+            .Apply(OneReplica.WithAutoscaling(TwoToTen), new EnvironmentScale(6, null, TwoToTen), "dev")
+            .Value;
 
         Assert.Equal((TwoToTen, 2), (on.Autoscaler, on.Replicas));
         Assert.Equal((null, 6), (off.Autoscaler, off.Replicas));
@@ -75,13 +87,27 @@ public sealed class DeployScaleTests
     public void The_environment_records_who_set_its_scale_and_a_deploy_that_keeps_it_does_not()
     {
         var now = new DateTime(2026, 12, 6, 12, 0, 0, DateTimeKind.Utc);
-        var app = Application.Create(Tenancy.Tenant.Create("acme", "Acme", now).Value, "shop", "", "team", OneReplica, s => s.Image, now).Value;
+        var app = Application
+            .Create(Tenancy.Tenant.Create("acme", "Acme", now).Value, "shop", "", "team", OneReplica, s => s.Image, now)
+            .Value;
         var deployment = new AppDeployment(app, Guid.NewGuid(), now);
-        deployment.Deploy(app.NewRevision(OneReplica, s => s.Image, "dev", "ann", null, "deploy", now).Value, OneReplica, false, now);
+        deployment.Deploy(
+            app.NewRevision(OneReplica, s => s.Image, "dev", "ann", null, "deploy", now).Value,
+            OneReplica,
+            false,
+            now
+        );
         deployment.Scale(3, "bob", now.AddHours(1));
 
-        var kept = DeployScale.Keep.Apply(OneReplica with { Image = "nginx:1.28" }, deployment.ScaleWith(null), "dev").Value;
-        deployment.Deploy(app.NewRevision(kept.Spec, s => s.Image, "dev", "carl", null, "deploy", now).Value, kept.Spec, false, now.AddHours(2));
+        var kept = DeployScale
+            .Keep.Apply(OneReplica with { Image = "nginx:1.28" }, deployment.ScaleWith(null), "dev")
+            .Value;
+        deployment.Deploy(
+            app.NewRevision(kept.Spec, s => s.Image, "dev", "carl", null, "deploy", now).Value,
+            kept.Spec,
+            false,
+            now.AddHours(2)
+        );
 
         Assert.Equal((3, "bob", now.AddHours(1)), (deployment.Replicas, deployment.ScaledBy, deployment.ScaledAt));
     }

@@ -4,7 +4,8 @@ namespace Portal.Domain.Tests.Applications;
 
 public sealed class IngressRouteTests
 {
-    private static IngressRoute Route(string host, string? path = null) => IngressRoute.Of(new Exposure(80, 8080, host, path))!;
+    private static IngressRoute Route(string host, string? path = null) =>
+        IngressRoute.Of(new Exposure(80, 8080, host, path))!;
 
     private static DomainList Domains(params string[] domains) => DomainList.Parse(domains, "Domains").Value;
 
@@ -67,6 +68,9 @@ public sealed class IngressRouteTests
     [InlineData("*.example.com", "*.shop.example.com", false)]
     [InlineData("shop.example.com", "shop.example.com", true)]
     [InlineData("shop.example.com", "web.example.com", false)]
-    public void Two_hosts_overlap_when_they_are_equal_or_a_wildcard_stands_for_the_other(string one, string other, bool overlap) =>
-        Assert.Equal(overlap, Route(one).Overlaps(other));
+    public void Two_hosts_overlap_when_they_are_equal_or_a_wildcard_stands_for_the_other(
+        string one,
+        string other,
+        bool overlap
+    ) => Assert.Equal(overlap, Route(one).Overlaps(other));
 }

@@ -7,7 +7,8 @@ public sealed class AlertRuleTests
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
     private const long At = 1_764_072_000;
 
-    private static RuleSettings CpuAbove80For5 => new("CPU hot", AlertMetric.AppCpuPercent, Aggregation.Min, Comparator.Above, 80, 5, Severity.Warning, []);
+    private static RuleSettings CpuAbove80For5 =>
+        new("CPU hot", AlertMetric.AppCpuPercent, Aggregation.Min, Comparator.Above, 80, 5, Severity.Warning, []);
 
     private static AlertRule Rule(RuleSettings? settings = null) =>
         AlertRule.Create(RuleScope.Tenant, Guid.NewGuid(), null, settings ?? CpuAbove80For5, Now).Value;
@@ -55,7 +56,14 @@ public sealed class AlertRuleTests
     [InlineData(Aggregation.Increase, 2.0)]
     public void Each_aggregation_reads_the_window_its_own_way(Aggregation aggregation, double expected)
     {
-        var rule = Rule(CpuAbove80For5 with { Aggregation = aggregation, Threshold = 0, Comparator = Comparator.AtOrAbove });
+        var rule = Rule(
+            CpuAbove80For5 with
+            {
+                Aggregation = aggregation,
+                Threshold = 0,
+                Comparator = Comparator.AtOrAbove,
+            }
+        );
 
         Assert.Equal(expected, rule.Judge(Minutes(0, 9, 6, 8, 5, 2), At, 60).Value);
     }
@@ -77,8 +85,22 @@ public sealed class AlertRuleTests
     [Fact]
     public void Bad_settings_are_refused_field_by_field()
     {
-        var refused = AlertRule.Create(RuleScope.Tenant, Guid.NewGuid(), null,
-            new RuleSettings(" ", AlertMetric.NodeCpuPercent, Aggregation.Avg, Comparator.Above, -1, 2000, Severity.Info, []), Now);
+        var refused = AlertRule.Create(
+            RuleScope.Tenant,
+            Guid.NewGuid(),
+            null,
+            new RuleSettings(
+                " ",
+                AlertMetric.NodeCpuPercent,
+                Aggregation.Avg,
+                Comparator.Above,
+                -1,
+                2000,
+                Severity.Info,
+                []
+            ),
+            Now
+        );
 
         Assert.False(refused.Succeeded);
         Assert.Equal(["Metric", "Name", "Threshold", "DurationMinutes"], refused.Problem!.Causes.Select(c => c.Field!));
@@ -87,27 +109,76 @@ public sealed class AlertRuleTests
     [Fact]
     public void An_application_rule_names_its_application_and_watches_a_metric_measured_per_application()
     {
-        var refused = AlertRule.Create(RuleScope.App, Guid.NewGuid(), "", CpuAbove80For5 with { Metric = AlertMetric.QuotaPercent }, Now);
+        var refused = AlertRule.Create(
+            RuleScope.App,
+            Guid.NewGuid(),
+            "",
+            CpuAbove80For5 with
+            {
+                Metric = AlertMetric.QuotaPercent,
+            },
+            Now
+        );
 
         Assert.Equal(["AppName", "Metric"], refused.Problem!.Causes.Select(c => c.Field!));
-        Assert.Equal("api", AlertRule.Create(RuleScope.App, Guid.NewGuid(), " api ", CpuAbove80For5, Now).Value.AppName);
+        Assert.Equal(
+            "api",
+            AlertRule.Create(RuleScope.App, Guid.NewGuid(), " api ", CpuAbove80For5, Now).Value.AppName
+        );
     }
 
     [Fact]
     public void A_built_in_rule_keeps_its_metric()
     {
-        var builtin = AlertRule.Builtin("node-not-ready", new("Node NotReady", AlertMetric.NodeNotReady, Aggregation.Min, Comparator.AtOrAbove, 1, 2,
-            Severity.Critical, []), Now);
+        var builtin = AlertRule.Builtin(
+            "node-not-ready",
+            new(
+                "Node NotReady",
+                AlertMetric.NodeNotReady,
+                Aggregation.Min,
+                Comparator.AtOrAbove,
+                1,
+                2,
+                Severity.Critical,
+                []
+            ),
+            Now
+        );
 
         Assert.False(builtin.Change(CpuAbove80For5, Now).Succeeded);
-        Assert.True(builtin.Change(new("Node NotReady", AlertMetric.NodeNotReady, Aggregation.Min, Comparator.AtOrAbove, 1, 10, Severity.Warning, []), Now).Succeeded);
+        Assert.True(
+            builtin
+                .Change(
+                    new(
+                        "Node NotReady",
+                        AlertMetric.NodeNotReady,
+                        Aggregation.Min,
+                        Comparator.AtOrAbove,
+                        1,
+                        10,
+                        Severity.Warning,
+                        []
+                    ),
+                    Now
+                )
+                .Succeeded
+        );
         Assert.Equal(10, builtin.DurationMinutes);
     }
 
     [Fact]
     public void An_unknown_metric_is_refused_at_its_field()
     {
-        var refused = AlertRule.Create(RuleScope.Tenant, Guid.NewGuid(), null, CpuAbove80For5 with { Metric = (AlertMetric)99 }, Now);
+        var refused = AlertRule.Create(
+            RuleScope.Tenant,
+            Guid.NewGuid(),
+            null,
+            CpuAbove80For5 with
+            {
+                Metric = (AlertMetric)99,
+            },
+            Now
+        );
 
         Assert.Equal("Metric", refused.Problem!.Field);
         Assert.Equal("Metric", Rule().Change(CpuAbove80For5 with { Metric = (AlertMetric)99 }, Now).Problem!.Field);
@@ -116,7 +187,8 @@ public sealed class AlertRuleTests
     [Fact]
     public void A_deleted_channel_is_forgotten_by_the_rules_that_named_it()
     {
-        Guid kept = Guid.NewGuid(), deleted = Guid.NewGuid();
+        Guid kept = Guid.NewGuid(),
+            deleted = Guid.NewGuid();
         var rule = Rule(CpuAbove80For5 with { ChannelIds = [kept, deleted] });
 
         rule.StopNotifying(deleted);

@@ -9,9 +9,32 @@ public sealed class AlertTests
 
     private static Alert Firing()
     {
-        var rule = AlertRule.Create(RuleScope.Tenant, Guid.NewGuid(), null,
-            new RuleSettings("Crash", AlertMetric.AppCrashLoopingPods, Aggregation.Min, Comparator.AtOrAbove, 1, 2, Severity.Critical, []), Now).Value;
-        var subject = new MetricSubject(SubjectKind.Workload, Guid.NewGuid(), "t-shop-prod", "api", rule.TenantId, Guid.NewGuid());
+        var rule = AlertRule
+            .Create(
+                RuleScope.Tenant,
+                Guid.NewGuid(),
+                null,
+                new RuleSettings(
+                    "Crash",
+                    AlertMetric.AppCrashLoopingPods,
+                    Aggregation.Min,
+                    Comparator.AtOrAbove,
+                    1,
+                    2,
+                    Severity.Critical,
+                    []
+                ),
+                Now
+            )
+            .Value;
+        var subject = new MetricSubject(
+            SubjectKind.Workload,
+            Guid.NewGuid(),
+            "t-shop-prod",
+            "api",
+            rule.TenantId,
+            Guid.NewGuid()
+        );
         return Alert.Fire(rule, subject, "prod/api", 1, Now);
     }
 

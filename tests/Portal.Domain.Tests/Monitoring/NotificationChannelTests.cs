@@ -31,11 +31,17 @@ public sealed class NotificationChannelTests
 
     [Theory]
     [InlineData("https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXX", "https://hooks.slack.com/…")]
-    [InlineData("https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456", "https://contoso.webhook.office.com/…")]
+    [InlineData(
+        "https://contoso.webhook.office.com/webhookb2/abc@def/IncomingWebhook/123/456",
+        "https://contoso.webhook.office.com/…"
+    )]
     [InlineData("http://hooks.example.com:8080/alerts?token=abc", "http://hooks.example.com:8080/…")]
     [InlineData("https://hooks.example.com/?token=abc", "https://hooks.example.com/…")]
     [InlineData("https://hooks.example.com", "https://hooks.example.com/")]
-    public void What_anyone_sees_of_a_webhook_url_ends_at_its_host_since_its_path_may_be_the_credential(string url, string shown)
+    public void What_anyone_sees_of_a_webhook_url_ends_at_its_host_since_its_path_may_be_the_credential(
+        string url,
+        string shown
+    )
     {
         Assert.Equal(shown, Webhook(url).Value.Target);
     }
@@ -120,7 +126,8 @@ public sealed class NotificationChannelTests
     [Fact]
     public void An_email_channel_takes_at_most_20_recipients()
     {
-        string Addresses(int count) => string.Join(",", Enumerable.Range(1, count).Select(i => $"person{i}@example.com"));
+        string Addresses(int count) =>
+            string.Join(",", Enumerable.Range(1, count).Select(i => $"person{i}@example.com"));
 
         Assert.Equal(20, Email(Addresses(20)).Value.Recipients.Count);
         Assert.Contains("at most 20", Email(Addresses(21)).Problem!.Message);
@@ -129,7 +136,10 @@ public sealed class NotificationChannelTests
     [Fact]
     public void Recipients_longer_than_the_target_column_together_are_refused()
     {
-        var longAddresses = string.Join(",", Enumerable.Range(1, 10).Select(i => new string('a', 200) + i + "@example.com"));
+        var longAddresses = string.Join(
+            ",",
+            Enumerable.Range(1, 10).Select(i => new string('a', 200) + i + "@example.com")
+        );
 
         Assert.Equal("Recipients", Email(longAddresses).Problem!.Field);
     }

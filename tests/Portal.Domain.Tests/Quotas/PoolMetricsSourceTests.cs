@@ -5,7 +5,8 @@ namespace Portal.Domain.Tests.Quotas;
 /// <summary>Where a pool's usage is read from: metrics.k8s.io unless an admin names a Prometheus.</summary>
 public sealed class PoolMetricsSourceTests
 {
-    private static ResourcePool Pool() => ResourcePool.Create("bj-prod", null, Guid.NewGuid(), null, "bj", 1m, 1m, DateTime.UtcNow).Value;
+    private static ResourcePool Pool() =>
+        ResourcePool.Create("bj-prod", null, Guid.NewGuid(), null, "bj", 1m, 1m, DateTime.UtcNow).Value;
 
     [Fact]
     public void A_new_pool_reads_metrics_k8s_io()

@@ -12,12 +12,18 @@ public sealed class PoolPlacementTests
     [Fact]
     public void Taints_read_back_as_the_inventory_writes_them()
     {
-        var taints = NodeTaint.ParseLines("portal/pool=gpu:NoSchedule\nnode-role.kubernetes.io/control-plane:NoSchedule\nbatch=yes:PreferNoSchedule");
+        var taints = NodeTaint.ParseLines(
+            "portal/pool=gpu:NoSchedule\nnode-role.kubernetes.io/control-plane:NoSchedule\nbatch=yes:PreferNoSchedule"
+        );
 
         Assert.Equal(
-            [new NodeTaint("portal/pool", "gpu", "NoSchedule"), new NodeTaint("node-role.kubernetes.io/control-plane", "", "NoSchedule"),
-                new NodeTaint("batch", "yes", "PreferNoSchedule")],
-            taints);
+            [
+                new NodeTaint("portal/pool", "gpu", "NoSchedule"),
+                new NodeTaint("node-role.kubernetes.io/control-plane", "", "NoSchedule"),
+                new NodeTaint("batch", "yes", "PreferNoSchedule"),
+            ],
+            taints
+        );
         Assert.Equal("node-role.kubernetes.io/control-plane:NoSchedule", taints[1].ToString());
     }
 
@@ -55,7 +61,13 @@ public sealed class PoolPlacementTests
     {
         var everything = Pool("everything");
 
-        Assert.False(everything.Holds("kubernetes.io/hostname=cp", "node-role.kubernetes.io/control-plane:NoSchedule", [everything]));
+        Assert.False(
+            everything.Holds(
+                "kubernetes.io/hostname=cp",
+                "node-role.kubernetes.io/control-plane:NoSchedule",
+                [everything]
+            )
+        );
         Assert.True(everything.Holds("kubernetes.io/hostname=n1", "spot=true:PreferNoSchedule", [everything]));
     }
 

@@ -10,8 +10,10 @@ public sealed class ResourceAmountsParsingTests
         var parsed = ResourceAmounts.Parse(null, "", " ", null, "", null, "");
 
         Assert.False(parsed.Succeeded);
-        Assert.Equal(["CpuRequests", "CpuLimits", "MemoryRequests", "MemoryLimits", "Storage", "Pods", "MiddlewareInstances"],
-            parsed.Problem!.Causes.Select(c => c.Field));
+        Assert.Equal(
+            ["CpuRequests", "CpuLimits", "MemoryRequests", "MemoryLimits", "Storage", "Pods", "MiddlewareInstances"],
+            parsed.Problem!.Causes.Select(c => c.Field)
+        );
         Assert.All(parsed.Problem.Causes, c => Assert.Contains("0 for none", c.Message));
     }
 

@@ -26,7 +26,11 @@ public sealed class LogLineReaderTests
     public async Task Lines_within_the_limits_come_back_as_written_without_their_line_breaks()
     {
         var text = "first\r\nsecond, with ü and 日本\n\nlast without a break";
-        using var reader = new LogLineReader(new MemoryStream(Encoding.UTF8.GetBytes(text)), maxBytes: 1000, maxLineLength: 100);
+        using var reader = new LogLineReader(
+            new MemoryStream(Encoding.UTF8.GetBytes(text)),
+            maxBytes: 1000,
+            maxLineLength: 100
+        );
 
         var lines = new List<string>();
         while (await reader.ReadLineAsync(default) is { } line)
@@ -40,7 +44,11 @@ public sealed class LogLineReaderTests
     public async Task A_long_line_is_cut_and_the_lines_after_it_are_read_whole()
     {
         var text = new string('a', 5000) + "\nafter\n";
-        using var reader = new LogLineReader(new MemoryStream(Encoding.UTF8.GetBytes(text)), maxBytes: 1 << 20, maxLineLength: 100);
+        using var reader = new LogLineReader(
+            new MemoryStream(Encoding.UTF8.GetBytes(text)),
+            maxBytes: 1 << 20,
+            maxLineLength: 100
+        );
 
         var cut = await reader.ReadLineAsync(default);
         var after = await reader.ReadLineAsync(default);
@@ -65,10 +73,18 @@ public sealed class LogLineReaderTests
         public override bool CanSeek => false;
         public override bool CanWrite => false;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
         public override void Flush() { }
+
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
         public override void SetLength(long value) => throw new NotSupportedException();
+
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -13,8 +13,12 @@ public sealed class KubeconfigRotationTests
     [Fact]
     public async Task A_kubeconfig_replaced_on_another_replica_replaces_the_cached_client_here_once_the_recheck_is_due()
     {
-        await using var oldServer = await StandInApiServer.StartAsync((context, _) => StandInApiServer.Version(context));
-        await using var newServer = await StandInApiServer.StartAsync((context, _) => StandInApiServer.Version(context));
+        await using var oldServer = await StandInApiServer.StartAsync(
+            (context, _) => StandInApiServer.Version(context)
+        );
+        await using var newServer = await StandInApiServer.StartAsync(
+            (context, _) => StandInApiServer.Version(context)
+        );
         var clock = new ManualClock();
         await using var replicaA = await SourcesDatabase.CreateAsync();
         await using var replicaB = replicaA.AnotherReplica(clock);
@@ -52,14 +56,19 @@ public sealed class KubeconfigRotationTests
         Assert.Same(before, after);
     }
 
-    private static Task ReplaceOnReplicaAsync(SourcesDatabase replica, Guid clusterId, StandInApiServer server) => replica.InScopeAsync(async provider =>
-    {
-        var db = provider.GetRequiredService<PortalDbContext>();
-        var cluster = await db.Clusters.SingleAsync(c => c.Id == clusterId);
-        cluster.ReplaceKubeconfig(server.Address.ToString(), provider.GetRequiredService<KubeconfigVault>().Protect(server.Kubeconfig()), "v1.31.0",
-            DateTime.UtcNow);
-        await db.SaveChangesAsync();
-    });
+    private static Task ReplaceOnReplicaAsync(SourcesDatabase replica, Guid clusterId, StandInApiServer server) =>
+        replica.InScopeAsync(async provider =>
+        {
+            var db = provider.GetRequiredService<PortalDbContext>();
+            var cluster = await db.Clusters.SingleAsync(c => c.Id == clusterId);
+            cluster.ReplaceKubeconfig(
+                server.Address.ToString(),
+                provider.GetRequiredService<KubeconfigVault>().Protect(server.Kubeconfig()),
+                "v1.31.0",
+                DateTime.UtcNow
+            );
+            await db.SaveChangesAsync();
+        });
 
     private sealed class ManualClock : TimeProvider
     {

@@ -37,7 +37,10 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     {
         var t0 = Start();
         var (tenant, subject) = await WorkloadAsync("api");
-        var rule = await RuleAsync(tenant, new("CPU hot", AlertMetric.AppCpuPercent, Aggregation.Avg, Comparator.Above, 80, 3, Severity.Warning, []));
+        var rule = await RuleAsync(
+            tenant,
+            new("CPU hot", AlertMetric.AppCpuPercent, Aggregation.Avg, Comparator.Above, 80, 3, Severity.Warning, [])
+        );
         await World.SamplesAsync(subject, t0, 6, (_, s) => s.CpuPercent = 90);
 
         await EvaluateAsync(t0.AddMinutes(2));
@@ -65,7 +68,19 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         var t0 = Start();
         var (tenant, subject) = await WorkloadAsync("flappy");
         var channel = await EmailChannelAsync(tenant);
-        var rule = await RuleAsync(tenant, new("Crash", AlertMetric.AppCrashLoopingPods, Aggregation.Last, Comparator.AtOrAbove, 1, 0, Severity.Critical, [channel.Id]));
+        var rule = await RuleAsync(
+            tenant,
+            new(
+                "Crash",
+                AlertMetric.AppCrashLoopingPods,
+                Aggregation.Last,
+                Comparator.AtOrAbove,
+                1,
+                0,
+                Severity.Critical,
+                [channel.Id]
+            )
+        );
         await World.SamplesAsync(subject, t0, 5, (i, s) => s.Failing = i % 2 == 0 ? 1 : 0);
 
         for (var minute = 0; minute < 5; minute++)
@@ -77,7 +92,9 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         var alert = Assert.Single(await AlertsAsync(rule));
         Assert.Equal(AlertState.Firing, alert.State);
         Assert.Equal(2, alert.Flaps);
-        var deliveries = await World.QueryAsync(db => db.AlertDeliveries.Where(d => d.AlertId == alert.Id).OrderBy(d => d.At).ToListAsync());
+        var deliveries = await World.QueryAsync(db =>
+            db.AlertDeliveries.Where(d => d.AlertId == alert.Id).OrderBy(d => d.At).ToListAsync()
+        );
         Assert.Equal([AlertState.Firing, AlertState.Resolved], deliveries.Select(d => d.State));
         Assert.All(deliveries, d => Assert.Contains("No SMTP server is configured", d.Error));
     }
@@ -89,22 +106,49 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         var t0 = Start();
         var (tenant, subject) = await WorkloadAsync("hooked");
         var secret = ChannelSecretVault.NewSecret();
-        var channel = await ChannelAsync(vault => NotificationChannel.CreateWebhook(tenant.Id, "on-call", $"{receiver.Url}/hook?token=x", vault.Seal(secret),
-            vault.SealUrl, DateTime.UtcNow).Value);
-        var rule = await RuleAsync(tenant, new("Restarts", AlertMetric.AppRestarts, Aggregation.Increase, Comparator.Above, 2, 2, Severity.Warning, [channel.Id]));
+        var channel = await ChannelAsync(vault =>
+            NotificationChannel
+                .CreateWebhook(
+                    tenant.Id,
+                    "on-call",
+                    $"{receiver.Url}/hook?token=x",
+                    vault.Seal(secret),
+                    vault.SealUrl,
+                    DateTime.UtcNow
+                )
+                .Value
+        );
+        var rule = await RuleAsync(
+            tenant,
+            new(
+                "Restarts",
+                AlertMetric.AppRestarts,
+                Aggregation.Increase,
+                Comparator.Above,
+                2,
+                2,
+                Severity.Warning,
+                [channel.Id]
+            )
+        );
         await World.SamplesAsync(subject, t0, 3, (i, s) => s.Restarts = i * 3);
 
         await EvaluateAsync(t0.AddMinutes(2));
         await DeliverAllAsync(rule);
 
         var call = Assert.Single(receiver.Calls);
-        Assert.Equal(WebhookSender.Signature(secret, call.Timestamp, System.Text.Encoding.UTF8.GetBytes(call.Body)), call.Signature);
+        Assert.Equal(
+            WebhookSender.Signature(secret, call.Timestamp, System.Text.Encoding.UTF8.GetBytes(call.Body)),
+            call.Signature
+        );
         using var json = JsonDocument.Parse(call.Body);
         Assert.Equal("firing", json.RootElement.GetProperty("status").GetString());
         Assert.Equal("Restarts", json.RootElement.GetProperty("rule").GetString());
         Assert.Equal(6, json.RootElement.GetProperty("value").GetDouble());
         Assert.Equal(tenant.Slug, json.RootElement.GetProperty("tenant").GetString());
-        var delivery = Assert.Single(await World.QueryAsync(db => db.AlertDeliveries.Where(d => d.ChannelId == channel.Id).ToListAsync()));
+        var delivery = Assert.Single(
+            await World.QueryAsync(db => db.AlertDeliveries.Where(d => d.ChannelId == channel.Id).ToListAsync())
+        );
         Assert.True(delivery.Delivered);
         Assert.Equal(1, delivery.Attempts);
     }
@@ -115,7 +159,19 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         var t0 = Start();
         var (mine, ours) = await WorkloadAsync("shared-name");
         var (_, theirs) = await WorkloadAsync("shared-name");
-        var rule = await RuleAsync(mine, new("Unavailable", AlertMetric.AppUnavailableReplicas, Aggregation.Min, Comparator.AtOrAbove, 1, 1, Severity.Warning, []));
+        var rule = await RuleAsync(
+            mine,
+            new(
+                "Unavailable",
+                AlertMetric.AppUnavailableReplicas,
+                Aggregation.Min,
+                Comparator.AtOrAbove,
+                1,
+                1,
+                Severity.Warning,
+                []
+            )
+        );
         foreach (var subject in new[] { ours, theirs })
             await World.SamplesAsync(subject, t0, 2, (_, s) => (s.Ready, s.Desired) = (0, 2));
 
@@ -131,12 +187,17 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     {
         var t0 = Start();
         var (tenant, subject) = await WorkloadAsync("switched");
-        var rule = await RuleAsync(tenant, new("Memory", AlertMetric.AppMemoryPercent, Aggregation.Last, Comparator.Above, 50, 0, Severity.Info, []));
+        var rule = await RuleAsync(
+            tenant,
+            new("Memory", AlertMetric.AppMemoryPercent, Aggregation.Last, Comparator.Above, 50, 0, Severity.Info, [])
+        );
         await World.SamplesAsync(subject, t0, 2, (_, s) => s.MemoryPercent = 75);
         await EvaluateAsync(t0);
         Assert.Equal(AlertState.Firing, Assert.Single(await AlertsAsync(rule)).State);
 
-        await World.RunAsync<AlertRuleDirectory, Domain.Common.Result>(rules => rules.SwitchAsync(Ops, tenant, rule.Id, false, default));
+        await World.RunAsync<AlertRuleDirectory, Domain.Common.Result>(rules =>
+            rules.SwitchAsync(Ops, tenant, rule.Id, false, default)
+        );
         await EvaluateAsync(t0.AddMinutes(1));
 
         Assert.Equal(AlertState.Resolved, Assert.Single(await AlertsAsync(rule)).State);
@@ -148,13 +209,26 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         var t0 = Start();
         var (tenant, subject) = await WorkloadAsync("quiet");
         var channel = await EmailChannelAsync(tenant);
-        var rule = await RuleAsync(tenant, new("Crash", AlertMetric.AppCrashLoopingPods, Aggregation.Last, Comparator.AtOrAbove, 1, 0, Severity.Critical, [channel.Id]));
+        var rule = await RuleAsync(
+            tenant,
+            new(
+                "Crash",
+                AlertMetric.AppCrashLoopingPods,
+                Aggregation.Last,
+                Comparator.AtOrAbove,
+                1,
+                0,
+                Severity.Critical,
+                [channel.Id]
+            )
+        );
         await World.SamplesAsync(subject, t0, 1, (_, s) => s.Failing = 1);
         await EvaluateAsync(t0);
         var alert = Assert.Single(await AlertsAsync(rule));
 
         var silenced = await World.RunAsync<AlertBook, Domain.Common.Result>(book =>
-            book.SilenceAsync(Ops, tenant, alert.Id, DateTime.UtcNow.AddHours(2), "deploy window", default));
+            book.SilenceAsync(Ops, tenant, alert.Id, DateTime.UtcNow.AddHours(2), "deploy window", default)
+        );
         Assert.True(silenced.Succeeded, silenced.Problem?.Message);
         await DeliverAllAsync(rule);
 
@@ -162,7 +236,8 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         Assert.Equal(1, await Arrange.AuditCountAsync("alert.silenced"));
         var other = await Arrange.TenantAsync();
         var refused = await World.RunAsync<AlertBook, Domain.Common.Result>(book =>
-            book.SilenceAsync(Ops, other, alert.Id, DateTime.UtcNow.AddHours(2), null, default));
+            book.SilenceAsync(Ops, other, alert.Id, DateTime.UtcNow.AddHours(2), null, default)
+        );
         Assert.Equal("not-found", refused.Problem!.Code);
     }
 
@@ -175,13 +250,19 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
 
     private async Task<AlertRule> RuleAsync(Tenant tenant, RuleSettings settings)
     {
-        var created = await World.RunAsync<AlertRuleDirectory, Domain.Common.Result<AlertRule>>(rules => rules.CreateAsync(Ops, tenant, null, settings, default));
+        var created = await World.RunAsync<AlertRuleDirectory, Domain.Common.Result<AlertRule>>(rules =>
+            rules.CreateAsync(Ops, tenant, null, settings, default)
+        );
         Assert.True(created.Succeeded, created.Problem?.Message);
         return created.Value;
     }
 
     private Task<NotificationChannel> EmailChannelAsync(Tenant tenant) =>
-        ChannelAsync(_ => NotificationChannel.CreateEmail(tenant.Id, Arrange.Unique("mail"), "oncall@shop.example", DateTime.UtcNow).Value);
+        ChannelAsync(_ =>
+            NotificationChannel
+                .CreateEmail(tenant.Id, Arrange.Unique("mail"), "oncall@shop.example", DateTime.UtcNow)
+                .Value
+        );
 
     private async Task<NotificationChannel> ChannelAsync(Func<ChannelSecretVault, NotificationChannel> make)
     {
@@ -202,7 +283,11 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     private async Task DeliverAllAsync(AlertRule rule)
     {
         foreach (var alert in await AlertsAsync(rule))
-            await World.RunAsync<AlertNotifications, bool>(async n => { await n.DeliverAsync(alert.Id, default); return true; });
+            await World.RunAsync<AlertNotifications, bool>(async n =>
+            {
+                await n.DeliverAsync(alert.Id, default);
+                return true;
+            });
     }
 
     private Task<List<Alert>> AlertsAsync(AlertRule rule) =>
@@ -226,12 +311,20 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
             app.MapPost("/hook", async (HttpRequest request) =>
             {
                 using var reader = new StreamReader(request.Body);
-                receiver.Calls.Enqueue((await reader.ReadToEndAsync(), request.Headers[WebhookSender.SignatureHeader].ToString(),
-                    request.Headers[WebhookSender.TimestampHeader].ToString()));
+                receiver.Calls.Enqueue(
+                    (
+                        await reader.ReadToEndAsync(),
+                        request.Headers[WebhookSender.SignatureHeader].ToString(),
+                        request.Headers[WebhookSender.TimestampHeader].ToString()
+                    )
+                );
                 return Results.Ok();
             });
             await app.StartAsync();
-            receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            receiver.Url = app
+                .Services.GetRequiredService<IServer>()
+                .Features.Get<IServerAddressesFeature>()!
+                .Addresses.First();
             return receiver;
         }
 
@@ -239,6 +332,10 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     }
 }
 
-public sealed class AlertEvaluationOnSqlite(MonitoringSqlitePortal portal) : AlertEvaluationScenarios(portal), IClassFixture<MonitoringSqlitePortal>;
+public sealed class AlertEvaluationOnSqlite(MonitoringSqlitePortal portal)
+    : AlertEvaluationScenarios(portal),
+        IClassFixture<MonitoringSqlitePortal>;
 
-public sealed class AlertEvaluationOnPostgres(MonitoringPostgresPortal portal) : AlertEvaluationScenarios(portal), IClassFixture<MonitoringPostgresPortal>;
+public sealed class AlertEvaluationOnPostgres(MonitoringPostgresPortal portal)
+    : AlertEvaluationScenarios(portal),
+        IClassFixture<MonitoringPostgresPortal>;

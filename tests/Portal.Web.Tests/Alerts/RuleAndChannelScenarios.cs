@@ -17,7 +17,8 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     private const string PublicHook = "http://93.184.216.34/hook";
 
     /// <summary>A webhook URL whose path and query are its credential, as Slack's and Teams' are.</summary>
-    private const string CredentialHook = "https://93.184.216.34/services/T0001/B0002/hook-path-secret?token=query-secret";
+    private const string CredentialHook =
+        "https://93.184.216.34/services/T0001/B0002/hook-path-secret?token=query-secret";
     private const string MaskedHook = "https://93.184.216.34/…";
     private PortalFactory Factory => portal.Factory;
     private Arrange Arrange => new(Factory);
@@ -36,7 +37,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         Assert.Equal("CPU of limits avg > 80% for 5 min", listed.GetProperty("condition").GetString());
         Assert.Equal("Tenant", listed.GetProperty("scope").GetString());
 
-        var changed = await api.PutAsJsonAsync($"{rules}/{id}", Rule("CPU very hot", threshold: 95, severity: "Critical"));
+        var changed = await api.PutAsJsonAsync(
+            $"{rules}/{id}",
+            Rule("CPU very hot", threshold: 95, severity: "Critical")
+        );
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal("Critical", (await JsonAsync(changed)).GetProperty("severity").GetString());
         Assert.Equal(HttpStatusCode.OK, (await api.PostAsync($"{rules}/{id}/disable", null)).StatusCode);
@@ -44,7 +48,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
 
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"{rules}/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"{rules}/{id}")).StatusCode);
-        Assert.Equal(["alert-rule.changed", "alert-rule.created", "alert-rule.deleted", "alert-rule.disabled"], await AuditActionsAsync(tenant));
+        Assert.Equal(
+            ["alert-rule.changed", "alert-rule.created", "alert-rule.deleted", "alert-rule.disabled"],
+            await AuditActionsAsync(tenant)
+        );
     }
 
     [SkippableFact]
@@ -54,8 +61,14 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var (app, _) = await Arrange.ApplicationAsync(tenant, await Arrange.EnvironmentAsync(tenant));
         var api = await ApiAsync(tenant, TenantRole.Developer);
 
-        var watching = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules", Rule("App CPU", appName: app));
-        var unknown = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules", Rule("Ghost CPU", appName: "ghost"));
+        var watching = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+            Rule("App CPU", appName: app)
+        );
+        var unknown = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+            Rule("Ghost CPU", appName: "ghost")
+        );
 
         Assert.Equal(HttpStatusCode.Created, watching.StatusCode);
         Assert.Equal("App", (await JsonAsync(watching)).GetProperty("scope").GetString());
@@ -69,7 +82,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.Developer);
 
-        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules", Rule("", metric: "NodeCpuPercent", threshold: -1));
+        var refused = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+            Rule("", metric: "NodeCpuPercent", threshold: -1)
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var problem = await JsonAsync(refused);
@@ -86,8 +102,18 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.Developer);
 
-        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules",
-            new { name = "No metric", aggregation = "Avg", comparator = "Above", threshold = 1, durationMinutes = 1, severity = "Info" });
+        var refused = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+            new
+            {
+                name = "No metric",
+                aggregation = "Avg",
+                comparator = "Above",
+                threshold = 1,
+                durationMinutes = 1,
+                severity = "Info",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("Choose a metric", FieldErrors(await JsonAsync(refused), "metric"));
@@ -102,7 +128,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var theirs = await EmailChannelAsync(other);
         var api = await ApiAsync(tenant, TenantRole.Developer);
 
-        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules", Rule("Borrowed", channelIds: [theirs]));
+        var refused = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+            Rule("Borrowed", channelIds: [theirs])
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("channels of its own tenant", FieldErrors(await JsonAsync(refused), "channelIds"));
@@ -115,7 +144,13 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var mine = await Arrange.TenantAsync();
         var theirs = await Arrange.TenantAsync();
         var theirApi = await ApiAsync(theirs, TenantRole.TenantAdmin);
-        var rule = (await JsonAsync(await theirApi.PostAsJsonAsync($"/api/v1/tenants/{theirs.Slug}/alert-rules", Rule("Theirs")))).GetProperty("id").GetGuid();
+        var rule = (
+            await JsonAsync(
+                await theirApi.PostAsJsonAsync($"/api/v1/tenants/{theirs.Slug}/alert-rules", Rule("Theirs"))
+            )
+        )
+            .GetProperty("id")
+            .GetGuid();
         var channel = await EmailChannelAsync(theirs);
         var api = await ApiAsync(mine, TenantRole.TenantAdmin);
 
@@ -132,7 +167,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         };
 
         Assert.All(answers, answer => Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode));
-        Assert.Equal("Theirs", await Arrange.QueryAsync(db => db.AlertRules.Where(r => r.Id == rule).Select(r => r.Name).SingleAsync()));
+        Assert.Equal(
+            "Theirs",
+            await Arrange.QueryAsync(db => db.AlertRules.Where(r => r.Id == rule).Select(r => r.Name).SingleAsync())
+        );
         Assert.True(await Arrange.QueryAsync(db => db.NotificationChannels.AnyAsync(c => c.Id == channel)));
     }
 
@@ -140,8 +178,11 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     public async Task A_built_in_platform_rule_cannot_be_deleted_but_can_be_switched_off()
     {
         var api = await Arrange.UserApiClientAsync(await Arrange.AdminAsync());
-        var builtIn = (await api.GetFromJsonAsync<JsonElement>("/api/v1/alert-rules")).EnumerateArray()
-            .Single(r => r.GetProperty("builtIn").GetString() == "quota-above-90").GetProperty("id").GetGuid();
+        var builtIn = (await api.GetFromJsonAsync<JsonElement>("/api/v1/alert-rules"))
+            .EnumerateArray()
+            .Single(r => r.GetProperty("builtIn").GetString() == "quota-above-90")
+            .GetProperty("id")
+            .GetGuid();
 
         var deleted = await api.DeleteAsync($"/api/v1/alert-rules/{builtIn}");
         var disabled = await api.PostAsync($"/api/v1/alert-rules/{builtIn}/disable", null);
@@ -160,8 +201,15 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
 
-        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
-            new { kind = "Webhook", name = "local", url = "http://127.0.0.1/hook" });
+        var refused = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/channels",
+            new
+            {
+                kind = "Webhook",
+                name = "local",
+                url = "http://127.0.0.1/hook",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var message = FieldErrors(await JsonAsync(refused), "url");
@@ -178,7 +226,15 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
         var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
 
-        var created = await api.PostAsJsonAsync(channels, new { kind = "Webhook", name = "on-call", url = $"{PublicHook}?token=query-secret" });
+        var created = await api.PostAsJsonAsync(
+            channels,
+            new
+            {
+                kind = "Webhook",
+                name = "on-call",
+                url = $"{PublicHook}?token=query-secret",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await JsonAsync(created);
@@ -191,7 +247,9 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
             Assert.Contains($"{PublicHook}?token=query-secret", shown);
             Assert.DoesNotContain(secret, shown);
         }
-        var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => c.SealedSecret).SingleAsync());
+        var stored = await Arrange.QueryAsync(db =>
+            db.NotificationChannels.Where(c => c.Id == id).Select(c => c.SealedSecret).SingleAsync()
+        );
         Assert.NotEqual(secret, stored);
         Assert.DoesNotContain(secret, stored);
         Assert.Equal(secret, Factory.Services.GetRequiredService<ChannelSecretVault>().Open(stored));
@@ -203,8 +261,19 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     {
         var tenant = await Arrange.TenantAsync();
         var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
-        var id = (await JsonAsync(await (await ApiAsync(tenant, TenantRole.TenantAdmin)).PostAsJsonAsync(channels,
-            new { kind = "Webhook", name = "slack", url = CredentialHook }))).GetProperty("id").GetGuid();
+        var id = (
+            await JsonAsync(
+                await (await ApiAsync(tenant, TenantRole.TenantAdmin)).PostAsJsonAsync(
+                    channels,
+                    new
+                    {
+                        kind = "Webhook",
+                        name = "slack",
+                        url = CredentialHook,
+                    }
+                )
+            )
+        ).GetProperty("id").GetGuid();
 
         foreach (var role in new[] { TenantRole.Viewer, TenantRole.Developer })
         {
@@ -229,7 +298,15 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
         var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
-        await api.PostAsJsonAsync(channels, new { kind = "Webhook", name = "slack", url = CredentialHook });
+        await api.PostAsJsonAsync(
+            channels,
+            new
+            {
+                kind = "Webhook",
+                name = "slack",
+                url = CredentialHook,
+            }
+        );
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
 
         var listed = Assert.Single((await api.GetFromJsonAsync<JsonElement>(channels)).EnumerateArray());
@@ -245,16 +322,38 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
         var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
-        var id = (await JsonAsync(await api.PostAsJsonAsync(channels, new { kind = "Webhook", name = "slack", url = CredentialHook })))
-            .GetProperty("id").GetGuid();
+        var id = (
+            await JsonAsync(
+                await api.PostAsJsonAsync(
+                    channels,
+                    new
+                    {
+                        kind = "Webhook",
+                        name = "slack",
+                        url = CredentialHook,
+                    }
+                )
+            )
+        ).GetProperty("id").GetGuid();
 
         await api.PostAsync($"{channels}/{id}/disable", null);
         await api.PostAsync($"{channels}/{id}/rotate-secret", null);
         await api.DeleteAsync($"{channels}/{id}");
 
-        var entries = await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action.StartsWith("channel."))
-            .Select(a => new { a.Action, a.TargetId, a.Summary }).ToListAsync());
-        Assert.Equal(["channel.created", "channel.deleted", "channel.disabled", "channel.secret-rotated"], entries.Select(e => e.Action).Order(StringComparer.Ordinal));
+        var entries = await Arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.TenantId == tenant.Id && a.Action.StartsWith("channel."))
+                .Select(a => new
+                {
+                    a.Action,
+                    a.TargetId,
+                    a.Summary,
+                })
+                .ToListAsync()
+        );
+        Assert.Equal(
+            ["channel.created", "channel.deleted", "channel.disabled", "channel.secret-rotated"],
+            entries.Select(e => e.Action).Order(StringComparer.Ordinal)
+        );
         Assert.Contains(entries, e => e.Summary?.Contains(MaskedHook) == true);
         Assert.All(entries, e => Assert.DoesNotContain("hook-path-secret", $"{e.TargetId} {e.Summary}"));
         Assert.All(entries, e => Assert.DoesNotContain("query-secret", $"{e.TargetId} {e.Summary}"));
@@ -265,14 +364,30 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     {
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
-        var id = (await JsonAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
-            new { kind = "Webhook", name = "slack", url = CredentialHook }))).GetProperty("id").GetGuid();
+        var id = (
+            await JsonAsync(
+                await api.PostAsJsonAsync(
+                    $"/api/v1/tenants/{tenant.Slug}/channels",
+                    new
+                    {
+                        kind = "Webhook",
+                        name = "slack",
+                        url = CredentialHook,
+                    }
+                )
+            )
+        ).GetProperty("id").GetGuid();
 
-        var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => new { c.Target, c.SealedUrl }).SingleAsync());
+        var stored = await Arrange.QueryAsync(db =>
+            db.NotificationChannels.Where(c => c.Id == id).Select(c => new { c.Target, c.SealedUrl }).SingleAsync()
+        );
 
         Assert.Equal(MaskedHook, stored.Target);
         Assert.DoesNotContain("hook-path-secret", stored.SealedUrl);
-        Assert.Equal(CredentialHook, Factory.Services.GetRequiredService<ChannelSecretVault>().OpenUrl(stored.SealedUrl));
+        Assert.Equal(
+            CredentialHook,
+            Factory.Services.GetRequiredService<ChannelSecretVault>().OpenUrl(stored.SealedUrl)
+        );
     }
 
     [SkippableFact]
@@ -280,17 +395,37 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     {
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
-        var id = (await JsonAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
-            new { kind = "Webhook", name = "old", url = CredentialHook }))).GetProperty("id").GetGuid();
-        await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id)
-            .ExecuteUpdateAsync(c => c.SetProperty(x => x.Target, CredentialHook).SetProperty(x => x.SealedUrl, "")));
+        var id = (
+            await JsonAsync(
+                await api.PostAsJsonAsync(
+                    $"/api/v1/tenants/{tenant.Slug}/channels",
+                    new
+                    {
+                        kind = "Webhook",
+                        name = "old",
+                        url = CredentialHook,
+                    }
+                )
+            )
+        ).GetProperty("id").GetGuid();
+        await Arrange.QueryAsync(db =>
+            db.NotificationChannels.Where(c => c.Id == id)
+                .ExecuteUpdateAsync(c => c.SetProperty(x => x.Target, CredentialHook).SetProperty(x => x.SealedUrl, ""))
+        );
 
         await using (var scope = Factory.Services.CreateAsyncScope())
-            await scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.ChannelDirectory>().SealPlainUrlsAsync(default);
+            await scope
+                .ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.ChannelDirectory>()
+                .SealPlainUrlsAsync(default);
 
-        var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => new { c.Target, c.SealedUrl }).SingleAsync());
+        var stored = await Arrange.QueryAsync(db =>
+            db.NotificationChannels.Where(c => c.Id == id).Select(c => new { c.Target, c.SealedUrl }).SingleAsync()
+        );
         Assert.Equal(MaskedHook, stored.Target);
-        Assert.Equal(CredentialHook, Factory.Services.GetRequiredService<ChannelSecretVault>().OpenUrl(stored.SealedUrl));
+        Assert.Equal(
+            CredentialHook,
+            Factory.Services.GetRequiredService<ChannelSecretVault>().OpenUrl(stored.SealedUrl)
+        );
     }
 
     [SkippableFact]
@@ -298,8 +433,17 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     {
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
-        var created = await JsonAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
-            new { kind = "Webhook", name = "rotating", url = PublicHook }));
+        var created = await JsonAsync(
+            await api.PostAsJsonAsync(
+                $"/api/v1/tenants/{tenant.Slug}/channels",
+                new
+                {
+                    kind = "Webhook",
+                    name = "rotating",
+                    url = PublicHook,
+                }
+            )
+        );
         var id = created.GetProperty("id").GetGuid();
 
         var rotated = await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/channels/{id}/rotate-secret", null);
@@ -307,7 +451,9 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
         var secret = (await JsonAsync(rotated)).GetProperty("secret").GetString();
         Assert.NotEqual(created.GetProperty("secret").GetString(), secret);
-        var stored = await Arrange.QueryAsync(db => db.NotificationChannels.Where(c => c.Id == id).Select(c => c.SealedSecret).SingleAsync());
+        var stored = await Arrange.QueryAsync(db =>
+            db.NotificationChannels.Where(c => c.Id == id).Select(c => c.SealedSecret).SingleAsync()
+        );
         Assert.Equal(secret, Factory.Services.GetRequiredService<ChannelSecretVault>().Open(stored));
         Assert.Contains("channel.secret-rotated", await AuditActionsAsync(tenant));
     }
@@ -326,7 +472,9 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         Assert.False(outcome.GetProperty("delivered").GetBoolean());
         Assert.Contains("No SMTP server is configured", outcome.GetProperty("error").GetString());
         Assert.False(await Arrange.QueryAsync(db => db.AlertDeliveries.AnyAsync(d => d.ChannelId == channel)));
-        var audited = await Arrange.QueryAsync(db => db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "channel.tested"));
+        var audited = await Arrange.QueryAsync(db =>
+            db.AuditEvents.SingleAsync(a => a.TenantId == tenant.Id && a.Action == "channel.tested")
+        );
         Assert.Equal(AuditOutcome.Failed, audited.Outcome);
     }
 
@@ -336,13 +484,25 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var channel = await EmailChannelAsync(tenant);
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
-        var rule = (await JsonAsync(await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules", Rule("Told", channelIds: [channel]))))
-            .GetProperty("id").GetGuid();
+        var rule = (
+            await JsonAsync(
+                await api.PostAsJsonAsync(
+                    $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+                    Rule("Told", channelIds: [channel])
+                )
+            )
+        )
+            .GetProperty("id")
+            .GetGuid();
 
         var deleted = await api.DeleteAsync($"/api/v1/tenants/{tenant.Slug}/channels/{channel}");
 
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        Assert.Empty((await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/alert-rules/{rule}")).GetProperty("channelIds").EnumerateArray());
+        Assert.Empty(
+            (await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/alert-rules/{rule}"))
+                .GetProperty("channelIds")
+                .EnumerateArray()
+        );
         Assert.Empty(await api.GetFromJsonAsync<JsonElement[]>($"/api/v1/tenants/{tenant.Slug}/channels") ?? []);
         Assert.Contains("channel.deleted", await AuditActionsAsync(tenant));
     }
@@ -354,7 +514,9 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var channel = await EmailChannelAsync(tenant);
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
 
-        var off = await JsonAsync(await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/channels/{channel}/disable", null));
+        var off = await JsonAsync(
+            await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/channels/{channel}/disable", null)
+        );
         var on = await JsonAsync(await api.PostAsync($"/api/v1/tenants/{tenant.Slug}/channels/{channel}/enable", null));
 
         Assert.False(off.GetProperty("enabled").GetBoolean());
@@ -368,7 +530,15 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var api = await ApiAsync(tenant, TenantRole.Developer);
 
-        var refused = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels", new { kind = "Email", name = "mine", recipients = "dev@portal.test" });
+        var refused = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/channels",
+            new
+            {
+                kind = "Email",
+                name = "mine",
+                recipients = "dev@portal.test",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
@@ -385,10 +555,15 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         Assert.DoesNotContain("Node CPU", form);
         var created = await developer.PostFormAsync($"{rules}/new", PageRule("Orders CPU", "85"));
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        var id = await Arrange.QueryAsync(db => db.AlertRules.Where(r => r.TenantId == tenant.Id).Select(r => r.Id).SingleAsync());
+        var id = await Arrange.QueryAsync(db =>
+            db.AlertRules.Where(r => r.TenantId == tenant.Id).Select(r => r.Id).SingleAsync()
+        );
         Assert.Contains("CPU of limits avg &gt; 85% for 5 min", await developer.Http.GetStringAsync(rules));
 
-        Assert.Equal(HttpStatusCode.Redirect, (await developer.PostFormAsync($"{rules}/{id}", PageRule("Orders CPU", "90"))).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Redirect,
+            (await developer.PostFormAsync($"{rules}/{id}", PageRule("Orders CPU", "90"))).StatusCode
+        );
         Assert.Equal(HttpStatusCode.Redirect, (await developer.PostFormAsync($"{rules}/{id}/disable", [])).StatusCode);
         var rule = await Arrange.QueryAsync(db => db.AlertRules.SingleAsync(r => r.Id == id));
         Assert.Equal((90d, false), (rule.Threshold, rule.Enabled));
@@ -403,8 +578,16 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     {
         var tenant = await Arrange.TenantAsync();
         var (app, _) = await Arrange.ApplicationAsync(tenant, await Arrange.EnvironmentAsync(tenant));
-        var rule = (await JsonAsync(await (await ApiAsync(tenant, TenantRole.Developer))
-            .PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/alert-rules", Rule("App CPU", appName: app)))).GetProperty("id").GetGuid();
+        var rule = (
+            await JsonAsync(
+                await (await ApiAsync(tenant, TenantRole.Developer)).PostAsJsonAsync(
+                    $"/api/v1/tenants/{tenant.Slug}/alert-rules",
+                    Rule("App CPU", appName: app)
+                )
+            )
+        )
+            .GetProperty("id")
+            .GetGuid();
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
 
         var form = await developer.Http.GetStringAsync($"/t/{tenant.Slug}/alerts/rules/{rule}");
@@ -419,7 +602,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
 
-        var refused = await developer.PostFormAsync($"/t/{tenant.Slug}/alerts/rules/new", PageRule("", "-1", duration: "soon"));
+        var refused = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/alerts/rules/new",
+            PageRule("", "-1", duration: "soon")
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var html = await refused.Content.ReadAsStringAsync();
@@ -446,7 +632,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     {
         var admin = await Arrange.AdminAsync();
 
-        var created = await admin.PostFormAsync("/admin/alerts/rules/new", PageRule("Nodes hot", "90", metric: "NodeCpuPercent"));
+        var created = await admin.PostFormAsync(
+            "/admin/alerts/rules/new",
+            PageRule("Nodes hot", "90", metric: "NodeCpuPercent")
+        );
 
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Contains("Node CPU avg &gt; 90% for 5 min", await admin.Http.GetStringAsync("/admin/alerts/rules"));
@@ -459,7 +648,10 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
         var channels = $"/t/{tenant.Slug}/alerts/channels";
 
-        var created = await admin.PostFormAsync($"{channels}/webhooks", new() { ["Webhook.Name"] = "pager", ["Webhook.Url"] = PublicHook });
+        var created = await admin.PostFormAsync(
+            $"{channels}/webhooks",
+            new() { ["Webhook.Name"] = "pager", ["Webhook.Url"] = PublicHook }
+        );
 
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         var html = await created.Content.ReadAsStringAsync();
@@ -477,11 +669,16 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         var tenant = await Arrange.TenantAsync();
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
 
-        var refused = await admin.PostFormAsync($"/t/{tenant.Slug}/alerts/channels/webhooks",
-            new() { ["Webhook.Name"] = "inside", ["Webhook.Url"] = "http://10.1.2.3/hook" });
+        var refused = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/alerts/channels/webhooks",
+            new() { ["Webhook.Name"] = "inside", ["Webhook.Url"] = "http://10.1.2.3/hook" }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Matches("data-valmsg-for=\"Webhook.Url\"[^>]*>[^<]*10\\.1\\.2\\.3, a private address", await refused.Content.ReadAsStringAsync());
+        Assert.Matches(
+            "data-valmsg-for=\"Webhook.Url\"[^>]*>[^<]*10\\.1\\.2\\.3, a private address",
+            await refused.Content.ReadAsStringAsync()
+        );
         Assert.False(await Arrange.QueryAsync(db => db.NotificationChannels.AnyAsync(c => c.TenantId == tenant.Id)));
     }
 
@@ -514,28 +711,66 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
         Assert.False(await Arrange.QueryAsync(db => db.NotificationChannels.AnyAsync(c => c.Id == channel)));
     }
 
-    private async Task<HttpClient> ApiAsync(Tenant tenant, TenantRole role) => await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, role));
+    private async Task<HttpClient> ApiAsync(Tenant tenant, TenantRole role) =>
+        await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, role));
 
     private async Task<Guid> EmailChannelAsync(Tenant tenant)
     {
         var api = await ApiAsync(tenant, TenantRole.TenantAdmin);
-        var created = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/channels",
-            new { kind = "Email", name = Arrange.Unique("mail"), recipients = "ops@portal.test" });
+        var created = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/channels",
+            new
+            {
+                kind = "Email",
+                name = Arrange.Unique("mail"),
+                recipients = "ops@portal.test",
+            }
+        );
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         return (await JsonAsync(created)).GetProperty("id").GetGuid();
     }
 
-    private static object Rule(string name, string metric = "AppCpuPercent", double threshold = 80, string severity = "Warning", Guid[]? channelIds = null,
-        string? appName = null) =>
-        new { name, metric, aggregation = "Avg", comparator = "Above", threshold, durationMinutes = 5, severity, channelIds = channelIds ?? [], appName };
+    private static object Rule(
+        string name,
+        string metric = "AppCpuPercent",
+        double threshold = 80,
+        string severity = "Warning",
+        Guid[]? channelIds = null,
+        string? appName = null
+    ) =>
+        new
+        {
+            name,
+            metric,
+            aggregation = "Avg",
+            comparator = "Above",
+            threshold,
+            durationMinutes = 5,
+            severity,
+            channelIds = channelIds ?? [],
+            appName,
+        };
 
-    private static Dictionary<string, string> PageRule(string name, string threshold, string duration = "5", string metric = "AppCpuPercent") => new()
-    {
-        ["Name"] = name, ["Metric"] = metric, ["Aggregation"] = "Avg", ["Comparator"] = "Above", ["Threshold"] = threshold,
-        ["DurationMinutes"] = duration, ["Severity"] = "Warning", ["AppName"] = "",
-    };
+    private static Dictionary<string, string> PageRule(
+        string name,
+        string threshold,
+        string duration = "5",
+        string metric = "AppCpuPercent"
+    ) =>
+        new()
+        {
+            ["Name"] = name,
+            ["Metric"] = metric,
+            ["Aggregation"] = "Avg",
+            ["Comparator"] = "Above",
+            ["Threshold"] = threshold,
+            ["DurationMinutes"] = duration,
+            ["Severity"] = "Warning",
+            ["AppName"] = "",
+        };
 
-    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        await response.Content.ReadFromJsonAsync<JsonElement>();
 
     private static string FieldErrors(JsonElement problem, string field) =>
         problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out var messages)
@@ -543,13 +778,28 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
             : $"(no errors for '{field}' in {problem})";
 
     private async Task<List<string>> AuditActionsAsync(Tenant tenant) =>
-        (await Arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id && (a.Action.StartsWith("alert-rule.") || a.Action.StartsWith("channel.")))
-            .Select(a => a.Action).Distinct().ToListAsync())).Order(StringComparer.Ordinal).ToList();
+        (
+            await Arrange.QueryAsync(db =>
+                db.AuditEvents.Where(a =>
+                        a.TenantId == tenant.Id
+                        && (a.Action.StartsWith("alert-rule.") || a.Action.StartsWith("channel."))
+                    )
+                    .Select(a => a.Action)
+                    .Distinct()
+                    .ToListAsync()
+            )
+        )
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     [GeneratedRegex("id=\"channel-secret\">([^<]+)<")]
     private static partial Regex SecretPattern();
 }
 
-public sealed class RuleAndChannelScenariosOnSqlite(SqlitePortal portal) : RuleAndChannelScenarios(portal), IClassFixture<SqlitePortal>;
+public sealed class RuleAndChannelScenariosOnSqlite(SqlitePortal portal)
+    : RuleAndChannelScenarios(portal),
+        IClassFixture<SqlitePortal>;
 
-public sealed class RuleAndChannelScenariosOnPostgres(PostgresPortal portal) : RuleAndChannelScenarios(portal), IClassFixture<PostgresPortal>;
+public sealed class RuleAndChannelScenariosOnPostgres(PostgresPortal portal)
+    : RuleAndChannelScenarios(portal),
+        IClassFixture<PostgresPortal>;

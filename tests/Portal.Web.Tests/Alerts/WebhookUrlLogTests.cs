@@ -21,14 +21,20 @@ public sealed class WebhookUrlLogTests
     {
         await using var receiver = await FlakyReceiver.StartAsync();
         var logs = new CapturedLogs();
-        await using var factory = new PortalFactory(DatabaseKind.Sqlite, new Dictionary<string, string?>
+        await using var factory = new PortalFactory(
+            DatabaseKind.Sqlite,
+            new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Trace",
+                ["Logging:LogLevel:Microsoft"] = "Trace",
+                ["Logging:LogLevel:System"] = "Trace",
+                ["Portal:Monitoring:Notifications:AllowedTargets:0"] = "127.0.0.1",
+                ["Portal:Monitoring:Notifications:WebhookFirstRetryDelay"] = "00:00:00.010",
+            }
+        )
         {
-            ["Logging:LogLevel:Default"] = "Trace",
-            ["Logging:LogLevel:Microsoft"] = "Trace",
-            ["Logging:LogLevel:System"] = "Trace",
-            ["Portal:Monitoring:Notifications:AllowedTargets:0"] = "127.0.0.1",
-            ["Portal:Monitoring:Notifications:WebhookFirstRetryDelay"] = "00:00:00.010",
-        }) { Logs = logs };
+            Logs = logs,
+        };
         var arrange = new Arrange(factory);
         var tenant = await arrange.TenantAsync();
         var admin = await arrange.ApiClientAsync(await arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
@@ -36,9 +42,19 @@ public sealed class WebhookUrlLogTests
         var channels = $"/api/v1/tenants/{tenant.Slug}/channels";
         var url = $"{receiver.Url}/services/T0001/B0002/hook-path-secret?token=query-secret";
 
-        var created = await admin.PostAsJsonAsync(channels, new { kind = "Webhook", name = "slack", url });
+        var created = await admin.PostAsJsonAsync(
+            channels,
+            new
+            {
+                kind = "Webhook",
+                name = "slack",
+                url,
+            }
+        );
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
-        var tested = await (await admin.PostAsync($"{channels}/{id}/test", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var tested = await (
+            await admin.PostAsync($"{channels}/{id}/test", null)
+        ).Content.ReadFromJsonAsync<JsonElement>();
         await viewer.GetStringAsync(channels);
         await admin.DeleteAsync($"{channels}/{id}");
 
@@ -47,7 +63,9 @@ public sealed class WebhookUrlLogTests
         Assert.Equal(2, receiver.Calls);
         Assert.Contains(logs.Lines, line => line.Contains($"{receiver.Url}/…"));
         Assert.DoesNotContain(logs.Lines, line => line.Contains("hook-path-secret") || line.Contains("query-secret"));
-        var audit = await arrange.QueryAsync(db => db.AuditEvents.Where(a => a.TenantId == tenant.Id).Select(a => a.TargetId + " " + a.Summary).ToListAsync());
+        var audit = await arrange.QueryAsync(db =>
+            db.AuditEvents.Where(a => a.TenantId == tenant.Id).Select(a => a.TargetId + " " + a.Summary).ToListAsync()
+        );
         Assert.DoesNotContain(audit, entry => entry.Contains("hook-path-secret") || entry.Contains("query-secret"));
     }
 
@@ -69,9 +87,14 @@ public sealed class WebhookUrlLogTests
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             var app = builder.Build();
             var receiver = new FlakyReceiver(app);
-            app.MapPost("/services/{**rest}", () => Interlocked.Increment(ref receiver._calls) == 1 ? Results.StatusCode(503) : Results.Ok());
+            app.MapPost("/services/{**rest}", () =>
+                Interlocked.Increment(ref receiver._calls) == 1 ? Results.StatusCode(503) : Results.Ok()
+            );
             await app.StartAsync();
-            receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            receiver.Url = app
+                .Services.GetRequiredService<IServer>()
+                .Features.Get<IServerAddressesFeature>()!
+                .Addresses.First();
             return receiver;
         }
 

@@ -23,8 +23,13 @@ public abstract class MetricStorageScenarios(PortalFixture portal)
         var first = await CompactAsync(t0.AddMinutes(12));
 
         Assert.Equal(4, first.RolledUp);
-        var rollups = await World.QueryAsync(db => db.MetricRollups.AsNoTracking().Where(r => r.SubjectId == node.Id || r.SubjectId == workload.Id)
-            .OrderBy(r => r.SubjectId).ThenBy(r => r.At).ToListAsync());
+        var rollups = await World.QueryAsync(db =>
+            db.MetricRollups.AsNoTracking()
+                .Where(r => r.SubjectId == node.Id || r.SubjectId == workload.Id)
+                .OrderBy(r => r.SubjectId)
+                .ThenBy(r => r.At)
+                .ToListAsync()
+        );
         var nodeRollups = rollups.Where(r => r.SubjectId == node.Id).ToList();
         Assert.Equal([MonitoringWorld.Unix(t0), MonitoringWorld.Unix(t0.AddMinutes(5))], nodeRollups.Select(r => r.At));
         Assert.Equal([120d, 170d], nodeRollups.Select(r => r.Cpu!.Value));
@@ -40,18 +45,29 @@ public abstract class MetricStorageScenarios(PortalFixture portal)
         var dayLater = await CompactAsync(t0.AddHours(24).AddMinutes(6));
         Assert.Equal(2, dayLater.RolledUp);
         Assert.Equal(12, dayLater.RawDeleted);
-        Assert.Empty(await World.QueryAsync(db => db.MetricSamples.Where(s => s.SubjectId == node.Id && s.At < MonitoringWorld.Unix(t0.AddMinutes(6))).ToListAsync()));
+        Assert.Empty(
+            await World.QueryAsync(db =>
+                db.MetricSamples.Where(s => s.SubjectId == node.Id && s.At < MonitoringWorld.Unix(t0.AddMinutes(6)))
+                    .ToListAsync()
+            )
+        );
 
         var monthLater = await CompactAsync(t0.AddDays(30).AddMinutes(12));
         Assert.Equal(6, monthLater.RollupsDeleted);
         Assert.Equal(2, monthLater.SubjectsForgotten);
-        Assert.False(await World.QueryAsync(db => db.MetricSubjects.AnyAsync(s => s.Id == node.Id || s.Id == workload.Id)));
+        Assert.False(
+            await World.QueryAsync(db => db.MetricSubjects.AnyAsync(s => s.Id == node.Id || s.Id == workload.Id))
+        );
     }
 
     private Task<CompactionOutcome> CompactAsync(DateTime now) =>
         World.RunAsync<MetricsCompaction, CompactionOutcome>(compaction => compaction.RunAtAsync(now, default));
 }
 
-public sealed class MetricStorageOnSqlite(MonitoringSqlitePortal portal) : MetricStorageScenarios(portal), IClassFixture<MonitoringSqlitePortal>;
+public sealed class MetricStorageOnSqlite(MonitoringSqlitePortal portal)
+    : MetricStorageScenarios(portal),
+        IClassFixture<MonitoringSqlitePortal>;
 
-public sealed class MetricStorageOnPostgres(MonitoringPostgresPortal portal) : MetricStorageScenarios(portal), IClassFixture<MonitoringPostgresPortal>;
+public sealed class MetricStorageOnPostgres(MonitoringPostgresPortal portal)
+    : MetricStorageScenarios(portal),
+        IClassFixture<MonitoringPostgresPortal>;

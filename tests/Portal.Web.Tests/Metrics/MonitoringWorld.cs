@@ -12,12 +12,13 @@ namespace Portal.Web.Tests.Metrics;
 /// <summary>A portal without job server or cluster watch, where tests write samples themselves and run the monitoring jobs at chosen times.</summary>
 public abstract class MonitoringPortalOn : PortalFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["Portal:Monitoring:Notifications:AllowedTargets:0"] = "127.0.0.1",
-        ["Portal:Monitoring:Notifications:WebhookFirstRetryDelay"] = "00:00:00.050",
-        ["Portal:Monitoring:AlertCoolDown"] = "00:10:00",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>
+        {
+            ["Portal:Monitoring:Notifications:AllowedTargets:0"] = "127.0.0.1",
+            ["Portal:Monitoring:Notifications:WebhookFirstRetryDelay"] = "00:00:00.050",
+            ["Portal:Monitoring:AlertCoolDown"] = "00:10:00",
+        };
 }
 
 public sealed class MonitoringSqlitePortal : MonitoringPortalOn
@@ -40,7 +41,9 @@ public sealed class MonitoringWorld(PortalFactory factory)
 
     public async Task<Guid> ClusterAsync()
     {
-        var cluster = Cluster.Register(Arrange.Unique("c"), null, "https://127.0.0.1:1", "sealed", "v1.31", "test", DateTime.UtcNow).Value;
+        var cluster = Cluster
+            .Register(Arrange.Unique("c"), null, "https://127.0.0.1:1", "sealed", "v1.31", "test", DateTime.UtcNow)
+            .Value;
         await WithDbAsync(async db =>
         {
             db.Clusters.Add(cluster);
@@ -49,7 +52,13 @@ public sealed class MonitoringWorld(PortalFactory factory)
         return cluster.Id;
     }
 
-    public async Task<MetricSubject> SubjectAsync(Guid clusterId, SubjectKind kind, string name, Tenant? tenant = null, string ns = "")
+    public async Task<MetricSubject> SubjectAsync(
+        Guid clusterId,
+        SubjectKind kind,
+        string name,
+        Tenant? tenant = null,
+        string ns = ""
+    )
     {
         var subject = new MetricSubject(kind, clusterId, ns, name, tenant?.Id, null);
         await WithDbAsync(async db =>
@@ -61,20 +70,22 @@ public sealed class MonitoringWorld(PortalFactory factory)
     }
 
     /// <summary>One raw sample a minute from <paramref name="from"/>, each filled in by <paramref name="fill"/> (given the minute's index).</summary>
-    public Task SamplesAsync(MetricSubject subject, DateTime from, int minutes, Action<int, RawSample> fill) => WithDbAsync(async db =>
-    {
-        for (var i = 0; i < minutes; i++)
+    public Task SamplesAsync(MetricSubject subject, DateTime from, int minutes, Action<int, RawSample> fill) =>
+        WithDbAsync(async db =>
         {
-            var sample = new RawSample { SubjectId = subject.Id, At = Unix(from.AddMinutes(i)) };
-            fill(i, sample);
-            db.MetricSamples.Add(sample);
-        }
-        var sampled = await db.MetricSubjects.SingleAsync(s => s.Id == subject.Id);
-        sampled.Sampled(Unix(from.AddMinutes(minutes - 1)));
-        await db.SaveChangesAsync();
-    });
+            for (var i = 0; i < minutes; i++)
+            {
+                var sample = new RawSample { SubjectId = subject.Id, At = Unix(from.AddMinutes(i)) };
+                fill(i, sample);
+                db.MetricSamples.Add(sample);
+            }
+            var sampled = await db.MetricSubjects.SingleAsync(s => s.Id == subject.Id);
+            sampled.Sampled(Unix(from.AddMinutes(minutes - 1)));
+            await db.SaveChangesAsync();
+        });
 
-    public async Task<TResult> RunAsync<TService, TResult>(Func<TService, Task<TResult>> run) where TService : notnull
+    public async Task<TResult> RunAsync<TService, TResult>(Func<TService, Task<TResult>> run)
+        where TService : notnull
     {
         await using var scope = factory.Services.CreateAsyncScope();
         return await run(scope.ServiceProvider.GetRequiredService<TService>());

@@ -31,7 +31,11 @@ public sealed class MonitoringHubScenarios(SqlitePortal portal) : IClassFixture<
     }
 
     private async Task<HubConnection> MemberConnectionAsync(Tenant tenant) =>
-        await ConnectAsync(portal.Factory, await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin)), Arrange);
+        await ConnectAsync(
+            portal.Factory,
+            await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin)),
+            Arrange
+        );
 
     [Fact]
     public async Task Only_platform_admins_may_watch_the_platform()
@@ -80,8 +84,14 @@ public sealed class MonitoringHubScenarios(SqlitePortal portal) : IClassFixture<
         await notifier.SamplesTakenAsync(1_700_000_040, [concerned.Id], default);
         await notifier.AlertsChangedAsync([concerned.Id], default);
 
-        Assert.Equal(1_700_000_040, (await memberHeard.WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("at").GetInt64());
-        Assert.Equal(1_700_000_040, (await adminHeard.WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("at").GetInt64());
+        Assert.Equal(
+            1_700_000_040,
+            (await memberHeard.WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("at").GetInt64()
+        );
+        Assert.Equal(
+            1_700_000_040,
+            (await adminHeard.WaitAsync(TimeSpan.FromSeconds(10))).GetProperty("at").GetInt64()
+        );
         await memberAlerts.WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(500);
         Assert.False(otherHeard.IsCompleted, "a member of another tenant heard of the samples");

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Monitoring;
+using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Monitoring.Dashboards;
 using Portal.Infrastructure.Persistence;
-using Microsoft.EntityFrameworkCore;
-using Portal.Domain.Tenancy;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Monitoring;
@@ -23,7 +23,9 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
     {
         var tenant = await Arrange.TenantAsync();
         await Arrange.EnvironmentAsync(tenant);
-        var cluster = await Arrange.QueryAsync(db => db.Clusters.OrderByDescending(c => c.RegisteredAt).Select(c => c.Name).FirstAsync());
+        var cluster = await Arrange.QueryAsync(db =>
+            db.Clusters.OrderByDescending(c => c.RegisteredAt).Select(c => c.Name).FirstAsync()
+        );
         await Arrange.FailedOperationAsync(tenant);
         var admin = await Arrange.AdminAsync();
 
@@ -33,7 +35,10 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         foreach (var tile in new[] { "clusters", "hosts", "pods", "operations", "alerts" })
             Assert.Contains($"data-tile=\"{tile}\"", html);
-        Assert.Contains($"data-source=\"/api/v1/platform/metrics/clusters/{cluster}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"platform\"", html);
+        Assert.Contains(
+            $"data-source=\"/api/v1/platform/metrics/clusters/{cluster}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"platform\"",
+            html
+        );
         Assert.Contains($"href=\"/t/{tenant.Slug}/operations\"", html);
         Assert.Contains("href=\"/admin/alerts?state=firing\"", html);
         Assert.Contains("/js/charts.js", html);
@@ -52,7 +57,10 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         var html = await page.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains($"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"tenant:{tenant.Slug}\"", html);
+        Assert.Contains(
+            $"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"tenant:{tenant.Slug}\"",
+            html
+        );
         Assert.Contains($"data-deploy=\"{app}/1\"", html);
         Assert.Contains($"href=\"/t/{tenant.Slug}/alerts?state=firing\"", html);
         Assert.DoesNotContain("will show", html);
@@ -64,12 +72,17 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         var tenant = await Arrange.TenantAsync();
         var environment = await Arrange.EnvironmentAsync(tenant);
         var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
-        var anonymous = portal.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
-        {
-            AllowAutoRedirect = false, BaseAddress = portal.Factory.ClientOptions.BaseAddress,
-        });
+        var anonymous = portal.Factory.CreateClient(
+            new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions
+            {
+                AllowAutoRedirect = false,
+                BaseAddress = portal.Factory.ClientOptions.BaseAddress,
+            }
+        );
 
-        var withCookie = await viewer.GetAsync($"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}?range=24h");
+        var withCookie = await viewer.GetAsync(
+            $"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}?range=24h"
+        );
         var dashboard = await viewer.GetAsync($"/api/v1/tenants/{tenant.Slug}/dashboard");
         var without = await anonymous.GetAsync($"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}");
 
@@ -90,9 +103,15 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         var other = await Arrange.SignedInAsync(await Arrange.MemberAsync(bystander, TenantRole.Viewer));
         var admin = await Arrange.AdminAsync();
 
-        var mine = await (await member.GetAsync($"/api/v1/tenants/{tenant.Slug}/dashboard")).Content.ReadFromJsonAsync<TenantDashboardView>(MonitoringScenarios.Json);
-        var theirs = await (await other.GetAsync($"/api/v1/tenants/{bystander.Slug}/dashboard")).Content.ReadFromJsonAsync<TenantDashboardView>(MonitoringScenarios.Json);
-        var platform = await (await admin.GetAsync("/api/v1/platform/dashboard")).Content.ReadFromJsonAsync<PlatformDashboardView>(MonitoringScenarios.Json);
+        var mine = await (
+            await member.GetAsync($"/api/v1/tenants/{tenant.Slug}/dashboard")
+        ).Content.ReadFromJsonAsync<TenantDashboardView>(MonitoringScenarios.Json);
+        var theirs = await (
+            await other.GetAsync($"/api/v1/tenants/{bystander.Slug}/dashboard")
+        ).Content.ReadFromJsonAsync<TenantDashboardView>(MonitoringScenarios.Json);
+        var platform = await (
+            await admin.GetAsync("/api/v1/platform/dashboard")
+        ).Content.ReadFromJsonAsync<PlatformDashboardView>(MonitoringScenarios.Json);
         var page = await (await member.GetAsync($"/t/{tenant.Slug}/monitoring")).Content.ReadAsStringAsync();
 
         Assert.Equal(1, mine!.Alerts.Total);
@@ -113,8 +132,21 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
             from e in db.Environments.IgnoreQueryFilters()
             join p in db.ResourcePools on e.PoolId equals p.Id
             where e.TenantId == tenant.Id && e.Name == environment
-            select new { e.Id, e.Namespace, p.ClusterId }).SingleAsync();
-        var subject = new MetricSubject(SubjectKind.Workload, place.ClusterId, place.Namespace, app, tenant.Id, place.Id);
+            select new
+            {
+                e.Id,
+                e.Namespace,
+                p.ClusterId,
+            }
+        ).SingleAsync();
+        var subject = new MetricSubject(
+            SubjectKind.Workload,
+            place.ClusterId,
+            place.Namespace,
+            app,
+            tenant.Id,
+            place.Id
+        );
         db.MetricSubjects.Add(subject);
         await db.SaveChangesAsync();
         var rule = await db.AlertRules.SingleAsync(r => r.Name == "Pod crash-looping");

@@ -20,18 +20,41 @@ namespace Portal.Web.Tests.Monitoring;
 /// </summary>
 public abstract class MonitoringScenarios(PortalFixture portal)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);
 
-    private static object Spec(string image) => new
-    {
-        image,
-        ports = new[] { new { name = "http", port = 8080, protocol = "Tcp" } },
-        resources = new { cpuRequestMillis = 100, cpuLimitMillis = 200, memoryRequestBytes = 64L << 20, memoryLimitBytes = 128L << 20 },
-        replicas = 1,
-        readiness = new { kind = "Http", path = "/healthz", port = 8080 },
-    };
+    private static object Spec(string image) =>
+        new
+        {
+            image,
+            ports = new[]
+            {
+                new
+                {
+                    name = "http",
+                    port = 8080,
+                    protocol = "Tcp",
+                },
+            },
+            resources = new
+            {
+                cpuRequestMillis = 100,
+                cpuLimitMillis = 200,
+                memoryRequestBytes = 64L << 20,
+                memoryLimitBytes = 128L << 20,
+            },
+            replicas = 1,
+            readiness = new
+            {
+                kind = "Http",
+                path = "/healthz",
+                port = 8080,
+            },
+        };
 
     private async Task<(Tenant Tenant, HttpClient Api)> TenantAsync()
     {
@@ -43,26 +66,55 @@ public abstract class MonitoringScenarios(PortalFixture portal)
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "8");
         await World.ReadyEnvironmentAsync(tenant, admin, pool, "dev", "2");
-        return (tenant, await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer)), admin);
+        return (
+            tenant,
+            await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer)),
+            admin
+        );
     }
 
     /// <summary>Creates and deploys the application to dev; answers how its deploy ended.</summary>
-    private async Task<OperationState> DeployAsync(Tenant tenant, HttpClient api, string app, string image = "nginx:1.27")
+    private async Task<OperationState> DeployAsync(
+        Tenant tenant,
+        HttpClient api,
+        string app,
+        string image = "nginx:1.27"
+    )
     {
-        var created = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/apps", new { name = app, description = "d", owner = "team", spec = Spec(image) });
+        var created = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/apps",
+            new
+            {
+                name = app,
+                description = "d",
+                owner = "team",
+                spec = Spec(image),
+            }
+        );
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var accepted = await api.PostAsJsonAsync($"/api/v1/tenants/{tenant.Slug}/apps/{app}/environments/dev/deploy", new { note = "monitored" });
+        var accepted = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/apps/{app}/environments/dev/deploy",
+            new { note = "monitored" }
+        );
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operation").GetGuid();
         Operation? operation = null;
-        await SandboxWorld.EventuallyAsync(async () =>
-        {
-            operation = await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id));
-            return operation.IsFinished;
-        }, $"the deploy of {app} to finish", 60);
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+            {
+                operation = await Arrange.QueryAsync(db =>
+                    db.Operations.IgnoreQueryFilters().AsNoTracking().SingleAsync(o => o.Id == id)
+                );
+                return operation.IsFinished;
+            },
+            $"the deploy of {app} to finish",
+            60
+        );
         var ns = $"{tenant.Slug}-dev";
-        await SandboxWorld.EventuallyAsync(() => Arrange.QueryAsync(db => db.WorkloadPods.AnyAsync(p => p.Namespace == ns && p.App == app)),
-            $"the watch to see the pods of {app}");
+        await SandboxWorld.EventuallyAsync(
+            () => Arrange.QueryAsync(db => db.WorkloadPods.AnyAsync(p => p.Namespace == ns && p.App == app)),
+            $"the watch to see the pods of {app}"
+        );
         return operation!.State;
     }
 
@@ -73,14 +125,20 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         for (var minutesAgo = 2; minutesAgo >= 0; minutesAgo--)
         {
             await using var scope = portal.Factory.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<MetricsSampler>().SampleAtAsync(now.AddMinutes(-minutesAgo), default);
+            await scope
+                .ServiceProvider.GetRequiredService<MetricsSampler>()
+                .SampleAtAsync(now.AddMinutes(-minutesAgo), default);
         }
     }
 
-    private async Task<HttpClient> PlatformAdminApiAsync() => await Arrange.UserApiClientAsync(await Arrange.AdminAsync());
+    private async Task<HttpClient> PlatformAdminApiAsync() =>
+        await Arrange.UserApiClientAsync(await Arrange.AdminAsync());
 
     private static int Points(ChartSet charts, string chart, string series) =>
-        charts.Charts.Single(c => c.Id == chart).Series.Single(s => s.Label == series).Points.Count(p => p[1] is not null);
+        charts
+            .Charts.Single(c => c.Id == chart)
+            .Series.Single(s => s.Label == series)
+            .Points.Count(p => p[1] is not null);
 
     [SkippableFact]
     public async Task The_charts_of_a_deployed_app_have_cpu_memory_and_replicas_points_and_mark_its_deploy()
@@ -89,13 +147,19 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         Assert.Equal(OperationState.Succeeded, await DeployAsync(tenant, api, "shop"));
         await SampleAsync();
 
-        var charts = await api.GetFromJsonAsync<ChartSet>($"/api/v1/tenants/{tenant.Slug}/metrics/apps/shop?environment=dev&range=1h", Json);
+        var charts = await api.GetFromJsonAsync<ChartSet>(
+            $"/api/v1/tenants/{tenant.Slug}/metrics/apps/shop?environment=dev&range=1h",
+            Json
+        );
 
         Assert.Equal(["cpu", "memory", "restarts", "replicas"], charts!.Charts.Select(c => c.Id));
         Assert.True(Points(charts, "cpu", "used") >= 2, "CPU used has points");
         Assert.True(Points(charts, "memory", "used") >= 2, "memory used has points");
         Assert.True(Points(charts, "replicas", "ready") >= 2, "ready replicas have points");
-        Assert.Equal(1, charts.Charts.Single(c => c.Id == "replicas").Series.Single(s => s.Label == "desired").Points[^1][1]);
+        Assert.Equal(
+            1,
+            charts.Charts.Single(c => c.Id == "replicas").Series.Single(s => s.Label == "desired").Points[^1][1]
+        );
         var mark = Assert.Single(charts.Marks);
         Assert.StartsWith("Revision 1", mark.Label);
         Assert.InRange(mark.At, charts.From, charts.To);
@@ -110,10 +174,18 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         var live = $"data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"tenant:{tenant.Slug}\"";
 
         var appPage = await (await admin.GetAsync($"/t/{tenant.Slug}/apps/shop")).Content.ReadAsStringAsync();
-        var instancePage = await (await admin.GetAsync($"/t/{tenant.Slug}/middleware/dev/{instance}")).Content.ReadAsStringAsync();
+        var instancePage = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/middleware/dev/{instance}")
+        ).Content.ReadAsStringAsync();
 
-        Assert.Contains($"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/apps/shop?environment=dev\" {live}", appPage);
-        Assert.Contains($"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/instances/{instance}?environment=dev\" {live}", instancePage);
+        Assert.Contains(
+            $"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/apps/shop?environment=dev\" {live}",
+            appPage
+        );
+        Assert.Contains(
+            $"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/instances/{instance}?environment=dev\" {live}",
+            instancePage
+        );
         Assert.All(new[] { appPage, instancePage }, page => Assert.Contains("/lib/uplot/uPlot.iife.min.js", page));
     }
 
@@ -124,16 +196,27 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         await DeployAsync(tenant, api, "shop");
         await SampleAsync();
 
-        var environment = await api.GetFromJsonAsync<ChartSet>($"/api/v1/tenants/{tenant.Slug}/metrics/environments/dev?range=1h", Json);
+        var environment = await api.GetFromJsonAsync<ChartSet>(
+            $"/api/v1/tenants/{tenant.Slug}/metrics/environments/dev?range=1h",
+            Json
+        );
         var cluster = await (await PlatformAdminApiAsync()).GetFromJsonAsync<ChartSet>(
-            $"/api/v1/platform/metrics/clusters/{EmbeddedSandboxOptions.ClusterName}?range=24h", Json);
+            $"/api/v1/platform/metrics/clusters/{EmbeddedSandboxOptions.ClusterName}?range=24h",
+            Json
+        );
 
         Assert.Equal(["cpu", "memory", "quota", "pods"], environment!.Charts.Select(c => c.Id));
         Assert.True(Points(environment, "cpu", "requested") >= 2, "the environment's CPU requests have points");
         Assert.True(Points(environment, "memory", "used") >= 2, "the environment's memory used has points");
         Assert.Equal(["cpu", "memory", "nodes", "pods"], cluster!.Charts.Select(c => c.Id));
         Assert.True(Points(cluster, "cpu", "used") >= 2, "the cluster's CPU used has points");
-        Assert.Equal(3, cluster.Charts.Single(c => c.Id == "nodes").Series.Single(s => s.Label == "ready").Points.Last(p => p[1] is not null)[1]);
+        Assert.Equal(
+            3,
+            cluster
+                .Charts.Single(c => c.Id == "nodes")
+                .Series.Single(s => s.Label == "ready")
+                .Points.Last(p => p[1] is not null)[1]
+        );
     }
 
     [SkippableFact]
@@ -160,7 +243,9 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         Assert.Contains("1h, 24h, 7d, 30d", problem.GetProperty("errors").GetProperty("range")[0].GetString());
         Assert.Equal(HttpStatusCode.BadRequest, noEnvironment.StatusCode);
         Assert.All(notFound, response => Assert.Equal(HttpStatusCode.NotFound, response.StatusCode));
-        Assert.All(notFound, response => Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType));
+        Assert.All(notFound, response =>
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType)
+        );
     }
 
     [SkippableFact]
@@ -168,25 +253,43 @@ public abstract class MonitoringScenarios(PortalFixture portal)
     {
         var (tenant, api) = await TenantAsync();
         await DeployAsync(tenant, api, "shop");
-        Assert.Equal(OperationState.Failed, await DeployAsync(tenant, api, "crash", "registry.example.com/shop/crashloop:1.0"));
+        Assert.Equal(
+            OperationState.Failed,
+            await DeployAsync(tenant, api, "crash", "registry.example.com/shop/crashloop:1.0")
+        );
         var admin = await PlatformAdminApiAsync();
 
         PlatformDashboardView? platform = null;
-        await SandboxWorld.EventuallyAsync(async () =>
-        {
-            platform = await admin.GetFromJsonAsync<PlatformDashboardView>("/api/v1/platform/dashboard", Json);
-            return platform!.Pods.Newest.Any(p => p.Tenant == tenant.Slug && p.Reason == "CrashLoopBackOff");
-        }, "the crash-looping pod on the platform dashboard");
-        var dashboard = await api.GetFromJsonAsync<TenantDashboardView>($"/api/v1/tenants/{tenant.Slug}/dashboard", Json);
+        await SandboxWorld.EventuallyAsync(
+            async () =>
+            {
+                platform = await admin.GetFromJsonAsync<PlatformDashboardView>("/api/v1/platform/dashboard", Json);
+                return platform!.Pods.Newest.Any(p => p.Tenant == tenant.Slug && p.Reason == "CrashLoopBackOff");
+            },
+            "the crash-looping pod on the platform dashboard"
+        );
+        var dashboard = await api.GetFromJsonAsync<TenantDashboardView>(
+            $"/api/v1/tenants/{tenant.Slug}/dashboard",
+            Json
+        );
 
         Assert.Contains(platform!.Pods.ByReason, r => r.Reason == "CrashLoopBackOff" && r.Count >= 1);
         var pod = platform.Pods.Newest.First(p => p.Tenant == tenant.Slug);
         Assert.Equal(("dev", "crash"), (pod.Environment, pod.App));
-        Assert.Contains(platform.FailedOperations.Newest, o => o.Tenant == tenant.Slug && o.Kind == ApplicationOperations.Deploy);
-        Assert.Contains(platform.Clusters, c => c.Name == EmbeddedSandboxOptions.ClusterName && c.Health == Domain.Clusters.ClusterHealth.Healthy);
-        Assert.Contains(platform.Pools, p => p.Cluster == EmbeddedSandboxOptions.ClusterName && p.CpuCapacityMillis > 0 && p.CpuRequestedMillis > 0);
+        Assert.Contains(platform.FailedOperations.Newest, o =>
+            o.Tenant == tenant.Slug && o.Kind == ApplicationOperations.Deploy
+        );
+        Assert.Contains(platform.Clusters, c =>
+            c.Name == EmbeddedSandboxOptions.ClusterName && c.Health == Domain.Clusters.ClusterHealth.Healthy
+        );
+        Assert.Contains(platform.Pools, p =>
+            p.Cluster == EmbeddedSandboxOptions.ClusterName && p.CpuCapacityMillis > 0 && p.CpuRequestedMillis > 0
+        );
         Assert.Equal(2, dashboard!.Applications);
-        Assert.Equal([new HealthCount(ApplicationHealth.Running, 1), new HealthCount(ApplicationHealth.Failed, 1)], dashboard.AppsByHealth);
+        Assert.Equal(
+            [new HealthCount(ApplicationHealth.Running, 1), new HealthCount(ApplicationHealth.Failed, 1)],
+            dashboard.AppsByHealth
+        );
         Assert.Equal(["crash", "shop"], dashboard.RecentDeploys.Select(d => d.App));
         Assert.All(dashboard.RecentDeploys, d => Assert.Equal("dev", d.Environment));
         var quota = Assert.Single(dashboard.Quotas);
@@ -197,7 +300,11 @@ public abstract class MonitoringScenarios(PortalFixture portal)
     [SkippableFact]
     public async Task A_platform_admin_watching_the_platform_hears_when_samples_were_taken()
     {
-        await using var watcher = await MonitoringHubScenarios.ConnectAsync(portal.Factory, await Arrange.AdminAsync(), Arrange);
+        await using var watcher = await MonitoringHubScenarios.ConnectAsync(
+            portal.Factory,
+            await Arrange.AdminAsync(),
+            Arrange
+        );
         var heard = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         watcher.On<JsonElement>("SamplesTaken", message => heard.TrySetResult(message.GetProperty("at").GetInt64()));
         await watcher.InvokeAsync("Watch", "platform");
@@ -210,6 +317,10 @@ public abstract class MonitoringScenarios(PortalFixture portal)
     }
 }
 
-public sealed class MonitoringOnSqlite(SandboxPortal portal) : MonitoringScenarios(portal), IClassFixture<SandboxPortal>;
+public sealed class MonitoringOnSqlite(SandboxPortal portal)
+    : MonitoringScenarios(portal),
+        IClassFixture<SandboxPortal>;
 
-public sealed class MonitoringOnPostgres(PostgresSandboxPortal portal) : MonitoringScenarios(portal), IClassFixture<PostgresSandboxPortal>;
+public sealed class MonitoringOnPostgres(PostgresSandboxPortal portal)
+    : MonitoringScenarios(portal),
+        IClassFixture<PostgresSandboxPortal>;

@@ -29,8 +29,14 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
     [Fact]
     public void No_route_word_can_be_taken_by_an_application_or_environment_name()
     {
-        var patterns = portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Select(e => e.RoutePattern).Where(p => !p.RawText!.StartsWith("/api/", StringComparison.Ordinal) && !p.RawText.StartsWith("api/", StringComparison.Ordinal))
+        var patterns = portal
+            .Factory.Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
+            .Select(e => e.RoutePattern)
+            .Where(p =>
+                !p.RawText!.StartsWith("/api/", StringComparison.Ordinal)
+                && !p.RawText.StartsWith("api/", StringComparison.Ordinal)
+            )
             .ToList();
 
         var clashes = (
@@ -38,11 +44,15 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
             from literal in patterns
             let at = ClashAt(named, literal)
             where at is not null && !ChosenNames[at.Value.Parameter](at.Value.Word)
-            select $"'{at.Value.Word}' in {literal.RawText} hides the {at.Value.Parameter} '{at.Value.Word}' of {named.RawText}")
-            .Distinct().ToList();
+            select $"'{at.Value.Word}' in {literal.RawText} hides the {at.Value.Parameter} '{at.Value.Word}' of {named.RawText}"
+        )
+            .Distinct()
+            .ToList();
 
         Assert.Empty(clashes);
-        Assert.Contains(patterns, p => ClashAt(p, patterns.First(q => q.RawText!.TrimStart('/') == "t/{tenant}/apps/new")) is not null);
+        Assert.Contains(patterns, p =>
+            ClashAt(p, patterns.First(q => q.RawText!.TrimStart('/') == "t/{tenant}/apps/new")) is not null
+        );
     }
 
     [Theory]
@@ -53,15 +63,27 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
         var tenant = await Arrange.TenantAsync();
         var developer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Developer));
 
-        var refused = await developer.PostFormAsync($"/t/{tenant.Slug}/apps/new", new()
-        {
-            ["Name"] = name, ["Owner"] = "team-shop", ["Image"] = "nginx:1.27", ["Port"] = "http:8080", ["Replicas"] = "1",
-            ["CpuRequest"] = "100m", ["CpuLimit"] = "200m", ["MemoryRequest"] = "64Mi", ["MemoryLimit"] = "128Mi",
-        });
+        var refused = await developer.PostFormAsync(
+            $"/t/{tenant.Slug}/apps/new",
+            new()
+            {
+                ["Name"] = name,
+                ["Owner"] = "team-shop",
+                ["Image"] = "nginx:1.27",
+                ["Port"] = "http:8080",
+                ["Replicas"] = "1",
+                ["CpuRequest"] = "100m",
+                ["CpuLimit"] = "200m",
+                ["MemoryRequest"] = "64Mi",
+                ["MemoryLimit"] = "128Mi",
+            }
+        );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains($"'{name}' is reserved", WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()));
-        Assert.False(await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().AnyAsync(a => a.TenantId == tenant.Id)));
+        Assert.False(
+            await Arrange.QueryAsync(db => db.Applications.IgnoreQueryFilters().AnyAsync(a => a.TenantId == tenant.Id))
+        );
     }
 
     [Fact]
@@ -85,7 +107,11 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
         {
             var a = Single(named.PathSegments[i]);
             var b = Single(literal.PathSegments[i]);
-            if (a is RoutePatternParameterPart parameter && b is RoutePatternLiteralPart word && ChosenNames.ContainsKey(parameter.Name))
+            if (
+                a is RoutePatternParameterPart parameter
+                && b is RoutePatternLiteralPart word
+                && ChosenNames.ContainsKey(parameter.Name)
+            )
                 found ??= (parameter.Name, word.Content);
             else if (a is not RoutePatternParameterPart && b is not RoutePatternParameterPart && !Same(a, b))
                 return null;
@@ -94,11 +120,13 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
     }
 
     /// <summary>The one part of a segment, or null for a segment of several parts ("{name}.{ext}"), which no other segment equals.</summary>
-    private static RoutePatternPart? Single(RoutePatternPathSegment segment) => segment.Parts.Count == 1 ? segment.Parts[0] : null;
+    private static RoutePatternPart? Single(RoutePatternPathSegment segment) =>
+        segment.Parts.Count == 1 ? segment.Parts[0] : null;
 
-    private static bool Same(RoutePatternPart? a, RoutePatternPart? b) => (a, b) switch
-    {
-        (RoutePatternLiteralPart x, RoutePatternLiteralPart y) => x.Content == y.Content,
-        _ => false,
-    };
+    private static bool Same(RoutePatternPart? a, RoutePatternPart? b) =>
+        (a, b) switch
+        {
+            (RoutePatternLiteralPart x, RoutePatternLiteralPart y) => x.Content == y.Content,
+            _ => false,
+        };
 }

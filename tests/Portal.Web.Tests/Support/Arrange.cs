@@ -28,7 +28,8 @@ public sealed class Arrange(PortalFactory factory)
     public async Task<Tenant> TenantAsync(string? slug = null, string? displayName = null)
     {
         await using var scope = factory.Services.CreateAsyncScope();
-        var created = await scope.ServiceProvider.GetRequiredService<TenantAdministration>()
+        var created = await scope
+            .ServiceProvider.GetRequiredService<TenantAdministration>()
             .CreateAsync(Setup, slug ?? Unique("t"), displayName ?? "Test tenant", default);
         return created.Value;
     }
@@ -38,7 +39,14 @@ public sealed class Arrange(PortalFactory factory)
         await using var scope = factory.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var address = email ?? $"{Unique("user")}@portal.test";
-        var user = new PortalUser { UserName = address, Email = address, EmailConfirmed = true, DisplayName = address, CreatedAt = DateTime.UtcNow };
+        var user = new PortalUser
+        {
+            UserName = address,
+            Email = address,
+            EmailConfirmed = true,
+            DisplayName = address,
+            CreatedAt = DateTime.UtcNow,
+        };
         var created = await users.CreateAsync(user, Password);
         Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
         return new TestUser(user.Id, address, Password);
@@ -57,16 +65,23 @@ public sealed class Arrange(PortalFactory factory)
     public async Task<TestServiceAccount> ServiceAccountAsync(Tenant tenant, TenantRole role)
     {
         await using var scope = factory.Services.CreateAsyncScope();
-        var issued = await scope.ServiceProvider.GetRequiredService<ServiceAccounts>()
+        var issued = await scope
+            .ServiceProvider.GetRequiredService<ServiceAccounts>()
             .CreateAsync(Setup, tenant, Unique("sa"), role.ToString(), default);
-        return new TestServiceAccount(issued.Value.Account.Id, issued.Value.Account.ClientId, issued.Value.ClientSecret, role);
+        return new TestServiceAccount(
+            issued.Value.Account.Id,
+            issued.Value.Account.ClientId,
+            issued.Value.ClientSecret,
+            role
+        );
     }
 
     public async Task<Guid> InvitationAsync(Tenant tenant, string email, TenantRole role)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantScope>().Bind(tenant);
-        var issued = await scope.ServiceProvider.GetRequiredService<MemberDirectory>()
+        var issued = await scope
+            .ServiceProvider.GetRequiredService<MemberDirectory>()
             .InviteAsync(Setup, tenant, email, role.ToString(), default);
         return issued.Value.Invitation.Id;
     }
@@ -76,9 +91,29 @@ public sealed class Arrange(PortalFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var cluster = Portal.Domain.Clusters.Cluster.Register(Unique("c"), null, "http://127.0.0.1:1", "unused", "v1", "test-setup", DateTime.UtcNow).Value;
-        var pool = Portal.Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow).Value;
-        var environment = Portal.Domain.Environments.TenantEnvironment.Create(tenant, pool.Id, name, Portal.Domain.Quotas.ResourceAmounts.Zero, DateTime.UtcNow).Value;
+        var cluster = Portal
+            .Domain.Clusters.Cluster.Register(
+                Unique("c"),
+                null,
+                "http://127.0.0.1:1",
+                "unused",
+                "v1",
+                "test-setup",
+                DateTime.UtcNow
+            )
+            .Value;
+        var pool = Portal
+            .Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow)
+            .Value;
+        var environment = Portal
+            .Domain.Environments.TenantEnvironment.Create(
+                tenant,
+                pool.Id,
+                name,
+                Portal.Domain.Quotas.ResourceAmounts.Zero,
+                DateTime.UtcNow
+            )
+            .Value;
         db.Clusters.Add(cluster);
         db.ResourcePools.Add(pool);
         db.Environments.Add(environment);
@@ -91,12 +126,31 @@ public sealed class Arrange(PortalFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var cluster = Portal.Domain.Clusters.Cluster.Register(Unique("c"), null, "http://127.0.0.1:1", "unused", "v1", "test-setup", DateTime.UtcNow).Value;
-        var pool = Portal.Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow).Value;
+        var cluster = Portal
+            .Domain.Clusters.Cluster.Register(
+                Unique("c"),
+                null,
+                "http://127.0.0.1:1",
+                "unused",
+                "v1",
+                "test-setup",
+                DateTime.UtcNow
+            )
+            .Value;
+        var pool = Portal
+            .Domain.Quotas.ResourcePool.Create(Unique("p"), null, cluster.Id, null, "bj", 1m, 1m, DateTime.UtcNow)
+            .Value;
         db.Clusters.Add(cluster);
         db.ResourcePools.Add(pool);
-        db.TenantQuotas.Add(new Portal.Domain.Quotas.TenantQuota(tenant.Id, pool.Id,
-            new Portal.Domain.Quotas.ResourceAmounts(4000, 4000, 4L << 30, 4L << 30, 10L << 30, 20, 0), "test-setup", DateTime.UtcNow));
+        db.TenantQuotas.Add(
+            new Portal.Domain.Quotas.TenantQuota(
+                tenant.Id,
+                pool.Id,
+                new Portal.Domain.Quotas.ResourceAmounts(4000, 4000, 4L << 30, 4L << 30, 10L << 30, 20, 0),
+                "test-setup",
+                DateTime.UtcNow
+            )
+        );
         await db.SaveChangesAsync();
         return pool.Name;
     }
@@ -107,15 +161,45 @@ public sealed class Arrange(PortalFactory factory)
         var name = Unique("c");
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var cluster = Portal.Domain.Clusters.Cluster.Register(name, null, "http://127.0.0.1:1",
-            scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Clusters.KubeconfigVault>().Protect("unused"), "v1.31.0", "test",
-            DateTime.UtcNow).Value;
+        var cluster = Portal
+            .Domain.Clusters.Cluster.Register(
+                name,
+                null,
+                "http://127.0.0.1:1",
+                scope
+                    .ServiceProvider.GetRequiredService<Portal.Infrastructure.Clusters.KubeconfigVault>()
+                    .Protect("unused"),
+                "v1.31.0",
+                "test",
+                DateTime.UtcNow
+            )
+            .Value;
         db.Clusters.Add(cluster);
         for (var i = 0; i < 4; i++)
         {
             var host = new Portal.Domain.Clusters.ClusterHost(cluster.Id, $"node-{i}");
-            host.Observe(new Portal.Domain.Clusters.NodeSnapshot(host.Name, "", "worker", $"kubernetes.io/hostname=node-{i}\nzone={(i < 2 ? "a" : "b")}", "",
-                "Ready=True||", true, false, "", 4000, 16L << 30, 110, 100L << 30, 4000, 16L << 30, 110, DateTime.UtcNow), DateTime.UtcNow);
+            host.Observe(
+                new Portal.Domain.Clusters.NodeSnapshot(
+                    host.Name,
+                    "",
+                    "worker",
+                    $"kubernetes.io/hostname=node-{i}\nzone={(i < 2 ? "a" : "b")}",
+                    "",
+                    "Ready=True||",
+                    true,
+                    false,
+                    "",
+                    4000,
+                    16L << 30,
+                    110,
+                    100L << 30,
+                    4000,
+                    16L << 30,
+                    110,
+                    DateTime.UtcNow
+                ),
+                DateTime.UtcNow
+            );
             db.Hosts.Add(host);
         }
         await db.SaveChangesAsync();
@@ -131,22 +215,54 @@ public sealed class Arrange(PortalFactory factory)
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var vault = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Applications.SpecVault>();
-        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
-        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).SingleAsync();
+        var environment = await db
+            .Environments.IgnoreQueryFilters()
+            .SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var clusterId = await db
+            .ResourcePools.Where(p => p.Id == environment.PoolId)
+            .Select(p => p.ClusterId)
+            .SingleAsync();
         var spec = new Portal.Domain.Applications.DeploymentSpec
         {
-            Image = "nginx:1.27", Resources = new(100, 200, 64L << 20, 128L << 20),
+            Image = "nginx:1.27",
+            Resources = new(100, 200, 64L << 20, 128L << 20),
             Environment = [new("API_KEY", "setup-secret-value", IsSecret: true)],
         };
         var now = DateTime.UtcNow;
-        var app = Portal.Domain.Applications.Application.Create(tenant, Unique("app"), "set up by a test", "test-setup", spec, vault.Seal, now).Value;
+        var app = Portal
+            .Domain.Applications.Application.Create(
+                tenant,
+                Unique("app"),
+                "set up by a test",
+                "test-setup",
+                spec,
+                vault.Seal,
+                now
+            )
+            .Value;
         var revision = app.NewRevision(spec, vault.Seal, environment.Name, "test-setup", null, "deploy", now).Value;
         var deployment = new Portal.Domain.Applications.AppDeployment(app, environment.Id, now);
         deployment.Deploy(revision, spec, false, now);
         deployment.RolledOut(now);
         var pod = new Portal.Domain.Clusters.WorkloadPod(clusterId, environment.Namespace, $"{app.Name}-5d9c7b-x2k4q");
-        pod.Observe(new Portal.Domain.Clusters.PodStatusReading(environment.Namespace, pod.Name, app.Name, 1, "Running", true, 0, null, null,
-            "node-1", "10.0.0.9", app.Name, now), now);
+        pod.Observe(
+            new Portal.Domain.Clusters.PodStatusReading(
+                environment.Namespace,
+                pod.Name,
+                app.Name,
+                1,
+                "Running",
+                true,
+                0,
+                null,
+                null,
+                "node-1",
+                "10.0.0.9",
+                app.Name,
+                now
+            ),
+            now
+        );
         db.Applications.Add(app);
         db.Revisions.Add(revision);
         db.AppDeployments.Add(deployment);
@@ -163,17 +279,45 @@ public sealed class Arrange(PortalFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
-        var clusterId = await db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).SingleAsync();
+        var environment = await db
+            .Environments.IgnoreQueryFilters()
+            .SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var clusterId = await db
+            .ResourcePools.Where(p => p.Id == environment.PoolId)
+            .Select(p => p.ClusterId)
+            .SingleAsync();
         var now = DateTime.UtcNow;
-        var channel = Portal.Domain.Monitoring.NotificationChannel.CreateEmail(tenant.Id, Unique("mail"), "oncall@example.com", now).Value;
+        var channel = Portal
+            .Domain.Monitoring.NotificationChannel.CreateEmail(tenant.Id, Unique("mail"), "oncall@example.com", now)
+            .Value;
         db.NotificationChannels.Add(channel);
         await db.SaveChangesAsync();
-        var rule = await scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.AlertRuleDirectory>().CreateAsync(Setup, tenant, app,
-            new(Unique("rule"), Portal.Domain.Monitoring.AlertMetric.AppCrashLoopingPods, Portal.Domain.Monitoring.Aggregation.Last,
-                Portal.Domain.Monitoring.Comparator.AtOrAbove, 1, 0, Portal.Domain.Monitoring.Severity.Critical, [channel.Id]), default);
-        var subject = new Portal.Domain.Monitoring.MetricSubject(Portal.Domain.Monitoring.SubjectKind.Workload, clusterId, environment.Namespace, app,
-            tenant.Id, environment.Id);
+        var rule = await scope
+            .ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.AlertRuleDirectory>()
+            .CreateAsync(
+                Setup,
+                tenant,
+                app,
+                new(
+                    Unique("rule"),
+                    Portal.Domain.Monitoring.AlertMetric.AppCrashLoopingPods,
+                    Portal.Domain.Monitoring.Aggregation.Last,
+                    Portal.Domain.Monitoring.Comparator.AtOrAbove,
+                    1,
+                    0,
+                    Portal.Domain.Monitoring.Severity.Critical,
+                    [channel.Id]
+                ),
+                default
+            );
+        var subject = new Portal.Domain.Monitoring.MetricSubject(
+            Portal.Domain.Monitoring.SubjectKind.Workload,
+            clusterId,
+            environment.Namespace,
+            app,
+            tenant.Id,
+            environment.Id
+        );
         db.MetricSubjects.Add(subject);
         await db.SaveChangesAsync();
         var alert = Portal.Domain.Monitoring.Alert.Fire(rule.Value, subject, $"{environmentName}/{app}", 1, now);
@@ -188,12 +332,25 @@ public sealed class Arrange(PortalFactory factory)
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var vault = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Middleware.CredentialVault>();
-        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var environment = await db
+            .Environments.IgnoreQueryFilters()
+            .SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
         var template = await db.MiddlewareTemplates.SingleAsync(t => t.Name == "redis");
         var now = DateTime.UtcNow;
-        var instance = Portal.Domain.Middleware.MiddlewareInstance.Create(tenant, environment.Id, Unique("cache"), template,
-            template.VisibleVersions()[0].Version, template.VisiblePlans()[0].Name, new Dictionary<string, string?>(),
-            vault.Seal(new Dictionary<string, string> { ["password"] = "setup-secret-value" }), "test-setup", now).Value;
+        var instance = Portal
+            .Domain.Middleware.MiddlewareInstance.Create(
+                tenant,
+                environment.Id,
+                Unique("cache"),
+                template,
+                template.VisibleVersions()[0].Version,
+                template.VisiblePlans()[0].Name,
+                new Dictionary<string, string?>(),
+                vault.Seal(new Dictionary<string, string> { ["password"] = "setup-secret-value" }),
+                "test-setup",
+                now
+            )
+            .Value;
         instance.MarkReady($"{instance.Name}.{environment.Namespace}.svc.cluster.local:6379", now);
         db.MiddlewareInstances.Add(instance);
         await db.SaveChangesAsync();
@@ -205,7 +362,14 @@ public sealed class Arrange(PortalFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var operation = new Portal.Domain.Operations.Operation(tenant.Id, "environment.create", "environment", "gone", "test-setup", DateTime.UtcNow);
+        var operation = new Portal.Domain.Operations.Operation(
+            tenant.Id,
+            "environment.create",
+            "environment",
+            "gone",
+            "test-setup",
+            DateTime.UtcNow
+        );
         operation.Fail("test failure", DateTime.UtcNow);
         db.Operations.Add(operation);
         await db.SaveChangesAsync();
@@ -239,27 +403,54 @@ public sealed class Arrange(PortalFactory factory)
     public async Task<HttpClient> UserApiClientAsync(BrowserSession user)
     {
         var verifier = new string('v', 64);
-        var challenge = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var authorize = await user.GetAsync("/connect/authorize?client_id=portal-cli&response_type=code&scope=openid%20portal.api" +
-            $"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge={challenge}&code_challenge_method=S256");
-        var code = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["code"].ToString();
+        var challenge = Convert
+            .ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(verifier)))
+            .TrimEnd('=')
+            .Replace('+', '-')
+            .Replace('/', '_');
+        var authorize = await user.GetAsync(
+            "/connect/authorize?client_id=portal-cli&response_type=code&scope=openid%20portal.api"
+                + $"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge={challenge}&code_challenge_method=S256"
+        );
+        var code = Microsoft
+            .AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["code"]
+            .ToString();
         var client = factory.CreateClient();
-        var tokens = await (await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "authorization_code", ["client_id"] = "portal-cli", ["code"] = code,
-            ["redirect_uri"] = "http://127.0.0.1:8765/callback", ["code_verifier"] = verifier,
-        }))).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.GetProperty("access_token").GetString());
+        var tokens = await (
+            await client.PostAsync(
+                "/connect/token",
+                new FormUrlEncodedContent(
+                    new Dictionary<string, string>
+                    {
+                        ["grant_type"] = "authorization_code",
+                        ["client_id"] = "portal-cli",
+                        ["code"] = code,
+                        ["redirect_uri"] = "http://127.0.0.1:8765/callback",
+                        ["code_verifier"] = verifier,
+                    }
+                )
+            )
+        ).Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Bearer",
+            tokens.GetProperty("access_token").GetString()
+        );
         return client;
     }
 
     public static async Task<string> TokenAsync(HttpClient client, string clientId, string secret)
     {
-        var response = await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret,
-        }));
+        var response = await client.PostAsync(
+            "/connect/token",
+            new FormUrlEncodedContent(
+                new Dictionary<string, string>
+                {
+                    ["grant_type"] = "client_credentials",
+                    ["client_id"] = clientId,
+                    ["client_secret"] = secret,
+                }
+            )
+        );
         var body = await response.Content.ReadFromJsonAsync<Dictionary<string, object>>();
         Assert.True(response.IsSuccessStatusCode, $"Token request failed: {(int)response.StatusCode}");
         return body!["access_token"].ToString()!;

@@ -18,14 +18,25 @@ public sealed partial class BrowserSession
 
     public async Task SignInAsync(string email, string password)
     {
-        var response = await PostFormAsync("/account/login", new() { ["Email"] = email, ["Password"] = password }, "/account/login");
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"Sign-in of {email} failed: {(int)response.StatusCode}");
+        var response = await PostFormAsync(
+            "/account/login",
+            new() { ["Email"] = email, ["Password"] = password },
+            "/account/login"
+        );
+        Assert.True(
+            response.StatusCode == HttpStatusCode.Redirect,
+            $"Sign-in of {email} failed: {(int)response.StatusCode}"
+        );
     }
 
     public Task<HttpResponseMessage> GetAsync(string url) => Http.GetAsync(url);
 
     /// <summary>Posts a form the way the page would, with the anti-forgery token of a page that holds a form.</summary>
-    public async Task<HttpResponseMessage> PostFormAsync(string url, Dictionary<string, string> fields, string? tokenPage = null)
+    public async Task<HttpResponseMessage> PostFormAsync(
+        string url,
+        Dictionary<string, string> fields,
+        string? tokenPage = null
+    )
     {
         var token = await AntiforgeryTokenAsync(tokenPage ?? "/account/password");
         var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token };

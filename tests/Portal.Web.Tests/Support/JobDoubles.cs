@@ -34,9 +34,7 @@ public sealed class DiesAfterStep(string? step) : IOperationProgress, IDisposabl
 /// <summary>A queue that drops what it is given: for tests that run an operation's job by hand.</summary>
 public sealed class NoQueue : IOperationQueue
 {
-    public void Enqueue(Operation operation)
-    {
-    }
+    public void Enqueue(Operation operation) { }
 
     public bool Holds(string jobId) => false;
 }
@@ -47,22 +45,49 @@ public static class JobsByHand
     public static OperationRunner Runner(IServiceProvider services, OperationOptions? options = null) =>
         options is null
             ? services.GetRequiredService<OperationRunner>()
-            : new OperationRunner(services.GetRequiredService<IServiceScopeFactory>(), Options.Create(options), TimeProvider.System,
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationRunner>.Instance);
+            : new OperationRunner(
+                services.GetRequiredService<IServiceScopeFactory>(),
+                Options.Create(options),
+                TimeProvider.System,
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationRunner>.Instance
+            );
 
-    public static EnvironmentProvisioner Environments(IServiceProvider services, IOperationProgress progress, OperationRunner? runner = null) =>
-        new(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<KubernetesClients>(), progress,
-            runner ?? Runner(services), TimeProvider.System, services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
-            services.GetRequiredService<IOptions<Infrastructure.Environments.NamespaceOptions>>());
+    public static EnvironmentProvisioner Environments(
+        IServiceProvider services,
+        IOperationProgress progress,
+        OperationRunner? runner = null
+    ) =>
+        new(
+            services.GetRequiredService<PortalDbContext>(),
+            services.GetRequiredService<KubernetesClients>(),
+            progress,
+            runner ?? Runner(services),
+            TimeProvider.System,
+            services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
+            services.GetRequiredService<IOptions<Infrastructure.Environments.NamespaceOptions>>()
+        );
 
-    public static ApplicationDeployer Deployer(IServiceProvider services, IOperationProgress progress, ApplicationOptions? options = null,
-        OperationRunner? runner = null) =>
-        new(services.GetRequiredService<PortalDbContext>(), services.GetRequiredService<KubernetesClients>(), services.GetRequiredService<SpecVault>(),
-            progress, runner ?? Runner(services), services.GetRequiredService<IWorkloadChangeNotifier>(), services.GetRequiredService<IngressClaims>(),
-            options is null ? services.GetRequiredService<IOptions<ApplicationOptions>>() : Options.Create(options), TimeProvider.System);
+    public static ApplicationDeployer Deployer(
+        IServiceProvider services,
+        IOperationProgress progress,
+        ApplicationOptions? options = null,
+        OperationRunner? runner = null
+    ) =>
+        new(
+            services.GetRequiredService<PortalDbContext>(),
+            services.GetRequiredService<KubernetesClients>(),
+            services.GetRequiredService<SpecVault>(),
+            progress,
+            runner ?? Runner(services),
+            services.GetRequiredService<IWorkloadChangeNotifier>(),
+            services.GetRequiredService<IngressClaims>(),
+            options is null ? services.GetRequiredService<IOptions<ApplicationOptions>>() : Options.Create(options),
+            TimeProvider.System
+        );
 
     /// <summary>The token a job runs with: the one a <see cref="DiesAfterStep"/> cancels, or none.</summary>
-    public static CancellationToken Token(IOperationProgress progress) => progress is DiesAfterStep dies ? dies.Stopping : default;
+    public static CancellationToken Token(IOperationProgress progress) =>
+        progress is DiesAfterStep dies ? dies.Stopping : default;
 }
 
 /// <summary>Does something once, from outside the job, when a step of the operation begins: what another user or job would do meanwhile.</summary>
@@ -90,7 +115,11 @@ public sealed class RunsTogether(int runs)
 
     public IReadOnlyList<(int Run, string Step)> Begun
     {
-        get { lock (_begun) return _begun.ToList(); }
+        get
+        {
+            lock (_begun)
+                return _begun.ToList();
+        }
     }
 
     public IOperationProgress Run(int run) => new Progress(this, run);
@@ -110,7 +139,11 @@ public sealed class RunsTogether(int runs)
             }
             lock (together._begun)
             {
-                foreach (var step in operation.Steps.Where(s => s.FinishedAt is null && !together._begun.Contains((run, s.Name))))
+                foreach (
+                    var step in operation.Steps.Where(s =>
+                        s.FinishedAt is null && !together._begun.Contains((run, s.Name))
+                    )
+                )
                     together._begun.Add((run, step.Name));
             }
         }
@@ -136,9 +169,12 @@ public sealed class ScopesThatCannotSaveFailures(IServiceScopeFactory inner) : I
                 ? inner.ServiceProvider.GetService(serviceType)
                 : _db ??= new PortalDbContext(
                     new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<PortalDbContext>(
-                            inner.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.DbContextOptions<PortalDbContext>>())
-                        .AddInterceptors(new RefusesFailures()).Options,
-                    inner.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>());
+                        inner.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.DbContextOptions<PortalDbContext>>()
+                    )
+                        .AddInterceptors(new RefusesFailures())
+                        .Options,
+                    inner.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>()
+                );
 
         public void Dispose()
         {
@@ -151,9 +187,13 @@ public sealed class ScopesThatCannotSaveFailures(IServiceScopeFactory inner) : I
     {
         public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int>> SavingChangesAsync(
             Microsoft.EntityFrameworkCore.Diagnostics.DbContextEventData eventData,
-            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result,
+            CancellationToken cancellationToken = default
+        ) =>
             eventData.Context!.ChangeTracker.Entries<Operation>().Any(e => e.Entity.State == OperationState.Failed)
-                ? throw new InvalidOperationException("The database did not answer (a test double refusing to save failures).")
+                ? throw new InvalidOperationException(
+                    "The database did not answer (a test double refusing to save failures)."
+                )
                 : base.SavingChangesAsync(eventData, result, cancellationToken);
     }
 }

@@ -35,9 +35,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public PortalFactory(DatabaseKind kind, IReadOnlyDictionary<string, string?>? settings = null)
     {
         Kind = kind;
-        ConnectionString = kind == DatabaseKind.Sqlite
-            ? $"Data Source={Path.Combine(Path.GetTempPath(), $"portal-test-{Guid.NewGuid():N}.db")};Pooling=False"
-            : new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!) { Database = $"portal_test_{Guid.NewGuid():N}" }.ConnectionString;
+        ConnectionString =
+            kind == DatabaseKind.Sqlite
+                ? $"Data Source={Path.Combine(Path.GetTempPath(), $"portal-test-{Guid.NewGuid():N}.db")};Pooling=False"
+                : new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!)
+                {
+                    Database = $"portal_test_{Guid.NewGuid():N}",
+                }.ConnectionString;
         _settings = settings ?? new Dictionary<string, string?>();
         ClientOptions.BaseAddress = Origin;
     }
@@ -108,7 +112,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// </summary>
     private static async Task DropDatabaseAsync(string database)
     {
-        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!) { Database = "postgres" }.ConnectionString);
+        await using var admin = new NpgsqlConnection(
+            new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!) { Database = "postgres" }.ConnectionString
+        );
         await admin.OpenAsync();
         for (var attempt = 1; ; attempt++)
         {
@@ -117,7 +123,8 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
                 await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
                 return;
             }
-            catch (PostgresException refused) when (refused.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 10)
+            catch (PostgresException refused)
+                when (refused.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 10)
             {
                 try
                 {
@@ -142,7 +149,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 /// <summary>Where the PostgreSQL tests find their server: <c>PORTAL_TEST_POSTGRES</c>, without a database name.</summary>
 public static class TestDatabases
 {
-    public static string? PostgresServer => Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } value ? value : null;
+    public static string? PostgresServer =>
+        Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } value ? value : null;
 
-    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    public static bool InCi =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }

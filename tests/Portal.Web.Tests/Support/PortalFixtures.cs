@@ -26,7 +26,9 @@ public abstract class PortalFixture : IAsyncLifetime
         if (Kind == DatabaseKind.Postgres && TestDatabases.PostgresServer is null)
         {
             if (TestDatabases.InCi)
-                throw new InvalidOperationException("CI=true but PORTAL_TEST_POSTGRES is not set: the PostgreSQL tests cannot run.");
+                throw new InvalidOperationException(
+                    "CI=true but PORTAL_TEST_POSTGRES is not set: the PostgreSQL tests cannot run."
+                );
             _unavailable = "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
             return Task.CompletedTask;
         }
@@ -55,16 +57,17 @@ public sealed class PostgresPortal : PortalFixture
 /// <summary>A portal with its embedded sandbox cluster and a job server, for journeys that reach a cluster.</summary>
 public abstract class SandboxPortalOn : PortalFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["Portal:Sandbox:Enabled"] = "true",
-        ["Portal:Sandbox:PodStartDelay"] = "00:00:00.050",
-        ["Portal:Jobs:RunServer"] = "true",
-        ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
-        ["Portal:Applications:FailFastAfter"] = "00:00:01",
-        ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
-        ["Portal:Applications:RolloutTimeout"] = "00:00:40",
-    };
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>
+        {
+            ["Portal:Sandbox:Enabled"] = "true",
+            ["Portal:Sandbox:PodStartDelay"] = "00:00:00.050",
+            ["Portal:Jobs:RunServer"] = "true",
+            ["Portal:Clusters:FlushInterval"] = "00:00:00.100",
+            ["Portal:Applications:FailFastAfter"] = "00:00:01",
+            ["Portal:Applications:RecheckEvery"] = "00:00:00.300",
+            ["Portal:Applications:RolloutTimeout"] = "00:00:40",
+        };
 }
 
 public sealed class SandboxPortal : SandboxPortalOn

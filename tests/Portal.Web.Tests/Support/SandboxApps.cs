@@ -25,7 +25,6 @@ public sealed class SandboxApps(PortalFactory factory)
 {
     private Arrange Arrange => new(factory);
 
-
     /// <summary>
     /// A tenant with an environment "dev" made by its operation in the sandbox, and an application deployed there at revision
     /// 1: its Deployment rendered as a deploy renders it and created in the namespace, its rows written directly.
@@ -36,32 +35,63 @@ public sealed class SandboxApps(PortalFactory factory)
         var ns = $"{tenant.Slug}-dev";
         var app = Arrange.Unique("web");
         using var cluster = SandboxClient();
-        await cluster.AppsV1.CreateNamespacedDeploymentAsync((await RenderAsync(tenant, app, ns, replicas, image)).Deployment, ns);
+        await cluster.AppsV1.CreateNamespacedDeploymentAsync(
+            (await RenderAsync(tenant, app, ns, replicas, image)).Deployment,
+            ns
+        );
         await ApplicationRowsAsync(tenant, app, "dev", replicas, image);
         return new DeployedApp(tenant, app, ns);
     }
 
     /// <summary>An application's objects in the tenant's environment "dev", rendered as a deploy renders them.</summary>
-    public async Task<AppManifests> RenderAsync(Tenant tenant, string app, string ns, int replicas, string image = "nginx:1.27")
+    public async Task<AppManifests> RenderAsync(
+        Tenant tenant,
+        string app,
+        string ns,
+        int replicas,
+        string image = "nginx:1.27"
+    )
     {
-        var environmentId = await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .Where(e => e.TenantId == tenant.Id && e.Name == "dev").Select(e => e.Id).SingleAsync());
-        return ApplicationManifests.Render(new ManifestInput(ns, app, new Infrastructure.Environments.Ownership(tenant.Id, tenant.Slug, environmentId, "dev"),
-            1, Spec(replicas, image)));
+        var environmentId = await Arrange.QueryAsync(db =>
+            db.Environments.IgnoreQueryFilters()
+                .Where(e => e.TenantId == tenant.Id && e.Name == "dev")
+                .Select(e => e.Id)
+                .SingleAsync()
+        );
+        return ApplicationManifests.Render(
+            new ManifestInput(
+                ns,
+                app,
+                new Infrastructure.Environments.Ownership(tenant.Id, tenant.Slug, environmentId, "dev"),
+                1,
+                Spec(replicas, image)
+            )
+        );
     }
 
-    private static DeploymentSpec Spec(int replicas, string image) => new()
-    {
-        Image = image, Resources = new ContainerResources(100, 200, 64L << 20, 128L << 20), Replicas = replicas,
-    };
+    private static DeploymentSpec Spec(int replicas, string image) =>
+        new()
+        {
+            Image = image,
+            Resources = new ContainerResources(100, 200, 64L << 20, 128L << 20),
+            Replicas = replicas,
+        };
 
     /// <summary>Like <see cref="Arrange.ApplicationAsync"/>, but for an environment that exists in the cluster, and without pods: the watch brings them.</summary>
-    private async Task ApplicationRowsAsync(Tenant tenant, string name, string environmentName, int replicas, string image)
+    private async Task ApplicationRowsAsync(
+        Tenant tenant,
+        string name,
+        string environmentName,
+        int replicas,
+        string image
+    )
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var vault = scope.ServiceProvider.GetRequiredService<SpecVault>();
-        var environment = await db.Environments.IgnoreQueryFilters().SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
+        var environment = await db
+            .Environments.IgnoreQueryFilters()
+            .SingleAsync(e => e.TenantId == tenant.Id && e.Name == environmentName);
         var spec = Spec(replicas, image);
         var now = DateTime.UtcNow;
         var app = Application.Create(tenant, name, "set up by a test", "test-setup", spec, vault.Seal, now).Value;
@@ -76,45 +106,89 @@ public sealed class SandboxApps(PortalFactory factory)
     }
 
     public async Task<IReadOnlyList<string>> PodsAsync(DeployedApp deployed, int ready) =>
-        await EventuallyAsync(async () =>
-        {
-            var pods = await Arrange.QueryAsync(db => db.WorkloadPods
-                .Where(p => p.Namespace == deployed.Namespace && p.App == deployed.App && p.Ready).Select(p => p.Name).ToListAsync());
-            return pods.Count >= ready ? pods : null;
-        }, $"{ready} ready pods of {deployed.App}");
+        await EventuallyAsync(
+            async () =>
+            {
+                var pods = await Arrange.QueryAsync(db =>
+                    db.WorkloadPods.Where(p => p.Namespace == deployed.Namespace && p.App == deployed.App && p.Ready)
+                        .Select(p => p.Name)
+                        .ToListAsync()
+                );
+                return pods.Count >= ready ? pods : null;
+            },
+            $"{ready} ready pods of {deployed.App}"
+        );
 
     /// <summary>A new tenant with a quota in a pool of the sandbox, and an environment of it made by its job.</summary>
     private async Task<Tenant> EnvironmentAsync(string name)
     {
         var platformAdmin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
-        await EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Hosts.AnyAsync()) ? true : (bool?)null, "the sandbox's hosts");
-        await platformAdmin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "1", ["Form.MemoryOvercommit"] = "1",
-        });
+        await EventuallyAsync(
+            async () => await Arrange.QueryAsync(db => db.Hosts.AnyAsync()) ? true : (bool?)null,
+            "the sandbox's hosts"
+        );
+        await platformAdmin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "1",
+                ["Form.MemoryOvercommit"] = "1",
+            }
+        );
         var tenant = await Arrange.TenantAsync();
-        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = "4", ["Form.CpuLimits"] = "4", ["Form.MemoryRequests"] = "8Gi",
-            ["Form.MemoryLimits"] = "8Gi", ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-        });
+        var granted = await platformAdmin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            new()
+            {
+                ["Form.Tenant"] = tenant.Slug,
+                ["Form.CpuRequests"] = "4",
+                ["Form.CpuLimits"] = "4",
+                ["Form.MemoryRequests"] = "8Gi",
+                ["Form.MemoryLimits"] = "8Gi",
+                ["Form.Storage"] = "100Gi",
+                ["Form.Pods"] = "50",
+                ["Form.MiddlewareInstances"] = "2",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
-        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
-        {
-            ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = "2", ["Share.CpuLimits"] = "2", ["Share.MemoryRequests"] = "2Gi",
-            ["Share.MemoryLimits"] = "2Gi", ["Share.Storage"] = "10Gi", ["Share.Pods"] = "10",
-        });
+        var created = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            new()
+            {
+                ["Name"] = name,
+                ["Pool"] = pool,
+                ["Share.CpuRequests"] = "2",
+                ["Share.CpuLimits"] = "2",
+                ["Share.MemoryRequests"] = "2Gi",
+                ["Share.MemoryLimits"] = "2Gi",
+                ["Share.Storage"] = "10Gi",
+                ["Share.Pods"] = "10",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
-        await EventuallyAsync(async () => await Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)) ? true : (bool?)null, "the environment to be ready");
+        await EventuallyAsync(
+            async () =>
+                await Arrange.QueryAsync(db =>
+                    db.Environments.IgnoreQueryFilters()
+                        .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)
+                )
+                    ? true
+                    : (bool?)null,
+            "the environment to be ready"
+        );
         return tenant;
     }
 
     public async Task<HubConnection> ConnectAsync(TestServiceAccount account) =>
-        await ConnectAsync(ApplicationsHub.Path, await Arrange.TokenAsync(factory.CreateClient(), account.ClientId, account.Secret));
+        await ConnectAsync(
+            ApplicationsHub.Path,
+            await Arrange.TokenAsync(factory.CreateClient(), account.ClientId, account.Secret)
+        );
 
     /// <summary>A connection to one of the portal's hubs with a bearer token, over long polling through the test server.</summary>
     public async Task<HubConnection> ConnectAsync(string hubPath, string token)
@@ -126,14 +200,24 @@ public sealed class SandboxApps(PortalFactory factory)
                 options.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
                 options.AccessTokenProvider = () => Task.FromResult<string?>(token);
             })
-            .AddJsonProtocol(json => json.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()))
+            .AddJsonProtocol(json =>
+                json.PayloadSerializerOptions.Converters.Add(
+                    new System.Text.Json.Serialization.JsonStringEnumConverter()
+                )
+            )
             .Build();
         await connection.StartAsync();
         return connection;
     }
 
-    public IKubernetes SandboxClient() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
-        new MemoryStream(Encoding.UTF8.GetBytes(factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
+    public IKubernetes SandboxClient() =>
+        new Kubernetes(
+            KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                new MemoryStream(
+                    Encoding.UTF8.GetBytes(factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig)
+                )
+            )
+        );
 
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> attempt, string what)
     {

@@ -15,8 +15,10 @@ public sealed class SandboxWorld(PortalFactory factory)
     private Arrange Arrange => new(factory);
 
     /// <summary>A tenant with quota in a pool of its own over the sandbox's nodes, and a signed-in tenant admin.</summary>
-    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(string cpu, string memory = "8Gi") =>
-        await TenantInPoolAsync(await PoolAsync(), cpu, memory);
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(
+        string cpu,
+        string memory = "8Gi"
+    ) => await TenantInPoolAsync(await PoolAsync(), cpu, memory);
 
     /// <summary>
     /// A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not, whose
@@ -27,12 +29,19 @@ public sealed class SandboxWorld(PortalFactory factory)
         var platformAdmin = await Arrange.AdminAsync();
         var pool = Arrange.Unique("pool");
         await EventuallyAsync(() => Arrange.QueryAsync(db => db.Hosts.AnyAsync()), "the sandbox's hosts");
-        var created = await platformAdmin.PostFormAsync("/admin/pools", new()
-        {
-            ["Form.Name"] = pool, ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName, ["Form.Region"] = "bj",
-            ["Form.CpuOvercommit"] = "2", ["Form.MemoryOvercommit"] = "1", ["Form.NodeSelector"] = nodeSelector,
-            ["Form.Dedicated"] = dedicated ? "true" : "false",
-        });
+        var created = await platformAdmin.PostFormAsync(
+            "/admin/pools",
+            new()
+            {
+                ["Form.Name"] = pool,
+                ["Form.Cluster"] = EmbeddedSandboxOptions.ClusterName,
+                ["Form.Region"] = "bj",
+                ["Form.CpuOvercommit"] = "2",
+                ["Form.MemoryOvercommit"] = "1",
+                ["Form.NodeSelector"] = nodeSelector,
+                ["Form.Dedicated"] = dedicated ? "true" : "false",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         await IngressDomainsAsync(pool, "example.com");
         return pool;
@@ -42,15 +51,19 @@ public sealed class SandboxWorld(PortalFactory factory)
     public async Task IngressDomainsAsync(string pool, string domains, bool wildcardHosts = false)
     {
         var platformAdmin = await Arrange.AdminAsync();
-        var changed = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/ingress", new()
-        {
-            ["IngressDomains"] = domains, ["WildcardHosts"] = wildcardHosts ? "true" : "false",
-        });
+        var changed = await platformAdmin.PostFormAsync(
+            $"/admin/pools/{pool}/ingress",
+            new() { ["IngressDomains"] = domains, ["WildcardHosts"] = wildcardHosts ? "true" : "false" }
+        );
         Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
     }
 
     /// <summary>A tenant with quota in the pool, and a signed-in tenant admin.</summary>
-    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantInPoolAsync(string pool, string cpu, string memory = "8Gi")
+    public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantInPoolAsync(
+        string pool,
+        string cpu,
+        string memory = "8Gi"
+    )
     {
         var platformAdmin = await Arrange.AdminAsync();
         var tenant = await Arrange.TenantAsync();
@@ -61,28 +74,70 @@ public sealed class SandboxWorld(PortalFactory factory)
     public async Task<BrowserSession> GrantAsync(Tenant tenant, string pool, string cpu, string memory = "8Gi")
     {
         var platformAdmin = await Arrange.AdminAsync();
-        var granted = await platformAdmin.PostFormAsync($"/admin/pools/{pool}/quotas", new()
-        {
-            ["Form.Tenant"] = tenant.Slug, ["Form.CpuRequests"] = cpu, ["Form.CpuLimits"] = cpu, ["Form.MemoryRequests"] = memory,
-            ["Form.MemoryLimits"] = memory, ["Form.Storage"] = "100Gi", ["Form.Pods"] = "50", ["Form.MiddlewareInstances"] = "2",
-        });
+        var granted = await platformAdmin.PostFormAsync(
+            $"/admin/pools/{pool}/quotas",
+            new()
+            {
+                ["Form.Tenant"] = tenant.Slug,
+                ["Form.CpuRequests"] = cpu,
+                ["Form.CpuLimits"] = cpu,
+                ["Form.MemoryRequests"] = memory,
+                ["Form.MemoryLimits"] = memory,
+                ["Form.Storage"] = "100Gi",
+                ["Form.Pods"] = "50",
+                ["Form.MiddlewareInstances"] = "2",
+            }
+        );
         Assert.Equal(HttpStatusCode.Redirect, granted.StatusCode);
         return await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
     }
 
     /// <summary>Creates an environment with this share and waits for its namespace to be ready.</summary>
-    public async Task ReadyEnvironmentAsync(Tenant tenant, BrowserSession admin, string pool, string name, string cpu, string memory = "2Gi", string pods = "20")
+    public async Task ReadyEnvironmentAsync(
+        Tenant tenant,
+        BrowserSession admin,
+        string pool,
+        string name,
+        string cpu,
+        string memory = "2Gi",
+        string pods = "20"
+    )
     {
-        var created = await admin.PostFormAsync($"/t/{tenant.Slug}/environments", new()
-        {
-            ["Name"] = name, ["Pool"] = pool, ["Share.CpuRequests"] = cpu, ["Share.CpuLimits"] = cpu, ["Share.MemoryRequests"] = memory,
-            ["Share.MemoryLimits"] = memory, ["Share.Storage"] = "10Gi", ["Share.Pods"] = pods,
-        });
-        Assert.True(created.StatusCode == HttpStatusCode.Redirect, $"Environment '{name}' was refused: " + string.Join(" ",
-            System.Text.RegularExpressions.Regex.Matches(WebUtility.HtmlDecode(await created.Content.ReadAsStringAsync()),
-                "field-validation-error[^>]*>([^<]+)<|role=\"alert\">\\s*<div>([^<]+)</div>").Select(m => m.Groups[1].Value + m.Groups[2].Value)));
-        await EventuallyAsync(() => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters()
-            .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)), $"environment '{name}' to be ready");
+        var created = await admin.PostFormAsync(
+            $"/t/{tenant.Slug}/environments",
+            new()
+            {
+                ["Name"] = name,
+                ["Pool"] = pool,
+                ["Share.CpuRequests"] = cpu,
+                ["Share.CpuLimits"] = cpu,
+                ["Share.MemoryRequests"] = memory,
+                ["Share.MemoryLimits"] = memory,
+                ["Share.Storage"] = "10Gi",
+                ["Share.Pods"] = pods,
+            }
+        );
+        Assert.True(
+            created.StatusCode == HttpStatusCode.Redirect,
+            $"Environment '{name}' was refused: "
+                + string.Join(
+                    " ",
+                    System
+                        .Text.RegularExpressions.Regex.Matches(
+                            WebUtility.HtmlDecode(await created.Content.ReadAsStringAsync()),
+                            "field-validation-error[^>]*>([^<]+)<|role=\"alert\">\\s*<div>([^<]+)</div>"
+                        )
+                        .Select(m => m.Groups[1].Value + m.Groups[2].Value)
+                )
+        );
+        await EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.Environments.IgnoreQueryFilters()
+                        .AnyAsync(e => e.TenantId == tenant.Id && e.Name == name && e.State == EnvironmentState.Ready)
+                ),
+            $"environment '{name}' to be ready"
+        );
     }
 
     /// <summary>What someone with access to the cluster can do: delete an environment's namespace and make one of the same name.</summary>
@@ -90,12 +145,23 @@ public sealed class SandboxWorld(PortalFactory factory)
     {
         using var cluster = Client();
         await cluster.CoreV1.DeleteNamespaceAsync(ns);
-        await EventuallyAsync(async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns), $"namespace '{ns}' to be gone");
-        await cluster.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } });
+        await EventuallyAsync(
+            async () => !(await cluster.CoreV1.ListNamespaceAsync()).Items.Any(n => n.Metadata.Name == ns),
+            $"namespace '{ns}' to be gone"
+        );
+        await cluster.CoreV1.CreateNamespaceAsync(
+            new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = ns } }
+        );
     }
 
-    public IKubernetes Client() => new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(
-        new MemoryStream(Encoding.UTF8.GetBytes(factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig))));
+    public IKubernetes Client() =>
+        new Kubernetes(
+            KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                new MemoryStream(
+                    Encoding.UTF8.GetBytes(factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Kubeconfig)
+                )
+            )
+        );
 
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)
     {

@@ -23,8 +23,16 @@ public static class TestKeyRing
     private static string Create()
     {
         using var rsa = RSA.Create(2048);
-        var request = new CertificateRequest("CN=portal-test-key-ring", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var request = new CertificateRequest(
+            "CN=portal-test-key-ring",
+            rsa,
+            HashAlgorithmName.SHA256,
+            RSASignaturePadding.Pkcs1
+        );
+        using var certificate = request.CreateSelfSigned(
+            DateTimeOffset.UtcNow.AddDays(-1),
+            DateTimeOffset.UtcNow.AddDays(30)
+        );
         var path = Path.Combine(Path.GetTempPath(), $"portal-key-ring-{Guid.NewGuid():N}.pfx");
         System.IO.File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, Password));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => System.IO.File.Delete(path);
@@ -40,16 +48,19 @@ public sealed class TestPeerAddress : IStartupFilter
 {
     public const string Header = "X-Test-Peer";
 
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.Use((context, nextMiddleware) =>
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) =>
+        app =>
         {
-            if (context.Request.Headers.Remove(Header, out var peer))
-                context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
-            return nextMiddleware(context);
-        });
-        next(app);
-    };
+            app.Use(
+                (context, nextMiddleware) =>
+                {
+                    if (context.Request.Headers.Remove(Header, out var peer))
+                        context.Connection.RemoteIpAddress = IPAddress.Parse(peer.ToString());
+                    return nextMiddleware(context);
+                }
+            );
+            next(app);
+        };
 }
 
 /// <summary>Every log line written, with its category and level, formatted as a reader of the logs would see it.</summary>
@@ -65,11 +76,20 @@ public sealed class CapturedLogs : ILoggerProvider
 
     private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}");
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        ) =>
+            lines.Enqueue(
+                $"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception)}"
+            );
     }
 }

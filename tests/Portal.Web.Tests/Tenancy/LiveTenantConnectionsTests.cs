@@ -68,7 +68,8 @@ public sealed class LiveTenantConnectionsTests
         public bool Aborted => _aborted.IsCancellationRequested;
         public override string ConnectionId { get; } = Guid.NewGuid().ToString("N");
         public override string? UserIdentifier => userId.ToString();
-        public override ClaimsPrincipal? User { get; } = new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.ToString())], "test"));
+        public override ClaimsPrincipal? User { get; } =
+            new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, userId.ToString())], "test"));
         public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
         public override IFeatureCollection Features { get; } = new FeatureCollection();
         public override CancellationToken ConnectionAborted => _aborted.Token;

@@ -16,7 +16,8 @@ namespace Portal.Web.Tests.Tenancy;
 /// tenant admin sees it: no form on it posts to an action the role is refused, and no link on it leads to a page the role
 /// is refused (a platform page included). A Viewer's pages therefore hold no form that changes anything.
 /// </summary>
-public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOutputHelper output) : IClassFixture<SqlitePortal>
+public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOutputHelper output)
+    : IClassFixture<SqlitePortal>
 {
     private Arrange Arrange => new(portal.Factory);
 
@@ -53,7 +54,12 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
                 if (RoleNeeded("POST", action) is { } needed && !role.Allows(needed))
                     offered.Add($"{url}: a form posting to {action} (needs {needed})");
             }
-            foreach (var href in LinkPattern().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups["href"].Value)).Distinct())
+            foreach (
+                var href in LinkPattern()
+                    .Matches(html)
+                    .Select(m => WebUtility.HtmlDecode(m.Groups["href"].Value))
+                    .Distinct()
+            )
             {
                 if (href == "/admin" || href.StartsWith("/admin/", StringComparison.Ordinal))
                     offered.Add($"{url}: a link to {href} (needs a platform admin)");
@@ -74,21 +80,43 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
     {
         var tenant = await Arrange.TenantAsync();
         var member = await Arrange.MemberAsync(tenant, TenantRole.Developer);
-        var invitation = await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("invitee")}@portal.test", TenantRole.Viewer);
+        var invitation = await Arrange.InvitationAsync(
+            tenant,
+            $"{Arrange.Unique("invitee")}@portal.test",
+            TenantRole.Viewer
+        );
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
         var environment = await Arrange.EnvironmentAsync(tenant);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         var instance = await Arrange.MiddlewareInstanceAsync(tenant, environment);
         var monitoring = await Arrange.MonitoringAsync(tenant, environment, app);
         var operation = await Arrange.FailedOperationAsync(tenant);
-        return new World(tenant, new Dictionary<string, string>
-        {
-            ["tenant"] = tenant.Slug, ["memberId"] = member.Id.ToString(), ["invitationId"] = invitation.ToString(),
-            ["serviceAccountId"] = account.Id.ToString(), ["operationId"] = operation.ToString(), ["environment"] = environment,
-            ["app"] = app, ["pod"] = pod, ["revision"] = "1", ["from"] = "1", ["to"] = "1", ["area"] = "monitoring", ["pool"] = "some-pool",
-            ["instance"] = instance, ["template"] = "redis", ["version"] = "7.2.7", ["plan"] = "small",
-            ["ruleId"] = monitoring.RuleId.ToString(), ["channelId"] = monitoring.ChannelId.ToString(), ["alertId"] = monitoring.AlertId.ToString(),
-        });
+        return new World(
+            tenant,
+            new Dictionary<string, string>
+            {
+                ["tenant"] = tenant.Slug,
+                ["memberId"] = member.Id.ToString(),
+                ["invitationId"] = invitation.ToString(),
+                ["serviceAccountId"] = account.Id.ToString(),
+                ["operationId"] = operation.ToString(),
+                ["environment"] = environment,
+                ["app"] = app,
+                ["pod"] = pod,
+                ["revision"] = "1",
+                ["from"] = "1",
+                ["to"] = "1",
+                ["area"] = "monitoring",
+                ["pool"] = "some-pool",
+                ["instance"] = instance,
+                ["template"] = "redis",
+                ["version"] = "7.2.7",
+                ["plan"] = "small",
+                ["ruleId"] = monitoring.RuleId.ToString(),
+                ["channelId"] = monitoring.ChannelId.ToString(),
+                ["alertId"] = monitoring.AlertId.ToString(),
+            }
+        );
     }
 
     /// <summary>
@@ -101,34 +129,48 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
         if (!path.StartsWith("/t/", StringComparison.Ordinal))
             return null;
         var endpoint = Endpoints(method)
-            .Where(e => new TemplateMatcher(TemplateParser.Parse(e.RoutePattern.RawText!.TrimStart('/')), new RouteValueDictionary())
-                .TryMatch(path, new RouteValueDictionary()))
+            .Where(e =>
+                new TemplateMatcher(
+                    TemplateParser.Parse(e.RoutePattern.RawText!.TrimStart('/')),
+                    new RouteValueDictionary()
+                ).TryMatch(path, new RouteValueDictionary())
+            )
             .OrderBy(e => e.RoutePattern.InboundPrecedence)
             .FirstOrDefault();
         if (endpoint is null)
             return null;
         var policies = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Select(a => a.Policy).ToList();
-        return policies.Contains(TenantPolicies.Manage) || policies.Contains(TenantPolicies.AdminRead) ? TenantRole.TenantAdmin
+        return policies.Contains(TenantPolicies.Manage) || policies.Contains(TenantPolicies.AdminRead)
+                ? TenantRole.TenantAdmin
             : policies.Contains(TenantPolicies.Develop) ? TenantRole.Developer
             : TenantRole.Viewer;
     }
 
     private List<RouteEndpoint> Endpoints(string method) =>
-        portal.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
-            .OfType<RouteEndpoint>()
+        portal
+            .Factory.Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.Parameters.Any(p => p.Name == "tenant"))
             .Where(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Contains(method))
             .ToList();
 
-    private static bool IsApi(RouteEndpoint endpoint) => endpoint.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal);
+    private static bool IsApi(RouteEndpoint endpoint) =>
+        endpoint.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal);
 
     private static string Fill(RouteEndpoint endpoint, IReadOnlyDictionary<string, string> values) =>
-        "/" + Regex.Replace(endpoint.RoutePattern.RawText!.TrimStart('/'), @"\{(\w+)(:[^}]*)?\}", m =>
+        "/"
+        + Regex.Replace(endpoint.RoutePattern.RawText!.TrimStart('/'), @"\{(\w+)(:[^}]*)?\}", m =>
             values.TryGetValue(m.Groups[1].Value, out var value)
                 ? Uri.EscapeDataString(value)
-                : throw new InvalidOperationException($"The route '{endpoint.RoutePattern.RawText}' has a parameter '{m.Groups[1].Value}' this test has no value for."));
+                : throw new InvalidOperationException(
+                    $"The route '{endpoint.RoutePattern.RawText}' has a parameter '{m.Groups[1].Value}' this test has no value for."
+                )
+        );
 
-    [GeneratedRegex("""<form\b(?=[^>]*\bmethod="(?<method>\w+)")(?:(?=[^>]*\baction="(?<action>[^"]*)"))?[^>]*>""", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(
+        """<form\b(?=[^>]*\bmethod="(?<method>\w+)")(?:(?=[^>]*\baction="(?<action>[^"]*)"))?[^>]*>""",
+        RegexOptions.IgnoreCase
+    )]
     private static partial Regex FormPattern();
 
     [GeneratedRegex("""<a\b[^>]*\bhref="(?<href>/(?:t|admin)\b[^"]*)"[^>]*>""", RegexOptions.IgnoreCase)]

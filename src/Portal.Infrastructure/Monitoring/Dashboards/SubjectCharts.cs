@@ -14,11 +14,21 @@ public sealed class SubjectCharts(PortalDbContext db, MetricCharts charts)
     {
         if (ChartRange.Parse(range) is not { } chartRange)
             return RangeProblem(range);
-        var clusterId = await db.Clusters.Where(c => c.Name == cluster).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
-        return clusterId is null ? Problem.NotFound($"Cluster '{cluster}'") : await charts.ForClusterAsync(clusterId.Value, chartRange, ct);
+        var clusterId = await db
+            .Clusters.Where(c => c.Name == cluster)
+            .Select(c => (Guid?)c.Id)
+            .FirstOrDefaultAsync(ct);
+        return clusterId is null
+            ? Problem.NotFound($"Cluster '{cluster}'")
+            : await charts.ForClusterAsync(clusterId.Value, chartRange, ct);
     }
 
-    public async Task<Result<ChartSet>> EnvironmentAsync(Guid tenantId, string environment, string? range, CancellationToken ct)
+    public async Task<Result<ChartSet>> EnvironmentAsync(
+        Guid tenantId,
+        string environment,
+        string? range,
+        CancellationToken ct
+    )
     {
         if (ChartRange.Parse(range) is not { } chartRange)
             return RangeProblem(range);
@@ -28,13 +38,23 @@ public sealed class SubjectCharts(PortalDbContext db, MetricCharts charts)
     }
 
     /// <summary>The application's workload in the environment, with its deploys there marked.</summary>
-    public async Task<Result<ChartSet>> ApplicationAsync(Guid tenantId, string app, string? environment, string? range, CancellationToken ct)
+    public async Task<Result<ChartSet>> ApplicationAsync(
+        Guid tenantId,
+        string app,
+        string? environment,
+        string? range,
+        CancellationToken ct
+    )
     {
         if (ChartRange.Parse(range) is not { } chartRange)
             return RangeProblem(range);
         if (string.IsNullOrEmpty(environment))
             return EnvironmentProblem;
-        var applicationId = await db.Applications.AsNoTracking().Where(a => a.Name == app).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(ct);
+        var applicationId = await db
+            .Applications.AsNoTracking()
+            .Where(a => a.Name == app)
+            .Select(a => (Guid?)a.Id)
+            .FirstOrDefaultAsync(ct);
         if (applicationId is null)
             return Problem.NotFound($"Application '{app}'");
         return await EnvironmentIdAsync(environment, ct) is { } environmentId
@@ -42,27 +62,39 @@ public sealed class SubjectCharts(PortalDbContext db, MetricCharts charts)
             : Problem.NotFound($"Environment '{environment}'");
     }
 
-    public async Task<Result<ChartSet>> InstanceAsync(Guid tenantId, string instance, string? environment, string? range, CancellationToken ct)
+    public async Task<Result<ChartSet>> InstanceAsync(
+        Guid tenantId,
+        string instance,
+        string? environment,
+        string? range,
+        CancellationToken ct
+    )
     {
         if (ChartRange.Parse(range) is not { } chartRange)
             return RangeProblem(range);
         if (string.IsNullOrEmpty(environment))
             return EnvironmentProblem;
         var environmentId = await (
-                from i in db.MiddlewareInstances.AsNoTracking()
-                join e in db.Environments on i.EnvironmentId equals e.Id
-                where i.Name == instance && e.Name == environment
-                select (Guid?)e.Id)
-            .FirstOrDefaultAsync(ct);
+            from i in db.MiddlewareInstances.AsNoTracking()
+            join e in db.Environments on i.EnvironmentId equals e.Id
+            where i.Name == instance && e.Name == environment
+            select (Guid?)e.Id
+        ).FirstOrDefaultAsync(ct);
         return environmentId is null
             ? Problem.NotFound($"Middleware instance '{instance}' in environment '{environment}'")
             : await charts.ForWorkloadAsync(tenantId, environmentId.Value, instance, null, chartRange, ct);
     }
 
-    private static Problem RangeProblem(string? range) => Problem.Invalid("Range", $"'{range}' is not a range; choose one of {ChartRange.Names}.");
+    private static Problem RangeProblem(string? range) =>
+        Problem.Invalid("Range", $"'{range}' is not a range; choose one of {ChartRange.Names}.");
 
-    private static Problem EnvironmentProblem => Problem.Invalid("Environment", "Name the environment whose charts to show.");
+    private static Problem EnvironmentProblem =>
+        Problem.Invalid("Environment", "Name the environment whose charts to show.");
 
     private Task<Guid?> EnvironmentIdAsync(string environment, CancellationToken ct) =>
-        db.Environments.AsNoTracking().Where(e => e.Name == environment).Select(e => (Guid?)e.Id).FirstOrDefaultAsync(ct);
+        db
+            .Environments.AsNoTracking()
+            .Where(e => e.Name == environment)
+            .Select(e => (Guid?)e.Id)
+            .FirstOrDefaultAsync(ct);
 }

@@ -4,5 +4,6 @@ namespace Portal.Infrastructure.Monitoring.Notifications;
 public sealed record DeliveryOutcome(bool Delivered, int Attempts, string? Error)
 {
     public static DeliveryOutcome Success(int attempts) => new(true, attempts, null);
+
     public static DeliveryOutcome Failure(int attempts, string error) => new(false, attempts, error);
 }

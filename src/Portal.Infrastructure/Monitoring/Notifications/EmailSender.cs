@@ -10,22 +10,37 @@ public sealed class EmailSender(SmtpMailer mailer, ILogger<EmailSender> logger) 
 {
     public ChannelKind Kind => ChannelKind.Email;
 
-    public async Task<DeliveryOutcome> SendAsync(NotificationChannel channel, AlertMessage message, CancellationToken ct)
+    public async Task<DeliveryOutcome> SendAsync(
+        NotificationChannel channel,
+        AlertMessage message,
+        CancellationToken ct
+    )
     {
         if (channel.Kind != ChannelKind.Email)
-            throw new ArgumentException($"Channel {channel.Id} is a {channel.Kind} channel, not e-mail.", nameof(channel));
+            throw new ArgumentException(
+                $"Channel {channel.Id} is a {channel.Kind} channel, not e-mail.",
+                nameof(channel)
+            );
         if (!mailer.IsConfigured)
             return DeliveryOutcome.Failure(0, SmtpMailer.NotConfigured);
 
         var sent = await mailer.SendAsync(channel.Recipients, Subject(message), Body(message), ct);
         if (!sent.Succeeded)
         {
-            logger.LogWarning("Alert {AlertId} could not be mailed through channel {ChannelId}: {Error}",
-                message.AlertId, channel.Id, sent.Problem!.Message);
+            logger.LogWarning(
+                "Alert {AlertId} could not be mailed through channel {ChannelId}: {Error}",
+                message.AlertId,
+                channel.Id,
+                sent.Problem!.Message
+            );
             return DeliveryOutcome.Failure(1, sent.Problem!.Message);
         }
-        logger.LogInformation("Alert {AlertId} mailed through channel {ChannelId} to {RecipientCount} recipient(s).",
-            message.AlertId, channel.Id, channel.Recipients.Count);
+        logger.LogInformation(
+            "Alert {AlertId} mailed through channel {ChannelId} to {RecipientCount} recipient(s).",
+            message.AlertId,
+            channel.Id,
+            channel.Recipients.Count
+        );
         return DeliveryOutcome.Success(1);
     }
 
@@ -38,7 +53,10 @@ public sealed class EmailSender(SmtpMailer mailer, ILogger<EmailSender> logger) 
     {
         var body = new StringBuilder();
         body.AppendLine(message.Summary).AppendLine();
-        body.AppendLine(CultureInfo.InvariantCulture, $"Value: {message.Value.ToString("G", CultureInfo.InvariantCulture)} (threshold {message.Threshold.ToString("G", CultureInfo.InvariantCulture)})");
+        body.AppendLine(
+            CultureInfo.InvariantCulture,
+            $"Value: {message.Value.ToString("G", CultureInfo.InvariantCulture)} (threshold {message.Threshold.ToString("G", CultureInfo.InvariantCulture)})"
+        );
         body.AppendLine(CultureInfo.InvariantCulture, $"Started: {message.StartsAt:yyyy-MM-dd HH:mm:ss} UTC");
         if (message.EndsAt is { } endsAt)
             body.AppendLine(CultureInfo.InvariantCulture, $"Resolved: {endsAt:yyyy-MM-dd HH:mm:ss} UTC");

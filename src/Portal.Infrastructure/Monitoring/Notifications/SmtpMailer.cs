@@ -15,12 +15,18 @@ namespace Portal.Infrastructure.Monitoring.Notifications;
 public sealed class SmtpMailer(IOptions<NotificationOptions> options)
 {
     /// <summary>Why nothing is mailed when no server is configured.</summary>
-    public static readonly string NotConfigured = $"No SMTP server is configured ({NotificationOptions.Section}:Smtp:Host).";
+    public static readonly string NotConfigured =
+        $"No SMTP server is configured ({NotificationOptions.Section}:Smtp:Host).";
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.Smtp.Host);
 
     /// <summary>Sends a plain-text mail from the configured From address; a failure says which server did not take it, and why.</summary>
-    public async Task<Result> SendAsync(IReadOnlyList<string> recipients, string subject, string body, CancellationToken ct)
+    public async Task<Result> SendAsync(
+        IReadOnlyList<string> recipients,
+        string subject,
+        string body,
+        CancellationToken ct
+    )
     {
         var smtp = options.Value.Smtp;
         if (!IsConfigured)
@@ -42,19 +48,31 @@ public sealed class SmtpMailer(IOptions<NotificationOptions> options)
             await client.SendAsync(mail, ct);
             await client.DisconnectAsync(quit: true, ct);
         }
-        catch (Exception e) when (e is SmtpCommandException or SmtpProtocolException or AuthenticationException or SslHandshakeException
-                                      or ServiceNotConnectedException or SocketException or IOException or TimeoutException)
+        catch (Exception e)
+            when (e
+                    is SmtpCommandException
+                        or SmtpProtocolException
+                        or AuthenticationException
+                        or SslHandshakeException
+                        or ServiceNotConnectedException
+                        or SocketException
+                        or IOException
+                        or TimeoutException
+            )
         {
-            return Problem.Unavailable($"The SMTP server {smtp.Host}:{smtp.Port} did not take the message: {e.Message}");
+            return Problem.Unavailable(
+                $"The SMTP server {smtp.Host}:{smtp.Port} did not take the message: {e.Message}"
+            );
         }
         return Result.Ok();
     }
 
-    private static SecureSocketOptions SecurityOf(string security) => security switch
-    {
-        "None" => SecureSocketOptions.None,
-        "StartTls" => SecureSocketOptions.StartTls,
-        "SslOnConnect" => SecureSocketOptions.SslOnConnect,
-        _ => SecureSocketOptions.Auto,
-    };
+    private static SecureSocketOptions SecurityOf(string security) =>
+        security switch
+        {
+            "None" => SecureSocketOptions.None,
+            "StartTls" => SecureSocketOptions.StartTls,
+            "SslOnConnect" => SecureSocketOptions.SslOnConnect,
+            _ => SecureSocketOptions.Auto,
+        };
 }

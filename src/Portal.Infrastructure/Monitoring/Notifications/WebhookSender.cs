@@ -24,7 +24,8 @@ public sealed class WebhookSender(
     ChannelSecretVault secrets,
     IOptions<NotificationOptions> options,
     TimeProvider clock,
-    ILogger<WebhookSender> logger) : INotificationSender
+    ILogger<WebhookSender> logger
+) : INotificationSender
 {
     public const string HttpClientName = "Portal.Monitoring.Webhooks";
     public const string SignatureHeader = "X-Portal-Signature";
@@ -35,10 +36,17 @@ public sealed class WebhookSender(
 
     public ChannelKind Kind => ChannelKind.Webhook;
 
-    public async Task<DeliveryOutcome> SendAsync(NotificationChannel channel, AlertMessage message, CancellationToken ct)
+    public async Task<DeliveryOutcome> SendAsync(
+        NotificationChannel channel,
+        AlertMessage message,
+        CancellationToken ct
+    )
     {
         if (channel.Kind != ChannelKind.Webhook)
-            throw new ArgumentException($"Channel {channel.Id} is a {channel.Kind} channel, not a webhook.", nameof(channel));
+            throw new ArgumentException(
+                $"Channel {channel.Id} is a {channel.Kind} channel, not a webhook.",
+                nameof(channel)
+            );
         var settings = options.Value;
         var url = new Uri(secrets.OpenUrl(channel.SealedUrl));
         var body = Payload(message);
@@ -59,15 +67,28 @@ public sealed class WebhookSender(
             try
             {
                 using var request = SignedRequest(url, body, secret);
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                using var response = await client.SendAsync(
+                    request,
+                    HttpCompletionOption.ResponseHeadersRead,
+                    timeout.Token
+                );
                 if (response.IsSuccessStatusCode)
                 {
-                    logger.LogInformation("Alert {AlertId} delivered to webhook channel {ChannelId} ({Endpoint}) on attempt {Attempt}.",
-                        message.AlertId, channel.Id, channel.Target, attempt);
+                    logger.LogInformation(
+                        "Alert {AlertId} delivered to webhook channel {ChannelId} ({Endpoint}) on attempt {Attempt}.",
+                        message.AlertId,
+                        channel.Id,
+                        channel.Target,
+                        attempt
+                    );
                     return DeliveryOutcome.Success(attempt);
                 }
                 var status = (int)response.StatusCode;
-                error = $"The webhook answered {status} {response.ReasonPhrase}.".Replace(" .", ".", StringComparison.Ordinal);
+                error = $"The webhook answered {status} {response.ReasonPhrase}.".Replace(
+                    " .",
+                    ".",
+                    StringComparison.Ordinal
+                );
                 if (!IsWorthRetrying(response.StatusCode))
                     return Failed(channel, attempt, error);
             }
@@ -81,10 +102,18 @@ public sealed class WebhookSender(
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                error = $"The webhook did not answer within {settings.WebhookTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.";
+                error =
+                    $"The webhook did not answer within {settings.WebhookTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.";
             }
-            logger.LogWarning("Attempt {Attempt} of {Attempts} to deliver alert {AlertId} to webhook channel {ChannelId} ({Endpoint}) failed: {Error}",
-                attempt, attempts, message.AlertId, channel.Id, channel.Target, error);
+            logger.LogWarning(
+                "Attempt {Attempt} of {Attempts} to deliver alert {AlertId} to webhook channel {ChannelId} ({Endpoint}) failed: {Error}",
+                attempt,
+                attempts,
+                message.AlertId,
+                channel.Id,
+                channel.Target,
+                error
+            );
         }
         return Failed(channel, attempts, attempts > 1 ? $"{error} Gave up after {attempts} attempts." : error);
     }
@@ -124,16 +153,24 @@ public sealed class WebhookSender(
     private static WebhookTargetRefusedException? Refusal(Exception e)
     {
         for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
             if (inner is WebhookTargetRefusedException refusal)
                 return refusal;
+        }
+
         return null;
     }
 
     // Logs name the channel's target, its URL cut after the host: the path or query may be the credential.
     private DeliveryOutcome Failed(NotificationChannel channel, int attempts, string error)
     {
-        logger.LogWarning("Webhook channel {ChannelId} ({Endpoint}) did not take the alert after {Attempts} attempt(s): {Error}",
-            channel.Id, channel.Target, attempts, error);
+        logger.LogWarning(
+            "Webhook channel {ChannelId} ({Endpoint}) did not take the alert after {Attempts} attempt(s): {Error}",
+            channel.Id,
+            channel.Target,
+            attempts,
+            error
+        );
         return DeliveryOutcome.Failure(attempts, error);
     }
 }

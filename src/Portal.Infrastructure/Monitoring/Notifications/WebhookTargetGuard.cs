@@ -8,9 +8,12 @@ namespace Portal.Infrastructure.Monitoring.Notifications;
 /// unless the operators allowed private targets, or listed the host or its address in
 /// <c>Portal:Monitoring:Notifications:AllowedTargets</c>; checked when the channel is saved and again when connecting.
 /// </summary>
-public sealed class WebhookTargetGuard(IOptions<NotificationOptions> options) : NetworkTargetGuard(
-    options.Value.AllowPrivateTargets, options.Value.AllowedTargets,
-    new TargetWording("webhook", "Url", "send to", $"{NotificationOptions.Section}:AllowedTargets"))
+public sealed class WebhookTargetGuard(IOptions<NotificationOptions> options)
+    : NetworkTargetGuard(
+        options.Value.AllowPrivateTargets,
+        options.Value.AllowedTargets,
+        new TargetWording("webhook", "Url", "send to", $"{NotificationOptions.Section}:AllowedTargets")
+    )
 {
     protected override TargetRefusedException Refused(string message) => new WebhookTargetRefusedException(message);
 }

@@ -16,8 +16,14 @@ public sealed class MetricsServerSource(KubernetesClients clients) : IMetricsSou
         var pods = await client.GetKubernetesPodsMetricsAsync().WaitAsync(ct);
         return new UsageReading(
             nodes.Items.Select(n => new NodeUsage(n.Metadata.Name, Cpu(n.Usage), Memory(n.Usage))).ToList(),
-            pods.Items.Select(p => new PodUsage(p.Metadata.NamespaceProperty, p.Metadata.Name,
-                p.Containers.Sum(c => Cpu(c.Usage)), p.Containers.Sum(c => Memory(c.Usage)))).ToList());
+            pods.Items.Select(p => new PodUsage(
+                    p.Metadata.NamespaceProperty,
+                    p.Metadata.Name,
+                    p.Containers.Sum(c => Cpu(c.Usage)),
+                    p.Containers.Sum(c => Memory(c.Usage))
+                ))
+                .ToList()
+        );
     }
 
     private static long Cpu(IDictionary<string, ResourceQuantity>? usage) => Quantity.CpuMillis(Read(usage, "cpu"));

@@ -15,13 +15,20 @@ public static class MetricsSourcesSetup
     /// </summary>
     public static IServiceCollection AddMetricsSources(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PrometheusOptions>().Bind(configuration.GetSection(PrometheusOptions.Section))
-            .Validate(o => o.AllowedTargets.All(NetworkTargetGuard.IsValidAllowedTarget),
-                $"{PrometheusOptions.Section}:AllowedTargets takes host names, addresses and CIDR ranges such as 10.0.0.0/8.")
+        services
+            .AddOptions<PrometheusOptions>()
+            .Bind(configuration.GetSection(PrometheusOptions.Section))
+            .Validate(
+                o => o.AllowedTargets.All(NetworkTargetGuard.IsValidAllowedTarget),
+                $"{PrometheusOptions.Section}:AllowedTargets takes host names, addresses and CIDR ranges such as 10.0.0.0/8."
+            )
             .ValidateOnStart();
         services.AddSingleton<PrometheusTargetGuard>();
-        services.AddHttpClient(PrometheusSource.HttpClientName, http => http.Timeout = PrometheusTimeout)
-            .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<PrometheusTargetGuard>().CreateGuardedHandler(PrometheusTimeout));
+        services
+            .AddHttpClient(PrometheusSource.HttpClientName, http => http.Timeout = PrometheusTimeout)
+            .ConfigurePrimaryHttpMessageHandler(provider =>
+                provider.GetRequiredService<PrometheusTargetGuard>().CreateGuardedHandler(PrometheusTimeout)
+            );
         services.AddSingleton<MetricsServerSource>();
         services.AddScoped<MetricsSources>();
         services.AddScoped<PoolMetricsSourceSetting>();

@@ -16,7 +16,11 @@ public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audi
 
     /// <summary>The pool's Prometheus address, "" when it reads metrics.k8s.io, or null when there is no such pool.</summary>
     public Task<string?> PrometheusUrlAsync(string poolName, CancellationToken ct) =>
-        db.ResourcePools.AsNoTracking().Where(p => p.Name == poolName).Select(p => p.PrometheusUrl).FirstOrDefaultAsync(ct);
+        db
+            .ResourcePools.AsNoTracking()
+            .Where(p => p.Name == poolName)
+            .Select(p => p.PrometheusUrl)
+            .FirstOrDefaultAsync(ct);
 
     /// <summary>The Prometheus address ("" for metrics.k8s.io) of every pool, by pool name.</summary>
     public async Task<IReadOnlyDictionary<string, string>> PrometheusUrlsAsync(CancellationToken ct) =>
@@ -31,18 +35,29 @@ public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audi
         var previous = pool.PrometheusUrl;
         var before = Describe(previous);
         var changed = pool.UseMetricsFrom(prometheusUrl);
-        if (changed.Succeeded && pool.PrometheusUrl.Length > 0 && await guard.CheckAsync(new Uri(pool.PrometheusUrl), ct) is { Succeeded: false } refused)
+        if (
+            changed.Succeeded
+            && pool.PrometheusUrl.Length > 0
+            && await guard.CheckAsync(new Uri(pool.PrometheusUrl), ct) is { Succeeded: false } refused
+        )
         {
             pool.UseMetricsFrom(previous);
             changed = refused;
         }
-        audit.Record(actor, null, "pool.metrics-source-changed", "pool", pool.Name,
+        audit.Record(
+            actor,
+            null,
+            "pool.metrics-source-changed",
+            "pool",
+            pool.Name,
             changed.Succeeded ? $"{before} → {Describe(pool.PrometheusUrl)}" : changed.Problem!.Message,
-            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied);
+            changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied
+        );
         await db.SaveChangesAsync(ct);
         return changed;
     }
 
     /// <summary>How pages and audit events name a source: the Prometheus address, or metrics.k8s.io.</summary>
-    public static string Describe(string prometheusUrl) => prometheusUrl.Length == 0 ? MetricsServerName : prometheusUrl;
+    public static string Describe(string prometheusUrl) =>
+        prometheusUrl.Length == 0 ? MetricsServerName : prometheusUrl;
 }

@@ -13,16 +13,19 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
     public const string HttpClientName = "prometheus";
 
     // cAdvisor: the root cgroup (id="/") is the whole node, so its usage is the node's.
-    public const string NodeCpuMillisQuery = """sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m])) * 1000""";
+    public const string NodeCpuMillisQuery =
+        """sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m])) * 1000""";
 
     // cAdvisor: working set is what the kubelet evicts on and what metrics-server reports as memory usage.
     public const string NodeMemoryBytesQuery = """sum by (node) (container_memory_working_set_bytes{id="/"})""";
 
     // cAdvisor: per-container series (container!="") leave out the pod's sandbox and its cgroup total, which would count twice.
-    public const string PodCpuMillisQuery = """sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="",pod!=""}[5m])) * 1000""";
+    public const string PodCpuMillisQuery =
+        """sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="",pod!=""}[5m])) * 1000""";
 
     // cAdvisor: as for CPU, the containers' series only.
-    public const string PodMemoryBytesQuery = """sum by (namespace, pod) (container_memory_working_set_bytes{container!="",pod!=""})""";
+    public const string PodMemoryBytesQuery =
+        """sum by (namespace, pod) (container_memory_working_set_bytes{container!="",pod!=""})""";
 
     public string BaseUrl { get; } = baseUrl.TrimEnd('/');
 
@@ -36,14 +39,22 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
 
         var nodes = Join(await nodeCpu, await nodeMemory, sample => sample.Label("node"))
             .Select(n => new NodeUsage(n.Key, n.Cpu, n.Memory));
-        var pods = Join(await podCpu, await podMemory, sample => sample.Label("namespace") is { } ns && sample.Label("pod") is { } pod ? new PodName(ns, pod) : null)
+        var pods = Join(await podCpu, await podMemory, sample =>
+                sample.Label("namespace") is { } ns && sample.Label("pod") is { } pod ? new PodName(ns, pod) : null
+            )
             .Select(p => new PodUsage(p.Key.Namespace, p.Key.Pod, p.Cpu, p.Memory));
-        return new UsageReading(nodes.OrderBy(n => n.Node, StringComparer.Ordinal).ToList(),
-            pods.OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Pod, StringComparer.Ordinal).ToList());
+        return new UsageReading(
+            nodes.OrderBy(n => n.Node, StringComparer.Ordinal).ToList(),
+            pods.OrderBy(p => p.Namespace, StringComparer.Ordinal).ThenBy(p => p.Pod, StringComparer.Ordinal).ToList()
+        );
     }
 
     /// <summary>CPU and memory of the same node or pod side by side; one that only one query knows gets 0 for the other.</summary>
-    private static IEnumerable<(TKey Key, long Cpu, long Memory)> Join<TKey>(IReadOnlyList<Sample> cpu, IReadOnlyList<Sample> memory, Func<Sample, TKey?> key)
+    private static IEnumerable<(TKey Key, long Cpu, long Memory)> Join<TKey>(
+        IReadOnlyList<Sample> cpu,
+        IReadOnlyList<Sample> memory,
+        Func<Sample, TKey?> key
+    )
         where TKey : class
     {
         var joined = new Dictionary<TKey, (long Cpu, long Memory)>();
@@ -70,10 +81,14 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
             response = await http.GetAsync(url, ct);
             body = await response.Content.ReadAsStringAsync(ct);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e)
+            when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
             // A timed-out request is cancelled too; it is the source failing, not the caller giving up.
-            throw new MetricsSourceException($"Prometheus at {BaseUrl} did not answer the query '{query}': {e.Message}", e);
+            throw new MetricsSourceException(
+                $"Prometheus at {BaseUrl} did not answer the query '{query}': {e.Message}",
+                e
+            );
         }
         using (response)
         {
@@ -86,16 +101,28 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
             {
                 // The body is not repeated: whatever answered may not be a Prometheus, and its page is not ours to show.
                 throw new MetricsSourceException(
-                    $"Prometheus at {BaseUrl} answered the query '{query}' with HTTP {(int)response.StatusCode} and no Prometheus API response.");
+                    $"Prometheus at {BaseUrl} answered the query '{query}' with HTTP {(int)response.StatusCode} and no Prometheus API response."
+                );
             }
             using (document)
             {
                 var root = document.RootElement;
                 if (!response.IsSuccessStatusCode || Text(root, "status") != "success")
-                    throw new MetricsSourceException($"Prometheus at {BaseUrl} refused the query '{query}' (HTTP {(int)response.StatusCode}, {ErrorOf(root)}");
-                if (!root.TryGetProperty("data", out var data) || Text(data, "resultType") != "vector"
-                    || !data.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Array)
-                    throw new MetricsSourceException($"Prometheus at {BaseUrl} answered the query '{query}' with something other than an instant vector.");
+                    throw new MetricsSourceException(
+                        $"Prometheus at {BaseUrl} refused the query '{query}' (HTTP {(int)response.StatusCode}, {ErrorOf(root)}"
+                    );
+                if (
+                    !root.TryGetProperty("data", out var data)
+                    || Text(data, "resultType") != "vector"
+                    || !data.TryGetProperty("result", out var result)
+                    || result.ValueKind != JsonValueKind.Array
+                )
+                {
+                    throw new MetricsSourceException(
+                        $"Prometheus at {BaseUrl} answered the query '{query}' with something other than an instant vector."
+                    );
+                }
+
                 return result.EnumerateArray().Select(Sample.Read).OfType<Sample>().ToList();
             }
         }
@@ -104,7 +131,9 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
     private sealed record PodName(string Namespace, string Pod);
 
     private static string? Text(JsonElement element, string property) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+        element.ValueKind == JsonValueKind.Object
+        && element.TryGetProperty(property, out var value)
+        && value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : null;
 
@@ -126,11 +155,23 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
 
         public static Sample? Read(JsonElement series)
         {
-            if (!series.TryGetProperty("value", out var pair) || pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2
+            if (
+                !series.TryGetProperty("value", out var pair)
+                || pair.ValueKind != JsonValueKind.Array
+                || pair.GetArrayLength() != 2
                 || pair[1].ValueKind != JsonValueKind.String
-                || !double.TryParse(pair[1].GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-                || !double.IsFinite(value))
+                || !double.TryParse(
+                    pair[1].GetString(),
+                    NumberStyles.Float,
+                    CultureInfo.InvariantCulture,
+                    out var value
+                )
+                || !double.IsFinite(value)
+            )
+            {
                 return null;
+            }
+
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             if (series.TryGetProperty("metric", out var metric) && metric.ValueKind == JsonValueKind.Object)
             {

@@ -19,6 +19,14 @@ public sealed class PrometheusOptions
 /// Keeps the Prometheus address a platform admin gives a pool from reaching the portal's own network (SSRF) unless the
 /// operators allowed it in <c>Portal:Monitoring:Prometheus</c>: checked when the address is saved and again when connecting.
 /// </summary>
-public sealed class PrometheusTargetGuard(IOptions<PrometheusOptions> options) : NetworkTargetGuard(
-    options.Value.AllowPrivateTargets, options.Value.AllowedTargets,
-    new TargetWording("Prometheus server", "PrometheusUrl", "read from", $"{PrometheusOptions.Section}:AllowedTargets"));
+public sealed class PrometheusTargetGuard(IOptions<PrometheusOptions> options)
+    : NetworkTargetGuard(
+        options.Value.AllowPrivateTargets,
+        options.Value.AllowedTargets,
+        new TargetWording(
+            "Prometheus server",
+            "PrometheusUrl",
+            "read from",
+            $"{PrometheusOptions.Section}:AllowedTargets"
+        )
+    );

@@ -10,9 +10,14 @@ public sealed class EmailSenderTests
     private static NotificationChannel Channel(string recipients) =>
         NotificationChannel.CreateEmail(Guid.NewGuid(), "Team mail", recipients, Now).Value;
 
-    private static NotificationServices MailingThrough(int port) => new(
-        ("Smtp:Host", "127.0.0.1"), ("Smtp:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ("Smtp:From", "alerts@portal.example.com"), ("Smtp:Security", "None"), ("Smtp:Timeout", "00:00:10"));
+    private static NotificationServices MailingThrough(int port) =>
+        new(
+            ("Smtp:Host", "127.0.0.1"),
+            ("Smtp:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Smtp:From", "alerts@portal.example.com"),
+            ("Smtp:Security", "None"),
+            ("Smtp:Timeout", "00:00:10")
+        );
 
     [Fact]
     public async Task An_alert_is_mailed_to_every_recipient_with_its_subject_numbers_and_link()
@@ -20,8 +25,13 @@ public sealed class EmailSenderTests
         await using var smtp = await LocalSmtpServer.StartAsync();
         using var services = MailingThrough(smtp.Port);
 
-        var outcome = await services.Sender(ChannelKind.Email)
-            .SendAsync(Channel("ops@example.com, dev@example.com"), NotificationServices.FiringAlert(), CancellationToken.None);
+        var outcome = await services
+            .Sender(ChannelKind.Email)
+            .SendAsync(
+                Channel("ops@example.com, dev@example.com"),
+                NotificationServices.FiringAlert(),
+                CancellationToken.None
+            );
 
         Assert.Equal(new DeliveryOutcome(true, 1, null), outcome);
         var (recipients, message) = Assert.Single(smtp.Messages);
@@ -38,7 +48,11 @@ public sealed class EmailSenderTests
     [Fact]
     public void A_resolved_alert_says_so_in_its_subject_and_says_when_it_ended()
     {
-        var resolved = NotificationServices.FiringAlert() with { Status = "resolved", EndsAt = new DateTime(2026, 11, 25, 12, 10, 0, DateTimeKind.Utc) };
+        var resolved = NotificationServices.FiringAlert() with
+        {
+            Status = "resolved",
+            EndsAt = new DateTime(2026, 11, 25, 12, 10, 0, DateTimeKind.Utc),
+        };
 
         Assert.Equal("[RESOLVED critical] Pod crash-looping — shop/prod/api", EmailSender.Subject(resolved));
         Assert.Contains("Resolved: 2026-11-25 12:10:00 UTC", EmailSender.Body(resolved));
@@ -50,7 +64,8 @@ public sealed class EmailSenderTests
     {
         using var services = new NotificationServices();
 
-        var outcome = await services.Sender(ChannelKind.Email)
+        var outcome = await services
+            .Sender(ChannelKind.Email)
             .SendAsync(Channel("ops@example.com"), NotificationServices.FiringAlert(), CancellationToken.None);
 
         Assert.False(outcome.Delivered);
@@ -63,7 +78,8 @@ public sealed class EmailSenderTests
         var port = LocalSmtpServer.FreePort();
         using var services = MailingThrough(port);
 
-        var outcome = await services.Sender(ChannelKind.Email)
+        var outcome = await services
+            .Sender(ChannelKind.Email)
             .SendAsync(Channel("ops@example.com"), NotificationServices.FiringAlert(), CancellationToken.None);
 
         Assert.False(outcome.Delivered);
@@ -75,8 +91,9 @@ public sealed class EmailSenderTests
     {
         using var services = new NotificationServices(("Smtp:Host", "mail.example.com"));
 
-        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
-            () => services.Get<Microsoft.Extensions.Options.IOptions<NotificationOptions>>().Value);
+        var failure = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            services.Get<Microsoft.Extensions.Options.IOptions<NotificationOptions>>().Value
+        );
         Assert.Contains("From", failure.Message);
     }
 }

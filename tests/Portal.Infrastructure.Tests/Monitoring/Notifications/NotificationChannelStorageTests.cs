@@ -20,7 +20,10 @@ public sealed class NotificationChannelStorageTests : IDisposable
     }
 
     private PortalDbContext Database() =>
-        new(new DbContextOptionsBuilder<PortalDbContext>().UseSqlite(_connection).UseOpenIddict().Options, new TenantScope());
+        new(
+            new DbContextOptionsBuilder<PortalDbContext>().UseSqlite(_connection).UseOpenIddict().Options,
+            new TenantScope()
+        );
 
     private Tenant AddTenant()
     {
@@ -37,8 +40,21 @@ public sealed class NotificationChannelStorageTests : IDisposable
         var tenant = AddTenant();
         using (var db = Database())
         {
-            db.NotificationChannels.Add(NotificationChannel.CreateWebhook(null, "Operators", "https://hooks.example.com/ops", "sealed", url => $"sealed({url})", Now).Value);
-            db.NotificationChannels.Add(NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com,dev@example.com", Now).Value);
+            db.NotificationChannels.Add(
+                NotificationChannel
+                    .CreateWebhook(
+                        null,
+                        "Operators",
+                        "https://hooks.example.com/ops",
+                        "sealed",
+                        url => $"sealed({url})",
+                        Now
+                    )
+                    .Value
+            );
+            db.NotificationChannels.Add(
+                NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com,dev@example.com", Now).Value
+            );
             db.SaveChanges();
         }
 
@@ -51,7 +67,12 @@ public sealed class NotificationChannelStorageTests : IDisposable
         Assert.Equal("sealed(https://hooks.example.com/ops)", channels[0].SealedUrl);
         Assert.Equal("https://hooks.example.com/…", channels[0].Target);
         Assert.Equal(["ops@example.com", "dev@example.com"], channels[1].Recipients);
-        Assert.Equal("Email", reader.Database.SqlQueryRaw<string>("SELECT Kind AS Value FROM NotificationChannels WHERE Name = 'Team mail'").Single());
+        Assert.Equal(
+            "Email",
+            reader
+                .Database.SqlQueryRaw<string>("SELECT Kind AS Value FROM NotificationChannels WHERE Name = 'Team mail'")
+                .Single()
+        );
     }
 
     [Fact]
@@ -59,8 +80,21 @@ public sealed class NotificationChannelStorageTests : IDisposable
     {
         var tenant = AddTenant();
         using var db = Database();
-        db.NotificationChannels.Add(NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com", Now).Value);
-        db.NotificationChannels.Add(NotificationChannel.CreateWebhook(tenant.Id, "Team mail", "https://hooks.example.com/", "sealed", url => $"sealed({url})", Now).Value);
+        db.NotificationChannels.Add(
+            NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com", Now).Value
+        );
+        db.NotificationChannels.Add(
+            NotificationChannel
+                .CreateWebhook(
+                    tenant.Id,
+                    "Team mail",
+                    "https://hooks.example.com/",
+                    "sealed",
+                    url => $"sealed({url})",
+                    Now
+                )
+                .Value
+        );
 
         Assert.Throws<DbUpdateException>(() => db.SaveChanges());
     }
@@ -71,7 +105,9 @@ public sealed class NotificationChannelStorageTests : IDisposable
         var tenant = AddTenant();
         using (var db = Database())
         {
-            db.NotificationChannels.Add(NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com", Now).Value);
+            db.NotificationChannels.Add(
+                NotificationChannel.CreateEmail(tenant.Id, "Team mail", "ops@example.com", Now).Value
+            );
             db.SaveChanges();
         }
         using (var db = Database())

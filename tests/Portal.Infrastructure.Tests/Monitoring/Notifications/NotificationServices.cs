@@ -28,25 +28,41 @@ internal sealed class NotificationServices : IDisposable
         services.AddLogging(logging => logging.AddProvider(Logs));
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddAlertNotifications(configuration);
-        _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        _provider = services.BuildServiceProvider(
+            new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }
+        );
     }
 
     /// <summary>Settings for a webhook test against a receiver on loopback: allowed, with waits short enough for a test.</summary>
     public static (string, string)[] LoopbackWebhooks(params (string Key, string Value)[] more) =>
-    [
-        ("AllowedTargets:0", "127.0.0.1"),
-        ("WebhookFirstRetryDelay", "00:00:00.010"),
-        ("WebhookTimeout", "00:00:05"),
-        .. more,
-    ];
+        [
+            ("AllowedTargets:0", "127.0.0.1"),
+            ("WebhookFirstRetryDelay", "00:00:00.010"),
+            ("WebhookTimeout", "00:00:05"),
+            .. more,
+        ];
 
-    public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
+    public T Get<T>()
+        where T : notnull => _provider.GetRequiredService<T>();
 
-    public INotificationSender Sender(ChannelKind kind) => _provider.GetServices<INotificationSender>().Single(s => s.Kind == kind);
+    public INotificationSender Sender(ChannelKind kind) =>
+        _provider.GetServices<INotificationSender>().Single(s => s.Kind == kind);
 
-    public static AlertMessage FiringAlert(string summary = "api restarted 7 times in 10 minutes.") => new(
-        Guid.Parse("5b0f7c52-3f4e-4c59-9f7b-2f1d8e2c6a11"), "firing", "Pod crash-looping", "critical", "shop/prod/api", "shop",
-        7, 5, summary, new DateTime(2026, 11, 25, 11, 58, 0, DateTimeKind.Utc), null, "https://portal.example.com/alerts/5b0f7c52");
+    public static AlertMessage FiringAlert(string summary = "api restarted 7 times in 10 minutes.") =>
+        new(
+            Guid.Parse("5b0f7c52-3f4e-4c59-9f7b-2f1d8e2c6a11"),
+            "firing",
+            "Pod crash-looping",
+            "critical",
+            "shop/prod/api",
+            "shop",
+            7,
+            5,
+            summary,
+            new DateTime(2026, 11, 25, 11, 58, 0, DateTimeKind.Utc),
+            null,
+            "https://portal.example.com/alerts/5b0f7c52"
+        );
 
     public void Dispose() => _provider.Dispose();
 }
@@ -63,11 +79,17 @@ internal sealed class CapturedLogs : ILoggerProvider
 
     private sealed class Logger(ConcurrentQueue<string> lines) : ILogger
     {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter
+        ) => lines.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
     }
 }

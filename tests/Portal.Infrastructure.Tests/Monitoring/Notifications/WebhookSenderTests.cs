@@ -12,31 +12,44 @@ public sealed class WebhookSenderTests
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
 
     private static NotificationChannel Channel(NotificationServices services, Uri url, string secret) =>
-        NotificationChannel.CreateWebhook(Guid.NewGuid(), "On-call", url.ToString(), services.Get<ChannelSecretVault>().Seal(secret),
-            services.Get<ChannelSecretVault>().SealUrl, Now).Value;
+        NotificationChannel
+            .CreateWebhook(
+                Guid.NewGuid(),
+                "On-call",
+                url.ToString(),
+                services.Get<ChannelSecretVault>().Seal(secret),
+                services.Get<ChannelSecretVault>().SealUrl,
+                Now
+            )
+            .Value;
 
     private static Task<DeliveryOutcome> Send(NotificationServices services, NotificationChannel channel) =>
-        services.Sender(ChannelKind.Webhook).SendAsync(channel, NotificationServices.FiringAlert(), CancellationToken.None);
+        services
+            .Sender(ChannelKind.Webhook)
+            .SendAsync(channel, NotificationServices.FiringAlert(), CancellationToken.None);
 
-    private static Func<HttpContext, int, Task> AnswerInTurn(params int[] statuses) => (context, request) =>
-    {
-        context.Response.StatusCode = statuses[Math.Min(request, statuses.Length) - 1];
-        return Task.CompletedTask;
-    };
+    private static Func<HttpContext, int, Task> AnswerInTurn(params int[] statuses) =>
+        (context, request) =>
+        {
+            context.Response.StatusCode = statuses[Math.Min(request, statuses.Length) - 1];
+            return Task.CompletedTask;
+        };
 
     [Fact]
     public async Task A_webhook_receives_the_alert_as_camel_case_json_signed_with_the_channel_secret()
     {
         byte[] body = [];
         var headers = new Dictionary<string, string>();
-        await using var receiver = await StandInApiServer.StartAsync(async (context, _) =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            body = buffer.ToArray();
-            foreach (var name in new[] { "X-Portal-Signature", "X-Portal-Timestamp", "User-Agent", "Content-Type" })
-                headers[name] = context.Request.Headers[name].ToString();
-        });
+        await using var receiver = await StandInApiServer.StartAsync(
+            async (context, _) =>
+            {
+                using var buffer = new MemoryStream();
+                await context.Request.Body.CopyToAsync(buffer);
+                body = buffer.ToArray();
+                foreach (var name in new[] { "X-Portal-Signature", "X-Portal-Timestamp", "User-Agent", "Content-Type" })
+                    headers[name] = context.Request.Headers[name].ToString();
+            }
+        );
         using var services = new NotificationServices(NotificationServices.LoopbackWebhooks());
         var secret = ChannelSecretVault.NewSecret();
 
@@ -57,7 +70,8 @@ public sealed class WebhookSenderTests
         var timestamp = long.Parse(headers["X-Portal-Timestamp"], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - timestamp, 0, 60);
         var signed = Encoding.UTF8.GetBytes(headers["X-Portal-Timestamp"] + ".").Concat(body).ToArray();
-        var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
+        var expected =
+            "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed));
         Assert.Equal(expected, headers["X-Portal-Signature"]);
     }
 
@@ -66,8 +80,14 @@ public sealed class WebhookSenderTests
     {
         var body = "{}"u8.ToArray();
 
-        Assert.NotEqual(WebhookSender.Signature("secret-one", "1764072000", body), WebhookSender.Signature("secret-two", "1764072000", body));
-        Assert.NotEqual(WebhookSender.Signature("secret-one", "1764072000", body), WebhookSender.Signature("secret-one", "1764072001", body));
+        Assert.NotEqual(
+            WebhookSender.Signature("secret-one", "1764072000", body),
+            WebhookSender.Signature("secret-two", "1764072000", body)
+        );
+        Assert.NotEqual(
+            WebhookSender.Signature("secret-one", "1764072000", body),
+            WebhookSender.Signature("secret-one", "1764072001", body)
+        );
     }
 
     [Fact]
@@ -129,12 +149,16 @@ public sealed class WebhookSenderTests
     [Fact]
     public async Task A_webhook_that_does_not_answer_in_time_is_tried_again()
     {
-        await using var receiver = await StandInApiServer.StartAsync(async (context, request) =>
-        {
-            if (request == 1)
-                await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted);
-        });
-        using var services = new NotificationServices(NotificationServices.LoopbackWebhooks(("WebhookTimeout", "00:00:00.500")));
+        await using var receiver = await StandInApiServer.StartAsync(
+            async (context, request) =>
+            {
+                if (request == 1)
+                    await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted);
+            }
+        );
+        using var services = new NotificationServices(
+            NotificationServices.LoopbackWebhooks(("WebhookTimeout", "00:00:00.500"))
+        );
 
         var outcome = await Send(services, Channel(services, receiver.Address, "s3cret"));
 
@@ -145,11 +169,13 @@ public sealed class WebhookSenderTests
     public async Task A_redirect_is_not_followed()
     {
         await using var elsewhere = await StandInApiServer.StartAsync((context, _) => Task.CompletedTask);
-        await using var receiver = await StandInApiServer.StartAsync((context, _) =>
-        {
-            context.Response.Redirect(elsewhere.Address.ToString());
-            return Task.CompletedTask;
-        });
+        await using var receiver = await StandInApiServer.StartAsync(
+            (context, _) =>
+            {
+                context.Response.Redirect(elsewhere.Address.ToString());
+                return Task.CompletedTask;
+            }
+        );
         using var services = new NotificationServices(NotificationServices.LoopbackWebhooks());
 
         var outcome = await Send(services, Channel(services, receiver.Address, "s3cret"));
@@ -181,11 +207,20 @@ public sealed class WebhookSenderTests
         using var services = new NotificationServices(NotificationServices.LoopbackWebhooks());
         var secret = ChannelSecretVault.NewSecret();
 
-        var outcome = await Send(services, Channel(services, new Uri(receiver.Address, "/services/T0001/path-token-1234?token=query-token-1234"), secret));
+        var outcome = await Send(
+            services,
+            Channel(
+                services,
+                new Uri(receiver.Address, "/services/T0001/path-token-1234?token=query-token-1234"),
+                secret
+            )
+        );
 
         Assert.True(outcome.Delivered);
         Assert.NotEmpty(services.Logs.Lines);
-        Assert.Contains(services.Logs.Lines, line => line.Contains($"{receiver.Address.GetLeftPart(UriPartial.Authority)}/…", StringComparison.Ordinal));
+        Assert.Contains(services.Logs.Lines, line =>
+            line.Contains($"{receiver.Address.GetLeftPart(UriPartial.Authority)}/…", StringComparison.Ordinal)
+        );
         Assert.DoesNotContain(services.Logs.Lines, line => line.Contains("path-token-1234", StringComparison.Ordinal));
         Assert.DoesNotContain(services.Logs.Lines, line => line.Contains("query-token-1234", StringComparison.Ordinal));
         Assert.DoesNotContain(services.Logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));

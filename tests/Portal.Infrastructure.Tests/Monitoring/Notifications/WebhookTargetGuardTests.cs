@@ -6,7 +6,15 @@ namespace Portal.Infrastructure.Tests.Monitoring.Notifications;
 public sealed class WebhookTargetGuardTests
 {
     private static WebhookTargetGuard Guard(bool allowPrivateTargets = false, params string[] allowedTargets) =>
-        new(Options.Create(new NotificationOptions { AllowPrivateTargets = allowPrivateTargets, AllowedTargets = [.. allowedTargets] }));
+        new(
+            Options.Create(
+                new NotificationOptions
+                {
+                    AllowPrivateTargets = allowPrivateTargets,
+                    AllowedTargets = [.. allowedTargets],
+                }
+            )
+        );
 
     private static Task<Portal.Domain.Common.Result> Check(WebhookTargetGuard guard, string url) =>
         guard.CheckAsync(new Uri(url), CancellationToken.None);
@@ -32,7 +40,10 @@ public sealed class WebhookTargetGuardTests
     [InlineData("http://224.0.0.1/hook", "multicast")]
     [InlineData("http://255.255.255.255/hook", "broadcast")]
     [InlineData("http://[64:ff9b::a01:203]/hook", "private")]
-    public async Task A_webhook_that_resolves_into_a_private_network_is_refused_saying_which_kind(string url, string kind)
+    public async Task A_webhook_that_resolves_into_a_private_network_is_refused_saying_which_kind(
+        string url,
+        string kind
+    )
     {
         var verdict = await Check(Guard(), url);
 
@@ -47,8 +58,11 @@ public sealed class WebhookTargetGuardTests
     {
         var verdict = await Check(Guard(), "http://127.0.0.1:9000/hook");
 
-        Assert.Equal("The webhook's host resolves to 127.0.0.1, a loopback address; the portal does not send to private networks " +
-            "unless Portal:Monitoring:Notifications:AllowedTargets lists it.", verdict.Problem!.Message);
+        Assert.Equal(
+            "The webhook's host resolves to 127.0.0.1, a loopback address; the portal does not send to private networks "
+                + "unless Portal:Monitoring:Notifications:AllowedTargets lists it.",
+            verdict.Problem!.Message
+        );
     }
 
     [Theory]
@@ -113,7 +127,9 @@ public sealed class WebhookTargetGuardTests
     {
         using var services = new NotificationServices(("AllowedTargets:0", "10.0.0.0/99"));
 
-        var failure = Assert.Throws<OptionsValidationException>(() => services.Get<IOptions<NotificationOptions>>().Value);
+        var failure = Assert.Throws<OptionsValidationException>(() =>
+            services.Get<IOptions<NotificationOptions>>().Value
+        );
         Assert.Contains("AllowedTargets", failure.Message);
     }
 

@@ -1,6 +1,5 @@
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.DependencyInjection;
 using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Sandbox.Hosting;
 using Portal.Sandbox.Metrics;
@@ -15,26 +14,39 @@ public sealed class MetricsServerSourceTests
     [Fact]
     public async Task Every_node_and_every_running_pod_is_read_with_its_containers_summed()
     {
-        await using var sandbox = await SandboxCluster.StartAsync(new SandboxOptions { NodeCount = 2, PodStartDelay = TimeSpan.FromMilliseconds(50) });
+        await using var sandbox = await SandboxCluster.StartAsync(
+            new SandboxOptions { NodeCount = 2, PodStartDelay = TimeSpan.FromMilliseconds(50) }
+        );
         await using var database = await SourcesDatabase.CreateAsync();
         var cluster = await database.AddClusterAsync(sandbox.Kubeconfig);
-        using var kubernetes = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(sandbox.Kubeconfig))));
+        using var kubernetes = new Kubernetes(
+            KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                new MemoryStream(System.Text.Encoding.UTF8.GetBytes(sandbox.Kubeconfig))
+            )
+        );
         // 40 % of 500m and of 100m requested: the sandbox reports 200m and 40m.
-        await kubernetes.CoreV1.CreateNamespacedPodAsync(new V1Pod
-        {
-            Metadata = new V1ObjectMeta { Name = "web-1", Annotations = new Dictionary<string, string> { [UsageModel.CpuUtilizationAnnotation] = "40" } },
-            Spec = new V1PodSpec
+        await kubernetes.CoreV1.CreateNamespacedPodAsync(
+            new V1Pod
             {
-                Containers =
-                [
-                    Container("app", "500m", "256Mi"),
-                    Container("sidecar", "100m", "64Mi"),
-                ],
+                Metadata = new V1ObjectMeta
+                {
+                    Name = "web-1",
+                    Annotations = new Dictionary<string, string> { [UsageModel.CpuUtilizationAnnotation] = "40" },
+                },
+                Spec = new V1PodSpec
+                {
+                    Containers = [Container("app", "500m", "256Mi"), Container("sidecar", "100m", "64Mi")],
+                },
             },
-        }, "default");
+            "default"
+        );
         var source = new MetricsServerSource(database.Service<Portal.Infrastructure.Clusters.KubernetesClients>());
 
-        await EventuallyAsync(() => source.ReadAsync(cluster, default), r => r.Pods.Any(p => p.Pod == "web-1"), "the pod runs");
+        await EventuallyAsync(
+            () => source.ReadAsync(cluster, default),
+            r => r.Pods.Any(p => p.Pod == "web-1"),
+            "the pod runs"
+        );
         // Read again: the pod may have started between the nodes' reading and the pods' one.
         var reading = await source.ReadAsync(cluster, default);
 
@@ -50,17 +62,22 @@ public sealed class MetricsServerSourceTests
         Assert.All(reading.Nodes, n => Assert.True(n.MemoryBytes >= 1L << 30, $"{n.Node} uses {n.MemoryBytes} bytes"));
     }
 
-    private static V1Container Container(string name, string cpu, string memory) => new()
-    {
-        Name = name,
-        Image = "nginx:1.27",
-        Resources = new V1ResourceRequirements
+    private static V1Container Container(string name, string cpu, string memory) =>
+        new()
         {
-            Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new(memory) },
-        },
-    };
+            Name = name,
+            Image = "nginx:1.27",
+            Resources = new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new(memory) },
+            },
+        };
 
-    private static async Task<UsageReading> EventuallyAsync(Func<Task<UsageReading>> read, Func<UsageReading, bool> condition, string what)
+    private static async Task<UsageReading> EventuallyAsync(
+        Func<Task<UsageReading>> read,
+        Func<UsageReading, bool> condition,
+        string what
+    )
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (true)
@@ -69,7 +86,9 @@ public sealed class MetricsServerSourceTests
             if (condition(reading))
                 return reading;
             if (DateTime.UtcNow > deadline)
-                Assert.Fail($"Timed out waiting until {what}; pods read: {string.Join(", ", reading.Pods.Select(p => $"{p.Namespace}/{p.Pod}"))}");
+                Assert.Fail(
+                    $"Timed out waiting until {what}; pods read: {string.Join(", ", reading.Pods.Select(p => $"{p.Namespace}/{p.Pod}"))}"
+                );
             await Task.Delay(50);
         }
     }

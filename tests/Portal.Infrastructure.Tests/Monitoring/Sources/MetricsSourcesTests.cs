@@ -7,7 +7,9 @@ namespace Portal.Infrastructure.Tests.Monitoring.Sources;
 public sealed class MetricsSourcesTests
 {
     private static Task<IMetricsSource> SourceFor(SourcesDatabase database, Guid clusterId) =>
-        database.InScopeAsync(provider => provider.GetRequiredService<MetricsSources>().ForClusterAsync(clusterId, default));
+        database.InScopeAsync(provider =>
+            provider.GetRequiredService<MetricsSources>().ForClusterAsync(clusterId, default)
+        );
 
     [Fact]
     public async Task A_cluster_whose_pools_name_no_prometheus_is_read_from_metrics_k8s_io()
@@ -61,14 +63,19 @@ public sealed class MetricsSourcesTests
     public async Task A_prometheus_whose_host_resolves_into_the_portals_network_is_not_connected_to()
     {
         await using var prometheus = await PrometheusStandIn.StartAsync();
-        prometheus.Answer(PrometheusStandIn.NodeCpuMillis).Answer(PrometheusStandIn.NodeMemoryBytes)
-            .Answer(PrometheusStandIn.PodCpuMillis).Answer(PrometheusStandIn.PodMemoryBytes);
+        prometheus
+            .Answer(PrometheusStandIn.NodeCpuMillis)
+            .Answer(PrometheusStandIn.NodeMemoryBytes)
+            .Answer(PrometheusStandIn.PodCpuMillis)
+            .Answer(PrometheusStandIn.PodMemoryBytes);
         await using var database = await SourcesDatabase.CreateAsync();
         var cluster = await database.AddClusterAsync("unused");
         // Saved when the name pointed elsewhere, or written behind the portal's back: it is checked again when connecting.
         await database.AddPoolAsync(cluster, "monitored", $"http://localhost:{new Uri(prometheus.Address).Port}");
 
-        var failure = await Assert.ThrowsAsync<MetricsSourceException>(async () => await (await SourceFor(database, cluster)).ReadAsync(cluster, default));
+        var failure = await Assert.ThrowsAsync<MetricsSourceException>(async () =>
+            await (await SourceFor(database, cluster)).ReadAsync(cluster, default)
+        );
 
         Assert.Contains("a loopback address", failure.Message);
         Assert.Empty(prometheus.Asked);
@@ -78,10 +85,15 @@ public sealed class MetricsSourcesTests
     public async Task The_prometheus_chosen_is_asked_through_the_named_client_and_answers()
     {
         await using var prometheus = await PrometheusStandIn.StartAsync();
-        prometheus.Answer(PrometheusStandIn.NodeCpuMillis, (new() { ["node"] = "node-a" }, "100"))
-            .Answer(PrometheusStandIn.NodeMemoryBytes).Answer(PrometheusStandIn.PodCpuMillis).Answer(PrometheusStandIn.PodMemoryBytes);
+        prometheus
+            .Answer(PrometheusStandIn.NodeCpuMillis, (new() { ["node"] = "node-a" }, "100"))
+            .Answer(PrometheusStandIn.NodeMemoryBytes)
+            .Answer(PrometheusStandIn.PodCpuMillis)
+            .Answer(PrometheusStandIn.PodMemoryBytes);
         // Operators allow their Prometheus, which is on a private network, as this one is on loopback.
-        await using var database = await SourcesDatabase.CreateAsync(new() { ["Portal:Monitoring:Prometheus:AllowedTargets:0"] = "127.0.0.1" });
+        await using var database = await SourcesDatabase.CreateAsync(
+            new() { ["Portal:Monitoring:Prometheus:AllowedTargets:0"] = "127.0.0.1" }
+        );
         var cluster = await database.AddClusterAsync("unused");
         await database.AddPoolAsync(cluster, "monitored", prometheus.Address);
 

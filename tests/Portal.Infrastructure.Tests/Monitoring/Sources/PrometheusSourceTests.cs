@@ -21,25 +21,40 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
 
     private static Dictionary<string, string> Node(string name) => new() { ["node"] = name };
 
-    private static Dictionary<string, string> Pod(string ns, string name) => new() { ["namespace"] = ns, ["pod"] = name };
+    private static Dictionary<string, string> Pod(string ns, string name) =>
+        new() { ["namespace"] = ns, ["pod"] = name };
 
-    private PrometheusStandIn AnswerAllFourWithNothing() => _prometheus
-        .Answer(PrometheusStandIn.NodeCpuMillis).Answer(PrometheusStandIn.NodeMemoryBytes)
-        .Answer(PrometheusStandIn.PodCpuMillis).Answer(PrometheusStandIn.PodMemoryBytes);
+    private PrometheusStandIn AnswerAllFourWithNothing() =>
+        _prometheus
+            .Answer(PrometheusStandIn.NodeCpuMillis)
+            .Answer(PrometheusStandIn.NodeMemoryBytes)
+            .Answer(PrometheusStandIn.PodCpuMillis)
+            .Answer(PrometheusStandIn.PodMemoryBytes);
 
     [Fact]
     public async Task Nodes_and_pods_get_their_cpu_in_millicores_and_memory_in_bytes()
     {
         _prometheus
             .Answer(PrometheusStandIn.NodeCpuMillis, (Node("node-a"), "412.6"), (Node("node-b"), "150"))
-            .Answer(PrometheusStandIn.NodeMemoryBytes, (Node("node-a"), "2147483648"), (Node("node-b"), "1.073741824e+09"))
+            .Answer(
+                PrometheusStandIn.NodeMemoryBytes,
+                (Node("node-a"), "2147483648"),
+                (Node("node-b"), "1.073741824e+09")
+            )
             .Answer(PrometheusStandIn.PodCpuMillis, (Pod("shop", "web-1"), "249.5"), (Pod("kube-system", "dns-0"), "3"))
-            .Answer(PrometheusStandIn.PodMemoryBytes, (Pod("shop", "web-1"), "268435456"), (Pod("kube-system", "dns-0"), "20971520"));
+            .Answer(
+                PrometheusStandIn.PodMemoryBytes,
+                (Pod("shop", "web-1"), "268435456"),
+                (Pod("kube-system", "dns-0"), "20971520")
+            );
 
         var reading = await Source().ReadAsync(Guid.NewGuid(), default);
 
         Assert.Equal([new NodeUsage("node-a", 413, 2L << 30), new NodeUsage("node-b", 150, 1L << 30)], reading.Nodes);
-        Assert.Equal([new PodUsage("kube-system", "dns-0", 3, 20L << 20), new PodUsage("shop", "web-1", 250, 256L << 20)], reading.Pods);
+        Assert.Equal(
+            [new PodUsage("kube-system", "dns-0", 3, 20L << 20), new PodUsage("shop", "web-1", 250, 256L << 20)],
+            reading.Pods
+        );
     }
 
     [Fact]
@@ -54,8 +69,11 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
             await allArrived.Task.WaitAsync(TimeSpan.FromSeconds(5));
             await context.Response.WriteAsync("""{"status":"success","data":{"resultType":"vector","result":[]}}""");
         };
-        _prometheus.Answer(PrometheusStandIn.NodeCpuMillis, holdUntilAllArrive).Answer(PrometheusStandIn.NodeMemoryBytes, holdUntilAllArrive)
-            .Answer(PrometheusStandIn.PodCpuMillis, holdUntilAllArrive).Answer(PrometheusStandIn.PodMemoryBytes, holdUntilAllArrive);
+        _prometheus
+            .Answer(PrometheusStandIn.NodeCpuMillis, holdUntilAllArrive)
+            .Answer(PrometheusStandIn.NodeMemoryBytes, holdUntilAllArrive)
+            .Answer(PrometheusStandIn.PodCpuMillis, holdUntilAllArrive)
+            .Answer(PrometheusStandIn.PodMemoryBytes, holdUntilAllArrive);
 
         var reading = await Source().ReadAsync(Guid.NewGuid(), default);
 
@@ -67,7 +85,12 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     public async Task Values_that_are_not_numbers_are_left_out()
     {
         AnswerAllFourWithNothing()
-            .Answer(PrometheusStandIn.NodeCpuMillis, (Node("node-a"), "NaN"), (Node("node-b"), "+Inf"), (Node("node-c"), "75"))
+            .Answer(
+                PrometheusStandIn.NodeCpuMillis,
+                (Node("node-a"), "NaN"),
+                (Node("node-b"), "+Inf"),
+                (Node("node-c"), "75")
+            )
             .Answer(PrometheusStandIn.PodMemoryBytes, (Pod("shop", "web-1"), "-Inf"));
 
         var reading = await Source().ReadAsync(Guid.NewGuid(), default);
@@ -79,9 +102,17 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     [Fact]
     public async Task A_query_prometheus_refuses_fails_the_reading_with_its_error()
     {
-        AnswerAllFourWithNothing().Refuse(PrometheusStandIn.PodCpuMillis, 422, "execution", "query processing would load too many samples into memory");
+        AnswerAllFourWithNothing()
+            .Refuse(
+                PrometheusStandIn.PodCpuMillis,
+                422,
+                "execution",
+                "query processing would load too many samples into memory"
+            );
 
-        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() => Source().ReadAsync(Guid.NewGuid(), default));
+        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() =>
+            Source().ReadAsync(Guid.NewGuid(), default)
+        );
 
         Assert.Contains(_prometheus.Address, failure.Message);
         Assert.Contains("HTTP 422, execution", failure.Message);
@@ -92,14 +123,19 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     [Fact]
     public async Task An_answer_that_is_not_prometheus_fails_the_reading_with_its_status_and_without_its_body()
     {
-        AnswerAllFourWithNothing().Answer(PrometheusStandIn.NodeMemoryBytes, context =>
-        {
-            context.Response.StatusCode = 502;
-            return context.Response.WriteAsync("<html>Bad Gateway: internal-secret-token</html>");
-        }).Answer(PrometheusStandIn.PodMemoryBytes, context =>
-            context.Response.WriteAsync("""{"status":"ok","secret":"internal-secret-token"}"""));
+        AnswerAllFourWithNothing()
+            .Answer(PrometheusStandIn.NodeMemoryBytes, context =>
+            {
+                context.Response.StatusCode = 502;
+                return context.Response.WriteAsync("<html>Bad Gateway: internal-secret-token</html>");
+            })
+            .Answer(PrometheusStandIn.PodMemoryBytes, context =>
+                context.Response.WriteAsync("""{"status":"ok","secret":"internal-secret-token"}""")
+            );
 
-        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() => Source().ReadAsync(Guid.NewGuid(), default));
+        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() =>
+            Source().ReadAsync(Guid.NewGuid(), default)
+        );
 
         Assert.Contains("HTTP 502", failure.Message);
         Assert.DoesNotContain("internal-secret-token", failure.Message);
@@ -109,13 +145,16 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     [Fact]
     public async Task A_json_answer_that_is_not_a_prometheus_error_is_not_echoed_either()
     {
-        AnswerAllFourWithNothing().Answer(PrometheusStandIn.NodeCpuMillis, context =>
-        {
-            context.Response.StatusCode = 401;
-            return context.Response.WriteAsync("""{"message":"internal-secret-token"}""");
-        });
+        AnswerAllFourWithNothing()
+            .Answer(PrometheusStandIn.NodeCpuMillis, context =>
+            {
+                context.Response.StatusCode = 401;
+                return context.Response.WriteAsync("""{"message":"internal-secret-token"}""");
+            });
 
-        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() => Source().ReadAsync(Guid.NewGuid(), default));
+        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() =>
+            Source().ReadAsync(Guid.NewGuid(), default)
+        );
 
         Assert.Contains("HTTP 401", failure.Message);
         Assert.DoesNotContain("internal-secret-token", failure.Message);
@@ -124,10 +163,15 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     [Fact]
     public async Task A_prometheus_that_does_not_answer_in_time_fails_the_reading_rather_than_looking_cancelled()
     {
-        AnswerAllFourWithNothing().Answer(PrometheusStandIn.NodeCpuMillis, context => Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted));
+        AnswerAllFourWithNothing()
+            .Answer(PrometheusStandIn.NodeCpuMillis, context =>
+                Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted)
+            );
         using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
 
-        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() => Source(impatient).ReadAsync(Guid.NewGuid(), default));
+        var failure = await Assert.ThrowsAsync<MetricsSourceException>(() =>
+            Source(impatient).ReadAsync(Guid.NewGuid(), default)
+        );
 
         Assert.Contains("did not answer", failure.Message);
     }
@@ -135,7 +179,10 @@ public sealed class PrometheusSourceTests : IAsyncLifetime
     [Fact]
     public async Task The_caller_giving_up_is_a_cancellation()
     {
-        AnswerAllFourWithNothing().Answer(PrometheusStandIn.NodeCpuMillis, context => Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted));
+        AnswerAllFourWithNothing()
+            .Answer(PrometheusStandIn.NodeCpuMillis, context =>
+                Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted)
+            );
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Source().ReadAsync(Guid.NewGuid(), giveUp.Token));

@@ -19,10 +19,13 @@ public sealed class PrometheusStandIn : IAsyncDisposable
 {
     // The queries the portal is meant to ask, written out here rather than taken from PrometheusSource, so that changing one
     // there fails the tests until it is changed here too, on purpose.
-    public const string NodeCpuMillis = """sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m])) * 1000""";
+    public const string NodeCpuMillis =
+        """sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m])) * 1000""";
     public const string NodeMemoryBytes = """sum by (node) (container_memory_working_set_bytes{id="/"})""";
-    public const string PodCpuMillis = """sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="",pod!=""}[5m])) * 1000""";
-    public const string PodMemoryBytes = """sum by (namespace, pod) (container_memory_working_set_bytes{container!="",pod!=""})""";
+    public const string PodCpuMillis =
+        """sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="",pod!=""}[5m])) * 1000""";
+    public const string PodMemoryBytes =
+        """sum by (namespace, pod) (container_memory_working_set_bytes{container!="",pod!=""})""";
 
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, Func<HttpContext, Task>> _answers = new(StringComparer.Ordinal);
@@ -43,23 +46,33 @@ public sealed class PrometheusStandIn : IAsyncDisposable
         var prometheus = new PrometheusStandIn(app);
         app.MapGet("/api/v1/query", prometheus.AnswerAsync);
         await app.StartAsync();
-        prometheus.Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        prometheus.Address = app
+            .Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
         return prometheus;
     }
 
     /// <summary>Answers the query with an instant vector of these series: their labels and the value as Prometheus writes it ("1.5", "NaN").</summary>
     public PrometheusStandIn Answer(string query, params (Dictionary<string, string> Labels, string Value)[] series)
     {
-        var result = new JsonArray([.. series.Select(s => new JsonObject
-        {
-            ["metric"] = new JsonObject([.. s.Labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))]),
-            ["value"] = new JsonArray(1764093600.123, s.Value),
-        })]);
-        _answers[query] = context => Write(context, 200, new JsonObject
-        {
-            ["status"] = "success",
-            ["data"] = new JsonObject { ["resultType"] = "vector", ["result"] = result },
-        });
+        var result = new JsonArray([
+            .. series.Select(s => new JsonObject
+            {
+                ["metric"] = new JsonObject([.. s.Labels.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))]),
+                ["value"] = new JsonArray(1764093600.123, s.Value),
+            }),
+        ]);
+        _answers[query] = context =>
+            Write(
+                context,
+                200,
+                new JsonObject
+                {
+                    ["status"] = "success",
+                    ["data"] = new JsonObject { ["resultType"] = "vector", ["result"] = result },
+                }
+            );
         return this;
     }
 
@@ -82,14 +95,30 @@ public sealed class PrometheusStandIn : IAsyncDisposable
         var query = context.Request.Query["query"].ToString();
         Asked.Enqueue(query);
         if (query.Length == 0)
-            return Write(context, 400, Error("bad_data", "invalid parameter \"query\": unknown position: parse error: no expression found in input"));
+            return Write(
+                context,
+                400,
+                Error(
+                    "bad_data",
+                    "invalid parameter \"query\": unknown position: parse error: no expression found in input"
+                )
+            );
         return _answers.TryGetValue(query, out var answer)
             ? answer(context)
-            : Write(context, 400, Error("bad_data", $"invalid parameter \"query\": the stand-in has no answer for: {query}"));
+            : Write(
+                context,
+                400,
+                Error("bad_data", $"invalid parameter \"query\": the stand-in has no answer for: {query}")
+            );
     }
 
     private static JsonObject Error(string errorType, string error) =>
-        new() { ["status"] = "error", ["errorType"] = errorType, ["error"] = error };
+        new()
+        {
+            ["status"] = "error",
+            ["errorType"] = errorType,
+            ["error"] = error,
+        };
 
     private static Task Write(HttpContext context, int status, JsonObject body)
     {
