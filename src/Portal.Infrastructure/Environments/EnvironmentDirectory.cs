@@ -406,7 +406,7 @@ public sealed class EnvironmentDirectory(
             return new EnvironmentDeletion(environment, [], null, NamespaceNotOwned: true);
         var workloads = await gateway.ListWorkloadsAsync(clusterId, environment.Namespace, ct);
         return workloads.Succeeded ? new EnvironmentDeletion(environment, workloads.Value, null)
-            : workloads.Problem!.Code == "not-found" ? new EnvironmentDeletion(environment, [], null)
+            : workloads.Problem!.Kind == ProblemKind.NotFound ? new EnvironmentDeletion(environment, [], null)
             : new EnvironmentDeletion(environment, [], workloads.Problem.Message.TrimEnd('.'));
     }
 

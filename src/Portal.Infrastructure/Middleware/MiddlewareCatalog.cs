@@ -477,7 +477,9 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         var causes = (problem.Causes.Count > 0 ? problem.Causes : [problem])
             .Select(c => c with { Field = "Yaml" })
             .ToList();
-        return causes.Count == 1 ? causes[0] : new Problem("validation", problem.Message, "Yaml") { Causes = causes };
+        return causes.Count == 1
+            ? causes[0]
+            : new Problem(ProblemKind.Invalid, problem.Message, "Yaml") { Causes = causes };
     }
 
     private static long Amount(string? text, string field, bool cpu, List<Problem> problems)

@@ -415,7 +415,7 @@ public sealed class PoolCatalog(
             allocated,
             running
         );
-        if (check.Problem is { Code: not "validation" } refused)
+        if (check.Problem is { Kind: not ProblemKind.Invalid } refused)
         {
             audit.RecordRefusal(
                 actor,

@@ -55,11 +55,14 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         var created = await tenants.CreateAsync(HttpContext.ToActor(), form.Slug, form.DisplayName, ct);
         if (!created.Succeeded)
         {
-            ModelState.AddProblem(created.Problem!, "Form");
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View(
-                "Index",
-                new TenantListModel(await tenants.ListAsync(null, new PageRequest(1, null), ct), null, form)
+            return await this.RefusedAsync(
+                created.Problem!,
+                async () =>
+                    View(
+                        "Index",
+                        new TenantListModel(await tenants.ListAsync(null, new PageRequest(1, null), ct), null, form)
+                    ),
+                "Form"
             );
         }
         TempData["Flash"] = $"Tenant '{created.Value.Slug}' was created. Add its first tenant admin under Members.";
@@ -87,17 +90,15 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         var renamed = await tenants.RenameAsync(HttpContext.ToActor(), found, displayName, ct);
         if (!renamed.Succeeded)
         {
-            ModelState.AddProblem(renamed.Problem!);
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View(
-                "Detail",
-                new TenantDetailModel
-                {
-                    Tenant = found,
-                    DisplayName = displayName,
-                    Deletion = await tenants.PlanDeletionAsync(found, ct),
-                }
-            );
+            return await this.RefusedAsync(renamed.Problem!, async () => View(
+                    "Detail",
+                    new TenantDetailModel
+                    {
+                        Tenant = found,
+                        DisplayName = displayName,
+                        Deletion = await tenants.PlanDeletionAsync(found, ct),
+                    }
+                ));
         }
         TempData["Flash"] = "The tenant was renamed.";
         return Redirect($"/admin/tenants/{found.Slug}");
@@ -125,22 +126,20 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirmSlug, ct);
         if (!deleted.Succeeded)
         {
-            ModelState.AddProblem(
-                deleted.Problem! with
-                {
-                    Field = deleted.Problem.Field == "ConfirmSlug" ? nameof(TenantDetailModel.ConfirmSlug) : null,
-                }
-            );
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View(
-                "Detail",
-                new TenantDetailModel
-                {
-                    Tenant = found,
-                    DisplayName = found.DisplayName,
-                    ConfirmSlug = confirmSlug,
-                    Deletion = await tenants.PlanDeletionAsync(found, ct),
-                }
+            return await this.RefusedAsync(
+                deleted.Problem!,
+                async () =>
+                    View(
+                        "Detail",
+                        new TenantDetailModel
+                        {
+                            Tenant = found,
+                            DisplayName = found.DisplayName,
+                            ConfirmSlug = confirmSlug,
+                            Deletion = await tenants.PlanDeletionAsync(found, ct),
+                        }
+                    ),
+                field => field == "ConfirmSlug" ? nameof(TenantDetailModel.ConfirmSlug) : ""
             );
         }
         TempData["Flash"] =
@@ -159,7 +158,10 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return NotFound();
         var changed = await change(found);
-        TempData["Flash"] = changed.Succeeded ? $"Tenant '{found.Slug}' is {outcome}." : changed.Problem!.Message;
-        return Redirect($"/admin/tenants/{found.Slug}");
+        return this.AfterAction(
+            changed.Problem,
+            $"Tenant '{found.Slug}' is {outcome}.",
+            $"/admin/tenants/{found.Slug}"
+        );
     }
 }

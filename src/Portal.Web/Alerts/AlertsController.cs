@@ -151,21 +151,12 @@ public sealed class AlertsController(AlertBook alerts) : Controller
             TempData["Flash"] = "The alert is silenced: its notifications wait until the silence ends.";
             return Redirect($"{owner.Base}/{alertId}");
         }
-        if (silenced.Problem!.Code == "not-found")
-            return NotFound();
-        ModelState.AddProblem(silenced.Problem);
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return await DetailAsync(owner, alertId, form, ct);
+        return await this.RefusedAsync(silenced.Problem!, () => DetailAsync(owner, alertId, form, ct));
     }
 
     private async Task<IActionResult> UnsilenceAsync(AlertOwner owner, Guid alertId, CancellationToken ct)
     {
         var lifted = await alerts.UnsilenceAsync(HttpContext.ToActor(), owner.Tenant, alertId, ct);
-        if (!lifted.Succeeded && lifted.Problem!.Code == "not-found")
-            return NotFound();
-        TempData[lifted.Succeeded ? "Flash" : "Refusal"] = lifted.Succeeded
-            ? "The silence is lifted."
-            : lifted.Problem!.Message;
-        return Redirect($"{owner.Base}/{alertId}");
+        return this.AfterAction(lifted.Problem, "The silence is lifted.", $"{owner.Base}/{alertId}");
     }
 }

@@ -149,12 +149,13 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
     private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid channelId, bool enabled, CancellationToken ct)
     {
         var switched = await channels.SwitchAsync(HttpContext.ToActor(), owner.Tenant, channelId, enabled, ct);
-        if (!switched.Succeeded)
-            return NotFound();
-        TempData["Flash"] = enabled
-            ? "The channel is on."
-            : "The channel is off: rules that name it send nothing through it until it is on again.";
-        return Redirect(owner.ChannelsPath);
+        return this.AfterAction(
+            switched.Problem,
+            enabled
+                ? "The channel is on."
+                : "The channel is off: rules that name it send nothing through it until it is on again.",
+            owner.ChannelsPath
+        );
     }
 
     private async Task<IActionResult> ConfirmDeleteAsync(AlertOwner owner, Guid channelId, CancellationToken ct) =>
@@ -165,22 +166,18 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
     private async Task<IActionResult> DeleteAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
     {
         var deleted = await channels.DeleteAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
-        if (!deleted.Succeeded)
-            return NotFound();
-        TempData["Flash"] = "The channel was deleted, and taken off the rules that named it.";
-        return Redirect(owner.ChannelsPath);
+        return this.AfterAction(
+            deleted.Problem,
+            "The channel was deleted, and taken off the rules that named it.",
+            owner.ChannelsPath
+        );
     }
 
     private async Task<IActionResult> RotateSecretAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
     {
         var rotated = await channels.RotateSecretAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
-        if (rotated.Problem is { Code: "not-found" })
-            return NotFound();
         if (!rotated.Succeeded)
-        {
-            TempData["Refusal"] = rotated.Problem!.Message;
-            return Redirect(owner.ChannelsPath);
-        }
+            return this.AfterAction(rotated.Problem, "", owner.ChannelsPath);
         return View("Secret", new ChannelSecretModel(owner, rotated.Value, Rotated: true));
     }
 
@@ -205,9 +202,6 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
         CancellationToken ct
     )
     {
-        ModelState.AddProblem(problem, prefix);
-        Response.StatusCode =
-            problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
-        return await ListAsync(owner, webhook, email, ct);
+        return await this.RefusedAsync(problem, () => ListAsync(owner, webhook, email, ct), prefix);
     }
 }

@@ -161,12 +161,11 @@ public sealed class RulesController(
     private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid ruleId, bool enabled, CancellationToken ct)
     {
         var switched = await rules.SwitchAsync(HttpContext.ToActor(), owner.Tenant, ruleId, enabled, ct);
-        if (switched.Problem is { Code: "not-found" })
-            return NotFound();
-        TempData["Flash"] = enabled
-            ? "The rule is on."
-            : "The rule is off: it raises no alerts until it is switched on again.";
-        return Redirect(owner.RulesPath);
+        return this.AfterAction(
+            switched.Problem,
+            enabled ? "The rule is on." : "The rule is off: it raises no alerts until it is switched on again.",
+            owner.RulesPath
+        );
     }
 
     private async Task<IActionResult> ConfirmDeleteAsync(AlertOwner owner, Guid ruleId, CancellationToken ct) =>
@@ -177,12 +176,7 @@ public sealed class RulesController(
     private async Task<IActionResult> DeleteAsync(AlertOwner owner, Guid ruleId, CancellationToken ct)
     {
         var deleted = await rules.DeleteAsync(HttpContext.ToActor(), owner.Tenant, ruleId, ct);
-        if (deleted.Problem is { Code: "not-found" })
-            return NotFound();
-        TempData[deleted.Succeeded ? "Flash" : "Refusal"] = deleted.Succeeded
-            ? "The rule was deleted."
-            : deleted.Problem!.Message;
-        return Redirect(owner.RulesPath);
+        return this.AfterAction(deleted.Problem, "The rule was deleted.", owner.RulesPath);
     }
 
     private async Task<IActionResult> RefusedAsync(
@@ -195,10 +189,7 @@ public sealed class RulesController(
     {
         // Binding left its own messages for values it could not read; the domain names each of those fields itself.
         ModelState.Clear();
-        ModelState.AddProblem(problem);
-        Response.StatusCode =
-            problem.Code == "conflict" ? StatusCodes.Status409Conflict : StatusCodes.Status400BadRequest;
-        return View("Form", await FormModelAsync(owner, form, rule, ct));
+        return await this.RefusedAsync(problem, async () => View("Form", await FormModelAsync(owner, form, rule, ct)));
     }
 
     private async Task<RuleFormModel> FormModelAsync(

@@ -1,7 +1,9 @@
 using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Common;
 using Portal.Infrastructure.Applications;
+using Portal.Web.Common;
 using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
@@ -68,17 +70,12 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
                 "text/plain; charset=utf-8",
                 FileName(pod, container, previous)
             );
-        if (log.Problem!.Code == "not-found")
+        if (log.Problem!.Kind is ProblemKind.NotFound)
             return NotFound();
         var model = await BuildAsync(app, environment, pod, container, previous, count, log.Problem.Message, ct);
         if (model is null)
             return NotFound();
-        Response.StatusCode = log.Problem.Code switch
-        {
-            "validation" => StatusCodes.Status400BadRequest,
-            "too-many-requests" => StatusCodes.Status429TooManyRequests,
-            _ => StatusCodes.Status409Conflict,
-        };
+        Response.StatusCode = log.Problem.Kind.HttpStatus();
         return View(LogsView, model);
     }
 

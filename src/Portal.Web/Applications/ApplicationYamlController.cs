@@ -60,14 +60,9 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
     public async Task<IActionResult> Manifests(string app, string environment, bool download, CancellationToken ct)
     {
         var rendered = await manifests.ViewAsync(app, environment, ct);
-        if (rendered.Problem is { Code: "not-found" })
-            return NotFound();
         var access = HttpContext.TenantAccess();
         if (!rendered.Succeeded)
-        {
-            TempData["Refusal"] = rendered.Problem!.Message;
-            return Redirect($"/t/{access.Tenant.Slug}/apps/{app}");
-        }
+            return this.AfterAction(rendered.Problem, "", $"/t/{access.Tenant.Slug}/apps/{app}");
         var view = rendered.Value;
         return download
             ? File(
@@ -116,21 +111,19 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
         );
     }
 
-    private ViewResult Refused(ImportForm form, Domain.Common.Problem problem)
-    {
-        ModelState.AddProblem(problem);
-        // Pages never show a secret back, not even one just pasted.
-        if (form.Yaml is { } yaml && SecretDocument().IsMatch(yaml))
+    private IActionResult Refused(ImportForm form, Domain.Common.Problem problem) => this.Refused(problem, () =>
         {
-            form.Yaml = null;
-            ModelState.AddModelError(
-                DeploymentImport.Field,
-                "The YAML holds a Secret, so it is not shown back here: paste it again without the Secret (the import does not read Secrets)."
-            );
-        }
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), form));
-    }
+            // Pages never show a secret back, not even one just pasted.
+            if (form.Yaml is { } yaml && SecretDocument().IsMatch(yaml))
+            {
+                form.Yaml = null;
+                ModelState.AddModelError(
+                    DeploymentImport.Field,
+                    "The YAML holds a Secret, so it is not shown back here: paste it again without the Secret (the import does not read Secrets)."
+                );
+            }
+            return View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), form));
+        });
 
     [System.Text.RegularExpressions.GeneratedRegex(
         @"^\s*kind:\s*[""']?Secret[""']?\s*$",

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Applications;
 using Portal.Domain.Common;
-using Portal.Domain.Operations;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Common;
 using Portal.Web.Common;
@@ -327,14 +326,6 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
                 ct
             )
         );
-
-    private IActionResult Accepted(Result<Operation> operation) =>
-        operation.Succeeded
-            ? Accepted(
-                $"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations",
-                new { operation = operation.Value.Id }
-            )
-            : this.ToActionResult(operation.Problem!);
 
     /// <summary>The application as the API shows it: secret values masked.</summary>
     internal static ApplicationView? Masked(ApplicationView? view) =>

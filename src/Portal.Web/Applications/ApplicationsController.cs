@@ -186,7 +186,7 @@ public sealed class ApplicationsController(
 
     [HttpPost("/t/{tenant}/apps/{app}/delete"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(string app, string? confirmName, CancellationToken ct) =>
-        Done(
+        BackToApp(
             await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirmName, ct),
             app,
             $"Deleting '{app}' from every environment.",
@@ -202,7 +202,7 @@ public sealed class ApplicationsController(
         int? replicas,
         CancellationToken ct
     ) =>
-        Done(
+        BackToApp(
             await changes.DeployAsync(
                 HttpContext.ToActor(),
                 HttpContext.TenantAccess().Tenant,
@@ -219,7 +219,7 @@ public sealed class ApplicationsController(
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, int? revision, CancellationToken ct) =>
-        Done(
+        BackToApp(
             revision is null
                 ? ReplicaInput.NoRevision
                 : await changes.RollBackAsync(
@@ -237,7 +237,7 @@ public sealed class ApplicationsController(
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string app, string environment, int? replicas, CancellationToken ct) =>
-        Done(
+        BackToApp(
             replicas is null
                 ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoReplicas)
                 : await changes.ScaleAsync(
@@ -254,7 +254,7 @@ public sealed class ApplicationsController(
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
-        Done(
+        BackToApp(
             await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
             app,
             $"Stopping '{app}' in '{environment}'."
@@ -262,7 +262,7 @@ public sealed class ApplicationsController(
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
-        Done(
+        BackToApp(
             await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
             app,
             $"Starting '{app}' in '{environment}'."
@@ -270,7 +270,7 @@ public sealed class ApplicationsController(
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
-        Done(
+        BackToApp(
             await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
             app,
             $"Restarting '{app}' in '{environment}'."
@@ -288,7 +288,7 @@ public sealed class ApplicationsController(
     )
     {
         var resources = ResourceText.Parse(cpuRequest, cpuLimit, memoryRequest, memoryLimit);
-        return Done(
+        return BackToApp(
             resources.Succeeded
                 ? await changes.ResizeAsync(
                     HttpContext.ToActor(),
@@ -326,7 +326,7 @@ public sealed class ApplicationsController(
                     memoryUtilizationPercent
                 )
                 : null;
-        return Done(
+        return BackToApp(
             missing.Count > 0
                 ? Domain.Common.Problem.Invalid(missing)
                 : await changes.AutoscaleAsync(
@@ -392,11 +392,9 @@ public sealed class ApplicationsController(
         );
         if (promoted.Problem is { Field: nameof(acceptMissingBindings) } unaccepted)
         {
-            ModelState.AddProblem(unaccepted);
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return await PromotionPageAsync(app, from, to, note, ct);
+            return await this.RefusedAsync(unaccepted, () => PromotionPageAsync(app, from, to, note, ct));
         }
-        return Done(promoted, app, $"Promoting '{app}' from '{from}' to '{to}'.");
+        return BackToApp(promoted, app, $"Promoting '{app}' from '{from}' to '{to}'.");
     }
 
     private async Task<IActionResult> PromotionPageAsync(
@@ -430,37 +428,25 @@ public sealed class ApplicationsController(
         );
     }
 
+    /// <summary>The form again with the refusal next to its fields; secret values are never sent back.</summary>
     private IActionResult Refused(Problem problem, ApplicationFormModel model)
     {
         model.Form.WithoutSecretValues();
-        foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
-            ModelState.AddModelError(cause.Field is null ? "" : model.Form.FieldOf(cause.Field), cause.Message);
-        Response.StatusCode = problem.Code switch
-        {
-            "forbidden" => StatusCodes.Status403Forbidden,
-            "not-found" => StatusCodes.Status404NotFound,
-            "conflict" => StatusCodes.Status409Conflict,
-            _ => StatusCodes.Status400BadRequest,
-        };
-        return View("Form", model);
+        return this.Refused(
+            problem,
+            () => View("Form", model),
+            field => field is null ? "" : model.Form.FieldOf(field)
+        );
     }
 
-    /// <summary>After an action: on to the application with a note of what was queued, or back with why it was refused.</summary>
-    private IActionResult Done(Result<Operation> outcome, string app, string queued, bool toList = false)
-    {
-        var slug = HttpContext.TenantAccess().Tenant.Slug;
-        if (outcome.Problem is { Code: "not-found" })
-            return NotFound();
-        TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded
-            ? $"{queued} Follow it under Operations or here."
-            : outcome.Problem!.Message;
-        if (outcome.Succeeded)
-        {
-            TempData["FlashOperation"] = outcome.Value.Id; // read back as a Guid
-            TempData["FlashTenant"] = slug;
-        }
-        return Redirect(outcome.Succeeded && toList ? $"/t/{slug}/apps" : $"/t/{slug}/apps/{app}");
-    }
+    /// <summary>After an action: on to the application with a banner following what was queued, or back with why not.</summary>
+    private IActionResult BackToApp(Result<Operation> outcome, string app, string queued, bool toList = false) =>
+        this.AfterQueued(
+            outcome,
+            queued,
+            $"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps/{app}",
+            toList ? $"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps" : null
+        );
 
     private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>
         (await environments.ListAsync(ct)).Select(e => e.Name).ToList();

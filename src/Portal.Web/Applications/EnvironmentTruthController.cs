@@ -68,13 +68,13 @@ public sealed class EnvironmentTruthController(
             environment,
             ct
         );
-        if (done.Problem is { Code: "not-found" })
-            return NotFound();
-        TempData[done.Succeeded ? "Flash" : "Refusal"] =
-            !done.Succeeded ? done.Problem!.Message
-            : done.Value.Changes.Count == 0
-                ? $"The working spec of '{app}' matches revision {done.Value.Revision} in '{environment}' already."
-            : $"The working spec of '{app}' is now revision {done.Value.Revision}, as it runs in '{environment}': the next deploy ships that.";
-        return Redirect($"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps/{app}");
+        return this.AfterAction(
+            done.Problem,
+            !done.Succeeded ? ""
+                : done.Value.Changes.Count == 0
+                    ? $"The working spec of '{app}' matches revision {done.Value.Revision} in '{environment}' already."
+                : $"The working spec of '{app}' is now revision {done.Value.Revision}, as it runs in '{environment}': the next deploy ships that.",
+            $"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps/{app}"
+        );
     }
 }

@@ -69,12 +69,14 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         );
         if (!registered.Succeeded)
         {
-            ModelState.AddProblem(registered.Problem!, "Form");
-            Response.StatusCode = StatusCodes.Status400BadRequest;
             // A kubeconfig holds credentials: it is never rendered back, not even the one just refused.
             ModelState.SetModelValue("Form.Kubeconfig", rawValue: null, attemptedValue: "");
             form.Kubeconfig = null;
-            return View("Index", new ClusterListModel(await clusters.ListAsync(ct), form));
+            return await this.RefusedAsync(
+                registered.Problem!,
+                async () => View("Index", new ClusterListModel(await clusters.ListAsync(ct), form)),
+                "Form"
+            );
         }
         TempData["Flash"] =
             $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";

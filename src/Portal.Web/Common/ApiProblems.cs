@@ -7,17 +7,13 @@ namespace Portal.Web.Common;
 public static class ApiProblems
 {
     public const string Validation = "/problems/validation";
-    public const string NotFound = "/problems/not-found";
-    public const string Conflict = "/problems/conflict";
     public const string Forbidden = "/problems/forbidden";
-    public const string Unavailable = "/problems/unavailable";
-    public const string TooManyRequests = "/problems/too-many-requests";
 
     public static bool IsApiRequest(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 
     public static IActionResult ToActionResult(this ControllerBase controller, Problem problem)
     {
-        var (status, type, title) = Classify(problem);
+        var status = problem.Kind.HttpStatus();
         var fields = (problem.Causes.Count > 0 ? problem.Causes : [problem]).Where(p => p.Field is not null).ToList();
         var details =
             fields.Count == 0
@@ -28,8 +24,8 @@ public static class ApiProblems
                         .ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray())
                 );
         details.Status = status;
-        details.Type = type;
-        details.Title = title;
+        details.Type = $"/problems/{problem.Code}";
+        details.Title = TitleOf(problem.Kind);
         details.Detail = problem.Message;
         details.Instance = controller.HttpContext.Request.Path;
         return new ObjectResult(details) { StatusCode = status, ContentTypes = { "application/problem+json" } };
@@ -59,15 +55,27 @@ public static class ApiProblems
         );
     }
 
-    private static (int Status, string Type, string Title) Classify(Problem problem) =>
-        problem.Code switch
+    /// <summary>The HTTP status of each kind of refusal: the API answers with it, and so does a page that answers with the refusal itself.</summary>
+    public static int HttpStatus(this ProblemKind kind) =>
+        kind switch
         {
-            "not-found" => (StatusCodes.Status404NotFound, NotFound, "Not found"),
-            "conflict" => (StatusCodes.Status409Conflict, Conflict, "Conflict"),
-            "forbidden" => (StatusCodes.Status403Forbidden, Forbidden, "Forbidden"),
-            "unavailable" => (StatusCodes.Status503ServiceUnavailable, Unavailable, "A cluster could not be asked"),
-            "too-many-requests" => (StatusCodes.Status429TooManyRequests, TooManyRequests, "Too many requests"),
-            _ => (StatusCodes.Status400BadRequest, Validation, "The request is invalid"),
+            ProblemKind.NotFound => StatusCodes.Status404NotFound,
+            ProblemKind.Conflict => StatusCodes.Status409Conflict,
+            ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
+            ProblemKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            ProblemKind.TooMany => StatusCodes.Status429TooManyRequests,
+            _ => StatusCodes.Status400BadRequest,
+        };
+
+    private static string TitleOf(ProblemKind kind) =>
+        kind switch
+        {
+            ProblemKind.NotFound => "Not found",
+            ProblemKind.Conflict => "Conflict",
+            ProblemKind.Forbidden => "Forbidden",
+            ProblemKind.Unavailable => "A cluster could not be asked",
+            ProblemKind.TooMany => "Too many requests",
+            _ => "The request is invalid",
         };
 
     private static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];

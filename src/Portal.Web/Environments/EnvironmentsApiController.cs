@@ -60,12 +60,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
             amounts.Value,
             ct
         );
-        return created.Succeeded
-            ? Accepted(
-                $"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations",
-                new { operation = created.Value.Id }
-            )
-            : this.ToActionResult(created.Problem!);
+        return Accepted(created);
     }
 
     /// <summary>Changes an environment's share of the quota; 202 with the operation that updates its ResourceQuota.</summary>
@@ -82,9 +77,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
             amounts.Value,
             ct
         );
-        return changed.Succeeded
-            ? Accepted(new { operation = changed.Value.Id })
-            : this.ToActionResult(changed.Problem!);
+        return Accepted(changed);
     }
 
     /// <summary>Deletes the environment and its namespace; <c>confirm</c> must repeat its name.</summary>
@@ -98,9 +91,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
             confirm,
             ct
         );
-        return deleted.Succeeded
-            ? Accepted(new { operation = deleted.Value.Id })
-            : this.ToActionResult(deleted.Problem!);
+        return Accepted(deleted);
     }
 
     [HttpGet("operations"), Authorize(TenantPolicies.Read)]

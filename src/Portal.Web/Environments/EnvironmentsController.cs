@@ -77,13 +77,18 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         {
             // Every refusal next to its field: the name and pool are the form's own, the amounts are under "Share.".
             // A problem of the share as a whole ("Amounts": a limit below its request) goes under the share's fields.
-            foreach (var cause in Causes(created.Problem!))
-                ModelState.AddProblem(
-                    cause.Field == "Amounts" ? cause with { Field = "Share" } : cause,
-                    cause.Field is null or "Name" or "Pool" ? null : "Share"
-                );
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Index", await BuildAsync(form, ct));
+            return await this.RefusedAsync(
+                created.Problem!,
+                async () => View("Index", await BuildAsync(form, ct)),
+                field =>
+                    field switch
+                    {
+                        null => "",
+                        "Name" or "Pool" => field,
+                        "Amounts" => "Share.Share",
+                        _ => $"Share.{field}",
+                    }
+            );
         }
         TempData["Flash"] = $"Creating environment '{form.Name}': follow it under Operations.";
         return Redirect($"/t/{access.Tenant.Slug}/operations");
@@ -104,26 +109,17 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             : amounts.Problem!;
         if (!changed.Succeeded)
         {
-            var problem = changed.Problem!;
-            IReadOnlyList<Domain.Common.Problem> causes = problem.Causes.Count > 0 ? problem.Causes : [problem];
-            foreach (var cause in causes)
-            {
-                ModelState.AddModelError(
-                    problem.Code == "not-found" ? ""
-                        : cause.Field is { } field && ShareFields.Contains(field) ? $"{ChangePrefix}.{field}"
-                        : ChangePrefix,
-                    cause.Message
-                );
-            }
-
-            Response.StatusCode =
-                problem.Code == "not-found" ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
-            return View(
-                "Index",
-                await BuildAsync(new EnvironmentForm(), ct) with
-                {
-                    RefusedChange = new RefusedShareChange(environment, share),
-                }
+            return await this.RefusedAsync(
+                changed.Problem!,
+                async () =>
+                    View(
+                        "Index",
+                        await BuildAsync(new EnvironmentForm(), ct) with
+                        {
+                            RefusedChange = new RefusedShareChange(environment, share),
+                        }
+                    ),
+                field => field is not null && ShareFields.Contains(field) ? $"{ChangePrefix}.{field}" : ChangePrefix
             );
         }
         TempData["Flash"] = $"Changing the share of '{environment}': follow it under Operations.";
@@ -153,17 +149,18 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         );
         if (!deleted.Succeeded)
         {
-            if (deleted.Problem!.Code == "not-found")
-                return NotFound();
-            ModelState.AddProblem(
-                deleted.Problem! with
-                {
-                    Field = deleted.Problem.Field == "ConfirmName" ? "confirmName" : null,
-                }
+            return await this.RefusedAsync(
+                deleted.Problem!,
+                async () =>
+                    View(
+                        "Delete",
+                        new DeleteEnvironmentModel(
+                            access,
+                            (await environments.PrepareDeletionAsync(access.Tenant, environment, ct)).Value
+                        )
+                    ),
+                field => field == "ConfirmName" ? "confirmName" : ""
             );
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            var deletion = await environments.PrepareDeletionAsync(access.Tenant, environment, ct);
-            return View("Delete", new DeleteEnvironmentModel(access, deletion.Value));
         }
         TempData["Flash"] = $"Deleting '{environment}' and its namespace: follow it under Operations.";
         return Redirect($"/t/{access.Tenant.Slug}/operations");
@@ -178,8 +175,11 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     {
         var access = HttpContext.TenantAccess();
         var retried = await environments.RetryAsync(HttpContext.ToActor(), access.Tenant, operationId, ct);
-        TempData["Flash"] = retried.Succeeded ? "The operation was queued again." : retried.Problem!.Message;
-        return Redirect($"/t/{access.Tenant.Slug}/operations");
+        return this.AfterAction(
+            retried.Problem,
+            "The operation was queued again.",
+            $"/t/{access.Tenant.Slug}/operations"
+        );
     }
 
     private static IReadOnlyList<Domain.Common.Problem> Causes(Domain.Common.Problem problem) =>

@@ -206,21 +206,21 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
             TempData["Flash"] = flash;
             return Redirect($"/admin/middleware/{template}");
         }
-        if (
-            result.Problem!.Code == "not-found"
-            || await catalog.FindAsync(template, CatalogVisibility.All, ct) is not { } found
-        )
-            return NotFound();
-        ModelState.AddProblem(result.Problem, prefix);
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return View(
-            DetailView,
-            new CatalogAdminDetailModel(
-                found,
-                version ?? new VersionForm(),
-                plan ?? new PlanForm(),
-                details ?? DetailsForm.For(found)
-            )
+        return await this.RefusedAsync(
+            result.Problem!,
+            async () =>
+                await catalog.FindAsync(template, CatalogVisibility.All, ct) is not { } found
+                    ? NotFound()
+                    : View(
+                        DetailView,
+                        new CatalogAdminDetailModel(
+                            found,
+                            version ?? new VersionForm(),
+                            plan ?? new PlanForm(),
+                            details ?? DetailsForm.For(found)
+                        )
+                    ),
+            prefix
         );
     }
 
@@ -230,9 +230,11 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         CancellationToken ct
     )
     {
-        ModelState.AddProblem(problem, "Form");
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return View(ListView, await ListAsync(new CatalogQuery(), form, ct));
+        return await this.RefusedAsync(
+            problem,
+            async () => View(ListView, await ListAsync(new CatalogQuery(), form, ct)),
+            "Form"
+        );
     }
 
     private async Task<CatalogAdminListModel> ListAsync(

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Portal.Domain.Common;
-using Portal.Domain.Operations;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Middleware;
@@ -240,12 +238,4 @@ public sealed class InstancesApiController(
 
     private IActionResult NotFoundProblem(string environment, string instance) =>
         this.ToActionResult(Domain.Common.Problem.NotFound($"Instance '{instance}' in '{environment}'"));
-
-    private IActionResult Accepted(Result<Operation> operation) =>
-        operation.Succeeded
-            ? Accepted(
-                $"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations",
-                new { operation = operation.Value.Id }
-            )
-            : this.ToActionResult(operation.Problem!);
 }

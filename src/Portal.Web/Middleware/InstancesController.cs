@@ -86,14 +86,7 @@ public sealed class InstancesController(
             ct
         );
         if (!tail.Succeeded)
-        {
-            return tail.Problem!.Code switch
-            {
-                "not-found" => NotFound(),
-                "too-many-requests" => StatusCode(StatusCodes.Status429TooManyRequests, tail.Problem.Message),
-                _ => Conflict(tail.Problem.Message),
-            };
-        }
+            return this.Answer(tail.Problem!);
 
         return File(System.Text.Encoding.UTF8.GetBytes(tail.Value), "text/plain; charset=utf-8", $"{pod}.log");
     }
@@ -158,19 +151,20 @@ public sealed class InstancesController(
                 $"Provisioning '{form.Name?.Trim()}' in '{form.Environment}'. Follow it here or under Operations.";
             return Redirect($"/t/{access.Tenant.Slug}/middleware/{form.Environment}/{form.Name?.Trim()}");
         }
-        var problem = provisioned.Problem!;
-        foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
-            ModelState.AddModelError(cause.Field is null ? "" : FieldOf(cause.Field), cause.Message);
-        Response.StatusCode = StatusOf(problem);
-        return View(
-            "New",
-            new NewInstanceModel(
-                access,
-                await directory.OfferedTemplatesAsync(ct),
-                await directory.TemplateAsync(form.Template, ct),
-                form,
-                await EnvironmentNamesAsync(ct)
-            )
+        return await this.RefusedAsync(
+            provisioned.Problem!,
+            async () =>
+                View(
+                    "New",
+                    new NewInstanceModel(
+                        access,
+                        await directory.OfferedTemplatesAsync(ct),
+                        await directory.TemplateAsync(form.Template, ct),
+                        form,
+                        await EnvironmentNamesAsync(ct)
+                    )
+                ),
+            field => field is null ? "" : FieldOf(field)
         );
     }
 
@@ -209,7 +203,7 @@ public sealed class InstancesController(
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/scale"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string environment, string instance, int? replicas, CancellationToken ct) =>
-        Done(
+        BackToInstance(
             replicas is null
                 ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoInstanceReplicas)
                 : await changes.ScaleAsync(
@@ -232,7 +226,7 @@ public sealed class InstancesController(
         string? plan,
         CancellationToken ct
     ) =>
-        Done(
+        BackToInstance(
             await changes.ChangePlanAsync(
                 HttpContext.ToActor(),
                 HttpContext.TenantAccess().Tenant,
@@ -253,7 +247,7 @@ public sealed class InstancesController(
         string? version,
         CancellationToken ct
     ) =>
-        Done(
+        BackToInstance(
             await changes.UpgradeAsync(
                 HttpContext.ToActor(),
                 HttpContext.TenantAccess().Tenant,
@@ -269,7 +263,7 @@ public sealed class InstancesController(
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
-        Done(
+        BackToInstance(
             await changes.RestartAsync(
                 HttpContext.ToActor(),
                 HttpContext.TenantAccess().Tenant,
@@ -293,13 +287,13 @@ public sealed class InstancesController(
     )
     {
         if (volumes is not ("keep" or "delete"))
-            return Done(
+            return BackToInstance(
                 Domain.Common.Problem.Invalid("Volumes", "Choose whether the data volumes are kept or deleted."),
                 environment,
                 instance,
                 ""
             );
-        return Done(
+        return BackToInstance(
             await changes.DeleteAsync(
                 HttpContext.ToActor(),
                 HttpContext.TenantAccess().Tenant,
@@ -360,18 +354,31 @@ public sealed class InstancesController(
             names,
             ct
         );
-        if (bound.Succeeded || bound.Problem!.Code == "not-found")
-            return Done(
+        if (bound.Succeeded)
+            return BackToInstance(
                 bound,
                 environment,
                 instance,
                 $"Binding '{instance}' to '{app}': a new revision of '{app}' is being deployed."
             );
+        return await this.RefusedAsync(
+            bound.Problem!,
+            () => BindingPreviewAsync(environment, instance, app, names, ct),
+            field => field is null ? "" : $"names[{field}]"
+        );
+    }
+
+    /// <summary>The binding's preview again, with the names the user chose, after a refusal.</summary>
+    private async Task<IActionResult> BindingPreviewAsync(
+        string environment,
+        string instance,
+        string? app,
+        Dictionary<string, string?>? names,
+        CancellationToken ct
+    )
+    {
         if (await directory.FindAsync(environment, instance, ct) is not { } found)
             return NotFound();
-        foreach (var cause in bound.Problem.Causes.Count > 0 ? bound.Problem.Causes : [bound.Problem])
-            ModelState.AddModelError(cause.Field is null ? "" : $"names[{cause.Field}]", cause.Message);
-        Response.StatusCode = StatusOf(bound.Problem);
         var preview = await bindings.PreviewAsync(environment, instance, null, ct);
         var variables = (preview.Succeeded ? preview.Value : [])
             .Select(v =>
@@ -398,7 +405,7 @@ public sealed class InstancesController(
         Authorize(TenantPolicies.Develop)
     ]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
-        Done(
+        BackToInstance(
             await bindings.UnbindAsync(
                 HttpContext.ToActor(),
                 HttpContext.TenantAccess().Tenant,
@@ -412,7 +419,8 @@ public sealed class InstancesController(
             $"Unbinding '{instance}' from '{app}': a new revision of '{app}' is being deployed."
         );
 
-    private IActionResult Done(
+    /// <summary>After an action: back to the instance (or on to the list) with a note of what was queued, or why not.</summary>
+    private IActionResult BackToInstance(
         Result<Operation> outcome,
         string environment,
         string instance,
@@ -420,17 +428,12 @@ public sealed class InstancesController(
         bool toList = false
     )
     {
-        var slug = HttpContext.TenantAccess().Tenant.Slug;
-        if (outcome.Problem is { Code: "not-found" })
-            return NotFound();
-        if (
-            outcome.Problem is { Code: "forbidden" }
-            && !HttpContext.TenantAccess().CanChange(Domain.Tenancy.TenantRole.Developer)
-        )
-            return Forbid();
-        TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? queued : outcome.Problem!.Message;
-        return Redirect(
-            outcome.Succeeded && toList ? $"/t/{slug}/middleware" : $"/t/{slug}/middleware/{environment}/{instance}"
+        var instances = $"/t/{HttpContext.TenantAccess().Tenant.Slug}/middleware";
+        return this.AfterAction(
+            outcome.Problem,
+            queued,
+            $"{instances}/{environment}/{instance}",
+            toList ? instances : null
         );
     }
 
@@ -441,15 +444,6 @@ public sealed class InstancesController(
             _ when field.StartsWith("Parameters.", StringComparison.Ordinal) =>
                 $"Parameters[{field["Parameters.".Length..]}]",
             _ => field,
-        };
-
-    private static int StatusOf(Problem problem) =>
-        problem.Code switch
-        {
-            "forbidden" => StatusCodes.Status403Forbidden,
-            "not-found" => StatusCodes.Status404NotFound,
-            "conflict" => StatusCodes.Status409Conflict,
-            _ => StatusCodes.Status400BadRequest,
         };
 
     private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>

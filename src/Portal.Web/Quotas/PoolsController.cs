@@ -83,9 +83,12 @@ public sealed class PoolsController(
         {
             foreach (var field in new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) })
                 ModelState[$"Form.{field}"]?.Errors.Clear(); // the binder's own words; the problem says it better
-            ModelState.AddProblem(created.Problem!, "Form");
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Index", new PoolListModel(await pools.ListAsync(ct), await clusters.ListAsync(ct), form));
+            return await this.RefusedAsync(
+                created.Problem!,
+                async () =>
+                    View("Index", new PoolListModel(await pools.ListAsync(ct), await clusters.ListAsync(ct), form)),
+                "Form"
+            );
         }
         TempData["Flash"] = $"Pool '{created.Value.Name}' was created. Grant tenants quota in it.";
         return Redirect($"/admin/pools/{created.Value.Name}");
@@ -119,9 +122,11 @@ public sealed class PoolsController(
             : amounts.Problem!;
         if (!granted.Succeeded)
         {
-            ModelState.AddProblem(granted.Problem!, "Form");
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", await BuildAsync((await pools.SummaryAsync(pool, ct))!, form, ct));
+            return await this.RefusedAsync(
+                granted.Problem!,
+                async () => View("Detail", await BuildAsync((await pools.SummaryAsync(pool, ct))!, form, ct)),
+                "Form"
+            );
         }
         TempData["Flash"] = $"Tenant '{form.Tenant}' now has {granted.Value.Granted} in pool '{found.Name}'.";
         return Redirect($"/admin/pools/{found.Name}");
@@ -149,9 +154,11 @@ public sealed class PoolsController(
                 );
         if (!changed.Succeeded)
         {
-            ModelState.AddModelError("Overcommit", changed.Problem!.Message);
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
+            return await this.RefusedAsync(
+                changed.Problem!,
+                async () => View("Detail", await BuildAsync(found, new QuotaForm(), ct)),
+                _ => "Overcommit"
+            );
         }
         TempData["Flash"] = $"Pool '{pool}' now overcommits CPU {cpuOvercommit} and memory {memoryOvercommit}.";
         return Redirect($"/admin/pools/{pool}");
@@ -165,9 +172,11 @@ public sealed class PoolsController(
         var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, dedicated, ct);
         if (!changed.Succeeded)
         {
-            ModelState.AddModelError("Dedicated", changed.Problem!.Message);
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Detail", await BuildAsync(found, new QuotaForm(), ct));
+            return await this.RefusedAsync(
+                changed.Problem!,
+                async () => View("Detail", await BuildAsync(found, new QuotaForm(), ct)),
+                _ => "Dedicated"
+            );
         }
         TempData["Flash"] = dedicated
             ? $"Pool '{pool}' is dedicated: taint its nodes to keep other pools' pods off them."
@@ -200,14 +209,17 @@ public sealed class PoolsController(
         var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, [ingressDomains], wildcardHosts, ct);
         if (!changed.Succeeded)
         {
-            ModelState.AddModelError("IngressDomains", changed.Problem!.Message);
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View(
-                "Detail",
-                await BuildAsync(found, new QuotaForm(), ct) with
-                {
-                    RefusedIngressDomains = ingressDomains ?? "",
-                }
+            return await this.RefusedAsync(
+                changed.Problem!,
+                async () =>
+                    View(
+                        "Detail",
+                        await BuildAsync(found, new QuotaForm(), ct) with
+                        {
+                            RefusedIngressDomains = ingressDomains ?? "",
+                        }
+                    ),
+                _ => "IngressDomains"
             );
         }
         TempData["Flash"] =
@@ -224,14 +236,17 @@ public sealed class PoolsController(
         var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, prometheusUrl, ct);
         if (!changed.Succeeded)
         {
-            ModelState.AddModelError(changed.Problem!.Field ?? "PrometheusUrl", changed.Problem.Message);
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View(
-                "Detail",
-                await BuildAsync(found, new QuotaForm(), ct) with
-                {
-                    RefusedPrometheusUrl = prometheusUrl ?? "",
-                }
+            return await this.RefusedAsync(
+                changed.Problem!,
+                async () =>
+                    View(
+                        "Detail",
+                        await BuildAsync(found, new QuotaForm(), ct) with
+                        {
+                            RefusedPrometheusUrl = prometheusUrl ?? "",
+                        }
+                    ),
+                field => field ?? "PrometheusUrl"
             );
         }
         var now = PoolMetricsSourceSetting.Describe(await metricsSourceSetting.PrometheusUrlAsync(pool, ct) ?? "");

@@ -71,15 +71,15 @@ public sealed class InvitationsController(InvitationAcceptance invitations, Sign
         return Redirect($"/t/{preview.TenantSlug}");
     }
 
-    private ViewResult Refuse(
+    private IActionResult Refuse(
         string token,
         InvitationPreview preview,
         AcceptInvitationForm form,
         Domain.Common.Problem problem
-    )
-    {
-        ModelState.AddProblem(problem, problem.Field is null ? null : "Form");
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return View("Show", new InvitationModel(token, preview, form));
-    }
+    ) =>
+        this.Refused(
+            problem,
+            () => View("Show", new InvitationModel(token, preview, form)),
+            problem.Field is null ? null : "Form"
+        );
 }

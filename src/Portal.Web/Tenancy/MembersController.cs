@@ -75,10 +75,11 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var changed = await members.ChangeRoleAsync(HttpContext.ToActor(), tenant, memberId, role, ct);
-        TempData["Flash"] = changed.Succeeded
-            ? $"{changed.Value.Email} is now {changed.Value.Role}."
-            : changed.Problem!.Message;
-        return Redirect($"/t/{tenant.Slug}/members");
+        return this.AfterAction(
+            changed.Problem,
+            changed.Succeeded ? $"{changed.Value.Email} is now {changed.Value.Role}." : "",
+            $"/t/{tenant.Slug}/members"
+        );
     }
 
     [HttpPost("{memberId:guid}/remove"), Authorize(TenantPolicies.Manage)]
@@ -86,8 +87,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var removed = await members.RemoveAsync(HttpContext.ToActor(), tenant, memberId, ct);
-        TempData["Flash"] = removed.Succeeded ? "The member was removed." : removed.Problem!.Message;
-        return Redirect($"/t/{tenant.Slug}/members");
+        return this.AfterAction(removed.Problem, "The member was removed.", $"/t/{tenant.Slug}/members");
     }
 
     [HttpPost("invitations/{invitationId:guid}/revoke"), Authorize(TenantPolicies.Manage)]
@@ -95,15 +95,16 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var revoked = await members.RevokeInvitationAsync(HttpContext.ToActor(), tenant, invitationId, ct);
-        TempData["Flash"] = revoked.Succeeded ? "The invitation was revoked." : revoked.Problem!.Message;
-        return Redirect($"/t/{tenant.Slug}/members");
+        return this.AfterAction(revoked.Problem, "The invitation was revoked.", $"/t/{tenant.Slug}/members");
     }
 
     private async Task<IActionResult> RefuseAsync(MemberForm form, Domain.Common.Problem problem, CancellationToken ct)
     {
-        ModelState.AddProblem(problem, "Form");
-        Response.StatusCode = StatusCodes.Status400BadRequest;
-        return View("Index", await BuildAsync(null, 1, form, null, ct));
+        return await this.RefusedAsync(
+            problem,
+            async () => View("Index", await BuildAsync(null, 1, form, null, ct)),
+            "Form"
+        );
     }
 
     private async Task<MembersModel> BuildAsync(

@@ -35,11 +35,11 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
         var tenant = HttpContext.TenantAccess().Tenant;
         var created = await accounts.CreateAsync(HttpContext.ToActor(), tenant, form.Name, form.Role, ct);
         if (!created.Succeeded)
-        {
-            ModelState.AddProblem(created.Problem!, "Form");
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("Index", await BuildAsync(form, null, ct));
-        }
+            return await this.RefusedAsync(
+                created.Problem!,
+                async () => View("Index", await BuildAsync(form, null, ct)),
+                "Form"
+            );
         // The secret is rendered in this response only; it is not kept anywhere in clear.
         return View("Index", await BuildAsync(new ServiceAccountForm(), created.Value, ct));
     }

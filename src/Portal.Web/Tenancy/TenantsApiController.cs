@@ -71,9 +71,15 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Tenant '{tenant}'"));
         var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirm, ct);
-        return deleted.Succeeded
-            ? Accepted($"/api/v1/tenants/{found.Slug}/operations", new { operation = deleted.Value.Id })
-            : this.ToActionResult(deleted.Problem! with { Field = deleted.Problem.Field is null ? null : "confirm" });
+        return Accepted(
+            deleted.Succeeded
+                ? deleted
+                : deleted.Problem! with
+                {
+                    Field = deleted.Problem.Field is null ? null : "confirm",
+                },
+            found.Slug
+        );
     }
 
     private async Task<IActionResult> ChangeAsync(
