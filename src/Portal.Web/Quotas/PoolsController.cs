@@ -154,11 +154,7 @@ public sealed class PoolsController(
                 );
         if (!changed.Succeeded)
         {
-            return await this.RefusedAsync(
-                changed.Problem!,
-                async () => View("Detail", await BuildAsync(found, new QuotaForm(), ct)),
-                _ => "Overcommit"
-            );
+            return await DetailRefusedAsync(found, changed.Problem!, _ => "Overcommit", ct);
         }
         TempData["Flash"] = $"Pool '{pool}' now overcommits CPU {cpuOvercommit} and memory {memoryOvercommit}.";
         return Redirect($"/admin/pools/{pool}");
@@ -172,11 +168,7 @@ public sealed class PoolsController(
         var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, dedicated, ct);
         if (!changed.Succeeded)
         {
-            return await this.RefusedAsync(
-                changed.Problem!,
-                async () => View("Detail", await BuildAsync(found, new QuotaForm(), ct)),
-                _ => "Dedicated"
-            );
+            return await DetailRefusedAsync(found, changed.Problem!, _ => "Dedicated", ct);
         }
         TempData["Flash"] = dedicated
             ? $"Pool '{pool}' is dedicated: taint its nodes to keep other pools' pods off them."
@@ -209,17 +201,12 @@ public sealed class PoolsController(
         var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, [ingressDomains], wildcardHosts, ct);
         if (!changed.Succeeded)
         {
-            return await this.RefusedAsync(
+            return await DetailRefusedAsync(
+                found,
                 changed.Problem!,
-                async () =>
-                    View(
-                        "Detail",
-                        await BuildAsync(found, new QuotaForm(), ct) with
-                        {
-                            RefusedIngressDomains = ingressDomains ?? "",
-                        }
-                    ),
-                _ => "IngressDomains"
+                _ => "IngressDomains",
+                ct,
+                model => model with { RefusedIngressDomains = ingressDomains ?? "" }
             );
         }
         TempData["Flash"] =
@@ -236,23 +223,36 @@ public sealed class PoolsController(
         var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, prometheusUrl, ct);
         if (!changed.Succeeded)
         {
-            return await this.RefusedAsync(
+            return await DetailRefusedAsync(
+                found,
                 changed.Problem!,
-                async () =>
-                    View(
-                        "Detail",
-                        await BuildAsync(found, new QuotaForm(), ct) with
-                        {
-                            RefusedPrometheusUrl = prometheusUrl ?? "",
-                        }
-                    ),
-                field => field ?? "PrometheusUrl"
+                field => field ?? "PrometheusUrl",
+                ct,
+                model => model with { RefusedPrometheusUrl = prometheusUrl ?? "" }
             );
         }
         var now = PoolMetricsSourceSetting.Describe(await metricsSourceSetting.PrometheusUrlAsync(pool, ct) ?? "");
         TempData["Flash"] = $"Pool '{pool}' now reads usage from {now}.";
         return Redirect($"/admin/pools/{pool}");
     }
+
+    /// <summary>The pool's page again, the refusal next to the setting's field and, by <paramref name="keep"/>, what was typed.</summary>
+    private Task<IActionResult> DetailRefusedAsync(
+        PoolSummary pool,
+        Domain.Common.Problem problem,
+        Func<string?, string> keyOf,
+        CancellationToken ct,
+        Func<PoolDetailModel, PoolDetailModel>? keep = null
+    ) =>
+        this.RefusedAsync(
+            problem,
+            async () =>
+            {
+                var model = await BuildAsync(pool, new QuotaForm(), ct);
+                return View("Detail", keep is null ? model : keep(model));
+            },
+            keyOf
+        );
 
     private async Task<PoolDetailModel> BuildAsync(PoolSummary pool, QuotaForm form, CancellationToken ct) =>
         new(
