@@ -41,7 +41,7 @@ public static class WebSetup
                     {
                         Status = StatusCodes.Status400BadRequest,
                         Type = ApiProblems.Validation,
-                        Title = "The request is invalid",
+                        Title = ApiProblems.InvalidTitle,
                         Instance = context.HttpContext.Request.Path,
                     };
                     return new BadRequestObjectResult(problem) { ContentTypes = { "application/problem+json" } };

@@ -8,6 +8,7 @@ public static class ApiProblems
 {
     public const string Validation = "/problems/validation";
     public const string Forbidden = "/problems/forbidden";
+    public const string InvalidTitle = "The request is invalid";
 
     public static bool IsApiRequest(HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 
@@ -75,7 +76,7 @@ public static class ApiProblems
             ProblemKind.Forbidden => "Forbidden",
             ProblemKind.Unavailable => "A cluster could not be asked",
             ProblemKind.TooMany => "Too many requests",
-            _ => "The request is invalid",
+            _ => InvalidTitle,
         };
 
     private static string Camel(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];

@@ -75,7 +75,7 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
                 {
                     Status = StatusCodes.Status415UnsupportedMediaType,
                     Type = ApiProblems.Validation,
-                    Title = "The request is invalid",
+                    Title = ApiProblems.InvalidTitle,
                     Detail = "Send the template as the text of a catalog file, with Content-Type: text/yaml.",
                     Instance = Request.Path,
                 }
