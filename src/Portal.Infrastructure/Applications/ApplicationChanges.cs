@@ -377,7 +377,7 @@ public sealed class ApplicationChanges(
         return await QueueAsync(
             actor,
             tenant,
-            ApplicationOperations.Restart,
+            OperationKinds.ApplicationRestart,
             app,
             environment,
             "application.restarted",
@@ -602,7 +602,7 @@ public sealed class ApplicationChanges(
             db.AppDeployments.Add(deployment);
         var operation = new Operation(
             tenant.Id,
-            ApplicationOperations.Deploy,
+            OperationKinds.ApplicationDeploy,
             "application",
             ApplicationOperations.Target(app.Name, environment.Name),
             actor.Name,
@@ -730,7 +730,7 @@ public sealed class ApplicationChanges(
         }
         var operation = new Operation(
             tenant.Id,
-            ApplicationOperations.Scale,
+            OperationKinds.ApplicationScale,
             "application",
             ApplicationOperations.Target(app.Name, environment.Name),
             actor.Name,

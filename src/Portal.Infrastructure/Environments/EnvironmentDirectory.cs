@@ -196,7 +196,7 @@ public sealed class EnvironmentDirectory(
 
                 var operation = new Operation(
                     tenant.Id,
-                    "environment.create",
+                    OperationKinds.EnvironmentCreate,
                     "environment",
                     environment.Name,
                     actor.Name,
@@ -339,7 +339,7 @@ public sealed class EnvironmentDirectory(
                     return changed.Problem!;
                 var operation = new Operation(
                     tenant.Id,
-                    "environment.update-quota",
+                    OperationKinds.EnvironmentUpdateQuota,
                     "environment",
                     environment.Name,
                     actor.Name,
@@ -436,7 +436,7 @@ public sealed class EnvironmentDirectory(
         environment.MarkDeleting();
         var operation = new Operation(
             tenant.Id,
-            "environment.delete",
+            OperationKinds.EnvironmentDelete,
             "environment",
             environment.Name,
             actor.Name,

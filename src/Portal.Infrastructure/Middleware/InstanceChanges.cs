@@ -111,7 +111,7 @@ public sealed class InstanceChanges(
                 return await OperationAsync(
                     actor,
                     tenant,
-                    MiddlewareOperations.Provision,
+                    OperationKinds.MiddlewareProvision,
                     instance,
                     environment,
                     "middleware.provisioned",
@@ -243,7 +243,7 @@ public sealed class InstanceChanges(
         return await OperationAsync(
             actor,
             tenant,
-            MiddlewareOperations.Delete,
+            OperationKinds.MiddlewareDelete,
             instance,
             environment,
             "middleware.deleted",
@@ -328,7 +328,8 @@ public sealed class InstanceChanges(
         var changed = change(instance, template);
         if (!changed.Succeeded)
             return changed.Problem!;
-        var kind = action == "middleware.restarted" ? MiddlewareOperations.Restart : MiddlewareOperations.Update;
+        var kind =
+            action == "middleware.restarted" ? OperationKinds.MiddlewareRestart : OperationKinds.MiddlewareUpdate;
         Task<Result<Operation>> Save() =>
             OperationAsync(actor, tenant, kind, instance, environment, action, $"{what} in '{environment.Name}'", ct);
         return admit ? await AdmittedAsync(environment, instance, isNew: false, Save, ct) : await Save();

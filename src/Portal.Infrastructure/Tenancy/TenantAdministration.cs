@@ -201,7 +201,7 @@ public sealed class TenantAdministration(
         var deletion = await db
             .Operations.IgnoreQueryFilters()
             .AsNoTracking()
-            .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind)
+            .Where(o => o.TenantId == tenant.Id && o.Kind == OperationKinds.TenantDelete)
             .OrderByDescending(o => o.CreatedAt)
             .FirstOrDefaultAsync(ct);
         return new TenantDeletionPlan(
@@ -247,7 +247,7 @@ public sealed class TenantAdministration(
         {
             var started = await db
                 .Operations.IgnoreQueryFilters()
-                .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind)
+                .Where(o => o.TenantId == tenant.Id && o.Kind == OperationKinds.TenantDelete)
                 .OrderByDescending(o => o.CreatedAt)
                 .FirstOrDefaultAsync(ct);
             if (started is not null)
@@ -279,7 +279,7 @@ public sealed class TenantAdministration(
                 .ToListAsync(ct)
         )
             environment.MarkDeleting();
-        var operation = new Operation(tenant.Id, TenantDeletion.Kind, "tenant", tenant.Slug, actor.Name, now);
+        var operation = new Operation(tenant.Id, OperationKinds.TenantDelete, "tenant", tenant.Slug, actor.Name, now);
         db.Operations.Add(operation);
         audit.RecordForOperation(
             actor,

@@ -19,27 +19,21 @@ namespace Portal.Infrastructure.Tenancy;
 /// gone already; then removes the tenant's OAuth clients, metric series and rows in one transaction. Its audit trail stays.
 /// Until then the tenant is read-only and its slug taken, so that a new tenant of the same slug finds nothing of it.
 /// </summary>
-public sealed class TenantDeletion(
+public sealed class DeleteTenantRunner(
     PortalDbContext db,
     KubernetesClients clients,
-    IOperationProgress progress,
     AuditTrail audit,
     IOpenIddictApplicationManager oidcClients,
     IOptions<NamespaceOptions> namespaces,
-    OperationRunner runner,
     TimeProvider clock
-) : IOperationWork
+) : IOperationRunner
 {
-    public const string Kind = "tenant.delete";
+    public static string Kind => OperationKinds.TenantDelete;
     private const string NamespaceKept = "tenant.namespace-kept";
-    private readonly OperationJournal _journal = new(db, progress, clock);
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public Task RunAsync(Guid operationId, CancellationToken ct) =>
-        runner.RunAsync(db, progress, operationId, this, ct);
-
-    async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
+    public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
     {
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == operation.TenantId, ct)
             ?? throw new OperationTargetGone(
@@ -53,25 +47,17 @@ public sealed class TenantDeletion(
             .ToListAsync(ct);
         foreach (var item in environments.OrderBy(x => x.Environment.Name, StringComparer.Ordinal))
         {
-            await _journal.StepAsync(
+            await journal.StepAsync(
                 operation,
                 $"delete-namespace {item.Environment.Namespace}",
                 () => DeleteNamespaceAsync(tenant, item.Environment, item.ClusterId, ct),
                 ct
             );
         }
-        await RemoveAsync(tenant, operation, environments.Select(x => x.Environment.Namespace).ToList(), ct);
+        await RemoveAsync(tenant, operation, journal, environments.Select(x => x.Environment.Namespace).ToList(), ct);
     }
 
-    string IOperationWork.Explain(Exception failure) => ClusterProblems.Explain(failure);
-
-    // The tenant stays Deleting, read-only with its slug taken, until a retry of the operation finishes the deletion.
-    Task<string?> IOperationWork.AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => Task.FromResult<string?>(null);
+    // A failure leaves the tenant Deleting, read-only with its slug taken, until a retry of the operation finishes the deletion.
 
     private async Task DeleteNamespaceAsync(
         Tenant tenant,
@@ -106,6 +92,7 @@ public sealed class TenantDeletion(
     private async Task RemoveAsync(
         Tenant tenant,
         Operation operation,
+        OperationJournal journal,
         IReadOnlyList<string> namespacesOfTenant,
         CancellationToken ct
     )
@@ -159,6 +146,6 @@ public sealed class TenantDeletion(
         );
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        await progress.ReportAsync(operation, CancellationToken.None);
+        await journal.ReportAsync(operation, CancellationToken.None);
     }
 }
