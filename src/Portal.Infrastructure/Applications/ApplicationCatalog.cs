@@ -292,7 +292,7 @@ public sealed class ApplicationCatalog(
         audit.Record(
             actor,
             tenant,
-            "application.created",
+            ApplicationAuditActions.Created,
             "application",
             created.Value.Name,
             $"image {spec.Image}, owner {created.Value.Owner}"
@@ -333,7 +333,7 @@ public sealed class ApplicationCatalog(
         audit.Record(
             actor,
             tenant,
-            "application.changed",
+            ApplicationAuditActions.Changed,
             "application",
             app.Name,
             changes.Count == 0
@@ -380,7 +380,7 @@ public sealed class ApplicationCatalog(
         audit.RecordForOperation(
             actor,
             tenant,
-            "application.deleted",
+            ApplicationAuditActions.Deleted,
             "application",
             app.Name,
             $"from {deployments.Count} environment(s)",

@@ -380,7 +380,7 @@ public sealed class ApplicationChanges(
             OperationKinds.ApplicationRestart,
             app,
             environment,
-            "application.restarted",
+            ApplicationAuditActions.Restarted,
             "rolling restart",
             ct
         );
@@ -585,7 +585,7 @@ public sealed class ApplicationChanges(
             audit.RecordRefusal(
                 actor,
                 tenant,
-                "application.deployed",
+                ApplicationAuditActions.Deployed,
                 "application",
                 app.Name,
                 $"{origin} of {spec.Image} to '{environment.Name}'",
@@ -612,7 +612,7 @@ public sealed class ApplicationChanges(
         audit.RecordForOperation(
             actor,
             tenant,
-            "application.deployed",
+            ApplicationAuditActions.Deployed,
             "application",
             app.Name,
             $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'"
@@ -720,7 +720,7 @@ public sealed class ApplicationChanges(
             audit.RecordRefusal(
                 actor,
                 tenant,
-                "application.scaled",
+                ApplicationAuditActions.Scaled,
                 "application",
                 app.Name,
                 $"{what} in '{environment.Name}'",
@@ -740,7 +740,7 @@ public sealed class ApplicationChanges(
         audit.RecordForOperation(
             actor,
             tenant,
-            "application.scaled",
+            ApplicationAuditActions.Scaled,
             "application",
             app.Name,
             $"{what} in '{environment.Name}'",

@@ -185,7 +185,7 @@ public sealed class EnvironmentDirectory(
                     audit.RecordRefusal(
                         actor,
                         tenant,
-                        "environment.created",
+                        EnvironmentAuditActions.Created,
                         "environment",
                         environment.Name,
                         $"pool '{pool.Name}', share {share}",
@@ -207,7 +207,7 @@ public sealed class EnvironmentDirectory(
                 audit.RecordForOperation(
                     actor,
                     tenant,
-                    "environment.created",
+                    EnvironmentAuditActions.Created,
                     "environment",
                     environment.Name,
                     $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}",
@@ -349,7 +349,7 @@ public sealed class EnvironmentDirectory(
                 audit.RecordForOperation(
                     actor,
                     tenant,
-                    "environment.share-changed",
+                    EnvironmentAuditActions.ShareChanged,
                     "environment",
                     environment.Name,
                     $"'{before}' → '{share}'",
@@ -377,7 +377,7 @@ public sealed class EnvironmentDirectory(
         audit.RecordRefusal(
             actor,
             tenant,
-            "environment.share-changed",
+            EnvironmentAuditActions.ShareChanged,
             "environment",
             environment.Name,
             $"'{environment.Share}' → '{share}'",
@@ -446,7 +446,7 @@ public sealed class EnvironmentDirectory(
         audit.RecordForOperation(
             actor,
             tenant,
-            "environment.deleted",
+            EnvironmentAuditActions.Deleted,
             "environment",
             environment.Name,
             deletion.Value.Warning,
@@ -469,7 +469,7 @@ public sealed class EnvironmentDirectory(
         audit.RecordForOperation(
             actor,
             tenant,
-            "operation.retried",
+            OperationAuditActions.Retried,
             "operation",
             operation.Id.ToString(),
             $"{operation.Kind} of {operation.TargetId}",

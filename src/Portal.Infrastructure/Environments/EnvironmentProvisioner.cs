@@ -116,7 +116,7 @@ public sealed class EnvironmentProvisioner(
             audit.Record(
                 Actor.System,
                 tenant,
-                "environment.namespace-kept",
+                EnvironmentAuditActions.NamespaceKept,
                 "environment",
                 environment.Name,
                 $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"

@@ -26,8 +26,6 @@ public sealed class PoolNodeTaints(
     ILogger<PoolNodeTaints> logger
 )
 {
-    public const string Action = "pool.nodes-tainted";
-
     public async Task ApplyAsync(Guid poolId, string actorName, string? clientAddress, CancellationToken ct)
     {
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Id == poolId, ct);
@@ -50,7 +48,7 @@ public sealed class PoolNodeTaints(
             audit.Record(
                 actor,
                 null,
-                Action,
+                PoolAuditActions.NodesTainted,
                 "pool",
                 pool.Name,
                 done.Count == 0 ? "every node as wanted already" : string.Join("; ", done)
@@ -59,7 +57,15 @@ public sealed class PoolNodeTaints(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "The taint of pool {Pool} could not be applied", pool.Name);
-            audit.Record(actor, null, Action, "pool", pool.Name, ClusterProblems.Explain(e), AuditOutcome.Failed);
+            audit.Record(
+                actor,
+                null,
+                PoolAuditActions.NodesTainted,
+                "pool",
+                pool.Name,
+                ClusterProblems.Explain(e),
+                AuditOutcome.Failed
+            );
         }
         await db.SaveChangesAsync(CancellationToken.None);
     }

@@ -14,7 +14,7 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Tenancy;
 
 /// <summary>
-/// The job behind "delete tenant": deletes the namespace of each of the tenant's environments — only a namespace that is
+/// Deletes a tenant: deletes the namespace of each of the tenant's environments — only a namespace that is
 /// the environment's own — and waits until it is gone, one step per namespace so that a retried job resumes after those
 /// gone already; then removes the tenant's OAuth clients, metric series and rows in one transaction. Its audit trail stays.
 /// Until then the tenant is read-only and its slug taken, so that a new tenant of the same slug finds nothing of it.
@@ -29,7 +29,6 @@ public sealed class DeleteTenantRunner(
 ) : IOperationRunner
 {
     public static string Kind => OperationKinds.TenantDelete;
-    private const string NamespaceKept = "tenant.namespace-kept";
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -81,7 +80,7 @@ public sealed class DeleteTenantRunner(
             audit.Record(
                 Actor.System,
                 tenant,
-                NamespaceKept,
+                TenantAuditActions.NamespaceKept,
                 "environment",
                 environment.Name,
                 $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"
@@ -99,7 +98,9 @@ public sealed class DeleteTenantRunner(
     {
         var kept = await db
             .AuditEvents.Where(a =>
-                a.TenantId == tenant.Id && a.Action == NamespaceKept && a.OccurredAt >= operation.CreatedAt
+                a.TenantId == tenant.Id
+                && a.Action == TenantAuditActions.NamespaceKept
+                && a.OccurredAt >= operation.CreatedAt
             )
             .Select(a => a.TargetId)
             .ToListAsync(ct);
@@ -129,7 +130,7 @@ public sealed class DeleteTenantRunner(
         audit.Record(
             Actor.System,
             tenant,
-            "tenant.deleted",
+            TenantAuditActions.Deleted,
             "tenant",
             tenant.Slug,
             $"requested by {operation.RequestedBy}; display name '{tenant.DisplayName}'"
