@@ -23,12 +23,8 @@ internal abstract class ApplicationChangeRunner(ApplicationDeployer deployer)
 
     public string Explain(Exception failure) => ApplicationDeployer.Explain(failure);
 
-    public Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => deployer.AfterFailureAsync(services, failed, failure, ct);
+    public Task<string?> AfterFailureAsync(OperationFailure failure, CancellationToken ct) =>
+        deployer.AfterFailureAsync(failure.Services, failure.Operation, failure.Exception, ct);
 
     public Task AfterRunAsync(Guid operationId, CancellationToken ct) => deployer.AnnounceAsync(operationId);
 }

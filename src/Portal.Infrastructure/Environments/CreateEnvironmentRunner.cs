@@ -7,51 +7,33 @@ namespace Portal.Infrastructure.Environments;
 /// Creates an environment: its namespace, the pool's node selector, a ResourceQuota (the environment's share), a LimitRange
 /// with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
 /// </summary>
-public sealed class CreateEnvironmentRunner(EnvironmentProvisioner environments) : IOperationRunner
+internal sealed class CreateEnvironmentRunner(EnvironmentProvisioner environments)
+    : EnvironmentRunner(environments),
+        IOperationRunner
 {
     public static string Kind => OperationKinds.EnvironmentCreate;
 
-    public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
+    protected override async Task CarryOutAsync(
+        Operation operation,
+        OperationJournal journal,
+        EnvironmentProvisioner.Target target,
+        CancellationToken ct
+    )
     {
-        var (environment, _, pool, owner, client) = await environments.TargetAsync(operation, deleting: false, ct);
+        var (environment, _, pool, owner, client) = target;
         var labels = owner.Labels();
-        await journal.StepAsync(
-            operation,
-            "namespace",
-            () => EnvironmentProvisioner.ApplyNamespaceAsync(client, environment, owner, ct),
-            ct
-        );
-        await journal.StepAsync(
-            operation,
-            "node-selector",
-            () => EnvironmentProvisioner.ApplyNodeSelectorAsync(client, environment.Namespace, pool.Selector, ct),
-            ct
-        );
-        await journal.StepAsync(
-            operation,
-            "resource-quota",
-            () => EnvironmentProvisioner.ApplyResourceQuotaAsync(client, environment, labels, ct),
-            ct
-        );
-        await journal.StepAsync(
-            operation,
-            "limit-range",
-            () => EnvironmentProvisioner.ApplyLimitRangeAsync(client, environment, labels, ct),
-            ct
-        );
-        await journal.StepAsync(
-            operation,
-            "network-policy",
-            () => EnvironmentProvisioner.ApplyNetworkPolicyAsync(client, environment, owner, ct),
-            ct
-        );
+        (string Step, Func<Task> Apply)[] steps =
+        [
+            ("namespace", () => EnvironmentProvisioner.ApplyNamespaceAsync(client, environment, owner, ct)),
+            ("node-selector", () =>
+                EnvironmentProvisioner.ApplyNodeSelectorAsync(client, environment.Namespace, pool.Selector, ct)
+            ),
+            ("resource-quota", () => EnvironmentProvisioner.ApplyResourceQuotaAsync(client, environment, labels, ct)),
+            ("limit-range", () => EnvironmentProvisioner.ApplyLimitRangeAsync(client, environment, labels, ct)),
+            ("network-policy", () => EnvironmentProvisioner.ApplyNetworkPolicyAsync(client, environment, owner, ct)),
+        ];
+        foreach (var (step, apply) in steps)
+            await journal.StepAsync(operation, step, apply, ct);
         environment.MarkReady();
     }
-
-    public Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => EnvironmentProvisioner.MarkFailedAsync(services, failed, ct);
 }

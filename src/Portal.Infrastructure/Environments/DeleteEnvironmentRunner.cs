@@ -1,3 +1,4 @@
+using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
@@ -5,26 +6,38 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>Deletes an environment's namespace when it is the environment's own, waits until it is gone, then the environment.</summary>
-public sealed class DeleteEnvironmentRunner(PortalDbContext db, EnvironmentProvisioner environments) : IOperationRunner
+internal sealed class DeleteEnvironmentRunner(PortalDbContext db, EnvironmentProvisioner environments)
+    : EnvironmentRunner(environments),
+        IOperationRunner
 {
+    private readonly EnvironmentProvisioner _environments = environments;
+
     public static string Kind => OperationKinds.EnvironmentDelete;
 
-    public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
+    // The tenant's deletion takes every namespace of the tenant down; deleting one environment's goes along with it.
+    protected override bool AllowedWhileTenantIsDeleted => true;
+
+    protected override async Task CarryOutAsync(
+        Operation operation,
+        OperationJournal journal,
+        EnvironmentProvisioner.Target target,
+        CancellationToken ct
+    )
     {
-        var target = await environments.TargetAsync(operation, deleting: true, ct);
+        var (environment, tenant, _, _, client) = target;
         await journal.StepAsync(
             operation,
             "delete-namespace",
-            () => environments.DeleteNamespaceAsync(target.Client, target.Environment, target.Tenant, ct),
+            () =>
+                _environments.DeleteNamespaceAsync(
+                    client,
+                    environment,
+                    tenant,
+                    EnvironmentAuditActions.NamespaceKept,
+                    ct
+                ),
             ct
         );
-        db.Environments.Remove(target.Environment);
+        db.Environments.Remove(environment);
     }
-
-    public Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => EnvironmentProvisioner.MarkFailedAsync(services, failed, ct);
 }

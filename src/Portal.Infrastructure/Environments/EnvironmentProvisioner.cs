@@ -46,7 +46,7 @@ public sealed class EnvironmentProvisioner(
     /// The environment the operation is about, tracked in the job's unit of work. While the tenant is being deleted only its
     /// deletion may touch it: the tenant's deletion removes its namespaces, and nothing may make one again behind it.
     /// </summary>
-    internal async Task<Target> TargetAsync(Operation operation, bool deleting, CancellationToken ct)
+    internal async Task<Target> TargetAsync(Operation operation, bool whileTenantIsDeleted, CancellationToken ct)
     {
         var environment = await db
             .Environments.IgnoreQueryFilters()
@@ -56,7 +56,7 @@ public sealed class EnvironmentProvisioner(
             );
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
-        if (tenant.Status == TenantStatus.Deleting && !deleting)
+        if (tenant.Status == TenantStatus.Deleting && !whileTenantIsDeleted)
             throw new InvalidOperationException($"Tenant '{tenant.Slug}' is being deleted.");
         var client = await clients.ForAsync(pool.ClusterId, ct);
         return new Target(environment, tenant, pool, Ownership.Of(environment, tenant.Slug), client);
@@ -94,11 +94,15 @@ public sealed class EnvironmentProvisioner(
             ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
 
-    /// <summary>Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so.</summary>
+    /// <summary>
+    /// Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so in
+    /// the audit trail as <paramref name="keptAction"/>.
+    /// </summary>
     internal async Task DeleteNamespaceAsync(
         IKubernetes client,
         TenantEnvironment environment,
         Tenant tenant,
+        string keptAction,
         CancellationToken ct
     )
     {
@@ -116,7 +120,7 @@ public sealed class EnvironmentProvisioner(
             audit.Record(
                 Actor.System,
                 tenant,
-                EnvironmentAuditActions.NamespaceKept,
+                keptAction,
                 "environment",
                 environment.Name,
                 $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"

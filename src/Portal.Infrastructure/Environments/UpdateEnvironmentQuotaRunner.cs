@@ -4,32 +4,26 @@ using Portal.Infrastructure.Operations;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>Gives an environment's ResourceQuota its new share.</summary>
-public sealed class UpdateEnvironmentQuotaRunner(EnvironmentProvisioner environments) : IOperationRunner
+internal sealed class UpdateEnvironmentQuotaRunner(EnvironmentProvisioner environments)
+    : EnvironmentRunner(environments),
+        IOperationRunner
 {
     public static string Kind => OperationKinds.EnvironmentUpdateQuota;
 
-    public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
+    protected override async Task CarryOutAsync(
+        Operation operation,
+        OperationJournal journal,
+        EnvironmentProvisioner.Target target,
+        CancellationToken ct
+    )
     {
-        var target = await environments.TargetAsync(operation, deleting: false, ct);
+        var (environment, _, _, owner, client) = target;
         await journal.StepAsync(
             operation,
             "resource-quota",
-            () =>
-                EnvironmentProvisioner.ApplyResourceQuotaAsync(
-                    target.Client,
-                    target.Environment,
-                    target.Owner.Labels(),
-                    ct
-                ),
+            () => EnvironmentProvisioner.ApplyResourceQuotaAsync(client, environment, owner.Labels(), ct),
             ct
         );
-        target.Environment.MarkReady();
+        environment.MarkReady();
     }
-
-    public Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => EnvironmentProvisioner.MarkFailedAsync(services, failed, ct);
 }

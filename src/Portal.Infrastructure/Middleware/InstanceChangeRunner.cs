@@ -5,8 +5,8 @@ namespace Portal.Infrastructure.Middleware;
 
 /// <summary>
 /// What the runners of provisions, updates and restarts of a middleware instance share: its objects rendered, its
-/// StatefulSet followed until every replica is ready, and the instance marked failed when the operation fails. Each
-/// runner says what its kind does to the objects.
+/// StatefulSet followed until every replica is ready, and the instance marked failed when the operation fails. A runner
+/// whose kind does more than apply the objects says what.
 /// </summary>
 internal abstract class InstanceChangeRunner(InstanceProvisioner provisioner)
 {
@@ -17,16 +17,11 @@ internal abstract class InstanceChangeRunner(InstanceProvisioner provisioner)
         await provisioner.BecomeReadyAsync(operation, journal, change, ct);
     }
 
-    /// <summary>The steps of this kind of change, before the instance is followed until it is ready.</summary>
-    protected abstract Task ApplyAsync(
-        Operation operation,
-        OperationJournal journal,
-        InstanceChange change,
-        CancellationToken ct
-    );
-
-    /// <summary>Creates or replaces every object of the instance.</summary>
-    protected static Task ApplyObjectsAsync(
+    /// <summary>
+    /// The steps of this kind of change, before the instance is followed until it is ready: by default every object of the
+    /// instance created or replaced.
+    /// </summary>
+    protected virtual Task ApplyAsync(
         Operation operation,
         OperationJournal journal,
         InstanceChange change,
@@ -45,10 +40,6 @@ internal abstract class InstanceChangeRunner(InstanceProvisioner provisioner)
 
     public string Explain(Exception failure) => InstanceProvisioner.Explain(failure);
 
-    public Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => provisioner.MarkFailedAsync(services, failed, ct);
+    public Task<string?> AfterFailureAsync(OperationFailure failure, CancellationToken ct) =>
+        provisioner.MarkFailedAsync(failure.Services, failure.Operation, ct);
 }

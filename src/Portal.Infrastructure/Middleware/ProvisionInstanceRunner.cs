@@ -9,11 +9,4 @@ internal sealed class ProvisionInstanceRunner(InstanceProvisioner provisioner)
         IOperationRunner
 {
     public static string Kind => OperationKinds.MiddlewareProvision;
-
-    protected override Task ApplyAsync(
-        Operation operation,
-        OperationJournal journal,
-        InstanceChange change,
-        CancellationToken ct
-    ) => ApplyObjectsAsync(operation, journal, change, ct);
 }

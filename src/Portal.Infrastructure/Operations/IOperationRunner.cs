@@ -24,17 +24,15 @@ public interface IOperationRunner
     string Explain(Exception failure) => ClusterProblems.Explain(failure);
 
     /// <summary>
-    /// Runs once the failure is saved on the operation, in a unit of work of its own (<paramref name="services"/> is a fresh scope):
+    /// Runs once the failure is saved on the operation, in a unit of work of its own (the failure's services are a fresh scope):
     /// records the failure on the target and does what follows from it, such as an automatic rollback. Returns what to add to the
     /// operation's error, if anything.
     /// </summary>
-    Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => Task.FromResult<string?>(null);
+    Task<string?> AfterFailureAsync(OperationFailure failure, CancellationToken ct) => Task.FromResult<string?>(null);
 
     /// <summary>Runs after every run of the job, whether it did the work or found the operation ended or held by another run.</summary>
     Task AfterRunAsync(Guid operationId, CancellationToken ct) => Task.CompletedTask;
 }
+
+/// <summary>An operation saved as failed, what made it fail, and the services of a fresh unit of work to act on it in.</summary>
+public sealed record OperationFailure(Operation Operation, Exception Exception, IServiceProvider Services);

@@ -213,7 +213,10 @@ public sealed class OperationRunner(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            more = await work.AfterFailureAsync(scope.ServiceProvider, failed, failure, CancellationToken.None);
+            more = await work.AfterFailureAsync(
+                new OperationFailure(failed, failure, scope.ServiceProvider),
+                CancellationToken.None
+            );
         }
         catch (Exception e)
         {

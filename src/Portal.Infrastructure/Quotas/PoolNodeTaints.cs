@@ -32,6 +32,8 @@ public sealed class PoolNodeTaints(
         if (pool is null)
             return;
         var actor = new Actor(null, actorName, clientAddress);
+        string summary;
+        AuditOutcome outcome;
         try
         {
             var sameCluster = await db
@@ -45,28 +47,17 @@ public sealed class PoolNodeTaints(
                 if (await ReconcileAsync(client, node, pool, sameCluster, ct) is { } what)
                     done.Add(what);
             }
-            audit.Record(
-                actor,
-                null,
-                PoolAuditActions.NodesTainted,
-                "pool",
-                pool.Name,
-                done.Count == 0 ? "every node as wanted already" : string.Join("; ", done)
+            (summary, outcome) = (
+                done.Count == 0 ? "every node as wanted already" : string.Join("; ", done),
+                AuditOutcome.Succeeded
             );
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "The taint of pool {Pool} could not be applied", pool.Name);
-            audit.Record(
-                actor,
-                null,
-                PoolAuditActions.NodesTainted,
-                "pool",
-                pool.Name,
-                ClusterProblems.Explain(e),
-                AuditOutcome.Failed
-            );
+            (summary, outcome) = (ClusterProblems.Explain(e), AuditOutcome.Failed);
         }
+        audit.Record(actor, null, PoolAuditActions.NodesTainted, "pool", pool.Name, summary, outcome);
         await db.SaveChangesAsync(CancellationToken.None);
     }
 

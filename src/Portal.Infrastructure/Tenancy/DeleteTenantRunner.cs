@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using Portal.Domain.Audit;
 using Portal.Domain.Environments;
@@ -24,7 +23,7 @@ public sealed class DeleteTenantRunner(
     KubernetesClients clients,
     AuditTrail audit,
     IOpenIddictApplicationManager oidcClients,
-    IOptions<NamespaceOptions> namespaces,
+    EnvironmentProvisioner environments,
     TimeProvider clock
 ) : IOperationRunner
 {
@@ -63,30 +62,14 @@ public sealed class DeleteTenantRunner(
         TenantEnvironment environment,
         Guid clusterId,
         CancellationToken ct
-    )
-    {
-        var client = await clients.ForAsync(clusterId, ct);
-        if (
-            !await NamespaceClaim.DeleteOwnedAsync(
-                client,
-                environment,
-                Ownership.Of(environment, tenant.Slug),
-                namespaces.Value.DeletionTimeout,
-                clock,
-                ct
-            )
-        )
-        {
-            audit.Record(
-                Actor.System,
-                tenant,
-                TenantAuditActions.NamespaceKept,
-                "environment",
-                environment.Name,
-                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"
-            );
-        }
-    }
+    ) =>
+        await environments.DeleteNamespaceAsync(
+            await clients.ForAsync(clusterId, ct),
+            environment,
+            tenant,
+            TenantAuditActions.NamespaceKept,
+            ct
+        );
 
     private async Task RemoveAsync(
         Tenant tenant,
