@@ -7,6 +7,7 @@ using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Monitoring.Notifications;
 using Portal.Infrastructure.Monitoring.Sources;
+using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tenancy;
 
@@ -57,7 +58,7 @@ public static class DependencyInjection
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditLog>();
         services.AddScoped<TenantAdministration>();
-        services.AddScoped<TenantDeletion>();
+        services.AddOperationRunner<DeleteTenantRunner>();
         services.AddScoped<Onboarding.PlatformSetup>();
         services.AddScoped<MemberDirectory>();
         services.AddSingleton<ITenantConnections, NoTenantConnections>();
@@ -116,6 +117,9 @@ public static class DependencyInjection
         services.AddScoped<Quotas.PoolNodeTaints>();
         services.AddScoped<Environments.EnvironmentDirectory>();
         services.AddScoped<Environments.EnvironmentProvisioner>();
+        services.AddOperationRunner<Environments.CreateEnvironmentRunner>();
+        services.AddOperationRunner<Environments.UpdateEnvironmentQuotaRunner>();
+        services.AddOperationRunner<Environments.DeleteEnvironmentRunner>();
         services.AddSingleton<Domain.Operations.IOperationProgress, Environments.NoOperationProgress>();
         services.AddScoped<Environments.EnvironmentDriftRepair>();
         services
@@ -128,6 +132,7 @@ public static class DependencyInjection
             .ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
         services.AddSingleton<Operations.OperationRunner>();
+        services.AddScoped<Operations.OperationJob>();
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();
         services.AddScoped<Applications.PodLogs>();
@@ -172,6 +177,10 @@ public static class DependencyInjection
         services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();
+        services.AddOperationRunner<Applications.DeployApplicationRunner>();
+        services.AddOperationRunner<Applications.ScaleApplicationRunner>();
+        services.AddOperationRunner<Applications.RestartApplicationRunner>();
+        services.AddOperationRunner<Applications.DeleteApplicationRunner>();
         services.AddScoped<Applications.EnvironmentTruths>();
         services.AddScoped<Applications.WorkingSpecReset>();
         services.AddScoped<Applications.DeployedManifests>();
@@ -181,6 +190,10 @@ public static class DependencyInjection
         services.AddScoped<Middleware.InstanceChanges>();
         services.AddScoped<Middleware.InstanceDirectory>();
         services.AddScoped<Middleware.InstanceProvisioner>();
+        services.AddOperationRunner<Middleware.ProvisionInstanceRunner>();
+        services.AddOperationRunner<Middleware.UpdateInstanceRunner>();
+        services.AddOperationRunner<Middleware.RestartInstanceRunner>();
+        services.AddOperationRunner<Middleware.DeleteInstanceRunner>();
         services
             .AddOptions<Monitoring.MonitoringOptions>()
             .Bind(configuration.GetSection(Monitoring.MonitoringOptions.Section))

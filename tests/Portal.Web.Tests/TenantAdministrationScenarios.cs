@@ -223,7 +223,7 @@ public abstract class TenantAdministrationScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         await scope
-            .ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantDeletion>()
+            .ServiceProvider.GetRequiredService<Infrastructure.Operations.OperationJob>()
             .RunAsync(operationId, default);
     }
 

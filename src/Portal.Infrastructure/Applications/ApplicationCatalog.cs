@@ -292,7 +292,7 @@ public sealed class ApplicationCatalog(
         audit.Record(
             actor,
             tenant,
-            "application.created",
+            ApplicationAuditActions.Created,
             "application",
             created.Value.Name,
             $"image {spec.Image}, owner {created.Value.Owner}"
@@ -333,7 +333,7 @@ public sealed class ApplicationCatalog(
         audit.Record(
             actor,
             tenant,
-            "application.changed",
+            ApplicationAuditActions.Changed,
             "application",
             app.Name,
             changes.Count == 0
@@ -370,7 +370,7 @@ public sealed class ApplicationCatalog(
             deployment.MarkRemoving(now);
         var operation = new Operation(
             tenant.Id,
-            ApplicationOperations.Delete,
+            OperationKinds.ApplicationDelete,
             "application",
             app.Name,
             actor.Name,
@@ -380,7 +380,7 @@ public sealed class ApplicationCatalog(
         audit.RecordForOperation(
             actor,
             tenant,
-            "application.deleted",
+            ApplicationAuditActions.Deleted,
             "application",
             app.Name,
             $"from {deployments.Count} environment(s)",
@@ -481,16 +481,9 @@ public sealed class ApplicationCatalog(
         };
 }
 
-/// <summary>The kinds of operation on applications, each carried out by <see cref="ApplicationDeployer"/>.</summary>
+/// <summary>Where operations on applications point (their kinds are in <see cref="OperationKinds"/>).</summary>
 public static class ApplicationOperations
 {
-    public const string Deploy = "application.deploy";
-    public const string Scale = "application.scale";
-    public const string Restart = "application.restart";
-    public const string Delete = "application.delete";
-
-    public static readonly IReadOnlyList<string> All = [Deploy, Scale, Restart, Delete];
-
     /// <summary>An operation on an application in one environment targets "{app}/{environment}".</summary>
     public static string Target(string app, string environment) => $"{app}/{environment}";
 }

@@ -377,10 +377,10 @@ public sealed class ApplicationChanges(
         return await QueueAsync(
             actor,
             tenant,
-            ApplicationOperations.Restart,
+            OperationKinds.ApplicationRestart,
             app,
             environment,
-            "application.restarted",
+            ApplicationAuditActions.Restarted,
             "rolling restart",
             ct
         );
@@ -585,7 +585,7 @@ public sealed class ApplicationChanges(
             audit.RecordRefusal(
                 actor,
                 tenant,
-                "application.deployed",
+                ApplicationAuditActions.Deployed,
                 "application",
                 app.Name,
                 $"{origin} of {spec.Image} to '{environment.Name}'",
@@ -602,7 +602,7 @@ public sealed class ApplicationChanges(
             db.AppDeployments.Add(deployment);
         var operation = new Operation(
             tenant.Id,
-            ApplicationOperations.Deploy,
+            OperationKinds.ApplicationDeploy,
             "application",
             ApplicationOperations.Target(app.Name, environment.Name),
             actor.Name,
@@ -612,7 +612,7 @@ public sealed class ApplicationChanges(
         audit.RecordForOperation(
             actor,
             tenant,
-            "application.deployed",
+            ApplicationAuditActions.Deployed,
             "application",
             app.Name,
             $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'"
@@ -720,7 +720,7 @@ public sealed class ApplicationChanges(
             audit.RecordRefusal(
                 actor,
                 tenant,
-                "application.scaled",
+                ApplicationAuditActions.Scaled,
                 "application",
                 app.Name,
                 $"{what} in '{environment.Name}'",
@@ -730,7 +730,7 @@ public sealed class ApplicationChanges(
         }
         var operation = new Operation(
             tenant.Id,
-            ApplicationOperations.Scale,
+            OperationKinds.ApplicationScale,
             "application",
             ApplicationOperations.Target(app.Name, environment.Name),
             actor.Name,
@@ -740,7 +740,7 @@ public sealed class ApplicationChanges(
         audit.RecordForOperation(
             actor,
             tenant,
-            "application.scaled",
+            ApplicationAuditActions.Scaled,
             "application",
             app.Name,
             $"{what} in '{environment.Name}'",

@@ -29,46 +29,30 @@ public sealed class ApplicationOptions
 }
 
 /// <summary>
-/// The job behind every operation on an application: applies its objects (ConfigMap, Secret, Deployment, Service,
-/// Ingress, HorizontalPodAutoscaler) for the revision meant to run in an environment, scales, restarts or removes
-/// them, then follows the rollout to its end and says why in words when it fails. Each step creates or replaces its
-/// objects, so the job can run twice; a resumed job skips the steps already done.
+/// What the runners of operations on applications share: an application's objects (ConfigMap, Secret, Deployment, Service,
+/// Ingress, HorizontalPodAutoscaler) for the revision meant to run in an environment, rendered and ready to apply, then
+/// the rollout followed to its end and said why in words when it fails. Each step creates or replaces its objects, so the
+/// job can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class ApplicationDeployer(
     PortalDbContext db,
     KubernetesClients clients,
     SpecVault vault,
-    IOperationProgress progress,
-    OperationRunner runner,
     IWorkloadChangeNotifier workloads,
-    IngressClaims ingress,
     IOptions<ApplicationOptions> options,
     TimeProvider clock
-) : IOperationWork
+)
 {
-    private readonly Operations.OperationJournal _journal = new(db, progress, clock);
-    private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
     private static readonly Actor AutomaticRollback = new(null, "portal (automatic rollback)", null);
 
-    public async Task RunAsync(Guid operationId, CancellationToken ct)
-    {
-        await runner.RunAsync(db, progress, operationId, this, ct);
-        await AnnounceAsync(operationId);
-    }
-
-    Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct) =>
-        operation.Kind == ApplicationOperations.Delete
-            ? DeleteApplicationAsync(operation, ct)
-            : ChangeAsync(operation, ct);
-
-    string IOperationWork.Explain(Exception failure) =>
+    internal static string Explain(Exception failure) =>
         failure is RolloutFailed ? failure.Message : ClusterProblems.Explain(failure);
 
     /// <summary>
     /// The deployment says the change failed; a failed rollout of a deploy that asked for it then deploys the previous revision again,
     /// as a new revision admitted like every deploy. When that cannot be admitted, the operation says why.
     /// </summary>
-    async Task<string?> IOperationWork.AfterFailureAsync(
+    internal async Task<string?> AfterFailureAsync(
         IServiceProvider services,
         Operation failed,
         Exception failure,
@@ -112,7 +96,7 @@ public sealed class ApplicationDeployer(
     }
 
     /// <summary>The deployment's state changed with the operation: pages that follow the application learn it at once.</summary>
-    private async Task AnnounceAsync(Guid operationId)
+    internal async Task AnnounceAsync(Guid operationId)
     {
         var operation = await db
             .Operations.IgnoreQueryFilters()
@@ -131,9 +115,18 @@ public sealed class ApplicationDeployer(
             await workloads.WorkloadsChangedAsync([workload], CancellationToken.None);
     }
 
-    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+    internal DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private async Task ChangeAsync(Operation operation, CancellationToken ct)
+    /// <summary>
+    /// Renders the application's objects for the revision meant to run in the operation's environment, lets
+    /// <paramref name="steps"/> apply what the operation changes, then follows the rollout to its end.
+    /// </summary>
+    internal async Task ChangeAsync(
+        Operation operation,
+        OperationJournal journal,
+        Func<ApplicationChange, Task> steps,
+        CancellationToken ct
+    )
     {
         var target = await TargetAsync(db, operation, ct)
             ?? throw new OperationTargetGone(
@@ -163,61 +156,8 @@ public sealed class ApplicationDeployer(
         var ns = environment.Namespace;
         var objects = new AppObjects(client, ns, app.Name);
 
-        switch (operation.Kind)
-        {
-            case ApplicationOperations.Deploy:
-                await _journal.StepAsync(operation, "config", () => objects.ApplyConfigAsync(manifests, ct), ct);
-                await _journal.StepAsync(
-                    operation,
-                    "deployment",
-                    () => objects.ApplyDeploymentAsync(manifests.Deployment, ct),
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "service",
-                    () => objects.ApplyServiceAsync(manifests.Service, ct),
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "ingress",
-                    async () =>
-                    {
-                        await ingress.EnsureHeldAsync(app.Id, environment.Id, running, ct);
-                        await objects.ApplyIngressAsync(manifests.Ingress, ct);
-                        await ingress.ReleaseAllButAsync(app.Id, environment.Id, running, ct);
-                    },
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "autoscaler",
-                    () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct),
-                    ct
-                );
-                break;
-            case ApplicationOperations.Scale:
-                await _journal.StepAsync(
-                    operation,
-                    "autoscaler",
-                    () => objects.ApplyAutoscalerAsync(manifests.Autoscaler, ct),
-                    ct
-                );
-                await _journal.StepAsync(operation, "replicas", () => objects.ScaleAsync(deployment.Replicas, ct), ct);
-                break;
-            case ApplicationOperations.Restart:
-                await _journal.StepAsync(
-                    operation,
-                    "restart",
-                    () => objects.AnnotateTemplateAsync(RestartedAtAnnotation, Now.ToString("O"), ct),
-                    ct
-                );
-                break;
-            default:
-                throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about applications.");
-        }
-        await _journal.StepAsync(
+        await steps(new ApplicationChange(app, environment, deployment, running, manifests, objects));
+        await journal.StepAsync(
             operation,
             "rollout",
             () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct),
@@ -226,7 +166,8 @@ public sealed class ApplicationDeployer(
         deployment.RolledOut(Now);
     }
 
-    private async Task DeleteApplicationAsync(Operation operation, CancellationToken ct)
+    /// <summary>Removes the application's objects from each environment it is deployed to, then the application.</summary>
+    internal async Task DeleteApplicationAsync(Operation operation, OperationJournal journal, CancellationToken ct)
     {
         var app = await db
             .Applications.IgnoreQueryFilters()
@@ -248,7 +189,7 @@ public sealed class ApplicationDeployer(
         {
             var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
             // Objects of the application's names in a namespace that is not the environment's are someone else's: left alone.
-            await _journal.StepAsync(
+            await journal.StepAsync(
                 operation,
                 $"remove from {environment.Name}",
                 async () =>
@@ -376,6 +317,16 @@ public sealed class ApplicationDeployer(
     private Task<Guid> ClusterOfAsync(TenantEnvironment environment, CancellationToken ct) =>
         db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
 }
+
+/// <summary>An application's objects rendered for the operation's environment, for a runner to apply what it changes.</summary>
+internal sealed record ApplicationChange(
+    Application App,
+    TenantEnvironment Environment,
+    AppDeployment Deployment,
+    DeploymentSpec Running,
+    AppManifests Manifests,
+    AppObjects Objects
+);
 
 /// <summary>A rollout that ended in failure, with the reason a developer can act on.</summary>
 public sealed class RolloutFailed(string reason) : Exception(reason);

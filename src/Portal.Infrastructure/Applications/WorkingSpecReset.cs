@@ -27,8 +27,6 @@ public sealed class WorkingSpecReset(
 {
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
-    public const string Action = "application.spec-reset";
-
     /// <summary>Sets the working spec to the revision running in the environment; says (and changes) nothing when they match already.</summary>
     public async Task<Result<SpecReset>> ToRunningAsync(
         Actor actor,
@@ -78,7 +76,7 @@ public sealed class WorkingSpecReset(
         audit.Record(
             actor,
             tenant,
-            Action,
+            ApplicationAuditActions.SpecReset,
             "application",
             app.Name,
             $"to revision {running.Revision.Number} running in '{environmentName}': "

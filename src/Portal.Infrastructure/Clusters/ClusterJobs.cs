@@ -31,7 +31,7 @@ public sealed class ClusterJobs(PortalDbContext db, ClusterRegistry registry, IC
         if (cluster is null)
             return;
         var done = await gateway.SetUnschedulableAsync(clusterId, nodeName, unschedulable, ct);
-        var action = unschedulable ? "host.cordoned" : "host.uncordoned";
+        var action = unschedulable ? ClusterAuditActions.HostCordoned : ClusterAuditActions.HostUncordoned;
         audit.Record(
             new Actor(null, actorName, clientAddress),
             null,

@@ -89,7 +89,7 @@ public sealed class ClusterRegistry(
         audit.Record(
             actor,
             null,
-            "cluster.registered",
+            ClusterAuditActions.Registered,
             "cluster",
             cluster.Name,
             $"API server {cluster.ApiServer}, Kubernetes {cluster.KubernetesVersion}"
@@ -126,7 +126,7 @@ public sealed class ClusterRegistry(
         audit.Record(
             actor,
             null,
-            "cluster.kubeconfig-replaced",
+            ClusterAuditActions.KubeconfigReplaced,
             "cluster",
             cluster.Name,
             new ChangeSummary().Field("API server", before, cluster.ApiServer).ToString() is { Length: > 0 } change
@@ -148,7 +148,7 @@ public sealed class ClusterRegistry(
             audit.Record(
                 actor,
                 null,
-                "cluster.unverified-tls-accepted",
+                ClusterAuditActions.UnverifiedTlsAccepted,
                 "cluster",
                 cluster.Name,
                 $"insecure-skip-tls-verify: the certificate of API server {cluster.ApiServer} is not verified"
@@ -181,7 +181,14 @@ public sealed class ClusterRegistry(
     {
         await watcher.StopAsync(cluster.Id);
         db.Clusters.Remove(cluster);
-        audit.Record(actor, null, "cluster.removed", "cluster", cluster.Name, $"API server {cluster.ApiServer}");
+        audit.Record(
+            actor,
+            null,
+            ClusterAuditActions.Removed,
+            "cluster",
+            cluster.Name,
+            $"API server {cluster.ApiServer}"
+        );
         await db.SaveChangesAsync(ct);
         clients.Forget(cluster.Id);
     }

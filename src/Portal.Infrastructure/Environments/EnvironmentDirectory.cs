@@ -185,7 +185,7 @@ public sealed class EnvironmentDirectory(
                     audit.RecordRefusal(
                         actor,
                         tenant,
-                        "environment.created",
+                        EnvironmentAuditActions.Created,
                         "environment",
                         environment.Name,
                         $"pool '{pool.Name}', share {share}",
@@ -196,7 +196,7 @@ public sealed class EnvironmentDirectory(
 
                 var operation = new Operation(
                     tenant.Id,
-                    "environment.create",
+                    OperationKinds.EnvironmentCreate,
                     "environment",
                     environment.Name,
                     actor.Name,
@@ -207,7 +207,7 @@ public sealed class EnvironmentDirectory(
                 audit.RecordForOperation(
                     actor,
                     tenant,
-                    "environment.created",
+                    EnvironmentAuditActions.Created,
                     "environment",
                     environment.Name,
                     $"pool '{pool.Name}', namespace '{environment.Namespace}', share {share}",
@@ -339,7 +339,7 @@ public sealed class EnvironmentDirectory(
                     return changed.Problem!;
                 var operation = new Operation(
                     tenant.Id,
-                    "environment.update-quota",
+                    OperationKinds.EnvironmentUpdateQuota,
                     "environment",
                     environment.Name,
                     actor.Name,
@@ -349,7 +349,7 @@ public sealed class EnvironmentDirectory(
                 audit.RecordForOperation(
                     actor,
                     tenant,
-                    "environment.share-changed",
+                    EnvironmentAuditActions.ShareChanged,
                     "environment",
                     environment.Name,
                     $"'{before}' → '{share}'",
@@ -377,7 +377,7 @@ public sealed class EnvironmentDirectory(
         audit.RecordRefusal(
             actor,
             tenant,
-            "environment.share-changed",
+            EnvironmentAuditActions.ShareChanged,
             "environment",
             environment.Name,
             $"'{environment.Share}' → '{share}'",
@@ -436,7 +436,7 @@ public sealed class EnvironmentDirectory(
         environment.MarkDeleting();
         var operation = new Operation(
             tenant.Id,
-            "environment.delete",
+            OperationKinds.EnvironmentDelete,
             "environment",
             environment.Name,
             actor.Name,
@@ -446,7 +446,7 @@ public sealed class EnvironmentDirectory(
         audit.RecordForOperation(
             actor,
             tenant,
-            "environment.deleted",
+            EnvironmentAuditActions.Deleted,
             "environment",
             environment.Name,
             deletion.Value.Warning,
@@ -469,7 +469,7 @@ public sealed class EnvironmentDirectory(
         audit.RecordForOperation(
             actor,
             tenant,
-            "operation.retried",
+            OperationAuditActions.Retried,
             "operation",
             operation.Id.ToString(),
             $"{operation.Kind} of {operation.TargetId}",

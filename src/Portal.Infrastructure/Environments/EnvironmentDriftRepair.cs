@@ -80,7 +80,7 @@ public sealed class EnvironmentDriftRepair(
                     audit.Record(
                         Actor.System,
                         item.Tenant,
-                        "environment.drift-repaired",
+                        EnvironmentAuditActions.DriftRepaired,
                         "environment",
                         item.Environment.Name,
                         string.Join("; ", repaired)
@@ -105,7 +105,7 @@ public sealed class EnvironmentDriftRepair(
                 audit.Record(
                     Actor.System,
                     item.Tenant,
-                    "environment.drift-refused",
+                    EnvironmentAuditActions.DriftRefused,
                     "environment",
                     item.Environment.Name,
                     e.Message,

@@ -18,28 +18,35 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>
-/// The job behind "create environment": makes the namespace, its ResourceQuota (the environment's share), a
-/// LimitRange with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
-/// Every step creates or replaces its object, so the job can run twice; a resumed job skips steps already done.
-/// A namespace that exists already is used only when it is the environment's own (<see cref="NamespaceClaim"/>).
+/// What the runners of operations on environments share (<see cref="CreateEnvironmentRunner"/>,
+/// <see cref="UpdateEnvironmentQuotaRunner"/>, <see cref="DeleteEnvironmentRunner"/>): the environment an operation is about,
+/// and the objects of its namespace. Every object is created or replaced, so a job can run twice. A namespace that exists
+/// already is used only when it is the environment's own (<see cref="NamespaceClaim"/>).
 /// </summary>
 public sealed class EnvironmentProvisioner(
     PortalDbContext db,
     KubernetesClients clients,
-    IOperationProgress progress,
-    OperationRunner runner,
     TimeProvider clock,
     AuditTrail audit,
     IOptions<NamespaceOptions> namespaces
-) : IOperationWork
+)
 {
-    private readonly Operations.OperationJournal _journal = new(db, progress, clock);
     public const string ManagedBy = "portal";
 
-    public Task RunAsync(Guid operationId, CancellationToken ct) =>
-        runner.RunAsync(db, progress, operationId, this, ct);
+    /// <summary>An environment an operation is about, with its tenant, pool, owner labels and cluster.</summary>
+    internal sealed record Target(
+        TenantEnvironment Environment,
+        Tenant Tenant,
+        ResourcePool Pool,
+        Ownership Owner,
+        IKubernetes Client
+    );
 
-    async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
+    /// <summary>
+    /// The environment the operation is about, tracked in the job's unit of work. While the tenant is being deleted only its
+    /// deletion may touch it: the tenant's deletion removes its namespaces, and nothing may make one again behind it.
+    /// </summary>
+    internal async Task<Target> TargetAsync(Operation operation, bool whileTenantIsDeleted, CancellationToken ct)
     {
         var environment = await db
             .Environments.IgnoreQueryFilters()
@@ -49,75 +56,16 @@ public sealed class EnvironmentProvisioner(
             );
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var tenant = await db.Tenants.AsNoTracking().FirstAsync(t => t.Id == environment.TenantId, ct);
-        var owner = Ownership.Of(environment, tenant.Slug);
-        var labels = owner.Labels();
-
-        // The tenant's deletion removes its namespaces: nothing may make one again behind it.
-        if (tenant.Status == TenantStatus.Deleting && operation.Kind != "environment.delete")
+        if (tenant.Status == TenantStatus.Deleting && !whileTenantIsDeleted)
             throw new InvalidOperationException($"Tenant '{tenant.Slug}' is being deleted.");
         var client = await clients.ForAsync(pool.ClusterId, ct);
-        switch (operation.Kind)
-        {
-            case "environment.delete":
-                await _journal.StepAsync(
-                    operation,
-                    "delete-namespace",
-                    () => DeleteNamespaceAsync(client, environment, tenant, ct),
-                    ct
-                );
-                db.Environments.Remove(environment);
-                break;
-            case "environment.update-quota":
-                await _journal.StepAsync(
-                    operation,
-                    "resource-quota",
-                    () => ApplyResourceQuotaAsync(client, environment, labels, ct),
-                    ct
-                );
-                environment.MarkReady();
-                break;
-            default:
-                await _journal.StepAsync(
-                    operation,
-                    "namespace",
-                    () => ApplyNamespaceAsync(client, environment, owner, ct),
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "node-selector",
-                    () => ApplyNodeSelectorAsync(client, environment.Namespace, pool.Selector, ct),
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "resource-quota",
-                    () => ApplyResourceQuotaAsync(client, environment, labels, ct),
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "limit-range",
-                    () => ApplyLimitRangeAsync(client, environment, labels, ct),
-                    ct
-                );
-                await _journal.StepAsync(
-                    operation,
-                    "network-policy",
-                    () => ApplyNetworkPolicyAsync(client, environment, owner, ct),
-                    ct
-                );
-                environment.MarkReady();
-                break;
-        }
+        return new Target(environment, tenant, pool, Ownership.Of(environment, tenant.Slug), client);
     }
 
-    string IOperationWork.Explain(Exception failure) => ClusterProblems.Explain(failure);
-
-    async Task<string?> IOperationWork.AfterFailureAsync(
+    /// <summary>After a failed operation, the environment says it failed.</summary>
+    internal static async Task<string?> MarkFailedAsync(
         IServiceProvider services,
         Operation failed,
-        Exception failure,
         CancellationToken ct
     )
     {
@@ -146,11 +94,15 @@ public sealed class EnvironmentProvisioner(
             ["pods"] = new(share.Pods.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
 
-    /// <summary>Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so.</summary>
-    private async Task DeleteNamespaceAsync(
+    /// <summary>
+    /// Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so in
+    /// the audit trail as <paramref name="keptAction"/>.
+    /// </summary>
+    internal async Task DeleteNamespaceAsync(
         IKubernetes client,
         TenantEnvironment environment,
         Tenant tenant,
+        string keptAction,
         CancellationToken ct
     )
     {
@@ -168,7 +120,7 @@ public sealed class EnvironmentProvisioner(
             audit.Record(
                 Actor.System,
                 tenant,
-                "environment.namespace-kept",
+                keptAction,
                 "environment",
                 environment.Name,
                 $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"

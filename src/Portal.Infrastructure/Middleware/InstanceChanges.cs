@@ -111,10 +111,10 @@ public sealed class InstanceChanges(
                 return await OperationAsync(
                     actor,
                     tenant,
-                    MiddlewareOperations.Provision,
+                    OperationKinds.MiddlewareProvision,
                     instance,
                     environment,
-                    "middleware.provisioned",
+                    MiddlewareAuditActions.Provisioned,
                     $"{template.DisplayName} {instance.Version}, plan {instance.Plan}, in '{environment.Name}'",
                     ct
                 );
@@ -136,7 +136,7 @@ public sealed class InstanceChanges(
             tenant,
             environmentName,
             instanceName,
-            "middleware.scaled",
+            MiddlewareAuditActions.Scaled,
             $"scaled to {replicas}",
             true,
             (i, t) => i.Scale(t, replicas, Now),
@@ -156,7 +156,7 @@ public sealed class InstanceChanges(
             tenant,
             environmentName,
             instanceName,
-            "middleware.plan-changed",
+            MiddlewareAuditActions.PlanChanged,
             $"plan changed to {plan}",
             true,
             (i, t) => i.ChangePlan(t, plan, Now),
@@ -176,7 +176,7 @@ public sealed class InstanceChanges(
             tenant,
             environmentName,
             instanceName,
-            "middleware.upgraded",
+            MiddlewareAuditActions.Upgraded,
             $"upgraded to {version}",
             false,
             (i, t) => i.Upgrade(t, version, Now),
@@ -195,7 +195,7 @@ public sealed class InstanceChanges(
             tenant,
             environmentName,
             instanceName,
-            "middleware.restarted",
+            MiddlewareAuditActions.Restarted,
             "rolling restart",
             false,
             (i, _) => i.Restart(Now),
@@ -243,10 +243,10 @@ public sealed class InstanceChanges(
         return await OperationAsync(
             actor,
             tenant,
-            MiddlewareOperations.Delete,
+            OperationKinds.MiddlewareDelete,
             instance,
             environment,
-            "middleware.deleted",
+            MiddlewareAuditActions.Deleted,
             $"from '{environment.Name}', data volumes {(keepVolumes ? "kept" : "deleted")}",
             ct
         );
@@ -276,7 +276,7 @@ public sealed class InstanceChanges(
         audit.Record(
             actor,
             tenant,
-            "middleware.credentials-revealed",
+            MiddlewareAuditActions.CredentialsRevealed,
             "middleware",
             MiddlewareOperations.Target(instance.Name, environment.Name),
             "credentials shown"
@@ -328,7 +328,10 @@ public sealed class InstanceChanges(
         var changed = change(instance, template);
         if (!changed.Succeeded)
             return changed.Problem!;
-        var kind = action == "middleware.restarted" ? MiddlewareOperations.Restart : MiddlewareOperations.Update;
+        var kind =
+            action == MiddlewareAuditActions.Restarted
+                ? OperationKinds.MiddlewareRestart
+                : OperationKinds.MiddlewareUpdate;
         Task<Result<Operation>> Save() =>
             OperationAsync(actor, tenant, kind, instance, environment, action, $"{what} in '{environment.Name}'", ct);
         return admit ? await AdmittedAsync(environment, instance, isNew: false, Save, ct) : await Save();

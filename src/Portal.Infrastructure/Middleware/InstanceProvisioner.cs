@@ -1,3 +1,4 @@
+using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,50 +15,27 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Middleware;
 
 /// <summary>
-/// The job behind every operation on a middleware instance: renders its template and applies the objects (Secret,
-/// ConfigMap, Services, StatefulSet, PodDisruptionBudget), restarts its pods, or deletes them (and its data volumes when
-/// asked), then follows the StatefulSet until every replica is ready and records the endpoint. Each step creates or
-/// replaces its objects, so the job can run twice; a resumed job skips the steps already done.
+/// What the runners of operations on middleware instances share: the instance's template rendered into its objects
+/// (Secret, ConfigMap, Services, StatefulSet, PodDisruptionBudget) for its environment, and the StatefulSet followed until
+/// every replica is ready, with the endpoint then recorded. Each step creates or replaces its objects, so the job can run
+/// twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class InstanceProvisioner(
     PortalDbContext db,
     KubernetesClients clients,
     CredentialVault vault,
-    IOperationProgress progress,
-    OperationRunner runner,
     IOptions<ApplicationOptions> options,
     TimeProvider clock
-) : IOperationWork
+)
 {
-    private readonly Operations.OperationJournal _journal = new(db, progress, clock);
-    private const string RestartedAtAnnotation = "kubectl.kubernetes.io/restartedAt";
+    internal DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    private DateTime Now => clock.GetUtcNow().UtcDateTime;
-
-    public Task RunAsync(Guid operationId, CancellationToken ct) =>
-        runner.RunAsync(db, progress, operationId, this, ct);
-
-    async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
-    {
-        var target = await TargetAsync(db, operation, ct)
-            ?? throw new OperationTargetGone(
-                $"The instance '{operation.TargetId}' no longer exists: it was deleted after this operation was queued."
-            );
-        await CarryOutAsync(operation, target, ct);
-    }
-
-    string IOperationWork.Explain(Exception failure) =>
+    internal static string Explain(Exception failure) =>
         failure is InstanceNotReady ? failure.Message : ClusterProblems.Explain(failure);
 
-    async Task<string?> IOperationWork.AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    )
+    /// <summary>After a failed operation, the instance says it failed and why.</summary>
+    internal async Task<string?> MarkFailedAsync(IServiceProvider services, Operation failed, CancellationToken ct)
     {
-        if (failed.Kind == MiddlewareOperations.Delete)
-            return null;
         var fresh = services.GetRequiredService<PortalDbContext>();
         if (await TargetAsync(fresh, failed, ct) is not { } target)
             return null;
@@ -73,9 +51,17 @@ public sealed class InstanceProvisioner(
         string Tenant
     );
 
-    private async Task CarryOutAsync(Operation operation, Target target, CancellationToken ct)
+    /// <summary>
+    /// The instance the operation is about, its objects rendered, and whether its environment's namespace is the
+    /// environment's own. Nothing is put into, or taken out of, a namespace of the same name that is not: for any
+    /// operation but a deletion the namespace must be the environment's.
+    /// </summary>
+    internal async Task<InstanceChange> PrepareAsync(Operation operation, bool deleting, CancellationToken ct)
     {
-        var (instance, environment, template, tenant) = target;
+        var (instance, environment, template, tenant) = await TargetAsync(db, operation, ct)
+            ?? throw new OperationTargetGone(
+                $"The instance '{operation.TargetId}' no longer exists: it was deleted after this operation was queued."
+            );
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         var rendered = TemplateRenderer.Render(
             InstanceChanges.RenderInput(
@@ -90,63 +76,32 @@ public sealed class InstanceProvisioner(
         if (!rendered.Succeeded)
             throw new InstanceNotReady($"The template no longer renders: {rendered.Problem!.Message}");
         var client = await clients.ForAsync(pool.ClusterId, ct);
-        var objects = new InstanceObjects(client, environment.Namespace);
-        var selector = InstanceNames.Selector(instance.Name, environment.Name);
-        var set = rendered.Value.OfType<V1StatefulSet>().Single();
         var owner = Ownership.Of(environment, tenant);
-        // Nothing is put into, or taken out of, a namespace of the same name that is not the environment's.
         var inOwnNamespace = await NamespaceClaim.HoldsAsync(client, environment, owner, ct);
-        if (!inOwnNamespace && operation.Kind != MiddlewareOperations.Delete)
+        if (!inOwnNamespace && !deleting)
             await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
+        return new InstanceChange(
+            instance,
+            environment,
+            template,
+            rendered.Value,
+            rendered.Value.OfType<V1StatefulSet>().Single(),
+            new InstanceObjects(client, environment.Namespace),
+            InstanceNames.Selector(instance.Name, environment.Name),
+            inOwnNamespace
+        );
+    }
 
-        switch (operation.Kind)
-        {
-            case MiddlewareOperations.Provision or MiddlewareOperations.Update:
-                await _journal.StepAsync(
-                    operation,
-                    "objects",
-                    async () =>
-                    {
-                        foreach (var o in rendered.Value)
-                            await objects.ApplyAsync(o, ct);
-                    },
-                    ct
-                );
-                break;
-            case MiddlewareOperations.Restart:
-                await _journal.StepAsync(
-                    operation,
-                    "restart",
-                    () =>
-                        objects.AnnotateTemplateAsync(set.Metadata.Name, RestartedAtAnnotation, Now.ToString("O"), ct),
-                    ct
-                );
-                break;
-            case MiddlewareOperations.Delete:
-                await _journal.StepAsync(
-                    operation,
-                    "objects",
-                    async () =>
-                    {
-                        foreach (var o in inOwnNamespace ? rendered.Value.Reverse() : [])
-                            await objects.DeleteAsync(o, ct);
-                    },
-                    ct
-                );
-                if (!instance.KeepVolumes && inOwnNamespace)
-                    await _journal.StepAsync(operation, "volumes", () => objects.DeleteClaimsAsync(selector, ct), ct);
-                db.MiddlewareBindings.RemoveRange(
-                    await db
-                        .MiddlewareBindings.IgnoreQueryFilters()
-                        .Where(b => b.InstanceId == instance.Id)
-                        .ToListAsync(ct)
-                );
-                db.MiddlewareInstances.Remove(instance);
-                return;
-            default:
-                throw new InvalidOperationException($"Operation kind '{operation.Kind}' is not about middleware.");
-        }
-        await _journal.StepAsync(operation, "ready", () => FollowAsync(objects, set.Metadata.Name, selector, ct), ct);
+    /// <summary>Follows the instance until every replica is ready, then records its endpoint.</summary>
+    internal async Task BecomeReadyAsync(
+        Operation operation,
+        OperationJournal journal,
+        InstanceChange change,
+        CancellationToken ct
+    )
+    {
+        var (instance, environment, template, _, set, objects, selector, _) = change;
+        await journal.StepAsync(operation, "ready", () => FollowAsync(objects, set.Metadata.Name, selector, ct), ct);
         var endpoint = InstanceEndpoint.Of(environment.Namespace, instance.Name, template.Definition);
         instance.MarkReady($"{endpoint.Host}:{endpoint.Port}", Now);
     }
@@ -250,6 +205,18 @@ public sealed class InstanceProvisioner(
         return found is null ? null : new Target(found.i, found.e, found.t, found.Slug);
     }
 }
+
+/// <summary>A middleware instance's objects rendered for its environment, for a runner to apply what its operation changes.</summary>
+internal sealed record InstanceChange(
+    MiddlewareInstance Instance,
+    TenantEnvironment Environment,
+    MiddlewareTemplate Template,
+    IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Objects,
+    V1StatefulSet StatefulSet,
+    InstanceObjects Cluster,
+    string Selector,
+    bool InOwnNamespace
+);
 
 /// <summary>An instance that did not become ready, with the reason a developer can act on.</summary>
 public sealed class InstanceNotReady(string reason) : Exception(reason);

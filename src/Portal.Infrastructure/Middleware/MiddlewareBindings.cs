@@ -190,7 +190,7 @@ public sealed partial class MiddlewareBindings(
                 audit.Record(
                     actor,
                     tenant,
-                    "middleware.bound",
+                    MiddlewareAuditActions.Bound,
                     "middleware",
                     MiddlewareOperations.Target(instance.Name, environment.Name),
                     $"to application '{app.Name}': {string.Join(", ", variables.Select(v => v.Name))}"
@@ -248,7 +248,7 @@ public sealed partial class MiddlewareBindings(
                 audit.Record(
                     actor,
                     tenant,
-                    "middleware.unbound",
+                    MiddlewareAuditActions.Unbound,
                     "middleware",
                     MiddlewareOperations.Target(instance.Name, environment.Name),
                     $"from application '{app.Name}'"

@@ -214,7 +214,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         audit.Record(
             actor,
             null,
-            "middleware-template.created",
+            MiddlewareAuditActions.TemplateCreated,
             TargetType,
             template.Name,
             $"{template.DisplayName} ({template.Category}): versions {string.Join(", ", template.Definition.Versions.Select(v => v.Version))}; "
@@ -240,7 +240,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         ChangeAsync(
             actor,
             name,
-            "middleware-template.details-changed",
+            MiddlewareAuditActions.TemplateDetailsChanged,
             name,
             t =>
             {
@@ -263,7 +263,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         ChangeAsync(
             actor,
             name,
-            "middleware-template.version-added",
+            MiddlewareAuditActions.TemplateVersionAdded,
             $"{name}/{version}",
             t =>
                 (
@@ -301,7 +301,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         return await ChangeAsync(
             actor,
             name,
-            "middleware-template.plan-added",
+            MiddlewareAuditActions.TemplatePlanAdded,
             $"{name}/{plan.Name}",
             t =>
                 (
@@ -317,7 +317,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         ChangeAsync(
             actor,
             name,
-            hidden ? "middleware-template.hidden" : "middleware-template.shown",
+            hidden ? MiddlewareAuditActions.TemplateHidden : MiddlewareAuditActions.TemplateShown,
             name,
             t =>
             {
@@ -340,7 +340,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         ChangeAsync(
             actor,
             name,
-            hidden ? "middleware-template.version-hidden" : "middleware-template.version-shown",
+            hidden ? MiddlewareAuditActions.TemplateVersionHidden : MiddlewareAuditActions.TemplateVersionShown,
             $"{name}/{version}",
             t => (hidden ? t.HideVersion(version, Now()) : t.ShowVersion(version, Now()), null),
             ct
@@ -350,7 +350,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         ChangeAsync(
             actor,
             name,
-            hidden ? "middleware-template.plan-hidden" : "middleware-template.plan-shown",
+            hidden ? MiddlewareAuditActions.TemplatePlanHidden : MiddlewareAuditActions.TemplatePlanShown,
             $"{name}/{plan}",
             t => (hidden ? t.HidePlan(plan, Now()) : t.ShowPlan(plan, Now()), null),
             ct

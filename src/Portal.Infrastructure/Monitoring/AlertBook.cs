@@ -135,7 +135,7 @@ public sealed class AlertBook(
         audit.Record(
             actor,
             tenant,
-            "alert.silenced",
+            MonitoringAuditActions.AlertSilenced,
             "alert",
             $"{alert.RuleName} on {alert.Subject}",
             $"until {alert.SilencedUntil:yyyy-MM-dd HH:mm} UTC"
@@ -154,7 +154,13 @@ public sealed class AlertBook(
         var lifted = alert.Unsilence(clock.GetUtcNow().UtcDateTime);
         if (!lifted.Succeeded)
             return lifted;
-        audit.Record(actor, tenant, "alert.unsilenced", "alert", $"{alert.RuleName} on {alert.Subject}");
+        audit.Record(
+            actor,
+            tenant,
+            MonitoringAuditActions.AlertUnsilenced,
+            "alert",
+            $"{alert.RuleName} on {alert.Subject}"
+        );
         await db.SaveChangesAsync(ct);
         await TellAsync(alert, ct);
         return Result.Ok();

@@ -93,7 +93,14 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         if (refused is not null)
             return refused;
         db.AlertRules.Add(created.Value);
-        audit.Record(actor, tenant, "alert-rule.created", "alert-rule", created.Value.Name, created.Value.Condition);
+        audit.Record(
+            actor,
+            tenant,
+            MonitoringAuditActions.RuleCreated,
+            "alert-rule",
+            created.Value.Name,
+            created.Value.Condition
+        );
         await db.SaveChangesAsync(ct);
         return created.Value;
     }
@@ -115,7 +122,14 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
             return changed.Problem!;
         if (await RefusedChannelAsync(tenant?.Id, settings.ChannelIds, ct) is { } refused)
             return refused;
-        audit.Record(actor, tenant, "alert-rule.changed", "alert-rule", rule.Name, $"'{before}' → '{rule.Condition}'");
+        audit.Record(
+            actor,
+            tenant,
+            MonitoringAuditActions.RuleChanged,
+            "alert-rule",
+            rule.Name,
+            $"'{before}' → '{rule.Condition}'"
+        );
         await db.SaveChangesAsync(ct);
         return rule;
     }
@@ -126,7 +140,13 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         if (rule is null)
             return Problem.NotFound("The alert rule");
         rule.Switch(enabled, clock.GetUtcNow().UtcDateTime);
-        audit.Record(actor, tenant, enabled ? "alert-rule.enabled" : "alert-rule.disabled", "alert-rule", rule.Name);
+        audit.Record(
+            actor,
+            tenant,
+            enabled ? MonitoringAuditActions.RuleEnabled : MonitoringAuditActions.RuleDisabled,
+            "alert-rule",
+            rule.Name
+        );
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }
@@ -139,7 +159,7 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         if (rule.BuiltIn is not null)
             return Problem.Conflict("A built-in rule cannot be deleted; switch it off instead.");
         db.AlertRules.Remove(rule);
-        audit.Record(actor, tenant, "alert-rule.deleted", "alert-rule", rule.Name, rule.Condition);
+        audit.Record(actor, tenant, MonitoringAuditActions.RuleDeleted, "alert-rule", rule.Name, rule.Condition);
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }

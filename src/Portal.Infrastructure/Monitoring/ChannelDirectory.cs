@@ -127,7 +127,13 @@ public sealed class ChannelDirectory(
             channel.Enable();
         else
             channel.Disable();
-        audit.Record(actor, tenant, enabled ? "channel.enabled" : "channel.disabled", "channel", channel.Name);
+        audit.Record(
+            actor,
+            tenant,
+            enabled ? MonitoringAuditActions.ChannelEnabled : MonitoringAuditActions.ChannelDisabled,
+            "channel",
+            channel.Name
+        );
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }
@@ -141,7 +147,14 @@ public sealed class ChannelDirectory(
         foreach (var rule in await db.AlertRules.Where(r => r.TenantId == owner).ToListAsync(ct))
             rule.StopNotifying(channelId);
         db.NotificationChannels.Remove(channel);
-        audit.Record(actor, tenant, "channel.deleted", "channel", channel.Name, $"{channel.Kind} {channel.Target}");
+        audit.Record(
+            actor,
+            tenant,
+            MonitoringAuditActions.ChannelDeleted,
+            "channel",
+            channel.Name,
+            $"{channel.Kind} {channel.Target}"
+        );
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }
@@ -162,7 +175,7 @@ public sealed class ChannelDirectory(
             );
         var secret = ChannelSecretVault.NewSecret();
         channel.ReplaceSecret(vault.Seal(secret));
-        audit.Record(actor, tenant, "channel.secret-rotated", "channel", channel.Name);
+        audit.Record(actor, tenant, MonitoringAuditActions.ChannelSecretRotated, "channel", channel.Name);
         await db.SaveChangesAsync(ct);
         return new IssuedChannelSecret(Row(channel, wholeUrls: true), secret);
     }
@@ -197,7 +210,7 @@ public sealed class ChannelDirectory(
         audit.Record(
             actor,
             tenant,
-            "channel.tested",
+            MonitoringAuditActions.ChannelTested,
             "channel",
             channel.Name,
             outcome.Delivered ? "delivered" : outcome.Error,
@@ -234,7 +247,14 @@ public sealed class ChannelDirectory(
     )
     {
         db.NotificationChannels.Add(channel);
-        audit.Record(actor, tenant, "channel.created", "channel", channel.Name, $"{channel.Kind} {channel.Target}");
+        audit.Record(
+            actor,
+            tenant,
+            MonitoringAuditActions.ChannelCreated,
+            "channel",
+            channel.Name,
+            $"{channel.Kind} {channel.Target}"
+        );
         await db.SaveChangesAsync(ct);
         return ChannelRow.Of(channel);
     }

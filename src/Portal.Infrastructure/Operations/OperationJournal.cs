@@ -8,7 +8,7 @@ namespace Portal.Infrastructure.Operations;
 /// to the browsers that follow the tenant's operations. A step an earlier run finished is skipped, which is what makes
 /// a job resumable after a crash.
 /// </summary>
-internal sealed class OperationJournal(PortalDbContext db, IOperationProgress progress, TimeProvider clock)
+public sealed class OperationJournal(PortalDbContext db, IOperationProgress progress, TimeProvider clock)
 {
     public async Task StepAsync(Operation operation, string step, Func<Task> work, CancellationToken ct)
     {
@@ -26,4 +26,7 @@ internal sealed class OperationJournal(PortalDbContext db, IOperationProgress pr
         await db.SaveChangesAsync(ct);
         await progress.ReportAsync(operation, ct);
     }
+
+    /// <summary>Tells the browsers that follow the tenant's operations what was saved by other means (in a transaction of the job's own).</summary>
+    public Task ReportAsync(Operation operation, CancellationToken ct) => progress.ReportAsync(operation, ct);
 }

@@ -8,28 +8,6 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Operations;
 
-/// <summary>What a job does for its operation, and what a failure of it means for the operation's target.</summary>
-public interface IOperationWork
-{
-    /// <summary>Carries out the operation in the job's unit of work, which the runner saves when it returns.</summary>
-    Task CarryOutAsync(Operation operation, CancellationToken ct);
-
-    /// <summary>The failure in words a user can act on.</summary>
-    string Explain(Exception failure);
-
-    /// <summary>
-    /// Runs once the failure is saved on the operation, in a unit of work of its own (<paramref name="services"/> is a fresh scope):
-    /// records the failure on the target and does what follows from it, such as an automatic rollback. Returns what to add to the
-    /// operation's error, if anything.
-    /// </summary>
-    Task<string?> AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    );
-}
-
 /// <summary>An operation's job found what the operation is about gone (deleted since the operation was queued).</summary>
 public sealed class OperationTargetGone(string reason) : Exception(reason);
 
@@ -56,7 +34,7 @@ public sealed class OperationRunner(
         PortalDbContext db,
         IOperationProgress progress,
         Guid operationId,
-        IOperationWork work,
+        IOperationRunner work,
         CancellationToken ct
     )
     {
@@ -74,7 +52,7 @@ public sealed class OperationRunner(
         {
             using var working = CancellationTokenSource.CreateLinkedTokenSource(ct, claim.Lost);
             await progress.ReportAsync(claim.Operation, working.Token);
-            await work.CarryOutAsync(claim.Operation, working.Token);
+            await work.CarryOutAsync(claim.Operation, new OperationJournal(db, progress, clock), working.Token);
             claim.Operation.Succeed(Now);
             await db.CompleteAuditAsync(claim.Operation, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
@@ -189,7 +167,7 @@ public sealed class OperationRunner(
         Guid operationId,
         string run,
         IOperationProgress progress,
-        IOperationWork work,
+        IOperationRunner work,
         Exception failure
     )
     {
@@ -235,7 +213,10 @@ public sealed class OperationRunner(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            more = await work.AfterFailureAsync(scope.ServiceProvider, failed, failure, CancellationToken.None);
+            more = await work.AfterFailureAsync(
+                new OperationFailure(failed, failure, scope.ServiceProvider),
+                CancellationToken.None
+            );
         }
         catch (Exception e)
         {
@@ -317,7 +298,7 @@ public sealed class OperationRunner(
         }
     }
 
-    private static string Explain(IOperationWork work, Exception failure)
+    private static string Explain(IOperationRunner work, Exception failure)
     {
         if (failure is DbUpdateConcurrencyException)
             return "What this operation changes was changed or deleted by someone else meanwhile; nothing more was done.";

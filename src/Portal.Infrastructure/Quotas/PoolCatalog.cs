@@ -126,7 +126,7 @@ public sealed class PoolCatalog(
         audit.Record(
             actor,
             null,
-            "pool.created",
+            PoolAuditActions.Created,
             "pool",
             created.Value.Name,
             $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}'{(dedicated ? " dedicated" : "")}, region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}"
@@ -253,7 +253,7 @@ public sealed class PoolCatalog(
                 audit.Record(
                     actor,
                     null,
-                    "pool.overcommit-changed",
+                    PoolAuditActions.OvercommitChanged,
                     "pool",
                     pool.Name,
                     changed.Succeeded
@@ -302,7 +302,7 @@ public sealed class PoolCatalog(
         audit.Record(
             actor,
             null,
-            dedicated ? "pool.dedicated" : "pool.undedicated",
+            dedicated ? PoolAuditActions.Dedicated : PoolAuditActions.Undedicated,
             "pool",
             poolName,
             changed.Succeeded
@@ -335,7 +335,7 @@ public sealed class PoolCatalog(
         audit.Record(
             actor,
             null,
-            "pool.ingress-changed",
+            PoolAuditActions.IngressChanged,
             "pool",
             pool.Name,
             changed.Succeeded
@@ -420,7 +420,7 @@ public sealed class PoolCatalog(
             audit.RecordRefusal(
                 actor,
                 tenant,
-                existing is null ? "quota.granted" : "quota.changed",
+                existing is null ? PoolAuditActions.QuotaGranted : PoolAuditActions.QuotaChanged,
                 "quota",
                 $"{pool.Name}/{tenant.Slug}",
                 existing is null ? requested.ToString() : $"'{existing.Granted}' → '{requested}'",
@@ -436,7 +436,14 @@ public sealed class PoolCatalog(
         {
             existing = new TenantQuota(tenant.Id, pool.Id, requested, actor.Name, now);
             db.TenantQuotas.Add(existing);
-            audit.Record(actor, tenant, "quota.granted", "quota", $"{pool.Name}/{tenant.Slug}", requested.ToString());
+            audit.Record(
+                actor,
+                tenant,
+                PoolAuditActions.QuotaGranted,
+                "quota",
+                $"{pool.Name}/{tenant.Slug}",
+                requested.ToString()
+            );
         }
         else
         {
@@ -445,7 +452,7 @@ public sealed class PoolCatalog(
             audit.Record(
                 actor,
                 tenant,
-                "quota.changed",
+                PoolAuditActions.QuotaChanged,
                 "quota",
                 $"{pool.Name}/{tenant.Slug}",
                 $"'{before}' → '{requested}'"

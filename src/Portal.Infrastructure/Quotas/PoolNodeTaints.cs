@@ -26,14 +26,14 @@ public sealed class PoolNodeTaints(
     ILogger<PoolNodeTaints> logger
 )
 {
-    public const string Action = "pool.nodes-tainted";
-
     public async Task ApplyAsync(Guid poolId, string actorName, string? clientAddress, CancellationToken ct)
     {
         var pool = await db.ResourcePools.AsNoTracking().FirstOrDefaultAsync(p => p.Id == poolId, ct);
         if (pool is null)
             return;
         var actor = new Actor(null, actorName, clientAddress);
+        string summary;
+        AuditOutcome outcome;
         try
         {
             var sameCluster = await db
@@ -47,20 +47,17 @@ public sealed class PoolNodeTaints(
                 if (await ReconcileAsync(client, node, pool, sameCluster, ct) is { } what)
                     done.Add(what);
             }
-            audit.Record(
-                actor,
-                null,
-                Action,
-                "pool",
-                pool.Name,
-                done.Count == 0 ? "every node as wanted already" : string.Join("; ", done)
+            (summary, outcome) = (
+                done.Count == 0 ? "every node as wanted already" : string.Join("; ", done),
+                AuditOutcome.Succeeded
             );
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "The taint of pool {Pool} could not be applied", pool.Name);
-            audit.Record(actor, null, Action, "pool", pool.Name, ClusterProblems.Explain(e), AuditOutcome.Failed);
+            (summary, outcome) = (ClusterProblems.Explain(e), AuditOutcome.Failed);
         }
+        audit.Record(actor, null, PoolAuditActions.NodesTainted, "pool", pool.Name, summary, outcome);
         await db.SaveChangesAsync(CancellationToken.None);
     }
 

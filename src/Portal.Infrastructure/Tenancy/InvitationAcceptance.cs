@@ -124,7 +124,14 @@ public sealed class InvitationAcceptance(
     {
         db.Memberships.Add(new TenantMembership(tenant.Id, user.Id, invitation.Role, now));
         var actor = new Actor(user.Id, user.Email!, clientAddress);
-        audit.Record(actor, tenant, "invitation.accepted", "member", user.Email!, $"joined as '{invitation.Role}'");
+        audit.Record(
+            actor,
+            tenant,
+            TenantAuditActions.InvitationAccepted,
+            "member",
+            user.Email!,
+            $"joined as '{invitation.Role}'"
+        );
     }
 
     private async Task<(Invitation Invitation, Tenant Tenant)?> FindAsync(string token, CancellationToken ct)

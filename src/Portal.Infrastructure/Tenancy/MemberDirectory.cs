@@ -98,7 +98,7 @@ public sealed class MemberDirectory(
 
         var membership = new TenantMembership(tenant.Id, user.Id, validRole, clock.GetUtcNow().UtcDateTime);
         db.Memberships.Add(membership);
-        audit.Record(actor, tenant, "member.added", "member", address, $"role '{validRole}'");
+        audit.Record(actor, tenant, TenantAuditActions.MemberAdded, "member", address, $"role '{validRole}'");
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"{address} is already a member of this tenant.", "Email");
         return new MemberView(user.Id, address, user.DisplayName, validRole, membership.JoinedAt);
@@ -133,7 +133,7 @@ public sealed class MemberDirectory(
         audit.Record(
             actor,
             tenant,
-            "member.invited",
+            TenantAuditActions.MemberInvited,
             "invitation",
             invitation.Id.ToString(),
             $"{address} as '{validRole}'"
@@ -151,7 +151,14 @@ public sealed class MemberDirectory(
         if (invitation is null)
             return Problem.NotFound("The invitation");
         db.Invitations.Remove(invitation);
-        audit.Record(actor, tenant, "invitation.revoked", "invitation", invitation.Id.ToString(), invitation.Email);
+        audit.Record(
+            actor,
+            tenant,
+            TenantAuditActions.InvitationRevoked,
+            "invitation",
+            invitation.Id.ToString(),
+            invitation.Email
+        );
         await db.SaveChangesAsync(ct);
         return Result.Ok();
     }
@@ -180,7 +187,7 @@ public sealed class MemberDirectory(
         var email = await EmailOfAsync(userId, ct);
         if (!change.IsEmpty)
         {
-            audit.Record(actor, tenant, "member.role-changed", "member", email, change.ToString());
+            audit.Record(actor, tenant, TenantAuditActions.MemberRoleChanged, "member", email, change.ToString());
             await db.SaveChangesAsync(ct);
         }
         if (lowered)
@@ -200,7 +207,7 @@ public sealed class MemberDirectory(
         audit.Record(
             actor,
             tenant,
-            "member.removed",
+            TenantAuditActions.MemberRemoved,
             "member",
             await EmailOfAsync(userId, ct),
             $"role was '{membership.Role}'"

@@ -69,7 +69,7 @@ public sealed class ServiceAccounts(
         audit.Record(
             actor,
             tenant,
-            "service-account.created",
+            TenantAuditActions.ServiceAccountCreated,
             "service-account",
             account.ClientId,
             $"name '{account.Name}', role '{account.Role}'"
@@ -107,7 +107,7 @@ public sealed class ServiceAccounts(
         audit.Record(
             actor,
             tenant,
-            "service-account.deleted",
+            TenantAuditActions.ServiceAccountDeleted,
             "service-account",
             account.ClientId,
             $"name '{account.Name}'"

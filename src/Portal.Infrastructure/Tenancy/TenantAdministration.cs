@@ -144,7 +144,14 @@ public sealed class TenantAdministration(
             return Problem.Conflict($"The slug '{tenant.Slug}' is taken by another tenant.", "Slug");
 
         db.Tenants.Add(tenant);
-        audit.Record(actor, tenant, "tenant.created", "tenant", tenant.Slug, $"display name '{tenant.DisplayName}'");
+        audit.Record(
+            actor,
+            tenant,
+            TenantAuditActions.Created,
+            "tenant",
+            tenant.Slug,
+            $"display name '{tenant.DisplayName}'"
+        );
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"The slug '{tenant.Slug}' is taken by another tenant.", "Slug");
         return tenant;
@@ -159,7 +166,7 @@ public sealed class TenantAdministration(
         var change = new ChangeSummary().Field("display name", before, tenant.DisplayName);
         if (change.IsEmpty)
             return tenant;
-        audit.Record(actor, tenant, "tenant.renamed", "tenant", tenant.Slug, change.ToString());
+        audit.Record(actor, tenant, TenantAuditActions.Renamed, "tenant", tenant.Slug, change.ToString());
         await db.SaveChangesAsync(ct);
         return tenant;
     }
@@ -169,7 +176,14 @@ public sealed class TenantAdministration(
         var suspended = tenant.Suspend();
         if (!suspended.Succeeded)
             return suspended.Problem!;
-        audit.Record(actor, tenant, "tenant.suspended", "tenant", tenant.Slug, "status: 'Active' → 'Suspended'");
+        audit.Record(
+            actor,
+            tenant,
+            TenantAuditActions.Suspended,
+            "tenant",
+            tenant.Slug,
+            "status: 'Active' → 'Suspended'"
+        );
         await db.SaveChangesAsync(ct);
         return tenant;
     }
@@ -179,7 +193,14 @@ public sealed class TenantAdministration(
         var resumed = tenant.Resume();
         if (!resumed.Succeeded)
             return resumed.Problem!;
-        audit.Record(actor, tenant, "tenant.resumed", "tenant", tenant.Slug, "status: 'Suspended' → 'Active'");
+        audit.Record(
+            actor,
+            tenant,
+            TenantAuditActions.Resumed,
+            "tenant",
+            tenant.Slug,
+            "status: 'Suspended' → 'Active'"
+        );
         await db.SaveChangesAsync(ct);
         return tenant;
     }
@@ -201,7 +222,7 @@ public sealed class TenantAdministration(
         var deletion = await db
             .Operations.IgnoreQueryFilters()
             .AsNoTracking()
-            .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind)
+            .Where(o => o.TenantId == tenant.Id && o.Kind == OperationKinds.TenantDelete)
             .OrderByDescending(o => o.CreatedAt)
             .FirstOrDefaultAsync(ct);
         return new TenantDeletionPlan(
@@ -247,7 +268,7 @@ public sealed class TenantAdministration(
         {
             var started = await db
                 .Operations.IgnoreQueryFilters()
-                .Where(o => o.TenantId == tenant.Id && o.Kind == TenantDeletion.Kind)
+                .Where(o => o.TenantId == tenant.Id && o.Kind == OperationKinds.TenantDelete)
                 .OrderByDescending(o => o.CreatedAt)
                 .FirstOrDefaultAsync(ct);
             if (started is not null)
@@ -258,7 +279,7 @@ public sealed class TenantAdministration(
                 audit.RecordForOperation(
                     actor,
                     tenant,
-                    "operation.retried",
+                    OperationAuditActions.Retried,
                     "operation",
                     started.Id.ToString(),
                     $"{started.Kind} of {started.TargetId}",
@@ -279,12 +300,12 @@ public sealed class TenantAdministration(
                 .ToListAsync(ct)
         )
             environment.MarkDeleting();
-        var operation = new Operation(tenant.Id, TenantDeletion.Kind, "tenant", tenant.Slug, actor.Name, now);
+        var operation = new Operation(tenant.Id, OperationKinds.TenantDelete, "tenant", tenant.Slug, actor.Name, now);
         db.Operations.Add(operation);
         audit.RecordForOperation(
             actor,
             tenant,
-            "tenant.deletion-started",
+            TenantAuditActions.DeletionStarted,
             "tenant",
             tenant.Slug,
             plan.Summary,

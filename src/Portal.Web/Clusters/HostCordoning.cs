@@ -24,7 +24,7 @@ public sealed class HostCordoning(IBackgroundJobClient jobs, AuditTrail audit, P
         audit.Record(
             actor,
             null,
-            unschedulable ? "host.cordon-requested" : "host.uncordon-requested",
+            unschedulable ? ClusterAuditActions.HostCordonRequested : ClusterAuditActions.HostUncordonRequested,
             "host",
             $"{cluster.Name}/{host}"
         );

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Portal.Domain.Audit;
+using Portal.Domain.Identity;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Identity;
 
@@ -73,7 +74,7 @@ public sealed class AccountController(
                 {
                     UserId = user?.Id,
                 },
-                "user.signed-in",
+                IdentityAuditActions.SignedIn,
                 "user",
                 email,
                 AuditOutcome.Succeeded,
@@ -86,7 +87,7 @@ public sealed class AccountController(
         {
             await audit.RecordNowAsync(
                 actor,
-                "user.locked-out",
+                IdentityAuditActions.LockedOut,
                 "user",
                 email,
                 AuditOutcome.Denied,
@@ -99,7 +100,15 @@ public sealed class AccountController(
             );
             return View(form);
         }
-        await audit.RecordNowAsync(actor, "user.sign-in-failed", "user", email, AuditOutcome.Failed, null, ct);
+        await audit.RecordNowAsync(
+            actor,
+            IdentityAuditActions.SignInFailed,
+            "user",
+            email,
+            AuditOutcome.Failed,
+            null,
+            ct
+        );
         ModelState.AddModelError("", "The email or the password is wrong.");
         return View(form);
     }
@@ -109,7 +118,15 @@ public sealed class AccountController(
     {
         var actor = HttpContext.ToActor();
         await signIn.SignOutAsync();
-        await audit.RecordNowAsync(actor, "user.signed-out", "user", actor.Name, AuditOutcome.Succeeded, null, ct);
+        await audit.RecordNowAsync(
+            actor,
+            IdentityAuditActions.SignedOut,
+            "user",
+            actor.Name,
+            AuditOutcome.Succeeded,
+            null,
+            ct
+        );
         return Redirect("/account/login");
     }
 
@@ -142,7 +159,7 @@ public sealed class AccountController(
         await signIn.RefreshSignInAsync(user);
         await audit.RecordNowAsync(
             HttpContext.ToActor(),
-            "user.password-changed",
+            IdentityAuditActions.PasswordChanged,
             "user",
             user.Email!,
             AuditOutcome.Succeeded,

@@ -47,7 +47,7 @@ public sealed class InstancesHub(
     public static string Group(Guid tenantId, string instance, string environment) =>
         $"instance:{tenantId:N}:{instance}/{environment}";
 
-    internal static bool IsAbout(Operation operation) => MiddlewareOperations.All.Contains(operation.Kind);
+    internal static bool IsAbout(Operation operation) => OperationKinds.OnMiddleware.Contains(operation.Kind);
 }
 
 /// <summary>What the instance page shows live: its state and why, its endpoint, and its pods.</summary>

@@ -1,5 +1,6 @@
 using Hangfire;
 using Portal.Domain.Audit;
+using Portal.Domain.Quotas;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Quotas;
@@ -14,7 +15,7 @@ public sealed class PoolTainting(IBackgroundJobClient jobs, AuditTrail audit, Po
 {
     public async Task<string> RequestAsync(Actor actor, Guid poolId, string poolName, CancellationToken ct)
     {
-        audit.Record(actor, null, "pool.taint-requested", "pool", poolName);
+        audit.Record(actor, null, PoolAuditActions.TaintRequested, "pool", poolName);
         await db.SaveChangesAsync(ct);
         return jobs.Enqueue<PoolNodeTaints>(j =>
             j.ApplyAsync(poolId, actor.Name, actor.ClientAddress, CancellationToken.None)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Portal.Domain.Audit;
+using Portal.Domain.Identity;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Common;
@@ -54,7 +55,7 @@ internal sealed class ForbiddenResultHandler : IAuthorizationMiddlewareResultHan
         audit.Record(
             context.ToActor(),
             tenant,
-            "access.denied",
+            IdentityAuditActions.AccessDenied,
             "endpoint",
             $"{context.Request.Method} {context.Request.Path}",
             reason,

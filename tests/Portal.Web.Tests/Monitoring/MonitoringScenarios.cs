@@ -277,7 +277,7 @@ public abstract class MonitoringScenarios(PortalFixture portal)
         var pod = platform.Pods.Newest.First(p => p.Tenant == tenant.Slug);
         Assert.Equal(("dev", "crash"), (pod.Environment, pod.App));
         Assert.Contains(platform.FailedOperations.Newest, o =>
-            o.Tenant == tenant.Slug && o.Kind == ApplicationOperations.Deploy
+            o.Tenant == tenant.Slug && o.Kind == OperationKinds.ApplicationDeploy
         );
         Assert.Contains(platform.Clusters, c =>
             c.Name == EmbeddedSandboxOptions.ClusterName && c.Health == Domain.Clusters.ClusterHealth.Healthy

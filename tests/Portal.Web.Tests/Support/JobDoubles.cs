@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Clusters;
-using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 
@@ -52,38 +51,60 @@ public static class JobsByHand
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationRunner>.Instance
             );
 
-    public static EnvironmentProvisioner Environments(
+    /// <summary>The job of every operation, as Hangfire runs it, with the progress double and the runner a test chooses.</summary>
+    public static OperationJob Job(
         IServiceProvider services,
         IOperationProgress progress,
         OperationRunner? runner = null
     ) =>
         new(
+            services,
             services.GetRequiredService<PortalDbContext>(),
-            services.GetRequiredService<KubernetesClients>(),
             progress,
             runner ?? Runner(services),
-            TimeProvider.System,
-            services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
-            services.GetRequiredService<IOptions<Infrastructure.Environments.NamespaceOptions>>()
+            services.GetRequiredService<OperationRunners>()
         );
 
-    public static ApplicationDeployer Deployer(
+    public static OperationJob Environments(
+        IServiceProvider services,
+        IOperationProgress progress,
+        OperationRunner? runner = null
+    ) => Job(services, progress, runner);
+
+    /// <summary>The job of operations on applications, whose runners follow rollouts with the settings a test chooses.</summary>
+    public static OperationJob Deployer(
         IServiceProvider services,
         IOperationProgress progress,
         ApplicationOptions? options = null,
         OperationRunner? runner = null
-    ) =>
-        new(
+    )
+    {
+        if (options is null)
+            return Job(services, progress, runner);
+        var deployer = new ApplicationDeployer(
             services.GetRequiredService<PortalDbContext>(),
             services.GetRequiredService<KubernetesClients>(),
             services.GetRequiredService<SpecVault>(),
-            progress,
-            runner ?? Runner(services),
             services.GetRequiredService<IWorkloadChangeNotifier>(),
-            services.GetRequiredService<IngressClaims>(),
-            options is null ? services.GetRequiredService<IOptions<ApplicationOptions>>() : Options.Create(options),
-            TimeProvider.System
+            Options.Create(options),
+            services.GetRequiredService<TimeProvider>()
         );
+        var runners = new WithInstances(
+            services,
+            new DeployApplicationRunner(deployer, services.GetRequiredService<IngressClaims>()),
+            new ScaleApplicationRunner(deployer),
+            new RestartApplicationRunner(deployer),
+            new DeleteApplicationRunner(deployer)
+        );
+        return Job(runners, progress, runner);
+    }
+
+    /// <summary>Services that answer with the given instances for their types, and with the container's otherwise.</summary>
+    private sealed class WithInstances(IServiceProvider inner, params object[] instances) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) =>
+            instances.FirstOrDefault(serviceType.IsInstanceOfType) ?? inner.GetService(serviceType);
+    }
 
     /// <summary>The token a job runs with: the one a <see cref="DiesAfterStep"/> cancels, or none.</summary>
     public static CancellationToken Token(IOperationProgress progress) =>

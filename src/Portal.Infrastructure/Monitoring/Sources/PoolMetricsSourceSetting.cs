@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
+using Portal.Domain.Quotas;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
 
@@ -47,7 +48,7 @@ public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audi
         audit.Record(
             actor,
             null,
-            "pool.metrics-source-changed",
+            PoolAuditActions.MetricsSourceChanged,
             "pool",
             pool.Name,
             changed.Succeeded ? $"{before} → {Describe(pool.PrometheusUrl)}" : changed.Problem!.Message,

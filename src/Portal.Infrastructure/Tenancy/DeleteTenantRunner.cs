@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using Portal.Domain.Audit;
 using Portal.Domain.Environments;
@@ -14,32 +13,25 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Tenancy;
 
 /// <summary>
-/// The job behind "delete tenant": deletes the namespace of each of the tenant's environments — only a namespace that is
+/// Deletes a tenant: deletes the namespace of each of the tenant's environments — only a namespace that is
 /// the environment's own — and waits until it is gone, one step per namespace so that a retried job resumes after those
 /// gone already; then removes the tenant's OAuth clients, metric series and rows in one transaction. Its audit trail stays.
 /// Until then the tenant is read-only and its slug taken, so that a new tenant of the same slug finds nothing of it.
 /// </summary>
-public sealed class TenantDeletion(
+public sealed class DeleteTenantRunner(
     PortalDbContext db,
     KubernetesClients clients,
-    IOperationProgress progress,
     AuditTrail audit,
     IOpenIddictApplicationManager oidcClients,
-    IOptions<NamespaceOptions> namespaces,
-    OperationRunner runner,
+    EnvironmentProvisioner environments,
     TimeProvider clock
-) : IOperationWork
+) : IOperationRunner
 {
-    public const string Kind = "tenant.delete";
-    private const string NamespaceKept = "tenant.namespace-kept";
-    private readonly OperationJournal _journal = new(db, progress, clock);
+    public static string Kind => OperationKinds.TenantDelete;
 
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public Task RunAsync(Guid operationId, CancellationToken ct) =>
-        runner.RunAsync(db, progress, operationId, this, ct);
-
-    async Task IOperationWork.CarryOutAsync(Operation operation, CancellationToken ct)
+    public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
     {
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == operation.TenantId, ct)
             ?? throw new OperationTargetGone(
@@ -53,66 +45,45 @@ public sealed class TenantDeletion(
             .ToListAsync(ct);
         foreach (var item in environments.OrderBy(x => x.Environment.Name, StringComparer.Ordinal))
         {
-            await _journal.StepAsync(
+            await journal.StepAsync(
                 operation,
                 $"delete-namespace {item.Environment.Namespace}",
                 () => DeleteNamespaceAsync(tenant, item.Environment, item.ClusterId, ct),
                 ct
             );
         }
-        await RemoveAsync(tenant, operation, environments.Select(x => x.Environment.Namespace).ToList(), ct);
+        await RemoveAsync(tenant, operation, journal, environments.Select(x => x.Environment.Namespace).ToList(), ct);
     }
 
-    string IOperationWork.Explain(Exception failure) => ClusterProblems.Explain(failure);
-
-    // The tenant stays Deleting, read-only with its slug taken, until a retry of the operation finishes the deletion.
-    Task<string?> IOperationWork.AfterFailureAsync(
-        IServiceProvider services,
-        Operation failed,
-        Exception failure,
-        CancellationToken ct
-    ) => Task.FromResult<string?>(null);
+    // A failure leaves the tenant Deleting, read-only with its slug taken, until a retry of the operation finishes the deletion.
 
     private async Task DeleteNamespaceAsync(
         Tenant tenant,
         TenantEnvironment environment,
         Guid clusterId,
         CancellationToken ct
-    )
-    {
-        var client = await clients.ForAsync(clusterId, ct);
-        if (
-            !await NamespaceClaim.DeleteOwnedAsync(
-                client,
-                environment,
-                Ownership.Of(environment, tenant.Slug),
-                namespaces.Value.DeletionTimeout,
-                clock,
-                ct
-            )
-        )
-        {
-            audit.Record(
-                Actor.System,
-                tenant,
-                NamespaceKept,
-                "environment",
-                environment.Name,
-                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"
-            );
-        }
-    }
+    ) =>
+        await environments.DeleteNamespaceAsync(
+            await clients.ForAsync(clusterId, ct),
+            environment,
+            tenant,
+            TenantAuditActions.NamespaceKept,
+            ct
+        );
 
     private async Task RemoveAsync(
         Tenant tenant,
         Operation operation,
+        OperationJournal journal,
         IReadOnlyList<string> namespacesOfTenant,
         CancellationToken ct
     )
     {
         var kept = await db
             .AuditEvents.Where(a =>
-                a.TenantId == tenant.Id && a.Action == NamespaceKept && a.OccurredAt >= operation.CreatedAt
+                a.TenantId == tenant.Id
+                && a.Action == TenantAuditActions.NamespaceKept
+                && a.OccurredAt >= operation.CreatedAt
             )
             .Select(a => a.TargetId)
             .ToListAsync(ct);
@@ -142,7 +113,7 @@ public sealed class TenantDeletion(
         audit.Record(
             Actor.System,
             tenant,
-            "tenant.deleted",
+            TenantAuditActions.Deleted,
             "tenant",
             tenant.Slug,
             $"requested by {operation.RequestedBy}; display name '{tenant.DisplayName}'"
@@ -159,6 +130,6 @@ public sealed class TenantDeletion(
         );
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        await progress.ReportAsync(operation, CancellationToken.None);
+        await journal.ReportAsync(operation, CancellationToken.None);
     }
 }

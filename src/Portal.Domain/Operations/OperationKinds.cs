@@ -1,0 +1,33 @@
+namespace Portal.Domain.Operations;
+
+/// <summary>
+/// Every kind of <see cref="Operation"/>, as saved in its <c>Kind</c> column: one runner in Portal.Infrastructure carries out
+/// each. The values are stored, so they never change.
+/// </summary>
+public static class OperationKinds
+{
+    public const string EnvironmentCreate = "environment.create";
+    public const string EnvironmentUpdateQuota = "environment.update-quota";
+    public const string EnvironmentDelete = "environment.delete";
+
+    public const string TenantDelete = "tenant.delete";
+
+    public const string ApplicationDeploy = "application.deploy";
+    public const string ApplicationScale = "application.scale";
+    public const string ApplicationRestart = "application.restart";
+    public const string ApplicationDelete = "application.delete";
+
+    public const string MiddlewareProvision = "middleware.provision";
+    public const string MiddlewareUpdate = "middleware.update";
+    public const string MiddlewareRestart = "middleware.restart";
+    public const string MiddlewareDelete = "middleware.delete";
+
+    /// <summary>The kinds of operation on a middleware instance, each targeting "{instance}/{environment}".</summary>
+    public static readonly IReadOnlyList<string> OnMiddleware =
+    [
+        MiddlewareProvision,
+        MiddlewareUpdate,
+        MiddlewareRestart,
+        MiddlewareDelete,
+    ];
+}

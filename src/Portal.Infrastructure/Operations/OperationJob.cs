@@ -1,0 +1,35 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Operations;
+using Portal.Infrastructure.Persistence;
+
+namespace Portal.Infrastructure.Operations;
+
+/// <summary>
+/// The job behind every operation: takes the operation's id, finds the runner of its kind and runs it through the
+/// <see cref="OperationRunner"/>, which claims the operation, records its steps and its end. The job's scope is the
+/// unit of work of the runner, and <c>services</c> the scope it is made in.
+/// </summary>
+public sealed class OperationJob(
+    IServiceProvider services,
+    PortalDbContext db,
+    IOperationProgress progress,
+    OperationRunner runner,
+    OperationRunners runners
+)
+{
+    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    {
+        var kind = await db
+            .Operations.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(o => o.Id == operationId)
+            .Select(o => o.Kind)
+            .FirstOrDefaultAsync(ct);
+        // An operation removed since its job was queued (with its tenant) has nothing left to do.
+        if (kind is null)
+            return;
+        var work = runners.For(kind, services);
+        await runner.RunAsync(db, progress, operationId, work, ct);
+        await work.AfterRunAsync(operationId, CancellationToken.None);
+    }
+}
