@@ -18,7 +18,8 @@ public interface IOperationWork
     string Explain(Exception failure);
 
     /// <summary>
-    /// Runs once the failure is saved on the operation, in a unit of work of its own (<paramref name="services"/> is a fresh scope):
+    /// Runs once the failure is saved on the operation, in a unit of work of its own (<paramref name="services"/> is a fresh scope,
+    /// whose current actor is whoever asked for the operation):
     /// records the failure on the target and does what follows from it, such as an automatic rollback. Returns what to add to the
     /// operation's error, if anything.
     /// </summary>
@@ -235,6 +236,10 @@ public sealed class OperationRunner(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
+            var requester = await scope
+                .ServiceProvider.GetRequiredService<PortalDbContext>()
+                .RequesterAsync(failed, CancellationToken.None);
+            scope.ServiceProvider.GetRequiredService<CurrentActor>().ActAs(requester);
             more = await work.AfterFailureAsync(scope.ServiceProvider, failed, failure, CancellationToken.None);
         }
         catch (Exception e)

@@ -68,15 +68,16 @@ public sealed class PoolsController(
             unreadable.Count > 0
                 ? Domain.Common.Problem.Invalid(unreadable)
                 : await pools.CreateAsync(
-                    HttpContext.ToActor(),
-                    form.Name,
-                    form.DisplayName,
-                    form.Cluster,
-                    form.NodeSelector,
-                    form.Region,
-                    form.CpuOvercommit ?? 1m,
-                    form.MemoryOvercommit ?? 1m,
-                    form.Dedicated,
+                    new CreatePool(
+                        form.Name,
+                        form.DisplayName,
+                        form.Cluster,
+                        form.NodeSelector,
+                        form.Region,
+                        form.CpuOvercommit ?? 1m,
+                        form.MemoryOvercommit ?? 1m,
+                        form.Dedicated
+                    ),
                     ct
                 );
         if (!created.Succeeded)
@@ -115,7 +116,7 @@ public sealed class PoolsController(
             return NotFound();
         var amounts = form.ToAmounts();
         var granted = amounts.Succeeded
-            ? await pools.GrantAsync(HttpContext.ToActor(), found, form.Tenant, amounts.Value, ct)
+            ? await pools.GrantAsync(found, form.Tenant, amounts.Value, ct)
             : amounts.Problem!;
         if (!granted.Succeeded)
         {
@@ -140,13 +141,7 @@ public sealed class PoolsController(
         var changed =
             cpuOvercommit is null || memoryOvercommit is null
                 ? Domain.Common.Problem.Invalid("Overcommit", "Give both ratios as numbers such as 1 or 1.5.")
-                : await pools.ChangeOvercommitAsync(
-                    HttpContext.ToActor(),
-                    pool,
-                    cpuOvercommit.Value,
-                    memoryOvercommit.Value,
-                    ct
-                );
+                : await pools.ChangeOvercommitAsync(pool, cpuOvercommit.Value, memoryOvercommit.Value, ct);
         if (!changed.Succeeded)
         {
             ModelState.AddModelError("Overcommit", changed.Problem!.Message);
@@ -162,7 +157,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, dedicated, ct);
+        var changed = await pools.DedicateAsync(pool, dedicated, ct);
         if (!changed.Succeeded)
         {
             ModelState.AddModelError("Dedicated", changed.Problem!.Message);
@@ -197,7 +192,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, [ingressDomains], wildcardHosts, ct);
+        var changed = await pools.PublishUnderAsync(pool, [ingressDomains], wildcardHosts, ct);
         if (!changed.Succeeded)
         {
             ModelState.AddModelError("IngressDomains", changed.Problem!.Message);

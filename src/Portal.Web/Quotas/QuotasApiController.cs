@@ -146,15 +146,16 @@ public sealed class QuotasApiController(
     public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
     {
         var created = await pools.CreateAsync(
-            HttpContext.ToActor(),
-            request.Name,
-            request.DisplayName,
-            request.Cluster,
-            request.NodeSelector,
-            request.Region,
-            request.CpuOvercommit ?? 1m,
-            request.MemoryOvercommit ?? 1m,
-            request.Dedicated ?? false,
+            new CreatePool(
+                request.Name,
+                request.DisplayName,
+                request.Cluster,
+                request.NodeSelector,
+                request.Region,
+                request.CpuOvercommit ?? 1m,
+                request.MemoryOvercommit ?? 1m,
+                request.Dedicated ?? false
+            ),
             ct
         );
         return created.Succeeded
@@ -188,7 +189,6 @@ public sealed class QuotasApiController(
         }
 
         var changed = await pools.ChangeOvercommitAsync(
-            HttpContext.ToActor(),
             pool,
             request.Cpu.GetValueOrDefault(),
             request.Memory.GetValueOrDefault(),
@@ -206,7 +206,7 @@ public sealed class QuotasApiController(
             return this.ToActionResult(
                 Domain.Common.Problem.Invalid("Dedicated", "Say whether the pool is dedicated: true or false.")
             );
-        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, request.Dedicated.Value, ct);
+        var changed = await pools.DedicateAsync(pool, request.Dedicated.Value, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -215,13 +215,7 @@ public sealed class QuotasApiController(
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ChangeIngress(string pool, IngressSettingsRequest request, CancellationToken ct)
     {
-        var changed = await pools.PublishUnderAsync(
-            HttpContext.ToActor(),
-            pool,
-            request.Domains,
-            request.WildcardHosts ?? false,
-            ct
-        );
+        var changed = await pools.PublishUnderAsync(pool, request.Domains, request.WildcardHosts ?? false, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -262,7 +256,7 @@ public sealed class QuotasApiController(
         var amounts = request.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
-        var granted = await pools.GrantAsync(HttpContext.ToActor(), found, tenant, amounts.Value, ct);
+        var granted = await pools.GrantAsync(found, tenant, amounts.Value, ct);
         return granted.Succeeded ? Ok(granted.Value.Granted) : this.ToActionResult(granted.Problem!);
     }
 
