@@ -87,7 +87,7 @@ public sealed record CreatePool(
 /// (no cluster reports them as capacity); a tenant's quota does.
 /// </summary>
 public sealed class PoolCatalog(
-    Portal.Domain.Audit.ICurrentActor currentActor,
+    ICurrentActor currentActor,
     PortalDbContext db,
     AuditTrail audit,
     TimeProvider clock,

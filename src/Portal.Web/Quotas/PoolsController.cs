@@ -5,7 +5,6 @@ using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
@@ -175,7 +174,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct);
+        await tainting.RequestAsync(found.Id, found.Name, ct);
         TempData["Flash"] = found.Dedicated
             ? $"Putting {found.Taint} on the nodes of '{pool}'. The audit says what was done."
             : $"Taking {found.Taint} off the nodes that carry it. The audit says what was done.";
@@ -216,7 +215,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, prometheusUrl, ct);
+        var changed = await metricsSourceSetting.ChangeAsync(pool, prometheusUrl, ct);
         if (!changed.Succeeded)
         {
             ModelState.AddModelError(changed.Problem!.Field ?? "PrometheusUrl", changed.Problem.Message);

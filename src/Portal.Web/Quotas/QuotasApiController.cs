@@ -4,7 +4,6 @@ using Portal.Domain.Quotas;
 using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Quotas;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
@@ -225,7 +224,7 @@ public sealed class QuotasApiController(
     {
         if (await pools.FindAsync(pool, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
-        return Accepted(new { job = await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct) });
+        return Accepted(new { job = await tainting.RequestAsync(found.Id, found.Name, ct) });
     }
 
     /// <summary>Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none is.</summary>
@@ -237,7 +236,7 @@ public sealed class QuotasApiController(
         CancellationToken ct
     )
     {
-        var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, request.PrometheusUrl, ct);
+        var changed = await metricsSourceSetting.ChangeAsync(pool, request.PrometheusUrl, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
