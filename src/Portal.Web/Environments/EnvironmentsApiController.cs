@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Quotas;
 using Portal.Infrastructure.Environments;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Environments;
@@ -52,14 +51,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
             { } refused
         )
             return this.ToActionResult(refused);
-        var created = await environments.CreateAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            request.Name,
-            request.Pool,
-            amounts.Value,
-            ct
-        );
+        var created = await environments.CreateAsync(request.Name, request.Pool, amounts.Value, ct);
         return created.Succeeded
             ? Accepted(
                 $"/api/v1/tenants/{HttpContext.TenantAccess().Tenant.Slug}/operations",
@@ -75,13 +67,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
         var amounts = share.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
-        var changed = await environments.ChangeShareAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            amounts.Value,
-            ct
-        );
+        var changed = await environments.ChangeShareAsync(environment, amounts.Value, ct);
         return changed.Succeeded
             ? Accepted(new { operation = changed.Value.Id })
             : this.ToActionResult(changed.Problem!);
@@ -91,13 +77,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
     [HttpDelete("environments/{environment}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(string environment, string? confirm, CancellationToken ct)
     {
-        var deleted = await environments.DeleteAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            confirm,
-            ct
-        );
+        var deleted = await environments.DeleteAsync(environment, confirm, ct);
         return deleted.Succeeded
             ? Accepted(new { operation = deleted.Value.Id })
             : this.ToActionResult(deleted.Problem!);

@@ -5,7 +5,6 @@ using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Quotas;
 using Portal.Web.Tenancy;
 
@@ -64,14 +63,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var access = HttpContext.TenantAccess();
         var share = form.Share.ToAmounts();
         var created = share.Succeeded
-            ? await environments.CreateAsync(
-                HttpContext.ToActor(),
-                access.Tenant,
-                form.Name,
-                form.Pool,
-                share.Value,
-                ct
-            )
+            ? await environments.CreateAsync(form.Name, form.Pool, share.Value, ct)
             : Domain.Common.Problem.Invalid([.. Causes(share.Problem!), .. NameAndPoolProblems(form)]);
         if (!created.Succeeded)
         {
@@ -100,7 +92,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var access = HttpContext.TenantAccess();
         var amounts = share.ToAmounts();
         var changed = amounts.Succeeded
-            ? await environments.ChangeShareAsync(HttpContext.ToActor(), access.Tenant, environment, amounts.Value, ct)
+            ? await environments.ChangeShareAsync(environment, amounts.Value, ct)
             : amounts.Problem!;
         if (!changed.Succeeded)
         {
@@ -144,13 +136,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     public async Task<IActionResult> Delete(string environment, string? confirmName, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var deleted = await environments.DeleteAsync(
-            HttpContext.ToActor(),
-            access.Tenant,
-            environment,
-            confirmName,
-            ct
-        );
+        var deleted = await environments.DeleteAsync(environment, confirmName, ct);
         if (!deleted.Succeeded)
         {
             if (deleted.Problem!.Code == "not-found")
@@ -177,7 +163,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     public async Task<IActionResult> Retry(Guid operationId, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var retried = await environments.RetryAsync(HttpContext.ToActor(), access.Tenant, operationId, ct);
+        var retried = await environments.RetryAsync(operationId, ct);
         TempData["Flash"] = retried.Succeeded ? "The operation was queued again." : retried.Problem!.Message;
         return Redirect($"/t/{access.Tenant.Slug}/operations");
     }

@@ -142,14 +142,7 @@ public sealed class InstancesController(
     {
         var access = HttpContext.TenantAccess();
         var provisioned = await changes.ProvisionAsync(
-            HttpContext.ToActor(),
-            access.Tenant,
-            form.Environment,
-            form.Name,
-            form.Template,
-            form.Version,
-            form.Plan,
-            form.Parameters,
+            new ProvisionInstance(form.Environment, form.Name, form.Template, form.Version, form.Plan, form.Parameters),
             ct
         );
         if (provisioned.Succeeded)
@@ -192,7 +185,7 @@ public sealed class InstancesController(
     public async Task<IActionResult> Reveal(string environment, string instance, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var revealed = await changes.RevealAsync(HttpContext.ToActor(), access.Tenant, environment, instance, ct);
+        var revealed = await changes.RevealAsync(environment, instance, ct);
         if (!revealed.Succeeded || await directory.FindAsync(environment, instance, ct) is not { } found)
             return NotFound();
         Response.Headers.CacheControl = "no-store";
@@ -212,14 +205,7 @@ public sealed class InstancesController(
         Done(
             replicas is null
                 ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoInstanceReplicas)
-                : await changes.ScaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    environment,
-                    instance,
-                    replicas.Value,
-                    ct
-                ),
+                : await changes.ScaleAsync(environment, instance, replicas.Value, ct),
             environment,
             instance,
             $"Scaling '{instance}' to {replicas}."
@@ -233,14 +219,7 @@ public sealed class InstancesController(
         CancellationToken ct
     ) =>
         Done(
-            await changes.ChangePlanAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                plan,
-                ct
-            ),
+            await changes.ChangePlanAsync(environment, instance, plan, ct),
             environment,
             instance,
             $"Changing '{instance}' to plan '{plan}'."
@@ -254,14 +233,7 @@ public sealed class InstancesController(
         CancellationToken ct
     ) =>
         Done(
-            await changes.UpgradeAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                version,
-                ct
-            ),
+            await changes.UpgradeAsync(environment, instance, version, ct),
             environment,
             instance,
             $"Upgrading '{instance}' to {version}."
@@ -269,18 +241,7 @@ public sealed class InstancesController(
 
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
-        Done(
-            await changes.RestartAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                ct
-            ),
-            environment,
-            instance,
-            $"Restarting '{instance}'."
-        );
+        Done(await changes.RestartAsync(environment, instance, ct), environment, instance, $"Restarting '{instance}'.");
 
     /// <summary>Deletes with an explicit choice about the data volumes; a bound instance needs its name typed as confirmation.</summary>
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/delete"), Authorize(TenantPolicies.Develop)]
@@ -300,15 +261,7 @@ public sealed class InstancesController(
                 ""
             );
         return Done(
-            await changes.DeleteAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                volumes == "keep",
-                confirmName,
-                ct
-            ),
+            await changes.DeleteAsync(new DeleteInstance(environment, instance, volumes == "keep", confirmName), ct),
             environment,
             instance,
             $"Deleting '{instance}' ({(volumes == "keep" ? "keeping" : "deleting")} its data volumes).",
@@ -351,15 +304,7 @@ public sealed class InstancesController(
         CancellationToken ct
     )
     {
-        var bound = await bindings.BindAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            instance,
-            app,
-            names,
-            ct
-        );
+        var bound = await bindings.BindAsync(new BindInstance(environment, instance, app, names), ct);
         if (bound.Succeeded || bound.Problem!.Code == "not-found")
             return Done(
                 bound,
@@ -399,14 +344,7 @@ public sealed class InstancesController(
     ]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
         Done(
-            await bindings.UnbindAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                app,
-                ct
-            ),
+            await bindings.UnbindAsync(environment, instance, app, ct),
             environment,
             instance,
             $"Unbinding '{instance}' from '{app}': a new revision of '{app}' is being deployed."
