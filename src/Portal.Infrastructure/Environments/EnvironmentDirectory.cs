@@ -390,12 +390,9 @@ public sealed class EnvironmentDirectory(
     }
 
     /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
-    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(
-        Tenant tenant,
-        string environmentName,
-        CancellationToken ct
-    )
+    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(string environmentName, CancellationToken ct)
     {
+        var tenant = currentTenant.Required;
         var environment = await db.EnvironmentUsage(environmentName).FirstOrDefaultAsync(ct);
         if (environment is null)
             return Problem.NotFound($"Environment '{environmentName}'");
@@ -421,7 +418,7 @@ public sealed class EnvironmentDirectory(
     {
         var actor = currentActor.Actor;
         var tenant = currentTenant.Required;
-        var deletion = await PrepareDeletionAsync(tenant, environmentName, ct);
+        var deletion = await PrepareDeletionAsync(environmentName, ct);
         if (!deletion.Succeeded)
             return deletion.Problem!;
         if (deletion.Value.Environment.State == EnvironmentState.Deleting)

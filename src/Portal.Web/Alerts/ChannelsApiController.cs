@@ -5,7 +5,6 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Monitoring.Notifications;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -122,7 +121,6 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     private async Task<IActionResult> CreateAsync(Tenant? tenant, ChannelRequest request, CancellationToken ct)
     {
-        var actor = HttpContext.ToActor();
         switch (request.Kind)
         {
             case ChannelKind.Webhook:

@@ -126,7 +126,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     [HttpGet("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ConfirmDelete(string environment, CancellationToken ct)
     {
-        var deletion = await environments.PrepareDeletionAsync(HttpContext.TenantAccess().Tenant, environment, ct);
+        var deletion = await environments.PrepareDeletionAsync(environment, ct);
         return deletion.Succeeded
             ? View("Delete", new DeleteEnvironmentModel(HttpContext.TenantAccess(), deletion.Value))
             : NotFound();
@@ -148,7 +148,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
                 }
             );
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            var deletion = await environments.PrepareDeletionAsync(access.Tenant, environment, ct);
+            var deletion = await environments.PrepareDeletionAsync(environment, ct);
             return View("Delete", new DeleteEnvironmentModel(access, deletion.Value));
         }
         TempData["Flash"] = $"Deleting '{environment}' and its namespace: follow it under Operations.";

@@ -66,19 +66,7 @@ public sealed class PoolsController(
         var created =
             unreadable.Count > 0
                 ? Domain.Common.Problem.Invalid(unreadable)
-                : await pools.CreateAsync(
-                    new CreatePool(
-                        form.Name,
-                        form.DisplayName,
-                        form.Cluster,
-                        form.NodeSelector,
-                        form.Region,
-                        form.CpuOvercommit ?? 1m,
-                        form.MemoryOvercommit ?? 1m,
-                        form.Dedicated
-                    ),
-                    ct
-                );
+                : await pools.CreateAsync(form.ToCreatePool(), ct);
         if (!created.Succeeded)
         {
             foreach (var field in new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) })

@@ -18,7 +18,21 @@ public sealed record CreatePoolRequest(
     decimal? CpuOvercommit,
     decimal? MemoryOvercommit,
     bool? Dedicated = null
-);
+)
+{
+    /// <summary>The pool asked for; a ratio left out is 1, and a pool is not dedicated unless asked.</summary>
+    public CreatePool ToCreatePool() =>
+        new(
+            Name,
+            DisplayName,
+            Cluster,
+            NodeSelector,
+            Region,
+            CpuOvercommit ?? 1m,
+            MemoryOvercommit ?? 1m,
+            Dedicated ?? false
+        );
+}
 
 public sealed record DedicationRequest(bool? Dedicated);
 
@@ -144,19 +158,7 @@ public sealed class QuotasApiController(
     [ProducesResponseType<PoolResource>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
     {
-        var created = await pools.CreateAsync(
-            new CreatePool(
-                request.Name,
-                request.DisplayName,
-                request.Cluster,
-                request.NodeSelector,
-                request.Region,
-                request.CpuOvercommit ?? 1m,
-                request.MemoryOvercommit ?? 1m,
-                request.Dedicated ?? false
-            ),
-            ct
-        );
+        var created = await pools.CreateAsync(request.ToCreatePool(), ct);
         return created.Succeeded
             ? Created($"/api/v1/pools/{created.Value.Name}", await ResourceAsync(created.Value.Name, ct))
             : this.ToActionResult(created.Problem!);
