@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Audit;
 using Portal.Infrastructure;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
 
@@ -60,9 +61,10 @@ internal sealed class PortalServices : IAsyncDisposable
     public async Task<Guid> RegisterAsync(string name, string kubeconfig, CancellationToken ct)
     {
         await using var scope = _services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().ActAs(Actor.System);
         var registered = await scope
             .ServiceProvider.GetRequiredService<ClusterRegistry>()
-            .RegisterAsync(Actor.System, name, null, kubeconfig, false, ct);
+            .RegisterAsync(new RegisterCluster(name, null, kubeconfig, false), ct);
         return registered.Succeeded
             ? registered.Value.Id
             : throw new InvalidOperationException(

@@ -54,6 +54,9 @@ public static class DependencyInjection
 
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<TenantScope>();
+        services.AddScoped<ICurrentTenant>(provider => provider.GetRequiredService<TenantScope>());
+        services.AddScoped<CurrentActor>();
+        services.AddScoped<Domain.Audit.ICurrentActor>(provider => provider.GetRequiredService<CurrentActor>());
         services.AddScoped<TenantAccessResolver>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<AuditLog>();

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
@@ -70,7 +71,7 @@ public static class WebSetup
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         // Enums as words, as the API writes them: a browser shows "Running", not 2.
         services
-            .AddSignalR()
+            .AddSignalR(hubs => hubs.AddFilter<HubCallActor>())
             .AddJsonProtocol(json =>
                 json.PayloadSerializerOptions.Converters.Add(
                     new System.Text.Json.Serialization.JsonStringEnumConverter()

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portal.Domain.Audit;
 using Portal.Domain.Clusters;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Persistence;
 using Portal.Sandbox.Hosting;
@@ -84,9 +85,10 @@ public sealed class WatchedCluster : IAsyncDisposable
         );
         await using var scope = cluster._services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default);
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().ActAs(Actor.System);
         var registered = await scope
             .ServiceProvider.GetRequiredService<ClusterRegistry>()
-            .RegisterAsync(Actor.System, "sandbox", null, sandbox.Kubeconfig, false, default);
+            .RegisterAsync(new RegisterCluster("sandbox", null, sandbox.Kubeconfig, false), default);
         Assert.True(registered.Succeeded, registered.Problem?.Message);
         cluster.ClusterId = registered.Value.Id;
         return cluster;

@@ -722,8 +722,10 @@ public abstract partial class ApplicationScenarios(PortalFixture portal)
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
         {
             var services = scope.ServiceProvider;
-            services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+            services.ActingAs(Domain.Audit.Actor.System, tenant);
             var changes = new ApplicationChanges(
+                services.GetRequiredService<Domain.Audit.ICurrentActor>(),
+                services.GetRequiredService<Infrastructure.Tenancy.ICurrentTenant>(),
                 services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
                 services.GetRequiredService<SpecVault>(),
                 services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
@@ -733,7 +735,7 @@ public abstract partial class ApplicationScenarios(PortalFixture portal)
                 services.GetRequiredService<IngressClaims>(),
                 TimeProvider.System
             );
-            var queued = await changes.ScaleAsync(Domain.Audit.Actor.System, tenant, "shop", "dev", 2, default);
+            var queued = await changes.ScaleAsync("shop", "dev", 2, default);
             Assert.True(queued.Succeeded, queued.Problem?.Message);
             operationId = queued.Value.Id;
         }
@@ -818,8 +820,10 @@ public abstract partial class ApplicationScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        services.ActingAs(Domain.Audit.Actor.System, tenant);
         var changes = new ApplicationChanges(
+            services.GetRequiredService<Domain.Audit.ICurrentActor>(),
+            services.GetRequiredService<Infrastructure.Tenancy.ICurrentTenant>(),
             services.GetRequiredService<Infrastructure.Persistence.PortalDbContext>(),
             services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
@@ -830,13 +834,7 @@ public abstract partial class ApplicationScenarios(PortalFixture portal)
             TimeProvider.System
         );
         var queued = await changes.DeployAsync(
-            Domain.Audit.Actor.System,
-            tenant,
-            app,
-            environment,
-            null,
-            rollBackOnFailure,
-            DeployScale.Keep,
+            new DeployApplication(app, environment, null, rollBackOnFailure, DeployScale.Keep),
             default
         );
         Assert.True(queued.Succeeded, queued.Problem?.Message);

@@ -677,11 +677,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     )
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        scope.ServiceProvider.ActingAs(Domain.Audit.Actor.System, tenant);
         var directory = ActivatorUtilities.CreateInstance<EnvironmentDirectory>(scope.ServiceProvider, new NoQueue());
         var created = await directory.CreateAsync(
-            Domain.Audit.Actor.System,
-            tenant,
             name,
             pool,
             new Domain.Quotas.ResourceAmounts(1000, 1000, 1L << 30, 1L << 30, 1L << 30, 5, 0),
@@ -700,9 +698,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     private async Task<Guid> DeleteWithoutJobAsync(Tenant tenant, string name)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        scope.ServiceProvider.ActingAs(Domain.Audit.Actor.System, tenant);
         var directory = ActivatorUtilities.CreateInstance<EnvironmentDirectory>(scope.ServiceProvider, new NoQueue());
-        var deleted = await directory.DeleteAsync(Domain.Audit.Actor.System, tenant, name, name, default);
+        var deleted = await directory.DeleteAsync(name, name, default);
         Assert.True(deleted.Succeeded, deleted.Problem?.Message);
         return deleted.Value.Id;
     }

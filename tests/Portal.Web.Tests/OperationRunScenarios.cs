@@ -209,8 +209,10 @@ public abstract class OperationRunScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
-        services.GetRequiredService<Infrastructure.Tenancy.TenantScope>().Bind(tenant);
+        services.ActingAs(Domain.Audit.Actor.System, tenant);
         var changes = new ApplicationChanges(
+            services.GetRequiredService<Domain.Audit.ICurrentActor>(),
+            services.GetRequiredService<Infrastructure.Tenancy.ICurrentTenant>(),
             services.GetRequiredService<PortalDbContext>(),
             services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
@@ -221,13 +223,7 @@ public abstract class OperationRunScenarios(PortalFixture portal)
             TimeProvider.System
         );
         var queued = await changes.DeployAsync(
-            Domain.Audit.Actor.System,
-            tenant,
-            app,
-            environment,
-            null,
-            false,
-            Domain.Applications.DeployScale.Keep,
+            new DeployApplication(app, environment, null, false, Domain.Applications.DeployScale.Keep),
             default
         );
         Assert.True(queued.Succeeded, queued.Problem?.Message);

@@ -3,10 +3,10 @@ using Portal.Domain.Applications;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
 using Portal.Domain.Operations;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
@@ -83,7 +83,15 @@ public sealed record RevisionView(
 public sealed record RevisionDiff(RevisionView From, RevisionView To, IReadOnlyList<SpecChange> Changes);
 
 /// <summary>The applications of the tenant in scope: lists, details, revisions, and their creation, change and deletion.</summary>
+/// <summary>A new application of the tenant: its name, description, owner and first spec.</summary>
+public sealed record CreateApplication(string? Name, string? Description, string? Owner, DeploymentSpec Spec);
+
+/// <summary>What changes of an application: its description, owner and working spec.</summary>
+public sealed record ChangeApplication(string Name, string? Description, string? Owner, DeploymentSpec Spec);
+
 public sealed class ApplicationCatalog(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     SpecVault vault,
     AuditTrail audit,
@@ -260,16 +268,11 @@ public sealed class ApplicationCatalog(
         );
     }
 
-    public async Task<Result<Application>> CreateAsync(
-        Actor actor,
-        Tenant tenant,
-        string? name,
-        string? description,
-        string? owner,
-        DeploymentSpec spec,
-        CancellationToken ct
-    )
+    public async Task<Result<Application>> CreateAsync(CreateApplication request, CancellationToken ct)
     {
+        var (name, description, owner, spec) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no application can be created.");
         var created = Application.Create(
@@ -306,16 +309,11 @@ public sealed class ApplicationCatalog(
     /// Changes the working spec (what the next deploy takes). A secret variable sent without a value keeps the value
     /// it had: pages never show secrets back, so a form cannot send them again.
     /// </summary>
-    public async Task<Result> ChangeAsync(
-        Actor actor,
-        Tenant tenant,
-        string name,
-        string? description,
-        string? owner,
-        DeploymentSpec spec,
-        CancellationToken ct
-    )
+    public async Task<Result> ChangeAsync(ChangeApplication request, CancellationToken ct)
     {
+        var (name, description, owner, spec) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == name, ct);
@@ -345,14 +343,10 @@ public sealed class ApplicationCatalog(
     }
 
     /// <summary>Deletes the application's objects from every environment (a job), then the application; its audit history stays.</summary>
-    public async Task<Result<Operation>> DeleteAsync(
-        Actor actor,
-        Tenant tenant,
-        string name,
-        string? confirmName,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> DeleteAsync(string name, string? confirmName, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == name, ct);
         if (app is null)
             return Problem.NotFound($"Application '{name}'");

@@ -7,6 +7,7 @@ using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
@@ -45,12 +46,53 @@ public sealed record PromotionPreview(
                 + $"Promoted, the application runs in {To} without them until an instance of {To} is bound to it.";
 }
 
+/// <summary>A deploy of an application's working spec to an environment: the note it carries, whether a failed rollout rolls back, and how it is scaled.</summary>
+public sealed record DeployApplication(
+    string AppName,
+    string? EnvironmentName,
+    string? Note,
+    bool RollBackOnFailure,
+    DeployScale Scale
+);
+
+/// <summary>A rollback of an application in an environment to one of its earlier revisions.</summary>
+public sealed record RollBackApplication(string AppName, string? EnvironmentName, int Revision, string? Note);
+
+/// <summary>The automatic rollback of a failed rollout: the revision that failed, the one deployed again, and why.</summary>
+public sealed record RollBackAfterFailure(
+    Guid AppId,
+    string EnvironmentName,
+    int FailedRevision,
+    int PreviousRevision,
+    string Reason
+);
+
+/// <summary>A promotion of what runs in one environment to another, and whether bindings missing there are accepted.</summary>
+public sealed record PromoteApplication(
+    string AppName,
+    string? From,
+    string? To,
+    string? Note,
+    bool AcceptMissingBindings
+);
+
+/// <summary>A redeploy of what runs after its middleware bindings changed: the change of bindings, of the spec, and where it came from.</summary>
+public sealed record RedeployRebound(
+    Guid AppId,
+    string EnvironmentName,
+    Func<Task<Result>> Rebind,
+    Func<DeploymentSpec, DeploymentSpec> Change,
+    string Origin
+);
+
 /// <summary>
 /// Changes to what runs: deploys (of the working spec, an earlier revision, or another environment's revision),
 /// scaling, stop/start, restart, size and autoscaling. Each is admitted against the environment's share first,
 /// saved with its operation in one transaction, then carried out by <see cref="ApplicationDeployer"/>.
 /// </summary>
 public sealed class ApplicationChanges(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     SpecVault vault,
     AuditTrail audit,
@@ -64,20 +106,14 @@ public sealed class ApplicationChanges(
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
     /// <summary>
-    /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless <paramref name="scale"/>
+    /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless <see cref="DeployApplication.Scale"/>
     /// sets replicas.
     /// </summary>
-    public async Task<Result<Operation>> DeployAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? environmentName,
-        string? note,
-        bool rollBackOnFailure,
-        DeployScale scale,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> DeployAsync(DeployApplication request, CancellationToken ct)
     {
+        var (appName, environmentName, note, rollBackOnFailure, scale) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
@@ -96,16 +132,11 @@ public sealed class ApplicationChanges(
     }
 
     /// <summary>Rolls back by deploying an earlier revision's spec as a new revision.</summary>
-    public async Task<Result<Operation>> RollBackAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? environmentName,
-        int revision,
-        string? note,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> RollBackAsync(RollBackApplication request, CancellationToken ct)
     {
+        var (appName, environmentName, revision, note) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");
@@ -147,17 +178,12 @@ public sealed class ApplicationChanges(
     /// every deploy (under the environment's admission lock, on fresh reads, against the share), and only while the environment still
     /// has the revision that failed: a deploy made since is not undone.
     /// </summary>
-    public Task<Result<Operation>> RollBackAfterFailureAsync(
-        Actor actor,
-        Tenant tenant,
-        Guid appId,
-        string environmentName,
-        int failedRevision,
-        int previousRevision,
-        string reason,
-        CancellationToken ct
-    ) =>
-        UnderAdmissionLockAsync(
+    public Task<Result<Operation>> RollBackAfterFailureAsync(RollBackAfterFailure request, CancellationToken ct)
+    {
+        var (appId, environmentName, failedRevision, previousRevision, reason) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return UnderAdmissionLockAsync(
             tenant,
             environmentName,
             appId,
@@ -194,6 +220,7 @@ public sealed class ApplicationChanges(
             },
             ct
         );
+    }
 
     public async Task<Result<PromotionPreview>> PreviewPromotionAsync(
         string appName,
@@ -209,19 +236,13 @@ public sealed class ApplicationChanges(
     /// <summary>
     /// Copies the revision running in one environment to another, as a new revision there: the application's spec, without the
     /// source's bindings, with the target's own. When the target lacks some of the source's bindings, the promotion is refused
-    /// unless <paramref name="acceptMissingBindings"/> says to deploy without them.
+    /// unless <see cref="PromoteApplication.AcceptMissingBindings"/> says to deploy without them.
     /// </summary>
-    public async Task<Result<Operation>> PromoteAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? from,
-        string? to,
-        string? note,
-        bool acceptMissingBindings,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> PromoteAsync(PromoteApplication request, CancellationToken ct)
     {
+        var (appName, from, to, note, acceptMissingBindings) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var planned = await PlanPromotionAsync(appName, from, to, ct);
         if (!planned.Succeeded)
             return planned.Problem!;
@@ -306,14 +327,15 @@ public sealed class ApplicationChanges(
     }
 
     public Task<Result<Operation>> ScaleAsync(
-        Actor actor,
-        Tenant tenant,
         string appName,
         string? environmentName,
         int replicas,
         CancellationToken ct
-    ) =>
-        ChangeReplicasAsync(
+    )
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeReplicasAsync(
             actor,
             tenant,
             appName,
@@ -322,15 +344,13 @@ public sealed class ApplicationChanges(
             (d, now) => d.Scale(replicas, actor.Name, now),
             ct
         );
+    }
 
-    public Task<Result<Operation>> StopAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? environmentName,
-        CancellationToken ct
-    ) =>
-        ChangeReplicasAsync(
+    public Task<Result<Operation>> StopAsync(string appName, string? environmentName, CancellationToken ct)
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeReplicasAsync(
             actor,
             tenant,
             appName,
@@ -339,15 +359,13 @@ public sealed class ApplicationChanges(
             (d, now) => d.Stop(actor.Name, now),
             ct
         );
+    }
 
-    public Task<Result<Operation>> StartAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? environmentName,
-        CancellationToken ct
-    ) =>
-        ChangeReplicasAsync(
+    public Task<Result<Operation>> StartAsync(string appName, string? environmentName, CancellationToken ct)
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeReplicasAsync(
             actor,
             tenant,
             appName,
@@ -356,16 +374,13 @@ public sealed class ApplicationChanges(
             (d, now) => d.Start(actor.Name, now),
             ct
         );
+    }
 
     /// <summary>Rolls every pod again, one at a time, without changing the revision.</summary>
-    public async Task<Result<Operation>> RestartAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? environmentName,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> RestartAsync(string appName, string? environmentName, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var found = await DeploymentAsync(appName, environmentName, ct);
         if (!found.Succeeded)
             return found.Problem!;
@@ -388,14 +403,15 @@ public sealed class ApplicationChanges(
 
     /// <summary>Vertical scaling: a new revision of the running one with other requests and limits.</summary>
     public Task<Result<Operation>> ResizeAsync(
-        Actor actor,
-        Tenant tenant,
         string appName,
         string? environmentName,
         ContainerResources resources,
         CancellationToken ct
-    ) =>
-        ReviseRunningAsync(
+    )
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ReviseRunningAsync(
             actor,
             tenant,
             appName,
@@ -405,17 +421,19 @@ public sealed class ApplicationChanges(
             $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}",
             ct
         );
+    }
 
     /// <summary>Sets (or, with null, removes) the autoscaling policy: a new revision of the running one.</summary>
     public Task<Result<Operation>> AutoscaleAsync(
-        Actor actor,
-        Tenant tenant,
         string appName,
         string? environmentName,
         AutoscalingPolicy? policy,
         CancellationToken ct
-    ) =>
-        ReviseRunningAsync(
+    )
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ReviseRunningAsync(
             actor,
             tenant,
             appName,
@@ -425,6 +443,7 @@ public sealed class ApplicationChanges(
             policy is null ? "autoscaling off" : $"autoscaling {policy.MinReplicas}–{policy.MaxReplicas}",
             ct
         );
+    }
 
     private async Task<Result<Operation>> ReviseRunningAsync(
         Actor actor,
@@ -459,21 +478,16 @@ public sealed class ApplicationChanges(
 
     /// <summary>
     /// Changes what an application running in an environment is bound to, and deploys that at once as a new revision of the
-    /// running one, under the environment's admission lock like every deploy: <paramref name="rebind"/> makes the binding change
+    /// running one, under the environment's admission lock like every deploy: <see cref="RedeployRebound.Rebind"/> makes the binding change
     /// inside the deploy's transaction, so that the binding and its revision are saved together or not at all, and a deploy
     /// made at the same moment cannot take a revision number or leave out the binding.
     /// </summary>
-    public Task<Result<Operation>> RedeployReboundAsync(
-        Actor actor,
-        Tenant tenant,
-        Guid appId,
-        string environmentName,
-        Func<Task<Result>> rebind,
-        Func<DeploymentSpec, DeploymentSpec> change,
-        string origin,
-        CancellationToken ct
-    ) =>
-        UnderAdmissionLockAsync(
+    public Task<Result<Operation>> RedeployReboundAsync(RedeployRebound request, CancellationToken ct)
+    {
+        var (appId, environmentName, rebind, change, origin) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return UnderAdmissionLockAsync(
             tenant,
             environmentName,
             appId,
@@ -502,6 +516,7 @@ public sealed class ApplicationChanges(
             },
             ct
         );
+    }
 
     private Task<Result<Operation>> DeployAsync(
         Actor actor,

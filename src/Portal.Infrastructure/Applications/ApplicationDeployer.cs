@@ -6,6 +6,7 @@ using Portal.Domain.Applications;
 using Portal.Domain.Audit;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Operations;
@@ -73,16 +74,17 @@ public sealed class ApplicationDeployer(
             return null;
         var tenant = await fresh.Tenants.FirstAsync(t => t.Id == failed.TenantId, ct);
         services.GetRequiredService<TenantScope>().Bind(tenant);
+        services.GetRequiredService<CurrentActor>().ActAs(AutomaticRollback);
         var rollback = await services
             .GetRequiredService<ApplicationChanges>()
             .RollBackAfterFailureAsync(
-                AutomaticRollback,
-                tenant,
-                target.App.Id,
-                target.Environment.Name,
-                deployment.Revision,
-                previous,
-                failed.Error!,
+                new RollBackAfterFailure(
+                    target.App.Id,
+                    target.Environment.Name,
+                    deployment.Revision,
+                    previous,
+                    failed.Error!
+                ),
                 ct
             );
         if (!rollback.Succeeded)

@@ -2,9 +2,9 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Applications;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
@@ -17,6 +17,8 @@ public sealed record SpecReset(string Environment, int Revision, IReadOnlyList<S
 /// spec's, and stay out; the working spec keeps its own replicas and autoscaling, which only a first deploy takes.
 /// </summary>
 public sealed class WorkingSpecReset(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     SpecVault vault,
     AuditTrail audit,
@@ -28,14 +30,10 @@ public sealed class WorkingSpecReset(
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
     /// <summary>Sets the working spec to the revision running in the environment; says (and changes) nothing when they match already.</summary>
-    public async Task<Result<SpecReset>> ToRunningAsync(
-        Actor actor,
-        Tenant tenant,
-        string appName,
-        string? environmentName,
-        CancellationToken ct
-    )
+    public async Task<Result<SpecReset>> ToRunningAsync(string appName, string? environmentName, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be changed.");
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);

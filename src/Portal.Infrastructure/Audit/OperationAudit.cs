@@ -12,6 +12,28 @@ namespace Portal.Infrastructure.Audit;
 /// </summary>
 internal static class OperationAudit
 {
+    /// <summary>
+    /// Who asked for the operation, as its admission recorded them: the actor of its audit entries, or, for an operation
+    /// admitted without one, the name it was requested by.
+    /// </summary>
+    public static async Task<Actor> RequesterAsync(this PortalDbContext db, Operation operation, CancellationToken ct)
+    {
+        var recorded = await db
+            .AuditEvents.IgnoreQueryFilters()
+            .Where(a => a.OperationId == operation.Id)
+            .OrderBy(a => a.Id)
+            .Select(a => new
+            {
+                a.ActorId,
+                a.ActorName,
+                a.ClientAddress,
+            })
+            .FirstOrDefaultAsync(ct);
+        return recorded is null
+            ? new Actor(null, operation.RequestedBy, null)
+            : new Actor(recorded.ActorId, recorded.ActorName, recorded.ClientAddress);
+    }
+
     public static async Task CompleteAuditAsync(this PortalDbContext db, Operation ended, CancellationToken ct)
     {
         var outcome = ended.State switch

@@ -37,7 +37,11 @@ public sealed record ClusterSummary(
 }
 
 /// <summary>The platform admin's use cases on clusters: register by kubeconfig, list, check, remove.</summary>
+/// <summary>A cluster to register: its name, what pages show, and the kubeconfig the portal reaches it with.</summary>
+public sealed record RegisterCluster(string? Name, string? DisplayName, string? Kubeconfig, bool AcceptUnverifiedTls);
+
 public sealed class ClusterRegistry(
+    ICurrentActor currentActor,
     PortalDbContext db,
     IClusterGateway gateway,
     KubeconfigVault vault,
@@ -48,18 +52,13 @@ public sealed class ClusterRegistry(
 )
 {
     /// <summary>
-    /// Registers a cluster by a kubeconfig that answers. One that turns off TLS verification needs <paramref name="acceptUnverifiedTls"/>,
+    /// Registers a cluster by a kubeconfig that answers. One that turns off TLS verification needs <see cref="RegisterCluster.AcceptUnverifiedTls"/>,
     /// which is audited on its own and shown on the cluster's page.
     /// </summary>
-    public async Task<Result<Cluster>> RegisterAsync(
-        Actor actor,
-        string? name,
-        string? displayName,
-        string? kubeconfig,
-        bool acceptUnverifiedTls,
-        CancellationToken ct
-    )
+    public async Task<Result<Cluster>> RegisterAsync(RegisterCluster request, CancellationToken ct)
     {
+        var (name, displayName, kubeconfig, acceptUnverifiedTls) = request;
+        var actor = currentActor.Actor;
         var nameCheck = Cluster.Register(name, displayName, "", "", null, actor.Name, clock.GetUtcNow().UtcDateTime);
         if (!nameCheck.Succeeded)
             return nameCheck;
@@ -103,13 +102,13 @@ public sealed class ClusterRegistry(
 
     /// <summary>Replaces a cluster's kubeconfig after probing the new one; its watch starts over with it.</summary>
     public async Task<Result<Cluster>> ReplaceKubeconfigAsync(
-        Actor actor,
         Cluster cluster,
         string? kubeconfig,
         bool acceptUnverifiedTls,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
         if (KubeconfigReader.CheckTlsVerification(kubeconfig, acceptUnverifiedTls) is { } unverified)
             return unverified;
         var probe = await gateway.ProbeAsync(kubeconfig ?? "", ct);
@@ -177,8 +176,9 @@ public sealed class ClusterRegistry(
     }
 
     /// <summary>Forgets a cluster and its hosts inventory; nothing in the cluster itself changes.</summary>
-    public async Task RemoveAsync(Actor actor, Cluster cluster, CancellationToken ct)
+    public async Task RemoveAsync(Cluster cluster, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         await watcher.StopAsync(cluster.Id);
         db.Clusters.Remove(cluster);
         audit.Record(

@@ -9,6 +9,7 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Quotas;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Environments;
 
@@ -55,6 +56,8 @@ public sealed record EnvironmentDeletion(
 
 /// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
 public sealed class EnvironmentDirectory(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     AuditTrail audit,
     TimeProvider clock,
@@ -99,14 +102,14 @@ public sealed class EnvironmentDirectory(
     /// Its namespace must be free: not reserved for the cluster, not another environment's, and absent from the cluster.
     /// </summary>
     public async Task<Result<Operation>> CreateAsync(
-        Actor actor,
-        Tenant tenant,
         string? name,
         string? poolName,
         ResourceAmounts share,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden(
                 $"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: no environment can be created."
@@ -264,13 +267,13 @@ public sealed class EnvironmentDirectory(
     /// moment is counted); applied to its ResourceQuota by a job.
     /// </summary>
     public async Task<Result<Operation>> ChangeShareAsync(
-        Actor actor,
-        Tenant tenant,
         string environmentName,
         ResourceAmounts share,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var found = await db
             .Environments.AsNoTracking()
             .Where(e => e.Name == environmentName)
@@ -387,12 +390,9 @@ public sealed class EnvironmentDirectory(
     }
 
     /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
-    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(
-        Tenant tenant,
-        string environmentName,
-        CancellationToken ct
-    )
+    public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(string environmentName, CancellationToken ct)
     {
+        var tenant = currentTenant.Required;
         var environment = await db.EnvironmentUsage(environmentName).FirstOrDefaultAsync(ct);
         if (environment is null)
             return Problem.NotFound($"Environment '{environmentName}'");
@@ -414,15 +414,11 @@ public sealed class EnvironmentDirectory(
     /// Deletes an environment and its namespace, with everything running in it, as a job. When something runs there
     /// (or that cannot be known), the environment's name must be typed to confirm, and the refusal names what runs.
     /// </summary>
-    public async Task<Result<Operation>> DeleteAsync(
-        Actor actor,
-        Tenant tenant,
-        string environmentName,
-        string? confirmName,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> DeleteAsync(string environmentName, string? confirmName, CancellationToken ct)
     {
-        var deletion = await PrepareDeletionAsync(tenant, environmentName, ct);
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        var deletion = await PrepareDeletionAsync(environmentName, ct);
         if (!deletion.Succeeded)
             return deletion.Problem!;
         if (deletion.Value.Environment.State == EnvironmentState.Deleting)
@@ -458,8 +454,10 @@ public sealed class EnvironmentDirectory(
     }
 
     /// <summary>Queues a failed operation again; its job resumes after the steps already done.</summary>
-    public async Task<Result<Operation>> RetryAsync(Actor actor, Tenant tenant, Guid operationId, CancellationToken ct)
+    public async Task<Result<Operation>> RetryAsync(Guid operationId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var operation = await db.Operations.FirstOrDefaultAsync(o => o.Id == operationId, ct);
         if (operation is null)
             return Problem.NotFound("The operation");

@@ -10,6 +10,7 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Middleware;
 
@@ -19,6 +20,19 @@ public sealed record RevealedCredentials(
     IReadOnlyList<RenderedConnectionString> ConnectionStrings
 );
 
+/// <summary>An instance to delete, whether its volumes are kept, and its name typed again to confirm.</summary>
+public sealed record DeleteInstance(string? EnvironmentName, string? InstanceName, bool KeepVolumes, string? Confirm);
+
+/// <summary>A new middleware instance in an environment: which template, version and plan, and the template's parameters.</summary>
+public sealed record ProvisionInstance(
+    string? EnvironmentName,
+    string? Name,
+    string? TemplateName,
+    string? Version,
+    string? Plan,
+    IReadOnlyDictionary<string, string?> Parameters
+);
+
 /// <summary>
 /// Changes to middleware instances: provisioning, scaling, plan change, upgrade, restart and deletion, and the audited
 /// reveal of credentials. Each change is admitted against the environment's share (beside its applications) and the
@@ -26,6 +40,8 @@ public sealed record RevealedCredentials(
 /// <see cref="InstanceProvisioner"/>.
 /// </summary>
 public sealed class InstanceChanges(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     CredentialVault vault,
     MiddlewareHoldings holdings,
@@ -37,18 +53,11 @@ public sealed class InstanceChanges(
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    public async Task<Result<Operation>> ProvisionAsync(
-        Actor actor,
-        Tenant tenant,
-        string? environmentName,
-        string? name,
-        string? templateName,
-        string? version,
-        string? plan,
-        IReadOnlyDictionary<string, string?> parameters,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> ProvisionAsync(ProvisionInstance request, CancellationToken ct)
     {
+        var (environmentName, name, templateName, version, plan, parameters) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be provisioned.");
         var template = await db.MiddlewareTemplates.FirstOrDefaultAsync(t => t.Name == templateName, ct);
@@ -124,14 +133,15 @@ public sealed class InstanceChanges(
     }
 
     public Task<Result<Operation>> ScaleAsync(
-        Actor actor,
-        Tenant tenant,
         string? environmentName,
         string? instanceName,
         int replicas,
         CancellationToken ct
-    ) =>
-        ChangeAsync(
+    )
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeAsync(
             actor,
             tenant,
             environmentName,
@@ -142,16 +152,18 @@ public sealed class InstanceChanges(
             (i, t) => i.Scale(t, replicas, Now),
             ct
         );
+    }
 
     public Task<Result<Operation>> ChangePlanAsync(
-        Actor actor,
-        Tenant tenant,
         string? environmentName,
         string? instanceName,
         string? plan,
         CancellationToken ct
-    ) =>
-        ChangeAsync(
+    )
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeAsync(
             actor,
             tenant,
             environmentName,
@@ -162,16 +174,18 @@ public sealed class InstanceChanges(
             (i, t) => i.ChangePlan(t, plan, Now),
             ct
         );
+    }
 
     public Task<Result<Operation>> UpgradeAsync(
-        Actor actor,
-        Tenant tenant,
         string? environmentName,
         string? instanceName,
         string? version,
         CancellationToken ct
-    ) =>
-        ChangeAsync(
+    )
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeAsync(
             actor,
             tenant,
             environmentName,
@@ -182,15 +196,13 @@ public sealed class InstanceChanges(
             (i, t) => i.Upgrade(t, version, Now),
             ct
         );
+    }
 
-    public Task<Result<Operation>> RestartAsync(
-        Actor actor,
-        Tenant tenant,
-        string? environmentName,
-        string? instanceName,
-        CancellationToken ct
-    ) =>
-        ChangeAsync(
+    public Task<Result<Operation>> RestartAsync(string? environmentName, string? instanceName, CancellationToken ct)
+    {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return ChangeAsync(
             actor,
             tenant,
             environmentName,
@@ -201,21 +213,17 @@ public sealed class InstanceChanges(
             (i, _) => i.Restart(Now),
             ct
         );
+    }
 
     /// <summary>
     /// Deletes the instance, keeping its data volumes or not as asked. An instance that applications are bound to is
-    /// deleted only with <paramref name="confirm"/> equal to its name; their bindings are removed first (a new revision of each).
+    /// deleted only with <see cref="DeleteInstance.Confirm"/> equal to its name; their bindings are removed first (a new revision of each).
     /// </summary>
-    public async Task<Result<Operation>> DeleteAsync(
-        Actor actor,
-        Tenant tenant,
-        string? environmentName,
-        string? instanceName,
-        bool keepVolumes,
-        string? confirm,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> DeleteAsync(DeleteInstance request, CancellationToken ct)
     {
+        var (environmentName, instanceName, keepVolumes, confirm) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be deleted.");
         var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
@@ -233,7 +241,7 @@ public sealed class InstanceChanges(
 
         foreach (var app in bound)
         {
-            var unbound = await bindings.UnbindAsync(actor, tenant, environment.Name, instance.Name, app, ct);
+            var unbound = await bindings.UnbindAsync(environment.Name, instance.Name, app, ct);
             if (!unbound.Succeeded)
                 return unbound.Problem!;
         }
@@ -254,13 +262,13 @@ public sealed class InstanceChanges(
 
     /// <summary>The credentials in clear, recorded in the audit trail first.</summary>
     public async Task<Result<RevealedCredentials>> RevealAsync(
-        Actor actor,
-        Tenant tenant,
         string? environmentName,
         string? instanceName,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
         if (!found.Succeeded)
             return found.Problem!;

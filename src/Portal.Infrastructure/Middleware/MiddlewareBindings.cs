@@ -5,10 +5,10 @@ using Portal.Domain.Common;
 using Portal.Domain.Environments;
 using Portal.Domain.Middleware;
 using Portal.Domain.Operations;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Middleware;
 
@@ -28,12 +28,22 @@ public sealed record BindingView(
     DateTime CreatedAt
 );
 
+/// <summary>An instance bound to an application in the same environment, with the names its values are injected under.</summary>
+public sealed record BindInstance(
+    string? EnvironmentName,
+    string? InstanceName,
+    string? AppName,
+    IReadOnlyDictionary<string, string?>? Names
+);
+
 /// <summary>
 /// Binds instances to applications in the same environment: the running revision of the application there is deployed
 /// again as a new revision whose spec has the instance's variables — plain ones as values, secret ones as references to
 /// the instance's Secret, never their values. Unbinding deploys a new revision without them.
 /// </summary>
 public sealed partial class MiddlewareBindings(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     SpecVault vault,
     AuditTrail audit,
@@ -128,16 +138,11 @@ public sealed partial class MiddlewareBindings(
         return problems.Count > 0 ? Problem.Invalid(problems) : views;
     }
 
-    public async Task<Result<Operation>> BindAsync(
-        Actor actor,
-        Tenant tenant,
-        string? environmentName,
-        string? instanceName,
-        string? appName,
-        IReadOnlyDictionary<string, string?>? names,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> BindAsync(BindInstance request, CancellationToken ct)
     {
+        var (environmentName, instanceName, appName, names) = request;
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be bound.");
         var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
@@ -173,49 +178,49 @@ public sealed partial class MiddlewareBindings(
 
         var instanceId = instance.Id;
         return await changes.RedeployReboundAsync(
-            actor,
-            tenant,
-            app.Id,
-            environment.Name,
-            async () =>
-            {
-                if (
-                    await db.MiddlewareBindings.AnyAsync(
-                        b => b.InstanceId == instanceId && b.ApplicationId == app.Id,
-                        ct
+            new RedeployRebound(
+                app.Id,
+                environment.Name,
+                async () =>
+                {
+                    if (
+                        await db.MiddlewareBindings.AnyAsync(
+                            b => b.InstanceId == instanceId && b.ApplicationId == app.Id,
+                            ct
+                        )
                     )
-                )
-                    return Problem.Conflict($"'{app.Name}' is bound to '{instance.Name}' already.");
-                db.MiddlewareBindings.Add(new MiddlewareBinding(instance, app.Id, variables, actor.Name, Now));
-                audit.Record(
-                    actor,
-                    tenant,
-                    MiddlewareAuditActions.Bound,
-                    "middleware",
-                    MiddlewareOperations.Target(instance.Name, environment.Name),
-                    $"to application '{app.Name}': {string.Join(", ", variables.Select(v => v.Name))}"
-                );
-                return Result.Ok();
-            },
-            running =>
-                running.WithEnvironment([
-                    .. running.Environment.Where(e => variables.All(v => v.Name != e.Name)),
-                    .. variables,
-                ]),
-            $"binding to {instance.Name}",
+                        return Problem.Conflict($"'{app.Name}' is bound to '{instance.Name}' already.");
+                    db.MiddlewareBindings.Add(new MiddlewareBinding(instance, app.Id, variables, actor.Name, Now));
+                    audit.Record(
+                        actor,
+                        tenant,
+                        MiddlewareAuditActions.Bound,
+                        "middleware",
+                        MiddlewareOperations.Target(instance.Name, environment.Name),
+                        $"to application '{app.Name}': {string.Join(", ", variables.Select(v => v.Name))}"
+                    );
+                    return Result.Ok();
+                },
+                running =>
+                    running.WithEnvironment([
+                        .. running.Environment.Where(e => variables.All(v => v.Name != e.Name)),
+                        .. variables,
+                    ]),
+                $"binding to {instance.Name}"
+            ),
             ct
         );
     }
 
     public async Task<Result<Operation>> UnbindAsync(
-        Actor actor,
-        Tenant tenant,
         string? environmentName,
         string? instanceName,
         string? appName,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: nothing can be unbound.");
         var found = await db.FindInstanceAsync(environmentName, instanceName, ct);
@@ -231,32 +236,32 @@ public sealed partial class MiddlewareBindings(
             return Problem.NotFound($"Binding of '{instance.Name}' to '{app.Name}'");
         var names = new HashSet<string>(StringComparer.Ordinal);
         return await changes.RedeployReboundAsync(
-            actor,
-            tenant,
-            app.Id,
-            environment.Name,
-            async () =>
-            {
-                var binding = await db.MiddlewareBindings.FirstOrDefaultAsync(
-                    b => b.InstanceId == instanceId && b.ApplicationId == app.Id,
-                    ct
-                );
-                if (binding is null)
-                    return Problem.NotFound($"Binding of '{instance.Name}' to '{app.Name}'");
-                names.UnionWith(binding.Variables.Select(v => v.Name));
-                db.MiddlewareBindings.Remove(binding);
-                audit.Record(
-                    actor,
-                    tenant,
-                    MiddlewareAuditActions.Unbound,
-                    "middleware",
-                    MiddlewareOperations.Target(instance.Name, environment.Name),
-                    $"from application '{app.Name}'"
-                );
-                return Result.Ok();
-            },
-            running => running.WithEnvironment(running.Environment.Where(e => !names.Contains(e.Name))),
-            $"unbinding from {instance.Name}",
+            new RedeployRebound(
+                app.Id,
+                environment.Name,
+                async () =>
+                {
+                    var binding = await db.MiddlewareBindings.FirstOrDefaultAsync(
+                        b => b.InstanceId == instanceId && b.ApplicationId == app.Id,
+                        ct
+                    );
+                    if (binding is null)
+                        return Problem.NotFound($"Binding of '{instance.Name}' to '{app.Name}'");
+                    names.UnionWith(binding.Variables.Select(v => v.Name));
+                    db.MiddlewareBindings.Remove(binding);
+                    audit.Record(
+                        actor,
+                        tenant,
+                        MiddlewareAuditActions.Unbound,
+                        "middleware",
+                        MiddlewareOperations.Target(instance.Name, environment.Name),
+                        $"from application '{app.Name}'"
+                    );
+                    return Result.Ok();
+                },
+                running => running.WithEnvironment(running.Environment.Where(e => !names.Contains(e.Name))),
+                $"unbinding from {instance.Name}"
+            ),
             ct
         );
     }

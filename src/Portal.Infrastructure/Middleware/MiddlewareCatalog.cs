@@ -103,13 +103,31 @@ public sealed record PlanInput(
     int? MaxReplicas
 );
 
+/// <summary>What the catalog shows of a template: its name, category, icon and description.</summary>
+public sealed record ChangeTemplateDetails(
+    string Name,
+    string? DisplayName,
+    MiddlewareCategory Category,
+    string? Icon,
+    string? Description
+);
+
+/// <summary>A version of a template: the image it runs and the major line it upgrades within.</summary>
+public sealed record AddTemplateVersion(string Name, string? Version, string? Image, string? MajorLine);
+
 /// <summary>
 /// The middleware catalog as stored data: tenants browse what is offered; platform admins add templates (from the
 /// catalog file format), versions and plans, and hide or show them. Every change goes through
 /// <see cref="MiddlewareTemplate"/>, which proves a definition renders before it is taken, and is audited without a
 /// tenant (the catalog belongs to the platform).
 /// </summary>
-public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITemplateCheck check, TimeProvider clock)
+public sealed class MiddlewareCatalog(
+    ICurrentActor currentActor,
+    PortalDbContext db,
+    AuditTrail audit,
+    ITemplateCheck check,
+    TimeProvider clock
+)
 {
     /// <summary>Templates whose catalog text is longer are refused before they are parsed.</summary>
     public const int MaxYamlLength = TemplateDefinition.ObjectsTemplateMaxLength + 64 * 1024;
@@ -191,8 +209,9 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
     /// after the template it declares; a template that does not parse, validate and render is refused with every
     /// problem, and nothing is saved.
     /// </summary>
-    public async Task<Result<MiddlewareTemplate>> CreateAsync(Actor actor, string? yaml, CancellationToken ct)
+    public async Task<Result<MiddlewareTemplate>> CreateAsync(string? yaml, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         if (string.IsNullOrWhiteSpace(yaml))
             return Problem.Invalid("Yaml", "Paste or upload a template in the catalog file format.");
         if (yaml.Length > MaxYamlLength)
@@ -228,16 +247,11 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
         return template;
     }
 
-    public Task<Result> ChangeDetailsAsync(
-        Actor actor,
-        string name,
-        string? displayName,
-        MiddlewareCategory category,
-        string? icon,
-        string? description,
-        CancellationToken ct
-    ) =>
-        ChangeAsync(
+    public Task<Result> ChangeDetailsAsync(ChangeTemplateDetails request, CancellationToken ct)
+    {
+        var (name, displayName, category, icon, description) = request;
+        var actor = currentActor.Actor;
+        return ChangeAsync(
             actor,
             name,
             MiddlewareAuditActions.TemplateDetailsChanged,
@@ -250,17 +264,14 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
             },
             ct
         );
+    }
 
     /// <summary>Adds a version; problems name its fields ("Version", "Image", "MajorLine").</summary>
-    public Task<Result> AddVersionAsync(
-        Actor actor,
-        string name,
-        string? version,
-        string? image,
-        string? majorLine,
-        CancellationToken ct
-    ) =>
-        ChangeAsync(
+    public Task<Result> AddVersionAsync(AddTemplateVersion request, CancellationToken ct)
+    {
+        var (name, version, image, majorLine) = request;
+        var actor = currentActor.Actor;
+        return ChangeAsync(
             actor,
             name,
             MiddlewareAuditActions.TemplateVersionAdded,
@@ -276,10 +287,12 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
                 ),
             ct
         );
+    }
 
     /// <summary>Adds a plan; problems name its fields ("CpuRequest", "Storage", "MaxReplicas").</summary>
-    public async Task<Result> AddPlanAsync(Actor actor, string name, PlanInput input, CancellationToken ct)
+    public async Task<Result> AddPlanAsync(string name, PlanInput input, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var problems = new List<Problem>();
         var plan = new TemplatePlan(
             input.Name?.Trim() ?? "",
@@ -313,8 +326,10 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
     }
 
     /// <summary>Hides a template from tenants (or shows it again); instances that run on it keep running.</summary>
-    public Task<Result> SetHiddenAsync(Actor actor, string name, bool hidden, CancellationToken ct) =>
-        ChangeAsync(
+    public Task<Result> SetHiddenAsync(string name, bool hidden, CancellationToken ct)
+    {
+        var actor = currentActor.Actor;
+        return ChangeAsync(
             actor,
             name,
             hidden ? MiddlewareAuditActions.TemplateHidden : MiddlewareAuditActions.TemplateShown,
@@ -329,15 +344,12 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
             },
             ct
         );
+    }
 
-    public Task<Result> SetVersionHiddenAsync(
-        Actor actor,
-        string name,
-        string version,
-        bool hidden,
-        CancellationToken ct
-    ) =>
-        ChangeAsync(
+    public Task<Result> SetVersionHiddenAsync(string name, string version, bool hidden, CancellationToken ct)
+    {
+        var actor = currentActor.Actor;
+        return ChangeAsync(
             actor,
             name,
             hidden ? MiddlewareAuditActions.TemplateVersionHidden : MiddlewareAuditActions.TemplateVersionShown,
@@ -345,9 +357,12 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
             t => (hidden ? t.HideVersion(version, Now()) : t.ShowVersion(version, Now()), null),
             ct
         );
+    }
 
-    public Task<Result> SetPlanHiddenAsync(Actor actor, string name, string plan, bool hidden, CancellationToken ct) =>
-        ChangeAsync(
+    public Task<Result> SetPlanHiddenAsync(string name, string plan, bool hidden, CancellationToken ct)
+    {
+        var actor = currentActor.Actor;
+        return ChangeAsync(
             actor,
             name,
             hidden ? MiddlewareAuditActions.TemplatePlanHidden : MiddlewareAuditActions.TemplatePlanShown,
@@ -355,6 +370,7 @@ public sealed class MiddlewareCatalog(PortalDbContext db, AuditTrail audit, ITem
             t => (hidden ? t.HidePlan(plan, Now()) : t.ShowPlan(plan, Now()), null),
             ct
         );
+    }
 
     /// <summary>Loads the template, applies one change and saves it with its audit event; a refused change saves nothing.</summary>
     private async Task<Result> ChangeAsync(

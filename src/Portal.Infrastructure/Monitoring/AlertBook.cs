@@ -2,10 +2,10 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Audit;
 using Portal.Domain.Common;
 using Portal.Domain.Monitoring;
-using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Monitoring;
 
@@ -38,6 +38,8 @@ public sealed record AlertDetail(Alert Alert, AlertMetric? Metric, IReadOnlyList
 /// silence audited.
 /// </summary>
 public sealed class AlertBook(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     MetricCharts charts,
     AuditTrail audit,
@@ -116,15 +118,10 @@ public sealed class AlertBook(
             ? await charts.AroundAlertAsync(detail.Alert, metric, ct)
             : null;
 
-    public async Task<Result> SilenceAsync(
-        Actor actor,
-        Tenant? tenant,
-        Guid alertId,
-        DateTime until,
-        string? reason,
-        CancellationToken ct
-    )
+    public async Task<Result> SilenceAsync(Guid alertId, DateTime until, string? reason, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var alert = await Visible(tenant?.Id).AsTracking().FirstOrDefaultAsync(a => a.Id == alertId, ct);
         if (alert is null)
             return Problem.NotFound("The alert");
@@ -146,8 +143,10 @@ public sealed class AlertBook(
         return Result.Ok();
     }
 
-    public async Task<Result> UnsilenceAsync(Actor actor, Tenant? tenant, Guid alertId, CancellationToken ct)
+    public async Task<Result> UnsilenceAsync(Guid alertId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var alert = await Visible(tenant?.Id).AsTracking().FirstOrDefaultAsync(a => a.Id == alertId, ct);
         if (alert is null)
             return Problem.NotFound("The alert");

@@ -5,6 +5,7 @@ using Portal.Domain.Monitoring;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Monitoring;
 
@@ -33,7 +34,13 @@ public sealed record RuleRow(
 /// The alert rules of the platform (tenant = null) or of one tenant: listed, created, changed, switched on and off, deleted —
 /// each change audited. A rule notifies only channels of its own owner; an application rule names an application of its tenant.
 /// </summary>
-public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed class AlertRuleDirectory(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
+    PortalDbContext db,
+    AuditTrail audit,
+    TimeProvider clock
+)
 {
     public async Task<IReadOnlyList<RuleRow>> ListAsync(Guid? tenantId, CancellationToken ct)
     {
@@ -72,14 +79,10 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
     public async Task<AlertRule?> FindAsync(Guid? tenantId, Guid ruleId, CancellationToken ct) =>
         await db.AlertRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == ruleId && r.TenantId == tenantId, ct);
 
-    public async Task<Result<AlertRule>> CreateAsync(
-        Actor actor,
-        Tenant? tenant,
-        string? appName,
-        RuleSettings settings,
-        CancellationToken ct
-    )
+    public async Task<Result<AlertRule>> CreateAsync(string? appName, RuleSettings settings, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var scope =
             tenant is null ? RuleScope.Platform
             : string.IsNullOrWhiteSpace(appName) ? RuleScope.Tenant
@@ -105,14 +108,10 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         return created.Value;
     }
 
-    public async Task<Result<AlertRule>> ChangeAsync(
-        Actor actor,
-        Tenant? tenant,
-        Guid ruleId,
-        RuleSettings settings,
-        CancellationToken ct
-    )
+    public async Task<Result<AlertRule>> ChangeAsync(Guid ruleId, RuleSettings settings, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var rule = await OwnedAsync(tenant, ruleId, ct);
         if (rule is null)
             return Problem.NotFound("The alert rule");
@@ -134,8 +133,10 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         return rule;
     }
 
-    public async Task<Result> SwitchAsync(Actor actor, Tenant? tenant, Guid ruleId, bool enabled, CancellationToken ct)
+    public async Task<Result> SwitchAsync(Guid ruleId, bool enabled, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var rule = await OwnedAsync(tenant, ruleId, ct);
         if (rule is null)
             return Problem.NotFound("The alert rule");
@@ -151,8 +152,10 @@ public sealed class AlertRuleDirectory(PortalDbContext db, AuditTrail audit, Tim
         return Result.Ok();
     }
 
-    public async Task<Result> DeleteAsync(Actor actor, Tenant? tenant, Guid ruleId, CancellationToken ct)
+    public async Task<Result> DeleteAsync(Guid ruleId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var rule = await OwnedAsync(tenant, ruleId, ct);
         if (rule is null)
             return Problem.NotFound("The alert rule");

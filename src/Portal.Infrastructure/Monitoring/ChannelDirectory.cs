@@ -6,6 +6,7 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Monitoring.Notifications;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Monitoring;
 
@@ -27,6 +28,8 @@ public sealed record IssuedChannelSecret(ChannelRow Channel, string Secret);
 /// given a new signing secret and tried with a test message — each change audited. Webhook secrets are stored only sealed.
 /// </summary>
 public sealed class ChannelDirectory(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     AuditTrail audit,
     ChannelSecretVault vault,
@@ -60,14 +63,10 @@ public sealed class ChannelDirectory(
     /// Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret; the answer, for the admin who
     /// created it, shows the URL whole.
     /// </summary>
-    public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(
-        Actor actor,
-        Tenant? tenant,
-        string? name,
-        string? url,
-        CancellationToken ct
-    )
+    public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(string? name, string? url, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var secret = ChannelSecretVault.NewSecret();
         var created = NotificationChannel.CreateWebhook(tenant?.Id, name, url, vault.Seal(secret), vault.SealUrl, Now);
         if (!created.Succeeded)
@@ -97,14 +96,10 @@ public sealed class ChannelDirectory(
             await db.SaveChangesAsync(ct);
     }
 
-    public async Task<Result<ChannelRow>> CreateEmailAsync(
-        Actor actor,
-        Tenant? tenant,
-        string? name,
-        string? recipients,
-        CancellationToken ct
-    )
+    public async Task<Result<ChannelRow>> CreateEmailAsync(string? name, string? recipients, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         var created = NotificationChannel.CreateEmail(tenant?.Id, name, recipients, Now);
         if (!created.Succeeded)
             return created.Problem!;
@@ -113,14 +108,10 @@ public sealed class ChannelDirectory(
         return await AddAsync(actor, tenant, created.Value, ct);
     }
 
-    public async Task<Result> SwitchAsync(
-        Actor actor,
-        Tenant? tenant,
-        Guid channelId,
-        bool enabled,
-        CancellationToken ct
-    )
+    public async Task<Result> SwitchAsync(Guid channelId, bool enabled, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         if (enabled)
@@ -139,8 +130,10 @@ public sealed class ChannelDirectory(
     }
 
     /// <summary>Deletes the channel, and takes it off the rules of its owner that notified it.</summary>
-    public async Task<Result> DeleteAsync(Actor actor, Tenant? tenant, Guid channelId, CancellationToken ct)
+    public async Task<Result> DeleteAsync(Guid channelId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         var owner = tenant?.Id;
@@ -160,13 +153,10 @@ public sealed class ChannelDirectory(
     }
 
     /// <summary>Replaces a webhook's signing secret; the new one is returned in clear this once.</summary>
-    public async Task<Result<IssuedChannelSecret>> RotateSecretAsync(
-        Actor actor,
-        Tenant? tenant,
-        Guid channelId,
-        CancellationToken ct
-    )
+    public async Task<Result<IssuedChannelSecret>> RotateSecretAsync(Guid channelId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         if (channel.Kind != ChannelKind.Webhook)
@@ -181,13 +171,10 @@ public sealed class ChannelDirectory(
     }
 
     /// <summary>Sends a test message through the channel, enabled or not, and says what became of it; no delivery is recorded.</summary>
-    public async Task<Result<DeliveryOutcome>> TestAsync(
-        Actor actor,
-        Tenant? tenant,
-        Guid channelId,
-        CancellationToken ct
-    )
+    public async Task<Result<DeliveryOutcome>> TestAsync(Guid channelId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Tenant;
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         var now = Now;

@@ -213,6 +213,10 @@ public sealed class OperationRunner(
         try
         {
             await using var scope = scopes.CreateAsyncScope();
+            var requester = await scope
+                .ServiceProvider.GetRequiredService<PortalDbContext>()
+                .RequesterAsync(failed, CancellationToken.None);
+            scope.ServiceProvider.GetRequiredService<CurrentActor>().ActAs(requester);
             more = await work.AfterFailureAsync(
                 new OperationFailure(failed, failure, scope.ServiceProvider),
                 CancellationToken.None

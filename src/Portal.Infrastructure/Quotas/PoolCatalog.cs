@@ -70,11 +70,24 @@ public sealed record TenantQuotaView(
     DateTime ChangedAt
 );
 
+/// <summary>A new resource pool in a registered cluster, as a platform admin asks for it.</summary>
+public sealed record CreatePool(
+    string? Name,
+    string? DisplayName,
+    string? ClusterName,
+    string? NodeSelector,
+    string? Region,
+    decimal CpuOvercommit,
+    decimal MemoryOvercommit,
+    bool Dedicated
+);
+
 /// <summary>
 /// Resource pools and the quotas granted in them. A pool does not bound storage or middleware instances
 /// (no cluster reports them as capacity); a tenant's quota does.
 /// </summary>
 public sealed class PoolCatalog(
+    ICurrentActor currentActor,
     PortalDbContext db,
     AuditTrail audit,
     TimeProvider clock,
@@ -82,19 +95,11 @@ public sealed class PoolCatalog(
     Middleware.MiddlewareHoldings instances
 )
 {
-    public async Task<Result<ResourcePool>> CreateAsync(
-        Actor actor,
-        string? name,
-        string? displayName,
-        string? clusterName,
-        string? nodeSelector,
-        string? region,
-        decimal cpuOvercommit,
-        decimal memoryOvercommit,
-        bool dedicated,
-        CancellationToken ct
-    )
+    public async Task<Result<ResourcePool>> CreateAsync(CreatePool request, CancellationToken ct)
     {
+        var (name, displayName, clusterName, nodeSelector, region, cpuOvercommit, memoryOvercommit, dedicated) =
+            request;
+        var actor = currentActor.Actor;
         var clusterId = await db
             .Clusters.Where(c => c.Name == clusterName)
             .Select(c => (Guid?)c.Id)
@@ -225,14 +230,9 @@ public sealed class PoolCatalog(
     }
 
     /// <summary>Changes the pool's overcommit policy, never below what its tenants were granted.</summary>
-    public async Task<Result> ChangeOvercommitAsync(
-        Actor actor,
-        string poolName,
-        decimal cpu,
-        decimal memory,
-        CancellationToken ct
-    )
+    public async Task<Result> ChangeOvercommitAsync(string poolName, decimal cpu, decimal memory, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var poolId = await db
             .ResourcePools.Where(p => p.Name == poolName)
             .Select(p => (Guid?)p.Id)
@@ -273,8 +273,9 @@ public sealed class PoolCatalog(
     /// is put on or taken off the nodes by <see cref="PoolNodeTaints"/>, asked for separately: the pool's pods tolerate it
     /// either way, so the order does not matter to them.
     /// </summary>
-    public async Task<Result> DedicateAsync(Actor actor, string poolName, bool dedicated, CancellationToken ct)
+    public async Task<Result> DedicateAsync(string poolName, bool dedicated, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.NotFound($"Pool '{poolName}'");
@@ -320,13 +321,13 @@ public sealed class PoolCatalog(
     /// already published stay until their next deploy, which is admitted against the new settings.
     /// </summary>
     public async Task<Result> PublishUnderAsync(
-        Actor actor,
         string poolName,
         IEnumerable<string?>? domains,
         bool wildcardHosts,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
         var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.NotFound($"Pool '{poolName}'");
@@ -352,13 +353,13 @@ public sealed class PoolCatalog(
     /// lock, so that environments the tenant creates meanwhile are counted in the floor it may not go below.
     /// </summary>
     public async Task<Result<TenantQuota>> GrantAsync(
-        Actor actor,
         ResourcePool pool,
         string? tenantSlug,
         ResourceAmounts requested,
         CancellationToken ct
     )
     {
+        var actor = currentActor.Actor;
         var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Slug == tenantSlug, ct);
         if (tenant is null)
             return Problem.Invalid("Tenant", $"There is no tenant '{tenantSlug}'.");

@@ -21,16 +21,17 @@ public sealed record InvitationMail(string Status, string Message)
 /// Mails an invitation's link to the invitee through the portal's SMTP server (the one e-mail alert channels use), when
 /// one is configured; otherwise the admin hands the link over, and is told so.
 /// </summary>
-public sealed class InvitationMailer(SmtpMailer mailer, ILogger<InvitationMailer> logger)
+public sealed class InvitationMailer(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
+    SmtpMailer mailer,
+    ILogger<InvitationMailer> logger
+)
 {
-    public async Task<InvitationMail> SendAsync(
-        Actor actor,
-        Tenant tenant,
-        InvitationView invitation,
-        string link,
-        CancellationToken ct
-    )
+    public async Task<InvitationMail> SendAsync(InvitationView invitation, string link, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (!mailer.IsConfigured)
         {
             return new(

@@ -24,6 +24,8 @@ public sealed record IssuedInvitation(InvitationView Invitation, string Token);
 /// live connections to the tenant at once.
 /// </summary>
 public sealed class MemberDirectory(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     AuditTrail audit,
     TimeProvider clock,
@@ -75,14 +77,10 @@ public sealed class MemberDirectory(
     }
 
     /// <summary>Adds a user who already has an account.</summary>
-    public async Task<Result<MemberView>> AddExistingUserAsync(
-        Actor actor,
-        Tenant tenant,
-        string? email,
-        string? role,
-        CancellationToken ct
-    )
+    public async Task<Result<MemberView>> AddExistingUserAsync(string? email, string? role, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var input = ValidateInput(tenant, email, role);
         if (!input.Succeeded)
             return input.Problem!;
@@ -104,14 +102,10 @@ public sealed class MemberDirectory(
         return new MemberView(user.Id, address, user.DisplayName, validRole, membership.JoinedAt);
     }
 
-    public async Task<Result<IssuedInvitation>> InviteAsync(
-        Actor actor,
-        Tenant tenant,
-        string? email,
-        string? role,
-        CancellationToken ct
-    )
+    public async Task<Result<IssuedInvitation>> InviteAsync(string? email, string? role, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var input = ValidateInput(tenant, email, role);
         if (!input.Succeeded)
             return input.Problem!;
@@ -145,8 +139,10 @@ public sealed class MemberDirectory(
         );
     }
 
-    public async Task<Result> RevokeInvitationAsync(Actor actor, Tenant tenant, Guid invitationId, CancellationToken ct)
+    public async Task<Result> RevokeInvitationAsync(Guid invitationId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var invitation = await db.Invitations.FirstOrDefaultAsync(i => i.Id == invitationId, ct);
         if (invitation is null)
             return Problem.NotFound("The invitation");
@@ -163,14 +159,10 @@ public sealed class MemberDirectory(
         return Result.Ok();
     }
 
-    public async Task<Result<MemberView>> ChangeRoleAsync(
-        Actor actor,
-        Tenant tenant,
-        Guid userId,
-        string? role,
-        CancellationToken ct
-    )
+    public async Task<Result<MemberView>> ChangeRoleAsync(Guid userId, string? role, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var validRole = TenantRoles.Parse(role);
         if (!validRole.Succeeded)
             return validRole.Problem!;
@@ -195,8 +187,10 @@ public sealed class MemberDirectory(
         return (await FindAsync(userId, ct))!;
     }
 
-    public async Task<Result> RemoveAsync(Actor actor, Tenant tenant, Guid userId, CancellationToken ct)
+    public async Task<Result> RemoveAsync(Guid userId, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var membership = await db.Memberships.FirstOrDefaultAsync(m => m.UserId == userId, ct);
         if (membership is null)
             return Problem.NotFound("The member");

@@ -17,6 +17,8 @@ public sealed record IssuedServiceAccount(ServiceAccountView Account, string Cli
 
 /// <summary>Service accounts of the tenant in scope: OAuth clients that call the API with client credentials.</summary>
 public sealed class ServiceAccounts(
+    ICurrentActor currentActor,
+    ICurrentTenant currentTenant,
     PortalDbContext db,
     AuditTrail audit,
     TimeProvider clock,
@@ -32,14 +34,10 @@ public sealed class ServiceAccounts(
             .Take(Common.PageRequest.MaxSize)
             .ToListAsync(ct);
 
-    public async Task<Result<IssuedServiceAccount>> CreateAsync(
-        Actor actor,
-        Tenant tenant,
-        string? name,
-        string? role,
-        CancellationToken ct
-    )
+    public async Task<Result<IssuedServiceAccount>> CreateAsync(string? name, string? role, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         if (tenant.IsReadOnly)
             return Problem.Forbidden($"Tenant '{tenant.Slug}' is suspended: no service account can be created.");
         var validName = DisplayName.Create(name, "Name");
@@ -95,8 +93,10 @@ public sealed class ServiceAccounts(
         );
     }
 
-    public async Task<Result> DeleteAsync(Actor actor, Tenant tenant, Guid id, CancellationToken ct)
+    public async Task<Result> DeleteAsync(Guid id, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
         var account = await db.ServiceAccounts.FirstOrDefaultAsync(s => s.Id == id, ct);
         if (account is null)
             return Problem.NotFound("The service account");

@@ -51,6 +51,7 @@ public sealed record TenantDeletionPlan(
 
 /// <summary>The platform admin's use cases on tenants.</summary>
 public sealed class TenantAdministration(
+    ICurrentActor currentActor,
     PortalDbContext db,
     AuditTrail audit,
     TimeProvider clock,
@@ -131,8 +132,9 @@ public sealed class TenantAdministration(
             .ToListAsync(ct);
     }
 
-    public async Task<Result<Tenant>> CreateAsync(Actor actor, string? slug, string? displayName, CancellationToken ct)
+    public async Task<Result<Tenant>> CreateAsync(string? slug, string? displayName, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var created = Tenant.Create(slug, displayName, clock.GetUtcNow().UtcDateTime);
         if (!created.Succeeded)
             return created;
@@ -157,8 +159,9 @@ public sealed class TenantAdministration(
         return tenant;
     }
 
-    public async Task<Result<Tenant>> RenameAsync(Actor actor, Tenant tenant, string? displayName, CancellationToken ct)
+    public async Task<Result<Tenant>> RenameAsync(Tenant tenant, string? displayName, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var before = tenant.DisplayName;
         var renamed = tenant.Rename(displayName);
         if (!renamed.Succeeded)
@@ -171,8 +174,9 @@ public sealed class TenantAdministration(
         return tenant;
     }
 
-    public async Task<Result<Tenant>> SuspendAsync(Actor actor, Tenant tenant, CancellationToken ct)
+    public async Task<Result<Tenant>> SuspendAsync(Tenant tenant, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var suspended = tenant.Suspend();
         if (!suspended.Succeeded)
             return suspended.Problem!;
@@ -188,8 +192,9 @@ public sealed class TenantAdministration(
         return tenant;
     }
 
-    public async Task<Result<Tenant>> ResumeAsync(Actor actor, Tenant tenant, CancellationToken ct)
+    public async Task<Result<Tenant>> ResumeAsync(Tenant tenant, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var resumed = tenant.Resume();
         if (!resumed.Succeeded)
             return resumed.Problem!;
@@ -254,13 +259,9 @@ public sealed class TenantAdministration(
     /// its audit trail stays. From now on the tenant is read-only and its slug stays taken until the rows are gone. Asked
     /// again while a deletion failed, it retries it.
     /// </summary>
-    public async Task<Result<Operation>> DeleteAsync(
-        Actor actor,
-        Tenant tenant,
-        string? confirmSlug,
-        CancellationToken ct
-    )
+    public async Task<Result<Operation>> DeleteAsync(Tenant tenant, string? confirmSlug, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         if (!string.Equals(confirmSlug?.Trim(), tenant.Slug, StringComparison.Ordinal))
             return Problem.Invalid("ConfirmSlug", $"Type '{tenant.Slug}' to confirm the deletion.");
         var now = clock.GetUtcNow().UtcDateTime;

@@ -6,7 +6,7 @@ namespace Portal.Infrastructure.Tenancy;
 /// The tenant the current request works in. Tenant-owned rows are filtered to it; when no tenant is bound,
 /// tenant-owned queries return nothing unless they opt out of the filter on purpose.
 /// </summary>
-public sealed class TenantScope
+public sealed class TenantScope : ICurrentTenant
 {
     public Tenant? Tenant { get; private set; }
     public Guid TenantId => Tenant?.Id ?? Guid.Empty;

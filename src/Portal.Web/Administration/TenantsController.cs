@@ -5,7 +5,6 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Administration;
@@ -52,7 +51,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     [HttpPost("/admin/tenants")]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreateTenantForm form, CancellationToken ct)
     {
-        var created = await tenants.CreateAsync(HttpContext.ToActor(), form.Slug, form.DisplayName, ct);
+        var created = await tenants.CreateAsync(form.Slug, form.DisplayName, ct);
         if (!created.Succeeded)
         {
             return await this.RefusedAsync(
@@ -87,7 +86,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return NotFound();
-        var renamed = await tenants.RenameAsync(HttpContext.ToActor(), found, displayName, ct);
+        var renamed = await tenants.RenameAsync(found, displayName, ct);
         if (!renamed.Succeeded)
         {
             return await this.RefusedAsync(renamed.Problem!, async () => View(
@@ -108,14 +107,14 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     public Task<IActionResult> Suspend(string tenant, CancellationToken ct) =>
         ChangeStatus(
             tenant,
-            found => tenants.SuspendAsync(HttpContext.ToActor(), found, ct),
+            found => tenants.SuspendAsync(found, ct),
             "suspended: its members can read but not change it",
             ct
         );
 
     [HttpPost("/admin/tenants/{tenant}/resume")]
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
-        ChangeStatus(tenant, found => tenants.ResumeAsync(HttpContext.ToActor(), found, ct), "active again", ct);
+        ChangeStatus(tenant, found => tenants.ResumeAsync(found, ct), "active again", ct);
 
     /// <summary>Starts the deletion (or retries a failed one): the tenant's namespaces first, then its rows, as an operation.</summary>
     [HttpPost("/admin/tenants/{tenant}/delete")]
@@ -123,7 +122,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return NotFound();
-        var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirmSlug, ct);
+        var deleted = await tenants.DeleteAsync(found, confirmSlug, ct);
         if (!deleted.Succeeded)
         {
             return await this.RefusedAsync(

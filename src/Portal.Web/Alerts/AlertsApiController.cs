@@ -5,7 +5,6 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Monitoring;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -89,13 +88,13 @@ public sealed class AlertsApiController(AlertBook alerts) : ApiControllerBase
                 )
             );
         var until = request.Until?.ToUniversalTime() ?? DateTime.UtcNow.AddMinutes(request.Minutes!.Value);
-        var silenced = await alerts.SilenceAsync(HttpContext.ToActor(), tenant, alertId, until, request.Reason, ct);
+        var silenced = await alerts.SilenceAsync(alertId, until, request.Reason, ct);
         return silenced.Succeeded ? NoContent() : this.ToActionResult(silenced.Problem!);
     }
 
     private async Task<IActionResult> UnsilenceAsync(Tenant? tenant, Guid alertId, CancellationToken ct)
     {
-        var lifted = await alerts.UnsilenceAsync(HttpContext.ToActor(), tenant, alertId, ct);
+        var lifted = await alerts.UnsilenceAsync(alertId, ct);
         return lifted.Succeeded ? NoContent() : this.ToActionResult(lifted.Problem!);
     }
 }

@@ -6,7 +6,6 @@ using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -134,14 +133,7 @@ public sealed class AlertsController(AlertBook alerts) : Controller
     )
     {
         var silenced = SilenceForm.Choices.Any(c => c.Minutes == form.Minutes)
-            ? await alerts.SilenceAsync(
-                HttpContext.ToActor(),
-                owner.Tenant,
-                alertId,
-                DateTime.UtcNow.AddMinutes(form.Minutes),
-                form.Reason,
-                ct
-            )
+            ? await alerts.SilenceAsync(alertId, DateTime.UtcNow.AddMinutes(form.Minutes), form.Reason, ct)
             : Domain.Common.Problem.Invalid(
                 "Minutes",
                 "Choose how long to silence the alert: 1 hour, 4 hours, 1 day or 7 days."
@@ -156,7 +148,7 @@ public sealed class AlertsController(AlertBook alerts) : Controller
 
     private async Task<IActionResult> UnsilenceAsync(AlertOwner owner, Guid alertId, CancellationToken ct)
     {
-        var lifted = await alerts.UnsilenceAsync(HttpContext.ToActor(), owner.Tenant, alertId, ct);
+        var lifted = await alerts.UnsilenceAsync(alertId, ct);
         return this.AfterAction(lifted.Problem, "The silence is lifted.", $"{owner.Base}/{alertId}");
     }
 }

@@ -5,7 +5,6 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Monitoring.Notifications;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -122,16 +121,15 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     private async Task<IActionResult> CreateAsync(Tenant? tenant, ChannelRequest request, CancellationToken ct)
     {
-        var actor = HttpContext.ToActor();
         switch (request.Kind)
         {
             case ChannelKind.Webhook:
-                var webhook = await channels.CreateWebhookAsync(actor, tenant, request.Name, request.Url, ct);
+                var webhook = await channels.CreateWebhookAsync(request.Name, request.Url, ct);
                 return webhook.Succeeded
                     ? Created(Location(tenant, webhook.Value.Channel.Id), IssuedChannelResource.From(webhook.Value))
                     : this.ToActionResult(webhook.Problem!);
             case ChannelKind.Email:
-                var email = await channels.CreateEmailAsync(actor, tenant, request.Name, request.Recipients, ct);
+                var email = await channels.CreateEmailAsync(request.Name, request.Recipients, ct);
                 return email.Succeeded
                     ? Created(Location(tenant, email.Value.Id), email.Value)
                     : this.ToActionResult(email.Problem!);
@@ -149,13 +147,13 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     private async Task<IActionResult> DeleteAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
     {
-        var deleted = await channels.DeleteAsync(HttpContext.ToActor(), tenant, channelId, ct);
+        var deleted = await channels.DeleteAsync(channelId, ct);
         return deleted.Succeeded ? NoContent() : this.ToActionResult(deleted.Problem!);
     }
 
     private async Task<IActionResult> SwitchAsync(Tenant? tenant, Guid channelId, bool enabled, CancellationToken ct)
     {
-        var switched = await channels.SwitchAsync(HttpContext.ToActor(), tenant, channelId, enabled, ct);
+        var switched = await channels.SwitchAsync(channelId, enabled, ct);
         return switched.Succeeded
             ? Ok(await channels.FindAsync(tenant?.Id, channelId, wholeUrls: true, ct))
             : this.ToActionResult(switched.Problem!);
@@ -163,13 +161,13 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     private async Task<IActionResult> TestAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
     {
-        var tested = await channels.TestAsync(HttpContext.ToActor(), tenant, channelId, ct);
+        var tested = await channels.TestAsync(channelId, ct);
         return tested.Succeeded ? Ok(tested.Value) : this.ToActionResult(tested.Problem!);
     }
 
     private async Task<IActionResult> RotateSecretAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
     {
-        var rotated = await channels.RotateSecretAsync(HttpContext.ToActor(), tenant, channelId, ct);
+        var rotated = await channels.RotateSecretAsync(channelId, ct);
         return rotated.Succeeded
             ? Ok(IssuedChannelResource.From(rotated.Value))
             : this.ToActionResult(rotated.Problem!);

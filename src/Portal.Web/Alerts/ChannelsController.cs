@@ -4,7 +4,6 @@ using Portal.Domain.Common;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -124,7 +123,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> CreateWebhookAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
     {
-        var created = await channels.CreateWebhookAsync(HttpContext.ToActor(), owner.Tenant, form.Name, form.Url, ct);
+        var created = await channels.CreateWebhookAsync(form.Name, form.Url, ct);
         return created.Succeeded
             ? View("Secret", new ChannelSecretModel(owner, created.Value, Rotated: false))
             : await RefusedAsync(owner, created.Problem!, WebhookPrefix, form, new ChannelForm(), ct);
@@ -132,13 +131,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> CreateEmailAsync(AlertOwner owner, ChannelForm form, CancellationToken ct)
     {
-        var created = await channels.CreateEmailAsync(
-            HttpContext.ToActor(),
-            owner.Tenant,
-            form.Name,
-            form.Recipients,
-            ct
-        );
+        var created = await channels.CreateEmailAsync(form.Name, form.Recipients, ct);
         if (!created.Succeeded)
             return await RefusedAsync(owner, created.Problem!, EmailPrefix, new ChannelForm(), form, ct);
         TempData["Flash"] =
@@ -148,7 +141,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid channelId, bool enabled, CancellationToken ct)
     {
-        var switched = await channels.SwitchAsync(HttpContext.ToActor(), owner.Tenant, channelId, enabled, ct);
+        var switched = await channels.SwitchAsync(channelId, enabled, ct);
         return this.AfterAction(
             switched.Problem,
             enabled
@@ -165,7 +158,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> DeleteAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
     {
-        var deleted = await channels.DeleteAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
+        var deleted = await channels.DeleteAsync(channelId, ct);
         return this.AfterAction(
             deleted.Problem,
             "The channel was deleted, and taken off the rules that named it.",
@@ -175,7 +168,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> RotateSecretAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
     {
-        var rotated = await channels.RotateSecretAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
+        var rotated = await channels.RotateSecretAsync(channelId, ct);
         if (!rotated.Succeeded)
             return this.AfterAction(rotated.Problem, "", owner.ChannelsPath);
         return View("Secret", new ChannelSecretModel(owner, rotated.Value, Rotated: true));
@@ -183,7 +176,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
 
     private async Task<IActionResult> TestAsync(AlertOwner owner, Guid channelId, CancellationToken ct)
     {
-        var tested = await channels.TestAsync(HttpContext.ToActor(), owner.Tenant, channelId, ct);
+        var tested = await channels.TestAsync(channelId, ct);
         if (!tested.Succeeded)
             return NotFound();
         var outcome = tested.Value;

@@ -4,7 +4,6 @@ using Portal.Domain.Monitoring;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Monitoring;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -103,7 +102,7 @@ public sealed class RulesApiController(AlertRuleDirectory rules) : ApiController
         var settings = request.ToSettings();
         if (!settings.Succeeded)
             return this.ToActionResult(settings.Problem!);
-        var created = await rules.CreateAsync(HttpContext.ToActor(), tenant, appName, settings.Value, ct);
+        var created = await rules.CreateAsync(appName, settings.Value, ct);
         return created.Succeeded
             ? Created(
                 $"/{(tenant is null ? PlatformRules : $"api/v1/tenants/{tenant.Slug}/alert-rules")}/{created.Value.Id}",
@@ -131,19 +130,19 @@ public sealed class RulesApiController(AlertRuleDirectory rules) : ApiController
                     ? Domain.Common.Problem.NotFound("The alert rule")
                     : settings.Problem!
             );
-        var changed = await rules.ChangeAsync(HttpContext.ToActor(), tenant, ruleId, settings.Value, ct);
+        var changed = await rules.ChangeAsync(ruleId, settings.Value, ct);
         return changed.Succeeded ? Ok(await RowAsync(tenant, ruleId, ct)) : this.ToActionResult(changed.Problem!);
     }
 
     private async Task<IActionResult> DeleteAsync(Tenant? tenant, Guid ruleId, CancellationToken ct)
     {
-        var deleted = await rules.DeleteAsync(HttpContext.ToActor(), tenant, ruleId, ct);
+        var deleted = await rules.DeleteAsync(ruleId, ct);
         return deleted.Succeeded ? NoContent() : this.ToActionResult(deleted.Problem!);
     }
 
     private async Task<IActionResult> SwitchAsync(Tenant? tenant, Guid ruleId, bool enabled, CancellationToken ct)
     {
-        var switched = await rules.SwitchAsync(HttpContext.ToActor(), tenant, ruleId, enabled, ct);
+        var switched = await rules.SwitchAsync(ruleId, enabled, ct);
         return switched.Succeeded ? Ok(await RowAsync(tenant, ruleId, ct)) : this.ToActionResult(switched.Problem!);
     }
 

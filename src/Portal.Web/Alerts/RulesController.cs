@@ -8,7 +8,6 @@ using Portal.Infrastructure.Middleware;
 using Portal.Infrastructure.Monitoring;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Alerts;
@@ -124,13 +123,7 @@ public sealed class RulesController(
     {
         var settings = form.ToSettings();
         var created = settings.Succeeded
-            ? await rules.CreateAsync(
-                HttpContext.ToActor(),
-                owner.Tenant,
-                owner.IsPlatform ? null : form.AppName,
-                settings.Value,
-                ct
-            )
+            ? await rules.CreateAsync(owner.IsPlatform ? null : form.AppName, settings.Value, ct)
             : settings.Problem!;
         if (!created.Succeeded)
             return await RefusedAsync(owner, form, null, created.Problem!, ct);
@@ -149,9 +142,7 @@ public sealed class RulesController(
             return NotFound();
         form.AppName = rule.AppName;
         var settings = form.ToSettings();
-        var changed = settings.Succeeded
-            ? await rules.ChangeAsync(HttpContext.ToActor(), owner.Tenant, ruleId, settings.Value, ct)
-            : settings.Problem!;
+        var changed = settings.Succeeded ? await rules.ChangeAsync(ruleId, settings.Value, ct) : settings.Problem!;
         if (!changed.Succeeded)
             return await RefusedAsync(owner, form, rule, changed.Problem!, ct);
         TempData["Flash"] = $"Alert rule '{changed.Value.Name}' was saved: {changed.Value.Condition}.";
@@ -160,7 +151,7 @@ public sealed class RulesController(
 
     private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid ruleId, bool enabled, CancellationToken ct)
     {
-        var switched = await rules.SwitchAsync(HttpContext.ToActor(), owner.Tenant, ruleId, enabled, ct);
+        var switched = await rules.SwitchAsync(ruleId, enabled, ct);
         return this.AfterAction(
             switched.Problem,
             enabled ? "The rule is on." : "The rule is off: it raises no alerts until it is switched on again.",
@@ -175,7 +166,7 @@ public sealed class RulesController(
 
     private async Task<IActionResult> DeleteAsync(AlertOwner owner, Guid ruleId, CancellationToken ct)
     {
-        var deleted = await rules.DeleteAsync(HttpContext.ToActor(), owner.Tenant, ruleId, ct);
+        var deleted = await rules.DeleteAsync(ruleId, ct);
         return this.AfterAction(deleted.Problem, "The rule was deleted.", owner.RulesPath);
     }
 

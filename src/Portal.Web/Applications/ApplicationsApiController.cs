@@ -5,7 +5,6 @@ using Portal.Domain.Common;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Common;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
@@ -92,12 +91,7 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
             );
         var access = HttpContext.TenantAccess();
         var created = await catalog.CreateAsync(
-            HttpContext.ToActor(),
-            access.Tenant,
-            request.Name,
-            request.Description,
-            request.Owner,
-            request.Spec,
+            new CreateApplication(request.Name, request.Description, request.Owner, request.Spec),
             ct
         );
         return created.Succeeded
@@ -122,12 +116,7 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
         if (request.Spec is null)
             return this.ToActionResult(Domain.Common.Problem.Invalid("Spec", "Send the whole spec."));
         var changed = await catalog.ChangeAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            app,
-            request.Description,
-            request.Owner,
-            request.Spec,
+            new ChangeApplication(app, request.Description, request.Owner, request.Spec),
             ct
         );
         return changed.Succeeded ? Ok(Masked(await catalog.FindAsync(app, ct))) : this.ToActionResult(changed.Problem!);
@@ -135,7 +124,7 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
 
     [HttpDelete("{app}"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(string app, string? confirm, CancellationToken ct) =>
-        Accepted(await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirm, ct));
+        Accepted(await catalog.DeleteAsync(app, confirm, ct));
 
     [HttpGet("{app}/revisions"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Revisions(string app, CancellationToken ct) =>
@@ -159,13 +148,13 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     ) =>
         Accepted(
             await changes.DeployAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                app,
-                environment,
-                request.Note,
-                request.RollBackOnFailure,
-                DeployScale.From(request.Replicas),
+                new DeployApplication(
+                    app,
+                    environment,
+                    request.Note,
+                    request.RollBackOnFailure,
+                    DeployScale.From(request.Replicas)
+                ),
                 ct
             )
         );
@@ -179,15 +168,7 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     ) =>
         Accepted(
             request.Revision is { } revision
-                ? await changes.RollBackAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    revision,
-                    request.Note,
-                    ct
-                )
+                ? await changes.RollBackAsync(new RollBackApplication(app, environment, revision, request.Note), ct)
                 : ReplicaInput.NoRevision
         );
 
@@ -206,13 +187,7 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     public async Task<IActionResult> Promote(string app, PromotionRequest request, CancellationToken ct) =>
         Accepted(
             await changes.PromoteAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                app,
-                request.From,
-                request.To,
-                request.Note,
-                request.AcceptMissingBindings,
+                new PromoteApplication(app, request.From, request.To, request.Note, request.AcceptMissingBindings),
                 ct
             )
         );
@@ -228,33 +203,20 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
             request.Refuse("replicas", StrictBody.Required((request.Replicas, "Replicas", ReplicaInput.NoReplicas)))
                 is { } refused
                 ? refused
-                : await changes.ScaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    request.Replicas.GetValueOrDefault(),
-                    ct
-                )
+                : await changes.ScaleAsync(app, environment, request.Replicas.GetValueOrDefault(), ct)
         );
 
     [HttpPost("{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
-        Accepted(
-            await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct)
-        );
+        Accepted(await changes.StopAsync(app, environment, ct));
 
     [HttpPost("{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
-        Accepted(
-            await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct)
-        );
+        Accepted(await changes.StartAsync(app, environment, ct));
 
     [HttpPost("{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
-        Accepted(
-            await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct)
-        );
+        Accepted(await changes.RestartAsync(app, environment, ct));
 
     /// <summary>Vertical scaling: a new revision with other requests and limits ("250m", "512Mi").</summary>
     [HttpPut("{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
@@ -279,16 +241,7 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
             { } refused
         )
             return this.ToActionResult(refused);
-        return Accepted(
-            await changes.ResizeAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                app,
-                environment,
-                resources.Value,
-                ct
-            )
-        );
+        return Accepted(await changes.ResizeAsync(app, environment, resources.Value, ct));
     }
 
     [HttpPut("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
@@ -301,31 +254,13 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
     {
         var policy = request.ToPolicy();
         return Accepted(
-            policy.Succeeded
-                ? await changes.AutoscaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    policy.Value,
-                    ct
-                )
-                : policy.Problem!
+            policy.Succeeded ? await changes.AutoscaleAsync(app, environment, policy.Value, ct) : policy.Problem!
         );
     }
 
     [HttpDelete("{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> StopAutoscaling(string app, string environment, CancellationToken ct) =>
-        Accepted(
-            await changes.AutoscaleAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                app,
-                environment,
-                null,
-                ct
-            )
-        );
+        Accepted(await changes.AutoscaleAsync(app, environment, null, ct));
 
     /// <summary>The application as the API shows it: secret values masked.</summary>
     internal static ApplicationView? Masked(ApplicationView? view) =>

@@ -9,7 +9,6 @@ using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
@@ -99,15 +98,7 @@ public sealed class ApplicationsController(
         var created =
             unreadable.Count == 0
                 ? (
-                    await catalog.CreateAsync(
-                        HttpContext.ToActor(),
-                        access.Tenant,
-                        form.Name,
-                        form.Description,
-                        form.Owner,
-                        spec,
-                        ct
-                    )
+                    await catalog.CreateAsync(new CreateApplication(form.Name, form.Description, form.Owner, spec), ct)
                 ).Problem
                 : form.AllProblems(unreadable, Application.Validate(form.Name, form.Description, form.Owner, spec));
         if (created is not null)
@@ -167,15 +158,7 @@ public sealed class ApplicationsController(
         var changed =
             unreadable.Count == 0
                 ? (
-                    await catalog.ChangeAsync(
-                        HttpContext.ToActor(),
-                        access.Tenant,
-                        app,
-                        form.Description,
-                        form.Owner,
-                        spec,
-                        ct
-                    )
+                    await catalog.ChangeAsync(new ChangeApplication(app, form.Description, form.Owner, spec), ct)
                 ).Problem
                 : form.AllProblems(unreadable, Application.Validate(found.Name, form.Description, form.Owner, spec));
         if (changed is not null)
@@ -187,7 +170,7 @@ public sealed class ApplicationsController(
     [HttpPost("/t/{tenant}/apps/{app}/delete"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(string app, string? confirmName, CancellationToken ct) =>
         BackToApp(
-            await catalog.DeleteAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, confirmName, ct),
+            await catalog.DeleteAsync(app, confirmName, ct),
             app,
             $"Deleting '{app}' from every environment.",
             toList: true
@@ -204,13 +187,7 @@ public sealed class ApplicationsController(
     ) =>
         BackToApp(
             await changes.DeployAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                app,
-                environment,
-                note,
-                rollBackOnFailure,
-                DeployScale.From(replicas),
+                new DeployApplication(app, environment, note, rollBackOnFailure, DeployScale.From(replicas)),
                 ct
             ),
             app,
@@ -222,15 +199,7 @@ public sealed class ApplicationsController(
         BackToApp(
             revision is null
                 ? ReplicaInput.NoRevision
-                : await changes.RollBackAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    revision.Value,
-                    null,
-                    ct
-                ),
+                : await changes.RollBackAsync(new RollBackApplication(app, environment, revision.Value, null), ct),
             app,
             $"Rolling '{app}' back to revision {revision} in '{environment}'."
         );
@@ -240,41 +209,22 @@ public sealed class ApplicationsController(
         BackToApp(
             replicas is null
                 ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoReplicas)
-                : await changes.ScaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    replicas.Value,
-                    ct
-                ),
+                : await changes.ScaleAsync(app, environment, replicas.Value, ct),
             app,
             $"Scaling '{app}' to {replicas} in '{environment}'."
         );
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
-        BackToApp(
-            await changes.StopAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
-            app,
-            $"Stopping '{app}' in '{environment}'."
-        );
+        BackToApp(await changes.StopAsync(app, environment, ct), app, $"Stopping '{app}' in '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
-        BackToApp(
-            await changes.StartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
-            app,
-            $"Starting '{app}' in '{environment}'."
-        );
+        BackToApp(await changes.StartAsync(app, environment, ct), app, $"Starting '{app}' in '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
-        BackToApp(
-            await changes.RestartAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, app, environment, ct),
-            app,
-            $"Restarting '{app}' in '{environment}'."
-        );
+        BackToApp(await changes.RestartAsync(app, environment, ct), app, $"Restarting '{app}' in '{environment}'.");
 
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Resize(
@@ -289,16 +239,7 @@ public sealed class ApplicationsController(
     {
         var resources = ResourceText.Parse(cpuRequest, cpuLimit, memoryRequest, memoryLimit);
         return BackToApp(
-            resources.Succeeded
-                ? await changes.ResizeAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    resources.Value,
-                    ct
-                )
-                : resources.Problem!,
+            resources.Succeeded ? await changes.ResizeAsync(app, environment, resources.Value, ct) : resources.Problem!,
             app,
             $"Resizing '{app}' in '{environment}'."
         );
@@ -329,14 +270,7 @@ public sealed class ApplicationsController(
         return BackToApp(
             missing.Count > 0
                 ? Domain.Common.Problem.Invalid(missing)
-                : await changes.AutoscaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    app,
-                    environment,
-                    policy,
-                    ct
-                ),
+                : await changes.AutoscaleAsync(app, environment, policy, ct),
             app,
             policy is null
                 ? $"Turning autoscaling of '{app}' off in '{environment}'."
@@ -381,13 +315,7 @@ public sealed class ApplicationsController(
     )
     {
         var promoted = await changes.PromoteAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            app,
-            from,
-            to,
-            note,
-            acceptMissingBindings,
+            new PromoteApplication(app, from, to, note, acceptMissingBindings),
             ct
         );
         if (promoted.Problem is { Field: nameof(acceptMissingBindings) } unaccepted)

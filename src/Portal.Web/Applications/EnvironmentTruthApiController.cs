@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Infrastructure.Applications;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
@@ -37,13 +36,7 @@ public sealed class EnvironmentTruthApiController(
     [HttpPost("{app}/environments/{environment}/reset-spec"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ResetSpec(string app, string environment, CancellationToken ct)
     {
-        var done = await reset.ToRunningAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            app,
-            environment,
-            ct
-        );
+        var done = await reset.ToRunningAsync(app, environment, ct);
         return done.Succeeded
             ? Ok(ApplicationsApiController.Masked(await catalog.FindAsync(app, ct)))
             : this.ToActionResult(done.Problem!);

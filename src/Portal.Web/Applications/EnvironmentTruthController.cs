@@ -4,7 +4,6 @@ using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
@@ -61,13 +60,7 @@ public sealed class EnvironmentTruthController(
     [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/reset-spec"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ResetSpec(string app, string environment, CancellationToken ct)
     {
-        var done = await reset.ToRunningAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            app,
-            environment,
-            ct
-        );
+        var done = await reset.ToRunningAsync(app, environment, ct);
         return this.AfterAction(
             done.Problem,
             !done.Succeeded ? ""

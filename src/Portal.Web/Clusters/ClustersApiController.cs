@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Common;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Clusters;
@@ -33,11 +32,7 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     public async Task<IActionResult> Register(RegisterClusterRequest request, CancellationToken ct)
     {
         var registered = await clusters.RegisterAsync(
-            HttpContext.ToActor(),
-            request.Name,
-            request.DisplayName,
-            request.Kubeconfig,
-            request.AcceptUnverifiedTls,
+            new RegisterCluster(request.Name, request.DisplayName, request.Kubeconfig, request.AcceptUnverifiedTls),
             ct
         );
         return registered.Succeeded
@@ -65,7 +60,6 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
         var replaced = await clusters.ReplaceKubeconfigAsync(
-            HttpContext.ToActor(),
             found,
             request.Kubeconfig,
             request.AcceptUnverifiedTls,
@@ -81,7 +75,7 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Cluster '{cluster}'"));
-        await clusters.RemoveAsync(HttpContext.ToActor(), found, ct);
+        await clusters.RemoveAsync(found, ct);
         return NoContent();
     }
 
@@ -123,7 +117,7 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Host '{host}' of cluster '{cluster}'"));
-        var job = await cordoning.RequestAsync(HttpContext.ToActor(), found, host, unschedulable, ct);
+        var job = await cordoning.RequestAsync(found, host, unschedulable, ct);
         return Accepted(new { job });
     }
 }

@@ -4,7 +4,6 @@ using Portal.Domain.Clusters;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Common;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Clusters;
@@ -60,11 +59,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             kubeconfig = await reader.ReadToEndAsync(ct);
         }
         var registered = await clusters.RegisterAsync(
-            HttpContext.ToActor(),
-            form.Name,
-            form.DisplayName,
-            kubeconfig,
-            form.AcceptUnverifiedTls,
+            new RegisterCluster(form.Name, form.DisplayName, kubeconfig, form.AcceptUnverifiedTls),
             ct
         );
         if (!registered.Succeeded)
@@ -111,13 +106,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
             return NotFound();
-        var replaced = await clusters.ReplaceKubeconfigAsync(
-            HttpContext.ToActor(),
-            found,
-            kubeconfig,
-            acceptUnverifiedTls,
-            ct
-        );
+        var replaced = await clusters.ReplaceKubeconfigAsync(found, kubeconfig, acceptUnverifiedTls, ct);
         TempData["Flash"] = replaced.Succeeded
             ? "The kubeconfig was replaced; the cluster answered with it."
             : $"The kubeconfig was not replaced: {replaced.Problem!.Message}";
@@ -134,7 +123,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             TempData["Flash"] = $"Type '{found.Name}' to confirm the removal.";
             return Redirect($"/admin/clusters/{found.Name}");
         }
-        await clusters.RemoveAsync(HttpContext.ToActor(), found, ct);
+        await clusters.RemoveAsync(found, ct);
         TempData["Flash"] =
             $"Cluster '{found.Name}' was removed from the portal; nothing changed in the cluster itself.";
         return Redirect("/admin/clusters");
@@ -183,7 +172,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found || await hosts.FindAsync(found.Id, host, ct) is null)
             return NotFound();
-        await cordoning.RequestAsync(HttpContext.ToActor(), found, host, unschedulable, ct);
+        await cordoning.RequestAsync(found, host, unschedulable, ct);
         TempData["Flash"] = unschedulable
             ? $"Cordoning {host}: no new pods will be scheduled on it. The page updates when the cluster confirms."
             : $"Uncordoning {host}. The page updates when the cluster confirms.";

@@ -1,4 +1,5 @@
 using Portal.Domain.Audit;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Clusters;
 using Portal.Sandbox.Hosting;
 
@@ -53,21 +54,12 @@ internal sealed class EmbeddedSandbox(
         );
 
         await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<CurrentActor>().ActAs(Actor.System);
         var registry = scope.ServiceProvider.GetRequiredService<ClusterRegistry>();
         var registered = await registry.FindAsync(EmbeddedSandboxOptions.ClusterName, cancellationToken) is { } existing
-            ? await registry.ReplaceKubeconfigAsync(
-                Actor.System,
-                existing,
-                _sandbox.Kubeconfig,
-                false,
-                cancellationToken
-            )
+            ? await registry.ReplaceKubeconfigAsync(existing, _sandbox.Kubeconfig, false, cancellationToken)
             : await registry.RegisterAsync(
-                Actor.System,
-                EmbeddedSandboxOptions.ClusterName,
-                "Sandbox cluster",
-                _sandbox.Kubeconfig,
-                false,
+                new RegisterCluster(EmbeddedSandboxOptions.ClusterName, "Sandbox cluster", _sandbox.Kubeconfig, false),
                 cancellationToken
             );
         if (registered.Succeeded)

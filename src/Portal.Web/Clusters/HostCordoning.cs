@@ -11,16 +11,16 @@ namespace Portal.Web.Clusters;
 /// Asks for a host to be (un)cordoned: the request is audited at once, and the change itself runs as a job
 /// whose outcome is audited too. The page learns the result from the cluster's watch.
 /// </summary>
-public sealed class HostCordoning(IBackgroundJobClient jobs, AuditTrail audit, PortalDbContext db)
+public sealed class HostCordoning(
+    ICurrentActor currentActor,
+    IBackgroundJobClient jobs,
+    AuditTrail audit,
+    PortalDbContext db
+)
 {
-    public async Task<string> RequestAsync(
-        Actor actor,
-        Cluster cluster,
-        string host,
-        bool unschedulable,
-        CancellationToken ct
-    )
+    public async Task<string> RequestAsync(Cluster cluster, string host, bool unschedulable, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         audit.Record(
             actor,
             null,

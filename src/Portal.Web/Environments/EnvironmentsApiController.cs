@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Quotas;
 using Portal.Infrastructure.Environments;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Environments;
@@ -52,14 +51,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
             { } refused
         )
             return this.ToActionResult(refused);
-        var created = await environments.CreateAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            request.Name,
-            request.Pool,
-            amounts.Value,
-            ct
-        );
+        var created = await environments.CreateAsync(request.Name, request.Pool, amounts.Value, ct);
         return Accepted(created);
     }
 
@@ -70,13 +62,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
         var amounts = share.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
-        var changed = await environments.ChangeShareAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            amounts.Value,
-            ct
-        );
+        var changed = await environments.ChangeShareAsync(environment, amounts.Value, ct);
         return Accepted(changed);
     }
 
@@ -84,13 +70,7 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
     [HttpDelete("environments/{environment}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(string environment, string? confirm, CancellationToken ct)
     {
-        var deleted = await environments.DeleteAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            confirm,
-            ct
-        );
+        var deleted = await environments.DeleteAsync(environment, confirm, ct);
         return Accepted(deleted);
     }
 

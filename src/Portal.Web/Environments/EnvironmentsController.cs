@@ -5,7 +5,6 @@ using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Quotas;
 using Portal.Web.Tenancy;
 
@@ -64,14 +63,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var access = HttpContext.TenantAccess();
         var share = form.Share.ToAmounts();
         var created = share.Succeeded
-            ? await environments.CreateAsync(
-                HttpContext.ToActor(),
-                access.Tenant,
-                form.Name,
-                form.Pool,
-                share.Value,
-                ct
-            )
+            ? await environments.CreateAsync(form.Name, form.Pool, share.Value, ct)
             : Domain.Common.Problem.Invalid([.. Causes(share.Problem!), .. NameAndPoolProblems(form)]);
         if (!created.Succeeded)
         {
@@ -105,7 +97,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         var access = HttpContext.TenantAccess();
         var amounts = share.ToAmounts();
         var changed = amounts.Succeeded
-            ? await environments.ChangeShareAsync(HttpContext.ToActor(), access.Tenant, environment, amounts.Value, ct)
+            ? await environments.ChangeShareAsync(environment, amounts.Value, ct)
             : amounts.Problem!;
         if (!changed.Succeeded)
         {
@@ -130,7 +122,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     [HttpGet("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ConfirmDelete(string environment, CancellationToken ct)
     {
-        var deletion = await environments.PrepareDeletionAsync(HttpContext.TenantAccess().Tenant, environment, ct);
+        var deletion = await environments.PrepareDeletionAsync(environment, ct);
         return deletion.Succeeded
             ? View("Delete", new DeleteEnvironmentModel(HttpContext.TenantAccess(), deletion.Value))
             : NotFound();
@@ -140,13 +132,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     public async Task<IActionResult> Delete(string environment, string? confirmName, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var deleted = await environments.DeleteAsync(
-            HttpContext.ToActor(),
-            access.Tenant,
-            environment,
-            confirmName,
-            ct
-        );
+        var deleted = await environments.DeleteAsync(environment, confirmName, ct);
         if (!deleted.Succeeded)
         {
             return await this.RefusedAsync(
@@ -156,7 +142,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
                         "Delete",
                         new DeleteEnvironmentModel(
                             access,
-                            (await environments.PrepareDeletionAsync(access.Tenant, environment, ct)).Value
+                            (await environments.PrepareDeletionAsync(environment, ct)).Value
                         )
                     ),
                 field => field == "ConfirmName" ? "confirmName" : ""
@@ -174,7 +160,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     public async Task<IActionResult> Retry(Guid operationId, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var retried = await environments.RetryAsync(HttpContext.ToActor(), access.Tenant, operationId, ct);
+        var retried = await environments.RetryAsync(operationId, ct);
         return this.AfterAction(
             retried.Problem,
             "The operation was queued again.",

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
+using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Tenancy;
@@ -154,6 +155,8 @@ public static class IdentitySetup
 
         services.AddAuthorization(TenantPolicies.Register);
         services.AddScoped<IAuthorizationHandler, TenantAccessHandler>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<IActorSource, RequestActorSource>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenResultHandler>();
         return services;
     }

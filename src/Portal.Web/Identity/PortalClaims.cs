@@ -42,10 +42,8 @@ public static class PortalClaims
 
     /// <summary>The actor recorded in audit events for this request.</summary>
     public static Actor ToActor(this HttpContext http) =>
-        new(
-            http.User.UserId(),
-            http.User.DisplayName(),
-            http.Connection.RemoteIpAddress?.ToString(),
-            http.User.IsPlatformAdmin()
-        );
+        http.User.ToActor(http.Connection.RemoteIpAddress?.ToString());
+
+    public static Actor ToActor(this ClaimsPrincipal principal, string? clientAddress) =>
+        new(principal.UserId(), principal.DisplayName(), clientAddress, principal.IsPlatformAdmin());
 }

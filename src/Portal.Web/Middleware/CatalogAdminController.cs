@@ -4,7 +4,6 @@ using Portal.Domain.Common;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Middleware;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Middleware;
@@ -45,7 +44,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
             using var reader = new StreamReader(file.OpenReadStream());
             yaml = await reader.ReadToEndAsync(ct);
         }
-        var created = await catalog.CreateAsync(HttpContext.ToActor(), yaml, ct);
+        var created = await catalog.CreateAsync(yaml, ct);
         if (!created.Succeeded)
             return await RefusedListAsync(created.Problem!, form, ct);
         TempData["Flash"] = $"Template '{created.Value.Name}' was added to the catalog.";
@@ -69,12 +68,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     )
     {
         var changed = await catalog.ChangeDetailsAsync(
-            HttpContext.ToActor(),
-            template,
-            form.DisplayName,
-            form.Category,
-            form.Icon,
-            form.Description,
+            new ChangeTemplateDetails(template, form.DisplayName, form.Category, form.Icon, form.Description),
             ct
         );
         return await AfterAsync(
@@ -95,11 +89,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     )
     {
         var added = await catalog.AddVersionAsync(
-            HttpContext.ToActor(),
-            template,
-            form.Version,
-            form.Image,
-            form.MajorLine,
+            new AddTemplateVersion(template, form.Version, form.Image, form.MajorLine),
             ct
         );
         return await AfterAsync(
@@ -119,7 +109,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         CancellationToken ct
     )
     {
-        var added = await catalog.AddPlanAsync(HttpContext.ToActor(), template, form.ToInput(), ct);
+        var added = await catalog.AddPlanAsync(template, form.ToInput(), ct);
         return await AfterAsync(
             template,
             added,
@@ -142,7 +132,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     public async Task<IActionResult> HideVersion(string template, string version, CancellationToken ct) =>
         await AfterAsync(
             template,
-            await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, true, ct),
+            await catalog.SetVersionHiddenAsync(template, version, true, ct),
             "Visibility",
             $"Version {version} is no longer offered.",
             ct: ct
@@ -152,7 +142,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     public async Task<IActionResult> ShowVersion(string template, string version, CancellationToken ct) =>
         await AfterAsync(
             template,
-            await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, false, ct),
+            await catalog.SetVersionHiddenAsync(template, version, false, ct),
             "Visibility",
             $"Version {version} is offered again.",
             ct: ct
@@ -162,7 +152,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     public async Task<IActionResult> HidePlan(string template, string plan, CancellationToken ct) =>
         await AfterAsync(
             template,
-            await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, true, ct),
+            await catalog.SetPlanHiddenAsync(template, plan, true, ct),
             "Visibility",
             $"Plan '{plan}' is no longer offered.",
             ct: ct
@@ -172,7 +162,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
     public async Task<IActionResult> ShowPlan(string template, string plan, CancellationToken ct) =>
         await AfterAsync(
             template,
-            await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, false, ct),
+            await catalog.SetPlanHiddenAsync(template, plan, false, ct),
             "Visibility",
             $"Plan '{plan}' is offered again.",
             ct: ct
@@ -180,7 +170,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
 
     private async Task<IActionResult> SetHiddenAsync(string template, bool hidden, bool toList, CancellationToken ct)
     {
-        var changed = await catalog.SetHiddenAsync(HttpContext.ToActor(), template, hidden, ct);
+        var changed = await catalog.SetHiddenAsync(template, hidden, ct);
         if (!changed.Succeeded)
             return NotFound();
         TempData["Flash"] = hidden

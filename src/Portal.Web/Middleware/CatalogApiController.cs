@@ -5,7 +5,6 @@ using Portal.Domain.Common;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Middleware;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Middleware;
@@ -94,7 +93,7 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
                     $"A template has at most {MiddlewareCatalog.MaxYamlLength / 1024} KiB of text."
                 )
             );
-        var created = await catalog.CreateAsync(HttpContext.ToActor(), yaml, ct);
+        var created = await catalog.CreateAsync(yaml, ct);
         return created.Succeeded
             ? Created(
                 $"/api/v1/middleware/templates/{created.Value.Name}",
@@ -109,11 +108,7 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
         await CreatedAsync(
             template,
             await catalog.AddVersionAsync(
-                HttpContext.ToActor(),
-                template,
-                request.Version,
-                request.Image,
-                request.MajorLine,
+                new AddTemplateVersion(template, request.Version, request.Image, request.MajorLine),
                 ct
             ),
             ct
@@ -122,49 +117,37 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
     [HttpPost("api/v1/middleware/templates/{template}/plans"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<CatalogTemplate>(StatusCodes.Status201Created)]
     public async Task<IActionResult> AddPlan(string template, PlanRequest request, CancellationToken ct) =>
-        await CreatedAsync(
-            template,
-            await catalog.AddPlanAsync(HttpContext.ToActor(), template, request.ToInput(), ct),
-            ct
-        );
+        await CreatedAsync(template, await catalog.AddPlanAsync(template, request.ToInput(), ct), ct);
 
     [HttpPost("api/v1/middleware/templates/{template}/hide"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Hide(string template, CancellationToken ct) =>
-        await OkAsync(template, await catalog.SetHiddenAsync(HttpContext.ToActor(), template, true, ct), ct);
+        await OkAsync(template, await catalog.SetHiddenAsync(template, true, ct), ct);
 
     [HttpPost("api/v1/middleware/templates/{template}/show"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Show(string template, CancellationToken ct) =>
-        await OkAsync(template, await catalog.SetHiddenAsync(HttpContext.ToActor(), template, false, ct), ct);
+        await OkAsync(template, await catalog.SetHiddenAsync(template, false, ct), ct);
 
     [
         HttpPost("api/v1/middleware/templates/{template}/versions/{version}/hide"),
         Authorize(TenantPolicies.PlatformAdmin)
     ]
     public async Task<IActionResult> HideVersion(string template, string version, CancellationToken ct) =>
-        await OkAsync(
-            template,
-            await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, true, ct),
-            ct
-        );
+        await OkAsync(template, await catalog.SetVersionHiddenAsync(template, version, true, ct), ct);
 
     [
         HttpPost("api/v1/middleware/templates/{template}/versions/{version}/show"),
         Authorize(TenantPolicies.PlatformAdmin)
     ]
     public async Task<IActionResult> ShowVersion(string template, string version, CancellationToken ct) =>
-        await OkAsync(
-            template,
-            await catalog.SetVersionHiddenAsync(HttpContext.ToActor(), template, version, false, ct),
-            ct
-        );
+        await OkAsync(template, await catalog.SetVersionHiddenAsync(template, version, false, ct), ct);
 
     [HttpPost("api/v1/middleware/templates/{template}/plans/{plan}/hide"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> HidePlan(string template, string plan, CancellationToken ct) =>
-        await OkAsync(template, await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, true, ct), ct);
+        await OkAsync(template, await catalog.SetPlanHiddenAsync(template, plan, true, ct), ct);
 
     [HttpPost("api/v1/middleware/templates/{template}/plans/{plan}/show"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> ShowPlan(string template, string plan, CancellationToken ct) =>
-        await OkAsync(template, await catalog.SetPlanHiddenAsync(HttpContext.ToActor(), template, plan, false, ct), ct);
+        await OkAsync(template, await catalog.SetPlanHiddenAsync(template, plan, false, ct), ct);
 
     private async Task<IActionResult> OkAsync(string template, Result result, CancellationToken ct) =>
         result.Succeeded

@@ -4,7 +4,6 @@ using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Middleware;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Middleware;
@@ -51,14 +50,14 @@ public sealed class InstancesApiController(
     public async Task<IActionResult> Provision(ProvisionRequest request, CancellationToken ct) =>
         Accepted(
             await changes.ProvisionAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                request.Environment,
-                request.Name,
-                request.Template,
-                request.Version,
-                request.Plan,
-                request.Parameters ?? [],
+                new ProvisionInstance(
+                    request.Environment,
+                    request.Name,
+                    request.Template,
+                    request.Version,
+                    request.Plan,
+                    request.Parameters ?? []
+                ),
                 ct
             )
         );
@@ -79,13 +78,7 @@ public sealed class InstancesApiController(
     [HttpPost("{environment}/{instance}/reveal"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Reveal(string environment, string instance, CancellationToken ct)
     {
-        var revealed = await changes.RevealAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            instance,
-            ct
-        );
+        var revealed = await changes.RevealAsync(environment, instance, ct);
         Response.Headers.CacheControl = "no-store";
         return revealed.Succeeded ? Ok(revealed.Value) : this.ToActionResult(revealed.Problem!);
     }
@@ -104,14 +97,7 @@ public sealed class InstancesApiController(
             )
                 is { } refused
                 ? refused
-                : await changes.ScaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    environment,
-                    instance,
-                    request.Replicas.GetValueOrDefault(),
-                    ct
-                )
+                : await changes.ScaleAsync(environment, instance, request.Replicas.GetValueOrDefault(), ct)
         );
 
     [HttpPost("{environment}/{instance}/plan"), Authorize(TenantPolicies.Develop)]
@@ -120,17 +106,7 @@ public sealed class InstancesApiController(
         string instance,
         InstancePlanRequest request,
         CancellationToken ct
-    ) =>
-        Accepted(
-            await changes.ChangePlanAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                request.Plan,
-                ct
-            )
-        );
+    ) => Accepted(await changes.ChangePlanAsync(environment, instance, request.Plan, ct));
 
     [HttpPost("{environment}/{instance}/upgrade"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Upgrade(
@@ -138,29 +114,11 @@ public sealed class InstancesApiController(
         string instance,
         InstanceUpgradeRequest request,
         CancellationToken ct
-    ) =>
-        Accepted(
-            await changes.UpgradeAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                request.Version,
-                ct
-            )
-        );
+    ) => Accepted(await changes.UpgradeAsync(environment, instance, request.Version, ct));
 
     [HttpPost("{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
-        Accepted(
-            await changes.RestartAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                ct
-            )
-        );
+        Accepted(await changes.RestartAsync(environment, instance, ct));
 
     /// <summary>Deletes the instance: <c>volumes</c> is <c>keep</c> or <c>delete</c>, and <c>confirm</c> its name when applications are bound to it.</summary>
     [HttpDelete("{environment}/{instance}"), Authorize(TenantPolicies.Develop)]
@@ -179,15 +137,7 @@ public sealed class InstancesApiController(
                 )
             )
             : Accepted(
-                await changes.DeleteAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    environment,
-                    instance,
-                    volumes == "keep",
-                    confirm,
-                    ct
-                )
+                await changes.DeleteAsync(new DeleteInstance(environment, instance, volumes == "keep", confirm), ct)
             );
 
     [HttpGet("{environment}/{instance}/bindings"), Authorize(TenantPolicies.Read)]
@@ -210,31 +160,11 @@ public sealed class InstancesApiController(
         string instance,
         InstanceBindingRequest request,
         CancellationToken ct
-    ) =>
-        Accepted(
-            await bindings.BindAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                request.App,
-                request.Names,
-                ct
-            )
-        );
+    ) => Accepted(await bindings.BindAsync(new BindInstance(environment, instance, request.App, request.Names), ct));
 
     [HttpDelete("{environment}/{instance}/bindings/{app}"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
-        Accepted(
-            await bindings.UnbindAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                app,
-                ct
-            )
-        );
+        Accepted(await bindings.UnbindAsync(environment, instance, app, ct));
 
     private IActionResult NotFoundProblem(string environment, string instance) =>
         this.ToActionResult(Domain.Common.Problem.NotFound($"Instance '{instance}' in '{environment}'"));

@@ -135,14 +135,7 @@ public sealed class InstancesController(
     {
         var access = HttpContext.TenantAccess();
         var provisioned = await changes.ProvisionAsync(
-            HttpContext.ToActor(),
-            access.Tenant,
-            form.Environment,
-            form.Name,
-            form.Template,
-            form.Version,
-            form.Plan,
-            form.Parameters,
+            new ProvisionInstance(form.Environment, form.Name, form.Template, form.Version, form.Plan, form.Parameters),
             ct
         );
         if (provisioned.Succeeded)
@@ -186,7 +179,7 @@ public sealed class InstancesController(
     public async Task<IActionResult> Reveal(string environment, string instance, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var revealed = await changes.RevealAsync(HttpContext.ToActor(), access.Tenant, environment, instance, ct);
+        var revealed = await changes.RevealAsync(environment, instance, ct);
         if (!revealed.Succeeded || await directory.FindAsync(environment, instance, ct) is not { } found)
             return NotFound();
         Response.Headers.CacheControl = "no-store";
@@ -206,14 +199,7 @@ public sealed class InstancesController(
         BackToInstance(
             replicas is null
                 ? Domain.Common.Problem.Invalid("Replicas", ReplicaInput.NoInstanceReplicas)
-                : await changes.ScaleAsync(
-                    HttpContext.ToActor(),
-                    HttpContext.TenantAccess().Tenant,
-                    environment,
-                    instance,
-                    replicas.Value,
-                    ct
-                ),
+                : await changes.ScaleAsync(environment, instance, replicas.Value, ct),
             environment,
             instance,
             $"Scaling '{instance}' to {replicas}."
@@ -227,14 +213,7 @@ public sealed class InstancesController(
         CancellationToken ct
     ) =>
         BackToInstance(
-            await changes.ChangePlanAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                plan,
-                ct
-            ),
+            await changes.ChangePlanAsync(environment, instance, plan, ct),
             environment,
             instance,
             $"Changing '{instance}' to plan '{plan}'."
@@ -248,14 +227,7 @@ public sealed class InstancesController(
         CancellationToken ct
     ) =>
         BackToInstance(
-            await changes.UpgradeAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                version,
-                ct
-            ),
+            await changes.UpgradeAsync(environment, instance, version, ct),
             environment,
             instance,
             $"Upgrading '{instance}' to {version}."
@@ -264,13 +236,7 @@ public sealed class InstancesController(
     [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
         BackToInstance(
-            await changes.RestartAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                ct
-            ),
+            await changes.RestartAsync(environment, instance, ct),
             environment,
             instance,
             $"Restarting '{instance}'."
@@ -294,15 +260,7 @@ public sealed class InstancesController(
                 ""
             );
         return BackToInstance(
-            await changes.DeleteAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                volumes == "keep",
-                confirmName,
-                ct
-            ),
+            await changes.DeleteAsync(new DeleteInstance(environment, instance, volumes == "keep", confirmName), ct),
             environment,
             instance,
             $"Deleting '{instance}' ({(volumes == "keep" ? "keeping" : "deleting")} its data volumes).",
@@ -345,15 +303,7 @@ public sealed class InstancesController(
         CancellationToken ct
     )
     {
-        var bound = await bindings.BindAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            environment,
-            instance,
-            app,
-            names,
-            ct
-        );
+        var bound = await bindings.BindAsync(new BindInstance(environment, instance, app, names), ct);
         if (bound.Succeeded)
             return BackToInstance(
                 bound,
@@ -406,14 +356,7 @@ public sealed class InstancesController(
     ]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
         BackToInstance(
-            await bindings.UnbindAsync(
-                HttpContext.ToActor(),
-                HttpContext.TenantAccess().Tenant,
-                environment,
-                instance,
-                app,
-                ct
-            ),
+            await bindings.UnbindAsync(environment, instance, app, ct),
             environment,
             instance,
             $"Unbinding '{instance}' from '{app}': a new revision of '{app}' is being deployed."

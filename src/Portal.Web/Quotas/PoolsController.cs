@@ -5,7 +5,6 @@ using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
@@ -67,18 +66,7 @@ public sealed class PoolsController(
         var created =
             unreadable.Count > 0
                 ? Domain.Common.Problem.Invalid(unreadable)
-                : await pools.CreateAsync(
-                    HttpContext.ToActor(),
-                    form.Name,
-                    form.DisplayName,
-                    form.Cluster,
-                    form.NodeSelector,
-                    form.Region,
-                    form.CpuOvercommit ?? 1m,
-                    form.MemoryOvercommit ?? 1m,
-                    form.Dedicated,
-                    ct
-                );
+                : await pools.CreateAsync(form.ToCreatePool(), ct);
         if (!created.Succeeded)
         {
             foreach (var field in new[] { nameof(form.CpuOvercommit), nameof(form.MemoryOvercommit) })
@@ -118,7 +106,7 @@ public sealed class PoolsController(
             return NotFound();
         var amounts = form.ToAmounts();
         var granted = amounts.Succeeded
-            ? await pools.GrantAsync(HttpContext.ToActor(), found, form.Tenant, amounts.Value, ct)
+            ? await pools.GrantAsync(found, form.Tenant, amounts.Value, ct)
             : amounts.Problem!;
         if (!granted.Succeeded)
         {
@@ -145,13 +133,7 @@ public sealed class PoolsController(
         var changed =
             cpuOvercommit is null || memoryOvercommit is null
                 ? Domain.Common.Problem.Invalid("Overcommit", "Give both ratios as numbers such as 1 or 1.5.")
-                : await pools.ChangeOvercommitAsync(
-                    HttpContext.ToActor(),
-                    pool,
-                    cpuOvercommit.Value,
-                    memoryOvercommit.Value,
-                    ct
-                );
+                : await pools.ChangeOvercommitAsync(pool, cpuOvercommit.Value, memoryOvercommit.Value, ct);
         if (!changed.Succeeded)
         {
             return await DetailRefusedAsync(found, changed.Problem!, _ => "Overcommit", ct);
@@ -165,7 +147,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, dedicated, ct);
+        var changed = await pools.DedicateAsync(pool, dedicated, ct);
         if (!changed.Succeeded)
         {
             return await DetailRefusedAsync(found, changed.Problem!, _ => "Dedicated", ct);
@@ -181,7 +163,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct);
+        await tainting.RequestAsync(found.Id, found.Name, ct);
         TempData["Flash"] = found.Dedicated
             ? $"Putting {found.Taint} on the nodes of '{pool}'. The audit says what was done."
             : $"Taking {found.Taint} off the nodes that carry it. The audit says what was done.";
@@ -198,7 +180,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = await pools.PublishUnderAsync(HttpContext.ToActor(), pool, [ingressDomains], wildcardHosts, ct);
+        var changed = await pools.PublishUnderAsync(pool, [ingressDomains], wildcardHosts, ct);
         if (!changed.Succeeded)
         {
             return await DetailRefusedAsync(
@@ -220,7 +202,7 @@ public sealed class PoolsController(
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
-        var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, prometheusUrl, ct);
+        var changed = await metricsSourceSetting.ChangeAsync(pool, prometheusUrl, ct);
         if (!changed.Succeeded)
         {
             return await DetailRefusedAsync(

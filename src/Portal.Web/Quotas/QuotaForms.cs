@@ -1,5 +1,6 @@
 using Portal.Domain.Common;
 using Portal.Domain.Quotas;
+using Portal.Infrastructure.Quotas;
 
 namespace Portal.Web.Quotas;
 
@@ -15,6 +16,10 @@ public sealed class CreatePoolForm
     public decimal? CpuOvercommit { get; set; } = 1m;
     public decimal? MemoryOvercommit { get; set; } = 1m;
     public bool Dedicated { get; set; }
+
+    /// <summary>The pool asked for; a ratio left blank is 1.</summary>
+    public CreatePool ToCreatePool() =>
+        new(Name, DisplayName, Cluster, NodeSelector, Region, CpuOvercommit ?? 1m, MemoryOvercommit ?? 1m, Dedicated);
 }
 
 /// <summary>Quota amounts as people type them: "8", "500m", "32Gi"; every one is needed, 0 for none.</summary>

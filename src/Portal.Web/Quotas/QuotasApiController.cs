@@ -4,7 +4,6 @@ using Portal.Domain.Quotas;
 using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Quotas;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
@@ -19,7 +18,21 @@ public sealed record CreatePoolRequest(
     decimal? CpuOvercommit,
     decimal? MemoryOvercommit,
     bool? Dedicated = null
-);
+)
+{
+    /// <summary>The pool asked for; a ratio left out is 1, and a pool is not dedicated unless asked.</summary>
+    public CreatePool ToCreatePool() =>
+        new(
+            Name,
+            DisplayName,
+            Cluster,
+            NodeSelector,
+            Region,
+            CpuOvercommit ?? 1m,
+            MemoryOvercommit ?? 1m,
+            Dedicated ?? false
+        );
+}
 
 public sealed record DedicationRequest(bool? Dedicated);
 
@@ -145,18 +158,7 @@ public sealed class QuotasApiController(
     [ProducesResponseType<PoolResource>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create(CreatePoolRequest request, CancellationToken ct)
     {
-        var created = await pools.CreateAsync(
-            HttpContext.ToActor(),
-            request.Name,
-            request.DisplayName,
-            request.Cluster,
-            request.NodeSelector,
-            request.Region,
-            request.CpuOvercommit ?? 1m,
-            request.MemoryOvercommit ?? 1m,
-            request.Dedicated ?? false,
-            ct
-        );
+        var created = await pools.CreateAsync(request.ToCreatePool(), ct);
         return created.Succeeded
             ? Created($"/api/v1/pools/{created.Value.Name}", await ResourceAsync(created.Value.Name, ct))
             : this.ToActionResult(created.Problem!);
@@ -188,7 +190,6 @@ public sealed class QuotasApiController(
         }
 
         var changed = await pools.ChangeOvercommitAsync(
-            HttpContext.ToActor(),
             pool,
             request.Cpu.GetValueOrDefault(),
             request.Memory.GetValueOrDefault(),
@@ -206,7 +207,7 @@ public sealed class QuotasApiController(
             return this.ToActionResult(
                 Domain.Common.Problem.Invalid("Dedicated", "Say whether the pool is dedicated: true or false.")
             );
-        var changed = await pools.DedicateAsync(HttpContext.ToActor(), pool, request.Dedicated.Value, ct);
+        var changed = await pools.DedicateAsync(pool, request.Dedicated.Value, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -215,13 +216,7 @@ public sealed class QuotasApiController(
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ChangeIngress(string pool, IngressSettingsRequest request, CancellationToken ct)
     {
-        var changed = await pools.PublishUnderAsync(
-            HttpContext.ToActor(),
-            pool,
-            request.Domains,
-            request.WildcardHosts ?? false,
-            ct
-        );
+        var changed = await pools.PublishUnderAsync(pool, request.Domains, request.WildcardHosts ?? false, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -231,7 +226,7 @@ public sealed class QuotasApiController(
     {
         if (await pools.FindAsync(pool, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
-        return Accepted(new { job = await tainting.RequestAsync(HttpContext.ToActor(), found.Id, found.Name, ct) });
+        return Accepted(new { job = await tainting.RequestAsync(found.Id, found.Name, ct) });
     }
 
     /// <summary>Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none is.</summary>
@@ -243,7 +238,7 @@ public sealed class QuotasApiController(
         CancellationToken ct
     )
     {
-        var changed = await metricsSourceSetting.ChangeAsync(HttpContext.ToActor(), pool, request.PrometheusUrl, ct);
+        var changed = await metricsSourceSetting.ChangeAsync(pool, request.PrometheusUrl, ct);
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
@@ -262,7 +257,7 @@ public sealed class QuotasApiController(
         var amounts = request.ToAmounts();
         if (!amounts.Succeeded)
             return this.ToActionResult(amounts.Problem!);
-        var granted = await pools.GrantAsync(HttpContext.ToActor(), found, tenant, amounts.Value, ct);
+        var granted = await pools.GrantAsync(found, tenant, amounts.Value, ct);
         return granted.Succeeded ? Ok(granted.Value.Granted) : this.ToActionResult(granted.Problem!);
     }
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 
 namespace Portal.Web.Tenancy;
 
@@ -31,13 +30,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     public async Task<IActionResult> Add(MemberRequest request, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var added = await members.AddExistingUserAsync(
-            HttpContext.ToActor(),
-            access.Tenant,
-            request.Email,
-            request.Role,
-            ct
-        );
+        var added = await members.AddExistingUserAsync(request.Email, request.Role, ct);
         return added.Succeeded
             ? Created($"/api/v1/tenants/{access.Tenant.Slug}/members/{added.Value.UserId}", added.Value)
             : this.ToActionResult(added.Problem!);
@@ -46,20 +39,14 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [HttpPatch("members/{memberId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeRole(Guid memberId, RoleRequest request, CancellationToken ct)
     {
-        var changed = await members.ChangeRoleAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            memberId,
-            request.Role,
-            ct
-        );
+        var changed = await members.ChangeRoleAsync(memberId, request.Role, ct);
         return changed.Succeeded ? Ok(changed.Value) : this.ToActionResult(changed.Problem!);
     }
 
     [HttpDelete("members/{memberId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Remove(Guid memberId, CancellationToken ct)
     {
-        var removed = await members.RemoveAsync(HttpContext.ToActor(), HttpContext.TenantAccess().Tenant, memberId, ct);
+        var removed = await members.RemoveAsync(memberId, ct);
         return removed.Succeeded ? NoContent() : this.ToActionResult(removed.Problem!);
     }
 
@@ -71,11 +58,11 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     public async Task<IActionResult> Invite(MemberRequest request, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var invited = await members.InviteAsync(HttpContext.ToActor(), access.Tenant, request.Email, request.Role, ct);
+        var invited = await members.InviteAsync(request.Email, request.Role, ct);
         if (!invited.Succeeded)
             return this.ToActionResult(invited.Problem!);
         var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
-        var mail = await mailer.SendAsync(HttpContext.ToActor(), access.Tenant, invited.Value.Invitation, link, ct);
+        var mail = await mailer.SendAsync(invited.Value.Invitation, link, ct);
         return Created(
             $"/api/v1/tenants/{access.Tenant.Slug}/invitations",
             new InvitationCreated(invited.Value.Invitation, link, mail)
@@ -85,12 +72,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [HttpDelete("invitations/{invitationId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Revoke(Guid invitationId, CancellationToken ct)
     {
-        var revoked = await members.RevokeInvitationAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            invitationId,
-            ct
-        );
+        var revoked = await members.RevokeInvitationAsync(invitationId, ct);
         return revoked.Succeeded ? NoContent() : this.ToActionResult(revoked.Problem!);
     }
 
@@ -103,7 +85,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     public async Task<IActionResult> CreateServiceAccount(ServiceAccountRequest request, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
-        var created = await accounts.CreateAsync(HttpContext.ToActor(), access.Tenant, request.Name, request.Role, ct);
+        var created = await accounts.CreateAsync(request.Name, request.Role, ct);
         return created.Succeeded
             ? Created(
                 $"/api/v1/tenants/{access.Tenant.Slug}/service-accounts/{created.Value.Account.Id}",
@@ -115,12 +97,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [HttpDelete("service-accounts/{serviceAccountId:guid}"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> DeleteServiceAccount(Guid serviceAccountId, CancellationToken ct)
     {
-        var deleted = await accounts.DeleteAsync(
-            HttpContext.ToActor(),
-            HttpContext.TenantAccess().Tenant,
-            serviceAccountId,
-            ct
-        );
+        var deleted = await accounts.DeleteAsync(serviceAccountId, ct);
         return deleted.Succeeded ? NoContent() : this.ToActionResult(deleted.Problem!);
     }
 }

@@ -4,7 +4,6 @@ using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 
 namespace Portal.Web.Tenancy;
 
@@ -48,14 +47,13 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     public async Task<IActionResult> Add([Bind(Prefix = "Form")] MemberForm form, string intent, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
-        var actor = HttpContext.ToActor();
         if (intent == "invite")
         {
-            var invited = await members.InviteAsync(actor, tenant, form.Email, form.Role, ct);
+            var invited = await members.InviteAsync(form.Email, form.Role, ct);
             if (invited.Succeeded)
             {
                 var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
-                var mail = await mailer.SendAsync(actor, tenant, invited.Value.Invitation, link, ct);
+                var mail = await mailer.SendAsync(invited.Value.Invitation, link, ct);
                 TempData["InvitationLink"] = link;
                 TempData["InvitationMail"] = mail.Status;
                 TempData["InvitationMailMessage"] = mail.Message;
@@ -63,7 +61,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
             }
             return await RefuseAsync(form, invited.Problem!, ct);
         }
-        var added = await members.AddExistingUserAsync(actor, tenant, form.Email, form.Role, ct);
+        var added = await members.AddExistingUserAsync(form.Email, form.Role, ct);
         if (!added.Succeeded)
             return await RefuseAsync(form, added.Problem!, ct);
         TempData["Flash"] = $"{added.Value.Email} is now a member, as {added.Value.Role}.";
@@ -74,7 +72,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     public async Task<IActionResult> ChangeRole(Guid memberId, string? role, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
-        var changed = await members.ChangeRoleAsync(HttpContext.ToActor(), tenant, memberId, role, ct);
+        var changed = await members.ChangeRoleAsync(memberId, role, ct);
         return this.AfterAction(
             changed.Problem,
             changed.Succeeded ? $"{changed.Value.Email} is now {changed.Value.Role}." : "",
@@ -86,7 +84,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     public async Task<IActionResult> Remove(Guid memberId, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
-        var removed = await members.RemoveAsync(HttpContext.ToActor(), tenant, memberId, ct);
+        var removed = await members.RemoveAsync(memberId, ct);
         return this.AfterAction(removed.Problem, "The member was removed.", $"/t/{tenant.Slug}/members");
     }
 
@@ -94,7 +92,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
     public async Task<IActionResult> Revoke(Guid invitationId, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
-        var revoked = await members.RevokeInvitationAsync(HttpContext.ToActor(), tenant, invitationId, ct);
+        var revoked = await members.RevokeInvitationAsync(invitationId, ct);
         return this.AfterAction(revoked.Problem, "The invitation was revoked.", $"/t/{tenant.Slug}/members");
     }
 

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
-using Portal.Web.Identity;
 
 namespace Portal.Web.Tenancy;
 
@@ -33,7 +32,7 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] ServiceAccountForm form, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
-        var created = await accounts.CreateAsync(HttpContext.ToActor(), tenant, form.Name, form.Role, ct);
+        var created = await accounts.CreateAsync(form.Name, form.Role, ct);
         if (!created.Succeeded)
             return await this.RefusedAsync(
                 created.Problem!,
@@ -48,7 +47,7 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
     public async Task<IActionResult> Delete(Guid serviceAccountId, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
-        var deleted = await accounts.DeleteAsync(HttpContext.ToActor(), tenant, serviceAccountId, ct);
+        var deleted = await accounts.DeleteAsync(serviceAccountId, ct);
         TempData["Flash"] = deleted.Succeeded
             ? "The service account was deleted; its tokens stop working now."
             : deleted.Problem!.Message;

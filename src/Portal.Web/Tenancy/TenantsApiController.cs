@@ -40,7 +40,7 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
     [ProducesResponseType<TenantResource>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create(CreateTenantRequest request, CancellationToken ct)
     {
-        var created = await tenants.CreateAsync(HttpContext.ToActor(), request.Slug, request.DisplayName, ct);
+        var created = await tenants.CreateAsync(request.Slug, request.DisplayName, ct);
         return created.Succeeded
             ? Created($"/api/v1/tenants/{created.Value.Slug}", TenantResource.From(created.Value))
             : this.ToActionResult(created.Problem!);
@@ -51,15 +51,15 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
 
     [HttpPatch("{tenant}"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> Rename(string tenant, RenameTenantRequest request, CancellationToken ct) =>
-        ChangeAsync(tenant, found => tenants.RenameAsync(HttpContext.ToActor(), found, request.DisplayName, ct), ct);
+        ChangeAsync(tenant, found => tenants.RenameAsync(found, request.DisplayName, ct), ct);
 
     [HttpPost("{tenant}/suspend"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> Suspend(string tenant, CancellationToken ct) =>
-        ChangeAsync(tenant, found => tenants.SuspendAsync(HttpContext.ToActor(), found, ct), ct);
+        ChangeAsync(tenant, found => tenants.SuspendAsync(found, ct), ct);
 
     [HttpPost("{tenant}/resume"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
-        ChangeAsync(tenant, found => tenants.ResumeAsync(HttpContext.ToActor(), found, ct), ct);
+        ChangeAsync(tenant, found => tenants.ResumeAsync(found, ct), ct);
 
     /// <summary>
     /// Starts deleting the tenant (or retries a failed deletion); <c>confirm</c> must repeat its slug. 202 with the operation,
@@ -70,7 +70,7 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
             return this.ToActionResult(Domain.Common.Problem.NotFound($"Tenant '{tenant}'"));
-        var deleted = await tenants.DeleteAsync(HttpContext.ToActor(), found, confirm, ct);
+        var deleted = await tenants.DeleteAsync(found, confirm, ct);
         return Accepted(
             deleted.Succeeded
                 ? deleted

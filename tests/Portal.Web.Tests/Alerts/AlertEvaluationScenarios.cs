@@ -195,8 +195,8 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         await EvaluateAsync(t0);
         Assert.Equal(AlertState.Firing, Assert.Single(await AlertsAsync(rule)).State);
 
-        await World.RunAsync<AlertRuleDirectory, Domain.Common.Result>(rules =>
-            rules.SwitchAsync(Ops, tenant, rule.Id, false, default)
+        await World.RunAsync<AlertRuleDirectory, Domain.Common.Result>(Ops, tenant, rules =>
+            rules.SwitchAsync(rule.Id, false, default)
         );
         await EvaluateAsync(t0.AddMinutes(1));
 
@@ -226,8 +226,8 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         await EvaluateAsync(t0);
         var alert = Assert.Single(await AlertsAsync(rule));
 
-        var silenced = await World.RunAsync<AlertBook, Domain.Common.Result>(book =>
-            book.SilenceAsync(Ops, tenant, alert.Id, DateTime.UtcNow.AddHours(2), "deploy window", default)
+        var silenced = await World.RunAsync<AlertBook, Domain.Common.Result>(Ops, tenant, book =>
+            book.SilenceAsync(alert.Id, DateTime.UtcNow.AddHours(2), "deploy window", default)
         );
         Assert.True(silenced.Succeeded, silenced.Problem?.Message);
         await DeliverAllAsync(rule);
@@ -235,8 +235,8 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         Assert.Empty(await World.QueryAsync(db => db.AlertDeliveries.Where(d => d.AlertId == alert.Id).ToListAsync()));
         Assert.Equal(1, await Arrange.AuditCountAsync("alert.silenced"));
         var other = await Arrange.TenantAsync();
-        var refused = await World.RunAsync<AlertBook, Domain.Common.Result>(book =>
-            book.SilenceAsync(Ops, other, alert.Id, DateTime.UtcNow.AddHours(2), null, default)
+        var refused = await World.RunAsync<AlertBook, Domain.Common.Result>(Ops, other, book =>
+            book.SilenceAsync(alert.Id, DateTime.UtcNow.AddHours(2), null, default)
         );
         Assert.Equal("not-found", refused.Problem!.Code);
     }
@@ -250,8 +250,8 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
 
     private async Task<AlertRule> RuleAsync(Tenant tenant, RuleSettings settings)
     {
-        var created = await World.RunAsync<AlertRuleDirectory, Domain.Common.Result<AlertRule>>(rules =>
-            rules.CreateAsync(Ops, tenant, null, settings, default)
+        var created = await World.RunAsync<AlertRuleDirectory, Domain.Common.Result<AlertRule>>(Ops, tenant, rules =>
+            rules.CreateAsync(null, settings, default)
         );
         Assert.True(created.Succeeded, created.Problem?.Message);
         return created.Value;

@@ -91,6 +91,18 @@ public sealed class MonitoringWorld(PortalFactory factory)
         return await run(scope.ServiceProvider.GetRequiredService<TService>());
     }
 
+    /// <summary>Runs a use case as <paramref name="actor"/> in <paramref name="tenant"/>, as a request of theirs would.</summary>
+    public async Task<TResult> RunAsync<TService, TResult>(
+        Domain.Audit.Actor actor,
+        Tenant tenant,
+        Func<TService, Task<TResult>> run
+    )
+        where TService : notnull
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await run(scope.ServiceProvider.ActingAs(actor, tenant).GetRequiredService<TService>());
+    }
+
     public async Task WithDbAsync(Func<PortalDbContext, Task> work)
     {
         await using var scope = factory.Services.CreateAsyncScope();

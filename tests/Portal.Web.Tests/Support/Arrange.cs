@@ -29,8 +29,9 @@ public sealed class Arrange(PortalFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var created = await scope
-            .ServiceProvider.GetRequiredService<TenantAdministration>()
-            .CreateAsync(Setup, slug ?? Unique("t"), displayName ?? "Test tenant", default);
+            .ServiceProvider.ActingAs(Setup)
+            .GetRequiredService<TenantAdministration>()
+            .CreateAsync(slug ?? Unique("t"), displayName ?? "Test tenant", default);
         return created.Value;
     }
 
@@ -66,8 +67,9 @@ public sealed class Arrange(PortalFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var issued = await scope
-            .ServiceProvider.GetRequiredService<ServiceAccounts>()
-            .CreateAsync(Setup, tenant, Unique("sa"), role.ToString(), default);
+            .ServiceProvider.ActingAs(Setup, tenant)
+            .GetRequiredService<ServiceAccounts>()
+            .CreateAsync(Unique("sa"), role.ToString(), default);
         return new TestServiceAccount(
             issued.Value.Account.Id,
             issued.Value.Account.ClientId,
@@ -79,10 +81,10 @@ public sealed class Arrange(PortalFactory factory)
     public async Task<Guid> InvitationAsync(Tenant tenant, string email, TenantRole role)
     {
         await using var scope = factory.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<TenantScope>().Bind(tenant);
         var issued = await scope
-            .ServiceProvider.GetRequiredService<MemberDirectory>()
-            .InviteAsync(Setup, tenant, email, role.ToString(), default);
+            .ServiceProvider.ActingAs(Setup, tenant)
+            .GetRequiredService<MemberDirectory>()
+            .InviteAsync(email, role.ToString(), default);
         return issued.Value.Invitation.Id;
     }
 
@@ -293,10 +295,9 @@ public sealed class Arrange(PortalFactory factory)
         db.NotificationChannels.Add(channel);
         await db.SaveChangesAsync();
         var rule = await scope
-            .ServiceProvider.GetRequiredService<Portal.Infrastructure.Monitoring.AlertRuleDirectory>()
+            .ServiceProvider.ActingAs(Setup, tenant)
+            .GetRequiredService<Portal.Infrastructure.Monitoring.AlertRuleDirectory>()
             .CreateAsync(
-                Setup,
-                tenant,
                 app,
                 new(
                     Unique("rule"),

@@ -11,7 +11,12 @@ namespace Portal.Infrastructure.Monitoring.Sources;
 /// The platform admin's choice of where a pool's usage is read from: metrics.k8s.io, or a Prometheus by its address, which
 /// must not lead into the portal's own network unless the operators allowed it (<see cref="PrometheusTargetGuard"/>).
 /// </summary>
-public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audit, PrometheusTargetGuard guard)
+public sealed class PoolMetricsSourceSetting(
+    ICurrentActor currentActor,
+    PortalDbContext db,
+    AuditTrail audit,
+    PrometheusTargetGuard guard
+)
 {
     public const string MetricsServerName = "metrics.k8s.io";
 
@@ -28,8 +33,9 @@ public sealed class PoolMetricsSourceSetting(PortalDbContext db, AuditTrail audi
         await db.ResourcePools.AsNoTracking().ToDictionaryAsync(p => p.Name, p => p.PrometheusUrl, ct);
 
     /// <summary>Reads the pool's usage from the Prometheus at this address from now on, or from metrics.k8s.io when none is given.</summary>
-    public async Task<Result> ChangeAsync(Actor actor, string poolName, string? prometheusUrl, CancellationToken ct)
+    public async Task<Result> ChangeAsync(string poolName, string? prometheusUrl, CancellationToken ct)
     {
+        var actor = currentActor.Actor;
         var pool = await db.ResourcePools.FirstOrDefaultAsync(p => p.Name == poolName, ct);
         if (pool is null)
             return Problem.NotFound($"Pool '{poolName}'");
