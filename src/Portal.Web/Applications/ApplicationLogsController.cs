@@ -29,7 +29,7 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
 {
     private const string LogsView = "/Applications/Views/Applications/Logs.cshtml";
 
-    [HttpGet("/t/{tenant}/apps/{app}/logs"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.Logs), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Logs(
         string app,
         string? environment,
@@ -44,7 +44,7 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
     }
 
     /// <summary>The last lines of a pod's log as a text file; a log that cannot be read now shows the logs page with why.</summary>
-    [HttpGet("/t/{tenant}/apps/{app}/environments/{environment}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.PodLog), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Download(
         string app,
         string environment,

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Portal.Domain.Audit;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Identity;
+using Portal.Web.Shell;
 
 namespace Portal.Web.Identity;
 
@@ -41,7 +42,6 @@ public sealed class ChangePasswordForm
 }
 
 [ApiExplorerSettings(IgnoreApi = true)]
-[Route("account")]
 public sealed class AccountController(
     SignInManager<PortalUser> signIn,
     UserManager<PortalUser> users,
@@ -49,10 +49,10 @@ public sealed class AccountController(
     AuditTrail audit
 ) : Controller
 {
-    [HttpGet("login"), AllowAnonymous]
+    [HttpGet(AccountRoutes.Login), AllowAnonymous]
     public IActionResult Login(string? returnUrl) => View(new LoginForm { ReturnUrl = returnUrl });
 
-    [HttpPost("login"), AllowAnonymous, EnableRateLimiting(IdentitySetup.LoginRateLimit)]
+    [HttpPost(AccountRoutes.Login), AllowAnonymous, EnableRateLimiting(IdentitySetup.LoginRateLimit)]
     public async Task<IActionResult> Login(LoginForm form, CancellationToken ct)
     {
         if (!ModelState.IsValid)
@@ -80,7 +80,7 @@ public sealed class AccountController(
                 null,
                 ct
             );
-            return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl : "/");
+            return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl : ShellRoutes.HomeUrl());
         }
         if (result.IsLockedOut)
         {
@@ -104,19 +104,19 @@ public sealed class AccountController(
         return View(form);
     }
 
-    [HttpPost("logout"), Authorize]
+    [HttpPost(AccountRoutes.Logout), Authorize]
     public async Task<IActionResult> Logout(CancellationToken ct)
     {
         var actor = HttpContext.ToActor();
         await signIn.SignOutAsync();
         await audit.RecordNowAsync(actor, "user.signed-out", "user", actor.Name, AuditOutcome.Succeeded, null, ct);
-        return Redirect("/account/login");
+        return Redirect(AccountRoutes.LoginUrl());
     }
 
-    [HttpGet("password"), Authorize]
+    [HttpGet(AccountRoutes.Password), Authorize]
     public IActionResult Password() => View(new ChangePasswordForm());
 
-    [HttpPost("password"), Authorize]
+    [HttpPost(AccountRoutes.Password), Authorize]
     public async Task<IActionResult> Password(ChangePasswordForm form, CancellationToken ct)
     {
         if (!ModelState.IsValid)
@@ -150,6 +150,6 @@ public sealed class AccountController(
             ct
         );
         TempData["Flash"] = "Your password has been changed.";
-        return Redirect("/");
+        return Redirect(ShellRoutes.HomeUrl());
     }
 }

@@ -68,7 +68,7 @@ public sealed class InstancesController(
 ) : Controller
 {
     /// <summary>The last lines of an instance pod's log, as a file.</summary>
-    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.PodLog), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Log(
         string environment,
         string instance,
@@ -98,7 +98,7 @@ public sealed class InstancesController(
         return File(System.Text.Encoding.UTF8.GetBytes(tail.Value), "text/plain; charset=utf-8", $"{pod}.log");
     }
 
-    [HttpGet("/t/{tenant}/middleware"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.Instances), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(string? environment, string? template, int? page, CancellationToken ct) =>
         View(
             new InstanceListModel(
@@ -115,7 +115,7 @@ public sealed class InstancesController(
             )
         );
 
-    [HttpGet("/t/{tenant}/middleware/new"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(MiddlewareRoutes.NewInstance), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> New(string? template, CancellationToken ct)
     {
         var chosen = await directory.TemplateAsync(template, ct);
@@ -137,7 +137,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpPost("/t/{tenant}/middleware/new"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.NewInstance), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Create(InstanceForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -156,7 +156,7 @@ public sealed class InstancesController(
         {
             TempData["Flash"] =
                 $"Provisioning '{form.Name?.Trim()}' in '{form.Environment}'. Follow it here or under Operations.";
-            return Redirect($"/t/{access.Tenant.Slug}/middleware/{form.Environment}/{form.Name?.Trim()}");
+            return Redirect(MiddlewareRoutes.InstanceUrl(access.Tenant.Slug, form.Environment!, form.Name!.Trim()));
         }
         var problem = provisioned.Problem!;
         foreach (var cause in problem.Causes.Count > 0 ? problem.Causes : [problem])
@@ -174,7 +174,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.Instance), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Detail(string environment, string instance, CancellationToken ct) =>
         await directory.FindAsync(environment, instance, ct) is { } found
             ? View(
@@ -188,7 +188,7 @@ public sealed class InstancesController(
             : NotFound();
 
     /// <summary>Shows the credentials in clear on this response only; the reveal is audited.</summary>
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/reveal"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Reveal), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Reveal(string environment, string instance, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -207,7 +207,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/scale"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Scale), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string environment, string instance, int? replicas, CancellationToken ct) =>
         Done(
             replicas is null
@@ -225,7 +225,7 @@ public sealed class InstancesController(
             $"Scaling '{instance}' to {replicas}."
         );
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/plan"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Plan), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ChangePlan(
         string environment,
         string instance,
@@ -246,7 +246,7 @@ public sealed class InstancesController(
             $"Changing '{instance}' to plan '{plan}'."
         );
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/upgrade"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Upgrade), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Upgrade(
         string environment,
         string instance,
@@ -267,7 +267,7 @@ public sealed class InstancesController(
             $"Upgrading '{instance}' to {version}."
         );
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Restart), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
         Done(
             await changes.RestartAsync(
@@ -283,7 +283,7 @@ public sealed class InstancesController(
         );
 
     /// <summary>Deletes with an explicit choice about the data volumes; a bound instance needs its name typed as confirmation.</summary>
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/delete"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Delete), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(
         string environment,
         string instance,
@@ -317,7 +317,7 @@ public sealed class InstancesController(
     }
 
     /// <summary>The variables a binding would give the application, with inputs to rename them, before anything changes.</summary>
-    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/bindings/new"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(MiddlewareRoutes.NewBinding), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> PreviewBinding(
         string environment,
         string instance,
@@ -342,7 +342,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Bindings), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Bind(
         string environment,
         string instance,
@@ -393,10 +393,7 @@ public sealed class InstancesController(
         );
     }
 
-    [
-        HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings/{app}/delete"),
-        Authorize(TenantPolicies.Develop)
-    ]
+    [HttpPost(MiddlewareRoutes.DeleteBinding), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
         Done(
             await bindings.UnbindAsync(
@@ -430,7 +427,9 @@ public sealed class InstancesController(
             return Forbid();
         TempData[outcome.Succeeded ? "Flash" : "Refusal"] = outcome.Succeeded ? queued : outcome.Problem!.Message;
         return Redirect(
-            outcome.Succeeded && toList ? $"/t/{slug}/middleware" : $"/t/{slug}/middleware/{environment}/{instance}"
+            outcome.Succeeded && toList
+                ? MiddlewareRoutes.InstancesUrl(slug)
+                : MiddlewareRoutes.InstanceUrl(slug, environment, instance)
         );
     }
 
