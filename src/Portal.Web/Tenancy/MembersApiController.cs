@@ -74,7 +74,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
         var invited = await members.InviteAsync(HttpContext.ToActor(), access.Tenant, request.Email, request.Role, ct);
         if (!invited.Succeeded)
             return this.ToActionResult(invited.Problem!);
-        var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
+        var link = PublicUrl.For(HttpContext, TenancyRoutes.InvitationUrl(invited.Value.Token));
         var mail = await mailer.SendAsync(HttpContext.ToActor(), access.Tenant, invited.Value.Invitation, link, ct);
         return Created(
             $"/api/v1/tenants/{access.Tenant.Slug}/invitations",

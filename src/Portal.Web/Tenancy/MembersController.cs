@@ -53,7 +53,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
             var invited = await members.InviteAsync(actor, tenant, form.Email, form.Role, ct);
             if (invited.Succeeded)
             {
-                var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
+                var link = PublicUrl.For(HttpContext, TenancyRoutes.InvitationUrl(invited.Value.Token));
                 var mail = await mailer.SendAsync(actor, tenant, invited.Value.Invitation, link, ct);
                 TempData["InvitationLink"] = link;
                 TempData["InvitationMail"] = mail.Status;
