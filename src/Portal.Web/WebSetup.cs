@@ -10,6 +10,7 @@ using Portal.Web.Clusters;
 using Portal.Web.Common;
 using Portal.Web.Identity;
 using Portal.Web.Monitoring;
+using Portal.Web.Shell;
 
 namespace Portal.Web;
 
@@ -134,7 +135,7 @@ public static class WebSetup
         app.UseForwardedHeaders();
         app.UseHttpsOnly();
         if (!app.Environment.IsDevelopment())
-            app.UseExceptionHandler("/error/500");
+            app.UseExceptionHandler(ShellRoutes.ErrorUrl(500));
         app.UseStatusCodePagesWithReExecute("/error/{0}");
         app.UseSecurityHeaders();
         app.UseStaticFiles();

@@ -32,8 +32,9 @@
             : seconds < 86400 ? `${Math.floor(seconds / 3600)}h`
             : `${Math.floor(seconds / 86400)}d`;
     };
+    // The logs page's address comes from the page (data-logs, made by ApplicationRoutes), not from a copy of the route.
     const logsUrl = (environment, pod) =>
-        `/t/${encodeURIComponent(tenant)}/apps/${encodeURIComponent(app)}/logs?environment=${encodeURIComponent(environment)}&pod=${encodeURIComponent(pod)}`;
+        `${root.dataset.logs}?environment=${encodeURIComponent(environment)}&pod=${encodeURIComponent(pod)}`;
     const field = (scope, name) => scope.querySelector(`[data-field="${name}"]`);
     // A card's own fields, not its pod rows' of the same name (reason, revision).
     const cardField = (card, name) => [...card.querySelectorAll(`[data-field="${name}"]`)].find(element => !element.closest("tbody"));

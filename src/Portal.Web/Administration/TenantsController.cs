@@ -35,10 +35,10 @@ public sealed class TenantDetailModel
 [Authorize(TenantPolicies.PlatformAdmin)]
 public sealed class TenantsController(TenantAdministration tenants) : Controller
 {
-    [HttpGet("/admin")]
+    [HttpGet(AdministrationRoutes.Overview)]
     public IActionResult Overview() => View("~/Administration/Views/Administration/Overview.cshtml");
 
-    [HttpGet("/admin/tenants")]
+    [HttpGet(AdministrationRoutes.Tenants)]
     public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct) =>
         View(
             new TenantListModel(
@@ -48,7 +48,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
             )
         );
 
-    [HttpPost("/admin/tenants")]
+    [HttpPost(AdministrationRoutes.Tenants)]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreateTenantForm form, CancellationToken ct)
     {
         var created = await tenants.CreateAsync(form.Slug, form.DisplayName, ct);
@@ -65,10 +65,10 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
             );
         }
         TempData["Flash"] = $"Tenant '{created.Value.Slug}' was created. Add its first tenant admin under Members.";
-        return Redirect($"/admin/tenants/{created.Value.Slug}");
+        return Redirect(AdministrationRoutes.TenantUrl(created.Value.Slug));
     }
 
-    [HttpGet("/admin/tenants/{tenant}")]
+    [HttpGet(AdministrationRoutes.Tenant)]
     public async Task<IActionResult> Detail(string tenant, CancellationToken ct) =>
         await tenants.FindAsync(tenant, ct) is { } found
             ? View(
@@ -81,7 +81,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
             )
             : NotFound();
 
-    [HttpPost("/admin/tenants/{tenant}/rename")]
+    [HttpPost(AdministrationRoutes.Rename)]
     public async Task<IActionResult> Rename(string tenant, string? displayName, CancellationToken ct)
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
@@ -100,10 +100,10 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
                 ));
         }
         TempData["Flash"] = "The tenant was renamed.";
-        return Redirect($"/admin/tenants/{found.Slug}");
+        return Redirect(AdministrationRoutes.TenantUrl(found.Slug));
     }
 
-    [HttpPost("/admin/tenants/{tenant}/suspend")]
+    [HttpPost(AdministrationRoutes.Suspend)]
     public Task<IActionResult> Suspend(string tenant, CancellationToken ct) =>
         ChangeStatus(
             tenant,
@@ -112,12 +112,12 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
             ct
         );
 
-    [HttpPost("/admin/tenants/{tenant}/resume")]
+    [HttpPost(AdministrationRoutes.Resume)]
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
         ChangeStatus(tenant, found => tenants.ResumeAsync(found, ct), "active again", ct);
 
     /// <summary>Starts the deletion (or retries a failed one): the tenant's namespaces first, then its rows, as an operation.</summary>
-    [HttpPost("/admin/tenants/{tenant}/delete")]
+    [HttpPost(AdministrationRoutes.Delete)]
     public async Task<IActionResult> Delete(string tenant, string? confirmSlug, CancellationToken ct)
     {
         if (await tenants.FindAsync(tenant, ct) is not { } found)
@@ -144,7 +144,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         TempData["Flash"] =
             $"Deleting tenant '{found.Slug}': its namespaces first, then its rows; its audit trail is kept. "
             + "It is read-only meanwhile; follow it on its page.";
-        return Redirect("/admin/tenants");
+        return Redirect(AdministrationRoutes.TenantsUrl());
     }
 
     private async Task<IActionResult> ChangeStatus(
@@ -160,7 +160,7 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
         return this.AfterAction(
             changed.Problem,
             $"Tenant '{found.Slug}' is {outcome}.",
-            $"/admin/tenants/{found.Slug}"
+            AdministrationRoutes.TenantUrl(found.Slug)
         );
     }
 }

@@ -8,9 +8,9 @@ public sealed record AlertOwner(TenantAccess? Access)
 {
     public Tenant? Tenant => Access?.Tenant;
     public bool IsPlatform => Access is null;
-    public string Base => Access is null ? "/admin/alerts" : $"/t/{Access.Tenant.Slug}/alerts";
-    public string RulesPath => $"{Base}/rules";
-    public string ChannelsPath => $"{Base}/channels";
+
+    /// <summary>The tenant whose pages <see cref="AlertRoutes"/> addresses, or null for the platform's.</summary>
+    public string? Slug => Access?.Tenant.Slug;
     public string Title => Access is null ? "Platform alerts" : $"Alerts of {Access.Tenant.DisplayName}";
 
     /// <summary>The monitoring hub's scope whose changes the pages follow.</summary>

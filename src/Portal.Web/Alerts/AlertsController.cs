@@ -57,43 +57,43 @@ public sealed class AlertsController(AlertBook alerts) : Controller
 {
     private const int PageSize = 25;
 
-    [HttpGet("/t/{tenant}/alerts"), Authorize(TenantPolicies.Read)]
+    [HttpGet(AlertRoutes.Alerts), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> TenantList([FromQuery] AlertQuery query, CancellationToken ct) =>
         ListAsync(TenantOwner, query, ct);
 
-    [HttpGet("/admin/alerts"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformAlerts), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformList([FromQuery] AlertQuery query, CancellationToken ct) =>
         ListAsync(PlatformOwner, query, ct);
 
-    [HttpGet("/t/{tenant}/alerts/{alertId:guid}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(AlertRoutes.Alert), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> TenantDetail(Guid alertId, CancellationToken ct) =>
         DetailAsync(TenantOwner, alertId, new SilenceForm(), ct);
 
-    [HttpGet("/admin/alerts/{alertId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformAlert), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformDetail(Guid alertId, CancellationToken ct) =>
         DetailAsync(PlatformOwner, alertId, new SilenceForm(), ct);
 
-    [HttpPost("/t/{tenant}/alerts/{alertId:guid}/silence"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.Silence), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> TenantSilence(Guid alertId, SilenceForm form, CancellationToken ct) =>
         SilenceAsync(TenantOwner, alertId, form, ct);
 
-    [HttpPost("/admin/alerts/{alertId:guid}/silence"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformSilence), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformSilence(Guid alertId, SilenceForm form, CancellationToken ct) =>
         SilenceAsync(PlatformOwner, alertId, form, ct);
 
-    [HttpPost("/t/{tenant}/alerts/{alertId:guid}/unsilence"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.Unsilence), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> TenantUnsilence(Guid alertId, CancellationToken ct) =>
         UnsilenceAsync(TenantOwner, alertId, ct);
 
-    [HttpPost("/admin/alerts/{alertId:guid}/unsilence"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformUnsilence), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformUnsilence(Guid alertId, CancellationToken ct) =>
         UnsilenceAsync(PlatformOwner, alertId, ct);
 
     /// <summary>The chart of the alert's page, read with the page's session: the metric around the firing time.</summary>
-    [HttpGet("/t/{tenant}/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.Read)]
+    [HttpGet(AlertRoutes.Chart), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> TenantChart(Guid alertId, CancellationToken ct) => ChartAsync(TenantOwner, alertId, ct);
 
-    [HttpGet("/admin/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformChart), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformChart(Guid alertId, CancellationToken ct) =>
         ChartAsync(PlatformOwner, alertId, ct);
 
@@ -141,7 +141,7 @@ public sealed class AlertsController(AlertBook alerts) : Controller
         if (silenced.Succeeded)
         {
             TempData["Flash"] = "The alert is silenced: its notifications wait until the silence ends.";
-            return Redirect($"{owner.Base}/{alertId}");
+            return Redirect(AlertRoutes.AlertUrl(owner.Slug, alertId));
         }
         return await this.RefusedAsync(silenced.Problem!, () => DetailAsync(owner, alertId, form, ct));
     }
@@ -149,6 +149,6 @@ public sealed class AlertsController(AlertBook alerts) : Controller
     private async Task<IActionResult> UnsilenceAsync(AlertOwner owner, Guid alertId, CancellationToken ct)
     {
         var lifted = await alerts.UnsilenceAsync(alertId, ct);
-        return this.AfterAction(lifted.Problem, "The silence is lifted.", $"{owner.Base}/{alertId}");
+        return this.AfterAction(lifted.Problem, "The silence is lifted.", AlertRoutes.AlertUrl(owner.Slug, alertId));
     }
 }

@@ -30,75 +30,75 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
     private const string WebhookPrefix = "Webhook";
     private const string EmailPrefix = "Email";
 
-    [HttpGet("/t/{tenant}/alerts/channels"), Authorize(TenantPolicies.Read)]
+    [HttpGet(AlertRoutes.Channels), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> Index(CancellationToken ct) => ListAsync(TenantOwner, new(), new(), ct);
 
-    [HttpGet("/admin/alerts/channels"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformChannels), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformIndex(CancellationToken ct) => ListAsync(PlatformOwner, new(), new(), ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/webhooks"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.Webhooks), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> CreateWebhook([Bind(Prefix = WebhookPrefix)] ChannelForm form, CancellationToken ct) =>
         CreateWebhookAsync(TenantOwner, form, ct);
 
-    [HttpPost("/admin/alerts/channels/webhooks"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformWebhooks), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformCreateWebhook(
         [Bind(Prefix = WebhookPrefix)] ChannelForm form,
         CancellationToken ct
     ) => CreateWebhookAsync(PlatformOwner, form, ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/emails"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.Emails), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> CreateEmail([Bind(Prefix = EmailPrefix)] ChannelForm form, CancellationToken ct) =>
         CreateEmailAsync(TenantOwner, form, ct);
 
-    [HttpPost("/admin/alerts/channels/emails"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformEmails), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformCreateEmail(
         [Bind(Prefix = EmailPrefix)] ChannelForm form,
         CancellationToken ct
     ) => CreateEmailAsync(PlatformOwner, form, ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/enable"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.EnableChannel), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Enable(Guid channelId, CancellationToken ct) =>
         SwitchAsync(TenantOwner, channelId, true, ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/disable"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.DisableChannel), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Disable(Guid channelId, CancellationToken ct) =>
         SwitchAsync(TenantOwner, channelId, false, ct);
 
-    [HttpPost("/admin/alerts/channels/{channelId:guid}/enable"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformEnableChannel), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformEnable(Guid channelId, CancellationToken ct) =>
         SwitchAsync(PlatformOwner, channelId, true, ct);
 
-    [HttpPost("/admin/alerts/channels/{channelId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformDisableChannel), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) =>
         SwitchAsync(PlatformOwner, channelId, false, ct);
 
-    [HttpGet("/t/{tenant}/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.Manage)]
+    [HttpGet(AlertRoutes.DeleteChannel), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> ConfirmDelete(Guid channelId, CancellationToken ct) =>
         ConfirmDeleteAsync(TenantOwner, channelId, ct);
 
-    [HttpGet("/admin/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformDeleteChannel), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformConfirmDelete(Guid channelId, CancellationToken ct) =>
         ConfirmDeleteAsync(PlatformOwner, channelId, ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.DeleteChannel), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Delete(Guid channelId, CancellationToken ct) => DeleteAsync(TenantOwner, channelId, ct);
 
-    [HttpPost("/admin/alerts/channels/{channelId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformDeleteChannel), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformDelete(Guid channelId, CancellationToken ct) =>
         DeleteAsync(PlatformOwner, channelId, ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.RotateSecret), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) =>
         RotateSecretAsync(TenantOwner, channelId, ct);
 
-    [HttpPost("/admin/alerts/channels/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformRotateSecret), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) =>
         RotateSecretAsync(PlatformOwner, channelId, ct);
 
-    [HttpPost("/t/{tenant}/alerts/channels/{channelId:guid}/test"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(AlertRoutes.TestChannel), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Test(Guid channelId, CancellationToken ct) => TestAsync(TenantOwner, channelId, ct);
 
-    [HttpPost("/admin/alerts/channels/{channelId:guid}/test"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformTestChannel), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformTest(Guid channelId, CancellationToken ct) =>
         TestAsync(PlatformOwner, channelId, ct);
 
@@ -136,7 +136,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
             return await RefusedAsync(owner, created.Problem!, EmailPrefix, new ChannelForm(), form, ct);
         TempData["Flash"] =
             $"E-mail channel '{created.Value.Name}' was created. Send a test to check that it delivers.";
-        return Redirect(owner.ChannelsPath);
+        return Redirect(AlertRoutes.ChannelsUrl(owner.Slug));
     }
 
     private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid channelId, bool enabled, CancellationToken ct)
@@ -147,7 +147,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
             enabled
                 ? "The channel is on."
                 : "The channel is off: rules that name it send nothing through it until it is on again.",
-            owner.ChannelsPath
+            AlertRoutes.ChannelsUrl(owner.Slug)
         );
     }
 
@@ -162,7 +162,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
         return this.AfterAction(
             deleted.Problem,
             "The channel was deleted, and taken off the rules that named it.",
-            owner.ChannelsPath
+            AlertRoutes.ChannelsUrl(owner.Slug)
         );
     }
 
@@ -170,7 +170,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
     {
         var rotated = await channels.RotateSecretAsync(channelId, ct);
         if (!rotated.Succeeded)
-            return this.AfterAction(rotated.Problem, "", owner.ChannelsPath);
+            return this.AfterAction(rotated.Problem, "", AlertRoutes.ChannelsUrl(owner.Slug));
         return View("Secret", new ChannelSecretModel(owner, rotated.Value, Rotated: true));
     }
 
@@ -183,7 +183,7 @@ public sealed class ChannelsController(ChannelDirectory channels) : Controller
         TempData[outcome.Delivered ? "Flash" : "Refusal"] = outcome.Delivered
             ? $"The test message was delivered (attempt {outcome.Attempts})."
             : $"The test message was not delivered: {outcome.Error}";
-        return Redirect(owner.ChannelsPath);
+        return Redirect(AlertRoutes.ChannelsUrl(owner.Slug));
     }
 
     private async Task<IActionResult> RefusedAsync(

@@ -30,7 +30,7 @@ public sealed record RuleFormModel(
 )
 {
     public bool IsNew => RuleId is null;
-    public string Action => RuleId is { } id ? $"{Owner.RulesPath}/{id}" : $"{Owner.RulesPath}/new";
+    public string Action => RuleId is { } id ? AlertRoutes.RuleUrl(Owner.Slug, id) : AlertRoutes.NewRuleUrl(Owner.Slug);
 }
 
 public sealed record DeleteRuleModel(AlertOwner Owner, RuleRow Rule);
@@ -43,68 +43,68 @@ public sealed class RulesController(
     InstanceDirectory instances
 ) : Controller
 {
-    [HttpGet("/t/{tenant}/alerts/rules"), Authorize(TenantPolicies.Read)]
+    [HttpGet(AlertRoutes.Rules), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> Index(CancellationToken ct) => ListAsync(TenantOwner, ct);
 
-    [HttpGet("/admin/alerts/rules"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformRules), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformIndex(CancellationToken ct) => ListAsync(PlatformOwner, ct);
 
-    [HttpGet("/t/{tenant}/alerts/rules/new"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(AlertRoutes.NewRule), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> New(CancellationToken ct) =>
         View("Form", await FormModelAsync(TenantOwner, RuleForm.Blank(), null, ct));
 
-    [HttpGet("/admin/alerts/rules/new"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformNewRule), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> PlatformNew(CancellationToken ct) =>
         View("Form", await FormModelAsync(PlatformOwner, RuleForm.Blank(), null, ct));
 
-    [HttpPost("/t/{tenant}/alerts/rules/new"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.NewRule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Create(RuleForm form, CancellationToken ct) => CreateAsync(TenantOwner, form, ct);
 
-    [HttpPost("/admin/alerts/rules/new"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformNewRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformCreate(RuleForm form, CancellationToken ct) =>
         CreateAsync(PlatformOwner, form, ct);
 
-    [HttpGet("/t/{tenant}/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(AlertRoutes.Rule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Edit(Guid ruleId, CancellationToken ct) => EditAsync(TenantOwner, ruleId, ct);
 
-    [HttpGet("/admin/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformEdit(Guid ruleId, CancellationToken ct) => EditAsync(PlatformOwner, ruleId, ct);
 
-    [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.Rule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Change(Guid ruleId, RuleForm form, CancellationToken ct) =>
         ChangeAsync(TenantOwner, ruleId, form, ct);
 
-    [HttpPost("/admin/alerts/rules/{ruleId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformChange(Guid ruleId, RuleForm form, CancellationToken ct) =>
         ChangeAsync(PlatformOwner, ruleId, form, ct);
 
-    [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}/enable"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.EnableRule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Enable(Guid ruleId, CancellationToken ct) => SwitchAsync(TenantOwner, ruleId, true, ct);
 
-    [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}/disable"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.DisableRule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Disable(Guid ruleId, CancellationToken ct) =>
         SwitchAsync(TenantOwner, ruleId, false, ct);
 
-    [HttpPost("/admin/alerts/rules/{ruleId:guid}/enable"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformEnableRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformEnable(Guid ruleId, CancellationToken ct) =>
         SwitchAsync(PlatformOwner, ruleId, true, ct);
 
-    [HttpPost("/admin/alerts/rules/{ruleId:guid}/disable"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformDisableRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformDisable(Guid ruleId, CancellationToken ct) =>
         SwitchAsync(PlatformOwner, ruleId, false, ct);
 
-    [HttpGet("/t/{tenant}/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(AlertRoutes.DeleteRule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> ConfirmDelete(Guid ruleId, CancellationToken ct) =>
         ConfirmDeleteAsync(TenantOwner, ruleId, ct);
 
-    [HttpGet("/admin/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AlertRoutes.PlatformDeleteRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformConfirmDelete(Guid ruleId, CancellationToken ct) =>
         ConfirmDeleteAsync(PlatformOwner, ruleId, ct);
 
-    [HttpPost("/t/{tenant}/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(AlertRoutes.DeleteRule), Authorize(TenantPolicies.Develop)]
     public Task<IActionResult> Delete(Guid ruleId, CancellationToken ct) => DeleteAsync(TenantOwner, ruleId, ct);
 
-    [HttpPost("/admin/alerts/rules/{ruleId:guid}/delete"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpPost(AlertRoutes.PlatformDeleteRule), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformDelete(Guid ruleId, CancellationToken ct) =>
         DeleteAsync(PlatformOwner, ruleId, ct);
 
@@ -128,7 +128,7 @@ public sealed class RulesController(
         if (!created.Succeeded)
             return await RefusedAsync(owner, form, null, created.Problem!, ct);
         TempData["Flash"] = $"Alert rule '{created.Value.Name}' was created: {created.Value.Condition}.";
-        return Redirect(owner.RulesPath);
+        return Redirect(AlertRoutes.RulesUrl(owner.Slug));
     }
 
     private async Task<IActionResult> EditAsync(AlertOwner owner, Guid ruleId, CancellationToken ct) =>
@@ -146,7 +146,7 @@ public sealed class RulesController(
         if (!changed.Succeeded)
             return await RefusedAsync(owner, form, rule, changed.Problem!, ct);
         TempData["Flash"] = $"Alert rule '{changed.Value.Name}' was saved: {changed.Value.Condition}.";
-        return Redirect(owner.RulesPath);
+        return Redirect(AlertRoutes.RulesUrl(owner.Slug));
     }
 
     private async Task<IActionResult> SwitchAsync(AlertOwner owner, Guid ruleId, bool enabled, CancellationToken ct)
@@ -155,7 +155,7 @@ public sealed class RulesController(
         return this.AfterAction(
             switched.Problem,
             enabled ? "The rule is on." : "The rule is off: it raises no alerts until it is switched on again.",
-            owner.RulesPath
+            AlertRoutes.RulesUrl(owner.Slug)
         );
     }
 
@@ -167,7 +167,7 @@ public sealed class RulesController(
     private async Task<IActionResult> DeleteAsync(AlertOwner owner, Guid ruleId, CancellationToken ct)
     {
         var deleted = await rules.DeleteAsync(ruleId, ct);
-        return this.AfterAction(deleted.Problem, "The rule was deleted.", owner.RulesPath);
+        return this.AfterAction(deleted.Problem, "The rule was deleted.", AlertRoutes.RulesUrl(owner.Slug));
     }
 
     private async Task<IActionResult> RefusedAsync(

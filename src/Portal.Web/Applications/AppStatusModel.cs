@@ -58,7 +58,7 @@ public static class AppStatusText
         DateTime.SpecifyKind(at, DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture);
 
     public static string LogsUrl(string tenant, string app, string? environment = null, string? pod = null) =>
-        $"/t/{Uri.EscapeDataString(tenant)}/apps/{Uri.EscapeDataString(app)}/logs"
+        ApplicationRoutes.LogsUrl(tenant, app)
         + (environment is null ? "" : $"?environment={Uri.EscapeDataString(environment)}")
         + (environment is null || pod is null ? "" : $"&pod={Uri.EscapeDataString(pod)}");
 }

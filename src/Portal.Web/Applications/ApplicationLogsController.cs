@@ -31,7 +31,7 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
 {
     private const string LogsView = "/Applications/Views/Applications/Logs.cshtml";
 
-    [HttpGet("/t/{tenant}/apps/{app}/logs"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.Logs), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Logs(
         string app,
         string? environment,
@@ -46,7 +46,7 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
     }
 
     /// <summary>The last lines of a pod's log as a text file; a log that cannot be read now shows the logs page with why.</summary>
-    [HttpGet("/t/{tenant}/apps/{app}/environments/{environment}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.PodLog), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Download(
         string app,
         string environment,

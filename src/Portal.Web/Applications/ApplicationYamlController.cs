@@ -56,13 +56,13 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
 {
     private const string Views = "~/Applications/Views/ApplicationYaml/";
 
-    [HttpGet("/t/{tenant}/apps/{app}/environments/{environment}/yaml"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.Yaml), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Manifests(string app, string environment, bool download, CancellationToken ct)
     {
         var rendered = await manifests.ViewAsync(app, environment, ct);
         var access = HttpContext.TenantAccess();
         if (!rendered.Succeeded)
-            return this.AfterAction(rendered.Problem, "", $"/t/{access.Tenant.Slug}/apps/{app}");
+            return this.AfterAction(rendered.Problem, "", ApplicationRoutes.DetailUrl(access.Tenant.Slug, app));
         var view = rendered.Value;
         return download
             ? File(
@@ -73,12 +73,12 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
             : View(Views + "Manifests.cshtml", new ManifestsModel(access, view));
     }
 
-    [HttpGet("/t/{tenant}/apps/import"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(ApplicationRoutes.Import), Authorize(TenantPolicies.Develop)]
     public IActionResult Import() =>
         View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), new ImportForm()));
 
     /// <summary>The create form filled in from the YAML, with what could not be carried over; or the YAML back with where it fails.</summary>
-    [HttpPost("/t/{tenant}/apps/import"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Import), Authorize(TenantPolicies.Develop)]
     [RequestSizeLimit(DeploymentImport.MaxLength * 4)]
     public async Task<IActionResult> Imported(ImportForm form, CancellationToken ct)
     {

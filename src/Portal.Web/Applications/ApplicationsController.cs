@@ -75,7 +75,7 @@ public sealed class ApplicationsController(
     EnvironmentTruths truths
 ) : Controller
 {
-    [HttpGet("/t/{tenant}/apps"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.List), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index([FromQuery] ApplicationListQuery query, CancellationToken ct)
     {
         var page = await catalog.ListAsync(
@@ -86,11 +86,11 @@ public sealed class ApplicationsController(
         return View(new ApplicationListModel(HttpContext.TenantAccess(), page, query, await EnvironmentNamesAsync(ct)));
     }
 
-    [HttpGet("/t/{tenant}/apps/new"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(ApplicationRoutes.New), Authorize(TenantPolicies.Develop)]
     public IActionResult New() =>
         View("Form", new ApplicationFormModel(HttpContext.TenantAccess(), new SpecForm(), IsNew: true));
 
-    [HttpPost("/t/{tenant}/apps/new"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.New), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Create(SpecForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -104,10 +104,10 @@ public sealed class ApplicationsController(
         if (created is not null)
             return Refused(created, new ApplicationFormModel(access, form, IsNew: true));
         TempData["Flash"] = $"Application '{form.Name?.Trim()}' was created. Deploy it to an environment.";
-        return Redirect($"/t/{access.Tenant.Slug}/apps/{form.Name?.Trim()}");
+        return Redirect(ApplicationRoutes.DetailUrl(access.Tenant.Slug, form.Name!.Trim()));
     }
 
-    [HttpGet("/t/{tenant}/apps/{app}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.Detail), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Detail(string app, CancellationToken ct)
     {
         var found = await catalog.FindAsync(app, ct);
@@ -141,13 +141,13 @@ public sealed class ApplicationsController(
         );
     }
 
-    [HttpGet("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(ApplicationRoutes.Edit), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Edit(string app, CancellationToken ct) =>
         await catalog.FindAsync(app, ct) is { } found
             ? View("Form", new ApplicationFormModel(HttpContext.TenantAccess(), SpecForm.From(found), IsNew: false))
             : NotFound();
 
-    [HttpPost("/t/{tenant}/apps/{app}/edit"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Edit), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Change(string app, SpecForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -164,10 +164,10 @@ public sealed class ApplicationsController(
         if (changed is not null)
             return Refused(changed, new ApplicationFormModel(access, form, IsNew: false));
         TempData["Flash"] = $"The spec of '{app}' was saved. Deploy it to put it in an environment.";
-        return Redirect($"/t/{access.Tenant.Slug}/apps/{app}");
+        return Redirect(ApplicationRoutes.DetailUrl(access.Tenant.Slug, app));
     }
 
-    [HttpPost("/t/{tenant}/apps/{app}/delete"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Delete), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(string app, string? confirmName, CancellationToken ct) =>
         BackToApp(
             await catalog.DeleteAsync(app, confirmName, ct),
@@ -176,7 +176,7 @@ public sealed class ApplicationsController(
             toList: true
         );
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/deploy"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Deploy), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Deploy(
         string app,
         string environment,
@@ -194,7 +194,7 @@ public sealed class ApplicationsController(
             $"Deploying '{app}' to '{environment}'."
         );
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/rollback"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Rollback), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> RollBack(string app, string environment, int? revision, CancellationToken ct) =>
         BackToApp(
             revision is null
@@ -204,7 +204,7 @@ public sealed class ApplicationsController(
             $"Rolling '{app}' back to revision {revision} in '{environment}'."
         );
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/scale"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Scale), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string app, string environment, int? replicas, CancellationToken ct) =>
         BackToApp(
             replicas is null
@@ -214,19 +214,19 @@ public sealed class ApplicationsController(
             $"Scaling '{app}' to {replicas} in '{environment}'."
         );
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/stop"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Stop), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Stop(string app, string environment, CancellationToken ct) =>
         BackToApp(await changes.StopAsync(app, environment, ct), app, $"Stopping '{app}' in '{environment}'.");
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/start"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Start), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string environment, CancellationToken ct) =>
         BackToApp(await changes.StartAsync(app, environment, ct), app, $"Starting '{app}' in '{environment}'.");
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/restart"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Restart), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string app, string environment, CancellationToken ct) =>
         BackToApp(await changes.RestartAsync(app, environment, ct), app, $"Restarting '{app}' in '{environment}'.");
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/resources"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Resources), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Resize(
         string app,
         string environment,
@@ -245,7 +245,7 @@ public sealed class ApplicationsController(
         );
     }
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/autoscaling"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Autoscaling), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Autoscale(
         string app,
         string environment,
@@ -278,7 +278,7 @@ public sealed class ApplicationsController(
         );
     }
 
-    [HttpGet("/t/{tenant}/apps/{app}/revisions"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.Revisions), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Revisions(string app, int? from, int? to, CancellationToken ct)
     {
         if (await catalog.RevisionsAsync(app, ct) is not { } revisions)
@@ -295,7 +295,7 @@ public sealed class ApplicationsController(
         return View(new RevisionsModel(HttpContext.TenantAccess(), app, revisions, diff));
     }
 
-    [HttpGet("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.Promote), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Promotion(string app, string? from, string? to, CancellationToken ct)
     {
         if (await catalog.FindAsync(app, ct) is null)
@@ -304,7 +304,7 @@ public sealed class ApplicationsController(
     }
 
     /// <summary>Promotes; a promotion that would leave the target without some of the source's bindings comes back to the preview until accepted.</summary>
-    [HttpPost("/t/{tenant}/apps/{app}/promote"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.Promote), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Promote(
         string app,
         string? from,
@@ -372,8 +372,8 @@ public sealed class ApplicationsController(
         this.AfterQueued(
             outcome,
             queued,
-            $"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps/{app}",
-            toList ? $"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps" : null
+            ApplicationRoutes.DetailUrl(HttpContext.TenantAccess().Tenant.Slug, app),
+            toList ? ApplicationRoutes.ListUrl(HttpContext.TenantAccess().Tenant.Slug) : null
         );
 
     private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>

@@ -12,7 +12,7 @@ namespace Portal.Web.Applications;
 public sealed record EnvironmentTruthModel(string Tenant, string App, EnvironmentTruth Truth, bool CanDeploy)
 {
     public string DeployPreviewUrl =>
-        $"/t/{Tenant}/apps/{App}/deploy?environment={Uri.EscapeDataString(Truth.Environment)}";
+        $"{ApplicationRoutes.DeployPreviewUrl(Tenant, App)}?environment={Uri.EscapeDataString(Truth.Environment)}";
 }
 
 public sealed record DeployPreviewModel(
@@ -36,7 +36,7 @@ public sealed class EnvironmentTruthController(
     EnvironmentDirectory environments
 ) : Controller
 {
-    [HttpGet("/t/{tenant}/apps/{app}/deploy"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ApplicationRoutes.DeployPreview), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> DeployPreview(string app, string? environment, int? replicas, CancellationToken ct)
     {
         if (await catalog.FindAsync(app, ct) is not { } found)
@@ -57,7 +57,7 @@ public sealed class EnvironmentTruthController(
         );
     }
 
-    [HttpPost("/t/{tenant}/apps/{app}/environments/{environment}/reset-spec"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(ApplicationRoutes.ResetSpec), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ResetSpec(string app, string environment, CancellationToken ct)
     {
         var done = await reset.ToRunningAsync(app, environment, ct);
@@ -67,7 +67,7 @@ public sealed class EnvironmentTruthController(
                 : done.Value.Changes.Count == 0
                     ? $"The working spec of '{app}' matches revision {done.Value.Revision} in '{environment}' already."
                 : $"The working spec of '{app}' is now revision {done.Value.Revision}, as it runs in '{environment}': the next deploy ships that.",
-            $"/t/{HttpContext.TenantAccess().Tenant.Slug}/apps/{app}"
+            ApplicationRoutes.DetailUrl(HttpContext.TenantAccess().Tenant.Slug, app)
         );
     }
 }

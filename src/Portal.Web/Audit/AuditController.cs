@@ -45,7 +45,7 @@ public sealed record AuditPageModel(
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class AuditController(AuditLog log) : Controller
 {
-    [HttpGet("/t/{tenant}/audit"), Authorize(TenantPolicies.AdminRead)]
+    [HttpGet(AuditRoutes.Tenant), Authorize(TenantPolicies.AdminRead)]
     public async Task<IActionResult> Tenant([FromQuery] AuditQuery query, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -54,7 +54,7 @@ public sealed class AuditController(AuditLog log) : Controller
             "Index",
             new AuditPageModel(
                 $"Audit of {access.Tenant.DisplayName}",
-                $"/t/{access.Tenant.Slug}/audit",
+                AuditRoutes.TenantUrl(access.Tenant.Slug),
                 false,
                 query,
                 entries
@@ -62,10 +62,10 @@ public sealed class AuditController(AuditLog log) : Controller
         );
     }
 
-    [HttpGet("/admin/audit"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(AuditRoutes.Platform), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Platform([FromQuery] AuditQuery query, CancellationToken ct)
     {
         var entries = await log.AcrossPlatformAsync(query.ToFilter(), query.ToPage(), ct);
-        return View("Index", new AuditPageModel("Platform audit", "/admin/audit", true, query, entries));
+        return View("Index", new AuditPageModel("Platform audit", AuditRoutes.PlatformUrl(), true, query, entries));
     }
 }

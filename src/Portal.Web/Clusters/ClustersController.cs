@@ -40,15 +40,14 @@ public sealed class HostQuery
 /// <summary>The platform admin's clusters and hosts pages.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
-[Route("admin/clusters")]
 public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, HostCordoning cordoning)
     : Controller
 {
-    [HttpGet("")]
+    [HttpGet(ClusterRoutes.List)]
     public async Task<IActionResult> Index(CancellationToken ct) =>
         View(new ClusterListModel(await clusters.ListAsync(ct), new RegisterClusterForm()));
 
-    [HttpPost("")]
+    [HttpPost(ClusterRoutes.List)]
     [RequestSizeLimit(KubeconfigReader.MaxLength * 2)]
     public async Task<IActionResult> Register([Bind(Prefix = "Form")] RegisterClusterForm form, CancellationToken ct)
     {
@@ -75,14 +74,14 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         }
         TempData["Flash"] =
             $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";
-        return Redirect($"/admin/clusters/{registered.Value.Name}");
+        return Redirect(ClusterRoutes.DetailUrl(registered.Value.Name));
     }
 
-    [HttpGet("{cluster}")]
+    [HttpGet(ClusterRoutes.Detail)]
     public async Task<IActionResult> Detail(string cluster, CancellationToken ct) =>
         await clusters.SummaryAsync(cluster, ct) is { } found ? View(found) : NotFound();
 
-    [HttpPost("{cluster}/check")]
+    [HttpPost(ClusterRoutes.Check)]
     public async Task<IActionResult> Check(string cluster, CancellationToken ct)
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
@@ -92,10 +91,10 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             found.Health == ClusterHealth.Healthy
                 ? "The cluster answered."
                 : $"The cluster did not answer: {found.LastError}";
-        return Redirect($"/admin/clusters/{found.Name}");
+        return Redirect(ClusterRoutes.DetailUrl(found.Name));
     }
 
-    [HttpPost("{cluster}/kubeconfig")]
+    [HttpPost(ClusterRoutes.Kubeconfig)]
     [RequestSizeLimit(KubeconfigReader.MaxLength * 2)]
     public async Task<IActionResult> ReplaceKubeconfig(
         string cluster,
@@ -110,10 +109,10 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         TempData["Flash"] = replaced.Succeeded
             ? "The kubeconfig was replaced; the cluster answered with it."
             : $"The kubeconfig was not replaced: {replaced.Problem!.Message}";
-        return Redirect($"/admin/clusters/{found.Name}");
+        return Redirect(ClusterRoutes.DetailUrl(found.Name));
     }
 
-    [HttpPost("{cluster}/remove")]
+    [HttpPost(ClusterRoutes.Remove)]
     public async Task<IActionResult> Remove(string cluster, string? confirmName, CancellationToken ct)
     {
         if (await clusters.FindAsync(cluster, ct) is not { } found)
@@ -121,15 +120,15 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         if (!string.Equals(confirmName?.Trim(), found.Name, StringComparison.Ordinal))
         {
             TempData["Flash"] = $"Type '{found.Name}' to confirm the removal.";
-            return Redirect($"/admin/clusters/{found.Name}");
+            return Redirect(ClusterRoutes.DetailUrl(found.Name));
         }
         await clusters.RemoveAsync(found, ct);
         TempData["Flash"] =
             $"Cluster '{found.Name}' was removed from the portal; nothing changed in the cluster itself.";
-        return Redirect("/admin/clusters");
+        return Redirect(ClusterRoutes.ListUrl());
     }
 
-    [HttpGet("{cluster}/hosts")]
+    [HttpGet(ClusterRoutes.Hosts)]
     public async Task<IActionResult> Hosts(string cluster, [FromQuery] HostQuery query, CancellationToken ct)
     {
         if (await clusters.SummaryAsync(cluster, ct) is not { } found)
@@ -144,7 +143,7 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         return View(new HostListModel(found, views, query));
     }
 
-    [HttpGet("{cluster}/hosts/{host}")]
+    [HttpGet(ClusterRoutes.Host)]
     public async Task<IActionResult> HostDetail(string cluster, string host, CancellationToken ct)
     {
         if (
@@ -155,11 +154,11 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         return View(new HostDetailModel(found, node, HostView.From(HostRows.From(node))));
     }
 
-    [HttpPost("{cluster}/hosts/{host}/cordon")]
+    [HttpPost(ClusterRoutes.Cordon)]
     public Task<IActionResult> Cordon(string cluster, string host, CancellationToken ct) =>
         SetUnschedulable(cluster, host, true, ct);
 
-    [HttpPost("{cluster}/hosts/{host}/uncordon")]
+    [HttpPost(ClusterRoutes.Uncordon)]
     public Task<IActionResult> Uncordon(string cluster, string host, CancellationToken ct) =>
         SetUnschedulable(cluster, host, false, ct);
 
@@ -176,6 +175,6 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
         TempData["Flash"] = unschedulable
             ? $"Cordoning {host}: no new pods will be scheduled on it. The page updates when the cluster confirms."
             : $"Uncordoning {host}. The page updates when the cluster confirms.";
-        return Redirect($"/admin/clusters/{found.Name}/hosts/{host}");
+        return Redirect(ClusterRoutes.HostUrl(found.Name, host));
     }
 }

@@ -7,6 +7,7 @@ using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
+using Portal.Web.Administration;
 using Portal.Web.Identity;
 
 namespace Portal.Web.Common;
@@ -115,7 +116,7 @@ public static class JobsSetup
             {
                 Authorization = [new PlatformAdminOnly()],
                 DashboardTitle = "Developer center jobs",
-                AppPath = "/admin",
+                AppPath = AdministrationRoutes.OverviewUrl(),
             }
         );
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();

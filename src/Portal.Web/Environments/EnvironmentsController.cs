@@ -54,10 +54,10 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         nameof(ShareForm.Pods),
     ];
 
-    [HttpGet("/t/{tenant}/environments"), Authorize(TenantPolicies.Read)]
+    [HttpGet(EnvironmentRoutes.List), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(CancellationToken ct) => View(await BuildAsync(new EnvironmentForm(), ct));
 
-    [HttpPost("/t/{tenant}/environments"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(EnvironmentRoutes.List), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Create(EnvironmentForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -83,11 +83,11 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             );
         }
         TempData["Flash"] = $"Creating environment '{form.Name}': follow it under Operations.";
-        return Redirect($"/t/{access.Tenant.Slug}/operations");
+        return Redirect(EnvironmentRoutes.OperationsUrl(access.Tenant.Slug));
     }
 
     /// <summary>Changes an environment's share; a refusal is shown in that environment's form, each amount's next to it.</summary>
-    [HttpPost("/t/{tenant}/environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(EnvironmentRoutes.Share), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeShare(
         string environment,
         [Bind(Prefix = "Share")] ShareForm share,
@@ -115,11 +115,11 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             );
         }
         TempData["Flash"] = $"Changing the share of '{environment}': follow it under Operations.";
-        return Redirect($"/t/{access.Tenant.Slug}/operations");
+        return Redirect(EnvironmentRoutes.OperationsUrl(access.Tenant.Slug));
     }
 
     /// <summary>Says what runs in the environment before it is deleted, and asks for its name when something does.</summary>
-    [HttpGet("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
+    [HttpGet(EnvironmentRoutes.Delete), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ConfirmDelete(string environment, CancellationToken ct)
     {
         var deletion = await environments.PrepareDeletionAsync(environment, ct);
@@ -128,7 +128,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             : NotFound();
     }
 
-    [HttpPost("/t/{tenant}/environments/{environment}/delete"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(EnvironmentRoutes.Delete), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(string environment, string? confirmName, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -149,14 +149,14 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
             );
         }
         TempData["Flash"] = $"Deleting '{environment}' and its namespace: follow it under Operations.";
-        return Redirect($"/t/{access.Tenant.Slug}/operations");
+        return Redirect(EnvironmentRoutes.OperationsUrl(access.Tenant.Slug));
     }
 
-    [HttpGet("/t/{tenant}/operations"), Authorize(TenantPolicies.Read)]
+    [HttpGet(EnvironmentRoutes.Operations), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Operations(CancellationToken ct) =>
         View(new OperationsModel(HttpContext.TenantAccess(), await environments.OperationsAsync(100, ct)));
 
-    [HttpPost("/t/{tenant}/operations/{operationId:guid}/retry"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(EnvironmentRoutes.RetryOperation), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Retry(Guid operationId, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -164,7 +164,7 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return this.AfterAction(
             retried.Problem,
             "The operation was queued again.",
-            $"/t/{access.Tenant.Slug}/operations"
+            EnvironmentRoutes.OperationsUrl(access.Tenant.Slug)
         );
     }
 

@@ -7,6 +7,7 @@ using Portal.Domain.Audit;
 using Portal.Domain.Identity;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Identity;
+using Portal.Web.Shell;
 
 namespace Portal.Web.Identity;
 
@@ -42,7 +43,6 @@ public sealed class ChangePasswordForm
 }
 
 [ApiExplorerSettings(IgnoreApi = true)]
-[Route("account")]
 public sealed class AccountController(
     SignInManager<PortalUser> signIn,
     UserManager<PortalUser> users,
@@ -50,10 +50,10 @@ public sealed class AccountController(
     AuditTrail audit
 ) : Controller
 {
-    [HttpGet("login"), AllowAnonymous]
+    [HttpGet(AccountRoutes.Login), AllowAnonymous]
     public IActionResult Login(string? returnUrl) => View(new LoginForm { ReturnUrl = returnUrl });
 
-    [HttpPost("login"), AllowAnonymous, EnableRateLimiting(IdentitySetup.LoginRateLimit)]
+    [HttpPost(AccountRoutes.Login), AllowAnonymous, EnableRateLimiting(IdentitySetup.LoginRateLimit)]
     public async Task<IActionResult> Login(LoginForm form, CancellationToken ct)
     {
         if (!ModelState.IsValid)
@@ -81,7 +81,7 @@ public sealed class AccountController(
                 null,
                 ct
             );
-            return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl : "/");
+            return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl : ShellRoutes.HomeUrl());
         }
         if (result.IsLockedOut)
         {
@@ -113,7 +113,7 @@ public sealed class AccountController(
         return View(form);
     }
 
-    [HttpPost("logout"), Authorize]
+    [HttpPost(AccountRoutes.Logout), Authorize]
     public async Task<IActionResult> Logout(CancellationToken ct)
     {
         var actor = HttpContext.ToActor();
@@ -127,13 +127,13 @@ public sealed class AccountController(
             null,
             ct
         );
-        return Redirect("/account/login");
+        return Redirect(AccountRoutes.LoginUrl());
     }
 
-    [HttpGet("password"), Authorize]
+    [HttpGet(AccountRoutes.Password), Authorize]
     public IActionResult Password() => View(new ChangePasswordForm());
 
-    [HttpPost("password"), Authorize]
+    [HttpPost(AccountRoutes.Password), Authorize]
     public async Task<IActionResult> Password(ChangePasswordForm form, CancellationToken ct)
     {
         if (!ModelState.IsValid)
@@ -167,6 +167,6 @@ public sealed class AccountController(
             ct
         );
         TempData["Flash"] = "Your password has been changed.";
-        return Redirect("/");
+        return Redirect(ShellRoutes.HomeUrl());
     }
 }

@@ -9,6 +9,7 @@ using OpenIddict.Validation.AspNetCore;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Persistence;
+using Portal.Web.Shell;
 using Portal.Web.Tenancy;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -68,9 +69,9 @@ public static class IdentitySetup
         services.Configure<CookieTempDataProviderOptions>(tempData => tempData.Cookie.SecurePolicy = cookiePolicy);
         services.ConfigureApplicationCookie(cookie =>
         {
-            cookie.LoginPath = "/account/login";
-            cookie.LogoutPath = "/account/logout";
-            cookie.AccessDeniedPath = "/error/403";
+            cookie.LoginPath = AccountRoutes.Login;
+            cookie.LogoutPath = AccountRoutes.Logout;
+            cookie.AccessDeniedPath = ShellRoutes.ErrorUrl(403);
             cookie.Cookie.Name = "portal.session";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;

@@ -14,18 +14,17 @@ namespace Portal.Web.Middleware;
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
-[Route("admin/middleware")]
 public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controller
 {
     private const string ListView = "/Middleware/Views/Catalog/Admin.cshtml";
     private const string DetailView = "/Middleware/Views/Catalog/AdminTemplate.cshtml";
     private const int PageSize = 50;
 
-    [HttpGet("")]
+    [HttpGet(MiddlewareRoutes.AdminCatalog)]
     public async Task<IActionResult> Index([FromQuery] CatalogQuery query, CancellationToken ct) =>
         View(ListView, await ListAsync(query, new NewTemplateForm(), ct));
 
-    [HttpPost("")]
+    [HttpPost(MiddlewareRoutes.AdminCatalog)]
     [RequestSizeLimit(2 * 1024 * 1024)]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] NewTemplateForm form, CancellationToken ct)
     {
@@ -48,10 +47,10 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         if (!created.Succeeded)
             return await RefusedListAsync(created.Problem!, form, ct);
         TempData["Flash"] = $"Template '{created.Value.Name}' was added to the catalog.";
-        return Redirect($"/admin/middleware/{created.Value.Name}");
+        return Redirect(MiddlewareRoutes.AdminTemplateUrl(created.Value.Name));
     }
 
-    [HttpGet("{template}")]
+    [HttpGet(MiddlewareRoutes.AdminTemplate)]
     public async Task<IActionResult> Detail(string template, CancellationToken ct) =>
         await catalog.FindAsync(template, CatalogVisibility.All, ct) is { } found
             ? View(
@@ -60,7 +59,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
             )
             : NotFound();
 
-    [HttpPost("{template}/details")]
+    [HttpPost(MiddlewareRoutes.AdminTemplateDetails)]
     public async Task<IActionResult> ChangeDetails(
         string template,
         [Bind(Prefix = "Details")] DetailsForm form,
@@ -81,7 +80,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         );
     }
 
-    [HttpPost("{template}/versions")]
+    [HttpPost(MiddlewareRoutes.AdminVersions)]
     public async Task<IActionResult> AddVersion(
         string template,
         [Bind(Prefix = "NewVersion")] VersionForm form,
@@ -102,7 +101,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         );
     }
 
-    [HttpPost("{template}/plans")]
+    [HttpPost(MiddlewareRoutes.AdminPlans)]
     public async Task<IActionResult> AddPlan(
         string template,
         [Bind(Prefix = "NewPlan")] PlanForm form,
@@ -120,15 +119,15 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         );
     }
 
-    [HttpPost("{template}/hide")]
+    [HttpPost(MiddlewareRoutes.AdminHideTemplate)]
     public async Task<IActionResult> Hide(string template, bool toList, CancellationToken ct) =>
         await SetHiddenAsync(template, hidden: true, toList, ct);
 
-    [HttpPost("{template}/show")]
+    [HttpPost(MiddlewareRoutes.AdminShowTemplate)]
     public async Task<IActionResult> Show(string template, bool toList, CancellationToken ct) =>
         await SetHiddenAsync(template, hidden: false, toList, ct);
 
-    [HttpPost("{template}/versions/{version}/hide")]
+    [HttpPost(MiddlewareRoutes.AdminHideVersion)]
     public async Task<IActionResult> HideVersion(string template, string version, CancellationToken ct) =>
         await AfterAsync(
             template,
@@ -138,7 +137,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
             ct: ct
         );
 
-    [HttpPost("{template}/versions/{version}/show")]
+    [HttpPost(MiddlewareRoutes.AdminShowVersion)]
     public async Task<IActionResult> ShowVersion(string template, string version, CancellationToken ct) =>
         await AfterAsync(
             template,
@@ -148,7 +147,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
             ct: ct
         );
 
-    [HttpPost("{template}/plans/{plan}/hide")]
+    [HttpPost(MiddlewareRoutes.AdminHidePlan)]
     public async Task<IActionResult> HidePlan(string template, string plan, CancellationToken ct) =>
         await AfterAsync(
             template,
@@ -158,7 +157,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
             ct: ct
         );
 
-    [HttpPost("{template}/plans/{plan}/show")]
+    [HttpPost(MiddlewareRoutes.AdminShowPlan)]
     public async Task<IActionResult> ShowPlan(string template, string plan, CancellationToken ct) =>
         await AfterAsync(
             template,
@@ -176,7 +175,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         TempData["Flash"] = hidden
             ? $"Template '{template}' is hidden from tenants; its instances keep running."
             : $"Template '{template}' is offered to tenants again.";
-        return Redirect(toList ? "/admin/middleware" : $"/admin/middleware/{template}");
+        return Redirect(toList ? MiddlewareRoutes.AdminCatalogUrl() : MiddlewareRoutes.AdminTemplateUrl(template));
     }
 
     /// <summary>Back to the template after a change; a refusal shows the page again with the problems next to the form's fields.</summary>
@@ -194,7 +193,7 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         if (result.Succeeded)
         {
             TempData["Flash"] = flash;
-            return Redirect($"/admin/middleware/{template}");
+            return Redirect(MiddlewareRoutes.AdminTemplateUrl(template));
         }
         return await this.RefusedAsync(
             result.Problem!,

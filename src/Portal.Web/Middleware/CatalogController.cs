@@ -12,7 +12,7 @@ public sealed class CatalogController(MiddlewareCatalog catalog) : Controller
 {
     public const int PageSize = 24;
 
-    [HttpGet("/t/{tenant}/middleware/catalog"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.Catalog), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index([FromQuery] CatalogQuery query, CancellationToken ct)
     {
         var filter = new CatalogFilter(query.Search, query.Category, CatalogVisibility.Offered);
@@ -22,7 +22,7 @@ public sealed class CatalogController(MiddlewareCatalog catalog) : Controller
         );
     }
 
-    [HttpGet("/t/{tenant}/middleware/catalog/{template}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.CatalogTemplate), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Template(string template, CancellationToken ct) =>
         await catalog.FindAsync(template, CatalogVisibility.Offered, ct) is { } found
             ? View(new CatalogTemplateModel(HttpContext.TenantAccess(), found))

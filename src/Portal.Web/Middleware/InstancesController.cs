@@ -68,7 +68,7 @@ public sealed class InstancesController(
 ) : Controller
 {
     /// <summary>The last lines of an instance pod's log, as a file.</summary>
-    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.PodLog), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Log(
         string environment,
         string instance,
@@ -91,7 +91,7 @@ public sealed class InstancesController(
         return File(System.Text.Encoding.UTF8.GetBytes(tail.Value), "text/plain; charset=utf-8", $"{pod}.log");
     }
 
-    [HttpGet("/t/{tenant}/middleware"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.Instances), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(string? environment, string? template, int? page, CancellationToken ct) =>
         View(
             new InstanceListModel(
@@ -108,7 +108,7 @@ public sealed class InstancesController(
             )
         );
 
-    [HttpGet("/t/{tenant}/middleware/new"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(MiddlewareRoutes.NewInstance), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> New(string? template, CancellationToken ct)
     {
         var chosen = await directory.TemplateAsync(template, ct);
@@ -130,7 +130,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpPost("/t/{tenant}/middleware/new"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.NewInstance), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Create(InstanceForm form, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -142,7 +142,7 @@ public sealed class InstancesController(
         {
             TempData["Flash"] =
                 $"Provisioning '{form.Name?.Trim()}' in '{form.Environment}'. Follow it here or under Operations.";
-            return Redirect($"/t/{access.Tenant.Slug}/middleware/{form.Environment}/{form.Name?.Trim()}");
+            return Redirect(MiddlewareRoutes.InstanceUrl(access.Tenant.Slug, form.Environment!, form.Name!.Trim()));
         }
         return await this.RefusedAsync(
             provisioned.Problem!,
@@ -161,7 +161,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MiddlewareRoutes.Instance), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Detail(string environment, string instance, CancellationToken ct) =>
         await directory.FindAsync(environment, instance, ct) is { } found
             ? View(
@@ -175,7 +175,7 @@ public sealed class InstancesController(
             : NotFound();
 
     /// <summary>Shows the credentials in clear on this response only; the reveal is audited.</summary>
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/reveal"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Reveal), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Reveal(string environment, string instance, CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -194,7 +194,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/scale"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Scale), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Scale(string environment, string instance, int? replicas, CancellationToken ct) =>
         BackToInstance(
             replicas is null
@@ -205,7 +205,7 @@ public sealed class InstancesController(
             $"Scaling '{instance}' to {replicas}."
         );
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/plan"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Plan), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ChangePlan(
         string environment,
         string instance,
@@ -219,7 +219,7 @@ public sealed class InstancesController(
             $"Changing '{instance}' to plan '{plan}'."
         );
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/upgrade"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Upgrade), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Upgrade(
         string environment,
         string instance,
@@ -233,7 +233,7 @@ public sealed class InstancesController(
             $"Upgrading '{instance}' to {version}."
         );
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/restart"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Restart), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
         BackToInstance(
             await changes.RestartAsync(environment, instance, ct),
@@ -243,7 +243,7 @@ public sealed class InstancesController(
         );
 
     /// <summary>Deletes with an explicit choice about the data volumes; a bound instance needs its name typed as confirmation.</summary>
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/delete"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Delete), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(
         string environment,
         string instance,
@@ -269,7 +269,7 @@ public sealed class InstancesController(
     }
 
     /// <summary>The variables a binding would give the application, with inputs to rename them, before anything changes.</summary>
-    [HttpGet("/t/{tenant}/middleware/{environment}/{instance}/bindings/new"), Authorize(TenantPolicies.Develop)]
+    [HttpGet(MiddlewareRoutes.NewBinding), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> PreviewBinding(
         string environment,
         string instance,
@@ -294,7 +294,7 @@ public sealed class InstancesController(
         );
     }
 
-    [HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings"), Authorize(TenantPolicies.Develop)]
+    [HttpPost(MiddlewareRoutes.Bindings), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Bind(
         string environment,
         string instance,
@@ -350,10 +350,7 @@ public sealed class InstancesController(
         );
     }
 
-    [
-        HttpPost("/t/{tenant}/middleware/{environment}/{instance}/bindings/{app}/delete"),
-        Authorize(TenantPolicies.Develop)
-    ]
+    [HttpPost(MiddlewareRoutes.DeleteBinding), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Unbind(string environment, string instance, string app, CancellationToken ct) =>
         BackToInstance(
             await bindings.UnbindAsync(environment, instance, app, ct),
@@ -371,12 +368,12 @@ public sealed class InstancesController(
         bool toList = false
     )
     {
-        var instances = $"/t/{HttpContext.TenantAccess().Tenant.Slug}/middleware";
+        var slug = HttpContext.TenantAccess().Tenant.Slug;
         return this.AfterAction(
             outcome.Problem,
             queued,
-            $"{instances}/{environment}/{instance}",
-            toList ? instances : null
+            MiddlewareRoutes.InstanceUrl(slug, environment, instance),
+            toList ? MiddlewareRoutes.InstancesUrl(slug) : null
         );
     }
 

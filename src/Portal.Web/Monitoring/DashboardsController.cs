@@ -15,10 +15,10 @@ public sealed record ChartPanelModel(string Title, string Source, string Live);
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class DashboardsController(PlatformDashboard platform, TenantDashboard tenants) : Controller
 {
-    [HttpGet("/admin/monitoring"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(MonitoringRoutes.Platform), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Platform(CancellationToken ct) => View(await platform.ReadAsync(ct));
 
-    [HttpGet("/t/{tenant}/monitoring"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MonitoringRoutes.Tenant), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Tenant(CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();
@@ -35,7 +35,8 @@ public sealed record WorkloadChartsModel(string Tenant, string Kind, string Name
     public ChartPanelModel Panel(string environment) =>
         new(
             $"Charts in {environment}",
-            $"/api/v1/tenants/{Tenant}/metrics/{Kind}/{Name}?environment={Uri.EscapeDataString(environment)}",
+            $"{(Kind == "apps" ? MonitoringRoutes.AppMetricsUrl(Tenant, Name) : MonitoringRoutes.InstanceMetricsUrl(Tenant, Name))}"
+                + $"?environment={Uri.EscapeDataString(environment)}",
             MonitoringHub.TenantScopePrefix + Tenant
         );
 }

@@ -17,18 +17,18 @@ namespace Portal.Web.Monitoring;
 public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard platform, TenantDashboard tenants)
     : ApiControllerBase
 {
-    [HttpGet("api/v1/platform/metrics/clusters/{cluster}"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(MonitoringRoutes.ClusterMetrics), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Cluster(string cluster, string? range, CancellationToken ct) =>
         Answer(await charts.ClusterAsync(cluster, range, ct));
 
-    [HttpGet("api/v1/tenants/{tenant}/metrics/environments/{environment}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MonitoringRoutes.EnvironmentMetrics), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Environment(string environment, string? range, CancellationToken ct) =>
         Answer(await charts.EnvironmentAsync(HttpContext.TenantAccess().Tenant.Id, environment, range, ct));
 
     /// <summary>CPU, memory, restarts and replicas of the application in the environment, with its deploys there marked.</summary>
-    [HttpGet("api/v1/tenants/{tenant}/metrics/apps/{app}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MonitoringRoutes.AppMetrics), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Application(
         string app,
@@ -37,7 +37,7 @@ public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard
         CancellationToken ct
     ) => Answer(await charts.ApplicationAsync(HttpContext.TenantAccess().Tenant.Id, app, environment, range, ct));
 
-    [HttpGet("api/v1/tenants/{tenant}/metrics/instances/{instance}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MonitoringRoutes.InstanceMetrics), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Instance(
         string instance,
@@ -46,10 +46,10 @@ public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard
         CancellationToken ct
     ) => Answer(await charts.InstanceAsync(HttpContext.TenantAccess().Tenant.Id, instance, environment, range, ct));
 
-    [HttpGet("api/v1/platform/dashboard"), Authorize(TenantPolicies.PlatformAdmin)]
+    [HttpGet(MonitoringRoutes.PlatformDashboard), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<PlatformDashboardView> ForPlatform(CancellationToken ct) => platform.ReadAsync(ct);
 
-    [HttpGet("api/v1/tenants/{tenant}/dashboard"), Authorize(TenantPolicies.Read)]
+    [HttpGet(MonitoringRoutes.TenantDashboard), Authorize(TenantPolicies.Read)]
     public Task<TenantDashboardView> ForTenant(CancellationToken ct) =>
         tenants.ReadAsync(HttpContext.TenantAccess().Tenant.Id, ct);
 

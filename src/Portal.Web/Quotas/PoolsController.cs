@@ -34,7 +34,6 @@ public sealed record PoolDetailModel(
 /// <summary>The platform admin's resource pools: capacity from live nodes, quotas granted to tenants.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
-[Route("admin/pools")]
 public sealed class PoolsController(
     PoolCatalog pools,
     ClusterRegistry clusters,
@@ -43,11 +42,11 @@ public sealed class PoolsController(
     PoolTainting tainting
 ) : Controller
 {
-    [HttpGet("")]
+    [HttpGet(QuotaRoutes.Pools)]
     public async Task<IActionResult> Index(CancellationToken ct) =>
         View(new PoolListModel(await pools.ListAsync(ct), await clusters.ListAsync(ct), new CreatePoolForm()));
 
-    [HttpPost("")]
+    [HttpPost(QuotaRoutes.Pools)]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] CreatePoolForm form, CancellationToken ct)
     {
         // A blank ratio is the documented default, 1 (no overcommit); an unreadable one is refused, not taken for it.
@@ -79,11 +78,11 @@ public sealed class PoolsController(
             );
         }
         TempData["Flash"] = $"Pool '{created.Value.Name}' was created. Grant tenants quota in it.";
-        return Redirect($"/admin/pools/{created.Value.Name}");
+        return Redirect(QuotaRoutes.PoolUrl(created.Value.Name));
     }
 
     /// <summary>The pool; with <paramref name="tenant"/>, its grant form holds that tenant's current quota, to be changed.</summary>
-    [HttpGet("{pool}")]
+    [HttpGet(QuotaRoutes.Pool)]
     public async Task<IActionResult> Detail(string pool, string? tenant, CancellationToken ct)
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
@@ -99,7 +98,7 @@ public sealed class PoolsController(
         );
     }
 
-    [HttpPost("{pool}/quotas")]
+    [HttpPost(QuotaRoutes.Grant)]
     public async Task<IActionResult> Grant(string pool, [Bind(Prefix = "Form")] QuotaForm form, CancellationToken ct)
     {
         if (await pools.FindAsync(pool, ct) is not { } found)
@@ -117,10 +116,10 @@ public sealed class PoolsController(
             );
         }
         TempData["Flash"] = $"Tenant '{form.Tenant}' now has {granted.Value.Granted} in pool '{found.Name}'.";
-        return Redirect($"/admin/pools/{found.Name}");
+        return Redirect(QuotaRoutes.PoolUrl(found.Name));
     }
 
-    [HttpPost("{pool}/overcommit")]
+    [HttpPost(QuotaRoutes.Overcommit)]
     public async Task<IActionResult> ChangeOvercommit(
         string pool,
         decimal? cpuOvercommit,
@@ -139,10 +138,10 @@ public sealed class PoolsController(
             return await DetailRefusedAsync(found, changed.Problem!, _ => "Overcommit", ct);
         }
         TempData["Flash"] = $"Pool '{pool}' now overcommits CPU {cpuOvercommit} and memory {memoryOvercommit}.";
-        return Redirect($"/admin/pools/{pool}");
+        return Redirect(QuotaRoutes.PoolUrl(pool));
     }
 
-    [HttpPost("{pool}/dedication")]
+    [HttpPost(QuotaRoutes.Dedication)]
     public async Task<IActionResult> Dedicate(string pool, bool dedicated, CancellationToken ct)
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
@@ -155,10 +154,10 @@ public sealed class PoolsController(
         TempData["Flash"] = dedicated
             ? $"Pool '{pool}' is dedicated: taint its nodes to keep other pools' pods off them."
             : $"Pool '{pool}' is no longer dedicated: take its taint off its nodes to let other pools use them.";
-        return Redirect($"/admin/pools/{pool}");
+        return Redirect(QuotaRoutes.PoolUrl(pool));
     }
 
-    [HttpPost("{pool}/taint")]
+    [HttpPost(QuotaRoutes.Taint)]
     public async Task<IActionResult> Taint(string pool, CancellationToken ct)
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
@@ -167,10 +166,10 @@ public sealed class PoolsController(
         TempData["Flash"] = found.Dedicated
             ? $"Putting {found.Taint} on the nodes of '{pool}'. The audit says what was done."
             : $"Taking {found.Taint} off the nodes that carry it. The audit says what was done.";
-        return Redirect($"/admin/pools/{pool}");
+        return Redirect(QuotaRoutes.PoolUrl(pool));
     }
 
-    [HttpPost("{pool}/ingress")]
+    [HttpPost(QuotaRoutes.Ingress)]
     public async Task<IActionResult> ChangeIngress(
         string pool,
         string? ingressDomains,
@@ -194,10 +193,10 @@ public sealed class PoolsController(
         TempData["Flash"] =
             $"Pool '{pool}' now publishes hosts under {(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}"
             + $"{(wildcardHosts ? ", wildcards allowed" : "")}.";
-        return Redirect($"/admin/pools/{pool}");
+        return Redirect(QuotaRoutes.PoolUrl(pool));
     }
 
-    [HttpPost("{pool}/metrics-source")]
+    [HttpPost(QuotaRoutes.MetricsSource)]
     public async Task<IActionResult> ChangeMetricsSource(string pool, string? prometheusUrl, CancellationToken ct)
     {
         if (await pools.SummaryAsync(pool, ct) is not { } found)
@@ -215,7 +214,7 @@ public sealed class PoolsController(
         }
         var now = PoolMetricsSourceSetting.Describe(await metricsSourceSetting.PrometheusUrlAsync(pool, ct) ?? "");
         TempData["Flash"] = $"Pool '{pool}' now reads usage from {now}.";
-        return Redirect($"/admin/pools/{pool}");
+        return Redirect(QuotaRoutes.PoolUrl(pool));
     }
 
     /// <summary>The pool's page again, the refusal next to the setting's field and, by <paramref name="keep"/>, what was typed.</summary>

@@ -12,7 +12,7 @@ public sealed record TenantQuotasModel(TenantAccess Access, IReadOnlyList<Tenant
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class TenantQuotasController(PoolCatalog pools) : Controller
 {
-    [HttpGet("/t/{tenant}/quotas"), Authorize(TenantPolicies.Read)]
+    [HttpGet(QuotaRoutes.TenantQuotas), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(CancellationToken ct) =>
         View(new TenantQuotasModel(HttpContext.TenantAccess(), await pools.ForTenantAsync(ct)));
 }

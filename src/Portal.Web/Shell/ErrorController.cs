@@ -13,7 +13,7 @@ public sealed record ErrorModel(int Status, string Title, string Message);
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class ErrorController : Controller
 {
-    [Route("/error/{status:int}")]
+    [Route(ShellRoutes.Error)]
     [IgnoreAntiforgeryToken]
     public async Task<IActionResult> Show(int status)
     {

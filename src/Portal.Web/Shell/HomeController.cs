@@ -17,16 +17,16 @@ namespace Portal.Web.Shell;
 public sealed class HomeController(TenantAdministration tenants, PlatformSetup setup, TenantDashboard dashboard)
     : Controller
 {
-    [HttpGet("/"), Authorize]
+    [HttpGet(ShellRoutes.Home), Authorize]
     public async Task<IActionResult> Index(CancellationToken ct)
     {
         var mine = await tenants.ListForUserAsync(User.UserId() ?? Guid.Empty, User.IsPlatformAdmin(), ct);
         if (User.IsPlatformAdmin())
             return View(new PlatformHomeModel(SetupChecklist.Of(await setup.ReadAsync(ct)), mine));
-        return mine.Count > 0 ? Redirect($"/t/{mine[0].Slug}") : View("NoTenant");
+        return mine.Count > 0 ? Redirect(ShellRoutes.TenantHomeUrl(mine[0].Slug)) : View("NoTenant");
     }
 
-    [HttpGet("/t/{tenant}"), Authorize(TenantPolicies.Read)]
+    [HttpGet(ShellRoutes.TenantHome), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Dashboard(CancellationToken ct)
     {
         var access = HttpContext.TenantAccess();

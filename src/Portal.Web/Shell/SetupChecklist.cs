@@ -1,6 +1,11 @@
 using System.Globalization;
 using Portal.Infrastructure.Onboarding;
 using Portal.Infrastructure.Tenancy;
+using Portal.Web.Administration;
+using Portal.Web.Applications;
+using Portal.Web.Clusters;
+using Portal.Web.Environments;
+using Portal.Web.Quotas;
 
 namespace Portal.Web.Shell;
 
@@ -23,7 +28,7 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
 
     public static SetupChecklist Of(PlatformSetupView setup)
     {
-        var grantPool = setup.Pools.First is { } pool ? $"/admin/pools/{pool}" : null;
+        var grantPool = setup.Pools.First is { } pool ? QuotaRoutes.PoolUrl(pool) : null;
         var environmentTenant = setup.TenantsWithGrants.First;
         var appTenant = setup.TenantsWithEnvironments.First;
         return new SetupChecklist([
@@ -37,7 +42,7 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
                         : $"{setup.Clusters.Count} clusters are registered."
                     : "The Kubernetes cluster the tenants' workloads run on, registered by its kubeconfig.",
                 "Register a cluster",
-                "/admin/clusters"
+                ClusterRoutes.ListUrl()
             ),
             new(
                 "pool",
@@ -47,7 +52,7 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
                     ? Named(setup.Pools, "pool", "pools", "is ready for grants", "are ready for grants")
                     : "A whole cluster, or its nodes that match a label selector, in a region: quota is granted in a pool.",
                 "Create a pool",
-                "/admin/pools"
+                QuotaRoutes.PoolsUrl()
             ),
             new(
                 "tenant",
@@ -57,7 +62,7 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
                     ? Named(setup.Tenants, "tenant", "tenants", "exists", "exist")
                     : "A team or customer, with its own members, environments and applications.",
                 "Create a tenant",
-                "/admin/tenants"
+                AdministrationRoutes.TenantsUrl()
             ),
             new(
                 "quota",
@@ -77,7 +82,7 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
                     ? $"{Count(setup.Environments, "environment", "environments")}, {setup.ReadyEnvironments} ready."
                     : "A namespace in a pool with a share of the tenant's quota: dev, staging, prod…",
                 environmentTenant is null ? "Create an environment" : $"Create an environment in {environmentTenant}",
-                environmentTenant is null ? null : $"/t/{environmentTenant}/environments"
+                environmentTenant is null ? null : EnvironmentRoutes.ListUrl(environmentTenant)
             ),
             new(
                 "application",
@@ -89,9 +94,9 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
                         ? $"{waiting.Name} in {waiting.Tenant} is not running yet: deploy it to an environment."
                     : "A container image deployed to an environment, followed until it runs.",
                 setup.NotRunning is { } app ? $"Deploy {app.Name}" : "Create an application",
-                setup.NotRunning is { } deploy ? $"/t/{deploy.Tenant}/apps/{deploy.Name}"
+                setup.NotRunning is { } deploy ? ApplicationRoutes.DetailUrl(deploy.Tenant, deploy.Name)
                     : appTenant is null ? null
-                    : $"/t/{appTenant}/apps/new"
+                    : ApplicationRoutes.NewUrl(appTenant)
             ),
         ]);
     }

@@ -5,6 +5,7 @@ using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
 using Portal.Web.Identity;
+using Portal.Web.Shell;
 
 namespace Portal.Web.Tenancy;
 
@@ -20,17 +21,16 @@ public sealed record InvitationModel(string Token, InvitationPreview Preview, Ac
 /// <summary>Where an invitation link leads: join with a new account, or with the account signed in.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [AllowAnonymous]
-[Route("invitations/{token}")]
 public sealed class InvitationsController(InvitationAcceptance invitations, SignInManager<PortalUser> signIn)
     : Controller
 {
-    [HttpGet("")]
+    [HttpGet(TenancyRoutes.Invitation)]
     public async Task<IActionResult> Show(string token, CancellationToken ct) =>
         await invitations.PreviewAsync(token, ct) is { } preview
             ? View(new InvitationModel(token, preview, new AcceptInvitationForm()))
             : NotFound();
 
-    [HttpPost("")]
+    [HttpPost(TenancyRoutes.Invitation)]
     public async Task<IActionResult> Accept(
         string token,
         [Bind(Prefix = "Form")] AcceptInvitationForm form,
@@ -47,7 +47,7 @@ public sealed class InvitationsController(InvitationAcceptance invitations, Sign
             var joined = await invitations.AcceptAsUserAsync(token, userId, clientAddress, ct);
             if (!joined.Succeeded)
                 return Refuse(token, preview, form, joined.Problem!);
-            return Redirect($"/t/{preview.TenantSlug}");
+            return Redirect(ShellRoutes.TenantHomeUrl(preview.TenantSlug));
         }
 
         if (form.Password != form.ConfirmPassword)
@@ -68,7 +68,7 @@ public sealed class InvitationsController(InvitationAcceptance invitations, Sign
             return Refuse(token, preview, form, created.Problem!);
         await signIn.SignInAsync(created.Value, isPersistent: false);
         TempData["Flash"] = $"Welcome to {preview.TenantName}.";
-        return Redirect($"/t/{preview.TenantSlug}");
+        return Redirect(ShellRoutes.TenantHomeUrl(preview.TenantSlug));
     }
 
     private IActionResult Refuse(

@@ -61,7 +61,7 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
         var invited = await members.InviteAsync(request.Email, request.Role, ct);
         if (!invited.Succeeded)
             return this.ToActionResult(invited.Problem!);
-        var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
+        var link = PublicUrl.For(HttpContext, TenancyRoutes.InvitationUrl(invited.Value.Token));
         var mail = await mailer.SendAsync(invited.Value.Invitation, link, ct);
         return Created(
             $"/api/v1/tenants/{access.Tenant.Slug}/invitations",

@@ -26,10 +26,9 @@ public sealed record MembersModel(
 
 /// <summary>The members page of a tenant: everyone reads it, tenant admins change it.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-[Route("t/{tenant}/members")]
 public sealed class MembersController(MemberDirectory members, InvitationMailer mailer) : Controller
 {
-    [HttpGet(""), Authorize(TenantPolicies.Read)]
+    [HttpGet(TenancyRoutes.Members), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(string? search, int? page, CancellationToken ct)
     {
         var model = await BuildAsync(search, page, new MemberForm(), TempData["InvitationLink"] as string, ct);
@@ -43,7 +42,7 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
         );
     }
 
-    [HttpPost(""), Authorize(TenantPolicies.Manage)]
+    [HttpPost(TenancyRoutes.Members), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Add([Bind(Prefix = "Form")] MemberForm form, string intent, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
@@ -52,12 +51,12 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
             var invited = await members.InviteAsync(form.Email, form.Role, ct);
             if (invited.Succeeded)
             {
-                var link = PublicUrl.For(HttpContext, $"/invitations/{invited.Value.Token}");
+                var link = PublicUrl.For(HttpContext, TenancyRoutes.InvitationUrl(invited.Value.Token));
                 var mail = await mailer.SendAsync(invited.Value.Invitation, link, ct);
                 TempData["InvitationLink"] = link;
                 TempData["InvitationMail"] = mail.Status;
                 TempData["InvitationMailMessage"] = mail.Message;
-                return Redirect($"/t/{tenant.Slug}/members");
+                return Redirect(TenancyRoutes.MembersUrl(tenant.Slug));
             }
             return await RefuseAsync(form, invited.Problem!, ct);
         }
@@ -65,10 +64,10 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
         if (!added.Succeeded)
             return await RefuseAsync(form, added.Problem!, ct);
         TempData["Flash"] = $"{added.Value.Email} is now a member, as {added.Value.Role}.";
-        return Redirect($"/t/{tenant.Slug}/members");
+        return Redirect(TenancyRoutes.MembersUrl(tenant.Slug));
     }
 
-    [HttpPost("{memberId:guid}/role"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(TenancyRoutes.MemberRole), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeRole(Guid memberId, string? role, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
@@ -76,24 +75,24 @@ public sealed class MembersController(MemberDirectory members, InvitationMailer 
         return this.AfterAction(
             changed.Problem,
             changed.Succeeded ? $"{changed.Value.Email} is now {changed.Value.Role}." : "",
-            $"/t/{tenant.Slug}/members"
+            TenancyRoutes.MembersUrl(tenant.Slug)
         );
     }
 
-    [HttpPost("{memberId:guid}/remove"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(TenancyRoutes.RemoveMember), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Remove(Guid memberId, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var removed = await members.RemoveAsync(memberId, ct);
-        return this.AfterAction(removed.Problem, "The member was removed.", $"/t/{tenant.Slug}/members");
+        return this.AfterAction(removed.Problem, "The member was removed.", TenancyRoutes.MembersUrl(tenant.Slug));
     }
 
-    [HttpPost("invitations/{invitationId:guid}/revoke"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(TenancyRoutes.RevokeInvitation), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Revoke(Guid invitationId, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
         var revoked = await members.RevokeInvitationAsync(invitationId, ct);
-        return this.AfterAction(revoked.Problem, "The invitation was revoked.", $"/t/{tenant.Slug}/members");
+        return this.AfterAction(revoked.Problem, "The invitation was revoked.", TenancyRoutes.MembersUrl(tenant.Slug));
     }
 
     private async Task<IActionResult> RefuseAsync(MemberForm form, Domain.Common.Problem problem, CancellationToken ct)

@@ -21,14 +21,13 @@ public sealed record ServiceAccountsModel(
 
 /// <summary>Tenant admins create service accounts for scripts and pipelines; the secret is shown once.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-[Route("t/{tenant}/service-accounts")]
 public sealed class ServiceAccountsController(ServiceAccounts accounts) : Controller
 {
-    [HttpGet(""), Authorize(TenantPolicies.AdminRead)]
+    [HttpGet(TenancyRoutes.ServiceAccounts), Authorize(TenantPolicies.AdminRead)]
     public async Task<IActionResult> Index(CancellationToken ct) =>
         View(await BuildAsync(new ServiceAccountForm(), null, ct));
 
-    [HttpPost(""), Authorize(TenantPolicies.Manage)]
+    [HttpPost(TenancyRoutes.ServiceAccounts), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Create([Bind(Prefix = "Form")] ServiceAccountForm form, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
@@ -43,7 +42,7 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
         return View("Index", await BuildAsync(new ServiceAccountForm(), created.Value, ct));
     }
 
-    [HttpPost("{serviceAccountId:guid}/delete"), Authorize(TenantPolicies.Manage)]
+    [HttpPost(TenancyRoutes.DeleteServiceAccount), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> Delete(Guid serviceAccountId, CancellationToken ct)
     {
         var tenant = HttpContext.TenantAccess().Tenant;
@@ -51,7 +50,7 @@ public sealed class ServiceAccountsController(ServiceAccounts accounts) : Contro
         TempData["Flash"] = deleted.Succeeded
             ? "The service account was deleted; its tokens stop working now."
             : deleted.Problem!.Message;
-        return Redirect($"/t/{tenant.Slug}/service-accounts");
+        return Redirect(TenancyRoutes.ServiceAccountsUrl(tenant.Slug));
     }
 
     private async Task<ServiceAccountsModel> BuildAsync(
