@@ -92,7 +92,10 @@ public static class WebSetup
         services.AddScoped<HostCordoning>();
         services.AddScoped<Quotas.PoolTainting>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
-        services.AddScoped<Infrastructure.Monitoring.IAlertNotificationQueue, Alerts.HangfireAlertNotificationQueue>();
+        services.AddScoped<
+            Infrastructure.Monitoring.IAlertNotificationQueue,
+            Monitoring.HangfireAlertNotificationQueue
+        >();
         services.AddSingleton<Portal.Domain.Operations.IOperationProgress, Environments.SignalROperationProgress>();
         services.AddSingleton<Tenancy.LiveTenantConnections>();
         services.AddSingleton<Infrastructure.Tenancy.ITenantConnections>(provider =>

@@ -88,7 +88,15 @@ public sealed class DeployScaleTests
     {
         var now = new DateTime(2026, 12, 6, 12, 0, 0, DateTimeKind.Utc);
         var app = Application
-            .Create(Tenancy.Tenant.Create("acme", "Acme", now).Value, "shop", "", "team", OneReplica, s => s.Image, now)
+            .Create(
+                Portal.Domain.Tenancy.Tenant.Create("acme", "Acme", now).Value,
+                "shop",
+                "",
+                "team",
+                OneReplica,
+                s => s.Image,
+                now
+            )
             .Value;
         var deployment = new AppDeployment(app, Guid.NewGuid(), now);
         deployment.Deploy(

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Portal.Domain.Monitoring;
 using Portal.Infrastructure.Monitoring.Notifications;
+using Portal.Infrastructure.Tests.Clusters;
 
 namespace Portal.Infrastructure.Tests.Monitoring.Notifications;
 

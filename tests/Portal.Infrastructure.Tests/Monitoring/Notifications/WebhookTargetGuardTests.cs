@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Portal.Infrastructure.Monitoring.Notifications;
+using Portal.Infrastructure.Tests.Clusters;
 
 namespace Portal.Infrastructure.Tests.Monitoring.Notifications;
 
