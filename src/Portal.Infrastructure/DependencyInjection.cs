@@ -81,7 +81,8 @@ public static class DependencyInjection
                     && o.ProbeTimeout > TimeSpan.Zero
                     && o.LeaseDuration >= TimeSpan.FromSeconds(1)
                     && o.HandOverAfterFailures >= 1,
-                "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, LeaseDuration at least a second, HandOverAfterFailures at least 1."
+                "Portal:Clusters:FlushInterval and ProbeTimeout must be positive, "
+                    + "LeaseDuration at least a second, HandOverAfterFailures at least 1."
             )
             .ValidateOnStart();
         services.AddMetrics();
@@ -144,7 +145,8 @@ public static class DependencyInjection
             .Bind(configuration.GetSection(Applications.LogOptions.Section))
             .Validate(
                 o => o.IsValid(),
-                "Portal:Logs: MaxLineLength is at least 80, MaxDownloadBytes and MaxStreamBytes at least MaxLineLength, "
+                "Portal:Logs: MaxLineLength is at least 80, MaxDownloadBytes and "
+                    + "MaxStreamBytes at least MaxLineLength, "
                     + "StreamsPerUser at least 1 and StreamsPerTenant at least StreamsPerUser."
             )
             .ValidateOnStart();
@@ -172,7 +174,8 @@ public static class DependencyInjection
             .Configure(o => o.PublicUrl = configuration["Portal:PublicUrl"])
             .Validate(
                 o => o.Invalid() is null,
-                "Portal:Ingress:ReservedHosts must hold host names or '*.domain', and Portal:PublicUrl an absolute http(s) URL."
+                "Portal:Ingress:ReservedHosts must hold host names or '*.domain', and "
+                    + "Portal:PublicUrl an absolute http(s) URL."
             )
             .ValidateOnStart();
         services.AddScoped<Applications.IngressClaims>();
@@ -206,7 +209,9 @@ public static class DependencyInjection
                     && o.RawRetention >= TimeSpan.FromHours(1)
                     && o.RollupRetention >= o.RawRetention
                     && o.AlertCoolDown >= TimeSpan.Zero,
-                "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least an hour, RollupRetention at least RawRetention, AlertCoolDown not negative."
+                "Portal:Monitoring:SampleSeconds is 10 to 3600, RawRetention at least "
+                    + "an hour, RollupRetention at least RawRetention, AlertCoolDown not "
+                    + "negative."
             )
             .ValidateOnStart();
         services.AddSingleton<Monitoring.IMonitoringNotifier, Monitoring.NoMonitoringNotifier>();

@@ -41,9 +41,8 @@ public static class SandboxProgram
                 return 2;
             }
             Console.Error.WriteLine(
-                FormattableString.Invariant(
-                    $"seeded {seedPods} running pods in namespace {seedNamespace} across {options.NodeCount} nodes in {seeding.Elapsed.TotalSeconds:F1} s"
-                )
+                FormattableString.Invariant($"seeded {seedPods} running pods in namespace {seedNamespace} across ")
+                    + FormattableString.Invariant($"{options.NodeCount} nodes in {seeding.Elapsed.TotalSeconds:F1} s")
             );
         }
         if (kubeconfigPath is not null)
@@ -52,7 +51,8 @@ public static class SandboxProgram
             Console.Error.WriteLine($"kubeconfig written to {kubeconfigPath}");
         }
         Console.Error.WriteLine(
-            $"sandbox cluster listening on {cluster.BaseAddress} with {options.NodeCount} nodes; Ctrl+C stops it (state is in memory only)"
+            $"sandbox cluster listening on {cluster.BaseAddress} with "
+                + $"{options.NodeCount} nodes; Ctrl+C stops it (state is in memory only)"
         );
         Console.WriteLine(cluster.Kubeconfig);
         try

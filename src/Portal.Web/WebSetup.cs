@@ -108,8 +108,8 @@ public static class WebSetup
     }
 
     /// <summary>
-    /// Migrates the database when configured to, and makes sure the first admin, the CLI client and the seed templates exist and
-    /// that webhook URLs saved before they were sealed are sealed.
+    /// Migrates the database when configured to, and makes sure the first admin, the CLI client and the seed templates
+    /// exist and that webhook URLs saved before they were sealed are sealed.
     /// </summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {

@@ -8,7 +8,9 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Browser.Tests;
 
-/// <summary>The portal of the alerts journey: rollouts called failed after two seconds of trouble, pod changes flushed quickly.</summary>
+/// <summary>
+/// The portal of the alerts journey: rollouts called failed after two seconds of trouble, pod changes flushed quickly.
+/// </summary>
 public sealed class AlertsPortalFixture()
     : PortalFixture(
         new Dictionary<string, string>
@@ -20,10 +22,11 @@ public sealed class AlertsPortalFixture()
     );
 
 /// <summary>
-/// A developer has the alerts page open when an application starts crash-looping: the built-in rule fires on the samples of
-/// the next minutes and the alert appears on the open page, live; its page charts the crash-looping pods around the firing
-/// time, and the developer silences it. The sampling minutes are driven by the test (the job's clock, not the wall clock),
-/// so that three minutes of samples take a moment: the samples of the last three minutes are taken at once.
+/// A developer has the alerts page open when an application starts crash-looping: the built-in rule fires on the
+/// samples of the next minutes and the alert appears on the open page, live; its page charts the crash-looping pods
+/// around the firing time, and the developer silences it. The sampling minutes are driven by the test (the job's clock,
+/// not the wall clock), so that three minutes of samples take a moment: the samples of the last three minutes are taken
+/// at once.
 /// </summary>
 public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHelper output)
     : IClassFixture<AlertsPortalFixture>
@@ -60,7 +63,8 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
         await page.Locator("#save-application").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/t/{Tenant}/apps/worker$"), new() { Timeout = ExpectTimeout });
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
-        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is
+        // there.
         await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy").ClickAsync();
         await EventuallyAsync(
@@ -75,7 +79,8 @@ public sealed class AlertsJourneyTests(AlertsPortalFixture portal, ITestOutputHe
             .ToHaveAttributeAsync("data-live-state", "connected", new() { Timeout = ExpectTimeout });
         await page.EvaluateAsync("() => { window.journeyMark = 'still the same page'; }");
 
-        // 3. Samples of the last three minutes, then the rules: the built-in "Pod crash-looping" fires, and the open page shows it.
+        // 3. Samples of the last three minutes, then the rules: the built-in "Pod crash-looping" fires, and the open
+        //    page shows it.
         var now = DateTime.UtcNow;
         for (var minute = -2; minute <= 0; minute++)
             await RunAsync<MetricsSampler>(sampler => sampler.SampleAtAsync(now.AddMinutes(minute), default));

@@ -23,8 +23,8 @@ public sealed class ApplicationsPortalFixture()
 
 /// <summary>
 /// A developer takes an application from a container image to running: creates it (a bad image is refused next to its
-/// field), deploys it to dev and watches its pod become ready live, tails its log, scales it to 3, deploys an image that
-/// cannot be pulled and reads why, rolls back, compares revisions and promotes dev to prod after seeing the diff.
+/// field), deploys it to dev and watches its pod become ready live, tails its log, scales it to 3, deploys an image
+/// that cannot be pulled and reads why, rolls back, compares revisions and promotes dev to prod after seeing the diff.
 /// </summary>
 public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, ITestOutputHelper output)
     : IClassFixture<ApplicationsPortalFixture>
@@ -38,7 +38,9 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
 
     private const int ExpectTimeout = 20_000;
 
-    /// <summary>A deploy runs as a job and then a rollout in the sandbox; on a loaded 2-core CI machine that can take a while.</summary>
+    /// <summary>
+    /// A deploy runs as a job and then a rollout in the sandbox; on a loaded 2-core CI machine that can take a while.
+    /// </summary>
     private const int RolloutTimeout = 60_000;
 
     [SkippableFact]
@@ -80,7 +82,8 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
 
         // 3. Deploy to dev: the page is served before the pod runs; the pod row and the counts arrive live.
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
-        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is
+        // there.
         await page.Locator("#deploy-preview-button").ClickAsync();
         await Expect(page.Locator("#deploy-scale")).ToContainTextAsync("First deploy to dev");
         await page.SaveScreenshotAsync("29a-deploy-preview");
@@ -166,7 +169,8 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         await Expect(page.Locator("main")).ToContainTextAsync($"working spec: {MissingImage}");
 
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
-        // The preview says what the deploy changes in dev (the image) and that dev keeps the 3 replicas it was scaled to.
+        // The preview says what the deploy changes in dev (the image) and that dev keeps the 3 replicas it was scaled
+        // to.
         await page.Locator("#deploy-preview-button").ClickAsync();
         await Expect(page.Locator("#deploy-preview")).ToContainTextAsync(MissingImage);
         await Expect(page.Locator("#deploy-scale")).ToContainTextAsync("Keeps 3 replicas");
@@ -290,7 +294,9 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
     private static ILocator Card(IPage page, string environment) =>
         page.Locator($"#app-status section[data-environment='{environment}']");
 
-    /// <summary>A field of an environment's card itself (state, replicas, revision, reason), not of its pod rows.</summary>
+    /// <summary>
+    /// A field of an environment's card itself (state, replicas, revision, reason), not of its pod rows.
+    /// </summary>
     private static ILocator CardField(ILocator card, string field) =>
         field == "state" ? card.Locator(".card-header [data-field=state]")
         : field == "reason" ? card.Locator("p[data-field=reason]")
@@ -326,7 +332,9 @@ public sealed class ApplicationsJourneyTests(ApplicationsPortalFixture portal, I
         return await response.TextAsync();
     }
 
-    /// <summary>The ready pods of the page's pod rows as served (the row template of app-live.js has no text).</summary>
+    /// <summary>
+    /// The ready pods of the page's pod rows as served (the row template of app-live.js has no text).
+    /// </summary>
     private static int ReadyPodsIn(string html) => Regex.Matches(html, "<span data-text>Ready</span>").Count;
 
     /// <summary>Leaves a mark in the page's window that a reload or another navigation would wipe out.</summary>

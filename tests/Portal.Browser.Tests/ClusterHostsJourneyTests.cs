@@ -72,7 +72,8 @@ public sealed class ClusterHostsJourneyTests(ClustersPortalFixture portal, ITest
             .ToHaveTextAsync(sandbox.BaseAddress.GetLeftPart(UriPartial.Authority));
         await admin.SaveScreenshotAsync("14-cluster-registered");
 
-        // Its hosts: the watch writes them a moment after the registration, so the page is reloaded until they are there.
+        // Its hosts: the watch writes them a moment after the registration, so the page is reloaded until they are
+        // there.
         await admin.Locator("#hosts-link").ClickAsync();
         await Expect(admin).ToHaveURLAsync(Url("/admin/clusters/pasted/hosts"));
         await admin.ReloadUntilCountAsync(admin.Locator("#hosts tbody tr[data-host]"), nodes.Count);

@@ -28,7 +28,9 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
 {
     private const int ExpectTimeout = 20_000;
 
-    /// <summary>An operation runs four steps against the cluster; on a loaded 2-core CI machine that can take a while.</summary>
+    /// <summary>
+    /// An operation runs four steps against the cluster; on a loaded 2-core CI machine that can take a while.
+    /// </summary>
     private const int OperationTimeout = 60_000;
 
     [SkippableFact]
@@ -142,7 +144,9 @@ public sealed class EnvironmentsJourneyTests(EnvironmentsPortalFixture portal, I
         await page.Locator("#Share_Pods").FillAsync("10");
     }
 
-    /// <summary>Creates the environment on the environments page and follows its operation to Succeeded, live.</summary>
+    /// <summary>
+    /// Creates the environment on the environments page and follows its operation to Succeeded, live.
+    /// </summary>
     private async Task CreateEnvironmentAsync(IPage page, string name, string cpu)
     {
         await page.GotoAsync("/t/acme/environments");

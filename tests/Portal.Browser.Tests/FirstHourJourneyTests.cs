@@ -14,8 +14,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Browser.Tests;
 
 /// <summary>
-/// The portal of the first hour: nothing set up, not even a cluster (the journey registers its own sandbox cluster by its
-/// kubeconfig), observed changes flushed five times a second, and a rollout followed closely.
+/// The portal of the first hour: nothing set up, not even a cluster (the journey registers its own sandbox cluster by
+/// its kubeconfig), observed changes flushed five times a second, and a rollout followed closely.
 /// </summary>
 public sealed class FirstHourPortalFixture()
     : PortalFixture(
@@ -29,10 +29,10 @@ public sealed class FirstHourPortalFixture()
     );
 
 /// <summary>
-/// The first hour, as a platform admin and then a developer live it: the admin's home is a checklist that offers each next
-/// step — cluster, pool, tenant, quota, environment — and follows it; the developer's home in the new tenant offers to
-/// deploy the first app, which they do; then the admin's checklist is complete. Every page on the way fits 1366×768 and
-/// 1920×1080 without horizontal overflow, with a sidebar that fits the window and scrolls on its own.
+/// The first hour, as a platform admin and then a developer live it: the admin's home is a checklist that offers each
+/// next step — cluster, pool, tenant, quota, environment — and follows it; the developer's home in the new tenant
+/// offers to deploy the first app, which they do; then the admin's checklist is complete. Every page on the way fits
+/// 1366×768 and 1920×1080 without horizontal overflow, with a sidebar that fits the window and scrolls on its own.
 /// </summary>
 public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOutputHelper output)
     : IClassFixture<FirstHourPortalFixture>
@@ -44,7 +44,9 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
 
     private const int ExpectTimeout = 20_000;
 
-    /// <summary>Operations and rollouts run as jobs against the sandbox; on a loaded 2-core CI machine that can take a while.</summary>
+    /// <summary>
+    /// Operations and rollouts run as jobs against the sandbox; on a loaded 2-core CI machine that can take a while.
+    /// </summary>
     private const int JobTimeout = 60_000;
 
     private static readonly ViewportSize Small = new() { Width = 1366, Height = 768 };
@@ -199,7 +201,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await Expect(admin.Locator("#next-step")).ToHaveAttributeAsync("href", $"/t/{Tenant}/apps/new");
         await admin.SaveScreenshotAsync("63-first-hour-home-next-app-1366x768");
 
-        // 7. A developer of the tenant signs in: their home is the tenant's dashboard, offering to deploy the first app.
+        // 7. A developer of the tenant signs in: their home is the tenant's dashboard, offering to deploy the first
+        //    app.
         var email = await DeveloperAsync();
         var developer = await portal.NewSignedOutPageAsync();
         await developer.SetViewportSizeAsync(Small.Width, Small.Height);
@@ -266,7 +269,9 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         }
     }
 
-    /// <summary>Opens the home page, checks the steps' states, and follows the next step's button to where it leads.</summary>
+    /// <summary>
+    /// Opens the home page, checks the steps' states, and follows the next step's button to where it leads.
+    /// </summary>
     private async Task NextStepAsync(IPage page, string action, string path, params string[] states)
     {
         await page.GotoAsync("/");
@@ -322,7 +327,9 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         Assert.Contains(layout.GetProperty("overflowY").GetString(), new[] { "auto", "scroll" });
     }
 
-    /// <summary>The sidebar holds more than fits: the wheel over it scrolls it, not the page, down to its last link.</summary>
+    /// <summary>
+    /// The sidebar holds more than fits: the wheel over it scrolls it, not the page, down to its last link.
+    /// </summary>
     private static async Task AssertSidebarScrollsOnItsOwnAsync(IPage page)
     {
         var sidebar = page.Locator("#sidebar");
@@ -358,7 +365,9 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         await sidebar.EvaluateAsync("s => { s.scrollTop = 0; }");
     }
 
-    /// <summary>The environments table shows every column, Workloads the last, without scrolling inside its frame.</summary>
+    /// <summary>
+    /// The environments table shows every column, Workloads the last, without scrolling inside its frame.
+    /// </summary>
     private static async Task AssertEnvironmentsTableFitsAsync(IPage page)
     {
         var frame = page.Locator(".table-responsive").Filter(new() { Has = page.Locator("#environments") });
@@ -368,7 +377,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         );
         Assert.True(
             scrollWidth <= clientWidth,
-            $"At {page.ViewportSize?.Width} px the environments table needs {scrollWidth} px in {clientWidth} px: its last columns are hidden."
+            $"At {page.ViewportSize?.Width} px the environments table needs "
+                + $"{scrollWidth} px in {clientWidth} px: its last columns are hidden."
         );
         await Expect(page.Locator("#environments thead th").Last).ToContainTextAsync("Workloads");
         await Expect(page.Locator("#environments thead th").Last).ToBeInViewportAsync();

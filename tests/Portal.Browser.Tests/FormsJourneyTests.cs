@@ -4,9 +4,9 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Browser.Tests;
 
 /// <summary>
-/// A developer's first application from the form: the basic fields first, several mistakes answered at once next to their
-/// fields (with the advanced section that holds one opened), then the same application imported from a Deployment's YAML,
-/// where bad YAML is refused at its line.
+/// A developer's first application from the form: the basic fields first, several mistakes answered at once next to
+/// their fields (with the advanced section that holds one opened), then the same application imported from a
+/// Deployment's YAML, where bad YAML is refused at its line.
 /// </summary>
 public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOutputHelper output)
     : IClassFixture<ApplicationsPortalFixture>
@@ -82,7 +82,8 @@ public sealed class FormsJourneyTests(ApplicationsPortalFixture portal, ITestOut
                 new() { Timeout = ExpectTimeout }
             );
 
-        // 4. Import: bad YAML is refused at its line, a Deployment fills in the form and nothing is saved until it is created.
+        // 4. Import: bad YAML is refused at its line, a Deployment fills in the form and nothing is saved until it is
+        //    created.
         await page.GotoAsync($"/t/{Tenant}/apps/new");
         await page.Locator("#import-application").ClickAsync();
         await page.Locator("#Yaml")

@@ -6,7 +6,9 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Browser.Tests;
 
-/// <summary>The portal of the invitation-mail journey: its SMTP settings (the alert channels') name a loopback server.</summary>
+/// <summary>
+/// The portal of the invitation-mail journey: its SMTP settings (the alert channels') name a loopback server.
+/// </summary>
 public sealed class MailingPortalFixture()
     : PortalFixture(
         new Dictionary<string, string>
@@ -23,8 +25,8 @@ public sealed class MailingPortalFixture()
 }
 
 /// <summary>
-/// With a mail server configured, a platform admin invites a colleague by email: the members page says beforehand that the
-/// invitation will be mailed and afterwards that it was; the mail holds the link, which opens the invitation.
+/// With a mail server configured, a platform admin invites a colleague by email: the members page says beforehand that
+/// the invitation will be mailed and afterwards that it was; the mail holds the link, which opens the invitation.
 /// </summary>
 public sealed class InvitationMailJourneyTests(MailingPortalFixture portal, ITestOutputHelper output)
     : IClassFixture<MailingPortalFixture>

@@ -12,14 +12,16 @@ public sealed record EnvironmentShare(
     string Pods
 );
 
-/// <summary>What the environments journey shows step by step, done for the later journeys as quickly as the pages allow.</summary>
+/// <summary>
+/// What the environments journey shows step by step, done for the later journeys as quickly as the pages allow.
+/// </summary>
 public static class JourneyArrangement
 {
     private const int ExpectTimeout = 20_000;
 
     /// <summary>
-    /// The pool bj-prod of the whole sandbox cluster, the tenant with 8 CPU requests (12 limits) and 3 middleware instances
-    /// granted in it, and environments with this share, followed until Ready.
+    /// The pool bj-prod of the whole sandbox cluster, the tenant with 8 CPU requests (12 limits) and 3 middleware
+    /// instances granted in it, and environments with this share, followed until Ready.
     /// </summary>
     public static async Task ArrangeTenantWithEnvironmentsAsync(
         this IPage admin,

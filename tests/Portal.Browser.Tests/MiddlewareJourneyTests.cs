@@ -36,7 +36,10 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
 
     private const int ExpectTimeout = 20_000;
 
-    /// <summary>A provision or a deploy runs as a job and then a rollout in the sandbox; on a loaded CI machine that can take a while.</summary>
+    /// <summary>
+    /// A provision or a deploy runs as a job and then a rollout in the sandbox; on a loaded CI machine that can take a
+    /// while.
+    /// </summary>
     private const int RolloutTimeout = 60_000;
 
     [SkippableFact]
@@ -94,7 +97,8 @@ public sealed class MiddlewareJourneyTests(MiddlewarePortalFixture portal, ITest
         await page.Locator("#save-application").ClickAsync();
         await Expect(page).ToHaveURLAsync(Url(AppPath), new() { Timeout = ExpectTimeout });
         await page.Locator("#deploy-environment").SelectOptionAsync("dev");
-        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is there.
+        // The deploy form previews first: what changes in dev, the replicas it keeps, the quota; the deploy button is
+        // there.
         await page.Locator("#deploy-preview-button").ClickAsync();
         await page.Locator("#deploy-note").FillAsync("first deploy");
         await page.Locator("#deploy").ClickAsync();

@@ -8,9 +8,9 @@ using static Microsoft.Playwright.Assertions;
 namespace Portal.Browser.Tests;
 
 /// <summary>
-/// A platform admin opens the ops dashboard and sees the sandbox cluster's charts drawn with data: samples of the last two
-/// minutes are taken while the page is open (the test drives the sampling job rather than waiting for its next minute), and
-/// the page hears of them over SignalR, so the charts fill in while it is open.
+/// A platform admin opens the ops dashboard and sees the sandbox cluster's charts drawn with data: samples of the last
+/// two minutes are taken while the page is open (the test drives the sampling job rather than waiting for its next
+/// minute), and the page hears of them over SignalR, so the charts fill in while it is open.
 /// </summary>
 public sealed class MonitoringJourneyTests(PortalFixture portal, ITestOutputHelper output)
     : IClassFixture<PortalFixture>

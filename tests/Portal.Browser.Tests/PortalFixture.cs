@@ -28,7 +28,9 @@ public class PortalFixture : IAsyncLifetime
     /// <summary>Where the portal listens, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The portal was not started.");
 
-    /// <summary>The portal's services, for journeys that drive its jobs' clock (e.g. sampling the next minutes now).</summary>
+    /// <summary>
+    /// The portal's services, for journeys that drive its jobs' clock (e.g. sampling the next minutes now).
+    /// </summary>
     public IServiceProvider Services =>
         _server?.Services ?? throw new InvalidOperationException("The portal was not started.");
 
@@ -62,7 +64,9 @@ public class PortalFixture : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotFolder);
     }
 
-    /// <summary>Fails on CI, where Chromium must be installed, and skips the test elsewhere when it is missing.</summary>
+    /// <summary>
+    /// Fails on CI, where Chromium must be installed, and skips the test elsewhere when it is missing.
+    /// </summary>
     public static void RequireChromium()
     {
         if (File.Exists(ChromiumPath))

@@ -24,7 +24,9 @@ public static class PortalPages
             }
         );
 
-    /// <summary>Opens the closed advanced sections of the application form, so that their fields can be filled in.</summary>
+    /// <summary>
+    /// Opens the closed advanced sections of the application form, so that their fields can be filled in.
+    /// </summary>
     public static async Task OpenFormSectionsAsync(this IPage page)
     {
         var closed = page.Locator("details.form-section:not([open]) > summary");
@@ -77,8 +79,9 @@ public static class PortalPages
     }
 
     /// <summary>
-    /// Reloads the page until <paramref name="locator"/> has exactly <paramref name="text"/>, for what a page shows only as
-    /// of its rendering (e.g. a pool's capacity once its hosts are seen, an environment once its operation is done).
+    /// Reloads the page until <paramref name="locator"/> has exactly <paramref name="text"/>, for what a page shows
+    /// only as of its rendering (e.g. a pool's capacity once its hosts are seen, an environment once its operation is
+    /// done).
     /// </summary>
     public static async Task ReloadUntilTextAsync(
         this IPage page,

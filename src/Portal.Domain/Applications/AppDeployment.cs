@@ -18,7 +18,8 @@ public enum AppDeploymentState
 
 /// <summary>
 /// An application in one environment: the revision meant to run there, how many replicas, and how the last
-/// change went. Replicas are the environment's own (scaling does not make a revision); the rest comes from the revision.
+/// change went. Replicas are the environment's own (scaling does not make a revision); the rest comes from the
+/// revision.
 /// </summary>
 public sealed class AppDeployment : Tenancy.ITenantOwned
 {
@@ -34,10 +35,14 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     public AppDeploymentState State { get; private set; }
     public string? Reason { get; private set; }
 
-    /// <summary>What one replica of the revision requests and may use: what the portal's quota admission sums.</summary>
+    /// <summary>
+    /// What one replica of the revision requests and may use: what the portal's quota admission sums.
+    /// </summary>
     public ContainerResources PerReplica { get; private set; } = new(0, 0, 0, 0);
 
-    /// <summary>An autoscaler's ceiling, when one owns the replica count: admission counts the most it may run.</summary>
+    /// <summary>
+    /// An autoscaler's ceiling, when one owns the replica count: admission counts the most it may run.
+    /// </summary>
     public int? AutoscaledUpTo { get; private set; }
 
     /// <summary>Whether a failed rollout of the current revision deploys the previous one again by itself.</summary>
@@ -46,7 +51,10 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     /// <summary>The revision that ran before the current one: where an automatic rollback goes.</summary>
     public int? PreviousRevision { get; private set; }
 
-    /// <summary>Who last set the replicas or autoscaler this environment runs with, and when: a scale, stop or start, or a deploy that set them.</summary>
+    /// <summary>
+    /// Who last set the replicas or autoscaler this environment runs with, and when: a scale, stop or start, or a
+    /// deploy that set them.
+    /// </summary>
     public string? ScaledBy { get; private set; }
     public DateTime? ScaledAt { get; private set; }
     public DateTime UpdatedAt { get; private set; }
@@ -66,12 +74,15 @@ public sealed class AppDeployment : Tenancy.ITenantOwned
     /// <summary>The most replicas this deployment may run: what quota admission counts.</summary>
     public int CountedReplicas => Math.Max(Replicas, AutoscaledUpTo ?? 0);
 
-    /// <summary>The environment's scale as it stands, with the autoscaler of the revision that runs (the revision keeps its policy).</summary>
+    /// <summary>
+    /// The environment's scale as it stands, with the autoscaler of the revision that runs (the revision keeps its
+    /// policy).
+    /// </summary>
     public EnvironmentScale ScaleWith(AutoscalingPolicy? autoscaler) => new(Replicas, ReplicasBeforeStop, autoscaler);
 
     /// <summary>
-    /// Points the environment at a new revision with its spec's size, replicas and autoscaling: the spec comes scaled for the
-    /// environment (<see cref="DeployScale"/>), so that a deploy keeps the scale someone chose there.
+    /// Points the environment at a new revision with its spec's size, replicas and autoscaling: the spec comes scaled
+    /// for the environment (<see cref="DeployScale"/>), so that a deploy keeps the scale someone chose there.
     /// </summary>
     public void Deploy(Revision revision, DeploymentSpec spec, bool rollsBackOnFailure, DateTime now)
     {

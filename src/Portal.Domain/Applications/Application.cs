@@ -30,7 +30,9 @@ public sealed class Application : ITenantOwned
 
     private Application() { }
 
-    /// <summary>Validates the name, the details and the spec together, so that a form shows every problem at once.</summary>
+    /// <summary>
+    /// Validates the name, the details and the spec together, so that a form shows every problem at once.
+    /// </summary>
     public static Result<Application> Create(
         Tenant tenant,
         string? name,
@@ -163,7 +165,9 @@ public sealed class Revision : ITenantOwned
     public string CreatedBy { get; private set; } = "";
     public string? Note { get; private set; }
 
-    /// <summary>How the revision came about, in words: "deploy", "rollback to revision 3", "promotion of revision 5 from dev".</summary>
+    /// <summary>
+    /// How the revision came about, in words: "deploy", "rollback to revision 3", "promotion of revision 5 from dev".
+    /// </summary>
     public string Origin { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
 

@@ -12,7 +12,10 @@ public sealed record ApplicationName
 {
     public const int MaxLength = 40;
 
-    /// <summary>Words of the portal's own addresses beside an application's ("/t/{tenant}/apps/new"): an application of that name could not be reached.</summary>
+    /// <summary>
+    /// Words of the portal's own addresses beside an application's ("/t/{tenant}/apps/new"): an application of that
+    /// name could not be reached.
+    /// </summary>
     public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(
         ["new", "import"],
         StringComparer.Ordinal
@@ -35,14 +38,17 @@ public sealed record ApplicationName
         {
             return Problem.Invalid(
                 field,
-                $"'{value}' is not a valid application name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'orders-api')."
+                $"'{value}' is not a valid application name: use lowercase letters, "
+                    + "digits and '-', starting with a letter and ending with a letter or "
+                    + "digit (like 'orders-api')."
             );
         }
 
         if (Reserved.Contains(value))
             return Problem.Invalid(
                 field,
-                $"'{value}' is reserved: the portal's own pages use it in their addresses (/t/{{tenant}}/apps/{value}). Choose another name."
+                $"'{value}' is reserved: the portal's own pages use it in their "
+                    + $"addresses (/t/{{tenant}}/apps/{value}). Choose another name."
             );
         return new ApplicationName(value);
     }

@@ -11,7 +11,9 @@ public sealed record EnvironmentScale(int Replicas, int? ReplicasBeforeStop, Aut
 {
     public bool IsStopped => ReplicasBeforeStop is not null;
 
-    /// <summary>The count a deploy keeps: a stopped application comes back with what it ran before, as starting it would.</summary>
+    /// <summary>
+    /// The count a deploy keeps: a stopped application comes back with what it ran before, as starting it would.
+    /// </summary>
     public int KeptReplicas => ReplicasBeforeStop is { } before ? Math.Max(1, before) : Replicas;
 }
 
@@ -31,7 +33,9 @@ public enum ScaleSource
     Autoscaling,
 }
 
-/// <summary>The spec a deploy runs, with the replicas and autoscaling it runs them with, and where they came from.</summary>
+/// <summary>
+/// The spec a deploy runs, with the replicas and autoscaling it runs them with, and where they came from.
+/// </summary>
 public sealed record ScaledSpec(DeploymentSpec Spec, ScaleSource Source, EnvironmentScale? Before)
 {
     public int Replicas => Spec.Replicas;
@@ -41,8 +45,8 @@ public sealed record ScaledSpec(DeploymentSpec Spec, ScaleSource Source, Environ
 
 /// <summary>
 /// How a deploy scales its environment. Unless it sets replicas, a deploy (of the working spec, an earlier revision or
-/// another environment's) keeps the environment's replicas or its autoscaler: the scale someone chose there is never reset
-/// by a change of image. Replicas cannot be set where an autoscaler owns them.
+/// another environment's) keeps the environment's replicas or its autoscaler: the scale someone chose there is never
+/// reset by a change of image. Replicas cannot be set where an autoscaler owns them.
 /// </summary>
 public sealed record DeployScale
 {
@@ -64,8 +68,8 @@ public sealed record DeployScale
     public static DeployScale Autoscaled(AutoscalingPolicy? policy) => new(ScaleSource.Autoscaling, null, policy);
 
     /// <summary>
-    /// The spec as it will run in the environment, whose scale is <paramref name="current"/> (null where the application
-    /// has not run yet).
+    /// The spec as it will run in the environment, whose scale is <paramref name="current"/> (null where the
+    /// application has not run yet).
     /// </summary>
     public Result<ScaledSpec> Apply(DeploymentSpec spec, EnvironmentScale? current, string environment)
     {
@@ -76,7 +80,8 @@ public sealed record DeployScale
                 if (autoscaler is not null)
                 {
                     return Problem.Conflict(
-                        $"An autoscaler owns the replica count in '{environment}' ({SpecDiff.DescribeAutoscaling(autoscaler)}): leave replicas out "
+                        $"An autoscaler owns the replica count in '{environment}' "
+                            + $"({SpecDiff.DescribeAutoscaling(autoscaler)}): leave replicas out "
                             + "to keep it, or turn autoscaling off first.",
                         "Replicas"
                     );

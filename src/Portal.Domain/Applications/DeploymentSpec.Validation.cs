@@ -14,10 +14,10 @@ public sealed partial record DeploymentSpec
     public const long MaxConfigBytes = 1000 * 1024;
 
     /// <summary>
-    /// Every problem with the spec at once, each with the form field it concerns ("Ports[0].Port", "Resources.CpuLimit"),
-    /// so that a form can show them all next to their fields. Empty when the spec is valid. The rules are those the
-    /// Kubernetes API server applies, and a few of the portal's own: an app requests CPU and memory, so that quota
-    /// admission counts what it really takes.
+    /// Every problem with the spec at once, each with the form field it concerns ("Ports[0].Port",
+    /// "Resources.CpuLimit"), so that a form can show them all next to their fields. Empty when the spec is valid. The
+    /// rules are those the Kubernetes API server applies, and a few of the portal's own: an app requests CPU and
+    /// memory, so that quota admission counts what it really takes.
     /// </summary>
     public IReadOnlyList<Problem> Validate()
     {
@@ -73,7 +73,8 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"Port name '{port.Name}' has {port.Name.Length} characters; a port name has at most {KubernetesSyntax.ServiceNameMaxLength}."
+                        $"Port name '{port.Name}' has {port.Name.Length} characters; a port name "
+                            + $"has at most {KubernetesSyntax.ServiceNameMaxLength}."
                     )
                 );
             }
@@ -82,7 +83,9 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"'{port.Name}' is not a valid port name: use lowercase letters, digits and '-', with at least one letter, no '-' at either end and no '--' (like 'http' or 'metrics')."
+                        $"'{port.Name}' is not a valid port name: use lowercase letters, digits "
+                            + "and '-', with at least one letter, no '-' at either end and no '--' "
+                            + "(like 'http' or 'metrics')."
                     )
                 );
             }
@@ -118,7 +121,8 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"'{variable.Name}' is not a valid variable name: use letters, digits, '_', '-' and '.', and do not start with a digit (like 'DB_HOST')."
+                        $"'{variable.Name}' is not a valid variable name: use letters, digits, "
+                            + "'_', '-' and '.', and do not start with a digit (like 'DB_HOST')."
                     )
                 );
             }
@@ -148,7 +152,8 @@ public sealed partial record DeploymentSpec
                     problems.Add(
                         Problem.Invalid(
                             $"{field}.From",
-                            $"'{from.SecretName}' is not a valid Secret name: use lowercase letters, digits, '-' and '.', like 'db-credentials'."
+                            $"'{from.SecretName}' is not a valid Secret name: use lowercase letters, "
+                                + "digits, '-' and '.', like 'db-credentials'."
                         )
                     );
                 }
@@ -188,7 +193,9 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.FileName",
-                        $"'{file.FileName}' is not a valid file name: use letters, digits, '-', '_' and '.', at most {KubernetesSyntax.ConfigKeyMaxLength} characters, not starting with '..'."
+                        $"'{file.FileName}' is not a valid file name: use letters, digits, '-', "
+                            + $"'_' and '.', at most {KubernetesSyntax.ConfigKeyMaxLength} characters, "
+                            + "not starting with '..'."
                     )
                 );
             }
@@ -204,7 +211,8 @@ public sealed partial record DeploymentSpec
             problems.Add(
                 Problem.Invalid(
                     nameof(ConfigFiles),
-                    $"Config files hold {Quantity.FormatBytes(bytes)} together; the limit is {Quantity.FormatBytes(MaxConfigBytes)}."
+                    $"Config files hold {Quantity.FormatBytes(bytes)} together; the limit is "
+                        + $"{Quantity.FormatBytes(MaxConfigBytes)}."
                 )
             );
         }
@@ -217,7 +225,8 @@ public sealed partial record DeploymentSpec
         if (!path.StartsWith('/'))
             return $"Mount path '{path}' is not absolute: start it with '/', like '/{path}'.";
         if (path == "/")
-            return "Config files cannot be mounted at '/': the directory is replaced by the files, so choose one of its own, like '/etc/app'.";
+            return "Config files cannot be mounted at '/': the directory is replaced by "
+                + "the files, so choose one of its own, like '/etc/app'.";
         if (path.EndsWith('/'))
             return $"Write the mount path without a '/' at the end: '{path.TrimEnd('/')}'.";
         var segments = path[1..].Split('/');
@@ -257,7 +266,8 @@ public sealed partial record DeploymentSpec
             problems.Add(
                 Problem.Invalid(
                     $"{field}.CpuLimit",
-                    $"The CPU limit ({Quantity.FormatCpu(r.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(r.CpuRequestMillis)})."
+                    $"The CPU limit ({Quantity.FormatCpu(r.CpuLimitMillis)}) is below the "
+                        + $"CPU request ({Quantity.FormatCpu(r.CpuRequestMillis)})."
                 )
             );
         }
@@ -267,7 +277,8 @@ public sealed partial record DeploymentSpec
             problems.Add(
                 Problem.Invalid(
                     $"{field}.MemoryLimit",
-                    $"The memory limit ({Quantity.FormatBytes(r.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(r.MemoryRequestBytes)})."
+                    $"The memory limit ({Quantity.FormatBytes(r.MemoryLimitBytes)}) is below "
+                        + $"the memory request ({Quantity.FormatBytes(r.MemoryRequestBytes)})."
                 )
             );
         }
@@ -328,7 +339,8 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.IngressHost",
-                        $"'{host}' is not a valid host name: use lowercase letters, digits, '-' and '.', like 'shop.example.com' (or '*.example.com')."
+                        $"'{host}' is not a valid host name: use lowercase letters, digits, '-' "
+                            + "and '.', like 'shop.example.com' (or '*.example.com')."
                     )
                 );
             }
@@ -359,8 +371,10 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.IngressPath",
-                        $"An ingress path is made of segments of the characters A-Z a-z 0-9 - . _ ~ (RFC 3986's unreserved ones) after '/', "
-                            + $"at most {IngressPathMaxLength} characters, without '//', '.' or '..' segments, like '/api/v1'."
+                        "An ingress path is made of segments of the characters A-Z a-z 0-9 - . "
+                            + "_ ~ (RFC 3986's unreserved ones) after '/', "
+                            + $"at most {IngressPathMaxLength} characters, without '//', '.' or '..' "
+                            + "segments, like '/api/v1'."
                     )
                 );
             }
@@ -375,7 +389,8 @@ public sealed partial record DeploymentSpec
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.TlsSecretName",
-                        $"'{exposure.TlsSecretName}' is not a valid secret name: use lowercase letters, digits, '-' and '.', like 'shop-tls'."
+                        $"'{exposure.TlsSecretName}' is not a valid secret name: use lowercase "
+                            + "letters, digits, '-' and '.', like 'shop-tls'."
                     )
                 );
             }

@@ -106,7 +106,9 @@ public enum PortProtocol
     Udp,
 }
 
-/// <summary>A port the container listens on; the name is optional and, when given, is how probes and people refer to it.</summary>
+/// <summary>
+/// A port the container listens on; the name is optional and, when given, is how probes and people refer to it.
+/// </summary>
 public sealed record ContainerPort(string? Name, int Port, PortProtocol Protocol = PortProtocol.Tcp);
 
 /// <summary>
@@ -139,7 +141,9 @@ public sealed record ConfigFile(string MountPath, string FileName, string Conten
     public string FullPath => $"{MountPath}/{FileName}";
 }
 
-/// <summary>What the container asks for (requests, which quota admission counts) and may use at most (limits).</summary>
+/// <summary>
+/// What the container asks for (requests, which quota admission counts) and may use at most (limits).
+/// </summary>
 public sealed record ContainerResources(
     long CpuRequestMillis,
     long CpuLimitMillis,
@@ -154,7 +158,9 @@ public enum ProbeKind
     Tcp,
 }
 
-/// <summary>A health check: an HTTP GET of <see cref="Path"/> (a 2xx or 3xx answer passes) or a TCP connection.</summary>
+/// <summary>
+/// A health check: an HTTP GET of <see cref="Path"/> (a 2xx or 3xx answer passes) or a TCP connection.
+/// </summary>
 public sealed record Probe(
     ProbeKind Kind,
     string? Path,

@@ -64,7 +64,8 @@ public sealed partial record ImageReference
             if (!DigestPattern().IsMatch(digest))
                 return Problem.Invalid(
                     field,
-                    $"'{digest}' in image '{text}' is not a digest: write 'sha256:' and 64 lowercase hexadecimal digits."
+                    $"'{digest}' in image '{text}' is not a digest: write 'sha256:' and 64 "
+                        + "lowercase hexadecimal digits."
                 );
         }
 
@@ -78,7 +79,8 @@ public sealed partial record ImageReference
             {
                 return Problem.Invalid(
                     field,
-                    $"'{tag}' in image '{text}' is not a valid tag: use up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'."
+                    $"'{tag}' in image '{text}' is not a valid tag: use up to 128 letters, "
+                        + "digits, '_', '.' and '-', not starting with '.' or '-'."
                 );
             }
         }
@@ -101,7 +103,8 @@ public sealed partial record ImageReference
             if (!RegistryPattern().IsMatch(registry))
                 return Problem.Invalid(
                     field,
-                    $"'{registry}' in image '{text}' is not a registry host: write a host name with an optional port, like 'registry.example.com:5000'."
+                    $"'{registry}' in image '{text}' is not a registry host: write a host "
+                        + "name with an optional port, like 'registry.example.com:5000'."
                 );
         }
 
@@ -122,7 +125,8 @@ public sealed partial record ImageReference
                 );
             return Problem.Invalid(
                 field,
-                $"'{component}' in image '{text}' is not a valid repository name: use lowercase letters and digits, separated by '.', '_', '__' or dashes."
+                $"'{component}' in image '{text}' is not a valid repository name: use "
+                    + "lowercase letters and digits, separated by '.', '_', '__' or dashes."
             );
         }
         if (registry == DefaultRegistry && components.Length == 1)
@@ -133,7 +137,9 @@ public sealed partial record ImageReference
 
     public override string ToString() => Value;
 
-    /// <summary>Docker's rule: the first component names a registry when it looks like a host ("a.b", "host:5000", "localhost").</summary>
+    /// <summary>
+    /// Docker's rule: the first component names a registry when it looks like a host ("a.b", "host:5000", "localhost").
+    /// </summary>
     private static bool IsRegistry(string first) =>
         first.Contains('.', StringComparison.Ordinal)
         || first.Contains(':', StringComparison.Ordinal)

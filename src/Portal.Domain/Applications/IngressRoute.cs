@@ -5,8 +5,8 @@ namespace Portal.Domain.Applications;
 
 /// <summary>
 /// What an application publishes through its Ingress: a host — a name, or "*.domain" for every name one label under the
-/// domain, as an Ingress rule matches it — and a path prefix, compared without a trailing slash (Prefix matching ignores
-/// it). A host belongs to one tenant; within it, a host and path to one application.
+/// domain, as an Ingress rule matches it — and a path prefix, compared without a trailing slash (Prefix matching
+/// ignores it). A host belongs to one tenant; within it, a host and path to one application.
 /// </summary>
 public sealed record IngressRoute(string Host, string Path)
 {
@@ -19,13 +19,17 @@ public sealed record IngressRoute(string Host, string Path)
 
     public bool IsWildcard => Host.StartsWith(WildcardPrefix, StringComparison.Ordinal);
 
-    /// <summary>The domain one label under which a wildcard stands for every name; for a name, the domain it is directly under.</summary>
+    /// <summary>
+    /// The domain one label under which a wildcard stands for every name; for a name, the domain it is directly under.
+    /// </summary>
     public string Parent =>
         IsWildcard ? Host[WildcardPrefix.Length..]
         : Host.IndexOf('.') is var dot and > 0 ? Host[(dot + 1)..]
         : "";
 
-    /// <summary>Whether this host and another would serve the same name: equal, or one a wildcard standing for the other.</summary>
+    /// <summary>
+    /// Whether this host and another would serve the same name: equal, or one a wildcard standing for the other.
+    /// </summary>
     public bool Overlaps(string otherHost)
     {
         var other = new IngressRoute(otherHost, Path);
@@ -47,8 +51,8 @@ public sealed record IngressRoute(string Host, string Path)
 }
 
 /// <summary>
-/// The domains under which hosts may be published, such as a pool's "apps.example.com": a name is within one when it is a
-/// subdomain of it at any depth, a wildcard when the domain it stands under is the domain or a subdomain of it.
+/// The domains under which hosts may be published, such as a pool's "apps.example.com": a name is within one when it is
+/// a subdomain of it at any depth, a wildcard when the domain it stands under is the domain or a subdomain of it.
 /// </summary>
 public sealed record DomainList(IReadOnlyList<string> Domains)
 {
@@ -103,8 +107,8 @@ public sealed record DomainList(IReadOnlyList<string> Domains)
 }
 
 /// <summary>
-/// Host names no tenant may publish: the portal's own, and others the operator names. An entry "host" reserves that name
-/// (and a wildcard that would stand for it); "*.domain" reserves every name under the domain, at any depth.
+/// Host names no tenant may publish: the portal's own, and others the operator names. An entry "host" reserves that
+/// name (and a wildcard that would stand for it); "*.domain" reserves every name under the domain, at any depth.
 /// </summary>
 public sealed class ReservedHosts(IEnumerable<string> entries)
 {

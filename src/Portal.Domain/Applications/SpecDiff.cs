@@ -16,7 +16,9 @@ public static class SpecDiff
     public const string SecretAdded = "(secret)";
     public const string SecretChanged = EnvironmentVariable.Mask + " (changed)";
 
-    /// <summary>The changes from <paramref name="from"/> to <paramref name="to"/>; from nothing, every field that is set.</summary>
+    /// <summary>
+    /// The changes from <paramref name="from"/> to <paramref name="to"/>; from nothing, every field that is set.
+    /// </summary>
     public static IReadOnlyList<SpecChange> Between(DeploymentSpec? from, DeploymentSpec to)
     {
         var changes = new List<SpecChange>();
@@ -156,7 +158,8 @@ public static class SpecDiff
         probe is null
             ? null
             : $"{(probe.Kind == ProbeKind.Http ? $"HTTP GET {probe.Path} on port {probe.Port}" : $"TCP connection to port {probe.Port}")}"
-                + $" (delay {probe.InitialDelaySeconds} s, every {probe.PeriodSeconds} s, {probe.FailureThreshold} failures)";
+                + $" (delay {probe.InitialDelaySeconds} s, every {probe.PeriodSeconds} s, "
+                + $"{probe.FailureThreshold} failures)";
 
     private static string? Describe(AutoscalingPolicy? policy) => policy is null ? null : DescribeAutoscaling(policy);
 

@@ -6,7 +6,9 @@ public enum AuditOutcome
     Failed = 2,
     Denied = 3,
 
-    /// <summary>Admitted, and carried out by an operation that has not ended yet: the entry says how it ended once it has.</summary>
+    /// <summary>
+    /// Admitted, and carried out by an operation that has not ended yet: the entry says how it ended once it has.
+    /// </summary>
     Pending = 4,
 }
 
@@ -34,10 +36,15 @@ public sealed class AuditEvent
     public string? ClientAddress { get; private set; }
     public string? Summary { get; private set; }
 
-    /// <summary>Why it failed or was refused, in words; kept apart from the summary, which says what was asked (before → after).</summary>
+    /// <summary>
+    /// Why it failed or was refused, in words; kept apart from the summary, which says what was asked (before → after).
+    /// </summary>
     public string? Reason { get; private set; }
 
-    /// <summary>The operation that carries the change out, whose end decides the outcome of a <see cref="AuditOutcome.Pending"/> entry.</summary>
+    /// <summary>
+    /// The operation that carries the change out, whose end decides the outcome of a <see cref="AuditOutcome.Pending"/>
+    /// entry.
+    /// </summary>
     public Guid? OperationId { get; private set; }
 
     /// <summary>When the operation ended and the entry was completed with its outcome.</summary>
@@ -70,7 +77,9 @@ public sealed class AuditEvent
         Summary = summary is null ? null : Clip(summary, MaxSummaryLength);
     }
 
-    /// <summary>An attempt refused by a rule (a quota, a pool's capacity, what is held already): what was asked, and why not.</summary>
+    /// <summary>
+    /// An attempt refused by a rule (a quota, a pool's capacity, what is held already): what was asked, and why not.
+    /// </summary>
     public static AuditEvent Refused(
         Actor actor,
         Guid? tenantId,
@@ -87,7 +96,9 @@ public sealed class AuditEvent
             Reason = Clip(reason, MaxReasonLength),
         };
 
-    /// <summary>A change admitted and handed to <paramref name="operationId"/>: pending until the operation ends.</summary>
+    /// <summary>
+    /// A change admitted and handed to <paramref name="operationId"/>: pending until the operation ends.
+    /// </summary>
     public static AuditEvent ForOperation(
         Actor actor,
         Guid? tenantId,
@@ -105,8 +116,8 @@ public sealed class AuditEvent
         };
 
     /// <summary>
-    /// Says how the operation behind a pending entry ended. An entry is completed once: what it says after is not rewritten
-    /// (a retried operation has an entry of its own for the retry).
+    /// Says how the operation behind a pending entry ended. An entry is completed once: what it says after is not
+    /// rewritten (a retried operation has an entry of its own for the retry).
     /// </summary>
     public void Complete(AuditOutcome outcome, string? reason, DateTime at)
     {
@@ -122,7 +133,9 @@ public sealed class AuditEvent
         CompletedAt = at;
     }
 
-    /// <summary>Adds what came of a failure (an automatic rollback, or why there was none) to the reason it was completed with.</summary>
+    /// <summary>
+    /// Adds what came of a failure (an automatic rollback, or why there was none) to the reason it was completed with.
+    /// </summary>
     public void AddToReason(string more)
     {
         if (Outcome != AuditOutcome.Failed)

@@ -24,10 +24,14 @@ public sealed class Cluster
     public string ApiServer { get; private set; } = "";
     public string ProtectedKubeconfig { get; private set; } = "";
 
-    /// <summary>Moves with every replaced kubeconfig, so that every replica's cached client can tell its credentials are old.</summary>
+    /// <summary>
+    /// Moves with every replaced kubeconfig, so that every replica's cached client can tell its credentials are old.
+    /// </summary>
     public int KubeconfigVersion { get; private set; }
 
-    /// <summary>The kubeconfig turns off TLS verification (insecure-skip-tls-verify), as a platform admin explicitly accepted.</summary>
+    /// <summary>
+    /// The kubeconfig turns off TLS verification (insecure-skip-tls-verify), as a platform admin explicitly accepted.
+    /// </summary>
     public bool TlsUnverified { get; private set; }
     public DateTime RegisteredAt { get; private set; }
     public string RegisteredBy { get; private set; } = "";
@@ -38,7 +42,10 @@ public sealed class Cluster
     public DateTime? LastCheckedAt { get; private set; }
     public string? LastError { get; private set; }
 
-    /// <summary>Since when the watch of the cluster's nodes and pods keeps failing (hosts and pods shown may be stale); null when it runs.</summary>
+    /// <summary>
+    /// Since when the watch of the cluster's nodes and pods keeps failing (hosts and pods shown may be stale); null
+    /// when it runs.
+    /// </summary>
     public DateTime? WatchFailingSince { get; private set; }
 
     /// <summary>Why the watch failed last, in words (e.g. "pod watch: 401 Unauthorized").</summary>
@@ -83,7 +90,9 @@ public sealed class Cluster
         };
     }
 
-    /// <summary>Points the cluster at a new kubeconfig (rotated credentials, a moved API server) that was just probed.</summary>
+    /// <summary>
+    /// Points the cluster at a new kubeconfig (rotated credentials, a moved API server) that was just probed.
+    /// </summary>
     public void ReplaceKubeconfig(
         string apiServer,
         string protectedKubeconfig,
@@ -108,7 +117,10 @@ public sealed class Cluster
         LastError = null;
     }
 
-    /// <summary>The watch failed and starts over: the cluster shows degraded, since its first failure in a row, with the last reason.</summary>
+    /// <summary>
+    /// The watch failed and starts over: the cluster shows degraded, since its first failure in a row, with the last
+    /// reason.
+    /// </summary>
     public void WatchFailed(string error, DateTime now)
     {
         WatchFailingSince ??= now;

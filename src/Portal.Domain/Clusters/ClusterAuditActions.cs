@@ -1,6 +1,8 @@
 namespace Portal.Domain.Clusters;
 
-/// <summary>The actions of the audit trail about clusters and their hosts. The values are stored, so they never change.</summary>
+/// <summary>
+/// The actions of the audit trail about clusters and their hosts. The values are stored, so they never change.
+/// </summary>
 public static class ClusterAuditActions
 {
     public const string Registered = "cluster.registered";

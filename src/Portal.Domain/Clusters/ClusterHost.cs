@@ -17,7 +17,9 @@ public sealed class ClusterHost
     public bool Ready { get; private set; }
     public bool Unschedulable { get; private set; }
 
-    /// <summary>Conditions other than Ready that are true (MemoryPressure, DiskPressure, PIDPressure…), comma-separated.</summary>
+    /// <summary>
+    /// Conditions other than Ready that are true (MemoryPressure, DiskPressure, PIDPressure…), comma-separated.
+    /// </summary>
     public string Pressures { get; private set; } = "";
     public long CpuCapacityMillis { get; private set; }
     public long MemoryCapacityBytes { get; private set; }
@@ -138,7 +140,9 @@ public sealed record PodLoad(
     long MemoryLimitBytes
 )
 {
-    /// <summary>Pods that count against their namespace's ResourceQuota: every pod not yet finished, scheduled or not.</summary>
+    /// <summary>
+    /// Pods that count against their namespace's ResourceQuota: every pod not yet finished, scheduled or not.
+    /// </summary>
     public bool CountsAgainstQuota => Phase is not ("Succeeded" or "Failed");
 
     /// <summary>Pods that hold resources on their node, as the scheduler counts them.</summary>

@@ -22,7 +22,9 @@ public sealed record ClusterEvent(
     DateTime? LastSeen
 );
 
-/// <summary>A namespace as the cluster has it: its labels say whose it is; a terminating one is on its way out.</summary>
+/// <summary>
+/// A namespace as the cluster has it: its labels say whose it is; a terminating one is on its way out.
+/// </summary>
 public sealed record ClusterNamespace(
     string Name,
     IReadOnlyDictionary<string, string> Labels,
@@ -36,14 +38,18 @@ public sealed record ClusterNamespace(
 /// </summary>
 public interface IClusterGateway
 {
-    /// <summary>Reads a kubeconfig and contacts its server; says in words what is wrong when it does not work.</summary>
+    /// <summary>
+    /// Reads a kubeconfig and contacts its server; says in words what is wrong when it does not work.
+    /// </summary>
     Task<Result<ClusterProbe>> ProbeAsync(string kubeconfig, CancellationToken ct);
 
     Task<Result<ClusterProbe>> CheckAsync(Guid clusterId, CancellationToken ct);
 
     Task<Result> SetUnschedulableAsync(Guid clusterId, string nodeName, bool unschedulable, CancellationToken ct);
 
-    /// <summary>The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.</summary>
+    /// <summary>
+    /// The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.
+    /// </summary>
     Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(
         Guid clusterId,
         string @namespace,

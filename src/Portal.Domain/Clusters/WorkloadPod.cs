@@ -11,7 +11,9 @@ public sealed class WorkloadPod
     public string Namespace { get; private set; } = "";
     public string Name { get; private set; } = "";
 
-    /// <summary>The pod's <c>app.kubernetes.io/name</c> label: the application (or middleware instance) it belongs to.</summary>
+    /// <summary>
+    /// The pod's <c>app.kubernetes.io/name</c> label: the application (or middleware instance) it belongs to.
+    /// </summary>
     public string App { get; private set; } = "";
 
     /// <summary>The <c>portal/revision</c> annotation of its template.</summary>
@@ -20,7 +22,10 @@ public sealed class WorkloadPod
     public bool Ready { get; private set; }
     public int Restarts { get; private set; }
 
-    /// <summary>Why a container is not running, as the kubelet says it (CrashLoopBackOff, ImagePullBackOff…), or why the pod is not scheduled.</summary>
+    /// <summary>
+    /// Why a container is not running, as the kubelet says it (CrashLoopBackOff, ImagePullBackOff…), or why the pod is
+    /// not scheduled.
+    /// </summary>
     public string? Reason { get; private set; }
     public string? Message { get; private set; }
     public string? Node { get; private set; }

@@ -45,8 +45,8 @@ public static class Quantity
     }
 
     /// <summary>
-    /// A quantity that is not negative, times <paramref name="unit"/> (1000 for millicores) and rounded up, when it fits a
-    /// long: "1e30", or "9e20Ei", is no amount of anything a person means.
+    /// A quantity that is not negative, times <paramref name="unit"/> (1000 for millicores) and rounded up, when it
+    /// fits a long: "1e30", or "9e20Ei", is no amount of anything a person means.
     /// </summary>
     public static bool TryWhole(string? text, decimal unit, out long whole)
     {

@@ -1,6 +1,8 @@
 namespace Portal.Domain.Common;
 
-/// <summary>What kind of refusal a <see cref="Problem"/> is: the closed set every edge (API, pages, hubs) maps.</summary>
+/// <summary>
+/// What kind of refusal a <see cref="Problem"/> is: the closed set every edge (API, pages, hubs) maps.
+/// </summary>
 public enum ProblemKind
 {
     /// <summary>What was sent is wrong; the fields say where.</summary>
@@ -9,13 +11,17 @@ public enum ProblemKind
     /// <summary>What the request is about does not exist (or is not the caller's to see).</summary>
     NotFound,
 
-    /// <summary>Right as sent, but the state of things refuses it now (a name taken, a last plan, a pending change).</summary>
+    /// <summary>
+    /// Right as sent, but the state of things refuses it now (a name taken, a last plan, a pending change).
+    /// </summary>
     Conflict,
 
     /// <summary>Not allowed: a suspended tenant, a quota it would go over.</summary>
     Forbidden,
 
-    /// <summary>Something the answer depends on (a cluster, a mail server) could not be asked; trying again later may work.</summary>
+    /// <summary>
+    /// Something the answer depends on (a cluster, a mail server) could not be asked; trying again later may work.
+    /// </summary>
     Unavailable,
 
     /// <summary>The caller (or their tenant) has as much of something going at once as is allowed.</summary>
@@ -66,7 +72,9 @@ public sealed record Problem(ProblemKind Kind, string Message, string? Field = n
     /// <summary>Something the answer depends on (a cluster) could not be asked; trying again later may work.</summary>
     public static Problem Unavailable(string message) => new(ProblemKind.Unavailable, message);
 
-    /// <summary>Refused for now because the caller (or their tenant) has as much of something going at once as is allowed.</summary>
+    /// <summary>
+    /// Refused for now because the caller (or their tenant) has as much of something going at once as is allowed.
+    /// </summary>
     public static Problem TooMany(string message) => new(ProblemKind.TooMany, message);
 }
 

@@ -12,8 +12,9 @@ public sealed partial class ReservedNamespaces
 {
     /// <summary>
     /// Kubernetes' own (kube-*, default), OpenShift's, Rancher's (cattle-*), GKE's (gke-*) and the namespaces the most
-    /// common add-ons install into. Namespaces that exist in a cluster are refused anyway when an environment is created;
-    /// these are refused even before they exist, so that an add-on installed later does not land in a tenant's namespace.
+    /// common add-ons install into. Namespaces that exist in a cluster are refused anyway when an environment is
+    /// created; these are refused even before they exist, so that an add-on installed later does not land in a tenant's
+    /// namespace.
     /// </summary>
     public static readonly IReadOnlyList<string> BuiltIn =
     [
@@ -83,7 +84,8 @@ public sealed partial class ReservedNamespaces
             {
                 return Problem.Invalid(
                     "Reserved",
-                    $"'{entry}' is neither a namespace name nor a prefix like 'corp-*' (lowercase letters, digits and '-')."
+                    $"'{entry}' is neither a namespace name nor a prefix like 'corp-*' "
+                        + "(lowercase letters, digits and '-')."
                 );
             }
         }
@@ -102,14 +104,17 @@ public sealed partial class ReservedNamespaces
         {
             return Problem.Invalid(
                 field,
-                $"Namespace '{@namespace}' is reserved for the cluster's own use (names starting with '{prefix}'); choose another name."
+                $"Namespace '{@namespace}' is reserved for the cluster's own use (names "
+                    + $"starting with '{prefix}'); choose another name."
             );
         }
 
         return Result.Ok();
     }
 
-    /// <summary>Refuses a slug under which every environment's namespace would be reserved ("kube", "kube-team").</summary>
+    /// <summary>
+    /// Refuses a slug under which every environment's namespace would be reserved ("kube", "kube-team").
+    /// </summary>
     public Result CheckTenantSlug(string slug, string field)
     {
         if (
@@ -118,7 +123,8 @@ public sealed partial class ReservedNamespaces
         {
             return Problem.Invalid(
                 field,
-                $"The slug '{slug}' is reserved: every namespace of its environments would start with '{prefix}', which the cluster keeps for its own use."
+                $"The slug '{slug}' is reserved: every namespace of its environments "
+                    + $"would start with '{prefix}', which the cluster keeps for its own use."
             );
         }
 

@@ -70,7 +70,9 @@ public sealed partial class TenantEnvironment : ITenantOwned
         };
     }
 
-    /// <summary>Words of the portal's own addresses where an environment's name goes ("/t/{tenant}/middleware/catalog/…").</summary>
+    /// <summary>
+    /// Words of the portal's own addresses where an environment's name goes ("/t/{tenant}/middleware/catalog/…").
+    /// </summary>
     public static readonly IReadOnlySet<string> ReservedNames = new HashSet<string>(
         ["catalog", "new"],
         StringComparer.Ordinal
@@ -78,7 +80,8 @@ public sealed partial class TenantEnvironment : ITenantOwned
 
     /// <summary>
     /// What is wrong with an environment's name, on the field "Name", or null. It is the second half of the namespace
-    /// "{tenant}-{environment}", so it follows the rule of a tenant's slug, a DNS-1123 label, in at most <see cref="NameMaxLength"/> characters.
+    /// "{tenant}-{environment}", so it follows the rule of a tenant's slug, a DNS-1123 label, in at most
+    /// <see cref="NameMaxLength"/> characters.
     /// </summary>
     public static Problem? NameProblem(string? name)
     {
@@ -97,7 +100,9 @@ public sealed partial class TenantEnvironment : ITenantOwned
         {
             return Problem.Invalid(
                 "Name",
-                $"'{value}' is not a valid environment name: use lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (like 'prod' or 'test-eu')."
+                $"'{value}' is not a valid environment name: use lowercase letters, "
+                    + "digits and '-', starting with a letter and ending with a letter or "
+                    + "digit (like 'prod' or 'test-eu')."
             );
         }
 
@@ -110,7 +115,9 @@ public sealed partial class TenantEnvironment : ITenantOwned
         {
             return Problem.Invalid(
                 "Name",
-                $"'{value}' is reserved: the portal's own pages use it where an environment's name goes (/t/{{tenant}}/middleware/{value}/…). Choose another name."
+                $"'{value}' is reserved: the portal's own pages use it where an "
+                    + $"environment's name goes (/t/{{tenant}}/middleware/{value}/…). Choose "
+                    + "another name."
             );
         }
 

@@ -1,6 +1,9 @@
 namespace Portal.Domain.Identity;
 
-/// <summary>The actions of the audit trail about people signing in and what they may do. The values are stored, so they never change.</summary>
+/// <summary>
+/// The actions of the audit trail about people signing in and what they may do. The values are stored, so they never
+/// change.
+/// </summary>
 public static class IdentityAuditActions
 {
     public const string SignedIn = "user.signed-in";

@@ -76,7 +76,8 @@ public sealed class MiddlewareInstance : ITenantOwned
             problems.Add(
                 Problem.Invalid(
                     "Name",
-                    $"'{name}' is not a valid instance name: up to {NameMaxLength} lowercase letters, digits and '-', starting with a letter, like 'orders-db'."
+                    $"'{name}' is not a valid instance name: up to {NameMaxLength} lowercase "
+                        + "letters, digits and '-', starting with a letter, like 'orders-db'."
                 )
             );
         }
@@ -144,7 +145,9 @@ public sealed class MiddlewareInstance : ITenantOwned
         if (chosen.StorageBytes < StorageBytesPerReplica)
             return Problem.Invalid(
                 "Plan",
-                $"Plan '{chosen.DisplayName}' has less storage than the volumes already hold ({Quantity.FormatBytes(StorageBytesPerReplica)}); volumes only grow."
+                $"Plan '{chosen.DisplayName}' has less storage than the volumes already "
+                    + $"hold ({Quantity.FormatBytes(StorageBytesPerReplica)}); volumes only "
+                    + "grow."
             );
         return Change(now, () => TakePlan(chosen, Math.Min(Math.Max(Replicas, chosen.Replicas), chosen.MaxReplicas)));
     }

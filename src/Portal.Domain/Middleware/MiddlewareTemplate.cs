@@ -40,7 +40,9 @@ public sealed partial class MiddlewareTemplate
 
     public Guid Id { get; private set; }
 
-    /// <summary>A DNS-1123 label starting with a letter, like "postgresql"; it labels every object of an instance.</summary>
+    /// <summary>
+    /// A DNS-1123 label starting with a letter, like "postgresql"; it labels every object of an instance.
+    /// </summary>
     public string Name { get; private set; } = "";
     public string DisplayName { get; private set; } = "";
     public MiddlewareCategory Category { get; private set; }
@@ -57,7 +59,9 @@ public sealed partial class MiddlewareTemplate
 
     private MiddlewareTemplate() { }
 
-    /// <summary>Validates the details and the definition together, so that a form shows every problem at once.</summary>
+    /// <summary>
+    /// Validates the details and the definition together, so that a form shows every problem at once.
+    /// </summary>
     public static Result<MiddlewareTemplate> Create(
         string? name,
         string? displayName,
@@ -81,7 +85,9 @@ public sealed partial class MiddlewareTemplate
             problems.Add(
                 Problem.Invalid(
                     nameof(Name),
-                    $"'{name}' is not a valid template name: use up to {NameMaxLength} lowercase letters, digits and '-', starting with a letter, like 'postgresql'."
+                    $"'{name}' is not a valid template name: use up to {NameMaxLength} "
+                        + "lowercase letters, digits and '-', starting with a letter, like "
+                        + "'postgresql'."
                 )
             );
         }
@@ -164,12 +170,16 @@ public sealed partial class MiddlewareTemplate
     public Result AddPlan(TemplatePlan plan, ITemplateCheck check, DateTime now) =>
         Take(Definition.WithPlan(plan), check, now, $"{nameof(TemplateDefinition.Plans)}[{Definition.Plans.Count}].");
 
-    /// <summary>Stops offering a version to new instances; the last visible version cannot go (hide the template instead).</summary>
+    /// <summary>
+    /// Stops offering a version to new instances; the last visible version cannot go (hide the template instead).
+    /// </summary>
     public Result HideVersion(string version, DateTime now) => SetVersionHidden(version, true, now);
 
     public Result ShowVersion(string version, DateTime now) => SetVersionHidden(version, false, now);
 
-    /// <summary>Stops offering a plan to new instances; the last visible plan cannot go (hide the template instead).</summary>
+    /// <summary>
+    /// Stops offering a plan to new instances; the last visible plan cannot go (hide the template instead).
+    /// </summary>
     public Result HidePlan(string plan, DateTime now) => SetPlanHidden(plan, true, now);
 
     public Result ShowPlan(string plan, DateTime now) => SetPlanHidden(plan, false, now);
@@ -206,7 +216,8 @@ public sealed partial class MiddlewareTemplate
         {
             return Problem.Invalid(
                 "Version",
-                $"Version {to} is of the {target.MajorLine} line and the instance runs the {current.MajorLine} line; upgrades stay within a major line."
+                $"Version {to} is of the {target.MajorLine} line and the instance runs "
+                    + $"the {current.MajorLine} line; upgrades stay within a major line."
             );
         }
 
@@ -242,7 +253,9 @@ public sealed partial class MiddlewareTemplate
         return Result.Ok();
     }
 
-    /// <summary>A problem of the item being added names its own fields ("Image"); any other names its place in the definition.</summary>
+    /// <summary>
+    /// A problem of the item being added names its own fields ("Image"); any other names its place in the definition.
+    /// </summary>
     private static Problem Focus(Problem problem, string? focus) =>
         focus is not null && problem.Field is { } field && field.StartsWith(focus, StringComparison.Ordinal)
             ? problem with

@@ -16,7 +16,10 @@ public sealed partial record TemplateDefinition
     public const int ObjectsTemplateMaxLength = 256 * 1024;
     public const int SmallTemplateMaxLength = 2000;
 
-    /// <summary>The longest value a developer may give a parameter: enough for any name or setting, and a bound for what a template renders.</summary>
+    /// <summary>
+    /// The longest value a developer may give a parameter: enough for any name or setting, and a bound for what a
+    /// template renders.
+    /// </summary>
     public const int ParameterValueMaxLength = 1000;
 
     /// <summary>
@@ -42,13 +45,17 @@ public sealed partial record TemplateDefinition
             problems.Add(
                 Problem.Invalid(
                     nameof(ObjectsTemplate),
-                    $"The objects template has {ObjectsTemplate.Length} characters; keep it to {ObjectsTemplateMaxLength}."
+                    $"The objects template has {ObjectsTemplate.Length} characters; keep it "
+                        + $"to {ObjectsTemplateMaxLength}."
                 )
             );
         return problems;
     }
 
-    /// <summary>Lower-case letters, digits and '_', starting with a letter: a name Liquid reads as <c>params.max_connections</c>.</summary>
+    /// <summary>
+    /// Lower-case letters, digits and '_', starting with a letter: a name Liquid reads as
+    /// <c>params.max_connections</c>.
+    /// </summary>
     public static bool IsIdentifier(string? value) =>
         value is { Length: > 0 and <= IdentifierMaxLength } && Identifier().IsMatch(value);
 
@@ -74,7 +81,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Version",
-                        $"'{version.Version}' is not a version the portal can order: write one to four numbers separated by dots, like '16.4' or '8.0.42'."
+                        $"'{version.Version}' is not a version the portal can order: write one "
+                            + "to four numbers separated by dots, like '16.4' or '8.0.42'."
                     )
                 );
             }
@@ -93,7 +101,9 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Image",
-                        $"Image '{version.Image}' has no tag: name the exact release, like '{version.Image}:{version.Version}', so that a version always runs the same image."
+                        $"Image '{version.Image}' has no tag: name the exact release, like "
+                            + $"'{version.Image}:{version.Version}', so that a version always runs the "
+                            + "same image."
                     )
                 );
             }
@@ -114,7 +124,9 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.MajorLine",
-                        $"Major line '{version.MajorLine}' is not the start of version {version.Version}: write its leading numbers, like '{version.Version.Split('.')[0]}'."
+                        $"Major line '{version.MajorLine}' is not the start of version "
+                            + $"{version.Version}: write its leading numbers, like "
+                            + $"'{version.Version.Split('.')[0]}'."
                     )
                 );
             }
@@ -145,7 +157,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"'{plan.Name}' is not a valid plan name: use up to {PlanNameMaxLength} lowercase letters, digits and '-', like 'small'."
+                        $"'{plan.Name}' is not a valid plan name: use up to {PlanNameMaxLength} "
+                            + "lowercase letters, digits and '-', like 'small'."
                     )
                 );
             }
@@ -167,7 +180,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.CpuLimit",
-                        $"The CPU limit ({Quantity.FormatCpu(plan.CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(plan.CpuRequestMillis)})."
+                        $"The CPU limit ({Quantity.FormatCpu(plan.CpuLimitMillis)}) is below the "
+                            + $"CPU request ({Quantity.FormatCpu(plan.CpuRequestMillis)})."
                     )
                 );
             }
@@ -184,7 +198,9 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.MemoryLimit",
-                        $"The memory limit ({Quantity.FormatBytes(plan.MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(plan.MemoryRequestBytes)})."
+                        $"The memory limit ({Quantity.FormatBytes(plan.MemoryLimitBytes)}) is "
+                            + "below the memory request "
+                            + $"({Quantity.FormatBytes(plan.MemoryRequestBytes)})."
                     )
                 );
             }
@@ -231,7 +247,9 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"'{parameter.Name}' is not a valid parameter name: use lowercase letters, digits and '_', starting with a letter, like 'max_connections'."
+                        $"'{parameter.Name}' is not a valid parameter name: use lowercase "
+                            + "letters, digits and '_', starting with a letter, like "
+                            + "'max_connections'."
                     )
                 );
             }
@@ -319,7 +337,9 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"'{port.Name}' is not a valid port name: up to {KubernetesSyntax.ServiceNameMaxLength} lowercase letters, digits and '-', with a letter, like 'postgresql'."
+                        $"'{port.Name}' is not a valid port name: up to "
+                            + $"{KubernetesSyntax.ServiceNameMaxLength} lowercase letters, digits and "
+                            + "'-', with a letter, like 'postgresql'."
                     )
                 );
             }
@@ -351,7 +371,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Key",
-                        $"'{credential.Key}' is not a valid credential key: use lowercase letters, digits and '_', starting with a letter, like 'password'."
+                        $"'{credential.Key}' is not a valid credential key: use lowercase "
+                            + "letters, digits and '_', starting with a letter, like 'password'."
                     )
                 );
             }
@@ -365,7 +386,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Length",
-                        $"A generated credential has {MinCredentialLength} to {MaxCredentialLength} characters, not {credential.Length}."
+                        $"A generated credential has {MinCredentialLength} to "
+                            + $"{MaxCredentialLength} characters, not {credential.Length}."
                     )
                 );
             }
@@ -416,7 +438,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
-                        $"'{variable.Name}' is not a valid variable name: use letters, digits and '_', not starting with a digit, like 'REDIS_HOST'."
+                        $"'{variable.Name}' is not a valid variable name: use letters, digits "
+                            + "and '_', not starting with a digit, like 'REDIS_HOST'."
                     )
                 );
             }

@@ -34,7 +34,9 @@ public sealed partial record TemplateDefinition
         init => field = Freeze(value);
     } = [];
 
-    /// <summary>Secrets generated when an instance is provisioned, kept in the instance's Secret under these keys.</summary>
+    /// <summary>
+    /// Secrets generated when an instance is provisioned, kept in the instance's Secret under these keys.
+    /// </summary>
     public IReadOnlyList<CredentialSpec> Credentials
     {
         get;
@@ -62,10 +64,14 @@ public sealed partial record TemplateDefinition
     public IReadOnlyList<TemplateVersion> VisibleVersions() =>
         Versions.Where(v => !v.Hidden).OrderByDescending(v => v.Version, VersionOrder.Comparer).ToList();
 
-    /// <summary>The plans a new instance may take, in the order the template lists them (smallest first, by habit).</summary>
+    /// <summary>
+    /// The plans a new instance may take, in the order the template lists them (smallest first, by habit).
+    /// </summary>
     public IReadOnlyList<TemplatePlan> VisiblePlans() => Plans.Where(p => !p.Hidden).ToList();
 
-    /// <summary>The newest version a new instance may take: what the catalog calls latest and the new-instance form starts on.</summary>
+    /// <summary>
+    /// The newest version a new instance may take: what the catalog calls latest and the new-instance form starts on.
+    /// </summary>
     public TemplateVersion? LatestVersion() => VisibleVersions().FirstOrDefault();
 
     /// <summary>The plan a new instance starts on unless another is chosen: the first the template offers.</summary>
@@ -150,7 +156,10 @@ public sealed record TemplateParameter(
         init => field = TemplateDefinition.Freeze(value);
     } = TemplateDefinition.Freeze(AllowedValues);
 
-    /// <summary>Whether a developer may give <paramref name="value"/>: of the type, one of the allowed values, of the pattern, not too long.</summary>
+    /// <summary>
+    /// Whether a developer may give <paramref name="value"/>: of the type, one of the allowed values, of the pattern,
+    /// not too long.
+    /// </summary>
     public bool Accepts(string value) => ParameterRules.Check(this, value) is null;
 
     public bool Equals(TemplateParameter? other) =>
@@ -167,13 +176,21 @@ public sealed record TemplateParameter(
         HashCode.Combine(Name, Type, Default, AllowedValues.Count, Required, Description, Pattern);
 }
 
-/// <summary>A port of the instance's client Service; the name follows the rules of named ports ("postgresql", "amqp").</summary>
+/// <summary>
+/// A port of the instance's client Service; the name follows the rules of named ports ("postgresql", "amqp").
+/// </summary>
 public sealed record TemplatePort(string Name, int Port);
 
-/// <summary>A secret generated at provisioning, <see cref="Length"/> characters long, kept in the instance's Secret under <see cref="Key"/>.</summary>
+/// <summary>
+/// A secret generated at provisioning, <see cref="Length"/> characters long, kept in the instance's Secret under
+/// <see cref="Key"/>.
+/// </summary>
 public sealed record CredentialSpec(string Key, int Length);
 
-/// <summary>How one kind of client connects ("JDBC", "psql URI", ".NET"): Liquid rendered with the instance's endpoint, parameters and credentials.</summary>
+/// <summary>
+/// How one kind of client connects ("JDBC", "psql URI", ".NET"): Liquid rendered with the instance's endpoint,
+/// parameters and credentials.
+/// </summary>
 public sealed record ConnectionStringTemplate(string Label, string Template);
 
 /// <summary>

@@ -13,7 +13,9 @@ public static partial class VersionOrder
 
     public static bool IsValid(string? version) => version is not null && Pattern().IsMatch(version);
 
-    /// <summary>Negative when <paramref name="a"/> is older, positive when newer; invalid versions sort before valid ones.</summary>
+    /// <summary>
+    /// Negative when <paramref name="a"/> is older, positive when newer; invalid versions sort before valid ones.
+    /// </summary>
     public static int Compare(string? a, string? b)
     {
         var (left, right) = (Components(a), Components(b));
@@ -28,14 +30,19 @@ public static partial class VersionOrder
         return 0;
     }
 
-    /// <summary>Whether <paramref name="line"/> is a leading run of the components of <paramref name="version"/>: "16" of "16.4", "8.0" of "8.0.42".</summary>
+    /// <summary>
+    /// Whether <paramref name="line"/> is a leading run of the components of <paramref name="version"/>: "16" of
+    /// "16.4", "8.0" of "8.0.42".
+    /// </summary>
     public static bool IsInLine(string? version, string? line)
     {
         var (v, l) = (Components(version), Components(line));
         return v is not null && l is not null && l.Length <= v.Length && l.SequenceEqual(v.Take(l.Length));
     }
 
-    /// <summary>The version without trailing zero components ("16.0" is "16"), so that equal versions are written alike.</summary>
+    /// <summary>
+    /// The version without trailing zero components ("16.0" is "16"), so that equal versions are written alike.
+    /// </summary>
     public static string Canonical(string version)
     {
         var components = Components(version);

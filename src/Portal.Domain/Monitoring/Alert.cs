@@ -9,9 +9,10 @@ public enum AlertState
 }
 
 /// <summary>
-/// A rule's condition holding on one subject: fired, perhaps silenced, then resolved. There is at most one open alert per
-/// rule and subject (de-duplication); a condition that comes back within the cool-down after resolving re-opens the same
-/// alert instead of raising a new one, so a flapping metric is one alert that says how often it flapped, not a storm of them.
+/// A rule's condition holding on one subject: fired, perhaps silenced, then resolved. There is at most one open alert
+/// per rule and subject (de-duplication); a condition that comes back within the cool-down after resolving re-opens the
+/// same alert instead of raising a new one, so a flapping metric is one alert that says how often it flapped, not a
+/// storm of them.
 /// </summary>
 public sealed class Alert
 {
@@ -25,7 +26,9 @@ public sealed class Alert
     /// <summary>The tenant whose subject it is; null for nodes and clusters.</summary>
     public Guid? TenantId { get; private set; }
 
-    /// <summary>Whose rule raised it: a tenant sees the alerts on its subjects, from its rules or the platform's.</summary>
+    /// <summary>
+    /// Whose rule raised it: a tenant sees the alerts on its subjects, from its rules or the platform's.
+    /// </summary>
     public RuleScope RuleScope { get; private set; }
     public long SubjectId { get; private set; }
     public SubjectKind SubjectKind { get; private set; }
@@ -34,7 +37,9 @@ public sealed class Alert
     /// <summary>"prod/api", "node-3": the subject as a person names it.</summary>
     public string Subject { get; private set; } = "";
 
-    /// <summary>The workload's name for application and instance alerts, "" otherwise: what the alerts list filters by.</summary>
+    /// <summary>
+    /// The workload's name for application and instance alerts, "" otherwise: what the alerts list filters by.
+    /// </summary>
     public string AppName { get; private set; } = "";
     public Severity Severity { get; private set; }
     public AlertState State { get; private set; }

@@ -1,6 +1,9 @@
 namespace Portal.Domain.Monitoring;
 
-/// <summary>One message about an alert to one channel, and whether it arrived: what the alert's page lists under "Notifications".</summary>
+/// <summary>
+/// One message about an alert to one channel, and whether it arrived: what the alert's page lists under
+/// "Notifications".
+/// </summary>
 public sealed class AlertDelivery
 {
     public const int ErrorMaxLength = 500;

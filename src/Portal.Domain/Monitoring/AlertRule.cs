@@ -16,9 +16,9 @@ public enum RuleScope
 }
 
 /// <summary>
-/// "CPU of limits, averaged, above 80 % for 5 minutes, warning, to the on-call webhook": a condition on one metric, checked
-/// by the evaluator after every sampling on the samples of the rule's duration. The condition holds when the samples cover
-/// the whole duration and their aggregate compares true with the threshold.
+/// "CPU of limits, averaged, above 80 % for 5 minutes, warning, to the on-call webhook": a condition on one metric,
+/// checked by the evaluator after every sampling on the samples of the rule's duration. The condition holds when the
+/// samples cover the whole duration and their aggregate compares true with the threshold.
 /// </summary>
 public sealed class AlertRule
 {
@@ -63,18 +63,24 @@ public sealed class AlertRule
     )
     {
         var definition = MetricDefinition.Of(metric);
-        return $"{definition.Title} {aggregation.ToString().ToLowerInvariant()} {comparator.Symbol()} {threshold:0.##}{definition.Unit}"
+        return $"{definition.Title} {aggregation.ToString().ToLowerInvariant()} "
+            + $"{comparator.Symbol()} {threshold:0.##}{definition.Unit}"
             + (durationMinutes > 0 ? $" for {durationMinutes} min" : "");
     }
 
-    /// <summary>What a rule of this scope may watch: an application's rule a metric measured per application; a tenant's no node.</summary>
+    /// <summary>
+    /// What a rule of this scope may watch: an application's rule a metric measured per application; a tenant's no
+    /// node.
+    /// </summary>
     private static IEnumerable<Problem> ScopeProblems(RuleScope scope, AlertMetric metric)
     {
         var definition = MetricDefinition.Of(metric);
         if (scope == RuleScope.App && !definition.IsAboutApplications)
             yield return Problem.Invalid(
                 "Metric",
-                $"'{definition.Title}' is not measured per application; an application's rule watches its CPU, memory, restarts, replicas or crash-looping pods."
+                $"'{definition.Title}' is not measured per application; an application's "
+                    + "rule watches its CPU, memory, restarts, replicas or crash-looping "
+                    + "pods."
             );
         if (scope == RuleScope.Tenant && definition.Kind == SubjectKind.Node)
             yield return Problem.Invalid(
@@ -176,9 +182,9 @@ public sealed class AlertRule
     }
 
     /// <summary>
-    /// Whether the condition holds on one subject's samples (oldest first) over the duration: from the newest sample taken at
-    /// or before the duration's start to the newest. Without such a sample the samples do not cover the duration yet, and it
-    /// is too early to say; without a recent sample there is nothing to judge.
+    /// Whether the condition holds on one subject's samples (oldest first) over the duration: from the newest sample
+    /// taken at or before the duration's start to the newest. Without such a sample the samples do not cover the
+    /// duration yet, and it is too early to say; without a recent sample there is nothing to judge.
     /// </summary>
     public RuleVerdict Judge(IReadOnlyList<(long At, double Value)> samples, long now, int sampleSeconds)
     {

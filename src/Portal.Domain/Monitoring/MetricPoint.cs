@@ -40,7 +40,9 @@ public abstract class MetricPoint
     /// <summary>Pods whose containers keep failing (CrashLoopBackOff, image pull errors…).</summary>
     public int? Failing { get; set; }
 
-    /// <summary>What the namespace's workloads request of its environment's share, the higher of CPU and memory, percent.</summary>
+    /// <summary>
+    /// What the namespace's workloads request of its environment's share, the higher of CPU and memory, percent.
+    /// </summary>
     public double? QuotaPercent { get; set; }
 }
 

@@ -16,9 +16,9 @@ public enum SubjectKind
 }
 
 /// <summary>
-/// One thing the portal keeps a time series for: a cluster, a node, a namespace, a workload or a pod. Samples refer to it
-/// by a small number, so that the sample tables stay narrow; the tenant and environment are kept here so that a tenant's
-/// charts and alerts are found without joins.
+/// One thing the portal keeps a time series for: a cluster, a node, a namespace, a workload or a pod. Samples refer to
+/// it by a small number, so that the sample tables stay narrow; the tenant and environment are kept here so that a
+/// tenant's charts and alerts are found without joins.
 /// </summary>
 public sealed class MetricSubject
 {
@@ -29,12 +29,16 @@ public sealed class MetricSubject
     /// <summary>"" for clusters and nodes.</summary>
     public string Namespace { get; private set; } = "";
 
-    /// <summary>The node, workload or pod name; the cluster's name for a cluster; the namespace for a namespace.</summary>
+    /// <summary>
+    /// The node, workload or pod name; the cluster's name for a cluster; the namespace for a namespace.
+    /// </summary>
     public string Name { get; private set; } = "";
     public Guid? TenantId { get; private set; }
     public Guid? EnvironmentId { get; private set; }
 
-    /// <summary>Unix seconds of its newest sample: subjects not sampled for the whole retention are forgotten.</summary>
+    /// <summary>
+    /// Unix seconds of its newest sample: subjects not sampled for the whole retention are forgotten.
+    /// </summary>
     public long LastSampledAt { get; private set; }
 
     private MetricSubject() { }

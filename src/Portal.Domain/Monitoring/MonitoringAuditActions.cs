@@ -1,6 +1,9 @@
 namespace Portal.Domain.Monitoring;
 
-/// <summary>The actions of the audit trail about alert rules, alerts and notification channels. The values are stored, so they never change.</summary>
+/// <summary>
+/// The actions of the audit trail about alert rules, alerts and notification channels. The values are stored, so they
+/// never change.
+/// </summary>
 public static class MonitoringAuditActions
 {
     public const string RuleCreated = "alert-rule.created";

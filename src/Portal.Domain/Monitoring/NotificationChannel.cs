@@ -25,8 +25,9 @@ public sealed class NotificationChannel
     public ChannelKind Kind { get; private set; }
 
     /// <summary>
-    /// Where the channel delivers, as anyone who may read it sees it: a webhook's scheme and host only (<see cref="Masked"/>),
-    /// since its path or query may be its credential, as in Slack's and Teams' URLs; or the e-mail recipients separated by commas.
+    /// Where the channel delivers, as anyone who may read it sees it: a webhook's scheme and host only
+    /// (<see cref="Masked"/>), since its path or query may be its credential, as in Slack's and Teams' URLs; or the
+    /// e-mail recipients separated by commas.
     /// </summary>
     public string Target { get; private set; } = "";
 
@@ -74,11 +75,16 @@ public sealed class NotificationChannel
         };
     }
 
-    /// <summary>A webhook URL cut after its host (<c>https://hooks.slack.com/…</c>): what may be shown to anyone, written to logs and audited.</summary>
+    /// <summary>
+    /// A webhook URL cut after its host (<c>https://hooks.slack.com/…</c>): what may be shown to anyone, written to
+    /// logs and audited.
+    /// </summary>
     public static string Masked(Uri url) =>
         $"{url.Scheme}://{url.Authority}/" + (url.PathAndQuery == "/" && url.Fragment.Length == 0 ? "" : "…");
 
-    /// <summary>Seals the URL of a webhook saved before URLs were sealed, whose <see cref="Target"/> still holds it whole.</summary>
+    /// <summary>
+    /// Seals the URL of a webhook saved before URLs were sealed, whose <see cref="Target"/> still holds it whole.
+    /// </summary>
     public void SealPlainUrl(Func<string, string> sealUrl)
     {
         if (Kind != ChannelKind.Webhook || SealedUrl.Length > 0)
@@ -125,7 +131,10 @@ public sealed class NotificationChannel
 
     public void Disable() => Enabled = false;
 
-    /// <summary>A new signing secret for a webhook, sealed by the caller; receivers must be given it before they can verify again.</summary>
+    /// <summary>
+    /// A new signing secret for a webhook, sealed by the caller; receivers must be given it before they can verify
+    /// again.
+    /// </summary>
     public void ReplaceSecret(string sealedSecret)
     {
         if (Kind != ChannelKind.Webhook || string.IsNullOrEmpty(sealedSecret))

@@ -7,8 +7,8 @@ public interface IOperationQueue
     void Enqueue(Operation operation);
 
     /// <summary>
-    /// Whether the scheduler still holds the job: waiting for a worker, scheduled, or running. False when it ended, was deleted,
-    /// or is unknown (a scheduler that kept its jobs in memory forgot them when its process stopped).
+    /// Whether the scheduler still holds the job: waiting for a worker, scheduled, or running. False when it ended, was
+    /// deleted, or is unknown (a scheduler that kept its jobs in memory forgot them when its process stopped).
     /// </summary>
     bool Holds(string jobId);
 }

@@ -38,19 +38,24 @@ public sealed class Operation
     public string? Error { get; private set; }
     public int Attempts { get; private set; }
 
-    /// <summary>When the operation last moved (queued, claimed, a step, its job's heartbeat, the end): how the sweeper tells a lost one.</summary>
+    /// <summary>
+    /// When the operation last moved (queued, claimed, a step, its job's heartbeat, the end): how the sweeper tells a
+    /// lost one.
+    /// </summary>
     public DateTime LastActivityAt { get; private set; }
 
     /// <summary>
-    /// The run of a job that holds the operation: a token of its own, never reused, so that a run that lost the claim cannot
-    /// save over the run that took it (the database checks it on every save of the operation).
+    /// The run of a job that holds the operation: a token of its own, never reused, so that a run that lost the claim
+    /// cannot save over the run that took it (the database checks it on every save of the operation).
     /// </summary>
     public string? ClaimedBy { get; private set; }
 
     /// <summary>Until when the claim holds unless its run renews it; a run whose process died lets it lapse.</summary>
     public DateTime? ClaimedUntil { get; private set; }
 
-    /// <summary>The job scheduler's id of the job last queued for the operation: whether the scheduler still holds it.</summary>
+    /// <summary>
+    /// The job scheduler's id of the job last queued for the operation: whether the scheduler still holds it.
+    /// </summary>
     public string? JobId { get; private set; }
     public IReadOnlyList<OperationStep> Steps => _steps;
 
@@ -72,9 +77,10 @@ public sealed class Operation
     public bool IsFinished => State is OperationState.Succeeded or OperationState.Failed;
 
     /// <summary>
-    /// Takes the operation for one run of its job, until <paramref name="until"/> unless renewed: only a queued operation, or a running
-    /// one whose claim lapsed or was let go, can be taken. False when it ended, or another run holds it. Saved with the claim token as
-    /// the original value, the claim is atomic: of two runs that read the operation at once, one saves its claim and the other fails to.
+    /// Takes the operation for one run of its job, until <paramref name="until"/> unless renewed: only a queued
+    /// operation, or a running one whose claim lapsed or was let go, can be taken. False when it ended, or another run
+    /// holds it. Saved with the claim token as the original value, the claim is atomic: of two runs that read the
+    /// operation at once, one saves its claim and the other fails to.
     /// </summary>
     public bool Claim(string run, DateTime until, DateTime now)
     {
@@ -93,9 +99,10 @@ public sealed class Operation
         || (State == OperationState.Running && (ClaimedUntil is null || ClaimedUntil < now));
 
     /// <summary>
-    /// Whether the operation seems lost: queued but not picked up for longer than <paramref name="queuedFor"/> (the process died between
-    /// saving it and queueing its job, or the queue lost it), or running under a claim that lapsed (a live run renews it; a run that
-    /// ended without finishing lets it go, and is taken for lost after <paramref name="runningFor"/> without a step).
+    /// Whether the operation seems lost: queued but not picked up for longer than <paramref name="queuedFor"/> (the
+    /// process died between saving it and queueing its job, or the queue lost it), or running under a claim that lapsed
+    /// (a live run renews it; a run that ended without finishing lets it go, and is taken for lost after
+    /// <paramref name="runningFor"/> without a step).
     /// </summary>
     public bool IsStalled(DateTime now, TimeSpan queuedFor, TimeSpan runningFor) =>
         State switch
@@ -139,7 +146,10 @@ public sealed class Operation
         LastActivityAt = now;
     }
 
-    /// <summary>Adds to the reason of a failed operation what came of its failure (an automatic rollback, or why there was none).</summary>
+    /// <summary>
+    /// Adds to the reason of a failed operation what came of its failure (an automatic rollback, or why there was
+    /// none).
+    /// </summary>
     public void AddToError(string more, DateTime now)
     {
         if (State != OperationState.Failed)

@@ -1,8 +1,8 @@
 namespace Portal.Domain.Operations;
 
 /// <summary>
-/// Every kind of <see cref="Operation"/>, as saved in its <c>Kind</c> column: one runner in Portal.Infrastructure carries out
-/// each. The values are stored, so they never change.
+/// Every kind of <see cref="Operation"/>, as saved in its <c>Kind</c> column: one runner in Portal.Infrastructure
+/// carries out each. The values are stored, so they never change.
 /// </summary>
 public static class OperationKinds
 {

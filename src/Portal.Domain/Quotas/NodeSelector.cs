@@ -26,14 +26,17 @@ public sealed partial record NodeSelector(IReadOnlyList<KeyValuePair<string, str
             if (pair.Length != 2 || !LabelKey().IsMatch(pair[0]) || !LabelValue().IsMatch(pair[1]))
                 return Problem.Invalid(
                     field,
-                    $"'{part}' is not a label requirement; write key=value pairs separated by commas, like 'node-role=worker,zone=a'."
+                    $"'{part}' is not a label requirement; write key=value pairs separated "
+                        + "by commas, like 'node-role=worker,zone=a'."
                 );
             requirements.Add(new(pair[0], pair[1]));
         }
         return new NodeSelector(requirements);
     }
 
-    /// <summary>Whether a node with these labels ("key=value" lines, as the hosts inventory keeps them) belongs.</summary>
+    /// <summary>
+    /// Whether a node with these labels ("key=value" lines, as the hosts inventory keeps them) belongs.
+    /// </summary>
     public bool Matches(string labelLines)
     {
         if (Requirements.Count == 0)

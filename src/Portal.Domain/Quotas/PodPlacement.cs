@@ -1,12 +1,16 @@
 namespace Portal.Domain.Quotas;
 
-/// <summary>A node's taint, as the hosts inventory keeps it: one "key=value:Effect" line each ("key:Effect" without a value).</summary>
+/// <summary>
+/// A node's taint, as the hosts inventory keeps it: one "key=value:Effect" line each ("key:Effect" without a value).
+/// </summary>
 public sealed record NodeTaint(string Key, string Value, string Effect)
 {
     public const string NoSchedule = "NoSchedule";
     public const string NoExecute = "NoExecute";
 
-    /// <summary>Whether it keeps pods that do not tolerate it off the node; PreferNoSchedule only steers them away.</summary>
+    /// <summary>
+    /// Whether it keeps pods that do not tolerate it off the node; PreferNoSchedule only steers them away.
+    /// </summary>
     public bool KeepsPodsOff => Effect is NoSchedule or NoExecute;
 
     public static IReadOnlyList<NodeTaint> ParseLines(string? lines) =>
@@ -30,8 +34,9 @@ public sealed record NodeTaint(string Key, string Value, string Effect)
 
 /// <summary>
 /// Where the pods of an environment may run: on the nodes its pool's selector matches, tolerating the pool's own taint
-/// (<see cref="ResourcePool.TaintKey"/>=pool name) whatever its effect, and no other. Every pod template the portal renders
-/// carries both, so a pool's workloads stay on its nodes and a dedicated pool's nodes, tainted, take no one else's.
+/// (<see cref="ResourcePool.TaintKey"/>=pool name) whatever its effect, and no other. Every pod template the portal
+/// renders carries both, so a pool's workloads stay on its nodes and a dedicated pool's nodes, tainted, take no one
+/// else's.
 /// </summary>
 public sealed record PodPlacement(NodeSelector Selector, NodeTaint? Tolerated)
 {
@@ -44,7 +49,9 @@ public sealed record PodPlacement(NodeSelector Selector, NodeTaint? Tolerated)
     public bool Tolerates(NodeTaint taint) =>
         !taint.KeepsPodsOff || (Tolerated is { } own && own.Key == taint.Key && own.Value == taint.Value);
 
-    /// <summary>Whether a pod placed so can be scheduled on a node with these labels and taints (inventory lines).</summary>
+    /// <summary>
+    /// Whether a pod placed so can be scheduled on a node with these labels and taints (inventory lines).
+    /// </summary>
     public bool CanRunOn(string labelLines, string taintLines) =>
         Selector.Matches(labelLines) && NodeTaint.ParseLines(taintLines).All(Tolerates);
 }

@@ -1,6 +1,9 @@
 namespace Portal.Domain.Quotas;
 
-/// <summary>The actions of the audit trail about resource pools and tenants' quotas in them. The values are stored, so they never change.</summary>
+/// <summary>
+/// The actions of the audit trail about resource pools and tenants' quotas in them. The values are stored, so they
+/// never change.
+/// </summary>
 public static class PoolAuditActions
 {
     public const string Created = "pool.created";

@@ -44,8 +44,8 @@ public readonly record struct ResourceAmounts(
         );
 
     /// <summary>
-    /// Reads amounts as people write them ("8", "500m", "32Gi"). Every amount must be given — 0 for none —: a blank one is
-    /// never taken for zero. Each missing or unreadable amount is named, all at once, by its field.
+    /// Reads amounts as people write them ("8", "500m", "32Gi"). Every amount must be given — 0 for none —: a blank one
+    /// is never taken for zero. Each missing or unreadable amount is named, all at once, by its field.
     /// </summary>
     public static Result<ResourceAmounts> Parse(
         string? cpuRequests,
@@ -103,8 +103,8 @@ public readonly record struct ResourceAmounts(
     }
 
     /// <summary>
-    /// An environment's share, read like <see cref="Parse"/>: every amount but middleware instances, which count against the
-    /// tenant's quota in the pool rather than against a share.
+    /// An environment's share, read like <see cref="Parse"/>: every amount but middleware instances, which count
+    /// against the tenant's quota in the pool rather than against a share.
     /// </summary>
     public static Result<ResourceAmounts> ParseShare(
         string? cpuRequests,
@@ -133,7 +133,9 @@ public readonly record struct ResourceAmounts(
             )
             .ToList();
 
-    /// <summary>The dimensions where <paramref name="asked"/> is below <paramref name="held"/>: "CPU requests: 2 asked, 3 held".</summary>
+    /// <summary>
+    /// The dimensions where <paramref name="asked"/> is below <paramref name="held"/>: "CPU requests: 2 asked, 3 held".
+    /// </summary>
     public static IReadOnlyList<string> BelowHeld(ResourceAmounts asked, ResourceAmounts held) =>
         Zip(asked, held, held)
             .Where(d => d.First < d.Second)
@@ -158,12 +160,14 @@ public readonly record struct ResourceAmounts(
         if (CpuLimitMillis < CpuRequestMillis)
             return Problem.Invalid(
                 field,
-                $"The CPU limit ({Quantity.FormatCpu(CpuLimitMillis)}) is below the CPU request ({Quantity.FormatCpu(CpuRequestMillis)})."
+                $"The CPU limit ({Quantity.FormatCpu(CpuLimitMillis)}) is below the CPU "
+                    + $"request ({Quantity.FormatCpu(CpuRequestMillis)})."
             );
         if (MemoryLimitBytes < MemoryRequestBytes)
             return Problem.Invalid(
                 field,
-                $"The memory limit ({Quantity.FormatBytes(MemoryLimitBytes)}) is below the memory request ({Quantity.FormatBytes(MemoryRequestBytes)})."
+                $"The memory limit ({Quantity.FormatBytes(MemoryLimitBytes)}) is below "
+                    + $"the memory request ({Quantity.FormatBytes(MemoryRequestBytes)})."
             );
         return Result.Ok();
     }

@@ -16,7 +16,9 @@ public sealed class ResourcePool
     public const int RegionMaxLength = 64;
     public const int PrometheusUrlMaxLength = 500;
 
-    /// <summary>The key of the taint a dedicated pool's nodes carry, "portal/pool=&lt;pool name&gt;:NoSchedule".</summary>
+    /// <summary>
+    /// The key of the taint a dedicated pool's nodes carry, "portal/pool=&lt;pool name&gt;:NoSchedule".
+    /// </summary>
     public const string TaintKey = "portal/pool";
 
     public Guid Id { get; private set; }
@@ -31,13 +33,18 @@ public sealed class ResourcePool
     /// <summary>Whether the pool's nodes are kept for its workloads alone, by its taint.</summary>
     public bool Dedicated { get; private set; }
 
-    /// <summary>The domains under which its environments may publish ingress hosts ("apps.example.com, example.org"); none when empty.</summary>
+    /// <summary>
+    /// The domains under which its environments may publish ingress hosts ("apps.example.com, example.org"); none when
+    /// empty.
+    /// </summary>
     public string IngressDomains { get; private set; } = "";
 
     /// <summary>Whether a wildcard host ("*.team.apps.example.com") may be published in it.</summary>
     public bool WildcardHosts { get; private set; }
 
-    /// <summary>The Prometheus that usage of the pool's cluster is read from; empty when it is read from metrics.k8s.io.</summary>
+    /// <summary>
+    /// The Prometheus that usage of the pool's cluster is read from; empty when it is read from metrics.k8s.io.
+    /// </summary>
     public string PrometheusUrl { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
 
@@ -93,7 +100,9 @@ public sealed class ResourcePool
 
     public DomainList Domains => DomainList.Parse(IngressDomains, nameof(IngressDomains)).Value;
 
-    /// <summary>Sets the domains its environments may publish hosts under, and whether wildcard hosts are allowed among them.</summary>
+    /// <summary>
+    /// Sets the domains its environments may publish hosts under, and whether wildcard hosts are allowed among them.
+    /// </summary>
     public Result PublishUnder(IEnumerable<string?>? domains, bool wildcardHosts)
     {
         var parsed = DomainList.Parse(domains, "Domains");
@@ -104,7 +113,9 @@ public sealed class ResourcePool
         return Result.Ok();
     }
 
-    /// <summary>Whether an environment of the pool may publish the route: under its domains, and a wildcard only if allowed.</summary>
+    /// <summary>
+    /// Whether an environment of the pool may publish the route: under its domains, and a wildcard only if allowed.
+    /// </summary>
     public Result Admits(IngressRoute route)
     {
         const string field = "Exposure.IngressHost";
@@ -112,7 +123,8 @@ public sealed class ResourcePool
         if (domains.Domains.Count == 0)
             return Problem.Invalid(
                 field,
-                $"Pool '{Name}' publishes no ingress hosts: a platform admin lists the domains it serves on the pool's page."
+                $"Pool '{Name}' publishes no ingress hosts: a platform admin lists the "
+                    + "domains it serves on the pool's page."
             );
         if (!domains.Covers(route))
             return Problem.Invalid(
@@ -122,7 +134,8 @@ public sealed class ResourcePool
         if (route.IsWildcard && !WildcardHosts)
             return Problem.Invalid(
                 field,
-                $"Pool '{Name}' does not allow wildcard hosts such as '{route.Host}': publish each name, or ask a platform admin to allow wildcards."
+                $"Pool '{Name}' does not allow wildcard hosts such as '{route.Host}': "
+                    + "publish each name, or ask a platform admin to allow wildcards."
             );
         return Result.Ok();
     }
@@ -133,9 +146,9 @@ public sealed class ResourcePool
     public PodPlacement Placement => new(Selector, Taint);
 
     /// <summary>
-    /// Keeps the pool's nodes for its workloads alone, or gives them back. Two dedicated pools of one cluster must not be
-    /// able to select the same node (a node carries one taint of a key and effect), so their selectors must differ in the
-    /// value of some key they both name.
+    /// Keeps the pool's nodes for its workloads alone, or gives them back. Two dedicated pools of one cluster must not
+    /// be able to select the same node (a node carries one taint of a key and effect), so their selectors must differ
+    /// in the value of some key they both name.
     /// </summary>
     public Result Dedicate(bool dedicated, IEnumerable<ResourcePool> sameCluster)
     {
@@ -150,7 +163,8 @@ public sealed class ResourcePool
             {
                 return Problem.Conflict(
                     $"Pool '{Name}' cannot be dedicated: dedicated pool(s) {string.Join(", ", overlapping.Select(n => $"'{n}'"))} "
-                        + "could select the same nodes. Give the pools selectors that require different values of one label, such as 'pool=a' and 'pool=b'.",
+                        + "could select the same nodes. Give the pools selectors that require "
+                        + "different values of one label, such as 'pool=a' and 'pool=b'.",
                     nameof(Dedicated)
                 );
             }
@@ -160,9 +174,9 @@ public sealed class ResourcePool
     }
 
     /// <summary>
-    /// Whether a node belongs to the pool: its selector matches it, its pods tolerate every taint that would keep them off
-    /// it, and no other dedicated pool of the cluster selects it — a node a dedicated pool selects is that pool's alone,
-    /// tainted yet or not, so that no capacity is counted twice.
+    /// Whether a node belongs to the pool: its selector matches it, its pods tolerate every taint that would keep them
+    /// off it, and no other dedicated pool of the cluster selects it — a node a dedicated pool selects is that pool's
+    /// alone, tainted yet or not, so that no capacity is counted twice.
     /// </summary>
     public bool Holds(string labelLines, string taintLines, IEnumerable<ResourcePool> sameCluster) =>
         Placement.CanRunOn(labelLines, taintLines)
@@ -198,32 +212,40 @@ public sealed class ResourcePool
         return Result.Ok();
     }
 
-    /// <summary>What was granted beyond what can be granted, dimension by dimension, in words: "CPU requests: 12 granted, 8 grantable".</summary>
+    /// <summary>
+    /// What was granted beyond what can be granted, dimension by dimension, in words: "CPU requests: 12 granted, 8
+    /// grantable".
+    /// </summary>
     public static IReadOnlyList<string> Beyond(ResourceAmounts granted, ResourceAmounts grantable)
     {
         var beyond = new List<string>();
         if (granted.CpuRequestMillis > grantable.CpuRequestMillis)
             beyond.Add(
-                $"CPU requests: {Quantity.FormatCpu(granted.CpuRequestMillis)} granted, {Quantity.FormatCpu(grantable.CpuRequestMillis)} grantable"
+                $"CPU requests: {Quantity.FormatCpu(granted.CpuRequestMillis)} granted, "
+                    + $"{Quantity.FormatCpu(grantable.CpuRequestMillis)} grantable"
             );
         if (granted.CpuLimitMillis > grantable.CpuLimitMillis)
             beyond.Add(
-                $"CPU limits: {Quantity.FormatCpu(granted.CpuLimitMillis)} granted, {Quantity.FormatCpu(grantable.CpuLimitMillis)} grantable"
+                $"CPU limits: {Quantity.FormatCpu(granted.CpuLimitMillis)} granted, "
+                    + $"{Quantity.FormatCpu(grantable.CpuLimitMillis)} grantable"
             );
         if (granted.MemoryRequestBytes > grantable.MemoryRequestBytes)
             beyond.Add(
-                $"memory requests: {Quantity.FormatBytes(granted.MemoryRequestBytes)} granted, {Quantity.FormatBytes(grantable.MemoryRequestBytes)} grantable"
+                $"memory requests: {Quantity.FormatBytes(granted.MemoryRequestBytes)} "
+                    + $"granted, {Quantity.FormatBytes(grantable.MemoryRequestBytes)} "
+                    + "grantable"
             );
         if (granted.MemoryLimitBytes > grantable.MemoryLimitBytes)
             beyond.Add(
-                $"memory limits: {Quantity.FormatBytes(granted.MemoryLimitBytes)} granted, {Quantity.FormatBytes(grantable.MemoryLimitBytes)} grantable"
+                $"memory limits: {Quantity.FormatBytes(granted.MemoryLimitBytes)} "
+                    + $"granted, {Quantity.FormatBytes(grantable.MemoryLimitBytes)} grantable"
             );
         return beyond;
     }
 
     /// <summary>
-    /// Reads usage from the Prometheus at this address from now on, or from metrics.k8s.io when none is given. The address is
-    /// kept without a trailing slash, so API paths are appended to it as they are.
+    /// Reads usage from the Prometheus at this address from now on, or from metrics.k8s.io when none is given. The
+    /// address is kept without a trailing slash, so API paths are appended to it as they are.
     /// </summary>
     public Result UseMetricsFrom(string? prometheusUrl)
     {
@@ -244,7 +266,8 @@ public sealed class ResourcePool
         {
             return Problem.Invalid(
                 nameof(PrometheusUrl),
-                $"A Prometheus address is an http or https URL of at most {PrometheusUrlMaxLength} characters without credentials or query, "
+                "A Prometheus address is an http or https URL of at most "
+                    + $"{PrometheusUrlMaxLength} characters without credentials or query, "
                     + "such as 'http://prometheus.monitoring:9090'; leave it empty to read metrics.k8s.io."
             );
         }

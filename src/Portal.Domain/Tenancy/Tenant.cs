@@ -7,11 +7,15 @@ public enum TenantStatus
     Active = 1,
     Suspended = 2,
 
-    /// <summary>Its namespaces are being deleted, then its rows will be: read-only, and its slug stays taken until then.</summary>
+    /// <summary>
+    /// Its namespaces are being deleted, then its rows will be: read-only, and its slug stays taken until then.
+    /// </summary>
     Deleting = 3,
 }
 
-/// <summary>An organization using the portal. A suspended tenant, or one being deleted, can be read but not changed.</summary>
+/// <summary>
+/// An organization using the portal. A suspended tenant, or one being deleted, can be read but not changed.
+/// </summary>
 public sealed class Tenant
 {
     public Guid Id { get; private set; }
@@ -78,7 +82,9 @@ public sealed class Tenant
         return Result.Ok();
     }
 
-    /// <summary>Starts the deletion: from now on nothing of the tenant can be changed, until its rows are removed.</summary>
+    /// <summary>
+    /// Starts the deletion: from now on nothing of the tenant can be changed, until its rows are removed.
+    /// </summary>
     public Result MarkDeleting()
     {
         if (Status == TenantStatus.Deleting)

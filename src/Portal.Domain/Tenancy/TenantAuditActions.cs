@@ -1,8 +1,8 @@
 namespace Portal.Domain.Tenancy;
 
 /// <summary>
-/// The actions of the audit trail about tenants, their members, invitations and service accounts. The values are stored,
-/// so they never change.
+/// The actions of the audit trail about tenants, their members, invitations and service accounts. The values are
+/// stored, so they never change.
 /// </summary>
 public static class TenantAuditActions
 {

@@ -28,7 +28,8 @@ public sealed partial record TenantSlug
         {
             return Problem.Invalid(
                 field,
-                "A slug uses lowercase letters, digits and '-', starts with a letter and ends with a letter or digit (like 'team-a')."
+                "A slug uses lowercase letters, digits and '-', starts with a letter "
+                    + "and ends with a letter or digit (like 'team-a')."
             );
         }
 

@@ -2,10 +2,10 @@ namespace Portal.Infrastructure.Applications;
 
 /// <summary>
 /// Queues the admissions into one scope — an environment's share, or a tenant's quota in a pool — inside this process
-/// before they reach the database, so that a burst waits here, holding no connection, rather than in the database behind
-/// the scope's row lock holding one each (the row lock still orders admissions made by different replicas). A scope is
-/// the id of a row that exists: names from a route never reach the gate. Its semaphore lives only while an admission
-/// waits or runs in it, so the gate holds as many as there are scopes busy at this moment.
+/// before they reach the database, so that a burst waits here, holding no connection, rather than in the database
+/// behind the scope's row lock holding one each (the row lock still orders admissions made by different replicas). A
+/// scope is the id of a row that exists: names from a route never reach the gate. Its semaphore lives only while an
+/// admission waits or runs in it, so the gate holds as many as there are scopes busy at this moment.
 /// </summary>
 public sealed class AdmissionGate
 {

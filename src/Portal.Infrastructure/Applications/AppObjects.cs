@@ -168,7 +168,9 @@ internal sealed class AppObjects(IKubernetes client, string ns, string app)
             cancellationToken: ct
         );
 
-    /// <summary>Changes an annotation of the pod template, which rolls every pod: how a rolling restart is asked for.</summary>
+    /// <summary>
+    /// Changes an annotation of the pod template, which rolls every pod: how a rolling restart is asked for.
+    /// </summary>
     public Task AnnotateTemplateAsync(string key, string value, CancellationToken ct) =>
         client.AppsV1.PatchNamespacedDeploymentAsync(
             MergePatch(

@@ -104,8 +104,8 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
             .ToList();
 
     /// <summary>
-    /// The status behind a workload the watch saw change, whichever tenant it belongs to: the live push has no tenant in
-    /// scope, and finds it from the namespace. Null when no application of that name is deployed there.
+    /// The status behind a workload the watch saw change, whichever tenant it belongs to: the live push has no tenant
+    /// in scope, and finds it from the namespace. Null when no application of that name is deployed there.
     /// </summary>
     public async Task<EnvironmentStatus?> ForWorkloadAsync(AppWorkload workload, CancellationToken ct)
     {
@@ -142,8 +142,8 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
 
     /// <summary>
     /// The newest events of the application's objects in an environment (the Deployment, its ReplicaSets and pods, the
-    /// Service, Ingress and autoscaler: everything named after it), read from the cluster. Objects of another application
-    /// whose name starts with this one's and a dash are left out. Empty when the cluster cannot be reached.
+    /// Service, Ingress and autoscaler: everything named after it), read from the cluster. Objects of another
+    /// application whose name starts with this one's and a dash are left out. Empty when the cluster cannot be reached.
     /// </summary>
     public async Task<IReadOnlyList<ClusterEventView>> RecentEventsAsync(
         Guid applicationId,

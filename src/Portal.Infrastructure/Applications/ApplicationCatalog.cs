@@ -16,7 +16,9 @@ public enum ApplicationSort
     Updated,
 }
 
-/// <summary>What the application list shows: health at a glance comes from each environment's deployment state.</summary>
+/// <summary>
+/// What the application list shows: health at a glance comes from each environment's deployment state.
+/// </summary>
 public enum ApplicationHealth
 {
     Any,
@@ -82,7 +84,9 @@ public sealed record RevisionView(
 
 public sealed record RevisionDiff(RevisionView From, RevisionView To, IReadOnlyList<SpecChange> Changes);
 
-/// <summary>The applications of the tenant in scope: lists, details, revisions, and their creation, change and deletion.</summary>
+/// <summary>
+/// The applications of the tenant in scope: lists, details, revisions, and their creation, change and deletion.
+/// </summary>
 /// <summary>A new application of the tenant: its name, description, owner and first spec.</summary>
 public sealed record CreateApplication(string? Name, string? Description, string? Owner, DeploymentSpec Spec);
 
@@ -198,7 +202,10 @@ public sealed class ApplicationCatalog(
         );
     }
 
-    /// <summary>The autoscaling of each environment the application runs in, from the spec of the revision it runs there; null where it has none.</summary>
+    /// <summary>
+    /// The autoscaling of each environment the application runs in, from the spec of the revision it runs there; null
+    /// where it has none.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, AutoscalingPolicy?>> AutoscalingAsync(
         Guid appId,
         CancellationToken ct
@@ -342,7 +349,9 @@ public sealed class ApplicationCatalog(
         return Result.Ok();
     }
 
-    /// <summary>Deletes the application's objects from every environment (a job), then the application; its audit history stays.</summary>
+    /// <summary>
+    /// Deletes the application's objects from every environment (a job), then the application; its audit history stays.
+    /// </summary>
     public async Task<Result<Operation>> DeleteAsync(string name, string? confirmName, CancellationToken ct)
     {
         var actor = currentActor.Actor;

@@ -11,13 +11,15 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>A middleware binding of an application in one environment: the instance, its template, and the variables it gives.</summary>
+/// <summary>
+/// A middleware binding of an application in one environment: the instance, its template, and the variables it gives.
+/// </summary>
 public sealed record BindingSummary(string Instance, string Template, IReadOnlyList<string> Variables);
 
 /// <summary>
-/// The bindings on each side of a promotion. Bindings belong to their environment: promotion carries the application's spec without
-/// the source's bindings, and the target keeps its own. <paramref name="Missing"/> names the variables the source's bindings give
-/// that none of the target's does: promoted, the application runs in the target without them.
+/// The bindings on each side of a promotion. Bindings belong to their environment: promotion carries the application's
+/// spec without the source's bindings, and the target keeps its own. <paramref name="Missing"/> names the variables the
+/// source's bindings give that none of the target's does: promoted, the application runs in the target without them.
 /// </summary>
 public sealed record PromotionBindings(
     IReadOnlyList<BindingSummary> Source,
@@ -26,8 +28,9 @@ public sealed record PromotionBindings(
 );
 
 /// <summary>
-/// What promoting would change in the target environment: its revision now, the one it would get, the diff (with the target's
-/// bindings, never the source's), and the bindings of both sides with a warning when the target lacks some of the source's.
+/// What promoting would change in the target environment: its revision now, the one it would get, the diff (with the
+/// target's bindings, never the source's), and the bindings of both sides with a warning when the target lacks some of
+/// the source's.
 /// </summary>
 public sealed record PromotionPreview(
     string From,
@@ -46,7 +49,10 @@ public sealed record PromotionPreview(
                 + $"Promoted, the application runs in {To} without them until an instance of {To} is bound to it.";
 }
 
-/// <summary>A deploy of an application's working spec to an environment: the note it carries, whether a failed rollout rolls back, and how it is scaled.</summary>
+/// <summary>
+/// A deploy of an application's working spec to an environment: the note it carries, whether a failed rollout rolls
+/// back, and how it is scaled.
+/// </summary>
 public sealed record DeployApplication(
     string AppName,
     string? EnvironmentName,
@@ -58,7 +64,9 @@ public sealed record DeployApplication(
 /// <summary>A rollback of an application in an environment to one of its earlier revisions.</summary>
 public sealed record RollBackApplication(string AppName, string? EnvironmentName, int Revision, string? Note);
 
-/// <summary>The automatic rollback of a failed rollout: the revision that failed, the one deployed again, and why.</summary>
+/// <summary>
+/// The automatic rollback of a failed rollout: the revision that failed, the one deployed again, and why.
+/// </summary>
 public sealed record RollBackAfterFailure(
     Guid AppId,
     string EnvironmentName,
@@ -67,7 +75,9 @@ public sealed record RollBackAfterFailure(
     string Reason
 );
 
-/// <summary>A promotion of what runs in one environment to another, and whether bindings missing there are accepted.</summary>
+/// <summary>
+/// A promotion of what runs in one environment to another, and whether bindings missing there are accepted.
+/// </summary>
 public sealed record PromoteApplication(
     string AppName,
     string? From,
@@ -76,7 +86,10 @@ public sealed record PromoteApplication(
     bool AcceptMissingBindings
 );
 
-/// <summary>A redeploy of what runs after its middleware bindings changed: the change of bindings, of the spec, and where it came from.</summary>
+/// <summary>
+/// A redeploy of what runs after its middleware bindings changed: the change of bindings, of the spec, and where it
+/// came from.
+/// </summary>
 public sealed record RedeployRebound(
     Guid AppId,
     string EnvironmentName,
@@ -106,7 +119,8 @@ public sealed class ApplicationChanges(
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
     /// <summary>
-    /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless <see cref="DeployApplication.Scale"/>
+    /// Deploys the working spec as a new revision, with the environment's replicas or autoscaler kept unless
+    /// <see cref="DeployApplication.Scale"/>
     /// sets replicas.
     /// </summary>
     public async Task<Result<Operation>> DeployAsync(DeployApplication request, CancellationToken ct)
@@ -174,9 +188,9 @@ public sealed class ApplicationChanges(
     }
 
     /// <summary>
-    /// The automatic rollback of a failed rollout: the revision that ran before is deployed again as a new revision, admitted like
-    /// every deploy (under the environment's admission lock, on fresh reads, against the share), and only while the environment still
-    /// has the revision that failed: a deploy made since is not undone.
+    /// The automatic rollback of a failed rollout: the revision that ran before is deployed again as a new revision,
+    /// admitted like every deploy (under the environment's admission lock, on fresh reads, against the share), and only
+    /// while the environment still has the revision that failed: a deploy made since is not undone.
     /// </summary>
     public Task<Result<Operation>> RollBackAfterFailureAsync(RollBackAfterFailure request, CancellationToken ct)
     {
@@ -198,7 +212,8 @@ public sealed class ApplicationChanges(
                 ).FirstOrDefaultAsync(ct);
                 if (current != failedRevision)
                     return Problem.Conflict(
-                        $"'{app.Name}' no longer has revision {failedRevision} in '{environmentName}': a later deploy is left as it is."
+                        $"'{app.Name}' no longer has revision {failedRevision} in "
+                            + $"'{environmentName}': a later deploy is left as it is."
                     );
                 var earlier = await db
                     .Revisions.AsNoTracking()
@@ -234,9 +249,9 @@ public sealed class ApplicationChanges(
     }
 
     /// <summary>
-    /// Copies the revision running in one environment to another, as a new revision there: the application's spec, without the
-    /// source's bindings, with the target's own. When the target lacks some of the source's bindings, the promotion is refused
-    /// unless <see cref="PromoteApplication.AcceptMissingBindings"/> says to deploy without them.
+    /// Copies the revision running in one environment to another, as a new revision there: the application's spec,
+    /// without the source's bindings, with the target's own. When the target lacks some of the source's bindings, the
+    /// promotion is refused unless <see cref="PromoteApplication.AcceptMissingBindings"/> says to deploy without them.
     /// </summary>
     public async Task<Result<Operation>> PromoteAsync(PromoteApplication request, CancellationToken ct)
     {
@@ -251,7 +266,8 @@ public sealed class ApplicationChanges(
         {
             return Problem.Invalid(
                 nameof(acceptMissingBindings),
-                $"{warning} Confirm that '{appName}' may run in {preview.To} without them (acceptMissingBindings) to promote it anyway."
+                $"{warning} Confirm that '{appName}' may run in {preview.To} without "
+                    + "them (acceptMissingBindings) to promote it anyway."
             );
         }
 
@@ -270,7 +286,9 @@ public sealed class ApplicationChanges(
         );
     }
 
-    /// <summary>The preview of a promotion, and the spec it deploys: the source's revision without the source's bindings.</summary>
+    /// <summary>
+    /// The preview of a promotion, and the spec it deploys: the source's revision without the source's bindings.
+    /// </summary>
     private async Task<Result<(PromotionPreview Preview, DeploymentSpec Spec)>> PlanPromotionAsync(
         string appName,
         string? from,
@@ -418,7 +436,10 @@ public sealed class ApplicationChanges(
             environmentName,
             spec => spec.WithResources(resources),
             DeployScale.Keep,
-            $"resized to CPU {Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, memory {Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}",
+            "resized to CPU "
+                + $"{Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, "
+                + "memory "
+                + $"{Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}",
             ct
         );
     }
@@ -477,10 +498,11 @@ public sealed class ApplicationChanges(
     }
 
     /// <summary>
-    /// Changes what an application running in an environment is bound to, and deploys that at once as a new revision of the
-    /// running one, under the environment's admission lock like every deploy: <see cref="RedeployRebound.Rebind"/> makes the binding change
-    /// inside the deploy's transaction, so that the binding and its revision are saved together or not at all, and a deploy
-    /// made at the same moment cannot take a revision number or leave out the binding.
+    /// Changes what an application running in an environment is bound to, and deploys that at once as a new revision of
+    /// the running one, under the environment's admission lock like every deploy: <see cref="RedeployRebound.Rebind"/>
+    /// makes the binding change inside the deploy's transaction, so that the binding and its revision are saved
+    /// together or not at all, and a deploy made at the same moment cannot take a revision number or leave out the
+    /// binding.
     /// </summary>
     public Task<Result<Operation>> RedeployReboundAsync(RedeployRebound request, CancellationToken ct)
     {
@@ -799,7 +821,10 @@ public sealed class ApplicationChanges(
         return operation;
     }
 
-    /// <summary>The portal's admission: what the deployment would hold at most must fit in the environment's share (<see cref="DeployPlanner"/>).</summary>
+    /// <summary>
+    /// The portal's admission: what the deployment would hold at most must fit in the environment's share
+    /// (<see cref="DeployPlanner"/>).
+    /// </summary>
     private async Task<Result> AdmitAsync(
         TenantEnvironment environment,
         AppDeployment deployment,

@@ -22,7 +22,9 @@ public sealed class ApplicationOptions
     /// <summary>The longest a rollout is followed before the operation gives up on it.</summary>
     public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How long a new pod may stay unpullable, crash-looping or unschedulable before the rollout is called failed.</summary>
+    /// <summary>
+    /// How long a new pod may stay unpullable, crash-looping or unschedulable before the rollout is called failed.
+    /// </summary>
     public TimeSpan FailFastAfter { get; set; } = TimeSpan.FromSeconds(90);
 
     /// <summary>The longest wait for the Deployment to change before its pods are looked at again.</summary>
@@ -30,10 +32,10 @@ public sealed class ApplicationOptions
 }
 
 /// <summary>
-/// What the runners of operations on applications share: an application's objects (ConfigMap, Secret, Deployment, Service,
-/// Ingress, HorizontalPodAutoscaler) for the revision meant to run in an environment, rendered and ready to apply, then
-/// the rollout followed to its end and said why in words when it fails. Each step creates or replaces its objects, so the
-/// job can run twice; a resumed job skips the steps already done.
+/// What the runners of operations on applications share: an application's objects (ConfigMap, Secret, Deployment,
+/// Service, Ingress, HorizontalPodAutoscaler) for the revision meant to run in an environment, rendered and ready to
+/// apply, then the rollout followed to its end and said why in words when it fails. Each step creates or replaces its
+/// objects, so the job can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class ApplicationDeployer(
     PortalDbContext db,
@@ -50,8 +52,9 @@ public sealed class ApplicationDeployer(
         failure is RolloutFailed ? failure.Message : ClusterProblems.Explain(failure);
 
     /// <summary>
-    /// The deployment says the change failed; a failed rollout of a deploy that asked for it then deploys the previous revision again,
-    /// as a new revision admitted like every deploy. When that cannot be admitted, the operation says why.
+    /// The deployment says the change failed; a failed rollout of a deploy that asked for it then deploys the previous
+    /// revision again, as a new revision admitted like every deploy. When that cannot be admitted, the operation says
+    /// why.
     /// </summary>
     internal async Task<string?> AfterFailureAsync(
         IServiceProvider services,
@@ -97,7 +100,9 @@ public sealed class ApplicationDeployer(
         return $"An automatic rollback deploys revision {previous} again, as revision {revision}.";
     }
 
-    /// <summary>The deployment's state changed with the operation: pages that follow the application learn it at once.</summary>
+    /// <summary>
+    /// The deployment's state changed with the operation: pages that follow the application learn it at once.
+    /// </summary>
     internal async Task AnnounceAsync(Guid operationId)
     {
         var operation = await db
@@ -132,7 +137,8 @@ public sealed class ApplicationDeployer(
     {
         var target = await TargetAsync(db, operation, ct)
             ?? throw new OperationTargetGone(
-                $"'{operation.TargetId}' no longer exists: the application or its environment was deleted after this operation was queued."
+                $"'{operation.TargetId}' no longer exists: the application or its "
+                    + "environment was deleted after this operation was queued."
             );
         var (app, environment, deployment, tenant) = target;
         var revision = await db
@@ -168,7 +174,9 @@ public sealed class ApplicationDeployer(
         deployment.RolledOut(Now);
     }
 
-    /// <summary>Removes the application's objects from each environment it is deployed to, then the application.</summary>
+    /// <summary>
+    /// Removes the application's objects from each environment it is deployed to, then the application.
+    /// </summary>
     internal async Task DeleteApplicationAsync(Operation operation, OperationJournal journal, CancellationToken ct)
     {
         var app = await db
@@ -190,7 +198,8 @@ public sealed class ApplicationDeployer(
         foreach (var (deployment, environment) in deployments.Select(x => (x.Deployment, x.Environment)))
         {
             var client = await clients.ForAsync(await ClusterOfAsync(environment, ct), ct);
-            // Objects of the application's names in a namespace that is not the environment's are someone else's: left alone.
+            // Objects of the application's names in a namespace that is not the environment's are someone else's: left
+            // alone.
             await journal.StepAsync(
                 operation,
                 $"remove from {environment.Name}",
@@ -254,7 +263,9 @@ public sealed class ApplicationDeployer(
         }
     }
 
-    /// <summary>Waits for the next change of the Deployment, or for the recheck interval, whichever comes first.</summary>
+    /// <summary>
+    /// Waits for the next change of the Deployment, or for the recheck interval, whichever comes first.
+    /// </summary>
     private async Task WaitForChangeAsync(
         IKubernetes client,
         string ns,
@@ -320,7 +331,9 @@ public sealed class ApplicationDeployer(
         db.ResourcePools.Where(p => p.Id == environment.PoolId).Select(p => p.ClusterId).FirstAsync(ct);
 }
 
-/// <summary>An application's objects rendered for the operation's environment, for a runner to apply what it changes.</summary>
+/// <summary>
+/// An application's objects rendered for the operation's environment, for a runner to apply what it changes.
+/// </summary>
 internal sealed record ApplicationChange(
     Application App,
     TenantEnvironment Environment,

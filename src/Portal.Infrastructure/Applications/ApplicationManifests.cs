@@ -11,8 +11,8 @@ using Portal.Infrastructure.Quotas;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// One application in one environment, at one revision: what <see cref="ApplicationManifests.Render"/> needs. The placement
-/// is the environment's pool's; without one the pods may go to any untainted node.
+/// One application in one environment, at one revision: what <see cref="ApplicationManifests.Render"/> needs. The
+/// placement is the environment's pool's; without one the pods may go to any untainted node.
 /// </summary>
 public sealed record ManifestInput(
     string Namespace,
@@ -36,7 +36,9 @@ public sealed record AppManifests(
     V2HorizontalPodAutoscaler? Autoscaler
 )
 {
-    /// <summary>The objects that exist, in the order to apply them: what the pods mount comes before the pods.</summary>
+    /// <summary>
+    /// The objects that exist, in the order to apply them: what the pods mount comes before the pods.
+    /// </summary>
     public IReadOnlyList<IKubernetesObject<V1ObjectMeta>> All() =>
         new IKubernetesObject<V1ObjectMeta>?[] { ConfigMap, Secret, Deployment, Service, Ingress, Autoscaler }
             .OfType<IKubernetesObject<V1ObjectMeta>>()
@@ -51,15 +53,16 @@ public sealed record AppManifests(
 /// ConfigMap "{app}-config", the Secret "{app}-env".</item>
 /// <item>Labels on every object and on the pod template: app.kubernetes.io/name={app},
 /// app.kubernetes.io/instance={app}-{environment}, app.kubernetes.io/version={image tag or short digest},
-/// app.kubernetes.io/managed-by=portal and the environment's <see cref="Ownership"/> (portal/tenant-id, portal/environment-id,
-/// portal/tenant, portal/environment). Selectors use only name and instance,
+/// app.kubernetes.io/managed-by=portal and the environment's <see cref="Ownership"/> (portal/tenant-id,
+/// portal/environment-id, portal/tenant, portal/environment). Selectors use only name and instance,
 /// because a Deployment's selector cannot change and the version does.</item>
 /// <item>Config files: one ConfigMap, keyed as <see cref="ConfigKeys"/> says, mounted read-only once per directory
 /// with <c>items</c> that give each file its name.</item>
 /// <item>Secret variables: in the Secret, referred to by <c>secretKeyRef</c>; plain ones inline.</item>
 /// <item>The pod template carries the revision and a checksum of config and secret content, so that a change of
 /// either rolls the pods, which would otherwise keep the old environment.</item>
-/// <item>The pod template carries the pool's node selector and tolerates the pool's taint (<see cref="PodConfinement"/>).</item>
+/// <item>The pod template carries the pool's node selector and tolerates the pool's taint
+/// (<see cref="PodConfinement"/>).</item>
 /// </list>
 /// </summary>
 public static class ApplicationManifests
@@ -76,13 +79,16 @@ public static class ApplicationManifests
 
     public static string Instance(string app, string environment) => $"{app}-{environment}";
 
-    /// <summary>The label selector of the application's pods, for listing them: "app.kubernetes.io/name=X,app.kubernetes.io/instance=X-env".</summary>
+    /// <summary>
+    /// The label selector of the application's pods, for listing them:
+    /// "app.kubernetes.io/name=X,app.kubernetes.io/instance=X-env".
+    /// </summary>
     public static string Selector(string app, string environment) =>
         $"{NameLabel}={app},{InstanceLabel}={Instance(app, environment)}";
 
     /// <summary>
-    /// The ConfigMap key of each config file: the mount path without its leading '/', with every character a key may not
-    /// hold ('/' above all) made '-', then "--" and the file name: "/etc/app" + "app.yaml" is "etc-app--app.yaml".
+    /// The ConfigMap key of each config file: the mount path without its leading '/', with every character a key may
+    /// not hold ('/' above all) made '-', then "--" and the file name: "/etc/app" + "app.yaml" is "etc-app--app.yaml".
     /// Where that is not a valid key (longer than 253 characters) or two files would share it ("/etc/my-app" and
     /// "/etc/my/app"), the key is "file-" and the first 16 hex digits of the SHA-256 of the file's full path.
     /// </summary>
@@ -109,7 +115,9 @@ public static class ApplicationManifests
             $"file-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(file.FullPath)))[..16]}";
     }
 
-    /// <summary>Renders a valid spec; an invalid one is a mistake of the caller, who validates before saving a revision.</summary>
+    /// <summary>
+    /// Renders a valid spec; an invalid one is a mistake of the caller, who validates before saving a revision.
+    /// </summary>
     public static AppManifests Render(ManifestInput input)
     {
         var name = ApplicationName.Create(input.AppName);
@@ -192,7 +200,8 @@ public static class ApplicationManifests
         var secrets = context.Spec.Environment.Where(e => e.IsSecret).ToList();
         if (secrets.Count == 0)
             return null;
-        // Data rather than stringData: it is what the cluster gives back, so the rendered object compares with the live one.
+        // Data rather than stringData: it is what the cluster gives back, so the rendered object compares with the live
+        // one.
         return new V1Secret
         {
             ApiVersion = "v1",
@@ -203,7 +212,10 @@ public static class ApplicationManifests
         };
     }
 
-    /// <summary>SHA-256 over every config and secret key and value, each length-prefixed so that no two contents hash alike by accident.</summary>
+    /// <summary>
+    /// SHA-256 over every config and secret key and value, each length-prefixed so that no two contents hash alike by
+    /// accident.
+    /// </summary>
     private static string? Checksum(V1ConfigMap? configMap, V1Secret? secret)
     {
         if (configMap is null && secret is null)
@@ -378,7 +390,8 @@ public static class ApplicationManifests
                 HttpGet =
                     probe.Kind == ProbeKind.Http ? new V1HTTPGetAction { Path = probe.Path, Port = probe.Port } : null,
                 TcpSocket = probe.Kind == ProbeKind.Tcp ? new V1TCPSocketAction { Port = probe.Port } : null,
-                // Zero is the API's default and it leaves it out; so does the rendering, to compare equal with what is read back.
+                // Zero is the API's default and it leaves it out; so does the rendering, to compare equal with what is
+                // read back.
                 InitialDelaySeconds = probe.InitialDelaySeconds == 0 ? null : probe.InitialDelaySeconds,
                 PeriodSeconds = probe.PeriodSeconds,
                 FailureThreshold = probe.FailureThreshold,

@@ -3,7 +3,10 @@ using Portal.Infrastructure.Operations;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>Deletes an application: its objects in every environment it is deployed to (in namespaces that are the environments' own), then its rows.</summary>
+/// <summary>
+/// Deletes an application: its objects in every environment it is deployed to (in namespaces that are the environments'
+/// own), then its rows.
+/// </summary>
 internal sealed class DeleteApplicationRunner(ApplicationDeployer deployer) : IOperationRunner
 {
     public static string Kind => OperationKinds.ApplicationDelete;

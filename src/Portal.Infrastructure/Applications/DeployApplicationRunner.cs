@@ -4,8 +4,8 @@ using Portal.Infrastructure.Operations;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// Deploys a revision of an application to an environment (a deploy, a rollback, a promotion): applies its ConfigMap and
-/// Secret, Deployment, Service, Ingress (holding its hosts) and HorizontalPodAutoscaler, then follows the rollout.
+/// Deploys a revision of an application to an environment (a deploy, a rollback, a promotion): applies its ConfigMap
+/// and Secret, Deployment, Service, Ingress (holding its hosts) and HorizontalPodAutoscaler, then follows the rollout.
 /// </summary>
 internal sealed class DeployApplicationRunner(ApplicationDeployer deployer, IngressClaims ingress)
     : ApplicationChangeRunner(deployer),

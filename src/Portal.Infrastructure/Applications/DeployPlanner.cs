@@ -9,14 +9,14 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// What a deploy would run in an environment: the spec scaled for it (<see cref="DeployScale"/>) with the environment's middleware
-/// bindings set, next to the revision that runs there now.
+/// What a deploy would run in an environment: the spec scaled for it (<see cref="DeployScale"/>) with the environment's
+/// middleware bindings set, next to the revision that runs there now.
 /// </summary>
 public sealed record DeployPlan(DeploymentSpec Spec, ScaledSpec Scale, Revision? Running, DeploymentSpec? RunningSpec);
 
 /// <summary>
-/// What a deployment would hold of its environment's share at most (<see cref="Needed"/>), what the share leaves beside the other
-/// applications and instances there (<see cref="Available"/>), and whether it is admitted.
+/// What a deployment would hold of its environment's share at most (<see cref="Needed"/>), what the share leaves beside
+/// the other applications and instances there (<see cref="Available"/>), and whether it is admitted.
 /// </summary>
 public sealed record QuotaCheck(
     ResourceAmounts Needed,
@@ -26,8 +26,8 @@ public sealed record QuotaCheck(
 );
 
 /// <summary>
-/// Works a deploy out the same way for the deploy itself and for its preview, so that the preview says what the deploy does:
-/// the spec it runs, and the quota it needs.
+/// Works a deploy out the same way for the deploy itself and for its preview, so that the preview says what the deploy
+/// does: the spec it runs, and the quota it needs.
 /// </summary>
 internal sealed class DeployPlanner(PortalDbContext db, SpecVault vault, MiddlewareHoldings instances)
 {
@@ -54,8 +54,9 @@ internal sealed class DeployPlanner(PortalDbContext db, SpecVault vault, Middlew
     }
 
     /// <summary>
-    /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its replicas, or its
-    /// autoscaler's ceiling) must fit in the environment's share beside the other applications and the instances there.
+    /// The portal's admission: what the deployment would hold at most (requests and limits per replica times its
+    /// replicas, or its autoscaler's ceiling) must fit in the environment's share beside the other applications and the
+    /// instances there.
     /// </summary>
     public async Task<QuotaCheck> QuotaAsync(
         TenantEnvironment environment,
@@ -108,9 +109,10 @@ internal sealed class DeployPlanner(PortalDbContext db, SpecVault vault, Middlew
             .Aggregate(spec, (withBinding, variable) => withBinding.WithEnvironmentVariable(variable));
 
     /// <summary>
-    /// The spec of a revision made in another environment, without what that environment's bindings put there — its instances'
-    /// hosts in its namespace, references to its instances' Secrets — which would point the target at them. Taken out by name, as
-    /// unbinding does (a binding's names never clash with the application's own), so that values the binding gave earlier go too.
+    /// The spec of a revision made in another environment, without what that environment's bindings put there — its
+    /// instances' hosts in its namespace, references to its instances' Secrets — which would point the target at them.
+    /// Taken out by name, as unbinding does (a binding's names never clash with the application's own), so that values
+    /// the binding gave earlier go too.
     /// </summary>
     public static DeploymentSpec WithoutBindings(DeploymentSpec spec, IEnumerable<Binding> bindings)
     {
@@ -118,7 +120,10 @@ internal sealed class DeployPlanner(PortalDbContext db, SpecVault vault, Middlew
         return spec.WithEnvironment(spec.Environment.Where(v => !bound.Contains(v.Name)));
     }
 
-    /// <summary>The middleware instances bound to the application in the environment, oldest binding first, with the variables each gives.</summary>
+    /// <summary>
+    /// The middleware instances bound to the application in the environment, oldest binding first, with the variables
+    /// each gives.
+    /// </summary>
     public async Task<List<Binding>> BindingsAsync(Guid appId, Guid environmentId, CancellationToken ct)
     {
         var rows = await (

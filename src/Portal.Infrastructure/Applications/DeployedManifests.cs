@@ -11,10 +11,14 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>One object of an application as it is applied in an environment, as YAML with its secret values masked.</summary>
+/// <summary>
+/// One object of an application as it is applied in an environment, as YAML with its secret values masked.
+/// </summary>
 public sealed record RenderedObject(string Kind, string Name, string Yaml);
 
-/// <summary>The objects the deploy job applies for an application in an environment, for the revision that runs there.</summary>
+/// <summary>
+/// The objects the deploy job applies for an application in an environment, for the revision that runs there.
+/// </summary>
 public sealed record RenderedManifests(
     string App,
     string Environment,
@@ -29,16 +33,16 @@ public sealed record RenderedManifests(
 }
 
 /// <summary>
-/// What the deploy job renders for an application in an environment (<see cref="For"/>), and the page's read-only view of it
-/// (<see cref="ViewAsync"/>): the same objects, with every secret value masked — the Secret's data and the pod template's
-/// checksum of config and secret content, from which a weak secret could be guessed.
+/// What the deploy job renders for an application in an environment (<see cref="For"/>), and the page's read-only view
+/// of it (<see cref="ViewAsync"/>): the same objects, with every secret value masked — the Secret's data and the pod
+/// template's checksum of config and secret content, from which a weak secret could be guessed.
 /// </summary>
 public sealed class DeployedManifests(PortalDbContext db, SpecVault vault)
 {
     /// <summary>
-    /// The input of the deploy job's rendering: the revision's spec at the environment's own replica count — none, and no
-    /// autoscaler, while it is stopped, as an autoscaler would scale the pods back up — in the environment's namespace, with
-    /// its pool's placement.
+    /// The input of the deploy job's rendering: the revision's spec at the environment's own replica count — none, and
+    /// no autoscaler, while it is stopped, as an autoscaler would scale the pods back up — in the environment's
+    /// namespace, with its pool's placement.
     /// </summary>
     public static ManifestInput For(
         TenantEnvironment environment,

@@ -8,12 +8,14 @@ using YamlDotNet.RepresentationModel;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>A part of imported YAML the portal's spec has no place for: which object, which field, at which line, and why.</summary>
+/// <summary>
+/// A part of imported YAML the portal's spec has no place for: which object, which field, at which line, and why.
+/// </summary>
 public sealed record ImportNote(string Object, string Path, int Line, string Reason);
 
 /// <summary>
-/// What a Kubernetes Deployment (with its Service, Ingress and ConfigMaps) says about an application, as the portal's spec:
-/// a draft for the create form, saved by nobody. <see cref="NotMapped"/> lists what could not be carried over;
+/// What a Kubernetes Deployment (with its Service, Ingress and ConfigMaps) says about an application, as the portal's
+/// spec: a draft for the create form, saved by nobody. <see cref="NotMapped"/> lists what could not be carried over;
 /// <see cref="Adjustments"/> what was carried over differently (a default filled in, a value copied from a ConfigMap).
 /// </summary>
 public sealed record ImportedApplication(
@@ -24,13 +26,14 @@ public sealed record ImportedApplication(
 );
 
 /// <summary>
-/// Reads a Deployment pasted or uploaded as YAML, optionally with its Service, Ingress and ConfigMaps in the same multi-document
-/// YAML (or a kubectl List), into a <see cref="DeploymentSpec"/>. Image, command and arguments, ports, variables (literal values
-/// stay plain, <c>secretKeyRef</c>s stay references: no secret value is ever read, not even from a Secret in the YAML),
-/// CPU and memory, replicas, HTTP and TCP health checks, config files mounted from a ConfigMap of the YAML, and the Service
-/// and Ingress that reach the Deployment's pods. Every other field is listed with its line; YAML that does not parse is
-/// refused with the line it fails at. The text is at most <see cref="MaxLength"/> long; aliases are refused, so that a small text cannot
-/// expand into a huge one, and so are more than 50,000 parts or 64 levels of nesting, before any tree of it is built.
+/// Reads a Deployment pasted or uploaded as YAML, optionally with its Service, Ingress and ConfigMaps in the same
+/// multi-document YAML (or a kubectl List), into a <see cref="DeploymentSpec"/>. Image, command and arguments, ports,
+/// variables (literal values stay plain, <c>secretKeyRef</c>s stay references: no secret value is ever read, not even
+/// from a Secret in the YAML), CPU and memory, replicas, HTTP and TCP health checks, config files mounted from a
+/// ConfigMap of the YAML, and the Service and Ingress that reach the Deployment's pods. Every other field is listed
+/// with its line; YAML that does not parse is refused with the line it fails at. The text is at most
+/// <see cref="MaxLength"/> long; aliases are refused, so that a small text cannot expand into a huge one, and so are
+/// more than 50,000 parts or 64 levels of nesting, before any tree of it is built.
 /// </summary>
 public static partial class DeploymentImport
 {
@@ -76,13 +79,16 @@ public static partial class DeploymentImport
         return new Mapping(documents, deployments[0]).Run();
     }
 
-    /// <summary>The documents of the YAML, those of a kubectl List one by one; refused with the line where it does not parse.</summary>
+    /// <summary>
+    /// The documents of the YAML, those of a kubectl List one by one; refused with the line where it does not parse.
+    /// </summary>
     private static Result<List<Document>> Load(string yaml)
     {
         var parsed = Mark.Empty;
         try
         {
-            // A first pass over the events, before any tree is built: no alias, a bounded number of parts, a bounded depth.
+            // A first pass over the events, before any tree is built: no alias, a bounded number of parts, a bounded
+            // depth.
             var parser = new Parser(new StringReader(yaml));
             var events = 0;
             var depth = 0;
@@ -100,7 +106,8 @@ public static partial class DeploymentImport
                 if (++events > MaxEvents)
                     return Problem.Invalid(
                         Field,
-                        "The YAML has too many parts for one application; import the Deployment with its Service, Ingress and ConfigMaps only."
+                        "The YAML has too many parts for one application; import the Deployment "
+                            + "with its Service, Ingress and ConfigMaps only."
                     );
                 if (parser.Current is MappingStart or SequenceStart && ++depth > MaxDepth)
                 {
@@ -147,7 +154,8 @@ public static partial class DeploymentImport
         }
         catch (InvalidOperationException)
         {
-            // YamlDotNet's scanner gives up this way on some unclosed brackets: what follows the last part it read does not parse.
+            // YamlDotNet's scanner gives up this way on some unclosed brackets: what follows the last part it read does
+            // not parse.
             return Problem.Invalid(
                 Field,
                 At(
@@ -230,7 +238,9 @@ public static partial class DeploymentImport
         }
     }
 
-    /// <summary>One import: the Deployment's container and what reaches it, then everything that was not used.</summary>
+    /// <summary>
+    /// One import: the Deployment's container and what reaches it, then everything that was not used.
+    /// </summary>
     private sealed class Mapping(List<Document> documents, Document deployment)
     {
         private readonly List<ImportNote> _notMapped = [];
@@ -273,7 +283,8 @@ public static partial class DeploymentImport
                 Explain(
                     d,
                     other,
-                    "The portal runs one container per pod: only the first (or the one named like the Deployment) is imported."
+                    "The portal runs one container per pod: only the first (or the one "
+                        + "named like the Deployment) is imported."
                 );
 
             d.Get(container, "name");
@@ -370,7 +381,8 @@ public static partial class DeploymentImport
                     variables.Add(new EnvironmentVariable(name, value));
                     if (value.Length > 0 && SecretLooking().IsMatch(name))
                         _adjustments.Add(
-                            $"Variable {name} has a literal value and stays a plain variable: if it is a secret, move it to the secret variables."
+                            $"Variable {name} has a literal value and stays a plain variable: if it "
+                                + "is a secret, move it to the secret variables."
                         );
                     continue;
                 }
@@ -405,7 +417,8 @@ public static partial class DeploymentImport
                     d.UseAll(from);
                     variables.Add(new EnvironmentVariable(name, copied.Value));
                     _adjustments.Add(
-                        $"Variable {name} takes its value from ConfigMap '{copied.Map}': the value is copied into the spec."
+                        $"Variable {name} takes its value from ConfigMap '{copied.Map}': the "
+                            + "value is copied into the spec."
                     );
                     continue;
                 }
@@ -413,7 +426,8 @@ public static partial class DeploymentImport
                 Explain(
                     d,
                     item,
-                    $"Variable {name} takes its value from something other than a Secret's key or a key of a ConfigMap in this YAML "
+                    $"Variable {name} takes its value from something other than a Secret's "
+                        + "key or a key of a ConfigMap in this YAML "
                         + "(or is optional): the portal's variables are text or a Secret's key."
                 );
             }
@@ -432,7 +446,8 @@ public static partial class DeploymentImport
                     Explain(
                         d,
                         item,
-                        "Whole Secrets, and ConfigMaps not in this YAML, cannot be imported as variables: list the variables one by one."
+                        "Whole Secrets, and ConfigMaps not in this YAML, cannot be imported as "
+                            + "variables: list the variables one by one."
                     );
                     continue;
                 }
@@ -495,7 +510,8 @@ public static partial class DeploymentImport
                         mount,
                         volume is not null && source is not null && map is null
                             ? $"ConfigMap '{(Peek(source, "name") as YamlScalarNode)?.Value}' is not in this YAML: add it to import its files."
-                            : "The portal mounts config files of a ConfigMap in this YAML only; other volumes are not imported."
+                            : "The portal mounts config files of a ConfigMap in this YAML only; other "
+                                + "volumes are not imported."
                     );
                     continue;
                 }
@@ -519,7 +535,8 @@ public static partial class DeploymentImport
                         Explain(
                             d,
                             mount,
-                            $"The file {subPath} of ConfigMap '{map.Name}' cannot be found: nothing is mounted at {path}."
+                            $"The file {subPath} of ConfigMap '{map.Name}' cannot be found: nothing "
+                                + $"is mounted at {path}."
                         );
                         continue;
                     }
@@ -540,7 +557,8 @@ public static partial class DeploymentImport
                     Explain(
                         d,
                         unused,
-                        "This volume is not mounted as config files: the portal mounts config files of a ConfigMap in this YAML only."
+                        "This volume is not mounted as config files: the portal mounts config "
+                            + "files of a ConfigMap in this YAML only."
                     );
             }
             return files;
@@ -589,17 +607,21 @@ public static partial class DeploymentImport
                     return (r, l);
                 case ({ } r, null):
                     _adjustments.Add(
-                        $"No {what} limit is given: the form proposes the request, {format(r)}, as the limit (the portal sets one)."
+                        $"No {what} limit is given: the form proposes the request, {format(r)}, "
+                            + "as the limit (the portal sets one)."
                     );
                     return (r, r);
                 case (null, { } l):
                     _adjustments.Add(
-                        $"No {what} request is given: the form proposes the limit, {format(l)}, as Kubernetes would (the quota counts requests)."
+                        $"No {what} request is given: the form proposes the limit, {format(l)}, "
+                            + "as Kubernetes would (the quota counts requests)."
                     );
                     return (l, l);
                 default:
                     _adjustments.Add(
-                        $"No {what} request or limit is given: the form proposes the portal's defaults, {format(defaultRequest)} and {format(defaultLimit)} (the quota counts requests)."
+                        $"No {what} request or limit is given: the form proposes the portal's "
+                            + $"defaults, {format(defaultRequest)} and {format(defaultLimit)} (the "
+                            + "quota counts requests)."
                     );
                     return (defaultRequest, defaultLimit);
             }
@@ -732,7 +754,8 @@ public static partial class DeploymentImport
                 service.Get(spec, "type");
             if (service.Name != app)
                 _adjustments.Add(
-                    $"The portal names the Service after the application, '{app}', not '{service.Name}': whatever reaches it by name needs the new one."
+                    $"The portal names the Service after the application, '{app}', not "
+                        + $"'{service.Name}': whatever reaches it by name needs the new one."
                 );
 
             var (host, path, tls) = Ingress(service, servicePort, (Peek(first, "name") as YamlScalarNode)?.Value);
@@ -816,7 +839,8 @@ public static partial class DeploymentImport
                 )
             ?? [];
 
-        // --- What was left ----------------------------------------------------------------------------------------------
+        // --- What was left
+        // ----------------------------------------------------------------------------------------------
 
         private void Explain(Document d, YamlNode node, string reason, bool unused = true)
         {
@@ -838,9 +862,10 @@ public static partial class DeploymentImport
                         d.Line,
                         d.Kind switch
                         {
-                            "Secret" =>
-                                "Secrets are not imported, and their values are not read: variables that refer to this Secret keep referring to it "
-                                    + "(create it in each environment's namespace), or enter its values as secret variables.",
+                            "Secret" => "Secrets are not imported, and their values are not read: variables "
+                                + "that refer to this Secret keep referring to it "
+                                + "(create it in each environment's namespace), or enter its values as "
+                                + "secret variables.",
                             "ConfigMap" => "Nothing of the Deployment uses this ConfigMap.",
                             "Service" =>
                                 "This Service does not reach the Deployment's pods on a port of its container.",
@@ -848,8 +873,8 @@ public static partial class DeploymentImport
                             "HorizontalPodAutoscaler" =>
                                 "Autoscaling is set per environment on the application's page, once it is deployed.",
                             "" => "This document has no kind.",
-                            _ =>
-                                $"The portal imports a Deployment with its Service, Ingress and ConfigMaps; a {d.Kind} is not imported.",
+                            _ => "The portal imports a Deployment with its Service, Ingress and "
+                                + $"ConfigMaps; a {d.Kind} is not imported.",
                         }
                     )
                 );
@@ -901,7 +926,9 @@ public static partial class DeploymentImport
                 _ => false,
             };
 
-        /// <summary>What kubectl get -o yaml adds of its own: said by the cluster, not by whoever wrote the Deployment.</summary>
+        /// <summary>
+        /// What kubectl get -o yaml adds of its own: said by the cluster, not by whoever wrote the Deployment.
+        /// </summary>
         private static bool IsServerDefault(string path, YamlNode value)
         {
             var general = Regex.Replace(path, @"\[\d+\]", "[*]");
@@ -971,8 +998,8 @@ public static partial class DeploymentImport
                         or "spec.progressDeadlineSeconds"
                         or "spec.revisionHistoryLimit"
                         or "spec.paused"
-                ) =>
-                    "The portal rolls out its own way: new pods first and none taken down before they are ready, within 10 minutes.",
+                ) => "The portal rolls out its own way: new pods first and none taken down "
+                    + "before they are ready, within 10 minutes.",
                 (
                     "Deployment",
                     "spec.template.spec.nodeSelector"

@@ -11,9 +11,9 @@ using Portal.Infrastructure.Tenancy;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// The scale a deploy would run with and where it comes from, said for people in <see cref="Said"/> ("Keeps 3 replicas, as scaled
-/// on 6 Dec 2026 12:19 UTC by ann@acme.test"); <see cref="SpecSays"/> is set when the working spec asks for another scale than the
-/// environment keeps.
+/// The scale a deploy would run with and where it comes from, said for people in <see cref="Said"/> ("Keeps 3 replicas,
+/// as scaled on 6 Dec 2026 12:19 UTC by ann@acme.test"); <see cref="SpecSays"/> is set when the working spec asks for
+/// another scale than the environment keeps.
 /// </summary>
 public sealed record ScalePreview(
     ScaleSource Source,
@@ -30,7 +30,10 @@ public sealed record ScalePreview(
     string? SpecSays
 );
 
-/// <summary>What the deployment would hold of the environment's share at most, and what the share leaves beside everything else there.</summary>
+/// <summary>
+/// What the deployment would hold of the environment's share at most, and what the share leaves beside everything else
+/// there.
+/// </summary>
 public sealed record QuotaPreview(bool Fits, ResourceAmounts Needed, ResourceAmounts Available, ResourceAmounts Share);
 
 /// <summary>
@@ -52,9 +55,10 @@ public sealed record DeployPreview(
 );
 
 /// <summary>
-/// An application in one environment as it is: the revision that runs (how it came about, who made it, when), its image, where it
-/// is reached (its ingress URLs and the address of its Service inside the cluster), and what the next deploy of the working spec
-/// would change there (<see cref="Preview"/>; no change means the working spec matches what runs).
+/// An application in one environment as it is: the revision that runs (how it came about, who made it, when), its
+/// image, where it is reached (its ingress URLs and the address of its Service inside the cluster), and what the next
+/// deploy of the working spec would change there (<see cref="Preview"/>; no change means the working spec matches what
+/// runs).
 /// </summary>
 public sealed record EnvironmentTruth(
     string Environment,
@@ -74,8 +78,9 @@ public sealed record EnvironmentTruth(
 }
 
 /// <summary>
-/// What runs in each environment of an application, and what a deploy would change there. Worked out by <see cref="DeployPlanner"/>,
-/// as the deploy itself is, so that a preview says what the deploy does; nothing is written.
+/// What runs in each environment of an application, and what a deploy would change there. Worked out by
+/// <see cref="DeployPlanner"/>, as the deploy itself is, so that a preview says what the deploy does; nothing is
+/// written.
 /// </summary>
 public sealed class EnvironmentTruths(
     PortalDbContext db,
@@ -86,7 +91,10 @@ public sealed class EnvironmentTruths(
 {
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
-    /// <summary>What deploying the working spec to the environment would change, with its replicas kept, or set to <paramref name="replicas"/>.</summary>
+    /// <summary>
+    /// What deploying the working spec to the environment would change, with its replicas kept, or set to
+    /// <paramref name="replicas"/>.
+    /// </summary>
     public async Task<Result<DeployPreview>> PreviewDeployAsync(
         string appName,
         string? environmentName,

@@ -11,11 +11,11 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// Who may publish which ingress host. A host belongs to one tenant across every cluster (<see cref="IngressHostClaim"/>,
-/// unique by host); within the tenant a host and path belong to one application, which may publish them in several of its
-/// environments (its spec is one for all; on one cluster the ingress controller then serves them from one of the
-/// namespaces). The portal's own names are nobody's; a pool says under which domains its environments publish, and
-/// whether wildcards. Refusals never say which tenant holds a host.
+/// Who may publish which ingress host. A host belongs to one tenant across every cluster
+/// (<see cref="IngressHostClaim"/>, unique by host); within the tenant a host and path belong to one application, which
+/// may publish them in several of its environments (its spec is one for all; on one cluster the ingress controller then
+/// serves them from one of the namespaces). The portal's own names are nobody's; a pool says under which domains its
+/// environments publish, and whether wildcards. Refusals never say which tenant holds a host.
 /// </summary>
 public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> options, TimeProvider clock)
 {
@@ -41,7 +41,8 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
         {
             return Problem.Invalid(
                 SpecHostField,
-                $"Wildcard hosts such as '{route.Host}' are allowed in none of the pools you have quota in: publish each name, or ask a platform admin."
+                $"Wildcard hosts such as '{route.Host}' are allowed in none of the pools "
+                    + "you have quota in: publish each name, or ask a platform admin."
             );
         }
 
@@ -49,10 +50,11 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
     }
 
     /// <summary>
-    /// Claims the host and path the spec publishes for the application in the environment; run in the deploy's admission
-    /// transaction, so that the claim and the deploy are saved together or not at all. Of two tenants claiming one host at
-    /// once, the unique index lets one through. What the application published there before stays claimed until the deploy's
-    /// job has replaced its Ingress (<see cref="ReleaseAllButAsync"/>): until then the cluster still serves it.
+    /// Claims the host and path the spec publishes for the application in the environment; run in the deploy's
+    /// admission transaction, so that the claim and the deploy are saved together or not at all. Of two tenants
+    /// claiming one host at once, the unique index lets one through. What the application published there before stays
+    /// claimed until the deploy's job has replaced its Ingress (<see cref="ReleaseAllButAsync"/>): until then the
+    /// cluster still serves it.
     /// </summary>
     public async Task<Result> ClaimAsync(
         Tenant tenant,
@@ -83,7 +85,8 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
                 .ToListAsync(ct);
         foreach (var other in candidates.Where(c => route.Overlaps(c.Host)))
         {
-            // A claim whose routes are all gone (its applications, environments or tenant deleted) is free: take it away.
+            // A claim whose routes are all gone (its applications, environments or tenant deleted) is free: take it
+            // away.
             var freed = await claims
                 .Where(c => c.Id == other.Id && !routes.Any(r => r.HostClaimId == c.Id))
                 .ExecuteDeleteAsync(ct);
@@ -105,7 +108,8 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
             if (rival is not null)
             {
                 return Problem.Conflict(
-                    $"'{route}' is published by application '{rival.App}' in '{rival.Environment}': give this one another host or path.",
+                    $"'{route}' is published by application '{rival.App}' in "
+                        + $"'{rival.Environment}': give this one another host or path.",
                     HostField
                 );
             }
@@ -132,8 +136,8 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
     }
 
     /// <summary>
-    /// Once a deploy's job has put the spec's Ingress in place (or removed it), lets go of whatever else the application
-    /// published in the environment before, and of the tenant's hosts left without any route.
+    /// Once a deploy's job has put the spec's Ingress in place (or removed it), lets go of whatever else the
+    /// application published in the environment before, and of the tenant's hosts left without any route.
     /// </summary>
     public async Task ReleaseAllButAsync(Guid appId, Guid environmentId, DeploymentSpec spec, CancellationToken ct)
     {
@@ -195,7 +199,10 @@ public sealed class IngressClaims(PortalDbContext db, IOptions<IngressOptions> o
     private static Problem Taken(IngressRoute route) =>
         Problem.Conflict($"'{route.Host}' is taken by another tenant: choose another host.", HostField);
 
-    /// <summary>Saves; false when a unique index or a foreign key refused a claim another deploy made or freed at the same moment.</summary>
+    /// <summary>
+    /// Saves; false when a unique index or a foreign key refused a claim another deploy made or freed at the same
+    /// moment.
+    /// </summary>
     private async Task<bool> TrySaveAsync(CancellationToken ct)
     {
         try

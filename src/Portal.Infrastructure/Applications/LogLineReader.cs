@@ -3,9 +3,10 @@ using System.Text;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// Reads a log line by line within bounds, whatever the container printed: at most a number of bytes from the stream (then
-/// the log reads as ended, and <see cref="Exhausted"/> says it was cut), and lines of at most a number of characters (the
-/// rest of a longer line is read past, not kept, and the line ends with a marker). What it holds at any time is one line.
+/// Reads a log line by line within bounds, whatever the container printed: at most a number of bytes from the stream
+/// (then the log reads as ended, and <see cref="Exhausted"/> says it was cut), and lines of at most a number of
+/// characters (the rest of a longer line is read past, not kept, and the line ends with a marker). What it holds at any
+/// time is one line.
 /// </summary>
 public sealed class LogLineReader : IDisposable
 {

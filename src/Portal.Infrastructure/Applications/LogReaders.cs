@@ -5,9 +5,10 @@ using Portal.Infrastructure.Tenancy;
 namespace Portal.Infrastructure.Applications;
 
 /// <summary>
-/// Counts the logs being read on this replica — live tails and downloads — per user (or service account) and per tenant,
-/// and refuses one more beyond <see cref="LogOptions.StreamsPerUser"/> or <see cref="LogOptions.StreamsPerTenant"/>: each
-/// holds a connection to a cluster and a worker of the portal while it lasts.
+/// Counts the logs being read on this replica — live tails and downloads — per user (or service account) and per
+/// tenant, and refuses one more beyond <see cref="LogOptions.StreamsPerUser"/> or
+/// <see cref="LogOptions.StreamsPerTenant"/>: each holds a connection to a cluster and a worker of the portal while it
+/// lasts.
 /// </summary>
 public sealed class LogReaders(IOptions<LogOptions> options)
 {
@@ -15,7 +16,9 @@ public sealed class LogReaders(IOptions<LogOptions> options)
     private readonly Dictionary<Guid, int> _perTenant = [];
     private readonly Lock _lock = new();
 
-    /// <summary>A place for one more log read by <paramref name="caller"/> in the tenant, to dispose when it ends; or why not.</summary>
+    /// <summary>
+    /// A place for one more log read by <paramref name="caller"/> in the tenant, to dispose when it ends; or why not.
+    /// </summary>
     public Result<IDisposable> TryOpen(Caller caller, Guid tenantId)
     {
         var reader = caller.ServiceAccountId is { } account
@@ -37,7 +40,8 @@ public sealed class LogReaders(IOptions<LogOptions> options)
             if (byTenant >= limits.StreamsPerTenant)
             {
                 return Problem.TooMany(
-                    $"The members of this tenant are reading {byTenant} logs already, the most a tenant may read at once; "
+                    $"The members of this tenant are reading {byTenant} logs already, the "
+                        + "most a tenant may read at once; "
                         + "try again when one of them is closed."
                 );
             }

@@ -12,7 +12,10 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>Which log: a container of a pod of an application in an environment, its current instance or the one before a restart.</summary>
+/// <summary>
+/// Which log: a container of a pod of an application in an environment, its current instance or the one before a
+/// restart.
+/// </summary>
 public sealed record PodLogRequest(
     string App,
     string Environment,
@@ -22,10 +25,12 @@ public sealed record PodLogRequest(
 );
 
 /// <summary>
-/// The logs of the tenant's pods, read from their cluster. A pod is reached only through an application of the tenant in
-/// scope, deployed to one of its environments, and only when the watch saw it there with that application's name: a pod
-/// of another application or tenant is "not found", whatever its name. Whatever a container prints, a read stays within
-/// <see cref="LogOptions"/>: so many bytes, lines of so many characters, and so many logs read at once per user and tenant.
+/// The logs of the tenant's pods, read from their cluster. A pod is reached only through an application of the tenant
+/// in scope, deployed to one of its environments, and only when the watch saw it there with that application's name: a
+/// pod of another application or tenant is "not found", whatever its name. Whatever a container prints, a read stays
+/// within
+/// <see cref="LogOptions"/>: so many bytes, lines of so many characters, and so many logs read at once per user and
+/// tenant.
 /// </summary>
 public sealed class PodLogs(
     PortalDbContext db,
@@ -41,7 +46,8 @@ public sealed class PodLogs(
     private sealed record Target(Guid ClusterId, string Namespace, string Pod, string Container);
 
     /// <summary>
-    /// The last lines of the log (at most <see cref="MaxLines"/>), as text: at most <see cref="LogOptions.MaxDownloadBytes"/>
+    /// The last lines of the log (at most <see cref="MaxLines"/>), as text: at most
+    /// <see cref="LogOptions.MaxDownloadBytes"/>
     /// read, then a line says the log was cut.
     /// </summary>
     public async Task<Result<string>> TailAsync(PodLogRequest request, int lines, Caller reader, CancellationToken ct)
@@ -73,7 +79,9 @@ public sealed class PodLogs(
                 text.Append(line).Append('\n');
             if (log.Exhausted)
                 text.Append(
-                    $"[…log cut: the portal read at most {Quantity.FormatBytes(limits.MaxDownloadBytes)} of it; ask for fewer lines to see its end]\n"
+                    "[…log cut: the portal read at most "
+                        + $"{Quantity.FormatBytes(limits.MaxDownloadBytes)} of it; ask for fewer "
+                        + "lines to see its end]\n"
                 );
             return text.ToString();
         }
@@ -86,9 +94,10 @@ public sealed class PodLogs(
     /// <summary>
     /// The log line by line: the last <paramref name="tailLines"/>, then each new one as the container writes it, until
     /// the caller stops, the container ends or <see cref="LogOptions.MaxStreamBytes"/> were read (a last line says so).
-    /// The previous instance's log is finished, so it is read to its end. The request is made before answering, so that a
-    /// refusal (no previous instance, a container not started yet, too many logs read at once) comes back as a problem
-    /// rather than as a broken stream. The caller disposes the stream, which frees its place among the logs read at once.
+    /// The previous instance's log is finished, so it is read to its end. The request is made before answering, so that
+    /// a refusal (no previous instance, a container not started yet, too many logs read at once) comes back as a
+    /// problem rather than as a broken stream. The caller disposes the stream, which frees its place among the logs
+    /// read at once.
     /// </summary>
     public async Task<Result<LogStream>> FollowAsync(
         PodLogRequest request,
@@ -135,7 +144,8 @@ public sealed class PodLogs(
     private async Task<Result<Target>> LocateAsync(PodLogRequest request, CancellationToken ct)
     {
         // Through the tenant's own rows: the workload (an application deployed to the environment, or a middleware
-        // instance in it), the environment's pool, and the pod the watch saw in that namespace under the workload's name.
+        // instance in it), the environment's pool, and the pod the watch saw in that namespace under the workload's
+        // name.
         var applications =
             from a in db.Applications
             where a.Name == request.App
@@ -190,7 +200,9 @@ public sealed class PodLogs(
             );
     }
 
-    /// <summary>What the kubelet says when it has no log to give, in words; null for what is not about the log.</summary>
+    /// <summary>
+    /// What the kubelet says when it has no log to give, in words; null for what is not about the log.
+    /// </summary>
     private static Problem? Explain(Exception e, Target target, bool previous)
     {
         if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.BadRequest } refused)
@@ -199,7 +211,8 @@ public sealed class PodLogs(
             if (previous && said?.Contains("previous terminated container", StringComparison.Ordinal) != false)
             {
                 return Problem.Conflict(
-                    $"Container '{target.Container}' of pod '{target.Pod}' has no previous instance: it has not restarted since the pod started."
+                    $"Container '{target.Container}' of pod '{target.Pod}' has no previous "
+                        + "instance: it has not restarted since the pod started."
                 );
             }
 
@@ -236,8 +249,8 @@ public sealed class PodLogs(
 }
 
 /// <summary>
-/// A log being followed, line by line within <see cref="LogOptions"/>; disposing it ends the request to the cluster and frees
-/// its place among the logs read at once.
+/// A log being followed, line by line within <see cref="LogOptions"/>; disposing it ends the request to the cluster and
+/// frees its place among the logs read at once.
 /// </summary>
 public sealed class LogStream(HttpOperationResponse<Stream> response, IDisposable slot, LogOptions limits)
     : IAsyncEnumerable<string>,
@@ -251,7 +264,9 @@ public sealed class LogStream(HttpOperationResponse<Stream> response, IDisposabl
         while (await ReadLineAsync(log, cancellationToken) is { } line)
             yield return line;
         if (log.Exhausted)
-            yield return $"[…the portal stopped this live tail after {Quantity.FormatBytes(limits.MaxStreamBytes)}; start it again to go on]";
+            yield return "[…the portal stopped this live tail after "
+                + $"{Quantity.FormatBytes(limits.MaxStreamBytes)}; start it again to go "
+                + "on]";
     }
 
     // Stopping (the browser left, the caller cancelled) ends the lines; it is not an error.

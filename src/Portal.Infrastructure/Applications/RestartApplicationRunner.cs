@@ -3,7 +3,9 @@ using Portal.Infrastructure.Operations;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>Restarts an application's pods in an environment by stamping its pod template, then follows the rollout.</summary>
+/// <summary>
+/// Restarts an application's pods in an environment by stamping its pod template, then follows the rollout.
+/// </summary>
 internal sealed class RestartApplicationRunner(ApplicationDeployer deployer)
     : ApplicationChangeRunner(deployer),
         IOperationRunner

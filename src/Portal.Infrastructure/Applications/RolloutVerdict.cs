@@ -6,7 +6,9 @@ namespace Portal.Infrastructure.Applications;
 /// <summary>How a rollout stands, read from the Deployment, its ReplicaSets and its new pods.</summary>
 internal static class RolloutVerdict
 {
-    /// <summary>Done when the controller has seen the latest spec and every replica is updated, available and alone.</summary>
+    /// <summary>
+    /// Done when the controller has seen the latest spec and every replica is updated, available and alone.
+    /// </summary>
     public static bool IsComplete(V1Deployment deployment)
     {
         var status = deployment.Status;
@@ -20,8 +22,9 @@ internal static class RolloutVerdict
 
     /// <summary>
     /// Why the rollout failed, in words, or null while it may still succeed. Pod troubles (an image that cannot be
-    /// pulled, a container that keeps crashing, no node with room) count only after they lasted <paramref name="failFastAfter"/>,
-    /// as a kubelet retries and a scheduler waits for room; a quota refusal or the Deployment's own deadline counts at once.
+    /// pulled, a container that keeps crashing, no node with room) count only after they lasted
+    /// <paramref name="failFastAfter"/>, as a kubelet retries and a scheduler waits for room; a quota refusal or the
+    /// Deployment's own deadline counts at once.
     /// </summary>
     public static async Task<string?> FailureAsync(
         IKubernetes client,
@@ -93,7 +96,8 @@ internal static class RolloutVerdict
                 case "ImagePullBackOff" or "ErrImagePull":
                     return new(
                         "image",
-                        $"The image '{image}' cannot be pulled ({waiting.Reason}): check its name and tag, and that the cluster can reach its registry."
+                        $"The image '{image}' cannot be pulled ({waiting.Reason}): check its "
+                            + "name and tag, and that the cluster can reach its registry."
                     );
                 case "InvalidImageName":
                     return new(

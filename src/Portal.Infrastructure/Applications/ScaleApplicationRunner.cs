@@ -3,7 +3,9 @@ using Portal.Infrastructure.Operations;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>Scales an application in an environment: its autoscaler, then its replicas, then follows the rollout.</summary>
+/// <summary>
+/// Scales an application in an environment: its autoscaler, then its replicas, then follows the rollout.
+/// </summary>
 internal sealed class ScaleApplicationRunner(ApplicationDeployer deployer)
     : ApplicationChangeRunner(deployer),
         IOperationRunner

@@ -8,13 +8,17 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Applications;
 
-/// <summary>What a reset changed in the working spec, to match the revision that runs in the environment (nothing when they matched).</summary>
+/// <summary>
+/// What a reset changed in the working spec, to match the revision that runs in the environment (nothing when they
+/// matched).
+/// </summary>
 public sealed record SpecReset(string Environment, int Revision, IReadOnlyList<SpecChange> Changes);
 
 /// <summary>
-/// Makes the working spec what runs in an environment again: after a rollback (or a resize, or a promotion into it) the next deploy
-/// would otherwise ship the spec that was rolled back from. The revision's middleware bindings are the environment's, not the
-/// spec's, and stay out; the working spec keeps its own replicas and autoscaling, which only a first deploy takes.
+/// Makes the working spec what runs in an environment again: after a rollback (or a resize, or a promotion into it) the
+/// next deploy would otherwise ship the spec that was rolled back from. The revision's middleware bindings are the
+/// environment's, not the spec's, and stay out; the working spec keeps its own replicas and autoscaling, which only a
+/// first deploy takes.
 /// </summary>
 public sealed class WorkingSpecReset(
     ICurrentActor currentActor,
@@ -29,7 +33,10 @@ public sealed class WorkingSpecReset(
 {
     private readonly DeployPlanner _planner = new(db, vault, instances);
 
-    /// <summary>Sets the working spec to the revision running in the environment; says (and changes) nothing when they match already.</summary>
+    /// <summary>
+    /// Sets the working spec to the revision running in the environment; says (and changes) nothing when they match
+    /// already.
+    /// </summary>
     public async Task<Result<SpecReset>> ToRunningAsync(string appName, string? environmentName, CancellationToken ct)
     {
         var actor = currentActor.Actor;

@@ -17,7 +17,8 @@ public sealed record AuditFilter(
 
 /// <summary>
 /// One audit event as pages and the API show it. <paramref name="Summary"/> says what was asked (before → after);
-/// <paramref name="Reason"/> why it failed or was refused. An entry of a change carried out by an operation names it, and is
+/// <paramref name="Reason"/> why it failed or was refused. An entry of a change carried out by an operation names it,
+/// and is
 /// <c>Pending</c> until the operation ends (<paramref name="CompletedAt"/>).
 /// </summary>
 public sealed record AuditEntry(

@@ -8,8 +8,8 @@ namespace Portal.Infrastructure.Audit;
 
 /// <summary>
 /// Adds audit events to the unit of work, so that an event is saved in the same transaction as the
-/// change it describes, or not at all. A change carried out by an operation is recorded pending, and completed with how the
-/// operation ended (<see cref="OperationAudit"/>); a change refused by a rule is recorded as denied, on its own.
+/// change it describes, or not at all. A change carried out by an operation is recorded pending, and completed with how
+/// the operation ended (<see cref="OperationAudit"/>); a change refused by a rule is recorded as denied, on its own.
 /// </summary>
 public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceScopeFactory scopes)
 {
@@ -32,7 +32,9 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
         );
     }
 
-    /// <summary>A change admitted and handed to <paramref name="operation"/>: pending until the operation's job ends.</summary>
+    /// <summary>
+    /// A change admitted and handed to <paramref name="operation"/>: pending until the operation's job ends.
+    /// </summary>
     public void RecordForOperation(
         Actor actor,
         Tenant tenant,
@@ -59,9 +61,10 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
     }
 
     /// <summary>
-    /// An attempt refused by a rule — a quota, a pool's capacity, what is held already — inside a transaction that the refusal rolls
-    /// back: kept aside, since nothing of the refused change may be saved with it, and saved by <see cref="SaveRefusalsAsync"/> once that
-    /// transaction has ended. Plain input mistakes (a malformed amount, a name that breaks the rules) are not recorded.
+    /// An attempt refused by a rule — a quota, a pool's capacity, what is held already — inside a transaction that the
+    /// refusal rolls back: kept aside, since nothing of the refused change may be saved with it, and saved by
+    /// <see cref="SaveRefusalsAsync"/> once that transaction has ended. Plain input mistakes (a malformed amount, a
+    /// name that breaks the rules) are not recorded.
     /// </summary>
     public void RecordRefusal(
         Actor actor,
@@ -79,8 +82,9 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
     }
 
     /// <summary>
-    /// Saves the refusals recorded since, in a unit of work of their own: whatever the refused change left in this one is not saved
-    /// with them. Call it once the refused change's transaction has ended (SQLite has one writer at a time).
+    /// Saves the refusals recorded since, in a unit of work of their own: whatever the refused change left in this one
+    /// is not saved with them. Call it once the refused change's transaction has ended (SQLite has one writer at a
+    /// time).
     /// </summary>
     public async Task SaveRefusalsAsync()
     {

@@ -6,15 +6,16 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Audit;
 
 /// <summary>
-/// Completes the audit entries of an operation when it ends, in the unit of work that saves its end: recorded pending when the
-/// change was admitted, they then say whether it succeeded or failed, and why it failed. Every kind of operation ends through the
+/// Completes the audit entries of an operation when it ends, in the unit of work that saves its end: recorded pending
+/// when the change was admitted, they then say whether it succeeded or failed, and why it failed. Every kind of
+/// operation ends through the
 /// <see cref="Operations.OperationRunner"/>, which calls these.
 /// </summary>
 internal static class OperationAudit
 {
     /// <summary>
-    /// Who asked for the operation, as its admission recorded them: the actor of its audit entries, or, for an operation
-    /// admitted without one, the name it was requested by.
+    /// Who asked for the operation, as its admission recorded them: the actor of its audit entries, or, for an
+    /// operation admitted without one, the name it was requested by.
     /// </summary>
     public static async Task<Actor> RequesterAsync(this PortalDbContext db, Operation operation, CancellationToken ct)
     {
@@ -49,7 +50,10 @@ internal static class OperationAudit
             entry.Complete(outcome, ended.Error, ended.FinishedAt ?? ended.LastActivityAt);
     }
 
-    /// <summary>Adds what came of the failure to the entries its end completed, as <see cref="Operation.AddToError"/> does to the operation.</summary>
+    /// <summary>
+    /// Adds what came of the failure to the entries its end completed, as <see cref="Operation.AddToError"/> does to
+    /// the operation.
+    /// </summary>
     public static async Task AddToAuditReasonAsync(
         this PortalDbContext db,
         Operation failed,
@@ -66,7 +70,10 @@ internal static class OperationAudit
             entry.AddToReason(more);
     }
 
-    /// <summary>The last resort's counterpart: one statement, past every change tracker, that fails the operation's pending entries.</summary>
+    /// <summary>
+    /// The last resort's counterpart: one statement, past every change tracker, that fails the operation's pending
+    /// entries.
+    /// </summary>
     public static Task<int> FailPendingAuditAsync(
         this PortalDbContext db,
         Guid operationId,

@@ -7,7 +7,8 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Clusters;
 
 /// <summary>
-/// The background work on clusters, run by the job scheduler: health checks and cordoning. Each job takes ids, loads fresh state, and can run twice without harm.
+/// The background work on clusters, run by the job scheduler: health checks and cordoning. Each job takes ids, loads
+/// fresh state, and can run twice without harm.
 /// </summary>
 public sealed class ClusterJobs(PortalDbContext db, ClusterRegistry registry, IClusterGateway gateway, AuditTrail audit)
 {

@@ -4,7 +4,9 @@ using k8s.Models;
 
 namespace Portal.Infrastructure.Clusters;
 
-/// <summary>What a job tells a user when a cluster refused or could not be reached: the cluster's own words when it gave some.</summary>
+/// <summary>
+/// What a job tells a user when a cluster refused or could not be reached: the cluster's own words when it gave some.
+/// </summary>
 public static class ClusterProblems
 {
     public static string Explain(Exception e) =>

@@ -7,7 +7,8 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Clusters;
 
-/// <param name="WatchFailingSince">Since when the watch of its nodes and pods keeps failing: what is shown of them may be stale.</param>
+/// <param name="WatchFailingSince">Since when the watch of its nodes and pods keeps failing: what is shown of them may
+/// be stale.</param>
 /// <param name="WatchError">Why the watch failed last.</param>
 public sealed record ClusterSummary(
     Guid Id,
@@ -52,8 +53,8 @@ public sealed class ClusterRegistry(
 )
 {
     /// <summary>
-    /// Registers a cluster by a kubeconfig that answers. One that turns off TLS verification needs <see cref="RegisterCluster.AcceptUnverifiedTls"/>,
-    /// which is audited on its own and shown on the cluster's page.
+    /// Registers a cluster by a kubeconfig that answers. One that turns off TLS verification needs
+    /// <see cref="RegisterCluster.AcceptUnverifiedTls"/>, which is audited on its own and shown on the cluster's page.
     /// </summary>
     public async Task<Result<Cluster>> RegisterAsync(RegisterCluster request, CancellationToken ct)
     {

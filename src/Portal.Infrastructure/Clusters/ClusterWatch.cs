@@ -15,7 +15,8 @@ namespace Portal.Infrastructure.Clusters;
 /// list's resource version; a dropped stream is resumed from the last version seen, and a 410 Gone (the
 /// version is too old) starts over with a fresh list. Changes are folded into the hosts inventory, the namespaces'
 /// workload totals and the managed pods (<see cref="WorkloadPod"/>) in batches, and pushed to browsers. Of a pod, the
-/// watch keeps what it holds on its node; its status only when the portal manages it, so that memory follows what pages show.
+/// watch keeps what it holds on its node; its status only when the portal manages it, so that memory follows what pages
+/// show.
 /// </summary>
 public sealed class ClusterWatch(
     Guid clusterId,
@@ -50,7 +51,9 @@ public sealed class ClusterWatch(
     public long EventsProcessed => Interlocked.Read(ref _events);
     private long _events;
 
-    /// <summary>Watch requests made: one per kind at the start, and one more each time a stream ends or drops.</summary>
+    /// <summary>
+    /// Watch requests made: one per kind at the start, and one more each time a stream ends or drops.
+    /// </summary>
     public int WatchesStarted => _watchesStarted;
     private int _watchesStarted;
 
@@ -83,15 +86,17 @@ public sealed class ClusterWatch(
         }
     }
 
-    /// <summary>Whether this watch is failing now (it failed and has not run since): what the metric and the cluster's mark say.</summary>
+    /// <summary>
+    /// Whether this watch is failing now (it failed and has not run since): what the metric and the cluster's mark say.
+    /// </summary>
     private bool _failing;
 
     /// <summary>
-    /// Keeps the watch running: node watch, pod watch and flush run together, and when any of them fails the others are stopped
-    /// and the whole watch starts over with a fresh list, after a backoff (1 s, doubling up to 30 s). Each failure is logged,
-    /// counted and marked on the cluster (degraded, since when, why) until a restarted watch has listed both kinds and written
-    /// them. After <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row it returns, so that its replica lets the
-    /// lease go and another replica may try.
+    /// Keeps the watch running: node watch, pod watch and flush run together, and when any of them fails the others are
+    /// stopped and the whole watch starts over with a fresh list, after a backoff (1 s, doubling up to 30 s). Each
+    /// failure is logged, counted and marked on the cluster (degraded, since when, why) until a restarted watch has
+    /// listed both kinds and written them. After <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row
+    /// it returns, so that its replica lets the lease go and another replica may try.
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -134,7 +139,8 @@ public sealed class ClusterWatch(
                 {
                     logger.LogError(
                         cause,
-                        "The watch of cluster {Cluster} failed {Failures} times in a row ({Reason}); this replica hands it over",
+                        "The watch of cluster {Cluster} failed {Failures} times in a row "
+                            + "({Reason}); this replica hands it over",
                         clusterId,
                         failures,
                         reason
@@ -162,7 +168,10 @@ public sealed class ClusterWatch(
         }
     }
 
-    /// <summary>One start of the watch; it ends only by failing (or being stopped), and the first branch to fail stops the others.</summary>
+    /// <summary>
+    /// One start of the watch; it ends only by failing (or being stopped), and the first branch to fail stops the
+    /// others.
+    /// </summary>
     private async Task RunOnceAsync(WatchRun run, CancellationToken ct)
     {
         // A client of its own: disposing it is what ends its long watch requests when the watch stops.
@@ -231,7 +240,9 @@ public sealed class ClusterWatch(
         throw new BranchFailed("watch", new InvalidOperationException("A branch of the watch ended by itself."));
     }
 
-    /// <summary>Names a branch's failure; what a branch throws because the watch is stopping is no failure of its own.</summary>
+    /// <summary>
+    /// Names a branch's failure; what a branch throws because the watch is stopping is no failure of its own.
+    /// </summary>
     private static async Task Branch(string name, CancellationToken stopping, Task work)
     {
         try
@@ -244,7 +255,10 @@ public sealed class ClusterWatch(
         }
     }
 
-    /// <summary>A failure in words an operator can act on: the API server's status, or the database's or the network's own message.</summary>
+    /// <summary>
+    /// A failure in words an operator can act on: the API server's status, or the database's or the network's own
+    /// message.
+    /// </summary>
     private static string Describe(Exception e) =>
         e switch
         {
@@ -273,7 +287,9 @@ public sealed class ClusterWatch(
         }
     }
 
-    /// <summary>The restarted watch has listed both kinds and written them: the cluster is no longer degraded.</summary>
+    /// <summary>
+    /// The restarted watch has listed both kinds and written them: the cluster is no longer degraded.
+    /// </summary>
     private async Task MarkRunningAsync(CancellationToken ct)
     {
         if (_failing)
@@ -444,7 +460,9 @@ public sealed class ClusterWatch(
         }
     }
 
-    /// <summary>Only the managed pods whose status differs from what was known are written again after a list.</summary>
+    /// <summary>
+    /// Only the managed pods whose status differs from what was known are written again after a list.
+    /// </summary>
     private void ReplaceWorkloads(List<PodReading> pods)
     {
         var fresh = new Dictionary<string, PodStatusReading>(StringComparer.Ordinal);
@@ -547,7 +565,10 @@ public sealed class ClusterWatch(
         }
     }
 
-    /// <summary>Writes what changed since the last flush: managed pods and hosts (said to browsers too) and namespaces' workload totals.</summary>
+    /// <summary>
+    /// Writes what changed since the last flush: managed pods and hosts (said to browsers too) and namespaces' workload
+    /// totals.
+    /// </summary>
     public async Task FlushAsync(CancellationToken ct)
     {
         await FlushWorkloadsAsync(ct);
@@ -565,7 +586,8 @@ public sealed class ClusterWatch(
             relisted = _workloadsRelisted;
             _workloadsRelisted = false;
         }
-        // After a fresh list, rows written before it (by this replica, another one, or before a restart) may name pods gone since.
+        // After a fresh list, rows written before it (by this replica, another one, or before a restart) may name pods
+        // gone since.
         var stored = relisted
             ? await db
                 .WorkloadPods.Where(p => p.ClusterId == clusterId)
@@ -593,8 +615,8 @@ public sealed class ClusterWatch(
         var changed = new HashSet<AppWorkload>();
         foreach (var batch in changes.Chunk(500))
         {
-            // Namespaces and names, each in a list: a name may come back from another namespace of the batch (a StatefulSet's
-            // "db-0"), and the key keeps only the pod meant.
+            // Namespaces and names, each in a list: a name may come back from another namespace of the batch (a
+            // StatefulSet's "db-0"), and the key keeps only the pod meant.
             var namespaces = batch
                 .Select(c => c.Key[..c.Key.IndexOf('/', StringComparison.Ordinal)])
                 .Distinct()

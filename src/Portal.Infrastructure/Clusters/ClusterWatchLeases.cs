@@ -4,7 +4,9 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Clusters;
 
-/// <summary>Which portal replica watches a cluster, until when. Renewed by its holder; taken over once it expires.</summary>
+/// <summary>
+/// Which portal replica watches a cluster, until when. Renewed by its holder; taken over once it expires.
+/// </summary>
 public sealed class ClusterWatchLease
 {
     public Guid ClusterId { get; set; }

@@ -3,8 +3,9 @@ using System.Diagnostics.Metrics;
 namespace Portal.Infrastructure.Clusters;
 
 /// <summary>
-/// The cluster watch's instruments, in the meter <c>Portal.Clusters</c>: <c>portal.cluster_watch.restarts</c> counts the times a
-/// cluster's watch failed and started over (tagged <c>cluster.id</c> and the <c>branch</c> that failed), and
+/// The cluster watch's instruments, in the meter <c>Portal.Clusters</c>: <c>portal.cluster_watch.restarts</c> counts
+/// the times a cluster's watch failed and started over (tagged <c>cluster.id</c> and the <c>branch</c> that failed),
+/// and
 /// <c>portal.cluster_watch.failing</c> is the number of clusters whose watch this replica is failing to keep now.
 /// </summary>
 public sealed class ClusterWatchMetrics

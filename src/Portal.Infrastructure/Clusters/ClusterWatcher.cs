@@ -13,21 +13,28 @@ public sealed class ClusterOptions
 {
     public const string Section = "Portal:Clusters";
 
-    /// <summary>How long checking a kubeconfig or a cluster may take in all, retries included, before the answer is "no".</summary>
+    /// <summary>
+    /// How long checking a kubeconfig or a cluster may take in all, retries included, before the answer is "no".
+    /// </summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Keep a list+watch of every registered cluster's nodes and pods (off in tests that do not need it).</summary>
+    /// <summary>
+    /// Keep a list+watch of every registered cluster's nodes and pods (off in tests that do not need it).
+    /// </summary>
     public bool Watch { get; set; } = true;
 
     /// <summary>How often observed changes are written to the hosts inventory and pushed to browsers.</summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How long a replica's claim to watch a cluster lasts unless renewed (it renews every third of it).</summary>
+    /// <summary>
+    /// How long a replica's claim to watch a cluster lasts unless renewed (it renews every third of it).
+    /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Failures in a row of a cluster's watch (each started over after a backoff) after which this replica lets the cluster's lease
-    /// go for a lease duration, so that another replica, which may reach the cluster or the database better, can take it.
+    /// Failures in a row of a cluster's watch (each started over after a backoff) after which this replica lets the
+    /// cluster's lease go for a lease duration, so that another replica, which may reach the cluster or the database
+    /// better, can take it.
     /// </summary>
     public int HandOverAfterFailures { get; set; } = 6;
 }
@@ -140,7 +147,9 @@ public sealed class ClusterWatcher(
         await ReleaseAsync(clusterId);
     }
 
-    /// <summary>The version of the cluster's kubeconfig, or null when it cannot be read now (the next round reads it again).</summary>
+    /// <summary>
+    /// The version of the cluster's kubeconfig, or null when it cannot be read now (the next round reads it again).
+    /// </summary>
     private async Task<int?> KubeconfigVersionAsync(Guid clusterId, CancellationToken ct)
     {
         try

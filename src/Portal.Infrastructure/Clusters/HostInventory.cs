@@ -46,7 +46,9 @@ public sealed record HostRow(
     DateTime CreatedAt
 );
 
-/// <summary>Reads the hosts inventory that the cluster watch keeps: filtered, sorted and paged in the database.</summary>
+/// <summary>
+/// Reads the hosts inventory that the cluster watch keeps: filtered, sorted and paged in the database.
+/// </summary>
 public sealed class HostInventory(PortalDbContext db)
 {
     public async Task<Page<HostRow>> ListAsync(

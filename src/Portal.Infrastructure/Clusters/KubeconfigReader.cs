@@ -15,9 +15,9 @@ public static class KubeconfigReader
     public const int MaxLength = 256 * 1024;
 
     /// <summary>
-    /// Refuses a kubeconfig whose cluster entry says <c>insecure-skip-tls-verify: true</c> unless the admin accepted that
-    /// the portal will not know whether it talks to the cluster or to an impostor, which would receive its credentials.
-    /// Null when the kubeconfig cannot be read (the probe says why) or verifies TLS.
+    /// Refuses a kubeconfig whose cluster entry says <c>insecure-skip-tls-verify: true</c> unless the admin accepted
+    /// that the portal will not know whether it talks to the cluster or to an impostor, which would receive its
+    /// credentials. Null when the kubeconfig cannot be read (the probe says why) or verifies TLS.
     /// </summary>
     public static Problem? CheckTlsVerification(string? text, bool acceptUnverified)
     {
@@ -26,9 +26,12 @@ public static class KubeconfigReader
             return null;
         return Problem.Invalid(
             "AcceptUnverifiedTls",
-            "This kubeconfig turns off TLS verification (insecure-skip-tls-verify: true): the portal could not tell the cluster's API "
-                + "server from an impostor, which would receive the kubeconfig's credentials. Give the cluster's certificate-authority-data "
-                + "instead, or tick \"I accept an unverified connection\" (acceptUnverifiedTls in the API) to register it anyway."
+            "This kubeconfig turns off TLS verification (insecure-skip-tls-verify: "
+                + "true): the portal could not tell the cluster's API "
+                + "server from an impostor, which would receive the kubeconfig's "
+                + "credentials. Give the cluster's certificate-authority-data "
+                + "instead, or tick \"I accept an unverified connection\" "
+                + "(acceptUnverifiedTls in the API) to register it anyway."
         );
     }
 
@@ -63,7 +66,8 @@ public static class KubeconfigReader
             if (!string.IsNullOrEmpty(cluster.ClusterEndpoint?.CertificateAuthority))
                 return Problem.Invalid(
                     "Kubeconfig",
-                    $"Cluster '{cluster.Name}' refers to a certificate file; embed it as certificate-authority-data instead."
+                    $"Cluster '{cluster.Name}' refers to a certificate file; embed it as "
+                        + "certificate-authority-data instead."
                 );
         }
         foreach (var user in config.Users ?? [])
@@ -74,12 +78,14 @@ public static class KubeconfigReader
             if (!string.IsNullOrEmpty(credentials.ClientCertificate) || !string.IsNullOrEmpty(credentials.ClientKey))
                 return Problem.Invalid(
                     "Kubeconfig",
-                    $"User '{user.Name}' refers to certificate or key files; embed them as client-certificate-data and client-key-data instead."
+                    $"User '{user.Name}' refers to certificate or key files; embed them as "
+                        + "client-certificate-data and client-key-data instead."
                 );
             if (credentials.ExternalExecution is not null || credentials.AuthProvider is not null)
                 return Problem.Invalid(
                     "Kubeconfig",
-                    $"User '{user.Name}' signs in through a plugin (exec or auth-provider), which the portal does not run; use a token or a client certificate."
+                    $"User '{user.Name}' signs in through a plugin (exec or auth-provider), "
+                        + "which the portal does not run; use a token or a client certificate."
                 );
         }
 

@@ -26,7 +26,9 @@ public sealed class KubernetesClients(
 {
     public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long a client is handed out before the cluster's row is asked whether its kubeconfig was replaced meanwhile.</summary>
+    /// <summary>
+    /// How long a client is handed out before the cluster's row is asked whether its kubeconfig was replaced meanwhile.
+    /// </summary>
     public static readonly TimeSpan CredentialsRecheck = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<Guid, Entry> _clients = new();
@@ -60,7 +62,9 @@ public sealed class KubernetesClients(
         return await ForAsync(clusterId, ct);
     }
 
-    /// <summary>A client for one user only, such as a watch that must be able to end its own requests; the caller disposes it.</summary>
+    /// <summary>
+    /// A client for one user only, such as a watch that must be able to end its own requests; the caller disposes it.
+    /// </summary>
     public async Task<IKubernetes> CreateDedicatedAsync(Guid clusterId, CancellationToken ct) =>
         (await CreateAsync(clusterId).WaitAsync(ct)).Client;
 
@@ -108,7 +112,10 @@ public sealed class KubernetesClients(
 
     private sealed record Made(IKubernetes Client, int KubeconfigVersion);
 
-    /// <summary>A cluster's client (made once, by whoever asks first) and when its kubeconfig's version was last compared with the row's.</summary>
+    /// <summary>
+    /// A cluster's client (made once, by whoever asks first) and when its kubeconfig's version was last compared with
+    /// the row's.
+    /// </summary>
     private sealed class Entry(Lazy<Task<Made>> made, DateTimeOffset checkedAt)
     {
         private long _checkedAtTicks = checkedAt.UtcTicks;

@@ -10,7 +10,9 @@ using Portal.Domain.Common;
 
 namespace Portal.Infrastructure.Clusters;
 
-/// <summary>The cluster gateway on KubernetesClient. Failures come back as sentences a platform admin can act on.</summary>
+/// <summary>
+/// The cluster gateway on KubernetesClient. Failures come back as sentences a platform admin can act on.
+/// </summary>
 public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions<ClusterOptions> options)
     : IClusterGateway
 {
@@ -216,7 +218,9 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
-    /// <summary>Turns what went wrong on the way to an API server into a sentence; null for what is not about that.</summary>
+    /// <summary>
+    /// Turns what went wrong on the way to an API server into a sentence; null for what is not about that.
+    /// </summary>
     public static Problem? Explain(Exception e, string server) =>
         e switch
         {

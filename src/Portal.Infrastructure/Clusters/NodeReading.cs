@@ -6,7 +6,10 @@ using Portal.Infrastructure.Environments;
 
 namespace Portal.Infrastructure.Clusters;
 
-/// <summary>What the watch keeps of a pod: what it holds on its node and in its namespace, and, for a managed pod only, its status.</summary>
+/// <summary>
+/// What the watch keeps of a pod: what it holds on its node and in its namespace, and, for a managed pod only, its
+/// status.
+/// </summary>
 internal sealed record PodReading(PodLoad Load, PodStatusReading? Status);
 
 /// <summary>Reads what the hosts inventory and the applications' pages need out of Kubernetes nodes and pods.</summary>
@@ -135,7 +138,9 @@ internal static class NodeReading
         );
     }
 
-    /// <summary>The first container not running as it should, with the words that help most: after a crash, how it last ended.</summary>
+    /// <summary>
+    /// The first container not running as it should, with the words that help most: after a crash, how it last ended.
+    /// </summary>
     private static (string? Reason, string? Message) ContainerTrouble(
         IEnumerable<V1ContainerStatus> containers,
         bool init

@@ -4,14 +4,17 @@ using Portal.Domain.Common;
 
 namespace Portal.Infrastructure.Common;
 
-/// <summary>How a guard's refusals name what was refused: "The {Subject}'s host …; the portal does not {Verb} private networks unless {Setting} lists it."</summary>
+/// <summary>
+/// How a guard's refusals name what was refused: "The {Subject}'s host …; the portal does not {Verb} private networks
+/// unless {Setting} lists it."
+/// </summary>
 public sealed record TargetWording(string Subject, string Field, string Verb, string Setting);
 
 /// <summary>
 /// Keeps a URL a person gives the portal from reaching the portal's own network (SSRF): its host must resolve to public
-/// addresses, unless the operators allowed private targets, or listed the host, its address or its range. The check runs
-/// again at connect time on the addresses actually dialled, so a name that resolves differently the second time (DNS
-/// rebinding) gains nothing. Each kind of outbound call (webhooks, Prometheus) has its own guard and settings.
+/// addresses, unless the operators allowed private targets, or listed the host, its address or its range. The check
+/// runs again at connect time on the addresses actually dialled, so a name that resolves differently the second time
+/// (DNS rebinding) gains nothing. Each kind of outbound call (webhooks, Prometheus) has its own guard and settings.
 /// </summary>
 public abstract class NetworkTargetGuard
 {
@@ -33,7 +36,9 @@ public abstract class NetworkTargetGuard
         }
     }
 
-    /// <summary>The exception thrown when every address of a host is refused at connect time; retrying cannot help.</summary>
+    /// <summary>
+    /// The exception thrown when every address of a host is refused at connect time; retrying cannot help.
+    /// </summary>
     protected virtual TargetRefusedException Refused(string message) => new(message);
 
     /// <summary>An allowed-targets entry is a host name, an address, or an address range in CIDR notation.</summary>
@@ -48,8 +53,8 @@ public abstract class NetworkTargetGuard
         );
 
     /// <summary>
-    /// Resolves the URL's host and refuses it when any of its addresses is one the portal must not reach. A host name the
-    /// operators listed is taken on their word, resolvable from here or not; it is checked again when connecting.
+    /// Resolves the URL's host and refuses it when any of its addresses is one the portal must not reach. A host name
+    /// the operators listed is taken on their word, resolvable from here or not; it is checked again when connecting.
     /// </summary>
     public async Task<Result> CheckAsync(Uri url, CancellationToken ct)
     {
@@ -79,7 +84,9 @@ public abstract class NetworkTargetGuard
         return Result.Ok();
     }
 
-    /// <summary>Whether a connection for <paramref name="host"/> may go to <paramref name="address"/>, one of its addresses.</summary>
+    /// <summary>
+    /// Whether a connection for <paramref name="host"/> may go to <paramref name="address"/>, one of its addresses.
+    /// </summary>
     public Result Check(string host, IPAddress address)
     {
         if (_allowPrivateTargets || _allowedHosts.Contains(HostOf(host).TrimEnd('.')))

@@ -4,8 +4,8 @@ using Portal.Infrastructure.Operations;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>
-/// Creates an environment: its namespace, the pool's node selector, a ResourceQuota (the environment's share), a LimitRange
-/// with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
+/// Creates an environment: its namespace, the pool's node selector, a ResourceQuota (the environment's share), a
+/// LimitRange with defaults, and a NetworkPolicy that admits traffic only from the tenant's own namespaces.
 /// </summary>
 internal sealed class CreateEnvironmentRunner(EnvironmentProvisioner environments)
     : EnvironmentRunner(environments),

@@ -5,7 +5,9 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Environments;
 
-/// <summary>Deletes an environment's namespace when it is the environment's own, waits until it is gone, then the environment.</summary>
+/// <summary>
+/// Deletes an environment's namespace when it is the environment's own, waits until it is gone, then the environment.
+/// </summary>
 internal sealed class DeleteEnvironmentRunner(PortalDbContext db, EnvironmentProvisioner environments)
     : EnvironmentRunner(environments),
         IOperationRunner

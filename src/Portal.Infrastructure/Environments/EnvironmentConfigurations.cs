@@ -37,8 +37,8 @@ internal sealed class OperationConfiguration : IEntityTypeConfiguration<Operatio
         operation.Property(o => o.RequestedBy).HasMaxLength(256).IsRequired();
         operation.Property(o => o.State).HasConversion<string>().HasMaxLength(20);
         operation.Property(o => o.Error).HasMaxLength(Operation.ErrorMaxLength);
-        // Every save of an operation checks that the run which loaded it still holds it: claiming is atomic, and a run that lost
-        // its claim to another cannot write over it.
+        // Every save of an operation checks that the run which loaded it still holds it: claiming is atomic, and a run
+        // that lost its claim to another cannot write over it.
         operation.Property(o => o.ClaimedBy).HasMaxLength(32).IsConcurrencyToken();
         operation.Property(o => o.JobId).HasMaxLength(100);
         operation.Ignore(o => o.Steps);

@@ -45,9 +45,12 @@ public sealed record EnvironmentDeletion(
 
     public string Warning =>
         NamespaceNotOwned
-            ? $"Namespace '{Environment.Namespace}' was not made by the portal for this environment: it will be left as it is."
+            ? $"Namespace '{Environment.Namespace}' was not made by the portal for "
+                + "this environment: it will be left as it is."
         : WorkloadsUnknown is not null
-            ? $"The workloads of namespace '{Environment.Namespace}' could not be listed ({WorkloadsUnknown}); anything running there will be deleted with it."
+            ? $"The workloads of namespace '{Environment.Namespace}' could not be "
+                + $"listed ({WorkloadsUnknown}); anything running there will be deleted "
+                + "with it."
         : Workloads.Count == 0 ? $"Namespace '{Environment.Namespace}' runs nothing."
         : $"Environment '{Environment.Name}' still runs {string.Join(", ", Workloads.Take(NamedAtMost))}"
             + (Workloads.Count > NamedAtMost ? $" and {Workloads.Count - NamedAtMost} more" : "")
@@ -96,10 +99,11 @@ public sealed class EnvironmentDirectory(
     }
 
     /// <summary>
-    /// Creates an environment with its share of the tenant's quota in a pool: admitted against what is left of the quota
-    /// under the quota's lock (so that creations and share changes made at once cannot overdraw it together), saved with
-    /// its operation in one transaction, then handed to the job that makes the namespace.
-    /// Its namespace must be free: not reserved for the cluster, not another environment's, and absent from the cluster.
+    /// Creates an environment with its share of the tenant's quota in a pool: admitted against what is left of the
+    /// quota under the quota's lock (so that creations and share changes made at once cannot overdraw it together),
+    /// saved with its operation in one transaction, then handed to the job that makes the namespace.
+    /// Its namespace must be free: not reserved for the cluster, not another environment's, and absent from the
+    /// cluster.
     /// </summary>
     public async Task<Result<Operation>> CreateAsync(
         string? name,
@@ -219,7 +223,8 @@ public sealed class EnvironmentDirectory(
                 if (!await db.TrySaveUniqueAsync(ct))
                 {
                     return Problem.Conflict(
-                        $"An environment named '{environment.Name}' exists already, or namespace '{ns}' was taken by another "
+                        $"An environment named '{environment.Name}' exists already, or namespace "
+                            + $"'{ns}' was taken by another "
                             + "tenant's environment meanwhile; choose another name.",
                         "Name"
                     );
@@ -234,7 +239,9 @@ public sealed class EnvironmentDirectory(
         return saved;
     }
 
-    /// <summary>Asks the pool's cluster whether the namespace exists: an environment only ever gets a namespace it makes.</summary>
+    /// <summary>
+    /// Asks the pool's cluster whether the namespace exists: an environment only ever gets a namespace it makes.
+    /// </summary>
     private async Task<Result> NamespaceFreeAsync(ResourcePool pool, string ns, CancellationToken ct)
     {
         var found = await gateway.FindNamespaceAsync(pool.ClusterId, ns, ct);
@@ -250,11 +257,13 @@ public sealed class EnvironmentDirectory(
         {
             null => Result.Ok(),
             { Terminating: true } => Problem.Conflict(
-                $"Namespace '{ns}' is still being deleted in the cluster of pool '{pool.Name}'; try again once it is gone.",
+                $"Namespace '{ns}' is still being deleted in the cluster of pool "
+                    + $"'{pool.Name}'; try again once it is gone.",
                 "Name"
             ),
             _ => Problem.Conflict(
-                $"Namespace '{ns}' exists already in the cluster of pool '{pool.Name}' and was not made by the portal for "
+                $"Namespace '{ns}' exists already in the cluster of pool '{pool.Name}' "
+                    + "and was not made by the portal for "
                     + "this environment; choose another name, or have a platform admin remove the namespace.",
                 "Name"
             ),
@@ -262,9 +271,9 @@ public sealed class EnvironmentDirectory(
     }
 
     /// <summary>
-    /// Changes an environment's share: admitted against the rest of the quota under the quota's lock, and never below what
-    /// the environment's workloads hold (under the environment's admission lock too, so that a deploy admitted at the same
-    /// moment is counted); applied to its ResourceQuota by a job.
+    /// Changes an environment's share: admitted against the rest of the quota under the quota's lock, and never below
+    /// what the environment's workloads hold (under the environment's admission lock too, so that a deploy admitted at
+    /// the same moment is counted); applied to its ResourceQuota by a job.
     /// </summary>
     public async Task<Result<Operation>> ChangeShareAsync(
         string environmentName,
@@ -368,7 +377,10 @@ public sealed class EnvironmentDirectory(
         return saved;
     }
 
-    /// <summary>A share refused by the quota or by what the environment holds: audited as denied once the quota's lock is let go.</summary>
+    /// <summary>
+    /// A share refused by the quota or by what the environment holds: audited as denied once the quota's lock is let
+    /// go.
+    /// </summary>
     private Problem ShareRefused(
         Actor actor,
         Tenant tenant,

@@ -19,9 +19,9 @@ namespace Portal.Infrastructure.Environments;
 
 /// <summary>
 /// What the runners of operations on environments share (<see cref="CreateEnvironmentRunner"/>,
-/// <see cref="UpdateEnvironmentQuotaRunner"/>, <see cref="DeleteEnvironmentRunner"/>): the environment an operation is about,
-/// and the objects of its namespace. Every object is created or replaced, so a job can run twice. A namespace that exists
-/// already is used only when it is the environment's own (<see cref="NamespaceClaim"/>).
+/// <see cref="UpdateEnvironmentQuotaRunner"/>, <see cref="DeleteEnvironmentRunner"/>): the environment an operation is
+/// about, and the objects of its namespace. Every object is created or replaced, so a job can run twice. A namespace
+/// that exists already is used only when it is the environment's own (<see cref="NamespaceClaim"/>).
 /// </summary>
 public sealed class EnvironmentProvisioner(
     PortalDbContext db,
@@ -43,8 +43,9 @@ public sealed class EnvironmentProvisioner(
     );
 
     /// <summary>
-    /// The environment the operation is about, tracked in the job's unit of work. While the tenant is being deleted only its
-    /// deletion may touch it: the tenant's deletion removes its namespaces, and nothing may make one again behind it.
+    /// The environment the operation is about, tracked in the job's unit of work. While the tenant is being deleted
+    /// only its deletion may touch it: the tenant's deletion removes its namespaces, and nothing may make one again
+    /// behind it.
     /// </summary>
     internal async Task<Target> TargetAsync(Operation operation, bool whileTenantIsDeleted, CancellationToken ct)
     {
@@ -95,8 +96,8 @@ public sealed class EnvironmentProvisioner(
         };
 
     /// <summary>
-    /// Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said so in
-    /// the audit trail as <paramref name="keptAction"/>.
+    /// Deletes the namespace when it is the environment's own and waits until it is gone; another one is left, and said
+    /// so in the audit trail as <paramref name="keptAction"/>.
     /// </summary>
     internal async Task DeleteNamespaceAsync(
         IKubernetes client,
@@ -123,12 +124,15 @@ public sealed class EnvironmentProvisioner(
                 keptAction,
                 "environment",
                 environment.Name,
-                $"namespace '{environment.Namespace}' was left as it is: it was not made by the portal for this environment"
+                $"namespace '{environment.Namespace}' was left as it is: it was not made "
+                    + "by the portal for this environment"
             );
         }
     }
 
-    /// <summary>Creates the environment's namespace, or labels it again when it is the environment's own; any other is refused.</summary>
+    /// <summary>
+    /// Creates the environment's namespace, or labels it again when it is the environment's own; any other is refused.
+    /// </summary>
     internal static async Task ApplyNamespaceAsync(
         IKubernetes client,
         TenantEnvironment environment,
@@ -158,9 +162,9 @@ public sealed class EnvironmentProvisioner(
     }
 
     /// <summary>
-    /// The namespace's PodNodeSelector annotation: where a cluster runs that admission plugin, every pod made in the namespace,
-    /// by the portal or by hand, gets the pool's selector, and one asking for other nodes is refused. A pool of every node
-    /// leaves the cluster's default.
+    /// The namespace's PodNodeSelector annotation: where a cluster runs that admission plugin, every pod made in the
+    /// namespace, by the portal or by hand, gets the pool's selector, and one asking for other nodes is refused. A pool
+    /// of every node leaves the cluster's default.
     /// </summary>
     internal static Task ApplyNodeSelectorAsync(
         IKubernetes client,

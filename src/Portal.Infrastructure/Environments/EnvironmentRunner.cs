@@ -4,12 +4,14 @@ using Portal.Infrastructure.Operations;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>
-/// What the runners of operations on environments share: the environment an operation is about, found before the runner's
-/// steps, and marked failed when the operation fails.
+/// What the runners of operations on environments share: the environment an operation is about, found before the
+/// runner's steps, and marked failed when the operation fails.
 /// </summary>
 internal abstract class EnvironmentRunner(EnvironmentProvisioner environments)
 {
-    /// <summary>Whether this kind may run while the environment's tenant is being deleted; only a deletion may.</summary>
+    /// <summary>
+    /// Whether this kind may run while the environment's tenant is being deleted; only a deletion may.
+    /// </summary>
     protected virtual bool AllowedWhileTenantIsDeleted => false;
 
     public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct) =>

@@ -27,7 +27,10 @@ public sealed record EnvironmentUsage(
 
 public static class EnvironmentUsageQuery
 {
-    /// <summary>The tenant's environments (those named, or all) joined to the workload load of their namespaces, by name, in one query.</summary>
+    /// <summary>
+    /// The tenant's environments (those named, or all) joined to the workload load of their namespaces, by name, in one
+    /// query.
+    /// </summary>
     public static IQueryable<EnvironmentUsage> EnvironmentUsage(this PortalDbContext db, string? name = null) =>
         from e in db.Environments.AsNoTracking()
         where name == null || e.Name == name

@@ -7,25 +7,32 @@ using Portal.Domain.Environments;
 
 namespace Portal.Infrastructure.Environments;
 
-/// <summary>An environment's namespace exists in the cluster but is not the environment's own: the portal leaves it alone.</summary>
+/// <summary>
+/// An environment's namespace exists in the cluster but is not the environment's own: the portal leaves it alone.
+/// </summary>
 public sealed class NamespaceNotOwnedException(string @namespace)
     : Exception(
         $"Namespace '{@namespace}' exists but was not made by the portal for this environment; it was left untouched. "
             + "Delete this environment and choose another name, or have a platform admin remove the namespace."
     );
 
-/// <summary>The environment's namespace is not in the cluster: not made yet, or deleted by hand (drift repair makes it again).</summary>
+/// <summary>
+/// The environment's namespace is not in the cluster: not made yet, or deleted by hand (drift repair makes it again).
+/// </summary>
 public sealed class NamespaceMissingException(string @namespace, string environment)
     : Exception(
-        $"Namespace '{@namespace}' of environment '{environment}' is not in the cluster: the environment is still being made, or its namespace "
-            + "was deleted by hand and is made again within minutes. Nothing was changed; try again once the environment is ready."
+        $"Namespace '{@namespace}' of environment '{environment}' is not in the "
+            + "cluster: the environment is still being made, or its namespace "
+            + "was deleted by hand and is made again within minutes. Nothing was "
+            + "changed; try again once the environment is ready."
     );
 
 /// <summary>
-/// The portal changes or deletes a namespace only when it is the environment's own: labelled with the environment's tenant
-/// id and environment id. A namespace made by an earlier version of the portal, labelled with the tenant's slug and the
-/// environment's name only, counts as the environment's when it was made after the environment was created; one that an
-/// earlier tenant of the same slug left behind, or a system namespace, is older than the environment and never does.
+/// The portal changes or deletes a namespace only when it is the environment's own: labelled with the environment's
+/// tenant id and environment id. A namespace made by an earlier version of the portal, labelled with the tenant's slug
+/// and the environment's name only, counts as the environment's when it was made after the environment was created; one
+/// that an earlier tenant of the same slug left behind, or a system namespace, is older than the environment and never
+/// does.
 /// </summary>
 public static class NamespaceClaim
 {
@@ -59,9 +66,9 @@ public static class NamespaceClaim
     }
 
     /// <summary>
-    /// Before anything is put into the environment's namespace: it must be there and be the environment's own, so that nothing is
-    /// ever applied into a namespace of the same name that someone else made (after the environment was admitted, or in place of
-    /// its namespace since).
+    /// Before anything is put into the environment's namespace: it must be there and be the environment's own, so that
+    /// nothing is ever applied into a namespace of the same name that someone else made (after the environment was
+    /// admitted, or in place of its namespace since).
     /// </summary>
     public static async Task EnsureOwnedAsync(
         IKubernetes client,
@@ -76,7 +83,10 @@ public static class NamespaceClaim
             throw new NamespaceNotOwnedException(environment.Namespace);
     }
 
-    /// <summary>Before anything is taken out of the environment's namespace: true only when it is there and the environment's own.</summary>
+    /// <summary>
+    /// Before anything is taken out of the environment's namespace: true only when it is there and the environment's
+    /// own.
+    /// </summary>
     public static async Task<bool> HoldsAsync(
         IKubernetes client,
         TenantEnvironment environment,
@@ -87,8 +97,8 @@ public static class NamespaceClaim
         && IsOwnedBy(current, owner, environment.CreatedAt);
 
     /// <summary>
-    /// Deletes the environment's namespace, with everything in it, and waits until it is gone. False when the namespace of
-    /// that name is not the environment's: then it is left as it is.
+    /// Deletes the environment's namespace, with everything in it, and waits until it is gone. False when the namespace
+    /// of that name is not the environment's: then it is left as it is.
     /// </summary>
     public static async Task<bool> DeleteOwnedAsync(
         IKubernetes client,

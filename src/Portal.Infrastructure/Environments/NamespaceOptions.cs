@@ -8,17 +8,22 @@ public sealed class NamespaceOptions
 {
     public const string Section = "Portal:Namespaces";
 
-    /// <summary>Where a pod finds the namespace it runs in: the portal's own, reserved when it runs inside a cluster.</summary>
+    /// <summary>
+    /// Where a pod finds the namespace it runs in: the portal's own, reserved when it runs inside a cluster.
+    /// </summary>
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
     /// <summary>
     /// Namespaces no environment may have, besides the built-in ones (<see cref="ReservedNamespaces.BuiltIn"/>):
-    /// names ("portal-system") or prefixes ("corp-*"). The portal's own namespace goes here when the portal runs in a cluster
-    /// it manages under another service account; with its own service account it is found by itself.
+    /// names ("portal-system") or prefixes ("corp-*"). The portal's own namespace goes here when the portal runs in a
+    /// cluster it manages under another service account; with its own service account it is found by itself.
     /// </summary>
     public List<string> Reserved { get; set; } = [];
 
-    /// <summary>How long deleting an environment or a tenant waits for a namespace to be gone before the operation fails (and can be retried).</summary>
+    /// <summary>
+    /// How long deleting an environment or a tenant waits for a namespace to be gone before the operation fails (and
+    /// can be retried).
+    /// </summary>
     public TimeSpan DeletionTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>The configured entries and the namespace this process runs in, when it runs in a cluster.</summary>

@@ -2,11 +2,11 @@ namespace Portal.Infrastructure.Environments;
 
 /// <summary>
 /// The Pod Security admission levels of every environment's namespace. The cluster enforces <b>baseline</b>: no
-/// privileged containers, host namespaces, hostPath volumes, host ports or added capabilities, whatever created the pod.
-/// It warns and audits at <b>restricted</b>, which most official middleware images (postgres, mysql, redis, …) do not
-/// meet, since they start as root to prepare their data directory and then drop to their own user: enforcing it would
-/// refuse their pods. The portal's own templates and applications meet baseline (<see cref="TenantObjectPolicy"/>).
-/// "latest" follows the cluster's version of each standard.
+/// privileged containers, host namespaces, hostPath volumes, host ports or added capabilities, whatever created the
+/// pod. It warns and audits at <b>restricted</b>, which most official middleware images (postgres, mysql, redis, …) do
+/// not meet, since they start as root to prepare their data directory and then drop to their own user: enforcing it
+/// would refuse their pods. The portal's own templates and applications meet baseline
+/// (<see cref="TenantObjectPolicy"/>). "latest" follows the cluster's version of each standard.
 /// </summary>
 public static class NamespacePodSecurity
 {

@@ -3,8 +3,8 @@ using Portal.Domain.Environments;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>
-/// Whose a cluster object is: the tenant and the environment by id, which is what the portal matches on, and by name for
-/// people reading the labels. Every object the portal makes for an environment carries these labels; a slug can be
+/// Whose a cluster object is: the tenant and the environment by id, which is what the portal matches on, and by name
+/// for people reading the labels. Every object the portal makes for an environment carries these labels; a slug can be
 /// reused after its tenant is deleted and two tenants' names can join into the same namespace, so no object is ever
 /// tied to a tenant by its slug alone.
 /// </summary>

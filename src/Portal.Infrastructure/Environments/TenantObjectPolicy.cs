@@ -35,7 +35,9 @@ public static class TenantObjectPolicy
         "SYS_CHROOT",
     };
 
-    /// <summary>The sysctls the baseline standard calls safe: namespaced, and harmless to the node and its other pods.</summary>
+    /// <summary>
+    /// The sysctls the baseline standard calls safe: namespaced, and harmless to the node and its other pods.
+    /// </summary>
     public static readonly IReadOnlySet<string> SafeSysctls = new HashSet<string>(StringComparer.Ordinal)
     {
         "kernel.shm_rmid_forced",
@@ -50,7 +52,9 @@ public static class TenantObjectPolicy
         "net.ipv4.tcp_keepalive_probes",
     };
 
-    /// <summary>The volume types of the restricted standard: none reaches the node or storage outside the cluster's claims.</summary>
+    /// <summary>
+    /// The volume types of the restricted standard: none reaches the node or storage outside the cluster's claims.
+    /// </summary>
     public static readonly IReadOnlySet<string> VolumeTypes = new HashSet<string>(StringComparer.Ordinal)
     {
         "configMap",
@@ -65,7 +69,10 @@ public static class TenantObjectPolicy
 
     private const string AppArmorAnnotation = "container.apparmor.security.beta.kubernetes.io/";
 
-    /// <summary>Every violation of <paramref name="o"/>, as "{Kind} '{name}': {field} …: why", for an object meant for <paramref name="namespace"/>.</summary>
+    /// <summary>
+    /// Every violation of <paramref name="o"/>, as "{Kind} '{name}': {field} …: why", for an object meant for
+    /// <paramref name="namespace"/>.
+    /// </summary>
     public static IReadOnlyList<string> Violations(IKubernetesObject<V1ObjectMeta> o, string @namespace)
     {
         var found = new List<string>();

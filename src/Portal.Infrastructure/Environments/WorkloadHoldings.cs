@@ -7,9 +7,9 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Environments;
 
 /// <summary>
-/// What the workloads of an environment hold of its share, as their admissions counted it: each application its requests
-/// and limits per replica times its replicas (or its autoscaler's ceiling), each middleware instance the same with its
-/// storage. A share may not go below it.
+/// What the workloads of an environment hold of its share, as their admissions counted it: each application its
+/// requests and limits per replica times its replicas (or its autoscaler's ceiling), each middleware instance the same
+/// with its storage. A share may not go below it.
 /// </summary>
 public sealed class WorkloadHoldings(PortalDbContext db, MiddlewareHoldings instances)
 {

@@ -18,7 +18,9 @@ public sealed record CatalogEntry(
     TemplateDefinition Definition
 )
 {
-    /// <summary>The template, validated by the domain and proven by <paramref name="check"/>; problems name the file.</summary>
+    /// <summary>
+    /// The template, validated by the domain and proven by <paramref name="check"/>; problems name the file.
+    /// </summary>
     public Result<MiddlewareTemplate> ToTemplate(ITemplateCheck check, DateTime now)
     {
         var created = MiddlewareTemplate.Create(
@@ -38,9 +40,10 @@ public sealed record CatalogEntry(
 
 /// <summary>
 /// Reads the catalog's seed templates: one YAML file per template in <c>catalog/</c>, named after the template
-/// ("postgresql.yaml"), parsed with the YamlDotNet that KubernetesClient brings. Keys are camelCase and unknown keys are
-/// refused, so that a typo does not pass for an empty field; quantities are written as Kubernetes writes them ("250m",
-/// "1Gi"); the objects template is a literal block (<c>objects: |</c>). <c>catalog/README.md</c> describes the format.
+/// ("postgresql.yaml"), parsed with the YamlDotNet that KubernetesClient brings. Keys are camelCase and unknown keys
+/// are refused, so that a typo does not pass for an empty field; quantities are written as Kubernetes writes them
+/// ("250m", "1Gi"); the objects template is a literal block (<c>objects: |</c>). <c>catalog/README.md</c> describes the
+/// format.
 /// </summary>
 public static class CatalogFiles
 {
@@ -50,7 +53,9 @@ public static class CatalogFiles
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
         .Build();
 
-    /// <summary>Every catalog file of <paramref name="directory"/>, in name order; all the problems of all the files at once.</summary>
+    /// <summary>
+    /// Every catalog file of <paramref name="directory"/>, in name order; all the problems of all the files at once.
+    /// </summary>
     public static Result<IReadOnlyList<CatalogEntry>> Load(string directory)
     {
         if (!Directory.Exists(directory))
@@ -91,7 +96,10 @@ public static class CatalogFiles
         return problems.Count > 0 ? Problem.Invalid(problems) : templates;
     }
 
-    /// <summary>One catalog file's text; <paramref name="fileName"/> names the template ("redis.yaml" holds "redis") and every problem.</summary>
+    /// <summary>
+    /// One catalog file's text; <paramref name="fileName"/> names the template ("redis.yaml" holds "redis") and every
+    /// problem.
+    /// </summary>
     public static Result<CatalogEntry> Parse(string fileName, string yaml)
     {
         TemplateFile file;
@@ -111,7 +119,8 @@ public static class CatalogFiles
             problems.Add(
                 Problem.Invalid(
                     "Name",
-                    $"The file declares template '{file.Name}'; a catalog file is named after its template ('{file.Name}{Extension}')."
+                    $"The file declares template '{file.Name}'; a catalog file is named "
+                        + $"after its template ('{file.Name}{Extension}')."
                 )
             );
         if (

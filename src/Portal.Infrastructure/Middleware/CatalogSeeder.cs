@@ -10,7 +10,9 @@ public sealed class CatalogOptions
 {
     public const string Section = "Portal:Catalog";
 
-    /// <summary>The folder of the seed templates (one YAML file each); relative paths start at the application's folder.</summary>
+    /// <summary>
+    /// The folder of the seed templates (one YAML file each); relative paths start at the application's folder.
+    /// </summary>
     public string SeedDirectory { get; set; } = "catalog";
 }
 
@@ -41,7 +43,8 @@ public sealed class CatalogSeeder(
             throw new InvalidOperationException(
                 $"The catalog seed files in {directory} are broken: {entries.Problem!.Message}"
             );
-        // Only templates the catalog lacks are proven to render: at most starts there are none, and proving them is the costly part.
+        // Only templates the catalog lacks are proven to render: at most starts there are none, and proving them is the
+        // costly part.
         var known = await db.MiddlewareTemplates.Select(t => t.Name).ToListAsync(ct);
         var added = new List<MiddlewareTemplate>();
         foreach (var entry in entries.Value.Where(e => !known.Contains(e.Name)))

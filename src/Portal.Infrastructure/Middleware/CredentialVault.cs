@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.DataProtection;
 
 namespace Portal.Infrastructure.Middleware;
 
-/// <summary>Seals an instance's generated credentials for storage with Data Protection: the database never holds them in clear.</summary>
+/// <summary>
+/// Seals an instance's generated credentials for storage with Data Protection: the database never holds them in clear.
+/// </summary>
 public sealed class CredentialVault(IDataProtectionProvider protection)
 {
     private readonly IDataProtector _protector = protection.CreateProtector("Portal.Middleware.Credentials.v1");

@@ -18,8 +18,8 @@ internal abstract class InstanceChangeRunner(InstanceProvisioner provisioner)
     }
 
     /// <summary>
-    /// The steps of this kind of change, before the instance is followed until it is ready: by default every object of the
-    /// instance created or replaced.
+    /// The steps of this kind of change, before the instance is followed until it is ready: by default every object of
+    /// the instance created or replaced.
     /// </summary>
     protected virtual Task ApplyAsync(
         Operation operation,

@@ -14,7 +14,9 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Middleware;
 
-/// <summary>An instance's credentials in clear with the connection strings made from them: shown once, after an audited reveal.</summary>
+/// <summary>
+/// An instance's credentials in clear with the connection strings made from them: shown once, after an audited reveal.
+/// </summary>
 public sealed record RevealedCredentials(
     IReadOnlyDictionary<string, string> Credentials,
     IReadOnlyList<RenderedConnectionString> ConnectionStrings
@@ -23,7 +25,9 @@ public sealed record RevealedCredentials(
 /// <summary>An instance to delete, whether its volumes are kept, and its name typed again to confirm.</summary>
 public sealed record DeleteInstance(string? EnvironmentName, string? InstanceName, bool KeepVolumes, string? Confirm);
 
-/// <summary>A new middleware instance in an environment: which template, version and plan, and the template's parameters.</summary>
+/// <summary>
+/// A new middleware instance in an environment: which template, version and plan, and the template's parameters.
+/// </summary>
 public sealed record ProvisionInstance(
     string? EnvironmentName,
     string? Name,
@@ -98,7 +102,9 @@ public sealed class InstanceChanges(
         if (await db.Applications.AnyAsync(a => a.Name == instance.Name, ct))
         {
             return Problem.Conflict(
-                $"'{instance.Name}' is the name of an application of this tenant: an instance and an application of one name would select each other's pods. Choose another name.",
+                $"'{instance.Name}' is the name of an application of this tenant: an "
+                    + "instance and an application of one name would select each other's "
+                    + "pods. Choose another name.",
                 "Name"
             );
         }
@@ -217,7 +223,8 @@ public sealed class InstanceChanges(
 
     /// <summary>
     /// Deletes the instance, keeping its data volumes or not as asked. An instance that applications are bound to is
-    /// deleted only with <see cref="DeleteInstance.Confirm"/> equal to its name; their bindings are removed first (a new revision of each).
+    /// deleted only with <see cref="DeleteInstance.Confirm"/> equal to its name; their bindings are removed first (a
+    /// new revision of each).
     /// </summary>
     public async Task<Result<Operation>> DeleteAsync(DeleteInstance request, CancellationToken ct)
     {
@@ -394,8 +401,9 @@ public sealed class InstanceChanges(
             return admitted.Problem!;
         var seen = environment.AdmissionStamp;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        // A new instance counts against the tenant's instances in the whole pool, admitted in other environments under their own
-        // stamps: the quota's row orders them (taken first, as environment creations and share changes take it).
+        // A new instance counts against the tenant's instances in the whole pool, admitted in other environments under
+        // their own stamps: the quota's row orders them (taken first, as environment creations and share changes take
+        // it).
         if (isNew)
         {
             await db

@@ -24,7 +24,9 @@ public sealed record InstanceRow(
     DateTime CreatedAt
 );
 
-/// <summary>A connection string with its credentials replaced by a mask: what the page shows until someone reveals them.</summary>
+/// <summary>
+/// A connection string with its credentials replaced by a mask: what the page shows until someone reveals them.
+/// </summary>
 public sealed record MaskedConnectionString(string Label, string Value);
 
 public sealed record InstanceView(
@@ -77,7 +79,10 @@ public sealed class InstanceDirectory(
 {
     public const string Mask = "••••••";
 
-    /// <summary>The tenant's instances by environment and name, paged on the server, with how many of their pods the watch saw ready.</summary>
+    /// <summary>
+    /// The tenant's instances by environment and name, paged on the server, with how many of their pods the watch saw
+    /// ready.
+    /// </summary>
     public async Task<Page<InstanceRow>> ListAsync(
         string? environment,
         string? template,
@@ -228,7 +233,9 @@ public sealed class InstanceDirectory(
         );
     }
 
-    /// <summary>The newest events of the instance's objects (its StatefulSet, pods, Services, claims: all named after it).</summary>
+    /// <summary>
+    /// The newest events of the instance's objects (its StatefulSet, pods, Services, claims: all named after it).
+    /// </summary>
     public async Task<IReadOnlyList<ClusterEventView>> EventsAsync(
         string? environment,
         string? name,

@@ -8,7 +8,9 @@ namespace Portal.Infrastructure.Middleware;
 
 internal static class InstanceLookup
 {
-    /// <summary>An instance of the tenant in scope, by its environment and name, tracked with its environment.</summary>
+    /// <summary>
+    /// An instance of the tenant in scope, by its environment and name, tracked with its environment.
+    /// </summary>
     public static async Task<Result<(MiddlewareInstance Instance, TenantEnvironment Environment)>> FindInstanceAsync(
         this PortalDbContext db,
         string? environmentName,

@@ -20,10 +20,14 @@ public static class InstanceNames
     /// <summary>The client Service, which applications connect to: the instance's own name.</summary>
     public static string Service(string instance) => instance;
 
-    /// <summary>The headless Service that gives each replica a stable DNS name ("{instance}-0.{instance}-headless").</summary>
+    /// <summary>
+    /// The headless Service that gives each replica a stable DNS name ("{instance}-0.{instance}-headless").
+    /// </summary>
     public static string HeadlessService(string instance) => $"{instance}-headless";
 
-    /// <summary>The Secret holding the instance's generated credentials, which bound applications read by reference.</summary>
+    /// <summary>
+    /// The Secret holding the instance's generated credentials, which bound applications read by reference.
+    /// </summary>
     public static string Secret(string instance) => $"{instance}-credentials";
 
     public static string ConfigMap(string instance) => $"{instance}-config";
@@ -33,7 +37,9 @@ public static class InstanceNames
 
     public static string Instance(string instance, string environment) => $"{instance}-{environment}";
 
-    /// <summary>The label selector of the instance's pods: "app.kubernetes.io/name=X,app.kubernetes.io/instance=X-env".</summary>
+    /// <summary>
+    /// The label selector of the instance's pods: "app.kubernetes.io/name=X,app.kubernetes.io/instance=X-env".
+    /// </summary>
     public static string Selector(string instance, string environment) =>
         $"{NameLabel}={instance},{InstanceLabel}={Instance(instance, environment)}";
 

@@ -122,7 +122,8 @@ internal sealed class InstanceObjects(IKubernetes client, string ns)
 
     /// <summary>
     /// Deletes the claims by label in one call: a delete of a single claim answers with the claim (it carries the
-    /// pvc-protection finalizer) on one API server and a Status on another, while a collection delete reads alike on both.
+    /// pvc-protection finalizer) on one API server and a Status on another, while a collection delete reads alike on
+    /// both.
     /// </summary>
     public Task DeleteClaimsAsync(string selector, CancellationToken ct) =>
         client.CoreV1.DeleteCollectionNamespacedPersistentVolumeClaimAsync(
@@ -131,7 +132,9 @@ internal sealed class InstanceObjects(IKubernetes client, string ns)
             cancellationToken: ct
         );
 
-    /// <summary>Changes an annotation of the pod template, which rolls every pod: how a rolling restart is asked for.</summary>
+    /// <summary>
+    /// Changes an annotation of the pod template, which rolls every pod: how a rolling restart is asked for.
+    /// </summary>
     public Task AnnotateTemplateAsync(string set, string key, string value, CancellationToken ct) =>
         client.AppsV1.PatchNamespacedStatefulSetAsync(
             new V1Patch(
@@ -160,7 +163,9 @@ internal sealed class InstanceObjects(IKubernetes client, string ns)
     public async Task<IReadOnlyList<V1Pod>> PodsAsync(string selector, CancellationToken ct) =>
         (await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: ct)).Items.ToList();
 
-    /// <summary>A larger plan's storage: each existing claim of a template asks for more (volumes grow, never shrink).</summary>
+    /// <summary>
+    /// A larger plan's storage: each existing claim of a template asks for more (volumes grow, never shrink).
+    /// </summary>
     private async Task GrowClaimsAsync(V1StatefulSet desired, V1StatefulSet current, CancellationToken ct)
     {
         foreach (var template in desired.Spec.VolumeClaimTemplates ?? [])

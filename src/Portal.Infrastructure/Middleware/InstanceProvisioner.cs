@@ -16,9 +16,9 @@ namespace Portal.Infrastructure.Middleware;
 
 /// <summary>
 /// What the runners of operations on middleware instances share: the instance's template rendered into its objects
-/// (Secret, ConfigMap, Services, StatefulSet, PodDisruptionBudget) for its environment, and the StatefulSet followed until
-/// every replica is ready, with the endpoint then recorded. Each step creates or replaces its objects, so the job can run
-/// twice; a resumed job skips the steps already done.
+/// (Secret, ConfigMap, Services, StatefulSet, PodDisruptionBudget) for its environment, and the StatefulSet followed
+/// until every replica is ready, with the endpoint then recorded. Each step creates or replaces its objects, so the job
+/// can run twice; a resumed job skips the steps already done.
 /// </summary>
 public sealed class InstanceProvisioner(
     PortalDbContext db,
@@ -106,7 +106,10 @@ public sealed class InstanceProvisioner(
         instance.MarkReady($"{endpoint.Host}:{endpoint.Port}", Now);
     }
 
-    /// <summary>Follows the StatefulSet until it has seen its latest spec and every replica of it is ready, or says why not by the deadline.</summary>
+    /// <summary>
+    /// Follows the StatefulSet until it has seen its latest spec and every replica of it is ready, or says why not by
+    /// the deadline.
+    /// </summary>
     private async Task FollowAsync(InstanceObjects objects, string name, string selector, CancellationToken ct)
     {
         var deadline = clock.GetUtcNow() + options.Value.RolloutTimeout;
@@ -147,7 +150,10 @@ public sealed class InstanceProvisioner(
         }
     }
 
-    /// <summary>A pod that cannot pull its image, keeps crashing or finds no node for longer than the fail-fast delay: the reason in words.</summary>
+    /// <summary>
+    /// A pod that cannot pull its image, keeps crashing or finds no node for longer than the fail-fast delay: the
+    /// reason in words.
+    /// </summary>
     private async Task<string?> TroubleAsync(
         InstanceObjects objects,
         string selector,
@@ -206,7 +212,9 @@ public sealed class InstanceProvisioner(
     }
 }
 
-/// <summary>A middleware instance's objects rendered for its environment, for a runner to apply what its operation changes.</summary>
+/// <summary>
+/// A middleware instance's objects rendered for its environment, for a runner to apply what its operation changes.
+/// </summary>
 internal sealed record InstanceChange(
     MiddlewareInstance Instance,
     TenantEnvironment Environment,

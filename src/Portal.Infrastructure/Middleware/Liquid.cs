@@ -11,9 +11,9 @@ namespace Portal.Infrastructure.Middleware;
 
 /// <summary>
 /// The Liquid engine (Fluid) as middleware templates use it: a name that is not defined, at the top or inside
-/// <c>params</c>, <c>plan</c>, <c>ports</c> or <c>credentials</c>, fails the rendering rather than printing nothing, and
-/// two filters make values safe where they land: <c>yaml_string</c> (a double-quoted YAML scalar, whatever the value
-/// holds) and <c>uri_component</c> (percent-encoding, for user names and passwords in URIs).
+/// <c>params</c>, <c>plan</c>, <c>ports</c> or <c>credentials</c>, fails the rendering rather than printing nothing,
+/// and two filters make values safe where they land: <c>yaml_string</c> (a double-quoted YAML scalar, whatever the
+/// value holds) and <c>uri_component</c> (percent-encoding, for user names and passwords in URIs).
 /// <para>YAML (<see cref="RenderYaml"/>) is rendered so that no value can become structure: every output, however a
 /// template writes it (<c>{{ }}</c>, <c>echo</c>, inside a capture, a loop or a condition), either comes from
 /// <c>yaml_string</c> as its last filter, or holds only what YAML reads as part of a plain scalar in any context
@@ -47,11 +47,16 @@ internal static class Liquid
         return template;
     }
 
-    /// <summary>Renders <paramref name="text"/> as plain text (a connection string, a value); a problem on <paramref name="field"/> when it does not parse or render.</summary>
+    /// <summary>
+    /// Renders <paramref name="text"/> as plain text (a connection string, a value); a problem on
+    /// <paramref name="field"/> when it does not parse or render.
+    /// </summary>
     public static Result<string> Render(string text, IReadOnlyDictionary<string, FluidValue> variables, string field) =>
         Render(Parse(text, out var error), error, variables, field);
 
-    /// <summary>Renders <paramref name="text"/> as YAML, where no value may be written as anything but a scalar (see the class).</summary>
+    /// <summary>
+    /// Renders <paramref name="text"/> as YAML, where no value may be written as anything but a scalar (see the class).
+    /// </summary>
     public static Result<string> RenderYaml(
         string text,
         IReadOnlyDictionary<string, FluidValue> variables,
@@ -134,9 +139,10 @@ internal static class Liquid
 
     /// <summary>
     /// A value as a YAML double-quoted scalar that reads back exactly, whatever it holds. Letters, digits, spaces and
-    /// <c>._-/+=~</c> stay as they are; backslashes, double quotes, tabs and line breaks are escaped as usual, and every
-    /// other character as <c>\uXXXX</c>. So the scalar holds no quote, ':', ',', '#', bracket or line break between its
-    /// own quotes: even written inside another quoted string by mistake, it fails to parse rather than adding a key.
+    /// <c>._-/+=~</c> stay as they are; backslashes, double quotes, tabs and line breaks are escaped as usual, and
+    /// every other character as <c>\uXXXX</c>. So the scalar holds no quote, ':', ',', '#', bracket or line break
+    /// between its own quotes: even written inside another quoted string by mistake, it fails to parse rather than
+    /// adding a key.
     /// </summary>
     public static string YamlString(string value)
     {
@@ -177,9 +183,10 @@ internal static class Liquid
     }
 
     /// <summary>
-    /// Whether <paramref name="value"/> may stand bare in YAML, wherever a template writes it (a plain scalar in a block
-    /// or a flow, inside a quoted string, a block scalar or a comment): null when it may, else what it holds that may not.
-    /// A value that starts with "---" or "..." may not stand at the start of a line, where it would begin or end a document.
+    /// Whether <paramref name="value"/> may stand bare in YAML, wherever a template writes it (a plain scalar in a
+    /// block or a flow, inside a quoted string, a block scalar or a comment): null when it may, else what it holds that
+    /// may not. A value that starts with "---" or "..." may not stand at the start of a line, where it would begin or
+    /// end a document.
     /// </summary>
     public static string? IsBare(string value, bool atLineStart = true)
     {
@@ -237,13 +244,21 @@ internal static class Liquid
         return options;
     }
 
-    /// <summary>Thrown for a name missing from a <see cref="StrictMap"/>; Fluid's own strict mode names members poorly.</summary>
+    /// <summary>
+    /// Thrown for a name missing from a <see cref="StrictMap"/>; Fluid's own strict mode names members poorly.
+    /// </summary>
     private sealed class UndefinedMemberException(string message) : Exception(message);
 
-    /// <summary>Thrown for an output that would write a value YAML could read as structure; the message says which and how to fix it.</summary>
+    /// <summary>
+    /// Thrown for an output that would write a value YAML could read as structure; the message says which and how to
+    /// fix it.
+    /// </summary>
     private sealed class NotBareException(string message) : Exception(message);
 
-    /// <summary>What <c>yaml_string</c> gives: a whole quoted scalar, written as it is; any further filter makes it a plain string again.</summary>
+    /// <summary>
+    /// What <c>yaml_string</c> gives: a whole quoted scalar, written as it is; any further filter makes it a plain
+    /// string again.
+    /// </summary>
     private sealed class YamlScalar(string text) : FluidValue
     {
         public override FluidValues Type => FluidValues.String;
@@ -266,14 +281,20 @@ internal static class Liquid
         public override int GetHashCode() => text.GetHashCode(StringComparison.Ordinal);
     }
 
-    /// <summary>Puts every output of a template behind <see cref="CheckedOutput"/>: inside captures, loops, conditions and liquid tags too.</summary>
+    /// <summary>
+    /// Puts every output of a template behind <see cref="CheckedOutput"/>: inside captures, loops, conditions and
+    /// liquid tags too.
+    /// </summary>
     private sealed class CheckedOutputs : AstRewriter
     {
         protected override Statement VisitOutputStatement(OutputStatement outputStatement) =>
             new CheckedOutput(outputStatement.Expression);
     }
 
-    /// <summary>An output that writes a <c>yaml_string</c> scalar, or a value that may stand bare where it lands; else a <see cref="NotBareException"/>.</summary>
+    /// <summary>
+    /// An output that writes a <c>yaml_string</c> scalar, or a value that may stand bare where it lands; else a
+    /// <see cref="NotBareException"/>.
+    /// </summary>
     private sealed class CheckedOutput(Expression expression) : Statement
     {
         public override async ValueTask<Completion> WriteToAsync(
@@ -296,7 +317,8 @@ internal static class Liquid
                     await value.WriteToAsync(plain, NullEncoder.Default, context.CultureInfo);
                     text = plain.ToString();
                 }
-                // A document marker is one only at the start of a line; Fluid writes to a StringWriter, other writers are taken as at one.
+                // A document marker is one only at the start of a line; Fluid writes to a StringWriter, other writers
+                // are taken as at one.
                 var atLineStart =
                     writer is not StringWriter written || written.GetStringBuilder() is { Length: 0 } or [.., '\n'];
                 if (IsBare(text, atLineStart) is { } why)
@@ -306,7 +328,8 @@ internal static class Liquid
                         ? "make yaml_string its last filter, and write it alone where a scalar goes"
                         : $"write {{{{ {source} | yaml_string }}}} where a scalar goes";
                     throw new NotBareException(
-                        $"{{{{ {source} }}}} writes a value holding {why} bare into the YAML, where it could add keys or objects: {fix}."
+                        $"{{{{ {source} }}}} writes a value holding {why} bare into the YAML, "
+                            + $"where it could add keys or objects: {fix}."
                     );
                 }
             }
@@ -341,7 +364,10 @@ internal static class Liquid
             };
     }
 
-    /// <summary>A read-only hash whose missing members are errors: <c>params.max_conections</c> fails instead of printing nothing.</summary>
+    /// <summary>
+    /// A read-only hash whose missing members are errors: <c>params.max_conections</c> fails instead of printing
+    /// nothing.
+    /// </summary>
     private sealed class StrictMap(string name, IEnumerable<KeyValuePair<string, FluidValue>> entries) : FluidValue
     {
         private readonly Dictionary<string, FluidValue> _entries = new(entries, StringComparer.Ordinal);

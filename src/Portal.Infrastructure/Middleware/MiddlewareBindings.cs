@@ -12,7 +12,10 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Middleware;
 
-/// <summary>A variable a binding would give the application: its name (overridable), and a value or the instance's Secret key it comes from.</summary>
+/// <summary>
+/// A variable a binding would give the application: its name (overridable), and a value or the instance's Secret key it
+/// comes from.
+/// </summary>
 public sealed record BindingVariableView(
     string DefaultName,
     string Name,
@@ -28,7 +31,9 @@ public sealed record BindingView(
     DateTime CreatedAt
 );
 
-/// <summary>An instance bound to an application in the same environment, with the names its values are injected under.</summary>
+/// <summary>
+/// An instance bound to an application in the same environment, with the names its values are injected under.
+/// </summary>
 public sealed record BindInstance(
     string? EnvironmentName,
     string? InstanceName,
@@ -282,7 +287,8 @@ public sealed partial class MiddlewareBindings(
         if (deployment is null || deployment.State == AppDeploymentState.Removing)
             return Problem.Invalid(
                 "App",
-                $"'{app.Name}' is not deployed to '{environment.Name}': an instance binds only to applications in its own environment."
+                $"'{app.Name}' is not deployed to '{environment.Name}': an instance "
+                    + "binds only to applications in its own environment."
             );
         var revision = await db
             .Revisions.AsNoTracking()

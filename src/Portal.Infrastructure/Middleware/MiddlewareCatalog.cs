@@ -183,7 +183,9 @@ public sealed class MiddlewareCatalog(
         return new Page<CatalogRow>(items, page.Number, page.Size, total);
     }
 
-    /// <summary>How many templates each category holds under the filter's search and visibility (its category aside).</summary>
+    /// <summary>
+    /// How many templates each category holds under the filter's search and visibility (its category aside).
+    /// </summary>
     public async Task<IReadOnlyList<CategoryCount>> CategoriesAsync(CatalogFilter filter, CancellationToken ct)
     {
         var counts = await Filter(filter, withCategory: false)
@@ -195,7 +197,9 @@ public sealed class MiddlewareCatalog(
             .ToList();
     }
 
-    /// <summary>The template as tenants see it (null when hidden or unknown), or whole with <see cref="CatalogVisibility.All"/>.</summary>
+    /// <summary>
+    /// The template as tenants see it (null when hidden or unknown), or whole with <see cref="CatalogVisibility.All"/>.
+    /// </summary>
     public async Task<CatalogTemplate?> FindAsync(string name, CatalogVisibility visibility, CancellationToken ct)
     {
         var template = await db.MiddlewareTemplates.AsNoTracking().FirstOrDefaultAsync(t => t.Name == name, ct);
@@ -319,7 +323,9 @@ public sealed class MiddlewareCatalog(
             t =>
                 (
                     t.AddPlan(plan, check, Now()),
-                    $"plan {plan.Name}: CPU {input.CpuRequest}/{input.CpuLimit}, memory {input.MemoryRequest}/{input.MemoryLimit}, storage {input.Storage}, replicas {plan.Replicas}–{plan.MaxReplicas}"
+                    $"plan {plan.Name}: CPU {input.CpuRequest}/{input.CpuLimit}, memory "
+                        + $"{input.MemoryRequest}/{input.MemoryLimit}, storage {input.Storage}, "
+                        + $"replicas {plan.Replicas}–{plan.MaxReplicas}"
                 ),
             ct
         );
@@ -372,7 +378,9 @@ public sealed class MiddlewareCatalog(
         );
     }
 
-    /// <summary>Loads the template, applies one change and saves it with its audit event; a refused change saves nothing.</summary>
+    /// <summary>
+    /// Loads the template, applies one change and saves it with its audit event; a refused change saves nothing.
+    /// </summary>
     private async Task<Result> ChangeAsync(
         Actor actor,
         string name,
@@ -465,7 +473,10 @@ public sealed class MiddlewareCatalog(
         );
     }
 
-    /// <summary>The <c>name</c> the text declares, so that a pasted template is read as the file named after it; null when there is none to read.</summary>
+    /// <summary>
+    /// The <c>name</c> the text declares, so that a pasted template is read as the file named after it; null when there
+    /// is none to read.
+    /// </summary>
     private static string? DeclaredName(string yaml)
     {
         try
@@ -487,7 +498,9 @@ public sealed class MiddlewareCatalog(
         }
     }
 
-    /// <summary>Every problem of the text, each also under the form's one field ("Yaml"), so that a form shows them beside it.</summary>
+    /// <summary>
+    /// Every problem of the text, each also under the form's one field ("Yaml"), so that a form shows them beside it.
+    /// </summary>
     private static Problem InYaml(Problem problem)
     {
         var causes = (problem.Causes.Count > 0 ? problem.Causes : [problem])

@@ -93,7 +93,8 @@ internal sealed class MiddlewareBindingConfiguration : IEntityTypeConfiguration<
                 Json.Comparer<IReadOnlyList<EnvironmentVariable>>()
             )
             .IsRequired();
-        // An instance is deleted only once unbound (or on confirmation, which unbinds); its environment's deletion takes both.
+        // An instance is deleted only once unbound (or on confirmation, which unbinds); its environment's deletion
+        // takes both.
         binding
             .HasOne<MiddlewareInstance>()
             .WithMany()
@@ -105,7 +106,9 @@ internal sealed class MiddlewareBindingConfiguration : IEntityTypeConfiguration<
     }
 }
 
-/// <summary>Values kept as one JSON document in a column: compared by their JSON, so a change of any part is saved.</summary>
+/// <summary>
+/// Values kept as one JSON document in a column: compared by their JSON, so a change of any part is saved.
+/// </summary>
 internal static class Json
 {
     public static Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<T, string> Converter<T>()

@@ -23,7 +23,9 @@ public sealed class MiddlewareHoldings(PortalDbContext db)
             1
         );
 
-    /// <summary>What the instances of one environment hold (the one being changed left out), whichever tenant is in scope.</summary>
+    /// <summary>
+    /// What the instances of one environment hold (the one being changed left out), whichever tenant is in scope.
+    /// </summary>
     public async Task<ResourceAmounts> InEnvironmentAsync(Guid environmentId, Guid? except, CancellationToken ct)
     {
         var rows = await db
@@ -65,7 +67,9 @@ public sealed class MiddlewareHoldings(PortalDbContext db)
             );
     }
 
-    /// <summary>How many instances the tenant has in environments of the pool, the one being changed left out.</summary>
+    /// <summary>
+    /// How many instances the tenant has in environments of the pool, the one being changed left out.
+    /// </summary>
     public Task<int> CountInPoolAsync(Guid tenantId, Guid poolId, Guid? except, CancellationToken ct) =>
         (
             from i in db.MiddlewareInstances.IgnoreQueryFilters()

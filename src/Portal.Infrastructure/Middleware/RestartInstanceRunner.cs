@@ -3,7 +3,9 @@ using Portal.Infrastructure.Operations;
 
 namespace Portal.Infrastructure.Middleware;
 
-/// <summary>Restarts a middleware instance's pods by stamping its StatefulSet's pod template, and waits until it is ready.</summary>
+/// <summary>
+/// Restarts a middleware instance's pods by stamping its StatefulSet's pod template, and waits until it is ready.
+/// </summary>
 internal sealed class RestartInstanceRunner(InstanceProvisioner provisioner)
     : InstanceChangeRunner(provisioner),
         IOperationRunner

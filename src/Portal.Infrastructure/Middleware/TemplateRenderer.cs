@@ -64,7 +64,9 @@ public sealed record InstanceRenderInput(
         );
 }
 
-/// <summary>Where clients reach an instance: by default its client Service's DNS name and the template's first port.</summary>
+/// <summary>
+/// Where clients reach an instance: by default its client Service's DNS name and the template's first port.
+/// </summary>
 public sealed record InstanceEndpoint(string Namespace, string InstanceName, string Host, int Port)
 {
     public static InstanceEndpoint Of(string @namespace, string instanceName, TemplateDefinition definition) =>
@@ -73,7 +75,9 @@ public sealed record InstanceEndpoint(string Namespace, string InstanceName, str
 
 public sealed record RenderedConnectionString(string Label, string Value);
 
-/// <summary>A variable for a bound application: a plain value, or a reference to a key of the instance's Secret.</summary>
+/// <summary>
+/// A variable for a bound application: a plain value, or a reference to a key of the instance's Secret.
+/// </summary>
 public sealed record RenderedBindingVariable(string Name, string? Value, string? SecretName, string? SecretKey)
 {
     public bool FromSecret => SecretKey is not null;
@@ -86,19 +90,20 @@ public sealed record RenderedBindingVariable(string Name, string? Value, string?
 /// <c>template</c>, <c>version</c>, <c>major_line</c>, <c>image</c>, <c>replicas</c>, <c>service_name</c>,
 /// <c>headless_name</c>, <c>secret_name</c>, <c>config_name</c>, <c>host</c>, <c>instance_uid</c>, <c>port</c> (the
 /// client port), <c>ports.{name}</c>, <c>plan.{name, cpu_request, cpu_limit, memory_request, memory_limit, storage,
-/// cpu_request_millis, cpu_limit_millis, memory_request_mib, memory_limit_mib, memory_limit_bytes, storage_gib}</c>, <c>params.{name}</c>
+/// cpu_request_millis, cpu_limit_millis, memory_request_mib, memory_limit_mib, memory_limit_bytes, storage_gib}</c>,
+/// <c>params.{name}</c>
 /// (integers as numbers, booleans as booleans, an optional parameter left empty as nil) and
 /// <c>credentials.{key}</c>. Connection strings see the endpoint, ports, parameters and credentials; binding values
 /// see the same but never the credentials.</para>
 /// <para>After rendering, every object is put in the instance's namespace and labelled (app.kubernetes.io/name,
-/// instance, component, version, managed-by, portal/tenant-id, portal/environment-id, portal/tenant, portal/environment,
-/// portal/middleware); the StatefulSet's
+/// instance, component, version, managed-by, portal/tenant-id, portal/environment-id, portal/tenant,
+/// portal/environment, portal/middleware); the StatefulSet's
 /// pods too, and its volume claim templates with all but the version, which a StatefulSet may not change. The
 /// StatefulSet, Services and PodDisruptionBudgets select the pods by name and instance; a Secret's stringData becomes
 /// data, as the cluster gives it back; the pods carry a checksum of every ConfigMap and Secret so that a change of
-/// either rolls them. Every pod template is then confined to the pool's nodes (<see cref="PodConfinement"/>): the template's
-/// own nodeSelector keys give way to the pool's, its tolerations, nodeName and schedulerName are dropped. Objects come out in
-/// the order to apply them.</para>
+/// either rolls them. Every pod template is then confined to the pool's nodes (<see cref="PodConfinement"/>): the
+/// template's own nodeSelector keys give way to the pool's, its tolerations, nodeName and schedulerName are dropped.
+/// Objects come out in the order to apply them.</para>
 /// </summary>
 public static partial class TemplateRenderer
 {
@@ -153,7 +158,9 @@ public static partial class TemplateRenderer
             .ToList();
     }
 
-    /// <summary>The template's connection strings for this endpoint; they hold credentials, so callers show them masked.</summary>
+    /// <summary>
+    /// The template's connection strings for this endpoint; they hold credentials, so callers show them masked.
+    /// </summary>
     public static Result<IReadOnlyList<RenderedConnectionString>> RenderConnectionStrings(
         TemplateDefinition definition,
         InstanceEndpoint endpoint,
@@ -223,7 +230,8 @@ public static partial class TemplateRenderer
                     value.Problem! with
                     {
                         Message =
-                            $"{value.Problem.Message} A binding value never holds a credential: give the variable a secretKey of the instance's Secret instead.",
+                            $"{value.Problem.Message} A binding value never holds a credential: give "
+                            + "the variable a secretKey of the instance's Secret instead.",
                     }
                 );
             }
@@ -235,7 +243,9 @@ public static partial class TemplateRenderer
         return problems.Count > 0 ? Problem.Invalid(problems) : rendered;
     }
 
-    /// <summary>The <c>yaml_string</c> filter: a value as a double-quoted YAML scalar that reads back exactly.</summary>
+    /// <summary>
+    /// The <c>yaml_string</c> filter: a value as a double-quoted YAML scalar that reads back exactly.
+    /// </summary>
     public static string YamlString(string value) => Liquid.YamlString(value);
 
     private static Dictionary<string, FluidValue> ObjectVariables(InstanceRenderInput input)
@@ -380,7 +390,8 @@ public static partial class TemplateRenderer
                 );
             }
             // YamlDotNet and the model's converters fail on some input with these rather than a YamlException (an
-            // unclosed bracket at the end of a document, a quantity that is not one): the template's fault all the same.
+            // unclosed bracket at the end of a document, a quantity that is not one): the template's fault all the
+            // same.
             catch (Exception e)
                 when (e
                         is InvalidOperationException
@@ -465,7 +476,8 @@ public static partial class TemplateRenderer
                 budget.Spec.Selector.MatchLabels = Merge(budget.Spec.Selector.MatchLabels, SelectorLabels(input));
                 break;
             case V1Secret secret:
-                // Data rather than stringData: it is what the cluster gives back, so the rendered object compares with the live one.
+                // Data rather than stringData: it is what the cluster gives back, so the rendered object compares with
+                // the live one.
                 if (secret.StringData is { Count: > 0 })
                 {
                     secret.Data ??= new Dictionary<string, byte[]>();
@@ -509,7 +521,10 @@ public static partial class TemplateRenderer
         return merged;
     }
 
-    /// <summary>SHA-256 over the name, keys and values of every ConfigMap and Secret, each length-prefixed so that no two contents hash alike by accident.</summary>
+    /// <summary>
+    /// SHA-256 over the name, keys and values of every ConfigMap and Secret, each length-prefixed so that no two
+    /// contents hash alike by accident.
+    /// </summary>
     private static string Checksum(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
         var text = new StringBuilder();

@@ -13,10 +13,15 @@ public sealed partial class TemplateValidation
 {
     private const int MostHostile = 8;
 
-    /// <summary>A string value far from any YAML metacharacter, to compare the objects of hostile values with.</summary>
+    /// <summary>
+    /// A string value far from any YAML metacharacter, to compare the objects of hostile values with.
+    /// </summary>
     private static readonly string[] Benign = ["sample", "a", "app1", "A", "0", "_", "x-1", "a.b"];
 
-    /// <summary>The strings most likely to turn a value into structure, the most dangerous first; the pattern decides which are tried.</summary>
+    /// <summary>
+    /// The strings most likely to turn a value into structure, the most dangerous first; the pattern decides which are
+    /// tried.
+    /// </summary>
     private static readonly string[] Hostile =
     [
         "{0}\n",
@@ -79,10 +84,10 @@ public sealed partial class TemplateValidation
     private const string Metacharacters = "\n\r\t :#\"'\\{}[],&*!|>%@`?-.~/=+";
 
     /// <summary>
-    /// The values the check renders a parameter with besides its sample: for an integer zero, -1 and the boundaries of 32 and 64 bits,
-    /// for a boolean both, for a choice every one, and for a string, among the values its pattern accepts, a plain one,
-    /// the longest, and up to eight holding YAML's metacharacters (line breaks, ": ", '#', quotes, document
-    /// markers, anchors, tags, flow brackets, words YAML reads as null or true, non-ASCII).
+    /// The values the check renders a parameter with besides its sample: for an integer zero, -1 and the boundaries of
+    /// 32 and 64 bits, for a boolean both, for a choice every one, and for a string, among the values its pattern
+    /// accepts, a plain one, the longest, and up to eight holding YAML's metacharacters (line breaks, ": ", '#',
+    /// quotes, document markers, anchors, tags, flow brackets, words YAML reads as null or true, non-ASCII).
     /// </summary>
     public static IReadOnlyList<string> FuzzValues(TemplateParameter parameter)
     {
@@ -131,9 +136,9 @@ public sealed partial class TemplateValidation
     }
 
     /// <summary>
-    /// Renders every case with each fuzz value of each parameter in turn, the others at their samples; for each parameter,
-    /// the messages of the first value that fails, prefixed with it. Connection strings and binding values that fail to
-    /// render go to <paramref name="problems"/>.
+    /// Renders every case with each fuzz value of each parameter in turn, the others at their samples; for each
+    /// parameter, the messages of the first value that fails, prefixed with it. Connection strings and binding values
+    /// that fail to render go to <paramref name="problems"/>.
     /// </summary>
     private static List<(string Message, string Case)> Fuzz(
         TemplateDefinition definition,
@@ -186,8 +191,10 @@ public sealed partial class TemplateValidation
                         failures.Add(
                             (
                                 prefix
-                                    + $"the value changes the objects' structure, not only their values ({change}): a parameter may only fill in "
-                                    + "values; write it with yaml_string where a scalar goes, and switch parts of the template with a choice or a boolean.",
+                                    + "the value changes the objects' structure, not only their values "
+                                    + $"({change}): a parameter may only fill in "
+                                    + "values; write it with yaml_string where a scalar goes, and switch "
+                                    + "parts of the template with a choice or a boolean.",
                                 @case.Label
                             )
                         );
@@ -223,7 +230,10 @@ public sealed partial class TemplateValidation
         return found;
     }
 
-    /// <summary>A value as a message shows it: quoted, with line breaks and control characters escaped, and a long one cut short.</summary>
+    /// <summary>
+    /// A value as a message shows it: quoted, with line breaks and control characters escaped, and a long one cut
+    /// short.
+    /// </summary>
     private static string Show(string value)
     {
         var shown = new StringBuilder();
@@ -246,8 +256,8 @@ public sealed partial class TemplateValidation
     }
 
     /// <summary>
-    /// The structure of rendered objects: every path to a value, with the kind of value it holds, but not the value. Two
-    /// renderings whose values alone differ have the same shape.
+    /// The structure of rendered objects: every path to a value, with the kind of value it holds, but not the value.
+    /// Two renderings whose values alone differ have the same shape.
     /// </summary>
     private sealed class Shape
     {
@@ -265,7 +275,9 @@ public sealed partial class TemplateValidation
             return shape;
         }
 
-        /// <summary>What <paramref name="other"/> has that this has not, or the other way round; null when they agree.</summary>
+        /// <summary>
+        /// What <paramref name="other"/> has that this has not, or the other way round; null when they agree.
+        /// </summary>
         public string? Differs(Shape other)
         {
             if (_objects.Count != other._objects.Count)

@@ -25,15 +25,17 @@ namespace Portal.Infrastructure.Middleware;
 /// ask for exactly the plan's, and init containers for no more; every container has a readiness probe;</item>
 /// <item>volume claim templates that together ask for exactly the plan's storage;</item>
 /// <item>a Secret named for the instance that holds every credential intact, and every key bindings refer to;</item>
-/// <item>every object named for the instance ("{instance}" or "{instance}-…"), so that two instances never collide;</item>
+/// <item>every object named for the instance ("{instance}" or "{instance}-…"), so that two instances never
+/// collide;</item>
 /// <item>nothing that <see cref="Environments.TenantObjectPolicy"/> forbids (the renderer refuses it);</item>
 /// <item>the connection strings and binding values render.</item>
 /// </list>
 /// When that holds, every version and every plan (paired, not in every combination) is rendered again with hostile
-/// values of each parameter in turn, values a developer may give (<see cref="FuzzValues"/>: boundary numbers, every choice, the longest strings and YAML's
-/// metacharacters the type and pattern allow), and each must pass the same checks; a string may change only values, not
-/// the objects' structure. The first value of a parameter that fails is reported, with what it broke.
-/// A problem names the versions and plans it was found with; the same problem found with several is reported once.
+/// values of each parameter in turn, values a developer may give (<see cref="FuzzValues"/>: boundary numbers, every
+/// choice, the longest strings and YAML's metacharacters the type and pattern allow), and each must pass the same
+/// checks; a string may change only values, not the objects' structure. The first value of a parameter that fails is
+/// reported, with what it broke. A problem names the versions and plans it was found with; the same problem found with
+/// several is reported once.
 /// </summary>
 public sealed partial class TemplateValidation : ITemplateCheck
 {
@@ -56,11 +58,14 @@ public sealed partial class TemplateValidation : ITemplateCheck
     public IReadOnlyList<Problem> Check(string templateName, TemplateDefinition definition) =>
         Validate(templateName, definition);
 
-    /// <summary>Every problem found, with fields relative to the definition ("ObjectsTemplate", "ConnectionStrings[0].Template"); empty when the template is sound.</summary>
+    /// <summary>
+    /// Every problem found, with fields relative to the definition ("ObjectsTemplate",
+    /// "ConnectionStrings[0].Template"); empty when the template is sound.
+    /// </summary>
     public static IReadOnlyList<Problem> Validate(string templateName, TemplateDefinition definition)
     {
-        // The check is a pure function of the name and definition, and costs hundreds of renderings: a definition checked
-        // once (the seed catalog at every start on an empty database, say) is not checked again.
+        // The check is a pure function of the name and definition, and costs hundreds of renderings: a definition
+        // checked once (the seed catalog at every start on an empty database, say) is not checked again.
         var key =
             $"{templateName}:{Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition)))}";
         if (Checked.TryGetValue(key, out var known))
@@ -184,7 +189,9 @@ public sealed partial class TemplateValidation : ITemplateCheck
             ),
         ];
 
-    /// <summary>The parameters a check renders with: every default, else the first allowed value, else a plain sample.</summary>
+    /// <summary>
+    /// The parameters a check renders with: every default, else the first allowed value, else a plain sample.
+    /// </summary>
     public static Result<IReadOnlyDictionary<string, string>> SampleParameters(TemplateDefinition definition)
     {
         var values = definition.Parameters.ToDictionary(
@@ -216,7 +223,9 @@ public sealed partial class TemplateValidation : ITemplateCheck
         return Problem.Invalid(causes);
     }
 
-    /// <summary>Fixed credentials with quotes, a colon, a hash and braces: a template that does not quote them breaks on them.</summary>
+    /// <summary>
+    /// Fixed credentials with quotes, a colon, a hash and braces: a template that does not quote them breaks on them.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> SampleCredentials(TemplateDefinition definition) =>
         definition.Credentials.ToDictionary(c => c.Key, c => $"s\"'a:m #p{{l}}e-{c.Key}", StringComparer.Ordinal);
 
@@ -240,7 +249,8 @@ public sealed partial class TemplateValidation : ITemplateCheck
                 && o.Metadata.Name?.StartsWith($"{instance}-", StringComparison.Ordinal) != true
             )
         )
-            yield return $"{o.Kind} '{o.Metadata.Name}' is not named for the instance: name it {{{{ instance }}}} or {{{{ instance }}}}-something.";
+            yield return $"{o.Kind} '{o.Metadata.Name}' is not named for the instance: name it {{{{ "
+                + "instance }} or {{ instance }}-something.";
         foreach (var twice in objects.GroupBy(o => (o.Kind, o.Metadata.Name)).Where(g => g.Count() > 1))
             yield return $"{twice.Key.Kind} '{twice.Key.Name}' is rendered {twice.Count()} times.";
 
@@ -248,9 +258,11 @@ public sealed partial class TemplateValidation : ITemplateCheck
         var client = services.FirstOrDefault(s => s.Metadata.Name == InstanceNames.Service(instance));
         var clientPort = input.Definition.ClientPort();
         if (client is null)
-            yield return $"There is no client Service named {{{{ service_name }}}} ('{InstanceNames.Service(instance)}').";
+            yield return "There is no client Service named {{ service_name }} "
+                + $"('{InstanceNames.Service(instance)}').";
         else if (IsHeadless(client))
-            yield return "The client Service {{ service_name }} is headless; applications connect through a cluster IP.";
+            yield return "The client Service {{ service_name }} is headless; applications "
+                + "connect through a cluster IP.";
         else if (client.Spec.Ports?.Any(p => p.Port == clientPort) != true)
             yield return $"The client Service {{{{ service_name }}}} does not expose the client port {clientPort}.";
 
@@ -263,13 +275,17 @@ public sealed partial class TemplateValidation : ITemplateCheck
         var set = sets[0];
         var spec = set.Spec;
         if (string.IsNullOrEmpty(spec.ServiceName))
-            yield return $"StatefulSet '{set.Metadata.Name}' has no serviceName: name its headless Service ({{{{ headless_name }}}}).";
+            yield return $"StatefulSet '{set.Metadata.Name}' has no serviceName: name its "
+                + "headless Service ({{ headless_name }}).";
         else if (services.FirstOrDefault(s => s.Metadata.Name == spec.ServiceName) is not { } governing)
-            yield return $"StatefulSet '{set.Metadata.Name}' names serviceName '{spec.ServiceName}', which the template does not render.";
+            yield return $"StatefulSet '{set.Metadata.Name}' names serviceName "
+                + $"'{spec.ServiceName}', which the template does not render.";
         else if (!IsHeadless(governing))
-            yield return $"Service '{spec.ServiceName}', the serviceName of the StatefulSet, is not headless: give it clusterIP: None.";
+            yield return $"Service '{spec.ServiceName}', the serviceName of the StatefulSet, is "
+                + "not headless: give it clusterIP: None.";
         if (spec.Replicas != input.Replicas)
-            yield return $"The StatefulSet has {Show(spec.Replicas)} replicas instead of {input.Replicas}: write replicas: {{{{ replicas }}}}.";
+            yield return $"The StatefulSet has {Show(spec.Replicas)} replicas instead of "
+                + $"{input.Replicas}: write replicas: {{{{ replicas }}}}.";
 
         var pod = spec.Template?.Spec;
         if (pod?.Containers is not { Count: > 0 })
@@ -281,12 +297,15 @@ public sealed partial class TemplateValidation : ITemplateCheck
         foreach (var container in pod.Containers.Concat(pod.InitContainers ?? []))
         {
             if (container.Image != input.Version.Image)
-                yield return $"Container '{container.Name}' runs '{container.Image}' instead of the version's image '{input.Version.Image}': write image: {{{{ image }}}}.";
+                yield return $"Container '{container.Name}' runs '{container.Image}' instead of the "
+                    + $"version's image '{input.Version.Image}': write image: {{{{ image }}}}.";
             foreach (var missing in MissingResources(container))
-                yield return $"Container '{container.Name}' has no {missing}; take it from the plan ({{{{ plan.cpu_request }}}}, {{{{ plan.memory_limit }}}}…).";
+                yield return $"Container '{container.Name}' has no {missing}; take it from the plan ({{{{ "
+                    + "plan.cpu_request }}, {{ plan.memory_limit }}…).";
         }
         foreach (var container in pod.Containers.Where(c => c.ReadinessProbe is null))
-            yield return $"Container '{container.Name}' has no readiness probe; the portal waits for readiness before it calls an instance ready.";
+            yield return $"Container '{container.Name}' has no readiness probe; the portal waits "
+                + "for readiness before it calls an instance ready.";
 
         var wanted = new (string What, string Resource, bool Limit, long Plan, Func<long, string> Format)[]
         {
@@ -307,7 +326,8 @@ public sealed partial class TemplateValidation : ITemplateCheck
         var claims = spec.VolumeClaimTemplates ?? [];
         if (claims.Count == 0)
         {
-            yield return "The StatefulSet has no volumeClaimTemplates: middleware keeps its data on a volume of the plan's size ({{ plan.storage }}).";
+            yield return "The StatefulSet has no volumeClaimTemplates: middleware keeps its data "
+                + "on a volume of the plan's size ({{ plan.storage }}).";
         }
         else
         {
@@ -315,7 +335,8 @@ public sealed partial class TemplateValidation : ITemplateCheck
                 c.Spec?.Resources?.Requests?.TryGetValue("storage", out var q) == true ? Bytes(q) : 0
             );
             if (storage != plan.StorageBytes)
-                yield return $"The volume claim templates ask for {Quantity.FormatBytes(storage)} of storage, not the plan's {Quantity.FormatBytes(plan.StorageBytes)}.";
+                yield return $"The volume claim templates ask for {Quantity.FormatBytes(storage)} of "
+                    + $"storage, not the plan's {Quantity.FormatBytes(plan.StorageBytes)}.";
         }
 
         var secretName = InstanceNames.Secret(instance);
@@ -333,7 +354,8 @@ public sealed partial class TemplateValidation : ITemplateCheck
             if (secret.Data?.TryGetValue(key, out var stored) != true)
                 yield return $"The Secret does not hold credential '{key}'.";
             else if (Encoding.UTF8.GetString(stored!) != value)
-                yield return $"Credential '{key}' does not reach the Secret intact: insert it with {{{{ credentials.{key} | yaml_string }}}}.";
+                yield return $"Credential '{key}' does not reach the Secret intact: insert it with {{{{ "
+                    + $"credentials.{key} | yaml_string }}}}.";
         }
         foreach (var key in secretKeys.Where(k => secret.Data?.ContainsKey(k) != true).Distinct())
             yield return $"Binding variables refer to key '{key}', which the Secret does not hold.";

@@ -9,7 +9,9 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Monitoring;
 
-/// <summary>Which alerts a list shows: "firing" (silenced or not), "silenced" (firing, silenced now), "resolved", or all.</summary>
+/// <summary>
+/// Which alerts a list shows: "firing" (silenced or not), "silenced" (firing, silenced now), "resolved", or all.
+/// </summary>
 public sealed record AlertFilter(string? State, Severity? Severity, string? App)
 {
     public static readonly IReadOnlyList<string> States = ["firing", "silenced", "resolved"];
@@ -33,9 +35,9 @@ public sealed record AlertRow(
 public sealed record AlertDetail(Alert Alert, AlertMetric? Metric, IReadOnlyList<AlertDelivery> Deliveries);
 
 /// <summary>
-/// The alerts of one tenant (those on its subjects, from its rules or the platform's) or, for the platform (tenant = null),
-/// all of them: listed by state newest first with filters, read one by one with their deliveries, silenced for a while — each
-/// silence audited.
+/// The alerts of one tenant (those on its subjects, from its rules or the platform's) or, for the platform (tenant =
+/// null), all of them: listed by state newest first with filters, read one by one with their deliveries, silenced for a
+/// while — each silence audited.
 /// </summary>
 public sealed class AlertBook(
     ICurrentActor currentActor,
@@ -112,7 +114,10 @@ public sealed class AlertBook(
         return new AlertDetail(alert, metric, deliveries);
     }
 
-    /// <summary>The alert's metric on its subject around the firing time; null when the alert is not found (or its rule is gone).</summary>
+    /// <summary>
+    /// The alert's metric on its subject around the firing time; null when the alert is not found (or its rule is
+    /// gone).
+    /// </summary>
     public async Task<ChartSet?> ChartAsync(Guid? tenantId, Guid alertId, CancellationToken ct) =>
         await FindAsync(tenantId, alertId, ct) is { Metric: { } metric } detail
             ? await charts.AroundAlertAsync(detail.Alert, metric, ct)

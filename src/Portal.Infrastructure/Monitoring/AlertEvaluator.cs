@@ -16,9 +16,9 @@ public interface IAlertNotificationQueue
 public sealed record EvaluationOutcome(int Fired, int Reopened, int Resolved);
 
 /// <summary>
-/// After each sampling: judges every enabled rule on each subject it watches over the rule's duration of raw samples, then
-/// fires, keeps, re-opens or resolves that subject's alert. Alerts of rules switched off or deleted, and of subjects no longer
-/// sampled, resolve. Alerts whose state changed go to the notification queue.
+/// After each sampling: judges every enabled rule on each subject it watches over the rule's duration of raw samples,
+/// then fires, keeps, re-opens or resolves that subject's alert. Alerts of rules switched off or deleted, and of
+/// subjects no longer sampled, resolve. Alerts whose state changed go to the notification queue.
 /// </summary>
 public sealed class AlertEvaluator(
     PortalDbContext db,
@@ -140,7 +140,10 @@ public sealed class AlertEvaluator(
         return new EvaluationOutcome(fired, reopened, resolved);
     }
 
-    /// <summary>The subjects a rule watches: those of its metric's kind, of its tenant (and application) unless it is a platform rule.</summary>
+    /// <summary>
+    /// The subjects a rule watches: those of its metric's kind, of its tenant (and application) unless it is a platform
+    /// rule.
+    /// </summary>
     private IQueryable<MetricSubject> Watched(AlertRule rule)
     {
         var kind = rule.Definition.Kind;
@@ -159,7 +162,9 @@ public sealed class AlertEvaluator(
             await db.Environments.IgnoreQueryFilters().AsNoTracking().ToDictionaryAsync(e => e.Id, e => e.Name, ct)
         );
 
-    /// <summary>How an alert names its subject: "prod/api" for a workload, "prod" for an environment, "cluster/node" for a node.</summary>
+    /// <summary>
+    /// How an alert names its subject: "prod/api" for a workload, "prod" for an environment, "cluster/node" for a node.
+    /// </summary>
     private sealed record SubjectNames(Dictionary<Guid, string> Clusters, Dictionary<Guid, string> Environments)
     {
         public string Describe(MetricSubject subject)

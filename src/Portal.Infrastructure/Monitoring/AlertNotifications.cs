@@ -7,8 +7,8 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Monitoring;
 
 /// <summary>
-/// Tells the channels of an alert's rule about its state, when the alert says it should be told (once per change, not while
-/// silenced, not again within the cool-down), and records each delivery with its attempts and error.
+/// Tells the channels of an alert's rule about its state, when the alert says it should be told (once per change, not
+/// while silenced, not again within the cool-down), and records each delivery with its attempts and error.
 /// </summary>
 public sealed class AlertNotifications(
     PortalDbContext db,

@@ -31,8 +31,9 @@ public sealed record RuleRow(
 }
 
 /// <summary>
-/// The alert rules of the platform (tenant = null) or of one tenant: listed, created, changed, switched on and off, deleted —
-/// each change audited. A rule notifies only channels of its own owner; an application rule names an application of its tenant.
+/// The alert rules of the platform (tenant = null) or of one tenant: listed, created, changed, switched on and off,
+/// deleted — each change audited. A rule notifies only channels of its own owner; an application rule names an
+/// application of its tenant.
 /// </summary>
 public sealed class AlertRuleDirectory(
     ICurrentActor currentActor,
@@ -205,7 +206,8 @@ public sealed class AlertRuleDirectory(
             ? null
             : Problem.Invalid(
                 "ChannelIds",
-                "A rule notifies channels of its own tenant (or, for platform rules, the platform's); one of those chosen is not."
+                "A rule notifies channels of its own tenant (or, for platform rules, "
+                    + "the platform's); one of those chosen is not."
             );
     }
 

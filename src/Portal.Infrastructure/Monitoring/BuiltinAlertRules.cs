@@ -4,7 +4,9 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Monitoring;
 
-/// <summary>The rules every platform starts with, on by default: added at start-up when missing, never changed once there.</summary>
+/// <summary>
+/// The rules every platform starts with, on by default: added at start-up when missing, never changed once there.
+/// </summary>
 public sealed class BuiltinAlertRules(PortalDbContext db, TimeProvider clock)
 {
     public static readonly IReadOnlyDictionary<string, RuleSettings> All = new Dictionary<string, RuleSettings>

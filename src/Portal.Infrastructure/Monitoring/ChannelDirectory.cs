@@ -11,8 +11,8 @@ using Portal.Infrastructure.Tenancy;
 namespace Portal.Infrastructure.Monitoring;
 
 /// <summary>
-/// A channel as lists show it: a webhook's target is its scheme and host only, unless the reader is an admin of the channel's
-/// owner, since its path or query may be its credential.
+/// A channel as lists show it: a webhook's target is its scheme and host only, unless the reader is an admin of the
+/// channel's owner, since its path or query may be its credential.
 /// </summary>
 public sealed record ChannelRow(Guid Id, string Name, ChannelKind Kind, string Target, bool Enabled, DateTime CreatedAt)
 {
@@ -20,12 +20,15 @@ public sealed record ChannelRow(Guid Id, string Name, ChannelKind Kind, string T
         new(channel.Id, channel.Name, channel.Kind, wholeUrl ?? channel.Target, channel.Enabled, channel.CreatedAt);
 }
 
-/// <summary>A webhook channel just created or given a new secret, with that secret in clear: shown to the user this once.</summary>
+/// <summary>
+/// A webhook channel just created or given a new secret, with that secret in clear: shown to the user this once.
+/// </summary>
 public sealed record IssuedChannelSecret(ChannelRow Channel, string Secret);
 
 /// <summary>
-/// The notification channels of the platform (tenant = null) or of one tenant: listed, created, switched on and off, deleted,
-/// given a new signing secret and tried with a test message — each change audited. Webhook secrets are stored only sealed.
+/// The notification channels of the platform (tenant = null) or of one tenant: listed, created, switched on and off,
+/// deleted, given a new signing secret and tried with a test message — each change audited. Webhook secrets are stored
+/// only sealed.
 /// </summary>
 public sealed class ChannelDirectory(
     ICurrentActor currentActor,
@@ -39,7 +42,9 @@ public sealed class ChannelDirectory(
     TimeProvider clock
 )
 {
-    /// <summary>The owner's channels; <paramref name="wholeUrls"/> (for the owner's admins only) shows webhook URLs whole.</summary>
+    /// <summary>
+    /// The owner's channels; <paramref name="wholeUrls"/> (for the owner's admins only) shows webhook URLs whole.
+    /// </summary>
     public async Task<IReadOnlyList<ChannelRow>> ListAsync(Guid? tenantId, bool wholeUrls, CancellationToken ct) =>
         (
             await db
@@ -60,8 +65,8 @@ public sealed class ChannelDirectory(
             : null;
 
     /// <summary>
-    /// Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret; the answer, for the admin who
-    /// created it, shows the URL whole.
+    /// Creates a webhook channel whose URL the SSRF guard accepts, and issues its signing secret; the answer, for the
+    /// admin who created it, shows the URL whole.
     /// </summary>
     public async Task<Result<IssuedChannelSecret>> CreateWebhookAsync(string? name, string? url, CancellationToken ct)
     {
@@ -81,8 +86,8 @@ public sealed class ChannelDirectory(
     }
 
     /// <summary>
-    /// Seals the URLs of webhooks saved before URLs were sealed, which hold them whole where anyone who reads the channel sees
-    /// them; run at every start, it finds nothing to do once they are sealed.
+    /// Seals the URLs of webhooks saved before URLs were sealed, which hold them whole where anyone who reads the
+    /// channel sees them; run at every start, it finds nothing to do once they are sealed.
     /// </summary>
     public async Task SealPlainUrlsAsync(CancellationToken ct)
     {
@@ -170,7 +175,9 @@ public sealed class ChannelDirectory(
         return new IssuedChannelSecret(Row(channel, wholeUrls: true), secret);
     }
 
-    /// <summary>Sends a test message through the channel, enabled or not, and says what became of it; no delivery is recorded.</summary>
+    /// <summary>
+    /// Sends a test message through the channel, enabled or not, and says what became of it; no delivery is recorded.
+    /// </summary>
     public async Task<Result<DeliveryOutcome>> TestAsync(Guid channelId, CancellationToken ct)
     {
         var actor = currentActor.Actor;

@@ -44,9 +44,9 @@ public sealed record ChartSeries(string Label, IReadOnlyList<double?[]> Points);
 public sealed record ChartMark(long At, string Label);
 
 /// <summary>
-/// Reads the samples of one subject for a range and shapes them into charts. Ranges up to six hours read raw samples (one a
-/// minute); longer ones read the 5-minute rollups plus the raw samples not rolled up yet, and 30 days are drawn hourly.
-/// One subject and one range is one index range scan of the subject's key: a few thousand rows at most.
+/// Reads the samples of one subject for a range and shapes them into charts. Ranges up to six hours read raw samples
+/// (one a minute); longer ones read the 5-minute rollups plus the raw samples not rolled up yet, and 30 days are drawn
+/// hourly. One subject and one range is one index range scan of the subject's key: a few thousand rows at most.
 /// </summary>
 public sealed class MetricCharts(PortalDbContext db, TimeProvider clock)
 {
@@ -169,7 +169,10 @@ public sealed class MetricCharts(PortalDbContext db, TimeProvider clock)
         );
     }
 
-    /// <summary>The metric an alert watches on its subject, from an hour before it fired to a quarter of an hour after it resolved.</summary>
+    /// <summary>
+    /// The metric an alert watches on its subject, from an hour before it fired to a quarter of an hour after it
+    /// resolved.
+    /// </summary>
     public async Task<ChartSet> AroundAlertAsync(Alert alert, AlertMetric metric, CancellationToken ct)
     {
         var definition = MetricDefinition.Of(metric);

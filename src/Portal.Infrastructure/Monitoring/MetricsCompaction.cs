@@ -10,9 +10,9 @@ namespace Portal.Infrastructure.Monitoring;
 public sealed record CompactionOutcome(int RolledUp, int RawDeleted, int RollupsDeleted, int SubjectsForgotten);
 
 /// <summary>
-/// Every five minutes: rolls the raw samples of each finished 5-minute bucket up into one row per subject, then deletes raw
-/// samples older than the raw retention, rollups older than the rollup retention, and subjects not sampled for that long.
-/// Safe to run twice at once: a bucket rolled up already is left as it is.
+/// Every five minutes: rolls the raw samples of each finished 5-minute bucket up into one row per subject, then deletes
+/// raw samples older than the raw retention, rollups older than the rollup retention, and subjects not sampled for that
+/// long. Safe to run twice at once: a bucket rolled up already is left as it is.
 /// </summary>
 public sealed class MetricsCompaction(
     PortalDbContext db,
@@ -57,7 +57,8 @@ public sealed class MetricsCompaction(
         if (rolled + rawDeleted + rollupsDeleted + forgotten > 0)
         {
             logger.LogInformation(
-                "Metrics compaction: {Rolled} rollups written, {Raw} raw samples, {Rollups} rollups and {Subjects} subjects deleted",
+                "Metrics compaction: {Rolled} rollups written, {Raw} raw samples, "
+                    + "{Rollups} rollups and {Subjects} subjects deleted",
                 rolled,
                 rawDeleted,
                 rollupsDeleted,

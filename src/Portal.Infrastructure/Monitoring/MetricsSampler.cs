@@ -11,8 +11,9 @@ namespace Portal.Infrastructure.Monitoring;
 
 /// <summary>
 /// Each minute, per healthy cluster: reads usage from the cluster's metrics source and adds to it what the watch keeps
-/// (readiness, requests, restarts, replicas, pending and failing pods), then writes one sample per cluster, node, namespace,
-/// workload and pod. The current usage also goes onto the hosts, namespace loads and pods the live pages show.
+/// (readiness, requests, restarts, replicas, pending and failing pods), then writes one sample per cluster, node,
+/// namespace, workload and pod. The current usage also goes onto the hosts, namespace loads and pods the live pages
+/// show.
 /// </summary>
 public sealed class MetricsSampler(
     PortalDbContext db,
@@ -39,7 +40,9 @@ public sealed class MetricsSampler(
 
     public Task SampleAsync(CancellationToken ct) => SampleAtAsync(clock.GetUtcNow().UtcDateTime, ct);
 
-    /// <summary>Samples every healthy cluster at <paramref name="now"/>; answers the sample time (unix seconds).</summary>
+    /// <summary>
+    /// Samples every healthy cluster at <paramref name="now"/>; answers the sample time (unix seconds).
+    /// </summary>
     public async Task<long> SampleAtAsync(DateTime now, CancellationToken ct)
     {
         var step = options.Value.SampleSeconds;
@@ -202,7 +205,9 @@ public sealed class MetricsSampler(
         return changed;
     }
 
-    /// <summary>The watch may remove a host or a pod between reading it here and saving its usage: such rows are left out.</summary>
+    /// <summary>
+    /// The watch may remove a host or a pod between reading it here and saving its usage: such rows are left out.
+    /// </summary>
     private async Task SaveUsageAsync(CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
@@ -221,8 +226,9 @@ public sealed class MetricsSampler(
     }
 
     /// <summary>
-    /// Adds the subjects seen for the first time, then the samples; a second run in the same minute replaces the first. The time
-    /// of the newest sample goes onto every subject of the cluster in one statement, not one update per subject.
+    /// Adds the subjects seen for the first time, then the samples; a second run in the same minute replaces the first.
+    /// The time of the newest sample goes onto every subject of the cluster in one statement, not one update per
+    /// subject.
     /// </summary>
     private async Task WriteSamplesAsync(
         Guid clusterId,
@@ -253,11 +259,13 @@ public sealed class MetricsSampler(
             }
             else if (environment is not null && subject.EnvironmentId is { } before && before != environment.Id)
             {
-                // A namespace name freed by one environment and taken by another, perhaps another tenant's (a slug reused, or
-                // "a-b" + "c" after "a" + "b-c"): the new owner starts afresh and sees nothing of the old one's history.
+                // A namespace name freed by one environment and taken by another, perhaps another tenant's (a slug
+                // reused, or "a-b" + "c" after "a" + "b-c"): the new owner starts afresh and sees nothing of the old
+                // one's history.
                 changedHands.Add(subject.Id);
             }
-            // Once an environment's, a series stays that environment's when the environment goes, so that it cannot pass on.
+            // Once an environment's, a series stays that environment's when the environment goes, so that it cannot
+            // pass on.
             if (environment is not null)
                 subject.BelongsTo(environment.TenantId, environment.Id);
         }
@@ -323,7 +331,9 @@ public sealed class MetricsSampler(
             Ready = host.Ready ? 1 : 0,
         };
 
-    /// <summary>A namespace without a load row has nothing running that a ResourceQuota counts: it requests nothing.</summary>
+    /// <summary>
+    /// A namespace without a load row has nothing running that a ResourceQuota counts: it requests nothing.
+    /// </summary>
     private static RawSample NamespacePoint(
         NamespaceLoad? load,
         EnvironmentShare? environment,
@@ -398,7 +408,9 @@ public sealed class MetricsSampler(
 
     private static double? Percent(double value, double of) => of <= 0 ? null : Math.Round(value * 100 / of, 2);
 
-    /// <summary>What the portal asked for a workload: its replicas, and the limits (else requests) of one replica.</summary>
+    /// <summary>
+    /// What the portal asked for a workload: its replicas, and the limits (else requests) of one replica.
+    /// </summary>
     private async Task<Dictionary<(string Namespace, string App), WorkloadShape>> WorkloadShapesAsync(
         List<Guid> environmentIds,
         Dictionary<string, EnvironmentShare> byNamespace,

@@ -27,9 +27,9 @@ internal sealed class MetricSubjectConfiguration : IEntityTypeConfiguration<Metr
                 s.Name,
             })
             .IsUnique();
-        // A tenant's charts and alerts find its subjects by kind. LastSampledAt has no index on purpose: it changes every minute
-        // on every row, and an index on it would turn each of those updates into index writes; forgetting old subjects scans
-        // the table (a row per node, pod and workload) once every five minutes instead.
+        // A tenant's charts and alerts find its subjects by kind. LastSampledAt has no index on purpose: it changes
+        // every minute on every row, and an index on it would turn each of those updates into index writes; forgetting
+        // old subjects scans the table (a row per node, pod and workload) once every five minutes instead.
         subject.HasIndex(s => new
         {
             s.TenantId,
@@ -41,8 +41,8 @@ internal sealed class MetricSubjectConfiguration : IEntityTypeConfiguration<Metr
 
 /// <summary>
 /// The sample tables are keyed by subject then time, which is how every chart and rule reads them (one subject, a time
-/// range). On PostgreSQL the time column also gets a BRIN index: rows arrive in time order, so a BRIN index of a few pages
-/// serves the retention deletes and cross-subject time scans that a B-tree of hundreds of megabytes would.
+/// range). On PostgreSQL the time column also gets a BRIN index: rows arrive in time order, so a BRIN index of a few
+/// pages serves the retention deletes and cross-subject time scans that a B-tree of hundreds of megabytes would.
 /// </summary>
 internal sealed class RawSampleConfiguration : IEntityTypeConfiguration<RawSample>
 {
@@ -114,7 +114,8 @@ internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
             a.SubjectId,
             a.ResolvedAt,
         });
-        // The alerts lists: a tenant's (or the platform's) by state, newest first, with optional severity and app filters.
+        // The alerts lists: a tenant's (or the platform's) by state, newest first, with optional severity and app
+        // filters.
         alert.HasIndex(a => new
         {
             a.TenantId,

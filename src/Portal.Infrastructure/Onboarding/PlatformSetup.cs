@@ -13,9 +13,9 @@ public sealed record SetupCount(int Count, string? First);
 public sealed record SetupApplication(string Tenant, string Name);
 
 /// <summary>
-/// How far the platform is set up, across all tenants (those being deleted left out), for the platform admin's first steps.
-/// The tenants with a grant name the first of them, where an environment can be created; those with an environment, where an
-/// application can be; <see cref="NotRunning"/> is the oldest application running nowhere.
+/// How far the platform is set up, across all tenants (those being deleted left out), for the platform admin's first
+/// steps. The tenants with a grant name the first of them, where an environment can be created; those with an
+/// environment, where an application can be; <see cref="NotRunning"/> is the oldest application running nowhere.
 /// </summary>
 public sealed record PlatformSetupView(
     SetupCount Clusters,
@@ -31,8 +31,8 @@ public sealed record PlatformSetupView(
 );
 
 /// <summary>
-/// Reads <see cref="PlatformSetupView"/> in a fixed number of small queries (counts and first rows, ten in all), whatever
-/// the number of tenants, environments or applications, outside any tenant's scope.
+/// Reads <see cref="PlatformSetupView"/> in a fixed number of small queries (counts and first rows, ten in all),
+/// whatever the number of tenants, environments or applications, outside any tenant's scope.
 /// </summary>
 public sealed class PlatformSetup(PortalDbContext db)
 {

@@ -5,9 +5,9 @@ namespace Portal.Infrastructure.Operations;
 
 /// <summary>
 /// Carries out one kind of operation: one small class per kind in <see cref="OperationKinds"/>, registered with
-/// <see cref="OperationRunnerServices.AddOperationRunner{TRunner}"/> and found by its kind when the operation's job runs
-/// (<see cref="OperationJob"/>). The <see cref="OperationRunner"/> claims the operation, saves its end and handles failures
-/// around it.
+/// <see cref="OperationRunnerServices.AddOperationRunner{TRunner}"/> and found by its kind when the operation's job
+/// runs (<see cref="OperationJob"/>). The <see cref="OperationRunner"/> claims the operation, saves its end and handles
+/// failures around it.
 /// </summary>
 public interface IOperationRunner
 {
@@ -24,15 +24,19 @@ public interface IOperationRunner
     string Explain(Exception failure) => ClusterProblems.Explain(failure);
 
     /// <summary>
-    /// Runs once the failure is saved on the operation, in a unit of work of its own (the failure's services are a fresh scope):
-    /// records the failure on the target and does what follows from it, such as an automatic rollback. Returns what to add to the
-    /// operation's error, if anything.
+    /// Runs once the failure is saved on the operation, in a unit of work of its own (the failure's services are a
+    /// fresh scope): records the failure on the target and does what follows from it, such as an automatic rollback.
+    /// Returns what to add to the operation's error, if anything.
     /// </summary>
     Task<string?> AfterFailureAsync(OperationFailure failure, CancellationToken ct) => Task.FromResult<string?>(null);
 
-    /// <summary>Runs after every run of the job, whether it did the work or found the operation ended or held by another run.</summary>
+    /// <summary>
+    /// Runs after every run of the job, whether it did the work or found the operation ended or held by another run.
+    /// </summary>
     Task AfterRunAsync(Guid operationId, CancellationToken ct) => Task.CompletedTask;
 }
 
-/// <summary>An operation saved as failed, what made it fail, and the services of a fresh unit of work to act on it in.</summary>
+/// <summary>
+/// An operation saved as failed, what made it fail, and the services of a fresh unit of work to act on it in.
+/// </summary>
 public sealed record OperationFailure(Operation Operation, Exception Exception, IServiceProvider Services);

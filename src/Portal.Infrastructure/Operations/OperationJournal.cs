@@ -27,6 +27,9 @@ public sealed class OperationJournal(PortalDbContext db, IOperationProgress prog
         await progress.ReportAsync(operation, ct);
     }
 
-    /// <summary>Tells the browsers that follow the tenant's operations what was saved by other means (in a transaction of the job's own).</summary>
+    /// <summary>
+    /// Tells the browsers that follow the tenant's operations what was saved by other means (in a transaction of the
+    /// job's own).
+    /// </summary>
     public Task ReportAsync(Operation operation, CancellationToken ct) => progress.ReportAsync(operation, ct);
 }

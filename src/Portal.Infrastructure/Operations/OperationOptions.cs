@@ -5,12 +5,15 @@ public sealed class OperationOptions
 {
     public const string Section = "Portal:Operations";
 
-    /// <summary>How long an operation may stay queued, its job held by no job server, before its job is queued again.</summary>
+    /// <summary>
+    /// How long an operation may stay queued, its job held by no job server, before its job is queued again.
+    /// </summary>
     public TimeSpan QueuedFor { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// How long a run of a job holds its operation without renewing the claim: a live run renews it all along (every third of
-    /// it, at most every minute); a run whose process died lets it lapse, and the operation is then queued again.
+    /// How long a run of a job holds its operation without renewing the claim: a live run renews it all along (every
+    /// third of it, at most every minute); a run whose process died lets it lapse, and the operation is then queued
+    /// again.
     /// </summary>
     public TimeSpan StalledAfter { get; set; } = TimeSpan.FromMinutes(15);
 

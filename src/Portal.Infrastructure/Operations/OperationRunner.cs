@@ -8,17 +8,20 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Operations;
 
-/// <summary>An operation's job found what the operation is about gone (deleted since the operation was queued).</summary>
+/// <summary>
+/// An operation's job found what the operation is about gone (deleted since the operation was queued).
+/// </summary>
 public sealed class OperationTargetGone(string reason) : Exception(reason);
 
 /// <summary>
-/// Runs an operation's job. The run claims the operation first, so that of two runs of one operation at once (a job queued twice,
-/// a job the scheduler started again) one works and the other does nothing; a heartbeat renews the claim while the work goes on,
-/// so that a rollout followed for minutes is not taken for lost, and a run that lost its claim stops. When the work fails, the
-/// failure is saved in a unit of work of its own, since the job's may hold what made it fail; then the job records what the failure
-/// means for its target. Whatever that failure handling does, the operation does not stay running: at worst a single statement
-/// marks it failed, and if even that cannot be written the claim lapses and the sweeper queues the operation again. The audit
-/// entries recorded pending when the operation was admitted are completed with its end, in the unit of work that saves it.
+/// Runs an operation's job. The run claims the operation first, so that of two runs of one operation at once (a job
+/// queued twice, a job the scheduler started again) one works and the other does nothing; a heartbeat renews the claim
+/// while the work goes on, so that a rollout followed for minutes is not taken for lost, and a run that lost its claim
+/// stops. When the work fails, the failure is saved in a unit of work of its own, since the job's may hold what made it
+/// fail; then the job records what the failure means for its target. Whatever that failure handling does, the operation
+/// does not stay running: at worst a single statement marks it failed, and if even that cannot be written the claim
+/// lapses and the sweeper queues the operation again. The audit entries recorded pending when the operation was
+/// admitted are completed with its end, in the unit of work that saves it.
 /// </summary>
 public sealed class OperationRunner(
     IServiceScopeFactory scopes,
@@ -91,7 +94,9 @@ public sealed class OperationRunner(
         return new Claim(this, operation, run);
     }
 
-    /// <summary>Renews the claim while the run works; cancels the run when another run has taken the operation over.</summary>
+    /// <summary>
+    /// Renews the claim while the run works; cancels the run when another run has taken the operation over.
+    /// </summary>
     private async Task HeartbeatAsync(Claim claim, CancellationToken stop)
     {
         var every = options.Value.HeartbeatEvery;
@@ -138,7 +143,9 @@ public sealed class OperationRunner(
         }
     }
 
-    /// <summary>Lets the claim go when the run ends, finished or not, so that a run queued again can take the operation at once.</summary>
+    /// <summary>
+    /// Lets the claim go when the run ends, finished or not, so that a run queued again can take the operation at once.
+    /// </summary>
     private async Task ReleaseAsync(Claim claim)
     {
         try
@@ -184,7 +191,8 @@ public sealed class OperationRunner(
             {
                 logger.LogWarning(
                     failure,
-                    "Operation {Operation}: this run of its job failed after the operation was taken over, deleted or ended; "
+                    "Operation {Operation}: this run of its job failed after the operation "
+                        + "was taken over, deleted or ended; "
                         + "the failure is not recorded on it",
                     operationId
                 );
@@ -262,8 +270,8 @@ public sealed class OperationRunner(
     }
 
     /// <summary>
-    /// Single statements, past every change tracker: the operation, then its pending audit entries, are failed even when saving them
-    /// the usual way does not work.
+    /// Single statements, past every change tracker: the operation, then its pending audit entries, are failed even
+    /// when saving them the usual way does not work.
     /// </summary>
     private async Task LastResortAsync(Guid operationId, string run, string reason, Exception cause)
     {
@@ -305,7 +313,8 @@ public sealed class OperationRunner(
     private static string Explain(IOperationRunner work, Exception failure)
     {
         if (failure is DbUpdateConcurrencyException)
-            return "What this operation changes was changed or deleted by someone else meanwhile; nothing more was done.";
+            return "What this operation changes was changed or deleted by someone else "
+                + "meanwhile; nothing more was done.";
         try
         {
             return work.Explain(failure);

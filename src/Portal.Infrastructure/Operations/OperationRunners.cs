@@ -3,8 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Portal.Infrastructure.Operations;
 
 /// <summary>
-/// The runner of each kind of operation, known from the registrations: a kind registered twice fails when the services are
-/// composed, that is at start, and a kind with no runner is refused when its operation is queued.
+/// The runner of each kind of operation, known from the registrations: a kind registered twice fails when the services
+/// are composed, that is at start, and a kind with no runner is refused when its operation is queued.
 /// </summary>
 public sealed class OperationRunners
 {

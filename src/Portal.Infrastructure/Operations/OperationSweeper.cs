@@ -8,9 +8,10 @@ namespace Portal.Infrastructure.Operations;
 
 /// <summary>
 /// Queues again the jobs of operations that were lost: saved but never queued (the process died between the two, or an
-/// in-memory queue went down with it), queued with a job the job scheduler no longer holds, or running under a claim that
-/// lapsed because the process of its run died. An operation whose job still waits for a free worker, or runs and renews its
-/// claim, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the same does no harm.
+/// in-memory queue went down with it), queued with a job the job scheduler no longer holds, or running under a claim
+/// that lapsed because the process of its run died. An operation whose job still waits for a free worker, or runs and
+/// renews its claim, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the
+/// same does no harm.
 /// </summary>
 public sealed class OperationSweeper(
     PortalDbContext db,
@@ -41,15 +42,18 @@ public sealed class OperationSweeper(
         {
             if (operation.State == OperationState.Queued && operation.JobId is { } jobId && queue.Holds(jobId))
             {
-                // Waiting behind busy workers: noted as seen, so that the operations after it in the queue get looked at too.
+                // Waiting behind busy workers: noted as seen, so that the operations after it in the queue get looked
+                // at too.
                 await TouchAsync(operation, now, ct);
                 continue;
             }
-            // Conditional on what was read: of two sweeps at once, or a sweep and a run that just claimed it, one moves it.
+            // Conditional on what was read: of two sweeps at once, or a sweep and a run that just claimed it, one moves
+            // it.
             if (!await TouchAsync(operation, now, ct))
                 continue;
             logger.LogWarning(
-                "Operation {Operation} ({Kind} of {Target}) was {State} with no progress since {Since} and no job holding it; queueing its job again",
+                "Operation {Operation} ({Kind} of {Target}) was {State} with no "
+                    + "progress since {Since} and no job holding it; queueing its job again",
                 operation.Id,
                 operation.Kind,
                 operation.TargetId,

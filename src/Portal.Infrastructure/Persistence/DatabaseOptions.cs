@@ -25,7 +25,9 @@ public sealed class DatabaseOptions
     /// </summary>
     public int MaxPoolSize { get; set; } = 30;
 
-    /// <summary>The PostgreSQL connection string with the pool capped at <see cref="MaxPoolSize"/> unless it caps it itself.</summary>
+    /// <summary>
+    /// The PostgreSQL connection string with the pool capped at <see cref="MaxPoolSize"/> unless it caps it itself.
+    /// </summary>
     public string PostgresConnectionString(string connectionString)
     {
         var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);

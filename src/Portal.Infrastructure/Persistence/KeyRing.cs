@@ -6,25 +6,34 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Portal.Infrastructure.Persistence;
 
-/// <summary>Bound from <c>Portal:DataProtection</c>: how the Data Protection key ring is protected in the database that holds it.</summary>
+/// <summary>
+/// Bound from <c>Portal:DataProtection</c>: how the Data Protection key ring is protected in the database that holds
+/// it.
+/// </summary>
 public sealed class KeyRingOptions
 {
     public const string Section = "Portal:DataProtection";
 
-    /// <summary>A PKCS#12 file whose certificate encrypts the key ring; kept outside the database, so that a copy of it opens nothing.</summary>
+    /// <summary>
+    /// A PKCS#12 file whose certificate encrypts the key ring; kept outside the database, so that a copy of it opens
+    /// nothing.
+    /// </summary>
     public string? CertificatePath { get; set; }
 
     public string? CertificatePassword { get; set; }
 
-    /// <summary>Keep the key ring unencrypted outside Development, knowingly: the portal then warns at every start.</summary>
+    /// <summary>
+    /// Keep the key ring unencrypted outside Development, knowingly: the portal then warns at every start.
+    /// </summary>
     public bool AllowUnprotectedKeys { get; set; }
 
     public bool HasCertificate => !string.IsNullOrWhiteSpace(CertificatePath);
 }
 
 /// <summary>
-/// The Data Protection key ring that seals the portal's secrets (kubeconfigs, middleware passwords, webhook URLs and secrets)
-/// and its cookies: kept in the database, so that every replica shares it, and encrypted there with the configured certificate.
+/// The Data Protection key ring that seals the portal's secrets (kubeconfigs, middleware passwords, webhook URLs and
+/// secrets) and its cookies: kept in the database, so that every replica shares it, and encrypted there with the
+/// configured certificate.
 /// </summary>
 public static class KeyRing
 {
@@ -55,14 +64,17 @@ public static class KeyRing
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidOperationException(
-                $"{KeyRingOptions.Section}:CertificatePath '{path}' could not be read as a PKCS#12 file with {KeyRingOptions.Section}:CertificatePassword: {e.Message}",
+                $"{KeyRingOptions.Section}:CertificatePath '{path}' could not be read as "
+                    + $"a PKCS#12 file with {KeyRingOptions.Section}:CertificatePassword: "
+                    + $"{e.Message}",
                 e
             );
         }
         if (!certificate.HasPrivateKey)
         {
             throw new InvalidOperationException(
-                $"{KeyRingOptions.Section}:CertificatePath '{path}' holds no private key: the portal could encrypt its key ring but never read it back."
+                $"{KeyRingOptions.Section}:CertificatePath '{path}' holds no private "
+                    + "key: the portal could encrypt its key ring but never read it back."
             );
         }
 
@@ -71,8 +83,8 @@ public static class KeyRing
 }
 
 /// <summary>
-/// Makes the certificate that encrypts the key ring, once: what <c>docker-compose.yml</c>'s init step runs before the portal starts
-/// (<c>dotnet Portal.Web.dll create-key-ring-certificate /app/key-ring/key-ring.pfx</c>).
+/// Makes the certificate that encrypts the key ring, once: what <c>docker-compose.yml</c>'s init step runs before the
+/// portal starts (<c>dotnet Portal.Web.dll create-key-ring-certificate /app/key-ring/key-ring.pfx</c>).
 /// </summary>
 public static class KeyRingCertificate
 {
@@ -117,7 +129,8 @@ public static class KeyRingCertificate
             return;
         }
         output.WriteLine(
-            $"Created the key ring certificate {path} (thumbprint {certificate.Thumbprint}). Back it up apart from the database: "
+            $"Created the key ring certificate {path} (thumbprint "
+                + $"{certificate.Thumbprint}). Back it up apart from the database: "
                 + "without it the secrets the portal sealed cannot be read."
         );
     }

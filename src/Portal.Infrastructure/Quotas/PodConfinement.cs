@@ -18,7 +18,9 @@ namespace Portal.Infrastructure.Quotas;
 /// </summary>
 public static class PodConfinement
 {
-    /// <summary>Confines the pod template of every kind of object that has one; other objects are left as they are.</summary>
+    /// <summary>
+    /// Confines the pod template of every kind of object that has one; other objects are left as they are.
+    /// </summary>
     public static void Confine(IKubernetesObject<V1ObjectMeta> o, PodPlacement placement)
     {
         var pod = o switch

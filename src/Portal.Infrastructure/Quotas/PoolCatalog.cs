@@ -12,11 +12,12 @@ namespace Portal.Infrastructure.Quotas;
 
 /// <summary>
 /// A pool with its live figures: what its nodes offer, what is promised to tenants, requested and used. Its nodes are
-/// those <see cref="ResourcePool.Holds"/> says: a node a dedicated pool selects counts in that pool alone, and a node no
-/// pool's pods tolerate counts in none. <paramref name="SharesNodesWith"/> names the pools whose nodes are also this pool's
-/// (two pools without dedication may select the same node): grants in them draw on the same capacity.
+/// those <see cref="ResourcePool.Holds"/> says: a node a dedicated pool selects counts in that pool alone, and a node
+/// no pool's pods tolerate counts in none. <paramref name="SharesNodesWith"/> names the pools whose nodes are also this
+/// pool's (two pools without dedication may select the same node): grants in them draw on the same capacity.
 /// <paramref name="NodesOutOfStep"/> counts the nodes whose taint does not say yet what the pool wants: for a dedicated
-/// pool its nodes without its taint (other pools' pods can still land there), for another pool the nodes that still carry it.
+/// pool its nodes without its taint (other pools' pods can still land there), for another pool the nodes that still
+/// carry it.
 /// </summary>
 public sealed record PoolSummary(
     Guid Id,
@@ -54,8 +55,8 @@ public sealed record QuotaGrantView(
 
 /// <summary>
 /// A tenant's quota in one pool, as the tenant's quota page shows it: granted, allocated to environments as their
-/// shares, requested (and limited) by the pods running in them, and used now (null until sampled: not measured is not zero);
-/// with the same figures per environment.
+/// shares, requested (and limited) by the pods running in them, and used now (null until sampled: not measured is not
+/// zero); with the same figures per environment.
 /// </summary>
 public sealed record TenantQuotaView(
     string Pool,
@@ -163,7 +164,8 @@ public sealed class PoolCatalog(
             if (beyond.Count > 0)
             {
                 return Problem.Conflict(
-                    $"Dedicating the nodes of '{dedicated.NodeSelector}' to pool '{dedicated.Name}' would leave pool '{other.Name}' "
+                    $"Dedicating the nodes of '{dedicated.NodeSelector}' to pool "
+                        + $"'{dedicated.Name}' would leave pool '{other.Name}' "
                         + $"unable to keep what its tenants were granted: {string.Join("; ", beyond)}. Reduce their quotas first.",
                     nameof(ResourcePool.Dedicated)
                 );
@@ -269,9 +271,9 @@ public sealed class PoolCatalog(
     }
 
     /// <summary>
-    /// Keeps the pool's nodes for its workloads alone (its nodes are to carry its taint), or gives them back. The taint itself
-    /// is put on or taken off the nodes by <see cref="PoolNodeTaints"/>, asked for separately: the pool's pods tolerate it
-    /// either way, so the order does not matter to them.
+    /// Keeps the pool's nodes for its workloads alone (its nodes are to carry its taint), or gives them back. The taint
+    /// itself is put on or taken off the nodes by <see cref="PoolNodeTaints"/>, asked for separately: the pool's pods
+    /// tolerate it either way, so the order does not matter to them.
     /// </summary>
     public async Task<Result> DedicateAsync(string poolName, bool dedicated, CancellationToken ct)
     {
@@ -317,8 +319,8 @@ public sealed class PoolCatalog(
     }
 
     /// <summary>
-    /// Sets the domains the pool's environments may publish ingress hosts under, and whether wildcards among them. Hosts
-    /// already published stay until their next deploy, which is admitted against the new settings.
+    /// Sets the domains the pool's environments may publish ingress hosts under, and whether wildcards among them.
+    /// Hosts already published stay until their next deploy, which is admitted against the new settings.
     /// </summary>
     public async Task<Result> PublishUnderAsync(
         string poolName,
@@ -349,8 +351,8 @@ public sealed class PoolCatalog(
     }
 
     /// <summary>
-    /// Grants (or changes) a tenant's quota in a pool, within what the pool can promise. A change is made under the quota's
-    /// lock, so that environments the tenant creates meanwhile are counted in the floor it may not go below.
+    /// Grants (or changes) a tenant's quota in a pool, within what the pool can promise. A change is made under the
+    /// quota's lock, so that environments the tenant creates meanwhile are counted in the floor it may not go below.
     /// </summary>
     public async Task<Result<TenantQuota>> GrantAsync(
         ResourcePool pool,
@@ -368,8 +370,9 @@ public sealed class PoolCatalog(
             .Where(q => q.PoolId == pool.Id && q.TenantId == tenant.Id)
             .Select(q => (Guid?)q.Id)
             .FirstOrDefaultAsync(ct);
-        // Under the pool's lock, since grants to other tenants draw on the same capacity; and under the quota's, since the
-        // tenant's environments may be created meanwhile (a first grant has none to race with: none can be created without it).
+        // Under the pool's lock, since grants to other tenants draw on the same capacity; and under the quota's, since
+        // the tenant's environments may be created meanwhile (a first grant has none to race with: none can be created
+        // without it).
         return await quotaLock.RunForPoolAsync(
             pool.Id,
             quotaId,
@@ -565,7 +568,9 @@ public sealed class PoolCatalog(
             .ToList();
     }
 
-    /// <summary>The sum of what was measured, or null when nothing was: usage not sampled yet is unknown, not zero.</summary>
+    /// <summary>
+    /// The sum of what was measured, or null when nothing was: usage not sampled yet is unknown, not zero.
+    /// </summary>
     private static long? Measured(IEnumerable<long?> usage) =>
         usage.Aggregate((long?)null, (sum, used) => used is { } value ? (sum ?? 0) + value : sum);
 

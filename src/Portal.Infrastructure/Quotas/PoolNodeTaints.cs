@@ -14,10 +14,11 @@ namespace Portal.Infrastructure.Quotas;
 
 /// <summary>
 /// The job that makes a pool's nodes carry its taint as the pool wants: a dedicated pool's nodes get
-/// "portal/pool=&lt;pool&gt;:NoSchedule" (so that no other pool's pods are scheduled there; those already running stay until
-/// they are rescheduled), and nodes that should not carry it any more — the pool is no longer dedicated, or a node no
-/// longer matches — lose it. A node carrying another pool's taint is left alone and named. Reads the nodes from the
-/// cluster itself, changes each with its resourceVersion (retrying a conflict), and can run twice; the outcome is audited.
+/// "portal/pool=&lt;pool&gt;:NoSchedule" (so that no other pool's pods are scheduled there; those already running stay
+/// until they are rescheduled), and nodes that should not carry it any more — the pool is no longer dedicated, or a
+/// node no longer matches — lose it. A node carrying another pool's taint is left alone and named. Reads the nodes from
+/// the cluster itself, changes each with its resourceVersion (retrying a conflict), and can run twice; the outcome is
+/// audited.
 /// </summary>
 public sealed class PoolNodeTaints(
     PortalDbContext db,

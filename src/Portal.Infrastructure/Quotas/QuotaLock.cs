@@ -10,13 +10,16 @@ namespace Portal.Infrastructure.Quotas;
 /// Orders what draws on one tenant's quota in one pool — environments created, shares changed, the grant changed — as
 /// deploy admission orders what draws on an environment's share: the work runs in one transaction that first takes the
 /// quota's row (a no-op update locks it in PostgreSQL, the database in SQLite, until the end), after this process's
-/// <see cref="AdmissionGate"/> for that quota. Each one reads the figures the one before it saved, so that changes made at
-/// once cannot together promise more than the grant, nor lower the grant under what was promised meanwhile.
+/// <see cref="AdmissionGate"/> for that quota. Each one reads the figures the one before it saved, so that changes made
+/// at once cannot together promise more than the grant, nor lower the grant under what was promised meanwhile.
 /// A refusal the work records (<see cref="AuditTrail.RecordRefusal"/>) is saved once the transaction has ended.
 /// </summary>
 public sealed class QuotaLock(PortalDbContext db, AdmissionGate gate, AuditTrail audit)
 {
-    /// <summary>Runs <paramref name="work"/> under the quota's lock and commits what it saved when it succeeds; the caller queues jobs after.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> under the quota's lock and commits what it saved when it succeeds; the caller
+    /// queues jobs after.
+    /// </summary>
     public async Task<Result<T>> RunAsync<T>(Guid quotaId, Func<Task<Result<T>>> work, CancellationToken ct)
     {
         using var entered = await gate.EnterAsync(quotaId, ct);
@@ -38,9 +41,10 @@ public sealed class QuotaLock(PortalDbContext db, AdmissionGate gate, AuditTrail
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> under the pool's lock, and the quota's when there is one, and commits what it saved (a refusal
-    /// saves nothing, or only its audit): what a pool promises to all its tenants — grants, its overcommit — changes one
-    /// change at a time, so that grants to two tenants made at once cannot together promise more than the pool has.
+    /// Runs <paramref name="work"/> under the pool's lock, and the quota's when there is one, and commits what it saved
+    /// (a refusal saves nothing, or only its audit): what a pool promises to all its tenants — grants, its overcommit —
+    /// changes one change at a time, so that grants to two tenants made at once cannot together promise more than the
+    /// pool has.
     /// </summary>
     public async Task<T> RunForPoolAsync<T>(Guid poolId, Guid? quotaId, Func<Task<T>> work, CancellationToken ct)
     {

@@ -15,8 +15,9 @@ namespace Portal.Infrastructure.Tenancy;
 /// <summary>
 /// Deletes a tenant: deletes the namespace of each of the tenant's environments — only a namespace that is
 /// the environment's own — and waits until it is gone, one step per namespace so that a retried job resumes after those
-/// gone already; then removes the tenant's OAuth clients, metric series and rows in one transaction. Its audit trail stays.
-/// Until then the tenant is read-only and its slug taken, so that a new tenant of the same slug finds nothing of it.
+/// gone already; then removes the tenant's OAuth clients, metric series and rows in one transaction. Its audit trail
+/// stays. Until then the tenant is read-only and its slug taken, so that a new tenant of the same slug finds nothing of
+/// it.
 /// </summary>
 public sealed class DeleteTenantRunner(
     PortalDbContext db,
@@ -55,7 +56,8 @@ public sealed class DeleteTenantRunner(
         await RemoveAsync(tenant, operation, journal, environments.Select(x => x.Environment.Namespace).ToList(), ct);
     }
 
-    // A failure leaves the tenant Deleting, read-only with its slug taken, until a retry of the operation finishes the deletion.
+    // A failure leaves the tenant Deleting, read-only with its slug taken, until a retry of the operation finishes the
+    // deletion.
 
     private async Task DeleteNamespaceAsync(
         Tenant tenant,
@@ -104,7 +106,8 @@ public sealed class DeleteTenantRunner(
             if (await oidcClients.FindByClientIdAsync(clientId, ct) is { } client)
                 await oidcClients.DeleteAsync(client, ct);
         }
-        // Metric series outlive their tenant otherwise (its id is only set to null), and would pass to the next owner of a namespace name.
+        // Metric series outlive their tenant otherwise (its id is only set to null), and would pass to the next owner
+        // of a namespace name.
         await db.MetricSubjects.Where(s => s.TenantId == tenant.Id).ExecuteDeleteAsync(ct);
         db.Tenants.Remove(tenant);
         // Succeeded with the removal, in its transaction: a run that stops right after it must not delete again.

@@ -7,7 +7,8 @@ using Portal.Infrastructure.Monitoring.Notifications;
 namespace Portal.Infrastructure.Tenancy;
 
 /// <summary>How an invitation reached the invitee, said for the admin who made it.</summary>
-/// <param name="Status"><see cref="Sent"/>, <see cref="NotConfigured"/> (no mail server: only the link was made) or <see cref="Failed"/>.</param>
+/// <param name="Status"><see cref="Sent"/>, <see cref="NotConfigured"/> (no mail server: only the link was made) or
+/// <see cref="Failed"/>.</param>
 public sealed record InvitationMail(string Status, string Message)
 {
     public const string Sent = "sent";
@@ -36,7 +37,8 @@ public sealed class InvitationMailer(
         {
             return new(
                 InvitationMail.NotConfigured,
-                $"No e-mail was sent: the portal has no mail server configured. Send {invitation.Email} the link below yourself; it is shown once."
+                "No e-mail was sent: the portal has no mail server configured. Send "
+                    + $"{invitation.Email} the link below yourself; it is shown once."
             );
         }
 
@@ -56,7 +58,8 @@ public sealed class InvitationMailer(
             );
             return new(
                 InvitationMail.Failed,
-                $"The invitation could not be mailed ({sent.Problem!.Message}). Send {invitation.Email} the link below yourself; it is shown once."
+                $"The invitation could not be mailed ({sent.Problem!.Message}). Send "
+                    + $"{invitation.Email} the link below yourself; it is shown once."
             );
         }
         logger.LogInformation("Invitation {InvitationId} to tenant {Tenant} mailed.", invitation.Id, tenant.Slug);

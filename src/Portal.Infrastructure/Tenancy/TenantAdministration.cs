@@ -27,7 +27,8 @@ public sealed record TenantLink(string Slug, string DisplayName, TenantStatus St
 public sealed record DoomedNamespace(string Environment, string Namespace, string Pool);
 
 /// <summary>
-/// What deleting a tenant takes down, for the page to say before it is confirmed; and the deletion under way, once it is.
+/// What deleting a tenant takes down, for the page to say before it is confirmed; and the deletion under way, once it
+/// is.
 /// </summary>
 public sealed record TenantDeletionPlan(
     IReadOnlyList<DoomedNamespace> Namespaces,
@@ -45,7 +46,8 @@ public sealed record TenantDeletionPlan(
                 : $"{Namespaces.Count} environment{(Namespaces.Count == 1 ? "" : "s")} with namespaces {string.Join(", ", Namespaces.Select(n => $"'{n.Namespace}'"))} "
                     + "and everything running in them"
         )
-        + $"; {Applications} application(s), {MiddlewareInstances} middleware instance(s) and their volumes, {Members} member(s), "
+        + $"; {Applications} application(s), {MiddlewareInstances} middleware "
+        + $"instance(s) and their volumes, {Members} member(s), "
         + $"{ServiceAccounts} service account(s); the audit trail stays";
 }
 
@@ -210,7 +212,9 @@ public sealed class TenantAdministration(
         return tenant;
     }
 
-    /// <summary>What deleting the tenant would take down, live from the database; and its deletion, once started.</summary>
+    /// <summary>
+    /// What deleting the tenant would take down, live from the database; and its deletion, once started.
+    /// </summary>
     public async Task<TenantDeletionPlan> PlanDeletionAsync(Tenant tenant, CancellationToken ct)
     {
         var namespaces = await db
@@ -255,9 +259,9 @@ public sealed class TenantAdministration(
     }
 
     /// <summary>
-    /// Starts deleting the tenant, as an operation: its environments' namespaces first (those that are theirs), then its rows;
-    /// its audit trail stays. From now on the tenant is read-only and its slug stays taken until the rows are gone. Asked
-    /// again while a deletion failed, it retries it.
+    /// Starts deleting the tenant, as an operation: its environments' namespaces first (those that are theirs), then
+    /// its rows; its audit trail stays. From now on the tenant is read-only and its slug stays taken until the rows are
+    /// gone. Asked again while a deletion failed, it retries it.
     /// </summary>
     public async Task<Result<Operation>> DeleteAsync(Tenant tenant, string? confirmSlug, CancellationToken ct)
     {

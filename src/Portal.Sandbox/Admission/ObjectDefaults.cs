@@ -4,7 +4,9 @@ using Portal.Sandbox.Common;
 
 namespace Portal.Sandbox.Admission;
 
-/// <summary>The defaulting the API server applies on create, limited to the fields clients commonly read back.</summary>
+/// <summary>
+/// The defaulting the API server applies on create, limited to the fields clients commonly read back.
+/// </summary>
 internal static class ObjectDefaults
 {
     private static int _nextServiceIp = 10;

@@ -6,15 +6,26 @@ using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Admission;
 
-/// <summary>The subset of API server validation that callers meet in practice, with the real field paths and wording.</summary>
+/// <summary>
+/// The subset of API server validation that callers meet in practice, with the real field paths and wording.
+/// </summary>
 internal static partial class ObjectValidation
 {
     private const string SubdomainHelp =
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+        + "characters, '-' or '.', and must start and end with an alphanumeric "
+        + "character (e.g. 'example.com', regex used for validation is "
+        + "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
     private const string LabelHelp =
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric "
+        + "characters or '-', and must start and end with an alphanumeric "
+        + "character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+        + "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
     private const string Dns1035Help =
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+        "a DNS-1035 label must consist of lower case alphanumeric characters or "
+        + "'-', start with an alphabetic character, and end with an alphanumeric "
+        + "character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
+        + "'[a-z]([-a-z0-9]*[a-z0-9])?')";
 
     public static void Validate(ResourceKind kind, JsonObject obj)
     {
@@ -139,7 +150,11 @@ internal static partial class ObjectValidation
                     FieldError.InvalidValue(
                         $"{field}",
                         value,
-                        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+                        "a valid label must be an empty string or consist of alphanumeric "
+                            + "characters, '-', '_' or '.', and must start and end with an "
+                            + "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', "
+                            + "regex used for validation is "
+                            + "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
                     )
                 );
             }

@@ -47,7 +47,9 @@ internal static class PodNodeSelector
         }
     }
 
-    /// <summary>labels.ConvertSelectorToLabelsMap: equality requirements only ("a=b", "a==b"), separated by commas.</summary>
+    /// <summary>
+    /// labels.ConvertSelectorToLabelsMap: equality requirements only ("a=b", "a==b"), separated by commas.
+    /// </summary>
     private static Dictionary<string, string>? Parse(string selector)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -103,7 +103,8 @@ internal static class PodSecurityAdmission
         }
         if (withCapabilities.Count > 0)
         {
-            yield return $"non-default capabilities ({Containers(withCapabilities)} must not include {Quote(capabilities)} in securityContext.capabilities.add)";
+            yield return $"non-default capabilities ({Containers(withCapabilities)} must not "
+                + $"include {Quote(capabilities)} in securityContext.capabilities.add)";
         }
 
         var host = new[] { "hostIPC", "hostNetwork", "hostPID" }
@@ -162,7 +163,8 @@ internal static class PodSecurityAdmission
         }
         if (withProcMount.Count > 0)
         {
-            yield return $"procMount ({Containers(withProcMount)} must not set securityContext.procMount to {Quote(procMounts)})";
+            yield return $"procMount ({Containers(withProcMount)} must not set "
+                + $"securityContext.procMount to {Quote(procMounts)})";
         }
 
         if (SeLinux(spec, containers) is { } seLinux)
@@ -212,7 +214,9 @@ internal static class PodSecurityAdmission
         }
     }
 
-    /// <summary>The seLinuxOptions check's detail, or null: only the container types of the standard, and no user or role.</summary>
+    /// <summary>
+    /// The seLinuxOptions check's detail, or null: only the container types of the standard, and no user or role.
+    /// </summary>
     private static string? SeLinux(JsonObject spec, List<JsonObject> containers)
     {
         var types = new SortedSet<string>(StringComparer.Ordinal);

@@ -18,7 +18,9 @@ internal static class QuotaAdmission
         ["resourcequotas"] = ResourceKinds.ResourceQuota,
     };
 
-    /// <summary>Rejects the create with the ResourceQuota admission plugin's message when a quota would be exceeded.</summary>
+    /// <summary>
+    /// Rejects the create with the ResourceQuota admission plugin's message when a quota would be exceeded.
+    /// </summary>
     public static void Admit(ResourceStore store, ResourceKind kind, JsonObject obj)
     {
         var ns = obj.Str("metadata", "namespace") ?? "";
@@ -60,7 +62,8 @@ internal static class QuotaAdmission
                 throw ApiException.Forbidden(
                     kind,
                     name,
-                    $"exceeded quota: {quota.Name}, requested: {Join(r => contribution[r])}, used: {Join(r => used[r])}, limited: {Join(r => hard[r])}"
+                    $"exceeded quota: {quota.Name}, requested: {Join(r => contribution[r])}, "
+                        + $"used: {Join(r => used[r])}, limited: {Join(r => hard[r])}"
                 );
             }
         }

@@ -54,7 +54,9 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         new(
             409,
             "Conflict",
-            $"Operation cannot be fulfilled on {kind.GroupResource} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+            $"Operation cannot be fulfilled on {kind.GroupResource} \"{name}\": the "
+                + "object has been modified; please apply your changes to the latest "
+                + "version and try again",
             DetailsOf(kind, name)
         );
 
@@ -71,7 +73,10 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
         new(
             415,
             "UnsupportedMediaType",
-            $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {contentType})"
+            "the body of the request was in an unknown format - accepted media "
+                + "types include: application/json-patch+json, "
+                + "application/merge-patch+json, application/strategic-merge-patch+json "
+                + $"(got {contentType})"
         );
 
     public static ApiException Invalid(ResourceKind kind, string name, IReadOnlyList<FieldError> errors)

@@ -2,7 +2,9 @@ using Portal.Sandbox.Common;
 
 namespace Portal.Sandbox.Api;
 
-/// <summary>Bearer-token check in front of the API: the admin token may do anything, the viewer token only read.</summary>
+/// <summary>
+/// Bearer-token check in front of the API: the admin token may do anything, the viewer token only read.
+/// </summary>
 internal sealed class Authentication(string adminToken, string readOnlyToken)
 {
     public const string ReadOnlyItem = "sandbox.readOnly";

@@ -214,7 +214,8 @@ internal sealed class KubernetesApi(
             var resource = subresource is null ? kind.Plural : $"{kind.Plural}/{subresource}";
             var where = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
             var who =
-                $"User \"{Authentication.ReadOnlyUser}\" cannot {verb} resource \"{resource}\" in API group \"{kind.Group}\" {where}";
+                $"User \"{Authentication.ReadOnlyUser}\" cannot {verb} resource "
+                + $"\"{resource}\" in API group \"{kind.Group}\" {where}";
             var details = new JsonObject { ["name"] = name ?? "", ["kind"] = kind.Plural };
             if (kind.Group.Length > 0)
             {
@@ -245,7 +246,8 @@ internal sealed class KubernetesApi(
             if (tokenVersion < Store.OldestResumableVersion)
             {
                 throw ApiException.Gone(
-                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."
+                    "The provided continue parameter is too old to display a consistent "
+                        + "list result. You can start a new list without the continue parameter."
                 );
             }
         }
@@ -361,7 +363,8 @@ internal sealed class KubernetesApi(
         }
 
         using var _ = subscription;
-        // RequestAborted also fires when the sandbox stops (see SandboxCluster), so the stream does not hold up shutdown.
+        // RequestAborted also fires when the sandbox stops (see SandboxCluster), so the stream does not hold up
+        // shutdown.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(faults.DropWatchAfter is { } drop && drop < timeout ? drop : timeout);
         var token = deadline.Token;
@@ -687,7 +690,9 @@ internal sealed class KubernetesApi(
     }
 }
 
-/// <summary>Opaque list continuation: the list's resourceVersion and the namespace and name of the last object returned.</summary>
+/// <summary>
+/// Opaque list continuation: the list's resourceVersion and the namespace and name of the last object returned.
+/// </summary>
 internal static class ContinueToken
 {
     private const char Separator = '\u0000';

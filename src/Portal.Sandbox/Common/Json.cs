@@ -134,7 +134,9 @@ internal static class Json
 
     public static JsonObject CloneObject(this JsonObject node) => (JsonObject)node.DeepClone();
 
-    /// <summary>Replaces a condition of the given type, keeping lastTransitionTime when the status did not change.</summary>
+    /// <summary>
+    /// Replaces a condition of the given type, keeping lastTransitionTime when the status did not change.
+    /// </summary>
     public static bool SetCondition(
         this JsonObject status,
         string type,

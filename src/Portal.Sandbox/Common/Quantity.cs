@@ -10,7 +10,9 @@ public enum QuantityFormat
     DecimalExponent,
 }
 
-/// <summary>A Kubernetes resource quantity ("500m", "1.5Gi", "2", "1e3") with the canonical formatting of apimachinery.</summary>
+/// <summary>
+/// A Kubernetes resource quantity ("500m", "1.5Gi", "2", "1e3") with the canonical formatting of apimachinery.
+/// </summary>
 public readonly partial record struct Quantity(decimal Value, QuantityFormat Format)
 {
     private static readonly (string Suffix, decimal Factor)[] BinarySuffixes =

@@ -2,7 +2,10 @@ using Portal.Sandbox.Api;
 
 namespace Portal.Sandbox.Faults;
 
-/// <summary>Applies the request-level faults (refused credentials, latency, 429, 500) to API calls; watch faults live in the watch handler.</summary>
+/// <summary>
+/// Applies the request-level faults (refused credentials, latency, 429, 500) to API calls; watch faults live in the
+/// watch handler.
+/// </summary>
 internal sealed class FaultInjection(SandboxFaults faults)
 {
     /// <summary>Returns false when the request was answered with an injected failure.</summary>

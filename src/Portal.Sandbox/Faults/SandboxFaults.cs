@@ -78,8 +78,8 @@ public sealed class SandboxFaults
     }
 
     /// <summary>
-    /// Answers the next <paramref name="times"/> API requests whose path starts with <paramref name="pathStart"/> with 401 Unauthorized,
-    /// as a server whose credentials were rotated under its clients, then accepts them again.
+    /// Answers the next <paramref name="times"/> API requests whose path starts with <paramref name="pathStart"/> with
+    /// 401 Unauthorized, as a server whose credentials were rotated under its clients, then accepts them again.
     /// </summary>
     public void RefuseCredentials(int times, string pathStart = "/")
     {

@@ -64,7 +64,9 @@ public sealed class SandboxCluster : IAsyncDisposable
 
     public string Token { get; }
 
-    /// <summary>Base64 PEM of the self-signed serving certificate (kubeconfig certificate-authority-data); null without TLS.</summary>
+    /// <summary>
+    /// Base64 PEM of the self-signed serving certificate (kubeconfig certificate-authority-data); null without TLS.
+    /// </summary>
     public string? CertificateAuthorityData { get; }
 
     public string ReadOnlyToken { get; }

@@ -2,7 +2,9 @@ using System.Globalization;
 
 namespace Portal.Sandbox.Hosting;
 
-/// <summary>Command-line flags of the standalone sandbox (dotnet run --project src/Portal.Sandbox -- --port 6443 --nodes 50).</summary>
+/// <summary>
+/// Command-line flags of the standalone sandbox (dotnet run --project src/Portal.Sandbox -- --port 6443 --nodes 50).
+/// </summary>
 public static class SandboxCommandLine
 {
     public const string Usage = """
@@ -128,7 +130,8 @@ public static class SandboxCommandLine
 }
 
 /// <summary>What the standalone process was asked for besides the cluster's options.</summary>
-/// <param name="SeedPods">Running pods to create at start (<see cref="SandboxCluster.SeedRunningPods"/>), e.g. to measure memory at scale.</param>
+/// <param name="SeedPods">Running pods to create at start (<see cref="SandboxCluster.SeedRunningPods"/>), e.g. to
+/// measure memory at scale.</param>
 public sealed record StandaloneArguments(
     SandboxOptions Options,
     string? KubeconfigPath,

@@ -48,7 +48,9 @@ public sealed class SandboxOptions
     /// <summary>How many past changes are kept for watches resuming from a resourceVersion.</summary>
     public int EventHistorySize { get; set; } = 50_000;
 
-    /// <summary>Core v1 Events kept before the oldest are deleted (the real cluster expires them after an hour).</summary>
+    /// <summary>
+    /// Core v1 Events kept before the oldest are deleted (the real cluster expires them after an hour).
+    /// </summary>
     public int MaxEvents { get; set; } = 10_000;
 
     /// <summary>Pending changes a watcher may fall behind by before its stream is closed.</summary>

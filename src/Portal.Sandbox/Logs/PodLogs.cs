@@ -93,7 +93,8 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
         {
             var reason = status.Str("state", "waiting", "reason") ?? "ContainerCreating";
             var message = reason is "ErrImagePull" or "ImagePullBackOff"
-                ? $"container \"{container}\" in pod \"{podObject.Name}\" is waiting to start: trying and failing to pull image"
+                ? $"container \"{container}\" in pod \"{podObject.Name}\" is waiting to "
+                    + "start: trying and failing to pull image"
                 : $"container \"{container}\" in pod \"{podObject.Name}\" is waiting to start: {reason}";
             throw ApiException.BadRequest(message);
         }
@@ -259,8 +260,9 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
             2 => "INFO  connected to database db:5432",
             _ when h % 17 == 0 => $"WARN  slow request {Paths[h % (uint)Paths.Length]} took {300 + h % 900}ms",
             _ when h % 11 == 0 => $"INFO  cache refreshed in {5 + h % 40}ms ({100 + h % 5000} entries)",
-            _ =>
-                $"INFO  {Methods[h % (uint)Methods.Length]} {Paths[(h >> 3) % (uint)Paths.Length]} {(h % 29 == 0 ? 500 : h % 7 == 0 ? 404 : 200)} {1 + h % 120}ms",
+            _ => $"INFO  {Methods[h % (uint)Methods.Length]} "
+                + $"{Paths[(h >> 3) % (uint)Paths.Length]} "
+                + $"{(h % 29 == 0 ? 500 : h % 7 == 0 ? 404 : 200)} {1 + h % 120}ms",
         };
         return $"{Prefix(at, timestamps)}{appTime} {text}\n";
     }

@@ -6,7 +6,9 @@ using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Metrics;
 
-/// <summary>metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics, as metrics-server serves them to kubectl top and HPAs.</summary>
+/// <summary>
+/// metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics, as metrics-server serves them to kubectl top and HPAs.
+/// </summary>
 internal sealed class MetricsApi(ResourceStore store, UsageModel usage, TimeProvider time)
 {
     private static readonly long NodeBaseCpuNano = 150_000_000;

@@ -124,7 +124,8 @@ public static class ObjectPatches
                         throw new ApiException(
                             422,
                             "Invalid",
-                            $"the server rejected our request due to an error in our request: replace operation does not apply: doc is missing key: {path}"
+                            "the server rejected our request due to an error in our request: "
+                                + $"replace operation does not apply: doc is missing key: {path}"
                         );
                     }
                     root = Set(root, path, operation["value"]?.DeepClone(), insert: false);
@@ -138,7 +139,8 @@ public static class ObjectPatches
                         throw new ApiException(
                             422,
                             "Invalid",
-                            $"the server rejected our request due to an error in our request: testing value {path} failed"
+                            "the server rejected our request due to an error in our request: "
+                                + $"testing value {path} failed"
                         );
                     }
                     break;
@@ -248,7 +250,8 @@ public static class ObjectPatches
             throw new ApiException(
                 422,
                 "Invalid",
-                $"the server rejected our request due to an error in our request: remove operation does not apply: doc is missing path: \"{path}\""
+                "the server rejected our request due to an error in our request: remove "
+                    + $"operation does not apply: doc is missing path: \"{path}\""
             );
         }
     }

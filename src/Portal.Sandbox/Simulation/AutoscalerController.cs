@@ -162,7 +162,8 @@ internal sealed class AutoscalerController(
                 "ScalingActive",
                 "True",
                 "ValidMetricFound",
-                "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
+                "the HPA was able to successfully calculate a replica count from cpu "
+                    + "resource utilization (percentage of request)",
                 stamp
             );
             status.SetCondition(

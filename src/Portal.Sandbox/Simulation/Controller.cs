@@ -5,7 +5,9 @@ using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Simulation;
 
-/// <summary>A simulated control-plane component: it notes relevant changes, then reconciles on the loop's thread.</summary>
+/// <summary>
+/// A simulated control-plane component: it notes relevant changes, then reconciles on the loop's thread.
+/// </summary>
 internal interface IController
 {
     void Observe(ChangeEvent change, DateTimeOffset now);

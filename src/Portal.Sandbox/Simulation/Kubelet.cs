@@ -10,7 +10,8 @@ namespace Portal.Sandbox.Simulation;
 /// <summary>
 /// The kubelets of all simulated nodes: bound pods start after <see cref="SandboxOptions.PodStartDelay"/>.
 /// Image names steer the outcome: "crashloop" crashes and restarts, "notfound" fails to pull, "fail" makes a
-/// run-to-completion pod fail; pods with restartPolicy Never/OnFailure succeed after <see cref="SandboxOptions.JobPodDuration"/>.
+/// run-to-completion pod fail; pods with restartPolicy Never/OnFailure succeed after
+/// <see cref="SandboxOptions.JobPodDuration"/>.
 /// </summary>
 internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options, EventRecorder events) : IController
 {
@@ -131,7 +132,8 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                         {
                             ["reason"] = "ErrImagePull",
                             ["message"] =
-                                $"failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found",
+                                $"failed to pull and unpack image \"{image}\": failed to resolve "
+                                + $"reference \"{image}\": {image}: not found",
                         },
                     };
                     containerStatus["lastState"] = new JsonObject();
@@ -195,7 +197,9 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                 events.Warning(
                     updated,
                     "Failed",
-                    $"Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found",
+                    $"Failed to pull image \"{image}\": rpc error: code = NotFound desc = "
+                        + $"failed to pull and unpack image \"{image}\": failed to resolve "
+                        + $"reference \"{image}\": {image}: not found",
                     Component
                 );
                 events.Warning(updated, "Failed", "Error: ErrImagePull", Component);
@@ -211,7 +215,8 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
                 events.Warning(
                     updated,
                     "BackOff",
-                    $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})",
+                    $"Back-off restarting failed container {container} in pod "
+                        + $"{updated.Name}_{updated.Namespace}({updated.Uid})",
                     Component
                 );
                 _timers.AddAfter("restart|" + key, now + options.CrashLoopRestartInterval);
@@ -347,7 +352,8 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
         {
             return;
         }
-        // Like a kubelet: each restart of a crashing container starts it again and backs off again; repeats bump the count.
+        // Like a kubelet: each restart of a crashing container starts it again and backs off again; repeats bump the
+        // count.
         foreach (var (container, image) in restarted)
         {
             Lifecycle(updated, "Pulled", $"Container image \"{image}\" already present on machine");
@@ -356,7 +362,8 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
             events.Warning(
                 updated,
                 "BackOff",
-                $"Back-off restarting failed container {container} in pod {updated.Name}_{updated.Namespace}({updated.Uid})",
+                $"Back-off restarting failed container {container} in pod "
+                    + $"{updated.Name}_{updated.Namespace}({updated.Uid})",
                 Component
             );
         }

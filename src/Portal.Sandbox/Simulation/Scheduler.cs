@@ -36,7 +36,9 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
 
     private sealed record Toleration(string Key, string Operator, string Value, string Effect)
     {
-        /// <summary>v1.Toleration.ToleratesTaint: an empty effect matches every effect, an empty key with Exists every key.</summary>
+        /// <summary>
+        /// v1.Toleration.ToleratesTaint: an empty effect matches every effect, an empty key with Exists every key.
+        /// </summary>
         public bool Tolerates(Taint taint) =>
             (Effect.Length == 0 || Effect == taint.Effect)
             && (Key.Length == 0 ? Operator == "Exists" : Key == taint.Key)
@@ -185,7 +187,9 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
         }
     }
 
-    /// <summary>The first NoSchedule or NoExecute taint of the node that none of the pod's tolerations tolerates.</summary>
+    /// <summary>
+    /// The first NoSchedule or NoExecute taint of the node that none of the pod's tolerations tolerates.
+    /// </summary>
     private static Taint? Untolerated(NodeInfo node, List<Toleration> tolerations)
     {
         var taints = node.Ready ? node.Taints : node.Taints.Prepend(NotReady);
@@ -224,7 +228,9 @@ internal sealed class Scheduler(ResourceRegistry registry, EventRecorder events)
         var message =
             nodeCount == 0
                 ? "no nodes available to schedule pods"
-                : $"0/{nodeCount} nodes are available: {detail}. preemption: 0/{nodeCount} nodes are available: {nodeCount} No preemption victims found for incoming pod.";
+                : $"0/{nodeCount} nodes are available: {detail}. preemption: 0/{nodeCount} "
+                    + $"nodes are available: {nodeCount} No preemption victims found for "
+                    + "incoming pod.";
         var now = registry.Now;
         var updated = registry.Mutate(ResourceKinds.Pod, pod.Namespace, pod.Name, o =>
         {

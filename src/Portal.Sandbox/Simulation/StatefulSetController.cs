@@ -198,7 +198,9 @@ internal sealed class StatefulSetController(ResourceRegistry registry, EventReco
     }
 }
 
-/// <summary>Binds every new PersistentVolumeClaim at once, as a dynamic provisioner with immediate binding would.</summary>
+/// <summary>
+/// Binds every new PersistentVolumeClaim at once, as a dynamic provisioner with immediate binding would.
+/// </summary>
 internal sealed class VolumeBinder(ResourceRegistry registry, EventRecorder events) : IController
 {
     private readonly WorkQueue _queue = new();

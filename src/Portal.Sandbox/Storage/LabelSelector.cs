@@ -19,7 +19,9 @@ public sealed class LabelSelector
 
     public bool Matches(IReadOnlyDictionary<string, string> labels) => Matches(labels.ToList());
 
-    /// <summary>Parses the query-string form; throws <see cref="FormatException"/> with the API server's wording.</summary>
+    /// <summary>
+    /// Parses the query-string form; throws <see cref="FormatException"/> with the API server's wording.
+    /// </summary>
     public static LabelSelector Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))

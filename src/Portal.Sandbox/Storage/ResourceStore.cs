@@ -184,7 +184,9 @@ public sealed class ResourceStore
         }
     }
 
-    /// <summary>Removes an object; the DELETED event carries its last state at a new resourceVersion, as etcd does.</summary>
+    /// <summary>
+    /// Removes an object; the DELETED event carries its last state at a new resourceVersion, as etcd does.
+    /// </summary>
     internal StoredObject Remove(StoredObject current)
     {
         lock (_gate)
@@ -370,7 +372,9 @@ public sealed class ChangeSubscription : IDisposable
     }
 }
 
-/// <summary>Where a list page ended: the (namespace, name) of its last object; empty namespace for cluster-scoped kinds.</summary>
+/// <summary>
+/// Where a list page ended: the (namespace, name) of its last object; empty namespace for cluster-scoped kinds.
+/// </summary>
 public readonly record struct ListPosition(string Namespace, string Name)
 {
     public static ListPosition Of(StoredObject item) => new(item.Namespace, item.Name);

@@ -3,7 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 namespace Portal.Sandbox.Storage;
 
 /// <summary>
-/// A map in ordinal key order that can resume after a key in O(log n), which <see cref="SortedDictionary{TKey,TValue}"/>
+/// A map in ordinal key order that can resume after a key in O(log n), which
+/// <see cref="SortedDictionary{TKey,TValue}"/>
 /// cannot: list continuations seek to where the previous page ended instead of scanning from the start.
 /// Not thread-safe; the store guards it with its lock.
 /// </summary>
@@ -39,7 +40,9 @@ internal sealed class SeekableMap<TValue>
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out TValue value) => _values.TryGetValue(key, out value);
 
-    /// <summary>Adds a new key; throws when it is already present, as <see cref="Dictionary{TKey,TValue}.Add"/> does.</summary>
+    /// <summary>
+    /// Adds a new key; throws when it is already present, as <see cref="Dictionary{TKey,TValue}.Add"/> does.
+    /// </summary>
     public void Add(string key, TValue value)
     {
         _values.Add(key, value);
@@ -48,7 +51,9 @@ internal sealed class SeekableMap<TValue>
 
     public bool Remove(string key) => _values.Remove(key) && _keys.Remove(key);
 
-    /// <summary>Entries in key order from <paramref name="start"/> (all when null), including it when present and asked to.</summary>
+    /// <summary>
+    /// Entries in key order from <paramref name="start"/> (all when null), including it when present and asked to.
+    /// </summary>
     public IEnumerable<KeyValuePair<string, TValue>> From(string? start, bool inclusive = false)
     {
         if (_keys.Count == 0)

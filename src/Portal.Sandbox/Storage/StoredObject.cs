@@ -151,7 +151,9 @@ public readonly record struct ResourceAmounts(long CpuMilli, long MemoryBytes, b
     }
 }
 
-/// <summary>Interns the strings that repeat across thousands of objects (namespaces, label keys and values, node names).</summary>
+/// <summary>
+/// Interns the strings that repeat across thousands of objects (namespaces, label keys and values, node names).
+/// </summary>
 internal sealed class StringPool
 {
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);

@@ -24,7 +24,9 @@ public sealed class TenantDetailModel
 {
     public required Tenant Tenant { get; init; }
 
-    /// <summary>What deleting the tenant takes down, said before it is confirmed; and the deletion, once started.</summary>
+    /// <summary>
+    /// What deleting the tenant takes down, said before it is confirmed; and the deletion, once started.
+    /// </summary>
     public required TenantDeletionPlan Deletion { get; init; }
     public string? DisplayName { get; set; }
     public string? ConfirmSlug { get; set; }
@@ -116,7 +118,9 @@ public sealed class TenantsController(TenantAdministration tenants) : Controller
     public Task<IActionResult> Resume(string tenant, CancellationToken ct) =>
         ChangeStatus(tenant, found => tenants.ResumeAsync(found, ct), "active again", ct);
 
-    /// <summary>Starts the deletion (or retries a failed one): the tenant's namespaces first, then its rows, as an operation.</summary>
+    /// <summary>
+    /// Starts the deletion (or retries a failed one): the tenant's namespaces first, then its rows, as an operation.
+    /// </summary>
     [HttpPost(AdministrationRoutes.Delete)]
     public async Task<IActionResult> Delete(string tenant, string? confirmSlug, CancellationToken ct)
     {

@@ -5,8 +5,9 @@ using Portal.Infrastructure.Applications;
 namespace Portal.Web.Applications;
 
 /// <summary>
-/// What the <c>_Status</c> partial shows: an application's environments, live, and where its links lead; with <see cref="Truths"/>, what runs
-/// in each and how it differs from the working spec (<c>_EnvironmentTruth</c>), with the actions of a developer when <see cref="CanDeploy"/>.
+/// What the <c>_Status</c> partial shows: an application's environments, live, and where its links lead; with
+/// <see cref="Truths"/>, what runs in each and how it differs from the working spec (<c>_EnvironmentTruth</c>), with
+/// the actions of a developer when <see cref="CanDeploy"/>.
 /// </summary>
 public sealed record AppStatusModel(
     string Tenant,
@@ -16,16 +17,21 @@ public sealed record AppStatusModel(
     bool CanDeploy = false
 );
 
-/// <summary>An application's status in one environment, pushed to the browsers that follow it as <c>statusChanged</c>.</summary>
+/// <summary>
+/// An application's status in one environment, pushed to the browsers that follow it as <c>statusChanged</c>.
+/// </summary>
 public sealed record AppStatusUpdate(string App, EnvironmentStatus Status);
 
 /// <summary>
-/// The words, icons and links of an application's live status, shared by the server-rendered partial; <c>app-live.js</c>
+/// The words, icons and links of an application's live status, shared by the server-rendered partial;
+/// <c>app-live.js</c>
 /// says the same when it re-renders (keep the two in step).
 /// </summary>
 public static class AppStatusText
 {
-    /// <summary>A badge's colour class and Bootstrap icon: colour is never the only signal, the state is written beside it.</summary>
+    /// <summary>
+    /// A badge's colour class and Bootstrap icon: colour is never the only signal, the state is written beside it.
+    /// </summary>
     public static (string Css, string Icon) Badge(AppDeploymentState state) =>
         state switch
         {

@@ -11,7 +11,8 @@ namespace Portal.Web.Applications;
 
 /// <summary>
 /// The logs page: which environment, pod and container (and whether the instance before the last restart), a live tail
-/// that <c>app-logs.js</c> streams over the applications hub, and a download of the last lines that works without JavaScript.
+/// that <c>app-logs.js</c> streams over the applications hub, and a download of the last lines that works without
+/// JavaScript.
 /// </summary>
 public sealed record AppLogsModel(
     string Tenant,
@@ -45,7 +46,9 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
         return model is null ? NotFound() : View(LogsView, model);
     }
 
-    /// <summary>The last lines of a pod's log as a text file; a log that cannot be read now shows the logs page with why.</summary>
+    /// <summary>
+    /// The last lines of a pod's log as a text file; a log that cannot be read now shows the logs page with why.
+    /// </summary>
     [HttpGet(ApplicationRoutes.PodLog), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Download(
         string app,
@@ -82,7 +85,10 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
     private static string FileName(string pod, string? container, bool previous) =>
         $"{pod}{(string.IsNullOrEmpty(container) ? "" : "-" + container)}{(previous ? "-previous" : "")}.log";
 
-    /// <summary>Chooses what the request names, or else the first environment, its first ready pod and that pod's first container.</summary>
+    /// <summary>
+    /// Chooses what the request names, or else the first environment, its first ready pod and that pod's first
+    /// container.
+    /// </summary>
     private async Task<AppLogsModel?> BuildAsync(
         string app,
         string? environment,

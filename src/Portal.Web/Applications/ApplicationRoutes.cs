@@ -4,8 +4,8 @@ namespace Portal.Web.Applications;
 
 /// <summary>
 /// The addresses of the application pages: each template routes its actions, and its <c>…Url</c> method makes links and
-/// redirects to them, so that a route changes in one place. <c>new</c> and <c>import</c> stand where an application's name
-/// goes and are therefore refused as names (<see cref="Portal.Domain.Applications.ApplicationName"/>).
+/// redirects to them, so that a route changes in one place. <c>new</c> and <c>import</c> stand where an application's
+/// name goes and are therefore refused as names (<see cref="Portal.Domain.Applications.ApplicationName"/>).
 /// </summary>
 public static class ApplicationRoutes
 {

@@ -8,11 +8,15 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
 
-/// <summary>An application's live status, its events and its pods' logs; any member of the tenant may read them.</summary>
+/// <summary>
+/// An application's live status, its events and its pods' logs; any member of the tenant may read them.
+/// </summary>
 [Route("api/v1/tenants/{tenant}/apps/{app}")]
 public sealed class ApplicationStatusApiController(AppStatusReader status, PodLogs logs) : ApiControllerBase
 {
-    /// <summary>Per environment it is deployed to: revision, desired and ready replicas, state, pods and usage.</summary>
+    /// <summary>
+    /// Per environment it is deployed to: revision, desired and ready replicas, state, pods and usage.
+    /// </summary>
     [HttpGet("status"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Status(string app, CancellationToken ct) =>
         await status.FindAsync(app, ct) is { } id
@@ -33,8 +37,8 @@ public sealed class ApplicationStatusApiController(AppStatusReader status, PodLo
     }
 
     /// <summary>
-    /// The last lines (default 500, at most 5000) of a pod's log, as text; <c>previous=true</c> for the instance before a restart.
-    /// 429 when the caller or the tenant reads as many logs at once as allowed.
+    /// The last lines (default 500, at most 5000) of a pod's log, as text; <c>previous=true</c> for the instance before
+    /// a restart. 429 when the caller or the tenant reads as many logs at once as allowed.
     /// </summary>
     [HttpGet("environments/{environment}/pods/{pod}/log"), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<string>(StatusCodes.Status200OK, "text/plain")]

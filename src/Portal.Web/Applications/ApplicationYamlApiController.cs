@@ -13,8 +13,9 @@ public sealed record ImportRequest(string? Yaml);
 public sealed class ApplicationYamlApiController(DeployedManifests manifests) : ApiControllerBase
 {
     /// <summary>
-    /// The objects the deploy job applies for the revision running in the environment, with the pool's placement and every secret
-    /// value masked: as JSON, or as one multi-document YAML when asked for with <c>Accept: application/yaml</c>.
+    /// The objects the deploy job applies for the revision running in the environment, with the pool's placement and
+    /// every secret value masked: as JSON, or as one multi-document YAML when asked for with <c>Accept:
+    /// application/yaml</c>.
     /// </summary>
     [HttpGet("{app}/environments/{environment}/manifests"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Manifests(string app, string environment, CancellationToken ct)
@@ -28,8 +29,9 @@ public sealed class ApplicationYamlApiController(DeployedManifests manifests) : 
     }
 
     /// <summary>
-    /// What a Deployment's YAML (with its Service, Ingress and ConfigMaps) says as the portal's spec, with what could not be carried
-    /// over and why; nothing is saved. Create the application with the spec (and an owner) through <c>POST …/apps</c>.
+    /// What a Deployment's YAML (with its Service, Ingress and ConfigMaps) says as the portal's spec, with what could
+    /// not be carried over and why; nothing is saved. Create the application with the spec (and an owner) through
+    /// <c>POST …/apps</c>.
     /// </summary>
     [HttpPost("import"), Authorize(TenantPolicies.Develop)]
     [RequestSizeLimit(DeploymentImport.MaxLength * 4)]

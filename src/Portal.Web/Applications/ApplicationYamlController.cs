@@ -48,8 +48,8 @@ public sealed record ImportReport(
 }
 
 /// <summary>
-/// The YAML of an application's objects in an environment, read-only with secret values masked; and a new application's form
-/// filled in from a Deployment's YAML, saved by nobody until the form is.
+/// The YAML of an application's objects in an environment, read-only with secret values masked; and a new application's
+/// form filled in from a Deployment's YAML, saved by nobody until the form is.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed partial class ApplicationYamlController(DeployedManifests manifests) : Controller
@@ -77,7 +77,10 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
     public IActionResult Import() =>
         View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), new ImportForm()));
 
-    /// <summary>The create form filled in from the YAML, with what could not be carried over; or the YAML back with where it fails.</summary>
+    /// <summary>
+    /// The create form filled in from the YAML, with what could not be carried over; or the YAML back with where it
+    /// fails.
+    /// </summary>
     [HttpPost(ApplicationRoutes.Import), Authorize(TenantPolicies.Develop)]
     [RequestSizeLimit(DeploymentImport.MaxLength * 4)]
     public async Task<IActionResult> Imported(ImportForm form, CancellationToken ct)
@@ -92,7 +95,8 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
                     form,
                     Domain.Common.Problem.Invalid(
                         DeploymentImport.Field,
-                        $"The file has {file.Length / 1024} KiB; an import takes at most {DeploymentImport.MaxLength / 1024} KiB."
+                        $"The file has {file.Length / 1024} KiB; an import takes at most "
+                            + $"{DeploymentImport.MaxLength / 1024} KiB."
                     )
                 );
             }
@@ -119,7 +123,8 @@ public sealed partial class ApplicationYamlController(DeployedManifests manifest
                 form.Yaml = null;
                 ModelState.AddModelError(
                     DeploymentImport.Field,
-                    "The YAML holds a Secret, so it is not shown back here: paste it again without the Secret (the import does not read Secrets)."
+                    "The YAML holds a Secret, so it is not shown back here: paste it again "
+                        + "without the Secret (the import does not read Secrets)."
                 );
             }
             return View(Views + "Import.cshtml", new ImportPageModel(HttpContext.TenantAccess(), form));

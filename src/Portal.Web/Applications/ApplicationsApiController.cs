@@ -11,18 +11,22 @@ namespace Portal.Web.Applications;
 
 public sealed record ApplicationRequest(string? Name, string? Description, string? Owner, DeploymentSpec? Spec);
 
-/// <summary>A deploy of the working spec; without <see cref="Replicas"/> the environment keeps its replicas or its autoscaler.</summary>
+/// <summary>
+/// A deploy of the working spec; without <see cref="Replicas"/> the environment keeps its replicas or its autoscaler.
+/// </summary>
 public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false, int? Replicas = null);
 
 public sealed record RollbackRequest(int? Revision, string? Note);
 
 /// <summary>
-/// <paramref name="AcceptMissingBindings"/>: promote even though the target lacks some of the source's middleware bindings (the
-/// preview's <c>warning</c>); the application then runs there without their variables.
+/// <paramref name="AcceptMissingBindings"/>: promote even though the target lacks some of the source's middleware
+/// bindings (the preview's <c>warning</c>); the application then runs there without their variables.
 /// </summary>
 public sealed record PromotionRequest(string? From, string? To, string? Note, bool AcceptMissingBindings = false);
 
-/// <summary>How many replicas to run; left out is refused, never taken for 0 (which stops the application: say so with 0).</summary>
+/// <summary>
+/// How many replicas to run; left out is refused, never taken for 0 (which stops the application: say so with 0).
+/// </summary>
 public sealed record ScaleRequest(int? Replicas) : StrictBody;
 
 /// <summary>The autoscaler's bounds (both needed) and the average utilizations of the requests it aims at.</summary>
@@ -51,7 +55,10 @@ public sealed record AutoscalingRequest(
 public sealed record ResourcesRequest(string? CpuRequest, string? CpuLimit, string? MemoryRequest, string? MemoryLimit)
     : StrictBody;
 
-/// <summary>Applications of a tenant: their specs, revisions and deploys, and the day-2 actions; changes answer 202 with their operation.</summary>
+/// <summary>
+/// Applications of a tenant: their specs, revisions and deploys, and the day-2 actions; changes answer 202 with their
+/// operation.
+/// </summary>
 [Route("api/v1/tenants/{tenant}/apps")]
 public sealed class ApplicationsApiController(ApplicationCatalog catalog, ApplicationChanges changes)
     : ApiControllerBase
@@ -173,8 +180,9 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
         );
 
     /// <summary>
-    /// What promoting the revision running in <c>from</c> would change in <c>to</c>, and the middleware bindings of each side: promotion
-    /// carries no binding of <c>from</c>; <c>to</c> keeps its own, and <c>warning</c> names the variables it would lack.
+    /// What promoting the revision running in <c>from</c> would change in <c>to</c>, and the middleware bindings of
+    /// each side: promotion carries no binding of <c>from</c>; <c>to</c> keeps its own, and <c>warning</c> names the
+    /// variables it would lack.
     /// </summary>
     [HttpGet("{app}/promotion"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> PreviewPromotion(string app, string? from, string? to, CancellationToken ct)

@@ -65,7 +65,10 @@ public sealed record PromotionModel(
     string? Note = null
 );
 
-/// <summary>The application pages of a tenant: list, create and edit, the application with its environments and actions, revisions and promotion.</summary>
+/// <summary>
+/// The application pages of a tenant: list, create and edit, the application with its environments and actions,
+/// revisions and promotion.
+/// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class ApplicationsController(
     ApplicationCatalog catalog,
@@ -303,7 +306,10 @@ public sealed class ApplicationsController(
         return await PromotionPageAsync(app, from, to, null, ct);
     }
 
-    /// <summary>Promotes; a promotion that would leave the target without some of the source's bindings comes back to the preview until accepted.</summary>
+    /// <summary>
+    /// Promotes; a promotion that would leave the target without some of the source's bindings comes back to the
+    /// preview until accepted.
+    /// </summary>
     [HttpPost(ApplicationRoutes.Promote), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Promote(
         string app,
@@ -367,7 +373,9 @@ public sealed class ApplicationsController(
         );
     }
 
-    /// <summary>After an action: on to the application with a banner following what was queued, or back with why not.</summary>
+    /// <summary>
+    /// After an action: on to the application with a banner following what was queued, or back with why not.
+    /// </summary>
     private IActionResult BackToApp(Result<Operation> outcome, string app, string queued, bool toList = false) =>
         this.AfterQueued(
             outcome,

@@ -13,8 +13,8 @@ namespace Portal.Web.Applications;
 /// <summary>
 /// Live applications: a member of a tenant follows one of its applications and receives its status per environment as
 /// the cluster watch sees its pods change, and streams a pod's log. Browsers come with their session cookie, tools with
-/// a bearer token; every call checks membership afresh, like the pages do, and a member removed or given a lower role loses
-/// the connection (its groups and streams) at once through <see cref="Tenancy.LiveTenantConnections"/>.
+/// a bearer token; every call checks membership afresh, like the pages do, and a member removed or given a lower role
+/// loses the connection (its groups and streams) at once through <see cref="Tenancy.LiveTenantConnections"/>.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
 public sealed class ApplicationsHub(
@@ -32,8 +32,8 @@ public sealed class ApplicationsHub(
 
     /// <summary>
     /// Joins the groups of the application's workloads (one per environment it is deployed to), then answers with its
-    /// status as it is now, so that nothing that changed between rendering the page and joining is missed. An environment
-    /// it is deployed to later is followed from the next call.
+    /// status as it is now, so that nothing that changed between rendering the page and joining is missed. An
+    /// environment it is deployed to later is followed from the next call.
     /// </summary>
     public async Task<IReadOnlyList<EnvironmentStatus>> Follow(string tenant, string app)
     {
@@ -45,9 +45,9 @@ public sealed class ApplicationsHub(
     }
 
     /// <summary>
-    /// A pod's log, line by line: the last <see cref="StreamTailLines"/> lines, then each new one until the caller stops
-    /// the stream, the connection ends or the container stops. With <paramref name="previous"/>, the log of the instance
-    /// before the last restart, to its end.
+    /// A pod's log, line by line: the last <see cref="StreamTailLines"/> lines, then each new one until the caller
+    /// stops the stream, the connection ends or the container stops. With <paramref name="previous"/>, the log of the
+    /// instance before the last restart, to its end.
     /// </summary>
     public async IAsyncEnumerable<string> StreamLog(
         string tenant,
@@ -77,8 +77,9 @@ public sealed class ApplicationsHub(
     public const int EventsShown = 10;
 
     /// <summary>
-    /// The newest events of the application's objects in one environment (back-offs, restarts, scheduling), read from its
-    /// cluster: the page asks again whenever the environment's status changes, so that a failing rollout shows why while it fails.
+    /// The newest events of the application's objects in one environment (back-offs, restarts, scheduling), read from
+    /// its cluster: the page asks again whenever the environment's status changes, so that a failing rollout shows why
+    /// while it fails.
     /// </summary>
     public async Task<IReadOnlyList<ClusterEventView>> Events(string tenant, string app, string environment)
     {
@@ -102,9 +103,10 @@ public sealed class ApplicationsHub(
 }
 
 /// <summary>
-/// Pushes an application's fresh status in an environment to the browsers that follow it, whenever the watch (or metrics)
-/// saw its pods change. Changes are queued and coalesced: a workload changed many times while a push was being made is
-/// pushed once more, with its status as it is then, so a rollout of many pods costs a few reads rather than one per pod.
+/// Pushes an application's fresh status in an environment to the browsers that follow it, whenever the watch (or
+/// metrics) saw its pods change. Changes are queued and coalesced: a workload changed many times while a push was being
+/// made is pushed once more, with its status as it is then, so a rollout of many pods costs a few reads rather than one
+/// per pod.
 /// </summary>
 internal sealed class SignalRWorkloadChangeNotifier(
     IServiceScopeFactory scopes,

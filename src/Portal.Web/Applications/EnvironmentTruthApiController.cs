@@ -7,8 +7,8 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Applications;
 
 /// <summary>
-/// The truth about an application's environments: what runs in each and how the working spec differs from it, what a deploy would
-/// change (its preview), and the reset of the working spec to what runs in an environment.
+/// The truth about an application's environments: what runs in each and how the working spec differs from it, what a
+/// deploy would change (its preview), and the reset of the working spec to what runs in an environment.
 /// </summary>
 [Route("api/v1/tenants/{tenant}/apps")]
 public sealed class EnvironmentTruthApiController(
@@ -17,14 +17,20 @@ public sealed class EnvironmentTruthApiController(
     WorkingSpecReset reset
 ) : ApiControllerBase
 {
-    /// <summary>Per environment the application runs in: its revision, image, URLs, and what a deploy of the working spec would change there.</summary>
+    /// <summary>
+    /// Per environment the application runs in: its revision, image, URLs, and what a deploy of the working spec would
+    /// change there.
+    /// </summary>
     [HttpGet("{app}/environments"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Environments(string app, CancellationToken ct) =>
         await truths.OfApplicationAsync(app, ct) is { } found
             ? Ok(found)
             : this.ToActionResult(Domain.Common.Problem.NotFound($"Application '{app}'"));
 
-    /// <summary>What deploying the working spec would change in the environment; <c>replicas</c> previews a deploy that sets them.</summary>
+    /// <summary>
+    /// What deploying the working spec would change in the environment; <c>replicas</c> previews a deploy that sets
+    /// them.
+    /// </summary>
     [HttpGet("{app}/environments/{environment}/deploy/preview"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> PreviewDeploy(string app, string environment, int? replicas, CancellationToken ct)
     {
@@ -32,7 +38,9 @@ public sealed class EnvironmentTruthApiController(
         return preview.Succeeded ? Ok(preview.Value) : this.ToActionResult(preview.Problem!);
     }
 
-    /// <summary>Sets the working spec to the revision running in the environment (audited); answers with the application.</summary>
+    /// <summary>
+    /// Sets the working spec to the revision running in the environment (audited); answers with the application.
+    /// </summary>
     [HttpPost("{app}/environments/{environment}/reset-spec"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> ResetSpec(string app, string environment, CancellationToken ct)
     {

@@ -8,7 +8,10 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Applications;
 
-/// <summary>What the <c>_EnvironmentTruth</c> partial shows in an environment's card, and whether it offers a developer's actions.</summary>
+/// <summary>
+/// What the <c>_EnvironmentTruth</c> partial shows in an environment's card, and whether it offers a developer's
+/// actions.
+/// </summary>
 public sealed record EnvironmentTruthModel(string Tenant, string App, EnvironmentTruth Truth, bool CanDeploy)
 {
     public string DeployPreviewUrl =>
@@ -25,8 +28,9 @@ public sealed record DeployPreviewModel(
 );
 
 /// <summary>
-/// The truth about an application's environments, as pages: the preview shown before every deploy (what changes in the environment,
-/// the replicas it runs with, the quota it needs), and the reset of the working spec to what runs in an environment.
+/// The truth about an application's environments, as pages: the preview shown before every deploy (what changes in the
+/// environment, the replicas it runs with, the quota it needs), and the reset of the working spec to what runs in an
+/// environment.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class EnvironmentTruthController(
@@ -66,7 +70,8 @@ public sealed class EnvironmentTruthController(
             !done.Succeeded ? ""
                 : done.Value.Changes.Count == 0
                     ? $"The working spec of '{app}' matches revision {done.Value.Revision} in '{environment}' already."
-                : $"The working spec of '{app}' is now revision {done.Value.Revision}, as it runs in '{environment}': the next deploy ships that.",
+                : $"The working spec of '{app}' is now revision {done.Value.Revision}, as "
+                    + $"it runs in '{environment}': the next deploy ships that.",
             ApplicationRoutes.DetailUrl(HttpContext.TenantAccess().Tenant.Slug, app)
         );
     }

@@ -18,7 +18,9 @@ public static class ResourceText
         return problems.Count > 0 ? Problem.Invalid(problems) : resources;
     }
 
-    /// <summary>The amounts that can be read; one that cannot is 0, and its problem is added to <paramref name="problems"/>.</summary>
+    /// <summary>
+    /// The amounts that can be read; one that cannot is 0, and its problem is added to <paramref name="problems"/>.
+    /// </summary>
     public static ContainerResources Read(
         string? cpuRequest,
         string? cpuLimit,

@@ -30,7 +30,9 @@ public sealed class SpecForm
     public string? Variables { get; set; }
     public string? Secrets { get; set; }
 
-    /// <summary>Variables whose value is a key of a Secret that exists in the namespace: "NAME=secret/key", one a line.</summary>
+    /// <summary>
+    /// Variables whose value is a key of a Secret that exists in the namespace: "NAME=secret/key", one a line.
+    /// </summary>
     public string? References { get; set; }
 
     public string? ConfigPath { get; set; }
@@ -99,7 +101,9 @@ public sealed class SpecForm
             TlsSecretName = spec.Exposure?.TlsSecretName,
         };
 
-    /// <summary>The form as it may be shown back after a refusal: secret variables keep their names, never their values.</summary>
+    /// <summary>
+    /// The form as it may be shown back after a refusal: secret variables keep their names, never their values.
+    /// </summary>
     public SpecForm WithoutSecretValues()
     {
         Secrets = string.Join('\n', Lines(Secrets).Select(line => line.Split('=')[0] + "="));
@@ -200,9 +204,10 @@ public sealed class SpecForm
     }
 
     /// <summary>
-    /// Every problem of the form at once: what cannot be read, and what is wrong with the rest (<paramref name="others"/>, on
-    /// the spec's fields). An amount that cannot be read is 0 in the spec read, a port left out: what that would cause on the
-    /// same field is left out, so that each field says only what is wrong with what was typed in it.
+    /// Every problem of the form at once: what cannot be read, and what is wrong with the rest
+    /// (<paramref name="others"/>, on the spec's fields). An amount that cannot be read is 0 in the spec read, a port
+    /// left out: what that would cause on the same field is left out, so that each field says only what is wrong with
+    /// what was typed in it.
     /// </summary>
     public Problem AllProblems(IReadOnlyList<Problem> unreadable, IReadOnlyList<Problem> others)
     {
@@ -216,8 +221,9 @@ public sealed class SpecForm
     }
 
     /// <summary>
-    /// The form field a problem of the spec belongs next to: "Spec.Ports[1].Port" goes with "Ports" (or with "Port" when it
-    /// is the main port), "Spec.Environment[2].Name" with the variables, references or secrets that line came from.
+    /// The form field a problem of the spec belongs next to: "Spec.Ports[1].Port" goes with "Ports" (or with "Port"
+    /// when it is the main port), "Spec.Environment[2].Name" with the variables, references or secrets that line came
+    /// from.
     /// </summary>
     public string FieldOf(string? specField)
     {
@@ -355,7 +361,8 @@ public sealed class SpecForm
         problems.Add(
             Problem.Invalid(
                 nameof(References),
-                $"'{line}' is not a reference to a Secret: write NAME=secret/key, like DB_PASSWORD=db-credentials/password."
+                $"'{line}' is not a reference to a Secret: write NAME=secret/key, like "
+                    + "DB_PASSWORD=db-credentials/password."
             )
         );
         return null;

@@ -8,8 +8,8 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Clusters;
 
 /// <summary>
-/// A kubeconfig to register or put in place. <c>AcceptUnverifiedTls</c> must be true for one that turns off TLS verification
-/// (insecure-skip-tls-verify): the admin accepts that the portal cannot tell the cluster from an impostor.
+/// A kubeconfig to register or put in place. <c>AcceptUnverifiedTls</c> must be true for one that turns off TLS
+/// verification (insecure-skip-tls-verify): the admin accepts that the portal cannot tell the cluster from an impostor.
 /// </summary>
 public sealed record RegisterClusterRequest(
     string? Name,

@@ -73,7 +73,9 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             );
         }
         TempData["Flash"] =
-            $"Cluster '{registered.Value.Name}' is registered: Kubernetes {registered.Value.KubernetesVersion}. Its hosts appear as they are watched.";
+            $"Cluster '{registered.Value.Name}' is registered: Kubernetes "
+            + $"{registered.Value.KubernetesVersion}. Its hosts appear as they are "
+            + "watched.";
         return Redirect(ClusterRoutes.DetailUrl(registered.Value.Name));
     }
 

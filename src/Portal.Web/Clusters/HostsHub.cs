@@ -28,9 +28,10 @@ internal sealed class SignalRHostChangeNotifier(IHubContext<HostsHub> hub) : IHo
 }
 
 /// <summary>
-/// A host as pages and the API show it: raw numbers plus the words and percentages people read. <see cref="CpuPercent"/> and
-/// <see cref="MemoryPercent"/> are whole percentages for programs; <see cref="CpuShare"/> and <see cref="MemoryShare"/> the same
-/// written as pages write them (<see cref="Common.Percent"/>).
+/// A host as pages and the API show it: raw numbers plus the words and percentages people read.
+/// <see cref="CpuPercent"/> and
+/// <see cref="MemoryPercent"/> are whole percentages for programs; <see cref="CpuShare"/> and <see cref="MemoryShare"/>
+/// the same written as pages write them (<see cref="Common.Percent"/>).
 /// </summary>
 public sealed record HostView(
     string Name,
@@ -60,10 +61,12 @@ public sealed record HostView(
             h.Ready,
             h.Unschedulable,
             h.Pressures,
-            $"{Domain.Common.Quantity.FormatCpu(h.CpuRequestedMillis)} / {Domain.Common.Quantity.FormatCpu(h.CpuAllocatableMillis)}",
+            $"{Domain.Common.Quantity.FormatCpu(h.CpuRequestedMillis)} / "
+                + $"{Domain.Common.Quantity.FormatCpu(h.CpuAllocatableMillis)}",
             Percent(h.CpuRequestedMillis, h.CpuAllocatableMillis),
             Common.Percent.Text(h.CpuRequestedMillis, h.CpuAllocatableMillis),
-            $"{Domain.Common.Quantity.FormatBytes(h.MemoryRequestedBytes)} / {Domain.Common.Quantity.FormatBytes(h.MemoryAllocatableBytes)}",
+            $"{Domain.Common.Quantity.FormatBytes(h.MemoryRequestedBytes)} / "
+                + $"{Domain.Common.Quantity.FormatBytes(h.MemoryAllocatableBytes)}",
             Percent(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
             Common.Percent.Text(h.MemoryRequestedBytes, h.MemoryAllocatableBytes),
             h.CpuUsageMillis is { } cpu ? Domain.Common.Quantity.FormatCpu(cpu) : null,
@@ -85,5 +88,7 @@ public sealed record HostView(
             : 0;
 }
 
-/// <summary>One labelled bar of how much of something is taken, as a percentage (null when there is no whole).</summary>
+/// <summary>
+/// One labelled bar of how much of something is taken, as a percentage (null when there is no whole).
+/// </summary>
 public sealed record UsageBar(string Label, string Text, double? Percent);

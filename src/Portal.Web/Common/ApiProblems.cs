@@ -56,7 +56,10 @@ public static class ApiProblems
         );
     }
 
-    /// <summary>The HTTP status of each kind of refusal: the API answers with it, and so does a page that answers with the refusal itself.</summary>
+    /// <summary>
+    /// The HTTP status of each kind of refusal: the API answers with it, and so does a page that answers with the
+    /// refusal itself.
+    /// </summary>
     public static int HttpStatus(this ProblemKind kind) =>
         kind switch
         {

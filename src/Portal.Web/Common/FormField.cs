@@ -8,15 +8,17 @@ public enum FieldKind
 }
 
 /// <summary>
-/// One field of a form as <c>_Field.cshtml</c> draws it: the label (marked when required), the input, help text that says
-/// what to write (an example is help, never a placeholder that looks like a value), and every refusal of the field's
-/// model-state key under it, linked to the input for screen readers.
+/// One field of a form as <c>_Field.cshtml</c> draws it: the label (marked when required), the input, help text that
+/// says what to write (an example is help, never a placeholder that looks like a value), and every refusal of the
+/// field's model-state key under it, linked to the input for screen readers.
 /// </summary>
 public sealed record FormField(string Name, string Label, string? Value)
 {
     private readonly string? _id;
 
-    /// <summary>The input's id: its name with '.' as '_', unless the page keeps another one (that tests and links refer to).</summary>
+    /// <summary>
+    /// The input's id: its name with '.' as '_', unless the page keeps another one (that tests and links refer to).
+    /// </summary>
     public string Id
     {
         get => _id ?? Name.Replace('.', '_');
@@ -35,10 +37,14 @@ public sealed record FormField(string Name, string Label, string? Value)
     /// <summary>The grid column the field takes in its row.</summary>
     public string Width { get; init; } = "col-md-6";
 
-    /// <summary>The id of the element that holds the field's refusals, where a page or test refers to it by name.</summary>
+    /// <summary>
+    /// The id of the element that holds the field's refusals, where a page or test refers to it by name.
+    /// </summary>
     public string? ErrorId { get; init; }
 
-    /// <summary>The model-state key whose refusals the field shows: its name unless the form binds it under a prefix.</summary>
+    /// <summary>
+    /// The model-state key whose refusals the field shows: its name unless the form binds it under a prefix.
+    /// </summary>
     public string? ErrorKey { get; init; }
 
     public string Key => ErrorKey ?? Name;

@@ -6,11 +6,12 @@ using Portal.Web.Identity;
 namespace Portal.Web.Common;
 
 /// <summary>
-/// Live connections (the SignalR hubs, negotiation and WebSocket upgrade alike) are opened only by pages of the portal's own
-/// origin: the request's own scheme and host, <c>Portal:PublicUrl</c>'s, and <c>Portal:Security:AllowedOrigins</c>. A browser
-/// sends the session cookie with a page's request from any host of the same site (SameSite does not tell sibling hosts apart),
-/// but it always names the page's origin; a request naming another origin, or the opaque "null", is refused with 403. Tools
-/// (the CLI, the .NET client) send no Origin and authenticate with bearer tokens, which no other page holds.
+/// Live connections (the SignalR hubs, negotiation and WebSocket upgrade alike) are opened only by pages of the
+/// portal's own origin: the request's own scheme and host, <c>Portal:PublicUrl</c>'s, and
+/// <c>Portal:Security:AllowedOrigins</c>. A browser sends the session cookie with a page's request from any host of the
+/// same site (SameSite does not tell sibling hosts apart), but it always names the page's origin; a request naming
+/// another origin, or the opaque "null", is refused with 403. Tools (the CLI, the .NET client) send no Origin and
+/// authenticate with bearer tokens, which no other page holds.
 /// </summary>
 public static class HubOrigins
 {
@@ -30,7 +31,8 @@ public static class HubOrigins
                     .RequestServices.GetRequiredService<ILoggerFactory>()
                     .CreateLogger(typeof(HubOrigins))
                     .LogInformation(
-                        "A live connection to {Path} from the origin {Origin} was refused: it is not the portal's own (see {Setting}).",
+                        "A live connection to {Path} from the origin {Origin} was refused: it "
+                            + "is not the portal's own (see {Setting}).",
                         context.Request.Path,
                         origin.ToString(),
                         $"{SecurityOptions.Section}:AllowedOrigins"

@@ -24,8 +24,8 @@ public sealed class JobsOptions
     public int Workers { get; set; } = 10;
 
     /// <summary>
-    /// With PostgreSQL storage: how long a job taken by a worker stays hidden from the other workers unless the worker keeps it
-    /// (its server renews it while the job runs); a job whose server died is run again after it.
+    /// With PostgreSQL storage: how long a job taken by a worker stays hidden from the other workers unless the worker
+    /// keeps it (its server renews it while the job runs); a job whose server died is run again after it.
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(30);
 }
@@ -46,8 +46,8 @@ public static class JobsSetup
         // One storage per host, made when first needed (after migrations have created the database): Hangfire's
         // own registration hands out its static JobStorage.Current, which hosts in one process (test hosts) would
         // share and dispose under each other.
-        // A long job (a deploy following its rollout) stays hidden from other workers for as long as its server lives: the
-        // invisibility timeout slides. It only decides when the job of a server that died is run again.
+        // A long job (a deploy following its rollout) stays hidden from other workers for as long as its server lives:
+        // the invisibility timeout slides. It only decides when the job of a server that died is run again.
         var storageOptions = new PostgreSqlStorageOptions
         {
             InvisibilityTimeout = jobs.InvisibilityTimeout,
@@ -71,8 +71,10 @@ public static class JobsSetup
                 (jobsOptions, operations, applications) =>
                     applications.Value.RolloutTimeout < operations.Value.StalledAfter
                     && operations.Value.StalledAfter < jobsOptions.InvisibilityTimeout,
-                "Portal:Applications:RolloutTimeout must be shorter than Portal:Operations:StalledAfter, and that shorter than "
-                    + "Portal:Jobs:InvisibilityTimeout: otherwise a rollout still followed is taken for lost, or a job still running is "
+                "Portal:Applications:RolloutTimeout must be shorter than "
+                    + "Portal:Operations:StalledAfter, and that shorter than "
+                    + "Portal:Jobs:InvisibilityTimeout: otherwise a rollout still followed is "
+                    + "taken for lost, or a job still running is "
                     + "started again beside itself."
             )
             .ValidateOnStart();

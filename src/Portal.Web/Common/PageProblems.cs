@@ -7,13 +7,16 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Common;
 
 /// <summary>
-/// How a page answers a refusal, as <see cref="ApiProblems"/> is how the API does: the one place a <see cref="Problem"/>
+/// How a page answers a refusal, as <see cref="ApiProblems"/> is how the API does: the one place a
+/// <see cref="Problem"/>
 /// becomes what a browser gets. A form is shown again with each message next to its field and answers 400; a page
 /// that acted redirects with a note of what was done or of why not; and what the page is about being gone is a 404.
 /// </summary>
 internal static class PageProblems
 {
-    /// <summary>The form shown again with the refusal next to its fields (under <paramref name="prefix"/>), as a 400.</summary>
+    /// <summary>
+    /// The form shown again with the refusal next to its fields (under <paramref name="prefix"/>), as a 400.
+    /// </summary>
     public static IActionResult Refused(
         this Controller page,
         Problem problem,
@@ -36,7 +39,9 @@ internal static class PageProblems
         return showAgain();
     }
 
-    /// <summary>The form shown again with the refusal next to its fields (under <paramref name="prefix"/>), as a 400.</summary>
+    /// <summary>
+    /// The form shown again with the refusal next to its fields (under <paramref name="prefix"/>), as a 400.
+    /// </summary>
     public static Task<IActionResult> RefusedAsync(
         this Controller page,
         Problem problem,
@@ -59,7 +64,9 @@ internal static class PageProblems
         return await showAgain();
     }
 
-    /// <summary>Back to a page after an action: a note of what was done, or why not; a 404 when what it acted on is gone.</summary>
+    /// <summary>
+    /// Back to a page after an action: a note of what was done, or why not; a 404 when what it acted on is gone.
+    /// </summary>
     /// <param name="next">Where a success goes when not back (a list, after a delete).</param>
     public static IActionResult AfterAction(
         this Controller page,
@@ -75,7 +82,9 @@ internal static class PageProblems
         return page.Redirect(refused is null ? next ?? back : back);
     }
 
-    /// <summary>After an action that queued an operation: as <see cref="AfterAction"/>, with a banner that follows it.</summary>
+    /// <summary>
+    /// After an action that queued an operation: as <see cref="AfterAction"/>, with a banner that follows it.
+    /// </summary>
     public static IActionResult AfterQueued(
         this Controller page,
         Result<Operation> queued,
@@ -92,7 +101,9 @@ internal static class PageProblems
         return page.AfterAction(queued.Problem, $"{done} Follow it under Operations or here.", back, next);
     }
 
-    /// <summary>The refusal as the answer itself (a file that cannot be made now): the API's status, and the sentence.</summary>
+    /// <summary>
+    /// The refusal as the answer itself (a file that cannot be made now): the API's status, and the sentence.
+    /// </summary>
     public static IActionResult Answer(this Controller page, Problem problem) =>
         problem.Kind is ProblemKind.NotFound
             ? page.NotFound()

@@ -13,7 +13,9 @@ public static class Percent
     public const double WarnFrom = 75;
     public const double HighFrom = 90;
 
-    /// <summary><paramref name="part"/> as a percentage of <paramref name="whole"/>, or null when the whole is not positive.</summary>
+    /// <summary>
+    /// <paramref name="part"/> as a percentage of <paramref name="whole"/>, or null when the whole is not positive.
+    /// </summary>
     public static double? Of(double part, double whole) => whole > 0 ? part * 100 / whole : null;
 
     public static string Text(long part, long whole) => Text(Of(part, whole));

@@ -3,8 +3,8 @@ using Portal.Domain.Common;
 namespace Portal.Web.Common;
 
 /// <summary>
-/// Replica counts and revisions left out of a form or a body: refused with the field named, never taken for 0 (which would
-/// stop an application, or name no revision).
+/// Replica counts and revisions left out of a form or a body: refused with the field named, never taken for 0 (which
+/// would stop an application, or name no revision).
 /// </summary>
 public static class ReplicaInput
 {

@@ -4,9 +4,9 @@ using System.Text;
 namespace Portal.Web.Common;
 
 /// <summary>
-/// Makes a URL from a route template of a feature's routes class (<c>ApplicationRoutes</c>, …), the same string its actions
-/// are routed by: each parameter, constraint and all (<c>{alertId:guid}</c>), is replaced in order by a value, escaped as a
-/// path segment.
+/// Makes a URL from a route template of a feature's routes class (<c>ApplicationRoutes</c>, …), the same string its
+/// actions are routed by: each parameter, constraint and all (<c>{alertId:guid}</c>), is replaced in order by a value,
+/// escaped as a path segment.
 /// </summary>
 public static class RouteUrl
 {

@@ -20,7 +20,8 @@ internal static class SecurityHeaders
                 {
                     headers.ContentSecurityPolicy =
                         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                        + "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'";
+                        + "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; "
+                        + "form-action 'self'; base-uri 'self'";
                 }
                 await next();
             }

@@ -32,7 +32,10 @@ public abstract record StrictBody
     public static IEnumerable<Problem> Required(params (object? Value, string Field, string Message)[] fields) =>
         fields.Where(f => f.Value is null).Select(f => Problem.Invalid(f.Field, f.Message));
 
-    /// <summary>The problem with each field it names put under <paramref name="prefix"/>: "CpuRequests" becomes "Share.CpuRequests".</summary>
+    /// <summary>
+    /// The problem with each field it names put under <paramref name="prefix"/>: "CpuRequests" becomes
+    /// "Share.CpuRequests".
+    /// </summary>
     public static Problem Within(string prefix, Problem problem) =>
         problem.Causes.Count > 0
             ? problem with

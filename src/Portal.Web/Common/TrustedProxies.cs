@@ -11,15 +11,16 @@ public sealed class NetworkOptions
     public const string Section = "Portal:Network";
 
     /// <summary>
-    /// Addresses and CIDR ranges of the proxies in front of the portal (ingress, load balancer) whose X-Forwarded-For and
-    /// X-Forwarded-Proto are believed; loopback always is. Anyone else's are ignored.
+    /// Addresses and CIDR ranges of the proxies in front of the portal (ingress, load balancer) whose X-Forwarded-For
+    /// and X-Forwarded-Proto are believed; loopback always is. Anyone else's are ignored.
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 }
 
 /// <summary>
-/// The client's address and scheme behind proxies: X-Forwarded-For is read from the right, one trusted proxy at a time, and
-/// the first address a trusted proxy did not vouch for is the client's — what the sign-in rate limit and the audit see.
+/// The client's address and scheme behind proxies: X-Forwarded-For is read from the right, one trusted proxy at a time,
+/// and the first address a trusted proxy did not vouch for is the client's — what the sign-in rate limit and the audit
+/// see.
 /// </summary>
 public static class TrustedProxies
 {
@@ -33,7 +34,8 @@ public static class TrustedProxies
                 (forwarded, network) =>
                 {
                     forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-                    // Behind a load balancer and an ingress the client is more than one hop away; the walk stops at the first untrusted sender anyway.
+                    // Behind a load balancer and an ingress the client is more than one hop away; the walk stops at the
+                    // first untrusted sender anyway.
                     forwarded.ForwardLimit = null;
                     foreach (var entry in network.Value.TrustedProxies)
                     {

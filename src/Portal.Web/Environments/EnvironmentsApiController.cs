@@ -8,9 +8,9 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Environments;
 
 /// <summary>
-/// An environment's share of the tenant's quota in its pool: every amount as people write them ("2", "500m", "4Gi"), 0 for
-/// none; an amount left out is refused, never taken for zero, and so is a field the request does not take. Middleware
-/// instances are no part of a share: they count against the tenant's quota in the pool.
+/// An environment's share of the tenant's quota in its pool: every amount as people write them ("2", "500m", "4Gi"), 0
+/// for none; an amount left out is refused, never taken for zero, and so is a field the request does not take.
+/// Middleware instances are no part of a share: they count against the tenant's quota in the pool.
 /// </summary>
 public sealed record ShareRequest(
     string? CpuRequests,
@@ -55,7 +55,9 @@ public sealed class EnvironmentsApiController(EnvironmentDirectory environments)
         return Accepted(created);
     }
 
-    /// <summary>Changes an environment's share of the quota; 202 with the operation that updates its ResourceQuota.</summary>
+    /// <summary>
+    /// Changes an environment's share of the quota; 202 with the operation that updates its ResourceQuota.
+    /// </summary>
     [HttpPut("environments/{environment}/share"), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeShare(string environment, ShareRequest share, CancellationToken ct)
     {

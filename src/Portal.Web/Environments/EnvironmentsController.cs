@@ -17,7 +17,9 @@ public sealed class EnvironmentForm
     public ShareForm Share { get; set; } = new();
 }
 
-/// <summary>A share change that was refused: the environment and the amounts as typed, to be corrected where they were typed.</summary>
+/// <summary>
+/// A share change that was refused: the environment and the amounts as typed, to be corrected where they were typed.
+/// </summary>
 public sealed record RefusedShareChange(string Environment, ShareForm Form);
 
 public sealed record EnvironmentsModel(
@@ -41,7 +43,9 @@ public sealed record OperationsModel(TenantAccess Access, IReadOnlyList<Operatio
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class EnvironmentsController(EnvironmentDirectory environments, PoolCatalog pools) : Controller
 {
-    /// <summary>Where the share change form's refusals go in the model state: "Change.CpuRequests", or "Change" for the whole.</summary>
+    /// <summary>
+    /// Where the share change form's refusals go in the model state: "Change.CpuRequests", or "Change" for the whole.
+    /// </summary>
     public const string ChangePrefix = "Change";
 
     private static readonly string[] ShareFields =
@@ -86,7 +90,9 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return Redirect(EnvironmentRoutes.OperationsUrl(access.Tenant.Slug));
     }
 
-    /// <summary>Changes an environment's share; a refusal is shown in that environment's form, each amount's next to it.</summary>
+    /// <summary>
+    /// Changes an environment's share; a refusal is shown in that environment's form, each amount's next to it.
+    /// </summary>
     [HttpPost(EnvironmentRoutes.Share), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ChangeShare(
         string environment,
@@ -118,7 +124,9 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
         return Redirect(EnvironmentRoutes.OperationsUrl(access.Tenant.Slug));
     }
 
-    /// <summary>Says what runs in the environment before it is deleted, and asks for its name when something does.</summary>
+    /// <summary>
+    /// Says what runs in the environment before it is deleted, and asks for its name when something does.
+    /// </summary>
     [HttpGet(EnvironmentRoutes.Delete), Authorize(TenantPolicies.Manage)]
     public async Task<IActionResult> ConfirmDelete(string environment, CancellationToken ct)
     {

@@ -8,8 +8,9 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Web.Environments;
 
 /// <summary>
-/// Hands operations to Hangfire: one job, <see cref="OperationJob"/>, runs every operation with the runner of its kind. The job's id is noted on the
-/// operation, so that the sweeper can ask Hangfire whether it still holds the job before queueing another.
+/// Hands operations to Hangfire: one job, <see cref="OperationJob"/>, runs every operation with the runner of its kind.
+/// The job's id is noted on the operation, so that the sweeper can ask Hangfire whether it still holds the job before
+/// queueing another.
 /// </summary>
 internal sealed class HangfireOperationQueue(
     IBackgroundJobClient jobs,
@@ -32,7 +33,8 @@ internal sealed class HangfireOperationQueue(
             throw new InvalidOperationException($"No job carries out operations of kind '{operation.Kind}'.");
         var id = operation.Id;
         var jobId = jobs.Enqueue<OperationJob>(job => job.RunAsync(id, CancellationToken.None));
-        // Hangfire's client is synchronous (queueing is a write to its storage); the id is written beside it the same way.
+        // Hangfire's client is synchronous (queueing is a write to its storage); the id is written beside it the same
+        // way.
         db.Operations.IgnoreQueryFilters()
             .Where(o => o.Id == id)
             .ExecuteUpdate(set => set.SetProperty(o => o.JobId, jobId));

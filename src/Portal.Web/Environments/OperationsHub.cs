@@ -49,7 +49,10 @@ public sealed record OperationUpdate(
     IReadOnlyList<OperationStep> Steps
 );
 
-/// <summary>Pushes an operation to its tenant's followers, and an operation on a middleware instance to the followers of that instance too.</summary>
+/// <summary>
+/// Pushes an operation to its tenant's followers, and an operation on a middleware instance to the followers of that
+/// instance too.
+/// </summary>
 internal sealed class SignalROperationProgress(
     IHubContext<OperationsHub> hub,
     IHubContext<Middleware.InstancesHub> instances

@@ -154,7 +154,8 @@ public sealed class AccountController(
             }
             return View(form);
         }
-        // Whoever learned the old password may hold tokens or a session made with it: they end here, this browser stays signed in.
+        // Whoever learned the old password may hold tokens or a session made with it: they end here, this browser stays
+        // signed in.
         await revocation.RevokeTokensAsync(user, ct);
         await signIn.RefreshSignInAsync(user);
         await audit.RecordNowAsync(

@@ -35,7 +35,8 @@ public static class IdentitySetup
             )
             .Validate(
                 o => o.AllowedOrigins.All(Common.HubOrigins.IsOrigin),
-                "Portal:Security:AllowedOrigins takes origins: http(s), a host and an optional port, nothing after (https://console.example.com)."
+                "Portal:Security:AllowedOrigins takes origins: http(s), a host and an "
+                    + "optional port, nothing after (https://console.example.com)."
             )
             .ValidateOnStart();
         services
@@ -115,7 +116,8 @@ public static class IdentitySetup
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
-                // An access token revoked in the database (e.g. by a password change) stops working at once, not when it expires.
+                // An access token revoked in the database (e.g. by a password change) stops working at once, not when
+                // it expires.
                 validation.EnableTokenEntryValidation();
             });
         services

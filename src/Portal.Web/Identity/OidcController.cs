@@ -113,8 +113,8 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
     }
 
     /// <summary>
-    /// The claims of a user's tokens, read fresh from the account at every issue and refresh; the security stamp they were
-    /// issued under must still be the account's at the next exchange.
+    /// The claims of a user's tokens, read fresh from the account at every issue and refresh; the security stamp they
+    /// were issued under must still be the account's at the next exchange.
     /// </summary>
     private static ClaimsPrincipal UserPrincipal(PortalUser user, IEnumerable<string> scopes)
     {
@@ -130,7 +130,8 @@ public sealed class OidcController(UserManager<PortalUser> users, PortalDbContex
             claim.Type switch
             {
                 Claims.Name or Claims.Email => [Destinations.AccessToken, Destinations.IdentityToken],
-                // Only in the authorization code and the refresh token, which the server alone reads: a new password ends them.
+                // Only in the authorization code and the refresh token, which the server alone reads: a new password
+                // ends them.
                 PortalClaims.SecurityStamp => [],
                 _ => [Destinations.AccessToken],
             }

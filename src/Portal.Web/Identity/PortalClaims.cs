@@ -12,7 +12,9 @@ public static class PortalClaims
     public const string Subject = "sub";
     public const string Name = "name";
 
-    /// <summary>The account's security stamp when a code or refresh token was issued; a password change replaces it.</summary>
+    /// <summary>
+    /// The account's security stamp when a code or refresh token was issued; a password change replaces it.
+    /// </summary>
     public const string SecurityStamp = "portal:security_stamp";
 
     public static Guid? UserId(this ClaimsPrincipal principal)
@@ -36,7 +38,9 @@ public static class PortalClaims
         ?? principal.FindFirstValue(Subject)
         ?? "unknown";
 
-    /// <summary>The name a person chose for themselves, for greeting them; audit records use the sign-in name.</summary>
+    /// <summary>
+    /// The name a person chose for themselves, for greeting them; audit records use the sign-in name.
+    /// </summary>
     public static string ShownName(this ClaimsPrincipal principal) =>
         principal.FindFirstValue("display_name") is { Length: > 0 } name ? name : principal.DisplayName();
 

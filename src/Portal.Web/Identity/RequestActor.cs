@@ -9,7 +9,9 @@ internal sealed class RequestActorSource(IHttpContextAccessor http) : IActorSour
     public Domain.Audit.Actor? Find() => http.HttpContext?.ToActor();
 }
 
-/// <summary>A hub method acts for the hub connection's caller: each call sets its scope's actor from the hub's context.</summary>
+/// <summary>
+/// A hub method acts for the hub connection's caller: each call sets its scope's actor from the hub's context.
+/// </summary>
 internal sealed class HubCallActor : IHubFilter
 {
     public ValueTask<object?> InvokeMethodAsync(

@@ -9,14 +9,14 @@ public sealed class SecurityOptions
     public int LockoutMinutes { get; set; } = 15;
 
     /// <summary>
-    /// Cookies (session, anti-forgery, temp data) are sent only over HTTPS; appsettings.Development.json turns it off so that
-    /// they follow the request on http://localhost.
+    /// Cookies (session, anti-forgery, temp data) are sent only over HTTPS; appsettings.Development.json turns it off
+    /// so that they follow the request on http://localhost.
     /// </summary>
     public bool SecureCookies { get; set; } = true;
 
     /// <summary>
-    /// Origins besides the portal's own (its request host and <c>Portal:PublicUrl</c>) whose pages may open live connections,
-    /// e.g. <c>https://console.example.com</c>.
+    /// Origins besides the portal's own (its request host and <c>Portal:PublicUrl</c>) whose pages may open live
+    /// connections, e.g. <c>https://console.example.com</c>.
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 }

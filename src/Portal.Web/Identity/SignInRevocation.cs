@@ -4,10 +4,10 @@ using Portal.Infrastructure.Identity;
 namespace Portal.Web.Identity;
 
 /// <summary>
-/// Ends what a user's earlier sign-ins left behind once their password changed: the refresh and access tokens the CLI and
-/// other tools hold, and the authorizations behind them. Other browsers fail the security stamp check within a minute
-/// (<c>SecurityStampValidatorOptions.ValidationInterval</c>), and a token that escaped revocation fails the stamp check at
-/// the token endpoint.
+/// Ends what a user's earlier sign-ins left behind once their password changed: the refresh and access tokens the CLI
+/// and other tools hold, and the authorizations behind them. Other browsers fail the security stamp check within a
+/// minute (<c>SecurityStampValidatorOptions.ValidationInterval</c>), and a token that escaped revocation fails the
+/// stamp check at the token endpoint.
 /// </summary>
 public sealed class SignInRevocation(IOpenIddictTokenManager tokens, IOpenIddictAuthorizationManager authorizations)
 {

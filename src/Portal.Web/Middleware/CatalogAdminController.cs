@@ -178,7 +178,9 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         return Redirect(toList ? MiddlewareRoutes.AdminCatalogUrl() : MiddlewareRoutes.AdminTemplateUrl(template));
     }
 
-    /// <summary>Back to the template after a change; a refusal shows the page again with the problems next to the form's fields.</summary>
+    /// <summary>
+    /// Back to the template after a change; a refusal shows the page again with the problems next to the form's fields.
+    /// </summary>
     private async Task<IActionResult> AfterAsync(
         string template,
         Result result,

@@ -61,7 +61,10 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
             ? Ok(found)
             : NotFoundProblem(template);
 
-    /// <summary>Adds a template from the text of a catalog file (<c>Content-Type: text/yaml</c>); a broken one is refused with every problem.</summary>
+    /// <summary>
+    /// Adds a template from the text of a catalog file (<c>Content-Type: text/yaml</c>); a broken one is refused with
+    /// every problem.
+    /// </summary>
     [HttpPost("api/v1/middleware/templates"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<CatalogTemplate>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Create(CancellationToken ct)
@@ -165,7 +168,9 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
     private IActionResult NotFoundProblem(string template) =>
         this.ToActionResult(Domain.Common.Problem.NotFound($"Middleware template '{template}'"));
 
-    /// <summary>The request body as text, or null when it is longer than <paramref name="maxLength"/> characters.</summary>
+    /// <summary>
+    /// The request body as text, or null when it is longer than <paramref name="maxLength"/> characters.
+    /// </summary>
     private async Task<string?> ReadTextAsync(int maxLength, CancellationToken ct)
     {
         using var reader = new StreamReader(Request.Body, Encoding.UTF8);

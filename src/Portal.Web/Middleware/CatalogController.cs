@@ -6,7 +6,10 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Middleware;
 
-/// <summary>The middleware catalog as a tenant's members browse it: what is offered, and each template's versions, plans and parameters.</summary>
+/// <summary>
+/// The middleware catalog as a tenant's members browse it: what is offered, and each template's versions, plans and
+/// parameters.
+/// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class CatalogController(MiddlewareCatalog catalog) : Controller
 {

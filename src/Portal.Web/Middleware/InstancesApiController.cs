@@ -120,7 +120,10 @@ public sealed class InstancesApiController(
     public async Task<IActionResult> Restart(string environment, string instance, CancellationToken ct) =>
         Accepted(await changes.RestartAsync(environment, instance, ct));
 
-    /// <summary>Deletes the instance: <c>volumes</c> is <c>keep</c> or <c>delete</c>, and <c>confirm</c> its name when applications are bound to it.</summary>
+    /// <summary>
+    /// Deletes the instance: <c>volumes</c> is <c>keep</c> or <c>delete</c>, and <c>confirm</c> its name when
+    /// applications are bound to it.
+    /// </summary>
     [HttpDelete("{environment}/{instance}"), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(
         string environment,

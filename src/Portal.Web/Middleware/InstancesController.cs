@@ -56,7 +56,10 @@ public sealed record BindingPreviewModel(
     IReadOnlyList<string> Applications
 );
 
-/// <summary>The middleware instance pages of a tenant: list, provision, the instance with its day-2 actions, reveal, delete and bindings.</summary>
+/// <summary>
+/// The middleware instance pages of a tenant: list, provision, the instance with its day-2 actions, reveal, delete and
+/// bindings.
+/// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class InstancesController(
     InstanceDirectory directory,
@@ -242,7 +245,9 @@ public sealed class InstancesController(
             $"Restarting '{instance}'."
         );
 
-    /// <summary>Deletes with an explicit choice about the data volumes; a bound instance needs its name typed as confirmation.</summary>
+    /// <summary>
+    /// Deletes with an explicit choice about the data volumes; a bound instance needs its name typed as confirmation.
+    /// </summary>
     [HttpPost(MiddlewareRoutes.Delete), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Delete(
         string environment,
@@ -268,7 +273,9 @@ public sealed class InstancesController(
         );
     }
 
-    /// <summary>The variables a binding would give the application, with inputs to rename them, before anything changes.</summary>
+    /// <summary>
+    /// The variables a binding would give the application, with inputs to rename them, before anything changes.
+    /// </summary>
     [HttpGet(MiddlewareRoutes.NewBinding), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> PreviewBinding(
         string environment,
@@ -359,7 +366,9 @@ public sealed class InstancesController(
             $"Unbinding '{instance}' from '{app}': a new revision of '{app}' is being deployed."
         );
 
-    /// <summary>After an action: back to the instance (or on to the list) with a note of what was queued, or why not.</summary>
+    /// <summary>
+    /// After an action: back to the instance (or on to the list) with a note of what was queued, or why not.
+    /// </summary>
     private IActionResult BackToInstance(
         Result<Operation> outcome,
         string environment,

@@ -10,9 +10,10 @@ namespace Portal.Web.Middleware;
 
 /// <summary>
 /// Live middleware instances: a member of a tenant follows one of its instances and receives it again each time an
-/// operation on it (provisioning, a change, a restart) moves on, like application pages follow their applications. Browsers
-/// come with their session cookie, tools with a bearer token; every call checks membership afresh, and a member removed or
-/// given a lower role loses the connection at once through <see cref="Tenancy.LiveTenantConnections"/>.
+/// operation on it (provisioning, a change, a restart) moves on, like application pages follow their applications.
+/// Browsers come with their session cookie, tools with a bearer token; every call checks membership afresh, and a
+/// member removed or given a lower role loses the connection at once through
+/// <see cref="Tenancy.LiveTenantConnections"/>.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
 public sealed class InstancesHub(
@@ -25,8 +26,9 @@ public sealed class InstancesHub(
     public const string InstanceChanged = "instanceChanged";
 
     /// <summary>
-    /// Joins the instance's group, then answers with the instance as it is now, so that nothing that changed between rendering
-    /// the page and joining is missed. Asked again, it answers afresh (the page does so when an operation on the instance ends).
+    /// Joins the instance's group, then answers with the instance as it is now, so that nothing that changed between
+    /// rendering the page and joining is missed. Asked again, it answers afresh (the page does so when an operation on
+    /// the instance ends).
     /// </summary>
     public async Task<InstanceLiveView> Follow(string tenant, string environment, string instance)
     {
@@ -43,7 +45,9 @@ public sealed class InstancesHub(
         return InstanceLiveView.Of(view);
     }
 
-    /// <summary>The group of one instance: its tenant, and the target its operations name ("{instance}/{environment}").</summary>
+    /// <summary>
+    /// The group of one instance: its tenant, and the target its operations name ("{instance}/{environment}").
+    /// </summary>
     public static string Group(Guid tenantId, string instance, string environment) =>
         $"instance:{tenantId:N}:{instance}/{environment}";
 

@@ -3,9 +3,9 @@ using Portal.Web.Common;
 namespace Portal.Web.Middleware;
 
 /// <summary>
-/// The addresses of the middleware pages — a tenant's catalog and instances, the platform admin's catalog: each template
-/// routes its actions, and its <c>…Url</c> method makes links and redirects to them. <c>catalog</c> and <c>new</c> stand
-/// where an environment's name goes and are therefore refused as environment names.
+/// The addresses of the middleware pages — a tenant's catalog and instances, the platform admin's catalog: each
+/// template routes its actions, and its <c>…Url</c> method makes links and redirects to them. <c>catalog</c> and
+/// <c>new</c> stand where an environment's name goes and are therefore refused as environment names.
 /// </summary>
 public static class MiddlewareRoutes
 {

@@ -3,7 +3,10 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Web.Monitoring;
 
-/// <summary>Whose alerts, rules and channels a page shows: a tenant's (through the caller's access to it) or, without one, the platform's.</summary>
+/// <summary>
+/// Whose alerts, rules and channels a page shows: a tenant's (through the caller's access to it) or, without one, the
+/// platform's.
+/// </summary>
 public sealed record AlertOwner(TenantAccess? Access)
 {
     public Tenant? Tenant => Access?.Tenant;
@@ -20,8 +23,8 @@ public sealed record AlertOwner(TenantAccess? Access)
     public bool CanChange(TenantRole role) => Access?.CanChange(role) ?? true;
 
     /// <summary>
-    /// Webhook URLs are shown whole to the owner's admins only (platform pages are for platform admins): to everyone else
-    /// their path and query, which may be the credential, are cut off.
+    /// Webhook URLs are shown whole to the owner's admins only (platform pages are for platform admins): to everyone
+    /// else their path and query, which may be the credential, are cut off.
     /// </summary>
     public bool SeesWholeUrls => Access?.Role.Allows(TenantRole.TenantAdmin) ?? true;
 }

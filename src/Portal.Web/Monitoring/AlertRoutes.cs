@@ -3,7 +3,8 @@ using Portal.Web.Common;
 namespace Portal.Web.Monitoring;
 
 /// <summary>
-/// The addresses of the alert, rule and channel pages, a tenant's under <c>/t/{tenant}/alerts</c> and the platform's under
+/// The addresses of the alert, rule and channel pages, a tenant's under <c>/t/{tenant}/alerts</c> and the platform's
+/// under
 /// <c>/admin/alerts</c>: each template routes its actions, and its <c>…Url</c> method makes links and redirects to the
 /// tenant's page, or to the platform's (the <c>Platform…</c> template) when no tenant is given.
 /// </summary>

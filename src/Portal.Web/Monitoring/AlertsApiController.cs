@@ -18,7 +18,10 @@ public sealed record AlertView(AlertDetail Detail)
     public IReadOnlyList<AlertDelivery> Deliveries => Detail.Deliveries;
 }
 
-/// <summary>Alerts of a tenant (<c>/api/v1/tenants/{tenant}/alerts</c>) and of the platform (<c>/api/v1/alerts</c>, platform admins).</summary>
+/// <summary>
+/// Alerts of a tenant (<c>/api/v1/tenants/{tenant}/alerts</c>) and of the platform (<c>/api/v1/alerts</c>, platform
+/// admins).
+/// </summary>
 public sealed class AlertsApiController(AlertBook alerts) : ApiControllerBase
 {
     [HttpGet("api/v1/tenants/{tenant}/alerts"), Authorize(TenantPolicies.Read)]
@@ -36,7 +39,9 @@ public sealed class AlertsApiController(AlertBook alerts) : ApiControllerBase
     [HttpGet("api/v1/alerts/{alertId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
     public Task<IActionResult> PlatformGet(Guid alertId, CancellationToken ct) => GetAsync(null, alertId, ct);
 
-    /// <summary>The alert's metric on its subject, from an hour before it fired to a quarter of an hour after it resolved.</summary>
+    /// <summary>
+    /// The alert's metric on its subject, from an hour before it fired to a quarter of an hour after it resolved.
+    /// </summary>
     [HttpGet("api/v1/tenants/{tenant}/alerts/{alertId:guid}/chart"), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> TenantChart(Guid alertId, CancellationToken ct) =>
         ChartAsync(HttpContext.TenantAccess().Tenant, alertId, ct);

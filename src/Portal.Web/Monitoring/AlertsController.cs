@@ -49,8 +49,9 @@ public sealed record AlertDetailModel(AlertOwner Owner, AlertDetail Detail, Sile
 }
 
 /// <summary>
-/// The alerts of a tenant (on its applications, environments and instances) and of the whole platform: firing, silenced,
-/// resolved, filtered; one alert with its chart around the firing time and its notifications; silencing for a while.
+/// The alerts of a tenant (on its applications, environments and instances) and of the whole platform: firing,
+/// silenced, resolved, filtered; one alert with its chart around the firing time and its notifications; silencing for a
+/// while.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class AlertsController(AlertBook alerts) : Controller
@@ -89,7 +90,9 @@ public sealed class AlertsController(AlertBook alerts) : Controller
     public Task<IActionResult> PlatformUnsilence(Guid alertId, CancellationToken ct) =>
         UnsilenceAsync(PlatformOwner, alertId, ct);
 
-    /// <summary>The chart of the alert's page, read with the page's session: the metric around the firing time.</summary>
+    /// <summary>
+    /// The chart of the alert's page, read with the page's session: the metric around the firing time.
+    /// </summary>
     [HttpGet(AlertRoutes.Chart), Authorize(TenantPolicies.Read)]
     public Task<IActionResult> TenantChart(Guid alertId, CancellationToken ct) => ChartAsync(TenantOwner, alertId, ct);
 

@@ -9,10 +9,14 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Monitoring;
 
-/// <summary>A new channel: a webhook takes <c>url</c>, an e-mail channel <c>recipients</c> (separated by commas).</summary>
+/// <summary>
+/// A new channel: a webhook takes <c>url</c>, an e-mail channel <c>recipients</c> (separated by commas).
+/// </summary>
 public sealed record ChannelRequest(ChannelKind? Kind, string? Name, string? Url, string? Recipients);
 
-/// <summary>A webhook channel with the secret it signs with, answered once: when it is created or given a new secret.</summary>
+/// <summary>
+/// A webhook channel with the secret it signs with, answered once: when it is created or given a new secret.
+/// </summary>
 public sealed record IssuedChannelResource(
     Guid Id,
     string Name,
@@ -36,15 +40,18 @@ public sealed record IssuedChannelResource(
 }
 
 /// <summary>
-/// Notification channels of a tenant (<c>/api/v1/tenants/{tenant}/channels</c>: members read, tenant admins change) and of the
-/// platform (<c>/api/v1/channels</c>, platform admins). A webhook's secret is answered only when it is issued.
+/// Notification channels of a tenant (<c>/api/v1/tenants/{tenant}/channels</c>: members read, tenant admins change) and
+/// of the platform (<c>/api/v1/channels</c>, platform admins). A webhook's secret is answered only when it is issued.
 /// </summary>
 public sealed class ChannelsApiController(ChannelDirectory channels) : ApiControllerBase
 {
     private const string TenantChannels = "api/v1/tenants/{tenant}/channels";
     private const string PlatformChannels = "api/v1/channels";
 
-    /// <summary>The tenant's channels; a webhook's <c>target</c> is its whole URL for tenant admins, its scheme and host for everyone else.</summary>
+    /// <summary>
+    /// The tenant's channels; a webhook's <c>target</c> is its whole URL for tenant admins, its scheme and host for
+    /// everyone else.
+    /// </summary>
     [HttpGet(TenantChannels), Authorize(TenantPolicies.Read)]
     public Task<IReadOnlyList<ChannelRow>> List(CancellationToken ct) =>
         channels.ListAsync(Tenant.Id, SeesWholeUrls, ct);
@@ -91,7 +98,10 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     public Task<IActionResult> PlatformDisable(Guid channelId, CancellationToken ct) =>
         SwitchAsync(null, channelId, false, ct);
 
-    /// <summary>Sends a test message through the channel and answers what became of it (<c>delivered</c>, <c>attempts</c>, <c>error</c>).</summary>
+    /// <summary>
+    /// Sends a test message through the channel and answers what became of it (<c>delivered</c>, <c>attempts</c>,
+    /// <c>error</c>).
+    /// </summary>
     [HttpPost(TenantChannels + "/{channelId:guid}/test"), Authorize(TenantPolicies.Manage)]
     [ProducesResponseType<DeliveryOutcome>(StatusCodes.Status200OK)]
     public Task<IActionResult> Test(Guid channelId, CancellationToken ct) => TestAsync(Tenant, channelId, ct);

@@ -21,8 +21,8 @@ public sealed record ChannelSecretModel(AlertOwner Owner, IssuedChannelSecret Is
 public sealed record DeleteChannelModel(AlertOwner Owner, ChannelRow Channel);
 
 /// <summary>
-/// The notification channel pages of a tenant (<c>/t/{tenant}/alerts/channels</c>, changed by its tenant admins) and of the
-/// platform (<c>/admin/alerts/channels</c>).
+/// The notification channel pages of a tenant (<c>/t/{tenant}/alerts/channels</c>, changed by its tenant admins) and of
+/// the platform (<c>/admin/alerts/channels</c>).
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class ChannelsController(ChannelDirectory channels) : Controller

@@ -8,7 +8,10 @@ namespace Portal.Web.Monitoring;
 
 public sealed record TenantDashboardModel(TenantAccess Access, TenantDashboardView Dashboard);
 
-/// <summary>A panel of charts the chart script draws from <paramref name="Source"/>, refreshed live for the <paramref name="Live"/> scope.</summary>
+/// <summary>
+/// A panel of charts the chart script draws from <paramref name="Source"/>, refreshed live for the
+/// <paramref name="Live"/> scope.
+/// </summary>
 public sealed record ChartPanelModel(string Title, string Source, string Live);
 
 /// <summary>The platform ops dashboard and each tenant's monitoring dashboard.</summary>
@@ -27,8 +30,8 @@ public sealed class DashboardsController(PlatformDashboard platform, TenantDashb
 }
 
 /// <summary>
-/// The charts an application's (<c>apps</c>) or middleware instance's (<c>instances</c>) page shows: one panel per environment it
-/// runs in, live for its tenant.
+/// The charts an application's (<c>apps</c>) or middleware instance's (<c>instances</c>) page shows: one panel per
+/// environment it runs in, live for its tenant.
 /// </summary>
 public sealed record WorkloadChartsModel(string Tenant, string Kind, string Name, IEnumerable<string> Environments)
 {

@@ -9,9 +9,9 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Monitoring;
 
 /// <summary>
-/// Charts of clusters, environments, applications and middleware instances over a range (<c>range=1h|24h|7d|30d</c>, 1h by
-/// default), and the dashboards' data. Read only; besides bearer tokens, the session cookie authenticates these, because the
-/// pages' chart script fetches them from the browser.
+/// Charts of clusters, environments, applications and middleware instances over a range (<c>range=1h|24h|7d|30d</c>, 1h
+/// by default), and the dashboards' data. Read only; besides bearer tokens, the session cookie authenticates these,
+/// because the pages' chart script fetches them from the browser.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application")]
 public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard platform, TenantDashboard tenants)
@@ -27,7 +27,9 @@ public sealed class MetricsApiController(SubjectCharts charts, PlatformDashboard
     public async Task<IActionResult> Environment(string environment, string? range, CancellationToken ct) =>
         Answer(await charts.EnvironmentAsync(HttpContext.TenantAccess().Tenant.Id, environment, range, ct));
 
-    /// <summary>CPU, memory, restarts and replicas of the application in the environment, with its deploys there marked.</summary>
+    /// <summary>
+    /// CPU, memory, restarts and replicas of the application in the environment, with its deploys there marked.
+    /// </summary>
     [HttpGet(MonitoringRoutes.AppMetrics), Authorize(TenantPolicies.Read)]
     [ProducesResponseType<ChartSet>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Application(

@@ -7,9 +7,10 @@ using Portal.Web.Identity;
 namespace Portal.Web.Monitoring;
 
 /// <summary>
-/// Live dashboards and charts: a browser watches a scope, "platform" (platform admins) or "tenant:{slug}" (that tenant's
-/// members), and hears <see cref="SamplesTaken"/> when new samples were taken and <see cref="AlertsChanged"/> when alerts
-/// fired, resolved or were silenced; it then reads what changed through the API, as it did to draw the page.
+/// Live dashboards and charts: a browser watches a scope, "platform" (platform admins) or "tenant:{slug}" (that
+/// tenant's members), and hears <see cref="SamplesTaken"/> when new samples were taken and <see cref="AlertsChanged"/>
+/// when alerts fired, resolved or were silenced; it then reads what changed through the API, as it did to draw the
+/// page.
 /// </summary>
 [Authorize(AuthenticationSchemes = "Identity.Application," + IdentitySetup.Bearer)]
 public sealed class MonitoringHub(TenantAccessResolver access, Tenancy.LiveTenantConnections connections) : Hub
@@ -48,7 +49,9 @@ public sealed class MonitoringHub(TenantAccessResolver access, Tenancy.LiveTenan
     public static string TenantGroup(Guid tenantId) => $"tenant:{tenantId:N}";
 }
 
-/// <summary>Tells the platform's watchers, and those of each tenant concerned, that samples were taken or alerts changed.</summary>
+/// <summary>
+/// Tells the platform's watchers, and those of each tenant concerned, that samples were taken or alerts changed.
+/// </summary>
 internal sealed class SignalRMonitoringNotifier(IHubContext<MonitoringHub> hub) : IMonitoringNotifier
 {
     public Task SamplesTakenAsync(long at, IReadOnlyCollection<Guid> tenantIds, CancellationToken ct) =>

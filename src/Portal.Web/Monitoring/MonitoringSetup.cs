@@ -5,7 +5,9 @@ namespace Portal.Web.Monitoring;
 
 public static class MonitoringSetup
 {
-    /// <summary>The dashboards, and the live notifier in place of the infrastructure's silent one (the last registration wins).</summary>
+    /// <summary>
+    /// The dashboards, and the live notifier in place of the infrastructure's silent one (the last registration wins).
+    /// </summary>
     public static IServiceCollection AddPortalMonitoringWeb(this IServiceCollection services)
     {
         services.AddScoped<PlatformDashboard>();

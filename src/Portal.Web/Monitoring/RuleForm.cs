@@ -19,7 +19,9 @@ public sealed class RuleForm
     public Severity? Severity { get; set; }
     public List<Guid> ChannelIds { get; set; } = [];
 
-    /// <summary>For tenant rules: the application or middleware instance watched; empty for all of the tenant's.</summary>
+    /// <summary>
+    /// For tenant rules: the application or middleware instance watched; empty for all of the tenant's.
+    /// </summary>
     public string? AppName { get; set; }
 
     public static RuleForm Blank() =>
@@ -64,7 +66,9 @@ public sealed class RuleForm
         );
 }
 
-/// <summary>Turns what a form or a request left out into values the domain refuses with the field's own message.</summary>
+/// <summary>
+/// Turns what a form or a request left out into values the domain refuses with the field's own message.
+/// </summary>
 internal static class RuleInput
 {
     public static Result<RuleSettings> Settings(
@@ -88,7 +92,8 @@ internal static class RuleInput
             severity ?? (Severity)(-1),
             channelIds ?? []
         );
-        // AlertRule looks its metric up before it checks the settings, so an unknown metric must be told here, with the rest.
+        // AlertRule looks its metric up before it checks the settings, so an unknown metric must be told here, with the
+        // rest.
         return Enum.IsDefined(settings.Metric) ? settings : Problem.Invalid(settings.Problems().ToList());
     }
 }

@@ -8,7 +8,9 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Monitoring;
 
-/// <summary>A rule as sent: every setting; <c>appName</c> (tenant rules only, at creation) names the application watched.</summary>
+/// <summary>
+/// A rule as sent: every setting; <c>appName</c> (tenant rules only, at creation) names the application watched.
+/// </summary>
 public sealed record RuleRequest(
     string? Name,
     AlertMetric? Metric,
@@ -26,8 +28,8 @@ public sealed record RuleRequest(
 }
 
 /// <summary>
-/// Alert rules of a tenant (<c>/api/v1/tenants/{tenant}/alert-rules</c>: members read, developers change) and of the platform
-/// (<c>/api/v1/alert-rules</c>, platform admins).
+/// Alert rules of a tenant (<c>/api/v1/tenants/{tenant}/alert-rules</c>: members read, developers change) and of the
+/// platform (<c>/api/v1/alert-rules</c>, platform admins).
 /// </summary>
 public sealed class RulesApiController(AlertRuleDirectory rules) : ApiControllerBase
 {

@@ -35,7 +35,9 @@ public sealed record RuleFormModel(
 
 public sealed record DeleteRuleModel(AlertOwner Owner, RuleRow Rule);
 
-/// <summary>The alert rule pages of a tenant (<c>/t/{tenant}/alerts/rules</c>) and of the platform (<c>/admin/alerts/rules</c>).</summary>
+/// <summary>
+/// The alert rule pages of a tenant (<c>/t/{tenant}/alerts/rules</c>) and of the platform (<c>/admin/alerts/rules</c>).
+/// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class RulesController(
     AlertRuleDirectory rules,

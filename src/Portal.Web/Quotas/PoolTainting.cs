@@ -8,8 +8,9 @@ using Portal.Infrastructure.Quotas;
 namespace Portal.Web.Quotas;
 
 /// <summary>
-/// Asks for a pool's taint to be put on (or taken off) its nodes: the request is audited at once, and the change runs as a
-/// job (<see cref="PoolNodeTaints"/>) whose outcome is audited too. The pool's page learns the result from the cluster's watch.
+/// Asks for a pool's taint to be put on (or taken off) its nodes: the request is audited at once, and the change runs
+/// as a job (<see cref="PoolNodeTaints"/>) whose outcome is audited too. The pool's page learns the result from the
+/// cluster's watch.
 /// </summary>
 public sealed class PoolTainting(
     ICurrentActor currentActor,

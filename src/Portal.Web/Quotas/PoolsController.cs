@@ -16,8 +16,10 @@ public sealed record PoolListModel(
 );
 
 /// <param name="PrometheusUrl">The Prometheus the pool's usage is read from, "" for metrics.k8s.io.</param>
-/// <param name="RefusedPrometheusUrl">The address typed into the metrics source form when it was refused, to correct it.</param>
-/// <param name="RefusedIngressDomains">The domains typed into the ingress form when they were refused, to correct them.</param>
+/// <param name="RefusedPrometheusUrl">The address typed into the metrics source form when it was refused, to correct
+/// it.</param>
+/// <param name="RefusedIngressDomains">The domains typed into the ingress form when they were refused, to correct
+/// them.</param>
 public sealed record PoolDetailModel(
     PoolSummary Pool,
     IReadOnlyList<QuotaGrantView> Grants,
@@ -81,7 +83,9 @@ public sealed class PoolsController(
         return Redirect(QuotaRoutes.PoolUrl(created.Value.Name));
     }
 
-    /// <summary>The pool; with <paramref name="tenant"/>, its grant form holds that tenant's current quota, to be changed.</summary>
+    /// <summary>
+    /// The pool; with <paramref name="tenant"/>, its grant form holds that tenant's current quota, to be changed.
+    /// </summary>
     [HttpGet(QuotaRoutes.Pool)]
     public async Task<IActionResult> Detail(string pool, string? tenant, CancellationToken ct)
     {
@@ -217,7 +221,9 @@ public sealed class PoolsController(
         return Redirect(QuotaRoutes.PoolUrl(pool));
     }
 
-    /// <summary>The pool's page again, the refusal next to the setting's field and, by <paramref name="keep"/>, what was typed.</summary>
+    /// <summary>
+    /// The pool's page again, the refusal next to the setting's field and, by <paramref name="keep"/>, what was typed.
+    /// </summary>
     private Task<IActionResult> DetailRefusedAsync(
         PoolSummary pool,
         Domain.Common.Problem problem,

@@ -52,7 +52,10 @@ public sealed class QuotaForm
         ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
 }
 
-/// <summary>An environment's share as people type it; every amount is needed, 0 for none. Middleware instances are no part of it.</summary>
+/// <summary>
+/// An environment's share as people type it; every amount is needed, 0 for none. Middleware instances are no part of
+/// it.
+/// </summary>
 public sealed class ShareForm
 {
     public string? CpuRequests { get; set; }
@@ -94,7 +97,9 @@ public static class AmountText
 }
 
 /// <summary>One bar of a quota page: a part of a whole, labelled, with both figures written out.</summary>
-/// <remarks>A part that was not measured (usage before its first sample) is said so and draws no bar: unknown is not zero.</remarks>
+/// <remarks>
+/// A part that was not measured (usage before its first sample) is said so and draws no bar: unknown is not zero.
+/// </remarks>
 public sealed record UsageMeter(
     string Label,
     long Part,

@@ -8,7 +8,8 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Quotas;
 
-/// <param name="Dedicated">Whether the pool's nodes are kept for its workloads alone, by the taint "portal/pool=&lt;name&gt;:NoSchedule".</param>
+/// <param name="Dedicated">Whether the pool's nodes are kept for its workloads alone, by the taint
+/// "portal/pool=&lt;name&gt;:NoSchedule".</param>
 public sealed record CreatePoolRequest(
     string? Name,
     string? DisplayName,
@@ -36,7 +37,8 @@ public sealed record CreatePoolRequest(
 
 public sealed record DedicationRequest(bool? Dedicated);
 
-/// <param name="Domains">The domains under which the pool's environments may publish hosts, such as "apps.example.com"; empty for none.</param>
+/// <param name="Domains">The domains under which the pool's environments may publish hosts, such as "apps.example.com";
+/// empty for none.</param>
 /// <param name="WildcardHosts">Whether wildcard hosts ("*.team.apps.example.com") may be published under them.</param>
 public sealed record IngressSettingsRequest(IReadOnlyList<string?>? Domains, bool? WildcardHosts);
 
@@ -46,9 +48,9 @@ public sealed record OvercommitRequest(decimal? Cpu, decimal? Memory) : StrictBo
 public sealed record MetricsSourceRequest(string? PrometheusUrl);
 
 /// <summary>
-/// A pool as the API shows it: its live figures, the Prometheus its usage is read from ("" for metrics.k8s.io), whether it is
-/// dedicated, the taint its pods tolerate (and its nodes carry when dedicated), how many nodes do not carry it as they should
-/// yet, and the pools it shares nodes with.
+/// A pool as the API shows it: its live figures, the Prometheus its usage is read from ("" for metrics.k8s.io), whether
+/// it is dedicated, the taint its pods tolerate (and its nodes carry when dedicated), how many nodes do not carry it as
+/// they should yet, and the pools it shares nodes with.
 /// </summary>
 public sealed record PoolResource(
     Guid Id,
@@ -107,8 +109,8 @@ public sealed record PoolResource(
 }
 
 /// <summary>
-/// A tenant's quota in a pool: every amount as people write them ("8", "500m", "32Gi"), 0 for none; an amount left out is
-/// refused, never taken for zero, and so is a field the request does not take.
+/// A tenant's quota in a pool: every amount as people write them ("8", "500m", "32Gi"), 0 for none; an amount left out
+/// is refused, never taken for zero, and so is a field the request does not take.
 /// </summary>
 public sealed record QuotaRequest(
     string? CpuRequests,
@@ -171,7 +173,10 @@ public sealed class QuotasApiController(
             ? Ok(found)
             : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
 
-    /// <summary>Changes the pool's overcommit ratios; refused with the numbers when tenants were granted more than they would allow.</summary>
+    /// <summary>
+    /// Changes the pool's overcommit ratios; refused with the numbers when tenants were granted more than they would
+    /// allow.
+    /// </summary>
     [HttpPut("api/v1/pools/{pool}/overcommit"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> ChangeOvercommit(string pool, OvercommitRequest request, CancellationToken ct)
     {
@@ -198,7 +203,10 @@ public sealed class QuotasApiController(
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
-    /// <summary>Dedicates the pool's nodes to its workloads, or gives them back; its taint is applied to them by <c>POST .../taint</c>.</summary>
+    /// <summary>
+    /// Dedicates the pool's nodes to its workloads, or gives them back; its taint is applied to them by <c>POST
+    /// .../taint</c>.
+    /// </summary>
     [HttpPut("api/v1/pools/{pool}/dedicated"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> Dedicate(string pool, DedicationRequest request, CancellationToken ct)
@@ -211,7 +219,9 @@ public sealed class QuotasApiController(
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
-    /// <summary>Sets the domains the pool's environments publish ingress hosts under, and whether wildcard hosts are allowed.</summary>
+    /// <summary>
+    /// Sets the domains the pool's environments publish ingress hosts under, and whether wildcard hosts are allowed.
+    /// </summary>
     [HttpPut("api/v1/pools/{pool}/ingress"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ChangeIngress(string pool, IngressSettingsRequest request, CancellationToken ct)
@@ -220,7 +230,10 @@ public sealed class QuotasApiController(
         return changed.Succeeded ? Ok(await ResourceAsync(pool, ct)) : this.ToActionResult(changed.Problem!);
     }
 
-    /// <summary>Puts the pool's taint on its nodes when it is dedicated, and takes it off those that should not carry it; 202, run as a job.</summary>
+    /// <summary>
+    /// Puts the pool's taint on its nodes when it is dedicated, and takes it off those that should not carry it; 202,
+    /// run as a job.
+    /// </summary>
     [HttpPost("api/v1/pools/{pool}/taint"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Taint(string pool, CancellationToken ct)
     {
@@ -229,7 +242,10 @@ public sealed class QuotasApiController(
         return Accepted(new { job = await tainting.RequestAsync(found.Id, found.Name, ct) });
     }
 
-    /// <summary>Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none is.</summary>
+    /// <summary>
+    /// Reads the pool's usage from the Prometheus at the address given from now on, or from metrics.k8s.io when none
+    /// is.
+    /// </summary>
     [HttpPut("api/v1/pools/{pool}/metrics-source"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<PoolResource>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ChangeMetricsSource(
@@ -248,7 +264,9 @@ public sealed class QuotasApiController(
             ? Ok(await pools.GrantsAsync(found.Id, ct))
             : this.ToActionResult(Domain.Common.Problem.NotFound($"Pool '{pool}'"));
 
-    /// <summary>Grants or changes the tenant's quota in the pool; refused with the numbers when the pool cannot promise it.</summary>
+    /// <summary>
+    /// Grants or changes the tenant's quota in the pool; refused with the numbers when the pool cannot promise it.
+    /// </summary>
     [HttpPut("api/v1/pools/{pool}/quotas/{tenant}"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Grant(string pool, string tenant, QuotaRequest request, CancellationToken ct)
     {

@@ -10,8 +10,8 @@ using Portal.Web.Tenancy;
 namespace Portal.Web.Shell;
 
 /// <summary>
-/// The start page: a platform admin's home with the setup checklist, or a member's first tenant; and each tenant's home,
-/// its dashboard with the first steps while it has no application.
+/// The start page: a platform admin's home with the setup checklist, or a member's first tenant; and each tenant's
+/// home, its dashboard with the first steps while it has no application.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class HomeController(TenantAdministration tenants, PlatformSetup setup, TenantDashboard dashboard)

@@ -11,12 +11,14 @@ namespace Portal.Web.Shell;
 
 /// <summary>
 /// One step of setting up the platform: done or not, what is there (or what the step is for), and where it is done.
-/// <paramref name="Href"/> is null while an earlier step must be done first (there is no pool to grant in yet, no tenant to
-/// create an environment in).
+/// <paramref name="Href"/> is null while an earlier step must be done first (there is no pool to grant in yet, no
+/// tenant to create an environment in).
 /// </summary>
 public sealed record SetupStep(string Id, string Title, bool Done, string Detail, string Action, string? Href);
 
-/// <summary>The platform admin's first steps, cluster → pool → tenant → quota → environment → first application, in order.</summary>
+/// <summary>
+/// The platform admin's first steps, cluster → pool → tenant → quota → environment → first application, in order.
+/// </summary>
 public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
 {
     /// <summary>The first step not done yet: the one the home page offers a button for.</summary>
@@ -50,7 +52,8 @@ public sealed record SetupChecklist(IReadOnlyList<SetupStep> Steps)
                 setup.Pools.Count > 0,
                 setup.Pools.Count > 0
                     ? Named(setup.Pools, "pool", "pools", "is ready for grants", "are ready for grants")
-                    : "A whole cluster, or its nodes that match a label selector, in a region: quota is granted in a pool.",
+                    : "A whole cluster, or its nodes that match a label selector, in a "
+                        + "region: quota is granted in a pool.",
                 "Create a pool",
                 QuotaRoutes.PoolsUrl()
             ),

@@ -5,10 +5,10 @@ using Portal.Web.Identity;
 namespace Portal.Web.Tenancy;
 
 /// <summary>
-/// The hub connections of this replica that hold something of a tenant — its groups, a log stream — by tenant and caller.
-/// A hub takes <see cref="Mark"/> before it checks the caller's access and <see cref="Track"/>s the connection after; ending
-/// a caller's connections aborts each one (its groups and streams end with it; a browser reconnects and is checked again),
-/// and a connection tracked after an end that its access check may not have seen is aborted at once.
+/// The hub connections of this replica that hold something of a tenant — its groups, a log stream — by tenant and
+/// caller. A hub takes <see cref="Mark"/> before it checks the caller's access and <see cref="Track"/>s the connection
+/// after; ending a caller's connections aborts each one (its groups and streams end with it; a browser reconnects and
+/// is checked again), and a connection tracked after an end that its access check may not have seen is aborted at once.
 /// With several replicas, each knows only its own connections: the end must reach the others too (a backplane message).
 /// </summary>
 public sealed class LiveTenantConnections : ITenantConnections
@@ -37,7 +37,9 @@ public sealed class LiveTenantConnections : ITenantConnections
     /// <summary>Taken before a hub checks access: ends after it are applied to what that check let in.</summary>
     public long Mark() => Interlocked.Read(ref _marks);
 
-    /// <summary>Keeps the connection until it closes, as one that holds something of the tenant for its caller.</summary>
+    /// <summary>
+    /// Keeps the connection until it closes, as one that holds something of the tenant for its caller.
+    /// </summary>
     public void Track(HubCallerContext context, Guid tenantId, long mark)
     {
         var key = (tenantId, context.User!.ToCaller());

@@ -10,8 +10,8 @@ public sealed record MemberRequest(string? Email, string? Role);
 
 public sealed record RoleRequest(string? Role);
 
-/// <param name="Mail">Whether the link was mailed to the invitee ("sent"), could not be ("failed"), or no mail server is configured
-/// ("not-configured"), and a sentence saying so; unless sent, hand the link over yourself.</param>
+/// <param name="Mail">Whether the link was mailed to the invitee ("sent"), could not be ("failed"), or no mail server
+/// is configured ("not-configured"), and a sentence saying so; unless sent, hand the link over yourself.</param>
 public sealed record InvitationCreated(InvitationView Invitation, string Link, InvitationMail Mail);
 
 public sealed record ServiceAccountRequest(string? Name, string? Role);

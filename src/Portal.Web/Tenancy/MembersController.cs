@@ -13,7 +13,8 @@ public sealed class MemberForm
     public string? Role { get; set; } = "Developer";
 }
 
-/// <param name="InvitationMail">How the invitation just made reached the invitee (mailed, or only the link), beside its link.</param>
+/// <param name="InvitationMail">How the invitation just made reached the invitee (mailed, or only the link), beside its
+/// link.</param>
 public sealed record MembersModel(
     TenantAccess Access,
     Page<MemberView> Members,

@@ -40,5 +40,7 @@ public static class TenantPolicies
     }
 }
 
-/// <summary>Requires a role in the tenant the route names; <see cref="Changes"/> also requires the tenant to be active.</summary>
+/// <summary>
+/// Requires a role in the tenant the route names; <see cref="Changes"/> also requires the tenant to be active.
+/// </summary>
 public sealed record TenantAccessRequirement(TenantRole Role, bool Changes) : IAuthorizationRequirement;

@@ -62,8 +62,9 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
         ChangeAsync(tenant, found => tenants.ResumeAsync(found, ct), ct);
 
     /// <summary>
-    /// Starts deleting the tenant (or retries a failed deletion); <c>confirm</c> must repeat its slug. 202 with the operation,
-    /// which deletes the namespaces of its environments first, then its rows; the tenant is read-only meanwhile.
+    /// Starts deleting the tenant (or retries a failed deletion); <c>confirm</c> must repeat its slug. 202 with the
+    /// operation, which deletes the namespaces of its environments first, then its rows; the tenant is read-only
+    /// meanwhile.
     /// </summary>
     [HttpDelete("{tenant}"), Authorize(TenantPolicies.PlatformAdmin)]
     public async Task<IActionResult> Delete(string tenant, string? confirm, CancellationToken ct)

@@ -62,7 +62,8 @@ public sealed class DeploymentSpecTests
     [Fact]
     public void A_name_ending_in_a_line_break_is_refused_as_the_cluster_refuses_it()
     {
-        // The API server's rules hold the whole value (Go's $ ends the text); .NET's $ also matches before a final line break.
+        // The API server's rules hold the whole value (Go's $ ends the text); .NET's $ also matches before a final line
+        // break.
         var spec = Specs.Minimal() with
         {
             Ports = [new ContainerPort("http\n", 8080)],

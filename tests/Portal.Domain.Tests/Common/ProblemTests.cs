@@ -4,7 +4,9 @@ namespace Portal.Domain.Tests.Common;
 
 public sealed class ProblemTests
 {
-    /// <summary>The API's problem types are built from these codes; clients match on them, so they never change.</summary>
+    /// <summary>
+    /// The API's problem types are built from these codes; clients match on them, so they never change.
+    /// </summary>
     [Fact]
     public void Every_kind_of_problem_keeps_its_stable_code()
     {

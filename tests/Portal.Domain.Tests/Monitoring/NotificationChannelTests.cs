@@ -7,13 +7,15 @@ public sealed class NotificationChannelTests
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
     private static readonly Guid TenantId = Guid.NewGuid();
 
-    private static Common.Result<NotificationChannel> Webhook(string? url, string? name = "On-call") =>
+    private static Portal.Domain.Common.Result<NotificationChannel> Webhook(string? url, string? name = "On-call") =>
         NotificationChannel.CreateWebhook(TenantId, name, url, "sealed-secret", Seal, Now);
 
     private static string Seal(string url) => $"sealed({url})";
 
-    private static Common.Result<NotificationChannel> Email(string? recipients, string? name = "Team mail") =>
-        NotificationChannel.CreateEmail(TenantId, name, recipients, Now);
+    private static Portal.Domain.Common.Result<NotificationChannel> Email(
+        string? recipients,
+        string? name = "Team mail"
+    ) => NotificationChannel.CreateEmail(TenantId, name, recipients, Now);
 
     [Fact]
     public void A_webhook_channel_keeps_its_url_sealed_like_its_secret_and_starts_enabled()

@@ -2,7 +2,9 @@ using Portal.Infrastructure.Applications;
 
 namespace Portal.Infrastructure.Tests.Applications;
 
-/// <summary>The in-process queue of admissions per scope: one at a time in a scope, and nothing kept for a scope no longer busy.</summary>
+/// <summary>
+/// The in-process queue of admissions per scope: one at a time in a scope, and nothing kept for a scope no longer busy.
+/// </summary>
 public sealed class AdmissionGateTests
 {
     [Fact]

@@ -431,7 +431,10 @@ public sealed class ApplicationManifestTests
 
         private static bool Updating => Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1";
 
-        /// <summary>Null when the object matches its golden file (or, for an object not rendered, when there is none); else what differs.</summary>
+        /// <summary>
+        /// Null when the object matches its golden file (or, for an object not rendered, when there is none); else what
+        /// differs.
+        /// </summary>
         public static string? Check(string fileName, object? rendered)
         {
             var actual = rendered is null
@@ -452,10 +455,14 @@ public sealed class ApplicationManifestTests
             if (expected == actual)
                 return null;
             if (expected is null)
-                return $"{fileName}: no golden file for a rendered object. Run the tests with UPDATE_GOLDEN=1 to write it, and review it.";
+                return $"{fileName}: no golden file for a rendered object. Run the tests with "
+                    + "UPDATE_GOLDEN=1 to write it, and review it.";
             if (actual is null)
-                return $"{fileName}: the golden file describes an object that is no longer rendered. Run with UPDATE_GOLDEN=1 to remove it.";
-            return $"{fileName} differs from the golden file; if the change is intended, run the tests with UPDATE_GOLDEN=1 and review the diff.\n{FirstDifference(expected, actual)}";
+                return $"{fileName}: the golden file describes an object that is no longer "
+                    + "rendered. Run with UPDATE_GOLDEN=1 to remove it.";
+            return $"{fileName} differs from the golden file; if the change is intended, "
+                + "run the tests with UPDATE_GOLDEN=1 and review the "
+                + $"diff.\n{FirstDifference(expected, actual)}";
         }
 
         private static string FirstDifference(string expected, string actual)

@@ -3,7 +3,9 @@ using Portal.Infrastructure.Applications;
 
 namespace Portal.Infrastructure.Tests.Applications;
 
-/// <summary>Reading a log within bounds, whatever the cluster sends: the portal's own limits, not the kubelet's.</summary>
+/// <summary>
+/// Reading a log within bounds, whatever the cluster sends: the portal's own limits, not the kubelet's.
+/// </summary>
 public sealed class LogLineReaderTests
 {
     [Fact]
@@ -57,7 +59,9 @@ public sealed class LogLineReaderTests
         Assert.Equal("after", after);
     }
 
-    /// <summary>A stream that gives 'x' for ever, counting what it gave, like a container printing without a line break.</summary>
+    /// <summary>
+    /// A stream that gives 'x' for ever, counting what it gave, like a container printing without a line break.
+    /// </summary>
     private sealed class EndlessLine : Stream
     {
         public long Given { get; private set; }

@@ -228,7 +228,8 @@ public sealed class ClusterWatchTests
             settings: new Dictionary<string, string?>
             {
                 ["Portal:Clusters:HandOverAfterFailures"] = "2",
-                // Long enough that the lease does not lapse under a busy machine: the second replica gets it only if it is handed over.
+                // Long enough that the lease does not lapse under a busy machine: the second replica gets it only if it
+                // is handed over.
                 ["Portal:Clusters:LeaseDuration"] = "00:00:03",
             }
         );
@@ -276,7 +277,10 @@ public sealed class ClusterWatchTests
         public void Dispose() => _listener.Dispose();
     }
 
-    /// <summary>A database that refuses saves of hosts when asked, once or always: a flush meeting a failover or a lost connection.</summary>
+    /// <summary>
+    /// A database that refuses saves of hosts when asked, once or always: a flush meeting a failover or a lost
+    /// connection.
+    /// </summary>
     private sealed class RefusesHostSaves : SaveChangesInterceptor
     {
         private int _armed;

@@ -7,7 +7,9 @@ using Portal.Infrastructure.Tests.Monitoring.Sources;
 
 namespace Portal.Infrastructure.Tests.Clusters;
 
-/// <summary>A kubeconfig replaced on one replica reaches the clients every other replica hands out, within seconds.</summary>
+/// <summary>
+/// A kubeconfig replaced on one replica reaches the clients every other replica hands out, within seconds.
+/// </summary>
 public sealed class KubeconfigRotationTests
 {
     [Fact]

@@ -50,7 +50,8 @@ public sealed class WatchedCluster : IAsyncDisposable
         );
     }
 
-    /// <param name="beforeWatching">Runs before the portal starts watching, e.g. to turn on faults that apply to new watches.</param>
+    /// <param name="beforeWatching">Runs before the portal starts watching, e.g. to turn on faults that apply to new
+    /// watches.</param>
     /// <param name="services">Changes the portal's services, e.g. to put a fault between it and its database.</param>
     /// <param name="settings">Settings beyond the test defaults.</param>
     public static async Task<WatchedCluster> StartAsync(
@@ -169,7 +170,8 @@ public sealed class WatchedCluster : IAsyncDisposable
                 return cluster;
             if (DateTime.UtcNow > deadline)
                 Assert.Fail(
-                    $"Timed out waiting until {what}; the cluster's health: {cluster.Health}, last error: {cluster.LastError}"
+                    $"Timed out waiting until {what}; the cluster's health: "
+                        + $"{cluster.Health}, last error: {cluster.LastError}"
                 );
             await Task.Delay(50);
         }

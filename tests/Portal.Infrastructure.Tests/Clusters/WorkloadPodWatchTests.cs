@@ -7,7 +7,9 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Tests.Clusters;
 
-/// <summary>The managed pods (<see cref="WorkloadPod"/>) the cluster watch keeps, against the sandbox over HTTP.</summary>
+/// <summary>
+/// The managed pods (<see cref="WorkloadPod"/>) the cluster watch keeps, against the sandbox over HTTP.
+/// </summary>
 public sealed class WorkloadPodWatchTests
 {
     [Fact]

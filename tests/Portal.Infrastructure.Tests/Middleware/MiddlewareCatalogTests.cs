@@ -238,7 +238,10 @@ internal static class MiddlewareCatalog
         "dev"
     );
 
-    /// <summary>Instance "orders" of tenant "shop" in its dev environment, with the check's fixed sample parameters and credentials.</summary>
+    /// <summary>
+    /// Instance "orders" of tenant "shop" in its dev environment, with the check's fixed sample parameters and
+    /// credentials.
+    /// </summary>
     public static InstanceRenderInput Input(CatalogEntry entry, string version, string plan, int? replicas = null)
     {
         var definition = entry.Definition;
@@ -292,7 +295,8 @@ internal static class MiddlewareGolden
         var line = 0;
         while (line < expectedLines.Length && line < actualLines.Length && expectedLines[line] == actualLines[line])
             line++;
-        return $"{fileName} differs from the golden file; if the change is intended, run the tests with UPDATE_GOLDEN=1 and review the diff.\n"
+        return $"{fileName} differs from the golden file; if the change is intended, "
+            + "run the tests with UPDATE_GOLDEN=1 and review the diff.\n"
             + $"  first difference at line {line + 1}:\n  expected: {(line < expectedLines.Length ? expectedLines[line].Trim() : "(end)")}\n"
             + $"  rendered: {(line < actualLines.Length ? actualLines[line].Trim() : "(end)")}";
     }

@@ -7,8 +7,9 @@ using Portal.Infrastructure.Middleware;
 namespace Portal.Infrastructure.Tests.Middleware;
 
 /// <summary>
-/// A developer's parameter value is data, never YAML: whatever it holds, it cannot add a key, an object or a document to
-/// what a template renders. A template that writes a value where YAML could read it as structure fails to render instead.
+/// A developer's parameter value is data, never YAML: whatever it holds, it cannot add a key, an object or a document
+/// to what a template renders. A template that writes a value where YAML could read it as structure fails to render
+/// instead.
 /// </summary>
 public sealed class MiddlewareInjectionTests
 {
@@ -26,7 +27,9 @@ public sealed class MiddlewareInjectionTests
         + "subjects: [{ kind: ServiceAccount, name: default, namespace: shop-dev }]\n";
 
     private const string ExternalService =
-        "x\n---\napiVersion: v1\nkind: Service\nmetadata: { name: orders-public }\nspec: { type: NodePort, externalIPs: [203.0.113.7], ports: [{ port: 5432 }] }\n";
+        "x\n---\napiVersion: v1\nkind: Service\nmetadata: { name: orders-public "
+        + "}\nspec: { type: NodePort, externalIPs: [203.0.113.7], ports: [{ port: "
+        + "5432 }] }\n";
 
     /// <summary>Where the test template writes the parameter 'note'.</summary>
     public enum Where
@@ -44,7 +47,10 @@ public sealed class MiddlewareInjectionTests
         Config,
     }
 
-    /// <summary>How a careless template might write the value: bare, in quotes, with yaml_string inside quotes or filtered further, through tags.</summary>
+    /// <summary>
+    /// How a careless template might write the value: bare, in quotes, with yaml_string inside quotes or filtered
+    /// further, through tags.
+    /// </summary>
     private static readonly string[] Careless =
     [
         "{{ params.note }}",
@@ -300,7 +306,10 @@ public sealed class MiddlewareInjectionTests
         Assert.Contains("yaml_string", rendered.Problem.Message);
     }
 
-    /// <summary>The shipped PostgreSQL template with a free-text parameter 'note', written <paramref name="where"/> as <paramref name="placement"/>.</summary>
+    /// <summary>
+    /// The shipped PostgreSQL template with a free-text parameter 'note', written <paramref name="where"/> as
+    /// <paramref name="placement"/>.
+    /// </summary>
     private static TemplateDefinition PostgresWithNote(string placement, Where where)
     {
         var definition = MiddlewareCatalog.Entry("postgresql").Definition;
@@ -322,7 +331,8 @@ public sealed class MiddlewareInjectionTests
                 $"image: {{{{ image | yaml_string }}}}\n          workingDir: {placement}\n"
             ),
             _ => definition.ObjectsTemplate
-                + $"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ config_name }}}}\ndata:\n  note.conf: |\n    note = {placement}\n",
+                + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ "
+                + $"config_name }}}}\ndata:\n  note.conf: |\n    note = {placement}\n",
         };
         return definition with
         {
@@ -381,7 +391,9 @@ public sealed class MiddlewareInjectionTests
     private static List<string> Names(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects) =>
         objects.Select(o => $"{o.Kind}/{o.Metadata.Name}").ToList();
 
-    /// <summary>Every path of every object with the kind of its leaf, values left out: what a value may not change.</summary>
+    /// <summary>
+    /// Every path of every object with the kind of its leaf, values left out: what a value may not change.
+    /// </summary>
     private static List<string> Shape(IEnumerable<IKubernetesObject<V1ObjectMeta>> objects)
     {
         var paths = new List<string>();

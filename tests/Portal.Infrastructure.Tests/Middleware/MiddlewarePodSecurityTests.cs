@@ -6,8 +6,8 @@ namespace Portal.Infrastructure.Tests.Middleware;
 
 /// <summary>
 /// A template cannot give a tenant's instance a way onto its node, into another namespace or to the cluster's API: what
-/// the baseline Pod Security Standard forbids, and more, is refused by the check with the object and field it is in, and
-/// never rendered for an instance.
+/// the baseline Pod Security Standard forbids, and more, is refused by the check with the object and field it is in,
+/// and never rendered for an instance.
 /// </summary>
 public sealed class MiddlewarePodSecurityTests
 {
@@ -86,7 +86,9 @@ public sealed class MiddlewarePodSecurityTests
             {
                 Container,
                 Container + "          securityContext: { capabilities: { add: [CHOWN, NET_ADMIN, SYS_ADMIN] } }\n",
-                $"{Set}: spec.template.spec.containers[0] ('postgresql').securityContext.capabilities.add holds NET_ADMIN, SYS_ADMIN"
+                $"{Set}: spec.template.spec.containers[0] "
+                    + "('postgresql').securityContext.capabilities.add holds NET_ADMIN, "
+                    + "SYS_ADMIN"
             },
             {
                 Container,
@@ -117,18 +119,23 @@ public sealed class MiddlewarePodSecurityTests
             {
                 Pod,
                 Pod
-                    + "      initContainers: [{ name: init, image: {{ image | yaml_string }}, securityContext: { privileged: true } }]\n",
+                    + "      initContainers: [{ name: init, image: {{ image | yaml_string }}, "
+                    + "securityContext: { privileged: true } }]\n",
                 $"{Set}: spec.template.spec.initContainers[0] ('init').securityContext.privileged"
             },
             {
                 Pod,
                 Pod
-                    + "      ephemeralContainers: [{ name: debug, image: busybox:1.36, securityContext: { capabilities: { add: [SYS_PTRACE] } } }]\n",
-                $"{Set}: spec.template.spec.ephemeralContainers[0] ('debug').securityContext.capabilities.add holds SYS_PTRACE"
+                    + "      ephemeralContainers: [{ name: debug, image: busybox:1.36, "
+                    + "securityContext: { capabilities: { add: [SYS_PTRACE] } } }]\n",
+                $"{Set}: spec.template.spec.ephemeralContainers[0] "
+                    + "('debug').securityContext.capabilities.add holds SYS_PTRACE"
             },
             {
                 "  template:\n    spec:\n",
-                "  template:\n    metadata: { annotations: { container.apparmor.security.beta.kubernetes.io/postgresql: unconfined } }\n    spec:\n",
+                "  template:\n    metadata: { annotations: { "
+                    + "container.apparmor.security.beta.kubernetes.io/postgresql: unconfined "
+                    + "} }\n    spec:\n",
                 $"{Set}: spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/postgresql]"
             },
             {
@@ -196,8 +203,11 @@ public sealed class MiddlewarePodSecurityTests
     [InlineData(
         Container,
         Container
-            + "          securityContext: { capabilities: { add: [CHOWN, NET_BIND_SERVICE, SETUID], drop: [ALL] }, allowPrivilegeEscalation: false, "
-            + "runAsNonRoot: true, seccompProfile: { type: RuntimeDefault }, appArmorProfile: { type: RuntimeDefault }, procMount: Default }\n"
+            + "          securityContext: { capabilities: { add: [CHOWN, "
+            + "NET_BIND_SERVICE, SETUID], drop: [ALL] }, allowPrivilegeEscalation: "
+            + "false, "
+            + "runAsNonRoot: true, seccompProfile: { type: RuntimeDefault }, "
+            + "appArmorProfile: { type: RuntimeDefault }, procMount: Default }\n"
     )]
     [InlineData(
         PodSecurity,

@@ -201,8 +201,10 @@ public sealed class MiddlewareRenderingTests
             .Env.ToDictionary(e => e.Name, e => e.Value);
 
         Assert.Equal(
-            "server.1=orders-0.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 server.2=orders-1.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
-                + "server.3=orders-2.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 server.4=orders-3.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
+            "server.1=orders-0.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
+                + "server.2=orders-1.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
+                + "server.3=orders-2.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
+                + "server.4=orders-3.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181 "
                 + "server.5=orders-4.orders-headless.shop-dev.svc.cluster.local:2888:3888;2181",
             env["ZOO_SERVERS"]
         );

@@ -4,7 +4,9 @@ using Portal.Infrastructure.Middleware;
 
 namespace Portal.Infrastructure.Tests.Middleware;
 
-/// <summary>A broken template is refused before anyone can provision from it, with a message that says what to fix.</summary>
+/// <summary>
+/// A broken template is refused before anyone can provision from it, with a message that says what to fix.
+/// </summary>
 public sealed class MiddlewareTemplateCheckTests
 {
     private static readonly DateTime Now = new(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
@@ -92,7 +94,8 @@ public sealed class MiddlewareTemplateCheckTests
         Refused(
             WithObjects(t =>
                 t
-                + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ instance }}-admin\n"
+                + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: "
+                + "ClusterRole\nmetadata:\n  name: {{ instance }}-admin\n"
             ),
             "ClusterRole (rbac.authorization.k8s.io/v1) at line"
         );
@@ -132,7 +135,8 @@ public sealed class MiddlewareTemplateCheckTests
         Refused(
             WithObjects(t =>
                 t.Replace(
-                    "limits: { cpu: {{ plan.cpu_limit | yaml_string }}, memory: {{ plan.memory_limit | yaml_string }} }",
+                    "limits: { cpu: {{ plan.cpu_limit | yaml_string }}, memory: {{ "
+                        + "plan.memory_limit | yaml_string }} }",
                     "limits: {}",
                     StringComparison.Ordinal
                 )
@@ -178,7 +182,9 @@ public sealed class MiddlewareTemplateCheckTests
                     StringComparison.Ordinal
                 )
             ),
-            "{{ credentials.password }} writes a value holding '\"' bare into the YAML, where it could add keys or objects: write {{ credentials.password | yaml_string }} where a scalar goes."
+            "{{ credentials.password }} writes a value holding '\"' bare into the "
+                + "YAML, where it could add keys or objects: write {{ "
+                + "credentials.password | yaml_string }} where a scalar goes."
         );
     }
 

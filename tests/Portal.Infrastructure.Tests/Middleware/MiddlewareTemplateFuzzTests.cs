@@ -12,7 +12,10 @@ namespace Portal.Infrastructure.Tests.Middleware;
 /// </summary>
 public sealed class MiddlewareTemplateFuzzTests
 {
-    /// <summary>The shipped PostgreSQL template with a parameter 'note' written into POSTGRES_USER as <paramref name="placement"/>.</summary>
+    /// <summary>
+    /// The shipped PostgreSQL template with a parameter 'note' written into POSTGRES_USER as
+    /// <paramref name="placement"/>.
+    /// </summary>
     private static TemplateDefinition WithNote(
         TemplateParameter note,
         string placement,
@@ -109,7 +112,8 @@ public sealed class MiddlewareTemplateFuzzTests
             Text("[a-z]{1,63}", "app"),
             "{{ params.note | yaml_string }}",
             "      terminationGracePeriodSeconds: 60\n",
-            "      terminationGracePeriodSeconds: 60\n{% if params.note.size == 63 %}      hostNetwork: true\n{% endif %}"
+            "      terminationGracePeriodSeconds: 60\n{% if params.note.size == 63 "
+                + "%}      hostNetwork: true\n{% endif %}"
         );
 
         var problems = Check(definition);
@@ -165,13 +169,17 @@ public sealed class MiddlewareTemplateFuzzTests
             choice,
             "{{ params.note | yaml_string }}",
             "          image: {{ image | yaml_string }}\n",
-            "          image: {{ image | yaml_string }}\n{% if params.note == \"debug\" %}          securityContext: { privileged: true }\n{% endif %}"
+            "          image: {{ image | yaml_string }}\n{% if params.note == "
+                + "\"debug\" %}          securityContext: { privileged: true }\n{% endif "
+                + "%}"
         );
 
         var problem = Assert.Single(Check(definition));
 
         Assert.StartsWith(
-            "With note = 'debug': StatefulSet 'sample': spec.template.spec.containers[0] ('postgresql').securityContext.privileged is true",
+            "With note = 'debug': StatefulSet 'sample': "
+                + "spec.template.spec.containers[0] "
+                + "('postgresql').securityContext.privileged is true",
             problem.Message
         );
     }
@@ -183,7 +191,8 @@ public sealed class MiddlewareTemplateFuzzTests
             Text(@default: null, required: false),
             "{{ params.username | yaml_string }}",
             "      terminationGracePeriodSeconds: 60\n",
-            "      terminationGracePeriodSeconds: 60\n{% if params.note %}      subdomain: {{ params.note | yaml_string }}\n{% endif %}"
+            "      terminationGracePeriodSeconds: 60\n{% if params.note %}      "
+                + "subdomain: {{ params.note | yaml_string }}\n{% endif %}"
         );
 
         Assert.Empty(Check(definition));
@@ -223,7 +232,8 @@ public sealed class MiddlewareTemplateFuzzTests
     [Fact]
     public void The_fuzzed_check_of_a_shipped_template_takes_seconds_at_most_even_on_a_busy_machine()
     {
-        // A comment of its own makes each definition one the check has not seen, so that it is not answered from its memory.
+        // A comment of its own makes each definition one the check has not seen, so that it is not answered from its
+        // memory.
         var fresh = $"\n# {Guid.NewGuid()}\n";
         var entries = MiddlewareCatalog.Entries();
         TemplateValidation.Validate(

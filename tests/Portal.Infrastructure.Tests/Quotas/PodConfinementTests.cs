@@ -8,7 +8,9 @@ using MiddlewareCatalog = Portal.Infrastructure.Tests.Middleware.MiddlewareCatal
 
 namespace Portal.Infrastructure.Tests.Quotas;
 
-/// <summary>Every pod template the portal renders is confined to its pool's nodes after rendering, whatever the template said.</summary>
+/// <summary>
+/// Every pod template the portal renders is confined to its pool's nodes after rendering, whatever the template said.
+/// </summary>
 public sealed class PodConfinementTests
 {
     private static readonly PodPlacement Gpu = ResourcePool
@@ -27,8 +29,8 @@ public sealed class PodConfinementTests
     [Fact]
     public void A_template_cannot_take_its_pods_off_the_pool_with_its_own_selector_tolerations_or_scheduler()
     {
-        // A node chosen by name is refused outright by the template policy (MiddlewarePodSecurityTests); what a template may
-        // write otherwise is overridden here.
+        // A node chosen by name is refused outright by the template policy (MiddlewarePodSecurityTests); what a
+        // template may write otherwise is overridden here.
         var pod = RenderRedis(
             template =>
                 Regex.Replace(

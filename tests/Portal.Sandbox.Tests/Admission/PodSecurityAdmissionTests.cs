@@ -7,7 +7,8 @@ namespace Portal.Sandbox.Tests.Admission;
 
 /// <summary>
 /// Pod Security admission as the API server does it: a pod created in a namespace labelled
-/// pod-security.kubernetes.io/enforce is checked against that level, and refused with a 403 that lists what it violates.
+/// pod-security.kubernetes.io/enforce is checked against that level, and refused with a 403 that lists what it
+/// violates.
 /// </summary>
 public sealed class PodSecurityAdmissionTests(SandboxTestCluster sandbox) : IClassFixture<SandboxTestCluster>
 {
@@ -65,7 +66,9 @@ public sealed class PodSecurityAdmissionTests(SandboxTestCluster sandbox) : ICla
         Assert.Equal("Forbidden", status.Reason);
         Assert.Equal(403, status.Code);
         Assert.Equal(
-            "pods \"root\" is forbidden: violates PodSecurity \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true)",
+            "pods \"root\" is forbidden: violates PodSecurity \"baseline:latest\": "
+                + "privileged (container \"app\" must not set "
+                + "securityContext.privileged=true)",
             status.Message
         );
     }
@@ -120,12 +123,15 @@ public sealed class PodSecurityAdmissionTests(SandboxTestCluster sandbox) : ICla
 
         Assert.Equal(
             "pods \"everything\" is forbidden: violates PodSecurity \"baseline:v1.33\": "
-                + "non-default capabilities (container \"app\" must not include \"NET_ADMIN\", \"SYS_ADMIN\" in securityContext.capabilities.add), "
-                + "host namespaces (hostNetwork=true, hostPID=true), hostPath volumes (volume \"root\"), hostPort (container \"app\" uses hostPort 8080), "
+                + "non-default capabilities (container \"app\" must not include "
+                + "\"NET_ADMIN\", \"SYS_ADMIN\" in securityContext.capabilities.add), "
+                + "host namespaces (hostNetwork=true, hostPID=true), hostPath volumes "
+                + "(volume \"root\"), hostPort (container \"app\" uses hostPort 8080), "
                 + "privileged (containers \"init\", \"app\" must not set securityContext.privileged=true), "
                 + "procMount (container \"app\" must not set securityContext.procMount to \"Unmasked\"), "
                 + "seLinuxOptions (container \"app\" set forbidden securityContext.seLinuxOptions: type \"spc_t\"), "
-                + "seccompProfile (container \"app\" must not set securityContext.seccompProfile.type to \"Unconfined\"), "
+                + "seccompProfile (container \"app\" must not set "
+                + "securityContext.seccompProfile.type to \"Unconfined\"), "
                 + "forbidden sysctls (kernel.msgmax)",
             Message(refused)
         );
@@ -216,7 +222,9 @@ public sealed class PodSecurityAdmissionTests(SandboxTestCluster sandbox) : ICla
         );
         Assert.Contains(events.Items, e =>
             e.Message.Contains(
-                "pods \"db-0\" is forbidden: violates PodSecurity \"baseline:latest\": privileged (container \"db\" must not set securityContext.privileged=true)",
+                "pods \"db-0\" is forbidden: violates PodSecurity \"baseline:latest\": "
+                    + "privileged (container \"db\" must not set "
+                    + "securityContext.privileged=true)",
                 StringComparison.Ordinal
             )
         );

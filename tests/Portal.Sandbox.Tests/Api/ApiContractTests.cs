@@ -470,7 +470,8 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
 
         Assert.Equal(HttpStatusCode.Forbidden, error.Response.StatusCode);
         Assert.Contains(
-            "pods \\\"x\\\" is forbidden: exceeded quota: q, requested: requests.cpu=2, used: requests.cpu=7, limited: requests.cpu=8",
+            "pods \\\"x\\\" is forbidden: exceeded quota: q, requested: "
+                + "requests.cpu=2, used: requests.cpu=7, limited: requests.cpu=8",
             error.Response.Content
         );
         var quota = await Eventually.Until(

@@ -32,7 +32,8 @@ public sealed class SchedulingTests(SandboxTestCluster sandbox) : IClassFixture<
 
         var pod = await UnschedulableAsync(ns, "plain");
         Assert.StartsWith(
-            "0/3 nodes are available: 1 node(s) had untolerated taint {portal/pool: gpu}, 2 node(s) didn't match Pod's node affinity/selector.",
+            "0/3 nodes are available: 1 node(s) had untolerated taint {portal/pool: "
+                + "gpu}, 2 node(s) didn't match Pod's node affinity/selector.",
             pod.Status.Conditions.Single(c => c.Type == "PodScheduled").Message
         );
         var events = await Eventually.Until(
@@ -173,7 +174,8 @@ public sealed class SchedulingTests(SandboxTestCluster sandbox) : IClassFixture<
 
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.Response.StatusCode);
         Assert.Contains(
-            "pods \\\"escape\\\" is forbidden: pod node label selector conflicts with its namespace node label selector",
+            "pods \\\"escape\\\" is forbidden: pod node label selector conflicts "
+                + "with its namespace node label selector",
             refused.Response.Content
         );
         Assert.Empty((await Client.CoreV1.ListNamespacedPodAsync(ns)).Items);

@@ -6,7 +6,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Applications;
 
-/// <summary>The application page tells what runs in each environment, previews every deploy, and resets the working spec after a rollback.</summary>
+/// <summary>
+/// The application page tells what runs in each environment, previews every deploy, and resets the working spec after a
+/// rollback.
+/// </summary>
 public sealed partial class ApplicationPageScenarios
 {
     private async Task<(Tenant Tenant, BrowserSession Developer)> DeveloperWithAppAsync(
@@ -28,7 +31,9 @@ public sealed partial class ApplicationPageScenarios
         return (tenant, developer);
     }
 
-    /// <summary>Posts an action of the page and waits until the tenant has that many finished application operations.</summary>
+    /// <summary>
+    /// Posts an action of the page and waits until the tenant has that many finished application operations.
+    /// </summary>
     private async Task ActAsync(
         Tenant tenant,
         BrowserSession user,

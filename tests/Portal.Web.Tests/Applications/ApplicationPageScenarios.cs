@@ -7,7 +7,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Applications;
 
-/// <summary>The application pages: create and edit with validation next to the fields, deploy, revisions and promotion with a diff.</summary>
+/// <summary>
+/// The application pages: create and edit with validation next to the fields, deploy, revisions and promotion with a
+/// diff.
+/// </summary>
 public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {
     private Arrange Arrange => new(portal.Factory);

@@ -8,7 +8,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Applications;
 
-/// <summary>What a deploy keeps of an environment: its replicas or its autoscaler, unless the deploy sets replicas.</summary>
+/// <summary>
+/// What a deploy keeps of an environment: its replicas or its autoscaler, unless the deploy sets replicas.
+/// </summary>
 public abstract partial class ApplicationScenarios
 {
     private string Apps(string slug) => $"/api/v1/tenants/{slug}/apps";

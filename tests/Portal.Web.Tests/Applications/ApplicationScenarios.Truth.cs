@@ -9,7 +9,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Applications;
 
-/// <summary>What a deploy would change in an environment (its preview), and the working spec after a rollback.</summary>
+/// <summary>
+/// What a deploy would change in an environment (its preview), and the working spec after a rollback.
+/// </summary>
 public abstract partial class ApplicationScenarios
 {
     [SkippableFact]

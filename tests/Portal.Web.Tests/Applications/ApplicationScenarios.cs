@@ -13,7 +13,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Applications;
 
-/// <summary>Applications deployed, changed, scaled and rolled back in the embedded sandbox cluster through the API, on each database provider.</summary>
+/// <summary>
+/// Applications deployed, changed, scaled and rolled back in the embedded sandbox cluster through the API, on each
+/// database provider.
+/// </summary>
 public abstract partial class ApplicationScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
@@ -670,7 +673,8 @@ public abstract partial class ApplicationScenarios(PortalFixture portal)
         );
         await CreateAsync(api, slug, "cart", Spec(replicas: 1, cpu: "1500m", app: "cart"));
         var operationId = await QueueDeployAsync(tenant, "shop", "dev", rollBackOnFailure: true);
-        // While revision 2 (a tenth of the CPU) rolls out, another application is admitted into what revision 1 would need again.
+        // While revision 2 (a tenth of the CPU) rolls out, another application is admitted into what revision 1 would
+        // need again.
         var cartDeployedMeanwhile = new MeanwhileAtStep("rollout", async () =>
             Assert.Equal(
                 HttpStatusCode.Accepted,

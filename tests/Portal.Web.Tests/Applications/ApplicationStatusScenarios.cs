@@ -14,8 +14,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Applications;
 
 /// <summary>
-/// An application's live status and its pods' logs, against a real environment namespace of the embedded sandbox cluster:
-/// the Deployment is rendered and applied as a deploy would, the application's rows are written directly.
+/// An application's live status and its pods' logs, against a real environment namespace of the embedded sandbox
+/// cluster: the Deployment is rendered and applied as a deploy would, the application's rows are written directly.
 /// </summary>
 public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {

@@ -10,8 +10,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Applications;
 
 /// <summary>
-/// An application's objects in an environment as read-only YAML with secret values masked, and a new application's form filled
-/// in from a Kubernetes Deployment's YAML: bad YAML is refused with its line, and an import saves nothing.
+/// An application's objects in an environment as read-only YAML with secret values masked, and a new application's form
+/// filled in from a Kubernetes Deployment's YAML: bad YAML is refused with its line, and an import saves nothing.
 /// </summary>
 public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {
@@ -197,7 +197,8 @@ public sealed class ApplicationYamlScenarios(SandboxPortal portal) : IClassFixtu
         "holds no Deployment, only Service 'orders' (line 1)"
     )]
     [InlineData(
-        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, "
+            + "*a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n",
         "Line 2, column 8: an alias (*) repeats another part of the YAML"
     )]
     public async Task Bad_yaml_is_refused_with_where_it_fails_on_the_page_and_in_the_api_and_nothing_is_saved(

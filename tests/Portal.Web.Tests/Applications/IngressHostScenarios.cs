@@ -10,8 +10,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Applications;
 
 /// <summary>
-/// Ingress hosts in the embedded sandbox cluster: a host belongs to one tenant, the portal's own names to none, a pool says
-/// under which domains its environments publish and whether wildcards, and a path holds only plain characters.
+/// Ingress hosts in the embedded sandbox cluster: a host belongs to one tenant, the portal's own names to none, a pool
+/// says under which domains its environments publish and whether wildcards, and a path holds only plain characters.
 /// </summary>
 public abstract class IngressHostScenarios(PortalFixture portal)
 {
@@ -502,7 +502,8 @@ public abstract class IngressHostScenarios(PortalFixture portal)
         );
         await AcceptedAsync(failing);
         var failingId = (await failing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operation").GetGuid();
-        // The host is let go of once the new Ingress is in place, before the rollout fails and rolls back: another tenant takes it.
+        // The host is let go of once the new Ingress is in place, before the rollout fails and rolls back: another
+        // tenant takes it.
         await SandboxWorld.EventuallyAsync(
             async () => (await DeployAsync(secondApi, second, "web")).StatusCode == HttpStatusCode.Accepted,
             "the old host to be let go of",
@@ -566,7 +567,9 @@ public abstract class IngressHostScenarios(PortalFixture portal)
     }
 }
 
-/// <summary>A sandbox portal whose public address and other reserved names are set, as an operator would set them.</summary>
+/// <summary>
+/// A sandbox portal whose public address and other reserved names are set, as an operator would set them.
+/// </summary>
 public abstract class IngressSandboxPortalOn : SandboxPortalOn
 {
     protected override IReadOnlyDictionary<string, string?> Settings =>

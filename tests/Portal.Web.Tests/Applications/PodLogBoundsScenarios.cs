@@ -30,8 +30,9 @@ public sealed class LogBoundsPortal : SandboxPortalOn
 }
 
 /// <summary>
-/// A tenant's container that prints a line of many megabytes without a break, or a tenant that opens log after log, cannot
-/// take the shared portal's memory or connections: reads are cut to their bounds and the extra reader is refused in words.
+/// A tenant's container that prints a line of many megabytes without a break, or a tenant that opens log after log,
+/// cannot take the shared portal's memory or connections: reads are cut to their bounds and the extra reader is refused
+/// in words.
 /// </summary>
 public sealed class PodLogBoundsScenarios(LogBoundsPortal portal) : IClassFixture<LogBoundsPortal>
 {

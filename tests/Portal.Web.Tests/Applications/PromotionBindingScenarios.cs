@@ -11,15 +11,19 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Applications;
 
 /// <summary>
-/// Promotion carries the application, never the middleware bindings of the environment it comes from: an application bound to a
-/// Redis instance in dev, promoted to prod, in the sandbox cluster through the API and the page, on each database provider.
+/// Promotion carries the application, never the middleware bindings of the environment it comes from: an application
+/// bound to a Redis instance in dev, promoted to prod, in the sandbox cluster through the API and the page, on each
+/// database provider.
 /// </summary>
 public abstract class PromotionBindingScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
     private SandboxWorld World => new(portal.Factory);
 
-    /// <summary>A tenant with dev and prod; 'shop' runs in dev and in no other environment, bound to the Redis instance 'cache' of dev.</summary>
+    /// <summary>
+    /// A tenant with dev and prod; 'shop' runs in dev and in no other environment, bound to the Redis instance 'cache'
+    /// of dev.
+    /// </summary>
     private async Task<(Tenant Tenant, HttpClient Api, string Slug)> BoundInDevAsync()
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "20");

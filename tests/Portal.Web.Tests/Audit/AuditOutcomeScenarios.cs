@@ -16,8 +16,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Audit;
 
 /// <summary>
-/// The audit trail says how each change ended: an operation's entry ends as its job did, and a change refused by a quota, a pool's
-/// capacity or what is already held is recorded as denied, with the numbers; on each database provider, over the embedded sandbox.
+/// The audit trail says how each change ended: an operation's entry ends as its job did, and a change refused by a
+/// quota, a pool's capacity or what is already held is recorded as denied, with the numbers; on each database provider,
+/// over the embedded sandbox.
 /// </summary>
 public abstract class AuditOutcomeScenarios(PortalFixture portal)
 {

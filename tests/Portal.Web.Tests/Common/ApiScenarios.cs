@@ -247,7 +247,9 @@ public abstract class ApiScenarios(PortalFixture portal)
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
     }
 
-    /// <summary>What the CLI does: the authorization code flow with PKCE in the user's browser, asking for a refresh token.</summary>
+    /// <summary>
+    /// What the CLI does: the authorization code flow with PKCE in the user's browser, asking for a refresh token.
+    /// </summary>
     private async Task<JsonElement> CliSignInAsync(BrowserSession browser)
     {
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));

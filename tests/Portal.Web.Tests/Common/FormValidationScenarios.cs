@@ -7,8 +7,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Common;
 
 /// <summary>
-/// The application and environment forms: a form with several bad fields answers with every refusal at once, each next to
-/// its field, and changes nothing; help text says what to write, no placeholder looks like a value, required fields are marked.
+/// The application and environment forms: a form with several bad fields answers with every refusal at once, each next
+/// to its field, and changes nothing; help text says what to write, no placeholder looks like a value, required fields
+/// are marked.
 /// </summary>
 public abstract partial class FormValidationScenarios(PortalFixture portal)
 {
@@ -247,7 +248,8 @@ public abstract partial class FormValidationScenarios(PortalFixture portal)
         {
             Assert.Matches($"<input id=\"{field}\"[^>]*required[^>]*aria-describedby=\"{field}-help\"", basic);
             Assert.Matches(
-                $"<label class=\"form-label\" for=\"{field}\">\\s*\\w+\\s*<span class=\"text-danger\" aria-hidden=\"true\">\\*</span>",
+                $"<label class=\"form-label\" for=\"{field}\">\\s*\\w+\\s*<span "
+                    + "class=\"text-danger\" aria-hidden=\"true\">\\*</span>",
                 basic
             );
         }
@@ -265,7 +267,10 @@ public abstract partial class FormValidationScenarios(PortalFixture portal)
                 $"No refusal under '{field}'; the page has: {string.Join(" | ", errors.Select(e => $"{e.Key}: {e.Value}"))}"
             );
 
-    /// <summary>The refusals under each field of a page, by the field they are for (the messages of one field joined by a space).</summary>
+    /// <summary>
+    /// The refusals under each field of a page, by the field they are for (the messages of one field joined by a
+    /// space).
+    /// </summary>
     private static Dictionary<string, string> FieldErrors(string html) =>
         FieldError()
             .Matches(html)

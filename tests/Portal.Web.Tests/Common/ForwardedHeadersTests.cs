@@ -61,7 +61,8 @@ public sealed class ForwardedHeadersTests
         var behindProxies = await arrange.UserAsync();
         var direct = await arrange.UserAsync();
 
-        // The client claims 192.0.2.66; the load balancer appends the client's real address, the ingress the balancer's.
+        // The client claims 192.0.2.66; the load balancer appends the client's real address, the ingress the
+        // balancer's.
         await From(factory, Ingress, forwardedFor: $"192.0.2.66, 203.0.113.9, {InnerLoadBalancer}")
             .SignInAsync(behindProxies.Email, behindProxies.Password);
         await From(factory, Outsider, forwardedFor: "203.0.113.10").SignInAsync(direct.Email, direct.Password);

@@ -6,8 +6,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Common;
 
 /// <summary>
-/// Live connections (SignalR hubs) carry the session cookie, which a browser also sends from a page on a sibling host of the
-/// same site (SameSite does not tell them apart): the hubs accept only pages of the portal's own origin.
+/// Live connections (SignalR hubs) carry the session cookie, which a browser also sends from a page on a sibling host
+/// of the same site (SameSite does not tell them apart): the hubs accept only pages of the portal's own origin.
 /// </summary>
 public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
@@ -118,7 +118,9 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
         return await session.Http.SendAsync(request);
     }
 
-    /// <summary>A connection negotiated by the portal's own page, as a hostile page would first have to get one.</summary>
+    /// <summary>
+    /// A connection negotiated by the portal's own page, as a hostile page would first have to get one.
+    /// </summary>
     private static async Task<Uri> ConnectionUrlAsync(BrowserSession session)
     {
         var negotiated = await (

@@ -3,7 +3,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Common;
 
-/// <summary>Settings of jobs that would let an operation run twice are refused at start, with what is wrong said.</summary>
+/// <summary>
+/// Settings of jobs that would let an operation run twice are refused at start, with what is wrong said.
+/// </summary>
 public sealed class JobSettingsTests
 {
     [Theory]

@@ -6,8 +6,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Common;
 
 /// <summary>
-/// The Data Protection key ring sits in the database beside the secrets it seals (kubeconfigs, passwords, webhook URLs):
-/// outside Development it must be encrypted with a certificate kept elsewhere, or the operator must say out loud that it is not.
+/// The Data Protection key ring sits in the database beside the secrets it seals (kubeconfigs, passwords, webhook
+/// URLs): outside Development it must be encrypted with a certificate kept elsewhere, or the operator must say out loud
+/// that it is not.
 /// </summary>
 public sealed class KeyRingProtectionTests
 {
@@ -135,7 +136,9 @@ public sealed class KeyRingProtectionTests
         }
     }
 
-    /// <summary>The key ring as the database holds it, read without the portal (which may have refused to start).</summary>
+    /// <summary>
+    /// The key ring as the database holds it, read without the portal (which may have refused to start).
+    /// </summary>
     private static async Task<List<string>> StoredKeysAsync(PortalFactory factory)
     {
         await using var connection = new SqliteConnection(factory.ConnectionString);

@@ -14,8 +14,9 @@ namespace Portal.Web.Tests.Common;
 
 /// <summary>
 /// Missing is not zero: an amount left out of a body or a form — quota grants, environment shares, replicas, revisions,
-/// autoscaling bounds, overcommit ratios — is refused with the field named and changes nothing; a field the body does not
-/// know is refused too; a change below what is held says the numbers; change forms hold the current amounts. On each database.
+/// autoscaling bounds, overcommit ratios — is refused with the field named and changes nothing; a field the body does
+/// not know is refused too; a change below what is held says the numbers; change forms hold the current amounts. On
+/// each database.
 /// </summary>
 public abstract class MissingAmountScenarios(PortalFixture portal)
 {
@@ -30,7 +31,9 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
     ];
     private static readonly string[] GrantFields = [.. ShareFields, "middlewareInstances"];
 
-    /// <summary>The share every environment of these scenarios starts with: 1/2 CPU, 1/2 GiB, 10 GiB, 10 pods.</summary>
+    /// <summary>
+    /// The share every environment of these scenarios starts with: 1/2 CPU, 1/2 GiB, 10 GiB, 10 pods.
+    /// </summary>
     private static readonly ResourceAmounts StartingShare = new(1000, 2000, 1L << 30, 2L << 30, 10L << 30, 10, 0);
 
     private Arrange Arrange => new(portal.Factory);
@@ -401,7 +404,10 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         Assert.False(await Arrange.QueryAsync(db => db.ResourcePools.AnyAsync(p => p.Name == pool)));
     }
 
-    /// <summary>A pool of four 4-CPU nodes (never contacted) where the tenant is granted 8/12 CPU, 16/32 GiB, 100 GiB, 50 pods, 2 instances.</summary>
+    /// <summary>
+    /// A pool of four 4-CPU nodes (never contacted) where the tenant is granted 8/12 CPU, 16/32 GiB, 100 GiB, 50 pods,
+    /// 2 instances.
+    /// </summary>
     private async Task<(Tenant Tenant, string Pool, BrowserSession Admin)> GrantedAsync()
     {
         var cluster = await Arrange.ClusterWithHostsAsync();
@@ -438,7 +444,10 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
         return (tenant, pool, admin);
     }
 
-    /// <summary>A ready environment of the tenant in the pool with <see cref="StartingShare"/>, on paper (no cluster is contacted).</summary>
+    /// <summary>
+    /// A ready environment of the tenant in the pool with <see cref="StartingShare"/>, on paper (no cluster is
+    /// contacted).
+    /// </summary>
     private async Task EnvironmentAsync(Tenant tenant, string pool, string name)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
@@ -471,7 +480,10 @@ public abstract class MissingAmountScenarios(PortalFixture portal)
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
-    /// <summary>The problem's errors by field, each field's messages joined; fails unless the answer is that status as problem details.</summary>
+    /// <summary>
+    /// The problem's errors by field, each field's messages joined; fails unless the answer is that status as problem
+    /// details.
+    /// </summary>
     private static async Task<Dictionary<string, string>> ErrorsAsync(HttpResponseMessage answer, HttpStatusCode status)
     {
         var body = await answer.Content.ReadAsStringAsync();

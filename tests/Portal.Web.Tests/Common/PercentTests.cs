@@ -2,7 +2,9 @@ using Portal.Web.Common;
 
 namespace Portal.Web.Tests.Common;
 
-/// <summary>How pages write a share as a percentage: whole numbers, never "0%" for something nor "100%" for less than all.</summary>
+/// <summary>
+/// How pages write a share as a percentage: whole numbers, never "0%" for something nor "100%" for less than all.
+/// </summary>
 public sealed class PercentTests
 {
     [Theory]

@@ -7,8 +7,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Common;
 
 /// <summary>
-/// Outside Development the portal is reached over HTTPS: its cookies are never sent over plain HTTP and its OpenID Connect
-/// server refuses plain-HTTP requests. In Development both follow the request, so that it runs on http://localhost.
+/// Outside Development the portal is reached over HTTPS: its cookies are never sent over plain HTTP and its OpenID
+/// Connect server refuses plain-HTTP requests. In Development both follow the request, so that it runs on
+/// http://localhost.
 /// </summary>
 public sealed class TransportSecurityTests(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
@@ -89,7 +90,9 @@ public sealed class TransportSecurityTests(SqlitePortal portal) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, token.StatusCode);
     }
 
-    /// <summary>The attributes (secure, httponly, samesite=…) of the cookie whose name starts with <paramref name="prefix"/>.</summary>
+    /// <summary>
+    /// The attributes (secure, httponly, samesite=…) of the cookie whose name starts with <paramref name="prefix"/>.
+    /// </summary>
     private static List<string> Cookie(HttpResponseMessage response, string prefix) =>
         Attributes(
             SetCookies(response).FirstOrDefault(c => c.StartsWith(prefix, StringComparison.Ordinal))

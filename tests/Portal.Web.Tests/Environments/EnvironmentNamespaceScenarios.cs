@@ -12,10 +12,10 @@ public abstract class EnvironmentNamespaceScenarios(PortalFixture portal)
     private Arrange Arrange => new(portal.Factory);
 
     /// <summary>
-    /// "a" + "bb-cc" and "a-bb" + "cc" are both namespace "a-bb-cc". Creating an environment checks that first; two creations
-    /// at once can both pass that check, and then the unique index on namespaces refuses the second. It holds across clusters
-    /// too: a namespace name is one environment's in the whole portal, so nothing that finds an environment by its namespace
-    /// can find two.
+    /// "a" + "bb-cc" and "a-bb" + "cc" are both namespace "a-bb-cc". Creating an environment checks that first; two
+    /// creations at once can both pass that check, and then the unique index on namespaces refuses the second. It holds
+    /// across clusters too: a namespace name is one environment's in the whole portal, so nothing that finds an
+    /// environment by its namespace can find two.
     /// </summary>
     [SkippableFact]
     public async Task The_database_refuses_a_second_environment_of_the_same_namespace_whatever_its_tenant_or_cluster()

@@ -100,7 +100,9 @@ public sealed class EnvironmentPodSecurityScenarios(SandboxPortal portal) : ICla
         Assert.Equal("restricted", labels["pod-security.kubernetes.io/audit"]);
         Assert.Equal(HttpStatusCode.Forbidden, refused.Response.StatusCode);
         Assert.Contains(
-            "pods \\\"escape\\\" is forbidden: violates PodSecurity \\\"baseline:latest\\\": privileged (container \\\"app\\\" must not set securityContext.privileged=true)",
+            "pods \\\"escape\\\" is forbidden: violates PodSecurity "
+                + "\\\"baseline:latest\\\": privileged (container \\\"app\\\" must not "
+                + "set securityContext.privileged=true)",
             refused.Response.Content
         );
         Assert.Equal("root", root.Metadata.Name);

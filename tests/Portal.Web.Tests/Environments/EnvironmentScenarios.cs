@@ -60,7 +60,8 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.Equal(2000, Domain.Common.Quantity.CpuMillis(quota.Spec.Hard["requests.cpu"].ToString()));
         Assert.Equal(3000, Domain.Common.Quantity.CpuMillis(quota.Spec.Hard["limits.cpu"].ToString()));
         Assert.NotEmpty(limits.Spec.Limits);
-        // Traffic is admitted from the tenant's namespaces by its id: a later tenant with the same slug is not the same tenant.
+        // Traffic is admitted from the tenant's namespaces by its id: a later tenant with the same slug is not the same
+        // tenant.
         var from = Assert.Single(Assert.Single(policy.Spec.Ingress).FromProperty).NamespaceSelector.MatchLabels;
         Assert.Equal(new Dictionary<string, string> { ["portal/tenant-id"] = tenant.Id.ToString() }, from);
         Assert.Equal(tenant.Id.ToString(), policy.Metadata.Labels["portal/tenant-id"]);
@@ -166,7 +167,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         );
     }
 
-    /// <summary>The confirmed attack, in general: an environment is handed a namespace that exists but is not its own.</summary>
+    /// <summary>
+    /// The confirmed attack, in general: an environment is handed a namespace that exists but is not its own.
+    /// </summary>
     [Fact]
     public async Task A_namespace_that_already_exists_in_the_cluster_is_refused_at_creation_and_left_untouched()
     {
@@ -207,8 +210,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     /// <summary>
-    /// A namespace that appears between the environment's admission and its job (made by hand, or by the cluster) is not the
-    /// environment's: the job fails saying so and does not label it; deleting the environment leaves it and what runs in it.
+    /// A namespace that appears between the environment's admission and its job (made by hand, or by the cluster) is
+    /// not the environment's: the job fails saying so and does not label it; deleting the environment leaves it and
+    /// what runs in it.
     /// </summary>
     [Fact]
     public async Task A_namespace_made_by_someone_else_after_admission_is_neither_adopted_nor_deleted_with_the_environment()
@@ -301,9 +305,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     /// <summary>
-    /// Namespaces made before the portal wrote ids carry only the slug and the environment's name. Such a namespace is the
-    /// environment's when it was made after the environment was created: drift repair gives it the ids, and the policy the
-    /// id selector.
+    /// Namespaces made before the portal wrote ids carry only the slug and the environment's name. Such a namespace is
+    /// the environment's when it was made after the environment was created: drift repair gives it the ids, and the
+    /// policy the id selector.
     /// </summary>
     [Fact]
     public async Task Drift_repair_gives_ids_to_a_namespace_an_earlier_version_made_for_the_environment()
@@ -333,8 +337,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     /// <summary>
-    /// The same labels on a namespace older than the environment: what a deleted tenant of the same slug left running, which
-    /// an earlier version handed to the next tenant of that slug. It is not the environment's, whatever its labels say.
+    /// The same labels on a namespace older than the environment: what a deleted tenant of the same slug left running,
+    /// which an earlier version handed to the next tenant of that slug. It is not the environment's, whatever its
+    /// labels say.
     /// </summary>
     [Fact]
     public async Task A_namespace_a_deleted_tenant_of_the_same_slug_left_behind_is_not_claimed_by_its_name_labels()
@@ -357,7 +362,10 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         Assert.True(await EnvironmentIs(tenant, EnvironmentState.Failed));
     }
 
-    /// <summary>Two tenants' names can join into the same namespace ("a-bb" + "cc" and "a" + "bb-cc"): the second one is refused.</summary>
+    /// <summary>
+    /// Two tenants' names can join into the same namespace ("a-bb" + "cc" and "a" + "bb-cc"): the second one is
+    /// refused.
+    /// </summary>
     [Fact]
     public async Task Two_tenants_whose_names_join_into_the_same_namespace_cannot_both_have_it()
     {
@@ -418,8 +426,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
     }
 
     /// <summary>
-    /// After one tenant deletes its environment, another tenant whose names join into the same namespace ("a" + "bb-cc", then
-    /// "a-b" + "cc") takes it: the metric series of that namespace must start afresh, not hand over the first tenant's history.
+    /// After one tenant deletes its environment, another tenant whose names join into the same namespace ("a" +
+    /// "bb-cc", then "a-b" + "cc") takes it: the metric series of that namespace must start afresh, not hand over the
+    /// first tenant's history.
     /// </summary>
     [Fact]
     public async Task A_namespace_name_taken_by_another_tenant_carries_none_of_the_previous_environments_metrics()
@@ -669,7 +678,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
             .RunAsync(operationId, JobsByHand.Token(progress));
     }
 
-    /// <summary>Creates the environment through its use case, without queueing the job: the test runs it by hand.</summary>
+    /// <summary>
+    /// Creates the environment through its use case, without queueing the job: the test runs it by hand.
+    /// </summary>
     private async Task<(Guid Operation, Guid Environment)> CreateWithoutJobAsync(
         Tenant tenant,
         string pool,
@@ -714,7 +725,9 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
             ["portal/environment"] = environment,
         };
 
-    /// <summary>An environment row as an earlier version left it, created at the given time, without its operation.</summary>
+    /// <summary>
+    /// An environment row as an earlier version left it, created at the given time, without its operation.
+    /// </summary>
     private async Task<TenantEnvironment> InsertReadyEnvironmentAsync(
         Tenant tenant,
         string pool,

@@ -5,7 +5,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Identity;
 
-/// <summary>A password change ends every other sign-in of the account: other browsers within the cookie's validation interval.</summary>
+/// <summary>
+/// A password change ends every other sign-in of the account: other browsers within the cookie's validation interval.
+/// </summary>
 public sealed class PasswordChangeTests
 {
     [Fact]

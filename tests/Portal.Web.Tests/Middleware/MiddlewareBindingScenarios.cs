@@ -9,7 +9,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Middleware;
 
-/// <summary>Redis bound to and unbound from an application in the sandbox cluster through the API, on each database provider.</summary>
+/// <summary>
+/// Redis bound to and unbound from an application in the sandbox cluster through the API, on each database provider.
+/// </summary>
 public abstract class MiddlewareBindingScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
@@ -89,7 +91,9 @@ public abstract class MiddlewareBindingScenarios(PortalFixture portal)
         return operation;
     }
 
-    /// <summary>A binding is a deploy like any other: refused where nothing can be deployed, and then nothing of it is saved.</summary>
+    /// <summary>
+    /// A binding is a deploy like any other: refused where nothing can be deployed, and then nothing of it is saved.
+    /// </summary>
     [SkippableFact]
     public async Task A_binding_the_environment_cannot_take_saves_neither_the_binding_nor_a_revision()
     {

@@ -10,7 +10,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Middleware;
 
-/// <summary>The middleware catalog as stored data: tenants browse what is offered; platform admins add and hide, on each database provider.</summary>
+/// <summary>
+/// The middleware catalog as stored data: tenants browse what is offered; platform admins add and hide, on each
+/// database provider.
+/// </summary>
 public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
 {
     private static readonly string[] Seeded =
@@ -352,7 +355,8 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
                 ["Form.Yaml"] = TemplateYaml(privileged)
                     .Replace(
                         "            image: {{ image | yaml_string }}\n",
-                        "            image: {{ image | yaml_string }}\n            securityContext: { privileged: true }\n",
+                        "            image: {{ image | yaml_string }}\n            "
+                            + "securityContext: { privileged: true }\n",
                         StringComparison.Ordinal
                     ),
             }
@@ -363,12 +367,14 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
                 TemplateYaml(injectable)
                     .Replace(
                         "parameters:\n",
-                        "parameters:\n  - { name: note, type: String, default: hello, required: true, description: Free text. }\n",
+                        "parameters:\n  - { name: note, type: String, default: hello, required: "
+                            + "true, description: Free text. }\n",
                         StringComparison.Ordinal
                     )
                     .Replace(
                         "              - {{ params.maxmemory_policy | yaml_string }}\n",
-                        "              - {{ params.maxmemory_policy | yaml_string }}\n              - {{ params.note }}\n",
+                        "              - {{ params.maxmemory_policy | yaml_string }}\n          "
+                            + "    - {{ params.note }}\n",
                         StringComparison.Ordinal
                     ),
                 Encoding.UTF8,
@@ -465,7 +471,9 @@ public abstract class MiddlewareCatalogScenarios(PortalFixture portal)
         );
     }
 
-    /// <summary>A copy of the seed Redis template under a name of its own, added by the platform admin through the page.</summary>
+    /// <summary>
+    /// A copy of the seed Redis template under a name of its own, added by the platform admin through the page.
+    /// </summary>
     private async Task<string> AddTemplateAsync(BrowserSession admin)
     {
         var name = Arrange.Unique("kv");

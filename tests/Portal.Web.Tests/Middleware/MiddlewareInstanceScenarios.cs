@@ -14,7 +14,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Middleware;
 
-/// <summary>Middleware instances provisioned, changed, bound and deleted in the embedded sandbox cluster through the API, on each database provider.</summary>
+/// <summary>
+/// Middleware instances provisioned, changed, bound and deleted in the embedded sandbox cluster through the API, on
+/// each database provider.
+/// </summary>
 public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);

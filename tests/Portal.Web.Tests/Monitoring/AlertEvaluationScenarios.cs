@@ -24,7 +24,10 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     private Arrange Arrange => new(Factory);
     private MonitoringWorld World => new(Factory);
 
-    /// <summary>Half an hour ago, on a minute: samples near the present, so that the notifications' clock and the evaluations' agree.</summary>
+    /// <summary>
+    /// Half an hour ago, on a minute: samples near the present, so that the notifications' clock and the evaluations'
+    /// agree.
+    /// </summary>
     private static DateTime Start()
     {
         var now = DateTime.UtcNow.AddMinutes(-30);
@@ -278,7 +281,9 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     private Task<EvaluationOutcome> EvaluateAsync(DateTime now) =>
         World.RunAsync<AlertEvaluator, EvaluationOutcome>(evaluator => evaluator.EvaluateAtAsync(now, default));
 
-    /// <summary>What the notification jobs the evaluator queued would do: deliver for every alert of the rule.</summary>
+    /// <summary>
+    /// What the notification jobs the evaluator queued would do: deliver for every alert of the rule.
+    /// </summary>
     private async Task DeliverAllAsync(AlertRule rule)
     {
         foreach (var alert in await AlertsAsync(rule))

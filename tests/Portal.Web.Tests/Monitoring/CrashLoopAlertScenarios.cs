@@ -11,8 +11,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Monitoring;
 
 /// <summary>
-/// The whole way from a cluster to an alert: an application crash-loops in the sandbox, the sampler takes what the watch and
-/// metrics.k8s.io say, and the built-in rule fires — seen through the API and the alerts page.
+/// The whole way from a cluster to an alert: an application crash-loops in the sandbox, the sampler takes what the
+/// watch and metrics.k8s.io say, and the built-in rule fires — seen through the API and the alerts page.
 /// </summary>
 public abstract class CrashLoopAlertScenarios(PortalFixture portal)
 {

@@ -11,8 +11,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Monitoring;
 
 /// <summary>
-/// The dashboards' pages and data without a cluster: tiles, firing alerts, and the chart panels they hold for the chart script
-/// (those of the application and instance pages, and the charts' data: <see cref="MonitoringScenarios"/>).
+/// The dashboards' pages and data without a cluster: tiles, firing alerts, and the chart panels they hold for the chart
+/// script (those of the application and instance pages, and the charts' data: <see cref="MonitoringScenarios"/>).
 /// </summary>
 public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
@@ -36,7 +36,8 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         foreach (var tile in new[] { "clusters", "hosts", "pods", "operations", "alerts" })
             Assert.Contains($"data-tile=\"{tile}\"", html);
         Assert.Contains(
-            $"data-source=\"/api/v1/platform/metrics/clusters/{cluster}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"platform\"",
+            $"data-source=\"/api/v1/platform/metrics/clusters/{cluster}\" "
+                + "data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"platform\"",
             html
         );
         Assert.Contains($"href=\"/t/{tenant.Slug}/operations\"", html);
@@ -58,7 +59,9 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains(
-            $"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}\" data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" data-live=\"tenant:{tenant.Slug}\"",
+            $"data-source=\"/api/v1/tenants/{tenant.Slug}/metrics/environments/{environment}\" "
+                + "data-range=\"1h\" data-ranges=\"1h,24h,7d,30d\" "
+                + $"data-live=\"tenant:{tenant.Slug}\"",
             html
         );
         Assert.Contains($"data-deploy=\"{app}/1\"", html);
@@ -123,7 +126,9 @@ public sealed class MonitoringPageScenarios(SqlitePortal portal) : IClassFixture
         Assert.Contains($"data-alert=\"{alertId}\"", page);
     }
 
-    /// <summary>The built-in crash-looping rule firing on the application's workload, as the evaluator would have left it.</summary>
+    /// <summary>
+    /// The built-in crash-looping rule firing on the application's workload, as the evaluator would have left it.
+    /// </summary>
     private async Task<Guid> FiringAlertAsync(Tenant tenant, string environment, string app)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();

@@ -15,8 +15,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Monitoring;
 
 /// <summary>
-/// Charts and dashboards of applications deployed to the embedded sandbox cluster, after the sampler took a few samples of
-/// it (at the last minutes, so that they fall in the charts' hour), on each database provider.
+/// Charts and dashboards of applications deployed to the embedded sandbox cluster, after the sampler took a few samples
+/// of it (at the last minutes, so that they fall in the charts' hour), on each database provider.
 /// </summary>
 public abstract class MonitoringScenarios(PortalFixture portal)
 {

@@ -9,7 +9,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Monitoring;
 
-/// <summary>A portal without job server or cluster watch, where tests write samples themselves and run the monitoring jobs at chosen times.</summary>
+/// <summary>
+/// A portal without job server or cluster watch, where tests write samples themselves and run the monitoring jobs at
+/// chosen times.
+/// </summary>
 public abstract class MonitoringPortalOn : PortalFixture
 {
     protected override IReadOnlyDictionary<string, string?> Settings =>
@@ -34,7 +37,9 @@ public sealed class MonitoringPostgresPortal : MonitoringPortalOn
 /// <summary>Subjects and samples written straight into the tables, as the sampler would have written them.</summary>
 public sealed class MonitoringWorld(PortalFactory factory)
 {
-    /// <summary>A minute boundary in the past, so that nothing the tests write is mistaken for the present by a running job.</summary>
+    /// <summary>
+    /// A minute boundary in the past, so that nothing the tests write is mistaken for the present by a running job.
+    /// </summary>
     public static readonly DateTime T0 = new(2026, 11, 20, 12, 0, 0, DateTimeKind.Utc);
 
     public static long Unix(DateTime at) => MetricCharts.Unix(at);
@@ -69,7 +74,10 @@ public sealed class MonitoringWorld(PortalFactory factory)
         return subject;
     }
 
-    /// <summary>One raw sample a minute from <paramref name="from"/>, each filled in by <paramref name="fill"/> (given the minute's index).</summary>
+    /// <summary>
+    /// One raw sample a minute from <paramref name="from"/>, each filled in by <paramref name="fill"/> (given the
+    /// minute's index).
+    /// </summary>
     public Task SamplesAsync(MetricSubject subject, DateTime from, int minutes, Action<int, RawSample> fill) =>
         WithDbAsync(async db =>
         {
@@ -91,7 +99,9 @@ public sealed class MonitoringWorld(PortalFactory factory)
         return await run(scope.ServiceProvider.GetRequiredService<TService>());
     }
 
-    /// <summary>Runs a use case as <paramref name="actor"/> in <paramref name="tenant"/>, as a request of theirs would.</summary>
+    /// <summary>
+    /// Runs a use case as <paramref name="actor"/> in <paramref name="tenant"/>, as a request of theirs would.
+    /// </summary>
     public async Task<TResult> RunAsync<TService, TResult>(
         Domain.Audit.Actor actor,
         Tenant tenant,

@@ -11,7 +11,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Monitoring;
 
-/// <summary>Alert rules and notification channels of tenants and of the platform, through the API and the pages.</summary>
+/// <summary>
+/// Alert rules and notification channels of tenants and of the platform, through the API and the pages.
+/// </summary>
 public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
 {
     private const string PublicHook = "http://93.184.216.34/hook";

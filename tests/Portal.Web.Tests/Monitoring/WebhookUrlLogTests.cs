@@ -13,7 +13,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Monitoring;
 
-/// <summary>A webhook URL's path and query may be its credential: no log line and no delivery record may hold them.</summary>
+/// <summary>
+/// A webhook URL's path and query may be its credential: no log line and no delivery record may hold them.
+/// </summary>
 public sealed class WebhookUrlLogTests
 {
     [Fact]

@@ -6,7 +6,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Operations;
 
-/// <summary>The claim that lets one run of a job at a time work on an operation, as each database provider keeps it.</summary>
+/// <summary>
+/// The claim that lets one run of a job at a time work on an operation, as each database provider keeps it.
+/// </summary>
 public abstract class OperationClaimScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);

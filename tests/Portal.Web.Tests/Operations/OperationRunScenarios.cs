@@ -14,7 +14,10 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Operations;
 
-/// <summary>How an operation's job runs against the faults of a real deployment: two runs at once, a long rollout, a target gone.</summary>
+/// <summary>
+/// How an operation's job runs against the faults of a real deployment: two runs at once, a long rollout, a target
+/// gone.
+/// </summary>
 public abstract class OperationRunScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
@@ -183,7 +186,9 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         return (tenant, pool);
     }
 
-    /// <summary>An environment saved with its operation, as creating one does, but with no job queued: the test runs it.</summary>
+    /// <summary>
+    /// An environment saved with its operation, as creating one does, but with no job queued: the test runs it.
+    /// </summary>
     private async Task<Guid> QueuedEnvironmentAsync(Tenant tenant, string pool, string name)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();

@@ -138,7 +138,9 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
         return queue.Ids;
     }
 
-    /// <summary>The state Hangfire gives a job a worker took and runs (its own class is made only by a worker).</summary>
+    /// <summary>
+    /// The state Hangfire gives a job a worker took and runs (its own class is made only by a worker).
+    /// </summary>
     private sealed class TakenByAWorker : IState
     {
         public string Name => ProcessingState.StateName;

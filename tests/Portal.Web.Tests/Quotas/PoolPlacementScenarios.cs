@@ -13,8 +13,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Quotas;
 
 /// <summary>
-/// Workloads confined to their pool's nodes in the embedded sandbox cluster: a pool dedicated to one node, whose taint the
-/// portal applies, and a pool over the whole cluster beside it. One scenario per class: the node's taint is the cluster's.
+/// Workloads confined to their pool's nodes in the embedded sandbox cluster: a pool dedicated to one node, whose taint
+/// the portal applies, and a pool over the whole cluster beside it. One scenario per class: the node's taint is the
+/// cluster's.
 /// </summary>
 public sealed class PoolPlacementScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {

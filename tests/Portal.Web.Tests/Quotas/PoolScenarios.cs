@@ -461,7 +461,8 @@ public abstract class PoolScenarios(PortalFixture portal)
 
         Assert.Equal(HttpStatusCode.Conflict, refusedAtCreation.StatusCode);
         Assert.Contains(
-            $"would leave pool '{everything}' unable to keep what its tenants were granted: CPU requests: 12 granted, 8 grantable",
+            $"would leave pool '{everything}' unable to keep what its tenants were "
+                + "granted: CPU requests: 12 granted, 8 grantable",
             await refusedAtCreation.Content.ReadAsStringAsync()
         );
         Assert.Equal(HttpStatusCode.Conflict, refusedLater.StatusCode);

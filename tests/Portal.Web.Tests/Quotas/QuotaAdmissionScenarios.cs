@@ -11,9 +11,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Quotas;
 
 /// <summary>
-/// What draws on a tenant's quota at the same moment — environments created, shares changed, the grant changed — is admitted
-/// one after the other, on each database provider. The pools are over the embedded sandbox, which is asked whether each new namespace
-/// is free; what is asserted is what was admitted.
+/// What draws on a tenant's quota at the same moment — environments created, shares changed, the grant changed — is
+/// admitted one after the other, on each database provider. The pools are over the embedded sandbox, which is asked
+/// whether each new namespace is free; what is asserted is what was admitted.
 /// </summary>
 public abstract class QuotaAdmissionScenarios(PortalFixture portal)
 {
@@ -92,7 +92,8 @@ public abstract class QuotaAdmissionScenarios(PortalFixture portal)
             );
         }
 
-        // Each tenant creates an environment of 1.5 CPU while its grant of 2 is lowered to 1: one of the two must be refused.
+        // Each tenant creates an environment of 1.5 CPU while its grant of 2 is lowered to 1: one of the two must be
+        // refused.
         await Task.WhenAll(
             tenants.SelectMany(t =>
                 new Task[]
@@ -160,8 +161,8 @@ public abstract class QuotaAdmissionScenarios(PortalFixture portal)
                 )
             ).StatusCode
         );
-        // An application (100m/200m CPU, 64/128 MiB, one replica) and a small Redis (100m/500m CPU, 256 MiB, 1 GiB) hold
-        // 200m of CPU requests, 700m of CPU limits, 320/384 MiB, 1 GiB of storage and two pods.
+        // An application (100m/200m CPU, 64/128 MiB, one replica) and a small Redis (100m/500m CPU, 256 MiB, 1 GiB)
+        // hold 200m of CPU requests, 700m of CPU limits, 320/384 MiB, 1 GiB of storage and two pods.
         await Arrange.ApplicationAsync(tenant, "dev");
         await Arrange.MiddlewareInstanceAsync(tenant, "dev");
 

@@ -11,8 +11,9 @@ namespace Portal.Web.Tests.Routing;
 
 /// <summary>
 /// Links and redirects are made by the routes classes of the features (<c>ApplicationRoutes</c>, …) from the templates
-/// their actions are routed by. Every <c>…Url</c> method, found by reflection so that a new one is covered, must make an
-/// address that routing leads to the action of its own template; and every page action must be routed by such a template.
+/// their actions are routed by. Every <c>…Url</c> method, found by reflection so that a new one is covered, must make
+/// an address that routing leads to the action of its own template; and every page action must be routed by such a
+/// template.
 /// </summary>
 public sealed class RouteBuilderTests(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
@@ -119,7 +120,9 @@ public sealed class RouteBuilderTests(SqlitePortal portal) : IClassFixture<Sqlit
         : parameter.ParameterType == typeof(int) ? 404
         : $"sample-{parameter.Name}";
 
-    /// <summary>The template of the endpoint routing picks for a path: the most specific pattern that matches it.</summary>
+    /// <summary>
+    /// The template of the endpoint routing picks for a path: the most specific pattern that matches it.
+    /// </summary>
     private static string? RoutedTemplate(IEnumerable<RouteEndpoint> endpoints, string url) =>
         endpoints
             .Where(e =>

@@ -11,9 +11,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Routing;
 
 /// <summary>
-/// A route word in the place of a name users choose ("/t/{tenant}/apps/new" beside "/t/{tenant}/apps/{app}") would hide the
-/// page of an application or environment of that name. Every such word, found in the app's routes so that a new page is
-/// covered without touching this test, must be refused as a name.
+/// A route word in the place of a name users choose ("/t/{tenant}/apps/new" beside "/t/{tenant}/apps/{app}") would hide
+/// the page of an application or environment of that name. Every such word, found in the app's routes so that a new
+/// page is covered without touching this test, must be refused as a name.
 /// </summary>
 public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
@@ -44,7 +44,10 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
             from literal in patterns
             let at = ClashAt(named, literal)
             where at is not null && !ChosenNames[at.Value.Parameter](at.Value.Word)
-            select $"'{at.Value.Word}' in {literal.RawText} hides the {at.Value.Parameter} '{at.Value.Word}' of {named.RawText}"
+            select (
+                $"'{at.Value.Word}' in {literal.RawText} hides the {at.Value.Parameter} "
+                + $"'{at.Value.Word}' of {named.RawText}"
+            )
         )
             .Distinct()
             .ToList();
@@ -95,8 +98,8 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
     }
 
     /// <summary>
-    /// Where a literal segment of one route stands in the place of a chosen-name parameter of another with the same segments
-    /// before it and a compatible rest, so that the literal wins and the named page cannot be reached.
+    /// Where a literal segment of one route stands in the place of a chosen-name parameter of another with the same
+    /// segments before it and a compatible rest, so that the literal wins and the named page cannot be reached.
     /// </summary>
     private static (string Parameter, string Word)? ClashAt(RoutePattern named, RoutePattern literal)
     {
@@ -119,7 +122,10 @@ public sealed class RouteNameClashTests(SqlitePortal portal) : IClassFixture<Sql
         return found;
     }
 
-    /// <summary>The one part of a segment, or null for a segment of several parts ("{name}.{ext}"), which no other segment equals.</summary>
+    /// <summary>
+    /// The one part of a segment, or null for a segment of several parts ("{name}.{ext}"), which no other segment
+    /// equals.
+    /// </summary>
     private static RoutePatternPart? Single(RoutePatternPathSegment segment) =>
         segment.Parts.Count == 1 ? segment.Parts[0] : null;
 

@@ -13,9 +13,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Shell;
 
 /// <summary>
-/// The home pages, on each database provider: a platform admin's setup checklist follows what is really there, step by step,
-/// read in the same few queries however much there is; a tenant member's home says what comes first in an empty tenant.
-/// Each class has a portal of its own, which starts with nothing set up.
+/// The home pages, on each database provider: a platform admin's setup checklist follows what is really there, step by
+/// step, read in the same few queries however much there is; a tenant member's home says what comes first in an empty
+/// tenant. Each class has a portal of its own, which starts with nothing set up.
 /// </summary>
 public abstract class HomeScenarios(PortalFixture portal)
 {
@@ -130,8 +130,8 @@ public sealed class HomeOnSqlite(SqlitePortal portal) : HomeScenarios(portal), I
 public sealed class HomeOnPostgres(PostgresPortal portal) : HomeScenarios(portal), IClassFixture<PostgresPortal>;
 
 /// <summary>
-/// The platform admin's setup checklist, on each database provider, in a portal of its own that starts with nothing set up:
-/// it follows what is really there, step by step.
+/// The platform admin's setup checklist, on each database provider, in a portal of its own that starts with nothing set
+/// up: it follows what is really there, step by step.
 /// </summary>
 public abstract class SetupChecklistScenarios(PortalFixture portal)
 {
@@ -199,7 +199,9 @@ public sealed class SetupChecklistOnPostgres(PostgresPortal portal)
     : SetupChecklistScenarios(portal),
         IClassFixture<PostgresPortal>;
 
-/// <summary>What the home scenarios read from the home page, and the few things they arrange beyond <see cref="Arrange"/>.</summary>
+/// <summary>
+/// What the home scenarios read from the home page, and the few things they arrange beyond <see cref="Arrange"/>.
+/// </summary>
 public sealed partial class HomeArrange(PortalFactory factory)
 {
     private const string Steps = "cluster pool tenant quota environment application";

@@ -6,10 +6,14 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Web.Tests.Support;
 
-/// <summary>Who a test's use cases act as: what a request's caller and its route's tenant are to the portal's own.</summary>
+/// <summary>
+/// Who a test's use cases act as: what a request's caller and its route's tenant are to the portal's own.
+/// </summary>
 public static class Acting
 {
-    /// <summary>The scope's use cases act as <paramref name="actor"/>, and in <paramref name="tenant"/> when one is given.</summary>
+    /// <summary>
+    /// The scope's use cases act as <paramref name="actor"/>, and in <paramref name="tenant"/> when one is given.
+    /// </summary>
     public static IServiceProvider ActingAs(this IServiceProvider services, Actor actor, Tenant? tenant = null)
     {
         services.GetRequiredService<CurrentActor>().ActAs(actor);

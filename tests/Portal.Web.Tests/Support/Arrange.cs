@@ -123,7 +123,9 @@ public sealed class Arrange(PortalFactory factory)
         return environment.Name;
     }
 
-    /// <summary>A grant to the tenant in a pool of a stand-in cluster (no cluster is contacted); returns the pool's name.</summary>
+    /// <summary>
+    /// A grant to the tenant in a pool of a stand-in cluster (no cluster is contacted); returns the pool's name.
+    /// </summary>
     public async Task<string> QuotaAsync(Tenant tenant)
     {
         await using var scope = factory.Services.CreateAsyncScope();
@@ -157,7 +159,9 @@ public sealed class Arrange(PortalFactory factory)
         return pool.Name;
     }
 
-    /// <summary>A registered cluster (never contacted) with four 4-CPU, 16 GiB hosts, two of them labelled zone=a.</summary>
+    /// <summary>
+    /// A registered cluster (never contacted) with four 4-CPU, 16 GiB hosts, two of them labelled zone=a.
+    /// </summary>
     public async Task<string> ClusterWithHostsAsync()
     {
         var name = Unique("c");
@@ -274,8 +278,8 @@ public sealed class Arrange(PortalFactory factory)
     }
 
     /// <summary>
-    /// An e-mail channel of the tenant, a rule of the application that notifies it, and a firing alert of that rule on the
-    /// application's workload in the environment.
+    /// An e-mail channel of the tenant, a rule of the application that notifies it, and a firing alert of that rule on
+    /// the application's workload in the environment.
     /// </summary>
     public async Task<MonitoringObjects> MonitoringAsync(Tenant tenant, string environmentName, string app)
     {
@@ -327,7 +331,9 @@ public sealed class Arrange(PortalFactory factory)
         return new MonitoringObjects(rule.Value.Id, channel.Id, alert.Id);
     }
 
-    /// <summary>A Redis instance of the tenant in the environment, provisioned on paper (no cluster is contacted) and ready.</summary>
+    /// <summary>
+    /// A Redis instance of the tenant in the environment, provisioned on paper (no cluster is contacted) and ready.
+    /// </summary>
     public async Task<string> MiddlewareInstanceAsync(Tenant tenant, string environmentName)
     {
         await using var scope = factory.Services.CreateAsyncScope();

@@ -4,10 +4,14 @@ using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 
 namespace Portal.Web.Tests.Support;
 
-/// <summary>An HTTP client that behaves like a browser on the server-rendered pages: cookies and anti-forgery tokens.</summary>
+/// <summary>
+/// An HTTP client that behaves like a browser on the server-rendered pages: cookies and anti-forgery tokens.
+/// </summary>
 public sealed partial class BrowserSession
 {
-    /// <summary>A browser at the portal's own origin, or at <paramref name="origin"/> (e.g. plain http://localhost).</summary>
+    /// <summary>
+    /// A browser at the portal's own origin, or at <paramref name="origin"/> (e.g. plain http://localhost).
+    /// </summary>
     public BrowserSession(PortalFactory factory, Uri? origin = null) =>
         Http = factory.CreateDefaultClient(origin ?? PortalFactory.Origin, new CookieContainerHandler(Cookies));
 

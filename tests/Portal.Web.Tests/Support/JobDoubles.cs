@@ -9,8 +9,9 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Web.Tests.Support;
 
 /// <summary>
-/// Stands in for a process stopped right after a step was saved (or, with no step, one that lives on): the job's cancellation
-/// token is cancelled, as when the host stops, so the job ends without finishing and lets its operation go.
+/// Stands in for a process stopped right after a step was saved (or, with no step, one that lives on): the job's
+/// cancellation token is cancelled, as when the host stops, so the job ends without finishing and lets its operation
+/// go.
 /// </summary>
 public sealed class DiesAfterStep(string? step) : IOperationProgress, IDisposable
 {
@@ -51,7 +52,9 @@ public static class JobsByHand
                 Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationRunner>.Instance
             );
 
-    /// <summary>The job of every operation, as Hangfire runs it, with the progress double and the runner a test chooses.</summary>
+    /// <summary>
+    /// The job of every operation, as Hangfire runs it, with the progress double and the runner a test chooses.
+    /// </summary>
     public static OperationJob Job(
         IServiceProvider services,
         IOperationProgress progress,
@@ -71,7 +74,9 @@ public static class JobsByHand
         OperationRunner? runner = null
     ) => Job(services, progress, runner);
 
-    /// <summary>The job of operations on applications, whose runners follow rollouts with the settings a test chooses.</summary>
+    /// <summary>
+    /// The job of operations on applications, whose runners follow rollouts with the settings a test chooses.
+    /// </summary>
     public static OperationJob Deployer(
         IServiceProvider services,
         IOperationProgress progress,
@@ -99,7 +104,9 @@ public static class JobsByHand
         return Job(runners, progress, runner);
     }
 
-    /// <summary>Services that answer with the given instances for their types, and with the container's otherwise.</summary>
+    /// <summary>
+    /// Services that answer with the given instances for their types, and with the container's otherwise.
+    /// </summary>
     private sealed class WithInstances(IServiceProvider inner, params object[] instances) : IServiceProvider
     {
         public object? GetService(Type serviceType) =>
@@ -111,7 +118,10 @@ public static class JobsByHand
         progress is DiesAfterStep dies ? dies.Stopping : default;
 }
 
-/// <summary>Does something once, from outside the job, when a step of the operation begins: what another user or job would do meanwhile.</summary>
+/// <summary>
+/// Does something once, from outside the job, when a step of the operation begins: what another user or job would do
+/// meanwhile.
+/// </summary>
 public sealed class MeanwhileAtStep(string step, Func<Task> meanwhile) : IOperationProgress
 {
     private int _done;
@@ -124,8 +134,8 @@ public sealed class MeanwhileAtStep(string step, Func<Task> meanwhile) : IOperat
 }
 
 /// <summary>
-/// Records which run of a job began which step; each run waits at its first report for the other runs to arrive (a while at most),
-/// so that runs started together really overlap.
+/// Records which run of a job began which step; each run waits at its first report for the other runs to arrive (a
+/// while at most), so that runs started together really overlap.
 /// </summary>
 public sealed class RunsTogether(int runs)
 {
@@ -172,8 +182,8 @@ public sealed class RunsTogether(int runs)
 }
 
 /// <summary>
-/// Scopes whose unit of work refuses to save an operation as failed, as a database that fails just then: with these, the usual
-/// recording of a job's failure throws, which is what a job's last resort is for.
+/// Scopes whose unit of work refuses to save an operation as failed, as a database that fails just then: with these,
+/// the usual recording of a job's failure throws, which is what a job's last resort is for.
 /// </summary>
 public sealed class ScopesThatCannotSaveFailures(IServiceScopeFactory inner) : IServiceScopeFactory
 {

@@ -16,8 +16,8 @@ public enum DatabaseKind
 }
 
 /// <summary>
-/// The portal in a test host, on its own fresh database of the given kind, reached over HTTPS as in production, with its
-/// key ring encrypted by a test certificate.
+/// The portal in a test host, on its own fresh database of the given kind, reached over HTTPS as in production, with
+/// its key ring encrypted by a test certificate.
 /// </summary>
 public sealed class PortalFactory : WebApplicationFactory<Program>
 {
@@ -46,7 +46,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         ClientOptions.BaseAddress = Origin;
     }
 
-    /// <summary>The host environment: "Testing" (not Development, so production's rules apply) unless a test needs another.</summary>
+    /// <summary>
+    /// The host environment: "Testing" (not Development, so production's rules apply) unless a test needs another.
+    /// </summary>
     public string EnvironmentName { get; init; } = "Testing";
 
     /// <summary>Every log line the portal writes, when asked for before it starts.</summary>
@@ -105,10 +107,10 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>
-    /// Drops the test's database. <c>WITH (FORCE)</c> ends the sessions the portal may still hold, but refuses (42501) to end an
-    /// autovacuum worker busy in the database, which belongs to no role the test's role may signal; a plain <c>DROP</c> ends
-    /// such a worker by itself, and fails (55006) only while a session is left. So: FORCE, and on its refusal a plain DROP, a few
-    /// times over.
+    /// Drops the test's database. <c>WITH (FORCE)</c> ends the sessions the portal may still hold, but refuses (42501)
+    /// to end an autovacuum worker busy in the database, which belongs to no role the test's role may signal; a plain
+    /// <c>DROP</c> ends such a worker by itself, and fails (55006) only while a session is left. So: FORCE, and on its
+    /// refusal a plain DROP, a few times over.
     /// </summary>
     private static async Task DropDatabaseAsync(string database)
     {
@@ -146,7 +148,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>Where the PostgreSQL tests find their server: <c>PORTAL_TEST_POSTGRES</c>, without a database name.</summary>
+/// <summary>
+/// Where the PostgreSQL tests find their server: <c>PORTAL_TEST_POSTGRES</c>, without a database name.
+/// </summary>
 public static class TestDatabases
 {
     public static string? PostgresServer =>

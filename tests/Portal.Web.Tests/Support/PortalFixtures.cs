@@ -75,7 +75,9 @@ public sealed class SandboxPortal : SandboxPortalOn
     protected override DatabaseKind Kind => DatabaseKind.Sqlite;
 }
 
-/// <summary>The same on PostgreSQL, with Hangfire's PostgreSQL storage: for the journeys whose queries matter most.</summary>
+/// <summary>
+/// The same on PostgreSQL, with Hangfire's PostgreSQL storage: for the journeys whose queries matter most.
+/// </summary>
 public sealed class PostgresSandboxPortal : SandboxPortalOn
 {
     protected override DatabaseKind Kind => DatabaseKind.Postgres;

@@ -18,16 +18,17 @@ namespace Portal.Web.Tests.Support;
 public sealed record DeployedApp(Tenant Tenant, string App, string Namespace);
 
 /// <summary>
-/// Applications running in the embedded sandbox cluster for tests of their status and logs: the Deployment is rendered and
-/// applied as a deploy would, the application's rows are written directly; and connections to the applications hub.
+/// Applications running in the embedded sandbox cluster for tests of their status and logs: the Deployment is rendered
+/// and applied as a deploy would, the application's rows are written directly; and connections to the applications hub.
 /// </summary>
 public sealed class SandboxApps(PortalFactory factory)
 {
     private Arrange Arrange => new(factory);
 
     /// <summary>
-    /// A tenant with an environment "dev" made by its operation in the sandbox, and an application deployed there at revision
-    /// 1: its Deployment rendered as a deploy renders it and created in the namespace, its rows written directly.
+    /// A tenant with an environment "dev" made by its operation in the sandbox, and an application deployed there at
+    /// revision 1: its Deployment rendered as a deploy renders it and created in the namespace, its rows written
+    /// directly.
     /// </summary>
     public async Task<DeployedApp> DeployedAppAsync(int replicas, string image = "nginx:1.27")
     {
@@ -43,7 +44,9 @@ public sealed class SandboxApps(PortalFactory factory)
         return new DeployedApp(tenant, app, ns);
     }
 
-    /// <summary>An application's objects in the tenant's environment "dev", rendered as a deploy renders them.</summary>
+    /// <summary>
+    /// An application's objects in the tenant's environment "dev", rendered as a deploy renders them.
+    /// </summary>
     public async Task<AppManifests> RenderAsync(
         Tenant tenant,
         string app,
@@ -77,7 +80,10 @@ public sealed class SandboxApps(PortalFactory factory)
             Replicas = replicas,
         };
 
-    /// <summary>Like <see cref="Arrange.ApplicationAsync"/>, but for an environment that exists in the cluster, and without pods: the watch brings them.</summary>
+    /// <summary>
+    /// Like <see cref="Arrange.ApplicationAsync"/>, but for an environment that exists in the cluster, and without
+    /// pods: the watch brings them.
+    /// </summary>
     private async Task ApplicationRowsAsync(
         Tenant tenant,
         string name,
@@ -190,7 +196,9 @@ public sealed class SandboxApps(PortalFactory factory)
             await Arrange.TokenAsync(factory.CreateClient(), account.ClientId, account.Secret)
         );
 
-    /// <summary>A connection to one of the portal's hubs with a bearer token, over long polling through the test server.</summary>
+    /// <summary>
+    /// A connection to one of the portal's hubs with a bearer token, over long polling through the test server.
+    /// </summary>
     public async Task<HubConnection> ConnectAsync(string hubPath, string token)
     {
         var connection = new HubConnectionBuilder()

@@ -9,20 +9,24 @@ using Portal.Web.Clusters;
 
 namespace Portal.Web.Tests.Support;
 
-/// <summary>Tenants with quota and ready environments in the embedded sandbox cluster, and a client of that cluster.</summary>
+/// <summary>
+/// Tenants with quota and ready environments in the embedded sandbox cluster, and a client of that cluster.
+/// </summary>
 public sealed class SandboxWorld(PortalFactory factory)
 {
     private Arrange Arrange => new(factory);
 
-    /// <summary>A tenant with quota in a pool of its own over the sandbox's nodes, and a signed-in tenant admin.</summary>
+    /// <summary>
+    /// A tenant with quota in a pool of its own over the sandbox's nodes, and a signed-in tenant admin.
+    /// </summary>
     public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantWithQuotaAsync(
         string cpu,
         string memory = "8Gi"
     ) => await TenantInPoolAsync(await PoolAsync(), cpu, memory);
 
     /// <summary>
-    /// A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not, whose
-    /// environments publish ingress hosts under example.com.
+    /// A pool over the sandbox's nodes, all of them or those the selector matches, dedicated to its workloads or not,
+    /// whose environments publish ingress hosts under example.com.
     /// </summary>
     public async Task<string> PoolAsync(string nodeSelector = "", bool dedicated = false)
     {
@@ -140,7 +144,9 @@ public sealed class SandboxWorld(PortalFactory factory)
         );
     }
 
-    /// <summary>What someone with access to the cluster can do: delete an environment's namespace and make one of the same name.</summary>
+    /// <summary>
+    /// What someone with access to the cluster can do: delete an environment's namespace and make one of the same name.
+    /// </summary>
     public async Task ReplaceNamespaceBehindThePortalAsync(string ns)
     {
         using var cluster = Client();

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Portal.Web.Tests.Support;
 
 /// <summary>
-/// The certificate that encrypts the test portals' key rings, as an operator's would in production: one PKCS#12 file per
-/// test run, deleted when the run ends.
+/// The certificate that encrypts the test portals' key rings, as an operator's would in production: one PKCS#12 file
+/// per test run, deleted when the run ends.
 /// </summary>
 public static class TestKeyRing
 {
@@ -42,7 +42,8 @@ public static class TestKeyRing
 
 /// <summary>
 /// Lets a test say which address a request comes from, as a TCP connection would (the test server's requests come from
-/// nowhere): the <see cref="Header"/> header's value becomes the connection's remote address, before the portal's pipeline.
+/// nowhere): the <see cref="Header"/> header's value becomes the connection's remote address, before the portal's
+/// pipeline.
 /// </summary>
 public sealed class TestPeerAddress : IStartupFilter
 {
@@ -63,7 +64,9 @@ public sealed class TestPeerAddress : IStartupFilter
         };
 }
 
-/// <summary>Every log line written, with its category and level, formatted as a reader of the logs would see it.</summary>
+/// <summary>
+/// Every log line written, with its category and level, formatted as a reader of the logs would see it.
+/// </summary>
 public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();

@@ -33,7 +33,9 @@ public sealed class MailingPortal : IAsyncLifetime
     }
 }
 
-/// <summary>With a mail server configured, "Invite by email" mails the link and says so, on the page and in the API.</summary>
+/// <summary>
+/// With a mail server configured, "Invite by email" mails the link and says so, on the page and in the API.
+/// </summary>
 public sealed class InvitationMailScenarios(MailingPortal portal) : IClassFixture<MailingPortal>
 {
     private Arrange Arrange => new(portal.Factory);
@@ -60,7 +62,8 @@ public sealed class InvitationMailScenarios(MailingPortal portal) : IClassFixtur
 
         Assert.Equal(HttpStatusCode.Redirect, invited.StatusCode);
         Assert.Matches(
-            $"id=\"invitation-mail\" data-mail=\"sent\">[^<]*<i[^>]*></i> Invitation mailed to {Regex.Escape(email)}\\.",
+            "id=\"invitation-mail\" data-mail=\"sent\">[^<]*<i[^>]*></i> Invitation "
+                + $"mailed to {Regex.Escape(email)}\\.",
             page
         );
         var link = InvitationLinkOnlyScenarios.LinkOnPage().Match(page).Groups[1].Value;
@@ -97,7 +100,9 @@ public sealed class InvitationMailScenarios(MailingPortal portal) : IClassFixtur
     }
 }
 
-/// <summary>Without a mail server, or with one that cannot be reached, an invitation is only a link, and the admin is told so.</summary>
+/// <summary>
+/// Without a mail server, or with one that cannot be reached, an invitation is only a link, and the admin is told so.
+/// </summary>
 public sealed partial class InvitationLinkOnlyScenarios(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
     private Arrange Arrange => new(portal.Factory);
@@ -140,7 +145,8 @@ public sealed partial class InvitationLinkOnlyScenarios(SqlitePortal portal) : I
         ).Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Matches(
-            "id=\"invitation-mail\" data-mail=\"not-configured\">[^<]*<i[^>]*></i> No e-mail was sent: the portal has no mail server configured\\. "
+            "id=\"invitation-mail\" data-mail=\"not-configured\">[^<]*<i[^>]*></i> "
+                + "No e-mail was sent: the portal has no mail server configured\\. "
                 + "Send page@portal.test the link below yourself",
             page
         );
@@ -173,7 +179,9 @@ public sealed partial class InvitationLinkOnlyScenarios(SqlitePortal portal) : I
 
         Assert.Equal(HttpStatusCode.Redirect, invited.StatusCode);
         Assert.Matches(
-            $"id=\"invitation-mail\" data-mail=\"failed\">[^<]*<i[^>]*></i> The invitation could not be mailed \\(The SMTP server 127\\.0\\.0\\.1:{port} did not take the message",
+            "id=\"invitation-mail\" data-mail=\"failed\">[^<]*<i[^>]*></i> The "
+                + "invitation could not be mailed \\(The SMTP server "
+                + $"127\\.0\\.0\\.1:{port} did not take the message",
             page
         );
         Assert.Matches(LinkOnPage(), page);

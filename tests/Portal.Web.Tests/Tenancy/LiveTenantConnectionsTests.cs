@@ -6,7 +6,9 @@ using Portal.Web.Tenancy;
 
 namespace Portal.Web.Tests.Tenancy;
 
-/// <summary>The registry that ends a caller's live connections to a tenant, including one whose access check raced the end.</summary>
+/// <summary>
+/// The registry that ends a caller's live connections to a tenant, including one whose access check raced the end.
+/// </summary>
 public sealed class LiveTenantConnectionsTests
 {
     private static readonly Guid Tenant = Guid.NewGuid();

@@ -12,8 +12,8 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Tenancy;
 
 /// <summary>
-/// A member removed from a tenant, or given a lower role, loses at once what they hold open over SignalR in it: live log
-/// streams and the tenant's groups, on every hub. Their browser reconnects and is authorized afresh.
+/// A member removed from a tenant, or given a lower role, loses at once what they hold open over SignalR in it: live
+/// log streams and the tenant's groups, on every hub. Their browser reconnects and is authorized afresh.
 /// </summary>
 public sealed class MemberConnectionScenarios(SandboxPortal portal) : IClassFixture<SandboxPortal>
 {
@@ -117,7 +117,9 @@ public sealed class MemberConnectionScenarios(SandboxPortal portal) : IClassFixt
         return closed.Task;
     }
 
-    /// <summary>Reads the stream until it ends, by completing or by failing; false when the test's deadline came first.</summary>
+    /// <summary>
+    /// Reads the stream until it ends, by completing or by failing; false when the test's deadline came first.
+    /// </summary>
     private static async Task<bool> EndsAsync(IAsyncEnumerator<string> stream, CancellationToken deadline)
     {
         try

@@ -13,8 +13,8 @@ namespace Portal.Web.Tests.Tenancy;
 
 /// <summary>
 /// Every page of a tenant (found in the app's endpoints, so that new pages are covered), as a member of each role below
-/// tenant admin sees it: no form on it posts to an action the role is refused, and no link on it leads to a page the role
-/// is refused (a platform page included). A Viewer's pages therefore hold no form that changes anything.
+/// tenant admin sees it: no form on it posts to an action the role is refused, and no link on it leads to a page the
+/// role is refused (a platform page included). A Viewer's pages therefore hold no form that changes anything.
 /// </summary>
 public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOutputHelper output)
     : IClassFixture<SqlitePortal>
@@ -120,8 +120,8 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
     }
 
     /// <summary>
-    /// The least role the page or action behind <paramref name="url"/> allows, from the policies of the endpoint that routing
-    /// would pick (the most specific pattern that matches); null for what is not a tenant's endpoint.
+    /// The least role the page or action behind <paramref name="url"/> allows, from the policies of the endpoint that
+    /// routing would pick (the most specific pattern that matches); null for what is not a tenant's endpoint.
     /// </summary>
     private TenantRole? RoleNeeded(string method, string url)
     {
@@ -163,7 +163,8 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
             values.TryGetValue(m.Groups[1].Value, out var value)
                 ? Uri.EscapeDataString(value)
                 : throw new InvalidOperationException(
-                    $"The route '{endpoint.RoutePattern.RawText}' has a parameter '{m.Groups[1].Value}' this test has no value for."
+                    $"The route '{endpoint.RoutePattern.RawText}' has a parameter "
+                        + $"'{m.Groups[1].Value}' this test has no value for."
                 )
         );
 

@@ -175,8 +175,8 @@ public abstract class TenantAdministrationScenarios(PortalFixture portal)
     }
 
     /// <summary>
-    /// Between the request and the end of the job, the tenant keeps its rows: nobody may change it, and nobody may create a
-    /// tenant of the same slug, which would otherwise be handed namespaces still being deleted.
+    /// Between the request and the end of the job, the tenant keeps its rows: nobody may change it, and nobody may
+    /// create a tenant of the same slug, which would otherwise be handed namespaces still being deleted.
     /// </summary>
     [SkippableFact]
     public async Task A_tenant_being_deleted_is_read_only_and_its_slug_cannot_be_taken()

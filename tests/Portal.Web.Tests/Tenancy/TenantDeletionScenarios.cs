@@ -7,7 +7,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Tenancy;
 
-/// <summary>Deleting a tenant in the embedded sandbox cluster: its namespaces go first, and its slug comes back empty.</summary>
+/// <summary>
+/// Deleting a tenant in the embedded sandbox cluster: its namespaces go first, and its slug comes back empty.
+/// </summary>
 public abstract class TenantDeletionScenarios(PortalFixture portal)
 {
     private Arrange Arrange => new(portal.Factory);
@@ -112,7 +114,10 @@ public abstract class TenantDeletionScenarios(PortalFixture portal)
         );
     }
 
-    /// <summary>NetworkPolicies anywhere in the cluster whose namespace selector admits traffic from this namespace, but the tenant's own.</summary>
+    /// <summary>
+    /// NetworkPolicies anywhere in the cluster whose namespace selector admits traffic from this namespace, but the
+    /// tenant's own.
+    /// </summary>
     private static async Task<List<string>> PoliciesAdmittingAsync(IKubernetes cluster, V1Namespace ns, Tenant except)
     {
         var owners = (await cluster.CoreV1.ListNamespaceAsync()).Items.ToDictionary(

@@ -70,15 +70,16 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 values.TryGetValue(m.Groups[1].Value, out var value)
                     ? value
                     : throw new InvalidOperationException(
-                        $"The route '{Pattern}' has a parameter '{m.Groups[1].Value}' this test has no value of tenant B for: add one to RouteValues."
+                        $"The route '{Pattern}' has a parameter '{m.Groups[1].Value}' this test "
+                            + "has no value of tenant B for: add one to RouteValues."
                     )
             );
     }
 
     /// <summary>
-    /// Run twice: with ordinary names, and with tenants and environments named as close to the cluster's own namespaces as
-    /// creation allows (A is "kubes" with environment "system", namespace kubes-system; B is "default" with environment
-    /// "kube-system", namespace default-kube-system).
+    /// Run twice: with ordinary names, and with tenants and environments named as close to the cluster's own namespaces
+    /// as creation allows (A is "kubes" with environment "system", namespace kubes-system; B is "default" with
+    /// environment "kube-system", namespace default-kube-system).
     /// </summary>
     [Theory]
     [InlineData(null, "env", null, "env")]
@@ -121,7 +122,10 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         Assert.Empty(leaks);
     }
 
-    /// <summary>Objects found by id (rules, channels, alerts, operations, members…) are looked up within the route's tenant only.</summary>
+    /// <summary>
+    /// Objects found by id (rules, channels, alerts, operations, members…) are looked up within the route's tenant
+    /// only.
+    /// </summary>
     [Fact]
     public async Task Identifiers_of_tenant_B_under_the_route_of_tenant_A_find_nothing()
     {
@@ -154,7 +158,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             var url = endpoint.Url(values);
             var response = await SendAsync(endpoint, url, session, api);
             var body = await response.Content.ReadAsStringAsync();
-            // Pages answer a form about an unknown object with a redirect and a refusal; what matters is that B is untouched (below).
+            // Pages answer a form about an unknown object with a redirect and a refusal; what matters is that B is
+            // untouched (below).
             var refused =
                 response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest
                 || (!endpoint.IsApi && endpoint.Changes && response.StatusCode == HttpStatusCode.Redirect);
@@ -254,8 +259,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     }
 
     /// <summary>
-    /// Namespaces are "{tenant}-{environment}": a tenant named "kube" with an environment "system" was handed kube-system.
-    /// A slug that puts every environment into a prefix the cluster keeps is refused when the tenant is created.
+    /// Namespaces are "{tenant}-{environment}": a tenant named "kube" with an environment "system" was handed
+    /// kube-system. A slug that puts every environment into a prefix the cluster keeps is refused when the tenant is
+    /// created.
     /// </summary>
     [Fact]
     public async Task A_tenant_cannot_take_over_kube_system_by_naming_itself_kube()
@@ -285,7 +291,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         );
     }
 
-    /// <summary>A tenant "istio" may exist, but its environment "system" would be the mesh's istio-system: refused when chosen.</summary>
+    /// <summary>
+    /// A tenant "istio" may exist, but its environment "system" would be the mesh's istio-system: refused when chosen.
+    /// </summary>
     [Fact]
     public async Task A_tenant_cannot_take_over_istio_system_by_naming_an_environment_system()
     {

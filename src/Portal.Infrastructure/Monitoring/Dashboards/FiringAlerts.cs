@@ -23,7 +23,9 @@ public sealed record FiringAlerts(
 {
     public const int NewestShown = 5;
 
-    /// <summary>Two queries on the (TenantId, State, StartedAt) or (State, StartedAt) index, whatever the number of alerts.</summary>
+    /// <summary>
+    /// Two queries on the (TenantId, State, StartedAt) or (State, StartedAt) index, whatever the number of alerts.
+    /// </summary>
     internal static async Task<FiringAlerts> ReadAsync(IQueryable<Alert> alerts, DateTime now, CancellationToken ct)
     {
         var firing = alerts.AsNoTracking().Where(a => a.State == AlertState.Firing);

@@ -48,7 +48,10 @@ public sealed record TroubledHosts(
 
 public sealed record ReasonCount(string Reason, int Count);
 
-/// <summary>A managed pod that is not running, with where it belongs: tenant and environment are null for a namespace no environment owns.</summary>
+/// <summary>
+/// A managed pod that is not running, with where it belongs: tenant and environment are null for a namespace no
+/// environment owns.
+/// </summary>
 public sealed record PodNotRunning(
     string Cluster,
     string Namespace,
@@ -91,7 +94,8 @@ public sealed record PlatformDashboardView(
 
 /// <summary>
 /// The platform ops dashboard's tiles, read across all tenants: a fixed number of queries (twelve), each a projection,
-/// whatever the number of clusters, hosts, pods or tenants. Pool figures are <see cref="PoolCatalog"/>'s, as the pools page shows them.
+/// whatever the number of clusters, hosts, pods or tenants. Pool figures are <see cref="PoolCatalog"/>'s, as the pools
+/// page shows them.
 /// </summary>
 public sealed class PlatformDashboard(PortalDbContext db, PoolCatalog pools, TimeProvider clock)
 {
@@ -164,8 +168,8 @@ public sealed class PlatformDashboard(PortalDbContext db, PoolCatalog pools, Tim
 
     private async Task<PodsNotRunning> PodsAsync(CancellationToken ct)
     {
-        // A pod in trouble has a reason (CrashLoopBackOff, ImagePullBackOff, Unschedulable…) or is pending or failed. The phases are
-        // written out, not a list, so that the SQL holds them as constants a partial index can match.
+        // A pod in trouble has a reason (CrashLoopBackOff, ImagePullBackOff, Unschedulable…) or is pending or failed.
+        // The phases are written out, not a list, so that the SQL holds them as constants a partial index can match.
         var notRunning = db
             .WorkloadPods.AsNoTracking()
             .Where(p => p.Reason != null || (p.Phase != "Running" && p.Phase != "Succeeded"));
@@ -204,7 +208,8 @@ public sealed class PlatformDashboard(PortalDbContext db, PoolCatalog pools, Tim
     private async Task<FailedOperations> FailedOperationsAsync(DateTime now, CancellationToken ct)
     {
         var since = now - FailedOperationsWithin;
-        // A failed operation does not move again until retried, so its last activity is when it failed: the (State, LastActivityAt) index.
+        // A failed operation does not move again until retried, so its last activity is when it failed: the (State,
+        // LastActivityAt) index.
         var failed = db
             .Operations.IgnoreQueryFilters()
             .AsNoTracking()

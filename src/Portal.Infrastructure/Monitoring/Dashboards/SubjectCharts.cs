@@ -5,8 +5,9 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Monitoring.Dashboards;
 
 /// <summary>
-/// Charts of a subject named as the API and pages name it (a cluster, or an environment, application or middleware instance
-/// of the tenant in scope): the range is checked, the names resolved, and what is not there answered as not found.
+/// Charts of a subject named as the API and pages name it (a cluster, or an environment, application or middleware
+/// instance of the tenant in scope): the range is checked, the names resolved, and what is not there answered as not
+/// found.
 /// </summary>
 public sealed class SubjectCharts(PortalDbContext db, MetricCharts charts)
 {

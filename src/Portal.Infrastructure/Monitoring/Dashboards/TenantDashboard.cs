@@ -21,7 +21,9 @@ public sealed record DeployRow(
     DateTime At
 );
 
-/// <summary>What a tenant's dashboard shows: <see cref="Environments"/> are the names of all its environments, for their charts.</summary>
+/// <summary>
+/// What a tenant's dashboard shows: <see cref="Environments"/> are the names of all its environments, for their charts.
+/// </summary>
 public sealed record TenantDashboardView(
     DateTime At,
     IReadOnlyList<TenantQuotaView> Quotas,
@@ -35,15 +37,17 @@ public sealed record TenantDashboardView(
 );
 
 /// <summary>
-/// The dashboard of the tenant in scope: quota usage as the quotas page reads it (<see cref="PoolCatalog"/>), applications
-/// by health, middleware instances by state, the newest deploys and the tenant's firing alerts. A fixed number of queries
-/// (nine), each a projection, whatever the number of applications or environments.
+/// The dashboard of the tenant in scope: quota usage as the quotas page reads it (<see cref="PoolCatalog"/>),
+/// applications by health, middleware instances by state, the newest deploys and the tenant's firing alerts. A fixed
+/// number of queries (nine), each a projection, whatever the number of applications or environments.
 /// </summary>
 public sealed class TenantDashboard(PortalDbContext db, PoolCatalog pools, TimeProvider clock)
 {
     public const int RecentDeploysShown = 10;
 
-    /// <summary>An application deployed to several environments counts under the worst of its states there, in this order.</summary>
+    /// <summary>
+    /// An application deployed to several environments counts under the worst of its states there, in this order.
+    /// </summary>
     private static readonly ApplicationHealth[] Worst =
     [
         ApplicationHealth.Failed,

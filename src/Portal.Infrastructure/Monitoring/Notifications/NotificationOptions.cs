@@ -4,7 +4,9 @@ public sealed class NotificationOptions
 {
     public const string Section = "Portal:Monitoring:Notifications";
 
-    /// <summary>Lets webhooks reach loopback, private and link-local addresses; for a portal that only talks to its own network.</summary>
+    /// <summary>
+    /// Lets webhooks reach loopback, private and link-local addresses; for a portal that only talks to its own network.
+    /// </summary>
     public bool AllowPrivateTargets { get; set; }
 
     /// <summary>Host names, addresses or CIDR ranges a webhook may reach even though they are private.</summary>

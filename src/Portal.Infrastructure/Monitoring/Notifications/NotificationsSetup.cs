@@ -10,8 +10,8 @@ public static class NotificationsSetup
 {
     /// <summary>
     /// Registers the channels alerts are delivered through: the webhook and e-mail senders (as
-    /// <see cref="INotificationSender"/>), the SMTP mailer that e-mail and invitations go through, the SSRF guard with its
-    /// guarded HTTP client, and the secret vault.
+    /// <see cref="INotificationSender"/>), the SMTP mailer that e-mail and invitations go through, the SSRF guard with
+    /// its guarded HTTP client, and the secret vault.
     /// Data Protection is expected to be registered already.
     /// </summary>
     public static IServiceCollection AddAlertNotifications(
@@ -27,11 +27,13 @@ public static class NotificationsSetup
                     o.WebhookAttempts >= 1
                     && o.WebhookFirstRetryDelay >= TimeSpan.Zero
                     && o.WebhookTimeout > TimeSpan.Zero,
-                $"{NotificationOptions.Section}: WebhookAttempts must be at least 1, WebhookFirstRetryDelay not negative, WebhookTimeout positive."
+                $"{NotificationOptions.Section}: WebhookAttempts must be at least 1, "
+                    + "WebhookFirstRetryDelay not negative, WebhookTimeout positive."
             )
             .Validate(
                 o => o.AllowedTargets.All(Common.NetworkTargetGuard.IsValidAllowedTarget),
-                $"{NotificationOptions.Section}:AllowedTargets takes host names, addresses and CIDR ranges such as 10.0.0.0/8."
+                $"{NotificationOptions.Section}:AllowedTargets takes host names, "
+                    + "addresses and CIDR ranges such as 10.0.0.0/8."
             )
             .Validate(
                 o => SmtpOptions.SecurityModes.Contains(o.Smtp.Security, StringComparer.Ordinal),
@@ -45,7 +47,8 @@ public static class NotificationsSetup
                         && o.Smtp.Timeout > TimeSpan.Zero
                         && MailboxAddress.TryParse(o.Smtp.From, out _)
                     ),
-                $"{NotificationOptions.Section}:Smtp needs a From address, a port from 1 to 65535 and a positive Timeout when Host is set."
+                $"{NotificationOptions.Section}:Smtp needs a From address, a port from 1 "
+                    + "to 65535 and a positive Timeout when Host is set."
             )
             .ValidateOnStart();
 
@@ -61,7 +64,8 @@ public static class NotificationsSetup
                         provider.GetRequiredService<IOptions<NotificationOptions>>().Value.WebhookTimeout
                     )
             )
-            // The sender logs each attempt itself with the query string cut off; the factory's logs would only add more copies of the URL.
+            // The sender logs each attempt itself with the query string cut off; the factory's logs would only add more
+            // copies of the URL.
             .RemoveAllLoggers();
         services.AddSingleton<INotificationSender, WebhookSender>();
         services.AddSingleton<SmtpMailer>();

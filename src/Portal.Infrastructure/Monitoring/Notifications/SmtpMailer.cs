@@ -9,8 +9,8 @@ using Portal.Domain.Common;
 namespace Portal.Infrastructure.Monitoring.Notifications;
 
 /// <summary>
-/// The SMTP server in <c>Portal:Monitoring:Notifications:Smtp</c>: every mail the portal sends goes through it, alerts to
-/// e-mail channels and invitations alike.
+/// The SMTP server in <c>Portal:Monitoring:Notifications:Smtp</c>: every mail the portal sends goes through it, alerts
+/// to e-mail channels and invitations alike.
 /// </summary>
 public sealed class SmtpMailer(IOptions<NotificationOptions> options)
 {
@@ -20,7 +20,9 @@ public sealed class SmtpMailer(IOptions<NotificationOptions> options)
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.Smtp.Host);
 
-    /// <summary>Sends a plain-text mail from the configured From address; a failure says which server did not take it, and why.</summary>
+    /// <summary>
+    /// Sends a plain-text mail from the configured From address; a failure says which server did not take it, and why.
+    /// </summary>
     public async Task<Result> SendAsync(
         IReadOnlyList<string> recipients,
         string subject,

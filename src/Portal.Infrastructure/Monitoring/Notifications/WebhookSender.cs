@@ -103,10 +103,13 @@ public sealed class WebhookSender(
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 error =
-                    $"The webhook did not answer within {settings.WebhookTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s.";
+                    "The webhook did not answer within "
+                    + $"{settings.WebhookTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} "
+                    + "s.";
             }
             logger.LogWarning(
-                "Attempt {Attempt} of {Attempts} to deliver alert {AlertId} to webhook channel {ChannelId} ({Endpoint}) failed: {Error}",
+                "Attempt {Attempt} of {Attempts} to deliver alert {AlertId} to webhook "
+                    + "channel {ChannelId} ({Endpoint}) failed: {Error}",
                 attempt,
                 attempts,
                 message.AlertId,
@@ -118,7 +121,9 @@ public sealed class WebhookSender(
         return Failed(channel, attempts, attempts > 1 ? $"{error} Gave up after {attempts} attempts." : error);
     }
 
-    /// <summary>The signature a receiver computes to check a request: see the type's summary for the material signed.</summary>
+    /// <summary>
+    /// The signature a receiver computes to check a request: see the type's summary for the material signed.
+    /// </summary>
     public static string Signature(string secret, string timestamp, ReadOnlySpan<byte> body)
     {
         var prefix = Encoding.UTF8.GetBytes(timestamp + ".");

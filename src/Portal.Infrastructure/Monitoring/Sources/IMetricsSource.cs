@@ -10,6 +10,8 @@ public sealed record UsageReading(IReadOnlyList<NodeUsage> Nodes, IReadOnlyList<
 /// <summary>Where a cluster's current CPU and memory usage is read from.</summary>
 public interface IMetricsSource
 {
-    /// <summary>Reads the cluster's usage now; throws when the source cannot answer, with a message that says why.</summary>
+    /// <summary>
+    /// Reads the cluster's usage now; throws when the source cannot answer, with a message that says why.
+    /// </summary>
     Task<UsageReading> ReadAsync(Guid clusterId, CancellationToken ct);
 }

@@ -4,8 +4,8 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Monitoring.Sources;
 
 /// <summary>
-/// Picks where a cluster's usage is read from: the Prometheus a pool of the cluster names (the first such pool by name when
-/// several do), else the cluster's metrics.k8s.io.
+/// Picks where a cluster's usage is read from: the Prometheus a pool of the cluster names (the first such pool by name
+/// when several do), else the cluster's metrics.k8s.io.
 /// </summary>
 public sealed class MetricsSources(
     PortalDbContext db,

@@ -10,8 +10,8 @@ public static class MetricsSourcesSetup
     public static readonly TimeSpan PrometheusTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Registers the metrics sources, the choice between them per cluster, and the pool setting that makes it; Prometheus is
-    /// asked through a client that connects only where <see cref="PrometheusTargetGuard"/> allows.
+    /// Registers the metrics sources, the choice between them per cluster, and the pool setting that makes it;
+    /// Prometheus is asked through a client that connects only where <see cref="PrometheusTargetGuard"/> allows.
     /// </summary>
     public static IServiceCollection AddMetricsSources(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,7 +20,8 @@ public static class MetricsSourcesSetup
             .Bind(configuration.GetSection(PrometheusOptions.Section))
             .Validate(
                 o => o.AllowedTargets.All(NetworkTargetGuard.IsValidAllowedTarget),
-                $"{PrometheusOptions.Section}:AllowedTargets takes host names, addresses and CIDR ranges such as 10.0.0.0/8."
+                $"{PrometheusOptions.Section}:AllowedTargets takes host names, addresses "
+                    + "and CIDR ranges such as 10.0.0.0/8."
             )
             .ValidateOnStart();
         services.AddSingleton<PrometheusTargetGuard>();

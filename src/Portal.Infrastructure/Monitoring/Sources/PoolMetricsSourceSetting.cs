@@ -8,8 +8,9 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Monitoring.Sources;
 
 /// <summary>
-/// The platform admin's choice of where a pool's usage is read from: metrics.k8s.io, or a Prometheus by its address, which
-/// must not lead into the portal's own network unless the operators allowed it (<see cref="PrometheusTargetGuard"/>).
+/// The platform admin's choice of where a pool's usage is read from: metrics.k8s.io, or a Prometheus by its address,
+/// which must not lead into the portal's own network unless the operators allowed it
+/// (<see cref="PrometheusTargetGuard"/>).
 /// </summary>
 public sealed class PoolMetricsSourceSetting(
     ICurrentActor currentActor,
@@ -20,7 +21,9 @@ public sealed class PoolMetricsSourceSetting(
 {
     public const string MetricsServerName = "metrics.k8s.io";
 
-    /// <summary>The pool's Prometheus address, "" when it reads metrics.k8s.io, or null when there is no such pool.</summary>
+    /// <summary>
+    /// The pool's Prometheus address, "" when it reads metrics.k8s.io, or null when there is no such pool.
+    /// </summary>
     public Task<string?> PrometheusUrlAsync(string poolName, CancellationToken ct) =>
         db
             .ResourcePools.AsNoTracking()
@@ -32,7 +35,10 @@ public sealed class PoolMetricsSourceSetting(
     public async Task<IReadOnlyDictionary<string, string>> PrometheusUrlsAsync(CancellationToken ct) =>
         await db.ResourcePools.AsNoTracking().ToDictionaryAsync(p => p.Name, p => p.PrometheusUrl, ct);
 
-    /// <summary>Reads the pool's usage from the Prometheus at this address from now on, or from metrics.k8s.io when none is given.</summary>
+    /// <summary>
+    /// Reads the pool's usage from the Prometheus at this address from now on, or from metrics.k8s.io when none is
+    /// given.
+    /// </summary>
     public async Task<Result> ChangeAsync(string poolName, string? prometheusUrl, CancellationToken ct)
     {
         var actor = currentActor.Actor;

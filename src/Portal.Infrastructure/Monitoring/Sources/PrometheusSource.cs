@@ -4,12 +4,15 @@ using System.Text.Json;
 namespace Portal.Infrastructure.Monitoring.Sources;
 
 /// <summary>
-/// Usage from a Prometheus that scrapes the cluster, through its instant-query HTTP API. The queries use the metric names
-/// cAdvisor (built into every kubelet) exports, so any Prometheus that scrapes the kubelets' /metrics/cadvisor answers them.
+/// Usage from a Prometheus that scrapes the cluster, through its instant-query HTTP API. The queries use the metric
+/// names cAdvisor (built into every kubelet) exports, so any Prometheus that scrapes the kubelets' /metrics/cadvisor
+/// answers them.
 /// </summary>
 public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetricsSource
 {
-    /// <summary>The named <see cref="HttpClient"/> of <see cref="IHttpClientFactory"/> that Prometheus is asked through.</summary>
+    /// <summary>
+    /// The named <see cref="HttpClient"/> of <see cref="IHttpClientFactory"/> that Prometheus is asked through.
+    /// </summary>
     public const string HttpClientName = "prometheus";
 
     // cAdvisor: the root cgroup (id="/") is the whole node, so its usage is the node's.
@@ -19,7 +22,8 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
     // cAdvisor: working set is what the kubelet evicts on and what metrics-server reports as memory usage.
     public const string NodeMemoryBytesQuery = """sum by (node) (container_memory_working_set_bytes{id="/"})""";
 
-    // cAdvisor: per-container series (container!="") leave out the pod's sandbox and its cgroup total, which would count twice.
+    // cAdvisor: per-container series (container!="") leave out the pod's sandbox and its cgroup total, which would
+    // count twice.
     public const string PodCpuMillisQuery =
         """sum by (namespace, pod) (rate(container_cpu_usage_seconds_total{container!="",pod!=""}[5m])) * 1000""";
 
@@ -49,7 +53,9 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
         );
     }
 
-    /// <summary>CPU and memory of the same node or pod side by side; one that only one query knows gets 0 for the other.</summary>
+    /// <summary>
+    /// CPU and memory of the same node or pod side by side; one that only one query knows gets 0 for the other.
+    /// </summary>
     private static IEnumerable<(TKey Key, long Cpu, long Memory)> Join<TKey>(
         IReadOnlyList<Sample> cpu,
         IReadOnlyList<Sample> memory,
@@ -99,9 +105,11 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
             }
             catch (JsonException)
             {
-                // The body is not repeated: whatever answered may not be a Prometheus, and its page is not ours to show.
+                // The body is not repeated: whatever answered may not be a Prometheus, and its page is not ours to
+                // show.
                 throw new MetricsSourceException(
-                    $"Prometheus at {BaseUrl} answered the query '{query}' with HTTP {(int)response.StatusCode} and no Prometheus API response."
+                    $"Prometheus at {BaseUrl} answered the query '{query}' with HTTP "
+                        + $"{(int)response.StatusCode} and no Prometheus API response."
                 );
             }
             using (document)
@@ -109,7 +117,8 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
                 var root = document.RootElement;
                 if (!response.IsSuccessStatusCode || Text(root, "status") != "success")
                     throw new MetricsSourceException(
-                        $"Prometheus at {BaseUrl} refused the query '{query}' (HTTP {(int)response.StatusCode}, {ErrorOf(root)}"
+                        $"Prometheus at {BaseUrl} refused the query '{query}' (HTTP "
+                            + $"{(int)response.StatusCode}, {ErrorOf(root)}"
                     );
                 if (
                     !root.TryGetProperty("data", out var data)
@@ -119,7 +128,8 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
                 )
                 {
                     throw new MetricsSourceException(
-                        $"Prometheus at {BaseUrl} answered the query '{query}' with something other than an instant vector."
+                        $"Prometheus at {BaseUrl} answered the query '{query}' with something "
+                            + "other than an instant vector."
                     );
                 }
 
@@ -138,15 +148,17 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
             : null;
 
     /// <summary>
-    /// The error type and error of a Prometheus API error response ("status": "error"), the error shortened; of any other
-    /// answer, nothing: its body is not repeated.
+    /// The error type and error of a Prometheus API error response ("status": "error"), the error shortened; of any
+    /// other answer, nothing: its body is not repeated.
     /// </summary>
     private static string ErrorOf(JsonElement root) =>
         Text(root, "status") == "error" && Text(root, "errorType") is { } type
             ? $"{type}): {(Text(root, "error") is { } error ? error.Length <= 200 ? error : error[..200] + "…" : "no error given")}"
             : "not a Prometheus API error).";
 
-    /// <summary>One series of an instant vector: its labels and its value, which is finite (NaN and ±Inf are left out).</summary>
+    /// <summary>
+    /// One series of an instant vector: its labels and its value, which is finite (NaN and ±Inf are left out).
+    /// </summary>
     private sealed record Sample(IReadOnlyDictionary<string, string> Labels, double Value)
     {
         public long Whole => (long)Math.Round(Value, MidpointRounding.AwayFromZero);

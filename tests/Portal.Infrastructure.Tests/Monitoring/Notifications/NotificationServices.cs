@@ -33,7 +33,9 @@ internal sealed class NotificationServices : IDisposable
         );
     }
 
-    /// <summary>Settings for a webhook test against a receiver on loopback: allowed, with waits short enough for a test.</summary>
+    /// <summary>
+    /// Settings for a webhook test against a receiver on loopback: allowed, with waits short enough for a test.
+    /// </summary>
     public static (string, string)[] LoopbackWebhooks(params (string Key, string Value)[] more) =>
         [
             ("AllowedTargets:0", "127.0.0.1"),

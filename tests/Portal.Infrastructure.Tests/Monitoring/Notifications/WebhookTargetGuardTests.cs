@@ -60,7 +60,8 @@ public sealed class WebhookTargetGuardTests
         var verdict = await Check(Guard(), "http://127.0.0.1:9000/hook");
 
         Assert.Equal(
-            "The webhook's host resolves to 127.0.0.1, a loopback address; the portal does not send to private networks "
+            "The webhook's host resolves to 127.0.0.1, a loopback address; the "
+                + "portal does not send to private networks "
                 + "unless Portal:Monitoring:Notifications:AllowedTargets lists it.",
             verdict.Problem!.Message
         );

@@ -70,7 +70,8 @@ public sealed class MetricsSourcesTests
             .Answer(PrometheusStandIn.PodMemoryBytes);
         await using var database = await SourcesDatabase.CreateAsync();
         var cluster = await database.AddClusterAsync("unused");
-        // Saved when the name pointed elsewhere, or written behind the portal's back: it is checked again when connecting.
+        // Saved when the name pointed elsewhere, or written behind the portal's back: it is checked again when
+        // connecting.
         await database.AddPoolAsync(cluster, "monitored", $"http://localhost:{new Uri(prometheus.Address).Port}");
 
         var failure = await Assert.ThrowsAsync<MetricsSourceException>(async () =>

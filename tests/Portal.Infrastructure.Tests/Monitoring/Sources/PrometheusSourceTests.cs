@@ -3,7 +3,9 @@ using Portal.Infrastructure.Monitoring.Sources;
 
 namespace Portal.Infrastructure.Tests.Monitoring.Sources;
 
-/// <summary>Usage read from a Prometheus's instant-query API, against a stand-in that knows only the queries it was given.</summary>
+/// <summary>
+/// Usage read from a Prometheus's instant-query API, against a stand-in that knows only the queries it was given.
+/// </summary>
 public sealed class PrometheusSourceTests : IAsyncLifetime
 {
     private PrometheusStandIn _prometheus = null!;

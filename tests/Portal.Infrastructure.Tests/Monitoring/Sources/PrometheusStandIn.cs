@@ -12,13 +12,14 @@ using Microsoft.Extensions.Logging;
 namespace Portal.Infrastructure.Tests.Monitoring.Sources;
 
 /// <summary>
-/// A Prometheus on loopback that answers instant queries from canned vectors, one per exact query text. Any other query is
-/// answered as Prometheus answers a query it cannot parse (400, bad_data), so a changed query fails the test that asks it.
+/// A Prometheus on loopback that answers instant queries from canned vectors, one per exact query text. Any other query
+/// is answered as Prometheus answers a query it cannot parse (400, bad_data), so a changed query fails the test that
+/// asks it.
 /// </summary>
 public sealed class PrometheusStandIn : IAsyncDisposable
 {
-    // The queries the portal is meant to ask, written out here rather than taken from PrometheusSource, so that changing one
-    // there fails the tests until it is changed here too, on purpose.
+    // The queries the portal is meant to ask, written out here rather than taken from PrometheusSource, so that
+    // changing one there fails the tests until it is changed here too, on purpose.
     public const string NodeCpuMillis =
         """sum by (node) (rate(container_cpu_usage_seconds_total{id="/"}[5m])) * 1000""";
     public const string NodeMemoryBytes = """sum by (node) (container_memory_working_set_bytes{id="/"})""";
@@ -53,7 +54,10 @@ public sealed class PrometheusStandIn : IAsyncDisposable
         return prometheus;
     }
 
-    /// <summary>Answers the query with an instant vector of these series: their labels and the value as Prometheus writes it ("1.5", "NaN").</summary>
+    /// <summary>
+    /// Answers the query with an instant vector of these series: their labels and the value as Prometheus writes it
+    /// ("1.5", "NaN").
+    /// </summary>
     public PrometheusStandIn Answer(string query, params (Dictionary<string, string> Labels, string Value)[] series)
     {
         var result = new JsonArray([

@@ -8,7 +8,10 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Tests.Monitoring.Sources;
 
-/// <summary>The portal's infrastructure with the metrics sources, on a fresh SQLite file, with clusters and pools added directly.</summary>
+/// <summary>
+/// The portal's infrastructure with the metrics sources, on a fresh SQLite file, with clusters and pools added
+/// directly.
+/// </summary>
 public sealed class SourcesDatabase : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
@@ -30,7 +33,9 @@ public sealed class SourcesDatabase : IAsyncDisposable
         return database;
     }
 
-    /// <summary>A second portal process on the same database, as another replica would be, with its own singletons and clock.</summary>
+    /// <summary>
+    /// A second portal process on the same database, as another replica would be, with its own singletons and clock.
+    /// </summary>
     public SourcesDatabase AnotherReplica(TimeProvider? clock = null) =>
         new(Build(_databaseFile, clock, null), _databaseFile, ownsFile: false);
 
