@@ -314,7 +314,9 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         var where = $"{page.Url} at {page.ViewportSize?.Width}×{page.ViewportSize?.Height}";
         Assert.True(
             layout.GetProperty("scrollWidth").GetInt32() <= layout.GetProperty("clientWidth").GetInt32(),
-            $"{where} overflows horizontally: {layout.GetProperty("scrollWidth")} px in {layout.GetProperty("clientWidth")} px ({layout.GetProperty("wide")})."
+            $"{where} overflows horizontally: {layout.GetProperty("scrollWidth")} px "
+                + $"in {layout.GetProperty("clientWidth")} px "
+                + $"({layout.GetProperty("wide")})."
         );
         Assert.True(
             Math.Abs(layout.GetProperty("top").GetDouble() - layout.GetProperty("header").GetDouble()) <= 1,
@@ -322,7 +324,8 @@ public sealed class FirstHourJourneyTests(FirstHourPortalFixture portal, ITestOu
         );
         Assert.True(
             layout.GetProperty("bottom").GetDouble() <= layout.GetProperty("height").GetDouble() + 1,
-            $"{where}: the sidebar runs past the bottom of the window ({layout.GetProperty("bottom")} > {layout.GetProperty("height")})."
+            $"{where}: the sidebar runs past the bottom of the window "
+                + $"({layout.GetProperty("bottom")} > {layout.GetProperty("height")})."
         );
         Assert.Contains(layout.GetProperty("overflowY").GetString(), new[] { "auto", "scroll" });
     }

@@ -133,7 +133,8 @@ public static class SpecDiff
             : string.Join(
                 ", ",
                 ports.Select(p =>
-                    $"{(string.IsNullOrEmpty(p.Name) ? "" : p.Name + " ")}{p.Port}/{p.Protocol.ToString().ToUpperInvariant()}"
+                    $"{(string.IsNullOrEmpty(p.Name) ? "" : p.Name + " ")}{p.Port}/"
+                    + $"{p.Protocol.ToString().ToUpperInvariant()}"
                 )
             );
 

@@ -92,7 +92,9 @@ public sealed partial class TenantEnvironment : ITenantOwned
         {
             return Problem.Invalid(
                 "Name",
-                $"An environment name has 2 to {NameMaxLength} characters; '{(value.Length <= 40 ? value : value[..40] + "…")}' has {value.Length}."
+                $"An environment name has 2 to {NameMaxLength} characters; "
+                    + $"'{(value.Length <= 40 ? value : value[..40] + "…")}' has "
+                    + $"{value.Length}."
             );
         }
 

@@ -91,7 +91,9 @@ public sealed class MiddlewareInstance : ITenantOwned
             problems.Add(
                 Problem.Invalid(
                     "Version",
-                    $"'{template.DisplayName}' has no version '{version}' to offer; choose one of {string.Join(", ", template.VisibleVersions().Select(v => v.Version))}."
+                    $"'{template.DisplayName}' has no version '{version}' to offer; choose "
+                        + "one of "
+                        + $"{string.Join(", ", template.VisibleVersions().Select(v => v.Version))}."
                 )
             );
         var chosenPlan = template.VisiblePlans().FirstOrDefault(p => p.Name == plan);
@@ -99,7 +101,8 @@ public sealed class MiddlewareInstance : ITenantOwned
             problems.Add(
                 Problem.Invalid(
                     "Plan",
-                    $"'{template.DisplayName}' has no plan '{plan}'; choose one of {string.Join(", ", template.VisiblePlans().Select(p => p.Name))}."
+                    $"'{template.DisplayName}' has no plan '{plan}'; choose one of "
+                        + $"{string.Join(", ", template.VisiblePlans().Select(p => p.Name))}."
                 )
             );
         var resolved = template.ResolveParameters(parameters);

@@ -70,7 +70,8 @@ internal static class ParameterRules
             case ParameterType.Boolean when !bool.TryParse(value.Trim(), out _):
                 return $"'{parameter.Name}' is true or false, not '{value}'.";
             case ParameterType.Choice when !parameter.AllowedValues.Contains(value, StringComparer.Ordinal):
-                return $"'{value}' is not one of the values of '{parameter.Name}': {string.Join(", ", parameter.AllowedValues)}.";
+                return $"'{value}' is not one of the values of '{parameter.Name}': "
+                    + $"{string.Join(", ", parameter.AllowedValues)}.";
             case ParameterType.String when parameter.Pattern is not null && !Matches(parameter.Pattern, value):
                 return $"'{value}' does not have the form '{parameter.Name}' needs ({parameter.Pattern}).";
             default:

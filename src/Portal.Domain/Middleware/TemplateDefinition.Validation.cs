@@ -455,7 +455,8 @@ public sealed partial record TemplateDefinition
                 problems.Add(
                     Problem.Invalid(
                         field,
-                        $"Variable '{variable.Name}' takes either a value template or a key of the instance's Secret, not {(hasValue ? "both" : "neither")}."
+                        $"Variable '{variable.Name}' takes either a value template or a key of "
+                            + $"the instance's Secret, not {(hasValue ? "both" : "neither")}."
                     )
                 );
             }

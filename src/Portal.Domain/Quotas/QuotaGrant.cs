@@ -27,14 +27,17 @@ public static class QuotaGrant
         var shortfalls = ResourceAmounts.Shortfalls(requested, grantable - grantedToOthers, grantable);
         if (shortfalls.Count > 0)
             return Problem.Conflict(
-                $"Pool '{poolName}' cannot promise this quota: {string.Join("; ", shortfalls)} (overcommit CPU {overcommit.Cpu}, memory {overcommit.Memory}).",
+                $"Pool '{poolName}' cannot promise this quota: "
+                    + $"{string.Join("; ", shortfalls)} (overcommit CPU {overcommit.Cpu}, "
+                    + $"memory {overcommit.Memory}).",
                 "Quota"
             );
 
         var below = ResourceAmounts.BelowHeld(requested, Max(allocatedByTenant, usedByTenant));
         if (below.Count > 0)
             return Problem.Conflict(
-                $"The quota cannot go below what the tenant already holds in pool '{poolName}': {string.Join("; ", below)}.",
+                "The quota cannot go below what the tenant already holds in pool "
+                    + $"'{poolName}': {string.Join("; ", below)}.",
                 "Quota"
             );
         return Result.Ok();

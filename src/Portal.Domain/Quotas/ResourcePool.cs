@@ -162,7 +162,8 @@ public sealed class ResourcePool
             if (overlapping.Count > 0)
             {
                 return Problem.Conflict(
-                    $"Pool '{Name}' cannot be dedicated: dedicated pool(s) {string.Join(", ", overlapping.Select(n => $"'{n}'"))} "
+                    $"Pool '{Name}' cannot be dedicated: dedicated pool(s) "
+                        + $"{string.Join(", ", overlapping.Select(n => $"'{n}'"))} "
                         + "could select the same nodes. Give the pools selectors that require "
                         + "different values of one label, such as 'pool=a' and 'pool=b'.",
                     nameof(Dedicated)

@@ -439,7 +439,8 @@ public sealed class ApplicationChanges(
             "resized to CPU "
                 + $"{Quantity.FormatCpu(resources.CpuRequestMillis)}/{Quantity.FormatCpu(resources.CpuLimitMillis)}, "
                 + "memory "
-                + $"{Quantity.FormatBytes(resources.MemoryRequestBytes)}/{Quantity.FormatBytes(resources.MemoryLimitBytes)}",
+                + $"{Quantity.FormatBytes(resources.MemoryRequestBytes)}/"
+                + $"{Quantity.FormatBytes(resources.MemoryLimitBytes)}",
             ct
         );
     }
@@ -653,7 +654,8 @@ public sealed class ApplicationChanges(
             "application",
             app.Name,
             $"revision {revision.Value.Number} ({origin}) of {spec.Image} to '{environment.Name}'"
-                + $"{(plan.Value.Scale.Source == ScaleSource.Set ? $" with {spec.Replicas} replicas" : "")}{(note is null ? "" : $": {note}")}",
+                + $"{(plan.Value.Scale.Source == ScaleSource.Set ? $" with {spec.Replicas} replicas" : "")}"
+                + $"{(note is null ? "" : $": {note}")}",
             operation
         );
         await db.SaveChangesAsync(ct);

@@ -127,7 +127,8 @@ public static class ApplicationManifests
         if (problems.Count > 0)
         {
             throw new ArgumentException(
-                $"The spec of {input.AppName} is not valid: {string.Join(" ", problems.Select(p => $"{p.Field}: {p.Message}"))}",
+                $"The spec of {input.AppName} is not valid: "
+                    + $"{string.Join(" ", problems.Select(p => $"{p.Field}: {p.Message}"))}",
                 nameof(input)
             );
         }

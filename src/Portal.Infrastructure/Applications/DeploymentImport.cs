@@ -64,7 +64,9 @@ public static partial class DeploymentImport
                 Field,
                 documents.Count == 0
                     ? "The YAML holds no Kubernetes object: paste a Deployment (apiVersion: apps/v1, kind: Deployment)."
-                    : $"The YAML holds no Deployment, only {string.Join(", ", documents.Select(d => $"{d.Title} (line {d.Line})"))}: paste a Deployment (apiVersion: apps/v1, kind: Deployment)."
+                    : "The YAML holds no Deployment, only "
+                        + $"{string.Join(", ", documents.Select(d => $"{d.Title} (line {d.Line})"))}: "
+                        + "paste a Deployment (apiVersion: apps/v1, kind: Deployment)."
             );
         }
 
@@ -72,7 +74,9 @@ public static partial class DeploymentImport
         {
             return Problem.Invalid(
                 Field,
-                $"The YAML holds {deployments.Count} Deployments ({string.Join(", ", deployments.Select(d => $"'{d.Name}' at line {d.Line}"))}): import one at a time, with its Service, Ingress and ConfigMaps."
+                $"The YAML holds {deployments.Count} Deployments "
+                    + $"({string.Join(", ", deployments.Select(d => $"'{d.Name}' at line {d.Line}"))}): "
+                    + "import one at a time, with its Service, Ingress and ConfigMaps."
             );
         }
 
@@ -135,7 +139,9 @@ public static partial class DeploymentImport
                 if (root is not YamlMappingNode map)
                     return Problem.Invalid(
                         Field,
-                        $"Line {Line(root)}: a document is a Kubernetes object (a mapping with apiVersion, kind and metadata), not a {(root is YamlSequenceNode ? "list" : "single value")}."
+                        $"Line {Line(root)}: a document is a Kubernetes object (a mapping with "
+                            + "apiVersion, kind and metadata), not a "
+                            + $"{(root is YamlSequenceNode ? "list" : "single value")}."
                     );
                 var document = new Document(map);
                 if (
@@ -173,7 +179,8 @@ public static partial class DeploymentImport
         var line = (int)Math.Clamp(mark.Line, 1, lines.Length);
         var text = lines[line - 1].TrimEnd();
         var shown = text.Length > 120 ? text[..120] + "…" : text;
-        return $"Line {line}, column {mark.Column}: {reason}{(shown.Trim().Length == 0 ? "" : $" The line reads: {shown.Trim()}")}";
+        return $"Line {line}, column {mark.Column}: "
+            + $"{reason}{(shown.Trim().Length == 0 ? "" : $" The line reads: {shown.Trim()}")}";
     }
 
     private static string Reason(YamlException e)
@@ -509,7 +516,8 @@ public static partial class DeploymentImport
                         d,
                         mount,
                         volume is not null && source is not null && map is null
-                            ? $"ConfigMap '{(Peek(source, "name") as YamlScalarNode)?.Value}' is not in this YAML: add it to import its files."
+                            ? $"ConfigMap '{(Peek(source, "name") as YamlScalarNode)?.Value}' is not "
+                                + "in this YAML: add it to import its files."
                             : "The portal mounts config files of a ConfigMap in this YAML only; other "
                                 + "volumes are not imported."
                     );
@@ -804,7 +812,8 @@ public static partial class DeploymentImport
                         var pathType = (Peek(entry, "pathType") as YamlScalarNode)?.Value;
                         if (pathType is not (null or "Prefix" or "ImplementationSpecific"))
                             _adjustments.Add(
-                                $"The ingress path {(Peek(entry, "path") as YamlScalarNode)?.Value} is matched as a prefix, not as pathType {pathType}."
+                                $"The ingress path {(Peek(entry, "path") as YamlScalarNode)?.Value} is "
+                                    + $"matched as a prefix, not as pathType {pathType}."
                             );
                         var tls = (Peek(spec, "tls") as YamlSequenceNode)
                             ?.Children.OfType<YamlMappingNode>()

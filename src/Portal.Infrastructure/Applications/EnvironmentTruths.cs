@@ -241,13 +241,15 @@ public sealed class EnvironmentTruths(
                 $"Keeps its autoscaler: {SpecDiff.DescribeAutoscaling(autoscaler)}{By(deployment, "set")}",
             _ when before is { IsStopped: true } =>
                 $"Starts again with {Replicas(scaled.Replicas)}, as before it was stopped{By(deployment, "")}",
-            _ =>
-                $"Keeps {Replicas(scaled.Replicas)}{(deployment?.ScaledAt is null ? ", as this environment runs now" : $", as scaled{By(deployment, "")}")}",
+            _ => "Keeps "
+                + $"{Replicas(scaled.Replicas)}"
+                + $"{(deployment?.ScaledAt is null ? ", as this environment runs now" : $", as scaled{By(deployment, "")}")}",
         };
         var specSays =
             scaled.Source == ScaleSource.Kept
             && (working.Replicas != scaled.Replicas || working.Autoscaling != scaled.Autoscaler)
-                ? $"The spec says {(working.Autoscaling is { } policy ? $"autoscaling, {SpecDiff.DescribeAutoscaling(policy)}" : Replicas(working.Replicas))}: "
+                ? "The spec says "
+                    + $"{(working.Autoscaling is { } policy ? $"autoscaling, {SpecDiff.DescribeAutoscaling(policy)}" : Replicas(working.Replicas))}: "
                     + "a deploy keeps this environment's scale unless it sets replicas."
                 : null;
         return new ScalePreview(
@@ -268,7 +270,9 @@ public sealed class EnvironmentTruths(
 
     private static string By(AppDeployment? deployment, string verb) =>
         deployment?.ScaledAt is { } at
-            ? $"{(verb.Length == 0 ? "" : " " + verb)} on {at.ToString("d MMM yyyy HH:mm 'UTC'", CultureInfo.InvariantCulture)} by {deployment.ScaledBy}"
+            ? $"{(verb.Length == 0 ? "" : " " + verb)} on "
+                + $"{at.ToString("d MMM yyyy HH:mm 'UTC'", CultureInfo.InvariantCulture)} "
+                + $"by {deployment.ScaledBy}"
             : "";
 
     public static string Replicas(int count) =>

@@ -38,6 +38,8 @@ public sealed class IngressOptions
             .ToList();
         return wrong.Count == 0
             ? null
-            : $"Portal:Ingress:ReservedHosts holds {string.Join(", ", wrong.Select(h => $"'{h}'"))}, which are not host names or '*.domain'.";
+            : "Portal:Ingress:ReservedHosts holds "
+                + $"{string.Join(", ", wrong.Select(h => $"'{h}'"))}, which are not host "
+                + "names or '*.domain'.";
     }
 }

@@ -217,7 +217,8 @@ public sealed class PodLogs(
             }
 
             return Problem.Conflict(
-                $"The log of container '{target.Container}' of pod '{target.Pod}' cannot be read now: {said ?? "the cluster refused"}."
+                $"The log of container '{target.Container}' of pod '{target.Pod}' cannot "
+                    + $"be read now: {said ?? "the cluster refused"}."
             );
         }
         if (e is HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound })

@@ -151,7 +151,8 @@ internal static class NodeReading
             if (container.State?.Waiting is { Reason.Length: > 0 } waiting)
             {
                 var lastExit = container.LastState?.Terminated is { } last
-                    ? $"Last exit: {last.Reason ?? "Error"} (exit code {last.ExitCode}){(string.IsNullOrEmpty(last.Message) ? "" : ": " + last.Message)}"
+                    ? $"Last exit: {last.Reason ?? "Error"} (exit code "
+                        + $"{last.ExitCode}){(string.IsNullOrEmpty(last.Message) ? "" : ": " + last.Message)}"
                     : null;
                 return (
                     waiting.Reason,

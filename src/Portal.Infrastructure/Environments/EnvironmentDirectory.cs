@@ -339,7 +339,8 @@ public sealed class EnvironmentDirectory(
                         environment,
                         share,
                         Problem.Conflict(
-                            $"The share of environment '{environment.Name}' cannot go below what its workloads hold: {string.Join("; ", below)}.",
+                            $"The share of environment '{environment.Name}' cannot go below what its "
+                                + $"workloads hold: {string.Join("; ", below)}.",
                             "Share"
                         )
                     );

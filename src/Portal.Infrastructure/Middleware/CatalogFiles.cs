@@ -130,7 +130,8 @@ public static class CatalogFiles
             problems.Add(
                 Problem.Invalid(
                     "Category",
-                    $"'{file.Category}' is not a category: use {string.Join(", ", Enum.GetNames<MiddlewareCategory>())}."
+                    $"'{file.Category}' is not a category: use "
+                        + $"{string.Join(", ", Enum.GetNames<MiddlewareCategory>())}."
                 )
             );
         var plans = (file.Plans ?? []).Select((p, i) => Plan(p, $"Plans[{i}]", problems)).ToList();
@@ -204,7 +205,8 @@ public static class CatalogFiles
         problems.Add(
             Problem.Invalid(
                 field,
-                $"'{text}' is not a quantity: write it as Kubernetes does, like {(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."
+                $"'{text}' is not a quantity: write it as Kubernetes does, like "
+                    + $"{(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."
             )
         );
         return 0;
@@ -216,7 +218,8 @@ public static class CatalogFiles
             problems.Add(
                 Problem.Invalid(
                     $"{field}.Type",
-                    $"'{parameter.Type}' is not a parameter type: use {string.Join(", ", Enum.GetNames<ParameterType>())}."
+                    $"'{parameter.Type}' is not a parameter type: use "
+                        + $"{string.Join(", ", Enum.GetNames<ParameterType>())}."
                 )
             );
         return new TemplateParameter(

@@ -241,7 +241,9 @@ public sealed class InstanceChanges(
         if (bound.Count > 0 && !string.Equals(confirm, instance.Name, StringComparison.Ordinal))
         {
             return Problem.Conflict(
-                $"'{instance.Name}' is bound to {string.Join(", ", bound.Select(b => $"'{b}'"))}: unbind first, or confirm by typing the instance's name.",
+                $"'{instance.Name}' is bound to "
+                    + $"{string.Join(", ", bound.Select(b => $"'{b}'"))}: unbind first, or "
+                    + "confirm by typing the instance's name.",
                 "Confirm"
             );
         }

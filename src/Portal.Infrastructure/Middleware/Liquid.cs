@@ -123,7 +123,9 @@ internal static class Liquid
         {
             return Problem.Invalid(
                 field,
-                $"The template uses {string.Join(", ", undefined.Distinct().Select(n => $"'{n}'"))}, which {(undefined.Distinct().Count() == 1 ? "is" : "are")} not defined here."
+                "The template uses "
+                    + $"{string.Join(", ", undefined.Distinct().Select(n => $"'{n}'"))}, which "
+                    + $"{(undefined.Distinct().Count() == 1 ? "is" : "are")} not defined here."
             );
         }
 

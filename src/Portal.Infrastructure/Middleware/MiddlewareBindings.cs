@@ -177,7 +177,8 @@ public sealed partial class MiddlewareBindings(
         {
             return Problem.Invalid(
                 "Names",
-                $"'{app.Name}' has variable(s) {string.Join(", ", clashes)} of its own already: give the binding's other names."
+                $"'{app.Name}' has variable(s) {string.Join(", ", clashes)} of its own "
+                    + "already: give the binding's other names."
             );
         }
 

@@ -240,8 +240,11 @@ public sealed class MiddlewareCatalog(
             MiddlewareAuditActions.TemplateCreated,
             TargetType,
             template.Name,
-            $"{template.DisplayName} ({template.Category}): versions {string.Join(", ", template.Definition.Versions.Select(v => v.Version))}; "
-                + $"plans {string.Join(", ", template.Definition.Plans.Select(p => p.Name))}{(template.Hidden ? "; hidden" : "")}"
+            $"{template.DisplayName} ({template.Category}): versions "
+                + $"{string.Join(", ", template.Definition.Versions.Select(v => v.Version))}; "
+                + "plans "
+                + $"{string.Join(", ", template.Definition.Plans.Select(p => p.Name))}"
+                + $"{(template.Hidden ? "; hidden" : "")}"
         );
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict(
@@ -518,7 +521,8 @@ public sealed class MiddlewareCatalog(
         problems.Add(
             Problem.Invalid(
                 field,
-                $"'{text}' is not a quantity: write it as Kubernetes does, like {(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."
+                $"'{text}' is not a quantity: write it as Kubernetes does, like "
+                    + $"{(cpu ? "'250m' or '2'" : "'512Mi' or '10Gi'")}."
             )
         );
         return 0;

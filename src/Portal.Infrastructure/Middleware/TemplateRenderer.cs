@@ -353,7 +353,8 @@ public static partial class TemplateRenderer
             {
                 problems.Add(
                     Invalid(
-                        $"The document at line {firstLine} of the rendered YAML has no {(apiVersion is null ? "apiVersion" : "kind")}."
+                        $"The document at line {firstLine} of the rendered YAML has no "
+                            + $"{(apiVersion is null ? "apiVersion" : "kind")}."
                     )
                 );
                 continue;
@@ -362,7 +363,8 @@ public static partial class TemplateRenderer
             {
                 problems.Add(
                     Invalid(
-                        $"{kind} ({apiVersion}) at line {firstLine} is not a kind a template may create: use {string.Join(", ", Kinds.Keys)}."
+                        $"{kind} ({apiVersion}) at line {firstLine} is not a kind a template may "
+                            + $"create: use {string.Join(", ", Kinds.Keys)}."
                     )
                 );
                 continue;

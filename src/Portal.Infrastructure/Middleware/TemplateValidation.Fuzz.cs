@@ -281,7 +281,8 @@ public sealed partial class TemplateValidation
         public string? Differs(Shape other)
         {
             if (_objects.Count != other._objects.Count)
-                return $"{other._objects.Count} objects instead of {_objects.Count}: {string.Join(", ", other._objects)}";
+                return $"{other._objects.Count} objects instead of {_objects.Count}: "
+                    + $"{string.Join(", ", other._objects)}";
             var mine = _paths.ToHashSet();
             var theirs = other._paths.ToHashSet();
             if (other._paths.FirstOrDefault(p => !mine.Contains(p)) is { Path: not null } added)

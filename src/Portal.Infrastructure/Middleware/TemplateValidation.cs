@@ -269,7 +269,8 @@ public sealed partial class TemplateValidation : ITemplateCheck
         var sets = objects.OfType<V1StatefulSet>().ToList();
         if (sets.Count != 1)
         {
-            yield return $"{(sets.Count == 0 ? "There is no StatefulSet" : $"There are {sets.Count} StatefulSets")}; a template renders exactly one.";
+            yield return $"{(sets.Count == 0 ? "There is no StatefulSet" : $"There are {sets.Count} StatefulSets")}; "
+                + "a template renders exactly one.";
             yield break;
         }
         var set = sets[0];

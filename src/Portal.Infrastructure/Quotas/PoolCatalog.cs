@@ -135,7 +135,11 @@ public sealed class PoolCatalog(
             PoolAuditActions.Created,
             "pool",
             created.Value.Name,
-            $"cluster '{clusterName}', nodes '{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}'{(dedicated ? " dedicated" : "")}, region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory {memoryOvercommit}"
+            $"cluster '{clusterName}', nodes "
+                + $"'{(created.Value.NodeSelector.Length == 0 ? "all" : created.Value.NodeSelector)}'"
+                + $"{(dedicated ? " dedicated" : "")}, "
+                + $"region '{created.Value.Region}', overcommit CPU {cpuOvercommit} memory "
+                + $"{memoryOvercommit}"
         );
         if (!await db.TrySaveUniqueAsync(ct))
             return Problem.Conflict($"A pool named '{created.Value.Name}' exists already.", "Name");
@@ -166,7 +170,8 @@ public sealed class PoolCatalog(
                 return Problem.Conflict(
                     $"Dedicating the nodes of '{dedicated.NodeSelector}' to pool "
                         + $"'{dedicated.Name}' would leave pool '{other.Name}' "
-                        + $"unable to keep what its tenants were granted: {string.Join("; ", beyond)}. Reduce their quotas first.",
+                        + "unable to keep what its tenants were granted: "
+                        + $"{string.Join("; ", beyond)}. Reduce their quotas first.",
                     nameof(ResourcePool.Dedicated)
                 );
             }
@@ -342,7 +347,9 @@ public sealed class PoolCatalog(
             "pool",
             pool.Name,
             changed.Succeeded
-                ? $"domains '{before.IngressDomains}' → '{pool.IngressDomains}', wildcards {(before.WildcardHosts ? "allowed" : "refused")} → {(pool.WildcardHosts ? "allowed" : "refused")}"
+                ? $"domains '{before.IngressDomains}' → '{pool.IngressDomains}', wildcards "
+                    + $"{(before.WildcardHosts ? "allowed" : "refused")} → "
+                    + $"{(pool.WildcardHosts ? "allowed" : "refused")}"
                 : changed.Problem!.Message,
             changed.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied
         );

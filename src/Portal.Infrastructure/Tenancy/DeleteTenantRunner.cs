@@ -128,7 +128,8 @@ public sealed class DeleteTenantRunner(
                 + (
                     keptNamespaces.Count == 0
                         ? ""
-                        : $"; left as they were, not being the portal's: {string.Join(", ", keptNamespaces.Select(n => $"'{n}'"))}"
+                        : "; left as they were, not being the portal's: "
+                            + $"{string.Join(", ", keptNamespaces.Select(n => $"'{n}'"))}"
                 )
         );
         await db.SaveChangesAsync(ct);

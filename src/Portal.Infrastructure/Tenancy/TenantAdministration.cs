@@ -43,7 +43,9 @@ public sealed record TenantDeletionPlan(
         (
             Namespaces.Count == 0
                 ? "no environments"
-                : $"{Namespaces.Count} environment{(Namespaces.Count == 1 ? "" : "s")} with namespaces {string.Join(", ", Namespaces.Select(n => $"'{n.Namespace}'"))} "
+                : $"{Namespaces.Count} environment{(Namespaces.Count == 1 ? "" : "s")} "
+                    + "with namespaces "
+                    + $"{string.Join(", ", Namespaces.Select(n => $"'{n.Namespace}'"))} "
                     + "and everything running in them"
         )
         + $"; {Applications} application(s), {MiddlewareInstances} middleware "

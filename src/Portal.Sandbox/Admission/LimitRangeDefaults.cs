@@ -103,7 +103,8 @@ internal static class LimitRangeDefaults
                 throw ApiException.Forbidden(
                     ResourceKinds.Pod,
                     podName,
-                    $"minimum {resource} usage per Container is {min}, but request is {resources.Str("requests", resource)}"
+                    $"minimum {resource} usage per Container is {min}, but request is "
+                        + $"{resources.Str("requests", resource)}"
                 );
             }
         }

@@ -181,7 +181,10 @@ internal static partial class ObjectValidation
                     new FieldError(
                         "spec.template.metadata.labels",
                         "FieldValueInvalid",
-                        $"Invalid value: map[string]string{{{string.Join(", ", templateLabels.Select(l => $"\"{l.Key}\":\"{l.Value}\""))}}}: `selector` does not match template `labels`"
+                        "Invalid value: "
+                            + "map[string]string{"
+                            + $"{string.Join(", ", templateLabels.Select(l => $"\"{l.Key}\":\"{l.Value}\""))}}}: "
+                            + "`selector` does not match template `labels`"
                     )
                 );
             }

@@ -142,7 +142,9 @@ internal static class PodSecurityAdmission
         }
         if (withHostPorts.Count > 0)
         {
-            yield return $"hostPort ({Containers(withHostPorts)} {(withHostPorts.Count == 1 ? "uses" : "use")} {Plural("hostPort", hostPorts.Count)} {string.Join(", ", hostPorts)})";
+            yield return $"hostPort ({Containers(withHostPorts)} "
+                + $"{(withHostPorts.Count == 1 ? "uses" : "use")} "
+                + $"{Plural("hostPort", hostPorts.Count)} {string.Join(", ", hostPorts)})";
         }
 
         var privileged = containers.Where(c => c.Bool("securityContext", "privileged") == true).Select(Name).ToList();
@@ -200,7 +202,8 @@ internal static class PodSecurityAdmission
         }
         if (seccompSetters.Count > 0)
         {
-            yield return $"seccompProfile ({string.Join(" and ", seccompSetters)} must not set securityContext.seccompProfile.type to {Quote(seccompValues)})";
+            yield return $"seccompProfile ({string.Join(" and ", seccompSetters)} must not set "
+                + $"securityContext.seccompProfile.type to {Quote(seccompValues)})";
         }
 
         var sysctls = spec.Arr("securityContext", "sysctls")
@@ -273,7 +276,8 @@ internal static class PodSecurityAdmission
         {
             data.Add("role may not be set");
         }
-        return $"{string.Join(" and ", setters)} set forbidden securityContext.seLinuxOptions: {string.Join("; ", data)}";
+        return $"{string.Join(" and ", setters)} set forbidden "
+            + $"securityContext.seLinuxOptions: {string.Join("; ", data)}";
     }
 
     /// <summary>Init containers, containers and ephemeral containers, in the order the plugin visits them.</summary>

@@ -301,7 +301,8 @@ internal sealed class KubernetesApi(
         context.Response.ContentType = "application/json";
         var writer = context.Response.BodyWriter;
         var head =
-            $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\"{kind.ApiVersion}\",\"metadata\":{Json.ToText(metadata)},\"items\":[";
+            $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\""
+            + $"{kind.ApiVersion}\",\"metadata\":{Json.ToText(metadata)},\"items\":[";
         writer.Write(Encoding.UTF8.GetBytes(head));
         for (var i = 0; i < page.Count; i++)
         {
@@ -548,7 +549,9 @@ internal sealed class KubernetesApi(
         var writer = context.Response.BodyWriter;
         writer.Write(
             Encoding.UTF8.GetBytes(
-                $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\"{kind.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{Store.ResourceVersion}\"}},\"items\":["
+                $"{{\"kind\":\"{kind.Kind}List\",\"apiVersion\":\""
+                    + $"{kind.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\""
+                    + $"{Store.ResourceVersion}\"}},\"items\":["
             )
         );
         for (var i = 0; i < deleted.Count; i++)

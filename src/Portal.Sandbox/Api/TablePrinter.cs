@@ -163,7 +163,7 @@ internal static class TablePrinter
                         .Objects()
                         .Any(c => c.Str("type") == "Failed" && c.Str("status") == "True")
                         ? "Failed"
-                    : "Running"), new("Completions", "string", 0, (o, _) => $"{o.Long("status", "succeeded") ?? 0}/{o.Long("spec", "completions") ?? 1}"), new("Duration", "string", 0, (o, now) =>
+                    : "Running"), new("Completions", "string", 0, (o, _) => $"{o.Long("status", "succeeded") ?? 0}/" + $"{o.Long("spec", "completions") ?? 1}"), new("Duration", "string", 0, (o, now) =>
                 {
                     var start = Clock.Parse(o.Str("status", "startTime"));
                     var end = Clock.Parse(o.Str("status", "completionTime")) ?? now;

@@ -39,7 +39,8 @@ internal sealed class PodLogs(ResourceStore store, SandboxOptions options, TimeP
             if (containers.Count != 1)
             {
                 throw ApiException.BadRequest(
-                    $"a container name must be specified for pod {podObject.Name}, choose one of: [{string.Join(" ", containers)}]"
+                    $"a container name must be specified for pod {podObject.Name}, choose "
+                        + $"one of: [{string.Join(" ", containers)}]"
                 );
             }
             container = containers[0];

@@ -63,7 +63,9 @@ internal sealed class AutoscalerController(
                         "AbleToScale",
                         "False",
                         "FailedGetScale",
-                        $"the HPA controller was unable to get the target's current scale: {targetKind?.GroupResource ?? "deployments.apps"} \"{targetName}\" not found",
+                        "the HPA controller was unable to get the target's current scale: "
+                            + $"{targetKind?.GroupResource ?? "deployments.apps"} \"{targetName}\" not "
+                            + "found",
                         stamp
                     );
                 return true;

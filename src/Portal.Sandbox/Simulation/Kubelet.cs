@@ -243,7 +243,9 @@ internal sealed class Kubelet(ResourceRegistry registry, SandboxOptions options,
             {
                 ["reason"] = "CrashLoopBackOff",
                 ["message"] =
-                    $"back-off 10s restarting failed container={container} pod={pod.Str("metadata", "name")}_{pod.Str("metadata", "namespace")}({pod.Str("metadata", "uid")})",
+                    $"back-off 10s restarting failed container={container} "
+                    + $"pod={pod.Str("metadata", "name")}_{pod.Str("metadata", "namespace")}("
+                    + $"{pod.Str("metadata", "uid")})",
             },
         };
 

@@ -112,7 +112,8 @@ public sealed class ApplicationLogsController(AppStatusReader status, PodLogs lo
         if (problem is null && !string.IsNullOrEmpty(pod) && chosenPod?.Name != pod)
         {
             problem =
-                $"Pod '{pod}' is not among the pods of '{app}' in {chosenEnvironment?.Environment ?? "any environment"} (any more)"
+                $"Pod '{pod}' is not among the pods of '{app}' in "
+                + $"{chosenEnvironment?.Environment ?? "any environment"} (any more)"
                 + (chosenPod is null ? "." : $"; showing '{chosenPod.Name}'.");
         }
         var chosenContainer =

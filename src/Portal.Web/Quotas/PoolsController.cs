@@ -195,7 +195,8 @@ public sealed class PoolsController(
             );
         }
         TempData["Flash"] =
-            $"Pool '{pool}' now publishes hosts under {(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}"
+            $"Pool '{pool}' now publishes hosts under "
+            + $"{(string.IsNullOrWhiteSpace(ingressDomains) ? "no domain" : ingressDomains.Trim())}"
             + $"{(wildcardHosts ? ", wildcards allowed" : "")}.";
         return Redirect(QuotaRoutes.PoolUrl(pool));
     }

@@ -144,7 +144,8 @@ public sealed class WatchedCluster : IAsyncDisposable
                 return hosts;
             if (DateTime.UtcNow > deadline)
                 Assert.Fail(
-                    $"Timed out waiting until {what}; hosts: {string.Join(", ", hosts.Select(h => $"{h.Name}(pods {h.PodCount}, cpu {h.CpuRequestedMillis}m, cordoned {h.Unschedulable})"))}"
+                    $"Timed out waiting until {what}; hosts: "
+                        + $"{string.Join(", ", hosts.Select(h => $"{h.Name}(pods {h.PodCount}, cpu {h.CpuRequestedMillis}m, cordoned {h.Unschedulable})"))}"
                 );
             await Task.Delay(50);
         }

@@ -245,7 +245,8 @@ public sealed class WorkloadPodWatchTests
                 return pods;
             if (DateTime.UtcNow > deadline)
                 Assert.Fail(
-                    $"Timed out waiting for {what}; pods: {string.Join(", ", pods.Select(p => $"{p.Name}({p.Phase}, {p.Reason})"))}"
+                    $"Timed out waiting for {what}; pods: "
+                        + $"{string.Join(", ", pods.Select(p => $"{p.Name}({p.Phase}, {p.Reason})"))}"
                 );
             await Task.Delay(50);
         }

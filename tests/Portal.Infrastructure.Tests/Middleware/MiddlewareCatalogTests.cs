@@ -297,7 +297,8 @@ internal static class MiddlewareGolden
             line++;
         return $"{fileName} differs from the golden file; if the change is intended, "
             + "run the tests with UPDATE_GOLDEN=1 and review the diff.\n"
-            + $"  first difference at line {line + 1}:\n  expected: {(line < expectedLines.Length ? expectedLines[line].Trim() : "(end)")}\n"
+            + $"  first difference at line {line + 1}:\n  expected: "
+            + $"{(line < expectedLines.Length ? expectedLines[line].Trim() : "(end)")}\n"
             + $"  rendered: {(line < actualLines.Length ? actualLines[line].Trim() : "(end)")}";
     }
 

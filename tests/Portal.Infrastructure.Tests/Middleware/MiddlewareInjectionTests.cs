@@ -207,7 +207,8 @@ public sealed class MiddlewareInjectionTests
                 continue;
             Assert.True(
                 benign.Succeeded,
-                $"'{hostile}' placed as {placement} renders where '{Benign}' does not: {string.Join(", ", Names(rendered.Value))}"
+                $"'{hostile}' placed as {placement} renders where '{Benign}' does not: "
+                    + $"{string.Join(", ", Names(rendered.Value))}"
             );
             Assert.Equal(Shape(benign.Value), Shape(rendered.Value));
         }

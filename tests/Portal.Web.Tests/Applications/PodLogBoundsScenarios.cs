@@ -51,7 +51,8 @@ public sealed class PodLogBoundsScenarios(LogBoundsPortal portal) : IClassFixtur
             async () =>
             {
                 var download = await api.GetAsync(
-                    $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/{deployed.App}/environments/dev/pods/{pod}/log?lines=5000"
+                    $"/api/v1/tenants/{deployed.Tenant.Slug}/apps/"
+                        + $"{deployed.App}/environments/dev/pods/{pod}/log?lines=5000"
                 );
                 Assert.Equal(HttpStatusCode.OK, download.StatusCode);
                 var body = await download.Content.ReadAsStringAsync();

@@ -264,7 +264,8 @@ public abstract partial class FormValidationScenarios(PortalFixture portal)
         errors.TryGetValue(field, out var message)
             ? message
             : throw new Xunit.Sdk.XunitException(
-                $"No refusal under '{field}'; the page has: {string.Join(" | ", errors.Select(e => $"{e.Key}: {e.Value}"))}"
+                $"No refusal under '{field}'; the page has: "
+                    + $"{string.Join(" | ", errors.Select(e => $"{e.Key}: {e.Value}"))}"
             );
 
     /// <summary>

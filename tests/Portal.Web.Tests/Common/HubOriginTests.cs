@@ -127,7 +127,8 @@ public sealed class HubOriginTests(SqlitePortal portal) : IClassFixture<SqlitePo
             await NegotiateAsync(session, Portal.Web.Clusters.HostsHub.Path, "https://localhost")
         ).Content.ReadFromJsonAsync<JsonElement>();
         return new Uri(
-            $"wss://localhost{Portal.Web.Clusters.HostsHub.Path}?id={negotiated.GetProperty("connectionToken").GetString()}"
+            $"wss://localhost{Portal.Web.Clusters.HostsHub.Path}?id="
+                + $"{negotiated.GetProperty("connectionToken").GetString()}"
         );
     }
 

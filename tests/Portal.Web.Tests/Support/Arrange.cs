@@ -417,7 +417,8 @@ public sealed class Arrange(PortalFactory factory)
             .Replace('/', '_');
         var authorize = await user.GetAsync(
             "/connect/authorize?client_id=portal-cli&response_type=code&scope=openid%20portal.api"
-                + $"&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge={challenge}&code_challenge_method=S256"
+                + "&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&code_challenge="
+                + $"{challenge}&code_challenge_method=S256"
         );
         var code = Microsoft
             .AspNetCore.WebUtilities.QueryHelpers.ParseQuery(authorize.Headers.Location!.Query)["code"]

@@ -53,10 +53,14 @@ public sealed class EmailSender(SmtpMailer mailer, ILogger<EmailSender> logger) 
     {
         var body = new StringBuilder();
         body.AppendLine(message.Summary).AppendLine();
-        body.AppendLine(
-            CultureInfo.InvariantCulture,
-            $"Value: {message.Value.ToString("G", CultureInfo.InvariantCulture)} (threshold {message.Threshold.ToString("G", CultureInfo.InvariantCulture)})"
-        );
+        body.Append(
+                CultureInfo.InvariantCulture,
+                $"Value: {message.Value.ToString("G", CultureInfo.InvariantCulture)} "
+            )
+            .AppendLine(
+                CultureInfo.InvariantCulture,
+                $"(threshold {message.Threshold.ToString("G", CultureInfo.InvariantCulture)})"
+            );
         body.AppendLine(CultureInfo.InvariantCulture, $"Started: {message.StartsAt:yyyy-MM-dd HH:mm:ss} UTC");
         if (message.EndsAt is { } endsAt)
             body.AppendLine(CultureInfo.InvariantCulture, $"Resolved: {endsAt:yyyy-MM-dd HH:mm:ss} UTC");

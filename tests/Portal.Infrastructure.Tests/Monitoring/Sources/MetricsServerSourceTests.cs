@@ -87,7 +87,8 @@ public sealed class MetricsServerSourceTests
                 return reading;
             if (DateTime.UtcNow > deadline)
                 Assert.Fail(
-                    $"Timed out waiting until {what}; pods read: {string.Join(", ", reading.Pods.Select(p => $"{p.Namespace}/{p.Pod}"))}"
+                    $"Timed out waiting until {what}; pods read: "
+                        + $"{string.Join(", ", reading.Pods.Select(p => $"{p.Namespace}/{p.Pod}"))}"
                 );
             await Task.Delay(50);
         }
