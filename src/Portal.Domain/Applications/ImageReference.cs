@@ -155,7 +155,8 @@ public sealed partial record ImageReference
     private static partial Regex TagPattern();
 
     [GeneratedRegex(
-        @"\A([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(\.([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*(:[0-9]{1,5})?\z"
+        @"\A([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])"
+            + @"(\.([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*(:[0-9]{1,5})?\z"
     )]
     private static partial Regex RegistryPattern();
 

@@ -158,7 +158,11 @@ public static class SpecDiff
     private static string? Describe(Probe? probe) =>
         probe is null
             ? null
-            : $"{(probe.Kind == ProbeKind.Http ? $"HTTP GET {probe.Path} on port {probe.Port}" : $"TCP connection to port {probe.Port}")}"
+            : (
+                probe.Kind == ProbeKind.Http
+                    ? $"HTTP GET {probe.Path} on port {probe.Port}"
+                    : $"TCP connection to port {probe.Port}"
+            )
                 + $" (delay {probe.InitialDelaySeconds} s, every {probe.PeriodSeconds} s, "
                 + $"{probe.FailureThreshold} failures)";
 

@@ -45,7 +45,13 @@ public sealed record PromotionPreview(
         Bindings.Missing.Count == 0
             ? null
             : $"{To} has no binding for {string.Join(", ", Bindings.Missing)}: in {From} they come from "
-                + $"{string.Join(", ", Bindings.Source.Where(b => b.Variables.Any(Bindings.Missing.Contains)).Select(b => $"'{b.Instance}' ({b.Template})"))}. "
+                + string.Join(
+                    ", ",
+                    Bindings
+                        .Source.Where(b => b.Variables.Any(Bindings.Missing.Contains))
+                        .Select(b => $"'{b.Instance}' ({b.Template})")
+                )
+                + ". "
                 + $"Promoted, the application runs in {To} without them until an instance of {To} is bound to it.";
 }
 

@@ -241,15 +241,21 @@ public sealed class EnvironmentTruths(
                 $"Keeps its autoscaler: {SpecDiff.DescribeAutoscaling(autoscaler)}{By(deployment, "set")}",
             _ when before is { IsStopped: true } =>
                 $"Starts again with {Replicas(scaled.Replicas)}, as before it was stopped{By(deployment, "")}",
-            _ => "Keeps "
-                + $"{Replicas(scaled.Replicas)}"
-                + $"{(deployment?.ScaledAt is null ? ", as this environment runs now" : $", as scaled{By(deployment, "")}")}",
+            _ => $"Keeps {Replicas(scaled.Replicas)}"
+                + (
+                    deployment?.ScaledAt is null ? ", as this environment runs now" : $", as scaled{By(deployment, "")}"
+                ),
         };
         var specSays =
             scaled.Source == ScaleSource.Kept
             && (working.Replicas != scaled.Replicas || working.Autoscaling != scaled.Autoscaler)
                 ? "The spec says "
-                    + $"{(working.Autoscaling is { } policy ? $"autoscaling, {SpecDiff.DescribeAutoscaling(policy)}" : Replicas(working.Replicas))}: "
+                    + (
+                        working.Autoscaling is { } policy
+                            ? $"autoscaling, {SpecDiff.DescribeAutoscaling(policy)}"
+                            : Replicas(working.Replicas)
+                    )
+                    + ": "
                     + "a deploy keeps this environment's scale unless it sets replicas."
                 : null;
         return new ScalePreview(

@@ -110,7 +110,13 @@ internal static class RolloutVerdict
                     return new(
                         "crash",
                         $"The container keeps crashing (CrashLoopBackOff, {container.RestartCount} restarts"
-                            + $"{(exit is null ? "" : $", last exit code {exit.ExitCode}{(exit.Reason is null ? "" : $" {exit.Reason}")}")}): "
+                            + (
+                                exit is null
+                                    ? ""
+                                    : $", last exit code {exit.ExitCode}"
+                                        + (exit.Reason is null ? "" : $" {exit.Reason}")
+                            )
+                            + "): "
                             + "see the previous instance's log."
                     );
                 case "CreateContainerConfigError":

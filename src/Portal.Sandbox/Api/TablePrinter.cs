@@ -81,38 +81,113 @@ internal static class TablePrinter
 
     private static Column AgeColumn => new("Age", "string", 0, (o, now) => Age(o, now));
 
+    private static JsonNode? PodReady(JsonObject o, DateTimeOffset now)
+    {
+        var statuses = o.Arr("status", "containerStatuses").Objects().ToList();
+        var total = o.Arr("spec", "containers")?.Count ?? 0;
+        return $"{statuses.Count(s => s.Bool("ready") == true)}/{total}";
+    }
+
+    private static JsonNode? NodeStatus(JsonObject o, DateTimeOffset now)
+    {
+        var ready =
+            o.Arr("status", "conditions").Objects().FirstOrDefault(c => c.Str("type") == "Ready")?.Str("status")
+            == "True"
+                ? "Ready"
+                : "NotReady";
+        return o.Bool("spec", "unschedulable") == true ? ready + ",SchedulingDisabled" : ready;
+    }
+
+    private static JsonNode? NodeRoles(JsonObject o, DateTimeOffset now)
+    {
+        var roles = o.Obj("metadata", "labels")
+            .StringMap()
+            .Keys.Where(k => k.StartsWith("node-role.kubernetes.io/", StringComparison.Ordinal))
+            .Select(k => k["node-role.kubernetes.io/".Length..])
+            .ToList();
+        return roles.Count == 0 ? "<none>" : string.Join(",", roles);
+    }
+
+    private static JsonNode? JobStatus(JsonObject o, DateTimeOffset now)
+    {
+        var conditions = o.Arr("status", "conditions").Objects().ToList();
+        return conditions.Any(c => c.Str("type") == "Complete" && c.Str("status") == "True") ? "Complete"
+            : conditions.Any(c => c.Str("type") == "Failed" && c.Str("status") == "True") ? "Failed"
+            : "Running";
+    }
+
+    private static JsonNode? JobDuration(JsonObject o, DateTimeOffset now)
+    {
+        var start = Clock.Parse(o.Str("status", "startTime"));
+        var end = Clock.Parse(o.Str("status", "completionTime")) ?? now;
+        return start is null ? "" : Clock.HumanDuration(end - start.Value);
+    }
+
+    private static JsonNode? ServicePorts(JsonObject o, DateTimeOffset now)
+    {
+        var ports = o.Arr("spec", "ports")
+            .Objects()
+            .Select(p => $"{p.Long("port")}/{p.Str("protocol") ?? "TCP"}")
+            .ToList();
+        return ports.Count == 0 ? "<none>" : string.Join(",", ports);
+    }
+
+    private static JsonNode? AutoscalerTargets(JsonObject o, DateTimeOffset now)
+    {
+        var current = o.Arr("status", "currentMetrics")
+            .Objects()
+            .FirstOrDefault()
+            ?.Long("resource", "current", "averageUtilization");
+        var target = o.Arr("spec", "metrics")
+            .Objects()
+            .FirstOrDefault()
+            ?.Long("resource", "target", "averageUtilization");
+        return $"cpu: {(current is null ? "<unknown>" : current + "%")}/{target}%";
+    }
+
     private static List<Column> Columns(ResourceKind kind)
     {
         if (kind == ResourceKinds.Pod)
         {
-            return [Name, new("Ready", "string", 0, (o, _) =>
-                {
-                    var statuses = o.Arr("status", "containerStatuses").Objects().ToList();
-                    var total = o.Arr("spec", "containers")?.Count ?? 0;
-                    return $"{statuses.Count(s => s.Bool("ready") == true)}/{total}";
-                }), new("Status", "string", 0, (o, _) => PodStatus(o)), new("Restarts", "string", 0, (o, _) => o.Arr("status", "containerStatuses").Objects().Sum(s => s.Long("restartCount") ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)), AgeColumn, new("IP", "string", 1, (o, _) => o.Str("status", "podIP") ?? "<none>"), new("Node", "string", 1, (o, _) => o.Str("spec", "nodeName") ?? "<none>"), new("Nominated Node", "string", 1, (_, _) => "<none>"), new("Readiness Gates", "string", 1, (_, _) => "<none>")];
+            return
+            [
+                Name,
+                new("Ready", "string", 0, PodReady),
+                new("Status", "string", 0, (o, _) => PodStatus(o)),
+                new("Restarts", "string", 0, (o, _) =>
+                    o.Arr("status", "containerStatuses")
+                        .Objects()
+                        .Sum(s => s.Long("restartCount") ?? 0)
+                        .ToString(System.Globalization.CultureInfo.InvariantCulture)
+                ),
+                AgeColumn,
+                new("IP", "string", 1, (o, _) => o.Str("status", "podIP") ?? "<none>"),
+                new("Node", "string", 1, (o, _) => o.Str("spec", "nodeName") ?? "<none>"),
+                new("Nominated Node", "string", 1, (_, _) => "<none>"),
+                new("Readiness Gates", "string", 1, (_, _) => "<none>"),
+            ];
         }
         if (kind == ResourceKinds.Node)
         {
-            return [Name, new("Status", "string", 0, (o, _) =>
-                {
-                    var ready =
-                        o.Arr("status", "conditions")
-                            .Objects()
-                            .FirstOrDefault(c => c.Str("type") == "Ready")
-                            ?.Str("status") == "True"
-                            ? "Ready"
-                            : "NotReady";
-                    return o.Bool("spec", "unschedulable") == true ? ready + ",SchedulingDisabled" : ready;
-                }), new("Roles", "string", 0, (o, _) =>
-                {
-                    var roles = o.Obj("metadata", "labels")
-                        .StringMap()
-                        .Keys.Where(k => k.StartsWith("node-role.kubernetes.io/", StringComparison.Ordinal))
-                        .Select(k => k["node-role.kubernetes.io/".Length..])
-                        .ToList();
-                    return roles.Count == 0 ? "<none>" : string.Join(",", roles);
-                }), AgeColumn, new("Version", "string", 0, (o, _) => o.Str("status", "nodeInfo", "kubeletVersion")), new("Internal-IP", "string", 1, (o, _) => o.Arr("status", "addresses").Objects().FirstOrDefault(a => a.Str("type") == "InternalIP")?.Str("address") ?? "<none>"), new("External-IP", "string", 1, (_, _) => "<none>"), new("OS-Image", "string", 1, (o, _) => o.Str("status", "nodeInfo", "osImage")), new("Kernel-Version", "string", 1, (o, _) => o.Str("status", "nodeInfo", "kernelVersion")), new("Container-Runtime", "string", 1, (o, _) => o.Str("status", "nodeInfo", "containerRuntimeVersion"))];
+            return
+            [
+                Name,
+                new("Status", "string", 0, NodeStatus),
+                new("Roles", "string", 0, NodeRoles),
+                AgeColumn,
+                new("Version", "string", 0, (o, _) => o.Str("status", "nodeInfo", "kubeletVersion")),
+                new("Internal-IP", "string", 1, (o, _) =>
+                    o.Arr("status", "addresses")
+                        .Objects()
+                        .FirstOrDefault(a => a.Str("type") == "InternalIP")
+                        ?.Str("address")
+                    ?? "<none>"
+                ),
+                new("External-IP", "string", 1, (_, _) => "<none>"),
+                new("OS-Image", "string", 1, (o, _) => o.Str("status", "nodeInfo", "osImage")),
+                new("Kernel-Version", "string", 1, (o, _) => o.Str("status", "nodeInfo", "kernelVersion")),
+                new("Container-Runtime", "string", 1, (o, _) => o.Str("status", "nodeInfo", "containerRuntimeVersion")),
+            ];
         }
         if (kind == ResourceKinds.Namespace)
         {
@@ -155,20 +230,16 @@ internal static class TablePrinter
         }
         if (kind == ResourceKinds.Job)
         {
-            return [Name, new("Status", "string", 0, (o, _) => o.Arr("status", "conditions")
-                        .Objects()
-                        .Any(c => c.Str("type") == "Complete" && c.Str("status") == "True")
-                        ? "Complete"
-                    : o.Arr("status", "conditions")
-                        .Objects()
-                        .Any(c => c.Str("type") == "Failed" && c.Str("status") == "True")
-                        ? "Failed"
-                    : "Running"), new("Completions", "string", 0, (o, _) => $"{o.Long("status", "succeeded") ?? 0}/" + $"{o.Long("spec", "completions") ?? 1}"), new("Duration", "string", 0, (o, now) =>
-                {
-                    var start = Clock.Parse(o.Str("status", "startTime"));
-                    var end = Clock.Parse(o.Str("status", "completionTime")) ?? now;
-                    return start is null ? "" : Clock.HumanDuration(end - start.Value);
-                }), AgeColumn];
+            return
+            [
+                Name,
+                new("Status", "string", 0, JobStatus),
+                new("Completions", "string", 0, (o, _) =>
+                    $"{o.Long("status", "succeeded") ?? 0}/{o.Long("spec", "completions") ?? 1}"
+                ),
+                new("Duration", "string", 0, JobDuration),
+                AgeColumn,
+            ];
         }
         if (kind == ResourceKinds.Service)
         {
@@ -178,14 +249,7 @@ internal static class TablePrinter
                 new("Type", "string", 0, (o, _) => o.Str("spec", "type")),
                 new("Cluster-IP", "string", 0, (o, _) => o.Str("spec", "clusterIP")),
                 new("External-IP", "string", 0, (_, _) => "<none>"),
-                new("Port(s)", "string", 0, (o, _) =>
-                {
-                    var ports = o.Arr("spec", "ports")
-                        .Objects()
-                        .Select(p => $"{p.Long("port")}/{p.Str("protocol") ?? "TCP"}")
-                        .ToList();
-                    return ports.Count == 0 ? "<none>" : string.Join(",", ports);
-                }),
+                new("Port(s)", "string", 0, ServicePorts),
                 AgeColumn,
             ];
         }
@@ -216,18 +280,7 @@ internal static class TablePrinter
                 new("Reference", "string", 0, (o, _) =>
                     $"{o.Str("spec", "scaleTargetRef", "kind")}/{o.Str("spec", "scaleTargetRef", "name")}"
                 ),
-                new("Targets", "string", 0, (o, _) =>
-                {
-                    var current = o.Arr("status", "currentMetrics")
-                        .Objects()
-                        .FirstOrDefault()
-                        ?.Long("resource", "current", "averageUtilization");
-                    var target = o.Arr("spec", "metrics")
-                        .Objects()
-                        .FirstOrDefault()
-                        ?.Long("resource", "target", "averageUtilization");
-                    return $"cpu: {(current is null ? "<unknown>" : current + "%")}/{target}%";
-                }),
+                new("Targets", "string", 0, AutoscalerTargets),
                 new("MinPods", "integer", 0, (o, _) => o.Long("spec", "minReplicas") ?? 1),
                 new("MaxPods", "integer", 0, (o, _) => o.Long("spec", "maxReplicas") ?? 0),
                 new("Replicas", "integer", 0, (o, _) => o.Long("status", "currentReplicas") ?? 0),

@@ -38,8 +38,11 @@ public sealed record WorkloadChartsModel(string Tenant, string Kind, string Name
     public ChartPanelModel Panel(string environment) =>
         new(
             $"Charts in {environment}",
-            $"{(Kind == "apps" ? MonitoringRoutes.AppMetricsUrl(Tenant, Name) : MonitoringRoutes.InstanceMetricsUrl(Tenant, Name))}"
-                + $"?environment={Uri.EscapeDataString(environment)}",
+            (
+                Kind == "apps"
+                    ? MonitoringRoutes.AppMetricsUrl(Tenant, Name)
+                    : MonitoringRoutes.InstanceMetricsUrl(Tenant, Name)
+            ) + $"?environment={Uri.EscapeDataString(environment)}",
             MonitoringHub.TenantScopePrefix + Tenant
         );
 }

@@ -145,7 +145,12 @@ public sealed class WatchedCluster : IAsyncDisposable
             if (DateTime.UtcNow > deadline)
                 Assert.Fail(
                     $"Timed out waiting until {what}; hosts: "
-                        + $"{string.Join(", ", hosts.Select(h => $"{h.Name}(pods {h.PodCount}, cpu {h.CpuRequestedMillis}m, cordoned {h.Unschedulable})"))}"
+                        + string.Join(
+                            ", ",
+                            hosts.Select(h =>
+                                $"{h.Name}(pods {h.PodCount}, cpu {h.CpuRequestedMillis}m, cordoned {h.Unschedulable})"
+                            )
+                        )
                 );
             await Task.Delay(50);
         }

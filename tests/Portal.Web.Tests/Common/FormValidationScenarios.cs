@@ -288,7 +288,8 @@ public abstract partial class FormValidationScenarios(PortalFixture portal)
             );
 
     [GeneratedRegex(
-        "<(?:div|span)[^>]*class=\"[^\"]*field-validation-error[^\"]*\"[^>]*data-valmsg-for=\"(?<field>[^\"]+)\"[^>]*>(?<message>.*?)</(?:div|span)>",
+        "<(?:div|span)[^>]*class=\"[^\"]*field-validation-error[^\"]*\"[^>]*"
+            + "data-valmsg-for=\"(?<field>[^\"]+)\"[^>]*>(?<message>.*?)</(?:div|span)>",
         RegexOptions.Singleline
     )]
     private static partial Regex FieldError();

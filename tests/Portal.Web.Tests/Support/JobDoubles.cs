@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Operations;
@@ -200,7 +201,7 @@ public sealed class ScopesThatCannotSaveFailures(IServiceScopeFactory inner) : I
                 ? inner.ServiceProvider.GetService(serviceType)
                 : _db ??= new PortalDbContext(
                     new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<PortalDbContext>(
-                        inner.ServiceProvider.GetRequiredService<Microsoft.EntityFrameworkCore.DbContextOptions<PortalDbContext>>()
+                        inner.ServiceProvider.GetRequiredService<DbContextOptions<PortalDbContext>>()
                     )
                         .AddInterceptors(new RefusesFailures())
                         .Options,

@@ -154,7 +154,13 @@ public sealed class PrometheusSource(HttpClient http, string baseUrl) : IMetrics
     private static string ErrorOf(JsonElement root) =>
         Text(root, "status") == "error" && Text(root, "errorType") is { } type
             ? $"{type}): "
-                + $"{(Text(root, "error") is { } error ? error.Length <= 200 ? error : error[..200] + "…" : "no error given")}"
+                + (
+                    Text(root, "error") is { } error
+                        ? error.Length <= 200
+                            ? error
+                            : error[..200] + "…"
+                        : "no error given"
+                )
             : "not a Prometheus API error).";
 
     /// <summary>
