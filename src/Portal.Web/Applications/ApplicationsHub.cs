@@ -93,10 +93,7 @@ public sealed class ApplicationsHub(
 
     private async Task<Guid> FindAsync(string tenant, string app, CancellationToken ct)
     {
-        var mark = connections.Mark();
-        var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), ct)
-            ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
-        connections.Track(Context, found.Tenant.Id, mark);
+        var found = await connections.JoinAsync(Context, access, tenant, ct);
         return await status.FindAsync(app, ct)
             ?? throw new HubException($"Application '{app}' was not found in tenant '{tenant}'.");
     }

@@ -26,10 +26,7 @@ public sealed class OperationsHub(
     /// </summary>
     public async Task<IReadOnlyList<OperationUpdate>> Follow(string tenant)
     {
-        var mark = connections.Mark();
-        var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), Context.ConnectionAborted)
-            ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
-        connections.Track(Context, found.Tenant.Id, mark);
+        var found = await connections.JoinAsync(Context, access, tenant, Context.ConnectionAborted);
         await Groups.AddToGroupAsync(Context.ConnectionId, Group(found.Tenant.Id), Context.ConnectionAborted);
         return (await environments.OperationsAsync(100, Context.ConnectionAborted))
             .Select(o => new OperationUpdate(o.Id, o.Kind, o.TargetId, o.State.ToString(), o.Error, o.Steps))

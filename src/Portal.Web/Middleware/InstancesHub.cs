@@ -33,10 +33,7 @@ public sealed class InstancesHub(
     public async Task<InstanceLiveView> Follow(string tenant, string environment, string instance)
     {
         var ct = Context.ConnectionAborted;
-        var mark = connections.Mark();
-        var found = await access.ResolveAsync(tenant, Context.User!.ToCaller(), ct)
-            ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
-        connections.Track(Context, found.Tenant.Id, mark);
+        var found = await connections.JoinAsync(Context, access, tenant, ct);
         var view = await directory.FindAsync(environment, instance, ct)
             ?? throw new HubException(
                 $"Instance '{instance}' was not found in environment '{environment}' of tenant '{tenant}'."

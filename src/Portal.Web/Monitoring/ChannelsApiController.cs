@@ -78,10 +78,10 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
 
     /// <summary>Deletes the channel and takes it off the rules that named it.</summary>
     [HttpDelete(TenantChannels + "/{channelId:guid}"), Authorize(TenantPolicies.Manage)]
-    public Task<IActionResult> Delete(Guid channelId, CancellationToken ct) => DeleteAsync(Tenant, channelId, ct);
+    public Task<IActionResult> Delete(Guid channelId, CancellationToken ct) => DeleteAsync(channelId, ct);
 
     [HttpDelete(PlatformChannels + "/{channelId:guid}"), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformDelete(Guid channelId, CancellationToken ct) => DeleteAsync(null, channelId, ct);
+    public Task<IActionResult> PlatformDelete(Guid channelId, CancellationToken ct) => DeleteAsync(channelId, ct);
 
     [HttpPost(TenantChannels + "/{channelId:guid}/enable"), Authorize(TenantPolicies.Manage)]
     public Task<IActionResult> Enable(Guid channelId, CancellationToken ct) => SwitchAsync(Tenant, channelId, true, ct);
@@ -104,22 +104,21 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
     /// </summary>
     [HttpPost(TenantChannels + "/{channelId:guid}/test"), Authorize(TenantPolicies.Manage)]
     [ProducesResponseType<DeliveryOutcome>(StatusCodes.Status200OK)]
-    public Task<IActionResult> Test(Guid channelId, CancellationToken ct) => TestAsync(Tenant, channelId, ct);
+    public Task<IActionResult> Test(Guid channelId, CancellationToken ct) => TestAsync(channelId, ct);
 
     [HttpPost(PlatformChannels + "/{channelId:guid}/test"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<DeliveryOutcome>(StatusCodes.Status200OK)]
-    public Task<IActionResult> PlatformTest(Guid channelId, CancellationToken ct) => TestAsync(null, channelId, ct);
+    public Task<IActionResult> PlatformTest(Guid channelId, CancellationToken ct) => TestAsync(channelId, ct);
 
     /// <summary>Gives a webhook a new signing secret, answered this once; the old one stops working at once.</summary>
     [HttpPost(TenantChannels + "/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.Manage)]
     [ProducesResponseType<IssuedChannelResource>(StatusCodes.Status200OK)]
-    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) =>
-        RotateSecretAsync(Tenant, channelId, ct);
+    public Task<IActionResult> RotateSecret(Guid channelId, CancellationToken ct) => RotateSecretAsync(channelId, ct);
 
     [HttpPost(PlatformChannels + "/{channelId:guid}/rotate-secret"), Authorize(TenantPolicies.PlatformAdmin)]
     [ProducesResponseType<IssuedChannelResource>(StatusCodes.Status200OK)]
     public Task<IActionResult> PlatformRotateSecret(Guid channelId, CancellationToken ct) =>
-        RotateSecretAsync(null, channelId, ct);
+        RotateSecretAsync(channelId, ct);
 
     private Tenant Tenant => HttpContext.TenantAccess().Tenant;
 
@@ -155,7 +154,7 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
             ? Ok(found)
             : this.ToActionResult(Domain.Common.Problem.NotFound("The channel"));
 
-    private async Task<IActionResult> DeleteAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
+    private async Task<IActionResult> DeleteAsync(Guid channelId, CancellationToken ct)
     {
         var deleted = await channels.DeleteAsync(channelId, ct);
         return deleted.Succeeded ? NoContent() : this.ToActionResult(deleted.Problem!);
@@ -169,13 +168,13 @@ public sealed class ChannelsApiController(ChannelDirectory channels) : ApiContro
             : this.ToActionResult(switched.Problem!);
     }
 
-    private async Task<IActionResult> TestAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
+    private async Task<IActionResult> TestAsync(Guid channelId, CancellationToken ct)
     {
         var tested = await channels.TestAsync(channelId, ct);
         return tested.Succeeded ? Ok(tested.Value) : this.ToActionResult(tested.Problem!);
     }
 
-    private async Task<IActionResult> RotateSecretAsync(Tenant? tenant, Guid channelId, CancellationToken ct)
+    private async Task<IActionResult> RotateSecretAsync(Guid channelId, CancellationToken ct)
     {
         var rotated = await channels.RotateSecretAsync(channelId, ct);
         return rotated.Succeeded

@@ -22,60 +22,56 @@ public sealed class CreatePoolForm
         new(Name, DisplayName, Cluster, NodeSelector, Region, CpuOvercommit ?? 1m, MemoryOvercommit ?? 1m, Dedicated);
 }
 
-/// <summary>Quota amounts as people type them: "8", "500m", "32Gi"; every one is needed, 0 for none.</summary>
-public sealed class QuotaForm
+/// <summary>Amounts as people type them: "8", "500m", "32Gi"; every one is needed, 0 for none.</summary>
+public abstract class AmountsForm
 {
-    public string? Tenant { get; set; }
     public string? CpuRequests { get; set; }
     public string? CpuLimits { get; set; }
     public string? MemoryRequests { get; set; }
     public string? MemoryLimits { get; set; }
     public string? Storage { get; set; }
     public string? Pods { get; set; }
+
+    /// <summary>Fills the fields with amounts as a form field holds them, read back exactly.</summary>
+    protected TForm Filled<TForm>(ResourceAmounts amounts)
+        where TForm : AmountsForm
+    {
+        CpuRequests = AmountText.CpuInput(amounts.CpuRequestMillis);
+        CpuLimits = AmountText.CpuInput(amounts.CpuLimitMillis);
+        MemoryRequests = AmountText.BytesInput(amounts.MemoryRequestBytes);
+        MemoryLimits = AmountText.BytesInput(amounts.MemoryLimitBytes);
+        Storage = AmountText.BytesInput(amounts.StorageBytes);
+        Pods = AmountText.CountInput(amounts.Pods);
+        return (TForm)this;
+    }
+}
+
+/// <summary>A tenant's quota in a pool: the amounts and its middleware instances.</summary>
+public sealed class QuotaForm : AmountsForm
+{
+    public string? Tenant { get; set; }
     public string? MiddlewareInstances { get; set; }
 
     /// <summary>The tenant's current grant, for the form that changes it.</summary>
-    public static QuotaForm From(string tenant, ResourceAmounts granted) =>
-        new()
+    public static QuotaForm From(string tenant, ResourceAmounts granted)
+    {
+        var form = new QuotaForm
         {
             Tenant = tenant,
-            CpuRequests = AmountText.CpuInput(granted.CpuRequestMillis),
-            CpuLimits = AmountText.CpuInput(granted.CpuLimitMillis),
-            MemoryRequests = AmountText.BytesInput(granted.MemoryRequestBytes),
-            MemoryLimits = AmountText.BytesInput(granted.MemoryLimitBytes),
-            Storage = AmountText.BytesInput(granted.StorageBytes),
-            Pods = AmountText.CountInput(granted.Pods),
             MiddlewareInstances = AmountText.CountInput(granted.MiddlewareInstances),
         };
+        return form.Filled<QuotaForm>(granted);
+    }
 
     public Result<ResourceAmounts> ToAmounts() =>
         ResourceAmounts.Parse(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods, MiddlewareInstances);
 }
 
-/// <summary>
-/// An environment's share as people type it; every amount is needed, 0 for none. Middleware instances are no part of
-/// it.
-/// </summary>
-public sealed class ShareForm
+/// <summary>An environment's share of its tenant's quota; middleware instances are no part of it.</summary>
+public sealed class ShareForm : AmountsForm
 {
-    public string? CpuRequests { get; set; }
-    public string? CpuLimits { get; set; }
-    public string? MemoryRequests { get; set; }
-    public string? MemoryLimits { get; set; }
-    public string? Storage { get; set; }
-    public string? Pods { get; set; }
-
     /// <summary>The environment's current share, for the form that changes it.</summary>
-    public static ShareForm From(ResourceAmounts share) =>
-        new()
-        {
-            CpuRequests = AmountText.CpuInput(share.CpuRequestMillis),
-            CpuLimits = AmountText.CpuInput(share.CpuLimitMillis),
-            MemoryRequests = AmountText.BytesInput(share.MemoryRequestBytes),
-            MemoryLimits = AmountText.BytesInput(share.MemoryLimitBytes),
-            Storage = AmountText.BytesInput(share.StorageBytes),
-            Pods = AmountText.CountInput(share.Pods),
-        };
+    public static ShareForm From(ResourceAmounts share) => new ShareForm().Filled<ShareForm>(share);
 
     public Result<ResourceAmounts> ToAmounts() =>
         ResourceAmounts.ParseShare(CpuRequests, CpuLimits, MemoryRequests, MemoryLimits, Storage, Pods);

@@ -38,6 +38,24 @@ public sealed class LiveTenantConnections : ITenantConnections
     public long Mark() => Interlocked.Read(ref _marks);
 
     /// <summary>
+    /// Lets a hub call into a tenant: checks that the caller is a member (a <see cref="HubException"/> says it is not)
+    /// and tracks the connection as one of theirs in it, so that losing the membership ends it.
+    /// </summary>
+    public async Task<TenantAccess> JoinAsync(
+        HubCallerContext context,
+        TenantAccessResolver access,
+        string? tenant,
+        CancellationToken ct
+    )
+    {
+        var mark = Mark();
+        var found = await access.ResolveAsync(tenant, context.User!.ToCaller(), ct)
+            ?? throw new HubException("This tenant does not exist, or you are not a member of it.");
+        Track(context, found.Tenant.Id, mark);
+        return found;
+    }
+
+    /// <summary>
     /// Keeps the connection until it closes, as one that holds something of the tenant for its caller.
     /// </summary>
     public void Track(HubCallerContext context, Guid tenantId, long mark)
