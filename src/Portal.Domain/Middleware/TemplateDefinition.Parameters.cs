@@ -55,7 +55,12 @@ public sealed partial record TemplateDefinition
 
 internal static class ParameterRules
 {
-    private static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// Long enough that a busy machine never takes a short value for a wrong one (100 ms did: a CI run with other work
+    /// beside it found the catalog's own '/' wrong for '[A-Za-z0-9_./-]{1,64}'), short enough to stop a pattern that
+    /// backtracks without end.
+    /// </summary>
+    private static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>Why <paramref name="value"/> does not fit the parameter, in a sentence; null when it does.</summary>
     public static string? Check(TemplateParameter parameter, string value)
