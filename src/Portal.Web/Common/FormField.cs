@@ -5,7 +5,15 @@ public enum FieldKind
     Text,
     Number,
     Lines,
+    Password,
+    Email,
+    Url,
+    Select,
+    Checkbox,
 }
+
+/// <summary>One choice of a <see cref="FieldKind.Select"/> field.</summary>
+public sealed record FieldOption(string Value, string Text, bool Selected = false);
 
 /// <summary>
 /// One field of a form as <c>_Field.cshtml</c> draws it: the label (marked when required), the input, help text that
@@ -33,6 +41,13 @@ public sealed record FormField(string Name, string Label, string? Value)
     public int Rows { get; init; } = 3;
     public int? MaxLength { get; init; }
     public string? Autocomplete { get; init; }
+    public bool Autofocus { get; init; }
+
+    /// <summary>The choices of a select field, in the order it lists them.</summary>
+    public IReadOnlyList<FieldOption> Options { get; init; } = [];
+
+    /// <summary>Whether a checkbox is ticked; it posts <see cref="Value"/>, or "true" without one.</summary>
+    public bool Checked { get; init; }
 
     /// <summary>The grid column the field takes in its row.</summary>
     public string Width { get; init; } = "col-md-6";
@@ -48,6 +63,17 @@ public sealed record FormField(string Name, string Label, string? Value)
     public string? ErrorKey { get; init; }
 
     public string Key => ErrorKey ?? Name;
+
+    /// <summary>The input's type: password, email or url for those kinds, text for the rest.</summary>
+    public string InputType =>
+        Kind switch
+        {
+            FieldKind.Password => "password",
+            FieldKind.Email => "email",
+            FieldKind.Url => "url",
+            _ => "text",
+        };
+
     public string HelpId => $"{Id}-help";
     public string ErrorElementId => ErrorId ?? $"{Id}-error";
 }
