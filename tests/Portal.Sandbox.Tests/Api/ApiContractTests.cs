@@ -474,9 +474,11 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
                 + "requests.cpu=2, used: requests.cpu=7, limited: requests.cpu=8",
             error.Response.Content
         );
+        // The quota's status is first written when the quota is made, with nothing used yet: wait for the count that
+        // follows the admitted pod, then check it holds that pod alone and not the refused one.
         var quota = await Eventually.Until(
             () => Client.CoreV1.ReadNamespacedResourceQuotaAsync("q", ns),
-            q => q.Status?.Used?.ContainsKey("requests.cpu") == true
+            q => q.Status?.Used?.TryGetValue("requests.cpu", out var cpu) == true && cpu.ToString() != "0"
         );
         Assert.Equal("7", quota.Status.Used["requests.cpu"].ToString());
     }
