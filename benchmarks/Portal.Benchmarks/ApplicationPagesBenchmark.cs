@@ -65,7 +65,10 @@ internal static class ApplicationPagesBenchmark
         "indexer",
     ];
 
-    /// <summary>dev: every application, one pod each; test: 7 in 12, two pods; prod: 4 in 12, six pods — 1,200 + 1,400 + 2,400 = 5,000.</summary>
+    /// <summary>
+    /// dev: every application, one pod each; test: 7 in 12, two pods; prod: 4 in 12, six pods — 1,200 + 1,400 + 2,400 =
+    /// 5,000.
+    /// </summary>
     private static readonly (string Name, int InTwelve, int Pods)[] Environments =
     [
         ("dev", 12, 1),
@@ -110,33 +113,55 @@ internal static class ApplicationPagesBenchmark
             )
         );
         report.Line(
-            Invariant(
-                $"Seeded directly in the database in {Format.Seconds(seeded.Took)} (EF Core, batches of 2,000 rows; specs sealed by the portal's `SpecVault`), on a fresh database of the server in `PORTAL_TEST_POSTGRES`:"
+            (
+                Invariant($"Seeded directly in the database in {Format.Seconds(seeded.Took)} (EF ")
+                + "Core, batches of 2,000 rows; specs sealed by the portal's "
+                + "`SpecVault`), on a fresh database of the server in "
+                + "`PORTAL_TEST_POSTGRES`:"
             )
         );
         report.Line();
         report.Line(
-            Invariant(
-                $"- Tenant `{BusyTenant}`: {seeded.Apps:N0} applications, 3 environments (`dev`, `test`, `prod`, namespaces `{BusyTenant}-dev` …) in one pool, {seeded.Deployments:N0} `AppDeployments` (every app in dev, 7 in 12 in test, 4 in 12 in prod: {seeded.Running:N0} Running, {seeded.Failed:N0} Failed with crash-looping pods, {seeded.Deploying:N0} Deploying with half their pods ready), {seeded.Revisions:N0} revisions (3–8 per app), **{seeded.Pods:N0} `WorkloadPods` rows** (1 per app in dev, 2 in test, 6 in prod) and the namespaces' `NamespaceLoads`."
+            (
+                Invariant($"- Tenant `{BusyTenant}`: {seeded.Apps:N0} applications, 3 environments ")
+                + Invariant($"(`dev`, `test`, `prod`, namespaces `{BusyTenant}-dev` …) in one pool, ")
+                + Invariant($"{seeded.Deployments:N0} `AppDeployments` (every app in dev, 7 in 12 in ")
+                + Invariant($"test, 4 in 12 in prod: {seeded.Running:N0} Running, {seeded.Failed:N0} ")
+                + Invariant($"Failed with crash-looping pods, {seeded.Deploying:N0} Deploying with ")
+                + Invariant($"half their pods ready), {seeded.Revisions:N0} revisions (3–8 per app), ")
+                + Invariant($"**{seeded.Pods:N0} `WorkloadPods` rows** (1 per app in dev, 2 in test, ")
+                + "6 in prod) and the namespaces' `NamespaceLoads`."
             )
         );
         report.Line(
-            Invariant(
-                $"- The detail page's applications: `{ShortHistoryApp}` (all 3 environments, 9 pods, {ShortHistory} revisions) and `{LongHistoryApp}` (same, {LongHistory} revisions: one deploy per merge for a few weeks)."
+            (
+                Invariant($"- The detail page's applications: `{ShortHistoryApp}` (all 3 ")
+                + Invariant($"environments, 9 pods, {ShortHistory} revisions) and `{LongHistoryApp}` ")
+                + Invariant($"(same, {LongHistory} revisions: one deploy per merge for a few weeks).")
             )
         );
         report.Line(
-            Invariant(
-                $"- Beside it, {NeighbourTenants} other tenants with {NeighbourApplications} applications each in their own `dev` ({NeighbourPodsPerApplication} pods and 2 revisions each), in the same cluster: {seeded.AllApps:N0} applications, {seeded.AllRevisions:N0} revisions and {seeded.AllPods:N0} pod rows in all, so that the tenant filter has something to filter."
+            (
+                Invariant($"- Beside it, {NeighbourTenants} other tenants with ")
+                + Invariant($"{NeighbourApplications} applications each in their own `dev` (")
+                + Invariant($"{NeighbourPodsPerApplication} pods and 2 revisions each), in the same ")
+                + Invariant($"cluster: {seeded.AllApps:N0} applications, {seeded.AllRevisions:N0} ")
+                + Invariant($"revisions and {seeded.AllPods:N0} pod rows in all, so that the tenant ")
+                + "filter has something to filter."
             )
         );
         report.Line(
-            "- The pods are rows, not sandbox pods: the cluster watch (`ClusterWatch.FlushWorkloadsAsync`) writes exactly these rows, and the pages read only them. Part 2 runs the watch for real."
+            "- The pods are rows, not sandbox pods: the cluster watch "
+                + "(`ClusterWatch.FlushWorkloadsAsync`) writes exactly these rows, and "
+                + "the pages read only them. Part 2 runs the watch for real."
         );
         report.Line();
         report.Line(
-            Invariant(
-                $"In-process, the portal's own services (`AddPortalInfrastructure`, Npgsql), a new DI scope (DbContext) per call bound to the tenant as a request is, {Warmup} warm-up calls then {Requests} measured, sequential:"
+            (
+                "In-process, the portal's own services (`AddPortalInfrastructure`, "
+                + "Npgsql), a new DI scope (DbContext) per call bound to the tenant as a "
+                + Invariant($"request is, {Warmup} warm-up calls then {Requests} measured, ")
+                + "sequential:"
             )
         );
         report.Line();
@@ -240,7 +265,8 @@ internal static class ApplicationPagesBenchmark
                             || history?.Count != revisions
                         )
                             throw new InvalidOperationException(
-                                $"{app}: {found.Deployments.Count} deployments, {status.Count} statuses, {history?.Count} revisions"
+                                $"{app}: {found.Deployments.Count} deployments, {status.Count} statuses, "
+                                    + $"{history?.Count} revisions"
                             );
                     },
                     ct
@@ -293,13 +319,22 @@ internal static class ApplicationPagesBenchmark
         };
 
         report.Line(
-            "**List page** — what `ApplicationsController.Index` runs: `ApplicationCatalog.ListAsync` (count, page, badges with ready pods) + `EnvironmentDirectory.ListAsync` (the environment filter's choices):"
+            "**List page** — what `ApplicationsController.Index` runs: "
+                + "`ApplicationCatalog.ListAsync` (count, page, badges with ready pods) + "
+                + "`EnvironmentDirectory.ListAsync` (the environment filter's choices):"
         );
         report.Line();
         report.Table(list);
         report.Line(
-            "**Detail page** — the database queries of `ApplicationsController.Detail`: `FindAsync` (application + its badges), `AppStatusReader.ForApplicationAsync` (deployments + pods), `RevisionsAsync` (the revisions table). "
-                + "The page also reads the environment names (the list page's `EnvironmentDirectory.ListAsync`, a few ms above) and, per environment, the recent Kubernetes events from the cluster (`RecentEventsAsync`, a call to the cluster, not the database — not included here):"
+            "**Detail page** — the database queries of "
+                + "`ApplicationsController.Detail`: `FindAsync` (application + its "
+                + "badges), `AppStatusReader.ForApplicationAsync` (deployments + pods), "
+                + "`RevisionsAsync` (the revisions table). "
+                + "The page also reads the environment names (the list page's "
+                + "`EnvironmentDirectory.ListAsync`, a few ms above) and, per "
+                + "environment, the recent Kubernetes events from the cluster "
+                + "(`RecentEventsAsync`, a call to the cluster, not the database — not "
+                + "included here):"
         );
         report.Line();
         report.Table(detail.Concat(parts));
@@ -309,15 +344,25 @@ internal static class ApplicationPagesBenchmark
         var shortRevisions = parts[^2];
         if (longRevisions.Percentile(0.5) > 3 * shortRevisions.Percentile(0.5))
             findings.Add(
-                Invariant(
-                    $"`ApplicationCatalog.RevisionsAsync` (src/Portal.Infrastructure/Applications/ApplicationCatalog.cs, `RevisionsAsync`) reads every revision of the application, unpaged: p50 {shortRevisions.Percentile(0.5):F1} ms for {ShortHistory} revisions, {longRevisions.Percentile(0.5):F1} ms for {LongHistory} — it grows with the history, and the detail page renders them all. Suggested fix: take the newest N (say 20) on the detail page with a link to the revisions page, and page that one on the server (`Skip/Take` on the `(ApplicationId, Number)` index, which exists)."
+                (
+                    "`ApplicationCatalog.RevisionsAsync` "
+                    + "(src/Portal.Infrastructure/Applications/ApplicationCatalog.cs, "
+                    + "`RevisionsAsync`) reads every revision of the application, unpaged: "
+                    + Invariant($"p50 {shortRevisions.Percentile(0.5):F1} ms for {ShortHistory} ")
+                    + Invariant($"revisions, {longRevisions.Percentile(0.5):F1} ms for {LongHistory} — ")
+                    + "it grows with the history, and the detail page renders them all. "
+                    + "Suggested fix: take the newest N (say 20) on the detail page with a "
+                    + "link to the revisions page, and page that one on the server "
+                    + "(`Skip/Take` on the `(ApplicationId, Number)` index, which exists)."
                 )
             );
         return new Outcome(list.MaxBy(s => s.Percentile(0.95))!, detail.MaxBy(s => s.Percentile(0.95))!, findings);
     }
 
     private static string AppName(int i) =>
-        $"{Teams[i % Teams.Length]}-{Services[i / Teams.Length % Services.Length]}-{i / (Teams.Length * Services.Length):00}";
+        $"{Teams[i % Teams.Length]}-"
+        + $"{Services[i / Teams.Length % Services.Length]}-"
+        + $"{i / (Teams.Length * Services.Length):00}";
 
     private static string BusyName(int i) =>
         i switch
@@ -529,7 +574,8 @@ internal static class ApplicationPagesBenchmark
                     Readiness = new Probe(ProbeKind.Http, "/healthz", 8080),
                 };
             var revisions = history(i);
-            // The newest revisions are the ones running, one per environment the application is in; older ones are dev's history.
+            // The newest revisions are the ones running, one per environment the application is in; older ones are
+            // dev's history.
             var deployedTo = environments
                 .Select((e, index) => (e, index, created[index]))
                 .Where(x => i % 12 < x.e.InTwelve)
@@ -634,7 +680,9 @@ internal static class ApplicationPagesBenchmark
         }
     }
 
-    /// <summary>Adds rows and saves them every 2,000, with a fresh change tracker, so that seeding stays linear.</summary>
+    /// <summary>
+    /// Adds rows and saves them every 2,000, with a fresh change tracker, so that seeding stays linear.
+    /// </summary>
     private sealed class Batch(IServiceProvider services)
     {
         private const int Size = 2000;

@@ -18,7 +18,9 @@ internal static class ApplicationsBenchmark
         if (PostgresPortal.Server is not { } server)
         {
             Console.Error.WriteLine(
-                $"Set {PostgresPortal.ServerVariable} (e.g. Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the applications benchmark."
+                $"Set {PostgresPortal.ServerVariable} (e.g. "
+                    + "Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the "
+                    + "applications benchmark."
             );
             return 2;
         }
@@ -31,16 +33,21 @@ internal static class ApplicationsBenchmark
         report.Line(Invariant($"# Applications benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         report.Line();
         report.Line(
-            "`PORTAL_TEST_POSTGRES=… dotnet run -c Release --project benchmarks/Portal.Benchmarks -- --applications` — on PostgreSQL "
-                + "(two throw-away databases on the server of `PORTAL_TEST_POSTGRES`, created and dropped by the run): part 1 times the queries "
-                + "behind the application pages in-process; parts 2–4 run the real portal (`src/Portal.Web`, child process) with its embedded sandbox "
-                + "cluster, cluster watch and Hangfire job server, and drive it through its API and its SignalR hub as a browser would."
+            "`PORTAL_TEST_POSTGRES=… dotnet run -c Release --project "
+                + "benchmarks/Portal.Benchmarks -- --applications` — on PostgreSQL "
+                + "(two throw-away databases on the server of `PORTAL_TEST_POSTGRES`, "
+                + "created and dropped by the run): part 1 times the queries "
+                + "behind the application pages in-process; parts 2–4 run the real portal "
+                + "(`src/Portal.Web`, child process) with its embedded sandbox "
+                + "cluster, cluster watch and Hangfire job server, and drive it through "
+                + "its API and its SignalR hub as a browser would."
         );
         report.Heading("## Machine");
         report.Lines(Machine.Describe());
         report.Line(
-            Invariant(
-                $"- PostgreSQL: {await ServerVersionAsync(server, ct)} on loopback, shared with whatever else uses that server"
+            (
+                Invariant($"- PostgreSQL: {await ServerVersionAsync(server, ct)} on loopback, ")
+                + "shared with whatever else uses that server"
             )
         );
 
@@ -83,13 +90,18 @@ internal static class ApplicationsBenchmark
         if (live.Deploys is { } deploys)
         {
             report.Line(
-                Invariant(
-                    $"| {deploys.Requested} deploys at once: all done after (wall) | {Format.Seconds(deploys.Wall)} | — | {deploys.Succeeded} succeeded; {deploys.Refused} requests refused, {deploys.Failed} operations failed, {deploys.Unfinished} unfinished |"
+                (
+                    Invariant($"| {deploys.Requested} deploys at once: all done after (wall) | ")
+                    + Invariant($"{Format.Seconds(deploys.Wall)} | — | {deploys.Succeeded} succeeded; ")
+                    + Invariant($"{deploys.Refused} requests refused, {deploys.Failed} operations ")
+                    + Invariant($"failed, {deploys.Unfinished} unfinished |")
                 )
             );
             report.Line(
-                Invariant(
-                    $"| … per operation p50 / p95 | {deploys.Total.Percentile(0.5) / 1000:F1} s / {deploys.Total.Percentile(0.95) / 1000:F1} s | — | |"
+                (
+                    "| … per operation p50 / p95 | "
+                    + Invariant($"{deploys.Total.Percentile(0.5) / 1000:F1} s / ")
+                    + Invariant($"{deploys.Total.Percentile(0.95) / 1000:F1} s | — | |")
                 )
             );
         }

@@ -94,13 +94,34 @@ internal static class LiveApplicationsBenchmark
 
             report.Heading("## Set-up of parts 2–4 (the real portal)");
             report.Line(
-                Invariant(
-                    $"`src/Portal.Web` ({Machine.BuildConfiguration} build) as a child process on 127.0.0.1, on its own fresh PostgreSQL database, with the settings of a single production replica except the database: embedded sandbox on (`Portal:Sandbox:Nodes={SandboxNodes}`, 4 CPU / 16Gi each, `PodStartDelay` 1 s — the default), cluster watch on (`Portal:Clusters:FlushInterval` 0.25 s — the default), Hangfire job server on PostgreSQL storage with 10 workers (the default). Ready after {Format.Seconds(starting.Elapsed)}."
+                (
+                    Invariant($"`src/Portal.Web` ({Machine.BuildConfiguration} build) as a child ")
+                    + "process on 127.0.0.1, on its own fresh PostgreSQL database, with the "
+                    + "settings of a single production replica except the database: embedded "
+                    + Invariant($"sandbox on (`Portal:Sandbox:Nodes={SandboxNodes}`, 4 CPU / 16Gi each, ")
+                    + "`PodStartDelay` 1 s — the default), cluster watch on "
+                    + "(`Portal:Clusters:FlushInterval` 0.25 s — the default), Hangfire job "
+                    + "server on PostgreSQL storage with 10 workers (the default). Ready "
+                    + Invariant($"after {Format.Seconds(starting.Elapsed)}.")
                 )
             );
             report.Line(
-                Invariant(
-                    $"Set up in {Format.Seconds(setup.Elapsed)} through `/api/v1` with a platform admin's user token (authorization code + PKCE as `portal-cli`): tenant `{Tenant}`, pool `{Pool}` over the sandbox cluster, a quota, environments `{LiveEnvironment}`, `{BatchEnvironment}` and `{TightEnvironment}` (each made by its own operation: namespace, ResourceQuota, LimitRange, NetworkPolicy; {string.Join(", ", environmentOps.Select(o => Invariant($"{(o.FinishedAt - o.CreatedAt)!.Value.TotalSeconds:F1} s")))} from request to done), {Deploys + RaceDeploys + 2} applications (`nginx:1.27`, 25m/50m CPU, 32Mi/64Mi)."
+                (
+                    Invariant($"Set up in {Format.Seconds(setup.Elapsed)} through `/api/v1` with a ")
+                    + "platform admin's user token (authorization code + PKCE as "
+                    + Invariant($"`portal-cli`): tenant `{Tenant}`, pool `{Pool}` over the sandbox ")
+                    + Invariant($"cluster, a quota, environments `{LiveEnvironment}`, `")
+                    + Invariant($"{BatchEnvironment}` and `{TightEnvironment}` (each made by its own ")
+                    + "operation: namespace, ResourceQuota, LimitRange, NetworkPolicy; "
+                    + string.Join(
+                        ", ",
+                        environmentOps.Select(o =>
+                            Invariant($"{(o.FinishedAt - o.CreatedAt)!.Value.TotalSeconds:F1} s")
+                        )
+                    )
+                    + " "
+                    + Invariant($"from request to done), {Deploys + RaceDeploys + 2} applications ")
+                    + "(`nginx:1.27`, 25m/50m CPU, 32Mi/64Mi)."
                 )
             );
 
@@ -342,8 +363,9 @@ internal static class LiveApplicationsBenchmark
     )
     {
         report.Heading(
-            Invariant(
-                $"## 2. From a pod's change in the sandbox to the status pushed to the browser ({Changes} + {SynchronisedChanges} changes)"
+            (
+                "## 2. From a pod's change in the sandbox to the status pushed to the "
+                + Invariant($"browser ({Changes} + {SynchronisedChanges} changes)")
             )
         );
         progress("deploying the followed application");
@@ -436,13 +458,16 @@ internal static class LiveApplicationsBenchmark
             {
                 var next = await NextAsync()
                     ?? throw new TimeoutException(
-                        Invariant(
-                            $"change {change}: the followed status did not settle at {LiveReplicas} ready pods within {EventWait.TotalSeconds} s of the last event; it shows {current.Count} pods, {current.Values.Count(r => r)} ready"
+                        (
+                            Invariant($"change {change}: the followed status did not settle at {LiveReplicas} ")
+                            + Invariant($"ready pods within {EventWait.TotalSeconds} s of the last event; it ")
+                            + Invariant($"shows {current.Count} pods, {current.Values.Count(r => r)} ready")
                         )
                     );
                 current = next.Pods;
             }
-            // A pod's change falls anywhere in the portal's flush cycle; right after a push is the worst case, measured apart.
+            // A pod's change falls anywhere in the portal's flush cycle; right after a push is the worst case, measured
+            // apart.
             if (!synchronised)
                 await Task.Delay(TimeSpan.FromMilliseconds(jitter.NextDouble() * 1000), ct);
             var before = current.Keys.ToHashSet(StringComparer.Ordinal);
@@ -494,41 +519,82 @@ internal static class LiveApplicationsBenchmark
         await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         report.Line(
-            Invariant(
-                $"Application `{LiveApp}` deployed through the API with {LiveReplicas} replicas to `{LiveEnvironment}` (operation done in {(rollout.FinishedAt - rollout.CreatedAt)!.Value.TotalSeconds:F1} s). A SignalR client (`Microsoft.AspNetCore.SignalR.Client`, WebSockets, the admin's session cookie as a browser sends it) connects to `/hubs/applications` and calls `Follow(\"{Tenant}\", \"{LiveApp}\")` ({following.Elapsed.TotalMilliseconds:F0} ms, the initial status included)."
+            (
+                Invariant($"Application `{LiveApp}` deployed through the API with {LiveReplicas} ")
+                + Invariant($"replicas to `{LiveEnvironment}` (operation done in ")
+                + Invariant($"{(rollout.FinishedAt - rollout.CreatedAt)!.Value.TotalSeconds:F1} s). ")
+                + "A SignalR client (`Microsoft.AspNetCore.SignalR.Client`, WebSockets, "
+                + "the admin's session cookie as a browser sends it) connects to "
+                + Invariant($"`/hubs/applications` and calls `Follow(\"{Tenant}\", \"{LiveApp}\")` (")
+                + Invariant($"{following.Elapsed.TotalMilliseconds:F0} ms, the initial status ")
+                + "included)."
             )
                 + " "
-                + "Then, one at a time, a pod is deleted through the sandbox's Kubernetes API (its ReplicaSet makes a replacement, Pending, then Running and Ready after the start delay), and the next change waits until the pushed status shows all replicas ready again. "
-                + Invariant(
-                    $"Before each of the first {Changes} deletions the benchmark pauses a random 0–1 s, so that changes fall anywhere in the portal's 1 s flush cycle as real ones do; the last {SynchronisedChanges} are made at once after a push (itself just after a flush tick), the worst case: a user who acts on what the page has just shown. "
+                + "Then, one at a time, a pod is deleted through the sandbox's Kubernetes "
+                + "API (its ReplicaSet makes a replacement, Pending, then Running and "
+                + "Ready after the start delay), and the next change waits until the "
+                + "pushed status shows all replicas ready again. "
+                + (
+                    Invariant($"Before each of the first {Changes} deletions the benchmark pauses a ")
+                    + "random 0–1 s, so that changes fall anywhere in the portal's 1 s flush "
+                    + Invariant($"cycle as real ones do; the last {SynchronisedChanges} are made at once ")
+                    + "after a push (itself just after a flush tick), the worst case: a user "
+                    + "who acts on what the page has just shown. "
                 )
-                + "Times are taken in the benchmark process on one monotonic clock: from just before the `DELETE` is sent, and from the moment the benchmark's own watch of the namespace saw the replacement Ready, to the arrival of the `statusChanged` message at the client (a browser then only re-renders a table row)."
+                + "Times are taken in the benchmark process on one monotonic clock: from "
+                + "just before the `DELETE` is sent, and from the moment the benchmark's "
+                + "own watch of the namespace saw the replacement Ready, to the arrival "
+                + "of the `statusChanged` message at the client (a browser then only "
+                + "re-renders a table row)."
         );
         report.Line();
         report.Table([deleted, readied, deletedAfterPush, readiedAfterPush, deleteCalls]);
         report.Line(
-            Invariant(
-                $"{Changes + SynchronisedChanges} deletions in {Format.Seconds(running.Elapsed)}; {received} `statusChanged` messages received ({followedEvents} for the followed app in `{LiveEnvironment}`); deletions never reflected within {EventWait.TotalSeconds:F0} s: {missed}."
+            (
+                Invariant($"{Changes + SynchronisedChanges} deletions in ")
+                + Invariant($"{Format.Seconds(running.Elapsed)}; {received} `statusChanged` messages ")
+                + Invariant($"received ({followedEvents} for the followed app in `")
+                + Invariant($"{LiveEnvironment}`); deletions never reflected within ")
+                + Invariant($"{EventWait.TotalSeconds:F0} s: {missed}.")
             )
         );
         report.Line();
         report.Line(
-            "The path: sandbox watch event → `ClusterWatch.ApplyPod` marks the pod dirty → the next tick of the flush loop (`PeriodicTimer`, `FlushInterval` = 0.25 s by default) writes the `WorkloadPods` rows and calls `IWorkloadChangeNotifier` → `SignalRWorkloadChangeNotifier` reads the status (`AppStatusReader.ForWorkloadAsync`, 2 queries) and sends it to the group. The flush tick alone waits 0–0.25 s after the change."
+            "The path: sandbox watch event → `ClusterWatch.ApplyPod` marks the pod "
+                + "dirty → the next tick of the flush loop (`PeriodicTimer`, "
+                + "`FlushInterval` = 0.25 s by default) writes the `WorkloadPods` rows "
+                + "and calls `IWorkloadChangeNotifier` → `SignalRWorkloadChangeNotifier` "
+                + "reads the status (`AppStatusReader.ForWorkloadAsync`, 2 queries) and "
+                + "sends it to the group. The flush tick alone waits 0–0.25 s after the "
+                + "change."
         );
         var worst = deletedAfterPush.Count > 0 ? deletedAfterPush.Percentile(0.95) : 0;
         if (deleted.Count > 0 && (deleted.Percentile(0.95) > 800 || worst > 1000))
         {
             findings.Add(
-                Invariant(
-                    $"Pod change → browser: p50 {deleted.Percentile(0.5):F0} ms, **p95 {deleted.Percentile(0.95):F0} ms** for changes at random moments "
+                (
+                    Invariant($"Pod change → browser: p50 {deleted.Percentile(0.5):F0} ms, **p95 ")
+                    + Invariant($"{deleted.Percentile(0.95):F0} ms** for changes at random moments ")
                 )
                     + (
                         deleted.Percentile(0.95) < 1000
                             ? "— inside the 1 s goal, but with little margin — "
                             : "— above the 1 s goal — "
                     )
-                    + Invariant(
-                        $"and p95 {worst:F0} ms for a change made right after a push. Nearly all of it is the fixed flush tick: `ClusterWatch.FlushLoopAsync` (src/Portal.Infrastructure/Clusters/ClusterWatch.cs) writes and announces managed-pod changes only on a `PeriodicTimer` of `Portal:Clusters:FlushInterval` (1 s), so a change waits 0–1 s before anything happens; the write, the status read and the push add only tens of ms. Suggested fix: flush the managed pods (`FlushWorkloadsAsync`) as soon as one is dirty, debounced by ~100–200 ms (a signalled `Channel`/`SemaphoreSlim` beside the timer; a burst still costs one flush), and keep the 1 s timer for hosts and namespace totals; or lower the default interval to 250 ms. Either bounds the path by the debounce plus the write and read instead of a whole interval."
+                    + (
+                        Invariant($"and p95 {worst:F0} ms for a change made right after a push. Nearly all ")
+                        + "of it is the fixed flush tick: `ClusterWatch.FlushLoopAsync` "
+                        + "(src/Portal.Infrastructure/Clusters/ClusterWatch.cs) writes and "
+                        + "announces managed-pod changes only on a `PeriodicTimer` of "
+                        + "`Portal:Clusters:FlushInterval` (1 s), so a change waits 0–1 s before "
+                        + "anything happens; the write, the status read and the push add only "
+                        + "tens of ms. Suggested fix: flush the managed pods "
+                        + "(`FlushWorkloadsAsync`) as soon as one is dirty, debounced by ~100–200 "
+                        + "ms (a signalled `Channel`/`SemaphoreSlim` beside the timer; a burst "
+                        + "still costs one flush), and keep the 1 s timer for hosts and namespace "
+                        + "totals; or lower the default interval to 250 ms. Either bounds the "
+                        + "path by the debounce plus the write and read instead of a whole "
+                        + "interval."
                     )
             );
         }
@@ -677,8 +743,15 @@ internal static class LiveApplicationsBenchmark
         );
 
         report.Line(
-            Invariant(
-                $"{Deploys} applications already created (`batch-000` … `batch-{Deploys - 1:000}`, {DeployReplicas} replicas each), never deployed. {Deploys} `POST /api/v1/tenants/{Tenant}/apps/{{app}}/environments/{BatchEnvironment}/deploy` are released together (one `HttpClient`, a connection each); each answers 202 with its operation, which a Hangfire job carries out (ConfigMap, Secret, Deployment, Service, Ingress, autoscaler, then the rollout followed to the end). The benchmark polls the operations' rows every 100 ms."
+            (
+                Invariant($"{Deploys} applications already created (`batch-000` … `batch-")
+                + Invariant($"{Deploys - 1:000}`, {DeployReplicas} replicas each), never deployed. ")
+                + Invariant($"{Deploys} `POST /api/v1/tenants/{Tenant}/apps/{{app}}/environments/")
+                + Invariant($"{BatchEnvironment}/deploy` are released together (one `HttpClient`, a ")
+                + "connection each); each answers 202 with its operation, which a "
+                + "Hangfire job carries out (ConfigMap, Secret, Deployment, Service, "
+                + "Ingress, autoscaler, then the rollout followed to the end). The "
+                + "benchmark polls the operations' rows every 100 ms."
             )
         );
         report.Line();
@@ -688,13 +761,15 @@ internal static class LiveApplicationsBenchmark
         report.Line(Invariant($"| answered 202 / refused | {ids.Count} / {refused.Count} |"));
         report.Line(Invariant($"| all {Deploys} answered after | {Format.Seconds(allAnswered)} |"));
         report.Line(
-            Invariant(
-                $"| operations succeeded / failed / unfinished after 4 min | **{succeeded.Count} / {failed.Count} / {unfinished}** |"
+            (
+                "| operations succeeded / failed / unfinished after 4 min | **"
+                + Invariant($"{succeeded.Count} / {failed.Count} / {unfinished}** |")
             )
         );
         report.Line(
-            Invariant(
-                $"| **wall time, first request → last operation done** (server timestamps) | **{Format.Seconds(serverWall)}** |"
+            (
+                "| **wall time, first request → last operation done** (server "
+                + Invariant($"timestamps) | **{Format.Seconds(serverWall)}** |")
             )
         );
         report.Line(Invariant($"| … as observed by the poll | {Format.Seconds(observedWall)} |"));
@@ -704,8 +779,10 @@ internal static class LiveApplicationsBenchmark
             )
         );
         report.Line(
-            Invariant(
-                $"| pods Ready in namespace `{Tenant}-{BatchEnvironment}` afterwards (expected {Deploys * DeployReplicas}) | {readyPods} of {pods.Items.Count} |"
+            (
+                Invariant($"| pods Ready in namespace `{Tenant}-{BatchEnvironment}` afterwards ")
+                + Invariant($"(expected {Deploys * DeployReplicas}) | {readyPods} of ")
+                + Invariant($"{pods.Items.Count} |")
             )
         );
         report.Line();
@@ -749,14 +826,46 @@ internal static class LiveApplicationsBenchmark
         report.Line();
         if (queued.Count > 0 && rolling.Count > 0 && queued.Percentile(0.5) > rolling.Percentile(0.5))
             findings.Add(
-                Invariant(
-                    $"{Deploys} deploys at once took {Format.Seconds(serverWall)}: each job holds one of the 10 Hangfire workers (`Portal:Jobs:Workers`) for its whole rollout (`ApplicationDeployer.FollowRolloutAsync`, src/Portal.Infrastructure/Applications/ApplicationDeployer.cs, a loop of reads and watches of up to `RecheckEvery`), rollout p50 {rolling.Percentile(0.5) / 1000:F1} s, so the deploys run 10 at a time and the median operation spends {queued.Percentile(0.5) / 1000:F1} s queued. The house style (STYLE.md, Hangfire jobs) allows long waits as loops with a deadline or as a follow-up job; the loop is correct but it keeps a worker for the whole wait, which is what caps throughput. With real rollouts (image pulls and readiness probes take tens of seconds) the same queue would stretch in proportion: at 30 s a rollout, 100 deploys would take about 100 × 30 s / 4 ≈ 12 minutes. Suggested fix: end the job after applying the objects and let a follow-up (a delayed job re-scheduled every few seconds, or the cluster watch's Deployment/pod changes) judge the rollout, so that workers are only busy while they talk to the cluster; or, at least, more workers (`Portal:Jobs:Workers`) — they mostly wait."
+                (
+                    Invariant($"{Deploys} deploys at once took {Format.Seconds(serverWall)}: each job ")
+                    + "holds one of the 10 Hangfire workers (`Portal:Jobs:Workers`) for its "
+                    + "whole rollout (`ApplicationDeployer.FollowRolloutAsync`, "
+                    + "src/Portal.Infrastructure/Applications/ApplicationDeployer.cs, a loop "
+                    + "of reads and watches of up to `RecheckEvery`), rollout p50 "
+                    + Invariant($"{rolling.Percentile(0.5) / 1000:F1} s, so the deploys run 10 at a time ")
+                    + Invariant($"and the median operation spends {queued.Percentile(0.5) / 1000:F1} s ")
+                    + "queued. The house style (STYLE.md, Hangfire jobs) allows long waits as "
+                    + "loops with a deadline or as a follow-up job; the loop is correct but "
+                    + "it keeps a worker for the whole wait, which is what caps throughput. "
+                    + "With real rollouts (image pulls and readiness probes take tens of "
+                    + "seconds) the same queue would stretch in proportion: at 30 s a "
+                    + "rollout, 100 deploys would take about 100 × 30 s / 4 ≈ 12 minutes. "
+                    + "Suggested fix: end the job after applying the objects and let a "
+                    + "follow-up (a delayed job re-scheduled every few seconds, or the "
+                    + "cluster watch's Deployment/pod changes) judge the rollout, so that "
+                    + "workers are only busy while they talk to the cluster; or, at least, "
+                    + "more workers (`Portal:Jobs:Workers`) — they mostly wait."
                 )
             );
         if (refused.Count > 0 && web.Output.Contains("53300", StringComparison.Ordinal))
             findings.Add(
-                Invariant(
-                    $"**{refused.Count} of {Deploys} deploy requests failed with 500**: PostgreSQL refused new connections (`53300: remaining connection slots are reserved for non-replication superuser connections`; this server has `max_connections` = 100, PostgreSQL's default and the `postgres` image's). The portal sets no pool bound — `ConnectionStrings:Portal` (appsettings, docker-compose.yml) has no `Maximum Pool Size`, so Npgsql's default of 100 applies — and a burst of {Deploys} concurrent requests opens a connection each, beside Hangfire's and the cluster watch's. The failures surface as `InvalidOperationException: … likely due to a transient failure` from `ApplicationChanges.DeployAsync`'s first query, i.e. a 500 to the caller. Suggested fix: cap the pool (`Maximum Pool Size=…` in the production connection string, sized to the server's `max_connections` divided among replicas, with headroom for Hangfire) so that a burst waits in the pool (up to `Timeout`, 15 s) instead of failing, and say so in README's Production section; optionally map SqlState 53300 to a 503 with `Retry-After`."
+                (
+                    Invariant($"**{refused.Count} of {Deploys} deploy requests failed with 500**: ")
+                    + "PostgreSQL refused new connections (`53300: remaining connection slots "
+                    + "are reserved for non-replication superuser connections`; this server "
+                    + "has `max_connections` = 100, PostgreSQL's default and the `postgres` "
+                    + "image's). The portal sets no pool bound — `ConnectionStrings:Portal` "
+                    + "(appsettings, docker-compose.yml) has no `Maximum Pool Size`, so "
+                    + Invariant($"Npgsql's default of 100 applies — and a burst of {Deploys} concurrent ")
+                    + "requests opens a connection each, beside Hangfire's and the cluster "
+                    + "watch's. The failures surface as `InvalidOperationException: … likely "
+                    + "due to a transient failure` from `ApplicationChanges.DeployAsync`'s "
+                    + "first query, i.e. a 500 to the caller. Suggested fix: cap the pool "
+                    + "(`Maximum Pool Size=…` in the production connection string, sized to "
+                    + "the server's `max_connections` divided among replicas, with headroom "
+                    + "for Hangfire) so that a burst waits in the pool (up to `Timeout`, 15 "
+                    + "s) instead of failing, and say so in README's Production section; "
+                    + "optionally map SqlState 53300 to a 503 with `Retry-After`."
                 )
             );
         return new DeployFigures(Deploys, succeeded.Count, refused.Count, failed.Count, unfinished, serverWall, total);
@@ -814,26 +923,61 @@ internal static class LiveApplicationsBenchmark
             control = Invariant($"refused: `{refused.Message}`");
         }
         report.Line(
-            Invariant(
-                $"Environment `{TightEnvironment}`'s share holds exactly {TightReplicas} replicas of the size used ({Milli(Size.CpuRequestMillis * TightReplicas)} CPU requests, {TightReplicas} pods). {RaceDeploys} applications of 1 replica each are deployed to it at once: at most {TightReplicas} should be admitted, the others refused with \"Over quota in environment '{TightEnvironment}'\"."
+            (
+                Invariant($"Environment `{TightEnvironment}`'s share holds exactly {TightReplicas} ")
+                + "replicas of the size used ("
+                + Invariant($"{Milli(Size.CpuRequestMillis * TightReplicas)} CPU requests, ")
+                + Invariant($"{TightReplicas} pods). {RaceDeploys} applications of 1 replica each ")
+                + Invariant($"are deployed to it at once: at most {TightReplicas} should be ")
+                + "admitted, the others refused with \"Over quota in environment '"
+                + Invariant($"{TightEnvironment}'\".")
             )
         );
         report.Line();
         report.Line(
-            Invariant(
-                $"- admitted (202): **{admitted}**; refused: {answers.Count(a => !a.Admitted)} ({string.Join(", ", answers.Where(a => !a.Admitted).GroupBy(a => (int)a.Status).Select(g => $"{g.Count()}× {g.Key}"))})"
+            (
+                Invariant($"- admitted (202): **{admitted}**; refused: ")
+                + Invariant($"{answers.Count(a => !a.Admitted)} (")
+                + string.Join(
+                    ", ",
+                    answers
+                        .Where(a => !a.Admitted)
+                        .GroupBy(a => (int)a.Status)
+                        .Select(g => Invariant($"{g.Count()}× {g.Key}"))
+                )
+                + ")"
             )
         );
         if (answers.FirstOrDefault(a => !a.Admitted) is { Message.Length: > 0 } first)
             report.Line(Invariant($"- a refusal: `{first.Message}`"));
         report.Line(Invariant($"- one more deploy of 1 replica, made alone afterwards: {control}"));
         report.Line(
-            "- (their operations are not waited for: the ones beyond the share would meet the namespace's ResourceQuota, and the run ends here.)"
+            "- (their operations are not waited for: the ones beyond the share "
+                + "would meet the namespace's ResourceQuota, and the run ends here.)"
         );
         if (admitted > TightReplicas)
             findings.Add(
-                Invariant(
-                    $"**Admission race (product bug):** {RaceDeploys} concurrent deploys of 1 replica into an environment whose share holds {TightReplicas} **{admitted} were admitted**. `ApplicationChanges.DeployAsync` → `AdmitAsync` (src/Portal.Infrastructure/Applications/ApplicationChanges.cs) sums the other `AppDeployments` of the environment with a plain read (read committed), then saves; nothing serialises two admissions into the same environment, so each reads the books before the others have committed and sees the share still free. The overdraft would surface only later, in the cluster, when the namespace's ResourceQuota refuses the extra pods and those rollouts fail — and the portal's own books stay overdrawn (see the deploy made alone afterwards). `ChangeReplicasAsync` (scale, start) has the same read-then-save window. Suggested fix: serialise admissions per environment inside the saving transaction — e.g. `SELECT … FROM \"Environments\" WHERE \"Id\" = @id FOR UPDATE` (PostgreSQL; on SQLite the write lock already serialises) at the start of a transaction that spans `AdmitAsync` and `SaveChangesAsync`, or a concurrency token on the environment row bumped by every admission, retrying on conflict. A test: N parallel deploys into a share for M < N replicas admit exactly M."
+                (
+                    Invariant($"**Admission race (product bug):** {RaceDeploys} concurrent deploys of ")
+                    + Invariant($"1 replica into an environment whose share holds {TightReplicas} **")
+                    + Invariant($"{admitted} were admitted**. `ApplicationChanges.DeployAsync` → ")
+                    + "`AdmitAsync` "
+                    + "(src/Portal.Infrastructure/Applications/ApplicationChanges.cs) sums "
+                    + "the other `AppDeployments` of the environment with a plain read (read "
+                    + "committed), then saves; nothing serialises two admissions into the "
+                    + "same environment, so each reads the books before the others have "
+                    + "committed and sees the share still free. The overdraft would surface "
+                    + "only later, in the cluster, when the namespace's ResourceQuota refuses "
+                    + "the extra pods and those rollouts fail — and the portal's own books "
+                    + "stay overdrawn (see the deploy made alone afterwards). "
+                    + "`ChangeReplicasAsync` (scale, start) has the same read-then-save "
+                    + "window. Suggested fix: serialise admissions per environment inside the "
+                    + "saving transaction — e.g. `SELECT … FROM \"Environments\" WHERE \"Id\" "
+                    + "= @id FOR UPDATE` (PostgreSQL; on SQLite the write lock already "
+                    + "serialises) at the start of a transaction that spans `AdmitAsync` and "
+                    + "`SaveChangesAsync`, or a concurrency token on the environment row "
+                    + "bumped by every admission, retrying on conflict. A test: N parallel "
+                    + "deploys into a share for M < N replicas admit exactly M."
                 )
             );
         else

@@ -19,9 +19,12 @@ internal static class Machine
         if (ReadText("/sys/fs/cgroup/memory.max") is { } memoryMax)
             yield return $"- cgroup memory.max: {memoryMax}";
         if (ReadText("/proc/loadavg") is { } load)
-            yield return $"- Load average at start (/proc/loadavg): {load} — other processes share the CPUs unless this is near 0";
+            yield return $"- Load average at start (/proc/loadavg): {load} — other processes "
+                + "share the CPUs unless this is near 0";
         yield return $"- OS: {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})";
-        yield return $"- .NET: {RuntimeInformation.FrameworkDescription}; benchmark process GC: {(GCSettings.IsServerGC ? "server" : "workstation")}, {GCSettings.LatencyMode}";
+        yield return $"- .NET: {RuntimeInformation.FrameworkDescription}; benchmark process "
+            + $"GC: {(GCSettings.IsServerGC ? "server" : "workstation")}, "
+            + $"{GCSettings.LatencyMode}";
         yield return $"- Build: {BuildConfiguration}";
     }
 

@@ -35,7 +35,9 @@ internal static class MiddlewarePagesBenchmark
         if (PostgresPortal.Server is not { } server)
         {
             Console.Error.WriteLine(
-                "Set PORTAL_TEST_POSTGRES (e.g. Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the middleware benchmark."
+                "Set PORTAL_TEST_POSTGRES (e.g. "
+                    + "Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the "
+                    + "middleware benchmark."
             );
             return 2;
         }
@@ -52,10 +54,13 @@ internal static class MiddlewarePagesBenchmark
         report.Line(Invariant($"# Middleware pages benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         report.Line();
         report.Line(
-            "`dotnet run -c Release --project benchmarks/Portal.Benchmarks -- --middleware` — the queries behind the middleware catalog and "
-                + "instance pages (issue 6), in-process on PostgreSQL (loopback), the portal's own services (`AddPortalInfrastructure`, Npgsql), "
-                + Invariant(
-                    $"a new DI scope (DbContext) per call bound to the tenant as a request is, {Warmup} warm-up calls then {Requests} measured, sequential."
+            "`dotnet run -c Release --project benchmarks/Portal.Benchmarks -- "
+                + "--middleware` — the queries behind the middleware catalog and "
+                + "instance pages (issue 6), in-process on PostgreSQL (loopback), the "
+                + "portal's own services (`AddPortalInfrastructure`, Npgsql), "
+                + (
+                    "a new DI scope (DbContext) per call bound to the tenant as a request "
+                    + Invariant($"is, {Warmup} warm-up calls then {Requests} measured, sequential.")
                 )
         );
         report.Heading("## Machine");
@@ -68,18 +73,29 @@ internal static class MiddlewarePagesBenchmark
         );
         report.Line();
         report.Line(
-            Invariant(
-                $"- **{seeded.Templates} templates**: the {seeded.Originals} of `catalog/*.yaml` (`CatalogFiles.LoadTemplates`) and {seeded.Templates - seeded.Originals} clones of their definitions named `redis-001` … (`MiddlewareTemplate.Create`, validated); every {HiddenEvery}th clone hidden: {seeded.Hidden} hidden, {seeded.Templates - seeded.Hidden} offered."
+            (
+                Invariant($"- **{seeded.Templates} templates**: the {seeded.Originals} of ")
+                + "`catalog/*.yaml` (`CatalogFiles.LoadTemplates`) and "
+                + Invariant($"{seeded.Templates - seeded.Originals} clones of their definitions ")
+                + "named `redis-001` … (`MiddlewareTemplate.Create`, validated); every "
+                + Invariant($"{HiddenEvery}th clone hidden: {seeded.Hidden} hidden, ")
+                + Invariant($"{seeded.Templates - seeded.Hidden} offered.")
             )
         );
         report.Line(
-            Invariant(
-                $"- **{Tenants} tenants**, each with a quota in the one pool (one cluster) and a ready `dev` environment holding **{InstancesPerTenant} Ready instances** (`MiddlewareInstance.Create` with credentials sealed by `CredentialVault`, then `MarkReady`): {seeded.Instances:N0} instances, and one `WorkloadPods` row per replica ({seeded.Pods:N0}), as the cluster watch writes them."
+            (
+                Invariant($"- **{Tenants} tenants**, each with a quota in the one pool (one ")
+                + Invariant($"cluster) and a ready `dev` environment holding **{InstancesPerTenant} ")
+                + "Ready instances** (`MiddlewareInstance.Create` with credentials sealed "
+                + Invariant($"by `CredentialVault`, then `MarkReady`): {seeded.Instances:N0} ")
+                + Invariant($"instances, and one `WorkloadPods` row per replica ({seeded.Pods:N0}), ")
+                + "as the cluster watch writes them."
             )
         );
         report.Line(
-            Invariant(
-                $"- The measured tenant is `{tenant.Slug}`; the catalog is global (no tenant filter), the instances are filtered by the tenant query filter."
+            (
+                Invariant($"- The measured tenant is `{tenant.Slug}`; the catalog is global (no ")
+                + "tenant filter), the instances are filtered by the tenant query filter."
             )
         );
 
@@ -131,8 +147,10 @@ internal static class MiddlewarePagesBenchmark
             await MeasureAsync(
                 portal.Services,
                 tenant,
-                Invariant(
-                    $"catalog: last page ({(offered + CatalogPageSize - 1) / CatalogPageSize}), no filter: `ListAsync` + `CategoriesAsync`"
+                (
+                    "catalog: last page ("
+                    + Invariant($"{(offered + CatalogPageSize - 1) / CatalogPageSize}), no filter: ")
+                    + "`ListAsync` + `CategoriesAsync`"
                 ),
                 async (scope, c) =>
                 {
@@ -216,7 +234,9 @@ internal static class MiddlewarePagesBenchmark
         var detail = await MeasureAsync(
             portal.Services,
             tenant,
-            $"instance detail `{seeded.TenantInstance}`: `InstanceDirectory.FindAsync` (instance, pods, credentials opened and masked, bindings)",
+            $"instance detail `{seeded.TenantInstance}`: "
+                + "`InstanceDirectory.FindAsync` (instance, pods, credentials opened and "
+                + "masked, bindings)",
             async (scope, c) =>
             {
                 var found = await scope
@@ -245,8 +265,10 @@ internal static class MiddlewarePagesBenchmark
 
         report.Heading("## Server-side time");
         report.Line(
-            Invariant(
-                $"**Catalog page** — what `CatalogController.Index` runs (page size {CatalogPageSize}): `MiddlewareCatalog.ListAsync` (count, page, the page's definitions) + `CategoriesAsync` (the category counts):"
+            (
+                "**Catalog page** — what `CatalogController.Index` runs (page size "
+                + Invariant($"{CatalogPageSize}): `MiddlewareCatalog.ListAsync` (count, page, the ")
+                + "page's definitions) + `CategoriesAsync` (the category counts):"
             )
         );
         report.Line();
@@ -255,11 +277,16 @@ internal static class MiddlewarePagesBenchmark
         report.Line();
         report.Table(templatePage);
         report.Line(
-            Invariant(
-                $"**Instance list page** — `InstancesController.Index` (page size {InstancePageSize}): `InstanceDirectory.ListAsync` (count, page with ready pods) + `EnvironmentDirectory.ListAsync` (the environment filter). There is no state filter. "
+            (
+                "**Instance list page** — `InstancesController.Index` (page size "
+                + Invariant($"{InstancePageSize}): `InstanceDirectory.ListAsync` (count, page with ")
+                + "ready pods) + `EnvironmentDirectory.ListAsync` (the environment "
+                + "filter). There is no state filter. "
             )
-                + Invariant(
-                    $"**Instance detail page** — `InstancesController.Detail`: `InstanceDirectory.FindAsync`; the page's other call, `EventsAsync`, reads events from the cluster (not the database) and is not included:"
+                + (
+                    "**Instance detail page** — `InstancesController.Detail`: "
+                    + "`InstanceDirectory.FindAsync`; the page's other call, `EventsAsync`, "
+                    + "reads events from the cluster (not the database) and is not included:"
                 )
         );
         report.Line();
@@ -268,8 +295,10 @@ internal static class MiddlewarePagesBenchmark
         var all = catalog.Concat(templatePage).Concat(instances).Append(detail).Append(offeredForNew).ToList();
         var worst = all.MaxBy(s => s.Percentile(0.95))!;
         report.Line(
-            Invariant(
-                $"**Worst p95: {worst.Percentile(0.95):F1} ms** ({worst.Name}); target: under 100 ms server-side — {(worst.Percentile(0.95) < 100 ? "met" : "**not met**")}."
+            (
+                Invariant($"**Worst p95: {worst.Percentile(0.95):F1} ms** ({worst.Name}); target: ")
+                + "under 100 ms server-side — "
+                + Invariant($"{(worst.Percentile(0.95) < 100 ? "met" : "**not met**")}.")
             )
         );
         report.Heading("## Findings");
@@ -278,8 +307,19 @@ internal static class MiddlewarePagesBenchmark
             .ToList();
         if (offeredForNew.Percentile(0.5) > 1.5 * catalog[0].Percentile(0.5))
             findings.Add(
-                Invariant(
-                    $"`InstanceDirectory.OfferedTemplatesAsync` (src/Portal.Infrastructure/Middleware/InstanceDirectory.cs, lines 124–125), used by the new instance page, is the slowest call measured (p50 {offeredForNew.Percentile(0.5):F1} ms, p95 {offeredForNew.Percentile(0.95):F1} ms, against p50 {catalog[0].Percentile(0.5):F1} ms for the paged catalog): it reads every offered template whole, definition (JSON column) included, and sorts in memory, so it grows with the catalog ({offered} templates here). Well under target at this size; suggested fix if the catalog grows further: project the picker's columns (name, display name, icon, category) sorted in SQL, and read the chosen template's definition alone (`TemplateAsync` already does)."
+                (
+                    "`InstanceDirectory.OfferedTemplatesAsync` "
+                    + "(src/Portal.Infrastructure/Middleware/InstanceDirectory.cs, lines "
+                    + "124–125), used by the new instance page, is the slowest call measured "
+                    + Invariant($"(p50 {offeredForNew.Percentile(0.5):F1} ms, p95 ")
+                    + Invariant($"{offeredForNew.Percentile(0.95):F1} ms, against p50 ")
+                    + Invariant($"{catalog[0].Percentile(0.5):F1} ms for the paged catalog): it reads ")
+                    + "every offered template whole, definition (JSON column) included, and "
+                    + Invariant($"sorts in memory, so it grows with the catalog ({offered} templates ")
+                    + "here). Well under target at this size; suggested fix if the catalog "
+                    + "grows further: project the picker's columns (name, display name, icon, "
+                    + "category) sorted in SQL, and read the chosen template's definition "
+                    + "alone (`TemplateAsync` already does)."
                 )
             );
         foreach (var finding in findings)
@@ -372,7 +412,8 @@ internal static class MiddlewarePagesBenchmark
         var vault = services.GetRequiredService<CredentialVault>();
         var batch = new Batch(services);
 
-        // Templates: the catalog's own, then clones of their definitions (a fresh load per round, so that no two rows share a definition object).
+        // Templates: the catalog's own, then clones of their definitions (a fresh load per round, so that no two rows
+        // share a definition object).
         var originals = Load(catalogDirectory, now);
         var templates = new List<MiddlewareTemplate>(originals);
         var hidden = originals.Count(t => t.Hidden);
@@ -445,7 +486,8 @@ internal static class MiddlewarePagesBenchmark
                 );
                 if (!created.Succeeded)
                     throw new InvalidOperationException(
-                        $"{name}: {created.Problem!.Message} {string.Join("; ", created.Problem.Causes.Select(c => c.Message))}"
+                        $"{name}: {created.Problem!.Message} "
+                            + $"{string.Join("; ", created.Problem.Causes.Select(c => c.Message))}"
                     );
                 var instance = created.Value;
                 instance.MarkReady(
@@ -507,7 +549,9 @@ internal static class MiddlewarePagesBenchmark
         );
     }
 
-    /// <summary>Adds rows and saves them every 2,000, with a fresh change tracker, so that seeding stays linear.</summary>
+    /// <summary>
+    /// Adds rows and saves them every 2,000, with a fresh change tracker, so that seeding stays linear.
+    /// </summary>
     private sealed class Batch(IServiceProvider services)
     {
         private const int Size = 2000;

@@ -12,13 +12,15 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Benchmarks;
 
-/// <summary>One workload of the data set: its tenant, environment and name, as the chart service is asked for it.</summary>
+/// <summary>
+/// One workload of the data set: its tenant, environment and name, as the chart service is asked for it.
+/// </summary>
 internal sealed record BenchWorkload(Guid TenantId, Guid EnvironmentId, string Name);
 
 /// <summary>
-/// The monitoring benchmark's platform: 4 clusters of 250 nodes (one pool each, read from the Prometheus stand-in), 100 tenants
-/// with 2 environments each, 5 workloads of 5 pods per environment; then the metric subjects the sampler would create for them
-/// and their history, written with binary COPY in time order.
+/// The monitoring benchmark's platform: 4 clusters of 250 nodes (one pool each, read from the Prometheus stand-in), 100
+/// tenants with 2 environments each, 5 workloads of 5 pods per environment; then the metric subjects the sampler would
+/// create for them and their history, written with binary COPY in time order.
 /// </summary>
 internal sealed class MonitoringDataSet
 {
@@ -34,7 +36,8 @@ internal sealed class MonitoringDataSet
         + Tenants * EnvironmentsPerTenant * (1 + WorkloadsPerEnvironment * (1 + PodsPerWorkload));
 
     private const string Columns =
-        "\"SubjectId\", \"At\", \"Cpu\", \"Memory\", \"CpuRequested\", \"MemoryRequested\", \"CpuPercent\", \"MemoryPercent\", "
+        "\"SubjectId\", \"At\", \"Cpu\", \"Memory\", \"CpuRequested\", "
+        + "\"MemoryRequested\", \"CpuPercent\", \"MemoryPercent\", "
         + "\"Restarts\", \"Ready\", \"Desired\", \"Pending\", \"Failing\", \"QuotaPercent\"";
 
     public List<Guid> ClusterIds { get; } = [];
@@ -64,7 +67,10 @@ internal sealed class MonitoringDataSet
         double Phase
     );
 
-    /// <summary>The portal rows the sampler and the dashboards read: clusters, pools, hosts, tenants, quotas, environments, loads, pods.</summary>
+    /// <summary>
+    /// The portal rows the sampler and the dashboards read: clusters, pools, hosts, tenants, quotas, environments,
+    /// loads, pods.
+    /// </summary>
     public async Task SeedPortalAsync(
         IServiceProvider services,
         Func<int, string> prometheusUrl,
@@ -197,8 +203,8 @@ internal sealed class MonitoringDataSet
     }
 
     /// <summary>
-    /// The subjects the sampler would have created over the past 30 days (same keys, tenant and environment), through EF so
-    /// that their ids come from the identity column; then the in-memory description of each one's history.
+    /// The subjects the sampler would have created over the past 30 days (same keys, tenant and environment), through
+    /// EF so that their ids come from the identity column; then the in-memory description of each one's history.
     /// </summary>
     public async Task SeedSubjectsAsync(IServiceProvider services, long lastSampledAt, CancellationToken ct)
     {
@@ -380,7 +386,10 @@ internal sealed class MonitoringDataSet
             throw new InvalidOperationException($"{_series.Count} subjects, expected {Subjects}");
     }
 
-    /// <summary>Writes one row per subject for each step in [from, to), in time order, one COPY per day; answers the rows written.</summary>
+    /// <summary>
+    /// Writes one row per subject for each step in [from, to), in time order, one COPY per day; answers the rows
+    /// written.
+    /// </summary>
     public async Task<long> CopyAsync(
         string connectionString,
         string table,

@@ -14,7 +14,8 @@ namespace Portal.Benchmarks;
 
 /// <summary>
 /// A Prometheus stand-in on loopback (Kestrel) answering the instant queries <see cref="PrometheusSource"/> sends, at
-/// <c>/c{cluster}/api/v1/query</c>, for the nodes and running pods of each cluster; the values move with <see cref="Tick"/>
+/// <c>/c{cluster}/api/v1/query</c>, for the nodes and running pods of each cluster; the values move with
+/// <see cref="Tick"/>
 /// so that every sampling sees new usage, as it would in a real cluster.
 /// </summary>
 internal sealed class MonitoringPrometheus : IAsyncDisposable

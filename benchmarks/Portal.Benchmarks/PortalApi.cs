@@ -32,7 +32,9 @@ internal sealed class PortalApi : IDisposable
         var verifier = Base64Url(RandomNumberGenerator.GetBytes(48));
         var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         using var authorize = await web.Client.GetAsync(
-            $"/connect/authorize?client_id={CliClient}&response_type=code&scope=openid%20portal.api&redirect_uri={Uri.EscapeDataString(CliRedirect)}"
+            "/connect/authorize?client_id="
+                + $"{CliClient}&response_type=code&scope=openid%20portal.api&redirect_uri="
+                + $"{Uri.EscapeDataString(CliRedirect)}"
                 + $"&code_challenge={challenge}&code_challenge_method=S256",
             ct
         );
@@ -76,7 +78,9 @@ internal sealed class PortalApi : IDisposable
         return new PortalApi(client);
     }
 
-    /// <summary>Sends a JSON body; the answer must have the status given, else the problem details are thrown.</summary>
+    /// <summary>
+    /// Sends a JSON body; the answer must have the status given, else the problem details are thrown.
+    /// </summary>
     public async Task<JsonElement> SendAsync(
         HttpMethod method,
         string path,

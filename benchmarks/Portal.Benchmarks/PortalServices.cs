@@ -57,7 +57,9 @@ internal sealed class PortalServices : IAsyncDisposable
         return portal;
     }
 
-    /// <summary>Registers the cluster the way a platform admin does: the kubeconfig is probed, then stored encrypted.</summary>
+    /// <summary>
+    /// Registers the cluster the way a platform admin does: the kubeconfig is probed, then stored encrypted.
+    /// </summary>
     public async Task<Guid> RegisterAsync(string name, string kubeconfig, CancellationToken ct)
     {
         await using var scope = _services.CreateAsyncScope();

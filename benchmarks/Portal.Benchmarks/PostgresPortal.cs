@@ -11,7 +11,8 @@ namespace Portal.Benchmarks;
 /// <summary>
 /// A throw-away PostgreSQL database on the server named by PORTAL_TEST_POSTGRES (a role that may create databases),
 /// migrated, with the portal's own infrastructure (AddPortalInfrastructure) over it; dropped on dispose. The background
-/// cluster watcher is off; operations queued by use cases run here are refused, since no job server runs in this process.
+/// cluster watcher is off; operations queued by use cases run here are refused, since no job server runs in this
+/// process.
 /// </summary>
 internal sealed class PostgresPortal : IAsyncDisposable
 {

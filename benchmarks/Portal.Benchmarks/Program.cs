@@ -48,8 +48,10 @@ var findings = new List<string>();
 report.Line(Invariant($"# Scale benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
 report.Line();
 report.Line(
-    "`dotnet run -c Release --project benchmarks/Portal.Benchmarks` — one process hosts the sandbox API server, the portal's "
-        + "infrastructure (EF Core on SQLite, KubernetesClient, ClusterWatch) and the load generator; the portal web app runs as a "
+    "`dotnet run -c Release --project benchmarks/Portal.Benchmarks` — one "
+        + "process hosts the sandbox API server, the portal's "
+        + "infrastructure (EF Core on SQLite, KubernetesClient, ClusterWatch) and "
+        + "the load generator; the portal web app runs as a "
         + "child process for the page latencies."
 );
 report.Heading("## Machine");
@@ -88,13 +90,17 @@ if (storedPods != TotalPods || storedNodes != Nodes)
     throw new InvalidOperationException($"the sandbox holds {storedNodes} nodes and {storedPods} pods");
 
 report.Line(
-    Invariant(
-        $"- Sandbox start with {Nodes:N0} nodes (TLS, controllers off, no lifecycle events): {Format.Seconds(started.Elapsed)}"
+    (
+        Invariant($"- Sandbox start with {Nodes:N0} nodes (TLS, controllers off, no ")
+        + Invariant($"lifecycle events): {Format.Seconds(started.Elapsed)}")
     )
 );
 report.Line(
-    Invariant(
-        $"- Seeding {TotalPods:N0} Running pods ({Namespaces} namespaces × {PodsPerNamespace:N0}, `SeedRunningPods`, 10m CPU / 16Mi each): **{Format.Seconds(seeding.Elapsed)}** ({Format.N(TotalPods / seeding.Elapsed.TotalSeconds)} pods/s)"
+    (
+        Invariant($"- Seeding {TotalPods:N0} Running pods ({Namespaces} namespaces × ")
+        + Invariant($"{PodsPerNamespace:N0}, `SeedRunningPods`, 10m CPU / 16Mi each): **")
+        + Invariant($"{Format.Seconds(seeding.Elapsed)}** (")
+        + Invariant($"{Format.N(TotalPods / seeding.Elapsed.TotalSeconds)} pods/s)")
     )
 );
 report.Line();
@@ -103,16 +109,22 @@ report.Line(
 );
 report.Line("|---|---:|---:|---:|---:|");
 report.Line(
-    $"| managed heap after full GC | {Format.MiB(heapBefore)} | {Format.MiB(heapWithNodes)} | {Format.MiB(heapSeeded)} | **{Format.MiB(heapSeeded - heapWithNodes)}** |"
+    $"| managed heap after full GC | {Format.MiB(heapBefore)} | "
+        + $"{Format.MiB(heapWithNodes)} | {Format.MiB(heapSeeded)} | **"
+        + $"{Format.MiB(heapSeeded - heapWithNodes)}** |"
 );
 report.Line(
-    $"| process working set | {Format.MiB(workingSetBefore)} | {Format.MiB(workingSetWithNodes)} | {Format.MiB(workingSetSeeded)} | {Format.MiB(workingSetSeeded - workingSetWithNodes)} |"
+    $"| process working set | {Format.MiB(workingSetBefore)} | "
+        + $"{Format.MiB(workingSetWithNodes)} | {Format.MiB(workingSetSeeded)} | "
+        + $"{Format.MiB(workingSetSeeded - workingSetWithNodes)} |"
 );
 report.Line();
 report.Line(
-    "At this point the process holds only the sandbox (store, 50,000-entry watch history ring, Kestrel) and the runtime; "
+    "At this point the process holds only the sandbox (store, 50,000-entry "
+        + "watch history ring, Kestrel) and the runtime; "
         + "the portal's infrastructure is not loaded yet. To see the sandbox alone in its own process: "
-        + "`dotnet run -c Release --project src/Portal.Sandbox -- --nodes 1000 --seed-pods 50000` and read its resident memory."
+        + "`dotnet run -c Release --project src/Portal.Sandbox -- --nodes 1000 "
+        + "--seed-pods 50000` and read its resident memory."
 );
 
 // ---------------------------------------------------------------- 2. initial list+watch
@@ -147,8 +159,10 @@ try
             throw new InvalidOperationException("the cluster watch stopped", watching.Exception);
         if (listing.Elapsed > TimeSpan.FromSeconds(150))
             throw new TimeoutException(
-                Invariant(
-                    $"after 150 s the cache holds {watch.NodeCount} nodes and {watch.PodCount} pods; the hosts table {totals.Hosts} rows with {totals.Pods} pods"
+                (
+                    Invariant($"after 150 s the cache holds {watch.NodeCount} nodes and ")
+                    + Invariant($"{watch.PodCount} pods; the hosts table {totals.Hosts} rows with ")
+                    + Invariant($"{totals.Pods} pods")
                 )
             );
         peakHeapSampled = Math.Max(peakHeapSampled, GC.GetTotalMemory(false));
@@ -169,23 +183,29 @@ try
     var workingSetWithCache = Machine.WorkingSet();
 
     report.Line(
-        Invariant(
-            $"- Registration (`ClusterRegistry.RegisterAsync`: probe over HTTPS + encrypted kubeconfig row): {Format.Seconds(registering.Elapsed)}"
+        (
+            "- Registration (`ClusterRegistry.RegisterAsync`: probe over HTTPS + "
+            + Invariant($"encrypted kubeconfig row): {Format.Seconds(registering.Elapsed)}")
         )
     );
     report.Line(
-        Invariant(
-            $"- From `ClusterWatch.RunAsync` start until `NodeCount` == {Nodes:N0}: {Format.Seconds(nodesCached!.Value)}"
+        (
+            Invariant($"- From `ClusterWatch.RunAsync` start until `NodeCount` == {Nodes:N0}: ")
+            + Invariant($"{Format.Seconds(nodesCached!.Value)}")
         )
     );
     report.Line(
-        Invariant(
-            $"- … until `PodCount` == {TotalPods:N0} (all 100 list pages of 500 read and folded in): **{Format.Seconds(podsCached!.Value)}**"
+        (
+            Invariant($"- … until `PodCount` == {TotalPods:N0} (all 100 list pages of 500 read ")
+            + Invariant($"and folded in): **{Format.Seconds(podsCached!.Value)}**")
         )
     );
     report.Line(
-        Invariant(
-            $"- … until the hosts table holds {Nodes:N0} rows whose `PodCount` sums to {TotalPods:N0}: **{Format.Seconds(hostsWritten.Value)}** (flush interval {portal.FlushInterval.TotalSeconds:F1} s; polled every 50–200 ms)"
+        (
+            Invariant($"- … until the hosts table holds {Nodes:N0} rows whose `PodCount` sums ")
+            + Invariant($"to {TotalPods:N0}: **{Format.Seconds(hostsWritten.Value)}** (flush ")
+            + Invariant($"interval {portal.FlushInterval.TotalSeconds:F1} s; polled every 50–200 ")
+            + "ms)"
         )
     );
     report.Line(Invariant($"- `EventsProcessed` after the list: {eventsAfterList:N0}; `Relists`: {watch.Relists}"));
@@ -193,23 +213,32 @@ try
     report.Line("| memory (benchmark process) | sandbox seeded | + portal infrastructure + populated cache | growth |");
     report.Line("|---|---:|---:|---:|");
     report.Line(
-        $"| managed heap after full GC | {Format.MiB(heapSeeded)} | {Format.MiB(heapWithCache)} | **{Format.MiB(heapWithCache - heapSeeded)}** |"
+        $"| managed heap after full GC | {Format.MiB(heapSeeded)} | "
+            + $"{Format.MiB(heapWithCache)} | **"
+            + $"{Format.MiB(heapWithCache - heapSeeded)}** |"
     );
     report.Line(
-        $"| process working set | {Format.MiB(workingSetSeeded)} | {Format.MiB(workingSetWithCache)} | {Format.MiB(workingSetWithCache - workingSetSeeded)} |"
+        $"| process working set | {Format.MiB(workingSetSeeded)} | "
+            + $"{Format.MiB(workingSetWithCache)} | "
+            + $"{Format.MiB(workingSetWithCache - workingSetSeeded)} |"
     );
     report.Line($"| managed heap, highest sample during the list (no forced GC) | | {Format.MiB(peakHeapSampled)} | |");
     report.Line($"| peak working set of the process so far | | {Format.MiB(Machine.PeakWorkingSet())} | |");
     report.Line();
     report.Line(
-        "The growth includes the EF Core model and SQLite, KubernetesClient, the cache's dictionaries (50,000 `PodLoad` "
+        "The growth includes the EF Core model and SQLite, KubernetesClient, "
+            + "the cache's dictionaries (50,000 `PodLoad` "
             + "and 1,000 `NodeSnapshot` entries) and whatever the sandbox keeps for its two open watch streams."
     );
 
     if (peakHeapSampled > 2 * heapWithCache)
         findings.Add(
-            Invariant(
-                $"During the initial list the managed heap reached {Format.MiB(peakHeapSampled)} (sampled) against {Format.MiB(heapWithCache)} once the cache is built, and the process working set peaked at {Format.MiB(Machine.PeakWorkingSet())}: the initial list holds more than twice the cache's steady memory."
+            (
+                "During the initial list the managed heap reached "
+                + Invariant($"{Format.MiB(peakHeapSampled)} (sampled) against ")
+                + Invariant($"{Format.MiB(heapWithCache)} once the cache is built, and the process ")
+                + Invariant($"working set peaked at {Format.MiB(Machine.PeakWorkingSet())}: the ")
+                + "initial list holds more than twice the cache's steady memory."
             )
         );
 
@@ -226,18 +255,26 @@ try
         report.Line("| list of all pods | pages | items | total | first page | last page |");
         report.Line("|---|---:|---:|---:|---:|---:|");
         report.Line(
-            Invariant(
-                $"| raw HTTP bytes, limit=500 (sandbox + TLS + transfer) | {rawPaged.Pages} | {rawPaged.Items:N0} | {Format.Seconds(rawPaged.Total)} | {rawPaged.FirstPageMs:F0} ms | {rawPaged.LastPageMs:F0} ms |"
+            (
+                "| raw HTTP bytes, limit=500 (sandbox + TLS + transfer) | "
+                + Invariant($"{rawPaged.Pages} | {rawPaged.Items:N0} | ")
+                + Invariant($"{Format.Seconds(rawPaged.Total)} | {rawPaged.FirstPageMs:F0} ms | ")
+                + Invariant($"{rawPaged.LastPageMs:F0} ms |")
             )
         );
         report.Line(
-            Invariant(
-                $"| raw HTTP bytes, no limit ({rawWhole.Bytes / 1024.0 / 1024.0:F0} MiB) | {rawWhole.Pages} | {rawWhole.Items:N0} | {Format.Seconds(rawWhole.Total)} | | |"
+            (
+                Invariant($"| raw HTTP bytes, no limit ({rawWhole.Bytes / 1024.0 / 1024.0:F0} MiB) ")
+                + Invariant($"| {rawWhole.Pages} | {rawWhole.Items:N0} | ")
+                + Invariant($"{Format.Seconds(rawWhole.Total)} | | |")
             )
         );
         report.Line(
-            Invariant(
-                $"| KubernetesClient typed, limit=500 (+ deserialisation) | {typedPaged.Pages} | {typedPaged.Items:N0} | {Format.Seconds(typedPaged.Total)} | {typedPaged.FirstPageMs:F0} ms | {typedPaged.LastPageMs:F0} ms |"
+            (
+                "| KubernetesClient typed, limit=500 (+ deserialisation) | "
+                + Invariant($"{typedPaged.Pages} | {typedPaged.Items:N0} | ")
+                + Invariant($"{Format.Seconds(typedPaged.Total)} | {typedPaged.FirstPageMs:F0} ms | ")
+                + Invariant($"{typedPaged.LastPageMs:F0} ms |")
             )
         );
         report.Line();
@@ -305,8 +342,10 @@ try
             burstWritten = bursting.Elapsed;
         else if (bursting.Elapsed > TimeSpan.FromSeconds(150))
             throw new TimeoutException(
-                Invariant(
-                    $"after the burst the cache holds {watch.PodCount} pods and the hosts table {totals.Hosts} rows with {totals.Pods} pods; expected {expectedPods}"
+                (
+                    Invariant($"after the burst the cache holds {watch.PodCount} pods and the hosts ")
+                    + Invariant($"table {totals.Hosts} rows with {totals.Pods} pods; expected ")
+                    + Invariant($"{expectedPods}")
                 )
             );
         else
@@ -316,42 +355,57 @@ try
     var seenWhenGenerated = samples.LastOrDefault(s => s.Seconds <= generated.Done.TotalSeconds).Events;
     var afterGeneration = allSeen.Value - generated.Done;
     report.Line(
-        Invariant(
-            $"- Changes: {LabelChanges:N0} label updates (`ResourceRegistry.Mutate`), {Deletes:N0} deletes, {Creates:N0} creates (new namespace `churn`); all in-process, no HTTP on the write side"
+        (
+            Invariant($"- Changes: {LabelChanges:N0} label updates ")
+            + Invariant($"(`ResourceRegistry.Mutate`), {Deletes:N0} deletes, {Creates:N0} ")
+            + "creates (new namespace `churn`); all in-process, no HTTP on the write "
+            + "side"
         )
     );
     report.Line(
-        Invariant(
-            $"- Generator finished after {Format.Seconds(generated.Done)} (labels done at {Format.Seconds(generated.Labelled)}): {Format.N(burst / generated.Done.TotalSeconds)} changes/s produced"
+        (
+            Invariant($"- Generator finished after {Format.Seconds(generated.Done)} (labels ")
+            + Invariant($"done at {Format.Seconds(generated.Labelled)}): ")
+            + Invariant($"{Format.N(burst / generated.Done.TotalSeconds)} changes/s produced")
         )
     );
     report.Line(
-        Invariant(
-            $"- `EventsProcessed` rose by {burst:N0} after **{Format.Seconds(allSeen.Value)}** → **{Format.N(burst / allSeen.Value.TotalSeconds)} events/s** on average from the first change"
+        (
+            Invariant($"- `EventsProcessed` rose by {burst:N0} after **")
+            + Invariant($"{Format.Seconds(allSeen.Value)}** → **")
+            + Invariant($"{Format.N(burst / allSeen.Value.TotalSeconds)} events/s** on average ")
+            + "from the first change"
         )
     );
     report.Line(
-        Invariant(
-            $"- Best 1-second window: {Format.N(peakPerSecond)} events/s; seen when the generator finished: {seenWhenGenerated:N0}"
+        (
+            Invariant($"- Best 1-second window: {Format.N(peakPerSecond)} events/s; seen when ")
+            + Invariant($"the generator finished: {seenWhenGenerated:N0}")
         )
             + (
                 afterGeneration > TimeSpan.FromMilliseconds(200)
-                    ? Invariant(
-                        $"; catch-up after it: {Format.N((burst - seenWhenGenerated) / afterGeneration.TotalSeconds)} events/s over {Format.Seconds(afterGeneration)}"
+                    ? (
+                        "; catch-up after it: "
+                        + Invariant($"{Format.N((burst - seenWhenGenerated) / afterGeneration.TotalSeconds)} ")
+                        + Invariant($"events/s over {Format.Seconds(afterGeneration)}")
                     )
                     : "; the watch kept up with the generator"
             )
     );
     report.Line(
-        Invariant(
-            $"- Hosts table consistent again ({Nodes:N0} rows, pod counts summing to {expectedPods:N0}): {Format.Seconds(burstWritten.Value)} after the first change"
+        (
+            Invariant($"- Hosts table consistent again ({Nodes:N0} rows, pod counts summing to ")
+            + Invariant($"{expectedPods:N0}): {Format.Seconds(burstWritten.Value)} after the ")
+            + "first change"
         )
     );
     report.Line(Invariant($"- `Relists` during the burst: {watch.Relists}"));
     report.Line();
     report.Line(
-        "Note: generator, sandbox API server (JSON serialisation of each watch event), KubernetesClient deserialisation and "
-            + "the cache all share the same CPUs, so on 2 cores this is the rate of the whole loop, not of ClusterWatch alone."
+        "Note: generator, sandbox API server (JSON serialisation of each watch "
+            + "event), KubernetesClient deserialisation and "
+            + "the cache all share the same CPUs, so on 2 cores this is the rate of "
+            + "the whole loop, not of ClusterWatch alone."
     );
     report.Line();
     report.Line("| t (s) | events seen |");
@@ -425,8 +479,9 @@ try
     }
     queries.Add(summaries);
     report.Line(
-        Invariant(
-            $"In-process, a new DI scope (DbContext) per call, {Warmup} warm-up calls then {Requests} measured, sequential, SQLite file:"
+        (
+            Invariant($"In-process, a new DI scope (DbContext) per call, {Warmup} warm-up ")
+            + Invariant($"calls then {Requests} measured, sequential, SQLite file:")
         )
     );
     report.Line();
@@ -496,8 +551,12 @@ try
         using (var child = Process.GetProcessById(web.ProcessId))
             webWorkingSet = child.WorkingSet64;
         report.Line(
-            Invariant(
-                $"Over HTTP against the real portal (`src/Portal.Web`, {Machine.BuildConfiguration} build, child process on 127.0.0.1, signed in as the platform admin by the login form); ready after {Format.Seconds(webStart.Elapsed)}; {Warmup} warm-up requests then {Requests} measured, sequential, one connection, body read in full:"
+            (
+                "Over HTTP against the real portal (`src/Portal.Web`, "
+                + Invariant($"{Machine.BuildConfiguration} build, child process on 127.0.0.1, signed ")
+                + "in as the platform admin by the login form); ready after "
+                + Invariant($"{Format.Seconds(webStart.Elapsed)}; {Warmup} warm-up requests then ")
+                + Invariant($"{Requests} measured, sequential, one connection, body read in full:")
             )
         );
         report.Line();
@@ -508,11 +567,14 @@ try
                 + Invariant($". Portal.Web working set after the run: {Format.MiB(webWorkingSet)}.")
         );
         report.Line(
-            "The web process ran with `Portal:Clusters:Watch=false`, `Portal:Jobs:RunServer=false`, `Portal:Sandbox:Enabled=false`, so nothing else wrote to the database meanwhile."
+            "The web process ran with `Portal:Clusters:Watch=false`, "
+                + "`Portal:Jobs:RunServer=false`, `Portal:Sandbox:Enabled=false`, so "
+                + "nothing else wrote to the database meanwhile."
         );
         report.Line();
         report.Line(
-            "For comparison, the same client and process on a page without the hosts table and on an endpoint without the MVC stack:"
+            "For comparison, the same client and process on a page without the "
+                + "hosts table and on an endpoint without the MVC stack:"
         );
         report.Line();
         report.Table(baselines);
@@ -561,7 +623,9 @@ await File.AppendAllTextAsync(
     Invariant($"\nStopping the sandbox afterwards (`SandboxCluster.DisposeAsync`): {Format.Seconds(stopping.Elapsed)}")
         + (
             stopping.Elapsed > TimeSpan.FromSeconds(5)
-                ? " — the host waited for its shutdown timeout: a request was still in flight although the portal's watch had been cancelled and its clients disposed.\n"
+                ? " — the host waited for its shutdown timeout: a request was still in "
+                    + "flight although the portal's watch had been cancelled and its clients "
+                    + "disposed.\n"
                 : ".\n"
         ),
     CancellationToken.None

@@ -36,7 +36,9 @@ internal static class QuotaPagesBenchmark
         if (string.IsNullOrEmpty(server))
         {
             Console.Error.WriteLine(
-                "Set PORTAL_TEST_POSTGRES (e.g. Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the quota pages benchmark."
+                "Set PORTAL_TEST_POSTGRES (e.g. "
+                    + "Host=127.0.0.1;Port=5432;Username=portal;Password=portal) to run the "
+                    + "quota pages benchmark."
             );
             return 2;
         }
@@ -67,15 +69,20 @@ internal static class QuotaPagesBenchmark
             report.Line(Invariant($"# Quota pages benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
             report.Line();
             report.Line(
-                "`dotnet run -c Release --project benchmarks/Portal.Benchmarks -- --quota-pages` — the queries behind the pages, "
+                "`dotnet run -c Release --project benchmarks/Portal.Benchmarks -- "
+                    + "--quota-pages` — the queries behind the pages, "
                     + "in-process on PostgreSQL 15 (loopback), a new DI scope (DbContext) per call, sequential."
             );
             report.Heading("## Machine");
             report.Lines(Machine.Describe());
             report.Heading("## Data");
             report.Line(
-                Invariant(
-                    $"{Pools} pools of {HostsPerPool} hosts each (one cluster, pools by node label), {Tenants} tenants with a quota in every pool, one of them with {Environments} environments spread over the {Pools} pools, each namespace with its workload load; {NamespacesPerOtherTenant} namespaces with load for every other tenant."
+                (
+                    Invariant($"{Pools} pools of {HostsPerPool} hosts each (one cluster, pools by node ")
+                    + Invariant($"label), {Tenants} tenants with a quota in every pool, one of them with ")
+                    + Invariant($"{Environments} environments spread over the {Pools} pools, each ")
+                    + Invariant($"namespace with its workload load; {NamespacesPerOtherTenant} ")
+                    + "namespaces with load for every other tenant."
                 )
             );
             report.Heading("## Server-side time");

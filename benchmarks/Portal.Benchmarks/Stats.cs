@@ -33,7 +33,8 @@ internal sealed class Samples(string name)
     public string Row =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"| {Name} | {Count} | {Percentile(0.50):F2} | {Percentile(0.95):F2} | {Percentile(0.99):F2} | {Max:F2} | {Mean:F2} |"
+            $"| {Name} | {Count} | {Percentile(0.50):F2} | {Percentile(0.95):F2} | "
+                + $"{Percentile(0.99):F2} | {Max:F2} | {Mean:F2} |"
         );
 }
 

@@ -43,7 +43,9 @@ internal sealed partial class WebProcess : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    /// <summary>The session of <see cref="Client"/>: what a browser's SignalR connection sends once signed in.</summary>
+    /// <summary>
+    /// The session of <see cref="Client"/>: what a browser's SignalR connection sends once signed in.
+    /// </summary>
     public CookieContainer Cookies { get; } = new();
 
     public int ProcessId => _process.Id;
@@ -71,7 +73,8 @@ internal sealed partial class WebProcess : IAsyncDisposable
         return File.Exists(dll)
             ? dll
             : throw new FileNotFoundException(
-                $"Portal.Web is not built in {Machine.BuildConfiguration}; build benchmarks/Portal.Benchmarks, which builds it.",
+                $"Portal.Web is not built in {Machine.BuildConfiguration}; build "
+                    + "benchmarks/Portal.Benchmarks, which builds it.",
                 dll
             );
     }
@@ -79,7 +82,10 @@ internal sealed partial class WebProcess : IAsyncDisposable
     public static Task<WebProcess> StartAsync(string repositoryRoot, string connectionString, CancellationToken ct) =>
         StartAsync(repositoryRoot, connectionString, new Dictionary<string, string>(), ct);
 
-    /// <summary>Starts the portal with <paramref name="settings"/> (configuration keys such as "Portal:Jobs:RunServer") over the defaults.</summary>
+    /// <summary>
+    /// Starts the portal with <paramref name="settings"/> (configuration keys such as "Portal:Jobs:RunServer") over the
+    /// defaults.
+    /// </summary>
     public static async Task<WebProcess> StartAsync(
         string repositoryRoot,
         string connectionString,

@@ -12,9 +12,10 @@ public sealed class SourceLineLengthTests
     public void No_line_of_csharp_source_is_longer_than_120_columns()
     {
         var root = RepositoryRoot();
-        var tooLong = Directory
-            .EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
-            .Concat(Directory.EnumerateFiles(Path.Combine(root, "tests"), "*.cs", SearchOption.AllDirectories))
+        var tooLong = new[] { "src", "tests", "benchmarks" }
+            .SelectMany(folder =>
+                Directory.EnumerateFiles(Path.Combine(root, folder), "*.cs", SearchOption.AllDirectories)
+            )
             .Where(path => !IsBuildOutput(path))
             .SelectMany(path => LongLines(root, path))
             .ToList();

@@ -40,10 +40,12 @@ public sealed class MetricsCompaction(
                 ? 0
                 : await db.Database.ExecuteSqlAsync(
                     $"""
-                    INSERT INTO "MetricRollups" ("SubjectId", "At", "Cpu", "Memory", "CpuRequested", "MemoryRequested", "CpuPercent", "MemoryPercent",
-                        "Restarts", "Ready", "Desired", "Pending", "Failing", "QuotaPercent", "SampleCount")
-                    SELECT "SubjectId", "At" - ("At" % 300), AVG("Cpu"), AVG("Memory"), AVG("CpuRequested"), AVG("MemoryRequested"), AVG("CpuPercent"),
-                        AVG("MemoryPercent"), MAX("Restarts"), MIN("Ready"), MAX("Desired"), MAX("Pending"), MAX("Failing"), AVG("QuotaPercent"), COUNT(*)
+                    INSERT INTO "MetricRollups" ("SubjectId", "At", "Cpu", "Memory", "CpuRequested", "MemoryRequested",
+                        "CpuPercent", "MemoryPercent", "Restarts", "Ready", "Desired", "Pending", "Failing",
+                        "QuotaPercent", "SampleCount")
+                    SELECT "SubjectId", "At" - ("At" % 300), AVG("Cpu"), AVG("Memory"), AVG("CpuRequested"),
+                        AVG("MemoryRequested"), AVG("CpuPercent"), AVG("MemoryPercent"), MAX("Restarts"), MIN("Ready"),
+                        MAX("Desired"), MAX("Pending"), MAX("Failing"), AVG("QuotaPercent"), COUNT(*)
                     FROM "MetricSamples"
                     WHERE "At" >= {from} AND "At" < {unfinished}
                     GROUP BY "SubjectId", "At" - ("At" % 300)
