@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Html;
+
 namespace Portal.Web.Common;
 
 public enum FieldKind
@@ -10,10 +12,25 @@ public enum FieldKind
     Url,
     Select,
     Checkbox,
+
+    /// <summary>A number the browser steps through (<c>type="number"</c>), bounded by Min, Max and Step.</summary>
+    Spin,
+
+    /// <summary>Several checkboxes under one name, one per option, in a fieldset whose legend is the label.</summary>
+    Choices,
+
+    /// <summary>A file to upload; <see cref="FormField.Accept"/> says which.</summary>
+    File,
 }
 
-/// <summary>One choice of a <see cref="FieldKind.Select"/> field.</summary>
-public sealed record FieldOption(string Value, string Text, bool Selected = false);
+/// <summary>
+/// One choice of a <see cref="FieldKind.Select"/> or <see cref="FieldKind.Choices"/> field; options with the same
+/// group stand together under it (an optgroup).
+/// </summary>
+public sealed record FieldOption(string Value, string Text, bool Selected = false)
+{
+    public string? Group { get; init; }
+}
 
 /// <summary>
 /// One field of a form as <c>_Field.cshtml</c> draws it: the label (marked when required), the input, help text that
@@ -43,6 +60,24 @@ public sealed record FormField(string Name, string Label, string? Value)
     public string? Autocomplete { get; init; }
     public bool Autofocus { get; init; }
 
+    /// <summary>Marks the label "(optional)" where a form mixes required and optional fields.</summary>
+    public bool Optional { get; init; }
+
+    /// <summary>Help with markup (code, links) that the page writes itself; drawn after <see cref="Help"/>.</summary>
+    public IHtmlContent? HelpContent { get; init; }
+
+    public string? Min { get; init; }
+    public string? Max { get; init; }
+    public string? Step { get; init; }
+
+    /// <summary>The file types a <see cref="FieldKind.File"/> field takes, as the accept attribute lists them.</summary>
+    public string? Accept { get; init; }
+
+    /// <summary>
+    /// The data-* attributes the page's script reads from the input, written as given (their values encoded).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Data { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The choices of a select field, in the order it lists them.</summary>
     public IReadOnlyList<FieldOption> Options { get; init; } = [];
 
@@ -71,8 +106,12 @@ public sealed record FormField(string Name, string Label, string? Value)
             FieldKind.Password => "password",
             FieldKind.Email => "email",
             FieldKind.Url => "url",
+            FieldKind.Spin => "number",
+            FieldKind.File => "file",
             _ => "text",
         };
+
+    public bool HasHelp => Help is not null || HelpContent is not null;
 
     public string HelpId => $"{Id}-help";
     public string ErrorElementId => ErrorId ?? $"{Id}-error";
