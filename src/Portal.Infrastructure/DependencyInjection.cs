@@ -227,7 +227,6 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.ChannelDirectory>();
         services.AddScoped<Monitoring.AlertBook>();
         services.AddScoped<Monitoring.MonitoringJobs>();
-        services.AddSingleton<Monitoring.PortalLinks>();
 
         services.AddPortalKeyRing(configuration);
         return services;

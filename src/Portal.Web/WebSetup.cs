@@ -90,6 +90,7 @@ public static class WebSetup
         services.AddPortalJobs(configuration);
         services.AddHttpsOnly();
         services.AddScoped<HostCordoning>();
+        services.AddSingleton<Infrastructure.Monitoring.IAlertPageLinks, Monitoring.AlertPageLinks>();
         services.AddScoped<Quotas.PoolTainting>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<

@@ -14,7 +14,7 @@ public sealed class AlertNotifications(
     PortalDbContext db,
     IEnumerable<INotificationSender> senders,
     IOptions<MonitoringOptions> options,
-    PortalLinks links,
+    IAlertPageLinks links,
     TimeProvider clock
 )
 {
@@ -62,7 +62,7 @@ public sealed class AlertNotifications(
                 .Where(t => t.Id == alert.TenantId)
                 .Select(t => t.Slug)
                 .FirstOrDefaultAsync(ct);
-        var link = links.To(tenant is null ? $"/admin/alerts/{alert.Id}" : $"/t/{tenant}/alerts/{alert.Id}");
+        var link = links.Alert(tenant, alert.Id);
         var status = alert.State == AlertState.Firing ? "firing" : "resolved";
         var summary = $"{rule.Name} on {alert.Subject}: {alert.Condition} (now {alert.Value:0.##}).";
         return new AlertMessage(

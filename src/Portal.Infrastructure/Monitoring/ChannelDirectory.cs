@@ -38,7 +38,7 @@ public sealed class ChannelDirectory(
     ChannelSecretVault vault,
     WebhookTargetGuard guard,
     IEnumerable<INotificationSender> senders,
-    PortalLinks links,
+    IAlertPageLinks links,
     TimeProvider clock
 )
 {
@@ -185,7 +185,7 @@ public sealed class ChannelDirectory(
         if (await OwnedAsync(tenant, channelId, ct) is not { } channel)
             return Problem.NotFound("The channel");
         var now = Now;
-        var link = links.To(tenant is null ? "/admin/alerts/channels" : $"/t/{tenant.Slug}/alerts/channels");
+        var link = links.Channels(tenant?.Slug);
         var message = new AlertMessage(
             Guid.NewGuid(),
             "test",

@@ -96,14 +96,14 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
                     "An application needs a spec: at least an image and its CPU and memory requests and limits."
                 )
             );
-        var access = HttpContext.TenantAccess();
         var created = await catalog.CreateAsync(
             new CreateApplication(request.Name, request.Description, request.Owner, request.Spec),
             ct
         );
         return created.Succeeded
-            ? Created(
-                $"/api/v1/tenants/{access.Tenant.Slug}/apps/{created.Value.Name}",
+            ? CreatedAt(
+                nameof(Get),
+                new { app = created.Value.Name },
                 Masked(await catalog.FindAsync(created.Value.Name, ct))
             )
             : this.ToActionResult(created.Problem!);

@@ -36,8 +36,9 @@ public sealed class ClustersApiController(ClusterRegistry clusters, HostInventor
             ct
         );
         return registered.Succeeded
-            ? Created(
-                $"/api/v1/clusters/{registered.Value.Name}",
+            ? CreatedAt(
+                nameof(Get),
+                new { cluster = registered.Value.Name },
                 await clusters.SummaryAsync(registered.Value.Name, ct)
             )
             : this.ToActionResult(registered.Problem!);

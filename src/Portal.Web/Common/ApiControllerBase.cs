@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Common;
 using Portal.Domain.Operations;
+using Portal.Web.Environments;
 using Portal.Web.Identity;
 using Portal.Web.Tenancy;
 
@@ -23,8 +24,29 @@ public abstract class ApiControllerBase : ControllerBase
     protected IActionResult Accepted(Result<Operation> operation, string? tenant = null) =>
         operation.Succeeded
             ? Accepted(
-                $"/api/v1/tenants/{tenant ?? HttpContext.TenantAccess().Tenant.Slug}/operations",
+                Url.Action(
+                    nameof(EnvironmentsApiController.Operations),
+                    "EnvironmentsApi",
+                    new { tenant = tenant ?? HttpContext.TenantAccess().Tenant.Slug }
+                ) ?? throw new InvalidOperationException("No route leads to the tenant's operations."),
                 new { operation = operation.Value.Id }
             )
             : this.ToActionResult(operation.Problem!);
+
+    /// <summary>
+    /// 201 with the new resource; its Location is the path of <paramref name="action"/> of this controller, built by
+    /// routing from the values given and the request's tenant, so that a renamed route is one edit.
+    /// </summary>
+    protected CreatedResult CreatedAt(string action, object routeValues, object? resource)
+    {
+        // Routing drops ambient values once the action differs, so the tenant of the request is carried over by hand.
+        var values = new RouteValueDictionary(routeValues);
+        if (RouteData.Values.TryGetValue("tenant", out var tenant))
+            values.TryAdd("tenant", tenant);
+        var location = Url.Action(action, values)
+            ?? throw new InvalidOperationException(
+                $"No route leads to {GetType().Name}.{action} with {values.Count} values."
+            );
+        return Created(location, resource);
+    }
 }

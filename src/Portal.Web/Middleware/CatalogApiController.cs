@@ -98,8 +98,9 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
             );
         var created = await catalog.CreateAsync(yaml, ct);
         return created.Succeeded
-            ? Created(
-                $"/api/v1/middleware/templates/{created.Value.Name}",
+            ? CreatedAt(
+                nameof(Get),
+                new { template = created.Value.Name },
                 await catalog.FindAsync(created.Value.Name, CatalogVisibility.All, ct)
             )
             : this.ToActionResult(created.Problem!);
@@ -159,10 +160,7 @@ public sealed class CatalogApiController(MiddlewareCatalog catalog) : ApiControl
 
     private async Task<IActionResult> CreatedAsync(string template, Result result, CancellationToken ct) =>
         result.Succeeded
-            ? Created(
-                $"/api/v1/middleware/templates/{template}",
-                await catalog.FindAsync(template, CatalogVisibility.All, ct)
-            )
+            ? CreatedAt(nameof(Get), new { template }, await catalog.FindAsync(template, CatalogVisibility.All, ct))
             : this.ToActionResult(result.Problem!);
 
     private IActionResult NotFoundProblem(string template) =>

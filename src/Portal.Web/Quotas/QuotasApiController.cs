@@ -162,7 +162,7 @@ public sealed class QuotasApiController(
     {
         var created = await pools.CreateAsync(request.ToCreatePool(), ct);
         return created.Succeeded
-            ? Created($"/api/v1/pools/{created.Value.Name}", await ResourceAsync(created.Value.Name, ct))
+            ? CreatedAt(nameof(Get), new { pool = created.Value.Name }, await ResourceAsync(created.Value.Name, ct))
             : this.ToActionResult(created.Problem!);
     }
 

@@ -29,10 +29,9 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [ProducesResponseType<MemberView>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Add(MemberRequest request, CancellationToken ct)
     {
-        var access = HttpContext.TenantAccess();
         var added = await members.AddExistingUserAsync(request.Email, request.Role, ct);
         return added.Succeeded
-            ? Created($"/api/v1/tenants/{access.Tenant.Slug}/members/{added.Value.UserId}", added.Value)
+            ? CreatedAt(nameof(ChangeRole), new { memberId = added.Value.UserId }, added.Value)
             : this.ToActionResult(added.Problem!);
     }
 
@@ -57,16 +56,12 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [ProducesResponseType<InvitationCreated>(StatusCodes.Status201Created)]
     public async Task<IActionResult> Invite(MemberRequest request, CancellationToken ct)
     {
-        var access = HttpContext.TenantAccess();
         var invited = await members.InviteAsync(request.Email, request.Role, ct);
         if (!invited.Succeeded)
             return this.ToActionResult(invited.Problem!);
         var link = PublicUrl.For(HttpContext, TenancyRoutes.InvitationUrl(invited.Value.Token));
         var mail = await mailer.SendAsync(invited.Value.Invitation, link, ct);
-        return Created(
-            $"/api/v1/tenants/{access.Tenant.Slug}/invitations",
-            new InvitationCreated(invited.Value.Invitation, link, mail)
-        );
+        return CreatedAt(nameof(Invitations), new { }, new InvitationCreated(invited.Value.Invitation, link, mail));
     }
 
     [HttpDelete("invitations/{invitationId:guid}"), Authorize(TenantPolicies.Manage)]
@@ -84,11 +79,11 @@ public sealed class MembersApiController(MemberDirectory members, ServiceAccount
     [ProducesResponseType<IssuedServiceAccount>(StatusCodes.Status201Created)]
     public async Task<IActionResult> CreateServiceAccount(ServiceAccountRequest request, CancellationToken ct)
     {
-        var access = HttpContext.TenantAccess();
         var created = await accounts.CreateAsync(request.Name, request.Role, ct);
         return created.Succeeded
-            ? Created(
-                $"/api/v1/tenants/{access.Tenant.Slug}/service-accounts/{created.Value.Account.Id}",
+            ? CreatedAt(
+                nameof(DeleteServiceAccount),
+                new { serviceAccountId = created.Value.Account.Id },
                 created.Value
             )
             : this.ToActionResult(created.Problem!);

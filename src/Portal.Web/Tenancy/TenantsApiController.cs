@@ -42,7 +42,7 @@ public sealed class TenantsApiController(TenantAdministration tenants) : ApiCont
     {
         var created = await tenants.CreateAsync(request.Slug, request.DisplayName, ct);
         return created.Succeeded
-            ? Created($"/api/v1/tenants/{created.Value.Slug}", TenantResource.From(created.Value))
+            ? CreatedAt(nameof(Get), new { tenant = created.Value.Slug }, TenantResource.From(created.Value))
             : this.ToActionResult(created.Problem!);
     }
 

@@ -53,6 +53,58 @@ public abstract class ApiScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task What_a_call_creates_is_found_at_its_answers_location()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.TenantAdmin));
+        var app = Arrange.Unique("located");
+
+        var created = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/apps",
+            new
+            {
+                name = app,
+                owner = "shop team",
+                spec = new
+                {
+                    image = "nginx:1.27",
+                    resources = new
+                    {
+                        cpuRequestMillis = 100,
+                        cpuLimitMillis = 200,
+                        memoryRequestBytes = 64L << 20,
+                        memoryLimitBytes = 128L << 20,
+                    },
+                    replicas = 1,
+                },
+            }
+        );
+        var account = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/service-accounts",
+            new { name = Arrange.Unique("ci"), role = "Viewer" }
+        );
+        var invited = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{tenant.Slug}/invitations",
+            new { email = $"{Arrange.Unique("new")}@shop.example", role = "Viewer" }
+        );
+
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        Assert.Equal($"/api/v1/tenants/{tenant.Slug}/apps/{app}", created.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(created.Headers.Location)).StatusCode);
+        Assert.True(account.StatusCode == HttpStatusCode.Created, await account.Content.ReadAsStringAsync());
+        var accountId = (await account.Content.ReadFromJsonAsync<JsonElement>())
+            .GetProperty("account")
+            .GetProperty("id")
+            .GetGuid();
+        Assert.Equal(
+            $"/api/v1/tenants/{tenant.Slug}/service-accounts/{accountId}",
+            account.Headers.Location?.OriginalString
+        );
+        Assert.True(invited.StatusCode == HttpStatusCode.Created, await invited.Content.ReadAsStringAsync());
+        Assert.Equal($"/api/v1/tenants/{tenant.Slug}/invitations", invited.Headers.Location?.OriginalString);
+    }
+
+    [SkippableFact]
     public async Task A_call_without_a_token_gets_401_as_problem_details()
     {
         var tenant = await Arrange.TenantAsync();

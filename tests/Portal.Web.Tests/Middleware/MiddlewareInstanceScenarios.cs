@@ -55,6 +55,7 @@ public abstract class MiddlewareInstanceScenarios(PortalFixture portal)
     private async Task<Operation> RunAsync(HttpResponseMessage accepted, int seconds = 40)
     {
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
+        Assert.Matches("^/api/v1/tenants/[a-z0-9-]+/operations$", accepted.Headers.Location?.OriginalString);
         var id = (await accepted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("operation").GetGuid();
         Operation? operation = null;
         await SandboxWorld.EventuallyAsync(

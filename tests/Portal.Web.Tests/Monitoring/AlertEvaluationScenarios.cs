@@ -148,6 +148,8 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         Assert.Equal("Restarts", json.RootElement.GetProperty("rule").GetString());
         Assert.Equal(6, json.RootElement.GetProperty("value").GetDouble());
         Assert.Equal(tenant.Slug, json.RootElement.GetProperty("tenant").GetString());
+        var alert = Assert.Single(await AlertsAsync(rule));
+        Assert.EndsWith($"/t/{tenant.Slug}/alerts/{alert.Id}", json.RootElement.GetProperty("link").GetString());
         var delivery = Assert.Single(
             await World.QueryAsync(db => db.AlertDeliveries.Where(d => d.ChannelId == channel.Id).ToListAsync())
         );
