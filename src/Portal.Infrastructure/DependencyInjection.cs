@@ -135,7 +135,7 @@ public static class DependencyInjection
             )
             .ValidateOnStart();
         services.AddScoped<Operations.OperationSweeper>();
-        services.AddSingleton<Operations.OperationRunner>();
+        services.AddSingleton<Operations.OperationSupervisor>();
         services.AddScoped<Operations.OperationJob>();
         services.AddSingleton<Applications.SpecVault>();
         services.AddScoped<Applications.AppStatusReader>();

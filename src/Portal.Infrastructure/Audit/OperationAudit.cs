@@ -9,7 +9,7 @@ namespace Portal.Infrastructure.Audit;
 /// Completes the audit entries of an operation when it ends, in the unit of work that saves its end: recorded pending
 /// when the change was admitted, they then say whether it succeeded or failed, and why it failed. Every kind of
 /// operation ends through the
-/// <see cref="Operations.OperationRunner"/>, which calls these.
+/// <see cref="Operations.OperationSupervisor"/>, which calls these.
 /// </summary>
 internal static class OperationAudit
 {

@@ -6,14 +6,14 @@ namespace Portal.Infrastructure.Operations;
 
 /// <summary>
 /// The job behind every operation: takes the operation's id, finds the runner of its kind and runs it through the
-/// <see cref="OperationRunner"/>, which claims the operation, records its steps and its end. The job's scope is the
+/// <see cref="OperationSupervisor"/>, which claims the operation, records its steps and its end. The job's scope is the
 /// unit of work of the runner, and <c>services</c> the scope it is made in.
 /// </summary>
 public sealed class OperationJob(
     IServiceProvider services,
     PortalDbContext db,
     IOperationProgress progress,
-    OperationRunner runner,
+    OperationSupervisor supervisor,
     OperationRunners runners
 )
 {
@@ -29,7 +29,7 @@ public sealed class OperationJob(
         if (kind is null)
             return;
         var work = runners.For(kind, services);
-        await runner.RunAsync(db, progress, operationId, work, ct);
+        await supervisor.RunAsync(db, progress, operationId, work, ct);
         await work.AfterRunAsync(operationId, CancellationToken.None);
     }
 }

@@ -101,11 +101,11 @@ public abstract class OperationRunScenarios(PortalFixture portal)
 
         await using (var scope = portal.Factory.Services.CreateAsyncScope())
         {
-            var runner = new OperationRunner(
+            var runner = new OperationSupervisor(
                 new ScopesThatCannotSaveFailures(scope.ServiceProvider.GetRequiredService<IServiceScopeFactory>()),
                 Options.Create(new OperationOptions()),
                 TimeProvider.System,
-                NullLogger<OperationRunner>.Instance
+                NullLogger<OperationSupervisor>.Instance
             );
             await JobsByHand
                 .Environments(scope.ServiceProvider, new DiesAfterStep(null), runner)

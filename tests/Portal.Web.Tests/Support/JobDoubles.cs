@@ -43,14 +43,14 @@ public sealed class NoQueue : IOperationQueue
 /// <summary>Operation jobs built by hand: with a progress double, and the operation settings a test chooses.</summary>
 public static class JobsByHand
 {
-    public static OperationRunner Runner(IServiceProvider services, OperationOptions? options = null) =>
+    public static OperationSupervisor Runner(IServiceProvider services, OperationOptions? options = null) =>
         options is null
-            ? services.GetRequiredService<OperationRunner>()
-            : new OperationRunner(
+            ? services.GetRequiredService<OperationSupervisor>()
+            : new OperationSupervisor(
                 services.GetRequiredService<IServiceScopeFactory>(),
                 Options.Create(options),
                 TimeProvider.System,
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationRunner>.Instance
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<OperationSupervisor>.Instance
             );
 
     /// <summary>
@@ -59,7 +59,7 @@ public static class JobsByHand
     public static OperationJob Job(
         IServiceProvider services,
         IOperationProgress progress,
-        OperationRunner? runner = null
+        OperationSupervisor? runner = null
     ) =>
         new(
             services,
@@ -72,7 +72,7 @@ public static class JobsByHand
     public static OperationJob Environments(
         IServiceProvider services,
         IOperationProgress progress,
-        OperationRunner? runner = null
+        OperationSupervisor? runner = null
     ) => Job(services, progress, runner);
 
     /// <summary>
@@ -82,7 +82,7 @@ public static class JobsByHand
         IServiceProvider services,
         IOperationProgress progress,
         ApplicationOptions? options = null,
-        OperationRunner? runner = null
+        OperationSupervisor? runner = null
     )
     {
         if (options is null)

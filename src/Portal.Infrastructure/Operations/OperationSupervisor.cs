@@ -14,20 +14,20 @@ namespace Portal.Infrastructure.Operations;
 public sealed class OperationTargetGone(string reason) : Exception(reason);
 
 /// <summary>
-/// Runs an operation's job. The run claims the operation first, so that of two runs of one operation at once (a job
-/// queued twice, a job the scheduler started again) one works and the other does nothing; a heartbeat renews the claim
-/// while the work goes on, so that a rollout followed for minutes is not taken for lost, and a run that lost its claim
-/// stops. When the work fails, the failure is saved in a unit of work of its own, since the job's may hold what made it
-/// fail; then the job records what the failure means for its target. Whatever that failure handling does, the operation
-/// does not stay running: at worst a single statement marks it failed, and if even that cannot be written the claim
-/// lapses and the sweeper queues the operation again. The audit entries recorded pending when the operation was
-/// admitted are completed with its end, in the unit of work that saves it.
+/// Supervises the run of an operation's job. The run claims the operation first, so that of two runs of one operation
+/// at once (a job queued twice, a job the scheduler started again) one works and the other does nothing; a heartbeat
+/// renews the claim while the work goes on, so that a rollout followed for minutes is not taken for lost, and a run
+/// that lost its claim stops. When the work fails, the failure is saved in a unit of work of its own, since the job's
+/// may hold what made it fail; then the job records what the failure means for its target. Whatever that failure
+/// handling does, the operation does not stay running: at worst a single statement marks it failed, and if even that
+/// cannot be written the claim lapses and the sweeper queues the operation again. The audit entries recorded pending
+/// when the operation was admitted are completed with its end, in the unit of work that saves it.
 /// </summary>
-public sealed class OperationRunner(
+public sealed class OperationSupervisor(
     IServiceScopeFactory scopes,
     IOptions<OperationOptions> options,
     TimeProvider clock,
-    ILogger<OperationRunner> logger
+    ILogger<OperationSupervisor> logger
 )
 {
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
@@ -341,12 +341,12 @@ public sealed class OperationRunner(
     /// <summary>One run's claim on its operation: renewed in the background until disposed, then let go.</summary>
     private sealed class Claim : IAsyncDisposable
     {
-        private readonly OperationRunner _runner;
+        private readonly OperationSupervisor _runner;
         private readonly CancellationTokenSource _stop = new();
         private readonly CancellationTokenSource _lost = new();
         private readonly Task _heartbeat;
 
-        public Claim(OperationRunner runner, Operation operation, string run)
+        public Claim(OperationSupervisor runner, Operation operation, string run)
         {
             _runner = runner;
             Operation = operation;
