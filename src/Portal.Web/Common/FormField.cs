@@ -30,6 +30,9 @@ public enum FieldKind
 public sealed record FieldOption(string Value, string Text, bool Selected = false)
 {
     public string? Group { get; init; }
+
+    /// <summary>The checkbox's id in a list of choices, where a test or link refers to it; else numbered.</summary>
+    public string? Id { get; init; }
 }
 
 /// <summary>
@@ -65,6 +68,14 @@ public sealed record FormField(string Name, string Label, string? Value)
 
     /// <summary>Help with markup (code, links) that the page writes itself; drawn after <see cref="Help"/>.</summary>
     public IHtmlContent? HelpContent { get; init; }
+
+    /// <summary>Lays a list of choices out side by side rather than one under another.</summary>
+    public bool Inline { get; init; }
+
+    /// <summary>
+    /// The keyboard a phone shows for a text input (<c>decimal</c> for a threshold); a Number field asks for numeric.
+    /// </summary>
+    public string? InputMode { get; init; }
 
     public string? Min { get; init; }
     public string? Max { get; init; }
