@@ -2,7 +2,8 @@ namespace Portal.Domain.Tests;
 
 /// <summary>
 /// The house format keeps C# lines within 120 columns (see <c>.editorconfig</c>). CSharpier lays out code and the
-/// build checks it, but it leaves comments and string literals alone: this test holds them to the limit.
+/// build checks it, but it leaves comments and string literals alone, and Razor views: this test holds them to the
+/// limit.
 /// </summary>
 public sealed class SourceLineLengthTests
 {
@@ -18,6 +19,27 @@ public sealed class SourceLineLengthTests
             )
             .Where(path => !IsBuildOutput(path))
             .SelectMany(path => LongLines(root, path))
+            .ToList();
+
+        Assert.True(
+            tooLong.Count == 0,
+            $"{tooLong.Count} lines are longer than {Limit} columns:\n" + string.Join("\n", tooLong.Take(40))
+        );
+    }
+
+    [Fact]
+    public void No_line_of_a_razor_view_is_longer_than_120_columns()
+    {
+        var root = RepositoryRoot();
+        var tooLong = Directory
+            .EnumerateFiles(Path.Combine(root, "src"), "*.cshtml", SearchOption.AllDirectories)
+            .Where(path => !IsBuildOutput(path))
+            .SelectMany(path =>
+                File.ReadLines(path)
+                    .Select((line, index) => (line, number: index + 1))
+                    .Where(l => l.line.Length > Limit)
+                    .Select(l => $"{Path.GetRelativePath(root, path)}:{l.number} ({l.line.Length})")
+            )
             .ToList();
 
         Assert.True(
