@@ -6,8 +6,8 @@ namespace Portal.Infrastructure.Operations;
 /// <summary>
 /// Carries out one kind of operation: one small class per kind in <see cref="OperationKinds"/>, registered with
 /// <see cref="OperationRunnerServices.AddOperationRunner{TRunner}"/> and found by its kind when the operation's job
-/// runs (<see cref="OperationJob"/>). The <see cref="OperationSupervisor"/> claims the operation, saves its end and handles
-/// failures around it.
+/// runs (<see cref="OperationJob"/>). The <see cref="OperationSupervisor"/> claims the operation, saves its end and
+/// handles failures around it.
 /// </summary>
 public interface IOperationRunner
 {

@@ -81,7 +81,9 @@ public sealed record FormField(string Name, string Label, string? Value)
     public string? Max { get; init; }
     public string? Step { get; init; }
 
-    /// <summary>The file types a <see cref="FieldKind.File"/> field takes, as the accept attribute lists them.</summary>
+    /// <summary>
+    /// The file types a <see cref="FieldKind.File"/> field takes, as the accept attribute lists them.
+    /// </summary>
     public string? Accept { get; init; }
 
     /// <summary>
