@@ -48,6 +48,18 @@ public enum BuildFailure
 public sealed record SourceCommit(string Sha, string Subject, string Author, DateTime CommittedAt)
 {
     public const int ShortLength = 12;
+    public const int SubjectMaxLength = 500;
+    public const int AuthorMaxLength = 300;
+
+    /// <summary>The commit as stored: a subject or author longer than a column holds is cut with an ellipsis.</summary>
+    public SourceCommit Bounded() =>
+        this with
+        {
+            Subject = Cut(Subject, SubjectMaxLength),
+            Author = Cut(Author, AuthorMaxLength),
+        };
+
+    private static string Cut(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 
     public string ShortSha => Sha.Length > ShortLength ? Sha[..ShortLength] : Sha;
 }
@@ -153,7 +165,7 @@ public sealed class Build : ITenantOwned
     public void Fetched(SourceCommit commit)
     {
         EnsureNotFinished();
-        Commit = commit;
+        Commit = commit.Bounded();
     }
 
     public void Detected(string recipe)

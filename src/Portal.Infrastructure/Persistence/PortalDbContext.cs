@@ -51,6 +51,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Monitoring.Alert> Alerts => Set<Domain.Monitoring.Alert>();
     public DbSet<Domain.Monitoring.AlertDelivery> AlertDeliveries => Set<Domain.Monitoring.AlertDelivery>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Domain.Builds.Build> Builds => Set<Domain.Builds.Build>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
     private Guid CurrentTenantId => tenantScope.TenantId;
@@ -74,5 +75,6 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Applications.IngressRouteClaim>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
         builder.Entity<Domain.Middleware.MiddlewareInstance>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
         builder.Entity<Domain.Middleware.MiddlewareBinding>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Builds.Build>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
     }
 }

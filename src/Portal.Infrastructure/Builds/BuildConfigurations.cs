@@ -1,0 +1,59 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Portal.Domain.Applications;
+using Portal.Domain.Builds;
+
+namespace Portal.Infrastructure.Builds;
+
+internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
+{
+    public void Configure(EntityTypeBuilder<Build> build)
+    {
+        build.ToTable("Builds");
+        build.Property(b => b.Ref).HasMaxLength(255).IsRequired();
+        build.Property(b => b.Recipe).HasMaxLength(64);
+        build.Property(b => b.State).HasConversion<string>().HasMaxLength(20);
+        build.Property(b => b.Failure).HasConversion<string>().HasMaxLength(20);
+        build.Property(b => b.Reason).HasMaxLength(Build.ReasonMaxLength);
+        build.Property(b => b.RequestedBy).HasMaxLength(256).IsRequired();
+        build.OwnsOne(
+            b => b.Commit,
+            commit =>
+            {
+                commit.Property(c => c.Sha).HasColumnName("CommitSha").HasMaxLength(64).IsRequired();
+                commit
+                    .Property(c => c.Subject)
+                    .HasColumnName("CommitSubject")
+                    .HasMaxLength(SourceCommit.SubjectMaxLength)
+                    .IsRequired();
+                commit
+                    .Property(c => c.Author)
+                    .HasColumnName("CommitAuthor")
+                    .HasMaxLength(SourceCommit.AuthorMaxLength)
+                    .IsRequired();
+                commit.Property(c => c.CommittedAt).HasColumnName("CommittedAt");
+            }
+        );
+        build.OwnsOne(
+            b => b.Image,
+            image =>
+            {
+                image.Property(i => i.Repository).HasColumnName("ImageRepository").HasMaxLength(500).IsRequired();
+                image.Property(i => i.Tag).HasColumnName("ImageTag").HasMaxLength(128).IsRequired();
+                image.Property(i => i.Digest).HasColumnName("ImageDigest").HasMaxLength(100).IsRequired();
+                image.Property(i => i.SizeBytes).HasColumnName("ImageSizeBytes");
+            }
+        );
+        build.HasOne<Application>().WithMany().HasForeignKey(b => b.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        // An application's builds, newest first, and the next number.
+        build.HasIndex(b => new { b.ApplicationId, b.Number }).IsUnique();
+        // The tenant's builds, newest first, filtered by state.
+        build.HasIndex(b => new { b.TenantId, b.CreatedAt });
+        build.HasIndex(b => new
+        {
+            b.TenantId,
+            b.State,
+            b.CreatedAt,
+        });
+    }
+}
