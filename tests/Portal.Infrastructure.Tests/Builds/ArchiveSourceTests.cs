@@ -6,6 +6,7 @@ using Portal.Infrastructure.Builds;
 
 namespace Portal.Infrastructure.Tests.Builds;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ArchiveSourceTests : IDisposable
 {
     private readonly string _workspace = Directory.CreateTempSubdirectory("archive-tests-").FullName;
@@ -121,7 +122,7 @@ public sealed class ArchiveSourceTests : IDisposable
     [Theory]
     [InlineData("../../etc", "outside the archive")]
     [InlineData("/etc/passwd", "an absolute path outside the archive")]
-    [InlineData("a/../..", "outside the archive")]
+    [InlineData("a/../../..", "outside the archive")]
     public async Task A_tar_link_pointing_out_refuses_the_archive_and_leaves_nothing(string target, string reason)
     {
         var tar = TarGz(writer =>

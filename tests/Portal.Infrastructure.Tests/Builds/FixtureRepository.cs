@@ -51,18 +51,7 @@ public sealed class FixtureRepository : IDisposable
     {
         Git("add", "-A");
         Git(
-            [
-                "-c",
-                "user.name=Ada Lovelace",
-                "-c",
-                "user.email=ada@example.com",
-                "commit",
-                "-q",
-                "-m",
-                message,
-                "--date",
-                at.ToString("O"),
-            ],
+            ["commit", "-q", "-m", message, "--date", at.ToString("O")],
             new Dictionary<string, string> { ["GIT_COMMITTER_DATE"] = at.ToString("O") }
         );
         return Git("rev-parse", "HEAD");
@@ -114,6 +103,10 @@ public static class GitTool
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        start.Environment["GIT_AUTHOR_NAME"] = "Ada Lovelace";
+        start.Environment["GIT_AUTHOR_EMAIL"] = "ada@example.com";
+        start.Environment["GIT_COMMITTER_NAME"] = "Ada Lovelace";
+        start.Environment["GIT_COMMITTER_EMAIL"] = "ada@example.com";
         start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
         start.Environment["GIT_CONFIG_GLOBAL"] = "/dev/null";
         foreach (var (name, value) in environment ?? [])

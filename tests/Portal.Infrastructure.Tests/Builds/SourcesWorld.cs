@@ -8,6 +8,7 @@ using Portal.Domain.Common;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Builds;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tenancy;
 
