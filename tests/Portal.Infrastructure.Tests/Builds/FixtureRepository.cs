@@ -22,21 +22,29 @@ public sealed class FixtureRepository : IDisposable
     {
         GitTool.Require();
         Folder = Directory.CreateTempSubdirectory("fixture-repo-").FullName;
-        Git("init", "-q", "-b", "main");
-        Write("README.md", "# Shop\n");
-        Write("services/api/server.py", "print('hello')\n");
-        Commit("First commit", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
-        FirstCommit = Git("rev-parse", "HEAD");
-        Git("tag", "-a", "v1", "-m", "Version 1");
-        Git("tag", "light");
-        Git("checkout", "-q", "-b", "feature");
-        Write("feature.txt", "feature\n");
-        Commit("Add the feature", new DateTimeOffset(2026, 1, 3, 0, 0, 0, TimeSpan.Zero));
-        FeatureCommit = Git("rev-parse", "HEAD");
-        Git("checkout", "-q", "main");
-        Write("services/api/server.py", "print('hello, world')\n");
-        Commit("Say hello to the world", new DateTimeOffset(2026, 2, 1, 10, 0, 0, TimeSpan.FromHours(1)));
-        MainCommit = Git("rev-parse", "HEAD");
+        try
+        {
+            Git("init", "-q", "-b", "main");
+            Write("README.md", "# Shop\n");
+            Write("services/api/server.py", "print('hello')\n");
+            Commit("First commit", new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+            FirstCommit = Git("rev-parse", "HEAD");
+            Git("tag", "-a", "v1", "-m", "Version 1");
+            Git("tag", "light");
+            Git("checkout", "-q", "-b", "feature");
+            Write("feature.txt", "feature\n");
+            Commit("Add the feature", new DateTimeOffset(2026, 1, 3, 0, 0, 0, TimeSpan.Zero));
+            FeatureCommit = Git("rev-parse", "HEAD");
+            Git("checkout", "-q", "main");
+            Write("services/api/server.py", "print('hello, world')\n");
+            Commit("Say hello to the world", new DateTimeOffset(2026, 2, 1, 10, 0, 0, TimeSpan.FromHours(1)));
+            MainCommit = Git("rev-parse", "HEAD");
+        }
+        catch
+        {
+            Directory.Delete(Folder, recursive: true);
+            throw;
+        }
     }
 
     public void Write(string path, string content)

@@ -85,6 +85,40 @@ public sealed class GitClientTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task An_ssh_host_on_a_closed_port_is_said_to_be_unreachable_and_its_key_file_is_removed()
+    {
+        var before = SessionFolders();
+        var key = GitCredential
+            .Create(GitCredentialKind.SshKey, null, File.ReadAllText(SshKeyFile()), GitTransport.Ssh)
+            .Value;
+
+        var connection = await _git.TestConnectionAsync(
+            new GitRemote($"ssh://git@127.0.0.1:{ClosedPort()}/acme/shop.git", key),
+            "main",
+            default
+        );
+
+        Assert.Equal(ProblemKind.Unavailable, connection.Problem!.Kind);
+        Assert.Contains("could not be reached", connection.Problem.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", connection.Problem.Message, StringComparison.Ordinal);
+        Assert.Equal(before, SessionFolders());
+    }
+
+    private string SshKeyFile()
+    {
+        var path = Path.Combine(_workspace, "id_test");
+        var made = Process.Start(
+            new ProcessStartInfo("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path])
+            {
+                RedirectStandardOutput = true,
+            }
+        )!;
+        made.WaitForExit();
+        Skip.If(made.ExitCode != 0 && !GitTool.InCi, "ssh-keygen is not installed.");
+        return path;
+    }
+
+    [SkippableFact]
     public async Task A_host_whose_name_does_not_resolve_is_said_to_be_unknown()
     {
         var connection = await _git.TestConnectionAsync(

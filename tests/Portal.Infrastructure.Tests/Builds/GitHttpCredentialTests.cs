@@ -11,13 +11,13 @@ public sealed class GitHttpCredentialTests : IAsyncLifetime
     private readonly FixtureRepository _repo = new();
     private readonly string _workspace = Directory.CreateTempSubdirectory("git-http-tests-").FullName;
     private readonly GitClient _git = new(Options.Create(new GitOptions()));
-    private GitHttpServer _server = null!;
+    private GitHttpServer? _server;
     private string _url = "";
 
     public async Task InitializeAsync()
     {
         _server = await GitHttpServer.StartAsync("deployer", Password);
-        _url = _server.Serve(_repo, "shop.git");
+        _url = Server.Serve(_repo, "shop.git");
     }
 
     private static GitCredential UserPassword(string user, string password) =>
@@ -33,7 +33,8 @@ public sealed class GitHttpCredentialTests : IAsyncLifetime
         );
 
         Assert.Equal(_repo.MainCommit, connection.Value.Commit);
-        Assert.DoesNotContain(_server.SeenPaths, path => path.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Server.SeenPaths, path => path.Contains(Password, StringComparison.Ordinal));
+        Assert.Empty(Server.CommandLinesWithPassword);
     }
 
     [SkippableFact]
@@ -50,6 +51,7 @@ public sealed class GitHttpCredentialTests : IAsyncLifetime
         );
 
         Assert.Equal(_repo.FeatureCommit, checkout.Value.Commit.Sha);
+        Assert.Empty(Server.CommandLinesWithPassword);
         Assert.True(File.Exists(Path.Combine(target, "feature.txt")));
     }
 
@@ -82,7 +84,7 @@ public sealed class GitHttpCredentialTests : IAsyncLifetime
         Assert.Equal("Secret", connection.Problem!.Field);
         Assert.Contains(
             "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"x-access-token:{Password}")),
-            _server.SeenAuthorizations
+            Server.SeenAuthorizations
         );
     }
 
@@ -99,7 +101,7 @@ public sealed class GitHttpCredentialTests : IAsyncLifetime
     public async Task A_missing_repository_on_the_server_is_said_to_be_none()
     {
         var connection = await _git.TestConnectionAsync(
-            new GitRemote($"{_server.BaseUrl}/other.git", UserPassword("deployer", Password)),
+            new GitRemote($"{Server.BaseUrl}/other.git", UserPassword("deployer", Password)),
             "main",
             default
         );
@@ -108,9 +110,12 @@ public sealed class GitHttpCredentialTests : IAsyncLifetime
         Assert.Contains("is not a Git repository", connection.Problem.Message, StringComparison.Ordinal);
     }
 
+    private GitHttpServer Server => _server ?? throw new InvalidOperationException("Not started.");
+
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
+        if (_server is not null)
+            await _server.DisposeAsync();
         _repo.Dispose();
         Directory.Delete(_workspace, recursive: true);
     }

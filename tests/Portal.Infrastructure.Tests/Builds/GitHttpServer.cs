@@ -26,6 +26,12 @@ public sealed class GitHttpServer : IAsyncDisposable
     /// <summary>The request paths and queries, to check that no credential travelled in a URL.</summary>
     public List<string> SeenPaths { get; } = [];
 
+    /// <summary>
+    /// The command lines, seen while a request was served, of any process on the machine that held the password: git
+    /// and its helpers are running then, so a credential passed as an argument would show here.
+    /// </summary>
+    public List<string> CommandLinesWithPassword { get; } = [];
+
     private GitHttpServer(WebApplication app, string root)
     {
         _app = app;
@@ -51,6 +57,7 @@ public sealed class GitHttpServer : IAsyncDisposable
             {
                 server.SeenPaths.Add(context.Request.Path + context.Request.QueryString);
                 server.SeenAuthorizations.Add(context.Request.Headers.Authorization.ToString());
+                server.CommandLinesWithPassword.AddRange(CommandLinesHolding(password));
             }
             if (context.Request.Headers.Authorization.ToString() != expected)
             {
@@ -63,6 +70,24 @@ public sealed class GitHttpServer : IAsyncDisposable
         await app.StartAsync();
         server = new GitHttpServer(app, root);
         return server;
+    }
+
+    private static IEnumerable<string> CommandLinesHolding(string secret)
+    {
+        foreach (var folder in Directory.GetDirectories("/proc"))
+        {
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (commandLine.Contains(secret, StringComparison.Ordinal))
+                yield return commandLine;
+        }
     }
 
     /// <summary>A bare copy of <paramref name="repository"/>, served at the URL returned.</summary>
