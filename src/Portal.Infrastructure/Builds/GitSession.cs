@@ -72,15 +72,16 @@ internal sealed partial class GitSession : IDisposable
 
     private string SshCommand()
     {
-        var identity = "none";
+        // "IdentityFile none": without a key of its own, ssh must not try the portal user's default keys.
+        var identity = "-o IdentityFile=none";
         if (_credential.Kind == GitCredentialKind.SshKey)
-            identity = WriteFile("id_key", _credential.Secret, executable: false);
+            identity = $"-i {Quoted(WriteFile("id_key", _credential.Secret, executable: false))}";
         // -F /dev/null: the portal user's ~/.ssh/config must not apply; BatchMode: never ask; the host key of a first
         // contact is accepted and kept, a changed one refused.
         return string.Join(
             ' ',
             "ssh -F /dev/null",
-            $"-i {Quoted(identity)}",
+            identity,
             "-o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o PasswordAuthentication=no",
             "-o StrictHostKeyChecking=accept-new -o GlobalKnownHostsFile=/dev/null",
             $"-o UserKnownHostsFile={Quoted(_knownHostsFile)}",

@@ -104,6 +104,18 @@ public sealed class GitClientTests : IDisposable
         Assert.Equal(before, SessionFolders());
     }
 
+    [SkippableFact]
+    public async Task An_ssh_host_reached_without_a_key_on_a_closed_port_is_said_to_be_unreachable()
+    {
+        var connection = await _git.TestConnectionAsync(
+            new GitRemote($"ssh://git@127.0.0.1:{ClosedPort()}/acme/shop.git", GitCredential.None),
+            "main",
+            default
+        );
+
+        Assert.Equal(ProblemKind.Unavailable, connection.Problem!.Kind);
+    }
+
     private string SshKeyFile()
     {
         var path = Path.Combine(_workspace, "id_test");
