@@ -63,6 +63,10 @@ public sealed class ArchiveSource(IOptions<ArchiveOptions> options)
         {
             return Problem.Invalid(Field, refusal.Message);
         }
+        catch (PathTooLongException)
+        {
+            return Problem.Invalid(Field, "The archive holds a path or file name too long to be written.");
+        }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException)
         {
             return Problem.Invalid(Field, $"The archive is damaged or uses a feature not supported: {e.Message}");

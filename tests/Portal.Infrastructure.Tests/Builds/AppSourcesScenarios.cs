@@ -94,6 +94,19 @@ public abstract class AppSourcesScenarios(DatabaseKind kind) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Testing_a_source_answers_with_the_commit_and_saves_nothing()
+    {
+        var world = Started();
+        var tenant = await world.AddTenantWithAppAsync("tested");
+
+        var tested = await world.AsDeveloperOfAsync(tenant, sources => sources.TestAsync(Connect(), default));
+
+        Assert.Equal(new string('c', 40), tested.Value.Commit);
+        Assert.Equal(0, await world.ReadAsync(db => db.AppSources.IgnoreQueryFilters().CountAsync()));
+        Assert.Equal(0, await world.ReadAsync(db => db.AuditEvents.CountAsync(e => e.TenantId == tenant.Id)));
+    }
+
+    [SkippableFact]
     public async Task A_repository_that_does_not_answer_saves_nothing()
     {
         var world = Started();

@@ -293,6 +293,15 @@ public sealed class ArchiveSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_name_too_long_for_the_file_system_is_refused()
+    {
+        var extracted = await Source().ExtractAsync(Zip((new string('n', 300) + ".txt", "x")), Target, default);
+
+        Assert.Contains("too long", extracted.Problem!.Message, StringComparison.Ordinal);
+        AssertNothingLeft();
+    }
+
+    [Fact]
     public async Task An_empty_archive_is_refused()
     {
         var extracted = await Source().ExtractAsync(Zip(("empty/", null)), Target, default);
