@@ -25,31 +25,36 @@ internal sealed partial class GitSession : IDisposable
         _credential = remote.Credential;
         Folder = Directory.CreateTempSubdirectory("portal-git-").FullName;
         // CreateTempSubdirectory makes it 0700: only the portal's user reads the credential files in it.
-        var emptyConfig = WriteFile("gitconfig", "", executable: false);
-        _knownHostsFile = WriteFile("known_hosts", remote.KnownHosts, executable: false);
-        _environment = new Dictionary<string, string>
+        try
         {
-            ["HOME"] = Folder,
-            ["LC_ALL"] = "C",
-            ["LANGUAGE"] = "C",
-            ["GIT_TERMINAL_PROMPT"] = "0",
-            ["GIT_CONFIG_NOSYSTEM"] = "1",
-            ["GIT_CONFIG_GLOBAL"] = emptyConfig,
-            ["GIT_ALLOW_PROTOCOL"] = "https:http:ssh:file",
-            ["GIT_SSH_COMMAND"] = SshCommand(),
-        };
-        if (_credential.Kind is GitCredentialKind.Token or GitCredentialKind.UserPassword)
+            var emptyConfig = WriteFile("gitconfig", "", executable: false);
+            _knownHostsFile = WriteFile("known_hosts", remote.KnownHosts, executable: false);
+            _environment = new Dictionary<string, string>
+            {
+                ["HOME"] = Folder,
+                ["LC_ALL"] = "C",
+                ["LANGUAGE"] = "C",
+                ["GIT_TERMINAL_PROMPT"] = "0",
+                ["GIT_CONFIG_NOSYSTEM"] = "1",
+                ["GIT_CONFIG_GLOBAL"] = emptyConfig,
+                ["GIT_ALLOW_PROTOCOL"] = "https:http:ssh:file",
+                ["GIT_SSH_COMMAND"] = SshCommand(),
+            };
+            if (_credential.Kind is GitCredentialKind.Token or GitCredentialKind.UserPassword)
+            {
+                _environment["GIT_ASKPASS"] = WriteFile("askpass", AskPassScript, executable: true);
+                _environment[UserVariable] = _credential.UserName;
+                _environment[SecretVariable] = _credential.Secret;
+            }
+        }
+        catch
         {
-            _environment["GIT_ASKPASS"] = WriteFile("askpass", AskPassScript, executable: true);
-            _environment[UserVariable] = _credential.UserName;
-            _environment[SecretVariable] = _credential.Secret;
+            Dispose();
+            throw;
         }
     }
 
-    public static GitSession Open(GitRemote remote)
-    {
-        return new GitSession(remote);
-    }
+    public static GitSession Open(GitRemote remote) => new(remote);
 
     /// <summary>The host keys known at the end of the contact, to be kept with the source.</summary>
     public string KnownHosts => File.Exists(_knownHostsFile) ? File.ReadAllText(_knownHostsFile) : "";
