@@ -50,6 +50,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Monitoring.AlertRule> AlertRules => Set<Domain.Monitoring.AlertRule>();
     public DbSet<Domain.Monitoring.Alert> Alerts => Set<Domain.Monitoring.Alert>();
     public DbSet<Domain.Monitoring.AlertDelivery> AlertDeliveries => Set<Domain.Monitoring.AlertDelivery>();
+    public DbSet<Domain.Builds.AppSource> AppSources => Set<Domain.Builds.AppSource>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Domain.Builds.Build> Builds => Set<Domain.Builds.Build>();
 
@@ -76,5 +77,6 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Middleware.MiddlewareInstance>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
         builder.Entity<Domain.Middleware.MiddlewareBinding>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.Build>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Builds.AppSource>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
     }
 }

@@ -1,0 +1,11 @@
+namespace Portal.Domain.Builds;
+
+/// <summary>
+/// The actions of the audit trail about building from source. The values are stored, so they never change.
+/// </summary>
+public static class BuildAuditActions
+{
+    public const string SourceConnected = "app-source.connected";
+    public const string SourceReplaced = "app-source.replaced";
+    public const string SourceDisconnected = "app-source.disconnected";
+}

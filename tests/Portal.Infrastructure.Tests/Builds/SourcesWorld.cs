@@ -1,0 +1,176 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Portal.Domain.Audit;
+using Portal.Domain.Builds;
+using Portal.Domain.Common;
+using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Builds;
+using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
+
+namespace Portal.Infrastructure.Tests.Builds;
+
+public enum DatabaseKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The portal's infrastructure on a fresh database of either kind, migrated, with a Git client that answers as told
+/// and remembers what it was asked: the use case's rules are under test here, real git in <see cref="GitClientTests"/>.
+/// </summary>
+public sealed class SourcesWorld : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+    private readonly string? _sqliteFile;
+
+    public AnsweringGitClient Git { get; } = new();
+
+    private SourcesWorld(DatabaseKind kind)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Portal:Builds:Git:AllowedHosts:0"] = "github.com",
+            ["Portal:Builds:Git:AllowedHosts:1"] = "git.example.com",
+        };
+        if (kind == DatabaseKind.Sqlite)
+        {
+            _sqliteFile = Path.Combine(Path.GetTempPath(), $"portal-app-sources-{Guid.NewGuid():N}.db");
+            settings["ConnectionStrings:Portal"] = $"Data Source={_sqliteFile};Pooling=False";
+        }
+        else
+        {
+            settings["Portal:Database:Provider"] = "Postgres";
+            settings["ConnectionStrings:Portal"] =
+                $"{PostgresServer};Database=portal_sources_{Guid.NewGuid():N};Pooling=False";
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        _services = new ServiceCollection()
+            .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton<IConfiguration>(configuration)
+            .AddPortalInfrastructure(configuration, Path.GetTempPath())
+            .AddSingleton<IGitClient>(Git)
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+
+    public static string? PostgresServer =>
+        Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } value ? value : null;
+
+    /// <summary>
+    /// Why a database of <paramref name="kind"/> cannot be had here, or null; under CI=true it must be.
+    /// </summary>
+    public static string? Unavailable(DatabaseKind kind)
+    {
+        if (kind == DatabaseKind.Sqlite || PostgresServer is not null)
+            return null;
+        if (GitTool.InCi)
+            throw new InvalidOperationException(
+                "CI=true but PORTAL_TEST_POSTGRES is not set: the PostgreSQL tests cannot run."
+            );
+        return "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
+    }
+
+    public static async Task<SourcesWorld> CreateAsync(DatabaseKind kind)
+    {
+        var world = new SourcesWorld(kind);
+        await using var scope = world._services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default);
+        return world;
+    }
+
+    /// <summary>A tenant with one application named <paramref name="appName"/>.</summary>
+    public async Task<Tenant> AddTenantWithAppAsync(string slug, string appName = "shop")
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var tenant = Tenant.Create(slug, slug.ToUpperInvariant(), DateTime.UtcNow).Value;
+        db.Tenants.Add(tenant);
+        var spec = new Domain.Applications.DeploymentSpec
+        {
+            Image = "nginx:1.27",
+            Resources = new(100, 200, 64L << 20, 128L << 20),
+        };
+        var vault = scope.ServiceProvider.GetRequiredService<SpecVault>();
+        db.Applications.Add(
+            Domain.Applications.Application.Create(tenant, appName, "", "team", spec, vault.Seal, DateTime.UtcNow).Value
+        );
+        await db.SaveChangesAsync();
+        return tenant;
+    }
+
+    public async Task SuspendAsync(Tenant tenant)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var stored = await db.Tenants.SingleAsync(t => t.Id == tenant.Id);
+        Assert.True(stored.Suspend().Succeeded);
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as a developer of <paramref name="tenant"/>, as one request would.
+    /// </summary>
+    public async Task<T> AsDeveloperOfAsync<T>(Tenant tenant, Func<AppSources, Task<T>> work)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        scope
+            .ServiceProvider.GetRequiredService<TenantScope>()
+            .Bind(await db.Tenants.SingleAsync(t => t.Id == tenant.Id));
+        scope
+            .ServiceProvider.GetRequiredService<CurrentActor>()
+            .ActAs(new Actor(Guid.NewGuid(), "dev@example.com", null));
+        return await work(scope.ServiceProvider.GetRequiredService<AppSources>());
+    }
+
+    /// <summary>Reads the database past the tenant filters, as an operator with psql would.</summary>
+    public async Task<T> ReadAsync<T>(Func<PortalDbContext, Task<T>> read)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<PortalDbContext>());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sqliteFile is null)
+        {
+            await using var scope = _services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<PortalDbContext>().Database.EnsureDeletedAsync();
+        }
+        await _services.DisposeAsync();
+        if (_sqliteFile is not null)
+        {
+            foreach (var path in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
+                File.Delete(path);
+        }
+    }
+}
+
+/// <summary>
+/// A Git client that answers every test with <see cref="Answer"/> and records the remotes it was given.
+/// </summary>
+public sealed class AnsweringGitClient : IGitClient
+{
+    public Result<GitConnection> Answer { get; set; } = new GitConnection(GitRefKind.Branch, new string('c', 40), "");
+
+    public List<(GitRemote Remote, string Ref)> Asked { get; } = [];
+
+    public Task<Result<GitConnection>> TestConnectionAsync(GitRemote remote, string refName, CancellationToken ct)
+    {
+        Asked.Add((remote, refName));
+        return Task.FromResult(Answer);
+    }
+
+    public Task<Result<GitCheckout>> FetchAsync(
+        GitRemote remote,
+        string refOrCommit,
+        SourceSubDirectory subDirectory,
+        string directory,
+        CancellationToken ct
+    ) => throw new NotSupportedException("The use case never fetches.");
+}
