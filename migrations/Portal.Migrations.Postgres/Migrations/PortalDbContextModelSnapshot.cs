@@ -779,6 +779,75 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("AppSources", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Builds.Build", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Failure")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("OperationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.Property<string>("Recipe")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Ref")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("TenantId", "State", "CreatedAt");
+
+                    b.ToTable("Builds", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2429,6 +2498,89 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.Build", b =>
+                {
+                    b.HasOne("Portal.Domain.Applications.Application", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.OwnsOne("Portal.Domain.Builds.PushedImage", "Image", b1 =>
+                        {
+                            b1.Property<Guid>("BuildId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("Digest")
+                                .IsRequired()
+                                .HasMaxLength(100)
+                                .HasColumnType("character varying(100)")
+                                .HasColumnName("ImageDigest");
+
+                            b1.Property<string>("Repository")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)")
+                                .HasColumnName("ImageRepository");
+
+                            b1.Property<long>("SizeBytes")
+                                .HasColumnType("bigint")
+                                .HasColumnName("ImageSizeBytes");
+
+                            b1.Property<string>("Tag")
+                                .IsRequired()
+                                .HasMaxLength(128)
+                                .HasColumnType("character varying(128)")
+                                .HasColumnName("ImageTag");
+
+                            b1.HasKey("BuildId");
+
+                            b1.ToTable("Builds");
+
+                            b1.WithOwner()
+                                .HasForeignKey("BuildId");
+                        });
+
+                    b.OwnsOne("Portal.Domain.Builds.SourceCommit", "Commit", b1 =>
+                        {
+                            b1.Property<Guid>("BuildId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("Author")
+                                .IsRequired()
+                                .HasMaxLength(300)
+                                .HasColumnType("character varying(300)")
+                                .HasColumnName("CommitAuthor");
+
+                            b1.Property<DateTime>("CommittedAt")
+                                .HasColumnType("timestamp with time zone")
+                                .HasColumnName("CommittedAt");
+
+                            b1.Property<string>("Sha")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("CommitSha");
+
+                            b1.Property<string>("Subject")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)")
+                                .HasColumnName("CommitSubject");
+
+                            b1.HasKey("BuildId");
+
+                            b1.ToTable("Builds");
+
+                            b1.WithOwner()
+                                .HasForeignKey("BuildId");
+                        });
+
+                    b.Navigation("Commit");
+
+                    b.Navigation("Image");
                 });
 
             modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>

@@ -766,6 +766,75 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AppSources", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Builds.Build", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Failure")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("OperationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Recipe")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Ref")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "Number")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("TenantId", "State", "CreatedAt");
+
+                    b.ToTable("Builds", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2410,6 +2479,89 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.Build", b =>
+                {
+                    b.HasOne("Portal.Domain.Applications.Application", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.OwnsOne("Portal.Domain.Builds.PushedImage", "Image", b1 =>
+                        {
+                            b1.Property<Guid>("BuildId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Digest")
+                                .IsRequired()
+                                .HasMaxLength(100)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ImageDigest");
+
+                            b1.Property<string>("Repository")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ImageRepository");
+
+                            b1.Property<long>("SizeBytes")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("ImageSizeBytes");
+
+                            b1.Property<string>("Tag")
+                                .IsRequired()
+                                .HasMaxLength(128)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ImageTag");
+
+                            b1.HasKey("BuildId");
+
+                            b1.ToTable("Builds");
+
+                            b1.WithOwner()
+                                .HasForeignKey("BuildId");
+                        });
+
+                    b.OwnsOne("Portal.Domain.Builds.SourceCommit", "Commit", b1 =>
+                        {
+                            b1.Property<Guid>("BuildId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Author")
+                                .IsRequired()
+                                .HasMaxLength(300)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("CommitAuthor");
+
+                            b1.Property<DateTime>("CommittedAt")
+                                .HasColumnType("TEXT")
+                                .HasColumnName("CommittedAt");
+
+                            b1.Property<string>("Sha")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("CommitSha");
+
+                            b1.Property<string>("Subject")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("CommitSubject");
+
+                            b1.HasKey("BuildId");
+
+                            b1.ToTable("Builds");
+
+                            b1.WithOwner()
+                                .HasForeignKey("BuildId");
+                        });
+
+                    b.Navigation("Commit");
+
+                    b.Navigation("Image");
                 });
 
             modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>

@@ -65,7 +65,7 @@ public sealed record SourceCommit(string Sha, string Subject, string Author, Dat
 }
 
 /// <summary>The image a build pushed: its tag for people, its digest for deploys, its size for the list.</summary>
-public sealed record BuiltImage(string Repository, string Tag, string Digest, long SizeBytes)
+public sealed record PushedImage(string Repository, string Tag, string Digest, long SizeBytes)
 {
     /// <summary>
     /// The image pinned by digest, as a deploy of the build runs it: what was built, whatever the tag says later.
@@ -98,7 +98,7 @@ public sealed class Build : ITenantOwned
     public BuildState State { get; private set; }
     public BuildFailure? Failure { get; private set; }
     public string? Reason { get; private set; }
-    public BuiltImage? Image { get; private set; }
+    public PushedImage? Image { get; private set; }
     public string RequestedBy { get; private set; } = "";
     public Guid? OperationId { get; private set; }
     public DateTime CreatedAt { get; private set; }
@@ -174,7 +174,7 @@ public sealed class Build : ITenantOwned
         Recipe = recipe;
     }
 
-    public void Succeed(BuiltImage image, DateTime now)
+    public void Succeed(PushedImage image, DateTime now)
     {
         EnsureNotFinished();
         if (Commit is null)

@@ -5,7 +5,6 @@ using Portal.Domain.Builds;
 
 namespace Portal.Infrastructure.Builds;
 
-<<<<<<< HEAD
 internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
 {
     public void Configure(EntityTypeBuilder<Build> build)
@@ -56,7 +55,9 @@ internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
             b.State,
             b.CreatedAt,
         });
-=======
+    }
+}
+
 internal sealed class AppSourceConfiguration : IEntityTypeConfiguration<AppSource>
 {
     /// <summary>The model's name of the sealed credential, which the entity keeps in a field no reader sees.</summary>
@@ -77,6 +78,5 @@ internal sealed class AppSourceConfiguration : IEntityTypeConfiguration<AppSourc
         source.HasOne<Application>().WithMany().HasForeignKey(s => s.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         // One source per application, found by it.
         source.HasIndex(s => s.ApplicationId).IsUnique();
->>>>>>> b14-sources
     }
 }

@@ -50,7 +50,7 @@ public sealed class BuildTests
         build.Detected("go");
 
         build.Succeed(
-            new BuiltImage("127.0.0.1:5000/shop/orders", "4f2a9c1e0b7d", "sha256:" + new string('a', 64), 12_345_678),
+            new PushedImage("127.0.0.1:5000/shop/orders", "4f2a9c1e0b7d", "sha256:" + new string('a', 64), 12_345_678),
             T0.AddSeconds(95)
         );
 
@@ -68,7 +68,7 @@ public sealed class BuildTests
         build.Start(T0);
 
         Assert.Throws<InvalidOperationException>(() =>
-            build.Succeed(new BuiltImage("r/shop/orders", "x", "sha256:" + new string('b', 64), 1), T0)
+            build.Succeed(new PushedImage("r/shop/orders", "x", "sha256:" + new string('b', 64), 1), T0)
         );
     }
 
