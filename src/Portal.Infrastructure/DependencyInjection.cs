@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Clusters;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Builds;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Monitoring.Notifications;
@@ -227,6 +228,8 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.ChannelDirectory>();
         services.AddScoped<Monitoring.AlertBook>();
         services.AddScoped<Monitoring.MonitoringJobs>();
+
+        services.AddPortalBuilds(configuration, contentRoot);
 
         services.AddPortalKeyRing(configuration);
         return services;
