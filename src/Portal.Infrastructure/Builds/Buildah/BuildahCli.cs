@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
 
@@ -8,7 +9,7 @@ namespace Portal.Infrastructure.Builds.Buildah;
 /// The <c>buildah</c> command line over one image storage (a tenant's, or the base images'): vfs storage and chroot
 /// isolation, which work as root without a container engine or overlay mounts.
 /// </summary>
-public sealed class BuildahCli(string executable, string storageFolder)
+public sealed partial class BuildahCli(string executable, string storageFolder)
 {
     public string StorageFolder { get; } = Path.GetFullPath(storageFolder);
 
@@ -101,7 +102,11 @@ public sealed class BuildahCli(string executable, string storageFolder)
         {
             var ran = await RunAsync(
                 ["run", "--isolation", "chroot", name, "--", "/bin/sh", "-c", command],
-                onLine,
+                line =>
+                {
+                    if (!RunEpilogue().IsMatch(line))
+                        onLine(line);
+                },
                 null,
                 ct
             );
@@ -146,6 +151,10 @@ public sealed class BuildahCli(string executable, string storageFolder)
     /// <summary>A failure's last lines in one line, for a message.</summary>
     public static string Last(ToolOutcome outcome, int lines) =>
         string.Join(" | ", outcome.LastLines.TakeLast(lines).Select(l => l.Trim()).Where(l => l.Length > 0));
+
+    // What buildah run adds after a command that exits non-zero; the exit code says it already.
+    [GeneratedRegex("\\A(subprocess exited with status \\d+|Error: exit status \\d+)\\z")]
+    private static partial Regex RunEpilogue();
 
     private static string? Text(JsonElement config, string name) =>
         config.ValueKind == JsonValueKind.Object && config.TryGetProperty(name, out var value)

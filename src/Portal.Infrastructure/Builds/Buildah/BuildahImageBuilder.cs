@@ -50,9 +50,11 @@ public sealed partial class BuildahImageBuilder(
         }
         catch (OperationCanceledException) when (overTime.IsCancellationRequested && !ct.IsCancellationRequested)
         {
-            return Problem.Unavailable(
-                $"The build took longer than its limit of {timeout.TotalMinutes:0.#} minutes and was stopped."
-            );
+            var limit =
+                timeout >= TimeSpan.FromMinutes(1)
+                    ? $"{timeout.TotalMinutes:0.#} minutes"
+                    : $"{timeout.TotalSeconds:0} seconds";
+            return Problem.Unavailable($"The build took longer than its limit of {limit} and was stopped.");
         }
         finally
         {

@@ -41,8 +41,6 @@ public sealed class EmbeddedRegistryProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public bool HasExited => _process.HasExited;
-
     /// <summary>
     /// Starts the registry and waits until it answers on /v2/. A registry that is not installed, exits, or does not
     /// answer in time is a problem that says so, and leaves no process behind.
