@@ -78,7 +78,7 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
 
     private BuildStorage Storage => new(Path.Combine(registry.Folder.FullName, "builds"));
 
-    /// <param name="started">False: a registry that never started, for refusals that must come before it is asked.</param>
+    /// <param name="started">False: a registry that never started, for refusals made before it is asked.</param>
     private BaseImageMaker Maker(IBaseRootFilesystem rootFilesystem, bool started = true) =>
         new(
             Options.Create(new BuildahOptions()),

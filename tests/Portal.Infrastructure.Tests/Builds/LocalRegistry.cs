@@ -7,9 +7,9 @@ using Portal.Infrastructure.Builds.Registry;
 namespace Portal.Infrastructure.Tests.Builds;
 
 /// <summary>
-/// The embedded registry, started for real on a free loopback port in a folder of its own, with a tiny base image in
-/// it ("base/tiny:1": busybox and its applets, no shell script beyond them) that test Dockerfiles build FROM, so that no
-/// test needs mmdebstrap or the network.
+/// The embedded registry, started for real on a free loopback port in a folder of its own, with a tiny base image
+/// in it ("base/tiny:1": busybox and its applets) that test Dockerfiles build FROM, so that no test needs mmdebstrap
+/// or the network.
 /// </summary>
 public sealed class LocalRegistry : IAsyncLifetime
 {

@@ -103,7 +103,7 @@ public sealed class RegistryImageTests(LocalRegistry registry)
         Assert.Contains("could not be reached", ping.Problem!.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Makes an image from the tiny base with a file of its own, tags and pushes it; answers its digest.</summary>
+    /// <summary>Makes an image from the tiny base with a label of its own, pushes it; answers its digest.</summary>
     private async Task<string> PushAsync(ImageRepository repository, IReadOnlyList<string> tags)
     {
         var storage = Path.Combine(registry.Folder.FullName, $"push-{Guid.NewGuid():N}");

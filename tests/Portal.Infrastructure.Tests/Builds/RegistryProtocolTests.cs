@@ -64,7 +64,8 @@ public sealed class RegistryProtocolTests
     {
         var challenge = RegistryChallenge.Parse(
             "Bearer",
-            """realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push" """
+            "realm=\"https://auth.example.com/token\",service=\"registry.example.com\","
+                + "scope=\"repository:a/b:pull,push\""
         );
 
         Assert.True(challenge.IsBearer);
