@@ -19,9 +19,10 @@ public interface IImageBuilder
 }
 
 /// <summary>
-/// What to build: <see cref="Dockerfile"/> is relative to <see cref="ContextDirectory"/>; the image is pushed under
-/// every tag of <see cref="Tags"/> (the commit's first, then the branch's). <see cref="TestCommand"/>, when set, runs
-/// in the built image before the push (through <c>/bin/sh -c</c>) and its exit code decides.
+/// What to build, for the tenant of that slug (whose repositories alone it may push to, and whose build storage
+/// and layer cache it uses): <see cref="Dockerfile"/> is relative to <see cref="ContextDirectory"/>; the image is
+/// pushed under every tag of <see cref="Tags"/> (the commit's first, then the branch's). <see cref="TestCommand"/>,
+/// when set, runs in the built image before the push (through <c>/bin/sh -c</c>) and its exit code decides.
 /// </summary>
 public sealed record ImageBuild(
     string Tenant,

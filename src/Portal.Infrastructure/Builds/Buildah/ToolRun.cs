@@ -43,13 +43,14 @@ public static class ToolRun
         void Line(string line)
         {
             var clean = Scrub(line, secrets);
+            // Standard output and error are read at once: the callback hears one line at a time all the same.
             lock (last)
             {
                 last.Enqueue(clean);
                 if (last.Count > keptLines)
                     last.Dequeue();
+                onLine?.Invoke(clean);
             }
-            onLine?.Invoke(clean);
         }
 
         try

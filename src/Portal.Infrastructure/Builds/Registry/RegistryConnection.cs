@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
@@ -27,7 +28,16 @@ public sealed class RegistryConnection(IOptions<RegistryOptions> options, Regist
         if (!settings.Embedded)
         {
             lock (_lock)
-                return _endpoint ??= Configured(settings);
+            {
+                if (_endpoint is null)
+                {
+                    var configured = Configured(settings);
+                    if (!configured.Succeeded)
+                        return configured;
+                    _endpoint = configured.Value;
+                }
+                return _endpoint;
+            }
         }
         lock (_lock)
             return _endpoint is null ? Problem.Unavailable(_unavailable) : _endpoint;
@@ -72,11 +82,28 @@ public sealed class RegistryConnection(IOptions<RegistryOptions> options, Regist
             _client?.Dispose();
     }
 
-    private RegistryEndpoint Configured(RegistryOptions settings) =>
-        new(
+    private Result<RegistryEndpoint> Configured(RegistryOptions settings)
+    {
+        var password = settings.Password;
+        if (settings.SealedPassword.Length > 0)
+        {
+            try
+            {
+                password = seal.Open(settings.SealedPassword);
+            }
+            catch (CryptographicException)
+            {
+                return Problem.Unavailable(
+                    $"{RegistryOptions.Section}:SealedPassword cannot be opened with this portal's key ring: "
+                        + "seal it again with this portal, or set Password instead."
+                );
+            }
+        }
+        return new RegistryEndpoint(
             new Uri(settings.Url),
             settings.User.Length > 0 ? settings.User : null,
-            settings.SealedPassword.Length > 0 ? seal.Open(settings.SealedPassword) : settings.Password,
+            password,
             settings.VerifyTls
         );
+    }
 }
