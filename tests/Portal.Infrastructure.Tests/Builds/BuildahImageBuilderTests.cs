@@ -131,6 +131,25 @@ public sealed class BuildahImageBuilderTests(LocalRegistry registry) : IDisposab
     }
 
     [SkippableFact]
+    public async Task A_push_the_registry_refuses_is_a_refusal_that_names_the_registry()
+    {
+        var build = Build("acme", "FROM scratch\nCOPY index.html /index.html\n");
+        var refused = registry.Connection();
+        refused.UseEmbedded(registry.Endpoint with { Password = "not-the-password" });
+
+        var built = await Builder(refused).BuildAsync(build, _log.Add, default);
+
+        Assert.Equal(ProblemKind.Forbidden, built.Problem?.Kind);
+        Assert.StartsWith(
+            $"The registry {registry.Endpoint.Host} refused the push",
+            built.Problem!.Message,
+            StringComparison.Ordinal
+        );
+        Assert.DoesNotContain("not-the-password", built.Problem.Message, StringComparison.Ordinal);
+        await AssertNothingPushedAsync(build.Repository);
+    }
+
+    [SkippableFact]
     public async Task The_registry_password_never_reaches_the_build_log()
     {
         var password = registry.Endpoint.Password!;
@@ -185,11 +204,11 @@ public sealed class BuildahImageBuilderTests(LocalRegistry registry) : IDisposab
         );
     }
 
-    private BuildahImageBuilder Builder()
+    private BuildahImageBuilder Builder(RegistryConnection? connection = null)
     {
         _ = registry.Process;
         var options = Options.Create(new BuildahOptions { StorageDirectory = Storage.Root, FailureLines = 5 });
-        return new BuildahImageBuilder(options, new BuildSlots(2), registry.Connection(), Storage);
+        return new BuildahImageBuilder(options, new BuildSlots(2), connection ?? registry.Connection(), Storage);
     }
 
     private BuildStorage Storage => new(Path.Combine(registry.Folder.FullName, "builds"));
