@@ -53,9 +53,10 @@ public sealed class BuildSlots
                 return Take(key);
             waiter = new Waiter(key);
             waiter.Node = _waiting.AddLast(waiter);
-            queued?.Invoke(_waiting.Count - 1);
-            // A waiter whose tenant is busy may be the only one, while other slots are free for later ones.
+            // Waiters whose tenants are at their limit may be ahead while a slot is free for this one.
             Grant();
+            if (!waiter.Slot.Task.IsCompleted)
+                queued?.Invoke(_waiting.Count - 1);
         }
         await using var registration = ct.Register(() => Abandon(waiter));
         return await waiter.Slot.Task;

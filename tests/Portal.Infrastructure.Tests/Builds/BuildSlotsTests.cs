@@ -28,9 +28,11 @@ public sealed class BuildSlotsTests
         using var running = await slots.AcquireAsync("acme", default);
         var secondOfAcme = slots.AcquireAsync("acme", default);
 
-        var globex = slots.AcquireAsync("globex", default);
+        var globexWaited = false;
+        var globex = slots.AcquireAsync("globex", default, _ => globexWaited = true);
 
         Assert.True(globex.IsCompletedSuccessfully, "globex takes the free slot acme may not use");
+        Assert.False(globexWaited, "and is not told it waits");
         Assert.False(secondOfAcme.IsCompleted);
         (await globex).Dispose();
         Assert.False(secondOfAcme.IsCompleted);

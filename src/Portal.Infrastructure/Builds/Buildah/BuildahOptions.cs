@@ -16,7 +16,10 @@ public sealed class BuildahOptions
     /// <summary>Builds running at once; the others wait in the order they came. One per core is a fair start.</summary>
     public int ConcurrentBuilds { get; set; } = 2;
 
-    /// <summary>Builds of one tenant running at once, so that one tenant cannot fill every slot.</summary>
+    /// <summary>
+    /// Builds of one tenant running at once, so that one tenant cannot fill every slot. One also means a failed build
+    /// can tell its own working containers in the tenant's storage from those of another build, and remove just those.
+    /// </summary>
     public int ConcurrentBuildsPerTenant { get; set; } = 1;
 
     /// <summary>The longest a build may take, test and push included, unless the build asks for less.</summary>
