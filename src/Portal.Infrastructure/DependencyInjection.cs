@@ -230,6 +230,7 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.MonitoringJobs>();
 
         services.AddBuildSources(configuration);
+        services.AddPortalBuilds(configuration, contentRoot);
 
         services.AddPortalKeyRing(configuration);
         return services;

@@ -42,6 +42,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Admin:Email", AdminEmail);
         builder.UseSetting("Portal:Admin:Password", AdminPassword);
         builder.UseSetting("Portal:Security:LoginAttemptsPerMinute", "1000");
+        // Tests that need the registry start their own, on a port and in a folder of their own.
+        builder.UseSetting("Portal:Builds:Registry:Embedded", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);

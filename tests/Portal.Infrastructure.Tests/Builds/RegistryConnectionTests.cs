@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+using Portal.Domain.Common;
+using Portal.Infrastructure.Builds.Registry;
+
+namespace Portal.Infrastructure.Tests.Builds;
+
+public sealed class RegistryConnectionTests
+{
+    private readonly RegistryPasswordSeal _seal = new(new EphemeralDataProtectionProvider());
+
+    [Fact]
+    public void A_configured_registry_signs_in_with_its_sealed_password_opened()
+    {
+        var connection = Connection(
+            new RegistryOptions
+            {
+                Embedded = false,
+                Url = "https://harbor.example.com",
+                User = "robot$portal",
+                SealedPassword = _seal.Seal("s3cret"),
+            }
+        );
+
+        var endpoint = connection.Endpoint().Value;
+
+        Assert.Equal("harbor.example.com", endpoint.Host);
+        Assert.Equal("robot$portal", endpoint.User);
+        Assert.Equal("s3cret", endpoint.Password);
+        Assert.Equal("harbor.example.com", connection.Registry().Host);
+    }
+
+    [Fact]
+    public void A_sealed_password_from_another_key_ring_says_so_instead_of_throwing()
+    {
+        var other = new RegistryPasswordSeal(new EphemeralDataProtectionProvider()).Seal("s3cret");
+        var connection = Connection(
+            new RegistryOptions
+            {
+                Embedded = false,
+                Url = "https://harbor.example.com",
+                SealedPassword = other,
+            }
+        );
+
+        var endpoint = connection.Endpoint();
+
+        Assert.Equal(ProblemKind.Unavailable, endpoint.Problem?.Kind);
+        Assert.StartsWith(
+            "Portal:Builds:Registry:SealedPassword cannot be opened with this portal's key ring",
+            endpoint.Problem!.Message,
+            StringComparison.Ordinal
+        );
+    }
+
+    [Fact]
+    public async Task Without_a_registry_every_call_says_how_to_configure_one()
+    {
+        var connection = Connection(new RegistryOptions { Embedded = false });
+
+        var ping = await connection.Registry().PingAsync(default);
+
+        Assert.Equal(ProblemKind.Unavailable, ping.Problem?.Kind);
+        Assert.Equal(
+            "No image registry is configured: set Portal:Builds:Registry:Url, or Embedded to true.",
+            ping.Problem!.Message
+        );
+    }
+
+    [Fact]
+    public async Task The_embedded_registry_is_unavailable_until_it_has_started_and_after_it_stopped()
+    {
+        var connection = Connection(new RegistryOptions());
+        var before = await connection.Registry().PingAsync(default);
+        connection.UseEmbedded(new RegistryEndpoint(new Uri("http://127.0.0.1:5999/"), "portal", "p"));
+        var started = connection.Endpoint();
+        connection.EmbeddedUnavailable("stopped");
+
+        Assert.Equal("The embedded registry has not started yet.", before.Problem?.Message);
+        Assert.Equal("127.0.0.1:5999", started.Value.Host);
+        Assert.Equal("stopped", connection.Endpoint().Problem?.Message);
+    }
+
+    [Theory]
+    [InlineData("https://harbor.example.com/v2/", "without a path")]
+    [InlineData("ftp://harbor.example.com", "http(s) base address")]
+    [InlineData("harbor.example.com", "http(s) base address")]
+    public void A_registry_url_that_is_not_a_base_address_is_refused_at_start(string url, string message)
+    {
+        var invalid = new RegistryOptions { Embedded = false, Url = url }.Invalid();
+
+        Assert.Contains(message, invalid, StringComparison.Ordinal);
+    }
+
+    private RegistryConnection Connection(RegistryOptions options) => new(Options.Create(options), _seal);
+}
