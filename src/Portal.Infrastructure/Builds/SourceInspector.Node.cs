@@ -88,8 +88,8 @@ public sealed partial class SourceInspector
             : "dist";
         var install = (manager, lockfile) switch
         {
-            ("pnpm", _) => "npm install --global pnpm && pnpm install --frozen-lockfile",
-            ("yarn", _) => "npm install --global yarn && yarn install --frozen-lockfile",
+            ("pnpm", _) => "(command -v pnpm || npm install --global pnpm) && pnpm install --frozen-lockfile",
+            ("yarn", _) => "(command -v yarn || npm install --global yarn) && yarn install --frozen-lockfile",
             (_, null) => "npm install",
             _ => "npm ci",
         };
