@@ -38,7 +38,11 @@ public sealed partial class SourceInspector(RecipeCatalog catalog)
         var notes = new List<string>();
         var proposals = new List<RecipeProposal>();
         foreach (var found in Detectors().Select(detect => detect(tree)).OfType<Found>())
-            proposals.Add(Fitted(found, notes));
+        {
+            // A site built with Node.js and its index.html both say "static": the first, more telling, stays.
+            if (proposals.All(p => p.Recipe != found.Recipe))
+                proposals.Add(Fitted(found, notes));
+        }
         notes.InsertRange(0, tree.Notes);
         if (proposals.Count == 0)
             notes.Add(

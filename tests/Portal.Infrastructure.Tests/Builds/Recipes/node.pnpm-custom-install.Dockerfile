@@ -2,7 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
-RUN ["npm", "install", "--global", "--no-fund", "--no-audit", "pnpm"]
+RUN command -v pnpm >/dev/null \
+ || npm install --global --no-fund --no-audit pnpm
 RUN ["pnpm", "install", "--prod=false"]
 
 FROM node:20-bookworm-slim

@@ -2,7 +2,8 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY . .
-RUN ["npm", "install", "--global", "--no-fund", "--no-audit", "yarn"]
+RUN command -v yarn >/dev/null \
+ || npm install --global --no-fund --no-audit yarn
 RUN ["yarn", "install", "--frozen-lockfile"]
 RUN ["yarn", "run", "build"]
 
