@@ -129,7 +129,7 @@ public sealed record Recipe(
         return problems.Count > 0 ? Problem.Invalid(problems) : new RecipeChoice(Name, chosen);
     }
 
-    /// <summary>The same recipe with another default for one parameter (a base image's version from the settings).</summary>
+    /// <summary>The same recipe with another default for one parameter (a base image's version).</summary>
     public Recipe WithDefault(string parameter, string value) =>
         this with
         {
@@ -143,7 +143,7 @@ public sealed record Recipe(
         {
             var parameter = Parameters[i];
             var field = $"{nameof(Parameters)}[{i}]";
-            if (!Middleware.TemplateDefinition.IsIdentifier(parameter.Name))
+            if (!IsParameterName(parameter.Name))
                 problems.Add(
                     Problem.Invalid(
                         $"{field}.Name",
@@ -204,6 +204,12 @@ public sealed record Recipe(
                 )
             );
     }
+
+    /// <summary>Lowercase letters, digits and '_', a letter first: what Liquid reads as params.{name}.</summary>
+    private static bool IsParameterName(string name) =>
+        name.Length is > 0 and <= 63
+        && char.IsAsciiLetterLower(name[0])
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
 
     private void ValidateImage(RecipeImage? image, string field, List<Problem> problems)
     {

@@ -35,7 +35,7 @@ public enum RecipeParameterType
     Boolean,
 }
 
-/// <summary>A value of another parameter that makes this one required: "start_command" when "server" is "command".</summary>
+/// <summary>Values of another parameter that make one required: "start_command" when "server" is "command".</summary>
 public sealed record RecipeCondition(string Parameter, IReadOnlyList<string> Values);
 
 /// <summary>
@@ -59,7 +59,7 @@ public sealed record RecipeParameter(
     string? Example = null
 )
 {
-    /// <summary>The longest value any parameter takes: enough for a command, a bound for what a Dockerfile holds.</summary>
+    /// <summary>The longest value a parameter takes: enough for a command, a bound on a Dockerfile.</summary>
     public const int ValueMaxLength = 1000;
 
     /// <summary>What a version is unless the parameter says otherwise: "20", "1.22", "3.12.4".</summary>
@@ -111,7 +111,7 @@ public sealed record RecipeParameter(
         return null;
     }
 
-    /// <summary>A given value written the one way templates see it: numbers without leading zeros, "true"/"false".</summary>
+    /// <summary>A value written the one way templates see it: numbers without leading zeros, "true"/"false".</summary>
     public string Normalize(string value) =>
         Type switch
         {

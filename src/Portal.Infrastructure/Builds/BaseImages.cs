@@ -10,7 +10,7 @@ public enum BaseImageSource
     /// <summary>Well-known public images (eclipse-temurin, node, golang, python, busybox): production.</summary>
     Public,
 
-    /// <summary>The local base images in the portal's own registry (<see cref="LocalBaseImages"/>): the embedded mode.</summary>
+    /// <summary>The local base images (<see cref="LocalBaseImages"/>) in the portal's registry: embedded.</summary>
     Local,
 }
 
@@ -94,7 +94,7 @@ public sealed class BaseImageOptions
 /// </summary>
 public sealed class BaseImageSet
 {
-    /// <summary>Production's defaults: the projects' own images on Docker Hub, on Debian bookworm where they offer it.</summary>
+    /// <summary>Production's defaults: the projects' own images, on Debian bookworm where they offer it.</summary>
     public static readonly BaseImageSet Public = new(
         new Dictionary<string, BaseImage>(StringComparer.Ordinal)
         {

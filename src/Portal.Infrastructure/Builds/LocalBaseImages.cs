@@ -26,7 +26,7 @@ public sealed record LocalBaseImages(string Suite, IReadOnlyList<LocalBaseImage>
     /// <summary>The repository folder the images are pushed under, in the portal's registry.</summary>
     public const string Repository = "base";
 
-    /// <summary>Where the file is, relative to the application's folder (it is copied there with the catalog).</summary>
+    /// <summary>Where the file is, relative to the application's folder (copied there with the catalog).</summary>
     public const string DefaultFile = "catalog/base-images/bookworm.yaml";
 
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
@@ -82,7 +82,7 @@ public sealed record LocalBaseImages(string Suite, IReadOnlyList<LocalBaseImage>
         return problems.Count > 0 ? Problem.Invalid(problems) : new LocalBaseImages(file.Suite!, images);
     }
 
-    /// <summary>Debian's rule for package names: lowercase letters, digits and '+-.', two or more, a letter or digit first.</summary>
+    /// <summary>Debian's package names: lowercase letters, digits and '+-.', a letter or digit first.</summary>
     private static bool IsPackageName(string name) =>
         name.Length >= 2
         && char.IsAsciiLetterOrDigit(name[0])

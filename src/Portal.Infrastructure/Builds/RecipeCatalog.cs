@@ -46,7 +46,7 @@ public sealed class RecipeCatalog
             ? DockerfileRenderer.Render(recipe, choice, BaseImages)
             : UnknownRecipe(choice.Recipe);
 
-    /// <summary>The recipes of <paramref name="directory"/> on <paramref name="baseImages"/>, proven as the class says.</summary>
+    /// <summary>The recipes of <paramref name="directory"/> on these base images, proven as the class says.</summary>
     public static Result<RecipeCatalog> Load(string directory, BaseImageSet baseImages)
     {
         var files = RecipeFiles.Load(directory);

@@ -126,7 +126,9 @@ public sealed partial class SourceInspector
     private static partial Regex PythonVersion();
 
     [GeneratedRegex(
-        @"^(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?(?<maker>Flask|FastAPI|Starlette|Quart|Litestar|Sanic|Bottle|Falcon|App|get_wsgi_application|get_asgi_application)\(",
+        @"^(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?"
+            + @"(?<maker>Flask|FastAPI|Starlette|Quart|Litestar|Sanic|Bottle|Falcon|App"
+            + @"|get_wsgi_application|get_asgi_application)\(",
         RegexOptions.Multiline
     )]
     private static partial Regex PythonApplication();

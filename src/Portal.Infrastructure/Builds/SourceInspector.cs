@@ -248,12 +248,14 @@ public sealed partial class SourceInspector(RecipeCatalog catalog)
     private static partial Regex ExposedPort();
 
     [GeneratedRegex(
-        @"<(?:maven\.compiler\.release|java\.version|maven\.compiler\.source|maven\.compiler\.target)>\s*(?:1\.)?(?<version>\d{1,2})\s*<"
+        @"<(?:maven\.compiler\.release|java\.version|maven\.compiler\.source|maven\.compiler\.target)>"
+            + @"\s*(?:1\.)?(?<version>\d{1,2})\s*<"
     )]
     private static partial Regex MavenJavaVersion();
 
     [GeneratedRegex(
-        @"(?:JavaLanguageVersion\.of\(\s*|JavaVersion\.VERSION_(?:1_)?|sourceCompatibility\s*=\s*['""]?(?:1\.)?)(?<version>\d{1,2})"
+        @"(?:JavaLanguageVersion\.of\(\s*|JavaVersion\.VERSION_(?:1_)?|sourceCompatibility\s*=\s*['""]?(?:1\.)?)"
+            + @"(?<version>\d{1,2})"
     )]
     private static partial Regex GradleJavaVersion();
 

@@ -11,21 +11,22 @@ using Portal.Domain.Common;
 namespace Portal.Infrastructure.Common;
 
 /// <summary>
-/// The Liquid engine (Fluid) as the portal's templates use it (middleware objects, recipes' Dockerfiles): a name that is not defined, at the top or inside
-/// <c>params</c>, <c>plan</c>, <c>ports</c> or <c>credentials</c>, fails the rendering rather than printing nothing,
-/// and two filters make values safe where they land: <c>yaml_string</c> (a double-quoted YAML scalar, whatever the
-/// value holds) and <c>uri_component</c> (percent-encoding, for user names and passwords in URIs).
+/// The Liquid engine (Fluid) as the portal's templates use it (middleware objects, recipes' Dockerfiles): a name that
+/// is not defined, at the top or inside <c>params</c>, <c>plan</c>, <c>ports</c> or <c>credentials</c>, fails the
+/// rendering rather than printing nothing, and two filters make values safe where they land in middleware templates:
+/// <c>yaml_string</c> (a double-quoted YAML scalar, whatever the value holds) and <c>uri_component</c>
+/// (percent-encoding, for user names and passwords in URIs).
 /// <para>YAML (<see cref="RenderYaml"/>) is rendered so that no value can become structure: every output, however a
 /// template writes it (<c>{{ }}</c>, <c>echo</c>, inside a capture, a loop or a condition), either comes from
 /// <c>yaml_string</c> as its last filter, or holds only what YAML reads as part of a plain scalar in any context
 /// (<see cref="IsBare"/>: ASCII letters and digits and <c>._/+=%@~:-</c>, no line break, space, quote, '#', ':' at its
 /// end or document marker); anything else fails the rendering and names the output to fix. The filters and tags that
 /// write values past that check (<c>raw</c>, <c>escape</c>, <c>escape_once</c>, <c>cycle</c>) are not offered.</para>
-/// <para>A Dockerfile (<see cref="RenderDockerfile"/>) is rendered the same way, so that no value can add an instruction
-/// or an argument: every output either comes from <c>json_string</c> (a JSON string, for an exec-form array) or
-/// <c>exec_form</c> (a whole command as an exec-form array) as its last filter, or holds only ASCII letters and digits
-/// and <c>._/+=%@~:*-</c> (<see cref="IsDockerfileWord"/>: no space, quote, '$', '\' or line break). Its templates have
-/// neither <c>yaml_string</c> nor <c>uri_component</c>.</para>
+/// <para>A Dockerfile (<see cref="RenderDockerfile"/>) is rendered the same way, so that no value can add an
+/// instruction or an argument: every output either comes from <c>json_string</c> (a JSON string, for an exec-form
+/// array) or <c>exec_form</c> (a whole command as an exec-form array) as its last filter, or holds only ASCII letters
+/// and digits and <c>._/+=%@~:*-</c> (<see cref="IsDockerfileWord"/>: no space, quote, '$', '\' or line break). Its
+/// templates have neither <c>yaml_string</c> nor <c>uri_component</c>.</para>
 /// </summary>
 internal static class Liquid
 {

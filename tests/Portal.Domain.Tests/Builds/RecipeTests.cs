@@ -315,6 +315,25 @@ public sealed class RecipeTests
         Assert.Equal("Parameters[9].RequiredWhen", Assert.Single(recipe.Validate()).Field);
     }
 
+    [Theory]
+    [InlineData("Start")]
+    [InlineData("start-command")]
+    [InlineData("1st")]
+    public void A_parameter_name_liquid_cannot_read_is_not_sound(string name)
+    {
+        var recipe = SampleRecipe.Create(new RecipeParameter(name, RecipeParameterType.Text, "Name", "It."));
+
+        Assert.Equal("Parameters[9].Name", Assert.Single(recipe.Validate()).Field);
+    }
+
+    [Fact]
+    public void A_parameter_listed_twice_is_not_sound()
+    {
+        var recipe = SampleRecipe.Create(new RecipeParameter("port", RecipeParameterType.Port, "Port", "Again.", "80"));
+
+        Assert.Equal("Parameter 'port' is listed twice.", Assert.Single(recipe.Validate()).Message);
+    }
+
     [Fact]
     public void A_recipe_that_builds_the_sources_own_dockerfile_has_no_template_and_needs_no_image()
     {

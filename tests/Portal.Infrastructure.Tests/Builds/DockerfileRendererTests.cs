@@ -153,7 +153,8 @@ public sealed class DockerfileRendererTests
         Assert.Equal(
             "{{ params.binary | append: \" $x\" }} writes a value holding a space bare into the Dockerfile, where it "
                 + "could add arguments or instructions: write {{ params.binary | append: \" $x\" | json_string }} "
-                + "inside an exec-form array, or {{ params.binary | append: \" $x\" | exec_form }} for a whole command.",
+                + "inside an exec-form array, or {{ params.binary | append: \" $x\" | exec_form }} "
+                + "for a whole command.",
             rendered.Problem!.Message
         );
     }

@@ -4,7 +4,7 @@ using Portal.Infrastructure.Builds;
 
 namespace Portal.Infrastructure.Tests.Builds;
 
-/// <summary>The shipped recipes and base images, read from the repository's catalog/ as the portal reads them.</summary>
+/// <summary>The shipped recipes and base images, read from the repository's catalog/ as the portal does.</summary>
 internal static class Recipes
 {
     public const string Registry = "127.0.0.1:5000";
@@ -62,8 +62,8 @@ internal static class Recipes
 }
 
 /// <summary>
-/// Reviewed renderings kept in Builds/Recipes/, one file per recipe and case. Set UPDATE_GOLDEN=1 to rewrite them in the
-/// source tree after an intended change, then review the diff before committing.
+/// Reviewed renderings kept in Builds/Recipes/, one file per recipe and case. Set UPDATE_GOLDEN=1 to rewrite them in
+/// the source tree after an intended change, then review the diff before committing.
 /// </summary>
 internal static class RecipeGolden
 {
