@@ -16,10 +16,10 @@ public enum BaseImageSource
 
 /// <summary>
 /// A base image as recipes name it: its reference, where <c>{version}</c> stands for the value of the recipe's version
-/// parameter ("node:{version}-bookworm-slim"), and the version to propose when none is chosen (null: the recipe's
-/// default).
+/// parameter ("node:{version}-bookworm-slim"), the version to propose when none is chosen (null: the recipe's
+/// default), and whether that version is the only one there is (a local base image holds one).
 /// </summary>
-public sealed record BaseImage(string Image, string? Version = null)
+public sealed record BaseImage(string Image, string? Version = null, bool OnlyVersion = false)
 {
     public const string VersionPlaceholder = "{version}";
 
@@ -129,7 +129,8 @@ public sealed class BaseImageSet
                     Public.Images.GetValueOrDefault(image.Name) is { IsVersioned: true }
                         ? new BaseImage(
                             $"{registry}/{LocalBaseImages.Repository}/{image.Name}:{BaseImage.VersionPlaceholder}",
-                            image.Tag
+                            image.Tag,
+                            OnlyVersion: true
                         )
                         : new BaseImage(image.Reference(registry)),
                 StringComparer.Ordinal
@@ -146,10 +147,14 @@ public sealed class BaseImageSet
             var image = string.IsNullOrWhiteSpace(setting.Image) ? current?.Image : setting.Image;
             if (image is null)
                 continue;
-            images[name] = new BaseImage(
-                image,
-                string.IsNullOrWhiteSpace(setting.Version) ? current?.Version : setting.Version
-            );
+            // An image of the settings' own may hold any version; only an untouched local one is known to hold one.
+            images[name] = string.IsNullOrWhiteSpace(setting.Image)
+                ? new BaseImage(
+                    image,
+                    string.IsNullOrWhiteSpace(setting.Version) ? current?.Version : setting.Version,
+                    current?.OnlyVersion == true && string.IsNullOrWhiteSpace(setting.Version)
+                )
+                : new BaseImage(image, string.IsNullOrWhiteSpace(setting.Version) ? current?.Version : setting.Version);
         }
         return new BaseImageSet(images);
     }
@@ -167,6 +172,12 @@ public sealed class BaseImageSet
                 StringComparer.Ordinal
             )
         );
+
+    /// <summary>The one version <paramref name="image"/> exists in here, when it exists in one only (a local image).</summary>
+    public string? OnlyVersion(RecipeImage image) =>
+        Images.GetValueOrDefault(image.Base) is { IsVersioned: true, OnlyVersion: true, Version: { } version }
+            ? version
+            : null;
 
     /// <summary>The version the set proposes for <paramref name="image"/>, when it proposes one.</summary>
     public string? DefaultVersion(RecipeImage image) =>

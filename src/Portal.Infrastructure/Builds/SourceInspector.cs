@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Portal.Domain.Builds;
 using Portal.Domain.Common;
 
 namespace Portal.Infrastructure.Builds;
@@ -73,7 +74,7 @@ public sealed partial class SourceInspector(RecipeCatalog catalog)
         foreach (var (name, value) in found.Values)
         {
             var wrong = recipe.FindParameter(name) is { } parameter
-                ? parameter.Check(value)
+                ? parameter.Check(value) ?? Unavailable(recipe, name, value)
                 : $"'{name}' is not a parameter of the recipe";
             if (wrong is null)
                 values[name] = value;
@@ -81,6 +82,21 @@ public sealed partial class SourceInspector(RecipeCatalog catalog)
                 notes.Add($"For '{recipe.Name}', the value read for '{name}' was left out: {wrong}");
         }
         return new RecipeProposal(found.Recipe, values, found.Reasons);
+    }
+
+    /// <summary>
+    /// Why a version read from the source cannot be built here: its base images (the local ones) hold another only.
+    /// </summary>
+    private string? Unavailable(Recipe recipe, string parameter, string version)
+    {
+        var only = new[] { recipe.BuildImage, recipe.RuntimeImage }
+            .OfType<RecipeImage>()
+            .Where(i => i.VersionParameter == parameter)
+            .Select(catalog.BaseImages.OnlyVersion)
+            .FirstOrDefault(v => v is not null);
+        return only is null || only == version
+            ? null
+            : $"the source asks for {version}, but the base images here hold {only} only, which it builds with.";
     }
 
     private static Found? Dockerfile(SourceTree tree)

@@ -305,6 +305,27 @@ public sealed class SourceInspectorTests : IDisposable
     }
 
     [Fact]
+    public void A_version_the_local_base_images_do_not_hold_is_left_out_with_a_note()
+    {
+        _source
+            .Write("go.mod", "module example.com/hello\n\ngo 1.22\n")
+            .Write(".python-version", "3.11\n")
+            .Write("main.py", "print('hi')\n");
+        var local = Recipes.Catalog(Recipes.LocalSet());
+
+        var inspection = new SourceInspector(local).Inspect(_source.Root).Value;
+
+        Assert.False(inspection.Proposal!.Values.ContainsKey("go_version"));
+        Assert.Contains(
+            "For 'go', the value read for 'go_version' was left out: the source asks for 1.22, but the base images "
+                + "here hold 1.19 only, which it builds with.",
+            inspection.Notes
+        );
+        Assert.Equal("3.11", Assert.Single(inspection.Alternatives).Values["python_version"]);
+        Assert.Equal("1.22", Proposed("go").Values["go_version"]);
+    }
+
+    [Fact]
     public void Plain_java_sources_build_with_javac_from_their_main_class()
     {
         _source
