@@ -173,7 +173,7 @@ public sealed class BaseImageSet
             )
         );
 
-    /// <summary>The one version <paramref name="image"/> exists in here, when it exists in one only (a local image).</summary>
+    /// <summary>The one version <paramref name="image"/> exists in here, when there is one only (local).</summary>
     public string? OnlyVersion(RecipeImage image) =>
         Images.GetValueOrDefault(image.Base) is { IsVersioned: true, OnlyVersion: true, Version: { } version }
             ? version
