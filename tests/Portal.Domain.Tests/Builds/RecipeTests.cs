@@ -344,6 +344,20 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void A_choice_saved_as_json_reads_back_the_same()
+    {
+        var choice = Recipe.Choose(SampleRecipe.Values(("port", "8080"), ("build_command", "npm run build"))).Value;
+
+        var read = System.Text.Json.JsonSerializer.Deserialize<RecipeChoice>(
+            System.Text.Json.JsonSerializer.Serialize(choice)
+        )!;
+
+        Assert.Equal(choice.Recipe, read.Recipe);
+        Assert.Equal(choice.Values, read.Values);
+        Assert.Equal(8080, read.Port);
+    }
+
+    [Fact]
     public void Another_default_replaces_the_files_one()
     {
         var recipe = Recipe.WithDefault("node_version", "18");
