@@ -40,9 +40,10 @@ public sealed partial class SourceInspector(RecipeCatalog catalog)
         var proposals = new List<RecipeProposal>();
         foreach (var found in Detectors().Select(detect => detect(tree)).OfType<Found>())
         {
-            // A site built with Node.js and its index.html both say "static": the first, more telling, stays.
-            if (proposals.All(p => p.Recipe != found.Recipe))
-                proposals.Add(Fitted(found, notes));
+            // A site built with Node.js and its index.html both say "static": the first, more telling, stays. A recipe
+            // the catalog does not have (a folder of recipes of one's own) is not proposed.
+            if (proposals.All(p => p.Recipe != found.Recipe) && catalog.Find(found.Recipe) is { } recipe)
+                proposals.Add(Fitted(recipe, found, notes));
         }
         notes.InsertRange(0, tree.Notes);
         if (proposals.Count == 0)
@@ -66,10 +67,8 @@ public sealed partial class SourceInspector(RecipeCatalog catalog)
     private static IEnumerable<Func<SourceTree, Found?>> Detectors() =>
         [Dockerfile, Maven, Gradle, Go, Node, Python, JavaSources, StaticFiles];
 
-    private RecipeProposal Fitted(Found found, List<string> notes)
+    private RecipeProposal Fitted(Recipe recipe, Found found, List<string> notes)
     {
-        var recipe = catalog.Find(found.Recipe)
-            ?? throw new InvalidOperationException($"The inspector proposes '{found.Recipe}', not in the catalog.");
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in found.Values)
         {

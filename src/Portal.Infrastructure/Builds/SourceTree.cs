@@ -6,12 +6,14 @@ namespace Portal.Infrastructure.Builds;
 
 /// <summary>
 /// A checked-out source as the inspector may read it: only files inside its folder (the root, or a sub-directory of
-/// it), never through a symbolic link that leads out of the root, at most <see cref="MaxFileBytes"/> of a file and
-/// <see cref="MaxFiles"/> files of a search. What it skips it says, in <see cref="Notes"/>.
+/// it), never through a symbolic link that leads out of the root, at most <see cref="MaxFileBytes"/> of a file,
+/// <see cref="MaxTotalBytes"/> in all and <see cref="MaxFiles"/> files of a search. What it skips it says, in
+/// <see cref="Notes"/>.
 /// </summary>
 public sealed class SourceTree
 {
     public const long MaxFileBytes = 1024 * 1024;
+    public const long MaxTotalBytes = 32 * 1024 * 1024;
     public const int MaxFiles = 5000;
     public const int MaxDepth = 8;
 
@@ -31,6 +33,7 @@ public sealed class SourceTree
 
     private readonly string _realRoot;
     private readonly List<string> _notes = [];
+    private long _read;
 
     private SourceTree(string realRoot, string directory)
     {
@@ -87,16 +90,25 @@ public sealed class SourceTree
                 _notes.Add($"{relative} is larger than {MaxFileBytes / 1024} KiB: it was not read.");
                 return null;
             }
-            var buffer = new byte[MaxFileBytes + 1];
+            if (_read + stream.Length > MaxTotalBytes)
+            {
+                if (_read <= MaxTotalBytes)
+                    _notes.Add($"The inspection read {MaxTotalBytes / (1024 * 1024)} MiB and stopped reading files.");
+                _read = MaxTotalBytes + 1;
+                return null;
+            }
+            // One byte more than the file holds tells a file that grew while it was read.
+            var buffer = new byte[stream.Length + 1];
             var read = 0;
             int chunk;
             while (read < buffer.Length && (chunk = stream.Read(buffer, read, buffer.Length - read)) > 0)
                 read += chunk;
-            if (read > MaxFileBytes)
+            if (read == buffer.Length)
             {
-                _notes.Add($"{relative} is larger than {MaxFileBytes / 1024} KiB: it was not read.");
+                _notes.Add($"{relative} changed while it was read: it was not read.");
                 return null;
             }
+            _read += read;
             return new UTF8Encoding(false).GetString(buffer, 0, read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

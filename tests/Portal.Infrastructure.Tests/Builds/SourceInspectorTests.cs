@@ -484,6 +484,20 @@ public sealed class SourceInspectorTests : IDisposable
     }
 
     [Fact]
+    public void An_inspection_stops_reading_after_32_MiB()
+    {
+        var filler = "// " + new string('x', 1000 * 1024) + "\n";
+        for (var i = 0; i < 40; i++)
+            _source.Write($"src/p{i:D2}/Big{i:D2}.java", filler);
+        _source.Write("src/zz/Main.java", "public class Main { public static void main(String[] a) {} }");
+
+        var inspection = Inspect();
+
+        Assert.Null(inspection.Proposal);
+        Assert.Contains("The inspection read 32 MiB and stopped reading files.", inspection.Notes);
+    }
+
+    [Fact]
     public void A_missing_source_folder_is_not_found()
     {
         var inspection = new SourceInspector(Catalog).Inspect(Path.Combine(_source.Root, "gone"));
