@@ -84,6 +84,9 @@ public sealed class SourceTree
             return null;
         try
         {
+            // A FIFO, socket or device has no size, and opening a FIFO waits for a writer: what is empty is not opened.
+            if (new FileInfo(path).Length == 0)
+                return "";
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
             if (stream.Length > MaxFileBytes)
             {

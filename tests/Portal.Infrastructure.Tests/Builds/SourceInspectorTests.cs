@@ -484,6 +484,20 @@ public sealed class SourceInspectorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fifo_in_the_source_is_not_opened()
+    {
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", Path.Combine(_source.Root, "package.json")))
+            await mkfifo.WaitForExitAsync();
+
+        var inspection = await Task.Run(() => Inspect()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains(
+            "package.json at the top of the source (it does not parse as JSON)",
+            inspection.Proposal!.Reasons
+        );
+    }
+
+    [Fact]
     public void An_inspection_stops_reading_after_32_MiB()
     {
         var filler = "// " + new string('x', 1000 * 1024) + "\n";
