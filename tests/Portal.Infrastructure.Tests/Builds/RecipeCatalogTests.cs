@@ -289,6 +289,30 @@ public sealed class RecipeCatalogTests : IDisposable
     }
 
     [Fact]
+    public void A_base_image_setting_that_is_not_an_image_reference_is_refused_at_start()
+    {
+        var options = new BaseImageOptions { Images = { ["node"] = new BaseImageSetting { Image = "node 20" } } };
+
+        Assert.Equal(
+            "Portal:Builds:BaseImages:Images:node:Image 'node 20' is not an image reference.",
+            options.Invalid()
+        );
+        Assert.Null(new BaseImageOptions().Invalid());
+    }
+
+    [Fact]
+    public void Local_settings_without_their_file_are_refused()
+    {
+        var options = new BaseImageOptions
+        {
+            Source = BaseImageSource.Local,
+            LocalImagesFile = Path.Combine(_directory, "missing.yaml"),
+        };
+
+        Assert.Contains("missing.yaml' was not found", options.Resolve(_directory).Problem!.Message);
+    }
+
+    [Fact]
     public void An_unknown_recipe_is_not_found()
     {
         var chosen = Recipes.Catalog().Choose("cobol", new Dictionary<string, string?>());
