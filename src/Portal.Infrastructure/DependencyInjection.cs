@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Portal.Domain.Clusters;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Builds;
@@ -163,6 +164,18 @@ public static class DependencyInjection
                 "Portal:Applications:RolloutTimeout and RecheckEvery must be positive, FailFastAfter not negative."
             )
             .ValidateOnStart();
+        services.AddOptions<Builds.RecipeOptions>().Bind(configuration.GetSection(Builds.RecipeOptions.Section));
+        services
+            .AddOptions<Builds.BaseImageOptions>()
+            .Bind(configuration.GetSection(Builds.BaseImageOptions.Section))
+            .Validate(o => o.Invalid() is null, "Portal:Builds:BaseImages holds a setting that is not valid.")
+            .ValidateOnStart();
+        services.AddSingleton(provider =>
+            Builds.RecipeCatalog.FromSettings(
+                provider.GetRequiredService<IOptions<Builds.RecipeOptions>>().Value,
+                provider.GetRequiredService<IOptions<Builds.BaseImageOptions>>().Value
+            )
+        );
         services
             .AddOptions<Middleware.CatalogOptions>()
             .Bind(configuration.GetSection(Middleware.CatalogOptions.Section));

@@ -116,6 +116,8 @@ public static class WebSetup
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         app.Services.RequireKeyRingProtection();
+        // Loading proves every recipe file; a broken one stops the portal here rather than at a first build.
+        app.Services.GetRequiredService<Infrastructure.Builds.RecipeCatalog>();
         await using var scope = app.Services.CreateAsyncScope();
         var services = scope.ServiceProvider;
         if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)

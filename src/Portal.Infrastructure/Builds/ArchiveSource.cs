@@ -74,7 +74,7 @@ public sealed class ArchiveSource(IOptions<ArchiveOptions> options)
         finally
         {
             if (!kept)
-                SourceTree.Remove(root);
+                SourceLinks.Remove(root);
             if (spooled is not null)
                 File.Delete(spooled);
         }

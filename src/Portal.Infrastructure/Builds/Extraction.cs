@@ -17,7 +17,7 @@ internal sealed class Extraction(string root, ArchiveOptions limits)
         if (Relative(name) is not { } path)
             return;
         Count();
-        if (SourceTree.PassesThroughLink(root, path + "/x"))
+        if (SourceLinks.PassesThroughLink(root, path + "/x"))
             throw new ArchiveRefusal($"'{name}' is inside a link or a file.");
         Directory.CreateDirectory(Path.Combine(root, path));
     }
@@ -71,7 +71,7 @@ internal sealed class Extraction(string root, ArchiveOptions limits)
             throw new ArchiveRefusal($"The link '{name}' points to '{target}', an absolute path outside the archive.");
         var parent = Path.GetDirectoryName(path)?.Replace('\\', '/') ?? "";
         var joined = parent.Length == 0 ? target : $"{parent}/{target}";
-        if (!SourceTree.ResolvesInside(root, joined))
+        if (!SourceLinks.ResolvesInside(root, joined))
             throw new ArchiveRefusal($"The link '{name}' points to '{target}', outside the archive.");
         _links.Add((path, target));
     }
@@ -106,7 +106,7 @@ internal sealed class Extraction(string root, ArchiveOptions limits)
         if (_files.Count == 0 && _links.Count == 0)
             throw new ArchiveRefusal("The archive holds no files.");
         var stripped = StripSingleFolder();
-        if (SourceTree.EscapingLink(root) is { } escaping)
+        if (SourceLinks.EscapingLink(root) is { } escaping)
             throw new ArchiveRefusal($"The link '{escaping}' leads outside the archive.");
         return new ExtractedArchive(root, _files.Count, _bytes, stripped);
     }
@@ -134,7 +134,7 @@ internal sealed class Extraction(string root, ArchiveOptions limits)
     /// <summary>The full path of a new entry, with its folders made; refused when it would replace one.</summary>
     private string Prepare(string name, string path)
     {
-        if (SourceTree.PassesThroughLink(root, path))
+        if (SourceLinks.PassesThroughLink(root, path))
             throw new ArchiveRefusal($"'{name}' is inside a link or a file.");
         var full = Path.Combine(root, path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);

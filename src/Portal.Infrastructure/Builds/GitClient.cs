@@ -43,7 +43,7 @@ public sealed class GitClient(IOptions<GitOptions> options) : IGitClient
         finally
         {
             if (!kept)
-                SourceTree.Remove(target);
+                SourceLinks.Remove(target);
         }
     }
 
@@ -126,13 +126,13 @@ public sealed class GitClient(IOptions<GitOptions> options) : IGitClient
         var commit = ParseCommit(log.Output);
         Directory.Delete(Path.Combine(target, ".git"), recursive: true);
 
-        if (SourceTree.EscapingLink(target) is { } link)
+        if (SourceLinks.EscapingLink(target) is { } link)
             return Problem.Invalid(
                 GitRefName.Field,
                 $"Commit {commit.ShortSha} holds the symbolic link '{link}', which points outside the repository; "
                     + "the portal does not build from it."
             );
-        if (!subDirectory.IsRoot && !SourceTree.IsFolderInside(target, subDirectory.Value))
+        if (!subDirectory.IsRoot && !SourceLinks.IsFolderInside(target, subDirectory.Value))
             return Problem.Invalid(
                 SourceSubDirectory.Field,
                 $"Commit {commit.ShortSha} has no folder '{subDirectory.Value}'."

@@ -9,6 +9,7 @@ using Portal.Domain.Common;
 using Portal.Domain.Middleware;
 using Portal.Domain.Quotas;
 using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Quotas;
 using YamlDotNet.Core;

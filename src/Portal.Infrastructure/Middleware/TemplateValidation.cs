@@ -7,6 +7,7 @@ using k8s;
 using k8s.Models;
 using Portal.Domain.Common;
 using Portal.Domain.Middleware;
+using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Environments;
 
 namespace Portal.Infrastructure.Middleware;

@@ -20,7 +20,7 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
     {
         var rootFilesystem = new BusyboxRootFilesystem();
         var maker = Maker(rootFilesystem);
-        var tools = new LocalBaseImage("base/tools", "1", []);
+        var tools = new LocalBaseImage("tools", "1", []);
         var log = new List<string>();
 
         var first = await maker.EnsureAsync([tools], log.Add, default);
@@ -67,7 +67,7 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
             new MmdebstrapRootFilesystem()
         );
 
-        var made = await maker.EnsureAsync([new LocalBaseImage("base/busybox", "1", ["busybox"])], _ => { }, default);
+        var made = await maker.EnsureAsync([new LocalBaseImage("busybox", "1", ["busybox"])], _ => { }, default);
 
         Assert.True(made.Succeeded, made.Problem?.Message);
         var output = new List<string>();
@@ -88,7 +88,7 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
     {
         var dockerfile = BaseImageMaker.RuntimeDockerfile(
             "127.0.0.1:5000/base/debian:bookworm",
-            new LocalBaseImage("base/nodejs", "18", ["nodejs", "npm"])
+            new LocalBaseImage("nodejs", "18", ["nodejs", "npm"])
         );
 
         Assert.Equal(
@@ -106,7 +106,7 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
         var rootFilesystem = new BusyboxRootFilesystem();
 
         var made = await Maker(rootFilesystem, started: false)
-            .EnsureAsync([new LocalBaseImage("base/evil", "1", ["nodejs; rm -rf /"])], _ => { }, default);
+            .EnsureAsync([new LocalBaseImage("evil", "1", ["nodejs; rm -rf /"])], _ => { }, default);
 
         Assert.Equal(ProblemKind.Invalid, made.Problem?.Kind);
         Assert.Equal("'nodejs; rm -rf /' is not a Debian package name.", made.Problem!.Message);

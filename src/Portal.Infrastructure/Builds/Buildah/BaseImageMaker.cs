@@ -7,12 +7,6 @@ using Portal.Infrastructure.Builds.Registry;
 
 namespace Portal.Infrastructure.Builds.Buildah;
 
-/// <summary>
-/// A runtime base image the portal makes for the embedded mode, pushed as "{registry}/{Name}:{Tag}" (Name is a
-/// repository path like "base/nodejs"): Debian bookworm with these Debian packages installed.
-/// </summary>
-public sealed record LocalBaseImage(string Name, string Tag, IReadOnlyList<string> Packages);
-
 /// <summary>What <see cref="BaseImageMaker"/> did about one image.</summary>
 public sealed record BaseImageOutcome(string Reference, bool Made);
 
@@ -34,6 +28,9 @@ public sealed partial class BaseImageMaker(
     public const string DebianTag = "bookworm";
 
     /// <summary>The Dockerfile a runtime image is made from.</summary>
+    /// <summary>The image's repository in the portal's registry: under <see cref="LocalBaseImages.Repository"/>.</summary>
+    private static string RepositoryOf(LocalBaseImage image) => $"{LocalBaseImages.Repository}/{image.Name}";
+
     public static string RuntimeDockerfile(string debianReference, LocalBaseImage image)
     {
         var dockerfile = new StringBuilder().Append("FROM ").Append(debianReference).Append('\n');
@@ -49,8 +46,8 @@ public sealed partial class BaseImageMaker(
 
     public static Problem? Check(LocalBaseImage image)
     {
-        if (!ImageRepository.Parse(image.Name).Succeeded)
-            return Problem.Invalid("Name", $"'{image.Name}' is not a repository name like 'base/nodejs'.");
+        if (!ImageRepository.Parse(RepositoryOf(image)).Succeeded)
+            return Problem.Invalid("Name", $"'{image.Name}' is not a repository name like 'nodejs'.");
         if (!ImageTags.IsValid(image.Tag))
             return Problem.Invalid("Tag", $"'{image.Tag}' is not a tag.");
         var bad = image.Packages.FirstOrDefault(p => !DebianPackage().IsMatch(p));
@@ -152,8 +149,8 @@ public sealed partial class BaseImageMaker(
         CancellationToken ct
     )
     {
-        var reference = $"{access.Endpoint.Host}/{image.Name}:{image.Tag}";
-        var present = await PresentAsync(image.Name, image.Tag, ct);
+        var reference = image.Reference(access.Endpoint.Host);
+        var present = await PresentAsync(RepositoryOf(image), image.Tag, ct);
         if (!present.Succeeded || present.Value)
             return present.Succeeded ? new BaseImageOutcome(reference, false) : present.Problem!;
 

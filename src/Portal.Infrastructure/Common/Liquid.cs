@@ -2,24 +2,31 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Json;
 using Fluid;
 using Fluid.Ast;
 using Fluid.Values;
 using Portal.Domain.Common;
 
-namespace Portal.Infrastructure.Middleware;
+namespace Portal.Infrastructure.Common;
 
 /// <summary>
-/// The Liquid engine (Fluid) as middleware templates use it: a name that is not defined, at the top or inside
-/// <c>params</c>, <c>plan</c>, <c>ports</c> or <c>credentials</c>, fails the rendering rather than printing nothing,
-/// and two filters make values safe where they land: <c>yaml_string</c> (a double-quoted YAML scalar, whatever the
-/// value holds) and <c>uri_component</c> (percent-encoding, for user names and passwords in URIs).
+/// The Liquid engine (Fluid) as the portal's templates use it (middleware objects, recipes' Dockerfiles): a name that
+/// is not defined, at the top or inside <c>params</c>, <c>plan</c>, <c>ports</c> or <c>credentials</c>, fails the
+/// rendering rather than printing nothing, and two filters make values safe where they land in middleware templates:
+/// <c>yaml_string</c> (a double-quoted YAML scalar, whatever the value holds) and <c>uri_component</c>
+/// (percent-encoding, for user names and passwords in URIs).
 /// <para>YAML (<see cref="RenderYaml"/>) is rendered so that no value can become structure: every output, however a
 /// template writes it (<c>{{ }}</c>, <c>echo</c>, inside a capture, a loop or a condition), either comes from
 /// <c>yaml_string</c> as its last filter, or holds only what YAML reads as part of a plain scalar in any context
 /// (<see cref="IsBare"/>: ASCII letters and digits and <c>._/+=%@~:-</c>, no line break, space, quote, '#', ':' at its
 /// end or document marker); anything else fails the rendering and names the output to fix. The filters and tags that
 /// write values past that check (<c>raw</c>, <c>escape</c>, <c>escape_once</c>, <c>cycle</c>) are not offered.</para>
+/// <para>A Dockerfile (<see cref="RenderDockerfile"/>) is rendered the same way, so that no value can add an
+/// instruction or an argument: every output either comes from <c>json_string</c> (a JSON string, for an exec-form
+/// array) or <c>exec_form</c> (a whole command as an exec-form array) as its last filter, or holds only ASCII letters
+/// and digits and <c>._/+=%@~:*-</c> (<see cref="IsDockerfileWord"/>: no space, quote, '$', '\' or line break). Its
+/// templates have neither <c>yaml_string</c> nor <c>uri_component</c>.</para>
 /// </summary>
 internal static class Liquid
 {
@@ -27,7 +34,11 @@ internal static class Liquid
     private static readonly FluidParser Parser = CreateParser();
     private static readonly ConcurrentDictionary<string, IFluidTemplate> Parsed = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, IFluidTemplate> ParsedYaml = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, IFluidTemplate> ParsedDockerfiles = new(
+        StringComparer.Ordinal
+    );
     private static readonly TemplateOptions Options = CreateOptions();
+    private static readonly TemplateOptions DockerfileOptions = CreateDockerfileOptions();
 
     /// <summary>A template parsed once, or null with the parser's message.</summary>
     public static IFluidTemplate? Parse(string text, out string? error)
@@ -52,7 +63,7 @@ internal static class Liquid
     /// <paramref name="field"/> when it does not parse or render.
     /// </summary>
     public static Result<string> Render(string text, IReadOnlyDictionary<string, FluidValue> variables, string field) =>
-        Render(Parse(text, out var error), error, variables, field);
+        Render(Parse(text, out var error), error, variables, field, Options);
 
     /// <summary>
     /// Renders <paramref name="text"/> as YAML, where no value may be written as anything but a scalar (see the class).
@@ -61,19 +72,41 @@ internal static class Liquid
         string text,
         IReadOnlyDictionary<string, FluidValue> variables,
         string field
-    ) => Render(ParseYaml(text, out var error), error, variables, field);
+    ) => Render(Checked(text, ParsedYaml, OutputRule.Yaml, out var error), error, variables, field, Options);
 
-    private static IFluidTemplate? ParseYaml(string text, out string? error)
+    /// <summary>
+    /// Renders <paramref name="text"/> as a Dockerfile, where no value may be written as anything but one word or a
+    /// JSON string (see the class).
+    /// </summary>
+    public static Result<string> RenderDockerfile(
+        string text,
+        IReadOnlyDictionary<string, FluidValue> variables,
+        string field
+    ) =>
+        Render(
+            Checked(text, ParsedDockerfiles, OutputRule.Dockerfile, out var error),
+            error,
+            variables,
+            field,
+            DockerfileOptions
+        );
+
+    private static IFluidTemplate? Checked(
+        string text,
+        ConcurrentDictionary<string, IFluidTemplate> cache,
+        OutputRule rule,
+        out string? error
+    )
     {
         error = null;
-        if (ParsedYaml.TryGetValue(text, out var cached))
+        if (cache.TryGetValue(text, out var cached))
             return cached;
         if (Parse(text, out error) is not { } template)
             return null;
-        var checkedTemplate = new CheckedOutputs().VisitTemplate(template);
-        if (ParsedYaml.Count >= CacheLimit)
-            ParsedYaml.Clear();
-        ParsedYaml[text] = checkedTemplate;
+        var checkedTemplate = new CheckedOutputs(rule).VisitTemplate(template);
+        if (cache.Count >= CacheLimit)
+            cache.Clear();
+        cache[text] = checkedTemplate;
         return checkedTemplate;
     }
 
@@ -81,13 +114,14 @@ internal static class Liquid
         IFluidTemplate? template,
         string? error,
         IReadOnlyDictionary<string, FluidValue> variables,
-        string field
+        string field,
+        TemplateOptions options
     )
     {
         if (template is null)
             return Problem.Invalid(field, $"The template does not parse: {error}");
         var undefined = new List<string>();
-        var context = new TemplateContext(Options)
+        var context = new TemplateContext(options)
         {
             Undefined = name =>
             {
@@ -204,18 +238,68 @@ internal static class Liquid
                 && c is not ('.' or '_' or '/' or '+' or '=' or '%' or '@' or '~' or ':' or '-')
             )
             {
-                return c switch
-                {
-                    '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' => "a line break",
-                    ' ' => "a space",
-                    '\t' => "a tab",
-                    _ when char.IsControl(c) || c > '\u007e' => $"the character U+{(int)c:X4}",
-                    _ => $"'{c}'",
-                };
+                return Describe(c);
             }
         }
         return value.EndsWith(':') ? "':' at its end, which makes a key" : null;
     }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> may stand bare in a Dockerfile, as (part of) one word that adds no argument,
+    /// instruction or variable: null when it may, else what it holds that may not.
+    /// </summary>
+    public static string? IsDockerfileWord(string value)
+    {
+        foreach (var c in value)
+        {
+            if (
+                !char.IsAsciiLetterOrDigit(c)
+                && c is not ('.' or '_' or '/' or '+' or '=' or '%' or '@' or '~' or ':' or '*' or '-')
+            )
+                return Describe(c);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A value as a JSON string that a Dockerfile's exec form reads back exactly: quotes, backslashes and control
+    /// characters escaped; '$' stays, since the exec form substitutes no variable.
+    /// </summary>
+    public static string JsonString(string value) => JsonSerializer.Serialize(value, JsonText);
+
+    /// <summary>
+    /// A command as a Dockerfile's exec form: <see cref="ExecArgv"/> as a JSON array (<c>["npm", "start"]</c>).
+    /// </summary>
+    public static string ExecForm(string command) => $"[{string.Join(", ", ExecArgv(command).Select(JsonString))}]";
+
+    /// <summary>
+    /// A command as the arguments of an exec form: its words when it is plain words ("npm start"), else the whole
+    /// given to <c>/bin/sh -c</c>, which reads quotes, variables, '&amp;&amp;' and pipes as the person who typed it
+    /// meant them. Empty is an error.
+    /// </summary>
+    public static IReadOnlyList<string> ExecArgv(string command)
+    {
+        var trimmed = command.Trim();
+        if (trimmed.Length == 0)
+            throw new ArgumentException("exec_form was given an empty command.");
+        var words = trimmed.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
+        var plain =
+            trimmed.All(c =>
+                char.IsAsciiLetterOrDigit(c)
+                || c is ' ' or '\t' or '.' or '_' or '/' or '+' or '%' or '@' or ':' or ',' or '-' or '='
+            ) && !words[0].Contains('=', StringComparison.Ordinal);
+        return plain ? words : ["/bin/sh", "-c", trimmed];
+    }
+
+    private static string Describe(char c) =>
+        c switch
+        {
+            '\n' or '\r' or '\u0085' or '\u2028' or '\u2029' => "a line break",
+            ' ' => "a space",
+            '\t' => "a tab",
+            _ when char.IsControl(c) || c > '\u007e' => $"the character U+{(int)c:X4}",
+            _ => $"'{c}'",
+        };
 
     private static FluidParser CreateParser()
     {
@@ -225,7 +309,36 @@ internal static class Liquid
         return parser;
     }
 
+    private static readonly JsonSerializerOptions JsonText = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static TemplateOptions CreateDockerfileOptions()
+    {
+        var options = BaseOptions();
+        options.Filters.AddFilter("json_string", (input, _, _) =>
+            new ValueTask<FluidValue>(new QuotedValue(JsonString(input.ToStringValue())))
+        );
+        options.Filters.AddFilter("exec_form", (input, _, _) =>
+            new ValueTask<FluidValue>(new QuotedValue(ExecForm(input.ToStringValue())))
+        );
+        return options;
+    }
+
     private static TemplateOptions CreateOptions()
+    {
+        var options = BaseOptions();
+        options.Filters.AddFilter("yaml_string", (input, _, _) =>
+            new ValueTask<FluidValue>(new QuotedValue(YamlString(input.ToStringValue())))
+        );
+        options.Filters.AddFilter("uri_component", (input, _, _) =>
+            new ValueTask<FluidValue>(new StringValue(Uri.EscapeDataString(input.ToStringValue())))
+        );
+        return options;
+    }
+
+    private static TemplateOptions BaseOptions()
     {
         var options = new TemplateOptions
         {
@@ -234,15 +347,9 @@ internal static class Liquid
             MaxSteps = 200_000,
             MaxRecursion = 20,
         };
-        // They write a value unchecked (raw), or escape it for HTML, which is not what YAML needs.
+        // They write a value unchecked (raw), or escape it for HTML, which is not what YAML or a Dockerfile needs.
         foreach (var filter in new[] { "raw", "escape", "escape_once" })
             options.Filters.Remove(filter);
-        options.Filters.AddFilter("yaml_string", (input, _, _) =>
-            new ValueTask<FluidValue>(new YamlScalar(YamlString(input.ToStringValue())))
-        );
-        options.Filters.AddFilter("uri_component", (input, _, _) =>
-            new ValueTask<FluidValue>(new StringValue(Uri.EscapeDataString(input.ToStringValue())))
-        );
         return options;
     }
 
@@ -257,11 +364,18 @@ internal static class Liquid
     /// </summary>
     private sealed class NotBareException(string message) : Exception(message);
 
+    /// <summary>Where a template's outputs land, and so what they may hold.</summary>
+    private enum OutputRule
+    {
+        Yaml,
+        Dockerfile,
+    }
+
     /// <summary>
-    /// What <c>yaml_string</c> gives: a whole quoted scalar, written as it is; any further filter makes it a plain
-    /// string again.
+    /// What <c>yaml_string</c>, <c>json_string</c> and <c>exec_form</c> give: a whole quoted value, written as it is;
+    /// any further filter makes it a plain string again.
     /// </summary>
-    private sealed class YamlScalar(string text) : FluidValue
+    private sealed class QuotedValue(string text) : FluidValue
     {
         public override FluidValues Type => FluidValues.String;
 
@@ -278,7 +392,7 @@ internal static class Liquid
         public override ValueTask WriteToAsync(TextWriter writer, TextEncoder encoder, CultureInfo cultureInfo) =>
             new(writer.WriteAsync(text));
 
-        public override bool Equals(object? obj) => obj is YamlScalar other && other.ToStringValue() == text;
+        public override bool Equals(object? obj) => obj is QuotedValue other && other.ToStringValue() == text;
 
         public override int GetHashCode() => text.GetHashCode(StringComparison.Ordinal);
     }
@@ -287,17 +401,17 @@ internal static class Liquid
     /// Puts every output of a template behind <see cref="CheckedOutput"/>: inside captures, loops, conditions and
     /// liquid tags too.
     /// </summary>
-    private sealed class CheckedOutputs : AstRewriter
+    private sealed class CheckedOutputs(OutputRule rule) : AstRewriter
     {
         protected override Statement VisitOutputStatement(OutputStatement outputStatement) =>
-            new CheckedOutput(outputStatement.Expression);
+            new CheckedOutput(outputStatement.Expression, rule);
     }
 
     /// <summary>
-    /// An output that writes a <c>yaml_string</c> scalar, or a value that may stand bare where it lands; else a
+    /// An output that writes a quoted literal of its filter, or a value that may stand bare where it lands; else a
     /// <see cref="NotBareException"/>.
     /// </summary>
-    private sealed class CheckedOutput(Expression expression) : Statement
+    private sealed class CheckedOutput(Expression expression, OutputRule rule) : Statement
     {
         public override async ValueTask<Completion> WriteToAsync(
             TextWriter writer,
@@ -308,7 +422,7 @@ internal static class Liquid
             context.IncrementSteps();
             var value = await expression.EvaluateAsync(context);
             string text;
-            if (value is YamlScalar)
+            if (value is QuotedValue)
             {
                 text = value.ToStringValue();
             }
@@ -321,6 +435,18 @@ internal static class Liquid
                 }
                 // A document marker is one only at the start of a line; Fluid writes to a StringWriter, other writers
                 // are taken as at one.
+                if (rule == OutputRule.Dockerfile)
+                {
+                    if (IsDockerfileWord(text) is { } reason)
+                        throw new NotBareException(
+                            $"{{{{ {Source(expression)} }}}} writes a value holding {reason} bare into the "
+                                + "Dockerfile, where it could add arguments or instructions: write "
+                                + $"{{{{ {Source(expression)} | json_string }}}} inside an exec-form array, or "
+                                + $"{{{{ {Source(expression)} | exec_form }}}} for a whole command."
+                        );
+                    await writer.WriteAsync(text);
+                    return Completion.Normal;
+                }
                 var atLineStart =
                     writer is not StringWriter written || written.GetStringBuilder() is { Length: 0 } or [.., '\n'];
                 if (IsBare(text, atLineStart) is { } why)

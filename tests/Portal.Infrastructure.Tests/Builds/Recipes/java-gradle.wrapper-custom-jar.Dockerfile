@@ -1,0 +1,17 @@
+# Rendered by the portal from the recipe java-gradle.
+FROM gradle:8-jdk17 AS build
+WORKDIR /src
+COPY . .
+RUN ["./gradlew", "bootJar", "--no-daemon"]
+RUN jar=$(ls -1 build/libs/app-*.jar 2>/dev/null \
+   | grep -v -e '-sources\.jar$' -e '-javadoc\.jar$' -e '-plain\.jar$' | head -n 1) \
+ && if [ -z "$jar" ]; then echo "The build left no jar at build/libs/app-*.jar" >&2; exit 1; fi \
+ && mkdir -p /out && cp "$jar" /out/app.jar
+
+FROM eclipse-temurin:17-jre
+WORKDIR /app
+COPY --from=build --chown=10001:10001 /out/app.jar /app/app.jar
+ENV PORT=9090
+USER 10001:10001
+EXPOSE 9090
+ENTRYPOINT ["java", "-jar", "/app/app.jar"]
