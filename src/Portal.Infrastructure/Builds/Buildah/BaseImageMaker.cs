@@ -28,7 +28,9 @@ public sealed partial class BaseImageMaker(
     public const string DebianTag = "bookworm";
 
     /// <summary>The Dockerfile a runtime image is made from.</summary>
-    /// <summary>The image's repository in the portal's registry: under <see cref="LocalBaseImages.Repository"/>.</summary>
+    /// <summary>
+    /// The image's repository in the portal's registry: under <see cref="LocalBaseImages.Repository"/>.
+    /// </summary>
     private static string RepositoryOf(LocalBaseImage image) => $"{LocalBaseImages.Repository}/{image.Name}";
 
     public static string RuntimeDockerfile(string debianReference, LocalBaseImage image)
