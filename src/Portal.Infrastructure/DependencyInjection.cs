@@ -201,6 +201,7 @@ public static class DependencyInjection
         services.AddOperationRunner<Applications.ScaleApplicationRunner>();
         services.AddOperationRunner<Applications.RestartApplicationRunner>();
         services.AddOperationRunner<Applications.DeleteApplicationRunner>();
+        services.AddOperationRunner<Builds.Runs.BuildApplicationRunner>();
         services.AddScoped<Applications.EnvironmentTruths>();
         services.AddScoped<Applications.WorkingSpecReset>();
         services.AddScoped<Applications.DeployedManifests>();

@@ -95,6 +95,9 @@ public sealed class Build : ITenantOwned
 
     /// <summary>The recipe that made the Dockerfile, once detected or chosen.</summary>
     public string? Recipe { get; private set; }
+
+    /// <summary>The recipe and values the build was queued with, or null to take the inspector's proposal.</summary>
+    public RecipeChoice? RequestedRecipe { get; private set; }
     public BuildState State { get; private set; }
     public BuildFailure? Failure { get; private set; }
     public string? Reason { get; private set; }
@@ -145,6 +148,14 @@ public sealed class Build : ITenantOwned
     public bool IsFinished => State is BuildState.Succeeded or BuildState.Failed or BuildState.Cancelled;
 
     public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
+
+    /// <summary>Builds with <paramref name="choice"/> rather than what the inspection of the source proposes.</summary>
+    public void BuildWith(RecipeChoice choice)
+    {
+        if (State != BuildState.Queued)
+            throw new InvalidOperationException($"Build {Number} has started: its recipe is chosen.");
+        RequestedRecipe = choice;
+    }
 
     /// <summary>Links the build to the operation that carries it out; set once, when both are saved together.</summary>
     public void RunBy(Guid operationId)

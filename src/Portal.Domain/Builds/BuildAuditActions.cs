@@ -8,4 +8,6 @@ public static class BuildAuditActions
     public const string SourceConnected = "app-source.connected";
     public const string SourceReplaced = "app-source.replaced";
     public const string SourceDisconnected = "app-source.disconnected";
+    public const string BuildQueued = "build.queued";
+    public const string BuildCancelRequested = "build.cancel-requested";
 }

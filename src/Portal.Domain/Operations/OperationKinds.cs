@@ -17,6 +17,9 @@ public static class OperationKinds
     public const string ApplicationRestart = "application.restart";
     public const string ApplicationDelete = "application.delete";
 
+    /// <summary>Builds an image from an application's source; targets the build, "{app}/{number}".</summary>
+    public const string BuildApplication = "application.build";
+
     public const string MiddlewareProvision = "middleware.provision";
     public const string MiddlewareUpdate = "middleware.update";
     public const string MiddlewareRestart = "middleware.restart";

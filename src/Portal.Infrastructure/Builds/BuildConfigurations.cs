@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Domain.Applications;
@@ -7,6 +8,8 @@ namespace Portal.Infrastructure.Builds;
 
 internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
 {
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
     public void Configure(EntityTypeBuilder<Build> build)
     {
         build.ToTable("Builds");
@@ -16,6 +19,13 @@ internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
         build.Property(b => b.Failure).HasConversion<string>().HasMaxLength(20);
         build.Property(b => b.Reason).HasMaxLength(Build.ReasonMaxLength);
         build.Property(b => b.RequestedBy).HasMaxLength(256).IsRequired();
+        build
+            .Property(b => b.RequestedRecipe)
+            .HasConversion(
+                choice => choice == null ? null : JsonSerializer.Serialize(choice, JsonOptions),
+                json => json == null ? null : JsonSerializer.Deserialize<RecipeChoice>(json, JsonOptions)
+            )
+            .HasMaxLength(16_000);
         build.OwnsOne(
             b => b.Commit,
             commit =>
@@ -78,5 +88,17 @@ internal sealed class AppSourceConfiguration : IEntityTypeConfiguration<AppSourc
         source.HasOne<Application>().WithMany().HasForeignKey(s => s.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         // One source per application, found by it.
         source.HasIndex(s => s.ApplicationId).IsUnique();
+    }
+}
+
+internal sealed class BuildLogChunkConfiguration : IEntityTypeConfiguration<BuildLogChunk>
+{
+    public void Configure(EntityTypeBuilder<BuildLogChunk> chunk)
+    {
+        chunk.ToTable("BuildLogChunks");
+        chunk.Property(c => c.Text).IsRequired();
+        chunk.HasOne<Build>().WithMany().HasForeignKey(c => c.BuildId).OnDelete(DeleteBehavior.Cascade);
+        // A build's log in order, read from a sequence on.
+        chunk.HasIndex(c => new { c.BuildId, c.Sequence }).IsUnique();
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Portal.Infrastructure.Builds;
 
@@ -28,6 +29,8 @@ public static class BuildServices
         services.AddSingleton<SourceCredentialVault>();
         services.AddSingleton<ArchiveSource>();
         services.AddScoped<AppSources>();
+        services.AddScoped<Runs.Builds>();
+        services.TryAddSingleton<Domain.Builds.IBuildLogSink, Runs.SilentBuildLogSink>();
         return services;
     }
 }

@@ -53,6 +53,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Builds.AppSource> AppSources => Set<Domain.Builds.AppSource>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Domain.Builds.Build> Builds => Set<Domain.Builds.Build>();
+    public DbSet<Domain.Builds.BuildLogChunk> BuildLogChunks => Set<Domain.Builds.BuildLogChunk>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
     private Guid CurrentTenantId => tenantScope.TenantId;
@@ -77,6 +78,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Middleware.MiddlewareInstance>().HasQueryFilter(i => i.TenantId == CurrentTenantId);
         builder.Entity<Domain.Middleware.MiddlewareBinding>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.Build>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Builds.BuildLogChunk>().HasQueryFilter(c => c.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.AppSource>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
     }
 }
