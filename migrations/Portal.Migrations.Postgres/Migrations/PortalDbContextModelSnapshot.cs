@@ -825,6 +825,10 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("RequestedRecipe")
+                        .HasMaxLength(16000)
+                        .HasColumnType("character varying(16000)");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -846,6 +850,38 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasIndex("TenantId", "State", "CreatedAt");
 
                     b.ToTable("Builds", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.BuildLogChunk", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("BuildId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("WrittenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BuildId", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("BuildLogChunks", (string)null);
                 });
 
             modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
@@ -2581,6 +2617,15 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Navigation("Commit");
 
                     b.Navigation("Image");
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.BuildLogChunk", b =>
+                {
+                    b.HasOne("Portal.Domain.Builds.Build", null)
+                        .WithMany()
+                        .HasForeignKey("BuildId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>

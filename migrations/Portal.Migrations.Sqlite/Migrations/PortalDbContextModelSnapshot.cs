@@ -812,6 +812,10 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RequestedRecipe")
+                        .HasMaxLength(16000)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("StartedAt")
                         .HasColumnType("TEXT");
 
@@ -833,6 +837,36 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "State", "CreatedAt");
 
                     b.ToTable("Builds", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.BuildLogChunk", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("BuildId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("WrittenAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BuildId", "Sequence")
+                        .IsUnique();
+
+                    b.ToTable("BuildLogChunks", (string)null);
                 });
 
             modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
@@ -2562,6 +2596,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Navigation("Commit");
 
                     b.Navigation("Image");
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.BuildLogChunk", b =>
+                {
+                    b.HasOne("Portal.Domain.Builds.Build", null)
+                        .WithMany()
+                        .HasForeignKey("BuildId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Portal.Domain.Clusters.ClusterHost", b =>
