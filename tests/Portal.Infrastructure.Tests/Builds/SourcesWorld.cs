@@ -31,12 +31,16 @@ public sealed class SourcesWorld : IAsyncDisposable
 
     public AnsweringGitClient Git { get; } = new();
 
+    /// <summary>The operations handed to the job scheduler, which runs none of them here.</summary>
+    public List<Domain.Operations.Operation> Queued { get; } = [];
+
     private SourcesWorld(DatabaseKind kind)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Portal:Builds:Git:AllowedHosts:0"] = "github.com",
             ["Portal:Builds:Git:AllowedHosts:1"] = "git.example.com",
+            ["Portal:Builds:Recipes:Directory"] = Recipes.RecipeDirectory(),
         };
         if (kind == DatabaseKind.Sqlite)
         {
@@ -55,6 +59,7 @@ public sealed class SourcesWorld : IAsyncDisposable
             .AddSingleton<IConfiguration>(configuration)
             .AddPortalInfrastructure(configuration, Path.GetTempPath())
             .AddSingleton<IGitClient>(Git)
+            .AddSingleton<Domain.Operations.IOperationQueue>(new RecordingQueue(Queued))
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
@@ -115,7 +120,12 @@ public sealed class SourcesWorld : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="work"/> as a developer of <paramref name="tenant"/>, as one request would.
     /// </summary>
-    public async Task<T> AsDeveloperOfAsync<T>(Tenant tenant, Func<AppSources, Task<T>> work)
+    public Task<T> AsDeveloperOfAsync<T>(Tenant tenant, Func<AppSources, Task<T>> work) =>
+        AsDeveloperOfAsync<AppSources, T>(tenant, work);
+
+    /// <summary>Runs <paramref name="work"/> with a use case of the request's scope, as a developer.</summary>
+    public async Task<T> AsDeveloperOfAsync<TUseCase, T>(Tenant tenant, Func<TUseCase, Task<T>> work)
+        where TUseCase : notnull
     {
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
@@ -125,7 +135,7 @@ public sealed class SourcesWorld : IAsyncDisposable
         scope
             .ServiceProvider.GetRequiredService<CurrentActor>()
             .ActAs(new Actor(Guid.NewGuid(), "dev@example.com", null));
-        return await work(scope.ServiceProvider.GetRequiredService<AppSources>());
+        return await work(scope.ServiceProvider.GetRequiredService<TUseCase>());
     }
 
     /// <summary>Reads the database past the tenant filters, as an operator with psql would.</summary>
@@ -173,4 +183,11 @@ public sealed class AnsweringGitClient : IGitClient
         string directory,
         CancellationToken ct
     ) => throw new NotSupportedException("The use case never fetches.");
+}
+
+internal sealed class RecordingQueue(List<Domain.Operations.Operation> queued) : Domain.Operations.IOperationQueue
+{
+    public void Enqueue(Domain.Operations.Operation operation) => queued.Add(operation);
+
+    public bool Holds(string jobId) => false;
 }
