@@ -34,7 +34,7 @@ public sealed class SourcesWorld : IAsyncDisposable
     /// <summary>The operations handed to the job scheduler, which runs none of them here.</summary>
     public List<Domain.Operations.Operation> Queued { get; } = [];
 
-    private SourcesWorld(DatabaseKind kind)
+    private SourcesWorld(DatabaseKind kind, Action<IServiceCollection>? configure)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -54,13 +54,14 @@ public sealed class SourcesWorld : IAsyncDisposable
                 $"{PostgresServer};Database=portal_sources_{Guid.NewGuid():N};Pooling=False";
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        _services = new ServiceCollection()
+        var services = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
             .AddPortalInfrastructure(configuration, Path.GetTempPath())
             .AddSingleton<IGitClient>(Git)
-            .AddSingleton<Domain.Operations.IOperationQueue>(new RecordingQueue(Queued))
-            .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+            .AddSingleton<Domain.Operations.IOperationQueue>(new RecordingQueue(Queued));
+        configure?.Invoke(services);
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
     public static string? PostgresServer =>
@@ -80,9 +81,10 @@ public sealed class SourcesWorld : IAsyncDisposable
         return "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
     }
 
-    public static async Task<SourcesWorld> CreateAsync(DatabaseKind kind)
+    /// <param name="configure">Replaces services of the portal's, such as the Git client or the registry.</param>
+    public static async Task<SourcesWorld> CreateAsync(DatabaseKind kind, Action<IServiceCollection>? configure = null)
     {
-        var world = new SourcesWorld(kind);
+        var world = new SourcesWorld(kind, configure);
         await using var scope = world._services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DatabaseMigrator>().MigrateAsync(default);
         return world;

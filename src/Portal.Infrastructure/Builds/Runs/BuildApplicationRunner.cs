@@ -22,7 +22,7 @@ public sealed class BuildEnded(string reason) : Exception(reason);
 /// the build in words; a cancel request, seen between steps and every few seconds while building, stops the builder.
 /// The folder goes on every path. A build never touches workloads.
 /// </summary>
-internal sealed class BuildApplicationRunner(
+public sealed class BuildApplicationRunner(
     PortalDbContext db,
     ICurrentTenant currentTenant,
     AppSources sources,
