@@ -11,7 +11,7 @@ using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Builds.Runs;
 
-/// <summary>A build ended without an image, failed in words or cancelled: its operation fails with the reason.</summary>
+/// <summary>A build ended without an image (failed in words, or cancelled); its operation fails with it.</summary>
 public sealed class BuildEnded(string reason) : Exception(reason);
 
 /// <summary>
