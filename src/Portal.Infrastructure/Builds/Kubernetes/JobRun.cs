@@ -22,6 +22,9 @@ internal sealed class JobRun(
     private TimeSpan? _pushFrom;
     private bool _streamed;
 
+    /// <summary>Whether the Job ended by itself (Complete or Failed), rather than being given up on.</summary>
+    public bool Finished { get; private set; }
+
     public IReadOnlyList<BuildStageTime> Stages()
     {
         var total = _clock.Elapsed;
@@ -46,9 +49,10 @@ internal sealed class JobRun(
                 && (buildkit?.State?.Running is not null || buildkit?.State?.Terminated is not null)
             )
                 await StreamAsync(pod, ct);
+            Finished = Condition(job, "Complete") || Condition(job, "Failed");
             if (Condition(job, "Complete"))
                 return buildkit?.State?.Terminated?.Message;
-            if (Condition(job, "Failed") is var failed && failed)
+            if (Finished)
                 return Failure(job, pod, buildkit);
             if (Waiting(pod) is { } stuck)
                 return stuck;

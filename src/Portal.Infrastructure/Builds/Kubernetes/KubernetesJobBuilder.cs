@@ -83,7 +83,7 @@ public sealed class KubernetesJobBuilder(
         );
         using var overTime = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, overTime.Token);
-        var keepJob = false;
+        JobRun? run = null;
         try
         {
             await client.CoreV1.CreateNamespacedSecretAsync(
@@ -102,9 +102,8 @@ public sealed class KubernetesJobBuilder(
                 cancellationToken: ct
             );
             log(new BuildLogLine(BuildStage.Build, $"Build job {ns}/{plan.Name} created."));
-            var run = new JobRun(client, plan, settings, log);
+            run = new JobRun(client, plan, settings, log);
             var ended = await run.FollowAsync(linked.Token);
-            keepJob = true;
             return ended.Succeeded ? await FinishAsync(plan, ended.Value, run, ct) : ended.Problem!;
         }
         catch (OperationCanceledException) when (overTime.IsCancellationRequested && !ct.IsCancellationRequested)
@@ -113,7 +112,7 @@ public sealed class KubernetesJobBuilder(
         }
         finally
         {
-            await CleanUpAsync(client, plan, deleteJob: !keepJob);
+            await CleanUpAsync(client, plan, deleteJob: run?.Finished != true);
         }
     }
 
