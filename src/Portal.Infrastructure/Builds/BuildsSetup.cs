@@ -10,14 +10,16 @@ namespace Portal.Infrastructure.Builds;
 
 public static class BuildsSetup
 {
-    /// <summary>The setting that chooses the <see cref="IImageBuilder"/>: <c>Buildah</c> (default) or <c>KubernetesJob</c>.</summary>
+    /// <summary>
+    /// The setting that chooses the <see cref="IImageBuilder"/>: <c>Buildah</c> (default) or <c>KubernetesJob</c>.
+    /// </summary>
     public const string BuilderSetting = "Portal:Builds:Builder";
 
     /// <summary>
     /// Registers the registry (<see cref="RegistryConnection"/>, <see cref="IImageRegistry"/>), the
     /// <see cref="IImageBuilder"/> that <see cref="BuilderSetting"/> names (the local buildah builder with its
-    /// <see cref="BuildSlots"/>, or a BuildKit Job per build in the tenant's cluster), and the base image maker. The embedded
-    /// registry itself is started by the web host. Data Protection is expected to be registered already.
+    /// <see cref="BuildSlots"/>, or a BuildKit Job per build in the tenant's cluster), and the base image maker. The
+    /// embedded registry itself is started by the web host. Data Protection is expected to be registered already.
     /// </summary>
     public static IServiceCollection AddPortalBuilds(
         this IServiceCollection services,
@@ -86,7 +88,8 @@ public static class BuildsSetup
             services.AddSingleton<IImageBuilder>(provider => provider.GetRequiredService<BuildahImageBuilder>());
         else
             throw new InvalidOperationException(
-                $"{BuilderSetting} is '{builder}': it is Buildah (this machine) or KubernetesJob (a BuildKit Job per build)."
+                $"{BuilderSetting} is '{builder}': it is Buildah (this machine) or KubernetesJob "
+                    + "(a BuildKit Job per build)."
             );
         services.AddSingleton<IBaseRootFilesystem, MmdebstrapRootFilesystem>();
         services.AddSingleton<BaseImageMaker>();

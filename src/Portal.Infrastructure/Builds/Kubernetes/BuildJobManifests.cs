@@ -35,10 +35,12 @@ public sealed record BuildJobPlan(
 /// <summary>
 /// The objects of a build on Kubernetes, rendered as plain KubernetesClient models (golden files in the tests):
 /// <list type="bullet">
-/// <item>a <c>kubernetes.io/dockerconfigjson</c> Secret with the push credentials for the portal's registry alone;</item>
+/// <item>a <c>kubernetes.io/dockerconfigjson</c> Secret with the push credentials for the portal's registry
+/// alone;</item>
 /// <item>an Opaque Secret with the build context as a tar.gz. A Secret rather than a URL the portal serves: the
 /// cluster needs no way back to the portal, nothing is reachable by whoever learns a link, the API server's RBAC
-/// guards it, and it goes with the build. Its cost is a size limit (1 MiB per object), checked before it is made;</item>
+/// guards it, and it goes with the build. Its cost is a size limit (1 MiB per object), checked before it is
+/// made;</item>
 /// <item>a <c>batch/v1</c> Job: an init container unpacks the context into an emptyDir, then rootless BuildKit
 /// (<c>buildctl-daemonless.sh</c>) builds and pushes. <c>backoffLimit: 0</c> (a failed build is not retried),
 /// <c>activeDeadlineSeconds</c> from the build's limit, <c>ttlSecondsAfterFinished</c> from the settings.</item>

@@ -5,7 +5,7 @@ public sealed class KubernetesJobOptions
 {
     public const string Section = "Portal:Builds:KubernetesJob";
 
-    /// <summary>The rootless BuildKit image; its init container unpacks the context with the same image's tar.</summary>
+    /// <summary>The rootless BuildKit image; the init container unpacks the context with this image's tar.</summary>
     public string BuildKitImage { get; set; } = "moby/buildkit:v0.17.3-rootless";
 
     public string CpuRequest { get; set; } = "500m";
@@ -13,7 +13,7 @@ public sealed class KubernetesJobOptions
     public string MemoryRequest { get; set; } = "1Gi";
     public string MemoryLimit { get; set; } = "4Gi";
 
-    /// <summary>The longest a build may take (the Job's activeDeadlineSeconds), unless the build asks for less.</summary>
+    /// <summary>The longest a build may take (the Job's activeDeadlineSeconds) unless a build asks less.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How long a finished Job and its pod stay for inspection before Kubernetes removes them.</summary>
@@ -25,7 +25,7 @@ public sealed class KubernetesJobOptions
     /// </summary>
     public int MaxContextBytes { get; set; } = 700 * 1024;
 
-    /// <summary>The pool builds run in when the tenant has a quota there; else the tenant's first pool by name.</summary>
+    /// <summary>The pool builds run in when the tenant has a quota there; else its first pool by name.</summary>
     public string Pool { get; set; } = "";
 
     /// <summary>How often the Job and its pod are read while the build runs.</summary>
