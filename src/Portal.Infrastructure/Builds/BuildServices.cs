@@ -28,6 +28,7 @@ public static class BuildServices
         services.AddSingleton<SourceCredentialVault>();
         services.AddSingleton<ArchiveSource>();
         services.AddScoped<AppSources>();
+        services.AddScoped<AppImages>();
         return services;
     }
 }
