@@ -39,7 +39,9 @@ public sealed class SourceForm
             CredentialKind == GitCredentialKind.SshKey ? SshKey : Secret
         );
 
-    /// <summary>The form's field for each field the use case names: the key's refusal goes under the key's box.</summary>
+    /// <summary>
+    /// The form's field for each field the use case names: a key's refusal goes under the key's box.
+    /// </summary>
     public string KeyOf(string? domainField) =>
         domainField switch
         {

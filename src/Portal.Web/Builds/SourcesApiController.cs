@@ -31,7 +31,7 @@ public sealed record SourceTestResult(string Ref, GitRefKind RefKind, string Com
 [Route("api/v1/tenants/{tenant}/apps/{app}")]
 public sealed class SourcesApiController(AppSources sources, AppImages images) : ApiControllerBase
 {
-    /// <summary>The connected source: URL, ref, sub-directory and the credential's kind, never the credential.</summary>
+    /// <summary>The connected source: URL, ref, folder and the credential's kind, never the credential.</summary>
     [HttpGet("source"), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Get(string app, CancellationToken ct)
     {

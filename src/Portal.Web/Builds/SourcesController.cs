@@ -23,7 +23,7 @@ public sealed record SourcePageModel(
 public sealed record ImagesPageModel(TenantAccess Access, string App, AppImagesView? Images, string? Unavailable);
 
 /// <summary>
-/// An application's Git source — connected, replaced and disconnected by developers after a test of the connection —
+/// An application's Git source, connected, replaced and disconnected by developers after a test of the connection;
 /// and the images of the application in the registry.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
