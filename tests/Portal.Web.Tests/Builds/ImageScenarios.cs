@@ -81,4 +81,24 @@ public sealed class ImageScenarios(SourcesPortal portal) : IClassFixture<Sources
         Assert.Equal(1234, tag.GetProperty("sizeBytes").GetInt64());
         Assert.Equal($"{tenant.Slug}/{app}", answer.GetProperty("repository").GetString());
     }
+
+    [SkippableFact]
+    public async Task A_repository_of_many_tags_shows_the_newest_fifty_and_says_how_many_there_are()
+    {
+        var (tenant, app) = await AppAsync();
+        for (var i = 0; i < 60; i++)
+            portal.Registry.Push($"{tenant.Slug}/{app}", $"build-{i:D3}", Digest('c'), 1000 + i);
+        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Viewer));
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
+
+        var answer = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/apps/{app}/images");
+        var html = await viewer.Http.GetStringAsync($"/t/{tenant.Slug}/apps/{app}/images");
+
+        var tags = answer.GetProperty("tags").EnumerateArray().Select(t => t.GetProperty("tag").GetString()).ToList();
+        Assert.Equal(50, tags.Count);
+        Assert.Equal("build-059", tags[0]);
+        Assert.DoesNotContain("build-009", tags);
+        Assert.Equal(60, answer.GetProperty("totalTags").GetInt32());
+        Assert.Contains("The newest 50 of 60 tags.", html);
+    }
 }
