@@ -76,6 +76,10 @@ public sealed class AppSources(
         return source is null ? null : AppSourceView.Of(source);
     }
 
+    /// <summary>Whether the current tenant has an application of that name, for pages about its source.</summary>
+    public Task<bool> ApplicationExistsAsync(string appName, CancellationToken ct) =>
+        db.Applications.AsNoTracking().AnyAsync(a => a.Name == appName, ct);
+
     /// <summary>Tries the source as given — URL, ref and credential — and saves nothing.</summary>
     public async Task<Result<GitConnection>> TestAsync(ConnectAppSource request, CancellationToken ct)
     {

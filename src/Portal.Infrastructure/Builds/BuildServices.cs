@@ -31,6 +31,7 @@ public static class BuildServices
         services.AddScoped<AppSources>();
         services.AddScoped<Runs.Builds>();
         services.TryAddSingleton<Domain.Builds.IBuildLogSink, Runs.SilentBuildLogSink>();
+        services.AddScoped<AppImages>();
         return services;
     }
 }

@@ -113,6 +113,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                     response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.NotFound)
                     || body.Contains(SecretOfB)
                     || body.Contains(b.Member.Email)
+                    || body.Contains(RepositoryOf(SecretOfB))
                 )
                     leaks.Add($"{role} {endpoint.Method} {url} → {(int)response.StatusCode}");
             }
@@ -120,6 +121,10 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
 
         output.WriteLine($"{endpoints.Count} endpoints × {Roles.Length} roles checked");
         Assert.Empty(leaks);
+        Assert.True(
+            await Arrange.QueryAsync(db => db.AppSources.IgnoreQueryFilters().AnyAsync(s => s.TenantId == b.Tenant.Id)),
+            "tenant B's source is still connected"
+        );
     }
 
     /// <summary>
@@ -381,6 +386,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var account = await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer);
         var environment = await Arrange.EnvironmentAsync(tenant, environmentName);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
+        await SourceAsync(tenant, app, RepositoryOf(name));
         return new TenantWorld(
             tenant,
             member,
@@ -393,6 +399,36 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             await Arrange.MiddlewareInstanceAsync(tenant, environment),
             await Arrange.MonitoringAsync(tenant, environment, app)
         );
+    }
+
+    /// <summary>The repository a tenant's application is connected to, named after the tenant.</summary>
+    private static string RepositoryOf(string tenantName) =>
+        $"https://git.example.com/{tenantName.ToLowerInvariant().Replace(' ', '-')}/shop.git";
+
+    /// <summary>A source connected to the application, written directly: no repository is contacted here.</summary>
+    private async Task SourceAsync(Tenant tenant, string app, string repository)
+    {
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Persistence.PortalDbContext>();
+        var applicationId = await db
+            .Applications.IgnoreQueryFilters()
+            .Where(a => a.TenantId == tenant.Id && a.Name == app)
+            .Select(a => a.Id)
+            .SingleAsync();
+        var address = Portal.Domain.Builds.GitSourceAddress.Parse(repository, "main", "").Value;
+        db.AppSources.Add(
+            Portal.Domain.Builds.AppSource.Connect(
+                tenant.Id,
+                applicationId,
+                address,
+                Portal.Domain.Builds.GitCredentialKind.None,
+                "",
+                new string('c', 40),
+                "",
+                DateTime.UtcNow
+            )
+        );
+        await db.SaveChangesAsync();
     }
 
     private static Task<HttpResponseMessage> SendAsync(

@@ -1,0 +1,78 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Domain.Builds;
+using Portal.Domain.Common;
+using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Tenancy;
+
+namespace Portal.Infrastructure.Builds;
+
+/// <summary>
+/// One tag of an application's repository: its manifest's digest and size as the registry says them, and when the
+/// build that pushed it finished (unknown for a tag pushed from elsewhere). A tag whose manifest could not be read
+/// keeps its name with the reason.
+/// </summary>
+public sealed record ImageTagView(string Tag, string? Digest, long? SizeBytes, DateTime? PushedAt, string? Problem)
+{
+    /// <summary>The digest's algorithm and its first 12 hex digits, as lists show it.</summary>
+    public string? ShortDigest =>
+        Digest is { } digest && digest.IndexOf(':') is >= 0 and var at
+            ? digest[..Math.Min(digest.Length, at + 13)]
+            : Digest;
+}
+
+/// <summary>
+/// The tags of an application's repository in the registry, the newest first, at most <see cref="AppImages.Limit"/>
+/// of <paramref name="TotalTags"/>.
+/// </summary>
+public sealed record AppImagesView(string Repository, IReadOnlyList<ImageTagView> Tags, int TotalTags);
+
+/// <summary>
+/// Reads the images of the current tenant's applications from the registry, "{tenant}/{app}": the tags with digest,
+/// size and age, bounded so that a repository of thousands of tags asks the registry for at most
+/// <see cref="Limit"/> manifests.
+/// </summary>
+public sealed class AppImages(ICurrentTenant currentTenant, PortalDbContext db, IImageRegistry registry)
+{
+    public const int Limit = 50;
+
+    public async Task<Result<AppImagesView>> ListAsync(string appName, CancellationToken ct)
+    {
+        var tenant = currentTenant.Required;
+        var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        var repository = ImageRepository.For(tenant.Slug, app.Name);
+        if (!repository.Succeeded)
+            return repository.Problem!;
+        var tags = await registry.ListTagsAsync(repository.Value, ct);
+        if (!tags.Succeeded)
+            return tags.Problem!;
+        var pushed = await db
+            .Builds.AsNoTracking()
+            .Where(b => b.ApplicationId == app.Id && b.Image != null && b.FinishedAt != null)
+            .Select(b => new { b.Image!.Tag, b.FinishedAt })
+            .ToListAsync(ct);
+        var pushedAt = pushed.GroupBy(p => p.Tag).ToDictionary(g => g.Key, g => g.Max(p => p.FinishedAt));
+        // The newest first: tags a build pushed by when, then the others as the registry sorts them, last first.
+        var newest = tags
+            .Value.Select((tag, index) => (tag, index, at: pushedAt.GetValueOrDefault(tag)))
+            .OrderByDescending(t => t.at.HasValue)
+            .ThenByDescending(t => t.at)
+            .ThenByDescending(t => t.index)
+            .Take(Limit)
+            .ToList();
+        var views = new List<ImageTagView>(newest.Count);
+        foreach (var (tag, _, at) in newest)
+        {
+            var manifest = await registry.GetManifestAsync(repository.Value, tag, ct);
+            if (!manifest.Succeeded && manifest.Problem!.Kind is ProblemKind.Unavailable)
+                return manifest.Problem;
+            views.Add(
+                manifest.Succeeded
+                    ? new ImageTagView(tag, manifest.Value.Digest, manifest.Value.Size, at, null)
+                    : new ImageTagView(tag, null, null, at, manifest.Problem!.Message)
+            );
+        }
+        return new AppImagesView(repository.Value.Value, views, tags.Value.Count);
+    }
+}
