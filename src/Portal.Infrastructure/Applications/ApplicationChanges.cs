@@ -617,7 +617,8 @@ public sealed class ApplicationChanges(
 
     /// <summary>
     /// The build of this application that pushed <paramref name="image"/>, when it is pinned by a digest one of its
-    /// builds pushed: every revision that runs it (a deploy, a rollback, a promotion, a resize) says which commit it is.
+    /// builds pushed: every revision that runs it (a deploy, a rollback, a promotion, a resize) says which commit it
+    /// is.
     /// </summary>
     private async Task<RevisionSource?> BuiltFromAsync(Guid appId, string image, CancellationToken ct)
     {
