@@ -47,6 +47,9 @@ public abstract partial class ApplicationScenarios
             db.Applications.IgnoreQueryFilters().Where(a => a.TenantId == tenant.Id).Select(a => a.Image).SingleAsync()
         );
         Assert.Equal(build.Image.Pinned, working);
+        var listed = await api.GetStringAsync($"/api/v1/tenants/{slug}/apps/shop/revisions");
+        Assert.Contains("\"subject\":\"Serve /health\"", listed);
+        Assert.Contains($"\"commit\":\"{build.Commit.Sha}\"", listed);
     }
 
     [SkippableFact]
