@@ -168,6 +168,8 @@ public sealed class ApplicationChanges(
     public async Task<Result<Operation>> DeployBuildAsync(DeployBuild request, CancellationToken ct)
     {
         var (appName, environmentName, number, note, rollBackOnFailure) = request;
+        if (string.IsNullOrWhiteSpace(environmentName))
+            return Problem.Invalid("Environment", "Say which environment to deploy the build to.");
         var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
         if (app is null)
             return Problem.NotFound($"Application '{appName}'");

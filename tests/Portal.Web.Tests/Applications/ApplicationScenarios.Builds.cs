@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,13 +24,14 @@ public abstract partial class ApplicationScenarios
         await CreateAsync(api, slug, "shop", Spec(replicas: 1));
         var build = await SucceededBuildAsync(tenant, "shop");
 
-        var deployed = await DeployBuildAsync(
-            tenant,
-            new DeployBuild("shop", "dev", build.Number, "first build", false)
+        var deployed = await RunAsync(
+            await api.PostAsJsonAsync(
+                $"/api/v1/tenants/{slug}/apps/shop/builds/{build.Number}/deploy",
+                new { environment = "dev", note = "first build" }
+            )
         );
 
-        Assert.True(deployed.Succeeded, deployed.Problem?.Message);
-        Assert.Equal(OperationState.Succeeded, (await FinishedAsync(deployed.Value.Id)).State);
+        Assert.Equal(OperationState.Succeeded, deployed.State);
         var revision = await Arrange.QueryAsync(db =>
             db.Revisions.IgnoreQueryFilters()
                 .AsNoTracking()
@@ -86,10 +88,16 @@ public abstract partial class ApplicationScenarios
         var failed = await BuildAsync(tenant, "shop", b => b.Fail(BuildFailure.Compile, "main.go:3: undefined", Now));
 
         var notPushed = await DeployBuildAsync(tenant, new DeployBuild("shop", "dev", failed.Number, null, false));
+        var nowhere = await api.PostAsJsonAsync(
+            $"/api/v1/tenants/{slug}/apps/shop/builds/{failed.Number}/deploy",
+            new { }
+        );
         var missing = await DeployBuildAsync(tenant, new DeployBuild("shop", "dev", 99, null, false));
 
         Assert.Equal(ProblemKind.Conflict, notPushed.Problem!.Kind);
         Assert.Contains("only a build that pushed its image can be deployed", notPushed.Problem.Message);
+        Assert.Equal(HttpStatusCode.BadRequest, nowhere.StatusCode);
+        Assert.Contains("Say which environment to deploy the build to.", await nowhere.Content.ReadAsStringAsync());
         Assert.Equal(ProblemKind.Invalid, missing.Problem!.Kind);
         Assert.Equal("Build", missing.Problem.Field);
         Assert.Equal(
