@@ -2525,6 +2525,49 @@ namespace Portal.Migrations.Postgres.Migrations
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.OwnsOne("Portal.Domain.Applications.RevisionSource", "Source", b1 =>
+                        {
+                            b1.Property<Guid>("RevisionId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("Author")
+                                .IsRequired()
+                                .HasMaxLength(300)
+                                .HasColumnType("character varying(300)")
+                                .HasColumnName("SourceAuthor");
+
+                            b1.Property<int>("Build")
+                                .HasColumnType("integer")
+                                .HasColumnName("SourceBuild");
+
+                            b1.Property<string>("Commit")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("SourceCommit");
+
+                            b1.Property<string>("Repository")
+                                .IsRequired()
+                                .HasMaxLength(2048)
+                                .HasColumnType("character varying(2048)")
+                                .HasColumnName("SourceRepository");
+
+                            b1.Property<string>("Subject")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("character varying(500)")
+                                .HasColumnName("SourceSubject");
+
+                            b1.HasKey("RevisionId");
+
+                            b1.ToTable("Revisions");
+
+                            b1.WithOwner()
+                                .HasForeignKey("RevisionId");
+                        });
+
+                    b.Navigation("Source");
                 });
 
             modelBuilder.Entity("Portal.Domain.Builds.AppSource", b =>

@@ -2504,6 +2504,49 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.OwnsOne("Portal.Domain.Applications.RevisionSource", "Source", b1 =>
+                        {
+                            b1.Property<Guid>("RevisionId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Author")
+                                .IsRequired()
+                                .HasMaxLength(300)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("SourceAuthor");
+
+                            b1.Property<int>("Build")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("SourceBuild");
+
+                            b1.Property<string>("Commit")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("SourceCommit");
+
+                            b1.Property<string>("Repository")
+                                .IsRequired()
+                                .HasMaxLength(2048)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("SourceRepository");
+
+                            b1.Property<string>("Subject")
+                                .IsRequired()
+                                .HasMaxLength(500)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("SourceSubject");
+
+                            b1.HasKey("RevisionId");
+
+                            b1.ToTable("Revisions");
+
+                            b1.WithOwner()
+                                .HasForeignKey("RevisionId");
+                        });
+
+                    b.Navigation("Source");
                 });
 
             modelBuilder.Entity("Portal.Domain.Builds.AppSource", b =>

@@ -106,7 +106,8 @@ public sealed class Application : ITenantOwned
         string createdBy,
         string? note,
         string origin,
-        DateTime now
+        DateTime now,
+        RevisionSource? source = null
     )
     {
         if (IsDeleting)
@@ -127,7 +128,8 @@ public sealed class Application : ITenantOwned
             createdBy,
             note?.Trim(),
             origin,
-            now
+            now,
+            source
         );
     }
 
@@ -145,6 +147,15 @@ public sealed class Application : ITenantOwned
         else if (owner.Trim().Length > OwnerMaxLength)
             yield return Problem.Invalid("Owner", $"An owner has at most {OwnerMaxLength} characters.");
     }
+}
+
+/// <summary>
+/// Where a revision's image came from when the portal built it: the build, the repository and the commit, so that the
+/// revisions list and diff say which commit runs where.
+/// </summary>
+public sealed record RevisionSource(int Build, string Repository, string Commit, string Subject, string Author)
+{
+    public string ShortCommit => Commit.Length > 12 ? Commit[..12] : Commit;
 }
 
 /// <summary>
@@ -171,6 +182,9 @@ public sealed class Revision : ITenantOwned
     public string Origin { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }
 
+    /// <summary>The build and commit the image was made from; null for an image brought ready-made.</summary>
+    public RevisionSource? Source { get; private set; }
+
     private Revision() { }
 
     internal Revision(
@@ -182,7 +196,8 @@ public sealed class Revision : ITenantOwned
         string createdBy,
         string? note,
         string origin,
-        DateTime now
+        DateTime now,
+        RevisionSource? source
     )
     {
         Id = Guid.NewGuid();
@@ -196,5 +211,6 @@ public sealed class Revision : ITenantOwned
         Note = string.IsNullOrWhiteSpace(note) ? null : note;
         Origin = origin;
         CreatedAt = now;
+        Source = source;
     }
 }

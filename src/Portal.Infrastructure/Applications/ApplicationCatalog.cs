@@ -79,7 +79,8 @@ public sealed record RevisionView(
     string? Note,
     string Origin,
     DateTime CreatedAt,
-    IReadOnlyList<string> RunningIn
+    IReadOnlyList<string> RunningIn,
+    RevisionSource? Source = null
 );
 
 public sealed record RevisionDiff(RevisionView From, RevisionView To, IReadOnlyList<SpecChange> Changes);
@@ -240,7 +241,8 @@ public sealed class ApplicationCatalog(
                 r.Note,
                 r.Origin,
                 r.CreatedAt,
-                Array.Empty<string>()
+                Array.Empty<string>(),
+                r.Source
             ))
             .ToListAsync(ct);
         return revisions

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Applications;
 using Portal.Domain.Audit;
+using Portal.Domain.Builds;
 using Portal.Domain.Common;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
@@ -65,6 +66,15 @@ public sealed record DeployApplication(
     string? Note,
     bool RollBackOnFailure,
     DeployScale Scale
+);
+
+/// <summary>A deploy of the image one of the application's builds pushed, to one environment.</summary>
+public sealed record DeployBuild(
+    string AppName,
+    string? EnvironmentName,
+    int Build,
+    string? Note,
+    bool RollBackOnFailure
 );
 
 /// <summary>A rollback of an application in an environment to one of its earlier revisions.</summary>
@@ -147,6 +157,66 @@ public sealed class ApplicationChanges(
             "deploy",
             rollBackOnFailure,
             scale,
+            ct
+        );
+    }
+
+    /// <summary>
+    /// Deploys what a successful build pushed: the working spec's image becomes the build's image pinned by digest
+    /// (so a later deploy runs it too), and the new revision records the build's commit.
+    /// </summary>
+    public async Task<Result<Operation>> DeployBuildAsync(DeployBuild request, CancellationToken ct)
+    {
+        var (appName, environmentName, number, note, rollBackOnFailure) = request;
+        if (string.IsNullOrWhiteSpace(environmentName))
+            return Problem.Invalid("Environment", "Say which environment to deploy the build to.");
+        var app = await db.Applications.FirstOrDefaultAsync(a => a.Name == appName, ct);
+        if (app is null)
+            return Problem.NotFound($"Application '{appName}'");
+        var build = await db
+            .Builds.AsNoTracking()
+            .FirstOrDefaultAsync(b => b.ApplicationId == app.Id && b.Number == number, ct);
+        if (build is null)
+            return Problem.Invalid("Build", $"'{appName}' has no build {number}.");
+        if (build is not { State: BuildState.Succeeded, Image: { } image })
+            return Problem.Conflict(
+                $"Build {number} of '{appName}' is {build.State.ToString().ToLowerInvariant()}: only a build that "
+                    + "pushed its image can be deployed.",
+                "Build"
+            );
+        var actor = currentActor.Actor;
+        var tenant = currentTenant.Required;
+        return await UnderAdmissionLockAsync(
+            tenant,
+            environmentName,
+            app.Id,
+            async () =>
+            {
+                // The working spec takes the image in the deploy's own transaction: a refused deploy changes neither.
+                var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
+                var spec = vault.Open(fresh.SealedSpec) with { Image = image.Pinned };
+                var changed = fresh.Change(
+                    fresh.Description,
+                    fresh.Owner,
+                    spec,
+                    vault.Seal,
+                    clock.GetUtcNow().UtcDateTime
+                );
+                if (!changed.Succeeded)
+                    return changed.Problem!;
+                return await DeployOnceAsync(
+                    actor,
+                    tenant,
+                    fresh,
+                    environmentName,
+                    spec,
+                    note,
+                    $"deploy of build {number}",
+                    rollBackOnFailure,
+                    DeployScale.Keep,
+                    ct
+                );
+            },
             ct
         );
     }
@@ -547,6 +617,45 @@ public sealed class ApplicationChanges(
         );
     }
 
+    /// <summary>
+    /// The build of this application that pushed <paramref name="image"/>, when it is pinned by a digest one of its
+    /// builds pushed: every revision that runs it (a deploy, a rollback, a promotion, a resize) says which commit it
+    /// is.
+    /// </summary>
+    private async Task<RevisionSource?> BuiltFromAsync(Guid appId, string image, CancellationToken ct)
+    {
+        var at = image.LastIndexOf('@');
+        if (at < 0)
+            return null;
+        var repository = image[..at];
+        var digest = image[(at + 1)..];
+        var build = await db
+            .Builds.AsNoTracking()
+            .Where(b =>
+                b.ApplicationId == appId
+                && b.State == BuildState.Succeeded
+                && b.Image!.Digest == digest
+                && b.Image.Repository == repository
+            )
+            .OrderByDescending(b => b.Number)
+            .Select(b => new { b.Number, b.Commit })
+            .FirstOrDefaultAsync(ct);
+        if (build?.Commit is null)
+            return null;
+        var repositoryUrl = await db
+            .AppSources.AsNoTracking()
+            .Where(s => s.ApplicationId == appId)
+            .Select(s => s.RepositoryUrl)
+            .FirstOrDefaultAsync(ct);
+        return new RevisionSource(
+            build.Number,
+            repositoryUrl ?? "",
+            build.Commit.Sha,
+            build.Commit.Subject,
+            build.Commit.Author
+        );
+    }
+
     private Task<Result<Operation>> DeployAsync(
         Actor actor,
         Tenant tenant,
@@ -617,7 +726,8 @@ public sealed class ApplicationChanges(
             return plan.Problem!;
         spec = plan.Value.Spec;
         var now = clock.GetUtcNow().UtcDateTime;
-        var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, note, origin, now);
+        var source = await BuiltFromAsync(app.Id, spec.Image, ct);
+        var revision = app.NewRevision(spec, vault.Seal, environment.Name, actor.Name, note, origin, now, source);
         if (!revision.Succeeded)
             return revision.Problem!;
         var isNew = deployment is null;

@@ -36,6 +36,25 @@ internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
         revision.Property(r => r.Note).HasMaxLength(Revision.NoteMaxLength);
         revision.Property(r => r.Origin).HasMaxLength(200).IsRequired();
         revision.HasOne<Application>().WithMany().HasForeignKey(r => r.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        revision.OwnsOne(
+            r => r.Source,
+            source =>
+            {
+                source.Property(s => s.Build).HasColumnName("SourceBuild");
+                source.Property(s => s.Repository).HasColumnName("SourceRepository").HasMaxLength(2048).IsRequired();
+                source.Property(s => s.Commit).HasColumnName("SourceCommit").HasMaxLength(64).IsRequired();
+                source
+                    .Property(s => s.Subject)
+                    .HasColumnName("SourceSubject")
+                    .HasMaxLength(Domain.Builds.SourceCommit.SubjectMaxLength)
+                    .IsRequired();
+                source
+                    .Property(s => s.Author)
+                    .HasColumnName("SourceAuthor")
+                    .HasMaxLength(Domain.Builds.SourceCommit.AuthorMaxLength)
+                    .IsRequired();
+            }
+        );
         revision.HasIndex(r => new { r.ApplicationId, r.Number }).IsUnique();
         // The tenant dashboard's recent deploys, newest first.
         revision.HasIndex(r => new { r.TenantId, r.CreatedAt });

@@ -18,6 +18,8 @@ public sealed record DeployRequest(string? Note, bool RollBackOnFailure = false,
 
 public sealed record RollbackRequest(int? Revision, string? Note);
 
+public sealed record DeployBuildRequest(string? Environment, string? Note, bool RollBackOnFailure = false);
+
 /// <summary>
 /// <paramref name="AcceptMissingBindings"/>: promote even though the target lacks some of the source's middleware
 /// bindings (the preview's <c>warning</c>); the application then runs there without their variables.
@@ -162,6 +164,21 @@ public sealed class ApplicationsApiController(ApplicationCatalog catalog, Applic
                     request.RollBackOnFailure,
                     DeployScale.From(request.Replicas)
                 ),
+                ct
+            )
+        );
+
+    /// <summary>Deploys the image a successful build pushed, pinned by its digest, to one environment.</summary>
+    [HttpPost("{app}/builds/{build:int}/deploy"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> DeployBuild(
+        string app,
+        int build,
+        DeployBuildRequest request,
+        CancellationToken ct
+    ) =>
+        Accepted(
+            await changes.DeployBuildAsync(
+                new DeployBuild(app, request.Environment, build, request.Note, request.RollBackOnFailure),
                 ct
             )
         );

@@ -46,6 +46,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["app"] = App,
                 ["pod"] = Pod,
                 ["revision"] = "1",
+                ["build"] = "1",
                 ["from"] = "1",
                 ["to"] = "1",
                 ["area"] = "monitoring",
