@@ -1,6 +1,6 @@
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
-using YamlDotNet.Core;
+using Portal.Infrastructure.Common;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -45,16 +45,10 @@ public static class RecipeFiles
     /// </summary>
     public static Result<Recipe> Parse(string fileName, string yaml)
     {
-        RecipeFile file;
-        try
-        {
-            file = Deserializer.Deserialize<RecipeFile?>(yaml) ?? new RecipeFile();
-        }
-        catch (YamlException e)
-        {
-            var reason = (e.InnerException?.Message ?? e.Message).Trim();
-            return Problem.Invalid(fileName, $"{fileName}, line {e.Start.Line}: {reason}");
-        }
+        var read = CatalogFile.Read<RecipeFile>(Deserializer, fileName, yaml);
+        if (!read.Succeeded)
+            return read.Problem!;
+        var file = read.Value;
 
         var problems = new List<Problem>();
         var expected = Path.GetFileNameWithoutExtension(fileName);

@@ -1,6 +1,6 @@
 using Portal.Domain.Common;
 using Portal.Domain.Middleware;
-using YamlDotNet.Core;
+using Portal.Infrastructure.Common;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -102,16 +102,10 @@ public static class CatalogFiles
     /// </summary>
     public static Result<CatalogEntry> Parse(string fileName, string yaml)
     {
-        TemplateFile file;
-        try
-        {
-            file = Deserializer.Deserialize<TemplateFile?>(yaml) ?? new TemplateFile();
-        }
-        catch (YamlException e)
-        {
-            var reason = (e.InnerException?.Message ?? e.Message).Trim();
-            return Problem.Invalid(fileName, $"{fileName}, line {e.Start.Line}: {reason}");
-        }
+        var read = CatalogFile.Read<TemplateFile>(Deserializer, fileName, yaml);
+        if (!read.Succeeded)
+            return read.Problem!;
+        var file = read.Value;
 
         var problems = new List<Problem>();
         var expected = Path.GetFileNameWithoutExtension(fileName);
