@@ -34,6 +34,7 @@ public sealed record AppImagesView(string Repository, IReadOnlyList<ImageTagView
 public sealed class AppImages(ICurrentTenant currentTenant, PortalDbContext db, IImageRegistry registry)
 {
     public const int Limit = 50;
+    private const int ConcurrentManifestRequests = 8;
 
     public async Task<Result<AppImagesView>> ListAsync(string appName, CancellationToken ct)
     {
@@ -61,18 +62,41 @@ public sealed class AppImages(ICurrentTenant currentTenant, PortalDbContext db, 
             .ThenByDescending(t => t.index)
             .Take(Limit)
             .ToList();
-        var views = new List<ImageTagView>(newest.Count);
-        foreach (var (tag, _, at) in newest)
-        {
-            var manifest = await registry.GetManifestAsync(repository.Value, tag, ct);
-            if (!manifest.Succeeded && manifest.Problem!.Kind is ProblemKind.Unavailable)
-                return manifest.Problem;
-            views.Add(
-                manifest.Succeeded
-                    ? new ImageTagView(tag, manifest.Value.Digest, manifest.Value.Size, at, null)
-                    : new ImageTagView(tag, null, null, at, manifest.Problem!.Message)
-            );
-        }
+        // One manifest request per tag, a few at a time: the page waits for the slowest few, not for fifty in a row.
+        using var requests = new SemaphoreSlim(ConcurrentManifestRequests);
+        var manifests = await Task.WhenAll(
+            newest.Select(async t =>
+            {
+                await requests.WaitAsync(ct);
+                try
+                {
+                    return await registry.GetManifestAsync(repository.Value, t.tag, ct);
+                }
+                finally
+                {
+                    requests.Release();
+                }
+            })
+        );
+        if (
+            manifests.FirstOrDefault(m => !m.Succeeded && m.Problem!.Kind is ProblemKind.Unavailable) is
+            { Problem: { } unavailable }
+        )
+            return unavailable;
+        var views = newest
+            .Zip(manifests)
+            .Select(pair =>
+                pair.Second.Succeeded
+                    ? new ImageTagView(
+                        pair.First.tag,
+                        pair.Second.Value.Digest,
+                        pair.Second.Value.Size,
+                        pair.First.at,
+                        null
+                    )
+                    : new ImageTagView(pair.First.tag, null, null, pair.First.at, pair.Second.Problem!.Message)
+            )
+            .ToList();
         return new AppImagesView(repository.Value.Value, views, tags.Value.Count);
     }
 }
