@@ -638,18 +638,21 @@ public sealed class ApplicationChanges(
                 && b.Image.Repository == repository
             )
             .OrderByDescending(b => b.Number)
-            .Select(b => new { b.Number, b.Commit })
+            .Select(b => new
+            {
+                b.Number,
+                b.Commit,
+                Repository = db
+                    .AppSources.Where(s => s.ApplicationId == appId)
+                    .Select(s => s.RepositoryUrl)
+                    .FirstOrDefault(),
+            })
             .FirstOrDefaultAsync(ct);
         if (build?.Commit is null)
             return null;
-        var repositoryUrl = await db
-            .AppSources.AsNoTracking()
-            .Where(s => s.ApplicationId == appId)
-            .Select(s => s.RepositoryUrl)
-            .FirstOrDefaultAsync(ct);
         return new RevisionSource(
             build.Number,
-            repositoryUrl ?? "",
+            build.Repository ?? "",
             build.Commit.Sha,
             build.Commit.Subject,
             build.Commit.Author
