@@ -1,8 +1,6 @@
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
 using Portal.Infrastructure.Common;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Portal.Infrastructure.Builds;
 
@@ -13,30 +11,15 @@ namespace Portal.Infrastructure.Builds;
 /// </summary>
 public static class RecipeFiles
 {
-    public const string Extension = ".yaml";
-
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
+    public const string Extension = CatalogFile.Extension;
 
     /// <summary>Every recipe file of <paramref name="directory"/>, in name order; all the problems at once.</summary>
     public static Result<IReadOnlyList<Recipe>> Load(string directory)
     {
-        if (!Directory.Exists(directory))
-            return Problem.NotFound($"The recipe folder '{directory}'");
-        var recipes = new List<Recipe>();
-        var problems = new List<Problem>();
-        foreach (var path in Directory.GetFiles(directory, $"*{Extension}").Order(StringComparer.Ordinal))
-        {
-            var recipe = Parse(Path.GetFileName(path), File.ReadAllText(path));
-            if (recipe.Succeeded)
-                recipes.Add(recipe.Value);
-            else
-                problems.AddRange(recipe.Problem!.Causes.Count > 0 ? recipe.Problem.Causes : [recipe.Problem]);
-        }
-        if (recipes.Count == 0 && problems.Count == 0)
+        var recipes = CatalogFile.LoadFolder(directory, "recipe", Parse);
+        if (recipes.Succeeded && recipes.Value.Count == 0)
             return Problem.NotFound($"A recipe file (*{Extension}) in '{directory}'");
-        return problems.Count > 0 ? Problem.Invalid(problems) : recipes;
+        return recipes;
     }
 
     /// <summary>
@@ -45,21 +28,14 @@ public static class RecipeFiles
     /// </summary>
     public static Result<Recipe> Parse(string fileName, string yaml)
     {
-        var read = CatalogFile.Read<RecipeFile>(Deserializer, fileName, yaml);
+        var read = CatalogFile.Read<RecipeFile>(fileName, yaml);
         if (!read.Succeeded)
             return read.Problem!;
         var file = read.Value;
 
         var problems = new List<Problem>();
-        var expected = Path.GetFileNameWithoutExtension(fileName);
-        if (file.Name != expected)
-            problems.Add(
-                Problem.Invalid(
-                    "Name",
-                    $"The file declares recipe '{file.Name}'; a recipe file is named after its recipe "
-                        + $"('{file.Name}{Extension}')."
-                )
-            );
+        if (CatalogFile.NameMismatch(fileName, file.Name, "recipe") is { } mismatch)
+            problems.Add(mismatch);
         var parameters = (file.Parameters ?? []).Select((p, i) => Parameter(p, $"Parameters[{i}]", problems)).ToList();
         var recipe = new Recipe(
             file.Name ?? "",
@@ -75,18 +51,7 @@ public static class RecipeFiles
         return problems.Count > 0 ? InFile(fileName, Problem.Invalid(problems)) : recipe;
     }
 
-    internal static Problem InFile(string fileName, Problem problem) =>
-        problem.Causes.Count > 0
-            ? problem with
-            {
-                Message = $"{fileName}: {problem.Message}",
-                Causes = problem.Causes.Select(c => InFile(fileName, c)).ToList(),
-            }
-            : problem with
-            {
-                Field = $"{fileName}:{problem.Field}",
-                Message = $"{fileName}: {problem.Field}: {problem.Message}",
-            };
+    internal static Problem InFile(string fileName, Problem problem) => CatalogFile.InFile(fileName, problem);
 
     private static RecipeImage? Image(ImageFile? image) =>
         image is null ? null : new RecipeImage(image.Base ?? "", image.Version);

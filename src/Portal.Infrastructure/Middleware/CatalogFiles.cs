@@ -1,8 +1,6 @@
 using Portal.Domain.Common;
 using Portal.Domain.Middleware;
 using Portal.Infrastructure.Common;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Portal.Infrastructure.Middleware;
 
@@ -47,31 +45,13 @@ public sealed record CatalogEntry(
 /// </summary>
 public static class CatalogFiles
 {
-    public const string Extension = ".yaml";
-
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .Build();
+    public const string Extension = CatalogFile.Extension;
 
     /// <summary>
     /// Every catalog file of <paramref name="directory"/>, in name order; all the problems of all the files at once.
     /// </summary>
-    public static Result<IReadOnlyList<CatalogEntry>> Load(string directory)
-    {
-        if (!Directory.Exists(directory))
-            return Problem.NotFound($"The catalog directory '{directory}'");
-        var entries = new List<CatalogEntry>();
-        var problems = new List<Problem>();
-        foreach (var path in Directory.GetFiles(directory, $"*{Extension}").Order(StringComparer.Ordinal))
-        {
-            var entry = Parse(Path.GetFileName(path), File.ReadAllText(path));
-            if (entry.Succeeded)
-                entries.Add(entry.Value);
-            else
-                problems.AddRange(Flatten(entry.Problem!));
-        }
-        return problems.Count > 0 ? Problem.Invalid(problems) : entries;
-    }
+    public static Result<IReadOnlyList<CatalogEntry>> Load(string directory) =>
+        CatalogFile.LoadFolder(directory, "catalog", Parse);
 
     /// <summary>The templates of every catalog file, each validated and proven to render.</summary>
     public static Result<IReadOnlyList<MiddlewareTemplate>> LoadTemplates(
@@ -91,7 +71,7 @@ public static class CatalogFiles
             if (template.Succeeded)
                 templates.Add(template.Value);
             else
-                problems.AddRange(Flatten(template.Problem!));
+                problems.AddRange(CatalogFile.Flatten(template.Problem!));
         }
         return problems.Count > 0 ? Problem.Invalid(problems) : templates;
     }
@@ -102,21 +82,14 @@ public static class CatalogFiles
     /// </summary>
     public static Result<CatalogEntry> Parse(string fileName, string yaml)
     {
-        var read = CatalogFile.Read<TemplateFile>(Deserializer, fileName, yaml);
+        var read = CatalogFile.Read<TemplateFile>(fileName, yaml);
         if (!read.Succeeded)
             return read.Problem!;
         var file = read.Value;
 
         var problems = new List<Problem>();
-        var expected = Path.GetFileNameWithoutExtension(fileName);
-        if (file.Name != expected)
-            problems.Add(
-                Problem.Invalid(
-                    "Name",
-                    $"The file declares template '{file.Name}'; a catalog file is named "
-                        + $"after its template ('{file.Name}{Extension}')."
-                )
-            );
+        if (CatalogFile.NameMismatch(fileName, file.Name, "template") is { } mismatch)
+            problems.Add(mismatch);
         if (
             !Enum.TryParse<MiddlewareCategory>(file.Category, ignoreCase: true, out var category)
             || !Enum.IsDefined(category)
@@ -162,21 +135,7 @@ public static class CatalogFiles
         );
     }
 
-    internal static Problem InFile(string fileName, Problem problem) =>
-        problem.Causes.Count > 0
-            ? problem with
-            {
-                Message = $"{fileName}: {problem.Message}",
-                Causes = problem.Causes.Select(c => InFile(fileName, c)).ToList(),
-            }
-            : problem with
-            {
-                Field = $"{fileName}:{problem.Field}",
-                Message = $"{fileName}: {problem.Field}: {problem.Message}",
-            };
-
-    private static IEnumerable<Problem> Flatten(Problem problem) =>
-        problem.Causes.Count > 0 ? problem.Causes : [problem];
+    internal static Problem InFile(string fileName, Problem problem) => CatalogFile.InFile(fileName, problem);
 
     private static TemplatePlan Plan(PlanFile plan, string field, List<Problem> problems) =>
         new(
