@@ -884,6 +884,37 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.ToTable("BuildLogChunks", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Builds.ImageRetention", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("KeepLast")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId")
+                        .IsUnique();
+
+                    b.ToTable("ImageRetentions", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2587,6 +2618,35 @@ namespace Portal.Migrations.Postgres.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.OwnsOne("Portal.Domain.Builds.BuildArchive", "Archive", b1 =>
+                        {
+                            b1.Property<Guid>("BuildId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<string>("FileName")
+                                .IsRequired()
+                                .HasMaxLength(255)
+                                .HasColumnType("character varying(255)")
+                                .HasColumnName("ArchiveFileName");
+
+                            b1.Property<string>("Sha256")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)")
+                                .HasColumnName("ArchiveSha256");
+
+                            b1.Property<long>("SizeBytes")
+                                .HasColumnType("bigint")
+                                .HasColumnName("ArchiveSizeBytes");
+
+                            b1.HasKey("BuildId");
+
+                            b1.ToTable("Builds");
+
+                            b1.WithOwner()
+                                .HasForeignKey("BuildId");
+                        });
+
                     b.OwnsOne("Portal.Domain.Builds.PushedImage", "Image", b1 =>
                         {
                             b1.Property<Guid>("BuildId")
@@ -2657,6 +2717,8 @@ namespace Portal.Migrations.Postgres.Migrations
                                 .HasForeignKey("BuildId");
                         });
 
+                    b.Navigation("Archive");
+
                     b.Navigation("Commit");
 
                     b.Navigation("Image");
@@ -2667,6 +2729,15 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasOne("Portal.Domain.Builds.Build", null)
                         .WithMany()
                         .HasForeignKey("BuildId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.ImageRetention", b =>
+                {
+                    b.HasOne("Portal.Domain.Applications.Application", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

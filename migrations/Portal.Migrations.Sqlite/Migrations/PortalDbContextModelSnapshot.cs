@@ -869,6 +869,37 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("BuildLogChunks", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Domain.Builds.ImageRetention", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ApplicationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("KeepLast")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId")
+                        .IsUnique();
+
+                    b.ToTable("ImageRetentions", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Domain.Clusters.Cluster", b =>
                 {
                     b.Property<Guid>("Id")
@@ -2566,6 +2597,35 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 
+                    b.OwnsOne("Portal.Domain.Builds.BuildArchive", "Archive", b1 =>
+                        {
+                            b1.Property<Guid>("BuildId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("FileName")
+                                .IsRequired()
+                                .HasMaxLength(255)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ArchiveFileName");
+
+                            b1.Property<string>("Sha256")
+                                .IsRequired()
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("ArchiveSha256");
+
+                            b1.Property<long>("SizeBytes")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("ArchiveSizeBytes");
+
+                            b1.HasKey("BuildId");
+
+                            b1.ToTable("Builds");
+
+                            b1.WithOwner()
+                                .HasForeignKey("BuildId");
+                        });
+
                     b.OwnsOne("Portal.Domain.Builds.PushedImage", "Image", b1 =>
                         {
                             b1.Property<Guid>("BuildId")
@@ -2636,6 +2696,8 @@ namespace Portal.Migrations.Sqlite.Migrations
                                 .HasForeignKey("BuildId");
                         });
 
+                    b.Navigation("Archive");
+
                     b.Navigation("Commit");
 
                     b.Navigation("Image");
@@ -2646,6 +2708,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasOne("Portal.Domain.Builds.Build", null)
                         .WithMany()
                         .HasForeignKey("BuildId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Domain.Builds.ImageRetention", b =>
+                {
+                    b.HasOne("Portal.Domain.Applications.Application", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

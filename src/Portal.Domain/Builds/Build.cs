@@ -89,9 +89,14 @@ public sealed class Build : ITenantOwned
     public Guid ApplicationId { get; private set; }
     public int Number { get; private set; }
 
-    /// <summary>What was asked for: a branch or tag, or a commit for a rebuild.</summary>
+    /// <summary>
+    /// What was asked for: a branch or tag, or a commit for a rebuild; for an uploaded archive, the archive's file name.
+    /// </summary>
     public string Ref { get; private set; } = "";
     public SourceCommit? Commit { get; private set; }
+
+    /// <summary>The uploaded archive the build is made from instead of a commit; null for a Git build.</summary>
+    public BuildArchive? Archive { get; private set; }
 
     /// <summary>The recipe that made the Dockerfile, once detected or chosen.</summary>
     public string? Recipe { get; private set; }
@@ -145,6 +150,43 @@ public sealed class Build : ITenantOwned
         return new Build(tenantId, applicationId, lastNumber + 1, gitRef.Trim(), requestedBy, now);
     }
 
+    /// <summary>
+    /// A new build of an uploaded <paramref name="archive"/>, a one-off source: it has no commit, and its image is
+    /// tagged <c>archive-{first 12 digits of its sha256}</c>.
+    /// </summary>
+    public static Build QueueArchive(
+        Guid tenantId,
+        Guid applicationId,
+        int lastNumber,
+        BuildArchive archive,
+        string requestedBy,
+        DateTime now
+    )
+    {
+        if (lastNumber < 0)
+            throw new ArgumentOutOfRangeException(nameof(lastNumber), lastNumber, "Build numbers start at 1.");
+        return new Build(tenantId, applicationId, lastNumber + 1, archive.FileName, requestedBy, now)
+        {
+            Archive = archive,
+        };
+    }
+
+    /// <summary>
+    /// The commit a rebuild builds again; refused for a build that fetched none, and for an archive's build, whose
+    /// archive is deleted when the build ends.
+    /// </summary>
+    public Result<string> CommitToRebuild()
+    {
+        if (Archive is { } archive)
+            return Problem.Conflict(
+                $"Build {Number} was made from the uploaded archive {archive.FileName}, which is deleted when its "
+                    + "build ends: upload the archive again to build it again."
+            );
+        if (Commit is null)
+            return Problem.Conflict($"Build {Number} fetched no commit; build the branch again instead.");
+        return Commit.Sha;
+    }
+
     public bool IsFinished => State is BuildState.Succeeded or BuildState.Failed or BuildState.Cancelled;
 
     public TimeSpan? Duration => StartedAt is { } started && FinishedAt is { } finished ? finished - started : null;
@@ -188,8 +230,8 @@ public sealed class Build : ITenantOwned
     public void Succeed(PushedImage image, DateTime now)
     {
         EnsureNotFinished();
-        if (Commit is null)
-            throw new InvalidOperationException("A build succeeds only with the commit it built.");
+        if (Commit is null && Archive is null)
+            throw new InvalidOperationException("A build succeeds only with the commit or the archive it built.");
         Image = image;
         End(BuildState.Succeeded, now);
     }

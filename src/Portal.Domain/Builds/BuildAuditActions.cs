@@ -10,4 +10,8 @@ public static class BuildAuditActions
     public const string SourceDisconnected = "app-source.disconnected";
     public const string BuildQueued = "build.queued";
     public const string BuildCancelRequested = "build.cancel-requested";
+    public const string ArchiveBuildQueued = "build.archive-queued";
+    public const string ImageRetentionSet = "image-retention.set";
+    public const string ImageRetentionTurnedOff = "image-retention.turned-off";
+    public const string ImagesDeleted = "images.deleted";
 }

@@ -48,20 +48,8 @@ public sealed class AppImages(ICurrentTenant currentTenant, PortalDbContext db, 
         var tags = await registry.ListTagsAsync(repository.Value, ct);
         if (!tags.Succeeded)
             return tags.Problem!;
-        var pushed = await db
-            .Builds.AsNoTracking()
-            .Where(b => b.ApplicationId == app.Id && b.Image != null && b.FinishedAt != null)
-            .Select(b => new { b.Image!.Tag, b.FinishedAt })
-            .ToListAsync(ct);
-        var pushedAt = pushed.GroupBy(p => p.Tag).ToDictionary(g => g.Key, g => g.Max(p => p.FinishedAt));
-        // The newest first: tags a build pushed by when, then the others as the registry sorts them, last first.
-        var newest = tags
-            .Value.Select((tag, index) => (tag, index, at: pushedAt.GetValueOrDefault(tag)))
-            .OrderByDescending(t => t.at.HasValue)
-            .ThenByDescending(t => t.at)
-            .ThenByDescending(t => t.index)
-            .Take(Limit)
-            .ToList();
+        var pushedAt = await PushedAtAsync(db, app.Id, ct);
+        var newest = NewestFirst(tags.Value, pushedAt).Take(Limit).Select(t => (tag: t.Tag, at: t.PushedAt)).ToList();
         // One manifest request per tag, a few at a time: the page waits for the slowest few, not for fifty in a row.
         using var requests = new SemaphoreSlim(ConcurrentManifestRequests);
         var manifests = await Task.WhenAll(
@@ -99,4 +87,34 @@ public sealed class AppImages(ICurrentTenant currentTenant, PortalDbContext db, 
             .ToList();
         return new AppImagesView(repository.Value.Value, views, tags.Value.Count);
     }
+
+    /// <summary>When a build of the application last pushed each tag (its image's tag as the build recorded it).</summary>
+    internal static async Task<Dictionary<string, DateTime?>> PushedAtAsync(
+        PortalDbContext db,
+        Guid appId,
+        CancellationToken ct
+    )
+    {
+        var pushed = await db
+            .Builds.AsNoTracking()
+            .Where(b => b.ApplicationId == appId && b.Image != null && b.FinishedAt != null)
+            .Select(b => new { b.Image!.Tag, b.FinishedAt })
+            .ToListAsync(ct);
+        return pushed.GroupBy(p => p.Tag).ToDictionary(g => g.Key, g => g.Max(p => p.FinishedAt));
+    }
+
+    /// <summary>
+    /// The newest first: tags a build pushed by when, then the others as the registry sorts them, last first. The
+    /// images page and the retention rule order tags alike.
+    /// </summary>
+    internal static List<(string Tag, int Index, DateTime? PushedAt)> NewestFirst(
+        IReadOnlyList<string> tags,
+        IReadOnlyDictionary<string, DateTime?> pushedAt
+    ) =>
+        [
+            .. tags.Select((tag, index) => (Tag: tag, Index: index, PushedAt: pushedAt.GetValueOrDefault(tag)))
+                .OrderByDescending(t => t.PushedAt.HasValue)
+                .ThenByDescending(t => t.PushedAt)
+                .ThenByDescending(t => t.Index),
+        ];
 }

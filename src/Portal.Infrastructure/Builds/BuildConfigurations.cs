@@ -54,6 +54,20 @@ internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
                 image.Property(i => i.SizeBytes).HasColumnName("ImageSizeBytes");
             }
         );
+        build.OwnsOne(
+            b => b.Archive,
+            archive =>
+            {
+                archive
+                    .Property(a => a.FileName)
+                    .HasColumnName("ArchiveFileName")
+                    .HasMaxLength(BuildArchive.FileNameMaxLength)
+                    .IsRequired();
+                archive.Property(a => a.SizeBytes).HasColumnName("ArchiveSizeBytes");
+                archive.Property(a => a.Sha256).HasColumnName("ArchiveSha256").HasMaxLength(64).IsRequired();
+                archive.Ignore(a => a.ImageTag);
+            }
+        );
         build.HasOne<Application>().WithMany().HasForeignKey(b => b.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         // An application's builds, newest first, and the next number.
         build.HasIndex(b => new { b.ApplicationId, b.Number }).IsUnique();
@@ -88,6 +102,18 @@ internal sealed class AppSourceConfiguration : IEntityTypeConfiguration<AppSourc
         source.HasOne<Application>().WithMany().HasForeignKey(s => s.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         // One source per application, found by it.
         source.HasIndex(s => s.ApplicationId).IsUnique();
+    }
+}
+
+internal sealed class ImageRetentionConfiguration : IEntityTypeConfiguration<ImageRetention>
+{
+    public void Configure(EntityTypeBuilder<ImageRetention> retention)
+    {
+        retention.ToTable("ImageRetentions");
+        retention.Property(r => r.UpdatedBy).HasMaxLength(256).IsRequired();
+        retention.HasOne<Application>().WithMany().HasForeignKey(r => r.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        // One rule per application, found by it.
+        retention.HasIndex(r => r.ApplicationId).IsUnique();
     }
 }
 

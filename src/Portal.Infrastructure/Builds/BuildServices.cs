@@ -28,10 +28,12 @@ public static class BuildServices
         services.AddSingleton<GitHostGuard>();
         services.AddSingleton<SourceCredentialVault>();
         services.AddSingleton<ArchiveSource>();
+        services.AddSingleton<BuildArchives>();
         services.AddScoped<AppSources>();
         services.AddScoped<Runs.Builds>();
         services.TryAddSingleton<Domain.Builds.IBuildLogSink, Runs.SilentBuildLogSink>();
         services.AddScoped<AppImages>();
+        services.AddScoped<ImageRetentions>();
         return services;
     }
 }

@@ -54,6 +54,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Domain.Builds.Build> Builds => Set<Domain.Builds.Build>();
     public DbSet<Domain.Builds.BuildLogChunk> BuildLogChunks => Set<Domain.Builds.BuildLogChunk>();
+    public DbSet<Domain.Builds.ImageRetention> ImageRetentions => Set<Domain.Builds.ImageRetention>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
     private Guid CurrentTenantId => tenantScope.TenantId;
@@ -80,5 +81,6 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Builds.Build>().HasQueryFilter(b => b.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.BuildLogChunk>().HasQueryFilter(c => c.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.AppSource>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Builds.ImageRetention>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
     }
 }

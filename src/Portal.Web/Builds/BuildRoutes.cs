@@ -12,6 +12,8 @@ public static class BuildRoutes
     public const string SourceTest = "/t/{tenant}/apps/{app}/source/test";
     public const string SourceDisconnect = "/t/{tenant}/apps/{app}/source/disconnect";
     public const string Images = "/t/{tenant}/apps/{app}/images";
+    public const string ImageRetention = "/t/{tenant}/apps/{app}/images/retention";
+    public const string ArchiveUpload = "/t/{tenant}/apps/{app}/builds/upload";
 
     public static string SourceUrl(string tenant, string app) => RouteUrl.Fill(Source, tenant, app);
 
@@ -20,4 +22,8 @@ public static class BuildRoutes
     public static string SourceDisconnectUrl(string tenant, string app) => RouteUrl.Fill(SourceDisconnect, tenant, app);
 
     public static string ImagesUrl(string tenant, string app) => RouteUrl.Fill(Images, tenant, app);
+
+    public static string ImageRetentionUrl(string tenant, string app) => RouteUrl.Fill(ImageRetention, tenant, app);
+
+    public static string ArchiveUploadUrl(string tenant, string app) => RouteUrl.Fill(ArchiveUpload, tenant, app);
 }

@@ -27,9 +27,13 @@ public sealed record SourceRequest(
 /// <summary>What a connection test answered: the ref is a branch or a tag, at a commit.</summary>
 public sealed record SourceTestResult(string Ref, GitRefKind RefKind, string Commit);
 
+/// <summary>An application's retention rule: keep the newest <paramref name="KeepLast"/> images, or all with null.</summary>
+public sealed record ImageRetentionRequest(int? KeepLast);
+
 /// <summary>An application's Git source (never its credential) and its images in the registry.</summary>
 [Route("api/v1/tenants/{tenant}/apps/{app}")]
-public sealed class SourcesApiController(AppSources sources, AppImages images) : ApiControllerBase
+public sealed class SourcesApiController(AppSources sources, AppImages images, ImageRetentions retentions)
+    : ApiControllerBase
 {
     /// <summary>The connected source: URL, ref, folder and the credential's kind, never the credential.</summary>
     [HttpGet("source"), Authorize(TenantPolicies.Read)]
@@ -82,5 +86,24 @@ public sealed class SourcesApiController(AppSources sources, AppImages images) :
     {
         var listed = await images.ListAsync(app, ct);
         return listed.Succeeded ? Ok(listed.Value) : this.ToActionResult(listed.Problem!);
+    }
+
+    /// <summary>The application's retention rule: how many images are kept, or null when all are.</summary>
+    [HttpGet("images/retention"), Authorize(TenantPolicies.Read)]
+    public async Task<IActionResult> Retention(string app, CancellationToken ct)
+    {
+        var found = await retentions.FindAsync(app, ct);
+        return found.Succeeded ? Ok(found.Value) : this.ToActionResult(found.Problem!);
+    }
+
+    /// <summary>
+    /// Sets the retention rule (<c>keepLast</c> null turns it off) and applies it at once: the answer lists the images
+    /// deleted, or why the registry could not be asked now (the rule then applies after the next build).
+    /// </summary>
+    [HttpPut("images/retention"), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> SetRetention(string app, ImageRetentionRequest request, CancellationToken ct)
+    {
+        var set = await retentions.SetAsync(app, request.KeepLast, ct);
+        return set.Succeeded ? Ok(set.Value) : this.ToActionResult(set.Problem!);
     }
 }

@@ -20,14 +20,20 @@ public sealed record SourcePageModel(
     GitConnection? Tested = null
 );
 
-public sealed record ImagesPageModel(TenantAccess Access, string App, AppImagesView? Images, string? Unavailable);
+public sealed record ImagesPageModel(
+    TenantAccess Access,
+    string App,
+    AppImagesView? Images,
+    string? Unavailable,
+    ImageRetentionView? Retention = null
+);
 
 /// <summary>
 /// An application's Git source, connected, replaced and disconnected by developers after a test of the connection;
 /// and the images of the application in the registry.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class SourcesController(AppSources sources, AppImages images) : Controller
+public sealed class SourcesController(AppSources sources, AppImages images, ImageRetentions retentions) : Controller
 {
     private const string Views = "~/Builds/Views/Sources/";
 
@@ -89,15 +95,49 @@ public sealed class SourcesController(AppSources sources, AppImages images) : Co
         var listed = await images.ListAsync(app, ct);
         if (listed.Problem is { Kind: Domain.Common.ProblemKind.NotFound })
             return NotFound();
+        var retention = await retentions.FindAsync(app, ct);
         return View(
             Views + "Images.cshtml",
             new ImagesPageModel(
                 HttpContext.TenantAccess(),
                 app,
                 listed.Succeeded ? listed.Value : null,
-                listed.Problem?.Message
+                listed.Problem?.Message,
+                retention.Succeeded ? retention.Value : null
             )
         );
+    }
+
+    /// <summary>Sets the retention rule (an empty number turns it off) and applies it at once.</summary>
+    [HttpPost(BuildRoutes.ImageRetention), Authorize(TenantPolicies.Develop)]
+    public async Task<IActionResult> Retention(string app, string? keepLast, CancellationToken ct)
+    {
+        var back = BuildRoutes.ImagesUrl(HttpContext.TenantAccess().Tenant.Slug, app);
+        int? keep = null;
+        if (!string.IsNullOrWhiteSpace(keepLast))
+        {
+            if (!int.TryParse(keepLast, out var number))
+                return this.AfterAction(
+                    Domain.Common.Problem.Invalid("keepLast", $"'{keepLast}' is not a whole number of images."),
+                    "",
+                    back
+                );
+            keep = number;
+        }
+        var set = await retentions.SetAsync(app, keep, ct);
+        if (!set.Succeeded)
+            return this.AfterAction(set.Problem, "", back);
+        var outcome = set.Value;
+        var done = outcome.Rule.KeepLast is { } kept
+            ? $"The newest {kept} images of {app} and those deployed are kept."
+                + (
+                    outcome.NotApplied is { } why ? $" Not applied now ({why}); it is after the next build."
+                    : outcome.Deleted.Count > 0
+                        ? $" Deleted: {string.Join(", ", outcome.Deleted.SelectMany(i => i.Tags))}."
+                    : " Nothing to delete now."
+                )
+            : $"Every image of {app} is kept.";
+        return this.AfterAction(null, done, back);
     }
 
     private ViewResult Page(string app, AppSourceView? source, SourceForm form, GitConnection? tested = null) =>

@@ -140,6 +140,13 @@ public sealed class SourcesWorld : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<TUseCase>());
     }
 
+    /// <summary>Runs <paramref name="work"/> with the services of a scope of its own, past the tenant filters.</summary>
+    public async Task InScopeAsync(Func<IServiceProvider, Task> work)
+    {
+        await using var scope = _services.CreateAsyncScope();
+        await work(scope.ServiceProvider);
+    }
+
     /// <summary>Reads the database past the tenant filters, as an operator with psql would.</summary>
     public async Task<T> ReadAsync<T>(Func<PortalDbContext, Task<T>> read)
     {

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Domain.Audit;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
 using Portal.Domain.Operations;
@@ -26,11 +27,13 @@ public sealed class BuildApplicationRunner(
     PortalDbContext db,
     ICurrentTenant currentTenant,
     AppSources sources,
-    IGitClient git,
+    IGitClient gitClient,
+    BuildArchives archives,
     RecipeCatalog catalog,
     IImageBuilder builder,
     IImageRegistry registry,
     BuildStorage storage,
+    ImageRetentions retentions,
     IBuildLogSink sink,
     TimeProvider clock
 ) : IOperationRunner
@@ -49,6 +52,20 @@ public sealed class BuildApplicationRunner(
     {
         var build = await db.Builds.FirstOrDefaultAsync(b => b.OperationId == operation.Id, ct)
             ?? throw new OperationTargetGone("The build was deleted after it was queued.");
+        try
+        {
+            await CarryOutAsync(build, operation, journal, ct);
+        }
+        finally
+        {
+            // An uploaded archive is kept for its build only: once the build has ended, whichever way, it goes.
+            if (build.IsFinished)
+                archives.Delete(build.Id);
+        }
+    }
+
+    private async Task CarryOutAsync(Build build, Operation operation, OperationJournal journal, CancellationToken ct)
+    {
         if (build.IsFinished)
             return;
         if (build.CancelRequested)
@@ -90,10 +107,15 @@ public sealed class BuildApplicationRunner(
     {
         var app = await db.Applications.AsNoTracking().FirstAsync(a => a.Id == build.ApplicationId, ct);
         var tenant = currentTenant.Required;
-        var source = await sources.ToFetchAsync(build.ApplicationId, ct);
-        if (!source.Succeeded)
-            await EndAsync(build, operation, journal, BuildFailure.Source, source.Problem!.Message);
-        var (_, address, remote) = source.Value;
+        SourceToFetch? git = null;
+        if (build.Archive is null)
+        {
+            var source = await sources.ToFetchAsync(build.ApplicationId, ct);
+            if (!source.Succeeded)
+                await EndAsync(build, operation, journal, BuildFailure.Source, source.Problem!.Message);
+            git = source.Value;
+        }
+        var subDirectory = git?.Address.SubDirectory ?? SourceSubDirectory.Root;
         var lastSequence = await db
             .BuildLogChunks.Where(c => c.BuildId == build.Id)
             .MaxAsync(c => (int?)c.Sequence, ct);
@@ -103,7 +125,7 @@ public sealed class BuildApplicationRunner(
             clock,
             build,
             (lastSequence ?? 0) + 1,
-            [.. new[] { remote.Credential.Secret }.Where(s => s.Length > 0)]
+            [.. new[] { git?.Remote.Credential.Secret ?? "" }.Where(s => s.Length > 0)]
         );
 
         var checkoutFolder = Path.Combine(folder, "source");
@@ -113,9 +135,15 @@ public sealed class BuildApplicationRunner(
             "fetch",
             async () =>
             {
-                log.Line($"Fetching {build.Ref} from {address.Url}…");
                 Directory.CreateDirectory(folder);
-                var fetched = await git.FetchAsync(remote, build.Ref, address.SubDirectory, checkoutFolder, ct);
+                if (build.Archive is { } archive)
+                {
+                    await UnpackAsync(build, archive, checkoutFolder, operation, journal, log, ct);
+                    return;
+                }
+                var (_, address, remote) = git!;
+                log.Line($"Fetching {build.Ref} from {address.Url}…");
+                var fetched = await gitClient.FetchAsync(remote, build.Ref, address.SubDirectory, checkoutFolder, ct);
                 if (!fetched.Succeeded)
                 {
                     log.Line(fetched.Problem!.Message);
@@ -133,16 +161,14 @@ public sealed class BuildApplicationRunner(
         );
         await StopIfCancelledAsync(build, operation, journal, log, ct);
 
-        var context = address.SubDirectory.IsRoot
-            ? checkoutFolder
-            : Path.Combine(checkoutFolder, address.SubDirectory.Value);
+        var context = subDirectory.IsRoot ? checkoutFolder : Path.Combine(checkoutFolder, subDirectory.Value);
         RenderedDockerfile? rendered = null;
         await journal.StepAsync(
             operation,
             "detect",
             async () =>
             {
-                var chosen = Choose(build, checkoutFolder, address.SubDirectory, log);
+                var chosen = Choose(build, checkoutFolder, subDirectory, log);
                 if (chosen.Succeeded)
                 {
                     var render = catalog.Render(chosen.Value);
@@ -168,10 +194,7 @@ public sealed class BuildApplicationRunner(
         var repository = ImageRepository.For(tenant.Slug, app.Name);
         if (!repository.Succeeded)
             await EndAsync(build, operation, journal, BuildFailure.Builder, repository.Problem!.Message);
-        var tags = new List<string> { ImageTags.ForCommit(build.Commit!.Sha).Value };
-        if (ImageTags.ForBranch(build.Ref) is { Succeeded: true } branchTag && !build.Ref.StartsWith("refs/tags/"))
-            if (!IsCommit(build.Ref) && !tags.Contains(branchTag.Value))
-                tags.Add(branchTag.Value);
+        var tags = TagsOf(build);
         var imageBuild = new ImageBuild(tenant.Slug, repository.Value, context, tags)
         {
             Dockerfile = dockerfile,
@@ -211,6 +234,39 @@ public sealed class BuildApplicationRunner(
             },
             ct
         );
+        await ApplyRetentionAsync(build, app.Id, app.Name, log, ct);
+    }
+
+    /// <summary>
+    /// Applies the application's retention rule once the image is pushed; a registry that refuses is written in the
+    /// log and leaves the build as it is.
+    /// </summary>
+    private async Task ApplyRetentionAsync(
+        Build build,
+        Guid appId,
+        string appName,
+        BuildLogWriter log,
+        CancellationToken ct
+    )
+    {
+        Result<IReadOnlyList<RetainedImage>> applied;
+        try
+        {
+            applied = await retentions.ApplyAsync(appId, appName, Actor.System, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or DbUpdateException)
+        {
+            applied = Problem.Unavailable(e.Message);
+        }
+        if (!applied.Succeeded)
+            log.Line($"The retention rule could not delete old images: {applied.Problem!.Message}");
+        else if (applied.Value.Count > 0)
+            log.Line(
+                $"Retention: deleted {applied.Value.Count} old images ("
+                    + string.Join(", ", applied.Value.SelectMany(i => i.Tags))
+                    + $") after build {build.Number}."
+            );
+        await log.FlushAsync(ct);
     }
 
     /// <summary>
@@ -340,6 +396,54 @@ public sealed class BuildApplicationRunner(
     private static string Describe(Problem problem) =>
         problem.Causes.Count > 0 ? string.Join(" ", problem.Causes.Select(c => c.Message)) : problem.Message;
 
+    /// <summary>
+    /// An archive's build is tagged by the archive's SHA-256; a commit's by its short hash, and by its branch when a
+    /// branch was built.
+    /// </summary>
+    private static List<string> TagsOf(Build build)
+    {
+        if (build.Archive is { } archive)
+            return [archive.ImageTag];
+        var tags = new List<string> { ImageTags.ForCommit(build.Commit!.Sha).Value };
+        if (ImageTags.ForBranch(build.Ref) is { Succeeded: true } branchTag && !build.Ref.StartsWith("refs/tags/"))
+            if (!IsCommit(build.Ref) && !tags.Contains(branchTag.Value))
+                tags.Add(branchTag.Value);
+        return tags;
+    }
+
+    /// <summary>The fetch step of an archive's build: the archive kept for it is extracted as its source.</summary>
+    private async Task UnpackAsync(
+        Build build,
+        BuildArchive archive,
+        string checkoutFolder,
+        Operation operation,
+        OperationJournal journal,
+        BuildLogWriter log,
+        CancellationToken ct
+    )
+    {
+        log.Line($"Extracting the uploaded archive {archive.FileName} (sha256 {archive.Sha256})…");
+        var path = archives.PathOf(build.Id);
+        var extracted = File.Exists(path)
+            ? await archives.ExtractAsync(path, checkoutFolder, ct)
+            : Problem.Invalid(
+                BuildArchive.Field,
+                $"The archive {archive.FileName} is no longer kept: upload it again."
+            );
+        if (!extracted.Succeeded)
+        {
+            log.Line(extracted.Problem!.Message);
+            await log.FlushAsync(ct);
+            await EndAsync(build, operation, journal, BuildFailure.Source, extracted.Problem.Message);
+        }
+        var files = extracted.Value;
+        log.Line(
+            $"Extracted {files.Files} files ({ArchiveSource.Size(files.Bytes)})"
+                + (files.StrippedFolder is { } folder ? $" from its folder {folder}/." : ".")
+        );
+        await log.FlushAsync(ct);
+    }
+
     private static bool IsCommit(string text) => ImageTags.ForCommit(text).Succeeded && text.Length >= 40;
 
     private static string ShellCommand(IReadOnlyList<string> argv) =>
@@ -356,6 +460,7 @@ public sealed class BuildApplicationRunner(
             return null;
         build.Fail(BuildFailure.Builder, failure.Operation.Error ?? failure.Exception.Message, Now);
         await fresh.SaveChangesAsync(ct);
+        archives.Delete(build.Id);
         return null;
     }
 }

@@ -51,13 +51,14 @@ public sealed record BuildDetails(Build Build, string App, IReadOnlyList<Operati
 /// one transaction, audited), cancelled, rebuilt from the same commit, listed with filters and paging on the server,
 /// and their logs read from a sequence on.
 /// </summary>
-public sealed class Builds(
+public sealed partial class Builds(
     ICurrentActor currentActor,
     ICurrentTenant currentTenant,
     PortalDbContext db,
     AuditTrail audit,
     RecipeCatalog catalog,
     IOperationQueue queue,
+    BuildArchives archives,
     TimeProvider clock
 )
 {
@@ -96,11 +97,12 @@ public sealed class Builds(
         if (!found.Succeeded)
             return found.Problem!;
         var (build, name) = found.Value;
-        if (build.Commit is null)
-            return Problem.Conflict($"Build {number} fetched no commit; build the branch again instead.");
+        var commit = build.CommitToRebuild();
+        if (!commit.Succeeded)
+            return commit.Problem!;
         if (!await db.AppSources.AnyAsync(s => s.ApplicationId == build.ApplicationId, ct))
             return Problem.Invalid("Source", $"'{name}' has no source to build: connect a Git repository to it first.");
-        return await SaveAsync(build.ApplicationId, name, build.Commit.Sha, build.RequestedRecipe, ct);
+        return await SaveAsync(build.ApplicationId, name, commit.Value, build.RequestedRecipe, ct);
     }
 
     public async Task<Result> CancelAsync(string appName, int number, CancellationToken ct)
@@ -120,6 +122,8 @@ public sealed class Builds(
             "build",
             $"{name}/{number}"
         );
+        if (build.IsFinished)
+            archives.Delete(build.Id);
         if (build.IsFinished && build.OperationId is { } operationId)
         {
             // A queued build ends at once; its operation, not yet run, ends with it.
@@ -229,11 +233,34 @@ public sealed class Builds(
         return found is null ? Problem.NotFound($"Build {number} of '{appName}'") : (found, appName);
     }
 
-    private async Task<Result<Build>> SaveAsync(
+    private Task<Result<Build>> SaveAsync(
         Guid appId,
         string appName,
         string gitRef,
         RecipeChoice? choice,
+        CancellationToken ct
+    ) =>
+        SaveAsync(
+            appId,
+            appName,
+            last => Build.Queue(currentTenant.Required.Id, appId, last, gitRef, currentActor.Actor.Name, Now),
+            choice,
+            BuildAuditActions.BuildQueued,
+            $"{gitRef}{(choice is null ? "" : $" with the recipe {choice.Recipe}")}",
+            null,
+            ct
+        );
+
+    /// <param name="make">Makes the build numbered after the last one given.</param>
+    /// <param name="beforeCommit">Runs once the build is saved, before its transaction commits.</param>
+    private async Task<Result<Build>> SaveAsync(
+        Guid appId,
+        string appName,
+        Func<int, Result<Build>> make,
+        RecipeChoice? choice,
+        string auditAction,
+        string auditSummary,
+        Action<Build>? beforeCommit,
         CancellationToken ct
     )
     {
@@ -242,7 +269,7 @@ public sealed class Builds(
         for (var attempt = 0; ; attempt++)
         {
             var last = await db.Builds.Where(b => b.ApplicationId == appId).MaxAsync(b => (int?)b.Number, ct) ?? 0;
-            var queued = Build.Queue(tenant.Id, appId, last, gitRef, actor.Name, Now);
+            var queued = make(last);
             if (!queued.Succeeded)
                 return queued.Problem!;
             var build = queued.Value;
@@ -264,14 +291,15 @@ public sealed class Builds(
                 audit.RecordForOperation(
                     actor,
                     tenant,
-                    BuildAuditActions.BuildQueued,
+                    auditAction,
                     "build",
                     $"{appName}/{build.Number}",
-                    $"{gitRef}{(choice is null ? "" : $" with the recipe {choice.Recipe}")}",
+                    auditSummary,
                     operation
                 );
                 if (await db.TrySaveUniqueAsync(ct))
                 {
+                    beforeCommit?.Invoke(build);
                     await transaction.CommitAsync(ct);
                     queue.Enqueue(operation);
                     return build;
