@@ -807,6 +807,9 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.Property<Guid?>("OperationId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("Port")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Reason")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)");

@@ -794,6 +794,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Property<Guid?>("OperationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("Port")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Reason")
                         .HasMaxLength(4000)
                         .HasColumnType("TEXT");

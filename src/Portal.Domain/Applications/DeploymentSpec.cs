@@ -77,6 +77,19 @@ public sealed partial record DeploymentSpec
         return WithEnvironment(variables);
     }
 
+    /// <summary>
+    /// The spec with <paramref name="port"/> among its ports, as a built image feeds the port it listens on: unchanged
+    /// when a TCP port has that number, else the port is added, named "http" unless that name is taken. Probes and the
+    /// exposure keep the ports they name: the revision's diff shows the developer what changed.
+    /// </summary>
+    public DeploymentSpec ListeningOn(int port)
+    {
+        if (Ports.Any(p => p.Port == port && p.Protocol == PortProtocol.Tcp))
+            return this;
+        var name = Ports.Any(p => p.Name == "http") ? null : "http";
+        return this with { Ports = [.. Ports, new ContainerPort(name, port)] };
+    }
+
     public bool Equals(DeploymentSpec? other) =>
         other is not null
         && Image == other.Image

@@ -101,6 +101,9 @@ public sealed class Build : ITenantOwned
     /// <summary>The recipe that made the Dockerfile, once detected or chosen.</summary>
     public string? Recipe { get; private set; }
 
+    /// <summary>The port the built application listens on (the recipe's), which a deploy of it adds to the spec.</summary>
+    public int? Port { get; private set; }
+
     /// <summary>The recipe and values the build was queued with, or null to take the inspector's proposal.</summary>
     public RecipeChoice? RequestedRecipe { get; private set; }
     public BuildState State { get; private set; }
@@ -221,10 +224,12 @@ public sealed class Build : ITenantOwned
         Commit = commit.Bounded();
     }
 
-    public void Detected(string recipe)
+    /// <summary>The recipe the Dockerfile is made with, and so the port the application listens on.</summary>
+    public void Detected(RecipeChoice choice)
     {
         EnsureNotFinished();
-        Recipe = recipe;
+        Recipe = choice.Recipe;
+        Port = choice.Port;
     }
 
     public void Succeed(PushedImage image, DateTime now)

@@ -194,7 +194,8 @@ public sealed class ApplicationChanges(
             {
                 // The working spec takes the image in the deploy's own transaction: a refused deploy changes neither.
                 var fresh = await db.Applications.FirstAsync(a => a.Id == app.Id, ct);
-                var spec = vault.Open(fresh.SealedSpec) with { Image = image.Pinned };
+                var opened = vault.Open(fresh.SealedSpec) with { Image = image.Pinned };
+                var spec = build.Port is { } port ? opened.ListeningOn(port) : opened;
                 var changed = fresh.Change(
                     fresh.Description,
                     fresh.Owner,

@@ -15,6 +15,7 @@ internal sealed class BuildConfiguration : IEntityTypeConfiguration<Build>
         build.ToTable("Builds");
         build.Property(b => b.Ref).HasMaxLength(255).IsRequired();
         build.Property(b => b.Recipe).HasMaxLength(64);
+        build.Property(b => b.Port);
         build.Property(b => b.State).HasConversion<string>().HasMaxLength(20);
         build.Property(b => b.Failure).HasConversion<string>().HasMaxLength(20);
         build.Property(b => b.Reason).HasMaxLength(Build.ReasonMaxLength);

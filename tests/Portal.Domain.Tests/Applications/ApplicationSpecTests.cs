@@ -60,6 +60,35 @@ public sealed class DeploymentSpecTests
     }
 
     [Fact]
+    public void A_built_image_port_is_added_as_http_to_a_spec_without_ports()
+    {
+        var spec = Specs.Minimal().ListeningOn(3000);
+
+        Assert.Equal([new ContainerPort("http", 3000)], spec.Ports);
+    }
+
+    [Fact]
+    public void A_built_image_port_the_spec_has_changes_nothing()
+    {
+        var full = Specs.Full();
+
+        Assert.Same(full, full.ListeningOn(9090));
+    }
+
+    [Fact]
+    public void A_built_image_port_the_spec_lacks_is_added_unnamed_when_http_is_taken_and_probes_keep_theirs()
+    {
+        var spec = Specs.Full().ListeningOn(3000);
+
+        Assert.Equal(
+            [new ContainerPort("http", 8080), new ContainerPort("metrics", 9090), new ContainerPort(null, 3000)],
+            spec.Ports
+        );
+        Assert.Equal(8080, spec.Liveness!.Port);
+        Assert.Empty(spec.Validate());
+    }
+
+    [Fact]
     public void A_name_ending_in_a_line_break_is_refused_as_the_cluster_refuses_it()
     {
         // The API server's rules hold the whole value (Go's $ ends the text); .NET's $ also matches before a final line

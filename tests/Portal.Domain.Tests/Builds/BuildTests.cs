@@ -47,7 +47,7 @@ public sealed class BuildTests
         var build = Queued();
         build.Start(T0.AddSeconds(5));
         build.Fetched(Commit);
-        build.Detected("go");
+        build.Detected(new RecipeChoice("go", new Dictionary<string, string> { ["port"] = "8080" }));
 
         build.Succeed(
             new PushedImage("127.0.0.1:5000/shop/orders", "4f2a9c1e0b7d", "sha256:" + new string('a', 64), 12_345_678),

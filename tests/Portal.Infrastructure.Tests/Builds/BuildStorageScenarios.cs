@@ -44,7 +44,7 @@ public abstract class BuildStorageScenarios(DatabaseKind kind) : IAsyncLifetime
         var build = Build.Queue(tenant.Id, appId, 0, "main", "ada@shop.example", T0).Value;
         build.Start(T0.AddSeconds(2));
         build.Fetched(new SourceCommit(new string('d', 40), new string('s', 600), "Ada <ada@shop.example>", T0));
-        build.Detected("node");
+        build.Detected(new RecipeChoice("node", new Dictionary<string, string> { ["port"] = "3000" }));
         build.Succeed(
             new PushedImage("127.0.0.1:5000/built/shop", "dddddddddddd", "sha256:" + new string('e', 64), 42_000_000),
             T0.AddSeconds(62)

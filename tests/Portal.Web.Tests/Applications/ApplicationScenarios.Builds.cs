@@ -49,6 +49,8 @@ public abstract partial class ApplicationScenarios
             db.Applications.IgnoreQueryFilters().Where(a => a.TenantId == tenant.Id).Select(a => a.Image).SingleAsync()
         );
         Assert.Equal(build.Image.Pinned, working);
+        var ports = await api.GetStringAsync($"/api/v1/tenants/{slug}/apps/shop");
+        Assert.Contains("\"port\":3000", ports);
         var listed = await api.GetStringAsync($"/api/v1/tenants/{slug}/apps/shop/revisions");
         Assert.Contains("\"subject\":\"Serve /health\"", listed);
         Assert.Contains($"\"commit\":\"{build.Commit.Sha}\"", listed);
@@ -120,7 +122,7 @@ public abstract partial class ApplicationScenarios
     private Task<Build> SucceededBuildAsync(Tenant tenant, string app) => BuildAsync(tenant, app, b =>
         {
             b.Fetched(new SourceCommit(new string('4', 40), "Serve /health", "Ada <ada@shop.example>", Now));
-            b.Detected("static");
+            b.Detected(new RecipeChoice("static", new Dictionary<string, string> { ["port"] = "3000" }));
             b.Succeed(new PushedImage($"127.0.0.1:5000/{tenant.Slug}/{app}", "444444444444", Digest, 1234), Now);
         });
 

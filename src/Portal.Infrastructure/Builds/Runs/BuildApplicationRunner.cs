@@ -175,7 +175,7 @@ public sealed class BuildApplicationRunner(
                     if (render.Succeeded)
                     {
                         rendered = render.Value;
-                        build.Detected(chosen.Value.Recipe);
+                        build.Detected(chosen.Value);
                         log.Line($"Recipe: {chosen.Value.Recipe}.");
                         await log.FlushAsync(ct);
                         return;
