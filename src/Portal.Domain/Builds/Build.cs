@@ -90,7 +90,7 @@ public sealed class Build : ITenantOwned
     public int Number { get; private set; }
 
     /// <summary>
-    /// What was asked for: a branch or tag, or a commit for a rebuild; for an uploaded archive, the archive's file name.
+    /// What was asked for: a branch or tag, or a commit for a rebuild; for an uploaded archive, its file name.
     /// </summary>
     public string Ref { get; private set; } = "";
     public SourceCommit? Commit { get; private set; }

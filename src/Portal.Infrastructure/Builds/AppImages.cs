@@ -88,7 +88,7 @@ public sealed class AppImages(ICurrentTenant currentTenant, PortalDbContext db, 
         return new AppImagesView(repository.Value.Value, views, tags.Value.Count);
     }
 
-    /// <summary>When a build of the application last pushed each tag (its image's tag as the build recorded it).</summary>
+    /// <summary>When a build of the application last pushed each tag (the tag its build recorded).</summary>
     internal static async Task<Dictionary<string, DateTime?>> PushedAtAsync(
         PortalDbContext db,
         Guid appId,

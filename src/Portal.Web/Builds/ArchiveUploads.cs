@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
@@ -60,10 +61,23 @@ internal static class ArchiveUploads
 
 /// <summary>
 /// Limits the body of an archive upload before the form is read, as <c>[RequestSizeLimit]</c> does with a constant:
-/// the server stops reading past <see cref="ArchiveUploads.BodyLimit"/>, and the form reader takes no more.
+/// the server stops reading past <see cref="ArchiveUploads.BodyLimit"/>, and the form reader takes no more. Model
+/// binding is kept off the form, so that the action reads it (and answers a body too large) rather than the binder.
 /// </summary>
-public sealed class ArchiveUploadLimit(IOptions<ArchiveOptions> options) : IAuthorizationFilter, IOrderedFilter
+public sealed class ArchiveUploadLimit(IOptions<ArchiveOptions> options)
+    : IAuthorizationFilter,
+        IResourceFilter,
+        IOrderedFilter
 {
+    public void OnResourceExecuting(ResourceExecutingContext context)
+    {
+        context.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
+        context.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
+        context.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+    }
+
+    public void OnResourceExecuted(ResourceExecutedContext context) { }
+
     /// <summary>Before the antiforgery check and anything else that might read the form.</summary>
     public int Order => -2000;
 

@@ -27,7 +27,7 @@ public sealed record SourceRequest(
 /// <summary>What a connection test answered: the ref is a branch or a tag, at a commit.</summary>
 public sealed record SourceTestResult(string Ref, GitRefKind RefKind, string Commit);
 
-/// <summary>An application's retention rule: keep the newest <paramref name="KeepLast"/> images, or all with null.</summary>
+/// <summary>A retention rule: keep the newest <paramref name="KeepLast"/> images, or every image with null.</summary>
 public sealed record ImageRetentionRequest(int? KeepLast);
 
 /// <summary>An application's Git source (never its credential) and its images in the registry.</summary>

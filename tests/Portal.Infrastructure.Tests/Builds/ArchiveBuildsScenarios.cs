@@ -164,7 +164,7 @@ public abstract class ArchiveBuildsScenarios(DatabaseKind kind) : IAsyncLifetime
         Assert.Empty(StoredFiles());
     }
 
-    /// <summary>An upload that never ends, as a client streaming gigabytes of zeros; counts what was read of it.</summary>
+    /// <summary>An upload that never ends, as a client streaming gigabytes of zeros; counts what was read.</summary>
     private sealed class EndlessZeros : Stream
     {
         public long Consumed { get; private set; }

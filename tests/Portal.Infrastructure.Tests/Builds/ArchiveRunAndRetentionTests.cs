@@ -175,7 +175,7 @@ public sealed class ArchiveRunAndRetentionTests(LocalRegistry registry) : IAsync
         return set.Value;
     }
 
-    /// <summary>A build of the application that pushed <paramref name="tag"/>, finished <paramref name="n"/> hours in.</summary>
+    /// <summary>A build that pushed <paramref name="tag"/>, finished <paramref name="n"/> hours in.</summary>
     private Task AddBuildAsync(Domain.Tenancy.Tenant tenant, int n, string tag, string digest) =>
         World.InScopeAsync(async provider =>
         {

@@ -13,7 +13,7 @@ namespace Portal.Infrastructure.Tests.Builds;
 /// </summary>
 public static class RegistryUploads
 {
-    /// <summary>Pushes an image of its own (its config names <paramref name="label"/>) under each tag; its digest.</summary>
+    /// <summary>Pushes an image (its config names <paramref name="label"/>) under each tag; its digest.</summary>
     public static async Task<string> PushAsync(
         RegistryEndpoint endpoint,
         ImageRepository repository,

@@ -140,7 +140,7 @@ public sealed class SourcesWorld : IAsyncDisposable
         return await work(scope.ServiceProvider.GetRequiredService<TUseCase>());
     }
 
-    /// <summary>Runs <paramref name="work"/> with the services of a scope of its own, past the tenant filters.</summary>
+    /// <summary>Runs <paramref name="work"/> with the services of a scope of its own, no tenant bound.</summary>
     public async Task InScopeAsync(Func<IServiceProvider, Task> work)
     {
         await using var scope = _services.CreateAsyncScope();

@@ -210,8 +210,17 @@ public sealed class ListedRegistry : IImageRegistry
         }
     }
 
-    public Task<Result> DeleteManifestAsync(ImageRepository repository, string digest, CancellationToken ct) =>
-        throw new NotSupportedException("Pages only read the registry.");
+    /// <summary>Deletes every tag of the digest, as the registry's manifest DELETE does.</summary>
+    public Task<Result> DeleteManifestAsync(ImageRepository repository, string digest, CancellationToken ct)
+    {
+        lock (_tags)
+        {
+            var removed = _tags.TryGetValue(repository.Value, out var list)
+                ? list.RemoveAll(t => t.Manifest.Digest == digest)
+                : 0;
+            return Task.FromResult(removed > 0 ? Result.Ok() : Problem.NotFound($"Manifest {digest}"));
+        }
+    }
 
     private static Problem Down() =>
         Problem.Unavailable(

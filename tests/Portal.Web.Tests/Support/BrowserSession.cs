@@ -47,6 +47,22 @@ public sealed partial class BrowserSession
         return await Http.PostAsync(url, new FormUrlEncodedContent(form));
     }
 
+    /// <summary>
+    /// Posts a multipart form (a file upload) the way the page would, the anti-forgery token first among its fields.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostMultipartAsync(
+        string url,
+        MultipartFormDataContent form,
+        string tokenPage
+    )
+    {
+        var token = await AntiforgeryTokenAsync(tokenPage);
+        var withToken = new MultipartFormDataContent { { new StringContent(token), "__RequestVerificationToken" } };
+        foreach (var part in form)
+            withToken.Add(part);
+        return await Http.PostAsync(url, withToken);
+    }
+
     private async Task<string> AntiforgeryTokenAsync(string page)
     {
         var html = await Http.GetStringAsync(page);
