@@ -38,7 +38,7 @@ internal sealed class EmbeddedRegistry(
             return;
         }
         _process = started.Value;
-        connection.UseEmbedded(_process.Endpoint);
+        connection.UseEmbedded(_process.Endpoint, _process.PullAccess);
         logger.LogInformation("Embedded image registry at {Address}", _process.Endpoint.BaseAddress);
     }
 
