@@ -51,6 +51,9 @@ public static class BuildsSetup
         services.AddSingleton<IValidateOptions<BuildahOptions>>(
             new MessageValidation<BuildahOptions>(o => o.Invalid())
         );
+        services.AddOptions<BuildToolOptions>().Bind(configuration.GetSection(BuildToolOptions.Section));
+        services.AddSingleton<ISetupCommands, HostSetupCommands>();
+        services.AddSingleton<BuildToolSetup>();
         services.AddSingleton<RegistryPasswordSeal>();
         services.AddSingleton<RegistryConnection>();
         services.AddTransient(provider => provider.GetRequiredService<RegistryConnection>().Registry());
