@@ -27,6 +27,9 @@ public sealed class BuildToolOptions
     /// unset: on in the embedded mode (<c>Portal:Builds:Registry:Embedded</c>), off otherwise.
     /// </summary>
     public bool? InstallTools { get; set; }
+
+    /// <summary>The builder (<c>Portal:Builds:Builder</c>): only <c>Buildah</c> needs buildah and mmdebstrap here.</summary>
+    public string Builder { get; set; } = "Buildah";
 }
 
 /// <summary>The commands the set-up runs, and what it asks of the machine; a test stands in for them.</summary>
@@ -108,13 +111,14 @@ public sealed class BuildToolSetup(
     /// <summary>The tools this portal's settings need, each with what it is for.</summary>
     public IReadOnlyList<(string Tool, string NeededFor)> Needed()
     {
-        var needed = new List<(string, string)>
-        {
-            (buildah.Value.Executable, "building images"),
-            (BuildTools.Mmdebstrap, "making the local base images"),
-        };
+        var local = options.Value.Builder.Equals("Buildah", StringComparison.OrdinalIgnoreCase);
+        var needed = new List<(string, string)>();
+        if (local)
+            needed.Add((buildah.Value.Executable, "building images"));
         if (registry.Value.Embedded)
-            needed.Insert(1, (registry.Value.EmbeddedExecutable, "the embedded image registry"));
+            needed.Add((registry.Value.EmbeddedExecutable, "the embedded image registry"));
+        if (local)
+            needed.Add((BuildTools.Mmdebstrap, "making the local base images"));
         return needed;
     }
 

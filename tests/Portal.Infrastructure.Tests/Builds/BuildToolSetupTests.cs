@@ -167,6 +167,20 @@ public sealed class BuildToolSetupTests
     }
 
     [Fact]
+    public void The_kubernetes_builder_needs_neither_buildah_nor_mmdebstrap_here()
+    {
+        var setup = new BuildToolSetup(
+            Options.Create(new BuildToolOptions { Builder = "KubernetesJob" }),
+            Options.Create(new RegistryOptions { Embedded = false, Url = "https://registry.example.com" }),
+            Options.Create(new BuildahOptions()),
+            new Machine(true, "apt-get"),
+            NullLogger<BuildToolSetup>.Instance
+        );
+
+        Assert.Empty(setup.Needed());
+    }
+
+    [Fact]
     public async Task A_tool_configured_by_another_name_is_not_installed_but_said_missing()
     {
         var machine = new Machine(true, "apt-get", "buildah", "mmdebstrap");
