@@ -87,6 +87,7 @@ public sealed class BuildToolSetup(
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _failed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BuildToolStatus> _reported = new(StringComparer.Ordinal);
     private HashSet<string> _installing = new(StringComparer.Ordinal);
     private string? _notInstalledBecause;
     private Task? _installation;
@@ -122,8 +123,22 @@ public sealed class BuildToolSetup(
         return needed;
     }
 
-    /// <summary>Each needed tool's state, looked up now.</summary>
-    public IReadOnlyList<BuildToolStatus> Status() => Needed().Select(t => StatusOf(t.Tool, t.NeededFor)).ToList();
+    /// <summary>
+    /// Each needed tool's state, looked up now, then what other set-up work reported (the local base images).
+    /// </summary>
+    public IReadOnlyList<BuildToolStatus> Status()
+    {
+        var tools = Needed().Select(t => StatusOf(t.Tool, t.NeededFor)).ToList();
+        lock (_lock)
+            return [.. tools, .. _reported.Values];
+    }
+
+    /// <summary>Set-up work beside the tools (<see cref="LocalBaseImagesSetup"/>) says where it stands.</summary>
+    public void Report(BuildToolStatus status)
+    {
+        lock (_lock)
+            _reported[status.Tool] = status;
+    }
 
     /// <summary>The state of <paramref name="tool"/>, needed for <paramref name="neededFor"/>.</summary>
     public BuildToolStatus StatusOf(string tool, string neededFor)

@@ -96,6 +96,7 @@ public static class BuildsSetup
             );
         services.AddSingleton<IBaseRootFilesystem, MmdebstrapRootFilesystem>();
         services.AddSingleton<BaseImageMaker>();
+        services.AddSingleton<LocalBaseImagesSetup>();
         return services;
     }
 
