@@ -88,8 +88,8 @@ public sealed class BuildSlots
     }
 
     /// <summary>
-    /// Hands each free slot round the tenants: to the first waiter, in queue order, of the tenant with the fewest builds
-    /// running and, among those, served longest ago.
+    /// Hands each free slot round the tenants: to the first waiter, in queue order, of the tenant with the fewest
+    /// builds running and, among those, served longest ago.
     /// </summary>
     private void Grant()
     {

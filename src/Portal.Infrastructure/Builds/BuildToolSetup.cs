@@ -28,7 +28,7 @@ public sealed class BuildToolOptions
     /// </summary>
     public bool? InstallTools { get; set; }
 
-    /// <summary>The builder (<c>Portal:Builds:Builder</c>): only <c>Buildah</c> needs buildah and mmdebstrap here.</summary>
+    /// <summary>The builder (<c>Portal:Builds:Builder</c>): only Buildah needs buildah and mmdebstrap here.</summary>
     public string Builder { get; set; } = "Buildah";
 }
 

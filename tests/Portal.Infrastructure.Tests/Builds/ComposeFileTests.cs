@@ -2,7 +2,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace Portal.Infrastructure.Tests.Builds;
 
-/// <summary>The repository's docker-compose.yml: valid YAML, with the registry builds push to wired to the portal.</summary>
+/// <summary>The repository's docker-compose.yml: valid YAML, with the builds' registry wired to the portal.</summary>
 public sealed class ComposeFileTests
 {
     private static YamlMappingNode Services()
