@@ -36,6 +36,12 @@ COPY --from=build /app ./
 # places the non-root user may write to.
 RUN mkdir -p /app/App_Data /app/key-ring && chown "$APP_UID" /app/App_Data /app/key-ring
 
+# Builds: this image has no buildah (it would need root or user namespaces inside the
+# container), so a portal run from it builds with the Kubernetes builder
+# (Portal__Builds__Builder=KubernetesJob: a rootless BuildKit Job per build in the
+# tenant's cluster) and pushes to a registry the clusters reach
+# (Portal__Builds__Registry__Url); docker-compose.yml sets both, with a registry service.
+
 # The image's built-in non-root `app` user (APP_UID=1654).
 USER $APP_UID
 

@@ -171,11 +171,17 @@ public static class DependencyInjection
             .Validate(o => o.Invalid() is null, "Portal:Builds:BaseImages holds a setting that is not valid.")
             .ValidateOnStart();
         services.AddSingleton(provider =>
-            Builds.RecipeCatalog.FromSettings(
-                provider.GetRequiredService<IOptions<Builds.RecipeOptions>>().Value,
-                provider.GetRequiredService<IOptions<Builds.BaseImageOptions>>().Value
-            )
-        );
+        {
+            // Local base images without Portal:Builds:BaseImages:Registry are in the portal's own registry, whose
+            // address (the embedded one's port) is known once it started.
+            var registry = provider.GetRequiredService<Builds.Registry.RegistryConnection>();
+            return Builds
+                .RecipeCatalog.FromSettings(
+                    provider.GetRequiredService<IOptions<Builds.RecipeOptions>>().Value,
+                    provider.GetRequiredService<IOptions<Builds.BaseImageOptions>>().Value
+                )
+                .UsingRegistry(() => registry.Endpoint() is { Succeeded: true } endpoint ? endpoint.Value.Host : null);
+        });
         services
             .AddOptions<Middleware.CatalogOptions>()
             .Bind(configuration.GetSection(Middleware.CatalogOptions.Section));

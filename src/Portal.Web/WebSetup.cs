@@ -104,6 +104,7 @@ public static class WebSetup
         );
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
+        services.AddHostedService<Builds.BuildToolInstallation>();
         services.AddHostedService<Builds.EmbeddedRegistry>();
         services.AddTrustedProxies();
         return services;

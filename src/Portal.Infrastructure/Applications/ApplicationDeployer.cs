@@ -7,6 +7,7 @@ using Portal.Domain.Audit;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Builds.Registry;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Operations;
@@ -43,6 +44,7 @@ public sealed class ApplicationDeployer(
     SpecVault vault,
     IWorkloadChangeNotifier workloads,
     IOptions<ApplicationOptions> options,
+    RegistryConnection registry,
     TimeProvider clock
 )
 {
@@ -148,6 +150,7 @@ public sealed class ApplicationDeployer(
         var spec = vault.Open(revision.SealedSpec);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
         // The YAML view of the application renders the same input: what is shown is what is applied.
+        var pull = registry.PullAccess();
         var input = DeployedManifests.For(
             environment,
             tenant,
@@ -155,7 +158,8 @@ public sealed class ApplicationDeployer(
             deployment,
             revision.Number,
             spec,
-            pool.Placement
+            pool.Placement,
+            pull
         );
         var (running, owner) = (input.Spec, input.Owner);
         var manifests = ApplicationManifests.Render(input);
@@ -163,6 +167,14 @@ public sealed class ApplicationDeployer(
         await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
         var ns = environment.Namespace;
         var objects = new AppObjects(client, ns, app.Name);
+        // Written on every change, so that a changed registry credential reaches the namespace with the next deploy.
+        if (pull is not null)
+            await journal.StepAsync(
+                operation,
+                "pull-secret",
+                () => RegistryPullSecret.ApplyAsync(client, ns, pull, owner.Labels(), ct),
+                ct
+            );
 
         await steps(new ApplicationChange(app, environment, deployment, running, manifests, objects));
         await journal.StepAsync(

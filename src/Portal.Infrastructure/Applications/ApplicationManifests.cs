@@ -24,6 +24,9 @@ public sealed record ManifestInput(
 )
 {
     public string Environment => Owner.Environment;
+
+    /// <summary>The Secret the pods pull their image with (the portal registry's pull secret), or none.</summary>
+    public string? PullSecret { get; init; }
 }
 
 /// <summary>The Kubernetes objects of one application; those the spec does not call for are null.</summary>
@@ -377,7 +380,14 @@ public static class ApplicationManifests
                 Template = new V1PodTemplateSpec
                 {
                     Metadata = new V1ObjectMeta { Labels = context.Labels(), Annotations = podAnnotations },
-                    Spec = new V1PodSpec { Containers = [container], Volumes = volumes.Count == 0 ? null : volumes },
+                    Spec = new V1PodSpec
+                    {
+                        Containers = [container],
+                        Volumes = volumes.Count == 0 ? null : volumes,
+                        ImagePullSecrets = context.Input.PullSecret is { } pullSecret
+                            ? [new V1LocalObjectReference { Name = pullSecret }]
+                            : null,
+                    },
                 },
             },
         };

@@ -6,6 +6,7 @@ using Portal.Domain.Applications;
 using Portal.Domain.Common;
 using Portal.Domain.Environments;
 using Portal.Domain.Quotas;
+using Portal.Infrastructure.Builds.Registry;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Persistence;
 
@@ -37,12 +38,13 @@ public sealed record RenderedManifests(
 /// of it (<see cref="ViewAsync"/>): the same objects, with every secret value masked — the Secret's data and the pod
 /// template's checksum of config and secret content, from which a weak secret could be guessed.
 /// </summary>
-public sealed class DeployedManifests(PortalDbContext db, SpecVault vault)
+public sealed class DeployedManifests(PortalDbContext db, SpecVault vault, RegistryConnection registry)
 {
     /// <summary>
     /// The input of the deploy job's rendering: the revision's spec at the environment's own replica count — none, and
     /// no autoscaler, while it is stopped, as an autoscaler would scale the pods back up — in the environment's
-    /// namespace, with its pool's placement.
+    /// namespace, with its pool's placement, pulling with the namespace's pull secret when its image is in the
+    /// portal's registry.
     /// </summary>
     public static ManifestInput For(
         TenantEnvironment environment,
@@ -51,7 +53,8 @@ public sealed class DeployedManifests(PortalDbContext db, SpecVault vault)
         AppDeployment deployment,
         int revision,
         DeploymentSpec spec,
-        PodPlacement placement
+        PodPlacement placement,
+        RegistryPullAccess? pull
     )
     {
         var stopped = deployment.ReplicasBeforeStop is not null;
@@ -63,7 +66,10 @@ public sealed class DeployedManifests(PortalDbContext db, SpecVault vault)
             revision,
             running,
             placement
-        );
+        )
+        {
+            PullSecret = RegistryPullSecret.For(pull, spec.Image),
+        };
     }
 
     public async Task<Result<RenderedManifests>> ViewAsync(string app, string environment, CancellationToken ct)
@@ -97,7 +103,8 @@ public sealed class DeployedManifests(PortalDbContext db, SpecVault vault)
             found.Deployment,
             found.Number,
             vault.Open(found.SealedSpec),
-            found.Pool.Placement
+            found.Pool.Placement,
+            registry.PullAccess()
         );
         AppManifests manifests;
         try

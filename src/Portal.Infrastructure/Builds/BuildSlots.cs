@@ -2,8 +2,9 @@ namespace Portal.Infrastructure.Builds;
 
 /// <summary>
 /// How many builds run at once: at most <c>capacity</c> in all and <c>perKey</c> per key (a tenant), the others
-/// waiting in the order they came. A waiter whose tenant is at its own limit lets the next one by, so that one tenant's
-/// queue never holds up another's.
+/// waiting. Free slots go round the tenants: to the waiting tenant with the fewest builds running, of those the one
+/// served longest ago (or never), and its builds in the order they came; so one tenant's ten queued builds cannot hold
+/// up another's one, which runs when the next slot frees. A waiter whose tenant is at its own limit lets others by.
 /// </summary>
 public sealed class BuildSlots
 {
@@ -12,6 +13,8 @@ public sealed class BuildSlots
     private readonly Dictionary<string, int> _runningPerKey = new(StringComparer.Ordinal);
     private readonly int _capacity;
     private readonly int _perKey;
+    private readonly Dictionary<string, long> _lastServed = new(StringComparer.Ordinal);
+    private long _served;
     private int _running;
 
     public BuildSlots(int capacity, int perKey = 1)
@@ -84,19 +87,27 @@ public sealed class BuildSlots
         }
     }
 
-    /// <summary>Hands free slots to the first waiters that may run, in order.</summary>
+    /// <summary>
+    /// Hands each free slot round the tenants: to the first waiter, in queue order, of the tenant with the fewest
+    /// builds running and, among those, served longest ago.
+    /// </summary>
     private void Grant()
     {
-        var node = _waiting.First;
-        while (node is not null && _running < _capacity)
+        while (_running < _capacity)
         {
-            var next = node.Next;
-            if (CanRun(node.Value.Key))
+            LinkedListNode<Waiter>? chosen = null;
+            var best = (Running: int.MaxValue, Served: long.MaxValue);
+            for (var node = _waiting.First; node is not null; node = node.Next)
             {
-                _waiting.Remove(node);
-                node.Value.Slot.TrySetResult(Take(node.Value.Key));
+                var key = node.Value.Key;
+                var rank = (Running: _runningPerKey.GetValueOrDefault(key), Served: _lastServed.GetValueOrDefault(key));
+                if (rank.Running < _perKey && rank.CompareTo(best) < 0)
+                    (chosen, best) = (node, rank);
             }
-            node = next;
+            if (chosen is null)
+                return;
+            _waiting.Remove(chosen);
+            chosen.Value.Slot.TrySetResult(Take(chosen.Value.Key));
         }
     }
 
@@ -106,6 +117,7 @@ public sealed class BuildSlots
     {
         _running++;
         _runningPerKey[key] = _runningPerKey.GetValueOrDefault(key) + 1;
+        _lastServed[key] = ++_served;
         return new Slot(this, key);
     }
 

@@ -21,16 +21,20 @@ public static class BuildTools
             .FirstOrDefault(File.Exists);
     }
 
-    /// <summary>A sentence for a missing tool: what it is for and the Debian package that brings it.</summary>
-    public static string Missing(string tool, string neededFor)
-    {
-        var package = Path.GetFileName(tool) switch
+    /// <summary>The Debian package that brings <paramref name="tool"/>, when it is one of the build tools.</summary>
+    public static string? Package(string tool) =>
+        Path.GetFileName(tool) switch
         {
             Registry => "docker-registry",
             Buildah => "buildah",
             Mmdebstrap => "mmdebstrap",
-            var other => other,
+            _ => null,
         };
+
+    /// <summary>A sentence for a missing tool: what it is for and the Debian package that brings it.</summary>
+    public static string Missing(string tool, string neededFor)
+    {
+        var package = Package(tool) ?? Path.GetFileName(tool);
         return $"'{tool}' is not installed, so {neededFor} is not available. On Debian or Ubuntu install it with "
             + $"'apt-get install {package}' (as root), then restart the portal.";
     }

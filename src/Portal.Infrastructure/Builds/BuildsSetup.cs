@@ -51,6 +51,9 @@ public static class BuildsSetup
         services.AddSingleton<IValidateOptions<BuildahOptions>>(
             new MessageValidation<BuildahOptions>(o => o.Invalid())
         );
+        services.AddOptions<BuildToolOptions>().Bind(configuration.GetSection(BuildToolOptions.Section));
+        services.AddSingleton<ISetupCommands, HostSetupCommands>();
+        services.AddSingleton<BuildToolSetup>();
         services.AddSingleton<RegistryPasswordSeal>();
         services.AddSingleton<RegistryConnection>();
         services.AddTransient<IImageRegistry>(provider => new ConnectedRegistry(
@@ -95,6 +98,7 @@ public static class BuildsSetup
             );
         services.AddSingleton<IBaseRootFilesystem, MmdebstrapRootFilesystem>();
         services.AddSingleton<BaseImageMaker>();
+        services.AddSingleton<LocalBaseImagesSetup>();
         return services;
     }
 

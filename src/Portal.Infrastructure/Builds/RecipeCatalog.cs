@@ -22,13 +22,21 @@ public sealed class RecipeOptions
 public sealed class RecipeCatalog
 {
     private readonly Dictionary<string, Recipe> _byName;
+    private readonly Func<string?>? _portalRegistry;
 
-    private RecipeCatalog(IReadOnlyList<Recipe> recipes, BaseImageSet baseImages)
+    private RecipeCatalog(IReadOnlyList<Recipe> recipes, BaseImageSet baseImages, Func<string?>? portalRegistry = null)
     {
         Recipes = recipes;
         BaseImages = baseImages;
+        _portalRegistry = portalRegistry;
         _byName = recipes.ToDictionary(r => r.Name, StringComparer.Ordinal);
     }
+
+    /// <summary>
+    /// This catalog, with the local base images' registry (<c>host:port</c>) asked of <paramref name="portalRegistry"/>
+    /// at each render where the settings leave it unknown: the embedded registry's address is known once it started.
+    /// </summary>
+    public RecipeCatalog UsingRegistry(Func<string?> portalRegistry) => new(Recipes, BaseImages, portalRegistry);
 
     public IReadOnlyList<Recipe> Recipes { get; }
 
@@ -43,7 +51,11 @@ public sealed class RecipeCatalog
     /// <summary>The Dockerfile of <paramref name="choice"/> with the settings' base images.</summary>
     public Result<RenderedDockerfile> Render(RecipeChoice choice) =>
         Find(choice.Recipe) is { } recipe
-            ? DockerfileRenderer.Render(recipe, choice, BaseImages)
+            ? DockerfileRenderer.Render(
+                recipe,
+                choice,
+                _portalRegistry?.Invoke() is { Length: > 0 } registry ? BaseImages.WithRegistry(registry) : BaseImages
+            )
             : UnknownRecipe(choice.Recipe);
 
     /// <summary>The recipes of <paramref name="directory"/> on these base images, proven as the class says.</summary>

@@ -115,7 +115,13 @@ public sealed class ApplicationManifestTests
     [InlineData("minimal")]
     public void Rendered_objects_match_the_reviewed_golden_files(string scenario)
     {
-        var manifests = Render(scenario == "full" ? Full() : Minimal(), placement: Pool(scenario));
+        // The full scenario's image is in the portal's registry (registry.example.com:5000): its pods pull with the
+        // namespace's pull secret.
+        var input = Input(scenario == "full" ? Full() : Minimal(), placement: Pool(scenario)) with
+        {
+            PullSecret = scenario == "full" ? Portal.Infrastructure.Builds.Registry.RegistryPullSecret.Name : null,
+        };
+        var manifests = ApplicationManifests.Render(input);
         (string Kind, object? Object)[] objects =
         [
             ("configmap", manifests.ConfigMap),

@@ -131,7 +131,7 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
         );
 
     /// <summary>A root filesystem of busybox and its shell, written as the tar mmdebstrap would write.</summary>
-    private sealed class BusyboxRootFilesystem : IBaseRootFilesystem
+    internal sealed class BusyboxRootFilesystem : IBaseRootFilesystem
     {
         public int Written { get; private set; }
 

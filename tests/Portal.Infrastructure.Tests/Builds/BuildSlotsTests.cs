@@ -40,6 +40,48 @@ public sealed class BuildSlotsTests
         (await secondOfAcme).Dispose();
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_tenant_with_ten_queued_builds_does_not_starve_another_tenants_one(int perTenant)
+    {
+        var slots = new BuildSlots(capacity: 2, perKey: perTenant);
+        var acme = Enumerable.Range(0, 10).Select(_ => slots.AcquireAsync("acme", default)).ToList();
+        var globex = slots.AcquireAsync("globex", default);
+
+        if (!globex.IsCompleted)
+            (await acme[0]).Dispose(); // the first slot to free
+
+        Assert.True(globex.IsCompletedSuccessfully, "globex runs no later than when the first slot frees");
+        Assert.False(acme[2].IsCompleted, "before acme's third build");
+        (await globex).Dispose();
+        foreach (var build in acme)
+            (await build.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+        Assert.Equal(0, slots.Running);
+    }
+
+    [Fact]
+    public async Task Free_slots_go_round_the_tenants_and_each_tenants_builds_start_in_the_order_they_came()
+    {
+        var slots = new BuildSlots(capacity: 1, perKey: 5);
+        var first = await slots.AcquireAsync("acme", default);
+        var started = new List<string>();
+        var waiting = new[] { "acme", "acme", "acme", "globex", "initech", "globex" }
+            .Select(
+                async (tenant, i) =>
+                {
+                    using var slot = await slots.AcquireAsync(tenant, default);
+                    started.Add($"{tenant}{i}");
+                }
+            )
+            .ToList();
+
+        first.Dispose();
+        await Task.WhenAll(waiting);
+
+        Assert.Equal(["globex3", "initech4", "acme0", "globex5", "acme1", "acme2"], started);
+    }
+
     [Fact]
     public async Task Ten_builds_of_five_tenants_on_two_slots_never_run_more_than_two_and_none_is_lost()
     {

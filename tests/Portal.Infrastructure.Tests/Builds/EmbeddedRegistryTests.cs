@@ -19,6 +19,27 @@ public sealed class EmbeddedRegistryTests(LocalRegistry registry)
         Assert.True(registry.Endpoint.BaseAddress.IsLoopback);
     }
 
+    /// <summary>
+    /// Distribution's htpasswd sign-in gives every user every right, so the pull user is not read-only (the README says
+    /// so); it is a credential of its own, the one clusters get, which reads the images.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_pull_user_clusters_get_reads_the_images_with_a_password_of_its_own()
+    {
+        var pull = registry.Process.PullAccess;
+        using var client = new OciRegistryClient(registry.Endpoint with { User = pull.User, Password = pull.Password });
+
+        var manifest = await client.GetManifestAsync(
+            ImageRepository.Parse(LocalRegistry.TinyBase).Value,
+            LocalRegistry.TinyTag,
+            default
+        );
+
+        Assert.True(manifest.Succeeded, manifest.Problem?.Message);
+        Assert.Equal((EmbeddedRegistryProcess.PullUser, registry.Endpoint.Host), (pull.User, pull.Host));
+        Assert.NotEqual(registry.Endpoint.Password, pull.Password);
+    }
+
     [SkippableFact]
     public async Task A_wrong_password_is_refused_with_a_message_that_names_the_user_and_not_the_password()
     {

@@ -61,6 +61,23 @@ public sealed class RecipeCatalogTests : IDisposable
     }
 
     [Fact]
+    public void Local_base_images_without_a_configured_registry_are_named_in_the_portals_registry_once_it_is_known()
+    {
+        var local = BaseImageSet.Local(Recipes.LocalImages(), BaseImageSet.RegistryPlaceholder);
+        string? started = null;
+        var catalog = Recipes.Catalog(local).UsingRegistry(() => started);
+        var choice = Recipes.Choose(catalog, "static");
+
+        var before = catalog.Render(choice);
+        started = "127.0.0.1:41234";
+        var after = catalog.Render(choice);
+
+        Assert.Contains("whose address is not known yet", before.Problem?.Message, StringComparison.Ordinal);
+        Assert.True(after.Succeeded, after.Problem?.Message);
+        Assert.Contains("FROM 127.0.0.1:41234/base/busybox:1.35", after.Value.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_sound_recipe_file_loads()
     {
         Write("tiny.yaml", Good);

@@ -92,5 +92,104 @@ public sealed class RegistryConnectionTests
         Assert.Contains(message, invalid, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Clusters_pull_with_the_configured_pull_user_else_with_the_registrys_own_user()
+    {
+        var withPullUser = Connection(
+            new RegistryOptions
+            {
+                Embedded = false,
+                Url = "https://harbor.example.com",
+                User = "robot$push",
+                Password = "push",
+                PullUser = "robot$pull",
+                PullPassword = "pull",
+            }
+        );
+        var withoutPullUser = Connection(
+            new RegistryOptions
+            {
+                Embedded = false,
+                Url = "https://harbor.example.com:8443",
+                User = "robot$push",
+                Password = "push",
+            }
+        );
+
+        Assert.Equal(new RegistryPullAccess("harbor.example.com", "robot$pull", "pull"), withPullUser.PullAccess());
+        Assert.Equal(
+            new RegistryPullAccess("harbor.example.com:8443", "robot$push", "push"),
+            withoutPullUser.PullAccess()
+        );
+    }
+
+    [Fact]
+    public void There_is_no_pull_credential_without_a_registry_or_for_one_that_takes_none()
+    {
+        var none = Connection(new RegistryOptions { Embedded = false });
+        var anonymous = Connection(new RegistryOptions { Embedded = false, Url = "http://10.0.0.5:5000" });
+        var embedded = Connection(new RegistryOptions());
+        var notStarted = embedded.PullAccess();
+        embedded.UseEmbedded(
+            new RegistryEndpoint(new Uri("http://127.0.0.1:5999/"), "portal", "push"),
+            new RegistryPullAccess("127.0.0.1:5999", "portal-pull", "pull")
+        );
+        var started = embedded.PullAccess();
+        embedded.EmbeddedUnavailable("stopped");
+
+        Assert.Null(none.PullAccess());
+        Assert.Null(anonymous.PullAccess());
+        Assert.Null(notStarted);
+        Assert.Equal("portal-pull", started?.User);
+        Assert.Null(embedded.PullAccess());
+    }
+
+    [Theory]
+    [InlineData("harbor.example.com/shop/web@sha256:0", true)]
+    [InlineData("HARBOR.example.com/shop/web:1", true)]
+    [InlineData("harbor.example.com:8443/shop/web:1", false)]
+    [InlineData("nginx:1.27", false)]
+    [InlineData("library/nginx:1.27", false)]
+    [InlineData("other.example.com/harbor.example.com/web:1", false)]
+    public void Only_images_of_the_portals_registry_need_its_pull_secret(string image, bool held)
+    {
+        var access = new RegistryPullAccess("harbor.example.com", "robot$pull", "pull");
+
+        Assert.Equal(held, access.Holds(image));
+        Assert.Equal(held ? RegistryPullSecret.Name : null, RegistryPullSecret.For(access, image));
+        Assert.Null(RegistryPullSecret.For(null, image));
+    }
+
+    [Fact]
+    public void The_pull_secret_holds_a_docker_config_for_the_registry_host_and_never_prints_the_password()
+    {
+        var access = new RegistryPullAccess("127.0.0.1:5999", "portal-pull", "s3cret");
+        var labels = new Dictionary<string, string> { ["app.kubernetes.io/managed-by"] = "portal" };
+
+        var secret = RegistryPullSecret.Render(access, labels);
+
+        Assert.Equal(("portal-registry-pull", "kubernetes.io/dockerconfigjson"), (secret.Metadata.Name, secret.Type));
+        Assert.Equal(labels, secret.Metadata.Labels);
+        Assert.Equal(
+            """{"auths":{"127.0.0.1:5999":"""
+                + """{"username":"portal-pull","password":"s3cret","auth":"cG9ydGFsLXB1bGw6czNjcmV0"}}}""",
+            System.Text.Encoding.UTF8.GetString(secret.Data[".dockerconfigjson"])
+        );
+        Assert.DoesNotContain("s3cret", access.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pull_password_without_a_pull_user_is_refused_at_start()
+    {
+        var invalid = new RegistryOptions
+        {
+            Embedded = false,
+            Url = "https://harbor.example.com",
+            PullPassword = "pull",
+        }.Invalid();
+
+        Assert.Equal("Portal:Builds:Registry: PullPassword goes with a PullUser.", invalid);
+    }
+
     private RegistryConnection Connection(RegistryOptions options) => new(Options.Create(options), _seal);
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
 using Portal.Infrastructure.Builds;
+using Portal.Infrastructure.Builds.Buildah;
 using Portal.Infrastructure.Builds.Registry;
 using Portal.Web.Tests.Support;
 
@@ -58,9 +59,58 @@ public sealed class EmbeddedRegistryTests : IDisposable
         Assert.Contains(logs.Lines, l => l.Contains("The embedded registry is not running", StringComparison.Ordinal));
     }
 
+    [SkippableFact]
+    public async Task While_the_portal_installs_docker_registry_its_registry_says_so_and_starts_once_it_is_installed()
+    {
+        var missing = BuildTools.Find(BuildTools.Registry) is null;
+        if (missing && TestDatabases.InCi)
+            throw new InvalidOperationException("CI=true but docker-registry is not installed.");
+        Skip.If(missing, "docker-registry is not installed: apt-get install docker-registry.");
+        var machine = new InstallingMachine();
+        await using var factory = Portal("docker-registry", install: machine);
+        _ = factory.Server;
+        var connection = factory.Services.GetRequiredService<RegistryConnection>();
+
+        var during = connection.Endpoint();
+        machine.Installed.SetResult();
+        await factory.Services.GetRequiredService<BuildToolSetup>().Installed;
+        for (var waited = 0; !connection.Endpoint().Succeeded && waited < 100; waited++)
+            await Task.Delay(100);
+
+        Assert.Contains("is being installed by the portal", during.Problem?.Message, StringComparison.Ordinal);
+        Assert.True(connection.Endpoint().Succeeded, connection.Endpoint().Problem?.Message);
+        Assert.Equal(["update -q", "install -y -q --no-install-recommends docker-registry"], machine.Runs);
+    }
+
+    /// <summary>A root machine with apt-get whose docker-registry appears once the test lets apt-get finish.</summary>
+    private sealed class InstallingMachine : ISetupCommands
+    {
+        public TaskCompletionSource Installed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public List<string> Runs { get; } = [];
+
+        public bool IsRoot => true;
+
+        public string? Find(string tool) =>
+            tool == BuildToolSetup.AptGet ? "/usr/bin/apt-get"
+            : tool == BuildTools.Registry ? (Installed.Task.IsCompleted ? BuildTools.Find(tool) : null)
+            : "/usr/bin/" + tool;
+
+        public async Task<ToolOutcome> RunAsync(
+            string executable,
+            IReadOnlyList<string> arguments,
+            Action<string> onLine,
+            CancellationToken ct
+        )
+        {
+            Runs.Add(string.Join(' ', arguments));
+            await Installed.Task.WaitAsync(ct);
+            return new ToolOutcome(0, "", []);
+        }
+    }
+
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private PortalFactory Portal(string executable, CapturedLogs? logs = null) =>
+    private PortalFactory Portal(string executable, CapturedLogs? logs = null, ISetupCommands? install = null) =>
         new(
             DatabaseKind.Sqlite,
             new Dictionary<string, string?>
@@ -68,9 +118,11 @@ public sealed class EmbeddedRegistryTests : IDisposable
                 ["Portal:Builds:Registry:Embedded"] = "true",
                 ["Portal:Builds:Registry:EmbeddedExecutable"] = executable,
                 ["Portal:Builds:Registry:EmbeddedDataDirectory"] = _folder.FullName,
+                ["Portal:Builds:InstallTools"] = install is null ? "false" : "true",
             }
         )
         {
             Logs = logs,
+            TestServices = install is null ? null : services => services.AddSingleton(install),
         };
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Builds.Registry;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
@@ -93,6 +94,7 @@ public static class JobsByHand
             services.GetRequiredService<SpecVault>(),
             services.GetRequiredService<IWorkloadChangeNotifier>(),
             Options.Create(options),
+            services.GetRequiredService<RegistryConnection>(),
             services.GetRequiredService<TimeProvider>()
         );
         var runners = new WithInstances(

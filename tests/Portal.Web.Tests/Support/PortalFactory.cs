@@ -78,6 +78,8 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Sandbox:Enabled", "false");
         // Tests that need the registry start their own, on a port and in a folder of their own.
         builder.UseSetting("Portal:Builds:Registry:Embedded", "false");
+        // Tests never run apt-get: a missing tool is skipped or says so.
+        builder.UseSetting("Portal:Builds:InstallTools", "false");
         builder.UseSetting("Portal:Jobs:RunServer", "false");
         // The tests' pools name their Prometheus by in-cluster names, which operators allow as they would their own.
         builder.UseSetting("Portal:Monitoring:Prometheus:AllowedTargets:0", "prometheus");

@@ -16,7 +16,8 @@ public sealed partial class BuildahImageBuilder(
     IOptions<BuildahOptions> options,
     BuildSlots slots,
     RegistryConnection registry,
-    BuildStorage storage
+    BuildStorage storage,
+    BuildToolSetup? setup = null
 ) : IImageBuilder
 {
     public async Task<Result<BuiltImage>> BuildAsync(ImageBuild build, Action<BuildLogLine> log, CancellationToken ct)
@@ -27,7 +28,10 @@ public sealed partial class BuildahImageBuilder(
             return invalid;
         var executable = BuildTools.Find(settings.Executable);
         if (executable is null)
-            return Problem.Unavailable(BuildTools.Missing(settings.Executable, "building images"));
+            return Problem.Unavailable(
+                setup?.StatusOf(settings.Executable, "building images").Sentence
+                    ?? BuildTools.Missing(settings.Executable, "building images")
+            );
         var endpoint = registry.Endpoint();
         if (!endpoint.Succeeded)
             return endpoint.Problem!;

@@ -34,6 +34,17 @@ public sealed class KubernetesJobOptions
     /// <summary>How many of a failed build's last lines its message quotes.</summary>
     public int FailureLines { get; set; } = 15;
 
+    /// <summary>What one build Job asks of the tenant's quota: its container's requests and limits, one pod.</summary>
+    public Domain.Quotas.ResourceAmounts Amounts() =>
+        Domain.Quotas.ResourceAmounts.Zero with
+        {
+            CpuRequestMillis = Domain.Common.Quantity.CpuMillis(CpuRequest),
+            CpuLimitMillis = Domain.Common.Quantity.CpuMillis(CpuLimit),
+            MemoryRequestBytes = Domain.Common.Quantity.Whole(MemoryRequest),
+            MemoryLimitBytes = Domain.Common.Quantity.Whole(MemoryLimit),
+            Pods = 1,
+        };
+
     public string? Invalid()
     {
         if (BuildKitImage.Length == 0)

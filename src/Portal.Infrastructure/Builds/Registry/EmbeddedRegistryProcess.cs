@@ -12,12 +12,18 @@ namespace Portal.Infrastructure.Builds.Registry;
 /// <summary>
 /// Debian's <c>docker-registry</c> (the CNCF Distribution registry) run by the portal as a child process: on a
 /// loopback port, images under <c>storage/</c> of its data folder, deletes allowed (for retention), and htpasswd
-/// sign-in as "portal" with a password made at each start that lives only in this process's memory. The files that
-/// name it (the configuration and the password's bcrypt hash) are readable by the owner only and removed at stop.
+/// sign-in as "portal" with a password made at each start that lives only in this process's memory. A second user,
+/// "portal-pull", with a password of its own, is the one clusters get in their pull secrets: Distribution's htpasswd
+/// sign-in grants every user every right (it cannot make a user read-only), so this user is not read-only, but it
+/// keeps the push credential out of clusters and changes with every start like the other. The files that name them
+/// (the configuration and the passwords' bcrypt hashes) are readable by the owner only and removed at stop.
 /// </summary>
 public sealed class EmbeddedRegistryProcess : IAsyncDisposable
 {
     public const string User = "portal";
+
+    /// <summary>The user whose credential goes to clusters, for pulling.</summary>
+    public const string PullUser = "portal-pull";
 
     // The password is 32 random bytes, beyond any guessing whatever the cost; the registry checks the hash on every
     // request, so the cheapest cost keeps pushes fast.
@@ -29,15 +35,25 @@ public sealed class EmbeddedRegistryProcess : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Queue<string> _lastLines = new();
 
-    private EmbeddedRegistryProcess(Process process, string folder, RegistryEndpoint endpoint, ILogger logger)
+    private EmbeddedRegistryProcess(
+        Process process,
+        string folder,
+        RegistryEndpoint endpoint,
+        RegistryPullAccess pullAccess,
+        ILogger logger
+    )
     {
         _process = process;
         _folder = folder;
         Endpoint = endpoint;
+        PullAccess = pullAccess;
         _logger = logger;
     }
 
     public RegistryEndpoint Endpoint { get; }
+
+    /// <summary>The pull user's credential, for clusters.</summary>
+    public RegistryPullAccess PullAccess { get; }
 
     public int ProcessId => _process.Id;
 
@@ -62,9 +78,11 @@ public sealed class EmbeddedRegistryProcess : IAsyncDisposable
 
         var port = settings.Port > 0 ? settings.Port : FreeLoopbackPort();
         var password = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+        var pullPassword = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         PrivateFiles.Write(
             Path.Combine(folder, "htpasswd"),
             $"{User}:{BCrypt.Net.BCrypt.HashPassword(password, BcryptCost)}\n"
+                + $"{PullUser}:{BCrypt.Net.BCrypt.HashPassword(pullPassword, BcryptCost)}\n"
         );
         var configuration = Path.Combine(folder, "config.yml");
         PrivateFiles.Write(configuration, Configuration(folder, port));
@@ -79,7 +97,8 @@ public sealed class EmbeddedRegistryProcess : IAsyncDisposable
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{executable} did not start.");
         var endpoint = new RegistryEndpoint(new Uri($"http://127.0.0.1:{port}/"), User, password);
-        var registry = new EmbeddedRegistryProcess(process, folder, endpoint, logger);
+        var pull = new RegistryPullAccess(endpoint.Host, PullUser, pullPassword);
+        var registry = new EmbeddedRegistryProcess(process, folder, endpoint, pull, logger);
         process.OutputDataReceived += (_, e) => registry.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => registry.Keep(e.Data);
         process.BeginOutputReadLine();

@@ -14,6 +14,7 @@ public sealed class RegistryConnection(IOptions<RegistryOptions> options, Regist
 {
     private readonly Lock _lock = new();
     private RegistryEndpoint? _endpoint;
+    private RegistryPullAccess? _embeddedPull;
     private OciRegistryClient? _client;
     private string _unavailable = "The embedded registry has not started yet.";
 
@@ -53,14 +54,43 @@ public sealed class RegistryConnection(IOptions<RegistryOptions> options, Regist
             return _client ??= new OciRegistryClient(endpoint.Value);
     }
 
-    /// <summary>The embedded registry has started (or restarted) at this endpoint.</summary>
-    public void UseEmbedded(RegistryEndpoint endpoint)
+    /// <summary>
+    /// What clusters pull the portal's images with: the configured pull user (else the registry's own user), or the
+    /// embedded registry's pull user; null when there is no registry or it takes no credentials, and pods then pull
+    /// without a secret.
+    /// </summary>
+    public RegistryPullAccess? PullAccess()
+    {
+        var endpoint = Endpoint();
+        if (!endpoint.Succeeded)
+            return null;
+        var settings = options.Value;
+        if (settings.Embedded)
+        {
+            lock (_lock)
+                return _embeddedPull;
+        }
+        if (settings.PullUser.Length > 0)
+            return new RegistryPullAccess(endpoint.Value.Host, settings.PullUser, settings.PullPassword);
+        return endpoint.Value.HasCredentials
+            ? new RegistryPullAccess(endpoint.Value.Host, endpoint.Value.User!, endpoint.Value.Password ?? "")
+            : null;
+    }
+
+    /// <summary>The embedded registry has started (or restarted) at this endpoint, with this user for pulls.</summary>
+    public void UseEmbedded(RegistryEndpoint endpoint, RegistryPullAccess? pull = null)
     {
         lock (_lock)
         {
             _client?.Dispose();
             _client = null;
             _endpoint = endpoint;
+            _embeddedPull = pull
+                ?? (
+                    endpoint.HasCredentials
+                        ? new RegistryPullAccess(endpoint.Host, endpoint.User!, endpoint.Password ?? "")
+                        : null
+                );
         }
     }
 
@@ -72,6 +102,7 @@ public sealed class RegistryConnection(IOptions<RegistryOptions> options, Regist
             _client?.Dispose();
             _client = null;
             _endpoint = null;
+            _embeddedPull = null;
             _unavailable = reason;
         }
     }

@@ -23,6 +23,18 @@ public sealed class RegistryOptions
     /// <summary>The password sealed with the Data Protection key ring (<see cref="RegistryPasswordSeal"/>).</summary>
     public string SealedPassword { get; set; } = "";
 
+    /// <summary>
+    /// The user clusters pull the portal's images with (a read-only robot account, where the registry has them); empty:
+    /// <see cref="User"/>. Put in each environment's namespace as the pull secret.
+    /// </summary>
+    public string PullUser { get; set; } = "";
+
+    /// <summary>
+    /// Its password, in clear from a secret store or an environment variable; empty with no pull user: the registry's
+    /// own.
+    /// </summary>
+    public string PullPassword { get; set; } = "";
+
     /// <summary>Off only for a registry whose certificate cannot be checked; a plain-http URL needs no TLS.</summary>
     public bool VerifyTls { get; set; } = true;
 
@@ -54,6 +66,8 @@ public sealed class RegistryOptions
                 + "like https://registry.example.com.";
         if (Password.Length > 0 && SealedPassword.Length > 0)
             return $"{Section}: set Password or SealedPassword, not both.";
+        if (PullPassword.Length > 0 && PullUser.Length == 0)
+            return $"{Section}: PullPassword goes with a PullUser.";
         return null;
     }
 }
