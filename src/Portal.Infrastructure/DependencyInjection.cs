@@ -168,6 +168,10 @@ public static class DependencyInjection
         services
             .AddOptions<Builds.BaseImageOptions>()
             .Bind(configuration.GetSection(Builds.BaseImageOptions.Section))
+            .PostConfigure<IOptions<Builds.Registry.RegistryOptions>>(
+                (o, registry) =>
+                    o.Source ??= registry.Value.Embedded ? Builds.BaseImageSource.Local : Builds.BaseImageSource.Public
+            )
             .Validate(o => o.Invalid() is null, "Portal:Builds:BaseImages holds a setting that is not valid.")
             .ValidateOnStart();
         services.AddSingleton(provider =>

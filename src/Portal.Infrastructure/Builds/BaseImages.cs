@@ -41,7 +41,12 @@ public sealed class BaseImageOptions
 {
     public const string Section = "Portal:Builds:BaseImages";
 
-    public BaseImageSource Source { get; set; } = BaseImageSource.Public;
+    /// <summary>
+    /// Where recipes' base images come from; unset, <see cref="BaseImageSource.Local"/> when the portal runs its own
+    /// registry (the embedded mode, where public registries may be out of reach) and <see cref="BaseImageSource.Public"/>
+    /// otherwise.
+    /// </summary>
+    public BaseImageSource? Source { get; set; }
 
     /// <summary>
     /// The portal's registry as images name it (<c>127.0.0.1:5000</c>), for <see cref="BaseImageSource.Local"/>; the
@@ -57,7 +62,7 @@ public sealed class BaseImageOptions
     /// <summary>What is wrong with the settings, in a sentence; null when nothing is.</summary>
     public string? Invalid()
     {
-        if (!Enum.IsDefined(Source))
+        if (Source is { } source && !Enum.IsDefined(source))
             return $"{Section}:Source is Public or Local.";
         foreach (var (name, setting) in Images)
         {

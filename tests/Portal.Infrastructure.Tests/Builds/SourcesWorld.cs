@@ -41,6 +41,7 @@ public sealed class SourcesWorld : IAsyncDisposable
             ["Portal:Builds:Git:AllowedHosts:0"] = "github.com",
             ["Portal:Builds:Git:AllowedHosts:1"] = "git.example.com",
             ["Portal:Builds:Recipes:Directory"] = Recipes.RecipeDirectory(),
+            ["Portal:Builds:BaseImages:Source"] = "Public",
         };
         if (kind == DatabaseKind.Sqlite)
         {

@@ -80,6 +80,8 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Builds:Registry:Embedded", "false");
         // Tests never run apt-get: a missing tool is skipped or says so.
         builder.UseSetting("Portal:Builds:InstallTools", "false");
+        // Local base images would be made with mmdebstrap in the background of every test portal.
+        builder.UseSetting("Portal:Builds:BaseImages:Source", "Public");
         builder.UseSetting("Portal:Jobs:RunServer", "false");
         // The tests' pools name their Prometheus by in-cluster names, which operators allow as they would their own.
         builder.UseSetting("Portal:Monitoring:Prometheus:AllowedTargets:0", "prometheus");
