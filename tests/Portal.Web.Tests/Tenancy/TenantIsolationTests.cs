@@ -388,7 +388,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var environment = await Arrange.EnvironmentAsync(tenant, environmentName);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         await SourceAsync(tenant, app, RepositoryOf(name));
-        await BuildAsync(tenant, app, name);
+        await Arrange.SucceededBuildAsync(tenant, app, name);
         return new TenantWorld(
             tenant,
             member,
@@ -430,37 +430,6 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 DateTime.UtcNow
             )
         );
-        await db.SaveChangesAsync();
-    }
-
-    /// <summary>
-    /// Build 1 of the application, succeeded, with the tenant's name in its commit, its image and its log: a page or
-    /// endpoint that showed another tenant's build would show the name.
-    /// </summary>
-    private async Task BuildAsync(Tenant tenant, string app, string name)
-    {
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Persistence.PortalDbContext>();
-        var applicationId = await db
-            .Applications.IgnoreQueryFilters()
-            .Where(a => a.TenantId == tenant.Id && a.Name == app)
-            .Select(a => a.Id)
-            .SingleAsync();
-        var now = DateTime.UtcNow;
-        var build = Portal.Domain.Builds.Build.Queue(tenant.Id, applicationId, 0, "main", "dev@portal.test", now).Value;
-        build.Start(now);
-        build.Fetched(new Portal.Domain.Builds.SourceCommit(new string('b', 40), $"Work of {name}", name, now));
-        build.Succeed(
-            new Portal.Domain.Builds.PushedImage(
-                $"127.0.0.1:5000/{tenant.Slug}/{app}",
-                "bbbbbbbbbbbb",
-                "sha256:" + new string('b', 64),
-                1024
-            ),
-            now
-        );
-        db.Builds.Add(build);
-        db.BuildLogChunks.Add(new Portal.Domain.Builds.BuildLogChunk(tenant.Id, build.Id, 1, $"Log of {name}\n", now));
         await db.SaveChangesAsync();
     }
 
