@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Playwright;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
 using Portal.Infrastructure.Builds;
@@ -32,6 +34,19 @@ public sealed class BuildsPortalFixture()
     public static readonly string Folder = Directory.CreateTempSubdirectory("portal-builds-journey-").FullName;
 
     public static string Forge => Path.Combine(Folder, "forge");
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Whatever buildah's storage kept is left to the temporary folder's own cleanup.
+        }
+    }
 
     /// <summary>Why builds cannot run here (a tool missing), or null.</summary>
     public static string? Missing() =>
@@ -138,8 +153,18 @@ public sealed class BuildsJourneyTests(BuildsPortalFixture portal, ITestOutputHe
         await page.Locator("#build-source button").ClickAsync();
         await Expect(page).ToHaveURLAsync(Url($"{AppPath}/builds/1"), new() { Timeout = ExpectTimeout });
         await page.EvaluateAsync("() => window.__notReloaded = true");
+        await Expect(page.Locator("#live-state"))
+            .ToHaveTextAsync(new Regex("^live"), new() { Timeout = ExpectTimeout });
         var log = page.Locator("#build-log");
-        await Expect(log).ToContainTextAsync("counting 1", new() { Timeout = BuildTimeout });
+        try
+        {
+            await Expect(log).ToContainTextAsync("counting 1", new() { Timeout = BuildTimeout });
+        }
+        catch (PlaywrightException)
+        {
+            output.WriteLine(await BuildAsSavedAsync(1));
+            throw;
+        }
         Assert.True(
             await page.EvaluateAsync<bool>("() => window.__notReloaded === true"),
             "The log's first lines came with a reload rather than live."
@@ -225,6 +250,26 @@ public sealed class BuildsJourneyTests(BuildsPortalFixture portal, ITestOutputHe
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {errors}");
         return output;
+    }
+
+    /// <summary>The build as the database has it, with its log, to say why a journey waited in vain.</summary>
+    private async Task<string> BuildAsSavedAsync(int number)
+    {
+        await using var scope = portal.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Portal.Infrastructure.Persistence.PortalDbContext>();
+        var build = await db.Builds.IgnoreQueryFilters().AsNoTracking().SingleAsync(b => b.Number == number);
+        var operation = await db
+            .Operations.IgnoreQueryFilters()
+            .AsNoTracking()
+            .SingleAsync(o => o.Id == build.OperationId);
+        var log = await db
+            .BuildLogChunks.IgnoreQueryFilters()
+            .Where(c => c.BuildId == build.Id)
+            .OrderBy(c => c.Sequence)
+            .Select(c => c.Text)
+            .ToListAsync();
+        return $"build {number}: {build.State} {build.Reason}; operation {operation.State} {operation.Error}; "
+            + $"log: {string.Concat(log)}";
     }
 
     private string Url(string path) => new Uri(portal.BaseAddress, path).ToString();

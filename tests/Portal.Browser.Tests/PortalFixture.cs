@@ -113,7 +113,7 @@ public class PortalFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_browser is not null)
             await _browser.DisposeAsync();
