@@ -57,7 +57,7 @@ public sealed class BuildsPortalFixture()
             ? $"The builds journey needs {tool} (apt-get install buildah docker-registry busybox-static git)."
             : null;
 
-    /// <summary>The real Git client, reaching https://git.example.com/{name} as the folder {name} of the forge.</summary>
+    /// <summary>The real Git client, reaching https://git.example.com/{name} as the forge's folder {name}.</summary>
     private sealed class LocalForge(string root) : IGitClient
     {
         private readonly GitClient _git = new(Options.Create(new GitOptions()));
@@ -219,7 +219,7 @@ public sealed class BuildsJourneyTests(BuildsPortalFixture portal, ITestOutputHe
         + "USER 1000\n"
         + "CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\"]\n";
 
-    /// <summary>Commits the Dockerfile (and busybox beside it) on main of the repository; answers the commit id.</summary>
+    /// <summary>Commits the Dockerfile (and busybox beside it) on main; answers the commit id.</summary>
     private static string Commit(string repository, string subject, string dockerfile)
     {
         if (!Directory.Exists(repository))

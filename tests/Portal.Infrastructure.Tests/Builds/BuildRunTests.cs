@@ -174,7 +174,7 @@ public sealed class BuildRunTests(LocalRegistry registry) : IAsyncLifetime
         return queued.Value;
     }
 
-    /// <summary>The build's job, run in a scope of its own as Hangfire runs it: no tenant or actor is bound there.</summary>
+    /// <summary>The build's job, run in a scope of its own as Hangfire runs it: no tenant or actor is bound.</summary>
     private Task RunAsync(Build build) =>
         World.AsJobAsync<OperationJob, bool>(async job =>
         {
