@@ -99,7 +99,7 @@
     // Following answers with the build as it is now and the log written since the page was made.
     const follow = () => connection.invoke("Follow", tenant, app, build, last).then(followed => {
         followed.chunks.forEach(append);
-        showSteps(followed.build.steps.map(step => ({ ...step })));
+        showSteps(followed.build.steps);
         showBadge(followed.build.state);
         if (ended(followed.build.state)) reload();
         else show("live");
