@@ -106,6 +106,8 @@ public static class WebSetup
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
         services.AddHostedService<Builds.BuildToolInstallation>();
         services.AddHostedService<Builds.EmbeddedRegistry>();
+        services.AddSingleton<Portal.Domain.Builds.IBuildLogSink, Builds.SignalRBuildLogSink>();
+        services.AddScoped<Builds.BuildPrerequisites>();
         services.AddTrustedProxies();
         return services;
     }
@@ -162,6 +164,7 @@ public static class WebSetup
         app.MapHub<Applications.ApplicationsHub>(Applications.ApplicationsHub.Path);
         app.MapHub<Middleware.InstancesHub>(Middleware.InstancesHub.Path);
         app.MapHub<Monitoring.MonitoringHub>(Monitoring.MonitoringHub.Path);
+        app.MapHub<Builds.BuildsHub>(Builds.BuildsHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(

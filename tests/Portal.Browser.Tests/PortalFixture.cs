@@ -11,11 +11,22 @@ public class PortalFixture : IAsyncLifetime
     public const string ChromiumPath = "/usr/bin/chromium";
 
     private readonly IReadOnlyDictionary<string, string>? _settings;
+    private readonly Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? _services;
 
     public PortalFixture() { }
 
-    /// <summary>A portal with <paramref name="settings"/> on top of <see cref="PortalServer"/>'s own.</summary>
-    protected PortalFixture(IReadOnlyDictionary<string, string> settings) => _settings = settings;
+    /// <summary>
+    /// A portal with <paramref name="settings"/> on top of <see cref="PortalServer"/>'s own, and
+    /// <paramref name="services"/> in place of its own.
+    /// </summary>
+    protected PortalFixture(
+        IReadOnlyDictionary<string, string> settings,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null
+    )
+    {
+        _settings = settings;
+        _services = services;
+    }
 
     /// <summary>Screenshots taken along the journeys, kept as test artifacts.</summary>
     public static readonly string ScreenshotFolder = Path.Combine(AppContext.BaseDirectory, "artifacts", "screenshots");
@@ -41,7 +52,7 @@ public class PortalFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             return; // Each test reports it, with RequireChromium.
 
-        _server = new PortalServer(_settings);
+        _server = new PortalServer(_settings, _services);
         _baseAddress = _server.Start();
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
@@ -102,7 +113,7 @@ public class PortalFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_browser is not null)
             await _browser.DisposeAsync();

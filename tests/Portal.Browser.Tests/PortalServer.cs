@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Portal.Browser.Tests;
@@ -20,9 +21,16 @@ public sealed class PortalServer : WebApplicationFactory<Program>
     /// <summary>Settings of one test class on top of the defaults below, e.g. <c>Portal:Sandbox:Enabled</c>.</summary>
     private readonly IReadOnlyDictionary<string, string> _settings;
 
-    public PortalServer(IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>Services of one test class put in place of the portal's own, e.g. a Git client.</summary>
+    private readonly Action<IServiceCollection>? _services;
+
+    public PortalServer(
+        IReadOnlyDictionary<string, string>? settings = null,
+        Action<IServiceCollection>? services = null
+    )
     {
         _settings = settings ?? new Dictionary<string, string>();
+        _services = services;
         UseKestrel(0);
     }
 
@@ -47,6 +55,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        if (_services is not null)
+            builder.ConfigureTestServices(_services);
     }
 
     public override async ValueTask DisposeAsync()

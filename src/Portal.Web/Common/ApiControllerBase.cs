@@ -37,16 +37,25 @@ public abstract class ApiControllerBase : ControllerBase
     /// 201 with the new resource; its Location is the path of <paramref name="action"/> of this controller, built by
     /// routing from the values given and the request's tenant, so that a renamed route is one edit.
     /// </summary>
-    protected CreatedResult CreatedAt(string action, object routeValues, object? resource)
+    protected CreatedResult CreatedAt(string action, object routeValues, object? resource) =>
+        Created(LocationOf(action, routeValues), resource);
+
+    /// <summary>
+    /// 202 with work queued on a resource (a build); its Location is the resource's path, made as
+    /// <see cref="CreatedAt"/> makes it.
+    /// </summary>
+    protected AcceptedResult AcceptedAt(string action, object routeValues, object? resource) =>
+        Accepted(LocationOf(action, routeValues), resource);
+
+    private string LocationOf(string action, object routeValues)
     {
         // Routing drops ambient values once the action differs, so the tenant of the request is carried over by hand.
         var values = new RouteValueDictionary(routeValues);
         if (RouteData.Values.TryGetValue("tenant", out var tenant))
             values.TryAdd("tenant", tenant);
-        var location = Url.Action(action, values)
+        return Url.Action(action, values)
             ?? throw new InvalidOperationException(
                 $"No route leads to {GetType().Name}.{action} with {values.Count} values."
             );
-        return Created(location, resource);
     }
 }

@@ -47,12 +47,13 @@ public sealed record OperationUpdate(
 );
 
 /// <summary>
-/// Pushes an operation to its tenant's followers, and an operation on a middleware instance to the followers of that
-/// instance too.
+/// Pushes an operation to its tenant's followers, an operation on a middleware instance to the followers of that
+/// instance too, and a build's operation to the followers of that build.
 /// </summary>
 internal sealed class SignalROperationProgress(
     IHubContext<OperationsHub> hub,
-    IHubContext<Middleware.InstancesHub> instances
+    IHubContext<Middleware.InstancesHub> instances,
+    IHubContext<Builds.BuildsHub> builds
 ) : IOperationProgress
 {
     public async Task ReportAsync(Operation operation, CancellationToken ct)
@@ -75,5 +76,9 @@ internal sealed class SignalROperationProgress(
                 .Clients.Group(Middleware.InstancesHub.Group(operation.TenantId, instance, environment))
                 .SendAsync(Middleware.InstancesHub.InstanceChanged, update, ct);
         }
+        if (Builds.BuildsHub.IsAbout(operation))
+            await builds
+                .Clients.Group(Builds.BuildsHub.OperationGroup(operation.Id))
+                .SendAsync(Builds.BuildsHub.BuildChanged, update, ct);
     }
 }

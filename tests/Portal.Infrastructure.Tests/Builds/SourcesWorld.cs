@@ -148,6 +148,16 @@ public sealed class SourcesWorld : IAsyncDisposable
         await work(scope.ServiceProvider);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with a service of a scope bound to no tenant and no actor, as a Hangfire job's is.
+    /// </summary>
+    public async Task<T> AsJobAsync<TService, T>(Func<TService, Task<T>> work)
+        where TService : notnull
+    {
+        await using var scope = _services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TService>());
+    }
+
     /// <summary>Reads the database past the tenant filters, as an operator with psql would.</summary>
     public async Task<T> ReadAsync<T>(Func<PortalDbContext, Task<T>> read)
     {

@@ -383,6 +383,36 @@ public sealed class Arrange(PortalFactory factory)
         return operation.Id;
     }
 
+    /// <summary>
+    /// Build 1 of the application, succeeded, with <paramref name="name"/> in its commit, its image and its log.
+    /// </summary>
+    public async Task SucceededBuildAsync(Tenant tenant, string app, string name)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var applicationId = await db
+            .Applications.IgnoreQueryFilters()
+            .Where(a => a.TenantId == tenant.Id && a.Name == app)
+            .Select(a => a.Id)
+            .SingleAsync();
+        var now = DateTime.UtcNow;
+        var build = Portal.Domain.Builds.Build.Queue(tenant.Id, applicationId, 0, "main", "dev@portal.test", now).Value;
+        build.Start(now);
+        build.Fetched(new Portal.Domain.Builds.SourceCommit(new string('b', 40), $"Work of {name}", name, now));
+        build.Succeed(
+            new Portal.Domain.Builds.PushedImage(
+                $"127.0.0.1:5000/{tenant.Slug}/{app}",
+                "bbbbbbbbbbbb",
+                "sha256:" + new string('b', 64),
+                1024
+            ),
+            now
+        );
+        db.Builds.Add(build);
+        db.BuildLogChunks.Add(new Portal.Domain.Builds.BuildLogChunk(tenant.Id, build.Id, 1, $"Log of {name}\n", now));
+        await db.SaveChangesAsync();
+    }
+
     public async Task<BrowserSession> SignedInAsync(TestUser user)
     {
         var session = new BrowserSession(factory);

@@ -91,6 +91,7 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
         var instance = await Arrange.MiddlewareInstanceAsync(tenant, environment);
         var monitoring = await Arrange.MonitoringAsync(tenant, environment, app);
         var operation = await Arrange.FailedOperationAsync(tenant);
+        await Arrange.SucceededBuildAsync(tenant, app, "Acme");
         return new World(
             tenant,
             new Dictionary<string, string>
@@ -104,6 +105,7 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
                 ["app"] = app,
                 ["pod"] = pod,
                 ["revision"] = "1",
+                ["build"] = "1",
                 ["from"] = "1",
                 ["to"] = "1",
                 ["area"] = "monitoring",

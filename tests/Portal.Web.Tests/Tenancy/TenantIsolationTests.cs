@@ -388,6 +388,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var environment = await Arrange.EnvironmentAsync(tenant, environmentName);
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         await SourceAsync(tenant, app, RepositoryOf(name));
+        await Arrange.SucceededBuildAsync(tenant, app, name);
         return new TenantWorld(
             tenant,
             member,

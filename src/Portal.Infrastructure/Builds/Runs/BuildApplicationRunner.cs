@@ -25,7 +25,7 @@ public sealed class BuildEnded(string reason) : Exception(reason);
 /// </summary>
 public sealed class BuildApplicationRunner(
     PortalDbContext db,
-    ICurrentTenant currentTenant,
+    TenantScope currentTenant,
     AppSources sources,
     IGitClient gitClient,
     BuildArchives archives,
@@ -50,6 +50,9 @@ public sealed class BuildApplicationRunner(
 
     public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
     {
+        // A job's scope has no tenant of its own: the run works in its operation's, as its requests did.
+        if (currentTenant.Tenant is null)
+            currentTenant.Bind(await db.Tenants.FirstAsync(t => t.Id == operation.TenantId, ct));
         var build = await db.Builds.FirstOrDefaultAsync(b => b.OperationId == operation.Id, ct)
             ?? throw new OperationTargetGone("The build was deleted after it was queued.");
         try
@@ -106,7 +109,7 @@ public sealed class BuildApplicationRunner(
     )
     {
         var app = await db.Applications.AsNoTracking().FirstAsync(a => a.Id == build.ApplicationId, ct);
-        var tenant = currentTenant.Required;
+        var tenant = currentTenant.Tenant!;
         SourceToFetch? git = null;
         if (build.Archive is null)
         {

@@ -81,7 +81,14 @@ public sealed partial class Builds(
         RecipeChoice? choice = null;
         if (!string.IsNullOrWhiteSpace(request.Recipe))
         {
-            var chosen = catalog.Choose(request.Recipe.Trim(), request.Values ?? new Dictionary<string, string?>());
+            var name = request.Recipe.Trim();
+            if (catalog.Find(name) is null)
+                return Problem.Invalid(
+                    "Recipe",
+                    $"There is no recipe '{name}': choose one of "
+                        + $"{string.Join(", ", catalog.Recipes.Select(r => r.Name))}."
+                );
+            var chosen = catalog.Choose(name, request.Values ?? new Dictionary<string, string?>());
             if (!chosen.Succeeded)
                 return chosen.Problem!;
             choice = chosen.Value;
