@@ -31,7 +31,7 @@ public sealed class BuildArchivesApiController(BuildsUseCase builds) : ApiContro
     /// kept.
     /// </summary>
     [HttpPost, Authorize(TenantPolicies.Develop), TypeFilter<ArchiveUploadLimit>]
-    public async Task<IActionResult> Upload(string tenant, string app, CancellationToken ct)
+    public async Task<IActionResult> Upload(string app, CancellationToken ct)
     {
         var upload = await ArchiveUploads.ReadAsync(Request, ct);
         if (!upload.Succeeded)
@@ -45,8 +45,9 @@ public sealed class BuildArchivesApiController(BuildsUseCase builds) : ApiContro
             return Refused(queued.Problem!);
         var build = queued.Value;
         var archive = build.Archive!;
-        return Accepted(
-            $"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/apps/{Uri.EscapeDataString(app)}/builds/{build.Number}",
+        return AcceptedAt(
+            nameof(BuildsApiController.Get),
+            new { app, build = build.Number },
             new ArchiveBuildQueued(
                 build.Number,
                 build.State,
@@ -55,7 +56,8 @@ public sealed class BuildArchivesApiController(BuildsUseCase builds) : ApiContro
                 archive.Sha256,
                 archive.ImageTag,
                 build.RequestedRecipe?.Recipe
-            )
+            ),
+            controller: "BuildsApi"
         );
     }
 

@@ -63,7 +63,7 @@ public sealed class BuildUploadsController(
             null,
             $"Build {build.Number} of {app} is queued from {build.Archive!.FileName}; its image will be tagged "
                 + $"{build.Archive.ImageTag}.",
-            BuildRoutes.ArchiveUploadUrl(HttpContext.TenantAccess().Tenant.Slug, app)
+            BuildRoutes.BuildUrl(HttpContext.TenantAccess().Tenant.Slug, app, build.Number)
         );
     }
 

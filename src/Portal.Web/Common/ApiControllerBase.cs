@@ -42,18 +42,22 @@ public abstract class ApiControllerBase : ControllerBase
 
     /// <summary>
     /// 202 with work queued on a resource (a build); its Location is the resource's path, made as
-    /// <see cref="CreatedAt"/> makes it.
+    /// <see cref="CreatedAt"/> makes it, of <paramref name="controller"/> when another controller serves it.
     /// </summary>
-    protected AcceptedResult AcceptedAt(string action, object routeValues, object? resource) =>
-        Accepted(LocationOf(action, routeValues), resource);
+    protected AcceptedResult AcceptedAt(
+        string action,
+        object routeValues,
+        object? resource,
+        string? controller = null
+    ) => Accepted(LocationOf(action, routeValues, controller), resource);
 
-    private string LocationOf(string action, object routeValues)
+    private string LocationOf(string action, object routeValues, string? controller = null)
     {
         // Routing drops ambient values once the action differs, so the tenant of the request is carried over by hand.
         var values = new RouteValueDictionary(routeValues);
         if (RouteData.Values.TryGetValue("tenant", out var tenant))
             values.TryAdd("tenant", tenant);
-        return Url.Action(action, values)
+        return Url.Action(action, controller, values)
             ?? throw new InvalidOperationException(
                 $"No route leads to {GetType().Name}.{action} with {values.Count} values."
             );
