@@ -53,7 +53,9 @@ public static class BuildsSetup
         );
         services.AddSingleton<RegistryPasswordSeal>();
         services.AddSingleton<RegistryConnection>();
-        services.AddTransient(provider => provider.GetRequiredService<RegistryConnection>().Registry());
+        services.AddTransient<IImageRegistry>(provider => new SharedRegistry(
+            provider.GetRequiredService<RegistryConnection>().Registry()
+        ));
         services.AddSingleton(provider =>
         {
             var buildah = provider.GetRequiredService<IOptions<BuildahOptions>>().Value;
