@@ -55,13 +55,14 @@ public sealed record BuiltImage(
     public string PinnedReference => $"{Repository}@{Digest}";
 }
 
-/// <summary>What an image's config says about running it.</summary>
+/// <summary>What an image's config says about running it, and when it was made (when it says).</summary>
 public sealed record ImageFacts(
     IReadOnlyList<string> ExposedPorts,
     string? User,
     IReadOnlyList<string> Entrypoint,
     IReadOnlyList<string> Command,
-    string? WorkingDirectory
+    string? WorkingDirectory,
+    DateTimeOffset? Created = null
 );
 
 public enum BuildStage

@@ -46,43 +46,6 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
         Assert.Empty(await registry.Buildah(Storage.ForBaseImages()).ContainersAsync(default));
     }
 
-    /// <summary>
-    /// The real Debian path, which needs mmdebstrap, Debian's mirror and a couple of minutes: run on demand with
-    /// PORTAL_TEST_MMDEBSTRAP=1, since the tests above prove the same steps on a busybox root filesystem.
-    /// </summary>
-    [SkippableFact]
-    public async Task Debian_from_mmdebstrap_becomes_the_base_of_a_runtime_image_with_its_packages_installed()
-    {
-        Skip.IfNot(
-            Environment.GetEnvironmentVariable("PORTAL_TEST_MMDEBSTRAP") == "1",
-            "Set PORTAL_TEST_MMDEBSTRAP=1 to make a Debian base with mmdebstrap (a few minutes, Debian's mirror)."
-        );
-        _ = registry.Process;
-        var storage = new BuildStorage(Path.Combine(registry.Folder.FullName, "debian"));
-        var maker = new BaseImageMaker(
-            Options.Create(new BuildahOptions()),
-            registry.Connection(),
-            storage,
-            new BuildSlots(1),
-            new MmdebstrapRootFilesystem()
-        );
-
-        var made = await maker.EnsureAsync([new LocalBaseImage("busybox", "1", ["busybox"])], _ => { }, default);
-
-        Assert.True(made.Succeeded, made.Problem?.Message);
-        var output = new List<string>();
-        var exit = await registry
-            .Buildah(storage.ForBaseImages())
-            .RunInImageAsync(
-                made.Value[1].Reference,
-                "busybox echo installed && apt-get --version",
-                output.Add,
-                default
-            );
-        Assert.Equal(0, exit);
-        Assert.Contains("installed", output);
-    }
-
     [Fact]
     public void A_runtime_image_installs_its_packages_without_recommends_and_leaves_no_package_lists()
     {

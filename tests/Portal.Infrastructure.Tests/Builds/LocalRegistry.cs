@@ -16,8 +16,15 @@ public sealed class LocalRegistry : IAsyncLifetime
     public const string TinyBase = "base/tiny";
     public const string TinyTag = "1";
 
+    private readonly string? _registryFolder;
     private EmbeddedRegistryProcess? _process;
     private string? _unavailable;
+
+    public LocalRegistry() { }
+
+    /// <param name="registryFolder">Where the registry keeps its data, kept when disposed; null for a folder of its
+    /// own that goes with it.</param>
+    internal LocalRegistry(string? registryFolder) => _registryFolder = registryFolder;
 
     public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory("portal-builds-test-");
 
@@ -32,7 +39,7 @@ public sealed class LocalRegistry : IAsyncLifetime
 
     public RegistryEndpoint Endpoint => Process.Endpoint;
 
-    public string RegistryFolder => Path.Combine(Folder.FullName, "registry");
+    public string RegistryFolder => _registryFolder ?? Path.Combine(Folder.FullName, "registry");
 
     public string TinyBaseReference => $"{Endpoint.Host}/{TinyBase}:{TinyTag}";
 

@@ -1,6 +1,10 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Portal.Domain.Builds;
 using Portal.Domain.Common;
+using Portal.Infrastructure.Builds;
 using Portal.Infrastructure.Builds.Registry;
 
 namespace Portal.Infrastructure.Tests.Builds;
@@ -8,6 +12,32 @@ namespace Portal.Infrastructure.Tests.Builds;
 public sealed class RegistryConnectionTests
 {
     private readonly RegistryPasswordSeal _seal = new(new EphemeralDataProtectionProvider());
+
+    [Fact]
+    public async Task The_shared_registry_client_outlives_the_request_scopes_that_used_it()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["Portal:Builds:Registry:Embedded"] = "false",
+                    ["Portal:Builds:Registry:Url"] = "http://127.0.0.1:1",
+                }
+            )
+            .Build();
+        await using var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddDataProtection()
+            .Services.AddPortalBuilds(configuration, Path.GetTempPath())
+            .BuildServiceProvider();
+
+        await using (var first = services.CreateAsyncScope())
+            await first.ServiceProvider.GetRequiredService<IImageRegistry>().PingAsync(default);
+        await using var second = services.CreateAsyncScope();
+        var ping = await second.ServiceProvider.GetRequiredService<IImageRegistry>().PingAsync(default);
+
+        Assert.Equal(ProblemKind.Unavailable, ping.Problem?.Kind);
+        Assert.Contains("could not be reached", ping.Problem!.Message, StringComparison.Ordinal);
+    }
 
     [Fact]
     public void A_configured_registry_signs_in_with_its_sealed_password_opened()

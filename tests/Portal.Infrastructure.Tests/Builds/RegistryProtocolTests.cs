@@ -60,6 +60,41 @@ public sealed class RegistryProtocolTests
     }
 
     [Fact]
+    public async Task An_images_facts_are_read_from_the_config_blob_its_manifest_names()
+    {
+        var registry = new ConfigRegistry();
+        using var client = new OciRegistryClient(Endpoint("robot", "s3cret"), registry);
+
+        var facts = await client.GetImageFactsAsync(Shop, "v1", default);
+
+        Assert.True(facts.Succeeded, facts.Problem?.Message);
+        Assert.Equal(["8080/tcp"], facts.Value.ExposedPorts);
+        Assert.Equal("10001:10001", facts.Value.User);
+        Assert.Equal(["/app/shop"], facts.Value.Entrypoint);
+        Assert.Equal(["--serve"], facts.Value.Command);
+        Assert.Equal("/app", facts.Value.WorkingDirectory);
+        Assert.Equal(new DateTimeOffset(2026, 12, 6, 21, 0, 0, TimeSpan.Zero), facts.Value.Created);
+        Assert.Equal(
+            ["/v2/acme/shop/manifests/v1", $"/v2/acme/shop/blobs/{ConfigRegistry.ConfigDigest}"],
+            registry.Paths
+        );
+    }
+
+    [Fact]
+    public async Task An_image_index_has_no_facts_of_its_own_and_an_unknown_tag_is_not_found()
+    {
+        var registry = new ConfigRegistry();
+        using var client = new OciRegistryClient(Endpoint("robot", "s3cret"), registry);
+
+        var index = await client.GetImageFactsAsync(Shop, "multi", default);
+        var missing = await client.GetImageFactsAsync(Shop, "v9", default);
+
+        Assert.Equal(ProblemKind.Conflict, index.Problem?.Kind);
+        Assert.Contains("image index", index.Problem!.Message, StringComparison.Ordinal);
+        Assert.Equal(ProblemKind.NotFound, missing.Problem?.Kind);
+    }
+
+    [Fact]
     public void A_challenge_with_quoted_commas_keeps_its_scope_whole()
     {
         var challenge = RegistryChallenge.Parse(
@@ -143,6 +178,45 @@ public sealed class RegistryProtocolTests
                     $"</v2/acme/shop/tags/list?n={pageSize}&last={page[^1]}>; rel=\"next\""
                 );
             return Task.FromResult(response);
+        }
+    }
+
+    /// <summary>A registry holding one image (manifest and config blob, as the OCI spec's example) and an index.</summary>
+    private sealed class ConfigRegistry : HttpMessageHandler
+    {
+        public const string ConfigDigest = "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7";
+
+        public List<string> Paths { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            Paths.Add(path);
+            return Task.FromResult(
+                path switch
+                {
+                    "/v2/acme/shop/manifests/v1" => Json(
+                        $$"""
+                        {"schemaVersion":2,"mediaType":"{{OciRegistryClient.OciManifest}}",
+                         "config":{"mediaType":"application/vnd.oci.image.config.v1+json",
+                                   "digest":"{{ConfigDigest}}","size":7023},
+                         "layers":[]}
+                        """
+                    ),
+                    "/v2/acme/shop/manifests/multi" => Json(
+                        $$"""{"schemaVersion":2,"mediaType":"{{OciRegistryClient.OciIndex}}","manifests":[]}"""
+                    ),
+                    $"/v2/acme/shop/blobs/{ConfigDigest}" => Json(
+                        """
+                        {"created":"2026-12-06T21:00:00Z","architecture":"amd64","os":"linux",
+                         "config":{"User":"10001:10001","ExposedPorts":{"8080/tcp":{}},
+                                   "Entrypoint":["/app/shop"],"Cmd":["--serve"],"WorkingDir":"/app"},
+                         "rootfs":{"type":"layers","diff_ids":[]}}
+                        """
+                    ),
+                    _ => new HttpResponseMessage(HttpStatusCode.NotFound),
+                }
+            );
         }
     }
 

@@ -94,10 +94,21 @@ public sealed class SourcesWorld : IAsyncDisposable
     /// <summary>A tenant with one application named <paramref name="appName"/>.</summary>
     public async Task<Tenant> AddTenantWithAppAsync(string slug, string appName = "shop")
     {
+        await using (var scope = _services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            db.Tenants.Add(Tenant.Create(slug, slug.ToUpperInvariant(), DateTime.UtcNow).Value);
+            await db.SaveChangesAsync();
+        }
+        return await AddAppAsync(slug, appName);
+    }
+
+    /// <summary>One more application of the tenant <paramref name="slug"/>; answers the tenant.</summary>
+    public async Task<Tenant> AddAppAsync(string slug, string appName)
+    {
         await using var scope = _services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var tenant = Tenant.Create(slug, slug.ToUpperInvariant(), DateTime.UtcNow).Value;
-        db.Tenants.Add(tenant);
+        var tenant = await db.Tenants.SingleAsync(t => t.Slug == slug);
         var spec = new Domain.Applications.DeploymentSpec
         {
             Image = "nginx:1.27",

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
+using Portal.Infrastructure.Builds.Registry;
 
 namespace Portal.Infrastructure.Builds.Buildah;
 
@@ -75,17 +76,9 @@ public sealed partial class BuildahCli(string executable, string storageFolder)
         if (!inspected.Succeeded)
             return Problem.NotFound($"Image {reference} in the build storage");
         using var json = JsonDocument.Parse(inspected.Output);
-        var config =
-            json.RootElement.TryGetProperty("OCIv1", out var oci) && oci.TryGetProperty("config", out var c)
-                ? c
-                : default;
-        return new ImageFacts(
-            Keys(config, "ExposedPorts"),
-            Text(config, "User"),
-            Strings(config, "Entrypoint"),
-            Strings(config, "Cmd"),
-            Text(config, "WorkingDir")
-        );
+        return json.RootElement.TryGetProperty("OCIv1", out var oci)
+            ? ImageConfigJson.Facts(oci)
+            : new ImageFacts([], null, [], [], null);
     }
 
     /// <summary>
@@ -155,25 +148,4 @@ public sealed partial class BuildahCli(string executable, string storageFolder)
     // What buildah run adds after a command that exits non-zero; the exit code says it already.
     [GeneratedRegex("\\A(subprocess exited with status \\d+|Error: exit status \\d+)\\z")]
     private static partial Regex RunEpilogue();
-
-    private static string? Text(JsonElement config, string name) =>
-        config.ValueKind == JsonValueKind.Object && config.TryGetProperty(name, out var value)
-            ? value.GetString() is { Length: > 0 } text
-                ? text
-                : null
-            : null;
-
-    private static IReadOnlyList<string> Strings(JsonElement config, string name) =>
-        config.ValueKind == JsonValueKind.Object
-        && config.TryGetProperty(name, out var value)
-        && value.ValueKind == JsonValueKind.Array
-            ? value.EnumerateArray().Select(v => v.GetString() ?? "").ToList()
-            : [];
-
-    private static IReadOnlyList<string> Keys(JsonElement config, string name) =>
-        config.ValueKind == JsonValueKind.Object
-        && config.TryGetProperty(name, out var value)
-        && value.ValueKind == JsonValueKind.Object
-            ? value.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList()
-            : [];
 }

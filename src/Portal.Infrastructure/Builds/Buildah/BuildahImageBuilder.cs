@@ -95,6 +95,12 @@ public sealed partial class BuildahImageBuilder(
         bud.Add(build.ContextDirectory);
         var built = await cli.RunAsync(bud, line => log(new BuildLogLine(BuildStage.Build, line)), access, ct);
         stages.Add(new BuildStageTime(BuildStage.Build, clock.Elapsed));
+        if (!built.Succeeded && MissingBaseImage(built) is { } missing)
+            return Problem.Invalid(
+                "BaseImage",
+                $"Base image missing: {missing} is not in its registry, so nothing was built. Make the local base "
+                    + "images again, or choose a version or image the registry holds."
+            );
         if (!built.Succeeded)
             return Problem.Invalid(
                 "Dockerfile",
@@ -184,6 +190,21 @@ public sealed partial class BuildahImageBuilder(
             return Problem.Invalid("BuildArgs", $"'{badArgument}' is not a build argument name.");
         return null;
     }
+
+    /// <summary>The image a FROM line names that the registry does not have, when that is why the build failed.</summary>
+    private static string? MissingBaseImage(ToolOutcome built) =>
+        built
+            .LastLines.Select(line => PullRefused().Match(line))
+            .Where(match => match.Success)
+            .Select(match => match.Groups["image"].Value)
+            .LastOrDefault();
+
+    [GeneratedRegex(
+        "initializing source docker://(?<image>[^:\\s]+(:[0-9]+)?/[^\\s:@]+([:@][^\\s:]+)?):.*"
+            + "(manifest unknown|name unknown|not found)",
+        RegexOptions.IgnoreCase
+    )]
+    private static partial Regex PullRefused();
 
     [GeneratedRegex("\\A[a-z0-9]([a-z0-9-]*[a-z0-9])?\\z")]
     private static partial Regex TenantFolder();

@@ -137,6 +137,86 @@ public sealed partial class OciRegistryClient : IImageRegistry, IDisposable
         };
     }
 
+    /// <summary>
+    /// What the image a tag (or digest) names says about running it, read from its config blob: exposed ports, user,
+    /// entrypoint, command, working folder and when it was made. An image index has no config of its own.
+    /// </summary>
+    public async Task<Result<ImageFacts>> GetImageFactsAsync(
+        ImageRepository repository,
+        string reference,
+        CancellationToken ct
+    )
+    {
+        if (!ImageTags.IsValid(reference) && !IsDigest(reference))
+            return Problem.Invalid("Reference", $"'{reference}' is neither a tag nor a digest.");
+        var manifest = await GetJsonAsync(
+            $"/v2/{repository}/manifests/{reference}",
+            [OciManifest, DockerManifest, OciIndex, DockerManifestList],
+            repository,
+            $"Image {repository}:{reference}",
+            ct
+        );
+        if (!manifest.Succeeded)
+            return manifest.Problem!;
+        using var manifestJson = manifest.Value;
+        if (
+            !manifestJson.RootElement.TryGetProperty("config", out var config)
+            || !config.TryGetProperty("digest", out var digest)
+            || !IsDigest(digest.GetString())
+        )
+            return Problem.Conflict(
+                $"{repository}:{reference} is an image index or a manifest without a config, so it says nothing "
+                    + "about running one image."
+            );
+        var blob = await GetJsonAsync(
+            $"/v2/{repository}/blobs/{digest.GetString()}",
+            [],
+            repository,
+            $"The config of {repository}:{reference}",
+            ct
+        );
+        if (!blob.Succeeded)
+            return blob.Problem!;
+        using var configJson = blob.Value;
+        return ImageConfigJson.Facts(configJson.RootElement);
+    }
+
+    private async Task<Result<JsonDocument>> GetJsonAsync(
+        string path,
+        string[] accept,
+        ImageRepository repository,
+        string what,
+        CancellationToken ct
+    )
+    {
+        var answer = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, path);
+                foreach (var type in accept)
+                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+                return request;
+            },
+            Pull(repository),
+            ct
+        );
+        if (!answer.Succeeded)
+            return answer.Problem!;
+        using var response = answer.Value;
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return Problem.NotFound(what);
+        if (!response.IsSuccessStatusCode)
+            return Unexpected(response, $"give {path}");
+        try
+        {
+            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), default, ct);
+        }
+        catch (JsonException e)
+        {
+            return Problem.Conflict($"The registry at {Host} answered {path} with what is not JSON: {e.Message}");
+        }
+    }
+
     public async Task<Result> DeleteManifestAsync(ImageRepository repository, string digest, CancellationToken ct)
     {
         if (!IsDigest(digest))

@@ -387,6 +387,7 @@ public sealed class BuildApplicationRunner(
         problem.Kind switch
         {
             ProblemKind.Invalid when problem.Field == "TestCommand" => BuildFailure.Test,
+            ProblemKind.Invalid when problem.Field == "BaseImage" => BuildFailure.BaseImage,
             ProblemKind.Invalid => BuildFailure.Compile,
             ProblemKind.Forbidden => BuildFailure.Registry,
             ProblemKind.Unavailable when problem.Message.Contains("longer than its limit", StringComparison.Ordinal) =>
