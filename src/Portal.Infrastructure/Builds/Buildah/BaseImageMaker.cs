@@ -74,7 +74,7 @@ public sealed partial class BaseImageMaker(
             return endpoint.Problem!;
 
         using var slot = await slots.AcquireAsync("base", ct);
-        var cli = new BuildahCli(executable, storage.ForBaseImages());
+        var cli = new BuildahCli(executable, storage.ForBaseImages(), options.Value.StorageDriver);
         using var access = RegistryAccessFiles.Create(endpoint.Value);
         var outcomes = new List<BaseImageOutcome>();
         var debian = await EnsureDebianAsync(cli, access, log, ct);

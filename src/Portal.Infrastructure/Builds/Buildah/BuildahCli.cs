@@ -7,10 +7,15 @@ using Portal.Infrastructure.Builds.Registry;
 namespace Portal.Infrastructure.Builds.Buildah;
 
 /// <summary>
-/// The <c>buildah</c> command line over one image storage (a tenant's, or the base images'): vfs storage and chroot
-/// isolation, which work as root without a container engine or overlay mounts.
+/// The <c>buildah</c> command line over one image storage (a tenant's, or the base images'): chroot isolation, which
+/// works as root without a container engine, and the storage driver <paramref name="driver"/> stands for
+/// (<see cref="BuildahStorageDriver"/>), each driver's images in a folder of their own.
 /// </summary>
-public sealed partial class BuildahCli(string executable, string storageFolder)
+public sealed partial class BuildahCli(
+    string executable,
+    string storageFolder,
+    string driver = BuildahStorageDriver.Auto
+)
 {
     public string StorageFolder { get; } = Path.GetFullPath(storageFolder);
 
@@ -18,7 +23,7 @@ public sealed partial class BuildahCli(string executable, string storageFolder)
     /// Runs buildah on this storage with the given arguments; with <paramref name="access"/>, pulls and pushes reach
     /// the portal's registry with its credentials, which are blanked out of every line.
     /// </summary>
-    public Task<ToolOutcome> RunAsync(
+    public async Task<ToolOutcome> RunAsync(
         IEnumerable<string> arguments,
         Action<string>? onLine,
         RegistryAccessFiles? access,
@@ -27,15 +32,18 @@ public sealed partial class BuildahCli(string executable, string storageFolder)
     )
     {
         PrivateFiles.CreateFolder(StorageFolder);
-        return ToolRun.RunAsync(
+        var storageDriver = await BuildahStorageDriver.ResolveAsync(executable, driver);
+        // vfs keeps the folder it always had, so that images made before overlay was taken are not lost to it.
+        var images = storageDriver == BuildahStorageDriver.Vfs ? "storage" : $"storage-{storageDriver}";
+        return await ToolRun.RunAsync(
             executable,
             [
                 "--root",
-                Path.Combine(StorageFolder, "storage"),
+                Path.Combine(StorageFolder, images),
                 "--runroot",
-                Path.Combine(StorageFolder, "run"),
+                Path.Combine(StorageFolder, $"run-{storageDriver}"),
                 "--storage-driver",
-                "vfs",
+                storageDriver,
                 .. arguments,
             ],
             onLine,

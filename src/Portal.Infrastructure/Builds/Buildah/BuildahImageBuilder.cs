@@ -42,7 +42,7 @@ public sealed partial class BuildahImageBuilder(
         var timeout = build.Timeout is { } asked && asked < settings.Timeout ? asked : settings.Timeout;
         using var overTime = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, overTime.Token);
-        var cli = new BuildahCli(executable, storage.ForTenant(build.Tenant));
+        var cli = new BuildahCli(executable, storage.ForTenant(build.Tenant), settings.StorageDriver);
         using var access = RegistryAccessFiles.Create(endpoint.Value);
         var before = await cli.ContainersAsync(ct);
         var succeeded = false;

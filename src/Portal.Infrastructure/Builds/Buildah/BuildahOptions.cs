@@ -13,6 +13,12 @@ public sealed class BuildahOptions
     /// </summary>
     public string StorageDirectory { get; set; } = "";
 
+    /// <summary>
+    /// The storage driver of the images: "auto" (overlay where the kernel mounts it for buildah, else vfs), "overlay"
+    /// or "vfs" (<see cref="BuildahStorageDriver"/>).
+    /// </summary>
+    public string StorageDriver { get; set; } = BuildahStorageDriver.Auto;
+
     /// <summary>Builds running at once; the others wait in the order they came. One per core is a fair start.</summary>
     public int ConcurrentBuilds { get; set; } = 2;
 
@@ -31,6 +37,7 @@ public sealed class BuildahOptions
     public string? Invalid() =>
         ConcurrentBuilds < 1 || ConcurrentBuildsPerTenant < 1
             ? $"{Section}:ConcurrentBuilds and ConcurrentBuildsPerTenant are at least 1."
+        : !BuildahStorageDriver.IsKnown(StorageDriver) ? $"{Section}:StorageDriver is auto, overlay or vfs."
         : Timeout <= TimeSpan.Zero ? $"{Section}:Timeout must be positive."
         : FailureLines is < 1 or > 200 ? $"{Section}:FailureLines is 1 to 200."
         : null;
