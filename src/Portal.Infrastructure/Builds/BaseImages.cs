@@ -59,6 +59,12 @@ public sealed class BaseImageOptions
 
     public Dictionary<string, BaseImageSetting> Images { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// A folder of certificate authorities (<c>*.crt</c>, PEM) the local base images trust besides Debian's, as a
+    /// proxy that inspects TLS needs; by default the ones this machine added to its own store. Empty for none.
+    /// </summary>
+    public string TrustedCertificates { get; set; } = "/usr/local/share/ca-certificates";
+
     /// <summary>What is wrong with the settings, in a sentence; null when nothing is.</summary>
     public string? Invalid()
     {

@@ -64,6 +64,27 @@ public sealed class BaseImageMakerTests(LocalRegistry registry)
     }
 
     [Fact]
+    public void A_runtime_image_trusts_the_machines_added_certificates_for_every_language_runtime()
+    {
+        var dockerfile = BaseImageMaker.RuntimeDockerfile(
+            "127.0.0.1:5000/base/debian:bookworm",
+            new LocalBaseImage("nodejs", "18", ["nodejs", "npm"]),
+            trustsCertificates: true
+        );
+
+        Assert.Equal(
+            "FROM 127.0.0.1:5000/base/debian:bookworm\n"
+                + "COPY trusted-certificates/ /usr/local/share/ca-certificates/portal/\n"
+                + "RUN apt-get update \\\n"
+                + " && apt-get install -y --no-install-recommends ca-certificates nodejs npm \\\n"
+                + " && update-ca-certificates \\\n"
+                + " && rm -rf /var/lib/apt/lists/*\n"
+                + "ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n",
+            dockerfile
+        );
+    }
+
+    [Fact]
     public async Task A_package_name_that_is_not_a_debian_one_is_refused_before_anything_runs()
     {
         var rootFilesystem = new BusyboxRootFilesystem();

@@ -104,7 +104,9 @@ public sealed class DebianBaseImages : IAsyncLifetime
                 _registry!.Connection(),
                 new BuildStorage(Path.Combine(_registry.Folder.FullName, "base-images")),
                 new BuildSlots(1),
-                new MmdebstrapRootFilesystem()
+                new MmdebstrapRootFilesystem(),
+                // As the portal does by default: the certificates this machine added (a TLS-inspecting proxy's).
+                Options.Create(new BaseImageOptions())
             );
             var log = new List<string>();
             foreach (var name in new[] { "" }.Concat(names))
@@ -138,11 +140,17 @@ public sealed class DebianBaseImages : IAsyncLifetime
         return "mmdebstrap is not installed: apt-get install mmdebstrap to make the Debian base images.";
     }
 
-    /// <summary>The registry folder kept between local runs, for this version of the catalog file.</summary>
+    /// <summary>
+    /// The registry folder kept between local runs, for this version of the catalog file and of the way an image is
+    /// made from it.
+    /// </summary>
     private static string KeptFolder()
     {
         var file = Path.Combine(Recipes.CatalogDirectory(), "base-images", "bookworm.yaml");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)))[..16];
+        var making = BaseImageMaker.RuntimeDockerfile("debian", new LocalBaseImage("image", "1", ["package"]), true);
+        var hash = Convert.ToHexStringLower(
+            SHA256.HashData([.. File.ReadAllBytes(file), .. System.Text.Encoding.UTF8.GetBytes(making)])
+        )[..16];
         return Path.Combine(Path.GetTempPath(), $"portal-test-base-images-{hash}");
     }
 }

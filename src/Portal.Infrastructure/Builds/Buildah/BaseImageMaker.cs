@@ -21,7 +21,8 @@ public sealed partial class BaseImageMaker(
     RegistryConnection registry,
     BuildStorage storage,
     BuildSlots slots,
-    IBaseRootFilesystem rootFilesystem
+    IBaseRootFilesystem rootFilesystem,
+    IOptions<BaseImageOptions>? baseImages = null
 )
 {
     public const string DebianRepository = "base/debian";
@@ -33,16 +34,34 @@ public sealed partial class BaseImageMaker(
     /// </summary>
     private static string RepositoryOf(LocalBaseImage image) => $"{LocalBaseImages.Repository}/{image.Name}";
 
-    public static string RuntimeDockerfile(string debianReference, LocalBaseImage image)
+    /// <summary>The folder of the image's context the trusted certificates are copied to.</summary>
+    public const string TrustedCertificatesFolder = "trusted-certificates";
+
+    /// <summary>
+    /// The Dockerfile a runtime image is made from; <paramref name="trustsCertificates"/> adds the certificates of the
+    /// context's <see cref="TrustedCertificatesFolder"/> to the image's trusted authorities (Debian's store, which Go,
+    /// Python, Java and curl read, and Node.js through NODE_EXTRA_CA_CERTS).
+    /// </summary>
+    public static string RuntimeDockerfile(
+        string debianReference,
+        LocalBaseImage image,
+        bool trustsCertificates = false
+    )
     {
         var dockerfile = new StringBuilder().Append("FROM ").Append(debianReference).Append('\n');
-        if (image.Packages.Count > 0)
+        var packages = trustsCertificates ? ["ca-certificates", .. image.Packages] : image.Packages.ToList();
+        if (trustsCertificates)
+            dockerfile.Append($"COPY {TrustedCertificatesFolder}/ /usr/local/share/ca-certificates/portal/\n");
+        if (packages.Count > 0)
             dockerfile
                 .Append("RUN apt-get update \\\n")
                 .Append(" && apt-get install -y --no-install-recommends ")
-                .Append(string.Join(' ', image.Packages))
+                .Append(string.Join(' ', packages.Distinct(StringComparer.Ordinal)))
                 .Append(" \\\n")
+                .Append(trustsCertificates ? " && update-ca-certificates \\\n" : "")
                 .Append(" && rm -rf /var/lib/apt/lists/*\n");
+        if (trustsCertificates)
+            dockerfile.Append("ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt\n");
         return dockerfile.ToString();
     }
 
@@ -159,9 +178,12 @@ public sealed partial class BaseImageMaker(
         var context = PrivateFiles.CreateTemporaryFolder("portal-base-");
         try
         {
+            var trusts = CopyTrustedCertificates(context.FullName);
+            if (trusts)
+                log($"The image trusts the certificates of {baseImages!.Value.TrustedCertificates}.");
             await File.WriteAllTextAsync(
                 Path.Combine(context.FullName, "Dockerfile"),
-                RuntimeDockerfile(debian, image),
+                RuntimeDockerfile(debian, image, trusts),
                 ct
             );
             log($"Making {reference}.");
@@ -196,6 +218,21 @@ public sealed partial class BaseImageMaker(
         {
             PrivateFiles.DeleteQuietly(context.FullName);
         }
+    }
+
+    /// <summary>Copies the trusted certificates (<c>*.crt</c>) into the context; false when there are none.</summary>
+    private bool CopyTrustedCertificates(string context)
+    {
+        var folder = baseImages?.Value.TrustedCertificates;
+        if (string.IsNullOrWhiteSpace(folder) || !Directory.Exists(folder))
+            return false;
+        var certificates = Directory.GetFiles(folder, "*.crt", SearchOption.AllDirectories);
+        if (certificates.Length == 0)
+            return false;
+        var target = Directory.CreateDirectory(Path.Combine(context, TrustedCertificatesFolder));
+        foreach (var (certificate, index) in certificates.Order(StringComparer.Ordinal).Select((c, i) => (c, i)))
+            File.Copy(certificate, Path.Combine(target.FullName, $"{index:D3}-{Path.GetFileName(certificate)}"));
+        return true;
     }
 
     private async Task<Result<bool>> PresentAsync(string repository, string tag, CancellationToken ct)
