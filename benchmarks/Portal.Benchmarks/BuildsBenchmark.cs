@@ -24,6 +24,13 @@ internal static class BuildsBenchmark
         var clock = Stopwatch.StartNew();
         void Progress(string what) =>
             Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds, 6:F1}s] {what}"));
+        var buildah = Portal.Infrastructure.Builds.BuildTools.Find(Portal.Infrastructure.Builds.BuildTools.Buildah);
+        var driver = buildah is null
+            ? "none: buildah is missing"
+            : await Portal.Infrastructure.Builds.Buildah.BuildahStorageDriver.ResolveAsync(
+                buildah,
+                Portal.Infrastructure.Builds.Buildah.BuildahStorageDriver.Auto
+            );
         var report = new Report();
         report.Line(Invariant($"# Builds benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         report.Line();
@@ -31,7 +38,8 @@ internal static class BuildsBenchmark
             "`dotnet run -c Release --project benchmarks/Portal.Benchmarks -- --builds` — the build path of the "
                 + "tests (`RealBuildWorld`): fixture repositories made with git, the real `GitClient`, "
                 + "`SourceInspector`, recipes rendered on the local Debian base images "
-                + "(`Portal:Builds:BaseImages:Source=Local`), `BuildahImageBuilder` (vfs, chroot) pushing to a real "
+                + "(`Portal:Builds:BaseImages:Source=Local`), `BuildahImageBuilder` "
+                + $"(storage driver {driver}, chroot) pushing to a real "
                 + "`docker-registry` on loopback, each build run by `OperationJob` as the job scheduler runs it, on "
                 + "SQLite. Build slots: 2 in all, 1 per tenant (the portal's defaults on 2 cores)."
         );

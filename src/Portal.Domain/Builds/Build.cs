@@ -101,7 +101,9 @@ public sealed class Build : ITenantOwned
     /// <summary>The recipe that made the Dockerfile, once detected or chosen.</summary>
     public string? Recipe { get; private set; }
 
-    /// <summary>The port the built application listens on (the recipe's), which a deploy of it adds to the spec.</summary>
+    /// <summary>
+    /// The port the built application listens on (the recipe's), which a deploy of it adds to the spec.
+    /// </summary>
     public int? Port { get; private set; }
 
     /// <summary>The recipe and values the build was queued with, or null to take the inspector's proposal.</summary>

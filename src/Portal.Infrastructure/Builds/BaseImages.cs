@@ -43,7 +43,8 @@ public sealed class BaseImageOptions
 
     /// <summary>
     /// Where recipes' base images come from; unset, <see cref="BaseImageSource.Local"/> when the portal runs its own
-    /// registry (the embedded mode, where public registries may be out of reach) and <see cref="BaseImageSource.Public"/>
+    /// registry (the embedded mode, where public registries may be out of reach) and
+    /// <see cref="BaseImageSource.Public"/>
     /// otherwise.
     /// </summary>
     public BaseImageSource? Source { get; set; }

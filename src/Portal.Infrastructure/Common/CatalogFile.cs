@@ -7,8 +7,8 @@ namespace Portal.Infrastructure.Common;
 
 /// <summary>
 /// The one way a catalog folder of YAML files (middleware templates, build recipes) is read: one file per entry, named
-/// after it ("redis.yaml" holds "redis"), camelCase keys with an unknown key refused so that a typo does not pass for an
-/// empty field, a syntax error named with the file and line, and every problem of every file reported at once.
+/// after it ("redis.yaml" holds "redis"), camelCase keys with an unknown key refused so that a typo does not pass for
+/// an empty field, a syntax error named with the file and line, and every problem of every file reported at once.
 /// </summary>
 internal static class CatalogFile
 {
@@ -19,8 +19,9 @@ internal static class CatalogFile
         .Build();
 
     /// <summary>
-    /// Every file of <paramref name="directory"/> parsed by <paramref name="parse"/>, in name order; all the problems of
-    /// all the files at once; a folder without files gives none. <paramref name="what"/> names an entry in the messages ("recipe", "template").
+    /// Every file of <paramref name="directory"/> parsed by <paramref name="parse"/>, in name order; all the problems
+    /// of all the files at once; a folder without files gives none. <paramref name="what"/> names an entry in the
+    /// messages ("recipe", "template").
     /// </summary>
     public static Result<IReadOnlyList<T>> LoadFolder<T>(
         string directory,

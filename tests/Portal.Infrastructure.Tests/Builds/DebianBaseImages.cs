@@ -8,9 +8,9 @@ namespace Portal.Infrastructure.Tests.Builds;
 
 /// <summary>
 /// The local base images of <c>catalog/base-images/bookworm.yaml</c> that the fixture applications build on, made for
-/// real when first asked for, once per test run, by <see cref="BaseImageMaker"/> (mmdebstrap's Debian, then apt in buildah) in a registry of
-/// their own. Under CI the registry starts empty; on a developer's machine its data is kept in a folder under /tmp
-/// named after the catalog file's hash, so a second run finds the images made and costs seconds.
+/// real when first asked for, once per test run, by <see cref="BaseImageMaker"/> (mmdebstrap's Debian, then apt in
+/// buildah) in a registry of their own. Under CI the registry starts empty; on a developer's machine its data is kept
+/// in a folder under /tmp named after the catalog file's hash, so a second run finds the images made and costs seconds.
 /// </summary>
 public sealed class DebianBaseImages : IAsyncLifetime
 {

@@ -181,7 +181,9 @@ public sealed class RegistryProtocolTests
         }
     }
 
-    /// <summary>A registry holding one image (manifest and config blob, as the OCI spec's example) and an index.</summary>
+    /// <summary>
+    /// A registry holding one image (manifest and config blob, as the OCI spec's example) and an index.
+    /// </summary>
     private sealed class ConfigRegistry : HttpMessageHandler
     {
         public const string ConfigDigest = "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7";

@@ -191,7 +191,9 @@ public sealed partial class BuildahImageBuilder(
         return null;
     }
 
-    /// <summary>The image a FROM line names that the registry does not have, when that is why the build failed.</summary>
+    /// <summary>
+    /// The image a FROM line names that the registry does not have, when that is why the build failed.
+    /// </summary>
     private static string? MissingBaseImage(ToolOutcome built) =>
         built
             .LastLines.Select(line => PullRefused().Match(line))

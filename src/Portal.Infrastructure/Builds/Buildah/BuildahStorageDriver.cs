@@ -25,7 +25,9 @@ public static class BuildahStorageDriver
             ? Probed.GetOrAdd(executable, e => new Lazy<Task<string>>(() => ProbeAsync(e))).Value
             : Task.FromResult(setting);
 
-    /// <summary>Overlay when a working container can be made and mounted with it, in a folder thrown away after.</summary>
+    /// <summary>
+    /// Overlay when a working container can be made and mounted with it, in a folder thrown away after.
+    /// </summary>
     private static async Task<string> ProbeAsync(string executable)
     {
         var folder = Path.Combine(Path.GetTempPath(), $"portal-buildah-probe-{Guid.NewGuid():N}");

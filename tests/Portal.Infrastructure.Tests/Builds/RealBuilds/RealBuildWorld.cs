@@ -174,7 +174,9 @@ public sealed class RealBuildWorld : IAsyncDisposable
         PrivateFiles.DeleteQuietly(Repositories);
     }
 
-    /// <summary>The real Git client, sent to the test's repository named by the last part of the source's URL.</summary>
+    /// <summary>
+    /// The real Git client, sent to the test's repository named by the last part of the source's URL.
+    /// </summary>
     private sealed class FolderGitClient(IGitClient git, string root) : IGitClient
     {
         private GitRemote Local(GitRemote remote)
