@@ -97,25 +97,16 @@ public sealed partial class OciRegistryClient : IImageRegistry, IDisposable
     {
         if (!ImageTags.IsValid(reference) && !IsDigest(reference))
             return Problem.Invalid("Reference", $"'{reference}' is neither a tag nor a digest.");
-        var answer = await SendAsync(
-            () =>
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, $"/v2/{repository}/manifests/{reference}");
-                foreach (var type in new[] { OciManifest, DockerManifest, OciIndex, DockerManifestList })
-                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
-                return request;
-            },
-            Pull(repository),
+        var answer = await GetAsync(
+            $"/v2/{repository}/manifests/{reference}",
+            [OciManifest, DockerManifest, OciIndex, DockerManifestList],
+            repository,
+            $"Image {repository}:{reference}",
             ct
         );
         if (!answer.Succeeded)
             return answer.Problem!;
         using var response = answer.Value;
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return Problem.NotFound($"Image {repository}:{reference}");
-        if (!response.IsSuccessStatusCode)
-            return Unexpected(response, $"give the manifest of {repository}:{reference}");
-
         var bytes = await response.Content.ReadAsByteArrayAsync(ct);
         var digest = response.Headers.TryGetValues("Docker-Content-Digest", out var digests)
             ? digests.First()
@@ -189,6 +180,32 @@ public sealed partial class OciRegistryClient : IImageRegistry, IDisposable
         CancellationToken ct
     )
     {
+        var answer = await GetAsync(path, accept, repository, what, ct);
+        if (!answer.Succeeded)
+            return answer.Problem!;
+        using var response = answer.Value;
+        try
+        {
+            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), default, ct);
+        }
+        catch (JsonException e)
+        {
+            return Problem.Conflict($"The registry at {Host} answered {path} with what is not JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A successful answer to a GET of <paramref name="path"/> (the caller disposes it); a 404 is
+    /// <paramref name="what"/> not found, any other failure a problem naming the path.
+    /// </summary>
+    private async Task<Result<HttpResponseMessage>> GetAsync(
+        string path,
+        string[] accept,
+        ImageRepository repository,
+        string what,
+        CancellationToken ct
+    )
+    {
         var answer = await SendAsync(
             () =>
             {
@@ -202,19 +219,13 @@ public sealed partial class OciRegistryClient : IImageRegistry, IDisposable
         );
         if (!answer.Succeeded)
             return answer.Problem!;
-        using var response = answer.Value;
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return Problem.NotFound(what);
-        if (!response.IsSuccessStatusCode)
-            return Unexpected(response, $"give {path}");
-        try
-        {
-            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), default, ct);
-        }
-        catch (JsonException e)
-        {
-            return Problem.Conflict($"The registry at {Host} answered {path} with what is not JSON: {e.Message}");
-        }
+        var response = answer.Value;
+        if (response.IsSuccessStatusCode)
+            return response;
+        using (response)
+            return response.StatusCode == HttpStatusCode.NotFound
+                ? Problem.NotFound(what)
+                : Unexpected(response, $"give {path}");
     }
 
     public async Task<Result> DeleteManifestAsync(ImageRepository repository, string digest, CancellationToken ct)

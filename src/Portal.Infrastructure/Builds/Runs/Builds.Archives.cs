@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Builds;
 using Portal.Domain.Common;
 
@@ -26,20 +25,15 @@ public sealed partial class Builds
     /// </summary>
     public async Task<Result<Build>> QueueArchiveAsync(QueueArchiveBuild request, CancellationToken ct)
     {
+        var buildable = await BuildableAsync(request.AppName, ct);
+        if (!buildable.Succeeded)
+            return buildable.Problem!;
+        var app = buildable.Value;
         var tenant = currentTenant.Required;
-        if (tenant.IsReadOnly)
-            return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: nothing can be built.");
-        var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == request.AppName, ct);
-        if (app is null)
-            return Problem.NotFound($"Application '{request.AppName}'");
-        RecipeChoice? choice = null;
-        if (!string.IsNullOrWhiteSpace(request.Recipe))
-        {
-            var chosen = catalog.Choose(request.Recipe.Trim(), request.Values ?? new Dictionary<string, string?>());
-            if (!chosen.Succeeded)
-                return chosen.Problem!;
-            choice = chosen.Value;
-        }
+        var chosen = Choose(request.Recipe, request.Values);
+        if (!chosen.Succeeded)
+            return chosen.Problem!;
+        var choice = chosen.Value;
         var received = await archives.ReceiveAsync(request.FileName, request.Content, ct);
         if (!received.Succeeded)
             return received.Problem!;

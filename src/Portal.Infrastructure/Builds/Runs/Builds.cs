@@ -66,35 +66,48 @@ public sealed partial class Builds(
 
     public async Task<Result<Build>> QueueAsync(QueueBuild request, CancellationToken ct)
     {
-        var tenant = currentTenant.Required;
-        if (tenant.IsReadOnly)
-            return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: nothing can be built.");
-        var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == request.AppName, ct);
-        if (app is null)
-            return Problem.NotFound($"Application '{request.AppName}'");
+        var buildable = await BuildableAsync(request.AppName, ct);
+        if (!buildable.Succeeded)
+            return buildable.Problem!;
+        var app = buildable.Value;
         var source = await db.AppSources.AsNoTracking().FirstOrDefaultAsync(s => s.ApplicationId == app.Id, ct);
         if (source is null)
             return Problem.Invalid(
                 "Source",
                 $"'{app.Name}' has no source to build: connect a Git repository to it first."
             );
-        RecipeChoice? choice = null;
-        if (!string.IsNullOrWhiteSpace(request.Recipe))
-        {
-            var name = request.Recipe.Trim();
-            if (catalog.Find(name) is null)
-                return Problem.Invalid(
-                    "Recipe",
-                    $"There is no recipe '{name}': choose one of "
-                        + $"{string.Join(", ", catalog.Recipes.Select(r => r.Name))}."
-                );
-            var chosen = catalog.Choose(name, request.Values ?? new Dictionary<string, string?>());
-            if (!chosen.Succeeded)
-                return chosen.Problem!;
-            choice = chosen.Value;
-        }
+        var choice = Choose(request.Recipe, request.Values);
+        if (!choice.Succeeded)
+            return choice.Problem!;
         var gitRef = string.IsNullOrWhiteSpace(request.Ref) ? source.Ref : request.Ref.Trim();
-        return await SaveAsync(app.Id, app.Name, gitRef, choice, ct);
+        return await SaveAsync(app.Id, app.Name, gitRef, choice.Value, ct);
+    }
+
+    /// <summary>The application to build, when the current tenant may build at all.</summary>
+    private async Task<Result<Domain.Applications.Application>> BuildableAsync(string appName, CancellationToken ct)
+    {
+        var tenant = currentTenant.Required;
+        if (tenant.IsReadOnly)
+            return Problem.Forbidden($"Tenant '{tenant.Slug}' is {tenant.ReadOnlyReason}: nothing can be built.");
+        var app = await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.Name == appName, ct);
+        return app is null ? Problem.NotFound($"Application '{appName}'") : app;
+    }
+
+    /// <summary>The recipe asked for with its values checked, or none to take the inspector's proposal.</summary>
+    private Result<RecipeChoice?> Choose(string? recipe, IReadOnlyDictionary<string, string?>? values)
+    {
+        if (string.IsNullOrWhiteSpace(recipe))
+            return Result<RecipeChoice?>.Ok(null);
+        var name = recipe.Trim();
+        if (catalog.Find(name) is null)
+            return Problem.Invalid(
+                "Recipe",
+                $"There is no recipe '{name}': choose one of {string.Join(", ", catalog.Recipes.Select(r => r.Name))}."
+            );
+        var chosen = catalog.Choose(name, values ?? new Dictionary<string, string?>());
+        if (!chosen.Succeeded)
+            return chosen.Problem!;
+        return chosen.Value;
     }
 
     /// <summary>Builds the commit of build <paramref name="number"/> again, with the same recipe choice.</summary>
