@@ -102,7 +102,7 @@ public sealed class BuildsJourneyTests(BuildsPortalFixture portal, ITestOutputHe
     private const string Failure = "error: shop.c:3: expected ';' before 'return'";
 
     [SkippableFact]
-    public async Task A_developer_builds_from_git_watches_the_log_live_deploys_the_build_and_reads_a_broken_builds_failure()
+    public async Task A_developer_builds_from_git_follows_the_log_deploys_the_build_and_reads_a_broken_builds_failure()
     {
         PortalFixture.RequireChromium();
         if (BuildsPortalFixture.Missing() is { } missing)
