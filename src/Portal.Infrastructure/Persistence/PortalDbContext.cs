@@ -55,6 +55,12 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Builds.Build> Builds => Set<Domain.Builds.Build>();
     public DbSet<Domain.Builds.BuildLogChunk> BuildLogChunks => Set<Domain.Builds.BuildLogChunk>();
     public DbSet<Domain.Builds.ImageRetention> ImageRetentions => Set<Domain.Builds.ImageRetention>();
+    public DbSet<Domain.Pipelines.Pipeline> Pipelines => Set<Domain.Pipelines.Pipeline>();
+    public DbSet<Domain.Pipelines.PipelineRun> PipelineRuns => Set<Domain.Pipelines.PipelineRun>();
+    public DbSet<Domain.Pipelines.PipelineRunLogLine> PipelineRunLogLines => Set<Domain.Pipelines.PipelineRunLogLine>();
+    public DbSet<Domain.Pipelines.PipelineRunChild> PipelineRunChildren => Set<Domain.Pipelines.PipelineRunChild>();
+    public DbSet<Domain.Pipelines.RunQuota> RunQuotas => Set<Domain.Pipelines.RunQuota>();
+    public DbSet<Domain.Pipelines.WebhookDelivery> WebhookDeliveries => Set<Domain.Pipelines.WebhookDelivery>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
     private Guid CurrentTenantId => tenantScope.TenantId;
@@ -82,5 +88,11 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
         builder.Entity<Domain.Builds.BuildLogChunk>().HasQueryFilter(c => c.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.AppSource>().HasQueryFilter(s => s.TenantId == CurrentTenantId);
         builder.Entity<Domain.Builds.ImageRetention>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Pipelines.Pipeline>().HasQueryFilter(p => p.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Pipelines.PipelineRun>().HasQueryFilter(r => r.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Pipelines.PipelineRunLogLine>().HasQueryFilter(l => l.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Pipelines.PipelineRunChild>().HasQueryFilter(c => c.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Pipelines.RunQuota>().HasQueryFilter(q => q.TenantId == CurrentTenantId);
+        builder.Entity<Domain.Pipelines.WebhookDelivery>().HasQueryFilter(d => d.TenantId == CurrentTenantId);
     }
 }
