@@ -12,6 +12,7 @@ using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Pipelines;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Portal.Web.Tests.Pipelines;
 
@@ -21,7 +22,7 @@ namespace Portal.Web.Tests.Pipelines;
 /// the Git host is an HTTPS server of the test's own. The portal is killed with SIGKILL while the run's deploy stage
 /// follows its rollout, and started again on the same database.
 /// </summary>
-public sealed class PipelineRunCrashScenarios
+public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
 {
     private const string Tenant = "crash";
     private const string App = "shop";
@@ -43,6 +44,8 @@ public sealed class PipelineRunCrashScenarios
         RequireTools();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var ct = timeout.Token;
+        var clock = Stopwatch.StartNew();
+        void Note(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds, 6:F1} s  {what}");
         var folder = Directory.CreateTempSubdirectory("portal-crash-").FullName;
         EmbeddedRegistryProcess? registry = null;
         HttpsGitHost? git = null;
@@ -69,6 +72,7 @@ public sealed class PipelineRunCrashScenarios
             using (var api = await portal.AdminApiAsync(ct))
                 await ArrangeAsync(api, database, await File.ReadAllTextAsync(kubeconfig, ct), git.Url(App), ct);
             var runId = await QueueRunAsync(database, commit, ct);
+            Note("portal arranged (cluster, pool, tenant, quota, dev ready, app, source); run 1 queued");
 
             var deploying = await UntilAsync(
                 database,
@@ -93,7 +97,9 @@ public sealed class PipelineRunCrashScenarios
             var operationId = deploying.Stage(Stage)!.OperationId!.Value;
 
             var pid = portal.Id;
+            var killedAt = DateTime.UtcNow;
             portal.Kill();
+            Note($"portal {pid} killed (SIGKILL) while {Describe(deploying)}");
             Assert.False(Process.GetProcesses().Any(p => p.Id == pid), "The portal outlived SIGKILL.");
             await using (var db = Open(database))
             {
@@ -106,6 +112,7 @@ public sealed class PipelineRunCrashScenarios
             portal.Dispose();
 
             portal = await PortalProcess.StartAsync(settings, git.CaBundle, ct);
+            Note($"portal started again as {portal.Id}");
             var done = await UntilAsync(
                 database,
                 runId,
@@ -115,6 +122,7 @@ public sealed class PipelineRunCrashScenarios
                 ct
             );
 
+            Note($"run finished: {Describe(done)}");
             Assert.True(done.State == RunState.Succeeded, Describe(done));
             Assert.Equal(operationId, done.Stage(Stage)!.OperationId);
             await using (var db = Open(database))
@@ -134,6 +142,15 @@ public sealed class PipelineRunCrashScenarios
                         .Operations.IgnoreQueryFilters()
                         .CountAsync(o => o.Kind == OperationKinds.ApplicationDeploy, ct)
                 );
+                // The interrupted operation itself was taken up again and followed its rollout to the end.
+                var resumed = await db
+                    .Operations.IgnoreQueryFilters()
+                    .AsNoTracking()
+                    .SingleAsync(o => o.Id == operationId, ct);
+                Assert.Equal(OperationState.Succeeded, resumed.State);
+                Assert.True(resumed.Attempts >= 2, $"The deploy ran {resumed.Attempts} time(s): it was not resumed.");
+                Assert.True(resumed.Steps.Single(st => st.Name == "rollout").FinishedAt > killedAt);
+                Note($"deploy: {string.Join(", ", resumed.Steps.Select(st => st.Name))}; {resumed.Attempts} attempts");
             }
             using var cluster = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
             await SandboxWorld.EventuallyAsync(
