@@ -53,7 +53,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
     {
         RequireTools();
         RequireDatabase(kind);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         var ct = timeout.Token;
         var clock = Stopwatch.StartNew();
         void Note(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds, 6:F1} s  {what}");
