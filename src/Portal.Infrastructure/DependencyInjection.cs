@@ -11,6 +11,7 @@ using Portal.Infrastructure.Monitoring.Notifications;
 using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Pipelines;
 using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure;
@@ -254,6 +255,7 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.MonitoringJobs>();
 
         services.AddBuildSources(configuration);
+        services.AddPipelineEditing();
         services.AddPortalBuilds(configuration, contentRoot);
 
         services.AddPortalKeyRing(configuration);

@@ -95,6 +95,9 @@ public sealed class Pipelines(
 {
     public const int DeliveriesShown = 20;
 
+    /// <summary>Names the pages of an application's pipelines take for themselves.</summary>
+    private static readonly string[] ReservedNames = ["new", "convert"];
+
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public async Task<Result<CreatedPipeline>> CreateAsync(CreatePipeline request, CancellationToken ct)
@@ -103,6 +106,11 @@ public sealed class Pipelines(
         if (!app.Succeeded)
             return app.Problem!;
         var name = PipelineName.Check(request.Name);
+        if (name.Succeeded && ReservedNames.Contains(name.Value))
+            name = Problem.Invalid(
+                "Name",
+                $"'{name.Value}' names a page of the pipelines (new, convert): choose another name."
+            );
         var definition = PipelineYaml.Parse(request.Yaml);
         var problems = new[] { name.Problem, definition.Problem }.OfType<Problem>().ToList();
         if (problems.Count > 0)
