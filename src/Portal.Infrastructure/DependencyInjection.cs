@@ -257,6 +257,7 @@ public static class DependencyInjection
         services.AddBuildSources(configuration);
         services.AddPipelineEditing();
         services.AddPortalBuilds(configuration, contentRoot);
+        services.AddPipelines(configuration);
 
         services.AddPortalKeyRing(configuration);
         return services;

@@ -1,129 +1,54 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Portal.Domain.Audit;
-using Portal.Domain.Common;
+using Portal.Domain.Builds;
 using Portal.Domain.Pipelines;
-using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Persistence;
-using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure.Pipelines;
 
-/// <summary>A tenant's run quota: its own when a platform admin set one (<paramref name="IsDefault"/> false).</summary>
-public sealed record RunQuotaLimits(int ConcurrentRuns, int BuildMinutesPerDay, bool IsDefault);
+/// <summary>A tenant's run quota as it applies: its own, or the platform's defaults.</summary>
+public sealed record RunLimits(int ConcurrentRuns, int BuildMinutesPerDay, bool IsDefault);
 
-/// <summary>A tenant's run quota with what it uses of it now: runs going, build minutes since 00:00 UTC.</summary>
-public sealed record RunQuotaUse(RunQuotaLimits Limits, int RunsGoing, double BuildMinutesToday)
+/// <summary>What a tenant may spend on pipelines, and what it spent: runs going, build minutes today (UTC).</summary>
+public sealed class RunQuotas(PortalDbContext db, IOptions<PipelineOptions> options, TimeProvider clock)
 {
-    public int ConcurrentRuns => Limits.ConcurrentRuns;
-    public int BuildMinutesPerDay => Limits.BuildMinutesPerDay;
-
-    /// <summary>The build minutes today as people read them: started minutes count whole.</summary>
-    public int BuildMinutesTodayRounded => (int)Math.Ceiling(BuildMinutesToday - 1e-9);
-}
-
-/// <summary>
-/// What tenants may spend on pipelines: runs going at once and build minutes a day. Set per tenant by a platform admin
-/// (audited; a missing number is refused, never taken as 0); a tenant without its own has the platform's defaults.
-/// </summary>
-public sealed class RunQuotas(
-    ICurrentActor currentActor,
-    ICurrentTenant currentTenant,
-    PortalDbContext db,
-    AuditTrail audit,
-    IOptions<PipelineOptions> options,
-    TimeProvider clock
-)
-{
-    private DateTime Now => clock.GetUtcNow().UtcDateTime;
-
-    /// <summary>The current tenant's quota and its use.</summary>
-    public async Task<RunQuotaUse> ForCurrentTenantAsync(CancellationToken ct)
+    public async Task<RunLimits> LimitsAsync(Guid tenantId, CancellationToken ct)
     {
-        var tenantId = currentTenant.Required.Id;
-        var limits = await LimitsAsync(tenantId, ct);
-        var going = await db.PipelineRuns.CountAsync(r => r.State == RunState.Running, ct);
-        return new RunQuotaUse(limits, going, await BuildMinutesTodayAsync(ct));
+        var own = await db
+            .RunQuotas.IgnoreQueryFilters()
+            .AsNoTracking()
+            .FirstOrDefaultAsync(q => q.TenantId == tenantId, ct);
+        return own is null
+            ? new RunLimits(options.Value.ConcurrentRunsPerTenant, options.Value.BuildMinutesPerDay, true)
+            : new RunLimits(own.ConcurrentRuns, own.BuildMinutesPerDay, false);
     }
 
     /// <summary>
-    /// The minutes the current tenant's builds took since 00:00 UTC: each build's time from its start (or midnight)
-    /// to its end (or now, while it runs), read in one query.
+    /// The minutes the tenant's builds took since midnight UTC, those still running counted until now: one query.
     /// </summary>
-    public async Task<double> BuildMinutesTodayAsync(CancellationToken ct)
+    public async Task<double> BuildMinutesTodayAsync(Guid tenantId, CancellationToken ct)
     {
-        var now = Now;
+        var now = clock.GetUtcNow().UtcDateTime;
         var midnight = now.Date;
+        // No build lasts a day: those that ran today were queued since yesterday, which the tenant's index finds.
         var spans = await db
-            .Builds.AsNoTracking()
-            .Where(b => b.StartedAt != null && (b.FinishedAt == null || b.FinishedAt > midnight))
+            .Builds.IgnoreQueryFilters()
+            .AsNoTracking()
+            .Where(b => b.TenantId == tenantId && b.CreatedAt >= midnight.AddDays(-1) && b.StartedAt != null)
+            .Where(b => b.FinishedAt == null || b.FinishedAt >= midnight)
+            .Where(b => b.FinishedAt != null || b.State == BuildState.Running)
             .Select(b => new { b.StartedAt, b.FinishedAt })
             .ToListAsync(ct);
         return spans.Sum(s =>
         {
             var from = s.StartedAt!.Value < midnight ? midnight : s.StartedAt.Value;
             var to = s.FinishedAt ?? now;
-            return to > from ? (to - from).TotalMinutes : 0;
+            return Math.Max(0, (to - from).TotalMinutes);
         });
     }
 
-    /// <summary>The quota of the tenant <paramref name="tenantSlug"/>, for the platform admin's form.</summary>
-    public async Task<Result<RunQuotaLimits>> FindAsync(string tenantSlug, CancellationToken ct)
-    {
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.Slug == tenantSlug, ct);
-        if (tenant is null)
-            return Problem.NotFound($"Tenant '{tenantSlug}'");
-        return await LimitsAsync(tenant.Id, ct);
-    }
-
-    /// <summary>Sets the tenant's own quota (a platform admin's act); both numbers are needed.</summary>
-    public async Task<Result<RunQuotaLimits>> SetAsync(
-        string tenantSlug,
-        int? concurrentRuns,
-        int? buildMinutesPerDay,
-        CancellationToken ct
-    )
-    {
-        var actor = currentActor.Actor;
-        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Slug == tenantSlug, ct);
-        if (tenant is null)
-            return Problem.NotFound($"Tenant '{tenantSlug}'");
-        var existing = await db.RunQuotas.IgnoreQueryFilters().FirstOrDefaultAsync(q => q.TenantId == tenant.Id, ct);
-        if (existing is null)
-        {
-            var made = RunQuota.Create(tenant.Id, concurrentRuns, buildMinutesPerDay, actor.Name, Now);
-            if (!made.Succeeded)
-                return made.Problem!;
-            db.RunQuotas.Add(made.Value);
-        }
-        else
-        {
-            var changed = existing.Change(concurrentRuns, buildMinutesPerDay, actor.Name, Now);
-            if (!changed.Succeeded)
-                return changed.Problem!;
-        }
-        audit.Record(
-            actor,
-            tenant,
-            PipelineAuditActions.RunQuotaSet,
-            "tenant",
-            tenant.Slug,
-            $"{concurrentRuns} runs at once, {buildMinutesPerDay} build minutes a day"
-        );
-        if (!await db.TrySaveUniqueAsync(ct))
-            return Problem.Conflict($"The run quota of '{tenantSlug}' was set meanwhile; reload and try again.");
-        return new RunQuotaLimits(concurrentRuns!.Value, buildMinutesPerDay!.Value, false);
-    }
-
-    private async Task<RunQuotaLimits> LimitsAsync(Guid tenantId, CancellationToken ct)
-    {
-        var own = await db
-            .RunQuotas.IgnoreQueryFilters()
-            .AsNoTracking()
-            .FirstOrDefaultAsync(q => q.TenantId == tenantId, ct);
-        var defaults = options.Value;
-        return own is null
-            ? new RunQuotaLimits(defaults.ConcurrentRunsPerTenant, defaults.BuildMinutesPerDay, true)
-            : new RunQuotaLimits(own.ConcurrentRuns, own.BuildMinutesPerDay, false);
-    }
+    public async Task<int> RunsGoingAsync(Guid tenantId, CancellationToken ct) =>
+        await db
+            .PipelineRuns.IgnoreQueryFilters()
+            .CountAsync(r => r.TenantId == tenantId && r.State == RunState.Running, ct);
 }

@@ -144,7 +144,7 @@ public sealed record RunQuotaResource(
 /// never 0).
 /// </summary>
 [Route("api/v1/tenants/{tenant}/run-quota")]
-public sealed class RunQuotaApiController(RunQuotas quotas) : ApiControllerBase
+public sealed class RunQuotaApiController(RunQuotaSettings quotas) : ApiControllerBase
 {
     [HttpGet, Authorize(TenantPolicies.Read)]
     public async Task<RunQuotaResource> Get(CancellationToken ct)

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Domain.Audit;
+using Portal.Domain.Pipelines;
 using Portal.Infrastructure.Pipelines;
+using Portal.Infrastructure.Pipelines.Runs;
 using Portal.Infrastructure.Tenancy;
 using Portal.Web.Common;
 using Portal.Web.Tenancy;
@@ -39,7 +42,8 @@ public sealed class StartRunForm
 /// secret rotated. Viewers read; developers change.
 /// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class PipelinesController(PipelineDefinitions pipelines) : Controller
+public sealed class PipelinesController(PipelineDefinitions pipelines, PipelineRuns runs, ICurrentActor actor)
+    : Controller
 {
     private const string SecretKey = "WebhookSecret";
     private static readonly JsonSerializerOptions AsTyped = new() { PropertyNamingPolicy = null };
@@ -205,18 +209,23 @@ public sealed class PipelinesController(PipelineDefinitions pipelines) : Control
         );
     }
 
+    /// <summary>Starts a run of the ref (and commit) chosen, as the person who asked.</summary>
     [HttpPost(PipelineRoutes.StartRun), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> Start(string app, string pipeline, StartRunForm form, CancellationToken ct)
     {
         var back = PipelineRoutes.PipelineUrl(Tenant, app, pipeline);
-        if (await pipelines.FindAsync(app, pipeline, ct) is null)
-            return NotFound();
         if (string.IsNullOrWhiteSpace(form.Ref))
             return this.AfterAction(Domain.Common.Problem.Invalid("Ref", "Say which branch or tag to run."), "", back);
-        // Starting a run is the run engine's (PipelineRuns.StartAsync); this page hands the run to it once it is here.
+        var trigger = new RunTrigger(
+            TriggerKind.Manual,
+            form.Ref.Trim(),
+            string.IsNullOrWhiteSpace(form.Sha) ? null : form.Sha.Trim(),
+            actor.Actor.Name
+        );
+        var started = await runs.StartAsync(new StartRun(app, pipeline, trigger), ct);
         return this.AfterAction(
-            Domain.Common.Problem.Unavailable("Runs cannot be started yet: the run engine is not here."),
-            "",
+            started.Problem,
+            started.Succeeded ? $"Run {started.Value.Number} of {pipeline} is started on {trigger.Ref}." : "",
             back
         );
     }

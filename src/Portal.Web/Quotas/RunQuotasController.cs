@@ -13,12 +13,12 @@ public sealed class RunQuotaForm
     public string? BuildMinutesPerDay { get; set; }
 }
 
-public sealed record RunQuotaPageModel(string Tenant, RunQuotaLimits Limits, RunQuotaForm Form);
+public sealed record RunQuotaPageModel(string Tenant, RunLimits Limits, RunQuotaForm Form);
 
 /// <summary>A tenant's run quota for pipelines (runs at once, build minutes a day), set by platform admins.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
-public sealed class RunQuotasController(RunQuotas quotas) : Controller
+public sealed class RunQuotasController(RunQuotaSettings quotas) : Controller
 {
     [HttpGet(QuotaRoutes.RunQuota)]
     public async Task<IActionResult> Edit(string tenant, CancellationToken ct)

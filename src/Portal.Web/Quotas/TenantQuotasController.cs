@@ -15,7 +15,7 @@ public sealed record TenantQuotasModel(
 
 /// <summary>What the platform granted the tenant in each pool, and its run quota for pipelines with its use.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class TenantQuotasController(PoolCatalog pools, RunQuotas runQuotas) : Controller
+public sealed class TenantQuotasController(PoolCatalog pools, RunQuotaSettings runQuotas) : Controller
 {
     [HttpGet(QuotaRoutes.TenantQuotas), Authorize(TenantPolicies.Read)]
     public async Task<IActionResult> Index(CancellationToken ct) =>

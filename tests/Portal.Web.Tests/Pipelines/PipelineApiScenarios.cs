@@ -12,7 +12,7 @@ namespace Portal.Web.Tests.Pipelines;
 /// </summary>
 public sealed class PipelineApiScenarios(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
-    private PipelineWorld World => new(portal.Factory);
+    private PipelineArrangement World => new(portal.Factory);
     private Arrange Arrange => World.Arrange;
 
     private async Task<(Tenant Tenant, string App, HttpClient Api, string Base)> DeveloperAsync()
@@ -27,13 +27,13 @@ public sealed class PipelineApiScenarios(SqlitePortal portal) : IClassFixture<Sq
     {
         var (tenant, app, api, pipelines) = await DeveloperAsync();
 
-        var created = await api.PostAsJsonAsync(pipelines, new { name = "main", yaml = PipelineWorld.Yaml });
+        var created = await api.PostAsJsonAsync(pipelines, new { name = "main", yaml = PipelineArrangement.Yaml });
         var body = await created.Content.ReadFromJsonAsync<JsonElement>();
         var secret = body.GetProperty("webhookSecret").GetString()!;
         var read = await api.GetStringAsync($"{pipelines}/main");
         var listed = await api.GetFromJsonAsync<JsonElement>(pipelines);
         var ofTenant = await api.GetFromJsonAsync<JsonElement>($"/api/v1/tenants/{tenant.Slug}/pipelines");
-        var changedYaml = PipelineWorld.Yaml.Replace("[main]", "[main, release/*]");
+        var changedYaml = PipelineArrangement.Yaml.Replace("[main]", "[main, release/*]");
         var changed = await api.PutAsJsonAsync($"{pipelines}/main", new { yaml = changedYaml });
         var rotated = await api.PostAsync($"{pipelines}/main/webhook-secret", null);
         var newSecret = (await rotated.Content.ReadFromJsonAsync<JsonElement>())
@@ -42,7 +42,7 @@ public sealed class PipelineApiScenarios(SqlitePortal portal) : IClassFixture<Sq
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal($"{pipelines}/main", created.Headers.Location!.ToString());
-        Assert.Equal(PipelineWorld.Yaml, body.GetProperty("pipeline").GetProperty("yaml").GetString());
+        Assert.Equal(PipelineArrangement.Yaml, body.GetProperty("pipeline").GetProperty("yaml").GetString());
         Assert.StartsWith(
             "https://localhost/hooks/pipelines/",
             body.GetProperty("pipeline").GetProperty("webhookUrl").GetString()
@@ -80,8 +80,8 @@ public sealed class PipelineApiScenarios(SqlitePortal portal) : IClassFixture<Sq
             pipelines,
             new { name = "other", yaml = "stages:\n  - name: x\n    kind: nope\n" }
         );
-        var noName = await api.PostAsJsonAsync(pipelines, new { yaml = PipelineWorld.Yaml });
-        var taken = await api.PostAsJsonAsync(pipelines, new { name = "taken", yaml = PipelineWorld.Yaml });
+        var noName = await api.PostAsJsonAsync(pipelines, new { yaml = PipelineArrangement.Yaml });
+        var taken = await api.PostAsJsonAsync(pipelines, new { name = "taken", yaml = PipelineArrangement.Yaml });
         var badChange = await api.PutAsJsonAsync($"{pipelines}/taken", new { yaml = "stages: 3" });
 
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
@@ -91,7 +91,7 @@ public sealed class PipelineApiScenarios(SqlitePortal portal) : IClassFixture<Sq
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badChange.StatusCode);
         var stored = Assert.Single(await World.PipelinesOfAsync(tenant));
-        Assert.Equal(PipelineWorld.Yaml, stored.Yaml);
+        Assert.Equal(PipelineArrangement.Yaml, stored.Yaml);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class PipelineApiScenarios(SqlitePortal portal) : IClassFixture<Sq
         var pipelines = $"/api/v1/tenants/{tenant.Slug}/apps/{app}/pipelines";
 
         var read = await viewer.GetAsync($"{pipelines}/main");
-        var create = await viewer.PostAsJsonAsync(pipelines, new { name = "other", yaml = PipelineWorld.Yaml });
+        var create = await viewer.PostAsJsonAsync(pipelines, new { name = "other", yaml = PipelineArrangement.Yaml });
         var delete = await viewer.DeleteAsync($"{pipelines}/main");
 
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);

@@ -14,7 +14,7 @@ namespace Portal.Web.Tests.Pipelines;
 /// </summary>
 public sealed partial class PipelinePageScenarios(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
-    private PipelineWorld World => new(portal.Factory);
+    private PipelineArrangement World => new(portal.Factory);
     private Arrange Arrange => World.Arrange;
 
     private static string Pages(Tenant tenant, string app) => $"/t/{tenant.Slug}/apps/{app}/pipelines";
@@ -63,7 +63,7 @@ public sealed partial class PipelinePageScenarios(SqlitePortal portal) : IClassF
         Assert.DoesNotContain(secret, again);
         Assert.Contains("••••••••", again);
         var stored = Assert.Single(await World.PipelinesOfAsync(tenant));
-        Assert.Equal(PipelineWorld.Yaml, stored.Yaml);
+        Assert.Equal(PipelineArrangement.Yaml, stored.Yaml);
         Assert.Equal(secret, World.OpenSecret(stored.SealedWebhookSecret));
         Assert.DoesNotContain(secret, stored.SealedWebhookSecret);
         Assert.Contains($"https://localhost/hooks/pipelines/{stored.Id}", first);
@@ -145,7 +145,7 @@ public sealed partial class PipelinePageScenarios(SqlitePortal portal) : IClassF
         {
             ["to"] = "form",
             ["Yaml"] =
-                PipelineWorld.Yaml
+                PipelineArrangement.Yaml
                 + "  - name: approve\n    kind: approval\n    approvers:\n      roles: [Developer]\n"
                 + "      members: [ops@portal.test]\n",
         };
@@ -153,7 +153,7 @@ public sealed partial class PipelinePageScenarios(SqlitePortal portal) : IClassF
         var yaml = await JsonAsync(await developer.PostFormAsync(convert, toYaml, editor));
         var form = await JsonAsync(await developer.PostFormAsync(convert, toForm, editor));
 
-        Assert.Equal(PipelineWorld.Yaml, yaml.GetProperty("yaml").GetString());
+        Assert.Equal(PipelineArrangement.Yaml, yaml.GetProperty("yaml").GetString());
         Assert.Equal("main", form.GetProperty("fields").GetProperty("Branches").GetString());
         var stages = form.GetProperty("stages");
         Assert.Equal(3, stages.GetArrayLength());
@@ -198,7 +198,7 @@ public sealed partial class PipelinePageScenarios(SqlitePortal portal) : IClassF
         await World.RunAsync(tenant, id, admitted: false);
         var number = await World.RunAsync(tenant, id, admitted: true);
         var edit = $"{Pages(tenant, app)}/main/edit";
-        var yaml = PipelineWorld.Yaml + "  - name: smoke\n    kind: test\n    probe:\n      environment: dev\n";
+        var yaml = PipelineArrangement.Yaml + "  - name: smoke\n    kind: test\n    probe:\n      environment: dev\n";
 
         var shown = await developer.Http.GetStringAsync(edit);
         var saved = await developer.PostFormAsync(edit, new() { ["Mode"] = "yaml", ["Yaml"] = yaml }, edit);
@@ -272,6 +272,31 @@ public sealed partial class PipelinePageScenarios(SqlitePortal portal) : IClassF
         Assert.Contains("refs/heads/main", html);
         Assert.Contains("data-stage=\"deploy-dev\"", html);
         Assert.Contains("Rotate secret", html);
+    }
+
+    [Fact]
+    public async Task A_developer_starts_a_run_of_a_chosen_ref_and_commit_and_without_a_source_is_told_why()
+    {
+        var (tenant, app, developer) = await DeveloperAsync();
+        await World.PipelineAsync(tenant, app, "main");
+        var page = $"{Pages(tenant, app)}/main";
+        var sha = new string('d', 40);
+
+        var refused = await developer.PostFormAsync($"{page}/start", new() { ["Ref"] = "main", ["Sha"] = "" }, page);
+        var why = WebUtility.HtmlDecode(await developer.Http.GetStringAsync(page));
+        var runsBefore = (await World.RunsOfAsync(tenant)).Count;
+        await World.SourceAsync(tenant, app);
+        var started = await developer.PostFormAsync($"{page}/start", new() { ["Ref"] = "main", ["Sha"] = sha }, page);
+        var done = WebUtility.HtmlDecode(await developer.Http.GetStringAsync(page));
+
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.Contains("has no source to build", why);
+        Assert.Equal(0, runsBefore);
+        Assert.Equal(HttpStatusCode.Redirect, started.StatusCode);
+        Assert.Contains("Run 1 of main is started on main.", done);
+        var run = Assert.Single(await World.RunsOfAsync(tenant));
+        Assert.Equal(TriggerKind.Manual, run.Trigger.Kind);
+        Assert.Equal(sha, run.Trigger.Sha);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ namespace Portal.Web.Tests.Pipelines;
 /// </summary>
 public sealed class RunQuotaScenarios(SqlitePortal portal) : IClassFixture<SqlitePortal>
 {
-    private PipelineWorld World => new(portal.Factory);
+    private PipelineArrangement World => new(portal.Factory);
     private Arrange Arrange => World.Arrange;
 
     [Fact]

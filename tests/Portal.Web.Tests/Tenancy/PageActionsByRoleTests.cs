@@ -92,7 +92,7 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
         var monitoring = await Arrange.MonitoringAsync(tenant, environment, app);
         var operation = await Arrange.FailedOperationAsync(tenant);
         await Arrange.SucceededBuildAsync(tenant, app, "Acme");
-        await new Pipelines.PipelineWorld(portal.Factory).PipelineAsync(tenant, app, "ship");
+        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship");
         return new World(
             tenant,
             new Dictionary<string, string>

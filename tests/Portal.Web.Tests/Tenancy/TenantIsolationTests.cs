@@ -411,8 +411,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     private async Task<string> PipelineOfAsync(Tenant tenant, string app)
     {
         var yaml =
-            $"{Pipelines.PipelineWorld.Yaml}  - name: check\n    kind: test\n    command: \"echo {tenant.DisplayName}\"\n";
-        await new Pipelines.PipelineWorld(portal.Factory).PipelineAsync(tenant, app, "ship", yaml);
+            $"{Pipelines.PipelineArrangement.Yaml}  - name: check\n    kind: test\n    command: \"echo {tenant.DisplayName}\"\n";
+        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship", yaml);
         return "ship";
     }
 

@@ -13,7 +13,7 @@ namespace Portal.Web.Tests.Pipelines;
 /// Arranges pipelines for their pages and API: an application, pipelines, their runs and webhook deliveries, written
 /// straight to the database as the run engine and the webhook would leave them.
 /// </summary>
-public sealed class PipelineWorld(PortalFactory factory)
+public sealed class PipelineArrangement(PortalFactory factory)
 {
     /// <summary>Build, then deploy to dev, on a push to main: as <see cref="PipelineYaml.Write"/> lays it out.</summary>
     public const string Yaml = """
@@ -98,6 +98,32 @@ public sealed class PipelineWorld(PortalFactory factory)
         return run.Number;
     }
 
+    /// <summary>A Git source of the application, written directly: no repository is contacted.</summary>
+    public async Task SourceAsync(Tenant tenant, string app)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var address = Portal.Domain.Builds.GitSourceAddress.Parse("https://git.example.com/acme/shop.git", "main", "");
+        db.AppSources.Add(
+            Portal.Domain.Builds.AppSource.Connect(
+                tenant.Id,
+                await ApplicationIdAsync(db, tenant, app),
+                address.Value,
+                Portal.Domain.Builds.GitCredentialKind.None,
+                "",
+                new string('c', 40),
+                "",
+                DateTime.UtcNow
+            )
+        );
+        await db.SaveChangesAsync();
+    }
+
+    public Task<List<PipelineRun>> RunsOfAsync(Tenant tenant) =>
+        Arrange.QueryAsync(db =>
+            db.PipelineRuns.IgnoreQueryFilters().Where(r => r.TenantId == tenant.Id).ToListAsync()
+        );
+
     public async Task DeliveryAsync(Tenant tenant, Guid pipelineId, string outcome)
     {
         await using var scope = factory.Services.CreateAsyncScope();
@@ -125,8 +151,11 @@ public sealed class PipelineWorld(PortalFactory factory)
             db.AuditEvents.IgnoreQueryFilters().CountAsync(a => a.TenantId == tenant.Id && a.Action == action)
         );
 
-    public string OpenSecret(string sealedSecret) =>
-        factory.Services.GetRequiredService<WebhookSecrets>().Open(sealedSecret);
+    public string OpenSecret(string sealedSecret)
+    {
+        using var scope = factory.Services.CreateScope();
+        return scope.ServiceProvider.GetRequiredService<WebhookSecrets>().Open(sealedSecret);
+    }
 
     private static Task<Guid> ApplicationIdAsync(PortalDbContext db, Tenant tenant, string app) =>
         db
