@@ -56,7 +56,7 @@ public sealed class PipelineEditorJourneyTests(PortalFixture portal, ITestOutput
         var yaml = page.Locator("#Yaml");
         await Expect(yaml).ToBeVisibleAsync(new() { Timeout = ExpectTimeout });
         await Expect(yaml)
-            .ToHaveValueAsync(new System.Text.RegularExpressions.Regex("branches: \\[main, release/\\*\\]"));
+            .ToHaveValueAsync(new System.Text.RegularExpressions.Regex("branches: \\[main, \"release/\\*\"\\]"));
         await Expect(yaml).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("environment: dev"));
 
         // 3. A stage added in the YAML is in the form after switching back.
