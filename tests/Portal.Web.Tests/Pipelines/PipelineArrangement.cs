@@ -70,8 +70,8 @@ public sealed class PipelineArrangement(PortalFactory factory)
         return (pipeline.Id, secret.Secret);
     }
 
-    /// <summary>A run of the pipeline, queued or (<paramref name="admitted"/>) going.</summary>
-    public async Task<int> RunAsync(Tenant tenant, Guid pipelineId, bool admitted)
+    /// <summary>A run of the pipeline, queued or (<paramref name="admitted"/>) going, or then cancelled.</summary>
+    public async Task<int> RunAsync(Tenant tenant, Guid pipelineId, bool admitted, bool cancelled = false)
     {
         await using var scope = factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
@@ -93,6 +93,8 @@ public sealed class PipelineArrangement(PortalFactory factory)
         );
         if (admitted)
             run.Admit(now);
+        if (cancelled)
+            run.Cancel("dev@portal.test", now);
         db.PipelineRuns.Add(run);
         await db.SaveChangesAsync();
         return run.Number;
