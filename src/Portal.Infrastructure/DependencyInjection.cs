@@ -255,6 +255,7 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.MonitoringJobs>();
 
         services.AddBuildSources(configuration);
+        services.AddPipelineEditing();
         services.AddPortalBuilds(configuration, contentRoot);
         services.AddPipelines(configuration);
 

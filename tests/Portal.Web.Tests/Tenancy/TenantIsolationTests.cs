@@ -31,7 +31,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         string App,
         string Pod,
         string Instance,
-        MonitoringObjects Monitoring
+        MonitoringObjects Monitoring,
+        string Pipeline
     )
     {
         public IReadOnlyDictionary<string, string> RouteValues =>
@@ -58,6 +59,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["ruleId"] = Monitoring.RuleId.ToString(),
                 ["channelId"] = Monitoring.ChannelId.ToString(),
                 ["alertId"] = Monitoring.AlertId.ToString(),
+                ["pipeline"] = Pipeline,
             };
     }
 
@@ -144,6 +146,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             "ruleId",
             "channelId",
             "alertId",
+            "pipeline",
         ];
         var endpoints = TenantEndpoints()
             .Where(e => ids.Any(id => e.Pattern.Contains($"{{{id}", StringComparison.Ordinal)))
@@ -399,8 +402,18 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             app,
             pod,
             await Arrange.MiddlewareInstanceAsync(tenant, environment),
-            await Arrange.MonitoringAsync(tenant, environment, app)
+            await Arrange.MonitoringAsync(tenant, environment, app),
+            await PipelineOfAsync(tenant, app)
         );
+    }
+
+    /// <summary>A pipeline of the application, its YAML naming the tenant so that a leak of it shows.</summary>
+    private async Task<string> PipelineOfAsync(Tenant tenant, string app)
+    {
+        var yaml =
+            $"{Pipelines.PipelineArrangement.Yaml}  - name: check\n    kind: test\n    command: \"echo {tenant.DisplayName}\"\n";
+        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship", yaml);
+        return "ship";
     }
 
     /// <summary>The repository a tenant's application is connected to, named after the tenant.</summary>
