@@ -8,23 +8,24 @@ namespace Portal.Infrastructure.Pipelines;
 /// </summary>
 public static class PipelineSchedules
 {
-    /// <summary>How far back a schedule catches up: occurrences missed longer ago than this are let go.</summary>
-    public static readonly TimeSpan CatchUp = TimeSpan.FromDays(1);
-
     /// <summary>
     /// The latest occurrence of <paramref name="cron"/> after <paramref name="from"/> and at or before
-    /// <paramref name="now"/> (looking back <see cref="CatchUp"/> at most), or null when none is due.
+    /// <paramref name="now"/>, or null when none is due. However many were missed, one is due: the latest.
     /// </summary>
     public static DateTime? DueOccurrence(string cron, DateTime from, DateTime now)
     {
         var expression = CronExpression.Parse(cron.Trim(), CronFormat.Standard);
-        var since = DateTime.SpecifyKind(from < now - CatchUp ? now - CatchUp : from, DateTimeKind.Utc);
         var until = DateTime.SpecifyKind(now, DateTimeKind.Utc);
-        if (since >= until)
+        if (
+            expression.GetNextOccurrence(DateTime.SpecifyKind(from, DateTimeKind.Utc), TimeZoneInfo.Utc) is not { } next
+            || next > until
+        )
             return null;
-        DateTime? last = null;
-        foreach (var at in expression.GetOccurrences(since, until, TimeZoneInfo.Utc, false, true))
-            last = at;
-        return last;
+        // Only the last day is walked through: a schedule of every minute missed for a year is not 500,000 steps.
+        var since = next > until - TimeSpan.FromDays(1) ? next : until - TimeSpan.FromDays(1);
+        var latest = next;
+        foreach (var at in expression.GetOccurrences(since, until, TimeZoneInfo.Utc, true, true))
+            latest = at;
+        return latest;
     }
 }
