@@ -75,7 +75,14 @@ public sealed record DeployBuild(
     int Build,
     string? Note,
     bool RollBackOnFailure
-);
+)
+{
+    /// <summary>
+    /// Runs in the deploy's transaction once its operation is made, before it is saved: what the caller saves with it
+    /// (a pipeline run noting the operation its stage started) is saved with the deploy or not at all.
+    /// </summary>
+    public Func<Operation, Task>? BeforeSave { get; init; }
+}
 
 /// <summary>A rollback of an application in an environment to one of its earlier revisions.</summary>
 public sealed record RollBackApplication(string AppName, string? EnvironmentName, int Revision, string? Note);
@@ -100,7 +107,11 @@ public sealed record PromoteApplication(
     string? To,
     string? Note,
     bool AcceptMissingBindings
-);
+)
+{
+    /// <inheritdoc cref="DeployBuild.BeforeSave"/>
+    public Func<Operation, Task>? BeforeSave { get; init; }
+}
 
 /// <summary>
 /// A redeploy of what runs after its middleware bindings changed: the change of bindings, of the spec, and where it
@@ -215,7 +226,8 @@ public sealed class ApplicationChanges(
                     $"deploy of build {number}",
                     rollBackOnFailure,
                     DeployScale.Keep,
-                    ct
+                    ct,
+                    request.BeforeSave
                 );
             },
             ct
@@ -359,7 +371,8 @@ public sealed class ApplicationChanges(
             $"promotion of revision {preview.FromRevision} from {from}",
             false,
             DeployScale.Keep,
-            ct
+            ct,
+            request.BeforeSave
         );
     }
 
@@ -670,7 +683,8 @@ public sealed class ApplicationChanges(
         string origin,
         bool rollBackOnFailure,
         DeployScale scale,
-        CancellationToken ct
+        CancellationToken ct,
+        Func<Operation, Task>? beforeSave = null
     ) =>
         UnderAdmissionLockAsync(
             tenant,
@@ -689,7 +703,8 @@ public sealed class ApplicationChanges(
                     origin,
                     rollBackOnFailure,
                     scale,
-                    ct
+                    ct,
+                    beforeSave
                 );
             },
             ct
@@ -705,7 +720,8 @@ public sealed class ApplicationChanges(
         string origin,
         bool rollBackOnFailure,
         DeployScale scale,
-        CancellationToken ct
+        CancellationToken ct,
+        Func<Operation, Task>? beforeSave = null
     )
     {
         if (tenant.IsReadOnly)
@@ -778,6 +794,8 @@ public sealed class ApplicationChanges(
                 + $"{(note is null ? "" : $": {note}")}",
             operation
         );
+        if (beforeSave is not null)
+            await beforeSave(operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
