@@ -257,6 +257,7 @@ public static class DependencyInjection
         services.AddBuildSources(configuration);
         services.AddPortalBuilds(configuration, contentRoot);
         services.AddPipelines(configuration);
+        services.AddPipelineTriggers();
 
         services.AddPortalKeyRing(configuration);
         return services;
