@@ -74,6 +74,15 @@ public sealed class PipelineArrange(PortalFactory factory)
         return new TestPipeline(tenant, app, pipeline.Name, pipeline.Id, secret.Secret);
     }
 
+    public async Task SuspendAsync(Tenant tenant)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var found = await db.Tenants.SingleAsync(t => t.Id == tenant.Id);
+        Assert.True(found.Suspend().Succeeded);
+        await db.SaveChangesAsync();
+    }
+
     public Task<List<PipelineRun>> RunsAsync(Guid pipelineId) =>
         Arrange.QueryAsync(db =>
             db.PipelineRuns.IgnoreQueryFilters()

@@ -249,18 +249,17 @@ public sealed class PipelineWebhooks(
             );
         }
         var run = started.Value;
-        await db
-            .WebhookDeliveries.Where(d => d.Id == delivery.Id)
-            .ExecuteUpdateAsync(
-                d => d.SetProperty(x => x.Outcome, $"started run {run.Number}").SetProperty(x => x.RunId, run.Id),
-                ct
-            );
+        if (db.Entry(delivery).State == EntityState.Detached)
+            db.WebhookDeliveries.Attach(delivery);
+        delivery.Came($"started run {run.Number}, pushed by {push.By}", run.Id);
+        await db.SaveChangesAsync(ct);
         logger.LogInformation(
-            "Webhook delivery {Delivery} of pipeline {Pipeline} started run {Run} of {Ref}",
+            "Webhook delivery {Delivery} of pipeline {Pipeline} started run {Run} of {Ref}, pushed by {Pusher}",
             deliveryId,
             pipeline.Id,
             run.Number,
-            push.Ref
+            push.Ref,
+            push.By
         );
         return new WebhookAnswer(
             WebhookVerdict.Started,

@@ -27,6 +27,9 @@ public sealed record PushDelivery(string Ref, GitRefKind? RefKind, string Name, 
         return new PushDelivery(gitRef, kind, name, gone ? null : sha, by is { Length: > 0 } ? by : "unknown", gone);
     }
 
+    /// <summary>A full commit id: 40 hex digits (SHA-1) or 64 (SHA-256 repositories).</summary>
+    public static bool IsCommitId(string sha) => sha.Length is 40 or 64 && sha.All(char.IsAsciiHexDigit);
+
     /// <summary>The payload as a JSON object, or the problem of a body that is none.</summary>
     public static Result<JsonDocument> Json(ReadOnlyMemory<byte> body)
     {

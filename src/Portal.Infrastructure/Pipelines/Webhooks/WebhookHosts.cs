@@ -62,7 +62,10 @@ public abstract class WebhookHost
         var root = document.RootElement;
         if (PushDelivery.Text(root, "ref") is not { Length: > 0 and <= 255 } gitRef)
             return Problem.Invalid("ref", "The payload names no ref that was pushed.");
-        return Read(root, gitRef);
+        var push = Read(root, gitRef);
+        if (push.Sha is { } sha && !PushDelivery.IsCommitId(sha))
+            return Problem.Invalid("after", "The payload's new commit is not a commit id.");
+        return push;
     }
 
     protected abstract PushDelivery Read(JsonElement root, string gitRef);

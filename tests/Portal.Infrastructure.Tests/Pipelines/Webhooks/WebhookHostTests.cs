@@ -236,6 +236,7 @@ public sealed class WebhookHostTests
     [InlineData("[1, 2]")]
     [InlineData("{\"after\": \"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c\"}")]
     [InlineData("{\"ref\": 42}")]
+    [InlineData("{\"ref\": \"refs/heads/main\", \"after\": \"HEAD; rm -rf /\"}")]
     [InlineData("")]
     public void A_payload_that_is_no_push_is_refused_with_a_reason(string body)
     {
@@ -249,7 +250,9 @@ public sealed class WebhookHostTests
     public void A_ref_that_is_neither_a_branch_nor_a_tag_has_no_kind()
     {
         var push = WebhookHost.GitHub.Instance.ReadPush(
-            Encoding.UTF8.GetBytes("{\"ref\": \"refs/notes/commits\", \"after\": \"abc\"}")
+            Encoding.UTF8.GetBytes(
+                "{\"ref\": \"refs/notes/commits\", \"after\": \"0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c\"}"
+            )
         );
 
         Assert.Null(push.Value.RefKind);
