@@ -371,6 +371,44 @@ public abstract class PipelineWebhookTests(WebhookPortal portal)
         await AssertNothingStartedAsync(pipeline);
     }
 
+    /// <summary>
+    /// Behind a trusted proxy (loopback is always one) the client is the address it forwards; anyone else's
+    /// X-Forwarded-For is not believed, so that a sender cannot escape the limit by making up addresses.
+    /// </summary>
+    [SkippableFact]
+    public async Task The_limit_counts_the_client_a_trusted_proxy_forwards_and_not_the_addresses_others_make_up()
+    {
+        var pipeline = await Arrange.PipelineAsync();
+        var client = Peer();
+        var other = Peer();
+        var untrusted = Peer();
+
+        async Task<HttpStatusCode> SendAsync(string peer, string forwardedFor)
+        {
+            var request = PipelineArrange.GitHubDelivery(
+                pipeline.Id,
+                "not-the-secret",
+                PipelineArrange.Payload("github-push.json"),
+                peer
+            );
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+            return (await Client().SendAsync(request)).StatusCode;
+        }
+
+        var viaProxy = new List<HttpStatusCode>();
+        for (var i = 0; i <= WebhookPortal.PerMinute; i++)
+            viaProxy.Add(await SendAsync("127.0.0.1", client));
+        var otherViaProxy = await SendAsync("127.0.0.1", other);
+        var madeUp = new List<HttpStatusCode>();
+        for (var i = 0; i <= WebhookPortal.PerMinute; i++)
+            madeUp.Add(await SendAsync(untrusted, $"203.0.113.{i + 1}"));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, viaProxy[^1]);
+        Assert.All(viaProxy.SkipLast(1), s => Assert.Equal(HttpStatusCode.Unauthorized, s));
+        Assert.Equal(HttpStatusCode.Unauthorized, otherViaProxy);
+        Assert.Equal(HttpStatusCode.TooManyRequests, madeUp[^1]);
+    }
+
     private async Task AssertNothingStartedAsync(TestPipeline pipeline)
     {
         Assert.Empty(await Arrange.RunsAsync(pipeline.Id));
