@@ -34,7 +34,7 @@ public sealed class PipelineRunEngineScenarios(PipelineSandboxPortal portal) : I
     [SkippableFact]
     public async Task A_run_builds_the_commit_deploys_it_waits_for_approval_and_promotes_it_to_prod()
     {
-        PipelineSandboxPortal.RequireBuildTools();
+        PipelineSandboxPortalOn.RequireBuildTools();
         var shop = await World.ShopAsync("dev", "prod");
         var commit = World.Commit(shop.Repository, "Say hello", "echo hello");
         await World.PipelineAsync(shop, BuildDeployApprovePromote);
@@ -89,7 +89,7 @@ public sealed class PipelineRunEngineScenarios(PipelineSandboxPortal portal) : I
     [SkippableFact]
     public async Task A_build_that_fails_stops_the_run_before_any_deploy()
     {
-        PipelineSandboxPortal.RequireBuildTools();
+        PipelineSandboxPortalOn.RequireBuildTools();
         var shop = await World.ShopAsync("dev");
         var commit = World.Commit(shop.Repository, "Break it", "echo 'broken' >&2 && exit 1");
         await World.PipelineAsync(

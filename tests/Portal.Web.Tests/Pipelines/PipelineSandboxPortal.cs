@@ -24,13 +24,25 @@ namespace Portal.Web.Tests.Pipelines;
 /// <c>https://git.example.com/{name}.git</c> as a repository the test makes with git. Without buildah, the registry,
 /// busybox or git, its tests are skipped here and fail under <c>CI=true</c>.
 /// </summary>
-public sealed class PipelineSandboxPortal : SandboxPortalOn
+public abstract class PipelineSandboxPortalOn : SandboxPortalOn
 {
-    public static readonly string Folder = Directory.CreateTempSubdirectory("portal-pipelines-").FullName;
+    public string Folder { get; } = Directory.CreateTempSubdirectory("portal-pipelines-").FullName;
 
     public LocalGitHost Git { get; } = new();
 
-    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Git.Dispose();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Whatever buildah's storage kept is left to the temporary folder's own cleanup.
+        }
+    }
 
     protected override IReadOnlyDictionary<string, string?> Settings =>
         new Dictionary<string, string?>(base.Settings)
@@ -63,11 +75,22 @@ public sealed class PipelineSandboxPortal : SandboxPortalOn
     }
 }
 
+public sealed class PipelineSandboxPortal : PipelineSandboxPortalOn
+{
+    protected override DatabaseKind Kind => DatabaseKind.Sqlite;
+}
+
+/// <summary>The same on PostgreSQL, with Hangfire's PostgreSQL storage: what the benchmark measures.</summary>
+public sealed class PostgresPipelineSandboxPortal : PipelineSandboxPortalOn
+{
+    protected override DatabaseKind Kind => DatabaseKind.Postgres;
+}
+
 /// <summary>
 /// Arranges what a pipeline needs in the sandbox: a tenant with ready environments, an application connected to a
 /// repository of busybox images made with git, and a pipeline; and reads runs back.
 /// </summary>
-public sealed class PipelineWorld(PipelineSandboxPortal portal)
+public sealed class PipelineWorld(PipelineSandboxPortalOn portal)
 {
     public Arrange Arrange => new(portal.Factory);
     public SandboxWorld Sandbox => new(portal.Factory);
@@ -75,11 +98,17 @@ public sealed class PipelineWorld(PipelineSandboxPortal portal)
     public sealed record Shop(Tenant Tenant, string App, string Repository, TestUser Developer, TestUser Admin);
 
     /// <summary>A tenant with the environments, the application "shop-…" from a repository, its developer and admin.</summary>
-    public async Task<Shop> ShopAsync(params string[] environments)
+    public Task<Shop> ShopAsync(params string[] environments) => ShopInAsync(null, "8", "2", environments);
+
+    /// <summary>
+    /// The same in <paramref name="pool"/> (a pool of its own when null), with that quota and each environment's share
+    /// of CPU.
+    /// </summary>
+    public async Task<Shop> ShopInAsync(string? pool, string quota, string share, params string[] environments)
     {
-        var (tenant, admin, pool) = await Sandbox.TenantWithQuotaAsync(cpu: "8");
+        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), quota);
         foreach (var environment in environments)
-            await Sandbox.ReadyEnvironmentAsync(tenant, admin, pool, environment, "2");
+            await Sandbox.ReadyEnvironmentAsync(tenant, admin, pool, environment, share);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
         var app = Arrange.Unique("shop");
         var created = await api.PostAsJsonAsync(
@@ -151,8 +180,24 @@ public sealed class PipelineWorld(PipelineSandboxPortal portal)
         return Git(folder, "rev-parse", "HEAD").Trim();
     }
 
+    /// <summary>Makes branch <paramref name="branch"/> at the repository's head; answers its commit.</summary>
+    public string Branch(string repository, string branch)
+    {
+        var folder = Path.Combine(portal.Git.Root, repository + ".git");
+        Git(folder, "branch", "-f", branch);
+        return Git(folder, "rev-parse", branch).Trim();
+    }
+
     /// <summary>Saves a pipeline of the application, as its editor would.</summary>
-    public async Task<Pipeline> PipelineAsync(Shop shop, string yaml, string name = "main")
+    public async Task<Pipeline> PipelineAsync(Shop shop, string yaml, string name = "main") =>
+        (await PipelineWithSecretAsync(shop, yaml, name)).Pipeline;
+
+    /// <summary>The same, with the webhook secret as shown once to the person who made the pipeline.</summary>
+    public async Task<(Pipeline Pipeline, string Secret)> PipelineWithSecretAsync(
+        Shop shop,
+        string yaml,
+        string name = "main"
+    )
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
@@ -169,7 +214,7 @@ public sealed class PipelineWorld(PipelineSandboxPortal portal)
             .Value;
         db.Pipelines.Add(pipeline);
         await db.SaveChangesAsync();
-        return pipeline;
+        return (pipeline, secret.Secret);
     }
 
     /// <summary>Runs <paramref name="use"/> with the runs' use cases, in the tenant, as the member.</summary>

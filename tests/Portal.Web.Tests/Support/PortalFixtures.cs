@@ -42,7 +42,7 @@ public abstract class PortalFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_factory is not null)
             await _factory.DisposeAsync();
