@@ -258,6 +258,7 @@ public static class DependencyInjection
         services.AddPipelineEditing();
         services.AddPortalBuilds(configuration, contentRoot);
         services.AddPipelines(configuration);
+        services.AddPipelineTriggers();
 
         services.AddPortalKeyRing(configuration);
         return services;

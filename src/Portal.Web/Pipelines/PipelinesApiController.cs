@@ -121,7 +121,7 @@ public sealed class PipelinesApiController(PipelineDefinitions pipelines) : ApiC
             pipeline.ChangedAt
         );
 
-    private string WebhookUrl(Guid id) => PublicUrl.For(HttpContext, PipelinesController.WebhookPath(id));
+    private string WebhookUrl(Guid id) => PublicUrl.For(HttpContext, PipelineRoutes.WebhookUrl(id));
 
     private IActionResult NotFound(string app, string pipeline) =>
         this.ToActionResult(Domain.Common.Problem.NotFound($"Pipeline '{pipeline}' of '{app}'"));

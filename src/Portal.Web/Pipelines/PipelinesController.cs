@@ -169,7 +169,7 @@ public sealed class PipelinesController(PipelineDefinitions pipelines, PipelineR
             new PipelinePageModel(
                 HttpContext.TenantAccess(),
                 found,
-                PublicUrl.For(HttpContext, WebhookPath(found.Id)),
+                PublicUrl.For(HttpContext, PipelineRoutes.WebhookUrl(found.Id)),
                 TempData[SecretKey] as string,
                 deliveries
             )
@@ -231,8 +231,6 @@ public sealed class PipelinesController(PipelineDefinitions pipelines, PipelineR
     }
 
     /// <summary>The webhook's path: one per pipeline, found by its id alone, since a Git host knows no tenant.</summary>
-    internal static string WebhookPath(Guid pipelineId) => $"/hooks/pipelines/{pipelineId}";
-
     private ViewResult Editor(string app, string? pipeline, PipelineForm form) =>
         View("Editor", new PipelineEditorModel(HttpContext.TenantAccess(), app, pipeline, form));
 

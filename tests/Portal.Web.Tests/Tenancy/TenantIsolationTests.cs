@@ -268,6 +268,51 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
     }
 
     /// <summary>
+    /// Endpoints that take no sign-in are the known few, each for its reason: signing in, the error page, accepting an
+    /// invitation (its token is the credential), and a pipeline's webhook. The webhook is anonymous by design, since Git
+    /// hosts sign deliveries rather than sign in, and it is safe because a delivery is believed only when signed with the
+    /// pipeline's own secret (random, sealed at rest, shown once): the pipeline's id alone gives nothing. A delivery
+    /// signed with tenant A's secret and sent to tenant B's pipeline is refused, and nothing starts in B.
+    /// </summary>
+    [Fact]
+    public async Task Anonymous_endpoints_are_the_known_few_and_a_webhook_believes_only_its_own_pipelines_secret()
+    {
+        var anonymous = portal
+            .Factory.Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+            .Select(e => e.RoutePattern.RawText!.TrimStart('/'))
+            .ToHashSet();
+        string[] known =
+        [
+            Portal.Web.Identity.AccountRoutes.Login,
+            Portal.Web.Shell.ShellRoutes.Error,
+            Portal.Web.Tenancy.TenancyRoutes.Invitation,
+            Portal.Web.Pipelines.PipelineRoutes.Webhook,
+        ];
+        var pipelines = new Pipelines.PipelineArrange(portal.Factory);
+        var ofA = await pipelines.PipelineAsync();
+        var ofB = await pipelines.PipelineAsync();
+
+        var response = await portal
+            .Factory.CreateClient()
+            .SendAsync(
+                Pipelines.PipelineArrange.GitHubDelivery(
+                    ofB.Id,
+                    ofA.Secret,
+                    Pipelines.PipelineArrange.Payload("github-push.json"),
+                    "192.0.2.77"
+                )
+            );
+
+        Assert.Equal(known.Select(k => k.TrimStart('/')).Order(), anonymous.Order());
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain(ofB.Tenant.Slug, await response.Content.ReadAsStringAsync());
+        Assert.Empty(await pipelines.RunsAsync(ofB.Id));
+        Assert.Empty(await pipelines.DeliveriesAsync(ofB.Id));
+    }
+
+    /// <summary>
     /// Namespaces are "{tenant}-{environment}": a tenant named "kube" with an environment "system" was handed
     /// kube-system. A slug that puts every environment into a prefix the cluster keeps is refused when the tenant is
     /// created.
