@@ -77,7 +77,7 @@ internal static class PipelinesBenchmark
             var shops = new List<(PipelineWorld.Shop Shop, string Secret, Guid Pipeline)>();
             for (var i = 0; i < Tenants; i++)
             {
-                var shop = await world.ShopInAsync(pool, "2", "1", "dev");
+                var shop = await world.ShopInAsync(pool, "2", "3Gi", "1", "dev");
                 var (pipeline, secret) = await world.PipelineWithSecretAsync(shop, BuildAndDeploy);
                 shops.Add((shop, secret, pipeline.Id));
             }

@@ -98,15 +98,21 @@ public sealed class PipelineWorld(PipelineSandboxPortalOn portal)
     public sealed record Shop(Tenant Tenant, string App, string Repository, TestUser Developer, TestUser Admin);
 
     /// <summary>A tenant with the environments, the application "shop-…" from a repository, its developer and admin.</summary>
-    public Task<Shop> ShopAsync(params string[] environments) => ShopInAsync(null, "8", "2", environments);
+    public Task<Shop> ShopAsync(params string[] environments) => ShopInAsync(null, "8", "8Gi", "2", environments);
 
     /// <summary>
-    /// The same in <paramref name="pool"/> (a pool of its own when null), with that quota and each environment's share
-    /// of CPU.
+    /// The same in <paramref name="pool"/> (a pool of its own when null), with that quota of CPU and memory and each
+    /// environment's share of CPU.
     /// </summary>
-    public async Task<Shop> ShopInAsync(string? pool, string quota, string share, params string[] environments)
+    public async Task<Shop> ShopInAsync(
+        string? pool,
+        string cpu,
+        string memory,
+        string share,
+        params string[] environments
+    )
     {
-        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), quota);
+        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), cpu, memory);
         foreach (var environment in environments)
             await Sandbox.ReadyEnvironmentAsync(tenant, admin, pool, environment, share);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
