@@ -47,6 +47,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["pod"] = Pod,
                 ["revision"] = "1",
                 ["build"] = "1",
+                ["pipeline"] = Pipelines.RunWorld.Pipeline,
+                ["run"] = "1",
+                ["stage"] = "approve",
                 ["from"] = "1",
                 ["to"] = "1",
                 ["area"] = "monitoring",
@@ -389,6 +392,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         await SourceAsync(tenant, app, RepositoryOf(name));
         await Arrange.SucceededBuildAsync(tenant, app, name);
+        var runs = new Pipelines.RunWorld(portal.Factory);
+        await runs.PipelineAsync(tenant, app, Pipelines.RunWorld.Yaml());
+        await runs.AwaitingApprovalAsync(tenant, app);
         return new TenantWorld(
             tenant,
             member,
