@@ -235,4 +235,20 @@ public sealed class RunApiScenarios(SqlitePortal portal) : IClassFixture<SqliteP
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_runs_api()
+    {
+        var document = await portal.Factory.CreateClient().GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/api/v1/tenants/{tenant}/apps/{app}/pipelines/{pipeline}/runs", paths);
+        Assert.Contains("/api/v1/tenants/{tenant}/runs", paths);
+        Assert.Contains("/api/v1/tenants/{tenant}/apps/{app}/runs", paths);
+        Assert.Contains(
+            "/api/v1/tenants/{tenant}/apps/{app}/pipelines/{pipeline}/runs/{run}/stages/{stage}/decision",
+            paths
+        );
+        Assert.DoesNotContain(paths, p => p.Contains("/t/", StringComparison.Ordinal));
+    }
 }

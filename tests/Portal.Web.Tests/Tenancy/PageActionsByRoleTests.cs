@@ -92,6 +92,9 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
         var monitoring = await Arrange.MonitoringAsync(tenant, environment, app);
         var operation = await Arrange.FailedOperationAsync(tenant);
         await Arrange.SucceededBuildAsync(tenant, app, "Acme");
+        var runs = new Pipelines.RunWorld(portal.Factory);
+        await runs.PipelineAsync(tenant, app, Pipelines.RunWorld.Yaml());
+        await runs.AwaitingApprovalAsync(tenant, app);
         return new World(
             tenant,
             new Dictionary<string, string>
@@ -106,6 +109,9 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
                 ["pod"] = pod,
                 ["revision"] = "1",
                 ["build"] = "1",
+                ["pipeline"] = Pipelines.RunWorld.Pipeline,
+                ["run"] = "1",
+                ["stage"] = "approve",
                 ["from"] = "1",
                 ["to"] = "1",
                 ["area"] = "monitoring",
