@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
 using Portal.Domain.Audit;
 using Portal.Domain.Pipelines;
 using Portal.Domain.Tenancy;
