@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Portal.Web.Tests.Support;
 
 /// <summary>One portal per test class; tests keep apart by using names of their own.</summary>
@@ -10,6 +12,9 @@ public abstract class PortalFixture : IAsyncLifetime
 
     /// <summary>Settings beyond the test defaults, such as turning the embedded sandbox on.</summary>
     protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
+
+    /// <summary>Services that replace the portal's own, such as a Git client reaching local repositories.</summary>
+    protected virtual Action<IServiceCollection>? TestServices => null;
 
     /// <summary>The running portal, or a skipped test when its database is not configured outside CI.</summary>
     public PortalFactory Factory
@@ -32,12 +37,12 @@ public abstract class PortalFixture : IAsyncLifetime
             _unavailable = "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
             return Task.CompletedTask;
         }
-        _factory = new PortalFactory(Kind, Settings);
+        _factory = new PortalFactory(Kind, Settings) { TestServices = TestServices };
         _ = _factory.Server; // start now, so that a database that cannot be reached fails here
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_factory is not null)
             await _factory.DisposeAsync();
