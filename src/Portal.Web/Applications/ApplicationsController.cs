@@ -45,7 +45,8 @@ public sealed record ApplicationDetailModel(
     IReadOnlyList<RevisionView> Revisions,
     IReadOnlyList<string> Environments,
     IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events,
-    IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null
+    IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null,
+    Pipelines.AppPipelinesModel? Pipelines = null
 );
 
 public sealed record RevisionsModel(
@@ -75,7 +76,8 @@ public sealed class ApplicationsController(
     ApplicationChanges changes,
     AppStatusReader status,
     EnvironmentDirectory environments,
-    EnvironmentTruths truths
+    EnvironmentTruths truths,
+    Infrastructure.Pipelines.Runs.PipelineRuns runs
 ) : Controller
 {
     [HttpGet(ApplicationRoutes.List), Authorize(TenantPolicies.Read)]
@@ -139,7 +141,8 @@ public sealed class ApplicationsController(
                 await catalog.RevisionsAsync(app, ct) ?? [],
                 await EnvironmentNamesAsync(ct),
                 events,
-                await catalog.AutoscalingAsync(found.Id, ct)
+                await catalog.AutoscalingAsync(found.Id, ct),
+                new Pipelines.AppPipelinesModel(access.Tenant.Slug, app, await runs.ByEnvironmentAsync(app, ct))
             )
         );
     }

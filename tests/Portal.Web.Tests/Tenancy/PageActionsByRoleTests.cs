@@ -92,7 +92,9 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
         var monitoring = await Arrange.MonitoringAsync(tenant, environment, app);
         var operation = await Arrange.FailedOperationAsync(tenant);
         await Arrange.SucceededBuildAsync(tenant, app, "Acme");
-        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship");
+        var runs = new Pipelines.RunWorld(portal.Factory);
+        await runs.PipelineAsync(tenant, app, Pipelines.RunWorld.Yaml());
+        await runs.AwaitingApprovalAsync(tenant, app);
         return new World(
             tenant,
             new Dictionary<string, string>
@@ -107,6 +109,9 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
                 ["pod"] = pod,
                 ["revision"] = "1",
                 ["build"] = "1",
+                ["pipeline"] = Pipelines.RunWorld.Pipeline,
+                ["run"] = "1",
+                ["stage"] = "approve",
                 ["from"] = "1",
                 ["to"] = "1",
                 ["area"] = "monitoring",
@@ -118,7 +123,6 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
                 ["ruleId"] = monitoring.RuleId.ToString(),
                 ["channelId"] = monitoring.ChannelId.ToString(),
                 ["alertId"] = monitoring.AlertId.ToString(),
-                ["pipeline"] = "ship",
             }
         );
     }

@@ -48,6 +48,9 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["pod"] = Pod,
                 ["revision"] = "1",
                 ["build"] = "1",
+                ["pipeline"] = Pipelines.RunWorld.Pipeline,
+                ["run"] = "1",
+                ["stage"] = "approve",
                 ["from"] = "1",
                 ["to"] = "1",
                 ["area"] = "monitoring",
@@ -59,7 +62,6 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["ruleId"] = Monitoring.RuleId.ToString(),
                 ["channelId"] = Monitoring.ChannelId.ToString(),
                 ["alertId"] = Monitoring.AlertId.ToString(),
-                ["pipeline"] = Pipeline,
             };
     }
 
@@ -437,6 +439,15 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         var (app, pod) = await Arrange.ApplicationAsync(tenant, environment);
         await SourceAsync(tenant, app, RepositoryOf(name));
         await Arrange.SucceededBuildAsync(tenant, app, name);
+        var runs = new Pipelines.RunWorld(portal.Factory);
+        // The pipeline's YAML names the tenant, so that a leak of it shows.
+        await runs.PipelineAsync(
+            tenant,
+            app,
+            Pipelines.RunWorld.Yaml()
+                + $"\n  - name: check\n    kind: test\n    command: \"echo {tenant.DisplayName}\"\n"
+        );
+        await runs.AwaitingApprovalAsync(tenant, app);
         return new TenantWorld(
             tenant,
             member,
@@ -448,17 +459,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             pod,
             await Arrange.MiddlewareInstanceAsync(tenant, environment),
             await Arrange.MonitoringAsync(tenant, environment, app),
-            await PipelineOfAsync(tenant, app)
+            Pipelines.RunWorld.Pipeline
         );
-    }
-
-    /// <summary>A pipeline of the application, its YAML naming the tenant so that a leak of it shows.</summary>
-    private async Task<string> PipelineOfAsync(Tenant tenant, string app)
-    {
-        var yaml =
-            $"{Pipelines.PipelineArrangement.Yaml}  - name: check\n    kind: test\n    command: \"echo {tenant.DisplayName}\"\n";
-        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship", yaml);
-        return "ship";
     }
 
     /// <summary>The repository a tenant's application is connected to, named after the tenant.</summary>
