@@ -112,7 +112,7 @@ public sealed class PipelineWorld(PipelineSandboxPortalOn portal)
         params string[] environments
     )
     {
-        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), cpu, memory);
+        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), cpu, memory, "25");
         foreach (var environment in environments)
             await Sandbox.ReadyEnvironmentAsync(tenant, admin, pool, environment, share);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));

@@ -66,16 +66,23 @@ public sealed class SandboxWorld(PortalFactory factory)
     public async Task<(Tenant Tenant, BrowserSession Admin, string Pool)> TenantInPoolAsync(
         string pool,
         string cpu,
-        string memory = "8Gi"
+        string memory = "8Gi",
+        string pods = "50"
     )
     {
         var platformAdmin = await Arrange.AdminAsync();
         var tenant = await Arrange.TenantAsync();
-        return (tenant, await GrantAsync(tenant, pool, cpu, memory), pool);
+        return (tenant, await GrantAsync(tenant, pool, cpu, memory, pods), pool);
     }
 
     /// <summary>Grants the tenant a quota in the pool and returns a signed-in tenant admin.</summary>
-    public async Task<BrowserSession> GrantAsync(Tenant tenant, string pool, string cpu, string memory = "8Gi")
+    public async Task<BrowserSession> GrantAsync(
+        Tenant tenant,
+        string pool,
+        string cpu,
+        string memory = "8Gi",
+        string pods = "50"
+    )
     {
         var platformAdmin = await Arrange.AdminAsync();
         var granted = await platformAdmin.PostFormAsync(
@@ -88,7 +95,7 @@ public sealed class SandboxWorld(PortalFactory factory)
                 ["Form.MemoryRequests"] = memory,
                 ["Form.MemoryLimits"] = memory,
                 ["Form.Storage"] = "100Gi",
-                ["Form.Pods"] = "50",
+                ["Form.Pods"] = pods,
                 ["Form.MiddlewareInstances"] = "2",
             }
         );
