@@ -236,7 +236,7 @@ internal static class PipelinesBenchmark
             ended.Add((tenant, await world.RunUntilAsync(shops[tenant].Shop, number, r => r.IsFinished, 900)));
         var drained = ended.Max(e => e.Run.FinishedAt!.Value) - startedAt;
         var succeeded = ended.Count(e => e.Run.State == RunState.Succeeded);
-        report.Heading(Invariant($"## 2. {Tenants * RunsPerTenant} runs of {Tenants} tenants, drained"));
+        report.Heading(Invariant($"## 1. {Tenants * RunsPerTenant} runs of {Tenants} tenants, drained"));
         report.Line(
             Invariant($"{RunsPerTenant} runs per tenant (one per branch, build → deploy dev), started in one go in ")
                 + Invariant($"{queuedIn.TotalSeconds:F1} s: **{succeeded} of {ended.Count} succeeded**, all done ")
