@@ -75,7 +75,14 @@ public sealed record DeployBuild(
     int Build,
     string? Note,
     bool RollBackOnFailure
-);
+)
+{
+    /// <summary>
+    /// Runs in the deploy's transaction just before its save, with the operation: what is noted there (a pipeline
+    /// run's stage) is saved with the deploy or not at all.
+    /// </summary>
+    public Func<Operation, Task>? BeforeSave { get; init; }
+}
 
 /// <summary>A rollback of an application in an environment to one of its earlier revisions.</summary>
 public sealed record RollBackApplication(string AppName, string? EnvironmentName, int Revision, string? Note);
@@ -215,7 +222,8 @@ public sealed class ApplicationChanges(
                     $"deploy of build {number}",
                     rollBackOnFailure,
                     DeployScale.Keep,
-                    ct
+                    ct,
+                    request.BeforeSave
                 );
             },
             ct
@@ -705,7 +713,8 @@ public sealed class ApplicationChanges(
         string origin,
         bool rollBackOnFailure,
         DeployScale scale,
-        CancellationToken ct
+        CancellationToken ct,
+        Func<Operation, Task>? beforeSave = null
     )
     {
         if (tenant.IsReadOnly)
@@ -778,6 +787,8 @@ public sealed class ApplicationChanges(
                 + $"{(note is null ? "" : $": {note}")}",
             operation
         );
+        if (beforeSave is not null)
+            await beforeSave(operation);
         await db.SaveChangesAsync(ct);
         return operation;
     }
