@@ -10,8 +10,11 @@ using Portal.Infrastructure.Persistence;
 
 namespace Portal.Infrastructure.Pipelines.Stages;
 
-/// <summary>One attempt of a probe: whether it answered 2xx, and what happened, in words.</summary>
-public sealed record ProbeAttempt(bool Passed, string Words);
+/// <summary>
+/// One attempt of a probe: whether it answered 2xx, what happened in words, and whether the guard refused the target
+/// (which trying again cannot change).
+/// </summary>
+public sealed record ProbeAttempt(bool Passed, string Words, bool Refused = false);
 
 /// <summary>
 /// The HTTP probes of test stages: where a probe goes (an application's ingress host in an environment, or a URL),
@@ -74,7 +77,7 @@ public sealed class HttpProbes(
     {
         var allowed = await guard.CheckAsync(url, ct);
         if (!allowed.Succeeded)
-            return new ProbeAttempt(false, allowed.Problem!.Message);
+            return new ProbeAttempt(false, allowed.Problem!.Message, Refused: true);
         var timeout = options.Value.ProbeTimeout;
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
         attempt.CancelAfter(timeout);
@@ -92,7 +95,7 @@ public sealed class HttpProbes(
         }
         catch (HttpRequestException e) when (Refusal(e) is { } refused)
         {
-            return new ProbeAttempt(false, refused.Message);
+            return new ProbeAttempt(false, refused.Message, Refused: true);
         }
         catch (HttpRequestException e)
         {

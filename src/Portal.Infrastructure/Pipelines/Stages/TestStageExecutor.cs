@@ -84,6 +84,8 @@ public sealed class TestStageExecutor(
             return new StageStatus.Failed(target.Problem!.Message);
         var url = target.Value;
         var attempt = await probes.TryAsync(url, ct);
+        if (attempt.Refused)
+            return new StageStatus.Failed(attempt.Words);
         var said = $"GET {url} {attempt.Words}.";
         if (said != context.Stage.Outcome)
             await context.Log.WriteAsync(context.Stage.Name, said, ct);
