@@ -9,7 +9,7 @@ using Portal.Infrastructure.Tests.Clusters;
 
 namespace Portal.Infrastructure.Tests.Pipelines.Stages;
 
-/// <summary>An approval asked through the tenant's alert channels: a real webhook channel to a server on loopback.</summary>
+/// <summary>An approval asked through the tenant's alert channels: a real webhook to a loopback server.</summary>
 public sealed class ApprovalNotificationTests : IAsyncLifetime
 {
     private StageWorld? _world;

@@ -109,7 +109,7 @@ public sealed class StageWorld : IAsyncDisposable
         where TExecutor : IStageExecutor =>
         InStageAsync<TExecutor>((executor, context) => executor.CancelAsync(context, default));
 
-    /// <summary>Runs <paramref name="work"/> with the stage's context in a scope of the run's tenant and actor.</summary>
+    /// <summary>Runs <paramref name="work"/> with the stage context in a scope of the run's tenant and actor.</summary>
     public async Task InStageAsync<TService>(Func<TService, StageContext, Task> work)
         where TService : notnull
     {
