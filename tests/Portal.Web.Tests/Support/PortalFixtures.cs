@@ -11,6 +11,9 @@ public abstract class PortalFixture : IAsyncLifetime
     /// <summary>Settings beyond the test defaults, such as turning the embedded sandbox on.</summary>
     protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
 
+    /// <summary>Services added or replaced after the portal's own, such as test doubles.</summary>
+    protected virtual Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? TestServices => null;
+
     /// <summary>The running portal, or a skipped test when its database is not configured outside CI.</summary>
     public PortalFactory Factory
     {
@@ -32,7 +35,7 @@ public abstract class PortalFixture : IAsyncLifetime
             _unavailable = "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
             return Task.CompletedTask;
         }
-        _factory = new PortalFactory(Kind, Settings);
+        _factory = new PortalFactory(Kind, Settings) { TestServices = TestServices };
         _ = _factory.Server; // start now, so that a database that cannot be reached fails here
         return Task.CompletedTask;
     }
