@@ -11,6 +11,7 @@ using Portal.Infrastructure.Monitoring.Notifications;
 using Portal.Infrastructure.Monitoring.Sources;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Pipelines;
 using Portal.Infrastructure.Tenancy;
 
 namespace Portal.Infrastructure;
@@ -255,6 +256,7 @@ public static class DependencyInjection
 
         services.AddBuildSources(configuration);
         services.AddPortalBuilds(configuration, contentRoot);
+        services.AddPipelines(configuration);
 
         services.AddPortalKeyRing(configuration);
         return services;

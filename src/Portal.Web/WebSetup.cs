@@ -91,6 +91,7 @@ public static class WebSetup
         services.AddHttpsOnly();
         services.AddScoped<HostCordoning>();
         services.AddSingleton<Infrastructure.Monitoring.IAlertPageLinks, Monitoring.AlertPageLinks>();
+        services.AddSingleton<Infrastructure.Pipelines.Stages.IPipelinePageLinks, Pipelines.PipelinePageLinks>();
         services.AddScoped<Quotas.PoolTainting>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<
@@ -107,6 +108,8 @@ public static class WebSetup
         services.AddHostedService<Builds.BuildToolInstallation>();
         services.AddHostedService<Builds.EmbeddedRegistry>();
         services.AddSingleton<Portal.Domain.Builds.IBuildLogSink, Builds.SignalRBuildLogSink>();
+        services.AddSingleton<Portal.Infrastructure.Pipelines.Runs.IRunProgress, Pipelines.SignalRRunProgress>();
+        services.AddSingleton<Portal.Infrastructure.Pipelines.Runs.IRunQueue, Pipelines.HangfireRunQueue>();
         services.AddScoped<Builds.BuildPrerequisites>();
         services.AddTrustedProxies();
         return services;
@@ -165,6 +168,7 @@ public static class WebSetup
         app.MapHub<Middleware.InstancesHub>(Middleware.InstancesHub.Path);
         app.MapHub<Monitoring.MonitoringHub>(Monitoring.MonitoringHub.Path);
         app.MapHub<Builds.BuildsHub>(Builds.BuildsHub.Path);
+        app.MapHub<Pipelines.PipelinesHub>(Pipelines.PipelinesHub.Path);
         app.MapPortalJobs();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks(

@@ -78,8 +78,8 @@ public sealed record DeployBuild(
 )
 {
     /// <summary>
-    /// Runs in the deploy's transaction just before its save, with the operation: what is noted there (a pipeline
-    /// run's stage) is saved with the deploy or not at all.
+    /// Runs in the deploy's transaction once its operation is made, before it is saved: what the caller saves with it
+    /// (a pipeline run noting the operation its stage started) is saved with the deploy or not at all.
     /// </summary>
     public Func<Operation, Task>? BeforeSave { get; init; }
 }
@@ -107,7 +107,11 @@ public sealed record PromoteApplication(
     string? To,
     string? Note,
     bool AcceptMissingBindings
-);
+)
+{
+    /// <inheritdoc cref="DeployBuild.BeforeSave"/>
+    public Func<Operation, Task>? BeforeSave { get; init; }
+}
 
 /// <summary>
 /// A redeploy of what runs after its middleware bindings changed: the change of bindings, of the spec, and where it
@@ -367,7 +371,8 @@ public sealed class ApplicationChanges(
             $"promotion of revision {preview.FromRevision} from {from}",
             false,
             DeployScale.Keep,
-            ct
+            ct,
+            request.BeforeSave
         );
     }
 
@@ -678,7 +683,8 @@ public sealed class ApplicationChanges(
         string origin,
         bool rollBackOnFailure,
         DeployScale scale,
-        CancellationToken ct
+        CancellationToken ct,
+        Func<Operation, Task>? beforeSave = null
     ) =>
         UnderAdmissionLockAsync(
             tenant,
@@ -697,7 +703,8 @@ public sealed class ApplicationChanges(
                     origin,
                     rollBackOnFailure,
                     scale,
-                    ct
+                    ct,
+                    beforeSave
                 );
             },
             ct

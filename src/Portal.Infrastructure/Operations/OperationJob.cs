@@ -14,7 +14,8 @@ public sealed class OperationJob(
     PortalDbContext db,
     IOperationProgress progress,
     OperationSupervisor supervisor,
-    OperationRunners runners
+    OperationRunners runners,
+    IEnumerable<IOperationEndObserver> observers
 )
 {
     public async Task RunAsync(Guid operationId, CancellationToken ct)
@@ -31,5 +32,16 @@ public sealed class OperationJob(
         var work = runners.For(kind, services);
         await supervisor.RunAsync(db, progress, operationId, work, ct);
         await work.AfterRunAsync(operationId, CancellationToken.None);
+        foreach (var observer in observers)
+            await observer.OperationRanAsync(operationId, CancellationToken.None);
     }
+}
+
+/// <summary>
+/// Learns that a run of an operation's job ended (whether the operation ended, failed or goes on elsewhere): how what
+/// waits on operations (a pipeline's stage) hears of them without polling.
+/// </summary>
+public interface IOperationEndObserver
+{
+    Task OperationRanAsync(Guid operationId, CancellationToken ct);
 }

@@ -101,6 +101,8 @@ public static class JobsSetup
                 (provider, server) =>
                 {
                     server.WorkerCount = Math.Max(1, jobs.Workers);
+                    // A pipeline run's next look is a scheduled job: it is picked up within this.
+                    server.SchedulePollingInterval = TimeSpan.FromSeconds(2);
                     server.Activator = new Hangfire.AspNetCore.AspNetCoreJobActivator(
                         provider.GetRequiredService<IServiceScopeFactory>()
                     );
@@ -137,6 +139,11 @@ public static class JobsSetup
             "metrics-compaction",
             jobs => jobs.RunAsync(CancellationToken.None),
             "*/5 * * * *"
+        );
+        recurring.AddOrUpdate<Pipelines.RunJobs>(
+            "pipeline-runs-sweep",
+            jobs => jobs.SweepAsync(CancellationToken.None),
+            Cron.Minutely()
         );
         recurring.AddOrUpdate<Infrastructure.Operations.OperationSweeper>(
             "operation-sweep",

@@ -67,7 +67,8 @@ public static class JobsByHand
             services.GetRequiredService<PortalDbContext>(),
             progress,
             runner ?? Runner(services),
-            services.GetRequiredService<OperationRunners>()
+            services.GetRequiredService<OperationRunners>(),
+            services.GetServices<IOperationEndObserver>()
         );
 
     public static OperationJob Environments(

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace Portal.Web.Tests.Support;
 
 /// <summary>One portal per test class; tests keep apart by using names of their own.</summary>
@@ -11,8 +13,8 @@ public abstract class PortalFixture : IAsyncLifetime
     /// <summary>Settings beyond the test defaults, such as turning the embedded sandbox on.</summary>
     protected virtual IReadOnlyDictionary<string, string?>? Settings => null;
 
-    /// <summary>Services added or replaced after the portal's own, such as test doubles.</summary>
-    protected virtual Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? TestServices => null;
+    /// <summary>Services that replace the portal's own, such as a Git client reaching local repositories.</summary>
+    protected virtual Action<IServiceCollection>? TestServices => null;
 
     /// <summary>The running portal, or a skipped test when its database is not configured outside CI.</summary>
     public PortalFactory Factory
@@ -40,7 +42,7 @@ public abstract class PortalFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_factory is not null)
             await _factory.DisposeAsync();

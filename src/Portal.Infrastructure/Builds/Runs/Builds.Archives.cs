@@ -52,7 +52,11 @@ public sealed partial class Builds
                 BuildAuditActions.ArchiveBuildQueued,
                 $"{archive.FileName} ({ArchiveSource.Size(archive.SizeBytes)}, sha256 {archive.Sha256})"
                     + (choice is null ? "" : $" with the recipe {choice.Recipe}"),
-                build => archives.Keep(upload, build.Id),
+                build =>
+                {
+                    archives.Keep(upload, build.Id);
+                    return Task.CompletedTask;
+                },
                 ct
             );
         }

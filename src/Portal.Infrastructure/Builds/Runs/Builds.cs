@@ -16,7 +16,14 @@ public sealed record QueueBuild(
     string? Ref = null,
     string? Recipe = null,
     IReadOnlyDictionary<string, string?>? Values = null
-);
+)
+{
+    /// <summary>
+    /// Runs in the build's transaction once the build and its operation are saved, before the commit: what the caller
+    /// saves there (a pipeline run noting the build its stage queued) is kept with the build or not at all.
+    /// </summary>
+    public Func<Build, Task>? BeforeCommit { get; init; }
+}
 
 /// <summary>Which builds a list shows: of one application or the whole tenant, by state and ref, one page.</summary>
 public sealed record BuildQuery(
@@ -80,7 +87,7 @@ public sealed partial class Builds(
         if (!choice.Succeeded)
             return choice.Problem!;
         var gitRef = string.IsNullOrWhiteSpace(request.Ref) ? source.Ref : request.Ref.Trim();
-        return await SaveAsync(app.Id, app.Name, gitRef, choice.Value, ct);
+        return await SaveAsync(app.Id, app.Name, gitRef, choice.Value, ct, request.BeforeCommit);
     }
 
     /// <summary>The application to build, when the current tenant may build at all.</summary>
@@ -258,7 +265,8 @@ public sealed partial class Builds(
         string appName,
         string gitRef,
         RecipeChoice? choice,
-        CancellationToken ct
+        CancellationToken ct,
+        Func<Build, Task>? beforeCommit = null
     ) =>
         SaveAsync(
             appId,
@@ -267,7 +275,7 @@ public sealed partial class Builds(
             choice,
             BuildAuditActions.BuildQueued,
             $"{gitRef}{(choice is null ? "" : $" with the recipe {choice.Recipe}")}",
-            null,
+            beforeCommit,
             ct
         );
 
@@ -280,7 +288,7 @@ public sealed partial class Builds(
         RecipeChoice? choice,
         string auditAction,
         string auditSummary,
-        Action<Build>? beforeCommit,
+        Func<Build, Task>? beforeCommit,
         CancellationToken ct
     )
     {
@@ -319,7 +327,11 @@ public sealed partial class Builds(
                 );
                 if (await db.TrySaveUniqueAsync(ct))
                 {
-                    beforeCommit?.Invoke(build);
+                    if (beforeCommit is not null)
+                    {
+                        await beforeCommit(build);
+                        await db.SaveChangesAsync(ct);
+                    }
                     await transaction.CommitAsync(ct);
                     queue.Enqueue(operation);
                     return build;

@@ -63,7 +63,11 @@ public abstract record StageStatus
     /// <summary>Still going: look again after <paramref name="CheckAgainIn"/> (sooner when its child ends).</summary>
     public sealed record Going(TimeSpan CheckAgainIn, string? Outcome = null) : StageStatus;
 
-    public sealed record Succeeded(string? Outcome) : StageStatus;
+    public sealed record Succeeded(string? Outcome) : StageStatus
+    {
+        /// <summary>What the stage's success changes on the run besides the stage (the image a build pushed).</summary>
+        public Action<PipelineRun>? Apply { get; init; }
+    }
 
     public sealed record Failed(string Reason) : StageStatus;
 }

@@ -91,8 +91,7 @@ public sealed class ApplyCanaryRunner(
     PortalDbContext db,
     SpecVault vault,
     RegistryConnection registry,
-    KubernetesClients clients,
-    IStageDefinitions definitions
+    KubernetesClients clients
 ) : IOperationRunner
 {
     public static string Kind => OperationKinds.ApplicationCanary;
@@ -107,7 +106,7 @@ public sealed class ApplyCanaryRunner(
         var run = await db.PipelineRuns.IgnoreQueryFilters().AsNoTracking().FirstAsync(r => r.Id == child.RunId, ct);
         if (run.Stage(child.Stage) is not { State: StageState.Running } stage || stage.OperationId != operation.Id)
             throw new OperationTargetGone($"Stage '{child.Stage}' of run {run.Number} no longer waits for its canary.");
-        if (definitions.Find(run, child.Stage) is not CanaryStage canary || run.Image is not { } image)
+        if (RunStages.Definition(run, child.Stage) is not CanaryStage canary || run.Image is not { } image)
             throw new OperationTargetGone($"Stage '{child.Stage}' of run {run.Number} has no canary to deploy.");
         var site = await CanarySite.FindAsync(db, vault, registry, operation.TenantId, operation.TargetId, ct)
             ?? throw new OperationTargetGone(

@@ -12,8 +12,8 @@ public static class PipelineStageServices
     /// <summary>
     /// Registers the test and canary stages: their executors, the runners of their operations (test command, canary
     /// deploy and removal), the test commands of the configured builder (<see cref="BuildsSetup.BuilderSetting"/>),
-    /// the probes' guarded HTTP client, and the approval notifications. Expects the builds, the alert channels and
-    /// an <see cref="IStageDefinitions"/> and <see cref="IPipelinePageLinks"/> registered beside.
+    /// the probes' guarded HTTP client, and the approval notifications. Expects the builds, the alert channels and an
+    /// <see cref="IPipelinePageLinks"/> registered beside.
     /// </summary>
     public static IServiceCollection AddPipelineStages(this IServiceCollection services, IConfiguration configuration)
     {

@@ -22,7 +22,6 @@ public sealed class TestCommandFailed(string reason) : Exception(reason);
 public sealed class PipelineTestRunner(
     PortalDbContext db,
     IImageCommands commands,
-    IStageDefinitions definitions,
     IServiceScopeFactory scopes,
     IRunProgress progress,
     IOptions<PipelineStageOptions> options,
@@ -48,7 +47,7 @@ public sealed class PipelineTestRunner(
             .FirstOrDefaultAsync(c => c.OperationId == operation.Id, ct)
             ?? throw new OperationTargetGone("The run of this test was deleted after the test was queued.");
         var run = await db.PipelineRuns.IgnoreQueryFilters().AsNoTracking().FirstAsync(r => r.Id == child.RunId, ct);
-        if (definitions.Find(run, child.Stage) is not TestStage { Command: { Length: > 0 } command } stage)
+        if (RunStages.Definition(run, child.Stage) is not TestStage { Command: { Length: > 0 } command } stage)
             throw new TestCommandFailed($"Stage '{child.Stage}' of run {run.Number} runs no test command.");
         if (run.Image is not { } image)
             throw new TestCommandFailed(

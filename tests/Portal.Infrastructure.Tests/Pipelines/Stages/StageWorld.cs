@@ -1,12 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Domain.Audit;
 using Portal.Domain.Pipelines;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Pipelines;
 using Portal.Infrastructure.Pipelines.Runs;
 using Portal.Infrastructure.Pipelines.Stages;
 using Portal.Infrastructure.Tenancy;
@@ -50,12 +52,11 @@ public sealed class StageWorld : IAsyncDisposable
             .Build();
         var world = await SourcesWorld.CreateAsync(DatabaseKind.Sqlite, services =>
         {
-            if (!services.Any(d => d.ServiceType == typeof(TestStageExecutor)))
-                services.AddPipelineStages(configuration);
-            services
-                .AddSingleton<IRunProgress, SilentRunProgress>()
-                .AddSingleton<IStageDefinitions>(new OneStage(stage))
-                .AddSingleton<IPipelinePageLinks, TestLinks>();
+            // The portal registers the stages; the test's settings of them apply on top of its own.
+            services.Configure<PipelineStageOptions>(configuration.GetSection(PipelineStageOptions.Section));
+            services.TryAddSingleton<IRunProgress, SilentRunProgress>();
+            services.TryAddSingleton<IRunQueue, IdleRunQueue>();
+            services.AddSingleton<IPipelinePageLinks, TestLinks>();
             configure?.Invoke(services);
         });
         var tenant = await world.AddTenantWithAppAsync("acme");
@@ -66,15 +67,16 @@ public sealed class StageWorld : IAsyncDisposable
             var definition = PipelineDefinition
                 .Create([new BuildImageStage("build"), stage], PipelineTriggers.None, false, _ => null)
                 .Value;
+            var yaml = PipelineYaml.Write(definition);
             var pipeline = Pipeline
-                .Create(tenant.Id, app.Id, "ci", "stages: []", definition, "sealed", "dev@example.com", now)
+                .Create(tenant.Id, app.Id, "ci", yaml, definition, "sealed", "dev@example.com", now)
                 .Value;
             var run = PipelineRun.Queue(
                 tenant.Id,
                 pipeline.Id,
                 app.Id,
                 0,
-                "stages: []",
+                yaml,
                 definition,
                 new RunTrigger(TriggerKind.Manual, "main", null, "dev@example.com"),
                 now
@@ -171,9 +173,14 @@ public sealed class StageWorld : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _world.DisposeAsync();
 
-    private sealed class OneStage(PipelineStage stage) : IStageDefinitions
+    /// <summary>The run's job is the test's to call: told that a child ended, the queue does nothing.</summary>
+    private sealed class IdleRunQueue : IRunQueue
     {
-        public PipelineStage? Find(PipelineRun run, string name) => name == stage.Name ? stage : null;
+        public void Advance(Guid runId) { }
+
+        public void AdvanceAfter(Guid runId, TimeSpan delay) { }
+
+        public void Dispatch() { }
     }
 
     private sealed class SilentRunProgress : IRunProgress

@@ -7,6 +7,7 @@ using Portal.Domain.Audit;
 using Portal.Domain.Builds;
 using Portal.Domain.Pipelines;
 using Portal.Infrastructure.Persistence;
+using Portal.Infrastructure.Pipelines;
 using Portal.Infrastructure.Pipelines.Runs;
 using Portal.Infrastructure.Pipelines.Stages;
 using Portal.Web.Tests.Support;
@@ -14,9 +15,9 @@ using Portal.Web.Tests.Support;
 namespace Portal.Web.Tests.Pipelines.Stages;
 
 /// <summary>
-/// Canary stages against the sandbox cluster: an application runs at revision 1 with 2 replicas in "dev"; the stage
-/// runs the run's image beside it as "{app}-canary", watches it, and promotes it or removes it. The operations run on
-/// the portal's own job server.
+/// Canary stages run by the portal's own run engine and job server against the sandbox cluster: an application runs at
+/// revision 1 in "dev"; the stage runs the run's image beside it as "{app}-canary", watches it, and promotes it or
+/// removes it.
 /// </summary>
 public sealed class CanaryStageScenarios(CanarySandboxPortal portal) : IClassFixture<CanarySandboxPortal>
 {
@@ -29,31 +30,23 @@ public sealed class CanaryStageScenarios(CanarySandboxPortal portal) : IClassFix
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 2);
         var image = $"127.0.0.1:5000/{deployed.Tenant.Slug}/{deployed.App}@{Digest}";
-        var run = await RunAsync(deployed, new CanaryStage("canary", "dev", 50, TimeSpan.FromSeconds(10), 0), image);
         using var cluster = Apps.SandboxClient();
 
-        var seen = await AdvanceUntilAsync(run, deployed, async status =>
-        {
-            if (status is StageStatus.Going { Outcome: { } outcome } && outcome.Contains("left"))
-                return await CanaryAsync(cluster, deployed) is { } canary
-                    && canary.Spec.Replicas == 1
-                    && canary.Spec.Template.Spec.Containers[0].Image == image;
-            return false;
-        });
+        var run = await RunAsync(deployed, new CanaryStage("canary", "dev", 50, TimeSpan.FromSeconds(10), 0), image);
+        var seen = await StageEndAsync(run, async () =>
+            await CanaryAsync(cluster, deployed) is { } canary
+            && canary.Spec.Replicas == 1
+            && canary.Spec.Template.Spec.Containers[0].Image == image
+            && canary.Spec.Template.Metadata.Labels[CanaryManifests.TrackLabel] == CanaryManifests.Track
+        );
 
         Assert.True(seen.Watched, "The canary Deployment was never seen running the run's image with 1 replica.");
-        var succeeded = Assert.IsType<StageStatus.Succeeded>(seen.Ended);
-        Assert.Contains("build 1 promoted to 'dev'", succeeded.Outcome);
+        Assert.True(seen.Stage.State == StageState.Succeeded, seen.Stage.Error);
+        Assert.Contains("build 1 promoted to 'dev'", seen.Stage.Outcome);
         Assert.Null(await CanaryAsync(cluster, deployed));
         var stable = await cluster.AppsV1.ReadNamespacedDeploymentAsync(deployed.App, deployed.Namespace);
         Assert.Equal(image, stable.Spec.Template.Spec.Containers[0].Image);
-        var revision = await Arrange.QueryAsync(db =>
-            db.AppDeployments.IgnoreQueryFilters()
-                .Where(d => d.TenantId == deployed.Tenant.Id)
-                .Select(d => d.Revision)
-                .SingleAsync()
-        );
-        Assert.Equal(2, revision);
+        Assert.Equal(2, await RevisionAsync(deployed));
     }
 
     [SkippableFact]
@@ -61,27 +54,19 @@ public sealed class CanaryStageScenarios(CanarySandboxPortal portal) : IClassFix
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 2);
         var image = $"127.0.0.1:5000/{deployed.Tenant.Slug}/crashloop@{Digest}";
-        var run = await RunAsync(deployed, new CanaryStage("canary", "dev", 50, TimeSpan.FromMinutes(5), 0), image);
         using var cluster = Apps.SandboxClient();
 
-        var seen = await AdvanceUntilAsync(run, deployed, async _ => await CanaryAsync(cluster, deployed) is not null);
+        var run = await RunAsync(deployed, new CanaryStage("canary", "dev", 50, TimeSpan.FromMinutes(5), 0), image);
+        var seen = await StageEndAsync(run, async () => await CanaryAsync(cluster, deployed) is not null);
 
         Assert.True(seen.Watched, "The canary Deployment was never made.");
-        var failed = Assert.IsType<StageStatus.Failed>(seen.Ended);
-        Assert.StartsWith("The canary was rolled back: its pods restarted", failed.Reason, StringComparison.Ordinal);
-        Assert.Contains("more than the 0 allowed", failed.Reason);
+        Assert.Equal(StageState.Failed, seen.Stage.State);
+        Assert.StartsWith("The canary was rolled back: its pods restarted", seen.Stage.Error, StringComparison.Ordinal);
+        Assert.Contains("more than the 0 allowed", seen.Stage.Error);
         Assert.Null(await CanaryAsync(cluster, deployed));
         var stable = await cluster.AppsV1.ReadNamespacedDeploymentAsync(deployed.App, deployed.Namespace);
         Assert.Equal("nginx:1.27", stable.Spec.Template.Spec.Containers[0].Image);
-        Assert.Equal(
-            1,
-            await Arrange.QueryAsync(db =>
-                db.AppDeployments.IgnoreQueryFilters()
-                    .Where(d => d.TenantId == deployed.Tenant.Id)
-                    .Select(d => d.Revision)
-                    .SingleAsync()
-            )
-        );
+        Assert.Equal(1, await RevisionAsync(deployed));
     }
 
     [SkippableFact]
@@ -89,102 +74,82 @@ public sealed class CanaryStageScenarios(CanarySandboxPortal portal) : IClassFix
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 6);
         var image = $"127.0.0.1:5000/{deployed.Tenant.Slug}/{deployed.App}@{Digest}";
+
         // 6 stable replicas of 200m CPU at most take 1.2 of the share's 2 CPU: 6 more (99 %) do not fit beside them.
         var run = await RunAsync(deployed, new CanaryStage("canary", "dev", 99, TimeSpan.FromMinutes(1), 0), image);
+        var seen = await StageEndAsync(run, () => Task.FromResult(false));
 
-        var status = await AdvanceAsync(run, deployed);
-
-        var failed = Assert.IsType<StageStatus.Failed>(status);
-        Assert.StartsWith("The canary of 6 replicas was refused:", failed.Reason, StringComparison.Ordinal);
-        Assert.Contains("environment 'dev'", failed.Reason);
+        Assert.Equal(StageState.Failed, seen.Stage.State);
+        Assert.StartsWith("The canary of 6 replicas was refused:", seen.Stage.Error, StringComparison.Ordinal);
+        Assert.Contains("environment 'dev'", seen.Stage.Error);
         Assert.Null(await CanaryAsync(Apps.SandboxClient(), deployed));
     }
 
     [SkippableFact]
-    public async Task Cancelling_a_canary_removes_it()
+    public async Task Cancelling_the_run_removes_its_canary()
     {
         var deployed = await Apps.DeployedAppAsync(replicas: 2);
         var image = $"127.0.0.1:5000/{deployed.Tenant.Slug}/{deployed.App}@{Digest}";
-        var run = await RunAsync(deployed, new CanaryStage("canary", "dev", 50, TimeSpan.FromMinutes(5), 0), image);
         using var cluster = Apps.SandboxClient();
-        await AdvanceUntilAsync(run, deployed, async _ => await CanaryAsync(cluster, deployed) is not null, stop: true);
+        await RunAsync(deployed, new CanaryStage("canary", "dev", 50, TimeSpan.FromMinutes(5), 0), image);
+        await SandboxWorld.EventuallyAsync(
+            async () => await CanaryAsync(cluster, deployed) is not null,
+            "the canary to be made"
+        );
 
-        await InStageAsync(run, deployed, (executor, context) => executor.CancelAsync(context, default));
+        await using (var scope = portal.Factory.Services.CreateAsyncScope())
+        {
+            var services = scope.ServiceProvider.ActingAs(new Actor(null, "ada@shop.example", null), deployed.Tenant);
+            var cancelled = await services
+                .GetRequiredService<PipelineRuns>()
+                .CancelAsync(deployed.App, "ci", 1, default);
+            Assert.True(cancelled.Succeeded, cancelled.Problem?.Message);
+        }
 
         await SandboxWorld.EventuallyAsync(
             async () => await CanaryAsync(cluster, deployed) is null,
-            "the cancelled canary to be removed"
+            "the cancelled run's canary to be removed"
         );
     }
 
     private Arrange Arrange => new(portal.Factory);
 
-    private sealed record Seen(bool Watched, StageStatus Ended);
+    private sealed record Seen(bool Watched, RunStage Stage);
 
     /// <summary>
-    /// Calls the executor as the run's job would, after each Going as long as it asks, until the stage ends (or, with
-    /// <paramref name="stop"/>, until <paramref name="watch"/> held once); notes whether <paramref name="watch"/> held.
+    /// Waits for the run's job (the portal's own, run on its job server) to end the canary stage, and says whether
+    /// <paramref name="watch"/> held at one of the looks on the way.
     /// </summary>
-    private async Task<Seen> AdvanceUntilAsync(
-        Guid run,
-        DeployedApp deployed,
-        Func<StageStatus, Task<bool>> watch,
-        bool stop = false
-    )
+    private async Task<Seen> StageEndAsync(Guid runId, Func<Task<bool>> watch)
     {
         var watched = false;
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            var status = await AdvanceAsync(run, deployed);
-            watched |= await watch(status);
-            if (status is not StageStatus.Going going || (stop && watched))
-                return new Seen(watched, status);
-            await Task.Delay(going.CheckAgainIn);
+            var stage = await Arrange.QueryAsync(async db =>
+                (await db.PipelineRuns.IgnoreQueryFilters().AsNoTracking().SingleAsync(r => r.Id == runId)).Stage(
+                    "canary"
+                )!
+            );
+            watched |= await watch();
+            if (stage.IsDone)
+                return new Seen(watched, stage);
+            await Task.Delay(200);
         }
         throw new TimeoutException("The canary stage did not end within 60 seconds.");
     }
 
-    private async Task<StageStatus> AdvanceAsync(Guid run, DeployedApp deployed)
-    {
-        StageStatus? status = null;
-        await InStageAsync(run, deployed, async (executor, context) =>
-            status = await executor.AdvanceAsync(context, default)
+    private Task<int> RevisionAsync(DeployedApp deployed) =>
+        Arrange.QueryAsync(db =>
+            db.AppDeployments.IgnoreQueryFilters()
+                .Where(d => d.TenantId == deployed.Tenant.Id)
+                .Select(d => d.Revision)
+                .SingleAsync()
         );
-        return status!;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> with the canary executor and the stage's context, in a scope of the run's tenant
-    /// acting as the run, as the run's job does; the stage's own outcome is noted on the run as the job notes it.
-    /// </summary>
-    private async Task InStageAsync(
-        Guid runId,
-        DeployedApp deployed,
-        Func<CanaryStageExecutor, StageContext, Task> work
-    )
-    {
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var services = scope.ServiceProvider.ActingAs(new Actor(null, "pipeline ci", null), deployed.Tenant);
-        var db = services.GetRequiredService<PortalDbContext>();
-        var run = await db.PipelineRuns.AsNoTracking().SingleAsync(r => r.Id == runId);
-        var app = await db.Applications.AsNoTracking().SingleAsync(a => a.Id == run.ApplicationId);
-        var definition = portal.Stages[runId];
-        var log = new RunLog(
-            services.GetRequiredService<IServiceScopeFactory>(),
-            services.GetRequiredService<IRunProgress>(),
-            TimeProvider.System,
-            run
-        );
-        await work(
-            services.GetRequiredService<CanaryStageExecutor>(),
-            new StageContext(run, run.Stage(definition.Name)!, definition, app, "ci", log)
-        );
-    }
 
     /// <summary>
     /// A run of a pipeline build → canary whose build 1 of the app pushed <paramref name="image"/>, taken up at its
-    /// canary stage.
+    /// canary stage and handed to the run's job.
     /// </summary>
     private async Task<Guid> RunAsync(DeployedApp deployed, CanaryStage canary, string image)
     {
@@ -200,15 +165,14 @@ public sealed class CanaryStageScenarios(CanarySandboxPortal portal) : IClassFix
         var definition = PipelineDefinition
             .Create([new BuildImageStage("build"), canary], PipelineTriggers.None, false, _ => null)
             .Value;
-        var pipeline = Pipeline
-            .Create(tenant, app.Id, "ci", "stages: []", definition, "sealed", "ada@shop.example", now)
-            .Value;
+        var yaml = PipelineYaml.Write(definition);
+        var pipeline = Pipeline.Create(tenant, app.Id, "ci", yaml, definition, "sealed", "ada@shop.example", now).Value;
         var run = PipelineRun.Queue(
             tenant,
             pipeline.Id,
             app.Id,
             0,
-            "stages: []",
+            yaml,
             definition,
             new RunTrigger(TriggerKind.Manual, "main", null, "ada@shop.example"),
             now
@@ -222,7 +186,7 @@ public sealed class CanaryStageScenarios(CanarySandboxPortal portal) : IClassFix
         db.Pipelines.Add(pipeline);
         db.PipelineRuns.Add(run);
         await db.SaveChangesAsync();
-        portal.Stages[run.Id] = canary;
+        scope.ServiceProvider.GetRequiredService<IRunQueue>().Advance(run.Id);
         return run.Id;
     }
 
