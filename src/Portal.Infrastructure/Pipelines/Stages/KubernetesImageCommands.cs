@@ -67,7 +67,7 @@ public sealed class KubernetesImageCommands(
             cluster.Value.Placement,
             pull is not null && pull.Holds(command.Image)
         );
-        using var overTime = new CancellationTokenSource(timeout + TimeSpan.FromSeconds(30));
+        using var overTime = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, overTime.Token);
         var finished = false;
         try
