@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Operations;
 using Portal.Domain.Pipelines;
@@ -97,6 +98,40 @@ public sealed class TestCommandStageTests(LocalRegistry registry) : IAsyncLifeti
             ],
             output
         );
+    }
+
+    [SkippableFact]
+    public async Task A_command_is_stopped_when_its_run_is_cancelled_and_leaves_no_container_behind()
+    {
+        var world = await WorldAsync("echo started; sleep 60");
+        await world.AdvanceAsync<TestStageExecutor>();
+        var running = world.RunQueuedAsync();
+        await SpinUntilAsync(async () => (await world.LogAsync()).Contains("started"));
+
+        await world.ReadAsync(async db =>
+        {
+            var run = await db.PipelineRuns.IgnoreQueryFilters().SingleAsync(r => r.Id == world.RunId);
+            run.Cancel("ada@shop.example", DateTime.UtcNow);
+            return await db.SaveChangesAsync();
+        });
+        var stopped = await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(30)));
+
+        Assert.Same(running, stopped);
+        var operation = await world.OperationAsync(world.Queued[0].Id);
+        Assert.Equal(OperationState.Failed, operation.State);
+        Assert.Equal("The run stopped waiting for the test, so the command was stopped.", operation.Error);
+        var storage = new BuildStorage(_storage.FullName).ForTenant("acme");
+        Assert.Empty(await registry.Buildah(storage).ContainersAsync(default));
+    }
+
+    private static async Task SpinUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for the command to start.");
+            await Task.Delay(100);
+        }
     }
 
     [SkippableFact]
