@@ -10,6 +10,7 @@ using Portal.Web.Clusters;
 using Portal.Web.Common;
 using Portal.Web.Identity;
 using Portal.Web.Monitoring;
+using Portal.Web.Pipelines;
 using Portal.Web.Shell;
 
 namespace Portal.Web;
@@ -112,6 +113,7 @@ public static class WebSetup
         services.AddSingleton<Portal.Infrastructure.Pipelines.Runs.IRunQueue, Pipelines.HangfireRunQueue>();
         services.AddScoped<Builds.BuildPrerequisites>();
         services.AddTrustedProxies();
+        services.AddPipelineWebhooks();
         return services;
     }
 

@@ -155,6 +155,11 @@ public static class JobsSetup
             jobs => jobs.RunAsync(CancellationToken.None),
             "*/5 * * * *"
         );
+        recurring.AddOrUpdate<Infrastructure.Pipelines.PipelineTriggerJobs>(
+            "pipeline-triggers",
+            jobs => jobs.RunAsync(CancellationToken.None),
+            Cron.Minutely()
+        );
     }
 
     private sealed class PlatformAdminOnly : IDashboardAuthorizationFilter

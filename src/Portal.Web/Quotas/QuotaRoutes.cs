@@ -3,7 +3,7 @@ using Portal.Web.Common;
 namespace Portal.Web.Quotas;
 
 /// <summary>
-/// The addresses of the resource pool pages (platform admins) and of a tenant's quota page: each template routes its
+/// The addresses of the resource pool pages (platform admins) and of a tenant's quota page and run quota: each template routes its
 /// actions, and its <c>…Url</c> method makes links and redirects to them.
 /// </summary>
 public static class QuotaRoutes
@@ -17,6 +17,7 @@ public static class QuotaRoutes
     public const string Ingress = "/admin/pools/{pool}/ingress";
     public const string MetricsSource = "/admin/pools/{pool}/metrics-source";
     public const string TenantQuotas = "/t/{tenant}/quotas";
+    public const string RunQuota = "/admin/tenants/{tenant}/run-quota";
 
     public static string PoolsUrl() => Pools;
 
@@ -35,4 +36,6 @@ public static class QuotaRoutes
     public static string MetricsSourceUrl(string pool) => RouteUrl.Fill(MetricsSource, pool);
 
     public static string TenantQuotasUrl(string tenant) => RouteUrl.Fill(TenantQuotas, tenant);
+
+    public static string RunQuotaUrl(string tenant) => RouteUrl.Fill(RunQuota, tenant);
 }

@@ -91,6 +91,16 @@ public sealed class LocalGitHost : IGitClient, IDisposable
         return Git(folder, "rev-parse", "HEAD").Output.Trim();
     }
 
+    /// <summary>Commits a file to <c>main</c> of the repository <paramref name="name"/>; answers the new commit id.</summary>
+    public string Commit(string name, string file, string content)
+    {
+        var folder = Path.Combine(Root, name + ".git");
+        File.WriteAllText(Path.Combine(folder, file), content);
+        Git(folder, "add", ".");
+        Git(folder, "-c", "user.name=Test", "-c", "user.email=test@example.com", "commit", "-q", "-m", file);
+        return Git(folder, "rev-parse", "HEAD").Output.Trim();
+    }
+
     public static string Url(string name) => $"https://{SourcesPortal.GitHost}/{name}.git";
 
     public Task<Result<GitConnection>> TestConnectionAsync(GitRemote remote, string refName, CancellationToken ct)

@@ -118,7 +118,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// <c>DROP</c> ends such a worker by itself, and fails (55006) only while a session is left. So: FORCE, and on its
     /// refusal a plain DROP, a few times over.
     /// </summary>
-    private static async Task DropDatabaseAsync(string database)
+    internal static async Task DropDatabaseAsync(string database)
     {
         await using var admin = new NpgsqlConnection(
             new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!) { Database = "postgres" }.ConnectionString

@@ -92,6 +92,7 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
         var monitoring = await Arrange.MonitoringAsync(tenant, environment, app);
         var operation = await Arrange.FailedOperationAsync(tenant);
         await Arrange.SucceededBuildAsync(tenant, app, "Acme");
+        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship");
         return new World(
             tenant,
             new Dictionary<string, string>
@@ -117,6 +118,7 @@ public sealed partial class PageActionsByRoleTests(SqlitePortal portal, ITestOut
                 ["ruleId"] = monitoring.RuleId.ToString(),
                 ["channelId"] = monitoring.ChannelId.ToString(),
                 ["alertId"] = monitoring.AlertId.ToString(),
+                ["pipeline"] = "ship",
             }
         );
     }

@@ -31,7 +31,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
         string App,
         string Pod,
         string Instance,
-        MonitoringObjects Monitoring
+        MonitoringObjects Monitoring,
+        string Pipeline
     )
     {
         public IReadOnlyDictionary<string, string> RouteValues =>
@@ -58,6 +59,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["ruleId"] = Monitoring.RuleId.ToString(),
                 ["channelId"] = Monitoring.ChannelId.ToString(),
                 ["alertId"] = Monitoring.AlertId.ToString(),
+                ["pipeline"] = Pipeline,
             };
     }
 
@@ -144,6 +146,7 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             "ruleId",
             "channelId",
             "alertId",
+            "pipeline",
         ];
         var endpoints = TenantEndpoints()
             .Where(e => ids.Any(id => e.Pattern.Contains($"{{{id}", StringComparison.Ordinal)))
@@ -262,6 +265,51 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
 
         output.WriteLine($"{platformEndpoints.Count} platform endpoints checked");
         Assert.Empty(allowed);
+    }
+
+    /// <summary>
+    /// Endpoints that take no sign-in are the known few, each for its reason: signing in, the error page, accepting an
+    /// invitation (its token is the credential), and a pipeline's webhook. The webhook is anonymous by design, since Git
+    /// hosts sign deliveries rather than sign in, and it is safe because a delivery is believed only when signed with the
+    /// pipeline's own secret (random, sealed at rest, shown once): the pipeline's id alone gives nothing. A delivery
+    /// signed with tenant A's secret and sent to tenant B's pipeline is refused, and nothing starts in B.
+    /// </summary>
+    [Fact]
+    public async Task Anonymous_endpoints_are_the_known_few_and_a_webhook_believes_only_its_own_pipelines_secret()
+    {
+        var anonymous = portal
+            .Factory.Services.GetRequiredService<EndpointDataSource>()
+            .Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+            .Select(e => e.RoutePattern.RawText!.TrimStart('/'))
+            .ToHashSet();
+        string[] known =
+        [
+            Portal.Web.Identity.AccountRoutes.Login,
+            Portal.Web.Shell.ShellRoutes.Error,
+            Portal.Web.Tenancy.TenancyRoutes.Invitation,
+            Portal.Web.Pipelines.PipelineRoutes.Webhook,
+        ];
+        var pipelines = new Pipelines.PipelineArrange(portal.Factory);
+        var ofA = await pipelines.PipelineAsync();
+        var ofB = await pipelines.PipelineAsync();
+
+        var response = await portal
+            .Factory.CreateClient()
+            .SendAsync(
+                Pipelines.PipelineArrange.GitHubDelivery(
+                    ofB.Id,
+                    ofA.Secret,
+                    Pipelines.PipelineArrange.Payload("github-push.json"),
+                    "192.0.2.77"
+                )
+            );
+
+        Assert.Equal(known.Select(k => k.TrimStart('/')).Order(), anonymous.Order());
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.DoesNotContain(ofB.Tenant.Slug, await response.Content.ReadAsStringAsync());
+        Assert.Empty(await pipelines.RunsAsync(ofB.Id));
+        Assert.Empty(await pipelines.DeliveriesAsync(ofB.Id));
     }
 
     /// <summary>
@@ -399,8 +447,18 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
             app,
             pod,
             await Arrange.MiddlewareInstanceAsync(tenant, environment),
-            await Arrange.MonitoringAsync(tenant, environment, app)
+            await Arrange.MonitoringAsync(tenant, environment, app),
+            await PipelineOfAsync(tenant, app)
         );
+    }
+
+    /// <summary>A pipeline of the application, its YAML naming the tenant so that a leak of it shows.</summary>
+    private async Task<string> PipelineOfAsync(Tenant tenant, string app)
+    {
+        var yaml =
+            $"{Pipelines.PipelineArrangement.Yaml}  - name: check\n    kind: test\n    command: \"echo {tenant.DisplayName}\"\n";
+        await new Pipelines.PipelineArrangement(portal.Factory).PipelineAsync(tenant, app, "ship", yaml);
+        return "ship";
     }
 
     /// <summary>The repository a tenant's application is connected to, named after the tenant.</summary>
