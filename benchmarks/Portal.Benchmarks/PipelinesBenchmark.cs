@@ -179,7 +179,7 @@ internal static class PipelinesBenchmark
             await world.RunUntilAsync(shop, number, r => r.IsFinished, 60);
         }
         report.Heading(
-            Invariant($"## 1. From a webhook delivery to the run's first stage started ({Deliveries} deliveries)")
+            Invariant($"## 2. From a webhook delivery to the run's first stage started ({Deliveries} deliveries)")
         );
         report.Line(
             "Each delivery a new commit on main, POSTed to `/hooks/pipelines/{id}` exactly as GitHub sends a push "

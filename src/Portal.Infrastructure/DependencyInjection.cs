@@ -255,10 +255,8 @@ public static class DependencyInjection
         services.AddScoped<Monitoring.MonitoringJobs>();
 
         services.AddBuildSources(configuration);
-        services.AddPipelineEditing();
         services.AddPortalBuilds(configuration, contentRoot);
         services.AddPipelines(configuration);
-        services.AddPipelineTriggers();
 
         services.AddPortalKeyRing(configuration);
         return services;

@@ -92,6 +92,7 @@ public static class WebSetup
         services.AddHttpsOnly();
         services.AddScoped<HostCordoning>();
         services.AddSingleton<Infrastructure.Monitoring.IAlertPageLinks, Monitoring.AlertPageLinks>();
+        services.AddSingleton<Infrastructure.Pipelines.Stages.IPipelinePageLinks, Pipelines.PipelinePageLinks>();
         services.AddScoped<Quotas.PoolTainting>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<

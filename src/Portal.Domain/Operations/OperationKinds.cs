@@ -20,6 +20,18 @@ public static class OperationKinds
     /// <summary>Builds an image from an application's source; targets the build, "{app}/{number}".</summary>
     public const string BuildApplication = "application.build";
 
+    /// <summary>Runs a pipeline's test command in the run's image; targets "{app}/{run number}/{stage}".</summary>
+    public const string PipelineTest = "pipeline.test";
+
+    /// <summary>
+    /// Runs a run's image as the canary Deployment "{app}-canary" beside the stable one; targets
+    /// "{app}/{environment}".
+    /// </summary>
+    public const string ApplicationCanary = "application.canary";
+
+    /// <summary>Removes an application's canary Deployment; targets "{app}/{environment}".</summary>
+    public const string ApplicationCanaryRemove = "application.canary-remove";
+
     public const string MiddlewareProvision = "middleware.provision";
     public const string MiddlewareUpdate = "middleware.update";
     public const string MiddlewareRestart = "middleware.restart";

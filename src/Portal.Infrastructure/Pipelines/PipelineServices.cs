@@ -36,6 +36,9 @@ public static class PipelineServices
         services.AddStageExecutor<DeployStageExecutor>();
         services.AddStageExecutor<PromoteStageExecutor>();
         services.AddStageExecutor<ApprovalStageExecutor>();
+        services.AddPipelineStages(configuration);
+        services.AddPipelineEditing();
+        services.AddPipelineTriggers();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Portal.Infrastructure.Pipelines.Stages;
 using Portal.Web.Common;
 
 namespace Portal.Web.Pipelines;
@@ -5,9 +6,9 @@ namespace Portal.Web.Pipelines;
 /// <summary>
 /// The run pages' addresses from <see cref="RunRoutes"/>, behind <c>Portal:PublicUrl</c> (the setting invitation and
 /// alert links use), for messages sent outside the portal (an approval waiting); without it, the path alone, since a
-/// job has no request host to borrow. It answers the infrastructure's <c>IPipelinePageLinks</c> once that is on main.
+/// job has no request host to borrow.
 /// </summary>
-public sealed class PipelinePageLinks(IConfiguration configuration)
+public sealed class PipelinePageLinks(IConfiguration configuration) : IPipelinePageLinks
 {
     public string RunUrl(string tenant, string app, string pipeline, int run) =>
         (configuration[PublicUrl.Setting] ?? "").TrimEnd('/') + RunRoutes.RunUrl(tenant, app, pipeline, run);

@@ -91,12 +91,24 @@ public sealed partial class BuildahCli(
 
     /// <summary>
     /// Runs a command (through <c>/bin/sh -c</c>) in a working container of the image and answers its exit code; the
-    /// container is removed after, cancelled or not.
+    /// container is removed after, cancelled or not. Without <paramref name="access"/> the image must be in this
+    /// storage; with it, one missing is pulled from the portal's registry with its credentials.
     /// </summary>
-    public async Task<int> RunInImageAsync(string image, string command, Action<string> onLine, CancellationToken ct)
+    public async Task<int> RunInImageAsync(
+        string image,
+        string command,
+        Action<string> onLine,
+        CancellationToken ct,
+        RegistryAccessFiles? access = null
+    )
     {
         var name = $"portal-test-{Guid.NewGuid():N}";
-        var created = await RunAsync(["from", "--pull=never", "--name", name, image], null, null, ct, true);
+        List<string> from = access is null
+            ? ["from", "--pull=never"]
+            : ["from", "--pull=missing", "--authfile", access.AuthFile];
+        if (access is { SkipsTls: true })
+            from.Add("--tls-verify=false");
+        var created = await RunAsync([.. from, "--name", name, image], null, access, ct, true);
         if (!created.Succeeded)
             throw new InvalidOperationException($"buildah could not start a container of {image}: {Last(created, 3)}");
         try

@@ -4,10 +4,11 @@ using Portal.Infrastructure.Pipelines.Runs;
 namespace Portal.Infrastructure.Pipelines.Stages;
 
 /// <summary>
-/// Waits for a decision: the run's job asks the approvers once (the stage's outcome says whom it waits for), then only
-/// the decision (<see cref="PipelineRuns.DecideAsync"/>) or the stage's timeout moves it.
+/// Waits for a decision: the run's job asks the approvers once, through the tenant's alert channels (the stage's outcome
+/// then says whom it waits for), then only the decision (<see cref="PipelineRuns.DecideAsync"/>) or the stage's
+/// timeout moves it.
 /// </summary>
-internal sealed class ApprovalStageExecutor : IStageExecutor
+internal sealed class ApprovalStageExecutor(ApprovalNotifications notifications) : IStageExecutor
 {
     public static StageKind Kind => StageKind.Approval;
 
@@ -18,6 +19,7 @@ internal sealed class ApprovalStageExecutor : IStageExecutor
         if (context.Stage.Outcome == waiting)
             return new StageStatus.Going(TimeSpan.MaxValue, waiting);
         await context.Log.WriteAsync(context.Stage.Name, waiting, ct);
+        await notifications.NotifyAsync(context, ct);
         return new StageStatus.Going(TimeSpan.MaxValue, waiting);
     }
 
