@@ -136,14 +136,28 @@ public sealed class PipelineEndToEndScenarios(PipelineSandboxPortal portal) : IC
         );
     }
 
+    /// <summary>
+    /// The run page as the tenant's developer (whom the stage does not name: no form, who may decide instead) and as its
+    /// admin, who approves with a comment through the page's form.
+    /// </summary>
     private async Task ApproveThroughThePageAsync(PipelineWorld.Shop shop, int run)
     {
-        var decided = await World.AsMemberAsync(shop, shop.Admin, runs =>
-            runs.DecideAsync(
-                new Infrastructure.Pipelines.Runs.DecideApproval(shop.App, "main", run, "approve", true, "ship"),
-                default
-            )
+        var page = Web.Pipelines.RunRoutes.RunUrl(shop.Tenant.Slug, shop.App, "main", run);
+        var developer = await World.Arrange.SignedInAsync(shop.Developer);
+        var seen = await (await developer.GetAsync(page)).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("id=\"approve-approve\"", seen);
+        Assert.Contains("id=\"approvers-approve\"", seen);
+
+        var admin = await World.Arrange.SignedInAsync(shop.Admin);
+        Assert.Contains("id=\"approve-approve\"", await (await admin.GetAsync(page)).Content.ReadAsStringAsync());
+        var decided = await admin.PostFormAsync(
+            Web.Pipelines.RunRoutes.StageDecisionUrl(shop.Tenant.Slug, shop.App, "main", run, "approve"),
+            new() { ["Approve"] = "true", ["Comment"] = "ship it" },
+            page
         );
-        Assert.True(decided.Succeeded, decided.Problem?.Message);
+        Assert.Equal(HttpStatusCode.Redirect, decided.StatusCode);
+        var approved = await World.RunAsync(shop, run);
+        Assert.Equal(shop.Admin.Email, approved.Stage("approve")!.DecidedBy);
+        Assert.Equal("ship it", approved.Stage("approve")!.Comment);
     }
 }

@@ -112,7 +112,9 @@ public sealed class PipelineWorld(PipelineSandboxPortalOn portal)
         params string[] environments
     )
     {
-        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), cpu, memory, "25");
+        // A pool of its own has room for 50 pods; a shared one for 25 of each of its tenants.
+        var pods = pool is null ? "50" : "25";
+        var (tenant, admin, _) = await Sandbox.TenantInPoolAsync(pool ??= await Sandbox.PoolAsync(), cpu, memory, pods);
         foreach (var environment in environments)
             await Sandbox.ReadyEnvironmentAsync(tenant, admin, pool, environment, share);
         var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
