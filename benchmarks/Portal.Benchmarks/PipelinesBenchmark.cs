@@ -61,8 +61,11 @@ internal static class PipelinesBenchmark
                 + "(`src/Portal.Web` in the pipeline tests' host, `PipelineSandboxPortalOn`) with its embedded "
                 + "sandbox, Hangfire job server (10 workers, scheduled jobs polled every 2 s), the embedded registry "
                 + "(Debian's docker-registry) and buildah; repositories made with git and fetched by the real Git "
-                + Invariant(
-                    $"client; on {(onPostgres ? "PostgreSQL (Hangfire on PostgreSQL)" : "SQLite (Hangfire in memory)")}."
+                + (
+                    "client; on "
+                    + Invariant(
+                        $"{(onPostgres ? "PostgreSQL (Hangfire on PostgreSQL)" : "SQLite (Hangfire in memory)")}."
+                    )
                 )
         );
         report.Heading("## Machine");
@@ -97,8 +100,8 @@ internal static class PipelinesBenchmark
 
     /// <summary>
     /// Each delivery is a new commit pushed to main, sent as GitHub sends it (its headers, its JSON, the HMAC-SHA256 of
-    /// the body): timed from the POST to the run's build stage Running, as the database says. Each run is then cancelled,
-    /// so that the next delivery's run does not queue behind it.
+    /// the body): timed from the POST to the run's build stage Running, as the database says. Each run is then
+    /// cancelled, so that the next delivery's run does not queue behind it.
     /// </summary>
     private static async Task WebhookToFirstStageAsync(
         PipelineSandboxPortalOn portal,
@@ -184,7 +187,8 @@ internal static class PipelinesBenchmark
         report.Line(
             "Each delivery a new commit on main, POSTed to `/hooks/pipelines/{id}` exactly as GitHub sends a push "
                 + "(`X-GitHub-Event`, `X-GitHub-Delivery`, `X-Hub-Signature-256` over the raw body); timed until the "
-                + "run's build stage is Running in the database (polled every 300 ms, so figures are up to 0.3 s high). "
+                + "run's build stage is Running in the database (polled every 300 ms, so "
+                + "figures are up to 0.3 s high). "
                 + "The path: the delivery checked and saved with its run, the dispatcher job admits the run, the run's "
                 + "job starts the build stage and queues its build."
         );

@@ -111,6 +111,11 @@ public static class WebSetup
         services.AddSingleton<Portal.Domain.Builds.IBuildLogSink, Builds.SignalRBuildLogSink>();
         services.AddSingleton<Portal.Infrastructure.Pipelines.Runs.IRunProgress, Pipelines.SignalRRunProgress>();
         services.AddSingleton<Portal.Infrastructure.Pipelines.Runs.IRunQueue, Pipelines.HangfireRunQueue>();
+        // Where runs are queued, a run's job hears at once that an operation one of its stages started has ended.
+        services.AddScoped<
+            Portal.Infrastructure.Operations.IOperationEndObserver,
+            Portal.Infrastructure.Pipelines.Runs.RunChildEnded
+        >();
         services.AddScoped<Builds.BuildPrerequisites>();
         services.AddTrustedProxies();
         services.AddPipelineWebhooks();

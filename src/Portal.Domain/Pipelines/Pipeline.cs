@@ -27,11 +27,15 @@ public sealed class Pipeline : ITenantOwned
     public string SealedWebhookSecret { get; private set; } = "";
     public DateTime WebhookSecretSetAt { get; private set; }
 
-    /// <summary>The commit the poller saw last on the source's branch, so that it starts a run only for a new one.</summary>
+    /// <summary>
+    /// The commit the poller saw last on the source's branch, so that it starts a run only for a new one.
+    /// </summary>
     public string? PolledSha { get; private set; }
     public DateTime? PolledAt { get; private set; }
 
-    /// <summary>When the schedule last started a run (or the pipeline was saved): the next run is due after it.</summary>
+    /// <summary>
+    /// When the schedule last started a run (or the pipeline was saved): the next run is due after it.
+    /// </summary>
     public DateTime ScheduledFrom { get; private set; }
     public string CreatedBy { get; private set; } = "";
     public DateTime CreatedAt { get; private set; }

@@ -14,7 +14,9 @@ public sealed record PipelineDefinition
     public IReadOnlyList<PipelineStage> Stages { get; }
     public PipelineTriggers Triggers { get; }
 
-    /// <summary>A newer push to a branch replaces the run of that branch still queued, instead of queueing behind it.</summary>
+    /// <summary>
+    /// A newer push to a branch replaces the run of that branch still queued, instead of queueing behind it.
+    /// </summary>
     public bool SupersedeWaiting { get; }
 
     private PipelineDefinition(IReadOnlyList<PipelineStage> stages, PipelineTriggers triggers, bool supersedeWaiting)
@@ -24,7 +26,9 @@ public sealed record PipelineDefinition
         SupersedeWaiting = supersedeWaiting;
     }
 
-    /// <summary>The stages by the step they run in: each step's stages start together once the step before succeeded.</summary>
+    /// <summary>
+    /// The stages by the step they run in: each step's stages start together once the step before succeeded.
+    /// </summary>
     public IReadOnlyList<IReadOnlyList<PipelineStage>> Steps
     {
         get
@@ -206,7 +210,8 @@ public sealed record PipelineDefinition
             if (!built)
                 refuse(
                     $"{at}.command",
-                    $"Stage '{test.Name}' runs its command in the image the run built: a build stage must come before it."
+                    $"Stage '{test.Name}' runs its command in the image the run built: a "
+                        + "build stage must come before it."
                 );
             return;
         }

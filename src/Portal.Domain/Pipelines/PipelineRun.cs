@@ -120,10 +120,14 @@ public sealed class PipelineRun : ITenantOwned
     public string? WaitingReason { get; private set; }
     public string? SupersededBy { get; private set; }
 
-    /// <summary>When the run's job should look at it again (a stage's child, a deadline); the sweeper's index.</summary>
+    /// <summary>
+    /// When the run's job should look at it again (a stage's child, a deadline); the sweeper's index.
+    /// </summary>
     public DateTime? NextCheckAt { get; private set; }
 
-    /// <summary>Changes with every save; checked by the database, so that two jobs cannot save over each other.</summary>
+    /// <summary>
+    /// Changes with every save; checked by the database, so that two jobs cannot save over each other.
+    /// </summary>
     public Guid Version { get; private set; }
 
     private PipelineRun() { }

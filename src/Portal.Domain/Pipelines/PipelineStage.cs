@@ -25,7 +25,9 @@ public abstract record PipelineStage(string Name)
     public bool Manual { get; init; }
 }
 
-/// <summary>Builds the run's commit with the application's source and recipe (the recipe's test command included).</summary>
+/// <summary>
+/// Builds the run's commit with the application's source and recipe (the recipe's test command included).
+/// </summary>
 public sealed record BuildImageStage(string Name) : PipelineStage(Name)
 {
     public override StageKind Kind => StageKind.Build;

@@ -10,7 +10,9 @@ public sealed class PipelineOptions
     /// <summary>Build minutes a day (UTC) for a tenant without its own run quota.</summary>
     public int BuildMinutesPerDay { get; set; } = 600;
 
-    /// <summary>Runs of all tenants going at once on this platform: beyond it, runs queue, taken fairly by tenant.</summary>
+    /// <summary>
+    /// Runs of all tenants going at once on this platform: beyond it, runs queue, taken fairly by tenant.
+    /// </summary>
     public int MaxRunningRuns { get; set; } = 20;
 
     /// <summary>
@@ -19,6 +21,8 @@ public sealed class PipelineOptions
     /// </summary>
     public TimeSpan RecheckEvery { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>A running run whose job has not looked at it for this long is taken for lost and looked at again.</summary>
+    /// <summary>
+    /// A running run whose job has not looked at it for this long is taken for lost and looked at again.
+    /// </summary>
     public TimeSpan LostAfter { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Pipelines.Runs;
 using Portal.Infrastructure.Pipelines.Stages;
 using Portal.Infrastructure.Pipelines.Webhooks;
@@ -31,7 +30,6 @@ public static class PipelineServices
         services.AddScoped<PipelineRunAdvancer>();
         services.AddScoped<RunDispatcher>();
         services.AddScoped<RunSweeper>();
-        services.AddScoped<IOperationEndObserver, RunChildEnded>();
         services.AddStageExecutor<BuildStageExecutor>();
         services.AddStageExecutor<DeployStageExecutor>();
         services.AddStageExecutor<PromoteStageExecutor>();

@@ -177,7 +177,9 @@ public static class PipelineYaml
         return escaped.Append('"').ToString();
     }
 
-    /// <summary>Reads one document, noting the line of every path so that the definition's checks point at it.</summary>
+    /// <summary>
+    /// Reads one document, noting the line of every path so that the definition's checks point at it.
+    /// </summary>
     private sealed class Reader(YamlMappingNode root)
     {
         private readonly List<Problem> _problems = [];

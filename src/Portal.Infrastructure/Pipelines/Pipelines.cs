@@ -153,7 +153,9 @@ public sealed class Pipelines(
         return PipelineDetails.Of(pipeline, appName);
     }
 
-    /// <summary>Deletes the pipeline with its runs and deliveries; refused while one of its runs waits or goes.</summary>
+    /// <summary>
+    /// Deletes the pipeline with its runs and deliveries; refused while one of its runs waits or goes.
+    /// </summary>
     public async Task<Result> DeleteAsync(string appName, string name, CancellationToken ct)
     {
         var found = await ChangeableAsync(appName, name, ct);
@@ -188,7 +190,9 @@ public sealed class Pipelines(
         return secret.Secret;
     }
 
-    /// <summary>The pipelines of one application, by name, each with its last run; not found when the app is not.</summary>
+    /// <summary>
+    /// The pipelines of one application, by name, each with its last run; not found when the app is not.
+    /// </summary>
     public async Task<Result<IReadOnlyList<PipelineRow>>> ListAsync(string appName, CancellationToken ct)
     {
         if (!await ApplicationExistsAsync(appName, ct))

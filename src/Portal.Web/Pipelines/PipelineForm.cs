@@ -183,7 +183,9 @@ public sealed class PipelineForm
         }
     }
 
-    /// <summary>The form as a definition, or every problem named by the form's field (<c>Stages[2].Environment</c>).</summary>
+    /// <summary>
+    /// The form as a definition, or every problem named by the form's field (<c>Stages[2].Environment</c>).
+    /// </summary>
     public Result<PipelineDefinition> ToDefinition()
     {
         var problems = new List<Problem>();
@@ -276,7 +278,9 @@ public sealed class PipelineForm
         return Problem.Invalid(problems);
     }
 
-    /// <summary>The form's field for a field of the definition (<c>stages[2].probe.url</c> → <c>Stages[2].ProbeUrl</c>).</summary>
+    /// <summary>
+    /// The form's field for a field of the definition (<c>stages[2].probe.url</c> → <c>Stages[2].ProbeUrl</c>).
+    /// </summary>
     public static string KeyOf(string? definitionField, string message = "")
     {
         var field = definitionField ?? "";

@@ -8,11 +8,11 @@ namespace Portal.Web.Pipelines;
 
 /// <summary>
 /// The webhook of every pipeline: anonymous by design, since Git hosts sign rather than sign in. It is safe because a
-/// delivery is believed only once its signature (GitHub, Gitea, Gogs) or token (GitLab) proves the pipeline's own secret,
-/// which is random, sealed at rest and shown once; the pipeline's id alone starts nothing and reads nothing. Answers:
-/// 202 run started or delivery ignored (a ref no trigger names), 200 for GitHub's ping; refused with a problem and
-/// nothing started: 404 no such pipeline, 401 not signed with its secret (the same answer whatever is wrong with the
-/// signature), 400 an event other than a push or a payload that is no push, 409 a delivery id received before,
+/// delivery is believed only once its signature (GitHub, Gitea, Gogs) or token (GitLab) proves the pipeline's own
+/// secret, which is random, sealed at rest and shown once; the pipeline's id alone starts nothing and reads nothing.
+/// Answers: 202 run started or delivery ignored (a ref no trigger names), 200 for GitHub's ping; refused with a problem
+/// and nothing started: 404 no such pipeline, 401 not signed with its secret (the same answer whatever is wrong with
+/// the signature), 400 an event other than a push or a payload that is no push, 409 a delivery id received before,
 /// 413 a body over 1 MiB (refused unread when Content-Length says so), 429 too many deliveries from one address.
 /// </summary>
 [AllowAnonymous]

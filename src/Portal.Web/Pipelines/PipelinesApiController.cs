@@ -13,7 +13,9 @@ public sealed record PipelineRequest(string? Name, string? Yaml);
 /// <summary>A pipeline's definition replaced through the API.</summary>
 public sealed record PipelineYamlRequest(string? Yaml);
 
-/// <summary>A pipeline as the API shows it: its YAML (the source of truth), what it does in words, its webhook.</summary>
+/// <summary>
+/// A pipeline as the API shows it: its YAML (the source of truth), what it does in words, its webhook.
+/// </summary>
 public sealed record PipelineResource(
     string Name,
     string App,

@@ -14,7 +14,9 @@ namespace Portal.Web.Pipelines;
 
 public sealed record PipelineListModel(TenantAccess Access, string App, IReadOnlyList<PipelineRow> Pipelines);
 
-/// <summary>The editor: a new pipeline (<paramref name="Pipeline"/> null) or a pipeline's definition to change.</summary>
+/// <summary>
+/// The editor: a new pipeline (<paramref name="Pipeline"/> null) or a pipeline's definition to change.
+/// </summary>
 public sealed record PipelineEditorModel(TenantAccess Access, string App, string? Pipeline, PipelineForm Form);
 
 /// <summary>
@@ -230,7 +232,9 @@ public sealed class PipelinesController(PipelineDefinitions pipelines, PipelineR
         );
     }
 
-    /// <summary>The webhook's path: one per pipeline, found by its id alone, since a Git host knows no tenant.</summary>
+    /// <summary>
+    /// The webhook's path: one per pipeline, found by its id alone, since a Git host knows no tenant.
+    /// </summary>
     private ViewResult Editor(string app, string? pipeline, PipelineForm form) =>
         View("Editor", new PipelineEditorModel(HttpContext.TenantAccess(), app, pipeline, form));
 
@@ -248,5 +252,7 @@ public sealed class PipelinesController(PipelineDefinitions pipelines, PipelineR
     }
 }
 
-/// <summary>One stage of the editor at its place: <paramref name="Index"/> is "__index__" in the script's template.</summary>
+/// <summary>
+/// One stage of the editor at its place: <paramref name="Index"/> is "__index__" in the script's template.
+/// </summary>
 public sealed record StageEditorModel(StageForm Stage, string Index, int Number);

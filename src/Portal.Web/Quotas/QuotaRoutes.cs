@@ -3,8 +3,8 @@ using Portal.Web.Common;
 namespace Portal.Web.Quotas;
 
 /// <summary>
-/// The addresses of the resource pool pages (platform admins) and of a tenant's quota page and run quota: each template routes its
-/// actions, and its <c>…Url</c> method makes links and redirects to them.
+/// The addresses of the resource pool pages (platform admins) and of a tenant's quota page and run quota: each template
+/// routes its actions, and its <c>…Url</c> method makes links and redirects to them.
 /// </summary>
 public static class QuotaRoutes
 {

@@ -91,7 +91,9 @@ public sealed class LocalGitHost : IGitClient, IDisposable
         return Git(folder, "rev-parse", "HEAD").Output.Trim();
     }
 
-    /// <summary>Commits a file to <c>main</c> of the repository <paramref name="name"/>; answers the new commit id.</summary>
+    /// <summary>
+    /// Commits a file to <c>main</c> of the repository <paramref name="name"/>; answers the new commit id.
+    /// </summary>
     public string Commit(string name, string file, string content)
     {
         var folder = Path.Combine(Root, name + ".git");

@@ -15,7 +15,9 @@ namespace Portal.Web.Tests.Pipelines;
 /// <summary>A pipeline a test made, with its webhook's secret in clear, as its maker was shown it once.</summary>
 public sealed record TestPipeline(Tenant Tenant, string App, string Name, Guid Id, string Secret);
 
-/// <summary>Pipelines written directly (their application and source too): no repository or cluster is contacted.</summary>
+/// <summary>
+/// Pipelines written directly (their application and source too): no repository or cluster is contacted.
+/// </summary>
 public sealed class PipelineArrange(PortalFactory factory)
 {
     public const string BuildOnMain = """
@@ -156,7 +158,9 @@ public sealed class PipelineArrange(PortalFactory factory)
         return request;
     }
 
-    /// <summary>A delivery built as Gitea sends it: Gitea's, Gogs' and GitHub's headers, signed as Gitea signs.</summary>
+    /// <summary>
+    /// A delivery built as Gitea sends it: Gitea's, Gogs' and GitHub's headers, signed as Gitea signs.
+    /// </summary>
     public static HttpRequestMessage GiteaDelivery(Guid pipelineId, string secret, byte[] body, string peer)
     {
         var request = Delivery(pipelineId, body, peer);

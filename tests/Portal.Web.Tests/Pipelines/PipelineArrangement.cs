@@ -15,7 +15,9 @@ namespace Portal.Web.Tests.Pipelines;
 /// </summary>
 public sealed class PipelineArrangement(PortalFactory factory)
 {
-    /// <summary>Build, then deploy to dev, on a push to main: as <see cref="PipelineYaml.Write"/> lays it out.</summary>
+    /// <summary>
+    /// Build, then deploy to dev, on a push to main: as <see cref="PipelineYaml.Write"/> lays it out.
+    /// </summary>
     public const string Yaml = """
         triggers:
           branches: [main]

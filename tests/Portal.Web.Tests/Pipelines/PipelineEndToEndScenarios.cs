@@ -41,7 +41,9 @@ public sealed class PipelineEndToEndScenarios(PipelineSandboxPortal portal) : IC
             to: prod
         """;
 
-    /// <summary>A push of <paramref name="sha"/> to main, signed with the pipeline's secret as GitHub signs it.</summary>
+    /// <summary>
+    /// A push of <paramref name="sha"/> to main, signed with the pipeline's secret as GitHub signs it.
+    /// </summary>
     private async Task<HttpResponseMessage> PushAsync(Guid pipeline, string secret, string sha, string message)
     {
         var payload = JsonNode.Parse(PipelineArrange.Payload("github-push.json"))!;
@@ -137,8 +139,8 @@ public sealed class PipelineEndToEndScenarios(PipelineSandboxPortal portal) : IC
     }
 
     /// <summary>
-    /// The run page as the tenant's developer (whom the stage does not name: no form, who may decide instead) and as its
-    /// admin, who approves with a comment through the page's form.
+    /// The run page as the tenant's developer (whom the stage does not name: no form, who may decide instead) and as
+    /// its admin, who approves with a comment through the page's form.
     /// </summary>
     private async Task ApproveThroughThePageAsync(PipelineWorld.Shop shop, int run)
     {

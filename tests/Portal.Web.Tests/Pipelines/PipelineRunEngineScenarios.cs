@@ -95,7 +95,8 @@ public sealed class PipelineRunEngineScenarios(PipelineSandboxPortal portal) : I
         await World.PipelineAsync(
             shop,
             BuildDeployApprovePromote.Replace(
-                "          - name: promote-prod\n            kind: promote\n            from: dev\n            to: prod\n",
+                "          - name: promote-prod\n            kind: promote\n            "
+                    + "from: dev\n            to: prod\n",
                 ""
             )
         );

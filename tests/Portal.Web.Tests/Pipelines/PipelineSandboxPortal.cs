@@ -97,7 +97,9 @@ public sealed class PipelineWorld(PipelineSandboxPortalOn portal)
 
     public sealed record Shop(Tenant Tenant, string App, string Repository, TestUser Developer, TestUser Admin);
 
-    /// <summary>A tenant with the environments, the application "shop-…" from a repository, its developer and admin.</summary>
+    /// <summary>
+    /// A tenant with the environments, the application "shop-…" from a repository, its developer and admin.
+    /// </summary>
     public Task<Shop> ShopAsync(params string[] environments) => ShopInAsync(null, "8", "8Gi", "2", environments);
 
     /// <summary>
@@ -162,7 +164,9 @@ public sealed class PipelineWorld(PipelineSandboxPortalOn portal)
         );
     }
 
-    /// <summary>Commits a busybox image whose last build step runs <paramref name="lastStep"/>; answers the commit.</summary>
+    /// <summary>
+    /// Commits a busybox image whose last build step runs <paramref name="lastStep"/>; answers the commit.
+    /// </summary>
     public string Commit(string repository, string subject, string lastStep)
     {
         var folder = Path.Combine(portal.Git.Root, repository + ".git");

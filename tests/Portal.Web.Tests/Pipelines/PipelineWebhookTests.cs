@@ -8,7 +8,9 @@ using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Pipelines;
 
-/// <summary>A portal whose webhook takes 5 deliveries a minute from one address, so that the limit is reached.</summary>
+/// <summary>
+/// A portal whose webhook takes 5 deliveries a minute from one address, so that the limit is reached.
+/// </summary>
 public abstract class WebhookPortal : PortalFixture
 {
     public const int PerMinute = 5;

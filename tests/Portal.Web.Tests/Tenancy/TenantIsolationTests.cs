@@ -271,10 +271,10 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
 
     /// <summary>
     /// Endpoints that take no sign-in are the known few, each for its reason: signing in, the error page, accepting an
-    /// invitation (its token is the credential), and a pipeline's webhook. The webhook is anonymous by design, since Git
-    /// hosts sign deliveries rather than sign in, and it is safe because a delivery is believed only when signed with the
-    /// pipeline's own secret (random, sealed at rest, shown once): the pipeline's id alone gives nothing. A delivery
-    /// signed with tenant A's secret and sent to tenant B's pipeline is refused, and nothing starts in B.
+    /// invitation (its token is the credential), and a pipeline's webhook. The webhook is anonymous by design, since
+    /// Git hosts sign deliveries rather than sign in, and it is safe because a delivery is believed only when signed
+    /// with the pipeline's own secret (random, sealed at rest, shown once): the pipeline's id alone gives nothing. A
+    /// delivery signed with tenant A's secret and sent to tenant B's pipeline is refused, and nothing starts in B.
     /// </summary>
     [Fact]
     public async Task Anonymous_endpoints_are_the_known_few_and_a_webhook_believes_only_its_own_pipelines_secret()

@@ -58,7 +58,9 @@ public sealed record DecideApproval(
     string? Comment
 );
 
-/// <summary>What runs in an environment of an application, from which commit, and the last run that went there.</summary>
+/// <summary>
+/// What runs in an environment of an application, from which commit, and the last run that went there.
+/// </summary>
 public sealed record EnvironmentRun(
     string Environment,
     int? Revision,
@@ -381,8 +383,8 @@ public sealed class PipelineRuns(
     }
 
     /// <summary>
-    /// Approves or rejects an approval stage that waits, with a comment: only a member the stage names, or one holding a
-    /// role it names (or a higher one), may; a rejection fails the run. Audited with the comment.
+    /// Approves or rejects an approval stage that waits, with a comment: only a member the stage names, or one holding
+    /// a role it names (or a higher one), may; a rejection fails the run. Audited with the comment.
     /// </summary>
     public async Task<Result> DecideAsync(DecideApproval request, CancellationToken ct)
     {

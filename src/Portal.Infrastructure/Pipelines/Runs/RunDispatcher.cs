@@ -7,10 +7,10 @@ namespace Portal.Infrastructure.Pipelines.Runs;
 
 /// <summary>
 /// Starts queued runs as run slots free up, fairly: a tenant never has more runs going than its quota allows, the
-/// platform no more than <see cref="PipelineOptions.MaxRunningRuns"/>, and free slots go round the tenants (the one with
-/// the fewest runs going first, then the one waiting longest), so that a tenant with fifty queued runs does not hold
-/// back one with a single run. Runs of one pipeline for one ref go one after the other. A queued run says why it waits.
-/// The job scheduler runs one dispatcher at a time.
+/// platform no more than <see cref="PipelineOptions.MaxRunningRuns"/>, and free slots go round the tenants (the one
+/// with the fewest runs going first, then the one waiting longest), so that a tenant with fifty queued runs does not
+/// hold back one with a single run. Runs of one pipeline for one ref go one after the other. A queued run says why it
+/// waits. The job scheduler runs one dispatcher at a time.
 /// </summary>
 public sealed class RunDispatcher(
     PortalDbContext db,

@@ -4,8 +4,8 @@ using Portal.Infrastructure.Pipelines.Runs;
 namespace Portal.Infrastructure.Pipelines.Stages;
 
 /// <summary>
-/// Waits for a decision: the run's job asks the approvers once, through the tenant's alert channels (the stage's outcome
-/// then says whom it waits for), then only the decision (<see cref="PipelineRuns.DecideAsync"/>) or the stage's
+/// Waits for a decision: the run's job asks the approvers once, through the tenant's alert channels (the stage's
+/// outcome then says whom it waits for), then only the decision (<see cref="PipelineRuns.DecideAsync"/>) or the stage's
 /// timeout moves it.
 /// </summary>
 internal sealed class ApprovalStageExecutor(ApprovalNotifications notifications) : IStageExecutor

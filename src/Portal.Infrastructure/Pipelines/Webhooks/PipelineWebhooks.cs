@@ -338,7 +338,9 @@ public sealed class PipelineWebhooks(
     private static string Replayed(string deliveryId) =>
         $"Delivery '{Shorten(deliveryId)}' was received before: a delivery is accepted once.";
 
-    /// <summary>A delivery id for a host that sends none: the body's digest, the same when the body is sent again.</summary>
+    /// <summary>
+    /// A delivery id for a host that sends none: the body's digest, the same when the body is sent again.
+    /// </summary>
     private static string BodyDigest(ReadOnlySpan<byte> body) =>
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(body));
 

@@ -49,7 +49,9 @@ public abstract class WebhookHost
 
     public abstract WebhookEventKind Kind(string @event);
 
-    /// <summary>Whether the delivery carries the pipeline's secret: its signature of the body, or the token itself.</summary>
+    /// <summary>
+    /// Whether the delivery carries the pipeline's secret: its signature of the body, or the token itself.
+    /// </summary>
     public abstract bool IsAuthentic(WebhookHeaders headers, ReadOnlySpan<byte> body, string secret);
 
     /// <summary>The push the payload reports, or the problem of a payload that reports none.</summary>

@@ -9,12 +9,15 @@ namespace Portal.Infrastructure.Pipelines.Webhooks;
 /// </summary>
 public static class WebhookSignatures
 {
-    /// <summary>The lower-case hex HMAC-SHA256 of <paramref name="body"/> keyed with <paramref name="secret"/>.</summary>
+    /// <summary>
+    /// The lower-case hex HMAC-SHA256 of <paramref name="body"/> keyed with <paramref name="secret"/>.
+    /// </summary>
     public static string HexHmac(string secret, ReadOnlySpan<byte> body) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     /// <summary>
-    /// Whether <paramref name="signature"/> is the hex HMAC-SHA256 of the body, after <paramref name="prefix"/> (GitHub's
+    /// Whether <paramref name="signature"/> is the hex HMAC-SHA256 of the body, after <paramref name="prefix"/>
+    /// (GitHub's
     /// <c>sha256=</c>; none for Gitea and Gogs). Hex digits of either case are taken.
     /// </summary>
     public static bool IsHexHmac(string? signature, string prefix, string secret, ReadOnlySpan<byte> body)
