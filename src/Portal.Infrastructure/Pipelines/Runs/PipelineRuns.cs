@@ -278,7 +278,10 @@ public sealed class PipelineRuns(
     /// Cancels the run: its going stages stop (a build is cancelled; a deploy already under way finishes, as a deploy
     /// cannot be half undone) and the rest is skipped.
     /// </summary>
-    public async Task<Result> CancelAsync(string appName, string pipeline, int number, CancellationToken ct)
+    public Task<Result> CancelAsync(string appName, string pipeline, int number, CancellationToken ct) =>
+        WhileTheRunMovesAsync(() => CancelOnceAsync(appName, pipeline, number, ct));
+
+    private async Task<Result> CancelOnceAsync(string appName, string pipeline, int number, CancellationToken ct)
     {
         var found = await RunAsync(appName, pipeline, number, ct);
         if (!found.Succeeded)
@@ -352,7 +355,15 @@ public sealed class PipelineRuns(
     }
 
     /// <summary>Starts a manual stage whose turn came.</summary>
-    public async Task<Result> StartStageAsync(
+    public Task<Result> StartStageAsync(
+        string appName,
+        string pipeline,
+        int number,
+        string stage,
+        CancellationToken ct
+    ) => WhileTheRunMovesAsync(() => StartStageOnceAsync(appName, pipeline, number, stage, ct));
+
+    private async Task<Result> StartStageOnceAsync(
         string appName,
         string pipeline,
         int number,
@@ -386,7 +397,10 @@ public sealed class PipelineRuns(
     /// Approves or rejects an approval stage that waits, with a comment: only a member the stage names, or one holding
     /// a role it names (or a higher one), may; a rejection fails the run. Audited with the comment.
     /// </summary>
-    public async Task<Result> DecideAsync(DecideApproval request, CancellationToken ct)
+    public Task<Result> DecideAsync(DecideApproval request, CancellationToken ct) =>
+        WhileTheRunMovesAsync(() => DecideOnceAsync(request, ct));
+
+    private async Task<Result> DecideOnceAsync(DecideApproval request, CancellationToken ct)
     {
         var found = await RunAsync(request.AppName, request.Pipeline, request.Number, ct);
         if (!found.Succeeded)
@@ -527,6 +541,25 @@ public sealed class PipelineRuns(
                     );
                 }),
         ];
+    }
+
+    /// <summary>
+    /// Does what a person asked of a run, read afresh and done again when the run's job saved the run meanwhile: the
+    /// person's change is made on what the job saved, never refused for the job's sake.
+    /// </summary>
+    private async Task<Result> WhileTheRunMovesAsync(Func<Task<Result>> change)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await change();
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 4)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
     }
 
     private async Task<Result<Pipeline>> PipelineAsync(string appName, string pipeline, CancellationToken ct)
