@@ -43,7 +43,9 @@
           if (value === null) continue;
           element.setAttribute(
             attribute,
-            value.replace(/Stages\[(\d+|__index__)\]/g, `Stages[${i}]`).replace(/stage-(\d+|__index__)-/g, `stage-${i}-`)
+            value
+              .replace(/Stages\[(\d+|__index__)\]/g, `Stages[${i}]`)
+              .replace(/stage-(\d+|__index__)-/g, `stage-${i}-`)
           );
         }
         if (element.dataset.stageAct) element.value = `${element.dataset.stageAct}-${i}`;

@@ -5,7 +5,8 @@ namespace Portal.Web.Pipelines;
 /// <summary>
 /// The addresses of an application's pipelines: the list, the editor (new and edit, and the conversion between its
 /// form and its YAML), a pipeline's page with its webhook, the acts on it (delete, rotate the secret, start a run), and
-/// the webhook Git hosts deliver to. Each template routes its action, and its <c>…Url</c> method makes the links to it.
+/// the webhook Git hosts deliver to. Each template routes its action, and its <c>…Url</c> method makes the links to
+/// it.
 /// </summary>
 public static class PipelineRoutes
 {

@@ -56,7 +56,7 @@ public sealed class PipelineEndToEndScenarios(PipelineSandboxPortal portal) : IC
     }
 
     [SkippableFact]
-    public async Task A_signed_push_runs_to_pods_of_its_commit_in_prod_after_approval_and_later_pushes_queue_or_supersede()
+    public async Task A_signed_push_reaches_prod_after_approval_and_later_pushes_queue_or_supersede()
     {
         PipelineSandboxPortalOn.RequireBuildTools();
         var shop = await World.ShopAsync("dev", "prod");
