@@ -22,7 +22,14 @@ public sealed class RunDispatcher(
 {
     private const int MaxQueuedRead = 1000;
 
-    private sealed record Waiting(Guid Id, Guid TenantId, Guid PipelineId, string Ref, DateTime CreatedAt);
+    private sealed record Waiting(
+        Guid Id,
+        Guid TenantId,
+        Guid PipelineId,
+        string Ref,
+        DateTime CreatedAt,
+        string? Reason
+    );
 
     public async Task DispatchAsync(CancellationToken ct)
     {
@@ -32,7 +39,7 @@ public sealed class RunDispatcher(
             .Where(r => r.State == RunState.Queued)
             .OrderBy(r => r.CreatedAt)
             .Take(MaxQueuedRead)
-            .Select(r => new Waiting(r.Id, r.TenantId, r.PipelineId, r.Trigger.Ref, r.CreatedAt))
+            .Select(r => new Waiting(r.Id, r.TenantId, r.PipelineId, r.Trigger.Ref, r.CreatedAt, r.WaitingReason))
             .ToListAsync(ct);
         if (queued.Count == 0)
             return;
@@ -107,7 +114,9 @@ public sealed class RunDispatcher(
             await progress.RunChangedAsync(run, ct);
             queue.Advance(id);
         }
-        foreach (var (id, reason) in waits)
+        // Only a run whose reason to wait changed is read and written: the queue is read once, above.
+        var said = queued.ToDictionary(q => q.Id, q => q.Reason);
+        foreach (var (id, reason) in waits.Where(w => said[w.Key] != w.Value))
         {
             var run = await db.PipelineRuns.IgnoreQueryFilters().FirstAsync(r => r.Id == id, ct);
             if (run.State != RunState.Queued || run.WaitingReason == reason)
