@@ -132,7 +132,8 @@ public sealed class LocalGitHost : IGitClient, IDisposable
             : remote;
     }
 
-    private static (int ExitCode, string Output) Git(string folder, params string[] arguments)
+    /// <summary>Runs git in <paramref name="folder"/>; a failure fails the test with git's words.</summary>
+    internal static (int ExitCode, string Output) Git(string folder, params string[] arguments)
     {
         var result = Run(folder, arguments);
         Assert.True(result.ExitCode == 0, $"git {string.Join(' ', arguments)}: {result.Output}");
