@@ -57,6 +57,15 @@ public sealed class SandboxClusterScenarios(SandboxPortal portal) : IClassFixtur
                 ),
             "the host cordoned, as the watch saw it"
         );
+        // The watch may see the node cordoned before the job that cordoned it has written its audit entry.
+        await EventuallyAsync(
+            () =>
+                Arrange.QueryAsync(db =>
+                    db.AuditEvents.AnyAsync(a => a.TargetId == "sandbox/sandbox-node-02" && a.Action == "host.cordoned")
+                        .ContinueWith(t => t.Result ? "" : null)
+                ),
+            "the cordon audited"
+        );
         var actions = await Arrange.QueryAsync(db =>
             db.AuditEvents.Where(a => a.TargetId == "sandbox/sandbox-node-02")
                 .Select(a => a.Action + ":" + a.Outcome)
