@@ -32,6 +32,15 @@ public static class OperationKinds
     /// <summary>Removes an application's canary Deployment; targets "{app}/{environment}".</summary>
     public const string ApplicationCanaryRemove = "application.canary-remove";
 
+    /// <summary>Makes a machine for a pool and joins it as a node; targets the host, "{pool}/{host}".</summary>
+    public const string HostProvision = "host.provision";
+
+    /// <summary>Drains a provisioned host's node, deletes it and terminates the machine; targets "{pool}/{host}".</summary>
+    public const string HostDecommission = "host.decommission";
+
+    /// <summary>Cleans up what a failed provisioning made (instance, node, token); targets "{pool}/{host}".</summary>
+    public const string HostAbandon = "host.abandon";
+
     public const string MiddlewareProvision = "middleware.provision";
     public const string MiddlewareUpdate = "middleware.update";
     public const string MiddlewareRestart = "middleware.restart";

@@ -46,6 +46,9 @@ public sealed class ResourcePool
     /// The Prometheus that usage of the pool's cluster is read from; empty when it is read from metrics.k8s.io.
     /// </summary>
     public string PrometheusUrl { get; private set; } = "";
+
+    /// <summary>How many hosts the portal may provision into the pool at most; null when it sets no maximum.</summary>
+    public int? MaxHosts { get; private set; }
     public DateTime CreatedAt { get; private set; }
 
     private ResourcePool() { }
@@ -184,6 +187,30 @@ public sealed class ResourcePool
         && !sameCluster.Any(p =>
             p.Id != Id && p.ClusterId == ClusterId && p.Dedicated && p.Selector.Matches(labelLines)
         );
+
+    /// <summary>Sets how many hosts may be provisioned into the pool (null: no maximum).</summary>
+    public Result LimitHosts(int? maxHosts)
+    {
+        if (maxHosts is < 0 or > 10_000)
+            return Problem.Invalid(nameof(MaxHosts), "A pool's maximum is 0 to 10,000 hosts, or empty for none.");
+        MaxHosts = maxHosts;
+        return Result.Ok();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="more"/> hosts may be provisioned into the pool that holds <paramref name="held"/> (its
+    /// nodes not provisioned by the portal, and the portal's hosts that count), refused with the numbers.
+    /// </summary>
+    public Result AdmitsHosts(int more, int held)
+    {
+        if (MaxHosts is { } max && held + more > max)
+            return Problem.Conflict(
+                $"Pool '{Name}' may hold at most {max} hosts: it holds {held}, so {more} more would make "
+                    + $"{held + more}. Raise its maximum or decommission hosts first.",
+                "Count"
+            );
+        return Result.Ok();
+    }
 
     public OvercommitPolicy Overcommit => new(CpuOvercommit, MemoryOvercommit);
 

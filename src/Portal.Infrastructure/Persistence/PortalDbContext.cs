@@ -61,6 +61,10 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options, T
     public DbSet<Domain.Pipelines.PipelineRunChild> PipelineRunChildren => Set<Domain.Pipelines.PipelineRunChild>();
     public DbSet<Domain.Pipelines.RunQuota> RunQuotas => Set<Domain.Pipelines.RunQuota>();
     public DbSet<Domain.Pipelines.WebhookDelivery> WebhookDeliveries => Set<Domain.Pipelines.WebhookDelivery>();
+    public DbSet<Domain.Clouds.CloudAccount> CloudAccounts => Set<Domain.Clouds.CloudAccount>();
+    public DbSet<Domain.Clouds.HostTemplate> HostTemplates => Set<Domain.Clouds.HostTemplate>();
+    public DbSet<Domain.Clouds.CloudHost> CloudHosts => Set<Domain.Clouds.CloudHost>();
+    public DbSet<Domain.Clouds.PinnedHostKey> PinnedHostKeys => Set<Domain.Clouds.PinnedHostKey>();
 
     /// <summary>Read by the query filters; EF evaluates it per query, so it follows the request's scope.</summary>
     private Guid CurrentTenantId => tenantScope.TenantId;
