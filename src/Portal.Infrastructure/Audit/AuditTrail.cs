@@ -37,7 +37,7 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
     /// </summary>
     public void RecordForOperation(
         Actor actor,
-        Tenant tenant,
+        Tenant? tenant,
         string action,
         string targetType,
         string targetId,
@@ -48,8 +48,8 @@ public sealed class AuditTrail(PortalDbContext db, TimeProvider clock, IServiceS
         db.AuditEvents.Add(
             AuditEvent.ForOperation(
                 actor,
-                tenant.Id,
-                tenant.Slug,
+                tenant?.Id,
+                tenant?.Slug,
                 action,
                 targetType,
                 targetId,
