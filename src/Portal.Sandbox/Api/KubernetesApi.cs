@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Portal.Sandbox.Api.Protobuf;
 using Portal.Sandbox.Common;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Hosting;
@@ -635,11 +636,26 @@ internal sealed class KubernetesApi(
 
     private static async Task<JsonNode?> ReadNodeAsync(HttpContext context)
     {
+        var contentType = context.Request.ContentType ?? "";
+        var mediaType = contentType.Split(';')[0].Trim();
+        var protobuf = mediaType == ProtobufBody.MediaType;
+        if (
+            context.Request.Method is "POST" or "PUT" or "DELETE"
+            && !protobuf
+            && mediaType is not ("" or "application/json" or "*/*")
+        )
+        {
+            throw ApiException.UnsupportedBodyMediaType(contentType);
+        }
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         if (buffer.Length == 0)
         {
             return null;
+        }
+        if (protobuf)
+        {
+            return ProtobufBody.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
         try
         {
