@@ -64,6 +64,14 @@ internal sealed class KubernetesApi(
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync("ok");
                 return;
+            case "openapi" when segments is [_, "v3"]:
+                await WriteJsonAsync(context, 200, OpenApi.Root());
+                return;
+            case "openapi" when segments.Length > 2 && segments[1] == "v3":
+                var document = OpenApi.Document(string.Join('/', segments[2..])) ?? throw NotServed();
+                context.Response.ContentType = "application/json";
+                await context.Response.Body.WriteAsync(document, context.RequestAborted);
+                return;
             case "api" when segments.Length == 1:
                 await WriteJsonAsync(context, 200, Discovery.CoreVersions($"{context.Request.Host}"));
                 return;
