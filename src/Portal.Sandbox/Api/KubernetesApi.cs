@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Portal.Sandbox.Api.Protobuf;
 using Portal.Sandbox.Common;
+using Portal.Sandbox.Disruption;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Hosting;
 using Portal.Sandbox.Logs;
@@ -154,6 +155,10 @@ internal sealed class KubernetesApi(
                 return;
             case "GET" when subresource == "log" && kind == ResourceKinds.Pod:
                 await logs.WriteAsync(context, registry.Get(kind, ns, name));
+                return;
+            case "POST" when subresource == "eviction" && kind == ResourceKinds.Pod && name is not null:
+                var evicted = PodEviction.Evict(registry, ns!, name, await ReadObjectAsync(context), dryRun);
+                await WriteJsonAsync(context, 201, evicted);
                 return;
             case "POST" when name is null:
                 var created = registry.Create(kind, ns, await ReadObjectAsync(context), dryRun);

@@ -1,4 +1,5 @@
 using Portal.Sandbox.Api;
+using Portal.Sandbox.Disruption;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Logs;
 using Portal.Sandbox.Metrics;
@@ -39,6 +40,8 @@ public static class SandboxServices
         services.AddSingleton<JobController>();
         services.AddSingleton<AutoscalerController>();
         services.AddSingleton<QuotaStatusController>();
+        services.AddSingleton<DisruptionController>();
+        services.AddSingleton<PodGarbageCollector>();
         services.AddSingleton(provider => new SimulationLoop(
             provider.GetRequiredService<ResourceStore>(),
             [
@@ -52,6 +55,8 @@ public static class SandboxServices
                 provider.GetRequiredService<Kubelet>(),
                 provider.GetRequiredService<AutoscalerController>(),
                 provider.GetRequiredService<QuotaStatusController>(),
+                provider.GetRequiredService<DisruptionController>(),
+                provider.GetRequiredService<PodGarbageCollector>(),
             ],
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<SimulationLoop>>()

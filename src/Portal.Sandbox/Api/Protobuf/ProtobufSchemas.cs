@@ -32,7 +32,7 @@ internal sealed record ProtoField(
 
 /// <summary>
 /// The field numbers of the k8s.io/api generated.proto messages kubectl's typed clients send: the kinds of
-/// <c>kubectl create namespace|secret|configmap|deployment</c>, and drain's Eviction and DeleteOptions.
+/// <c>kubectl create namespace|secret|configmap|deployment|pdb</c>, and drain's Eviction and DeleteOptions.
 /// A field missing here is refused with 415 rather than dropped.
 /// </summary>
 internal static class ProtobufSchemas
@@ -263,6 +263,27 @@ internal static class ProtobufSchemas
         ],
         ["KeyToPath"] = [S(1, "key"), S(2, "path"), I(3, "mode", keep: true)],
         ["PersistentVolumeClaimVolumeSource"] = [S(1, "claimName"), B(2, "readOnly")],
+        ["PodDisruptionBudget"] =
+        [
+            M(1, "metadata", "ObjectMeta"),
+            M(2, "spec", "PodDisruptionBudgetSpec"),
+            M(3, "status", "PodDisruptionBudgetStatus"),
+        ],
+        ["PodDisruptionBudgetSpec"] =
+        [
+            new(1, "minAvailable", FieldShape.IntOrString, KeepZero: true),
+            M(2, "selector", "LabelSelector", keep: true),
+            new(3, "maxUnavailable", FieldShape.IntOrString, KeepZero: true),
+            S(4, "unhealthyPodEvictionPolicy", keep: true),
+        ],
+        ["PodDisruptionBudgetStatus"] =
+        [
+            I(1, "observedGeneration"),
+            I(3, "disruptionsAllowed"),
+            I(4, "currentHealthy"),
+            I(5, "desiredHealthy"),
+            I(6, "expectedPods"),
+        ],
         ["Eviction"] = [M(1, "metadata", "ObjectMeta"), M(2, "deleteOptions", "DeleteOptions", keep: true)],
         ["DeleteOptions"] =
         [
