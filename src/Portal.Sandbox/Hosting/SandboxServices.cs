@@ -24,7 +24,12 @@ public static class SandboxServices
         services.AddSingleton<ResourceRegistry>();
         services.AddSingleton(new SandboxFaults(options.Faults));
         services.AddSingleton<FaultInjection>();
-        services.AddSingleton(new Authentication(token, readOnlyToken));
+        services.AddSingleton<BootstrapTokens>();
+        services.AddSingleton(provider => new Authentication(
+            token,
+            readOnlyToken,
+            provider.GetRequiredService<BootstrapTokens>()
+        ));
         services.AddSingleton<UsageModel>();
         services.AddSingleton<MetricsApi>();
         services.AddSingleton<PodLogs>();
