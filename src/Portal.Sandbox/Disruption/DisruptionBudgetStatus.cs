@@ -34,7 +34,7 @@ internal static class DisruptionBudgetStatus
             )
             .ToList();
 
-    /// <summary>Writes status as the disruption controller would; returns false to leave the object unchanged.</summary>
+    /// <summary>Writes the budget's status as the disruption controller would (a Mutate callback).</summary>
     public static bool Update(ResourceStore store, StoredObject budget, JsonObject budgetObject, string now)
     {
         var pods = CoveredPods(store, budget, budgetObject);
@@ -111,7 +111,7 @@ internal static class DisruptionBudgetStatus
         return (scales.Values.Sum(), null);
     }
 
-    /// <summary>An int, or a percentage of the total rounded up, as intstr.GetScaledValueFromIntOrPercent does.</summary>
+    /// <summary>An int, or a percentage of the total rounded up (intstr.GetScaledValueFromIntOrPercent).</summary>
     public static long Scaled(JsonNode value, long total)
     {
         if (value is JsonValue number && number.TryGetValue<long>(out var count))
