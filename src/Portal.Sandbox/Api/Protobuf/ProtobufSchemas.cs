@@ -32,7 +32,7 @@ internal sealed record ProtoField(
 
 /// <summary>
 /// The field numbers of the k8s.io/api generated.proto messages kubectl's typed clients send: the kinds of
-/// <c>kubectl create namespace|secret|configmap|deployment|pdb</c>, and drain's Eviction and DeleteOptions.
+/// <c>kubectl create namespace|secret|configmap|deployment|service|job|pdb</c>, and drain's Eviction and DeleteOptions.
 /// A field missing here is refused with 415 rather than dropped.
 /// </summary>
 internal static class ProtobufSchemas
@@ -263,6 +263,48 @@ internal static class ProtobufSchemas
         ],
         ["KeyToPath"] = [S(1, "key"), S(2, "path"), I(3, "mode", keep: true)],
         ["PersistentVolumeClaimVolumeSource"] = [S(1, "claimName"), B(2, "readOnly")],
+        ["Service"] = [M(1, "metadata", "ObjectMeta"), M(2, "spec", "ServiceSpec"), M(3, "status", "ServiceStatus")],
+        ["ServiceSpec"] =
+        [
+            List(1, "ports", "ServicePort"),
+            Map(2, "selector"),
+            S(3, "clusterIP"),
+            S(4, "type"),
+            Strings(5, "externalIPs"),
+            S(7, "sessionAffinity"),
+            S(8, "loadBalancerIP"),
+            Strings(9, "loadBalancerSourceRanges"),
+            S(10, "externalName"),
+            S(11, "externalTrafficPolicy"),
+            I(12, "healthCheckNodePort"),
+            B(13, "publishNotReadyAddresses"),
+        ],
+        ["ServicePort"] =
+        [
+            S(1, "name"),
+            S(2, "protocol"),
+            I(3, "port"),
+            new(4, "targetPort", FieldShape.IntOrString),
+            I(5, "nodePort"),
+            S(6, "appProtocol", keep: true),
+        ],
+        ["ServiceStatus"] = [M(1, "loadBalancer", "LoadBalancerStatus")],
+        ["LoadBalancerStatus"] = [],
+        ["Job"] = [M(1, "metadata", "ObjectMeta"), M(2, "spec", "JobSpec"), M(3, "status", "JobStatus")],
+        ["JobSpec"] =
+        [
+            I(1, "parallelism", keep: true),
+            I(2, "completions", keep: true),
+            I(3, "activeDeadlineSeconds", keep: true),
+            M(4, "selector", "LabelSelector", keep: true),
+            B(5, "manualSelector", keep: true),
+            M(6, "template", "PodTemplateSpec"),
+            I(7, "backoffLimit", keep: true),
+            I(8, "ttlSecondsAfterFinished", keep: true),
+            S(9, "completionMode", keep: true),
+            B(10, "suspend", keep: true),
+        ],
+        ["JobStatus"] = [I(4, "active"), I(5, "succeeded"), I(6, "failed"), S(7, "completedIndexes")],
         ["PodDisruptionBudget"] =
         [
             M(1, "metadata", "ObjectMeta"),
