@@ -110,8 +110,36 @@ public sealed class BootstrapTokenJoinTests(SandboxTestCluster sandbox) : IClass
         Assert.Equal("False", node.Status.Conditions.Single(c => c.Type == "Ready").Status);
     }
 
+    [Fact]
+    public async Task The_heartbeats_keep_a_registered_node_fresh_like_the_simulated_ones()
+    {
+        var options = SandboxTestCluster.FastOptions();
+        options.NodeHeartbeatInterval = TimeSpan.FromMilliseconds(300);
+        await using var cluster = await Portal.Sandbox.Hosting.SandboxCluster.StartAsync(options);
+        using var client = SandboxTestCluster.ClientFor(cluster.Kubeconfig);
+        var token = await CreateTokenAsync(client);
+        Assert.Equal("joined as node joined-beating", await JoinAsync(cluster, "joined-beating", token));
+        var registered = (await client.CoreV1.ReadNodeAsync("joined-beating"))
+            .Status.Conditions.Single()
+            .LastHeartbeatTime;
+
+        var beaten = await Eventually.Until(
+            () => client.CoreV1.ReadNodeAsync("joined-beating"),
+            n => n.Status.Conditions.Single().LastHeartbeatTime > registered
+        );
+
+        Assert.Equal("True", beaten.Status.Conditions.Single().Status);
+    }
+
     /// <summary>Creates a bootstrap token Secret as kubeadm token create does; returns the token.</summary>
-    private async Task<string> CreateTokenAsync(DateTimeOffset? expiration = null, string usage = "true")
+    private Task<string> CreateTokenAsync(DateTimeOffset? expiration = null, string usage = "true") =>
+        CreateTokenAsync(Client, expiration, usage);
+
+    private static async Task<string> CreateTokenAsync(
+        Kubernetes client,
+        DateTimeOffset? expiration = null,
+        string usage = "true"
+    )
     {
         const string Alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
         var random = Random.Shared;
@@ -128,7 +156,7 @@ public sealed class BootstrapTokenJoinTests(SandboxTestCluster sandbox) : IClass
         {
             data["expiration"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
         }
-        await Client.CoreV1.CreateNamespacedSecretAsync(
+        await client.CoreV1.CreateNamespacedSecretAsync(
             new V1Secret
             {
                 Metadata = new V1ObjectMeta { Name = "bootstrap-token-" + id },
@@ -140,7 +168,13 @@ public sealed class BootstrapTokenJoinTests(SandboxTestCluster sandbox) : IClass
         return $"{id}.{secret}";
     }
 
-    private async Task<string> JoinAsync(string nodeName, string token)
+    private Task<string> JoinAsync(string nodeName, string token) => JoinAsync(sandbox.Cluster, nodeName, token);
+
+    private static async Task<string> JoinAsync(
+        Portal.Sandbox.Hosting.SandboxCluster cluster,
+        string nodeName,
+        string token
+    )
     {
         var join = $"""
             #cloud-config
@@ -151,10 +185,10 @@ public sealed class BootstrapTokenJoinTests(SandboxTestCluster sandbox) : IClass
                   kind: JoinConfiguration
                   discovery:
                     bootstrapToken:
-                      apiServerEndpoint: {sandbox.Cluster.BaseAddress.Authority}
+                      apiServerEndpoint: {cluster.BaseAddress.Authority}
                       token: {token}
                       caCertHashes:
-                        - {ServingKeyHash()}
+                        - {ServingKeyHash(cluster)}
                   nodeRegistration:
                     name: {nodeName}
                     kubeletExtraArgs:
@@ -178,9 +212,9 @@ public sealed class BootstrapTokenJoinTests(SandboxTestCluster sandbox) : IClass
         return await new KubeletPlayer("Sandbox").JoinAsync(instance, CancellationToken.None);
     }
 
-    private string ServingKeyHash()
+    private static string ServingKeyHash(Portal.Sandbox.Hosting.SandboxCluster cluster)
     {
-        var pem = Encoding.ASCII.GetString(Convert.FromBase64String(sandbox.Cluster.CertificateAuthorityData!));
+        var pem = Encoding.ASCII.GetString(Convert.FromBase64String(cluster.CertificateAuthorityData!));
         using var certificate = X509Certificate2.CreateFromPem(pem);
         return KubeletPlayer.PublicKeyHash(certificate);
     }
@@ -190,7 +224,7 @@ public sealed class BootstrapTokenJoinTests(SandboxTestCluster sandbox) : IClass
         var handler = new HttpClientHandler
         {
             ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && KubeletPlayer.PublicKeyHash(certificate) == ServingKeyHash(),
+                certificate is not null && KubeletPlayer.PublicKeyHash(certificate) == ServingKeyHash(sandbox.Cluster),
         };
         var http = new HttpClient(handler) { BaseAddress = sandbox.Cluster.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
