@@ -131,7 +131,27 @@ internal static class ObjectDefaults
         else if (kind == ResourceKinds.Secret)
         {
             obj["type"] ??= "Opaque";
+            FoldStringData(obj);
         }
+    }
+
+    /// <summary>
+    /// Writes a Secret's write-only stringData into data (base64), as the API server's conversion does; stringData
+    /// wins over data for the same key and is never stored.
+    /// </summary>
+    public static void FoldStringData(JsonObject secret)
+    {
+        if (secret["stringData"] is not JsonObject stringData)
+        {
+            secret.Remove("stringData");
+            return;
+        }
+        var data = secret.Ensure("data");
+        foreach (var (key, value) in stringData)
+        {
+            data[key] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(value?.ToString() ?? ""));
+        }
+        secret.Remove("stringData");
     }
 
     private static void DefaultPodSpec(JsonObject spec)

@@ -100,6 +100,19 @@ internal static partial class ObjectValidation
                 );
             }
         }
+        else if (kind == ResourceKinds.PodDisruptionBudget)
+        {
+            if (obj.At("spec", "minAvailable") is not null && obj.At("spec", "maxUnavailable") is not null)
+            {
+                errors.Add(
+                    new FieldError(
+                        "spec",
+                        "FieldValueInvalid",
+                        "Invalid value: \"\": minAvailable and maxUnavailable cannot be both set"
+                    )
+                );
+            }
+        }
         else if (kind == ResourceKinds.ResourceQuota)
         {
             foreach (var (resource, value) in obj.Obj("spec", "hard").StringMap())

@@ -79,6 +79,18 @@ public sealed class ApiException(int code, string reason, string message, JsonOb
                 + $"(got {contentType})"
         );
 
+    /// <summary>
+    /// A create or update body in a format the sandbox does not decode (protobuf, CBOR), worded as an API server
+    /// that serves JSON only (an aggregated or custom resource server) words it; client-go falls back to JSON on it.
+    /// </summary>
+    public static ApiException UnsupportedBodyMediaType(string contentType) =>
+        new(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: application/json, "
+                + $"application/yaml (got {contentType})"
+        );
+
     public static ApiException Invalid(ResourceKind kind, string name, IReadOnlyList<FieldError> errors)
     {
         var causes = new JsonArray();

@@ -3,9 +3,10 @@ using Portal.Sandbox.Common;
 namespace Portal.Sandbox.Api;
 
 /// <summary>
-/// Bearer-token check in front of the API: the admin token may do anything, the viewer token only read.
+/// Bearer-token check in front of the API: the admin token may do anything, the viewer token only read, a bootstrap
+/// token (<see cref="BootstrapTokens"/>) only register nodes.
 /// </summary>
-internal sealed class Authentication(string adminToken, string readOnlyToken)
+internal sealed class Authentication(string adminToken, string readOnlyToken, BootstrapTokens bootstrapTokens)
 {
     public const string ReadOnlyItem = "sandbox.readOnly";
     public const string ReadOnlyUser = "sandbox-viewer";
@@ -26,6 +27,11 @@ internal sealed class Authentication(string adminToken, string readOnlyToken)
         if (token == readOnlyToken)
         {
             context.Items[ReadOnlyItem] = true;
+            return true;
+        }
+        if (bootstrapTokens.Authenticate(token) is { } tokenId)
+        {
+            context.Items[BootstrapTokens.IdentityItem] = tokenId;
             return true;
         }
         context.Response.StatusCode = 401;

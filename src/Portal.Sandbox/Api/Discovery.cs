@@ -121,6 +121,10 @@ internal static class Discovery
                 if (kind == ResourceKinds.Pod)
                 {
                     resources.Add(Resource("pods/log", "", true, "Pod", ["get"], [], []));
+                    var eviction = Resource("pods/eviction", "", true, "Eviction", ["create"], [], []);
+                    eviction["group"] = "policy";
+                    eviction["version"] = "v1";
+                    resources.Add(eviction);
                 }
             }
         }

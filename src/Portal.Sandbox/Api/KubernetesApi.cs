@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Portal.Sandbox.Api.Protobuf;
 using Portal.Sandbox.Common;
+using Portal.Sandbox.Disruption;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Hosting;
 using Portal.Sandbox.Logs;
@@ -18,7 +20,8 @@ internal sealed class KubernetesApi(
     SandboxOptions options,
     SandboxFaults faults,
     PodLogs logs,
-    MetricsApi metrics
+    MetricsApi metrics,
+    BootstrapTokens bootstrapTokens
 )
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
@@ -63,6 +66,14 @@ internal sealed class KubernetesApi(
                 context.Response.ContentType = "text/plain";
                 await context.Response.WriteAsync("ok");
                 return;
+            case "openapi" when segments is [_, "v3"]:
+                await WriteJsonAsync(context, 200, OpenApi.Root());
+                return;
+            case "openapi" when segments.Length > 2 && segments[1] == "v3":
+                var document = OpenApi.Document(string.Join('/', segments[2..])) ?? throw NotServed();
+                context.Response.ContentType = "application/json";
+                await context.Response.Body.WriteAsync(document, context.RequestAborted);
+                return;
             case "api" when segments.Length == 1:
                 await WriteJsonAsync(context, 200, Discovery.CoreVersions($"{context.Request.Host}"));
                 return;
@@ -86,6 +97,11 @@ internal sealed class KubernetesApi(
                 );
                 return;
             case "apis" when segments[1] == Discovery.MetricsGroup && segments[2] == Discovery.MetricsVersion:
+                if (BootstrapTokenId(context) is { } tokenId)
+                {
+                    var metricsKind = segments.Length > 3 ? segments[^1] : "nodes";
+                    throw Forbidden(BootstrapTokens.UserName(tokenId), "list", metricsKind, Discovery.MetricsGroup);
+                }
                 await metrics.HandleAsync(context, segments[3..]);
                 return;
             case "apis":
@@ -146,8 +162,16 @@ internal sealed class KubernetesApi(
             case "GET" when subresource == "log" && kind == ResourceKinds.Pod:
                 await logs.WriteAsync(context, registry.Get(kind, ns, name));
                 return;
+            case "POST" when subresource == "eviction" && kind == ResourceKinds.Pod && name is not null:
+                var evicted = PodEviction.Evict(registry, ns!, name, await ReadObjectAsync(context), dryRun);
+                await WriteJsonAsync(context, 201, evicted);
+                return;
             case "POST" when name is null:
                 var created = registry.Create(kind, ns, await ReadObjectAsync(context), dryRun);
+                if (BootstrapTokenId(context) is { } registrar && !dryRun)
+                {
+                    bootstrapTokens.NodeRegistered(created.Name, registrar);
+                }
                 await WriteObjectAsync(context, 201, created);
                 return;
             case "PUT" when name is not null && subresource is null or "status":
@@ -189,7 +213,10 @@ internal sealed class KubernetesApi(
 
     private static bool IsTrue(string? value) => value is "true" or "1" or "True";
 
-    private static void Authorize(
+    private static string? BootstrapTokenId(HttpContext context) =>
+        context.Items.TryGetValue(BootstrapTokens.IdentityItem, out var id) ? id as string : null;
+
+    private void Authorize(
         HttpContext context,
         ResourceKind kind,
         string? ns,
@@ -198,38 +225,77 @@ internal sealed class KubernetesApi(
         string? subresource
     )
     {
+        var verb = method switch
+        {
+            "GET" when name is null => IsTrue(context.Request.Query["watch"]) ? "watch" : "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            _ => name is null ? "deletecollection" : "delete",
+        };
+        if (BootstrapTokenId(context) is { } tokenId)
+        {
+            // A bootstrap identity registers its node and keeps it up to date; the node registrar check stands in
+            // for the NodeRestriction admission plugin's "only your own node" rule.
+            var registersNode = kind == ResourceKinds.Node && name is null && verb == "create" && subresource is null;
+            var updatesOwnNode =
+                kind == ResourceKinds.Node
+                && name is not null
+                && verb is "get" or "update" or "patch"
+                && subresource is null or "status"
+                && bootstrapTokens.Registered(name!, tokenId);
+            if (!registersNode && !updatesOwnNode)
+            {
+                throw Forbidden(
+                    BootstrapTokens.UserName(tokenId),
+                    verb,
+                    kind.Plural,
+                    kind.Group,
+                    ns,
+                    name,
+                    subresource
+                );
+            }
+            return;
+        }
         if (
             context.Items.TryGetValue(Authentication.ReadOnlyItem, out var readOnly)
             && readOnly is true
             && method != "GET"
         )
         {
-            var verb = method switch
-            {
-                "POST" => "create",
-                "PUT" => "update",
-                "PATCH" => "patch",
-                _ => name is null ? "deletecollection" : "delete",
-            };
-            var resource = subresource is null ? kind.Plural : $"{kind.Plural}/{subresource}";
-            var where = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
-            var who =
-                $"User \"{Authentication.ReadOnlyUser}\" cannot {verb} resource "
-                + $"\"{resource}\" in API group \"{kind.Group}\" {where}";
-            var details = new JsonObject { ["name"] = name ?? "", ["kind"] = kind.Plural };
-            if (kind.Group.Length > 0)
-            {
-                details["group"] = kind.Group;
-            }
-            throw new ApiException(
-                403,
-                "Forbidden",
-                name is null
-                    ? $"{kind.GroupResource} is forbidden: {who}"
-                    : $"{kind.GroupResource} \"{name}\" is forbidden: {who}",
-                details
-            );
+            throw Forbidden(Authentication.ReadOnlyUser, verb, kind.Plural, kind.Group, ns, name, subresource);
         }
+    }
+
+    /// <summary>The authorizer's refusal, worded as the API server words it.</summary>
+    private static ApiException Forbidden(
+        string user,
+        string verb,
+        string plural,
+        string group,
+        string? ns = null,
+        string? name = null,
+        string? subresource = null
+    )
+    {
+        var resource = subresource is null ? plural : $"{plural}/{subresource}";
+        var where = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
+        var who = $"User \"{user}\" cannot {verb} resource \"{resource}\" in API group \"{group}\" {where}";
+        var details = new JsonObject { ["name"] = name ?? "" };
+        if (group.Length > 0)
+        {
+            details["group"] = group;
+        }
+        details["kind"] = plural;
+        var groupResource = group.Length == 0 ? plural : $"{plural}.{group}";
+        return new ApiException(
+            403,
+            "Forbidden",
+            name is null ? $"{groupResource} is forbidden: {who}" : $"{groupResource} \"{name}\" is forbidden: {who}",
+            details
+        );
     }
 
     private async Task ListAsync(HttpContext context, ResourceKind kind, string? ns)
@@ -635,11 +701,26 @@ internal sealed class KubernetesApi(
 
     private static async Task<JsonNode?> ReadNodeAsync(HttpContext context)
     {
+        var contentType = context.Request.ContentType ?? "";
+        var mediaType = contentType.Split(';')[0].Trim();
+        var protobuf = mediaType == ProtobufBody.MediaType;
+        if (
+            context.Request.Method is "POST" or "PUT" or "DELETE"
+            && !protobuf
+            && mediaType is not ("" or "application/json" or "*/*")
+        )
+        {
+            throw ApiException.UnsupportedBodyMediaType(contentType);
+        }
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         if (buffer.Length == 0)
         {
             return null;
+        }
+        if (protobuf)
+        {
+            return ProtobufBody.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         }
         try
         {

@@ -202,6 +202,18 @@ public static class ResourceKinds
         true,
         false
     );
+    public static readonly ResourceKind PodDisruptionBudget = new(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "poddisruptionbudget",
+        "PodDisruptionBudget",
+        true,
+        ["pdb"],
+        [],
+        true,
+        false
+    );
 
     public static readonly IReadOnlyList<ResourceKind> All =
     [
@@ -222,6 +234,7 @@ public static class ResourceKinds
         Ingress,
         NetworkPolicy,
         HorizontalPodAutoscaler,
+        PodDisruptionBudget,
     ];
 
     private static readonly Dictionary<(string Group, string Version, string Plural), ResourceKind> ByPath =

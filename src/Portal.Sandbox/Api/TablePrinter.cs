@@ -313,6 +313,17 @@ internal static class TablePrinter
                 AgeColumn,
             ];
         }
+        if (kind == ResourceKinds.PodDisruptionBudget)
+        {
+            return
+            [
+                Name,
+                new("Min Available", "string", 0, (o, _) => o.At("spec", "minAvailable")?.ToString() ?? "N/A"),
+                new("Max Unavailable", "string", 0, (o, _) => o.At("spec", "maxUnavailable")?.ToString() ?? "N/A"),
+                new("Allowed Disruptions", "integer", 0, (o, _) => o.Long("status", "disruptionsAllowed") ?? 0),
+                AgeColumn,
+            ];
+        }
         if (kind == ResourceKinds.ConfigMap || kind == ResourceKinds.Secret)
         {
             var typeColumn =

@@ -1,4 +1,5 @@
 using Portal.Sandbox.Api;
+using Portal.Sandbox.Disruption;
 using Portal.Sandbox.Faults;
 using Portal.Sandbox.Logs;
 using Portal.Sandbox.Metrics;
@@ -23,7 +24,12 @@ public static class SandboxServices
         services.AddSingleton<ResourceRegistry>();
         services.AddSingleton(new SandboxFaults(options.Faults));
         services.AddSingleton<FaultInjection>();
-        services.AddSingleton(new Authentication(token, readOnlyToken));
+        services.AddSingleton<BootstrapTokens>();
+        services.AddSingleton(provider => new Authentication(
+            token,
+            readOnlyToken,
+            provider.GetRequiredService<BootstrapTokens>()
+        ));
         services.AddSingleton<UsageModel>();
         services.AddSingleton<MetricsApi>();
         services.AddSingleton<PodLogs>();
@@ -39,6 +45,8 @@ public static class SandboxServices
         services.AddSingleton<JobController>();
         services.AddSingleton<AutoscalerController>();
         services.AddSingleton<QuotaStatusController>();
+        services.AddSingleton<DisruptionController>();
+        services.AddSingleton<PodGarbageCollector>();
         services.AddSingleton(provider => new SimulationLoop(
             provider.GetRequiredService<ResourceStore>(),
             [
@@ -52,6 +60,8 @@ public static class SandboxServices
                 provider.GetRequiredService<Kubelet>(),
                 provider.GetRequiredService<AutoscalerController>(),
                 provider.GetRequiredService<QuotaStatusController>(),
+                provider.GetRequiredService<DisruptionController>(),
+                provider.GetRequiredService<PodGarbageCollector>(),
             ],
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<SimulationLoop>>()

@@ -318,6 +318,10 @@ public sealed class ResourceRegistry(ResourceStore store, TimeProvider time)
                     updated.Remove("status");
                 }
             }
+            if (kind == ResourceKinds.Secret)
+            {
+                ObjectDefaults.FoldStringData(updated);
+            }
             ObjectValidation.Validate(kind, updated);
         }
         BumpGeneration(kind, original, updated);
