@@ -28,6 +28,19 @@ public sealed class VSphereCloudProviderTests
     }
 
     [Fact]
+    public async Task Lookups_made_at_once_without_a_session_make_one_session_and_no_tag_category()
+    {
+        await using var world = await VSphereWorld.StartAsync();
+
+        await Task.WhenAll(
+            Enumerable.Range(0, 8).Select(_ => world.Provider.FindByHostTagAsync(world.Account, "host-1", world.Ct))
+        );
+
+        Assert.Equal(1, world.Emulator.SessionsMade);
+        Assert.Empty(world.Emulator.Inventory.Categories);
+    }
+
+    [Fact]
     public async Task The_catalog_offers_the_clusters_the_library_templates_the_networks_and_the_accounts_sizes()
     {
         await using var world = await VSphereWorld.StartAsync();

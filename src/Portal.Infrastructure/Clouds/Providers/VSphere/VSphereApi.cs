@@ -180,8 +180,16 @@ public sealed class VSphereApi(IHttpClientFactory httpClients, TimeProvider cloc
                 var transient = status == HttpStatusCode.TooManyRequests || (retryServerErrors && (int)status >= 500);
                 if (!transient || attempt >= Attempts)
                     return (status, text);
-                var wait = response.Headers.RetryAfter?.Delta ?? backoff;
-                await Task.Delay(wait < LongestWait ? wait : LongestWait, clock, ct);
+                var wait = response.Headers.RetryAfter?.Delta
+                    ?? response.Headers.RetryAfter?.Date - clock.GetUtcNow()
+                    ?? backoff;
+                await Task.Delay(
+                    wait < TimeSpan.Zero ? TimeSpan.Zero
+                        : wait < LongestWait ? wait
+                        : LongestWait,
+                    clock,
+                    ct
+                );
                 backoff *= 2;
             }
         }
@@ -198,16 +206,16 @@ public sealed class VSphereApi(IHttpClientFactory httpClients, TimeProvider cloc
     private static string SessionKey(CloudAccess access) =>
         string.Join('\n', access.AccountId, access.Endpoint, access.Setting(VSphereFields.UserName));
 
+    /// <summary>The call as a refusal names it: its path and action, without its filters.</summary>
     private static string PathOnly(string path)
     {
         var query = path.IndexOf('?', StringComparison.Ordinal);
-        var action = query < 0 ? "" : path[query..].Split('&')[0];
-        return "/"
-            + (
-                query < 0
-                    ? path
-                    : path[..query] + (action.StartsWith("?action=", StringComparison.Ordinal) ? action : "")
-            );
+        if (query < 0)
+            return "/" + path;
+        var action = path[(query + 1)..]
+            .Split('&')
+            .FirstOrDefault(p => p.StartsWith("action=", StringComparison.Ordinal));
+        return "/" + path[..query] + (action is null ? "" : "?" + action);
     }
 
     /// <summary>vCenter's error in its own words: its error_type as the code, its default messages as words.</summary>

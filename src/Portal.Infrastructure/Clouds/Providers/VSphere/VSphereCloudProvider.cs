@@ -89,7 +89,7 @@ public sealed class VSphereCloudProvider : ICloudProvider
         {
             await TagAsync(access, vm.Id, spec, ct);
             await _api.PutAsync(access, $"api/vcenter/vm/{vm.Id}/guest/customization", Customization(vm.Id, spec), ct);
-            await _api.PostAsync(access, $"api/vcenter/vm/{vm.Id}/power?action=start", null, ct);
+            await PowerOnAsync(access, vm.Id, ct);
         }
         catch (CloudRefusal)
         {
@@ -296,6 +296,16 @@ public sealed class VSphereCloudProvider : ICloudProvider
                 ["interfaces"] = new JsonArray(),
             },
         };
+
+    private async Task PowerOnAsync(CloudAccess access, string vm, CancellationToken ct)
+    {
+        try
+        {
+            await _api.PostAsync(access, $"api/vcenter/vm/{vm}/power?action=start", null, ct);
+        }
+        // A start retried after a lost answer finds the VM started.
+        catch (CloudRefusal refusal) when (refusal.ProviderCode == "ALREADY_IN_DESIRED_STATE") { }
+    }
 
     private async Task DeleteHalfMadeAsync(CloudAccess access, string vm)
     {

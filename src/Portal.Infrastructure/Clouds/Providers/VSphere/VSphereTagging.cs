@@ -73,7 +73,9 @@ public sealed class VSphereTagging(VSphereApi api)
         await tags.Gate.WaitAsync(ct);
         try
         {
-            var categoryId = await CategoryIdAsync(access, tags, ct);
+            var categoryId = await KnownCategoryIdAsync(access, tags, ct);
+            if (categoryId is null)
+                return null;
             var tag = await api.GetAsync(access, $"api/cis/tagging/tag/{Uri.EscapeDataString(tagId)}", ct);
             var name = tag?["name"]?.GetValue<string>();
             if (name is null || tag?["category_id"]?.GetValue<string>() != categoryId)
@@ -134,7 +136,9 @@ public sealed class VSphereTagging(VSphereApi api)
 
     private async Task LoadAsync(CloudAccess access, AccountTags tags, CancellationToken ct)
     {
-        var categoryId = await CategoryIdAsync(access, tags, ct);
+        var categoryId = await KnownCategoryIdAsync(access, tags, ct);
+        if (categoryId is null)
+            return;
         var ids = await api.PostAsync(
             access,
             "api/cis/tagging/tag?action=list-tags-for-category",
@@ -152,29 +156,49 @@ public sealed class VSphereTagging(VSphereApi api)
         }
     }
 
+    /// <summary>The portal's category, if vCenter has it: looking tags up makes none.</summary>
+    private async Task<string?> KnownCategoryIdAsync(CloudAccess access, AccountTags tags, CancellationToken ct) =>
+        tags.CategoryId ??= await FindCategoryAsync(access, ct);
+
     private async Task<string> CategoryIdAsync(CloudAccess access, AccountTags tags, CancellationToken ct)
     {
-        if (tags.CategoryId is { } known)
+        if (await KnownCategoryIdAsync(access, tags, ct) is { } known)
             return known;
+        try
+        {
+            var created = await api.PostAsync(
+                access,
+                "api/cis/tagging/category",
+                new JsonObject
+                {
+                    ["name"] = Category,
+                    ["description"] = "The developer center's tags (key=value) on the VMs it starts.",
+                    ["cardinality"] = "MULTIPLE",
+                    ["associable_types"] = new JsonArray("VirtualMachine"),
+                },
+                ct
+            );
+            return tags.CategoryId = created!.GetValue<string>();
+        }
+        catch (CloudRefusal refusal) when (refusal.ProviderCode == "ALREADY_EXISTS")
+        {
+            // Made meanwhile by another portal instance, or by this create whose answer was lost and retried.
+            var made = await FindCategoryAsync(access, ct);
+            if (made is null)
+                throw;
+            return tags.CategoryId = made;
+        }
+    }
+
+    private async Task<string?> FindCategoryAsync(CloudAccess access, CancellationToken ct)
+    {
         foreach (var id in Strings(await api.GetAsync(access, "api/cis/tagging/category", ct)))
         {
             var category = await api.GetAsync(access, $"api/cis/tagging/category/{Uri.EscapeDataString(id)}", ct);
             if (category?["name"]?.GetValue<string>() == Category)
-                return tags.CategoryId = id;
+                return id;
         }
-        var created = await api.PostAsync(
-            access,
-            "api/cis/tagging/category",
-            new JsonObject
-            {
-                ["name"] = Category,
-                ["description"] = "The developer center's tags (key=value) on the VMs it starts.",
-                ["cardinality"] = "MULTIPLE",
-                ["associable_types"] = new JsonArray("VirtualMachine"),
-            },
-            ct
-        );
-        return tags.CategoryId = created!.GetValue<string>();
+        return null;
     }
 
     private static void Remember(AccountTags tags, string id, string name)
