@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portal.Domain.Clusters;
 using Portal.Infrastructure.Audit;
 using Portal.Infrastructure.Builds;
+using Portal.Infrastructure.Clouds;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Identity;
 using Portal.Infrastructure.Monitoring.Notifications;
@@ -257,6 +258,7 @@ public static class DependencyInjection
         services.AddBuildSources(configuration);
         services.AddPortalBuilds(configuration, contentRoot);
         services.AddPipelines(configuration);
+        services.AddClouds(configuration);
 
         services.AddPortalKeyRing(configuration);
         return services;
