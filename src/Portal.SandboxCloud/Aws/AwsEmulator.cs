@@ -31,7 +31,7 @@ internal sealed class Ec2Error(int status, string code, string message) : Except
     public int Status { get; } = status;
     public string Code { get; } = code;
 
-    public static Ec2Error Invalid(string code, string message) => new(400, code, message);
+    public static Ec2Error BadRequest(string code, string message) => new(400, code, message);
 }
 
 internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
@@ -93,8 +93,8 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
             "RunInstances" => RunInstancesAsync(call, ct),
             "DescribeInstances" => Task.FromResult(DescribeInstances(call)),
             "TerminateInstances" => Task.FromResult(TerminateInstances(call)),
-            "" => throw Ec2Error.Invalid("MissingAction", "The request must contain the parameter Action."),
-            var action => throw Ec2Error.Invalid(
+            "" => throw Ec2Error.BadRequest("MissingAction", "The request must contain the parameter Action."),
+            var action => throw Ec2Error.BadRequest(
                 "InvalidAction",
                 $"The action {action} is not valid for this web service."
             ),
@@ -142,7 +142,7 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
         var asked = call.Parameters.List("ZoneName");
         var unknown = asked.Where(z => !zones.Contains(z)).ToList();
         if (unknown.Count > 0)
-            throw Ec2Error.Invalid("InvalidParameterValue", $"Invalid availability zone: [{unknown[0]}]");
+            throw Ec2Error.BadRequest("InvalidParameterValue", $"Invalid availability zone: [{unknown[0]}]");
         return Response(
             "DescribeAvailabilityZones",
             call.RequestId,
@@ -171,7 +171,7 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
         var asked = call.Parameters.List("InstanceType");
         var unknown = asked.Where(name => cloud.InstanceTypes.All(t => t.Name != name)).ToList();
         if (unknown.Count > 0)
-            throw Ec2Error.Invalid(
+            throw Ec2Error.BadRequest(
                 "InvalidInstanceType",
                 $"The following supplied instance types do not exist: [{string.Join(", ", unknown)}]"
             );
@@ -206,7 +206,7 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
         var owners = call.Parameters.List("Owner");
         var unknown = ids.Where(id => !cloud.Images.ContainsKey(id)).ToList();
         if (unknown.Count > 0)
-            throw Ec2Error.Invalid(
+            throw Ec2Error.BadRequest(
                 "InvalidAMIID.NotFound",
                 $"The image id '[{string.Join(", ", unknown)}]' does not exist"
             );
@@ -340,22 +340,22 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
         var p = call.Parameters;
         var network = new Ec2Network(cloud, call.Region);
         if (p.Int("MinCount") is not 1 || p.Int("MaxCount") is not 1)
-            throw Ec2Error.Invalid(
+            throw Ec2Error.BadRequest(
                 "InvalidParameterValue",
                 "The emulated EC2 starts exactly one instance per request: MinCount and MaxCount must be 1."
             );
         var imageId = p.Text("ImageId");
         if (imageId.Length == 0)
-            throw Ec2Error.Invalid("MissingParameter", "The request must contain the parameter ImageId");
+            throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter ImageId");
         var zone = p.Text("Placement.AvailabilityZone");
         var subnetId = p.Text("SubnetId");
         Ec2Subnet? subnet;
         if (subnetId.Length > 0)
         {
             subnet = network.Subnet(subnetId)
-                ?? throw Ec2Error.Invalid("InvalidSubnetID.NotFound", $"The subnet ID '{subnetId}' does not exist");
+                ?? throw Ec2Error.BadRequest("InvalidSubnetID.NotFound", $"The subnet ID '{subnetId}' does not exist");
             if (zone.Length > 0 && zone != subnet.Zone)
-                throw Ec2Error.Invalid(
+                throw Ec2Error.BadRequest(
                     "InvalidParameterValue",
                     $"Value ({zone}) for parameter availabilityZone is invalid. Subnet '{subnet.Id}' is in the "
                         + $"availability zone {subnet.Zone}"
@@ -366,16 +366,16 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
             subnet = network.DefaultSubnet(zone);
         var groups = p.List("SecurityGroupId");
         foreach (var group in groups.Where(g => !cloud.SecurityGroups.Contains(g)))
-            throw Ec2Error.Invalid(
+            throw Ec2Error.BadRequest(
                 "InvalidGroup.NotFound",
                 $"The security group '{group}' does not exist in VPC '{subnet?.VpcId}'"
             );
         var keyName = p.Text("KeyName");
         if (keyName.Length > 0 && !cloud.KeyPairs.Contains(keyName))
-            throw Ec2Error.Invalid("InvalidKeyPair.NotFound", $"The key pair '{keyName}' does not exist");
+            throw Ec2Error.BadRequest("InvalidKeyPair.NotFound", $"The key pair '{keyName}' does not exist");
         var instanceType = p.Text("InstanceType");
         if (instanceType.Length == 0)
-            throw Ec2Error.Invalid("MissingParameter", "The request must contain the parameter InstanceType");
+            throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter InstanceType");
         var tags = p.Tags("instance");
         var diskGiB = 8;
         for (var i = 1; i <= p.Count("BlockDeviceMapping", "DeviceName"); i++)
@@ -450,7 +450,7 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
     {
         var ids = call.Parameters.List("InstanceId");
         if (ids.Count == 0)
-            throw Ec2Error.Invalid("MissingParameter", "The request must contain the parameter InstanceId");
+            throw Ec2Error.BadRequest("MissingParameter", "The request must contain the parameter InstanceId");
         var instances = ids.Select(id => cloud.Find(id) is { } i && i.Region == call.Region ? i : null).ToList();
         var unknown = ids.Where((_, n) => instances[n] is null).ToList();
         if (unknown.Count > 0)
@@ -483,7 +483,7 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
             "availability-zone" => values.Contains(instance.Zone),
             "instance-type" => values.Contains(instance.Type.Name),
             "client-token" => instance.ClientToken is { } token && values.Contains(token),
-            _ => throw Ec2Error.Invalid("InvalidParameterValue", $"The filter '{filter}' is invalid"),
+            _ => throw Ec2Error.BadRequest("InvalidParameterValue", $"The filter '{filter}' is invalid"),
         };
     }
 
@@ -513,31 +513,31 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
                 return offset;
         }
         catch (FormatException) { }
-        throw Ec2Error.Invalid("InvalidParameterValue", $"Invalid value '{token}' for NextToken");
+        throw Ec2Error.BadRequest("InvalidParameterValue", $"Invalid value '{token}' for NextToken");
     }
 
     private Ec2Error Refusal(EmulatedRefusal refusal, Ec2Call call, string zone, string instanceType, string imageId) =>
         refusal.Kind switch
         {
-            EmulatedRefusalKind.QuotaExceeded when cloud.RunningCount >= cloud.InstanceLimit => Ec2Error.Invalid(
+            EmulatedRefusalKind.QuotaExceeded when cloud.RunningCount >= cloud.InstanceLimit => Ec2Error.BadRequest(
                 "InstanceLimitExceeded",
-                $"Your quota allows for 0 more running instance(s). You requested at least 1."
+                "Your quota allows for 0 more running instance(s). You requested at least 1."
             ),
-            EmulatedRefusalKind.QuotaExceeded => Ec2Error.Invalid(
+            EmulatedRefusalKind.QuotaExceeded => Ec2Error.BadRequest(
                 "VcpuLimitExceeded",
                 $"You have requested more vCPU capacity than your current vCPU limit of {cloud.CpuLimit} allows "
                     + "for the instance bucket that the specified instance type belongs to. Please visit "
                     + "http://aws.amazon.com/contact-us/ec2-request to request an adjustment to this limit."
             ),
-            EmulatedRefusalKind.InvalidZone => Ec2Error.Invalid(
+            EmulatedRefusalKind.InvalidZone => Ec2Error.BadRequest(
                 "InvalidParameterValue",
                 $"Invalid availability zone: [{zone}]"
             ),
-            EmulatedRefusalKind.InvalidInstanceType => Ec2Error.Invalid(
+            EmulatedRefusalKind.InvalidInstanceType => Ec2Error.BadRequest(
                 "InvalidParameterValue",
                 $"Invalid value '{instanceType}' for InstanceType."
             ),
-            EmulatedRefusalKind.InvalidImage => Ec2Error.Invalid(
+            EmulatedRefusalKind.InvalidImage => Ec2Error.BadRequest(
                 "InvalidAMIID.NotFound",
                 $"The image id '[{imageId}]' does not exist"
             ),
@@ -546,11 +546,11 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
                 "AuthFailure",
                 $"Credential should be scoped to a valid region, not '{call.Region}'."
             ),
-            _ => Ec2Error.Invalid("InvalidParameterValue", refusal.Message),
+            _ => Ec2Error.BadRequest("InvalidParameterValue", refusal.Message),
         };
 
     private static Ec2Error NotFound(IReadOnlyList<string> ids) =>
-        Ec2Error.Invalid(
+        Ec2Error.BadRequest(
             "InvalidInstanceID.NotFound",
             ids.Count == 1
                 ? $"The instance ID '{ids[0]}' does not exist"
@@ -567,7 +567,7 @@ internal sealed class Ec2Api(EmulatedCloud cloud, TimeProvider clock)
         }
         catch (FormatException)
         {
-            throw Ec2Error.Invalid("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
+            throw Ec2Error.BadRequest("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
         }
     }
 
