@@ -20,7 +20,9 @@ internal sealed class NovaEmulation(OpenStackEmulator emulator, EmulatedCloud cl
 
     private const int MaxLimit = 1000;
 
-    /// <summary>The Nova tags of each server (the emulated cloud keeps key/value tags, which Nova calls metadata).</summary>
+    /// <summary>
+    /// The Nova tags of each server (the emulated cloud keeps key/value tags, which Nova calls metadata).
+    /// </summary>
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _serverTags = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _bootsFromVolume = new(StringComparer.Ordinal);
 
@@ -44,7 +46,9 @@ internal sealed class NovaEmulation(OpenStackEmulator emulator, EmulatedCloud cl
     private Task<IResult> Guarded(HttpContext http, string region, Func<HttpContext, string, IResult> handle) =>
         GuardedAsync(http, region, (h, r) => Task.FromResult(handle(h, r)));
 
-    /// <summary>What Nova and the middleware in front of it check before the call: token, version, rate, health.</summary>
+    /// <summary>
+    /// What Nova and the middleware in front of it check before the call: token, version, rate, health.
+    /// </summary>
     private async Task<IResult> GuardedAsync(
         HttpContext http,
         string region,

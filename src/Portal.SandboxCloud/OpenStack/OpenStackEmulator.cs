@@ -35,7 +35,9 @@ public sealed class OpenStackEmulator(TimeProvider? clock = null) : CloudEmulato
     /// <summary>How many tokens Keystone issued.</summary>
     public int TokensIssued => Volatile.Read(ref _tokensIssued);
 
-    /// <summary>Forgets every token issued, as a Keystone whose tokens were revoked: the next calls get a 401.</summary>
+    /// <summary>
+    /// Forgets every token issued, as a Keystone whose tokens were revoked: the next calls get a 401.
+    /// </summary>
     public void RevokeTokens() => _tokens.Clear();
 
     public override void Map(WebApplication app, EmulatedCloud cloud)
@@ -51,7 +53,9 @@ public sealed class OpenStackEmulator(TimeProvider? clock = null) : CloudEmulato
     public static string IdOf(string kind, string name) =>
         new Guid(MD5.HashData(Encoding.UTF8.GetBytes($"{kind}:{name}"))).ToString("D");
 
-    /// <summary>Null when the request carries a live token; else Keystone's 401, as keystonemiddleware answers it.</summary>
+    /// <summary>
+    /// Null when the request carries a live token; else Keystone's 401, as keystonemiddleware answers it.
+    /// </summary>
     internal IResult? Unauthenticated(HttpContext http)
     {
         var token = http.Request.Headers["X-Auth-Token"].ToString();

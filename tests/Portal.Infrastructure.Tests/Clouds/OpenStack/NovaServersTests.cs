@@ -5,7 +5,9 @@ using Portal.Infrastructure.Clouds.Providers.OpenStack;
 
 namespace Portal.Infrastructure.Tests.Clouds.OpenStack;
 
-/// <summary>Nova's and Keystone's answers as the portal reads them, in the shapes of the OpenStack API references.</summary>
+/// <summary>
+/// Nova's and Keystone's answers as the portal reads them, in the shapes of the OpenStack API references.
+/// </summary>
 public sealed class NovaServersTests
 {
     // Trimmed from the "Show Server Details" response of the Compute API reference (docs.openstack.org/api-ref/

@@ -18,7 +18,9 @@ public sealed class OpenStackApi(IHttpClientFactory httpFactory, TimeProvider cl
     public const string Image = "image";
     public const string Network = "network";
 
-    /// <summary>The Nova microversion the portal speaks: server tags (2.52), the flavor embedded in a server (2.47).</summary>
+    /// <summary>
+    /// The Nova microversion the portal speaks: server tags (2.52), the flavor embedded in a server (2.47).
+    /// </summary>
     public const string ComputeMicroversion = "2.79";
 
     private const int Attempts = 4;
@@ -26,7 +28,9 @@ public sealed class OpenStackApi(IHttpClientFactory httpFactory, TimeProvider cl
 
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
 
-    /// <summary>A token good for a call; a new one when <paramref name="rejected"/> is the one the cache holds.</summary>
+    /// <summary>
+    /// A token good for a call; a new one when <paramref name="rejected"/> is the one the cache holds.
+    /// </summary>
     public async Task<KeystoneToken> TokenAsync(CloudAccess access, string? rejected, CancellationToken ct)
     {
         var session = _sessions.GetOrAdd(OpenStackAccount.SessionKey(access), _ => new Session());
@@ -171,7 +175,9 @@ public sealed class OpenStackApi(IHttpClientFactory httpFactory, TimeProvider cl
         return request;
     }
 
-    /// <summary>The endpoint and the path, without the version twice when the catalog's URL already ends with it.</summary>
+    /// <summary>
+    /// The endpoint and the path, without the version twice when the catalog's URL already ends with it.
+    /// </summary>
     private static Uri Join(string endpoint, string pathAndQuery)
     {
         var root = endpoint.TrimEnd('/');

@@ -172,7 +172,9 @@ public sealed class OpenStackCloudProvider(IHttpClientFactory httpFactory, TimeP
             ),
         ];
 
-    /// <summary>Every server carrying the Nova tag, page by page (Nova pages at its max_limit, 1000 by default).</summary>
+    /// <summary>
+    /// Every server carrying the Nova tag, page by page (Nova pages at its max_limit, 1000 by default).
+    /// </summary>
     private async Task<List<CloudInstance>> ServersTaggedAsync(CloudAccess access, string tag, CancellationToken ct)
     {
         var instances = new List<CloudInstance>();
@@ -225,7 +227,9 @@ public sealed class OpenStackCloudProvider(IHttpClientFactory httpFactory, TimeP
         return [.. (answer?[property]?.AsArray() ?? []).OfType<JsonNode>()];
     }
 
-    /// <summary>The flavor's id, for a template that names it by name; as written when Nova has no such flavor.</summary>
+    /// <summary>
+    /// The flavor's id, for a template that names it by name; as written when Nova has no such flavor.
+    /// </summary>
     private async Task<string> FlavorRefAsync(CloudAccess access, string flavor, CancellationToken ct)
     {
         var flavors = await ListAsync(access, OpenStackApi.Compute, "/flavors/detail", "flavors", ct);
@@ -234,7 +238,9 @@ public sealed class OpenStackCloudProvider(IHttpClientFactory httpFactory, TimeP
         return (string?)match?["id"] ?? flavor;
     }
 
-    /// <summary>The network's id, for a template that names it by name; as written when Neutron has no such one.</summary>
+    /// <summary>
+    /// The network's id, for a template that names it by name; as written when Neutron has no such one.
+    /// </summary>
     private async Task<string> NetworkIdAsync(CloudAccess access, string network, CancellationToken ct)
     {
         var networks = await ListAsync(access, OpenStackApi.Network, "/v2.0/networks", "networks", ct);
