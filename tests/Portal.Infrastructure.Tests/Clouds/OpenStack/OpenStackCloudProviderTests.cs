@@ -300,6 +300,25 @@ public sealed class OpenStackCloudProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_exceeded_core_quota_is_refused_as_quota_with_novas_numbers()
+    {
+        Cloud.CpuLimit = 3;
+        var provider = Provider();
+        var access = PasswordAccess();
+        await provider.CreateAsync(access, Spec("host-4"), CancellationToken.None);
+
+        var refusal = await Assert.ThrowsAsync<CloudRefusal>(() =>
+            provider.CreateAsync(access, Spec("host-5"), CancellationToken.None)
+        );
+
+        Assert.Equal(CloudRefusalKind.Quota, refusal.Kind);
+        Assert.Equal(
+            "forbidden: Quota exceeded for cores: Requested 2, but already used 2 of 3 cores",
+            refusal.Message
+        );
+    }
+
+    [Fact]
     public async Task Throttled_calls_are_retried_through()
     {
         Cloud.Faults.ThrottleNext(2);
