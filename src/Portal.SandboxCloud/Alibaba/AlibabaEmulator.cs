@@ -71,6 +71,9 @@ public sealed class AlibabaEmulator : CloudEmulator
                     ["RegionEndpoint"] = $"ecs.{r}.aliyuncs.com",
                 })
             );
+        // DeleteInstance names its instance only: the instance's id says its region.
+        if (call.Action == "DeleteInstance")
+            return DeleteInstance(call, cloud);
         var region = call["RegionId"];
         if (!cloud.Regions.TryGetValue(region, out var zones))
             throw new AcsRefusal(404, "InvalidRegionId.NotFound", "The specified RegionId does not exist.");
@@ -134,7 +137,6 @@ public sealed class AlibabaEmulator : CloudEmulator
             "DescribeAccountAttributes" => AccountAttributes(call, cloud),
             "RunInstances" => await RunInstancesAsync(call, cloud, region, zones, ct),
             "DescribeInstances" => DescribeInstances(call, cloud, region),
-            "DeleteInstance" => DeleteInstance(call, cloud, region),
             _ => throw new AcsRefusal(
                 404,
                 "InvalidAction.NotFound",
@@ -256,10 +258,10 @@ public sealed class AlibabaEmulator : CloudEmulator
         return Paged(call, "Instances", "Instance", found);
     }
 
-    private static JsonObject DeleteInstance(EcsCall call, EmulatedCloud cloud, string region)
+    private static JsonObject DeleteInstance(EcsCall call, EmulatedCloud cloud)
     {
         var instance = cloud.Find(call["InstanceId"]);
-        if (instance is null || instance.Region != region || instance.State == EmulatedState.Terminated)
+        if (instance is null || instance.State == EmulatedState.Terminated)
             throw new AcsRefusal(404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist.");
         if (instance.State == EmulatedState.Running && call["Force"] != "true")
             throw new AcsRefusal(
