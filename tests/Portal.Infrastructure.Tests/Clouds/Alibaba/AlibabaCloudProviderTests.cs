@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Clouds;
 using Portal.Infrastructure.Clouds.Providers;
@@ -180,6 +181,44 @@ public sealed class AlibabaCloudProviderTests : IAsyncLifetime
         Assert.Equal(CloudRefusalKind.Unavailable, refusal.Kind);
         Assert.Equal("InternalError", refusal.ProviderCode);
         Assert.True(Cloud.Calls - before > 1, "the client retries a server error");
+    }
+
+    [Fact]
+    public async Task A_replayed_request_is_refused_for_its_used_nonce()
+    {
+        var endpoint = _sandbox.EndpointOf("Alibaba");
+        var body = "RegionId=sandbox-1"u8.ToArray();
+        var headers = new Dictionary<string, string>
+        {
+            ["host"] = endpoint.Authority,
+            ["x-acs-action"] = "DescribeZones",
+            ["x-acs-version"] = "2014-05-26",
+            ["x-acs-date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            ["x-acs-signature-nonce"] = Guid.NewGuid().ToString("N"),
+            ["x-acs-content-sha256"] = AcsRequestSigner.HexSha256(body),
+            ["content-type"] = "application/x-www-form-urlencoded",
+        };
+        var signature = AcsRequestSigner.Sign("POST", "/", [], headers, "sandbox-access-key", "sandbox-secret-key");
+        using var http = new HttpClient();
+
+        async Task<string> SendAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+            {
+                Content = new ByteArrayContent(body),
+            };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", headers["content-type"]);
+            foreach (var (name, value) in headers.Where(h => h.Key.StartsWith("x-acs-", StringComparison.Ordinal)))
+                request.Headers.TryAddWithoutValidation(name, value);
+            request.Headers.TryAddWithoutValidation("Authorization", signature.Authorization);
+            using var response = await http.SendAsync(request, Ct);
+            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}";
+        }
+
+        Assert.StartsWith("200 ", await SendAsync());
+        var replay = await SendAsync();
+        Assert.StartsWith("400 ", replay);
+        Assert.Contains("\"Code\":\"SignatureNonceUsed\"", replay);
     }
 
     private CloudAccess Access(string region = "sandbox-1", string? key = null, string? secret = null) =>

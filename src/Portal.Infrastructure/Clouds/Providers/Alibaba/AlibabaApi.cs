@@ -10,6 +10,10 @@ namespace Portal.Infrastructure.Clouds.Providers.Alibaba;
 /// One signed RPC call to ECS: the action's parameters as a form body, retried with backoff while ECS throttles or
 /// fails, and every refusal turned into a <see cref="CloudRefusal"/> in Alibaba's words.
 /// </summary>
+/// <remarks>
+/// The parameters go in the body rather than the query because RunInstances' UserData (up to 32 KB, base64) would
+/// make a URL longer than servers take.
+/// </remarks>
 internal sealed class AlibabaApi(IHttpClientFactory httpClients, TimeProvider clock)
 {
     public const string Version = "2014-05-26";
