@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Infrastructure.Clouds.Hosts;
 using Portal.Infrastructure.Clouds.Joining;
 using Portal.Infrastructure.Clouds.Providers;
+using Portal.Infrastructure.Clouds.Providers.Alibaba;
 using Portal.Infrastructure.Clouds.Providers.Aws;
+using Portal.Infrastructure.Clouds.Providers.Huawei;
 using Portal.Infrastructure.Clouds.Providers.OpenStack;
 using Portal.Infrastructure.Clouds.Providers.VSphere;
 using Portal.Infrastructure.Operations;
@@ -18,6 +20,8 @@ public static class CloudServices
         services.AddOptions<CloudOptions>().Bind(configuration.GetSection(CloudOptions.Section));
         services.AddHttpClient();
         services.AddSingleton<ICloudProvider, AwsCloudProvider>();
+        services.AddSingleton<ICloudProvider, AlibabaCloudProvider>();
+        services.AddSingleton<ICloudProvider, HuaweiCloudProvider>();
         services.AddSingleton<ICloudProvider, OpenStackCloudProvider>();
         services.AddSingleton<ICloudProvider, VSphereCloudProvider>();
         services.AddSingleton<CloudProviders>();
