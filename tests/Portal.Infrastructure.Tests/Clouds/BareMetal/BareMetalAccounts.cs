@@ -5,7 +5,7 @@ using Portal.Infrastructure.Clouds.Providers.BareMetal;
 
 namespace Portal.Infrastructure.Tests.Clouds.BareMetal;
 
-/// <summary>Bare-metal accounts and a provider over the pins, for tests against <see cref="LocalSshServer"/>s.</summary>
+/// <summary>Bare-metal accounts and a provider over the pins, for tests against <see cref="LocalSshServer"/>.</summary>
 public static class BareMetalAccounts
 {
     public static BareMetalProvider Provider(ISshHostKeyPins pins, TimeSpan? scriptTimeout = null) =>

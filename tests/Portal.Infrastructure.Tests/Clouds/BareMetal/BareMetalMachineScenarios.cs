@@ -66,6 +66,44 @@ public sealed class BareMetalMachineScenarios
     }
 
     [SkippableFact]
+    public async Task Of_two_hosts_claiming_the_last_machine_at_once_one_wins_and_the_other_is_refused()
+    {
+        LocalSshServer.RequireSshd();
+        await using var server = await LocalSshServer.StartAsync();
+        var access = BareMetalAccounts.For([server]);
+        var provider = BareMetalAccounts.Provider(_pins);
+        await provider.CheckAsync(access, CancellationToken.None);
+
+        var claims = await Task.WhenAll(
+            new[] { "host-a", "host-b" }.Select(async tag =>
+            {
+                try
+                {
+                    return await provider.CreateAsync(access, BareMetalAccounts.Spec(tag), CancellationToken.None);
+                }
+                catch (CloudRefusal refusal) when (refusal.Kind == CloudRefusalKind.Quota)
+                {
+                    return (CloudInstance?)null;
+                }
+            })
+        );
+
+        var winner = Assert.Single(claims, c => c is not null);
+        Assert.Single(claims, c => c is null);
+        Assert.Contains(
+            $"portal-host={winner!.HostTag}\n",
+            File.ReadAllText(MarkerOf(server)),
+            StringComparison.Ordinal
+        );
+        Assert.Equal(
+            [".developer-center/host"],
+            Directory
+                .GetFiles(Path.Combine(server.Home, ".developer-center"))
+                .Select(f => Path.GetRelativePath(server.Home, f))
+        );
+    }
+
+    [SkippableFact]
     public async Task A_size_no_machine_has_is_refused_with_the_sizes_there_are()
     {
         LocalSshServer.RequireSshd();
@@ -88,26 +126,29 @@ public sealed class BareMetalMachineScenarios
     public async Task The_join_script_runs_on_the_claimed_machine()
     {
         LocalSshServer.RequireSshd();
+        await LocalSshServer.RequireRootOrSudoAsync();
         await using var server = await LocalSshServer.StartAsync();
         var access = BareMetalAccounts.For([server]);
         var provider = BareMetalAccounts.Provider(_pins);
         var instance = await provider.CreateAsync(access, BareMetalAccounts.Spec("host-a"), CancellationToken.None);
 
+        var joined = Path.Combine(server.Home, "joined");
+
         await provider.RunScriptAsync(
             access,
             instance,
-            "set -e\nprintf 'joined as %s\\n' \"$(id -un)\" > \"$HOME/joined\"\n",
+            $"set -e\nprintf 'joined as %s\\n' \"$(id -un)\" > '{joined}'\n",
             CancellationToken.None
         );
 
-        var joined = File.ReadAllText(Path.Combine(server.Home, "joined"));
-        Assert.Equal($"joined as {server.UserName}\n", joined);
+        Assert.Equal("joined as root\n", File.ReadAllText(joined));
     }
 
     [SkippableFact]
     public async Task A_failing_join_script_is_refused_with_its_exit_code_and_its_last_lines()
     {
         LocalSshServer.RequireSshd();
+        await LocalSshServer.RequireRootOrSudoAsync();
         await using var server = await LocalSshServer.StartAsync();
         var access = BareMetalAccounts.For([server]);
         var provider = BareMetalAccounts.Provider(_pins);
@@ -133,6 +174,7 @@ public sealed class BareMetalMachineScenarios
     public async Task A_script_that_outlives_its_time_bound_is_stopped_and_refused()
     {
         LocalSshServer.RequireSshd();
+        await LocalSshServer.RequireRootOrSudoAsync();
         await using var server = await LocalSshServer.StartAsync();
         var access = BareMetalAccounts.For([server]);
         var bounded = BareMetalAccounts.Provider(_pins, scriptTimeout: TimeSpan.FromSeconds(2));
@@ -152,8 +194,10 @@ public sealed class BareMetalMachineScenarios
     public async Task Terminate_runs_the_reset_script_then_frees_the_machine()
     {
         LocalSshServer.RequireSshd();
+        await LocalSshServer.RequireRootOrSudoAsync();
         await using var server = await LocalSshServer.StartAsync();
-        var access = BareMetalAccounts.For([server], resetScript: "echo \"reset by $(id -un)\" > \"$HOME/reset\"\n");
+        var reset = Path.Combine(server.Home, "reset");
+        var access = BareMetalAccounts.For([server], resetScript: $"echo \"reset by $(id -un)\" > '{reset}'\n");
         var provider = BareMetalAccounts.Provider(_pins);
         var instance = await provider.CreateAsync(access, BareMetalAccounts.Spec("host-a"), CancellationToken.None);
         Assert.Equal(
@@ -163,19 +207,20 @@ public sealed class BareMetalMachineScenarios
 
         await provider.TerminateAsync(access, instance.Id, CancellationToken.None);
 
-        Assert.Equal($"reset by {server.UserName}\n", File.ReadAllText(Path.Combine(server.Home, "reset")));
+        Assert.Equal("reset by root\n", File.ReadAllText(reset));
         Assert.False(File.Exists(MarkerOf(server)));
         Assert.Null(await provider.GetAsync(access, instance.Id, CancellationToken.None));
         Assert.Equal(1, (await provider.QuotaAsync(access, CancellationToken.None)).InstancesLeft);
-        File.Delete(Path.Combine(server.Home, "reset"));
+        File.Delete(reset);
         await provider.TerminateAsync(access, instance.Id, CancellationToken.None);
-        Assert.False(File.Exists(Path.Combine(server.Home, "reset")));
+        Assert.False(File.Exists(reset));
     }
 
     [SkippableFact]
     public async Task A_failing_reset_script_keeps_the_machine_claimed()
     {
         LocalSshServer.RequireSshd();
+        await LocalSshServer.RequireRootOrSudoAsync();
         await using var server = await LocalSshServer.StartAsync();
         var access = BareMetalAccounts.For([server], resetScript: "echo 'cannot drain' >&2\nexit 5\n");
         var provider = BareMetalAccounts.Provider(_pins);
@@ -215,7 +260,7 @@ public sealed class BareMetalMachineScenarios
 
     private static string MarkerOf(LocalSshServer server) => Path.Combine(server.Home, ".developer-center", "host");
 
-    /// <summary>The size the provider should read from this machine, computed here from nproc and /proc/meminfo.</summary>
+    /// <summary>The size the provider should read from this machine, computed from nproc and /proc/meminfo.</summary>
     private static async Task<string> ThisMachineSizeAsync()
     {
         using var nproc = Process.Start(new ProcessStartInfo("nproc") { RedirectStandardOutput = true })!;

@@ -65,6 +65,24 @@ public sealed class LocalSshServer : IAsyncDisposable
         Skip.IfNot(present, "sshd is not installed (apt-get install openssh-server)");
     }
 
+    /// <summary>
+    /// For tests of scripts that the provider runs as root: the tests' user must be root (as in CI) or may run
+    /// <c>sudo -n</c>; skipped otherwise.
+    /// </summary>
+    public static async Task RequireRootOrSudoAsync()
+    {
+        if (Environment.IsPrivilegedProcess)
+            return;
+        var canSudo = false;
+        if (File.Exists("/usr/bin/sudo"))
+        {
+            using var sudo = Process.Start(new ProcessStartInfo("/usr/bin/sudo", ["-n", "true"]))!;
+            await sudo.WaitForExitAsync();
+            canSudo = sudo.ExitCode == 0;
+        }
+        Skip.IfNot(canSudo, "the scripts run as root, and this user is neither root nor allowed to sudo -n");
+    }
+
     public static async Task<LocalSshServer> StartAsync(bool passwordAuthentication = false)
     {
         var directory = Directory.CreateTempSubdirectory("sshd-").FullName;
@@ -106,7 +124,7 @@ public sealed class LocalSshServer : IAsyncDisposable
         return printed.Split(' ')[1];
     }
 
-    /// <summary>Stops sshd, gives it a new host key (as a reinstalled machine has) and starts it on the same port.</summary>
+    /// <summary>Stops sshd, gives it a new host key (as a reinstalled machine gets), restarts it on its port.</summary>
     public async Task RestartWithNewHostKeyAsync()
     {
         await StopAsync();

@@ -16,7 +16,7 @@ public sealed record BareMetalMachine(string Host, int Port, string? Name)
     /// <summary>The address, and the admin's name for the machine when there is one.</summary>
     public string Label => Name is null ? Address : $"{Address} ({Name})";
 
-    /// <summary>The machines of the list in order; a line that is not <c>address[:port] [# name]</c> is refused.</summary>
+    /// <summary>The machines of the list in order; a line not <c>address[:port] [# name]</c> is refused.</summary>
     public static IReadOnlyList<BareMetalMachine> ParseList(string text)
     {
         var machines = new List<BareMetalMachine>();

@@ -57,8 +57,8 @@ public sealed class BareMetalProvider(ISshHostKeyPins pins, TimeProvider time, I
             "Reset script",
             Secret: false,
             Required: false,
-            "Run as root on a machine when its host is decommissioned, before the machine is freed. Empty: reset the "
-                + "kubeadm node (kubeadm reset -f when kubeadm is there) and remove /etc/kubernetes and /etc/cni/net.d.",
+            "Run as root on a machine when its host is decommissioned, before the machine is freed. Empty: reset "
+                + "the kubeadm node (kubeadm reset -f if kubeadm is there), remove /etc/kubernetes and /etc/cni/net.d.",
             Multiline: true
         ),
         new(
@@ -374,7 +374,7 @@ public sealed class BareMetalProvider(ISshHostKeyPins pins, TimeProvider time, I
 
     private sealed record SurveyedMachine(BareMetalMachine Machine, MachineState State);
 
-    /// <summary>Every listed machine, visited: those that answered with their state, and why the others did not.</summary>
+    /// <summary>Every listed machine, visited: the state of those that answered, why the others did not.</summary>
     private sealed record Survey(IReadOnlyList<SurveyedMachine> Reachable, IReadOnlyList<CloudRefusal> Unreachable)
     {
         public int Count => Reachable.Count + Unreachable.Count;

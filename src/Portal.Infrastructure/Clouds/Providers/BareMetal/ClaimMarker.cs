@@ -16,7 +16,7 @@ public sealed record ClaimMarker(string Name, DateTimeOffset? ClaimedAt, IReadOn
 
     public bool ManagedByPortal => Tags.TryGetValue(CloudTags.ManagedBy, out var by) && by == CloudTags.Portal;
 
-    /// <summary>The marker of a machine claimed for the spec's host: its tags plus the host and managed-by tags.</summary>
+    /// <summary>The marker of a machine claimed for the spec's host: its tags, the host and managed-by tags.</summary>
     public static ClaimMarker For(InstanceSpec spec, DateTimeOffset now)
     {
         var tags = new SortedDictionary<string, string>(StringComparer.Ordinal);

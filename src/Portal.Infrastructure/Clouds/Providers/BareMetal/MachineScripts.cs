@@ -40,7 +40,7 @@ public static class MachineScripts
         echo "reset: done"
         """;
 
-    /// <summary>Prints the machine's size and, after <see cref="MarkerLine"/>, its claim marker if it has one.</summary>
+    /// <summary>Prints the machine's size and, after <see cref="MarkerLine"/>, its claim marker if any.</summary>
     public const string Describe = """
         printf 'cpus=%s\n' "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"
         printf 'memory-kib=%s\n' "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"

@@ -32,7 +32,7 @@ internal sealed class MachineShell : IDisposable
 
     public BareMetalMachine Machine { get; }
 
-    /// <summary>Whether the refusal is of the account itself (no user, no or unreadable credentials), not a machine.</summary>
+    /// <summary>Whether the refusal is of the account (no user, no or unreadable credentials), not a machine.</summary>
     public static bool IsAboutTheAccount(CloudRefusal refusal) =>
         refusal.ProviderCode is "NoUserName" or "NoCredentials" or "KeyPassphraseMissing" or "InvalidPrivateKey";
 
