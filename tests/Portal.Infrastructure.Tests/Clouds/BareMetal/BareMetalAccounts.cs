@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portal.Domain.Clouds;
 using Portal.Infrastructure.Clouds.Providers;
@@ -8,8 +9,12 @@ namespace Portal.Infrastructure.Tests.Clouds.BareMetal;
 /// <summary>Bare-metal accounts and a provider over the pins, for tests against <see cref="LocalSshServer"/>.</summary>
 public static class BareMetalAccounts
 {
-    public static BareMetalProvider Provider(ISshHostKeyPins pins, TimeSpan? scriptTimeout = null) =>
-        new(pins, TimeProvider.System, NullLogger<BareMetalProvider>.Instance)
+    public static BareMetalProvider Provider(
+        ISshHostKeyPins pins,
+        TimeSpan? scriptTimeout = null,
+        ILogger<BareMetalProvider>? logger = null
+    ) =>
+        new(pins, TimeProvider.System, logger ?? NullLogger<BareMetalProvider>.Instance)
         {
             ConnectTimeout = TimeSpan.FromSeconds(10),
             ScriptTimeout = scriptTimeout ?? TimeSpan.FromMinutes(1),

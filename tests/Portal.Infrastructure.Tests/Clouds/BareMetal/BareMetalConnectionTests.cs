@@ -67,6 +67,22 @@ public sealed class BareMetalConnectionTests
     }
 
     [SkippableFact]
+    public async Task A_password_the_machine_does_not_take_is_refused_in_ssh_words()
+    {
+        LocalSshServer.RequireSshd();
+        await using var server = await LocalSshServer.StartAsync(passwordAuthentication: true);
+        var access = BareMetalAccounts.For([server], privateKey: "", password: "not the password");
+
+        var refusal = await Assert.ThrowsAsync<CloudRefusal>(() =>
+            BareMetalAccounts.Provider(_pins).CheckAsync(access, CancellationToken.None)
+        );
+
+        Assert.Equal(CloudRefusalKind.Credentials, refusal.Kind);
+        Assert.Contains($"{server.UserName}@{server.Address}: Permission denied (password)", refusal.Message);
+        Assert.DoesNotContain("not the password", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task A_key_with_a_passphrase_logs_in_with_it_and_is_refused_without_it()
     {
         LocalSshServer.RequireSshd();

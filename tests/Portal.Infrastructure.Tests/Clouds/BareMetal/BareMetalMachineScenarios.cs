@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Portal.Infrastructure.Clouds.Providers;
+using Portal.Infrastructure.Clouds.Providers.BareMetal;
 
 namespace Portal.Infrastructure.Tests.Clouds.BareMetal;
 
@@ -168,6 +169,29 @@ public sealed class BareMetalMachineScenarios
         Assert.Contains("preflight 30", refusal.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("preflight 10\n", refusal.Message, StringComparison.Ordinal);
         Assert.Contains("kubelet.conf already exists", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task The_join_script_and_its_token_reach_neither_the_log_nor_the_refusal()
+    {
+        LocalSshServer.RequireSshd();
+        await LocalSshServer.RequireRootOrSudoAsync();
+        await using var server = await LocalSshServer.StartAsync();
+        var access = BareMetalAccounts.For([server]);
+        var log = new RecordedLog<BareMetalProvider>();
+        var provider = BareMetalAccounts.Provider(_pins, logger: log);
+        var instance = await provider.CreateAsync(access, BareMetalAccounts.Spec("host-a"), CancellationToken.None);
+        const string Token = "abcdef.0123456789abcdef";
+
+        await provider.RunScriptAsync(access, instance, $"token='{Token}'\necho joined\n", CancellationToken.None);
+        var refusal = await Assert.ThrowsAsync<CloudRefusal>(() =>
+            provider.RunScriptAsync(access, instance, $"token='{Token}'\necho failed\nexit 1\n", CancellationToken.None)
+        );
+
+        Assert.Contains(log.Entries, e => e.Contains("The script ran on machine", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Entries, e => e.Contains(Token, StringComparison.Ordinal));
+        Assert.Contains("failed", refusal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Token, refusal.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]
