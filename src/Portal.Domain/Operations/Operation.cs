@@ -27,7 +27,14 @@ public sealed class Operation
     private readonly List<OperationStep> _steps = [];
 
     public Guid Id { get; private set; }
-    public Guid TenantId { get; private set; }
+
+    /// <summary>Whose operation it is; null for the platform's own (a host of a pool), which no tenant sees.</summary>
+    public Guid? TenantId { get; private set; }
+
+    /// <summary>The tenant of an operation that has one: asking it of a platform operation is a mistake.</summary>
+    public Guid OwnerTenantId =>
+        TenantId
+        ?? throw new InvalidOperationException($"Operation {Id} ({Kind}) is the platform's: it has no tenant.");
     public string Kind { get; private set; } = "";
     public string TargetType { get; private set; } = "";
     public string TargetId { get; private set; } = "";
@@ -61,7 +68,7 @@ public sealed class Operation
 
     private Operation() { }
 
-    public Operation(Guid tenantId, string kind, string targetType, string targetId, string requestedBy, DateTime now)
+    public Operation(Guid? tenantId, string kind, string targetType, string targetId, string requestedBy, DateTime now)
     {
         Id = Guid.NewGuid();
         TenantId = tenantId;

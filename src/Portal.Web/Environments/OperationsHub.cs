@@ -66,14 +66,17 @@ internal sealed class SignalROperationProgress(
             operation.Error,
             operation.Steps.ToList()
         );
-        await hub.Clients.Group(OperationsHub.Group(operation.TenantId)).SendAsync("operationChanged", update, ct);
+        // The platform's own operations (a pool's hosts) belong to no tenant's followers.
+        if (operation.TenantId is not { } tenantId)
+            return;
+        await hub.Clients.Group(OperationsHub.Group(tenantId)).SendAsync("operationChanged", update, ct);
         if (
             Middleware.InstancesHub.IsAbout(operation)
             && operation.TargetId.Split('/', 2) is [var instance, var environment]
         )
         {
             await instances
-                .Clients.Group(Middleware.InstancesHub.Group(operation.TenantId, instance, environment))
+                .Clients.Group(Middleware.InstancesHub.Group(tenantId, instance, environment))
                 .SendAsync(Middleware.InstancesHub.InstanceChanged, update, ct);
         }
         if (Builds.BuildsHub.IsAbout(operation))

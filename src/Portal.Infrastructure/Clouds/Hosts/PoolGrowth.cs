@@ -109,7 +109,7 @@ public sealed class PoolGrowth(
         {
             var host = CloudHost.Plan(pool.Id, pool.Name, pool.ClusterId, account, template, actor.Name, Now);
             var operation = new Operation(
-                Guid.Empty,
+                null,
                 OperationKinds.HostProvision,
                 "host",
                 $"{pool.Name}/{host.Name}",
@@ -182,7 +182,7 @@ public sealed class PoolGrowth(
             return Problem.NotFound("The host");
         var pool = await db.ResourcePools.Where(p => p.Id == host.PoolId).Select(p => p.Name).FirstAsync(ct);
         var actor = currentActor.Actor;
-        var operation = new Operation(Guid.Empty, kind, "host", $"{pool}/{host.Name}", actor.Name, Now);
+        var operation = new Operation(null, kind, "host", $"{pool}/{host.Name}", actor.Name, Now);
         var ended =
             kind == OperationKinds.HostAbandon
                 ? host.Abandon(operation.Id)
@@ -261,7 +261,7 @@ public sealed class PoolGrowth(
         return db
             .Operations.IgnoreQueryFilters()
             .AsNoTracking()
-            .Where(o => o.TenantId == Guid.Empty && o.TargetType == "host" && target.Contains(o.TargetId))
+            .Where(o => o.TenantId == null && o.TargetType == "host" && target.Contains(o.TargetId))
             .OrderByDescending(o => o.CreatedAt)
             .Take(20)
             .ToListAsync(ct);

@@ -108,7 +108,7 @@ public sealed class ApplyCanaryRunner(
             throw new OperationTargetGone($"Stage '{child.Stage}' of run {run.Number} no longer waits for its canary.");
         if (RunStages.Definition(run, child.Stage) is not CanaryStage canary || run.Image is not { } image)
             throw new OperationTargetGone($"Stage '{child.Stage}' of run {run.Number} has no canary to deploy.");
-        var site = await CanarySite.FindAsync(db, vault, registry, operation.TenantId, operation.TargetId, ct)
+        var site = await CanarySite.FindAsync(db, vault, registry, operation.OwnerTenantId, operation.TargetId, ct)
             ?? throw new OperationTargetGone(
                 $"'{operation.TargetId}' no longer exists: the application or its environment was deleted."
             );
@@ -164,7 +164,7 @@ public sealed class RemoveCanaryRunner(
 
     public async Task CarryOutAsync(Operation operation, OperationJournal journal, CancellationToken ct)
     {
-        var site = await CanarySite.FindAsync(db, vault, registry, operation.TenantId, operation.TargetId, ct);
+        var site = await CanarySite.FindAsync(db, vault, registry, operation.OwnerTenantId, operation.TargetId, ct);
         if (site is null)
             return;
         var client = await clients.ForAsync(site.ClusterId, ct);

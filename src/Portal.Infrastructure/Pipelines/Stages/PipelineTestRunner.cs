@@ -68,7 +68,7 @@ public sealed class PipelineTestRunner(
             {
                 await log.WriteAsync(child.Stage, $"Running in {image}: {command}", ct);
                 var ran = await RunWhileWantedAsync(
-                    new ImageCommand(tenant, operation.TenantId, image, command, stage.Timeout),
+                    new ImageCommand(tenant, operation.OwnerTenantId, image, command, stage.Timeout),
                     lines,
                     run.Id,
                     child.Stage,
