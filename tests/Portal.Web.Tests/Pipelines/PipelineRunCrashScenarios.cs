@@ -3,15 +3,12 @@ using System.Net.Http.Json;
 using k8s;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Pipelines;
-using Portal.Infrastructure;
 using Portal.Infrastructure.Builds.Registry;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Pipelines;
-using Portal.Infrastructure.Tenancy;
 using Portal.Web.Tests.Support;
 using Xunit.Abstractions;
 
@@ -431,38 +428,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         $"Run {run.Number} is {run.State} ({run.Error}; {run.WaitingReason}): "
         + string.Join(", ", run.Stages.Select(s => $"{s.Name}={s.State} {s.Error}"));
 
-    /// <summary>The portal's database, read and written by the test as the portal does, beside it.</summary>
-    private sealed record PortalDatabase(DatabaseProvider Provider, string ConnectionString)
-    {
-        public static PortalDatabase For(DatabaseKind kind, string folder) =>
-            kind == DatabaseKind.Postgres
-                ? new(
-                    DatabaseProvider.Postgres,
-                    new NpgsqlConnectionStringBuilder(TestDatabases.PostgresServer!)
-                    {
-                        Database = $"portal_crash_{Guid.NewGuid():N}",
-                    }.ConnectionString
-                )
-                : new(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(folder, "portal.db")}");
-
-        public PortalDbContext Open()
-        {
-            var options = new DbContextOptionsBuilder<PortalDbContext>();
-            DependencyInjection.ConfigureProvider(options, Provider, ConnectionString, Path.GetTempPath());
-            return new PortalDbContext(options.Options, new TenantScope());
-        }
-
-        /// <summary>Drops a PostgreSQL database; a SQLite file goes with the test's folder.</summary>
-        public async Task DropAsync()
-        {
-            if (Provider != DatabaseProvider.Postgres)
-                return;
-            NpgsqlConnection.ClearAllPools();
-            await PortalFactory.DropDatabaseAsync(new NpgsqlConnectionStringBuilder(ConnectionString).Database!);
-        }
-    }
-
-    private static void RequireDatabase(DatabaseKind kind)
+    internal static void RequireDatabase(DatabaseKind kind)
     {
         if (kind != DatabaseKind.Postgres || TestDatabases.PostgresServer is not null)
             return;
@@ -472,7 +438,11 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         Skip.If(true, missing);
     }
 
-    private static async Task<ChildProcess> StartSandboxAsync(string kubeconfig, CancellationToken ct)
+    internal static async Task<ChildProcess> StartSandboxAsync(
+        string kubeconfig,
+        CancellationToken ct,
+        int podStartDelayMs = 8000
+    )
     {
         var dll = PortalProcess.Binaries("Portal.Sandbox");
         var sandbox = ChildProcess.Start(
@@ -487,7 +457,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
                 kubeconfig,
                 // Long enough that the kill lands while the rollout is followed.
                 "--pod-start-delay-ms",
-                "8000",
+                podStartDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ],
             Path.GetDirectoryName(dll)!
         );
@@ -545,7 +515,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         return output;
     }
 
-    private static async Task SucceedsAsync(Task<HttpResponseMessage> call)
+    internal static async Task SucceedsAsync(Task<HttpResponseMessage> call)
     {
         using var response = await call;
         Assert.True(
@@ -576,7 +546,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         Skip.If(true, missing);
     }
 
-    private static void DeleteQuietly(string folder)
+    internal static void DeleteQuietly(string folder)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
