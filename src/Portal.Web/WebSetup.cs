@@ -94,6 +94,7 @@ public static class WebSetup
         services.AddSingleton<Infrastructure.Monitoring.IAlertPageLinks, Monitoring.AlertPageLinks>();
         services.AddSingleton<Infrastructure.Pipelines.Stages.IPipelinePageLinks, Pipelines.PipelinePageLinks>();
         services.AddScoped<Quotas.PoolTainting>();
+        services.AddScoped<Clouds.PoolHostLimits>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<
             Infrastructure.Monitoring.IAlertNotificationQueue,
