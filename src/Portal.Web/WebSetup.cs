@@ -107,6 +107,8 @@ public static class WebSetup
         );
         services.AddSingleton<EmbeddedSandbox>();
         services.AddHostedService(provider => provider.GetRequiredService<EmbeddedSandbox>());
+        services.AddSingleton<Clouds.EmbeddedSandboxCloud>();
+        services.AddHostedService(provider => provider.GetRequiredService<Clouds.EmbeddedSandboxCloud>());
         services.AddHostedService<Builds.BuildToolInstallation>();
         services.AddHostedService<Builds.EmbeddedRegistry>();
         services.AddSingleton<Portal.Domain.Builds.IBuildLogSink, Builds.SignalRBuildLogSink>();

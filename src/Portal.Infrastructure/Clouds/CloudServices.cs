@@ -5,6 +5,7 @@ using Portal.Infrastructure.Clouds.Joining;
 using Portal.Infrastructure.Clouds.Providers;
 using Portal.Infrastructure.Clouds.Providers.Alibaba;
 using Portal.Infrastructure.Clouds.Providers.Aws;
+using Portal.Infrastructure.Clouds.Providers.BareMetal;
 using Portal.Infrastructure.Clouds.Providers.Huawei;
 using Portal.Infrastructure.Clouds.Providers.OpenStack;
 using Portal.Infrastructure.Clouds.Providers.VSphere;
@@ -24,6 +25,8 @@ public static class CloudServices
         services.AddSingleton<ICloudProvider, HuaweiCloudProvider>();
         services.AddSingleton<ICloudProvider, OpenStackCloudProvider>();
         services.AddSingleton<ICloudProvider, VSphereCloudProvider>();
+        services.AddSingleton<BareMetalProvider>();
+        services.AddSingleton<ICloudProvider>(provider => provider.GetRequiredService<BareMetalProvider>());
         services.AddSingleton<CloudProviders>();
         services.AddSingleton<CloudSecrets>();
         services.AddSingleton<ISshHostKeyPins, SshHostKeyPins>();
