@@ -173,6 +173,7 @@ public static class WebSetup
     {
         app.MapControllers();
         app.MapHub<HostsHub>(HostsHub.Path);
+        app.MapHub<Clouds.CloudHostsHub>(Clouds.CloudHostsHub.Path);
         app.MapHub<Environments.OperationsHub>(Environments.OperationsHub.Path);
         app.MapHub<Applications.ApplicationsHub>(Applications.ApplicationsHub.Path);
         app.MapHub<Middleware.InstancesHub>(Middleware.InstancesHub.Path);

@@ -53,7 +53,8 @@ public sealed record OperationUpdate(
 internal sealed class SignalROperationProgress(
     IHubContext<OperationsHub> hub,
     IHubContext<Middleware.InstancesHub> instances,
-    IHubContext<Builds.BuildsHub> builds
+    IHubContext<Builds.BuildsHub> builds,
+    IHubContext<Clouds.CloudHostsHub> cloudHosts
 ) : IOperationProgress
 {
     public async Task ReportAsync(Operation operation, CancellationToken ct)
@@ -66,6 +67,14 @@ internal sealed class SignalROperationProgress(
             operation.Error,
             operation.Steps.ToList()
         );
+        if (Clouds.CloudHostsHub.IsAbout(operation))
+        {
+            // A platform operation: only the platform admins following hosts hear of it.
+            await cloudHosts
+                .Clients.Group(Clouds.CloudHostsHub.Group)
+                .SendAsync(Clouds.CloudHostsHub.HostOperationChanged, update, ct);
+            return;
+        }
         await hub.Clients.Group(OperationsHub.Group(operation.TenantId)).SendAsync("operationChanged", update, ct);
         if (
             Middleware.InstancesHub.IsAbout(operation)

@@ -40,17 +40,17 @@ public sealed class SandboxCloudScenarios(SandboxPortal portal) : IClassFixture<
         Assert.Contains("type=\"password\"", form);
         Assert.Contains("\"secretsSet\":[\"AccessKeyId\",\"AccessKeySecret\"]", detailJson.Replace(" ", ""));
         foreach (var text in new[] { list, detail, form, listJson, detailJson })
-        {
             Assert.DoesNotContain(Secret, text);
-            Assert.DoesNotContain(AccessKey, text);
-        }
+        // Alibaba's AccessKey ID is one of its secrets (vSphere's user name, the same sandbox key, is a setting).
+        Assert.DoesNotContain(AccessKey, detail);
+        Assert.DoesNotContain(AccessKey, detailJson);
     }
 
     [Fact]
     public async Task Wrong_credentials_are_refused_in_the_providers_words_and_nothing_is_saved()
     {
         var admin = await Arrange.AdminAsync();
-        var endpoint = await EndpointAsync(admin);
+        var endpoint = await EndpointAsync();
         var name = Arrange.Unique("ali");
 
         var refused = await admin.PostFormAsync(
@@ -80,7 +80,7 @@ public sealed class SandboxCloudScenarios(SandboxPortal portal) : IClassFixture<
         );
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("refused the credentials", page);
+        Assert.True(page.Contains("refused the credentials"), Refusals(page));
         Assert.DoesNotContain("a-wrong-secret-91d2", page);
         Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
         Assert.Equal(1, await Arrange.QueryAsync(db => db.CloudAccounts.CountAsync(a => a.Name == name)));
@@ -143,7 +143,10 @@ public sealed class SandboxCloudScenarios(SandboxPortal portal) : IClassFixture<
                 ["Form.Labels"] = "disk=ssd",
             }
         );
-        Assert.Equal(HttpStatusCode.Redirect, template.StatusCode);
+        Assert.True(
+            template.StatusCode == HttpStatusCode.Redirect,
+            $"{(int)template.StatusCode}: {Refusals(await template.Content.ReadAsStringAsync())}"
+        );
 
         var grown = await admin.PostFormAsync(
             $"/admin/pools/{pool}/cloud-hosts",
@@ -215,6 +218,22 @@ public sealed class SandboxCloudScenarios(SandboxPortal portal) : IClassFixture<
         Assert.DoesNotContain("/admin/clouds", home);
     }
 
+    /// <summary>The refusals a page shows, for a failure's message.</summary>
+    private static string Refusals(string page) =>
+        string.Join(
+            " | ",
+            System
+                .Text.RegularExpressions.Regex.Matches(
+                    page,
+                    "class=\"[^\"]*(?:text-danger|alert)[^\"]*\"[^>]*>([^<]*)<"
+                )
+                .Select(m => m.Groups[1].Value.Trim())
+                .Where(t => t.Length > 0)
+        )
+            is { Length: > 0 } found
+            ? found
+            : page[..Math.Min(page.Length, 3000)];
+
     private Task<bool> SandboxAccountAsync() =>
         UntilAsync(
             () =>
@@ -224,7 +243,7 @@ public sealed class SandboxCloudScenarios(SandboxPortal portal) : IClassFixture<
             "the sandbox accounts"
         );
 
-    private async Task<string> EndpointAsync(BrowserSession admin)
+    private async Task<string> EndpointAsync()
     {
         await SandboxAccountAsync();
         return (await Arrange.QueryAsync(db => db.CloudAccounts.SingleAsync(a => a.Name == Account))).Endpoint!;
