@@ -186,13 +186,27 @@ public sealed class CloudAccountsController(
         );
     }
 
+    private static readonly string[] FormFields =
+    [
+        "Kind",
+        "Name",
+        "DisplayName",
+        "Regions",
+        "Endpoint",
+        "LentToPool",
+        "RemoveOrphans",
+    ];
+
     /// <summary>The kind's fields are posted as "Field.{name}"; the use case names them bare.</summary>
     private string FieldKey(string? field)
     {
         if (field is null)
             return "";
         var kindFields = providers.Kinds.SelectMany(k => providers.For(k).Fields).Select(f => f.Name);
-        return kindFields.Contains(field, StringComparer.Ordinal) ? CloudAccountForm.FieldPrefix + field : field;
+        if (kindFields.Contains(field, StringComparer.Ordinal))
+            return CloudAccountForm.FieldPrefix + field;
+        // What concerns no one input (the credentials as a whole) is said above the form.
+        return FormFields.Contains(field, StringComparer.Ordinal) ? field : "";
     }
 
     private async Task<CloudAccountListModel> ListAsync(CloudAccountForm form, CancellationToken ct)
