@@ -76,6 +76,13 @@ public sealed record CloudAccountForm(
         );
 }
 
+/// <summary>The kind's own fields of an account form; <paramref name="SecretsSet"/> names the secrets saved.</summary>
+public sealed record CloudAccountFieldsModel(
+    IReadOnlyList<CloudField> Fields,
+    CloudAccountForm Form,
+    IReadOnlyList<string> SecretsSet
+);
+
 public sealed record CloudAccountListModel(
     IReadOnlyList<CloudAccountRow> Accounts,
     IReadOnlyList<CloudKind> Kinds,
@@ -91,7 +98,9 @@ public sealed record CloudAccountDetailModel(
     string? OrphanReport
 );
 
-/// <summary>The platform admin's cloud provider accounts: add (checked with the provider first), change, remove.</summary>
+/// <summary>
+/// The platform admin's cloud provider accounts: add (checked with the provider first), change, remove.
+/// </summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
 public sealed class CloudAccountsController(

@@ -21,7 +21,8 @@ public sealed class RegisterClusterForm
 
 public sealed record ClusterListModel(IReadOnlyList<ClusterSummary> Clusters, RegisterClusterForm Form);
 
-/// <param name="Provenance">Where each node of the page came from, when the portal provisioned it, by node name.</param>
+/// <param name="Provenance">Where each node of the page came from, when the portal provisioned it, by node
+/// name.</param>
 public sealed record HostListModel(
     ClusterSummary Cluster,
     Page<HostView> Hosts,
