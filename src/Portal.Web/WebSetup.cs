@@ -94,6 +94,7 @@ public static class WebSetup
         services.AddSingleton<Infrastructure.Monitoring.IAlertPageLinks, Monitoring.AlertPageLinks>();
         services.AddSingleton<Infrastructure.Pipelines.Stages.IPipelinePageLinks, Pipelines.PipelinePageLinks>();
         services.AddScoped<Quotas.PoolTainting>();
+        services.AddScoped<Clouds.PoolHostLimits>();
         services.AddScoped<Portal.Domain.Operations.IOperationQueue, Environments.HangfireOperationQueue>();
         services.AddScoped<
             Infrastructure.Monitoring.IAlertNotificationQueue,
@@ -172,6 +173,7 @@ public static class WebSetup
     {
         app.MapControllers();
         app.MapHub<HostsHub>(HostsHub.Path);
+        app.MapHub<Clouds.CloudHostsHub>(Clouds.CloudHostsHub.Path);
         app.MapHub<Environments.OperationsHub>(Environments.OperationsHub.Path);
         app.MapHub<Applications.ApplicationsHub>(Applications.ApplicationsHub.Path);
         app.MapHub<Middleware.InstancesHub>(Middleware.InstancesHub.Path);

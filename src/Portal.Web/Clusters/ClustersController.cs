@@ -21,9 +21,23 @@ public sealed class RegisterClusterForm
 
 public sealed record ClusterListModel(IReadOnlyList<ClusterSummary> Clusters, RegisterClusterForm Form);
 
-public sealed record HostListModel(ClusterSummary Cluster, Page<HostView> Hosts, HostQuery Query);
+/// <param name="Provenance">Where each node of the page came from, when the portal provisioned it, by node
+/// name.</param>
+public sealed record HostListModel(
+    ClusterSummary Cluster,
+    Page<HostView> Hosts,
+    HostQuery Query,
+    IReadOnlyDictionary<string, Clouds.NodeProvenance> Provenance
+);
 
-public sealed record HostDetailModel(ClusterSummary Cluster, ClusterHost Host, HostView View);
+/// <param name="Provenance">Where the node came from, when the portal provisioned it; null for a node registered with
+/// the cluster.</param>
+public sealed record HostDetailModel(
+    ClusterSummary Cluster,
+    ClusterHost Host,
+    HostView View,
+    Clouds.NodeProvenance? Provenance
+);
 
 public sealed class HostQuery
 {
@@ -40,8 +54,12 @@ public sealed class HostQuery
 /// <summary>The platform admin's clusters and hosts pages.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
 [Authorize(TenantPolicies.PlatformAdmin)]
-public sealed class ClustersController(ClusterRegistry clusters, HostInventory hosts, HostCordoning cordoning)
-    : Controller
+public sealed class ClustersController(
+    ClusterRegistry clusters,
+    HostInventory hosts,
+    HostCordoning cordoning,
+    Clouds.PoolHostLimits provenance
+) : Controller
 {
     [HttpGet(ClusterRoutes.List)]
     public async Task<IActionResult> Index(CancellationToken ct) =>
@@ -142,7 +160,8 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             ct
         );
         var views = new Page<HostView>(page.Items.Select(HostView.From).ToList(), page.Number, page.Size, page.Total);
-        return View(new HostListModel(found, views, query));
+        var from = await provenance.ForNodesAsync(found.Id, [.. page.Items.Select(h => h.Name)], ct);
+        return View(new HostListModel(found, views, query, from));
     }
 
     [HttpGet(ClusterRoutes.Host)]
@@ -153,7 +172,10 @@ public sealed class ClustersController(ClusterRegistry clusters, HostInventory h
             || await hosts.FindAsync(found.Id, host, ct) is not { } node
         )
             return NotFound();
-        return View(new HostDetailModel(found, node, HostView.From(HostRows.From(node))));
+        var from = await provenance.ForNodesAsync(found.Id, [node.Name], ct);
+        return View(
+            new HostDetailModel(found, node, HostView.From(HostRows.From(node)), from.GetValueOrDefault(node.Name))
+        );
     }
 
     [HttpPost(ClusterRoutes.Cordon)]

@@ -53,7 +53,8 @@ public sealed record OperationUpdate(
 internal sealed class SignalROperationProgress(
     IHubContext<OperationsHub> hub,
     IHubContext<Middleware.InstancesHub> instances,
-    IHubContext<Builds.BuildsHub> builds
+    IHubContext<Builds.BuildsHub> builds,
+    IHubContext<Clouds.CloudHostsHub> cloudHosts
 ) : IOperationProgress
 {
     public async Task ReportAsync(Operation operation, CancellationToken ct)
@@ -66,9 +67,15 @@ internal sealed class SignalROperationProgress(
             operation.Error,
             operation.Steps.ToList()
         );
-        // The platform's own operations (a pool's hosts) belong to no tenant's followers.
         if (operation.TenantId is not { } tenantId)
+        {
+            // A platform operation (a pool's hosts): only the platform admins following hosts hear of it.
+            if (Clouds.CloudHostsHub.IsAbout(operation))
+                await cloudHosts
+                    .Clients.Group(Clouds.CloudHostsHub.Group)
+                    .SendAsync(Clouds.CloudHostsHub.HostOperationChanged, update, ct);
             return;
+        }
         await hub.Clients.Group(OperationsHub.Group(tenantId)).SendAsync("operationChanged", update, ct);
         if (
             Middleware.InstancesHub.IsAbout(operation)

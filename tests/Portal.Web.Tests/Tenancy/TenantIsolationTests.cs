@@ -62,6 +62,8 @@ public sealed class TenantIsolationTests(SqlitePortal portal, ITestOutputHelper 
                 ["ruleId"] = Monitoring.RuleId.ToString(),
                 ["channelId"] = Monitoring.ChannelId.ToString(),
                 ["alertId"] = Monitoring.AlertId.ToString(),
+                ["account"] = "sandbox-alibaba",
+                ["hostId"] = Guid.NewGuid().ToString(),
             };
     }
 
