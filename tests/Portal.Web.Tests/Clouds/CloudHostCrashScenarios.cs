@@ -156,6 +156,7 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
             ["Portal:Jobs:RunServer"] = "true",
             ["Portal:Builds:InstallTools"] = "false",
             ["Portal:Builds:Registry:Embedded"] = "false",
+            ["Portal:Applications:RolloutTimeout"] = "00:00:08",
             ["Portal:Clouds:PollEvery"] = "00:00:00.500",
             ["Portal:Operations:QueuedFor"] = "00:00:03",
             ["Portal:Operations:StalledAfter"] = "00:00:12",
