@@ -25,7 +25,11 @@ const string ClusterName = "bench";
 // The applications run starts a whole portal and waits on real rollouts: it gets a longer bound of its own.
 using var run = new CancellationTokenSource(
     TimeSpan.FromMinutes(
-        args.Contains("--monitoring") || args.Contains("--builds") || args.Contains("--pipelines") ? 60
+        args.Contains("--monitoring")
+        || args.Contains("--builds")
+        || args.Contains("--pipelines")
+        || args.Contains("--clouds")
+            ? 60
         : args.Contains("--applications") ? 12
         : 8
     )
@@ -35,6 +39,8 @@ if (args.Contains("--monitoring"))
     return await MonitoringBenchmark.RunAsync(RepositoryRoot(), args, ct);
 if (args.Contains("--builds"))
     return await BuildsBenchmark.RunAsync(RepositoryRoot(), args, ct);
+if (args.Contains("--clouds"))
+    return await CloudsBenchmark.RunAsync(RepositoryRoot(), ct);
 if (args.Contains("--pipelines"))
     return await PipelinesBenchmark.RunAsync(RepositoryRoot(), ct);
 if (args.Contains("--middleware"))
