@@ -98,11 +98,17 @@ public sealed class SandboxCloud : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var app in _apps)
+        // Stopping twice at once (the host's StopAsync and its disposal) must stop each service once.
+        WebApplication[] apps;
+        lock (_apps)
+        {
+            apps = [.. _apps];
+            _apps.Clear();
+        }
+        foreach (var app in apps)
         {
             await app.StopAsync();
             await app.DisposeAsync();
         }
-        _apps.Clear();
     }
 }

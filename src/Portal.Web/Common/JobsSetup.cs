@@ -129,6 +129,11 @@ public static class JobsSetup
             jobs => jobs.CheckHealthAsync(CancellationToken.None),
             Cron.Minutely()
         );
+        recurring.AddOrUpdate<Infrastructure.Clouds.Hosts.OrphanReconciler>(
+            "cloud-orphans",
+            jobs => jobs.ScanAllAsync(CancellationToken.None),
+            Cron.Hourly()
+        );
         recurring.RemoveIfExists("node-metrics");
         recurring.AddOrUpdate<Infrastructure.Monitoring.MonitoringJobs>(
             "metrics",

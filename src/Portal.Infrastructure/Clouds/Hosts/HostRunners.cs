@@ -69,11 +69,37 @@ internal sealed class HostContext(
         var until = clock.GetUtcNow() + atMost;
         while (true)
         {
-            if (await ask() is { } answer)
-                return answer;
+            try
+            {
+                if (await ask() is { } answer)
+                    return answer;
+            }
+            catch (CloudRefusal refusal) when (refusal.Transient && clock.GetUtcNow() < until)
+            {
+                // Throttled or failing for now: asked again at the next poll, until the wait is over.
+            }
             if (clock.GetUtcNow() > until)
                 throw new TimeoutException($"Gave up after {atMost.TotalMinutes:0.#} min waiting for {waitingFor}.");
             await Task.Delay(Options.PollEvery, clock, ct);
+        }
+    }
+
+    /// <summary>
+    /// Does a provider call again, a few times with growing pauses, while the provider throttles or fails for now (its
+    /// client has retried already); a refusal that is not transient, or the last one, is the step's failure.
+    /// </summary>
+    public async Task<T> PersistentlyAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (CloudRefusal refusal) when (refusal.Transient && attempt < 4)
+            {
+                await Task.Delay(Options.PollEvery * (attempt * 2), clock, ct);
+            }
         }
     }
 
@@ -137,12 +163,23 @@ internal sealed class ProvisionHostRunner(HostContext context, AuditTrail audit)
             "create instance",
             async () =>
             {
-                var instance = await context.FindInstanceAsync(account, host, ct);
-                if (instance is null || instance.State is CloudInstanceState.Terminated)
-                {
-                    var userData = provider is IBootstrapsOverSsh ? "" : JoinScripts.UserData(join);
-                    instance = await provider.CreateAsync(access, Spec(host, pool, template, userData), ct);
-                }
+                var instance = await context.PersistentlyAsync(
+                    async () =>
+                        await context.FindInstanceAsync(account, host, ct)
+                            is { State: not CloudInstanceState.Terminated } found
+                            ? found
+                            : await provider.CreateAsync(
+                                access,
+                                Spec(
+                                    host,
+                                    pool,
+                                    template,
+                                    provider is IBootstrapsOverSsh ? "" : JoinScripts.UserData(join)
+                                ),
+                                ct
+                            ),
+                    ct
+                );
                 host.Created(instance.Id, instance.CreatedAt);
                 host.Addressed(instance.PrivateAddress, instance.PublicAddress);
             },
@@ -410,9 +447,16 @@ internal sealed class DecommissionHostRunner(HostContext context, IClusterGatewa
         CancellationToken ct
     )
     {
-        var instance = await context.FindInstanceAsync(account, host, ct);
+        var instance = await context.PersistentlyAsync(() => context.FindInstanceAsync(account, host, ct), ct);
         if (instance is not null && instance.State != CloudInstanceState.Terminated)
-            await context.Provider(account).TerminateAsync(context.Access(account, host), instance.Id, ct);
+            await context.PersistentlyAsync(
+                async () =>
+                {
+                    await context.Provider(account).TerminateAsync(context.Access(account, host), instance.Id, ct);
+                    return true;
+                },
+                ct
+            );
     }
 }
 
