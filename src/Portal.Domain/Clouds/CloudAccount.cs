@@ -22,7 +22,9 @@ public sealed class CloudAccount
     /// <summary>The regions the account serves, comma-separated, in the admin's order.</summary>
     public string Regions { get; private set; } = "";
 
-    /// <summary>The provider's endpoint, replacing its public one (a private cloud, a proxy, the sandbox cloud).</summary>
+    /// <summary>
+    /// The provider's endpoint, replacing its public one (a private cloud, a proxy, the sandbox cloud).
+    /// </summary>
     public string? Endpoint { get; private set; }
 
     /// <summary>The non-secret fields of its kind, as JSON.</summary>
@@ -39,7 +41,9 @@ public sealed class CloudAccount
     /// <summary>Whether the orphan reconciler terminates the portal-tagged instances it finds no host for.</summary>
     public bool RemoveOrphans { get; private set; }
 
-    /// <summary>What the provider said of the account when its credentials were last checked (its id, its project).</summary>
+    /// <summary>
+    /// What the provider said of the account when its credentials were last checked (its id, its project).
+    /// </summary>
     public string? CheckedAs { get; private set; }
     public DateTime? CheckedAt { get; private set; }
 
@@ -158,7 +162,8 @@ public sealed class CloudAccount
         if (regions.Count == 0 || regions.Count > MaxRegions)
             return Problem.Invalid(
                 "Regions",
-                $"Name 1 to {MaxRegions} regions the account serves, separated by commas (e.g. 'cn-hangzhou, cn-beijing')."
+                $"Name 1 to {MaxRegions} regions the account serves, separated by commas "
+                    + "(e.g. 'cn-hangzhou, cn-beijing')."
             );
         var wrong = regions.FirstOrDefault(r =>
             r.Length > RegionMaxLength || !r.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
@@ -166,7 +171,8 @@ public sealed class CloudAccount
         if (wrong is not null)
             return Problem.Invalid(
                 "Regions",
-                $"'{wrong}' is not a region name: letters, digits, '-', '_' and '.', at most {RegionMaxLength} characters."
+                $"'{wrong}' is not a region name: letters, digits, '-', '_' and '.', "
+                    + $"at most {RegionMaxLength} characters."
             );
         return regions;
     }

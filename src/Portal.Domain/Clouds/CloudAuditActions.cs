@@ -1,6 +1,8 @@
 namespace Portal.Domain.Clouds;
 
-/// <summary>The actions of the audit trail about clouds and the hosts they provide. Stored: they never change.</summary>
+/// <summary>
+/// The actions of the audit trail about clouds and the hosts they provide. Stored: they never change.
+/// </summary>
 public static class CloudAuditActions
 {
     public const string AccountCreated = "cloud.account-created";

@@ -49,7 +49,9 @@ public sealed class CloudHost
     public string? PublicAddress { get; private set; }
     public DateTime? InstanceCreatedAt { get; private set; }
 
-    /// <summary>The id half of its bootstrap token (the secret half is only in <see cref="SealedBootstrapToken"/>).</summary>
+    /// <summary>
+    /// The id half of its bootstrap token (the secret half is only in <see cref="SealedBootstrapToken"/>).
+    /// </summary>
     public string? BootstrapTokenId { get; private set; }
 
     /// <summary>Its whole bootstrap token, sealed, until the node joined and the token was revoked.</summary>
@@ -98,7 +100,9 @@ public sealed class CloudHost
             RequestedAt = now,
         };
 
-    /// <summary>Whether the host holds, or is about to hold, a place in its pool (what the pool's maximum counts).</summary>
+    /// <summary>
+    /// Whether the host holds, or is about to hold, a place in its pool (what the pool's maximum counts).
+    /// </summary>
     public bool Counts =>
         State
             is CloudHostState.Provisioning

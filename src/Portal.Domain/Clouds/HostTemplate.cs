@@ -5,7 +5,9 @@ using Portal.Domain.Tenancy;
 
 namespace Portal.Domain.Clouds;
 
-/// <summary>What a template asks of a provider, as an admin wrote it, before it is checked against the provider.</summary>
+/// <summary>
+/// What a template asks of a provider, as an admin wrote it, before it is checked against the provider.
+/// </summary>
 public sealed record HostTemplateSpec(
     string? Name,
     string? Region,
@@ -155,7 +157,9 @@ public sealed partial class HostTemplate
 
     public IReadOnlyList<NodeTaint> TaintList => NodeTaint.ParseLines(Taints);
 
-    /// <summary>Taints as "key=value:Effect", one per line (or separated by commas); effects as Kubernetes names them.</summary>
+    /// <summary>
+    /// Taints as "key=value:Effect", one per line (or separated by commas); effects as Kubernetes names them.
+    /// </summary>
     public static Result<IReadOnlyList<NodeTaint>> ParseTaints(string? text)
     {
         var taints = new List<NodeTaint>();
@@ -182,7 +186,8 @@ public sealed partial class HostTemplate
 
     [GeneratedRegex(
         @"\A(?<key>([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)"
-            + @"(=(?<value>[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?))?:(?<effect>NoSchedule|PreferNoSchedule|NoExecute)\z"
+            + @"(=(?<value>[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?))?"
+            + @":(?<effect>NoSchedule|PreferNoSchedule|NoExecute)\z"
     )]
     private static partial Regex TaintLine();
 }

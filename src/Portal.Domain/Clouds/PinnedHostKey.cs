@@ -1,6 +1,8 @@
 namespace Portal.Domain.Clouds;
 
-/// <summary>The SSH host key a bare-metal machine showed at first contact; a later contact must show the same.</summary>
+/// <summary>
+/// The SSH host key a bare-metal machine showed at first contact; a later contact must show the same.
+/// </summary>
 public sealed class PinnedHostKey
 {
     public Guid AccountId { get; private set; }

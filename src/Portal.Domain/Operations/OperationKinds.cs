@@ -35,7 +35,9 @@ public static class OperationKinds
     /// <summary>Makes a machine for a pool and joins it as a node; targets the host, "{pool}/{host}".</summary>
     public const string HostProvision = "host.provision";
 
-    /// <summary>Drains a provisioned host's node, deletes it and terminates the machine; targets "{pool}/{host}".</summary>
+    /// <summary>
+    /// Drains a provisioned host's node, deletes it and terminates the machine; targets "{pool}/{host}".
+    /// </summary>
     public const string HostDecommission = "host.decommission";
 
     /// <summary>Cleans up what a failed provisioning made (instance, node, token); targets "{pool}/{host}".</summary>

@@ -48,7 +48,9 @@ public sealed record CloudAccountDetail(
     int Templates
 );
 
-/// <summary>The platform admin's use cases on cloud accounts: add (checked first), change, lend, remove, list.</summary>
+/// <summary>
+/// The platform admin's use cases on cloud accounts: add (checked first), change, lend, remove, list.
+/// </summary>
 public sealed class CloudAccounts(
     PortalDbContext db,
     CloudProviders providers,

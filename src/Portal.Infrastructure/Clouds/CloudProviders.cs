@@ -52,7 +52,9 @@ public sealed class CloudProviders(IEnumerable<ICloudProvider> providers, CloudS
             _catalogs.TryRemove(key, out _);
     }
 
-    /// <summary>A provider's refusal in words for a page: the kind of trouble, then the provider's own message.</summary>
+    /// <summary>
+    /// A provider's refusal in words for a page: the kind of trouble, then the provider's own message.
+    /// </summary>
     public static string Explain(CloudRefusal refusal) =>
         refusal.Kind switch
         {

@@ -10,7 +10,8 @@ using YamlDotNet.RepresentationModel;
 namespace Portal.SandboxCloud.Hosting;
 
 /// <summary>
-/// Plays the kubelet of an emulated instance once it runs: the emulated cloud boots no operating system, so it reads the
+/// Plays the kubelet of an emulated instance once it runs: the emulated cloud boots no operating system, so it reads
+/// the
 /// kubeadm <c>JoinConfiguration</c> that the instance's cloud-init user data writes to
 /// <see cref="JoinConfigurationPath"/> and registers the node with the API server it names, authenticated by the
 /// configuration's bootstrap token, as a kubelet's TLS bootstrap would end. The server's certificate is checked
@@ -58,7 +59,9 @@ public sealed class KubeletPlayer
             : $"The API server refused the node ({(int)response.StatusCode}): {body}";
     }
 
-    /// <summary>"sha256:&lt;hex&gt;" of the certificate's SubjectPublicKeyInfo, as kubeadm's caCertHashes hold it.</summary>
+    /// <summary>
+    /// "sha256:&lt;hex&gt;" of the certificate's SubjectPublicKeyInfo, as kubeadm's caCertHashes hold it.
+    /// </summary>
     public static string PublicKeyHash(X509Certificate certificate)
     {
         using var cert = new X509Certificate2(certificate);
@@ -150,7 +153,9 @@ public sealed record JoinRequest(
     IReadOnlyList<(string Key, string Value, string Effect)> Taints
 )
 {
-    /// <summary>Reads the JoinConfiguration out of a <c>#cloud-config</c> document's write_files; null without one.</summary>
+    /// <summary>
+    /// Reads the JoinConfiguration out of a <c>#cloud-config</c> document's write_files; null without one.
+    /// </summary>
     public static JoinRequest? FromUserData(string userData)
     {
         var cloudConfig = Load(userData);

@@ -25,14 +25,17 @@ public sealed class SandboxCloudOptions
 /// </summary>
 public abstract class CloudEmulator
 {
-    /// <summary>The provider kind, as the portal names it ("Alibaba", "Aws", "Huawei", "OpenStack", "VSphere").</summary>
+    /// <summary>
+    /// The provider kind, as the portal names it ("Alibaba", "Aws", "Huawei", "OpenStack", "VSphere").
+    /// </summary>
     public abstract string Kind { get; }
 
     public abstract void Map(WebApplication app, EmulatedCloud cloud);
 }
 
 /// <summary>
-/// The sandbox cloud: one loopback HTTP service per provider kind, each with a cloud of its own in memory. Dispose it to
+/// The sandbox cloud: one loopback HTTP service per provider kind, each with a cloud of its own in memory. Dispose it
+/// to
 /// stop them; all instances are lost then.
 /// </summary>
 public sealed class SandboxCloud : IAsyncDisposable

@@ -121,7 +121,8 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
                 .AsNoTracking()
                 .SingleAsync(o => o.Id == ready.OperationId, ct);
             Note(
-                $"host {ready.State}: {string.Join(", ", operation.Steps.Select(s => s.Name))}; {operation.Attempts} attempts"
+                $"host {ready.State}: {string.Join(", ", operation.Steps.Select(s => s.Name))}; "
+                    + $"{operation.Attempts} attempts"
             );
             Assert.True(ready.State == CloudHostState.Ready, operation.Error);
             Assert.Equal(OperationState.Succeeded, operation.State);
@@ -261,7 +262,8 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
                 if (waited.Elapsed > atMost)
                     Assert.Fail(
                         $"Host {host.Name} is {host.State}; its operation {operation.State} at "
-                            + $"{string.Join(", ", operation.Steps.Select(s => $"{s.Name}{(s.Done ? "" : " (open)")}"))} "
+                            + string.Join(", ", operation.Steps.Select(s => s.Done ? s.Name : $"{s.Name} (open)"))
+                            + " "
                             + $"{operation.Error}\n{portal.Tail(40)}"
                     );
             }

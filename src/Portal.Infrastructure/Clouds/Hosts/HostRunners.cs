@@ -26,11 +26,15 @@ public sealed class CloudOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan BootstrapTokenLifetime { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>An instance younger than this is not taken for an orphan (its host's row may not be visible yet).</summary>
+    /// <summary>
+    /// An instance younger than this is not taken for an orphan (its host's row may not be visible yet).
+    /// </summary>
     public TimeSpan OrphanGrace { get; set; } = TimeSpan.FromMinutes(15);
 }
 
-/// <summary>What every host operation works on: the host, its pool, its account and how to reach the provider.</summary>
+/// <summary>
+/// What every host operation works on: the host, its pool, its account and how to reach the provider.
+/// </summary>
 internal sealed class HostContext(
     PortalDbContext db,
     CloudProviders providers,
@@ -62,7 +66,9 @@ internal sealed class HostContext(
 
     public CloudAccess Access(CloudAccount account, CloudHost host) => providers.AccessFor(account, host.Region);
 
-    /// <summary>Asks again every <see cref="CloudOptions.PollEvery"/> until the answer is there, or says why not.</summary>
+    /// <summary>
+    /// Asks again every <see cref="CloudOptions.PollEvery"/> until the answer is there, or says why not.
+    /// </summary>
     public async Task<T> WaitForAsync<T>(Func<Task<T?>> ask, TimeSpan atMost, string waitingFor, CancellationToken ct)
         where T : class
     {

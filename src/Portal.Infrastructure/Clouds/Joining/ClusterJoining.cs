@@ -12,7 +12,8 @@ using Portal.Infrastructure.Persistence;
 namespace Portal.Infrastructure.Clouds.Joining;
 
 /// <summary>How a new machine's kubelet joins a cluster: kubeadm on a real one; on the sandbox, which runs no kubelets,
-/// the sandbox's own registration (the end of a kubelet's TLS bootstrap, in one call with the bootstrap token).</summary>
+/// the sandbox's own registration (the end of a kubelet's TLS bootstrap, in one call with the bootstrap
+/// token).</summary>
 public enum JoinMethod
 {
     Kubeadm = 1,

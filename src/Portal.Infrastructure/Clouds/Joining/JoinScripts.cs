@@ -5,7 +5,9 @@ using Portal.Domain.Quotas;
 
 namespace Portal.Infrastructure.Clouds.Joining;
 
-/// <summary>What a new machine is told to become: its node's name, labels and taints, and the token it joins with.</summary>
+/// <summary>
+/// What a new machine is told to become: its node's name, labels and taints, and the token it joins with.
+/// </summary>
 public sealed record NodeJoin(
     JoinTarget Target,
     BootstrapToken Token,
@@ -43,7 +45,9 @@ public static class JoinScripts
         return text.ToString();
     }
 
-    /// <summary>The same join as a shell script, for a machine reached over SSH (run as root on a real cluster).</summary>
+    /// <summary>
+    /// The same join as a shell script, for a machine reached over SSH (run as root on a real cluster).
+    /// </summary>
     public static string ShellScript(NodeJoin join, string providerId)
     {
         var text = new StringBuilder();
@@ -116,7 +120,8 @@ public static class JoinScripts
                 + "> /etc/apt/sources.list.d/kubernetes.list",
             "apt-get update",
             "apt-get install -y kubelet kubeadm",
-            "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' > /etc/containerd/config.toml",
+            "containerd config default | sed 's/SystemdCgroup = false/SystemdCgroup = true/' "
+                + "> /etc/containerd/config.toml",
             "systemctl restart containerd",
             "modprobe br_netfilter",
             "sysctl -w net.ipv4.ip_forward=1",

@@ -23,7 +23,9 @@ public interface ICloudProvider
     /// <summary>What the provider offers in the account's region: zones, instance types, images, networks.</summary>
     Task<CloudCatalog> CatalogAsync(CloudAccess access, CancellationToken ct);
 
-    /// <summary>How many instances and vCPUs the account may still start in the region, where the provider says.</summary>
+    /// <summary>
+    /// How many instances and vCPUs the account may still start in the region, where the provider says.
+    /// </summary>
     Task<CloudQuota> QuotaAsync(CloudAccess access, CancellationToken ct);
 
     /// <summary>
@@ -37,7 +39,9 @@ public interface ICloudProvider
     /// <summary>The instance tagged for this host, if the provider has one that is not terminated.</summary>
     Task<CloudInstance?> FindByHostTagAsync(CloudAccess access, string hostTag, CancellationToken ct);
 
-    /// <summary>The instance of this id, or null when the provider has none (terminated instances may be null).</summary>
+    /// <summary>
+    /// The instance of this id, or null when the provider has none (terminated instances may be null).
+    /// </summary>
     Task<CloudInstance?> GetAsync(CloudAccess access, string instanceId, CancellationToken ct);
 
     /// <summary>Terminates (deletes) the instance; an instance already gone is no error.</summary>
@@ -52,11 +56,15 @@ public interface ICloudProvider
 /// </summary>
 public interface IBootstrapsOverSsh
 {
-    /// <summary>Runs the script on the instance; throws a <see cref="CloudRefusal"/> with its output when it fails.</summary>
+    /// <summary>
+    /// Runs the script on the instance; throws a <see cref="CloudRefusal"/> with its output when it fails.
+    /// </summary>
     Task RunScriptAsync(CloudAccess access, CloudInstance instance, string script, CancellationToken ct);
 }
 
-/// <summary>One field of an account of some kind: a setting (shown back) or a secret (sealed, never shown back).</summary>
+/// <summary>
+/// One field of an account of some kind: a setting (shown back) or a secret (sealed, never shown back).
+/// </summary>
 public sealed record CloudField(
     string Name,
     string Label,
