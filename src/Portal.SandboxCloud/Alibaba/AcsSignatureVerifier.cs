@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Portal.SandboxCloud.Hosting;
@@ -67,24 +66,16 @@ public sealed class AcsSignatureVerifier
         var canonical = new StringBuilder()
             .Append(request.Method.ToUpperInvariant())
             .Append('\n')
-            .Append(string.Join('/', (request.Path.HasValue ? request.Path.Value : "/").Split('/').Select(Encode)))
-            .Append('\n')
             .Append(
                 string.Join(
-                    '&',
-                    request
-                        .Query.SelectMany(q => q.Value.Select(v => (Name: Encode(q.Key), Value: Encode(v ?? ""))))
-                        .OrderBy(q => q.Name, StringComparer.Ordinal)
-                        .ThenBy(q => q.Value, StringComparer.Ordinal)
-                        .Select(q => q.Name + "=" + q.Value)
+                    '/',
+                    (request.Path.HasValue ? request.Path.Value : "/").Split('/').Select(CanonicalRequest.Encode)
                 )
             )
+            .Append('\n')
+            .Append(CanonicalRequest.Query(request))
             .Append('\n');
-        foreach (var name in names)
-        {
-            var value = name == "host" ? request.Host.Value : request.Headers[name].ToString();
-            canonical.Append(name).Append(':').Append((value ?? "").Trim()).Append('\n');
-        }
+        canonical.Append(CanonicalRequest.Headers(request, names));
         canonical.Append('\n').Append(signedHeaders).Append('\n').Append(payloadHash);
         var stringToSign =
             Algorithm + "\n" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
@@ -115,19 +106,5 @@ public sealed class AcsSignatureVerifier
         {
             return null;
         }
-    }
-
-    private static string Encode(string value)
-    {
-        var encoded = new StringBuilder();
-        foreach (var b in Encoding.UTF8.GetBytes(value))
-        {
-            var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~')
-                encoded.Append(c);
-            else
-                encoded.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-        }
-        return encoded.ToString();
     }
 }

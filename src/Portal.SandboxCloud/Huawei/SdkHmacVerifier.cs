@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Portal.SandboxCloud.Hosting;
@@ -43,28 +42,15 @@ public sealed class SdkHmacVerifier
             request.Headers["X-Sdk-Content-Sha256"].ToString() == "UNSIGNED-PAYLOAD"
                 ? "UNSIGNED-PAYLOAD"
                 : Convert.ToHexStringLower(SHA256.HashData(body));
-        var path = string.Join('/', (request.Path.Value ?? "/").Split('/').Select(Encode));
+        var path = string.Join('/', (request.Path.Value ?? "/").Split('/').Select(CanonicalRequest.Encode));
         var canonical = new StringBuilder()
             .Append(request.Method.ToUpperInvariant())
             .Append('\n')
             .Append(path.EndsWith('/') ? path : path + "/")
             .Append('\n')
-            .Append(
-                string.Join(
-                    '&',
-                    request
-                        .Query.SelectMany(q => q.Value.Select(v => (Name: Encode(q.Key), Value: Encode(v ?? ""))))
-                        .OrderBy(q => q.Name, StringComparer.Ordinal)
-                        .ThenBy(q => q.Value, StringComparer.Ordinal)
-                        .Select(q => q.Name + "=" + q.Value)
-                )
-            )
+            .Append(CanonicalRequest.Query(request))
             .Append('\n');
-        foreach (var name in names)
-        {
-            var value = name == "host" ? request.Host.Value : request.Headers[name].ToString();
-            canonical.Append(name).Append(':').Append((value ?? "").Trim()).Append('\n');
-        }
+        canonical.Append(CanonicalRequest.Headers(request, names));
         canonical.Append('\n').Append(signedHeaders).Append('\n').Append(payloadHash);
         var hashed = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
         var stringToSign = $"{Algorithm}\n{date}\n{hashed}";
@@ -81,19 +67,5 @@ public sealed class SdkHmacVerifier
         return CryptographicOperations.FixedTimeEquals(expected, given)
             ? null
             : "Incorrect IAM authentication information: verify aksk signature fail";
-    }
-
-    private static string Encode(string value)
-    {
-        var encoded = new StringBuilder();
-        foreach (var b in Encoding.UTF8.GetBytes(value))
-        {
-            var c = (char)b;
-            if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~')
-                encoded.Append(c);
-            else
-                encoded.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
-        }
-        return encoded.ToString();
     }
 }
