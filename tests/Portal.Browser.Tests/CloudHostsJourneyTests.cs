@@ -9,7 +9,9 @@ using static Microsoft.Playwright.Assertions;
 
 namespace Portal.Browser.Tests;
 
-/// <summary>The portal of the cloud hosts journey: the embedded sandbox cluster and sandbox cloud, quick boots.</summary>
+/// <summary>
+/// The portal of the cloud hosts journey: the embedded sandbox cluster and sandbox cloud, quick boots.
+/// </summary>
 public sealed class CloudHostsPortalFixture()
     : PortalFixture(
         new Dictionary<string, string>

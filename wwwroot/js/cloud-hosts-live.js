@@ -18,8 +18,9 @@
         }
         const step = operation.steps.length ? operation.steps[operation.steps.length - 1].name : "";
         const cell = holder.querySelector('[data-field="step"]');
+        const error = operation.error ? `<div class="text-danger">${escape(operation.error)}</div>` : "";
         if (cell)
-            cell.innerHTML = escape(step) + (operation.error ? `<div class="text-danger">${escape(operation.error)}</div>` : "");
+            cell.innerHTML = escape(step) + error;
         const steps = holder.querySelector("ol");
         if (steps)
             steps.innerHTML = operation.steps.map(s => `<li data-step="${escape(s.name)}">${escape(s.name)}` +
