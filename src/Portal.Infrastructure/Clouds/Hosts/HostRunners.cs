@@ -313,10 +313,6 @@ internal sealed class ProvisionHostRunner(HostContext context, AuditTrail audit)
     private async Task<NodeJoin> JoinAsync(CloudHost host, HostTemplate? template, CancellationToken ct)
     {
         var target = await context.Joining.TargetAsync(host.ClusterId, ct);
-        var version = await context
-            .Db.Clusters.Where(c => c.Id == host.ClusterId)
-            .Select(c => c.KubernetesVersion)
-            .FirstAsync(ct);
         var labels = (template?.LabelSet.Requirements ?? []).ToDictionary(
             r => r.Key,
             r => r.Value,
@@ -328,7 +324,7 @@ internal sealed class ProvisionHostRunner(HostContext context, AuditTrail audit)
             host.Name,
             labels,
             template?.TaintList ?? [],
-            KubernetesMinor(version)
+            KubernetesMinor(target.KubernetesVersion)
         );
     }
 

@@ -250,10 +250,6 @@ public sealed class PoolGrowth(
         return row is null ? null : (await WithStepsAsync([row], ct))[0];
     }
 
-    /// <summary>The host the portal provisioned as this node of the cluster, if it did.</summary>
-    public Task<CloudHost?> ForNodeAsync(Guid clusterId, string nodeName, CancellationToken ct) =>
-        db.CloudHosts.AsNoTracking().FirstOrDefaultAsync(h => h.ClusterId == clusterId && h.Name == nodeName, ct);
-
     /// <summary>The operations of a host, newest first, with their steps.</summary>
     public Task<List<Operation>> OperationsAsync(CloudHost host, CancellationToken ct)
     {

@@ -28,7 +28,8 @@ public sealed record JoinTarget(
     string ApiServerEndpoint,
     IReadOnlyList<string> CaCertHashes,
     bool SkipCaVerification,
-    JoinMethod Method
+    JoinMethod Method,
+    string? KubernetesVersion = null
 );
 
 /// <summary>How far a drain got: pods still on the node, and why the ones that would not go were kept.</summary>
@@ -58,7 +59,13 @@ public sealed class ClusterJoining(PortalDbContext db, KubernetesClients clients
         var method = (cluster.KubernetesVersion ?? "").EndsWith("-sandbox", StringComparison.Ordinal)
             ? JoinMethod.SandboxKubelet
             : JoinMethod.Kubeadm;
-        return new JoinTarget(endpoint, hashes, cluster.TlsUnverified || hashes.Count == 0, method);
+        return new JoinTarget(
+            endpoint,
+            hashes,
+            cluster.TlsUnverified || hashes.Count == 0,
+            method,
+            cluster.KubernetesVersion
+        );
     }
 
     /// <summary>
