@@ -26,6 +26,7 @@ public sealed class RunDispatcher(
         Guid Id,
         Guid TenantId,
         Guid PipelineId,
+        int Number,
         string Ref,
         DateTime CreatedAt,
         string? Reason
@@ -39,7 +40,15 @@ public sealed class RunDispatcher(
             .Where(r => r.State == RunState.Queued)
             .OrderBy(r => r.CreatedAt)
             .Take(MaxQueuedRead)
-            .Select(r => new Waiting(r.Id, r.TenantId, r.PipelineId, r.Trigger.Ref, r.CreatedAt, r.WaitingReason))
+            .Select(r => new Waiting(
+                r.Id,
+                r.TenantId,
+                r.PipelineId,
+                r.Number,
+                r.Trigger.Ref,
+                r.CreatedAt,
+                r.WaitingReason
+            ))
             .ToListAsync(ct);
         if (queued.Count == 0)
             return;
@@ -86,7 +95,7 @@ public sealed class RunDispatcher(
                 continue;
             }
             admit.Add(run.Id);
-            busy[(run.PipelineId, run.Ref)] = 0;
+            busy[(run.PipelineId, run.Ref)] = run.Number;
             going[run.TenantId] = going.GetValueOrDefault(run.TenantId) + 1;
             total++;
         }
@@ -94,13 +103,13 @@ public sealed class RunDispatcher(
         {
             var limit = limitOf(run.TenantId);
             var tenantGoing = going.GetValueOrDefault(run.TenantId);
-            waits[run.Id] =
-                tenantGoing >= limit
-                    ? $"Needs 1 run slot, 0 left of {limit}: {tenantGoing} runs of the tenant are going."
-                : busy.TryGetValue((run.PipelineId, run.Ref), out var ahead) && ahead > 0
-                    ? $"Waits for run {ahead} of the same pipeline and ref '{run.Ref}' to finish."
-                : $"Waits for a run slot of the platform: {total} runs are going, at most "
-                    + $"{options.Value.MaxRunningRuns}.";
+            waits[run.Id] = RunQuota.AdmitRun(limit, tenantGoing).Problem?.Message
+                ?? (
+                    busy.TryGetValue((run.PipelineId, run.Ref), out var ahead)
+                        ? $"Waits for run {ahead} of the same pipeline and ref '{run.Ref}' to finish."
+                        : $"Waits for a run slot of the platform: {total} runs are going, at most "
+                            + $"{options.Value.MaxRunningRuns}."
+                );
         }
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var id in admit)
