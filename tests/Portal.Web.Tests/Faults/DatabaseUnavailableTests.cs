@@ -16,7 +16,7 @@ public sealed class DatabaseUnavailableTests
     {
         var nobody = new PortalDatabase(
             DatabaseProvider.Postgres,
-            $"Host=127.0.0.1;Port={ChildProcess.FreePort()};Username=portal;Database=none;Timeout=5"
+            $"Host=127.0.0.1;Port={ChildProcess.FreePort()};Username=portal;Database=none;Timeout=2"
         );
         await using var db = nobody.Open();
 

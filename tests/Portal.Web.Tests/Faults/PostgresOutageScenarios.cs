@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
@@ -110,7 +111,13 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             var lost = ended.Where(o => !o.IsFinished).ToList();
             output.WriteLine(
                 $"operations: {accepted.Count} accepted, {ended.Count(o => o.State == OperationState.Succeeded)} "
-                    + $"succeeded, {ended.Count(o => o.State == OperationState.Failed)} failed, {lost.Count} lost"
+                    + $"succeeded, {ended.Count(o => o.State == OperationState.Failed)} failed, {lost.Count} lost; "
+                    + $"{ended.Count(o => o.Attempts > 1)} interrupted and run again"
+            );
+            var log = portal.Tail(int.MaxValue);
+            var outageWarnings = Regex.Count(log, "requests that need it are answered 503");
+            output.WriteLine(
+                $"portal log: {outageWarnings} outage warning(s), {Regex.Count(log, "(?m)^fail: ")} error entries"
             );
 
             Assert.True(
@@ -123,6 +130,7 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             Assert.Contains(during, a => a.IsOutageAnswer && a.What == Load.ApiRead);
             Assert.Contains(during, a => a.What == Load.Health && a.Status == 503);
             Assert.Contains(DatabaseOutageAnswers.Detail, duringOutage.Message, StringComparison.Ordinal);
+            Assert.Equal(1, outageWarnings);
 
             // Recovered without a restart: the same process, every kind of request answered again, the hub still open.
             Assert.Equal(pid, portal.Id);
