@@ -71,9 +71,14 @@ public static class WebSetup
         });
         services.AddKeyRingProtection();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddSingleton<DatabaseOutageLog>();
         // Enums as words, as the API writes them: a browser shows "Running", not 2.
         services
-            .AddSignalR(hubs => hubs.AddFilter<HubCallActor>())
+            .AddSignalR(hubs =>
+            {
+                hubs.AddFilter<HubDatabaseOutage>();
+                hubs.AddFilter<HubCallActor>();
+            })
             .AddJsonProtocol(json =>
                 json.PayloadSerializerOptions.Converters.Add(
                     new System.Text.Json.Serialization.JsonStringEnumConverter()
@@ -161,6 +166,7 @@ public static class WebSetup
             app.UseExceptionHandler(ShellRoutes.ErrorUrl(500));
         app.UseStatusCodePagesWithReExecute("/error/{0}");
         app.UseSecurityHeaders();
+        app.UseDatabaseOutageAnswers();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseHubOriginCheck();

@@ -67,6 +67,19 @@ public sealed class OperationSupervisor(
             // The host is stopping: the claim is let go below, and the job scheduler runs the job again.
             throw;
         }
+        catch (Exception e) when (DatabaseUnavailable.Is(e))
+        {
+            // Not the operation's failure: it is run again from its last step done once the database answers. The
+            // claim is let go first (waiting for the database), or the next run would find it held and do nothing.
+            logger.LogWarning(
+                "Operation {Operation}: the database became unavailable during its run ({Reason}); "
+                    + "it is run again once the database answers",
+                operationId,
+                e.GetBaseException().Message
+            );
+            await claim.LetGoOnceTheDatabaseAnswersAsync(ct);
+            throw;
+        }
         catch (Exception e)
         {
             failure = e;
@@ -146,7 +159,7 @@ public sealed class OperationSupervisor(
     /// <summary>
     /// Lets the claim go when the run ends, finished or not, so that a run queued again can take the operation at once.
     /// </summary>
-    private async Task ReleaseAsync(Claim claim)
+    private async Task<bool> ReleaseAsync(Claim claim, bool quiet = false)
     {
         try
         {
@@ -159,15 +172,36 @@ public sealed class OperationSupervisor(
                     set => set.SetProperty(o => o.ClaimedUntil, (DateTime?)null),
                     CancellationToken.None
                 );
+            return true;
         }
         catch (Exception e)
         {
-            logger.LogWarning(
-                e,
-                "Operation {Operation}: its claim could not be let go; it lapses by itself",
-                claim.Operation.Id
-            );
+            if (!quiet)
+                logger.LogWarning(
+                    e,
+                    "Operation {Operation}: its claim could not be let go; it lapses by itself",
+                    claim.Operation.Id
+                );
+            return false;
         }
+    }
+
+    /// <summary>
+    /// Tries to let the claim go until the database answers (a second, doubling up to ten), for as long as the claim
+    /// would hold anyway; after that it has lapsed by itself.
+    /// </summary>
+    private async Task LetGoOnceTheDatabaseAnswersAsync(Claim claim, CancellationToken ct)
+    {
+        var giveUpAt = Now + options.Value.StalledAfter;
+        var wait = TimeSpan.FromSeconds(1);
+        while (!await ReleaseAsync(claim, quiet: true))
+        {
+            if (Now + wait > giveUpAt || ct.IsCancellationRequested)
+                return;
+            await Task.Delay(wait, clock, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+        }
+        claim.Released = true;
     }
 
     private async Task FailAsync(
@@ -360,13 +394,24 @@ public sealed class OperationSupervisor(
         /// <summary>Cancelled when another run took the operation over: this run must stop.</summary>
         public CancellationToken Lost => _lost.Token;
 
+        /// <summary>Let go already, while the run waited for the database to answer.</summary>
+        public bool Released { get; set; }
+
         public Task LoseAsync() => _lost.CancelAsync();
+
+        public async Task LetGoOnceTheDatabaseAnswersAsync(CancellationToken ct)
+        {
+            await _stop.CancelAsync();
+            await _heartbeat;
+            await _runner.LetGoOnceTheDatabaseAnswersAsync(this, ct);
+        }
 
         public async ValueTask DisposeAsync()
         {
             await _stop.CancelAsync();
             await _heartbeat;
-            await _runner.ReleaseAsync(this);
+            if (!Released)
+                await _runner.ReleaseAsync(this);
             _stop.Dispose();
             _lost.Dispose();
         }
