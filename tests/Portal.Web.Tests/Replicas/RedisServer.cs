@@ -40,9 +40,9 @@ public sealed class RedisServer : IDisposable
         Skip.If(true, missing);
     }
 
-    public static async Task<RedisServer> StartAsync(CancellationToken ct)
+    public static async Task<RedisServer> StartAsync(CancellationToken ct, int? onPort = null)
     {
-        var port = ChildProcess.FreePort();
+        var port = onPort ?? ChildProcess.FreePort();
         var process = ChildProcess.Start(
             Executable,
             [
