@@ -83,7 +83,8 @@ public static class WebSetup
                 json.PayloadSerializerOptions.Converters.Add(
                     new System.Text.Json.Serialization.JsonStringEnumConverter()
                 )
-            );
+            )
+            .AddPortalBackplane(configuration);
         services.AddSingleton<IHostChangeNotifier, SignalRHostChangeNotifier>();
         services.AddSingleton<Applications.SignalRWorkloadChangeNotifier>();
         services.AddSingleton<IWorkloadChangeNotifier>(provider =>

@@ -67,13 +67,42 @@ public sealed class ClusterWatcher(
         _stopping = stoppingToken;
         if (!options.Value.Watch)
             return;
-        await using var scope = scopes.CreateAsyncScope();
-        var ids = await scope
-            .ServiceProvider.GetRequiredService<PortalDbContext>()
-            .Clusters.Select(c => c.Id)
-            .ToListAsync(stoppingToken);
+        // A cluster registered or removed through another replica reaches this one here: it stands by for the lease of
+        // a new cluster (and takes it over if that replica dies), and stops watching a removed one.
+        var every = options.Value.LeaseDuration / 3;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await FollowRegisteredAsync(stoppingToken);
+            await Task.Delay(every, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task FollowRegisteredAsync(CancellationToken ct)
+    {
+        // Only watches started before the read can be of clusters removed since: a newer one may not be in it yet.
+        var known = _watches.Keys.ToList();
+        List<Guid> ids;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            ids = await scope
+                .ServiceProvider.GetRequiredService<PortalDbContext>()
+                .Clusters.Select(c => c.Id)
+                .ToListAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logs.CreateLogger<ClusterWatcher>().LogWarning(e, "The registered clusters could not be read");
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         foreach (var id in ids)
             Start(id);
+        foreach (var gone in known.Except(ids))
+            await StopAsync(gone);
     }
 
     /// <summary>The watch of a cluster, for readers of its live state (and for tests).</summary>

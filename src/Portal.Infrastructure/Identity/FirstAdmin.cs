@@ -44,7 +44,20 @@ public sealed class FirstAdmin(
             IsPlatformAdmin = true,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        var created = await users.CreateAsync(admin, password!);
+        IdentityResult created;
+        try
+        {
+            created = await users.CreateAsync(admin, password!);
+        }
+        catch (DbUpdateException)
+        {
+            if (await users.Users.AnyAsync(u => u.IsPlatformAdmin, ct))
+                return;
+            throw;
+        }
+        // Another replica started on the same empty database at the same moment, and made it first.
+        if (!created.Succeeded && await users.Users.AnyAsync(u => u.IsPlatformAdmin, ct))
+            return;
         if (!created.Succeeded)
         {
             throw new InvalidOperationException(
