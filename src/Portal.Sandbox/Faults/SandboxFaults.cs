@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Portal.Sandbox.Hosting;
 
 namespace Portal.Sandbox.Faults;
@@ -17,6 +19,16 @@ public sealed class SandboxFaults
     private int _expireWatches;
     private int _credentialRefusals;
     private string _refusedPath = "/";
+    private long _oldestWatchableVersion;
+    private CancellationTokenSource _openWatches = new();
+    private long _apiRequests;
+    private long _throttled;
+    private long _failed;
+    private long _expiredWatches;
+    private long _shortestRetryTicks = long.MaxValue;
+
+    /// <summary>Each request answered 429 (method, path and query) and when, until the same one comes again.</summary>
+    private readonly ConcurrentDictionary<string, long> _throttledAt = new(StringComparer.Ordinal);
 
     internal SandboxFaults(FaultSettings initial)
     {
@@ -78,6 +90,82 @@ public sealed class SandboxFaults
     }
 
     /// <summary>
+    /// Watches resumed from a resource version older than this are answered 410 Expired, as an API server whose
+    /// watch history was compacted: a client must list again. 0 expires none.
+    /// </summary>
+    public long OldestWatchableVersion
+    {
+        get => Interlocked.Read(ref _oldestWatchableVersion);
+        set => Interlocked.Exchange(ref _oldestWatchableVersion, Math.Max(0, value));
+    }
+
+    /// <summary>Fires when the open watch streams are to be closed (<see cref="DropWatches"/>).</summary>
+    internal CancellationToken WatchesDropped => Volatile.Read(ref _openWatches).Token;
+
+    /// <summary>Closes every watch stream open now, as a connection lost between client and server.</summary>
+    public void DropWatches()
+    {
+        // Not disposed: a watch starting now may still be linking to its token.
+        Interlocked.Exchange(ref _openWatches, new CancellationTokenSource()).Cancel();
+    }
+
+    /// <summary>API requests received (those answered with an injected failure included).</summary>
+    public long ApiRequests => Interlocked.Read(ref _apiRequests);
+
+    /// <summary>API requests answered 429 TooManyRequests.</summary>
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    /// <summary>API requests answered 500 InternalError by the fault settings.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Watches answered 410 Expired by the fault settings.</summary>
+    public long ExpiredWatches => Interlocked.Read(ref _expiredWatches);
+
+    /// <summary>
+    /// The shortest time between a request answered 429 and the same request (method, path and query) again: what a
+    /// client that honours Retry-After keeps at or above it. Null when no throttled request came again.
+    /// </summary>
+    public TimeSpan? ShortestRetryAfterThrottle =>
+        Interlocked.Read(ref _shortestRetryTicks) is var ticks && ticks != long.MaxValue
+            ? TimeSpan.FromTicks(ticks)
+            : null;
+
+    /// <summary>Starts the counts over.</summary>
+    public void ResetCounts()
+    {
+        Interlocked.Exchange(ref _apiRequests, 0);
+        Interlocked.Exchange(ref _throttled, 0);
+        Interlocked.Exchange(ref _failed, 0);
+        Interlocked.Exchange(ref _expiredWatches, 0);
+        Interlocked.Exchange(ref _shortestRetryTicks, long.MaxValue);
+        _throttledAt.Clear();
+    }
+
+    /// <summary>Counts a request, and when it repeats one answered 429, how long after it came.</summary>
+    internal void Received(string request)
+    {
+        Interlocked.Increment(ref _apiRequests);
+        if (!_throttledAt.TryRemove(request, out var throttledAt))
+            return;
+        var gap = Stopwatch.GetElapsedTime(throttledAt).Ticks;
+        while (Interlocked.Read(ref _shortestRetryTicks) is var shortest && gap < shortest)
+        {
+            if (Interlocked.CompareExchange(ref _shortestRetryTicks, gap, shortest) == shortest)
+                break;
+        }
+    }
+
+    internal void Throttling(string request)
+    {
+        Interlocked.Increment(ref _throttled);
+        _throttledAt[request] = Stopwatch.GetTimestamp();
+    }
+
+    internal void Failing() => Interlocked.Increment(ref _failed);
+
+    internal void Expiring() => Interlocked.Increment(ref _expiredWatches);
+
+    /// <summary>
     /// Answers the next <paramref name="times"/> API requests whose path starts with <paramref name="pathStart"/> with
     /// 401 Unauthorized, as a server whose credentials were rotated under its clients, then accepts them again.
     /// </summary>
@@ -110,6 +198,7 @@ public sealed class SandboxFaults
         DropWatchAfterEvents = null;
         DropWatchAfter = null;
         ExpireWatches = false;
+        OldestWatchableVersion = 0;
     }
 
     internal static bool Roll(double rate) => rate > 0 && (rate >= 1 || Random.Shared.NextDouble() < rate);
