@@ -95,8 +95,9 @@ public sealed class ClusterWatch(
     /// Keeps the watch running: node watch, pod watch and flush run together, and when any of them fails the others are
     /// stopped and the whole watch starts over with a fresh list, after a backoff (1 s, doubling up to 30 s). Each
     /// failure is logged, counted and marked on the cluster (degraded, since when, why) until a restarted watch has
-    /// listed both kinds and written them. After <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row
-    /// it returns, so that its replica lets the lease go and another replica may try.
+    /// listed both kinds, written them and held both watches (<see cref="ClusterOptions.WatchHoldsAfter"/>). After
+    /// <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row it returns, so that its replica lets the
+    /// lease go and another replica may try.
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -191,18 +192,18 @@ public sealed class ClusterWatch(
                             continueParameter: cont,
                             cancellationToken: token
                         ),
-                    (rv, onError) =>
-                        client.CoreV1.WatchListNodeAsync(
+                    rv =>
+                        client.CoreV1.ListNodeWithHttpMessagesAsync(
                             allowWatchBookmarks: true,
                             resourceVersion: rv,
                             timeoutSeconds: WatchSeconds,
-                            onError: onError,
+                            watch: true,
                             cancellationToken: token
                         ),
                     NodeReading.From,
                     ReplaceNodes,
                     ApplyNode,
-                    () => run.NodesListed = true,
+                    run.Nodes,
                     token
                 )
             ),
@@ -216,18 +217,18 @@ public sealed class ClusterWatch(
                             continueParameter: cont,
                             cancellationToken: token
                         ),
-                    (rv, onError) =>
-                        client.CoreV1.WatchListPodForAllNamespacesAsync(
+                    rv =>
+                        client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
                             allowWatchBookmarks: true,
                             resourceVersion: rv,
                             timeoutSeconds: WatchSeconds,
-                            onError: onError,
+                            watch: true,
                             cancellationToken: token
                         ),
                     NodeReading.Read,
                     ReplacePods,
                     ApplyPod,
-                    () => run.PodsListed = true,
+                    run.Pods,
                     token
                 )
             ),
@@ -288,7 +289,8 @@ public sealed class ClusterWatch(
     }
 
     /// <summary>
-    /// The restarted watch has listed both kinds and written them: the cluster is no longer degraded.
+    /// The restarted watch has listed both kinds, written them and holds both watches: the cluster is no longer
+    /// degraded.
     /// </summary>
     private async Task MarkRunningAsync(CancellationToken ct)
     {
@@ -312,9 +314,40 @@ public sealed class ClusterWatch(
     /// <summary>What one start of the watch has done so far.</summary>
     private sealed class WatchRun
     {
-        public volatile bool NodesListed;
-        public volatile bool PodsListed;
+        public KindWatch Nodes { get; } = new();
+        public KindWatch Pods { get; } = new();
         public bool Ran;
+    }
+
+    /// <summary>How far one kind's watch got in one start of the watch.</summary>
+    private sealed class KindWatch
+    {
+        private long _openSinceTicks;
+        private volatile bool _listed;
+        private volatile bool _delivered;
+
+        public void Listed() => _listed = true;
+
+        /// <summary>The server answered the watch request: its stream is open from now.</summary>
+        public void Opened(DateTimeOffset now)
+        {
+            _delivered = false;
+            Interlocked.Exchange(ref _openSinceTicks, now.UtcTicks);
+        }
+
+        public void Delivered() => _delivered = true;
+
+        /// <summary>The stream ended; returns whether it had been answered at all.</summary>
+        public bool Closed() => Interlocked.Exchange(ref _openSinceTicks, 0) != 0;
+
+        /// <summary>
+        /// Listed, and its stream answered and kept: it delivered an event, or stayed open <paramref name="settle"/>
+        /// (a watch the server ends at once with an error is no watch).
+        /// </summary>
+        public bool Holds(DateTimeOffset now, TimeSpan settle) =>
+            _listed
+            && Interlocked.Read(ref _openSinceTicks) is var since and not 0
+            && (_delivered || now.UtcTicks - since >= settle.Ticks);
     }
 
     /// <summary>A branch of the watch (node watch, pod watch, flush) failed.</summary>
@@ -326,15 +359,20 @@ public sealed class ClusterWatch(
 
     /// <summary>
     /// Lists one kind in pages, keeping only what the portal reads of each object (a page at a time, so that
-    /// a large cluster never sits in memory whole), then watches it from the list's version.
+    /// a large cluster never sits in memory whole), then watches it from the list's version. A stream that ends or
+    /// drops is resumed from the last version seen; one whose version is too old (410 Gone) starts over with a fresh
+    /// list. What it cannot get past fails the branch, and so the watch, which starts over after a backoff and marks
+    /// the cluster degraded: a watch request that was never answered (the server cannot be reached), and a 410 Gone
+    /// for the version a list has just returned (a server that keeps no watch now: listing again at once would only
+    /// list again and again).
     /// </summary>
     private async Task WatchAsync<TItem, TList, TReading>(
         Func<string?, Task<HttpOperationResponse<TList>>> listPage,
-        Func<string, Action<Exception>, IAsyncEnumerable<(WatchEventType, TItem)>> watch,
+        Func<string, Task<HttpOperationResponse<TList>>> watch,
         Func<TItem, TReading> read,
         Action<List<TReading>> replace,
         Action<WatchEventType, TReading> apply,
-        Action listed,
+        KindWatch state,
         CancellationToken ct
     )
         where TItem : IKubernetesObject<V1ObjectMeta>
@@ -343,27 +381,50 @@ public sealed class ClusterWatch(
         string? version = null;
         while (!ct.IsCancellationRequested)
         {
-            var gone = false;
+            Exception? gone = null;
+            var fromList = false;
             try
             {
                 if (version is null)
                 {
                     version = await ListAllAsync(listPage, read, replace, ct);
-                    listed();
+                    state.Listed();
+                    fromList = true;
                 }
                 Interlocked.Increment(ref _watchesStarted);
-                await foreach (var (type, item) in watch(version, e => gone |= IsGone(e)))
+                var stream = AnsweredAsync(watch(version), state);
+                // The generated WatchList…Async methods give no way to tell when the server answered, which is what
+                // says a watch holds; this older form takes the request itself.
+#pragma warning disable CS0618
+
+                await foreach (
+                    var (type, item) in stream.WatchAsync<TItem, TList>(
+                        e =>
+                        {
+                            if (IsGone(e))
+                                gone = e;
+                        },
+                        ct
+                    )
+                )
+#pragma warning restore CS0618
                 {
+                    state.Delivered();
                     version = item.Metadata?.ResourceVersion ?? version;
                     Interlocked.Increment(ref _events);
                     if (type != WatchEventType.Bookmark)
                         apply(type, read(item));
                 }
-                if (gone)
-                    throw new KubernetesException(new V1Status { Code = (int)HttpStatusCode.Gone, Reason = "Expired" });
+                state.Closed();
+                if (gone is not null)
+                    throw gone;
             }
             catch (Exception e) when (IsGone(e))
             {
+                state.Closed();
+                Interlocked.Increment(ref _relists);
+                if (fromList)
+                    throw;
                 // The watch's version, or a list's continue token, is older than the server keeps.
                 logger.LogInformation(
                     "Cluster {Cluster}: {Kind} version {Version} expired; listing again",
@@ -371,11 +432,12 @@ public sealed class ClusterWatch(
                     typeof(TItem).Name,
                     version
                 );
-                Interlocked.Increment(ref _relists);
                 version = null;
             }
             catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
             {
+                if (!state.Closed())
+                    throw;
                 // The stream dropped: resume from the last version seen.
                 logger.LogDebug(
                     e,
@@ -386,6 +448,17 @@ public sealed class ClusterWatch(
                 );
             }
         }
+    }
+
+    /// <summary>The watch request, noting when the server answered it.</summary>
+    private async Task<HttpOperationResponse<TList>> AnsweredAsync<TList>(
+        Task<HttpOperationResponse<TList>> request,
+        KindWatch state
+    )
+    {
+        var response = await request;
+        state.Opened(clock.GetUtcNow());
+        return response;
     }
 
     private async Task<string> ListAllAsync<TItem, TList, TReading>(
@@ -557,7 +630,12 @@ public sealed class ClusterWatch(
         while (await timer.WaitForNextTickAsync(ct))
         {
             await FlushAsync(ct);
-            if (!run.Ran && run.NodesListed && run.PodsListed)
+            var now = clock.GetUtcNow();
+            if (
+                !run.Ran
+                && run.Nodes.Holds(now, options.WatchHoldsAfter)
+                && run.Pods.Holds(now, options.WatchHoldsAfter)
+            )
             {
                 run.Ran = true;
                 await MarkRunningAsync(ct);
