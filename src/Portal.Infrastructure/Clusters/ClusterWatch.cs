@@ -192,12 +192,12 @@ public sealed class ClusterWatch(
                             continueParameter: cont,
                             cancellationToken: token
                         ),
-                    rv =>
-                        client.CoreV1.ListNodeWithHttpMessagesAsync(
+                    (rv, onError) =>
+                        client.CoreV1.WatchListNodeAsync(
                             allowWatchBookmarks: true,
                             resourceVersion: rv,
                             timeoutSeconds: WatchSeconds,
-                            watch: true,
+                            onError: onError,
                             cancellationToken: token
                         ),
                     NodeReading.From,
@@ -217,12 +217,12 @@ public sealed class ClusterWatch(
                             continueParameter: cont,
                             cancellationToken: token
                         ),
-                    rv =>
-                        client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
+                    (rv, onError) =>
+                        client.CoreV1.WatchListPodForAllNamespacesAsync(
                             allowWatchBookmarks: true,
                             resourceVersion: rv,
                             timeoutSeconds: WatchSeconds,
-                            watch: true,
+                            onError: onError,
                             cancellationToken: token
                         ),
                     NodeReading.Read,
@@ -328,7 +328,7 @@ public sealed class ClusterWatch(
 
         public void Listed() => _listed = true;
 
-        /// <summary>The server answered the watch request: its stream is open from now.</summary>
+        /// <summary>A watch request starts: its stream is open from now until it ends.</summary>
         public void Opened(DateTimeOffset now)
         {
             _delivered = false;
@@ -337,12 +337,12 @@ public sealed class ClusterWatch(
 
         public void Delivered() => _delivered = true;
 
-        /// <summary>The stream ended; returns whether it had been answered at all.</summary>
-        public bool Closed() => Interlocked.Exchange(ref _openSinceTicks, 0) != 0;
+        public void Closed() => Interlocked.Exchange(ref _openSinceTicks, 0);
 
         /// <summary>
-        /// Listed, and its stream answered and kept: it delivered an event, or stayed open <paramref name="settle"/>
-        /// (a watch the server ends at once with an error is no watch).
+        /// Listed, and its stream kept: it delivered an event, or stayed open <paramref name="settle"/> (a watch the
+        /// server ends at once with an error is no watch; KubernetesClient's streaming watch does not tell when the
+        /// server answered).
         /// </summary>
         public bool Holds(DateTimeOffset now, TimeSpan settle) =>
             _listed
@@ -362,13 +362,12 @@ public sealed class ClusterWatch(
     /// a large cluster never sits in memory whole), then watches it from the list's version. A stream that ends or
     /// drops is resumed from the last version seen; one whose version is too old (410 Gone) starts over with a fresh
     /// list. What it cannot get past fails the branch, and so the watch, which starts over after a backoff and marks
-    /// the cluster degraded: a watch request that was never answered (the server cannot be reached), and a 410 Gone
-    /// for the version a list has just returned (a server that keeps no watch now: listing again at once would only
-    /// list again and again).
+    /// the cluster degraded, such as a 410 Gone for the version a list has just returned (a server that keeps no
+    /// watch now: listing again at once would only list again and again).
     /// </summary>
     private async Task WatchAsync<TItem, TList, TReading>(
         Func<string?, Task<HttpOperationResponse<TList>>> listPage,
-        Func<string, Task<HttpOperationResponse<TList>>> watch,
+        Func<string, Action<Exception>, IAsyncEnumerable<(WatchEventType, TItem)>> watch,
         Func<TItem, TReading> read,
         Action<List<TReading>> replace,
         Action<WatchEventType, TReading> apply,
@@ -392,24 +391,15 @@ public sealed class ClusterWatch(
                     fromList = true;
                 }
                 Interlocked.Increment(ref _watchesStarted);
-                var stream = AnsweredAsync(watch(version), state);
-                // The generated WatchList…Async methods give no way to tell when the server answered, which is what
-                // says a watch holds; this older form takes the request itself.
-#pragma warning disable CS0618
-
-                await foreach (
-                    var (type, item) in stream.WatchAsync<TItem, TList>(
-                        e =>
-                        {
-                            if (IsGone(e))
-                                gone = e;
-                        },
-                        ct
-                    )
-                )
-#pragma warning restore CS0618
+                state.Opened(clock.GetUtcNow());
+                await foreach (var (type, item) in watch(version, e =>
+                    {
+                        if (IsGone(e))
+                            gone = e;
+                    }))
                 {
                     state.Delivered();
+                    fromList = false;
                     version = item.Metadata?.ResourceVersion ?? version;
                     Interlocked.Increment(ref _events);
                     if (type != WatchEventType.Bookmark)
@@ -436,8 +426,7 @@ public sealed class ClusterWatch(
             }
             catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
             {
-                if (!state.Closed())
-                    throw;
+                state.Closed();
                 // The stream dropped: resume from the last version seen.
                 logger.LogDebug(
                     e,
@@ -448,17 +437,6 @@ public sealed class ClusterWatch(
                 );
             }
         }
-    }
-
-    /// <summary>The watch request, noting when the server answered it.</summary>
-    private async Task<HttpOperationResponse<TList>> AnsweredAsync<TList>(
-        Task<HttpOperationResponse<TList>> request,
-        KindWatch state
-    )
-    {
-        var response = await request;
-        state.Opened(clock.GetUtcNow());
-        return response;
     }
 
     private async Task<string> ListAllAsync<TItem, TList, TReading>(
