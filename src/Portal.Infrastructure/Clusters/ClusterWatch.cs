@@ -237,8 +237,27 @@ public sealed class ClusterWatch(
         var first = await Task.WhenAny(branches);
         await stopping.CancelAsync();
         await Task.WhenAll(branches).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await FlushWhatWasListedAsync(ct);
         await first;
         throw new BranchFailed("watch", new InvalidOperationException("A branch of the watch ended by itself."));
+    }
+
+    /// <summary>
+    /// A list that a failing watch made is fresh: it is written before the watch starts over (a server that refuses
+    /// every watch at once still lets the lists through, and the pages would otherwise keep what they had).
+    /// </summary>
+    private async Task FlushWhatWasListedAsync(CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested)
+            return;
+        try
+        {
+            await FlushAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogDebug(e, "Cluster {Cluster}: what was listed could not be written now", clusterId);
+        }
     }
 
     /// <summary>
