@@ -409,7 +409,7 @@ internal sealed class KubernetesApi(
         List<StoredObject> initial = [];
         try
         {
-            if (faults.ExpireWatches || after < faults.OldestWatchableVersion)
+            if (faults.ExpireWatches || after is not null && faults.TakeWatchExpiry(context.Request.Path.Value ?? ""))
             {
                 faults.Expiring();
                 throw new ResourceVersionTooOldException(after ?? 0, Store.ResourceVersion);

@@ -19,7 +19,8 @@ public sealed class SandboxFaults
     private int _expireWatches;
     private int _credentialRefusals;
     private string _refusedPath = "/";
-    private long _oldestWatchableVersion;
+    private int _watchExpiries;
+    private string _expiredPath = "/";
     private CancellationTokenSource _openWatches = new();
     private long _apiRequests;
     private long _throttled;
@@ -29,6 +30,7 @@ public sealed class SandboxFaults
 
     /// <summary>Each request answered 429 (method, path and query) and when, until the same one comes again.</summary>
     private readonly ConcurrentDictionary<string, long> _throttledAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Request, TimeSpan After)> _retries = new();
 
     internal SandboxFaults(FaultSettings initial)
     {
@@ -90,13 +92,27 @@ public sealed class SandboxFaults
     }
 
     /// <summary>
-    /// Watches resumed from a resource version older than this are answered 410 Expired, as an API server whose
-    /// watch history was compacted: a client must list again. 0 expires none.
+    /// Answers the next <paramref name="times"/> watches whose path starts with <paramref name="pathStart"/> and that
+    /// resume from a resource version with 410 Expired, as an API server whose watch history was compacted meanwhile:
+    /// the client must list again, and a watch from the fresh list's version is served.
     /// </summary>
-    public long OldestWatchableVersion
+    public void ExpireNextWatches(int times, string pathStart = "/")
     {
-        get => Interlocked.Read(ref _oldestWatchableVersion);
-        set => Interlocked.Exchange(ref _oldestWatchableVersion, Math.Max(0, value));
+        Volatile.Write(ref _expiredPath, pathStart);
+        Volatile.Write(ref _watchExpiries, Math.Max(0, times));
+    }
+
+    /// <summary>Takes one of the expiries asked for, when this watch's path is one of those expired.</summary>
+    internal bool TakeWatchExpiry(string path)
+    {
+        if (!path.StartsWith(Volatile.Read(ref _expiredPath), StringComparison.Ordinal))
+            return false;
+        while (Volatile.Read(ref _watchExpiries) is var left && left > 0)
+        {
+            if (Interlocked.CompareExchange(ref _watchExpiries, left - 1, left) == left)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>Fires when the open watch streams are to be closed (<see cref="DropWatches"/>).</summary>
@@ -130,6 +146,9 @@ public sealed class SandboxFaults
             ? TimeSpan.FromTicks(ticks)
             : null;
 
+    /// <summary>Each request answered 429 that came again (method, path and query), and how long after.</summary>
+    public IReadOnlyCollection<(string Request, TimeSpan After)> RetriesAfterThrottle => _retries;
+
     /// <summary>Starts the counts over.</summary>
     public void ResetCounts()
     {
@@ -139,6 +158,7 @@ public sealed class SandboxFaults
         Interlocked.Exchange(ref _expiredWatches, 0);
         Interlocked.Exchange(ref _shortestRetryTicks, long.MaxValue);
         _throttledAt.Clear();
+        _retries.Clear();
     }
 
     /// <summary>Counts a request, and when it repeats one answered 429, how long after it came.</summary>
@@ -148,6 +168,7 @@ public sealed class SandboxFaults
         if (!_throttledAt.TryRemove(request, out var throttledAt))
             return;
         var gap = Stopwatch.GetElapsedTime(throttledAt).Ticks;
+        _retries.Enqueue((request, TimeSpan.FromTicks(gap)));
         while (Interlocked.Read(ref _shortestRetryTicks) is var shortest && gap < shortest)
         {
             if (Interlocked.CompareExchange(ref _shortestRetryTicks, gap, shortest) == shortest)
@@ -198,7 +219,7 @@ public sealed class SandboxFaults
         DropWatchAfterEvents = null;
         DropWatchAfter = null;
         ExpireWatches = false;
-        OldestWatchableVersion = 0;
+        ExpireNextWatches(0);
     }
 
     internal static bool Roll(double rate) => rate > 0 && (rate >= 1 || Random.Shared.NextDouble() < rate);
