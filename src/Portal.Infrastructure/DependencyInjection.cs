@@ -100,6 +100,7 @@ public static class DependencyInjection
         services.AddHostedService(provider => provider.GetRequiredService<ClusterWatcher>());
         services.AddScoped<ClusterWatchLeases>();
         services.AddScoped<ClusterRegistry>();
+        services.AddScoped<ClusterFreshness>();
         services.AddScoped<HostInventory>();
         services.AddScoped<ClusterJobs>();
         services.AddScoped<Quotas.PoolCatalog>();

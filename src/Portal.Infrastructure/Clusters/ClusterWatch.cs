@@ -95,8 +95,9 @@ public sealed class ClusterWatch(
     /// Keeps the watch running: node watch, pod watch and flush run together, and when any of them fails the others are
     /// stopped and the whole watch starts over with a fresh list, after a backoff (1 s, doubling up to 30 s). Each
     /// failure is logged, counted and marked on the cluster (degraded, since when, why) until a restarted watch has
-    /// listed both kinds and written them. After <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row
-    /// it returns, so that its replica lets the lease go and another replica may try.
+    /// listed both kinds, written them and held both watches (<see cref="ClusterOptions.WatchHoldsAfter"/>). After
+    /// <see cref="ClusterOptions.HandOverAfterFailures"/> failures in a row it returns, so that its replica lets the
+    /// lease go and another replica may try.
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -202,7 +203,7 @@ public sealed class ClusterWatch(
                     NodeReading.From,
                     ReplaceNodes,
                     ApplyNode,
-                    () => run.NodesListed = true,
+                    run.Nodes,
                     token
                 )
             ),
@@ -227,7 +228,7 @@ public sealed class ClusterWatch(
                     NodeReading.Read,
                     ReplacePods,
                     ApplyPod,
-                    () => run.PodsListed = true,
+                    run.Pods,
                     token
                 )
             ),
@@ -236,8 +237,27 @@ public sealed class ClusterWatch(
         var first = await Task.WhenAny(branches);
         await stopping.CancelAsync();
         await Task.WhenAll(branches).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await FlushWhatWasListedAsync(ct);
         await first;
         throw new BranchFailed("watch", new InvalidOperationException("A branch of the watch ended by itself."));
+    }
+
+    /// <summary>
+    /// A list that a failing watch made is fresh: it is written before the watch starts over (a server that refuses
+    /// every watch at once still lets the lists through, and the pages would otherwise keep what they had).
+    /// </summary>
+    private async Task FlushWhatWasListedAsync(CancellationToken ct)
+    {
+        if (ct.IsCancellationRequested)
+            return;
+        try
+        {
+            await FlushAsync(ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogDebug(e, "Cluster {Cluster}: what was listed could not be written now", clusterId);
+        }
     }
 
     /// <summary>
@@ -288,7 +308,8 @@ public sealed class ClusterWatch(
     }
 
     /// <summary>
-    /// The restarted watch has listed both kinds and written them: the cluster is no longer degraded.
+    /// The restarted watch has listed both kinds, written them and holds both watches: the cluster is no longer
+    /// degraded.
     /// </summary>
     private async Task MarkRunningAsync(CancellationToken ct)
     {
@@ -312,9 +333,40 @@ public sealed class ClusterWatch(
     /// <summary>What one start of the watch has done so far.</summary>
     private sealed class WatchRun
     {
-        public volatile bool NodesListed;
-        public volatile bool PodsListed;
+        public KindWatch Nodes { get; } = new();
+        public KindWatch Pods { get; } = new();
         public bool Ran;
+    }
+
+    /// <summary>How far one kind's watch got in one start of the watch.</summary>
+    private sealed class KindWatch
+    {
+        private long _openSinceTicks;
+        private volatile bool _listed;
+        private volatile bool _delivered;
+
+        public void Listed() => _listed = true;
+
+        /// <summary>A watch request starts: its stream is open from now until it ends.</summary>
+        public void Opened(DateTimeOffset now)
+        {
+            _delivered = false;
+            Interlocked.Exchange(ref _openSinceTicks, now.UtcTicks);
+        }
+
+        public void Delivered() => _delivered = true;
+
+        public void Closed() => Interlocked.Exchange(ref _openSinceTicks, 0);
+
+        /// <summary>
+        /// Listed, and its stream kept: it delivered an event, or stayed open <paramref name="settle"/> (a watch the
+        /// server ends at once with an error is no watch; KubernetesClient's streaming watch does not tell when the
+        /// server answered).
+        /// </summary>
+        public bool Holds(DateTimeOffset now, TimeSpan settle) =>
+            _listed
+            && Interlocked.Read(ref _openSinceTicks) is var since and not 0
+            && (_delivered || now.UtcTicks - since >= settle.Ticks);
     }
 
     /// <summary>A branch of the watch (node watch, pod watch, flush) failed.</summary>
@@ -326,7 +378,11 @@ public sealed class ClusterWatch(
 
     /// <summary>
     /// Lists one kind in pages, keeping only what the portal reads of each object (a page at a time, so that
-    /// a large cluster never sits in memory whole), then watches it from the list's version.
+    /// a large cluster never sits in memory whole), then watches it from the list's version. A stream that ends or
+    /// drops is resumed from the last version seen; one whose version is too old (410 Gone) starts over with a fresh
+    /// list. What it cannot get past fails the branch, and so the watch, which starts over after a backoff and marks
+    /// the cluster degraded, such as a 410 Gone for the version a list has just returned (a server that keeps no
+    /// watch now: listing again at once would only list again and again).
     /// </summary>
     private async Task WatchAsync<TItem, TList, TReading>(
         Func<string?, Task<HttpOperationResponse<TList>>> listPage,
@@ -334,7 +390,7 @@ public sealed class ClusterWatch(
         Func<TItem, TReading> read,
         Action<List<TReading>> replace,
         Action<WatchEventType, TReading> apply,
-        Action listed,
+        KindWatch state,
         CancellationToken ct
     )
         where TItem : IKubernetesObject<V1ObjectMeta>
@@ -343,27 +399,41 @@ public sealed class ClusterWatch(
         string? version = null;
         while (!ct.IsCancellationRequested)
         {
-            var gone = false;
+            Exception? gone = null;
+            var fromList = false;
             try
             {
                 if (version is null)
                 {
                     version = await ListAllAsync(listPage, read, replace, ct);
-                    listed();
+                    state.Listed();
+                    fromList = true;
                 }
                 Interlocked.Increment(ref _watchesStarted);
-                await foreach (var (type, item) in watch(version, e => gone |= IsGone(e)))
+                state.Opened(clock.GetUtcNow());
+                await foreach (var (type, item) in watch(version, e =>
+                    {
+                        if (IsGone(e))
+                            gone = e;
+                    }))
                 {
+                    state.Delivered();
+                    fromList = false;
                     version = item.Metadata?.ResourceVersion ?? version;
                     Interlocked.Increment(ref _events);
                     if (type != WatchEventType.Bookmark)
                         apply(type, read(item));
                 }
-                if (gone)
-                    throw new KubernetesException(new V1Status { Code = (int)HttpStatusCode.Gone, Reason = "Expired" });
+                state.Closed();
+                if (gone is not null)
+                    throw gone;
             }
             catch (Exception e) when (IsGone(e))
             {
+                state.Closed();
+                Interlocked.Increment(ref _relists);
+                if (fromList)
+                    throw;
                 // The watch's version, or a list's continue token, is older than the server keeps.
                 logger.LogInformation(
                     "Cluster {Cluster}: {Kind} version {Version} expired; listing again",
@@ -371,11 +441,11 @@ public sealed class ClusterWatch(
                     typeof(TItem).Name,
                     version
                 );
-                Interlocked.Increment(ref _relists);
                 version = null;
             }
             catch (Exception e) when (e is HttpRequestException or IOException && !ct.IsCancellationRequested)
             {
+                state.Closed();
                 // The stream dropped: resume from the last version seen.
                 logger.LogDebug(
                     e,
@@ -557,7 +627,12 @@ public sealed class ClusterWatch(
         while (await timer.WaitForNextTickAsync(ct))
         {
             await FlushAsync(ct);
-            if (!run.Ran && run.NodesListed && run.PodsListed)
+            var now = clock.GetUtcNow();
+            if (
+                !run.Ran
+                && run.Nodes.Holds(now, options.WatchHoldsAfter)
+                && run.Pods.Holds(now, options.WatchHoldsAfter)
+            )
             {
                 run.Ran = true;
                 await MarkRunningAsync(ct);

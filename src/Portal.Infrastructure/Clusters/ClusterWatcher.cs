@@ -37,6 +37,13 @@ public sealed class ClusterOptions
     /// better, can take it.
     /// </summary>
     public int HandOverAfterFailures { get; set; } = 6;
+
+    /// <summary>
+    /// How long a restarted watch's streams must stay open (unless an event came first) before its cluster is no
+    /// longer marked degraded: a server that answers every watch with an error at once lets the lists through, and
+    /// would otherwise clear the mark between two failures.
+    /// </summary>
+    public TimeSpan WatchHoldsAfter { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>

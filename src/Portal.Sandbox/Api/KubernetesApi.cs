@@ -409,8 +409,9 @@ internal sealed class KubernetesApi(
         List<StoredObject> initial = [];
         try
         {
-            if (faults.ExpireWatches)
+            if (faults.ExpireWatches || after is not null && faults.TakeWatchExpiry(context.Request.Path.Value ?? ""))
             {
+                faults.Expiring();
                 throw new ResourceVersionTooOldException(after ?? 0, Store.ResourceVersion);
             }
             lock (Store.SyncRoot)
@@ -432,7 +433,10 @@ internal sealed class KubernetesApi(
         using var _ = subscription;
         // RequestAborted also fires when the sandbox stops (see SandboxCluster), so the stream does not hold up
         // shutdown.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(
+            context.RequestAborted,
+            faults.WatchesDropped
+        );
         deadline.CancelAfter(faults.DropWatchAfter is { } drop && drop < timeout ? drop : timeout);
         var token = deadline.Token;
         var sent = 0;

@@ -16,6 +16,8 @@ internal sealed class FaultInjection(SandboxFaults faults)
         {
             return true;
         }
+        var request = $"{context.Request.Method} {path}{context.Request.QueryString}";
+        faults.Received(request);
         if (faults.TakeCredentialRefusal(path))
         {
             await KubernetesApi.WriteJsonAsync(context, 401, ApiException.Status(401, "Unauthorized", "Unauthorized"));
@@ -27,6 +29,7 @@ internal sealed class FaultInjection(SandboxFaults faults)
         }
         if (SandboxFaults.Roll(faults.ThrottleRate))
         {
+            faults.Throttling(request);
             context.Response.Headers.RetryAfter = faults.RetryAfterSeconds.ToString(
                 System.Globalization.CultureInfo.InvariantCulture
             );
@@ -40,6 +43,7 @@ internal sealed class FaultInjection(SandboxFaults faults)
         }
         if (SandboxFaults.Roll(faults.ErrorRate))
         {
+            faults.Failing();
             await KubernetesApi.WriteJsonAsync(
                 context,
                 500,

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Portal.Sandbox.Hosting;
 
 namespace Portal.Sandbox.Faults;
@@ -17,6 +19,18 @@ public sealed class SandboxFaults
     private int _expireWatches;
     private int _credentialRefusals;
     private string _refusedPath = "/";
+    private int _watchExpiries;
+    private string _expiredPath = "/";
+    private CancellationTokenSource _openWatches = new();
+    private long _apiRequests;
+    private long _throttled;
+    private long _failed;
+    private long _expiredWatches;
+    private long _shortestRetryTicks = long.MaxValue;
+
+    /// <summary>Each request answered 429 (method, path and query) and when, until the same one comes again.</summary>
+    private readonly ConcurrentDictionary<string, long> _throttledAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Request, TimeSpan After)> _retries = new();
 
     internal SandboxFaults(FaultSettings initial)
     {
@@ -78,6 +92,101 @@ public sealed class SandboxFaults
     }
 
     /// <summary>
+    /// Answers the next <paramref name="times"/> watches whose path starts with <paramref name="pathStart"/> and that
+    /// resume from a resource version with 410 Expired, as an API server whose watch history was compacted meanwhile:
+    /// the client must list again, and a watch from the fresh list's version is served.
+    /// </summary>
+    public void ExpireNextWatches(int times, string pathStart = "/")
+    {
+        Volatile.Write(ref _expiredPath, pathStart);
+        Volatile.Write(ref _watchExpiries, Math.Max(0, times));
+    }
+
+    /// <summary>Takes one of the expiries asked for, when this watch's path is one of those expired.</summary>
+    internal bool TakeWatchExpiry(string path)
+    {
+        if (!path.StartsWith(Volatile.Read(ref _expiredPath), StringComparison.Ordinal))
+            return false;
+        while (Volatile.Read(ref _watchExpiries) is var left && left > 0)
+        {
+            if (Interlocked.CompareExchange(ref _watchExpiries, left - 1, left) == left)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>Fires when the open watch streams are to be closed (<see cref="DropWatches"/>).</summary>
+    internal CancellationToken WatchesDropped => Volatile.Read(ref _openWatches).Token;
+
+    /// <summary>Closes every watch stream open now, as a connection lost between client and server.</summary>
+    public void DropWatches()
+    {
+        // Not disposed: a watch starting now may still be linking to its token.
+        Interlocked.Exchange(ref _openWatches, new CancellationTokenSource()).Cancel();
+    }
+
+    /// <summary>API requests received (those answered with an injected failure included).</summary>
+    public long ApiRequests => Interlocked.Read(ref _apiRequests);
+
+    /// <summary>API requests answered 429 TooManyRequests.</summary>
+    public long Throttled => Interlocked.Read(ref _throttled);
+
+    /// <summary>API requests answered 500 InternalError by the fault settings.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Watches answered 410 Expired by the fault settings.</summary>
+    public long ExpiredWatches => Interlocked.Read(ref _expiredWatches);
+
+    /// <summary>
+    /// The shortest time between a request answered 429 and the same request (method, path and query) again: what a
+    /// client that honours Retry-After keeps at or above it. Null when no throttled request came again.
+    /// </summary>
+    public TimeSpan? ShortestRetryAfterThrottle =>
+        Interlocked.Read(ref _shortestRetryTicks) is var ticks && ticks != long.MaxValue
+            ? TimeSpan.FromTicks(ticks)
+            : null;
+
+    /// <summary>Each request answered 429 that came again (method, path and query), and how long after.</summary>
+    public IReadOnlyCollection<(string Request, TimeSpan After)> RetriesAfterThrottle => _retries;
+
+    /// <summary>Starts the counts over.</summary>
+    public void ResetCounts()
+    {
+        Interlocked.Exchange(ref _apiRequests, 0);
+        Interlocked.Exchange(ref _throttled, 0);
+        Interlocked.Exchange(ref _failed, 0);
+        Interlocked.Exchange(ref _expiredWatches, 0);
+        Interlocked.Exchange(ref _shortestRetryTicks, long.MaxValue);
+        _throttledAt.Clear();
+        _retries.Clear();
+    }
+
+    /// <summary>Counts a request, and when it repeats one answered 429, how long after it came.</summary>
+    internal void Received(string request)
+    {
+        Interlocked.Increment(ref _apiRequests);
+        if (!_throttledAt.TryRemove(request, out var throttledAt))
+            return;
+        var gap = Stopwatch.GetElapsedTime(throttledAt).Ticks;
+        _retries.Enqueue((request, TimeSpan.FromTicks(gap)));
+        while (Interlocked.Read(ref _shortestRetryTicks) is var shortest && gap < shortest)
+        {
+            if (Interlocked.CompareExchange(ref _shortestRetryTicks, gap, shortest) == shortest)
+                break;
+        }
+    }
+
+    internal void Throttling(string request)
+    {
+        Interlocked.Increment(ref _throttled);
+        _throttledAt[request] = Stopwatch.GetTimestamp();
+    }
+
+    internal void Failing() => Interlocked.Increment(ref _failed);
+
+    internal void Expiring() => Interlocked.Increment(ref _expiredWatches);
+
+    /// <summary>
     /// Answers the next <paramref name="times"/> API requests whose path starts with <paramref name="pathStart"/> with
     /// 401 Unauthorized, as a server whose credentials were rotated under its clients, then accepts them again.
     /// </summary>
@@ -110,6 +219,7 @@ public sealed class SandboxFaults
         DropWatchAfterEvents = null;
         DropWatchAfter = null;
         ExpireWatches = false;
+        ExpireNextWatches(0);
     }
 
     internal static bool Roll(double rate) => rate > 0 && (rate >= 1 || Random.Shared.NextDouble() < rate);

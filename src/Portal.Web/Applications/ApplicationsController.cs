@@ -5,6 +5,7 @@ using Portal.Domain.Common;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Tenancy;
@@ -46,7 +47,8 @@ public sealed record ApplicationDetailModel(
     IReadOnlyList<string> Environments,
     IReadOnlyDictionary<string, IReadOnlyList<ClusterEventView>> Events,
     IReadOnlyDictionary<string, AutoscalingPolicy?>? Autoscaling = null,
-    Pipelines.AppPipelinesModel? Pipelines = null
+    Pipelines.AppPipelinesModel? Pipelines = null,
+    IReadOnlyList<StaleCluster>? StaleClusters = null
 );
 
 public sealed record RevisionsModel(
@@ -77,7 +79,8 @@ public sealed class ApplicationsController(
     AppStatusReader status,
     EnvironmentDirectory environments,
     EnvironmentTruths truths,
-    Infrastructure.Pipelines.Runs.PipelineRuns runs
+    Infrastructure.Pipelines.Runs.PipelineRuns runs,
+    ClusterFreshness freshness
 ) : Controller
 {
     [HttpGet(ApplicationRoutes.List), Authorize(TenantPolicies.Read)]
@@ -142,7 +145,8 @@ public sealed class ApplicationsController(
                 await EnvironmentNamesAsync(ct),
                 events,
                 await catalog.AutoscalingAsync(found.Id, ct),
-                new Pipelines.AppPipelinesModel(access.Tenant.Slug, app, await runs.ByEnvironmentAsync(app, ct))
+                new Pipelines.AppPipelinesModel(access.Tenant.Slug, app, await runs.ByEnvironmentAsync(app, ct)),
+                await freshness.OfApplicationAsync(found.Id, ct)
             )
         );
     }

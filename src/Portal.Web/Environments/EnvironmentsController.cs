@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Portal.Domain.Environments;
+using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Environments;
 using Portal.Infrastructure.Quotas;
 using Portal.Infrastructure.Tenancy;
@@ -27,7 +28,8 @@ public sealed record EnvironmentsModel(
     IReadOnlyList<EnvironmentUsage> Environments,
     IReadOnlyList<TenantQuotaView> Quotas,
     EnvironmentForm Form,
-    RefusedShareChange? RefusedChange = null
+    RefusedShareChange? RefusedChange = null,
+    IReadOnlyList<StaleCluster>? StaleClusters = null
 )
 {
     /// <summary>The share change form of an environment: the amounts refused last, else its current share.</summary>
@@ -41,7 +43,11 @@ public sealed record OperationsModel(TenantAccess Access, IReadOnlyList<Operatio
 
 /// <summary>A tenant's environments and the operations that make them.</summary>
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class EnvironmentsController(EnvironmentDirectory environments, PoolCatalog pools) : Controller
+public sealed class EnvironmentsController(
+    EnvironmentDirectory environments,
+    PoolCatalog pools,
+    ClusterFreshness freshness
+) : Controller
 {
     /// <summary>
     /// Where the share change form's refusals go in the model state: "Change.CpuRequests", or "Change" for the whole.
@@ -189,5 +195,11 @@ public sealed class EnvironmentsController(EnvironmentDirectory environments, Po
     }
 
     private async Task<EnvironmentsModel> BuildAsync(EnvironmentForm form, CancellationToken ct) =>
-        new(HttpContext.TenantAccess(), await environments.ListAsync(ct), await pools.ForTenantAsync(ct), form);
+        new(
+            HttpContext.TenantAccess(),
+            await environments.ListAsync(ct),
+            await pools.ForTenantAsync(ct),
+            form,
+            StaleClusters: await freshness.OfEnvironmentsAsync(ct)
+        );
 }
