@@ -283,6 +283,10 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         public void Enqueue(Operation operation) => Ids.Add(operation.Id);
 
         public bool Holds(string jobId) => false;
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) { }
+
+        public void Wake(Guid operationId) { }
     }
 }
 

@@ -164,6 +164,10 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
         }
 
         public bool Holds(string jobId) => inner?.Holds(jobId) ?? false;
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) => inner?.LookAgainAfter(operationId, delay);
+
+        public void Wake(Guid operationId) => inner?.Wake(operationId);
     }
 
     private sealed class FixedClock(DateTime now) : TimeProvider
