@@ -4,8 +4,13 @@ using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
+using Portal.Infrastructure.Operations;
+using Portal.Infrastructure.Persistence;
 using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Applications;
@@ -115,6 +120,8 @@ public sealed class FewWorkersPostgresSandboxPortal : FewWorkersSandboxPortalOn
 /// <summary>Rollouts on a job server of two workers.</summary>
 public abstract class RolloutsOnFewWorkersScenarios(PortalFixture portal) : RolloutFollowingScenarios(portal)
 {
+    private readonly PortalFixture _portal = portal;
+
     [SkippableFact]
     public async Task Twenty_deploys_on_two_workers_all_wait_for_their_rollouts_at_once_then_all_finish_each_step_once()
     {
@@ -159,11 +166,22 @@ public abstract class RolloutsOnFewWorkersScenarios(PortalFixture portal) : Roll
     }
 
     [SkippableFact]
-    public async Task A_rollout_that_never_finishes_is_ended_by_its_timeout_without_holding_a_worker_meanwhile()
+    public async Task A_rollout_that_never_finishes_is_ended_by_its_timeout_once_and_never_swept_while_it_waits()
     {
         var (tenant, api) = await WorldAsync();
         await CreateAsync(api, tenant.Slug, "stuck");
         await CordonAsync(true);
+        var swept = new List<Guid>();
+        using var stop = new CancellationTokenSource();
+        // A sweeper far quicker than the portal's: a rollout waited on is not taken for lost, however long it waits.
+        var sweeping = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                swept.AddRange(await SweepAsync(TimeSpan.FromSeconds(2)));
+                await Task.Delay(250, CancellationToken.None);
+            }
+        });
         try
         {
             var id = await DeployAsync(api, tenant.Slug, "stuck");
@@ -178,11 +196,47 @@ public abstract class RolloutsOnFewWorkersScenarios(PortalFixture portal) : Roll
             Assert.Equal(OperationState.Failed, ended.State);
             Assert.Contains("did not finish within 1.5 minutes: 0 of 1 replicas ready", ended.Error);
             Assert.Equal(1, ended.Attempts);
+            Assert.DoesNotContain(id, swept);
         }
         finally
         {
+            await stop.CancelAsync();
+            await sweeping;
             await CordonAsync(false);
         }
+    }
+
+    private async Task<List<Guid>> SweepAsync(TimeSpan stalledAfter)
+    {
+        await using var scope = _portal.Factory.Services.CreateAsyncScope();
+        var queue = new RecordingQueue(scope.ServiceProvider.GetRequiredService<IOperationQueue>());
+        var sweeper = new OperationSweeper(
+            scope.ServiceProvider.GetRequiredService<PortalDbContext>(),
+            queue,
+            Options.Create(new OperationOptions { QueuedFor = stalledAfter, StalledAfter = stalledAfter }),
+            TimeProvider.System,
+            NullLogger<OperationSweeper>.Instance
+        );
+        await sweeper.RunAsync(default);
+        return queue.Ids;
+    }
+
+    /// <summary>Records what the sweeper queues again, and hands it on to the portal's queue.</summary>
+    private sealed class RecordingQueue(IOperationQueue inner) : IOperationQueue
+    {
+        public List<Guid> Ids { get; } = [];
+
+        public void Enqueue(Operation operation)
+        {
+            Ids.Add(operation.Id);
+            inner.Enqueue(operation);
+        }
+
+        public bool Holds(string jobId) => inner.Holds(jobId);
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) => inner.LookAgainAfter(operationId, delay);
+
+        public void Wake(Guid operationId) => inner.Wake(operationId);
     }
 }
 
