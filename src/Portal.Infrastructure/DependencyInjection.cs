@@ -210,6 +210,8 @@ public static class DependencyInjection
         services.AddSingleton<Applications.AdmissionGate>();
         services.AddScoped<Applications.ApplicationChanges>();
         services.AddScoped<Applications.ApplicationDeployer>();
+        services.AddSingleton<Applications.RolloutTroubles>();
+        services.AddScoped<Clusters.IWorkloadPodsObserver, Applications.RolloutWakeups>();
         services.AddOperationRunner<Applications.DeployApplicationRunner>();
         services.AddOperationRunner<Applications.ScaleApplicationRunner>();
         services.AddOperationRunner<Applications.RestartApplicationRunner>();

@@ -23,7 +23,10 @@
             : badges[operation.state] ?? escape(operation.state);
         row.querySelector('[data-field="steps"]').innerHTML = operation.steps.map(step =>
             `<div>${step.finishedAt && !step.error ? "✓" : step.error ? "✗" : "…"} ${escape(step.name)} ` +
-            `<span class="text-body-secondary">${time(step.startedAt)}${step.finishedAt ? "–" + time(step.finishedAt) : ""}</span></div>`).join("");
+            `<span class="text-body-secondary">${time(step.startedAt)}${step.finishedAt ? "–" + time(step.finishedAt) : ""}</span>` +
+            (step.waiting && !step.finishedAt
+                ? `<div class="text-body-secondary">${escape(step.waiting)}</div>` : "") +
+            "</div>").join("");
     };
     connection.on("operationChanged", operation => {
         apply(operation, true);

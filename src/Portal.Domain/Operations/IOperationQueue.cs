@@ -11,4 +11,15 @@ public interface IOperationQueue
     /// deleted, or is unknown (a scheduler that kept its jobs in memory forgot them when its process stopped).
     /// </summary>
     bool Holds(string jobId);
+
+    /// <summary>
+    /// Schedules the next look of an operation that waits (a rollout), in place of the look scheduled before if that
+    /// has not started, and notes its job's id on the operation: one look goes on at a time however often it is woken.
+    /// </summary>
+    void LookAgainAfter(Guid operationId, TimeSpan delay);
+
+    /// <summary>
+    /// Queues a look at a waiting operation now, because what it waits for may have changed; its scheduled look stays.
+    /// </summary>
+    void Wake(Guid operationId);
 }

@@ -10,8 +10,17 @@ public enum OperationState
     Failed = 4,
 }
 
-/// <summary>One timed step of an operation, as the operations page shows it.</summary>
-public sealed record OperationStep(string Name, DateTime StartedAt, DateTime? FinishedAt, string? Error)
+/// <summary>
+/// One timed step of an operation, as the operations page shows it. <paramref name="Waiting"/> says what a begun step
+/// waits for (a rollout) while no job runs it: a job looks again later, or when the cluster's watch sees a change.
+/// </summary>
+public sealed record OperationStep(
+    string Name,
+    DateTime StartedAt,
+    DateTime? FinishedAt,
+    string? Error,
+    string? Waiting = null
+)
 {
     public bool Done => FinishedAt is not null && Error is null;
 }
@@ -93,10 +102,12 @@ public sealed class Operation
     {
         if (!IsClaimable(now))
             return false;
+        // Another look at what the operation waits for is the same attempt going on, not a new one.
+        if (!IsWaiting)
+            Attempts++;
         State = OperationState.Running;
         ClaimedBy = run;
         ClaimedUntil = until;
-        Attempts++;
         LastActivityAt = now;
         return true;
     }
@@ -111,13 +122,43 @@ public sealed class Operation
     /// (a live run renews it; a run that ended without finishing lets it go, and is taken for lost after
     /// <paramref name="runningFor"/> without a step).
     /// </summary>
+    /// A waiting operation (<see cref="IsWaiting"/>) is looked at every little while, each look noted: one left alone
+    /// for <paramref name="queuedFor"/> lost the job of its next look.
     public bool IsStalled(DateTime now, TimeSpan queuedFor, TimeSpan runningFor) =>
         State switch
         {
             OperationState.Queued => now - LastActivityAt > queuedFor,
-            OperationState.Running => ClaimedUntil is { } until ? until < now : now - LastActivityAt > runningFor,
+            OperationState.Running => ClaimedUntil is { } until
+                ? until < now
+                : now - LastActivityAt > (IsWaiting ? queuedFor : runningFor),
             _ => false,
         };
+
+    /// <summary>
+    /// Whether the operation runs but no job works on it: a begun step waits for the outside world (a rollout), and a
+    /// job looks at it again later or when the cluster's watch sees it change.
+    /// </summary>
+    public bool IsWaiting =>
+        State == OperationState.Running && _steps.Any(s => s.FinishedAt is null && s.Waiting != null);
+
+    /// <summary>When <paramref name="step"/> was begun, if it was and has not finished.</summary>
+    public DateTime? BegunAt(string step) =>
+        _steps.LastOrDefault(s => s.Name == step && s.FinishedAt is null)?.StartedAt;
+
+    /// <summary>Whether <paramref name="step"/> was begun, by this run or an earlier one, finished or not.</summary>
+    public bool HasBegun(string step) => _steps.Any(s => s.Name == step);
+
+    /// <summary>
+    /// Notes what the begun <paramref name="step"/> waits for: the run ends, and a later one looks again.
+    /// </summary>
+    public void Waits(string step, string waiting, DateTime now)
+    {
+        var index = _steps.FindLastIndex(s => s.Name == step && s.FinishedAt is null);
+        if (index < 0)
+            throw new InvalidOperationException($"Step '{step}' was not begun.");
+        _steps[index] = _steps[index] with { Waiting = waiting };
+        LastActivityAt = now;
+    }
 
     /// <summary>Notes that the operation's job was queued again, so that it is not swept twice in a row.</summary>
     public void Requeued(DateTime now) => LastActivityAt = now;
@@ -137,7 +178,7 @@ public sealed class Operation
         var index = _steps.FindLastIndex(s => s.Name == step);
         if (index < 0)
             throw new InvalidOperationException($"Step '{step}' was not begun.");
-        _steps[index] = _steps[index] with { FinishedAt = now, Error = null };
+        _steps[index] = _steps[index] with { FinishedAt = now, Error = null, Waiting = null };
         LastActivityAt = now;
     }
 
@@ -146,7 +187,7 @@ public sealed class Operation
     {
         var index = _steps.FindLastIndex(s => s.FinishedAt is null);
         if (index >= 0)
-            _steps[index] = _steps[index] with { FinishedAt = now, Error = reason };
+            _steps[index] = _steps[index] with { FinishedAt = now, Error = reason, Waiting = null };
         State = OperationState.Failed;
         Error = Shortened(reason);
         FinishedAt = now;

@@ -20,7 +20,9 @@ public sealed class ApplicationOptions
 {
     public const string Section = "Portal:Applications";
 
-    /// <summary>The longest a rollout is followed before the operation gives up on it.</summary>
+    /// <summary>
+    /// The longest a rollout is followed before the operation gives up on it: its last look is scheduled for then.
+    /// </summary>
     public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
@@ -28,8 +30,11 @@ public sealed class ApplicationOptions
     /// </summary>
     public TimeSpan FailFastAfter { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>The longest wait for the Deployment to change before its pods are looked at again.</summary>
-    public TimeSpan RecheckEvery { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How often a rollout is looked at when the cluster's watch saw none of its pods change meanwhile (each change
+    /// wakes it at once). Each look is a short job: no worker waits in between.
+    /// </summary>
+    public TimeSpan RecheckEvery { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>
@@ -45,9 +50,11 @@ public sealed class ApplicationDeployer(
     IWorkloadChangeNotifier workloads,
     IOptions<ApplicationOptions> options,
     RegistryConnection registry,
+    RolloutTroubles troubles,
     TimeProvider clock
 )
 {
+    internal const string RolloutStep = "rollout";
     private static readonly Actor AutomaticRollback = new(null, "portal (automatic rollback)", null);
 
     internal static string Explain(Exception failure) =>
@@ -128,7 +135,9 @@ public sealed class ApplicationDeployer(
 
     /// <summary>
     /// Renders the application's objects for the revision meant to run in the operation's environment, lets
-    /// <paramref name="steps"/> apply what the operation changes, then follows the rollout to its end.
+    /// <paramref name="steps"/> apply what the operation changes, then looks at the rollout: once per run of the job,
+    /// which leaves the operation waiting for the next look (or for the cluster's watch to see its pods change) until
+    /// the rollout is done, failed or over its time. A look after the first goes straight to the rollout.
     /// </summary>
     internal async Task ChangeAsync(
         Operation operation,
@@ -149,41 +158,42 @@ public sealed class ApplicationDeployer(
             .FirstAsync(r => r.ApplicationId == app.Id && r.Number == deployment.Revision, ct);
         var spec = vault.Open(revision.SealedSpec);
         var pool = await db.ResourcePools.AsNoTracking().FirstAsync(p => p.Id == environment.PoolId, ct);
-        // The YAML view of the application renders the same input: what is shown is what is applied.
-        var pull = registry.PullAccess();
-        var input = DeployedManifests.For(
-            environment,
-            tenant,
-            app.Name,
-            deployment,
-            revision.Number,
-            spec,
-            pool.Placement,
-            pull
-        );
-        var (running, owner) = (input.Spec, input.Owner);
-        var manifests = ApplicationManifests.Render(input);
         var client = await clients.ForAsync(pool.ClusterId, ct);
-        await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
         var ns = environment.Namespace;
-        var objects = new AppObjects(client, ns, app.Name);
-        // Written on every change, so that a changed registry credential reaches the namespace with the next deploy.
-        if (pull is not null)
-            await journal.StepAsync(
-                operation,
-                "pull-secret",
-                () => RegistryPullSecret.ApplyAsync(client, ns, pull, owner.Labels(), ct),
-                ct
+        // The journal begins a step only once the one before is done: a begun rollout means everything is applied.
+        if (!operation.HasBegun(RolloutStep))
+        {
+            // The YAML view of the application renders the same input: what is shown is what is applied.
+            var pull = registry.PullAccess();
+            var input = DeployedManifests.For(
+                environment,
+                tenant,
+                app.Name,
+                deployment,
+                revision.Number,
+                spec,
+                pool.Placement,
+                pull
             );
+            var (running, owner) = (input.Spec, input.Owner);
+            var manifests = ApplicationManifests.Render(input);
+            await NamespaceClaim.EnsureOwnedAsync(client, environment, owner, ct);
+            var objects = new AppObjects(client, ns, app.Name);
+            // Written on every change, so that a changed registry credential reaches the namespace with the next
+            // deploy.
+            if (pull is not null)
+                await journal.StepAsync(
+                    operation,
+                    "pull-secret",
+                    () => RegistryPullSecret.ApplyAsync(client, ns, pull, owner.Labels(), ct),
+                    ct
+                );
 
-        await steps(new ApplicationChange(app, environment, deployment, running, manifests, objects));
-        await journal.StepAsync(
-            operation,
-            "rollout",
-            () => FollowRolloutAsync(client, ns, app.Name, revision.Number, spec.Image, ct),
-            ct
-        );
-        deployment.RolledOut(Now);
+            await steps(new ApplicationChange(app, environment, deployment, running, manifests, objects));
+        }
+        var rollout = new Rollout(operation.Id, client, ns, app.Name, revision.Number, spec.Image);
+        if (await journal.FollowAsync(operation, RolloutStep, begun => LookAtRolloutAsync(rollout, begun, ct), ct))
+            deployment.RolledOut(Now);
     }
 
     /// <summary>
@@ -227,86 +237,64 @@ public sealed class ApplicationDeployer(
         db.Applications.Remove(app);
     }
 
-    /// <summary>
-    /// Follows a rollout to its end: done when every replica runs the new template and is available; failed, with the
-    /// reason in words, when a new pod cannot pull its image, keeps crashing or finds no node, when the namespace's
-    /// quota refuses its pods, or when the Deployment's own progress deadline passes.
-    /// </summary>
-    private async Task FollowRolloutAsync(
-        IKubernetes client,
-        string ns,
-        string name,
-        int revision,
-        string image,
-        CancellationToken ct
-    )
-    {
-        var deadline = clock.GetUtcNow() + options.Value.RolloutTimeout;
-        var troubleSince = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        while (true)
-        {
-            ct.ThrowIfCancellationRequested();
-            var current = await client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct);
-            if (RolloutVerdict.IsComplete(current))
-                return;
-            if (
-                await RolloutVerdict.FailureAsync(
-                    client,
-                    current,
-                    revision,
-                    image,
-                    troubleSince,
-                    clock.GetUtcNow(),
-                    options.Value.FailFastAfter,
-                    ct
-                ) is
-                { } reason
-            )
-                throw new RolloutFailed(reason);
-            if (clock.GetUtcNow() > deadline)
-            {
-                throw new RolloutFailed(
-                    $"The rollout did not finish within {options.Value.RolloutTimeout.TotalMinutes:0.#} minutes: "
-                        + $"{current.Status?.ReadyReplicas ?? 0} of {current.Spec?.Replicas ?? 1} replicas ready."
-                );
-            }
+    private sealed record Rollout(
+        Guid OperationId,
+        IKubernetes Client,
+        string Ns,
+        string Name,
+        int Revision,
+        string Image
+    );
 
-            await WaitForChangeAsync(client, ns, name, current.Metadata.ResourceVersion, ct);
+    /// <summary>
+    /// One look at a rollout: done (null) when every replica runs the new template and is available; failed, with the
+    /// reason in words, when a new pod cannot pull its image, keeps crashing or finds no node, when the namespace's quota
+    /// refuses its pods, when the Deployment's own progress deadline passes, or when the rollout is over its time;
+    /// otherwise how it stands, and when to look again (at the latest when its time is up).
+    /// </summary>
+    private async Task<StepWait?> LookAtRolloutAsync(Rollout rollout, DateTime begun, CancellationToken ct)
+    {
+        var timeout = options.Value.RolloutTimeout;
+        var deadline = new DateTimeOffset(begun, TimeSpan.Zero) + timeout;
+        var current = await rollout.Client.AppsV1.ReadNamespacedDeploymentAsync(
+            rollout.Name,
+            rollout.Ns,
+            cancellationToken: ct
+        );
+        if (RolloutVerdict.IsComplete(current))
+        {
+            troubles.Forget(rollout.OperationId);
+            return null;
         }
-    }
-
-    /// <summary>
-    /// Waits for the next change of the Deployment, or for the recheck interval, whichever comes first.
-    /// </summary>
-    private async Task WaitForChangeAsync(
-        IKubernetes client,
-        string ns,
-        string name,
-        string resourceVersion,
-        CancellationToken ct
-    )
-    {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        wait.CancelAfter(options.Value.RecheckEvery);
-        try
+        var now = clock.GetUtcNow();
+        if (
+            await RolloutVerdict.FailureAsync(
+                rollout.Client,
+                current,
+                rollout.Revision,
+                rollout.Image,
+                troubles.Of(rollout.OperationId, now),
+                now,
+                options.Value.FailFastAfter,
+                ct
+            ) is
+            { } reason
+        )
         {
-            var changes = client.AppsV1.WatchListNamespacedDeploymentAsync(
-                ns,
-                fieldSelector: $"metadata.name={name}",
-                resourceVersion: resourceVersion,
-                timeoutSeconds: (int)Math.Ceiling(options.Value.RecheckEvery.TotalSeconds),
-                cancellationToken: wait.Token
+            troubles.Forget(rollout.OperationId);
+            throw new RolloutFailed(reason);
+        }
+        var (ready, desired) = (current.Status?.ReadyReplicas ?? 0, current.Spec?.Replicas ?? 1);
+        if (now >= deadline)
+        {
+            troubles.Forget(rollout.OperationId);
+            throw new RolloutFailed(
+                $"The rollout did not finish within {timeout.TotalMinutes:0.#} minutes: "
+                    + $"{ready} of {desired} replicas ready."
             );
-            await foreach (var _ in changes.WithCancellation(wait.Token))
-                return;
         }
-        catch (Exception e)
-            when (!ct.IsCancellationRequested
-                && e is OperationCanceledException or HttpRequestException or IOException or KubernetesException
-            )
-        {
-            // The wait is only a pace; whatever ended it, the next round reads the Deployment again.
-        }
+        var again = deadline - now < options.Value.RecheckEvery ? deadline - now : options.Value.RecheckEvery;
+        return new StepWait($"Waiting for the rollout: {ready} of {desired} replicas ready.", again);
     }
 
     private sealed record Target(

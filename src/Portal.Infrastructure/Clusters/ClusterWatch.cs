@@ -733,10 +733,20 @@ public sealed class ClusterWatch(
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
         }
-        if (changed.Count > 0)
-            await scope
-                .ServiceProvider.GetRequiredService<IWorkloadChangeNotifier>()
-                .WorkloadsChangedAsync(changed, ct);
+        if (changed.Count == 0)
+            return;
+        await scope.ServiceProvider.GetRequiredService<IWorkloadChangeNotifier>().WorkloadsChangedAsync(changed, ct);
+        foreach (var observer in scope.ServiceProvider.GetServices<IWorkloadPodsObserver>())
+        {
+            try
+            {
+                await observer.PodsChangedAsync(changed, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Cluster {Cluster}: {Observer} missed a change of pods", clusterId, observer);
+            }
+        }
     }
 
     private async Task FlushNamespacesAsync(CancellationToken ct)

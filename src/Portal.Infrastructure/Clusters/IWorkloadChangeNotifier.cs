@@ -21,3 +21,13 @@ internal sealed class NoWorkloadChangeNotifier : IWorkloadChangeNotifier
     public Task WorkloadsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct) =>
         Task.CompletedTask;
 }
+
+/// <summary>
+/// Hears from the cluster's watch, in each batch, which workloads' managed pods changed: how what waits on a workload
+/// (a followed rollout) looks again at once instead of at its next scheduled look. Runs in the watch's scope; a failure
+/// is logged and costs only that wake.
+/// </summary>
+public interface IWorkloadPodsObserver
+{
+    Task PodsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct);
+}

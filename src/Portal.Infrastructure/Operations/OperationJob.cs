@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Persistence;
 
@@ -30,7 +31,10 @@ public sealed class OperationJob(
         if (kind is null)
             return;
         var work = runners.For(kind, services);
-        await supervisor.RunAsync(db, progress, operationId, work, ct);
+        var again = await supervisor.RunAsync(db, progress, operationId, work, ct);
+        // A waiting operation holds no worker: its next look is a job of its own, sooner if the cluster's watch wakes it.
+        if (again is { } delay)
+            services.GetRequiredService<IOperationQueue>().LookAgainAfter(operationId, delay);
         await work.AfterRunAsync(operationId, CancellationToken.None);
         foreach (var observer in observers)
             await observer.OperationRanAsync(operationId, CancellationToken.None);

@@ -33,7 +33,8 @@ public sealed class OperationSupervisor(
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <param name="db">The job's unit of work: the operation is claimed, carried out and saved in it.</param>
-    public async Task RunAsync(
+    /// <returns>When the operation waits (a rollout): when its next look is due; otherwise null.</returns>
+    public async Task<TimeSpan?> RunAsync(
         PortalDbContext db,
         IOperationProgress progress,
         Guid operationId,
@@ -48,19 +49,23 @@ public sealed class OperationSupervisor(
                 "Operation {Operation} has ended or another run of its job holds it; this run does nothing",
                 operationId
             );
-            return;
+            return null;
         }
         Exception failure;
         try
         {
             using var working = CancellationTokenSource.CreateLinkedTokenSource(ct, claim.Lost);
             await progress.ReportAsync(claim.Operation, working.Token);
-            await work.CarryOutAsync(claim.Operation, new OperationJournal(db, progress, clock), working.Token);
+            var journal = new OperationJournal(db, progress, clock);
+            await work.CarryOutAsync(claim.Operation, journal, working.Token);
+            // The wait is saved on the operation: the claim is let go below, and the next look takes it up.
+            if (journal.LooksAgainIn is { } again)
+                return again;
             claim.Operation.Succeed(Now);
             await db.CompleteAuditAsync(claim.Operation, CancellationToken.None);
             await db.SaveChangesAsync(CancellationToken.None);
             await ReportAsync(progress, claim.Operation);
-            return;
+            return null;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -85,6 +90,7 @@ public sealed class OperationSupervisor(
             failure = e;
         }
         await FailAsync(operationId, claim.Run, progress, work, failure);
+        return null;
     }
 
     private async Task<Claim?> TryClaimAsync(PortalDbContext db, Guid operationId, CancellationToken ct)

@@ -9,8 +9,8 @@ namespace Portal.Infrastructure.Operations;
 /// <summary>
 /// Queues again the jobs of operations that were lost: saved but never queued (the process died between the two, or an
 /// in-memory queue went down with it), queued with a job the job scheduler no longer holds, or running under a claim
-/// that lapsed because the process of its run died. An operation whose job still waits for a free worker, or runs and
-/// renews its claim, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the
+/// that lapsed because the process of its run died, or waiting (a rollout) with no look to come. An operation whose job
+/// still waits for a free worker, or runs and renews its claim, or whose next look is scheduled, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the
 /// same does no harm.
 /// </summary>
 public sealed class OperationSweeper(
@@ -40,10 +40,14 @@ public sealed class OperationSweeper(
         var requeued = 0;
         foreach (var operation in candidates.Where(o => o.IsStalled(now, queuedFor, stalledAfter)))
         {
-            if (operation.State == OperationState.Queued && operation.JobId is { } jobId && queue.Holds(jobId))
+            if (
+                (operation.State == OperationState.Queued || operation.IsWaiting)
+                && operation.JobId is { } jobId
+                && queue.Holds(jobId)
+            )
             {
-                // Waiting behind busy workers: noted as seen, so that the operations after it in the queue get looked
-                // at too.
+                // Waiting behind busy workers, or for its next look: noted as seen, so that the operations after it in
+                // the queue get looked at too.
                 await TouchAsync(operation, now, ct);
                 continue;
             }

@@ -3,7 +3,10 @@ using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.Options;
-using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Builds;
+using Portal.Infrastructure.Builds.Buildah;
+using Portal.Infrastructure.Builds.Kubernetes;
+using Portal.Infrastructure.Clouds.Hosts;
 using Portal.Infrastructure.Clusters;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
@@ -20,7 +23,7 @@ public sealed class JobsOptions
     /// <summary>Run a job server in this process (every replica may).</summary>
     public bool RunServer { get; set; } = true;
 
-    /// <summary>Jobs run at once; a deploy holds one while it follows its rollout.</summary>
+    /// <summary>Jobs run at once; a deploy holds one only while it applies or looks at its rollout.</summary>
     public int Workers { get; set; } = 10;
 
     /// <summary>
@@ -28,6 +31,13 @@ public sealed class JobsOptions
     /// keeps it (its server renews it while the job runs); a job whose server died is run again after it.
     /// </summary>
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// With PostgreSQL storage: the server renews the invisibility of each job it runs, for as long as the job runs.
+    /// Off, a job that runs longer than <see cref="InvisibilityTimeout"/> is started again beside itself: the portal
+    /// then refuses to start unless the timeout outlasts its longest job (<see cref="LongestJobs"/>).
+    /// </summary>
+    public bool SlidingInvisibilityTimeout { get; set; } = true;
 }
 
 /// <summary>
@@ -46,12 +56,12 @@ public static class JobsSetup
         // One storage per host, made when first needed (after migrations have created the database): Hangfire's
         // own registration hands out its static JobStorage.Current, which hosts in one process (test hosts) would
         // share and dispose under each other.
-        // A long job (a deploy following its rollout) stays hidden from other workers for as long as its server lives:
+        // A long job (a build, a host's provisioning) stays hidden from other workers for as long as its server lives:
         // the invisibility timeout slides. It only decides when the job of a server that died is run again.
         var storageOptions = new PostgreSqlStorageOptions
         {
             InvisibilityTimeout = jobs.InvisibilityTimeout,
-            UseSlidingInvisibilityTimeout = true,
+            UseSlidingInvisibilityTimeout = jobs.SlidingInvisibilityTimeout,
         };
         services.AddSingleton<JobStorage>(_ =>
             database.Provider == DatabaseProvider.Postgres
@@ -67,15 +77,24 @@ public static class JobsSetup
         services
             .AddOptions<JobsOptions>()
             .Bind(configuration.GetSection(JobsOptions.Section))
-            .Validate<IOptions<OperationOptions>, IOptions<ApplicationOptions>>(
-                (jobsOptions, operations, applications) =>
-                    applications.Value.RolloutTimeout < operations.Value.StalledAfter
-                    && operations.Value.StalledAfter < jobsOptions.InvisibilityTimeout,
-                "Portal:Applications:RolloutTimeout must be shorter than "
-                    + "Portal:Operations:StalledAfter, and that shorter than "
-                    + "Portal:Jobs:InvisibilityTimeout: otherwise a rollout still followed is "
-                    + "taken for lost, or a job still running is "
-                    + "started again beside itself."
+            .Validate<IOptions<OperationOptions>>(
+                (jobsOptions, operations) => operations.Value.StalledAfter < jobsOptions.InvisibilityTimeout,
+                "Portal:Operations:StalledAfter must be shorter than Portal:Jobs:InvisibilityTimeout: otherwise an "
+                    + "operation whose run died is queued again while its job is still hidden from the workers."
+            )
+            .Validate<
+                IOptions<GitOptions>,
+                IOptions<BuildahOptions>,
+                IOptions<KubernetesJobOptions>,
+                IOptions<CloudOptions>
+            >(
+                (jobsOptions, git, buildah, kubernetesJob, clouds) =>
+                    jobsOptions.SlidingInvisibilityTimeout
+                    || LongestJobs.Longest(git.Value, buildah.Value, kubernetesJob.Value, clouds.Value).Longest
+                        < jobsOptions.InvisibilityTimeout,
+                "With Portal:Jobs:SlidingInvisibilityTimeout off, Portal:Jobs:InvisibilityTimeout must be longer "
+                    + "than the longest job (see LongestJobs: a build, a host's provisioning), or a job still "
+                    + "running is started again beside itself."
             )
             .ValidateOnStart();
         // The client, the recurring job manager and the server's activator are bound to this host's storage and

@@ -40,6 +40,25 @@ internal sealed class HangfireOperationQueue(
             .ExecuteUpdate(set => set.SetProperty(o => o.JobId, jobId));
     }
 
+    public void LookAgainAfter(Guid operationId, TimeSpan delay)
+    {
+        var previous = db
+            .Operations.IgnoreQueryFilters()
+            .Where(o => o.Id == operationId)
+            .Select(o => o.JobId)
+            .FirstOrDefault();
+        // Only a look still waiting for its time is let go: one already queued or running is left to end by itself.
+        if (previous is not null)
+            jobs.ChangeState(previous, new DeletedState(), ScheduledState.StateName);
+        var jobId = jobs.Schedule<OperationJob>(job => job.RunAsync(operationId, CancellationToken.None), delay);
+        db.Operations.IgnoreQueryFilters()
+            .Where(o => o.Id == operationId)
+            .ExecuteUpdate(set => set.SetProperty(o => o.JobId, jobId));
+    }
+
+    public void Wake(Guid operationId) =>
+        jobs.Enqueue<OperationJob>(job => job.RunAsync(operationId, CancellationToken.None));
+
     public bool Holds(string jobId)
     {
         using var connection = storage.GetConnection();

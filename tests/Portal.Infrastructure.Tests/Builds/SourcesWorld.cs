@@ -221,4 +221,9 @@ internal sealed class RecordingQueue(List<Domain.Operations.Operation> queued) :
     public void Enqueue(Domain.Operations.Operation operation) => queued.Add(operation);
 
     public bool Holds(string jobId) => false;
+
+    /// <summary>The test runs the job again by hand, as the scheduled look would.</summary>
+    public void LookAgainAfter(Guid operationId, TimeSpan delay) { }
+
+    public void Wake(Guid operationId) { }
 }

@@ -277,5 +277,9 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
         public void Enqueue(Operation operation) { }
 
         public bool Holds(string jobId) => false;
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) { }
+
+        public void Wake(Guid operationId) { }
     }
 }

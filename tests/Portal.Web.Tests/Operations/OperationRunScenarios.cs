@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -7,7 +5,6 @@ using Microsoft.Extensions.Options;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Tenancy;
-using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Operations;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Tests.Support;
@@ -118,68 +115,6 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         Assert.Contains("Recording the failure failed", operation.Error);
     }
 
-    [SkippableFact]
-    public async Task A_rollout_followed_longer_than_the_stall_time_is_not_swept()
-    {
-        var (tenant, pool) = await TenantAsync();
-        var admin = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin));
-        await World.ReadyEnvironmentAsync(tenant, admin, pool, "dev", "4");
-        var api = await Arrange.ApiClientAsync(await Arrange.ServiceAccountAsync(tenant, TenantRole.Developer));
-        var created = await api.PostAsJsonAsync(
-            $"/api/v1/tenants/{tenant.Slug}/apps",
-            new
-            {
-                name = "slow",
-                description = "never pulls",
-                owner = "team",
-                spec = new
-                {
-                    image = "registry.example/notfound:1",
-                    replicas = 1,
-                    resources = new
-                    {
-                        cpuRequestMillis = 100,
-                        cpuLimitMillis = 200,
-                        memoryRequestBytes = 64L << 20,
-                        memoryLimitBytes = 128L << 20,
-                    },
-                },
-            }
-        );
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        var operationId = await QueuedDeployAsync(tenant, "slow", "dev");
-        var stalledAfter = TimeSpan.FromSeconds(2);
-        var swept = new List<Guid>();
-        using var stop = new CancellationTokenSource();
-        var sweeping = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                swept.AddRange(await SweepAsync(stalledAfter));
-                await Task.Delay(250, CancellationToken.None);
-            }
-        });
-
-        await RunDeployJobAsync(
-            operationId,
-            new ApplicationOptions
-            {
-                RolloutTimeout = stalledAfter * 3,
-                FailFastAfter = TimeSpan.FromMinutes(1),
-                RecheckEvery = TimeSpan.FromMilliseconds(300),
-            },
-            stalledAfter
-        );
-        await stop.CancelAsync();
-        await sweeping;
-
-        var operation = await OperationAsync(operationId);
-        Assert.Equal(OperationState.Failed, operation.State);
-        Assert.Contains("did not finish within", operation.Error);
-        Assert.DoesNotContain(operationId, swept);
-        Assert.Equal(1, operation.Attempts);
-    }
-
     private async Task<(Tenant Tenant, string Pool)> TenantAsync()
     {
         var (tenant, _, pool) = await World.TenantWithQuotaAsync(cpu: "8");
@@ -210,31 +145,6 @@ public abstract class OperationRunScenarios(PortalFixture portal)
         return operation.Id;
     }
 
-    private async Task<Guid> QueuedDeployAsync(Tenant tenant, string app, string environment)
-    {
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        services.ActingAs(Domain.Audit.Actor.System, tenant);
-        var changes = new ApplicationChanges(
-            services.GetRequiredService<Domain.Audit.ICurrentActor>(),
-            services.GetRequiredService<Infrastructure.Tenancy.ICurrentTenant>(),
-            services.GetRequiredService<PortalDbContext>(),
-            services.GetRequiredService<SpecVault>(),
-            services.GetRequiredService<Infrastructure.Audit.AuditTrail>(),
-            new NoQueue(),
-            services.GetRequiredService<AdmissionGate>(),
-            services.GetRequiredService<Infrastructure.Middleware.MiddlewareHoldings>(),
-            services.GetRequiredService<IngressClaims>(),
-            TimeProvider.System
-        );
-        var queued = await changes.DeployAsync(
-            new DeployApplication(app, environment, null, false, Domain.Applications.DeployScale.Keep),
-            default
-        );
-        Assert.True(queued.Succeeded, queued.Problem?.Message);
-        return queued.Value.Id;
-    }
-
     private async Task<Guid> SaveAsync(Operation operation)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
@@ -251,38 +161,6 @@ public abstract class OperationRunScenarios(PortalFixture portal)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
         await JobsByHand.Environments(scope.ServiceProvider, progress).RunAsync(operationId, default);
-    }
-
-    private async Task RunDeployJobAsync(Guid operationId, ApplicationOptions options, TimeSpan stalledAfter)
-    {
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var services = scope.ServiceProvider;
-        var runner = JobsByHand.Runner(services, new OperationOptions { StalledAfter = stalledAfter });
-        await JobsByHand.Deployer(services, new DiesAfterStep(null), options, runner).RunAsync(operationId, default);
-    }
-
-    private async Task<List<Guid>> SweepAsync(TimeSpan stalledAfter)
-    {
-        await using var scope = portal.Factory.Services.CreateAsyncScope();
-        var queue = new RecordingQueue();
-        var sweeper = new OperationSweeper(
-            scope.ServiceProvider.GetRequiredService<PortalDbContext>(),
-            queue,
-            Options.Create(new OperationOptions { QueuedFor = stalledAfter, StalledAfter = stalledAfter }),
-            TimeProvider.System,
-            NullLogger<OperationSweeper>.Instance
-        );
-        await sweeper.RunAsync(default);
-        return queue.Ids;
-    }
-
-    private sealed class RecordingQueue : IOperationQueue
-    {
-        public List<Guid> Ids { get; } = [];
-
-        public void Enqueue(Operation operation) => Ids.Add(operation.Id);
-
-        public bool Holds(string jobId) => false;
     }
 }
 

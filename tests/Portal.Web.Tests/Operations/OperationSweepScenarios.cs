@@ -99,6 +99,47 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
         Assert.Equal(queuedAgain, queued.Contains(operation.Id));
     }
 
+    [SkippableTheory]
+    [InlineData("scheduled", false)]
+    [InlineData("deleted", true)]
+    public async Task A_rollout_waited_on_is_left_alone_while_its_next_look_is_scheduled_and_queued_again_once_it_is_lost(
+        string look,
+        bool queuedAgain
+    )
+    {
+        var tenant = await Arrange.TenantAsync();
+        var start = DateTime.UtcNow;
+        var operation = new Operation(tenant.Id, "application.deploy", "application", "shop/dev", "test", start);
+        operation.Claim("run-1", start.AddMinutes(15), start);
+        operation.BeginStep("rollout", start);
+        operation.Waits("rollout", "Waiting for the rollout: 0 of 1 replicas ready.", start);
+        var waiting = await SaveAsync(operation);
+        await using (var scope = portal.Factory.Services.CreateAsyncScope())
+        {
+            // The run that looked let its claim go when it ended, as the supervisor does.
+            await scope
+                .ServiceProvider.GetRequiredService<PortalDbContext>()
+                .Operations.IgnoreQueryFilters()
+                .Where(o => o.Id == waiting.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(o => o.ClaimedUntil, (DateTime?)null));
+            scope
+                .ServiceProvider.GetRequiredService<IOperationQueue>()
+                .LookAgainAfter(waiting.Id, TimeSpan.FromHours(1));
+            var jobId = (
+                await Arrange.QueryAsync(db => db.Operations.IgnoreQueryFilters().SingleAsync(o => o.Id == waiting.Id))
+            ).JobId;
+            Assert.NotNull(jobId);
+            if (look == "deleted")
+                Assert.True(scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Delete(jobId));
+        }
+
+        var early = await SweepWithHangfireAtAsync(start.AddMinutes(1));
+        var late = await SweepWithHangfireAtAsync(start.AddMinutes(3));
+
+        Assert.DoesNotContain(waiting.Id, early);
+        Assert.Equal(queuedAgain, late.Contains(waiting.Id));
+    }
+
     private async Task<List<Guid>> SweepWithHangfireAtAsync(DateTime now)
     {
         await using var scope = portal.Factory.Services.CreateAsyncScope();
@@ -164,6 +205,10 @@ public abstract class OperationSweepScenarios(PortalFixture portal)
         }
 
         public bool Holds(string jobId) => inner?.Holds(jobId) ?? false;
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) => inner?.LookAgainAfter(operationId, delay);
+
+        public void Wake(Guid operationId) => inner?.Wake(operationId);
     }
 
     private sealed class FixedClock(DateTime now) : TimeProvider

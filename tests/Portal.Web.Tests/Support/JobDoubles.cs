@@ -39,6 +39,10 @@ public sealed class NoQueue : IOperationQueue
     public void Enqueue(Operation operation) { }
 
     public bool Holds(string jobId) => false;
+
+    public void LookAgainAfter(Guid operationId, TimeSpan delay) { }
+
+    public void Wake(Guid operationId) { }
 }
 
 /// <summary>Operation jobs built by hand: with a progress double, and the operation settings a test chooses.</summary>
@@ -78,13 +82,21 @@ public static class JobsByHand
     ) => Job(services, progress, runner);
 
     /// <summary>
-    /// The job of operations on applications, whose runners follow rollouts with the settings a test chooses.
+    /// The job of operations on applications, whose runners follow rollouts with the settings a test chooses; run again,
+    /// as its scheduled looks would run it, while the operation waits for its rollout.
     /// </summary>
-    public static OperationJob Deployer(
+    public static JobToItsEnd Deployer(
         IServiceProvider services,
         IOperationProgress progress,
         ApplicationOptions? options = null,
         OperationSupervisor? runner = null
+    ) => new(services, DeployerJob(services, progress, options, runner));
+
+    private static OperationJob DeployerJob(
+        IServiceProvider services,
+        IOperationProgress progress,
+        ApplicationOptions? options,
+        OperationSupervisor? runner
     )
     {
         if (options is null)
@@ -96,6 +108,7 @@ public static class JobsByHand
             services.GetRequiredService<IWorkloadChangeNotifier>(),
             Options.Create(options),
             services.GetRequiredService<RegistryConnection>(),
+            services.GetRequiredService<RolloutTroubles>(),
             services.GetRequiredService<TimeProvider>()
         );
         var runners = new WithInstances(
@@ -120,6 +133,34 @@ public static class JobsByHand
     /// <summary>The token a job runs with: the one a <see cref="DiesAfterStep"/> cancels, or none.</summary>
     public static CancellationToken Token(IOperationProgress progress) =>
         progress is DiesAfterStep dies ? dies.Stopping : default;
+}
+
+/// <summary>
+/// An operation's job, run by hand and run again while the operation waits for its rollout, as its scheduled looks
+/// would run it (those are queued too, and find the operation taken or ended).
+/// </summary>
+public sealed class JobToItsEnd(IServiceProvider services, OperationJob job)
+{
+    private static readonly TimeSpan LookEvery = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan GivenUpAfter = TimeSpan.FromMinutes(2);
+
+    public async Task RunAsync(Guid operationId, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + GivenUpAfter;
+        while (true)
+        {
+            await job.RunAsync(operationId, ct);
+            var db = services.GetRequiredService<PortalDbContext>();
+            db.ChangeTracker.Clear();
+            var operation = await db
+                .Operations.IgnoreQueryFilters()
+                .AsNoTracking()
+                .FirstOrDefaultAsync(o => o.Id == operationId, ct);
+            if (operation is null || !operation.IsWaiting || DateTime.UtcNow > until)
+                return;
+            await Task.Delay(LookEvery, ct);
+        }
+    }
 }
 
 /// <summary>
