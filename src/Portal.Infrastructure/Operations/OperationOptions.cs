@@ -17,6 +17,12 @@ public sealed class OperationOptions
     /// </summary>
     public TimeSpan StalledAfter { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// When the sweeper looks for lost operations, as a cron expression (a sixth, leading field gives seconds): after a
+    /// crash, an operation is taken up again at the first sweep once its claim has lapsed.
+    /// </summary>
+    public string SweepSchedule { get; set; } = "* * * * *";
+
     /// <summary>How often a run renews its claim.</summary>
     public TimeSpan HeartbeatEvery =>
         TimeSpan.FromTicks(Math.Min(StalledAfter.Ticks / 3, TimeSpan.FromMinutes(1).Ticks));

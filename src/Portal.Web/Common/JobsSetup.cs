@@ -172,7 +172,7 @@ public static class JobsSetup
         recurring.AddOrUpdate<Infrastructure.Operations.OperationSweeper>(
             "operation-sweep",
             jobs => jobs.RunAsync(CancellationToken.None),
-            Cron.Minutely()
+            app.Services.GetRequiredService<IOptions<OperationOptions>>().Value.SweepSchedule
         );
         recurring.AddOrUpdate<Infrastructure.Environments.EnvironmentDriftRepair>(
             "environment-drift",

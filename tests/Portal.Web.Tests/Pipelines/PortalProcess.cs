@@ -145,11 +145,12 @@ public sealed partial class PortalProcess : IDisposable
             {
                 // Not listening yet.
             }
-            if (waited.Elapsed > TimeSpan.FromSeconds(90))
+            // A first start on PostgreSQL creates the database and runs every migration: minutes on a loaded machine.
+            if (waited.Elapsed > TimeSpan.FromSeconds(180))
             {
                 var output = process.Tail();
                 portal.Dispose();
-                throw new TimeoutException($"Portal.Web was not ready within 90 s:\n{output}");
+                throw new TimeoutException($"Portal.Web was not ready within 180 s:\n{output}");
             }
             await Task.Delay(200, ct);
         }
