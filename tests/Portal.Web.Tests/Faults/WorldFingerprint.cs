@@ -141,7 +141,8 @@ public sealed class WorldFingerprint
             var row = text.ToString();
             var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(row)));
             // Identical rows (a table without a key) count once each.
-            while (!rows.TryAdd(hash, row.Length > 300 ? row[..300] + "…" : row))
+            // An audit entry is kept whole, for its outcome after a long target; the rest shortened for the report.
+            while (!rows.TryAdd(hash, row.Length > 300 && !table.Contains(AuditTable) ? row[..300] + "…" : row))
                 hash += "+";
         }
         return rows;
