@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,14 @@ public static class WebSetup
     public static IServiceCollection AddPortalWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services
-            .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
+            .AddControllersWithViews(mvc =>
+            {
+                mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
+                mvc.Filters.Add(new UnreadableForms());
+                // The portal's forms name fields with dots ("Share.Cpu"), never jQuery's brackets ("Share[Cpu]"),
+                // whose reader throws on a key with an unclosed bracket instead of leaving it unread.
+                mvc.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+            })
             .AddJsonOptions(json =>
                 json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter())
             )

@@ -37,8 +37,16 @@ public static class Quantity
         {
             if (s.EndsWith(suffix, StringComparison.Ordinal) && TryNumber(s[..^suffix.Length], out var number))
             {
-                value = number * factor;
-                return true;
+                try
+                {
+                    value = number * factor;
+                    return true;
+                }
+                catch (OverflowException)
+                {
+                    // "99999999999999999999999999Gi" reads as a number but is past what any number here holds.
+                    return false;
+                }
             }
         }
         return TryNumber(s, out value);

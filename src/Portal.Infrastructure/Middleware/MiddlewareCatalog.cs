@@ -516,8 +516,8 @@ public sealed class MiddlewareCatalog(
 
     private static long Amount(string? text, string field, bool cpu, List<Problem> problems)
     {
-        if (Quantity.TryParse(text, out _))
-            return cpu ? Quantity.CpuMillis(text) : Quantity.Whole(text);
+        if (Quantity.TryWhole(text, cpu ? 1000m : 1m, out var whole))
+            return whole;
         problems.Add(
             Problem.Invalid(
                 field,

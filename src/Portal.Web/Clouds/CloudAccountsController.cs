@@ -117,6 +117,8 @@ public sealed class CloudAccountsController(
     [HttpPost(CloudRoutes.Accounts)]
     public async Task<IActionResult> Add(CancellationToken ct)
     {
+        if (!Request.HasFormContentType)
+            return BadRequest();
         var (form, fields) = CloudAccountForm.Read(await Request.ReadFormAsync(ct), providers);
         var added = await accounts.AddAsync(form.ToSave(fields), ct);
         if (!added.Succeeded)
@@ -141,6 +143,8 @@ public sealed class CloudAccountsController(
     [HttpPost(CloudRoutes.Account)]
     public async Task<IActionResult> Change(string account, CancellationToken ct)
     {
+        if (!Request.HasFormContentType)
+            return BadRequest();
         if (await accounts.DetailAsync(account, ct) is not { } detail)
             return NotFound();
         var posted = await Request.ReadFormAsync(ct);

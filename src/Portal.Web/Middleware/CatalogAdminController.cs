@@ -66,6 +66,9 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
         CancellationToken ct
     )
     {
+        // A value that could not be read (a tampered select or checkbox) is not taken for its default.
+        if (!ModelState.IsValid)
+            return BadRequest();
         var changed = await catalog.ChangeDetailsAsync(
             new ChangeTemplateDetails(template, form.DisplayName, form.Category, form.Icon, form.Description),
             ct
@@ -169,6 +172,9 @@ public sealed class CatalogAdminController(MiddlewareCatalog catalog) : Controll
 
     private async Task<IActionResult> SetHiddenAsync(string template, bool hidden, bool toList, CancellationToken ct)
     {
+        // A value that could not be read (a tampered select or checkbox) is not taken for its default.
+        if (!ModelState.IsValid)
+            return BadRequest();
         var changed = await catalog.SetHiddenAsync(template, hidden, ct);
         if (!changed.Succeeded)
             return NotFound();

@@ -135,6 +135,9 @@ public sealed class AlertsController(AlertBook alerts) : Controller
         CancellationToken ct
     )
     {
+        // A value that could not be read (a tampered select or checkbox) is not taken for its default.
+        if (!ModelState.IsValid)
+            return BadRequest();
         var silenced = SilenceForm.Choices.Any(c => c.Minutes == form.Minutes)
             ? await alerts.SilenceAsync(alertId, DateTime.UtcNow.AddMinutes(form.Minutes), form.Reason, ct)
             : Domain.Common.Problem.Invalid(

@@ -163,6 +163,9 @@ public sealed class RunsController(PipelineRuns runs, AppSources sources) : Cont
         CancellationToken ct
     )
     {
+        // A value that could not be read (a tampered select or checkbox) is not taken for its default.
+        if (!ModelState.IsValid)
+            return BadRequest();
         var decided = await runs.DecideAsync(
             new DecideApproval(app, pipeline, run, stage, form.Approve, form.Comment),
             ct

@@ -148,6 +148,9 @@ public sealed class PoolsController(
     [HttpPost(QuotaRoutes.Dedication)]
     public async Task<IActionResult> Dedicate(string pool, bool dedicated, CancellationToken ct)
     {
+        // A value that could not be read (a tampered select or checkbox) is not taken for its default.
+        if (!ModelState.IsValid)
+            return BadRequest();
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
         var changed = await pools.DedicateAsync(pool, dedicated, ct);
@@ -181,6 +184,9 @@ public sealed class PoolsController(
         CancellationToken ct
     )
     {
+        // A value that could not be read (a tampered select or checkbox) is not taken for its default.
+        if (!ModelState.IsValid)
+            return BadRequest();
         if (await pools.SummaryAsync(pool, ct) is not { } found)
             return NotFound();
         var changed = await pools.PublishUnderAsync(pool, [ingressDomains], wildcardHosts, ct);

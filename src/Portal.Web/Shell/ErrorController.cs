@@ -15,12 +15,17 @@ public sealed class ErrorController : Controller
 {
     [Route(ShellRoutes.Error)]
     [IgnoreAntiforgeryToken]
-    public async Task<IActionResult> Show(int status)
+    public async Task<IActionResult> Show([FromRoute] int status)
     {
+        // From the route only: re-executed for a failed POST, the form's fields (or a form that cannot be read) would
+        // bind first. And no status a response cannot carry, such as /error/0.
+        if (status is < 400 or > 599)
+            status = StatusCodes.Status404NotFound;
         var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath
             ?? HttpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path;
         var (title, message) = status switch
         {
+            400 => ("Bad request", "The portal could not read this request. Go back to the page and send it again."),
             401 => ("Unauthorized", "Sign in, or send a bearer token from /connect/token."),
             403 => (
                 "Forbidden",

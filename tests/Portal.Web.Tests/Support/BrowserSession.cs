@@ -63,7 +63,8 @@ public sealed partial class BrowserSession
         return await Http.PostAsync(url, withToken);
     }
 
-    private async Task<string> AntiforgeryTokenAsync(string page)
+    /// <summary>The anti-forgery token of a page that holds a form, for this browser's cookies.</summary>
+    public async Task<string> AntiforgeryTokenAsync(string page)
     {
         var html = await Http.GetStringAsync(page);
         var match = TokenPattern().Match(html);

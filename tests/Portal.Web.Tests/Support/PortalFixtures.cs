@@ -16,6 +16,9 @@ public abstract class PortalFixture : IAsyncLifetime
     /// <summary>Services that replace the portal's own, such as a Git client reaching local repositories.</summary>
     protected virtual Action<IServiceCollection>? TestServices => null;
 
+    /// <summary>Where the portal's log lines go besides its own providers, when a test reads them.</summary>
+    protected virtual CapturedLogs? Logs => null;
+
     /// <summary>The running portal, or a skipped test when its database is not configured outside CI.</summary>
     public PortalFactory Factory
     {
@@ -37,7 +40,7 @@ public abstract class PortalFixture : IAsyncLifetime
             _unavailable = "PORTAL_TEST_POSTGRES is not set; PostgreSQL tests run in CI (.ci/run).";
             return Task.CompletedTask;
         }
-        _factory = new PortalFactory(Kind, Settings) { TestServices = TestServices };
+        _factory = new PortalFactory(Kind, Settings) { TestServices = TestServices, Logs = Logs };
         _ = _factory.Server; // start now, so that a database that cannot be reached fails here
         return Task.CompletedTask;
     }

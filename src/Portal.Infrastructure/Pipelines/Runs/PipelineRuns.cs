@@ -409,6 +409,9 @@ public sealed class PipelineRuns(
         var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
         if (comment?.Length > CommentMaxLength)
             return Problem.Invalid("Comment", $"A comment has at most {CommentMaxLength} characters.");
+        // It is written into the run's log and the audit, where an escape sequence would redraw a reader's terminal.
+        if (comment is not null && comment.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+            return Problem.Invalid("Comment", "A comment holds text and line breaks, no control characters.");
         var allowed = await MayDecideAsync(run, request.Stage, ct);
         if (!allowed.Succeeded)
             return allowed;
