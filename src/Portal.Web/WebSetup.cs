@@ -33,6 +33,13 @@ public static class WebSetup
     {
         services
             .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
+            .ConfigureApplicationPartManager(parts =>
+                parts.FeatureProviders.Add(
+                    new Benchmarks.BaselinePageSwitch(
+                        configuration.GetValue<bool>(Benchmarks.BaselinePageSwitch.Setting)
+                    )
+                )
+            )
             .AddJsonOptions(json =>
                 json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter())
             )
