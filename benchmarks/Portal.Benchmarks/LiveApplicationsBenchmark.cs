@@ -254,7 +254,7 @@ internal static class LiveApplicationsBenchmark
         return (clusterId, environments);
     }
 
-    internal static object Amounts(
+    private static object Amounts(
         string cpuRequests,
         string cpuLimits,
         string memoryRequests,

@@ -45,6 +45,7 @@ internal static partial class TenfoldBenchmark
         var scale = Argument(args, "--scale", 1.0);
         var requests = (int)Argument(args, "--requests", 30);
         var changeSeconds = (int)Argument(args, "--change-seconds", 60);
+        var metricDays = (int)Argument(args, "--metric-days", TenfoldWorld.MetricDays);
         var clock = Stopwatch.StartNew();
         void Progress(string what) =>
             Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds, 7:F1}s] {what}"));
@@ -81,7 +82,7 @@ internal static partial class TenfoldBenchmark
             await using (web)
             {
                 using var api = await PortalApi.SignInAsync(web, ct);
-                await SeedAsync(report, world, api, portal, Progress, ct);
+                await SeedAsync(report, world, api, portal, metricDays, Progress, ct);
                 var crawl = await CrawlAsync(report, world, web, api, portal.Services, requests, Progress, ct);
                 verdicts.AddRange(crawl);
                 verdicts.AddRange(await ThroughputAsync(report, web, Progress, ct));
@@ -130,6 +131,7 @@ internal static partial class TenfoldBenchmark
         TenfoldWorld world,
         PortalApi api,
         PostgresPortal portal,
+        int metricDays,
         Action<string> progress,
         CancellationToken ct
     )
@@ -164,11 +166,22 @@ internal static partial class TenfoldBenchmark
                     .ToListAsync(ct)
             );
         var end = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 300 * 300;
+        // The portal's sampler has been running since it started: its few minutes of subjects and samples make way for
+        // the 30-day history (it reads its subjects afresh each cycle and finds these).
+        await using (var connection = new NpgsqlConnection(portal.ConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            await using var clear = new NpgsqlCommand(
+                "TRUNCATE \"MetricSamples\", \"MetricRollups\", \"MetricSubjects\" CASCADE",
+                connection
+            );
+            await clear.ExecuteNonQueryAsync(ct);
+        }
         await data.SeedSubjectsAsync(portal.Services, end - 60, ct, withPods: false, checkCount: false);
         var rollups = await data.CopyAsync(
             portal.ConnectionString,
             "MetricRollups",
-            end - TenfoldWorld.MetricDays * 86400L,
+            end - metricDays * 86400L,
             end,
             300,
             progress,
@@ -178,7 +191,7 @@ internal static partial class TenfoldBenchmark
         world.Took["metrics"] = new(
             (int)(rollups + samples),
             metricsClock.Elapsed,
-            Invariant($"binary COPY (`MonitoringDataSet`): {TenfoldWorld.MetricDays} days of 5-minute rollups ")
+            Invariant($"binary COPY (`MonitoringDataSet`): {metricDays} days of 5-minute rollups ")
                 + "and the last hour of minute samples for every cluster, host, namespace and workload "
                 + Invariant($"({rollups:N0} + {samples:N0} rows); pods have no 30-day history here")
         );

@@ -252,14 +252,22 @@ internal sealed class TenfoldWorld(double scale)
     /// A tenant's grant or an environment's share for so many pods of 10m/16Mi (limits 20m/32Mi); the headroom lets the
     /// two environments' shares fit in the tenant's grant.
     /// </summary>
-    private static object Share(int pods, int headroom) =>
-        LiveApplicationsBenchmark.Amounts(
-            Invariant($"{Math.Ceiling(pods * 0.012) + headroom}"),
-            Invariant($"{Math.Ceiling(pods * 0.024) + 2 * headroom}"),
-            Invariant($"{pods * 20 + 1024 * headroom}Mi"),
-            Invariant($"{pods * 40 + 2048 * headroom}Mi"),
-            (pods + 10 * headroom).ToString(CultureInfo.InvariantCulture)
-        );
+    private static Dictionary<string, string> Share(int pods, int headroom)
+    {
+        var amounts = new Dictionary<string, string>
+        {
+            ["cpuRequests"] = Invariant($"{Math.Ceiling(pods * 0.012) + headroom}"),
+            ["cpuLimits"] = Invariant($"{Math.Ceiling(pods * 0.024) + 2 * headroom}"),
+            ["memoryRequests"] = Invariant($"{pods * 20 + 1024 * headroom}Mi"),
+            ["memoryLimits"] = Invariant($"{pods * 40 + 2048 * headroom}Mi"),
+            ["storage"] = "0",
+            ["pods"] = (pods + 10 * headroom).ToString(CultureInfo.InvariantCulture),
+        };
+        // A tenant's grant also counts middleware instances; an environment's share does not.
+        if (headroom > 1)
+            amounts["middlewareInstances"] = "100";
+        return amounts;
+    }
 
     /// <summary>
     /// Revisions (the deploy history) and the deployments they run as, in batches through EF with the domain's own
