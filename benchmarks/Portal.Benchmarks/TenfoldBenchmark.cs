@@ -83,7 +83,7 @@ internal static partial class TenfoldBenchmark
             {
                 using var api = await PortalApi.SignInAsync(web, ct);
                 await SeedAsync(report, world, api, portal, metricDays, Progress, ct);
-                var crawl = await CrawlAsync(report, world, web, api, portal.Services, requests, Progress, ct);
+                var crawl = await CrawlAsync(report, root, world, web, api, portal.Services, requests, Progress, ct);
                 verdicts.AddRange(crawl);
                 verdicts.AddRange(await ThroughputAsync(report, web, Progress, ct));
                 verdicts.AddRange(
@@ -224,6 +224,7 @@ internal static partial class TenfoldBenchmark
 
     private static async Task<IEnumerable<string>> CrawlAsync(
         Report report,
+        string root,
         TenfoldWorld world,
         WebProcess web,
         PortalApi api,
@@ -234,7 +235,7 @@ internal static partial class TenfoldBenchmark
     )
     {
         progress("enumerating routes");
-        var patterns = GetRoutes();
+        var patterns = GetRoutes(root);
         var values = await RouteValuesAsync(world, services, ct);
         var results = new List<RouteResult>();
         var skipped = new List<string>();
@@ -261,6 +262,8 @@ internal static partial class TenfoldBenchmark
                     break;
             }
             results.Add(new RouteResult(pattern, url, KindOf(pattern), samples, status));
+            if (results.Count % 20 == 0)
+                progress(Invariant($"{results.Count} routes measured"));
         }
         progress(Invariant($"{results.Count} routes measured, {skipped.Count} skipped"));
 
@@ -316,8 +319,13 @@ internal static partial class TenfoldBenchmark
     private static IEnumerable<RouteResult> Slowest { get; set; } = [];
 
     /// <summary>The GET routes of the portal, as its endpoint data source has them.</summary>
-    private static List<string> GetRoutes()
+    private static List<string> GetRoutes(string root)
     {
+        // The test host finds the portal's content root from the tests' folder; from here it is told.
+        Environment.SetEnvironmentVariable(
+            "ASPNETCORE_TEST_CONTENTROOT_PORTAL_WEB",
+            Path.Combine(root, "src", "Portal.Web")
+        );
         using var factory = new Portal.Web.Tests.Support.PortalFactory(Portal.Web.Tests.Support.DatabaseKind.Sqlite);
         return factory
             .Services.GetRequiredService<EndpointDataSource>()
