@@ -34,11 +34,7 @@ public static class WebSetup
         services
             .AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()))
             .ConfigureApplicationPartManager(parts =>
-                parts.FeatureProviders.Add(
-                    new Benchmarks.BaselinePageSwitch(
-                        configuration.GetValue<bool>(Benchmarks.BaselinePageSwitch.Setting)
-                    )
-                )
+                parts.FeatureProviders.Add(new Benchmarks.BaselinePageSwitch(configuration))
             )
             .AddJsonOptions(json =>
                 json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter())

@@ -28,5 +28,5 @@ public sealed class BaselinePageTests
         portal
             .Services.GetRequiredService<EndpointDataSource>()
             .Endpoints.OfType<RouteEndpoint>()
-            .Any(e => e.RoutePattern.RawText == BaselinePageController.Route);
+            .Any(e => e.RoutePattern.RawText?.TrimStart('/') == BaselinePageController.Route.TrimStart('/'));
 }
