@@ -328,7 +328,7 @@ internal static class LiveApplicationsBenchmark
     }
 
     /// <summary>Polls the operations (in the portal's database) until all have ended or the time is up.</summary>
-    private static async Task<List<Operation>> WaitForAsync(
+    internal static async Task<List<Operation>> WaitForAsync(
         IServiceProvider services,
         IReadOnlyCollection<Guid> ids,
         TimeSpan timeout,

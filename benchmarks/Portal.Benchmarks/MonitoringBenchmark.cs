@@ -777,6 +777,16 @@ internal static class MonitoringBenchmark
             throw new InvalidOperationException(
                 "The benchmark process runs no job server: sweeping operations belongs to the portal process."
             );
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) =>
+            throw new InvalidOperationException(
+                "The benchmark process runs no job server: rollouts are followed by the portal process."
+            );
+
+        public void Wake(Guid operationId) =>
+            throw new InvalidOperationException(
+                "The benchmark process runs no job server: rollouts are followed by the portal process."
+            );
     }
 
     private sealed class NoNotifications : IAlertNotificationQueue

@@ -102,5 +102,15 @@ internal sealed class PostgresPortal : IAsyncDisposable
             throw new InvalidOperationException(
                 "The benchmark process runs no job server: sweeping operations belongs to the portal process."
             );
+
+        public void LookAgainAfter(Guid operationId, TimeSpan delay) =>
+            throw new InvalidOperationException(
+                "The benchmark process runs no job server: rollouts are followed by the portal process."
+            );
+
+        public void Wake(Guid operationId) =>
+            throw new InvalidOperationException(
+                "The benchmark process runs no job server: rollouts are followed by the portal process."
+            );
     }
 }

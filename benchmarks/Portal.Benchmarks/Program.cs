@@ -29,12 +29,15 @@ using var run = new CancellationTokenSource(
         || args.Contains("--builds")
         || args.Contains("--pipelines")
         || args.Contains("--clouds")
-            ? 60
+        || args.Contains("--tenfold")
+            ? 90
         : args.Contains("--applications") ? 12
         : 8
     )
 );
 var ct = run.Token;
+if (args.Contains("--tenfold"))
+    return await TenfoldBenchmark.RunAsync(RepositoryRoot(), args, ct);
 if (args.Contains("--monitoring"))
     return await MonitoringBenchmark.RunAsync(RepositoryRoot(), args, ct);
 if (args.Contains("--builds"))

@@ -41,6 +41,9 @@ public static class WebSetup
                 // whose reader throws on a key with an unclosed bracket instead of leaving it unread.
                 mvc.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
             })
+            .ConfigureApplicationPartManager(parts =>
+                parts.FeatureProviders.Add(new Benchmarks.BaselinePageSwitch(configuration))
+            )
             .AddJsonOptions(json =>
                 json.JsonSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter())
             )
