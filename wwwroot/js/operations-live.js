@@ -19,11 +19,13 @@
         const row = table.querySelector(`tr[data-operation="${CSS.escape(operation.id)}"]`);
         if (!row) { if (reloadIfNew) location.reload(); return; }
         row.querySelector('[data-field="state"]').innerHTML = operation.state === "Failed"
-            ? `<span class="badge text-bg-danger">Failed</span><div class="small text-danger">${escape(operation.error)}</div>`
+            ? `<span class="badge text-bg-danger">Failed</span>` +
+                `<div class="small text-danger">${escape(operation.error)}</div>`
             : badges[operation.state] ?? escape(operation.state);
         row.querySelector('[data-field="steps"]').innerHTML = operation.steps.map(step =>
             `<div>${step.finishedAt && !step.error ? "✓" : step.error ? "✗" : "…"} ${escape(step.name)} ` +
-            `<span class="text-body-secondary">${time(step.startedAt)}${step.finishedAt ? "–" + time(step.finishedAt) : ""}</span>` +
+            `<span class="text-body-secondary">${time(step.startedAt)}` +
+            `${step.finishedAt ? "–" + time(step.finishedAt) : ""}</span>` +
             (step.waiting && !step.finishedAt
                 ? `<div class="text-body-secondary">${escape(step.waiting)}</div>` : "") +
             "</div>").join("");

@@ -248,7 +248,8 @@ public sealed class ApplicationDeployer(
 
     /// <summary>
     /// One look at a rollout: done (null) when every replica runs the new template and is available; failed, with the
-    /// reason in words, when a new pod cannot pull its image, keeps crashing or finds no node, when the namespace's quota
+    /// reason in words, when a new pod cannot pull its image, keeps crashing or finds no node, when the namespace's
+    /// quota
     /// refuses its pods, when the Deployment's own progress deadline passes, or when the rollout is over its time;
     /// otherwise how it stands, and when to look again (at the latest when its time is up).
     /// </summary>

@@ -32,7 +32,8 @@ public sealed class OperationJob(
             return;
         var work = runners.For(kind, services);
         var again = await supervisor.RunAsync(db, progress, operationId, work, ct);
-        // A waiting operation holds no worker: its next look is a job of its own, sooner if the cluster's watch wakes it.
+        // A waiting operation holds no worker: its next look is a job of its own, sooner if the cluster's watch wakes
+        // it.
         if (again is { } delay)
             services.GetRequiredService<IOperationQueue>().LookAgainAfter(operationId, delay);
         await work.AfterRunAsync(operationId, CancellationToken.None);

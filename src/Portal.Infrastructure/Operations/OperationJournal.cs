@@ -11,7 +11,8 @@ namespace Portal.Infrastructure.Operations;
 public sealed class OperationJournal(PortalDbContext db, IOperationProgress progress, TimeProvider clock)
 {
     /// <summary>
-    /// Set when a step waits for the outside world (<see cref="FollowAsync"/>): the run ends with the operation running,
+    /// Set when a step waits for the outside world (<see cref="FollowAsync"/>): the run ends with the operation
+    /// running,
     /// and its next look is due after this.
     /// </summary>
     public TimeSpan? LooksAgainIn { get; private set; }

@@ -10,7 +10,8 @@ namespace Portal.Infrastructure.Operations;
 /// Queues again the jobs of operations that were lost: saved but never queued (the process died between the two, or an
 /// in-memory queue went down with it), queued with a job the job scheduler no longer holds, or running under a claim
 /// that lapsed because the process of its run died, or waiting (a rollout) with no look to come. An operation whose job
-/// still waits for a free worker, or runs and renews its claim, or whose next look is scheduled, is left alone. Jobs claim their operation before doing anything, so a job queued twice all the
+/// still waits for a free worker, or runs and renews its claim, or whose next look is scheduled, is left alone. Jobs
+/// claim their operation before doing anything, so a job queued twice all the
 /// same does no harm.
 /// </summary>
 public sealed class OperationSweeper(

@@ -46,7 +46,9 @@ public sealed partial class PortalProcess : IDisposable
     /// <summary>A browser of the portal: signed in as the platform admin after <see cref="SignInAsync"/>.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>The browser's cookies (its session after <see cref="SignInAsync"/>), for its live connections.</summary>
+    /// <summary>
+    /// The browser's cookies (its session after <see cref="SignInAsync"/>), for its live connections.
+    /// </summary>
     public CookieContainer Cookies => _cookies;
 
     public int Id => _process.Id;

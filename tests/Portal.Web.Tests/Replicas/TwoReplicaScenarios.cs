@@ -353,7 +353,9 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, clusters.StatusCode);
     }
 
-    /// <summary>The application's page's live connection, with the browser's session cookie, following the app.</summary>
+    /// <summary>
+    /// The application's page's live connection, with the browser's session cookie, following the app.
+    /// </summary>
     private static async Task<HubConnection> FollowAsync(
         PortalProcess replica,
         ConcurrentQueue<EnvironmentStatus> updates,

@@ -82,7 +82,8 @@ public static class JobsByHand
     ) => Job(services, progress, runner);
 
     /// <summary>
-    /// The job of operations on applications, whose runners follow rollouts with the settings a test chooses; run again,
+    /// The job of operations on applications, whose runners follow rollouts with the settings a test chooses; run
+    /// again,
     /// as its scheduled looks would run it, while the operation waits for its rollout.
     /// </summary>
     public static JobToItsEnd Deployer(
