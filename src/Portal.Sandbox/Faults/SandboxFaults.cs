@@ -103,17 +103,7 @@ public sealed class SandboxFaults
     }
 
     /// <summary>Takes one of the expiries asked for, when this watch's path is one of those expired.</summary>
-    internal bool TakeWatchExpiry(string path)
-    {
-        if (!path.StartsWith(Volatile.Read(ref _expiredPath), StringComparison.Ordinal))
-            return false;
-        while (Volatile.Read(ref _watchExpiries) is var left && left > 0)
-        {
-            if (Interlocked.CompareExchange(ref _watchExpiries, left - 1, left) == left)
-                return true;
-        }
-        return false;
-    }
+    internal bool TakeWatchExpiry(string path) => TakeOne(path, Volatile.Read(ref _expiredPath), ref _watchExpiries);
 
     /// <summary>Fires when the open watch streams are to be closed (<see cref="DropWatches"/>).</summary>
     internal CancellationToken WatchesDropped => Volatile.Read(ref _openWatches).Token;
@@ -197,13 +187,17 @@ public sealed class SandboxFaults
     }
 
     /// <summary>Takes one of the refusals asked for, when this request's path is one of those refused.</summary>
-    internal bool TakeCredentialRefusal(string path)
+    internal bool TakeCredentialRefusal(string path) =>
+        TakeOne(path, Volatile.Read(ref _refusedPath), ref _credentialRefusals);
+
+    /// <summary>Takes one of the faults <paramref name="left"/> counts, when the path is one of those it is for.</summary>
+    private static bool TakeOne(string path, string pathStart, ref int left)
     {
-        if (!path.StartsWith(Volatile.Read(ref _refusedPath), StringComparison.Ordinal))
+        if (!path.StartsWith(pathStart, StringComparison.Ordinal))
             return false;
-        while (Volatile.Read(ref _credentialRefusals) is var left && left > 0)
+        while (Volatile.Read(ref left) is var now && now > 0)
         {
-            if (Interlocked.CompareExchange(ref _credentialRefusals, left - 1, left) == left)
+            if (Interlocked.CompareExchange(ref left, now - 1, now) == now)
                 return true;
         }
         return false;
