@@ -473,12 +473,26 @@ public sealed class ClusterFaultScenarios(SandboxPortal portal, ITestOutputHelpe
             .Items.Select(p => p.Metadata.Name)
             .ToList();
 
-    /// <summary>Deletes a pod of the application behind the portal's back; its Deployment makes another.</summary>
+    /// <summary>
+    /// Deletes a pod of the application behind the portal's back; its Deployment makes another. The operations running
+    /// alongside replace pods too, so one listed may be gone before it is deleted: then another is taken.
+    /// </summary>
     private static async Task<string> DeleteOnePodAsync(IKubernetes cluster, string ns, string app)
     {
-        var pod = (await ClusterPodNamesAsync(cluster, ns, app)).First();
-        await cluster.CoreV1.DeleteNamespacedPodAsync(pod, ns);
-        return pod;
+        for (var attempt = 1; ; attempt++)
+        {
+            var pod = (await ClusterPodNamesAsync(cluster, ns, app)).First();
+            try
+            {
+                await cluster.CoreV1.DeleteNamespacedPodAsync(pod, ns);
+                return pod;
+            }
+            catch (k8s.Autorest.HttpOperationException e)
+                when (e.Response.StatusCode == HttpStatusCode.NotFound && attempt < 10)
+            {
+                // Replaced meanwhile by the rollout running alongside.
+            }
+        }
     }
 
     /// <summary>A page's text as a reader sees it: without tags, spaces folded.</summary>

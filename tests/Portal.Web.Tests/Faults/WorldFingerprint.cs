@@ -24,15 +24,20 @@ public sealed class WorldFingerprint
     public const string AuditTable = "AuditEvents";
 
     /// <summary>
-    /// Columns the portal rewrites on its own clock, whatever requests come: the cluster watch renews its lease and
-    /// records when it last saw each host (with the node's conditions and usage). Every other column of these tables
-    /// counts.
+    /// Columns the portal rewrites on its own clock, whatever requests come: the cluster watch records when it last
+    /// saw each host (with the node's conditions and usage). Every other column of these tables counts.
     /// </summary>
     private static readonly Dictionary<string, string[]> OwnClock = new()
     {
-        ["ClusterWatchLeases"] = ["ExpiresAt"],
         ["Hosts"] = ["ObservedAt", "Conditions", "CpuUsageMillis", "MemoryUsageBytes"],
     };
+
+    /// <summary>
+    /// The watchers' leases: every replica takes the lease of each registered cluster it finds when it re-reads them
+    /// (a third of a lease apart) and renews it, so a cluster the world registered gets its lease whenever that comes.
+    /// No request writes them; a request that registered a cluster would show in <c>Clusters</c>.
+    /// </summary>
+    private static readonly HashSet<string> WatchBookkeeping = ["ClusterWatchLeases"];
 
     private readonly Dictionary<string, Dictionary<string, string>> _rows;
     private readonly Dictionary<string, int> _clusterObjects;
@@ -58,7 +63,8 @@ public sealed class WorldFingerprint
                 : new NpgsqlConnection(factory.ConnectionString);
         await connection.OpenAsync();
         var rows = new Dictionary<string, Dictionary<string, string>>();
-        foreach (var table in await TablesAsync(connection, factory.Kind))
+        var tables = await TablesAsync(connection, factory.Kind);
+        foreach (var table in tables.Where(t => !WatchBookkeeping.Contains(NameOf(t))))
             rows[table] = await RowsAsync(connection, table);
         var store = factory.Services.GetRequiredService<EmbeddedSandbox>().Cluster!.Store;
         var objects = ResourceKinds.All.ToDictionary(k => k.ToString(), store.Count);
@@ -126,7 +132,7 @@ public sealed class WorldFingerprint
 
     private static async Task<Dictionary<string, string>> RowsAsync(DbConnection connection, string table)
     {
-        var ownClock = OwnClock.GetValueOrDefault(table.Split('.')[^1].Trim('"')) ?? [];
+        var ownClock = OwnClock.GetValueOrDefault(NameOf(table)) ?? [];
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT * FROM {table}";
         var rows = new Dictionary<string, string>();
@@ -156,4 +162,7 @@ public sealed class WorldFingerprint
             Array array => "[" + string.Join(",", array.Cast<object>().Select(Text)) + "]",
             _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "",
         };
+
+    /// <summary>A table's own name, without its schema and quotes.</summary>
+    private static string NameOf(string table) => table.Split('.')[^1].Trim('"');
 }
