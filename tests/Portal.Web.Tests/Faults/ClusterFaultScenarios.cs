@@ -74,11 +74,10 @@ public sealed class ClusterFaultScenarios(SandboxPortal portal, ITestOutputHelpe
         // Retry-After is whole seconds; the sandbox's clock and the client's timer may differ by a few milliseconds.
         var early = retries.Where(r => r.After < TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(50)).ToList();
         Assert.Contains(retries, r => !early.Contains(r));
-        // The rollout's pace (ApplicationDeployer.WaitForChangeAsync, not the client's retry policy) gives up its
-        // watch after RecheckEvery and sends the same watch again, whatever Retry-After said: reported, not fixed here.
-        Assert.All(early, r =>
-            Assert.Matches("^GET /apis/apps/v1/namespaces/[^/?]+/deployments\\?.*watch=true", r.Request)
-        );
+        // The sandbox pairs a 429 with the next request to the same path, whoever sends it. Each write is one
+        // operation's step, so a write sent again is that step's retry; a read such as the namespace's is made by every
+        // operation running alongside, so a read soon after may be another's.
+        Assert.All(early, r => Assert.StartsWith("GET ", r.Request));
     }
 
     [SkippableFact]
