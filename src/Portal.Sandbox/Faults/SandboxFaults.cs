@@ -190,7 +190,7 @@ public sealed class SandboxFaults
     internal bool TakeCredentialRefusal(string path) =>
         TakeOne(path, Volatile.Read(ref _refusedPath), ref _credentialRefusals);
 
-    /// <summary>Takes one of the faults <paramref name="left"/> counts, when the path is one of those it is for.</summary>
+    /// <summary>Takes one of the faults <paramref name="left"/> counts, when the path is one it is for.</summary>
     private static bool TakeOne(string path, string pathStart, ref int left)
     {
         if (!path.StartsWith(pathStart, StringComparison.Ordinal))
