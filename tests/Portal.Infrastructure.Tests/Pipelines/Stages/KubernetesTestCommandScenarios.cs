@@ -99,7 +99,7 @@ public sealed class KubernetesTestCommandScenarios : IAsyncLifetime
             );
 
         Assert.Equal(ProblemKind.Unavailable, ran.Problem?.Kind);
-        // The kubelet says ErrImagePull first and ImagePullBackOff from its next try: a slow first look sees the second.
+        // The kubelet says ErrImagePull first and ImagePullBackOff from its next try; a slow look sees the second.
         Assert.Matches("ErrImagePull|ImagePullBackOff", ran.Problem!.Message);
         Assert.Empty((await _client.BatchV1.ListNamespacedJobAsync("acme--builds")).Items);
     }
