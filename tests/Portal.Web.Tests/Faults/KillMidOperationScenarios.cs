@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using k8s;
@@ -231,22 +232,28 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
         await PipelineRunCrashScenarios.SucceedsAsync(
             api.PostAsJsonAsync("/api/v1/tenants", new { slug = Tenant, displayName = "Kills" }, ct)
         );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PutAsJsonAsync(
-                $"/api/v1/pools/{Pool}/quotas/{Tenant}",
-                new
-                {
-                    cpuRequests = "10",
-                    cpuLimits = "10",
-                    memoryRequests = "10Gi",
-                    memoryLimits = "10Gi",
-                    storage = "100Gi",
-                    pods = "100",
-                    middlewareInstances = "10",
-                },
-                ct
-            )
-        );
+        // The pool promises what its nodes hold once the cluster's watch has written them: until then a grant is
+        // refused with "0 left of 0", so it is asked again for a while.
+        var grant = new
+        {
+            cpuRequests = "10",
+            cpuLimits = "10",
+            memoryRequests = "10Gi",
+            memoryLimits = "10Gi",
+            storage = "100Gi",
+            pods = "100",
+            middlewareInstances = "10",
+        };
+        for (var tries = 1; ; tries++)
+        {
+            using var granted = await api.PutAsJsonAsync($"/api/v1/pools/{Pool}/quotas/{Tenant}", grant, ct);
+            if (granted.StatusCode != HttpStatusCode.Conflict || tries == 60)
+            {
+                await PipelineRunCrashScenarios.SucceedsAsync(Task.FromResult(granted));
+                break;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        }
         await EndedAsync(portal, database, await AcceptedAsync(CreateEnvironmentAsync(api, Dev, 4, ct)), ct);
         await PipelineRunCrashScenarios.SucceedsAsync(
             api.PostAsJsonAsync(
