@@ -76,7 +76,7 @@ internal static class MonitoringBenchmark
             .AddSingleton<IConfiguration>(configuration)
             .AddPortalInfrastructure(configuration, Path.GetTempPath())
             .AddSingleton<TimeProvider>(clock)
-            .AddSingleton<IOperationQueue, NoJobServer>()
+            .AddSingleton<IOperationQueue, PostgresPortal.NoJobServer>()
             .AddSingleton<IAlertNotificationQueue, NoNotifications>()
             .BuildServiceProvider();
         var report = new Report();
@@ -764,29 +764,6 @@ internal static class MonitoringBenchmark
         public DateTime Now { get; set; } = now;
 
         public override DateTimeOffset GetUtcNow() => new(Now, TimeSpan.Zero);
-    }
-
-    private sealed class NoJobServer : IOperationQueue
-    {
-        public void Enqueue(Operation operation) =>
-            throw new InvalidOperationException(
-                $"The benchmark process runs no job server: operation {operation.Kind} belongs to the portal process."
-            );
-
-        public bool Holds(string jobId) =>
-            throw new InvalidOperationException(
-                "The benchmark process runs no job server: sweeping operations belongs to the portal process."
-            );
-
-        public void LookAgainAfter(Guid operationId, TimeSpan delay) =>
-            throw new InvalidOperationException(
-                "The benchmark process runs no job server: rollouts are followed by the portal process."
-            );
-
-        public void Wake(Guid operationId) =>
-            throw new InvalidOperationException(
-                "The benchmark process runs no job server: rollouts are followed by the portal process."
-            );
     }
 
     private sealed class NoNotifications : IAlertNotificationQueue

@@ -91,7 +91,8 @@ internal sealed class PostgresPortal : IAsyncDisposable
         await drop.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
-    private sealed class NoJobServer : IOperationQueue
+    /// <summary>The benchmark process queues no job: operations belong to the portal process.</summary>
+    internal sealed class NoJobServer : IOperationQueue
     {
         public void Enqueue(Operation operation) =>
             throw new InvalidOperationException(
