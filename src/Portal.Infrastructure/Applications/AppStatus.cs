@@ -104,40 +104,62 @@ public sealed class AppStatusReader(PortalDbContext db, IClusterGateway gateway,
             .ToList();
 
     /// <summary>
-    /// The status behind a workload the watch saw change, whichever tenant it belongs to: the live push has no tenant
-    /// in scope, and finds it from the namespace. Null when no application of that name is deployed there.
+    /// The status behind each workload the watch saw change, whichever tenant it belongs to: the live push has no
+    /// tenant in scope, and finds it from the namespace. Two queries for the whole batch, however many workloads it
+    /// holds; a workload no application of that name is deployed to has no entry.
     /// </summary>
-    public async Task<EnvironmentStatus?> ForWorkloadAsync(AppWorkload workload, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<AppWorkload, EnvironmentStatus>> ForWorkloadsAsync(
+        IReadOnlyCollection<AppWorkload> workloads,
+        CancellationToken ct
+    )
     {
-        var deployment = await (
-            from e in db.Environments.IgnoreQueryFilters()
-            join p in db.ResourcePools on e.PoolId equals p.Id
-            where e.Namespace == workload.Namespace && p.ClusterId == workload.ClusterId
-            join a in db.Applications.IgnoreQueryFilters() on e.TenantId equals a.TenantId
-            where a.Name == workload.App
-            join d in db.AppDeployments.IgnoreQueryFilters()
-                on new { A = a.Id, E = e.Id } equals new { A = d.ApplicationId, E = d.EnvironmentId }
-            select new DeploymentRow(
-                a.Id,
-                a.Name,
-                e.Name,
-                e.Namespace,
-                p.ClusterId,
-                d.Revision,
-                d.Replicas,
-                d.State,
-                d.Reason
+        if (workloads.Count == 0)
+            return new Dictionary<AppWorkload, EnvironmentStatus>();
+        // One IN list per column, then the exact (cluster, namespace, app) triples kept in memory: what the lists let
+        // through beyond them is bounded by the batch and cheaper than one query per workload.
+        var clusters = workloads.Select(w => w.ClusterId).Distinct().ToList();
+        var namespaces = workloads.Select(w => w.Namespace).Distinct().ToList();
+        var apps = workloads.Select(w => w.App).Distinct().ToList();
+        var wanted = workloads.ToHashSet();
+        var deployments = (
+            await (
+                from e in db.Environments.IgnoreQueryFilters()
+                join p in db.ResourcePools on e.PoolId equals p.Id
+                where namespaces.Contains(e.Namespace) && clusters.Contains(p.ClusterId)
+                join a in db.Applications.IgnoreQueryFilters() on e.TenantId equals a.TenantId
+                where apps.Contains(a.Name)
+                join d in db.AppDeployments.IgnoreQueryFilters()
+                    on new { A = a.Id, E = e.Id } equals new { A = d.ApplicationId, E = d.EnvironmentId }
+                select new DeploymentRow(
+                    a.Id,
+                    a.Name,
+                    e.Name,
+                    e.Namespace,
+                    p.ClusterId,
+                    d.Revision,
+                    d.Replicas,
+                    d.State,
+                    d.Reason
+                )
             )
-        )
-            .AsNoTracking()
-            .FirstOrDefaultAsync(ct);
-        if (deployment is null)
-            return null;
-        var pods = await db
-            .WorkloadPods.AsNoTracking()
-            .Where(p => p.ClusterId == workload.ClusterId && p.Namespace == workload.Namespace && p.App == workload.App)
-            .ToListAsync(ct);
-        return Status(deployment, pods);
+                .AsNoTracking()
+                .ToListAsync(ct)
+        ).Where(d => wanted.Contains(new AppWorkload(d.ClusterId, d.Namespace, d.App))).ToList();
+        if (deployments.Count == 0)
+            return new Dictionary<AppWorkload, EnvironmentStatus>();
+        var pods = (
+            await db
+                .WorkloadPods.AsNoTracking()
+                .Where(p => clusters.Contains(p.ClusterId) && namespaces.Contains(p.Namespace) && apps.Contains(p.App))
+                .ToListAsync(ct)
+        ).ToLookup(p => new AppWorkload(p.ClusterId, p.Namespace, p.App));
+        var statuses = new Dictionary<AppWorkload, EnvironmentStatus>();
+        foreach (var deployment in deployments)
+        {
+            var workload = new AppWorkload(deployment.ClusterId, deployment.Namespace, deployment.App);
+            statuses.TryAdd(workload, Status(deployment, pods[workload]));
+        }
+        return statuses;
     }
 
     /// <summary>

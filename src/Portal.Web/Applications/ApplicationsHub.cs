@@ -102,8 +102,9 @@ public sealed class ApplicationsHub(
 /// <summary>
 /// Pushes an application's fresh status in an environment to the browsers that follow it, whenever the watch (or
 /// metrics) saw its pods change. Changes are queued and coalesced: a workload changed many times while a push was being
-/// made is pushed once more, with its status as it is then, so a rollout of many pods costs a few reads rather than one
-/// per pod.
+/// made is pushed once more, with its status as it is then. The queue is read in batches of up to
+/// <see cref="BatchSize"/> workloads, each batch's statuses in two queries, so that a watch reporting a thousand
+/// changed workloads a second costs a few reads a second rather than two per workload.
 /// </summary>
 internal sealed class SignalRWorkloadChangeNotifier(
     IServiceScopeFactory scopes,
@@ -111,6 +112,8 @@ internal sealed class SignalRWorkloadChangeNotifier(
     ILogger<SignalRWorkloadChangeNotifier> logger
 ) : BackgroundService, IWorkloadChangeNotifier
 {
+    public const int BatchSize = 500;
+
     private readonly ConcurrentDictionary<AppWorkload, byte> _pending = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true }
@@ -131,37 +134,44 @@ internal sealed class SignalRWorkloadChangeNotifier(
             while (await _wake.Reader.WaitToReadAsync(stoppingToken))
             {
                 _wake.Reader.TryRead(out _);
-                foreach (var workload in _pending.Keys)
-                {
-                    if (_pending.TryRemove(workload, out _))
-                        await PushAsync(workload, stoppingToken);
-                }
+                while (TakeBatch() is { Count: > 0 } batch)
+                    await PushAsync(batch, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 
-    private async Task PushAsync(AppWorkload workload, CancellationToken ct)
+    private List<AppWorkload> TakeBatch()
+    {
+        var batch = new List<AppWorkload>(Math.Min(BatchSize, _pending.Count));
+        foreach (var workload in _pending.Keys)
+        {
+            if (batch.Count == BatchSize)
+                break;
+            if (_pending.TryRemove(workload, out _))
+                batch.Add(workload);
+        }
+        return batch;
+    }
+
+    private async Task PushAsync(IReadOnlyCollection<AppWorkload> batch, CancellationToken ct)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            var current = await scope
+            var statuses = await scope
                 .ServiceProvider.GetRequiredService<AppStatusReader>()
-                .ForWorkloadAsync(workload, ct);
-            if (current is not null)
-                await hub
-                    .Clients.Group(ApplicationsHub.Group(workload))
-                    .SendAsync(ApplicationsHub.StatusChanged, new AppStatusUpdate(workload.App, current), ct);
+                .ForWorkloadsAsync(batch, ct);
+            await Task.WhenAll(
+                statuses.Select(s =>
+                    hub.Clients.Group(ApplicationsHub.Group(s.Key))
+                        .SendAsync(ApplicationsHub.StatusChanged, new AppStatusUpdate(s.Key.App, s.Value), ct)
+                )
+            );
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            logger.LogWarning(
-                e,
-                "The status of {App} in {Namespace} could not be pushed",
-                workload.App,
-                workload.Namespace
-            );
+            logger.LogWarning(e, "The status of {Count} changed workloads could not be pushed", batch.Count);
         }
     }
 }

@@ -5,9 +5,11 @@ using k8s;
 using k8s.Models;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Domain.Applications;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Applications;
+using Portal.Infrastructure.Clusters;
 using Portal.Web.Applications;
 using Portal.Web.Tests.Support;
 
@@ -178,6 +180,39 @@ public sealed class ApplicationStatusScenarios(SandboxPortal portal) : IClassFix
         Assert.Equal("dev", Assert.Single(initial).Environment);
         Assert.Equal(3, status.Pods.Count(p => p.Ready));
         Assert.All(updates, u => Assert.Equal(deployed.App, u.App));
+    }
+
+    [Fact]
+    public async Task A_batch_of_changed_workloads_reads_the_workloads_asked_not_every_pairing_of_their_namespaces_and_names()
+    {
+        var first = await Apps.DeployedAppAsync(replicas: 1);
+        var second = await Apps.DeployedAppAsync(replicas: 2);
+        // The first tenant also runs an application of the second's name: a pairing nobody asked for.
+        var namesake = await Apps.DeployedBesideAsync(first, second.App, replicas: 1);
+        await Apps.PodsAsync(first, 1);
+        await Apps.PodsAsync(second, 2);
+        await Apps.PodsAsync(namesake, 1);
+        var clusterId = await Arrange.QueryAsync(db =>
+            db.WorkloadPods.Where(p => p.Namespace == first.Namespace).Select(p => p.ClusterId).FirstAsync()
+        );
+        var asked = new[]
+        {
+            new AppWorkload(clusterId, first.Namespace, first.App),
+            new AppWorkload(clusterId, second.Namespace, second.App),
+            new AppWorkload(clusterId, second.Namespace, "deployed-nowhere"),
+        };
+
+        await using var scope = portal.Factory.Services.CreateAsyncScope();
+        var statuses = await scope
+            .ServiceProvider.GetRequiredService<AppStatusReader>()
+            .ForWorkloadsAsync(asked, default);
+
+        Assert.Equal(asked[..2].ToHashSet(), statuses.Keys.ToHashSet());
+        Assert.Equal(first.Namespace, statuses[asked[0]].Namespace);
+        Assert.Single(statuses[asked[0]].Pods);
+        Assert.Equal(second.Namespace, statuses[asked[1]].Namespace);
+        Assert.Equal(2, statuses[asked[1]].Pods.Count);
+        Assert.All(statuses[asked[1]].Pods, p => Assert.StartsWith(second.App + "-", p.Name));
     }
 
     [Fact]

@@ -33,8 +33,18 @@ public sealed class SandboxApps(PortalFactory factory)
     public async Task<DeployedApp> DeployedAppAsync(int replicas, string image = "nginx:1.27")
     {
         var tenant = await EnvironmentAsync("dev");
+        return await DeployedAppAsync(tenant, Arrange.Unique("web"), replicas, image);
+    }
+
+    /// <summary>
+    /// Another application of <paramref name="beside"/>'s tenant, named <paramref name="app"/>, in its "dev".
+    /// </summary>
+    public Task<DeployedApp> DeployedBesideAsync(DeployedApp beside, string app, int replicas) =>
+        DeployedAppAsync(beside.Tenant, app, replicas, "nginx:1.27");
+
+    private async Task<DeployedApp> DeployedAppAsync(Tenant tenant, string app, int replicas, string image)
+    {
         var ns = $"{tenant.Slug}-dev";
-        var app = Arrange.Unique("web");
         using var cluster = SandboxClient();
         await cluster.AppsV1.CreateNamespacedDeploymentAsync(
             (await RenderAsync(tenant, app, ns, replicas, image)).Deployment,
