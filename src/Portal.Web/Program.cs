@@ -15,7 +15,16 @@ if (args is [KeyRingCertificate.Command, var certificatePath])
     return;
 }
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
+// appsettings are read once: reloading them on change has .NET watch the whole content root, and on Linux that is one
+// inotify watch per directory, App_Data's build trees included (tens of thousands of directories, more with each
+// build, each file a build writes an event to the portal). A command-line value of the same key still wins.
+var builder = WebApplication.CreateBuilder(
+    new WebApplicationOptions
+    {
+        Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+        WebRootPath = WebRoot.Locate(),
+    }
+);
 
 builder.AddPortalLogging();
 builder.Services.AddPortalInfrastructure(builder.Configuration, builder.Environment.ContentRootPath);
