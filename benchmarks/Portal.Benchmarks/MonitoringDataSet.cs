@@ -408,7 +408,10 @@ internal sealed class MonitoringDataSet
     {
         var rollup = table == "MetricRollups";
         var columns = rollup ? Columns + ", \"SampleCount\"" : Columns;
-        await using var connection = new NpgsqlConnection(connectionString);
+        // A day of a large world is millions of rows in one COPY: its completion may take longer than a command's
+        // default 30 s on a loaded server, and a timed-out COPY loses the day.
+        var unbounded = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0 };
+        await using var connection = new NpgsqlConnection(unbounded.ConnectionString);
         await connection.OpenAsync(ct);
         long rows = 0;
         var watch = Stopwatch.StartNew();

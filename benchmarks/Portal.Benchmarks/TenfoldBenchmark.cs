@@ -237,16 +237,18 @@ internal static partial class TenfoldBenchmark
         progress("enumerating routes");
         var patterns = GetRoutes(root);
         var values = await RouteValuesAsync(world, services, ct);
+        var platformValues = await PlatformRouteValuesAsync(values, services, ct);
         var results = new List<RouteResult>();
         var skipped = new List<string>();
         foreach (var pattern in patterns)
         {
-            var url = Fill(pattern, values, out var missing);
+            var url = Fill(pattern, IsTenants(pattern) ? values : platformValues, out var missing);
             if (url is null)
             {
                 skipped.Add($"`{pattern}` (no value for `{missing}`)");
                 continue;
             }
+            url += QueryOf(pattern);
             var client = pattern.StartsWith("api/", StringComparison.Ordinal) ? api.Client : web.Client;
             var samples = new Samples($"`{pattern}`");
             var status = 0;
@@ -379,6 +381,39 @@ internal static partial class TenfoldBenchmark
         return absent is null ? url : null;
     }
 
+    private static bool IsTenants(string pattern) => pattern.Contains("{tenant}", StringComparison.Ordinal);
+
+    /// <summary>What a route needs besides its path to answer 200, as its page's links send it.</summary>
+    private static string QueryOf(string pattern) =>
+        pattern.EndsWith("/promotion", StringComparison.Ordinal) ? "?from=dev&to=prod"
+        : pattern.Contains("/metrics/apps/", StringComparison.Ordinal)
+        || pattern.Contains("/metrics/instances/", StringComparison.Ordinal)
+            ? "?environment=dev"
+        : "";
+
+    /// <summary>
+    /// The values of the platform's own routes (no tenant in the path): its own alert rule rather than a tenant's.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> PlatformRouteValuesAsync(
+        IReadOnlyDictionary<string, string> tenantValues,
+        IServiceProvider services,
+        CancellationToken ct
+    )
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var values = new Dictionary<string, string>(tenantValues, StringComparer.Ordinal);
+        values.Remove("ruleId");
+        var rule = await db
+            .AlertRules.IgnoreQueryFilters()
+            .Where(r => r.TenantId == null)
+            .Select(r => (Guid?)r.Id)
+            .FirstOrDefaultAsync(ct);
+        if (rule is not null)
+            values["ruleId"] = rule.Value.ToString();
+        return values;
+    }
+
     [GeneratedRegex(@"\{\*?\*?(\w+)(:[^}]*|\?)?\}")]
     private static partial Regex RouteParameter();
 
@@ -417,7 +452,6 @@ internal static partial class TenfoldBenchmark
                 .FirstOrDefaultAsync(ct)
         );
         Add("host", await db.Hosts.OrderBy(h => h.Name).Select(h => h.Name).FirstOrDefaultAsync(ct));
-        Add("hostId", await db.Hosts.OrderBy(h => h.Name).Select(h => (Guid?)h.Id).FirstOrDefaultAsync(ct));
         var instance = await db
             .MiddlewareInstances.IgnoreQueryFilters()
             .Where(i => i.TenantId == tenant.Id)

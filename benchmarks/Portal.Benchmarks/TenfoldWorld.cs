@@ -497,13 +497,15 @@ internal sealed class TenfoldWorld(double scale)
             {
                 var (slug, apps, _) = TenantRows[k % 5 == 0 ? 0 : k % TenantRows.Count];
                 var t = TenantRows.FindIndex(r => r.Slug == slug);
+                // Every 50th rule is the platform's own, on its nodes, so that the admin's rule pages have one too.
+                var platform = k % 50 == 49;
                 var rule = AlertRule.Create(
-                    RuleScope.App,
-                    tenantIds[slug],
-                    AppName(t, k / TenantRows.Count % Math.Max(1, apps)),
+                    platform ? RuleScope.Platform : RuleScope.App,
+                    platform ? null : tenantIds[slug],
+                    platform ? null : AppName(t, k / TenantRows.Count % Math.Max(1, apps)),
                     new RuleSettings(
                         Invariant($"rule {k}"),
-                        metrics[k % 2],
+                        platform ? AlertMetric.NodeCpuPercent : metrics[k % 2],
                         Aggregation.Avg,
                         Comparator.Above,
                         80 + k % 15,
@@ -517,7 +519,11 @@ internal sealed class TenfoldWorld(double scale)
             }
             await db.SaveChangesAsync(ct);
         }
-        Took["alert rules"] = new(AlertRules, clock.Elapsed, "EF, `AlertRule.Create` (app scope)");
+        Took["alert rules"] = new(
+            AlertRules,
+            clock.Elapsed,
+            "EF, `AlertRule.Create` (app scope; every 50th platform scope)"
+        );
 
         clock.Restart();
         await using (var scope = services.CreateAsyncScope())
