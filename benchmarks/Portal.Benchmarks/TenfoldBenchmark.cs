@@ -16,10 +16,11 @@ using static Portal.Benchmarks.Report;
 namespace Portal.Benchmarks;
 
 /// <summary>
-/// `-- --tenfold [--scale 0.1] [--requests N] [--keep-databases]`: issue 17's ten-times world on PostgreSQL, the real
-/// portal over HTTP on it (every GET page and API list, crawled from the endpoint data source with real ids), the
-/// application list's throughput under wrk against a bare baseline page, the cluster watch's currency at 1,000
-/// changes/s, 1,000 SignalR followers and the portal's peak RSS; written to benchmarks/results/&lt;date&gt;-tenfold.md.
+/// `-- --tenfold [--scale 0.1] [--requests N] [--keep-databases] [--throughput-only]`: issue 17's ten-times world
+/// on PostgreSQL, the real portal over HTTP on it (every GET page and API list, crawled from the endpoint data source
+/// with real ids), the application list's throughput under wrk against a bare baseline page, the cluster watch's
+/// currency at 1,000 changes/s, 1,000 SignalR followers and the portal's peak RSS; written to
+/// benchmarks/results/&lt;date&gt;-tenfold.md (`--throughput-only`: the world and the wrk section only).
 /// </summary>
 internal static partial class TenfoldBenchmark
 {
@@ -46,6 +47,8 @@ internal static partial class TenfoldBenchmark
         var requests = (int)Argument(args, "--requests", 30);
         var changeSeconds = (int)Argument(args, "--change-seconds", 60);
         var metricDays = (int)Argument(args, "--metric-days", TenfoldWorld.MetricDays);
+        // Only the world and §3 (wrk): for working on the application list's throughput without the rest.
+        var throughputOnly = args.Contains("--throughput-only");
         var clock = Stopwatch.StartNew();
         void Progress(string what) =>
             Console.Error.WriteLine(Invariant($"[{clock.Elapsed.TotalSeconds, 7:F1}s] {what}"));
@@ -61,6 +64,10 @@ internal static partial class TenfoldBenchmark
                 + "clusters in the benchmark process; the real portal (`src/Portal.Web`, child process, cluster watch "
                 + "and job server on, `Portal:Benchmarks:BaselinePage=true`) on that database."
         );
+        if (throughputOnly)
+            report.Line(
+                "`--throughput-only`: the world (§1) and the wrk throughput (§3) only; no crawl, watch or RSS."
+            );
         report.Heading("## Machine");
         report.Lines(Machine.Describe());
 
@@ -83,14 +90,32 @@ internal static partial class TenfoldBenchmark
             {
                 using var api = await PortalApi.SignInAsync(web, ct);
                 await SeedAsync(report, world, api, portal, metricDays, Progress, ct);
-                var crawl = await CrawlAsync(report, root, world, web, api, portal.Services, requests, Progress, ct);
-                verdicts.AddRange(crawl);
+                if (portal.Keep)
+                    Progress($"kept: database {portal.Database}, {WebProcess.AdminEmail} / {web.Password}");
+                if (!throughputOnly)
+                {
+                    var crawl = await CrawlAsync(
+                        report,
+                        root,
+                        world,
+                        web,
+                        api,
+                        portal.Services,
+                        requests,
+                        Progress,
+                        ct
+                    );
+                    verdicts.AddRange(crawl);
+                }
                 verdicts.AddRange(await ThroughputAsync(report, web, Progress, ct));
-                verdicts.AddRange(
-                    await CurrencyAsync(report, world, web, portal.Services, changeSeconds, Progress, findings, ct)
-                );
-                verdicts.Add(PeakRss(report, web.ProcessId));
-                await ExplainSlowestAsync(report, portal.ConnectionString, ct);
+                if (!throughputOnly)
+                {
+                    verdicts.AddRange(
+                        await CurrencyAsync(report, world, web, portal.Services, changeSeconds, Progress, findings, ct)
+                    );
+                    verdicts.Add(PeakRss(report, web.ProcessId));
+                    await ExplainSlowestAsync(report, portal.ConnectionString, ct);
+                }
             }
         }
         finally
@@ -113,7 +138,7 @@ internal static partial class TenfoldBenchmark
         report.Line(Invariant($"Total run time: {Format.Seconds(clock.Elapsed)}."));
         var results = Path.Combine(root, "benchmarks", "results");
         Directory.CreateDirectory(results);
-        var suffix = scale >= 1 ? "" : Invariant($"-{scale}");
+        var suffix = (scale >= 1 ? "" : Invariant($"-{scale}")) + (throughputOnly ? "-throughput" : "");
         var file = Path.Combine(results, Invariant($"{DateTime.UtcNow:yyyy-MM-dd}-tenfold{suffix}.md"));
         await File.WriteAllTextAsync(file, report.ToString(), CancellationToken.None);
         Progress($"report written to {file}");

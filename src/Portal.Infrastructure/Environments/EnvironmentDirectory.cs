@@ -74,6 +74,10 @@ public sealed class EnvironmentDirectory(
     public async Task<IReadOnlyList<EnvironmentUsage>> ListAsync(CancellationToken ct) =>
         await db.EnvironmentUsage().ToListAsync(ct);
 
+    /// <summary>The tenant's environment names, in order: what a filter or a choice of environment lists.</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct) =>
+        await db.Environments.OrderBy(e => e.Name).Select(e => e.Name).ToListAsync(ct);
+
     public async Task<IReadOnlyList<OperationView>> OperationsAsync(int take, CancellationToken ct)
     {
         var operations = await db

@@ -391,6 +391,5 @@ public sealed class ApplicationsController(
             toList ? ApplicationRoutes.ListUrl(HttpContext.TenantAccess().Tenant.Slug) : null
         );
 
-    private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>
-        (await environments.ListAsync(ct)).Select(e => e.Name).ToList();
+    private Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) => environments.NamesAsync(ct);
 }

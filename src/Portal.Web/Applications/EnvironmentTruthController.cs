@@ -45,7 +45,7 @@ public sealed class EnvironmentTruthController(
     {
         if (await catalog.FindAsync(app, ct) is not { } found)
             return NotFound();
-        var names = (await environments.ListAsync(ct)).Select(e => e.Name).ToList();
+        var names = await environments.NamesAsync(ct);
         environment ??= found.Deployments.FirstOrDefault()?.Environment ?? names.FirstOrDefault();
         DeployPreview? preview = null;
         if (environment is not null)

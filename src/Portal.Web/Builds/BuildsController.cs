@@ -117,9 +117,7 @@ public sealed class BuildsController(
                 BuildView.Of(found),
                 string.Concat(log.Select(c => c.Text)),
                 log.Count > 0 ? log[^1].Sequence : 0,
-                found.Build.State == BuildState.Succeeded
-                    ? [.. (await environments.ListAsync(ct)).Select(e => e.Name)]
-                    : [],
+                found.Build.State == BuildState.Succeeded ? [.. await environments.NamesAsync(ct)] : [],
                 new BuildDeployForm(),
                 found.Build.IsFinished ? [] : prerequisites.Missing()
             )

@@ -396,7 +396,7 @@ public sealed class InstancesController(
         };
 
     private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>
-        (await environments.ListAsync(ct)).Select(e => e.Name).ToList();
+        [.. await environments.NamesAsync(ct)];
 
     private async Task<IReadOnlyList<string>> ApplicationsInAsync(string environment, CancellationToken ct) =>
         (

@@ -109,6 +109,23 @@ public sealed partial class ApplicationPageScenarios(SandboxPortal portal) : ICl
     }
 
     [Fact]
+    public async Task The_list_shows_each_application_with_its_environments_and_the_total_even_past_the_last_page()
+    {
+        var deployed = await Apps.DeployedAppAsync(replicas: 1);
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(deployed.Tenant, TenantRole.Viewer));
+        var list = $"/t/{deployed.Tenant.Slug}/apps";
+
+        var first = await viewer.Http.GetStringAsync(list);
+        var past = await viewer.Http.GetStringAsync($"{list}?page=3");
+
+        Assert.Contains($"data-application=\"{deployed.App}\"", first);
+        Assert.Matches(@"data-environment=""dev""[^>]*><i class=""bi bi-[a-z-]+""[^>]*></i>\s+dev: \w+", first);
+        Assert.Matches(@"1 application\(s\),\s+page 1 of 1", first);
+        Assert.DoesNotContain("data-application=", past);
+        Assert.Matches(@"1 application\(s\),\s+page 3 of 1", past);
+    }
+
+    [Fact]
     public async Task A_developer_creates_an_application_from_the_form_and_sees_each_bad_field_explained()
     {
         var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
