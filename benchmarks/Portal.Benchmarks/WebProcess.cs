@@ -210,7 +210,8 @@ internal sealed partial class WebProcess : IAsyncDisposable
         Client.Dispose();
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: false);
+            // The portal's own children too (its embedded registry), which a killed portal cannot stop.
+            _process.Kill(entireProcessTree: true);
             await _process
                 .WaitForExitAsync()
                 .WaitAsync(TimeSpan.FromSeconds(15))
