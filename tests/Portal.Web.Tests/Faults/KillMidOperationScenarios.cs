@@ -229,7 +229,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
             case OperationKinds.EnvironmentCreate:
                 var environment = $"e{plan.Trial}";
                 world.Environments.Add(environment);
-                call = CreateEnvironmentAsync(api, environment, 1, ct);
+                call = ProcessWorld.CreateEnvironmentAsync(api, environment, 1, ct);
                 break;
             case OperationKinds.ApplicationDeploy:
                 await ProcessWorld.SucceedsAsync(
@@ -270,7 +270,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
                 );
                 break;
         }
-        return (await AcceptedAsync(call), _clock.Elapsed);
+        return (await ProcessWorld.AcceptedAsync(call), _clock.Elapsed);
     }
 
     /// <summary>

@@ -13,7 +13,6 @@ using Portal.Infrastructure.Persistence;
 using Portal.Web.Common;
 using Portal.Web.Environments;
 using Portal.Web.Tests.Pipelines;
-using Portal.Web.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Portal.Web.Tests.Faults;

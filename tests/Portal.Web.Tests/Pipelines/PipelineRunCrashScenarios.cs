@@ -234,7 +234,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
     /// verified.
     /// </summary>
     private static Task ConnectSourceAsync(HttpClient api, string repositoryUrl, CancellationToken ct) =>
-        SucceedsAsync(
+        ProcessWorld.SucceedsAsync(
             api.PutAsJsonAsync(
                 $"/api/v1/tenants/{ProcessWorld.Tenant}/apps/{ProcessWorld.App}/source",
                 new

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Web.Clusters;
+using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Pipelines;
 
