@@ -7,7 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Web.Clusters;
-using Portal.Web.Tests.Support;
 
 namespace Portal.Web.Tests.Pipelines;
 
@@ -101,7 +100,7 @@ internal static class ProcessWorld
         CancellationToken ct
     )
     {
-        await SandboxWorld.EventuallyAsync(
+        await Support.SandboxWorld.EventuallyAsync(
             async () =>
             {
                 await using var db = database.Open();
@@ -263,7 +262,7 @@ internal static class ProcessWorld
     )
     {
         Operation? operation = null;
-        await SandboxWorld.EventuallyAsync(
+        await Support.SandboxWorld.EventuallyAsync(
             async () =>
             {
                 await using var db = database.Open();
