@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,8 +27,6 @@ namespace Portal.Web.Tests.Clouds;
 /// </summary>
 public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
 {
-    private const string Pool = "cloud-crash";
-
     [SkippableTheory]
     [InlineData(DatabaseKind.Sqlite)]
     [InlineData(DatabaseKind.Postgres)]
@@ -55,35 +52,15 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
         try
         {
             var kubeconfig = Path.Combine(folder, "sandbox.yaml");
-            sandbox = await PipelineRunCrashScenarios.StartSandboxAsync(kubeconfig, ct, podStartDelayMs: 200);
+            sandbox = await ProcessWorld.StartSandboxAsync(kubeconfig, ct, podStartDelayMs: 200);
             database = PortalDatabase.For(kind, folder);
             var settings = Settings(database);
             portal = await PortalProcess.StartAsync(settings, null, ct);
             await portal.SignInAsync(ct);
             using (var api = await portal.AdminApiAsync(ct))
             {
-                await PipelineRunCrashScenarios.SucceedsAsync(
-                    api.PostAsJsonAsync(
-                        "/api/v1/clusters",
-                        new { name = "crash-sandbox", kubeconfig = await File.ReadAllTextAsync(kubeconfig, ct) },
-                        ct
-                    )
-                );
-                await PipelineRunCrashScenarios.SucceedsAsync(
-                    api.PostAsJsonAsync(
-                        "/api/v1/pools",
-                        new
-                        {
-                            name = Pool,
-                            cluster = "crash-sandbox",
-                            nodeSelector = $"pool={Pool}",
-                            region = "sandbox-1",
-                            cpuOvercommit = 1,
-                            memoryOvercommit = 1,
-                        },
-                        ct
-                    )
-                );
+                await ProcessWorld.RegisterClusterAsync(api, await File.ReadAllTextAsync(kubeconfig, ct), ct);
+                await ProcessWorld.AddPoolAsync(api, "sandbox-1", $"pool={ProcessWorld.Pool}", ct);
             }
             var hostId = await GrowAsync(database, cloud, ct);
             Note("account, template and one host arranged beside the portal; its operation waits for the sweeper");
@@ -214,7 +191,7 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
         var template = await scope
             .ServiceProvider.GetRequiredService<HostTemplates>()
             .CreateAsync(
-                Pool,
+                ProcessWorld.Pool,
                 "crash-alibaba",
                 new HostTemplateSpec(
                     "small",
@@ -233,7 +210,9 @@ public sealed class CloudHostCrashScenarios(ITestOutputHelper output)
                 ct
             );
         Assert.True(template.Succeeded, template.Problem?.Message);
-        var grown = await scope.ServiceProvider.GetRequiredService<PoolGrowth>().GrowAsync(Pool, "small", 1, ct);
+        var grown = await scope
+            .ServiceProvider.GetRequiredService<PoolGrowth>()
+            .GrowAsync(ProcessWorld.Pool, "small", 1, ct);
         Assert.True(grown.Succeeded, grown.Problem?.Message);
         return grown.Value[0].Id;
     }

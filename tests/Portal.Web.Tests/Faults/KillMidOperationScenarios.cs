@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
@@ -29,10 +27,6 @@ namespace Portal.Web.Tests.Faults;
 /// </summary>
 public sealed class KillMidOperationScenarios(ITestOutputHelper output)
 {
-    private const string Tenant = "kills";
-    private const string App = "shop";
-    private const string Pool = "kill-pool";
-    private const string Dev = "dev";
     private const int Trials = 20;
 
     /// <summary>Overrides the seed of the kill moments, to replay a run whose trial failed.</summary>
@@ -85,11 +79,11 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
         try
         {
             // Pods start after a second: a rollout lasts long enough for a kill to land in it.
-            sandbox = await PipelineRunCrashScenarios.StartSandboxAsync(kubeconfig, ct, podStartDelayMs: 1000);
+            sandbox = await ProcessWorld.StartSandboxAsync(kubeconfig, ct, podStartDelayMs: 1000);
             using var cluster = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
             portal = await Portal.StartAsync(Settings(database), ct);
             var world = await ArrangeAsync(portal, database, await File.ReadAllTextAsync(kubeconfig, ct), ct);
-            Note($"arranged: tenant '{Tenant}', environment '{Dev}', '{App}' at revision 1");
+            Note($"arranged: {ProcessWorld.DevNamespace}, '{ProcessWorld.App}' at revision 1");
 
             var outcomes = new List<(KillPlan Plan, OperationState State)>();
             foreach (var plan in plans)
@@ -187,7 +181,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
     private sealed class World(Guid tenantId)
     {
         public Guid TenantId { get; } = tenantId;
-        public List<string> Environments { get; } = [Dev];
+        public List<string> Environments { get; } = [ProcessWorld.Dev];
         public List<string> Instances { get; } = [];
         public int Deploys { get; set; } = 1;
         public int Scales { get; set; }
@@ -210,124 +204,15 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
         CancellationToken ct
     )
     {
-        var api = portal.Api;
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync("/api/v1/clusters", new { name = "kill-sandbox", kubeconfig }, ct)
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                "/api/v1/pools",
-                new
-                {
-                    name = Pool,
-                    cluster = "kill-sandbox",
-                    nodeSelector = "",
-                    region = "bj",
-                    cpuOvercommit = 1,
-                    memoryOvercommit = 1,
-                },
-                ct
-            )
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync("/api/v1/tenants", new { slug = Tenant, displayName = "Kills" }, ct)
-        );
-        // The pool promises what its nodes hold once the cluster's watch has written them: until then a grant is
-        // refused with "0 left of 0", so it is asked again for a while.
-        var grant = new
-        {
-            cpuRequests = "10",
-            cpuLimits = "10",
-            memoryRequests = "10Gi",
-            memoryLimits = "10Gi",
-            storage = "100Gi",
-            pods = "100",
-            middlewareInstances = "10",
-        };
-        for (var tries = 1; ; tries++)
-        {
-            using var granted = await api.PutAsJsonAsync($"/api/v1/pools/{Pool}/quotas/{Tenant}", grant, ct);
-            if (granted.StatusCode != HttpStatusCode.Conflict || tries == 60)
-            {
-                await PipelineRunCrashScenarios.SucceedsAsync(Task.FromResult(granted));
-                break;
-            }
-            await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        }
-        await EndedAsync(portal, database, await AcceptedAsync(CreateEnvironmentAsync(api, Dev, 4, ct)), ct);
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/apps",
-                new
-                {
-                    name = App,
-                    description = "The shop",
-                    owner = "team-shop",
-                    spec = Spec(0),
-                },
-                ct
-            )
-        );
-        await EndedAsync(portal, database, await AcceptedAsync(DeployAsync(api, 0, ct)), ct);
+        await ProcessWorld.RegisterClusterAsync(portal.Api, kubeconfig, ct);
+        await ProcessWorld.ArrangeShopAsync(portal.Api, database, ProcessWorld.ShopSpec(deploy: 0), ct);
+        await ProcessWorld.DeployShopAsync(portal.Api, database, "deploy 0", ct);
         await using var db = database.Open();
-        return new World(await db.Tenants.Where(t => t.Slug == Tenant).Select(t => t.Id).SingleAsync(ct));
+        return new World(await db.Tenants.Where(t => t.Slug == ProcessWorld.Tenant).Select(t => t.Id).SingleAsync(ct));
     }
-
-    private static async Task EndedAsync(Portal portal, PortalDatabase database, Guid operationId, CancellationToken ct)
-    {
-        var ended = await UntilEndedAsync(database, operationId, portal, ct);
-        Assert.True(ended.State == OperationState.Succeeded, $"Arranging failed: {ended.Kind} {ended.Error}");
-    }
-
-    private static Task<HttpResponseMessage> CreateEnvironmentAsync(
-        HttpClient api,
-        string name,
-        int cpus,
-        CancellationToken ct
-    ) =>
-        api.PostAsJsonAsync(
-            $"/api/v1/tenants/{Tenant}/environments",
-            new
-            {
-                name,
-                pool = Pool,
-                share = new
-                {
-                    cpuRequests = cpus.ToString(CultureInfo.InvariantCulture),
-                    cpuLimits = cpus.ToString(CultureInfo.InvariantCulture),
-                    memoryRequests = $"{cpus}Gi",
-                    memoryLimits = $"{cpus}Gi",
-                    storage = $"{cpus * 4}Gi",
-                    pods = (cpus * 8).ToString(CultureInfo.InvariantCulture),
-                },
-            },
-            ct
-        );
-
-    /// <summary>The app's spec: each deploy trial changes a variable, so that its revision rolls new pods.</summary>
-    private static object Spec(int deploy) =>
-        new
-        {
-            image = "nginx:1.27",
-            resources = new
-            {
-                cpuRequestMillis = 100,
-                cpuLimitMillis = 100,
-                memoryRequestBytes = 64L << 20,
-                memoryLimitBytes = 64L << 20,
-            },
-            replicas = 1,
-            ports = new[] { new { name = "http", port = 8080 } },
-            environment = new[] { new { name = "DEPLOY", value = deploy.ToString(CultureInfo.InvariantCulture) } },
-            exposure = new { servicePort = 80, targetPort = 8080 },
-        };
 
     private static Task<HttpResponseMessage> DeployAsync(HttpClient api, int deploy, CancellationToken ct) =>
-        api.PostAsJsonAsync(
-            $"/api/v1/tenants/{Tenant}/apps/{App}/environments/{Dev}/deploy",
-            new { note = $"deploy {deploy}" },
-            ct
-        );
+        api.PostAsJsonAsync($"{ProcessWorld.ShopInDevPath}/deploy", new { note = $"deploy {deploy}" }, ct);
 
     /// <summary>Starts the trial's operation through the API; its id, from the 202, and when it was accepted.</summary>
     private async Task<(Guid Operation, TimeSpan Accepted)> StartAsync(
@@ -344,17 +229,17 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
             case OperationKinds.EnvironmentCreate:
                 var environment = $"e{plan.Trial}";
                 world.Environments.Add(environment);
-                call = CreateEnvironmentAsync(api, environment, 1, ct);
+                call = ProcessWorld.CreateEnvironmentAsync(api, environment, 1, ct);
                 break;
             case OperationKinds.ApplicationDeploy:
-                await PipelineRunCrashScenarios.SucceedsAsync(
+                await ProcessWorld.SucceedsAsync(
                     api.PutAsJsonAsync(
-                        $"/api/v1/tenants/{Tenant}/apps/{App}",
+                        $"/api/v1/tenants/{ProcessWorld.Tenant}/apps/{ProcessWorld.App}",
                         new
                         {
                             description = "The shop",
                             owner = "team-shop",
-                            spec = Spec(world.Deploys),
+                            spec = ProcessWorld.ShopSpec(deploy: world.Deploys),
                         },
                         ct
                     )
@@ -363,7 +248,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
                 break;
             case OperationKinds.ApplicationScale:
                 call = api.PostAsJsonAsync(
-                    $"/api/v1/tenants/{Tenant}/apps/{App}/environments/{Dev}/scale",
+                    $"{ProcessWorld.ShopInDevPath}/scale",
                     new { replicas = ScaledTo[world.Scales++ % ScaledTo.Length] },
                     ct
                 );
@@ -372,10 +257,10 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
                 var instance = $"mw{plan.Trial}";
                 world.Instances.Add(instance);
                 call = api.PostAsJsonAsync(
-                    $"/api/v1/tenants/{Tenant}/middleware/instances",
+                    $"/api/v1/tenants/{ProcessWorld.Tenant}/middleware/instances",
                     new
                     {
-                        environment = Dev,
+                        environment = ProcessWorld.Dev,
                         name = instance,
                         template = "redis",
                         version = "7.2.7",
@@ -385,18 +270,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
                 );
                 break;
         }
-        return (await AcceptedAsync(call), _clock.Elapsed);
-    }
-
-    private static async Task<Guid> AcceptedAsync(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(
-            (int)response.StatusCode == 202,
-            $"{response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {body}"
-        );
-        return JsonDocument.Parse(body).RootElement.GetProperty("operation").GetGuid();
+        return (await ProcessWorld.AcceptedAsync(call), _clock.Elapsed);
     }
 
     /// <summary>
@@ -577,7 +451,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
         var found = await (
             from d in db.AppDeployments.IgnoreQueryFilters()
             join e in db.Environments.IgnoreQueryFilters() on d.EnvironmentId equals e.Id
-            where e.Name == Dev
+            where e.Name == ProcessWorld.Dev
             select new
             {
                 e.Namespace,
@@ -588,7 +462,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
         var (ns, revision, replicas) = (found.Namespace, found.Revision, found.Replicas);
         var deployments = (await cluster.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: ct)).Items;
         var deployment = Assert.Single(deployments);
-        Assert.Equal(App, deployment.Metadata.Name);
+        Assert.Equal(ProcessWorld.App, deployment.Metadata.Name);
         Assert.Equal(replicas, deployment.Spec.Replicas);
         Assert.Equal(
             revision.ToString(CultureInfo.InvariantCulture),
@@ -597,11 +471,11 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
         var services = (
             await cluster.CoreV1.ListNamespacedServiceAsync(
                 ns,
-                labelSelector: ApplicationManifests.Selector(App, Dev),
+                labelSelector: ApplicationManifests.Selector(ProcessWorld.App, ProcessWorld.Dev),
                 cancellationToken: ct
             )
         ).Items;
-        Assert.Equal([App], services.Select(s => s.Metadata.Name));
+        Assert.Equal([ProcessWorld.App], services.Select(s => s.Metadata.Name));
         // Pods of the old ReplicaSet may still be terminating when the rollout is called done.
         var wanted = revision.ToString(CultureInfo.InvariantCulture);
         var waited = Stopwatch.StartNew();
@@ -610,12 +484,12 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
             var pods = (
                 await cluster.CoreV1.ListNamespacedPodAsync(
                     ns,
-                    labelSelector: ApplicationManifests.Selector(App, Dev),
+                    labelSelector: ApplicationManifests.Selector(ProcessWorld.App, ProcessWorld.Dev),
                     cancellationToken: ct
                 )
             ).Items;
             var sets = (await cluster.AppsV1.ListNamespacedReplicaSetAsync(ns, cancellationToken: ct)).Items.Where(r =>
-                Value(r.Metadata.Labels, ApplicationManifests.NameLabel) == App && r.Spec.Replicas > 0
+                Value(r.Metadata.Labels, ApplicationManifests.NameLabel) == ProcessWorld.App && r.Spec.Replicas > 0
             );
             if (
                 pods.Count == replicas
@@ -662,7 +536,7 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
             .Where(e => e.Id == instance.EnvironmentId)
             .Select(e => e.Namespace)
             .SingleAsync(ct);
-        var selector = InstanceNames.Selector(name, Dev);
+        var selector = InstanceNames.Selector(name, ProcessWorld.Dev);
         var sets = (
             await cluster.AppsV1.ListNamespacedStatefulSetAsync(ns, labelSelector: selector, cancellationToken: ct)
         ).Items;
@@ -720,9 +594,9 @@ public sealed class KillMidOperationScenarios(ITestOutputHelper output)
             (await db.Environments.IgnoreQueryFilters().Select(e => e.Namespace).ToListAsync(ct)).Order(),
             namespaces.Order()
         );
-        var dev = $"{Tenant}-{Dev}";
+        var dev = ProcessWorld.DevNamespace;
         Assert.Equal(
-            [App],
+            [ProcessWorld.App],
             (await cluster.AppsV1.ListNamespacedDeploymentAsync(dev, cancellationToken: ct)).Items.Select(d =>
                 d.Metadata.Name
             )

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -9,13 +8,11 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Infrastructure.Persistence;
 using Portal.Web.Common;
 using Portal.Web.Environments;
 using Portal.Web.Tests.Pipelines;
-using Portal.Web.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Portal.Web.Tests.Faults;
@@ -27,9 +24,6 @@ namespace Portal.Web.Tests.Faults;
 /// </summary>
 public sealed class PostgresOutageScenarios(ITestOutputHelper output)
 {
-    private const string Tenant = "outage";
-    private const string App = "shop";
-    private const string Pool = "outage-pool";
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(10);
 
     [SkippableFact]
@@ -50,8 +44,9 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             await portal.SignInAsync(ct);
             using var api = await portal.AdminApiAsync(ct);
             api.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            await ArrangeAsync(api, database, ct);
-            Note($"portal {pid} on PostgreSQL :{server.Port}; tenant, environment and a running '{App}' arranged");
+            await ProcessWorld.ArrangeShopAsync(api, database, ProcessWorld.ShopSpec(), ct);
+            await ProcessWorld.DeployShopAsync(api, database, "before the outage", ct);
+            Note($"portal {pid} on PostgreSQL :{server.Port}; the shop running in {ProcessWorld.DevNamespace}");
 
             await using var hub = await FollowOperationsAsync(portal, api, ct);
             var hubClosed = false;
@@ -71,7 +66,7 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             Note("PostgreSQL stopped (fast shutdown)");
             await Task.Delay(TimeSpan.FromSeconds(3), ct);
             var duringOutage = await Assert.ThrowsAsync<HubException>(() =>
-                hub.InvokeAsync<JsonElement>("Follow", Tenant, ct)
+                hub.InvokeAsync<JsonElement>("Follow", ProcessWorld.Tenant, ct)
             );
             await Task.Delay(Outage - TimeSpan.FromSeconds(3), ct);
             await server.StartAgainAsync(ct);
@@ -83,7 +78,7 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(20), ct);
             await stopLoad.CancelAsync();
             await loops;
-            var afterOutage = await hub.InvokeAsync<JsonElement>("Follow", Tenant, ct);
+            var afterOutage = await hub.InvokeAsync<JsonElement>("Follow", ProcessWorld.Tenant, ct);
             Note($"load stopped: {load.Answers.Count} requests");
 
             var accepted = load.Accepted.ToList();
@@ -179,128 +174,6 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             ["Portal:Builds:Registry:Embedded"] = "false",
         };
 
-    /// <summary>A pool over the embedded sandbox, a tenant with quota, environment dev, the app running.</summary>
-    private static async Task ArrangeAsync(HttpClient api, PortalDatabase database, CancellationToken ct)
-    {
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db.Hosts.IgnoreQueryFilters().AnyAsync(ct);
-            },
-            "the sandbox's nodes in the hosts inventory",
-            60
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                "/api/v1/pools",
-                new
-                {
-                    name = Pool,
-                    displayName = "Outage pool",
-                    cluster = "sandbox",
-                    nodeSelector = "",
-                    region = "bj",
-                    cpuOvercommit = 2,
-                    memoryOvercommit = 1,
-                },
-                ct
-            )
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync("/api/v1/tenants", new { slug = Tenant, displayName = "Outage" }, ct)
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PutAsJsonAsync(
-                $"/api/v1/pools/{Pool}/quotas/{Tenant}",
-                new
-                {
-                    cpuRequests = "16",
-                    cpuLimits = "16",
-                    memoryRequests = "16Gi",
-                    memoryLimits = "16Gi",
-                    storage = "100Gi",
-                    pods = "100",
-                    middlewareInstances = "2",
-                },
-                ct
-            )
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/environments",
-                new
-                {
-                    name = "dev",
-                    pool = Pool,
-                    share = new
-                    {
-                        cpuRequests = "8",
-                        cpuLimits = "8",
-                        memoryRequests = "8Gi",
-                        memoryLimits = "8Gi",
-                        storage = "10Gi",
-                        pods = "60",
-                    },
-                },
-                ct
-            )
-        );
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db
-                    .Environments.IgnoreQueryFilters()
-                    .AnyAsync(e => e.Name == "dev" && e.State == EnvironmentState.Ready, ct);
-            },
-            "environment 'dev' to be ready",
-            60
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/apps",
-                new
-                {
-                    name = App,
-                    description = "The shop",
-                    owner = "team-shop",
-                    spec = new
-                    {
-                        image = "nginx:1.27",
-                        resources = new
-                        {
-                            cpuRequestMillis = 100,
-                            cpuLimitMillis = 100,
-                            memoryRequestBytes = 64L << 20,
-                            memoryLimitBytes = 64L << 20,
-                        },
-                        replicas = 1,
-                    },
-                },
-                ct
-            )
-        );
-        using var deployed = await api.PostAsJsonAsync(
-            $"/api/v1/tenants/{Tenant}/apps/{App}/environments/dev/deploy",
-            new { note = "before the outage" },
-            ct
-        );
-        Assert.Equal(HttpStatusCode.Accepted, deployed.StatusCode);
-        var first = (await deployed.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("operation").GetGuid();
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db
-                    .Operations.IgnoreQueryFilters()
-                    .AnyAsync(o => o.Id == first && o.State == OperationState.Succeeded, ct);
-            },
-            "the first deploy to succeed",
-            60
-        );
-    }
-
     /// <summary>The hub client of the operations page, following the tenant, with the API client's token.</summary>
     private static async Task<HubConnection> FollowOperationsAsync(
         PortalProcess portal,
@@ -315,7 +188,7 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
             )
             .Build();
         await hub.StartAsync(ct);
-        await hub.InvokeAsync<JsonElement>("Follow", Tenant, ct);
+        await hub.InvokeAsync<JsonElement>("Follow", ProcessWorld.Tenant, ct);
         return hub;
     }
 
@@ -367,14 +240,16 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
         public Task RunAsync(CancellationToken stop) =>
             Task.WhenAll(
                 Loop(stop, TimeSpan.FromMilliseconds(100), n =>
-                    Send(Page, browser, Get(n % 2 == 0 ? "/" : $"/t/{Tenant}/apps", "text/html"))
+                    Send(Page, browser, Get(n % 2 == 0 ? "/" : $"/t/{ProcessWorld.Tenant}/apps", "text/html"))
                 ),
                 Loop(stop, TimeSpan.FromMilliseconds(100), n =>
                     Send(
                         ApiRead,
                         api,
                         Get(
-                            n % 2 == 0 ? $"/api/v1/tenants/{Tenant}/apps" : $"/api/v1/tenants/{Tenant}/operations",
+                            n % 2 == 0
+                                ? $"/api/v1/tenants/{ProcessWorld.Tenant}/apps"
+                                : $"/api/v1/tenants/{ProcessWorld.Tenant}/operations",
                             "application/json"
                         )
                     )
@@ -387,9 +262,7 @@ public sealed class PostgresOutageScenarios(ITestOutputHelper output)
         {
             var request = new HttpRequestMessage(
                 HttpMethod.Post,
-                n % 2 == 0
-                    ? $"/api/v1/tenants/{Tenant}/apps/{App}/environments/dev/scale"
-                    : $"/api/v1/tenants/{Tenant}/apps/{App}/environments/dev/deploy"
+                n % 2 == 0 ? $"{ProcessWorld.ShopInDevPath}/scale" : $"{ProcessWorld.ShopInDevPath}/deploy"
             )
             {
                 Content = JsonContent.Create<object>(

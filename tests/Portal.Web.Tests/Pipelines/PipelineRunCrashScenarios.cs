@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using k8s;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
-using Portal.Domain.Environments;
 using Portal.Domain.Operations;
 using Portal.Domain.Pipelines;
 using Portal.Infrastructure.Builds.Registry;
@@ -22,9 +21,6 @@ namespace Portal.Web.Tests.Pipelines;
 /// </summary>
 public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
 {
-    private const string Tenant = "crash";
-    private const string App = "shop";
-    private const string Pool = "crash-pool";
     private const string Stage = "deploy-dev";
 
     private const string BuildThenDeploy = """
@@ -72,14 +68,18 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
             git = await HttpsGitHost.StartAsync(folder);
             var commit = Repository(folder, git.Root);
             var kubeconfig = Path.Combine(folder, "sandbox.yaml");
-            sandbox = await StartSandboxAsync(kubeconfig, ct);
+            sandbox = await ProcessWorld.StartSandboxAsync(kubeconfig, ct);
             database = PortalDatabase.For(kind, folder);
             var settings = Settings(folder, database, registry);
 
             portal = await PortalProcess.StartAsync(settings, git.CaBundle, ct);
             await portal.SignInAsync(ct);
             using (var api = await portal.AdminApiAsync(ct))
-                await ArrangeAsync(api, database, await File.ReadAllTextAsync(kubeconfig, ct), git.Url(App), ct);
+            {
+                await ProcessWorld.RegisterClusterAsync(api, await File.ReadAllTextAsync(kubeconfig, ct), ct);
+                await ProcessWorld.ArrangeShopAsync(api, database, ProcessWorld.ShopSpec(), ct);
+                await ConnectSourceAsync(api, git.Url(ProcessWorld.App), ct);
+            }
             var runId = await QueueRunAsync(database, commit, ct);
             Note("portal arranged (cluster, pool, tenant, quota, dev ready, app, source); run 1 queued");
 
@@ -170,10 +170,10 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
             using var cluster = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig));
             await SandboxWorld.EventuallyAsync(
                 async () =>
-                    (await cluster.CoreV1.ListNamespacedPodAsync($"{Tenant}-dev", cancellationToken: ct)).Items.Any(p =>
-                        p.Status?.Phase == "Running" && p.Spec.Containers.Any(c => c.Image == done.Image)
-                    ),
-                $"a pod of the run's image ({done.Image}) running in {Tenant}-dev",
+                    (
+                        await cluster.CoreV1.ListNamespacedPodAsync(ProcessWorld.DevNamespace, cancellationToken: ct)
+                    ).Items.Any(p => p.Status?.Phase == "Running" && p.Spec.Containers.Any(c => c.Image == done.Image)),
+                $"a pod of the run's image ({done.Image}) running in {ProcessWorld.DevNamespace}",
                 60
             );
         }
@@ -229,127 +229,14 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         };
     }
 
-    /// <summary>What a platform admin and a developer do first, through the API: cluster to application.</summary>
-    private static async Task ArrangeAsync(
-        HttpClient api,
-        PortalDatabase database,
-        string kubeconfig,
-        string repositoryUrl,
-        CancellationToken ct
-    )
-    {
-        await SucceedsAsync(
-            api.PostAsJsonAsync(
-                "/api/v1/clusters",
-                new
-                {
-                    name = "crash-sandbox",
-                    displayName = "Crash sandbox",
-                    kubeconfig,
-                },
-                ct
-            )
-        );
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db.Hosts.IgnoreQueryFilters().AnyAsync(ct);
-            },
-            "the sandbox's nodes in the hosts inventory"
-        );
-        await SucceedsAsync(
-            api.PostAsJsonAsync(
-                "/api/v1/pools",
-                new
-                {
-                    name = Pool,
-                    displayName = "Crash pool",
-                    cluster = "crash-sandbox",
-                    nodeSelector = "",
-                    region = "bj",
-                    cpuOvercommit = 2,
-                    memoryOvercommit = 1,
-                },
-                ct
-            )
-        );
-        await SucceedsAsync(api.PostAsJsonAsync("/api/v1/tenants", new { slug = Tenant, displayName = "Crash" }, ct));
-        await SucceedsAsync(
+    /// <summary>
+    /// The shop's source; the portal's real Git client checks the connection: git ls-remote over HTTPS, the certificate
+    /// verified.
+    /// </summary>
+    private static Task ConnectSourceAsync(HttpClient api, string repositoryUrl, CancellationToken ct) =>
+        ProcessWorld.SucceedsAsync(
             api.PutAsJsonAsync(
-                $"/api/v1/pools/{Pool}/quotas/{Tenant}",
-                new
-                {
-                    cpuRequests = "8",
-                    cpuLimits = "8",
-                    memoryRequests = "8Gi",
-                    memoryLimits = "8Gi",
-                    storage = "100Gi",
-                    pods = "50",
-                    middlewareInstances = "2",
-                },
-                ct
-            )
-        );
-        await SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/environments",
-                new
-                {
-                    name = "dev",
-                    pool = Pool,
-                    share = new
-                    {
-                        cpuRequests = "2",
-                        cpuLimits = "2",
-                        memoryRequests = "2Gi",
-                        memoryLimits = "2Gi",
-                        storage = "10Gi",
-                        pods = "20",
-                    },
-                },
-                ct
-            )
-        );
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db
-                    .Environments.IgnoreQueryFilters()
-                    .AnyAsync(e => e.Name == "dev" && e.State == EnvironmentState.Ready, ct);
-            },
-            "environment 'dev' to be ready",
-            60
-        );
-        await SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/apps",
-                new
-                {
-                    name = App,
-                    description = "The shop",
-                    owner = "team-shop",
-                    spec = new
-                    {
-                        image = "nginx:1.27",
-                        resources = new
-                        {
-                            cpuRequestMillis = 100,
-                            cpuLimitMillis = 100,
-                            memoryRequestBytes = 64L << 20,
-                            memoryLimitBytes = 64L << 20,
-                        },
-                        replicas = 1,
-                    },
-                },
-                ct
-            )
-        );
-        // The portal's real Git client checks the connection: git ls-remote over HTTPS, the certificate verified.
-        await SucceedsAsync(
-            api.PutAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/apps/{App}/source",
+                $"/api/v1/tenants/{ProcessWorld.Tenant}/apps/{ProcessWorld.App}/source",
                 new
                 {
                     repositoryUrl,
@@ -359,7 +246,6 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
                 ct
             )
         );
-    }
 
     /// <summary>
     /// The pipeline build → deploy dev, and a run of it started by hand, written with the domain's own factories (the
@@ -368,10 +254,10 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
     private static async Task<Guid> QueueRunAsync(PortalDatabase database, string commit, CancellationToken ct)
     {
         await using var db = database.Open();
-        var tenant = await db.Tenants.SingleAsync(t => t.Slug == Tenant, ct);
+        var tenant = await db.Tenants.SingleAsync(t => t.Slug == ProcessWorld.Tenant, ct);
         var appId = await db
             .Applications.IgnoreQueryFilters()
-            .Where(a => a.TenantId == tenant.Id && a.Name == App)
+            .Where(a => a.TenantId == tenant.Id && a.Name == ProcessWorld.App)
             .Select(a => a.Id)
             .SingleAsync(ct);
         var definition = PipelineYaml.Parse(BuildThenDeploy);
@@ -443,43 +329,6 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         Skip.If(true, missing);
     }
 
-    internal static async Task<ChildProcess> StartSandboxAsync(
-        string kubeconfig,
-        CancellationToken ct,
-        int podStartDelayMs = 8000
-    )
-    {
-        var dll = PortalProcess.Binaries("Portal.Sandbox");
-        var sandbox = ChildProcess.Start(
-            "dotnet",
-            [
-                dll,
-                "--port",
-                ChildProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--nodes",
-                "3",
-                "--kubeconfig",
-                kubeconfig,
-                // Long enough that the kill lands while the rollout is followed.
-                "--pod-start-delay-ms",
-                podStartDelayMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ],
-            Path.GetDirectoryName(dll)!
-        );
-        var waited = Stopwatch.StartNew();
-        while (!File.Exists(kubeconfig) || new FileInfo(kubeconfig).Length == 0)
-        {
-            if (sandbox.HasExited || waited.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                var output = sandbox.Output;
-                sandbox.Dispose();
-                throw new InvalidOperationException($"The sandbox did not start:\n{output}");
-            }
-            await Task.Delay(100, ct);
-        }
-        return sandbox;
-    }
-
     /// <summary>A repository of a busybox image with one commit on main, served bare by the Git host.</summary>
     private static string Repository(string folder, string served)
     {
@@ -498,7 +347,7 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         );
         Git(work, "add", ".");
         Git(work, "-c", "user.name=Ada", "-c", "user.email=ada@shop.example", "commit", "-q", "-m", "Serve the shop");
-        Git(folder, "clone", "-q", "--bare", work, Path.Combine(served, App + ".git"));
+        Git(folder, "clone", "-q", "--bare", work, Path.Combine(served, ProcessWorld.App + ".git"));
         return Git(work, "rev-parse", "HEAD").Trim();
     }
 
@@ -518,16 +367,6 @@ public sealed class PipelineRunCrashScenarios(ITestOutputHelper output)
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {errors}");
         return output;
-    }
-
-    internal static async Task SucceedsAsync(Task<HttpResponseMessage> call)
-    {
-        using var response = await call;
-        Assert.True(
-            response.IsSuccessStatusCode,
-            $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered "
-                + $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}"
-        );
     }
 
     /// <summary>

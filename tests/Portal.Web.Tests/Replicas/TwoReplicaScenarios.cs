@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Portal.Domain.Environments;
 using Portal.Infrastructure.Applications;
 using Portal.Infrastructure.Clusters;
 using Portal.Web.Applications;
@@ -26,11 +25,6 @@ namespace Portal.Web.Tests.Replicas;
 /// </summary>
 public sealed class TwoReplicaScenarios(ITestOutputHelper output)
 {
-    private const string Cluster = "replicas-sandbox";
-    private const string Pool = "replicas-pool";
-    private const string Tenant = "replicas";
-    private const string App = "shop";
-    private const string Namespace = $"{Tenant}-dev";
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(6);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -60,7 +54,7 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
         {
             redis = await RedisServer.StartAsync(ct);
             var kubeconfig = Path.Combine(folder, "sandbox.yaml");
-            sandbox = await PipelineRunCrashScenarios.StartSandboxAsync(kubeconfig, ct, podStartDelayMs: 300);
+            sandbox = await ProcessWorld.StartSandboxAsync(kubeconfig, ct, podStartDelayMs: 300);
             // The replicas of one portal share their channel prefix; another portal on the same Redis would not.
             var prefix = $"portal-{Guid.NewGuid():N}";
             b = await PortalProcess.StartAsync(Settings(database, redis, prefix, runsJobs: true), null, ct);
@@ -69,7 +63,7 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
 
             await b.SignInAsync(ct);
             using (var apiB = await b.AdminApiAsync(ct))
-                await RegisterClusterAsync(apiB, await File.ReadAllTextAsync(kubeconfig, ct), ct);
+                await ProcessWorld.RegisterClusterAsync(apiB, await File.ReadAllTextAsync(kubeconfig, ct), ct);
             await SandboxWorld.EventuallyAsync(
                 async () => await HolderAsync(database, ct) is { } holder && Holds(holder, b),
                 "replica B, which registered the cluster, to hold its watch lease"
@@ -117,7 +111,7 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
             );
             Note($"the user on A heard the missed scale to 1 ({relisted.Pods[0].Name})");
             var statuses = await apiA.GetFromJsonAsync<List<EnvironmentStatus>>(
-                $"/api/v1/tenants/{Tenant}/apps/{App}/status",
+                $"/api/v1/tenants/{ProcessWorld.Tenant}/apps/{ProcessWorld.App}/status",
                 Json,
                 ct
             );
@@ -187,132 +181,15 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
         return servers;
     }
 
-    private static async Task RegisterClusterAsync(HttpClient api, string kubeconfig, CancellationToken ct) =>
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                "/api/v1/clusters",
-                new
-                {
-                    name = Cluster,
-                    displayName = "Replicas sandbox",
-                    kubeconfig,
-                },
-                ct
-            )
-        );
-
     /// <summary>Pool, tenant, quota, environment dev and an application deployed there with two pods.</summary>
     private static async Task ArrangeAppThroughAsync(HttpClient api, PortalDatabase database, CancellationToken ct)
     {
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db.Hosts.IgnoreQueryFilters().AnyAsync(ct);
-            },
-            "the sandbox's nodes in the hosts inventory"
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                "/api/v1/pools",
-                new
-                {
-                    name = Pool,
-                    displayName = "Replicas pool",
-                    cluster = Cluster,
-                    nodeSelector = "",
-                    region = "bj",
-                    cpuOvercommit = 2,
-                    memoryOvercommit = 1,
-                },
-                ct
-            )
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync("/api/v1/tenants", new { slug = Tenant, displayName = "Replicas" }, ct)
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PutAsJsonAsync(
-                $"/api/v1/pools/{Pool}/quotas/{Tenant}",
-                new
-                {
-                    cpuRequests = "8",
-                    cpuLimits = "8",
-                    memoryRequests = "8Gi",
-                    memoryLimits = "8Gi",
-                    storage = "100Gi",
-                    pods = "50",
-                    middlewareInstances = "2",
-                },
-                ct
-            )
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/environments",
-                new
-                {
-                    name = "dev",
-                    pool = Pool,
-                    share = new
-                    {
-                        cpuRequests = "2",
-                        cpuLimits = "2",
-                        memoryRequests = "2Gi",
-                        memoryLimits = "2Gi",
-                        storage = "10Gi",
-                        pods = "20",
-                    },
-                },
-                ct
-            )
-        );
-        await SandboxWorld.EventuallyAsync(
-            async () =>
-            {
-                await using var db = database.Open();
-                return await db
-                    .Environments.IgnoreQueryFilters()
-                    .AnyAsync(e => e.Name == "dev" && e.State == EnvironmentState.Ready, ct);
-            },
-            "environment 'dev' to be ready",
-            60
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/apps",
-                new
-                {
-                    name = App,
-                    description = "The shop",
-                    owner = "team-shop",
-                    spec = new
-                    {
-                        image = "nginx:1.27",
-                        resources = new
-                        {
-                            cpuRequestMillis = 100,
-                            cpuLimitMillis = 100,
-                            memoryRequestBytes = 64L << 20,
-                            memoryLimitBytes = 64L << 20,
-                        },
-                        replicas = 2,
-                    },
-                },
-                ct
-            )
-        );
-        await PipelineRunCrashScenarios.SucceedsAsync(
-            api.PostAsJsonAsync(
-                $"/api/v1/tenants/{Tenant}/apps/{App}/environments/dev/deploy",
-                new { note = "first" },
-                ct
-            )
-        );
+        await ProcessWorld.ArrangeShopAsync(api, database, ProcessWorld.ShopSpec(replicas: 2), ct);
+        await ProcessWorld.DeployShopAsync(api, database, "first", ct);
         await SandboxWorld.EventuallyAsync(
             async () =>
                 await api.GetFromJsonAsync<List<EnvironmentStatus>>(
-                    $"/api/v1/tenants/{Tenant}/apps/{App}/status",
+                    $"/api/v1/tenants/{ProcessWorld.Tenant}/apps/{ProcessWorld.App}/status",
                     Json,
                     ct
                 )
@@ -341,7 +218,7 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
             BaseAddress = b.Client.BaseAddress,
         };
         browserOnB.DefaultRequestHeaders.Host = a.Client.BaseAddress!.Authority;
-        using var page = await browserOnB.GetAsync($"/t/{Tenant}/apps/{App}", ct);
+        using var page = await browserOnB.GetAsync($"/t/{ProcessWorld.Tenant}/apps/{ProcessWorld.App}", ct);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         using var apiOnB = new HttpClient(new SocketsHttpHandler { UseProxy = false })
         {
@@ -374,7 +251,12 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
             .Build();
         connection.On<AppStatusUpdate>(ApplicationsHub.StatusChanged, update => updates.Enqueue(update.Status));
         await connection.StartAsync(ct);
-        var now = await connection.InvokeAsync<List<EnvironmentStatus>>("Follow", Tenant, App, ct);
+        var now = await connection.InvokeAsync<List<EnvironmentStatus>>(
+            "Follow",
+            ProcessWorld.Tenant,
+            ProcessWorld.App,
+            ct
+        );
         Assert.Equal(2, Assert.Single(now).ReadyReplicas);
         return connection;
     }
@@ -403,8 +285,8 @@ public sealed class TwoReplicaScenarios(ITestOutputHelper output)
     private static Task ScaleAsync(IKubernetes cluster, int replicas, CancellationToken ct) =>
         cluster.AppsV1.PatchNamespacedDeploymentScaleAsync(
             new V1Patch($"{{\"spec\":{{\"replicas\":{replicas}}}}}", V1Patch.PatchType.MergePatch),
-            App,
-            Namespace,
+            ProcessWorld.App,
+            ProcessWorld.DevNamespace,
             cancellationToken: ct
         );
 }
