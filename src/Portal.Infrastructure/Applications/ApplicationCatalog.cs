@@ -143,7 +143,7 @@ public sealed class ApplicationCatalog(
             apps = apps.Where(a => db.AppDeployments.Any(d => d.ApplicationId == a.Id && d.State == state));
         }
 
-        var matching = apps;
+        var total = await apps.CountAsync(ct);
         apps = (filter.Sort, filter.Descending) switch
         {
             (ApplicationSort.Updated, false) => apps.OrderBy(a => a.UpdatedAt).ThenBy(a => a.Name),
@@ -151,45 +151,20 @@ public sealed class ApplicationCatalog(
             (_, true) => apps.OrderByDescending(a => a.Name),
             _ => apps.OrderBy(a => a.Name),
         };
-        // One round trip for the page, its total and its badges: the list is the busiest page, and each query costs
-        // the database and EF more than the rows it reads. Only a page past the end needs a count of its own.
         var rows = await apps.Skip(page.Skip)
             .Take(page.Size)
             .Select(a => new
             {
+                a.Id,
                 a.Name,
                 a.Description,
                 a.Owner,
                 a.Image,
                 a.LatestRevision,
                 a.UpdatedAt,
-                Total = matching.Count(),
-                Deployments = (
-                    from d in db.AppDeployments
-                    where d.ApplicationId == a.Id
-                    join e in db.Environments on d.EnvironmentId equals e.Id
-                    join p in db.ResourcePools on e.PoolId equals p.Id
-                    // The application again, rather than the outer row: then the badges join on its id alone, which
-                    // SQLite can run (no lateral join).
-                    join named in db.Applications on d.ApplicationId equals named.Id
-                    orderby e.Name
-                    select new DeploymentBadge(
-                        e.Name,
-                        d.State,
-                        d.Revision,
-                        d.Replicas,
-                        db.WorkloadPods.Count(pod =>
-                            pod.ClusterId == p.ClusterId
-                            && pod.Namespace == e.Namespace
-                            && pod.App == named.Name
-                            && pod.Ready
-                        ),
-                        d.Reason
-                    )
-                ).ToList(),
             })
             .ToListAsync(ct);
-        var total = rows.Count > 0 ? rows[0].Total : await matching.CountAsync(ct);
+        var badges = await BadgesAsync(rows.Select(r => r.Id).ToList(), ct);
         return new Page<ApplicationRow>(
             rows.Select(r => new ApplicationRow(
                     r.Name,
@@ -198,7 +173,7 @@ public sealed class ApplicationCatalog(
                     r.Image,
                     r.LatestRevision,
                     r.UpdatedAt,
-                    r.Deployments
+                    badges[r.Id]
                 ))
                 .ToList(),
             page.Number,
