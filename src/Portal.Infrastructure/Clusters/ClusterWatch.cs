@@ -561,10 +561,16 @@ public sealed class ClusterWatch(
         lock (_gate)
         {
             var key = Key(pod.Load.Namespace, pod.Load.Name);
-            if (_pods.Remove(key, out var previous))
-                Subtract(previous);
-            if (type != WatchEventType.Deleted)
-                Add(pod.Load);
+            // Most changes of a running pod are of its status (a restart, readiness): its node's and namespace's
+            // totals stay, and neither is written again for it.
+            var sameLoad = type != WatchEventType.Deleted && _pods.TryGetValue(key, out var held) && held == pod.Load;
+            if (!sameLoad)
+            {
+                if (_pods.Remove(key, out var previous))
+                    Subtract(previous);
+                if (type != WatchEventType.Deleted)
+                    Add(pod.Load);
+            }
             var status = type == WatchEventType.Deleted ? null : pod.Status;
             if (status is null)
             {

@@ -35,18 +35,28 @@ public sealed class AlertEvaluator(
     {
         var settings = options.Value;
         var unixNow = MetricCharts.Unix(now);
-        var rules = await db.AlertRules.Where(r => r.Enabled).ToListAsync(ct);
+        var rules = await db.AlertRules.AsNoTracking().Where(r => r.Enabled).ToListAsync(ct);
+        var ruleIds = rules.Select(r => r.Id).ToList();
+        var openByRule = (
+            await db
+                .Alerts.Where(a =>
+                    ruleIds.Contains(a.RuleId)
+                    && (a.State == AlertState.Firing || a.ResolvedAt >= now - settings.AlertCoolDown)
+                )
+                .ToListAsync(ct)
+        ).ToLookup(a => a.RuleId);
         // Subjects are named only when an alert is raised: most evaluations raise none.
         SubjectNames? names = null;
         var changed = new List<Alert>();
         int fired = 0,
             reopened = 0,
             resolved = 0;
-        foreach (var rule in rules)
+        // Rules that watch the same kind of subject over the same duration read their subjects and samples together:
+        // a query per group, not three per rule (5,000 rules would be 15,000 queries a minute).
+        foreach (var group in rules.GroupBy(r => (r.Definition.Kind, r.DurationMinutes, r.Scope)))
         {
-            var definition = rule.Definition;
-            var since = unixNow - rule.DurationMinutes * 60L - 2L * settings.SampleSeconds;
-            var subjects = Watched(rule);
+            var since = unixNow - group.Key.DurationMinutes * 60L - 2L * settings.SampleSeconds;
+            var subjects = Watched(group.Key.Kind, group.Key.Scope, group.ToList());
             var watched = await subjects.AsNoTracking().ToListAsync(ct);
             var samples = (
                 await db
@@ -55,68 +65,69 @@ public sealed class AlertEvaluator(
                     .ToListAsync(ct)
             )
                 .GroupBy(s => s.SubjectId)
-                .ToDictionary(
-                    g => g.Key,
-                    g =>
-                        g.OrderBy(s => s.At)
-                            .Select(s => (s.At, Value: definition.Read(s)))
-                            .Where(s => s.Value is not null)
-                            .Select(s => (s.At, s.Value!.Value))
-                            .ToList()
-                );
-            var open = (
-                await db
-                    .Alerts.Where(a =>
-                        a.RuleId == rule.Id
-                        && (a.State == AlertState.Firing || a.ResolvedAt >= now - settings.AlertCoolDown)
-                    )
-                    .ToListAsync(ct)
-            )
-                .GroupBy(a => a.SubjectId)
-                .ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.StartedAt).First());
-            foreach (var subject in watched)
+                .ToDictionary(g => g.Key, g => g.OrderBy(s => s.At).ToList());
+            var byTenant = watched.ToLookup(s => s.TenantId);
+            var byApp = watched.ToLookup(s => (s.TenantId, s.Name));
+            foreach (var rule in group)
             {
-                var verdict = rule.Judge(samples.GetValueOrDefault(subject.Id) ?? [], unixNow, settings.SampleSeconds);
-                var alert = open.GetValueOrDefault(subject.Id);
-                open.Remove(subject.Id);
-                switch (verdict.Kind)
+                var definition = rule.Definition;
+                var ruleSubjects = rule.Scope switch
                 {
-                    case VerdictKind.Breached when alert is { State: AlertState.Firing }:
-                        alert.Holds(verdict.Value!.Value, now);
-                        if (alert.ShouldNotify(settings.AlertCoolDown, now))
+                    RuleScope.Platform => watched,
+                    RuleScope.Tenant => byTenant[rule.TenantId],
+                    _ => byApp[(rule.TenantId, rule.AppName)],
+                };
+                var open = openByRule[rule.Id]
+                    .GroupBy(a => a.SubjectId)
+                    .ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.StartedAt).First());
+                foreach (var subject in ruleSubjects)
+                {
+                    var values = (samples.GetValueOrDefault(subject.Id) ?? [])
+                        .Select(s => (s.At, Value: definition.Read(s)))
+                        .Where(s => s.Value is not null)
+                        .Select(s => (s.At, s.Value!.Value))
+                        .ToList();
+                    var verdict = rule.Judge(values, unixNow, settings.SampleSeconds);
+                    var alert = open.GetValueOrDefault(subject.Id);
+                    open.Remove(subject.Id);
+                    switch (verdict.Kind)
+                    {
+                        case VerdictKind.Breached when alert is { State: AlertState.Firing }:
+                            alert.Holds(verdict.Value!.Value, now);
+                            if (alert.ShouldNotify(settings.AlertCoolDown, now))
+                                changed.Add(alert);
+                            break;
+                        case VerdictKind.Breached
+                            when alert is not null && alert.ReopensWithin(settings.AlertCoolDown, now):
+                            alert.Reopen(verdict.Value!.Value, now);
+                            reopened++;
                             changed.Add(alert);
-                        break;
-                    case VerdictKind.Breached
-                        when alert is not null && alert.ReopensWithin(settings.AlertCoolDown, now):
-                        alert.Reopen(verdict.Value!.Value, now);
-                        reopened++;
-                        changed.Add(alert);
-                        break;
-                    case VerdictKind.Breached:
-                        names ??= await SubjectNamesAsync(ct);
-                        var raised = Alert.Fire(rule, subject, names.Describe(subject), verdict.Value!.Value, now);
-                        db.Alerts.Add(raised);
-                        fired++;
-                        changed.Add(raised);
-                        break;
-                    case VerdictKind.Fine or VerdictKind.NoData when alert is { State: AlertState.Firing }:
-                        alert.Resolve(verdict.Value, now);
-                        resolved++;
-                        changed.Add(alert);
-                        break;
+                            break;
+                        case VerdictKind.Breached:
+                            names ??= await SubjectNamesAsync(ct);
+                            var raised = Alert.Fire(rule, subject, names.Describe(subject), verdict.Value!.Value, now);
+                            db.Alerts.Add(raised);
+                            fired++;
+                            changed.Add(raised);
+                            break;
+                        case VerdictKind.Fine or VerdictKind.NoData when alert is { State: AlertState.Firing }:
+                            alert.Resolve(verdict.Value, now);
+                            resolved++;
+                            changed.Add(alert);
+                            break;
+                    }
+                }
+                foreach (var gone in open.Values.Where(a => a.State == AlertState.Firing))
+                {
+                    gone.Resolve(null, now);
+                    resolved++;
+                    changed.Add(gone);
                 }
             }
-            foreach (var gone in open.Values.Where(a => a.State == AlertState.Firing))
-            {
-                gone.Resolve(null, now);
-                resolved++;
-                changed.Add(gone);
-            }
         }
-        var enabled = rules.Select(r => r.Id).ToList();
         foreach (
             var orphan in await db
-                .Alerts.Where(a => a.State == AlertState.Firing && !enabled.Contains(a.RuleId))
+                .Alerts.Where(a => a.State == AlertState.Firing && !ruleIds.Contains(a.RuleId))
                 .ToListAsync(ct)
         )
         {
@@ -141,18 +152,20 @@ public sealed class AlertEvaluator(
     }
 
     /// <summary>
-    /// The subjects a rule watches: those of its metric's kind, of its tenant (and application) unless it is a platform
-    /// rule.
+    /// The subjects a group of rules of one kind and scope watch: all of the kind for platform rules, else those of the
+    /// rules' tenants (and applications; a tenant's rule on another tenant's application name is kept apart in
+    /// memory).
     /// </summary>
-    private IQueryable<MetricSubject> Watched(AlertRule rule)
+    private IQueryable<MetricSubject> Watched(SubjectKind kind, RuleScope scope, List<AlertRule> rules)
     {
-        var kind = rule.Definition.Kind;
         var subjects = db.MetricSubjects.Where(s => s.Kind == kind);
-        return rule.Scope switch
+        var tenants = rules.Select(r => r.TenantId).Distinct().ToList();
+        var apps = rules.Select(r => r.AppName).Distinct().ToList();
+        return scope switch
         {
             RuleScope.Platform => subjects,
-            RuleScope.Tenant => subjects.Where(s => s.TenantId == rule.TenantId),
-            _ => subjects.Where(s => s.TenantId == rule.TenantId && s.Name == rule.AppName),
+            RuleScope.Tenant => subjects.Where(s => tenants.Contains(s.TenantId)),
+            _ => subjects.Where(s => tenants.Contains(s.TenantId) && apps.Contains(s.Name)),
         };
     }
 

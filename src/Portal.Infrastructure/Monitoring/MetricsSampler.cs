@@ -26,6 +26,12 @@ public sealed class MetricsSampler(
     ILogger<MetricsSampler> logger
 )
 {
+    /// <summary>Rows of usage written per transaction.</summary>
+    private const int UsageChunk = 500;
+
+    /// <summary>Samples inserted per <c>SaveChanges</c>: the change tracker never holds more at a time.</summary>
+    private const int SampleChunk = 2000;
+
     /// <summary>What the kubelet says when a pod's containers cannot keep running.</summary>
     private static readonly HashSet<string> FailingReasons =
     [
@@ -81,9 +87,11 @@ public sealed class MetricsSampler(
     {
         var nodeUsage = reading.Nodes.ToDictionary(n => n.Node);
         var podUsage = reading.Pods.ToDictionary(p => (p.Namespace, p.Pod));
-        var hosts = await db.Hosts.Where(h => h.ClusterId == clusterId).ToListAsync(ct);
-        var loads = await db.NamespaceLoads.Where(l => l.ClusterId == clusterId).ToListAsync(ct);
-        var pods = await db.WorkloadPods.Where(p => p.ClusterId == clusterId).ToListAsync(ct);
+        // Read without tracking: at 50,000 pods a tracked read is hundreds of megabytes a minute, and its one
+        // SaveChanges held every pod's row lock while the cluster's watch waited to write the same rows.
+        var hosts = await db.Hosts.AsNoTracking().Where(h => h.ClusterId == clusterId).ToListAsync(ct);
+        var loads = await db.NamespaceLoads.AsNoTracking().Where(l => l.ClusterId == clusterId).ToListAsync(ct);
+        var pods = await db.WorkloadPods.AsNoTracking().Where(p => p.ClusterId == clusterId).ToListAsync(ct);
         var environments = await (
             from e in db.Environments.IgnoreQueryFilters()
             join p in db.ResourcePools on e.PoolId equals p.Id
@@ -99,7 +107,7 @@ public sealed class MetricsSampler(
         var byNamespace = environments.ToDictionary(e => e.Namespace);
         var workloadShapes = await WorkloadShapesAsync(environments.Select(e => e.Id).ToList(), byNamespace, ct);
 
-        var changedWorkloads = ObserveUsage(clusterId, hosts, loads, pods, nodeUsage, podUsage);
+        var usageChanges = UsageChanges(hosts, loads, pods, nodeUsage, podUsage);
         var points = new List<(SubjectKey Key, EnvironmentShare? Environment, RawSample Sample)>();
         points.Add((new(SubjectKind.Cluster, clusterId, "", ""), null, ClusterPoint(hosts, pods, nodeUsage)));
         foreach (var host in hosts)
@@ -161,16 +169,24 @@ public sealed class MetricsSampler(
                 )
             );
 
-        await SaveUsageAsync(ct);
+        await SaveUsageAsync(usageChanges, ct);
         await WriteSamplesAsync(clusterId, points, at, ct);
         await hostNotifier.HostsChangedAsync(clusterId, hosts.Select(HostRows.From).ToList(), ct);
+        var changedWorkloads = usageChanges
+            .Select(u => u.Row)
+            .OfType<WorkloadPod>()
+            .Select(p => new AppWorkload(clusterId, p.Namespace, p.App))
+            .ToHashSet();
         if (changedWorkloads.Count > 0)
             await workloadNotifier.WorkloadsChangedAsync(changedWorkloads, ct);
         return environments.Select(e => e.TenantId).ToHashSet();
     }
 
-    private static HashSet<AppWorkload> ObserveUsage(
-        Guid clusterId,
+    /// <summary>
+    /// The rows whose shown usage differs from the reading, each with how to set it: hosts, namespace loads and managed
+    /// pods.
+    /// </summary>
+    private static List<UsageChange> UsageChanges(
         List<ClusterHost> hosts,
         List<NamespaceLoad> loads,
         List<WorkloadPod> pods,
@@ -178,10 +194,14 @@ public sealed class MetricsSampler(
         Dictionary<(string, string), PodUsage> podUsage
     )
     {
+        var changes = new List<UsageChange>();
         foreach (var host in hosts)
         {
-            if (nodeUsage.TryGetValue(host.Name, out var used))
-                host.ObserveUsage(used.CpuMillis, used.MemoryBytes);
+            if (
+                nodeUsage.TryGetValue(host.Name, out var used)
+                && (host.CpuUsageMillis != used.CpuMillis || host.MemoryUsageBytes != used.MemoryBytes)
+            )
+                changes.Add(new(host, () => host.ObserveUsage(used.CpuMillis, used.MemoryBytes)));
         }
         var perNamespace = podUsage
             .Values.GroupBy(p => p.Namespace)
@@ -189,41 +209,52 @@ public sealed class MetricsSampler(
         foreach (var load in loads)
         {
             var used = perNamespace.GetValueOrDefault(load.Namespace);
-            load.ObserveUsage(used.Cpu, used.Memory);
+            if (load.CpuUsageMillis != used.Cpu || load.MemoryUsageBytes != used.Memory)
+                changes.Add(new(load, () => load.ObserveUsage(used.Cpu, used.Memory)));
         }
-        var changed = new HashSet<AppWorkload>();
         foreach (var pod in pods)
         {
             if (
-                !podUsage.TryGetValue((pod.Namespace, pod.Name), out var used)
-                || (pod.CpuUsageMillis == used.CpuMillis && pod.MemoryUsageBytes == used.MemoryBytes)
+                podUsage.TryGetValue((pod.Namespace, pod.Name), out var used)
+                && (pod.CpuUsageMillis != used.CpuMillis || pod.MemoryUsageBytes != used.MemoryBytes)
             )
-                continue;
-            pod.ObserveUsage(used.CpuMillis, used.MemoryBytes);
-            changed.Add(new AppWorkload(clusterId, pod.Namespace, pod.App));
+                changes.Add(new(pod, () => pod.ObserveUsage(used.CpuMillis, used.MemoryBytes)));
         }
-        return changed;
+        return changes;
     }
 
     /// <summary>
-    /// The watch may remove a host or a pod between reading it here and saving its usage: such rows are left out.
+    /// Writes the usage columns only, a chunk at a time, each chunk its own short transaction: the watch writes the
+    /// same rows (a pod's restarts, a host's load) and must never wait for a whole cluster's usage. A row the watch
+    /// removed meanwhile is left out.
     /// </summary>
-    private async Task SaveUsageAsync(CancellationToken ct)
+    private async Task SaveUsageAsync(List<UsageChange> changes, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        foreach (var chunk in changes.Chunk(UsageChunk))
         {
-            try
+            foreach (var change in chunk)
             {
-                await db.SaveChangesAsync(ct);
-                return;
+                db.Attach(change.Row);
+                change.Observe();
             }
-            catch (DbUpdateConcurrencyException gone) when (attempt < 3)
+            for (var attempt = 1; ; attempt++)
             {
-                foreach (var entry in gone.Entries)
-                    entry.State = EntityState.Detached;
+                try
+                {
+                    await db.SaveChangesAsync(ct);
+                    break;
+                }
+                catch (DbUpdateConcurrencyException gone) when (attempt < 3)
+                {
+                    foreach (var entry in gone.Entries)
+                        entry.State = EntityState.Detached;
+                }
             }
+            db.ChangeTracker.Clear();
         }
     }
+
+    private sealed record UsageChange(object Row, Action Observe);
 
     /// <summary>
     /// Adds the subjects seen for the first time, then the samples; a second run in the same minute replaces the first.
@@ -237,9 +268,9 @@ public sealed class MetricsSampler(
         CancellationToken ct
     )
     {
-        var subjects = (await db.MetricSubjects.Where(s => s.ClusterId == clusterId).ToListAsync(ct)).ToDictionary(s =>
-            s.Key
-        );
+        var subjects = (
+            await db.MetricSubjects.AsNoTracking().Where(s => s.ClusterId == clusterId).ToListAsync(ct)
+        ).ToDictionary(s => s.Key);
         var changedHands = new List<long>();
         foreach (var (key, environment, _) in points)
         {
@@ -266,8 +297,15 @@ public sealed class MetricsSampler(
             }
             // Once an environment's, a series stays that environment's when the environment goes, so that it cannot
             // pass on.
-            if (environment is not null)
+            if (
+                environment is not null
+                && (subject.TenantId != environment.TenantId || subject.EnvironmentId != environment.Id)
+            )
+            {
+                if (db.Entry(subject).State == EntityState.Detached)
+                    db.Attach(subject);
                 subject.BelongsTo(environment.TenantId, environment.Id);
+            }
         }
         if (changedHands.Count > 0)
         {
@@ -285,8 +323,13 @@ public sealed class MetricsSampler(
             sample.SubjectId = subjects[key].Id;
             sample.At = at;
         }
-        db.MetricSamples.AddRange(points.Select(p => p.Sample).DistinctBy(s => s.SubjectId));
-        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        foreach (var chunk in points.Select(p => p.Sample).DistinctBy(s => s.SubjectId).Chunk(SampleChunk))
+        {
+            db.MetricSamples.AddRange(chunk);
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
         await db
             .MetricSubjects.Where(s =>
                 s.ClusterId == clusterId

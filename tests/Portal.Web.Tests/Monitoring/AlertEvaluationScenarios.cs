@@ -187,6 +187,34 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task Application_rules_of_two_tenants_on_one_application_name_judge_each_its_own_application()
+    {
+        var t0 = Start();
+        var (mine, ours) = await WorkloadAsync("same-name");
+        var (other, theirs) = await WorkloadAsync("same-name");
+        // Same metric, duration and scope: the evaluator reads both rules' subjects and samples in one query.
+        var settings = new RuleSettings(
+            "Hot",
+            AlertMetric.AppCpuPercent,
+            Aggregation.Avg,
+            Comparator.Above,
+            80,
+            1,
+            Severity.Warning,
+            []
+        );
+        var myRule = await AppRuleAsync(mine, "same-name", settings);
+        var theirRule = await AppRuleAsync(other, "same-name", settings);
+        await World.SamplesAsync(ours, t0, 2, (_, s) => s.CpuPercent = 95);
+        await World.SamplesAsync(theirs, t0, 2, (_, s) => s.CpuPercent = 10);
+
+        await EvaluateAsync(t0.AddMinutes(1));
+
+        Assert.Equal(ours.Id, Assert.Single(await AlertsAsync(myRule)).SubjectId);
+        Assert.Empty(await AlertsAsync(theirRule));
+    }
+
+    [SkippableFact]
     public async Task Switching_a_rule_off_resolves_its_alerts()
     {
         var t0 = Start();
@@ -259,6 +287,17 @@ public abstract class AlertEvaluationScenarios(PortalFixture portal)
         );
         Assert.True(created.Succeeded, created.Problem?.Message);
         return created.Value;
+    }
+
+    private async Task<AlertRule> AppRuleAsync(Tenant tenant, string app, RuleSettings settings)
+    {
+        var rule = AlertRule.Create(RuleScope.App, tenant.Id, app, settings, DateTime.UtcNow).Value;
+        await World.WithDbAsync(async db =>
+        {
+            db.AlertRules.Add(rule);
+            await db.SaveChangesAsync();
+        });
+        return rule;
     }
 
     private Task<NotificationChannel> EmailChannelAsync(Tenant tenant) =>
