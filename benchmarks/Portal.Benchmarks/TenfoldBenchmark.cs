@@ -18,8 +18,8 @@ namespace Portal.Benchmarks;
 /// <summary>
 /// `-- --tenfold [--scale 0.1] [--requests N] [--keep-databases] [--throughput-only | --live-only]`: issue 17's
 /// ten-times world on PostgreSQL, the real portal over HTTP on it (every GET page and API list, crawled from the
-/// endpoint data source with real ids), the application list's throughput under wrk against a bare baseline page, the cluster watch's
-/// currency at 1,000 changes/s, 1,000 SignalR followers and the portal's peak RSS; written to
+/// endpoint data source with real ids), the application list's throughput under wrk against a bare baseline page,
+/// the cluster watch's currency at 1,000 changes/s, 1,000 SignalR followers and the portal's peak RSS; written to
 /// benchmarks/results/&lt;date&gt;-tenfold.md (`--throughput-only`: the world and the wrk section only;
 /// `--live-only`: the world, the watch's currency, the push and the RSS only).
 /// </summary>
