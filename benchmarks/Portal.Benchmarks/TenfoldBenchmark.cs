@@ -72,7 +72,7 @@ internal static partial class TenfoldBenchmark
                 "`--throughput-only`: the world (§1) and the wrk throughput (§3) only; no crawl, watch or RSS."
             );
         if (liveOnly)
-            report.Line("`--live-only`: the world (§1), the watch and push (§4) and RSS (§5) only; no crawl or wrk.");
+            report.Line("`--live-only`: the world (§1), the watch and push (§4), RSS (§5) only; no crawl or wrk.");
         report.Heading("## Machine");
         report.Lines(Machine.Describe());
 
