@@ -201,7 +201,7 @@ public sealed class MetricsSampler(
                 nodeUsage.TryGetValue(host.Name, out var used)
                 && (host.CpuUsageMillis != used.CpuMillis || host.MemoryUsageBytes != used.MemoryBytes)
             )
-                changes.Add(new(host, () => host.ObserveUsage(used.CpuMillis, used.MemoryBytes)));
+                changes.Add(new(host, used.CpuMillis, used.MemoryBytes));
         }
         var perNamespace = podUsage
             .Values.GroupBy(p => p.Namespace)
@@ -210,7 +210,7 @@ public sealed class MetricsSampler(
         {
             var used = perNamespace.GetValueOrDefault(load.Namespace);
             if (load.CpuUsageMillis != used.Cpu || load.MemoryUsageBytes != used.Memory)
-                changes.Add(new(load, () => load.ObserveUsage(used.Cpu, used.Memory)));
+                changes.Add(new(load, used.Cpu, used.Memory));
         }
         foreach (var pod in pods)
         {
@@ -218,7 +218,7 @@ public sealed class MetricsSampler(
                 podUsage.TryGetValue((pod.Namespace, pod.Name), out var used)
                 && (pod.CpuUsageMillis != used.CpuMillis || pod.MemoryUsageBytes != used.MemoryBytes)
             )
-                changes.Add(new(pod, () => pod.ObserveUsage(used.CpuMillis, used.MemoryBytes)));
+                changes.Add(new(pod, used.CpuMillis, used.MemoryBytes));
         }
         return changes;
     }
@@ -230,12 +230,25 @@ public sealed class MetricsSampler(
     /// </summary>
     private async Task SaveUsageAsync(List<UsageChange> changes, CancellationToken ct)
     {
+        if (db.Database.IsNpgsql())
+        {
+            foreach (var rows in changes.GroupBy(c => c.Row.GetType()))
+                await PostgresSampleWrites.SetUsageAsync(
+                    db,
+                    db.Model.FindEntityType(rows.Key)!.GetTableName()!,
+                    rows.Select(c => (c.Id, c.CpuMillis, c.MemoryBytes)).ToList(),
+                    ct
+                );
+            foreach (var change in changes)
+                change.Apply();
+            return;
+        }
         foreach (var chunk in changes.Chunk(UsageChunk))
         {
             foreach (var change in chunk)
             {
                 db.Attach(change.Row);
-                change.Observe();
+                change.Apply();
             }
             for (var attempt = 1; ; attempt++)
             {
@@ -254,7 +267,34 @@ public sealed class MetricsSampler(
         }
     }
 
-    private sealed record UsageChange(object Row, Action Observe);
+    /// <summary>The usage a host, namespace load or managed pod is to show.</summary>
+    private sealed record UsageChange(object Row, long CpuMillis, long MemoryBytes)
+    {
+        public Guid Id =>
+            Row switch
+            {
+                ClusterHost host => host.Id,
+                NamespaceLoad load => load.Id,
+                WorkloadPod pod => pod.Id,
+                _ => throw new InvalidOperationException($"{Row.GetType().Name} shows no usage"),
+            };
+
+        public void Apply()
+        {
+            switch (Row)
+            {
+                case ClusterHost host:
+                    host.ObserveUsage(CpuMillis, MemoryBytes);
+                    break;
+                case NamespaceLoad load:
+                    load.ObserveUsage(CpuMillis, MemoryBytes);
+                    break;
+                case WorkloadPod pod:
+                    pod.ObserveUsage(CpuMillis, MemoryBytes);
+                    break;
+            }
+        }
+    }
 
     /// <summary>
     /// Adds the subjects seen for the first time, then the samples; a second run in the same minute replaces the first.
@@ -324,12 +364,16 @@ public sealed class MetricsSampler(
             sample.At = at;
         }
         db.ChangeTracker.Clear();
-        foreach (var chunk in points.Select(p => p.Sample).DistinctBy(s => s.SubjectId).Chunk(SampleChunk))
-        {
-            db.MetricSamples.AddRange(chunk);
-            await db.SaveChangesAsync(ct);
-            db.ChangeTracker.Clear();
-        }
+        var samples = points.Select(p => p.Sample).DistinctBy(s => s.SubjectId).ToList();
+        if (db.Database.IsNpgsql())
+            await PostgresSampleWrites.InsertSamplesAsync(db, samples, ct);
+        else
+            foreach (var chunk in samples.Chunk(SampleChunk))
+            {
+                db.MetricSamples.AddRange(chunk);
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+            }
         await db
             .MetricSubjects.Where(s =>
                 s.ClusterId == clusterId
