@@ -178,7 +178,7 @@ public sealed class MetricsSampler(
             .Select(p => new AppWorkload(clusterId, p.Namespace, p.App))
             .ToHashSet();
         if (changedWorkloads.Count > 0)
-            await workloadNotifier.WorkloadsChangedAsync(changedWorkloads, ct);
+            await workloadNotifier.UsageChangedAsync(changedWorkloads, ct);
         return environments.Select(e => e.TenantId).ToHashSet();
     }
 

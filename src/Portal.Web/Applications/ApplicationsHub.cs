@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Authorization;
@@ -102,9 +101,9 @@ public sealed class ApplicationsHub(
 /// <summary>
 /// Pushes an application's fresh status in an environment to the browsers that follow it, whenever the watch (or
 /// metrics) saw its pods change. Changes are queued and coalesced: a workload changed many times while a push was being
-/// made is pushed once more, with its status as it is then. The queue is read in batches of up to
-/// <see cref="BatchSize"/> workloads, each batch's statuses in two queries, so that a watch reporting a thousand
-/// changed workloads a second costs a few reads a second rather than two per workload.
+/// made is pushed once more, with its status as it is then; what the watch saw goes before the minute's usage. The
+/// queue is read in batches of up to <see cref="BatchSize"/> workloads, each batch's statuses in two queries, so that a
+/// watch reporting a thousand changed workloads a second costs a few reads a second rather than two per workload.
 /// </summary>
 internal sealed class SignalRWorkloadChangeNotifier(
     IServiceScopeFactory scopes,
@@ -114,15 +113,21 @@ internal sealed class SignalRWorkloadChangeNotifier(
 {
     public const int BatchSize = 500;
 
-    private readonly ConcurrentDictionary<AppWorkload, byte> _pending = new();
+    private readonly WorkloadChangeQueue _pending = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true }
     );
 
     public Task WorkloadsChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct)
     {
-        foreach (var workload in workloads)
-            _pending.TryAdd(workload, 0);
+        _pending.StatusChanged(workloads);
+        _wake.Writer.TryWrite(true);
+        return Task.CompletedTask;
+    }
+
+    public Task UsageChangedAsync(IReadOnlyCollection<AppWorkload> workloads, CancellationToken ct)
+    {
+        _pending.UsageChanged(workloads);
         _wake.Writer.TryWrite(true);
         return Task.CompletedTask;
     }
@@ -134,24 +139,11 @@ internal sealed class SignalRWorkloadChangeNotifier(
             while (await _wake.Reader.WaitToReadAsync(stoppingToken))
             {
                 _wake.Reader.TryRead(out _);
-                while (TakeBatch() is { Count: > 0 } batch)
+                while (_pending.Take(BatchSize) is { Count: > 0 } batch)
                     await PushAsync(batch, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
-    }
-
-    private List<AppWorkload> TakeBatch()
-    {
-        var batch = new List<AppWorkload>(Math.Min(BatchSize, _pending.Count));
-        foreach (var workload in _pending.Keys)
-        {
-            if (batch.Count == BatchSize)
-                break;
-            if (_pending.TryRemove(workload, out _))
-                batch.Add(workload);
-        }
-        return batch;
     }
 
     private async Task PushAsync(IReadOnlyCollection<AppWorkload> batch, CancellationToken ct)
