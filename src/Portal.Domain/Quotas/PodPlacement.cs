@@ -33,19 +33,6 @@ public sealed record NodeTaint(string Key, string Value, string Effect)
 }
 
 /// <summary>
-/// A node's labels ("key=value" lines, as the hosts inventory keeps them) and taints, parsed once for deciding which
-/// pools hold it.
-/// </summary>
-public sealed record NodeFacts(IReadOnlySet<string> Labels, IReadOnlyList<NodeTaint> Taints)
-{
-    public static NodeFacts Parse(string? labelLines, string? taintLines) =>
-        new(
-            (labelLines ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
-            NodeTaint.ParseLines(taintLines)
-        );
-}
-
-/// <summary>
 /// Where the pods of an environment may run: on the nodes its pool's selector matches, tolerating the pool's own taint
 /// (<see cref="ResourcePool.TaintKey"/>=pool name) whatever its effect, and no other. Every pod template the portal
 /// renders carries both, so a pool's workloads stay on its nodes and a dedicated pool's nodes, tainted, take no one

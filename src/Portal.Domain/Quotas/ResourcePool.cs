@@ -183,28 +183,10 @@ public sealed class ResourcePool
     /// alone, tainted yet or not, so that no capacity is counted twice.
     /// </summary>
     public bool Holds(string labelLines, string taintLines, IEnumerable<ResourcePool> sameCluster) =>
-        HoldsTest(sameCluster)(NodeFacts.Parse(labelLines, taintLines));
-
-    /// <summary>
-    /// <see cref="Holds"/> for deciding many nodes: the selectors are parsed once here, each node's labels and taints
-    /// once by the caller. The pools page decides every node of a cluster for every pool of it.
-    /// </summary>
-    public Func<NodeFacts, bool> HoldsTest(IEnumerable<ResourcePool> sameCluster)
-    {
-        var placement = Placement;
-        var wanted = Wanted(placement.Selector);
-        var dedicatedElsewhere = sameCluster
-            .Where(p => p.Id != Id && p.ClusterId == ClusterId && p.Dedicated)
-            .Select(p => Wanted(p.Selector))
-            .ToList();
-        return node =>
-            wanted.TrueForAll(node.Labels.Contains)
-            && node.Taints.All(placement.Tolerates)
-            && !dedicatedElsewhere.Exists(other => other.TrueForAll(node.Labels.Contains));
-    }
-
-    private static List<string> Wanted(NodeSelector selector) =>
-        selector.Requirements.Select(r => $"{r.Key}={r.Value}").ToList();
+        Placement.CanRunOn(labelLines, taintLines)
+        && !sameCluster.Any(p =>
+            p.Id != Id && p.ClusterId == ClusterId && p.Dedicated && p.Selector.Matches(labelLines)
+        );
 
     /// <summary>Sets how many hosts may be provisioned into the pool (null: no maximum).</summary>
     public Result LimitHosts(int? maxHosts)

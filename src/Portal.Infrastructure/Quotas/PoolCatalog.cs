@@ -182,10 +182,6 @@ public sealed class PoolCatalog(
     public Task<ResourcePool?> FindAsync(string name, CancellationToken ct) =>
         db.ResourcePools.FirstOrDefaultAsync(p => p.Name == name, ct);
 
-    /// <summary>The pools' names, in order: for choosing one, without the figures of their nodes.</summary>
-    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct) =>
-        await db.ResourcePools.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
-
     public async Task<IReadOnlyList<PoolSummary>> ListAsync(CancellationToken ct) =>
         await SummarizeAsync(db.ResourcePools.AsNoTracking(), ct);
 
@@ -508,18 +504,13 @@ public sealed class PoolCatalog(
                 h.MemoryUsageBytes,
             })
             .ToListAsync(ct);
-        // Each host's labels and taints parsed once, not once per pool that considers it.
-        var facts = hosts.Select(h => NodeFacts.Parse(h.Labels, h.Taints)).ToList();
         var membership = clusterPools.ToDictionary(
             p => p.Id,
             p =>
-            {
-                var holds = p.HoldsTest(clusterPools);
-                return hosts
-                    .Where((h, i) => h.ClusterId == p.ClusterId && holds(facts[i]))
+                hosts
+                    .Where(h => h.ClusterId == p.ClusterId && p.Holds(h.Labels, h.Taints, clusterPools))
                     .Select(h => h.Name)
-                    .ToHashSet(StringComparer.Ordinal);
-            }
+                    .ToHashSet(StringComparer.Ordinal)
         );
         var poolIds = rows.Select(r => r.Pool.Id).ToList();
         var grants = await db
@@ -539,16 +530,9 @@ public sealed class PoolCatalog(
                     .Select(p => p.Name)
                     .Order(StringComparer.Ordinal)
                     .ToList();
-                var outOfStep = hosts
-                    .Select((h, i) => (Host: h, Taints: facts[i].Taints))
-                    .Count(x =>
-                        x.Host.ClusterId == pool.ClusterId
-                        && (
-                            pool.Dedicated
-                                ? held.Contains(x.Host.Name) && !CarriesTaint(x.Taints, pool)
-                                : CarriesTaint(x.Taints, pool)
-                        )
-                    );
+                var outOfStep = pool.Dedicated
+                    ? members.Count(h => !CarriesTaint(h.Taints, pool))
+                    : hosts.Count(h => h.ClusterId == pool.ClusterId && CarriesTaint(h.Taints, pool));
                 var cpu = members.Sum(h => h.CpuAllocatableMillis);
                 var memory = members.Sum(h => h.MemoryAllocatableBytes);
                 var capacity = new ResourceAmounts(
@@ -597,6 +581,8 @@ public sealed class PoolCatalog(
     private static long? Measured(IEnumerable<long?> usage) =>
         usage.Aggregate((long?)null, (sum, used) => used is { } value ? (sum ?? 0) + value : sum);
 
-    private static bool CarriesTaint(IReadOnlyList<NodeTaint> taints, ResourcePool pool) =>
-        taints.Any(t => t.Key == ResourcePool.TaintKey && t.Value == pool.Name && t.KeepsPodsOff);
+    private static bool CarriesTaint(string taintLines, ResourcePool pool) =>
+        NodeTaint
+            .ParseLines(taintLines)
+            .Any(t => t.Key == ResourcePool.TaintKey && t.Value == pool.Name && t.KeepsPodsOff);
 }
