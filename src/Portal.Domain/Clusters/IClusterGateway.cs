@@ -1,3 +1,4 @@
+using System.Globalization;
 using Portal.Domain.Common;
 
 namespace Portal.Domain.Clusters;
@@ -5,10 +6,27 @@ namespace Portal.Domain.Clusters;
 /// <summary>What a kubeconfig leads to, when it works.</summary>
 public sealed record ClusterProbe(string ApiServer, string Version);
 
-/// <summary>Something running in a namespace, as a person names it: "Deployment api, 2/3 ready".</summary>
-public sealed record RunningWorkload(string Kind, string Name, int Ready, int Desired)
+/// <summary>
+/// Something in a namespace, as a person names it: "Deployment api, 2/3 ready", or a Job or Pod that has finished.
+/// </summary>
+public sealed record RunningWorkload(string Kind, string Name, int Ready, int Desired, bool Finished = false)
 {
-    public override string ToString() => $"{Kind} '{Name}' ({Ready}/{Desired} ready)";
+    public override string ToString() =>
+        Finished ? $"{Kind} '{Name}' (finished)" : $"{Kind} '{Name}' ({Ready}/{Desired} ready)";
+}
+
+/// <summary>
+/// One kind of workload in a namespace, counted live: how many there are and the first of them by name. When the
+/// cluster does not say how many are left past the first page, <paramref name="Total"/> is a floor
+/// (<paramref name="AtLeast"/>).
+/// </summary>
+public sealed record WorkloadCount(string Kind, int Total, bool AtLeast, IReadOnlyList<RunningWorkload> First)
+{
+    public int Unnamed => Total - First.Count;
+
+    public override string ToString() =>
+        $"{(AtLeast ? "more than " : "")}{Total.ToString("N0", CultureInfo.InvariantCulture)} {Kind}"
+        + (Total == 1 && !AtLeast ? "" : "s");
 }
 
 /// <summary>A Kubernetes Event: what happened to an object, how often, and when last.</summary>
@@ -48,11 +66,13 @@ public interface IClusterGateway
     Task<Result> SetUnschedulableAsync(Guid clusterId, string nodeName, bool unschedulable, CancellationToken ct);
 
     /// <summary>
-    /// The workloads of a namespace: deployments, stateful sets, unfinished jobs and pods that belong to none of them.
+    /// The workloads of a namespace, per kind (Deployments, StatefulSets, Jobs, Pods): how many, and the first
+    /// <paramref name="firstOfEach"/> by name. One page of each kind, whatever their number.
     /// </summary>
-    Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(
+    Task<Result<IReadOnlyList<WorkloadCount>>> CountWorkloadsAsync(
         Guid clusterId,
         string @namespace,
+        int firstOfEach,
         CancellationToken ct
     );
 

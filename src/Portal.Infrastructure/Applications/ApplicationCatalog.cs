@@ -105,6 +105,22 @@ public sealed class ApplicationCatalog(
     TimeProvider clock
 )
 {
+    /// <summary>
+    /// The names of every application deployed to an environment, in order: for choosing one, so names only, and all
+    /// of them however many.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NamesInAsync(string environment, CancellationToken ct) =>
+        await (
+            from a in db.Applications.AsNoTracking()
+            where
+                db.AppDeployments.Any(d =>
+                    d.ApplicationId == a.Id
+                    && db.Environments.Any(e => e.Id == d.EnvironmentId && e.Name == environment)
+                )
+            orderby a.Name
+            select a.Name
+        ).ToListAsync(ct);
+
     public async Task<Page<ApplicationRow>> ListAsync(ApplicationFilter filter, PageRequest page, CancellationToken ct)
     {
         var apps = db.Applications.AsNoTracking();

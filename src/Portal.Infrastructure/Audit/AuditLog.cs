@@ -40,6 +40,13 @@ public sealed record AuditEntry(
 /// <summary>Reads the audit trail, newest first, filtered and paged on the server.</summary>
 public sealed class AuditLog(PortalDbContext db)
 {
+    /// <summary>
+    /// How many pages past the one asked for are counted. Counting a trail of half a million entries reads all of them
+    /// and costs more than the page itself; past this window the total is a floor ("more than"), and it moves along
+    /// with the pages, so the next page is always known to be there.
+    /// </summary>
+    public const int PagesCountedAhead = 20;
+
     public Task<Page<AuditEntry>> ForTenantAsync(
         Guid tenantId,
         AuditFilter filter,
@@ -73,7 +80,8 @@ public sealed class AuditLog(PortalDbContext db)
         if (filter.To is { } to)
             query = query.Where(a => a.OccurredAt < to);
 
-        var total = await query.CountAsync(ct);
+        var countedUpTo = page.Skip + page.Size * PagesCountedAhead;
+        var counted = await query.Take(countedUpTo + 1).CountAsync(ct);
         var items = await query
             .OrderByDescending(a => a.OccurredAt)
             .ThenByDescending(a => a.Id)
@@ -95,6 +103,9 @@ public sealed class AuditLog(PortalDbContext db)
                 a.CompletedAt
             ))
             .ToListAsync(ct);
-        return new Page<AuditEntry>(items, page.Number, page.Size, total);
+        return new Page<AuditEntry>(items, page.Number, page.Size, Math.Min(counted, countedUpTo))
+        {
+            TotalIsFloor = counted > countedUpTo,
+        };
     }
 }

@@ -62,74 +62,97 @@ public sealed class KubernetesClusterGateway(KubernetesClients clients, IOptions
         }
     }
 
-    public async Task<Result<IReadOnlyList<RunningWorkload>>> ListWorkloadsAsync(
+    public async Task<Result<IReadOnlyList<WorkloadCount>>> CountWorkloadsAsync(
         Guid clusterId,
         string @namespace,
+        int firstOfEach,
         CancellationToken ct
     )
     {
         try
         {
             var client = await clients.ForAsync(clusterId, ct);
-            var deployments = client.AppsV1.ListNamespacedDeploymentAsync(@namespace, cancellationToken: ct);
-            var statefulSets = client.AppsV1.ListNamespacedStatefulSetAsync(@namespace, cancellationToken: ct);
-            var jobs = client.BatchV1.ListNamespacedJobAsync(@namespace, cancellationToken: ct);
-            var pods = client.CoreV1.ListNamespacedPodAsync(@namespace, cancellationToken: ct);
+            // One page of each kind: the API server says how many are left (remainingItemCount), so a namespace of
+            // thousands of pods costs what a few of them do, and the count is still the cluster's, not a cache's.
+            var deployments = client.AppsV1.ListNamespacedDeploymentAsync(
+                @namespace,
+                limit: firstOfEach,
+                cancellationToken: ct
+            );
+            var statefulSets = client.AppsV1.ListNamespacedStatefulSetAsync(
+                @namespace,
+                limit: firstOfEach,
+                cancellationToken: ct
+            );
+            var jobs = client.BatchV1.ListNamespacedJobAsync(@namespace, limit: firstOfEach, cancellationToken: ct);
+            var pods = client.CoreV1.ListNamespacedPodAsync(@namespace, limit: firstOfEach, cancellationToken: ct);
             await Task.WhenAll(deployments, statefulSets, jobs, pods);
-            var workloads = new List<RunningWorkload>();
-            workloads.AddRange(
-                (await deployments).Items.Select(d => new RunningWorkload(
+            return new List<WorkloadCount>
+            {
+                Counted(
                     "Deployment",
-                    d.Metadata.Name,
-                    d.Status?.ReadyReplicas ?? 0,
-                    d.Spec?.Replicas ?? 1
-                ))
-            );
-            workloads.AddRange(
-                (await statefulSets).Items.Select(s => new RunningWorkload(
+                    (await deployments).Metadata,
+                    (await deployments).Items.Select(d => new RunningWorkload(
+                        "Deployment",
+                        d.Metadata.Name,
+                        d.Status?.ReadyReplicas ?? 0,
+                        d.Spec?.Replicas ?? 1
+                    ))
+                ),
+                Counted(
                     "StatefulSet",
-                    s.Metadata.Name,
-                    s.Status?.ReadyReplicas ?? 0,
-                    s.Spec?.Replicas ?? 1
-                ))
-            );
-            workloads.AddRange(
-                (await jobs)
-                    .Items.Where(j =>
-                        j.Status?.CompletionTime is null
-                        && !(j.Status?.Conditions ?? []).Any(c =>
-                            c.Type is "Complete" or "Failed" && c.Status == "True"
-                        )
-                    )
-                    .Select(j => new RunningWorkload(
+                    (await statefulSets).Metadata,
+                    (await statefulSets).Items.Select(s => new RunningWorkload(
+                        "StatefulSet",
+                        s.Metadata.Name,
+                        s.Status?.ReadyReplicas ?? 0,
+                        s.Spec?.Replicas ?? 1
+                    ))
+                ),
+                Counted(
+                    "Job",
+                    (await jobs).Metadata,
+                    (await jobs).Items.Select(j => new RunningWorkload(
                         "Job",
                         j.Metadata.Name,
                         j.Status?.Active ?? 0,
-                        j.Spec?.Parallelism ?? 1
+                        j.Spec?.Parallelism ?? 1,
+                        j.Status?.CompletionTime is not null
+                            || (j.Status?.Conditions ?? []).Any(c =>
+                                c.Type is "Complete" or "Failed" && c.Status == "True"
+                            )
                     ))
-            );
-            workloads.AddRange(
-                (await pods)
-                    .Items.Where(p =>
-                        (p.Metadata.OwnerReferences ?? []).Count == 0
-                        && p.Status?.Phase is not ("Succeeded" or "Failed")
-                    )
-                    .Select(p => new RunningWorkload(
+                ),
+                Counted(
+                    "Pod",
+                    (await pods).Metadata,
+                    (await pods).Items.Select(p => new RunningWorkload(
                         "Pod",
                         p.Metadata.Name,
                         (p.Status?.Conditions ?? []).Any(c => c.Type == "Ready" && c.Status == "True") ? 1 : 0,
-                        1
+                        1,
+                        p.Status?.Phase is "Succeeded" or "Failed"
                     ))
-            );
-            return workloads
-                .OrderBy(w => w.Kind, StringComparer.Ordinal)
-                .ThenBy(w => w.Name, StringComparer.Ordinal)
-                .ToList();
+                ),
+            };
         }
         catch (Exception e) when (Explain(e, "the cluster") is { } problem)
         {
             return problem;
         }
+    }
+
+    /// <summary>
+    /// A kind's first page and what the API server says is left; a server that does not count (selectors, versions
+    /// before 1.15) leaves a floor.
+    /// </summary>
+    private static WorkloadCount Counted(string kind, V1ListMeta? list, IEnumerable<RunningWorkload> first)
+    {
+        var named = first.ToList();
+        var remaining = list?.RemainingItemCount;
+        var more = !string.IsNullOrEmpty(list?.ContinueProperty);
+        var total = (int)Math.Min(int.MaxValue, named.Count + (remaining ?? 0));
+        return new WorkloadCount(kind, total, more && remaining is null, named);
     }
 
     public async Task<Result<ClusterNamespace?>> FindNamespaceAsync(Guid clusterId, string name, CancellationToken ct)

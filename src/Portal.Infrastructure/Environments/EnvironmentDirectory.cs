@@ -28,33 +28,49 @@ public sealed record OperationView(
 );
 
 /// <summary>
-/// What deleting an environment would take down: the workloads running in its namespace, or why they could not be
-/// listed. Deleting asks for the environment's name typed out unless the namespace is known to be empty. A namespace of
-/// the environment's name that is not its own is neither listed nor deleted.
+/// What deleting an environment would take down: the workloads in its namespace, counted live from its cluster per kind
+/// with the first of each named, or why they could not be counted. Deleting asks for the environment's name typed out
+/// unless the namespace is known to be empty. A namespace of the environment's name that is not its own is neither
+/// listed nor deleted.
 /// </summary>
 public sealed record EnvironmentDeletion(
     EnvironmentUsage Environment,
-    IReadOnlyList<RunningWorkload> Workloads,
+    IReadOnlyList<WorkloadCount> Workloads,
     string? WorkloadsUnknown,
     bool NamespaceNotOwned = false
 )
 {
+    /// <summary>How many of each kind the page names; the rest are counted.</summary>
+    public const int NamedOfEachKind = 10;
+
     private const int NamedAtMost = 5;
 
-    public bool NeedsConfirmation => Workloads.Count > 0 || WorkloadsUnknown is not null;
+    public bool Runs => Workloads.Any(w => w.Total > 0);
 
-    public string Warning =>
-        NamespaceNotOwned
-            ? $"Namespace '{Environment.Namespace}' was not made by the portal for "
-                + "this environment: it will be left as it is."
-        : WorkloadsUnknown is not null
-            ? $"The workloads of namespace '{Environment.Namespace}' could not be "
-                + $"listed ({WorkloadsUnknown}); anything running there will be deleted "
-                + "with it."
-        : Workloads.Count == 0 ? $"Namespace '{Environment.Namespace}' runs nothing."
-        : $"Environment '{Environment.Name}' still runs {string.Join(", ", Workloads.Take(NamedAtMost))}"
-            + (Workloads.Count > NamedAtMost ? $" and {Workloads.Count - NamedAtMost} more" : "")
-            + $"; they will be deleted with namespace '{Environment.Namespace}'.";
+    public bool NeedsConfirmation => Runs || WorkloadsUnknown is not null;
+
+    /// <summary>"1 Deployment, 2,000 Pods": the kinds that are there, each with its count.</summary>
+    public string Counts => string.Join(", ", Workloads.Where(w => w.Total > 0));
+
+    public string Warning
+    {
+        get
+        {
+            if (NamespaceNotOwned)
+                return $"Namespace '{Environment.Namespace}' was not made by the portal for "
+                    + "this environment: it will be left as it is.";
+            if (WorkloadsUnknown is not null)
+                return $"The workloads of namespace '{Environment.Namespace}' could not be "
+                    + $"listed ({WorkloadsUnknown}); anything running there will be deleted "
+                    + "with it.";
+            if (!Runs)
+                return $"Namespace '{Environment.Namespace}' runs nothing.";
+            var named = Workloads.SelectMany(w => w.First).Take(NamedAtMost).ToList();
+            return $"Environment '{Environment.Name}' still runs {string.Join(", ", named)}"
+                + (Workloads.Sum(w => (long)w.Total) > named.Count ? $" ({Counts} in all)" : "")
+                + $"; they will be deleted with namespace '{Environment.Namespace}'.";
+        }
+    }
 }
 
 /// <summary>The tenant admin's use cases on the environments of the tenant in scope.</summary>
@@ -406,7 +422,7 @@ public sealed class EnvironmentDirectory(
         return refused;
     }
 
-    /// <summary>Lists what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
+    /// <summary>Counts what runs in the environment's namespace, live from its cluster, before a deletion.</summary>
     public async Task<Result<EnvironmentDeletion>> PrepareDeletionAsync(string environmentName, CancellationToken ct)
     {
         var tenant = currentTenant.Required;
@@ -421,7 +437,12 @@ public sealed class EnvironmentDirectory(
         var owner = new Ownership(tenant.Id, tenant.Slug, environment.Id, environment.Name);
         if (ns.Succeeded && ns.Value is { } found && !NamespaceClaim.IsOwnedBy(found, owner, environment.CreatedAt))
             return new EnvironmentDeletion(environment, [], null, NamespaceNotOwned: true);
-        var workloads = await gateway.ListWorkloadsAsync(clusterId, environment.Namespace, ct);
+        var workloads = await gateway.CountWorkloadsAsync(
+            clusterId,
+            environment.Namespace,
+            EnvironmentDeletion.NamedOfEachKind,
+            ct
+        );
         return workloads.Succeeded ? new EnvironmentDeletion(environment, workloads.Value, null)
             : workloads.Problem!.Kind == ProblemKind.NotFound ? new EnvironmentDeletion(environment, [], null)
             : new EnvironmentDeletion(environment, [], workloads.Problem.Message.TrimEnd('.'));

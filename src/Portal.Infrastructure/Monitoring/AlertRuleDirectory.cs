@@ -4,6 +4,7 @@ using Portal.Domain.Common;
 using Portal.Domain.Monitoring;
 using Portal.Domain.Tenancy;
 using Portal.Infrastructure.Audit;
+using Portal.Infrastructure.Common;
 using Portal.Infrastructure.Persistence;
 using Portal.Infrastructure.Tenancy;
 
@@ -43,21 +44,25 @@ public sealed class AlertRuleDirectory(
     TimeProvider clock
 )
 {
-    public async Task<IReadOnlyList<RuleRow>> ListAsync(Guid? tenantId, CancellationToken ct)
+    /// <summary>Every rule of the platform (null) or of a tenant, by name.</summary>
+    public async Task<IReadOnlyList<RuleRow>> ListAsync(Guid? tenantId, CancellationToken ct) =>
+        await Rows(Owned(tenantId).OrderBy(r => r.Name).ThenBy(r => r.Id)).ToListAsync(ct);
+
+    /// <summary>One page of the rules of the platform (null) or of a tenant, by name.</summary>
+    public async Task<Page<RuleRow>> PageAsync(Guid? tenantId, PageRequest page, CancellationToken ct)
     {
-        var rules = await db
-            .AlertRules.AsNoTracking()
-            .Where(r => r.TenantId == tenantId)
-            .OrderBy(r => r.Name)
+        var total = await Owned(tenantId).CountAsync(ct);
+        var items = await Rows(Owned(tenantId).OrderBy(r => r.Name).ThenBy(r => r.Id).Skip(page.Skip).Take(page.Size))
             .ToListAsync(ct);
-        var ids = rules.Select(r => r.Id).ToList();
-        var firing = await db
-            .Alerts.AsNoTracking()
-            .Where(a => ids.Contains(a.RuleId) && a.State == AlertState.Firing)
-            .GroupBy(a => a.RuleId)
-            .Select(g => new { g.Key, Count = g.Count() })
-            .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-        return rules
+        return new Page<RuleRow>(items, page.Number, page.Size, total);
+    }
+
+    /// <summary>The platform's rules that are on, as a tenant's rules page names them: no firing counts.</summary>
+    public async Task<IReadOnlyList<RuleRow>> PlatformRulesOnAsync(CancellationToken ct) =>
+        await Owned(null)
+            .Where(r => r.Enabled)
+            .OrderBy(r => r.Name)
+            .ThenBy(r => r.Id)
             .Select(r => new RuleRow(
                 r.Id,
                 r.Name,
@@ -72,10 +77,34 @@ public sealed class AlertRuleDirectory(
                 r.Enabled,
                 r.BuiltIn,
                 r.ChannelIds,
-                firing.GetValueOrDefault(r.Id)
+                0
             ))
-            .ToList();
-    }
+            .ToListAsync(ct);
+
+    private IQueryable<AlertRule> Owned(Guid? tenantId) =>
+        db.AlertRules.AsNoTracking().Where(r => r.TenantId == tenantId);
+
+    /// <summary>
+    /// Each rule with how many of its alerts fire, counted in the same query (the partial unique index on firing
+    /// alerts by rule answers each count) rather than by a second query naming every rule's id.
+    /// </summary>
+    private IQueryable<RuleRow> Rows(IQueryable<AlertRule> rules) =>
+        rules.Select(r => new RuleRow(
+            r.Id,
+            r.Name,
+            r.Scope,
+            r.AppName,
+            r.Metric,
+            r.Aggregation,
+            r.Comparator,
+            r.Threshold,
+            r.DurationMinutes,
+            r.Severity,
+            r.Enabled,
+            r.BuiltIn,
+            r.ChannelIds,
+            db.Alerts.Count(a => a.RuleId == r.Id && a.State == AlertState.Firing)
+        ));
 
     public async Task<AlertRule?> FindAsync(Guid? tenantId, Guid ruleId, CancellationToken ct) =>
         await db.AlertRules.AsNoTracking().FirstOrDefaultAsync(r => r.Id == ruleId && r.TenantId == tenantId, ct);

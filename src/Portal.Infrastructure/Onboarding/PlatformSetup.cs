@@ -31,7 +31,7 @@ public sealed record PlatformSetupView(
 );
 
 /// <summary>
-/// Reads <see cref="PlatformSetupView"/> in a fixed number of small queries (counts and first rows, ten in all),
+/// Reads <see cref="PlatformSetupView"/> in at most ten small queries (counts and first rows),
 /// whatever the number of tenants, environments or applications, outside any tenant's scope.
 /// </summary>
 public sealed class PlatformSetup(PortalDbContext db)
@@ -67,13 +67,20 @@ public sealed class PlatformSetup(PortalDbContext db)
             tenants.Where(t => environments.Any(e => e.TenantId == t.Id)).OrderBy(t => t.Slug).Select(t => t.Slug),
             ct
         );
-        var notRunning = await (
-            from a in applications
-            join t in tenants on a.TenantId equals t.Id
-            where !running.Any(d => d.ApplicationId == a.Id)
-            orderby a.CreatedAt
-            select new SetupApplication(t.Slug, a.Name)
-        ).FirstOrDefaultAsync(ct);
+        var applicationCount = await applications.CountAsync(ct);
+        var runningCount = await applications.CountAsync(a => running.Any(d => d.ApplicationId == a.Id), ct);
+        // Looking for the oldest application running nowhere reads every application when all of them run, as they do
+        // on a platform in use: asked only when the counts say there is one.
+        var notRunning =
+            runningCount == applicationCount
+                ? null
+                : await (
+                    from a in applications
+                    join t in tenants on a.TenantId equals t.Id
+                    where !running.Any(d => d.ApplicationId == a.Id)
+                    orderby a.CreatedAt
+                    select new SetupApplication(t.Slug, a.Name)
+                ).FirstOrDefaultAsync(ct);
         return new PlatformSetupView(
             clusters,
             pools,
@@ -82,8 +89,8 @@ public sealed class PlatformSetup(PortalDbContext db)
             provisioned,
             await environments.CountAsync(ct),
             await environments.CountAsync(e => e.State == EnvironmentState.Ready, ct),
-            await applications.CountAsync(ct),
-            await applications.CountAsync(a => running.Any(d => d.ApplicationId == a.Id), ct),
+            applicationCount,
+            runningCount,
             notRunning
         );
     }

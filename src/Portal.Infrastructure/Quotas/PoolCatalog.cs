@@ -182,6 +182,10 @@ public sealed class PoolCatalog(
     public Task<ResourcePool?> FindAsync(string name, CancellationToken ct) =>
         db.ResourcePools.FirstOrDefaultAsync(p => p.Name == name, ct);
 
+    /// <summary>The pools' names, in order: for choosing one, without the figures of their nodes.</summary>
+    public async Task<IReadOnlyList<string>> NamesAsync(CancellationToken ct) =>
+        await db.ResourcePools.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Name).ToListAsync(ct);
+
     public async Task<IReadOnlyList<PoolSummary>> ListAsync(CancellationToken ct) =>
         await SummarizeAsync(db.ResourcePools.AsNoTracking(), ct);
 

@@ -344,12 +344,16 @@ internal sealed class KubernetesApi(
             }
             after = ListPosition.Of(chunk[^1]);
         }
-        // remainingItemCount is optional and the API server leaves it out when it is expensive; counting it would
-        // make every page walk the rest of the table again.
         var metadata = new JsonObject { ["resourceVersion"] = resourceVersion.ToString(CultureInfo.InvariantCulture) };
         if (more)
         {
             metadata["continue"] = ContinueToken.Encode(resourceVersion, page[^1]);
+            // As the API server: counted for a page that stops short of the end, unless a selector leaves the count
+            // unknown without reading every object that is left. Clients show "the first 10 of 2,000" by it.
+            if (labels.IsEmpty && fields.IsEmpty)
+            {
+                metadata["remainingItemCount"] = Store.CountAfter(kind, ns, ListPosition.Of(page[^1]));
+            }
         }
         if (TablePrinter.Wants(context.Request.Headers.Accept))
         {

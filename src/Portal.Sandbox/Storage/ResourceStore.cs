@@ -139,6 +139,28 @@ public sealed class ResourceStore
         }
     }
 
+    /// <summary>
+    /// How many objects come after <paramref name="after"/> in the order <see cref="ListAfter"/> pages through: a
+    /// paged list's remainingItemCount.
+    /// </summary>
+    public int CountAfter(ResourceKind kind, string? ns, ListPosition after)
+    {
+        lock (_gate)
+        {
+            var table = _tables[kind];
+            if (ns is not null)
+            {
+                return table.TryGetValue(ns, out var only) ? only.CountAfter(after.Name) : 0;
+            }
+            var count = 0;
+            foreach (var (scope, names) in table.From(after.Namespace, inclusive: true))
+            {
+                count += scope == after.Namespace ? names.CountAfter(after.Name) : names.Count;
+            }
+            return count;
+        }
+    }
+
     public List<StoredObject> Dependents(string ownerUid)
     {
         lock (_gate)

@@ -51,6 +51,17 @@ internal sealed class SeekableMap<TValue>
 
     public bool Remove(string key) => _values.Remove(key) && _keys.Remove(key);
 
+    /// <summary>How many keys come after <paramref name="key"/>, present or not.</summary>
+    public int CountAfter(string key)
+    {
+        if (_keys.Count == 0 || string.CompareOrdinal(key, _keys.Max!) >= 0)
+        {
+            return 0;
+        }
+        var view = _keys.GetViewBetween(key, _keys.Max!);
+        return view.Count - (view.Contains(key) ? 1 : 0);
+    }
+
     /// <summary>
     /// Entries in key order from <paramref name="start"/> (all when null), including it when present and asked to.
     /// </summary>

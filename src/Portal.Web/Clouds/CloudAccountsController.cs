@@ -240,8 +240,7 @@ public sealed class CloudAccountsController(
         CancellationToken ct
     ) => new(detail, await PoolNamesAsync(ct), form, detail.Account.OrphanReport);
 
-    private async Task<IReadOnlyList<string>> PoolNamesAsync(CancellationToken ct) =>
-        [.. (await pools.ListAsync(ct)).Select(p => p.Name)];
+    private Task<IReadOnlyList<string>> PoolNamesAsync(CancellationToken ct) => pools.NamesAsync(ct);
 
     private static CloudAccountForm FormOf(CloudAccountDetail detail) =>
         new(

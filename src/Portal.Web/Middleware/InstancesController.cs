@@ -398,14 +398,6 @@ public sealed class InstancesController(
     private async Task<IReadOnlyList<string>> EnvironmentNamesAsync(CancellationToken ct) =>
         [.. await environments.NamesAsync(ct)];
 
-    private async Task<IReadOnlyList<string>> ApplicationsInAsync(string environment, CancellationToken ct) =>
-        (
-            await applications.ListAsync(
-                new ApplicationFilter(null, environment, ApplicationHealth.Any, ApplicationSort.Name, false),
-                new PageRequest(1, 200),
-                ct
-            )
-        )
-            .Items.Select(a => a.Name)
-            .ToList();
+    private Task<IReadOnlyList<string>> ApplicationsInAsync(string environment, CancellationToken ct) =>
+        applications.NamesInAsync(environment, ct);
 }

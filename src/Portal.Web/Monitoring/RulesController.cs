@@ -14,7 +14,7 @@ namespace Portal.Web.Monitoring;
 
 public sealed record RulesModel(
     AlertOwner Owner,
-    IReadOnlyList<RuleRow> Rules,
+    Page<RuleRow> Rules,
     IReadOnlyList<RuleRow> PlatformRules,
     IReadOnlyDictionary<Guid, string> ChannelNames
 );
@@ -46,10 +46,10 @@ public sealed class RulesController(
 ) : Controller
 {
     [HttpGet(AlertRoutes.Rules), Authorize(TenantPolicies.Read)]
-    public Task<IActionResult> Index(CancellationToken ct) => ListAsync(TenantOwner, ct);
+    public Task<IActionResult> Index(int? page, CancellationToken ct) => ListAsync(TenantOwner, page, ct);
 
     [HttpGet(AlertRoutes.PlatformRules), Authorize(TenantPolicies.PlatformAdmin)]
-    public Task<IActionResult> PlatformIndex(CancellationToken ct) => ListAsync(PlatformOwner, ct);
+    public Task<IActionResult> PlatformIndex(int? page, CancellationToken ct) => ListAsync(PlatformOwner, page, ct);
 
     [HttpGet(AlertRoutes.NewRule), Authorize(TenantPolicies.Develop)]
     public async Task<IActionResult> New(CancellationToken ct) =>
@@ -110,13 +110,16 @@ public sealed class RulesController(
     public Task<IActionResult> PlatformDelete(Guid ruleId, CancellationToken ct) =>
         DeleteAsync(PlatformOwner, ruleId, ct);
 
+    /// <summary>A page of rules; a tenant with an alert per application has thousands.</summary>
+    public const int RulesPerPage = 50;
+
     private AlertOwner TenantOwner => new(HttpContext.TenantAccess());
     private static AlertOwner PlatformOwner => new((TenantAccess?)null);
 
-    private async Task<IActionResult> ListAsync(AlertOwner owner, CancellationToken ct)
+    private async Task<IActionResult> ListAsync(AlertOwner owner, int? page, CancellationToken ct)
     {
-        var own = await rules.ListAsync(owner.Tenant?.Id, ct);
-        var platform = owner.IsPlatform ? [] : (await rules.ListAsync(null, ct)).Where(r => r.Enabled).ToList();
+        var own = await rules.PageAsync(owner.Tenant?.Id, new PageRequest(page, RulesPerPage), ct);
+        var platform = owner.IsPlatform ? [] : await rules.PlatformRulesOnAsync(ct);
         var channels = (await rules.ChannelChoicesAsync(owner.Tenant?.Id, ct)).ToDictionary(c => c.Id, c => c.Name);
         return View("Index", new RulesModel(owner, own, platform, channels));
     }

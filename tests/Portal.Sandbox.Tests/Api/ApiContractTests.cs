@@ -263,6 +263,48 @@ public sealed class ApiContractTests(SandboxTestCluster sandbox) : IClassFixture
     }
 
     [Fact]
+    public async Task A_page_that_stops_short_says_how_many_remain_unless_a_selector_makes_that_unknown()
+    {
+        var ns = await sandbox.NewNamespaceAsync();
+        for (var i = 0; i < 7; i++)
+        {
+            await Client.CoreV1.CreateNamespacedConfigMapAsync(
+                new V1ConfigMap
+                {
+                    Metadata = new V1ObjectMeta
+                    {
+                        Name = $"cm-{i}",
+                        Labels = new Dictionary<string, string> { ["n"] = $"{i}" },
+                    },
+                },
+                ns
+            );
+        }
+
+        var first = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 3);
+        var second = await Client.CoreV1.ListNamespacedConfigMapAsync(
+            ns,
+            limit: 3,
+            continueParameter: first.Metadata.ContinueProperty
+        );
+        var last = await Client.CoreV1.ListNamespacedConfigMapAsync(
+            ns,
+            limit: 3,
+            continueParameter: second.Metadata.ContinueProperty
+        );
+        var selected = await Client.CoreV1.ListNamespacedConfigMapAsync(ns, limit: 3, labelSelector: "n");
+        var acrossNamespaces = await Client.CoreV1.ListConfigMapForAllNamespacesAsync(limit: 1);
+        var everywhere = (await Client.CoreV1.ListConfigMapForAllNamespacesAsync()).Items.Count;
+
+        Assert.Equal(4, first.Metadata.RemainingItemCount);
+        Assert.Equal(1, second.Metadata.RemainingItemCount);
+        Assert.Null(last.Metadata.RemainingItemCount);
+        Assert.NotNull(selected.Metadata.ContinueProperty);
+        Assert.Null(selected.Metadata.RemainingItemCount);
+        Assert.Equal(everywhere - 1, acrossNamespaces.Metadata.RemainingItemCount);
+    }
+
+    [Fact]
     public async Task A_paged_list_across_namespaces_with_a_selector_returns_each_match_once_and_ends_with_the_last_match()
     {
         var first = await sandbox.NewNamespaceAsync();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using k8s;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.EntityFrameworkCore;
@@ -564,6 +565,47 @@ public sealed class EnvironmentScenarios(SandboxPortal portal) : IClassFixture<S
         await SandboxWorld.EventuallyAsync(
             () => Arrange.QueryAsync(db => db.Environments.IgnoreQueryFilters().AllAsync(e => e.TenantId != tenant.Id)),
             "the environment to be gone"
+        );
+    }
+
+    /// <summary>
+    /// A namespace of thousands of workloads must not be read whole to confirm its deletion: the page names the first
+    /// of each kind and says how many the cluster counts besides.
+    /// </summary>
+    [Fact]
+    public async Task Deleting_an_environment_of_many_workloads_names_the_first_of_each_kind_and_counts_the_rest()
+    {
+        var (tenant, admin, pool) = await World.TenantWithQuotaAsync(cpu: "4");
+        await admin.PostFormAsync($"/t/{tenant.Slug}/environments", Share(pool, "many", cpu: "1", cpuLimits: "1"));
+        await SandboxWorld.EventuallyAsync(
+            () => EnvironmentIs(tenant, EnvironmentState.Ready),
+            "the environment to be ready"
+        );
+        using var cluster = World.Client();
+        var deployments = EnvironmentDeletion.NamedOfEachKind + 3;
+        for (var i = 0; i < deployments; i++)
+            await cluster.AppsV1.CreateNamespacedDeploymentAsync(
+                Deployment($"web-{i:D2}", replicas: 0, cpu: "100m"),
+                $"{tenant.Slug}-many"
+            );
+
+        var page = Regex.Replace(
+            WebUtility.HtmlDecode(
+                await (await admin.GetAsync($"/t/{tenant.Slug}/environments/many/delete")).Content.ReadAsStringAsync()
+            ),
+            @"\s+",
+            " "
+        );
+        var unconfirmed = await admin.PostFormAsync($"/t/{tenant.Slug}/environments/many/delete", []);
+
+        Assert.Contains($"It still runs {deployments} Deployments, counted in the cluster just now.", page);
+        Assert.Contains($"Deployment</strong> web-{EnvironmentDeletion.NamedOfEachKind - 1:D2}", page);
+        Assert.DoesNotContain($"web-{EnvironmentDeletion.NamedOfEachKind:D2}", page);
+        Assert.Contains("and 3 more Deployments", page);
+        Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        Assert.Contains(
+            $"({deployments} Deployments in all)",
+            WebUtility.HtmlDecode(await unconfirmed.Content.ReadAsStringAsync())
         );
     }
 

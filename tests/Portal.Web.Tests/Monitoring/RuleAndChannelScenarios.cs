@@ -630,6 +630,50 @@ public abstract partial class RuleAndChannelScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task The_rules_page_shows_a_page_of_rules_by_name_and_links_to_the_next()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var viewer = await Arrange.SignedInAsync(await Arrange.MemberAsync(tenant, TenantRole.Viewer));
+        var rules = Web.Monitoring.RulesController.RulesPerPage + 2;
+        await Arrange.QueryAsync(async db =>
+        {
+            for (var i = 0; i < rules; i++)
+                db.AlertRules.Add(
+                    Domain
+                        .Monitoring.AlertRule.Create(
+                            Domain.Monitoring.RuleScope.Tenant,
+                            tenant.Id,
+                            null,
+                            new Domain.Monitoring.RuleSettings(
+                                $"rule {i:D3}",
+                                Domain.Monitoring.AlertMetric.AppCpuPercent,
+                                Domain.Monitoring.Aggregation.Avg,
+                                Domain.Monitoring.Comparator.Above,
+                                80,
+                                5,
+                                Domain.Monitoring.Severity.Warning,
+                                []
+                            ),
+                            DateTime.UtcNow
+                        )
+                        .Value
+                );
+            return await db.SaveChangesAsync();
+        });
+
+        var first = await viewer.Http.GetStringAsync($"/t/{tenant.Slug}/alerts/rules");
+        var second = await viewer.Http.GetStringAsync($"/t/{tenant.Slug}/alerts/rules?page=2");
+
+        Assert.Equal(Web.Monitoring.RulesController.RulesPerPage, Regex.Matches(first, "data-rule=").Count);
+        Assert.Contains(">rule 000<", first);
+        Assert.DoesNotContain($">rule {rules - 1:D3}<", first);
+        Assert.Contains($"{rules} in all", first);
+        Assert.Contains("page=2", first);
+        Assert.Equal(2, Regex.Matches(second, "data-rule=").Count);
+        Assert.Contains($">rule {rules - 1:D3}<", second);
+    }
+
+    [SkippableFact]
     public async Task A_platform_admin_creates_a_platform_rule_on_a_node_metric_through_the_pages()
     {
         var admin = await Arrange.AdminAsync();

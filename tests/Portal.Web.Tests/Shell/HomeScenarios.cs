@@ -26,19 +26,24 @@ public abstract class HomeScenarios(PortalFixture portal)
     [SkippableFact]
     public async Task The_setup_checklist_is_read_in_the_same_few_queries_however_many_tenants_and_applications_there_are()
     {
+        // One application running nowhere first: the oldest of them is looked for only while there is one.
+        await TenantWithAnApplicationNotDeployedAsync();
         var before = await CountQueriesAsync();
         for (var i = 0; i < 3; i++)
-        {
-            var tenant = await Arrange.TenantAsync();
-            await Arrange.QuotaAsync(tenant);
-            var environment = await Arrange.EnvironmentAsync(tenant);
-            await Arrange.ApplicationAsync(tenant, environment);
-            await Home.ApplicationNotDeployedAsync(tenant);
-        }
+            await TenantWithAnApplicationNotDeployedAsync();
         var after = await CountQueriesAsync();
 
         Assert.InRange(before, 1, 10);
         Assert.Equal(before, after);
+    }
+
+    private async Task TenantWithAnApplicationNotDeployedAsync()
+    {
+        var tenant = await Arrange.TenantAsync();
+        await Arrange.QuotaAsync(tenant);
+        var environment = await Arrange.EnvironmentAsync(tenant);
+        await Arrange.ApplicationAsync(tenant, environment);
+        await Home.ApplicationNotDeployedAsync(tenant);
     }
 
     [SkippableFact]

@@ -181,6 +181,28 @@ public abstract partial class MembershipScenarios(PortalFixture portal)
     }
 
     [SkippableFact]
+    public async Task The_audit_page_counts_a_window_of_pages_ahead_and_says_more_than_beyond_it()
+    {
+        var tenant = await Arrange.TenantAsync();
+        var adminUser = await Arrange.MemberAsync(tenant, TenantRole.TenantAdmin);
+        var invited = Infrastructure.Audit.AuditLog.PagesCountedAhead + 1;
+        for (var i = 0; i < invited; i++)
+            await Arrange.InvitationAsync(tenant, $"{Arrange.Unique("inv")}@portal.test", TenantRole.Viewer);
+        var admin = await Arrange.SignedInAsync(adminUser);
+
+        var first = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/audit?action=member.invited&pageSize=1")
+        ).Content.ReadAsStringAsync();
+        var second = await (
+            await admin.GetAsync($"/t/{tenant.Slug}/audit?action=member.invited&pageSize=1&page=2")
+        ).Content.ReadAsStringAsync();
+
+        Assert.Contains($"More than {invited - 1} in all", first);
+        Assert.Contains($"{invited} in all", second);
+        Assert.DoesNotContain("More than", second);
+    }
+
+    [SkippableFact]
     public async Task A_viewer_sees_members_but_not_the_audit_page()
     {
         var tenant = await Arrange.TenantAsync();
