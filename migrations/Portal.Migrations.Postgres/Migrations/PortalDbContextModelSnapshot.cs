@@ -1408,6 +1408,10 @@ namespace Portal.Migrations.Postgres.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClusterId");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("ClusterId"), new[] { "Ready", "PodCount", "CpuAllocatableMillis", "CpuRequestedMillis", "MemoryAllocatableBytes", "MemoryRequestedBytes" });
+
                     b.HasIndex("ClusterId", "CpuRequestedMillis");
 
                     b.HasIndex("ClusterId", "MemoryRequestedBytes");
@@ -1418,6 +1422,9 @@ namespace Portal.Migrations.Postgres.Migrations
                     b.HasIndex("ClusterId", "PodCount");
 
                     b.HasIndex("ClusterId", "Ready", "Name");
+
+                    b.HasIndex("ClusterId", "Ready", "ObservedAt")
+                        .HasFilter("NOT \"Ready\" OR \"Pressures\" <> ''");
 
                     b.ToTable("Hosts", (string)null);
                 });

@@ -1393,6 +1393,9 @@ namespace Portal.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ClusterId")
+                        .HasAnnotation("Npgsql:IndexInclude", new[] { "Ready", "PodCount", "CpuAllocatableMillis", "CpuRequestedMillis", "MemoryAllocatableBytes", "MemoryRequestedBytes" });
+
                     b.HasIndex("ClusterId", "CpuRequestedMillis");
 
                     b.HasIndex("ClusterId", "MemoryRequestedBytes");
@@ -1403,6 +1406,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasIndex("ClusterId", "PodCount");
 
                     b.HasIndex("ClusterId", "Ready", "Name");
+
+                    b.HasIndex("ClusterId", "Ready", "ObservedAt")
+                        .HasFilter("NOT \"Ready\" OR \"Pressures\" <> ''");
 
                     b.ToTable("Hosts", (string)null);
                 });
