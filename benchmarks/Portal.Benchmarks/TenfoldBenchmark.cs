@@ -489,7 +489,11 @@ internal static partial class TenfoldBenchmark
         Add("host", await db.Hosts.OrderBy(h => h.Name).Select(h => h.Name).FirstOrDefaultAsync(ct));
         var instance = await db
             .MiddlewareInstances.IgnoreQueryFilters()
-            .Where(i => i.TenantId == tenant.Id)
+            // In the environment the routes name ("dev"): the tenant's first instance by name may be in another.
+            .Where(i =>
+                i.TenantId == tenant.Id
+                && db.Environments.IgnoreQueryFilters().Any(e => e.Id == i.EnvironmentId && e.Name == "dev")
+            )
             .OrderBy(i => i.Name)
             .FirstOrDefaultAsync(ct);
         Add("instance", instance?.Name);
